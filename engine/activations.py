@@ -1,0 +1,196 @@
+"""Activation functions, each with its derivative, registered by name.
+
+Every activation maps pre-activations ``z`` to outputs ``a = f(z)`` and back-propagates an
+upstream gradient ``g = dJ/da`` into ``dJ/dz``. Elementwise ones do that as ``g * f'(z)``;
+softmax mixes a row, so it uses its Jacobian-vector product.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import PlaygroundError
+from .registry import Registry
+
+ACTIVATIONS: Registry[type[Activation]] = Registry("activation")
+
+
+class Activation:
+    """Base class. Subclasses set `name`, `formula` and implement `forward`/`derivative`."""
+
+    name = ""
+    formula = ""
+    #: Points where f is not differentiable (a gradient check near them is meaningless).
+    kinks: tuple[float, ...] = ()
+    elementwise = True
+
+    def params(self) -> dict[str, float]:
+        """Hyperparameters of this activation (e.g. alpha), as stored in a project file."""
+        return {}
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """f'(z) elementwise; `a` is f(z), passed in because many derivatives reuse it."""
+        raise NotImplementedError
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """dJ/dz given dJ/da."""
+        return grad * self.derivative(z, a)
+
+    def __repr__(self) -> str:
+        extra = ", ".join(f"{k}={v}" for k, v in self.params().items())
+        return f"{self.name}({extra})"
+
+
+@ACTIVATIONS.register("linear")
+class Linear(Activation):
+    name = "linear"
+    formula = "f(z) = z"
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return z
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.ones_like(z)
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        return grad
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function without overflow: uses exp(-|z|) so the exponent is never positive."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+@ACTIVATIONS.register("sigmoid")
+class Sigmoid(Activation):
+    name = "sigmoid"
+    formula = "σ(z) = 1 / (1 + e^(−z)),  σ'(z) = σ(z)(1 − σ(z))"
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return _sigmoid(z)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return a * (1.0 - a)
+
+
+@ACTIVATIONS.register("tanh")
+class Tanh(Activation):
+    name = "tanh"
+    formula = "tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z)),  tanh'(z) = 1 − tanh²(z)"
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return np.tanh(z)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return 1.0 - a * a
+
+
+@ACTIVATIONS.register("relu")
+class ReLU(Activation):
+    name = "relu"
+    formula = "relu(z) = max(0, z),  relu'(z) = 1 if z > 0 else 0"
+    kinks = (0.0,)
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return np.maximum(z, 0)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return (z > 0).astype(z.dtype)
+
+
+@ACTIVATIONS.register("leaky_relu")
+class LeakyReLU(Activation):
+    name = "leaky_relu"
+    formula = "f(z) = z if z > 0 else α·z  (α = 0.2 by default, as keras.activations)"
+    kinks = (0.0,)
+
+    def __init__(self, alpha: float = 0.2) -> None:
+        self.alpha = float(alpha)
+
+    def params(self) -> dict[str, float]:
+        return {"alpha": self.alpha}
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, z, self.alpha * z)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
+
+
+@ACTIVATIONS.register("elu")
+class ELU(Activation):
+    name = "elu"
+    formula = "f(z) = z if z > 0 else α(e^z − 1),  f'(z) = 1 if z > 0 else f(z) + α"
+    kinks = (0.0,)  # differentiable at 0 only when alpha == 1
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = float(alpha)
+
+    def params(self) -> dict[str, float]:
+        return {"alpha": self.alpha}
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, 1.0, a + self.alpha).astype(z.dtype)
+
+
+@ACTIVATIONS.register("softplus")
+class Softplus(Activation):
+    name = "softplus"
+    formula = "softplus(z) = ln(1 + e^z),  softplus'(z) = σ(z)"
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        return np.logaddexp(0, z)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return _sigmoid(z)
+
+
+@ACTIVATIONS.register("softmax")
+class Softmax(Activation):
+    name = "softmax"
+    formula = "softmax(z)_i = e^(z_i) / Σ_j e^(z_j)   (over a row: class probabilities)"
+    elementwise = False
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """The diagonal of the Jacobian, a_i(1 − a_i); `backward` uses the full Jacobian."""
+        return a * (1.0 - a)
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        # J = diag(a) − a aᵀ per row, so Jᵀg = a ⊙ (g − (g·a)).
+        return a * (grad - np.sum(grad * a, axis=-1, keepdims=True))
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Numerically stable logistic function (shared with the losses)."""
+    return _sigmoid(z)
+
+
+def get_activation(spec: str | dict[str, Any] | Activation) -> Activation:
+    """An activation instance from a name, a ``{"name": ..., **params}`` dict, or an instance."""
+    if isinstance(spec, Activation):
+        return spec
+    if isinstance(spec, dict):
+        params = dict(spec)
+        name = params.pop("name", None)
+    else:
+        name, params = spec, {}
+    cls = ACTIVATIONS.get(name)
+    try:
+        return cls(**params)
+    except TypeError:
+        raise PlaygroundError(
+            f"activation {name!r} does not take parameters {sorted(params)}"
+        ) from None

@@ -1,0 +1,118 @@
+"""Gradient checking: central-difference numerical gradients against backpropagation.
+
+For each parameter θ_i, dJ/dθ_i ≈ (J(θ + ε e_i) − J(θ − ε e_i)) / 2ε, in float64. The report
+gives, per parameter array, the largest relative error |a − n| / max(|a|, |n|, floor) and the
+course's norm form ‖a − n‖ / (‖a‖ + ‖n‖). The floor (1e-4) is there because round-off makes
+the numerical derivative uncertain by ~1e-11, so an entry that is truly 0 (a dead ReLU) would
+otherwise show an error of 1; below the floor the check is absolute, to 1e-10. Below 1e-6
+means backprop is right; near a ReLU kink (z within ε of 0) a larger error is expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .losses import Loss
+from .network import Network
+from .regularizers import Regularizer
+
+
+@dataclass
+class ArrayCheck:
+    """The comparison for one parameter array (e.g. layers.0.kernel)."""
+
+    name: str
+    max_rel_error: float
+    norm_rel_error: float
+    checked: int
+    size: int
+
+
+@dataclass
+class GradCheckReport:
+    arrays: list[ArrayCheck]
+    #: Pre-activations within ε of an activation kink (there the check is not meaningful).
+    near_kinks: int
+
+    @property
+    def max_rel_error(self) -> float:
+        return max((a.max_rel_error for a in self.arrays), default=0.0)
+
+    def passed(self, tol: float = 1e-6) -> bool:
+        return self.max_rel_error < tol
+
+    def table(self) -> str:
+        lines = [f"{'array':<18}{'max rel. error':>16}{'‖a−n‖/(‖a‖+‖n‖)':>20}{'checked':>12}"]
+        for a in self.arrays:
+            lines.append(f"{a.name:<18}{a.max_rel_error:>16.2e}{a.norm_rel_error:>20.2e}{a.checked:>7}/{a.size}")
+        return "\n".join(lines)
+
+
+def _rel_errors(a: np.ndarray, n: np.ndarray, floor: float) -> tuple[float, float]:
+    denom = np.maximum(np.maximum(np.abs(a), np.abs(n)), floor)
+    max_rel = float(np.max(np.abs(a - n) / denom)) if a.size else 0.0
+    norms = np.linalg.norm(a) + np.linalg.norm(n)
+    norm_rel = float(np.linalg.norm(a - n) / norms) if norms > 0 else 0.0
+    return max_rel, norm_rel
+
+
+def check_gradients(
+    network: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    loss: Loss,
+    regularizer: Regularizer | None = None,
+    eps: float = 1e-5,
+    max_per_array: int | None = None,
+    seed: int = 0,
+    floor: float = 1e-4,
+) -> GradCheckReport:
+    """Compare analytic and numerical gradients of J + penalty on (x, y).
+
+    Works on a float64 copy, so the caller's network is untouched. Dropout is checked too: each
+    evaluation re-seeds the same generator, so every pass drops the same units.
+    `max_per_array` samples that many entries per array (for large layers); None checks all.
+    """
+    net = network.copy(dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    has_dropout = any(p > 0 for p in net.dropouts)
+
+    def rng() -> np.random.Generator | None:
+        return np.random.default_rng(seed) if has_dropout else None
+
+    net.loss_and_grad(x, y, loss, regularizer, training=has_dropout, rng=rng())
+    analytic = net.grads.copy()
+    near = 0
+    for z, act in zip(net.pre_activations(), net.activations):
+        for k in act.kinks:
+            near += int(np.sum(np.abs(z - k) < 2 * eps))
+
+    # Offsets of each named array in the flat buffer, in Keras order.
+    spans = []
+    k_off, b_off = 0, net.n_kernel
+    for i, o in net.shapes:
+        spans.append((k_off, i * o))
+        spans.append((b_off, o))
+        k_off += i * o
+        b_off += o
+
+    pick = np.random.default_rng(seed + 1)
+    results = []
+    for name, (start, size) in zip(net.param_names(), spans):
+        idx = np.arange(start, start + size)
+        if max_per_array is not None and size > max_per_array:
+            idx = np.sort(pick.choice(idx, max_per_array, replace=False))
+        numeric = np.empty(idx.size)
+        for j, p in enumerate(idx):
+            old = net.params[p]
+            net.params[p] = old + eps
+            up = net.objective(x, y, loss, regularizer, training=has_dropout, rng=rng())
+            net.params[p] = old - eps
+            down = net.objective(x, y, loss, regularizer, training=has_dropout, rng=rng())
+            net.params[p] = old
+            numeric[j] = (up - down) / (2 * eps)
+        max_rel, norm_rel = _rel_errors(analytic[idx], numeric, floor)
+        results.append(ArrayCheck(name, max_rel, norm_rel, int(idx.size), size))
+    return GradCheckReport(results, near)

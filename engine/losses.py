@@ -1,0 +1,212 @@
+"""Loss functions, registered by name. The reported loss (the cost J) is the mean over samples.
+
+Each loss returns the mean of its per-sample values and the gradient of that mean with respect
+to the output layer's *pre-activations* z. Cross-entropies fuse with their output activation
+(sigmoid, softmax) and work from the logits, so they never take log(0): dJ/dz = (ŷ − y) / N.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation, sigmoid
+from .errors import PlaygroundError
+from .registry import Registry
+
+LOSSES: Registry[type[Loss]] = Registry("loss")
+
+
+def one_hot(labels: np.ndarray, k: int, dtype: type = np.float64) -> np.ndarray:
+    """(N,) integer labels -> (N, k) one-hot rows."""
+    labels = np.asarray(labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise PlaygroundError(f"class labels must lie in 0..{k - 1}, got {labels.min()}..{labels.max()}")
+    out = np.zeros((labels.shape[0], k), dtype=dtype)
+    out[np.arange(labels.shape[0]), labels.astype(np.intp)] = 1
+    return out
+
+
+def as_targets(y: np.ndarray, n_out: int, dtype: type = np.float64) -> np.ndarray:
+    """Targets shaped like the output: (N,) labels become (N, 1) or one-hot (N, k)."""
+    y = np.asarray(y)
+    if y.ndim == 1:
+        if n_out == 1:
+            return y.astype(dtype, copy=False).reshape(-1, 1)
+        return one_hot(y, n_out, dtype)
+    if y.ndim == 2 and y.shape[1] == n_out:
+        return y.astype(dtype, copy=False)
+    raise PlaygroundError(f"targets of shape {y.shape} do not fit an output of width {n_out}")
+
+
+def as_labels(y: np.ndarray) -> np.ndarray:
+    """Integer class labels from (N,) labels or (N, k) one-hot rows."""
+    y = np.asarray(y)
+    if y.ndim == 2:
+        return y.argmax(axis=1)
+    return y.astype(np.intp)
+
+
+class Loss:
+    """Base class: subclasses give `per_sample` and `grad_output` (dJ/dŷ for the batch mean)."""
+
+    name = ""
+    formula = ""
+    #: Output activations this loss is defined for; None means any.
+    output_activations: tuple[str, ...] | None = None
+    #: Whether a two-class problem uses a single output unit with this loss.
+    single_output = True
+    #: Output value that separates class 0 from class 1 when there is a single output.
+    decision_threshold = 0.5
+
+    def per_sample(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, act: Activation) -> np.ndarray:
+        raise NotImplementedError
+
+    def grad_output(self, a: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """dJ/da for J the batch mean, with t the targets shaped like a."""
+        raise NotImplementedError
+
+    def value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, act: Activation) -> float:
+        """J = (1/N) Σ_i L_i."""
+        return float(np.mean(self.per_sample(z, a, y, act)))
+
+    def grad_z(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, act: Activation) -> np.ndarray:
+        """dJ/dz, chaining dJ/da through the output activation."""
+        t = as_targets(y, a.shape[1], a.dtype)
+        return act.backward(z, a, self.grad_output(a, t))
+
+    def check_activation(self, act_name: str) -> None:
+        """Raise if this loss is not defined for the output activation `act_name`."""
+        if self.output_activations is not None and act_name not in self.output_activations:
+            raise PlaygroundError(
+                f"loss {self.name!r} needs a {' or '.join(self.output_activations)} output, "
+                f"not {act_name!r}"
+            )
+
+
+@LOSSES.register("mse")
+class MeanSquaredError(Loss):
+    name = "mse"
+    formula = "L = mean_j (ŷ_j − y_j)²   (no ½, as Keras)"
+
+    def per_sample(self, z, a, y, act):
+        t = as_targets(y, a.shape[1], a.dtype)
+        return np.mean((a - t) ** 2, axis=1)
+
+    def grad_output(self, a, t):
+        return 2.0 * (a - t) / a.size
+
+
+@LOSSES.register("mae")
+class MeanAbsoluteError(Loss):
+    name = "mae"
+    formula = "L = mean_j |ŷ_j − y_j|"
+
+    def per_sample(self, z, a, y, act):
+        t = as_targets(y, a.shape[1], a.dtype)
+        return np.mean(np.abs(a - t), axis=1)
+
+    def grad_output(self, a, t):
+        return np.sign(a - t) / a.size
+
+
+@LOSSES.register("huber")
+class Huber(Loss):
+    name = "huber"
+    formula = "L = mean_j ½e² if |e| ≤ δ else δ(|e| − ½δ),  e = ŷ − y, δ = 1"
+
+    def __init__(self, delta: float = 1.0) -> None:
+        self.delta = float(delta)
+
+    def per_sample(self, z, a, y, act):
+        e = np.abs(a - as_targets(y, a.shape[1], a.dtype))
+        d = self.delta
+        return np.mean(np.where(e <= d, 0.5 * e * e, d * (e - 0.5 * d)), axis=1)
+
+    def grad_output(self, a, t):
+        return np.clip(a - t, -self.delta, self.delta) / a.size
+
+
+@LOSSES.register("binary_crossentropy")
+class BinaryCrossentropy(Loss):
+    name = "binary_crossentropy"
+    formula = "L = −[y ln ŷ + (1 − y) ln(1 − ŷ)],  ŷ = σ(z);  computed from z as max(z,0) − zy + ln(1 + e^−|z|)"
+    output_activations = ("sigmoid",)
+
+    def per_sample(self, z, a, y, act):
+        t = as_targets(y, z.shape[1], z.dtype)
+        return np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))), axis=1)
+
+    def grad_z(self, z, a, y, act):
+        t = as_targets(y, z.shape[1], z.dtype)
+        return (sigmoid(z) - t) / z.size
+
+
+@LOSSES.register("categorical_crossentropy")
+class CategoricalCrossentropy(Loss):
+    name = "categorical_crossentropy"
+    formula = "L = −Σ_k y_k ln ŷ_k,  ŷ = softmax(z);  computed as logsumexp(z) − z_y"
+    output_activations = ("softmax",)
+    single_output = False
+
+    def per_sample(self, z, a, y, act):
+        t = as_targets(y, z.shape[1], z.dtype)
+        m = z.max(axis=1, keepdims=True)
+        log_probs = z - m - np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+        return -np.sum(t * log_probs, axis=1)
+
+    def grad_z(self, z, a, y, act):
+        t = as_targets(y, z.shape[1], z.dtype)
+        return (act.forward(z) - t) / z.shape[0]
+
+
+@LOSSES.register("hinge")
+class Hinge(Loss):
+    name = "hinge"
+    formula = "L = mean_j max(0, 1 − t·ŷ),  t = 2y − 1 ∈ {−1, +1}"
+    output_activations = ("linear", "tanh")
+    decision_threshold = 0.0
+
+    @staticmethod
+    def _signed(t: np.ndarray) -> np.ndarray:
+        # Keras maps 0/1 labels to -1/+1; labels already in {-1, +1} are kept.
+        return np.where(t == 0, -1.0, np.sign(t)).astype(t.dtype)
+
+    def per_sample(self, z, a, y, act):
+        t = self._signed(as_targets(y, a.shape[1], a.dtype))
+        return np.mean(np.maximum(0.0, 1.0 - t * a), axis=1)
+
+    def grad_output(self, a, t):
+        s = self._signed(t)
+        return np.where(1.0 - s * a > 0, -s, 0.0) / a.size
+
+
+@LOSSES.register("multiclass_hinge")
+class MulticlassHinge(Loss):
+    name = "multiclass_hinge"
+    formula = "L_i = Σ_{j ≠ y_i} max(0, s_j − s_{y_i} + 1)   (multiclass SVM loss, CS231n)"
+    output_activations = ("linear",)
+    single_output = False
+
+    @staticmethod
+    def _margins(s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        labels = as_labels(y)
+        rows = np.arange(s.shape[0])
+        margins = np.maximum(0.0, s - s[rows, labels][:, None] + 1.0)
+        margins[rows, labels] = 0.0
+        return margins, labels
+
+    def per_sample(self, z, a, y, act):
+        return self._margins(a, y)[0].sum(axis=1)
+
+    def grad_z(self, z, a, y, act):
+        margins, labels = self._margins(a, y)
+        g = (margins > 0).astype(a.dtype)
+        g[np.arange(a.shape[0]), labels] = -g.sum(axis=1)
+        return act.backward(z, a, g / a.shape[0])
+
+
+def get_loss(name: str | Loss) -> Loss:
+    """A loss instance by registered name (instances pass through)."""
+    if isinstance(name, Loss):
+        return name
+    return LOSSES.get(name)()

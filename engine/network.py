@@ -1,0 +1,336 @@
+"""The model: a stack of Dense layers, y = x @ W + b with W of shape (in, out), as Keras.
+
+All parameters live in one flat buffer (every kernel first, then every bias) and each layer's
+W and b are views into it, so an optimizer updates the whole network in a few NumPy calls and
+a regularizer sees every kernel as one contiguous slice.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .errors import PlaygroundError
+from .initializers import INITIALIZERS
+from .losses import Loss
+from .regularizers import Regularizer
+
+
+@dataclass
+class LayerSpec:
+    """A hidden layer: width, activation (a name or {"name", **params}) and dropout rate."""
+
+    units: int
+    activation: str | dict[str, Any] = "tanh"
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.units, (int, np.integer)) or isinstance(self.units, bool) or self.units < 1:
+            raise PlaygroundError(f"a layer needs units >= 1, got {self.units!r}")
+        if not 0.0 <= float(self.dropout) < 1.0:
+            raise PlaygroundError(f"dropout must be in [0, 1), got {self.dropout}")
+        get_activation(self.activation)  # validates the name early
+
+
+def _as_spec(layer: LayerSpec | dict[str, Any] | int) -> LayerSpec:
+    if isinstance(layer, LayerSpec):
+        return layer
+    if isinstance(layer, (int, np.integer)):
+        return LayerSpec(int(layer))
+    if isinstance(layer, dict):
+        try:
+            return LayerSpec(**layer)
+        except TypeError as exc:
+            raise PlaygroundError(f"bad layer {layer!r}: {exc}") from None
+    raise PlaygroundError(f"a layer is a dict like {{'units': 4}}, got {layer!r}")
+
+
+@dataclass
+class _Cache:
+    """What the last forward pass kept for backward."""
+
+    x: np.ndarray | None = None
+    z: list[np.ndarray] = field(default_factory=list)
+    a: list[np.ndarray] = field(default_factory=list)
+    masks: list[np.ndarray | None] = field(default_factory=list)
+
+
+class Network:
+    """A fully connected network with per-layer activations and inverted dropout.
+
+    Zero hidden layers is valid: with a sigmoid output it is logistic regression,
+    ŷ = σ(xW + b).
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        hidden: Sequence[LayerSpec | dict[str, Any] | int],
+        n_outputs: int,
+        output_activation: str | dict[str, Any] = "sigmoid",
+        initializer: str = "glorot_uniform",
+        bias_init: float = 0.0,
+        dtype: Any = np.float64,
+        seed: int | np.random.Generator | None = 0,
+    ) -> None:
+        if n_inputs < 1 or n_outputs < 1:
+            raise PlaygroundError(f"a network needs at least one input and one output, got {n_inputs} and {n_outputs}")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise PlaygroundError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.n_inputs = int(n_inputs)
+        self.hidden = [_as_spec(h) for h in hidden]
+        self.n_outputs = int(n_outputs)
+        self.output_activation_spec = output_activation
+        self.initializer = initializer
+        self.bias_init = float(bias_init)
+        INITIALIZERS.get(initializer)
+
+        widths = [self.n_inputs] + [h.units for h in self.hidden] + [self.n_outputs]
+        self.shapes: list[tuple[int, int]] = list(itertools.pairwise(widths))
+        self.activations: list[Activation] = [get_activation(h.activation) for h in self.hidden]
+        self.activations.append(get_activation(output_activation))
+        self.dropouts = [float(h.dropout) for h in self.hidden] + [0.0]
+
+        n_kernel = sum(i * o for i, o in self.shapes)
+        n_bias = sum(o for _, o in self.shapes)
+        self.n_kernel = n_kernel
+        self.params = np.zeros(n_kernel + n_bias, dtype=self.dtype)
+        self.grads = np.zeros_like(self.params)
+        self.kernels, self.biases = self._views(self.params)
+        self.kernel_grads, self.bias_grads = self._views(self.grads)
+        self._cache = _Cache()
+        self.initialize(seed)
+
+    # ----------------------------------------------------------------- parameters
+    def _views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        kernels, biases = [], []
+        k = 0
+        b = self.n_kernel
+        for i, o in self.shapes:
+            kernels.append(flat[k : k + i * o].reshape(i, o))
+            biases.append(flat[b : b + o])
+            k += i * o
+            b += o
+        return kernels, biases
+
+    @property
+    def kernel_params(self) -> np.ndarray:
+        """Every kernel weight as one flat view (what L1/L2 and weight decay act on)."""
+        return self.params[: self.n_kernel]
+
+    @property
+    def kernel_grad(self) -> np.ndarray:
+        return self.grads[: self.n_kernel]
+
+    @property
+    def n_layers(self) -> int:
+        """Dense layers, the output layer included."""
+        return len(self.shapes)
+
+    def initialize(self, seed: int | np.random.Generator | None = 0) -> None:
+        """Fresh kernels from the initializer (seeded) and constant biases."""
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        init = INITIALIZERS.get(self.initializer)
+        for w in self.kernels:
+            w[...] = init(w.shape, rng)
+        for b in self.biases:
+            b[...] = self.bias_init
+
+    def param_names(self) -> list[str]:
+        """Names in Keras order: layers.0.kernel, layers.0.bias, layers.1.kernel, ..."""
+        return [f"layers.{i}.{part}" for i in range(self.n_layers) for part in ("kernel", "bias")]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies in Keras order [W1, b1, W2, b2, ...]."""
+        out: list[np.ndarray] = []
+        for w, b in zip(self.kernels, self.biases):
+            out += [w.copy(), b.copy()]
+        return out
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Load arrays in Keras order; every shape is checked before anything is written."""
+        names = self.param_names()
+        if len(weights) != len(names):
+            raise PlaygroundError(f"expected {len(names)} weight arrays ({', '.join(names)}), got {len(weights)}")
+        targets = [t for pair in zip(self.kernels, self.biases) for t in pair]
+        arrays = []
+        for name, target, value in zip(names, targets, weights):
+            arr = np.asarray(value)
+            if arr.shape != target.shape:
+                raise PlaygroundError(f"{name} has shape {arr.shape}, expected {target.shape}")
+            if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+                raise PlaygroundError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+            if not np.all(np.isfinite(arr)):
+                raise PlaygroundError(f"{name} contains NaN or infinite values")
+            arrays.append(arr)
+        for target, arr in zip(targets, arrays):
+            target[...] = arr
+
+    def count_params(self) -> int:
+        return int(self.params.size)
+
+    def copy(self, dtype: Any = None) -> Network:
+        """An independent network with the same architecture and weights (optionally recast)."""
+        net = Network(
+            self.n_inputs, self.hidden, self.n_outputs, self.output_activation_spec,
+            self.initializer, self.bias_init, dtype or self.dtype, seed=0,
+        )
+        net.params[...] = self.params
+        return net
+
+    def config(self) -> dict[str, Any]:
+        """The architecture as plain data (what a project file stores under "network")."""
+        return {
+            "inputs": self.n_inputs,
+            "layers": [asdict(h) for h in self.hidden],
+            "outputs": self.n_outputs,
+            "output_activation": self.output_activation_spec,
+            "initializer": self.initializer,
+        }
+
+    # ----------------------------------------------------------------- forward / backward
+    def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Output activations for a batch; keeps what backward needs.
+
+        In training mode, hidden layers with dropout keep each unit with probability 1 − p and
+        scale kept units by 1/(1 − p) (inverted dropout), so inference needs no rescaling.
+        """
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim != 2 or x.shape[1] != self.n_inputs:
+            raise PlaygroundError(f"input has shape {x.shape}, expected (N, {self.n_inputs})")
+        cache = _Cache(x=x)
+        h = x
+        last = self.n_layers - 1
+        for i, (w, b, act) in enumerate(zip(self.kernels, self.biases, self.activations)):
+            z = h @ w
+            z += b
+            a = act.forward(z)
+            mask = None
+            p = self.dropouts[i]
+            if training and p > 0 and i < last:
+                if rng is None:
+                    raise PlaygroundError("dropout in training mode needs a random generator")
+                mask = (rng.random(a.shape) >= p).astype(self.dtype)
+                mask *= 1.0 / (1.0 - p)
+            cache.z.append(z)
+            cache.a.append(a)
+            cache.masks.append(mask)
+            h = a if mask is None else a * mask
+        self._cache = cache
+        return h
+
+    def backward(self, grad_z_out: np.ndarray) -> None:
+        """Fill `grads` from dJ/dz of the output layer (chain rule, layer by layer)."""
+        c = self._cache
+        if c.x is None:
+            raise PlaygroundError("backward called before forward")
+        g = grad_z_out
+        for i in range(self.n_layers - 1, -1, -1):
+            if i == 0:
+                inp = c.x
+            else:
+                inp = c.a[i - 1] if c.masks[i - 1] is None else c.a[i - 1] * c.masks[i - 1]
+            np.matmul(inp.T, g, out=self.kernel_grads[i])
+            np.sum(g, axis=0, out=self.bias_grads[i])
+            if i > 0:
+                ga = g @ self.kernels[i].T
+                if c.masks[i - 1] is not None:
+                    ga *= c.masks[i - 1]
+                g = self.activations[i - 1].backward(c.z[i - 1], c.a[i - 1], ga)
+
+    def loss_and_grad(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        loss: Loss,
+        regularizer: Regularizer | None = None,
+        training: bool = True,
+        rng: np.random.Generator | None = None,
+    ) -> tuple[float, float]:
+        """One forward and backward pass. Returns (data loss J, objective J + penalty).
+
+        `grads` then holds d(objective)/d(params).
+        """
+        self.forward(x, training=training, rng=rng)
+        c = self._cache
+        act = self.activations[-1]
+        z, a = c.z[-1], c.a[-1]
+        data_loss = loss.value(z, a, y, act)
+        self.backward(loss.grad_z(z, a, y, act))
+        objective = data_loss
+        if regularizer is not None and regularizer.active:
+            objective += regularizer.penalty(self.kernel_params)
+            regularizer.add_gradient(self.kernel_params, self.kernel_grad)
+        return data_loss, objective
+
+    def objective(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        loss: Loss,
+        regularizer: Regularizer | None = None,
+        training: bool = False,
+        rng: np.random.Generator | None = None,
+    ) -> float:
+        """J + penalty without touching `grads` (what a numerical gradient differentiates)."""
+        self.forward(x, training=training, rng=rng)
+        c = self._cache
+        value = loss.value(c.z[-1], c.a[-1], y, self.activations[-1])
+        if regularizer is not None:
+            value += regularizer.penalty(self.kernel_params)
+        return value
+
+    def predict(self, x: np.ndarray, batch_size: int = 8192) -> np.ndarray:
+        """Inference-mode outputs (dropout off), in chunks so a big grid stays small in memory."""
+        x = np.asarray(x, dtype=self.dtype)
+        if x.shape[0] <= batch_size:
+            return self.forward(x)
+        return np.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+
+    def neuron_outputs(self, x: np.ndarray) -> list[np.ndarray]:
+        """Every layer's activations (N, units) in inference mode, output layer last."""
+        self.forward(x)
+        return list(self._cache.a)
+
+    def pre_activations(self) -> list[np.ndarray]:
+        """The z of each layer from the last forward pass."""
+        return list(self._cache.z)
+
+    # ----------------------------------------------------------------- summary
+    def summary(self, name: str = "model") -> str:
+        """A Keras-like table: layer, output shape, parameter count, totals."""
+        rows = [("input (InputLayer)", f"(None, {self.n_inputs})", 0)]
+        for i, ((fan_in, units), act) in enumerate(zip(self.shapes, self.activations)):
+            last = i == self.n_layers - 1
+            label = "output" if last else f"dense_{i + 1}"
+            rows.append((f"{label} (Dense, {act.name})", f"(None, {units})", fan_in * units + units))
+            if not last and self.dropouts[i] > 0:
+                rows.append((f"dropout_{i + 1} (Dropout {self.dropouts[i]:g})", f"(None, {units})", 0))
+        w0 = max(28, max(len(r[0]) for r in rows) + 2)
+        w1, w2 = 16, 12
+        width = w0 + w1 + w2
+        lines = [f'Model: "{name}"', "─" * width,
+                 f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>{w2}}", "═" * width]
+        for label, shape, n in rows:
+            lines.append(f"{label:<{w0}}{shape:<{w1}}{n:>{w2},}")
+        total = self.count_params()
+        size = total * self.dtype.itemsize
+        lines += ["═" * width,
+                  f"Total params: {total:,} ({_human_bytes(size)})",
+                  f"Trainable params: {total:,} ({_human_bytes(size)})",
+                  "Non-trainable params: 0 (0.00 B)"]
+        return "\n".join(lines)
+
+
+def _human_bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:.2f} {unit}"
+        n /= 1024
+    return f"{n:.2f} MB"

@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+
+from engine import LOSSES, PlaygroundError, get_activation, get_loss
+
+
+def value(loss_name, act_name, z, y):
+    act = get_activation(act_name)
+    z = np.asarray(z, dtype=float)
+    return get_loss(loss_name).value(z, act.forward(z), np.asarray(y), act)
+
+
+def test_registry_lists_every_loss_of_the_course():
+    assert LOSSES.names() == ["mse", "mae", "huber", "binary_crossentropy", "categorical_crossentropy",
+                              "hinge", "multiclass_hinge"]
+
+
+def test_regression_losses_by_hand():
+    z = [[1.0, 2.0], [3.0, -1.0]]
+    y = [[0.0, 2.5], [1.0, 1.0]]
+    # errors: 1, -0.5, 2, -2
+    assert value("mse", "linear", z, y) == pytest.approx((1 + 0.25 + 4 + 4) / 4)
+    assert value("mae", "linear", z, y) == pytest.approx((1 + 0.5 + 2 + 2) / 4)
+    assert value("huber", "linear", z, y) == pytest.approx((0.5 + 0.125 + 1.5 + 1.5) / 4)
+
+
+def test_binary_crossentropy_by_hand_and_from_logits():
+    z = [[0.0], [2.0], [-3.0]]
+    y = [1, 0, 0]
+    p = 1 / (1 + np.exp(-np.array([0.0, 2.0, -3.0])))
+    expected = -(np.log(p[0]) + np.log(1 - p[1]) + np.log(1 - p[2])) / 3
+    assert value("binary_crossentropy", "sigmoid", z, y) == pytest.approx(expected)
+    # Saturated logits: a probability of exactly 0 or 1 would give log(0); logits never do.
+    big = value("binary_crossentropy", "sigmoid", [[800.0], [-800.0]], [0, 1])
+    assert big == pytest.approx(800.0)
+
+
+def test_categorical_crossentropy_takes_labels_or_one_hot():
+    z = [[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]]
+    probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    expected = -(np.log(probs[0, 0]) + np.log(probs[1, 2])) / 2
+    assert value("categorical_crossentropy", "softmax", z, [0, 2]) == pytest.approx(expected)
+    assert value("categorical_crossentropy", "softmax", z, [[1, 0, 0], [0, 0, 1]]) == pytest.approx(expected)
+    assert np.isfinite(value("categorical_crossentropy", "softmax", [[1000.0, -1000.0]], [1]))
+
+
+def test_hinge_maps_zero_one_labels_to_plus_minus_one():
+    z = [[0.3], [-2.0], [0.5]]
+    # t = +1, -1, -1: max(0, 1-0.3) + max(0, 1-2) + max(0, 1+0.5)
+    assert value("hinge", "linear", z, [1, 0, 0]) == pytest.approx((0.7 + 0 + 1.5) / 3)
+
+
+def test_multiclass_hinge_is_cs231n_worked_example():
+    # Scores for (cat, car, frog) of a cat, a car and a frog image, CS231n linear classification notes.
+    scores = [[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]]
+    total = value("multiclass_hinge", "linear", scores, [0, 1, 2])
+    assert total == pytest.approx((2.9 + 0.0 + 12.9) / 3)
+    assert round(total, 2) == 5.27
+    act = get_activation("linear")
+    per = get_loss("multiclass_hinge").per_sample(None, np.array(scores), np.array([0, 1, 2]), act)
+    np.testing.assert_allclose(per, [2.9, 0.0, 12.9])
+
+
+def test_loss_refuses_an_output_it_is_not_defined_for():
+    with pytest.raises(PlaygroundError, match="binary_crossentropy.*sigmoid.*not 'relu'"):
+        get_loss("binary_crossentropy").check_activation("relu")
+    get_loss("mse").check_activation("relu")
+
+
+def test_bad_labels_are_named():
+    with pytest.raises(PlaygroundError, match="class labels must lie in 0..2"):
+        value("categorical_crossentropy", "softmax", [[1.0, 2.0, 3.0]], [3])

@@ -1,0 +1,148 @@
+import numpy as np
+import pytest
+
+from engine import INITIALIZERS, LayerSpec, Network, PlaygroundError, get_loss
+
+
+@pytest.mark.parametrize(
+    "n_in, hidden, n_out, total",
+    [(784, [], 10, 7_850), (2, [4, 2], 1, 2 * 4 + 4 + 4 * 2 + 2 + 2 + 1),
+     (784, [128], 10, 101_770), (7, [8] * 6, 1, 433)],
+)
+def test_parameter_counts_and_summary_totals(n_in, hidden, n_out, total):
+    net = Network(n_in, hidden, n_out, "softmax" if n_out > 1 else "sigmoid")
+    assert net.count_params() == total
+    assert f"Total params: {total:,} " in net.summary()
+
+
+def test_summary_lists_layers_with_shapes_and_params():
+    net = Network(784, [LayerSpec(128, "relu", 0.2)], 10, "softmax")
+    text = net.summary("mnist")
+    assert 'Model: "mnist"' in text
+    assert "dense_1 (Dense, relu)" in text and "(None, 128)" in text and "100,480" in text
+    assert "dropout_1 (Dropout 0.2)" in text
+    assert "output (Dense, softmax)" in text and "1,290" in text
+    assert "Total params: 101,770" in text
+
+
+def test_kernel_shape_is_in_by_out_and_forward_is_xw_plus_b():
+    net = Network(3, [4], 2, "linear", seed=1)
+    w0, b0, w1, b1 = net.get_weights()
+    assert w0.shape == (3, 4) and b0.shape == (4,) and w1.shape == (4, 2) and b1.shape == (2,)
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_allclose(net.predict(x), np.tanh(x @ w0 + b0) @ w1 + b1)
+
+
+def test_zero_hidden_layers_is_logistic_regression():
+    net = Network(2, [], 1, "sigmoid", seed=0)
+    w, b = np.array([[1.5], [-2.0]]), np.array([0.25])
+    net.set_weights([w, b])
+    x = np.array([[1.0, 1.0], [0.0, 0.0], [-1.0, 2.0]])
+    np.testing.assert_allclose(net.predict(x), 1 / (1 + np.exp(-(x @ w + b))))
+    # Gradient of mean BCE for logistic regression: Xᵀ(ŷ − y)/N.
+    y = np.array([1, 0, 1])
+    net.loss_and_grad(x, y, get_loss("binary_crossentropy"))
+    p = net.predict(x)
+    np.testing.assert_allclose(net.kernel_grads[0], x.T @ (p - y[:, None]) / 3)
+
+
+def test_set_weights_rejects_wrong_shapes_by_name():
+    net = Network(2, [3], 1)
+    w = net.get_weights()
+    w[2] = np.zeros((4, 1))
+    with pytest.raises(PlaygroundError, match=r"layers\.1\.kernel has shape \(4, 1\), expected \(3, 1\)"):
+        net.set_weights(w)
+    with pytest.raises(PlaygroundError, match="expected 4 weight arrays"):
+        net.set_weights(w[:2])
+    bad = net.get_weights()
+    bad[1] = np.array([0.0, np.nan, 0.0])
+    with pytest.raises(PlaygroundError, match=r"layers\.0\.bias contains NaN"):
+        net.set_weights(bad)
+
+
+def test_set_then_get_round_trips_and_views_share_the_flat_buffer():
+    net = Network(3, [5, 4], 2, "softmax", seed=2)
+    other = Network(3, [5, 4], 2, "softmax", seed=9)
+    other.set_weights(net.get_weights())
+    np.testing.assert_array_equal(other.params, net.params)
+    net.kernels[1][0, 0] = 42.0
+    assert 42.0 in net.params
+    assert net.kernel_params.size == 3 * 5 + 5 * 4 + 4 * 2
+
+
+def test_dropout_keeps_the_expected_value_in_training_and_is_identity_at_inference():
+    net = Network(4, [LayerSpec(50, "relu", dropout=0.4)], 1, "linear", seed=0)
+    x = np.random.default_rng(1).normal(size=(1, 4)).repeat(20_000, axis=0)
+    rng = np.random.default_rng(2)
+    net.forward(x, training=True, rng=rng)
+    dropped = net._cache.a[0] * net._cache.masks[0]
+    clean = net.neuron_outputs(x[:1])[0][0]
+    kept = net._cache.a[0]  # inference pass just above: no mask
+    np.testing.assert_allclose(dropped.mean(axis=0), clean, rtol=0.05, atol=1e-3)
+    assert 0.35 < (dropped == 0).mean() < 0.45 or (clean == 0).any()
+    np.testing.assert_array_equal(net.predict(x[:3]), net.predict(x[:3]))
+    np.testing.assert_allclose(kept[0], clean)
+
+
+def test_dropout_training_needs_a_generator():
+    net = Network(2, [LayerSpec(3, "tanh", dropout=0.5)], 1)
+    with pytest.raises(PlaygroundError, match="random generator"):
+        net.forward(np.zeros((1, 2)), training=True)
+
+
+def test_float32_network_stays_float32():
+    net = Network(2, [8], 1, dtype=np.float32)
+    x = np.random.default_rng(0).normal(size=(10, 2))
+    assert net.predict(x).dtype == np.float32
+    net.loss_and_grad(x, np.zeros(10), get_loss("binary_crossentropy"))
+    assert net.grads.dtype == np.float32
+    assert net.copy(np.float64).params.dtype == np.float64
+
+
+def test_neuron_outputs_cover_every_layer():
+    net = Network(2, [4, 3], 2, "softmax")
+    outs = net.neuron_outputs(np.zeros((7, 2)))
+    assert [o.shape for o in outs] == [(7, 4), (7, 3), (7, 2)]
+
+
+def test_wrong_input_shape_is_named():
+    with pytest.raises(PlaygroundError, match=r"input has shape \(5, 3\), expected \(N, 2\)"):
+        Network(2, [3], 1).predict(np.zeros((5, 3)))
+
+
+@pytest.mark.parametrize(
+    "bad", [{"units": 0}, {"units": 3, "dropout": 1.0}, {"units": 3, "activation": "nope"}, {"unit": 3}]
+)
+def test_bad_layer_specs_are_rejected(bad):
+    with pytest.raises(PlaygroundError):
+        Network(2, [bad], 1)
+
+
+def test_same_seed_same_weights_other_seed_other_weights():
+    a, b, c = (Network(2, [8, 8], 1, seed=s) for s in (7, 7, 8))
+    np.testing.assert_array_equal(a.params, b.params)
+    assert not np.array_equal(a.params, c.params)
+
+
+@pytest.mark.parametrize(
+    "name, expected_var",
+    [("glorot_uniform", 2 / (400 + 300)), ("glorot_normal", 2 / (400 + 300)), ("he_uniform", 2 / 400),
+     ("he_normal", 2 / 400), ("lecun_normal", 1 / 400), ("random_normal", 0.05**2)],
+)
+def test_initializer_variances_follow_keras(name, expected_var):
+    w = INITIALIZERS.get(name)((400, 300), np.random.default_rng(0))
+    assert w.shape == (400, 300)
+    assert abs(w.mean()) < 0.01 * np.sqrt(expected_var) * 10
+    assert w.var() == pytest.approx(expected_var, rel=0.03)
+    if "normal" in name and name != "random_normal":
+        assert np.abs(w).max() <= 2 * np.sqrt(expected_var) / 0.87962566103423978 + 1e-12
+
+
+def test_zeros_initializer_shows_the_symmetry_problem():
+    net = Network(2, [4], 1, initializer="zeros")
+    x = np.random.default_rng(0).normal(size=(6, 2))
+    net.kernels[1][...] = 0.3  # even with a non-zero output layer, hidden units stay identical
+    net.loss_and_grad(x, np.array([0, 1, 0, 1, 1, 0]), get_loss("binary_crossentropy"))
+    g = net.kernel_grads[0]
+    assert np.allclose(g, g[:, :1])
+    assert not np.allclose(INITIALIZERS.get("glorot_uniform")((2, 4), np.random.default_rng(0)), 0)
