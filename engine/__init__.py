@@ -12,7 +12,18 @@ from .network import LayerSpec, Network
 from .regularizers import REGULARIZERS, Regularizer
 
 __all__ = [
-    "ACTIVATIONS", "INITIALIZERS", "LOSSES", "REGULARIZERS",
-    "Activation", "GradCheckReport", "LayerSpec", "Loss", "Network", "PlaygroundError", "Regularizer",
-    "check_gradients", "get_activation", "get_loss",
+    "ACTIVATIONS",
+    "INITIALIZERS",
+    "LOSSES",
+    "REGULARIZERS",
+    "Activation",
+    "GradCheckReport",
+    "LayerSpec",
+    "Loss",
+    "Network",
+    "PlaygroundError",
+    "Regularizer",
+    "check_gradients",
+    "get_activation",
+    "get_loss",
 ]

@@ -191,6 +191,4 @@ def get_activation(spec: str | dict[str, Any] | Activation) -> Activation:
     try:
         return cls(**params)
     except TypeError:
-        raise PlaygroundError(
-            f"activation {name!r} does not take parameters {sorted(params)}"
-        ) from None
+        raise PlaygroundError(f"activation {name!r} does not take parameters {sorted(params)}") from None

@@ -78,8 +78,7 @@ class Loss:
         """Raise if this loss is not defined for the output activation `act_name`."""
         if self.output_activations is not None and act_name not in self.output_activations:
             raise PlaygroundError(
-                f"loss {self.name!r} needs a {' or '.join(self.output_activations)} output, "
-                f"not {act_name!r}"
+                f"loss {self.name!r} needs a {' or '.join(self.output_activations)} output, not {act_name!r}"
             )
 
 

@@ -178,8 +178,14 @@ class Network:
     def copy(self, dtype: Any = None) -> Network:
         """An independent network with the same architecture and weights (optionally recast)."""
         net = Network(
-            self.n_inputs, self.hidden, self.n_outputs, self.output_activation_spec,
-            self.initializer, self.bias_init, dtype or self.dtype, seed=0,
+            self.n_inputs,
+            self.hidden,
+            self.n_outputs,
+            self.output_activation_spec,
+            self.initializer,
+            self.bias_init,
+            dtype or self.dtype,
+            seed=0,
         )
         net.params[...] = self.params
         return net
@@ -298,6 +304,10 @@ class Network:
         self.forward(x)
         return list(self._cache.a)
 
+    def neuron_outputs_cached(self) -> list[np.ndarray]:
+        """The activations of each layer from the last forward pass (before dropout)."""
+        return list(self._cache.a)
+
     def pre_activations(self) -> list[np.ndarray]:
         """The z of each layer from the last forward pass."""
         return list(self._cache.z)
@@ -315,16 +325,22 @@ class Network:
         w0 = max(28, max(len(r[0]) for r in rows) + 2)
         w1, w2 = 16, 12
         width = w0 + w1 + w2
-        lines = [f'Model: "{name}"', "─" * width,
-                 f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>{w2}}", "═" * width]
+        lines = [
+            f'Model: "{name}"',
+            "─" * width,
+            f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>{w2}}",
+            "═" * width,
+        ]
         for label, shape, n in rows:
             lines.append(f"{label:<{w0}}{shape:<{w1}}{n:>{w2},}")
         total = self.count_params()
         size = total * self.dtype.itemsize
-        lines += ["═" * width,
-                  f"Total params: {total:,} ({_human_bytes(size)})",
-                  f"Trainable params: {total:,} ({_human_bytes(size)})",
-                  "Non-trainable params: 0 (0.00 B)"]
+        lines += [
+            "═" * width,
+            f"Total params: {total:,} ({_human_bytes(size)})",
+            f"Trainable params: {total:,} ({_human_bytes(size)})",
+            "Non-trainable params: 0 (0.00 B)",
+        ]
         return "\n".join(lines)
 
 

@@ -37,9 +37,7 @@ class Registry(Generic[T]):
         try:
             return self._items[name]
         except (KeyError, TypeError):
-            raise PlaygroundError(
-                f"unknown {self.kind} {name!r}; choose one of: {', '.join(self._items)}"
-            ) from None
+            raise PlaygroundError(f"unknown {self.kind} {name!r}; choose one of: {', '.join(self._items)}") from None
 
     def names(self) -> list[str]:
         """Registered names, in registration order."""

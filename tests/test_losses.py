@@ -11,8 +11,15 @@ def value(loss_name, act_name, z, y):
 
 
 def test_registry_lists_every_loss_of_the_course():
-    assert LOSSES.names() == ["mse", "mae", "huber", "binary_crossentropy", "categorical_crossentropy",
-                              "hinge", "multiclass_hinge"]
+    assert LOSSES.names() == [
+        "mse",
+        "mae",
+        "huber",
+        "binary_crossentropy",
+        "categorical_crossentropy",
+        "hinge",
+        "multiclass_hinge",
+    ]
 
 
 def test_regression_losses_by_hand():

@@ -6,8 +6,12 @@ from engine import INITIALIZERS, LayerSpec, Network, PlaygroundError, get_loss
 
 @pytest.mark.parametrize(
     "n_in, hidden, n_out, total",
-    [(784, [], 10, 7_850), (2, [4, 2], 1, 2 * 4 + 4 + 4 * 2 + 2 + 2 + 1),
-     (784, [128], 10, 101_770), (7, [8] * 6, 1, 433)],
+    [
+        (784, [], 10, 7_850),
+        (2, [4, 2], 1, 2 * 4 + 4 + 4 * 2 + 2 + 2 + 1),
+        (784, [128], 10, 101_770),
+        (7, [8] * 6, 1, 433),
+    ],
 )
 def test_parameter_counts_and_summary_totals(n_in, hidden, n_out, total):
     net = Network(n_in, hidden, n_out, "softmax" if n_out > 1 else "sigmoid")
@@ -126,8 +130,14 @@ def test_same_seed_same_weights_other_seed_other_weights():
 
 @pytest.mark.parametrize(
     "name, expected_var",
-    [("glorot_uniform", 2 / (400 + 300)), ("glorot_normal", 2 / (400 + 300)), ("he_uniform", 2 / 400),
-     ("he_normal", 2 / 400), ("lecun_normal", 1 / 400), ("random_normal", 0.05**2)],
+    [
+        ("glorot_uniform", 2 / (400 + 300)),
+        ("glorot_normal", 2 / (400 + 300)),
+        ("he_uniform", 2 / 400),
+        ("he_normal", 2 / 400),
+        ("lecun_normal", 1 / 400),
+        ("random_normal", 0.05**2),
+    ],
 )
 def test_initializer_variances_follow_keras(name, expected_var):
     w = INITIALIZERS.get(name)((400, 300), np.random.default_rng(0))

@@ -1,0 +1,26 @@
+"""Data: synthetic generators, file loaders, feature maps, normalisation and splits."""
+
+from . import images as _images  # noqa: F401  (registers the "shapes" image set)
+from .dataset import Dataset, split_indices
+from .features import FEATURES, NORMALIZATIONS, Normalizer, apply_features
+from .generators import CLASS_RANGE, DEFAULT_SAMPLES, GENERATORS, PROBLEMS, generate
+from .loaders import load_csv, load_idx, load_npz, read_idx, write_idx
+
+__all__ = [
+    "CLASS_RANGE",
+    "DEFAULT_SAMPLES",
+    "FEATURES",
+    "GENERATORS",
+    "NORMALIZATIONS",
+    "PROBLEMS",
+    "Dataset",
+    "Normalizer",
+    "apply_features",
+    "generate",
+    "load_csv",
+    "load_idx",
+    "load_npz",
+    "read_idx",
+    "split_indices",
+    "write_idx",
+]

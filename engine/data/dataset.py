@@ -1,0 +1,77 @@
+"""The Dataset record shared by generators and loaders, and the train/validation/test split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import PlaygroundError
+
+
+@dataclass
+class Dataset:
+    """Raw data before feature maps and normalisation.
+
+    `x` is (N, d) float; `y` is (N,) integer class labels 0..k−1 for classification or (N,)
+    float targets for regression. `image_shape` is set when each row is a flattened image.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    problem: str
+    columns: list[str]
+    classes: int = 0
+    class_names: list[str] = field(default_factory=list)
+    image_shape: tuple[int, ...] | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.problem not in ("classification", "regression"):
+            raise PlaygroundError(f"problem must be classification or regression, got {self.problem!r}")
+        if self.x.ndim != 2:
+            raise PlaygroundError(f"data must be a table of shape (samples, inputs), got {self.x.shape}")
+        if self.y.shape != (self.x.shape[0],):
+            raise PlaygroundError(f"{self.x.shape[0]} samples but {self.y.shape[0] if self.y.ndim else 0} labels")
+        if self.x.shape[0] == 0:
+            raise PlaygroundError("the data set is empty")
+        if not np.all(np.isfinite(self.x)):
+            raise PlaygroundError("the inputs contain NaN or infinite values")
+        if self.problem == "classification":
+            if self.classes == 0:
+                self.classes = int(self.y.max()) + 1 if self.y.size else 0
+            if not self.class_names:
+                self.class_names = [str(i) for i in range(self.classes)]
+        elif not np.all(np.isfinite(self.y)):
+            raise PlaygroundError("the targets contain NaN or infinite values")
+
+    @property
+    def n(self) -> int:
+        return int(self.x.shape[0])
+
+
+def split_indices(
+    y: np.ndarray, problem: str, validation: float, test: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row indices for train, validation and test, each in ascending (original) order.
+
+    Classification splits are stratified: each class is split in the same proportions. The
+    same seed gives the same split.
+    """
+    if validation < 0 or test < 0 or validation + test >= 1:
+        raise PlaygroundError(f"validation and test fractions must be >= 0 and sum to < 1, got {validation} and {test}")
+    rng = np.random.default_rng(seed)
+    n = y.shape[0]
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if problem == "classification" else [np.arange(n)]
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for rows in groups:
+        rows = rng.permutation(rows)
+        n_test = round(test * rows.size)
+        n_val = round(validation * rows.size)
+        parts[2].append(rows[:n_test])
+        parts[1].append(rows[n_test : n_test + n_val])
+        parts[0].append(rows[n_test + n_val :])
+    train, val, tst = (np.sort(np.concatenate(p)).astype(np.intp) for p in parts)
+    if train.size == 0:
+        raise PlaygroundError("the split leaves no training samples")
+    return train, val, tst

@@ -1,0 +1,61 @@
+"""Input feature maps for 2-D data (TensorFlow Playground's), and normalisation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..errors import PlaygroundError
+from ..registry import Registry
+
+FeatureMap = Callable[[np.ndarray, np.ndarray], np.ndarray]
+FEATURES: Registry[FeatureMap] = Registry("input feature")
+FEATURES.register("x1")(lambda a, b: a)
+FEATURES.register("x2")(lambda a, b: b)
+FEATURES.register("x1^2")(lambda a, b: a * a)
+FEATURES.register("x2^2")(lambda a, b: b * b)
+FEATURES.register("x1*x2")(lambda a, b: a * b)
+FEATURES.register("sin(x1)")(lambda a, b: np.sin(a))
+FEATURES.register("sin(x2)")(lambda a, b: np.sin(b))
+
+NORMALIZATIONS = ("none", "standardize", "unit")
+
+
+def apply_features(x: np.ndarray, names: Sequence[str] | None) -> np.ndarray:
+    """Columns named in `names`, computed from 2-D points; None keeps the raw columns."""
+    if names is None:
+        return x
+    if x.shape[1] != 2:
+        raise PlaygroundError(f"feature maps need 2-D points (x1, x2); these data have {x.shape[1]} columns")
+    if not names:
+        raise PlaygroundError("select at least one input feature")
+    a, b = x[:, 0], x[:, 1]
+    return np.column_stack([FEATURES.get(n)(a, b) for n in names])
+
+
+class Normalizer:
+    """Per-feature standardisation or division by the maximum, fitted on the training rows only
+    (so no information leaks from the validation and test splits)."""
+
+    def __init__(self, kind: str = "none") -> None:
+        if kind not in NORMALIZATIONS:
+            raise PlaygroundError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, got {kind!r}")
+        self.kind = kind
+        self.shift: np.ndarray | float = 0.0
+        self.scale: np.ndarray | float = 1.0
+
+    def fit(self, x_train: np.ndarray) -> Normalizer:
+        if self.kind == "standardize":
+            self.shift = x_train.mean(axis=0)
+            std = x_train.std(axis=0)
+            self.scale = np.where(std > 0, std, 1.0)
+        elif self.kind == "unit":
+            top = float(np.max(np.abs(x_train))) if x_train.size else 0.0
+            self.scale = top if top > 0 else 1.0
+        return self
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.kind == "none":
+            return x
+        return (x - self.shift) / self.scale

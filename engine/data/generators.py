@@ -1,0 +1,203 @@
+"""Synthetic 2-D data sets, registered by name.
+
+circle, xor, gauss, spiral, plane and multi_gaussian reproduce TensorFlow Playground's
+generators (geometry, label rules, noise semantics; its −1/+1 labels become 0/1), so intuition
+carries over. Points lie in about [−6, 6]². `noise` runs from 0 to 0.5 as its slider does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import PlaygroundError
+from ..registry import Registry
+from .dataset import Dataset
+
+Generator = Callable[..., Dataset]
+GENERATORS: Registry[Generator] = Registry("data set")
+#: Which generators make which problem, and the class counts they support.
+PROBLEMS: dict[str, str] = {}
+CLASS_RANGE: dict[str, tuple[int, int]] = {}
+DEFAULT_SAMPLES = {"classification": 500, "regression": 1200}
+
+
+def _register(name: str, problem: str, classes: tuple[int, int] = (2, 2)):
+    def deco(fn: Generator) -> Generator:
+        GENERATORS.register(name)(fn)
+        PROBLEMS[name] = problem
+        CLASS_RANGE[name] = classes if problem == "classification" else (0, 0)
+        return fn
+
+    return deco
+
+
+def _uniform(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:
+    return rng.uniform(lo, hi, n)
+
+
+def _points(name: str, x: np.ndarray, y: np.ndarray, problem: str, classes: int = 2) -> Dataset:
+    labels = y.astype(np.intp) if problem == "classification" else y.astype(np.float64)
+    return Dataset(x, labels, problem, ["x1", "x2"], classes if problem == "classification" else 0, name=name)
+
+
+@_register("circle", "classification")
+def circle(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
+    """Class 1 inside radius 2.5, class 0 in the ring 3.5..5; the label is decided after noise."""
+    rng = rng or np.random.default_rng(0)
+    radius = 5.0
+    pts, labels = [], []
+    for lo, hi in ((0.0, radius * 0.5), (radius * 0.7, radius)):
+        n = samples // 2 if lo == 0.0 else samples - samples // 2
+        r = _uniform(rng, lo, hi, n)
+        angle = _uniform(rng, 0, 2 * np.pi, n)
+        x, y = r * np.sin(angle), r * np.cos(angle)
+        nx = _uniform(rng, -radius, radius, n) * noise
+        ny = _uniform(rng, -radius, radius, n) * noise
+        labels.append(np.hypot(x + nx, y + ny) < radius * 0.5)
+        pts.append(np.column_stack([x, y]))
+    return _points("circle", np.concatenate(pts), np.concatenate(labels), "classification")
+
+
+@_register("xor", "classification")
+def xor(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
+    """Quadrants: class 1 where x·y ≥ 0 (after noise), points kept 0.3 away from the axes."""
+    rng = rng or np.random.default_rng(0)
+    padding = 0.3
+    x = _uniform(rng, -5, 5, samples)
+    x += np.where(x > 0, padding, -padding)
+    y = _uniform(rng, -5, 5, samples)
+    y += np.where(y > 0, padding, -padding)
+    nx = _uniform(rng, -5, 5, samples) * noise
+    ny = _uniform(rng, -5, 5, samples) * noise
+    return _points("xor", np.column_stack([x, y]), (x + nx) * (y + ny) >= 0, "classification")
+
+
+@_register("gauss", "classification")
+def gauss(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
+    """Two Gaussian blobs at (2, 2) (class 1) and (−2, −2); variance grows from 0.5 to 4 with noise."""
+    rng = rng or np.random.default_rng(0)
+    variance = 0.5 + (4.0 - 0.5) * (noise / 0.5)
+    std = np.sqrt(variance)
+    n1 = samples // 2
+    pts = np.concatenate([rng.normal(2, std, (n1, 2)), rng.normal(-2, std, (samples - n1, 2))])
+    labels = np.r_[np.ones(n1), np.zeros(samples - n1)]
+    return _points("gauss", pts, labels, "classification")
+
+
+def _spiral_arm(n: int, delta: float, noise: float, rng: np.random.Generator) -> np.ndarray:
+    i = np.arange(n)
+    r = i / n * 5
+    t = 1.75 * i / n * 2 * np.pi + delta
+    x = r * np.sin(t) + _uniform(rng, -1, 1, n) * noise
+    y = r * np.cos(t) + _uniform(rng, -1, 1, n) * noise
+    return np.column_stack([x, y])
+
+
+@_register("spiral", "classification", (2, 6))
+def spiral(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
+    """Interleaved spiral arms: with 2 classes, TensorFlow Playground's spiral (class 1 starts at
+    angle 0, class 0 at π); with k classes, k arms 2π/k apart."""
+    rng = rng or np.random.default_rng(0)
+    _check_classes("spiral", classes)
+    if classes == 2:
+        n = samples // 2
+        pts = np.concatenate([_spiral_arm(n, 0.0, noise, rng), _spiral_arm(n, np.pi, noise, rng)])
+        return _points("spiral", pts, np.r_[np.ones(n), np.zeros(n)], "classification")
+    sizes = [samples // classes + (1 if j < samples % classes else 0) for j in range(classes)]
+    arms = [_spiral_arm(m, 2 * np.pi * j / classes, noise, rng) for j, m in enumerate(sizes)]
+    labels = np.concatenate([np.full(m, j) for j, m in enumerate(sizes)])
+    return _points("spiral", np.concatenate(arms), labels, "classification", classes)
+
+
+@_register("moons", "classification")
+def moons(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
+    """Two interleaving half circles (class 0 on top), scaled to about [−4.5, 4.5] × [−2.3, 2.3];
+    noise is Gaussian with standard deviation 5·noise/2."""
+    rng = rng or np.random.default_rng(0)
+    n0 = samples // 2
+    n1 = samples - n0
+    t0 = rng.uniform(0, np.pi, n0)
+    t1 = rng.uniform(0, np.pi, n1)
+    upper = np.column_stack([np.cos(t0), np.sin(t0)])
+    lower = np.column_stack([1 - np.cos(t1), 0.5 - np.sin(t1)])
+    pts = (np.concatenate([upper, lower]) - [0.5, 0.25]) * 3.0
+    pts += rng.normal(0, 2.5 * noise, pts.shape)
+    return _points("moons", pts, np.r_[np.zeros(n0), np.ones(n1)], "classification")
+
+
+@_register("blobs", "classification", (2, 6))
+def blobs(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 3) -> Dataset:
+    """k Gaussian blobs with centres on a circle of radius 3.5; spread 0.5 + 4·noise."""
+    rng = rng or np.random.default_rng(0)
+    _check_classes("blobs", classes)
+    labels = np.arange(samples) % classes
+    angles = 2 * np.pi * labels / classes + np.pi / 2
+    centres = 3.5 * np.column_stack([np.cos(angles), np.sin(angles)])
+    pts = centres + rng.normal(0, 0.5 + 4 * noise, (samples, 2))
+    return _points("blobs", pts, labels, "classification", classes)
+
+
+@_register("plane", "regression")
+def plane(samples: int = 1200, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0) -> Dataset:
+    """Target (x + y) / 10 over [−6, 6]², with noise added to the inputs before labelling."""
+    rng = rng or np.random.default_rng(0)
+    radius = 6.0
+    x = _uniform(rng, -radius, radius, samples)
+    y = _uniform(rng, -radius, radius, samples)
+    nx = _uniform(rng, -radius, radius, samples) * noise
+    ny = _uniform(rng, -radius, radius, samples) * noise
+    return _points("plane", np.column_stack([x, y]), ((x + nx) + (y + ny)) / 10, "regression")
+
+
+_GAUSSIANS = [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)]
+
+
+def multi_gaussian_target(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Six signed bumps: each gives sign·clamp(1 − d/2, 0, 1); the largest in size wins."""
+    best = np.zeros_like(x)
+    for cx, cy, sign in _GAUSSIANS:
+        value = sign * np.clip(1 - np.hypot(x - cx, y - cy) / 2, 0, 1)
+        best = np.where(np.abs(value) > np.abs(best), value, best)
+    return best
+
+
+@_register("multi_gaussian", "regression")
+def multi_gaussian(
+    samples: int = 1200, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0
+) -> Dataset:
+    """TensorFlow Playground's six-bump surface over [−6, 6]²."""
+    rng = rng or np.random.default_rng(0)
+    radius = 6.0
+    x = _uniform(rng, -radius, radius, samples)
+    y = _uniform(rng, -radius, radius, samples)
+    nx = _uniform(rng, -radius, radius, samples) * noise
+    ny = _uniform(rng, -radius, radius, samples) * noise
+    return _points("multi_gaussian", np.column_stack([x, y]), multi_gaussian_target(x + nx, y + ny), "regression")
+
+
+def _check_classes(name: str, classes: int) -> None:
+    lo, hi = CLASS_RANGE[name]
+    if not lo <= classes <= hi:
+        raise PlaygroundError(f"{name} makes {lo} to {hi} classes, not {classes}")
+
+
+def generate(
+    name: str, samples: int | None = None, noise: float = 0.0, seed: int = 0, classes: int | None = None
+) -> Dataset:
+    """Run generator `name` with a seeded generator; defaults follow TensorFlow Playground."""
+    fn = GENERATORS.get(name)
+    problem = PROBLEMS[name]
+    if samples is None:
+        samples = DEFAULT_SAMPLES[problem] if name != "shapes" else 600
+    if not 2 <= samples <= 1_000_000:
+        raise PlaygroundError(f"samples must be between 2 and 1,000,000, got {samples}")
+    if not 0.0 <= noise <= 1.0:
+        raise PlaygroundError(f"noise must be between 0 and 1, got {noise}")
+    lo, hi = CLASS_RANGE[name]
+    if classes is None or problem == "regression" or lo == hi:
+        classes = {"blobs": 3, "shapes": 4}.get(name, lo)
+    if problem == "classification":
+        _check_classes(name, classes)
+    return fn(samples=samples, noise=noise, rng=np.random.default_rng(seed), classes=classes)

@@ -1,0 +1,233 @@
+"""Loaders for CSV, NPZ and IDX (MNIST's format, plain or gzip) files.
+
+Every problem becomes a PlaygroundError that names the file. NPZ never unpickles; IDX headers
+are checked against the file's real length before anything is allocated.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import PlaygroundError
+from .dataset import Dataset
+
+MAX_BYTES = 2 * 1024**3  # refuse to read data files over 2 GiB
+
+
+def _fail(path: Path, problem: str) -> PlaygroundError:
+    return PlaygroundError(f"{path.name}: {problem}")
+
+
+def _regular_file(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise PlaygroundError(f"{p}: no such file")
+    if not p.is_file():
+        raise PlaygroundError(f"{p}: not a regular file")
+    if p.stat().st_size > MAX_BYTES:
+        raise _fail(p, f"file is larger than {MAX_BYTES // 1024**3} GiB")
+    return p
+
+
+def _labels(path: Path, raw: np.ndarray, problem: str, names: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Classification labels as 0..k−1 (sorted distinct values keep their order) and their names."""
+    if problem == "regression":
+        try:
+            y = raw.astype(np.float64)
+        except (TypeError, ValueError):
+            raise _fail(path, "regression targets must be numbers") from None
+        if not np.all(np.isfinite(y)):
+            raise _fail(path, "targets contain NaN or infinite values")
+        return y, []
+    if raw.dtype.kind == "f":
+        if not np.all(np.isfinite(raw)):
+            raise _fail(path, "labels contain NaN or infinite values")
+        if not np.all(raw == np.round(raw)):
+            raise _fail(path, "classification labels must be whole numbers or names")
+    values, y = np.unique(raw, return_inverse=True)
+    if values.size > 256:
+        raise _fail(path, f"{values.size} distinct labels; a classification needs at most 256 (regression?)")
+    if values.size < 2:
+        raise _fail(path, "classification needs at least two classes")
+    if names is None:
+        names = [str(v.item() if hasattr(v, "item") else v) for v in values]
+        if raw.dtype.kind == "f":
+            names = [str(int(float(n))) for n in names]
+    return y.astype(np.intp), names
+
+
+def load_csv(path: str | Path, problem: str = "classification", label: str | int = -1) -> Dataset:
+    """A CSV table: header optional (detected when the first row is not all numbers); the label
+    column is chosen by name or index, by default the last. Label values may be names."""
+    p = _regular_file(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (UnicodeDecodeError, OSError) as exc:
+        raise _fail(p, f"not a readable UTF-8 text file ({exc.__class__.__name__})") from None
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise _fail(p, f"not valid CSV: {exc}") from None
+    if not rows:
+        raise _fail(p, "the file has no rows")
+    width = len(rows[0])
+    if width < 2:
+        raise _fail(p, "a CSV needs at least one input column and a label column")
+
+    def numeric(cell: str) -> bool:
+        try:
+            float(cell)
+            return True
+        except ValueError:
+            return False
+
+    header = None if all(numeric(c) for c in rows[0]) else [c.strip() for c in rows[0]]
+    body = rows[1:] if header else rows
+    if not body:
+        raise _fail(p, "the file has a header but no data rows")
+    for i, r in enumerate(body, start=2 if header else 1):
+        if len(r) != width:
+            raise _fail(p, f"row {i} has {len(r)} columns, expected {width}")
+    columns = header or [f"x{i + 1}" for i in range(width - 1)] + ["label"]
+    if isinstance(label, str) and not label.lstrip("-").isdigit():
+        if header is None or label not in header:
+            raise _fail(p, f"no column named {label!r}")
+        li = header.index(label)
+    else:
+        li = int(label)
+        if not -width <= li < width:
+            raise _fail(p, f"label column {li} is out of range for {width} columns")
+        li %= width
+    cells = np.array(body, dtype=object)
+    in_cols = [i for i in range(width) if i != li]
+    try:
+        x = cells[:, in_cols].astype(np.float64)
+    except ValueError:
+        raise _fail(p, "input columns must hold numbers only") from None
+    if not np.all(np.isfinite(x)):
+        raise _fail(p, "input columns contain NaN or infinite values")
+    raw = cells[:, li]
+    try:
+        raw = raw.astype(np.float64)
+    except ValueError:
+        if problem == "regression":
+            raise _fail(p, "regression targets must be numbers") from None
+        raw = np.array([str(v).strip() for v in raw])
+    y, names = _labels(p, raw, problem)
+    return Dataset(x, y, problem, [columns[i] for i in in_cols], len(names), names, name=p.stem)
+
+
+def load_npz(path: str | Path, problem: str = "classification") -> Dataset:
+    """An .npz with arrays `x` (N, ...) and `y` (N,); images (N, H, W) are flattened."""
+    p = _regular_file(path)
+    try:
+        with np.load(p, allow_pickle=False) as f:
+            if not isinstance(f, np.lib.npyio.NpzFile):
+                raise _fail(p, "not an .npz archive")
+            missing = [k for k in ("x", "y") if k not in f.files]
+            if missing:
+                raise _fail(p, f"missing array {missing[0]!r} (found: {', '.join(f.files) or 'none'})")
+            x, y = f["x"], f["y"]
+    except PlaygroundError:
+        raise
+    except ValueError as exc:
+        msg = "holds Python objects (pickled arrays are never loaded)" if "pickle" in str(exc) else str(exc)
+        raise _fail(p, msg) from None
+    except (OSError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+        raise _fail(p, f"not a readable .npz file ({exc.__class__.__name__})") from None
+    if x.dtype.kind not in "biuf" or x.ndim < 2:
+        raise _fail(p, f"x must be a numeric array of shape (N, features), got {x.dtype} {x.shape}")
+    if y.ndim != 1 or y.shape[0] != x.shape[0]:
+        raise _fail(p, f"y must have shape ({x.shape[0]},), got {y.shape}")
+    if y.dtype.kind not in "biufU":
+        raise _fail(p, f"y has unsupported dtype {y.dtype}")
+    image_shape = tuple(int(d) for d in x.shape[1:]) if x.ndim > 2 else None
+    flat = x.reshape(x.shape[0], -1).astype(np.float64)
+    if not np.all(np.isfinite(flat)):
+        raise _fail(p, "x contains NaN or infinite values")
+    labels, names = _labels(p, y, problem)
+    columns = [f"x{i + 1}" for i in range(flat.shape[1])]
+    return Dataset(flat, labels, problem, columns, len(names), names, image_shape, name=p.stem)
+
+
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """One IDX array (plain or .gz), its declared size checked against the bytes really there."""
+    p = _regular_file(path)
+    try:
+        with open(p, "rb") as raw:
+            magic = raw.read(2)
+        opener = gzip.open if magic == b"\x1f\x8b" else open
+        with opener(p, "rb") as f:
+            head = f.read(4)
+            if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] not in _IDX_TYPES or head[3] == 0:
+                raise _fail(p, "not an IDX file (bad magic number)")
+            ndim = head[3]
+            dims_raw = f.read(4 * ndim)
+            if len(dims_raw) < 4 * ndim:
+                raise _fail(p, "truncated IDX header")
+            dims = struct.unpack(f">{ndim}I", dims_raw)
+            dtype = np.dtype(_IDX_TYPES[head[2]])
+            count = 1
+            for d in dims:
+                count *= d
+            need = count * dtype.itemsize
+            if need > MAX_BYTES:
+                raise _fail(p, f"header declares {need:,} bytes of data, more than this app reads")
+            if opener is open and need > p.stat().st_size - 4 - 4 * ndim:
+                raise _fail(p, f"header declares {need:,} bytes but the file holds fewer")
+            data = f.read(need + 1)
+    except PlaygroundError:
+        raise
+    except (OSError, EOFError, gzip.BadGzipFile, zlib_error()) as exc:
+        raise _fail(p, f"could not read the file ({exc.__class__.__name__}: {exc})") from None
+    if len(data) != need:
+        more = "more" if len(data) > need else "fewer"
+        raise _fail(p, f"header declares {need:,} bytes of data but the file holds {more}")
+    return np.frombuffer(data, dtype=dtype).reshape(dims)
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
+
+
+def load_idx(images: str | Path, labels: str | Path, problem: str = "classification") -> Dataset:
+    """An IDX image file (N, H, W) and label file (N,), such as MNIST or Fashion-MNIST."""
+    x = read_idx(images)
+    y = read_idx(labels)
+    pi, pl = Path(images), Path(labels)
+    if x.ndim < 2:
+        raise _fail(pi, f"expected images of shape (N, H, W), got {x.shape}")
+    if y.ndim != 1:
+        raise _fail(pl, f"expected labels of shape (N,), got {y.shape}")
+    if x.shape[0] != y.shape[0]:
+        raise PlaygroundError(f"{pi.name} has {x.shape[0]} images but {pl.name} has {y.shape[0]} labels")
+    image_shape = tuple(int(d) for d in x.shape[1:]) if x.ndim > 2 else None
+    flat = x.reshape(x.shape[0], -1).astype(np.float64)
+    if not np.all(np.isfinite(flat)):
+        raise _fail(pi, "images contain NaN or infinite values")
+    lab, names = _labels(pl, y, problem)
+    columns = [f"px{i}" for i in range(flat.shape[1])]
+    return Dataset(flat, lab, problem, columns, len(names), names, image_shape, name=pi.stem)
+
+
+def write_idx(arr: np.ndarray) -> bytes:
+    """IDX bytes for `arr` (uint8, int8, int16, int32, float32, float64): for tests and export."""
+    codes = {
+        np.dtype(v).newbyteorder(">") if np.dtype(v).itemsize > 1 else np.dtype(v): k for k, v in _IDX_TYPES.items()
+    }
+    dt = arr.dtype.newbyteorder(">") if arr.dtype.itemsize > 1 else arr.dtype
+    code = codes[dt]
+    head = bytes([0, 0, code, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
+    return head + arr.astype(dt).tobytes()

@@ -1,0 +1,276 @@
+"""Files: the project (JSON), weights (NPZ, JSON, ONNX) and exported data, all written atomically.
+
+Loading never unpickles (`allow_pickle=False`) and never evaluates anything; every problem is
+a PlaygroundError naming the file. Writing goes to a temporary file in the same folder that is
+then renamed over the target, so a crash mid-write leaves the old file intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from .errors import PlaygroundError
+from .network import Network
+from .project import PreparedData, normalize_project
+
+MAX_PROJECT_BYTES = 16 * 1024**2
+MAX_WEIGHT_BYTES = 1024**3
+
+
+# ----------------------------------------------------------------- atomic writes
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Call `write(f)` on a temporary file beside `path`, fsync it, then rename it over `path`."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise PlaygroundError(f"{target}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    return atomic_write(path, lambda f: f.write(data))
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _read(path: str | Path, limit: int) -> bytes:
+    p = Path(path)
+    if not p.exists():
+        raise PlaygroundError(f"{p}: no such file")
+    if not p.is_file():
+        raise PlaygroundError(f"{p}: not a regular file")
+    if p.stat().st_size > limit:
+        raise PlaygroundError(f"{p.name}: file is too large ({p.stat().st_size:,} bytes)")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise PlaygroundError(f"{p.name}: cannot be read ({exc.strerror})") from None
+
+
+# ----------------------------------------------------------------- project
+def project_to_json(project: dict[str, Any]) -> str:
+    return json.dumps(project, indent=2) + "\n"
+
+
+def save_project(path: str | Path, project: dict[str, Any]) -> Path:
+    return atomic_write_text(path, project_to_json(project))
+
+
+def parse_project(text: str | bytes, name: str = "project", base_dir: str | Path | None = None) -> dict[str, Any]:
+    """Validate project JSON text; errors are prefixed with `name`."""
+    try:
+        raw = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise PlaygroundError(f"{name}: not valid JSON ({exc})") from None
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"{name}: {exc}") from None
+    try:
+        return normalize_project(raw, base_dir)
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"{name}: {exc}") from None
+
+
+def _reject_constant(token: str) -> Any:
+    raise PlaygroundError(f"{token} is not a number JSON allows")
+
+
+def load_project(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    return parse_project(_read(p, MAX_PROJECT_BYTES), p.name, p.parent)
+
+
+# ----------------------------------------------------------------- weights
+def weight_arrays(network: Network) -> dict[str, np.ndarray]:
+    """{"layers.0.kernel": (in, out), "layers.0.bias": (out,), ...} through the output layer."""
+    return dict(zip(network.param_names(), network.get_weights()))
+
+
+def save_weights(path: str | Path, network: Network, project: dict[str, Any] | None = None) -> Path:
+    """Weights as .npz (plus the project as `config`), .json or .onnx, chosen by extension."""
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext == ".npz":
+        arrays = weight_arrays(network)
+        if project is not None:
+            arrays["config"] = np.array(project_to_json(project))
+        return atomic_write(p, lambda f: np.savez(f, **arrays))
+    if ext == ".json":
+        doc = {
+            "format": "nn-playground-weights/1",
+            "weights": {k: v.tolist() for k, v in weight_arrays(network).items()},
+        }
+        if project is not None:
+            doc["config"] = project
+        return atomic_write_text(p, json.dumps(doc) + "\n")
+    if ext == ".onnx":
+        return atomic_write_bytes(p, onnx_model_bytes(network))
+    raise PlaygroundError(f"{p.name}: weights can be saved as .npz, .json or .onnx, not {ext or 'no extension'!r}")
+
+
+def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
+    """The named weight arrays of an .npz or .json weight file, and its embedded project if any."""
+    p = Path(path)
+    data = _read(p, MAX_WEIGHT_BYTES)
+    if p.suffix.lower() == ".json":
+        return _read_json_weights(p, data)
+    if p.suffix.lower() != ".npz":
+        raise PlaygroundError(f"{p.name}: weights are read from .npz or .json files")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as f:
+            if not isinstance(f, np.lib.npyio.NpzFile):
+                raise PlaygroundError(f"{p.name}: not an .npz archive")
+            arrays = {k: f[k] for k in f.files}
+    except PlaygroundError:
+        raise
+    except ValueError as exc:
+        msg = (
+            "holds Python objects (pickled arrays are never loaded)" if "pickle" in str(exc) else f"unreadable ({exc})"
+        )
+        raise PlaygroundError(f"{p.name}: {msg}") from None
+    except (OSError, zipfile.BadZipFile, EOFError, KeyError, RuntimeError) as exc:
+        raise PlaygroundError(f"{p.name}: not a readable .npz file ({exc.__class__.__name__})") from None
+    config = None
+    if "config" in arrays:
+        cfg = arrays.pop("config")
+        if cfg.dtype.kind != "U" or cfg.shape != ():
+            raise PlaygroundError(f"{p.name}: 'config' must be a JSON string")
+        config = parse_project(str(cfg), f"{p.name} (config)")
+    return arrays, config
+
+
+def _read_json_weights(p: Path, data: bytes) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
+    try:
+        doc = json.loads(data, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, PlaygroundError) as exc:
+        raise PlaygroundError(f"{p.name}: not valid JSON ({exc})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("weights"), dict):
+        raise PlaygroundError(f'{p.name}: expected an object with a "weights" object')
+    arrays = {}
+    for name, value in doc["weights"].items():
+        try:
+            arr = np.array(value, dtype=np.float64)
+        except (ValueError, TypeError):
+            raise PlaygroundError(f"{p.name}: {name} is not a rectangular array of numbers") from None
+        arrays[name] = arr
+    config = doc.get("config")
+    if config is not None:
+        config = normalize_project(config) if isinstance(config, dict) else None
+    return arrays, config
+
+
+def apply_weights(network: Network, arrays: dict[str, np.ndarray], source: str = "weights") -> None:
+    """Load named arrays into `network`, checking that every array is there with the right shape."""
+    names = network.param_names()
+    missing = [n for n in names if n not in arrays]
+    if missing:
+        found = ", ".join(sorted(arrays)) or "nothing"
+        raise PlaygroundError(f"{source}: missing {missing[0]} (this network needs {len(names)} arrays; found {found})")
+    extra = sorted(set(arrays) - set(names))
+    if extra:
+        raise PlaygroundError(f"{source}: {extra[0]} does not belong to this network ({network.n_layers} layers)")
+    for n in names:
+        if arrays[n].dtype.kind not in "biuf":
+            raise PlaygroundError(f"{source}: {n} has dtype {arrays[n].dtype}, not numbers")
+    try:
+        network.set_weights([arrays[n] for n in names])
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"{source}: {exc}") from None
+
+
+def load_weights(path: str | Path, network: Network) -> dict[str, Any] | None:
+    """Read a weight file into `network`; returns the project embedded in it, if any."""
+    arrays, config = read_weights(path)
+    apply_weights(network, arrays, Path(path).name)
+    return config
+
+
+# ----------------------------------------------------------------- ONNX
+_ONNX_OPS = {
+    "linear": "Identity",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "Relu",
+    "leaky_relu": "LeakyRelu",
+    "elu": "Elu",
+    "softplus": "Softplus",
+    "softmax": "Softmax",
+}
+ONNX_HINT = "ONNX export needs the onnx package: pip install 'nn-playground[onnx]'"
+
+
+def onnx_model_bytes(network: Network, opset: int = 17) -> bytes:
+    """An ONNX model (opset 17): input `input` float32 [N, features], output `output` — the
+    probabilities or values the app shows. Dropout is left out, as at inference."""
+    try:
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        raise PlaygroundError(ONNX_HINT) from None
+    nodes, inits = [], []
+    current = "input"
+    for i, (w, b, act) in enumerate(zip(network.kernels, network.biases, network.activations)):
+        inits.append(numpy_helper.from_array(w.astype(np.float32), f"layers.{i}.kernel"))
+        inits.append(numpy_helper.from_array(b.astype(np.float32), f"layers.{i}.bias"))
+        nodes.append(helper.make_node("MatMul", [current, f"layers.{i}.kernel"], [f"layers.{i}.matmul"]))
+        nodes.append(helper.make_node("Add", [f"layers.{i}.matmul", f"layers.{i}.bias"], [f"layers.{i}.z"]))
+        out = "output" if i == network.n_layers - 1 else f"layers.{i}.a"
+        attrs: dict[str, Any] = {}
+        if act.name in ("leaky_relu", "elu"):
+            attrs["alpha"] = float(act.params()["alpha"])
+        if act.name == "softmax":
+            attrs["axis"] = -1
+        nodes.append(helper.make_node(_ONNX_OPS[act.name], [f"layers.{i}.z"], [out], **attrs))
+        current = out
+    graph = helper.make_graph(
+        nodes,
+        "nn_playground",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", network.n_inputs])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", network.n_outputs])],
+        inits,
+    )
+    model = helper.make_model(graph, producer_name="nn-playground", opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = min(model.ir_version, 8)
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+# ----------------------------------------------------------------- data export
+def export_data(path: str | Path, data: PreparedData) -> Path:
+    """The raw data (before feature maps and normalisation) with each row's split, as CSV or NPZ."""
+    p = Path(path)
+    ds = data.dataset
+    split = np.empty(ds.n, dtype="<U10")
+    split[data.train], split[data.validation], split[data.test] = "train", "validation", "test"
+    ext = p.suffix.lower()
+    if ext == ".npz":
+        return atomic_write(p, lambda f: np.savez(f, x=ds.x, y=ds.y, split=split))
+    if ext != ".csv":
+        raise PlaygroundError(f"{p.name}: data can be exported as .csv or .npz, not {ext or 'no extension'!r}")
+    buf = io.StringIO()
+    buf.write(",".join([*ds.columns, "label", "split"]) + "\n")
+    for row, label, part in zip(ds.x.tolist(), ds.y.tolist(), split):
+        buf.write(",".join(map(repr, row)) + f",{label!r},{part}\n")
+    return atomic_write_text(p, buf.getvalue())

@@ -1,0 +1,293 @@
+"""Optimizers with Keras's names and defaults, and the update rules of torch.optim's docs.
+
+Each works on the network's flat parameter and gradient buffers, so one update is a handful of
+NumPy calls whatever the depth. Hyperparameters live in `hp` and may be changed between steps;
+the next step uses the new values. `t` counts updates (not samples or epochs).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .errors import PlaygroundError
+from .registry import Registry
+
+OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
+
+
+class Optimizer:
+    """Base class. `defaults` are Keras's; `formula` is shown in the app's tooltip."""
+
+    name = ""
+    label = ""
+    formula = ""
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, **hp: Any) -> None:
+        self.hp: dict[str, Any] = dict(self.defaults)
+        for key, value in hp.items():
+            self.set(key, value)
+        self.t = 0
+        self.state: dict[str, np.ndarray] = {}
+
+    def set(self, key: str, value: Any) -> None:
+        """Change a hyperparameter; takes effect at the next step."""
+        if key not in self.defaults:
+            raise PlaygroundError(
+                f"optimizer {self.name!r} has no hyperparameter {key!r}; it has {', '.join(self.defaults)}"
+            )
+        default = self.defaults[key]
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise PlaygroundError(f"{self.name}.{key} must be true or false, got {value!r}")
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise PlaygroundError(f"{self.name}.{key} must be a number, got {value!r}")
+            if value < 0 or (key == "learning_rate" and value == 0):
+                raise PlaygroundError(
+                    f"{self.name}.{key} must be {'> 0' if key == 'learning_rate' else '>= 0'}, got {value}"
+                )
+            if key.startswith(("beta_", "rho")) and value >= 1:
+                raise PlaygroundError(f"{self.name}.{key} must be < 1, got {value}")
+            value = float(value)
+        self.hp[key] = value
+
+    def reset(self) -> None:
+        """Forget all state (moments, accumulators) and the step count."""
+        self.t = 0
+        self.state.clear()
+
+    def _buf(self, key: str, like: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        buf = self.state.get(key)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = np.full_like(like, fill)
+            self.state[key] = buf
+        return buf
+
+    def step(self, params: np.ndarray, grads: np.ndarray, n_kernel: int, lr: float | None = None) -> None:
+        """Update `params` in place from `grads`. The first `n_kernel` entries are kernels
+        (weight decay acts on those only). `lr` overrides the learning rate (schedules)."""
+        self.t += 1
+        self._update(params, grads, n_kernel, self.hp["learning_rate"] if lr is None else lr)
+
+    def _update(self, params: np.ndarray, grads: np.ndarray, n_kernel: int, lr: float) -> None:
+        raise NotImplementedError
+
+
+@OPTIMIZERS.register("sgd")
+class SGD(Optimizer):
+    """Plain, momentum or Nesterov gradient descent (torch.optim.SGD, dampening 0).
+
+    without momentum:  w ← w − α·g
+    momentum μ:        v ← μ·v + g;  w ← w − α·v
+    Nesterov:          v ← μ·v + g;  w ← w − α·(g + μ·v)
+    """
+
+    name = "sgd"
+    label = "SGD"
+    formula = "w ← w − α·g   (momentum μ: v ← μv + g, w ← w − α·v; Nesterov: w ← w − α·(g + μv))"
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
+
+    def _update(self, params, grads, n_kernel, lr):
+        mu = self.hp["momentum"]
+        if mu == 0.0:
+            params -= lr * grads
+            return
+        v = self._buf("momentum", params)
+        v *= mu
+        v += grads
+        if self.hp["nesterov"]:
+            params -= lr * (grads + mu * v)
+        else:
+            params -= lr * v
+
+
+@OPTIMIZERS.register("momentum")
+class Momentum(SGD):
+    """SGD with momentum 0.9: v ← μ·v + g;  w ← w − α·v."""
+
+    name = "momentum"
+    label = "Momentum"
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.9, "nesterov": False}
+
+
+@OPTIMIZERS.register("nesterov")
+class Nesterov(SGD):
+    """SGD with Nesterov momentum 0.9: v ← μ·v + g;  w ← w − α·(g + μ·v)."""
+
+    name = "nesterov"
+    label = "Nesterov (NAG)"
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.9, "nesterov": True}
+
+
+@OPTIMIZERS.register("adagrad")
+class Adagrad(Optimizer):
+    """Adagrad (torch.optim.Adagrad, lr_decay 0), accumulator starting at 0.1 as Keras:
+
+    s ← s + g²;  w ← w − α·g / (√s + ε)
+    """
+
+    name = "adagrad"
+    label = "Adagrad"
+    formula = "s ← s + g²;  w ← w − α·g / (√s + ε)"
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7}
+
+    def _update(self, params, grads, n_kernel, lr):
+        s = self._buf("sum", params, self.hp["initial_accumulator_value"])
+        s += grads * grads
+        params -= lr * grads / (np.sqrt(s) + self.hp["epsilon"])
+
+
+@OPTIMIZERS.register("adadelta")
+class Adadelta(Optimizer):
+    """Adadelta (torch.optim.Adadelta):
+
+    v ← ρv + (1 − ρ)g²;  Δ ← √(u + ε) / √(v + ε) · g;  u ← ρu + (1 − ρ)Δ²;  w ← w − α·Δ
+    """
+
+    name = "adadelta"
+    label = "Adadelta"
+    formula = "v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − α·Δ"
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7}
+
+    def _update(self, params, grads, n_kernel, lr):
+        rho, eps = self.hp["rho"], self.hp["epsilon"]
+        v = self._buf("square_avg", params)
+        u = self._buf("acc_delta", params)
+        v *= rho
+        v += (1 - rho) * grads * grads
+        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * grads
+        u *= rho
+        u += (1 - rho) * delta * delta
+        params -= lr * delta
+
+
+@OPTIMIZERS.register("rmsprop")
+class RMSprop(Optimizer):
+    """RMSprop (torch.optim.RMSprop, not centred, no momentum):
+
+    v ← ρv + (1 − ρ)g²;  w ← w − α·g / (√v + ε)
+    """
+
+    name = "rmsprop"
+    label = "RMSprop"
+    formula = "v ← ρv + (1−ρ)g²;  w ← w − α·g / (√v + ε)"
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7}
+
+    def _update(self, params, grads, n_kernel, lr):
+        rho = self.hp["rho"]
+        v = self._buf("square_avg", params)
+        v *= rho
+        v += (1 - rho) * grads * grads
+        params -= lr * grads / (np.sqrt(v) + self.hp["epsilon"])
+
+
+@OPTIMIZERS.register("adam")
+class Adam(Optimizer):
+    """Adam (torch.optim.Adam), t counting updates:
+
+    m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ)
+    (AMSGrad: v_max ← max(v_max, v), v̂ = v_max / (1 − β₂ᵗ));   w ← w − α·m̂ / (√v̂ + ε)
+    """
+
+    name = "adam"
+    label = "Adam"
+    formula = "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − α·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)"
+    defaults: ClassVar[dict[str, Any]] = {
+        "learning_rate": 0.001,
+        "beta_1": 0.9,
+        "beta_2": 0.999,
+        "epsilon": 1e-7,
+        "amsgrad": False,
+    }
+
+    def _update(self, params, grads, n_kernel, lr):
+        b1, b2, eps, t = self.hp["beta_1"], self.hp["beta_2"], self.hp["epsilon"], self.t
+        m = self._buf("m", params)
+        v = self._buf("v", params)
+        m *= b1
+        m += (1 - b1) * grads
+        v *= b2
+        v += (1 - b2) * grads * grads
+        if self.hp["amsgrad"]:
+            v_max = self._buf("v_max", params)
+            np.maximum(v_max, v, out=v_max)
+            v = v_max
+        m_hat_scale = 1.0 / (1.0 - b1**t)
+        v_hat = v / (1.0 - b2**t)
+        params -= (lr * m_hat_scale) * m / (np.sqrt(v_hat) + eps)
+
+
+@OPTIMIZERS.register("adamw")
+class AdamW(Adam):
+    """AdamW (torch.optim.AdamW): decoupled weight decay on kernels, then the Adam step:
+
+    W ← W − α·λ·W   (kernels only, never biases);  then Adam as above.
+    """
+
+    name = "adamw"
+    label = "AdamW"
+    formula = "W ← W − α·λ·W (kernels only), then the Adam step"
+    defaults: ClassVar[dict[str, Any]] = {**Adam.defaults, "weight_decay": 0.004}
+
+    def _update(self, params, grads, n_kernel, lr):
+        params[:n_kernel] *= 1.0 - lr * self.hp["weight_decay"]
+        super()._update(params, grads, n_kernel, lr)
+
+
+def make_optimizer(spec: str | dict[str, Any]) -> Optimizer:
+    """An optimizer from a name or ``{"name": ..., **hyperparameters}`` (others take defaults)."""
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    params = dict(spec)
+    name = params.pop("name", None)
+    return OPTIMIZERS.get(name)(**params)
+
+
+# ----------------------------------------------------------------- learning-rate schedules
+SCHEDULES: Registry[Any] = Registry("learning-rate schedule")
+SCHEDULE_DEFAULTS: dict[str, dict[str, float]] = {
+    "constant": {},
+    "exponential": {"decay_rate": 0.96, "decay_steps": 1000},
+    "step": {"drop": 0.5, "step_size": 1000},
+    "cosine": {"decay_steps": 10000, "alpha": 0.0},
+}
+SCHEDULE_FORMULAS = {
+    "constant": "α_t = α",
+    "exponential": "α_t = α · decay_rate^(t / decay_steps)",
+    "step": "α_t = α · drop^⌊t / step_size⌋",
+    "cosine": "α_t = α · ((1 − a)·½(1 + cos(π·min(t, T)/T)) + a),  T = decay_steps",
+}
+
+
+@SCHEDULES.register("constant")
+def constant(lr: float, t: int) -> float:
+    return lr
+
+
+@SCHEDULES.register("exponential")
+def exponential(lr: float, t: int, decay_rate: float = 0.96, decay_steps: float = 1000) -> float:
+    return lr * decay_rate ** (t / decay_steps)
+
+
+@SCHEDULES.register("step")
+def step_decay(lr: float, t: int, drop: float = 0.5, step_size: float = 1000) -> float:
+    return lr * drop ** math.floor(t / step_size)
+
+
+@SCHEDULES.register("cosine")
+def cosine(lr: float, t: int, decay_steps: float = 10000, alpha: float = 0.0) -> float:
+    progress = min(t, decay_steps) / decay_steps
+    return lr * ((1 - alpha) * 0.5 * (1 + math.cos(math.pi * progress)) + alpha)
+
+
+def scheduled_lr(spec: dict[str, Any] | None, lr: float, t: int) -> float:
+    """The learning rate for update number t (0-based) under schedule `spec`."""
+    if not spec or spec.get("name", "constant") == "constant":
+        return lr
+    params = dict(spec)
+    fn = SCHEDULES.get(params.pop("name"))
+    return fn(lr, t, **params)

@@ -1,0 +1,467 @@
+"""The project file: everything needed to reproduce a run, as versioned JSON.
+
+`normalize_project` fills defaults and rejects unknown keys, wrong types and out-of-range
+values with a message naming the key (``training.batch_size must be >= 1, got 0``). The
+result is a plain dict that the app edits, the trainer reads and `save_project` writes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .data import (
+    CLASS_RANGE,
+    DEFAULT_SAMPLES,
+    FEATURES,
+    GENERATORS,
+    NORMALIZATIONS,
+    PROBLEMS,
+    Dataset,
+    Normalizer,
+    apply_features,
+    generate,
+    load_csv,
+    load_idx,
+    load_npz,
+    split_indices,
+)
+from .errors import PlaygroundError
+from .initializers import INITIALIZERS
+from .losses import LOSSES, get_loss
+from .network import Network
+from .optimizers import OPTIMIZERS, SCHEDULE_DEFAULTS, SCHEDULES
+
+FORMAT = "nn-playground/1"
+
+DEFAULT_PROJECT: dict[str, Any] = {
+    "format": FORMAT,
+    "seed": 0,
+    "data": {
+        "source": "circle",
+        "problem": "classification",
+        "samples": None,
+        "noise": 0.0,
+        "classes": 2,
+        "features": ["x1", "x2"],
+        "normalize": "none",
+        "test_fraction": 0.5,
+        "validation_fraction": 0.0,
+    },
+    "network": {
+        "layers": [
+            {"units": 4, "activation": "tanh", "dropout": 0.0},
+            {"units": 2, "activation": "tanh", "dropout": 0.0},
+        ],
+        "output_activation": "sigmoid",
+        "initializer": "glorot_uniform",
+        "dtype": "float64",
+    },
+    "training": {
+        "loss": "binary_crossentropy",
+        "optimizer": {"name": "sgd", "learning_rate": 0.03},
+        "regularization": {"kind": "none", "rate": 0.0},
+        "schedule": {"name": "constant"},
+        "batch_size": 10,
+        "shuffle": True,
+        "epochs": 100,
+        "early_stopping": None,
+    },
+}
+#: What an early_stopping object holds when some keys are left out (null turns it off).
+EARLY_STOPPING_DEFAULTS: dict[str, Any] = {
+    "monitor": "val_loss",
+    "patience": 10,
+    "min_delta": 0.0,
+    "restore_best_weights": True,
+}
+
+SINGLE_OUTPUT_LOSSES = tuple(n for n in LOSSES.names() if LOSSES.get(n).single_output)
+
+
+def default_project() -> dict[str, Any]:
+    return copy.deepcopy(DEFAULT_PROJECT)
+
+
+def default_output_activation(loss: str, problem: str) -> str:
+    """The output activation a loss is usually paired with."""
+    allowed = get_loss(loss).output_activations
+    if allowed:
+        return allowed[0]
+    return "linear" if problem == "regression" else "sigmoid"
+
+
+# ----------------------------------------------------------------- validation helpers
+def _fail(key: str, msg: str) -> PlaygroundError:
+    return PlaygroundError(f"{key} {msg}")
+
+
+def _keys(obj: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise _fail(key, f"must be an object, got {type(obj).__name__}")
+    unknown = sorted(set(obj) - allowed)
+    if unknown:
+        raise _fail(
+            f"{key}.{unknown[0]}" if key else unknown[0], f"is not a known key (known: {', '.join(sorted(allowed))})"
+        )
+    return obj
+
+
+def _num(
+    value: Any,
+    key: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    integer: bool = False,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(key, f"must be a {'whole number' if integer else 'number'}, got {value!r}")
+    if integer and value != int(value):
+        raise _fail(key, f"must be a whole number, got {value!r}")
+    if not math.isfinite(value):
+        raise _fail(key, f"must be finite, got {value!r}")
+    if lo is not None and (value <= lo if lo_open else value < lo):
+        raise _fail(key, f"must be {'>' if lo_open else '>='} {lo:g}, got {value:g}")
+    if hi is not None and (value >= hi if hi_open else value > hi):
+        raise _fail(key, f"must be {'<' if hi_open else '<='} {hi:g}, got {value:g}")
+    return int(value) if integer else float(value)
+
+
+def _choice(value: Any, key: str, options: list[str] | tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise _fail(key, f"must be one of {', '.join(options)}, got {value!r}")
+    return value
+
+
+def _bool(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(key, f"must be true or false, got {value!r}")
+    return value
+
+
+def _merge(default: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(default)
+    out.update(copy.deepcopy(given))
+    return out
+
+
+# ----------------------------------------------------------------- sections
+def _source(src: Any, base: Path | None) -> Any:
+    key = "data.source"
+    if isinstance(src, str):
+        return _choice(src, key, GENERATORS.names())
+    if isinstance(src, dict) and len(src) >= 1:
+        kinds = [k for k in ("csv", "npz", "idx") if k in src]
+        if len(kinds) != 1:
+            raise _fail(key, 'must be a generator name or one of {"csv": path}, {"npz": path}, {"idx": {...}}')
+        kind = kinds[0]
+        _keys(src, key, {kind, "label"} if kind == "csv" else {kind})
+        if kind == "idx":
+            paths = _keys(src["idx"], f"{key}.idx", {"images", "labels"})
+            for part in ("images", "labels"):
+                if not isinstance(paths.get(part), str):
+                    raise _fail(f"{key}.idx.{part}", "must be a file path")
+        elif not isinstance(src[kind], str):
+            raise _fail(f"{key}.{kind}", "must be a file path")
+        if "label" in src and (isinstance(src["label"], bool) or not isinstance(src["label"], (str, int))):
+            raise _fail(f"{key}.label", "must be a column name or index")
+        return copy.deepcopy(src)
+    raise _fail(key, f"must be a generator name ({', '.join(GENERATORS.names())}) or a file, got {src!r}")
+
+
+def _data(d: Any, base: Path | None) -> dict[str, Any]:
+    _keys(d, "data", set(DEFAULT_PROJECT["data"]))
+    given_problem = "problem" in d
+    d = _merge(DEFAULT_PROJECT["data"], d)
+    d["source"] = _source(d["source"], base)
+    generated = isinstance(d["source"], str)
+    problem = PROBLEMS[d["source"]] if generated and not given_problem else d["problem"]
+    d["problem"] = _choice(problem, "data.problem", ("classification", "regression"))
+    if generated and PROBLEMS[d["source"]] != d["problem"]:
+        raise _fail("data.problem", f"must be {PROBLEMS[d['source']]} for the {d['source']} data set")
+    if d["samples"] is None:
+        d["samples"] = 600 if d["source"] == "shapes" else DEFAULT_SAMPLES[d["problem"]]
+    d["samples"] = _num(d["samples"], "data.samples", 2, 1_000_000, integer=True)
+    d["noise"] = _num(d["noise"], "data.noise", 0, 1)
+    d["classes"] = _num(d["classes"], "data.classes", 2 if d["problem"] == "classification" else 0, 256, integer=True)
+    if generated and d["problem"] == "classification":
+        lo, hi = CLASS_RANGE[d["source"]]
+        if not lo <= d["classes"] <= hi:
+            raise _fail(
+                "data.classes",
+                f"must be {lo}" + (f" to {hi}" if hi > lo else "") + f" for {d['source']}, got {d['classes']}",
+            )
+    feats = d["features"]
+    if feats is not None:
+        if not isinstance(feats, list) or not feats:
+            raise _fail("data.features", "must be a non-empty list of feature names, or null for raw columns")
+        for f in feats:
+            _choice(f, "data.features[]", FEATURES.names())
+        if len(set(feats)) != len(feats):
+            raise _fail("data.features", "lists a feature twice")
+    d["normalize"] = _choice(d["normalize"], "data.normalize", NORMALIZATIONS)
+    d["test_fraction"] = _num(d["test_fraction"], "data.test_fraction", 0, 1, hi_open=True)
+    d["validation_fraction"] = _num(d["validation_fraction"], "data.validation_fraction", 0, 1, hi_open=True)
+    if d["test_fraction"] + d["validation_fraction"] >= 1:
+        raise _fail("data.test_fraction", "plus data.validation_fraction must be < 1")
+    return d
+
+
+def _network(n: Any) -> dict[str, Any]:
+    _keys(n, "network", set(DEFAULT_PROJECT["network"]) | {"bias_init"})
+    n = _merge(DEFAULT_PROJECT["network"], n)
+    if not isinstance(n["layers"], list):
+        raise _fail("network.layers", "must be a list of hidden layers (may be empty)")
+    if len(n["layers"]) > 16:
+        raise _fail("network.layers", f"may hold at most 16 hidden layers, got {len(n['layers'])}")
+    layers = []
+    for i, layer in enumerate(n["layers"]):
+        key = f"network.layers[{i}]"
+        _keys(layer, key, {"units", "activation", "dropout"})
+        layer = _merge({"activation": "tanh", "dropout": 0.0}, layer)
+        if "units" not in layer:
+            raise _fail(f"{key}.units", "is missing")
+        layer["units"] = _num(layer["units"], f"{key}.units", 1, 4096, integer=True)
+        _activation(layer["activation"], f"{key}.activation")
+        layer["dropout"] = _num(layer["dropout"], f"{key}.dropout", 0, 1, hi_open=True)
+        layers.append(layer)
+    n["layers"] = layers
+    _activation(n["output_activation"], "network.output_activation")
+    n["initializer"] = _choice(n["initializer"], "network.initializer", INITIALIZERS.names())
+    n["dtype"] = _choice(n["dtype"], "network.dtype", ("float64", "float32"))
+    if "bias_init" in n:
+        n["bias_init"] = _num(n["bias_init"], "network.bias_init")
+    return n
+
+
+def _activation(spec: Any, key: str) -> None:
+    if isinstance(spec, dict):
+        _choice(spec.get("name"), f"{key}.name", ACTIVATIONS.names())
+        for k, v in spec.items():
+            if k != "name":
+                _num(v, f"{key}.{k}")
+        _keys(spec, key, {"name", *(["alpha"] if spec["name"] in ("leaky_relu", "elu") else [])})
+    else:
+        _choice(spec, key, ACTIVATIONS.names())
+
+
+def _training(t: Any) -> dict[str, Any]:
+    default = DEFAULT_PROJECT["training"]
+    _keys(t, "training", set(default))
+    t = _merge(default, t)
+    t["loss"] = _choice(t["loss"], "training.loss", LOSSES.names())
+    opt = t["optimizer"]
+    if isinstance(opt, str):
+        opt = {"name": opt}
+    if not isinstance(opt, dict):
+        raise _fail("training.optimizer", 'must be an object like {"name": "adam", "learning_rate": 0.001}')
+    name = _choice(opt.get("name"), "training.optimizer.name", OPTIMIZERS.names())
+    defaults = OPTIMIZERS.get(name).defaults
+    _keys(opt, "training.optimizer", {"name", *defaults})
+    for k, v in opt.items():
+        if k == "name":
+            continue
+        key = f"training.optimizer.{k}"
+        if isinstance(defaults[k], bool):
+            _bool(v, key)
+        elif k == "learning_rate":
+            _num(v, key, 0, 100, lo_open=True)
+        elif k.startswith(("beta_", "rho")):
+            _num(v, key, 0, 1, hi_open=True)
+        else:
+            _num(v, key, 0)
+    t["optimizer"] = opt
+    reg = _keys(t["regularization"], "training.regularization", {"kind", "rate"})
+    reg = _merge(default["regularization"], reg)
+    reg["kind"] = _choice(reg["kind"], "training.regularization.kind", ("none", "l1", "l2"))
+    reg["rate"] = _num(reg["rate"], "training.regularization.rate", 0, 100)
+    t["regularization"] = reg
+    sched = t["schedule"]
+    if isinstance(sched, str):
+        sched = {"name": sched}
+    if not isinstance(sched, dict):
+        raise _fail("training.schedule", 'must be an object like {"name": "cosine", "decay_steps": 1000}')
+    sname = _choice(sched.get("name", "constant"), "training.schedule.name", SCHEDULES.names())
+    _keys(sched, "training.schedule", {"name", *SCHEDULE_DEFAULTS[sname]})
+    for k, v in sched.items():
+        if k != "name":
+            _num(v, f"training.schedule.{k}", 0, lo_open=k in ("decay_steps", "step_size"))
+    t["schedule"] = {"name": sname, **{k: v for k, v in sched.items() if k != "name"}}
+    t["batch_size"] = _num(t["batch_size"], "training.batch_size", 1, integer=True)
+    t["shuffle"] = _bool(t["shuffle"], "training.shuffle")
+    t["epochs"] = _num(t["epochs"], "training.epochs", 1, 10_000_000, integer=True)
+    if t["early_stopping"] is not None:
+        t["early_stopping"] = _early_stopping(t["early_stopping"])
+    return t
+
+
+def _early_stopping(es: Any) -> dict[str, Any]:
+    es = _merge(EARLY_STOPPING_DEFAULTS, _keys(es, "training.early_stopping", set(EARLY_STOPPING_DEFAULTS)))
+    es["monitor"] = _choice(
+        es["monitor"], "training.early_stopping.monitor", ("val_loss", "loss", "val_accuracy", "accuracy")
+    )
+    es["patience"] = _num(es["patience"], "training.early_stopping.patience", 0, integer=True)
+    es["min_delta"] = _num(es["min_delta"], "training.early_stopping.min_delta", 0)
+    es["restore_best_weights"] = _bool(es["restore_best_weights"], "training.early_stopping.restore_best_weights")
+    return es
+
+
+def normalize_project(raw: Any, base_dir: str | Path | None = None) -> dict[str, Any]:
+    """A complete, validated project dict from `raw` (a parsed project file)."""
+    _keys(raw, "", {"format", "seed", "data", "network", "training", "app"})
+    if raw.get("format") != FORMAT:
+        raise _fail("format", f"must be {FORMAT!r}, got {raw.get('format')!r}")
+    seed = _num(raw.get("seed", 0), "seed", 0, 2**32 - 1, integer=True)
+    data = _data(raw.get("data", {}), Path(base_dir) if base_dir else None)
+    network = _network(raw.get("network", {}))
+    training = _training(raw.get("training", {}))
+    # Loss, problem, class count and output activation must agree.
+    if data["problem"] == "regression" and training["loss"] not in ("mse", "mae", "huber"):
+        raise _fail("training.loss", f"must be mse, mae or huber for regression, got {training['loss']!r}")
+    if (
+        data["problem"] == "classification"
+        and data["classes"] > 2
+        and training["loss"] in ("binary_crossentropy", "hinge")
+    ):
+        raise _fail(
+            "training.loss",
+            f"{training['loss']!r} is for two classes; use categorical_crossentropy "
+            f"or multiclass_hinge for {data['classes']}",
+        )
+    loss = get_loss(training["loss"])
+    out_act = network["output_activation"]
+    out_name = out_act["name"] if isinstance(out_act, dict) else out_act
+    if loss.output_activations and out_name not in loss.output_activations:
+        raise PlaygroundError(
+            f"training.loss {training['loss']!r} needs network.output_activation "
+            f"{' or '.join(repr(a) for a in loss.output_activations)}, got {out_name!r}"
+        )
+    out = {"format": FORMAT, "seed": seed, "data": data, "network": network, "training": training}
+    if "app" in raw:
+        if not isinstance(raw["app"], dict):
+            raise _fail("app", "must be an object")
+        out["app"] = copy.deepcopy(raw["app"])
+    return out
+
+
+def output_width(project: dict[str, Any], classes: int | None = None) -> int:
+    """1 for regression and for two classes with a single-output loss; k otherwise."""
+    if project["data"]["problem"] == "regression":
+        return 1
+    k = classes if classes is not None else project["data"]["classes"]
+    if k == 2 and project["training"]["loss"] in SINGLE_OUTPUT_LOSSES:
+        return 1
+    return k
+
+
+# ----------------------------------------------------------------- building runs
+@dataclass
+class PreparedData:
+    """A data set after feature maps, split and normalisation, ready for training."""
+
+    dataset: Dataset
+    features: list[str]
+    train: np.ndarray
+    validation: np.ndarray
+    test: np.ndarray
+    normalizer: Normalizer
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def n_inputs(self) -> int:
+        return self.x_train.shape[1]
+
+    def transform(self, raw_x: np.ndarray) -> np.ndarray:
+        """Raw inputs (e.g. a grid of 2-D points) to network inputs: feature maps, then normalisation."""
+        feats = self.features if self.dataset.columns == ["x1", "x2"] and self.features != ["x1", "x2"] else None
+        return self.normalizer(apply_features(raw_x, feats))
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        return {
+            "train": (self.x_train, self.y_train),
+            "validation": (self.x_val, self.y_val),
+            "test": (self.x_test, self.y_test),
+        }[name]
+
+
+def resolve_path(path: str, base_dir: str | Path | None) -> Path:
+    """A data path from a project file, relative to the project's folder, as a regular file."""
+    p = Path(path).expanduser()
+    if not p.is_absolute() and base_dir is not None:
+        p = Path(base_dir) / p
+    if not p.exists():
+        raise PlaygroundError(f"data file {path!r} not found (looked at {p})")
+    if not p.is_file():
+        raise PlaygroundError(f"data file {path!r} is not a regular file")
+    return p
+
+
+def load_dataset(project: dict[str, Any], base_dir: str | Path | None = None) -> Dataset:
+    """The raw data set a project names: generated with its seed, or loaded from a file."""
+    d = project["data"]
+    src = d["source"]
+    if isinstance(src, str):
+        return generate(src, d["samples"], d["noise"], project["seed"], d["classes"])
+    if "csv" in src:
+        return load_csv(resolve_path(src["csv"], base_dir), d["problem"], src.get("label", -1))
+    if "npz" in src:
+        return load_npz(resolve_path(src["npz"], base_dir), d["problem"])
+    idx = src["idx"]
+    return load_idx(resolve_path(idx["images"], base_dir), resolve_path(idx["labels"], base_dir), d["problem"])
+
+
+def prepare_data(
+    project: dict[str, Any], dataset: Dataset | None = None, base_dir: str | Path | None = None
+) -> PreparedData:
+    """Feature maps, seeded stratified split and normalisation fitted on the training rows."""
+    d = project["data"]
+    ds = dataset if dataset is not None else load_dataset(project, base_dir)
+    point_data = ds.columns == ["x1", "x2"]
+    features = d["features"] if (point_data and d["features"]) else None
+    x = apply_features(ds.x, features)
+    train, val, test = split_indices(ds.y, ds.problem, d["validation_fraction"], d["test_fraction"], project["seed"])
+    norm = Normalizer(d["normalize"]).fit(x[train])
+    dtype = np.dtype(project["network"]["dtype"])
+    xs = norm(x).astype(dtype)
+    return PreparedData(
+        ds,
+        list(features) if features else list(ds.columns),
+        train,
+        val,
+        test,
+        norm,
+        xs[train],
+        ds.y[train],
+        xs[val],
+        ds.y[val],
+        xs[test],
+        ds.y[test],
+    )
+
+
+def build_network(project: dict[str, Any], n_inputs: int, classes: int | None = None) -> Network:
+    """The network a project describes, initialised from its seed."""
+    n = project["network"]
+    return Network(
+        n_inputs,
+        n["layers"],
+        output_width(project, classes),
+        n["output_activation"],
+        n["initializer"],
+        n.get("bias_init", 0.0),
+        np.dtype(n["dtype"]),
+        seed=project["seed"],
+    )

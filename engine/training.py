@@ -1,0 +1,311 @@
+"""The training loop: seeded mini-batch epochs, metrics per split, early stopping, divergence.
+
+`Trainer.train_batch()` takes exactly one optimizer step; `train_epoch()` runs to the end of
+the current epoch. Between calls anything may be changed (learning rate, an optimizer
+hyperparameter, the regularization rate, the batch size) and the next step uses it.
+The same project and seed give bitwise-identical weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import PlaygroundError
+from .losses import get_loss
+from .network import Network
+from .optimizers import make_optimizer, scheduled_lr
+from .project import PreparedData, build_network, prepare_data
+from .regularizers import Regularizer
+
+METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
+
+
+class Diverged(PlaygroundError):
+    """The loss or a weight became NaN or infinite; the last finite weights were kept."""
+
+
+@dataclass
+class EpochLog:
+    """Metrics after an epoch: data loss (no penalty) and accuracy per split (None if absent)."""
+
+    epoch: int
+    metrics: dict[str, float | None]
+
+
+@dataclass
+class BatchResult:
+    loss: float
+    epoch_end: EpochLog | None = None
+
+
+@dataclass
+class _EarlyStop:
+    monitor: str
+    patience: int
+    min_delta: float
+    restore: bool
+    best: float = math.inf
+    best_epoch: int = 0
+    wait: int = 0
+    best_params: np.ndarray | None = None
+    stopped_epoch: int | None = None
+
+
+@dataclass
+class History:
+    """Per-epoch metrics, one list per key in METRIC_KEYS (None where a split is empty)."""
+
+    values: dict[str, list[float | None]] = field(default_factory=lambda: {k: [] for k in METRIC_KEYS})
+
+    def append(self, metrics: dict[str, float | None]) -> None:
+        for k in METRIC_KEYS:
+            self.values[k].append(metrics.get(k))
+
+    def __getitem__(self, key: str) -> list[float | None]:
+        return self.values[key]
+
+    def __len__(self) -> int:
+        return len(self.values["loss"])
+
+
+class Trainer:
+    """Owns a network, its optimizer and the data, and trains them as the project says."""
+
+    def __init__(
+        self,
+        project: dict[str, Any],
+        data: PreparedData | None = None,
+        base_dir: str | Path | None = None,
+        network: Network | None = None,
+    ) -> None:
+        self.project = project
+        self.data = data if data is not None else prepare_data(project, base_dir=base_dir)
+        ds = self.data.dataset
+        self.classification = ds.problem == "classification"
+        t = project["training"]
+        if self.classification and ds.classes > 2 and t["loss"] in ("binary_crossentropy", "hinge"):
+            raise PlaygroundError(
+                f"the data have {ds.classes} classes but {t['loss']} is for two; "
+                "use categorical_crossentropy or multiclass_hinge"
+            )
+        self.network = network or build_network(
+            project, self.data.n_inputs, ds.classes if self.classification else None
+        )
+        self.loss = get_loss(t["loss"])
+        self.loss.check_activation(self.network.activations[-1].name)
+        self.optimizer = make_optimizer(t["optimizer"])
+        self.regularizer = Regularizer(t["regularization"]["kind"], t["regularization"]["rate"])
+        self.schedule = dict(t["schedule"])
+        self.batch_size = int(t["batch_size"])
+        self.shuffle = bool(t["shuffle"])
+        self.rng = np.random.default_rng([project["seed"], 1])  # shuffling and dropout masks
+        self.epoch = 0  # completed epochs
+        self.steps = 0  # optimizer updates
+        self.history = History()
+        self.last_loss = math.nan
+        self.diverged: str | None = None
+        self._order: np.ndarray | None = None
+        self._pos = 0
+        self._backup = self.network.params.copy()
+        es = t.get("early_stopping")
+        self.early: _EarlyStop | None = None
+        if es:
+            monitor = es["monitor"]
+            if monitor.startswith("val_") and self.data.x_val.shape[0] == 0:
+                monitor = monitor[4:]  # no validation split: watch the training metric, as Keras falls back
+            self.early = _EarlyStop(monitor, es["patience"], es["min_delta"], es["restore_best_weights"])
+        self.stopped = False
+        self.stop_reason = ""
+
+    # ----------------------------------------------------------------- live settings
+    @property
+    def learning_rate(self) -> float:
+        """The base learning rate α (before any schedule)."""
+        return float(self.optimizer.hp["learning_rate"])
+
+    @property
+    def current_lr(self) -> float:
+        """The rate the next step will use (the schedule applied to α)."""
+        return scheduled_lr(self.schedule, self.learning_rate, self.steps)
+
+    def set_learning_rate(self, lr: float) -> None:
+        self.optimizer.set("learning_rate", lr)
+
+    def set_optimizer_param(self, key: str, value: Any) -> None:
+        self.optimizer.set(key, value)
+
+    def set_regularization(self, kind: str, rate: float) -> None:
+        self.regularizer = Regularizer(kind, rate)
+
+    def set_batch_size(self, size: int) -> None:
+        if size < 1:
+            raise PlaygroundError(f"batch size must be >= 1, got {size}")
+        self.batch_size = int(size)
+
+    # ----------------------------------------------------------------- stepping
+    @property
+    def n_train(self) -> int:
+        return int(self.data.x_train.shape[0])
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return max(1, math.ceil(self.n_train / self.batch_size))
+
+    @property
+    def epoch_progress(self) -> float:
+        """Fraction of the current epoch already trained."""
+        return self._pos / self.n_train if self._order is not None else 0.0
+
+    def train_batch(self) -> BatchResult:
+        """One optimizer step on the next mini-batch; at the end of an epoch, metrics too."""
+        if self.stopped:
+            raise PlaygroundError(f"training has stopped: {self.stop_reason}")
+        if self._order is None:
+            self._order = self.rng.permutation(self.n_train) if self.shuffle else np.arange(self.n_train)
+            self._pos = 0
+        idx = self._order[self._pos : self._pos + self.batch_size]
+        net = self.network
+        x, y = self.data.x_train[idx], self.data.y_train[idx]
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected just below
+            data_loss, objective = net.loss_and_grad(x, y, self.loss, self.regularizer, training=True, rng=self.rng)
+            if not (math.isfinite(objective) and np.isfinite(net.grads).all()):
+                self._diverge("the loss" if not math.isfinite(objective) else "a gradient", objective)
+            np.copyto(self._backup, net.params)
+            self.optimizer.step(net.params, net.grads, net.n_kernel, self.current_lr)
+        self.steps += 1
+        if not np.isfinite(net.params).all():
+            np.copyto(net.params, self._backup)
+            self._diverge("a weight", objective)
+        self.diverged = None
+        self.last_loss = data_loss
+        self._pos += idx.size
+        result = BatchResult(data_loss)
+        if self._pos >= self.n_train:
+            self._order = None
+            self.epoch += 1
+            result.epoch_end = self._end_epoch()
+        return result
+
+    def train_epoch(self) -> EpochLog:
+        """Steps until the current epoch ends (a whole epoch when called at a boundary)."""
+        while True:
+            result = self.train_batch()
+            if result.epoch_end is not None:
+                return result.epoch_end
+
+    def fit(self, epochs: int | None = None, on_epoch: Any = None) -> History:
+        """Train for `epochs` (default: the project's) or until early stopping."""
+        for _ in range(epochs if epochs is not None else self.project["training"]["epochs"]):
+            log = self.train_epoch()
+            if on_epoch is not None:
+                on_epoch(log)
+            if self.stopped:
+                break
+        return self.history
+
+    def _diverge(self, what: str, objective: float) -> None:
+        self.optimizer.reset()  # its moments may hold inf; a fresh start is the only sane one
+        self._order = None
+        kind = "NaN" if math.isnan(objective) else "infinite" if math.isinf(objective) else "not finite"
+        reg = self.regularizer
+        if reg.active and reg.rate >= 1:
+            cause = (
+                f"{reg.kind.upper()} rate {reg.rate:g} is too high: the penalty swamps the data loss. "
+                f"Try {reg.rate / 100:g} or lower."
+            )
+        else:
+            lr = self.current_lr
+            cause = (
+                f"Learning rate {lr:g} is too high for {self.optimizer.label} on this problem. "
+                f"Try {lr / 10:g} or lower, then press Reset."
+            )
+        self.diverged = (
+            f"Training diverged at epoch {self.epoch + 1}, step {self.steps + 1}: {what} became "
+            f"{kind if what == 'the loss' else 'NaN or infinite'}. The last finite weights were kept. {cause}"
+        )
+        raise Diverged(self.diverged)
+
+    # ----------------------------------------------------------------- metrics
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.network.predict(x)
+
+    def predict_labels(self, outputs: np.ndarray) -> np.ndarray:
+        """Class labels from outputs: threshold for one output, argmax for several."""
+        if outputs.shape[1] == 1:
+            return (outputs[:, 0] > self.loss.decision_threshold).astype(np.intp)
+        return outputs.argmax(axis=1)
+
+    def evaluate_split(self, x: np.ndarray, y: np.ndarray, chunk: int = 8192) -> tuple[float | None, float | None]:
+        """Mean data loss and accuracy (classification only) on (x, y); None for an empty split."""
+        if x.shape[0] == 0:
+            return None, None
+        net = self.network
+        act = net.activations[-1]
+        total, correct = 0.0, 0
+        for i in range(0, x.shape[0], chunk):
+            xb, yb = x[i : i + chunk], y[i : i + chunk]
+            net.forward(xb)
+            z, a = net.pre_activations()[-1], net.neuron_outputs_cached()[-1]
+            total += float(np.sum(self.loss.per_sample(z, a, yb, act)))
+            if self.classification:
+                correct += int(np.sum(self.predict_labels(a) == yb))
+        n = x.shape[0]
+        return total / n, (correct / n if self.classification else None)
+
+    def evaluate(self) -> dict[str, dict[str, float]]:
+        """{"train": {"loss", "accuracy"}, "validation": ..., "test": ...}; empty splits left out."""
+        out: dict[str, dict[str, float]] = {}
+        for name in ("train", "validation", "test"):
+            loss, acc = self.evaluate_split(*self.data.split(name))
+            if loss is None:
+                continue
+            out[name] = {"loss": loss}
+            if acc is not None:
+                out[name]["accuracy"] = acc
+        return out
+
+    def metrics(self) -> dict[str, float | None]:
+        """Flat metrics for the history: loss, accuracy, val_loss, ..., test_accuracy."""
+        m: dict[str, float | None] = {}
+        for prefix, name in (("", "train"), ("val_", "validation"), ("test_", "test")):
+            loss, acc = self.evaluate_split(*self.data.split(name))
+            m[f"{prefix}loss"] = loss
+            m[f"{prefix}accuracy"] = acc
+        return m
+
+    def _end_epoch(self) -> EpochLog:
+        metrics = self.metrics()
+        self.history.append(metrics)
+        log = EpochLog(self.epoch, metrics)
+        es = self.early
+        if es is not None:
+            current = metrics.get(es.monitor)
+            if current is not None:
+                sign = -1.0 if es.monitor.endswith("accuracy") else 1.0  # minimise loss, maximise accuracy
+                value = sign * current
+                if value < es.best - es.min_delta:
+                    es.best, es.best_epoch, es.wait = value, self.epoch, 0
+                    if es.restore:
+                        es.best_params = self.network.params.copy()
+                else:
+                    es.wait += 1
+                    if es.wait >= es.patience:  # Keras: stop after `patience` epochs without improvement
+                        self._stop_early()
+        return log
+
+    def _stop_early(self) -> None:
+        es = self.early
+        assert es is not None
+        es.stopped_epoch = self.epoch
+        self.stopped = True
+        self.stop_reason = (
+            f"early stopping: {es.monitor} has not improved for {es.wait} epochs; best at epoch {es.best_epoch}"
+        )
+        if es.restore and es.best_params is not None:
+            self.network.params[...] = es.best_params
+            self.stop_reason += " (its weights restored)"

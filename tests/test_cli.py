@@ -1,0 +1,112 @@
+"""The headless CLI end to end, through a subprocess, as a user runs it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "playground", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+
+
+@pytest.fixture
+def proj(tmp_path):
+    p = {
+        "format": "nn-playground/1",
+        "seed": 1,
+        "data": {"source": "xor", "samples": 200, "noise": 0.05, "validation_fraction": 0.2, "test_fraction": 0.3},
+        "network": {"layers": [{"units": 8, "activation": "tanh"}]},
+        "training": {"optimizer": {"name": "adam", "learning_rate": 0.03}, "epochs": 30},
+    }
+    path = tmp_path / "xor.json"
+    path.write_text(json.dumps(p))
+    return path
+
+
+def test_train_export_evaluate(proj, tmp_path):
+    done = cli("train", proj, "--epochs", 25, "--export", tmp_path / "w.npz", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "epoch 25/25" in done.stdout and "val_loss" in done.stdout
+    assert "test" in done.stdout.splitlines()[-2] and "weights saved" in done.stdout
+    ev = cli("evaluate", proj, "--weights", tmp_path / "w.npz", "--json", cwd=tmp_path)
+    assert ev.returncode == 0, ev.stderr
+    results = json.loads(ev.stdout)  # stdout holds the JSON and nothing else
+    assert set(results) == {"train", "validation", "test"} and results["test"]["accuracy"] > 0.85
+    assert cli("train", proj, "--epochs", 1, "--weights", tmp_path / "w.npz", cwd=tmp_path).returncode == 0
+
+
+def test_same_seed_same_weights_through_the_cli(proj, tmp_path):
+    for name in ("a", "b"):
+        assert (
+            cli(
+                "train", proj, "--epochs", 3, "--seed", 7, "--export", tmp_path / f"{name}.npz", cwd=tmp_path
+            ).returncode
+            == 0
+        )
+    with np.load(tmp_path / "a.npz") as a, np.load(tmp_path / "b.npz") as b:
+        assert all(np.array_equal(a[k], b[k]) for k in a.files if k != "config")
+
+
+def test_regression_json_leaves_accuracy_out(tmp_path):
+    p = tmp_path / "plane.json"
+    p.write_text(
+        json.dumps(
+            {
+                "format": "nn-playground/1",
+                "data": {"source": "plane", "samples": 100, "test_fraction": 0.0},
+                "network": {"output_activation": "linear"},
+                "training": {"loss": "mse", "epochs": 2},
+            }
+        )
+    )
+    assert cli("train", p, "--export", tmp_path / "w.json", cwd=tmp_path).returncode == 0
+    results = json.loads(cli("evaluate", p, "--weights", tmp_path / "w.json", "--json", cwd=tmp_path).stdout)
+    assert list(results) == ["train"] and list(results["train"]) == ["loss"]
+
+
+def test_summary_and_export_data(proj, tmp_path):
+    s = cli("summary", proj, cwd=tmp_path)
+    assert s.returncode == 0 and "Total params: 33" in s.stdout
+    e = cli("export-data", proj, tmp_path / "d.csv", cwd=tmp_path)
+    assert e.returncode == 0
+    assert (tmp_path / "d.csv").read_text().splitlines()[0] == "x1,x2,label,split"
+
+
+def test_onnx_export_from_the_cli(proj, tmp_path):
+    pytest.importorskip("onnx")
+    done = cli("train", proj, "--epochs", 1, "--export", tmp_path / "m.onnx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "m.onnx").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "missing.json"], "missing.json: no such file"),
+        (["train", "bad.json"], "bad.json: training.batch_size must be >= 1, got 0"),
+        (["evaluate", "xor.json"], "--weights"),
+        (["train", "xor.json", "--export", "w.txt"], "as .npz, .json or .onnx"),
+        (["evaluate", "xor.json", "--weights", "xor.json"], 'xor.json: expected an object with a "weights" object'),
+        (["export-data", "xor.json", "out.xls"], "as .csv or .npz"),
+        (["train", "xor.json", "--epochs", "zero"], "invalid int value"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_no_traceback(proj, tmp_path, args, message):
+    (tmp_path / "bad.json").write_text(json.dumps({"format": "nn-playground/1", "training": {"batch_size": 0}}))
+    done = cli(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert message in done.stderr

@@ -1,0 +1,226 @@
+import gzip
+
+import numpy as np
+import pytest
+
+from engine import PlaygroundError
+from engine.data import (
+    GENERATORS,
+    Normalizer,
+    apply_features,
+    generate,
+    load_csv,
+    load_idx,
+    load_npz,
+    read_idx,
+    split_indices,
+    write_idx,
+)
+from engine.data.generators import multi_gaussian_target
+
+
+def test_every_generator_makes_points_in_the_playground_square():
+    for name in GENERATORS.names():
+        ds = generate(name, noise=0.0, seed=1)
+        if ds.image_shape is None:
+            assert ds.x.shape[1] == 2 and np.abs(ds.x).max() <= 6.5, name
+    assert generate("circle").n == 500 and generate("plane").n == 1200
+
+
+def test_circle_labels_follow_the_radius():
+    ds = generate("circle", noise=0.0, seed=2)
+    r = np.hypot(ds.x[:, 0], ds.x[:, 1])
+    np.testing.assert_array_equal(ds.y, (r < 2.5).astype(int))
+    assert r[ds.y == 1].max() <= 2.5 and r[ds.y == 0].min() >= 3.5 and r.max() <= 5
+    assert ds.y.sum() == 250
+
+
+def test_xor_labels_follow_the_quadrant_and_keep_off_the_axes():
+    ds = generate("xor", noise=0.0, seed=3)
+    np.testing.assert_array_equal(ds.y, (ds.x[:, 0] * ds.x[:, 1] >= 0).astype(int))
+    assert np.abs(ds.x).min() >= 0.3
+
+
+def test_gauss_blobs_sit_at_plus_and_minus_two():
+    ds = generate("gauss", samples=4000, noise=0.0, seed=4)
+    np.testing.assert_allclose(ds.x[ds.y == 1].mean(axis=0), [2, 2], atol=0.05)
+    np.testing.assert_allclose(ds.x[ds.y == 0].mean(axis=0), [-2, -2], atol=0.05)
+    assert ds.x[ds.y == 1].std(axis=0) == pytest.approx([np.sqrt(0.5)] * 2, rel=0.05)
+
+
+def test_spiral_arms_are_antipodal_and_do_not_overlap():
+    ds = generate("spiral", noise=0.0, seed=5)
+    one, zero = ds.x[ds.y == 1], ds.x[ds.y == 0]
+    np.testing.assert_allclose(one, -zero, atol=1e-12)  # same radius, angle + π
+    outer = one[np.hypot(*one.T) > 1]
+    gaps = np.min(np.linalg.norm(outer[:, None] - zero[None], axis=2), axis=1)
+    assert gaps.min() > 0.9
+
+
+def test_multiclass_spiral_and_blobs_have_k_balanced_classes():
+    for name in ("spiral", "blobs"):
+        ds = generate(name, samples=600, classes=5, seed=6)
+        assert ds.classes == 5 and np.bincount(ds.y).tolist() == [120] * 5
+    with pytest.raises(PlaygroundError, match="spiral makes 2 to 6 classes, not 7"):
+        generate("spiral", classes=7)
+
+
+def test_regression_targets():
+    ds = generate("plane", noise=0.0, seed=7)
+    np.testing.assert_allclose(ds.y, ds.x.sum(axis=1) / 10)
+    assert multi_gaussian_target(np.array([-4.0, 0.0, 4.0]), np.array([2.5, 2.5, -2.5])).tolist() == [1, -1, -1]
+    ds = generate("multi_gaussian", noise=0.0, seed=7)
+    np.testing.assert_allclose(ds.y, multi_gaussian_target(ds.x[:, 0], ds.x[:, 1]))
+
+
+def test_noise_changes_labels_near_the_boundary():
+    clean = generate("circle", noise=0.0, seed=8)
+    noisy = generate("circle", noise=0.5, seed=8)
+    r = np.hypot(*noisy.x.T)
+    assert np.any(noisy.y != (r < 2.5)) and np.all(clean.y == (np.hypot(*clean.x.T) < 2.5))
+
+
+def test_shapes_images():
+    ds = generate("shapes", samples=120, classes=6, seed=9)
+    assert ds.x.shape == (120, 256) and ds.image_shape == (16, 16)
+    assert ds.x.min() >= 0 and ds.x.max() <= 255 and ds.class_names[0] == "square"
+    assert np.bincount(ds.y).tolist() == [20] * 6
+
+
+def test_stratified_split_is_deterministic_and_keeps_row_order():
+    y = np.repeat([0, 1, 2], [100, 60, 40])
+    tr, va, te = split_indices(y, "classification", 0.2, 0.25, seed=1)
+    assert sorted(np.concatenate([tr, va, te]).tolist()) == list(range(200))
+    assert np.bincount(y[te]).tolist() == [25, 15, 10] and np.bincount(y[va]).tolist() == [20, 12, 8]
+    assert all(np.all(np.diff(part) > 0) for part in (tr, va, te))
+    again = split_indices(y, "classification", 0.2, 0.25, seed=1)
+    assert all(np.array_equal(a, b) for a, b in zip((tr, va, te), again))
+    with pytest.raises(PlaygroundError, match="sum to < 1"):
+        split_indices(y, "classification", 0.5, 0.5, seed=1)
+
+
+def test_feature_maps():
+    x = np.array([[1.0, 2.0], [-0.5, 3.0]])
+    out = apply_features(x, ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"])
+    np.testing.assert_allclose(out[1], [-0.5, 3.0, 0.25, 9.0, -1.5, np.sin(-0.5), np.sin(3.0)])
+    with pytest.raises(PlaygroundError, match="unknown input feature 'x3'"):
+        apply_features(x, ["x3"])
+
+
+def test_normalizer_fits_on_training_rows_only():
+    train = np.array([[0.0, 10.0], [2.0, 30.0]])
+    std = Normalizer("standardize").fit(train)
+    np.testing.assert_allclose(std(train), [[-1, -1], [1, 1]])
+    np.testing.assert_allclose(std(np.array([[4.0, 50.0]])), [[3, 3]])
+    unit = Normalizer("unit").fit(np.array([[0.0, 255.0]]))
+    np.testing.assert_allclose(unit(np.array([[51.0, 255.0]])), [[0.2, 1.0]])
+
+
+# ----------------------------------------------------------------- loaders
+def test_csv_with_header_named_labels_and_label_column(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("a,kind,b\n1,cat,2\n3,dog,4\n5,cat,6\n")
+    ds = load_csv(p, label="kind")
+    assert ds.columns == ["a", "b"] and ds.class_names == ["cat", "dog"]
+    np.testing.assert_array_equal(ds.x, [[1, 2], [3, 4], [5, 6]])
+    np.testing.assert_array_equal(ds.y, [0, 1, 0])
+
+
+def test_csv_without_header_uses_the_last_column(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("0.5,1.5,1\n-1,2,0\n")
+    ds = load_csv(p)
+    assert ds.columns == ["x1", "x2"] and ds.y.tolist() == [1, 0]
+    reg = load_csv(p, problem="regression", label=0)
+    np.testing.assert_allclose(reg.y, [0.5, -1])
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "no rows"),
+        ("a,b\n", "no data rows"),
+        ("1,2,0\n3,4\n", "row 2 has 2 columns"),
+        ("1,2,0\n2,x,1\n", "input columns must hold numbers"),
+        ("1,nan,0\n2,3,1\n", "NaN"),
+        ("1,2,0\n3,4,0\n", "at least two classes"),
+    ],
+)
+def test_bad_csv_files_are_explained(tmp_path, text, message):
+    p = tmp_path / "bad.csv"
+    p.write_text(text)
+    with pytest.raises(PlaygroundError, match=f"bad.csv: .*{message}"):
+        load_csv(p)
+
+
+def test_npz_round_trip_and_images(tmp_path):
+    p = tmp_path / "d.npz"
+    x = np.arange(24, dtype=np.uint8).reshape(3, 2, 4)
+    np.savez(p, x=x, y=np.array([2, 0, 2]))
+    ds = load_npz(p)
+    assert ds.image_shape == (2, 4) and ds.x.shape == (3, 8) and ds.y.tolist() == [1, 0, 1]
+
+
+def test_npz_refuses_pickles_and_missing_arrays(tmp_path):
+    p = tmp_path / "evil.npz"
+    np.savez(p, x=np.array([{"a": 1}, None], dtype=object), y=np.array([0, 1]))
+    with pytest.raises(PlaygroundError, match="evil.npz: holds Python objects"):
+        load_npz(p)
+    q = tmp_path / "half.npz"
+    np.savez(q, x=np.zeros((2, 2)))
+    with pytest.raises(PlaygroundError, match="half.npz: missing array 'y'"):
+        load_npz(q)
+    r = tmp_path / "text.npz"
+    r.write_text("not a zip")
+    with pytest.raises(PlaygroundError, match="text.npz"):
+        load_npz(r)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_idx_round_trip(tmp_path, compress):
+    images = (np.arange(5 * 28 * 28) % 256).astype(np.uint8).reshape(5, 28, 28)
+    labels = np.array([3, 1, 4, 1, 5], dtype=np.uint8)
+    opener = gzip.compress if compress else (lambda b: b)
+    (tmp_path / "img.idx").write_bytes(opener(write_idx(images)))
+    (tmp_path / "lab.idx").write_bytes(opener(write_idx(labels)))
+    ds = load_idx(tmp_path / "img.idx", tmp_path / "lab.idx")
+    assert ds.image_shape == (28, 28) and ds.x.shape == (5, 784)
+    np.testing.assert_array_equal(ds.x[2], images[2].ravel())
+    assert ds.class_names == ["1", "3", "4", "5"] and ds.y.tolist() == [1, 0, 2, 0, 3]
+    np.testing.assert_array_equal(read_idx(tmp_path / "img.idx"), images)
+
+
+def test_idx_header_claiming_a_billion_images_is_refused_without_allocating(tmp_path):
+    p = tmp_path / "huge.idx"
+    p.write_bytes(bytes([0, 0, 8, 3]) + np.array([1_000_000_000, 28, 28], ">u4").tobytes() + b"\x00" * 100)
+    with pytest.raises(PlaygroundError, match="huge.idx: header declares"):
+        read_idx(p)
+    g = tmp_path / "huge.idx.gz"
+    g.write_bytes(gzip.compress(bytes([0, 0, 8, 2]) + np.array([50_000, 100], ">u4").tobytes() + b"\x00" * 100))
+    with pytest.raises(
+        PlaygroundError, match="huge.idx.gz: header declares 5,000,000 bytes of data but the file holds fewer"
+    ):
+        read_idx(g)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"\x00\x00\x08", "bad magic"),
+        (b"PK\x03\x04rest", "bad magic"),
+        (bytes([0, 0, 8, 2, 0, 0]), "truncated IDX header"),
+        (bytes([0, 0, 8, 1, 0, 0, 0, 2, 7, 7, 7]), "holds more"),
+    ],
+)
+def test_bad_idx_files(tmp_path, data, message):
+    p = tmp_path / "bad.idx"
+    p.write_bytes(data)
+    with pytest.raises(PlaygroundError, match=message):
+        read_idx(p)
+
+
+def test_idx_label_count_must_match(tmp_path):
+    (tmp_path / "i.idx").write_bytes(write_idx(np.zeros((3, 2, 2), np.uint8)))
+    (tmp_path / "l.idx").write_bytes(write_idx(np.array([0, 1], np.uint8)))
+    with pytest.raises(PlaygroundError, match="i.idx has 3 images but l.idx has 2 labels"):
+        load_idx(tmp_path / "i.idx", tmp_path / "l.idx")

@@ -1,0 +1,181 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from engine import PlaygroundError
+from engine.io import (
+    atomic_write,
+    export_data,
+    load_project,
+    load_weights,
+    read_weights,
+    save_project,
+    save_weights,
+)
+from engine.training import Trainer
+from tests.helpers import project
+
+
+@pytest.fixture
+def trained():
+    tr = Trainer(
+        project(
+            data={"source": "spiral", "noise": 0.1, "features": ["x1", "x2", "x1*x2", "sin(x1)"]},
+            network={
+                "layers": [
+                    {"units": 6, "activation": "relu"},
+                    {"units": 4, "activation": {"name": "leaky_relu", "alpha": 0.1}},
+                ]
+            },
+            training={"optimizer": {"name": "adam", "learning_rate": 0.01}},
+        )
+    )
+    tr.fit(3)
+    return tr
+
+
+@pytest.mark.parametrize("ext", [".npz", ".json"])
+def test_weights_round_trip_and_predictions_match(tmp_path, trained, ext):
+    path = tmp_path / f"w{ext}"
+    save_weights(path, trained.network, trained.project)
+    fresh = Trainer(trained.project)
+    assert not np.allclose(fresh.predict(trained.data.x_test), trained.predict(trained.data.x_test))
+    config = load_weights(path, fresh.network)
+    np.testing.assert_allclose(fresh.predict(trained.data.x_test), trained.predict(trained.data.x_test), rtol=1e-12)
+    assert config == trained.project
+
+
+def test_npz_names_and_shapes(tmp_path, trained):
+    save_weights(tmp_path / "w.npz", trained.network, trained.project)
+    with np.load(tmp_path / "w.npz", allow_pickle=False) as f:
+        assert sorted(f.files) == [
+            "config",
+            "layers.0.bias",
+            "layers.0.kernel",
+            "layers.1.bias",
+            "layers.1.kernel",
+            "layers.2.bias",
+            "layers.2.kernel",
+        ]
+        assert f["layers.0.kernel"].shape == (4, 6) and f["layers.2.bias"].shape == (1,)
+        assert json.loads(str(f["config"]))["format"] == "nn-playground/1"
+
+
+def test_importing_weights_of_the_wrong_shape_names_the_array(tmp_path, trained):
+    arrays = {
+        f"layers.{i}.{p}": a
+        for i, (w, b) in enumerate(zip(trained.network.kernels, trained.network.biases))
+        for p, a in (("kernel", w), ("bias", b))
+    }
+    arrays["layers.1.kernel"] = np.zeros((6, 5))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(PlaygroundError, match=r"bad.npz: layers\.1\.kernel has shape \(6, 5\), expected \(6, 4\)"):
+        load_weights(tmp_path / "bad.npz", trained.network)
+    del arrays["layers.2.bias"]
+    arrays["layers.1.kernel"] = np.zeros((6, 4))
+    np.savez(tmp_path / "short.npz", **arrays)
+    with pytest.raises(PlaygroundError, match="short.npz: missing layers.2.bias"):
+        load_weights(tmp_path / "short.npz", trained.network)
+
+
+def test_pickled_weights_are_never_loaded(tmp_path, trained):
+    np.savez(tmp_path / "evil.npz", **{"layers.0.kernel": np.array([object()], dtype=object)})
+    with pytest.raises(PlaygroundError, match="evil.npz: holds Python objects"):
+        read_weights(tmp_path / "evil.npz")
+
+
+def test_weights_must_be_finite(tmp_path, trained):
+    save_weights(tmp_path / "w.json", trained.network)
+    doc = json.loads((tmp_path / "w.json").read_text())
+    doc["weights"]["layers.0.bias"][0] = 1e400  # parses as inf
+    (tmp_path / "w.json").write_text(json.dumps(doc).replace("Infinity", "1e400"))
+    with pytest.raises(PlaygroundError, match="NaN or infinite"):
+        load_weights(tmp_path / "w.json", trained.network)
+
+
+def test_onnx_export_matches_the_engine(tmp_path, trained):
+    ort = pytest.importorskip("onnxruntime")
+    save_weights(tmp_path / "m.onnx", trained.network)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["input"] and [o.name for o in session.get_outputs()] == ["output"]
+    x = trained.data.x_test.astype(np.float32)
+    (got,) = session.run(["output"], {"input": x})
+    np.testing.assert_allclose(got, trained.predict(trained.data.x_test), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "act, loss, classes", [("softmax", "categorical_crossentropy", 3), ("linear", "multiclass_hinge", 3)]
+)
+def test_onnx_multiclass_outputs(tmp_path, act, loss, classes):
+    ort = pytest.importorskip("onnxruntime")
+    tr = Trainer(
+        project(
+            data={"source": "blobs", "classes": classes},
+            network={
+                "layers": [
+                    {"units": 5, "activation": "elu"},
+                    {"units": 3, "activation": "softplus"},
+                    {"units": 3, "activation": "sigmoid"},
+                ],
+                "output_activation": act,
+            },
+            training={"loss": loss},
+        )
+    )
+    tr.fit(1)
+    save_weights(tmp_path / "m.onnx", tr.network)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {"input": tr.data.x_test.astype(np.float32)})
+    np.testing.assert_allclose(got, tr.predict(tr.data.x_test), atol=1e-5)
+
+
+def test_project_round_trip(tmp_path):
+    p = project(data={"source": "moons", "noise": 0.2}, training={"optimizer": {"name": "rmsprop", "rho": 0.8}})
+    save_project(tmp_path / "p.json", p)
+    assert load_project(tmp_path / "p.json") == p
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{", "not valid JSON"),
+        ("[]", "must be an object"),
+        ('{"format": "nn-playground/1", "seed": NaN}', "NaN is not a number JSON allows"),
+        ('{"format": "nn-playground/1", "seed": -1}', "seed must be >= 0"),
+    ],
+)
+def test_bad_project_files_name_the_file(tmp_path, text, message):
+    (tmp_path / "bad.json").write_text(text)
+    with pytest.raises(PlaygroundError, match=f"bad.json: .*{message}"):
+        load_project(tmp_path / "bad.json")
+
+
+def test_a_failed_write_leaves_the_old_file_intact(tmp_path):
+    target = tmp_path / "keep.json"
+    target.write_text("old contents")
+
+    def crash(f):
+        f.write(b"half of the new")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, crash)
+    assert target.read_text() == "old contents"
+    assert os.listdir(tmp_path) == ["keep.json"]  # no temporary file left behind
+
+
+def test_export_data_csv_and_npz(tmp_path, trained):
+    export_data(tmp_path / "d.csv", trained.data)
+    lines = (tmp_path / "d.csv").read_text().splitlines()
+    assert lines[0] == "x1,x2,label,split" and len(lines) == 501
+    first = lines[1].split(",")
+    np.testing.assert_allclose([float(first[0]), float(first[1])], trained.data.dataset.x[0])
+    assert {line.rsplit(",", 1)[1] for line in lines[1:]} == {"train", "test"}
+    export_data(tmp_path / "d.npz", trained.data)
+    with np.load(tmp_path / "d.npz", allow_pickle=False) as f:
+        np.testing.assert_array_equal(f["x"], trained.data.dataset.x)
+        assert (f["split"] == "train").sum() == trained.n_train
+    with pytest.raises(PlaygroundError, match="as .csv or .npz"):
+        export_data(tmp_path / "d.txt", trained.data)

@@ -1,0 +1,182 @@
+"""Every optimizer step against its published formula (torch.optim docs), computed here in plain
+Python floats, element by element, independently of the vectorised code."""
+
+import math
+
+import numpy as np
+import pytest
+
+from engine import PlaygroundError
+from engine.optimizers import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_lr
+
+W0 = [1.0, -2.0, 0.5]  # the first two are kernel entries, the last a bias
+N_KERNEL = 2
+GRADS = [[0.5, -1.0, 0.25], [0.1, 0.2, -0.4], [-0.3, 0.4, 0.05]]
+
+
+def run(name, **hp):
+    opt = make_optimizer({"name": name, **hp})
+    w = np.array(W0)
+    out = []
+    for g in GRADS:
+        opt.step(w, np.array(g), N_KERNEL)
+        out.append(w.copy())
+    return out
+
+
+def reference(name, lr, **hp):
+    """Three updates written straight from the formulas, one scalar at a time."""
+    results = [[0.0] * 3 for _ in GRADS]
+    for j in range(3):
+        w = W0[j]
+        v = m = s = u = vmax = 0.0
+        s = hp.get("initial_accumulator_value", 0.0)
+        for t, grads in enumerate(GRADS, start=1):
+            g = grads[j]
+            if name in ("sgd", "momentum", "nesterov"):
+                mu = hp.get("momentum", 0.0)
+                if mu:
+                    v = mu * v + g
+                    w -= lr * (g + mu * v) if hp.get("nesterov") else lr * v
+                else:
+                    w -= lr * g
+            elif name == "adagrad":
+                s += g * g
+                w -= lr * g / (math.sqrt(s) + hp["epsilon"])
+            elif name == "adadelta":
+                rho, eps = hp["rho"], hp["epsilon"]
+                v = rho * v + (1 - rho) * g * g
+                delta = math.sqrt(u + eps) / math.sqrt(v + eps) * g
+                u = rho * u + (1 - rho) * delta * delta
+                w -= lr * delta
+            elif name == "rmsprop":
+                v = hp["rho"] * v + (1 - hp["rho"]) * g * g
+                w -= lr * g / (math.sqrt(v) + hp["epsilon"])
+            else:  # adam, adamw
+                if name == "adamw" and j < N_KERNEL:
+                    w -= lr * hp["weight_decay"] * w
+                b1, b2 = hp["beta_1"], hp["beta_2"]
+                m = b1 * m + (1 - b1) * g
+                v = b2 * v + (1 - b2) * g * g
+                vmax = max(vmax, v)
+                m_hat = m / (1 - b1**t)
+                v_hat = (vmax if hp.get("amsgrad") else v) / (1 - b2**t)
+                w -= lr * m_hat / (math.sqrt(v_hat) + hp["epsilon"])
+            results[t - 1][j] = w
+    return results
+
+
+@pytest.mark.parametrize(
+    "name, hp",
+    [
+        ("sgd", {}),
+        ("momentum", {}),
+        ("nesterov", {}),
+        ("adagrad", {}),
+        ("adadelta", {}),
+        ("rmsprop", {}),
+        ("adam", {}),
+        ("adam", {"amsgrad": True}),
+        ("adamw", {}),
+        ("sgd", {"momentum": 0.5, "learning_rate": 0.1}),
+        ("adam", {"learning_rate": 0.05, "beta_1": 0.5, "beta_2": 0.9}),
+        ("adamw", {"weight_decay": 0.5, "learning_rate": 0.1}),
+    ],
+)
+def test_first_three_updates_follow_the_formula(name, hp):
+    params = {**OPTIMIZERS.get(name).defaults, **hp}
+    expected = reference(name, params.pop("learning_rate"), **params)
+    for got, want in zip(run(name, **hp), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_hand_computed_numbers():
+    # SGD, α = 0.01: w − 0.01·g
+    np.testing.assert_allclose(run("sgd")[0], [0.995, -1.99, 0.4975])
+    # Momentum μ = 0.9: v1 = g1, v2 = 0.9·g1 + g2 = [0.55, -0.7, -0.175]
+    np.testing.assert_allclose(
+        run("momentum")[1], [1 - 0.01 * (0.5 + 0.55), -2 + 0.01 * (1.0 + 0.7), 0.5 - 0.01 * (0.25 - 0.175)]
+    )
+    # Adam's first step is α·g/(|g| + ε): almost exactly α per coordinate.
+    first = run("adam")[0]
+    np.testing.assert_allclose(
+        first, [1 - 0.001 * 0.5 / (0.5 + 1e-7), -2 + 0.001 * 1 / (1 + 1e-7), 0.5 - 0.001 * 0.25 / (0.25 + 1e-7)]
+    )
+    # Adagrad starts its accumulator at 0.1: s = 0.1 + 0.25
+    assert run("adagrad")[0][0] == pytest.approx(1 - 0.001 * 0.5 / (math.sqrt(0.35) + 1e-7))
+
+
+def test_adamw_decays_kernels_only():
+    opt = make_optimizer({"name": "adamw", "learning_rate": 0.1, "weight_decay": 0.5})
+    w = np.array([1.0, 1.0])
+    opt.step(w, np.zeros(2), n_kernel=1)  # zero gradient: only the decay acts
+    np.testing.assert_allclose(w, [1 - 0.1 * 0.5, 1.0])
+
+
+def test_keras_defaults():
+    assert OPTIMIZERS.get("sgd").defaults == {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
+    assert OPTIMIZERS.get("adam").defaults == {
+        "learning_rate": 0.001,
+        "beta_1": 0.9,
+        "beta_2": 0.999,
+        "epsilon": 1e-7,
+        "amsgrad": False,
+    }
+    assert OPTIMIZERS.get("adagrad").defaults["initial_accumulator_value"] == 0.1
+    assert OPTIMIZERS.get("rmsprop").defaults == {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7}
+    assert OPTIMIZERS.get("adadelta").defaults == {"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7}
+    assert OPTIMIZERS.get("adamw").defaults["weight_decay"] == 0.004
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+def test_each_optimizer_minimises_a_convex_quadratic(name):
+    # f(w) = ½ Σ a_i (w_i − c_i)², gradient a ⊙ (w − c); minimum at c.
+    a, c = np.array([1.0, 3.0, 0.5]), np.array([1.0, -2.0, 0.5])
+    lr = {"adadelta": 1.0, "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05}.get(name, 0.05)
+    opt = make_optimizer({"name": name, "learning_rate": lr})
+    w = np.zeros(3)
+    for _ in range(3000):
+        opt.step(w, a * (w - c), n_kernel=0)
+    np.testing.assert_allclose(w, c, atol=2e-2)
+
+
+def test_hyperparameter_changes_take_effect_at_the_next_step():
+    opt = make_optimizer("sgd")
+    w = np.array([0.0])
+    opt.step(w, np.array([1.0]), 1)
+    opt.set("learning_rate", 0.5)
+    opt.step(w, np.array([1.0]), 1)
+    assert w[0] == pytest.approx(-0.01 - 0.5)
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("learning_rate", 0, "must be > 0"),
+        ("beta_1", 1.0, "must be < 1"),
+        ("momentum", float("nan"), "must be a number"),
+        ("nesterov", 1, "true or false"),
+        ("gamma", 0.1, "has no hyperparameter 'gamma'"),
+    ],
+)
+def test_bad_hyperparameters_are_named(key, value, message):
+    with pytest.raises(PlaygroundError, match=message):
+        make_optimizer({"name": "adam" if key.startswith("beta") else "sgd", key: value})
+
+
+def test_schedules_give_the_documented_rates():
+    assert SCHEDULES.names() == ["constant", "exponential", "step", "cosine"]
+    assert scheduled_lr(None, 0.1, 500) == 0.1
+    assert scheduled_lr({"name": "exponential", "decay_rate": 0.5, "decay_steps": 100}, 0.1, 200) == pytest.approx(
+        0.025
+    )
+    assert scheduled_lr({"name": "exponential", "decay_rate": 0.5, "decay_steps": 100}, 0.1, 50) == pytest.approx(
+        0.1 / math.sqrt(2)
+    )
+    assert scheduled_lr({"name": "step", "drop": 0.1, "step_size": 10}, 1.0, 9) == pytest.approx(1.0)
+    assert scheduled_lr({"name": "step", "drop": 0.1, "step_size": 10}, 1.0, 25) == pytest.approx(0.01)
+    cos = {"name": "cosine", "decay_steps": 100, "alpha": 0.1}
+    assert scheduled_lr(cos, 1.0, 0) == pytest.approx(1.0)
+    assert scheduled_lr(cos, 1.0, 50) == pytest.approx(0.9 * 0.5 + 0.1)
+    assert scheduled_lr(cos, 1.0, 100) == pytest.approx(0.1)
+    assert scheduled_lr(cos, 1.0, 1000) == pytest.approx(0.1)

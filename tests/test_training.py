@@ -1,0 +1,216 @@
+import numpy as np
+import pytest
+
+from engine import PlaygroundError
+from engine.training import Diverged, Trainer
+from tests.helpers import project
+
+
+def small(**training):
+    return project(
+        data={"source": "xor", "samples": 200, "noise": 0.05, "validation_fraction": 0.2},
+        network={"layers": [{"units": 6, "activation": "tanh"}]},
+        training={"optimizer": {"name": "adam", "learning_rate": 0.02}, **training},
+    )
+
+
+def test_same_seed_gives_bitwise_identical_weights_and_history():
+    runs = []
+    for _ in range(2):
+        tr = Trainer(small(regularization={"kind": "l2", "rate": 0.001}))
+        tr.fit(5)
+        runs.append((tr.network.params.copy(), tr.history["loss"]))
+    assert runs[0][0].tobytes() == runs[1][0].tobytes()
+    assert runs[0][1] == runs[1][1]
+    other = Trainer(project(**{**small(), "seed": 1}))
+    other.fit(5)
+    assert not np.array_equal(other.network.params, runs[0][0])
+
+
+def test_training_lowers_the_loss_and_learns_xor():
+    tr = Trainer(small())
+    first = tr.train_epoch().metrics["loss"]
+    tr.fit(60)
+    assert tr.history["loss"][-1] < first / 3
+    assert tr.history["accuracy"][-1] > 0.9
+    assert tr.history["val_loss"][-1] is not None and tr.history["test_accuracy"][-1] > 0.85
+
+
+def test_batches_without_shuffle_follow_row_order_and_the_last_partial_batch_is_used():
+    tr = Trainer(small(batch_size=32, shuffle=False))
+    n = tr.n_train  # 60 training rows: a full batch of 32, then a partial one of 28
+    assert n % 32
+    seen = []
+    original = tr.network.loss_and_grad
+
+    def spy(x, y, *args, **kw):
+        seen.append(x.copy())
+        return original(x, y, *args, **kw)
+
+    tr.network.loss_and_grad = spy
+    tr.train_epoch()
+    assert [len(b) for b in seen] == [32] * (n // 32) + [n % 32]
+    np.testing.assert_array_equal(np.concatenate(seen), tr.data.x_train)
+    assert tr.steps == len(seen) and tr.epoch == 1
+
+
+def test_shuffled_epochs_cover_every_row_once_in_a_new_order():
+    tr = Trainer(small(batch_size=50, shuffle=True))
+    orders = []
+    for _ in range(2):
+        seen = []
+        original = tr.network.loss_and_grad
+        tr.network.loss_and_grad = lambda x, y, *a, _o=original, _s=seen, **k: (_s.append(x.copy()), _o(x, y, *a, **k))[
+            1
+        ]
+        tr.train_epoch()
+        tr.network.loss_and_grad = original
+        rows = np.concatenate(seen)
+        orders.append(rows)
+        assert sorted(map(tuple, rows)) == sorted(map(tuple, tr.data.x_train))
+    assert not np.array_equal(orders[0], orders[1])
+
+
+def test_batch_size_one_and_full_batch():
+    tr = Trainer(small(batch_size=1))
+    tr.train_epoch()
+    assert tr.steps == tr.n_train
+    full = Trainer(small(batch_size=10_000))
+    full.train_epoch()
+    assert full.steps == 1
+
+
+def test_step_one_batch_at_a_time_and_epoch_counter():
+    tr = Trainer(small(batch_size=25))  # 60 rows: 25 + 25 + 10
+    results = [tr.train_batch() for _ in range(3)]
+    assert [r.epoch_end is None for r in results] == [True, True, False]
+    assert tr.epoch == 1 and tr.steps == 3 and len(tr.history) == 1
+
+
+def test_learning_rate_change_mid_run_is_used_by_the_next_step():
+    tr = Trainer(
+        project(training={"optimizer": {"name": "sgd", "learning_rate": 0.1}, "batch_size": 10, "shuffle": False})
+    )
+    tr.train_batch()
+    tr.set_learning_rate(0.5)
+    before = tr.network.params.copy()
+    tr.network.loss_and_grad(tr.data.x_train[10:20], tr.data.y_train[10:20], tr.loss, tr.regularizer)
+    expected = before - 0.5 * tr.network.grads
+    tr.train_batch()
+    np.testing.assert_allclose(tr.network.params, expected)
+
+
+def test_regularization_change_mid_run_is_used_by_the_next_step():
+    tr = Trainer(project(training={"optimizer": {"name": "sgd", "learning_rate": 0.1}, "shuffle": False}))
+    tr.train_batch()
+    tr.set_regularization("l2", 0.5)
+    before = tr.network.params.copy()
+    tr.train_batch()
+    no_reg = Trainer(project(training={"optimizer": {"name": "sgd", "learning_rate": 0.1}, "shuffle": False}))
+    no_reg.train_batch()
+    no_reg.network.params[...] = before
+    no_reg.train_batch()
+    diff = no_reg.network.params - tr.network.params
+    np.testing.assert_allclose(diff[: tr.network.n_kernel], 0.1 * 2 * 0.5 * before[: tr.network.n_kernel])
+    np.testing.assert_allclose(diff[tr.network.n_kernel :], 0)
+
+
+def test_early_stopping_restores_the_best_epoch():
+    # A tiny noisy training set and a wide net overfit: validation loss turns up.
+    p = project(
+        seed=3,
+        data={"source": "gauss", "samples": 120, "noise": 0.5, "test_fraction": 0.2, "validation_fraction": 0.4},
+        network={"layers": [{"units": 32, "activation": "relu"}, {"units": 32, "activation": "relu"}]},
+        training={
+            "optimizer": {"name": "adam", "learning_rate": 0.05},
+            "batch_size": 8,
+            "early_stopping": {"monitor": "val_loss", "patience": 4, "restore_best_weights": True},
+        },
+    )
+    tr = Trainer(p)
+    best_params = {}
+    tr.fit(300, on_epoch=lambda log: best_params.__setitem__(log.epoch, tr.network.params.copy()))
+    assert tr.stopped, "expected validation loss to stop improving"
+    es = tr.early
+    val = tr.history["val_loss"]
+    assert es.best_epoch == int(np.argmin(val)) + 1
+    assert tr.epoch == es.best_epoch + 4
+    np.testing.assert_array_equal(tr.network.params, best_params[es.best_epoch])
+    assert "best at epoch" in tr.stop_reason
+    with pytest.raises(PlaygroundError, match="training has stopped"):
+        tr.train_batch()
+
+
+def test_early_stopping_falls_back_to_training_loss_without_a_validation_split():
+    tr = Trainer(project(training={"early_stopping": {"patience": 2}}))
+    assert tr.early.monitor == "loss"
+
+
+@pytest.mark.parametrize(
+    "training, cause",
+    [
+        ({"optimizer": {"name": "sgd", "learning_rate": 5}}, None),
+        (
+            {"optimizer": {"name": "sgd", "learning_rate": 10}, "regularization": {"kind": "l2", "rate": 10}},
+            "L2 rate 10",
+        ),
+    ],
+)
+def test_divergence_stops_and_keeps_the_last_finite_weights(training, cause):
+    p = project(
+        data={"source": "plane", "samples": 200},
+        network={"output_activation": "linear", "layers": [{"units": 8, "activation": "relu"}]},
+        training={"loss": "mse", **training},
+    )
+    tr = Trainer(p)
+    with pytest.raises(Diverged) as err:
+        tr.fit(200)
+    msg = str(err.value)
+    assert "diverged" in msg and "last finite weights were kept" in msg
+    assert (cause or "Learning rate") in msg
+    assert np.isfinite(tr.network.params).all()
+    assert tr.diverged == msg
+
+
+def test_regression_reports_no_accuracy():
+    tr = Trainer(
+        project(
+            data={"source": "plane", "samples": 100}, network={"output_activation": "linear"}, training={"loss": "mse"}
+        )
+    )
+    log = tr.train_epoch()
+    assert log.metrics["accuracy"] is None and log.metrics["loss"] is not None
+    assert "accuracy" not in tr.evaluate()["train"]
+
+
+def test_logistic_regression_separates_two_gaussians():
+    tr = Trainer(
+        project(
+            data={"source": "gauss", "noise": 0.0},
+            network={"layers": []},
+            training={"optimizer": {"name": "sgd", "learning_rate": 0.1}},
+        )
+    )
+    tr.fit(20)
+    assert tr.evaluate()["test"]["accuracy"] > 0.97
+
+
+def test_multiclass_softmax_on_blobs_and_hinge_threshold():
+    tr = Trainer(
+        project(
+            data={"source": "blobs", "classes": 4, "noise": 0.05},
+            network={"layers": [{"units": 8}], "output_activation": "softmax"},
+            training={"loss": "categorical_crossentropy", "optimizer": {"name": "adam", "learning_rate": 0.05}},
+        )
+    )
+    assert tr.network.n_outputs == 4
+    tr.fit(20)
+    assert tr.evaluate()["test"]["accuracy"] > 0.95
+    hinge = Trainer(project(network={"output_activation": "tanh"}, training={"loss": "hinge"}))
+    assert list(hinge.predict_labels(np.array([[-0.1], [0.1]]))) == [0, 1]
+
+
+def test_float32_training():
+    tr = Trainer(project(network={"dtype": "float32"}))
+    tr.fit(3)
+    assert tr.network.params.dtype == np.float32 and tr.data.x_train.dtype == np.float32
