@@ -158,6 +158,8 @@ def _source(src: Any, base: Path | None) -> Any:
     key = "data.source"
     if isinstance(src, str):
         return _choice(src, key, GENERATORS.names())
+    if isinstance(src, dict) and set(src) == {"points"}:
+        return {"points": _points(src["points"])}
     if isinstance(src, dict) and len(src) >= 1:
         kinds = [k for k in ("csv", "npz", "idx") if k in src]
         if len(kinds) != 1:
@@ -175,6 +177,24 @@ def _source(src: Any, base: Path | None) -> Any:
             raise _fail(f"{key}.label", "must be a column name or index")
         return copy.deepcopy(src)
     raise _fail(key, f"must be a generator name ({', '.join(GENERATORS.names())}) or a file, got {src!r}")
+
+
+def _points(pts: Any) -> dict[str, Any]:
+    """Inline 2-D points (drawn by hand in the app): {"x": [[x1, x2], ...], "y": [label, ...]}."""
+    key = "data.source.points"
+    _keys(pts, key, {"x", "y"})
+    x, y = pts.get("x"), pts.get("y")
+    if not isinstance(x, list) or not isinstance(y, list) or len(x) != len(y):
+        raise _fail(key, "must hold lists x and y of the same length")
+    if not 1 <= len(x) <= 100_000:
+        raise _fail(key, f"must hold 1 to 100,000 points, got {len(x)}")
+    for i, (p, label) in enumerate(zip(x, y)):
+        if not isinstance(p, list) or len(p) != 2:
+            raise _fail(f"{key}.x[{i}]", "must be a pair [x1, x2]")
+        _num(p[0], f"{key}.x[{i}][0]")
+        _num(p[1], f"{key}.x[{i}][1]")
+        _num(label, f"{key}.y[{i}]")
+    return {"x": [[float(a), float(b)] for a, b in x], "y": list(y)}
 
 
 def _data(d: Any, base: Path | None) -> dict[str, Any]:
@@ -415,6 +435,17 @@ def load_dataset(project: dict[str, Any], base_dir: str | Path | None = None) ->
     src = d["source"]
     if isinstance(src, str):
         return generate(src, d["samples"], d["noise"], project["seed"], d["classes"])
+    if "points" in src:
+        x = np.array(src["points"]["x"], dtype=np.float64).reshape(-1, 2)
+        raw = np.array(src["points"]["y"])
+        if d["problem"] == "classification":
+            if raw.size and (np.any(raw != np.round(raw)) or raw.min() < 0 or raw.max() >= d["classes"]):
+                raise PlaygroundError(f"data.source.points.y must hold class labels 0..{d['classes'] - 1}")
+            y = raw.astype(np.intp)
+        else:
+            y = raw.astype(np.float64)
+        return Dataset(x, y, d["problem"], ["x1", "x2"], d["classes"] if d["problem"] == "classification" else 0,
+                       name="points")
     if "csv" in src:
         return load_csv(resolve_path(src["csv"], base_dir), d["problem"], src.get("label", -1))
     if "npz" in src:

@@ -1,0 +1,43 @@
+"""Start the app: `nn-playground [PROJECT.json] [--play]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from .main_window import MainWindow
+from .paths import STYLE
+
+
+def make_app() -> QApplication:
+    """The QApplication with the app's names and stylesheet (reuses an existing one)."""
+    # The worker thread runs NumPy in Python; a short GIL switch interval keeps the UI's own
+    # Python callbacks (painting, hover) from queueing behind it for 5 ms each.
+    sys.setswitchinterval(0.001)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("nn-playground")
+    app.setOrganizationName("nn-playground")
+    app.setApplicationDisplayName("nn-playground")
+    font = app.font()
+    font.setPointSizeF(10)
+    app.setFont(font)
+    if STYLE.exists():
+        app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    return app
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="nn-playground", description="A desktop neural-network playground.")
+    parser.add_argument("project", nargs="?", help="a project file to open")
+    parser.add_argument("--play", action="store_true", help="start training at once")
+    args = parser.parse_args(argv)
+    app = make_app()
+    window = MainWindow()
+    window.show()
+    if args.project and not window.open_project(args.project):
+        print(f"nn-playground: could not open {args.project}", file=sys.stderr)
+    if args.play:
+        window.set_playing(True)
+    return app.exec()

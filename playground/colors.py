@@ -1,0 +1,42 @@
+"""The app's palette: TensorFlow Playground's orange/blue for two classes, distinct hues for more."""
+
+from __future__ import annotations
+
+import numpy as np
+
+NEGATIVE = (245, 147, 34)  # class 0, negative weights
+POSITIVE = (8, 119, 189)  # class 1, positive weights
+NEUTRAL = (232, 234, 235)
+CLASS_COLORS = [POSITIVE, NEGATIVE, (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
+SPLIT_COLORS = {"train": (8, 119, 189), "validation": (44, 160, 44), "test": (214, 39, 40)}
+
+
+def class_color(label: int, classes: int) -> tuple[int, int, int]:
+    """Class 1 blue and class 0 orange for two classes (as TFP), a palette for more."""
+    if classes <= 2:
+        return POSITIVE if label == 1 else NEGATIVE
+    return CLASS_COLORS[label % len(CLASS_COLORS)]
+
+
+def diverging_lut(n: int = 256) -> np.ndarray:
+    """Orange (−1 / class 0) through near-white to blue (+1 / class 1), as (n, 3) uint8."""
+    t = np.linspace(0, 1, n)[:, None]
+    lo, mid, hi = np.array(NEGATIVE, float), np.array(NEUTRAL, float), np.array(POSITIVE, float)
+    out = np.where(t < 0.5, lo + (mid - lo) * (t / 0.5), mid + (hi - mid) * ((t - 0.5) / 0.5))
+    return out.astype(np.uint8)
+
+
+def diverging_rgb(values: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
+    """Map values in [lo, hi] to RGB through the diverging colour map (any shape → shape + (3,))."""
+    lut = diverging_lut()
+    idx = np.clip((values - lo) / (hi - lo) * 255, 0, 255).astype(np.intp)
+    return lut[idx]
+
+
+def class_rgb(probs: np.ndarray, classes: int) -> np.ndarray:
+    """Multiclass heatmap: the argmax class's colour, faded towards white where the net is unsure."""
+    colors = np.array([class_color(c, classes) for c in range(classes)], float)
+    winner = probs.argmax(axis=-1)
+    conf = probs.max(axis=-1)
+    strength = np.clip((conf - 1.0 / classes) / (1 - 1.0 / classes), 0, 1)[..., None] * 0.75 + 0.1
+    return (np.array(NEUTRAL, float) + (colors[winner] - NEUTRAL) * strength).astype(np.uint8)

@@ -1,0 +1,678 @@
+"""The main window: it composes the panels, owns the menus and wires the worker. It computes
+nothing itself; training lives in the worker, maths in the engine."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import PlaygroundError, Regularizer, check_gradients, get_loss
+from engine.io import apply_weights, export_data, load_project, read_weights, save_project, save_weights
+from engine.network import Network
+from engine.project import build_network, default_project, load_dataset
+
+from .panels.controls import ControlBar
+from .panels.data_panel import DataPanel
+from .panels.network_view import NetworkView
+from .panels.plots import CurvesView, HistogramView, OutputView
+from .paths import ICON, PRESETS
+from .snapshot import Snapshot
+from .state import ProjectState, is_live
+from .widgets import name_widget
+from .worker import WorkerHandle
+
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("nn-playground")
+        if ICON.exists():
+            self.setWindowIcon(QIcon(str(ICON)))
+        self.settings = settings or QSettings("nn-playground", "nn-playground")
+        self.state = ProjectState()
+        self.snapshot: Snapshot | None = None
+        self.playing = False
+        self.handle = WorkerHandle(self)
+        self.handle.worker.snapshot_ready.connect(self._on_snapshot)
+        self.handle.worker.failed.connect(self._on_worker_failed)
+
+        self.controls = ControlBar(self.state)
+        self.data_panel = DataPanel(self.state)
+        self.network = NetworkView(self.state)
+        self.output = OutputView()
+        self.curves = CurvesView()
+        self.histograms = HistogramView()
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.params_label = name_widget(
+            QLabel(),
+            "paramsLabel",
+            "Parameter count",
+            "Trainable parameters: every weight and bias. Click for the summary.",
+        )
+        self.params_label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.params_label.linkActivated.connect(lambda _l: self.show_summary())
+        self._compose()
+        self._menus()
+        self._status()
+
+        self.state.edited.connect(self._on_edited)
+        self.state.replaced.connect(lambda: self.rebuild())
+        self.state.dirty_changed.connect(lambda _d: self._update_title())
+        self.controls.play_toggled.connect(self.set_playing)
+        self.controls.step_requested.connect(self.step)
+        self.controls.reset_requested.connect(self.reset)
+        for panel in (self.controls, self.data_panel, self.network):
+            panel.message.connect(self.show_message)
+        self.network.weight_edited.connect(self._edit_weight)
+        self.data_panel.open_file_requested.connect(self.open_data_file)
+        self.data_panel.draw_mode_changed.connect(self._draw_mode)
+        self.output.point_added.connect(self._add_point)
+        self.output.point_erased.connect(self._erase_point)
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1560, 960)
+        self._update_title()
+        self.rebuild()
+
+    # ----------------------------------------------------------------- layout
+    def _compose(self) -> None:
+        left = QScrollArea()
+        left.setObjectName("dataScroll")
+        left.setWidget(self.data_panel)
+        left.setWidgetResizable(True)
+        left.setMinimumWidth(250)
+        left.setMaximumWidth(330)
+        left.setFrameShape(QScrollArea.Shape.NoFrame)
+        middle = QWidget()
+        mid = QVBoxLayout(middle)
+        mid.setContentsMargins(6, 8, 6, 8)
+        mid.addWidget(self.network, 1)
+        mid.addWidget(self.params_label)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.setObjectName("rightColumn")
+        for w in (self.output, self.curves, self.histograms):
+            holder = QWidget()
+            lay = QVBoxLayout(holder)
+            lay.setContentsMargins(8, 8, 12, 8)
+            lay.addWidget(w)
+            right.addWidget(holder)
+        right.setSizes([430, 230, 200])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("mainSplitter")
+        split.addWidget(left)
+        split.addWidget(middle)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 2)
+        split.setSizes([280, 760, 520])
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.controls)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+        self.setCentralWidget(central)
+
+    def _action(
+        self, text: str, slot: Any, shortcut: str | QKeySequence | None = None, name: str = "", tip: str = ""
+    ) -> QAction:
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        if name:
+            act.setObjectName(name)
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+        act.triggered.connect(lambda _checked=False: slot())
+        self.addAction(act)
+        return act
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addAction(self._action("&New", self.new_project, QKeySequence.StandardKey.New, "actionNew"))
+        file.addAction(self._action("&Open Project…", self.open_project, QKeySequence.StandardKey.Open, "actionOpen"))
+        self.recent_menu = file.addMenu("Open &Recent")
+        file.addAction(self._action("&Save Project", self.save, QKeySequence.StandardKey.Save, "actionSave"))
+        file.addAction(self._action("Save Project &As…", self.save_as, QKeySequence.StandardKey.SaveAs, "actionSaveAs"))
+        file.addSeparator()
+        file.addAction(self._action("&Import Weights…", self.import_weights, None, "actionImportWeights"))
+        export = file.addMenu("&Export Weights")
+        export.addAction(
+            self._action("NumPy (.npz)…", lambda: self.export_weights(fmt="npz"), "Ctrl+E", "actionExportNpz")
+        )
+        export.addAction(
+            self._action("JSON (.json)…", lambda: self.export_weights(fmt="json"), None, "actionExportJson")
+        )
+        export.addAction(
+            self._action("ONNX (.onnx)…", lambda: self.export_weights(fmt="onnx"), None, "actionExportOnnx")
+        )
+        file.addAction(self._action("Export &Data…", self.export_data, None, "actionExportData"))
+        file.addAction(self._action("Export &Plot as PNG/SVG…", self.export_plot, None, "actionExportPlot"))
+        file.addSeparator()
+        file.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "actionQuit"))
+        run = bar.addMenu("&Run")
+        self.play_action = self._action(
+            "Play / Pause", lambda: self.set_playing(not self.playing), Qt.Key.Key_Space, "actionPlay"
+        )
+        run.addAction(self.play_action)
+        run.addAction(self._action("Step", lambda: self.step(self.controls.step_unit.currentText()), "S", "actionStep"))
+        run.addAction(self._action("Reset", self.reset, "R", "actionReset"))
+        presets = bar.addMenu("&Presets")
+        for path in sorted(PRESETS.glob("*.json")):
+            try:
+                title = json.loads(path.read_text()).get("app", {}).get("title", path.stem)
+            except (OSError, ValueError):
+                continue
+            presets.addAction(
+                self._action(title, lambda p=path: self.open_project(p, preset=True), None, f"preset_{path.stem}")
+            )
+        tools = bar.addMenu("&Tools")
+        tools.addAction(
+            self._action(
+                "Check &Gradients",
+                self.check_gradients,
+                "Ctrl+G",
+                "actionCheckGradients",
+                "Compare backprop with central differences, per layer",
+            )
+        )
+        tools.addAction(self._action("Model &Summary", self.show_summary, None, "actionSummary"))
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About nn-playground", self._about, None, "actionAbout"))
+        self._refresh_recent()
+
+    def _status(self) -> None:
+        self.rate_label = QLabel()
+        self.rate_label.setObjectName("rateLabel")
+        self.loss_label = QLabel()
+        self.loss_label.setObjectName("lossLabel")
+        self.statusBar().addPermanentWidget(self.loss_label)
+        self.statusBar().addPermanentWidget(self.rate_label)
+
+    # ----------------------------------------------------------------- the run
+    def rebuild(self, weights: list[np.ndarray] | None = None) -> None:
+        """Start a fresh trainer for the current project (new weights unless given)."""
+        self.handle.send("build", (copy.deepcopy(self.state.project), None, weights, self.state.base_dir))
+        if self.playing:
+            self.handle.send("play")
+
+    @Slot(bool)
+    def set_playing(self, on: bool) -> None:
+        self.playing = bool(on)
+        self.controls.set_playing(self.playing)
+        self.handle.send("play" if self.playing else "pause")
+        if self.playing:
+            self._hide_banner()
+
+    def step(self, unit: str = "batch") -> None:
+        self.set_playing(False)
+        self.handle.send("step_epoch" if unit == "epoch" else "step_batch")
+
+    def reset(self) -> None:
+        self._hide_banner()
+        self.rebuild()
+
+    def _on_edited(self, path: str, value: Any) -> None:
+        if not is_live(path):
+            if path == "training.optimizer":
+                self.handle.send("set_optimizer", copy.deepcopy(value))
+                return
+            self.rebuild()
+            return
+        t = self.state.project["training"]
+        if path == "training.optimizer.learning_rate":
+            self.handle.send("set_lr", float(value))
+        elif path.startswith("training.optimizer."):
+            self.handle.send("set_opt_param", (path.rsplit(".", 1)[1], value))
+        elif path.startswith("training.regularization"):
+            self.handle.send("set_regularization", (t["regularization"]["kind"], t["regularization"]["rate"]))
+        elif path == "training.batch_size":
+            self.handle.send("set_batch_size", int(value))
+        elif path.startswith("training.schedule"):
+            self.handle.send("set_schedule", copy.deepcopy(t["schedule"]))
+
+    @Slot(object)
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        try:
+            self.snapshot = snap
+            self.controls.set_epoch(snap.epoch)
+            self.network.set_snapshot(snap)
+            self.output.set_snapshot(snap)
+            self.curves.set_snapshot(snap)
+            self.histograms.set_snapshot(snap)
+            self.params_label.setText(
+                f"{sum(w.size for w in snap.weights):,} parameters · <a href='summary'>model summary</a>"
+            )
+            loss = "—" if not np.isfinite(snap.last_loss) else f"{snap.last_loss:.4f}"
+            self.loss_label.setText(f"epoch {snap.epoch:,} · batch loss {loss} · α {snap.learning_rate:.3g}")
+            self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s" if snap.playing else "paused")
+            if self.playing and not snap.playing and snap.message:
+                self.playing = False
+                self.controls.set_playing(False)
+            if snap.message:
+                self._show_banner(snap.message, error=not snap.stopped)
+        finally:
+            # Report the frame drawn only after the repaint it triggered (a 1 ms timer runs after
+            # the pending paint events), so the worker stays out of the way while Qt paints.
+            QTimer.singleShot(1, self._frame_done)
+
+    def _frame_done(self) -> None:
+        self.handle.worker.snapshot_consumed()
+
+    @Slot(str)
+    def _on_worker_failed(self, message: str) -> None:
+        self.set_playing(False)
+        self.show_error("Training problem", message)
+
+    def _edit_weight(self, layer: int, i: Any, j: int, value: float) -> None:
+        self.handle.send("set_weight", (layer, i, j, value))
+
+    # ----------------------------------------------------------------- drawing points
+    def _draw_mode(self, on: bool) -> None:
+        self.output.draw_mode = on
+        self.output.plot.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+
+    def _current_points(self) -> tuple[list[list[float]], list[int]] | None:
+        if self.snapshot is None or self.snapshot.extent is None:
+            return None
+        ds = self.snapshot.data.dataset
+        return ds.x.tolist(), [int(v) for v in ds.y]
+
+    def _add_point(self, x: float, y: float) -> None:
+        pts = self._current_points()
+        if pts is None:
+            return
+        xs, ys = pts
+        xs.append([x, y])
+        ys.append(int(self.data_panel.draw_class.currentData() or 0))
+        self._set_points(xs, ys)
+
+    def _erase_point(self, x: float, y: float) -> None:
+        pts = self._current_points()
+        if pts is None or len(pts[0]) <= 2:
+            return
+        xs, ys = pts
+        d = np.hypot(np.array(xs)[:, 0] - x, np.array(xs)[:, 1] - y)
+        k = int(np.argmin(d))
+        del xs[k], ys[k]
+        self._set_points(xs, ys)
+
+    def _set_points(self, xs: list[list[float]], ys: list[int]) -> None:
+        weights = self.snapshot.weights if self.snapshot is not None else None
+        self.state.edited.disconnect(self._on_edited)
+        try:
+            self.state.set("data.source", {"points": {"x": xs, "y": ys}})
+        except PlaygroundError as exc:
+            self.show_message(str(exc))
+            return
+        finally:
+            self.state.edited.connect(self._on_edited)
+        self.rebuild(weights)  # same network, keep training from where it was
+
+    # ----------------------------------------------------------------- files
+    def confirm_discard(self) -> bool:
+        """Ask before unsaved changes are lost: Save, Discard or Cancel. True to go on."""
+        if not self.state.dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "The project has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_project(self) -> None:
+        if self.confirm_discard():
+            self.state.replace(default_project())
+
+    def open_project(self, path: str | Path | None = None, preset: bool = False) -> bool:
+        if not self.confirm_discard():
+            return False
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open project", self._last_dir(), "Projects (*.json)")
+            if not path:
+                return False
+        path = Path(path)
+        try:
+            project = load_project(path)
+        except PlaygroundError as exc:
+            self.show_error("Could not open the project", str(exc))
+            return False
+        self.state.replace(project, None if preset else path)
+        if not preset:
+            self._add_recent(path)
+        title = project.get("app", {}).get("title")
+        self.show_message(f"Opened {title or path.name}")
+        note = project.get("app", {}).get("note")
+        if note:
+            self._show_banner(note, error=False)
+        return True
+
+    def save(self) -> bool:
+        if self.state.path is None:
+            return self.save_as()
+        return self._save_to(self.state.path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save project", self._last_dir("project.json"), "Projects (*.json)"
+            )
+            if not path:
+                return False
+        path = Path(path)
+        if path.suffix.lower() != ".json":
+            path = path.with_suffix(".json")
+        return self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            save_project(path, self.state.project)
+        except (PlaygroundError, OSError) as exc:
+            self.show_error("Could not save the project", str(exc))
+            return False
+        self.state.path = path
+        self.state.set_dirty(False)
+        self._add_recent(path)
+        self.show_message(f"Saved {path.name}")
+        return True
+
+    def _network_from_snapshot(self) -> Network | None:
+        snap = self.snapshot
+        if snap is None:
+            return None
+        ds = snap.data.dataset
+        net = build_network(
+            self.state.project, snap.weights[0].shape[0], ds.classes if ds.problem == "classification" else None
+        )
+        net.set_weights(snap.weights)
+        return net
+
+    def import_weights(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import weights", self._last_dir(), "Weights (*.npz *.json)")
+            if not path:
+                return False
+        net = self._network_from_snapshot()
+        if net is None:
+            return False
+        try:
+            arrays, _config = read_weights(path)
+            apply_weights(net, arrays, Path(path).name)
+        except PlaygroundError as exc:
+            self.show_error("Could not import the weights", str(exc))
+            return False
+        self.handle.send("set_weights", net.get_weights())
+        self.show_message(f"Imported weights from {Path(path).name}")
+        return True
+
+    def export_weights(self, path: str | Path | None = None, fmt: str = "npz") -> bool:
+        if path is None:
+            filters = {"npz": "NumPy weights (*.npz)", "json": "JSON weights (*.json)", "onnx": "ONNX model (*.onnx)"}
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export weights", self._last_dir(f"weights.{fmt}"), filters[fmt]
+            )
+            if not path:
+                return False
+        net = self._network_from_snapshot()
+        if net is None:
+            return False
+        try:
+            save_weights(path, net, self.state.project)
+        except PlaygroundError as exc:
+            self.show_error("Could not export the weights", str(exc))
+            return False
+        except OSError as exc:
+            self.show_error("Could not export the weights", f"{path}: {exc.strerror or exc}")
+            return False
+        self.show_message(f"Weights saved to {Path(path).name}")
+        return True
+
+    def export_data(self, path: str | Path | None = None) -> bool:
+        if self.snapshot is None:
+            return False
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export data", self._last_dir("data.csv"), "CSV (*.csv);;NumPy (*.npz)"
+            )
+            if not path:
+                return False
+        try:
+            export_data(path, self.snapshot.data)
+        except (PlaygroundError, OSError) as exc:
+            self.show_error("Could not export the data", str(exc))
+            return False
+        self.show_message(f"Data saved to {Path(path).name}")
+        return True
+
+    def export_plot(self, path: str | Path | None = None) -> bool:
+        """The output plot as PNG or SVG, written to a temporary file and renamed into place."""
+        import pyqtgraph.exporters as exporters
+
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export plot", self._last_dir("output.png"), "PNG image (*.png);;SVG drawing (*.svg)"
+            )
+            if not path:
+                return False
+        path = Path(path)
+        item = self.output.plot.getPlotItem()
+        exporter = exporters.SVGExporter(item) if path.suffix.lower() == ".svg" else exporters.ImageExporter(item)
+        if isinstance(exporter, exporters.ImageExporter):
+            exporter.parameters()["width"] = 800
+        tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+        try:
+            exporter.export(str(tmp))
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            self.show_error("Could not export the plot", f"{path}: {exc.strerror or exc}")
+            return False
+        self.show_message(f"Plot saved to {path.name}")
+        return True
+
+    def open_data_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open data", self._last_dir(), "Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)"
+        )
+        if not path:
+            return
+        p = Path(path)
+        if p.suffix.lower() == ".csv":
+            source: dict[str, Any] = {"csv": str(p)}
+        elif p.suffix.lower() == ".npz":
+            source = {"npz": str(p)}
+        else:
+            labels, _ = QFileDialog.getOpenFileName(
+                self, "Open the matching label file", str(p.parent), "IDX labels (*)"
+            )
+            if not labels:
+                return
+            source = {"idx": {"images": str(p), "labels": labels}}
+        self.load_data_source(source)
+
+    def load_data_source(self, source: dict[str, Any]) -> bool:
+        """Switch the project to file data; a bad file is explained and nothing changes."""
+        trial = copy.deepcopy(self.state.project)
+        trial["data"]["source"] = source
+        trial["data"]["features"] = None
+        try:
+            ds = load_dataset(trial, self.state.base_dir)
+            changes: dict[str, Any] = {"data.source": source, "data.features": None, "data.problem": ds.problem}
+            if ds.problem == "classification":
+                changes["data.classes"] = max(2, ds.classes)
+            if ds.image_shape is not None:
+                changes["data.normalize"] = "unit"
+            self.state.update(changes)
+        except PlaygroundError as exc:
+            self.show_error("Could not load the data", str(exc))
+            return False
+        return True
+
+    # ----------------------------------------------------------------- tools
+    def check_gradients(self) -> str | None:
+        net = self._network_from_snapshot()
+        if net is None:
+            return None
+        data = self.snapshot.data
+        t = self.state.project["training"]
+        n = min(32, data.x_train.shape[0])
+        report = check_gradients(
+            net,
+            data.x_train[:n],
+            data.y_train[:n],
+            get_loss(t["loss"]),
+            Regularizer(t["regularization"]["kind"], t["regularization"]["rate"]),
+            max_per_array=40,
+        )
+        verdict = (
+            "Backpropagation agrees with the numerical gradient (max relative error < 1e-6)."
+            if report.passed()
+            else "Some entries differ by more than 1e-6."
+        )
+        if report.near_kinks:
+            verdict += (
+                f"\n{report.near_kinks} pre-activations sit within ε of a kink (e.g. ReLU at 0), "
+                "where the numerical gradient is unreliable."
+            )
+        text = (
+            f"Numerical gradient (J(θ+ε) − J(θ−ε)) / 2ε, ε = 1e-5, on {n} training samples, "
+            f"vs. backprop:\n\n{report.table()}\n\n{verdict}"
+        )
+        self._text_dialog("Gradient check", text)
+        return text
+
+    def show_summary(self) -> str | None:
+        net = self._network_from_snapshot()
+        if net is None:
+            return None
+        text = net.summary(self.state.path.stem if self.state.path else "model")
+        self._text_dialog("Model summary", text)
+        return text
+
+    def _text_dialog(self, title: str, text: str) -> QDialog:
+        dlg = QDialog(self)
+        dlg.setObjectName(title.lower().replace(" ", "") + "Dialog")
+        dlg.setWindowTitle(title)
+        lay = QVBoxLayout(dlg)
+        view = QPlainTextEdit(text)
+        view.setReadOnly(True)
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        view.setFont(font)
+        view.setMinimumSize(640, 300)
+        lay.addWidget(view)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dlg.close)
+        lay.addWidget(buttons)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About nn-playground",
+            "nn-playground: build a neural network by clicking and watch it learn.\n"
+            "A NumPy engine trains on a worker thread; the views show the newest snapshot.",
+        )
+
+    # ----------------------------------------------------------------- messages
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def show_error(self, title: str, text: str) -> QMessageBox:
+        """A window-modal error that does not block the event loop (the app keeps working)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorDialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    def _show_banner(self, text: str, error: bool = True) -> None:
+        self.banner.setText(text)
+        self.banner.setProperty("kind", "error" if error else "info")
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+        self.banner.show()
+
+    def _hide_banner(self) -> None:
+        self.banner.hide()
+
+    def _update_title(self) -> None:
+        name = self.state.path.name if self.state.path else "untitled"
+        self.setWindowTitle(f"{name}{' •' if self.state.dirty else ''} — nn-playground")
+
+    # ----------------------------------------------------------------- settings
+    def _last_dir(self, name: str = "") -> str:
+        base = str(self.settings.value("lastDir", str(Path.home())))
+        return str(Path(base) / name) if name else base
+
+    def _add_recent(self, path: Path) -> None:
+        recent = [p for p in self._recent() if p != str(path)]
+        recent.insert(0, str(path))
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self.settings.setValue("lastDir", str(path.parent))
+        self._refresh_recent()
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in (value or [])]
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self._recent()
+        for p in recent:
+            self.recent_menu.addAction(p, lambda p=p: self.open_project(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # ----------------------------------------------------------------- closing
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop the worker thread and wait for it; safe to call twice."""
+        self.playing = False
+        self.handle.stop()

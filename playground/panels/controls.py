@@ -1,0 +1,288 @@
+"""The hyperparameter bar: run controls, learning rate, optimizer and its own hyperparameters,
+loss, regularization, initializer and schedule. Every list comes from an engine registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QWidget,
+)
+
+from engine import INITIALIZERS, LOSSES, PlaygroundError, get_loss
+from engine.optimizers import OPTIMIZERS, SCHEDULE_DEFAULTS, SCHEDULE_FORMULAS, SCHEDULES
+from engine.project import default_output_activation
+from engine.regularizers import FORMULAS as REG_FORMULAS
+
+from ..state import ProjectState
+from ..widgets import NumberEdit, captioned, name_widget
+
+LEARNING_RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
+REG_RATES = ["0", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
+HP_TIPS = {
+    "momentum": "μ: how much of the previous step carries over (v ← μv + g).",
+    "nesterov": "Nesterov: look ahead along the momentum before taking the gradient step.",
+    "beta_1": "β₁: decay of the running mean of gradients m.",
+    "beta_2": "β₂: decay of the running mean of squared gradients v.",
+    "epsilon": "ε: added to √v so the step never divides by zero.",
+    "amsgrad": "AMSGrad: use the largest v seen so far, so steps never grow back.",
+    "rho": "ρ: decay of the running mean of squared gradients.",
+    "initial_accumulator_value": "Starting value of Adagrad's sum of squared gradients.",
+    "weight_decay": "λ: decoupled weight decay, W ← W − α·λ·W on kernels.",
+}
+
+
+class ControlBar(QWidget):
+    """Play/pause, step, reset, epoch counter, then the training settings."""
+
+    play_toggled = Signal(bool)
+    step_requested = Signal(str)  # "batch" or "epoch"
+    reset_requested = Signal()
+
+    def __init__(self, state: ProjectState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("controlBar")
+        self.state = state
+        self._updating = False
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(14, 8, 14, 8)
+        lay.setSpacing(14)
+
+        self.reset_button = name_widget(
+            QToolButton(), "resetButton", "Reset", "Reset: new initial weights, epoch 0 (R)"
+        )
+        self.reset_button.setText("⟲")
+        self.play_button = name_widget(QToolButton(), "playButton", "Play", "Play / pause training (Space)")
+        self.play_button.setCheckable(True)
+        self.play_button.setText("▶")
+        self.step_button = name_widget(QToolButton(), "stepButton", "Step", "Advance by one batch or one epoch (S)")
+        self.step_button.setText("⏭")
+        self.step_unit = name_widget(QComboBox(), "stepUnit", "Step unit", "What one Step advances")
+        self.step_unit.addItems(["batch", "epoch"])
+        for b in (self.reset_button, self.play_button, self.step_button):
+            b.setProperty("role", "transport")
+        self.play_button.setProperty("role", "play")
+        lay.addWidget(self.reset_button)
+        lay.addWidget(self.play_button)
+        lay.addWidget(self.step_button)
+        lay.addWidget(captioned("step", self.step_unit))
+        self.epoch_label = name_widget(QLabel("000,000"), "epochLabel", "Epoch counter", "Completed epochs")
+        self.epoch_label.setProperty("role", "counter")
+        lay.addWidget(captioned("epoch", self.epoch_label))
+        lay.addSpacing(6)
+
+        self.lr = name_widget(
+            QComboBox(),
+            "learningRate",
+            "Learning rate",
+            "Learning rate α in w ← w − α·∂J/∂w. Too large diverges, too small crawls. Takes effect live.",
+        )
+        self.lr.setEditable(True)
+        self.lr.addItems(LEARNING_RATES)
+        self.lr.setMinimumContentsLength(7)
+        self.lr.lineEdit().editingFinished.connect(self._lr_edited)
+        self.lr.activated.connect(self._lr_edited)
+        lay.addWidget(captioned("learning rate", self.lr))
+
+        self.optimizer = name_widget(QComboBox(), "optimizer", "Optimizer")
+        for name in OPTIMIZERS.names():
+            cls = OPTIMIZERS.get(name)
+            self.optimizer.addItem(cls.label, name)
+            self.optimizer.setItemData(self.optimizer.count() - 1, cls.formula, Qt.ItemDataRole.ToolTipRole)
+        self.optimizer.activated.connect(self._optimizer_chosen)
+        lay.addWidget(captioned("optimizer", self.optimizer))
+        self.opt_params = QWidget()
+        self.opt_params.setObjectName("optimizerParams")
+        self._opt_layout = QHBoxLayout(self.opt_params)
+        self._opt_layout.setContentsMargins(0, 0, 0, 0)
+        self._opt_layout.setSpacing(8)
+        self.opt_fields: dict[str, QWidget] = {}
+        lay.addWidget(self.opt_params)
+
+        self.loss = name_widget(QComboBox(), "loss", "Loss")
+        for name in LOSSES.names():
+            self.loss.addItem(name, name)
+            self.loss.setItemData(self.loss.count() - 1, get_loss(name).formula, Qt.ItemDataRole.ToolTipRole)
+        self.loss.activated.connect(self._loss_chosen)
+        lay.addWidget(captioned("loss", self.loss))
+
+        self.reg = name_widget(
+            QComboBox(),
+            "regularization",
+            "Regularization",
+            "Penalty on kernel weights (never biases), added to the mini-batch cost.",
+        )
+        for kind in ("none", "l1", "l2"):
+            self.reg.addItem(kind.upper() if kind != "none" else "None", kind)
+            self.reg.setItemData(self.reg.count() - 1, REG_FORMULAS[kind], Qt.ItemDataRole.ToolTipRole)
+        self.reg.activated.connect(lambda _i: self._set("training.regularization.kind", self.reg.currentData()))
+        lay.addWidget(captioned("regularization", self.reg))
+        self.reg_rate = name_widget(
+            QComboBox(),
+            "regularizationRate",
+            "Regularization rate",
+            "λ, the strength of the penalty. Takes effect live.",
+        )
+        self.reg_rate.setEditable(True)
+        self.reg_rate.addItems(REG_RATES)
+        self.reg_rate.setMinimumContentsLength(6)
+        self.reg_rate.lineEdit().editingFinished.connect(self._reg_rate_edited)
+        self.reg_rate.activated.connect(self._reg_rate_edited)
+        lay.addWidget(captioned("reg. rate", self.reg_rate))
+
+        self.initializer = name_widget(
+            QComboBox(),
+            "initializer",
+            "Initializer",
+            "How the kernels start. 'zeros' shows the symmetry problem: every unit stays the same.",
+        )
+        self.initializer.addItems(INITIALIZERS.names())
+        self.initializer.activated.connect(lambda _i: self._set("network.initializer", self.initializer.currentText()))
+        lay.addWidget(captioned("initializer", self.initializer))
+
+        self.schedule = name_widget(QComboBox(), "schedule", "Learning-rate schedule")
+        for name in SCHEDULES.names():
+            self.schedule.addItem(name, name)
+            self.schedule.setItemData(self.schedule.count() - 1, SCHEDULE_FORMULAS[name], Qt.ItemDataRole.ToolTipRole)
+        self.schedule.activated.connect(self._schedule_chosen)
+        lay.addWidget(captioned("lr schedule", self.schedule))
+        lay.addStretch(1)
+
+        self.play_button.toggled.connect(self._play_toggled)
+        self.step_button.clicked.connect(lambda: self.step_requested.emit(self.step_unit.currentText()))
+        self.reset_button.clicked.connect(self.reset_requested)
+        state.replaced.connect(self.refresh)
+        state.edited.connect(lambda *_: self.refresh())
+        self.refresh()
+
+    # ----------------------------------------------------------------- state -> widgets
+    def refresh(self) -> None:
+        self._updating = True
+        try:
+            t = self.state.project["training"]
+            opt = t["optimizer"]
+            defaults = OPTIMIZERS.get(opt["name"]).defaults
+            self.lr.setEditText(f"{opt.get('learning_rate', defaults['learning_rate']):g}")
+            self.optimizer.setCurrentIndex(self.optimizer.findData(opt["name"]))
+            self._build_opt_fields(opt)
+            self.loss.setCurrentIndex(self.loss.findData(t["loss"]))
+            self.reg.setCurrentIndex(self.reg.findData(t["regularization"]["kind"]))
+            self.reg_rate.setEditText(f"{t['regularization']['rate']:g}")
+            self.reg_rate.setEnabled(t["regularization"]["kind"] != "none")
+            self.initializer.setCurrentText(self.state.project["network"]["initializer"])
+            self.schedule.setCurrentIndex(self.schedule.findData(t["schedule"]["name"]))
+            self.schedule.setToolTip(
+                "Learning-rate schedule: " + SCHEDULE_FORMULAS[t["schedule"]["name"]] + " (t counts updates)"
+            )
+            self.optimizer.setToolTip(OPTIMIZERS.get(opt["name"]).formula)
+            self.loss.setToolTip("Cost J = mean over samples of L. " + get_loss(t["loss"]).formula)
+        finally:
+            self._updating = False
+
+    def _build_opt_fields(self, opt: dict[str, Any]) -> None:
+        name = opt["name"]
+        defaults = OPTIMIZERS.get(name).defaults
+        keys = [k for k in defaults if k != "learning_rate"]
+        if list(self.opt_fields) != keys or self.opt_params.property("optimizer") != name:
+            while self._opt_layout.count():
+                item = self._opt_layout.takeAt(0)
+                if item.widget():
+                    item.widget().deleteLater()
+            self.opt_fields = {}
+            for key in keys:
+                if isinstance(defaults[key], bool):
+                    field = QCheckBox()
+                    field.toggled.connect(lambda on, k=key: self._set(f"training.optimizer.{k}", bool(on)))
+                else:
+                    field = NumberEdit(defaults[key], 0.0, 1.0 if key.startswith(("beta", "rho")) else 1e6)
+                    field.setMaximumWidth(70)
+                    field.committed.connect(lambda v, k=key: self._set(f"training.optimizer.{k}", v))
+                name_widget(field, f"opt_{key}", key.replace("_", " "), HP_TIPS.get(key))
+                self._opt_layout.addWidget(captioned(key.replace("_", " "), field))
+                self.opt_fields[key] = field
+            self.opt_params.setProperty("optimizer", name)
+        for key, field in self.opt_fields.items():
+            value = opt.get(key, defaults[key])
+            if isinstance(field, QCheckBox):
+                field.setChecked(bool(value))
+            else:
+                field.set_value(value)
+
+    # ----------------------------------------------------------------- widgets -> state
+    def _set(self, path: str, value: Any) -> None:
+        if self._updating:
+            return
+        try:
+            self.state.set(path, value)
+        except PlaygroundError as exc:
+            self._report(str(exc))
+
+    message = Signal(str)
+
+    def _report(self, text: str) -> None:
+        """A refused edit: say why (the main window shows it) and show the current values again."""
+        self.message.emit(text)
+        self.refresh()
+
+    def _lr_edited(self, *_: Any) -> None:
+        try:
+            value = float(self.lr.currentText())
+        except ValueError:
+            self.refresh()
+            return
+        self._set("training.optimizer.learning_rate", value)
+
+    def _reg_rate_edited(self, *_: Any) -> None:
+        try:
+            value = float(self.reg_rate.currentText())
+        except ValueError:
+            self.refresh()
+            return
+        self._set("training.regularization.rate", value)
+
+    def _optimizer_chosen(self, _index: int) -> None:
+        name = self.optimizer.currentData()
+        lr = self.state.project["training"]["optimizer"].get("learning_rate")
+        self._set("training.optimizer", {"name": name, "learning_rate": lr})
+
+    def _loss_chosen(self, _index: int) -> None:
+        if self._updating:
+            return
+        loss = self.loss.currentData()
+        p = self.state.project
+        out = p["network"]["output_activation"]
+        out_name = out["name"] if isinstance(out, dict) else out
+        allowed = get_loss(loss).output_activations
+        changes: dict[str, Any] = {"training.loss": loss}
+        if allowed and out_name not in allowed:
+            changes["network.output_activation"] = default_output_activation(loss, p["data"]["problem"])
+        try:
+            self.state.update(changes)
+        except PlaygroundError as exc:
+            self._report(str(exc))
+
+    def _schedule_chosen(self, _index: int) -> None:
+        name = self.schedule.currentData()
+        self._set("training.schedule", {"name": name, **SCHEDULE_DEFAULTS[name]})
+
+    def _play_toggled(self, on: bool) -> None:
+        self.play_button.setText("⏸" if on else "▶")
+        self.play_button.setAccessibleName("Pause" if on else "Play")
+        self.play_toggled.emit(on)
+
+    def set_playing(self, on: bool) -> None:
+        """Reflect the worker's state without emitting play_toggled."""
+        if self.play_button.isChecked() != on:
+            self.play_button.blockSignals(True)
+            self.play_button.setChecked(on)
+            self.play_button.setText("⏸" if on else "▶")
+            self.play_button.blockSignals(False)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch_label.setText(f"{epoch:07,d}")

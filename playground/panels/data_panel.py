@@ -1,0 +1,316 @@
+"""The data panel: pick a data set by its thumbnail, then noise, samples, classes, splits,
+batch size, seed, normalisation; open a data file; draw points by hand."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import PlaygroundError
+from engine.data import CLASS_RANGE, GENERATORS, NORMALIZATIONS, PROBLEMS, generate
+
+from ..colors import class_color, diverging_rgb
+from ..state import ProjectState
+from ..widgets import Caption, name_widget
+
+THUMB = 54
+NOTES = {
+    "circle": "Circle: one class inside the other.",
+    "xor": "Exclusive or: opposite quadrants share a class.",
+    "gauss": "Two Gaussian clusters.",
+    "spiral": "Interleaved spiral arms (2 to 6 classes).",
+    "moons": "Two interleaving half moons.",
+    "blobs": "k Gaussian blobs (2 to 6 classes).",
+    "plane": "Regression: a tilted plane.",
+    "multi_gaussian": "Regression: six signed bumps.",
+    "shapes": "Images: 16×16 shapes (square, disc, triangle, ...).",
+}
+
+
+@cache
+def dataset_icon(name: str) -> QIcon:
+    """A small picture of a generator's data, drawn once."""
+    pix = QPixmap(THUMB * 2, THUMB * 2)
+    pix.fill(QColor(250, 250, 250))
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if name == "shapes":
+        ds = generate("shapes", samples=4, noise=0.05, seed=3, classes=4)
+        for k in range(4):
+            img = (255 - ds.x[k].reshape(16, 16)).astype(np.uint8).copy()
+            qimg = QImage(img.data, 16, 16, 16, QImage.Format.Format_Grayscale8)
+            painter.drawImage(QRectF((k % 2) * THUMB + 4, (k // 2) * THUMB + 4, THUMB - 8, THUMB - 8), qimg)
+    else:
+        ds = generate(name, samples=300, noise=0.0, seed=1, classes={"spiral": 3, "blobs": 4}.get(name))
+        scale = THUMB * 2 / 12.0
+        painter.setPen(Qt.PenStyle.NoPen)
+        if ds.problem == "regression":
+            colors = diverging_rgb(ds.y, -1, 1)
+        else:
+            colors = np.array([class_color(int(c), ds.classes) for c in ds.y])
+        for (x, y), c in zip(ds.x, colors):
+            painter.setBrush(QColor(*map(int, c)))
+            painter.drawEllipse(QPointF((x + 6) * scale, (6 - y) * scale), 3.2, 3.2)
+    painter.end()
+    return QIcon(pix)
+
+
+class DataPanel(QWidget):
+    """Edits the project's data section; the main window rebuilds the run on each change."""
+
+    open_file_requested = Signal()
+    draw_mode_changed = Signal(bool)
+    message = Signal(str)
+
+    def __init__(self, state: ProjectState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dataPanel")
+        self.state = state
+        self._updating = False
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(14, 12, 10, 12)
+        lay.setSpacing(8)
+        lay.addWidget(Caption("Data"))
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        self.source_group = QButtonGroup(self)
+        self.source_group.setExclusive(True)
+        self.source_buttons: dict[str, QToolButton] = {}
+        for i, name in enumerate(GENERATORS.names()):
+            b = name_widget(QToolButton(), f"data_{name}", f"{name} data set", NOTES.get(name, name))
+            b.setCheckable(True)
+            b.setIcon(dataset_icon(name))
+            b.setIconSize(QSize(THUMB, THUMB))
+            b.setProperty("role", "thumb")
+            self.source_group.addButton(b)
+            self.source_buttons[name] = b
+            b.clicked.connect(lambda _=False, n=name: self._choose_source(n))
+            grid.addWidget(b, i // 3, i % 3)
+        lay.addLayout(grid)
+        self.source_label = QLabel()
+        self.source_label.setObjectName("sourceLabel")
+        self.source_label.setWordWrap(True)
+        lay.addWidget(self.source_label)
+        self.open_button = name_widget(
+            QPushButton("Open data file…"),
+            "openDataButton",
+            "Open data file",
+            "Load a CSV, NPZ (arrays x, y) or IDX (MNIST format) file",
+        )
+        self.open_button.clicked.connect(self.open_file_requested)
+        lay.addWidget(self.open_button)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(6)
+        self.problem = name_widget(
+            QComboBox(),
+            "problem",
+            "Problem type",
+            "Classification predicts a class; regression predicts a number. Generated sets fix it.",
+        )
+        self.problem.addItems(["classification", "regression"])
+        self.problem.activated.connect(lambda _i: self._set("data.problem", self.problem.currentText()))
+        form.addRow("Problem", self.problem)
+        self.classes = name_widget(QSpinBox(), "classes", "Number of classes", "Classes for the multiclass sets")
+        self.classes.setRange(2, 6)
+        self.classes.valueChanged.connect(lambda v: self._set("data.classes", v))
+        form.addRow("Classes", self.classes)
+        self.noise = name_widget(
+            QSlider(Qt.Orientation.Horizontal),
+            "noise",
+            "Noise",
+            "Noise 0–50%: how far points stray across the boundary",
+        )
+        self.noise.setRange(0, 50)
+        self.noise_value = QLabel()
+        self.noise.valueChanged.connect(lambda v: self.noise_value.setText(f"{v}%"))
+        self.noise.sliderReleased.connect(lambda: self._set("data.noise", self.noise.value() / 100))
+        self.noise.valueChanged.connect(
+            lambda v: None if self.noise.isSliderDown() else self._set("data.noise", v / 100)
+        )
+        form.addRow("Noise", _row(self.noise, self.noise_value))
+        self.samples = name_widget(QSpinBox(), "samples", "Samples", "How many points (or images) to generate")
+        self.samples.setRange(10, 100_000)
+        self.samples.setSingleStep(50)
+        self.samples.setKeyboardTracking(False)
+        self.samples.valueChanged.connect(lambda v: self._set("data.samples", v))
+        form.addRow("Samples", self.samples)
+        self.test_ratio = name_widget(
+            QSlider(Qt.Orientation.Horizontal),
+            "testRatio",
+            "Test fraction",
+            "Share of the data held out as the test split (never trained on)",
+        )
+        self.test_ratio.setRange(0, 90)
+        self.test_value = QLabel()
+        self.test_ratio.valueChanged.connect(lambda v: self.test_value.setText(f"{v}%"))
+        self.test_ratio.sliderReleased.connect(self._ratios_changed)
+        form.addRow("Test", _row(self.test_ratio, self.test_value))
+        self.val_ratio = name_widget(
+            QSlider(Qt.Orientation.Horizontal),
+            "validationRatio",
+            "Validation fraction",
+            "Share held out for validation: early stopping watches it",
+        )
+        self.val_ratio.setRange(0, 50)
+        self.val_value = QLabel()
+        self.val_ratio.valueChanged.connect(lambda v: self.val_value.setText(f"{v}%"))
+        self.val_ratio.sliderReleased.connect(self._ratios_changed)
+        form.addRow("Validation", _row(self.val_ratio, self.val_value))
+        self.batch = name_widget(
+            QSpinBox(),
+            "batchSize",
+            "Batch size",
+            "Samples per gradient step: 1 is stochastic, all is full-batch gradient descent",
+        )
+        self.batch.setRange(1, 100_000)
+        self.batch.setKeyboardTracking(False)
+        self.batch.valueChanged.connect(lambda v: self._set("training.batch_size", v))
+        form.addRow("Batch size", self.batch)
+        self.normalize = name_widget(
+            QComboBox(),
+            "normalize",
+            "Normalisation",
+            "standardize: (x − mean)/std per feature; unit: ÷ the maximum (pixels to [0, 1]). "
+            "Statistics come from the training split only.",
+        )
+        self.normalize.addItems(list(NORMALIZATIONS))
+        self.normalize.activated.connect(lambda _i: self._set("data.normalize", self.normalize.currentText()))
+        form.addRow("Normalise", self.normalize)
+        self.seed = name_widget(QSpinBox(), "seed", "Seed", "Seeds the data, the split, the weights and the shuffling")
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setKeyboardTracking(False)
+        self.seed.valueChanged.connect(lambda v: self._set("seed", v))
+        form.addRow("Seed", self.seed)
+        lay.addLayout(form)
+        self.regenerate = name_widget(
+            QPushButton("Regenerate"), "regenerateButton", "Regenerate", "New random data: the next seed"
+        )
+        self.regenerate.clicked.connect(lambda: self.seed.setValue(self.seed.value() + 1))
+        lay.addWidget(self.regenerate)
+
+        lay.addWidget(Caption("Draw"))
+        self.draw = name_widget(
+            QCheckBox("Draw points"),
+            "drawMode",
+            "Draw mode",
+            "Click the output plot to add a point of the chosen class; right-click erases the nearest",
+        )
+        self.draw.toggled.connect(self.draw_mode_changed)
+        self.draw_class = name_widget(QComboBox(), "drawClass", "Class to draw")
+        lay.addWidget(_row(self.draw, self.draw_class))
+        lay.addStretch(1)
+        state.replaced.connect(self.refresh)
+        state.edited.connect(lambda *_: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._updating = True
+        try:
+            p = self.state.project
+            d = p["data"]
+            src = d["source"]
+            generated = isinstance(src, str)
+            for name, b in self.source_buttons.items():
+                b.setChecked(generated and name == src)
+            if isinstance(src, dict) and "points" in src:
+                label = f"Hand-drawn points ({len(src['points']['x'])})"
+            elif generated:
+                label = NOTES.get(src, src)
+            else:
+                kind = next(iter(src))
+                label = f"File ({kind}): " + (src[kind] if isinstance(src[kind], str) else src[kind]["images"])
+            self.source_label.setText(label)
+            self.problem.setCurrentText(d["problem"])
+            self.problem.setEnabled(not generated)
+            lo, hi = CLASS_RANGE.get(src, (2, 2)) if isinstance(src, str) else (2, 2)
+            self.classes.setRange(max(lo, 2), max(hi, 2))
+            self.classes.setValue(d["classes"])
+            self.classes.setEnabled(generated and hi > lo)
+            self.noise.setValue(round(d["noise"] * 100))
+            self.noise_value.setText(f"{round(d['noise'] * 100)}%")
+            self.noise.setEnabled(generated)
+            self.samples.setValue(d["samples"])
+            self.samples.setEnabled(generated)
+            self.test_ratio.setValue(round(d["test_fraction"] * 100))
+            self.test_value.setText(f"{round(d['test_fraction'] * 100)}%")
+            self.val_ratio.setValue(round(d["validation_fraction"] * 100))
+            self.val_value.setText(f"{round(d['validation_fraction'] * 100)}%")
+            self.batch.setValue(p["training"]["batch_size"])
+            self.normalize.setCurrentText(d["normalize"])
+            self.seed.setValue(p["seed"])
+            classes = d["classes"] if d["problem"] == "classification" else 0
+            if self.draw_class.count() != classes:
+                self.draw_class.clear()
+                for c in range(classes):
+                    self.draw_class.addItem(f"class {c}", c)
+            self.draw.setEnabled(
+                d["problem"] == "classification" and ((generated and src != "shapes") or "points" in src)
+            )
+        finally:
+            self._updating = False
+
+    def _set(self, path: str, value: Any) -> None:
+        if self._updating:
+            return
+        try:
+            self.state.set(path, value)
+        except PlaygroundError as exc:
+            self.message.emit(str(exc))
+            self.refresh()
+
+    def _choose_source(self, name: str) -> None:
+        d = self.state.project["data"]
+        if isinstance(d["source"], str) and d["source"] == name:
+            return
+        problem = PROBLEMS[name]
+        lo, hi = CLASS_RANGE[name]
+        classes = min(max(d["classes"], lo), hi) if problem == "classification" else d["classes"]
+        if name in ("blobs",) and d["classes"] == 2:
+            classes = 3
+        if name == "shapes":
+            classes = 4
+        self.state.choose_source(name, problem, classes)
+
+    def _ratios_changed(self) -> None:
+        test, val = self.test_ratio.value() / 100, self.val_ratio.value() / 100
+        if test + val >= 0.95:
+            self.message.emit("test + validation must leave at least 5% for training")
+            self.refresh()
+            return
+        try:
+            self.state.update({"data.test_fraction": test, "data.validation_fraction": val})
+        except PlaygroundError as exc:
+            self.message.emit(str(exc))
+            self.refresh()
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    box = QWidget()
+    lay = QHBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(6)
+    for w in widgets:
+        lay.addWidget(w)
+    return box

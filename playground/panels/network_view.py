@@ -1,0 +1,453 @@
+"""The network builder: inputs, hidden layers and outputs drawn as a graph.
+
+Each neuron shows a live thumbnail of its output over the input plane; edges are blue for
+positive and orange for negative weights, thicker for larger |w|. Hover an edge to read its
+weight, click it to type a new one. Click an input feature to switch it on or off; the
+controls above each layer add or remove neurons and set its activation and dropout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import ACTIVATIONS, PlaygroundError, get_activation
+from engine.data import FEATURES, apply_features
+
+from ..colors import NEGATIVE, POSITIVE, diverging_rgb
+from ..snapshot import Snapshot
+from ..state import ProjectState
+from ..widgets import name_widget
+
+MAX_LAYERS = 8
+MAX_UNITS = 64
+MAX_SHOWN = 12  # neurons drawn per layer; the rest are summarised as "+N more"
+NODE = 40
+PITCH = 50
+TOP = 112  # room for the per-layer controls
+
+
+@dataclass
+class _Node:
+    layer: int  # −1 for inputs, 0.. for dense layers (the output layer last)
+    index: int  # unit index within the layer (input: position among active features)
+    rect: QRectF
+    active: bool = True
+    feature: str | None = None
+
+
+class NetworkView(QWidget):
+    weight_edited = Signal(int, object, int, float)  # layer, row (None for a bias), column, value
+    message = Signal(str)
+
+    def __init__(self, state: ProjectState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("networkView")
+        self.setAccessibleName("Network builder")
+        self.setMouseTracking(True)
+        self.setMinimumSize(560, 440)
+        self.state = state
+        self.snapshot: Snapshot | None = None
+        self.nodes: list[_Node] = []
+        self.edges: list[tuple[QPointF, QPointF, int, int, int, float]] = []  # p, q, layer, i, j, w
+        self._feature_thumbs: dict[str, QImage] = {}
+        self._thumb_key: tuple | None = None
+        self._layer_boxes: list[QWidget] = []
+
+        self.add_layer = name_widget(QToolButton(), "addLayer", "Add hidden layer", "Add a hidden layer")
+        self.add_layer.setText("+")
+        self.remove_layer = name_widget(
+            QToolButton(), "removeLayer", "Remove hidden layer", "Remove the last hidden layer"
+        )
+        self.remove_layer.setText("−")
+        self.layers_label = QLabel(self)
+        self.layers_label.setObjectName("layersLabel")
+        for w in (self.add_layer, self.remove_layer):
+            w.setParent(self)
+            w.setProperty("role", "round")
+        self.add_layer.clicked.connect(self._add_layer)
+        self.remove_layer.clicked.connect(self._remove_layer)
+        state.replaced.connect(self.rebuild)
+        state.edited.connect(self._edited)
+        self.rebuild()
+
+    # ----------------------------------------------------------------- structure
+    def _edited(self, path: str, _value: object) -> None:
+        if path.startswith(("network.", "data.")) or path == "seed":
+            self.rebuild()
+
+    @property
+    def hidden(self) -> list[dict]:
+        return self.state.project["network"]["layers"]
+
+    def rebuild(self) -> None:
+        """Recreate the per-layer controls after a structural change."""
+        for box in self._layer_boxes:
+            box.deleteLater()
+        self._layer_boxes = []
+        for i, layer in enumerate(self.hidden):
+            self._layer_boxes.append(self._layer_controls(i, layer))
+        n = len(self.hidden)
+        self.layers_label.setText(f"{n} HIDDEN LAYER{'S' if n != 1 else ''}")
+        self.add_layer.setEnabled(n < MAX_LAYERS)
+        self.remove_layer.setEnabled(n > 0)
+        self._relayout()
+        self.update()
+
+    def _layer_controls(self, i: int, layer: dict) -> QWidget:
+        box = QWidget(self)
+        box.setObjectName(f"layer{i}Controls")
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(3)
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        plus = name_widget(QToolButton(), f"addNeuron{i}", f"Add neuron to layer {i + 1}", "Add a neuron")
+        plus.setText("+")
+        minus = name_widget(QToolButton(), f"removeNeuron{i}", f"Remove neuron from layer {i + 1}", "Remove a neuron")
+        minus.setText("−")
+        for b in (plus, minus):
+            b.setProperty("role", "round")
+        plus.setEnabled(layer["units"] < MAX_UNITS)
+        minus.setEnabled(layer["units"] > 1)
+        plus.clicked.connect(lambda: self._set_units(i, +1))
+        minus.clicked.connect(lambda: self._set_units(i, -1))
+        row.addWidget(plus)
+        row.addWidget(minus)
+        lay.addLayout(row)
+        units = QLabel(f"{layer['units']} neuron{'s' if layer['units'] != 1 else ''}")
+        units.setObjectName(f"units{i}")
+        units.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(units)
+        act = name_widget(QComboBox(), f"activation{i}", f"Activation of layer {i + 1}")
+        names = [n for n in ACTIVATIONS.names() if n != "softmax"]
+        act.addItems(names)
+        current = layer["activation"]["name"] if isinstance(layer["activation"], dict) else layer["activation"]
+        act.setCurrentText(current)
+        act.setToolTip(get_activation(current).formula)
+        act.activated.connect(lambda _k: self._set(f"network.layers.{i}.activation", act.currentText()))
+        lay.addWidget(act)
+        drop = name_widget(
+            QDoubleSpinBox(),
+            f"dropout{i}",
+            f"Dropout of layer {i + 1}",
+            "Dropout rate p: in training each unit is dropped with probability p and the rest are "
+            "scaled by 1/(1−p) (inverted dropout); at inference nothing is dropped.",
+        )
+        drop.setRange(0.0, 0.9)
+        drop.setSingleStep(0.1)
+        drop.setDecimals(2)
+        drop.setPrefix("drop ")
+        drop.setValue(layer["dropout"])
+        drop.setKeyboardTracking(False)
+        drop.valueChanged.connect(lambda v: self._set(f"network.layers.{i}.dropout", round(v, 2)))
+        lay.addWidget(drop)
+        box.show()
+        return box
+
+    def _set(self, path: str, value: object) -> None:
+        try:
+            self.state.set(path, value)
+        except PlaygroundError as exc:
+            self.message.emit(str(exc))
+            self.rebuild()
+
+    def _set_units(self, i: int, delta: int) -> None:
+        units = min(MAX_UNITS, max(1, self.hidden[i]["units"] + delta))
+        self._set(f"network.layers.{i}.units", units)
+
+    def _add_layer(self) -> None:
+        layers = [dict(layer) for layer in self.hidden]
+        template = layers[-1] if layers else {"units": 4, "activation": "tanh", "dropout": 0.0}
+        layers.append({"units": 2 if layers else 4, "activation": template["activation"], "dropout": 0.0})
+        self._set("network.layers", layers)
+
+    def _remove_layer(self) -> None:
+        self._set("network.layers", [dict(layer) for layer in self.hidden[:-1]])
+
+    # ----------------------------------------------------------------- geometry
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._relayout()
+
+    def _columns(self) -> list[float]:
+        n_cols = len(self.hidden) + 2
+        left, right = 70, self.width() - 60
+        if n_cols == 1:
+            return [left]
+        step = (right - left) / (n_cols - 1)
+        return [left + k * step for k in range(n_cols)]
+
+    def _relayout(self) -> None:
+        cols = self._columns()
+        self.layers_label.adjustSize()
+        mid = self.width() / 2
+        self.remove_layer.setGeometry(int(mid - 110), 8, 26, 26)
+        self.add_layer.setGeometry(int(mid - 80), 8, 26, 26)
+        self.layers_label.move(int(mid - 44), 12)
+        for i, box in enumerate(self._layer_boxes):
+            box.adjustSize()
+            w = 96
+            box.setGeometry(int(cols[i + 1] - w / 2), 40, w, box.sizeHint().height())
+        self._layout_nodes()
+
+    def _layout_nodes(self) -> None:
+        cols = self._columns()
+        nodes: list[_Node] = []
+        d = self.state.project["data"]
+        point_data = self.snapshot is None or self.snapshot.extent is not None
+        if point_data:
+            active = d["features"] or ["x1", "x2"]
+            k = 0
+            for f_i, name in enumerate(FEATURES.names()):
+                rect = QRectF(cols[0] - NODE / 2, TOP + f_i * PITCH, NODE, NODE)
+                on = name in active
+                nodes.append(_Node(-1, active.index(name) if on else -1, rect, on, name))
+                k += on
+        else:
+            n_in = self.snapshot.weights[0].shape[0] if self.snapshot else 0
+            nodes.append(_Node(-1, -1, QRectF(cols[0] - NODE / 2, TOP, NODE, NODE * 2), True, f"{n_in} inputs"))
+        if self.snapshot is not None:  # what the engine really has (the state may be a step ahead)
+            widths = [k.shape[1] for k in self.snapshot.weights[0::2]]
+        else:
+            widths = [h["units"] for h in self.hidden] + [1]
+        for layer, units in enumerate(widths):
+            shown = min(units, MAX_SHOWN)
+            for u in range(shown):
+                rect = QRectF(cols[layer + 1] - NODE / 2, TOP + u * PITCH, NODE, NODE)
+                nodes.append(_Node(layer, u, rect))
+        self.nodes = nodes
+        self._layout_edges()
+
+    def _layout_edges(self) -> None:
+        self.edges = []
+        snap = self.snapshot
+        if snap is None:
+            return
+        kernels = snap.weights[0::2]
+        by_layer: dict[int, list[_Node]] = {}
+        for n in self.nodes:
+            if n.active and n.index >= 0:
+                by_layer.setdefault(n.layer, []).append(n)
+        for layer, w in enumerate(kernels):
+            sources = by_layer.get(layer - 1, [])
+            targets = by_layer.get(layer, [])
+            for s in sources:
+                for t in targets:
+                    if s.index < w.shape[0] and t.index < w.shape[1]:
+                        p = QPointF(s.rect.right(), s.rect.center().y())
+                        q = QPointF(t.rect.left(), t.rect.center().y())
+                        self.edges.append((p, q, layer, s.index, t.index, float(w[s.index, t.index])))
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        structure_changed = (
+            self.snapshot is None
+            or self.snapshot.generation != snap.generation
+            or [w.shape for w in self.snapshot.weights] != [w.shape for w in snap.weights]
+            or (self.snapshot.extent is None) != (snap.extent is None)
+        )
+        self.snapshot = snap
+        if structure_changed:
+            self._layout_nodes()
+        else:
+            self._layout_edges()
+        self.update()
+
+    # ----------------------------------------------------------------- painting
+    def _feature_image(self, name: str) -> QImage | None:
+        snap = self.snapshot
+        if snap is None or snap.extent is None:
+            return None
+        key = (snap.extent,)
+        if key != self._thumb_key:
+            self._feature_thumbs = {}
+            self._thumb_key = key
+        if name not in self._feature_thumbs:
+            x0, x1, y0, y1 = snap.extent
+            g = 20
+            gx, gy = np.meshgrid(np.linspace(x0, x1, g), np.linspace(y1, y0, g))
+            vals = apply_features(np.column_stack([gx.ravel(), gy.ravel()]), [name])[:, 0]
+            top = np.max(np.abs(vals)) or 1.0
+            self._feature_thumbs[name] = _to_image(diverging_rgb(vals.reshape(g, g) / top))
+        return self._feature_thumbs[name]
+
+    def _neuron_image(self, layer: int, unit: int) -> QImage | None:
+        snap = self.snapshot
+        if snap is None or not snap.neuron_grids or layer >= len(snap.neuron_grids):
+            return None
+        grid = snap.neuron_grids[layer]
+        if unit >= grid.shape[0]:
+            return None
+        values = grid[unit][::-1]  # row 0 is the bottom of the plane
+        act = self._activation_name(layer)
+        if act in ("sigmoid", "softmax"):
+            values = values * 2 - 1
+        elif act not in ("tanh",):
+            top = float(np.max(np.abs(values))) or 1.0
+            values = values / top
+        return _to_image(diverging_rgb(values))
+
+    def _activation_name(self, layer: int) -> str:
+        if layer < len(self.hidden):
+            a = self.hidden[layer]["activation"]
+        else:
+            a = self.state.project["network"]["output_activation"]
+        return a["name"] if isinstance(a, dict) else a
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor(255, 255, 255))
+        edges = self.edges
+        top = max((abs(e[5]) for e in edges), default=1.0) or 1.0
+        for p, q, _layer, _i, _j, w in edges:
+            color = QColor(*(POSITIVE if w > 0 else NEGATIVE))
+            color.setAlpha(int(70 + 185 * min(1.0, abs(w) / top)))
+            painter.setPen(QPen(color, 0.6 + 5.0 * min(1.0, abs(w) / top)))
+            painter.drawLine(p, q)
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        painter.setFont(font)
+        for node in self.nodes:
+            img = None
+            if node.layer == -1 and node.feature in FEATURES:
+                img = self._feature_image(node.feature)
+            elif node.layer >= 0:
+                img = self._neuron_image(node.layer, node.index)
+            painter.setPen(QPen(QColor(150, 150, 150) if node.active else QColor(215, 215, 215), 1))
+            painter.setBrush(QColor(245, 245, 245))
+            painter.drawRoundedRect(node.rect, 4, 4)
+            if img is not None:
+                if not node.active:
+                    painter.setOpacity(0.25)
+                painter.drawImage(node.rect.adjusted(1, 1, -1, -1), img)
+                painter.setOpacity(1.0)
+            if node.layer == -1:
+                painter.setPen(QColor(60, 60, 60) if node.active else QColor(170, 170, 170))
+                label = node.feature or ""
+                painter.drawText(
+                    QRectF(node.rect.left() - 66, node.rect.top(), 62, node.rect.height()),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    _pretty(label),
+                )
+        cols = self._columns()
+        widths = [h["units"] for h in self.hidden]
+        for layer, units in enumerate(widths):
+            if units > MAX_SHOWN:
+                painter.setPen(QColor(90, 90, 90))
+                y = TOP + MAX_SHOWN * PITCH - 4
+                painter.drawText(
+                    QRectF(cols[layer + 1] - 50, y, 100, 20), Qt.AlignmentFlag.AlignCenter, f"+{units - MAX_SHOWN} more"
+                )
+        painter.setPen(QColor(90, 90, 90))
+        painter.drawText(QRectF(cols[0] - 60, TOP - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, "INPUTS")
+        out_label = "OUTPUT"
+        painter.drawText(QRectF(cols[-1] - 60, TOP - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, out_label)
+        painter.end()
+
+    # ----------------------------------------------------------------- interaction
+    def _edge_at(self, pos: QPointF) -> tuple | None:
+        best, best_d = None, 5.0
+        for edge in self.edges:
+            p, q = edge[0], edge[1]
+            d = _segment_distance(pos, p, q)
+            if d < best_d:
+                best, best_d = edge, d
+        return best
+
+    def _node_at(self, pos: QPointF) -> _Node | None:
+        for node in self.nodes:
+            if node.rect.contains(pos):
+                return node
+        return None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        node = self._node_at(pos)
+        if node is not None:
+            QToolTip.showText(event.globalPosition().toPoint(), self._node_tip(node), self)
+            return
+        edge = self._edge_at(pos)
+        if edge is not None:
+            _p, _q, layer, i, j, w = edge
+            QToolTip.showText(
+                event.globalPosition().toPoint(),
+                f"weight {w:+.4f}\nlayer {layer + 1}: input {i + 1} → neuron {j + 1}\nclick to edit",
+                self,
+            )
+        else:
+            QToolTip.hideText()
+
+    def _node_tip(self, node: _Node) -> str:
+        if node.layer == -1:
+            if node.feature in FEATURES:
+                return f"{_pretty(node.feature)}: click to turn this input {'off' if node.active else 'on'}"
+            return node.feature or ""
+        snap = self.snapshot
+        text = f"layer {node.layer + 1}, neuron {node.index + 1} ({self._activation_name(node.layer)})"
+        if snap is not None and node.layer * 2 + 1 < len(snap.weights):
+            b = snap.weights[node.layer * 2 + 1]
+            if node.index < b.size:
+                text += f"\nbias {b[node.index]:+.4f}"
+        return text
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        pos = event.position()
+        node = self._node_at(pos)
+        if node is not None and node.layer == -1 and node.feature in FEATURES:
+            self.toggle_feature(node.feature)
+            return
+        edge = self._edge_at(pos)
+        if edge is not None:
+            _p, _q, layer, i, j, w = edge
+            value, ok = QInputDialog.getDouble(
+                self, "Edit weight", f"Weight of layer {layer + 1}, input {i + 1} → neuron {j + 1}:", w, -1e6, 1e6, 4
+            )
+            if ok:
+                self.weight_edited.emit(layer, i, j, value)
+
+    def toggle_feature(self, name: str) -> None:
+        active = list(self.state.project["data"]["features"] or ["x1", "x2"])
+        if name in active:
+            if len(active) == 1:
+                self.message.emit("At least one input feature must stay on.")
+                return
+            active.remove(name)
+        else:
+            active = [f for f in FEATURES.names() if f in active or f == name]
+        self._set("data.features", active)
+
+
+def _pretty(name: str) -> str:
+    return name.replace("x1", "X₁").replace("x2", "X₂").replace("^2", "²").replace("*", "·")
+
+
+def _to_image(rgb: np.ndarray) -> QImage:
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, w, _ = rgb.shape
+    img = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return img.copy()  # own the pixels: the array goes away
+
+
+def _segment_distance(p: QPointF, a: QPointF, b: QPointF) -> float:
+    ax, ay, bx, by, px, py = a.x(), a.y(), b.x(), b.y(), p.x(), p.y()
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy or 1e-9
+    t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length2))
+    return float(np.hypot(px - (ax + t * dx), py - (ay + t * dy)))

@@ -1,0 +1,402 @@
+"""The plots: the output over the input plane, the loss/accuracy curves, weight histograms.
+
+Each view creates its pyqtgraph items once and updates them with setImage/setData; ranges
+are set by hand while training, since autoRange on every frame costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from ..colors import NEGATIVE, POSITIVE, SPLIT_COLORS, class_color, class_rgb, diverging_lut, diverging_rgb
+from ..snapshot import Snapshot
+from ..widgets import Caption, name_widget
+
+pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
+
+
+def _plot(name: str) -> pg.PlotWidget:
+    w = pg.PlotWidget()
+    w.setObjectName(name)
+    w.setMenuEnabled(False)
+    w.hideButtons()
+    w.getPlotItem().getViewBox().setMouseEnabled(False, False)
+    return w
+
+
+class OutputView(QWidget):
+    """The decision boundary (or regression surface) with the training and test points."""
+
+    point_added = Signal(float, float)
+    point_erased = Signal(float, float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("outputView")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        head = QHBoxLayout()
+        head.addWidget(Caption("Output"))
+        head.addStretch(1)
+        self.show_test = name_widget(
+            QCheckBox("Show test data"),
+            "showTestData",
+            "Show test data",
+            "Draw the held-out test points (outlined) too",
+        )
+        self.discretize = name_widget(
+            QCheckBox("Discretize output"),
+            "discretizeOutput",
+            "Discretize output",
+            "Colour each point of the plane by its predicted class only",
+        )
+        head.addWidget(self.show_test)
+        head.addWidget(self.discretize)
+        lay.addLayout(head)
+        self.plot = _plot("outputPlot")
+        self.plot.setAccessibleName("Output plot")
+        self.plot.setAspectLocked(True)
+        self.plot.setMinimumSize(300, 300)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(255, 255, 255, 200, width=1))
+        self.test_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(40, 40, 40, 230, width=1.4))
+        self.plot.addItem(self.train_points)
+        self.plot.addItem(self.test_points)
+        self.empty = QLabel(
+            "The output plane is drawn for two-dimensional point data.\nImage data: see the model summary and curves."
+        )
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("emptyNote")
+        self.empty.hide()
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.empty, 1)
+        self.legend = QLabel()
+        self.legend.setObjectName("legend")
+        lay.addWidget(self.legend)
+        self.draw_mode = False
+        self.snapshot: Snapshot | None = None
+        self._points_key: tuple | None = None
+        self.show_test.toggled.connect(lambda _on: self._draw_points(force=True))
+        self.discretize.toggled.connect(lambda _on: self.redraw())
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        self.snapshot = snap
+        self.redraw()
+
+    def redraw(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        has_plane = snap.extent is not None and snap.output_grid is not None
+        self.plot.setVisible(has_plane)
+        self.empty.setVisible(not has_plane)
+        if not has_plane:
+            self.legend.setText("")
+            return
+        x0, x1, y0, y1 = snap.extent
+        out = snap.output_grid
+        ds = snap.data.dataset
+        if ds.problem == "regression":
+            rgb = diverging_rgb(out[..., 0], -1, 1)
+            self.legend.setText("colour: predicted value, orange −1 · white 0 · blue +1")
+        elif out.shape[2] == 1:
+            # Centre on the decision threshold: 0.5 for probabilities and 0/1 targets, 0 for hinge.
+            v = np.clip((out[..., 0] - snap.threshold) * (2.0 if snap.threshold == 0.5 else 1.0), -1, 1)
+            if self.discretize.isChecked():
+                v = np.where(v > 0, 1.0, -1.0)
+            rgb = diverging_rgb(v)
+            self.legend.setText("orange: class 0 · blue: class 1 · shade: confidence")
+        else:
+            if snap.output_activation == "softmax":
+                probs = out
+            else:  # scores (multiclass hinge): softmax them for display only
+                e = np.exp(out - out.max(axis=-1, keepdims=True))
+                probs = e / e.sum(axis=-1, keepdims=True)
+            if self.discretize.isChecked():
+                probs = np.eye(out.shape[2])[probs.argmax(axis=-1)]
+            rgb = class_rgb(probs, out.shape[2])
+            self.legend.setText("colour: the predicted class (argmax) · faded where unsure")
+        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        self.image.setRect(x0, y0, x1 - x0, y1 - y0)
+        self.plot.setXRange(x0, x1, padding=0)
+        self.plot.setYRange(y0, y1, padding=0)
+        self._draw_points()
+
+    def _draw_points(self, force: bool = False) -> None:
+        snap = self.snapshot
+        if snap is None or snap.extent is None:
+            return
+        key = (snap.generation, id(snap.data), self.show_test.isChecked())
+        if key == self._points_key and not force:
+            return
+        self._points_key = key
+        data = snap.data
+        ds = data.dataset
+        if ds.problem == "regression":
+            colors = diverging_rgb(ds.y, -1, 1)
+        else:
+            colors = np.array([class_color(int(c), ds.classes) for c in range(max(ds.classes, 2))])[ds.y]
+        brushes = [pg.mkBrush(*map(int, c)) for c in colors]
+        tr = np.concatenate([data.train, data.validation])
+        self.train_points.setData(ds.x[tr, 0], ds.x[tr, 1], brush=[brushes[i] for i in tr])
+        if self.show_test.isChecked():
+            te = data.test
+            self.test_points.setData(ds.x[te, 0], ds.x[te, 1], brush=[brushes[i] for i in te])
+        else:
+            self.test_points.setData([], [])
+
+    def _clicked(self, event) -> None:
+        if not self.draw_mode or self.snapshot is None or self.snapshot.extent is None:
+            return
+        pos = self.plot.getPlotItem().getViewBox().mapSceneToView(event.scenePos())
+        x0, x1, y0, y1 = self.snapshot.extent
+        if not (x0 <= pos.x() <= x1 and y0 <= pos.y() <= y1):
+            return
+        if event.button() == Qt.MouseButton.RightButton:
+            self.point_erased.emit(pos.x(), pos.y())
+        elif event.button() == Qt.MouseButton.LeftButton:
+            self.point_added.emit(pos.x(), pos.y())
+
+
+class CurvesView(QWidget):
+    """Loss and accuracy per epoch for the train, validation and test splits."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("curvesView")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        head = QHBoxLayout()
+        head.addWidget(Caption("Curves"))
+        head.addStretch(1)
+        self.metric = name_widget(
+            QComboBox(),
+            "curveMetric",
+            "Curve metric",
+            "Cost J = (1/N) Σ L(ŷ, y) over a split, without the penalty; or accuracy",
+        )
+        self.metric.addItems(["loss", "accuracy"])
+        self.log_y = name_widget(QCheckBox("log y"), "logY", "Logarithmic y axis")
+        self.smooth = name_widget(
+            QSlider(Qt.Orientation.Horizontal), "smoothing", "Smoothing", "Exponential moving average of the curves"
+        )
+        self.smooth.setRange(0, 95)
+        self.smooth.setMaximumWidth(90)
+        head.addWidget(self.metric)
+        head.addWidget(self.log_y)
+        head.addWidget(QLabel("smooth"))
+        head.addWidget(self.smooth)
+        lay.addLayout(head)
+        self.plot = _plot("curvesPlot")
+        self.plot.setMinimumHeight(170)
+        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.plot.setLabel("bottom", "epoch")
+        self.curves = {}
+        for split, key in (("train", ""), ("validation", "val_"), ("test", "test_")):
+            self.curves[key] = self.plot.plot([], [], pen=pg.mkPen(SPLIT_COLORS[split], width=2), name=split)
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("curveReadout")
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.readout)
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(150, 150, 150, 150, style=Qt.PenStyle.DashLine))
+        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.cursor.hide()
+        self.snapshot: Snapshot | None = None
+        self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+        self.metric.currentTextChanged.connect(lambda _t: self.redraw())
+        self.log_y.toggled.connect(self._log_toggled)
+        self.smooth.valueChanged.connect(lambda _v: self.redraw())
+
+    def _log_toggled(self, on: bool) -> None:
+        self.plot.setLogMode(y=on)
+        self.redraw()
+
+    def series(self, key: str) -> np.ndarray:
+        """The displayed values (smoothed) of one metric key, with NaN where absent."""
+        snap = self.snapshot
+        if snap is None:
+            return np.array([])
+        values = np.array([np.nan if v is None else v for v in snap.history.get(key, [])], dtype=float)
+        alpha = self.smooth.value() / 100
+        if alpha > 0 and values.size:
+            out = values.copy()
+            for i in range(1, out.size):
+                if np.isfinite(out[i - 1]) and np.isfinite(values[i]):
+                    out[i] = alpha * out[i - 1] + (1 - alpha) * values[i]
+            values = out
+        return values
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        self.snapshot = snap
+        self.redraw()
+
+    def redraw(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        metric = self.metric.currentText()
+        lo, hi, n = np.inf, -np.inf, 0
+        for prefix, curve in self.curves.items():
+            y = self.series(prefix + metric)
+            ok = np.isfinite(y)
+            if self.log_y.isChecked():
+                ok &= y > 0
+            if not ok.any():
+                curve.setData([], [])
+                continue
+            x = np.arange(1, y.size + 1)[ok]
+            curve.setData(x, y[ok])
+            vals = np.log10(y[ok]) if self.log_y.isChecked() else y[ok]
+            lo, hi, n = min(lo, vals.min()), max(hi, vals.max()), max(n, y.size)
+        if n:
+            self.plot.setXRange(1, max(n, 10), padding=0.02)
+            if metric == "accuracy" and not self.log_y.isChecked():
+                self.plot.setYRange(max(0.0, min(lo, 0.5)), 1.0, padding=0.03)
+            else:
+                pad = (hi - lo) * 0.08 or 0.1
+                self.plot.setYRange(lo - pad if self.log_y.isChecked() else max(0.0, lo - pad), hi + pad, padding=0)
+        self.plot.setLabel("left", "cost J" if metric == "loss" else "accuracy")
+
+    def _hover(self, args) -> None:
+        snap = self.snapshot
+        if snap is None or not snap.history.get("loss"):
+            return
+        pos = self.plot.getPlotItem().getViewBox().mapSceneToView(args[0])
+        epoch = round(pos.x())
+        n = len(snap.history["loss"])
+        if not 1 <= epoch <= n:
+            self.cursor.hide()
+            return
+        self.cursor.setPos(epoch)
+        self.cursor.show()
+        metric = self.metric.currentText()
+        parts = [f"epoch {epoch}"]
+        for label, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):
+            v = snap.history.get(prefix + metric, [None] * n)[epoch - 1]
+            if v is not None:
+                parts.append(f"{label} {v:.4f}")
+        self.readout.setText(" · ".join(parts))
+
+
+class HistogramView(QWidget):
+    """Each layer's kernel weights now, and one layer's histogram over time (a row per epoch)."""
+
+    MAX_ROWS = 400
+    BINS = 41
+    RANGE = 3.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("histogramView")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        head = QHBoxLayout()
+        head.addWidget(Caption("Weights"))
+        head.addStretch(1)
+        self.layer = name_widget(
+            QComboBox(),
+            "histogramLayer",
+            "Histogram layer",
+            "The layer whose weight histogram over time is shown on the right",
+        )
+        head.addWidget(self.layer)
+        lay.addLayout(head)
+        row = QHBoxLayout()
+        self.now = _plot("histogramPlot")
+        self.now.setMinimumHeight(150)
+        self.now.setLabel("bottom", "kernel weight")
+        self.over_time = _plot("histogramTimePlot")
+        self.over_time.setLabel("bottom", "kernel weight")
+        self.over_time.setLabel("left", "epoch")
+        self.time_image = pg.ImageItem(axisOrder="row-major")
+        lut = np.array(
+            [[255 - int(200 * t), 255 - int(140 * t), 255 - int(60 * t)] for t in np.linspace(0, 1, 256)],
+            dtype=np.uint8,
+        )
+        self.time_image.setLookupTable(lut)
+        self.over_time.addItem(self.time_image)
+        row.addWidget(self.now, 1)
+        row.addWidget(self.over_time, 1)
+        lay.addLayout(row, 1)
+        self.curves: list[pg.PlotDataItem] = []
+        self.rows: list[list[np.ndarray]] = []
+        self._generation = -1
+        self._last_epoch = -1
+        self.layer.currentIndexChanged.connect(lambda _i: self._draw_time())
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        n_layers = len(snap.histograms)
+        if snap.generation != self._generation or len(self.curves) != n_layers:
+            self._generation = snap.generation
+            self.now.clear()
+            self.curves = []
+            palette = [
+                POSITIVE,
+                NEGATIVE,
+                (44, 160, 44),
+                (214, 39, 40),
+                (148, 103, 189),
+                (140, 86, 75),
+                (23, 190, 207),
+                (127, 127, 127),
+                (188, 189, 34),
+            ]
+            for i in range(n_layers):
+                c = palette[i % len(palette)]
+                self.curves.append(
+                    self.now.plot(
+                        [0, 1],
+                        [0],
+                        stepMode="center",
+                        pen=pg.mkPen(c, width=1.6),
+                        fillLevel=0,
+                        brush=pg.mkBrush(*c, 40),
+                    )
+                )
+            self.rows = [[] for _ in range(n_layers)]
+            self._last_epoch = -1
+            current = self.layer.currentIndex()
+            self.layer.blockSignals(True)
+            self.layer.clear()
+            self.layer.addItems([f"layer {i + 1}" if i < n_layers - 1 else "output layer" for i in range(n_layers)])
+            self.layer.setCurrentIndex(min(max(current, 0), n_layers - 1))
+            self.layer.blockSignals(False)
+        top = 0
+        lim = 0.0
+        for curve, (counts, edges) in zip(self.curves, snap.histograms):
+            curve.setData(edges, counts)
+            top = max(top, int(counts.max()) if counts.size else 0)
+            lim = max(lim, float(abs(edges[0])))
+        self.now.setXRange(-lim, lim, padding=0.02)
+        self.now.setYRange(0, max(top, 1) * 1.05, padding=0)
+        if snap.epoch != self._last_epoch:
+            self._last_epoch = snap.epoch
+            edges = np.linspace(-self.RANGE, self.RANGE, self.BINS + 1)
+            for i, w in enumerate(snap.weights[0::2]):
+                counts, _ = np.histogram(np.clip(w.ravel(), -self.RANGE, self.RANGE), bins=edges)
+                self.rows[i].append(counts / max(1, counts.max()))
+                if len(self.rows[i]) > self.MAX_ROWS:
+                    self.rows[i] = self.rows[i][::2]  # thin: keep every other row, bounded memory
+            self._draw_time()
+
+    def _draw_time(self) -> None:
+        i = self.layer.currentIndex()
+        if not 0 <= i < len(self.rows) or not self.rows[i]:
+            self.time_image.clear()
+            return
+        img = np.array(self.rows[i])
+        self.time_image.setImage(img, autoLevels=False, levels=(0, 1))
+        self.time_image.setRect(-self.RANGE, 0, 2 * self.RANGE, max(self._last_epoch, 1))
+        self.over_time.setXRange(-self.RANGE, self.RANGE, padding=0)
+        self.over_time.setYRange(0, max(self._last_epoch, 1), padding=0)
+
+
+__all__ = ["CurvesView", "HistogramView", "OutputView", "diverging_lut"]

@@ -1,0 +1,100 @@
+"""Captioned controls and a number field that commits only valid values."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+
+
+def name_widget(widget: QWidget, object_name: str, accessible: str, tooltip: str | None = None) -> QWidget:
+    """Give a control the objectName tests and automation use, an accessible name and a tooltip."""
+    widget.setObjectName(object_name)
+    widget.setAccessibleName(accessible)
+    if tooltip:
+        widget.setToolTip(tooltip)
+    return widget
+
+
+class Caption(QLabel):
+    """The small upper-case heading over a control."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text.upper(), parent)
+        self.setObjectName("caption")
+
+
+def captioned(text: str, widget: QWidget, stretch: bool = False) -> QWidget:
+    """A caption above `widget`, as one column of the control bar."""
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(2)
+    cap = Caption(text)
+    cap.setBuddy(widget)
+    lay.addWidget(cap)
+    lay.addWidget(widget)
+    if stretch:
+        lay.addStretch(1)
+    box.caption = cap  # type: ignore[attr-defined]
+    return box
+
+
+class _FloatValidator(QValidator):
+    def __init__(self, low: float, high: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.low, self.high = low, high
+
+    def validate(self, text: str, pos: int):
+        stripped = text.strip()
+        if stripped in ("", "-", ".", "-.", "e", "E") or stripped.lower().endswith(("e", "e-", "e+")):
+            return QValidator.State.Intermediate, text, pos
+        try:
+            value = float(stripped)
+        except ValueError:
+            return QValidator.State.Invalid, text, pos
+        if not math.isfinite(value):
+            return QValidator.State.Invalid, text, pos
+        if self.low <= value <= self.high:
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos
+
+
+class NumberEdit(QLineEdit):
+    """A compact field for a float; emits `committed(value)` on Enter or focus-out when valid,
+    and goes back to the last good value otherwise."""
+
+    committed = Signal(float)
+
+    def __init__(self, value: float, low: float = 0.0, high: float = 1e9, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._value = float(value)
+        self.setValidator(_FloatValidator(low, high, self))
+        self.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.setMaximumWidth(90)
+        self.setText(_fmt(value))
+        self.editingFinished.connect(self._commit)
+
+    def value(self) -> float:
+        return self._value
+
+    def set_value(self, value: float) -> None:
+        self._value = float(value)
+        self.setText(_fmt(value))
+
+    def _commit(self) -> None:
+        try:
+            value = float(self.text())
+        except ValueError:
+            self.setText(_fmt(self._value))
+            return
+        if self.hasAcceptableInput() and value != self._value:
+            self._value = value
+            self.committed.emit(value)
+        self.setText(_fmt(self._value))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"

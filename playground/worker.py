@@ -1,0 +1,244 @@
+"""The training worker: a QObject living in its own QThread that owns the engine objects.
+
+The UI sends commands through a thread-safe queue; the worker applies them between steps,
+trains as fast as it can while playing, and emits a Snapshot at most ~30 times a second and
+only once the UI has drawn the previous one, so snapshots never pile up in the event queue.
+"""
+
+from __future__ import annotations
+
+import copy
+import queue
+import threading
+import time
+import traceback
+from collections import deque
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from engine import PlaygroundError
+from engine.data import Dataset
+from engine.optimizers import make_optimizer
+from engine.project import prepare_data
+from engine.training import Diverged, Trainer
+
+from .snapshot import grid_extent, grid_points, take_snapshot
+
+FRAME = 1 / 30  # seconds between snapshots while playing
+UI_WAIT = 0.25  # longest the worker yields to a UI that has not finished drawing (e.g. minimised)
+
+
+class TrainingWorker(QObject):
+    """Its `run()` loop executes on a worker thread; talk to it only through `send()`,
+    `snapshot_consumed()` and its signals. Signals it emits from that thread reach UI slots
+    through queued connections (Qt picks them because the emitting thread differs)."""
+
+    snapshot_ready = Signal(object)
+    failed = Signal(str)  # a command could not be applied (bad project, bad weights...)
+    finished = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._ui_ready = threading.Event()
+        self._ui_ready.set()
+        self._trainer: Trainer | None = None
+        self._generation = 0
+        self._playing = False
+        self._message = ""
+        self._grid = None
+        self._extent = None
+        self._dirty = True  # something changed that the UI has not seen
+        self._rate: deque[tuple[float, int]] = deque(maxlen=30)
+        self.base_dir: str | None = None  # folder that relative data paths in the project start from
+
+    # ----------------------------------------------------------------- UI side (any thread)
+    def send(self, command: str, payload: Any = None) -> None:
+        """Queue a command: play, pause, step_batch, step_epoch, build, set_lr, set_opt_param,
+        set_regularization, set_batch_size, set_weights, set_weight, stop."""
+        self._commands.put((command, payload))
+
+    def snapshot_consumed(self) -> None:
+        """The UI drew the last snapshot; the next one may be sent."""
+        self._ui_ready.set()
+
+    # ----------------------------------------------------------------- worker thread
+    def run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self._trainer = None
+            self.finished.emit()
+
+    def _loop(self) -> None:
+        last_emit = 0.0
+        while True:
+            try:
+                timeout = 0 if self._playing else (FRAME if self._dirty else 0.25)
+                cmd = self._commands.get(timeout=timeout) if timeout else self._commands.get_nowait()
+            except queue.Empty:
+                cmd = None
+            if cmd is not None:
+                if cmd[0] == "stop":
+                    return
+                self._apply(*cmd)
+                continue  # drain every queued command before training again
+            if self._playing and self._trainer is not None:
+                # While the UI draws a snapshot, step aside: its paint code is Python too, and each
+                # callback would otherwise wait for the GIL behind this loop (a convoy that stalls
+                # the UI for seconds). Blocking here releases the GIL until the frame is done.
+                self._ui_ready.wait(UI_WAIT)
+                deadline = time.perf_counter() + FRAME / 2
+                while time.perf_counter() < deadline and self._playing:
+                    if not self._step("batch"):
+                        break
+                    if not self._commands.empty():
+                        break
+            now = time.perf_counter()
+            if self._dirty and self._ui_ready.is_set() and now - last_emit >= (FRAME if self._playing else 0):
+                self._emit()
+                last_emit = now
+
+    def _step(self, unit: str) -> bool:
+        tr = self._trainer
+        if tr is None or tr.stopped:
+            self._playing = False
+            return False
+        try:
+            if unit == "epoch":
+                tr.train_epoch()
+            else:
+                tr.train_batch()
+        except Diverged as exc:
+            self._playing = False
+            self._message = str(exc)
+            self._dirty = True
+            return False
+        except PlaygroundError as exc:
+            self._playing = False
+            self._message = str(exc)
+            self._dirty = True
+            return False
+        self._rate.append((time.perf_counter(), tr.steps))
+        self._message = tr.stop_reason if tr.stopped else ""
+        if tr.stopped:
+            self._playing = False
+        self._dirty = True
+        return True
+
+    def _apply(self, command: str, payload: Any) -> None:
+        tr = self._trainer
+        try:
+            if command == "build":
+                project, dataset, weights, base_dir = payload
+                self.base_dir = base_dir
+                self._build(project, dataset, weights)
+            elif command == "play":
+                self._playing = tr is not None and not tr.stopped
+            elif command == "pause":
+                self._playing = False
+            elif command in ("step_batch", "step_epoch"):
+                self._playing = False
+                self._step("epoch" if command == "step_epoch" else "batch")
+            elif tr is None:
+                return
+            elif command == "set_lr":
+                tr.set_learning_rate(payload)
+            elif command == "set_optimizer":
+                tr.optimizer = make_optimizer(payload)
+            elif command == "set_opt_param":
+                tr.set_optimizer_param(*payload)
+            elif command == "set_regularization":
+                tr.set_regularization(*payload)
+            elif command == "set_batch_size":
+                tr.set_batch_size(payload)
+            elif command == "set_schedule":
+                tr.schedule = dict(payload)
+            elif command == "set_weights":
+                tr.network.set_weights(payload)
+            elif command == "set_weight":
+                layer, i, j, value = payload
+                if i is None:
+                    tr.network.biases[layer][j] = value
+                else:
+                    tr.network.kernels[layer][i, j] = value
+            else:
+                raise PlaygroundError(f"unknown worker command {command!r}")
+        except PlaygroundError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:
+            self._playing = False
+            self.failed.emit(f"{exc.__class__.__name__}: {exc}\n\n{traceback.format_exc(limit=4)}")
+        self._dirty = True
+
+    def _build(self, project: dict[str, Any], dataset: Dataset | None, weights: list | None) -> None:
+        data = None if dataset is None else prepare_data(project, dataset)
+        trainer = Trainer(copy.deepcopy(project), data=data, base_dir=self.base_dir)
+        if weights is not None:
+            trainer.network.set_weights(weights)
+        self._trainer = trainer
+        self._generation += 1
+        self._message = ""
+        self._rate.clear()
+        self._extent = grid_extent(trainer.data)
+        self._grid = None if self._extent is None else trainer.data.transform(grid_points(self._extent))
+        if self._grid is not None:
+            self._grid = self._grid.astype(trainer.network.dtype)
+
+    def _steps_per_second(self) -> float:
+        if len(self._rate) < 2:
+            return 0.0
+        (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
+        if time.perf_counter() - t1 > 0.5:
+            return 0.0
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def _emit(self) -> None:
+        if self._trainer is None:
+            return
+        snap = take_snapshot(
+            self._trainer,
+            self._generation,
+            self._grid,
+            self._extent,
+            steps_per_second=self._steps_per_second(),
+            playing=self._playing,
+            message=self._message,
+        )
+        self._dirty = False
+        self._ui_ready.clear()
+        self.snapshot_ready.emit(snap)
+
+
+class _WorkerThread(QThread):
+    """A thread whose whole life is the worker's loop: it ends when the loop returns, with no
+    Qt event loop to quit from another thread."""
+
+    def __init__(self, worker: TrainingWorker) -> None:
+        super().__init__()
+        self.worker = worker
+        self.setObjectName("training-worker")
+
+    def run(self) -> None:
+        self.worker.run()
+
+
+class WorkerHandle(QObject):
+    """Owns the worker thread from the UI side: start, send, and a clean stop."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = TrainingWorker()
+        self.thread = _WorkerThread(self.worker)
+        self.thread.start()
+
+    def send(self, command: str, payload: Any = None) -> None:
+        self.worker.send(command, payload)
+
+    def stop(self, timeout_ms: int = 5000) -> bool:
+        """Ask the worker to finish and wait for its thread; True when it has ended."""
+        if not self.thread.isRunning():
+            return True
+        self.worker.send("stop")
+        return self.thread.wait(timeout_ms)
