@@ -444,8 +444,9 @@ def load_dataset(project: dict[str, Any], base_dir: str | Path | None = None) ->
             y = raw.astype(np.intp)
         else:
             y = raw.astype(np.float64)
-        return Dataset(x, y, d["problem"], ["x1", "x2"], d["classes"] if d["problem"] == "classification" else 0,
-                       name="points")
+        return Dataset(
+            x, y, d["problem"], ["x1", "x2"], d["classes"] if d["problem"] == "classification" else 0, name="points"
+        )
     if "csv" in src:
         return load_csv(resolve_path(src["csv"], base_dir), d["problem"], src.get("label", -1))
     if "npz" in src:

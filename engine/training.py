@@ -244,6 +244,10 @@ class Trainer:
         """Mean data loss and accuracy (classification only) on (x, y); None for an empty split."""
         if x.shape[0] == 0:
             return None, None
+        with np.errstate(over="ignore", invalid="ignore"):  # huge weights give inf: reported, not warned
+            return self._evaluate_split(x, y, chunk)
+
+    def _evaluate_split(self, x: np.ndarray, y: np.ndarray, chunk: int) -> tuple[float | None, float | None]:
         net = self.network
         act = net.activations[-1]
         total, correct = 0.0, 0

@@ -35,7 +35,10 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     app = make_app()
     window = MainWindow()
-    window.show()
+    if window.settings.value("geometry") is None:
+        window.showMaximized()
+    else:
+        window.show()
     if args.project and not window.open_project(args.project):
         print(f"nn-playground: could not open {args.project}", file=sys.stderr)
     if args.play:

@@ -71,6 +71,17 @@ def take_snapshot(
     **extra: Any,
 ) -> Snapshot:
     """Copy everything the views need from a trainer (call on the thread that owns it)."""
+    with np.errstate(all="ignore"):  # a diverging run may hold huge values; show them, don't warn
+        return _snapshot(trainer, generation, grid_inputs, extent, **extra)
+
+
+def _snapshot(
+    trainer: Trainer,
+    generation: int,
+    grid_inputs: np.ndarray | None,
+    extent: tuple[float, float, float, float] | None,
+    **extra: Any,
+) -> Snapshot:
     net = trainer.network
     weights = net.get_weights()
     hists = []

@@ -12,8 +12,9 @@ import queue
 import threading
 import time
 import traceback
+import weakref
 from collections import deque
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, QThread, Signal
 
@@ -84,21 +85,34 @@ class TrainingWorker(QObject):
                     return
                 self._apply(*cmd)
                 continue  # drain every queued command before training again
-            if self._playing and self._trainer is not None:
-                # While the UI draws a snapshot, step aside: its paint code is Python too, and each
-                # callback would otherwise wait for the GIL behind this loop (a convoy that stalls
-                # the UI for seconds). Blocking here releases the GIL until the frame is done.
-                self._ui_ready.wait(UI_WAIT)
-                deadline = time.perf_counter() + FRAME / 2
-                while time.perf_counter() < deadline and self._playing:
-                    if not self._step("batch"):
-                        break
-                    if not self._commands.empty():
-                        break
-            now = time.perf_counter()
-            if self._dirty and self._ui_ready.is_set() and now - last_emit >= (FRAME if self._playing else 0):
-                self._emit()
-                last_emit = now
+            try:
+                last_emit = self._train_and_report(last_emit)
+            except Exception as exc:  # a bug must pause the run, not kill the thread
+                self._fail(exc)
+
+    def _train_and_report(self, last_emit: float) -> float:
+        if self._playing and self._trainer is not None:
+            # While the UI draws a snapshot, step aside: its paint code is Python too, and each
+            # callback would otherwise wait for the GIL behind this loop (a convoy that stalls
+            # the UI for seconds). Blocking here releases the GIL until the frame is done.
+            self._ui_ready.wait(UI_WAIT)
+            deadline = time.perf_counter() + FRAME / 2
+            while time.perf_counter() < deadline and self._playing:
+                if not self._step("batch"):
+                    break
+                if not self._commands.empty():
+                    break
+        now = time.perf_counter()
+        if self._dirty and self._ui_ready.is_set() and now - last_emit >= (FRAME if self._playing else 0):
+            self._emit()
+            return now
+        return last_emit
+
+    def _fail(self, exc: BaseException) -> None:
+        """Pause and show an unexpected error; the thread and the app keep going."""
+        self._playing = False
+        self._dirty = True
+        self.failed.emit(f"{exc.__class__.__name__}: {exc}\n\n{traceback.format_exc(limit=6)}")
 
     def _step(self, unit: str) -> bool:
         tr = self._trainer
@@ -167,9 +181,8 @@ class TrainingWorker(QObject):
                 raise PlaygroundError(f"unknown worker command {command!r}")
         except PlaygroundError as exc:
             self.failed.emit(str(exc))
-        except Exception as exc:
-            self._playing = False
-            self.failed.emit(f"{exc.__class__.__name__}: {exc}\n\n{traceback.format_exc(limit=4)}")
+        except Exception as exc:  # a bug must not kill the thread: pause and show it
+            self._fail(exc)
         self._dirty = True
 
     def _build(self, project: dict[str, Any], dataset: Dataset | None, weights: list | None) -> None:
@@ -215,10 +228,14 @@ class _WorkerThread(QThread):
     """A thread whose whole life is the worker's loop: it ends when the loop returns, with no
     Qt event loop to quit from another thread."""
 
+    #: Every worker thread started, so tests can check that none is left running.
+    started_threads: ClassVar[weakref.WeakSet[QThread]] = weakref.WeakSet()
+
     def __init__(self, worker: TrainingWorker) -> None:
         super().__init__()
         self.worker = worker
         self.setObjectName("training-worker")
+        _WorkerThread.started_threads.add(self)
 
     def run(self) -> None:
         self.worker.run()

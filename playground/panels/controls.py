@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,6 +22,7 @@ from engine.regularizers import FORMULAS as REG_FORMULAS
 
 from ..state import ProjectState
 from ..widgets import NumberEdit, captioned, name_widget
+from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon
 
 LEARNING_RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
 REG_RATES = ["0", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
@@ -57,17 +58,19 @@ class ControlBar(QWidget):
         self.reset_button = name_widget(
             QToolButton(), "resetButton", "Reset", "Reset: new initial weights, epoch 0 (R)"
         )
-        self.reset_button.setText("⟲")
+        self.reset_button.setIcon(reset_icon())
         self.play_button = name_widget(QToolButton(), "playButton", "Play", "Play / pause training (Space)")
         self.play_button.setCheckable(True)
-        self.play_button.setText("▶")
+        self.play_button.setIcon(play_icon())
         self.step_button = name_widget(QToolButton(), "stepButton", "Step", "Advance by one batch or one epoch (S)")
-        self.step_button.setText("⏭")
+        self.step_button.setIcon(step_icon())
         self.step_unit = name_widget(QComboBox(), "stepUnit", "Step unit", "What one Step advances")
         self.step_unit.addItems(["batch", "epoch"])
-        for b in (self.reset_button, self.play_button, self.step_button):
+        for b in (self.reset_button, self.step_button):
             b.setProperty("role", "transport")
+            b.setIconSize(QSize(22, 22))
         self.play_button.setProperty("role", "play")
+        self.play_button.setIconSize(QSize(26, 26))
         lay.addWidget(self.reset_button)
         lay.addWidget(self.play_button)
         lay.addWidget(self.step_button)
@@ -192,8 +195,10 @@ class ControlBar(QWidget):
         if list(self.opt_fields) != keys or self.opt_params.property("optimizer") != name:
             while self._opt_layout.count():
                 item = self._opt_layout.takeAt(0)
-                if item.widget():
-                    item.widget().deleteLater()
+                old = item.widget()
+                if old is not None:
+                    old.setParent(None)  # gone from the bar at once, freed later
+                    old.deleteLater()
             self.opt_fields = {}
             for key in keys:
                 if isinstance(defaults[key], bool):
@@ -204,7 +209,9 @@ class ControlBar(QWidget):
                     field.setMaximumWidth(70)
                     field.committed.connect(lambda v, k=key: self._set(f"training.optimizer.{k}", v))
                 name_widget(field, f"opt_{key}", key.replace("_", " "), HP_TIPS.get(key))
-                self._opt_layout.addWidget(captioned(key.replace("_", " "), field))
+                box = captioned(key.replace("_", " "), field)
+                self._opt_layout.addWidget(box)
+                box.show()  # added to a visible bar: Qt does not show new children by itself
                 self.opt_fields[key] = field
             self.opt_params.setProperty("optimizer", name)
         for key, field in self.opt_fields.items():
@@ -272,7 +279,7 @@ class ControlBar(QWidget):
         self._set("training.schedule", {"name": name, **SCHEDULE_DEFAULTS[name]})
 
     def _play_toggled(self, on: bool) -> None:
-        self.play_button.setText("⏸" if on else "▶")
+        self.play_button.setIcon(pause_icon() if on else play_icon())
         self.play_button.setAccessibleName("Pause" if on else "Play")
         self.play_toggled.emit(on)
 
@@ -281,7 +288,8 @@ class ControlBar(QWidget):
         if self.play_button.isChecked() != on:
             self.play_button.blockSignals(True)
             self.play_button.setChecked(on)
-            self.play_button.setText("⏸" if on else "▶")
+            self.play_button.setIcon(pause_icon() if on else play_icon())
+            self.play_button.setAccessibleName("Pause" if on else "Play")
             self.play_button.blockSignals(False)
 
     def set_epoch(self, epoch: int) -> None:

@@ -38,7 +38,7 @@ MAX_UNITS = 64
 MAX_SHOWN = 12  # neurons drawn per layer; the rest are summarised as "+N more"
 NODE = 40
 PITCH = 50
-TOP = 112  # room for the per-layer controls
+CONTROLS_Y = 42  # the per-layer controls start here; the neurons below them
 
 
 @dataclass
@@ -67,6 +67,7 @@ class NetworkView(QWidget):
         self._feature_thumbs: dict[str, QImage] = {}
         self._thumb_key: tuple | None = None
         self._layer_boxes: list[QWidget] = []
+        self.top = 150.0  # y of the first neuron row, set by _relayout below the layer controls
 
         self.add_layer = name_widget(QToolButton(), "addLayer", "Add hidden layer", "Add a hidden layer")
         self.add_layer.setText("+")
@@ -199,10 +200,14 @@ class NetworkView(QWidget):
         self.remove_layer.setGeometry(int(mid - 110), 8, 26, 26)
         self.add_layer.setGeometry(int(mid - 80), 8, 26, 26)
         self.layers_label.move(int(mid - 44), 12)
+        tallest = 0
         for i, box in enumerate(self._layer_boxes):
             box.adjustSize()
             w = 96
-            box.setGeometry(int(cols[i + 1] - w / 2), 40, w, box.sizeHint().height())
+            h = box.sizeHint().height()
+            box.setGeometry(int(cols[i + 1] - w / 2), CONTROLS_Y, w, h)
+            tallest = max(tallest, h)
+        self.top = CONTROLS_Y + max(tallest, 60) + 40
         self._layout_nodes()
 
     def _layout_nodes(self) -> None:
@@ -214,29 +219,39 @@ class NetworkView(QWidget):
             active = d["features"] or ["x1", "x2"]
             k = 0
             for f_i, name in enumerate(FEATURES.names()):
-                rect = QRectF(cols[0] - NODE / 2, TOP + f_i * PITCH, NODE, NODE)
+                rect = QRectF(cols[0] - NODE / 2, self.top + f_i * PITCH, NODE, NODE)
                 on = name in active
                 nodes.append(_Node(-1, active.index(name) if on else -1, rect, on, name))
                 k += on
         else:
             n_in = self.snapshot.weights[0].shape[0] if self.snapshot else 0
-            nodes.append(_Node(-1, -1, QRectF(cols[0] - NODE / 2, TOP, NODE, NODE * 2), True, f"{n_in} inputs"))
-        if self.snapshot is not None:  # what the engine really has (the state may be a step ahead)
-            widths = [k.shape[1] for k in self.snapshot.weights[0::2]]
-        else:
-            widths = [h["units"] for h in self.hidden] + [1]
+            nodes.append(_Node(-1, -1, QRectF(cols[0] - NODE / 2, self.top, NODE, NODE * 2), True, f"{n_in} inputs"))
+        n_out = self.snapshot.weights[-1].shape[0] if self.snapshot is not None else 1
+        widths = [h["units"] for h in self.hidden] + [n_out]
         for layer, units in enumerate(widths):
             shown = min(units, MAX_SHOWN)
             for u in range(shown):
-                rect = QRectF(cols[layer + 1] - NODE / 2, TOP + u * PITCH, NODE, NODE)
+                rect = QRectF(cols[layer + 1] - NODE / 2, self.top + u * PITCH, NODE, NODE)
                 nodes.append(_Node(layer, u, rect))
         self.nodes = nodes
         self._layout_edges()
 
+    def _in_step(self) -> bool:
+        """Whether the snapshot shows the structure the state describes. Right after an edit the
+        state is a step ahead; until the rebuilt network reports, edges and thumbnails wait."""
+        snap = self.snapshot
+        if snap is None:
+            return False
+        hidden = [k.shape[1] for k in snap.weights[0::2]][:-1]
+        if hidden != [h["units"] for h in self.hidden]:
+            return False
+        features = self.state.project["data"]["features"]
+        return snap.extent is None or features is None or snap.weights[0].shape[0] == len(features)
+
     def _layout_edges(self) -> None:
         self.edges = []
         snap = self.snapshot
-        if snap is None:
+        if not self._in_step():
             return
         kernels = snap.weights[0::2]
         by_layer: dict[int, list[_Node]] = {}
@@ -287,7 +302,7 @@ class NetworkView(QWidget):
 
     def _neuron_image(self, layer: int, unit: int) -> QImage | None:
         snap = self.snapshot
-        if snap is None or not snap.neuron_grids or layer >= len(snap.neuron_grids):
+        if snap is None or not snap.neuron_grids or layer >= len(snap.neuron_grids) or not self._in_step():
             return None
         grid = snap.neuron_grids[layer]
         if unit >= grid.shape[0]:
@@ -349,14 +364,14 @@ class NetworkView(QWidget):
         for layer, units in enumerate(widths):
             if units > MAX_SHOWN:
                 painter.setPen(QColor(90, 90, 90))
-                y = TOP + MAX_SHOWN * PITCH - 4
+                y = self.top + MAX_SHOWN * PITCH - 4
                 painter.drawText(
                     QRectF(cols[layer + 1] - 50, y, 100, 20), Qt.AlignmentFlag.AlignCenter, f"+{units - MAX_SHOWN} more"
                 )
         painter.setPen(QColor(90, 90, 90))
-        painter.drawText(QRectF(cols[0] - 60, TOP - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, "INPUTS")
+        painter.drawText(QRectF(cols[0] - 60, self.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, "INPUTS")
         out_label = "OUTPUT"
-        painter.drawText(QRectF(cols[-1] - 60, TOP - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, out_label)
+        painter.drawText(QRectF(cols[-1] - 60, self.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, out_label)
         painter.end()
 
     # ----------------------------------------------------------------- interaction

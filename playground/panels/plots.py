@@ -24,6 +24,8 @@ def _plot(name: str) -> pg.PlotWidget:
     w.setMenuEnabled(False)
     w.hideButtons()
     w.getPlotItem().getViewBox().setMouseEnabled(False, False)
+    for axis in ("left", "bottom"):
+        w.getAxis(axis).enableAutoSIPrefix(False)
     return w
 
 

@@ -1,0 +1,277 @@
+"""The real main window, driven with pytest-qt (offscreen)."""
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QToolButton
+
+from engine import get_loss
+from engine.io import load_weights
+from engine.project import build_network
+from playground.app import make_app
+from playground.main_window import MainWindow
+
+TIMEOUT = 15_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    make_app()
+    # A modal question would hang a test run: closing discards unless a test says otherwise.
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=TIMEOUT)
+    yield win
+    win.set_playing(False)
+    win.state.set_dirty(False)
+    win.shutdown()
+    qtbot.waitUntil(win.handle.thread.isFinished, timeout=TIMEOUT)
+
+
+def wait_for(qtbot, win, predicate):
+    qtbot.waitUntil(lambda: win.snapshot is not None and predicate(win.snapshot), timeout=TIMEOUT)
+    return win.snapshot
+
+
+def engine_widths(snap):
+    return [k.shape[1] for k in snap.weights[0::2]]
+
+
+def test_window_opens_with_the_default_project(window):
+    snap = window.snapshot
+    assert "untitled" in window.windowTitle()
+    assert engine_widths(snap) == [4, 2, 1]
+    assert snap.output_grid is not None and snap.output_grid.shape[:2] == (80, 80)
+    assert window.params_label.text().startswith("25 parameters")
+    assert window.output.image.image is not None
+    assert len(window.network.nodes) == 7 + 4 + 2 + 1  # every input feature, the neurons, the output
+
+
+def test_adding_and_removing_layers_and_neurons_changes_the_engine(qtbot, window):
+    gen = window.snapshot.generation
+    qtbot.mouseClick(window.network.add_layer, Qt.MouseButton.LeftButton)
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert engine_widths(snap) == [4, 2, 2, 1]
+    assert window.params_label.text().startswith(f"{4 * 2 + 4 + 4 * 2 + 2 + 2 * 2 + 2 + 2 + 1} parameters")
+    plus = window.network.findChild(QToolButton, "addNeuron0")
+    gen = snap.generation
+    qtbot.mouseClick(plus, Qt.MouseButton.LeftButton)
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert engine_widths(snap) == [5, 2, 2, 1]
+    assert [layer["units"] for layer in window.state.project["network"]["layers"]] == [5, 2, 2]
+    gen = snap.generation
+    qtbot.mouseClick(window.network.remove_layer, Qt.MouseButton.LeftButton)
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert engine_widths(snap) == [5, 2, 1]
+    assert window.params_label.text().startswith(f"{2 * 5 + 5 + 5 * 2 + 2 + 2 + 1} parameters")
+
+
+def test_choosing_adam_shows_its_hyperparameters(qtbot, window):
+    combo = window.controls.optimizer
+    assert window.controls.findChild(QLineEdit, "opt_momentum") is not None
+    combo.setCurrentIndex(combo.findData("adam"))
+    combo.activated.emit(combo.currentIndex())
+    for key in ("beta_1", "beta_2", "epsilon"):
+        field = window.controls.findChild(QLineEdit, f"opt_{key}")
+        assert field is not None and field.isVisibleTo(window)
+    assert window.controls.findChild(QLineEdit, "opt_beta_1").text() == "0.9"
+    assert window.controls.findChild(QLineEdit, "opt_momentum") is None
+    assert window.state.project["training"]["optimizer"]["name"] == "adam"
+
+
+def test_play_trains_the_loss_falls_and_the_heatmap_changes(qtbot, window):
+    window.state.set("training.optimizer.learning_rate", 0.1)
+    start_image = window.output.image.image.copy()
+    qtbot.mouseClick(window.controls.play_button, Qt.MouseButton.LeftButton)
+    assert window.playing
+    snap = wait_for(qtbot, window, lambda s: s.epoch >= 15)
+    losses = snap.history["loss"]
+    assert losses[-1] < losses[0]
+    qtbot.waitUntil(lambda: not np.array_equal(window.output.image.image, start_image), timeout=TIMEOUT)
+
+
+def test_pause_then_step_advances_exactly_one_epoch(qtbot, window):
+    window.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.epoch >= 2)
+    qtbot.mouseClick(window.controls.play_button, Qt.MouseButton.LeftButton)
+    assert not window.playing
+    steps = window.snapshot.steps
+    qtbot.wait(100)
+    snap = wait_for(qtbot, window, lambda s: not s.playing)
+    before = snap.epoch
+    qtbot.wait(200)
+    assert window.snapshot.epoch == before  # paused: nothing moves
+    window.controls.step_unit.setCurrentText("epoch")
+    qtbot.mouseClick(window.controls.step_button, Qt.MouseButton.LeftButton)
+    snap = wait_for(qtbot, window, lambda s: s.epoch == before + 1)
+    qtbot.wait(200)
+    assert window.snapshot.epoch == before + 1
+    assert window.controls.epoch_label.text().replace(",", "").lstrip("0") == str(before + 1)
+    assert snap.steps > steps
+
+
+def test_reset_zeroes_the_counter_and_reinitialises_the_weights(qtbot, window):
+    initial = [w.copy() for w in window.snapshot.weights]
+    window.step("epoch")
+    window.step("epoch")
+    trained = wait_for(qtbot, window, lambda s: s.epoch == 2)
+    assert not np.array_equal(trained.weights[0], initial[0])
+    qtbot.mouseClick(window.controls.reset_button, Qt.MouseButton.LeftButton)
+    snap = wait_for(qtbot, window, lambda s: s.generation > trained.generation)
+    assert snap.epoch == 0 and window.controls.epoch_label.text() == "000,000"
+    assert not np.array_equal(snap.weights[0], trained.weights[0])
+    np.testing.assert_array_equal(snap.weights[0], initial[0])  # the seed's initial weights: reproducible
+
+
+def test_export_npz_then_import_gives_the_same_predictions(qtbot, window, tmp_path):
+    window.step("epoch")
+    trained = wait_for(qtbot, window, lambda s: s.epoch == 1)
+    assert window.export_weights(tmp_path / "w.npz")
+    net = build_network(window.state.project, 2)
+    load_weights(tmp_path / "w.npz", net)
+    x = trained.data.x_test
+    reference = build_network(window.state.project, 2)
+    reference.set_weights(trained.weights)
+    np.testing.assert_allclose(net.predict(x), reference.predict(x))
+    qtbot.mouseClick(window.controls.reset_button, Qt.MouseButton.LeftButton)
+    fresh = wait_for(qtbot, window, lambda s: s.generation > trained.generation)
+    assert window.import_weights(tmp_path / "w.npz")
+    snap = wait_for(
+        qtbot, window, lambda s: s.generation == fresh.generation and np.array_equal(s.weights[0], trained.weights[0])
+    )
+    for a, b in zip(snap.weights, trained.weights):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_save_and_open_round_trip_every_setting(qtbot, window, tmp_path):
+    s = window.state
+    s.update(
+        {
+            "data.noise": 0.25,
+            "data.test_fraction": 0.3,
+            "data.validation_fraction": 0.1,
+            "seed": 7,
+            "training.batch_size": 25,
+            "network.initializer": "he_normal",
+        }
+    )
+    s.set("training.optimizer", {"name": "rmsprop", "learning_rate": 0.003})
+    s.set("training.optimizer.rho", 0.8)
+    s.set("training.regularization.kind", "l1")
+    s.set("training.regularization.rate", 0.001)
+    s.set("network.layers", [{"units": 3, "activation": "relu", "dropout": 0.2}])
+    saved = json.loads(json.dumps(s.project))
+    assert window.save_as(tmp_path / "p.json")
+    assert not s.dirty and "p.json" in window.windowTitle()
+    window.new_project()
+    assert s.project != saved
+    assert window.open_project(tmp_path / "p.json")
+    assert s.project == saved
+    assert window.controls.reg.currentData() == "l1"
+    assert window.controls.findChild(QLineEdit, "opt_rho").text() == "0.8"
+    assert window.data_panel.batch.value() == 25
+    assert window._recent()[0] == str(tmp_path / "p.json")
+
+
+def test_a_corrupt_file_shows_an_error_and_the_app_keeps_working(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"format": "nn-playground/1", "training": {"batch_size": 0}')
+    before = json.dumps(window.state.project)
+    assert not window.open_project(bad)
+    box = window.findChild(QMessageBox, "errorDialog")
+    assert box is not None and box.isVisible() and "broken.json" in box.text()
+    box.accept()
+    assert json.dumps(window.state.project) == before
+    bad_weights = tmp_path / "w.npz"
+    bad_weights.write_bytes(b"PK\x03\x04 not really")
+    assert not window.import_weights(bad_weights)
+    epoch = window.snapshot.epoch
+    window.step("epoch")
+    wait_for(qtbot, window, lambda s: s.epoch == epoch + 1)
+
+
+def test_closing_during_training_leaves_no_thread_running(qtbot, window):
+    window.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.epoch >= 1)
+    window.state.set_dirty(False)
+    assert window.close()
+    qtbot.waitUntil(window.handle.thread.isFinished, timeout=TIMEOUT)
+    assert not window.handle.thread.isRunning()
+
+
+def test_closing_with_unsaved_changes_asks_first(qtbot, window, monkeypatch):
+    window.state.set("data.noise", 0.1)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
+    assert not window.close()
+    assert asked and window.isVisible() and window.handle.thread.isRunning()
+
+
+def test_draw_mode_adds_a_point_of_the_chosen_class(qtbot, window):
+    panel = window.data_panel
+    panel.draw.setChecked(True)
+    panel.draw_class.setCurrentIndex(1)
+    n = window.snapshot.data.dataset.n
+    window.output.point_added.emit(1.5, -2.0)
+    snap = wait_for(qtbot, window, lambda s: s.data.dataset.n == n + 1)
+    ds = snap.data.dataset
+    np.testing.assert_allclose(ds.x[-1], [1.5, -2.0])
+    assert ds.y[-1] == 1
+    assert "points" in window.state.project["data"]["source"]
+    window.output.point_erased.emit(1.5, -2.0)
+    wait_for(qtbot, window, lambda s: s.data.dataset.n == n)
+
+
+def test_clicking_the_output_plot_in_draw_mode_adds_a_point(qtbot, window):
+    window.data_panel.draw.setChecked(True)
+    n = window.snapshot.data.dataset.n
+    vb = window.output.plot.getPlotItem().getViewBox()
+    scene_pos = vb.mapViewToScene(QPointF(2.0, 2.0))
+    view_pos = window.output.plot.mapFromScene(scene_pos)
+    qtbot.mouseClick(window.output.plot.viewport(), Qt.MouseButton.LeftButton, pos=view_pos)
+    wait_for(qtbot, window, lambda s: s.data.dataset.n == n + 1)
+
+
+def test_learning_rate_change_mid_run_is_used_by_the_next_step(qtbot, window):
+    # Full-batch SGD without shuffling: the next step is w − α·∇J(w), which we can compute here.
+    window.state.update({"training.batch_size": 1000, "training.shuffle": False})
+    gen = window.snapshot.generation
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    window.step("batch")
+    snap = wait_for(qtbot, window, lambda s: s.steps == 1)
+    lr_box = window.controls.lr
+    lr_box.setEditText("0.5")
+    lr_box.lineEdit().editingFinished.emit()
+    assert window.state.project["training"]["optimizer"]["learning_rate"] == 0.5
+    net = build_network(window.state.project, 2)
+    net.set_weights(snap.weights)
+    net.loss_and_grad(snap.data.x_train, snap.data.y_train, get_loss("binary_crossentropy"))
+    expected = net.params - 0.5 * net.grads
+    window.step("batch")
+    after = wait_for(qtbot, window, lambda s: s.steps == 2)
+    got = build_network(window.state.project, 2)
+    got.set_weights(after.weights)
+    np.testing.assert_allclose(got.params, expected, rtol=1e-10, atol=1e-12)
+    assert after.learning_rate == 0.5
+
+
+def test_divergence_pauses_with_a_clear_message(qtbot, window):
+    window.state.update({"data.source": "plane", "data.problem": "regression"})
+    window.state.set("training.optimizer.learning_rate", 10.0)
+    window.set_playing(True)
+    snap = wait_for(qtbot, window, lambda s: "diverged" in s.message)
+    qtbot.waitUntil(lambda: not window.playing, timeout=TIMEOUT)
+    assert window.banner.isVisible() and "too high" in window.banner.text()
+    assert all(np.isfinite(w).all() for w in snap.weights)
+
+
+def test_gradient_check_and_summary_dialogs(qtbot, window):
+    text = window.check_gradients()
+    assert "layers.0.kernel" in text and "agrees" in text
+    summary = window.show_summary()
+    assert "Total params: 25" in summary
