@@ -38,7 +38,7 @@ from .panels.plots import CurvesView, HistogramView, OutputView
 from .paths import ICON, PRESETS
 from .snapshot import Snapshot
 from .state import ProjectState, is_live
-from .widgets import name_widget
+from .widgets import guarded, name_widget
 from .worker import WorkerHandle
 
 MAX_RECENT = 8
@@ -664,6 +664,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(recent))
 
     # ----------------------------------------------------------------- closing
+    @guarded
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.confirm_discard():
             event.ignore()

@@ -16,6 +16,7 @@ import weakref
 from collections import deque
 from typing import Any, ClassVar
 
+import numpy.ma  # noqa: F401 - see _warm_up
 from PySide6.QtCore import QObject, QThread, Signal
 
 from engine import PlaygroundError

@@ -275,3 +275,30 @@ def test_gradient_check_and_summary_dialogs(qtbot, window):
     assert "layers.0.kernel" in text and "agrees" in text
     summary = window.show_summary()
     assert "Total params: 25" in summary
+
+
+PRESETS = sorted((__import__("playground.paths", fromlist=["PRESETS"]).PRESETS).glob("*.json"))
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=[p.stem for p in PRESETS])
+def test_every_preset_opens_in_the_window_and_trains(qtbot, window, path):
+    gen = window.snapshot.generation
+    assert window.open_project(path, preset=True)
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert window.state.path is None  # a preset is a template: saving asks for a new file
+    assert engine_widths(snap)[:-1] == [layer["units"] for layer in window.state.project["network"]["layers"]]
+    window.step("epoch")
+    wait_for(qtbot, window, lambda s: s.epoch == 1)
+    assert window.banner.isVisible()  # the preset's note
+
+
+def test_an_exception_in_a_qt_override_reaches_the_excepthook_not_the_binding(qtbot, window, monkeypatch):
+    def broken():
+        raise RuntimeError("layout bug")
+
+    monkeypatch.setattr(window.network, "_relayout", broken)
+    with qtbot.captureExceptions() as exceptions:
+        window.network.resize(window.network.width() + 10, window.network.height())
+        qtbot.wait(50)
+    assert any("layout bug" in str(e[1]) for e in exceptions)
+    assert window.isVisible()

@@ -1,5 +1,5 @@
 """The hyperparameter bar: run controls, learning rate, optimizer and its own hyperparameters,
-loss, regularization, initializer and schedule. Every list comes from an engine registry."""
+loss, regularization and schedule. Every list comes from an engine registry."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import INITIALIZERS, LOSSES, PlaygroundError, get_loss
+from engine import LOSSES, PlaygroundError, get_loss
 from engine.optimizers import OPTIMIZERS, SCHEDULE_DEFAULTS, SCHEDULE_FORMULAS, SCHEDULES
 from engine.project import default_output_activation
 from engine.regularizers import FORMULAS as REG_FORMULAS
@@ -26,6 +26,15 @@ from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon
 
 LEARNING_RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
 REG_RATES = ["0", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
+LOSS_LABELS = {
+    "mse": "MSE",
+    "mae": "MAE",
+    "huber": "Huber",
+    "binary_crossentropy": "Binary cross-entropy",
+    "categorical_crossentropy": "Categorical cross-entropy",
+    "hinge": "Hinge",
+    "multiclass_hinge": "Multiclass hinge",
+}
 HP_TIPS = {
     "momentum": "μ: how much of the previous step carries over (v ← μv + g).",
     "nesterov": "Nesterov: look ahead along the momentum before taking the gradient step.",
@@ -53,7 +62,7 @@ class ControlBar(QWidget):
         self._updating = False
         lay = QHBoxLayout(self)
         lay.setContentsMargins(14, 8, 14, 8)
-        lay.setSpacing(14)
+        lay.setSpacing(10)
 
         self.reset_button = name_widget(
             QToolButton(), "resetButton", "Reset", "Reset: new initial weights, epoch 0 (R)"
@@ -110,7 +119,7 @@ class ControlBar(QWidget):
 
         self.loss = name_widget(QComboBox(), "loss", "Loss")
         for name in LOSSES.names():
-            self.loss.addItem(name, name)
+            self.loss.addItem(LOSS_LABELS.get(name, name), name)
             self.loss.setItemData(self.loss.count() - 1, get_loss(name).formula, Qt.ItemDataRole.ToolTipRole)
         self.loss.activated.connect(self._loss_chosen)
         lay.addWidget(captioned("loss", self.loss))
@@ -139,16 +148,6 @@ class ControlBar(QWidget):
         self.reg_rate.activated.connect(self._reg_rate_edited)
         lay.addWidget(captioned("reg. rate", self.reg_rate))
 
-        self.initializer = name_widget(
-            QComboBox(),
-            "initializer",
-            "Initializer",
-            "How the kernels start. 'zeros' shows the symmetry problem: every unit stays the same.",
-        )
-        self.initializer.addItems(INITIALIZERS.names())
-        self.initializer.activated.connect(lambda _i: self._set("network.initializer", self.initializer.currentText()))
-        lay.addWidget(captioned("initializer", self.initializer))
-
         self.schedule = name_widget(QComboBox(), "schedule", "Learning-rate schedule")
         for name in SCHEDULES.names():
             self.schedule.addItem(name, name)
@@ -156,6 +155,9 @@ class ControlBar(QWidget):
         self.schedule.activated.connect(self._schedule_chosen)
         lay.addWidget(captioned("lr schedule", self.schedule))
         lay.addStretch(1)
+        for combo in (self.optimizer, self.loss, self.reg, self.schedule):
+            _compact(combo, 10)
+        _compact(self.loss, 14)
 
         self.play_button.toggled.connect(self._play_toggled)
         self.step_button.clicked.connect(lambda: self.step_requested.emit(self.step_unit.currentText()))
@@ -178,7 +180,6 @@ class ControlBar(QWidget):
             self.reg.setCurrentIndex(self.reg.findData(t["regularization"]["kind"]))
             self.reg_rate.setEditText(f"{t['regularization']['rate']:g}")
             self.reg_rate.setEnabled(t["regularization"]["kind"] != "none")
-            self.initializer.setCurrentText(self.state.project["network"]["initializer"])
             self.schedule.setCurrentIndex(self.schedule.findData(t["schedule"]["name"]))
             self.schedule.setToolTip(
                 "Learning-rate schedule: " + SCHEDULE_FORMULAS[t["schedule"]["name"]] + " (t counts updates)"
@@ -197,7 +198,11 @@ class ControlBar(QWidget):
                 item = self._opt_layout.takeAt(0)
                 old = item.widget()
                 if old is not None:
-                    old.setParent(None)  # gone from the bar at once, freed later
+                    # Hide and unname now (findChild must not see it), let Qt free it later.
+                    # (setParent(None) would hand it to Python, which frees it at once: a double delete.)
+                    old.hide()
+                    for child in [old, *old.findChildren(QWidget)]:
+                        child.setObjectName("")
                     old.deleteLater()
             self.opt_fields = {}
             for key in keys:
@@ -294,3 +299,10 @@ class ControlBar(QWidget):
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch_label.setText(f"{epoch:07,d}")
+
+
+def _compact(combo: QComboBox, chars: int) -> None:
+    """Size a combo for `chars` characters; longer names are elided when closed, whole in the popup."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)

@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import ACTIVATIONS, PlaygroundError, get_activation
+from engine import ACTIVATIONS, INITIALIZERS, PlaygroundError, get_activation
 from engine.data import FEATURES, apply_features
 
 from ..colors import NEGATIVE, POSITIVE, diverging_rgb
 from ..snapshot import Snapshot
 from ..state import ProjectState
-from ..widgets import name_widget
+from ..widgets import guarded, name_widget
 
 MAX_LAYERS = 8
 MAX_UNITS = 64
@@ -80,6 +80,17 @@ class NetworkView(QWidget):
         for w in (self.add_layer, self.remove_layer):
             w.setParent(self)
             w.setProperty("role", "round")
+        self.initializer = name_widget(
+            QComboBox(self),
+            "initializer",
+            "Initializer",
+            "How the kernels start (biases start at 0). 'zeros' shows the symmetry problem: every unit in a "
+            "layer computes the same thing and gets the same gradient, so they never differ.",
+        )
+        self.initializer.addItems(INITIALIZERS.names())
+        self.initializer.activated.connect(lambda _i: self._set("network.initializer", self.initializer.currentText()))
+        self.init_label = QLabel("init", self)
+        self.init_label.setObjectName("initLabel")
         self.add_layer.clicked.connect(self._add_layer)
         self.remove_layer.clicked.connect(self._remove_layer)
         state.replaced.connect(self.rebuild)
@@ -104,6 +115,7 @@ class NetworkView(QWidget):
             self._layer_boxes.append(self._layer_controls(i, layer))
         n = len(self.hidden)
         self.layers_label.setText(f"{n} HIDDEN LAYER{'S' if n != 1 else ''}")
+        self.initializer.setCurrentText(self.state.project["network"]["initializer"])
         self.add_layer.setEnabled(n < MAX_LAYERS)
         self.remove_layer.setEnabled(n > 0)
         self._relayout()
@@ -181,13 +193,14 @@ class NetworkView(QWidget):
         self._set("network.layers", [dict(layer) for layer in self.hidden[:-1]])
 
     # ----------------------------------------------------------------- geometry
+    @guarded
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._relayout()
 
     def _columns(self) -> list[float]:
         n_cols = len(self.hidden) + 2
-        left, right = 70, self.width() - 60
+        left, right = 70, self.width() - 110  # room for class names right of the outputs
         if n_cols == 1:
             return [left]
         step = (right - left) / (n_cols - 1)
@@ -200,8 +213,14 @@ class NetworkView(QWidget):
         self.remove_layer.setGeometry(int(mid - 110), 8, 26, 26)
         self.add_layer.setGeometry(int(mid - 80), 8, 26, 26)
         self.layers_label.move(int(mid - 44), 12)
+        self.initializer.adjustSize()
+        self.initializer.move(self.width() - self.initializer.width() - 12, 8)
+        self.init_label.adjustSize()
+        self.init_label.move(self.initializer.x() - self.init_label.width() - 6, 12)
         tallest = 0
-        for i, box in enumerate(self._layer_boxes):
+        # Right after the project changes, a resize can arrive before rebuild() has replaced the
+        # old controls: place only the boxes that have a column.
+        for i, box in enumerate(self._layer_boxes[: len(cols) - 2]):
             box.adjustSize()
             w = 96
             h = box.sizeHint().height()
@@ -323,6 +342,7 @@ class NetworkView(QWidget):
             a = self.state.project["network"]["output_activation"]
         return a["name"] if isinstance(a, dict) else a
 
+    @guarded
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -351,14 +371,7 @@ class NetworkView(QWidget):
                     painter.setOpacity(0.25)
                 painter.drawImage(node.rect.adjusted(1, 1, -1, -1), img)
                 painter.setOpacity(1.0)
-            if node.layer == -1:
-                painter.setPen(QColor(60, 60, 60) if node.active else QColor(170, 170, 170))
-                label = node.feature or ""
-                painter.drawText(
-                    QRectF(node.rect.left() - 66, node.rect.top(), 62, node.rect.height()),
-                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                    _pretty(label),
-                )
+            self._label(painter, node)
         cols = self._columns()
         widths = [h["units"] for h in self.hidden]
         for layer, units in enumerate(widths):
@@ -373,6 +386,23 @@ class NetworkView(QWidget):
         out_label = "OUTPUT"
         painter.drawText(QRectF(cols[-1] - 60, self.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, out_label)
         painter.end()
+
+    def _label(self, painter: QPainter, node: _Node) -> None:
+        """Feature names left of the inputs, the size of a raw input block, class names by the outputs."""
+        if node.layer == -1 and node.feature in FEATURES:
+            painter.setPen(QColor(60, 60, 60) if node.active else QColor(170, 170, 170))
+            rect = QRectF(node.rect.left() - 66, node.rect.top(), 62, node.rect.height())
+            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _pretty(node.feature))
+        elif node.layer == -1:  # a block of raw inputs (pixels, CSV columns)
+            painter.setPen(QColor(60, 60, 60))
+            rect = QRectF(node.rect.center().x() - 60, node.rect.bottom() + 4, 120, 34)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, node.feature or "")
+        elif node.layer == len(self.hidden) and self.snapshot is not None:
+            names = self.snapshot.data.dataset.class_names
+            if len(names) > 2 and node.index < len(names):
+                painter.setPen(QColor(80, 80, 80))
+                rect = QRectF(node.rect.right() + 6, node.rect.top(), 90, node.rect.height())
+                painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, names[node.index])
 
     # ----------------------------------------------------------------- interaction
     def _edge_at(self, pos: QPointF) -> tuple | None:
@@ -390,6 +420,7 @@ class NetworkView(QWidget):
                 return node
         return None
 
+    @guarded
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         node = self._node_at(pos)
@@ -420,6 +451,7 @@ class NetworkView(QWidget):
                 text += f"\nbias {b[node.index]:+.4f}"
         return text
 
+    @guarded
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return

@@ -45,13 +45,13 @@ class OutputView(QWidget):
         head.addWidget(Caption("Output"))
         head.addStretch(1)
         self.show_test = name_widget(
-            QCheckBox("Show test data"),
+            QCheckBox("Test data"),
             "showTestData",
             "Show test data",
             "Draw the held-out test points (outlined) too",
         )
         self.discretize = name_widget(
-            QCheckBox("Discretize output"),
+            QCheckBox("Discretize"),
             "discretizeOutput",
             "Discretize output",
             "Colour each point of the plane by its predicted class only",

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(method: F) -> F:
+    """For Python overrides of Qt virtuals (paintEvent, resizeEvent, ...): an exception goes to
+    sys.excepthook instead of back into the binding. PySide6 6.11 segfaults while reporting an
+    exception raised inside an override, which turned a small bug into a crash."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception:
+            sys.excepthook(*sys.exc_info())
+            return None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def name_widget(widget: QWidget, object_name: str, accessible: str, tooltip: str | None = None) -> QWidget:
@@ -47,6 +69,7 @@ class _FloatValidator(QValidator):
         super().__init__(parent)
         self.low, self.high = low, high
 
+    @guarded
     def validate(self, text: str, pos: int):
         stripped = text.strip()
         if stripped in ("", "-", ".", "-.", "e", "E") or stripped.lower().endswith(("e", "e-", "e+")):
