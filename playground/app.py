@@ -35,10 +35,9 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     app = make_app()
     window = MainWindow()
-    if window.settings.value("geometry") is None:
-        window.showMaximized()
-    else:
-        window.show()
+    if window.settings.value("geometry") is None and app.primaryScreen() is not None:
+        window.setGeometry(app.primaryScreen().availableGeometry())  # first run: the whole screen
+    window.show()
     if args.project and not window.open_project(args.project):
         print(f"nn-playground: could not open {args.project}", file=sys.stderr)
     if args.play:
