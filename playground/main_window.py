@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence, QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -481,9 +482,7 @@ class MainWindow(QMainWindow):
         return True
 
     def export_plot(self, path: str | Path | None = None) -> bool:
-        """The output plot as PNG or SVG, written to a temporary file and renamed into place."""
-        import pyqtgraph.exporters as exporters
-
+        """The output plot as PNG or SVG (rendered by Qt), written to a temporary file and renamed."""
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
                 self, "Export plot", self._last_dir("output.png"), "PNG image (*.png);;SVG drawing (*.svg)"
@@ -491,13 +490,23 @@ class MainWindow(QMainWindow):
             if not path:
                 return False
         path = Path(path)
-        item = self.output.plot.getPlotItem()
-        exporter = exporters.SVGExporter(item) if path.suffix.lower() == ".svg" else exporters.ImageExporter(item)
-        if isinstance(exporter, exporters.ImageExporter):
-            exporter.parameters()["width"] = 800
+        if path.suffix.lower() not in (".png", ".svg"):
+            self.show_error("Could not export the plot", f"{path.name}: plots are saved as .png or .svg")
+            return False
+        widget = self.output.plot
         tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
         try:
-            exporter.export(str(tmp))
+            if path.suffix.lower() == ".svg":
+                generator = QSvgGenerator()
+                generator.setFileName(str(tmp))
+                generator.setSize(widget.size())
+                generator.setViewBox(widget.rect())
+                generator.setTitle("nn-playground output")
+                painter = QPainter(generator)
+                widget.render(painter)
+                painter.end()
+            elif not widget.grab().save(str(tmp), "PNG"):
+                raise OSError(f"could not write {path.name}")
             os.replace(tmp, path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QToolButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QToolButton
 
 from engine import get_loss
 from engine.io import load_weights
@@ -302,3 +302,56 @@ def test_an_exception_in_a_qt_override_reaches_the_excepthook_not_the_binding(qt
         qtbot.wait(50)
     assert any("layout bug" in str(e[1]) for e in exceptions)
     assert window.isVisible()
+
+
+def test_keyboard_shortcuts_play_step_and_reset(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=TIMEOUT)
+    window.network.setFocus()
+    qtbot.keyClick(window.network, Qt.Key.Key_Space)
+    assert window.playing and window.controls.play_button.isChecked()
+    qtbot.keyClick(window.network, Qt.Key.Key_Space)
+    assert not window.playing
+    epoch = wait_for(qtbot, window, lambda s: not s.playing).epoch
+    window.controls.step_unit.setCurrentText("epoch")
+    qtbot.keyClick(window.network, Qt.Key.Key_S)
+    wait_for(qtbot, window, lambda s: s.epoch == epoch + 1)
+    gen = window.snapshot.generation
+    qtbot.keyClick(window.network, Qt.Key.Key_R)
+    wait_for(qtbot, window, lambda s: s.generation > gen and s.epoch == 0)
+    assert window.findChild(type(window.play_action), "actionExportNpz").shortcut().toString() == "Ctrl+E"
+
+
+def test_export_plot_and_data(qtbot, window, tmp_path):
+    assert window.export_plot(tmp_path / "out.png")
+    assert (tmp_path / "out.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert window.export_plot(tmp_path / "out.svg")
+    assert b"<svg" in (tmp_path / "out.svg").read_bytes()[:2000]
+    assert window.export_data(tmp_path / "d.csv")
+    assert (tmp_path / "d.csv").read_text().startswith("x1,x2,label,split\n")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_onnx_export_from_the_app(qtbot, window, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    assert window.export_weights(tmp_path / "m.onnx", fmt="onnx")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    snap = window.snapshot
+    net = build_network(window.state.project, 2)
+    net.set_weights(snap.weights)
+    (out,) = session.run(None, {"input": snap.data.x_test.astype(np.float32)})
+    np.testing.assert_allclose(out, net.predict(snap.data.x_test), atol=1e-5)
+
+
+def test_live_regularization_and_batch_size_do_not_rebuild(qtbot, window):
+    gen = window.snapshot.generation
+    window.controls.reg.setCurrentIndex(window.controls.reg.findData("l2"))
+    window.controls.reg.activated.emit(window.controls.reg.currentIndex())
+    window.data_panel.batch.setValue(32)
+    window.step("epoch")
+    snap = wait_for(qtbot, window, lambda s: s.epoch == 1)
+    assert snap.generation == gen  # same run: live settings
+    assert snap.steps == -(-snap.data.x_train.shape[0] // 32)
+    window.controls.loss.setCurrentIndex(window.controls.loss.findData("mse"))
+    window.controls.loss.activated.emit(window.controls.loss.currentIndex())
+    wait_for(qtbot, window, lambda s: s.generation > gen)  # structural: rebuilt

@@ -79,6 +79,8 @@ class ControlBar(QWidget):
             b.setProperty("role", "transport")
             b.setIconSize(QSize(22, 22))
         self.play_button.setProperty("role", "play")
+        for b in (self.reset_button, self.play_button, self.step_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space, S and R belong to the window's shortcuts
         self.play_button.setIconSize(QSize(26, 26))
         lay.addWidget(self.reset_button)
         lay.addWidget(self.play_button)
