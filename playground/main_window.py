@@ -364,10 +364,9 @@ class MainWindow(QMainWindow):
     def open_project(self, path: str | Path | None = None, preset: bool = False) -> bool:
         if not self.confirm_discard():
             return False
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open project", self._last_dir(), "Projects (*.json)")
-            if not path:
-                return False
+        path = path or self._ask_path(False, "Open project", "", "Projects (*.json)")
+        if not path:
+            return False
         path = Path(path)
         try:
             project = load_project(path)
@@ -390,12 +389,9 @@ class MainWindow(QMainWindow):
         return self._save_to(self.state.path)
 
     def save_as(self, path: str | Path | None = None) -> bool:
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save project", self._last_dir("project.json"), "Projects (*.json)"
-            )
-            if not path:
-                return False
+        path = path or self._ask_path(True, "Save project", "project.json", "Projects (*.json)")
+        if not path:
+            return False
         path = Path(path)
         if path.suffix.lower() != ".json":
             path = path.with_suffix(".json")
@@ -425,10 +421,9 @@ class MainWindow(QMainWindow):
         return net
 
     def import_weights(self, path: str | Path | None = None) -> bool:
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import weights", self._last_dir(), "Weights (*.npz *.json)")
-            if not path:
-                return False
+        path = path or self._ask_path(False, "Import weights", "", "Weights (*.npz *.json)")
+        if not path:
+            return False
         net = self._network_from_snapshot()
         if net is None:
             return False
@@ -443,13 +438,10 @@ class MainWindow(QMainWindow):
         return True
 
     def export_weights(self, path: str | Path | None = None, fmt: str = "npz") -> bool:
-        if path is None:
-            filters = {"npz": "NumPy weights (*.npz)", "json": "JSON weights (*.json)", "onnx": "ONNX model (*.onnx)"}
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export weights", self._last_dir(f"weights.{fmt}"), filters[fmt]
-            )
-            if not path:
-                return False
+        filters = {"npz": "NumPy weights (*.npz)", "json": "JSON weights (*.json)", "onnx": "ONNX model (*.onnx)"}
+        path = path or self._ask_path(True, "Export weights", f"weights.{fmt}", filters[fmt])
+        if not path:
+            return False
         net = self._network_from_snapshot()
         if net is None:
             return False
@@ -467,12 +459,9 @@ class MainWindow(QMainWindow):
     def export_data(self, path: str | Path | None = None) -> bool:
         if self.snapshot is None:
             return False
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export data", self._last_dir("data.csv"), "CSV (*.csv);;NumPy (*.npz)"
-            )
-            if not path:
-                return False
+        path = path or self._ask_path(True, "Export data", "data.csv", "CSV (*.csv);;NumPy (*.npz)")
+        if not path:
+            return False
         try:
             export_data(path, self.snapshot.data)
         except (PlaygroundError, OSError) as exc:
@@ -483,12 +472,9 @@ class MainWindow(QMainWindow):
 
     def export_plot(self, path: str | Path | None = None) -> bool:
         """The output plot as PNG or SVG (rendered by Qt), written to a temporary file and renamed."""
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export plot", self._last_dir("output.png"), "PNG image (*.png);;SVG drawing (*.svg)"
-            )
-            if not path:
-                return False
+        path = path or self._ask_path(True, "Export plot", "output.png", "PNG image (*.png);;SVG drawing (*.svg)")
+        if not path:
+            return False
         path = Path(path)
         if path.suffix.lower() not in (".png", ".svg"):
             self.show_error("Could not export the plot", f"{path.name}: plots are saved as .png or .svg")
@@ -516,12 +502,9 @@ class MainWindow(QMainWindow):
         return True
 
     def open_data_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open data", self._last_dir(), "Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)"
-        )
-        if not path:
+        p = self._ask_path(False, "Open data", "", "Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)")
+        if p is None:
             return
-        p = Path(path)
         if p.suffix.lower() == ".csv":
             source: dict[str, Any] = {"csv": str(p)}
         elif p.suffix.lower() == ".npz":
@@ -648,6 +631,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}{' •' if self.state.dirty else ''} — nn-playground")
 
     # ----------------------------------------------------------------- settings
+    def _ask_path(self, save: bool, title: str, name: str, filters: str) -> Path | None:
+        """A file chosen in a dialog that starts in the last folder used; None if cancelled."""
+        if save:
+            chosen, _ = QFileDialog.getSaveFileName(self, title, self._last_dir(name), filters)
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(self, title, self._last_dir(), filters)
+        return Path(chosen) if chosen else None
+
     def _last_dir(self, name: str = "") -> str:
         base = str(self.settings.value("lastDir", str(Path.home())))
         return str(Path(base) / name) if name else base

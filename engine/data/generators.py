@@ -139,15 +139,21 @@ def blobs(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | Non
     return _points("blobs", pts, labels, "classification", classes)
 
 
-@_register("plane", "regression")
-def plane(samples: int = 1200, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0) -> Dataset:
-    """Target (x + y) / 10 over [−6, 6]², with noise added to the inputs before labelling."""
-    rng = rng or np.random.default_rng(0)
+def _square(rng: np.random.Generator, samples: int, noise: float) -> tuple[np.ndarray, ...]:
+    """Points uniform over [−6, 6]² and the input noise the regression label is computed with."""
     radius = 6.0
     x = _uniform(rng, -radius, radius, samples)
     y = _uniform(rng, -radius, radius, samples)
     nx = _uniform(rng, -radius, radius, samples) * noise
     ny = _uniform(rng, -radius, radius, samples) * noise
+    return x, y, nx, ny
+
+
+@_register("plane", "regression")
+def plane(samples: int = 1200, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0) -> Dataset:
+    """Target (x + y) / 10 over [−6, 6]², with noise added to the inputs before labelling."""
+    rng = rng or np.random.default_rng(0)
+    x, y, nx, ny = _square(rng, samples, noise)
     return _points("plane", np.column_stack([x, y]), ((x + nx) + (y + ny)) / 10, "regression")
 
 
@@ -169,11 +175,7 @@ def multi_gaussian(
 ) -> Dataset:
     """TensorFlow Playground's six-bump surface over [−6, 6]²."""
     rng = rng or np.random.default_rng(0)
-    radius = 6.0
-    x = _uniform(rng, -radius, radius, samples)
-    y = _uniform(rng, -radius, radius, samples)
-    nx = _uniform(rng, -radius, radius, samples) * noise
-    ny = _uniform(rng, -radius, radius, samples) * noise
+    x, y, nx, ny = _square(rng, samples, noise)
     return _points("multi_gaussian", np.column_stack([x, y]), multi_gaussian_target(x + nx, y + ny), "regression")
 
 

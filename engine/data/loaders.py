@@ -63,6 +63,15 @@ def _labels(path: Path, raw: np.ndarray, problem: str, names: list[str] | None =
     return y.astype(np.intp), names
 
 
+def _flatten(path: Path, x: np.ndarray, what: str) -> tuple[np.ndarray, tuple[int, ...] | None]:
+    """Rows as float vectors; (N, H, W, ...) images keep their shape for the image views."""
+    image_shape = tuple(int(d) for d in x.shape[1:]) if x.ndim > 2 else None
+    flat = x.reshape(x.shape[0], -1).astype(np.float64)
+    if not np.all(np.isfinite(flat)):
+        raise _fail(path, f"{what}: NaN or infinite values")
+    return flat, image_shape
+
+
 def load_csv(path: str | Path, problem: str = "classification", label: str | int = -1) -> Dataset:
     """A CSV table: header optional (detected when the first row is not all numbers); the label
     column is chosen by name or index, by default the last. Label values may be names."""
@@ -148,10 +157,7 @@ def load_npz(path: str | Path, problem: str = "classification") -> Dataset:
         raise _fail(p, f"y must have shape ({x.shape[0]},), got {y.shape}")
     if y.dtype.kind not in "biufU":
         raise _fail(p, f"y has unsupported dtype {y.dtype}")
-    image_shape = tuple(int(d) for d in x.shape[1:]) if x.ndim > 2 else None
-    flat = x.reshape(x.shape[0], -1).astype(np.float64)
-    if not np.all(np.isfinite(flat)):
-        raise _fail(p, "x contains NaN or infinite values")
+    flat, image_shape = _flatten(p, x, "x")
     labels, names = _labels(p, y, problem)
     columns = [f"x{i + 1}" for i in range(flat.shape[1])]
     return Dataset(flat, labels, problem, columns, len(names), names, image_shape, name=p.stem)
@@ -213,10 +219,7 @@ def load_idx(images: str | Path, labels: str | Path, problem: str = "classificat
         raise _fail(pl, f"expected labels of shape (N,), got {y.shape}")
     if x.shape[0] != y.shape[0]:
         raise PlaygroundError(f"{pi.name} has {x.shape[0]} images but {pl.name} has {y.shape[0]} labels")
-    image_shape = tuple(int(d) for d in x.shape[1:]) if x.ndim > 2 else None
-    flat = x.reshape(x.shape[0], -1).astype(np.float64)
-    if not np.all(np.isfinite(flat)):
-        raise _fail(pi, "images contain NaN or infinite values")
+    flat, image_shape = _flatten(pi, x, "images")
     lab, names = _labels(pl, y, problem)
     columns = [f"px{i}" for i in range(flat.shape[1])]
     return Dataset(flat, lab, problem, columns, len(names), names, image_shape, name=pi.stem)

@@ -136,15 +136,9 @@ class DataPanel(QWidget):
         self.classes.setRange(2, 6)
         self.classes.valueChanged.connect(lambda v: self._set("data.classes", v))
         form.addRow("Classes", self.classes)
-        self.noise = name_widget(
-            QSlider(Qt.Orientation.Horizontal),
-            "noise",
-            "Noise",
-            "Noise 0–50%: how far points stray across the boundary",
+        self.noise, self.noise_value = _percent_slider(
+            "noise", "Noise", "Noise 0–50%: how far points stray across the boundary", 50
         )
-        self.noise.setRange(0, 50)
-        self.noise_value = QLabel()
-        self.noise.valueChanged.connect(lambda v: self.noise_value.setText(f"{v}%"))
         self.noise.sliderReleased.connect(lambda: self._set("data.noise", self.noise.value() / 100))
         self.noise.valueChanged.connect(
             lambda v: None if self.noise.isSliderDown() else self._set("data.noise", v / 100)
@@ -156,26 +150,14 @@ class DataPanel(QWidget):
         self.samples.setKeyboardTracking(False)
         self.samples.valueChanged.connect(lambda v: self._set("data.samples", v))
         form.addRow("Samples", self.samples)
-        self.test_ratio = name_widget(
-            QSlider(Qt.Orientation.Horizontal),
-            "testRatio",
-            "Test fraction",
-            "Share of the data held out as the test split (never trained on)",
+        self.test_ratio, self.test_value = _percent_slider(
+            "testRatio", "Test fraction", "Share of the data held out as the test split (never trained on)", 90
         )
-        self.test_ratio.setRange(0, 90)
-        self.test_value = QLabel()
-        self.test_ratio.valueChanged.connect(lambda v: self.test_value.setText(f"{v}%"))
         self.test_ratio.sliderReleased.connect(self._ratios_changed)
         form.addRow("Test", _row(self.test_ratio, self.test_value))
-        self.val_ratio = name_widget(
-            QSlider(Qt.Orientation.Horizontal),
-            "validationRatio",
-            "Validation fraction",
-            "Share held out for validation: early stopping watches it",
+        self.val_ratio, self.val_value = _percent_slider(
+            "validationRatio", "Validation fraction", "Share held out for validation: early stopping watches it", 50
         )
-        self.val_ratio.setRange(0, 50)
-        self.val_value = QLabel()
-        self.val_ratio.valueChanged.connect(lambda v: self.val_value.setText(f"{v}%"))
         self.val_ratio.sliderReleased.connect(self._ratios_changed)
         form.addRow("Validation", _row(self.val_ratio, self.val_value))
         self.batch = name_widget(
@@ -249,14 +231,11 @@ class DataPanel(QWidget):
             self.classes.setValue(d["classes"])
             self.classes.setEnabled(generated and hi > lo)
             self.noise.setValue(round(d["noise"] * 100))
-            self.noise_value.setText(f"{round(d['noise'] * 100)}%")
             self.noise.setEnabled(generated)
             self.samples.setValue(d["samples"])
             self.samples.setEnabled(generated)
             self.test_ratio.setValue(round(d["test_fraction"] * 100))
-            self.test_value.setText(f"{round(d['test_fraction'] * 100)}%")
             self.val_ratio.setValue(round(d["validation_fraction"] * 100))
-            self.val_value.setText(f"{round(d['validation_fraction'] * 100)}%")
             self.batch.setValue(p["training"]["batch_size"])
             self.normalize.setCurrentText(d["normalize"])
             self.seed.setValue(p["seed"])
@@ -304,6 +283,15 @@ class DataPanel(QWidget):
         except PlaygroundError as exc:
             self.message.emit(str(exc))
             self.refresh()
+
+
+def _percent_slider(name: str, accessible: str, tip: str, maximum: int) -> tuple[QSlider, QLabel]:
+    """A 0..maximum % slider and the label that shows its value."""
+    slider = name_widget(QSlider(Qt.Orientation.Horizontal), name, accessible, tip)
+    slider.setRange(0, maximum)
+    label = QLabel("0%")
+    slider.valueChanged.connect(lambda v: label.setText(f"{v}%"))
+    return slider, label
 
 
 def _row(*widgets: QWidget) -> QWidget:

@@ -18,6 +18,19 @@ from ..widgets import Caption, name_widget
 pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
 
 
+def _titled(widget: QWidget, name: str, title: str) -> tuple[QVBoxLayout, QHBoxLayout]:
+    """A view's layout: a header row (caption, stretch, then whatever the view adds) above it."""
+    widget.setObjectName(name)
+    lay = QVBoxLayout(widget)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(4)
+    head = QHBoxLayout()
+    head.addWidget(Caption(title))
+    head.addStretch(1)
+    lay.addLayout(head)
+    return lay, head
+
+
 def _plot(name: str) -> pg.PlotWidget:
     w = pg.PlotWidget()
     w.setObjectName(name)
@@ -37,13 +50,7 @@ class OutputView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("outputView")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(4)
-        head = QHBoxLayout()
-        head.addWidget(Caption("Output"))
-        head.addStretch(1)
+        lay, head = _titled(self, "outputView", "Output")
         self.show_test = name_widget(
             QCheckBox("Test data"),
             "showTestData",
@@ -58,7 +65,6 @@ class OutputView(QWidget):
         )
         head.addWidget(self.show_test)
         head.addWidget(self.discretize)
-        lay.addLayout(head)
         self.plot = _plot("outputPlot")
         self.plot.setAccessibleName("Output plot")
         self.plot.setAspectLocked(True)
@@ -171,13 +177,7 @@ class CurvesView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("curvesView")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(4)
-        head = QHBoxLayout()
-        head.addWidget(Caption("Curves"))
-        head.addStretch(1)
+        lay, head = _titled(self, "curvesView", "Curves")
         self.metric = name_widget(
             QComboBox(),
             "curveMetric",
@@ -195,7 +195,6 @@ class CurvesView(QWidget):
         head.addWidget(self.log_y)
         head.addWidget(QLabel("smooth"))
         head.addWidget(self.smooth)
-        lay.addLayout(head)
         self.plot = _plot("curvesPlot")
         self.plot.setMinimumHeight(170)
         self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
@@ -296,13 +295,7 @@ class HistogramView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("histogramView")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(4)
-        head = QHBoxLayout()
-        head.addWidget(Caption("Weights"))
-        head.addStretch(1)
+        lay, head = _titled(self, "histogramView", "Weights")
         self.layer = name_widget(
             QComboBox(),
             "histogramLayer",
@@ -310,7 +303,6 @@ class HistogramView(QWidget):
             "The layer whose weight histogram over time is shown on the right",
         )
         head.addWidget(self.layer)
-        lay.addLayout(head)
         row = QHBoxLayout()
         self.now = _plot("histogramPlot")
         self.now.setMinimumHeight(150)
