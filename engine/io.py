@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from .data.loaders import regular_file
 from .errors import PlaygroundError
 from .network import Network
 from .project import PreparedData, normalize_project
@@ -57,13 +58,7 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 
 def _read(path: str | Path, limit: int) -> bytes:
-    p = Path(path)
-    if not p.exists():
-        raise PlaygroundError(f"{p}: no such file")
-    if not p.is_file():
-        raise PlaygroundError(f"{p}: not a regular file")
-    if p.stat().st_size > limit:
-        raise PlaygroundError(f"{p.name}: file is too large ({p.stat().st_size:,} bytes)")
+    p = regular_file(path, limit)
     try:
         return p.read_bytes()
     except OSError as exc:

@@ -25,14 +25,16 @@ def _fail(path: Path, problem: str) -> PlaygroundError:
     return PlaygroundError(f"{path.name}: {problem}")
 
 
-def _regular_file(path: str | Path) -> Path:
+def regular_file(path: str | Path, limit: int = MAX_BYTES) -> Path:
+    """`path` as a Path if it is an existing regular file of at most `limit` bytes."""
     p = Path(path)
     if not p.exists():
         raise PlaygroundError(f"{p}: no such file")
     if not p.is_file():
         raise PlaygroundError(f"{p}: not a regular file")
-    if p.stat().st_size > MAX_BYTES:
-        raise _fail(p, f"file is larger than {MAX_BYTES // 1024**3} GiB")
+    size = p.stat().st_size
+    if size > limit:
+        raise _fail(p, f"file is too large ({size:,} bytes; the limit is {limit:,})")
     return p
 
 
@@ -75,7 +77,7 @@ def _flatten(path: Path, x: np.ndarray, what: str) -> tuple[np.ndarray, tuple[in
 def load_csv(path: str | Path, problem: str = "classification", label: str | int = -1) -> Dataset:
     """A CSV table: header optional (detected when the first row is not all numbers); the label
     column is chosen by name or index, by default the last. Label values may be names."""
-    p = _regular_file(path)
+    p = regular_file(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (UnicodeDecodeError, OSError) as exc:
@@ -135,7 +137,7 @@ def load_csv(path: str | Path, problem: str = "classification", label: str | int
 
 def load_npz(path: str | Path, problem: str = "classification") -> Dataset:
     """An .npz with arrays `x` (N, ...) and `y` (N,); images (N, H, W) are flattened."""
-    p = _regular_file(path)
+    p = regular_file(path)
     try:
         with np.load(p, allow_pickle=False) as f:
             if not isinstance(f, np.lib.npyio.NpzFile):
@@ -168,7 +170,7 @@ _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f
 
 def read_idx(path: str | Path) -> np.ndarray:
     """One IDX array (plain or .gz), its declared size checked against the bytes really there."""
-    p = _regular_file(path)
+    p = regular_file(path)
     try:
         with open(p, "rb") as raw:
             magic = raw.read(2)
