@@ -67,7 +67,12 @@ class Loss:
 
     def value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, act: Activation) -> float:
         """J = (1/N) Σ_i L_i."""
-        return float(np.mean(self.per_sample(z, a, y, act)))
+        per = self.per_sample(z, a, y, act)
+        return float(np.add.reduce(per, axis=None)) / per.shape[0]
+
+    def value_and_grad(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, act: Activation) -> tuple[float, np.ndarray]:
+        """(J, dJ/dz) for one batch; fused losses override this to share work."""
+        return self.value(z, a, y, act), self.grad_z(z, a, y, act)
 
     def grad_z(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, act: Activation) -> np.ndarray:
         """dJ/dz, chaining dJ/da through the output activation."""
@@ -89,7 +94,8 @@ class MeanSquaredError(Loss):
 
     def per_sample(self, z, a, y, act):
         t = as_targets(y, a.shape[1], a.dtype)
-        return np.mean((a - t) ** 2, axis=1)
+        e = a - t
+        return np.add.reduce(e * e, axis=1) / a.shape[1]
 
     def grad_output(self, a, t):
         return 2.0 * (a - t) / a.size
@@ -139,6 +145,16 @@ class BinaryCrossentropy(Loss):
         t = as_targets(y, z.shape[1], z.dtype)
         return (sigmoid(z) - t) / z.size
 
+    def value_and_grad(self, z, a, y, act):
+        # ln(1 + e^z) − z·t from the logits; the gradient (σ(z) − t)/size reuses the forward's σ(z).
+        t = as_targets(y, z.shape[1], z.dtype)
+        per = np.logaddexp(0.0, z)
+        per -= z * t
+        value = float(np.add.reduce(per, axis=None)) / z.size
+        grad = a - t
+        grad *= 1.0 / z.size
+        return value, grad
+
 
 @LOSSES.register("categorical_crossentropy")
 class CategoricalCrossentropy(Loss):
@@ -156,6 +172,16 @@ class CategoricalCrossentropy(Loss):
     def grad_z(self, z, a, y, act):
         t = as_targets(y, z.shape[1], z.dtype)
         return (act.forward(z) - t) / z.shape[0]
+
+    def value_and_grad(self, z, a, y, act):
+        # logsumexp(z) − z_y from the logits; the gradient (softmax(z) − t)/N reuses the forward's a.
+        t = as_targets(y, z.shape[1], z.dtype)
+        m = z.max(axis=1, keepdims=True)
+        lse = np.log(np.add.reduce(np.exp(z - m), axis=1)) + m[:, 0]
+        value = float(np.add.reduce(lse - np.add.reduce(t * z, axis=1), axis=None)) / z.shape[0]
+        grad = a - t
+        grad *= 1.0 / z.shape[0]
+        return value, grad
 
 
 @LOSSES.register("hinge")

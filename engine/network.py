@@ -214,7 +214,7 @@ class Network:
         h = x
         last = self.n_layers - 1
         for i, (w, b, act) in enumerate(zip(self.kernels, self.biases, self.activations)):
-            z = h @ w
+            z = np.matmul(h, w)
             z += b
             a = act.forward(z)
             mask = None
@@ -243,9 +243,9 @@ class Network:
             else:
                 inp = c.a[i - 1] if c.masks[i - 1] is None else c.a[i - 1] * c.masks[i - 1]
             np.matmul(inp.T, g, out=self.kernel_grads[i])
-            np.sum(g, axis=0, out=self.bias_grads[i])
+            np.add.reduce(g, axis=0, out=self.bias_grads[i])
             if i > 0:
-                ga = g @ self.kernels[i].T
+                ga = np.matmul(g, self.kernels[i].T)
                 if c.masks[i - 1] is not None:
                     ga *= c.masks[i - 1]
                 g = self.activations[i - 1].backward(c.z[i - 1], c.a[i - 1], ga)
@@ -265,10 +265,8 @@ class Network:
         """
         self.forward(x, training=training, rng=rng)
         c = self._cache
-        act = self.activations[-1]
-        z, a = c.z[-1], c.a[-1]
-        data_loss = loss.value(z, a, y, act)
-        self.backward(loss.grad_z(z, a, y, act))
+        data_loss, grad_z = loss.value_and_grad(c.z[-1], c.a[-1], y, self.activations[-1])
+        self.backward(grad_z)
         objective = data_loss
         if regularizer is not None and regularizer.active:
             objective += regularizer.penalty(self.kernel_params)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import PlaygroundError
-from .losses import get_loss
+from .losses import as_targets, get_loss
 from .network import Network
 from .optimizers import make_optimizer, scheduled_lr
 from .project import PreparedData, build_network, prepare_data
@@ -112,6 +112,9 @@ class Trainer:
         self._order: np.ndarray | None = None
         self._pos = 0
         self._backup = self.network.params.copy()
+        # Targets shaped like the output once, not per batch: (N, 1) or one-hot (N, k).
+        n_out = self.network.n_outputs
+        self._targets = as_targets(self.data.y_train, n_out, self.network.dtype)
         es = t.get("early_stopping")
         self.early: _EarlyStop | None = None
         if es:
@@ -170,15 +173,17 @@ class Trainer:
             self._pos = 0
         idx = self._order[self._pos : self._pos + self.batch_size]
         net = self.network
-        x, y = self.data.x_train[idx], self.data.y_train[idx]
+        x, y = self.data.x_train[idx], self._targets[idx]
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected just below
             data_loss, objective = net.loss_and_grad(x, y, self.loss, self.regularizer, training=True, rng=self.rng)
-            if not (math.isfinite(objective) and np.isfinite(net.grads).all()):
-                self._diverge("the loss" if not math.isfinite(objective) else "a gradient", objective)
+            if not math.isfinite(objective):
+                self._diverge("the loss", objective)
             np.copyto(self._backup, net.params)
             self.optimizer.step(net.params, net.grads, net.n_kernel, self.current_lr)
+            # One reduction finds any NaN or inf among the new weights (a NaN gradient lands here too).
+            finite = math.isfinite(np.add.reduce(net.params))
         self.steps += 1
-        if not np.isfinite(net.params).all():
+        if not finite:
             np.copyto(net.params, self._backup)
             self._diverge("a weight", objective)
         self.diverged = None
