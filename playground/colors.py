@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 NEGATIVE = (245, 147, 34)  # class 0, negative weights
@@ -18,12 +20,19 @@ def class_color(label: int, classes: int) -> tuple[int, int, int]:
     return CLASS_COLORS[label % len(CLASS_COLORS)]
 
 
+@functools.lru_cache(maxsize=4)
 def diverging_lut(n: int = 256) -> np.ndarray:
     """Orange (−1 / class 0) through near-white to blue (+1 / class 1), as (n, 3) uint8."""
     t = np.linspace(0, 1, n)[:, None]
     lo, mid, hi = np.array(NEGATIVE, float), np.array(NEUTRAL, float), np.array(POSITIVE, float)
     out = np.where(t < 0.5, lo + (mid - lo) * (t / 0.5), mid + (hi - mid) * ((t - 0.5) / 0.5))
     return out.astype(np.uint8)
+
+
+def blend_white(color: tuple[int, int, int], strength: float) -> tuple[int, int, int]:
+    """`color` faded towards white: an opaque stand-in for transparency on a white background
+    (translucent pens are ten times slower to draw)."""
+    return tuple(int(255 + (c - 255) * strength) for c in color)  # type: ignore[return-value]
 
 
 def diverging_rgb(values: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,8 @@ class MainWindow(QMainWindow):
         self.state = ProjectState()
         self.snapshot: Snapshot | None = None
         self.playing = False
+        self._slow_views_at = 0.0
+        self._slow_generation = -1
         self.handle = WorkerHandle(self)
         self.handle.worker.snapshot_ready.connect(self._on_snapshot)
         self.handle.worker.failed.connect(self._on_worker_failed)
@@ -218,6 +221,9 @@ class MainWindow(QMainWindow):
         self.rate_label.setObjectName("rateLabel")
         self.loss_label = QLabel()
         self.loss_label.setObjectName("lossLabel")
+        # Fixed widths: these change every frame, and a new size hint re-lays out the status bar.
+        self.loss_label.setFixedWidth(330)
+        self.rate_label.setFixedWidth(130)
         self.statusBar().addPermanentWidget(self.loss_label)
         self.statusBar().addPermanentWidget(self.rate_label)
 
@@ -270,8 +276,14 @@ class MainWindow(QMainWindow):
             self.controls.set_epoch(snap.epoch)
             self.network.set_snapshot(snap)
             self.output.set_snapshot(snap)
-            self.curves.set_snapshot(snap)
-            self.histograms.set_snapshot(snap)
+            # Curves and histograms change slowly: while playing they redraw at 10 Hz, which
+            # leaves the frame budget to the output plane and the network.
+            now = time.perf_counter()
+            if not snap.playing or now - self._slow_views_at >= 0.1 or snap.generation != self._slow_generation:
+                self._slow_views_at = now
+                self._slow_generation = snap.generation
+                self.curves.set_snapshot(snap)
+                self.histograms.set_snapshot(snap)
             self.params_label.setText(
                 f"{sum(w.size for w in snap.weights):,} parameters · <a href='summary'>model summary</a>"
             )

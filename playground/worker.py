@@ -97,7 +97,9 @@ class TrainingWorker(QObject):
             # callback would otherwise wait for the GIL behind this loop (a convoy that stalls
             # the UI for seconds). Blocking here releases the GIL until the frame is done.
             self._ui_ready.wait(UI_WAIT)
-            deadline = time.perf_counter() + FRAME / 2
+            # Train until the next frame is due (at least a third of a frame), so a whole cycle
+            # of training, snapshot and drawing takes about one frame.
+            deadline = max(last_emit + FRAME, time.perf_counter() + FRAME / 3)
             while time.perf_counter() < deadline and self._playing:
                 if not self._step("batch"):
                     break

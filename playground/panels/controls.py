@@ -88,6 +88,7 @@ class ControlBar(QWidget):
         lay.addWidget(captioned("step", self.step_unit))
         self.epoch_label = name_widget(QLabel("000,000"), "epochLabel", "Epoch counter", "Completed epochs")
         self.epoch_label.setProperty("role", "counter")
+        self.epoch_label.setMinimumWidth(120)  # fixed room: a changing size hint would re-lay out the bar
         lay.addWidget(captioned("epoch", self.epoch_label))
         lay.addSpacing(6)
 

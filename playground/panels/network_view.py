@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from engine import ACTIVATIONS, INITIALIZERS, PlaygroundError, get_activation
 from engine.data import FEATURES, apply_features
 
-from ..colors import NEGATIVE, POSITIVE, diverging_rgb
+from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
 from ..snapshot import Snapshot
 from ..state import ProjectState
 from ..widgets import guarded, name_widget
@@ -36,6 +36,7 @@ from ..widgets import guarded, name_widget
 MAX_LAYERS = 8
 MAX_UNITS = 64
 MAX_SHOWN = 12  # neurons drawn per layer; the rest are summarised as "+N more"
+EDGE_BUCKETS = 8  # edges are drawn in this many widths per sign, one drawLines call each
 NODE = 40
 PITCH = 50
 CONTROLS_Y = 42  # the per-layer controls start here; the neurons below them
@@ -67,6 +68,8 @@ class NetworkView(QWidget):
         self._feature_thumbs: dict[str, QImage] = {}
         self._thumb_key: tuple | None = None
         self._layer_boxes: list[QWidget] = []
+        self._edge_buckets: dict[tuple[bool, int], list[QLineF]] = {}
+        self._thumbs: dict[tuple[int, int], QImage | None] = {}  # neuron images of this snapshot
         self.top = 150.0  # y of the first neuron row, set by _relayout below the layer controls
 
         self.add_layer = name_widget(QToolButton(), "addLayer", "Add hidden layer", "Add a hidden layer")
@@ -269,6 +272,8 @@ class NetworkView(QWidget):
 
     def _layout_edges(self) -> None:
         self.edges = []
+        self._edge_buckets = {}
+        self._thumbs = {}
         snap = self.snapshot
         if not self._in_step():
             return
@@ -286,6 +291,10 @@ class NetworkView(QWidget):
                         p = QPointF(s.rect.right(), s.rect.center().y())
                         q = QPointF(t.rect.left(), t.rect.center().y())
                         self.edges.append((p, q, layer, s.index, t.index, float(w[s.index, t.index])))
+        top = max((abs(e[5]) for e in self.edges), default=1.0) or 1.0
+        for p, q, _layer, _i, _j, w in self.edges:
+            k = min(EDGE_BUCKETS - 1, int(abs(w) / top * EDGE_BUCKETS))
+            self._edge_buckets.setdefault((w > 0, k), []).append(QLineF(p, q))
 
     def set_snapshot(self, snap: Snapshot) -> None:
         structure_changed = (
@@ -320,6 +329,13 @@ class NetworkView(QWidget):
         return self._feature_thumbs[name]
 
     def _neuron_image(self, layer: int, unit: int) -> QImage | None:
+        key = (layer, unit)
+        if key in self._thumbs:
+            return self._thumbs[key]
+        self._thumbs[key] = self._render_neuron(layer, unit)
+        return self._thumbs[key]
+
+    def _render_neuron(self, layer: int, unit: int) -> QImage | None:
         snap = self.snapshot
         if snap is None or not snap.neuron_grids or layer >= len(snap.neuron_grids) or not self._in_step():
             return None
@@ -347,13 +363,11 @@ class NetworkView(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
-        edges = self.edges
-        top = max((abs(e[5]) for e in edges), default=1.0) or 1.0
-        for p, q, _layer, _i, _j, w in edges:
-            color = QColor(*(POSITIVE if w > 0 else NEGATIVE))
-            color.setAlpha(int(70 + 185 * min(1.0, abs(w) / top)))
-            painter.setPen(QPen(color, 0.6 + 5.0 * min(1.0, abs(w) / top)))
-            painter.drawLine(p, q)
+        for (positive, k), lines in self._edge_buckets.items():
+            strength = (k + 1) / EDGE_BUCKETS
+            color = blend_white(POSITIVE if positive else NEGATIVE, 0.3 + 0.7 * strength)
+            painter.setPen(QPen(QColor(*color), 0.6 + 5.0 * strength))
+            painter.drawLines(lines)
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 0.85)
         painter.setFont(font)

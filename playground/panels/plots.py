@@ -31,6 +31,30 @@ def _titled(widget: QWidget, name: str, title: str) -> tuple[QVBoxLayout, QHBoxL
     return lay, head
 
 
+def nice_ceiling(value: float) -> float:
+    """The next 1, 2 or 5 × 10ⁿ at or above `value`: axis limits that move in steps, not every frame."""
+    if value <= 0 or not np.isfinite(value):
+        return 1.0
+    exp = 10.0 ** np.floor(np.log10(value))
+    for m in (1, 2, 5, 10):
+        if m * exp >= value * (1 - 1e-12):
+            return float(m * exp)
+    return float(10 * exp)
+
+
+def set_range(plot: pg.PlotWidget, axis: str, lo: float, hi: float, padding: float = 0.0) -> None:
+    """Set an axis range only when it changed: each change re-lays out the axis (milliseconds)."""
+    key = f"_range_{axis}"
+    new = (round(lo, 12), round(hi, 12), padding)
+    if getattr(plot, key, None) == new:
+        return
+    setattr(plot, key, new)
+    if axis == "x":
+        plot.setXRange(lo, hi, padding=padding)
+    else:
+        plot.setYRange(lo, hi, padding=padding)
+
+
 def _plot(name: str) -> pg.PlotWidget:
     w = pg.PlotWidget()
     w.setObjectName(name)
@@ -97,6 +121,10 @@ class OutputView(QWidget):
         self.snapshot = snap
         self.redraw()
 
+    def _legend(self, text: str) -> None:
+        if self.legend.text() != text:  # setText re-lays out the panel even for the same text
+            self.legend.setText(text)
+
     def redraw(self) -> None:
         snap = self.snapshot
         if snap is None:
@@ -105,21 +133,21 @@ class OutputView(QWidget):
         self.plot.setVisible(has_plane)
         self.empty.setVisible(not has_plane)
         if not has_plane:
-            self.legend.setText("")
+            self._legend("")
             return
         x0, x1, y0, y1 = snap.extent
         out = snap.output_grid
         ds = snap.data.dataset
         if ds.problem == "regression":
             rgb = diverging_rgb(out[..., 0], -1, 1)
-            self.legend.setText("colour: predicted value, orange −1 · white 0 · blue +1")
+            self._legend("colour: predicted value, orange −1 · white 0 · blue +1")
         elif out.shape[2] == 1:
             # Centre on the decision threshold: 0.5 for probabilities and 0/1 targets, 0 for hinge.
             v = np.clip((out[..., 0] - snap.threshold) * (2.0 if snap.threshold == 0.5 else 1.0), -1, 1)
             if self.discretize.isChecked():
                 v = np.where(v > 0, 1.0, -1.0)
             rgb = diverging_rgb(v)
-            self.legend.setText("orange: class 0 · blue: class 1 · shade: confidence")
+            self._legend("orange: class 0 · blue: class 1 · shade: confidence")
         else:
             if snap.output_activation == "softmax":
                 probs = out
@@ -129,11 +157,11 @@ class OutputView(QWidget):
             if self.discretize.isChecked():
                 probs = np.eye(out.shape[2])[probs.argmax(axis=-1)]
             rgb = class_rgb(probs, out.shape[2])
-            self.legend.setText("colour: the predicted class (argmax) · faded where unsure")
+            self._legend("colour: the predicted class (argmax) · faded where unsure")
         self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
         self.image.setRect(x0, y0, x1 - x0, y1 - y0)
-        self.plot.setXRange(x0, x1, padding=0)
-        self.plot.setYRange(y0, y1, padding=0)
+        set_range(self.plot, "x", x0, x1)
+        set_range(self.plot, "y", y0, y1)
         self._draw_points()
 
     def _draw_points(self, force: bool = False) -> None:
@@ -257,13 +285,19 @@ class CurvesView(QWidget):
             vals = np.log10(y[ok]) if self.log_y.isChecked() else y[ok]
             lo, hi, n = min(lo, vals.min()), max(hi, vals.max()), max(n, y.size)
         if n:
-            self.plot.setXRange(1, max(n, 10), padding=0.02)
+            set_range(self.plot, "x", 1, nice_ceiling(max(n, 10)), 0.02)
             if metric == "accuracy" and not self.log_y.isChecked():
-                self.plot.setYRange(max(0.0, min(lo, 0.5)), 1.0, padding=0.03)
+                set_range(self.plot, "y", 0.0 if lo < 0.5 else 0.5, 1.0, 0.03)
             else:
                 pad = (hi - lo) * 0.08 or 0.1
-                self.plot.setYRange(lo - pad if self.log_y.isChecked() else max(0.0, lo - pad), hi + pad, padding=0)
-        self.plot.setLabel("left", "cost J" if metric == "loss" else "accuracy")
+                if self.log_y.isChecked():
+                    set_range(self.plot, "y", np.floor(lo - pad), np.ceil(hi + pad))
+                else:
+                    set_range(self.plot, "y", 0.0, nice_ceiling(hi + pad))
+        label = "cost J" if metric == "loss" else "accuracy"
+        if getattr(self, "_label", None) != label:  # a new label re-lays out the axis
+            self._label = label
+            self.plot.setLabel("left", label)
 
     def _hover(self, args) -> None:
         snap = self.snapshot
@@ -369,8 +403,9 @@ class HistogramView(QWidget):
             curve.setData(edges, counts)
             top = max(top, int(counts.max()) if counts.size else 0)
             lim = max(lim, float(abs(edges[0])))
-        self.now.setXRange(-lim, lim, padding=0.02)
-        self.now.setYRange(0, max(top, 1) * 1.05, padding=0)
+        lim = nice_ceiling(lim)
+        set_range(self.now, "x", -lim, lim, 0.02)
+        set_range(self.now, "y", 0, nice_ceiling(max(top, 1) * 1.05))
         if snap.epoch != self._last_epoch:
             self._last_epoch = snap.epoch
             edges = np.linspace(-self.RANGE, self.RANGE, self.BINS + 1)
@@ -389,8 +424,8 @@ class HistogramView(QWidget):
         img = np.array(self.rows[i])
         self.time_image.setImage(img, autoLevels=False, levels=(0, 1))
         self.time_image.setRect(-self.RANGE, 0, 2 * self.RANGE, max(self._last_epoch, 1))
-        self.over_time.setXRange(-self.RANGE, self.RANGE, padding=0)
-        self.over_time.setYRange(0, max(self._last_epoch, 1), padding=0)
+        set_range(self.over_time, "x", -self.RANGE, self.RANGE)
+        set_range(self.over_time, "y", 0, max(self._last_epoch, 1))
 
 
 __all__ = ["CurvesView", "HistogramView", "OutputView", "diverging_lut"]

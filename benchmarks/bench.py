@@ -1,0 +1,424 @@
+"""nn-playground's benchmarks: one table of medians and ratios measured in the same run.
+
+    .venv/bin/python benchmarks/bench.py [--quick] [--skip-app]
+
+1. engine training steps/s against PyTorch CPU (one thread; skipped with a note without torch),
+2. grid forward with per-neuron outputs,
+3. the app end to end, offscreen: epochs/s while every view redraws, redraws/s and UI
+   event-loop latency,
+4. start-up time to the main window shown,
+5. resident memory after 1k and 100k training steps in the app.
+
+Timings are medians over repeats; these machines are shared, so read ratios, not absolutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from engine import LayerSpec, Network, get_loss  # noqa: E402
+from engine.data import apply_features  # noqa: E402
+from engine.optimizers import make_optimizer  # noqa: E402
+
+TFP_FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+
+
+@dataclass
+class Row:
+    section: str
+    what: str
+    value: str
+    target: str = ""
+    met: bool | None = None
+
+
+ROWS: list[Row] = []
+
+
+def row(section: str, what: str, value: str, target: str = "", met: bool | None = None) -> None:
+    ROWS.append(Row(section, what, value, target, met))
+    print(f"  {what}: {value}" + (f"  [{target}: {'met' if met else 'NOT met'}]" if target else ""), flush=True)
+
+
+def median_rate(fn, steps: int, repeats: int) -> float:
+    """Median of steps/second over `repeats` timed runs of `fn(steps)` (after one warm-up)."""
+    fn(max(10, steps // 10))
+    rates = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(steps)
+        rates.append(steps / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+# ----------------------------------------------------------------- 1. engine vs PyTorch
+@dataclass
+class Config:
+    name: str
+    inputs: int
+    hidden: list[int]
+    activation: str
+    outputs: int
+    loss: str
+    optimizer: dict
+    batch: int
+
+
+CONFIGS = [
+    Config(
+        "2-8-8-1 tanh, BCE, SGD, batch 10",
+        2,
+        [8, 8],
+        "tanh",
+        1,
+        "binary_crossentropy",
+        {"name": "sgd", "learning_rate": 0.03},
+        10,
+    ),
+    Config(
+        "TFP largest: 7-8x6-1 tanh, batch 10",
+        7,
+        [8] * 6,
+        "tanh",
+        1,
+        "binary_crossentropy",
+        {"name": "sgd", "learning_rate": 0.03},
+        10,
+    ),
+    Config(
+        "784-128-10 ReLU, softmax CE, Adam, batch 64",
+        784,
+        [128],
+        "relu",
+        10,
+        "categorical_crossentropy",
+        {"name": "adam", "learning_rate": 0.001},
+        64,
+    ),
+]
+
+
+def make_data(cfg: Config, n: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, cfg.inputs))
+    y = rng.integers(0, 2 if cfg.outputs == 1 else cfg.outputs, n)
+    return x, y
+
+
+def engine_rate(cfg: Config, dtype, steps: int, repeats: int) -> float:
+    out_act = "sigmoid" if cfg.outputs == 1 else "softmax"
+    net = Network(cfg.inputs, [LayerSpec(u, cfg.activation) for u in cfg.hidden], cfg.outputs, out_act, dtype=dtype)
+    loss = get_loss(cfg.loss)
+    opt = make_optimizer(cfg.optimizer)
+    x, y = make_data(cfg)
+    from engine.losses import as_targets
+
+    x = x.astype(dtype)
+    t = as_targets(y, cfg.outputs, dtype)
+    n_batches = x.shape[0] // cfg.batch
+
+    def run(k: int) -> None:
+        for i in range(k):
+            j = (i % n_batches) * cfg.batch
+            net.loss_and_grad(x[j : j + cfg.batch], t[j : j + cfg.batch], loss)
+            opt.step(net.params, net.grads, net.n_kernel)
+
+    return median_rate(run, steps, repeats)
+
+
+def torch_rate(cfg: Config, dtype, steps: int, repeats: int) -> float | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    tdtype = torch.float64 if dtype == np.float64 else torch.float32
+    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[cfg.activation]
+    layers, width = [], cfg.inputs
+    for units in cfg.hidden:
+        layers += [torch.nn.Linear(width, units), act()]
+        width = units
+    layers.append(torch.nn.Linear(width, cfg.outputs))
+    model = torch.nn.Sequential(*layers).to(tdtype)
+    if cfg.outputs == 1:
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+    else:
+        loss_fn = torch.nn.CrossEntropyLoss()
+    opt_cfg = cfg.optimizer
+    if opt_cfg["name"] == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=opt_cfg["learning_rate"], eps=1e-7)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=opt_cfg["learning_rate"])
+    x, y = make_data(cfg)
+    xt = torch.tensor(x, dtype=tdtype)
+    yt = torch.tensor(y, dtype=tdtype).reshape(-1, 1) if cfg.outputs == 1 else torch.tensor(y, dtype=torch.long)
+    n_batches = x.shape[0] // cfg.batch
+
+    def run(k: int) -> None:
+        for i in range(k):
+            j = (i % n_batches) * cfg.batch
+            opt.zero_grad()
+            loss_fn(model(xt[j : j + cfg.batch]), yt[j : j + cfg.batch]).backward()
+            opt.step()
+
+    return median_rate(run, steps, repeats)
+
+
+def bench_engine(quick: bool) -> None:
+    print("1. engine training steps/s vs PyTorch CPU (1 thread)", flush=True)
+    repeats = 3 if quick else 5
+    for cfg in CONFIGS:
+        big = cfg.inputs > 100
+        steps = (300 if big else 2000) if quick else (1000 if big else 6000)
+        for dtype in (np.float64, np.float32):
+            ours = engine_rate(cfg, dtype, steps, repeats)
+            theirs = torch_rate(cfg, dtype, steps, repeats)
+            label = f"{cfg.name}, {np.dtype(dtype).name}"
+            if theirs is None:
+                row("engine", label, f"{ours:,.0f} steps/s (torch not installed: no ratio)")
+                continue
+            ratio = ours / theirs
+            goal = 1.3 if big else 8.0
+            row(
+                "engine",
+                label,
+                f"{ours:,.0f} vs torch {theirs:,.0f} steps/s = {ratio:.1f}x",
+                f">= {goal}x",
+                ratio >= goal,
+            )
+
+
+# ----------------------------------------------------------------- 2. grid forward
+def bench_grid(quick: bool) -> None:
+    print("2. grid forward with per-neuron outputs (TFP largest network, 7 features)", flush=True)
+    net = Network(7, [LayerSpec(8, "tanh")] * 6, 1, "sigmoid")
+    for n in (100, 200):
+        xs = np.linspace(-6, 6, n)
+        gx, gy = np.meshgrid(xs, xs)
+        raw = np.column_stack([gx.ravel(), gy.ravel()])
+        times = []
+        for _ in range(5 if quick else 15):
+            t0 = time.perf_counter()
+            net.neuron_outputs(apply_features(raw, TFP_FEATURES))
+            times.append(time.perf_counter() - t0)
+        row("grid", f"{n}x{n} grid, all neurons", f"{statistics.median(times) * 1000:.2f} ms")
+
+
+# ----------------------------------------------------------------- 3 and 5. the app
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def app_project(largest: bool) -> dict:
+    from engine.project import normalize_project
+
+    if largest:
+        network = {"layers": [{"units": 8, "activation": "tanh"}] * 6}
+        features = TFP_FEATURES
+        source = "spiral"
+    else:
+        network = {"layers": [{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "tanh"}]}
+        features = ["x1", "x2"]
+        source = "circle"
+    return normalize_project(
+        {
+            "format": "nn-playground/1",
+            "data": {"source": source, "samples": 500, "test_fraction": 0.5, "features": features},
+            "network": network,
+            "training": {"optimizer": {"name": "sgd", "learning_rate": 0.03}, "batch_size": 10},
+        }
+    )
+
+
+def run_app(project: dict, seconds: float, until_steps: list[int] | None = None) -> dict:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
+
+    from playground.app import make_app
+    from playground.main_window import MainWindow
+
+    app = make_app()
+    settings = QSettings(str(Path("/tmp") / f"nnp-bench-{os.getpid()}.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings)
+    win.resize(1600, 1000)
+    win.show()
+    win.state.replace(project)
+    loop = QEventLoop()
+    QTimer.singleShot(500, loop.quit)
+    loop.exec()
+    frames = [0]
+    original = win.output.set_snapshot
+
+    def counting(snap):
+        frames[0] += 1
+        original(snap)
+
+    win.output.set_snapshot = counting
+    lateness: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+    tick = QTimer()
+    tick.setTimerType(Qt.TimerType.PreciseTimer)
+    tick.setInterval(5)
+
+    def on_tick() -> None:
+        now = clock.nsecsElapsed()
+        lateness.append(max(0.0, (now - last[0]) / 1e6 - 5.0))
+        last[0] = now
+
+    tick.timeout.connect(on_tick)
+    rss_at: dict[int, float] = {}
+    marks = sorted(until_steps or [])
+
+    def watch() -> None:
+        snap = win.snapshot
+        while marks and snap is not None and snap.steps >= marks[0]:
+            rss_at[marks.pop(0)] = rss_mb()
+        if not marks and until_steps:
+            loop.quit()
+
+    watcher = QTimer()
+    watcher.setInterval(50)
+    watcher.timeout.connect(watch)
+    start_epoch, start_steps = win.snapshot.epoch, win.snapshot.steps
+    t0 = time.perf_counter()
+    win.set_playing(True)
+    tick.start()
+    watcher.start()
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    elapsed = time.perf_counter() - t0
+    tick.stop()
+    watcher.stop()
+    snap = win.snapshot
+    result = {
+        "epochs_per_s": (snap.epoch - start_epoch) / elapsed,
+        "steps_per_s": (snap.steps - start_steps) / elapsed,
+        "redraws_per_s": frames[0] / elapsed,
+        "lateness": lateness,
+        "rss": rss_at,
+        "steps": snap.steps,
+    }
+    win.state.set_dirty(False)
+    win.close()
+    app.processEvents()
+    Path(settings.fileName()).unlink(missing_ok=True)
+    return result
+
+
+def bench_app(quick: bool) -> None:
+    print("3. the app end to end (offscreen, every view redrawing)", flush=True)
+    seconds = 4 if quick else 10
+    for largest, goal in ((False, 300), (True, 100)):
+        label = "TFP largest network" if largest else "TFP default (2 features, [4, 2] tanh, 250 points, batch 10)"
+        r = run_app(app_project(largest), seconds)
+        row(
+            "app",
+            f"{label}: epochs/s",
+            f"{r['epochs_per_s']:,.0f} ({r['steps_per_s']:,.0f} steps/s)",
+            f">= {goal}",
+            r["epochs_per_s"] >= goal,
+        )
+        row("app", f"{label}: redraws/s", f"{r['redraws_per_s']:.1f}", ">= 30", r["redraws_per_s"] >= 30)
+        lat = np.array(r["lateness"]) if r["lateness"] else np.array([np.nan])
+        p50, p95, p99 = np.percentile(lat, [50, 95, 99])
+        row(
+            "app",
+            f"{label}: event-loop lateness p50/p95/p99",
+            f"{p50:.1f} / {p95:.1f} / {p99:.1f} ms",
+            "p95 <= 25 ms",
+            p95 <= 25,
+        )
+
+
+def bench_memory(quick: bool) -> None:
+    print("5. resident memory in the app", flush=True)
+    marks = [1_000, 10_000] if quick else [1_000, 100_000]
+    r = run_app(app_project(False), 600, until_steps=marks)
+    if len(r["rss"]) < len(marks):
+        row("memory", "RSS", f"only reached {r['steps']:,} steps")
+        return
+    a, b = (r["rss"][m] for m in marks)
+    row(
+        "memory",
+        f"RSS after {marks[0]:,} / {marks[1]:,} steps",
+        f"{a:.0f} MB / {b:.0f} MB (+{b - a:.1f} MB)",
+        "growth <= 10 MB",
+        b - a <= 10,
+    )
+
+
+# ----------------------------------------------------------------- 4. start-up
+STARTUP = """
+import time, sys
+t_import = time.time()
+from playground.app import make_app
+from playground.main_window import MainWindow
+from PySide6.QtCore import QTimer
+app = make_app()
+w = MainWindow()
+w.show()
+def shown():
+    print(time.time(), flush=True)
+    w.state.set_dirty(False); w.close(); app.quit()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+
+def bench_startup(quick: bool) -> None:
+    print("4. start-up: process start to the main window shown", flush=True)
+    times = []
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for _ in range(3 if quick else 5):
+        t0 = time.time()
+        out = subprocess.run([sys.executable, "-c", STARTUP], capture_output=True, text=True, env=env, timeout=60)
+        lines = [ln for ln in out.stdout.split() if ln.replace(".", "").isdigit()]
+        if lines:
+            times.append(float(lines[-1]) - t0)
+    if times:
+        med = statistics.median(times)
+        row("start-up", "to main window shown", f"{med:.2f} s", "<= 1.5 s", med <= 1.5)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repeats and shorter runs")
+    ap.add_argument("--skip-app", action="store_true", help="engine and grid only (no Qt)")
+    args = ap.parse_args()
+    print(f"nn-playground benchmarks on {os.cpu_count()} cores, numpy {np.__version__}", flush=True)
+    bench_engine(args.quick)
+    bench_grid(args.quick)
+    if not args.skip_app:
+        bench_app(args.quick)
+        bench_startup(args.quick)
+        bench_memory(args.quick)
+    print("\n| section | measure | result | target | met |\n| --- | --- | --- | --- | --- |")
+    for r in ROWS:
+        met = "" if r.met is None else ("yes" if r.met else "**no**")
+        print(f"| {r.section} | {r.what} | {r.value} | {r.target} | {met} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
