@@ -27,7 +27,7 @@ from engine.training import Diverged, Trainer
 
 from .snapshot import grid_extent, grid_points, take_snapshot
 
-FRAME = 1 / 30  # seconds between snapshots while playing
+FRAME = 1 / 34  # seconds between snapshots while playing: ~30 redraws/s once hand-off overhead is added
 UI_WAIT = 0.25  # longest the worker yields to a UI that has not finished drawing (e.g. minimised)
 
 
