@@ -355,3 +355,19 @@ def test_live_regularization_and_batch_size_do_not_rebuild(qtbot, window):
     window.controls.loss.setCurrentIndex(window.controls.loss.findData("mse"))
     window.controls.loss.activated.emit(window.controls.loss.currentIndex())
     wait_for(qtbot, window, lambda s: s.generation > gen)  # structural: rebuilt
+
+
+def test_hovering_and_clicking_an_edge_edits_that_weight(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    view = window.network
+    qtbot.waitUntil(lambda: len(view.edges) > 0, timeout=TIMEOUT)
+    start, end, layer, i, j, w = view.edges[0]
+    assert w == pytest.approx(window.snapshot.weights[2 * layer][i, j])
+    mid = QPointF((start.x() + end.x()) / 2, (start.y() + end.y()) / 2)
+    assert view._edge_at(mid)[2:5] == (layer, i, j)
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (1.2345, True))
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=mid.toPoint())
+    wait_for(qtbot, window, lambda s: s.weights[2 * layer][i, j] == pytest.approx(1.2345))
+    thumb = view._neuron_image(0, 0)
+    assert thumb is not None and (thumb.width(), thumb.height()) == (20, 20)

@@ -64,12 +64,14 @@ class NetworkView(QWidget):
         self.state = state
         self.snapshot: Snapshot | None = None
         self.nodes: list[_Node] = []
-        self.edges: list[tuple[QPointF, QPointF, int, int, int, float]] = []  # p, q, layer, i, j, w
         self._feature_thumbs: dict[str, QImage] = {}
         self._thumb_key: tuple | None = None
         self._layer_boxes: list[QWidget] = []
         self._edge_buckets: dict[tuple[bool, int], list[QLineF]] = {}
-        self._thumbs: dict[tuple[int, int], QImage | None] = {}  # neuron images of this snapshot
+        self._edge_lines: list[QLineF] = []
+        self._edge_spans: list[tuple[int, int, int, np.ndarray, np.ndarray]] = []
+        self._edge_values = np.zeros(0)
+        self._thumbs: dict[tuple, object] = {}  # this snapshot's neuron images and layer colours
         self.top = 150.0  # y of the first neuron row, set by _relayout below the layer controls
 
         self.add_layer = name_widget(QToolButton(), "addLayer", "Add hidden layer", "Add a hidden layer")
@@ -256,6 +258,7 @@ class NetworkView(QWidget):
                 rect = QRectF(cols[layer + 1] - NODE / 2, self.top + u * PITCH, NODE, NODE)
                 nodes.append(_Node(layer, u, rect))
         self.nodes = nodes
+        self._edge_geometry()
         self._layout_edges()
 
     def _in_step(self) -> bool:
@@ -270,31 +273,61 @@ class NetworkView(QWidget):
         features = self.state.project["data"]["features"]
         return snap.extent is None or features is None or snap.weights[0].shape[0] == len(features)
 
-    def _layout_edges(self) -> None:
-        self.edges = []
-        self._edge_buckets = {}
-        self._thumbs = {}
-        snap = self.snapshot
-        if not self._in_step():
-            return
-        kernels = snap.weights[0::2]
+    def _edge_geometry(self) -> None:
+        """Where each drawn edge runs, from the node layout: computed once per layout, since
+        building ~400 QLineF objects per frame cost 5 ms."""
         by_layer: dict[int, list[_Node]] = {}
         for n in self.nodes:
             if n.active and n.index >= 0:
                 by_layer.setdefault(n.layer, []).append(n)
-        for layer, w in enumerate(kernels):
-            sources = by_layer.get(layer - 1, [])
-            targets = by_layer.get(layer, [])
-            for s in sources:
-                for t in targets:
-                    if s.index < w.shape[0] and t.index < w.shape[1]:
-                        p = QPointF(s.rect.right(), s.rect.center().y())
-                        q = QPointF(t.rect.left(), t.rect.center().y())
-                        self.edges.append((p, q, layer, s.index, t.index, float(w[s.index, t.index])))
-        top = max((abs(e[5]) for e in self.edges), default=1.0) or 1.0
-        for p, q, _layer, _i, _j, w in self.edges:
-            k = min(EDGE_BUCKETS - 1, int(abs(w) / top * EDGE_BUCKETS))
-            self._edge_buckets.setdefault((w > 0, k), []).append(QLineF(p, q))
+        lines: list[QLineF] = []
+        self._edge_spans: list[tuple[int, int, int, np.ndarray, np.ndarray]] = []
+        for layer in range(len(self.hidden) + 1):
+            start = len(lines)
+            src, dst = [], []
+            for a in by_layer.get(layer - 1, []):
+                for b in by_layer.get(layer, []):
+                    lines.append(QLineF(a.rect.right(), a.rect.center().y(), b.rect.left(), b.rect.center().y()))
+                    src.append(a.index)
+                    dst.append(b.index)
+            self._edge_spans.append((layer, start, len(lines), np.array(src, np.intp), np.array(dst, np.intp)))
+        self._edge_lines = lines
+
+    def _layout_edges(self) -> None:
+        """This snapshot's weights on the edges: values for hovering, lines bucketed by sign
+        and |w| for drawing (one drawLines call per bucket)."""
+        self._edge_values = np.zeros(0)
+        self._edge_buckets = {}
+        self._thumbs = {}
+        snap = self.snapshot
+        if not self._in_step() or not self._edge_lines:
+            return
+        kernels = snap.weights[0::2]
+        try:
+            values = np.concatenate([kernels[layer][i, j] for layer, _a, _b, i, j in self._edge_spans])
+        except IndexError:  # the layout is a step behind the weights; the next layout fixes it
+            return
+        self._edge_values = values
+        top = float(np.max(np.abs(values))) if values.size else 1.0
+        k = np.minimum(EDGE_BUCKETS - 1, (np.abs(values) / (top or 1.0) * EDGE_BUCKETS).astype(np.intp))
+        keys = k + EDGE_BUCKETS * (values > 0)
+        for key in np.unique(keys):
+            idx = np.flatnonzero(keys == key)
+            self._edge_buckets[(bool(key >= EDGE_BUCKETS), int(key % EDGE_BUCKETS))] = [
+                self._edge_lines[t] for t in idx
+            ]
+
+    @property
+    def edges(self) -> list[tuple[QPointF, QPointF, int, int, int, float]]:
+        """(start, end, layer, input index, neuron index, weight) of every drawn edge."""
+        out = []
+        if self._edge_values.size != len(self._edge_lines):
+            return out
+        for layer, a, b, src, dst in self._edge_spans:
+            for t, (i, j) in enumerate(zip(src, dst), start=a):
+                line = self._edge_lines[t]
+                out.append((line.p1(), line.p2(), layer, int(i), int(j), float(self._edge_values[t])))
+        return out
 
     def set_snapshot(self, snap: Snapshot) -> None:
         structure_changed = (
@@ -336,20 +369,31 @@ class NetworkView(QWidget):
         return self._thumbs[key]
 
     def _render_neuron(self, layer: int, unit: int) -> QImage | None:
+        rgb = self._layer_rgb(layer)
+        if rgb is None or unit >= rgb.shape[0]:
+            return None
+        return _to_image(rgb[unit])
+
+    def _layer_rgb(self, layer: int) -> np.ndarray | None:
+        """A layer's thumbnails as one (units, g, g, 3) colour array: one colour-map call per
+        layer per snapshot. tanh is shown as is, sigmoid/softmax mapped from [0, 1] to [−1, 1],
+        unbounded activations scaled by each neuron's largest |value|."""
+        key = ("layer", layer)
+        if key in self._thumbs:
+            return self._thumbs[key]
         snap = self.snapshot
-        if snap is None or not snap.neuron_grids or layer >= len(snap.neuron_grids) or not self._in_step():
-            return None
-        grid = snap.neuron_grids[layer]
-        if unit >= grid.shape[0]:
-            return None
-        values = grid[unit][::-1]  # row 0 is the bottom of the plane
-        act = self._activation_name(layer)
-        if act in ("sigmoid", "softmax"):
-            values = values * 2 - 1
-        elif act not in ("tanh",):
-            top = float(np.max(np.abs(values))) or 1.0
-            values = values / top
-        return _to_image(diverging_rgb(values))
+        rgb = None
+        if snap is not None and snap.neuron_grids and layer < len(snap.neuron_grids) and self._in_step():
+            values = snap.neuron_grids[layer][:, ::-1]  # row 0 is the bottom of the plane
+            act = self._activation_name(layer)
+            if act in ("sigmoid", "softmax"):
+                values = values * 2 - 1
+            elif act != "tanh":
+                top = np.max(np.abs(values), axis=(1, 2), keepdims=True)
+                values = values / np.where(top > 0, top, 1.0)
+            rgb = diverging_rgb(values)
+        self._thumbs[key] = rgb
+        return rgb
 
     def _activation_name(self, layer: int) -> str:
         if layer < len(self.hidden):
