@@ -12,14 +12,13 @@ import io
 import json
 import os
 import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-from .data.loaders import regular_file
+from .data.loaders import read_npz, regular_file
 from .errors import PlaygroundError
 from .network import Network
 from .project import PreparedData, normalize_project
@@ -128,25 +127,11 @@ def save_weights(path: str | Path, network: Network, project: dict[str, Any] | N
 def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
     """The named weight arrays of an .npz or .json weight file, and its embedded project if any."""
     p = Path(path)
-    data = _read(p, MAX_WEIGHT_BYTES)
     if p.suffix.lower() == ".json":
-        return _read_json_weights(p, data)
+        return _read_json_weights(p, _read(p, MAX_WEIGHT_BYTES))
     if p.suffix.lower() != ".npz":
         raise PlaygroundError(f"{p.name}: weights are read from .npz or .json files")
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as f:
-            if not isinstance(f, np.lib.npyio.NpzFile):
-                raise PlaygroundError(f"{p.name}: not an .npz archive")
-            arrays = {k: f[k] for k in f.files}
-    except PlaygroundError:
-        raise
-    except ValueError as exc:
-        msg = (
-            "holds Python objects (pickled arrays are never loaded)" if "pickle" in str(exc) else f"unreadable ({exc})"
-        )
-        raise PlaygroundError(f"{p.name}: {msg}") from None
-    except (OSError, zipfile.BadZipFile, EOFError, KeyError, RuntimeError) as exc:
-        raise PlaygroundError(f"{p.name}: not a readable .npz file ({exc.__class__.__name__})") from None
+    arrays = read_npz(p, MAX_WEIGHT_BYTES)
     config = None
     if "config" in arrays:
         cfg = arrays.pop("config")

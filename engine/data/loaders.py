@@ -67,6 +67,8 @@ def _labels(path: Path, raw: np.ndarray, problem: str, names: list[str] | None =
 
 def _flatten(path: Path, x: np.ndarray, what: str) -> tuple[np.ndarray, tuple[int, ...] | None]:
     """Rows as float vectors; (N, H, W, ...) images keep their shape for the image views."""
+    if x.size == 0:
+        raise _fail(path, f"{what} hold no values (shape {x.shape})")
     image_shape = tuple(int(d) for d in x.shape[1:]) if x.ndim > 2 else None
     flat = x.reshape(x.shape[0], -1).astype(np.float64)
     if not np.all(np.isfinite(flat)):
@@ -135,24 +137,33 @@ def load_csv(path: str | Path, problem: str = "classification", label: str | int
     return Dataset(x, y, problem, [columns[i] for i in in_cols], len(names), names, name=p.stem)
 
 
-def load_npz(path: str | Path, problem: str = "classification") -> Dataset:
-    """An .npz with arrays `x` (N, ...) and `y` (N,); images (N, H, W) are flattened."""
-    p = regular_file(path)
+def read_npz(path: str | Path, limit: int = MAX_BYTES) -> dict[str, np.ndarray]:
+    """Every array of an .npz archive, never unpickling; the file is closed whatever happens."""
+    p = regular_file(path, limit)
     try:
-        with np.load(p, allow_pickle=False) as f:
-            if not isinstance(f, np.lib.npyio.NpzFile):
-                raise _fail(p, "not an .npz archive")
-            missing = [k for k in ("x", "y") if k not in f.files]
-            if missing:
-                raise _fail(p, f"missing array {missing[0]!r} (found: {', '.join(f.files) or 'none'})")
-            x, y = f["x"], f["y"]
+        with open(p, "rb") as fh:
+            archive = np.load(fh, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise _fail(p, "not an .npz archive (a single .npy array?)")
+            with archive:
+                return {name: archive[name] for name in archive.files}
     except PlaygroundError:
         raise
     except ValueError as exc:
         msg = "holds Python objects (pickled arrays are never loaded)" if "pickle" in str(exc) else str(exc)
         raise _fail(p, msg) from None
-    except (OSError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+    except (OSError, zipfile.BadZipFile, EOFError, KeyError, RuntimeError, NotImplementedError) as exc:
         raise _fail(p, f"not a readable .npz file ({exc.__class__.__name__})") from None
+
+
+def load_npz(path: str | Path, problem: str = "classification") -> Dataset:
+    """An .npz with arrays `x` (N, ...) and `y` (N,); images (N, H, W) are flattened."""
+    p = regular_file(path)
+    arrays = read_npz(p)
+    missing = [k for k in ("x", "y") if k not in arrays]
+    if missing:
+        raise _fail(p, f"missing array {missing[0]!r} (found: {', '.join(arrays) or 'none'})")
+    x, y = arrays["x"], arrays["y"]
     if x.dtype.kind not in "biuf" or x.ndim < 2:
         raise _fail(p, f"x must be a numeric array of shape (N, features), got {x.dtype} {x.shape}")
     if y.ndim != 1 or y.shape[0] != x.shape[0]:
