@@ -323,7 +323,7 @@ class NetworkView(QWidget):
         out = []
         if self._edge_values.size != len(self._edge_lines):
             return out
-        for layer, a, b, src, dst in self._edge_spans:
+        for layer, a, _b, src, dst in self._edge_spans:
             for t, (i, j) in enumerate(zip(src, dst), start=a):
                 line = self._edge_lines[t]
                 out.append((line.p1(), line.p2(), layer, int(i), int(j), float(self._edge_values[t])))
