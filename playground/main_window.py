@@ -422,12 +422,14 @@ class MainWindow(QMainWindow):
         return True
 
     def _network_from_snapshot(self) -> Network | None:
+        """The network of the newest snapshot, built from the project that run was made from
+        (the edited project may already be a step ahead of it)."""
         snap = self.snapshot
         if snap is None:
             return None
         ds = snap.data.dataset
         net = build_network(
-            self.state.project, snap.weights[0].shape[0], ds.classes if ds.problem == "classification" else None
+            snap.project, snap.weights[0].shape[0], ds.classes if ds.problem == "classification" else None
         )
         net.set_weights(snap.weights)
         return net
@@ -458,7 +460,7 @@ class MainWindow(QMainWindow):
         if net is None:
             return False
         try:
-            save_weights(path, net, self.state.project)
+            save_weights(path, net, self.snapshot.project)  # the project these weights belong to
         except PlaygroundError as exc:
             self.show_error("Could not export the weights", str(exc))
             return False
@@ -554,7 +556,7 @@ class MainWindow(QMainWindow):
         if net is None:
             return None
         data = self.snapshot.data
-        t = self.state.project["training"]
+        t = self.snapshot.project["training"]
         n = min(32, data.x_train.shape[0])
         report = check_gradients(
             net,

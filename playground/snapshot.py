@@ -35,6 +35,7 @@ class Snapshot:
     extent: tuple[float, float, float, float] | None  # x0, x1, y0, y1 of the grid; None for non-2-D data
     output_grid: np.ndarray | None  # (GRID, GRID, outputs): network output over the plane
     neuron_grids: list[np.ndarray] = field(default_factory=list)  # per layer: (units, g, g)
+    project: dict[str, Any] = field(default_factory=dict)  # the project this run was built from
     output_activation: str = "sigmoid"
     threshold: float = 0.5  # output value between class 0 and class 1 when there is one output
     steps_per_second: float = 0.0
@@ -118,5 +119,6 @@ def _snapshot(
         stopped=trainer.stopped,
         output_activation=net.activations[-1].name,
         threshold=trainer.loss.decision_threshold,
+        project=trainer.project,  # built from a deep copy the worker never changes
         **extra,
     )
