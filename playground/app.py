@@ -38,8 +38,25 @@ def run(argv: list[str]) -> int:
     if window.settings.value("geometry") is None and app.primaryScreen() is not None:
         window.setGeometry(app.primaryScreen().availableGeometry())  # first run: the whole screen
     window.show()
+    _install_crash_handler(window)
+    if not args.project:
+        window.offer_recovery()
     if args.project and not window.open_project(args.project):
         print(f"nn-playground: could not open {args.project}", file=sys.stderr)
     if args.play:
         window.set_playing(True)
     return app.exec()
+
+
+def _install_crash_handler(window: MainWindow) -> None:
+    """An uncaught exception autosaves the project before it is reported, so nothing is lost."""
+    previous = sys.excepthook
+
+    def hook(kind, value, tb):
+        try:
+            window.autosave()
+        finally:
+            previous(kind, value, tb)
+        window.show_message(f"Unexpected error: {value} (your project was autosaved)")
+
+    sys.excepthook = hook

@@ -29,9 +29,17 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError, Regularizer, check_gradients, get_loss
-from engine.io import apply_weights, export_data, load_project, read_weights, save_project, save_weights
+from engine.io import (
+    apply_weights,
+    atomic_write_text,
+    export_data,
+    load_project,
+    read_weights,
+    save_project,
+    save_weights,
+)
 from engine.network import Network
-from engine.project import build_network, default_project, load_dataset
+from engine.project import build_network, default_project, load_dataset, normalize_project
 
 from .panels.controls import ControlBar
 from .panels.data_panel import DataPanel
@@ -44,6 +52,8 @@ from .widgets import guarded, name_widget
 from .worker import WorkerHandle
 
 MAX_RECENT = 8
+AUTOSAVE_MS = 30_000
+RECOVERY_FORMAT = "nn-playground-recovery/1"
 
 
 class MainWindow(QMainWindow):
@@ -104,6 +114,11 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1560, 960)
         self._update_title()
+        self.recovery_path = Path(self.settings.fileName()).parent / "recovery.json"
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.autosave)
+        self._autosave.start()
         self.rebuild()
 
     # ----------------------------------------------------------------- layout
@@ -677,6 +692,61 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(p, lambda p=p: self.open_project(p))
         self.recent_menu.setEnabled(bool(recent))
 
+    # ----------------------------------------------------------------- recovery
+    def autosave(self) -> bool:
+        """Write the unsaved project (and the weights, when they belong to it) to the recovery
+        file; runs every 30 s and from the crash handler. Nothing to do when all is saved."""
+        if not self.state.dirty:
+            return False
+        doc: dict[str, Any] = {
+            "format": RECOVERY_FORMAT,
+            "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "path": str(self.state.path) if self.state.path else None,
+            "project": self.state.project,
+        }
+        snap = self.snapshot
+        if snap is not None and snap.project == self.state.project:
+            doc["weights"] = [w.tolist() for w in snap.weights]
+        try:
+            self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.recovery_path, json.dumps(doc))
+        except OSError:
+            return False  # autosave must never get in the way
+        return True
+
+    def discard_recovery(self) -> None:
+        self.recovery_path.unlink(missing_ok=True)
+
+    def offer_recovery(self) -> bool:
+        """At start-up: if an earlier session left unsaved work, offer to restore it."""
+        if not self.recovery_path.exists():
+            return False
+        try:
+            doc = json.loads(self.recovery_path.read_text(encoding="utf-8"))
+            if doc.get("format") != RECOVERY_FORMAT:
+                raise PlaygroundError("unknown recovery format")
+            project = normalize_project(doc["project"])
+        except (OSError, ValueError, KeyError, TypeError, PlaygroundError):
+            self.discard_recovery()  # unreadable: nothing to offer
+            return False
+        name = Path(doc["path"]).name if doc.get("path") else "an untitled project"
+        answer = QMessageBox.question(
+            self,
+            "Restore unsaved work?",
+            f"nn-playground closed without saving {name} (autosaved {doc.get('saved_at', '')}). Restore it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.discard_recovery()
+            return False
+        self.state.replace(project, Path(doc["path"]) if doc.get("path") else None, dirty=True)
+        weights = doc.get("weights")
+        if weights:
+            self.handle.send("set_weights", [np.asarray(w, dtype=float) for w in weights])
+        self.show_message(f"Restored {name}")
+        return True
+
     # ----------------------------------------------------------------- closing
     @guarded
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -684,6 +754,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())
+        self.discard_recovery()  # saved or knowingly discarded: nothing to recover
         self.shutdown()
         event.accept()
 

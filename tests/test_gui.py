@@ -371,3 +371,52 @@ def test_hovering_and_clicking_an_edge_edits_that_weight(qtbot, window, monkeypa
     wait_for(qtbot, window, lambda s: s.weights[2 * layer][i, j] == pytest.approx(1.2345))
     thumb = view._neuron_image(0, 0)
     assert thumb is not None and (thumb.width(), thumb.height()) == (20, 20)
+
+
+def test_unsaved_work_is_autosaved_and_offered_at_the_next_start(qtbot, window, tmp_path, monkeypatch):
+    window.state.update({"data.noise": 0.35, "seed": 11})
+    snap = wait_for(qtbot, window, lambda s: s.project == window.state.project)
+    assert window.autosave()
+    assert window.recovery_path.exists() and window.recovery_path.parent == tmp_path
+    edited = json.loads(json.dumps(window.state.project))
+    # A crash: the window goes away without closeEvent, so the recovery file stays.
+    window.shutdown()
+    qtbot.waitUntil(window.handle.thread.isFinished, timeout=TIMEOUT)
+    again = MainWindow(settings=window.settings)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.snapshot is not None, timeout=TIMEOUT)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert again.offer_recovery()
+    assert again.state.project == edited and again.state.dirty
+    restored = wait_for(qtbot, again, lambda s: s.project == edited and np.array_equal(s.weights[0], snap.weights[0]))
+    assert restored.epoch == 0
+    # A clean close removes the recovery file: nothing is offered next time.
+    again.state.set_dirty(False)
+    again.close()
+    assert not again.recovery_path.exists()
+    qtbot.waitUntil(again.handle.thread.isFinished, timeout=TIMEOUT)
+
+
+def test_nothing_to_recover_when_everything_is_saved(qtbot, window, tmp_path):
+    assert not window.autosave()  # clean state: no file written
+    assert not window.recovery_path.exists()
+    window.recovery_path.write_text("{broken")
+    assert not window.offer_recovery() and not window.recovery_path.exists()
+
+
+def test_an_uncaught_exception_autosaves_before_it_is_reported(qtbot, window, monkeypatch):
+    import sys
+
+    from playground.app import _install_crash_handler
+
+    reported = []
+    monkeypatch.setattr(sys, "excepthook", lambda *exc: reported.append(exc))
+    _install_crash_handler(window)
+    window.state.set("data.noise", 0.2)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    assert reported and reported[0][0] is RuntimeError
+    assert json.loads(window.recovery_path.read_text())["project"]["data"]["noise"] == 0.2
