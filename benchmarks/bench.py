@@ -7,7 +7,8 @@
 3. the app end to end, offscreen: epochs/s while every view redraws, redraws/s and UI
    event-loop latency,
 4. start-up time to the main window shown,
-5. resident memory after 1k and 100k training steps in the app.
+5. resident memory after 1k and 100k training steps in the app,
+6. with --long: 10^6 steps in the app, memory and Qt object counts along the way.
 
 Timings are medians over repeats; these machines are shared, so read ratios, not absolutes.
 """
@@ -250,7 +251,8 @@ def app_project(largest: bool) -> dict:
 
 
 def run_app(project: dict, seconds: float, until_steps: list[int] | None = None) -> dict:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QSettings, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
 
     from playground.app import make_app
     from playground.main_window import MainWindow
@@ -287,12 +289,15 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
 
     tick.timeout.connect(on_tick)
     rss_at: dict[int, float] = {}
+    objects_at: dict[int, tuple[int, int]] = {}
     marks = sorted(until_steps or [])
 
     def watch() -> None:
         snap = win.snapshot
         while marks and snap is not None and snap.steps >= marks[0]:
-            rss_at[marks.pop(0)] = rss_mb()
+            mark = marks.pop(0)
+            rss_at[mark] = rss_mb()
+            objects_at[mark] = (len(win.findChildren(QObject)), len(QApplication.allWidgets()))
         if not marks and until_steps:
             loop.quit()
 
@@ -317,6 +322,7 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
         "redraws_per_s": frames[0] / elapsed,
         "lateness": lateness,
         "rss": rss_at,
+        "objects": objects_at,
         "steps": snap.steps,
     }
     win.state.set_dirty(False)
@@ -368,6 +374,31 @@ def bench_memory(quick: bool) -> None:
     )
 
 
+def bench_long() -> None:
+    print("6. long run: 10^6 training steps in the app (about 2-3 minutes)", flush=True)
+    marks = [10_000, 250_000, 500_000, 1_000_000]
+    r = run_app(app_project(False), 1800, until_steps=marks)
+    if len(r["rss"]) < len(marks):
+        row("long run", "10^6 steps", f"only reached {r['steps']:,} steps")
+        return
+    rss = [r["rss"][m] for m in marks]
+    objs = [r["objects"][m] for m in marks]
+    row(
+        "long run",
+        "RSS at 10k / 250k / 500k / 1M steps",
+        " / ".join(f"{v:.0f} MB" for v in rss),
+        "flat (growth <= 10 MB)",
+        rss[-1] - rss[0] <= 10,
+    )
+    row(
+        "long run",
+        "Qt objects (window children, widgets) at the same marks",
+        " / ".join(f"{a:,}, {b:,}" for a, b in objs),
+        "no growth",
+        objs[-1] == objs[0],
+    )
+
+
 # ----------------------------------------------------------------- 4. start-up
 STARTUP = """
 import time, sys
@@ -405,6 +436,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats and shorter runs")
     ap.add_argument("--skip-app", action="store_true", help="engine and grid only (no Qt)")
+    ap.add_argument("--long", action="store_true", help="also the 10^6-step long run (minutes)")
     args = ap.parse_args()
     print(f"nn-playground benchmarks on {os.cpu_count()} cores, numpy {np.__version__}", flush=True)
     bench_engine(args.quick)
@@ -413,6 +445,8 @@ def main() -> int:
         bench_app(args.quick)
         bench_startup(args.quick)
         bench_memory(args.quick)
+        if args.long:
+            bench_long()
     print("\n| section | measure | result | target | met |\n| --- | --- | --- | --- | --- |")
     for r in ROWS:
         met = "" if r.met is None else ("yes" if r.met else "**no**")

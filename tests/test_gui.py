@@ -420,3 +420,14 @@ def test_an_uncaught_exception_autosaves_before_it_is_reported(qtbot, window, mo
         sys.excepthook(*sys.exc_info())
     assert reported and reported[0][0] is RuntimeError
     assert json.loads(window.recovery_path.read_text())["project"]["data"]["noise"] == 0.2
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.3, 0.9, 0.95])
+def test_curve_smoothing_is_the_exponential_moving_average(alpha):
+    from playground.panels.plots import ema
+
+    x = np.random.default_rng(0).normal(size=1500) + np.linspace(0, 5, 1500)
+    expected = x.copy()
+    for i in range(1, x.size):
+        expected[i] = alpha * expected[i - 1] + (1 - alpha) * x[i]
+    np.testing.assert_allclose(ema(x, alpha), expected, rtol=1e-10, atol=1e-12)

@@ -31,6 +31,29 @@ def _titled(widget: QWidget, name: str, title: str) -> tuple[QVBoxLayout, QHBoxL
     return lay, head
 
 
+def ema(x: np.ndarray, alpha: float, block: int = 256) -> np.ndarray:
+    """Exponential moving average y_i = α·y_(i−1) + (1 − α)·x_i, y_0 = x_0, vectorised in
+    blocks of `block` points (within a block α^k stays well conditioned), so smoothing a long
+    run's curve costs NumPy calls, not a Python loop over every epoch."""
+    out = np.empty(x.shape, dtype=float)
+    prev = None
+    block = max(1, min(block, int(150 / -np.log10(alpha))))  # keep α^(−k) below 1e150
+    k = np.arange(block, dtype=float)
+    for start in range(0, x.size, block):
+        chunk = x[start : start + block].astype(float)
+        n = chunk.size
+        up = alpha ** -k[:n]  # α^(−j)
+        down = alpha ** k[:n]  # α^j
+        acc = np.cumsum(chunk * up) * down * (1 - alpha)  # Σ_{m≤j} (1−α) α^(j−m) x_m
+        if prev is None:  # y_0 = x_0: the first term weighs 1, not (1 − α)
+            acc += alpha * chunk[0] * down
+        else:
+            acc += prev * alpha * down
+        out[start : start + n] = acc
+        prev = acc[-1]
+    return out
+
+
 def nice_ceiling(value: float) -> float:
     """The next 1, 2 or 5 × 10ⁿ at or above `value`: axis limits that move in steps, not every frame."""
     if value <= 0 or not np.isfinite(value):
@@ -227,6 +250,9 @@ class CurvesView(QWidget):
         self.plot.setMinimumHeight(170)
         self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.plot.setLabel("bottom", "epoch")
+        # Long runs have tens of thousands of epochs: draw at most about one point per pixel.
+        self.plot.getPlotItem().setDownsampling(auto=True, mode="peak")
+        self.plot.getPlotItem().setClipToView(True)
         self.curves = {}
         for split, key in (("train", ""), ("validation", "val_"), ("test", "test_")):
             self.curves[key] = self.plot.plot([], [], pen=pg.mkPen(SPLIT_COLORS[split], width=2), name=split)
@@ -252,14 +278,12 @@ class CurvesView(QWidget):
         snap = self.snapshot
         if snap is None:
             return np.array([])
-        values = np.array([np.nan if v is None else v for v in snap.history.get(key, [])], dtype=float)
+        values = np.array(snap.history.get(key, []), dtype=float)  # None (no such split) becomes NaN
         alpha = self.smooth.value() / 100
         if alpha > 0 and values.size:
-            out = values.copy()
-            for i in range(1, out.size):
-                if np.isfinite(out[i - 1]) and np.isfinite(values[i]):
-                    out[i] = alpha * out[i - 1] + (1 - alpha) * values[i]
-            values = out
+            ok = np.isfinite(values)
+            values = values.copy()
+            values[ok] = ema(values[ok], alpha)
         return values
 
     def set_snapshot(self, snap: Snapshot) -> None:
