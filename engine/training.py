@@ -9,6 +9,7 @@ The same project and seed give bitwise-identical weights.
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,16 +59,21 @@ class _EarlyStop:
 
 @dataclass
 class History:
-    """Per-epoch metrics, one list per key in METRIC_KEYS (None where a split is empty)."""
+    """Per-epoch metrics, one series per key in METRIC_KEYS.
 
-    values: dict[str, list[float | None]] = field(default_factory=lambda: {k: [] for k in METRIC_KEYS})
+    Stored as compact float arrays (8 bytes a value, NaN where a split is empty) because a
+    long run keeps tens of thousands of epochs; `history[key]` gives a list with None there.
+    """
+
+    values: dict[str, array] = field(default_factory=lambda: {k: array("d") for k in METRIC_KEYS})
 
     def append(self, metrics: dict[str, float | None]) -> None:
         for k in METRIC_KEYS:
-            self.values[k].append(metrics.get(k))
+            v = metrics.get(k)
+            self.values[k].append(math.nan if v is None else v)
 
     def __getitem__(self, key: str) -> list[float | None]:
-        return self.values[key]
+        return [None if v != v else v for v in self.values[key]]  # v != v: NaN
 
     def __len__(self) -> int:
         return len(self.values["loss"])

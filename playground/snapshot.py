@@ -6,6 +6,7 @@ created once and never mutates, such as the prepared data set).
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ class Snapshot:
     epoch_progress: float
     last_loss: float
     learning_rate: float
-    history: dict[str, list[float | None]]
+    history: dict[str, array]  # per metric, float64 per epoch, NaN where a split is empty
     weights: list[np.ndarray]  # Keras order [W1, b1, ...]
     histograms: list[tuple[np.ndarray, np.ndarray]]  # per layer: counts, bin edges of the kernel
     grad_norms: list[float]  # per layer: ‖∂J/∂W‖ of the last batch
@@ -100,7 +101,7 @@ def _snapshot(
         for layer in outs:
             g = layer.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP]
             neuron_grids.append(np.ascontiguousarray(np.moveaxis(g, 2, 0)))
-    history = {k: list(v) for k, v in trainer.history.values.items()}
+    history = {k: v[:] for k, v in trainer.history.values.items()}  # compact copies (memcpy)
     return Snapshot(
         generation=generation,
         epoch=trainer.epoch,

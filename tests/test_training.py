@@ -214,3 +214,13 @@ def test_float32_training():
     tr = Trainer(project(network={"dtype": "float32"}))
     tr.fit(3)
     assert tr.network.params.dtype == np.float32 and tr.data.x_train.dtype == np.float32
+
+
+def test_history_is_compact_and_reports_absent_splits_as_none():
+    from array import array
+
+    tr = Trainer(project(data={"validation_fraction": 0.0}))
+    tr.fit(3)
+    assert isinstance(tr.history.values["loss"], array) and tr.history.values["loss"].itemsize == 8
+    assert len(tr.history) == 3 and tr.history["val_loss"] == [None, None, None]
+    assert all(isinstance(v, float) for v in tr.history["loss"])

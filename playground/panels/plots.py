@@ -6,6 +6,8 @@ are set by hand while training, since autoRange on every frame costs millisecond
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -278,7 +280,7 @@ class CurvesView(QWidget):
         snap = self.snapshot
         if snap is None:
             return np.array([])
-        values = np.array(snap.history.get(key, []), dtype=float)  # None (no such split) becomes NaN
+        values = np.array(snap.history.get(key, []), dtype=float)  # NaN where a split is empty
         alpha = self.smooth.value() / 100
         if alpha > 0 and values.size:
             ok = np.isfinite(values)
@@ -338,8 +340,9 @@ class CurvesView(QWidget):
         metric = self.metric.currentText()
         parts = [f"epoch {epoch}"]
         for label, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):
-            v = snap.history.get(prefix + metric, [None] * n)[epoch - 1]
-            if v is not None:
+            series = snap.history.get(prefix + metric)
+            v = series[epoch - 1] if series is not None else math.nan
+            if math.isfinite(v):
                 parts.append(f"{label} {v:.4f}")
         self.readout.setText(" · ".join(parts))
 
