@@ -24,7 +24,6 @@ class Activation:
     formula = ""
     #: Points where f is not differentiable (a gradient check near them is meaningless).
     kinks: tuple[float, ...] = ()
-    elementwise = True
 
     def params(self) -> dict[str, float]:
         """Hyperparameters of this activation (e.g. alpha), as stored in a project file."""
@@ -168,7 +167,6 @@ class Softplus(Activation):
 class Softmax(Activation):
     name = "softmax"
     formula = "softmax(z)_i = e^(z_i) / Σ_j e^(z_j)   (over a row: class probabilities)"
-    elementwise = False
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         e = np.exp(z - z.max(axis=-1, keepdims=True))

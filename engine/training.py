@@ -54,7 +54,6 @@ class _EarlyStop:
     best_epoch: int = 0
     wait: int = 0
     best_params: np.ndarray | None = None
-    stopped_epoch: int | None = None
 
 
 @dataclass
@@ -160,10 +159,6 @@ class Trainer:
     @property
     def n_train(self) -> int:
         return int(self.data.x_train.shape[0])
-
-    @property
-    def batches_per_epoch(self) -> int:
-        return max(1, math.ceil(self.n_train / self.batch_size))
 
     @property
     def epoch_progress(self) -> float:
@@ -316,7 +311,6 @@ class Trainer:
     def _stop_early(self) -> None:
         es = self.early
         assert es is not None
-        es.stopped_epoch = self.epoch
         self.stopped = True
         self.stop_reason = (
             f"early stopping: {es.monitor} has not improved for {es.wait} epochs; best at epoch {es.best_epoch}"

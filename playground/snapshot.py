@@ -31,7 +31,6 @@ class Snapshot:
     history: dict[str, array]  # per metric, float64 per epoch, NaN where a split is empty
     weights: list[np.ndarray]  # Keras order [W1, b1, ...]
     histograms: list[tuple[np.ndarray, np.ndarray]]  # per layer: counts, bin edges of the kernel
-    grad_norms: list[float]  # per layer: ‖∂J/∂W‖ of the last batch
     data: PreparedData
     extent: tuple[float, float, float, float] | None  # x0, x1, y0, y1 of the grid; None for non-2-D data
     output_grid: np.ndarray | None  # (GRID, GRID, outputs): network output over the plane
@@ -92,7 +91,6 @@ def _snapshot(
         lim = float(np.max(np.abs(flat))) if flat.size else 1.0
         lim = lim if np.isfinite(lim) and lim > 0 else 1.0
         hists.append(np.histogram(flat, bins=HIST_BINS, range=(-lim, lim)))
-    grad_norms = [float(np.linalg.norm(g)) for g in net.kernel_grads]
     output_grid = None
     neuron_grids: list[np.ndarray] = []
     if grid_inputs is not None:
@@ -112,7 +110,6 @@ def _snapshot(
         history=history,
         weights=weights,
         histograms=hists,
-        grad_norms=grad_norms,
         data=trainer.data,
         extent=extent,
         output_grid=output_grid,

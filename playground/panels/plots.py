@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from ..colors import NEGATIVE, POSITIVE, SPLIT_COLORS, class_color, class_rgb, diverging_lut, diverging_rgb
+from ..colors import NEGATIVE, POSITIVE, SPLIT_COLORS, class_color, class_rgb, diverging_rgb
 from ..snapshot import Snapshot
 from ..widgets import Caption, name_widget
 
@@ -455,4 +455,4 @@ class HistogramView(QWidget):
         set_range(self.over_time, "y", 0, max(self._last_epoch, 1))
 
 
-__all__ = ["CurvesView", "HistogramView", "OutputView", "diverging_lut"]
+__all__ = ["CurvesView", "HistogramView", "OutputView"]

@@ -60,7 +60,6 @@ def captioned(text: str, widget: QWidget, stretch: bool = False) -> QWidget:
     lay.addWidget(widget)
     if stretch:
         lay.addStretch(1)
-    box.caption = cap  # type: ignore[attr-defined]
     return box
 
 
