@@ -10,6 +10,17 @@ NEGATIVE = (245, 147, 34)  # class 0, negative weights
 POSITIVE = (8, 119, 189)  # class 1, positive weights
 NEUTRAL = (232, 234, 235)
 CLASS_COLORS = [POSITIVE, NEGATIVE, (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
+LAYER_COLORS = [
+    POSITIVE,
+    NEGATIVE,
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (23, 190, 207),
+    (127, 127, 127),
+    (188, 189, 34),
+]
 SPLIT_COLORS = {"train": (8, 119, 189), "validation": (44, 160, 44), "test": (214, 39, 40)}
 
 
@@ -49,3 +60,8 @@ def class_rgb(probs: np.ndarray, classes: int) -> np.ndarray:
     conf = probs.max(axis=-1)
     strength = np.clip((conf - 1.0 / classes) / (1 - 1.0 / classes), 0, 1)[..., None] * 0.75 + 0.1
     return (np.array(NEUTRAL, float) + (colors[winner] - NEUTRAL) * strength).astype(np.uint8)
+
+
+def layer_color(i: int) -> tuple[int, int, int]:
+    """One colour per layer, the same in every view that plots layers side by side."""
+    return LAYER_COLORS[i % len(LAYER_COLORS)]

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +44,7 @@ from engine.project import build_network, default_project, load_dataset, normali
 
 from .panels.controls import ControlBar
 from .panels.data_panel import DataPanel
+from .panels.insights import GradientFlowView, HiddenSpaceView
 from .panels.network_view import NetworkView
 from .panels.plots import CurvesView, HistogramView, OutputView
 from .paths import ICON, PRESETS
@@ -79,6 +81,18 @@ class MainWindow(QMainWindow):
         self.output = OutputView()
         self.curves = CurvesView()
         self.histograms = HistogramView()
+        self.gradients = GradientFlowView()
+        self.hidden_space = HiddenSpaceView()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("insightTabs")
+        self.tabs.setDocumentMode(True)
+        for widget, title, name in (
+            (self.histograms, "Weights", "weights"),
+            (self.gradients, "Gradient flow", "gradients"),
+            (self.hidden_space, "Hidden space", "hidden"),
+        ):
+            self._add_tab(widget, title, name)
+        self._views: set[str] = set()
         self.banner = QLabel()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
@@ -108,6 +122,7 @@ class MainWindow(QMainWindow):
         self.data_panel.draw_mode_changed.connect(self._draw_mode)
         self.output.point_added.connect(self._add_point)
         self.output.point_erased.connect(self._erase_point)
+        self.hidden_space.wanted.connect(lambda on: self._want_view("hidden", on))
         geometry = self.settings.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -137,13 +152,13 @@ class MainWindow(QMainWindow):
         mid.addWidget(self.params_label)
         right = QSplitter(Qt.Orientation.Vertical)
         right.setObjectName("rightColumn")
-        for w in (self.output, self.curves, self.histograms):
+        for w in (self.output, self.curves, self.tabs):
             holder = QWidget()
             lay = QVBoxLayout(holder)
             lay.setContentsMargins(8, 8, 12, 8)
             lay.addWidget(w)
             right.addWidget(holder)
-        right.setSizes([430, 230, 200])
+        right.setSizes([430, 220, 230])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("mainSplitter")
         split.addWidget(left)
@@ -160,6 +175,29 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.banner)
         lay.addWidget(split, 1)
         self.setCentralWidget(central)
+
+    def _add_tab(self, widget: QWidget, title: str, name: str) -> None:
+        holder = QWidget()
+        holder.setObjectName(f"tab_{name}")
+        lay = QVBoxLayout(holder)
+        lay.setContentsMargins(0, 6, 0, 0)
+        lay.addWidget(widget)
+        self.tabs.addTab(holder, title)
+
+    def show_view(self, name: str) -> bool:
+        """Bring the insight tab `name` (weights, gradients, hidden, runs) to the front."""
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).objectName() == f"tab_{name}":
+                self.tabs.setCurrentIndex(i)
+                return True
+        return False
+
+    def _want_view(self, name: str, on: bool) -> None:
+        """Views whose data the worker computes only while they are on screen."""
+        before = set(self._views)
+        (self._views.add if on else self._views.discard)(name)
+        if self._views != before:
+            self.handle.send("set_views", frozenset(self._views))
 
     def _action(
         self, text: str, slot: Any, shortcut: str | QKeySequence | None = None, name: str = "", tip: str = ""
@@ -299,6 +337,9 @@ class MainWindow(QMainWindow):
                 self._slow_generation = snap.generation
                 self.curves.set_snapshot(snap)
                 self.histograms.set_snapshot(snap)
+                self.gradients.set_snapshot(snap)
+            if snap.hidden is not None:  # only while the hidden-space tab is on screen
+                self.hidden_space.set_snapshot(snap)
             self.params_label.setText(
                 f"{sum(w.size for w in snap.weights):,} parameters · <a href='summary'>model summary</a>"
             )
@@ -405,6 +446,9 @@ class MainWindow(QMainWindow):
             self._add_recent(path)
         title = project.get("app", {}).get("title")
         self.show_message(f"Opened {title or path.name}")
+        view = project.get("app", {}).get("view")
+        if isinstance(view, str):
+            self.show_view(view)
         note = project.get("app", {}).get("note")
         if note:
             self._show_banner(note, error=False)

@@ -18,6 +18,67 @@ from engine.training import Trainer
 GRID = 80  # heatmap resolution over the input plane
 THUMB_STEP = 4  # neuron thumbnails use every 4th grid point: 20 × 20
 HIST_BINS = 30
+GRAD_BINS = np.linspace(-12.0, 2.0, 57)  # log10 |∂J/∂W| from 1e-12 to 100, quarter-decade bins
+HIDDEN_LINES = 15  # grid lines each way in the hidden-space view
+HIDDEN_LINE_POINTS = 60
+HIDDEN_MAX_POINTS = 600  # data points mapped into the hidden space
+IMAGE_EVAL_ROWS = 10_000  # rows of the evaluated split behind the confusion matrix
+
+
+class Thinned:
+    """At most `cap` items of a growing series. When full, every other item goes and from then
+    on only every 2nd (then 4th, ...) new item is kept: memory stays bounded while the whole run
+    stays covered at an even stride."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = max(2, int(cap))
+        self.items: list[Any] = []
+        self.stride = 1
+        self._seen = 0
+
+    def add(self, item: Any) -> bool:
+        """Offer the next item; True when it was kept."""
+        keep = self._seen % self.stride == 0
+        self._seen += 1
+        if not keep:
+            return False
+        self.items.append(item)
+        if len(self.items) > self.cap:
+            self.items = self.items[::2]
+            self.stride *= 2
+        return True
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass(frozen=True)
+class GradientFlow:
+    """How big each layer's gradient is: norms over the run and today's distribution."""
+
+    epochs: np.ndarray  # (n,) fractional epoch of each record
+    norms: np.ndarray  # (n, layers): ‖∂J/∂W‖ of each layer's kernel for the batch just trained
+    histograms: list[np.ndarray]  # per layer: counts of log10 |∂J/∂W| over GRAD_BINS
+
+
+@dataclass(frozen=True)
+class HiddenSpace:
+    """The input plane and the data as each hidden layer sees them (all of its units)."""
+
+    lines: list[np.ndarray]  # per hidden layer (2·HIDDEN_LINES, HIDDEN_LINE_POINTS, units); empty without a plane
+    points: list[np.ndarray]  # per hidden layer (n, units): data points mapped
+    labels: np.ndarray  # (n,) class or target of each point
+
+
+@dataclass(frozen=True)
+class ImageEval:
+    """Predictions on (up to IMAGE_EVAL_ROWS of) one split, for the image views."""
+
+    split: str
+    indices: np.ndarray  # dataset rows evaluated
+    predicted: np.ndarray  # predicted class of each
+    confusion: np.ndarray  # (k, k): row = true class, column = predicted
+    steps: int  # optimizer steps when it was computed
 
 
 @dataclass(frozen=True)
@@ -42,6 +103,9 @@ class Snapshot:
     playing: bool = False
     message: str = ""  # divergence, early stop or error text; empty when all is well
     stopped: bool = False
+    gradients: GradientFlow | None = None
+    hidden: HiddenSpace | None = None  # only while the hidden-space view is open
+    image_eval: ImageEval | None = None  # image data only
 
 
 def grid_extent(data: PreparedData) -> tuple[float, float, float, float] | None:
@@ -120,3 +184,66 @@ def _snapshot(
         project=trainer.project,  # built from a deep copy the worker never changes
         **extra,
     )
+
+
+def gradient_record(trainer: Trainer) -> tuple[float, np.ndarray] | None:
+    """(epoch, per-layer ‖∂J/∂W‖) from the gradient of the batch just trained; None before a step."""
+    if trainer.steps == 0:
+        return None
+    norms = np.array([np.sqrt(np.add.reduce(g.ravel() * g.ravel())) for g in trainer.network.kernel_grads])
+    return trainer.epoch + trainer.epoch_progress, norms
+
+
+def gradient_flow(trainer: Trainer, log: Thinned) -> GradientFlow:
+    """The recorded norms plus each layer's current histogram of log10 |∂J/∂W|."""
+    hists = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for g in trainer.network.kernel_grads:
+            mag = np.log10(np.abs(g.ravel()))
+            mag = np.clip(mag[np.isfinite(mag)], GRAD_BINS[0], GRAD_BINS[-1])
+            hists.append(np.histogram(mag, bins=GRAD_BINS)[0] if trainer.steps else np.zeros(GRAD_BINS.size - 1))
+    if log.items:
+        epochs = np.array([e for e, _ in log.items])
+        norms = np.array([n for _, n in log.items])
+    else:
+        epochs, norms = np.zeros(0), np.zeros((0, len(hists)))
+    return GradientFlow(epochs, norms, hists)
+
+
+def hidden_space(trainer: Trainer, extent: tuple[float, float, float, float] | None) -> HiddenSpace:
+    """Map grid lines of the input plane (2-D data) and a fixed sample of training points
+    through the network, keeping every hidden layer's activations."""
+    data = trainer.data
+    net = trainer.network
+    rows = data.train[:HIDDEN_MAX_POINTS]
+    n_hidden = net.n_layers - 1
+    lines: list[np.ndarray] = []
+    if extent is not None and n_hidden:
+        x0, x1, y0, y1 = extent
+        t = np.linspace(0.0, 1.0, HIDDEN_LINE_POINTS)
+        pos = np.linspace(0.0, 1.0, HIDDEN_LINES)
+        vertical = [np.column_stack([np.full_like(t, x0 + p * (x1 - x0)), y0 + t * (y1 - y0)]) for p in pos]
+        horizontal = [np.column_stack([x0 + t * (x1 - x0), np.full_like(t, y0 + p * (y1 - y0))]) for p in pos]
+        grid = np.concatenate(vertical + horizontal)
+        outs = net.neuron_outputs(data.transform(grid).astype(net.dtype))
+        shape = (2 * HIDDEN_LINES, HIDDEN_LINE_POINTS)
+        lines = [outs[i].reshape(*shape, -1).copy() for i in range(n_hidden)]
+    outs = net.neuron_outputs(data.x_train[: rows.size]) if n_hidden else []
+    points = [outs[i].copy() for i in range(n_hidden)]
+    return HiddenSpace(lines, points, data.dataset.y[rows].copy())
+
+
+def image_eval(trainer: Trainer) -> ImageEval | None:
+    """Predictions and the confusion matrix on the test split (else validation, else train)."""
+    data = trainer.data
+    ds = data.dataset
+    if ds.problem != "classification":
+        return None
+    splits = (("test", data.test), ("validation", data.validation), ("train", data.train))
+    split, rows = next((name, r) for name, r in splits if r.size)
+    x, y = data.split(split)
+    rows, x, y = rows[:IMAGE_EVAL_ROWS], x[:IMAGE_EVAL_ROWS], y[:IMAGE_EVAL_ROWS]
+    predicted = trainer.predict_labels(trainer.network.predict(x, batch_size=2048))
+    k = max(ds.classes, 2)
+    confusion = np.bincount(y.astype(np.intp) * k + predicted, minlength=k * k).reshape(k, k)
+    return ImageEval(split, rows.copy(), predicted, confusion, trainer.steps)

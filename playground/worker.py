@@ -16,7 +16,8 @@ import weakref
 from collections import deque
 from typing import Any, ClassVar
 
-import numpy.ma  # noqa: F401 - see _warm_up
+import numpy as np
+import numpy.ma  # np.histogram imports it lazily: do that at start-up, not on the worker thread
 from PySide6.QtCore import QObject, QThread, Signal
 
 from engine import PlaygroundError
@@ -25,10 +26,21 @@ from engine.optimizers import make_optimizer
 from engine.project import prepare_data
 from engine.training import Diverged, Trainer
 
-from .snapshot import grid_extent, grid_points, take_snapshot
+from .snapshot import (
+    Thinned,
+    gradient_flow,
+    gradient_record,
+    grid_extent,
+    grid_points,
+    hidden_space,
+    image_eval,
+    take_snapshot,
+)
 
 FRAME = 1 / 34  # seconds between snapshots while playing: ~30 redraws/s once hand-off overhead is added
 UI_WAIT = 0.25  # longest the worker yields to a UI that has not finished drawing (e.g. minimised)
+GRAD_LOG_CAP = 2000  # gradient-norm records kept per run (thinned beyond that)
+IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an MNIST test split is ~0.1 s)
 
 
 class TrainingWorker(QObject):
@@ -53,12 +65,17 @@ class TrainingWorker(QObject):
         self._extent = None
         self._dirty = True  # something changed that the UI has not seen
         self._rate: deque[tuple[float, int]] = deque(maxlen=30)
+        self._views: frozenset[str] = frozenset()  # optional views the UI shows: "hidden"
+        self._grad_log = Thinned(GRAD_LOG_CAP)
+        self._grad_steps = -1
+        self._image_eval = None
+        self._image_eval_at = 0.0
         self.base_dir: str | None = None  # folder that relative data paths in the project start from
 
     # ----------------------------------------------------------------- UI side (any thread)
     def send(self, command: str, payload: Any = None) -> None:
         """Queue a command: play, pause, step_batch, step_epoch, build, set_lr, set_opt_param,
-        set_regularization, set_batch_size, set_weights, set_weight, stop."""
+        set_regularization, set_batch_size, set_weights, set_weight, set_views, stop."""
         self._commands.put((command, payload))
 
     def snapshot_consumed(self) -> None:
@@ -155,9 +172,12 @@ class TrainingWorker(QObject):
                 self._playing = tr is not None and not tr.stopped
             elif command == "pause":
                 self._playing = False
+            elif command == "set_views":
+                self._views = frozenset(payload)
             elif command in ("step_batch", "step_epoch"):
                 self._playing = False
                 self._step("epoch" if command == "step_epoch" else "batch")
+                self._record_gradients(tr)  # every manual step shows in the gradient flow
             elif tr is None:
                 return
             elif command == "set_lr":
@@ -174,12 +194,14 @@ class TrainingWorker(QObject):
                 tr.schedule = dict(payload)
             elif command == "set_weights":
                 tr.network.set_weights(payload)
+                self._image_eval = None  # predictions of the old weights
             elif command == "set_weight":
                 layer, i, j, value = payload
                 if i is None:
                     tr.network.biases[layer][j] = value
                 else:
                     tr.network.kernels[layer][i, j] = value
+                self._image_eval = None
             else:
                 raise PlaygroundError(f"unknown worker command {command!r}")
         except PlaygroundError as exc:
@@ -197,6 +219,9 @@ class TrainingWorker(QObject):
         self._generation += 1
         self._message = ""
         self._rate.clear()
+        self._grad_log = Thinned(GRAD_LOG_CAP)
+        self._grad_steps = -1
+        self._image_eval = None
         self._extent = grid_extent(trainer.data)
         self._grid = None if self._extent is None else trainer.data.transform(grid_points(self._extent))
         if self._grid is not None:
@@ -210,9 +235,37 @@ class TrainingWorker(QObject):
             return 0.0
         return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
+    def _record_gradients(self, trainer: Trainer | None) -> None:
+        """Log the per-layer gradient norms of the batch just trained (once per step)."""
+        if trainer is None or trainer.steps == self._grad_steps:
+            return
+        self._grad_steps = trainer.steps
+        with np.errstate(all="ignore"):
+            record = gradient_record(trainer)
+        if record is not None:
+            self._grad_log.add(record)
+
+    def _extras(self, trainer: Trainer) -> dict[str, Any]:
+        """The optional parts of a snapshot: gradient flow always, the hidden space while its
+        view is open, and image-data predictions at most once a second while playing."""
+        self._record_gradients(trainer)
+        extras: dict[str, Any] = {"gradients": gradient_flow(trainer, self._grad_log)}
+        if "hidden" in self._views:
+            extras["hidden"] = hidden_space(trainer, self._extent)
+        if trainer.data.dataset.image_shape is not None:
+            now = time.perf_counter()
+            stale = self._image_eval is None or self._image_eval.steps != trainer.steps
+            if stale and (not self._playing or now - self._image_eval_at >= IMAGE_EVAL_PERIOD):
+                self._image_eval = image_eval(trainer)
+                self._image_eval_at = now
+            extras["image_eval"] = self._image_eval
+        return extras
+
     def _emit(self) -> None:
         if self._trainer is None:
             return
+        with np.errstate(all="ignore"):  # a diverging run: show what there is, don't warn
+            extras = self._extras(self._trainer)
         snap = take_snapshot(
             self._trainer,
             self._generation,
@@ -221,6 +274,7 @@ class TrainingWorker(QObject):
             steps_per_second=self._steps_per_second(),
             playing=self._playing,
             message=self._message,
+            **extras,
         )
         self._dirty = False
         self._ui_ready.clear()

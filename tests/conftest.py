@@ -9,6 +9,33 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import pytest
 
+TIMEOUT = 15_000  # ms a GUI test waits for the worker
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    """The real main window on an offscreen screen, with its own settings file; it is shut down
+    (worker thread joined) after the test."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
+
+    from playground.app import make_app
+    from playground.main_window import MainWindow
+
+    make_app()
+    # A modal question would hang a test run: closing discards unless a test says otherwise.
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=TIMEOUT)
+    yield win
+    win.set_playing(False)
+    win.state.set_dirty(False)
+    win.shutdown()
+    qtbot.waitUntil(win.handle.thread.isFinished, timeout=TIMEOUT)
+
 
 @pytest.fixture(autouse=True)
 def no_worker_thread_left_running(request):

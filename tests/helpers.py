@@ -14,3 +14,14 @@ def project(**sections: Any) -> dict[str, Any]:
     for name, values in sections.items():
         raw[name] = copy.deepcopy(values)
     return normalize_project(raw)
+
+
+def wait_for(qtbot: Any, win: Any, predicate: Any, timeout: int = 15_000) -> Any:
+    """Wait until the window's newest snapshot satisfies `predicate`; return that snapshot."""
+    qtbot.waitUntil(lambda: win.snapshot is not None and predicate(win.snapshot), timeout=timeout)
+    return win.snapshot
+
+
+def engine_widths(snap: Any) -> list[int]:
+    """Units per dense layer of the network a snapshot shows (output layer last)."""
+    return [k.shape[1] for k in snap.weights[0::2]]

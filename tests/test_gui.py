@@ -4,42 +4,16 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from helpers import engine_widths, wait_for
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QToolButton
 
 from engine import get_loss
 from engine.io import load_weights
 from engine.project import build_network
-from playground.app import make_app
 from playground.main_window import MainWindow
 
 TIMEOUT = 15_000
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    make_app()
-    # A modal question would hang a test run: closing discards unless a test says otherwise.
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=TIMEOUT)
-    yield win
-    win.set_playing(False)
-    win.state.set_dirty(False)
-    win.shutdown()
-    qtbot.waitUntil(win.handle.thread.isFinished, timeout=TIMEOUT)
-
-
-def wait_for(qtbot, win, predicate):
-    qtbot.waitUntil(lambda: win.snapshot is not None and predicate(win.snapshot), timeout=TIMEOUT)
-    return win.snapshot
-
-
-def engine_widths(snap):
-    return [k.shape[1] for k in snap.weights[0::2]]
 
 
 def test_window_opens_with_the_default_project(window):

@@ -2,30 +2,12 @@
 
 import random
 
-import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog
 
 from engine.optimizers import OPTIMIZERS
-from playground.app import make_app
-from playground.main_window import MainWindow
 
 SOURCES = ["circle", "xor", "gauss", "spiral", "moons", "blobs", "plane", "multi_gaussian"]
 LOSSES = ["binary_crossentropy", "mse", "huber", "categorical_crossentropy", "hinge", "multiclass_hinge", "mae"]
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    make_app()
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=15_000)
-    yield win
-    win.state.set_dirty(False)
-    win.shutdown()
-    qtbot.waitUntil(win.handle.thread.isFinished, timeout=15_000)
 
 
 def test_a_thousand_random_actions_while_training(qtbot, window, tmp_path):

@@ -13,14 +13,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from ..colors import NEGATIVE, POSITIVE, SPLIT_COLORS, class_color, class_rgb, diverging_rgb
+from ..colors import SPLIT_COLORS, class_color, class_rgb, diverging_rgb, layer_color
 from ..snapshot import Snapshot
 from ..widgets import Caption, name_widget
 
 pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
 
 
-def _titled(widget: QWidget, name: str, title: str) -> tuple[QVBoxLayout, QHBoxLayout]:
+def titled(widget: QWidget, name: str, title: str) -> tuple[QVBoxLayout, QHBoxLayout]:
     """A view's layout: a header row (caption, stretch, then whatever the view adds) above it."""
     widget.setObjectName(name)
     lay = QVBoxLayout(widget)
@@ -80,7 +80,12 @@ def set_range(plot: pg.PlotWidget, axis: str, lo: float, hi: float, padding: flo
         plot.setYRange(lo, hi, padding=padding)
 
 
-def _plot(name: str) -> pg.PlotWidget:
+def layer_name(i: int, n_layers: int) -> str:
+    """Display name of dense layer i of n: layer 1, layer 2, ..., output."""
+    return "output" if i == n_layers - 1 else f"layer {i + 1}"
+
+
+def make_plot(name: str) -> pg.PlotWidget:
     w = pg.PlotWidget()
     w.setObjectName(name)
     w.setMenuEnabled(False)
@@ -99,7 +104,7 @@ class OutputView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, head = _titled(self, "outputView", "Output")
+        lay, head = titled(self, "outputView", "Output")
         self.show_test = name_widget(
             QCheckBox("Test data"),
             "showTestData",
@@ -114,7 +119,7 @@ class OutputView(QWidget):
         )
         head.addWidget(self.show_test)
         head.addWidget(self.discretize)
-        self.plot = _plot("outputPlot")
+        self.plot = make_plot("outputPlot")
         self.plot.setAccessibleName("Output plot")
         self.plot.setAspectLocked(True)
         self.plot.setMinimumSize(300, 300)
@@ -230,7 +235,7 @@ class CurvesView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, head = _titled(self, "curvesView", "Curves")
+        lay, head = titled(self, "curvesView", "Curves")
         self.metric = name_widget(
             QComboBox(),
             "curveMetric",
@@ -248,7 +253,7 @@ class CurvesView(QWidget):
         head.addWidget(self.log_y)
         head.addWidget(QLabel("smooth"))
         head.addWidget(self.smooth)
-        self.plot = _plot("curvesPlot")
+        self.plot = make_plot("curvesPlot")
         self.plot.setMinimumHeight(170)
         self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.plot.setLabel("bottom", "epoch")
@@ -356,7 +361,7 @@ class HistogramView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, head = _titled(self, "histogramView", "Weights")
+        lay, head = titled(self, "histogramView", "Weights")
         self.layer = name_widget(
             QComboBox(),
             "histogramLayer",
@@ -365,10 +370,10 @@ class HistogramView(QWidget):
         )
         head.addWidget(self.layer)
         row = QHBoxLayout()
-        self.now = _plot("histogramPlot")
+        self.now = make_plot("histogramPlot")
         self.now.setMinimumHeight(150)
         self.now.setLabel("bottom", "kernel weight")
-        self.over_time = _plot("histogramTimePlot")
+        self.over_time = make_plot("histogramTimePlot")
         self.over_time.setLabel("bottom", "kernel weight")
         self.over_time.setLabel("left", "epoch")
         self.time_image = pg.ImageItem(axisOrder="row-major")
@@ -393,19 +398,8 @@ class HistogramView(QWidget):
             self._generation = snap.generation
             self.now.clear()
             self.curves = []
-            palette = [
-                POSITIVE,
-                NEGATIVE,
-                (44, 160, 44),
-                (214, 39, 40),
-                (148, 103, 189),
-                (140, 86, 75),
-                (23, 190, 207),
-                (127, 127, 127),
-                (188, 189, 34),
-            ]
             for i in range(n_layers):
-                c = palette[i % len(palette)]
+                c = layer_color(i)
                 self.curves.append(
                     self.now.plot(
                         [0, 1],
@@ -421,7 +415,7 @@ class HistogramView(QWidget):
             current = self.layer.currentIndex()
             self.layer.blockSignals(True)
             self.layer.clear()
-            self.layer.addItems([f"layer {i + 1}" if i < n_layers - 1 else "output layer" for i in range(n_layers)])
+            self.layer.addItems([layer_name(i, n_layers) for i in range(n_layers)])
             self.layer.setCurrentIndex(min(max(current, 0), n_layers - 1))
             self.layer.blockSignals(False)
         top = 0

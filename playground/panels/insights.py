@@ -1,0 +1,240 @@
+"""Views into training itself: gradient flow per layer, and the hidden space a layer maps
+the input plane into (ConvNetJS's favourite demo)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QWidget
+
+from ..colors import class_color, diverging_rgb, layer_color
+from ..snapshot import GRAD_BINS, Snapshot
+from ..widgets import guarded, name_widget
+from .plots import ema, layer_name, make_plot, nice_ceiling, set_range, titled
+
+
+class GradientFlowView(QWidget):
+    """‖∂J/∂W‖ of every layer over the run (log scale) and the spread of today's gradients.
+
+    With deep sigmoid stacks the first layers' lines sit decades below the output's: each
+    σ'(z) ≤ 0.25 on the way back shrinks the gradient (vanishing gradients)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay, _head = titled(self, "gradientView", "Gradient flow")
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("legend")
+        self.readout.setWordWrap(True)
+        row = QHBoxLayout()
+        self.norms = make_plot("gradientNormPlot")
+        self.norms.setLogMode(y=True)
+        self.norms.setLabel("left", "‖∂J/∂W‖")
+        self.norms.setLabel("bottom", "epoch")
+        self.norms.setToolTip(
+            "Size of each layer's weight gradient over the run (log scale, smoothed over recent batches)"
+        )
+        self.spread = make_plot("gradientHistogramPlot")
+        self.spread.setLabel("bottom", "log₁₀ |∂J/∂w|")
+        self.spread.setToolTip("How many weights of each layer have a gradient of each size (now)")
+        row.addWidget(self.norms, 3)
+        row.addWidget(self.spread, 2)
+        lay.addLayout(row, 1)
+        lay.addWidget(self.readout)
+        self.norm_curves: list[pg.PlotDataItem] = []
+        self.hist_curves: list[pg.PlotDataItem] = []
+        self._layers = -1
+
+    def _rebuild(self, n_layers: int) -> None:
+        self._layers = n_layers
+        self.norms.clear()
+        self.spread.clear()
+        self.norm_curves, self.hist_curves = [], []
+        for i in range(n_layers):
+            pen = pg.mkPen(layer_color(i), width=2)
+            self.norm_curves.append(self.norms.plot([], [], pen=pen))
+            self.hist_curves.append(self.spread.plot([0, 1], [0], stepMode="center", pen=pen))
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        flow = snap.gradients
+        if flow is None:
+            return
+        n_layers = len(flow.histograms)
+        if n_layers != self._layers:
+            self._rebuild(n_layers)
+        top = 1.0
+        for i, (curve, hist) in enumerate(zip(self.hist_curves, flow.histograms)):
+            curve.setData(GRAD_BINS, hist)
+            top = max(top, float(hist.max()) if hist.size else 0.0)
+            norms = flow.norms[:, i] if flow.norms.shape[0] else np.zeros(0)
+            ok = np.isfinite(norms) & (norms > 0)
+            if ok.any():  # one batch's gradient is noisy: smooth in log space, where it varies
+                self.norm_curves[i].setData(flow.epochs[ok], 10 ** ema(np.log10(norms[ok]), 0.8))
+            else:
+                self.norm_curves[i].setData([], [])
+        set_range(self.spread, "x", GRAD_BINS[0], GRAD_BINS[-1])
+        set_range(self.spread, "y", 0, nice_ceiling(top * 1.05))
+        if flow.epochs.size:
+            set_range(self.norms, "x", 0, nice_ceiling(max(flow.epochs[-1], 1.0)), 0.02)
+            positive = flow.norms[np.isfinite(flow.norms) & (flow.norms > 0)]
+            if positive.size:
+                lo, hi = np.log10(positive.min()), np.log10(positive.max())
+                set_range(self.norms, "y", np.floor(lo) - 0.2, np.ceil(hi) + 0.2)
+        self.readout.setText(self.describe(snap))
+
+    @staticmethod
+    def describe(snap: Snapshot) -> str:
+        """One line a learner can act on: how much smaller the first layer's gradient is."""
+        flow = snap.gradients
+        if flow is None or not flow.norms.shape[0] or flow.norms.shape[1] < 2:
+            return "Train a step with at least one hidden layer to see how gradients flow back."
+        recent = flow.norms[-20:]
+        recent = recent[np.all(np.isfinite(recent), axis=1)]
+        if not recent.shape[0]:
+            return "The gradients are not finite: training diverged."
+        last = 10 ** np.mean(np.log10(np.maximum(recent, 1e-300)), axis=0)  # geometric mean
+        first, out = float(last[0]), float(last[-1])
+        parts = " ".join(
+            f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, last.size)} {v:.1e}"
+            for i, v in enumerate(last)
+        )
+        if first > 0 and out / first >= 10:
+            verdict = f"Layer 1 gets 1/{out / first:,.0f} of the output's gradient: it learns slowly."
+        else:
+            verdict = "Gradients reach layer 1 without vanishing."
+        return f"{parts}<br>{verdict}"
+
+
+class HiddenSpaceView(QWidget):
+    """The input plane's grid lines and the data points as a chosen hidden layer maps them,
+    drawn on two of its neurons; the grid warps live as the network trains."""
+
+    wanted = Signal(bool)  # the view needs hidden-space data in snapshots (it is on screen)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay, head = titled(self, "hiddenView", "Hidden space")
+        self.layer = name_widget(QComboBox(), "hiddenLayer", "Hidden layer", "The hidden layer to look into")
+        self.neuron_x = name_widget(QComboBox(), "hiddenNeuronX", "Horizontal neuron", "Neuron on the x axis")
+        self.neuron_y = name_widget(QComboBox(), "hiddenNeuronY", "Vertical neuron", "Neuron on the y axis")
+        for text, w in (("layer", self.layer), ("x", self.neuron_x), ("y", self.neuron_y)):
+            head.addWidget(QLabel(text))
+            head.addWidget(w)
+        self.plot = make_plot("hiddenPlot")
+        self.plot.setToolTip(
+            "Each hidden layer bends the input plane: grey lines are the plane's grid lines, dots the "
+            "training points, placed by the two chosen neurons' activations. Classes a layer pulls "
+            "apart become separable by the next layer's straight lines."
+        )
+        self.grid = pg.PlotDataItem([], [], pen=pg.mkPen(185, 185, 185, width=1), connect="finite")
+        self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen(255, 255, 255, width=0.8))
+        self.plot.addItem(self.grid)
+        self.plot.addItem(self.points)
+        self.empty = QLabel("Add a hidden layer to see the space it maps the inputs into.")
+        self.empty.setObjectName("emptyNote")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        holder = QWidget()
+        self.stack = QStackedLayout(holder)
+        self.stack.addWidget(self.plot)
+        self.stack.addWidget(self.empty)
+        lay.addWidget(holder, 1)
+        self.snapshot: Snapshot | None = None
+        self._shape: tuple[int, ...] = ()
+        self._brush_key: tuple | None = None
+        self.layer.currentIndexChanged.connect(self._layer_changed)
+        self.neuron_x.currentIndexChanged.connect(lambda _i: self.redraw())
+        self.neuron_y.currentIndexChanged.connect(lambda _i: self.redraw())
+
+    @guarded
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.wanted.emit(True)
+
+    @guarded
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.wanted.emit(False)
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        self.snapshot = snap
+        hidden = snap.hidden
+        widths = tuple(p.shape[1] for p in hidden.points) if hidden is not None else ()
+        if hidden is not None and widths != self._shape:
+            self._shape = widths
+            self._fill_combos(widths)
+        self.redraw()
+
+    def _fill_combos(self, widths: tuple[int, ...]) -> None:
+        keep = self.layer.currentIndex()
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        self.layer.addItems([f"{layer_name(i, len(widths) + 1)} ({w})" for i, w in enumerate(widths)])
+        self.layer.setCurrentIndex(min(max(keep, 0), len(widths) - 1))
+        self.layer.blockSignals(False)
+        self._layer_changed()
+
+    def _layer_changed(self, _index: int = 0) -> None:
+        i = self.layer.currentIndex()
+        units = self._shape[i] if 0 <= i < len(self._shape) else 0
+        for combo, default in ((self.neuron_x, 0), (self.neuron_y, 1)):
+            keep = combo.currentIndex()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems([f"neuron {k + 1}" for k in range(units)])
+            combo.setCurrentIndex(keep if 0 <= keep < units else min(default, units - 1))
+            combo.blockSignals(False)
+        self.redraw()
+
+    def redraw(self) -> None:
+        snap = self.snapshot
+        hidden = snap.hidden if snap is not None else None
+        if hidden is None or not hidden.points:
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.stack.setCurrentWidget(self.plot)
+        layer = min(max(self.layer.currentIndex(), 0), len(hidden.points) - 1)
+        i, j = max(self.neuron_x.currentIndex(), 0), max(self.neuron_y.currentIndex(), 0)
+        pts = hidden.points[layer]
+        i, j = min(i, pts.shape[1] - 1), min(j, pts.shape[1] - 1)
+        xs, ys = [pts[:, i]], [pts[:, j]]
+        if hidden.lines:
+            lines = hidden.lines[layer]
+            gap = np.full((lines.shape[0], 1), np.nan)
+            gx = np.concatenate([lines[:, :, i], gap], axis=1).ravel()
+            gy = np.concatenate([lines[:, :, j], gap], axis=1).ravel()
+            self.grid.setData(gx, gy)
+            xs.append(gx[np.isfinite(gx)])
+            ys.append(gy[np.isfinite(gy)])
+        else:
+            self.grid.setData([], [])
+        self._color_points(snap, hidden.labels)
+        self.points.setData(pts[:, i], pts[:, j])
+        self.points.setBrush(self._brushes)
+        self._fit("x", np.concatenate(xs))
+        self._fit("y", np.concatenate(ys))
+        self.plot.setLabel("bottom", f"neuron {i + 1}")
+        self.plot.setLabel("left", f"neuron {j + 1}")
+
+    def _color_points(self, snap: Snapshot, labels: np.ndarray) -> None:
+        key = (snap.generation, labels.size)
+        if key == self._brush_key:
+            return
+        self._brush_key = key
+        ds = snap.data.dataset
+        if ds.problem == "regression":
+            colors = diverging_rgb(labels, -1, 1)
+        else:
+            colors = np.array([class_color(int(c), ds.classes) for c in labels])
+        self._brushes = [pg.mkBrush(*map(int, c)) for c in colors]
+
+    def _fit(self, axis: str, values: np.ndarray) -> None:
+        """Axis limits on a coarse step so they do not jitter every frame."""
+        values = values[np.isfinite(values)]
+        if not values.size:
+            return
+        lo, hi = float(values.min()), float(values.max())
+        step = nice_ceiling(max(hi - lo, 1e-6) / 8)
+        set_range(self.plot, axis, np.floor(lo / step) * step, np.ceil(hi / step) * step, 0.04)
+
+
+__all__ = ["GradientFlowView", "HiddenSpaceView"]

@@ -1,0 +1,114 @@
+"""Gradient flow and hidden-space views, driven through the real window."""
+
+import numpy as np
+from helpers import project, wait_for
+from PySide6.QtCore import Qt
+
+from engine.project import build_network
+from engine.training import Trainer
+from playground.paths import PRESETS
+from playground.snapshot import Thinned, gradient_record
+
+
+def _first_to_output_ratio(activation: str, steps: int = 40) -> float:
+    p = project(
+        data={"source": "circle", "noise": 0.1},
+        network={"layers": [{"units": 6, "activation": activation}] * 6},
+        training={"optimizer": {"name": "sgd", "learning_rate": 0.3}},
+    )
+    tr = Trainer(p)
+    ratios = []
+    for _ in range(steps):
+        tr.train_batch()
+        _epoch, norms = gradient_record(tr)
+        ratios.append(norms[-1] / norms[0])
+    return float(np.median(ratios))
+
+
+def test_gradient_record_is_each_layers_kernel_gradient_norm():
+    tr = Trainer(project(network={"layers": [{"units": 5}, {"units": 3}]}))
+    assert gradient_record(tr) is None  # nothing trained yet
+    tr.train_batch()
+    epoch, norms = gradient_record(tr)
+    expected = [np.linalg.norm(g) for g in tr.network.kernel_grads]
+    np.testing.assert_allclose(norms, expected, rtol=1e-12)
+    assert epoch == tr.epoch_progress > 0
+
+
+def test_deep_sigmoid_gradients_vanish_and_relu_gradients_do_not():
+    sigmoid, relu = _first_to_output_ratio("sigmoid"), _first_to_output_ratio("relu")
+    assert sigmoid > 100  # σ' ≤ 0.25 per layer, six layers deep
+    assert relu < sigmoid / 10
+
+
+def test_thinned_keeps_a_bounded_evenly_spaced_record():
+    log = Thinned(8)
+    for i in range(1000):
+        log.add(i)
+    assert len(log) <= 8
+    gaps = np.diff(log.items)
+    assert np.all(gaps == gaps[0]) and log.items[0] == 0  # the whole run, evenly spaced
+
+
+def test_the_vanishing_gradient_preset_opens_the_gradient_view_and_draws_each_layer(qtbot, window):
+    gen = window.snapshot.generation
+    assert window.open_project(PRESETS / "05-sigmoid-vs-relu-speed.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert window.tabs.currentWidget().objectName() == "tab_gradients"
+    for _ in range(30):
+        window.step("batch")
+    snap = wait_for(qtbot, window, lambda s: s.steps >= 30 and s.gradients.norms.shape[0] >= 5)
+    view = window.gradients
+    view.set_snapshot(snap)  # drawn at 10 Hz while playing; draw this one now
+    assert snap.gradients.norms.shape[1] == 7 == len(view.norm_curves)
+    xs, ys = view.norm_curves[0].getData()  # log mode: log10 of the (smoothed) norms
+    _xs, ys_out = view.norm_curves[-1].getData()
+    assert len(xs) == snap.gradients.norms.shape[0] and np.all(np.isfinite(ys))
+    assert ys[-1] < ys_out[-1] - 2  # layer 1's gradient is decades below the output's
+    assert sum(h.sum() for h in snap.gradients.histograms) == sum(w.size for w in snap.weights[0::2])
+    assert "learns slowly" in view.readout.text()
+
+
+def test_hidden_space_maps_grid_and_points_through_the_chosen_layer(qtbot, window):
+    assert window.snapshot.hidden is None  # computed only while the view is on screen
+    window.show_view("hidden")
+    snap = wait_for(qtbot, window, lambda s: s.hidden is not None)
+    hidden = snap.hidden
+    assert [p.shape[1] for p in hidden.points] == [4, 2]
+    assert hidden.lines[0].shape == (30, 60, 4)
+    # The points are the first layer's activations of the training inputs, from these weights.
+    net = build_network(snap.project, snap.weights[0].shape[0], 2)
+    net.set_weights(snap.weights)
+    n = hidden.points[0].shape[0]
+    np.testing.assert_allclose(hidden.points[0], net.neuron_outputs(snap.data.x_train[:n])[0], atol=1e-12)
+    view = window.hidden_space
+    x, y = view.points.getData()
+    np.testing.assert_allclose(x, hidden.points[0][:, 0])
+    np.testing.assert_allclose(y, hidden.points[0][:, 1])
+    view.neuron_y.setCurrentIndex(3)
+    x, y = view.points.getData()
+    np.testing.assert_allclose(y, hidden.points[0][:, 3])
+    gx, _gy = view.grid.getData()
+    assert np.isfinite(gx).sum() == 30 * 60
+    view.layer.setCurrentIndex(1)
+    assert view.neuron_x.count() == 2
+    x, _y = view.points.getData()
+    np.testing.assert_allclose(x, hidden.points[1][:, 0])
+    # It warps as the network trains.
+    before = hidden.lines[0].copy()
+    window.step("epoch")
+    after = wait_for(qtbot, window, lambda s: s.epoch >= 1 and s.hidden is not None).hidden
+    assert not np.allclose(before, after.lines[0])
+    # Away from the tab, the worker stops computing it.
+    window.show_view("weights")
+    window.step("batch")
+    wait_for(qtbot, window, lambda s: s.hidden is None)
+
+
+def test_hidden_space_explains_itself_without_a_hidden_layer(qtbot, window):
+    window.show_view("hidden")
+    gen = window.snapshot.generation
+    while window.state.project["network"]["layers"]:
+        qtbot.mouseClick(window.network.remove_layer, Qt.MouseButton.LeftButton)
+    wait_for(qtbot, window, lambda s: s.generation > gen and len(s.weights) == 2)
+    qtbot.waitUntil(lambda: window.hidden_space.stack.currentWidget() is window.hidden_space.empty)
