@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError, Regularizer, check_gradients, get_loss
+from engine.codegen import export_script
 from engine.io import (
     apply_weights,
     atomic_write_text,
@@ -233,6 +234,25 @@ class MainWindow(QMainWindow):
         )
         export.addAction(
             self._action("ONNX (.onnx)…", lambda: self.export_weights(fmt="onnx"), None, "actionExportOnnx")
+        )
+        code = file.addMenu("Export as &Code")
+        code.addAction(
+            self._action(
+                "PyTorch script (.py)…",
+                lambda: self.export_code(framework="pytorch"),
+                None,
+                "actionExportPytorch",
+                "A runnable script that rebuilds this network in PyTorch and loads its weights",
+            )
+        )
+        code.addAction(
+            self._action(
+                "Keras script (.py)…",
+                lambda: self.export_code(framework="keras"),
+                None,
+                "actionExportKeras",
+                "A runnable script that rebuilds this network in Keras and loads its weights",
+            )
         )
         file.addAction(self._action("Export &Data…", self.export_data, None, "actionExportData"))
         file.addAction(self._action("Export &Plot as PNG/SVG…", self.export_plot, None, "actionExportPlot"))
@@ -527,6 +547,22 @@ class MainWindow(QMainWindow):
             self.show_error("Could not export the weights", f"{path}: {exc.strerror or exc}")
             return False
         self.show_message(f"Weights saved to {Path(path).name}")
+        return True
+
+    def export_code(self, path: str | Path | None = None, framework: str = "pytorch") -> bool:
+        """A PyTorch or Keras script plus its weights file (`<name>_weights.npz`) beside it."""
+        path = path or self._ask_path(True, f"Export as {framework} script", "model.py", "Python script (*.py)")
+        if not path:
+            return False
+        net = self._network_from_snapshot()
+        if net is None:
+            return False
+        try:
+            script, weights = export_script(path, framework, net, self.snapshot.project, self.snapshot.data)
+        except (PlaygroundError, OSError) as exc:
+            self.show_error("Could not export the script", str(exc))
+            return False
+        self.show_message(f"Wrote {script.name} and {weights.name}")
         return True
 
     def export_data(self, path: str | Path | None = None) -> bool:

@@ -1,8 +1,13 @@
 """Gradient flow and hidden-space views, driven through the real window."""
 
+import subprocess
+import sys
+
 import numpy as np
+import pytest
 from helpers import project, wait_for
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from engine.project import build_network
 from engine.training import Trainer
@@ -112,3 +117,27 @@ def test_hidden_space_explains_itself_without_a_hidden_layer(qtbot, window):
         qtbot.mouseClick(window.network.remove_layer, Qt.MouseButton.LeftButton)
     wait_for(qtbot, window, lambda s: s.generation > gen and len(s.weights) == 2)
     qtbot.waitUntil(lambda: window.hidden_space.stack.currentWidget() is window.hidden_space.empty)
+
+
+def test_export_as_pytorch_script_rebuilds_the_trained_network(qtbot, window, tmp_path):
+    window.step("epoch")
+    snap = wait_for(qtbot, window, lambda s: s.epoch == 1)
+    assert window.export_code(tmp_path / "mine.py", framework="pytorch")
+    assert window.export_code(tmp_path / "mine_keras.py", framework="keras")
+    for name in ("mine.py", "mine_weights.npz", "mine_keras.py", "mine_keras_weights.npz"):
+        assert (tmp_path / name).is_file()
+    assert not window.export_code(tmp_path / "missing" / "x.py")  # a clear error, nothing written
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
+    pytest.importorskip("torch")
+    raw = snap.data.dataset.x[:20]
+    np.save(tmp_path / "raw.npy", raw)
+    code = (
+        "import importlib.util, numpy as np, sys\n"
+        f"spec = importlib.util.spec_from_file_location('m', {str(tmp_path / 'mine.py')!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        f"np.save({str(tmp_path / 'out.npy')!r}, m.predict(np.load({str(tmp_path / 'raw.npy')!r})))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    net = build_network(snap.project, snap.weights[0].shape[0], 2)
+    net.set_weights(snap.weights)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), net.predict(snap.data.transform(raw)), atol=1e-12)

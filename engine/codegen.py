@@ -1,0 +1,246 @@
+"""Export a trained network as a runnable PyTorch or Keras script.
+
+The script rebuilds the same layers, loads the weights from the `.npz` file written next to it
+(the app's own weight format, so it can be imported back), and repeats the input pipeline the
+playground used (feature maps, then normalisation with the training split's statistics), so
+`predict(raw_inputs)` gives the playground's outputs. Nothing from the playground is imported.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import PlaygroundError
+from .io import atomic_write_text, save_weights
+from .network import Network
+from .project import PreparedData
+
+#: Each feature map as a NumPy expression of the raw columns x1, x2 (one entry per FEATURES name).
+FEATURE_CODE = {
+    "x1": "x1",
+    "x2": "x2",
+    "x1^2": "x1 * x1",
+    "x2^2": "x2 * x2",
+    "x1*x2": "x1 * x2",
+    "sin(x1)": "np.sin(x1)",
+    "sin(x2)": "np.sin(x2)",
+}
+
+#: Each activation as a torch.nn module (one entry per ACTIVATIONS name; {alpha} filled in).
+TORCH_ACTIVATIONS = {
+    "linear": None,
+    "sigmoid": "nn.Sigmoid()",
+    "tanh": "nn.Tanh()",
+    "relu": "nn.ReLU()",
+    "leaky_relu": "nn.LeakyReLU(negative_slope={alpha!r})",
+    "elu": "nn.ELU(alpha={alpha!r})",
+    "softplus": "nn.Softplus()",
+    "softmax": "nn.Softmax(dim=1)",
+}
+
+#: Each activation for Keras: (activation= argument of Dense, or a layer that follows a linear Dense).
+KERAS_ACTIVATIONS: dict[str, tuple[str, str | None]] = {
+    "linear": ("linear", None),
+    "sigmoid": ("sigmoid", None),
+    "tanh": ("tanh", None),
+    "relu": ("relu", None),
+    "leaky_relu": ("linear", "layers.LeakyReLU(negative_slope={alpha!r})"),
+    "elu": ("linear", "layers.ELU(alpha={alpha!r})"),
+    "softplus": ("softplus", None),
+    "softmax": ("softmax", None),
+}
+
+FRAMEWORKS = ("pytorch", "keras")
+
+
+def _array_literal(values: np.ndarray | float) -> str:
+    """A NumPy literal that round-trips exactly (repr of each float64)."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 0:
+        return repr(float(arr))
+    return "np.array([" + ", ".join(repr(float(v)) for v in arr) + "])"
+
+
+def _prepare_code(data: PreparedData) -> str:
+    ds = data.dataset
+    lines = ["def prepare(raw_x):", '    """Raw inputs (as in the playground) to network inputs."""']
+    lines.append("    x = np.asarray(raw_x, dtype=np.float64)")
+    lines.append(f"    if x.ndim != 2 or x.shape[1] != {ds.x.shape[1]}:")
+    lines.append(f'        raise ValueError(f"expected inputs of shape (N, {ds.x.shape[1]}), got {{x.shape}}")')
+    point_data = ds.columns == ["x1", "x2"]
+    if point_data and data.features != ["x1", "x2"]:
+        lines.append("    x1, x2 = x[:, 0], x[:, 1]")
+        lines.append("    x = np.column_stack([" + ", ".join(FEATURE_CODE[f] for f in data.features) + "])")
+    norm = data.normalizer
+    if norm.kind != "none":
+        lines.append("    x = (x - SHIFT) / SCALE  # normalisation fitted on the training split")
+    lines.append("    return x.astype(DTYPE)")
+    return "\n".join(lines)
+
+
+def _header(framework: str, network: Network, project: dict[str, Any], data: PreparedData, weights: str) -> str:
+    t = project["training"]
+    opt = ", ".join(f"{k}={v!r}" for k, v in t["optimizer"].items() if k != "name")
+    ds = data.dataset
+    what = {"pytorch": "PyTorch", "keras": "Keras"}[framework]
+    norm = data.normalizer
+    return f'''"""{what} rebuild of a network trained in nn-playground ({datetime.date.today():%Y-%m-%d}).
+
+Layers: {" -> ".join(str(w) for w in [network.n_inputs] + [s[1] for s in network.shapes])} \
+({network.count_params():,} parameters); weights from {weights}, next to this file.
+Data: {ds.name or "file"} ({ds.problem}{f", {ds.classes} classes" if ds.problem == "classification" else ""}); \
+inputs: {", ".join(data.features) if ds.columns == ["x1", "x2"] else f"{ds.x.shape[1]} columns"}; \
+normalisation: {norm.kind}.
+Trained with: loss {t["loss"]}, optimizer {t["optimizer"]["name"]}({opt}), batch size {t["batch_size"]}.
+
+Run it to print the predictions for the first rows of a CSV file of raw inputs
+(`python {{script}} inputs.csv`), or import it and call predict(raw_inputs).
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+'''
+
+
+def _constants(network: Network, data: PreparedData, weights: str) -> str:
+    norm = data.normalizer
+    ds = data.dataset
+    lines = [f"WEIGHTS = Path(__file__).with_name({weights!r})", f"DTYPE = np.{network.dtype.name}"]
+    if norm.kind != "none":
+        lines.append(f"SHIFT = {_array_literal(norm.shift)}")
+        lines.append(f"SCALE = {_array_literal(norm.scale)}")
+    if ds.problem == "classification":
+        lines.append(f"CLASS_NAMES = {list(ds.class_names)!r}")
+    return "\n".join(lines)
+
+
+_MAIN = """
+
+def main(argv):
+    if len(argv) > 1:
+        raw = np.genfromtxt(argv[1], delimiter=",", ndmin=2)
+        raw = raw[~np.isnan(raw).any(axis=1), :INPUTS]  # skips a header row; a label column after the inputs is ignored
+    else:
+        raw = np.zeros((1, INPUTS))
+        print("no CSV given: predicting for one all-zero input")
+    out = predict(raw[:10])
+    np.set_printoptions(precision=4, suppress=True)
+    print(out)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
+"""
+
+
+def pytorch_script(network: Network, project: dict[str, Any], data: PreparedData, weights: str) -> str:
+    """Source of a script that rebuilds `network` with torch.nn and loads `weights` (.npz)."""
+    mods = []
+    for (n_in, n_out), act in zip(network.shapes, network.activations):
+        mods.append(f"        nn.Linear({n_in}, {n_out}),")
+        code = TORCH_ACTIVATIONS[act.name]
+        if code is not None:
+            mods.append(f"        {code.format(**act.params())},")
+    cast = "double" if network.dtype == np.float64 else "float"
+    body = f'''import torch
+from torch import nn
+
+{_constants(network, data, weights)}
+INPUTS = {data.dataset.x.shape[1]}
+
+
+{_prepare_code(data)}
+
+
+def build_model():
+    """The layers, with the playground's weights (its kernels are (in, out); torch's are (out, in))."""
+    model = nn.Sequential(
+{chr(10).join(mods)}
+    )
+    model = model.{cast}()  # before loading, so no weight passes through float32
+    weights = np.load(WEIGHTS, allow_pickle=False)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for i, layer in enumerate(linears):
+            layer.weight.copy_(torch.from_numpy(weights[f"layers.{{i}}.kernel"].T.copy()))
+            layer.bias.copy_(torch.from_numpy(weights[f"layers.{{i}}.bias"]))
+    return model.eval()
+
+
+def predict(raw_x):
+    """The playground's outputs for raw inputs (dropout is off at inference, as there)."""
+    model = build_model()
+    with torch.no_grad():
+        return model(torch.from_numpy(prepare(raw_x))).numpy()
+'''
+    return _header("pytorch", network, project, data, weights) + body + _MAIN
+
+
+def keras_script(network: Network, project: dict[str, Any], data: PreparedData, weights: str) -> str:
+    """Source of a script that rebuilds `network` as a keras.Sequential and loads `weights` (.npz)."""
+    mods = [f"            keras.Input(shape=({network.n_inputs},)),"]
+    for i, ((_n_in, n_out), act) in enumerate(zip(network.shapes, network.activations)):
+        dense_act, extra = KERAS_ACTIVATIONS[act.name]
+        mods.append(f'            layers.Dense({n_out}, activation="{dense_act}", name="dense_{i}"),')
+        if extra is not None:
+            mods.append(f"            {extra.format(**act.params())},")
+    body = f'''import keras
+from keras import layers
+
+{_constants(network, data, weights)}
+INPUTS = {data.dataset.x.shape[1]}
+
+
+{_prepare_code(data)}
+
+
+def build_model():
+    """The layers, with the playground's weights (kernels are (in, out) in both)."""
+    model = keras.Sequential(
+        [
+{chr(10).join(mods)}
+        ]
+    )
+    weights = np.load(WEIGHTS, allow_pickle=False)
+    for i in range({network.n_layers}):
+        model.get_layer(f"dense_{{i}}").set_weights([weights[f"layers.{{i}}.kernel"], weights[f"layers.{{i}}.bias"]])
+    return model
+
+
+def predict(raw_x):
+    """The playground's outputs for raw inputs (dropout is off at inference, as there)."""
+    return np.asarray(build_model().predict(prepare(raw_x), verbose=0))
+'''
+    if network.dtype == np.float64:
+        body = body.replace("import keras\n", 'import keras\n\nkeras.config.set_floatx("float64")\n', 1)
+    return _header("keras", network, project, data, weights) + body + _MAIN
+
+
+GENERATORS: dict[str, Callable[[Network, dict[str, Any], PreparedData, str], str]] = {
+    "pytorch": pytorch_script,
+    "keras": keras_script,
+}
+
+
+def export_script(
+    path: str | Path, framework: str, network: Network, project: dict[str, Any], data: PreparedData
+) -> tuple[Path, Path]:
+    """Write the script to `path` and its weights to `<stem>_weights.npz` beside it (both atomic)."""
+    if framework not in GENERATORS:
+        raise PlaygroundError(f"code export knows {', '.join(FRAMEWORKS)}, not {framework!r}")
+    p = Path(path)
+    if p.suffix != ".py":
+        p = p.with_suffix(".py")
+    weights = p.with_name(f"{p.stem}_weights.npz")
+    source = GENERATORS[framework](network, project, data, weights.name).replace("{script}", p.name)
+    compile(source, str(p), "exec")  # a generator bug must fail here, not in the user's hands
+    save_weights(weights, network, project)
+    atomic_write_text(p, source)
+    return p, weights
