@@ -45,6 +45,7 @@ from engine.project import build_network, default_project, load_dataset, normali
 
 from .panels.controls import ControlBar
 from .panels.data_panel import DataPanel
+from .panels.images import ImageDataView
 from .panels.insights import GradientFlowView, HiddenSpaceView
 from .panels.network_view import NetworkView
 from .panels.plots import CurvesView, HistogramView, OutputView
@@ -80,6 +81,8 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel(self.state)
         self.network = NetworkView(self.state)
         self.output = OutputView()
+        self.images = ImageDataView()
+        self.images.hide()
         self.curves = CurvesView()
         self.histograms = HistogramView()
         self.gradients = GradientFlowView()
@@ -153,11 +156,12 @@ class MainWindow(QMainWindow):
         mid.addWidget(self.params_label)
         right = QSplitter(Qt.Orientation.Vertical)
         right.setObjectName("rightColumn")
-        for w in (self.output, self.curves, self.tabs):
+        for widgets in ((self.output, self.images), (self.curves,), (self.tabs,)):
             holder = QWidget()
             lay = QVBoxLayout(holder)
             lay.setContentsMargins(8, 8, 12, 8)
-            lay.addWidget(w)
+            for w in widgets:  # the output plane or, for image data, the image views
+                lay.addWidget(w)
             right.addWidget(holder)
         right.setSizes([430, 220, 230])
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -348,7 +352,14 @@ class MainWindow(QMainWindow):
             self.snapshot = snap
             self.controls.set_epoch(snap.epoch)
             self.network.set_snapshot(snap)
-            self.output.set_snapshot(snap)
+            is_images = snap.data.dataset.image_shape is not None
+            if self.images.isVisible() != is_images:
+                self.images.setVisible(is_images)
+                self.output.setVisible(not is_images)
+            if is_images:
+                self.images.set_snapshot(snap)
+            else:
+                self.output.set_snapshot(snap)
             # Curves and histograms change slowly: while playing they redraw at 10 Hz, which
             # leaves the frame budget to the output plane and the network.
             now = time.perf_counter()

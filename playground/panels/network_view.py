@@ -31,7 +31,7 @@ from engine.data import FEATURES, apply_features
 from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
 from ..snapshot import Snapshot
 from ..state import ProjectState
-from ..widgets import guarded, name_widget
+from ..widgets import guarded, name_widget, to_qimage
 
 MAX_LAYERS = 8
 MAX_UNITS = 64
@@ -358,7 +358,7 @@ class NetworkView(QWidget):
             gx, gy = np.meshgrid(np.linspace(x0, x1, g), np.linspace(y1, y0, g))
             vals = apply_features(np.column_stack([gx.ravel(), gy.ravel()]), [name])[:, 0]
             top = np.max(np.abs(vals)) or 1.0
-            self._feature_thumbs[name] = _to_image(diverging_rgb(vals.reshape(g, g) / top))
+            self._feature_thumbs[name] = to_qimage(diverging_rgb(vals.reshape(g, g) / top))
         return self._feature_thumbs[name]
 
     def _neuron_image(self, layer: int, unit: int) -> QImage | None:
@@ -372,7 +372,7 @@ class NetworkView(QWidget):
         rgb = self._layer_rgb(layer)
         if rgb is None or unit >= rgb.shape[0]:
             return None
-        return _to_image(rgb[unit])
+        return to_qimage(rgb[unit])
 
     def _layer_rgb(self, layer: int) -> np.ndarray | None:
         """A layer's thumbnails as one (units, g, g, 3) colour array: one colour-map call per
@@ -541,13 +541,6 @@ class NetworkView(QWidget):
 
 def _pretty(name: str) -> str:
     return name.replace("x1", "X₁").replace("x2", "X₂").replace("^2", "²").replace("*", "·")
-
-
-def _to_image(rgb: np.ndarray) -> QImage:
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    h, w, _ = rgb.shape
-    img = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-    return img.copy()  # own the pixels: the array goes away
 
 
 def _segment_distance(p: QPointF, a: QPointF, b: QPointF) -> float:

@@ -1,5 +1,5 @@
 """Small reusable widgets."""
 
-from .common import Caption, NumberEdit, captioned, guarded, name_widget
+from .common import Caption, NumberEdit, captioned, guarded, name_widget, to_qimage
 
-__all__ = ["Caption", "NumberEdit", "captioned", "guarded", "name_widget"]
+__all__ = ["Caption", "NumberEdit", "captioned", "guarded", "name_widget", "to_qimage"]

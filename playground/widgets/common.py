@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtGui import QImage, QValidator
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,6 +30,17 @@ def guarded(method: F) -> F:
             return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def to_qimage(pixels: np.ndarray) -> QImage:
+    """A QImage owning a copy of (h, w, 3) RGB or (h, w) grayscale uint8 pixels."""
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    h, w = pixels.shape[:2]
+    if pixels.ndim == 2:
+        img = QImage(pixels.data, w, h, w, QImage.Format.Format_Grayscale8)
+    else:
+        img = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return img.copy()  # own the pixels: the array goes away
 
 
 def name_widget(widget: QWidget, object_name: str, accessible: str, tooltip: str | None = None) -> QWidget:
