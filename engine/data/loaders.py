@@ -71,7 +71,7 @@ def _flatten(path: Path, x: np.ndarray, what: str) -> tuple[np.ndarray, tuple[in
         raise _fail(path, f"{what} hold no values (shape {x.shape})")
     image_shape = tuple(int(d) for d in x.shape[1:]) if x.ndim > 2 else None
     flat = x.reshape(x.shape[0], -1).astype(np.float64)
-    if not np.all(np.isfinite(flat)):
+    if x.dtype.kind == "f" and not np.all(np.isfinite(flat)):  # integer pixels are always finite
         raise _fail(path, f"{what}: NaN or infinite values")
     return flat, image_shape
 
