@@ -49,7 +49,9 @@ from .panels.images import ImageDataView
 from .panels.insights import GradientFlowView, HiddenSpaceView
 from .panels.network_view import NetworkView
 from .panels.plots import CurvesView, HistogramView, OutputView
+from .panels.runs_view import CompareDialog, RunsView
 from .paths import ICON, PRESETS
+from .runs import RunHistory
 from .snapshot import Snapshot
 from .state import ProjectState, is_live
 from .widgets import guarded, name_widget
@@ -72,7 +74,6 @@ class MainWindow(QMainWindow):
         self.snapshot: Snapshot | None = None
         self.playing = False
         self._slow_views_at = 0.0
-        self._slow_generation = -1
         self.handle = WorkerHandle(self)
         self.handle.worker.snapshot_ready.connect(self._on_snapshot)
         self.handle.worker.failed.connect(self._on_worker_failed)
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self.histograms = HistogramView()
         self.gradients = GradientFlowView()
         self.hidden_space = HiddenSpaceView()
+        self.run_history = RunHistory()
+        self.runs = RunsView(self.run_history)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("insightTabs")
         self.tabs.setDocumentMode(True)
@@ -94,6 +97,7 @@ class MainWindow(QMainWindow):
             (self.histograms, "Weights", "weights"),
             (self.gradients, "Gradient flow", "gradients"),
             (self.hidden_space, "Hidden space", "hidden"),
+            (self.runs, "Runs", "runs"),
         ):
             self._add_tab(widget, title, name)
         self._views: set[str] = set()
@@ -127,6 +131,9 @@ class MainWindow(QMainWindow):
         self.output.point_added.connect(self._add_point)
         self.output.point_erased.connect(self._erase_point)
         self.hidden_space.wanted.connect(lambda on: self._want_view("hidden", on))
+        self.runs.overlays_changed.connect(self.curves.set_overlays)
+        self.runs.compare_requested.connect(self.compare_runs)
+        self.runs.export_requested.connect(self.export_runs)
         geometry = self.settings.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -350,6 +357,7 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap: Snapshot) -> None:
         try:
             self.snapshot = snap
+            new_run = self.run_history.update(snap)
             self.controls.set_epoch(snap.epoch)
             self.network.set_snapshot(snap)
             is_images = snap.data.dataset.image_shape is not None
@@ -363,9 +371,9 @@ class MainWindow(QMainWindow):
             # Curves and histograms change slowly: while playing they redraw at 10 Hz, which
             # leaves the frame budget to the output plane and the network.
             now = time.perf_counter()
-            if not snap.playing or now - self._slow_views_at >= 0.1 or snap.generation != self._slow_generation:
+            if not snap.playing or now - self._slow_views_at >= 0.1 or new_run:
                 self._slow_views_at = now
-                self._slow_generation = snap.generation
+                self.runs.refresh()
                 self.curves.set_snapshot(snap)
                 self.histograms.set_snapshot(snap)
                 self.gradients.set_snapshot(snap)
@@ -574,6 +582,25 @@ class MainWindow(QMainWindow):
             self.show_error("Could not export the script", str(exc))
             return False
         self.show_message(f"Wrote {script.name} and {weights.name}")
+        return True
+
+    def compare_runs(self, a: Any, b: Any) -> QDialog:
+        dlg = CompareDialog(a, b, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
+    def export_runs(self, path: str | Path | None = None) -> bool:
+        """Every run's per-epoch metrics (and a settings summary) as one CSV table."""
+        path = path or self._ask_path(True, "Export runs", "runs.csv", "CSV (*.csv)")
+        if not path:
+            return False
+        try:
+            atomic_write_text(path, self.run_history.to_csv())
+        except (PlaygroundError, OSError) as exc:
+            self.show_error("Could not export the runs", str(exc))
+            return False
+        self.show_message(f"Runs saved to {Path(path).name}")
         return True
 
     def export_data(self, path: str | Path | None = None) -> bool:

@@ -271,6 +271,7 @@ class CurvesView(QWidget):
         self.plot.addItem(self.cursor, ignoreBounds=True)
         self.cursor.hide()
         self.snapshot: Snapshot | None = None
+        self.overlay_items: list = []  # (curve, run, metric prefix)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         self.metric.currentTextChanged.connect(lambda _t: self.redraw())
         self.log_y.toggled.connect(self._log_toggled)
@@ -280,12 +281,31 @@ class CurvesView(QWidget):
         self.plot.setLogMode(y=on)
         self.redraw()
 
-    def series(self, key: str) -> np.ndarray:
+    OVERLAY_COLORS = ((120, 120, 120), (148, 103, 189), (140, 86, 75), (23, 190, 207), (188, 189, 34))
+
+    def set_overlays(self, runs: list) -> None:
+        """Earlier runs (from the run history) drawn dashed under the current curves: train and test."""
+        for item, _run, _prefix in self.overlay_items:
+            self.plot.removeItem(item)
+        self.overlay_items = []
+        for k, run in enumerate(runs):
+            color = self.OVERLAY_COLORS[k % len(self.OVERLAY_COLORS)]
+            for prefix, style in (("", Qt.PenStyle.DashLine), ("test_", Qt.PenStyle.DotLine)):
+                pen = pg.mkPen(color, width=1.6, style=style)
+                name = f"{run.label} {'train' if not prefix else 'test'}"
+                item = self.plot.plot([], [], pen=pen, name=name)
+                item.setZValue(-1)  # under the current run
+                self.overlay_items.append((item, run, prefix))
+        self.redraw()
+
+    def series(self, key: str, history: dict | None = None) -> np.ndarray:
         """The displayed values (smoothed) of one metric key, with NaN where absent."""
         snap = self.snapshot
-        if snap is None:
-            return np.array([])
-        values = np.array(snap.history.get(key, []), dtype=float)  # NaN where a split is empty
+        if history is None:
+            if snap is None:
+                return np.array([])
+            history = snap.history
+        values = np.array(history.get(key, []), dtype=float)  # NaN where a split is empty
         alpha = self.smooth.value() / 100
         if alpha > 0 and values.size:
             ok = np.isfinite(values)
@@ -303,8 +323,10 @@ class CurvesView(QWidget):
             return
         metric = self.metric.currentText()
         lo, hi, n = np.inf, -np.inf, 0
-        for prefix, curve in self.curves.items():
-            y = self.series(prefix + metric)
+        lines = [(curve, prefix, None) for prefix, curve in self.curves.items()]
+        lines += [(item, prefix, run.history) for item, run, prefix in self.overlay_items]
+        for curve, prefix, history in lines:
+            y = self.series(prefix + metric, history)
             ok = np.isfinite(y)
             if self.log_y.isChecked():
                 ok &= y > 0
