@@ -50,10 +50,12 @@ from .panels.insights import GradientFlowView, HiddenSpaceView
 from .panels.network_view import NetworkView
 from .panels.plots import CurvesView, HistogramView, OutputView
 from .panels.runs_view import CompareDialog, RunsView
+from .panels.time_bar import TimeBar
 from .paths import ICON, PRESETS
 from .runs import RunHistory
 from .snapshot import Snapshot
 from .state import ProjectState, is_live
+from .timeline import Timeline
 from .widgets import guarded, name_widget
 from .worker import WorkerHandle
 
@@ -89,6 +91,9 @@ class MainWindow(QMainWindow):
         self.gradients = GradientFlowView()
         self.hidden_space = HiddenSpaceView()
         self.run_history = RunHistory()
+        self.timeline = Timeline()
+        self.time_bar = TimeBar()
+        self.shown: Snapshot | None = None  # what the views draw: the newest snapshot, or a past one
         self.runs = RunsView(self.run_history)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("insightTabs")
@@ -132,6 +137,8 @@ class MainWindow(QMainWindow):
         self.output.point_erased.connect(self._erase_point)
         self.hidden_space.wanted.connect(lambda on: self._want_view("hidden", on))
         self.runs.overlays_changed.connect(self.curves.set_overlays)
+        self.time_bar.moved.connect(self._travel)
+        self.time_bar.use_weights.connect(self._use_past_weights)
         self.runs.compare_requested.connect(self.compare_runs)
         self.runs.export_requested.connect(self.export_runs)
         geometry = self.settings.value("geometry")
@@ -161,6 +168,7 @@ class MainWindow(QMainWindow):
         mid.setContentsMargins(6, 8, 6, 8)
         mid.addWidget(self.network, 1)
         mid.addWidget(self.params_label)
+        mid.addWidget(self.time_bar)
         right = QSplitter(Qt.Orientation.Vertical)
         right.setObjectName("rightColumn")
         for widgets in ((self.output, self.images), (self.curves,), (self.tabs,)):
@@ -358,33 +366,12 @@ class MainWindow(QMainWindow):
         try:
             self.snapshot = snap
             new_run = self.run_history.update(snap)
-            self.controls.set_epoch(snap.epoch)
-            self.network.set_snapshot(snap)
-            is_images = snap.data.dataset.image_shape is not None
-            if self.images.isVisible() != is_images:
-                self.images.setVisible(is_images)
-                self.output.setVisible(not is_images)
-            if is_images:
-                self.images.set_snapshot(snap)
-            else:
-                self.output.set_snapshot(snap)
-            # Curves and histograms change slowly: while playing they redraw at 10 Hz, which
-            # leaves the frame budget to the output plane and the network.
-            now = time.perf_counter()
-            if not snap.playing or now - self._slow_views_at >= 0.1 or new_run:
-                self._slow_views_at = now
-                self.runs.refresh()
-                self.curves.set_snapshot(snap)
-                self.histograms.set_snapshot(snap)
-                self.gradients.set_snapshot(snap)
-            if snap.hidden is not None:  # only while the hidden-space tab is on screen
-                self.hidden_space.set_snapshot(snap)
-            self.params_label.setText(
-                f"{sum(w.size for w in snap.weights):,} parameters · <a href='summary'>model summary</a>"
-            )
-            loss = "—" if not np.isfinite(snap.last_loss) else f"{snap.last_loss:.4f}"
-            self.loss_label.setText(f"epoch {snap.epoch:,} · batch loss {loss} · α {snap.learning_rate:.3g}")
-            self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s" if snap.playing else "paused")
+            self.timeline.add(snap)
+            self.time_bar.set_count(len(self.timeline))
+            if self.time_bar.index is not None and (snap.playing or new_run):
+                self.time_bar.go_live()  # training on (or a new run) brings the views back to now
+            if self.time_bar.index is None:
+                self._show(snap, new_run)
             if self.playing and not snap.playing and snap.message:
                 self.playing = False
                 self.controls.set_playing(False)
@@ -394,6 +381,61 @@ class MainWindow(QMainWindow):
             # Report the frame drawn only after the repaint it triggered (a 1 ms timer runs after
             # the pending paint events), so the worker stays out of the way while Qt paints.
             QTimer.singleShot(1, self._frame_done)
+
+    def _travel(self, index: int | None) -> None:
+        """Show a kept snapshot (pausing the run) or, for None, the newest one."""
+        live = self.snapshot
+        if live is None:
+            return
+        if index is None:
+            self.time_bar.show_epoch(None, live.epoch)
+            self._show(live, True)
+            return
+        if self.playing:
+            self.set_playing(False)
+        past = self.timeline.at(index, live)
+        self.time_bar.show_epoch(past.epoch, live.epoch)
+        self._show(past, True)
+
+    def _use_past_weights(self) -> None:
+        if self.time_bar.index is None or self.shown is None:
+            return
+        weights = [w.copy() for w in self.shown.weights]
+        epoch = self.shown.epoch
+        self.time_bar.go_live()
+        self.handle.send("set_weights", weights)
+        self.show_message(f"Carrying on from the weights of epoch {epoch:,}")
+
+    def _show(self, snap: Snapshot, force: bool = False) -> None:
+        """Draw a snapshot in every view (`force`: the slow views too, now)."""
+        self.shown = snap
+        self.controls.set_epoch(snap.epoch)
+        self.network.set_snapshot(snap)
+        is_images = snap.data.dataset.image_shape is not None
+        if self.images.isVisible() != is_images:
+            self.images.setVisible(is_images)
+            self.output.setVisible(not is_images)
+        if is_images:
+            self.images.set_snapshot(snap)
+        else:
+            self.output.set_snapshot(snap)
+        # Curves and histograms change slowly: while playing they redraw at 10 Hz, which
+        # leaves the frame budget to the output plane and the network.
+        now = time.perf_counter()
+        if not snap.playing or now - self._slow_views_at >= 0.1 or force:
+            self._slow_views_at = now
+            self.runs.refresh()
+            self.curves.set_snapshot(snap)
+            self.histograms.set_snapshot(snap)
+            self.gradients.set_snapshot(snap)
+        if snap.hidden is not None:  # only while the hidden-space tab is on screen
+            self.hidden_space.set_snapshot(snap)
+        self.params_label.setText(
+            f"{sum(w.size for w in snap.weights):,} parameters · <a href='summary'>model summary</a>"
+        )
+        loss = "—" if not np.isfinite(snap.last_loss) else f"{snap.last_loss:.4f}"
+        self.loss_label.setText(f"epoch {snap.epoch:,} · batch loss {loss} · α {snap.learning_rate:.3g}")
+        self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s" if snap.playing else "paused")
 
     def _frame_done(self) -> None:
         self.handle.worker.snapshot_consumed()

@@ -286,7 +286,9 @@ def test_keyboard_shortcuts_play_step_and_reset(qtbot, window):
     assert window.playing and window.controls.play_button.isChecked()
     qtbot.keyClick(window.network, Qt.Key.Key_Space)
     assert not window.playing
-    epoch = wait_for(qtbot, window, lambda s: not s.playing).epoch
+    wait_for(qtbot, window, lambda s: not s.playing)
+    qtbot.wait(300)  # the paused worker's last snapshot may still be on its way (the one above can predate play)
+    epoch = window.snapshot.epoch
     window.controls.step_unit.setCurrentText("epoch")
     qtbot.keyClick(window.network, Qt.Key.Key_S)
     wait_for(qtbot, window, lambda s: s.epoch == epoch + 1)

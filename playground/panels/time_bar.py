@@ -1,0 +1,87 @@
+"""The time-travel bar: a slider over the snapshots kept during the run."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+
+from ..widgets import Caption, name_widget
+
+
+class TimeBar(QWidget):
+    """Drag left to see the boundary, weights and curves as they were; "Live" returns."""
+
+    moved = Signal(object)  # index into the kept snapshots, or None for live
+    use_weights = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("timeBar")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 2, 8, 2)
+        lay.addWidget(Caption("Time travel"))
+        self.slider = name_widget(
+            QSlider(Qt.Orientation.Horizontal),
+            "timeSlider",
+            "Time travel",
+            "Scrub back through the run: one snapshot per epoch is kept (thinned evenly on long runs)",
+        )
+        self.slider.setRange(0, 0)
+        self.label = QLabel("live")
+        self.label.setObjectName("timeLabel")
+        self.label.setMinimumWidth(150)
+        self.live = name_widget(QPushButton("Live"), "timeLive", "Back to live", "Back to the run as it is now")
+        self.restore = name_widget(
+            QPushButton("Use these weights"),
+            "timeRestore",
+            "Use these weights",
+            "Carry on training from the weights shown (the curves keep their history)",
+        )
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.label)
+        lay.addWidget(self.live)
+        lay.addWidget(self.restore)
+        self.count = 0
+        self.index: int | None = None  # None: live
+        self._set_buttons()
+        self.slider.valueChanged.connect(self._slid)
+        self.live.clicked.connect(self.go_live)
+        self.restore.clicked.connect(self.use_weights.emit)
+
+    def set_count(self, count: int) -> None:
+        """How many snapshots are kept; the slider's last position (count) means live."""
+        if count == self.count:
+            return
+        self.count = count
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, count)
+        if self.index is None:
+            self.slider.setValue(count)
+        elif self.index >= count:  # thinned or a new run under our feet
+            self.index = None
+            self.slider.setValue(count)
+            self.moved.emit(None)
+        self.slider.blockSignals(False)
+        self._set_buttons()
+
+    def go_live(self) -> None:
+        self.slider.setValue(self.count)  # emits through _slid
+        if self.index is not None:
+            self._slid(self.count)
+
+    def show_epoch(self, epoch: int | None, live_epoch: int) -> None:
+        self.label.setText("live" if epoch is None else f"epoch {epoch:,} of {live_epoch:,}")
+
+    def _slid(self, value: int) -> None:
+        self.index = None if value >= self.count else value
+        self._set_buttons()
+        self.moved.emit(self.index)
+
+    def _set_buttons(self) -> None:
+        traveling = self.index is not None
+        self.live.setEnabled(traveling)
+        self.restore.setEnabled(traveling)
+        self.slider.setEnabled(self.count > 0)
+
+
+__all__ = ["TimeBar"]

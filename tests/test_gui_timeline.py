@@ -1,0 +1,77 @@
+"""Time travel: a slider over snapshots kept during the run (bounded), showing the past."""
+
+import dataclasses
+
+import numpy as np
+from helpers import wait_for
+from PySide6.QtCore import Qt
+
+from playground.snapshot import Thinned
+from playground.timeline import MAX_KEPT, Timeline
+
+
+def test_the_timeline_keeps_one_snapshot_per_epoch_within_its_cap(qtbot, window):
+    snap = window.snapshot
+    tl = Timeline()
+    for epoch in range(1, 2000):
+        tl.add(dataclasses.replace(snap, epoch=epoch))
+        tl.add(dataclasses.replace(snap, epoch=epoch))  # a second frame of the same epoch: not kept
+    assert len(tl) <= MAX_KEPT
+    epochs = [s.epoch for s in tl.snapshots]
+    assert epochs[0] == 1 and len(set(np.diff(epochs))) == 1  # evenly thinned over the whole run
+    assert all(s.history == {} for s in tl.snapshots)  # history is cut from the live one instead
+    tl.add(dataclasses.replace(snap, generation=snap.generation + 1, epoch=0))
+    assert len(tl) == 1  # a new run starts a new timeline
+    assert isinstance(tl._kept, Thinned)
+
+
+def test_scrubbing_back_shows_the_boundary_weights_and_curves_as_they_were(qtbot, window):
+    window.step("epoch")
+    first = wait_for(qtbot, window, lambda s: s.epoch == 1)
+    for e in range(2, 6):  # one snapshot per epoch (steps sent at once would be drawn once)
+        window.step("epoch")
+        live = wait_for(qtbot, window, lambda s, e=e: s.epoch == e)
+    bar = window.time_bar
+    qtbot.waitUntil(lambda: bar.count == 6)  # epochs 0..5
+    assert bar.slider.value() == 6 and bar.index is None and not bar.live.isEnabled()
+    bar.slider.setValue(1)  # epoch 1
+    shown = window.shown
+    assert shown.epoch == 1 and bar.label.text() == "epoch 1 of 5"
+    for a, b in zip(shown.weights, first.weights):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(window.output.snapshot.output_grid, first.output_grid)
+    x, _y = window.curves.curves[""].getData()
+    assert list(x) == [1]  # the curves as they were at epoch 1
+    assert window.network.snapshot is shown
+    # Live snapshots keep arriving (an edit) but the past stays on screen until "Live".
+    window.state.set("training.optimizer.learning_rate", 0.05)
+    qtbot.wait(200)
+    assert window.shown.epoch == 1
+    qtbot.mouseClick(bar.live, Qt.MouseButton.LeftButton)
+    assert bar.index is None and window.shown.epoch == 5
+    np.testing.assert_array_equal(window.output.snapshot.output_grid, window.snapshot.output_grid)
+    assert live.epoch == 5
+
+
+def test_use_these_weights_carries_on_from_the_past(qtbot, window):
+    window.step("epoch")
+    first = wait_for(qtbot, window, lambda s: s.epoch == 1)
+    for e in range(2, 5):
+        window.step("epoch")
+        wait_for(qtbot, window, lambda s, e=e: s.epoch == e)
+    qtbot.waitUntil(lambda: window.time_bar.count == 5)
+    window.time_bar.slider.setValue(1)
+    qtbot.mouseClick(window.time_bar.restore, Qt.MouseButton.LeftButton)
+    snap = wait_for(qtbot, window, lambda s: np.array_equal(s.weights[0], first.weights[0]))
+    assert window.time_bar.index is None and snap.epoch == 4  # the run goes on, from those weights
+
+
+def test_playing_returns_to_live(qtbot, window):
+    window.step("epoch")
+    wait_for(qtbot, window, lambda s: s.epoch == 1)
+    qtbot.waitUntil(lambda: window.time_bar.count == 2)
+    window.time_bar.slider.setValue(0)
+    assert window.shown.epoch == 0
+    window.set_playing(True)
+    qtbot.waitUntil(lambda: window.time_bar.index is None and window.shown is window.snapshot)
+    window.set_playing(False)
