@@ -52,6 +52,7 @@ from .panels.plots import CurvesView, HistogramView, OutputView
 from .panels.runs_view import CompareDialog, RunsView
 from .panels.time_bar import TimeBar
 from .paths import ICON, PRESETS
+from .race_window import RaceWindow, open_race
 from .runs import RunHistory
 from .snapshot import Snapshot
 from .state import ProjectState, is_live
@@ -304,6 +305,15 @@ class MainWindow(QMainWindow):
             )
         )
         tools.addAction(self._action("Model &Summary", self.show_summary, None, "actionSummary"))
+        tools.addAction(
+            self._action(
+                "Optimizer &Race…",
+                self.open_race,
+                "Ctrl+R",
+                "actionRace",
+                "Train this network with several optimizers side by side, on the same batches",
+            )
+        )
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About nn-playground", self._about, None, "actionAbout"))
         self._refresh_recent()
@@ -758,6 +768,10 @@ class MainWindow(QMainWindow):
         self._text_dialog("Gradient check", text)
         return text
 
+    def open_race(self) -> RaceWindow:
+        """The optimizer race on a copy of the current project (it trains on its own thread)."""
+        return open_race(self.state.project, self.state.base_dir, self)
+
     def show_summary(self) -> str | None:
         net = self._network_from_snapshot()
         if net is None:
@@ -921,4 +935,6 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the worker thread and wait for it; safe to call twice."""
         self.playing = False
+        for race in self.findChildren(RaceWindow):
+            race.shutdown()
         self.handle.stop()

@@ -13,7 +13,9 @@ import threading
 import time
 import traceback
 import weakref
+from array import array
 from collections import deque
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,6 +26,7 @@ from engine import PlaygroundError
 from engine.data import Dataset
 from engine.optimizers import make_optimizer
 from engine.project import prepare_data
+from engine.race import Race
 from engine.training import Diverged, Trainer
 
 from .snapshot import (
@@ -43,13 +46,15 @@ GRAD_LOG_CAP = 2000  # gradient-norm records kept per run (thinned beyond that)
 IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an MNIST test split is ~0.1 s)
 
 
-class TrainingWorker(QObject):
-    """Its `run()` loop executes on a worker thread; talk to it only through `send()`,
-    `snapshot_consumed()` and its signals. Signals it emits from that thread reach UI slots
-    through queued connections (Qt picks them because the emitting thread differs)."""
+class LoopWorker(QObject):
+    """A loop that runs on a worker thread: it applies queued commands, trains while playing,
+    and emits a snapshot at most every FRAME once the UI has drawn the last one. Subclasses say
+    what a command does (`_apply`), what one unit of training is (`_train_once`) and what a
+    snapshot holds (`_emit`). Talk to it only through `send()`, `snapshot_consumed()` and its
+    signals; signals emitted from the worker thread reach UI slots through queued connections."""
 
     snapshot_ready = Signal(object)
-    failed = Signal(str)  # a command could not be applied (bad project, bad weights...)
+    failed = Signal(str)  # a command could not be applied, or a bug paused the run
     finished = Signal()
 
     def __init__(self) -> None:
@@ -57,25 +62,12 @@ class TrainingWorker(QObject):
         self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._ui_ready = threading.Event()
         self._ui_ready.set()
-        self._trainer: Trainer | None = None
-        self._generation = 0
         self._playing = False
-        self._message = ""
-        self._grid = None
-        self._extent = None
         self._dirty = True  # something changed that the UI has not seen
-        self._rate: deque[tuple[float, int]] = deque(maxlen=30)
-        self._views: frozenset[str] = frozenset()  # optional views the UI shows: "hidden"
-        self._grad_log = Thinned(GRAD_LOG_CAP)
-        self._grad_steps = -1
-        self._image_eval = None
-        self._image_eval_at = 0.0
-        self.base_dir: str | None = None  # folder that relative data paths in the project start from
 
     # ----------------------------------------------------------------- UI side (any thread)
     def send(self, command: str, payload: Any = None) -> None:
-        """Queue a command: play, pause, step_batch, step_epoch, build, set_lr, set_opt_param,
-        set_regularization, set_batch_size, set_weights, set_weight, set_views, stop."""
+        """Queue a command for the worker thread ("stop" ends its loop)."""
         self._commands.put((command, payload))
 
     def snapshot_consumed(self) -> None:
@@ -87,8 +79,11 @@ class TrainingWorker(QObject):
         try:
             self._loop()
         finally:
-            self._trainer = None
+            self._release()
             self.finished.emit()
+
+    def _release(self) -> None:
+        """Drop the engine objects when the loop ends."""
 
     def _loop(self) -> None:
         last_emit = 0.0
@@ -109,7 +104,7 @@ class TrainingWorker(QObject):
                 self._fail(exc)
 
     def _train_and_report(self, last_emit: float) -> float:
-        if self._playing and self._trainer is not None:
+        if self._playing:
             # While the UI draws a snapshot, step aside: its paint code is Python too, and each
             # callback would otherwise wait for the GIL behind this loop (a convoy that stalls
             # the UI for seconds). Blocking here releases the GIL until the frame is done.
@@ -118,7 +113,7 @@ class TrainingWorker(QObject):
             # of training, snapshot and drawing takes about one frame.
             deadline = max(last_emit + FRAME, time.perf_counter() + FRAME / 3)
             while time.perf_counter() < deadline and self._playing:
-                if not self._step("batch"):
+                if not self._train_once():
                     break
                 if not self._commands.empty():
                     break
@@ -133,6 +128,51 @@ class TrainingWorker(QObject):
         self._playing = False
         self._dirty = True
         self.failed.emit(f"{exc.__class__.__name__}: {exc}\n\n{traceback.format_exc(limit=6)}")
+
+    def _send_snapshot(self, snap: Any) -> None:
+        self._dirty = False
+        self._ui_ready.clear()
+        self.snapshot_ready.emit(snap)
+
+    def _apply(self, command: str, payload: Any) -> None:
+        raise NotImplementedError
+
+    def _train_once(self) -> bool:
+        """One unit of training; False when training cannot go on."""
+        raise NotImplementedError
+
+    def _emit(self) -> None:
+        raise NotImplementedError
+
+
+class TrainingWorker(LoopWorker):
+    """Owns the app's trainer on the worker thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._trainer: Trainer | None = None
+        self._generation = 0
+        self._message = ""
+        self._grid = None
+        self._extent = None
+        self._rate: deque[tuple[float, int]] = deque(maxlen=30)
+        self._views: frozenset[str] = frozenset()  # optional views the UI shows: "hidden"
+        self._grad_log = Thinned(GRAD_LOG_CAP)
+        self._grad_steps = -1
+        self._image_eval = None
+        self._image_eval_at = 0.0
+        self.base_dir: str | None = None  # folder that relative data paths in the project start from
+
+    def send(self, command: str, payload: Any = None) -> None:
+        """Queue a command: play, pause, step_batch, step_epoch, build, set_lr, set_opt_param,
+        set_regularization, set_batch_size, set_weights, set_weight, set_views, stop."""
+        super().send(command, payload)
+
+    def _release(self) -> None:
+        self._trainer = None
+
+    def _train_once(self) -> bool:
+        return self._trainer is not None and self._step("batch")
 
     def _step(self, unit: str) -> bool:
         tr = self._trainer
@@ -276,9 +316,7 @@ class TrainingWorker(QObject):
             message=self._message,
             **extras,
         )
-        self._dirty = False
-        self._ui_ready.clear()
-        self.snapshot_ready.emit(snap)
+        self._send_snapshot(snap)
 
 
 class _WorkerThread(QThread):
@@ -288,7 +326,7 @@ class _WorkerThread(QThread):
     #: Every worker thread started, so tests can check that none is left running.
     started_threads: ClassVar[weakref.WeakSet[QThread]] = weakref.WeakSet()
 
-    def __init__(self, worker: TrainingWorker) -> None:
+    def __init__(self, worker: LoopWorker) -> None:
         super().__init__()
         self.worker = worker
         self.setObjectName("training-worker")
@@ -301,9 +339,9 @@ class _WorkerThread(QThread):
 class WorkerHandle(QObject):
     """Owns the worker thread from the UI side: start, send, and a clean stop."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, worker: LoopWorker | None = None) -> None:
         super().__init__(parent)
-        self.worker = TrainingWorker()
+        self.worker = worker or TrainingWorker()
         self.thread = _WorkerThread(self.worker)
         self.thread.start()
 
@@ -316,3 +354,109 @@ class WorkerHandle(QObject):
             return True
         self.worker.send("stop")
         return self.thread.wait(timeout_ms)
+
+
+RACE_GRID = 40  # the race's small boundaries
+
+
+@dataclass(frozen=True)
+class LaneSnapshot:
+    label: str
+    history: dict[str, array]
+    epoch: int
+    steps: int
+    output_grid: np.ndarray | None  # (RACE_GRID, RACE_GRID, outputs)
+    message: str
+
+
+@dataclass(frozen=True)
+class RaceSnapshot:
+    lanes: list[LaneSnapshot]
+    data: Any  # PreparedData, shared by every lane
+    extent: tuple[float, float, float, float] | None
+    threshold: float
+    output_activation: str
+    playing: bool
+    generation: int
+
+
+class RaceWorker(LoopWorker):
+    """Runs an engine Race on its own thread: each step gives every lane the same next batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._race: Race | None = None
+        self._grid: np.ndarray | None = None
+        self._extent = None
+        self._generation = 0
+
+    def send(self, command: str, payload: Any = None) -> None:
+        """Queue a command: build (project, optimizers, base_dir), play, pause, step_epoch, stop."""
+        super().send(command, payload)
+
+    def _release(self) -> None:
+        self._race = None
+
+    def _apply(self, command: str, payload: Any) -> None:
+        try:
+            if command == "build":
+                project, optimizers, base_dir = payload
+                self._playing = False
+                self._race = Race(project, optimizers, base_dir=base_dir)
+                self._generation += 1
+                self._extent = grid_extent(self._race.data)
+                self._grid = None
+                if self._extent is not None:
+                    raw = grid_points(self._extent, RACE_GRID)
+                    self._grid = self._race.data.transform(raw).astype(np.dtype(project["network"]["dtype"]))
+            elif command == "play":
+                self._playing = self._race is not None
+            elif command == "pause":
+                self._playing = False
+            elif command == "step_epoch" and self._race is not None:
+                self._playing = False
+                start = self._race.epoch
+                while self._race.epoch == start and self._race.step():
+                    pass
+            elif command != "step_epoch":
+                raise PlaygroundError(f"unknown race command {command!r}")
+        except PlaygroundError as exc:
+            self._playing = False
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug must not kill the thread
+            self._fail(exc)
+        self._dirty = True
+
+    def _train_once(self) -> bool:
+        if self._race is None or not self._race.step():
+            self._playing = False
+            self._dirty = True
+            return False
+        self._dirty = True
+        return True
+
+    def _emit(self) -> None:
+        race = self._race
+        if race is None:
+            return
+        lanes = []
+        with np.errstate(all="ignore"):
+            for lane in race.lanes:
+                tr = lane.trainer
+                grid = None
+                if self._grid is not None:
+                    grid = tr.network.predict(self._grid).reshape(RACE_GRID, RACE_GRID, -1)
+                history = {k: v[:] for k, v in tr.history.values.items()}
+                lanes.append(LaneSnapshot(lane.label, history, tr.epoch, tr.steps, grid, lane.message))
+        first = race.lanes[0].trainer
+        self._send_snapshot(
+            RaceSnapshot(
+                lanes,
+                race.data,
+                self._extent,
+                first.loss.decision_threshold,
+                first.network.activations[-1].name,
+                self._playing,
+                self._generation,
+            )
+        )

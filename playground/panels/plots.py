@@ -80,6 +80,28 @@ def set_range(plot: pg.PlotWidget, axis: str, lo: float, hi: float, padding: flo
         plot.setYRange(lo, hi, padding=padding)
 
 
+def plane_rgb(
+    out: np.ndarray, problem: str, threshold: float, output_activation: str, discretize: bool = False
+) -> tuple[np.ndarray, str]:
+    """Colours for the network's output over the plane (g, g, outputs) and the legend for them."""
+    if problem == "regression":
+        return diverging_rgb(out[..., 0], -1, 1), "colour: predicted value, orange −1 · white 0 · blue +1"
+    if out.shape[2] == 1:
+        # Centre on the decision threshold: 0.5 for probabilities and 0/1 targets, 0 for hinge.
+        v = np.clip((out[..., 0] - threshold) * (2.0 if threshold == 0.5 else 1.0), -1, 1)
+        if discretize:
+            v = np.where(v > 0, 1.0, -1.0)
+        return diverging_rgb(v), "orange: class 0 · blue: class 1 · shade: confidence"
+    if output_activation == "softmax":
+        probs = out
+    else:  # scores (multiclass hinge): softmax them for display only
+        e = np.exp(out - out.max(axis=-1, keepdims=True))
+        probs = e / e.sum(axis=-1, keepdims=True)
+    if discretize:
+        probs = np.eye(out.shape[2])[probs.argmax(axis=-1)]
+    return class_rgb(probs, out.shape[2]), "colour: the predicted class (argmax) · faded where unsure"
+
+
 def layer_name(i: int, n_layers: int) -> str:
     """Display name of dense layer i of n: layer 1, layer 2, ..., output."""
     return "output" if i == n_layers - 1 else f"layer {i + 1}"
@@ -166,28 +188,14 @@ class OutputView(QWidget):
             self._legend("")
             return
         x0, x1, y0, y1 = snap.extent
-        out = snap.output_grid
-        ds = snap.data.dataset
-        if ds.problem == "regression":
-            rgb = diverging_rgb(out[..., 0], -1, 1)
-            self._legend("colour: predicted value, orange −1 · white 0 · blue +1")
-        elif out.shape[2] == 1:
-            # Centre on the decision threshold: 0.5 for probabilities and 0/1 targets, 0 for hinge.
-            v = np.clip((out[..., 0] - snap.threshold) * (2.0 if snap.threshold == 0.5 else 1.0), -1, 1)
-            if self.discretize.isChecked():
-                v = np.where(v > 0, 1.0, -1.0)
-            rgb = diverging_rgb(v)
-            self._legend("orange: class 0 · blue: class 1 · shade: confidence")
-        else:
-            if snap.output_activation == "softmax":
-                probs = out
-            else:  # scores (multiclass hinge): softmax them for display only
-                e = np.exp(out - out.max(axis=-1, keepdims=True))
-                probs = e / e.sum(axis=-1, keepdims=True)
-            if self.discretize.isChecked():
-                probs = np.eye(out.shape[2])[probs.argmax(axis=-1)]
-            rgb = class_rgb(probs, out.shape[2])
-            self._legend("colour: the predicted class (argmax) · faded where unsure")
+        rgb, legend = plane_rgb(
+            snap.output_grid,
+            snap.data.dataset.problem,
+            snap.threshold,
+            snap.output_activation,
+            self.discretize.isChecked(),
+        )
+        self._legend(legend)
         self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
         self.image.setRect(x0, y0, x1 - x0, y1 - y0)
         set_range(self.plot, "x", x0, x1)
@@ -236,20 +244,20 @@ class CurvesView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         lay, head = titled(self, "curvesView", "Curves")
-        self.metric = name_widget(
+        self.metric_box = name_widget(
             QComboBox(),
             "curveMetric",
             "Curve metric",
             "Cost J = (1/N) Σ L(ŷ, y) over a split, without the penalty; or accuracy",
         )
-        self.metric.addItems(["loss", "accuracy"])
+        self.metric_box.addItems(["loss", "accuracy"])
         self.log_y = name_widget(QCheckBox("log y"), "logY", "Logarithmic y axis")
         self.smooth = name_widget(
             QSlider(Qt.Orientation.Horizontal), "smoothing", "Smoothing", "Exponential moving average of the curves"
         )
         self.smooth.setRange(0, 95)
         self.smooth.setMaximumWidth(90)
-        head.addWidget(self.metric)
+        head.addWidget(self.metric_box)
         head.addWidget(self.log_y)
         head.addWidget(QLabel("smooth"))
         head.addWidget(self.smooth)
@@ -273,7 +281,7 @@ class CurvesView(QWidget):
         self.snapshot: Snapshot | None = None
         self.overlay_items: list = []  # (curve, run, metric prefix)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
-        self.metric.currentTextChanged.connect(lambda _t: self.redraw())
+        self.metric_box.currentTextChanged.connect(lambda _t: self.redraw())
         self.log_y.toggled.connect(self._log_toggled)
         self.smooth.valueChanged.connect(lambda _v: self.redraw())
 
@@ -321,7 +329,7 @@ class CurvesView(QWidget):
         snap = self.snapshot
         if snap is None:
             return
-        metric = self.metric.currentText()
+        metric = self.metric_box.currentText()
         lo, hi, n = np.inf, -np.inf, 0
         lines = [(curve, prefix, None) for prefix, curve in self.curves.items()]
         lines += [(item, prefix, run.history) for item, run, prefix in self.overlay_items]
@@ -364,7 +372,7 @@ class CurvesView(QWidget):
             return
         self.cursor.setPos(epoch)
         self.cursor.show()
-        metric = self.metric.currentText()
+        metric = self.metric_box.currentText()
         parts = [f"epoch {epoch}"]
         for label, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):
             series = snap.history.get(prefix + metric)

@@ -1,0 +1,253 @@
+"""The optimizer race window: lanes of the same network trained side by side on the same batches."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.optimizers import OPTIMIZERS, make_optimizer
+from engine.race import DEFAULT_RACE, MAX_LANES
+
+from .colors import LAYER_COLORS
+from .panels.plots import make_plot, nice_ceiling, plane_rgb, set_range
+from .widgets import NumberEdit, name_widget, to_qimage
+from .worker import RaceSnapshot, RaceWorker, WorkerHandle
+
+THUMB = 118
+
+
+class LaneRow:
+    """One lane's controls: on/off, optimizer, learning rate."""
+
+    def __init__(self, grid: QGridLayout, row: int, optimizer: dict[str, Any]) -> None:
+        self.enabled = name_widget(QCheckBox(), f"laneOn{row}", f"Lane {row + 1} on")
+        self.enabled.setChecked(True)
+        self.optimizer = name_widget(QComboBox(), f"laneOptimizer{row}", f"Lane {row + 1} optimizer")
+        for name in OPTIMIZERS.names():
+            self.optimizer.addItem(make_optimizer({"name": name}).label, name)
+        self.optimizer.setCurrentIndex(self.optimizer.findData(optimizer["name"]))
+        lr = make_optimizer(optimizer).hp["learning_rate"]
+        self.lr = name_widget(NumberEdit(lr, 1e-7, 100.0), f"laneLr{row}", f"Lane {row + 1} learning rate")
+        swatch = QLabel("■")
+        swatch.setStyleSheet(f"color: rgb{LAYER_COLORS[row % len(LAYER_COLORS)]}; font-size: 14pt;")
+        for col, w in enumerate((self.enabled, swatch, self.optimizer, self.lr)):
+            grid.addWidget(w, row + 1, col)
+        self.optimizer.currentIndexChanged.connect(self._default_lr)
+
+    def _default_lr(self) -> None:
+        self.lr.set_value(make_optimizer({"name": self.optimizer.currentData()}).hp["learning_rate"])
+
+    def config(self) -> dict[str, Any] | None:
+        if not self.enabled.isChecked():
+            return None
+        return {"name": self.optimizer.currentData(), "learning_rate": self.lr.value()}
+
+
+class RaceWindow(QDialog):
+    """Tools → Optimizer Race: 2-6 lanes, overlaid curves and a small boundary for each."""
+
+    def __init__(self, project: dict[str, Any], base_dir: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("raceWindow")
+        self.setWindowTitle("Optimizer race")
+        self.project = copy.deepcopy(project)
+        self.base_dir = base_dir
+        self.snapshot: RaceSnapshot | None = None
+        self.handle = WorkerHandle(self, RaceWorker())
+        self.handle.worker.snapshot_ready.connect(self._on_snapshot)
+        self.handle.worker.failed.connect(self._on_failed)
+
+        lay = QVBoxLayout(self)
+        note = QLabel(
+            "The same network from the same initial weights, fed the same mini-batches: only the "
+            "optimizer (or its learning rate) differs. Defaults are Keras's."
+        )
+        note.setWordWrap(True)
+        note.setObjectName("legend")
+        lay.addWidget(note)
+        top = QHBoxLayout()
+        lanes_box = QWidget()
+        grid = QGridLayout(lanes_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for col, text in enumerate(("on", "", "optimizer", "learning rate")):
+            grid.addWidget(QLabel(text), 0, col)
+        self.rows = [LaneRow(grid, i, opt) for i, opt in enumerate(DEFAULT_RACE[:MAX_LANES])]
+        top.addWidget(lanes_box)
+        buttons = QVBoxLayout()
+        self.play = name_widget(QPushButton("Start"), "racePlay", "Start or pause the race")
+        self.play.setCheckable(True)
+        self.step = name_widget(QPushButton("Step epoch"), "raceStep", "One epoch for every lane")
+        self.restart = name_widget(
+            QPushButton("Restart"), "raceRestart", "Restart with these lanes", "Build the lanes again from the start"
+        )
+        for b in (self.play, self.step, self.restart):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        top.addLayout(buttons)
+        self.metric_box = name_widget(QComboBox(), "raceMetric", "Race metric")
+        self.metric_box.addItems(["loss", "test_loss", "val_loss", "accuracy", "test_accuracy"])
+        self.log_y = name_widget(QCheckBox("log y"), "raceLogY", "Logarithmic y axis")
+        side = QVBoxLayout()
+        side.addWidget(self.metric_box)
+        side.addWidget(self.log_y)
+        side.addStretch(1)
+        top.addLayout(side)
+        top.addStretch(1)
+        lay.addLayout(top)
+        self.plot = make_plot("racePlot")
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.setMinimumHeight(220)
+        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        lay.addWidget(self.plot, 1)
+        self.boundaries = QHBoxLayout()
+        lay.addLayout(self.boundaries)
+        self.curves: list[pg.PlotDataItem] = []
+        self.thumbs: list[tuple[QLabel, QLabel]] = []
+        self.resize(980, 720)
+
+        self.play.toggled.connect(self._play_toggled)
+        self.step.clicked.connect(lambda: self.handle.send("step_epoch"))
+        self.restart.clicked.connect(self.rebuild)
+        self.metric_box.currentTextChanged.connect(lambda _t: self._draw_curves())
+        self.log_y.toggled.connect(self._log_toggled)
+        self.finished.connect(lambda _result: self.shutdown())
+        self.rebuild()
+
+    def lane_configs(self) -> list[dict[str, Any]]:
+        return [c for c in (r.config() for r in self.rows) if c is not None]
+
+    def rebuild(self) -> None:
+        configs = self.lane_configs()
+        if len(configs) < 2:
+            self._on_failed("Turn on at least two lanes to race.")
+            return
+        self.play.setChecked(False)
+        self.handle.send("build", (copy.deepcopy(self.project), configs, self.base_dir))
+
+    def _play_toggled(self, on: bool) -> None:
+        self.play.setText("Pause" if on else "Start")
+        self.handle.send("play" if on else "pause")
+
+    def _log_toggled(self, on: bool) -> None:
+        self.plot.setLogMode(y=on)
+        self._draw_curves()
+
+    @Slot(object)
+    def _on_snapshot(self, snap: RaceSnapshot) -> None:
+        try:
+            fresh = self.snapshot is None or snap.generation != self.snapshot.generation
+            self.snapshot = snap
+            if fresh:
+                self._make_lanes(snap)
+            self._draw_curves()
+            self._draw_boundaries()
+            if self.play.isChecked() and not snap.playing:
+                self.play.setChecked(False)  # every lane stopped
+        finally:
+            QTimer.singleShot(1, self.handle.worker.snapshot_consumed)
+
+    def _make_lanes(self, snap: RaceSnapshot) -> None:
+        for curve in self.curves:
+            self.plot.removeItem(curve)
+        legend = self.plot.getPlotItem().legend
+        if legend is not None:
+            legend.clear()
+        self.curves = []
+        for i, lane in enumerate(snap.lanes):
+            pen = pg.mkPen(LAYER_COLORS[i % len(LAYER_COLORS)], width=2)
+            self.curves.append(self.plot.plot([], [], pen=pen, name=lane.label))
+        while self.boundaries.count():
+            item = self.boundaries.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.thumbs = []
+        for i, lane in enumerate(snap.lanes):
+            box = QWidget()
+            v = QVBoxLayout(box)
+            v.setContentsMargins(0, 0, 0, 0)
+            pic = QLabel()
+            pic.setFixedSize(THUMB, THUMB)
+            pic.setObjectName(f"raceBoundary{i}")
+            text = QLabel(lane.label)
+            text.setObjectName("legend")
+            text.setStyleSheet(f"color: rgb{LAYER_COLORS[i % len(LAYER_COLORS)]};")
+            text.setWordWrap(True)
+            text.setFixedWidth(THUMB)
+            v.addWidget(pic)
+            v.addWidget(text)
+            self.boundaries.addWidget(box)
+            self.thumbs.append((pic, text))
+        self.boundaries.addStretch(1)
+
+    def series(self, lane: int, metric: str) -> np.ndarray:
+        """The drawn values of one lane's metric per epoch (NaN where absent)."""
+        return np.array(self.snapshot.lanes[lane].history.get(metric, []), dtype=float)
+
+    def _draw_curves(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        metric = self.metric_box.currentText()
+        hi, n = 0.0, 0
+        for i, curve in enumerate(self.curves):
+            y = self.series(i, metric)
+            ok = np.isfinite(y) & ((y > 0) if self.log_y.isChecked() else True)
+            x = np.arange(1, y.size + 1)
+            curve.setData(x[ok], y[ok])
+            if ok.any():
+                hi, n = max(hi, float(y[ok].max())), max(n, y.size)
+        if n:
+            set_range(self.plot, "x", 1, nice_ceiling(max(n, 10)), 0.02)
+            if not self.log_y.isChecked():
+                set_range(self.plot, "y", 0, 1.0 if "accuracy" in metric else nice_ceiling(hi * 1.05))
+        self.plot.setLabel("left", metric.replace("_", " "))
+
+    def _draw_boundaries(self) -> None:
+        snap = self.snapshot
+        for (pic, text), lane in zip(self.thumbs, snap.lanes):
+            if lane.output_grid is not None:
+                rgb, _legend = plane_rgb(
+                    lane.output_grid, snap.data.dataset.problem, snap.threshold, snap.output_activation
+                )
+                pic.setPixmap(QPixmap.fromImage(to_qimage(rgb[::-1]).scaled(THUMB, THUMB)))
+            else:
+                pic.setText("no plane\n(not 2-D data)")
+            last = lane.history.get("loss")
+            loss = f"{last[-1]:.3f}" if last else "—"
+            status = f" · {lane.message}" if lane.message else ""
+            text.setText(f"{lane.label}\nepoch {lane.epoch} · loss {loss}{status}")
+            text.setToolTip(lane.message)
+
+    def _on_failed(self, message: str) -> None:
+        self.play.setChecked(False)
+        parent = self.parent()
+        if parent is not None and hasattr(parent, "show_error"):
+            parent.show_error("Optimizer race", message)
+
+    def shutdown(self) -> None:
+        """Stop the race's thread (closing, Esc and the main window's exit all end here)."""
+        self.handle.stop()
+
+
+def open_race(project: dict[str, Any], base_dir: str | Path | None, parent: QWidget) -> RaceWindow:
+    win = RaceWindow(project, None if base_dir is None else str(base_dir), parent)
+    win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    win.show()
+    return win

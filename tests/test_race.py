@@ -1,0 +1,88 @@
+"""The optimizer race: same initial weights and batches in every lane; the window drives it live."""
+
+import numpy as np
+import pytest
+from helpers import project
+from PySide6.QtCore import Qt
+
+from engine import PlaygroundError
+from engine.race import DEFAULT_RACE, Race
+from engine.training import Trainer
+from playground.race_window import RaceWindow
+
+
+def test_every_lane_starts_from_the_same_weights_and_sees_the_same_batches():
+    p = project(network={"layers": [{"units": 4, "dropout": 0.2}]})
+    race = Race(p, DEFAULT_RACE)
+    params = [lane.trainer.network.params.copy() for lane in race.lanes]
+    assert all(np.array_equal(params[0], q) for q in params[1:])
+    for _ in range(30):
+        race.step()
+    orders = [lane.trainer._order for lane in race.lanes]
+    assert all(np.array_equal(orders[0], o) for o in orders[1:])
+    # Each lane equals a plain trainer with that optimizer: the race adds nothing of its own.
+    for lane, opt in zip(race.lanes, DEFAULT_RACE):
+        alone = Trainer({**p, "training": {**p["training"], "optimizer": opt}}, data=race.data)
+        for _ in range(30):
+            alone.train_batch()
+        np.testing.assert_array_equal(alone.network.params, lane.trainer.network.params)
+    assert [lane.label for lane in race.lanes][:2] == ["SGD α=0.01", "Momentum α=0.01"]
+
+
+def test_a_diverging_lane_stops_alone():
+    p = project(
+        data={"source": "plane", "problem": "regression"},
+        network={"layers": [{"units": 8, "activation": "relu"}], "output_activation": "linear"},
+        training={"loss": "mse"},
+    )
+    race = Race(p, [{"name": "sgd", "learning_rate": 1e6}, {"name": "adam"}])
+    for _ in range(10):
+        race.step()
+    bad, good = race.lanes
+    assert not bad.running and "diverged" in bad.message
+    assert good.running and good.trainer.steps == 10
+
+
+def test_a_race_needs_known_optimizers_and_at_most_six_lanes():
+    with pytest.raises(PlaygroundError, match="unknown optimizer"):
+        Race(project(), [{"name": "lbfgs"}])
+    with pytest.raises(PlaygroundError, match="1 to 6 lanes"):
+        Race(project(), [{"name": "sgd"}] * 7)
+
+
+def test_the_race_window_trains_every_lane_and_draws_curves_and_boundaries(qtbot, window):
+    race = window.open_race()
+    assert isinstance(race, RaceWindow)
+    qtbot.waitUntil(lambda: race.snapshot is not None and len(race.curves) == 6)
+    qtbot.mouseClick(race.play, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: min(lane.epoch for lane in race.snapshot.lanes) >= 3, timeout=15_000)
+    qtbot.mouseClick(race.play, Qt.MouseButton.LeftButton)  # pause
+    qtbot.waitUntil(lambda: not race.snapshot.playing)
+    snap = race.snapshot
+    assert [lane.label for lane in snap.lanes] == [
+        "SGD α=0.01",
+        "Momentum α=0.01",
+        "Nesterov (NAG) α=0.01",
+        "Adagrad α=0.001",
+        "RMSprop α=0.001",
+        "Adam α=0.001",
+    ]
+    for i, curve in enumerate(race.curves):
+        x, y = curve.getData()
+        np.testing.assert_allclose(y, np.array(snap.lanes[i].history["loss"]))
+        np.testing.assert_array_equal(x, np.arange(1, len(y) + 1))
+    pic, text = race.thumbs[0]
+    assert pic.pixmap().width() == 118 and "epoch" in text.text()
+    # Two lanes with different learning rates: a learning-rate race.
+    for row in race.rows[2:]:
+        row.enabled.setChecked(False)
+    race.rows[1].optimizer.setCurrentIndex(race.rows[1].optimizer.findData("sgd"))
+    race.rows[1].lr.set_value(0.3)
+    gen = snap.generation
+    qtbot.mouseClick(race.restart, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: race.snapshot.generation > gen)
+    assert [lane.label for lane in race.snapshot.lanes] == ["SGD α=0.01", "SGD α=0.3"]
+    qtbot.mouseClick(race.step, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: all(lane.epoch == 1 for lane in race.snapshot.lanes))
+    race.close()
+    qtbot.waitUntil(race.handle.thread.isFinished)
