@@ -137,6 +137,8 @@ class MainWindow(QMainWindow):
         self.output.point_added.connect(self._add_point)
         self.output.point_erased.connect(self._erase_point)
         self.hidden_space.wanted.connect(lambda on: self._want_view("hidden", on))
+        self.gradients.wanted.connect(lambda on: self._want_view("gradients", on))
+        self.tabs.currentChanged.connect(lambda _i: self.runs.refresh())
         self.runs.overlays_changed.connect(self.curves.set_overlays)
         self.time_bar.moved.connect(self._travel)
         self.time_bar.use_weights.connect(self._use_past_weights)
@@ -376,8 +378,8 @@ class MainWindow(QMainWindow):
         try:
             self.snapshot = snap
             new_run = self.run_history.update(snap)
-            self.timeline.add(snap)
-            self.time_bar.set_count(len(self.timeline))
+            if self.timeline.add(snap) and (not snap.playing or self.time_bar.count == 0):
+                self.time_bar.set_count(len(self.timeline))  # while playing: at 10 Hz, in _show
             if self.time_bar.index is not None and (snap.playing or new_run):
                 self.time_bar.go_live()  # training on (or a new run) brings the views back to now
             if self.time_bar.index is None:

@@ -30,7 +30,8 @@ from .panels.plots import make_plot, nice_ceiling, plane_rgb, set_range
 from .widgets import NumberEdit, name_widget, to_qimage
 from .worker import RaceSnapshot, RaceWorker, WorkerHandle
 
-THUMB = 118
+THUMB = 128
+CAPTION_WIDTH = 150
 
 
 class LaneRow:
@@ -189,7 +190,7 @@ class RaceWindow(QDialog):
             text.setObjectName("legend")
             text.setStyleSheet(f"color: rgb{LAYER_COLORS[i % len(LAYER_COLORS)]};")
             text.setWordWrap(True)
-            text.setFixedWidth(THUMB)
+            text.setFixedWidth(CAPTION_WIDTH)
             v.addWidget(pic)
             v.addWidget(text)
             self.boundaries.addWidget(box)
@@ -232,7 +233,7 @@ class RaceWindow(QDialog):
             last = lane.history.get("loss")
             loss = f"{last[-1]:.3f}" if last else "—"
             status = f" · {lane.message}" if lane.message else ""
-            text.setText(f"{lane.label}\nepoch {lane.epoch} · loss {loss}{status}")
+            text.setText(f"{lane.label}\nloss {loss} · epoch {lane.epoch}{status}")
             text.setToolTip(lane.message)
 
     def _on_failed(self, message: str) -> None:

@@ -156,7 +156,7 @@ class TrainingWorker(LoopWorker):
         self._grid = None
         self._extent = None
         self._rate: deque[tuple[float, int]] = deque(maxlen=30)
-        self._views: frozenset[str] = frozenset()  # optional views the UI shows: "hidden"
+        self._views: frozenset[str] = frozenset()  # optional views on screen: "gradients", "hidden"
         self._grad_log = Thinned(GRAD_LOG_CAP)
         self._grad_steps = -1
         self._image_eval = None
@@ -286,10 +286,13 @@ class TrainingWorker(LoopWorker):
             self._grad_log.add(record)
 
     def _extras(self, trainer: Trainer) -> dict[str, Any]:
-        """The optional parts of a snapshot: gradient flow always, the hidden space while its
-        view is open, and image-data predictions at most once a second while playing."""
+        """The optional parts of a snapshot: gradient flow and the hidden space while their
+        views are open (gradient norms are logged regardless), and image-data predictions at
+        most once a second while playing."""
         self._record_gradients(trainer)
-        extras: dict[str, Any] = {"gradients": gradient_flow(trainer, self._grad_log)}
+        extras: dict[str, Any] = {}
+        if "gradients" in self._views:
+            extras["gradients"] = gradient_flow(trainer, self._grad_log)
         if "hidden" in self._views:
             extras["hidden"] = hidden_space(trainer, self._extent)
         if trainer.data.dataset.image_shape is not None:

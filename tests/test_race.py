@@ -72,7 +72,7 @@ def test_the_race_window_trains_every_lane_and_draws_curves_and_boundaries(qtbot
         np.testing.assert_allclose(y, np.array(snap.lanes[i].history["loss"]))
         np.testing.assert_array_equal(x, np.arange(1, len(y) + 1))
     pic, text = race.thumbs[0]
-    assert pic.pixmap().width() == 118 and "epoch" in text.text()
+    assert pic.pixmap().width() == 128 and "epoch" in text.text()
     # Two lanes with different learning rates: a learning-rate race.
     for row in race.rows[2:]:
         row.enabled.setChecked(False)

@@ -14,7 +14,23 @@ from ..widgets import guarded, name_widget
 from .plots import ema, layer_name, make_plot, nice_ceiling, set_range, titled
 
 
-class GradientFlowView(QWidget):
+class _OnScreen(QWidget):
+    """A view whose data the worker computes only while it is on screen."""
+
+    wanted = Signal(bool)
+
+    @guarded
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.wanted.emit(True)
+
+    @guarded
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.wanted.emit(False)
+
+
+class GradientFlowView(_OnScreen):
     """‖∂J/∂W‖ of every layer over the run (log scale) and the spread of today's gradients.
 
     With deep sigmoid stacks the first layers' lines sit decades below the output's: each
@@ -105,11 +121,9 @@ class GradientFlowView(QWidget):
         return f"{parts}<br>{verdict}"
 
 
-class HiddenSpaceView(QWidget):
+class HiddenSpaceView(_OnScreen):
     """The input plane's grid lines and the data points as a chosen hidden layer maps them,
     drawn on two of its neurons; the grid warps live as the network trains."""
-
-    wanted = Signal(bool)  # the view needs hidden-space data in snapshots (it is on screen)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,6 +132,7 @@ class HiddenSpaceView(QWidget):
         self.neuron_x = name_widget(QComboBox(), "hiddenNeuronX", "Horizontal neuron", "Neuron on the x axis")
         self.neuron_y = name_widget(QComboBox(), "hiddenNeuronY", "Vertical neuron", "Neuron on the y axis")
         for text, w in (("layer", self.layer), ("x", self.neuron_x), ("y", self.neuron_y)):
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             head.addWidget(QLabel(text))
             head.addWidget(w)
         self.plot = make_plot("hiddenPlot")
@@ -144,16 +159,6 @@ class HiddenSpaceView(QWidget):
         self.layer.currentIndexChanged.connect(self._layer_changed)
         self.neuron_x.currentIndexChanged.connect(lambda _i: self.redraw())
         self.neuron_y.currentIndexChanged.connect(lambda _i: self.redraw())
-
-    @guarded
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.wanted.emit(True)
-
-    @guarded
-    def hideEvent(self, event) -> None:
-        super().hideEvent(event)
-        self.wanted.emit(False)
 
     def set_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
