@@ -112,6 +112,7 @@ class RaceWindow(QDialog):
         top.addLayout(side)
         top.addStretch(1)
         lay.addLayout(top)
+        lay.addSpacing(10)
         self.plot = make_plot("racePlot")
         self.plot.setLabel("bottom", "epoch")
         self.plot.setMinimumHeight(220)
