@@ -83,6 +83,11 @@ def _prepare_code(data: PreparedData) -> str:
     return "\n".join(lines)
 
 
+def _inputs_code(network: Network, data: PreparedData, weights: str) -> str:
+    """The constants and the prepare() function both scripts share."""
+    return f"{_constants(network, data, weights)}\nINPUTS = {data.dataset.x.shape[1]}\n\n\n{_prepare_code(data)}"
+
+
 def _header(framework: str, network: Network, project: dict[str, Any], data: PreparedData, weights: str) -> str:
     t = project["training"]
     opt = ", ".join(f"{k}={v!r}" for k, v in t["optimizer"].items() if k != "name")
@@ -152,11 +157,7 @@ def pytorch_script(network: Network, project: dict[str, Any], data: PreparedData
     body = f'''import torch
 from torch import nn
 
-{_constants(network, data, weights)}
-INPUTS = {data.dataset.x.shape[1]}
-
-
-{_prepare_code(data)}
+{_inputs_code(network, data, weights)}
 
 
 def build_model():
@@ -194,11 +195,7 @@ def keras_script(network: Network, project: dict[str, Any], data: PreparedData, 
     body = f'''import keras
 from keras import layers
 
-{_constants(network, data, weights)}
-INPUTS = {data.dataset.x.shape[1]}
-
-
-{_prepare_code(data)}
+{_inputs_code(network, data, weights)}
 
 
 def build_model():

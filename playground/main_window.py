@@ -630,13 +630,12 @@ class MainWindow(QMainWindow):
         net = self._network_from_snapshot()
         if net is None:
             return False
-        try:
-            script, weights = export_script(path, framework, net, self.snapshot.project, self.snapshot.data)
-        except (PlaygroundError, OSError) as exc:
-            self.show_error("Could not export the script", str(exc))
-            return False
-        self.show_message(f"Wrote {script.name} and {weights.name}")
-        return True
+        script = Path(path).with_suffix(".py")
+        return self._write(
+            "the script",
+            lambda: export_script(script, framework, net, self.snapshot.project, self.snapshot.data),
+            f"{script.name} and {script.stem}_weights.npz",
+        )
 
     def compare_runs(self, a: Any, b: Any) -> QDialog:
         dlg = CompareDialog(a, b, self)
@@ -649,12 +648,16 @@ class MainWindow(QMainWindow):
         path = path or self._ask_path(True, "Export runs", "runs.csv", "CSV (*.csv)")
         if not path:
             return False
+        return self._write("the runs", lambda: atomic_write_text(path, self.run_history.to_csv()), Path(path).name)
+
+    def _write(self, what: str, write: Any, done: str) -> bool:
+        """Run a file write; a failure is shown (naming `what`), success goes to the status bar."""
         try:
-            atomic_write_text(path, self.run_history.to_csv())
+            write()
         except (PlaygroundError, OSError) as exc:
-            self.show_error("Could not export the runs", str(exc))
+            self.show_error(f"Could not export {what}", str(exc))
             return False
-        self.show_message(f"Runs saved to {Path(path).name}")
+        self.show_message(f"Saved {done}")
         return True
 
     def export_data(self, path: str | Path | None = None) -> bool:
@@ -663,13 +666,7 @@ class MainWindow(QMainWindow):
         path = path or self._ask_path(True, "Export data", "data.csv", "CSV (*.csv);;NumPy (*.npz)")
         if not path:
             return False
-        try:
-            export_data(path, self.snapshot.data)
-        except (PlaygroundError, OSError) as exc:
-            self.show_error("Could not export the data", str(exc))
-            return False
-        self.show_message(f"Data saved to {Path(path).name}")
-        return True
+        return self._write("the data", lambda: export_data(path, self.snapshot.data), Path(path).name)
 
     def export_plot(self, path: str | Path | None = None) -> bool:
         """The output plot as PNG or SVG (rendered by Qt), written to a temporary file and renamed."""
