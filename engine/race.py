@@ -67,7 +67,6 @@ class Race:
                 raise PlaygroundError(f"unknown optimizer {opt.get('name')!r}")
             p = copy.deepcopy(project)
             p["training"]["optimizer"] = {"name": opt["name"], **make_optimizer(opt).hp}
-            p["training"]["schedule"] = {"name": "constant"}
             self.lanes.append(Lane(p["training"]["optimizer"], Trainer(p, data=self.data)))
 
     def step(self) -> bool:

@@ -86,3 +86,11 @@ def test_the_race_window_trains_every_lane_and_draws_curves_and_boundaries(qtbot
     qtbot.waitUntil(lambda: all(lane.epoch == 1 for lane in race.snapshot.lanes))
     race.close()
     qtbot.waitUntil(race.handle.thread.isFinished)
+
+
+def test_every_lane_keeps_the_projects_schedule():
+    p = project(training={"schedule": {"name": "exponential", "decay_rate": 0.5, "decay_steps": 10}})
+    race = Race(p, [{"name": "sgd", "learning_rate": 0.1}, {"name": "adam", "learning_rate": 0.01}])
+    for _ in range(10):
+        race.step()
+    assert [lane.trainer.current_lr for lane in race.lanes] == pytest.approx([0.05, 0.005])
