@@ -49,9 +49,6 @@ class Timeline:
     def snapshots(self) -> list[Snapshot]:
         return self._kept.items
 
-    def nbytes(self) -> int:
-        return sum(snapshot_bytes(s) for s in self._kept.items)
-
     def at(self, index: int, live: Snapshot) -> Snapshot:
         """The kept snapshot `index` with the curves as they were then (cut from the live history)."""
         kept = self._kept.items[index]

@@ -416,12 +416,12 @@ class RaceWorker(LoopWorker):
                 self._playing = self._race is not None
             elif command == "pause":
                 self._playing = False
-            elif command == "step_epoch" and self._race is not None:
+            elif command == "step_epoch":
                 self._playing = False
-                start = self._race.epoch
-                while self._race.epoch == start and self._race.step():
+                start = self._race.epoch if self._race is not None else None
+                while self._race is not None and self._race.epoch == start and self._race.step():
                     pass
-            elif command != "step_epoch":
+            else:
                 raise PlaygroundError(f"unknown race command {command!r}")
         except PlaygroundError as exc:
             self._playing = False

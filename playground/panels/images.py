@@ -40,7 +40,6 @@ def weight_images(kernel: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 class _Tiles(QWidget):
     """Pictures in a grid, each with a caption line under it; subclasses say what to show."""
 
-    CELL = 64
     CAPTION = 16
 
     def __init__(self) -> None:
@@ -124,6 +123,7 @@ class SampleGrid(QWidget):
         self.shown: np.ndarray = np.zeros(0, dtype=np.intp)  # dataset rows on screen
         self.snapshot: Snapshot | None = None
         self._key: tuple | None = None
+        self._range: tuple = (None, 0.0, 255.0)  # (data set, lowest pixel, highest pixel)
         self.mistakes.toggled.connect(lambda _on: self.redraw(force=True))
         self.show_all.clicked.connect(lambda: self.set_cell(None))
 
@@ -164,7 +164,9 @@ class SampleGrid(QWidget):
         pick = pick[:MAX_SAMPLES]
         self.shown = ev.indices[pick]
         self.filter_label.setText(f"{what} · caption: predicted (≠ true)")
-        lo, hi = _pixel_range(snap)
+        if self._range[0] is not ds:  # once per data set: MNIST is 47 M values
+            self._range = (ds, float(ds.x.min()), float(ds.x.max()))
+        _ds, lo, hi = self._range
         pixels = image_pixels(ds.x[self.shown], ds.image_shape, lo, hi)
         tiles = []
         for k, j in enumerate(pick):
@@ -172,16 +174,6 @@ class SampleGrid(QWidget):
             caption = names[p] if t == p else f"{names[p]} ≠ {names[t]}"
             tiles.append((to_qimage(pixels[k]), caption, RIGHT if t == p else WRONG))
         self.tiles.set_tiles(tiles, "No samples in this cell." if self.cell else "No samples.")
-
-
-def _pixel_range(snap: Snapshot) -> tuple[float, float]:
-    """The data set's pixel range, computed once per data set (MNIST: 47 M values)."""
-    ds = snap.data.dataset
-    cached = getattr(ds, "_pixel_range", None)
-    if cached is None:
-        cached = (float(ds.x.min()), float(ds.x.max()))
-        object.__setattr__(ds, "_pixel_range", cached)
-    return cached
 
 
 class ConfusionMatrix(QWidget):
