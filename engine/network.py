@@ -104,6 +104,10 @@ class Network:
         self.grads = np.zeros_like(self.params)
         self.kernels, self.biases = self._views(self.params)
         self.kernel_grads, self.bias_grads = self._views(self.grads)
+        # What a forward pass walks, bundled once: (W, b, activation, dropout rate in training).
+        self._layers = list(zip(self.kernels, self.biases, self.activations, self.dropouts))
+        self._kernels_t = [w.T for w in self.kernels]
+        self._ones = np.ones(0, dtype=self.dtype)
         self._cache = _Cache()
         self.initialize(seed)
 
@@ -210,25 +214,28 @@ class Network:
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
             raise PlaygroundError(f"input has shape {x.shape}, expected (N, {self.n_inputs})")
-        cache = _Cache(x=x)
+        zs: list[np.ndarray] = []
+        outs: list[np.ndarray] = []
+        masks: list[np.ndarray | None] = []
         h = x
-        last = self.n_layers - 1
-        for i, (w, b, act) in enumerate(zip(self.kernels, self.biases, self.activations)):
-            z = np.matmul(h, w)
+        # np.dot, not matmul: for the small matrices of a playground it costs half as much.
+        for w, b, act, p in self._layers:
+            z = np.dot(h, w)
             z += b
             a = act.forward(z)
-            mask = None
-            p = self.dropouts[i]
-            if training and p > 0 and i < last:
+            zs.append(z)
+            outs.append(a)
+            if training and p > 0:
                 if rng is None:
                     raise PlaygroundError("dropout in training mode needs a random generator")
                 mask = (rng.random(a.shape) >= p).astype(self.dtype)
                 mask *= 1.0 / (1.0 - p)
-            cache.z.append(z)
-            cache.a.append(a)
-            cache.masks.append(mask)
-            h = a if mask is None else a * mask
-        self._cache = cache
+                masks.append(mask)
+                h = a * mask
+            else:
+                masks.append(None)
+                h = a
+        self._cache = _Cache(x, zs, outs, masks)
         return h
 
     def backward(self, grad_z_out: np.ndarray) -> None:
@@ -236,16 +243,20 @@ class Network:
         c = self._cache
         if c.x is None:
             raise PlaygroundError("backward called before forward")
-        g = grad_z_out
+        g = np.asarray(grad_z_out, dtype=self.dtype)
+        n = g.shape[0]
+        if self._ones.shape[0] < n:
+            self._ones = np.ones(n, dtype=self.dtype)
+        ones = self._ones[:n]
         for i in range(self.n_layers - 1, -1, -1):
             if i == 0:
                 inp = c.x
             else:
                 inp = c.a[i - 1] if c.masks[i - 1] is None else c.a[i - 1] * c.masks[i - 1]
-            np.matmul(inp.T, g, out=self.kernel_grads[i])
-            np.add.reduce(g, axis=0, out=self.bias_grads[i])
+            np.dot(inp.T, g, out=self.kernel_grads[i])
+            np.dot(ones, g, out=self.bias_grads[i])  # the column sums, as a BLAS call
             if i > 0:
-                ga = np.matmul(g, self.kernels[i].T)
+                ga = np.dot(g, self._kernels_t[i])
                 if c.masks[i - 1] is not None:
                     ga *= c.masks[i - 1]
                 g = self.activations[i - 1].backward(c.z[i - 1], c.a[i - 1], ga)
