@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,10 @@ class Trainer:
             self.early = _EarlyStop(monitor, es["patience"], es["min_delta"], es["restore_best_weights"])
         self.stopped = False
         self.stop_reason = ""
+        #: Called between the chunks of a long evaluation (an epoch end on 60,000 images takes
+        #: half a second) so a UI can keep drawing. The weights are final for the epoch and the
+        #: network's forward cache is free to overwrite; the history gets the epoch afterwards.
+        self.between_chunks: Callable[[], None] | None = None
 
     # ----------------------------------------------------------------- live settings
     @property
@@ -246,7 +251,7 @@ class Trainer:
             return (outputs[:, 0] > self.loss.decision_threshold).astype(np.intp)
         return outputs.argmax(axis=1)
 
-    def evaluate_split(self, x: np.ndarray, y: np.ndarray, chunk: int = 8192) -> tuple[float | None, float | None]:
+    def evaluate_split(self, x: np.ndarray, y: np.ndarray, chunk: int = 4096) -> tuple[float | None, float | None]:
         """Mean data loss and accuracy (classification only) on (x, y); None for an empty split."""
         if x.shape[0] == 0:
             return None, None
@@ -264,6 +269,8 @@ class Trainer:
             total += float(np.sum(self.loss.per_sample(z, a, yb, act)))
             if self.classification:
                 correct += int(np.sum(self.predict_labels(a) == yb))
+            if self.between_chunks is not None and i + chunk < x.shape[0]:
+                self.between_chunks()
         n = x.shape[0]
         return total / n, (correct / n if self.classification else None)
 

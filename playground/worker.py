@@ -64,6 +64,7 @@ class LoopWorker(QObject):
         self._ui_ready.set()
         self._playing = False
         self._dirty = True  # something changed that the UI has not seen
+        self._last_emit = 0.0  # perf_counter() of the last snapshot sent
 
     # ----------------------------------------------------------------- UI side (any thread)
     def send(self, command: str, payload: Any = None) -> None:
@@ -86,7 +87,6 @@ class LoopWorker(QObject):
         """Drop the engine objects when the loop ends."""
 
     def _loop(self) -> None:
-        last_emit = 0.0
         while True:
             try:
                 timeout = 0 if self._playing else (FRAME if self._dirty else 0.25)
@@ -99,11 +99,11 @@ class LoopWorker(QObject):
                 self._apply(*cmd)
                 continue  # drain every queued command before training again
             try:
-                last_emit = self._train_and_report(last_emit)
+                self._train_and_report()
             except Exception as exc:  # a bug must pause the run, not kill the thread
                 self._fail(exc)
 
-    def _train_and_report(self, last_emit: float) -> float:
+    def _train_and_report(self) -> None:
         if self._playing:
             # While the UI draws a snapshot, step aside: its paint code is Python too, and each
             # callback would otherwise wait for the GIL behind this loop (a convoy that stalls
@@ -111,17 +111,23 @@ class LoopWorker(QObject):
             self._ui_ready.wait(UI_WAIT)
             # Train until the next frame is due (at least a third of a frame), so a whole cycle
             # of training, snapshot and drawing takes about one frame.
-            deadline = max(last_emit + FRAME, time.perf_counter() + FRAME / 3)
+            deadline = max(self._last_emit + FRAME, time.perf_counter() + FRAME / 3)
             while time.perf_counter() < deadline and self._playing:
                 if not self._train_once():
                     break
                 if not self._commands.empty():
                     break
         now = time.perf_counter()
-        if self._dirty and self._ui_ready.is_set() and now - last_emit >= (FRAME if self._playing else 0):
+        if self._dirty and self._ui_ready.is_set() and now - self._last_emit >= (FRAME if self._playing else 0):
             self._emit()
-            return now
-        return last_emit
+            self._last_emit = now
+
+    def _frame_if_due(self) -> None:
+        """Emit a snapshot now if one is due while playing (from inside a long computation)."""
+        now = time.perf_counter()
+        if self._playing and self._ui_ready.is_set() and now - self._last_emit >= FRAME:
+            self._emit()
+            self._last_emit = now
 
     def _fail(self, exc: BaseException) -> None:
         """Pause and show an unexpected error; the thread and the app keep going."""
@@ -253,6 +259,7 @@ class TrainingWorker(LoopWorker):
     def _build(self, project: dict[str, Any], dataset: Dataset | None, weights: list | None) -> None:
         data = None if dataset is None else prepare_data(project, dataset)
         trainer = Trainer(copy.deepcopy(project), data=data, base_dir=self.base_dir)
+        trainer.between_chunks = self._frame_if_due  # image data: keep drawing through epoch ends
         if weights is not None:
             trainer.network.set_weights(weights)
         self._trainer = trainer

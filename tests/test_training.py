@@ -224,3 +224,21 @@ def test_history_is_compact_and_reports_absent_splits_as_none():
     assert isinstance(tr.history.values["loss"], array) and tr.history.values["loss"].itemsize == 8
     assert len(tr.history) == 3 and tr.history["val_loss"] == [None, None, None]
     assert all(isinstance(v, float) for v in tr.history["loss"])
+
+
+def test_a_long_evaluation_lets_a_ui_in_between_chunks_without_changing_the_metrics():
+    # 10,000 training rows: the epoch-end evaluation runs in chunks of 4,096, and the hook is
+    # called between them (not after the last), with the epoch's final weights in place.
+    spec = {"data": {"source": "gauss", "samples": 12_500, "test_fraction": 0.2}, "training": {"batch_size": 500}}
+    plain, hooked = Trainer(project(**spec)), Trainer(project(**spec))
+    seen: list[tuple[int, int, float]] = []
+
+    def between() -> None:
+        hooked.network.forward(hooked.data.x_test[:7])  # a UI's own forward pass may run here
+        seen.append((hooked.epoch, len(hooked.history), float(hooked.network.params.sum())))
+
+    hooked.between_chunks = between
+    log_plain, log_hooked = plain.train_epoch(), hooked.train_epoch()
+    assert log_hooked.metrics == log_plain.metrics
+    final = float(hooked.network.params.sum())
+    assert seen == [(1, 0, final)] * 2  # 10,000 rows: chunks end at 4,096 and 8,192; test rows fit one chunk

@@ -1,0 +1,32 @@
+"""The training worker's loop, driven on the test's own thread (no QThread) step by step."""
+
+from playground.worker import TrainingWorker
+from tests.helpers import project
+
+
+def test_the_worker_keeps_drawing_through_a_long_epoch_end_evaluation(qapp):
+    # An epoch end evaluates every row (half a second on 60,000 images). Between its chunks the
+    # worker sends a snapshot when a frame is due, so the views do not freeze meanwhile.
+    worker = TrainingWorker()
+    sent = []
+
+    def ui(snap) -> None:  # a UI that draws at once
+        sent.append(snap)
+        worker.snapshot_consumed()
+
+    worker.snapshot_ready.connect(ui)
+    spec = project(data={"source": "gauss", "samples": 12_500, "test_fraction": 0.2}, training={"batch_size": 500})
+    worker._apply("build", (spec, None, None, None))
+    worker._apply("play", None)
+    trainer = worker._trainer
+    worker._last_emit = 0.0  # long ago: the next chance to draw is taken
+    trainer.train_epoch()
+    during = [s for s in sent if s.epoch == 1 and len(s.history["loss"]) == 0]
+    assert len(during) == 1  # the first gap between chunks; the second is within the same frame
+    assert [w.tolist() for w in during[0].weights] == [w.tolist() for w in trainer.network.get_weights()]
+
+    worker._apply("pause", None)
+    worker._last_emit = 0.0
+    before = len(sent)
+    trainer.train_epoch()
+    assert len(sent) == before  # paused (stepping by hand): nothing is sent from inside a step
