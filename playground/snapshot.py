@@ -43,7 +43,7 @@ class Thinned:
         if not keep:
             return False
         self.items.append(item)
-        if len(self.items) > self.cap:
+        while len(self.items) > self.cap:  # a loop: the cap may have been lowered meanwhile
             self.items = self.items[::2]
             self.stride *= 2
         return True
@@ -246,4 +246,6 @@ def image_eval(trainer: Trainer) -> ImageEval | None:
     predicted = trainer.predict_labels(trainer.network.predict(x, batch_size=2048))
     k = max(ds.classes, 2)
     confusion = np.bincount(y.astype(np.intp) * k + predicted, minlength=k * k).reshape(k, k)
-    return ImageEval(split, rows.copy(), predicted, confusion, trainer.steps)
+    # `rows` is a view of the split, which nobody mutates: every evaluation of a run shares it.
+    # Labels fit a byte for up to 256 classes; the time-travel buffer keeps one per epoch.
+    return ImageEval(split, rows, predicted.astype(np.min_scalar_type(k - 1)), confusion, trainer.steps)

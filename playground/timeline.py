@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from .snapshot import Snapshot, Thinned
+import numpy as np
+
+from .snapshot import GradientFlow, Snapshot, Thinned
 
 BUDGET_BYTES = 64 * 2**20  # for all kept snapshots of a run
 MAX_KEPT = 240
@@ -13,16 +15,45 @@ MIN_KEPT = 16
 
 
 def snapshot_bytes(snap: Snapshot) -> int:
-    """What keeping a snapshot costs (its arrays; the data set is shared, the history dropped)."""
-    total = sum(w.nbytes for w in snap.weights)
-    total += snap.output_grid.nbytes if snap.output_grid is not None else 0
-    total += sum(g.nbytes for g in snap.neuron_grids)
-    return total + 2048
+    """What keeping a snapshot costs: every array it holds (the data set is shared)."""
+    arrays = [*snap.weights, *snap.neuron_grids]
+    if snap.output_grid is not None:
+        arrays.append(snap.output_grid)
+    if snap.gradients is not None:
+        arrays += [snap.gradients.epochs, snap.gradients.norms, *snap.gradients.histograms]
+    if snap.image_eval is not None:
+        arrays += [snap.image_eval.predicted, snap.image_eval.confusion]  # its indices are shared
+    return sum(a.nbytes for a in arrays) + 2048
+
+
+def _float32(grid: np.ndarray) -> np.ndarray:
+    """The grid in float32 when it fits (a diverging run's huge values or NaN stay float64)."""
+    return grid.astype(np.float32) if grid.size and np.abs(grid).max() < 1e38 else grid
+
+
+def _light(snap: Snapshot) -> Snapshot:
+    """The part of a snapshot worth keeping: grids in float32 (they only become colours), no
+    history and no gradient-norm log (both are cut from the live ones when shown), no hidden space."""
+    gradients = snap.gradients
+    if gradients is not None:
+        empty = np.zeros((0, gradients.norms.shape[1] if gradients.norms.ndim == 2 else 0))
+        gradients = GradientFlow(np.zeros(0), empty, gradients.histograms)
+    return dataclasses.replace(
+        snap,
+        history={},
+        hidden=None,
+        gradients=gradients,
+        output_grid=None if snap.output_grid is None else _float32(snap.output_grid),
+        neuron_grids=[_float32(g) for g in snap.neuron_grids],
+        playing=False,
+        message="",
+        steps_per_second=0.0,
+    )
 
 
 class Timeline:
-    """The run's past, newest last. Snapshots are stored without their history (the history is
-    append-only, so a past epoch's curves are the first `epoch` values of today's)."""
+    """The run's past, newest last. Snapshots are stored light (see `_light`): the history and
+    the gradient-norm log are append-only, so a past epoch's are the start of today's."""
 
     def __init__(self) -> None:
         self.generation = -1
@@ -33,13 +64,14 @@ class Timeline:
         """Offer a snapshot; kept when it is the first of a new epoch. A new run starts afresh."""
         if snap.generation != self.generation:
             self.generation = snap.generation
-            cap = max(MIN_KEPT, min(MAX_KEPT, BUDGET_BYTES // snapshot_bytes(snap)))
-            self._kept = Thinned(cap)
+            self._kept = Thinned(MAX_KEPT)
             self._last_epoch = -1
         if snap.epoch <= self._last_epoch:
             return False
         self._last_epoch = snap.epoch
-        light = dataclasses.replace(snap, history={}, hidden=None, playing=False, message="", steps_per_second=0.0)
+        light = _light(snap)
+        # The cap follows the snapshots' size (a view opened mid-run makes them bigger).
+        self._kept.cap = max(MIN_KEPT, min(MAX_KEPT, BUDGET_BYTES // snapshot_bytes(light)))
         return self._kept.add(light)
 
     def __len__(self) -> int:
@@ -49,8 +81,20 @@ class Timeline:
     def snapshots(self) -> list[Snapshot]:
         return self._kept.items
 
+    @property
+    def nbytes(self) -> int:
+        """What the kept snapshots hold."""
+        return sum(snapshot_bytes(s) for s in self._kept.items)
+
     def at(self, index: int, live: Snapshot) -> Snapshot:
-        """The kept snapshot `index` with the curves as they were then (cut from the live history)."""
+        """The kept snapshot `index` with the curves and gradient norms as they were then (cut
+        from the live ones)."""
         kept = self._kept.items[index]
-        history = {k: v[: kept.epoch] for k, v in live.history.items()} if live.generation == kept.generation else {}
-        return dataclasses.replace(kept, history=history)  # its gradient log is its own copy
+        if live.generation != kept.generation:
+            return kept
+        history = {k: v[: kept.epoch] for k, v in live.history.items()}
+        gradients = kept.gradients
+        if gradients is not None and live.gradients is not None:
+            upto = live.gradients.epochs <= kept.epoch
+            gradients = GradientFlow(live.gradients.epochs[upto], live.gradients.norms[upto], gradients.histograms)
+        return dataclasses.replace(kept, history=history, gradients=gradients)

@@ -6,8 +6,8 @@ import numpy as np
 from helpers import wait_for
 from PySide6.QtCore import Qt
 
-from playground.snapshot import Thinned
-from playground.timeline import MAX_KEPT, Timeline
+from playground.snapshot import GradientFlow, Thinned
+from playground.timeline import MAX_KEPT, Timeline, snapshot_bytes
 
 
 def test_the_timeline_keeps_one_snapshot_per_epoch_within_its_cap(qtbot, window):
@@ -25,6 +25,35 @@ def test_the_timeline_keeps_one_snapshot_per_epoch_within_its_cap(qtbot, window)
     assert isinstance(tl._kept, Thinned)
 
 
+def test_kept_snapshots_are_light_and_the_gradient_log_is_cut_from_the_live_one(qtbot, window):
+    snap = window.snapshot
+    layers = len(snap.weights) // 2
+    log = np.linspace(0.5, 9.5, 10)  # a record every epoch
+    flow = GradientFlow(log, np.arange(10.0 * layers).reshape(10, layers), [np.ones(56)] * layers)
+    full = dataclasses.replace(snap, epoch=4, gradients=flow)
+    tl = Timeline()
+    tl.add(full)
+    kept = tl.snapshots[0]
+    assert kept.history == {} and kept.gradients.norms.shape == (0, layers)
+    assert kept.output_grid.dtype == np.float32 and all(g.dtype == np.float32 for g in kept.neuron_grids)
+    assert snapshot_bytes(kept) < snapshot_bytes(full) / 1.8  # float32 grids, no gradient log
+    assert tl.nbytes == snapshot_bytes(kept)
+    live = dataclasses.replace(snap, epoch=10, gradients=flow)
+    past = tl.at(0, live)
+    np.testing.assert_array_equal(past.gradients.epochs, log[:4])  # records up to epoch 4 only
+    np.testing.assert_array_equal(past.gradients.norms, flow.norms[:4])
+
+
+def test_thinned_obeys_a_lowered_cap():
+    kept = Thinned(100)
+    for i in range(80):
+        kept.add(i)
+    kept.cap = 16
+    kept.add(80)
+    assert len(kept) <= 16 and kept.items[0] == 0
+    assert len(set(np.diff(kept.items))) == 1  # still an even stride
+
+
 def test_scrubbing_back_shows_the_boundary_weights_and_curves_as_they_were(qtbot, window):
     window.step("epoch")
     first = wait_for(qtbot, window, lambda s: s.epoch == 1)
@@ -39,7 +68,9 @@ def test_scrubbing_back_shows_the_boundary_weights_and_curves_as_they_were(qtbot
     assert shown.epoch == 1 and bar.label.text() == "epoch 1 of 5"
     for a, b in zip(shown.weights, first.weights):
         np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(window.output.snapshot.output_grid, first.output_grid)
+    kept_grid = window.output.snapshot.output_grid
+    assert kept_grid.dtype == np.float32  # kept light: the grids only become colours
+    np.testing.assert_allclose(kept_grid, first.output_grid, rtol=1e-6, atol=1e-7)
     x, _y = window.curves.curves[""].getData()
     assert list(x) == [1]  # the curves as they were at epoch 1
     assert window.network.snapshot is shown
