@@ -26,13 +26,18 @@ def snapshot_bytes(snap: Snapshot) -> int:
     return sum(a.nbytes for a in arrays) + 2048
 
 
-def _float32(grid: np.ndarray) -> np.ndarray:
-    """The grid in float32 when it fits (a diverging run's huge values or NaN stay float64)."""
-    return grid.astype(np.float32) if grid.size and np.abs(grid).max() < 1e38 else grid
+def _compact(grid: np.ndarray) -> np.ndarray:
+    """A grid in the smallest float that shows it: kept grids only become colours (8 bits a
+    channel), and float16 resolves [−1, 1] to 1/2048. Large values go to float32 when they fit;
+    a diverging run's huge values or NaN stay as they are."""
+    top = np.abs(grid).max() if grid.size else 0.0
+    if top < 60_000:
+        return grid.astype(np.float16)
+    return grid.astype(np.float32) if top < 1e38 else grid
 
 
 def _light(snap: Snapshot) -> Snapshot:
-    """The part of a snapshot worth keeping: grids in float32 (they only become colours), no
+    """The part of a snapshot worth keeping: grids compacted (they only become colours), no
     history and no gradient-norm log (both are cut from the live ones when shown), no hidden space."""
     gradients = snap.gradients
     if gradients is not None:
@@ -43,8 +48,8 @@ def _light(snap: Snapshot) -> Snapshot:
         history={},
         hidden=None,
         gradients=gradients,
-        output_grid=None if snap.output_grid is None else _float32(snap.output_grid),
-        neuron_grids=[_float32(g) for g in snap.neuron_grids],
+        output_grid=None if snap.output_grid is None else _compact(snap.output_grid),
+        neuron_grids=[_compact(g) for g in snap.neuron_grids],
         playing=False,
         message="",
         steps_per_second=0.0,
