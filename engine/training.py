@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,46 @@ class History:
 
     def __len__(self) -> int:
         return len(self.values["loss"])
+
+    def shared(self) -> dict[str, Series]:
+        """Every series as it stands now, without copying (what a UI snapshot carries)."""
+        return {k: Series(v) for k, v in self.values.items()}
+
+
+class Series(Sequence[float]):
+    """The first n values of an append-only series, shared instead of copied.
+
+    Values below n never change, so a reader on another thread sees a fixed sequence while
+    training appends: every read is a single C-level copy under the GIL, and no buffer of the
+    growing array is ever exported (that would make its next append fail). NaN where a split
+    is empty. A long run thus keeps one copy of its history, however many snapshots hold it.
+    """
+
+    __slots__ = ("_n", "_values")
+
+    def __init__(self, values: array, n: int | None = None) -> None:
+        self._values = values
+        self._n = len(values) if n is None else n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return self._values[slice(*index.indices(self._n))]
+        i = index + self._n if index < 0 else index
+        if not 0 <= i < self._n:
+            raise IndexError(f"epoch index {index} out of range for {self._n} epochs")
+        return self._values[i]
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self._values[: self._n])
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return np.array(self._values[: self._n], dtype=dtype or np.float64)
+
+    def __repr__(self) -> str:
+        return f"Series({list(self)!r})"
 
 
 class Trainer:

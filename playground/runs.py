@@ -8,7 +8,7 @@ import csv
 import io
 import math
 import time
-from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ class Run:
     project: dict[str, Any]
     started: str
     generation: int
-    history: dict[str, array] = field(default_factory=dict)
+    history: dict[str, Sequence[float]] = field(default_factory=dict)
     epochs: int = 0
     steps: int = 0
 
@@ -89,7 +89,7 @@ class RunHistory:
             if len(self.runs) > MAX_RUNS:
                 del self.runs[0]
             started = True
-        run.history = snap.history  # the snapshot's own copies: nothing else holds on to them
+        run.history = snap.history  # shared, fixed-length views of the trainer's own series
         run.epochs, run.steps = snap.epoch, snap.steps
         return started
 

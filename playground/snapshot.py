@@ -1,12 +1,13 @@
 """Snapshots: immutable copies of what the views draw, made on the worker thread.
 
-The UI never reads a live engine array; everything here is a fresh copy (or data the worker
-created once and never mutates, such as the prepared data set).
+The UI never reads a live engine array; everything here is a fresh copy, data the worker
+created once and never mutates (the prepared data set), or the part of the history that can
+no longer change (a `Series`).
 """
 
 from __future__ import annotations
 
-from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,7 +90,7 @@ class Snapshot:
     epoch_progress: float
     last_loss: float
     learning_rate: float
-    history: dict[str, array]  # per metric, float64 per epoch, NaN where a split is empty
+    history: dict[str, Sequence[float]]  # per metric (a Series: shared, fixed length), NaN where a split is empty
     weights: list[np.ndarray]  # Keras order [W1, b1, ...]
     histograms: list[tuple[np.ndarray, np.ndarray]]  # per layer: counts, bin edges of the kernel
     data: PreparedData
@@ -163,7 +164,7 @@ def _snapshot(
         for layer in outs:
             g = layer.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP]
             neuron_grids.append(np.ascontiguousarray(np.moveaxis(g, 2, 0)))
-    history = {k: v[:] for k, v in trainer.history.values.items()}  # compact copies (memcpy)
+    history = trainer.history.shared()  # no copy: the values below today's length never change
     return Snapshot(
         generation=generation,
         epoch=trainer.epoch,

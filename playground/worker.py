@@ -13,8 +13,8 @@ import threading
 import time
 import traceback
 import weakref
-from array import array
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -372,7 +372,7 @@ RACE_GRID = 40  # the race's small boundaries
 @dataclass(frozen=True)
 class LaneSnapshot:
     label: str
-    history: dict[str, array]
+    history: dict[str, Sequence[float]]
     epoch: int
     steps: int
     output_grid: np.ndarray | None  # (RACE_GRID, RACE_GRID, outputs)
@@ -456,8 +456,7 @@ class RaceWorker(LoopWorker):
                 grid = None
                 if self._grid is not None:
                     grid = tr.network.predict(self._grid).reshape(RACE_GRID, RACE_GRID, -1)
-                history = {k: v[:] for k, v in tr.history.values.items()}
-                lanes.append(LaneSnapshot(lane.label, history, tr.epoch, tr.steps, grid, lane.message))
+                lanes.append(LaneSnapshot(lane.label, tr.history.shared(), tr.epoch, tr.steps, grid, lane.message))
         first = race.lanes[0].trainer
         self._send_snapshot(
             RaceSnapshot(

@@ -398,6 +398,25 @@ def test_an_uncaught_exception_autosaves_before_it_is_reported(qtbot, window, mo
     assert json.loads(window.recovery_path.read_text())["project"]["data"]["noise"] == 0.2
 
 
+@pytest.mark.parametrize("n", [10, 2000, 2001, 40_000, 40_001])
+def test_long_curves_are_drawn_from_bucket_minima_and_maxima(n):
+    from playground.panels.plots import peak_decimate
+
+    rng = np.random.default_rng(n)
+    x = np.arange(1, n + 1)
+    y = rng.normal(size=n)
+    y[n // 3] = 50.0  # a spike must survive
+    xs, ys = peak_decimate(x, y, buckets=1000)
+    if n <= 2000:
+        assert xs is x and ys is y
+        return
+    assert xs.size == ys.size <= 2000 and ys.max() == 50.0 and ys.min() == y.min()
+    size = -(-n // 1000)
+    for b in (0, 7, xs.size // 2 - 1):  # every bucket is its min then its max, at its first x
+        chunk = y[b * size : (b + 1) * size]
+        assert (xs[2 * b], ys[2 * b], ys[2 * b + 1]) == (x[b * size], chunk.min(), chunk.max())
+
+
 @pytest.mark.parametrize("alpha", [0.01, 0.3, 0.9, 0.95])
 def test_curve_smoothing_is_the_exponential_moving_average(alpha):
     from playground.panels.plots import ema

@@ -242,3 +242,41 @@ def test_a_long_evaluation_lets_a_ui_in_between_chunks_without_changing_the_metr
     assert log_hooked.metrics == log_plain.metrics
     final = float(hooked.network.params.sum())
     assert seen == [(1, 0, final)] * 2  # 10,000 rows: chunks end at 4,096 and 8,192; test rows fit one chunk
+
+
+def test_shared_history_is_a_fixed_prefix_that_training_can_keep_appending_to():
+    import threading
+
+    tr = Trainer(project(data={"validation_fraction": 0.0}))
+    tr.fit(3)
+    shared = tr.history.shared()
+    loss = shared["loss"]
+    assert loss._values is tr.history.values["loss"]  # shared, not copied
+    first = list(loss)
+    tr.fit(2)
+    assert len(loss) == 3 and list(loss) == first  # later epochs do not show in the old view
+    assert len(tr.history.shared()["loss"]) == 5
+    assert loss[-1] == first[2] and list(loss[1:]) == first[1:] and list(loss[:10]) == first
+    with pytest.raises(IndexError):
+        loss[3]
+    np.testing.assert_array_equal(np.array(loss), first)
+    assert np.isnan(np.array(shared["val_loss"])).all()  # an empty split reads NaN
+
+    # A reader on another thread while the trainer appends: no buffer of the growing array is
+    # ever exported, so no append fails ("cannot resize an array that is exporting buffers").
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            view = tr.history.shared()["loss"]
+            np.array(view)
+            list(view[: len(view) // 2])
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        tr.fit(40)
+    finally:
+        stop.set()
+        reader.join()
+    assert len(tr.history) == 45
