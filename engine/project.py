@@ -298,7 +298,9 @@ def _training(t: Any) -> dict[str, Any]:
             _num(v, key, 0, 1, hi_open=True)
         else:
             _num(v, key, 0)
-    t["optimizer"] = opt
+    # Every hyperparameter spelled out (the optimizer's Keras defaults where the file is
+    # silent), so the app, the run history and a saved file all show what training uses.
+    t["optimizer"] = {"name": name, **{k: opt.get(k, v) for k, v in defaults.items()}}
     reg = _keys(t["regularization"], "training.regularization", {"kind", "rate"})
     reg = _merge(default["regularization"], reg)
     reg["kind"] = _choice(reg["kind"], "training.regularization.kind", ("none", "l1", "l2"))

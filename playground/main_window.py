@@ -63,6 +63,7 @@ from .worker import WorkerHandle
 MAX_RECENT = 8
 AUTOSAVE_MS = 30_000
 RECOVERY_FORMAT = "nn-playground-recovery/1"
+SLOW_VIEWS_PERIOD = 0.1  # seconds between redraws of each slow view while playing
 
 
 class MainWindow(QMainWindow):
@@ -76,7 +77,8 @@ class MainWindow(QMainWindow):
         self.state = ProjectState()
         self.snapshot: Snapshot | None = None
         self.playing = False
-        self._slow_views_at = 0.0
+        self._slow_views_at = 0.0  # when a slow view last redrew, and which group's turn it was
+        self._slow_turn = 0
         self.handle = WorkerHandle(self)
         self.handle.worker.snapshot_ready.connect(self._on_snapshot)
         self.handle.worker.failed.connect(self._on_worker_failed)
@@ -431,15 +433,22 @@ class MainWindow(QMainWindow):
             self.images.set_snapshot(snap)
         else:
             self.output.set_snapshot(snap)
-        # Curves and histograms change slowly: while playing they redraw at 10 Hz, which
-        # leaves the frame budget to the output plane and the network.
+        # Curves, histograms, gradient flow and the runs table change slowly: while playing
+        # each redraws about 10 times a second, one group per frame in turn, so no frame pays
+        # for all of them (that frame was the slowest: 30 ms for the largest network).
+        slow = (
+            lambda: self.curves.set_snapshot(snap),
+            lambda: (self.histograms.set_snapshot(snap), self.gradients.set_snapshot(snap)),
+            self.runs.refresh,
+        )
         now = time.perf_counter()
-        if not snap.playing or now - self._slow_views_at >= 0.1 or force:
+        if not snap.playing or force:
+            for draw in slow:
+                draw()
+        elif now - self._slow_views_at >= SLOW_VIEWS_PERIOD / len(slow):
             self._slow_views_at = now
-            self.runs.refresh()
-            self.curves.set_snapshot(snap)
-            self.histograms.set_snapshot(snap)
-            self.gradients.set_snapshot(snap)
+            self._slow_turn = (self._slow_turn + 1) % len(slow)
+            slow[self._slow_turn]()
         if snap.hidden is not None:  # only while the hidden-space tab is on screen
             self.hidden_space.set_snapshot(snap)
         self.params_label.setText(

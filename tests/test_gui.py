@@ -426,3 +426,53 @@ def test_curve_smoothing_is_the_exponential_moving_average(alpha):
     for i in range(1, x.size):
         expected[i] = alpha * expected[i - 1] + (1 - alpha) * x[i]
     np.testing.assert_allclose(ema(x, alpha), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_while_playing_the_slow_views_redraw_in_turn_one_group_a_frame(qtbot, window, monkeypatch):
+    import dataclasses
+
+    calls = []
+    monkeypatch.setattr(window.curves, "set_snapshot", lambda s: calls.append("curves"))
+    monkeypatch.setattr(window.histograms, "set_snapshot", lambda s: calls.append("histograms"))
+    monkeypatch.setattr(window.runs, "refresh", lambda: calls.append("runs"))
+    playing = dataclasses.replace(window.snapshot, playing=True)
+    for _ in range(6):
+        window._slow_views_at = 0.0  # each frame finds a slow redraw due
+        window._show(playing)
+    assert calls == ["histograms", "runs", "curves"] * 2
+    window._show(playing)  # due again only after a third of SLOW_VIEWS_PERIOD
+    assert len(calls) == 6
+    calls.clear()
+    window._show(dataclasses.replace(playing, playing=False))  # paused: every view at once
+    assert sorted(calls) == ["curves", "histograms", "runs"]
+
+
+def test_a_new_snapshot_repaints_the_neurons_but_not_the_layer_controls(qtbot, window):
+    import dataclasses
+
+    from PySide6.QtCore import QEvent, QObject
+
+    class PaintCounter(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = 0
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                self.count += 1
+            return False
+
+    view = window.network
+    box = view._layer_boxes[0]
+    on_view, on_box = PaintCounter(), PaintCounter()
+    view.installEventFilter(on_view)
+    box.installEventFilter(on_box)
+    QApplication.processEvents()
+    on_view.count = on_box.count = 0
+    snap = window.snapshot
+    view.set_snapshot(dataclasses.replace(snap, weights=[w * 1.01 for w in snap.weights]))
+    qtbot.waitUntil(lambda: on_view.count > 0)
+    QApplication.processEvents()
+    assert on_box.count == 0  # the controls above the neurons were left alone
+    view.removeEventFilter(on_view)
+    box.removeEventFilter(on_box)

@@ -85,3 +85,15 @@ def test_runs_export_as_csv_with_every_epoch_of_every_run(qtbot, window, tmp_pat
     assert rows[0]["val_loss"] == ""  # no validation split in the default project
     window.runs.clear.click()
     assert [r.number for r in window.run_history.runs] == [2]
+
+
+def test_a_project_file_that_names_only_the_optimizer_trains_and_lists_its_run(qtbot, window, tmp_path):
+    # {"name": "adam"} alone: the run history showed α from the file and raised on every frame.
+    path = tmp_path / "terse.json"
+    path.write_text('{"format": "nn-playground/1", "training": {"optimizer": {"name": "adam"}}}')
+    window.open_project(str(path))
+    gen = wait_for(qtbot, window, lambda s: s.project["training"]["optimizer"]["name"] == "adam").generation
+    _train_epochs(qtbot, window, 2)
+    window.runs.refresh()
+    run = window.run_history.current
+    assert run.generation == gen and "adam α=0.001" in run.summary()

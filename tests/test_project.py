@@ -24,7 +24,21 @@ def test_the_documented_example_is_valid_and_kept():
     p = normalize_project(ISSUE_EXAMPLE)
     for section in ("data", "network", "training"):
         for key, value in ISSUE_EXAMPLE[section].items():
-            assert p[section][key] == value, f"{section}.{key}"
+            if key == "optimizer":  # kept, with the hyperparameters the file leaves out filled in
+                assert p[section][key] | value == p[section][key], f"{section}.{key}"
+            else:
+                assert p[section][key] == value, f"{section}.{key}"
+
+
+@pytest.mark.parametrize("spec", ["adam", {"name": "adam"}, {"name": "adam", "beta_1": 0.8}])
+def test_an_optimizer_gets_every_hyperparameter_with_keras_defaults_where_the_file_is_silent(spec):
+    from engine.optimizers import OPTIMIZERS
+
+    opt = normalize_project({"format": "nn-playground/1", "training": {"optimizer": spec}})["training"]["optimizer"]
+    expected = {"name": "adam", **OPTIMIZERS.get("adam").defaults}
+    if isinstance(spec, dict) and "beta_1" in spec:
+        expected["beta_1"] = 0.8
+    assert opt == expected and opt["learning_rate"] == 0.001
 
 
 def test_defaults_fill_a_minimal_project_and_follow_the_generator():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -341,9 +341,12 @@ class NetworkView(QWidget):
         self.snapshot = snap
         if structure_changed:
             self._layout_nodes()
-        else:
-            self._layout_edges()
-        self.update()
+            self.update()
+            return
+        self._layout_edges()
+        # Only the neurons and edges change: repainting the whole view would repaint every
+        # layer's controls too (child widgets in the dirty region), 3.7 ms of a frame.
+        self.update(QRect(0, int(self.top) - 32, self.width(), self.height()))
 
     # ----------------------------------------------------------------- painting
     def _feature_image(self, name: str) -> QImage | None:

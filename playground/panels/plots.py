@@ -453,6 +453,9 @@ class HistogramView(QWidget):
                         pen=pg.mkPen(c, width=1.6),
                         fillLevel=0,
                         brush=pg.mkBrush(*c, 40),
+                        # Steps are all horizontal and vertical: antialiasing adds nothing to
+                        # them but made the translucent fills cost 2.3 ms a redraw.
+                        antialias=False,
                     )
                 )
             self.rows = [[] for _ in range(n_layers)]
