@@ -518,7 +518,8 @@ def bench_long() -> None:
         "Qt objects (window children, widgets) at the same marks",
         " / ".join(f"{a:,}, {b:,}" for a, b in objs),
         "no growth",
-        all(o[0] <= objs[0][0] and o[1] <= objs[0][1] for o in objs),
+        # A frame's one-shot timer may be in flight at a mark: allow that one object.
+        all(o[0] <= objs[0][0] + 1 and o[1] <= objs[0][1] for o in objs),
     )
 
 

@@ -227,8 +227,9 @@ def test_history_is_compact_and_reports_absent_splits_as_none():
 
 
 def test_a_long_evaluation_lets_a_ui_in_between_chunks_without_changing_the_metrics():
-    # 10,000 training rows: the epoch-end evaluation runs in chunks of 4,096, and the hook is
-    # called between them (not after the last), with the epoch's final weights in place.
+    # 10,000 training rows and 2,500 test rows: the epoch-end evaluation runs in chunks of
+    # 2,048, and the hook is called between them (not after a split's last), with the epoch's
+    # final weights in place: 4 gaps in the training split and 1 in the test split.
     spec = {"data": {"source": "gauss", "samples": 12_500, "test_fraction": 0.2}, "training": {"batch_size": 500}}
     plain, hooked = Trainer(project(**spec)), Trainer(project(**spec))
     seen: list[tuple[int, int, float]] = []
@@ -241,7 +242,7 @@ def test_a_long_evaluation_lets_a_ui_in_between_chunks_without_changing_the_metr
     log_plain, log_hooked = plain.train_epoch(), hooked.train_epoch()
     assert log_hooked.metrics == log_plain.metrics
     final = float(hooked.network.params.sum())
-    assert seen == [(1, 0, final)] * 2  # 10,000 rows: chunks end at 4,096 and 8,192; test rows fit one chunk
+    assert seen == [(1, 0, final)] * 5
 
 
 def test_shared_history_is_a_fixed_prefix_that_training_can_keep_appending_to():
