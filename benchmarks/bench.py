@@ -121,7 +121,8 @@ def make_data(cfg: Config, n: int = 2048) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def engine_rate(cfg: Config, dtype, steps: int, repeats: int) -> float:
+def engine_runner(cfg: Config, dtype):
+    """`run(k)`: k training steps of the engine on this configuration."""
     out_act = "sigmoid" if cfg.outputs == 1 else "softmax"
     net = Network(cfg.inputs, [LayerSpec(u, cfg.activation) for u in cfg.hidden], cfg.outputs, out_act, dtype=dtype)
     loss = get_loss(cfg.loss)
@@ -139,10 +140,11 @@ def engine_rate(cfg: Config, dtype, steps: int, repeats: int) -> float:
             net.loss_and_grad(x[j : j + cfg.batch], t[j : j + cfg.batch], loss)
             opt.step(net.params, net.grads, net.n_kernel)
 
-    return median_rate(run, steps, repeats)
+    return run
 
 
-def torch_rate(cfg: Config, dtype, steps: int, repeats: int) -> float | None:
+def torch_runner(cfg: Config, dtype):
+    """`run(k)`: k training steps of the same network in PyTorch; None without torch."""
     try:
         import torch
     except ImportError:
@@ -177,23 +179,38 @@ def torch_rate(cfg: Config, dtype, steps: int, repeats: int) -> float | None:
             loss_fn(model(xt[j : j + cfg.batch]), yt[j : j + cfg.batch]).backward()
             opt.step()
 
-    return median_rate(run, steps, repeats)
+    return run
+
+
+def paired_rates(ours, theirs, steps: int, repeats: int) -> tuple[float, float, float]:
+    """Medians of both steps/s and of their ratio, timing the two in turns (ours, theirs, ours,
+    ...) so a slow stretch of this shared machine hits both sides of a ratio alike."""
+    ours(max(10, steps // 10))
+    theirs(max(10, steps // 10))
+    a, b = [], []
+    for _ in range(repeats):
+        for fn, rates in ((ours, a), (theirs, b)):
+            t0 = time.perf_counter()
+            fn(steps)
+            rates.append(steps / (time.perf_counter() - t0))
+    ratio = statistics.median(x / y for x, y in zip(a, b))
+    return statistics.median(a), statistics.median(b), ratio
 
 
 def bench_engine(quick: bool) -> None:
     print("1. engine training steps/s vs PyTorch CPU (1 thread)", flush=True)
-    repeats = 3 if quick else 5
+    repeats = 3 if quick else 7
     for cfg in CONFIGS:
         big = cfg.inputs > 100
         steps = (300 if big else 2000) if quick else (1000 if big else 6000)
         for dtype in (np.float64, np.float32):
-            ours = engine_rate(cfg, dtype, steps, repeats)
-            theirs = torch_rate(cfg, dtype, steps, repeats)
             label = f"{cfg.name}, {np.dtype(dtype).name}"
-            if theirs is None:
+            torch_run = torch_runner(cfg, dtype)
+            if torch_run is None:
+                ours = median_rate(engine_runner(cfg, dtype), steps, repeats)
                 row("engine", label, f"{ours:,.0f} steps/s (torch not installed: no ratio)")
                 continue
-            ratio = ours / theirs
+            ours, theirs, ratio = paired_rates(engine_runner(cfg, dtype), torch_run, steps, repeats)
             goal = 1.3 if big else 8.0
             row(
                 "engine",
