@@ -108,6 +108,8 @@ class LoopWorker(QObject):
             # While the UI draws a snapshot, step aside: its paint code is Python too, and each
             # callback would otherwise wait for the GIL behind this loop (a convoy that stalls
             # the UI for seconds). Blocking here releases the GIL until the frame is done.
+            if not self._ui_ready.is_set():
+                self._while_ui_draws()
             self._ui_ready.wait(UI_WAIT)
             # Train until the next frame is due (at least a third of a frame), so a whole cycle
             # of training, snapshot and drawing takes about one frame.
@@ -121,6 +123,10 @@ class LoopWorker(QObject):
         if self._dirty and self._ui_ready.is_set() and now - self._last_emit >= (FRAME if self._playing else 0):
             self._emit()
             self._last_emit = now
+
+    def _while_ui_draws(self) -> None:
+        """Work that may overlap a frame being drawn: BLAS-bound, so it leaves the GIL to the UI
+        most of the time (nothing by default)."""
 
     def _frame_if_due(self) -> None:
         """Emit a snapshot now if one is due while playing (from inside a long computation)."""
@@ -292,6 +298,19 @@ class TrainingWorker(LoopWorker):
         if record is not None:
             self._grad_log.add(record)
 
+    def _while_ui_draws(self) -> None:
+        # The confusion matrix (60-75 ms at MNIST size, nearly all matrix products) is due at
+        # most once a second: computed now, it overlaps a frame instead of delaying the next.
+        tr = self._trainer
+        if tr is not None and tr.data.dataset.image_shape is not None and self._image_eval_due(tr):
+            with np.errstate(all="ignore"):
+                self._image_eval = image_eval(tr)
+            self._image_eval_at = time.perf_counter()
+
+    def _image_eval_due(self, trainer: Trainer) -> bool:
+        stale = self._image_eval is None or self._image_eval.steps != trainer.steps
+        return stale and (not self._playing or time.perf_counter() - self._image_eval_at >= IMAGE_EVAL_PERIOD)
+
     def _extras(self, trainer: Trainer) -> dict[str, Any]:
         """The optional parts of a snapshot: gradient flow and the hidden space while their
         views are open (gradient norms are logged regardless), and image-data predictions at
@@ -303,11 +322,9 @@ class TrainingWorker(LoopWorker):
         if "hidden" in self._views:
             extras["hidden"] = hidden_space(trainer, self._extent)
         if trainer.data.dataset.image_shape is not None:
-            now = time.perf_counter()
-            stale = self._image_eval is None or self._image_eval.steps != trainer.steps
-            if stale and (not self._playing or now - self._image_eval_at >= IMAGE_EVAL_PERIOD):
+            if self._image_eval_due(trainer):
                 self._image_eval = image_eval(trainer)
-                self._image_eval_at = now
+                self._image_eval_at = time.perf_counter()
             extras["image_eval"] = self._image_eval
         return extras
 

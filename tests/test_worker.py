@@ -30,3 +30,29 @@ def test_the_worker_keeps_drawing_through_a_long_epoch_end_evaluation(qapp):
     before = len(sent)
     trainer.train_epoch()
     assert len(sent) == before  # paused (stepping by hand): nothing is sent from inside a step
+
+
+def test_the_confusion_matrix_is_computed_while_the_ui_draws_not_before_a_frame(qapp, monkeypatch):
+    import playground.worker as worker_module
+
+    monkeypatch.setattr(worker_module, "UI_WAIT", 0.01)
+    worker = TrainingWorker()
+    sent = []
+    worker.snapshot_ready.connect(sent.append)  # a UI that has not finished drawing yet
+    spec = project(
+        data={"source": "shapes", "normalize": "unit"},
+        network={"layers": [], "output_activation": "softmax"},
+        training={"loss": "categorical_crossentropy", "batch_size": 32},
+    )
+    worker._apply("build", (spec, None, None, None))
+    worker._apply("play", None)
+    trainer = worker._trainer
+    worker._image_eval = None
+    worker._ui_ready.clear()  # a frame is being drawn
+    worker._train_and_report()
+    computed = worker._image_eval
+    assert computed is not None  # done while the frame was drawn
+    worker._ui_ready.set()
+    worker._last_emit = 0.0
+    worker._train_and_report()  # trains, then sends a snapshot: it reuses that evaluation
+    assert sent and sent[-1].image_eval is computed and trainer.steps > computed.steps
