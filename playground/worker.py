@@ -119,8 +119,13 @@ class LoopWorker(QObject):
                     break
                 if not self._commands.empty():
                     break
+        if self._dirty:
+            self._emit_if_due()
+
+    def _emit_if_due(self) -> None:
+        """Send a snapshot once the UI has drawn the last one (and, while playing, a frame on)."""
         now = time.perf_counter()
-        if self._dirty and self._ui_ready.is_set() and now - self._last_emit >= (FRAME if self._playing else 0):
+        if self._ui_ready.is_set() and now - self._last_emit >= (FRAME if self._playing else 0):
             self._emit()
             self._last_emit = now
 
@@ -129,11 +134,9 @@ class LoopWorker(QObject):
         most of the time (nothing by default)."""
 
     def _frame_if_due(self) -> None:
-        """Emit a snapshot now if one is due while playing (from inside a long computation)."""
-        now = time.perf_counter()
-        if self._playing and self._ui_ready.is_set() and now - self._last_emit >= FRAME:
-            self._emit()
-            self._last_emit = now
+        """From inside a long computation while playing: send a snapshot if one is due."""
+        if self._playing:
+            self._emit_if_due()
 
     def _fail(self, exc: BaseException) -> None:
         """Pause and show an unexpected error; the thread and the app keep going."""
