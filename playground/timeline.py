@@ -41,7 +41,7 @@ def _light(snap: Snapshot) -> Snapshot:
     history and no gradient-norm log (both are cut from the live ones when shown), no hidden space."""
     gradients = snap.gradients
     if gradients is not None:
-        empty = np.zeros((0, gradients.norms.shape[1] if gradients.norms.ndim == 2 else 0))
+        empty = np.zeros((0, *gradients.norms.shape[1:]))  # fresh: a slice would keep the log alive
         gradients = GradientFlow(np.zeros(0), empty, gradients.histograms)
     return dataclasses.replace(
         snap,

@@ -305,14 +305,17 @@ class TrainingWorker(LoopWorker):
         # The confusion matrix (60-75 ms at MNIST size, nearly all matrix products) is due at
         # most once a second: computed now, it overlaps a frame instead of delaying the next.
         tr = self._trainer
-        if tr is not None and tr.data.dataset.image_shape is not None and self._image_eval_due(tr):
+        if tr is not None and tr.data.dataset.image_shape is not None:
             with np.errstate(all="ignore"):
-                self._image_eval = image_eval(tr)
-            self._image_eval_at = time.perf_counter()
+                self._refresh_image_eval(tr)
 
-    def _image_eval_due(self, trainer: Trainer) -> bool:
+    def _refresh_image_eval(self, trainer: Trainer) -> None:
+        """Evaluate the image predictions again when they are stale and, while playing, a
+        second has passed since the last time."""
         stale = self._image_eval is None or self._image_eval.steps != trainer.steps
-        return stale and (not self._playing or time.perf_counter() - self._image_eval_at >= IMAGE_EVAL_PERIOD)
+        if stale and (not self._playing or time.perf_counter() - self._image_eval_at >= IMAGE_EVAL_PERIOD):
+            self._image_eval = image_eval(trainer)
+            self._image_eval_at = time.perf_counter()
 
     def _extras(self, trainer: Trainer) -> dict[str, Any]:
         """The optional parts of a snapshot: gradient flow and the hidden space while their
@@ -325,9 +328,7 @@ class TrainingWorker(LoopWorker):
         if "hidden" in self._views:
             extras["hidden"] = hidden_space(trainer, self._extent)
         if trainer.data.dataset.image_shape is not None:
-            if self._image_eval_due(trainer):
-                self._image_eval = image_eval(trainer)
-                self._image_eval_at = time.perf_counter()
+            self._refresh_image_eval(trainer)
             extras["image_eval"] = self._image_eval
         return extras
 
