@@ -88,13 +88,35 @@ def _inputs_code(network: Network, data: PreparedData, weights: str) -> str:
     return f"{_constants(network, data, weights)}\nINPUTS = {data.dataset.x.shape[1]}\n\n\n{_prepare_code(data)}"
 
 
-def _header(framework: str, network: Network, project: dict[str, Any], data: PreparedData, weights: str) -> str:
+def docstring_literal(text: str) -> str:
+    """`text` as a triple-quoted Python literal that evaluates to exactly `text`.
+
+    Names from the user's files (a data file called `x\"\"\"; import os ...`) end up in generated
+    docstrings, so every character that could end the literal or start an escape is escaped, and
+    anything unprintable is written as a \\x/\\u escape: no text can turn into code.
+    """
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n" or ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return '"""' + "".join(out) + '"""'
+
+
+def _header(
+    framework: str, network: Network, project: dict[str, Any], data: PreparedData, weights: str, script: str
+) -> str:
     t = project["training"]
     opt = ", ".join(f"{k}={v!r}" for k, v in t["optimizer"].items() if k != "name")
     ds = data.dataset
     what = {"pytorch": "PyTorch", "keras": "Keras"}[framework]
     norm = data.normalizer
-    return f'''"""{what} rebuild of a network trained in nn-playground ({datetime.date.today():%Y-%m-%d}).
+    doc = f"""{what} rebuild of a network trained in nn-playground ({datetime.date.today():%Y-%m-%d}).
 
 Layers: {" -> ".join(str(w) for w in [network.n_inputs] + [s[1] for s in network.shapes])} \
 ({network.count_params():,} parameters); weights from {weights}, next to this file.
@@ -104,8 +126,9 @@ normalisation: {norm.kind}.
 Trained with: loss {t["loss"]}, optimizer {t["optimizer"]["name"]}({opt}), batch size {t["batch_size"]}.
 
 Run it to print the predictions for the first rows of a CSV file of raw inputs
-(`python {{script}} inputs.csv`), or import it and call predict(raw_inputs).
+(`python {script} inputs.csv`), or import it and call predict(raw_inputs).
 """
+    return f'''{docstring_literal(doc)}
 
 import sys
 from pathlib import Path
@@ -145,7 +168,9 @@ if __name__ == "__main__":
 """
 
 
-def pytorch_script(network: Network, project: dict[str, Any], data: PreparedData, weights: str) -> str:
+def pytorch_script(
+    network: Network, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
+) -> str:
     """Source of a script that rebuilds `network` with torch.nn and loads `weights` (.npz)."""
     mods = []
     for (n_in, n_out), act in zip(network.shapes, network.activations):
@@ -181,10 +206,12 @@ def predict(raw_x):
     with torch.no_grad():
         return model(torch.from_numpy(prepare(raw_x))).numpy()
 '''
-    return _header("pytorch", network, project, data, weights) + body + _MAIN
+    return _header("pytorch", network, project, data, weights, script) + body + _MAIN
 
 
-def keras_script(network: Network, project: dict[str, Any], data: PreparedData, weights: str) -> str:
+def keras_script(
+    network: Network, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
+) -> str:
     """Source of a script that rebuilds `network` as a keras.Sequential and loads `weights` (.npz)."""
     mods = [f"            keras.Input(shape=({network.n_inputs},)),"]
     for i, ((_n_in, n_out), act) in enumerate(zip(network.shapes, network.activations)):
@@ -217,10 +244,10 @@ def predict(raw_x):
 '''
     if network.dtype == np.float64:
         body = body.replace("import keras\n", 'import keras\n\nkeras.config.set_floatx("float64")\n', 1)
-    return _header("keras", network, project, data, weights) + body + _MAIN
+    return _header("keras", network, project, data, weights, script) + body + _MAIN
 
 
-GENERATORS: dict[str, Callable[[Network, dict[str, Any], PreparedData, str], str]] = {
+GENERATORS: dict[str, Callable[[Network, dict[str, Any], PreparedData, str, str], str]] = {
     "pytorch": pytorch_script,
     "keras": keras_script,
 }
@@ -236,7 +263,7 @@ def export_script(
     if p.suffix != ".py":
         p = p.with_suffix(".py")
     weights = p.with_name(f"{p.stem}_weights.npz")
-    source = GENERATORS[framework](network, project, data, weights.name).replace("{script}", p.name)
+    source = GENERATORS[framework](network, project, data, weights.name, p.name)
     compile(source, str(p), "exec")  # a generator bug must fail here, not in the user's hands
     save_weights(weights, network, project)
     atomic_write_text(p, source)

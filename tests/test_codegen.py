@@ -1,5 +1,6 @@
 """Code export: PyTorch and Keras scripts that rebuild the network and match its predictions."""
 
+import ast
 import importlib.util
 import os
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 from helpers import project
 
 from engine.activations import ACTIVATIONS
-from engine.codegen import FEATURE_CODE, KERAS_ACTIVATIONS, TORCH_ACTIVATIONS, export_script
+from engine.codegen import FEATURE_CODE, KERAS_ACTIVATIONS, TORCH_ACTIVATIONS, docstring_literal, export_script
 from engine.data.features import FEATURES
 from engine.io import apply_weights, read_weights
 from engine.training import Trainer
@@ -137,3 +138,50 @@ def test_the_script_runs_from_the_command_line_on_a_csv(tmp_path):
     expected = tr.network.predict(np.array([[0.5, -1], [2, 3]]))
     values = [float(v) for v in run.stdout.replace("[", " ").replace("]", " ").split()]
     np.testing.assert_allclose(values, expected.ravel(), atol=1e-4)
+
+
+HOSTILE = 'evil"""\nimport pathlib; pathlib.Path("PWNED").write_text("x")\n"""\\ \'\'\' {script} \r\x00'
+
+
+def _hostile_export(tmp_path: Path, framework: str, name: str) -> Path:
+    """Export a trained net whose data file and class names carry `name`."""
+    folder = tmp_path / f"{framework}-{len(name)}"
+    folder.mkdir()
+    csv = folder / "data.csv"
+    csv.write_text("x1,x2,label\n" + "".join(f"{i / 10},{-i / 7},{i % 2}\n" for i in range(20)))
+    p = project(data={"source": {"csv": str(csv)}, "features": None})
+    tr = Trainer(p)
+    tr.data.dataset.name = name
+    tr.data.dataset.class_names = [name + "0", name + "1"]
+    script, _ = export_script(folder / "model.py", framework, tr.network, p, tr.data)
+    return script
+
+
+def _shape(tree: ast.AST) -> list[str]:
+    return [type(node).__name__ for node in ast.walk(tree)]
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "keras"])
+def test_hostile_names_stay_text_in_the_exported_script(tmp_path, framework):
+    plain = ast.parse(_hostile_export(tmp_path, framework, "").read_text())
+    script = _hostile_export(tmp_path, framework, HOSTILE)
+    tree = ast.parse(script.read_text())
+    assert _shape(tree) == _shape(plain)  # the same statements: the name added no code
+    doc = ast.get_docstring(tree, clean=False)
+    assert f"Data: {HOSTILE} (classification" in doc  # and it reads back exactly as the name
+    # Import the script with stand-ins for the frameworks: nothing at module level may run.
+    stub = (
+        "import sys, types, unittest.mock as m, importlib.util\n"
+        "for mod in ('torch', 'torch.nn', 'keras', 'keras.layers'):\n"
+        "    sys.modules[mod] = m.MagicMock()\n"
+        "spec = importlib.util.spec_from_file_location('exported', sys.argv[1])\n"
+        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", stub, str(script)], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_a_docstring_literal_evaluates_to_its_text():
+    for text in (HOSTILE, "", '"', "\\", 'a"""b', "tab\there", "é ∂J/∂w"):
+        assert ast.literal_eval(docstring_literal(text)) == text
