@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -57,10 +56,11 @@ from .runs import RunHistory
 from .snapshot import Snapshot
 from .state import ProjectState, is_live
 from .timeline import Timeline
-from .widgets import guarded, name_widget
+from .widgets import Label, guarded, menu_text, message_box, name_widget, plain
 from .worker import WorkerHandle
 
 MAX_RECENT = 8
+MAX_BANNER = 2_000  # characters of a note or message shown in the banner
 AUTOSAVE_MS = 30_000
 RECOVERY_FORMAT = "nn-playground-recovery/1"
 SLOW_VIEWS_PERIOD = 0.1  # seconds between redraws of each slow view while playing
@@ -109,16 +109,17 @@ class MainWindow(QMainWindow):
         ):
             self._add_tab(widget, title, name)
         self._views: set[str] = set()
-        self.banner = QLabel()
+        self.banner = Label()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.params_label = name_widget(
-            QLabel(),
+            Label(),
             "paramsLabel",
             "Parameter count",
             "Trainable parameters: every weight and bias. Click for the summary.",
         )
+        self.params_label.setTextFormat(Qt.TextFormat.RichText)  # a link; the text is only a count
         self.params_label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.params_label.linkActivated.connect(lambda _l: self.show_summary())
         self._compose()
@@ -323,9 +324,9 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
 
     def _status(self) -> None:
-        self.rate_label = QLabel()
+        self.rate_label = Label()
         self.rate_label.setObjectName("rateLabel")
-        self.loss_label = QLabel()
+        self.loss_label = Label()
         self.loss_label.setObjectName("lossLabel")
         # Fixed widths: these change every frame, and a new size hint re-lays out the status bar.
         self.loss_label.setFixedWidth(330)
@@ -516,7 +517,7 @@ class MainWindow(QMainWindow):
         """Ask before unsaved changes are lost: Save, Discard or Cancel. True to go on."""
         if not self.state.dirty:
             return True
-        answer = QMessageBox.question(
+        answer = plain.ask(
             self,
             "Unsaved changes",
             "The project has unsaved changes. Save them first?",
@@ -808,26 +809,29 @@ class MainWindow(QMainWindow):
         return dlg
 
     def _about(self) -> None:
-        QMessageBox.about(
+        plain.message_box(
             self,
+            QMessageBox.Icon.Information,
             "About nn-playground",
             "nn-playground: build a neural network by clicking and watch it learn.\n"
             "A NumPy engine trains on a worker thread; the views show the newest snapshot.",
-        )
+        ).exec()
 
     # ----------------------------------------------------------------- messages
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
-    def show_error(self, title: str, text: str) -> QMessageBox:
+    def show_error(self, title: str, message: str) -> QMessageBox:
         """A window-modal error that does not block the event loop (the app keeps working)."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box = message_box(self, QMessageBox.Icon.Warning, title, message)
         box.setObjectName("errorDialog")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box
 
     def _show_banner(self, text: str, error: bool = True) -> None:
+        if len(text) > MAX_BANNER:  # a note is a few lines; a megabyte of it would stall the layout
+            text = text[: MAX_BANNER - 1] + "…"
         self.banner.setText(text)
         self.banner.setProperty("kind", "error" if error else "info")
         self.banner.style().unpolish(self.banner)
@@ -871,7 +875,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         recent = self._recent()
         for p in recent:
-            self.recent_menu.addAction(p, lambda p=p: self.open_project(p))
+            self.recent_menu.addAction(menu_text(p), lambda p=p: self.open_project(p))
         self.recent_menu.setEnabled(bool(recent))
 
     # ----------------------------------------------------------------- recovery
@@ -912,7 +916,7 @@ class MainWindow(QMainWindow):
             self.discard_recovery()  # unreadable: nothing to offer
             return False
         name = Path(doc["path"]).name if doc.get("path") else "an untitled project"
-        answer = QMessageBox.question(
+        answer = plain.ask(
             self,
             "Restore unsaved work?",
             f"nn-playground closed without saving {name} (autosaved {doc.get('saved_at', '')}). Restore it?",

@@ -27,7 +27,7 @@ from engine.race import DEFAULT_RACE, MAX_LANES
 
 from .colors import LAYER_COLORS
 from .panels.plots import make_plot, nice_ceiling, plane_rgb, set_range
-from .widgets import NumberEdit, name_widget, to_qimage
+from .widgets import Label, NumberEdit, name_widget, plain_tip, to_qimage
 from .worker import RaceSnapshot, RaceWorker, WorkerHandle
 
 THUMB = 128
@@ -46,7 +46,7 @@ class LaneRow:
         self.optimizer.setCurrentIndex(self.optimizer.findData(optimizer["name"]))
         lr = make_optimizer(optimizer).hp["learning_rate"]
         self.lr = name_widget(NumberEdit(lr, 1e-7, 100.0), f"laneLr{row}", f"Lane {row + 1} learning rate")
-        swatch = QLabel("■")
+        swatch = Label("■")
         swatch.setStyleSheet(f"color: rgb{LAYER_COLORS[row % len(LAYER_COLORS)]}; font-size: 14pt;")
         for col, w in enumerate((self.enabled, swatch, self.optimizer, self.lr)):
             grid.addWidget(w, row + 1, col)
@@ -76,7 +76,7 @@ class RaceWindow(QDialog):
         self.handle.worker.failed.connect(self._on_failed)
 
         lay = QVBoxLayout(self)
-        note = QLabel(
+        note = Label(
             "The same network from the same initial weights, fed the same mini-batches: only the "
             "optimizer (or its learning rate) differs. Defaults are Keras's."
         )
@@ -88,7 +88,7 @@ class RaceWindow(QDialog):
         grid = QGridLayout(lanes_box)
         grid.setContentsMargins(0, 0, 0, 0)
         for col, text in enumerate(("on", "", "optimizer", "learning rate")):
-            grid.addWidget(QLabel(text), 0, col)
+            grid.addWidget(Label(text), 0, col)
         self.rows = [LaneRow(grid, i, opt) for i, opt in enumerate(DEFAULT_RACE[:MAX_LANES])]
         top.addWidget(lanes_box)
         buttons = QVBoxLayout()
@@ -184,10 +184,10 @@ class RaceWindow(QDialog):
             box = QWidget()
             v = QVBoxLayout(box)
             v.setContentsMargins(0, 0, 0, 0)
-            pic = QLabel()
+            pic = Label()
             pic.setFixedSize(THUMB, THUMB)
             pic.setObjectName(f"raceBoundary{i}")
-            text = QLabel(lane.label)
+            text = Label(lane.label)
             text.setObjectName("legend")
             text.setStyleSheet(f"color: rgb{LAYER_COLORS[i % len(LAYER_COLORS)]};")
             text.setWordWrap(True)
@@ -235,7 +235,7 @@ class RaceWindow(QDialog):
             loss = f"{last[-1]:.3f}" if last else "—"
             status = f" · {lane.message}" if lane.message else ""
             text.setText(f"{lane.label}\nloss {loss} · epoch {lane.epoch}{status}")
-            text.setToolTip(lane.message)
+            text.setToolTip(plain_tip(lane.message))
 
     def _on_failed(self, message: str) -> None:
         self.play.setChecked(False)

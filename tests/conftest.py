@@ -21,10 +21,11 @@ def window(qtbot, tmp_path, monkeypatch):
 
     from playground.app import make_app
     from playground.main_window import MainWindow
+    from playground.widgets import plain
 
     make_app()
     # A modal question would hang a test run: closing discards unless a test says otherwise.
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(plain, "ask", lambda *a, **k: QMessageBox.StandardButton.Discard)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings=settings)
     qtbot.addWidget(win)

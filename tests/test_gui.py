@@ -12,6 +12,7 @@ from engine import get_loss
 from engine.io import load_weights
 from engine.project import build_network
 from playground.main_window import MainWindow
+from playground.widgets import plain
 
 TIMEOUT = 15_000
 
@@ -181,7 +182,7 @@ def test_closing_during_training_leaves_no_thread_running(qtbot, window):
 def test_closing_with_unsaved_changes_asks_first(qtbot, window, monkeypatch):
     window.state.set("data.noise", 0.1)
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
+    monkeypatch.setattr(plain, "ask", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
     assert not window.close()
     assert asked and window.isVisible() and window.handle.thread.isRunning()
 
@@ -362,7 +363,7 @@ def test_unsaved_work_is_autosaved_and_offered_at_the_next_start(qtbot, window, 
     qtbot.addWidget(again)
     again.show()
     qtbot.waitUntil(lambda: again.snapshot is not None, timeout=TIMEOUT)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(plain, "ask", lambda *a, **k: QMessageBox.StandardButton.Yes)
     assert again.offer_recovery()
     assert again.state.project == edited and again.state.dirty
     restored = wait_for(qtbot, again, lambda s: s.project == edited and np.array_equal(s.weights[0], snap.weights[0]))

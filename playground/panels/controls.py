@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QToolButton,
     QWidget,
 )
@@ -21,7 +20,7 @@ from engine.project import default_output_activation
 from engine.regularizers import FORMULAS as REG_FORMULAS
 
 from ..state import ProjectState
-from ..widgets import NumberEdit, captioned, name_widget
+from ..widgets import Label, NumberEdit, captioned, name_widget
 from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon
 
 LEARNING_RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
@@ -86,7 +85,7 @@ class ControlBar(QWidget):
         lay.addWidget(self.play_button)
         lay.addWidget(self.step_button)
         lay.addWidget(captioned("step", self.step_unit))
-        self.epoch_label = name_widget(QLabel("000,000"), "epochLabel", "Epoch counter", "Completed epochs")
+        self.epoch_label = name_widget(Label("000,000"), "epochLabel", "Epoch counter", "Completed epochs")
         self.epoch_label.setProperty("role", "counter")
         self.epoch_label.setMinimumWidth(120)  # fixed room: a changing size hint would re-lay out the bar
         lay.addWidget(captioned("epoch", self.epoch_label))

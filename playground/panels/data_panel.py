@@ -30,7 +30,7 @@ from engine.data import CLASS_RANGE, GENERATORS, NORMALIZATIONS, PROBLEMS, gener
 
 from ..colors import class_color, diverging_rgb
 from ..state import ProjectState
-from ..widgets import Caption, name_widget
+from ..widgets import Caption, Label, name_widget
 
 THUMB = 54
 NOTES = {
@@ -106,7 +106,7 @@ class DataPanel(QWidget):
             b.clicked.connect(lambda _=False, n=name: self._choose_source(n))
             grid.addWidget(b, i // 3, i % 3)
         lay.addLayout(grid)
-        self.source_label = QLabel()
+        self.source_label = Label()
         self.source_label.setObjectName("sourceLabel")
         self.source_label.setWordWrap(True)
         lay.addWidget(self.source_label)
@@ -131,11 +131,11 @@ class DataPanel(QWidget):
         )
         self.problem.addItems(["classification", "regression"])
         self.problem.activated.connect(lambda _i: self._set("data.problem", self.problem.currentText()))
-        form.addRow("Problem", self.problem)
+        form.addRow(Label("Problem"), self.problem)
         self.classes = name_widget(QSpinBox(), "classes", "Number of classes", "Classes for the multiclass sets")
         self.classes.setRange(2, 6)
         self.classes.valueChanged.connect(lambda v: self._set("data.classes", v))
-        form.addRow("Classes", self.classes)
+        form.addRow(Label("Classes"), self.classes)
         self.noise, self.noise_value = _percent_slider(
             "noise", "Noise", "Noise 0–50%: how far points stray across the boundary", 50
         )
@@ -143,23 +143,23 @@ class DataPanel(QWidget):
         self.noise.valueChanged.connect(
             lambda v: None if self.noise.isSliderDown() else self._set("data.noise", v / 100)
         )
-        form.addRow("Noise", _row(self.noise, self.noise_value))
+        form.addRow(Label("Noise"), _row(self.noise, self.noise_value))
         self.samples = name_widget(QSpinBox(), "samples", "Samples", "How many points (or images) to generate")
         self.samples.setRange(10, 100_000)
         self.samples.setSingleStep(50)
         self.samples.setKeyboardTracking(False)
         self.samples.valueChanged.connect(lambda v: self._set("data.samples", v))
-        form.addRow("Samples", self.samples)
+        form.addRow(Label("Samples"), self.samples)
         self.test_ratio, self.test_value = _percent_slider(
             "testRatio", "Test fraction", "Share of the data held out as the test split (never trained on)", 90
         )
         self.test_ratio.sliderReleased.connect(self._ratios_changed)
-        form.addRow("Test", _row(self.test_ratio, self.test_value))
+        form.addRow(Label("Test"), _row(self.test_ratio, self.test_value))
         self.val_ratio, self.val_value = _percent_slider(
             "validationRatio", "Validation fraction", "Share held out for validation: early stopping watches it", 50
         )
         self.val_ratio.sliderReleased.connect(self._ratios_changed)
-        form.addRow("Validation", _row(self.val_ratio, self.val_value))
+        form.addRow(Label("Validation"), _row(self.val_ratio, self.val_value))
         self.batch = name_widget(
             QSpinBox(),
             "batchSize",
@@ -169,7 +169,7 @@ class DataPanel(QWidget):
         self.batch.setRange(1, 100_000)
         self.batch.setKeyboardTracking(False)
         self.batch.valueChanged.connect(lambda v: self._set("training.batch_size", v))
-        form.addRow("Batch size", self.batch)
+        form.addRow(Label("Batch size"), self.batch)
         self.normalize = name_widget(
             QComboBox(),
             "normalize",
@@ -179,12 +179,12 @@ class DataPanel(QWidget):
         )
         self.normalize.addItems(list(NORMALIZATIONS))
         self.normalize.activated.connect(lambda _i: self._set("data.normalize", self.normalize.currentText()))
-        form.addRow("Normalise", self.normalize)
+        form.addRow(Label("Normalise"), self.normalize)
         self.seed = name_widget(QSpinBox(), "seed", "Seed", "Seeds the data, the split, the weights and the shuffling")
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setKeyboardTracking(False)
         self.seed.valueChanged.connect(lambda v: self._set("seed", v))
-        form.addRow("Seed", self.seed)
+        form.addRow(Label("Seed"), self.seed)
         lay.addLayout(form)
         self.regenerate = name_widget(
             QPushButton("Regenerate"), "regenerateButton", "Regenerate", "New random data: the next seed"
@@ -289,7 +289,7 @@ def _percent_slider(name: str, accessible: str, tip: str, maximum: int) -> tuple
     """A 0..maximum % slider and the label that shows its value."""
     slider = name_widget(QSlider(Qt.Orientation.Horizontal), name, accessible, tip)
     slider.setRange(0, maximum)
-    label = QLabel("0%")
+    label = Label("0%")
     slider.valueChanged.connect(lambda v: label.setText(f"{v}%"))
     return slider, label
 

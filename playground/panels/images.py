@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from ..colors import diverging_rgb
 from ..snapshot import ImageEval, Snapshot
-from ..widgets import guarded, name_widget, to_qimage
+from ..widgets import Label, guarded, name_widget, to_qimage
 from .plots import layer_name, titled
 
 WRONG = QColor(214, 39, 40)
@@ -104,7 +104,7 @@ class SampleGrid(QWidget):
         super().__init__()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.filter_label = QLabel(" ")
+        self.filter_label = Label(" ")
         self.filter_label.setObjectName("legend")
         self.mistakes = name_widget(
             QCheckBox("Only mistakes"), "onlyMistakes", "Only mistakes", "Show only misclassified samples"

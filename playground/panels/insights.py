@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedLayout, QWidget
 
 from ..colors import class_color, diverging_rgb, layer_color
 from ..snapshot import GRAD_BINS, Snapshot
-from ..widgets import guarded, name_widget
+from ..widgets import Label, guarded, name_widget
 from .plots import ema, layer_name, make_plot, nice_ceiling, set_range, titled
 
 
@@ -39,7 +39,8 @@ class GradientFlowView(_OnScreen):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         lay, _head = titled(self, "gradientView", "Gradient flow")
-        self.readout = QLabel(" ")
+        self.readout = Label(" ")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)  # coloured swatches; every word is ours
         self.readout.setObjectName("legend")
         self.readout.setWordWrap(True)
         row = QHBoxLayout()
@@ -133,7 +134,7 @@ class HiddenSpaceView(_OnScreen):
         self.neuron_y = name_widget(QComboBox(), "hiddenNeuronY", "Vertical neuron", "Neuron on the y axis")
         for text, w in (("layer", self.layer), ("x", self.neuron_x), ("y", self.neuron_y)):
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-            head.addWidget(QLabel(text))
+            head.addWidget(Label(text))
             head.addWidget(w)
         self.plot = make_plot("hiddenPlot")
         self.plot.setToolTip(
@@ -145,7 +146,7 @@ class HiddenSpaceView(_OnScreen):
         self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen(255, 255, 255, width=0.8))
         self.plot.addItem(self.grid)
         self.plot.addItem(self.points)
-        self.empty = QLabel("Add a hidden layer to see the space it maps the inputs into.")
+        self.empty = Label("Add a hidden layer to see the space it maps the inputs into.")
         self.empty.setObjectName("emptyNote")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         holder = QWidget()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QToolButton,
     QToolTip,
     QVBoxLayout,
@@ -31,7 +30,7 @@ from engine.data import FEATURES, apply_features
 from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
 from ..snapshot import Snapshot
 from ..state import ProjectState
-from ..widgets import guarded, name_widget, to_qimage
+from ..widgets import Label, guarded, name_widget, plain_tip, to_qimage
 
 MAX_LAYERS = 8
 MAX_UNITS = 64
@@ -80,7 +79,7 @@ class NetworkView(QWidget):
             QToolButton(), "removeLayer", "Remove hidden layer", "Remove the last hidden layer"
         )
         self.remove_layer.setText("−")
-        self.layers_label = QLabel(self)
+        self.layers_label = Label(self)
         self.layers_label.setObjectName("layersLabel")
         for w in (self.add_layer, self.remove_layer):
             w.setParent(self)
@@ -94,7 +93,7 @@ class NetworkView(QWidget):
         )
         self.initializer.addItems(INITIALIZERS.names())
         self.initializer.activated.connect(lambda _i: self._set("network.initializer", self.initializer.currentText()))
-        self.init_label = QLabel("init", self)
+        self.init_label = Label("init", self)
         self.init_label.setObjectName("initLabel")
         self.add_layer.clicked.connect(self._add_layer)
         self.remove_layer.clicked.connect(self._remove_layer)
@@ -147,7 +146,7 @@ class NetworkView(QWidget):
         row.addWidget(plus)
         row.addWidget(minus)
         lay.addLayout(row)
-        units = QLabel(f"{layer['units']} neuron{'s' if layer['units'] != 1 else ''}")
+        units = Label(f"{layer['units']} neuron{'s' if layer['units'] != 1 else ''}")
         units.setObjectName(f"units{i}")
         units.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(units)
@@ -488,7 +487,7 @@ class NetworkView(QWidget):
         pos = event.position()
         node = self._node_at(pos)
         if node is not None:
-            QToolTip.showText(event.globalPosition().toPoint(), self._node_tip(node), self)
+            QToolTip.showText(event.globalPosition().toPoint(), plain_tip(self._node_tip(node)), self)
             return
         edge = self._edge_at(pos)
         if edge is not None:

@@ -11,11 +11,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSlider, QVBoxLayout, QWidget
 
 from ..colors import SPLIT_COLORS, class_color, class_rgb, diverging_rgb, layer_color
 from ..snapshot import Snapshot
-from ..widgets import Caption, name_widget
+from ..widgets import Caption, Label, name_widget
 
 pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
 
@@ -166,7 +166,7 @@ class OutputView(QWidget):
         self.test_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(40, 40, 40, 230, width=1.4))
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
-        self.empty = QLabel(
+        self.empty = Label(
             "The output plane is drawn for two-dimensional point data.\nImage data: see the model summary and curves."
         )
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -174,7 +174,7 @@ class OutputView(QWidget):
         self.empty.hide()
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.empty, 1)
-        self.legend = QLabel()
+        self.legend = Label()
         self.legend.setObjectName("legend")
         lay.addWidget(self.legend)
         self.draw_mode = False
@@ -274,7 +274,7 @@ class CurvesView(QWidget):
         self.smooth.setMaximumWidth(90)
         head.addWidget(self.metric_box)
         head.addWidget(self.log_y)
-        head.addWidget(QLabel("smooth"))
+        head.addWidget(Label("smooth"))
         head.addWidget(self.smooth)
         self.plot = make_plot("curvesPlot")
         self.plot.setMinimumHeight(170)
@@ -286,7 +286,7 @@ class CurvesView(QWidget):
         self.curves = {}
         for split, key in (("train", ""), ("validation", "val_"), ("test", "test_")):
             self.curves[key] = self.plot.plot([], [], pen=pg.mkPen(SPLIT_COLORS[split], width=2), name=split)
-        self.readout = QLabel(" ")
+        self.readout = Label(" ")
         self.readout.setObjectName("curveReadout")
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.readout)

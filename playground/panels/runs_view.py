@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..runs import Run, RunHistory
-from ..widgets import name_widget
+from ..widgets import Label, name_widget, plain_tip
 from .plots import titled
 
 COLUMNS = ["overlay", "run", "settings", "epochs", "train loss", "test loss", "test acc."]
@@ -117,7 +116,7 @@ class RunsView(QWidget):
                     checked = run.number in self._overlay
                     item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
             if col == 2 and new:
-                item.setToolTip(run.summary())
+                item.setToolTip(plain_tip(run.summary()))
             if col == 1 and new and current:
                 font = QFont(item.font())
                 font.setBold(True)
@@ -171,7 +170,7 @@ class CompareDialog(QDialog):
         self.rows = RunHistory.compare(a, b)
         self.differences = [r for r in self.rows if r[1] != r[2]]
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"{len(self.differences)} of {len(self.rows)} settings differ."))
+        lay.addWidget(Label(f"{len(self.differences)} of {len(self.rows)} settings differ."))
         self.only = name_widget(QCheckBox("Only differences"), "onlyDifferences", "Only differences")
         self.only.setChecked(True)
         lay.addWidget(self.only)
@@ -185,7 +184,7 @@ class CompareDialog(QDialog):
         lay.addWidget(self.table, 1)
         row = QHBoxLayout()
         for run in (a, b):
-            row.addWidget(QLabel(f"{run.label}: {run.epochs:,} epochs, test loss {_fmt(run.last('test_loss'))}"))
+            row.addWidget(Label(f"{run.label}: {run.epochs:,} epochs, test loss {_fmt(run.last('test_loss'))}"))
         lay.addLayout(row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QWidget
 
-from ..widgets import Caption, name_widget
+from ..widgets import Caption, Label, name_widget
 
 
 class TimeBar(QWidget):
@@ -27,7 +27,7 @@ class TimeBar(QWidget):
             "Scrub back through the run: one snapshot per epoch is kept (thinned evenly on long runs)",
         )
         self.slider.setRange(0, 0)
-        self.label = QLabel("live")
+        self.label = Label("live")
         self.label.setObjectName("timeLabel")
         self.label.setMinimumWidth(150)
         self.live = name_widget(QPushButton("Live"), "timeLive", "Back to live", "Back to the run as it is now")

@@ -1,5 +1,18 @@
 """Small reusable widgets."""
 
 from .common import Caption, NumberEdit, captioned, guarded, name_widget, to_qimage
+from .plain import Label, ask, menu_text, message_box, plain_tip
 
-__all__ = ["Caption", "NumberEdit", "captioned", "guarded", "name_widget", "to_qimage"]
+__all__ = [
+    "Caption",
+    "Label",
+    "NumberEdit",
+    "ask",
+    "captioned",
+    "guarded",
+    "menu_text",
+    "message_box",
+    "name_widget",
+    "plain_tip",
+    "to_qimage",
+]

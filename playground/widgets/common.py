@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QValidator
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+from .plain import Label
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,7 +54,7 @@ def name_widget(widget: QWidget, object_name: str, accessible: str, tooltip: str
     return widget
 
 
-class Caption(QLabel):
+class Caption(Label):
     """The small upper-case heading over a control."""
 
     def __init__(self, text: str, parent: QWidget | None = None) -> None:

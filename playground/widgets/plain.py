@@ -1,0 +1,66 @@
+"""Text from files shown as text: labels, tooltips and message boxes that never parse HTML.
+
+Qt guesses rich text from a string's first tag (Qt::AutoText), so a project note or a file name
+holding `<img src="/dev/zero">` made Qt load that "image" until it ran out of memory. Every label
+in the app is a `Label` (plain text unless a caller opts in with a literal of its own), every
+tooltip that carries text from a file goes through `plain_tip`, and dialogs use `message_box`.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+
+
+class Label(QLabel):
+    """A QLabel that shows its text as typed: markup in it is never interpreted."""
+
+    def __init__(self, text: str | QWidget = "", parent: QWidget | None = None) -> None:
+        if isinstance(text, QWidget):  # Label(parent), as QLabel(parent)
+            text, parent = "", text
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setText(text)
+
+
+def plain_tip(text: str) -> str:
+    """A tooltip string that shows `text` literally (tooltips always guess rich text)."""
+    if not text:
+        return ""
+    return "<p style='white-space:pre-wrap'>" + html.escape(text).replace("\n", "<br>") + "</p>"
+
+
+def menu_text(text: str) -> str:
+    """`text` for a menu entry or button: a literal '&' instead of a shortcut marker."""
+    return text.replace("&", "&&")
+
+
+def message_box(
+    parent: QWidget | None,
+    icon: QMessageBox.Icon,
+    title: str,
+    text: str,
+    buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok,
+    default: QMessageBox.StandardButton = QMessageBox.StandardButton.NoButton,
+) -> QMessageBox:
+    """A message box whose text is plain (it often names a file the user chose)."""
+    box = QMessageBox(icon, title, "", buttons, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(text)
+    if default != QMessageBox.StandardButton.NoButton:
+        box.setDefaultButton(default)
+    return box
+
+
+def ask(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    buttons: QMessageBox.StandardButton,
+    default: QMessageBox.StandardButton,
+) -> QMessageBox.StandardButton:
+    """A modal question with plain text; returns the button chosen."""
+    box = message_box(parent, QMessageBox.Icon.Question, title, text, buttons, default)
+    return QMessageBox.StandardButton(box.exec())
