@@ -8,10 +8,14 @@ then renamed over the target, so a crash mid-write leaves the old file intact.
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import json
 import os
+import shutil
+import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -28,24 +32,130 @@ MAX_WEIGHT_BYTES = 1024**3
 
 
 # ----------------------------------------------------------------- atomic writes
+#: Temporary files are named `.nnp-tmp-<target>.<pid>.<random>.tmp`, so they are recognisable and
+#: one left by a killed process can be told apart from one another process is still writing.
+TMP_PREFIX = ".nnp-tmp-"
+STALE_TMP_SECONDS = 24 * 3600  # a temporary file this old is stale even if its pid was reused
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux); setting
+    and restoring it would race with files other threads create meanwhile."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_target(path: Path) -> tuple[Path, os.stat_result | None]:
+    """The file a write to `path` really replaces (a symlink's target), and its status if it exists.
+
+    FIFOs, devices, sockets and folders are refused: renaming over them would silently replace
+    something that is not a file of ours."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return target, None
+    except OSError as exc:
+        raise PlaygroundError(f"{path}: cannot be written ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, device or socket)"
+        raise PlaygroundError(f"{path}: is {kind}; choose another name")
+    return target, st
+
+
+def _stale(tmp: Path, now: float) -> bool:
+    parts = tmp.name.rsplit(".", 3)  # <prefix+target>.<pid>.<random>.tmp
+    try:
+        pid = int(parts[1])
+        if now - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+            return True
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True  # its writer is gone (killed mid-write)
+    except (ValueError, IndexError, OSError):
+        return False
+    return False
+
+
+def clean_stale_temporaries(folder: Path, name: str) -> int:
+    """Remove temporary files a killed writer left for `name` in `folder`; returns how many."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for tmp in folder.glob(f"{glob.escape(TMP_PREFIX + name)}.*.tmp"):
+            if _stale(tmp, time.time()):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                    removed += 1
+    return removed
+
+
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
-    """Call `write(f)` on a temporary file beside `path`, fsync it, then rename it over `path`."""
-    target = Path(path)
+    """Call `write(f)` on a temporary file beside the target, fsync it, then rename it over the target.
+
+    The old file is intact until the new one is complete on disk. A symlink is followed (its target
+    is rewritten, the link stays), the existing file's mode is kept (a new file gets the umask's
+    mode, as a normal save would), and a file with several hard links is rewritten in place after
+    the new content is safely on disk, so every link sees it. Every failure is a PlaygroundError
+    naming the user's file; the temporary file never survives a failure."""
+    given = Path(path)
+    target, st = _write_target(given)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise PlaygroundError(f"{target}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        raise PlaygroundError(f"{given}: folder {folder} does not exist")
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
+    clean_stale_temporaries(folder, target.name)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise PlaygroundError(f"{given}: cannot be written ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
+        os.chmod(tmp, mode)
+        if st is None or st.st_nlink == 1:
+            os.replace(tmp, target)
+            _fsync_folder(folder)
+            return target
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or exc
+            raise PlaygroundError(f"{given}: could not be written ({reason}); the old file is kept") from None
         raise
+    try:  # several hard links: rewrite the shared file itself, from the complete copy on disk
+        _copy_in_place(Path(tmp), target)
+    except OSError as exc:
+        raise PlaygroundError(
+            f"{given}: could not be rewritten in place ({exc.strerror or exc}); the new content is in {tmp}"
+        ) from None
+    os.unlink(tmp)
     return target
+
+
+def _copy_in_place(src: Path, target: Path) -> None:
+    with open(src, "rb") as fin, open(target, "r+b") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+        fout.truncate()
+        fout.flush()
+        os.fsync(fout.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence, QPainter
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -32,6 +30,7 @@ from engine import PlaygroundError, Regularizer, check_gradients, get_loss
 from engine.codegen import export_script
 from engine.io import (
     apply_weights,
+    atomic_write_bytes,
     atomic_write_text,
     export_data,
     load_project,
@@ -51,6 +50,7 @@ from .panels.plots import CurvesView, HistogramView, OutputView
 from .panels.runs_view import CompareDialog, RunsView
 from .panels.time_bar import TimeBar
 from .paths import ICON, PRESETS
+from .plot_export import plot_bytes
 from .race_window import RaceWindow, open_race
 from .runs import RunHistory
 from .snapshot import Snapshot
@@ -679,35 +679,14 @@ class MainWindow(QMainWindow):
         return self._write("the data", lambda: export_data(path, self.snapshot.data), Path(path).name)
 
     def export_plot(self, path: str | Path | None = None) -> bool:
-        """The output plot as PNG or SVG (rendered by Qt), written to a temporary file and renamed."""
+        """What the data view shows (the output plane, or the image views for image data) as PNG
+        or SVG, through the atomic writer: a failed export keeps the old file."""
         path = path or self._ask_path(True, "Export plot", "output.png", "PNG image (*.png);;SVG drawing (*.svg)")
         if not path:
             return False
         path = Path(path)
-        if path.suffix.lower() not in (".png", ".svg"):
-            self.show_error("Could not export the plot", f"{path.name}: plots are saved as .png or .svg")
-            return False
-        widget = self.output.plot
-        tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-        try:
-            if path.suffix.lower() == ".svg":
-                generator = QSvgGenerator()
-                generator.setFileName(str(tmp))
-                generator.setSize(widget.size())
-                generator.setViewBox(widget.rect())
-                generator.setTitle("nn-playground output")
-                painter = QPainter(generator)
-                widget.render(painter)
-                painter.end()
-            elif not widget.grab().save(str(tmp), "PNG"):
-                raise OSError(f"could not write {path.name}")
-            os.replace(tmp, path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            self.show_error("Could not export the plot", f"{path}: {exc.strerror or exc}")
-            return False
-        self.show_message(f"Plot saved to {path.name}")
-        return True
+        widget = self.images if self.images.isVisible() else self.output.plot
+        return self._write("the plot", lambda: atomic_write_bytes(path, plot_bytes(widget, path.suffix)), path.name)
 
     def open_data_file(self) -> None:
         p = self._ask_path(False, "Open data", "", "Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)")

@@ -1,10 +1,17 @@
 """Text from files is shown as text: no HTML from a project, a data file's name or an error."""
 
+import errno
 import json
+import os
 
+import numpy as np
 from helpers import wait_for
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QMessageBox
+
+from playground.paths import PRESETS
+from playground.plot_export import MAX_VECTOR_POINTS
 
 HOSTILE = '<img src="/dev/zero"><table>' + "<tr><td>row</td></tr>" * 50 + "</table>"
 
@@ -54,3 +61,56 @@ def test_an_error_naming_a_file_with_markup_is_plain_text(qtbot, window, tmp_pat
     box = window.findChild(QMessageBox, "errorDialog")
     assert box.textFormat() == Qt.TextFormat.PlainText and "<b>bold<b>.json" in box.text()
     box.accept()
+
+
+def _points(qtbot, window, n):
+    rng = np.random.default_rng(0)
+    gen = window.snapshot.generation
+    window.state.set("data.source", {"points": {"x": rng.uniform(-5, 5, (n, 2)).tolist(), "y": [0, 1] * (n // 2)}})
+    wait_for(qtbot, window, lambda s: s.generation > gen and s.data.dataset.n == n)
+
+
+def test_a_failed_plot_export_keeps_the_old_file_and_says_so(qtbot, window, tmp_path, monkeypatch):
+    import engine.io
+
+    for name in ("out.svg", "out.png"):
+        old = tmp_path / name
+        old.write_text("the old plot")
+
+        def full(_fd):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(engine.io.os, "fsync", full)
+        assert not window.export_plot(old)
+        monkeypatch.undo()
+        box = window.findChild(QMessageBox, "errorDialog")
+        assert f"{old}: could not be written (No space left on device)" in box.text()
+        box.accept()
+        box.deleteLater()
+        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is None)
+        assert old.read_text() == "the old plot"
+        assert "saved" not in window.statusBar().currentMessage().lower()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".ini") == ["out.png", "out.svg"]
+
+
+def test_svg_draws_points_as_shapes_and_embeds_one_image_past_the_cap(qtbot, window, tmp_path):
+    _points(qtbot, window, 400)
+    assert window.export_plot(tmp_path / "few.svg")
+    few = (tmp_path / "few.svg").read_text()
+    assert few.count("<image") <= 2  # the heatmap, not one bitmap per point as pyqtgraph's cache gave
+    assert few.count("<path") >= len(window.output.train_points.data) > 100  # one shape per point
+    _points(qtbot, window, 2 * MAX_VECTOR_POINTS + 4)  # half of them are training points, on screen
+    assert window.export_plot(tmp_path / "many.svg")
+    many = (tmp_path / "many.svg").read_text()
+    shown = len(window.output.train_points.data)
+    assert shown > MAX_VECTOR_POINTS and many.count("<image") == 1 and f"{shown:,} points" in many
+
+
+def test_export_plot_with_image_data_saves_the_image_views(qtbot, window, tmp_path):
+    gen = window.snapshot.generation
+    assert window.open_project(PRESETS / "10-image-shapes.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    qtbot.waitUntil(window.images.isVisible)
+    assert window.export_plot(tmp_path / "shown.png")
+    img = QImage(str(tmp_path / "shown.png"))
+    assert (img.width(), img.height()) == (window.images.width(), window.images.height())
