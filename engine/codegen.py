@@ -253,16 +253,22 @@ GENERATORS: dict[str, Callable[[Network, dict[str, Any], PreparedData, str, str]
 }
 
 
+def script_paths(path: str | Path) -> tuple[Path, Path]:
+    """Where an export to `path` writes: the script (`.py` added when the name has no extension;
+    a name the user gave is kept as given) and its weights, `<stem>_weights.npz`, beside it."""
+    p = Path(path)
+    if not p.suffix:
+        p = p.with_name(p.name + ".py")
+    return p, p.with_name(f"{p.stem}_weights.npz")
+
+
 def export_script(
     path: str | Path, framework: str, network: Network, project: dict[str, Any], data: PreparedData
 ) -> tuple[Path, Path]:
-    """Write the script to `path` and its weights to `<stem>_weights.npz` beside it (both atomic)."""
+    """Write the script and its weights (both atomic) where `script_paths(path)` says."""
     if framework not in GENERATORS:
         raise PlaygroundError(f"code export knows {', '.join(FRAMEWORKS)}, not {framework!r}")
-    p = Path(path)
-    if p.suffix != ".py":
-        p = p.with_suffix(".py")
-    weights = p.with_name(f"{p.stem}_weights.npz")
+    p, weights = script_paths(path)
     source = GENERATORS[framework](network, project, data, weights.name, p.name)
     compile(source, str(p), "exec")  # a generator bug must fail here, not in the user's hands
     save_weights(weights, network, project)

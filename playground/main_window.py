@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError, Regularizer, check_gradients, get_loss
-from engine.codegen import export_script
+from engine.codegen import export_script, script_paths
 from engine.io import (
     apply_weights,
     atomic_write_bytes,
@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self.state.edited.connect(self._on_edited)
         self.state.replaced.connect(lambda: self.rebuild())
         self.state.dirty_changed.connect(lambda _d: self._update_title())
+        self.state.path_changed.connect(self._update_title)
         self.controls.play_toggled.connect(self.set_playing)
         self.controls.step_requested.connect(self.step)
         self.controls.reset_requested.connect(self.reset)
@@ -563,13 +564,32 @@ class MainWindow(QMainWindow):
         return self._save_to(self.state.path)
 
     def save_as(self, path: str | Path | None = None) -> bool:
+        """Save under the name given; `.json` is added only to a name without an extension, and
+        replacing a file under that added name is confirmed first."""
         path = path or self._ask_path(True, "Save project", "project.json", "Projects (*.json)")
         if not path:
             return False
         path = Path(path)
-        if path.suffix.lower() != ".json":
-            path = path.with_suffix(".json")
+        if not path.suffix:
+            path = path.with_name(path.name + ".json")
+            if not self._confirm_replace([path]):
+                return False
         return self._save_to(path)
+
+    def _confirm_replace(self, paths: list[Path]) -> bool:
+        """Ask before replacing files the user did not name; True when none exist or they agree."""
+        existing = [p for p in paths if p.exists()]
+        if not existing:
+            return True
+        names = "\n".join(str(p) for p in existing)
+        answer = plain.ask(
+            self,
+            "Replace files?",
+            f"This also writes over:\n{names}\nReplace {'it' if len(existing) == 1 else 'them'}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _save_to(self, path: Path) -> bool:
         try:
@@ -577,7 +597,7 @@ class MainWindow(QMainWindow):
         except (PlaygroundError, OSError) as exc:
             self.show_error("Could not save the project", str(exc))
             return False
-        self.state.path = path
+        self.state.set_path(path)
         self.state.set_dirty(False)
         self._add_recent(path)
         self.show_message(f"Saved {path.name}")
@@ -640,11 +660,14 @@ class MainWindow(QMainWindow):
         net = self._network_from_snapshot()
         if net is None:
             return False
-        script = Path(path).with_suffix(".py")
+        script, weights = script_paths(path)
+        unnamed = [p for p in (script, weights) if p != Path(path)]  # the dialog confirmed the named one
+        if not self._confirm_replace(unnamed):
+            return False
         return self._write(
             "the script",
             lambda: export_script(script, framework, net, self.snapshot.project, self.snapshot.data),
-            f"{script.name} and {script.stem}_weights.npz",
+            f"{script.name} and {weights.name}",
         )
 
     def compare_runs(self, a: Any, b: Any) -> QDialog:

@@ -31,6 +31,7 @@ class ProjectState(QObject):
     edited = Signal(str, object)  # path, new value (after validation)
     replaced = Signal()  # a whole new project (New, Open, preset)
     dirty_changed = Signal(bool)
+    path_changed = Signal()  # saved under or opened from another file: the title changes
 
     def __init__(self, project: dict[str, Any] | None = None) -> None:
         super().__init__()
@@ -53,6 +54,11 @@ class ProjectState(QObject):
         if value != self._dirty:
             self._dirty = value
             self.dirty_changed.emit(value)
+
+    def set_path(self, path: Path | None) -> None:
+        if path != self.path:
+            self.path = path
+            self.path_changed.emit()
 
     @property
     def base_dir(self) -> str | None:
@@ -96,7 +102,7 @@ class ProjectState(QObject):
 
     def replace(self, project: dict[str, Any], path: Path | None = None, dirty: bool = False) -> None:
         self.project = normalize_project(project, str(path.parent) if path else None)
-        self.path = path
+        self.set_path(path)
         self.set_dirty(dirty)
         self.replaced.emit()
 

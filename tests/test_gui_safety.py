@@ -11,6 +11,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from playground.paths import PRESETS
+from playground.widgets import plain
 from playground.plot_export import MAX_VECTOR_POINTS
 
 HOSTILE = '<img src="/dev/zero"><table>' + "<tr><td>row</td></tr>" * 50 + "</table>"
@@ -114,3 +115,30 @@ def test_export_plot_with_image_data_saves_the_image_views(qtbot, window, tmp_pa
     assert window.export_plot(tmp_path / "shown.png")
     img = QImage(str(tmp_path / "shown.png"))
     assert (img.width(), img.height()) == (window.images.width(), window.images.height())
+
+
+def test_save_as_writes_the_name_given(qtbot, window, tmp_path):
+    assert window.save_as(tmp_path / "model.v2")
+    assert (tmp_path / "model.v2").exists() and not (tmp_path / "model.json").exists()
+    assert window.state.path == tmp_path / "model.v2" and window.windowTitle().startswith("model.v2 —")
+    window.new_project()
+    assert window.windowTitle().startswith("untitled")
+    assert window.open_project(tmp_path / "model.v2")
+    assert window.windowTitle().startswith("model.v2 —")  # at once, not after the next edit
+
+
+def test_export_as_code_asks_before_replacing_files_the_user_did_not_name(qtbot, window, tmp_path, monkeypatch):
+    asked = []
+    answer = [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(plain, "ask", lambda _w, _t, text, *_a: asked.append(text) or answer[0])
+    old = tmp_path / "net_weights.npz"
+    old.write_bytes(b"someone else's weights")
+    assert not window.export_code(tmp_path / "net.py")
+    assert old.read_bytes() == b"someone else's weights" and not (tmp_path / "net.py").exists()
+    assert str(old) in asked[-1]
+    answer[0] = QMessageBox.StandardButton.Yes
+    assert window.export_code(tmp_path / "net.py")
+    assert old.read_bytes()[:2] == b"PK" and (tmp_path / "net.py").exists()
+    asked.clear()
+    assert window.export_code(tmp_path / "fresh")  # no extension: fresh.py, nothing to replace, no question
+    assert (tmp_path / "fresh.py").exists() and (tmp_path / "fresh_weights.npz").exists() and not asked
