@@ -39,7 +39,7 @@ from engine.io import (
     save_weights,
 )
 from engine.network import Network
-from engine.project import build_network, default_project, load_dataset, normalize_project
+from engine.project import build_network, default_project, load_dataset
 
 from .panels.controls import ControlBar
 from .panels.data_panel import DataPanel
@@ -52,6 +52,7 @@ from .panels.time_bar import TimeBar
 from .paths import ICON, PRESETS
 from .plot_export import plot_bytes
 from .race_window import RaceWindow, open_race
+from .recovery import RecoveryFile
 from .runs import RunHistory
 from .snapshot import Snapshot
 from .state import ProjectState, is_live
@@ -62,7 +63,6 @@ from .worker import WorkerHandle
 MAX_RECENT = 8
 MAX_BANNER = 2_000  # characters of a note or message shown in the banner
 AUTOSAVE_MS = 30_000
-RECOVERY_FORMAT = "nn-playground-recovery/1"
 SLOW_VIEWS_PERIOD = 0.1  # seconds between redraws of each slow view while playing
 
 
@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1560, 960)
         self._update_title()
-        self.recovery_path = Path(self.settings.fileName()).parent / "recovery.json"
+        self.recovery = RecoveryFile(Path(self.settings.fileName()).parent / "recovery.json")
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -881,58 +881,46 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(recent))
 
     # ----------------------------------------------------------------- recovery
+    @property
+    def recovery_path(self) -> Path:
+        return self.recovery.path
+
     def autosave(self) -> bool:
         """Write the unsaved project (and the weights, when they belong to it) to the recovery
         file; runs every 30 s and from the crash handler. Nothing to do when all is saved."""
         if not self.state.dirty:
             return False
-        doc: dict[str, Any] = {
-            "format": RECOVERY_FORMAT,
-            "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "path": str(self.state.path) if self.state.path else None,
-            "project": self.state.project,
-        }
         snap = self.snapshot
-        if snap is not None and snap.project == self.state.project:
-            doc["weights"] = [w.tolist() for w in snap.weights]
-        try:
-            self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.recovery_path, json.dumps(doc))
-        except OSError:
-            return False  # autosave must never get in the way
-        return True
+        weights = snap.weights if snap is not None and snap.project == self.state.project else None
+        return self.recovery.write(self.state.project, self.state.path, weights)
 
     def discard_recovery(self) -> None:
-        self.recovery_path.unlink(missing_ok=True)
+        self.recovery.discard()
 
     def offer_recovery(self) -> bool:
-        """At start-up: if an earlier session left unsaved work, offer to restore it."""
-        if not self.recovery_path.exists():
+        """At start-up: if an earlier session left unsaved work, offer to restore it. A file that
+        cannot be used is set aside (renamed) with a message, so the app always starts."""
+        if not self.recovery.exists():
             return False
         try:
-            doc = json.loads(self.recovery_path.read_text(encoding="utf-8"))
-            if doc.get("format") != RECOVERY_FORMAT:
-                raise PlaygroundError("unknown recovery format")
-            project = normalize_project(doc["project"])
-        except (OSError, ValueError, KeyError, TypeError, PlaygroundError):
-            self.discard_recovery()  # unreadable: nothing to offer
+            work = self.recovery.read()
+        except PlaygroundError as exc:
+            self.show_error("Unsaved work could not be restored", str(exc))
             return False
-        name = Path(doc["path"]).name if doc.get("path") else "an untitled project"
         answer = plain.ask(
             self,
             "Restore unsaved work?",
-            f"nn-playground closed without saving {name} (autosaved {doc.get('saved_at', '')}). Restore it?",
+            f"nn-playground closed without saving {work.name} (autosaved {work.saved_at}). Restore it?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes,
         )
         if answer != QMessageBox.StandardButton.Yes:
             self.discard_recovery()
             return False
-        self.state.replace(project, Path(doc["path"]) if doc.get("path") else None, dirty=True)
-        weights = doc.get("weights")
-        if weights:
-            self.handle.send("set_weights", [np.asarray(w, dtype=float) for w in weights])
-        self.show_message(f"Restored {name}")
+        self.state.replace(work.project, work.path, dirty=True)
+        if work.weights is not None:
+            self.handle.send("set_weights", work.weights)
+        self.show_message(f"Restored {work.name}")
         return True
 
     # ----------------------------------------------------------------- closing

@@ -5,6 +5,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 from helpers import wait_for
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -142,3 +143,44 @@ def test_export_as_code_asks_before_replacing_files_the_user_did_not_name(qtbot,
     asked.clear()
     assert window.export_code(tmp_path / "fresh")  # no extension: fresh.py, nothing to replace, no question
     assert (tmp_path / "fresh.py").exists() and (tmp_path / "fresh_weights.npz").exists() and not asked
+
+
+def _recovery_doc(**over):
+    doc = {"format": "nn-playground-recovery/1", "saved_at": "now", "path": None, "project": {}}
+    doc.update(over)
+    return json.dumps(doc)
+
+
+BAD_RECOVERY = {
+    "ragged weights": _recovery_doc(weights=[[[1, 2], [3]], [0]]),
+    "string weights": _recovery_doc(weights=[[["a", "b"]], ["c"]]),
+    "weights that do not fit": _recovery_doc(weights=[[[1.0, 2.0]], [0.0, 0.0]]),
+    "infinite weights": _recovery_doc(weights=[[[1e999]], [0]]),
+    "deep nesting": '{"format": "nn-playground-recovery/1", "project": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "a bad project": _recovery_doc(project={"training": {"batch_size": -3}}),
+    "not JSON": "{broken",
+}
+
+
+@pytest.mark.parametrize("content", BAD_RECOVERY.values(), ids=BAD_RECOVERY.keys())
+def test_a_bad_recovery_file_is_set_aside_and_the_app_starts(qtbot, window, content):
+    path = window.recovery_path
+    path.write_text(content)
+    assert not window.offer_recovery()
+    box = window.findChild(QMessageBox, "errorDialog")
+    assert box is not None and "could not be restored" in box.text() and "recovery.bad-" in box.text()
+    aside = list(path.parent.glob("recovery.bad-*.json"))
+    assert not path.exists() and len(aside) == 1 and aside[0].read_text() == content  # kept, not deleted
+    box.accept()
+    epoch = window.snapshot.epoch
+    window.step("epoch")
+    wait_for(qtbot, window, lambda s: s.epoch == epoch + 1)  # the app works on
+
+
+def test_recovered_weights_are_checked_and_restored(qtbot, window, monkeypatch):
+    snap = window.snapshot
+    project = json.loads(json.dumps(window.state.project))
+    window.recovery_path.write_text(_recovery_doc(project=project, weights=[w.tolist() for w in snap.weights]))
+    monkeypatch.setattr(plain, "ask", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert window.offer_recovery()
+    wait_for(qtbot, window, lambda s: np.array_equal(s.weights[0], snap.weights[0]))
