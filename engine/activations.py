@@ -7,7 +7,7 @@ softmax mixes a row, so it uses its Jacobian-vector product.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -24,6 +24,8 @@ class Activation:
     formula = ""
     #: Points where f is not differentiable (a gradient check near them is meaningless).
     kinks: tuple[float, ...] = ()
+    #: Each hyperparameter's allowed range (lo, hi), inclusive: a project outside it is refused.
+    param_ranges: ClassVar[dict[str, tuple[float, float]]] = {}
 
     def params(self) -> dict[str, float]:
         """Hyperparameters of this activation (e.g. alpha), as stored in a project file."""
@@ -120,6 +122,9 @@ class LeakyReLU(Activation):
     formula = "f(z) = z if z > 0 else α·z  (α = 0.2 by default, as keras.activations)"
     kinks = (0.0,)
 
+    # alpha: the slope for z < 0 (Keras: negative_slope)
+    param_ranges: ClassVar[dict[str, tuple[float, float]]] = {"alpha": (0.0, 1.0)}
+
     def __init__(self, alpha: float = 0.2) -> None:
         self.alpha = float(alpha)
 
@@ -138,6 +143,9 @@ class ELU(Activation):
     name = "elu"
     formula = "f(z) = z if z > 0 else α(e^z − 1),  f'(z) = 1 if z > 0 else f(z) + α"
     kinks = (0.0,)  # differentiable at 0 only when alpha == 1
+
+    # alpha: the saturation value −α for z → −∞
+    param_ranges: ClassVar[dict[str, tuple[float, float]]] = {"alpha": (0.0, 10.0)}
 
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = float(alpha)

@@ -11,6 +11,7 @@ Bad input exits with status 2 and a one-line message on stderr, never a tracebac
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import time
@@ -18,7 +19,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import PlaygroundError
-from .io import export_data, load_project, load_weights, save_weights
+from .io import (
+    DATA_FORMATS,
+    ONNX_HINT,
+    WEIGHT_FORMATS,
+    check_writable,
+    export_data,
+    load_project,
+    load_weights,
+    save_weights,
+)
+from .project import MAX_EPOCHS, normalize_project
 from .training import Diverged, EpochLog, Trainer
 
 COMMANDS = ("train", "evaluate", "summary", "export-data")
@@ -34,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     t = sub.add_parser("train", help="train a project and print a progress bar per epoch")
     t.add_argument("project")
-    t.add_argument("--epochs", type=int, help="epochs to train (default: the project's)")
+    t.add_argument("--epochs", type=int, help="epochs to train (default: the project's; 0 keeps the initial weights)")
     t.add_argument("--seed", type=int, help="override the project's seed")
     t.add_argument("--weights", help="start from these weights (.npz or .json) instead of the initializer")
     t.add_argument("--export", help="save the trained weights: OUT.npz, OUT.json or OUT.onnx")
@@ -50,13 +61,30 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _trainer(path: str, seed: int | None = None) -> Trainer:
+def _project(path: str, seed: int | None = None) -> dict[str, Any]:
+    """The validated project, with --seed checked by the same rule as the file's own seed."""
     project = load_project(path)
     if seed is not None:
-        if seed < 0:
-            raise PlaygroundError(f"--seed must be >= 0, got {seed}")
-        project["seed"] = seed
-    return Trainer(project, base_dir=Path(path).parent)
+        try:
+            project = normalize_project({**project, "seed": seed}, Path(path).parent)
+        except PlaygroundError as exc:
+            raise PlaygroundError(str(exc).replace("seed", "--seed", 1)) from None
+    return project
+
+
+def _trainer(path: str, seed: int | None = None) -> Trainer:
+    return Trainer(_project(path, seed), base_dir=Path(path).parent)
+
+
+def _check_output(path: str, option: str, formats: tuple[str, ...]) -> None:
+    """Refuse an output path before any work: wrong extension, missing folder, not a file."""
+    p = Path(path)
+    if p.suffix.lower() not in formats:
+        choices = ", ".join(formats[:-1]) + f" or {formats[-1]}"
+        raise PlaygroundError(f"{option} {p}: can be saved as {choices}, not {p.suffix or 'no extension'!r}")
+    if p.suffix.lower() == ".onnx" and importlib.util.find_spec("onnx") is None:
+        raise PlaygroundError(f"{option} {p.name}: {ONNX_HINT}")
+    check_writable(p)
 
 
 def _fmt(value: float | None) -> str:
@@ -99,12 +127,15 @@ def _table(results: dict[str, dict[str, float]]) -> str:
 
 
 def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
+    # Every argument is checked before the data are read or a step is trained.
+    if args.export:
+        _check_output(args.export, "--export", WEIGHT_FORMATS)
+    if args.epochs is not None and not 0 <= args.epochs <= MAX_EPOCHS:
+        raise PlaygroundError(f"--epochs must be 0 to {MAX_EPOCHS:,}, got {args.epochs}")
     tr = _trainer(args.project, args.seed)
     if args.weights:
         load_weights(args.weights, tr.network)
     epochs = args.epochs if args.epochs is not None else tr.project["training"]["epochs"]
-    if epochs < 1:
-        raise PlaygroundError(f"--epochs must be >= 1, got {epochs}")
     started = time.perf_counter()
     tty = out.isatty()
     out.write(
@@ -143,6 +174,7 @@ def cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_export_data(args: argparse.Namespace, out: TextIO) -> int:
+    _check_output(args.out, "export-data", DATA_FORMATS)
     tr = _trainer(args.project)
     export_data(args.out, tr.data)
     out.write(f"{tr.data.dataset.n} rows saved to {args.out}\n")

@@ -29,6 +29,8 @@ from .project import PreparedData, normalize_project
 
 MAX_PROJECT_BYTES = 16 * 1024**2
 MAX_WEIGHT_BYTES = 1024**3
+WEIGHT_FORMATS = (".npz", ".json", ".onnx")
+DATA_FORMATS = (".csv", ".npz")
 
 
 # ----------------------------------------------------------------- atomic writes
@@ -94,6 +96,18 @@ def clean_stale_temporaries(folder: Path, name: str) -> int:
     return removed
 
 
+def check_writable(path: str | Path) -> Path:
+    """The file a write to `path` would replace, checked now (folder exists, not a pipe or folder)
+    so a long run is not wasted on an output path that cannot work."""
+    target, _st = _write_target(Path(path))
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise PlaygroundError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise PlaygroundError(f"{path}: folder {folder} is not writable")
+    return target
+
+
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     """Call `write(f)` on a temporary file beside the target, fsync it, then rename it over the target.
 
@@ -103,10 +117,9 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     the new content is safely on disk, so every link sees it. Every failure is a PlaygroundError
     naming the user's file; the temporary file never survives a failure."""
     given = Path(path)
+    check_writable(given)
     target, st = _write_target(given)
     folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise PlaygroundError(f"{given}: folder {folder} does not exist")
     mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
     clean_stale_temporaries(folder, target.name)
     try:

@@ -255,6 +255,15 @@ SCHEDULE_DEFAULTS: dict[str, dict[str, float]] = {
     "step": {"drop": 0.5, "step_size": 1000},
     "cosine": {"decay_steps": 10000, "alpha": 0.0},
 }
+#: The allowed range (lo, hi) of every schedule parameter: outside it a schedule freezes training
+#: (α → 0) or blows it up (cosine's alpha of 1e308 gave an infinite rate).
+SCHEDULE_BOUNDS: dict[str, tuple[float, float]] = {
+    "decay_rate": (1e-6, 1.0),
+    "decay_steps": (1.0, 1e9),
+    "drop": (1e-6, 1.0),
+    "step_size": (1.0, 1e9),
+    "alpha": (0.0, 1.0),
+}
 SCHEDULE_FORMULAS = {
     "constant": "α_t = α",
     "exponential": "α_t = α · decay_rate^(t / decay_steps)",

@@ -36,9 +36,10 @@ from .errors import PlaygroundError
 from .initializers import INITIALIZERS
 from .losses import LOSSES, get_loss
 from .network import Network
-from .optimizers import OPTIMIZERS, SCHEDULE_DEFAULTS, SCHEDULES
+from .optimizers import OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES
 
 FORMAT = "nn-playground/1"
+MAX_EPOCHS = 10_000_000
 
 DEFAULT_PROJECT: dict[str, Any] = {
     "format": FORMAT,
@@ -258,17 +259,18 @@ def _network(n: Any) -> dict[str, Any]:
     n["initializer"] = _choice(n["initializer"], "network.initializer", INITIALIZERS.names())
     n["dtype"] = _choice(n["dtype"], "network.dtype", ("float64", "float32"))
     if "bias_init" in n:
-        n["bias_init"] = _num(n["bias_init"], "network.bias_init")
+        n["bias_init"] = _num(n["bias_init"], "network.bias_init", -100, 100)
     return n
 
 
 def _activation(spec: Any, key: str) -> None:
     if isinstance(spec, dict):
         _choice(spec.get("name"), f"{key}.name", ACTIVATIONS.names())
+        ranges = ACTIVATIONS.get(spec["name"]).param_ranges
+        _keys(spec, key, {"name", *ranges})
         for k, v in spec.items():
             if k != "name":
-                _num(v, f"{key}.{k}")
-        _keys(spec, key, {"name", *(["alpha"] if spec["name"] in ("leaky_relu", "elu") else [])})
+                _num(v, f"{key}.{k}", *ranges[k])
     else:
         _choice(spec, key, ACTIVATIONS.names())
 
@@ -315,11 +317,11 @@ def _training(t: Any) -> dict[str, Any]:
     _keys(sched, "training.schedule", {"name", *SCHEDULE_DEFAULTS[sname]})
     for k, v in sched.items():
         if k != "name":
-            _num(v, f"training.schedule.{k}", 0, lo_open=k in ("decay_steps", "step_size"))
+            _num(v, f"training.schedule.{k}", *SCHEDULE_BOUNDS[k])
     t["schedule"] = {"name": sname, **{k: v for k, v in sched.items() if k != "name"}}
     t["batch_size"] = _num(t["batch_size"], "training.batch_size", 1, integer=True)
     t["shuffle"] = _bool(t["shuffle"], "training.shuffle")
-    t["epochs"] = _num(t["epochs"], "training.epochs", 1, 10_000_000, integer=True)
+    t["epochs"] = _num(t["epochs"], "training.epochs", 1, MAX_EPOCHS, integer=True)
     if t["early_stopping"] is not None:
         t["early_stopping"] = _early_stopping(t["early_stopping"])
     return t

@@ -27,6 +27,9 @@ from .regularizers import Regularizer
 METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
 
 
+HUGE = 1e6  # inputs, targets or weights past this size are named as the cause of a divergence
+
+
 class Diverged(PlaygroundError):
     """The loss or a weight became NaN or infinite; the last finite weights were kept."""
 
@@ -264,23 +267,42 @@ class Trainer:
         self.optimizer.reset()  # its moments may hold inf; a fresh start is the only sane one
         self._order = None
         kind = "NaN" if math.isnan(objective) else "infinite" if math.isinf(objective) else "not finite"
-        reg = self.regularizer
-        if reg.active and reg.rate >= 1:
-            cause = (
-                f"{reg.kind.upper()} rate {reg.rate:g} is too high: the penalty swamps the data loss. "
-                f"Try {reg.rate / 100:g} or lower."
-            )
-        else:
-            lr = self.current_lr
-            cause = (
-                f"Learning rate {lr:g} is too high for {self.optimizer.label} on this problem. "
-                f"Try {lr / 10:g} or lower, then press Reset."
-            )
+        cause = self._divergence_cause()
         self.diverged = (
             f"Training diverged at epoch {self.epoch + 1}, step {self.steps + 1}: {what} became "
             f"{kind if what == 'the loss' else 'NaN or infinite'}. The last finite weights were kept. {cause}"
         )
         raise Diverged(self.diverged)
+
+    def _divergence_cause(self) -> str:
+        """The most likely reason a run diverged, checked from the data up: huge inputs or
+        targets, and huge weights before the first step, diverge at any learning rate, so they
+        are named before the learning rate is blamed."""
+        with np.errstate(all="ignore"):
+            x = self.data.x_train
+            big_x = float(np.max(np.abs(x))) if x.size else 0.0
+            big_y = float(np.max(np.abs(self._targets))) if self._targets.size else 0.0
+            params = self.network.params  # the last finite weights (restored before this is called)
+            big_w = float(np.max(np.abs(params))) if params.size else 0.0
+        if not math.isfinite(big_x) or big_x > HUGE:
+            return f"The inputs reach {big_x:.3g}: normalise them (data.normalize) or rescale the data."
+        if not self.classification and (not math.isfinite(big_y) or big_y > HUGE):
+            return f"The targets reach {big_y:.3g}: their squared error overflows. Rescale the targets."
+        if self.steps == 0 and (not math.isfinite(big_w) or big_w > HUGE):  # the start itself, not a step
+            return f"A weight or bias reaches {big_w:.3g}: start from smaller ones (network.bias_init, initializer)."
+        reg = self.regularizer
+        if reg.active and reg.rate >= 1:
+            return (
+                f"{reg.kind.upper()} rate {reg.rate:g} is too high: the penalty swamps the data loss. "
+                f"Try {reg.rate / 100:g} or lower."
+            )
+        lr = self.current_lr
+        if self.schedule.get("name", "constant") != "constant" and lr > self.learning_rate:
+            return f"The learning-rate schedule raised α to {lr:g}: check training.schedule."
+        return (
+            f"Learning rate {lr:g} is too high for {self.optimizer.label} on this problem. "
+            f"Try {lr / 10:g} or lower, then press Reset."
+        )
 
     # ----------------------------------------------------------------- metrics
     def predict(self, x: np.ndarray) -> np.ndarray:

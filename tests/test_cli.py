@@ -102,11 +102,34 @@ def test_onnx_export_from_the_cli(proj, tmp_path):
         (["evaluate", "xor.json", "--weights", "xor.json"], 'xor.json: expected an object with a "weights" object'),
         (["export-data", "xor.json", "out.xls"], "as .csv or .npz"),
         (["train", "xor.json", "--epochs", "zero"], "invalid int value"),
+        (["train", "xor.json", "--epochs", "-1"], "--epochs must be 0 to 10,000,000, got -1"),
+        (["train", "xor.json", "--seed", str(2**40)], "--seed must be <= 4.29497e+09"),
+        (["train", "xor.json", "--export", "no/such/folder/w.npz"], "folder no/such/folder does not exist"),
+        (["train", "xor.json", "--export", "adir.npz"], "adir.npz: is a folder"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_traceback(proj, tmp_path, args, message):
     (tmp_path / "bad.json").write_text(json.dumps({"format": "nn-playground/1", "training": {"batch_size": 0}}))
+    (tmp_path / "adir.npz").mkdir()
     done = cli(*args, cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert message in done.stderr
+
+
+def test_bad_output_paths_are_refused_before_any_training(proj, tmp_path):
+    done = cli("train", proj, "--epochs", 5, "--export", tmp_path / "nowhere" / "w.npz", cwd=tmp_path)
+    assert done.returncode == 2 and "does not exist" in done.stderr
+    assert "epoch" not in done.stdout  # nothing was trained first
+
+
+def test_zero_epochs_exports_the_initial_weights(proj, tmp_path):
+    from engine.io import load_project, read_weights
+    from engine.training import Trainer
+
+    done = cli("train", proj, "--epochs", 0, "--export", tmp_path / "init.npz", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    arrays, _ = read_weights(tmp_path / "init.npz")
+    fresh = Trainer(load_project(proj))
+    for name, w in zip(fresh.network.param_names(), fresh.network.get_weights()):
+        np.testing.assert_array_equal(arrays[name], w)

@@ -12,8 +12,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from playground.paths import PRESETS
-from playground.widgets import plain
 from playground.plot_export import MAX_VECTOR_POINTS
+from playground.widgets import plain
 
 HOSTILE = '<img src="/dev/zero"><table>' + "<tr><td>row</td></tr>" * 50 + "</table>"
 

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -170,6 +172,52 @@ def test_divergence_stops_and_keeps_the_last_finite_weights(training, cause):
     assert (cause or "Learning rate") in msg
     assert np.isfinite(tr.network.params).all()
     assert tr.diverged == msg
+
+
+PTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    "data, bias, cause",
+    [
+        ({"x": [[1e200, 0.0], *PTS[1:]], "y": [0, 1, 0, 1]}, None, "The inputs reach 1e+200"),
+        ({"x": PTS, "y": [1e200, 1.0, 0.0, 2.0]}, None, "The targets reach 1e+200"),
+        ({"x": PTS, "y": [0, 1, 0, 1]}, 1e200, "A weight or bias reaches 1e+200"),
+    ],
+    ids=["huge inputs", "huge targets", "huge starting biases"],
+)
+def test_divergence_names_the_data_not_the_learning_rate(data, bias, cause):
+    p = project(
+        data={"source": {"points": data}, "problem": "regression", "test_fraction": 0.0},
+        network={"layers": [{"units": 4, "activation": "relu"}], "output_activation": "linear"},
+        training={"loss": "mse"},
+    )
+    tr = Trainer(p)
+    if bias is not None:
+        tr.network.biases[0][:] = bias
+    with pytest.raises(Diverged, match=re.escape(cause)) as err:
+        tr.fit(5)
+    assert "Learning rate" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "schedule, message",
+    [
+        ({"name": "cosine", "alpha": 1e308}, "training.schedule.alpha must be <= 1"),
+        ({"name": "exponential", "decay_rate": 0}, "training.schedule.decay_rate must be >= 1e-06"),
+        ({"name": "step", "step_size": 1e300}, "training.schedule.step_size must be <= 1e+09"),
+    ],
+)
+def test_schedule_parameters_are_bounded(schedule, message):
+    with pytest.raises(PlaygroundError, match=re.escape(message)):
+        project(training={"schedule": schedule})
+
+
+def test_activation_parameters_and_bias_init_are_bounded():
+    with pytest.raises(PlaygroundError, match=r"network.layers\[0\].activation.alpha must be <= 10"):
+        project(network={"layers": [{"units": 2, "activation": {"name": "elu", "alpha": 1e300}}]})
+    with pytest.raises(PlaygroundError, match="network.bias_init must be <= 100"):
+        project(network={"bias_init": 1e300})
 
 
 def test_regression_reports_no_accuracy():
