@@ -138,6 +138,8 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     epochs = args.epochs if args.epochs is not None else tr.project["training"]["epochs"]
     started = time.perf_counter()
     tty = out.isatty()
+    for note in tr.data.dataset.notes:
+        out.write(f"note: {note}\n")
     out.write(
         f"training {Path(args.project).name}: {tr.n_train} samples, {tr.network.count_params():,} parameters, "
         f"{tr.optimizer.label} α={tr.learning_rate:g}, batch {tr.batch_size}\n"

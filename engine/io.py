@@ -8,6 +8,7 @@ then renamed over the target, so a crash mid-write leaves the old file intact.
 from __future__ import annotations
 
 import contextlib
+import csv
 import glob
 import io
 import json
@@ -373,7 +374,8 @@ def export_data(path: str | Path, data: PreparedData) -> Path:
     if ext != ".csv":
         raise PlaygroundError(f"{p.name}: data can be exported as .csv or .npz, not {ext or 'no extension'!r}")
     buf = io.StringIO()
-    buf.write(",".join([*ds.columns, "label", "split"]) + "\n")
+    out = csv.writer(buf, lineterminator="\n")  # quotes a column name with a comma or a quote
+    out.writerow([*ds.columns, "label", "split"])
     for row, label, part in zip(ds.x.tolist(), ds.y.tolist(), split):
-        buf.write(",".join(map(repr, row)) + f",{label!r},{part}\n")
+        out.writerow([*map(repr, row), repr(label), part])
     return atomic_write_text(p, buf.getvalue())

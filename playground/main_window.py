@@ -741,6 +741,8 @@ class MainWindow(QMainWindow):
             if ds.image_shape is not None:
                 changes["data.normalize"] = "unit"
             self.state.update(changes)
+            if ds.notes:
+                self.show_message("; ".join(ds.notes))
         except PlaygroundError as exc:
             self.show_error("Could not load the data", str(exc))
             return False

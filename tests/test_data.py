@@ -2,6 +2,7 @@ import gzip
 
 import numpy as np
 import pytest
+from helpers import project
 
 from engine import PlaygroundError
 from engine.data import (
@@ -140,9 +141,12 @@ def test_csv_without_header_uses_the_last_column(tmp_path):
     [
         ("", "no rows"),
         ("a,b\n", "no data rows"),
-        ("1,2,0\n3,4\n", "row 2 has 2 columns"),
-        ("1,2,0\n2,x,1\n", "input columns must hold numbers"),
-        ("1,nan,0\n2,3,1\n", "NaN"),
+        ("1,2,0\n3,4\n", "line 2 has 2 columns"),
+        ("1,2,0\n2,x,1\n", "line 2, column 'x2': 'x', not a number"),
+        ("a,b,label\n1,2,0\n2,,1\n", "line 3, column 'b': a missing value"),
+        ("1,nan,0\n2,3,1\n", "line 1, column 'x2': not a finite number"),
+        ("a,b,label\n1,2,cat\n2,3,\n", "line 3, column 'label': a missing label"),
+        ("1:2:0\n3:4:1\n", "at least one input column and a label column"),
         ("1,2,0\n3,4,0\n", "at least two classes"),
     ],
 )
@@ -151,6 +155,53 @@ def test_bad_csv_files_are_explained(tmp_path, text, message):
     p.write_text(text)
     with pytest.raises(PlaygroundError, match=f"bad.csv: .*{message}"):
         load_csv(p)
+
+
+def test_a_pandas_index_column_is_dropped_and_said(tmp_path):
+    p = tmp_path / "iris.csv"
+    p.write_text(",sepal,petal,species\n0,5.1,1.4,setosa\n1,7.0,4.7,versicolor\n2,6.3,6.0,virginica\n")
+    notes = []
+    ds = load_csv(p, notes=notes)
+    assert ds.columns == ["sepal", "petal"] and ds.class_names == ["setosa", "versicolor", "virginica"]
+    assert any("dropped the unnamed first column" in n for n in notes)
+    p.write_text(",sepal,species\n7,5.1,a\n3,7.0,b\n")  # unnamed but not an index: say so, don't guess
+    with pytest.raises(PlaygroundError, match="the first column has no name"):
+        load_csv(p)
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_semicolon_tab_and_bar_separated_files_are_read(tmp_path, sep):
+    p = tmp_path / "d.csv"
+    rows = [["a", "b", "label"]] + [["1.5", str(i), str(i % 2)] for i in range(6)]
+    p.write_text("".join(sep.join(r) + "\n" for r in rows))
+    notes = []
+    ds = load_csv(p, notes=notes)
+    assert ds.columns == ["a", "b"] and ds.y.tolist() == [0, 1, 0, 1, 0, 1]
+    assert any(repr(sep) in n for n in notes)
+
+
+def test_a_headerless_file_with_class_names_keeps_its_first_row(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("0.5,1.5,cat\n-1,2,dog\n3,1,cat\n")
+    notes = []
+    ds = load_csv(p, notes=notes)
+    assert ds.n == 3 and ds.columns == ["x1", "x2"] and ds.class_names == ["cat", "dog"]
+    assert any("no header row" in n for n in notes)
+
+
+def test_the_apps_own_export_reimports_with_the_label_not_the_split(tmp_path):
+    from engine.io import export_data
+    from engine.project import prepare_data
+
+    data = prepare_data(project(data={"source": "xor", "samples": 40}))
+    data.dataset.columns = ["width, in cm", 'the "height"']  # names that need quoting
+    export_data(tmp_path / "d.csv", data)
+    notes = []
+    ds = load_csv(tmp_path / "d.csv", notes=notes)
+    assert ds.columns == ["width, in cm", 'the "height"']
+    np.testing.assert_array_equal(ds.y, data.dataset.y)
+    np.testing.assert_allclose(ds.x, data.dataset.x)
+    assert any("'split' column is not used" in n for n in notes)
 
 
 def test_npz_round_trip_and_images(tmp_path):

@@ -25,6 +25,8 @@ class Dataset:
     class_names: list[str] = field(default_factory=list)
     image_shape: tuple[int, ...] | None = None
     name: str = ""
+    #: How a file was read, for the user (a detected header, a dropped pandas index column...).
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.problem not in ("classification", "regression"):

@@ -76,65 +76,156 @@ def _flatten(path: Path, x: np.ndarray, what: str) -> tuple[np.ndarray, tuple[in
     return flat, image_shape
 
 
-def load_csv(path: str | Path, problem: str = "classification", label: str | int = -1) -> Dataset:
-    """A CSV table: header optional (detected when the first row is not all numbers); the label
-    column is chosen by name or index, by default the last. Label values may be names."""
+CSV_DELIMITERS = ",;\t|"
+SPLIT_NAMES = {"train", "validation", "test"}
+
+
+def _numeric(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Comma, semicolon, tab or bar, whichever csv.Sniffer finds in the first lines (comma if unsure)."""
+    sample = "\n".join(text[:65536].splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _has_header(rows: list[list[str]]) -> bool:
+    """A header is a first row with text where the rows below hold numbers (compared column by
+    column), so a headerless file whose labels are class names keeps its first row."""
+    first, body = rows[0], rows[1:51]
+    if all(_numeric(c) for c in first):
+        return False
+    if not body:
+        return True
+    for j, cell in enumerate(first):
+        column = [r[j] for r in body if j < len(r)]
+        if not _numeric(cell) and column and all(_numeric(c) for c in column):
+            return True
+    return False
+
+
+def _column(path: Path, cells: np.ndarray, name: str, first_line: int) -> np.ndarray:
+    """A column of numbers; a missing value or text is named by its line and column."""
+    try:
+        return cells.astype(np.float64)
+    except ValueError:
+        pass
+    for i, cell in enumerate(cells):
+        if not _numeric(cell):
+            what = "a missing value" if not str(cell).strip() else f"{str(cell)[:40]!r}, not a number"
+            raise _fail(path, f"line {first_line + i}, column {name!r}: {what}") from None
+    raise _fail(path, f"column {name!r} does not hold numbers")  # pragma: no cover - astype agreed
+
+
+def load_csv(
+    path: str | Path, problem: str = "classification", label: str | int = -1, notes: list[str] | None = None
+) -> Dataset:
+    """A CSV table as written by a spreadsheet, pandas or this app.
+
+    The delimiter (comma, semicolon, tab, bar) is detected; the header too, by comparing the
+    first row's cells with the column below each. The label column is chosen by name or index,
+    by default the last one that is not a `split` column; labels may be names. An unnamed first
+    column holding 0..n−1 (pandas' default `to_csv()` index) is dropped, and a `split` column
+    (this app's export) is not used as an input. What was decided goes into `notes`.
+    """
+    notes = notes if notes is not None else []
     p = regular_file(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (UnicodeDecodeError, OSError) as exc:
         raise _fail(p, f"not a readable UTF-8 text file ({exc.__class__.__name__})") from None
+    delimiter = _sniff_delimiter(text)
     try:
-        rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        lines = [(n, r) for n, r in enumerate(reader, 1) if any(c.strip() for c in r)]
     except csv.Error as exc:
         raise _fail(p, f"not valid CSV: {exc}") from None
-    if not rows:
+    if not lines:
         raise _fail(p, "the file has no rows")
+    rows = [r for _, r in lines]
     width = len(rows[0])
     if width < 2:
-        raise _fail(p, "a CSV needs at least one input column and a label column")
-
-    def numeric(cell: str) -> bool:
-        try:
-            float(cell)
-            return True
-        except ValueError:
-            return False
-
-    header = None if all(numeric(c) for c in rows[0]) else [c.strip() for c in rows[0]]
-    body = rows[1:] if header else rows
-    if not body:
+        found = next((d for d in CSV_DELIMITERS if d != delimiter and d in text[:4096]), None)
+        hint = f" (is {found!r} the separator? it was not detected)" if found else ""
+        raise _fail(p, f"a CSV needs at least one input column and a label column; the first row has one{hint}")
+    if delimiter != ",":
+        notes.append(f"{p.name}: columns separated by {delimiter!r}")
+    header = [c.strip() for c in rows[0]] if _has_header(rows) else None
+    if header is not None:
+        notes.append(f"{p.name}: the first row is a header ({', '.join(header[:6])}{'…' if width > 6 else ''})")
+        lines = lines[1:]
+    else:
+        notes.append(f"{p.name}: no header row (the first row holds data)")
+    if not lines:
         raise _fail(p, "the file has a header but no data rows")
-    for i, r in enumerate(body, start=2 if header else 1):
+    for n, r in lines:
         if len(r) != width:
-            raise _fail(p, f"row {i} has {len(r)} columns, expected {width}")
+            raise _fail(p, f"line {n} has {len(r)} columns, expected {width}")
     columns = header or [f"x{i + 1}" for i in range(width - 1)] + ["label"]
+    cells = np.array([r for _, r in lines], dtype=object)
+    first_line = lines[0][0]
+    used = list(range(width))
+    if header is not None and header[0] in ("", "Unnamed: 0"):
+        try:
+            index = cells[:, 0].astype(np.float64)
+        except ValueError:
+            index = None
+        if index is None or not np.array_equal(index, np.arange(len(lines))):
+            raise _fail(p, "the first column has no name; name it in the header or remove it")
+        notes.append(f"{p.name}: dropped the unnamed first column (0..{len(lines) - 1}, a pandas index)")
+        used.remove(0)
+    split_col = None
+    if header is not None and "split" in header:
+        j = header.index("split")
+        if {str(v).strip() for v in cells[:, j]} <= SPLIT_NAMES:
+            split_col = j
+            used.remove(j)
+            notes.append(f"{p.name}: the 'split' column is not used as an input")
+    li = _label_index(p, label, header, width, used)
+    if li in used:
+        used.remove(li)
+    if not used:
+        raise _fail(p, "a CSV needs at least one input column besides the label")
+    x = np.column_stack([_column(p, cells[:, j], columns[j], first_line) for j in used])
+    if not np.all(np.isfinite(x)):
+        bad = np.argwhere(~np.isfinite(x))[0]
+        raise _fail(p, f"line {first_line + bad[0]}, column {columns[used[bad[1]]]!r}: not a finite number")
+    raw = cells[:, li]
+    if problem == "regression":
+        raw = _column(p, raw, columns[li], first_line)
+    else:
+        try:
+            raw = raw.astype(np.float64)
+        except ValueError:
+            raw = np.array([str(v).strip() for v in raw])
+            if split_col is None and not all(raw):
+                blank = int(np.flatnonzero(raw == "")[0])
+                raise _fail(p, f"line {first_line + blank}, column {columns[li]!r}: a missing label") from None
+    y, names = _labels(p, raw, problem)
+    return Dataset(x, y, problem, [columns[j] for j in used], len(names), names, name=p.stem, notes=notes)
+
+
+def _label_index(p: Path, label: str | int, header: list[str] | None, width: int, used: list[int]) -> int:
+    """The label column: by name, by index, or (-1) the last column still in use."""
     if isinstance(label, str) and not label.lstrip("-").isdigit():
         if header is None or label not in header:
-            raise _fail(p, f"no column named {label!r}")
-        li = header.index(label)
-    else:
-        li = int(label)
-        if not -width <= li < width:
-            raise _fail(p, f"label column {li} is out of range for {width} columns")
-        li %= width
-    cells = np.array(body, dtype=object)
-    in_cols = [i for i in range(width) if i != li]
-    try:
-        x = cells[:, in_cols].astype(np.float64)
-    except ValueError:
-        raise _fail(p, "input columns must hold numbers only") from None
-    if not np.all(np.isfinite(x)):
-        raise _fail(p, "input columns contain NaN or infinite values")
-    raw = cells[:, li]
-    try:
-        raw = raw.astype(np.float64)
-    except ValueError:
-        if problem == "regression":
-            raise _fail(p, "regression targets must be numbers") from None
-        raw = np.array([str(v).strip() for v in raw])
-    y, names = _labels(p, raw, problem)
-    return Dataset(x, y, problem, [columns[i] for i in in_cols], len(names), names, name=p.stem)
+            known = f" (columns: {', '.join(header)})" if header else " (the file has no header)"
+            raise _fail(p, f"no column named {label!r}{known}")
+        return header.index(label)
+    li = int(label)
+    if li == -1:
+        return used[-1]
+    if not -width <= li < width:
+        raise _fail(p, f"label column {li} is out of range for {width} columns")
+    return li % width
 
 
 def read_npz(path: str | Path, limit: int = MAX_BYTES) -> dict[str, np.ndarray]:
