@@ -1,4 +1,20 @@
-"""Optimizers with Keras's names and defaults, and the update rules of torch.optim's docs.
+"""Optimizers with Keras's names and defaults, and either framework's update rules.
+
+By default (`"rules": "torch"`) each step is written as torch.optim's documentation writes it;
+`"rules": "keras"` switches to Keras 3's own update (keras/src/optimizers), which differs in
+where ε goes and where the learning rate enters a velocity:
+
+| optimizer | torch (default) | keras |
+| --- | --- | --- |
+| SGD momentum | v ← μv + g;  w ← w − αv | v ← μv − αg;  w ← w + v |
+| Nesterov | v ← μv + g;  w ← w − α(g + μv) | v ← μv − αg;  w ← w + μv − αg |
+| Adagrad | w ← w − αg / (√s + ε) | w ← w − αg / √(s + ε) |
+| RMSprop | w ← w − αg / (√v + ε) | w ← w − αg / √(v + ε) |
+| Adam, AdamW | w ← w − α·m̂ / (√v̂ + ε) | w ← w − α·√(1−β₂ᵗ)/(1−β₁ᵗ)·m / (√v + ε) |
+| Adadelta | the same in both | |
+
+With a constant learning rate the momentum forms agree; with a schedule they do not. AdamW's
+decoupled decay acts on every parameter, biases included, as in both frameworks.
 
 Each works on the network's flat parameter and gradient buffers, so one update is a handful of
 NumPy calls whatever the depth. Hyperparameters live in `hp` and may be changed between steps;
@@ -18,6 +34,9 @@ from .registry import Registry
 OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
 
 
+RULES = ("torch", "keras")
+
+
 class Optimizer:
     """Base class. `defaults` are Keras's; `formula` is shown in the app's tooltip."""
 
@@ -25,6 +44,8 @@ class Optimizer:
     label = ""
     formula = ""
     defaults: ClassVar[dict[str, Any]] = {}
+    #: The allowed values of each hyperparameter that is a word rather than a number.
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {"rules": RULES}
 
     def __init__(self, **hp: Any) -> None:
         self.hp: dict[str, Any] = dict(self.defaults)
@@ -40,7 +61,10 @@ class Optimizer:
                 f"optimizer {self.name!r} has no hyperparameter {key!r}; it has {', '.join(self.defaults)}"
             )
         default = self.defaults[key]
-        if isinstance(default, bool):
+        if isinstance(default, str):
+            if value not in self.choices[key]:
+                raise PlaygroundError(f"{self.name}.{key} must be one of {', '.join(self.choices[key])}, got {value!r}")
+        elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise PlaygroundError(f"{self.name}.{key} must be true or false, got {value!r}")
         else:
@@ -67,9 +91,14 @@ class Optimizer:
             self.state[key] = buf
         return buf
 
+    @property
+    def keras(self) -> bool:
+        """Whether Keras's update rule is in use (torch's otherwise)."""
+        return self.hp.get("rules") == "keras"
+
     def step(self, params: np.ndarray, grads: np.ndarray, n_kernel: int, lr: float | None = None) -> None:
-        """Update `params` in place from `grads`. The first `n_kernel` entries are kernels
-        (weight decay acts on those only). `lr` overrides the learning rate (schedules)."""
+        """Update `params` in place from `grads`. The first `n_kernel` entries are kernels (the
+        rest biases). `lr` overrides the learning rate (schedules)."""
         self.t += 1
         self._update(params, grads, n_kernel, self.hp["learning_rate"] if lr is None else lr)
 
@@ -79,17 +108,20 @@ class Optimizer:
 
 @OPTIMIZERS.register("sgd")
 class SGD(Optimizer):
-    """Plain, momentum or Nesterov gradient descent (torch.optim.SGD, dampening 0).
+    """Plain, momentum or Nesterov gradient descent (torch.optim.SGD with dampening 0, or keras.SGD).
 
     without momentum:  w ← w − α·g
-    momentum μ:        v ← μ·v + g;  w ← w − α·v
-    Nesterov:          v ← μ·v + g;  w ← w − α·(g + μ·v)
+    momentum μ:        torch v ← μ·v + g;  w ← w − α·v          keras v ← μ·v − α·g;  w ← w + v
+    Nesterov:          torch v ← μ·v + g;  w ← w − α·(g + μ·v)  keras v ← μ·v − α·g;  w ← w + μ·v − α·g
     """
 
     name = "sgd"
     label = "SGD"
-    formula = "w ← w − α·g   (momentum μ: v ← μv + g, w ← w − α·v; Nesterov: w ← w − α·(g + μv))"
-    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
+    formula = (
+        "w ← w − α·g   (momentum μ: v ← μv + g, w ← w − α·v; Nesterov: w ← w − α·(g + μv)); "
+        "Keras rules: v ← μv − αg, w ← w + v"
+    )
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False, "rules": "torch"}
 
     def _update(self, params, grads, n_kernel, lr):
         mu = self.hp["momentum"]
@@ -98,6 +130,10 @@ class SGD(Optimizer):
             return
         v = self._buf("momentum", params)
         v *= mu
+        if self.keras:  # the learning rate inside the velocity
+            v -= lr * grads
+            params += mu * v - lr * grads if self.hp["nesterov"] else v
+            return
         v += grads
         if self.hp["nesterov"]:
             params -= lr * (grads + mu * v)
@@ -111,7 +147,7 @@ class Momentum(SGD):
 
     name = "momentum"
     label = "Momentum"
-    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.9, "nesterov": False}
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.9, "nesterov": False, "rules": "torch"}
 
 
 @OPTIMIZERS.register("nesterov")
@@ -120,30 +156,36 @@ class Nesterov(SGD):
 
     name = "nesterov"
     label = "Nesterov (NAG)"
-    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.9, "nesterov": True}
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.9, "nesterov": True, "rules": "torch"}
 
 
 @OPTIMIZERS.register("adagrad")
 class Adagrad(Optimizer):
-    """Adagrad (torch.optim.Adagrad, lr_decay 0), accumulator starting at 0.1 as Keras:
+    """Adagrad (torch.optim.Adagrad with lr_decay 0, or keras.Adagrad), accumulator starting at 0.1 as Keras:
 
-    s ← s + g²;  w ← w − α·g / (√s + ε)
+    s ← s + g²;  torch w ← w − α·g / (√s + ε);  keras w ← w − α·g / √(s + ε)
     """
 
     name = "adagrad"
     label = "Adagrad"
-    formula = "s ← s + g²;  w ← w − α·g / (√s + ε)"
-    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7}
+    formula = "s ← s + g²;  w ← w − α·g / (√s + ε)   (Keras rules: / √(s + ε))"
+    defaults: ClassVar[dict[str, Any]] = {
+        "learning_rate": 0.001,
+        "initial_accumulator_value": 0.1,
+        "epsilon": 1e-7,
+        "rules": "torch",
+    }
 
     def _update(self, params, grads, n_kernel, lr):
         s = self._buf("sum", params, self.hp["initial_accumulator_value"])
         s += grads * grads
-        params -= lr * grads / (np.sqrt(s) + self.hp["epsilon"])
+        eps = self.hp["epsilon"]
+        params -= lr * grads / (np.sqrt(s + eps) if self.keras else np.sqrt(s) + eps)
 
 
 @OPTIMIZERS.register("adadelta")
 class Adadelta(Optimizer):
-    """Adadelta (torch.optim.Adadelta):
+    """Adadelta (torch.optim.Adadelta; keras.Adadelta's rule is the same):
 
     v ← ρv + (1 − ρ)g²;  Δ ← √(u + ε) / √(v + ε) · g;  u ← ρu + (1 − ρ)Δ²;  w ← w − α·Δ
     """
@@ -151,7 +193,7 @@ class Adadelta(Optimizer):
     name = "adadelta"
     label = "Adadelta"
     formula = "v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − α·Δ"
-    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7}
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7, "rules": "torch"}
 
     def _update(self, params, grads, n_kernel, lr):
         rho, eps = self.hp["rho"], self.hp["epsilon"]
@@ -167,41 +209,46 @@ class Adadelta(Optimizer):
 
 @OPTIMIZERS.register("rmsprop")
 class RMSprop(Optimizer):
-    """RMSprop (torch.optim.RMSprop, not centred, no momentum):
+    """RMSprop (torch.optim.RMSprop or keras.RMSprop, not centred, no momentum):
 
-    v ← ρv + (1 − ρ)g²;  w ← w − α·g / (√v + ε)
+    v ← ρv + (1 − ρ)g²;  torch w ← w − α·g / (√v + ε);  keras w ← w − α·g / √(v + ε)
     """
 
     name = "rmsprop"
     label = "RMSprop"
-    formula = "v ← ρv + (1−ρ)g²;  w ← w − α·g / (√v + ε)"
-    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7}
+    formula = "v ← ρv + (1−ρ)g²;  w ← w − α·g / (√v + ε)   (Keras rules: / √(v + ε))"
+    defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7, "rules": "torch"}
 
     def _update(self, params, grads, n_kernel, lr):
-        rho = self.hp["rho"]
+        rho, eps = self.hp["rho"], self.hp["epsilon"]
         v = self._buf("square_avg", params)
         v *= rho
         v += (1 - rho) * grads * grads
-        params -= lr * grads / (np.sqrt(v) + self.hp["epsilon"])
+        params -= lr * grads / (np.sqrt(v + eps) if self.keras else np.sqrt(v) + eps)
 
 
 @OPTIMIZERS.register("adam")
 class Adam(Optimizer):
-    """Adam (torch.optim.Adam), t counting updates:
+    """Adam (torch.optim.Adam or keras.Adam), t counting updates:
 
-    m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ)
-    (AMSGrad: v_max ← max(v_max, v), v̂ = v_max / (1 − β₂ᵗ));   w ← w − α·m̂ / (√v̂ + ε)
+    m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²   (AMSGrad: v ← v_max = max(v_max, v))
+    torch:  m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);  w ← w − α·m̂ / (√v̂ + ε)
+    keras:  αₜ = α·√(1 − β₂ᵗ) / (1 − β₁ᵗ);  w ← w − αₜ·m / (√v + ε)   (ε before the bias correction)
     """
 
     name = "adam"
     label = "Adam"
-    formula = "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − α·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)"
+    formula = (
+        "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − α·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)"
+        "   (Keras rules: w ← w − α·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε))"
+    )
     defaults: ClassVar[dict[str, Any]] = {
         "learning_rate": 0.001,
         "beta_1": 0.9,
         "beta_2": 0.999,
         "epsilon": 1e-7,
         "amsgrad": False,
+        "rules": "torch",
     }
 
     def _update(self, params, grads, n_kernel, lr):
@@ -216,6 +263,9 @@ class Adam(Optimizer):
             v_max = self._buf("v_max", params)
             np.maximum(v_max, v, out=v_max)
             v = v_max
+        if self.keras:
+            params -= (lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)) * m / (np.sqrt(v) + eps)
+            return
         m_hat_scale = 1.0 / (1.0 - b1**t)
         v_hat = v / (1.0 - b2**t)
         params -= (lr * m_hat_scale) * m / (np.sqrt(v_hat) + eps)
@@ -223,18 +273,18 @@ class Adam(Optimizer):
 
 @OPTIMIZERS.register("adamw")
 class AdamW(Adam):
-    """AdamW (torch.optim.AdamW): decoupled weight decay on kernels, then the Adam step:
+    """AdamW (torch.optim.AdamW or keras.AdamW): decoupled weight decay, then the Adam step:
 
-    W ← W − α·λ·W   (kernels only, never biases);  then Adam as above.
+    w ← w − α·λ·w   (every parameter, biases too, as both frameworks do by default);  then Adam.
     """
 
     name = "adamw"
     label = "AdamW"
-    formula = "W ← W − α·λ·W (kernels only), then the Adam step"
+    formula = "w ← w − α·λ·w (every weight and bias), then the Adam step"
     defaults: ClassVar[dict[str, Any]] = {**Adam.defaults, "weight_decay": 0.004}
 
     def _update(self, params, grads, n_kernel, lr):
-        params[:n_kernel] *= 1.0 - lr * self.hp["weight_decay"]
+        params *= 1.0 - lr * self.hp["weight_decay"]
         super()._update(params, grads, n_kernel, lr)
 
 

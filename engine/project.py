@@ -286,13 +286,16 @@ def _training(t: Any) -> dict[str, Any]:
     if not isinstance(opt, dict):
         raise _fail("training.optimizer", 'must be an object like {"name": "adam", "learning_rate": 0.001}')
     name = _choice(opt.get("name"), "training.optimizer.name", OPTIMIZERS.names())
-    defaults = OPTIMIZERS.get(name).defaults
+    cls = OPTIMIZERS.get(name)
+    defaults = cls.defaults
     _keys(opt, "training.optimizer", {"name", *defaults})
     for k, v in opt.items():
         if k == "name":
             continue
         key = f"training.optimizer.{k}"
-        if isinstance(defaults[k], bool):
+        if isinstance(defaults[k], str):
+            _choice(v, key, cls.choices[k])
+        elif isinstance(defaults[k], bool):
             _bool(v, key)
         elif k == "learning_rate":
             _num(v, key, 0, 100, lo_open=True)

@@ -1,5 +1,6 @@
-"""Every optimizer step against its published formula (torch.optim docs), computed here in plain
-Python floats, element by element, independently of the vectorised code."""
+"""Every optimizer step against its published formula (torch.optim's docs, and Keras 3's update_step
+for `"rules": "keras"`), computed here in plain Python floats, element by element, independently
+of the vectorised code."""
 
 import math
 
@@ -26,6 +27,7 @@ def run(name, **hp):
 
 def reference(name, lr, **hp):
     """Three updates written straight from the formulas, one scalar at a time."""
+    keras = hp.get("rules") == "keras"
     results = [[0.0] * 3 for _ in GRADS]
     for j in range(3):
         w = W0[j]
@@ -35,14 +37,17 @@ def reference(name, lr, **hp):
             g = grads[j]
             if name in ("sgd", "momentum", "nesterov"):
                 mu = hp.get("momentum", 0.0)
-                if mu:
+                if mu and keras:  # keras.SGD: the learning rate inside the velocity
+                    v = mu * v - lr * g
+                    w += mu * v - lr * g if hp.get("nesterov") else v
+                elif mu:
                     v = mu * v + g
                     w -= lr * (g + mu * v) if hp.get("nesterov") else lr * v
                 else:
                     w -= lr * g
             elif name == "adagrad":
                 s += g * g
-                w -= lr * g / (math.sqrt(s) + hp["epsilon"])
+                w -= lr * g / (math.sqrt(s + hp["epsilon"]) if keras else math.sqrt(s) + hp["epsilon"])
             elif name == "adadelta":
                 rho, eps = hp["rho"], hp["epsilon"]
                 v = rho * v + (1 - rho) * g * g
@@ -51,17 +56,19 @@ def reference(name, lr, **hp):
                 w -= lr * delta
             elif name == "rmsprop":
                 v = hp["rho"] * v + (1 - hp["rho"]) * g * g
-                w -= lr * g / (math.sqrt(v) + hp["epsilon"])
+                w -= lr * g / (math.sqrt(v + hp["epsilon"]) if keras else math.sqrt(v) + hp["epsilon"])
             else:  # adam, adamw
-                if name == "adamw" and j < N_KERNEL:
+                if name == "adamw":  # every parameter, biases too
                     w -= lr * hp["weight_decay"] * w
                 b1, b2 = hp["beta_1"], hp["beta_2"]
                 m = b1 * m + (1 - b1) * g
                 v = b2 * v + (1 - b2) * g * g
                 vmax = max(vmax, v)
-                m_hat = m / (1 - b1**t)
-                v_hat = (vmax if hp.get("amsgrad") else v) / (1 - b2**t)
-                w -= lr * m_hat / (math.sqrt(v_hat) + hp["epsilon"])
+                vv = vmax if hp.get("amsgrad") else v
+                if keras:  # keras.Adam: α·√(1−β₂ᵗ)/(1−β₁ᵗ), ε added to the uncorrected √v
+                    w -= lr * math.sqrt(1 - b2**t) / (1 - b1**t) * m / (math.sqrt(vv) + hp["epsilon"])
+                else:
+                    w -= lr * (m / (1 - b1**t)) / (math.sqrt(vv / (1 - b2**t)) + hp["epsilon"])
             results[t - 1][j] = w
     return results
 
@@ -81,6 +88,22 @@ def reference(name, lr, **hp):
         ("sgd", {"momentum": 0.5, "learning_rate": 0.1}),
         ("adam", {"learning_rate": 0.05, "beta_1": 0.5, "beta_2": 0.9}),
         ("adamw", {"weight_decay": 0.5, "learning_rate": 0.1}),
+        *[
+            (name, {"rules": "keras", **hp})
+            for name, hp in [
+                ("sgd", {}),
+                ("momentum", {}),
+                ("nesterov", {}),
+                ("sgd", {"momentum": 0.5, "learning_rate": 0.1}),
+                ("adagrad", {}),
+                ("adadelta", {}),
+                ("rmsprop", {}),
+                ("adam", {}),
+                ("adam", {"amsgrad": True}),
+                ("adamw", {}),
+                ("adam", {"learning_rate": 0.05, "beta_1": 0.5, "beta_2": 0.9, "epsilon": 0.01}),
+            ]
+        ],
     ],
 )
 def test_first_three_updates_follow_the_formula(name, hp):
@@ -106,25 +129,53 @@ def test_hand_computed_numbers():
     assert run("adagrad")[0][0] == pytest.approx(1 - 0.001 * 0.5 / (math.sqrt(0.35) + 1e-7))
 
 
-def test_adamw_decays_kernels_only():
+def test_adamw_decays_biases_too_as_torch_and_keras_do():
     opt = make_optimizer({"name": "adamw", "learning_rate": 0.1, "weight_decay": 0.5})
     w = np.array([1.0, 1.0])
-    opt.step(w, np.zeros(2), n_kernel=1)  # zero gradient: only the decay acts
-    np.testing.assert_allclose(w, [1 - 0.1 * 0.5, 1.0])
+    opt.step(w, np.zeros(2), n_kernel=1)  # zero gradient: only the decay acts, on the bias too
+    np.testing.assert_allclose(w, [1 - 0.1 * 0.5, 1 - 0.1 * 0.5])
+
+
+def test_keras_rules_differ_where_the_frameworks_do():
+    """Tiny gradients: torch's ε outside the root lets RMSprop's first step be ~α·√10, Keras's
+    ε inside damps it (the 8× of early steps); a changing rate splits the momentum forms."""
+    g = np.array([1e-4])
+    torch_w, keras_w = np.zeros(1), np.zeros(1)
+    make_optimizer({"name": "rmsprop"}).step(torch_w, g, 1)
+    make_optimizer({"name": "rmsprop", "rules": "keras"}).step(keras_w, g, 1)
+    assert abs(torch_w[0]) > 3 * abs(keras_w[0])
+    a, b = make_optimizer({"name": "momentum"}), make_optimizer({"name": "momentum", "rules": "keras"})
+    wa, wb = np.zeros(1), np.zeros(1)
+    for lr in (0.1, 0.01, 0.001):
+        a.step(wa, np.ones(1), 1, lr)
+        b.step(wb, np.ones(1), 1, lr)
+    assert wa[0] == pytest.approx(-(0.1 + 0.01 * 1.9 + 0.001 * 2.71))
+    assert wb[0] == pytest.approx(-(0.1 + (0.09 + 0.01) + (0.09 + 0.001)))  # v3 = 0.9·v2 − 0.001
 
 
 def test_keras_defaults():
-    assert OPTIMIZERS.get("sgd").defaults == {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
+    assert OPTIMIZERS.get("sgd").defaults == {
+        "learning_rate": 0.01,
+        "momentum": 0.0,
+        "nesterov": False,
+        "rules": "torch",
+    }
     assert OPTIMIZERS.get("adam").defaults == {
         "learning_rate": 0.001,
         "beta_1": 0.9,
         "beta_2": 0.999,
         "epsilon": 1e-7,
         "amsgrad": False,
+        "rules": "torch",
     }
     assert OPTIMIZERS.get("adagrad").defaults["initial_accumulator_value"] == 0.1
-    assert OPTIMIZERS.get("rmsprop").defaults == {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7}
-    assert OPTIMIZERS.get("adadelta").defaults == {"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7}
+    assert OPTIMIZERS.get("rmsprop").defaults == {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7, "rules": "torch"}
+    assert OPTIMIZERS.get("adadelta").defaults == {
+        "learning_rate": 0.001,
+        "rho": 0.95,
+        "epsilon": 1e-7,
+        "rules": "torch",
+    }
     assert OPTIMIZERS.get("adamw").defaults["weight_decay"] == 0.004
 
 
@@ -157,6 +208,7 @@ def test_hyperparameter_changes_take_effect_at_the_next_step():
         ("momentum", float("nan"), "must be a number"),
         ("nesterov", 1, "true or false"),
         ("gamma", 0.1, "has no hyperparameter 'gamma'"),
+        ("rules", "tensorflow", "must be one of torch, keras"),
     ],
 )
 def test_bad_hyperparameters_are_named(key, value, message):

@@ -43,7 +43,9 @@ HP_TIPS = {
     "amsgrad": "AMSGrad: use the largest v seen so far, so steps never grow back.",
     "rho": "ρ: decay of the running mean of squared gradients.",
     "initial_accumulator_value": "Starting value of Adagrad's sum of squared gradients.",
-    "weight_decay": "λ: decoupled weight decay, W ← W − α·λ·W on kernels.",
+    "weight_decay": "λ: decoupled weight decay, w ← w − α·λ·w on every weight and bias (as torch and Keras).",
+    "rules": "Whose update rule: torch.optim's (ε outside √, α outside the velocity) or Keras's "
+    "(ε inside √ for RMSprop and Adagrad, Adam's ε before bias correction, α inside the velocity).",
 }
 
 
@@ -208,7 +210,13 @@ class ControlBar(QWidget):
                     old.deleteLater()
             self.opt_fields = {}
             for key in keys:
-                if isinstance(defaults[key], bool):
+                if isinstance(defaults[key], str):
+                    field = QComboBox()
+                    field.addItems(list(OPTIMIZERS.get(name).choices[key]))
+                    field.activated.connect(
+                        lambda _i, k=key, f=field: self._set(f"training.optimizer.{k}", f.currentText())
+                    )
+                elif isinstance(defaults[key], bool):
                     field = QCheckBox()
                     field.toggled.connect(lambda on, k=key: self._set(f"training.optimizer.{k}", bool(on)))
                 else:
@@ -223,7 +231,9 @@ class ControlBar(QWidget):
             self.opt_params.setProperty("optimizer", name)
         for key, field in self.opt_fields.items():
             value = opt.get(key, defaults[key])
-            if isinstance(field, QCheckBox):
+            if isinstance(field, QComboBox):
+                field.setCurrentText(str(value))
+            elif isinstance(field, QCheckBox):
                 field.setChecked(bool(value))
             else:
                 field.set_value(value)
