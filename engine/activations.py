@@ -209,3 +209,6 @@ def get_activation(spec: str | dict[str, Any] | Activation) -> Activation:
         return cls(**params)
     except TypeError:
         raise PlaygroundError(f"activation {name!r} does not take parameters {sorted(params)}") from None
+
+
+ACTIVATIONS.alias("linear", "identity")

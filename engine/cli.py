@@ -140,6 +140,8 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     tty = out.isatty()
     for note in tr.data.dataset.notes:
         out.write(f"note: {note}\n")
+    for warning in tr.warnings:
+        print(f"nn-playground: warning: {warning}", file=sys.stderr)
     out.write(
         f"training {Path(args.project).name}: {tr.n_train} samples, {tr.network.count_params():,} parameters, "
         f"{tr.optimizer.label} α={tr.learning_rate:g}, batch {tr.batch_size}\n"

@@ -77,3 +77,7 @@ def zeros(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """All zeros: every hidden unit computes the same thing and gets the same gradient
     (the symmetry problem), so the network never uses more than one unit per layer."""
     return np.zeros(shape)
+
+
+INITIALIZERS.alias("glorot_uniform", "xavier_uniform")
+INITIALIZERS.alias("glorot_normal", "xavier_normal")

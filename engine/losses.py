@@ -235,3 +235,11 @@ def get_loss(name: str | Loss) -> Loss:
     if isinstance(name, Loss):
         return name
     return LOSSES.get(name)()
+
+
+# Keras's names for the same losses (class names like "MeanSquaredError" match case-insensitively).
+# Labels here are class indices, so Keras's sparse and one-hot cross-entropies are one loss.
+LOSSES.alias("mse", "mean_squared_error")
+LOSSES.alias("mae", "mean_absolute_error")
+LOSSES.alias("huber", "huber_loss")
+LOSSES.alias("categorical_crossentropy", "sparse_categorical_crossentropy")

@@ -350,3 +350,7 @@ def scheduled_lr(spec: dict[str, Any] | None, lr: float, t: int) -> float:
     params = dict(spec)
     fn = SCHEDULES.get(params.pop("name"))
     return fn(lr, t, **params)
+
+
+SCHEDULES.alias("exponential", "exponential_decay")
+SCHEDULES.alias("cosine", "cosine_decay")

@@ -37,6 +37,7 @@ from .initializers import INITIALIZERS
 from .losses import LOSSES, get_loss
 from .network import Network
 from .optimizers import OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES
+from .registry import Registry
 
 FORMAT = "nn-playground/1"
 MAX_EPOCHS = 10_000_000
@@ -140,6 +141,15 @@ def _choice(value: Any, key: str, options: list[str] | tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in options:
         raise _fail(key, f"must be one of {', '.join(options)}, got {value!r}")
     return value
+
+
+def _named(value: Any, key: str, registry: Registry[Any]) -> str:
+    """A registry name, accepting Keras's spellings and any case ("Adam", "MeanSquaredError",
+    "sparse_categorical_crossentropy"); the file is normalised to the registered name."""
+    name = registry.canonical(value)
+    if name is None:
+        raise _fail(key, f"must be one of {', '.join(registry.names())}, got {value!r}")
+    return name
 
 
 def _bool(value: Any, key: str) -> bool:
@@ -251,41 +261,42 @@ def _network(n: Any) -> dict[str, Any]:
         if "units" not in layer:
             raise _fail(f"{key}.units", "is missing")
         layer["units"] = _num(layer["units"], f"{key}.units", 1, 4096, integer=True)
-        _activation(layer["activation"], f"{key}.activation")
+        layer["activation"] = _activation(layer["activation"], f"{key}.activation")
         layer["dropout"] = _num(layer["dropout"], f"{key}.dropout", 0, 1, hi_open=True)
         layers.append(layer)
     n["layers"] = layers
-    _activation(n["output_activation"], "network.output_activation")
-    n["initializer"] = _choice(n["initializer"], "network.initializer", INITIALIZERS.names())
+    n["output_activation"] = _activation(n["output_activation"], "network.output_activation")
+    n["initializer"] = _named(n["initializer"], "network.initializer", INITIALIZERS)
     n["dtype"] = _choice(n["dtype"], "network.dtype", ("float64", "float32"))
     if "bias_init" in n:
         n["bias_init"] = _num(n["bias_init"], "network.bias_init", -100, 100)
     return n
 
 
-def _activation(spec: Any, key: str) -> None:
+def _activation(spec: Any, key: str) -> Any:
+    """An activation name or {"name": ..., "alpha": ...}, normalised to the registered name."""
     if isinstance(spec, dict):
-        _choice(spec.get("name"), f"{key}.name", ACTIVATIONS.names())
-        ranges = ACTIVATIONS.get(spec["name"]).param_ranges
+        name = _named(spec.get("name"), f"{key}.name", ACTIVATIONS)
+        ranges = ACTIVATIONS.get(name).param_ranges
         _keys(spec, key, {"name", *ranges})
         for k, v in spec.items():
             if k != "name":
                 _num(v, f"{key}.{k}", *ranges[k])
-    else:
-        _choice(spec, key, ACTIVATIONS.names())
+        return {**spec, "name": name}
+    return _named(spec, key, ACTIVATIONS)
 
 
 def _training(t: Any) -> dict[str, Any]:
     default = DEFAULT_PROJECT["training"]
     _keys(t, "training", set(default))
     t = _merge(default, t)
-    t["loss"] = _choice(t["loss"], "training.loss", LOSSES.names())
+    t["loss"] = _named(t["loss"], "training.loss", LOSSES)
     opt = t["optimizer"]
     if isinstance(opt, str):
         opt = {"name": opt}
     if not isinstance(opt, dict):
         raise _fail("training.optimizer", 'must be an object like {"name": "adam", "learning_rate": 0.001}')
-    name = _choice(opt.get("name"), "training.optimizer.name", OPTIMIZERS.names())
+    name = _named(opt.get("name"), "training.optimizer.name", OPTIMIZERS)
     cls = OPTIMIZERS.get(name)
     defaults = cls.defaults
     _keys(opt, "training.optimizer", {"name", *defaults})
@@ -316,7 +327,7 @@ def _training(t: Any) -> dict[str, Any]:
         sched = {"name": sched}
     if not isinstance(sched, dict):
         raise _fail("training.schedule", 'must be an object like {"name": "cosine", "decay_steps": 1000}')
-    sname = _choice(sched.get("name", "constant"), "training.schedule.name", SCHEDULES.names())
+    sname = _named(sched.get("name", "constant"), "training.schedule.name", SCHEDULES)
     _keys(sched, "training.schedule", {"name", *SCHEDULE_DEFAULTS[sname]})
     for k, v in sched.items():
         if k != "name":

@@ -10,6 +10,11 @@ from .errors import PlaygroundError
 T = TypeVar("T")
 
 
+def squash(name: str) -> str:
+    """A spelling without case, underscores, hyphens or spaces, for lenient lookups."""
+    return name.lower().replace("_", "").replace("-", "").replace(" ", "")
+
+
 class Registry(Generic[T]):
     """An ordered mapping from a user-visible name to an implementation.
 
@@ -20,6 +25,7 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._items: dict[str, T] = {}
+        self._spellings: dict[str, str] = {}  # squashed spelling -> registered name
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator: register the decorated class or function under `name`."""
@@ -28,16 +34,34 @@ class Registry(Generic[T]):
             if name in self._items:
                 raise KeyError(f"{self.kind} {name!r} is registered twice")
             self._items[name] = obj
+            self._spellings[squash(name)] = name
             return obj
 
         return deco
 
+    def alias(self, name: str, *spellings: str) -> None:
+        """Other names users know `name` by (Keras's: "mean_squared_error" for "mse")."""
+        if name not in self._items:
+            raise KeyError(f"{self.kind} {name!r} is not registered")
+        for spelling in spellings:
+            self._spellings[squash(spelling)] = name
+
+    def canonical(self, value: object) -> str | None:
+        """The registered name `value` spells, ignoring case and underscores ("MeanSquaredError",
+        "mean_squared_error" and "MSE" all give "mse"); None when it names nothing here."""
+        if not isinstance(value, str):
+            return None
+        return self._spellings.get(squash(value))
+
     def get(self, name: str) -> T:
         """The implementation called `name`, or a PlaygroundError listing the valid names."""
-        try:
-            return self._items[name]
-        except (KeyError, TypeError):
-            raise PlaygroundError(f"unknown {self.kind} {name!r}; choose one of: {', '.join(self._items)}") from None
+        found = self._items.get(name) if isinstance(name, str) else None
+        if found is None:
+            canonical = self.canonical(name)
+            if canonical is None:
+                raise PlaygroundError(f"unknown {self.kind} {name!r}; choose one of: {', '.join(self._items)}")
+            found = self._items[canonical]
+        return found
 
     def names(self) -> list[str]:
         """Registered names, in registration order."""

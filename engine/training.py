@@ -58,6 +58,7 @@ class _EarlyStop:
     best_epoch: int = 0
     wait: int = 0
     best_params: np.ndarray | None = None
+    restored: bool = False
 
 
 @dataclass
@@ -166,11 +167,18 @@ class Trainer:
         self._targets = as_targets(self.data.y_train, n_out, self.network.dtype)
         es = t.get("early_stopping")
         self.early: _EarlyStop | None = None
+        #: Things the user should know about this run's settings (shown by the CLI and the app).
+        self.warnings: list[str] = []
         if es:
             monitor = es["monitor"]
             if monitor.startswith("val_") and self.data.x_val.shape[0] == 0:
-                monitor = monitor[4:]  # no validation split: watch the training metric, as Keras falls back
-            self.early = _EarlyStop(monitor, es["patience"], es["min_delta"], es["restore_best_weights"])
+                # Keras's EarlyStopping warns that the metric is not available and never stops.
+                self.warnings.append(
+                    f"early stopping watches {monitor}, but there is no validation split: it will never stop "
+                    "(as in Keras). Set a validation fraction, or watch loss."
+                )
+            else:
+                self.early = _EarlyStop(monitor, es["patience"], es["min_delta"], es["restore_best_weights"])
         self.stopped = False
         self.stop_reason = ""
         #: Called between the chunks of a long evaluation (an epoch end on 60,000 images takes
@@ -254,14 +262,30 @@ class Trainer:
                 return result.epoch_end
 
     def fit(self, epochs: int | None = None, on_epoch: Any = None) -> History:
-        """Train for `epochs` (default: the project's) or until early stopping."""
+        """Train for `epochs` (default: the project's) or until early stopping, then `finish()`."""
         for _ in range(epochs if epochs is not None else self.project["training"]["epochs"]):
             log = self.train_epoch()
             if on_epoch is not None:
                 on_epoch(log)
             if self.stopped:
                 break
+        self.finish()
         return self.history
+
+    def finish(self) -> bool:
+        """End of training: with early stopping's `restore_best_weights`, go back to the best
+        epoch's weights even if patience never ran out (Keras 3 restores in on_train_end).
+        True when weights were restored."""
+        es = self.early
+        if es is None or not es.restore or es.best_params is None or es.restored:
+            return False
+        es.restored = True
+        if es.best_epoch == self.epoch:
+            return False  # the last epoch was the best
+        self.network.params[...] = es.best_params
+        note = f"best weights of epoch {es.best_epoch} restored ({es.monitor} {abs(es.best):.4g})"
+        self.stop_reason = f"{self.stop_reason}; {note}" if self.stop_reason else note
+        return True
 
     def _diverge(self, what: str, objective: float) -> None:
         self.optimizer.reset()  # its moments may hold inf; a fresh start is the only sane one
@@ -387,4 +411,5 @@ class Trainer:
         )
         if es.restore and es.best_params is not None:
             self.network.params[...] = es.best_params
+            es.restored = True
             self.stop_reason += " (its weights restored)"

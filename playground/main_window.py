@@ -393,6 +393,8 @@ class MainWindow(QMainWindow):
                 self.controls.set_playing(False)
             if snap.message:
                 self._show_banner(snap.message, error=not snap.stopped)
+            elif new_run and snap.warnings:
+                self._show_banner(" ".join(w[0].upper() + w[1:] for w in snap.warnings), error=False)
         finally:
             # Report the frame drawn only after the repaint it triggered (a 1 ms timer runs after
             # the pending paint events), so the worker stays out of the way while Qt paints.

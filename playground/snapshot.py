@@ -107,6 +107,7 @@ class Snapshot:
     gradients: GradientFlow | None = None
     hidden: HiddenSpace | None = None  # only while the hidden-space view is open
     image_eval: ImageEval | None = None  # image data only
+    warnings: tuple[str, ...] = ()  # about this run's settings (early stopping with nothing to watch...)
 
 
 def grid_extent(data: PreparedData) -> tuple[float, float, float, float] | None:
@@ -183,6 +184,7 @@ def _snapshot(
         output_activation=net.activations[-1].name,
         threshold=trainer.loss.decision_threshold,
         project=trainer.project,  # built from a deep copy the worker never changes
+        warnings=tuple(trainer.warnings),
         **extra,
     )
 

@@ -232,3 +232,35 @@ def test_schedules_give_the_documented_rates():
     assert scheduled_lr(cos, 1.0, 50) == pytest.approx(0.9 * 0.5 + 0.1)
     assert scheduled_lr(cos, 1.0, 100) == pytest.approx(0.1)
     assert scheduled_lr(cos, 1.0, 1000) == pytest.approx(0.1)
+
+
+KERAS_CLASSES = {
+    "sgd": ("SGD", {}),
+    "momentum": ("SGD", {"momentum": 0.9}),
+    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
+    "adagrad": ("Adagrad", {}),
+    "adadelta": ("Adadelta", {}),
+    "rmsprop": ("RMSprop", {}),
+    "adam": ("Adam", {}),
+    # Keras's torch backend forms the decay factor 1 − λα in float32: λ = 0.25 keeps it exact.
+    "adamw": ("AdamW", {"weight_decay": 0.25}),
+}
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # keras 3 on NumPy 2 (its own __array__)
+@pytest.mark.parametrize("name", list(KERAS_CLASSES))
+def test_keras_rules_match_keras_itself(name, monkeypatch):
+    """Where Keras is installed: the same steps through keras.optimizers, float64, with a schedule."""
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    cls, extra = KERAS_CLASSES[name]
+    lrs = [0.125, 0.0625, 0.03125]  # exact in float32, the dtype of Keras's learning-rate variable
+    rate = keras.optimizers.schedules.PiecewiseConstantDecay([0, 1], lrs)  # step 0: lrs[0], 1: lrs[1], ...
+    ref = getattr(keras.optimizers, cls)(learning_rate=rate, **extra)
+    var = keras.Variable(np.array(W0), dtype="float64")
+    ours = make_optimizer({"name": name, "rules": "keras", **({"weight_decay": 0.25} if name == "adamw" else {})})
+    w = np.array(W0)
+    for g, lr in zip(GRADS, lrs):
+        ref.apply_gradients([(keras.ops.convert_to_tensor(np.array(g), dtype="float64"), var)])
+        ours.step(w, np.array(g), N_KERNEL, lr)
+        np.testing.assert_allclose(w, keras.ops.convert_to_numpy(var), rtol=1e-10, atol=1e-12)

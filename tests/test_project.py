@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from helpers import project
 
 from engine import PlaygroundError
 from engine.project import build_network, default_project, normalize_project, output_width, prepare_data
@@ -137,3 +138,54 @@ def test_file_sources_resolve_relative_to_the_project(tmp_path):
     p2 = normalize_project({"format": "nn-playground/1", "data": {"source": {"csv": "data"}}})
     with pytest.raises(PlaygroundError, match="not a regular file"):
         prepare_data(p2, base_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "loss, name",
+    [
+        ("sparse_categorical_crossentropy", "categorical_crossentropy"),
+        ("SparseCategoricalCrossentropy", "categorical_crossentropy"),
+        ("mean_squared_error", "mse"),
+        ("MeanSquaredError", "mse"),
+        ("mean_absolute_error", "mae"),
+        ("MSE", "mse"),
+        ("BinaryCrossentropy", "binary_crossentropy"),
+    ],
+)
+def test_keras_loss_spellings_are_read_and_normalised(loss, name):
+    data = {"source": "blobs", "classes": 3} if "categorical" in name else {"source": "plane"}
+    if name == "binary_crossentropy":
+        data = {"source": "circle"}
+    out = {"categorical_crossentropy": "softmax", "binary_crossentropy": "sigmoid"}.get(name, "linear")
+    p = project(data=data, training={"loss": loss}, network={"output_activation": out})
+    assert p["training"]["loss"] == name
+
+
+@pytest.mark.parametrize(
+    "spelling, name",
+    [("SGD", "sgd"), ("RMSprop", "rmsprop"), ("Adam", "adam"), ("Adagrad", "adagrad"), ("AdamW", "adamw")],
+)
+def test_keras_optimizer_spellings_are_read_and_normalised(spelling, name):
+    p = project(training={"optimizer": {"name": spelling, "learning_rate": 0.01}})
+    assert p["training"]["optimizer"]["name"] == name
+    assert project(training={"optimizer": spelling})["training"]["optimizer"]["name"] == name
+
+
+def test_keras_activation_and_initializer_spellings_are_normalised():
+    p = project(
+        network={
+            "layers": [
+                {"units": 3, "activation": "ReLU"},
+                {"units": 2, "activation": {"name": "LeakyReLU", "alpha": 0.1}},
+            ],
+            "output_activation": "Sigmoid",
+            "initializer": "GlorotUniform",
+        },
+        training={"schedule": {"name": "CosineDecay", "decay_steps": 100}},
+    )
+    n = p["network"]
+    assert [layer["activation"] for layer in n["layers"]] == ["relu", {"name": "leaky_relu", "alpha": 0.1}]
+    assert n["output_activation"] == "sigmoid" and n["initializer"] == "glorot_uniform"
+    assert p["training"]["schedule"]["name"] == "cosine"
+    with pytest.raises(PlaygroundError, match="training.loss must be one of mse, .*, got 'kl_divergence'"):
+        project(training={"loss": "kl_divergence"})

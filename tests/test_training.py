@@ -143,9 +143,40 @@ def test_early_stopping_restores_the_best_epoch():
         tr.train_batch()
 
 
-def test_early_stopping_falls_back_to_training_loss_without_a_validation_split():
-    tr = Trainer(project(training={"early_stopping": {"patience": 2}}))
-    assert tr.early.monitor == "loss"
+def test_early_stopping_on_val_loss_without_a_validation_split_warns_and_never_stops():
+    tr = Trainer(project(training={"early_stopping": {"patience": 2}}))  # as Keras: a warning, no stop
+    assert tr.early is None and "no validation split: it will never stop" in tr.warnings[0]
+    tr.fit(8)
+    assert not tr.stopped and tr.epoch == 8
+    watching_loss = Trainer(project(training={"early_stopping": {"monitor": "loss", "patience": 2}}))
+    assert watching_loss.early.monitor == "loss" and not watching_loss.warnings
+
+
+def test_best_weights_are_restored_when_the_run_ends_before_patience_runs_out():
+    p = project(
+        seed=3,
+        data={"source": "gauss", "samples": 120, "noise": 0.5, "test_fraction": 0.2, "validation_fraction": 0.4},
+        network={"layers": [{"units": 32, "activation": "relu"}, {"units": 32, "activation": "relu"}]},
+        training={
+            "optimizer": {"name": "adam", "learning_rate": 0.05},
+            "batch_size": 8,
+            "early_stopping": {"monitor": "val_loss", "patience": 1000, "restore_best_weights": True},
+        },
+    )
+    tr = Trainer(p)
+    kept = {}
+    tr.fit(40, on_epoch=lambda log: kept.__setitem__(log.epoch, tr.network.params.copy()))
+    assert not tr.stopped  # patience never ran out
+    best = int(np.argmin(tr.history["val_loss"])) + 1
+    assert best < 40, "expected the validation loss to turn up within 40 epochs"
+    np.testing.assert_array_equal(tr.network.params, kept[best])  # Keras restores at the end of fit
+    assert f"best weights of epoch {best} restored" in tr.stop_reason
+    no_restore = Trainer(
+        project(**{k: p[k] for k in ("seed", "data", "network")}, training={**p["training"], "early_stopping": {
+            "monitor": "val_loss", "patience": 1000, "restore_best_weights": False}})
+    )
+    no_restore.fit(40)
+    np.testing.assert_array_equal(no_restore.network.params, kept[40])
 
 
 @pytest.mark.parametrize(
