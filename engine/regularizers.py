@@ -15,7 +15,8 @@ for _name in ("none", "l1", "l2"):
 
 FORMULAS = {
     "none": "no penalty",
-    "l1": "J += λ Σ|W|  (drives weights to exactly zero: sparse)",
+    "l1": "J += λ Σ|W|; a weight the step would carry across zero stops at zero (TensorFlow Playground's rule), "
+    "so useless weights become exactly 0: sparse",
     "l2": "J += λ Σ W²  (no ½, as Keras; shrinks all weights: small, spread)",
 }
 
@@ -43,6 +44,14 @@ class Regularizer:
         if self.kind == "l1":
             return self.rate * float(np.sum(np.abs(kernels)))
         return self.rate * float(np.dot(kernels, kernels))
+
+    def clip_crossings(self, before: np.ndarray, after: np.ndarray) -> None:
+        """L1 only: kernel weights whose step crossed zero are set to exactly zero, in place.
+
+        The subgradient λ·sign(w) alone never lands on 0, it jumps across it every step; TFP stops
+        such a weight at zero, which is what makes L1's sparsity visible."""
+        if self.active and self.kind == "l1":
+            after[before * after < 0] = 0.0  # strictly across: a weight at 0 may leave it either way
 
     def add_gradient(self, kernels: np.ndarray, grad: np.ndarray) -> None:
         """grad += d(penalty)/dW, in place: λ·sign(W) or 2λ·W."""

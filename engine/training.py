@@ -238,6 +238,8 @@ class Trainer:
                 self._diverge("the loss", objective)
             np.copyto(self._backup, net.params)
             self.optimizer.step(net.params, net.grads, net.n_kernel, self.current_lr)
+            nk = net.n_kernel
+            self.regularizer.clip_crossings(self._backup[:nk], net.params[:nk])
             # One reduction finds any NaN or inf among the new weights (a NaN gradient lands here too).
             finite = math.isfinite(np.add.reduce(net.params))
         self.steps += 1

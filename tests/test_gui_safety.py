@@ -184,3 +184,4 @@ def test_recovered_weights_are_checked_and_restored(qtbot, window, monkeypatch):
     monkeypatch.setattr(plain, "ask", lambda *a, **k: QMessageBox.StandardButton.Yes)
     assert window.offer_recovery()
     wait_for(qtbot, window, lambda s: np.array_equal(s.weights[0], snap.weights[0]))
+

@@ -413,6 +413,13 @@ class HistogramView(QWidget):
             "Histogram layer",
             "The layer whose weight histogram over time is shown on the right",
         )
+        self.zeros = name_widget(
+            Label(""),
+            "zeroWeights",
+            "Exactly zero weights",
+            "Kernel weights that are exactly 0: L1 regularization makes useless weights exactly zero",
+        )
+        head.insertWidget(1, self.zeros)
         head.addWidget(self.layer)
         row = QHBoxLayout()
         self.now = make_plot("histogramPlot")
@@ -466,6 +473,11 @@ class HistogramView(QWidget):
             self.layer.addItems([layer_name(i, n_layers) for i in range(n_layers)])
             self.layer.setCurrentIndex(min(max(current, 0), n_layers - 1))
             self.layer.blockSignals(False)
+        kernels = snap.weights[0::2]
+        n_zero = sum(int(np.count_nonzero(k == 0.0)) for k in kernels)
+        text = f"{n_zero:,} of {sum(k.size for k in kernels):,} weights exactly 0" if n_zero else ""
+        if self.zeros.text() != text:
+            self.zeros.setText(text)
         top = 0
         lim = 0.0
         for curve, (counts, edges) in zip(self.curves, snap.histograms):
