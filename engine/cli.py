@@ -158,7 +158,7 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"\n{tr.epoch} epochs, {tr.steps} steps in {time.perf_counter() - started:.2f}s\n")
     out.write(_table(tr.evaluate()) + "\n")
     if args.export:
-        save_weights(args.export, tr.network, tr.project)
+        save_weights(args.export, tr.network, tr.project, tr.data.normalizer)
         out.write(f"weights saved to {args.export}\n")
     return status
 

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from .data.features import Normalizer
 from .data.loaders import read_npz, regular_file
 from .errors import PlaygroundError
 from .network import Network
@@ -226,8 +227,14 @@ def weight_arrays(network: Network) -> dict[str, np.ndarray]:
     return dict(zip(network.param_names(), network.get_weights()))
 
 
-def save_weights(path: str | Path, network: Network, project: dict[str, Any] | None = None) -> Path:
-    """Weights as .npz (plus the project as `config`), .json or .onnx, chosen by extension."""
+def save_weights(
+    path: str | Path,
+    network: Network,
+    project: dict[str, Any] | None = None,
+    normalizer: Normalizer | None = None,
+) -> Path:
+    """Weights as .npz (plus the project as `config`), .json or .onnx, chosen by extension.
+    ONNX takes the normalisation too, so its input is the features before normalising."""
     p = Path(path)
     ext = p.suffix.lower()
     if ext == ".npz":
@@ -244,7 +251,7 @@ def save_weights(path: str | Path, network: Network, project: dict[str, Any] | N
             doc["config"] = project
         return atomic_write_text(p, json.dumps(doc) + "\n")
     if ext == ".onnx":
-        return atomic_write_bytes(p, onnx_model_bytes(network))
+        return atomic_write_bytes(p, onnx_model_bytes(network, normalizer))
     raise PlaygroundError(f"{p.name}: weights can be saved as .npz, .json or .onnx, not {ext or 'no extension'!r}")
 
 
@@ -325,9 +332,11 @@ _ONNX_OPS = {
 ONNX_HINT = "ONNX export needs the onnx package: pip install 'nn-playground[onnx]'"
 
 
-def onnx_model_bytes(network: Network, opset: int = 17) -> bytes:
+def onnx_model_bytes(network: Network, normalizer: Normalizer | None = None, opset: int = 17) -> bytes:
     """An ONNX model (opset 17): input `input` float32 [N, features], output `output` — the
-    probabilities or values the app shows. Dropout is left out, as at inference."""
+    probabilities or values the app shows. The input is the data after the feature maps, before
+    normalisation: the fitted normalisation is the graph's first nodes (Sub, then Div), so a
+    file's rows go in as they are. Dropout is left out, as at inference."""
     try:
         import onnx
         from onnx import TensorProto, helper, numpy_helper
@@ -335,6 +344,15 @@ def onnx_model_bytes(network: Network, opset: int = 17) -> bytes:
         raise PlaygroundError(ONNX_HINT) from None
     nodes, inits = [], []
     current = "input"
+    if normalizer is not None and normalizer.kind != "none":
+        width = network.n_inputs
+        shift = np.broadcast_to(np.asarray(normalizer.shift, dtype=np.float32), (width,))
+        scale = np.broadcast_to(np.asarray(normalizer.scale, dtype=np.float32), (width,))
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(shift), "normalize.shift"))
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(scale), "normalize.scale"))
+        nodes.append(helper.make_node("Sub", ["input", "normalize.shift"], ["normalize.centred"]))
+        nodes.append(helper.make_node("Div", ["normalize.centred", "normalize.scale"], ["normalize.out"]))
+        current = "normalize.out"
     for i, (w, b, act) in enumerate(zip(network.kernels, network.biases, network.activations)):
         inits.append(numpy_helper.from_array(w.astype(np.float32), f"layers.{i}.kernel"))
         inits.append(numpy_helper.from_array(b.astype(np.float32), f"layers.{i}.bias"))

@@ -644,7 +644,8 @@ class MainWindow(QMainWindow):
         if net is None:
             return False
         try:
-            save_weights(path, net, self.snapshot.project)  # the project these weights belong to
+            # the project and the normalisation these weights belong to
+            save_weights(path, net, self.snapshot.project, self.snapshot.data.normalizer)
         except PlaygroundError as exc:
             self.show_error("Could not export the weights", str(exc))
             return False

@@ -131,6 +131,43 @@ def test_onnx_multiclass_outputs(tmp_path, act, loss, classes):
     np.testing.assert_allclose(got, tr.predict(tr.data.x_test), atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"source": "spiral", "normalize": "standardize", "features": ["x1", "x2", "x1^2", "sin(x1)"]},
+        {"source": "shapes", "classes": 4, "samples": 200, "normalize": "unit"},
+    ],
+    ids=["standardized features", "unit-scaled pixels"],
+)
+def test_onnx_takes_the_data_before_normalisation(tmp_path, data):
+    """The graph starts with the fitted Sub/Div, so a data file's rows (after the feature maps)
+    give evaluate's accuracy: fed raw to a graph without it, a standardised net scored 0.33."""
+    ort = pytest.importorskip("onnxruntime")
+    from engine.data import apply_features
+
+    multi = data.get("classes", 2) > 2
+    tr = Trainer(
+        project(
+            data=data,
+            network={
+                "layers": [{"units": 8, "activation": "relu"}],
+                "output_activation": "softmax" if multi else "sigmoid",
+            },
+            training={"loss": "categorical_crossentropy" if multi else "binary_crossentropy", "optimizer": "adam"},
+        )
+    )
+    tr.fit(5)
+    save_weights(tmp_path / "m.onnx", tr.network, tr.project, tr.data.normalizer)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    d = tr.data
+    feats = d.features if d.dataset.columns == ["x1", "x2"] else None
+    raw = apply_features(d.dataset.x[d.test], feats).astype(np.float32)  # as a file holds them
+    (got,) = session.run(None, {"input": raw})
+    np.testing.assert_allclose(got, tr.predict(d.x_test), atol=1e-4)
+    accuracy = float(np.mean(tr.predict_labels(got) == d.y_test))
+    assert accuracy == pytest.approx(tr.evaluate()["test"]["accuracy"])
+
+
 def test_project_round_trip(tmp_path):
     p = project(data={"source": "moons", "noise": 0.2}, training={"optimizer": {"name": "rmsprop", "rho": 0.8}})
     save_project(tmp_path / "p.json", p)
