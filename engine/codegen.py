@@ -85,7 +85,11 @@ def _prepare_code(data: PreparedData) -> str:
 
 def _inputs_code(network: Network, data: PreparedData, weights: str) -> str:
     """The constants and the prepare() function both scripts share."""
-    return f"{_constants(network, data, weights)}\nINPUTS = {data.dataset.x.shape[1]}\n\n\n{_prepare_code(data)}"
+    ds = data.dataset
+    return (
+        f"{_constants(network, data, weights)}\nINPUTS = {ds.x.shape[1]}\n"
+        f"INPUT_COLUMNS = {list(ds.columns)!r}  # the raw columns, as named in the data file\n\n\n{_prepare_code(data)}"
+    )
 
 
 def docstring_literal(text: str) -> str:
@@ -130,6 +134,7 @@ Run it to print the predictions for the first rows of a CSV file of raw inputs
 """
     return f'''{docstring_literal(doc)}
 
+import csv
 import sys
 from pathlib import Path
 
@@ -151,10 +156,37 @@ def _constants(network: Network, data: PreparedData, weights: str) -> str:
 
 _MAIN = """
 
+def read_inputs(path):
+    \"\"\"The raw input columns of a CSV file: found by name when the file has a header (so a
+    label, a class-name or a split column anywhere is skipped), else the first INPUTS columns.\"\"\"
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        text = f.read()
+    try:
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter) if any(c.strip() for c in r)]
+    if not rows:
+        return np.zeros((0, INPUTS))
+
+    def number(cell):
+        try:
+            float(cell)
+            return True
+        except ValueError:
+            return False
+
+    columns = list(range(INPUTS))
+    if not all(number(c) for c in rows[0][:INPUTS]):  # a header row
+        names = [c.strip() for c in rows.pop(0)]
+        if all(name in names for name in INPUT_COLUMNS):
+            columns = [names.index(name) for name in INPUT_COLUMNS]
+    return np.array([[float(row[j]) for j in columns] for row in rows], dtype=np.float64).reshape(-1, INPUTS)
+
+
 def main(argv):
     if len(argv) > 1:
-        raw = np.genfromtxt(argv[1], delimiter=",", ndmin=2)
-        raw = raw[~np.isnan(raw).any(axis=1), :INPUTS]  # skips a header row; a label column after the inputs is ignored
+        raw = read_inputs(argv[1])
     else:
         raw = np.zeros((1, INPUTS))
         print("no CSV given: predicting for one all-zero input")

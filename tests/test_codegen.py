@@ -2,6 +2,7 @@
 
 import ast
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -103,7 +104,7 @@ def test_scripts_compile_and_their_weights_load_back_into_the_playground(tmp_pat
             source = script.read_text()
             compile(source, str(script), "exec")
             imports = {line.split()[1] for line in source.splitlines() if line.startswith(("import ", "from "))}
-            assert imports <= {"sys", "pathlib", "numpy", "torch", "keras"}  # stands alone
+            assert imports <= {"csv", "sys", "pathlib", "numpy", "torch", "keras"}  # stands alone
             assert "allow_pickle=False" in source
             name = script.parent.name
             arrays, config = read_weights(script.with_name("model_weights.npz"))
@@ -185,3 +186,38 @@ def test_hostile_names_stay_text_in_the_exported_script(tmp_path, framework):
 def test_a_docstring_literal_evaluates_to_its_text():
     for text in (HOSTILE, "", '"', "\\", 'a"""b', "tab\there", "é ∂J/∂w"):
         assert ast.literal_eval(docstring_literal(text)) == text
+
+
+def _import_with_stub_frameworks(script: Path, call: str) -> subprocess.CompletedProcess:
+    """Import an exported script with stand-ins for torch and keras, then run `call` (prints JSON)."""
+    code = (
+        "import sys, json, unittest.mock as m, importlib.util\n"
+        "for mod in ('torch', 'torch.nn', 'keras', 'keras.layers'):\n"
+        "    sys.modules[mod] = m.MagicMock()\n"
+        "spec = importlib.util.spec_from_file_location('exported', sys.argv[1])\n"
+        "mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)\n"
+        f"print(json.dumps({call}))\n"
+    )
+    return subprocess.run([sys.executable, "-c", code, str(script)], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "keras"])
+def test_the_scripts_read_only_the_input_columns_of_a_csv(tmp_path, framework):
+    """A class-name label or export-data's split column once made every row NaN and dropped it."""
+    from engine.io import export_data
+
+    tr = Trainer(CASES["default"])
+    script, _ = export_script(tmp_path / "net.py", framework, tr.network, CASES["default"], tr.data)
+    names = tmp_path / "names.csv"
+    names.write_text("kind,x2,x1\ncat,-1,0.5\ndog,3,2\n")  # label first, inputs out of order
+    export_data(tmp_path / "exported.csv", tr.data)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("0.5,-1,cat\n2,3,dog\n")
+    for csv_file, expected in (
+        (names, [[0.5, -1.0], [2.0, 3.0]]),
+        (tmp_path / "exported.csv", tr.data.dataset.x[:3].tolist()),
+        (plain, [[0.5, -1.0], [2.0, 3.0]]),
+    ):
+        run = _import_with_stub_frameworks(script, f"mod.read_inputs({str(csv_file)!r})[:3].tolist()")
+        assert run.returncode == 0, run.stderr
+        np.testing.assert_allclose(json.loads(run.stdout), expected, err_msg=csv_file.name)
