@@ -98,7 +98,7 @@ def _bar(done: int, total: int, width: int = 24) -> str:
 
 def _progress(log: EpochLog, total: int, started: float, out: TextIO, tty: bool) -> None:
     m = log.metrics
-    parts = [f"loss {_fmt(m['loss'])}"]
+    parts = [f"loss {_fmt(m['loss'])}", f"fit_loss {_fmt(m.get('fit_loss'))}"]
     if m["accuracy"] is not None:
         parts.append(f"acc {_fmt(m['accuracy'])}")
     if m["val_loss"] is not None:
@@ -145,6 +145,8 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     out.write(
         f"training {Path(args.project).name}: {tr.n_train} samples, {tr.network.count_params():,} parameters, "
         f"{tr.optimizer.label} α={tr.learning_rate:g}, batch {tr.batch_size}\n"
+        "loss: the whole training split at each epoch's end, without the L1/L2 penalty; "
+        "fit_loss: the epoch's mean mini-batch loss with the penalty, as Keras's fit() prints it\n"
     )
     status = 0
     try:

@@ -24,7 +24,11 @@ from .optimizers import make_optimizer, scheduled_lr
 from .project import PreparedData, build_network, prepare_data
 from .regularizers import Regularizer
 
-METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
+#: loss, val_loss, test_loss: the mean data loss over the whole split with the epoch's final
+#: weights, without the L1/L2 penalty (comparable across regularization settings).
+#: fit_loss: what Keras's fit() prints as `loss`, the mean of the epoch's mini-batch losses as
+#: they were trained (weights changing along the way), penalty included.
+METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "fit_loss")
 
 
 HUGE = 1e6  # inputs, targets or weights past this size are named as the cause of a divergence
@@ -161,6 +165,8 @@ class Trainer:
         self.diverged: str | None = None
         self._order: np.ndarray | None = None
         self._pos = 0
+        self._fit_sum = 0.0  # Σ batch objective × batch size this epoch (Keras's running loss)
+        self._fit_n = 0
         self._backup = self.network.params.copy()
         # Targets shaped like the output once, not per batch: (N, 1) or one-hot (N, k).
         n_out = self.network.n_outputs
@@ -249,6 +255,8 @@ class Trainer:
         self.diverged = None
         self.last_loss = data_loss
         self._pos += idx.size
+        self._fit_sum += objective * idx.size
+        self._fit_n += idx.size
         result = BatchResult(data_loss)
         if self._pos >= self.n_train:
             self._order = None
@@ -292,6 +300,7 @@ class Trainer:
     def _diverge(self, what: str, objective: float) -> None:
         self.optimizer.reset()  # its moments may hold inf; a fresh start is the only sane one
         self._order = None
+        self._fit_sum, self._fit_n = 0.0, 0
         kind = "NaN" if math.isnan(objective) else "infinite" if math.isinf(objective) else "not finite"
         cause = self._divergence_cause()
         self.diverged = (
@@ -386,6 +395,8 @@ class Trainer:
 
     def _end_epoch(self) -> EpochLog:
         metrics = self.metrics()
+        metrics["fit_loss"] = self._fit_sum / self._fit_n if self._fit_n else None
+        self._fit_sum, self._fit_n = 0.0, 0
         self.history.append(metrics)
         log = EpochLog(self.epoch, metrics)
         es = self.early

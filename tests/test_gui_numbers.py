@@ -1,5 +1,6 @@
 """What the window shows of the numbers: exact zeros under L1, the losses and what they contain."""
 
+import numpy as np
 from helpers import wait_for
 
 
@@ -20,3 +21,18 @@ def test_the_weights_panel_counts_exact_zeros_under_l1(qtbot, window):
     window.set_playing(False)
     qtbot.waitUntil(lambda: "weights exactly 0" in window.histograms.zeros.text())
     assert window.histograms.zeros.text().split()[2] == f"{sum(k.size for k in snap.weights[0::2]):,}"
+
+
+def test_the_curves_offer_keras_fit_loss_and_say_what_loss_holds(qtbot, window):
+    box = window.curves.metric_box
+    assert [box.itemData(i) for i in range(box.count())] == ["loss", "accuracy", "fit_loss"]
+    assert "without the L1/L2 penalty" in box.toolTip() and "Keras's fit()" in box.toolTip()
+    window.step("epoch")
+    wait_for(qtbot, window, lambda s: s.epoch >= 1)
+    window.step("epoch")
+    snap = wait_for(qtbot, window, lambda s: s.epoch >= 2)
+    box.setCurrentIndex(2)
+    window.curves.set_snapshot(snap)
+    _x, y = window.curves.curves[""].getData()
+    np.testing.assert_allclose(y, list(snap.history["fit_loss"]))
+    assert window.curves.plot.getPlotItem().getAxis("left").labelText == "mean batch loss + penalty"

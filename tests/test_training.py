@@ -396,3 +396,21 @@ def test_the_l1_rule_stops_only_weights_that_cross_zero():
     untouched = np.array([-0.1, 0.2])
     Regularizer("l2", 0.01).clip_crossings(np.array([0.5, -0.5]), untouched)
     np.testing.assert_array_equal(untouched, [-0.1, 0.2])
+
+
+@pytest.mark.parametrize("reg", [{"kind": "none", "rate": 0.0}, {"kind": "l2", "rate": 0.01}])
+def test_fit_loss_is_keras_running_loss_with_the_penalty(reg):
+    """Full batch: epoch k trains one step from epoch k−1's final weights, so its fit_loss is the
+    loss of those weights on the training split plus their penalty, which `loss` leaves out."""
+    from engine import Regularizer
+
+    p = project(data={"source": "xor", "samples": 80}, training={"batch_size": 1000, "regularization": reg})
+    tr = Trainer(p)
+    before = []
+    for _ in range(4):
+        before.append(tr.evaluate_split(*tr.data.split("train"))[0] + Regularizer(**reg).penalty(
+            tr.network.params[: tr.network.n_kernel]))
+        tr.train_epoch()
+    np.testing.assert_allclose(tr.history["fit_loss"], before, rtol=1e-12)
+    if reg["rate"]:
+        assert all(f > loss for f, loss in zip(tr.history["fit_loss"][1:], tr.history["loss"][:-1]))

@@ -253,6 +253,11 @@ class OutputView(QWidget):
             self.point_added.emit(pos.x(), pos.y())
 
 
+#: What the curves can show: (menu text, history key); fit_loss exists for the training split only.
+METRIC_CHOICES = (("loss", "loss"), ("accuracy", "accuracy"), ("fit loss (Keras)", "fit_loss"))
+AXIS_LABELS = {"loss": "cost J (no penalty)", "accuracy": "accuracy", "fit_loss": "mean batch loss + penalty"}
+
+
 class CurvesView(QWidget):
     """Loss and accuracy per epoch for the train, validation and test splits."""
 
@@ -263,9 +268,12 @@ class CurvesView(QWidget):
             QComboBox(),
             "curveMetric",
             "Curve metric",
-            "Cost J = (1/N) Σ L(ŷ, y) over a split, without the penalty; or accuracy",
+            "loss: cost J = (1/N) Σ L(ŷ, y) over each whole split with the epoch's final weights, "
+            "without the L1/L2 penalty.\nfit loss: what Keras's fit() prints as loss, the mean of the "
+            "epoch's mini-batch losses as they were trained, penalty included (training split only).",
         )
-        self.metric_box.addItems(["loss", "accuracy"])
+        for text, key in METRIC_CHOICES:
+            self.metric_box.addItem(text, key)
         self.log_y = name_widget(QCheckBox("log y"), "logY", "Logarithmic y axis")
         self.smooth = name_widget(
             QSlider(Qt.Orientation.Horizontal), "smoothing", "Smoothing", "Exponential moving average of the curves"
@@ -296,7 +304,7 @@ class CurvesView(QWidget):
         self.snapshot: Snapshot | None = None
         self.overlay_items: list = []  # (curve, run, metric prefix)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
-        self.metric_box.currentTextChanged.connect(lambda _t: self.redraw())
+        self.metric_box.currentIndexChanged.connect(lambda _i: self.redraw())
         self.log_y.toggled.connect(self._log_toggled)
         self.smooth.valueChanged.connect(lambda _v: self.redraw())
 
@@ -344,7 +352,7 @@ class CurvesView(QWidget):
         snap = self.snapshot
         if snap is None:
             return
-        metric = self.metric_box.currentText()
+        metric = self.metric_box.currentData()
         lo, hi, n = np.inf, -np.inf, 0
         lines = [(curve, prefix, None) for prefix, curve in self.curves.items()]
         lines += [(item, prefix, run.history) for item, run, prefix in self.overlay_items]
@@ -370,7 +378,7 @@ class CurvesView(QWidget):
                     set_range(self.plot, "y", np.floor(lo - pad), np.ceil(hi + pad))
                 else:
                     set_range(self.plot, "y", 0.0, nice_ceiling(hi + pad))
-        label = "cost J" if metric == "loss" else "accuracy"
+        label = AXIS_LABELS[metric]
         if getattr(self, "_label", None) != label:  # a new label re-lays out the axis
             self._label = label
             self.plot.setLabel("left", label)
@@ -387,7 +395,7 @@ class CurvesView(QWidget):
             return
         self.cursor.setPos(epoch)
         self.cursor.show()
-        metric = self.metric_box.currentText()
+        metric = self.metric_box.currentData()
         parts = [f"epoch {epoch}"]
         for label, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):
             series = snap.history.get(prefix + metric)
