@@ -21,7 +21,7 @@ from .errors import PlaygroundError
 from .losses import as_targets, get_loss
 from .network import Network
 from .optimizers import make_optimizer, scheduled_lr
-from .project import PreparedData, build_network, prepare_data
+from .project import PreparedData, build_network, output_width, prepare_data
 from .regularizers import Regularizer
 
 #: loss, val_loss, test_loss: the mean data loss over the whole split with the epoch's final
@@ -217,6 +217,24 @@ class Trainer:
         if size < 1:
             raise PlaygroundError(f"batch size must be >= 1, got {size}")
         self.batch_size = int(size)
+
+    def set_data(self, data: PreparedData, project: dict[str, Any] | None = None) -> None:
+        """Carry on training the same network on other data with as many inputs (points drawn or
+        erased by hand): weights, optimizer state, counters and history stay; the epoch in
+        progress starts over on the new training split."""
+        if data.n_inputs != self.network.n_inputs:
+            raise PlaygroundError(f"the data have {data.n_inputs} inputs; this network takes {self.network.n_inputs}")
+        if (data.dataset.problem == "classification") != self.classification:
+            raise PlaygroundError("new data must keep the problem (classification or regression)")
+        if self.classification and output_width(self.project, data.dataset.classes) != self.network.n_outputs:
+            raise PlaygroundError(f"the data have {data.dataset.classes} classes; this network has other outputs")
+        self.data = data
+        self._targets = as_targets(data.y_train, self.network.n_outputs, self.network.dtype)
+        self._order = None
+        self._pos = 0
+        self._fit_sum, self._fit_n = 0.0, 0
+        if project is not None:
+            self.project = project
 
     # ----------------------------------------------------------------- stepping
     @property

@@ -41,6 +41,7 @@ from engine.io import (
 from engine.network import Network
 from engine.project import build_network, default_project, load_dataset
 
+from .commands import Build, Pause, Play, SetLive, SetOptimizer, SetViews, SetWeight, SetWeights, Step
 from .panels.controls import ControlBar
 from .panels.data_panel import DataPanel
 from .panels.images import ImageDataView
@@ -224,7 +225,7 @@ class MainWindow(QMainWindow):
         before = set(self._views)
         (self._views.add if on else self._views.discard)(name)
         if self._views != before:
-            self.handle.send("set_views", frozenset(self._views))
+            self.handle.send(SetViews(frozenset(self._views)))
 
     def _action(
         self, text: str, slot: Any, shortcut: str | QKeySequence | None = None, name: str = "", tip: str = ""
@@ -338,44 +339,35 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- the run
     def rebuild(self, weights: list[np.ndarray] | None = None) -> None:
         """Start a fresh trainer for the current project (new weights unless given)."""
-        self.handle.send("build", (copy.deepcopy(self.state.project), None, weights, self.state.base_dir))
-        if self.playing:
-            self.handle.send("play")
+        self.handle.send(
+            Build(copy.deepcopy(self.state.project), self.state.base_dir, weights, play=self.playing)
+        )
 
     @Slot(bool)
     def set_playing(self, on: bool) -> None:
         self.playing = bool(on)
         self.controls.set_playing(self.playing)
-        self.handle.send("play" if self.playing else "pause")
+        self.handle.send(Play() if self.playing else Pause())
         if self.playing:
             self._hide_banner()
 
     def step(self, unit: str = "batch") -> None:
         self.set_playing(False)
-        self.handle.send("step_epoch" if unit == "epoch" else "step_batch")
+        self.handle.send(Step(unit))
 
     def reset(self) -> None:
         self._hide_banner()
         self.rebuild()
 
     def _on_edited(self, path: str, value: Any) -> None:
+        project = copy.deepcopy(self.state.project)
         if not is_live(path):
             if path == "training.optimizer":
-                self.handle.send("set_optimizer", copy.deepcopy(value))
+                self.handle.send(SetOptimizer(copy.deepcopy(value), project))
                 return
             self.rebuild()
             return
-        t = self.state.project["training"]
-        if path == "training.optimizer.learning_rate":
-            self.handle.send("set_lr", float(value))
-        elif path.startswith("training.optimizer."):
-            self.handle.send("set_opt_param", (path.rsplit(".", 1)[1], value))
-        elif path.startswith("training.regularization"):
-            self.handle.send("set_regularization", (t["regularization"]["kind"], t["regularization"]["rate"]))
-        elif path == "training.batch_size":
-            self.handle.send("set_batch_size", int(value))
-        elif path.startswith("training.schedule"):
-            self.handle.send("set_schedule", copy.deepcopy(t["schedule"]))
+        self.handle.send(SetLive(((path, value),), project))
 
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
@@ -421,7 +413,7 @@ class MainWindow(QMainWindow):
         weights = [w.copy() for w in self.shown.weights]
         epoch = self.shown.epoch
         self.time_bar.go_live()
-        self.handle.send("set_weights", weights)
+        self.handle.send(SetWeights(weights, self.shown.generation))
         self.show_message(f"Carrying on from the weights of epoch {epoch:,}")
 
     def _show(self, snap: Snapshot, force: bool = False) -> None:
@@ -471,7 +463,8 @@ class MainWindow(QMainWindow):
         self.show_error("Training problem", message)
 
     def _edit_weight(self, layer: int, i: Any, j: int, value: float) -> None:
-        self.handle.send("set_weight", (layer, i, j, value))
+        gen = self.snapshot.generation if self.snapshot is not None else None
+        self.handle.send(SetWeight(layer, i, j, value, gen))
 
     # ----------------------------------------------------------------- drawing points
     def _draw_mode(self, on: bool) -> None:
@@ -631,7 +624,7 @@ class MainWindow(QMainWindow):
         except PlaygroundError as exc:
             self.show_error("Could not import the weights", str(exc))
             return False
-        self.handle.send("set_weights", net.get_weights())
+        self.handle.send(SetWeights(net.get_weights(), self.snapshot.generation))
         self.show_message(f"Imported weights from {Path(path).name}")
         return True
 
@@ -924,7 +917,7 @@ class MainWindow(QMainWindow):
             return False
         self.state.replace(work.project, work.path, dirty=True)
         if work.weights is not None:
-            self.handle.send("set_weights", work.weights)
+            self.handle.send(SetWeights(work.weights))
         self.show_message(f"Restored {work.name}")
         return True
 

@@ -26,6 +26,7 @@ from engine.optimizers import OPTIMIZERS, make_optimizer
 from engine.race import DEFAULT_RACE, MAX_LANES
 
 from .colors import LAYER_COLORS
+from .commands import BuildRace, Pause, Play, Step
 from .panels.plots import make_plot, nice_ceiling, plane_rgb, set_range
 from .widgets import Label, NumberEdit, name_widget, plain_tip, to_qimage
 from .worker import RaceSnapshot, RaceWorker, WorkerHandle
@@ -125,7 +126,7 @@ class RaceWindow(QDialog):
         self.resize(980, 720)
 
         self.play.toggled.connect(self._play_toggled)
-        self.step.clicked.connect(lambda: self.handle.send("step_epoch"))
+        self.step.clicked.connect(lambda: self.handle.send(Step("epoch")))
         self.restart.clicked.connect(self.rebuild)
         self.metric_box.currentTextChanged.connect(lambda _t: self._draw_curves())
         self.log_y.toggled.connect(self._log_toggled)
@@ -141,11 +142,11 @@ class RaceWindow(QDialog):
             self._on_failed("Turn on at least two lanes to race.")
             return
         self.play.setChecked(False)
-        self.handle.send("build", (copy.deepcopy(self.project), configs, self.base_dir))
+        self.handle.send(BuildRace(copy.deepcopy(self.project), configs, self.base_dir))
 
     def _play_toggled(self, on: bool) -> None:
         self.play.setText("Pause" if on else "Start")
-        self.handle.send("play" if on else "pause")
+        self.handle.send(Play() if on else Pause())
 
     def _log_toggled(self, on: bool) -> None:
         self.plot.setLogMode(y=on)

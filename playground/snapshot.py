@@ -108,6 +108,7 @@ class Snapshot:
     hidden: HiddenSpace | None = None  # only while the hidden-space view is open
     image_eval: ImageEval | None = None  # image data only
     warnings: tuple[str, ...] = ()  # about this run's settings (early stopping with nothing to watch...)
+    applied: int = 0  # sequence number of the last worker command applied before this snapshot
 
 
 def grid_extent(data: PreparedData) -> tuple[float, float, float, float] | None:

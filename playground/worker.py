@@ -1,13 +1,17 @@
 """The training worker: a QObject living in its own QThread that owns the engine objects.
 
-The UI sends commands through a thread-safe queue; the worker applies them between steps,
-trains as fast as it can while playing, and emits a Snapshot at most ~30 times a second and
-only once the UI has drawn the previous one, so snapshots never pile up in the event queue.
+The UI sends typed commands (playground/commands.py) through a thread-safe queue; each gets a
+sequence number, and every snapshot says the last one applied. The worker applies them between
+steps, trains as fast as it can while playing, and emits a Snapshot at most ~30 times a second
+and only once the UI has drawn the previous one, so snapshots never pile up in the event queue.
+Prepared data are kept by their data section, so rebuilding the network, a reset or a new loss
+reuse them instead of reading the file again.
 """
 
 from __future__ import annotations
 
-import copy
+import itertools
+import json
 import queue
 import threading
 import time
@@ -23,12 +27,26 @@ import numpy.ma  # np.histogram imports it lazily: do that at start-up, not on t
 from PySide6.QtCore import QObject, QThread, Signal
 
 from engine import PlaygroundError
-from engine.data import Dataset
 from engine.optimizers import make_optimizer
-from engine.project import prepare_data
+from engine.project import PreparedData, load_dataset, prepare_data
 from engine.race import Race
-from engine.training import Diverged, Trainer
+from engine.training import Trainer
 
+from .commands import (
+    Build,
+    BuildRace,
+    Command,
+    Pause,
+    Play,
+    SetData,
+    SetLive,
+    SetOptimizer,
+    SetViews,
+    SetWeight,
+    SetWeights,
+    Step,
+    Stop,
+)
 from .snapshot import (
     Thinned,
     gradient_flow,
@@ -55,11 +73,14 @@ class LoopWorker(QObject):
 
     snapshot_ready = Signal(object)
     failed = Signal(str)  # a command could not be applied, or a bug paused the run
+    build_failed = Signal(int, str)  # sequence number of a Build that failed, and why
     finished = Signal()
 
     def __init__(self) -> None:
         super().__init__()
-        self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._commands: queue.Queue[tuple[int, Command]] = queue.Queue()
+        self._seq = itertools.count(1)
+        self._applied = 0  # sequence number of the last command applied
         self._ui_ready = threading.Event()
         self._ui_ready.set()
         self._playing = False
@@ -67,9 +88,13 @@ class LoopWorker(QObject):
         self._last_emit = 0.0  # perf_counter() of the last snapshot sent
 
     # ----------------------------------------------------------------- UI side (any thread)
-    def send(self, command: str, payload: Any = None) -> None:
-        """Queue a command for the worker thread ("stop" ends its loop)."""
-        self._commands.put((command, payload))
+    def send(self, command: Command) -> int:
+        """Queue a command for the worker thread; returns its sequence number (Stop ends the loop)."""
+        if not isinstance(command, Command):
+            raise TypeError(f"not a worker command: {command!r}")
+        seq = next(self._seq)  # itertools.count is atomic under the GIL: any thread may send
+        self._commands.put((seq, command))
+        return seq
 
     def snapshot_consumed(self) -> None:
         """The UI drew the last snapshot; the next one may be sent."""
@@ -94,9 +119,14 @@ class LoopWorker(QObject):
             except queue.Empty:
                 cmd = None
             if cmd is not None:
-                if cmd[0] == "stop":
+                seq, command = cmd
+                if isinstance(command, Stop):
                     return
-                self._apply(*cmd)
+                try:
+                    self._apply(command, seq)
+                finally:
+                    self._applied = seq
+                    self._dirty = True
                 continue  # drain every queued command before training again
             try:
                 self._train_and_report()
@@ -149,7 +179,7 @@ class LoopWorker(QObject):
         self._ui_ready.clear()
         self.snapshot_ready.emit(snap)
 
-    def _apply(self, command: str, payload: Any) -> None:
+    def _apply(self, command: Command, seq: int) -> None:
         raise NotImplementedError
 
     def _train_once(self) -> bool:
@@ -162,6 +192,9 @@ class LoopWorker(QObject):
 
 class TrainingWorker(LoopWorker):
     """Owns the app's trainer on the worker thread."""
+
+    #: How many prepared data sets are kept (by data section): the current one and the one before.
+    DATA_CACHE = 2
 
     def __init__(self) -> None:
         super().__init__()
@@ -176,15 +209,12 @@ class TrainingWorker(LoopWorker):
         self._grad_steps = -1
         self._image_eval = None
         self._image_eval_at = 0.0
-        self.base_dir: str | None = None  # folder that relative data paths in the project start from
-
-    def send(self, command: str, payload: Any = None) -> None:
-        """Queue a command: play, pause, step_batch, step_epoch, build, set_lr, set_opt_param,
-        set_regularization, set_batch_size, set_weights, set_weight, set_views, stop."""
-        super().send(command, payload)
+        self._data: dict[str, PreparedData] = {}  # data key -> prepared data, newest last
+        self.data_loads = 0  # how many times a data set was read and prepared (for tests and the benchmark)
 
     def _release(self) -> None:
         self._trainer = None
+        self._data.clear()
 
     def _train_once(self) -> bool:
         return self._trainer is not None and self._step("batch")
@@ -199,12 +229,7 @@ class TrainingWorker(LoopWorker):
                 tr.train_epoch()
             else:
                 tr.train_batch()
-        except Diverged as exc:
-            self._playing = False
-            self._message = str(exc)
-            self._dirty = True
-            return False
-        except PlaygroundError as exc:
+        except PlaygroundError as exc:  # Diverged included: the run pauses and says why
             self._playing = False
             self._message = str(exc)
             self._dirty = True
@@ -216,61 +241,99 @@ class TrainingWorker(LoopWorker):
         self._dirty = True
         return True
 
-    def _apply(self, command: str, payload: Any) -> None:
+    def _apply(self, command: Command, seq: int) -> None:
         tr = self._trainer
         try:
-            if command == "build":
-                project, dataset, weights, base_dir = payload
-                self.base_dir = base_dir
-                self._build(project, dataset, weights)
-            elif command == "play":
-                self._playing = tr is not None and not tr.stopped
-            elif command == "pause":
-                self._playing = False
-            elif command == "set_views":
-                self._views = frozenset(payload)
-            elif command in ("step_batch", "step_epoch"):
-                self._playing = False
-                self._step("epoch" if command == "step_epoch" else "batch")
-                self._record_gradients(tr)  # every manual step shows in the gradient flow
-            elif tr is None:
-                return
-            elif command == "set_lr":
-                tr.set_learning_rate(payload)
-            elif command == "set_optimizer":
-                tr.optimizer = make_optimizer(payload)
-            elif command == "set_opt_param":
-                tr.set_optimizer_param(*payload)
-            elif command == "set_regularization":
-                tr.set_regularization(*payload)
-            elif command == "set_batch_size":
-                tr.set_batch_size(payload)
-            elif command == "set_schedule":
-                tr.schedule = dict(payload)
-            elif command == "set_weights":
-                tr.network.set_weights(payload)
-                self._image_eval = None  # predictions of the old weights
-            elif command == "set_weight":
-                layer, i, j, value = payload
-                if i is None:
-                    tr.network.biases[layer][j] = value
-                else:
-                    tr.network.kernels[layer][i, j] = value
-                self._image_eval = None
-            else:
-                raise PlaygroundError(f"unknown worker command {command!r}")
+            match command:
+                case Build():
+                    try:
+                        self._build(command)
+                    except PlaygroundError as exc:
+                        self._playing = False
+                        self.build_failed.emit(seq, str(exc))
+                        return
+                    self._playing = command.play and not self._trainer.stopped
+                case SetData():
+                    self._set_data(command)
+                case Play():
+                    self._playing = tr is not None and not tr.stopped
+                case Pause():
+                    self._playing = False
+                case SetViews():
+                    self._views = frozenset(command.views)
+                case Step():
+                    self._playing = False
+                    self._step(command.unit)
+                    self._record_gradients(tr)  # every manual step shows in the gradient flow
+                case _ if tr is None:
+                    return
+                case SetLive():
+                    for path, value in command.changes:
+                        _apply_live(tr, path, value, command.project)
+                    tr.project = command.project
+                case SetOptimizer():
+                    tr.optimizer = make_optimizer(command.spec)
+                    tr.project = command.project
+                case SetWeights() if self._current(command.generation):
+                    tr.network.set_weights(command.weights)
+                    self._image_eval = None  # predictions of the old weights
+                case SetWeight() if self._current(command.generation):
+                    if command.row is None:
+                        tr.network.biases[command.layer][command.column] = command.value
+                    else:
+                        tr.network.kernels[command.layer][command.row, command.column] = command.value
+                    self._image_eval = None
+                case SetWeights() | SetWeight():
+                    pass  # meant for a run that has been replaced since: dropped
+                case _:
+                    raise PlaygroundError(f"unknown worker command {command!r}")
         except PlaygroundError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # a bug must not kill the thread: pause and show it
             self._fail(exc)
-        self._dirty = True
 
-    def _build(self, project: dict[str, Any], dataset: Dataset | None, weights: list | None) -> None:
-        data = None if dataset is None else prepare_data(project, dataset)
-        trainer = Trainer(copy.deepcopy(project), data=data, base_dir=self.base_dir)
+    def _current(self, generation: int | None) -> bool:
+        return generation is None or generation == self._generation
+
+    # ----------------------------------------------------------------- building runs
+    def _prepared(self, project: dict[str, Any], base_dir: str | None) -> PreparedData:
+        """The prepared data for `project`, read and prepared only when its data section, seed,
+        dtype or base folder differ from one kept."""
+        key = data_key(project, base_dir)
+        data = self._data.pop(key, None)
+        if data is None:
+            data = prepare_data(project, load_dataset(project, base_dir))
+            self.data_loads += 1
+        self._data[key] = data  # newest last
+        while len(self._data) > self.DATA_CACHE:
+            self._data.pop(next(iter(self._data)))
+        return data
+
+    def _build(self, command: Build) -> None:
+        project = command.project
+        data = self._prepared(project, command.base_dir)
+        if command.redraw:
+            project = {**project, "seed": (project["seed"] + command.redraw) % 2**32}
+        trainer = Trainer(project, data=data)
+        if command.redraw:
+            trainer.project = command.project  # the same project; only the weights' draw differs
         trainer.between_chunks = self._frame_if_due  # image data: keep drawing through epoch ends
-        if weights is not None:
-            trainer.network.set_weights(weights)
+        if command.weights is not None:
+            trainer.network.set_weights(command.weights)
+        self._start_run(trainer)
+
+    def _set_data(self, command: SetData) -> None:
+        tr = self._trainer
+        data = self._prepared(command.project, command.base_dir)
+        if tr is None or data.n_inputs != tr.network.n_inputs:
+            self._build(Build(command.project, command.base_dir))
+            return
+        tr.set_data(data, command.project)
+        self._extent = grid_extent(data)
+        self._set_grid(tr)
+        self._image_eval = None
+
+    def _start_run(self, trainer: Trainer) -> None:
         self._trainer = trainer
         self._generation += 1
         self._message = ""
@@ -279,6 +342,9 @@ class TrainingWorker(LoopWorker):
         self._grad_steps = -1
         self._image_eval = None
         self._extent = grid_extent(trainer.data)
+        self._set_grid(trainer)
+
+    def _set_grid(self, trainer: Trainer) -> None:
         self._grid = None if self._extent is None else trainer.data.transform(grid_points(self._extent))
         if self._grid is not None:
             self._grid = self._grid.astype(trainer.network.dtype)
@@ -345,9 +411,31 @@ class TrainingWorker(LoopWorker):
             steps_per_second=self._steps_per_second(),
             playing=self._playing,
             message=self._message,
+            applied=self._applied,
             **extras,
         )
         self._send_snapshot(snap)
+
+
+def data_key(project: dict[str, Any], base_dir: str | None) -> str:
+    """What prepared data depend on: the data section, the seed (split), the dtype, the folder."""
+    return json.dumps(
+        [project["data"], project["seed"], project["network"]["dtype"], base_dir], sort_keys=True, default=str
+    )
+
+
+def _apply_live(trainer: Trainer, path: str, value: Any, project: dict[str, Any]) -> None:
+    """One live setting (a field whose effect is LIVE) into the running trainer."""
+    t = project["training"]
+    if path.startswith("training.optimizer."):
+        trainer.set_optimizer_param(path.rsplit(".", 1)[1], value)
+    elif path.startswith("training.regularization"):
+        trainer.set_regularization(t["regularization"]["kind"], t["regularization"]["rate"])
+    elif path == "training.batch_size":
+        trainer.set_batch_size(int(value))
+    elif path.startswith("training.schedule"):
+        trainer.schedule = dict(t["schedule"])
+    # training.epochs and app.* change nothing in a running trainer
 
 
 class _WorkerThread(QThread):
@@ -376,14 +464,15 @@ class WorkerHandle(QObject):
         self.thread = _WorkerThread(self.worker)
         self.thread.start()
 
-    def send(self, command: str, payload: Any = None) -> None:
-        self.worker.send(command, payload)
+    def send(self, command: Command) -> int:
+        """Queue a command; returns its sequence number (snapshots say the last one applied)."""
+        return self.worker.send(command)
 
     def stop(self, timeout_ms: int = 5000) -> bool:
         """Ask the worker to finish and wait for its thread; True when it has ended."""
         if not self.thread.isRunning():
             return True
-        self.worker.send("stop")
+        self.worker.send(Stop())
         return self.thread.wait(timeout_ms)
 
 
@@ -409,6 +498,7 @@ class RaceSnapshot:
     output_activation: str
     playing: bool
     generation: int
+    applied: int = 0  # sequence number of the last command applied
 
 
 class RaceWorker(LoopWorker):
@@ -421,42 +511,38 @@ class RaceWorker(LoopWorker):
         self._extent = None
         self._generation = 0
 
-    def send(self, command: str, payload: Any = None) -> None:
-        """Queue a command: build (project, optimizers, base_dir), play, pause, step_epoch, stop."""
-        super().send(command, payload)
-
     def _release(self) -> None:
         self._race = None
 
-    def _apply(self, command: str, payload: Any) -> None:
+    def _apply(self, command: Command, seq: int) -> None:
         try:
-            if command == "build":
-                project, optimizers, base_dir = payload
-                self._playing = False
-                self._race = Race(project, optimizers, base_dir=base_dir)
-                self._generation += 1
-                self._extent = grid_extent(self._race.data)
-                self._grid = None
-                if self._extent is not None:
-                    raw = grid_points(self._extent, RACE_GRID)
-                    self._grid = self._race.data.transform(raw).astype(np.dtype(project["network"]["dtype"]))
-            elif command == "play":
-                self._playing = self._race is not None
-            elif command == "pause":
-                self._playing = False
-            elif command == "step_epoch":
-                self._playing = False
-                start = self._race.epoch if self._race is not None else None
-                while self._race is not None and self._race.epoch == start and self._race.step():
-                    pass
-            else:
-                raise PlaygroundError(f"unknown race command {command!r}")
+            match command:
+                case BuildRace():
+                    project = command.project
+                    self._playing = False
+                    self._race = Race(project, command.optimizers, base_dir=command.base_dir)
+                    self._generation += 1
+                    self._extent = grid_extent(self._race.data)
+                    self._grid = None
+                    if self._extent is not None:
+                        raw = grid_points(self._extent, RACE_GRID)
+                        self._grid = self._race.data.transform(raw).astype(np.dtype(project["network"]["dtype"]))
+                case Play():
+                    self._playing = self._race is not None
+                case Pause():
+                    self._playing = False
+                case Step():
+                    self._playing = False
+                    start = self._race.epoch if self._race is not None else None
+                    while self._race is not None and self._race.epoch == start and self._race.step():
+                        pass
+                case _:
+                    raise PlaygroundError(f"unknown race command {command!r}")
         except PlaygroundError as exc:
             self._playing = False
             self.failed.emit(str(exc))
         except Exception as exc:  # a bug must not kill the thread
             self._fail(exc)
-        self._dirty = True
 
     def _train_once(self) -> bool:
         if self._race is None or not self._race.step():
@@ -488,5 +574,6 @@ class RaceWorker(LoopWorker):
                 first.network.activations[-1].name,
                 self._playing,
                 self._generation,
+                self._applied,
             )
         )

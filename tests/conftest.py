@@ -44,10 +44,11 @@ def no_worker_thread_left_running(request):
     yield
     if "qtbot" not in request.fixturenames and "window" not in request.fixturenames:
         return
+    from playground.commands import Stop
     from playground.worker import _WorkerThread
 
     running = [t for t in list(_WorkerThread.started_threads) if t.isRunning()]
     for t in running:
-        t.worker.send("stop")
+        t.worker.send(Stop())
         t.wait(5000)
     assert not running, f"{len(running)} training thread(s) left running"

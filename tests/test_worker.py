@@ -1,5 +1,6 @@
 """The training worker's loop, driven on the test's own thread (no QThread) step by step."""
 
+from playground.commands import Build, Pause, Play
 from playground.worker import TrainingWorker
 from tests.helpers import project
 
@@ -16,8 +17,8 @@ def test_the_worker_keeps_drawing_through_a_long_epoch_end_evaluation(qapp):
 
     worker.snapshot_ready.connect(ui)
     spec = project(data={"source": "gauss", "samples": 12_500, "test_fraction": 0.2}, training={"batch_size": 500})
-    worker._apply("build", (spec, None, None, None))
-    worker._apply("play", None)
+    worker._apply(Build(spec), 1)
+    worker._apply(Play(), 2)
     trainer = worker._trainer
     worker._last_emit = 0.0  # long ago: the next chance to draw is taken
     trainer.train_epoch()
@@ -25,7 +26,7 @@ def test_the_worker_keeps_drawing_through_a_long_epoch_end_evaluation(qapp):
     assert len(during) == 1  # the first gap between chunks; the second is within the same frame
     assert [w.tolist() for w in during[0].weights] == [w.tolist() for w in trainer.network.get_weights()]
 
-    worker._apply("pause", None)
+    worker._apply(Pause(), 3)
     worker._last_emit = 0.0
     before = len(sent)
     trainer.train_epoch()
@@ -44,8 +45,8 @@ def test_the_confusion_matrix_is_computed_while_the_ui_draws_not_before_a_frame(
         network={"layers": [], "output_activation": "softmax"},
         training={"loss": "categorical_crossentropy", "batch_size": 32},
     )
-    worker._apply("build", (spec, None, None, None))
-    worker._apply("play", None)
+    worker._apply(Build(spec), 1)
+    worker._apply(Play(), 2)
     trainer = worker._trainer
     worker._image_eval = None
     worker._ui_ready.clear()  # a frame is being drawn
