@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import PlaygroundError
+from .fields import MAX_EPOCHS
 from .io import (
     DATA_FORMATS,
     ONNX_HINT,
@@ -29,7 +30,7 @@ from .io import (
     load_weights,
     save_weights,
 )
-from .project import MAX_EPOCHS, normalize_project
+from .project import normalize_project
 from .training import Diverged, EpochLog, Trainer
 
 COMMANDS = ("train", "evaluate", "summary", "export-data")

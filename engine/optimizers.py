@@ -35,6 +35,18 @@ OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
 
 
 RULES = ("torch", "keras")
+#: Every numeric hyperparameter's range: (lo, hi, lo open, hi open). The project validator, the
+#: optimizers themselves and the app's fields all read this one table.
+HYPERPARAMETER_BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
+    "learning_rate": (0.0, 100.0, True, False),
+    "momentum": (0.0, 1.0, False, False),
+    "beta_1": (0.0, 1.0, False, True),
+    "beta_2": (0.0, 1.0, False, True),
+    "rho": (0.0, 1.0, False, True),
+    "epsilon": (0.0, 1.0, False, False),
+    "initial_accumulator_value": (0.0, 1000.0, False, False),
+    "weight_decay": (0.0, 10.0, False, False),
+}
 
 
 class Optimizer:
@@ -70,12 +82,11 @@ class Optimizer:
         else:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise PlaygroundError(f"{self.name}.{key} must be a number, got {value!r}")
-            if value < 0 or (key == "learning_rate" and value == 0):
-                raise PlaygroundError(
-                    f"{self.name}.{key} must be {'> 0' if key == 'learning_rate' else '>= 0'}, got {value}"
-                )
-            if key.startswith(("beta_", "rho")) and value >= 1:
-                raise PlaygroundError(f"{self.name}.{key} must be < 1, got {value}")
+            lo, hi, lo_open, hi_open = HYPERPARAMETER_BOUNDS[key]
+            if value < lo or (lo_open and value == lo):
+                raise PlaygroundError(f"{self.name}.{key} must be {'>' if lo_open else '>='} {lo:g}, got {value}")
+            if value > hi or (hi_open and value == hi):
+                raise PlaygroundError(f"{self.name}.{key} must be {'<' if hi_open else '<='} {hi:g}, got {value}")
             value = float(value)
         self.hp[key] = value
 

@@ -8,7 +8,6 @@ result is a plain dict that the app edits, the trainer reads and `save_project` 
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,14 +32,14 @@ from .data import (
     split_indices,
 )
 from .errors import PlaygroundError
+from .fields import check, check_number
 from .initializers import INITIALIZERS
 from .losses import LOSSES, get_loss
 from .network import Network
-from .optimizers import OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES
+from .optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES
 from .registry import Registry
 
 FORMAT = "nn-playground/1"
-MAX_EPOCHS = 10_000_000
 
 DEFAULT_PROJECT: dict[str, Any] = {
     "format": FORMAT,
@@ -115,26 +114,8 @@ def _keys(obj: Any, key: str, allowed: set[str]) -> dict[str, Any]:
     return obj
 
 
-def _num(
-    value: Any,
-    key: str,
-    lo: float | None = None,
-    hi: float | None = None,
-    integer: bool = False,
-    lo_open: bool = False,
-    hi_open: bool = False,
-) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(key, f"must be a {'whole number' if integer else 'number'}, got {value!r}")
-    if integer and value != int(value):
-        raise _fail(key, f"must be a whole number, got {value!r}")
-    if not math.isfinite(value):
-        raise _fail(key, f"must be finite, got {value!r}")
-    if lo is not None and (value <= lo if lo_open else value < lo):
-        raise _fail(key, f"must be {'>' if lo_open else '>='} {lo:g}, got {value:g}")
-    if hi is not None and (value >= hi if hi_open else value > hi):
-        raise _fail(key, f"must be {'<' if hi_open else '<='} {hi:g}, got {value:g}")
-    return int(value) if integer else float(value)
+def _num(value: Any, key: str, lo: float | None = None, hi: float | None = None, **kw: Any) -> Any:
+    return check_number(value, key, lo, hi, **kw)
 
 
 def _choice(value: Any, key: str, options: list[str] | tuple[str, ...]) -> str:
@@ -220,9 +201,11 @@ def _data(d: Any, base: Path | None) -> dict[str, Any]:
         raise _fail("data.problem", f"must be {PROBLEMS[d['source']]} for the {d['source']} data set")
     if d["samples"] is None:
         d["samples"] = 600 if d["source"] == "shapes" else DEFAULT_SAMPLES[d["problem"]]
-    d["samples"] = _num(d["samples"], "data.samples", 2, 1_000_000, integer=True)
-    d["noise"] = _num(d["noise"], "data.noise", 0, 1)
-    d["classes"] = _num(d["classes"], "data.classes", 2 if d["problem"] == "classification" else 0, 256, integer=True)
+    d["samples"] = check("data.samples", d["samples"])
+    d["noise"] = check("data.noise", d["noise"])
+    d["classes"] = check("data.classes", d["classes"])
+    if d["problem"] == "classification" and d["classes"] < 2:
+        raise _fail("data.classes", f"must be >= 2 for classification, got {d['classes']}")
     if generated and d["problem"] == "classification":
         lo, hi = CLASS_RANGE[d["source"]]
         if not lo <= d["classes"] <= hi:
@@ -239,8 +222,8 @@ def _data(d: Any, base: Path | None) -> dict[str, Any]:
         if len(set(feats)) != len(feats):
             raise _fail("data.features", "lists a feature twice")
     d["normalize"] = _choice(d["normalize"], "data.normalize", NORMALIZATIONS)
-    d["test_fraction"] = _num(d["test_fraction"], "data.test_fraction", 0, 1, hi_open=True)
-    d["validation_fraction"] = _num(d["validation_fraction"], "data.validation_fraction", 0, 1, hi_open=True)
+    d["test_fraction"] = check("data.test_fraction", d["test_fraction"])
+    d["validation_fraction"] = check("data.validation_fraction", d["validation_fraction"])
     if d["test_fraction"] + d["validation_fraction"] >= 1:
         raise _fail("data.test_fraction", "plus data.validation_fraction must be < 1")
     return d
@@ -260,16 +243,16 @@ def _network(n: Any) -> dict[str, Any]:
         layer = _merge({"activation": "tanh", "dropout": 0.0}, layer)
         if "units" not in layer:
             raise _fail(f"{key}.units", "is missing")
-        layer["units"] = _num(layer["units"], f"{key}.units", 1, 4096, integer=True)
+        layer["units"] = check("network.layers[].units", layer["units"], f"{key}.units")
         layer["activation"] = _activation(layer["activation"], f"{key}.activation")
-        layer["dropout"] = _num(layer["dropout"], f"{key}.dropout", 0, 1, hi_open=True)
+        layer["dropout"] = check("network.layers[].dropout", layer["dropout"], f"{key}.dropout")
         layers.append(layer)
     n["layers"] = layers
     n["output_activation"] = _activation(n["output_activation"], "network.output_activation")
     n["initializer"] = _named(n["initializer"], "network.initializer", INITIALIZERS)
     n["dtype"] = _choice(n["dtype"], "network.dtype", ("float64", "float32"))
     if "bias_init" in n:
-        n["bias_init"] = _num(n["bias_init"], "network.bias_init", -100, 100)
+        n["bias_init"] = check("network.bias_init", n["bias_init"])
     return n
 
 
@@ -308,19 +291,16 @@ def _training(t: Any) -> dict[str, Any]:
             _choice(v, key, cls.choices[k])
         elif isinstance(defaults[k], bool):
             _bool(v, key)
-        elif k == "learning_rate":
-            _num(v, key, 0, 100, lo_open=True)
-        elif k.startswith(("beta_", "rho")):
-            _num(v, key, 0, 1, hi_open=True)
         else:
-            _num(v, key, 0)
+            lo, hi, lo_open, hi_open = HYPERPARAMETER_BOUNDS[k]
+            _num(v, key, lo, hi, lo_open=lo_open, hi_open=hi_open)
     # Every hyperparameter spelled out (the optimizer's Keras defaults where the file is
     # silent), so the app, the run history and a saved file all show what training uses.
     t["optimizer"] = {"name": name, **{k: opt.get(k, v) for k, v in defaults.items()}}
     reg = _keys(t["regularization"], "training.regularization", {"kind", "rate"})
     reg = _merge(default["regularization"], reg)
     reg["kind"] = _choice(reg["kind"], "training.regularization.kind", ("none", "l1", "l2"))
-    reg["rate"] = _num(reg["rate"], "training.regularization.rate", 0, 100)
+    reg["rate"] = check("training.regularization.rate", reg["rate"])
     t["regularization"] = reg
     sched = t["schedule"]
     if isinstance(sched, str):
@@ -333,9 +313,9 @@ def _training(t: Any) -> dict[str, Any]:
         if k != "name":
             _num(v, f"training.schedule.{k}", *SCHEDULE_BOUNDS[k])
     t["schedule"] = {"name": sname, **{k: v for k, v in sched.items() if k != "name"}}
-    t["batch_size"] = _num(t["batch_size"], "training.batch_size", 1, integer=True)
+    t["batch_size"] = check("training.batch_size", t["batch_size"])
     t["shuffle"] = _bool(t["shuffle"], "training.shuffle")
-    t["epochs"] = _num(t["epochs"], "training.epochs", 1, MAX_EPOCHS, integer=True)
+    t["epochs"] = check("training.epochs", t["epochs"])
     if t["early_stopping"] is not None:
         t["early_stopping"] = _early_stopping(t["early_stopping"])
     return t
@@ -346,8 +326,8 @@ def _early_stopping(es: Any) -> dict[str, Any]:
     es["monitor"] = _choice(
         es["monitor"], "training.early_stopping.monitor", ("val_loss", "loss", "val_accuracy", "accuracy")
     )
-    es["patience"] = _num(es["patience"], "training.early_stopping.patience", 0, integer=True)
-    es["min_delta"] = _num(es["min_delta"], "training.early_stopping.min_delta", 0)
+    es["patience"] = check("training.early_stopping.patience", es["patience"])
+    es["min_delta"] = check("training.early_stopping.min_delta", es["min_delta"])
     es["restore_best_weights"] = _bool(es["restore_best_weights"], "training.early_stopping.restore_best_weights")
     return es
 
@@ -357,7 +337,7 @@ def normalize_project(raw: Any, base_dir: str | Path | None = None) -> dict[str,
     _keys(raw, "", {"format", "seed", "data", "network", "training", "app"})
     if raw.get("format") != FORMAT:
         raise _fail("format", f"must be {FORMAT!r}, got {raw.get('format')!r}")
-    seed = _num(raw.get("seed", 0), "seed", 0, 2**32 - 1, integer=True)
+    seed = check("seed", raw.get("seed", 0))
     data = _data(raw.get("data", {}), Path(base_dir) if base_dir else None)
     network = _network(raw.get("network", {}))
     training = _training(raw.get("training", {}))

@@ -35,7 +35,7 @@ def test_a_diverging_lane_stops_alone():
         network={"layers": [{"units": 8, "activation": "relu"}], "output_activation": "linear"},
         training={"loss": "mse"},
     )
-    race = Race(p, [{"name": "sgd", "learning_rate": 1e6}, {"name": "adam"}])
+    race = Race(p, [{"name": "sgd", "learning_rate": 100}, {"name": "adam"}])
     for _ in range(10):
         race.step()
     bad, good = race.lanes

@@ -1,0 +1,202 @@
+"""The field table: for every project path, its type, range, choices and what changing it does.
+
+TensorFlow Playground keeps one such table (State.PROPS) that drives its URL, controls and
+defaults; here the project validator, the app's panels (ranges and choices), the session's
+live-or-rebuild decision and the worker all read this one table. Paths are dotted; `[]` stands
+for any list index (`network.layers[].units`), and `*` for the keys of an object whose own
+registry knows them (an optimizer's hyperparameters, a schedule's parameters).
+
+Effects, weakest first: NONE (nothing to do: the app's notes), LIVE (the running trainer takes
+it at its next step), OPTIMIZER (a new optimizer, same network and data), NETWORK (a new network
+on the same prepared data), DATA (the data are read and prepared again). One edit's effect is the
+strongest of its paths'.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from .errors import PlaygroundError
+from .initializers import INITIALIZERS
+from .losses import LOSSES
+from .optimizers import OPTIMIZERS
+
+
+class Effect(IntEnum):
+    NONE = 0
+    LIVE = 1
+    OPTIMIZER = 2
+    NETWORK = 3
+    DATA = 4
+
+
+@dataclass(frozen=True)
+class Field:
+    path: str
+    effect: Effect
+    label: str  # in the user's words, for messages and the app
+    kind: str = "object"  # number, integer, bool, choice, object
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    choices: Callable[[], Sequence[str]] | None = None
+
+    def check(self, value: Any, key: str | None = None) -> Any:
+        """`value` validated as this field (key: the concrete path, for the message)."""
+        key = key or self.path
+        if self.kind in ("number", "integer"):
+            return check_number(value, key, self.lo, self.hi, self.kind == "integer", self.lo_open, self.hi_open)
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise PlaygroundError(f"{key} must be true or false, got {value!r}")
+            return value
+        if self.kind == "choice" and self.choices is not None:
+            options = list(self.choices())
+            if not isinstance(value, str) or value not in options:
+                raise PlaygroundError(f"{key} must be one of {', '.join(options)}, got {_show(value)}")
+        return value
+
+
+def _show(value: Any) -> str:
+    """A value for a message: a huge integer is described, not printed in its 400 digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"a {len(str(abs(value)))}-digit number"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+
+def check_number(
+    value: Any,
+    key: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    integer: bool = False,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> Any:
+    """A finite number within [lo, hi] (open ends as told), compared before any conversion so an
+    integer too big for a float is refused with the range instead of overflowing."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PlaygroundError(f"{key} must be a {'whole number' if integer else 'number'}, got {_show(value)}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PlaygroundError(f"{key} must be finite, got {value!r}")
+        if integer and value != int(value):
+            raise PlaygroundError(f"{key} must be a whole number, got {value!r}")
+    # Python compares an int with a float exactly, whatever its size: no conversion happens here.
+    if lo is not None and (value <= lo if lo_open else value < lo):
+        raise PlaygroundError(f"{key} must be {'>' if lo_open else '>='} {_fmt(lo)}, got {_show(value)}")
+    if hi is not None and (value >= hi if hi_open else value > hi):
+        raise PlaygroundError(f"{key} must be {'<' if hi_open else '<='} {_fmt(hi)}, got {_show(value)}")
+    if integer:
+        return int(value)
+    if isinstance(value, int) and abs(value) > 2**53 and (lo is None or hi is None):
+        raise PlaygroundError(f"{key} must be a number a float can hold exactly, got {_show(value)}")
+    return float(value)
+
+
+MAX_UNITS = 4096
+MAX_LAYERS = 16
+MAX_SAMPLES = 1_000_000
+MAX_EPOCHS = 10_000_000
+MAX_SEED = 2**32 - 1
+MAX_BATCH = 10_000_000
+
+E = Effect
+FIELDS: tuple[Field, ...] = (
+    Field("seed", E.DATA, "seed", "integer", 0, MAX_SEED),
+    Field("data", E.DATA, "data"),
+    Field("data.source", E.DATA, "data source"),
+    Field("data.problem", E.DATA, "problem", "choice", choices=lambda: ("classification", "regression")),
+    Field("data.samples", E.DATA, "samples", "integer", 2, MAX_SAMPLES),
+    Field("data.noise", E.DATA, "noise", "number", 0, 1),
+    Field("data.classes", E.DATA, "classes", "integer", 0, 256),
+    Field("data.features", E.DATA, "input features"),
+    Field("data.normalize", E.DATA, "normalisation", "choice", choices=lambda: ("none", "standardize", "unit")),
+    Field("data.test_fraction", E.DATA, "test fraction", "number", 0, 1, hi_open=True),
+    Field("data.validation_fraction", E.DATA, "validation fraction", "number", 0, 1, hi_open=True),
+    Field("network", E.NETWORK, "network"),
+    Field("network.layers", E.NETWORK, "hidden layers"),
+    Field("network.layers[]", E.NETWORK, "hidden layer"),
+    Field("network.layers[].units", E.NETWORK, "neurons", "integer", 1, MAX_UNITS),
+    Field("network.layers[].activation", E.NETWORK, "activation"),
+    Field("network.layers[].dropout", E.NETWORK, "dropout", "number", 0, 1, hi_open=True),
+    Field("network.output_activation", E.NETWORK, "output activation"),
+    Field("network.initializer", E.NETWORK, "initializer", "choice", choices=INITIALIZERS.names),
+    Field("network.dtype", E.NETWORK, "precision", "choice", choices=lambda: ("float64", "float32")),
+    Field("network.bias_init", E.NETWORK, "initial bias", "number", -100, 100),
+    Field("training", E.NETWORK, "training"),
+    Field("training.loss", E.NETWORK, "loss", "choice", choices=LOSSES.names),
+    Field("training.optimizer", E.OPTIMIZER, "optimizer"),
+    Field("training.optimizer.name", E.OPTIMIZER, "optimizer", "choice", choices=OPTIMIZERS.names),
+    Field("training.optimizer.*", E.LIVE, "optimizer setting"),
+    Field("training.regularization", E.LIVE, "regularization"),
+    Field("training.regularization.kind", E.LIVE, "regularization", "choice", choices=lambda: ("none", "l1", "l2")),
+    Field("training.regularization.rate", E.LIVE, "regularization rate", "number", 0, 100),
+    Field("training.schedule", E.LIVE, "learning-rate schedule"),
+    Field("training.schedule.*", E.LIVE, "schedule setting"),
+    Field("training.batch_size", E.LIVE, "batch size", "integer", 1, MAX_BATCH),
+    Field("training.shuffle", E.NETWORK, "shuffle", "bool"),
+    Field("training.epochs", E.LIVE, "epochs", "integer", 1, MAX_EPOCHS),
+    Field("training.early_stopping", E.NETWORK, "early stopping"),
+    Field(
+        "training.early_stopping.monitor",
+        E.NETWORK,
+        "early stopping: watch",
+        "choice",
+        choices=lambda: ("val_loss", "loss", "val_accuracy", "accuracy"),
+    ),
+    Field("training.early_stopping.patience", E.NETWORK, "early stopping: patience", "integer", 0, MAX_EPOCHS),
+    Field("training.early_stopping.min_delta", E.NETWORK, "early stopping: least change", "number", 0, 1e6),
+    Field("training.early_stopping.restore_best_weights", E.NETWORK, "early stopping: restore best", "bool"),
+    Field("app", E.NONE, "app notes"),
+    Field("format", E.DATA, "format"),
+)
+_BY_PATH = {f.path: f for f in FIELDS}
+_INDEX = re.compile(r"\.(\d+)(?=\.|$)|\[\d+\]")
+
+
+def pattern(path: str) -> str:
+    """A concrete path as the table writes it: list indices become `[]`."""
+    return _INDEX.sub("[]", path)
+
+
+def field(path: str) -> Field:
+    """The table's entry for `path`: exact, else the nearest `*` entry or enclosing object."""
+    p = pattern(path)
+    while True:
+        if p in _BY_PATH:
+            return _BY_PATH[p]
+        head, _, _ = p.rpartition(".")
+        if head and head + ".*" in _BY_PATH:
+            return _BY_PATH[head + ".*"]
+        if not head:
+            raise PlaygroundError(f"{path} is not a project setting")
+        p = head
+
+
+def check(path: str, value: Any, key: str | None = None) -> Any:
+    """`value` validated by the field at `path` (`key`, the concrete path, names it)."""
+    return field(path).check(value, key or path)
+
+
+def effect(paths: Iterable[str]) -> Effect:
+    """What an edit of these paths needs: the strongest of their effects."""
+    return max((field(p).effect for p in paths), default=Effect.NONE)
+
+
+def label(path: str) -> str:
+    """A path in the user's words, layers counted from 1: "network.layers.0.units" → "layer 1 neurons"."""
+    f = field(path)
+    m = re.search(r"layers(?:\.|\[)(\d+)", path)
+    return f"layer {int(m.group(1)) + 1} {f.label}" if m and f.label != "hidden layer" else f.label
