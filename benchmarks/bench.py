@@ -279,9 +279,9 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
     win = MainWindow(settings=settings)
     win.resize(1600, 1000)
     win.show()
-    win.state.replace(project)
+    win.session.state.replace(project)
     deadline = time.perf_counter() + 120  # big data sets load on the worker first
-    while time.perf_counter() < deadline and (win.snapshot is None or win.snapshot.project != project):
+    while time.perf_counter() < deadline and (win.session.snapshot is None or win.session.snapshot.project != project):
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
     loop = QEventLoop()
     QTimer.singleShot(500, loop.quit)
@@ -317,22 +317,22 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
     marks = sorted(until_steps or [])
 
     def watch() -> None:
-        snap = win.snapshot
+        snap = win.session.snapshot
         while marks and snap is not None and snap.steps >= marks[0]:
             mark = marks.pop(0)
             rss_at[mark] = rss_mb()
             objects_at[mark] = (len(win.findChildren(QObject)), len(QApplication.allWidgets()))
             history_bytes = sum(8 * len(v) for v in snap.history.values())
-            kept_at[mark] = (win.timeline.nbytes / 2**20, history_bytes / 2**20)
+            kept_at[mark] = (win.session.timeline.nbytes / 2**20, history_bytes / 2**20)
         if not marks and until_steps:
             loop.quit()
 
     watcher = QTimer()
     watcher.setInterval(50)
     watcher.timeout.connect(watch)
-    start_epoch, start_steps = win.snapshot.epoch, win.snapshot.steps
+    start_epoch, start_steps = win.session.snapshot.epoch, win.session.snapshot.steps
     t0 = time.perf_counter()
-    win.set_playing(True)
+    win.session.set_playing(True)
     tick.start()
     watcher.start()
     loop = QEventLoop()
@@ -341,7 +341,7 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
     elapsed = time.perf_counter() - t0
     tick.stop()
     watcher.stop()
-    snap = win.snapshot
+    snap = win.session.snapshot
     result = {
         "epochs_per_s": (snap.epoch - start_epoch) / elapsed,
         "steps_per_s": (snap.steps - start_steps) / elapsed,
@@ -352,7 +352,7 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
         "kept": kept_at,
         "steps": snap.steps,
     }
-    win.state.set_dirty(False)
+    win.session.state.set_dirty(False)
     win.close()
     app.processEvents()
     Path(settings.fileName()).unlink(missing_ok=True)

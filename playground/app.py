@@ -40,11 +40,11 @@ def run(argv: list[str]) -> int:
     window.show()
     _install_crash_handler(window)
     if not args.project:
-        window.offer_recovery()
-    if args.project and not window.open_project(args.project):
+        window.files.offer_recovery()
+    if args.project and not window.files.open_project(args.project):
         print(f"nn-playground: could not open {args.project}", file=sys.stderr)
     if args.play:
-        window.set_playing(True)
+        window.session.set_playing(True)
     return app.exec()
 
 
@@ -54,7 +54,7 @@ def _install_crash_handler(window: MainWindow) -> None:
 
     def hook(kind, value, tb):
         try:
-            window.autosave()
+            window.files.autosave()
         finally:
             previous(kind, value, tb)
         window.show_message(f"Unexpected error: {value} (your project was autosaved)")

@@ -1,35 +1,49 @@
-"""The editable project: a validated project dict that panels change through `set()`.
+"""The editable project: a validated project dict that panels change through transactions.
 
-Each edit is either *live* (learning rate, optimizer hyperparameters, regularization,
-batch size, schedule: the running trainer takes it at its next step) or *structural*
-(everything else: the network is rebuilt with fresh weights, as TensorFlow Playground does).
+One user action (a click, a dataset choice, a file opened, a preset, a drawn point) is one call
+to `apply()` or `replace()`: the changes are validated together, only the sections they touch
+are validated again, and `changed` is emitted once with the set of changed paths and their
+strongest effect from the field table (engine/fields.py). The session turns that into at most one
+worker command.
+
+Projects are values: an edit builds a new dict that shares the sections it did not touch, and
+no one changes a project in place, so the worker and the views can hold one without copying.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.fields import Effect, effect
 from engine.losses import get_loss
-from engine.project import default_output_activation, default_project, normalize_project
+from engine.project import SECTIONS, default_output_activation, default_project, normalize_project
 
 REGRESSION_LOSSES = ("mse", "mae", "huber")
-LIVE_PREFIXES = ("training.optimizer.", "training.regularization.", "training.batch_size", "training.schedule")
 
 
-def is_live(path: str) -> bool:
-    """Whether an edit at `path` can be applied without rebuilding the network."""
-    return path.startswith(LIVE_PREFIXES) and path != "training.optimizer.name"
+@dataclass(frozen=True)
+class Change:
+    """What one transaction did."""
+
+    paths: frozenset[str]
+    effect: Effect
+    project: dict[str, Any]
+    previous: dict[str, Any]
+    replaced: bool = False  # a whole new project (New, Open, preset, recovery)
+
+    def touches(self, *prefixes: str) -> bool:
+        return self.replaced or any(p == q or p.startswith(q + ".") for p in self.paths for q in prefixes)
 
 
 class ProjectState(QObject):
     """Holds the project the user is editing, its file path and whether it is saved."""
 
-    edited = Signal(str, object)  # path, new value (after validation)
-    replaced = Signal()  # a whole new project (New, Open, preset)
+    changed = Signal(object)  # Change: exactly one per user action
     dirty_changed = Signal(bool)
     path_changed = Signal()  # saved under or opened from another file: the title changes
 
@@ -64,31 +78,49 @@ class ProjectState(QObject):
     def base_dir(self) -> str | None:
         return str(self.path.parent) if self.path else None
 
-    # ----------------------------------------------------------------- edits
-    def set(self, path: str, value: Any) -> None:
-        """Change one setting; validated as a whole project so a bad value never gets in.
-
-        Raises PlaygroundError (and changes nothing) when the result would be invalid.
-        """
+    # ----------------------------------------------------------------- transactions
+    def set(self, path: str, value: Any) -> Change | None:
+        """Change one setting (nothing happens when it already has that value)."""
         if self._get_or_none(path) == value:
-            return
-        self.update({path: value})
+            return None
+        return self.apply({path: value})
 
-    def update(self, changes: dict[str, Any]) -> None:
-        """Several edits validated together (e.g. loss and its output activation). A data
-        change that makes the loss unusable (regression, more classes) also switches the loss
-        and output activation to ones that fit."""
-        trial = copy.deepcopy(self.project)
+    def apply(self, changes: dict[str, Any]) -> Change | None:
+        """Several edits as one transaction, validated together (e.g. a loss and its output
+        activation). A data change that makes the loss unusable (regression, more classes) also
+        switches the loss and output activation to ones that fit. Raises PlaygroundError and
+        changes nothing when the result would be invalid; None when nothing changed."""
+        changes = {p: v for p, v in changes.items() if self._get_or_none(p) != v}
+        if not changes:
+            return None
+        trial = _copy_for(self.project, changes)
         for path, value in changes.items():
             _assign(trial, path, value)
-        if any(p.startswith("data.") for p in changes):
+        touched = {p.split(".")[0] for p in changes}
+        if "data" in touched:
+            before = (copy.deepcopy(trial["training"]["loss"]), copy.deepcopy(trial["network"]["output_activation"]))
             _harmonize(trial)
-        self.project = normalize_project(trial, self.base_dir)
-        self.set_dirty(True)
-        for path, value in changes.items():
-            self.edited.emit(path, value)
+            if (trial["training"]["loss"], trial["network"]["output_activation"]) != before:
+                touched |= {"training", "network"}
+                changes = {**changes, "training.loss": trial["training"]["loss"]}
+        trusted = [s for s in SECTIONS if s not in touched]
+        project = normalize_project(trial, self.base_dir, trusted=trusted)
+        return self._commit(project, frozenset(changes), replaced=False, dirty=True)
 
-    def choose_source(self, name: str, problem: str, classes: int) -> None:
+    update = apply  # the older name, kept for callers that set several keys
+
+    def replace(self, project: dict[str, Any], path: Path | None = None, dirty: bool = False) -> Change:
+        """A whole new project (New, Open, a preset, recovered work): one transaction."""
+        project = normalize_project(project, str(path.parent) if path else None)
+        self.set_path(path)
+        return self._commit(project, frozenset(SECTIONS), replaced=True, dirty=dirty)
+
+    def revert(self, project: dict[str, Any]) -> Change:
+        """Go back to `project` (the last one that built) after a change the engine refused:
+        the editor and the engine never disagree."""
+        return self._commit(project, frozenset(SECTIONS), replaced=True, dirty=self._dirty, effect_=Effect.NONE)
+
+    def choose_source(self, name: str, problem: str, classes: int) -> Change | None:
         """Switch to generator `name`, with settings that suit it (pixels scaled for images)."""
         changes: dict[str, Any] = {"data.source": name, "data.problem": problem, "data.classes": classes}
         was_images = self.project["data"]["source"] == "shapes"
@@ -98,19 +130,56 @@ class ProjectState(QObject):
             changes.update({"data.normalize": "none", "data.samples": 500 if problem == "classification" else 1200})
         elif problem != self.project["data"]["problem"]:
             changes["data.samples"] = 500 if problem == "classification" else 1200
-        self.update(changes)
+        return self.apply(changes)
 
-    def replace(self, project: dict[str, Any], path: Path | None = None, dirty: bool = False) -> None:
-        self.project = normalize_project(project, str(path.parent) if path else None)
-        self.set_path(path)
+    def _commit(
+        self,
+        project: dict[str, Any],
+        paths: frozenset[str],
+        replaced: bool,
+        dirty: bool,
+        effect_: Effect | None = None,
+    ) -> Change:
+        previous, self.project = self.project, project
+        if effect_ is None:
+            effect_ = Effect.DATA if replaced else effect(paths)
+        change = Change(paths, effect_, project, previous, replaced)
         self.set_dirty(dirty)
-        self.replaced.emit()
+        self.changed.emit(change)
+        return change
 
     def _get_or_none(self, path: str) -> Any:
         try:
             return self.get(path)
         except (KeyError, IndexError, ValueError, TypeError):
             return None
+
+
+def _copy_for(project: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `project` to edit: the sections `changes` touch are copied deeply, except the
+    values about to be replaced (10,000 drawn points are not copied only to be thrown away);
+    the other sections are shared."""
+    out = dict(project)
+    sections = {p.split(".")[0] for p in changes} | ({"training", "network"} if any(
+        p.startswith("data") for p in changes) else set())
+    memo: dict[int, Any] = {}
+    for path in changes:
+        try:
+            old = _get(project, path)
+        except (KeyError, IndexError, ValueError, TypeError):
+            continue
+        memo[id(old)] = old  # deepcopy returns it as is instead of copying it
+    for section in sections:
+        if section in out and isinstance(out[section], (dict, list)):
+            out[section] = copy.deepcopy(out[section], memo)
+    return out
+
+
+def _get(project: dict[str, Any], path: str) -> Any:
+    node: Any = project
+    for part in path.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
 
 
 def _assign(project: dict[str, Any], path: str, value: Any) -> None:

@@ -30,12 +30,12 @@ def window(qtbot, tmp_path, monkeypatch):
     win = MainWindow(settings=settings)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: win.snapshot is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: win.session.snapshot is not None, timeout=TIMEOUT)
     yield win
-    win.set_playing(False)
-    win.state.set_dirty(False)
+    win.session.set_playing(False)
+    win.session.state.set_dirty(False)
     win.shutdown()
-    qtbot.waitUntil(win.handle.thread.isFinished, timeout=TIMEOUT)
+    qtbot.waitUntil(win.session.handle.thread.isFinished, timeout=TIMEOUT)
 
 
 @pytest.fixture(autouse=True)

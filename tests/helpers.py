@@ -18,8 +18,8 @@ def project(**sections: Any) -> dict[str, Any]:
 
 def wait_for(qtbot: Any, win: Any, predicate: Any, timeout: int = 15_000) -> Any:
     """Wait until the window's newest snapshot satisfies `predicate`; return that snapshot."""
-    qtbot.waitUntil(lambda: win.snapshot is not None and predicate(win.snapshot), timeout=timeout)
-    return win.snapshot
+    qtbot.waitUntil(lambda: win.session.snapshot is not None and predicate(win.session.snapshot), timeout=timeout)
+    return win.session.snapshot
 
 
 def engine_widths(snap: Any) -> list[int]:

@@ -18,7 +18,7 @@ TIMEOUT = 15_000
 
 
 def test_window_opens_with_the_default_project(window):
-    snap = window.snapshot
+    snap = window.session.snapshot
     assert "untitled" in window.windowTitle()
     assert engine_widths(snap) == [4, 2, 1]
     assert snap.output_grid is not None and snap.output_grid.shape[:2] == (80, 80)
@@ -28,7 +28,7 @@ def test_window_opens_with_the_default_project(window):
 
 
 def test_adding_and_removing_layers_and_neurons_changes_the_engine(qtbot, window):
-    gen = window.snapshot.generation
+    gen = window.session.snapshot.generation
     qtbot.mouseClick(window.network.add_layer, Qt.MouseButton.LeftButton)
     snap = wait_for(qtbot, window, lambda s: s.generation > gen)
     assert engine_widths(snap) == [4, 2, 2, 1]
@@ -38,7 +38,7 @@ def test_adding_and_removing_layers_and_neurons_changes_the_engine(qtbot, window
     qtbot.mouseClick(plus, Qt.MouseButton.LeftButton)
     snap = wait_for(qtbot, window, lambda s: s.generation > gen)
     assert engine_widths(snap) == [5, 2, 2, 1]
-    assert [layer["units"] for layer in window.state.project["network"]["layers"]] == [5, 2, 2]
+    assert [layer["units"] for layer in window.session.state.project["network"]["layers"]] == [5, 2, 2]
     gen = snap.generation
     qtbot.mouseClick(window.network.remove_layer, Qt.MouseButton.LeftButton)
     snap = wait_for(qtbot, window, lambda s: s.generation > gen)
@@ -56,14 +56,14 @@ def test_choosing_adam_shows_its_hyperparameters(qtbot, window):
         assert field is not None and field.isVisibleTo(window)
     assert window.controls.findChild(QLineEdit, "opt_beta_1").text() == "0.9"
     assert window.controls.findChild(QLineEdit, "opt_momentum") is None
-    assert window.state.project["training"]["optimizer"]["name"] == "adam"
+    assert window.session.state.project["training"]["optimizer"]["name"] == "adam"
 
 
 def test_play_trains_the_loss_falls_and_the_heatmap_changes(qtbot, window):
-    window.state.set("training.optimizer.learning_rate", 0.1)
+    window.session.state.set("training.optimizer.learning_rate", 0.1)
     start_image = window.output.image.image.copy()
     qtbot.mouseClick(window.controls.play_button, Qt.MouseButton.LeftButton)
-    assert window.playing
+    assert window.session.playing
     snap = wait_for(qtbot, window, lambda s: s.epoch >= 15)
     losses = snap.history["loss"]
     assert losses[-1] < losses[0]
@@ -71,29 +71,29 @@ def test_play_trains_the_loss_falls_and_the_heatmap_changes(qtbot, window):
 
 
 def test_pause_then_step_advances_exactly_one_epoch(qtbot, window):
-    window.set_playing(True)
+    window.session.set_playing(True)
     wait_for(qtbot, window, lambda s: s.epoch >= 2)
     qtbot.mouseClick(window.controls.play_button, Qt.MouseButton.LeftButton)
-    assert not window.playing
-    steps = window.snapshot.steps
+    assert not window.session.playing
+    steps = window.session.snapshot.steps
     qtbot.wait(100)
     snap = wait_for(qtbot, window, lambda s: not s.playing)
     before = snap.epoch
     qtbot.wait(200)
-    assert window.snapshot.epoch == before  # paused: nothing moves
+    assert window.session.snapshot.epoch == before  # paused: nothing moves
     window.controls.step_unit.setCurrentText("epoch")
     qtbot.mouseClick(window.controls.step_button, Qt.MouseButton.LeftButton)
     snap = wait_for(qtbot, window, lambda s: s.epoch == before + 1)
     qtbot.wait(200)
-    assert window.snapshot.epoch == before + 1
+    assert window.session.snapshot.epoch == before + 1
     assert window.controls.epoch_label.text().replace(",", "").lstrip("0") == str(before + 1)
     assert snap.steps > steps
 
 
 def test_reset_zeroes_the_counter_and_reinitialises_the_weights(qtbot, window):
-    initial = [w.copy() for w in window.snapshot.weights]
-    window.step("epoch")
-    window.step("epoch")
+    initial = [w.copy() for w in window.session.snapshot.weights]
+    window.session.step("epoch")
+    window.session.step("epoch")
     trained = wait_for(qtbot, window, lambda s: s.epoch == 2)
     assert not np.array_equal(trained.weights[0], initial[0])
     qtbot.mouseClick(window.controls.reset_button, Qt.MouseButton.LeftButton)
@@ -104,18 +104,18 @@ def test_reset_zeroes_the_counter_and_reinitialises_the_weights(qtbot, window):
 
 
 def test_export_npz_then_import_gives_the_same_predictions(qtbot, window, tmp_path):
-    window.step("epoch")
+    window.session.step("epoch")
     trained = wait_for(qtbot, window, lambda s: s.epoch == 1)
-    assert window.export_weights(tmp_path / "w.npz")
-    net = build_network(window.state.project, 2)
+    assert window.files.export_weights(tmp_path / "w.npz")
+    net = build_network(window.session.state.project, 2)
     load_weights(tmp_path / "w.npz", net)
     x = trained.data.x_test
-    reference = build_network(window.state.project, 2)
+    reference = build_network(window.session.state.project, 2)
     reference.set_weights(trained.weights)
     np.testing.assert_allclose(net.predict(x), reference.predict(x))
     qtbot.mouseClick(window.controls.reset_button, Qt.MouseButton.LeftButton)
     fresh = wait_for(qtbot, window, lambda s: s.generation > trained.generation)
-    assert window.import_weights(tmp_path / "w.npz")
+    assert window.files.import_weights(tmp_path / "w.npz")
     snap = wait_for(
         qtbot, window, lambda s: s.generation == fresh.generation and np.array_equal(s.weights[0], trained.weights[0])
     )
@@ -124,7 +124,7 @@ def test_export_npz_then_import_gives_the_same_predictions(qtbot, window, tmp_pa
 
 
 def test_save_and_open_round_trip_every_setting(qtbot, window, tmp_path):
-    s = window.state
+    s = window.session.state
     s.update(
         {
             "data.noise": 0.25,
@@ -141,70 +141,70 @@ def test_save_and_open_round_trip_every_setting(qtbot, window, tmp_path):
     s.set("training.regularization.rate", 0.001)
     s.set("network.layers", [{"units": 3, "activation": "relu", "dropout": 0.2}])
     saved = json.loads(json.dumps(s.project))
-    assert window.save_as(tmp_path / "p.json")
+    assert window.files.save_as(tmp_path / "p.json")
     assert not s.dirty and "p.json" in window.windowTitle()
-    window.new_project()
+    window.files.new_project()
     assert s.project != saved
-    assert window.open_project(tmp_path / "p.json")
+    assert window.files.open_project(tmp_path / "p.json")
     assert s.project == saved
     assert window.controls.reg.currentData() == "l1"
     assert window.controls.findChild(QLineEdit, "opt_rho").text() == "0.8"
     assert window.data_panel.batch.value() == 25
-    assert window._recent()[0] == str(tmp_path / "p.json")
+    assert window.files.recent()[0] == str(tmp_path / "p.json")
 
 
 def test_a_corrupt_file_shows_an_error_and_the_app_keeps_working(qtbot, window, tmp_path):
     bad = tmp_path / "broken.json"
     bad.write_text('{"format": "nn-playground/1", "training": {"batch_size": 0}')
-    before = json.dumps(window.state.project)
-    assert not window.open_project(bad)
+    before = json.dumps(window.session.state.project)
+    assert not window.files.open_project(bad)
     box = window.findChild(QMessageBox, "errorDialog")
     assert box is not None and box.isVisible() and "broken.json" in box.text()
     box.accept()
-    assert json.dumps(window.state.project) == before
+    assert json.dumps(window.session.state.project) == before
     bad_weights = tmp_path / "w.npz"
     bad_weights.write_bytes(b"PK\x03\x04 not really")
-    assert not window.import_weights(bad_weights)
-    epoch = window.snapshot.epoch
-    window.step("epoch")
+    assert not window.files.import_weights(bad_weights)
+    epoch = window.session.snapshot.epoch
+    window.session.step("epoch")
     wait_for(qtbot, window, lambda s: s.epoch == epoch + 1)
 
 
 def test_closing_during_training_leaves_no_thread_running(qtbot, window):
-    window.set_playing(True)
+    window.session.set_playing(True)
     wait_for(qtbot, window, lambda s: s.epoch >= 1)
-    window.state.set_dirty(False)
+    window.session.state.set_dirty(False)
     assert window.close()
-    qtbot.waitUntil(window.handle.thread.isFinished, timeout=TIMEOUT)
-    assert not window.handle.thread.isRunning()
+    qtbot.waitUntil(window.session.handle.thread.isFinished, timeout=TIMEOUT)
+    assert not window.session.handle.thread.isRunning()
 
 
 def test_closing_with_unsaved_changes_asks_first(qtbot, window, monkeypatch):
-    window.state.set("data.noise", 0.1)
+    window.session.state.set("data.noise", 0.1)
     asked = []
     monkeypatch.setattr(plain, "ask", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
     assert not window.close()
-    assert asked and window.isVisible() and window.handle.thread.isRunning()
+    assert asked and window.isVisible() and window.session.handle.thread.isRunning()
 
 
 def test_draw_mode_adds_a_point_of_the_chosen_class(qtbot, window):
     panel = window.data_panel
     panel.draw.setChecked(True)
     panel.draw_class.setCurrentIndex(1)
-    n = window.snapshot.data.dataset.n
+    n = window.session.snapshot.data.dataset.n
     window.output.point_added.emit(1.5, -2.0)
     snap = wait_for(qtbot, window, lambda s: s.data.dataset.n == n + 1)
     ds = snap.data.dataset
     np.testing.assert_allclose(ds.x[-1], [1.5, -2.0])
     assert ds.y[-1] == 1
-    assert "points" in window.state.project["data"]["source"]
+    assert "points" in window.session.state.project["data"]["source"]
     window.output.point_erased.emit(1.5, -2.0)
     wait_for(qtbot, window, lambda s: s.data.dataset.n == n)
 
 
 def test_clicking_the_output_plot_in_draw_mode_adds_a_point(qtbot, window):
     window.data_panel.draw.setChecked(True)
-    n = window.snapshot.data.dataset.n
+    n = window.session.snapshot.data.dataset.n
     vb = window.output.plot.getPlotItem().getViewBox()
     scene_pos = vb.mapViewToScene(QPointF(2.0, 2.0))
     view_pos = window.output.plot.mapFromScene(scene_pos)
@@ -214,41 +214,41 @@ def test_clicking_the_output_plot_in_draw_mode_adds_a_point(qtbot, window):
 
 def test_learning_rate_change_mid_run_is_used_by_the_next_step(qtbot, window):
     # Full-batch SGD without shuffling: the next step is w − α·∇J(w), which we can compute here.
-    window.state.update({"training.batch_size": 1000, "training.shuffle": False})
-    gen = window.snapshot.generation
+    window.session.state.update({"training.batch_size": 1000, "training.shuffle": False})
+    gen = window.session.snapshot.generation
     snap = wait_for(qtbot, window, lambda s: s.generation > gen)
-    window.step("batch")
+    window.session.step("batch")
     snap = wait_for(qtbot, window, lambda s: s.steps == 1)
     lr_box = window.controls.lr
     lr_box.setEditText("0.5")
     lr_box.lineEdit().editingFinished.emit()
-    assert window.state.project["training"]["optimizer"]["learning_rate"] == 0.5
-    net = build_network(window.state.project, 2)
+    assert window.session.state.project["training"]["optimizer"]["learning_rate"] == 0.5
+    net = build_network(window.session.state.project, 2)
     net.set_weights(snap.weights)
     net.loss_and_grad(snap.data.x_train, snap.data.y_train, get_loss("binary_crossentropy"))
     expected = net.params - 0.5 * net.grads
-    window.step("batch")
+    window.session.step("batch")
     after = wait_for(qtbot, window, lambda s: s.steps == 2)
-    got = build_network(window.state.project, 2)
+    got = build_network(window.session.state.project, 2)
     got.set_weights(after.weights)
     np.testing.assert_allclose(got.params, expected, rtol=1e-10, atol=1e-12)
     assert after.learning_rate == 0.5
 
 
 def test_divergence_pauses_with_a_clear_message(qtbot, window):
-    window.state.update({"data.source": "plane", "data.problem": "regression"})
-    window.state.set("training.optimizer.learning_rate", 10.0)
-    window.set_playing(True)
+    window.session.state.update({"data.source": "plane", "data.problem": "regression"})
+    window.session.state.set("training.optimizer.learning_rate", 10.0)
+    window.session.set_playing(True)
     snap = wait_for(qtbot, window, lambda s: "diverged" in s.message)
-    qtbot.waitUntil(lambda: not window.playing, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.session.playing, timeout=TIMEOUT)
     assert window.banner.isVisible() and "too high" in window.banner.text()
     assert all(np.isfinite(w).all() for w in snap.weights)
 
 
 def test_gradient_check_and_summary_dialogs(qtbot, window):
-    text = window.check_gradients()
+    text = window.tools.check_gradients()
     assert "layers.0.kernel" in text and "agrees" in text
-    summary = window.show_summary()
+    summary = window.tools.show_summary()
     assert "Total params: 25" in summary
 
 
@@ -257,12 +257,12 @@ PRESETS = sorted((__import__("playground.paths", fromlist=["PRESETS"]).PRESETS).
 
 @pytest.mark.parametrize("path", PRESETS, ids=[p.stem for p in PRESETS])
 def test_every_preset_opens_in_the_window_and_trains(qtbot, window, path):
-    gen = window.snapshot.generation
-    assert window.open_project(path, preset=True)
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(path, preset=True)
     snap = wait_for(qtbot, window, lambda s: s.generation > gen)
-    assert window.state.path is None  # a preset is a template: saving asks for a new file
-    assert engine_widths(snap)[:-1] == [layer["units"] for layer in window.state.project["network"]["layers"]]
-    window.step("epoch")
+    assert window.session.state.path is None  # a preset is a template: saving asks for a new file
+    assert engine_widths(snap)[:-1] == [layer["units"] for layer in window.session.state.project["network"]["layers"]]
+    window.session.step("epoch")
     wait_for(qtbot, window, lambda s: s.epoch == 1)
     assert window.banner.isVisible()  # the preset's note
 
@@ -284,48 +284,48 @@ def test_keyboard_shortcuts_play_step_and_reset(qtbot, window):
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=TIMEOUT)
     window.network.setFocus()
     qtbot.keyClick(window.network, Qt.Key.Key_Space)
-    assert window.playing and window.controls.play_button.isChecked()
+    assert window.session.playing and window.controls.play_button.isChecked()
     qtbot.keyClick(window.network, Qt.Key.Key_Space)
-    assert not window.playing
+    assert not window.session.playing
     wait_for(qtbot, window, lambda s: not s.playing)
     qtbot.wait(300)  # the paused worker's last snapshot may still be on its way (the one above can predate play)
-    epoch = window.snapshot.epoch
+    epoch = window.session.snapshot.epoch
     window.controls.step_unit.setCurrentText("epoch")
     qtbot.keyClick(window.network, Qt.Key.Key_S)
     wait_for(qtbot, window, lambda s: s.epoch == epoch + 1)
-    gen = window.snapshot.generation
+    gen = window.session.snapshot.generation
     qtbot.keyClick(window.network, Qt.Key.Key_R)
     wait_for(qtbot, window, lambda s: s.generation > gen and s.epoch == 0)
     assert window.findChild(type(window.play_action), "actionExportNpz").shortcut().toString() == "Ctrl+E"
 
 
 def test_export_plot_and_data(qtbot, window, tmp_path):
-    assert window.export_plot(tmp_path / "out.png")
+    assert window.files.export_plot(tmp_path / "out.png")
     assert (tmp_path / "out.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert window.export_plot(tmp_path / "out.svg")
+    assert window.files.export_plot(tmp_path / "out.svg")
     assert b"<svg" in (tmp_path / "out.svg").read_bytes()[:2000]
-    assert window.export_data(tmp_path / "d.csv")
+    assert window.files.export_data(tmp_path / "d.csv")
     assert (tmp_path / "d.csv").read_text().startswith("x1,x2,label,split\n")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 
 def test_onnx_export_from_the_app(qtbot, window, tmp_path):
     ort = pytest.importorskip("onnxruntime")
-    assert window.export_weights(tmp_path / "m.onnx", fmt="onnx")
+    assert window.files.export_weights(tmp_path / "m.onnx", fmt="onnx")
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
-    snap = window.snapshot
-    net = build_network(window.state.project, 2)
+    snap = window.session.snapshot
+    net = build_network(window.session.state.project, 2)
     net.set_weights(snap.weights)
     (out,) = session.run(None, {"input": snap.data.x_test.astype(np.float32)})
     np.testing.assert_allclose(out, net.predict(snap.data.x_test), atol=1e-5)
 
 
 def test_live_regularization_and_batch_size_do_not_rebuild(qtbot, window):
-    gen = window.snapshot.generation
+    gen = window.session.snapshot.generation
     window.controls.reg.setCurrentIndex(window.controls.reg.findData("l2"))
     window.controls.reg.activated.emit(window.controls.reg.currentIndex())
     window.data_panel.batch.setValue(32)
-    window.step("epoch")
+    window.session.step("epoch")
     snap = wait_for(qtbot, window, lambda s: s.epoch == 1)
     assert snap.generation == gen  # same run: live settings
     assert snap.steps == -(-snap.data.x_train.shape[0] // 32)
@@ -340,7 +340,7 @@ def test_hovering_and_clicking_an_edge_edits_that_weight(qtbot, window, monkeypa
     view = window.network
     qtbot.waitUntil(lambda: len(view.edges) > 0, timeout=TIMEOUT)
     start, end, layer, i, j, w = view.edges[0]
-    assert w == pytest.approx(window.snapshot.weights[2 * layer][i, j])
+    assert w == pytest.approx(window.session.snapshot.weights[2 * layer][i, j])
     mid = QPointF((start.x() + end.x()) / 2, (start.y() + end.y()) / 2)
     assert view._edge_at(mid)[2:5] == (layer, i, j)
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (1.2345, True))
@@ -351,35 +351,35 @@ def test_hovering_and_clicking_an_edge_edits_that_weight(qtbot, window, monkeypa
 
 
 def test_unsaved_work_is_autosaved_and_offered_at_the_next_start(qtbot, window, tmp_path, monkeypatch):
-    window.state.update({"data.noise": 0.35, "seed": 11})
-    snap = wait_for(qtbot, window, lambda s: s.project == window.state.project)
-    assert window.autosave()
-    assert window.recovery_path.exists() and window.recovery_path.parent == tmp_path
-    edited = json.loads(json.dumps(window.state.project))
+    window.session.state.update({"data.noise": 0.35, "seed": 11})
+    snap = wait_for(qtbot, window, lambda s: s.project == window.session.state.project)
+    assert window.files.autosave()
+    assert window.files.recovery.path.exists() and window.files.recovery.path.parent == tmp_path
+    edited = json.loads(json.dumps(window.session.state.project))
     # A crash: the window goes away without closeEvent, so the recovery file stays.
     window.shutdown()
-    qtbot.waitUntil(window.handle.thread.isFinished, timeout=TIMEOUT)
+    qtbot.waitUntil(window.session.handle.thread.isFinished, timeout=TIMEOUT)
     again = MainWindow(settings=window.settings)
     qtbot.addWidget(again)
     again.show()
-    qtbot.waitUntil(lambda: again.snapshot is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: again.session.snapshot is not None, timeout=TIMEOUT)
     monkeypatch.setattr(plain, "ask", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    assert again.offer_recovery()
-    assert again.state.project == edited and again.state.dirty
+    assert again.files.offer_recovery()
+    assert again.session.state.project == edited and again.session.state.dirty
     restored = wait_for(qtbot, again, lambda s: s.project == edited and np.array_equal(s.weights[0], snap.weights[0]))
     assert restored.epoch == 0
     # A clean close removes the recovery file: nothing is offered next time.
-    again.state.set_dirty(False)
+    again.session.state.set_dirty(False)
     again.close()
-    assert not again.recovery_path.exists()
-    qtbot.waitUntil(again.handle.thread.isFinished, timeout=TIMEOUT)
+    assert not again.files.recovery.path.exists()
+    qtbot.waitUntil(again.session.handle.thread.isFinished, timeout=TIMEOUT)
 
 
 def test_nothing_to_recover_when_everything_is_saved(qtbot, window, tmp_path):
-    assert not window.autosave()  # clean state: no file written
-    assert not window.recovery_path.exists()
-    window.recovery_path.write_text("{broken")
-    assert not window.offer_recovery() and not window.recovery_path.exists()
+    assert not window.files.autosave()  # clean state: no file written
+    assert not window.files.recovery.path.exists()
+    window.files.recovery.path.write_text("{broken")
+    assert not window.files.offer_recovery() and not window.files.recovery.path.exists()
 
 
 def test_an_uncaught_exception_autosaves_before_it_is_reported(qtbot, window, monkeypatch):
@@ -390,13 +390,13 @@ def test_an_uncaught_exception_autosaves_before_it_is_reported(qtbot, window, mo
     reported = []
     monkeypatch.setattr(sys, "excepthook", lambda *exc: reported.append(exc))
     _install_crash_handler(window)
-    window.state.set("data.noise", 0.2)
+    window.session.state.set("data.noise", 0.2)
     try:
         raise RuntimeError("boom")
     except RuntimeError:
         sys.excepthook(*sys.exc_info())
     assert reported and reported[0][0] is RuntimeError
-    assert json.loads(window.recovery_path.read_text())["project"]["data"]["noise"] == 0.2
+    assert json.loads(window.files.recovery.path.read_text())["project"]["data"]["noise"] == 0.2
 
 
 @pytest.mark.parametrize("n", [10, 2000, 2001, 40_000, 40_001])
@@ -436,15 +436,15 @@ def test_while_playing_the_slow_views_redraw_in_turn_one_group_a_frame(qtbot, wi
     monkeypatch.setattr(window.curves, "set_snapshot", lambda s: calls.append("curves"))
     monkeypatch.setattr(window.histograms, "set_snapshot", lambda s: calls.append("histograms"))
     monkeypatch.setattr(window.runs, "refresh", lambda: calls.append("runs"))
-    playing = dataclasses.replace(window.snapshot, playing=True)
+    playing = dataclasses.replace(window.session.snapshot, playing=True)
     for _ in range(6):
-        window._slow_views_at = 0.0  # each frame finds a slow redraw due
-        window._show(playing)
+        window.router.slow_at = 0.0  # each frame finds a slow redraw due
+        window.router.show(playing)
     assert calls == ["histograms", "runs", "curves"] * 2
-    window._show(playing)  # due again only after a third of SLOW_VIEWS_PERIOD
+    window.router.show(playing)  # due again only after a third of SLOW_VIEWS_PERIOD
     assert len(calls) == 6
     calls.clear()
-    window._show(dataclasses.replace(playing, playing=False))  # paused: every view at once
+    window.router.show(dataclasses.replace(playing, playing=False))  # paused: every view at once
     assert sorted(calls) == ["curves", "histograms", "runs"]
 
 
@@ -470,7 +470,7 @@ def test_a_new_snapshot_repaints_the_neurons_but_not_the_layer_controls(qtbot, w
     box.installEventFilter(on_box)
     QApplication.processEvents()
     on_view.count = on_box.count = 0
-    snap = window.snapshot
+    snap = window.session.snapshot
     view.set_snapshot(dataclasses.replace(snap, weights=[w * 1.01 for w in snap.weights]))
     qtbot.waitUntil(lambda: on_view.count > 0)
     QApplication.processEvents()

@@ -11,10 +11,10 @@ from playground.paths import PRESETS
 
 
 def _open_shapes(qtbot, window):
-    gen = window.snapshot.generation
-    assert window.open_project(PRESETS / "10-image-shapes.json", preset=True)
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS / "10-image-shapes.json", preset=True)
     wait_for(qtbot, window, lambda s: s.generation > gen)
-    window.step("epoch")
+    window.session.step("epoch")
     return wait_for(
         qtbot, window, lambda s: s.epoch >= 1 and s.image_eval is not None and s.image_eval.steps == s.steps
     )
@@ -96,13 +96,13 @@ def test_an_idx_image_file_opens_in_the_image_views(qtbot, window, tmp_path):
         images[k] += rng.integers(0, 40, (8, 8), dtype=np.uint8)
     (tmp_path / "imgs.idx").write_bytes(write_idx(images))
     (tmp_path / "labels.idx").write_bytes(write_idx(labels.astype(np.uint8)))
-    gen = window.snapshot.generation
+    gen = window.session.snapshot.generation
     source = {"idx": {"images": str(tmp_path / "imgs.idx"), "labels": str(tmp_path / "labels.idx")}}
-    assert window.load_data_source(source)
+    assert window.files.load_data_source(source)
     wait_for(qtbot, window, lambda s: s.generation > gen)
-    assert window.state.project["data"]["normalize"] == "unit"  # pixels ÷ 255
+    assert window.session.state.project["data"]["normalize"] == "unit"  # pixels ÷ 255
     for _ in range(3):
-        window.step("epoch")
+        window.session.step("epoch")
     snap = wait_for(
         qtbot, window, lambda s: s.epoch >= 3 and s.image_eval is not None and s.image_eval.steps == s.steps
     )

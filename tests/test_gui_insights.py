@@ -56,12 +56,12 @@ def test_thinned_keeps_a_bounded_evenly_spaced_record():
 
 
 def test_the_vanishing_gradient_preset_opens_the_gradient_view_and_draws_each_layer(qtbot, window):
-    gen = window.snapshot.generation
-    assert window.open_project(PRESETS / "05-sigmoid-vs-relu-speed.json", preset=True)
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS / "05-sigmoid-vs-relu-speed.json", preset=True)
     wait_for(qtbot, window, lambda s: s.generation > gen)
     assert window.tabs.currentWidget().objectName() == "tab_gradients"
     for _ in range(30):
-        window.step("batch")
+        window.session.step("batch")
     snap = wait_for(qtbot, window, lambda s: s.steps >= 30 and s.gradients.norms.shape[0] >= 5)
     view = window.gradients
     view.set_snapshot(snap)  # drawn at 10 Hz while playing; draw this one now
@@ -75,7 +75,7 @@ def test_the_vanishing_gradient_preset_opens_the_gradient_view_and_draws_each_la
 
 
 def test_hidden_space_maps_grid_and_points_through_the_chosen_layer(qtbot, window):
-    assert window.snapshot.hidden is None  # computed only while the view is on screen
+    assert window.session.snapshot.hidden is None  # computed only while the view is on screen
     window.show_view("hidden")
     snap = wait_for(qtbot, window, lambda s: s.hidden is not None)
     hidden = snap.hidden
@@ -101,32 +101,32 @@ def test_hidden_space_maps_grid_and_points_through_the_chosen_layer(qtbot, windo
     np.testing.assert_allclose(x, hidden.points[1][:, 0])
     # It warps as the network trains.
     before = hidden.lines[0].copy()
-    window.step("epoch")
+    window.session.step("epoch")
     after = wait_for(qtbot, window, lambda s: s.epoch >= 1 and s.hidden is not None).hidden
     assert not np.allclose(before, after.lines[0])
     # Away from the tab, the worker stops computing it.
     window.show_view("weights")
-    window.step("batch")
+    window.session.step("batch")
     wait_for(qtbot, window, lambda s: s.hidden is None)
 
 
 def test_hidden_space_explains_itself_without_a_hidden_layer(qtbot, window):
     window.show_view("hidden")
-    gen = window.snapshot.generation
-    while window.state.project["network"]["layers"]:
+    gen = window.session.snapshot.generation
+    while window.session.state.project["network"]["layers"]:
         qtbot.mouseClick(window.network.remove_layer, Qt.MouseButton.LeftButton)
     wait_for(qtbot, window, lambda s: s.generation > gen and len(s.weights) == 2)
     qtbot.waitUntil(lambda: window.hidden_space.stack.currentWidget() is window.hidden_space.empty)
 
 
 def test_export_as_pytorch_script_rebuilds_the_trained_network(qtbot, window, tmp_path):
-    window.step("epoch")
+    window.session.step("epoch")
     snap = wait_for(qtbot, window, lambda s: s.epoch == 1)
-    assert window.export_code(tmp_path / "mine.py", framework="pytorch")
-    assert window.export_code(tmp_path / "mine_keras.py", framework="keras")
+    assert window.files.export_code(tmp_path / "mine.py", framework="pytorch")
+    assert window.files.export_code(tmp_path / "mine_keras.py", framework="keras")
     for name in ("mine.py", "mine_weights.npz", "mine_keras.py", "mine_keras_weights.npz"):
         assert (tmp_path / name).is_file()
-    assert not window.export_code(tmp_path / "missing" / "x.py")  # a clear error, nothing written
+    assert not window.files.export_code(tmp_path / "missing" / "x.py")  # a clear error, nothing written
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
     pytest.importorskip("torch")
     raw = snap.data.dataset.x[:20]

@@ -5,8 +5,8 @@ from helpers import wait_for
 
 
 def test_the_weights_panel_counts_exact_zeros_under_l1(qtbot, window):
-    gen = window.snapshot.generation
-    window.state.update(
+    gen = window.session.snapshot.generation
+    window.session.state.update(
         {
             "data.features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)"],
             "training.optimizer.learning_rate": 0.1,
@@ -16,9 +16,9 @@ def test_the_weights_panel_counts_exact_zeros_under_l1(qtbot, window):
     )
     wait_for(qtbot, window, lambda s: s.generation > gen)
     window.show_view("weights")
-    window.set_playing(True)
+    window.session.set_playing(True)
     snap = wait_for(qtbot, window, lambda s: s.epoch >= 30 and sum(int((k == 0).sum()) for k in s.weights[0::2]) > 0)
-    window.set_playing(False)
+    window.session.set_playing(False)
     qtbot.waitUntil(lambda: "weights exactly 0" in window.histograms.zeros.text())
     assert window.histograms.zeros.text().split()[2] == f"{sum(k.size for k in snap.weights[0::2]):,}"
 
@@ -27,9 +27,9 @@ def test_the_curves_offer_keras_fit_loss_and_say_what_loss_holds(qtbot, window):
     box = window.curves.metric_box
     assert [box.itemData(i) for i in range(box.count())] == ["loss", "accuracy", "fit_loss"]
     assert "without the L1/L2 penalty" in box.toolTip() and "Keras's fit()" in box.toolTip()
-    window.step("epoch")
+    window.session.step("epoch")
     wait_for(qtbot, window, lambda s: s.epoch >= 1)
-    window.step("epoch")
+    window.session.step("epoch")
     snap = wait_for(qtbot, window, lambda s: s.epoch >= 2)
     box.setCurrentIndex(2)
     window.curves.set_snapshot(snap)

@@ -11,17 +11,17 @@ from playground.panels.runs_view import CompareDialog
 
 
 def _train_epochs(qtbot, window, n):
-    start = window.snapshot.epoch
+    start = window.session.snapshot.epoch
     for _ in range(n):
-        window.step("epoch")
+        window.session.step("epoch")
     return wait_for(qtbot, window, lambda s: s.epoch >= start + n)
 
 
 def _two_runs(qtbot, window):
     first = _train_epochs(qtbot, window, 3)
     gen = first.generation
-    window.state.set("training.optimizer.learning_rate", 0.1)  # live: the same run goes on
-    window.state.set("network.layers.0.units", 5)  # structural: a new run
+    window.session.state.set("training.optimizer.learning_rate", 0.1)  # live: the same run goes on
+    window.session.state.set("network.layers.0.units", 5)  # structural: a new run
     wait_for(qtbot, window, lambda s: s.generation > gen)
     second = _train_epochs(qtbot, window, 2)
     window.runs.refresh()
@@ -31,7 +31,7 @@ def _two_runs(qtbot, window):
 def test_each_rebuild_starts_a_run_that_keeps_its_settings_and_curves(qtbot, window):
     first, second = _two_runs(qtbot, window)
     assert second.generation > first.generation
-    runs = window.run_history.runs
+    runs = window.session.run_history.runs
     assert [r.number for r in runs] == [1, 2]  # the rebuild that never trained left no run
     assert runs[0].epochs == 3 and runs[1].epochs == 2
     assert list(runs[0].history["loss"]) == list(first.history["loss"])
@@ -77,23 +77,23 @@ def test_comparing_two_runs_lists_the_settings_that_differ(qtbot, window):
 
 def test_runs_export_as_csv_with_every_epoch_of_every_run(qtbot, window, tmp_path):
     first, second = _two_runs(qtbot, window)
-    assert window.export_runs(tmp_path / "runs.csv")
+    assert window.files.export_runs(tmp_path / "runs.csv")
     rows = list(csv.DictReader(io.StringIO((tmp_path / "runs.csv").read_text())))
     assert [(r["run"], r["epoch"]) for r in rows] == [("1", "1"), ("1", "2"), ("1", "3"), ("2", "1"), ("2", "2")]
     assert float(rows[2]["test_loss"]) == first.history["test_loss"][2]
     assert float(rows[4]["loss"]) == second.history["loss"][1]
     assert rows[0]["val_loss"] == ""  # no validation split in the default project
     window.runs.clear.click()
-    assert [r.number for r in window.run_history.runs] == [2]
+    assert [r.number for r in window.session.run_history.runs] == [2]
 
 
 def test_a_project_file_that_names_only_the_optimizer_trains_and_lists_its_run(qtbot, window, tmp_path):
     # {"name": "adam"} alone: the run history showed α from the file and raised on every frame.
     path = tmp_path / "terse.json"
     path.write_text('{"format": "nn-playground/1", "training": {"optimizer": {"name": "adam"}}}')
-    window.open_project(str(path))
+    window.files.open_project(str(path))
     gen = wait_for(qtbot, window, lambda s: s.project["training"]["optimizer"]["name"] == "adam").generation
     _train_epochs(qtbot, window, 2)
     window.runs.refresh()
-    run = window.run_history.current
+    run = window.session.run_history.current
     assert run.generation == gen and "adam α=0.001" in run.summary()

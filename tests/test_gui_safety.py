@@ -25,7 +25,7 @@ def _project(tmp_path, **app):
 
 
 def test_a_project_note_with_html_is_shown_as_plain_text(qtbot, window, tmp_path):
-    assert window.open_project(_project(tmp_path, note=HOSTILE))
+    assert window.files.open_project(_project(tmp_path, note=HOSTILE))
     banner = window.banner
     assert banner.isVisible() and banner.textFormat() == Qt.TextFormat.PlainText
     assert banner.text().startswith('<img src="/dev/zero">')  # the markup itself, as typed
@@ -33,7 +33,7 @@ def test_a_project_note_with_html_is_shown_as_plain_text(qtbot, window, tmp_path
 
 
 def test_a_long_note_is_cut_with_a_mark(qtbot, window, tmp_path):
-    assert window.open_project(_project(tmp_path, note="word " * 20_000))
+    assert window.files.open_project(_project(tmp_path, note="word " * 20_000))
     assert len(window.banner.text()) <= 2_001 and window.banner.text().endswith("…")
 
 
@@ -51,7 +51,7 @@ def test_every_label_in_the_window_shows_plain_text_unless_it_is_ours(window):
 def test_a_data_file_named_with_markup_shows_its_name(qtbot, window, tmp_path):
     csv = tmp_path / "<img src=zero.png>.csv"
     csv.write_text("x1,x2,label\n" + "".join(f"{i},{-i},{i % 2}\n" for i in range(12)))
-    assert window.load_data_source({"csv": str(csv)})
+    assert window.files.load_data_source({"csv": str(csv)})
     label = window.data_panel.source_label
     assert label.textFormat() == Qt.TextFormat.PlainText and "<img src=zero.png>.csv" in label.text()
 
@@ -59,7 +59,7 @@ def test_a_data_file_named_with_markup_shows_its_name(qtbot, window, tmp_path):
 def test_an_error_naming_a_file_with_markup_is_plain_text(qtbot, window, tmp_path):
     bad = tmp_path / "<b>bold<b>.json"
     bad.write_text("{not json")
-    assert not window.open_project(bad)
+    assert not window.files.open_project(bad)
     box = window.findChild(QMessageBox, "errorDialog")
     assert box.textFormat() == Qt.TextFormat.PlainText and "<b>bold<b>.json" in box.text()
     box.accept()
@@ -67,9 +67,9 @@ def test_an_error_naming_a_file_with_markup_is_plain_text(qtbot, window, tmp_pat
 
 def _points(qtbot, window, n):
     rng = np.random.default_rng(0)
-    gen = window.snapshot.generation
-    window.state.set("data.source", {"points": {"x": rng.uniform(-5, 5, (n, 2)).tolist(), "y": [0, 1] * (n // 2)}})
-    wait_for(qtbot, window, lambda s: s.generation > gen and s.data.dataset.n == n)
+    points = {"x": rng.uniform(-5, 5, (n, 2)).tolist(), "y": [0, 1] * (n // 2)}
+    seq = window.session.state.set("data.source", {"points": points}) and window.session.last_sent
+    wait_for(qtbot, window, lambda s: s.applied >= seq and s.data.dataset.n == n)
 
 
 def test_a_failed_plot_export_keeps_the_old_file_and_says_so(qtbot, window, tmp_path, monkeypatch):
@@ -83,7 +83,7 @@ def test_a_failed_plot_export_keeps_the_old_file_and_says_so(qtbot, window, tmp_
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
         monkeypatch.setattr(engine.io.os, "fsync", full)
-        assert not window.export_plot(old)
+        assert not window.files.export_plot(old)
         monkeypatch.undo()
         box = window.findChild(QMessageBox, "errorDialog")
         assert f"{old}: could not be written (No space left on device)" in box.text()
@@ -97,34 +97,34 @@ def test_a_failed_plot_export_keeps_the_old_file_and_says_so(qtbot, window, tmp_
 
 def test_svg_draws_points_as_shapes_and_embeds_one_image_past_the_cap(qtbot, window, tmp_path):
     _points(qtbot, window, 400)
-    assert window.export_plot(tmp_path / "few.svg")
+    assert window.files.export_plot(tmp_path / "few.svg")
     few = (tmp_path / "few.svg").read_text()
     assert few.count("<image") <= 2  # the heatmap, not one bitmap per point as pyqtgraph's cache gave
     assert few.count("<path") >= len(window.output.train_points.data) > 100  # one shape per point
     _points(qtbot, window, 2 * MAX_VECTOR_POINTS + 4)  # half of them are training points, on screen
-    assert window.export_plot(tmp_path / "many.svg")
+    assert window.files.export_plot(tmp_path / "many.svg")
     many = (tmp_path / "many.svg").read_text()
     shown = len(window.output.train_points.data)
     assert shown > MAX_VECTOR_POINTS and many.count("<image") == 1 and f"{shown:,} points" in many
 
 
 def test_export_plot_with_image_data_saves_the_image_views(qtbot, window, tmp_path):
-    gen = window.snapshot.generation
-    assert window.open_project(PRESETS / "10-image-shapes.json", preset=True)
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS / "10-image-shapes.json", preset=True)
     wait_for(qtbot, window, lambda s: s.generation > gen)
     qtbot.waitUntil(window.images.isVisible)
-    assert window.export_plot(tmp_path / "shown.png")
+    assert window.files.export_plot(tmp_path / "shown.png")
     img = QImage(str(tmp_path / "shown.png"))
     assert (img.width(), img.height()) == (window.images.width(), window.images.height())
 
 
 def test_save_as_writes_the_name_given(qtbot, window, tmp_path):
-    assert window.save_as(tmp_path / "model.v2")
+    assert window.files.save_as(tmp_path / "model.v2")
     assert (tmp_path / "model.v2").exists() and not (tmp_path / "model.json").exists()
-    assert window.state.path == tmp_path / "model.v2" and window.windowTitle().startswith("model.v2 —")
-    window.new_project()
+    assert window.session.state.path == tmp_path / "model.v2" and window.windowTitle().startswith("model.v2 —")
+    window.files.new_project()
     assert window.windowTitle().startswith("untitled")
-    assert window.open_project(tmp_path / "model.v2")
+    assert window.files.open_project(tmp_path / "model.v2")
     assert window.windowTitle().startswith("model.v2 —")  # at once, not after the next edit
 
 
@@ -134,14 +134,14 @@ def test_export_as_code_asks_before_replacing_files_the_user_did_not_name(qtbot,
     monkeypatch.setattr(plain, "ask", lambda _w, _t, text, *_a: asked.append(text) or answer[0])
     old = tmp_path / "net_weights.npz"
     old.write_bytes(b"someone else's weights")
-    assert not window.export_code(tmp_path / "net.py")
+    assert not window.files.export_code(tmp_path / "net.py")
     assert old.read_bytes() == b"someone else's weights" and not (tmp_path / "net.py").exists()
     assert str(old) in asked[-1]
     answer[0] = QMessageBox.StandardButton.Yes
-    assert window.export_code(tmp_path / "net.py")
+    assert window.files.export_code(tmp_path / "net.py")
     assert old.read_bytes()[:2] == b"PK" and (tmp_path / "net.py").exists()
     asked.clear()
-    assert window.export_code(tmp_path / "fresh")  # no extension: fresh.py, nothing to replace, no question
+    assert window.files.export_code(tmp_path / "fresh")  # no extension: fresh.py, nothing to replace, no question
     assert (tmp_path / "fresh.py").exists() and (tmp_path / "fresh_weights.npz").exists() and not asked
 
 
@@ -164,24 +164,24 @@ BAD_RECOVERY = {
 
 @pytest.mark.parametrize("content", BAD_RECOVERY.values(), ids=BAD_RECOVERY.keys())
 def test_a_bad_recovery_file_is_set_aside_and_the_app_starts(qtbot, window, content):
-    path = window.recovery_path
+    path = window.files.recovery.path
     path.write_text(content)
-    assert not window.offer_recovery()
+    assert not window.files.offer_recovery()
     box = window.findChild(QMessageBox, "errorDialog")
     assert box is not None and "could not be restored" in box.text() and "recovery.bad-" in box.text()
     aside = list(path.parent.glob("recovery.bad-*.json"))
     assert not path.exists() and len(aside) == 1 and aside[0].read_text() == content  # kept, not deleted
     box.accept()
-    epoch = window.snapshot.epoch
-    window.step("epoch")
+    epoch = window.session.snapshot.epoch
+    window.session.step("epoch")
     wait_for(qtbot, window, lambda s: s.epoch == epoch + 1)  # the app works on
 
 
 def test_recovered_weights_are_checked_and_restored(qtbot, window, monkeypatch):
-    snap = window.snapshot
-    project = json.loads(json.dumps(window.state.project))
-    window.recovery_path.write_text(_recovery_doc(project=project, weights=[w.tolist() for w in snap.weights]))
+    snap = window.session.snapshot
+    project = json.loads(json.dumps(window.session.state.project))
+    window.files.recovery.path.write_text(_recovery_doc(project=project, weights=[w.tolist() for w in snap.weights]))
     monkeypatch.setattr(plain, "ask", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    assert window.offer_recovery()
+    assert window.files.offer_recovery()
     wait_for(qtbot, window, lambda s: np.array_equal(s.weights[0], snap.weights[0]))
 

@@ -11,7 +11,7 @@ from playground.timeline import MAX_KEPT, Timeline, snapshot_bytes
 
 
 def test_the_timeline_keeps_one_snapshot_per_epoch_within_its_cap(qtbot, window):
-    snap = window.snapshot
+    snap = window.session.snapshot
     tl = Timeline()
     for epoch in range(1, 2000):
         tl.add(dataclasses.replace(snap, epoch=epoch))
@@ -26,7 +26,7 @@ def test_the_timeline_keeps_one_snapshot_per_epoch_within_its_cap(qtbot, window)
 
 
 def test_kept_snapshots_are_light_and_the_gradient_log_is_cut_from_the_live_one(qtbot, window):
-    snap = window.snapshot
+    snap = window.session.snapshot
     layers = len(snap.weights) // 2
     log = np.linspace(0.5, 9.5, 10)  # a record every epoch
     flow = GradientFlow(log, np.arange(10.0 * layers).reshape(10, layers), [np.ones(56)] * layers)
@@ -58,16 +58,16 @@ def test_thinned_obeys_a_lowered_cap():
 
 
 def test_scrubbing_back_shows_the_boundary_weights_and_curves_as_they_were(qtbot, window):
-    window.step("epoch")
+    window.session.step("epoch")
     first = wait_for(qtbot, window, lambda s: s.epoch == 1)
     for e in range(2, 6):  # one snapshot per epoch (steps sent at once would be drawn once)
-        window.step("epoch")
+        window.session.step("epoch")
         live = wait_for(qtbot, window, lambda s, e=e: s.epoch == e)
     bar = window.time_bar
     qtbot.waitUntil(lambda: bar.count == 6)  # epochs 0..5
     assert bar.slider.value() == 6 and bar.index is None and not bar.live.isEnabled()
     bar.slider.setValue(1)  # epoch 1
-    shown = window.shown
+    shown = window.session.shown
     assert shown.epoch == 1 and bar.label.text() == "epoch 1 of 5"
     for a, b in zip(shown.weights, first.weights):
         np.testing.assert_array_equal(a, b)
@@ -78,20 +78,20 @@ def test_scrubbing_back_shows_the_boundary_weights_and_curves_as_they_were(qtbot
     assert list(x) == [1]  # the curves as they were at epoch 1
     assert window.network.snapshot is shown
     # Live snapshots keep arriving (an edit) but the past stays on screen until "Live".
-    window.state.set("training.optimizer.learning_rate", 0.05)
+    window.session.state.set("training.optimizer.learning_rate", 0.05)
     qtbot.wait(200)
-    assert window.shown.epoch == 1
+    assert window.session.shown.epoch == 1
     qtbot.mouseClick(bar.live, Qt.MouseButton.LeftButton)
-    assert bar.index is None and window.shown.epoch == 5
-    np.testing.assert_array_equal(window.output.snapshot.output_grid, window.snapshot.output_grid)
+    assert bar.index is None and window.session.shown.epoch == 5
+    np.testing.assert_array_equal(window.output.snapshot.output_grid, window.session.snapshot.output_grid)
     assert live.epoch == 5
 
 
 def test_use_these_weights_carries_on_from_the_past(qtbot, window):
-    window.step("epoch")
+    window.session.step("epoch")
     first = wait_for(qtbot, window, lambda s: s.epoch == 1)
     for e in range(2, 5):
-        window.step("epoch")
+        window.session.step("epoch")
         wait_for(qtbot, window, lambda s, e=e: s.epoch == e)
     qtbot.waitUntil(lambda: window.time_bar.count == 5)
     window.time_bar.slider.setValue(1)
@@ -101,11 +101,11 @@ def test_use_these_weights_carries_on_from_the_past(qtbot, window):
 
 
 def test_playing_returns_to_live(qtbot, window):
-    window.step("epoch")
+    window.session.step("epoch")
     wait_for(qtbot, window, lambda s: s.epoch == 1)
     qtbot.waitUntil(lambda: window.time_bar.count == 2)
     window.time_bar.slider.setValue(0)
-    assert window.shown.epoch == 0
-    window.set_playing(True)
-    qtbot.waitUntil(lambda: window.time_bar.index is None and window.shown is window.snapshot)
-    window.set_playing(False)
+    assert window.session.shown.epoch == 0
+    window.session.set_playing(True)
+    qtbot.waitUntil(lambda: window.time_bar.index is None and window.session.shown is window.session.snapshot)
+    window.session.set_playing(False)

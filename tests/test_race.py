@@ -51,7 +51,7 @@ def test_a_race_needs_known_optimizers_and_at_most_six_lanes():
 
 
 def test_the_race_window_trains_every_lane_and_draws_curves_and_boundaries(qtbot, window):
-    race = window.open_race()
+    race = window.tools.open_race()
     assert isinstance(race, RaceWindow)
     qtbot.waitUntil(lambda: race.snapshot is not None and len(race.curves) == 6)
     qtbot.mouseClick(race.play, Qt.MouseButton.LeftButton)

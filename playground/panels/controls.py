@@ -65,9 +65,8 @@ class ControlBar(QWidget):
         lay.setContentsMargins(14, 8, 14, 8)
         lay.setSpacing(10)
 
-        self.reset_button = name_widget(
-            QToolButton(), "resetButton", "Reset", "Reset: new initial weights, epoch 0 (R)"
-        )
+        tip = "Reset: epoch 0 with the same initial weights (R). New initial weights: Shift+R"
+        self.reset_button = name_widget(QToolButton(), "resetButton", "Reset", tip)
         self.reset_button.setIcon(reset_icon())
         self.play_button = name_widget(QToolButton(), "playButton", "Play", "Play / pause training (Space)")
         self.play_button.setCheckable(True)
@@ -91,6 +90,11 @@ class ControlBar(QWidget):
         self.epoch_label.setProperty("role", "counter")
         self.epoch_label.setMinimumWidth(120)  # fixed room: a changing size hint would re-lay out the bar
         lay.addWidget(captioned("epoch", self.epoch_label))
+        self.steps_label = name_widget(
+            Label("0"), "stepsLabel", "Step counter", "Optimizer updates so far (one per mini-batch)"
+        )
+        self.steps_label.setMinimumWidth(70)
+        lay.addWidget(captioned("steps", self.steps_label))
         lay.addSpacing(6)
 
         self.lr = name_widget(
@@ -166,8 +170,7 @@ class ControlBar(QWidget):
         self.play_button.toggled.connect(self._play_toggled)
         self.step_button.clicked.connect(lambda: self.step_requested.emit(self.step_unit.currentText()))
         self.reset_button.clicked.connect(self.reset_requested)
-        state.replaced.connect(self.refresh)
-        state.edited.connect(lambda *_: self.refresh())
+        state.changed.connect(lambda _change: self.refresh())
         self.refresh()
 
     # ----------------------------------------------------------------- state -> widgets
@@ -287,7 +290,7 @@ class ControlBar(QWidget):
         if allowed and out_name not in allowed:
             changes["network.output_activation"] = default_output_activation(loss, p["data"]["problem"])
         try:
-            self.state.update(changes)
+            self.state.apply(changes)
         except PlaygroundError as exc:
             self._report(str(exc))
 
@@ -309,8 +312,10 @@ class ControlBar(QWidget):
             self.play_button.setAccessibleName("Pause" if on else "Play")
             self.play_button.blockSignals(False)
 
-    def set_epoch(self, epoch: int) -> None:
+    def set_epoch(self, epoch: int, steps: int | None = None) -> None:
         self.epoch_label.setText(f"{epoch:07,d}")
+        if steps is not None:
+            self.steps_label.setText(f"{steps:,}")
 
 
 def _compact(combo: QComboBox, chars: int) -> None:

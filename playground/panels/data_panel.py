@@ -203,8 +203,7 @@ class DataPanel(QWidget):
         self.draw_class = name_widget(QComboBox(), "drawClass", "Class to draw")
         lay.addWidget(_row(self.draw, self.draw_class))
         lay.addStretch(1)
-        state.replaced.connect(self.refresh)
-        state.edited.connect(lambda *_: self.refresh())
+        state.changed.connect(lambda _change: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:
@@ -279,7 +278,7 @@ class DataPanel(QWidget):
             self.refresh()
             return
         try:
-            self.state.update({"data.test_fraction": test, "data.validation_fraction": val})
+            self.state.apply({"data.test_fraction": test, "data.validation_fraction": val})
         except PlaygroundError as exc:
             self.message.emit(str(exc))
             self.refresh()

@@ -29,7 +29,7 @@ from engine.data import FEATURES, apply_features
 
 from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
 from ..snapshot import Snapshot
-from ..state import ProjectState
+from ..state import Change, ProjectState
 from ..widgets import Label, guarded, name_widget, plain_tip, to_qimage
 
 MAX_LAYERS = 8
@@ -97,13 +97,12 @@ class NetworkView(QWidget):
         self.init_label.setObjectName("initLabel")
         self.add_layer.clicked.connect(self._add_layer)
         self.remove_layer.clicked.connect(self._remove_layer)
-        state.replaced.connect(self.rebuild)
-        state.edited.connect(self._edited)
+        state.changed.connect(self._changed)
         self.rebuild()
 
     # ----------------------------------------------------------------- structure
-    def _edited(self, path: str, _value: object) -> None:
-        if path.startswith(("network.", "data.")) or path == "seed":
+    def _changed(self, change: Change) -> None:
+        if change.touches("network", "data", "seed"):
             self.rebuild()
 
     @property

@@ -1,0 +1,56 @@
+"""The few questions the app asks, behind one small interface, so file actions and the session
+can be driven (and tested) without a window: a test hands in its own answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from .widgets import plain
+
+Button = QMessageBox.StandardButton
+
+
+class Dialogs(Protocol):
+    def open_path(self, title: str, filters: str) -> Path | None: ...
+    def save_path(self, title: str, name: str, filters: str) -> Path | None: ...
+    def ask(self, title: str, text: str, buttons: Button, default: Button) -> Button: ...
+    def error(self, title: str, text: str) -> None: ...
+    def status(self, text: str) -> None: ...
+
+
+class QtDialogs:
+    """Dialogs on a window: file pickers that start in the last folder used, plain-text messages."""
+
+    def __init__(self, parent: QWidget, settings: QSettings, status: object) -> None:
+        self.parent = parent
+        self.settings = settings
+        self._status = status  # a callable(str): the status bar
+
+    def last_dir(self, name: str = "") -> str:
+        base = str(self.settings.value("lastDir", str(Path.home())))
+        return str(Path(base) / name) if name else base
+
+    def open_path(self, title: str, filters: str) -> Path | None:
+        chosen, _ = QFileDialog.getOpenFileName(self.parent, title, self.last_dir(), filters)
+        return Path(chosen) if chosen else None
+
+    def save_path(self, title: str, name: str, filters: str) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self.parent, title, self.last_dir(name), filters)
+        return Path(chosen) if chosen else None
+
+    def ask(self, title: str, text: str, buttons: Button, default: Button) -> Button:
+        return plain.ask(self.parent, title, text, buttons, default)
+
+    def error(self, title: str, text: str) -> None:
+        """A window-modal error that does not block the event loop (the app keeps working)."""
+        box = plain.message_box(self.parent, QMessageBox.Icon.Warning, title, text)
+        box.setObjectName("errorDialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def status(self, text: str) -> None:
+        self._status(text)

@@ -1,0 +1,313 @@
+"""File actions: projects, weights, code, data, plots and run exports, recent files and the
+autosaved recovery file. They act on the session and ask through `Dialogs`, so they run and
+are tested without a window."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QWidget
+
+from engine import PlaygroundError
+from engine.codegen import export_script, script_paths
+from engine.io import (
+    apply_weights,
+    atomic_write_bytes,
+    atomic_write_text,
+    export_data,
+    load_project,
+    read_weights,
+    save_project,
+    save_weights,
+)
+from engine.project import default_project, load_dataset
+
+from .dialogs import Button, Dialogs
+from .plot_export import plot_bytes
+from .recovery import RecoveryFile
+from .session import Session
+from .state import ProjectState
+
+MAX_RECENT = 8
+
+
+class FileActions:
+    def __init__(
+        self,
+        session: Session,
+        dialogs: Dialogs,
+        settings: QSettings,
+        plot_widget: Callable[[], QWidget],
+        on_opened: Callable[[dict[str, Any]], None] = lambda _p: None,
+        on_recent: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.session = session
+        self.dialogs = dialogs
+        self.settings = settings
+        self.plot_widget = plot_widget  # what Export Plot saves: the data view on screen
+        self.on_opened = on_opened  # a project opened: the window shows its note and view
+        self.on_recent = on_recent  # the recent-files list changed
+        self.recovery = RecoveryFile(Path(settings.fileName()).parent / "recovery.json")
+
+    @property
+    def state(self) -> ProjectState:
+        return self.session.state
+
+    def _write(self, what: str, write: Callable[[], Any], done: str) -> bool:
+        """Run a file write; a failure is shown (naming `what`), success goes to the status bar."""
+        try:
+            write()
+        except (PlaygroundError, OSError) as exc:
+            self.dialogs.error(f"Could not export {what}", str(exc))
+            return False
+        self.dialogs.status(f"Saved {done}")
+        return True
+
+    def _confirm_replace(self, paths: list[Path]) -> bool:
+        """Ask before replacing files the user did not name; True when none exist or they agree."""
+        existing = [p for p in paths if p.exists()]
+        if not existing:
+            return True
+        names = "\n".join(str(p) for p in existing)
+        answer = self.dialogs.ask(
+            "Replace files?",
+            f"This also writes over:\n{names}\nReplace {'it' if len(existing) == 1 else 'them'}?",
+            Button.Yes | Button.No,
+            Button.No,
+        )
+        return answer == Button.Yes
+
+    # ----------------------------------------------------------------- projects
+    def confirm_discard(self) -> bool:
+        """Ask before unsaved changes are lost: Save, Discard or Cancel. True to go on."""
+        if not self.state.dirty:
+            return True
+        answer = self.dialogs.ask(
+            "Unsaved changes",
+            "The project has unsaved changes. Save them first?",
+            Button.Save | Button.Discard | Button.Cancel,
+            Button.Save,
+        )
+        if answer == Button.Save:
+            return self.save()
+        return answer == Button.Discard
+
+    def new_project(self) -> bool:
+        if not self.confirm_discard():
+            return False
+        self.state.replace(default_project())
+        return True
+
+    def open_project(self, path: str | Path | None = None, preset: bool = False) -> bool:
+        if not self.confirm_discard():
+            return False
+        path = path or self.dialogs.open_path("Open project", "Projects (*.json)")
+        if not path:
+            return False
+        path = Path(path)
+        try:
+            project = load_project(path)
+        except PlaygroundError as exc:
+            self.dialogs.error("Could not open the project", str(exc))
+            return False
+        self.state.replace(project, None if preset else path)
+        if not preset:
+            self.add_recent(path)
+        self.dialogs.status(f"Opened {project.get('app', {}).get('title') or path.name}")
+        self.on_opened(project)
+        return True
+
+    def save(self) -> bool:
+        if self.state.path is None:
+            return self.save_as()
+        return self._save_to(self.state.path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        """Save under the name given; `.json` is added only to a name without an extension, and
+        replacing a file under that added name is confirmed first."""
+        path = path or self.dialogs.save_path("Save project", "project.json", "Projects (*.json)")
+        if not path:
+            return False
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_name(path.name + ".json")
+            if not self._confirm_replace([path]):
+                return False
+        return self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            save_project(path, self.state.project)
+        except (PlaygroundError, OSError) as exc:
+            self.dialogs.error("Could not save the project", str(exc))
+            return False
+        self.state.set_path(path)
+        self.state.set_dirty(False)
+        self.add_recent(path)
+        self.dialogs.status(f"Saved {path.name}")
+        return True
+
+    # ----------------------------------------------------------------- weights and code
+    def import_weights(self, path: str | Path | None = None) -> bool:
+        path = path or self.dialogs.open_path("Import weights", "Weights (*.npz *.json)")
+        net = self.session.network()
+        if not path or net is None:
+            return False
+        try:
+            arrays, _config = read_weights(path)
+            apply_weights(net, arrays, Path(path).name)
+        except PlaygroundError as exc:
+            self.dialogs.error("Could not import the weights", str(exc))
+            return False
+        self.session.set_weights(net.get_weights(), self.session.snapshot.generation)
+        self.dialogs.status(f"Imported weights from {Path(path).name}")
+        return True
+
+    def export_weights(self, path: str | Path | None = None, fmt: str = "npz") -> bool:
+        filters = {"npz": "NumPy weights (*.npz)", "json": "JSON weights (*.json)", "onnx": "ONNX model (*.onnx)"}
+        path = path or self.dialogs.save_path("Export weights", f"weights.{fmt}", filters[fmt])
+        net = self.session.network()
+        if not path or net is None:
+            return False
+        snap = self.session.snapshot  # the project and normalisation these weights belong to
+        return self._write(
+            "the weights", lambda: save_weights(path, net, snap.project, snap.data.normalizer), Path(path).name
+        )
+
+    def export_code(self, path: str | Path | None = None, framework: str = "pytorch") -> bool:
+        """A PyTorch or Keras script plus its weights file (`<name>_weights.npz`) beside it."""
+        path = path or self.dialogs.save_path(f"Export as {framework} script", "model.py", "Python script (*.py)")
+        net = self.session.network()
+        if not path or net is None:
+            return False
+        script, weights = script_paths(path)
+        if not self._confirm_replace([p for p in (script, weights) if p != Path(path)]):
+            return False  # the dialog confirmed the file the user named, not the others
+        snap = self.session.snapshot
+        return self._write(
+            "the script",
+            lambda: export_script(script, framework, net, snap.project, snap.data),
+            f"{script.name} and {weights.name}",
+        )
+
+    def export_data(self, path: str | Path | None = None) -> bool:
+        snap = self.session.snapshot
+        if snap is None:
+            return False
+        path = path or self.dialogs.save_path("Export data", "data.csv", "CSV (*.csv);;NumPy (*.npz)")
+        if not path:
+            return False
+        return self._write("the data", lambda: export_data(path, snap.data), Path(path).name)
+
+    def export_runs(self, path: str | Path | None = None) -> bool:
+        """Every run's per-epoch metrics (and a settings summary) as one CSV table."""
+        path = path or self.dialogs.save_path("Export runs", "runs.csv", "CSV (*.csv)")
+        if not path:
+            return False
+        runs = self.session.run_history
+        return self._write("the runs", lambda: atomic_write_text(path, runs.to_csv()), Path(path).name)
+
+    def export_plot(self, path: str | Path | None = None) -> bool:
+        """What the data view shows (the output plane, or the image views for image data) as PNG
+        or SVG, through the atomic writer: a failed export keeps the old file."""
+        path = path or self.dialogs.save_path("Export plot", "output.png", "PNG image (*.png);;SVG drawing (*.svg)")
+        if not path:
+            return False
+        path, widget = Path(path), self.plot_widget()
+        return self._write("the plot", lambda: atomic_write_bytes(path, plot_bytes(widget, path.suffix)), path.name)
+
+    # ----------------------------------------------------------------- data files
+    def open_data_file(self) -> bool:
+        p = self.dialogs.open_path("Open data", "Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)")
+        if p is None:
+            return False
+        if p.suffix.lower() == ".csv":
+            source: dict[str, Any] = {"csv": str(p)}
+        elif p.suffix.lower() == ".npz":
+            source = {"npz": str(p)}
+        else:
+            labels = self.dialogs.open_path("Open the matching label file", "IDX labels (*)")
+            if labels is None:
+                return False
+            source = {"idx": {"images": str(p), "labels": str(labels)}}
+        return self.load_data_source(source)
+
+    def load_data_source(self, source: dict[str, Any]) -> bool:
+        """Switch the project to file data in one transaction; a bad file is explained and
+        nothing changes."""
+        trial = {**self.state.project, "data": {**self.state.project["data"], "source": source, "features": None}}
+        try:
+            ds = load_dataset(trial, self.state.base_dir)
+            changes: dict[str, Any] = {"data.source": source, "data.features": None, "data.problem": ds.problem}
+            if ds.problem == "classification":
+                changes["data.classes"] = max(2, ds.classes)
+            if ds.image_shape is not None:
+                changes["data.normalize"] = "unit"
+            self.state.apply(changes)
+        except PlaygroundError as exc:
+            self.dialogs.error("Could not load the data", str(exc))
+            return False
+        if ds.notes:
+            self.dialogs.status("; ".join(ds.notes))
+        return True
+
+    # ----------------------------------------------------------------- recent files
+    def recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in (value or [])]
+
+    def add_recent(self, path: Path) -> None:
+        recent = [p for p in self.recent() if p != str(path)]
+        recent.insert(0, str(path))
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self.settings.setValue("lastDir", str(path.parent))
+        self.on_recent()
+
+    # ----------------------------------------------------------------- recovery
+    def autosave(self) -> bool:
+        """Write the unsaved project (and the weights, when they belong to it) to the recovery
+        file; runs every 30 s and from the crash handler. Nothing to do when all is saved."""
+        if not self.state.dirty:
+            return False
+        snap = self.session.snapshot
+        weights = snap.weights if snap is not None and snap.project == self.state.project else None
+        return self.recovery.write(self.state.project, self.state.path, weights)
+
+    def offer_recovery(self) -> bool:
+        """At start-up: if an earlier session left unsaved work, offer to restore it. A file that
+        cannot be used is set aside (renamed) with a message, so the app always starts."""
+        if not self.recovery.exists():
+            return False
+        try:
+            work = self.recovery.read()
+        except PlaygroundError as exc:
+            self.dialogs.error("Unsaved work could not be restored", str(exc))
+            return False
+        answer = self.dialogs.ask(
+            "Restore unsaved work?",
+            f"nn-playground closed without saving {work.name} (autosaved {work.saved_at}). Restore it?",
+            Button.Yes | Button.No,
+            Button.Yes,
+        )
+        if answer != Button.Yes:
+            self.recovery.discard()
+            return False
+        self.state.replace(work.project, work.path, dirty=True)
+        if work.weights is not None:
+            self.session.set_weights(work.weights)
+        self.dialogs.status(f"Restored {work.name}")
+        return True
+
+
+def preset_title(path: Path) -> str | None:
+    """A preset's menu title, or None for a file that is not one."""
+    try:
+        return json.loads(path.read_text()).get("app", {}).get("title", path.stem)
+    except (OSError, ValueError, AttributeError):
+        return None

@@ -1,0 +1,90 @@
+"""The menus as a table of actions: (text, slot, shortcut, object name, tip), a submenu as
+(text, [entries]), None for a separator (the File menu's first None is Open Recent)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+from .files import preset_title
+from .paths import PRESETS
+
+Std = QKeySequence.StandardKey
+
+
+def menu_table(window: Any) -> dict[str, list[Any]]:
+    s, f, t = window.session, window.files, window.tools
+    return {  # entries: (text, slot, shortcut, name, tip), (text, [entries]), None
+        "&File": [
+            ("&New", f.new_project, Std.New, "actionNew", ""),
+            ("&Open Project…", f.open_project, Std.Open, "actionOpen", ""),
+            None,  # Open Recent goes here
+            ("&Save Project", f.save, Std.Save, "actionSave", ""),
+            ("Save Project &As…", f.save_as, Std.SaveAs, "actionSaveAs", ""),
+            None,
+            ("&Import Weights…", f.import_weights, None, "actionImportWeights", ""),
+            ("&Export Weights", [
+                ("NumPy (.npz)…", lambda: f.export_weights(fmt="npz"), "Ctrl+E", "actionExportNpz", ""),
+                ("JSON (.json)…", lambda: f.export_weights(fmt="json"), None, "actionExportJson", ""),
+                ("ONNX (.onnx)…", lambda: f.export_weights(fmt="onnx"), None, "actionExportOnnx", ""),
+            ]),
+            ("Export as &Code", [
+                ("PyTorch script (.py)…", lambda: f.export_code(framework="pytorch"), None, "actionExportPytorch",
+                 "A runnable script that rebuilds this network in PyTorch and loads its weights"),
+                ("Keras script (.py)…", lambda: f.export_code(framework="keras"), None, "actionExportKeras",
+                 "A runnable script that rebuilds this network in Keras and loads its weights"),
+            ]),
+            ("Export &Data…", f.export_data, None, "actionExportData", ""),
+            ("Export &Plot as PNG/SVG…", f.export_plot, None, "actionExportPlot", ""),
+            None,
+            ("&Quit", window.close, Std.Quit, "actionQuit", ""),
+        ],
+        "&Run": [
+            ("Play / Pause", lambda: s.set_playing(not s.playing), Qt.Key.Key_Space, "actionPlay", ""),
+            ("Step", lambda: s.step(window.controls.step_unit.currentText()), "S", "actionStep", ""),
+            ("Reset", s.reset, "R", "actionReset", "Epoch 0 with the same initial weights: a fair comparison"),
+            ("New Initial Weights", s.new_weights, "Shift+R", "actionNewWeights",
+             "Epoch 0 with a new random draw of initial weights, on the same data"),
+        ],
+        "&Presets": [
+            (title, lambda p=p: f.open_project(p, preset=True), None, f"preset_{p.stem}", "")
+            for p in sorted(PRESETS.glob("*.json"))
+            if (title := preset_title(p)) is not None
+        ],
+        "&Tools": [
+            ("Check &Gradients", t.check_gradients, "Ctrl+G", "actionCheckGradients",
+             "Compare backprop with central differences, per layer"),
+            ("Model &Summary", t.show_summary, None, "actionSummary", ""),
+            ("Optimizer &Race…", t.open_race, "Ctrl+R", "actionRace",
+             "Train this network with several optimizers side by side, on the same batches"),
+        ],
+        "&Help": [("&About nn-playground", t.about, None, "actionAbout", "")],
+    }  # fmt: skip
+
+
+def fill_menu(window: Any, menu: Any, entries: list[Any]) -> None:
+    for i, entry in enumerate(entries):
+        if entry is None and menu.title() == "&File" and i == 2:
+            window.recent_menu = menu.addMenu("Open &Recent")
+        elif entry is None:
+            menu.addSeparator()
+        elif isinstance(entry[1], list):
+            fill_menu(window, menu.addMenu(entry[0]), entry[1])
+        else:
+            menu.addAction(action(window, *entry))
+
+
+def action(window: Any, text: str, slot: Callable[[], Any], shortcut: Any, name: str, tip: str) -> QAction:
+    act = QAction(text, window)
+    if shortcut:
+        act.setShortcut(QKeySequence(shortcut))
+    act.setObjectName(name)
+    if tip:
+        act.setStatusTip(tip)
+        act.setToolTip(tip)
+    act.triggered.connect(lambda _checked=False: slot())
+    window.addAction(act)
+    return act

@@ -1,0 +1,309 @@
+"""The run, without widgets: the project being edited, the worker, the run history, the
+timeline and the snapshot the views show.
+
+Everything the user does reaches the engine through here. A transaction of the project state
+(playground/state.py) becomes at most one worker command, chosen by its effect in the field
+table: LIVE edits go to the running trainer, OPTIMIZER swaps the optimizer, NETWORK rebuilds the
+network on the prepared data the worker already holds, DATA reads them again (or, for a drawn
+point, hands the same network the new points). Views subscribe to the signals; tests drive the
+same methods and wait for `snapshot.applied >= seq` instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from engine.fields import Effect, field
+from engine.network import Network
+from engine.project import build_network
+
+from .commands import (
+    Build,
+    Command,
+    Pause,
+    Play,
+    SetData,
+    SetLive,
+    SetOptimizer,
+    SetViews,
+    SetWeight,
+    SetWeights,
+    Step,
+)
+from .runs import RunHistory
+from .snapshot import Snapshot
+from .state import Change, ProjectState
+from .timeline import Timeline
+from .worker import WorkerHandle
+
+ERROR_REPEAT_SECONDS = 10.0  # the same error again within this long is not shown again
+ERROR_STORM = 3  # ...and this many repeats pause the run with one banner
+TIMELINE_PERIOD = 0.1  # seconds between time-slider range updates while playing
+
+
+class Session(QObject):
+    frame = Signal(object, bool)  # the snapshot to draw (live or past), and "draw the slow views too"
+    arrived = Signal(object, bool)  # every new snapshot from the worker, and whether it began a new run
+    playing_changed = Signal(bool)
+    timeline_changed = Signal(int)  # snapshots kept (the slider's range)
+    travelled = Signal(object, int)  # epoch shown (None: live) and the live epoch
+    message = Signal(str)  # for the status bar
+    banner = Signal(str, str)  # text and kind ("error", "info"); empty text hides it
+    error = Signal(str, str)  # title and text of an error worth a dialog
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state = ProjectState()
+        self.handle = WorkerHandle(self)
+        self.run_history = RunHistory()
+        self.timeline = Timeline()
+        self.snapshot: Snapshot | None = None  # the newest from the worker
+        self.shown: Snapshot | None = None  # what the views draw: the newest, or a past one
+        self.travel_index: int | None = None  # index into the timeline, None when live
+        self.playing = False
+        self.views: set[str] = set()
+        self._timeline_at = 0.0
+        self._draws = 0  # new draws of initial weights asked for (Reset keeps the same start)
+        self._errors: dict[str, list[float]] = {}
+        self.handle.worker.snapshot_ready.connect(self._on_snapshot)
+        self.handle.worker.failed.connect(self._on_failed)
+        self.handle.worker.build_failed.connect(self._on_build_failed)
+        self.state.changed.connect(self._on_changed)
+        self.last_sent = 0
+        self.rebuild()
+
+    # ----------------------------------------------------------------- commands
+    def send(self, command: Command) -> int:
+        """Send a worker command; its sequence number (snapshots say the last one applied)."""
+        self.last_sent = self.handle.send(command)
+        return self.last_sent
+
+    def rebuild(self, weights: list[np.ndarray] | None = None, redraw: int = 0) -> int:
+        """A fresh run of the current project (its initial weights unless `weights` are given)."""
+        return self.send(Build(self.state.project, self.state.base_dir, weights, redraw, self.playing))
+
+    def set_playing(self, on: bool) -> int:
+        on = bool(on)
+        if on != self.playing:
+            self.playing = on
+            self.playing_changed.emit(on)
+        if on:
+            self.banner.emit("", "")
+            if self.travel_index is not None:
+                self.go_live()
+        return self.send(Play() if on else Pause())
+
+    def step(self, unit: str = "batch") -> int:
+        self.set_playing(False)
+        return self.send(Step("epoch" if unit == "epoch" else "batch"))
+
+    def reset(self) -> int:
+        """Epoch 0 with the same initial weights as before: a fair start for comparisons."""
+        self.banner.emit("", "")
+        return self.rebuild()
+
+    def new_weights(self) -> int:
+        """Epoch 0 with a new draw of initial weights, on the same data."""
+        self.banner.emit("", "")
+        self._draws += 1
+        return self.rebuild(redraw=self._draws)
+
+    def set_view(self, name: str, on: bool) -> None:
+        """Views whose data the worker computes only while they are on screen."""
+        before = set(self.views)
+        (self.views.add if on else self.views.discard)(name)
+        if self.views != before:
+            self.send(SetViews(frozenset(self.views)))
+
+    def set_weights(self, weights: list[np.ndarray], generation: int | None = None) -> int:
+        return self.send(SetWeights(weights, generation))
+
+    def edit_weight(self, layer: int, row: int | None, column: int, value: float) -> int:
+        gen = self.snapshot.generation if self.snapshot is not None else None
+        return self.send(SetWeight(layer, row, column, value, gen))
+
+    def _on_changed(self, change: Change) -> None:
+        """One transaction, one command."""
+        project = change.project
+        if change.effect == Effect.NONE:
+            return
+        if change.effect == Effect.LIVE:
+            live = tuple((p, _value(project, p)) for p in sorted(change.paths) if field(p).effect == Effect.LIVE)
+            self.send(SetLive(live, project))
+        elif change.effect == Effect.OPTIMIZER:
+            self.send(SetOptimizer(project["training"]["optimizer"], project))
+        elif change.effect == Effect.DATA and not change.replaced and _only_points(change):
+            self.send(SetData(project, self.state.base_dir))
+        else:
+            self.rebuild()
+
+    # ----------------------------------------------------------------- snapshots
+    @Slot(object)
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        try:
+            self.snapshot = snap
+            new_run = self.run_history.update(snap)
+            kept = self.timeline.add(snap)
+            now = time.perf_counter()
+            if new_run or (kept and (not snap.playing or now - self._timeline_at >= TIMELINE_PERIOD)):
+                self._timeline_at = now
+                self.timeline_changed.emit(len(self.timeline))
+            if self.travel_index is not None and (snap.playing or new_run):
+                self.go_live(draw=False)  # training on (or a new run) brings the views back to now
+            if self.playing and not snap.playing and snap.message:
+                self.playing = False
+                self.playing_changed.emit(False)
+            if snap.message:
+                self.banner.emit(snap.message, "info" if snap.stopped else "error")
+            elif new_run and snap.warnings:
+                self.banner.emit(" ".join(w[0].upper() + w[1:] for w in snap.warnings), "info")
+            self.arrived.emit(snap, new_run)
+            if self.travel_index is None:
+                self.shown = snap
+                self.frame.emit(snap, new_run)
+        finally:
+            # Report the frame drawn only after the repaint it triggered (a 1 ms timer runs after
+            # the pending paint events), so the worker stays out of the way while Qt paints.
+            QTimer.singleShot(1, self.handle.worker.snapshot_consumed)
+
+    def travel(self, index: int | None) -> None:
+        """Show a kept snapshot (pausing the run) or, for None, the newest one."""
+        live = self.snapshot
+        if live is None:
+            return
+        if index is None or not 0 <= index < len(self.timeline):
+            self.go_live()
+            return
+        if self.playing:
+            self.set_playing(False)
+        self.travel_index = index
+        self.shown = self.timeline.at(index, live)
+        self.travelled.emit(self.shown.epoch, live.epoch)
+        self.frame.emit(self.shown, True)
+
+    def go_live(self, draw: bool = True) -> None:
+        self.travel_index = None
+        live = self.snapshot
+        if live is None:
+            return
+        self.shown = live
+        self.travelled.emit(None, live.epoch)
+        if draw:
+            self.frame.emit(live, True)
+
+    def use_past_weights(self) -> int | None:
+        """Carry on training from the weights of the epoch shown."""
+        past = self.shown
+        if self.travel_index is None or past is None:
+            return None
+        self.go_live()
+        seq = self.set_weights([w.copy() for w in past.weights], past.generation)
+        self.message.emit(f"Carrying on from the weights of epoch {past.epoch:,}")
+        return seq
+
+    # ----------------------------------------------------------------- drawn points
+    def _points(self) -> tuple[list[list[float]], list[Any]] | None:
+        snap = self.snapshot
+        if snap is None or snap.extent is None:
+            return None
+        ds = snap.data.dataset
+        return ds.x.tolist(), ds.y.tolist()
+
+    def add_point(self, x: float, y: float, label: int) -> bool:
+        pts = self._points()
+        if pts is None:
+            return False
+        xs, ys = pts
+        xs.append([float(x), float(y)])
+        ys.append(int(label))
+        return self._set_points(xs, ys)
+
+    def erase_point(self, x: float, y: float) -> bool:
+        pts = self._points()
+        if pts is None or len(pts[0]) <= 2:
+            return False
+        xs, ys = pts
+        d = np.hypot(np.array(xs)[:, 0] - x, np.array(xs)[:, 1] - y)
+        k = int(np.argmin(d))
+        del xs[k], ys[k]
+        return self._set_points(xs, ys)
+
+    def _set_points(self, xs: list[list[float]], ys: list[Any]) -> bool:
+        from engine import PlaygroundError
+
+        try:
+            self.state.set("data.source", {"points": {"x": xs, "y": ys}})
+        except PlaygroundError as exc:
+            self.message.emit(str(exc))
+            return False
+        return True
+
+    # ----------------------------------------------------------------- errors
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        """A command could not be applied, or a bug paused the run: said once, not per frame."""
+        if self.playing:
+            self.set_playing(False)
+        now = time.perf_counter()
+        times = [t for t in self._errors.get(message, []) if now - t < ERROR_REPEAT_SECONDS]
+        times.append(now)
+        self._errors[message] = times
+        if len(times) == 1:
+            self.error.emit("Training problem", message)
+            return
+        if len(times) >= ERROR_STORM:
+            first = message.splitlines()[0] if message else "an error"
+            text = f"The same problem keeps happening ({len(times)} times): {first} Training is paused."
+            self.banner.emit(text, "error")
+
+    @Slot(int, str)
+    def _on_build_failed(self, seq: int, message: str) -> None:
+        """The engine refused the edited project: the editor goes back to the one that runs, so
+        Play, the exports and the panels all show the same network."""
+        live = self.snapshot
+        if live is not None and live.project and live.project != self.state.project:
+            self.state.revert(live.project)
+        self.error.emit("This change cannot be trained", message)
+
+    # ----------------------------------------------------------------- reading the run
+    def network(self) -> Network | None:
+        """The network of the newest snapshot, built from the project that run was made from."""
+        snap = self.snapshot
+        if snap is None:
+            return None
+        ds = snap.data.dataset
+        net = build_network(
+            snap.project, snap.weights[0].shape[0], ds.classes if ds.problem == "classification" else None
+        )
+        net.set_weights(snap.weights)
+        return net
+
+    def frame_done(self) -> None:
+        self.handle.worker.snapshot_consumed()
+
+    def shutdown(self) -> bool:
+        """Stop the worker thread and wait for it; safe to call twice."""
+        self.playing = False
+        return self.handle.stop()
+
+
+def _value(project: dict[str, Any], path: str) -> Any:
+    node: Any = project
+    for part in path.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+def _only_points(change: Change) -> bool:
+    """Whether a change only drew or erased points: the network carries on with them."""
+    new = change.project["data"]["source"]
+    return (
+        change.paths == {"data.source"}
+        and isinstance(new, dict)
+        and "points" in new
+        and change.project["data"]["classes"] == change.previous["data"]["classes"]
+    )

@@ -1,0 +1,99 @@
+"""The Tools menu's dialogs: gradient check, model summary, optimizer race, run comparison."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
+
+from engine import Regularizer, check_gradients, get_loss
+
+from .panels.runs_view import CompareDialog
+from .race_window import RaceWindow, open_race
+from .session import Session
+from .widgets import plain
+
+
+class Tools:
+    def __init__(self, session: Session, parent: QWidget) -> None:
+        self.session = session
+        self.parent = parent
+
+    def check_gradients(self) -> str | None:
+        net = self.session.network()
+        if net is None:
+            return None
+        snap = self.session.snapshot
+        data, t = snap.data, snap.project["training"]
+        n = min(32, data.x_train.shape[0])
+        report = check_gradients(
+            net,
+            data.x_train[:n],
+            data.y_train[:n],
+            get_loss(t["loss"]),
+            Regularizer(t["regularization"]["kind"], t["regularization"]["rate"]),
+            max_per_array=40,
+        )
+        verdict = (
+            "Backpropagation agrees with the numerical gradient (max relative error < 1e-6)."
+            if report.passed()
+            else "Some entries differ by more than 1e-6."
+        )
+        if report.near_kinks:
+            verdict += (
+                f"\n{report.near_kinks} pre-activations sit within ε of a kink (e.g. ReLU at 0), "
+                "where the numerical gradient is unreliable."
+            )
+        text = (
+            f"Numerical gradient (J(θ+ε) − J(θ−ε)) / 2ε, ε = 1e-5, on {n} training samples, "
+            f"vs. backprop:\n\n{report.table()}\n\n{verdict}"
+        )
+        self.text_dialog("Gradient check", text)
+        return text
+
+    def show_summary(self) -> str | None:
+        net = self.session.network()
+        if net is None:
+            return None
+        path = self.session.state.path
+        text = net.summary(path.stem if path else "model")
+        self.text_dialog("Model summary", text)
+        return text
+
+    def open_race(self) -> RaceWindow:
+        """The optimizer race on a copy of the current project (it trains on its own thread)."""
+        return open_race(self.session.state.project, self.session.state.base_dir, self.parent)
+
+    def compare_runs(self, a: object, b: object) -> QDialog:
+        dlg = CompareDialog(a, b, self.parent)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
+    def text_dialog(self, title: str, text: str) -> QDialog:
+        dlg = QDialog(self.parent)
+        dlg.setObjectName(title.lower().replace(" ", "") + "Dialog")
+        dlg.setWindowTitle(title)
+        lay = QVBoxLayout(dlg)
+        view = QPlainTextEdit(text)
+        view.setReadOnly(True)
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        view.setFont(font)
+        view.setMinimumSize(640, 300)
+        lay.addWidget(view)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dlg.close)
+        lay.addWidget(buttons)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
+    def about(self) -> None:
+        plain.message_box(
+            self.parent,
+            QMessageBox.Icon.Information,
+            "About nn-playground",
+            "nn-playground: build a neural network by clicking and watch it learn.\n"
+            "A NumPy engine trains on a worker thread; the views show the newest snapshot.",
+        ).exec()

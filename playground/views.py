@@ -1,0 +1,68 @@
+"""Drawing a snapshot in every view, within a frame's budget.
+
+Curves, histograms with gradient flow, and the runs table change slowly: while playing each
+redraws about 10 times a second, one group per frame in turn, so no frame pays for all of them
+(that frame was the slowest: 30 ms for the largest network).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .snapshot import Snapshot
+
+SLOW_VIEWS_PERIOD = 0.1  # seconds between redraws of each slow view while playing
+
+
+@dataclass
+class ViewRouter:
+    controls: Any
+    network: Any
+    output: Any
+    images: Any
+    curves: Any
+    histograms: Any
+    gradients: Any
+    hidden_space: Any
+    runs: Any
+    params_label: Any
+    loss_label: Any
+    rate_label: Any
+    slow_at: float = 0.0  # when a slow view last redrew
+    slow_turn: int = 0  # and which group's turn it was
+
+    def show(self, snap: Snapshot, force: bool = False) -> None:
+        """Draw `snap` in every view (`force`: the slow views too, now)."""
+        self.controls.set_epoch(snap.epoch, snap.steps)
+        self.network.set_snapshot(snap)
+        is_images = snap.data.dataset.image_shape is not None
+        if self.images.isVisible() != is_images:
+            self.images.setVisible(is_images)
+            self.output.setVisible(not is_images)
+        (self.images if is_images else self.output).set_snapshot(snap)
+        slow: tuple[Callable[[], Any], ...] = (
+            lambda: self.curves.set_snapshot(snap),
+            lambda: (self.histograms.set_snapshot(snap), self.gradients.set_snapshot(snap)),
+            self.runs.refresh,
+        )
+        now = time.perf_counter()
+        if not snap.playing or force:
+            for draw in slow:
+                draw()
+        elif now - self.slow_at >= SLOW_VIEWS_PERIOD / len(slow):
+            self.slow_at = now
+            self.slow_turn = (self.slow_turn + 1) % len(slow)
+            slow[self.slow_turn]()
+        if snap.hidden is not None:  # only while the hidden-space tab is on screen
+            self.hidden_space.set_snapshot(snap)
+        self.params_label.setText(
+            f"{sum(w.size for w in snap.weights):,} parameters · <a href='summary'>model summary</a>"
+        )
+        loss = "—" if not np.isfinite(snap.last_loss) else f"{snap.last_loss:.4f}"
+        self.loss_label.setText(f"epoch {snap.epoch:,} · batch loss {loss} · α {snap.learning_rate:.3g}")
+        self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s" if snap.playing else "paused")
