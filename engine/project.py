@@ -18,6 +18,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .data import (
     CLASS_RANGE,
+    DATASETS,
     DEFAULT_SAMPLES,
     FEATURES,
     GENERATORS,
@@ -221,7 +222,7 @@ def _data(d: Any, base: Path | None) -> dict[str, Any]:
     if generated and PROBLEMS[d["source"]] != d["problem"]:
         raise _fail("data.problem", f"must be {PROBLEMS[d['source']]} for the {d['source']} data set")
     if d["samples"] is None:
-        d["samples"] = 600 if d["source"] == "shapes" else DEFAULT_SAMPLES[d["problem"]]
+        d["samples"] = DATASETS.get(d["source"]).default_samples if generated else DEFAULT_SAMPLES[d["problem"]]
     d["samples"] = check("data.samples", d["samples"])
     d["noise"] = check("data.noise", d["noise"])
     d["classes"] = check("data.classes", d["classes"])

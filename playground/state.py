@@ -19,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.data import DATASETS
 from engine.fields import Effect, effect
 from engine.losses import get_loss
 from engine.project import SECTIONS, default_output_activation, default_project, normalize_project
@@ -120,16 +121,19 @@ class ProjectState(QObject):
         the editor and the engine never disagree."""
         return self._commit(project, frozenset(SECTIONS), replaced=True, dirty=self._dirty, effect_=Effect.NONE)
 
-    def choose_source(self, name: str, problem: str, classes: int) -> Change | None:
-        """Switch to generator `name`, with settings that suit it (pixels scaled for images)."""
-        changes: dict[str, Any] = {"data.source": name, "data.problem": problem, "data.classes": classes}
-        was_images = self.project["data"]["source"] == "shapes"
-        if name == "shapes":
-            changes.update({"data.normalize": "unit", "data.samples": 600})
-        elif was_images:
-            changes.update({"data.normalize": "none", "data.samples": 500 if problem == "classification" else 1200})
-        elif problem != self.project["data"]["problem"]:
-            changes["data.samples"] = 500 if problem == "classification" else 1200
+    def choose_source(self, name: str) -> Change | None:
+        """Switch to data set `name` in one transaction, with settings that suit it (from its
+        descriptor: problem, class count, sample count, normalisation for images)."""
+        info, d = DATASETS.get(name), self.project["data"]
+        old = DATASETS.get(d["source"]) if isinstance(d["source"], str) else None
+        lo, hi = info.classes
+        classes = d["classes"]
+        if info.problem == "classification" and (not lo <= classes <= hi or info.kind == "images" or (
+                classes == 2 and info.default_classes > 2)):
+            classes = info.default_classes
+        changes: dict[str, Any] = {"data.source": name, "data.problem": info.problem, "data.classes": classes}
+        if old is None or old.kind != info.kind or old.problem != info.problem:
+            changes.update({"data.samples": info.default_samples, "data.normalize": info.normalize})
         return self.apply(changes)
 
     def _commit(

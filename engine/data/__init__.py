@@ -3,16 +3,18 @@
 from . import images as _images  # noqa: F401  (registers the "shapes" image set)
 from .dataset import Dataset, split_indices
 from .features import FEATURES, NORMALIZATIONS, Normalizer, apply_features
-from .generators import CLASS_RANGE, DEFAULT_SAMPLES, GENERATORS, PROBLEMS, generate
+from .generators import CLASS_RANGE, DATASETS, DEFAULT_SAMPLES, GENERATORS, PROBLEMS, DataSetInfo, generate
 from .loaders import load_csv, load_idx, load_npz, read_idx, write_idx
 
 __all__ = [
     "CLASS_RANGE",
+    "DATASETS",
     "DEFAULT_SAMPLES",
     "FEATURES",
     "GENERATORS",
     "NORMALIZATIONS",
     "PROBLEMS",
+    "DataSetInfo",
     "Dataset",
     "Normalizer",
     "apply_features",

@@ -8,6 +8,7 @@ carries over. Points lie in about [−6, 6]². `noise` runs from 0 to 0.5 as its
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,18 +17,49 @@ from ..registry import Registry
 from .dataset import Dataset
 
 Generator = Callable[..., Dataset]
-GENERATORS: Registry[Generator] = Registry("data set")
-#: Which generators make which problem, and the class counts they support.
-PROBLEMS: dict[str, str] = {}
-CLASS_RANGE: dict[str, tuple[int, int]] = {}
 DEFAULT_SAMPLES = {"classification": 500, "regression": 1200}
 
 
-def _register(name: str, problem: str, classes: tuple[int, int] = (2, 2)):
+@dataclass(frozen=True)
+class DataSetInfo:
+    """Everything the project validator, the data panel and the session need about a data set."""
+
+    name: str
+    make: Generator
+    problem: str  # classification or regression
+    classes: tuple[int, int]  # the class counts it supports ((0, 0) for regression)
+    default_classes: int
+    default_samples: int
+    kind: str  # "points" (2-D, drawn on the plane) or "images"
+    note: str  # one line for the data panel
+    normalize: str = "none"  # the normalisation that suits it (pixels: "unit")
+
+
+#: The data sets by name: the one place a generator is added.
+DATASETS: Registry[DataSetInfo] = Registry("data set")
+GENERATORS = DATASETS  # the older name: names() lists the same sets
+#: Derived views of DATASETS, kept for their many readers.
+PROBLEMS: dict[str, str] = {}
+CLASS_RANGE: dict[str, tuple[int, int]] = {}
+
+
+def register_dataset(
+    name: str,
+    problem: str,
+    note: str,
+    classes: tuple[int, int] = (2, 2),
+    default_classes: int | None = None,
+    samples: int | None = None,
+    kind: str = "points",
+    normalize: str = "none",
+) -> Callable[[Generator], Generator]:
     def deco(fn: Generator) -> Generator:
-        GENERATORS.register(name)(fn)
+        rng = classes if problem == "classification" else (0, 0)
+        samples_ = samples or DEFAULT_SAMPLES[problem]
+        info = DataSetInfo(name, fn, problem, rng, default_classes or rng[0], samples_, kind, note, normalize)
+        DATASETS.register(name)(info)
         PROBLEMS[name] = problem
-        CLASS_RANGE[name] = classes if problem == "classification" else (0, 0)
+        CLASS_RANGE[name] = rng
         return fn
 
     return deco
@@ -42,7 +74,7 @@ def _points(name: str, x: np.ndarray, y: np.ndarray, problem: str, classes: int 
     return Dataset(x, labels, problem, ["x1", "x2"], classes if problem == "classification" else 0, name=name)
 
 
-@_register("circle", "classification")
+@register_dataset("circle", "classification", "Circle: one class inside the other.")
 def circle(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Class 1 inside radius 2.5, class 0 in the ring 3.5..5; the label is decided after noise."""
     rng = rng or np.random.default_rng(0)
@@ -60,7 +92,7 @@ def circle(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | No
     return _points("circle", np.concatenate(pts), np.concatenate(labels), "classification")
 
 
-@_register("xor", "classification")
+@register_dataset("xor", "classification", "Exclusive or: opposite quadrants share a class.")
 def xor(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Quadrants: class 1 where x·y ≥ 0 (after noise), points kept 0.3 away from the axes."""
     rng = rng or np.random.default_rng(0)
@@ -74,7 +106,7 @@ def xor(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None 
     return _points("xor", np.column_stack([x, y]), (x + nx) * (y + ny) >= 0, "classification")
 
 
-@_register("gauss", "classification")
+@register_dataset("gauss", "classification", "Two Gaussian clusters.")
 def gauss(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Two Gaussian blobs at (2, 2) (class 1) and (−2, −2); variance grows from 0.5 to 4 with noise."""
     rng = rng or np.random.default_rng(0)
@@ -95,7 +127,7 @@ def _spiral_arm(n: int, delta: float, noise: float, rng: np.random.Generator) ->
     return np.column_stack([x, y])
 
 
-@_register("spiral", "classification", (2, 6))
+@register_dataset("spiral", "classification", "Interleaved spiral arms (2 to 6 classes).", (2, 6))
 def spiral(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Interleaved spiral arms: with 2 classes, TensorFlow Playground's spiral (class 1 starts at
     angle 0, class 0 at π); with k classes, k arms 2π/k apart."""
@@ -111,7 +143,7 @@ def spiral(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | No
     return _points("spiral", np.concatenate(arms), labels, "classification", classes)
 
 
-@_register("moons", "classification")
+@register_dataset("moons", "classification", "Two interleaving half moons.")
 def moons(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Two interleaving half circles (class 0 on top), scaled to about [−4.5, 4.5] × [−2.3, 2.3];
     noise is Gaussian with standard deviation 5·noise/2."""
@@ -127,7 +159,7 @@ def moons(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | Non
     return _points("moons", pts, np.r_[np.zeros(n0), np.ones(n1)], "classification")
 
 
-@_register("blobs", "classification", (2, 6))
+@register_dataset("blobs", "classification", "k Gaussian blobs (2 to 6 classes).", (2, 6), default_classes=3)
 def blobs(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 3) -> Dataset:
     """k Gaussian blobs with centres on a circle of radius 3.5; spread 0.5 + 4·noise."""
     rng = rng or np.random.default_rng(0)
@@ -149,7 +181,7 @@ def _square(rng: np.random.Generator, samples: int, noise: float) -> tuple[np.nd
     return x, y, nx, ny
 
 
-@_register("plane", "regression")
+@register_dataset("plane", "regression", "Regression: a tilted plane.")
 def plane(samples: int = 1200, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0) -> Dataset:
     """Target (x + y) / 10 over [−6, 6]², with noise added to the inputs before labelling."""
     rng = rng or np.random.default_rng(0)
@@ -169,7 +201,7 @@ def multi_gaussian_target(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return best
 
 
-@_register("multi_gaussian", "regression")
+@register_dataset("multi_gaussian", "regression", "Regression: six signed bumps.")
 def multi_gaussian(
     samples: int = 1200, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0
 ) -> Dataset:
@@ -189,17 +221,17 @@ def generate(
     name: str, samples: int | None = None, noise: float = 0.0, seed: int = 0, classes: int | None = None
 ) -> Dataset:
     """Run generator `name` with a seeded generator; defaults follow TensorFlow Playground."""
-    fn = GENERATORS.get(name)
-    problem = PROBLEMS[name]
+    info = DATASETS.get(name)
+    fn, problem = info.make, info.problem
     if samples is None:
-        samples = DEFAULT_SAMPLES[problem] if name != "shapes" else 600
+        samples = info.default_samples
     if not 2 <= samples <= 1_000_000:
         raise PlaygroundError(f"samples must be between 2 and 1,000,000, got {samples}")
     if not 0.0 <= noise <= 1.0:
         raise PlaygroundError(f"noise must be between 0 and 1, got {noise}")
     lo, hi = CLASS_RANGE[name]
     if classes is None or problem == "regression" or lo == hi:
-        classes = {"blobs": 3, "shapes": 4}.get(name, lo)
+        classes = info.default_classes
     if problem == "classification":
         _check_classes(name, classes)
     return fn(samples=samples, noise=noise, rng=np.random.default_rng(seed), classes=classes)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .dataset import Dataset
-from .generators import CLASS_RANGE, GENERATORS, PROBLEMS, _check_classes
+from .generators import _check_classes, register_dataset
 
 SIZE = 16
 SHAPE_NAMES = ["square", "disc", "triangle", "cross", "horizontal bar", "vertical bar"]
@@ -60,6 +60,13 @@ def shapes(samples: int = 600, noise: float = 0.1, rng: np.random.Generator | No
     )
 
 
-GENERATORS.register("shapes")(shapes)
-PROBLEMS["shapes"] = "classification"
-CLASS_RANGE["shapes"] = (2, 6)
+register_dataset(
+    "shapes",
+    "classification",
+    "Images: 16×16 shapes (square, disc, triangle, ...).",
+    (2, 6),
+    default_classes=4,
+    samples=600,
+    kind="images",
+    normalize="unit",
+)(shapes)

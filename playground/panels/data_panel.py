@@ -26,26 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError
-from engine.data import CLASS_RANGE, GENERATORS, NORMALIZATIONS, PROBLEMS, generate
+from engine.data import CLASS_RANGE, DATASETS, NORMALIZATIONS, generate
 
 from ..colors import class_color, diverging_rgb
 from ..state import ProjectState
 from ..widgets import Caption, Label, name_widget
 
 THUMB = 54
-NOTES = {
-    "circle": "Circle: one class inside the other.",
-    "xor": "Exclusive or: opposite quadrants share a class.",
-    "gauss": "Two Gaussian clusters.",
-    "spiral": "Interleaved spiral arms (2 to 6 classes).",
-    "moons": "Two interleaving half moons.",
-    "blobs": "k Gaussian blobs (2 to 6 classes).",
-    "plane": "Regression: a tilted plane.",
-    "multi_gaussian": "Regression: six signed bumps.",
-    "shapes": "Images: 16×16 shapes (square, disc, triangle, ...).",
-}
-
-
 @cache
 def dataset_icon(name: str) -> QIcon:
     """A small picture of a generator's data, drawn once."""
@@ -53,8 +40,8 @@ def dataset_icon(name: str) -> QIcon:
     pix.fill(QColor(250, 250, 250))
     painter = QPainter(pix)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    if name == "shapes":
-        ds = generate("shapes", samples=4, noise=0.05, seed=3, classes=4)
+    if DATASETS.get(name).kind == "images":
+        ds = generate(name, samples=4, noise=0.05, seed=3, classes=4)
         for k in range(4):
             img = (255 - ds.x[k].reshape(16, 16)).astype(np.uint8).copy()
             qimg = QImage(img.data, 16, 16, 16, QImage.Format.Format_Grayscale8)
@@ -95,8 +82,8 @@ class DataPanel(QWidget):
         self.source_group = QButtonGroup(self)
         self.source_group.setExclusive(True)
         self.source_buttons: dict[str, QToolButton] = {}
-        for i, name in enumerate(GENERATORS.names()):
-            b = name_widget(QToolButton(), f"data_{name}", f"{name} data set", NOTES.get(name, name))
+        for i, name in enumerate(DATASETS.names()):
+            b = name_widget(QToolButton(), f"data_{name}", f"{name} data set", DATASETS.get(name).note)
             b.setCheckable(True)
             b.setIcon(dataset_icon(name))
             b.setIconSize(QSize(THUMB, THUMB))
@@ -218,7 +205,7 @@ class DataPanel(QWidget):
             if isinstance(src, dict) and "points" in src:
                 label = f"Hand-drawn points ({len(src['points']['x'])})"
             elif generated:
-                label = NOTES.get(src, src)
+                label = DATASETS.get(src).note
             else:
                 kind = next(iter(src))
                 label = f"File ({kind}): " + (src[kind] if isinstance(src[kind], str) else src[kind]["images"])
@@ -243,9 +230,8 @@ class DataPanel(QWidget):
                 self.draw_class.clear()
                 for c in range(classes):
                     self.draw_class.addItem(f"class {c}", c)
-            self.draw.setEnabled(
-                d["problem"] == "classification" and ((generated and src != "shapes") or "points" in src)
-            )
+            drawable = DATASETS.get(src).kind == "points" if generated else "points" in src
+            self.draw.setEnabled(d["problem"] == "classification" and drawable)
         finally:
             self._updating = False
 
@@ -259,17 +245,11 @@ class DataPanel(QWidget):
             self.refresh()
 
     def _choose_source(self, name: str) -> None:
-        d = self.state.project["data"]
-        if isinstance(d["source"], str) and d["source"] == name:
-            return
-        problem = PROBLEMS[name]
-        lo, hi = CLASS_RANGE[name]
-        classes = min(max(d["classes"], lo), hi) if problem == "classification" else d["classes"]
-        if name in ("blobs",) and d["classes"] == 2:
-            classes = 3
-        if name == "shapes":
-            classes = 4
-        self.state.choose_source(name, problem, classes)
+        try:
+            self.state.choose_source(name)
+        except PlaygroundError as exc:
+            self.message.emit(str(exc))
+            self.refresh()
 
     def _ratios_changed(self) -> None:
         test, val = self.test_ratio.value() / 100, self.val_ratio.value() / 100
