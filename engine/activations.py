@@ -24,6 +24,12 @@ class Activation:
     formula = ""
     #: Points where f is not differentiable (a gradient check near them is meaningless).
     kinks: tuple[float, ...] = ()
+    #: Its forms elsewhere: the ONNX operator (alpha and axis attributes filled in by the
+    #: exporter), a torch.nn module, and Keras's (Dense activation=, a layer that follows a linear
+    #: Dense or None); "{alpha!r}" is filled from params(). A conformance test checks every one.
+    onnx: ClassVar[str] = ""
+    torch: ClassVar[str | None] = None
+    keras: ClassVar[tuple[str, str | None]] = ("", None)
     #: Each hyperparameter's allowed range (lo, hi), inclusive: a project outside it is refused.
     param_ranges: ClassVar[dict[str, tuple[float, float]]] = {}
 
@@ -50,6 +56,9 @@ class Activation:
 @ACTIVATIONS.register("linear")
 class Linear(Activation):
     name = "linear"
+    onnx = "Identity"
+    torch = None
+    keras = ("linear", None)
     formula = "f(z) = z"
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -76,6 +85,9 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 @ACTIVATIONS.register("sigmoid")
 class Sigmoid(Activation):
     name = "sigmoid"
+    onnx = "Sigmoid"
+    torch = "nn.Sigmoid()"
+    keras = ("sigmoid", None)
     formula = "σ(z) = 1 / (1 + e^(−z)),  σ'(z) = σ(z)(1 − σ(z))"
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -88,6 +100,9 @@ class Sigmoid(Activation):
 @ACTIVATIONS.register("tanh")
 class Tanh(Activation):
     name = "tanh"
+    onnx = "Tanh"
+    torch = "nn.Tanh()"
+    keras = ("tanh", None)
     formula = "tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z)),  tanh'(z) = 1 − tanh²(z)"
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -106,6 +121,9 @@ class Tanh(Activation):
 @ACTIVATIONS.register("relu")
 class ReLU(Activation):
     name = "relu"
+    onnx = "Relu"
+    torch = "nn.ReLU()"
+    keras = ("relu", None)
     formula = "relu(z) = max(0, z),  relu'(z) = 1 if z > 0 else 0"
     kinks = (0.0,)
 
@@ -119,6 +137,9 @@ class ReLU(Activation):
 @ACTIVATIONS.register("leaky_relu")
 class LeakyReLU(Activation):
     name = "leaky_relu"
+    onnx = "LeakyRelu"
+    torch = "nn.LeakyReLU(negative_slope={alpha!r})"
+    keras = ("linear", "layers.LeakyReLU(negative_slope={alpha!r})")
     formula = "f(z) = z if z > 0 else α·z  (α = 0.2 by default, as keras.activations)"
     kinks = (0.0,)
 
@@ -141,6 +162,9 @@ class LeakyReLU(Activation):
 @ACTIVATIONS.register("elu")
 class ELU(Activation):
     name = "elu"
+    onnx = "Elu"
+    torch = "nn.ELU(alpha={alpha!r})"
+    keras = ("linear", "layers.ELU(alpha={alpha!r})")
     formula = "f(z) = z if z > 0 else α(e^z − 1),  f'(z) = 1 if z > 0 else f(z) + α"
     kinks = (0.0,)  # differentiable at 0 only when alpha == 1
 
@@ -163,6 +187,9 @@ class ELU(Activation):
 @ACTIVATIONS.register("softplus")
 class Softplus(Activation):
     name = "softplus"
+    onnx = "Softplus"
+    torch = "nn.Softplus()"
+    keras = ("softplus", None)
     formula = "softplus(z) = ln(1 + e^z),  softplus'(z) = σ(z)"
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -175,6 +202,9 @@ class Softplus(Activation):
 @ACTIVATIONS.register("softmax")
 class Softmax(Activation):
     name = "softmax"
+    onnx = "Softmax"
+    torch = "nn.Softmax(dim=1)"
+    keras = ("softmax", None)
     formula = "softmax(z)_i = e^(z_i) / Σ_j e^(z_j)   (over a row: class probabilities)"
 
     def forward(self, z: np.ndarray) -> np.ndarray:

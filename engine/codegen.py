@@ -31,30 +31,6 @@ FEATURE_CODE = {
     "sin(x2)": "np.sin(x2)",
 }
 
-#: Each activation as a torch.nn module (one entry per ACTIVATIONS name; {alpha} filled in).
-TORCH_ACTIVATIONS = {
-    "linear": None,
-    "sigmoid": "nn.Sigmoid()",
-    "tanh": "nn.Tanh()",
-    "relu": "nn.ReLU()",
-    "leaky_relu": "nn.LeakyReLU(negative_slope={alpha!r})",
-    "elu": "nn.ELU(alpha={alpha!r})",
-    "softplus": "nn.Softplus()",
-    "softmax": "nn.Softmax(dim=1)",
-}
-
-#: Each activation for Keras: (activation= argument of Dense, or a layer that follows a linear Dense).
-KERAS_ACTIVATIONS: dict[str, tuple[str, str | None]] = {
-    "linear": ("linear", None),
-    "sigmoid": ("sigmoid", None),
-    "tanh": ("tanh", None),
-    "relu": ("relu", None),
-    "leaky_relu": ("linear", "layers.LeakyReLU(negative_slope={alpha!r})"),
-    "elu": ("linear", "layers.ELU(alpha={alpha!r})"),
-    "softplus": ("softplus", None),
-    "softmax": ("softmax", None),
-}
-
 FRAMEWORKS = ("pytorch", "keras")
 
 
@@ -207,7 +183,7 @@ def pytorch_script(
     mods = []
     for (n_in, n_out), act in zip(network.shapes, network.activations):
         mods.append(f"        nn.Linear({n_in}, {n_out}),")
-        code = TORCH_ACTIVATIONS[act.name]
+        code = act.torch
         if code is not None:
             mods.append(f"        {code.format(**act.params())},")
     cast = "double" if network.dtype == np.float64 else "float"
@@ -247,7 +223,7 @@ def keras_script(
     """Source of a script that rebuilds `network` as a keras.Sequential and loads `weights` (.npz)."""
     mods = [f"            keras.Input(shape=({network.n_inputs},)),"]
     for i, ((_n_in, n_out), act) in enumerate(zip(network.shapes, network.activations)):
-        dense_act, extra = KERAS_ACTIVATIONS[act.name]
+        dense_act, extra = act.keras
         mods.append(f'            layers.Dense({n_out}, activation="{dense_act}", name="dense_{i}"),')
         if extra is not None:
             mods.append(f"            {extra.format(**act.params())},")

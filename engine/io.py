@@ -319,16 +319,6 @@ def load_weights(path: str | Path, network: Network) -> dict[str, Any] | None:
 
 
 # ----------------------------------------------------------------- ONNX
-_ONNX_OPS = {
-    "linear": "Identity",
-    "sigmoid": "Sigmoid",
-    "tanh": "Tanh",
-    "relu": "Relu",
-    "leaky_relu": "LeakyRelu",
-    "elu": "Elu",
-    "softplus": "Softplus",
-    "softmax": "Softmax",
-}
 ONNX_HINT = "ONNX export needs the onnx package: pip install 'nn-playground[onnx]'"
 
 
@@ -364,7 +354,7 @@ def onnx_model_bytes(network: Network, normalizer: Normalizer | None = None, ops
             attrs["alpha"] = float(act.params()["alpha"])
         if act.name == "softmax":
             attrs["axis"] = -1
-        nodes.append(helper.make_node(_ONNX_OPS[act.name], [f"layers.{i}.z"], [out], **attrs))
+        nodes.append(helper.make_node(act.onnx, [f"layers.{i}.z"], [out], **attrs))
         current = out
     graph = helper.make_graph(
         nodes,

@@ -57,6 +57,9 @@ class Loss:
     single_output = True
     #: Output value that separates class 0 from class 1 when there is a single output.
     decision_threshold = 0.5
+    #: The problems it is for, and the most classes it handles (None: any number).
+    problems: tuple[str, ...] = ("classification",)
+    max_classes: int | None = None
 
     def per_sample(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, act: Activation) -> np.ndarray:
         raise NotImplementedError
@@ -90,6 +93,7 @@ class Loss:
 @LOSSES.register("mse")
 class MeanSquaredError(Loss):
     name = "mse"
+    problems = ("regression", "classification")
     formula = "L = mean_j (ŷ_j − y_j)²   (no ½, as Keras)"
 
     def per_sample(self, z, a, y, act):
@@ -104,6 +108,7 @@ class MeanSquaredError(Loss):
 @LOSSES.register("mae")
 class MeanAbsoluteError(Loss):
     name = "mae"
+    problems = ("regression", "classification")
     formula = "L = mean_j |ŷ_j − y_j|"
 
     def per_sample(self, z, a, y, act):
@@ -117,6 +122,7 @@ class MeanAbsoluteError(Loss):
 @LOSSES.register("huber")
 class Huber(Loss):
     name = "huber"
+    problems = ("regression", "classification")
     formula = "L = mean_j ½e² if |e| ≤ δ else δ(|e| − ½δ),  e = ŷ − y, δ = 1"
 
     def __init__(self, delta: float = 1.0) -> None:
@@ -134,6 +140,7 @@ class Huber(Loss):
 @LOSSES.register("binary_crossentropy")
 class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
+    max_classes = 2
     formula = "L = −[y ln ŷ + (1 − y) ln(1 − ŷ)],  ŷ = σ(z);  computed from z as max(z,0) − zy + ln(1 + e^−|z|)"
     output_activations = ("sigmoid",)
 
@@ -187,6 +194,7 @@ class CategoricalCrossentropy(Loss):
 @LOSSES.register("hinge")
 class Hinge(Loss):
     name = "hinge"
+    max_classes = 2
     formula = "L = mean_j max(0, 1 − t·ŷ),  t = 2y − 1 ∈ {−1, +1}"
     output_activations = ("linear", "tanh")
     decision_threshold = 0.0

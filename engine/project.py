@@ -135,6 +135,12 @@ def _named(value: Any, key: str, registry: Registry[Any]) -> str:
     return name
 
 
+def _either(names: Any) -> str:
+    """"a, b or c"."""
+    names = list(names)
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
 def _bool(value: Any, key: str) -> bool:
     if not isinstance(value, bool):
         raise _fail(key, f"must be true or false, got {value!r}")
@@ -373,20 +379,16 @@ def normalize_project(
     data = raw["data"] if "data" in trusted else _data(raw.get("data", {}), base)
     network = raw["network"] if "network" in trusted else _network(raw.get("network", {}))
     training = raw["training"] if "training" in trusted else _training(raw.get("training", {}))
-    # Loss, problem, class count and output activation must agree.
-    if data["problem"] == "regression" and training["loss"] not in ("mse", "mae", "huber"):
-        raise _fail("training.loss", f"must be mse, mae or huber for regression, got {training['loss']!r}")
-    if (
-        data["problem"] == "classification"
-        and data["classes"] > 2
-        and training["loss"] in ("binary_crossentropy", "hinge")
-    ):
-        raise _fail(
-            "training.loss",
-            f"{training['loss']!r} is for two classes; use categorical_crossentropy "
-            f"or multiclass_hinge for {data['classes']}",
-        )
+    # Loss, problem, class count and output activation must agree (the loss's descriptor says how).
     loss = get_loss(training["loss"])
+    if data["problem"] not in loss.problems:
+        fits = _either(n for n in LOSSES.names() if data["problem"] in get_loss(n).problems)
+        raise _fail("training.loss", f"must be {fits} for {data['problem']}, got {training['loss']!r}")
+    if data["problem"] == "classification" and loss.max_classes is not None and data["classes"] > loss.max_classes:
+        multi = _either(
+            n for n in LOSSES.names() if get_loss(n).max_classes is None and "regression" not in get_loss(n).problems
+        )
+        raise _fail("training.loss", f"{training['loss']!r} is for two classes; use {multi} for {data['classes']}")
     out_act = network["output_activation"]
     out_name = out_act["name"] if isinstance(out_act, dict) else out_act
     if loss.output_activations and out_name not in loss.output_activations:

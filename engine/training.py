@@ -142,7 +142,8 @@ class Trainer:
         ds = self.data.dataset
         self.classification = ds.problem == "classification"
         t = project["training"]
-        if self.classification and ds.classes > 2 and t["loss"] in ("binary_crossentropy", "hinge"):
+        limit = get_loss(t["loss"]).max_classes
+        if self.classification and limit is not None and ds.classes > limit:
             raise PlaygroundError(
                 f"the data have {ds.classes} classes but {t['loss']} is for two; "
                 "use categorical_crossentropy or multiclass_hinge"

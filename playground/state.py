@@ -24,8 +24,6 @@ from engine.fields import Effect, effect
 from engine.losses import get_loss
 from engine.project import SECTIONS, default_output_activation, default_project, normalize_project
 
-REGRESSION_LOSSES = ("mse", "mae", "huber")
-
 
 @dataclass(frozen=True)
 class Change:
@@ -203,14 +201,15 @@ def _harmonize(project: dict[str, Any]) -> None:
     loss = t["loss"]
     out = n["output_activation"]
     out_name = out["name"] if isinstance(out, dict) else out
+    desc = get_loss(loss)
     if d["problem"] == "regression":
-        if loss not in REGRESSION_LOSSES:
+        if "regression" not in desc.problems:
             loss = "mse"
         if out_name in ("sigmoid", "softmax"):
             n["output_activation"] = out_name = "linear"
-    elif loss in REGRESSION_LOSSES and out_name == "linear":  # back from a regression set
+    elif "regression" in desc.problems and out_name == "linear":  # back from a regression set
         loss = "binary_crossentropy" if d["classes"] == 2 else "categorical_crossentropy"
-    elif d["classes"] > 2 and loss in ("binary_crossentropy", "hinge"):
+    elif desc.max_classes is not None and d["classes"] > desc.max_classes:
         loss = "categorical_crossentropy"
     t["loss"] = loss
     allowed = get_loss(loss).output_activations
