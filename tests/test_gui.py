@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QToolButton
 from engine import get_loss
 from engine.io import load_weights
 from engine.project import build_network
+from playground.commands import SetViews
 from playground.main_window import MainWindow
 from playground.widgets import plain
 
@@ -76,18 +77,23 @@ def test_pause_then_step_advances_exactly_one_epoch(qtbot, window):
     qtbot.mouseClick(window.controls.play_button, Qt.MouseButton.LeftButton)
     assert not window.session.playing
     steps = window.session.snapshot.steps
-    qtbot.wait(100)
-    snap = wait_for(qtbot, window, lambda s: not s.playing)
+    paused = window.session.last_sent
+    snap = wait_for(qtbot, window, lambda s: s.applied >= paused and not s.playing)
     before = snap.epoch
-    qtbot.wait(200)
-    assert window.session.snapshot.epoch == before  # paused: nothing moves
+    assert _acknowledged(qtbot, window).epoch == before  # paused: a later command finds nothing moved
     window.controls.step_unit.setCurrentText("epoch")
     qtbot.mouseClick(window.controls.step_button, Qt.MouseButton.LeftButton)
     snap = wait_for(qtbot, window, lambda s: s.epoch == before + 1)
-    qtbot.wait(200)
-    assert window.session.snapshot.epoch == before + 1
+    assert _acknowledged(qtbot, window).epoch == before + 1  # exactly one
     assert window.controls.epoch_label.text().replace(",", "").lstrip("0") == str(before + 1)
     assert snap.steps > steps
+
+
+def _acknowledged(qtbot, window):
+    """The snapshot after a no-op command the worker confirms: every earlier command is applied
+    and, when paused, nothing trained since."""
+    seq = window.session.send(SetViews(frozenset(window.session.views)))
+    return wait_for(qtbot, window, lambda s: s.applied >= seq)
 
 
 def test_reset_zeroes_the_counter_and_reinitialises_the_weights(qtbot, window):
@@ -274,7 +280,8 @@ def test_an_exception_in_a_qt_override_reaches_the_excepthook_not_the_binding(qt
     monkeypatch.setattr(window.network, "_relayout", broken)
     with qtbot.captureExceptions() as exceptions:
         window.network.resize(window.network.width() + 10, window.network.height())
-        qtbot.wait(50)
+        qtbot.waitUntil(lambda: any("layout bug" in str(e[1]) for e in exceptions))
+        monkeypatch.undo()  # later layout passes run the real code again
     assert any("layout bug" in str(e[1]) for e in exceptions)
     assert window.isVisible()
 
@@ -287,9 +294,7 @@ def test_keyboard_shortcuts_play_step_and_reset(qtbot, window):
     assert window.session.playing and window.controls.play_button.isChecked()
     qtbot.keyClick(window.network, Qt.Key.Key_Space)
     assert not window.session.playing
-    wait_for(qtbot, window, lambda s: not s.playing)
-    qtbot.wait(300)  # the paused worker's last snapshot may still be on its way (the one above can predate play)
-    epoch = window.session.snapshot.epoch
+    epoch = _acknowledged(qtbot, window).epoch  # the pause applied: nothing more is on its way
     window.controls.step_unit.setCurrentText("epoch")
     qtbot.keyClick(window.network, Qt.Key.Key_S)
     wait_for(qtbot, window, lambda s: s.epoch == epoch + 1)

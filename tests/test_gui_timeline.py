@@ -79,7 +79,8 @@ def test_scrubbing_back_shows_the_boundary_weights_and_curves_as_they_were(qtbot
     assert window.network.snapshot is shown
     # Live snapshots keep arriving (an edit) but the past stays on screen until "Live".
     window.session.state.set("training.optimizer.learning_rate", 0.05)
-    qtbot.wait(200)
+    seq = window.session.last_sent
+    wait_for(qtbot, window, lambda s: s.applied >= seq)
     assert window.session.shown.epoch == 1
     qtbot.mouseClick(bar.live, Qt.MouseButton.LeftButton)
     assert bar.index is None and window.session.shown.epoch == 5
