@@ -471,6 +471,15 @@ def bench_images(quick: bool) -> None:
             times.append(time.perf_counter() - t0)
         row("images", "confusion matrix on the 10,000 test images", f"{np.median(times) * 1e3:.0f} ms (≤ 1/s)")
         del trainer  # the app run gets its own process; free this copy of the images first
+        edit, load_in_worker = structural_edit_times(project)
+        row("images", "worker: first build (reads and prepares the data)", f"{load_in_worker:.2f} s")
+        row(
+            "images",
+            "worker: a structural edit (add a neuron) to its first snapshot",
+            f"{edit * 1e3:.0f} ms = {edit / load_in_worker:.3f} of the load",
+            "< 0.1 of the load",
+            edit < 0.1 * load_in_worker,
+        )
         r = app_run(project, 4 if quick else 10)
         row(
             "images",
@@ -487,6 +496,55 @@ def bench_images(quick: bool) -> None:
             "p95 <= 25 ms",
             p95 <= 25,
         )
+
+
+def structural_edit_times(project: dict) -> tuple[float, float]:
+    """(an added neuron's rebuild to its first snapshot, the first build) through the worker's own
+    command path: the second build reuses the prepared data (kept by data section)."""
+    import copy
+
+    from playground.commands import Build
+    from playground.worker import TrainingWorker
+
+    worker = TrainingWorker()
+    sent = []
+    worker.snapshot_ready.connect(sent.append)
+    t0 = time.perf_counter()
+    worker._apply(Build(project), 1)
+    load = time.perf_counter() - t0
+    edited = copy.deepcopy(project)
+    edited["network"]["layers"][0]["units"] += 1
+    t0 = time.perf_counter()
+    worker._apply(Build(edited), 2)
+    worker._emit()
+    edit = time.perf_counter() - t0
+    assert sent and worker.data_loads == 1
+    return edit, load
+
+
+def bench_session(quick: bool) -> None:
+    """One edit, one command: validating an edit with 10,000 drawn points."""
+    from playground.state import ProjectState
+
+    print("3c. edits with 10,000 drawn points", flush=True)
+    rng = np.random.default_rng(0)
+    state = ProjectState()
+    points = {"x": rng.uniform(-5, 5, (10_000, 2)).tolist(), "y": [int(v) for v in rng.integers(0, 2, 10_000)]}
+    state.set("data.source", {"points": points})
+    lr, draw = [], []
+    for i in range(10 if quick else 30):
+        t0 = time.perf_counter()
+        state.set("training.optimizer.learning_rate", 0.01 + 0.001 * i)
+        lr.append(time.perf_counter() - t0)
+        xs = state.project["data"]["source"]["points"]["x"] + [[0.1 * i, 0.2]]
+        ys = state.project["data"]["source"]["points"]["y"] + [1]
+        t0 = time.perf_counter()
+        state.set("data.source", {"points": {"x": xs, "y": ys}})
+        draw.append(time.perf_counter() - t0)
+    ms = np.median(lr) * 1e3
+    row("session", "validate a learning-rate edit (10,000 drawn points)", f"{ms:.2f} ms", "< 10 ms", ms < 10)
+    ms = np.median(draw) * 1e3
+    row("session", "validate a drawn point (10,001 points)", f"{ms:.1f} ms", "< 10 ms", ms < 10)
 
 
 def bench_memory(quick: bool) -> None:
@@ -587,6 +645,7 @@ def main() -> int:
     bench_grid(args.quick)
     if not args.skip_app:
         bench_app(args.quick)
+        bench_session(args.quick)
         bench_startup(args.quick)
         bench_memory(args.quick)
         bench_images(args.quick)  # last: its 60,000 images would weigh on the RSS rows
