@@ -107,6 +107,11 @@ def test_reset_zeroes_the_counter_and_reinitialises_the_weights(qtbot, window):
     assert snap.epoch == 0 and window.controls.epoch_label.text() == "000,000"
     assert not np.array_equal(snap.weights[0], trained.weights[0])
     np.testing.assert_array_equal(snap.weights[0], initial[0])  # the seed's initial weights: reproducible
+    window.findChild(type(window.play_action), "actionNewWeights").trigger()
+    drawn = wait_for(qtbot, window, lambda s: s.generation > snap.generation)
+    assert drawn.epoch == 0 and not np.array_equal(drawn.weights[0], initial[0])  # a new draw
+    np.testing.assert_array_equal(drawn.data.x_train, snap.data.x_train)  # on the same data
+    assert drawn.project == window.session.state.project  # the project itself is unchanged
 
 
 def test_export_npz_then_import_gives_the_same_predictions(qtbot, window, tmp_path):
