@@ -21,6 +21,7 @@ from engine.regularizers import FORMULAS as REG_FORMULAS
 
 from ..state import ProjectState
 from ..widgets import Label, NumberEdit, captioned, name_widget
+from ..widgets.flow import FlowLayout
 from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon
 
 LEARNING_RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
@@ -61,9 +62,13 @@ class ControlBar(QWidget):
         self.setObjectName("controlBar")
         self.state = state
         self._updating = False
-        lay = QHBoxLayout(self)
+        # The transport keeps together; the settings wrap onto a second row on a narrow screen.
+        lay = FlowLayout(self, spacing=10, row_spacing=6)
         lay.setContentsMargins(14, 8, 14, 8)
-        lay.setSpacing(10)
+        transport = QWidget()
+        row = QHBoxLayout(transport)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
 
         tip = "Reset: epoch 0 with the same initial weights (R). New initial weights: Shift+R"
         self.reset_button = name_widget(QToolButton(), "resetButton", "Reset", tip)
@@ -82,20 +87,20 @@ class ControlBar(QWidget):
         for b in (self.reset_button, self.play_button, self.step_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space, S and R belong to the window's shortcuts
         self.play_button.setIconSize(QSize(26, 26))
-        lay.addWidget(self.reset_button)
-        lay.addWidget(self.play_button)
-        lay.addWidget(self.step_button)
-        lay.addWidget(captioned("step", self.step_unit))
+        row.addWidget(self.reset_button)
+        row.addWidget(self.play_button)
+        row.addWidget(self.step_button)
+        row.addWidget(captioned("step", self.step_unit))
         self.epoch_label = name_widget(Label("000,000"), "epochLabel", "Epoch counter", "Completed epochs")
         self.epoch_label.setProperty("role", "counter")
         self.epoch_label.setMinimumWidth(120)  # fixed room: a changing size hint would re-lay out the bar
-        lay.addWidget(captioned("epoch", self.epoch_label))
+        row.addWidget(captioned("epoch", self.epoch_label))
         self.steps_label = name_widget(
             Label("0"), "stepsLabel", "Step counter", "Optimizer updates so far (one per mini-batch)"
         )
         self.steps_label.setMinimumWidth(70)
-        lay.addWidget(captioned("steps", self.steps_label))
-        lay.addSpacing(6)
+        row.addWidget(captioned("steps", self.steps_label))
+        lay.addWidget(transport)
 
         self.lr = name_widget(
             QComboBox(),
@@ -162,7 +167,6 @@ class ControlBar(QWidget):
             self.schedule.setItemData(self.schedule.count() - 1, SCHEDULE_FORMULAS[name], Qt.ItemDataRole.ToolTipRole)
         self.schedule.activated.connect(self._schedule_chosen)
         lay.addWidget(captioned("lr schedule", self.schedule))
-        lay.addStretch(1)
         for combo in (self.optimizer, self.loss, self.reg, self.schedule):
             _compact(combo, 10)
         _compact(self.loss, 14)
