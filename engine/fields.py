@@ -25,6 +25,7 @@ from .errors import PlaygroundError
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
+from .regularizers import REGULARIZERS
 
 
 class Effect(IntEnum):
@@ -141,7 +142,7 @@ FIELDS: tuple[Field, ...] = (
     Field("training.optimizer.name", E.OPTIMIZER, "optimizer", "choice", choices=OPTIMIZERS.names),
     Field("training.optimizer.*", E.LIVE, "optimizer setting"),
     Field("training.regularization", E.LIVE, "regularization"),
-    Field("training.regularization.kind", E.LIVE, "regularization", "choice", choices=lambda: ("none", "l1", "l2")),
+    Field("training.regularization.kind", E.LIVE, "regularization", "choice", choices=REGULARIZERS.names),
     Field("training.regularization.rate", E.LIVE, "regularization rate", "number", 0, 100),
     Field("training.schedule", E.LIVE, "learning-rate schedule"),
     Field("training.schedule.*", E.LIVE, "schedule setting"),

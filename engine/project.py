@@ -329,7 +329,7 @@ def _training(t: Any) -> dict[str, Any]:
     t["optimizer"] = {"name": name, **{k: opt.get(k, v) for k, v in defaults.items()}}
     reg = _keys(t["regularization"], "training.regularization", {"kind", "rate"})
     reg = _merge(default["regularization"], reg)
-    reg["kind"] = _choice(reg["kind"], "training.regularization.kind", ("none", "l1", "l2"))
+    reg["kind"] = check("training.regularization.kind", reg["kind"])
     reg["rate"] = check("training.regularization.rate", reg["rate"])
     t["regularization"] = reg
     sched = t["schedule"]

@@ -230,13 +230,16 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("geometry", self.saveGeometry())
         self.files.recovery.discard()  # saved or knowingly discarded: nothing to recover
+        if self.session.handle.thread.isRunning() and not self.session.handle.thread.wait(100):
+            self.show_message("Finishing the step in progress…")  # said before waiting for it
+            self.setEnabled(False)
         self.shutdown()
         event.accept()
 
     def shutdown(self) -> None:
         """Stop the worker threads and wait for them; safe to call twice."""
         for race in self.findChildren(RaceWindow):
-            race.shutdown()
+            race.shutdown()  # each waits for its own thread
         self.session.shutdown()
 
 

@@ -246,7 +246,7 @@ class RaceWindow(QDialog):
 
     def shutdown(self) -> None:
         """Stop the race's thread (closing, Esc and the main window's exit all end here)."""
-        self.handle.stop()
+        self.handle.stop(timeout_ms=None)
 
 
 def open_race(project: dict[str, Any], base_dir: str | Path | None, parent: QWidget) -> RaceWindow:

@@ -286,9 +286,10 @@ class Session(QObject):
         self.handle.worker.snapshot_consumed()
 
     def shutdown(self) -> bool:
-        """Stop the worker thread and wait for it; safe to call twice."""
+        """Stop the worker thread and wait for it, however long the step in progress takes (an
+        epoch end stops at its next chunk); safe to call twice."""
         self.playing = False
-        return self.handle.stop()
+        return self.handle.stop(timeout_ms=None)
 
 
 def _value(project: dict[str, Any], path: str) -> Any:

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.ma  # np.histogram imports it lazily: do that at start-up, not on the worker thread
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from engine import PlaygroundError
 from engine.optimizers import make_optimizer
@@ -64,6 +64,10 @@ GRAD_LOG_CAP = 2000  # gradient-norm records kept per run (thinned beyond that)
 IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an MNIST test split is ~0.1 s)
 
 
+class Cancelled(BaseException):  # not an Exception: no "except Exception" may swallow it
+    """Raised inside long work when the app closes, to end the worker's loop at once."""
+
+
 class LoopWorker(QObject):
     """A loop that runs on a worker thread: it applies queued commands, trains while playing,
     and emits a snapshot at most every FRAME once the UI has drawn the last one. Subclasses say
@@ -81,6 +85,9 @@ class LoopWorker(QObject):
         self._commands: queue.Queue[tuple[int, Command]] = queue.Queue()
         self._seq = itertools.count(1)
         self._applied = 0  # sequence number of the last command applied
+        #: Set when the app is closing: long work (an epoch end's evaluation, a build) stops at
+        #: its next check instead of keeping the thread alive past the window.
+        self.cancelled = threading.Event()
         self._ui_ready = threading.Event()
         self._ui_ready.set()
         self._playing = False
@@ -112,7 +119,7 @@ class LoopWorker(QObject):
         """Drop the engine objects when the loop ends."""
 
     def _loop(self) -> None:
-        while True:
+        while not self.cancelled.is_set():
             try:
                 timeout = 0 if self._playing else (FRAME if self._dirty else 0.25)
                 cmd = self._commands.get(timeout=timeout) if timeout else self._commands.get_nowait()
@@ -124,12 +131,16 @@ class LoopWorker(QObject):
                     return
                 try:
                     self._apply(command, seq)
+                except Cancelled:
+                    return
                 finally:
                     self._applied = seq
                     self._dirty = True
                 continue  # drain every queued command before training again
             try:
                 self._train_and_report()
+            except Cancelled:
+                return
             except Exception as exc:  # a bug must pause the run, not kill the thread
                 self._fail(exc)
 
@@ -164,7 +175,10 @@ class LoopWorker(QObject):
         most of the time (nothing by default)."""
 
     def _frame_if_due(self) -> None:
-        """From inside a long computation while playing: send a snapshot if one is due."""
+        """From inside a long computation: stop if the app is closing, else send a snapshot if
+        one is due (while playing)."""
+        if self.cancelled.is_set():
+            raise Cancelled
         if self._playing:
             self._emit_if_due()
 
@@ -468,12 +482,20 @@ class WorkerHandle(QObject):
         """Queue a command; returns its sequence number (snapshots say the last one applied)."""
         return self.worker.send(command)
 
-    def stop(self, timeout_ms: int = 5000) -> bool:
-        """Ask the worker to finish and wait for its thread; True when it has ended."""
+    def stop(self, timeout_ms: int | None = 5000) -> bool:
+        """Ask the worker to finish and wait for its thread; True when it has ended. With
+        `timeout_ms` None it waits as long as the work in progress takes (a file being read
+        cannot be cut short), keeping the event loop running: a QThread destroyed while it
+        runs aborts the process."""
         if not self.thread.isRunning():
             return True
+        self.worker.cancelled.set()
         self.worker.send(Stop())
-        return self.thread.wait(timeout_ms)
+        if timeout_ms is not None:
+            return self.thread.wait(timeout_ms)
+        while not self.thread.wait(50):
+            QCoreApplication.processEvents()
+        return True
 
 
 RACE_GRID = 40  # the race's small boundaries

@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QMessageBox
 
+from engine import PlaygroundError
+from playground.commands import SetWeight
 from playground.paths import PRESETS
 from playground.plot_export import MAX_VECTOR_POINTS
 from playground.widgets import plain
@@ -185,3 +187,96 @@ def test_recovered_weights_are_checked_and_restored(qtbot, window, monkeypatch):
     assert window.files.offer_recovery()
     wait_for(qtbot, window, lambda s: np.array_equal(s.weights[0], snap.weights[0]))
 
+
+
+def test_quitting_while_the_worker_is_busy_waits_for_it_instead_of_aborting(qtbot, window, monkeypatch):
+    """A long load or build (a huge file, a 4,096-unit network) used to be cut off after 5 s:
+    "QThread: Destroyed while thread is still running" and exit 134."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    import playground.worker as worker_module
+
+    release, entered = threading.Event(), threading.Event()
+    real = worker_module.load_dataset
+
+    def slow_load(*args, **kwargs):
+        entered.set()
+        release.wait(30)  # the test lets it go from the UI thread, while the window is closing
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "load_dataset", slow_load)
+    window.session.state.set("data.noise", 0.2)  # a new data section: the worker reads it again
+    qtbot.waitUntil(entered.is_set)
+    window.session.state.set_dirty(False)
+    QTimer.singleShot(300, release.set)  # runs inside the close's wait: the event loop keeps going
+    assert window.close()
+    assert window.session.handle.thread.isFinished() and release.is_set()
+
+
+def test_a_refused_build_puts_the_editor_back_on_the_project_that_runs(qtbot, window, monkeypatch):
+    """The editor showed the new project while Play trained the old network and exports wrote
+    the old config; now a build the engine refuses reverts the editor and says why."""
+    import playground.worker as worker_module
+
+    running = window.session.snapshot.project
+
+    def refuse(*_a, **_k):
+        raise PlaygroundError("cannot read that data (a test)")
+
+    monkeypatch.setattr(worker_module, "load_dataset", refuse)
+    window.session.state.set("data.noise", 0.3)
+    qtbot.waitUntil(lambda: window.session.state.project == running)
+    assert window.data_panel.noise.value() == round(running["data"]["noise"] * 100)
+    box = window.findChild(QMessageBox, "errorDialog")
+    assert box is not None and "cannot read that data" in box.text()
+    box.accept()
+
+
+def test_stale_weight_edits_are_dropped_and_the_slider_follows_a_new_run(qtbot, window):
+    session = window.session
+    for epoch in (1, 2, 3):
+        session.step("epoch")
+        wait_for(qtbot, window, lambda s, e=epoch: s.epoch == e)
+    old = session.snapshot
+    qtbot.waitUntil(lambda: window.time_bar.count >= 3)
+    window.network._set_units(0, +1)  # a rebuild: the old run's shapes are gone
+    seq = session.set_weights([w.copy() for w in old.weights], old.generation)  # meant for the old run
+    seq = session.send(SetWeight(0, 0, 0, 9.0, old.generation)) or seq
+    snap = wait_for(qtbot, window, lambda s: s.applied >= seq)
+    assert snap.generation > old.generation and snap.weights[0].shape[1] == old.weights[0].shape[1] + 1
+    assert window.findChild(QMessageBox, "errorDialog") is None  # dropped, not "expected N weight arrays"
+    assert window.time_bar.count <= 1  # the new run's range, not the old one's
+    session.travel(50)  # an index from the old range: shows the live run instead of raising
+    assert session.travel_index is None and session.shown is session.snapshot
+
+
+def test_a_repeated_error_is_shown_once_and_a_storm_pauses_with_one_banner(qtbot, window):
+    session = window.session
+    session.set_playing(True)
+    for _ in range(5):
+        session.handle.worker.failed.emit("boom: weights of 1e308")
+    qtbot.waitUntil(lambda: window.banner.isVisible())
+    assert len(window.findChildren(QMessageBox, "errorDialog")) == 1
+    assert "keeps happening (5 times)" in window.banner.text() and not session.playing
+
+
+def test_opening_a_project_refreshes_every_field_of_the_data_panel(qtbot, window, tmp_path):
+    p = tmp_path / "other.json"
+    p.write_text(
+        json.dumps(
+            {
+                "format": "nn-playground/1",
+                "seed": 42,
+                "data": {"source": "gauss", "normalize": "standardize"},
+                "training": {"batch_size": 37},
+            }
+        )
+    )
+    window.session.state.apply({"training.batch_size": 5, "seed": 3, "data.normalize": "unit"})
+    assert window.files.open_project(p)
+    panel = window.data_panel
+    assert (panel.batch.value(), panel.seed.value(), panel.normalize.currentText()) == (37, 42, "standardize")
+    panel.regenerate.click()
+    assert window.session.state.project["seed"] == 43  # the opened project's seed, plus one

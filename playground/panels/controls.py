@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from engine import LOSSES, PlaygroundError, get_loss
-from engine.optimizers import OPTIMIZERS, SCHEDULE_DEFAULTS, SCHEDULE_FORMULAS, SCHEDULES
+from engine.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_DEFAULTS, SCHEDULE_FORMULAS, SCHEDULES
 from engine.project import default_output_activation
 from engine.regularizers import FORMULAS as REG_FORMULAS
+from engine.regularizers import REGULARIZERS
 
 from ..state import ProjectState
 from ..widgets import Label, NumberEdit, captioned, name_widget
@@ -143,7 +144,7 @@ class ControlBar(QWidget):
             "Regularization",
             "Penalty on kernel weights (never biases), added to the mini-batch cost.",
         )
-        for kind in ("none", "l1", "l2"):
+        for kind in REGULARIZERS.names():
             self.reg.addItem(kind.upper() if kind != "none" else "None", kind)
             self.reg.setItemData(self.reg.count() - 1, REG_FORMULAS[kind], Qt.ItemDataRole.ToolTipRole)
         self.reg.activated.connect(lambda _i: self._set("training.regularization.kind", self.reg.currentData()))
@@ -227,7 +228,8 @@ class ControlBar(QWidget):
                     field = QCheckBox()
                     field.toggled.connect(lambda on, k=key: self._set(f"training.optimizer.{k}", bool(on)))
                 else:
-                    field = NumberEdit(defaults[key], 0.0, 1.0 if key.startswith(("beta", "rho")) else 1e6)
+                    lo, hi, _lo_open, _hi_open = HYPERPARAMETER_BOUNDS[key]
+                    field = NumberEdit(defaults[key], lo, hi)
                     field.setMaximumWidth(70)
                     field.committed.connect(lambda v, k=key: self._set(f"training.optimizer.{k}", v))
                 name_widget(field, f"opt_{key}", key.replace("_", " "), HP_TIPS.get(key))
