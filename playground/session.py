@@ -36,7 +36,7 @@ from .commands import (
 )
 from .runs import RunHistory
 from .snapshot import Snapshot
-from .state import Change, ProjectState
+from .state import Change, ProjectState, get_path
 from .timeline import Timeline
 from .worker import WorkerHandle
 
@@ -132,7 +132,7 @@ class Session(QObject):
         if change.effect == Effect.NONE:
             return
         if change.effect == Effect.LIVE:
-            live = tuple((p, _value(project, p)) for p in sorted(change.paths) if field(p).effect == Effect.LIVE)
+            live = tuple((p, get_path(project, p)) for p in sorted(change.paths) if field(p).effect == Effect.LIVE)
             self.send(SetLive(live, project))
         elif change.effect == Effect.OPTIMIZER:
             self.send(SetOptimizer(project["training"]["optimizer"], project))
@@ -290,13 +290,6 @@ class Session(QObject):
         epoch end stops at its next chunk); safe to call twice."""
         self.playing = False
         return self.handle.stop(timeout_ms=None)
-
-
-def _value(project: dict[str, Any], path: str) -> Any:
-    node: Any = project
-    for part in path.split("."):
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    return node
 
 
 def _only_points(change: Change) -> bool:

@@ -54,10 +54,7 @@ class ProjectState(QObject):
 
     # ----------------------------------------------------------------- access
     def get(self, path: str) -> Any:
-        node: Any = self.project
-        for part in path.split("."):
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        return node
+        return get_path(self.project, path)
 
     @property
     def dirty(self) -> bool:
@@ -167,7 +164,7 @@ def _copy_for(project: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
     memo: dict[int, Any] = {}
     for path in changes:
         try:
-            old = _get(project, path)
+            old = get_path(project, path)
         except (KeyError, IndexError, ValueError, TypeError):
             continue
         memo[id(old)] = old  # deepcopy returns it as is instead of copying it
@@ -177,7 +174,8 @@ def _copy_for(project: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
     return out
 
 
-def _get(project: dict[str, Any], path: str) -> Any:
+def get_path(project: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path ("network.layers.0.units")."""
     node: Any = project
     for part in path.split("."):
         node = node[int(part)] if isinstance(node, list) else node[part]

@@ -117,19 +117,22 @@ def test_regularization_change_mid_run_is_used_by_the_next_step():
     np.testing.assert_allclose(diff[tr.network.n_kernel :], 0)
 
 
-def test_early_stopping_restores_the_best_epoch():
-    # A tiny noisy training set and a wide net overfit: validation loss turns up.
-    p = project(
+def _overfitting(patience: int, restore: bool = True) -> dict:
+    """A tiny noisy training set and a wide net overfit: validation loss turns up."""
+    return project(
         seed=3,
         data={"source": "gauss", "samples": 120, "noise": 0.5, "test_fraction": 0.2, "validation_fraction": 0.4},
         network={"layers": [{"units": 32, "activation": "relu"}, {"units": 32, "activation": "relu"}]},
         training={
             "optimizer": {"name": "adam", "learning_rate": 0.05},
             "batch_size": 8,
-            "early_stopping": {"monitor": "val_loss", "patience": 4, "restore_best_weights": True},
+            "early_stopping": {"monitor": "val_loss", "patience": patience, "restore_best_weights": restore},
         },
     )
-    tr = Trainer(p)
+
+
+def test_early_stopping_restores_the_best_epoch():
+    tr = Trainer(_overfitting(4))
     best_params = {}
     tr.fit(300, on_epoch=lambda log: best_params.__setitem__(log.epoch, tr.network.params.copy()))
     assert tr.stopped, "expected validation loss to stop improving"
@@ -153,17 +156,7 @@ def test_early_stopping_on_val_loss_without_a_validation_split_warns_and_never_s
 
 
 def test_best_weights_are_restored_when_the_run_ends_before_patience_runs_out():
-    p = project(
-        seed=3,
-        data={"source": "gauss", "samples": 120, "noise": 0.5, "test_fraction": 0.2, "validation_fraction": 0.4},
-        network={"layers": [{"units": 32, "activation": "relu"}, {"units": 32, "activation": "relu"}]},
-        training={
-            "optimizer": {"name": "adam", "learning_rate": 0.05},
-            "batch_size": 8,
-            "early_stopping": {"monitor": "val_loss", "patience": 1000, "restore_best_weights": True},
-        },
-    )
-    tr = Trainer(p)
+    tr = Trainer(_overfitting(1000))
     kept = {}
     tr.fit(40, on_epoch=lambda log: kept.__setitem__(log.epoch, tr.network.params.copy()))
     assert not tr.stopped  # patience never ran out
@@ -171,10 +164,7 @@ def test_best_weights_are_restored_when_the_run_ends_before_patience_runs_out():
     assert best < 40, "expected the validation loss to turn up within 40 epochs"
     np.testing.assert_array_equal(tr.network.params, kept[best])  # Keras restores at the end of fit
     assert f"best weights of epoch {best} restored" in tr.stop_reason
-    no_restore = Trainer(
-        project(**{k: p[k] for k in ("seed", "data", "network")}, training={**p["training"], "early_stopping": {
-            "monitor": "val_loss", "patience": 1000, "restore_best_weights": False}})
-    )
+    no_restore = Trainer(_overfitting(1000, restore=False))
     no_restore.fit(40)
     np.testing.assert_array_equal(no_restore.network.params, kept[40])
 
