@@ -98,16 +98,22 @@ def clean_stale_temporaries(folder: Path, name: str) -> int:
     return removed
 
 
-def check_writable(path: str | Path) -> Path:
-    """The file a write to `path` would replace, checked now (folder exists, not a pipe or folder)
-    so a long run is not wasted on an output path that cannot work."""
-    target, _st = _write_target(Path(path))
+def _checked(path: Path) -> tuple[Path, os.stat_result | None, Path]:
+    """The file a write to `path` replaces, its status if it exists, and its folder, checked:
+    the folder exists and is writable, the file is not a pipe or a folder."""
+    target, st = _write_target(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise PlaygroundError(f"{path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise PlaygroundError(f"{path}: folder {folder} is not writable")
-    return target
+    return target, st, folder
+
+
+def check_writable(path: str | Path) -> Path:
+    """The file a write to `path` would replace, checked now, so a long run is not wasted on an
+    output path that cannot work."""
+    return _checked(Path(path))[0]
 
 
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
@@ -119,9 +125,7 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     the new content is safely on disk, so every link sees it. Every failure is a PlaygroundError
     naming the user's file; the temporary file never survives a failure."""
     given = Path(path)
-    check_writable(given)
-    target, st = _write_target(given)
-    folder = target.parent if str(target.parent) else Path(".")
+    target, st, folder = _checked(given)
     mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
     clean_stale_temporaries(folder, target.name)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from .dialogs import QtDialogs
@@ -30,7 +30,6 @@ from .widgets import Label, guarded, menu_text, name_widget
 
 AUTOSAVE_MS = 30_000
 MAX_BANNER = 2_000  # characters of a note or message shown in the banner
-Std = QKeySequence.StandardKey
 
 
 class MainWindow(QMainWindow):

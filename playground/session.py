@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from engine import PlaygroundError
 from engine.fields import Effect, field
 from engine.network import Network
 from engine.project import build_network
@@ -47,7 +48,6 @@ TIMELINE_PERIOD = 0.1  # seconds between time-slider range updates while playing
 
 class Session(QObject):
     frame = Signal(object, bool)  # the snapshot to draw (live or past), and "draw the slow views too"
-    arrived = Signal(object, bool)  # every new snapshot from the worker, and whether it began a new run
     playing_changed = Signal(bool)
     timeline_changed = Signal(int)  # snapshots kept (the slider's range)
     travelled = Signal(object, int)  # epoch shown (None: live) and the live epoch
@@ -161,7 +161,6 @@ class Session(QObject):
                 self.banner.emit(snap.message, "info" if snap.stopped else "error")
             elif new_run and snap.warnings:
                 self.banner.emit(" ".join(w[0].upper() + w[1:] for w in snap.warnings), "info")
-            self.arrived.emit(snap, new_run)
             if self.travel_index is None:
                 self.shown = snap
                 self.frame.emit(snap, new_run)
@@ -233,8 +232,6 @@ class Session(QObject):
         return self._set_points(xs, ys)
 
     def _set_points(self, xs: list[list[float]], ys: list[Any]) -> bool:
-        from engine import PlaygroundError
-
         try:
             self.state.set("data.source", {"points": {"x": xs, "y": ys}})
         except PlaygroundError as exc:
@@ -281,9 +278,6 @@ class Session(QObject):
         )
         net.set_weights(snap.weights)
         return net
-
-    def frame_done(self) -> None:
-        self.handle.worker.snapshot_consumed()
 
     def shutdown(self) -> bool:
         """Stop the worker thread and wait for it, however long the step in progress takes (an

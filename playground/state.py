@@ -94,7 +94,7 @@ class ProjectState(QObject):
             _assign(trial, path, value)
         touched = {p.split(".")[0] for p in changes}
         if "data" in touched:
-            before = (copy.deepcopy(trial["training"]["loss"]), copy.deepcopy(trial["network"]["output_activation"]))
+            before = (trial["training"]["loss"], trial["network"]["output_activation"])  # replaced, never mutated
             _harmonize(trial)
             if (trial["training"]["loss"], trial["network"]["output_activation"]) != before:
                 touched |= {"training", "network"}
