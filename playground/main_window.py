@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
-from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from .dialogs import QtDialogs
 from .files import FileActions
@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1560, 960)
+        self._fit_screen()
         self._update_title()
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -91,7 +92,7 @@ class MainWindow(QMainWindow):
         left.setObjectName("dataScroll")
         left.setWidget(self.data_panel)
         left.setWidgetResizable(True)
-        left.setMinimumWidth(250)
+        left.setMinimumWidth(236)
         left.setMaximumWidth(330)
         left.setFrameShape(QScrollArea.Shape.NoFrame)
         middle = QWidget()
@@ -125,6 +126,19 @@ class MainWindow(QMainWindow):
         central.layout().setSpacing(0)
         central.layout().addWidget(split, 1)
         self.setCentralWidget(central)
+
+    def _fit_screen(self) -> None:
+        """Never open larger than the screen (a saved size from a bigger monitor, or the default
+        on a laptop or projector): shrink to the available area and keep the title bar on it."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        w, h = min(self.width(), avail.width()), min(self.height(), avail.height())
+        if (w, h) != (self.width(), self.height()):
+            self.resize(w, h)
+        if not avail.contains(self.frameGeometry().topLeft()):
+            self.move(avail.topLeft())
 
     def show_view(self, name: str) -> bool:
         """Bring the insight tab `name` (weights, gradients, hidden, runs) to the front."""

@@ -18,10 +18,13 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QInputDialog,
+    QMenu,
+    QSpinBox,
     QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
+    QWidgetAction,
 )
 
 from engine import ACTIVATIONS, INITIALIZERS, PlaygroundError, get_activation
@@ -34,11 +37,15 @@ from ..widgets import Label, guarded, name_widget, plain_tip, to_qimage
 
 MAX_LAYERS = 8
 MAX_UNITS = 64
-MAX_SHOWN = 12  # neurons drawn per layer; the rest are summarised as "+N more"
+MAX_SHOWN = 16  # neurons drawn per layer at most; the rest are summarised as "+N more"
 EDGE_BUCKETS = 8  # edges are drawn in this many widths per sign, one drawLines call each
-NODE = 40
-PITCH = 50
+PITCH_MAX = 64  # px between neuron centres when there is room
+PITCH_MIN = 26
+MIN_ROWS = 7  # the seven input features must fit
 CONTROLS_Y = 42  # the per-layer controls start here; the neurons below them
+FULL_CONTROLS = 96  # width of a layer's controls when they are shown in full
+FULL_TOP = 190  # where the neurons start below full controls
+MIN_HEIGHT = 150 + MIN_ROWS * PITCH_MIN  # folded controls above seven inputs
 
 
 @dataclass
@@ -59,7 +66,7 @@ class NetworkView(QWidget):
         self.setObjectName("networkView")
         self.setAccessibleName("Network builder")
         self.setMouseTracking(True)
-        self.setMinimumSize(560, 440)
+        self.setMinimumSize(380, MIN_HEIGHT)
         self.state = state
         self.snapshot: Snapshot | None = None
         self.nodes: list[_Node] = []
@@ -72,6 +79,9 @@ class NetworkView(QWidget):
         self._edge_values = np.zeros(0)
         self._thumbs: dict[tuple, object] = {}  # this snapshot's neuron images and layer colours
         self.top = 150.0  # y of the first neuron row, set by _relayout below the layer controls
+        self.pitch, self.node_size = 50.0, 40.0  # set by _layout_nodes from the room there is
+        self._more: dict[int, tuple[float, int]] = {}  # layer -> (y, neurons not drawn)
+        self._compact = False  # whether the layer controls are folded into one button each
 
         self.add_layer = name_widget(QToolButton(), "addLayer", "Add hidden layer", "Add a hidden layer")
         self.add_layer.setText("+")
@@ -112,8 +122,12 @@ class NetworkView(QWidget):
     def rebuild(self) -> None:
         """Recreate the per-layer controls after a structural change."""
         for box in self._layer_boxes:
+            box.hide()
             box.deleteLater()
         self._layer_boxes = []
+        left, right = self._margins()
+        self.setMinimumWidth(max(380, left + right + (len(self.hidden) + 1) * 46))
+        self._compact = self._wants_compact()
         for i, layer in enumerate(self.hidden):
             self._layer_boxes.append(self._layer_controls(i, layer))
         n = len(self.hidden)
@@ -125,7 +139,9 @@ class NetworkView(QWidget):
         self.update()
 
     def _layer_controls(self, i: int, layer: dict) -> QWidget:
-        box = QWidget(self)
+        """Layer i's controls: +/− and a typed neuron count, activation, dropout. In a narrow
+        column they live in a popup behind one button that shows the count and activation."""
+        box = QWidget()
         box.setObjectName(f"layer{i}Controls")
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -145,9 +161,15 @@ class NetworkView(QWidget):
         row.addWidget(plus)
         row.addWidget(minus)
         lay.addLayout(row)
-        units = Label(f"{layer['units']} neuron{'s' if layer['units'] != 1 else ''}")
-        units.setObjectName(f"units{i}")
+        units = name_widget(
+            QSpinBox(), f"units{i}", f"Neurons in layer {i + 1}", f"Neurons in layer {i + 1}: type 1 to {MAX_UNITS}"
+        )
+        units.setRange(1, MAX_UNITS)
+        units.setValue(layer["units"])
+        units.setSuffix(" neurons" if layer["units"] != 1 else " neuron")
         units.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        units.setKeyboardTracking(False)
+        units.valueChanged.connect(lambda v: self._set(f"network.layers.{i}.units", int(v)))
         lay.addWidget(units)
         act = name_widget(QComboBox(), f"activation{i}", f"Activation of layer {i + 1}")
         names = [n for n in ACTIVATIONS.names() if n != "softmax"]
@@ -172,8 +194,28 @@ class NetworkView(QWidget):
         drop.setKeyboardTracking(False)
         drop.valueChanged.connect(lambda v: self._set(f"network.layers.{i}.dropout", round(v, 2)))
         lay.addWidget(drop)
-        box.show()
-        return box
+        if not self._compact:
+            box.setParent(self)
+            box.show()
+            return box
+        # Narrow columns: one button per layer opens the same controls in a popup.
+        button = name_widget(
+            QToolButton(self), f"layer{i}Button", f"Layer {i + 1} settings", f"Layer {i + 1}: neurons, activation…"
+        )
+        drop_text = f"\nd {layer['dropout']:.2f}" if layer["dropout"] else ""
+        button.setText(f"{layer['units']}\n{current[:6]}{drop_text}")
+        button.setProperty("role", "layerButton")
+        popup = QMenu(button)
+        popup.setObjectName(f"layer{i}Popup")
+        holder = QWidgetAction(popup)
+        box.setContentsMargins(8, 8, 8, 8)
+        box.setMinimumWidth(120)
+        holder.setDefaultWidget(box)
+        popup.addAction(holder)
+        button.setMenu(popup)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.show()
+        return button
 
     def _set(self, path: str, value: object) -> None:
         try:
@@ -201,17 +243,34 @@ class NetworkView(QWidget):
         super().resizeEvent(event)
         self._relayout()
 
+    def _margins(self) -> tuple[int, int]:
+        """Room left of the inputs (feature names) and right of the outputs (class names)."""
+        return 70, (110 if len(self._class_names()) > 2 else 40)
+
+    def _class_names(self) -> list[str]:
+        snap = self.snapshot
+        return list(snap.data.dataset.class_names) if snap is not None else []
+
     def _columns(self) -> list[float]:
         n_cols = len(self.hidden) + 2
-        left, right = 70, self.width() - 110  # room for class names right of the outputs
-        if n_cols == 1:
-            return [left]
+        left, right = self._margins()
+        right = self.width() - right
         step = (right - left) / (n_cols - 1)
         # Whole pixels: an antialiased painter draws a thumbnail at a fractional position ten
         # times slower (42 µs against 4), and the thumbnails come out sharper too.
         return [round(left + k * step) for k in range(n_cols)]
 
+    def _wants_compact(self) -> bool:
+        """Whether the layer controls must fold into one button each: columns narrower than the
+        controls, or too little height for them above the neurons."""
+        cols = self._columns()
+        step = cols[2] - cols[1] if len(cols) > 2 else self.width()
+        return step < FULL_CONTROLS + 6 or self.height() < FULL_TOP + MIN_ROWS * PITCH_MIN + 12
+
     def _relayout(self) -> None:
+        if self._layer_boxes and self._wants_compact() != self._compact:
+            self.rebuild()  # rebuilds the controls in the other form, then lays out again
+            return
         cols = self._columns()
         self.layers_label.adjustSize()
         mid = self.width() / 2
@@ -223,39 +282,50 @@ class NetworkView(QWidget):
         self.init_label.adjustSize()
         self.init_label.move(self.initializer.x() - self.init_label.width() - 6, 12)
         tallest = 0
+        step = cols[2] - cols[1] if len(cols) > 2 else FULL_CONTROLS
         # Right after the project changes, a resize can arrive before rebuild() has replaced the
         # old controls: place only the boxes that have a column.
         for i, box in enumerate(self._layer_boxes[: len(cols) - 2]):
-            box.adjustSize()
-            w = 96
+            w = FULL_CONTROLS if not self._compact else max(34, min(72, step - 6))
             h = box.sizeHint().height()
             box.setGeometry(int(cols[i + 1] - w / 2), CONTROLS_Y, w, h)
             tallest = max(tallest, h)
-        self.top = CONTROLS_Y + max(tallest, 60) + 40
+        self.top = CONTROLS_Y + max(tallest, 30) + 36
         self._layout_nodes()
 
     def _layout_nodes(self) -> None:
+        """Neurons sized to the room: up to PITCH_MAX apart, down to PITCH_MIN; a layer with more
+        neurons than fit shows all it can and '+N more' in its last place."""
         cols = self._columns()
         nodes: list[_Node] = []
         d = self.state.project["data"]
         point_data = self.snapshot is None or self.snapshot.extent is not None
-        if point_data:
-            active = d["features"] or ["x1", "x2"]
-            k = 0
-            for f_i, name in enumerate(FEATURES.names()):
-                rect = QRectF(cols[0] - NODE / 2, self.top + f_i * PITCH, NODE, NODE)
-                on = name in active
-                nodes.append(_Node(-1, active.index(name) if on else -1, rect, on, name))
-                k += on
-        else:
-            n_in = self.snapshot.weights[0].shape[0] if self.snapshot else 0
-            nodes.append(_Node(-1, -1, QRectF(cols[0] - NODE / 2, self.top, NODE, NODE * 2), True, f"{n_in} inputs"))
         n_out = self.snapshot.weights[-1].shape[0] if self.snapshot is not None else 1
         widths = [h["units"] for h in self.hidden] + [n_out]
+        avail = max(0.0, self.height() - self.top - 12)
+        wanted = max([len(FEATURES) if point_data else 2] + [min(u, MAX_SHOWN) for u in widths])
+        pitch = max(PITCH_MIN, min(PITCH_MAX, avail / wanted))
+        rows = max(2, min(MAX_SHOWN, int(avail // pitch)))
+        step = cols[1] - cols[0]
+        size = float(round(max(16.0, min(pitch * 0.8, step * 0.6))))
+        self.pitch, self.node_size = pitch, size
+        if point_data:
+            active = d["features"] or ["x1", "x2"]
+            for f_i, name in enumerate(FEATURES.names()):
+                rect = QRectF(cols[0] - size / 2, round(self.top + f_i * pitch), size, size)
+                on = name in active
+                nodes.append(_Node(-1, active.index(name) if on else -1, rect, on, name))
+        else:
+            n_in = self.snapshot.weights[0].shape[0] if self.snapshot else 0
+            block = QRectF(cols[0] - size / 2, self.top, size, size * 2)
+            nodes.append(_Node(-1, -1, block, True, f"{n_in} inputs"))
+        self._more = {}
         for layer, units in enumerate(widths):
-            shown = min(units, MAX_SHOWN)
+            shown = units if units <= rows else rows - 1
+            if shown < units:
+                self._more[layer] = (self.top + shown * pitch, units - shown)
             for u in range(shown):
-                rect = QRectF(cols[layer + 1] - NODE / 2, self.top + u * PITCH, NODE, NODE)
+                rect = QRectF(cols[layer + 1] - size / 2, round(self.top + u * pitch), size, size)
                 nodes.append(_Node(layer, u, rect))
         self.nodes = nodes
         self._edge_geometry()
@@ -338,7 +408,7 @@ class NetworkView(QWidget):
         )
         self.snapshot = snap
         if structure_changed:
-            self._layout_nodes()
+            self._relayout()
             self.update()
             return
         self._layout_edges()
@@ -434,14 +504,10 @@ class NetworkView(QWidget):
                 painter.setOpacity(1.0)
             self._label(painter, node)
         cols = self._columns()
-        widths = [h["units"] for h in self.hidden]
-        for layer, units in enumerate(widths):
-            if units > MAX_SHOWN:
-                painter.setPen(QColor(90, 90, 90))
-                y = self.top + MAX_SHOWN * PITCH - 4
-                painter.drawText(
-                    QRectF(cols[layer + 1] - 50, y, 100, 20), Qt.AlignmentFlag.AlignCenter, f"+{units - MAX_SHOWN} more"
-                )
+        painter.setPen(QColor(90, 90, 90))
+        for layer, (y, hidden_units) in self._more.items():
+            rect = QRectF(cols[layer + 1] - 40, y, 80, self.node_size)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"+{hidden_units}\nmore")
         painter.setPen(QColor(90, 90, 90))
         painter.drawText(QRectF(cols[0] - 60, self.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, "INPUTS")
         out_label = "OUTPUT"

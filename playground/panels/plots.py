@@ -13,9 +13,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSlider, QVBoxLayout, QWidget
 
-from ..colors import SPLIT_COLORS, class_color, class_rgb, diverging_rgb, layer_color
+from ..colors import SPLIT_COLORS, class_color, class_color_name, class_rgb, diverging_rgb, fade, layer_color
 from ..snapshot import Snapshot
-from ..widgets import Caption, Label, name_widget
+from ..widgets import Caption, Label, guarded, name_widget
 
 pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
 
@@ -96,25 +96,33 @@ def set_range(plot: pg.PlotWidget, axis: str, lo: float, hi: float, padding: flo
 
 
 def plane_rgb(
-    out: np.ndarray, problem: str, threshold: float, output_activation: str, discretize: bool = False
+    out: np.ndarray,
+    problem: str,
+    threshold: float,
+    output_activation: str,
+    discretize: bool = False,
+    class_names: list[str] | tuple[str, ...] = (),
 ) -> tuple[np.ndarray, str]:
     """Colours for the network's output over the plane (g, g, outputs) and the legend for them."""
     if problem == "regression":
         return diverging_rgb(out[..., 0], -1, 1), "colour: predicted value, orange −1 · white 0 · blue +1"
+    k = max(2, out.shape[2])
+    names = [class_names[c] if c < len(class_names) and class_names[c] != str(c) else f"class {c}" for c in range(k)]
+    swatches = " · ".join(f"{class_color_name(c, k)}: {names[c]}" for c in range(k))
     if out.shape[2] == 1:
         # Centre on the decision threshold: 0.5 for probabilities and 0/1 targets, 0 for hinge.
         v = np.clip((out[..., 0] - threshold) * (2.0 if threshold == 0.5 else 1.0), -1, 1)
         if discretize:
-            v = np.where(v > 0, 1.0, -1.0)
-        return diverging_rgb(v), "orange: class 0 · blue: class 1 · shade: confidence"
+            return diverging_rgb(np.where(v > 0, 1.0, -1.0)), f"{swatches} · colour: the predicted class"
+        return diverging_rgb(v), f"{swatches} · shade: confidence"
     if output_activation == "softmax":
         probs = out
     else:  # scores (multiclass hinge): softmax them for display only
         e = np.exp(out - out.max(axis=-1, keepdims=True))
         probs = e / e.sum(axis=-1, keepdims=True)
     if discretize:
-        probs = np.eye(out.shape[2])[probs.argmax(axis=-1)]
-    return class_rgb(probs, out.shape[2]), "colour: the predicted class (argmax) · faded where unsure"
+        return class_rgb(np.eye(out.shape[2])[probs.argmax(axis=-1)], out.shape[2]), f"{swatches} (predicted class)"
+    return class_rgb(probs, out.shape[2]), f"{swatches} · faded where unsure"
 
 
 def layer_name(i: int, n_layers: int) -> str:
@@ -131,6 +139,27 @@ def make_plot(name: str) -> pg.PlotWidget:
     for axis in ("left", "bottom"):
         w.getAxis(axis).enableAutoSIPrefix(False)
     return w
+
+
+class SquarePlot(QWidget):
+    """Holds an aspect-locked plot at the size that makes its data area square, centred: the
+    plane then fills the axes instead of floating in a wider range."""
+
+    def __init__(self, plot: pg.PlotWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = plot
+        plot.setParent(self)
+        self.setMinimumSize(plot.minimumSize())
+
+    @guarded
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        item = self.plot.getPlotItem()
+        extra_w = item.getAxis("left").width() + 16  # the axis and the plot's own margins
+        extra_h = item.getAxis("bottom").height() + 16
+        side = max(40, min(self.width() - extra_w, self.height() - extra_h))
+        w, h = min(self.width(), side + extra_w), min(self.height(), side + extra_h)
+        self.plot.setGeometry((self.width() - w) // 2, (self.height() - h) // 2, w, h)
 
 
 class OutputView(QWidget):
@@ -159,7 +188,7 @@ class OutputView(QWidget):
         self.plot = make_plot("outputPlot")
         self.plot.setAccessibleName("Output plot")
         self.plot.setAspectLocked(True)
-        self.plot.setMinimumSize(300, 300)
+        self.plot.setMinimumSize(200, 160)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(255, 255, 255, 200, width=1))
@@ -172,7 +201,8 @@ class OutputView(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setObjectName("emptyNote")
         self.empty.hide()
-        lay.addWidget(self.plot, 1)
+        self.square = SquarePlot(self.plot)
+        lay.addWidget(self.square, 1)
         lay.addWidget(self.empty, 1)
         self.legend = Label()
         self.legend.setObjectName("legend")
@@ -197,7 +227,7 @@ class OutputView(QWidget):
         if snap is None:
             return
         has_plane = snap.extent is not None and snap.output_grid is not None
-        self.plot.setVisible(has_plane)
+        self.square.setVisible(has_plane)
         self.empty.setVisible(not has_plane)
         if not has_plane:
             self._legend("")
@@ -209,9 +239,12 @@ class OutputView(QWidget):
             snap.threshold,
             snap.output_activation,
             self.discretize.isChecked(),
+            snap.data.dataset.class_names,
         )
         self._legend(legend)
-        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        # The plane is drawn paler than the points (as TensorFlow Playground does), so a point
+        # stays visible on the region it belongs to, and a misclassified one stands out.
+        self.image.setImage(fade(rgb, PLANE_STRENGTH), autoLevels=False, levels=(0, 255))
         self.image.setRect(x0, y0, x1 - x0, y1 - y0)
         set_range(self.plot, "x", x0, x1)
         set_range(self.plot, "y", y0, y1)
@@ -253,6 +286,8 @@ class OutputView(QWidget):
             self.point_added.emit(pos.x(), pos.y())
 
 
+PLANE_STRENGTH = 0.6  # how strongly the output plane is coloured under the points
+
 #: What the curves can show: (menu text, history key); fit_loss exists for the training split only.
 METRIC_CHOICES = (("loss", "loss"), ("accuracy", "accuracy"), ("fit loss (Keras)", "fit_loss"))
 AXIS_LABELS = {"loss": "cost J (no penalty)", "accuracy": "accuracy", "fit_loss": "mean batch loss + penalty"}
@@ -285,7 +320,7 @@ class CurvesView(QWidget):
         head.addWidget(Label("smooth"))
         head.addWidget(self.smooth)
         self.plot = make_plot("curvesPlot")
-        self.plot.setMinimumHeight(170)
+        self.plot.setMinimumHeight(100)
         self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.plot.setLabel("bottom", "epoch")
         # Long runs have tens of thousands of epochs: draw at most about one point per pixel.
@@ -431,7 +466,7 @@ class HistogramView(QWidget):
         head.addWidget(self.layer)
         row = QHBoxLayout()
         self.now = make_plot("histogramPlot")
-        self.now.setMinimumHeight(150)
+        self.now.setMinimumHeight(70)
         self.now.setLabel("bottom", "kernel weight")
         self.over_time = make_plot("histogramTimePlot")
         self.over_time.setLabel("bottom", "kernel weight")

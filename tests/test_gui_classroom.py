@@ -1,0 +1,142 @@
+"""What a class needs: the window fits a laptop or projector, every control stays reachable at
+8 layers × 64 neurons, points stay readable, legends say what the colours are."""
+
+import numpy as np
+import pytest
+from helpers import engine_widths, wait_for
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication, QSpinBox, QToolButton, QWidget
+
+from engine.optimizers import OPTIMIZERS
+from playground.colors import POSITIVE
+
+TIMEOUT = 15_000
+
+
+def _needed_height(window, width: int) -> int:
+    """The height the window needs at `width`: the control bar wraps, so ask it at that width."""
+    bar = window.controls.layout().heightForWidth(width)
+    return (
+        window.menuBar().sizeHint().height()
+        + bar
+        + window.findChild(QWidget, "mainSplitter").minimumSizeHint().height()
+        + window.statusBar().minimumSizeHint().height()
+    )
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+def test_the_window_fits_1280_by_720_with_every_optimizer(qtbot, window, name):
+    window.session.state.set("training.optimizer", {"name": name})
+    QApplication.processEvents()
+    window.resize(1280, 720)
+    QApplication.processEvents()
+    assert window.minimumSizeHint().width() <= 1280
+    assert window.width() <= 1280 and window.height() <= 720
+    assert _needed_height(window, 1280) <= 720
+
+
+def test_switching_back_from_adamw_gives_the_room_back(qtbot, window):
+    before = window.minimumSizeHint().width()
+    window.session.state.set("training.optimizer", {"name": "adamw"})
+    window.session.state.set("training.optimizer", {"name": "sgd"})
+    QApplication.processEvents()
+    assert window.minimumSizeHint().width() <= before
+
+
+def _deep(window, qtbot, layers: int = 8, units: int = 64):
+    gen = window.session.snapshot.generation
+    window.session.state.set("network.layers", [{"units": units, "activation": "relu"}] * layers)
+    return wait_for(qtbot, window, lambda s: s.generation > gen and len(s.weights) == 2 * (layers + 1))
+
+
+def test_every_layer_control_is_visible_and_apart_at_8_layers_of_64(qtbot, window):
+    window.resize(1280, 720)
+    snap = _deep(window, qtbot)
+    assert engine_widths(snap)[:-1] == [64] * 8
+    net = window.network
+    QApplication.processEvents()
+    boxes = [net.findChild(QWidget, f"layer{i}Button") or net.findChild(QWidget, f"layer{i}Controls") for i in range(8)]
+    rects = [QRect(b.geometry()) for b in boxes]
+    for i, (box, rect) in enumerate(zip(boxes, rects)):
+        assert box.isVisible(), f"layer {i + 1}'s controls are hidden"
+        assert net.rect().contains(rect), f"layer {i + 1}'s controls leave the view"
+        if i:
+            assert not rect.intersects(rects[i - 1]), f"layers {i} and {i + 1} overlap"
+    # Every layer has more neurons than fit: each shows '+N more', and the count adds up.
+    shown = {layer: sum(1 for n in net.nodes if n.layer == layer) for layer in range(8)}
+    for layer in range(8):
+        assert layer in net._more
+        assert shown[layer] + net._more[layer][1] == 64
+        bottom = max(n.rect.bottom() for n in net.nodes if n.layer == layer)
+        assert bottom <= net.height(), "a drawn neuron is cut off at the bottom"
+
+
+def test_a_folded_layer_opens_its_controls_and_they_edit_the_layer(qtbot, window):
+    window.resize(1280, 720)
+    _deep(window, qtbot)
+    net = window.network
+    button = net.findChild(QToolButton, "layer3Button")
+    assert button is not None and button.text().startswith("64")
+    units = button.menu().findChild(QSpinBox, "units3")
+    gen = window.session.snapshot.generation
+    units.setValue(20)
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert engine_widths(snap)[3] == 20
+    assert window.session.state.project["network"]["layers"][3]["units"] == 20
+
+
+def test_neuron_counts_can_be_typed(qtbot, window):
+    window.resize(1600, 1000)
+    QApplication.processEvents()
+    spin = window.network.findChild(QSpinBox, "units0")
+    assert spin is not None and spin.isVisible()
+    gen = window.session.snapshot.generation
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "37")
+    spin.editingFinished.emit()
+    spin.interpretText()
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert engine_widths(snap)[0] == 37
+
+
+def test_12_or_more_neurons_show_plus_n_more_instead_of_being_cut(qtbot, window):
+    window.resize(1280, 720)
+    _deep(window, qtbot, layers=1, units=30)
+    net = window.network
+    drawn = sum(1 for n in net.nodes if n.layer == 0)
+    assert 0 in net._more and drawn + net._more[0][1] == 30
+    assert max(n.rect.bottom() for n in net.nodes) <= net.height()
+
+
+def test_points_stay_readable_on_a_confident_plane(qtbot, window):
+    """The plane is paler than any point colour, so a point never melts into its own region."""
+    img = window.output.image.image
+    darkest = img.reshape(-1, 3).astype(int).sum(axis=1).min()
+    assert darkest > sum(POSITIVE) + 60
+
+
+def test_legends_name_each_class_colour_and_follow_discretize(qtbot, window):
+    assert "orange: class 0" in window.output.legend.text() and "shade: confidence" in window.output.legend.text()
+    window.output.discretize.setChecked(True)
+    assert "confidence" not in window.output.legend.text()
+    assert "predicted class" in window.output.legend.text()
+    gen = window.session.snapshot.generation
+    window.session.state.apply(
+        {"data.source": "spiral", "data.classes": 3, "training.loss": "categorical_crossentropy",
+         "network.output_activation": "softmax"}
+    )  # fmt: skip
+    wait_for(qtbot, window, lambda s: s.generation > gen and s.weights[-1].shape[0] == 3)
+    legend = window.output.legend.text()
+    for colour, cls in (("blue", "0"), ("orange", "1"), ("green", "2")):
+        assert f"{colour}: class {cls}" in legend
+
+
+def test_the_output_plane_fills_its_axes(qtbot, window):
+    """The plot keeps a square data area, so the heatmap reaches both axes' ends."""
+    window.resize(1280, 720)
+    QApplication.processEvents()
+    vb = window.output.plot.getPlotItem().getViewBox()
+    (x0, x1), (y0, y1) = vb.viewRange()
+    ex0, ex1, ey0, ey1 = window.session.snapshot.extent
+    assert (x1 - x0) <= 1.1 * (ex1 - ex0) and (y1 - y0) <= 1.1 * (ey1 - ey0)
+    assert np.isclose(x0, ex0, atol=0.1 * (ex1 - ex0)) or np.isclose(y0, ey0, atol=0.1 * (ey1 - ey0))
