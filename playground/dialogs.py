@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from .widgets import plain
 
@@ -19,6 +19,7 @@ class Dialogs(Protocol):
     def save_path(self, title: str, name: str, filters: str) -> Path | None: ...
     def ask(self, title: str, text: str, buttons: Button, default: Button) -> Button: ...
     def error(self, title: str, text: str) -> None: ...
+    def choose(self, title: str, text: str, items: list[str], current: str) -> str | None: ...
     def status(self, text: str) -> None: ...
 
 
@@ -51,6 +52,16 @@ class QtDialogs:
         box.setObjectName("errorDialog")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+
+    def choose(self, title: str, text: str, items: list[str], current: str) -> str | None:
+        """One item from a list (None if cancelled); the items are shown as plain text."""
+        dialog = QInputDialog(self.parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(text)
+        dialog.setComboBoxItems(items)
+        dialog.setTextValue(current)
+        dialog.setOption(QInputDialog.InputDialogOption.UseListViewForComboBoxItems)
+        return dialog.textValue() if dialog.exec() else None
 
     def status(self, text: str) -> None:
         self._status(text)

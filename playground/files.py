@@ -226,7 +226,9 @@ class FileActions:
         if p is None:
             return False
         if p.suffix.lower() == ".csv":
-            source: dict[str, Any] = {"csv": str(p)}
+            source: dict[str, Any] | None = self._csv_source(p)
+            if source is None:
+                return False
         elif p.suffix.lower() == ".npz":
             source = {"npz": str(p)}
         else:
@@ -235,6 +237,27 @@ class FileActions:
                 return False
             source = {"idx": {"images": str(p), "labels": str(labels)}}
         return self.load_data_source(source)
+
+    def _csv_source(self, p: Path) -> dict[str, Any] | None:
+        """A CSV source, with the label column the user picks when the table names three or more
+        columns (the last one, or the one before a `split` column, is offered first)."""
+        source: dict[str, Any] = {"csv": str(p)}
+        trial = {**self.state.project, "data": {**self.state.project["data"], "source": source, "features": None}}
+        try:
+            ds = load_dataset(trial, self.state.base_dir)
+        except PlaygroundError:
+            return source  # load_data_source says what is wrong with it
+        columns = [*ds.columns, ds.label_column]
+        if len(columns) < 3 or not ds.label_column:
+            return source
+        chosen = self.dialogs.choose(
+            "Label column", f"Which column of {p.name} holds the labels (the targets)?", columns, ds.label_column
+        )
+        if chosen is None:
+            return None
+        if chosen != ds.label_column:
+            source["label"] = chosen
+        return source
 
     def load_data_source(self, source: dict[str, Any]) -> bool:
         """Switch the project to file data in one transaction; a bad file is explained and

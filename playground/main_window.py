@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.router = ViewRouter(
             self.controls, self.network, self.output, self.images, self.curves, self.histograms,
             self.gradients, self.hidden_space, self.runs, self.params_label, self.loss_label, self.rate_label,
+            self.data_panel,
         )  # fmt: skip
         self.dialogs = QtDialogs(self, self.settings, self.show_message)
         self.files = FileActions(

@@ -33,12 +33,14 @@ class ViewRouter:
     params_label: Any
     loss_label: Any
     rate_label: Any
+    data_panel: Any
     slow_at: float = 0.0  # when a slow view last redrew
     slow_turn: int = 0  # and which group's turn it was
 
     def show(self, snap: Snapshot, force: bool = False) -> None:
         """Draw `snap` in every view (`force`: the slow views too, now)."""
         self.controls.set_epoch(snap.epoch, snap.steps)
+        self.data_panel.set_dataset(snap.data.dataset)
         self.network.set_snapshot(snap)
         is_images = snap.data.dataset.image_shape is not None
         if self.images.isVisible() != is_images:

@@ -140,3 +140,73 @@ def test_the_output_plane_fills_its_axes(qtbot, window):
     ex0, ex1, ey0, ey1 = window.session.snapshot.extent
     assert (x1 - x0) <= 1.1 * (ex1 - ex0) and (y1 - y0) <= 1.1 * (ey1 - ey0)
     assert np.isclose(x0, ex0, atol=0.1 * (ex1 - ex0)) or np.isclose(y0, ey0, atol=0.1 * (ey1 - ey0))
+
+
+@pytest.mark.parametrize("key", ["Right", "PageUp", "End"])
+def test_the_test_slider_applies_keys_not_only_drags(qtbot, window, key):
+    from PySide6.QtCore import Qt
+
+    slider = window.data_panel.test_ratio
+    before = window.session.state.project["data"]["test_fraction"]
+    slider.setFocus()
+    qtbot.keyClick(slider, getattr(Qt.Key, f"Key_{key}"))
+    shown = slider.value() / 100
+    assert shown != before
+    assert window.session.state.project["data"]["test_fraction"] == pytest.approx(shown)
+    assert window.data_panel.test_value.text() == f"{slider.value()}%"
+    wait_for(qtbot, window, lambda s: abs(s.data.test.size / s.data.dataset.x.shape[0] - shown) < 0.01)
+
+
+def test_the_validation_slider_applies_a_track_click(qtbot, window):
+    slider = window.data_panel.val_ratio
+    slider.triggerAction(slider.SliderAction.SliderPageStepAdd)  # what a click on the track does
+    assert slider.value() > 0
+    assert window.session.state.project["data"]["validation_fraction"] == pytest.approx(slider.value() / 100)
+
+
+def _write_export(tmp_path, window):
+    """The app's own data export: x1, x2, label, split."""
+    path = tmp_path / "export.csv"
+    window.files.dialogs.save_path = lambda *a: path
+    assert window.files.export_data()
+    return path
+
+
+def test_file_data_shows_its_own_samples_and_classes_and_no_thumbnail_stays_lit(qtbot, window, tmp_path):
+    path = tmp_path / "three.csv"
+    rows = ["a,b,c,kind"] + [f"{i % 7},{i % 5},{i % 3},{['x', 'y', 'z'][i % 3]}" for i in range(90)]
+    path.write_text("\n".join(rows) + "\n")
+    assert window.files.load_data_source({"csv": str(path)})
+    wait_for(qtbot, window, lambda s: s.data.dataset.x.shape == (90, 3))
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: panel.samples.value() == 90)
+    assert panel.classes.value() == 3
+    assert not any(b.isChecked() for b in panel.source_buttons.values())
+    assert "three.csv" in panel.source_label.text() and "90 samples" in panel.source_label.text()
+    note = window.output.empty.text()
+    assert "3 input columns" in note and "Image" not in note
+
+
+def test_opening_a_csv_asks_for_the_label_column_and_ignores_split(qtbot, window, tmp_path):
+    path = _write_export(tmp_path, window)
+    asked = {}
+
+    def choose(title, text, items, current):
+        asked.update(items=items, current=current)
+        return current
+
+    window.files.dialogs.open_path = lambda *a: path
+    window.files.dialogs.choose = choose
+    assert window.files.open_data_file()
+    assert asked["current"] == "label" and "split" not in asked["items"]
+    snap = wait_for(qtbot, window, lambda s: s.data.dataset.name == "export")
+    assert snap.data.dataset.columns == ["x1", "x2"] and snap.data.dataset.classes == 2
+    # Choosing another column makes it the label.
+    other = tmp_path / "groups.csv"
+    other.write_text("x,group,label\n" + "".join(f"{i * 0.1},{i % 4},{i % 2}\n" for i in range(80)))
+    window.files.dialogs.open_path = lambda *a: other
+    window.files.dialogs.choose = lambda *a: "group"
+    assert window.files.open_data_file()
+    assert window.session.state.project["data"]["source"] == {"csv": str(other), "label": "group"}
+    snap = wait_for(qtbot, window, lambda s: s.data.dataset.name == "groups")
+    assert snap.data.dataset.classes == 4 and snap.data.dataset.columns == ["x", "label"]

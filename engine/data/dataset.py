@@ -27,6 +27,8 @@ class Dataset:
     name: str = ""
     #: How a file was read, for the user (a detected header, a dropped pandas index column...).
     notes: list[str] = field(default_factory=list)
+    #: The header's name of the label column (tables with a header), so a user can pick another.
+    label_column: str = ""
 
     def __post_init__(self) -> None:
         if self.problem not in ("classification", "regression"):

@@ -210,7 +210,9 @@ def load_csv(
                 blank = int(np.flatnonzero(raw == "")[0])
                 raise _fail(p, f"line {first_line + blank}, column {columns[li]!r}: a missing label") from None
     y, names = _labels(p, raw, problem)
-    return Dataset(x, y, problem, [columns[j] for j in used], len(names), names, name=p.stem, notes=notes)
+    inputs = [columns[j] for j in used]
+    label_column = header[li] if header else ""
+    return Dataset(x, y, problem, inputs, len(names), names, name=p.stem, notes=notes, label_column=label_column)
 
 
 def _label_index(p: Path, label: str | int, header: list[str] | None, width: int, used: list[int]) -> int:

@@ -4,6 +4,7 @@ batch size, seed, normalisation; open a data file; draw points by hand."""
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,7 @@ class DataPanel(QWidget):
         self.setObjectName("dataPanel")
         self.state = state
         self._updating = False
+        self._dataset: Any = None  # the run's data, from the newest snapshot
         lay = QVBoxLayout(self)
         lay.setContentsMargins(14, 12, 10, 12)
         lay.setSpacing(8)
@@ -126,10 +128,7 @@ class DataPanel(QWidget):
         self.noise, self.noise_value = _percent_slider(
             "noise", "Noise", "Noise 0–50%: how far points stray across the boundary", 50
         )
-        self.noise.sliderReleased.connect(lambda: self._set("data.noise", self.noise.value() / 100))
-        self.noise.valueChanged.connect(
-            lambda v: None if self.noise.isSliderDown() else self._set("data.noise", v / 100)
-        )
+        _apply_when_settled(self.noise, lambda: self._set("data.noise", self.noise.value() / 100))
         form.addRow(Label("Noise"), _row(self.noise, self.noise_value))
         self.samples = name_widget(QSpinBox(), "samples", "Samples", "How many points (or images) to generate")
         self.samples.setRange(10, 100_000)
@@ -140,12 +139,12 @@ class DataPanel(QWidget):
         self.test_ratio, self.test_value = _percent_slider(
             "testRatio", "Test fraction", "Share of the data held out as the test split (never trained on)", 90
         )
-        self.test_ratio.sliderReleased.connect(self._ratios_changed)
+        _apply_when_settled(self.test_ratio, self._ratios_changed)
         form.addRow(Label("Test"), _row(self.test_ratio, self.test_value))
         self.val_ratio, self.val_value = _percent_slider(
             "validationRatio", "Validation fraction", "Share held out for validation: early stopping watches it", 50
         )
-        self.val_ratio.sliderReleased.connect(self._ratios_changed)
+        _apply_when_settled(self.val_ratio, self._ratios_changed)
         form.addRow(Label("Validation"), _row(self.val_ratio, self.val_value))
         self.batch = name_widget(
             QSpinBox(),
@@ -200,32 +199,31 @@ class DataPanel(QWidget):
             d = p["data"]
             src = d["source"]
             generated = isinstance(src, str)
+            # An exclusive group keeps one button checked: for file or drawn data none may be.
+            self.source_group.setExclusive(False)
             for name, b in self.source_buttons.items():
                 b.setChecked(generated and name == src)
-            if isinstance(src, dict) and "points" in src:
-                label = f"Hand-drawn points ({len(src['points']['x'])})"
-            elif generated:
-                label = DATASETS.get(src).note
-            else:
-                kind = next(iter(src))
-                label = f"File ({kind}): " + (src[kind] if isinstance(src[kind], str) else src[kind]["images"])
-            self.source_label.setText(label)
+            self.source_group.setExclusive(True)
+            self.source_label.setText(self._source_text(src))
             self.problem.setCurrentText(d["problem"])
             self.problem.setEnabled(not generated)
-            lo, hi = CLASS_RANGE.get(src, (2, 2)) if isinstance(src, str) else (2, 2)
+            ds = self._dataset if not generated else None
+            lo, hi = CLASS_RANGE.get(src, (2, 2)) if isinstance(src, str) else (2, max(2, d["classes"]))
+            if ds is not None and ds.problem == "classification":
+                lo = hi = max(2, ds.classes)
             self.classes.setRange(max(lo, 2), max(hi, 2))
-            self.classes.setValue(d["classes"])
+            self.classes.setValue(ds.classes if ds is not None and ds.problem == "classification" else d["classes"])
             self.classes.setEnabled(generated and hi > lo)
             self.noise.setValue(round(d["noise"] * 100))
             self.noise.setEnabled(generated)
-            self.samples.setValue(d["samples"])
+            self.samples.setValue(len(ds.y) if ds is not None else d["samples"])
             self.samples.setEnabled(generated)
             self.test_ratio.setValue(round(d["test_fraction"] * 100))
             self.val_ratio.setValue(round(d["validation_fraction"] * 100))
             self.batch.setValue(p["training"]["batch_size"])
             self.normalize.setCurrentText(d["normalize"])
             self.seed.setValue(p["seed"])
-            classes = d["classes"] if d["problem"] == "classification" else 0
+            classes = self.classes.value() if d["problem"] == "classification" else 0
             if self.draw_class.count() != classes:
                 self.draw_class.clear()
                 for c in range(classes):
@@ -234,6 +232,31 @@ class DataPanel(QWidget):
             self.draw.setEnabled(d["problem"] == "classification" and drawable)
         finally:
             self._updating = False
+
+    def set_dataset(self, ds: Any) -> None:
+        """The data the run uses: file and drawn data show their own samples, classes and shape
+        (the project's generator settings do not apply to them)."""
+        if ds is self._dataset:
+            return
+        self._dataset = ds
+        if not isinstance(self.state.project["data"]["source"], str):
+            self.refresh()
+
+    def _source_text(self, src: Any) -> str:
+        ds = self._dataset
+        if isinstance(src, str):
+            return DATASETS.get(src).note
+        if "points" in src:
+            text = f"Hand-drawn points: {len(src['points']['x'])}"
+        else:
+            kind = next(iter(src))
+            path = src[kind] if isinstance(src[kind], str) else src[kind]["images"]
+            text = f"File ({kind}): {Path(path).name}"
+        if ds is not None and "points" not in src:
+            shape = "×".join(map(str, ds.image_shape)) + " images" if ds.image_shape else f"{ds.x.shape[1]} columns"
+            kinds = f"{ds.classes} classes" if ds.problem == "classification" else "regression"
+            text += f"\n{len(ds.y):,} samples · {shape} · {kinds}"
+        return text
 
     def _set(self, path: str, value: Any) -> None:
         if self._updating:
@@ -265,12 +288,22 @@ class DataPanel(QWidget):
 
 
 def _percent_slider(name: str, accessible: str, tip: str, maximum: int) -> tuple[QSlider, QLabel]:
-    """A 0..maximum % slider and the label that shows its value."""
+    """A 0..maximum % slider and the label that shows its value (with '…' while a drag has not
+    been let go, since the run still uses the old value until then)."""
     slider = name_widget(QSlider(Qt.Orientation.Horizontal), name, accessible, tip)
     slider.setRange(0, maximum)
     label = Label("0%")
-    slider.valueChanged.connect(lambda v: label.setText(f"{v}%"))
+    label.setMinimumWidth(label.fontMetrics().horizontalAdvance("100%…"))
+    slider.valueChanged.connect(lambda v: label.setText(f"{v}%{'…' if slider.isSliderDown() else ''}"))
+    slider.sliderReleased.connect(lambda: label.setText(f"{slider.value()}%"))
     return slider, label
+
+
+def _apply_when_settled(slider: QSlider, apply: Any) -> None:
+    """Apply a slider's value on every change that is not mid-drag (arrow keys, PageUp, a click
+    on the track, the wheel) and once when a drag is let go: what it shows is what the run uses."""
+    slider.valueChanged.connect(lambda _v: None if slider.isSliderDown() else apply())
+    slider.sliderReleased.connect(apply)
 
 
 def _row(*widgets: QWidget) -> QWidget:

@@ -231,6 +231,13 @@ class OutputView(QWidget):
         self.empty.setVisible(not has_plane)
         if not has_plane:
             self._legend("")
+            d = snap.data.dataset.x.shape[1]
+            note = (
+                f"This data has {d} input column{'s' if d != 1 else ''}: the output plane is drawn for data "
+                "with exactly two.\nThe curves, the weights and the model summary show how training goes."
+            )
+            if self.empty.text() != note:
+                self.empty.setText(note)
             return
         x0, x1, y0, y1 = snap.extent
         rgb, legend = plane_rgb(
