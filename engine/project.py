@@ -403,6 +403,8 @@ def normalize_project(
         if not isinstance(raw["app"], dict):
             raise _fail("app", "must be an object")
         out["app"] = copy.deepcopy(raw["app"])
+        if "epoch_limit" in out["app"]:
+            out["app"]["epoch_limit"] = check("app.epoch_limit", out["app"]["epoch_limit"])
     return out
 
 

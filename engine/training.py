@@ -172,29 +172,52 @@ class Trainer:
         # Targets shaped like the output once, not per batch: (N, 1) or one-hot (N, k).
         n_out = self.network.n_outputs
         self._targets = as_targets(self.data.y_train, n_out, self.network.dtype)
-        es = t.get("early_stopping")
-        self.early: _EarlyStop | None = None
         #: Things the user should know about this run's settings (shown by the CLI and the app).
         self.warnings: list[str] = []
-        if es:
-            monitor = es["monitor"]
-            if monitor.startswith("val_") and self.data.x_val.shape[0] == 0:
-                # Keras's EarlyStopping warns that the metric is not available and never stops.
-                self.warnings.append(
-                    f"early stopping watches {monitor}, but there is no validation split: it will never stop "
-                    "(as in Keras). Set a validation fraction, or watch loss."
-                )
-            else:
-                self.early = _EarlyStop(monitor, es["patience"], es["min_delta"], es["restore_best_weights"])
+        self.early: _EarlyStop | None = self._early_stop(t.get("early_stopping"))
         self.stopped = False
         self.stop_reason = ""
+        self.stopped_by = ""  # "early" or "limit" while stopped by one of them
+        #: Stop after this many epochs (the app's optional limit; fit() takes its own count).
+        self.epoch_limit: int | None = None
         #: Called between the chunks of a long evaluation (an epoch end on 60,000 images takes
         #: half a second; a chunk of 2,048 rows about 15 ms) so a UI can keep drawing. The
         #: weights are final for the epoch and the network's forward cache is free to
         #: overwrite; the history gets the epoch afterwards.
         self.between_chunks: Callable[[], None] | None = None
 
+    def _early_stop(self, es: dict[str, Any] | None) -> _EarlyStop | None:
+        if not es:
+            return None
+        monitor = es["monitor"]
+        if monitor.startswith("val_") and self.data.x_val.shape[0] == 0:
+            # Keras's EarlyStopping warns that the metric is not available and never stops.
+            self.warnings.append(
+                f"early stopping watches {monitor}, but there is no validation split: it will never stop "
+                "(as in Keras). Set a validation fraction, or watch loss."
+            )
+            return None
+        return _EarlyStop(monitor, es["patience"], es["min_delta"], es["restore_best_weights"])
+
     # ----------------------------------------------------------------- live settings
+    def set_early_stopping(self, es: dict[str, Any] | None) -> None:
+        """New early-stopping settings mid-run: they watch from this epoch on (as a callback
+        given to a new fit() call would), and a run they stopped may go on."""
+        self.warnings = [w for w in self.warnings if not w.startswith("early stopping")]
+        self.early = self._early_stop(es)
+        if self.stopped_by == "early":
+            self._resume()
+
+    def set_epoch_limit(self, limit: int | None) -> None:
+        """Stop after `limit` epochs (None: never); a run the old limit stopped may go on."""
+        self.epoch_limit = limit
+        if self.stopped_by == "limit" and (limit is None or self.epoch < limit):
+            self._resume()
+
+    def _resume(self) -> None:
+        self.stopped, self.stop_reason, self.stopped_by = False, "", ""
+
+
     @property
     def learning_rate(self) -> float:
         """The base learning rate α (before any schedule)."""
@@ -432,12 +455,16 @@ class Trainer:
                     es.wait += 1
                     if es.wait >= es.patience:  # Keras: stop after `patience` epochs without improvement
                         self._stop_early()
+        if not self.stopped and self.epoch_limit is not None and self.epoch >= self.epoch_limit:
+            self.stopped, self.stopped_by = True, "limit"
+            self.stop_reason = f"stopped at the epoch limit ({self.epoch_limit:,} epochs)"
+            self.finish()
         return log
 
     def _stop_early(self) -> None:
         es = self.early
         assert es is not None
-        self.stopped = True
+        self.stopped, self.stopped_by = True, "early"
         self.stop_reason = (
             f"early stopping: {es.monitor} has not improved for {es.wait} epochs; best at epoch {es.best_epoch}"
         )

@@ -186,7 +186,7 @@ def _assign(project: dict[str, Any], path: str, value: Any) -> None:
     parts = path.split(".")
     node: Any = project
     for part in parts[:-1]:
-        node = node[int(part)] if isinstance(node, list) else node[part]
+        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
     if isinstance(node, list):
         node[int(parts[-1])] = value
     else:

@@ -1,5 +1,6 @@
-"""Time travel: snapshots kept during a run (one per epoch, thinned to a memory budget) that a
-slider scrubs back through."""
+"""Time travel: snapshots kept during a run that a slider scrubs back through. Kept is the first
+frame drawn at each new epoch (every epoch when stepping, every few while playing fast), thinned
+evenly to a memory budget."""
 
 from __future__ import annotations
 

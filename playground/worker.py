@@ -332,6 +332,7 @@ class TrainingWorker(LoopWorker):
         if command.redraw:
             trainer.project = command.project  # the same project; only the weights' draw differs
         trainer.between_chunks = self._frame_if_due  # image data: keep drawing through epoch ends
+        trainer.set_epoch_limit(epoch_limit(project))
         if command.weights is not None:
             trainer.network.set_weights(command.weights)
         self._start_run(trainer)
@@ -449,7 +450,16 @@ def _apply_live(trainer: Trainer, path: str, value: Any, project: dict[str, Any]
         trainer.set_batch_size(int(value))
     elif path.startswith("training.schedule"):
         trainer.schedule = dict(t["schedule"])
-    # training.epochs and app.* change nothing in a running trainer
+    elif path.startswith("training.early_stopping"):
+        trainer.set_early_stopping(t["early_stopping"])
+    elif path in ("training.epochs", "app.epoch_limit"):
+        trainer.set_epoch_limit(epoch_limit(project))
+
+
+def epoch_limit(project: dict[str, Any]) -> int | None:
+    """The app stops at training.epochs only when the project asks (app.epoch_limit): Keras's
+    fit() always stops there, TensorFlow Playground never does."""
+    return int(project["training"]["epochs"]) if project.get("app", {}).get("epoch_limit") else None
 
 
 class _WorkerThread(QThread):

@@ -134,8 +134,8 @@ def test_legends_name_each_class_colour_and_follow_discretize(qtbot, window):
 def test_the_output_plane_fills_its_axes(qtbot, window):
     """The plot keeps a square data area, so the heatmap reaches both axes' ends."""
     window.resize(1280, 720)
-    QApplication.processEvents()
     vb = window.output.plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: vb.width() > 100 and abs(vb.width() - vb.height()) <= 3)
     (x0, x1), (y0, y1) = vb.viewRange()
     ex0, ex1, ey0, ey1 = window.session.snapshot.extent
     assert (x1 - x0) <= 1.1 * (ex1 - ex0) and (y1 - y0) <= 1.1 * (ey1 - ey0)
@@ -210,3 +210,52 @@ def test_opening_a_csv_asks_for_the_label_column_and_ignores_split(qtbot, window
     assert window.session.state.project["data"]["source"] == {"csv": str(other), "label": "group"}
     snap = wait_for(qtbot, window, lambda s: s.data.dataset.name == "groups")
     assert snap.data.dataset.classes == 4 and snap.data.dataset.columns == ["x", "label"]
+
+
+def test_the_epoch_limit_stops_the_app_there_and_the_curve_marks_it(qtbot, window):
+    stop = window.controls.stop
+    assert stop.text() == "never"
+    stop.limit.setValue(3)
+    stop.limit_on.setChecked(True)
+    assert stop.text() == "epoch 3"
+    gen = window.session.snapshot.generation
+    window.session.set_playing(True)
+    snap = wait_for(qtbot, window, lambda s: s.stopped and not s.playing)
+    assert snap.epoch == 3 and snap.generation == gen  # a live setting: the run was not rebuilt
+    assert "epoch limit" in snap.message
+    qtbot.waitUntil(window.curves.stop_line.isVisible)
+    assert window.curves.stop_line.value() == 3
+    # A higher limit lets the same run go on.
+    stop.limit.setValue(5)
+    window.session.set_playing(True)
+    snap = wait_for(qtbot, window, lambda s: s.stopped and s.epoch == 5)
+    assert snap.generation == gen
+
+
+def test_early_stopping_is_switched_on_and_off_live(qtbot, window):
+    stop = window.controls.stop
+    gen = window.session.snapshot.generation
+    stop.early_on.setChecked(True)
+    es = window.session.state.project["training"]["early_stopping"]
+    assert es["monitor"] == "loss"  # no validation split: watch what exists
+    stop.patience.setValue(0)
+    assert window.session.state.project["training"]["early_stopping"]["patience"] == 0
+    assert "loss · 0" in stop.text()
+    window.session.step("epoch")
+    window.session.step("epoch")
+    snap = wait_for(qtbot, window, lambda s: s.epoch >= 1)
+    assert snap.generation == gen
+    stop.early_on.setChecked(False)
+    assert window.session.state.project["training"]["early_stopping"] is None and stop.text() == "never"
+
+
+def test_the_curves_show_the_latest_losses_as_numbers_and_the_penalty_apart(qtbot, window):
+    window.session.state.apply({"training.regularization.kind": "l2", "training.regularization.rate": 0.01})
+    window.session.step("epoch")
+    snap = wait_for(qtbot, window, lambda s: s.epoch >= 1)
+    window.router.show(snap, True)
+    text = window.curves.numbers.text()
+    assert f"train {snap.history['loss'][-1]:.4f}" in text and f"test {snap.history['test_loss'][-1]:.4f}" in text
+    assert "L2 penalty" in text and "val" not in text  # 0% validation: nothing to show
+    legend = [label.text for _item, label in window.curves.plot.getPlotItem().legend.items]
+    assert "validation" not in legend and "train" in legend

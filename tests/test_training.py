@@ -404,3 +404,33 @@ def test_fit_loss_is_keras_running_loss_with_the_penalty(reg):
     np.testing.assert_allclose(tr.history["fit_loss"], before, rtol=1e-12)
     if reg["rate"]:
         assert all(f > loss for f, loss in zip(tr.history["fit_loss"][1:], tr.history["loss"][:-1]))
+
+
+def test_the_epoch_limit_stops_and_a_higher_one_resumes():
+    tr = Trainer(project())
+    tr.set_epoch_limit(2)
+    tr.train_epoch()
+    assert not tr.stopped
+    tr.train_epoch()
+    assert tr.stopped and tr.stopped_by == "limit" and "epoch limit" in tr.stop_reason
+    with pytest.raises(PlaygroundError):
+        tr.train_batch()
+    tr.set_epoch_limit(3)
+    assert not tr.stopped
+    tr.train_epoch()
+    assert tr.stopped and tr.epoch == 3
+    tr.set_epoch_limit(None)
+    assert not tr.stopped
+
+
+def test_early_stopping_set_mid_run_watches_from_then_and_turning_it_off_resumes():
+    tr = Trainer(project())
+    tr.train_epoch()
+    tr.set_early_stopping({"monitor": "loss", "patience": 0, "min_delta": 1e9, "restore_best_weights": False})
+    tr.train_epoch()  # the first watched epoch sets the best
+    tr.train_epoch()  # no improvement of 1e9: stop at once
+    assert tr.stopped and tr.stopped_by == "early"
+    tr.set_early_stopping(None)
+    assert not tr.stopped and tr.early is None
+    tr.train_epoch()
+    assert tr.epoch == 4

@@ -24,6 +24,7 @@ from ..state import ProjectState
 from ..widgets import Label, NumberEdit, captioned, name_widget
 from ..widgets.flow import FlowLayout
 from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon
+from .stopping import StopControl
 
 LEARNING_RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
 REG_RATES = ["0", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
@@ -168,6 +169,9 @@ class ControlBar(QWidget):
             self.schedule.setItemData(self.schedule.count() - 1, SCHEDULE_FORMULAS[name], Qt.ItemDataRole.ToolTipRole)
         self.schedule.activated.connect(self._schedule_chosen)
         lay.addWidget(captioned("lr schedule", self.schedule))
+        self.stop = StopControl(state)
+        self.stop.message.connect(lambda text: self.message.emit(text))
+        lay.addWidget(captioned("stop", self.stop))
         for combo in (self.optimizer, self.loss, self.reg, self.schedule):
             _compact(combo, 10)
         _compact(self.loss, 14)

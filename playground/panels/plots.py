@@ -10,8 +10,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSlider, QVBoxLayout, QWidget
+
+from engine.regularizers import Regularizer
 
 from ..colors import SPLIT_COLORS, class_color, class_color_name, class_rgb, diverging_rgb, fade, layer_color
 from ..snapshot import Snapshot
@@ -150,16 +152,36 @@ class SquarePlot(QWidget):
         self.plot = plot
         plot.setParent(self)
         self.setMinimumSize(plot.minimumSize())
+        plot.setMinimumSize(80, 80)  # the holder keeps the room; the plot itself may be narrower
+        self._refit_timer = QTimer(self)  # a child: it dies with the widget, never calls a deleted one
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._refit)
 
     @guarded
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        item = self.plot.getPlotItem()
-        extra_w = item.getAxis("left").width() + 16  # the axis and the plot's own margins
-        extra_h = item.getAxis("bottom").height() + 16
+        self.fit()
+
+    def fit(self) -> None:
+        """Size the plot so its data area is square: the axes' room is measured from the laid-out
+        plot (what is around the view box), then the largest square that fits is centred."""
+        vb = self.plot.getPlotItem().getViewBox()
+        box = vb.geometry() if vb.width() > 1 else None
+        extra_w = self.plot.width() - box.width() if box is not None else 60
+        extra_h = self.plot.height() - box.height() if box is not None else 40
         side = max(40, min(self.width() - extra_w, self.height() - extra_h))
-        w, h = min(self.width(), side + extra_w), min(self.height(), side + extra_h)
-        self.plot.setGeometry((self.width() - w) // 2, (self.height() - h) // 2, w, h)
+        w, h = int(min(self.width(), side + extra_w)), int(min(self.height(), side + extra_h))
+        geometry = QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
+        if geometry != self.plot.geometry():
+            self.plot.setGeometry(geometry)
+            if box is None or abs(vb.width() - vb.height()) > 2:
+                self._refit_timer.start()  # the axes' room is known once the plot is laid out
+
+    def _refit(self) -> None:
+        vb = self.plot.getPlotItem().getViewBox()
+        if abs(vb.width() - vb.height()) > 2:
+            self.fit()
 
 
 class OutputView(QWidget):
@@ -338,8 +360,22 @@ class CurvesView(QWidget):
             self.curves[key] = self.plot.plot([], [], pen=pg.mkPen(SPLIT_COLORS[split], width=2), name=split)
         self.readout = Label(" ")
         self.readout.setObjectName("curveReadout")
+        self.numbers = name_widget(
+            Label(" "), "lossNumbers", "Losses now",
+            "The latest epoch's cost J on each split (and accuracy), computed with the epoch's final weights. "
+            "J leaves out the L1/L2 penalty; the penalty is shown apart. Keras's fit() prints the mean batch loss "
+            "with the penalty included: choose 'fit loss (Keras)' to see that curve.",
+        )  # fmt: skip
+        self.numbers.setWordWrap(True)
+        lay.addWidget(self.numbers)
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.readout)
+        self.stop_line = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen(90, 90, 90, 220, width=1.2, style=Qt.PenStyle.DashLine), label="stopped",
+            labelOpts={"position": 0.9, "color": (70, 70, 70), "anchors": [(1, 0), (1, 0)]},
+        )  # fmt: skip
+        self.plot.addItem(self.stop_line, ignoreBounds=True)
+        self.stop_line.hide()
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(150, 150, 150, 150, style=Qt.PenStyle.DashLine))
         self.plot.addItem(self.cursor, ignoreBounds=True)
         self.cursor.hide()
@@ -420,10 +456,51 @@ class CurvesView(QWidget):
                     set_range(self.plot, "y", np.floor(lo - pad), np.ceil(hi + pad))
                 else:
                     set_range(self.plot, "y", 0.0, nice_ceiling(hi + pad))
+        self._show_validation(bool(np.isfinite(self.series("val_loss")).any()))
+        self._numbers(snap)
+        if snap.stopped and snap.epoch:
+            self.stop_line.setPos(snap.epoch)
+            self.stop_line.label.setFormat("epoch limit" if "epoch limit" in snap.message else "stopped")
+            self.stop_line.setToolTip(snap.message)
+            self.stop_line.show()
+        else:
+            self.stop_line.hide()
         label = AXIS_LABELS[metric]
         if getattr(self, "_label", None) != label:  # a new label re-lays out the axis
             self._label = label
             self.plot.setLabel("left", label)
+
+    def _show_validation(self, on: bool) -> None:
+        """The legend lists validation only when there is a validation split."""
+        legend = self.plot.getPlotItem().legend
+        curve = self.curves["val_"]
+        listed = any(getattr(sample, "item", None) is curve for sample, _label in legend.items)
+        if on and not listed:
+            legend.addItem(curve, "validation")
+        elif not on and listed:
+            legend.removeItem(curve)
+
+    def _numbers(self, snap: Snapshot) -> None:
+        """The latest epoch's numbers, as TensorFlow Playground always shows them."""
+        h = snap.history
+        parts = []
+        for label, prefix in (("train", ""), ("val", "val_"), ("test", "test_")):
+            loss = h.get(prefix + "loss")
+            if loss is None or not len(loss) or not math.isfinite(loss[-1]):
+                continue
+            acc = h.get(prefix + "accuracy")
+            text = f"{label} {loss[-1]:.4f}"
+            if acc is not None and len(acc) and math.isfinite(acc[-1]):
+                text += f" ({acc[-1]:.0%})"
+            parts.append(text)
+        reg = snap.project.get("training", {}).get("regularization", {})
+        if parts and reg.get("kind", "none") != "none" and reg.get("rate", 0) > 0:
+            kernels = np.concatenate([k.ravel() for k in snap.weights[0::2]])
+            penalty = Regularizer(reg["kind"], reg["rate"]).penalty(kernels)
+            parts.append(f"{reg['kind'].upper()} penalty {penalty:.4g}")
+        text = ("J " + " · ".join(parts)) if parts else "J: after the first epoch"
+        if self.numbers.text() != text:
+            self.numbers.setText(text)
 
     def _hover(self, args) -> None:
         snap = self.snapshot

@@ -1,10 +1,12 @@
-"""The time-travel bar: a slider over the snapshots kept during the run."""
+"""The time-travel bar: a slider over the snapshots kept during the run (see timeline.py for
+which ones)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QWidget
 
+from ..timeline import MAX_KEPT
 from ..widgets import Caption, Label, name_widget
 
 
@@ -24,7 +26,9 @@ class TimeBar(QWidget):
             QSlider(Qt.Orientation.Horizontal),
             "timeSlider",
             "Time travel",
-            "Scrub back through the run: one snapshot per epoch is kept (thinned evenly on long runs)",
+            "Scrub back through the run. Kept: the weights and pictures of each frame drawn at a new "
+            "epoch (while playing fast that is every few epochs, paused every epoch), at most "
+            f"{MAX_KEPT}; when full every other one is dropped, so a long run keeps evenly spaced epochs.",
         )
         self.slider.setRange(0, 0)
         self.label = Label("live")
@@ -53,6 +57,8 @@ class TimeBar(QWidget):
         if count == self.count:
             return
         self.count = count
+        if self.index is None:
+            self.label.setText(f"live · {count} kept" if count else "live")
         self.slider.blockSignals(True)
         self.slider.setRange(0, count)
         if self.index is None:
@@ -70,7 +76,10 @@ class TimeBar(QWidget):
             self._slid(self.count)
 
     def show_epoch(self, epoch: int | None, live_epoch: int) -> None:
-        self.label.setText("live" if epoch is None else f"epoch {epoch:,} of {live_epoch:,}")
+        if epoch is None:
+            self.label.setText(f"live · {self.count} kept" if self.count else "live")
+        else:
+            self.label.setText(f"epoch {epoch:,} of {live_epoch:,}")
 
     def _slid(self, value: int) -> None:
         self.index = None if value >= self.count else value
