@@ -202,3 +202,24 @@ def label(path: str) -> str:
     f = field(path)
     m = re.search(r"layers(?:\.|\[)(\d+)", path)
     return f"layer {int(m.group(1)) + 1} {f.label}" if m and f.label != "hidden layer" else f.label
+
+
+_PATH_TOKEN = re.compile(r"\b(?:seed|data|network|training|app)(?:\.[A-Za-z_]\w*|\.\d+|\[\d+\])+")
+
+
+def humanize(text: str) -> str:
+    """A message with every project path in it written as the user sees the setting:
+    "network.layers[0].units must be >= 1" → "layer 1 neurons must be >= 1". Only exact table
+    entries are replaced (a file name such as data.csv is left alone)."""
+
+    def swap(m: re.Match[str]) -> str:
+        token = m.group(0)
+        p = pattern(token)
+        head = p.rpartition(".")[0]
+        if p in _BY_PATH:
+            return label(token)
+        if head and head + ".*" in _BY_PATH:
+            return p.rpartition(".")[2].replace("_", " ")  # an optimizer's or schedule's own key
+        return token
+
+    return _PATH_TOKEN.sub(swap, text)

@@ -44,10 +44,23 @@ class GradCheckReport:
         return self.max_rel_error < tol
 
     def table(self) -> str:
+        """One row per array, layers counted from 1 (the output layer by name)."""
+        n = len(self.arrays) // 2
         lines = [f"{'array':<18}{'max rel. error':>16}{'‖a−n‖/(‖a‖+‖n‖)':>20}{'checked':>12}"]
         for a in self.arrays:
-            lines.append(f"{a.name:<18}{a.max_rel_error:>16.2e}{a.norm_rel_error:>20.2e}{a.checked:>7}/{a.size}")
+            name = display_name(a.name, n)
+            lines.append(f"{name:<18}{a.max_rel_error:>16.2e}{a.norm_rel_error:>20.2e}{a.checked:>7}/{a.size}")
         return "\n".join(lines)
+
+
+def display_name(name: str, n_layers: int) -> str:
+    """A weight file's array name for people: "layers.0.kernel" → "layer 1 kernel", the last
+    layer's arrays → "output kernel"."""
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "layers" and parts[1].isdigit():
+        i = int(parts[1])
+        return f"{'output' if i == n_layers - 1 else f'layer {i + 1}'} {parts[2]}"
+    return name
 
 
 def _rel_errors(a: np.ndarray, n: np.ndarray, floor: float) -> tuple[float, float]:

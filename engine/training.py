@@ -28,7 +28,9 @@ from .regularizers import Regularizer
 #: weights, without the L1/L2 penalty (comparable across regularization settings).
 #: fit_loss: what Keras's fit() prints as `loss`, the mean of the epoch's mini-batch losses as
 #: they were trained (weights changing along the way), penalty included.
-METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "fit_loss")
+METRIC_KEYS = (
+    "loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "fit_loss", "learning_rate"
+)  # fmt: skip
 
 
 HUGE = 1e6  # inputs, targets or weights past this size are named as the cause of a divergence
@@ -156,6 +158,7 @@ class Trainer:
         self.optimizer = make_optimizer(t["optimizer"])
         self.regularizer = Regularizer(t["regularization"]["kind"], t["regularization"]["rate"])
         self.schedule = dict(t["schedule"])
+        self.schedule_start = 0  # the step the schedule was chosen at (its t counts from there)
         self.batch_size = int(t["batch_size"])
         self.shuffle = bool(t["shuffle"])
         self.rng = np.random.default_rng([project["seed"], 1])  # shuffling and dropout masks
@@ -224,9 +227,22 @@ class Trainer:
         return float(self.optimizer.hp["learning_rate"])
 
     @property
+    def _schedule_t(self) -> int:
+        """The schedule's t: updates since it was chosen (all of them for a schedule set at the
+        start, as Keras counts optimizer.iterations)."""
+        return self.steps - self.schedule_start
+
+    @property
     def current_lr(self) -> float:
         """The rate the next step will use (the schedule applied to α)."""
-        return scheduled_lr(self.schedule, self.learning_rate, self.steps)
+        return scheduled_lr(self.schedule, self.learning_rate, self._schedule_t)
+
+    def set_schedule(self, spec: dict[str, Any]) -> None:
+        """A schedule chosen mid-run starts at t = 0 now instead of jumping to where it would be
+        after every update so far; new parameters for the same schedule keep its t."""
+        if (spec or {}).get("name") != (self.schedule or {}).get("name"):
+            self.schedule_start = self.steps
+        self.schedule = dict(spec)
 
     def set_learning_rate(self, lr: float) -> None:
         self.optimizer.set("learning_rate", lr)
@@ -438,6 +454,7 @@ class Trainer:
     def _end_epoch(self) -> EpochLog:
         metrics = self.metrics()
         metrics["fit_loss"] = self._fit_sum / self._fit_n if self._fit_n else None
+        metrics["learning_rate"] = scheduled_lr(self.schedule, self.learning_rate, max(0, self._schedule_t - 1))
         self._fit_sum, self._fit_n = 0.0, 0
         self.history.append(metrics)
         log = EpochLog(self.epoch, metrics)

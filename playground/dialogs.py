@@ -9,6 +9,8 @@ from typing import Protocol
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from engine.fields import humanize
+
 from .widgets import plain
 
 Button = QMessageBox.StandardButton
@@ -48,7 +50,7 @@ class QtDialogs:
 
     def error(self, title: str, text: str) -> None:
         """A window-modal error that does not block the event loop (the app keeps working)."""
-        box = plain.message_box(self.parent, QMessageBox.Icon.Warning, title, text)
+        box = plain.message_box(self.parent, QMessageBox.Icon.Warning, title, humanize(text))
         box.setObjectName("errorDialog")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

@@ -10,6 +10,8 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from engine.fields import humanize
+
 from .dialogs import QtDialogs
 from .files import FileActions
 from .menus import fill_menu, menu_table
@@ -29,6 +31,7 @@ from .views import ViewRouter
 from .widgets import Label, guarded, menu_text, name_widget
 
 AUTOSAVE_MS = 30_000
+MESSAGE_MS = 12_000  # shortest time a status message stays
 MAX_BANNER = 2_000  # characters of a note or message shown in the banner
 
 
@@ -217,12 +220,16 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- messages
     def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        """A status message in the user's words (settings by their names, layers from 1); long
+        enough on screen to be read."""
+        text = humanize(text)
+        self.statusBar().showMessage(text, max(MESSAGE_MS, 60 * len(text)))
 
     def _banner(self, text: str, kind: str) -> None:
         if not text:
             self.banner.hide()
             return
+        text = humanize(text)
         if len(text) > MAX_BANNER:  # a note is a few lines; a megabyte of it would stall the layout
             text = text[: MAX_BANNER - 1] + "…"
         self.banner.setText(text)

@@ -66,5 +66,6 @@ class ViewRouter:
             f"{sum(w.size for w in snap.weights):,} parameters · <a href='summary'>model summary</a>"
         )
         loss = "—" if not np.isfinite(snap.last_loss) else f"{snap.last_loss:.4f}"
-        self.loss_label.setText(f"epoch {snap.epoch:,} · batch loss {loss} · α {snap.learning_rate:.3g}")
+        rate = f"α {snap.learning_rate:.3g}" if snap.learning_rate > 0 else "α 0 (schedule ended)"
+        self.loss_label.setText(f"epoch {snap.epoch:,} · batch loss {loss} · {rate}")
         self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s" if snap.playing else "paused")

@@ -449,7 +449,7 @@ def _apply_live(trainer: Trainer, path: str, value: Any, project: dict[str, Any]
     elif path == "training.batch_size":
         trainer.set_batch_size(int(value))
     elif path.startswith("training.schedule"):
-        trainer.schedule = dict(t["schedule"])
+        trainer.set_schedule(t["schedule"])
     elif path.startswith("training.early_stopping"):
         trainer.set_early_stopping(t["early_stopping"])
     elif path in ("training.epochs", "app.epoch_limit"):

@@ -24,15 +24,15 @@ def _needed_height(window, width: int) -> int:
     )
 
 
-@pytest.mark.parametrize("name", OPTIMIZERS.names())
-def test_the_window_fits_1280_by_720_with_every_optimizer(qtbot, window, name):
-    window.session.state.set("training.optimizer", {"name": name})
-    QApplication.processEvents()
-    window.resize(1280, 720)
-    QApplication.processEvents()
-    assert window.minimumSizeHint().width() <= 1280
-    assert window.width() <= 1280 and window.height() <= 720
-    assert _needed_height(window, 1280) <= 720
+def test_the_window_fits_1280_by_720_with_every_optimizer(qtbot, window):
+    for name in OPTIMIZERS.names():
+        window.session.state.set("training.optimizer", {"name": name})
+        QApplication.processEvents()
+        window.resize(1280, 720)
+        QApplication.processEvents()
+        assert window.minimumSizeHint().width() <= 1280, name
+        assert window.width() <= 1280 and window.height() <= 720, name
+        assert _needed_height(window, 1280) <= 720, name
 
 
 def test_switching_back_from_adamw_gives_the_room_back(qtbot, window):
@@ -259,3 +259,49 @@ def test_the_curves_show_the_latest_losses_as_numbers_and_the_penalty_apart(qtbo
     assert "L2 penalty" in text and "val" not in text  # 0% validation: nothing to show
     legend = [label.text for _item, label in window.curves.plot.getPlotItem().legend.items]
     assert "validation" not in legend and "train" in legend
+
+
+def test_schedule_parameters_are_editable_and_refusals_say_why(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit
+
+    bar = window.controls
+    bar.schedule.setCurrentIndex(bar.schedule.findData("exponential"))
+    bar.schedule.activated.emit(bar.schedule.currentIndex())
+    edit = bar.findChild(QLineEdit, "schedule_decay_steps")
+    assert edit is not None and edit.isVisibleTo(window)
+    edit.setText("250")
+    edit.editingFinished.emit()
+    assert window.session.state.project["training"]["schedule"]["decay_steps"] == 250
+    rate = bar.findChild(QLineEdit, "schedule_decay_rate")
+    rate.setFocus()
+    rate.setText("7")  # outside 1e-6..1
+    qtbot.keyClick(rate, Qt.Key.Key_Return)
+    assert "decay rate" in window.statusBar().currentMessage() and "outside" in window.statusBar().currentMessage()
+    assert window.session.state.project["training"]["schedule"]["decay_rate"] == 0.96 and rate.text() == "0.96"
+
+
+def test_a_learning_rate_that_is_not_a_number_says_why(qtbot, window):
+    bar = window.controls
+    bar.lr.setEditText("abc")
+    bar.lr.lineEdit().editingFinished.emit()
+    assert "not a number" in window.statusBar().currentMessage()
+    assert bar.lr.currentText() == "0.03"
+
+
+def test_refusals_name_settings_in_the_users_words(qtbot, window):
+    window.network._set("network.layers.0.units", 0)
+    message = window.statusBar().currentMessage()
+    assert "layer 1 neurons" in message and "network.layers" not in message
+
+
+def test_the_gradient_verdict_says_when_zero_weights_get_no_gradient(qtbot, window):
+    gen = window.session.snapshot.generation
+    window.session.state.set("network.initializer", "zeros")
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    window.session.set_view("gradients", True)
+    for _ in range(3):
+        window.session.step("batch")
+    snap = wait_for(qtbot, window, lambda s: s.gradients is not None and s.gradients.norms.shape[0] >= 2)
+    text = window.gradients.describe(snap)
+    assert "no gradient" in text and "without vanishing" not in text and "symmetry" in text

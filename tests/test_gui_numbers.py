@@ -25,7 +25,7 @@ def test_the_weights_panel_counts_exact_zeros_under_l1(qtbot, window):
 
 def test_the_curves_offer_keras_fit_loss_and_say_what_loss_holds(qtbot, window):
     box = window.curves.metric_box
-    assert [box.itemData(i) for i in range(box.count())] == ["loss", "accuracy", "fit_loss"]
+    assert [box.itemData(i) for i in range(box.count())] == ["loss", "accuracy", "fit_loss", "learning_rate"]
     assert "without the L1/L2 penalty" in box.toolTip() and "Keras's fit()" in box.toolTip()
     window.session.step("epoch")
     wait_for(qtbot, window, lambda s: s.epoch >= 1)

@@ -434,3 +434,25 @@ def test_early_stopping_set_mid_run_watches_from_then_and_turning_it_off_resumes
     assert not tr.stopped and tr.early is None
     tr.train_epoch()
     assert tr.epoch == 4
+
+
+def test_a_schedule_chosen_mid_run_starts_at_its_own_t_zero():
+    tr = Trainer(project(training={"optimizer": {"name": "sgd", "learning_rate": 0.1}}))
+    for _ in range(300):
+        tr.train_batch()
+    tr.set_schedule({"name": "exponential", "decay_rate": 0.5, "decay_steps": 100})
+    assert tr.current_lr == pytest.approx(0.1)  # no jump to 0.1 · 0.5^3
+    for _ in range(100):
+        tr.train_batch()
+    assert tr.current_lr == pytest.approx(0.05)
+    tr.set_schedule({"name": "exponential", "decay_rate": 0.25, "decay_steps": 100})  # same schedule: t kept
+    assert tr.current_lr == pytest.approx(0.025)
+
+
+def test_the_history_logs_the_learning_rate_per_epoch_as_keras_does():
+    schedule = {"name": "step", "drop": 0.5, "step_size": 1}
+    sgd = {"name": "sgd", "learning_rate": 0.1}
+    tr = Trainer(project(training={"optimizer": sgd, "schedule": schedule, "batch_size": 1000}))
+    tr.train_epoch()
+    tr.train_epoch()
+    assert tr.history["learning_rate"] == [pytest.approx(0.1), pytest.approx(0.05)]

@@ -15,7 +15,14 @@ from PySide6.QtWidgets import (
 )
 
 from engine import LOSSES, PlaygroundError, get_loss
-from engine.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_DEFAULTS, SCHEDULE_FORMULAS, SCHEDULES
+from engine.optimizers import (
+    HYPERPARAMETER_BOUNDS,
+    OPTIMIZERS,
+    SCHEDULE_BOUNDS,
+    SCHEDULE_DEFAULTS,
+    SCHEDULE_FORMULAS,
+    SCHEDULES,
+)
 from engine.project import default_output_activation
 from engine.regularizers import FORMULAS as REG_FORMULAS
 from engine.regularizers import REGULARIZERS
@@ -169,6 +176,13 @@ class ControlBar(QWidget):
             self.schedule.setItemData(self.schedule.count() - 1, SCHEDULE_FORMULAS[name], Qt.ItemDataRole.ToolTipRole)
         self.schedule.activated.connect(self._schedule_chosen)
         lay.addWidget(captioned("lr schedule", self.schedule))
+        self.sched_params = QWidget()
+        self.sched_params.setObjectName("scheduleParams")
+        self._sched_layout = QHBoxLayout(self.sched_params)
+        self._sched_layout.setContentsMargins(0, 0, 0, 0)
+        self._sched_layout.setSpacing(8)
+        self.sched_fields: dict[str, NumberEdit] = {}
+        lay.addWidget(self.sched_params)
         self.stop = StopControl(state)
         self.stop.message.connect(lambda text: self.message.emit(text))
         lay.addWidget(captioned("stop", self.stop))
@@ -197,8 +211,10 @@ class ControlBar(QWidget):
             self.reg_rate.setEditText(f"{t['regularization']['rate']:g}")
             self.reg_rate.setEnabled(t["regularization"]["kind"] != "none")
             self.schedule.setCurrentIndex(self.schedule.findData(t["schedule"]["name"]))
+            self._build_schedule_fields(t["schedule"])
             self.schedule.setToolTip(
-                "Learning-rate schedule: " + SCHEDULE_FORMULAS[t["schedule"]["name"]] + " (t counts updates)"
+                "Learning-rate schedule: " + SCHEDULE_FORMULAS[t["schedule"]["name"]]
+                + " (t counts updates since the schedule was chosen; the curves can show α)"
             )
             self.optimizer.setToolTip(OPTIMIZERS.get(opt["name"]).formula)
             self.loss.setToolTip("Cost J = mean over samples of L. " + get_loss(t["loss"]).formula)
@@ -210,16 +226,7 @@ class ControlBar(QWidget):
         defaults = OPTIMIZERS.get(name).defaults
         keys = [k for k in defaults if k != "learning_rate"]
         if list(self.opt_fields) != keys or self.opt_params.property("optimizer") != name:
-            while self._opt_layout.count():
-                item = self._opt_layout.takeAt(0)
-                old = item.widget()
-                if old is not None:
-                    # Hide and unname now (findChild must not see it), let Qt free it later.
-                    # (setParent(None) would hand it to Python, which frees it at once: a double delete.)
-                    old.hide()
-                    for child in [old, *old.findChildren(QWidget)]:
-                        child.setObjectName("")
-                    old.deleteLater()
+            _clear(self._opt_layout)
             self.opt_fields = {}
             for key in keys:
                 if isinstance(defaults[key], str):
@@ -236,6 +243,7 @@ class ControlBar(QWidget):
                     field = NumberEdit(defaults[key], lo, hi)
                     field.setMaximumWidth(70)
                     field.committed.connect(lambda v, k=key: self._set(f"training.optimizer.{k}", v))
+                    field.refused.connect(self.message)
                 name_widget(field, f"opt_{key}", key.replace("_", " "), HP_TIPS.get(key))
                 box = captioned(key.replace("_", " "), field)
                 self._opt_layout.addWidget(box)
@@ -250,6 +258,30 @@ class ControlBar(QWidget):
                 field.setChecked(bool(value))
             else:
                 field.set_value(value)
+
+    def _build_schedule_fields(self, spec: dict[str, Any]) -> None:
+        """One field per parameter of the chosen schedule, bounded as the engine bounds it."""
+        name = spec["name"]
+        keys = list(SCHEDULE_DEFAULTS[name])
+        if list(self.sched_fields) != keys or self.sched_params.property("schedule") != name:
+            _clear(self._sched_layout)
+            self.sched_fields = {}
+            for key in keys:
+                lo, hi = SCHEDULE_BOUNDS[key]
+                edit = NumberEdit(SCHEDULE_DEFAULTS[name][key], lo, hi)
+                edit.setMaximumWidth(70)
+                edit.committed.connect(lambda v, k=key: self._set(f"training.schedule.{k}", v))
+                edit.refused.connect(self.message)
+                tip = f"{key.replace('_', ' ')} in {SCHEDULE_FORMULAS[name]}; t counts updates since it was chosen"
+                name_widget(edit, f"schedule_{key}", key.replace("_", " "), tip)
+                box = captioned(key.replace("_", " "), edit)
+                self._sched_layout.addWidget(box)
+                box.show()
+                self.sched_fields[key] = edit
+            self.sched_params.setProperty("schedule", name)
+            self.sched_params.setVisible(bool(keys))
+        for key, edit in self.sched_fields.items():
+            edit.set_value(spec.get(key, SCHEDULE_DEFAULTS[name][key]))
 
     # ----------------------------------------------------------------- widgets -> state
     def _set(self, path: str, value: Any) -> None:
@@ -268,18 +300,20 @@ class ControlBar(QWidget):
         self.refresh()
 
     def _lr_edited(self, *_: Any) -> None:
+        text = self.lr.currentText().strip()
         try:
-            value = float(self.lr.currentText())
+            value = float(text)
         except ValueError:
-            self.refresh()
+            self._report(f"learning rate: {text!r} is not a number (try 0.03 or 3e-2)")
             return
         self._set("training.optimizer.learning_rate", value)
 
     def _reg_rate_edited(self, *_: Any) -> None:
+        text = self.reg_rate.currentText().strip()
         try:
-            value = float(self.reg_rate.currentText())
+            value = float(text)
         except ValueError:
-            self.refresh()
+            self._report(f"regularization rate: {text!r} is not a number (try 0.03 or 3e-2)")
             return
         self._set("training.regularization.rate", value)
 
@@ -326,6 +360,19 @@ class ControlBar(QWidget):
         self.epoch_label.setText(f"{epoch:07,d}")
         if steps is not None:
             self.steps_label.setText(f"{steps:,}")
+
+
+def _clear(layout: QHBoxLayout) -> None:
+    """Remove a row of parameter fields."""
+    while layout.count():
+        old = layout.takeAt(0).widget()
+        if old is not None:
+            # Hide and unname now (findChild must not see it), let Qt free it later.
+            # (setParent(None) would hand it to Python, which frees it at once: a double delete.)
+            old.hide()
+            for child in [old, *old.findChildren(QWidget)]:
+                child.setObjectName("")
+            old.deleteLater()
 
 
 def _compact(combo: QComboBox, chars: int) -> None:

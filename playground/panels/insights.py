@@ -30,6 +30,9 @@ class _OnScreen(QWidget):
         self.wanted.emit(False)
 
 
+ZERO_GRADIENT = 1e-12  # a layer's gradient norm at or below this is treated as none at all
+
+
 class GradientFlowView(_OnScreen):
     """‖∂J/∂W‖ of every layer over the run (log scale) and the spread of today's gradients.
 
@@ -112,13 +115,23 @@ class GradientFlowView(_OnScreen):
         last = 10 ** np.mean(np.log10(np.maximum(recent, 1e-300)), axis=0)  # geometric mean
         first, out = float(last[0]), float(last[-1])
         parts = " ".join(
-            f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, last.size)} {v:.1e}"
+            f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, last.size)} "
+            + (f"{v:.1e}" if v > ZERO_GRADIENT else "0")
             for i, v in enumerate(last)
         )
-        if first > 0 and out / first >= 10:
-            verdict = f"Layer 1 gets 1/{out / first:,.0f} of the output's gradient: it learns slowly."
+        dead = [layer_name(i, last.size) for i, v in enumerate(last) if v <= ZERO_GRADIENT]
+        if dead:
+            one = len(dead) == 1
+            verdict = f"{', '.join(dead)} get{'s' if one else ''} no gradient: "
+            verdict += f"{'it does' if one else 'they do'} not learn."
+            if snap.project.get("network", {}).get("initializer") == "zeros":
+                verdict += " Every weight starts at 0, so no signal flows back (the symmetry problem)."
+        elif out / first >= 10:
+            verdict = f"Layer 1 gets 1/{out / first:,.0f} of the output's gradient: it learns slowly (vanishing)."
+        elif first / out >= 10:
+            verdict = f"Layer 1 gets {first / out:,.0f}× the output's gradient: gradients grow on the way back."
         else:
-            verdict = "Gradients reach layer 1 without vanishing."
+            verdict = f"Layer 1 gets {first / out:.2g}× the output's gradient: no vanishing."
         return f"{parts}<br>{verdict}"
 
 

@@ -318,8 +318,13 @@ class OutputView(QWidget):
 PLANE_STRENGTH = 0.6  # how strongly the output plane is coloured under the points
 
 #: What the curves can show: (menu text, history key); fit_loss exists for the training split only.
-METRIC_CHOICES = (("loss", "loss"), ("accuracy", "accuracy"), ("fit loss (Keras)", "fit_loss"))
-AXIS_LABELS = {"loss": "cost J (no penalty)", "accuracy": "accuracy", "fit_loss": "mean batch loss + penalty"}
+METRIC_CHOICES = (
+    ("loss", "loss"), ("accuracy", "accuracy"), ("fit loss (Keras)", "fit_loss"), ("learning rate α", "learning_rate")
+)  # fmt: skip
+AXIS_LABELS = {
+    "loss": "cost J (no penalty)", "accuracy": "accuracy", "fit_loss": "mean batch loss + penalty",
+    "learning_rate": "α at the epoch's end",
+}  # fmt: skip
 
 
 class CurvesView(QWidget):

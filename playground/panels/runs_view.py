@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.fields import humanize
+
 from ..runs import Run, RunHistory
 from ..widgets import Label, name_widget, plain_tip
 from .plots import titled
@@ -196,7 +198,7 @@ class CompareDialog(QDialog):
         rows = self.differences if self.only.isChecked() else self.rows
         self.table.setRowCount(len(rows))
         for i, (key, va, vb) in enumerate(rows):
-            for j, text in enumerate((key, str(va), str(vb))):
+            for j, text in enumerate((humanize(key), str(va), str(vb))):
                 item = QTableWidgetItem(text)
                 if va != vb:
                     item.setBackground(QBrush(QColor(255, 243, 205)))

@@ -103,15 +103,34 @@ class NumberEdit(QLineEdit):
     and goes back to the last good value otherwise."""
 
     committed = Signal(float)
+    refused = Signal(str)  # why a typed value was not taken, in the user's words
 
     def __init__(self, value: float, low: float = 0.0, high: float = 1e9, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._value = float(value)
+        self._low, self._high = low, high
         self.setValidator(_FloatValidator(low, high, self))
         self.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.setMaximumWidth(90)
         self.setText(_fmt(value))
         self.editingFinished.connect(self._commit)
+        self.inputRejected.connect(
+            lambda: self.refused.emit(f"{self.accessibleName() or 'this field'}: type a number")
+        )
+
+    @guarded
+    def focusOutEvent(self, event) -> None:
+        # editingFinished comes only for acceptable text: an out-of-range value is refused here.
+        if not self.hasAcceptableInput():
+            self._commit()
+        super().focusOutEvent(event)
+
+    @guarded
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.hasAcceptableInput():
+            self._commit()
+            return
+        super().keyPressEvent(event)
 
     def value(self) -> float:
         return self._value
@@ -121,12 +140,19 @@ class NumberEdit(QLineEdit):
         self.setText(_fmt(value))
 
     def _commit(self) -> None:
+        name = self.accessibleName() or "this field"
         try:
             value = float(self.text())
         except ValueError:
+            if self.text().strip() and self.text() != _fmt(self._value):
+                self.refused.emit(f"{name}: {self.text().strip()!r} is not a number; kept {_fmt(self._value)}")
             self.setText(_fmt(self._value))
             return
-        if self.hasAcceptableInput() and value != self._value:
+        if not self.hasAcceptableInput():
+            self.refused.emit(
+                f"{name}: {_fmt(value)} is outside {_fmt(self._low)} to {_fmt(self._high)}; kept {_fmt(self._value)}"
+            )
+        elif value != self._value:
             self._value = value
             self.committed.emit(value)
         self.setText(_fmt(self._value))
