@@ -188,6 +188,13 @@ def cmd_export_data(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def commands_help() -> str:
+    """One line per command, from the parser itself (so the list never goes stale)."""
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    width = max(len(c.dest) for c in sub._choices_actions)
+    return "\n".join(f"  {c.dest:<{width}}  {c.help}" for c in sub._choices_actions)
+
+
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     """Run one CLI command; returns the exit status (2 for bad input)."""
     out = out or sys.stdout

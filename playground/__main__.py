@@ -3,20 +3,57 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import sys
+from pathlib import Path
+
+WINDOW_USAGE = """usage: nn-playground [PROJECT.json] [--play]
+       nn-playground COMMAND ...
+
+Opens the playground window (with a project, and training at once with --play), or runs a
+command without a screen:
+
+{commands}
+
+'nn-playground COMMAND --help' tells more about each."""
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from engine.cli import COMMANDS
+    from engine.cli import COMMANDS, commands_help
 
     if argv and argv[0] in COMMANDS:
         from engine.cli import main as cli_main
 
         return cli_main(argv)
+    if argv and argv[0] in ("-h", "--help"):
+        print(WINDOW_USAGE.format(commands=commands_help()))
+        return 0
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is not None and not Path(first).suffix and not Path(first).exists():
+        guess = difflib.get_close_matches(first, COMMANDS, n=1)
+        hint = f"did you mean '{guess[0]}'?" if guess else f"commands: {', '.join(COMMANDS)}; or give a project file"
+        print(f"nn-playground: unknown command '{first}'; {hint}", file=sys.stderr)
+        return 2
+    if no_display():
+        print(
+            "nn-playground: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+            "Run it on a desktop session (or over ssh -X), or train without a window: "
+            "nn-playground train PROJECT.json",
+            file=sys.stderr,
+        )
+        return 2
     from playground.app import run
 
     return run(argv)
+
+
+def no_display() -> bool:
+    """On Linux and BSD, whether Qt has no screen to use (it would abort with an xcb error)."""
+    if sys.platform == "darwin" or os.name == "nt" or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 if __name__ == "__main__":

@@ -133,3 +133,34 @@ def test_zero_epochs_exports_the_initial_weights(proj, tmp_path):
     fresh = Trainer(load_project(proj))
     for name, w in zip(fresh.network.param_names(), fresh.network.get_weights()):
         np.testing.assert_array_equal(arrays[name], w)
+
+
+def test_help_lists_every_command(capsys):
+    from engine.cli import COMMANDS
+    from playground.__main__ import main as entry
+
+    assert entry(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "PROJECT.json" in text and "--play" in text
+    for command in COMMANDS:
+        assert f"  {command}" in text
+
+
+@pytest.mark.parametrize(("typed", "hint"), [("trian", "did you mean 'train'?"), ("sumary", "did you mean 'summary'?")])
+def test_a_mistyped_command_suggests_the_right_one(capsys, typed, hint):
+    from playground.__main__ import main as entry
+
+    assert entry([typed]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"nn-playground: unknown command '{typed}'; {hint}"
+
+
+def test_without_a_display_the_window_says_what_to_do(capsys, monkeypatch):
+    from playground import __main__ as entry
+
+    monkeypatch.setattr(entry.sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert entry.main([]) == 2
+    err = capsys.readouterr().err
+    assert "no display" in err and "nn-playground train PROJECT.json" in err

@@ -305,3 +305,37 @@ def test_the_gradient_verdict_says_when_zero_weights_get_no_gradient(qtbot, wind
     snap = wait_for(qtbot, window, lambda s: s.gradients is not None and s.gradients.norms.shape[0] >= 2)
     text = window.gradients.describe(snap)
     assert "no gradient" in text and "without vanishing" not in text and "symmetry" in text
+
+
+def test_space_on_a_focused_checkbox_toggles_it_instead_of_playing(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    box = window.output.show_test
+    window.activateWindow()
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    before = box.isChecked()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked() != before
+    assert not window.session.playing
+    # With no control focused, Space still plays.
+    window.network.setFocus()
+    qtbot.waitUntil(window.network.hasFocus)
+    qtbot.keyClick(window.network, Qt.Key.Key_Space)
+    assert window.session.playing
+
+
+def test_tab_reaches_every_data_set_thumbnail(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    window.activateWindow()
+    window.controls.lr.setFocus()
+    qtbot.waitUntil(window.controls.lr.hasFocus)
+    wanted = set(window.data_panel.source_buttons.values())
+    reached = set()
+    for _ in range(300):
+        w = QApplication.focusWidget()
+        if w in wanted:
+            reached.add(w)
+        qtbot.keyClick(w, Qt.Key.Key_Tab)
+    assert reached == wanted

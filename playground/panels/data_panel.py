@@ -11,7 +11,6 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -81,8 +80,9 @@ class DataPanel(QWidget):
         lay.addWidget(Caption("Data"))
         grid = QGridLayout()
         grid.setSpacing(6)
-        self.source_group = QButtonGroup(self)
-        self.source_group.setExclusive(True)
+        # No exclusive button group: it would make the thumbnails one Tab stop (arrows move
+        # inside it, as for radio buttons) and keep one lit for file data. refresh() lights the
+        # one in use.
         self.source_buttons: dict[str, QToolButton] = {}
         for i, name in enumerate(DATASETS.names()):
             b = name_widget(QToolButton(), f"data_{name}", f"{name} data set", DATASETS.get(name).note)
@@ -90,7 +90,7 @@ class DataPanel(QWidget):
             b.setIcon(dataset_icon(name))
             b.setIconSize(QSize(THUMB, THUMB))
             b.setProperty("role", "thumb")
-            self.source_group.addButton(b)
+            b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches every data set; Space picks it
             self.source_buttons[name] = b
             b.clicked.connect(lambda _=False, n=name: self._choose_source(n))
             grid.addWidget(b, i // 3, i % 3)
@@ -199,11 +199,8 @@ class DataPanel(QWidget):
             d = p["data"]
             src = d["source"]
             generated = isinstance(src, str)
-            # An exclusive group keeps one button checked: for file or drawn data none may be.
-            self.source_group.setExclusive(False)
             for name, b in self.source_buttons.items():
                 b.setChecked(generated and name == src)
-            self.source_group.setExclusive(True)
             self.source_label.setText(self._source_text(src))
             self.problem.setCurrentText(d["problem"])
             self.problem.setEnabled(not generated)
@@ -272,7 +269,7 @@ class DataPanel(QWidget):
             self.state.choose_source(name)
         except PlaygroundError as exc:
             self.message.emit(str(exc))
-            self.refresh()
+        self.refresh()  # a click toggled the button; light the one in use
 
     def _ratios_changed(self) -> None:
         test, val = self.test_ratio.value() / 100, self.val_ratio.value() / 100
