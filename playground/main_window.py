@@ -42,6 +42,7 @@ from .session import Session
 from .tools import Tools
 from .views import ViewRouter
 from .widgets import Label, guarded, menu_text, name_widget
+from .widgets.note import NoteBar
 
 AUTOSAVE_MS = 30_000
 MESSAGE_MS = 12_000  # shortest time a status message stays
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
+        self.note_bar = NoteBar()
         tip = "Trainable parameters: every weight and bias. Click for the summary."
         self.params_label = name_widget(Label(), "paramsLabel", "Parameter count", tip)
         self.params_label.setTextFormat(Qt.TextFormat.RichText)  # a link; the text is only a count
@@ -143,7 +145,7 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
         split.setSizes([280, 760, 520])
-        central = _holder("", (self.controls, self.banner), (0, 0, 0, 0))
+        central = _holder("", (self.controls, self.note_bar, self.banner), (0, 0, 0, 0))
         central.layout().setSpacing(0)
         central.layout().addWidget(split, 1)
         self.setCentralWidget(central)
@@ -225,6 +227,7 @@ class MainWindow(QMainWindow):
         for panel in (self.controls, self.data_panel, self.network):
             panel.message.connect(self.show_message)
         self.network.weight_edited.connect(s.edit_weight)
+        self.network.hovered.connect(self.output.preview)
         self.data_panel.open_file_requested.connect(self.files.open_data_file)
         self.data_panel.draw_mode_changed.connect(self._draw_mode)
         self.output.point_added.connect(lambda x, y: s.add_point(x, y, self.data_panel.draw_class.currentData() or 0))
@@ -256,8 +259,7 @@ class MainWindow(QMainWindow):
         app = project.get("app", {})
         if isinstance(app.get("view"), str):
             self.show_view(app["view"])
-        if app.get("note"):
-            self._banner(str(app["note"]), "info")
+        self.note_bar.set_note(str(app.get("title", "")), str(app.get("note", "")))
 
     # ----------------------------------------------------------------- messages
     def show_message(self, text: str) -> None:

@@ -275,7 +275,7 @@ def test_every_preset_opens_in_the_window_and_trains(qtbot, window, path):
     assert engine_widths(snap)[:-1] == [layer["units"] for layer in window.session.state.project["network"]["layers"]]
     window.session.step("epoch")
     wait_for(qtbot, window, lambda s: s.epoch == 1)
-    assert window.banner.isVisible()  # the preset's note
+    assert window.note_bar.isVisible() and window.note_bar.text.text()  # the preset's note stays
 
 
 def test_an_exception_in_a_qt_override_reaches_the_excepthook_not_the_binding(qtbot, window, monkeypatch):

@@ -339,3 +339,46 @@ def test_tab_reaches_every_data_set_thumbnail(qtbot, window):
             reached.add(w)
         qtbot.keyClick(w, Qt.Key.Key_Tab)
     assert reached == wanted
+
+
+def test_a_preset_note_stays_while_training_and_folds(qtbot, window):
+    from playground.paths import PRESETS
+
+    assert window.files.open_project(PRESETS / "04-spiral-tanh.json", preset=True)
+    bar = window.note_bar
+    assert bar.isVisible() and "Spiral with tanh: " in bar.text.text() and "sin(x1)" in bar.text.text()
+    window.session.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.playing and s.steps > 0)
+    assert bar.isVisible() and "sin(x1)" in bar.text.text()
+    bar.toggle.click()
+    assert bar.isVisible() and "sin(x1)" not in bar.text.text() and bar.text.text().endswith("…")
+
+
+def test_hovering_a_neuron_draws_its_output_on_the_output_plot(qtbot, window):
+    from PySide6.QtCore import QPoint
+
+    net = window.network
+    node = next(n for n in net.nodes if n.layer == 0 and n.index == 1)
+    qtbot.mouseMove(net, QPoint(int(node.rect.center().x()), int(node.rect.center().y())))
+    qtbot.waitUntil(lambda: "layer 1, neuron 2" in window.output.legend.text())
+    shown = window.output.image.image
+    assert shown.shape[:2] == net.hover_rgb(node).shape[:2]
+    qtbot.mouseMove(net, QPoint(5, net.height() - 5))  # off every neuron
+    qtbot.waitUntil(lambda: "class 0" in window.output.legend.text())
+    assert window.output.image.image.shape[:2] == window.session.snapshot.output_grid.shape[:2]
+
+
+def test_clicking_a_neuron_edits_its_bias(qtbot, window, monkeypatch):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QInputDialog
+
+    net = window.network
+    node = next(n for n in net.nodes if n.layer == 1 and n.index == 0)
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (asked.append(a[2]) or (0.75, True)))
+    centre = QPoint(int(node.rect.center().x()), int(node.rect.center().y()))
+    qtbot.mouseClick(net, Qt.MouseButton.LeftButton, pos=centre)
+    assert asked and "layer 2, neuron 1" in asked[0]
+    window.session.step("batch")  # the edit shows in the next snapshot; a step moves it a little
+    snap = wait_for(qtbot, window, lambda s: abs(s.weights[3][0] - 0.75) < 0.05)
+    assert snap.weights[3][0] != 0.0

@@ -35,4 +35,4 @@ def test_the_curves_offer_keras_fit_loss_and_say_what_loss_holds(qtbot, window):
     window.curves.set_snapshot(snap)
     _x, y = window.curves.curves[""].getData()
     np.testing.assert_allclose(y, list(snap.history["fit_loss"]))
-    assert window.curves.plot.getPlotItem().getAxis("left").labelText == "mean batch loss + penalty"
+    assert window.curves.plot.getPlotItem().getAxis("left").labelText == "batch loss + penalty"

@@ -28,15 +28,15 @@ def _project(tmp_path, **app):
 
 def test_a_project_note_with_html_is_shown_as_plain_text(qtbot, window, tmp_path):
     assert window.files.open_project(_project(tmp_path, note=HOSTILE))
-    banner = window.banner
-    assert banner.isVisible() and banner.textFormat() == Qt.TextFormat.PlainText
-    assert banner.text().startswith('<img src="/dev/zero">')  # the markup itself, as typed
+    note = window.note_bar.text
+    assert note.isVisible() and note.textFormat() == Qt.TextFormat.PlainText
+    assert note.text().startswith('<img src="/dev/zero">')  # the markup itself, as typed
     wait_for(qtbot, window, lambda s: s.epoch == 0)
 
 
 def test_a_long_note_is_cut_with_a_mark(qtbot, window, tmp_path):
     assert window.files.open_project(_project(tmp_path, note="word " * 20_000))
-    assert len(window.banner.text()) <= 2_001 and window.banner.text().endswith("…")
+    assert len(window.note_bar.text.text()) <= 2_001 and window.note_bar.text.text().endswith("…")
 
 
 def test_every_label_in_the_window_shows_plain_text_unless_it_is_ours(window):

@@ -60,6 +60,9 @@ class _Node:
 class NetworkView(QWidget):
     weight_edited = Signal(int, object, int, float)  # layer, row (None for a bias), column, value
     message = Signal(str)
+    #: The hovered neuron's (or input's) picture over the plane, row 0 at the bottom, and its name;
+    #: None when the mouse leaves the neurons.
+    hovered = Signal(object, str)
 
     def __init__(self, state: ProjectState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +85,7 @@ class NetworkView(QWidget):
         self.pitch, self.node_size = 50.0, 40.0  # set by _layout_nodes from the room there is
         self._more: dict[int, tuple[float, int]] = {}  # layer -> (y, neurons not drawn)
         self._compact = False  # whether the layer controls are folded into one button each
+        self._hovered: tuple | None = None  # the node under the mouse
 
         self.add_layer = name_widget(QToolButton(), "addLayer", "Add hidden layer", "Add a hidden layer")
         self.add_layer.setText("+")
@@ -412,6 +416,10 @@ class NetworkView(QWidget):
             self.update()
             return
         self._layout_edges()
+        if self._hovered is not None:  # the hovered neuron's picture follows training
+            node = next((n for n in self.nodes if (n.layer, n.index, n.feature) == self._hovered), None)
+            self._hovered = None
+            self._hover(node)
         # Only the neurons and edges change: repainting the whole view would repaint every
         # layer's controls too (child widgets in the dirty region), 3.7 ms of a frame.
         self.update(QRect(0, int(self.top) - 32, self.width(), self.height()))
@@ -547,10 +555,46 @@ class NetworkView(QWidget):
                 return node
         return None
 
+    def hover_rgb(self, node: _Node) -> np.ndarray | None:
+        """What a node computes over the input plane, as colours with row 0 at the bottom."""
+        snap = self.snapshot
+        if snap is None or snap.extent is None:
+            return None
+        if node.layer == -1:
+            if node.feature not in FEATURES:
+                return None
+            x0, x1, y0, y1 = snap.extent
+            g = 60
+            gx, gy = np.meshgrid(np.linspace(x0, x1, g), np.linspace(y0, y1, g))
+            vals = apply_features(np.column_stack([gx.ravel(), gy.ravel()]), [node.feature])[:, 0]
+            return diverging_rgb(vals.reshape(g, g) / (np.max(np.abs(vals)) or 1.0))
+        rgb = self._layer_rgb(node.layer)
+        return None if rgb is None or node.index >= rgb.shape[0] else rgb[node.index][::-1]
+
+    def _hover(self, node: _Node | None) -> None:
+        key = None if node is None else (node.layer, node.index, node.feature)
+        if key == self._hovered:
+            return
+        self._hovered = key
+        rgb = None if node is None else self.hover_rgb(node)
+        if rgb is None:
+            self.hovered.emit(None, "")
+        elif node.layer == -1:
+            self.hovered.emit(rgb, f"input {_pretty(node.feature or '')}")
+        else:
+            name = "output" if node.layer == len(self.hidden) else f"layer {node.layer + 1}"
+            self.hovered.emit(rgb, f"{name}, neuron {node.index + 1}")
+
+    @guarded
+    def leaveEvent(self, event) -> None:
+        self._hover(None)
+        super().leaveEvent(event)
+
     @guarded
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         node = self._node_at(pos)
+        self._hover(node)
         if node is not None:
             QToolTip.showText(event.globalPosition().toPoint(), plain_tip(self._node_tip(node)), self)
             return
@@ -575,7 +619,9 @@ class NetworkView(QWidget):
         if snap is not None and node.layer * 2 + 1 < len(snap.weights):
             b = snap.weights[node.layer * 2 + 1]
             if node.index < b.size:
-                text += f"\nbias {b[node.index]:+.4f}"
+                text += f"\nbias {b[node.index]:+.4f} · click to edit"
+        if snap is not None and snap.extent is not None:
+            text += "\nits output is drawn on the output plot while hovered"
         return text
 
     @guarded
@@ -587,6 +633,9 @@ class NetworkView(QWidget):
         if node is not None and node.layer == -1 and node.feature in FEATURES:
             self.toggle_feature(node.feature)
             return
+        if node is not None and node.layer >= 0:
+            self.edit_bias(node.layer, node.index)
+            return
         edge = self._edge_at(pos)
         if edge is not None:
             _p, _q, layer, i, j, w = edge
@@ -595,6 +644,17 @@ class NetworkView(QWidget):
             )
             if ok:
                 self.weight_edited.emit(layer, i, j, value)
+
+    def edit_bias(self, layer: int, unit: int) -> None:
+        """Type a new bias for one neuron (as an edge click does for a weight)."""
+        snap = self.snapshot
+        if snap is None or layer * 2 + 1 >= len(snap.weights) or unit >= snap.weights[layer * 2 + 1].size:
+            return
+        b = float(snap.weights[layer * 2 + 1][unit])
+        name = "output" if layer == len(self.hidden) else f"layer {layer + 1}"
+        value, ok = QInputDialog.getDouble(self, "Edit bias", f"Bias of {name}, neuron {unit + 1}:", b, -1e6, 1e6, 4)
+        if ok:
+            self.weight_edited.emit(layer, None, unit, value)
 
     def toggle_feature(self, name: str) -> None:
         active = list(self.state.project["data"]["features"] or ["x1", "x2"])

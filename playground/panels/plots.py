@@ -138,6 +138,9 @@ def make_plot(name: str) -> pg.PlotWidget:
     w.setMenuEnabled(False)
     w.hideButtons()
     w.getPlotItem().getViewBox().setMouseEnabled(False, False)
+    # Room above and right of the axes: the end ticks' labels (the top "1.0", the last epoch)
+    # are drawn centred on their tick and were clipped at the plot's edge.
+    w.getPlotItem().setContentsMargins(2, 8, 10, 2)
     for axis in ("left", "bottom"):
         w.getAxis(axis).enableAutoSIPrefix(False)
     return w
@@ -231,6 +234,7 @@ class OutputView(QWidget):
         lay.addWidget(self.legend)
         self.draw_mode = False
         self.snapshot: Snapshot | None = None
+        self._preview: tuple[np.ndarray, str] | None = None  # a hovered neuron's picture
         self._points_key: tuple | None = None
         self.show_test.toggled.connect(lambda _on: self._draw_points(force=True))
         self.discretize.toggled.connect(lambda _on: self.redraw())
@@ -238,6 +242,12 @@ class OutputView(QWidget):
 
     def set_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
+        self.redraw()
+
+    def preview(self, rgb: np.ndarray | None, name: str = "") -> None:
+        """Show one neuron's output over the plane instead of the network's while it is hovered
+        (TensorFlow Playground's central interaction); None goes back."""
+        self._preview = None if rgb is None else (rgb, name)
         self.redraw()
 
     def _legend(self, text: str) -> None:
@@ -270,6 +280,9 @@ class OutputView(QWidget):
             self.discretize.isChecked(),
             snap.data.dataset.class_names,
         )
+        if self._preview is not None:
+            rgb, name = self._preview
+            legend = f"{name}: its output over the plane (move off the neuron to see the network's)"
         self._legend(legend)
         # The plane is drawn paler than the points (as TensorFlow Playground does), so a point
         # stays visible on the region it belongs to, and a misclassified one stands out.
@@ -322,8 +335,7 @@ METRIC_CHOICES = (
     ("loss", "loss"), ("accuracy", "accuracy"), ("fit loss (Keras)", "fit_loss"), ("learning rate α", "learning_rate")
 )  # fmt: skip
 AXIS_LABELS = {
-    "loss": "cost J (no penalty)", "accuracy": "accuracy", "fit_loss": "mean batch loss + penalty",
-    "learning_rate": "α at the epoch's end",
+    "loss": "cost J", "accuracy": "accuracy", "fit_loss": "batch loss + penalty", "learning_rate": "α",
 }  # fmt: skip
 
 
@@ -557,9 +569,13 @@ class HistogramView(QWidget):
         self.now = make_plot("histogramPlot")
         self.now.setMinimumHeight(70)
         self.now.setLabel("bottom", "kernel weight")
+        self.now.setLabel("left", "weights")
+        self.now.addLegend(offset=(-4, 2), labelTextSize="7pt", verSpacing=-6)
+        self.now.setToolTip("How many kernel weights have each value now, one colour per layer")
         self.over_time = make_plot("histogramTimePlot")
         self.over_time.setLabel("bottom", "kernel weight")
         self.over_time.setLabel("left", "epoch")
+        self.over_time.setToolTip("The chosen layer's histogram over the run: a row per epoch, darker = more weights")
         self.time_image = pg.ImageItem(axisOrder="row-major")
         lut = np.array(
             [[255 - int(200 * t), 255 - int(140 * t), 255 - int(60 * t)] for t in np.linspace(0, 1, 256)],
@@ -588,6 +604,7 @@ class HistogramView(QWidget):
                     self.now.plot(
                         [0, 1],
                         [0],
+                        name=layer_name(i, n_layers),
                         stepMode="center",
                         pen=pg.mkPen(c, width=1.6),
                         fillLevel=0,

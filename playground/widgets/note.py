@@ -1,0 +1,53 @@
+"""A project's note (a preset's lesson text): it stays on screen while training and folds to
+one line, so what to look at is never lost behind a Play."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
+
+from .common import name_widget
+from .plain import Label
+
+MAX_NOTE = 2_000  # characters: a note is a few lines; a megabyte of it would stall the layout
+
+
+class NoteBar(QWidget):
+    """The note of the open project, with a button that folds it to its title."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("noteBar")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(14, 6, 14, 6)
+        self.toggle = name_widget(QToolButton(), "noteToggle", "Fold the note", "Fold or unfold the note")
+        self.toggle.setCheckable(True)
+        self.toggle.setChecked(True)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow)
+        self.toggle.setAutoRaise(True)
+        self.text = Label()
+        self.text.setObjectName("noteText")
+        self.text.setWordWrap(True)
+        lay.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(self.text, 1)
+        self.title, self.note = "", ""
+        self.toggle.toggled.connect(self._show)
+        self.hide()
+
+    def set_note(self, title: str, note: str) -> None:
+        """Show `note` (plain text, cut at MAX_NOTE) under `title`; an empty note hides the bar."""
+        if len(note) > MAX_NOTE:
+            note = note[: MAX_NOTE - 1] + "…"
+        self.title, self.note = title, note
+        self.setVisible(bool(note))
+        self._show(self.toggle.isChecked())
+
+    @property
+    def unfolded(self) -> bool:
+        return self.toggle.isChecked()
+
+    def _show(self, unfolded: bool) -> None:
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if unfolded else Qt.ArrowType.RightArrow)
+        head = f"{self.title}: " if self.title else ""
+        first = self.note.split(". ")[0]
+        self.text.setText(f"{head}{self.note}" if unfolded else f"{head}{first}{'…' if first != self.note else ''}")
