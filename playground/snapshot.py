@@ -80,6 +80,8 @@ class ImageEval:
     predicted: np.ndarray  # predicted class of each
     confusion: np.ndarray  # (k, k): row = true class, column = predicted
     steps: int  # optimizer steps when it was computed
+    top: np.ndarray | None = None  # (n, ≤3) the most likely classes of each, best first
+    top_p: np.ndarray | None = None  # (n, ≤3) their probabilities (float16)
 
 
 @dataclass(frozen=True)
@@ -247,9 +249,25 @@ def image_eval(trainer: Trainer) -> ImageEval | None:
     split, rows = next((name, r) for name, r in splits if r.size)
     x, y = data.split(split)
     rows, x, y = rows[:IMAGE_EVAL_ROWS], x[:IMAGE_EVAL_ROWS], y[:IMAGE_EVAL_ROWS]
-    predicted = trainer.predict_labels(trainer.network.predict(x, batch_size=2048))
+    out = trainer.network.predict(x, batch_size=2048)
+    predicted = trainer.predict_labels(out)
     k = max(ds.classes, 2)
+    probs = _probabilities(out)
+    top = np.argsort(-probs, axis=1)[:, : min(3, probs.shape[1])]
+    top_p = np.take_along_axis(probs, top, axis=1).astype(np.float16)
     confusion = np.bincount(y.astype(np.intp) * k + predicted, minlength=k * k).reshape(k, k)
     # `rows` is a view of the split, which nobody mutates: every evaluation of a run shares it.
     # Labels fit a byte for up to 256 classes; the time-travel buffer keeps one per epoch.
-    return ImageEval(split, rows, predicted.astype(np.min_scalar_type(k - 1)), confusion, trainer.steps)
+    small = np.min_scalar_type(k - 1)
+    return ImageEval(split, rows, predicted.astype(small), confusion, trainer.steps, top.astype(small), top_p)
+
+
+def _probabilities(out: np.ndarray) -> np.ndarray:
+    """Class probabilities for display: a single output as (1 − p, p), scores (hinge) softmaxed."""
+    if out.shape[1] == 1:
+        p = np.clip(out[:, 0], 0.0, 1.0)
+        return np.column_stack([1 - p, p])
+    if np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3):
+        return out
+    e = np.exp(out - out.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)

@@ -59,10 +59,17 @@ def test_image_data_replace_the_plane_with_samples_confusion_and_weight_images(q
         assert (frame.red() > 200) == (ev.predicted[k] != ds.y[row])
     grid.mistakes.setChecked(True)
     assert all(ds.y[r] != ev.predicted[np.flatnonzero(ev.indices == r)[0]] for r in grid.shown)
-    # Weights as images: no hidden layer, so one template per class.
+    # Weights as images: one per hidden unit of the first layer.
     window.images.tabs.setCurrentWidget(window.images.weights)
-    assert [c for _i, c, _f in window.images.weights.tiles] == ds.class_names
+    units = snap.weights[0].shape[1]
+    assert [c for _i, c, _f in window.images.weights.tiles] == [f"unit {u + 1}" for u in range(min(units, 64))]
     assert window.images.weights.tiles[0][0].width() == 16
+    # Without a hidden layer: one template per class.
+    gen = snap.generation
+    window.session.state.set("network.layers", [])
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen and len(s.weights) == 2)
+    window.router.show(snap, True)
+    assert [c for _i, c, _f in window.images.weights.tiles] == ds.class_names
 
 
 def test_clicking_a_confusion_cell_shows_exactly_those_samples(qtbot, window):
@@ -111,3 +118,27 @@ def test_an_idx_image_file_opens_in_the_image_views(qtbot, window, tmp_path):
     hidden_units = snap.weights[0].shape[1]
     assert len(window.images.weights.tiles) == min(hidden_units, 64)
     assert window.images.weights.tiles[0][0].width() == 8
+
+
+def test_sample_tooltips_give_both_labels_in_full_and_the_top_three(qtbot, window):
+    snap = _open_shapes(qtbot, window)
+    grid = window.images.samples.tiles
+    ev = snap.image_eval
+    qtbot.waitUntil(lambda: len(grid.tips) == len(grid.tiles) > 0)
+    names = snap.data.dataset.class_names
+    tip = grid.tips[0]
+    assert f"predicted: {names[int(ev.predicted[0])]}" in tip and "true: " in tip
+    probs = [float(line.rsplit(": ", 1)[1].rstrip("%")) for line in tip.splitlines()[3:]]
+    assert len(probs) == 3 and probs == sorted(probs, reverse=True) and sum(probs) <= 100.5
+    assert grid.tile_at(QPoint(8, 8)) == 0
+
+
+def test_image_data_draws_the_input_block_edges_and_unit_weight_images(qtbot, window):
+    snap = _open_shapes(qtbot, window)
+    net = window.network
+    assert len(net._block_lines) == min(snap.weights[0].shape[1], len(net._block_lines)) > 0
+    drawn = sum(len(lines) for lines in net._edge_buckets.values())
+    assert drawn >= len(net._block_lines)
+    rgb = net._layer_rgb(0)
+    assert rgb is not None and rgb.shape[1:3] == snap.data.dataset.image_shape[:2]
+    np.testing.assert_array_equal(rgb, weight_images(snap.weights[0], snap.data.dataset.image_shape))

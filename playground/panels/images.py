@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QTabWidget, QToolTip, QVBoxLayout, QWidget
 
 from ..colors import diverging_rgb
 from ..snapshot import ImageEval, Snapshot
-from ..widgets import Label, guarded, name_widget, to_qimage
+from ..widgets import Label, guarded, name_widget, plain_tip, to_qimage
 from .plots import layer_name, titled
 
 WRONG = QColor(214, 39, 40)
@@ -45,13 +45,36 @@ class _Tiles(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.tiles: list[tuple[QImage, str, QColor | None]] = []  # image, caption, frame colour
+        self.tips: list[str] = []  # a tooltip per tile (full labels, top-3 probabilities)
         self.note = ""
         self.setMinimumHeight(120)
+        self.setMouseTracking(True)
 
-    def set_tiles(self, tiles: list[tuple[QImage, str, QColor | None]], note: str = "") -> None:
+    def set_tiles(
+        self, tiles: list[tuple[QImage, str, QColor | None]], note: str = "", tips: list[str] | None = None
+    ) -> None:
         self.tiles = tiles
         self.note = note
+        self.tips = tips or []
         self.update()
+
+    def tile_at(self, pos: QPointF) -> int | None:
+        """The index of the tile under `pos` (as paintEvent lays them out), or None."""
+        if not self.tiles:
+            return None
+        size = self.cell_size()
+        cols = max(1, int((self.width() - 8) // size))
+        c, r = int((pos.x() - 4) // size), int((pos.y() - 4) // (size + self.CAPTION))
+        k = r * cols + c
+        return k if 0 <= c < cols and r >= 0 and k < len(self.tiles) else None
+
+    @guarded
+    def mouseMoveEvent(self, event) -> None:
+        k = self.tile_at(event.position())
+        if k is not None and k < len(self.tips):
+            QToolTip.showText(event.globalPosition().toPoint(), plain_tip(self.tips[k]), self)
+        else:
+            QToolTip.hideText()
 
     def cell_size(self) -> float:
         n = max(len(self.tiles), 1)
@@ -163,17 +186,24 @@ class SampleGrid(QWidget):
             what = f"{ev.split} samples · {wrong:,} of {ev.indices.size:,} misclassified (red)"
         pick = pick[:MAX_SAMPLES]
         self.shown = ev.indices[pick]
-        self.filter_label.setText(f"{what} · caption: predicted (≠ true)")
+        self.filter_label.setText(f"{what} · caption: predicted (≠ true) · hover: both in full, top 3")
         if self._range[0] is not ds:  # once per data set: MNIST is 47 M values
             self._range = (ds, float(ds.x.min()), float(ds.x.max()))
         _ds, lo, hi = self._range
         pixels = image_pixels(ds.x[self.shown], ds.image_shape, lo, hi)
-        tiles = []
+        tiles, tips = [], []
         for k, j in enumerate(pick):
             t, p = int(true[j]), int(ev.predicted[j])
             caption = names[p] if t == p else f"{names[p]} ≠ {names[t]}"
             tiles.append((to_qimage(pixels[k]), caption, RIGHT if t == p else WRONG))
-        self.tiles.set_tiles(tiles, "No samples in this cell." if self.cell else "No samples.")
+            tip = f"sample {int(ev.indices[j]) + 1}\npredicted: {names[p]}\ntrue: {names[t]}"
+            if ev.top is not None and ev.top_p is not None:
+                tip += "\n" + "\n".join(
+                    f"{names[int(c)] if int(c) < len(names) else int(c)}: {float(q):.1%}"
+                    for c, q in zip(ev.top[j], ev.top_p[j])
+                )
+            tips.append(tip)
+        self.tiles.set_tiles(tiles, "No samples in this cell." if self.cell else "No samples.", tips)
 
 
 class ConfusionMatrix(QWidget):

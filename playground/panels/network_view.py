@@ -34,6 +34,7 @@ from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
 from ..snapshot import Snapshot
 from ..state import Change, ProjectState
 from ..widgets import Label, guarded, name_widget, plain_tip, to_qimage
+from .images import weight_images
 
 MAX_LAYERS = 8
 MAX_UNITS = 64
@@ -78,6 +79,7 @@ class NetworkView(QWidget):
         self._layer_boxes: list[QWidget] = []
         self._edge_buckets: dict[tuple[bool, int], list[QLineF]] = {}
         self._edge_lines: list[QLineF] = []
+        self._block_lines: list[tuple[QLineF, int]] = []  # raw-input block → first-layer unit
         self._edge_spans: list[tuple[int, int, int, np.ndarray, np.ndarray]] = []
         self._edge_values = np.zeros(0)
         self._thumbs: dict[tuple, object] = {}  # this snapshot's neuron images and layer colours
@@ -366,6 +368,13 @@ class NetworkView(QWidget):
                     dst.append(b.index)
             self._edge_spans.append((layer, start, len(lines), np.array(src, np.intp), np.array(dst, np.intp)))
         self._edge_lines = lines
+        # Image or table data: one line from the block of raw inputs to each first-layer unit,
+        # as wide as that unit's kernel column is large (the weights themselves are its picture).
+        block = next((n for n in self.nodes if n.layer == -1 and n.feature not in FEATURES), None)
+        self._block_lines = [
+            (QLineF(block.rect.right(), block.rect.center().y(), b.rect.left(), b.rect.center().y()), b.index)
+            for b in by_layer.get(0, [])
+        ] if block is not None else []  # fmt: skip
 
     def _layout_edges(self) -> None:
         """This snapshot's weights on the edges: values for hovering, lines bucketed by sign
@@ -374,7 +383,7 @@ class NetworkView(QWidget):
         self._edge_buckets = {}
         self._thumbs = {}
         snap = self.snapshot
-        if not self._in_step() or not self._edge_lines:
+        if not self._in_step() or not (self._edge_lines or self._block_lines):
             return
         kernels = snap.weights[0::2]
         try:
@@ -382,14 +391,21 @@ class NetworkView(QWidget):
         except IndexError:  # the layout is a step behind the weights; the next layout fixes it
             return
         self._edge_values = values
+        lines = list(self._edge_lines)
+        if self._block_lines:  # the block's lines: the column's RMS weight, signed by its mean
+            k0 = kernels[0]
+            cols = np.array([j for _line, j in self._block_lines], np.intp)
+            rms = np.sqrt(np.mean(k0[:, cols] ** 2, axis=0)) * np.sign(np.mean(k0[:, cols], axis=0) + 1e-300)
+            top_block = float(np.max(np.abs(rms))) or 1.0
+            top_edges = float(np.max(np.abs(values))) if values.size else top_block
+            values = np.concatenate([values, rms * (top_edges / top_block)])
+            lines += [line for line, _j in self._block_lines]
         top = float(np.max(np.abs(values))) if values.size else 1.0
         k = np.minimum(EDGE_BUCKETS - 1, (np.abs(values) / (top or 1.0) * EDGE_BUCKETS).astype(np.intp))
         keys = k + EDGE_BUCKETS * (values > 0)
         for key in np.unique(keys):
             idx = np.flatnonzero(keys == key)
-            self._edge_buckets[(bool(key >= EDGE_BUCKETS), int(key % EDGE_BUCKETS))] = [
-                self._edge_lines[t] for t in idx
-            ]
+            self._edge_buckets[(bool(key >= EDGE_BUCKETS), int(key % EDGE_BUCKETS))] = [lines[t] for t in idx]
 
     @property
     def edges(self) -> list[tuple[QPointF, QPointF, int, int, int, float]]:
@@ -464,7 +480,9 @@ class NetworkView(QWidget):
             return self._thumbs[key]
         snap = self.snapshot
         rgb = None
-        if snap is not None and snap.neuron_grids and layer < len(snap.neuron_grids) and self._in_step():
+        if snap is not None and snap.extent is None and self._in_step():
+            rgb = self._weight_rgb(snap, layer)
+        elif snap is not None and snap.neuron_grids and layer < len(snap.neuron_grids) and self._in_step():
             values = snap.neuron_grids[layer][:, ::-1]  # row 0 is the bottom of the plane
             act = self._activation_name(layer)
             if act in ("sigmoid", "softmax"):
@@ -475,6 +493,21 @@ class NetworkView(QWidget):
             rgb = diverging_rgb(values)
         self._thumbs[key] = rgb
         return rgb
+
+    @staticmethod
+    def _weight_rgb(snap: Snapshot, layer: int) -> np.ndarray | None:
+        """For data without an input plane (images, tables): each unit's weights over the raw
+        inputs as a picture (an image's pixels, or a strip of a table's columns). Deeper units
+        show the product of the kernels down to them: what they would respond to if the layers
+        between were linear. Orange negative, blue positive, scaled per unit."""
+        kernels = snap.weights[0::2]
+        if layer >= len(kernels) or snap.data.dataset.x.shape[1] != kernels[0].shape[0]:
+            return None  # feature maps in between: the kernel rows are not raw inputs
+        w = kernels[0]
+        for k in kernels[1 : layer + 1]:
+            w = w @ k
+        shape = snap.data.dataset.image_shape
+        return weight_images(w, shape if shape is not None else (1, w.shape[0]))
 
     def _activation_name(self, layer: int) -> str:
         if layer < len(self.hidden):
