@@ -35,31 +35,45 @@ THUMB = 128
 CAPTION_WIDTH = 150
 
 
+def race_metrics(project: dict[str, Any]) -> list[str]:
+    """The metrics a race can plot for this project: no validation curve without a validation
+    split, no test curve without a test split, accuracy for classification only."""
+    d = project["data"]
+    splits = [""] + (["val_"] if d["validation_fraction"] > 0 else []) + (["test_"] if d["test_fraction"] > 0 else [])
+    kinds = ["loss"] + (["accuracy"] if d["problem"] == "classification" else [])
+    return [split + kind for kind in kinds for split in splits]
+
+
 class LaneRow:
     """One lane's controls: on/off, optimizer, learning rate."""
 
     def __init__(self, grid: QGridLayout, row: int, optimizer: dict[str, Any]) -> None:
-        self.enabled = name_widget(QCheckBox(), f"laneOn{row}", f"Lane {row + 1} on")
+        self.enabled = name_widget(QCheckBox(f"lane {row + 1}"), f"laneOn{row}", f"Lane {row + 1} on", "Race this lane")
         self.enabled.setChecked(True)
         self.optimizer = name_widget(QComboBox(), f"laneOptimizer{row}", f"Lane {row + 1} optimizer")
         for name in OPTIMIZERS.names():
             self.optimizer.addItem(make_optimizer({"name": name}).label, name)
         self.optimizer.setCurrentIndex(self.optimizer.findData(optimizer["name"]))
+        self.spec = dict(optimizer)  # the lane's whole optimizer (the main window's carries its settings)
         lr = make_optimizer(optimizer).hp["learning_rate"]
         self.lr = name_widget(NumberEdit(lr, 1e-7, 100.0), f"laneLr{row}", f"Lane {row + 1} learning rate")
-        swatch = Label("■")
-        swatch.setStyleSheet(f"color: rgb{LAYER_COLORS[row % len(LAYER_COLORS)]}; font-size: 14pt;")
-        for col, w in enumerate((self.enabled, swatch, self.optimizer, self.lr)):
+        # The curve's colour as a line, like the curve itself: a square looked like the checkbox.
+        self.line = Label("━━━")
+        self.line.setObjectName(f"laneColour{row}")
+        self.line.setStyleSheet(f"color: rgb{LAYER_COLORS[row % len(LAYER_COLORS)]}; font-weight: bold;")
+        self.line.setToolTip("This lane's colour in the curves and under its boundary")
+        for col, w in enumerate((self.enabled, self.optimizer, self.lr, self.line)):
             grid.addWidget(w, row + 1, col)
         self.optimizer.currentIndexChanged.connect(self._default_lr)
 
     def _default_lr(self) -> None:
-        self.lr.set_value(make_optimizer({"name": self.optimizer.currentData()}).hp["learning_rate"])
+        self.spec = {"name": self.optimizer.currentData()}
+        self.lr.set_value(make_optimizer(self.spec).hp["learning_rate"])
 
     def config(self) -> dict[str, Any] | None:
         if not self.enabled.isChecked():
             return None
-        return {"name": self.optimizer.currentData(), "learning_rate": self.lr.value()}
+        return {**self.spec, "name": self.optimizer.currentData(), "learning_rate": self.lr.value()}
 
 
 class RaceWindow(QDialog):
@@ -79,7 +93,8 @@ class RaceWindow(QDialog):
         lay = QVBoxLayout(self)
         note = Label(
             "The same network from the same initial weights, fed the same mini-batches: only the "
-            "optimizer (or its learning rate) differs. Defaults are Keras's."
+            "optimizer (or its learning rate) differs. Lane 1 is the main window's optimizer with its "
+            "settings; the others start at Keras's default rates ('Same rate' gives every lane lane 1's)."
         )
         note.setWordWrap(True)
         note.setObjectName("legend")
@@ -88,9 +103,11 @@ class RaceWindow(QDialog):
         lanes_box = QWidget()
         grid = QGridLayout(lanes_box)
         grid.setContentsMargins(0, 0, 0, 0)
-        for col, text in enumerate(("on", "", "optimizer", "learning rate")):
+        for col, text in enumerate(("", "optimizer", "learning rate", "curve")):
             grid.addWidget(Label(text), 0, col)
-        self.rows = [LaneRow(grid, i, opt) for i, opt in enumerate(DEFAULT_RACE[:MAX_LANES])]
+        main = dict(self.project["training"]["optimizer"])
+        lanes = [main] + [o for o in DEFAULT_RACE if o["name"] != main["name"]]
+        self.rows = [LaneRow(grid, i, opt) for i, opt in enumerate(lanes[:MAX_LANES])]
         top.addWidget(lanes_box)
         buttons = QVBoxLayout()
         self.play = name_widget(QPushButton("Start"), "racePlay", "Start or pause the race")
@@ -99,12 +116,16 @@ class RaceWindow(QDialog):
         self.restart = name_widget(
             QPushButton("Restart"), "raceRestart", "Restart with these lanes", "Build the lanes again from the start"
         )
-        for b in (self.play, self.step, self.restart):
+        self.same_rate = name_widget(
+            QPushButton("Same rate"), "raceSameRate", "Same learning rate", "Give every lane lane 1's learning rate"
+        )
+        self.same_rate.clicked.connect(self._same_rate)
+        for b in (self.play, self.step, self.restart, self.same_rate):
             buttons.addWidget(b)
         buttons.addStretch(1)
         top.addLayout(buttons)
         self.metric_box = name_widget(QComboBox(), "raceMetric", "Race metric")
-        self.metric_box.addItems(["loss", "test_loss", "val_loss", "accuracy", "test_accuracy"])
+        self.metric_box.addItems(race_metrics(self.project))
         self.log_y = name_widget(QCheckBox("log y"), "raceLogY", "Logarithmic y axis")
         side = QVBoxLayout()
         side.addWidget(self.metric_box)
@@ -117,10 +138,14 @@ class RaceWindow(QDialog):
         self.plot = make_plot("racePlot")
         self.plot.setLabel("bottom", "epoch")
         self.plot.setMinimumHeight(220)
-        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        # No legend over the curves (it hid them): each lane's row and caption carry its colour.
         lay.addWidget(self.plot, 1)
         self.boundaries = QHBoxLayout()
         lay.addLayout(self.boundaries)
+        self.no_plane = Label("Boundaries are drawn for two-dimensional point data; the curves compare the lanes.")
+        self.no_plane.setObjectName("legend")
+        self.no_plane.hide()
+        lay.addWidget(self.no_plane)
         self.curves: list[pg.PlotDataItem] = []
         self.thumbs: list[tuple[QLabel, QLabel]] = []
         self.resize(980, 720)
@@ -132,6 +157,10 @@ class RaceWindow(QDialog):
         self.log_y.toggled.connect(self._log_toggled)
         self.finished.connect(lambda _result: self.shutdown())
         self.rebuild()
+
+    def _same_rate(self) -> None:
+        for row in self.rows[1:]:
+            row.lr.set_value(self.rows[0].lr.value())
 
     def lane_configs(self) -> list[dict[str, Any]]:
         return [c for c in (r.config() for r in self.rows) if c is not None]
@@ -169,9 +198,6 @@ class RaceWindow(QDialog):
     def _make_lanes(self, snap: RaceSnapshot) -> None:
         for curve in self.curves:
             self.plot.removeItem(curve)
-        legend = self.plot.getPlotItem().legend
-        if legend is not None:
-            legend.clear()
         self.curves = []
         for i, lane in enumerate(snap.lanes):
             pen = pg.mkPen(LAYER_COLORS[i % len(LAYER_COLORS)], width=2)
@@ -181,12 +207,15 @@ class RaceWindow(QDialog):
             if item.widget() is not None:
                 item.widget().deleteLater()
         self.thumbs = []
+        has_plane = any(lane.output_grid is not None for lane in snap.lanes)
+        self.no_plane.setVisible(not has_plane)
         for i, lane in enumerate(snap.lanes):
             box = QWidget()
             v = QVBoxLayout(box)
             v.setContentsMargins(0, 0, 0, 0)
             pic = Label()
             pic.setFixedSize(THUMB, THUMB)
+            pic.setVisible(has_plane)
             pic.setObjectName(f"raceBoundary{i}")
             text = Label(lane.label)
             text.setObjectName("legend")
@@ -230,8 +259,6 @@ class RaceWindow(QDialog):
                     lane.output_grid, snap.data.dataset.problem, snap.threshold, snap.output_activation
                 )
                 pic.setPixmap(QPixmap.fromImage(to_qimage(rgb[::-1]).scaled(THUMB, THUMB)))
-            else:
-                pic.setText("no plane\n(not 2-D data)")
             last = lane.history.get("loss")
             loss = f"{last[-1]:.3f}" if last else "—"
             status = f" · {lane.message}" if lane.message else ""

@@ -59,8 +59,10 @@ def test_the_race_window_trains_every_lane_and_draws_curves_and_boundaries(qtbot
     qtbot.mouseClick(race.play, Qt.MouseButton.LeftButton)  # pause
     qtbot.waitUntil(lambda: not race.snapshot.playing)
     snap = race.snapshot
+    main = window.session.state.project["training"]["optimizer"]
+    assert main["name"] == "sgd" and main["learning_rate"] == 0.03  # lane 1 is the main window's optimizer
     assert [lane.label for lane in snap.lanes] == [
-        "SGD α=0.01",
+        "SGD α=0.03",
         "Momentum α=0.01",
         "Nesterov (NAG) α=0.01",
         "Adagrad α=0.001",
@@ -81,7 +83,7 @@ def test_the_race_window_trains_every_lane_and_draws_curves_and_boundaries(qtbot
     gen = snap.generation
     qtbot.mouseClick(race.restart, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: race.snapshot.generation > gen)
-    assert [lane.label for lane in race.snapshot.lanes] == ["SGD α=0.01", "SGD α=0.3"]
+    assert [lane.label for lane in race.snapshot.lanes] == ["SGD α=0.03", "SGD α=0.3"]
     qtbot.mouseClick(race.step, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: all(lane.epoch == 1 for lane in race.snapshot.lanes))
     race.close()
@@ -94,3 +96,32 @@ def test_every_lane_keeps_the_projects_schedule():
     for _ in range(10):
         race.step()
     assert [lane.trainer.current_lr for lane in race.lanes] == pytest.approx([0.05, 0.005])
+
+
+def test_the_race_offers_only_metrics_the_data_has_and_a_same_rate_button(qtbot, window):
+    from playground.race_window import race_metrics
+
+    p = window.session.state.project
+    assert p["data"]["validation_fraction"] == 0
+    assert race_metrics(p) == ["loss", "test_loss", "accuracy", "test_accuracy"]
+    window.session.state.set("data.validation_fraction", 0.2)
+    assert "val_loss" in race_metrics(window.session.state.project)
+    race = window.tools.open_race()
+    qtbot.waitUntil(lambda: race.snapshot is not None)
+    race.same_rate.click()
+    assert {row.lr.value() for row in race.rows} == {0.03}
+    assert race.plot.getPlotItem().legend is None  # the lanes' rows carry the colours
+    race.close()
+    qtbot.waitUntil(race.handle.thread.isFinished)
+
+
+def test_image_data_races_without_empty_boundary_boxes(qtbot, window):
+    from playground.paths import PRESETS
+
+    assert window.files.open_project(PRESETS / "10-image-shapes.json", preset=True)
+    race = window.tools.open_race()
+    qtbot.waitUntil(lambda: race.snapshot is not None and len(race.thumbs) == len(race.snapshot.lanes))
+    assert race.no_plane.isVisibleTo(race)
+    assert not any(pic.isVisibleTo(race) for pic, _text in race.thumbs)
+    race.close()
+    qtbot.waitUntil(race.handle.thread.isFinished)

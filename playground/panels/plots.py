@@ -564,13 +564,16 @@ class HistogramView(QWidget):
             "Kernel weights that are exactly 0: L1 regularization makes useless weights exactly zero",
         )
         head.insertWidget(1, self.zeros)
+        # Which colour is which layer, in the header: a legend inside the small plot hid the bars.
+        self.key = name_widget(Label(""), "histogramKey", "Layer colours")
+        self.key.setTextFormat(Qt.TextFormat.RichText)  # coloured swatches; every word is ours
+        head.insertWidget(2, self.key)
         head.addWidget(self.layer)
         row = QHBoxLayout()
         self.now = make_plot("histogramPlot")
         self.now.setMinimumHeight(70)
         self.now.setLabel("bottom", "kernel weight")
         self.now.setLabel("left", "weights")
-        self.now.addLegend(offset=(-4, 2), labelTextSize="7pt", verSpacing=-6)
         self.now.setToolTip("How many kernel weights have each value now, one colour per layer")
         self.over_time = make_plot("histogramTimePlot")
         self.over_time.setLabel("bottom", "kernel weight")
@@ -604,7 +607,6 @@ class HistogramView(QWidget):
                     self.now.plot(
                         [0, 1],
                         [0],
-                        name=layer_name(i, n_layers),
                         stepMode="center",
                         pen=pg.mkPen(c, width=1.6),
                         fillLevel=0,
@@ -616,6 +618,9 @@ class HistogramView(QWidget):
                 )
             self.rows = [[] for _ in range(n_layers)]
             self._last_epoch = -1
+            self.key.setText(" ".join(
+                f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, n_layers)}" for i in range(n_layers)
+            ))  # fmt: skip
             current = self.layer.currentIndex()
             self.layer.blockSignals(True)
             self.layer.clear()
