@@ -28,9 +28,17 @@ CLASS_COLOR_NAMES = {POSITIVE: "blue", NEGATIVE: "orange", (44, 160, 44): "green
                      (148, 103, 189): "purple", (140, 86, 75): "brown"}  # fmt: skip
 
 
+LAYER_COLOR_NAMES = {(23, 190, 207): "cyan", (127, 127, 127): "grey", (188, 189, 34): "olive"}
+
+
 def class_color_name(label: int, classes: int) -> str:
     """The name of a class's colour, for legends."""
     return CLASS_COLOR_NAMES[class_color(label, classes)]
+
+
+def color_name(color: tuple[int, int, int]) -> str:
+    """The name of one of the palette's colours."""
+    return CLASS_COLOR_NAMES.get(color) or LAYER_COLOR_NAMES.get(color, f"rgb{color}")
 
 
 def fade(rgb: np.ndarray, strength: float) -> np.ndarray:

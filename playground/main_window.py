@@ -6,15 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
-    QComboBox,
-    QLineEdit,
     QMainWindow,
     QScrollArea,
     QSplitter,
@@ -42,6 +37,7 @@ from .session import Session
 from .tools import Tools
 from .views import ViewRouter
 from .widgets import Label, guarded, menu_text, name_widget
+from .widgets.keys import FocusKeys
 from .widgets.note import NoteBar
 
 AUTOSAVE_MS = 30_000
@@ -93,9 +89,7 @@ class MainWindow(QMainWindow):
         self._compose()
         self._menus()
         self._wire()
-        # See eventFilter: focused controls keep their keys. Only the focused widget is watched
-        # (an application-wide filter would run Python for every event the app handles).
-        QApplication.instance().focusChanged.connect(self._focus_changed)
+        self.focus_keys = FocusKeys(self)  # a focused control keeps Space (and typed keys) for itself
         geometry = self.settings.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -177,30 +171,6 @@ class MainWindow(QMainWindow):
             fill_menu(self, self.menuBar().addMenu(title), entries)
         self.play_action = self.findChild(QAction, "actionPlay")
         self._refresh_recent()
-
-    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
-        for widget, watch in ((old, False), (new, True)):
-            try:
-                if widget is not None and widget.window() is self:
-                    (widget.installEventFilter if watch else widget.removeEventFilter)(self)
-            except RuntimeError:  # a widget deleted as focus left it
-                pass
-
-    @guarded
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """A focused control keeps the keys it uses itself: Space toggles a checkbox or opens a
-        combo box instead of starting training; R, S and Space type into a text field."""
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(watched, QWidget):
-            key = event.key()
-            typing = isinstance(watched, (QLineEdit, QAbstractSpinBox)) or (
-                isinstance(watched, QComboBox) and watched.isEditable()
-            )
-            uses_space = isinstance(watched, (QAbstractButton, QComboBox, QAbstractSlider))
-            if (key == Qt.Key.Key_Space and (typing or uses_space)) or (typing and event.text().isprintable()
-                                                                        and event.text()):  # fmt: skip
-                event.accept()
-                return True
-        return False
 
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()

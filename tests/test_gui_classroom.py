@@ -50,8 +50,16 @@ def _deep(window, qtbot, layers: int = 8, units: int = 64):
 
 
 def test_every_layer_control_is_visible_and_apart_at_8_layers_of_64(qtbot, window):
+    window.session.state.set("training.optimizer", {"name": "adamw"})  # the widest control bar
     window.resize(1280, 720)
     snap = _deep(window, qtbot)
+    window.router.show(snap, True)  # every view drawn once: its labels are at their widest
+    for _ in range(6):  # a new minimum climbs one parent per pass of the event loop
+        QApplication.processEvents()
+    assert window.minimumSizeHint().width() <= 1280 and _needed_height(window, 1280) <= 720
+    assert window.width() <= 1280
+    for view in (window.histograms, window.gradients, window.curves, window.output):  # nine layers' legends
+        assert view.minimumSizeHint().width() <= 470, view.objectName()
     assert engine_widths(snap)[:-1] == [64] * 8
     net = window.network
     QApplication.processEvents()

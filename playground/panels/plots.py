@@ -11,11 +11,20 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from engine.regularizers import Regularizer
 
-from ..colors import SPLIT_COLORS, class_color, class_color_name, class_rgb, diverging_rgb, fade, layer_color
+from ..colors import (
+    SPLIT_COLORS,
+    class_color,
+    class_color_name,
+    class_rgb,
+    color_name,
+    diverging_rgb,
+    fade,
+    layer_color,
+)
 from ..snapshot import Snapshot
 from ..widgets import Caption, Label, guarded, name_widget
 
@@ -567,7 +576,9 @@ class HistogramView(QWidget):
         # Which colour is which layer, in the header: a legend inside the small plot hid the bars.
         self.key = name_widget(Label(""), "histogramKey", "Layer colours")
         self.key.setTextFormat(Qt.TextFormat.RichText)  # coloured swatches; every word is ours
-        head.insertWidget(2, self.key)
+        # Nine layers' names must not widen the window: the key is cut instead (its tooltip has all).
+        self.key.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        head.insertWidget(2, self.key, 4)  # most of the free room: the key is cut only when it must be
         head.addWidget(self.layer)
         row = QHBoxLayout()
         self.now = make_plot("histogramPlot")
@@ -620,6 +631,9 @@ class HistogramView(QWidget):
             self._last_epoch = -1
             self.key.setText(" ".join(
                 f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, n_layers)}" for i in range(n_layers)
+            ))  # fmt: skip
+            self.key.setToolTip(", ".join(
+                f"{layer_name(i, n_layers)}: {color_name(layer_color(i))}" for i in range(n_layers)
             ))  # fmt: skip
             current = self.layer.currentIndex()
             self.layer.blockSignals(True)
