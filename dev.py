@@ -47,8 +47,10 @@ def ensure_venv(extras: str) -> Path:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:
         print(f"installing nn-playground[{extras}] into {VENV}", flush=True)
-        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extras}]"], check=True)
+        # Quiet: setuptools' notes about editable installs read like errors and are not ours to act on.
+        env = dict(os.environ, PYTHONWARNINGS="ignore")
+        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True, env=env)
+        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extras}]"], check=True, env=env)
         stamp.write_text(digest)
     return py
 
