@@ -297,6 +297,24 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
 
     win.output.set_snapshot = counting(win.output.set_snapshot)
     win.images.set_snapshot = counting(win.images.set_snapshot)  # image data draw here instead
+    # Each view's UI time per frame: its set_snapshot (colour mapping, setData) and, for the
+    # network view, its Python paintEvent.
+    paint: dict[str, list[float]] = {}
+
+    def timed(name, fn):
+        def wrapper(*a, **k):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                paint.setdefault(name, []).append((time.perf_counter() - t) * 1e3)
+
+        return wrapper
+
+    for name in ("network", "output", "images", "curves", "histograms", "gradients"):
+        view = getattr(win, name)
+        view.set_snapshot = timed(name, view.set_snapshot)
+    win.network.paintEvent = timed("network paint", win.network.paintEvent)
     lateness: list[float] = []
     clock = QElapsedTimer()
     clock.start()
@@ -351,6 +369,8 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
         "objects": objects_at,
         "kept": kept_at,
         "steps": snap.steps,
+        "paint": {k: float(np.median(v)) for k, v in paint.items() if v},
+        "thinned": snap.thinned,
     }
     win.session.state.set_dirty(False)
     win.close()
@@ -412,6 +432,56 @@ def bench_app(quick: bool) -> None:
             "p95 <= 25 ms",
             p95 <= 25,
         )
+
+
+def budget_projects() -> list[tuple[str, dict]]:
+    """The set-ups of the frame-budget table: TensorFlow Playground's default and largest, a
+    deep wide ReLU net (where drawing used to cost the most)."""
+    from engine.project import normalize_project
+
+    deep = normalize_project({
+        "format": "nn-playground/1",
+        "data": {"source": "spiral", "samples": 500, "test_fraction": 0.5},
+        "network": {"layers": [{"units": 64, "activation": "relu"}] * 8, "output_activation": "sigmoid",
+                    "initializer": "he_uniform"},
+        "training": {"optimizer": {"name": "adam", "learning_rate": 0.001}, "batch_size": 10},
+    })  # fmt: skip
+    return [("TFP default", app_project(False)), ("TFP largest", app_project(True)), ("8 × 64 ReLU, spiral", deep)]
+
+
+def engine_alone(project: dict, seconds: float) -> float:
+    """Steps/s of the trainer by itself, epoch ends included (what `nn-playground train` does)."""
+    from engine.training import Trainer
+
+    tr = Trainer(project)
+    tr.train_epoch()  # warm up
+    t0, s0 = time.perf_counter(), tr.steps
+    while time.perf_counter() - t0 < seconds:
+        tr.train_epoch()
+    return (tr.steps - s0) / (time.perf_counter() - t0)
+
+
+def bench_budget(quick: bool, images: dict | None = None) -> None:
+    """The app against its own engine, timed in turns (engine, app, engine) in one run."""
+    print("3b. the app against the engine alone (frame budget)", flush=True)
+    seconds = 4 if quick else 8
+    cases = budget_projects() + ([("MNIST-size images", images)] if images is not None else [])
+    for label, project in cases:
+        before = engine_alone(project, seconds / 2)
+        r = app_run(project, seconds)
+        after = engine_alone(project, seconds / 2)
+        engine = statistics.median([before, after])
+        ratio = r["steps_per_s"] / engine if engine else float("nan")
+        lat = np.array(r["lateness"]) if r["lateness"] else np.array([np.nan])
+        p95 = float(np.percentile(lat, 95))
+        row("budget", f"{label}: app / engine steps/s", f"{r['steps_per_s']:,.0f} / {engine:,.0f} = {ratio:.2f}",
+            ">= 0.5", ratio >= 0.5)  # fmt: skip
+        row("budget", f"{label}: redraws/s, lateness p95", f"{r['redraws_per_s']:.1f}, {p95:.1f} ms",
+            ">= 30, <= 25 ms", r["redraws_per_s"] >= 30 and p95 <= 25)  # fmt: skip
+        paints = " · ".join(f"{k} {v:.2f}" for k, v in sorted(r["paint"].items()))
+        row("budget", f"{label}: UI ms per frame by view (median)", paints or "—")
+        if r.get("thinned"):
+            row("budget", f"{label}: views held to the budget", r["thinned"])
 
 
 def mnist_sized_project(folder: Path) -> dict:
@@ -636,21 +706,30 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="fewer repeats and shorter runs")
     ap.add_argument("--skip-app", action="store_true", help="engine and grid only (no Qt)")
     ap.add_argument("--long", action="store_true", help="also the 10^6-step long run (minutes)")
+    ap.add_argument("--budget", action="store_true", help="only the frame-budget table (app against engine)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # one app run in its own process
     args = ap.parse_args()
     if args.child:
         return child(*args.child)
     print(f"nn-playground benchmarks on {os.cpu_count()} cores, numpy {np.__version__}", flush=True)
+    if args.budget:
+        bench_budget(args.quick)
+        return print_table()
     bench_engine(args.quick)
     bench_grid(args.quick)
     if not args.skip_app:
         bench_app(args.quick)
+        bench_budget(args.quick)
         bench_session(args.quick)
         bench_startup(args.quick)
         bench_memory(args.quick)
         bench_images(args.quick)  # last: its 60,000 images would weigh on the RSS rows
         if args.long:
             bench_long()
+    return print_table()
+
+
+def print_table() -> int:
     print("\n| section | measure | result | target | met |\n| --- | --- | --- | --- | --- |")
     for r in ROWS:
         met = "" if r.met is None else ("yes" if r.met else "**no**")

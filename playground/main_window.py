@@ -74,12 +74,18 @@ class MainWindow(QMainWindow):
         # Fixed widths: these change every frame, and a new size hint re-lays out the status bar.
         self.loss_label.setFixedWidth(330)
         self.rate_label.setFixedWidth(130)
+        self.view_label = name_widget(
+            Label(), "viewBudget", "View budget",
+            "Drawing may take at most a quarter of the worker's time: on big networks the output plane is "
+            "computed at a lower resolution, then frames are spaced out, so training keeps its speed.",
+        )  # fmt: skip
+        self.statusBar().addPermanentWidget(self.view_label)
         self.statusBar().addPermanentWidget(self.loss_label)
         self.statusBar().addPermanentWidget(self.rate_label)
         self.router = ViewRouter(
             self.controls, self.network, self.output, self.images, self.curves, self.histograms,
             self.gradients, self.hidden_space, self.runs, self.params_label, self.loss_label, self.rate_label,
-            self.data_panel,
+            self.data_panel, self.view_label,
         )  # fmt: skip
         self.dialogs = QtDialogs(self, self.settings, self.show_message)
         self.files = FileActions(

@@ -16,7 +16,9 @@ import numpy as np
 from engine.project import PreparedData
 from engine.training import Trainer
 
-GRID = 80  # heatmap resolution over the input plane
+GRID = 80  # heatmap resolution over the input plane (the most the view budget allows)
+GRID_STEPS = (80, 60, 40, 20)  # the resolutions the budget chooses from; thumbnails stay 20 × 20
+THUMB_SIZE = 20
 THUMB_STEP = 4  # neuron thumbnails use every 4th grid point: 20 × 20
 HIST_BINS = 30
 GRAD_BINS = np.linspace(-12.0, 2.0, 57)  # log10 |∂J/∂W| from 1e-12 to 100, quarter-decade bins
@@ -97,7 +99,7 @@ class Snapshot:
     histograms: list[tuple[np.ndarray, np.ndarray]]  # per layer: counts, bin edges of the kernel
     data: PreparedData
     extent: tuple[float, float, float, float] | None  # x0, x1, y0, y1 of the grid; None for non-2-D data
-    output_grid: np.ndarray | None  # (GRID, GRID, outputs): network output over the plane
+    output_grid: np.ndarray | None  # (n, n, outputs): network output over the plane, n ≤ GRID
     neuron_grids: list[np.ndarray] = field(default_factory=list)  # per layer: (units, g, g)
     project: dict[str, Any] = field(default_factory=dict)  # the project this run was built from
     output_activation: str = "sigmoid"
@@ -111,6 +113,7 @@ class Snapshot:
     image_eval: ImageEval | None = None  # image data only
     warnings: tuple[str, ...] = ()  # about this run's settings (early stopping with nothing to watch...)
     applied: int = 0  # sequence number of the last worker command applied before this snapshot
+    thinned: str = ""  # how the views are held to their budget, for the status bar ("" when they are not)
 
 
 def grid_extent(data: PreparedData) -> tuple[float, float, float, float] | None:
@@ -163,10 +166,12 @@ def _snapshot(
     output_grid = None
     neuron_grids: list[np.ndarray] = []
     if grid_inputs is not None:
+        n = round(grid_inputs.shape[0] ** 0.5)  # the view budget picks n from GRID_STEPS
+        step = max(1, n // THUMB_SIZE)
         outs = net.neuron_outputs(grid_inputs)
-        output_grid = outs[-1].reshape(GRID, GRID, -1).copy()
+        output_grid = outs[-1].reshape(n, n, -1).copy()
         for layer in outs:
-            g = layer.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP]
+            g = layer.reshape(n, n, -1)[::step, ::step]
             neuron_grids.append(np.ascontiguousarray(np.moveaxis(g, 2, 0)))
     history = trainer.history.shared()  # no copy: the values below today's length never change
     return Snapshot(

@@ -17,6 +17,7 @@ import numpy as np
 from .snapshot import Snapshot
 
 SLOW_VIEWS_PERIOD = 0.1  # seconds between redraws of each slow view while playing
+NETWORK_SHARE = 0.15  # of the UI's time while playing, the most the network view's repaints may take
 
 
 @dataclass
@@ -34,14 +35,21 @@ class ViewRouter:
     loss_label: Any
     rate_label: Any
     data_panel: Any
+    view_label: Any
     slow_at: float = 0.0  # when a slow view last redrew
     slow_turn: int = 0  # and which group's turn it was
+    network_at: float = 0.0  # when the network view last took a snapshot while playing
 
     def show(self, snap: Snapshot, force: bool = False) -> None:
         """Draw `snap` in every view (`force`: the slow views too, now)."""
         self.controls.set_epoch(snap.epoch, snap.steps)
         self.data_panel.set_dataset(snap.data.dataset)
-        self.network.set_snapshot(snap)
+        now = time.perf_counter()
+        # A big network's repaint (thousands of antialiased edges) is spaced out so it takes at
+        # most NETWORK_SHARE of the time; paused or forced, it always draws.
+        if not snap.playing or force or now - self.network_at >= self.network.paint_ms / 1e3 / NETWORK_SHARE:
+            self.network_at = now
+            self.network.set_snapshot(snap)
         is_images = snap.data.dataset.image_shape is not None
         if self.images.isVisible() != is_images:
             self.images.setVisible(is_images)
@@ -69,3 +77,5 @@ class ViewRouter:
         rate = f"α {snap.learning_rate:.3g}" if snap.learning_rate > 0 else "α 0 (schedule ended)"
         self.loss_label.setText(f"epoch {snap.epoch:,} · batch loss {loss} · {rate}")
         self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s" if snap.playing else "paused")
+        if self.view_label.text() != snap.thinned:
+            self.view_label.setText(snap.thinned)

@@ -48,6 +48,7 @@ from .commands import (
     Stop,
 )
 from .snapshot import (
+    GRID_STEPS,
     Thinned,
     gradient_flow,
     gradient_record,
@@ -59,6 +60,7 @@ from .snapshot import (
 )
 
 FRAME = 1 / 34  # seconds between snapshots while playing: ~30 redraws/s once hand-off overhead is added
+VIEW_SHARE = 0.25  # the most of the worker's time that view work (grids, thumbnails, ...) may take
 UI_WAIT = 0.25  # longest the worker yields to a UI that has not finished drawing (e.g. minimised)
 GRAD_LOG_CAP = 2000  # gradient-norm records kept per run (thinned beyond that)
 IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an MNIST test split is ~0.1 s)
@@ -93,6 +95,7 @@ class LoopWorker(QObject):
         self._playing = False
         self._dirty = True  # something changed that the UI has not seen
         self._last_emit = 0.0  # perf_counter() of the last snapshot sent
+        self._frame = FRAME  # seconds between snapshots while playing (a view budget may space them)
 
     # ----------------------------------------------------------------- UI side (any thread)
     def send(self, command: Command) -> int:
@@ -154,7 +157,7 @@ class LoopWorker(QObject):
             self._ui_ready.wait(UI_WAIT)
             # Train until the next frame is due (at least a third of a frame), so a whole cycle
             # of training, snapshot and drawing takes about one frame.
-            deadline = max(self._last_emit + FRAME, time.perf_counter() + FRAME / 3)
+            deadline = max(self._last_emit + self._frame, time.perf_counter() + FRAME / 3)
             while time.perf_counter() < deadline and self._playing:
                 if not self._train_once():
                     break
@@ -166,7 +169,7 @@ class LoopWorker(QObject):
     def _emit_if_due(self) -> None:
         """Send a snapshot once the UI has drawn the last one (and, while playing, a frame on)."""
         now = time.perf_counter()
-        if self._ui_ready.is_set() and now - self._last_emit >= (FRAME if self._playing else 0):
+        if self._ui_ready.is_set() and now - self._last_emit >= (self._frame if self._playing else 0):
             self._emit()
             self._last_emit = now
 
@@ -216,6 +219,9 @@ class TrainingWorker(LoopWorker):
         self._generation = 0
         self._message = ""
         self._grid = None
+        self._grid_n = GRID_STEPS[0]  # the plane's resolution, chosen by the view budget
+        self._view_cost = 0.0  # seconds a frame's view work takes (smoothed)
+        self._image_eval_cost = 0.0  # of this frame's, the image evaluation's (once a second)
         self._extent = None
         self._rate: deque[tuple[float, int]] = deque(maxlen=30)
         self._views: frozenset[str] = frozenset()  # optional views on screen: "gradients", "hidden"
@@ -359,10 +365,36 @@ class TrainingWorker(LoopWorker):
         self._extent = grid_extent(trainer.data)
         self._set_grid(trainer)
 
-    def _set_grid(self, trainer: Trainer) -> None:
-        self._grid = None if self._extent is None else trainer.data.transform(grid_points(self._extent))
-        if self._grid is not None:
-            self._grid = self._grid.astype(trainer.network.dtype)
+    def _set_grid(self, trainer: Trainer, n: int | None = None) -> None:
+        self._grid_n = n or GRID_STEPS[0]
+        raw = None if self._extent is None else grid_points(self._extent, self._grid_n)
+        self._grid = None if raw is None else trainer.data.transform(raw).astype(trainer.network.dtype)
+
+    def _budget(self, cost: float) -> None:
+        """Keep view work within VIEW_SHARE of the worker's time: a frame that cost more than its
+        share lowers the plane's resolution (80 → 60 → 40 → 20 points a side; the thumbnails stay
+        20 × 20), a cheap one raises it again; past the lowest, frames are spaced out instead."""
+        self._view_cost = cost if self._view_cost == 0 else 0.7 * self._view_cost + 0.3 * cost
+        share = VIEW_SHARE * FRAME
+        tr = self._trainer
+        i = GRID_STEPS.index(self._grid_n) if self._grid_n in GRID_STEPS else 0
+        if tr is not None and self._grid is not None:
+            if self._view_cost > share and i + 1 < len(GRID_STEPS):
+                self._set_grid(tr, GRID_STEPS[i + 1])
+                self._view_cost *= (GRID_STEPS[i + 1] / GRID_STEPS[i]) ** 2
+            elif i > 0 and self._view_cost * (GRID_STEPS[i - 1] / GRID_STEPS[i]) ** 2 < 0.6 * share:
+                self._set_grid(tr, GRID_STEPS[i - 1])
+                self._view_cost *= (GRID_STEPS[i - 1] / GRID_STEPS[i]) ** 2
+        # What is left over the share spaces the frames out (never below FRAME).
+        self._frame = max(FRAME, self._view_cost / VIEW_SHARE)
+
+    def _thinned(self) -> str:
+        parts = []
+        if self._grid is not None and self._grid_n < GRID_STEPS[0]:
+            parts.append(f"output plane at {self._grid_n}×{self._grid_n}")
+        if self._frame > FRAME * 1.05:
+            parts.append(f"views at {1 / self._frame:.0f} fps")
+        return (", ".join(parts) + " to keep training fast") if parts else ""
 
     def _steps_per_second(self) -> float:
         if len(self._rate) < 2:
@@ -395,8 +427,10 @@ class TrainingWorker(LoopWorker):
         second has passed since the last time."""
         stale = self._image_eval is None or self._image_eval.steps != trainer.steps
         if stale and (not self._playing or time.perf_counter() - self._image_eval_at >= IMAGE_EVAL_PERIOD):
+            t0 = time.perf_counter()
             self._image_eval = image_eval(trainer)
             self._image_eval_at = time.perf_counter()
+            self._image_eval_cost += self._image_eval_at - t0  # budgeted by its own period, not per frame
 
     def _extras(self, trainer: Trainer) -> dict[str, Any]:
         """The optional parts of a snapshot: gradient flow and the hidden space while their
@@ -416,6 +450,8 @@ class TrainingWorker(LoopWorker):
     def _emit(self) -> None:
         if self._trainer is None:
             return
+        t0 = time.perf_counter()
+        self._image_eval_cost = 0.0
         with np.errstate(all="ignore"):  # a diverging run: show what there is, don't warn
             extras = self._extras(self._trainer)
         snap = take_snapshot(
@@ -427,8 +463,11 @@ class TrainingWorker(LoopWorker):
             playing=self._playing,
             message=self._message,
             applied=self._applied,
+            thinned=self._thinned() if self._playing else "",
             **extras,
         )
+        if self._playing:
+            self._budget(time.perf_counter() - t0 - self._image_eval_cost)
         self._send_snapshot(snap)
 
 

@@ -8,6 +8,7 @@ controls above each layer add or remove neurons and set its activation and dropo
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,6 +89,7 @@ class NetworkView(QWidget):
         self._more: dict[int, tuple[float, int]] = {}  # layer -> (y, neurons not drawn)
         self._compact = False  # whether the layer controls are folded into one button each
         self._hovered: tuple | None = None  # the node under the mouse
+        self.paint_ms = 0.0  # what a repaint costs (smoothed): the view router spaces costly ones out
 
         self.add_layer = name_widget(QToolButton(), "addLayer", "Add hidden layer", "Add a hidden layer")
         self.add_layer.setText("+")
@@ -318,12 +320,12 @@ class NetworkView(QWidget):
         if point_data:
             active = d["features"] or ["x1", "x2"]
             for f_i, name in enumerate(FEATURES.names()):
-                rect = QRectF(cols[0] - size / 2, round(self.top + f_i * pitch), size, size)
+                rect = QRectF(cols[0] - size // 2, round(self.top + f_i * pitch), size, size)
                 on = name in active
                 nodes.append(_Node(-1, active.index(name) if on else -1, rect, on, name))
         else:
             n_in = self.snapshot.weights[0].shape[0] if self.snapshot else 0
-            block = QRectF(cols[0] - size / 2, self.top, size, size * 2)
+            block = QRectF(cols[0] - size // 2, round(self.top), size, size * 2)
             nodes.append(_Node(-1, -1, block, True, f"{n_in} inputs"))
         self._more = {}
         for layer, units in enumerate(widths):
@@ -331,7 +333,7 @@ class NetworkView(QWidget):
             if shown < units:
                 self._more[layer] = (self.top + shown * pitch, units - shown)
             for u in range(shown):
-                rect = QRectF(cols[layer + 1] - size / 2, round(self.top + u * pitch), size, size)
+                rect = QRectF(cols[layer + 1] - size // 2, round(self.top + u * pitch), size, size)
                 nodes.append(_Node(layer, u, rect))
         self.nodes = nodes
         self._edge_geometry()
@@ -517,7 +519,13 @@ class NetworkView(QWidget):
         return a["name"] if isinstance(a, dict) else a
 
     @guarded
-    def paintEvent(self, _event) -> None:
+    def paintEvent(self, event) -> None:
+        t0 = time.perf_counter()
+        self._paint(event)
+        ms = (time.perf_counter() - t0) * 1e3
+        self.paint_ms = ms if self.paint_ms == 0 else 0.8 * self.paint_ms + 0.2 * ms
+
+    def _paint(self, _event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
