@@ -112,6 +112,11 @@ MAX_SAMPLES = 1_000_000
 MAX_EPOCHS = 10_000_000
 MAX_SEED = 2**32 - 1
 MAX_BATCH = 10_000_000
+#: The largest network: 10 million parameters are 80 MB a copy in float64, and training keeps
+#: about five copies (weights, gradients, the optimizer's moments, a backup): 400 MB.
+MAX_PARAMS = 10_000_000
+#: The most values one mini-batch may hold across the layers' activations (z and a): 400 MB.
+MAX_ACTIVATIONS = 50_000_000
 
 E = Effect
 FIELDS: tuple[Field, ...] = (

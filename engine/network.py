@@ -16,6 +16,7 @@ import numpy as np
 
 from .activations import Activation, get_activation
 from .errors import PlaygroundError
+from .fields import MAX_PARAMS
 from .initializers import INITIALIZERS
 from .losses import Loss
 from .regularizers import Regularizer
@@ -99,6 +100,12 @@ class Network:
 
         n_kernel = sum(i * o for i, o in self.shapes)
         n_bias = sum(o for _, o in self.shapes)
+        if n_kernel + n_bias > MAX_PARAMS:  # checked before anything is allocated
+            raise PlaygroundError(
+                f"this network has {n_kernel + n_bias:,} parameters; the limit is {MAX_PARAMS:,} "
+                f"(training keeps about five copies of them, {5 * 8 * MAX_PARAMS / 2**20:,.0f} MB at the limit): "
+                "use fewer or narrower layers"
+            )
         self.n_kernel = n_kernel
         self.params = np.zeros(n_kernel + n_bias, dtype=self.dtype)
         self.grads = np.zeros_like(self.params)

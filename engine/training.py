@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .errors import PlaygroundError
+from .fields import MAX_ACTIVATIONS
 from .losses import as_targets, get_loss
 from .network import Network
 from .optimizers import make_optimizer, scheduled_lr
@@ -160,6 +161,7 @@ class Trainer:
         self.schedule = dict(t["schedule"])
         self.schedule_start = 0  # the step the schedule was chosen at (its t counts from there)
         self.batch_size = int(t["batch_size"])
+        self._check_batch_memory(self.batch_size)
         self.shuffle = bool(t["shuffle"])
         self.rng = np.random.default_rng([project["seed"], 1])  # shuffling and dropout masks
         self.epoch = 0  # completed epochs
@@ -256,7 +258,21 @@ class Trainer:
     def set_batch_size(self, size: int) -> None:
         if size < 1:
             raise PlaygroundError(f"batch size must be >= 1, got {size}")
+        self._check_batch_memory(int(size))
         self.batch_size = int(size)
+
+    def _check_batch_memory(self, size: int) -> None:
+        """Refuse a mini-batch whose activations (z and a at every layer) would not fit the
+        budget, before any is allocated."""
+        rows = min(size, self.n_train)
+        values = 2 * rows * sum(o for _i, o in self.network.shapes)
+        if values > MAX_ACTIVATIONS:
+            mb = values * self.network.params.itemsize / 2**20
+            limit = MAX_ACTIVATIONS * self.network.params.itemsize / 2**20
+            raise PlaygroundError(
+                f"a batch of {rows:,} through these layers needs {mb:,.0f} MB for its activations; the limit is "
+                f"{limit:,.0f} MB: use a smaller batch size or narrower layers"
+            )
 
     def set_data(self, data: PreparedData, project: dict[str, Any] | None = None) -> None:
         """Carry on training the same network on other data with as many inputs (points drawn or

@@ -68,20 +68,34 @@ def blend_white(color: tuple[int, int, int], strength: float) -> tuple[int, int,
     return tuple(int(255 + (c - 255) * strength) for c in color)  # type: ignore[return-value]
 
 
+NAN_COLOR = (190, 60, 190)  # "not a number": a value that overflowed shows, it never breaks a view
+
+
 def diverging_rgb(values: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
-    """Map values in [lo, hi] to RGB through the diverging colour map (any shape → shape + (3,))."""
+    """Map values in [lo, hi] to RGB through the diverging colour map (any shape → shape + (3,));
+    NaN shows as NAN_COLOR, ±inf as the map's ends."""
     lut = diverging_lut()
-    idx = np.clip((values - lo) / (hi - lo) * 255, 0, 255).astype(np.intp)
-    return lut[idx]
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = (np.asarray(values, dtype=np.float64) - lo) * (255.0 / (hi - lo))
+    bad = np.isnan(scaled)
+    idx = np.clip(np.where(bad, 0.0, scaled), 0, 255).astype(np.intp)
+    out = lut[idx]
+    if bad.any():
+        out[bad] = NAN_COLOR
+    return out
 
 
 def class_rgb(probs: np.ndarray, classes: int) -> np.ndarray:
     """Multiclass heatmap: the argmax class's colour, faded towards white where the net is unsure."""
     colors = np.array([class_color(c, classes) for c in range(classes)], float)
+    bad = ~np.all(np.isfinite(probs), axis=-1)
+    probs = np.where(bad[..., None], 0.0, probs)
     winner = probs.argmax(axis=-1)
     conf = probs.max(axis=-1)
     strength = np.clip((conf - 1.0 / classes) / (1 - 1.0 / classes), 0, 1)[..., None] * 0.75 + 0.1
-    return (np.array(NEUTRAL, float) + (colors[winner] - NEUTRAL) * strength).astype(np.uint8)
+    out = (np.array(NEUTRAL, float) + (colors[winner] - NEUTRAL) * strength).astype(np.uint8)
+    out[bad] = NAN_COLOR
+    return out
 
 
 def layer_color(i: int) -> tuple[int, int, int]:

@@ -55,3 +55,17 @@ def test_a_costly_network_view_is_repainted_less_often_while_playing():
     router.show(snap, True)
     assert len(drawn) == 2  # forced (a new run, paused): always
     assert NETWORK_SHARE < 0.5
+
+
+def test_colour_maps_show_nan_and_inf_instead_of_raising():
+    import numpy as np
+
+    from playground.colors import NAN_COLOR, class_rgb, diverging_rgb
+
+    values = np.array([np.nan, np.inf, -np.inf, 1e308, -1e308, 0.0])
+    rgb = diverging_rgb(values)
+    assert rgb.shape == (6, 3) and tuple(rgb[0]) == NAN_COLOR
+    assert tuple(rgb[1]) == tuple(diverging_rgb(np.array([1.0]))[0])  # +inf: the blue end
+    probs = np.array([[np.nan, 0.5], [0.9, 0.1]])
+    out = class_rgb(probs, 2)
+    assert tuple(out[0]) == NAN_COLOR and tuple(out[1]) != NAN_COLOR

@@ -280,3 +280,16 @@ def test_opening_a_project_refreshes_every_field_of_the_data_panel(qtbot, window
     assert (panel.batch.value(), panel.seed.value(), panel.normalize.currentText()) == (37, 42, "standardize")
     panel.regenerate.click()
     assert window.session.state.project["seed"] == 43  # the opened project's seed, plus one
+
+
+def test_a_network_over_the_budget_is_refused_with_a_message_and_the_app_goes_on(qtbot, window):
+    before = window.session.state.project
+    gen = window.session.snapshot.generation
+    window.session.state.set("network.layers", [{"units": 4096, "activation": "relu"}] * 16)
+    qtbot.waitUntil(lambda: window.session.state.project == before)  # the editor goes back
+    qtbot.waitUntil(lambda: "limit is 10,000,000" in window.statusBar().currentMessage()
+                    or window.findChild(QMessageBox, "errorDialog") is not None)  # fmt: skip
+    assert window.session.handle.thread.isRunning()
+    window.session.step("epoch")
+    snap = wait_for(qtbot, window, lambda s: s.epoch >= 1)
+    assert snap.generation >= gen

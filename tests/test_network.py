@@ -156,3 +156,27 @@ def test_zeros_initializer_shows_the_symmetry_problem():
     g = net.kernel_grads[0]
     assert np.allclose(g, g[:, :1])
     assert not np.allclose(INITIALIZERS.get("glorot_uniform")((2, 4), np.random.default_rng(0)), 0)
+
+
+def test_a_network_over_the_parameter_budget_is_refused_before_allocating():
+    from engine.fields import MAX_PARAMS
+
+    with pytest.raises(PlaygroundError, match=r"251,736,065 parameters; the limit is 10,000,000"):
+        Network(2, [LayerSpec(4096)] * 16, 1, "sigmoid")
+    assert MAX_PARAMS == 10_000_000
+
+
+def test_a_batch_whose_activations_would_not_fit_is_refused():
+    from engine.training import Trainer
+    from tests.helpers import project
+
+    big = project(data={"source": "circle", "samples": 100_000},
+                  network={"layers": [{"units": 4096}, {"units": 2000}]}, training={"batch_size": 100_000})  # fmt: skip
+    with pytest.raises(PlaygroundError, match=r"a batch of 50,000 through these layers needs [\d,]+ MB"):
+        Trainer(big)
+    small = project(data={"source": "circle", "samples": 100_000},
+                    network={"layers": [{"units": 4096}, {"units": 2000}]}, training={"batch_size": 10})  # fmt: skip
+    tr = Trainer(small)
+    with pytest.raises(PlaygroundError, match="smaller batch size"):
+        tr.set_batch_size(100_000)  # live, as the app's batch-size field does
+    assert tr.batch_size == 10
