@@ -82,7 +82,7 @@ def test_importing_weights_of_the_wrong_shape_names_the_array(tmp_path, trained)
 
 def test_pickled_weights_are_never_loaded(tmp_path, trained):
     np.savez(tmp_path / "evil.npz", **{"layers.0.kernel": np.array([object()], dtype=object)})
-    with pytest.raises(PlaygroundError, match="evil.npz: holds Python objects"):
+    with pytest.raises(PlaygroundError, match=r"evil.npz: [\w.]+ holds Python objects"):
         read_weights(tmp_path / "evil.npz")
 
 
