@@ -222,7 +222,6 @@ class Trainer:
     def _resume(self) -> None:
         self.stopped, self.stop_reason, self.stopped_by = False, "", ""
 
-
     @property
     def learning_rate(self) -> float:
         """The base learning rate α (before any schedule)."""

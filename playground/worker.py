@@ -363,6 +363,7 @@ class TrainingWorker(LoopWorker):
         self._grad_steps = -1
         self._image_eval = None
         self._extent = grid_extent(trainer.data)
+        self._view_cost, self._frame = 0.0, FRAME  # a new network: its views are measured afresh
         self._set_grid(trainer)
 
     def _set_grid(self, trainer: Trainer, n: int | None = None) -> None:

@@ -131,11 +131,7 @@ class ControlBar(QWidget):
             self.optimizer.setItemData(self.optimizer.count() - 1, cls.formula, Qt.ItemDataRole.ToolTipRole)
         self.optimizer.activated.connect(self._optimizer_chosen)
         lay.addWidget(captioned("optimizer", self.optimizer))
-        self.opt_params = QWidget()
-        self.opt_params.setObjectName("optimizerParams")
-        self._opt_layout = QHBoxLayout(self.opt_params)
-        self._opt_layout.setContentsMargins(0, 0, 0, 0)
-        self._opt_layout.setSpacing(8)
+        self.opt_params, self._opt_layout = _param_row("optimizerParams")
         self.opt_fields: dict[str, QWidget] = {}
         lay.addWidget(self.opt_params)
 
@@ -176,11 +172,7 @@ class ControlBar(QWidget):
             self.schedule.setItemData(self.schedule.count() - 1, SCHEDULE_FORMULAS[name], Qt.ItemDataRole.ToolTipRole)
         self.schedule.activated.connect(self._schedule_chosen)
         lay.addWidget(captioned("lr schedule", self.schedule))
-        self.sched_params = QWidget()
-        self.sched_params.setObjectName("scheduleParams")
-        self._sched_layout = QHBoxLayout(self.sched_params)
-        self._sched_layout.setContentsMargins(0, 0, 0, 0)
-        self._sched_layout.setSpacing(8)
+        self.sched_params, self._sched_layout = _param_row("scheduleParams")
         self.sched_fields: dict[str, NumberEdit] = {}
         lay.addWidget(self.sched_params)
         self.stop = StopControl(state)
@@ -360,6 +352,16 @@ class ControlBar(QWidget):
         self.epoch_label.setText(f"{epoch:07,d}")
         if steps is not None:
             self.steps_label.setText(f"{steps:,}")
+
+
+def _param_row(name: str) -> tuple[QWidget, QHBoxLayout]:
+    """A row for a choice's own parameter fields (an optimizer's, a schedule's)."""
+    box = QWidget()
+    box.setObjectName(name)
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(8)
+    return box, row
 
 
 def _clear(layout: QHBoxLayout) -> None:
