@@ -33,6 +33,15 @@ class Build(Command):
 
 
 @dataclass(frozen=True)
+class ProbeData(Command):
+    """Read and prepare the data of `project` on the worker (kept for the Build that follows)
+    and report what it holds, or why it cannot be used: a big file never freezes the window."""
+
+    project: dict[str, Any]
+    base_dir: str | None = None
+
+
+@dataclass(frozen=True)
 class SetData(Command):
     """The same network on new data (points drawn or erased): weights, optimizer state and
     counters carry on; only the data and the project change."""

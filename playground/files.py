@@ -24,13 +24,14 @@ from engine.io import (
     save_project,
     save_weights,
 )
-from engine.project import default_project, load_dataset
+from engine.project import default_project
 
 from .dialogs import Button, Dialogs
 from .plot_export import plot_bytes
 from .recovery import RecoveryFile
 from .session import Session
 from .state import ProjectState
+from .worker import DataInfo
 
 MAX_RECENT = 8
 
@@ -52,6 +53,8 @@ class FileActions:
         self.on_opened = on_opened  # a project opened: the window shows its note and view
         self.on_recent = on_recent  # the recent-files list changed
         self.recovery = RecoveryFile(Path(settings.fileName()).parent / "recovery.json")
+        self._pending: dict[int, tuple[dict[str, Any], bool]] = {}  # data reads on the worker, by sequence number
+        session.data_probed.connect(self._probed)
 
     @property
     def state(self) -> ProjectState:
@@ -225,12 +228,10 @@ class FileActions:
         p = self.dialogs.open_path("Open data", "Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)")
         if p is None:
             return False
-        if p.suffix.lower() == ".csv":
-            source: dict[str, Any] | None = self._csv_source(p)
-            if source is None:
-                return False
-        elif p.suffix.lower() == ".npz":
-            source = {"npz": str(p)}
+        if p.suffix.lower() == ".csv":  # the label column is asked once the file is read
+            return self.load_data_source({"csv": str(p)}, ask_label=True)
+        if p.suffix.lower() == ".npz":
+            source: dict[str, Any] = {"npz": str(p)}
         else:
             labels = self.dialogs.open_path("Open the matching label file", "IDX labels (*)")
             if labels is None:
@@ -238,45 +239,50 @@ class FileActions:
             source = {"idx": {"images": str(p), "labels": str(labels)}}
         return self.load_data_source(source)
 
-    def _csv_source(self, p: Path) -> dict[str, Any] | None:
-        """A CSV source, with the label column the user picks when the table names three or more
-        columns (the last one, or the one before a `split` column, is offered first)."""
-        source: dict[str, Any] = {"csv": str(p)}
+    def load_data_source(self, source: dict[str, Any], ask_label: bool = False) -> bool:
+        """Switch the project to file data. The file is read and checked on the worker (a big
+        one never freezes the window); when it is ready the project changes in one transaction,
+        and a bad file is explained with nothing changed. True: the read has started."""
         trial = {**self.state.project, "data": {**self.state.project["data"], "source": source, "features": None}}
-        try:
-            ds = load_dataset(trial, self.state.base_dir)
-        except PlaygroundError:
-            return source  # load_data_source says what is wrong with it
-        columns = [*ds.columns, ds.label_column]
-        if len(columns) < 3 or not ds.label_column:
-            return source
-        chosen = self.dialogs.choose(
-            "Label column", f"Which column of {p.name} holds the labels (the targets)?", columns, ds.label_column
-        )
-        if chosen is None:
-            return None
-        if chosen != ds.label_column:
-            source["label"] = chosen
-        return source
+        seq = self.session.probe_data(trial)
+        self._pending[seq] = (source, ask_label)
+        name = Path(next(iter(source.values())) if "csv" in source or "npz" in source else source["idx"]["images"]).name
+        self.dialogs.status(f"Reading {name}…")
+        return True
 
-    def load_data_source(self, source: dict[str, Any]) -> bool:
-        """Switch the project to file data in one transaction; a bad file is explained and
-        nothing changes."""
-        trial = {**self.state.project, "data": {**self.state.project["data"], "source": source, "features": None}}
+    def _probed(self, seq: int, result: object) -> None:
+        """The worker's answer about a data file asked for by load_data_source."""
+        if seq not in self._pending:
+            return
+        source, ask_label = self._pending.pop(seq)
+        if isinstance(result, str):
+            self.dialogs.error("Could not load the data", result)
+            return
+        info: DataInfo = result  # type: ignore[assignment]
+        columns = [*info.columns, info.label_column]
+        if ask_label and info.label_column and len(columns) >= 3:
+            path = Path(source["csv"])
+            chosen = self.dialogs.choose(
+                "Label column", f"Which column of {path.name} holds the labels (the targets)?", columns,
+                info.label_column,
+            )  # fmt: skip
+            if chosen is None:
+                return
+            if chosen != info.label_column:
+                self.load_data_source({**source, "label": chosen})
+                return
+        changes: dict[str, Any] = {"data.source": source, "data.features": None, "data.problem": info.problem}
+        if info.problem == "classification":
+            changes["data.classes"] = max(2, info.classes)
+        if info.image_shape is not None:
+            changes["data.normalize"] = "unit"
         try:
-            ds = load_dataset(trial, self.state.base_dir)
-            changes: dict[str, Any] = {"data.source": source, "data.features": None, "data.problem": ds.problem}
-            if ds.problem == "classification":
-                changes["data.classes"] = max(2, ds.classes)
-            if ds.image_shape is not None:
-                changes["data.normalize"] = "unit"
             self.state.apply(changes)
         except PlaygroundError as exc:
             self.dialogs.error("Could not load the data", str(exc))
-            return False
-        if ds.notes:
-            self.dialogs.status("; ".join(ds.notes))
-        return True
+            return
+        if info.notes:
+            self.dialogs.status("; ".join(info.notes))
 
     # ----------------------------------------------------------------- recent files
     def recent(self) -> list[str]:

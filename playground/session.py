@@ -27,6 +27,7 @@ from .commands import (
     Command,
     Pause,
     Play,
+    ProbeData,
     SetData,
     SetLive,
     SetOptimizer,
@@ -54,6 +55,7 @@ class Session(QObject):
     message = Signal(str)  # for the status bar
     banner = Signal(str, str)  # text and kind ("error", "info"); empty text hides it
     error = Signal(str, str)  # title and text of an error worth a dialog
+    data_probed = Signal(int, object)  # a ProbeData's sequence number, and a DataInfo or why not (str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +74,7 @@ class Session(QObject):
         self.handle.worker.snapshot_ready.connect(self._on_snapshot)
         self.handle.worker.failed.connect(self._on_failed)
         self.handle.worker.build_failed.connect(self._on_build_failed)
+        self.handle.worker.data_probed.connect(self._on_data_probed)
         self.state.changed.connect(self._on_changed)
         self.last_sent = 0
         self.rebuild()
@@ -258,6 +261,15 @@ class Session(QObject):
             self.banner.emit(text, "error")
 
     @Slot(int, str)
+    def probe_data(self, project: dict[str, Any]) -> int:
+        """Have the worker read and prepare `project`'s data (the next Build reuses it); the
+        answer comes as data_probed with this sequence number."""
+        return self.send(ProbeData(project, self.state.base_dir))
+
+    @Slot(int, object)
+    def _on_data_probed(self, seq: int, result: object) -> None:
+        self.data_probed.emit(seq, result)
+
     def _on_build_failed(self, seq: int, message: str) -> None:
         """The engine refused the edited project: the editor goes back to the one that runs, so
         Play, the exports and the panels all show the same network."""

@@ -38,6 +38,7 @@ from .commands import (
     Command,
     Pause,
     Play,
+    ProbeData,
     SetData,
     SetLive,
     SetOptimizer,
@@ -80,6 +81,7 @@ class LoopWorker(QObject):
     snapshot_ready = Signal(object)
     failed = Signal(str)  # a command could not be applied, or a bug paused the run
     build_failed = Signal(int, str)  # sequence number of a Build that failed, and why
+    data_probed = Signal(int, object)  # sequence number of a ProbeData, and a DataInfo or the reason (str)
     finished = Signal()
 
     def __init__(self) -> None:
@@ -275,6 +277,15 @@ class TrainingWorker(LoopWorker):
                     self._playing = command.play and not self._trainer.stopped
                 case SetData():
                     self._set_data(command)
+                case ProbeData():
+                    try:
+                        ds = self._prepared(command.project, command.base_dir).dataset
+                        info = DataInfo(ds.problem, ds.classes, ds.image_shape, tuple(ds.notes), tuple(ds.columns),
+                                        ds.label_column)  # fmt: skip
+                    except PlaygroundError as exc:
+                        self.data_probed.emit(seq, str(exc))
+                    else:
+                        self.data_probed.emit(seq, info)
                 case Play():
                     self._playing = tr is not None and not tr.stopped
                 case Pause():
@@ -470,6 +481,18 @@ class TrainingWorker(LoopWorker):
         if self._playing:
             self._budget(time.perf_counter() - t0 - self._image_eval_cost)
         self._send_snapshot(snap)
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What a probed data source holds, for the file actions to set the project up for it."""
+
+    problem: str
+    classes: int
+    image_shape: tuple[int, ...] | None
+    notes: tuple[str, ...]
+    columns: tuple[str, ...]
+    label_column: str
 
 
 def data_key(project: dict[str, Any], base_dir: str | None) -> str:

@@ -206,6 +206,7 @@ def test_opening_a_csv_asks_for_the_label_column_and_ignores_split(qtbot, window
     window.files.dialogs.open_path = lambda *a: path
     window.files.dialogs.choose = choose
     assert window.files.open_data_file()
+    qtbot.waitUntil(lambda: "current" in asked)  # asked once the worker has read the file
     assert asked["current"] == "label" and "split" not in asked["items"]
     snap = wait_for(qtbot, window, lambda s: s.data.dataset.name == "export")
     assert snap.data.dataset.columns == ["x1", "x2"] and snap.data.dataset.classes == 2
@@ -215,7 +216,7 @@ def test_opening_a_csv_asks_for_the_label_column_and_ignores_split(qtbot, window
     window.files.dialogs.open_path = lambda *a: other
     window.files.dialogs.choose = lambda *a: "group"
     assert window.files.open_data_file()
-    assert window.session.state.project["data"]["source"] == {"csv": str(other), "label": "group"}
+    qtbot.waitUntil(lambda: window.session.state.project["data"]["source"] == {"csv": str(other), "label": "group"})
     snap = wait_for(qtbot, window, lambda s: s.data.dataset.name == "groups")
     assert snap.data.dataset.classes == 4 and snap.data.dataset.columns == ["x", "label"]
 
@@ -390,3 +391,35 @@ def test_clicking_a_neuron_edits_its_bias(qtbot, window, monkeypatch):
     window.session.step("batch")  # the edit shows in the next snapshot; a step moves it a little
     snap = wait_for(qtbot, window, lambda s: abs(s.weights[3][0] - 0.75) < 0.05)
     assert snap.weights[3][0] != 0.0
+
+
+def test_a_data_file_is_read_on_the_worker_and_a_bad_one_changes_nothing(qtbot, window, tmp_path, monkeypatch):
+    """The window never reads a data file itself: the worker reads and prepares it once (the
+    Build that follows reuses it), and a bad file is explained with the project unchanged."""
+    import threading
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from engine import project as project_module
+
+    readers = []
+    real = project_module.load_dataset
+    monkeypatch.setattr(project_module, "load_dataset",
+                        lambda *a, **k: readers.append(threading.current_thread()) or real(*a, **k))  # fmt: skip
+    import playground.worker as worker_module
+
+    monkeypatch.setattr(worker_module, "load_dataset", project_module.load_dataset)
+    good = tmp_path / "good.csv"
+    good.write_text("a,b,label\n" + "".join(f"{i},{i % 5},{i % 2}\n" for i in range(60)))
+    loads = window.session.handle.worker.data_loads
+    assert window.files.load_data_source({"csv": str(good)})
+    snap = wait_for(qtbot, window, lambda s: s.data.dataset.name == "good")
+    assert readers and all(t is not threading.main_thread() for t in readers)
+    assert window.session.handle.worker.data_loads == loads + 1  # read once, for the probe and the run
+    before = window.session.state.project
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,label\n1,2\n")
+    assert window.files.load_data_source({"csv": str(bad)})
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
+    assert "bad.csv" in window.findChild(QMessageBox, "errorDialog").text()
+    assert window.session.state.project is before and snap.generation == window.session.snapshot.generation

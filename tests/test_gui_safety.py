@@ -55,6 +55,7 @@ def test_a_data_file_named_with_markup_shows_its_name(qtbot, window, tmp_path):
     csv.write_text("x1,x2,label\n" + "".join(f"{i},{-i},{i % 2}\n" for i in range(12)))
     assert window.files.load_data_source({"csv": str(csv)})
     label = window.data_panel.source_label
+    qtbot.waitUntil(lambda: "<img src=zero.png>.csv" in label.text())
     assert label.textFormat() == Qt.TextFormat.PlainText and "<img src=zero.png>.csv" in label.text()
 
 
