@@ -62,6 +62,7 @@ from .snapshot import (
 
 FRAME = 1 / 34  # seconds between snapshots while playing: ~30 redraws/s once hand-off overhead is added
 VIEW_SHARE = 0.25  # the most of the worker's time that view work (grids, thumbnails, ...) may take
+GRID_FLOPS = 3e9  # what one core does per second on a grid's forward pass (for a first guess only)
 UI_WAIT = 0.25  # longest the worker yields to a UI that has not finished drawing (e.g. minimised)
 GRAD_LOG_CAP = 2000  # gradient-norm records kept per run (thinned beyond that)
 IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an MNIST test split is ~0.1 s)
@@ -299,9 +300,13 @@ class TrainingWorker(LoopWorker):
                 case _ if tr is None:
                     return
                 case SetLive():
-                    for path, value in command.changes:
-                        _apply_live(tr, path, value, command.project)
-                    tr.project = command.project
+                    try:
+                        for path, value in command.changes:
+                            _apply_live(tr, path, value, command.project)
+                    except PlaygroundError as exc:  # refused (a batch too big to hold): the editor goes back
+                        self.build_failed.emit(seq, str(exc))
+                    else:
+                        tr.project = command.project
                 case SetOptimizer():
                     tr.optimizer = make_optimizer(command.spec)
                     tr.project = command.project
@@ -378,7 +383,14 @@ class TrainingWorker(LoopWorker):
         self._set_grid(trainer)
 
     def _set_grid(self, trainer: Trainer, n: int | None = None) -> None:
-        self._grid_n = n or GRID_STEPS[0]
+        """The plane's points at `n` a side; a new run starts at the finest resolution its
+        network's size lets fit the budget (an 80 × 80 grid through 8 million weights is 50 GFLOP,
+        seconds before the first frame), and _budget adjusts from what frames really cost."""
+        if n is None:
+            macs = sum(i * o for i, o in trainer.network.shapes)
+            fits = [g for g in GRID_STEPS if 2 * g * g * macs / GRID_FLOPS <= VIEW_SHARE * FRAME]
+            n = fits[0] if fits else GRID_STEPS[-1]
+        self._grid_n = n
         raw = None if self._extent is None else grid_points(self._extent, self._grid_n)
         self._grid = None if raw is None else trainer.data.transform(raw).astype(trainer.network.dtype)
 

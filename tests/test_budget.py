@@ -69,3 +69,9 @@ def test_colour_maps_show_nan_and_inf_instead_of_raising():
     probs = np.array([[np.nan, 0.5], [0.9, 0.1]])
     out = class_rgb(probs, 2)
     assert tuple(out[0]) == NAN_COLOR and tuple(out[1]) != NAN_COLOR
+
+
+def test_a_big_network_starts_at_a_low_resolution_instead_of_a_slow_first_frame():
+    w = TrainingWorker()
+    w._build(Build(project(network={"layers": [{"units": 512, "activation": "relu"}] * 4}), None))
+    assert w._grid_n == GRID_STEPS[-1]

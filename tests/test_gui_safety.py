@@ -294,3 +294,15 @@ def test_a_network_over_the_budget_is_refused_with_a_message_and_the_app_goes_on
     window.session.step("epoch")
     snap = wait_for(qtbot, window, lambda s: s.epoch >= 1)
     assert snap.generation >= gen
+
+
+def test_a_live_setting_the_trainer_refuses_puts_the_editor_back(qtbot, window):
+    gen = window.session.snapshot.generation
+    window.session.state.apply({"data.samples": 10_000, "network.layers": [{"units": 4096}, {"units": 2000}]})
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen and s.weights[0].shape[1] == 4096)
+    batch = window.session.state.project["training"]["batch_size"]
+    window.session.state.set("training.batch_size", 10_000)  # 5,000 training rows × 6,097 × 2 values: over
+    qtbot.waitUntil(lambda: window.session.state.project["training"]["batch_size"] == batch)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
+    assert "smaller batch size" in window.findChild(QMessageBox, "errorDialog").text()
+    assert window.data_panel.batch.value() == batch and window.session.snapshot.generation == snap.generation
