@@ -463,9 +463,13 @@ def engine_alone(project: dict, seconds: float) -> float:
 
 def bench_budget(quick: bool, images: dict | None = None) -> None:
     """The app against its own engine, timed in turns (engine, app, engine) in one run."""
+    import tempfile
+
     print("3b. the app against the engine alone (frame budget)", flush=True)
     seconds = 4 if quick else 8
-    cases = budget_projects() + ([("MNIST-size images", images)] if images is not None else [])
+    folder = tempfile.TemporaryDirectory()  # the MNIST-size files, for the last row
+    images = images or mnist_sized_project(Path(folder.name))
+    cases = [*budget_projects(), ("MNIST-size images (784-128-10)", images)]
     for label, project in cases:
         before = engine_alone(project, seconds / 2)
         r = app_run(project, seconds)
@@ -482,6 +486,7 @@ def bench_budget(quick: bool, images: dict | None = None) -> None:
         row("budget", f"{label}: UI ms per frame by view (median)", paints or "—")
         if r.get("thinned"):
             row("budget", f"{label}: views held to the budget", r["thinned"])
+    folder.cleanup()
 
 
 def mnist_sized_project(folder: Path) -> dict:
