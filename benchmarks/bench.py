@@ -685,7 +685,7 @@ w = MainWindow()
 w.show()
 def shown():
     print(time.time(), flush=True)
-    w.state.set_dirty(False); w.close(); app.quit()
+    w.session.state.set_dirty(False); w.close(); app.quit()
 QTimer.singleShot(0, shown)
 app.exec()
 """
