@@ -142,3 +142,12 @@ def test_image_data_draws_the_input_block_edges_and_unit_weight_images(qtbot, wi
     rgb = net._layer_rgb(0)
     assert rgb is not None and rgb.shape[1:3] == snap.data.dataset.image_shape[:2]
     np.testing.assert_array_equal(rgb, weight_images(snap.weights[0], snap.data.dataset.image_shape))
+
+
+def test_a_units_tooltip_says_what_its_weight_picture_shows(qtbot, window):
+    _open_shapes(qtbot, window)
+    net = window.network
+    first = next(n for n in net.nodes if n.layer == 0)
+    out = next(n for n in net.nodes if n.layer == 1)
+    assert "weights over the raw inputs" in net._node_tip(first)
+    assert "product of the kernels" in net._node_tip(out)

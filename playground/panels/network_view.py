@@ -663,6 +663,13 @@ class NetworkView(QWidget):
                 text += f"\nbias {b[node.index]:+.4f} · click to edit"
         if snap is not None and snap.extent is not None:
             text += "\nits output is drawn on the output plot while hovered"
+        elif snap is not None and node.layer == 0:
+            text += "\nits box: its weights over the raw inputs (blue raises it, orange lowers it)"
+        elif snap is not None:
+            text += (
+                "\nits box: the product of the kernels down to it, what it would respond to if the layers "
+                "between were linear"
+            )
         return text
 
     @guarded
