@@ -39,10 +39,10 @@ from .views import ViewRouter
 from .widgets import Label, guarded, menu_text, name_widget
 from .widgets.keys import FocusKeys
 from .widgets.note import NoteBar
+from .widgets.plain import cut
 
 AUTOSAVE_MS = 30_000
 MESSAGE_MS = 12_000  # shortest time a status message stays
-MAX_BANNER = 2_000  # characters of a note or message shown in the banner
 
 
 class MainWindow(QMainWindow):
@@ -248,9 +248,7 @@ class MainWindow(QMainWindow):
         if not text:
             self.banner.hide()
             return
-        text = humanize(text)
-        if len(text) > MAX_BANNER:  # a note is a few lines; a megabyte of it would stall the layout
-            text = text[: MAX_BANNER - 1] + "…"
+        text = cut(humanize(text))
         self.banner.setText(text)
         self.banner.setProperty("kind", kind)
         self.banner.style().unpolish(self.banner)

@@ -17,9 +17,8 @@ from engine.project import PreparedData
 from engine.training import Trainer
 
 GRID = 80  # heatmap resolution over the input plane (the most the view budget allows)
-GRID_STEPS = (80, 60, 40, 20)  # the resolutions the budget chooses from; thumbnails stay 20 × 20
+GRID_STEPS = (GRID, 60, 40, 20)  # the resolutions the budget chooses from; thumbnails stay 20 × 20
 THUMB_SIZE = 20
-THUMB_STEP = 4  # neuron thumbnails use every 4th grid point: 20 × 20
 HIST_BINS = 30
 GRAD_BINS = np.linspace(-12.0, 2.0, 57)  # log10 |∂J/∂W| from 1e-12 to 100, quarter-decade bins
 HIDDEN_LINES = 15  # grid lines each way in the hidden-space view

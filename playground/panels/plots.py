@@ -281,17 +281,18 @@ class OutputView(QWidget):
                 self.empty.setText(note)
             return
         x0, x1, y0, y1 = snap.extent
-        rgb, legend = plane_rgb(
-            snap.output_grid,
-            snap.data.dataset.problem,
-            snap.threshold,
-            snap.output_activation,
-            self.discretize.isChecked(),
-            snap.data.dataset.class_names,
-        )
-        if self._preview is not None:
+        if self._preview is not None:  # a hovered neuron: the network's own plane is not drawn
             rgb, name = self._preview
             legend = f"{name}: its output over the plane (move off the neuron to see the network's)"
+        else:
+            rgb, legend = plane_rgb(
+                snap.output_grid,
+                snap.data.dataset.problem,
+                snap.threshold,
+                snap.output_activation,
+                self.discretize.isChecked(),
+                snap.data.dataset.class_names,
+            )
         self._legend(legend)
         # The plane is drawn paler than the points (as TensorFlow Playground does), so a point
         # stays visible on the region it belongs to, and a misclassified one stands out.

@@ -7,9 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from .common import name_widget
-from .plain import Label
-
-MAX_NOTE = 2_000  # characters: a note is a few lines; a megabyte of it would stall the layout
+from .plain import Label, cut
 
 
 class NoteBar(QWidget):
@@ -35,10 +33,8 @@ class NoteBar(QWidget):
         self.hide()
 
     def set_note(self, title: str, note: str) -> None:
-        """Show `note` (plain text, cut at MAX_NOTE) under `title`; an empty note hides the bar."""
-        if len(note) > MAX_NOTE:
-            note = note[: MAX_NOTE - 1] + "…"
-        self.title, self.note = title, note
+        """Show `note` (plain text, cut to a few pages) under `title`; an empty note hides the bar."""
+        self.title, self.note = title, cut(note)
         self.setVisible(bool(note))
         self._show(self.toggle.isChecked())
 

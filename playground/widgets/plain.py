@@ -25,6 +25,14 @@ class Label(QLabel):
         self.setText(text)
 
 
+MAX_SHOWN_TEXT = 2_000  # characters of a note or message shown at once: a megabyte would stall the layout
+
+
+def cut(text: str, limit: int = MAX_SHOWN_TEXT) -> str:
+    """`text` cut to `limit` characters, with a mark when something was left out."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def plain_tip(text: str) -> str:
     """A tooltip string that shows `text` literally (tooltips always guess rich text)."""
     if not text:
