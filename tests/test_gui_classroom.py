@@ -423,3 +423,13 @@ def test_a_data_file_is_read_on_the_worker_and_a_bad_one_changes_nothing(qtbot, 
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
     assert "bad.csv" in window.findChild(QMessageBox, "errorDialog").text()
     assert window.session.state.project is before and snap.generation == window.session.snapshot.generation
+
+
+def test_the_layer_count_never_runs_into_the_initializer(qtbot, window):
+    net = window.network
+    for width in (net.minimumWidth(), 480, 900):  # the middle column at 1224 wide was about 490
+        net.setFixedWidth(width)
+        QApplication.processEvents()
+        assert net.width() == width
+        assert net.layers_label.geometry().right() < net.init_label.geometry().left(), width
+        assert net.remove_layer.geometry().left() >= 0

@@ -281,14 +281,16 @@ class NetworkView(QWidget):
             return
         cols = self._columns()
         self.layers_label.adjustSize()
-        mid = self.width() / 2
-        self.remove_layer.setGeometry(int(mid - 110), 8, 26, 26)
-        self.add_layer.setGeometry(int(mid - 80), 8, 26, 26)
-        self.layers_label.move(int(mid - 44), 12)
         self.initializer.adjustSize()
         self.initializer.move(self.width() - self.initializer.width() - 12, 8)
         self.init_label.adjustSize()
         self.init_label.move(self.initializer.x() - self.init_label.width() - 6, 12)
+        # The layer buttons and count centred, moved left as far as needed to clear "init".
+        left = int(self.width() / 2 - 110)
+        left = max(8, min(left, self.init_label.x() - 16 - (66 + self.layers_label.width())))
+        self.remove_layer.setGeometry(left, 8, 26, 26)
+        self.add_layer.setGeometry(left + 30, 8, 26, 26)
+        self.layers_label.move(left + 66, 12)
         tallest = 0
         step = cols[2] - cols[1] if len(cols) > 2 else FULL_CONTROLS
         # Right after the project changes, a resize can arrive before rebuild() has replaced the
