@@ -4,6 +4,8 @@
     nn-playground evaluate PROJECT.json --weights W.npz [--json]
     nn-playground summary PROJECT.json
     nn-playground export-data PROJECT.json OUT.csv|OUT.npz
+    nn-playground path FUNCTION [--optimizer JSON|NAME] [--start X,Y] [--steps N] [--params JSON] [--json]
+    nn-playground landscape PROJECT.json [--weights W.npz] [--resolution N] [--span S] [--seed N] [--json]
 
 Bad input exits with status 2 and a one-line message on stderr, never a traceback.
 """
@@ -13,10 +15,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import sys
 import time
 from pathlib import Path
 from typing import Any, TextIO
+
+import numpy as np
 
 from .errors import PlaygroundError
 from .fields import MAX_EPOCHS
@@ -30,10 +35,15 @@ from .io import (
     load_weights,
     save_weights,
 )
+from .landscape import MAX_SPAN, axis, loss_plane, random_directions
 from .project import normalize_project
+from .surfaces import SURFACES, get_surface, optimizer_path
 from .training import Diverged, EpochLog, Trainer
 
-COMMANDS = ("train", "evaluate", "summary", "export-data")
+COMMANDS = ("train", "evaluate", "summary", "export-data", "path", "landscape")
+#: Options whose value may start with a minus sign ("--start -1.5,2"): argparse would take the
+#: value for an option, so they are glued to their value before parsing.
+SIGNED_OPTIONS = ("--start",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,6 +69,20 @@ def _parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export-data", help="the data with its split, before feature maps and normalisation")
     x.add_argument("project")
     x.add_argument("out", help="OUT.csv or OUT.npz")
+    pa = sub.add_parser("path", help="an optimizer's path on a two-parameter test surface")
+    pa.add_argument("function", help=f"one of {', '.join(SURFACES.names())}")
+    pa.add_argument("--optimizer", default="sgd", help='a name or JSON: \'{"name": "adam", "learning_rate": 0.02}\'')
+    pa.add_argument("--start", help="X,Y (default: the surface's own start point)")
+    pa.add_argument("--steps", type=int, default=300, help="updates to take (default 300)")
+    pa.add_argument("--params", help='the surface\'s parameters as JSON, e.g. \'{"a": 1, "b": 50}\' for quadratic')
+    pa.add_argument("--json", action="store_true", help="print only JSON on stdout")
+    la = sub.add_parser("landscape", help="the training loss on a plane through the weights (Li et al. 2018)")
+    la.add_argument("project")
+    la.add_argument("--weights", help="the weights at the centre (default: the project's initial weights)")
+    la.add_argument("--resolution", type=int, default=21, help="points per side, odd (default 21)")
+    la.add_argument("--span", type=float, default=1.0, help="alpha and beta run from -span to span (default 1)")
+    la.add_argument("--seed", type=int, default=0, help="the random directions' seed (default 0)")
+    la.add_argument("--json", action="store_true", help="print only JSON on stdout")
     return p
 
 
@@ -188,11 +212,98 @@ def cmd_export_data(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _json_option(text: str, option: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise PlaygroundError(f"{option} is not valid JSON ({exc})") from None
+
+
+def _point(text: str, option: str) -> tuple[float, float]:
+    parts = text.split(",")
+    try:
+        x, y = (float(p) for p in parts)
+    except ValueError:
+        raise PlaygroundError(f"{option} takes two numbers X,Y such as -1.5,2; got {text!r}") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise PlaygroundError(f"{option} takes finite numbers, got {text!r}")
+    return x, y
+
+
+def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
+    surface = get_surface(args.function)
+    spec = args.optimizer.strip()
+    optimizer = _json_option(spec, "--optimizer") if spec.startswith("{") else spec
+    if not isinstance(optimizer, (str, dict)):
+        raise PlaygroundError(f"--optimizer takes a name or a JSON object, got {spec!r}")
+    params = _json_option(args.params, "--params") if args.params else None
+    if params is not None and not isinstance(params, dict):
+        raise PlaygroundError(f"--params takes a JSON object such as '{{\"b\": 50}}', got {args.params!r}")
+    start = _point(args.start, "--start") if args.start else None
+    result = optimizer_path(surface.name, optimizer, start, args.steps, params)
+    if args.json:
+        out.write(json.dumps(result) + "\n")
+        return 0
+    hp = ", ".join(f"{k}={v}" for k, v in result["optimizer"].items() if k != "name")
+    out.write(f"{surface.title}: {surface.formula}\n{result['optimizer']['name']} ({hp})\n")
+    out.write(f"{'step':>6}  {'x':>12}  {'y':>12}  {'f':>14}\n")
+    points, values = result["points"], result["values"]
+    every = max(1, len(points) // 20)
+    for i, ((x, y), v) in enumerate(zip(points, values)):
+        if i % every == 0 or i == len(points) - 1:
+            out.write(f"{i:>6}  {x:>12.6g}  {y:>12.6g}  {v:>14.6g}\n")
+    if "diverged_at" in result:
+        out.write(f"diverged at step {result['diverged_at']}: lower the learning rate\n")
+    return 0
+
+
+def cmd_landscape(args: argparse.Namespace, out: TextIO) -> int:
+    tr = _trainer(args.project)
+    if args.weights:
+        load_weights(args.weights, tr.network)
+    if not math.isfinite(args.span) or not 0 < args.span <= MAX_SPAN:
+        raise PlaygroundError(f"--span must be above 0 and at most {MAX_SPAN:g}, got {args.span}")
+    d1, d2 = random_directions(tr.network, np.random.default_rng(args.seed))
+    alpha = axis(args.resolution, args.span, "--resolution")
+    grid = loss_plane(tr, tr.network.params.copy(), d1, d2, alpha, alpha)
+    if args.json:
+        loss = [[v if math.isfinite(v) else None for v in row] for row in grid.tolist()]  # JSON has no inf
+        out.write(json.dumps({"alpha": alpha.tolist(), "beta": alpha.tolist(), "loss": loss}) + "\n")
+        return 0
+    c = len(alpha) // 2
+    low = np.unravel_index(np.nanargmin(grid), grid.shape)
+    out.write(
+        f"training loss on the plane w + alpha*d1 + beta*d2, {len(alpha)}x{len(alpha)} points, "
+        f"directions filter-normalised (seed {args.seed})\n"
+        f"centre (0, 0): {grid[c, c]:.6g} (the weights' training loss)\n"
+        f"lowest: {grid[low]:.6g} at alpha {alpha[low[1]]:+.3g}, beta {alpha[low[0]]:+.3g}\n"
+        f"highest: {np.nanmax(grid):.6g}\n\n"
+    )
+    out.write("beta\\alpha " + " ".join(f"{a:>7.2f}" for a in alpha) + "\n")
+    for b, row in zip(alpha, grid):
+        out.write(f"{b:>10.2f} " + " ".join(f"{v:>7.3g}" for v in row) + "\n")
+    return 0
+
+
 def commands_help() -> str:
     """One line per command, from the parser itself (so the list never goes stale)."""
     sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
     width = max(len(c.dest) for c in sub._choices_actions)
     return "\n".join(f"  {c.dest:<{width}}  {c.help}" for c in sub._choices_actions)
+
+
+def _glue_signed(argv: list[str]) -> list[str]:
+    """"--start -1.5,2" as "--start=-1.5,2", so a negative coordinate is not read as an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in SIGNED_OPTIONS and i + 1 < len(argv):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
@@ -203,9 +314,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         "evaluate": cmd_evaluate,
         "summary": cmd_summary,
         "export-data": cmd_export_data,
+        "path": cmd_path,
+        "landscape": cmd_landscape,
     }
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args(_glue_signed(sys.argv[1:] if argv is None else argv))
         return handlers[args.command](args, out)
     except PlaygroundError as exc:
         print(f"nn-playground: {exc}", file=sys.stderr)

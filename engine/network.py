@@ -109,8 +109,8 @@ class Network:
         self.n_kernel = n_kernel
         self.params = np.zeros(n_kernel + n_bias, dtype=self.dtype)
         self.grads = np.zeros_like(self.params)
-        self.kernels, self.biases = self._views(self.params)
-        self.kernel_grads, self.bias_grads = self._views(self.grads)
+        self.kernels, self.biases = self.views(self.params)
+        self.kernel_grads, self.bias_grads = self.views(self.grads)
         # What a forward pass walks, bundled once: (W, b, activation, dropout rate in training).
         self._layers = list(zip(self.kernels, self.biases, self.activations, self.dropouts))
         self._kernels_t = [w.T for w in self.kernels]
@@ -119,7 +119,9 @@ class Network:
         self.initialize(seed)
 
     # ----------------------------------------------------------------- parameters
-    def _views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Each layer's kernel (in, out) and bias as views into any buffer laid out as `params`
+        (its gradient, an optimizer's moment, a direction through weight space)."""
         kernels, biases = [], []
         k = 0
         b = self.n_kernel

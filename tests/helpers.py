@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 from engine.project import normalize_project
@@ -25,3 +26,57 @@ def wait_for(qtbot: Any, win: Any, predicate: Any, timeout: int = 15_000) -> Any
 def engine_widths(snap: Any) -> list[int]:
     """Units per dense layer of the network a snapshot shows (output layer last)."""
     return [k.shape[1] for k in snap.weights[0::2]]
+
+
+class ScalarReference:
+    """One parameter updated straight from an optimizer's published formula (torch.optim's docs,
+    or Keras 3's update_step for `"rules": "keras"`), in plain Python floats: the independent
+    reference the vectorised optimizers are checked against."""
+
+    def __init__(self, name: str, lr: float, **hp: Any) -> None:
+        from engine.optimizers import OPTIMIZERS
+
+        self.name, self.lr = name, lr
+        self.hp = {**OPTIMIZERS.get(name).defaults, **hp}
+        self.keras = self.hp.get("rules") == "keras"
+        self.v = self.m = self.u = self.vmax = 0.0
+        self.s = self.hp.get("initial_accumulator_value", 0.0)
+        self.t = 0
+
+    def step(self, w: float, g: float) -> float:
+        """The parameter after one update with gradient g."""
+        hp, lr, name, keras = self.hp, self.lr, self.name, self.keras
+        self.t += 1
+        t = self.t
+        if name in ("sgd", "momentum", "nesterov"):
+            mu = hp.get("momentum", 0.0)
+            if mu and keras:  # keras.SGD: the learning rate inside the velocity
+                self.v = mu * self.v - lr * g
+                return w + (mu * self.v - lr * g if hp.get("nesterov") else self.v)
+            if mu:
+                self.v = mu * self.v + g
+                return w - (lr * (g + mu * self.v) if hp.get("nesterov") else lr * self.v)
+            return w - lr * g
+        if name == "adagrad":
+            self.s += g * g
+            return w - lr * g / (math.sqrt(self.s + hp["epsilon"]) if keras else math.sqrt(self.s) + hp["epsilon"])
+        if name == "adadelta":
+            rho, eps = hp["rho"], hp["epsilon"]
+            self.v = rho * self.v + (1 - rho) * g * g
+            delta = math.sqrt(self.u + eps) / math.sqrt(self.v + eps) * g
+            self.u = rho * self.u + (1 - rho) * delta * delta
+            return w - lr * delta
+        if name == "rmsprop":
+            self.v = hp["rho"] * self.v + (1 - hp["rho"]) * g * g
+            return w - lr * g / (math.sqrt(self.v + hp["epsilon"]) if keras else math.sqrt(self.v) + hp["epsilon"])
+        # adam, adamw
+        if name == "adamw":  # every parameter, biases too
+            w -= lr * hp["weight_decay"] * w
+        b1, b2 = hp["beta_1"], hp["beta_2"]
+        self.m = b1 * self.m + (1 - b1) * g
+        self.v = b2 * self.v + (1 - b2) * g * g
+        self.vmax = max(self.vmax, self.v)
+        vv = self.vmax if hp.get("amsgrad") else self.v
+        if keras:  # keras.Adam: α·√(1−β₂ᵗ)/(1−β₁ᵗ), ε added to the uncorrected √v
+            return w - lr * math.sqrt(1 - b2**t) / (1 - b1**t) * self.m / (math.sqrt(vv) + hp["epsilon"])
+        return w - lr * (self.m / (1 - b1**t)) / (math.sqrt(vv / (1 - b2**t)) + hp["epsilon"])

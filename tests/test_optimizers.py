@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import ScalarReference
 
 from engine import PlaygroundError
 from engine.optimizers import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_lr
@@ -27,48 +28,12 @@ def run(name, **hp):
 
 def reference(name, lr, **hp):
     """Three updates written straight from the formulas, one scalar at a time."""
-    keras = hp.get("rules") == "keras"
     results = [[0.0] * 3 for _ in GRADS]
     for j in range(3):
+        ref = ScalarReference(name, lr, **hp)
         w = W0[j]
-        v = m = s = u = vmax = 0.0
-        s = hp.get("initial_accumulator_value", 0.0)
         for t, grads in enumerate(GRADS, start=1):
-            g = grads[j]
-            if name in ("sgd", "momentum", "nesterov"):
-                mu = hp.get("momentum", 0.0)
-                if mu and keras:  # keras.SGD: the learning rate inside the velocity
-                    v = mu * v - lr * g
-                    w += mu * v - lr * g if hp.get("nesterov") else v
-                elif mu:
-                    v = mu * v + g
-                    w -= lr * (g + mu * v) if hp.get("nesterov") else lr * v
-                else:
-                    w -= lr * g
-            elif name == "adagrad":
-                s += g * g
-                w -= lr * g / (math.sqrt(s + hp["epsilon"]) if keras else math.sqrt(s) + hp["epsilon"])
-            elif name == "adadelta":
-                rho, eps = hp["rho"], hp["epsilon"]
-                v = rho * v + (1 - rho) * g * g
-                delta = math.sqrt(u + eps) / math.sqrt(v + eps) * g
-                u = rho * u + (1 - rho) * delta * delta
-                w -= lr * delta
-            elif name == "rmsprop":
-                v = hp["rho"] * v + (1 - hp["rho"]) * g * g
-                w -= lr * g / (math.sqrt(v + hp["epsilon"]) if keras else math.sqrt(v) + hp["epsilon"])
-            else:  # adam, adamw
-                if name == "adamw":  # every parameter, biases too
-                    w -= lr * hp["weight_decay"] * w
-                b1, b2 = hp["beta_1"], hp["beta_2"]
-                m = b1 * m + (1 - b1) * g
-                v = b2 * v + (1 - b2) * g * g
-                vmax = max(vmax, v)
-                vv = vmax if hp.get("amsgrad") else v
-                if keras:  # keras.Adam: α·√(1−β₂ᵗ)/(1−β₁ᵗ), ε added to the uncorrected √v
-                    w -= lr * math.sqrt(1 - b2**t) / (1 - b1**t) * m / (math.sqrt(vv) + hp["epsilon"])
-                else:
-                    w -= lr * (m / (1 - b1**t)) / (math.sqrt(vv / (1 - b2**t)) + hp["epsilon"])
+            w = ref.step(w, grads[j])
             results[t - 1][j] = w
     return results
 
