@@ -101,3 +101,58 @@ def class_rgb(probs: np.ndarray, classes: int) -> np.ndarray:
 def layer_color(i: int) -> tuple[int, int, int]:
     """One colour per layer, the same in every view that plots layers side by side."""
     return LAYER_COLORS[i % len(LAYER_COLORS)]
+
+
+#: Low values light, high values dark: a sequential map for surfaces and loss landscapes (the
+#: minimum, where paths end, is the lightest place; the walls are dark).
+SEQUENTIAL = ((255, 252, 222), (199, 233, 180), (127, 205, 187), (65, 182, 196), (44, 127, 184), (37, 52, 148))
+CONTOUR_DARKEN = 0.72  # a contour line is its band's colour at this brightness
+
+
+@functools.lru_cache(maxsize=2)
+def sequential_lut(n: int = 256) -> np.ndarray:
+    """SEQUENTIAL interpolated to (n, 3) uint8."""
+    anchors = np.array(SEQUENTIAL, float)
+    t = np.linspace(0, len(anchors) - 1, n)
+    lo = np.minimum(t.astype(int), len(anchors) - 2)
+    frac = (t - lo)[:, None]
+    return (anchors[lo] + (anchors[lo + 1] - anchors[lo]) * frac).astype(np.uint8)
+
+
+def contour_levels(values: np.ndarray, log: bool, lowest: float | None = None) -> np.ndarray:
+    """Values scaled to [0, 1] for colouring: log10 of the height above `lowest` when `log`
+    (a valley 100× deeper than its walls still shows), linear otherwise; the top 2% is clipped
+    so one steep corner does not wash out the rest. NaN stays NaN."""
+    v = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(v)
+    if not finite.any():
+        return np.full(v.shape, np.nan)
+    if log:
+        base = np.nanmin(v[finite]) if lowest is None else min(lowest, np.nanmin(v[finite]))
+        height = np.where(finite, v - base, np.nan)
+        positive = height[height > 0]
+        floor = np.percentile(positive, 1) if positive.size else 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.log10(np.maximum(height, floor))
+        finite = np.isfinite(v)
+    lo, hi = np.min(v[finite]), np.percentile(v[finite], 98)
+    if hi <= lo:
+        hi = lo + 1.0
+    with np.errstate(invalid="ignore"):
+        return np.clip((v - lo) / (hi - lo), 0.0, 1.0)
+
+
+def contour_rgb(values: np.ndarray, log: bool, bands: int = 14, lowest: float | None = None) -> np.ndarray:
+    """A filled contour picture (h, w, 3) of a 2-D array: the sequential map, and a darker line
+    wherever the value crosses one of `bands` equal steps (of log height when `log`)."""
+    t = contour_levels(values, log, lowest)
+    bad = np.isnan(t)
+    t = np.where(bad, 1.0, t)
+    rgb = sequential_lut()[np.clip((t * 255).astype(np.intp), 0, 255)]
+    band = np.minimum((t * bands).astype(np.intp), bands - 1)
+    edge = np.zeros(band.shape, dtype=bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    rgb[edge] = (rgb[edge] * CONTOUR_DARKEN).astype(np.uint8)
+    rgb[bad] = NAN_COLOR
+    return rgb

@@ -60,6 +60,8 @@ def menu_table(window: Any) -> dict[str, list[Any]]:
             ("Model &Summary", t.show_summary, None, "actionSummary", ""),
             ("Optimizer &Race…", t.open_race, "Ctrl+R", "actionRace",
              "Train this network with several optimizers side by side, on the same batches"),
+            ("Optimizer &Paths…", t.open_paths, "Ctrl+P", "actionPaths",
+             "Six optimizers walking Rosenbrock, Beale and other surfaces from a start point you drag"),
         ],
         "&Help": [("&About nn-playground", t.about, None, "actionAbout", "")],
     }  # fmt: skip

@@ -1,4 +1,4 @@
-"""The Tools menu's dialogs: gradient check, model summary, optimizer race, run comparison."""
+"""The Tools menu's dialogs: gradient check, model summary, optimizer race and paths, run comparison."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainText
 from engine import Regularizer, check_gradients, get_loss
 
 from .panels.runs_view import CompareDialog
+from .paths_window import PathsWindow, open_paths
 from .race_window import RaceWindow, open_race
 from .session import Session
 from .widgets import plain
@@ -63,6 +64,10 @@ class Tools:
     def open_race(self) -> RaceWindow:
         """The optimizer race on a copy of the current project (it trains on its own thread)."""
         return open_race(self.session.state.project, self.session.state.base_dir, self.parent)
+
+    def open_paths(self) -> PathsWindow:
+        """Optimizers on two-parameter test surfaces (no network: the engine's optimizers alone)."""
+        return open_paths(self.parent)
 
     def compare_runs(self, a: object, b: object) -> QDialog:
         dlg = CompareDialog(a, b, self.parent)
