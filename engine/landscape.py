@@ -35,6 +35,7 @@ Progress = Callable[[int, int], None] | None
 MAX_RESOLUTION = 101
 MAX_SPAN = 100.0
 LR_RANGE = (1e-5, 10.0)
+MIN_FALL = 0.05  # the share the loss must fall by in a range test for its steepest point to mean anything
 
 
 def axis(resolution: int, span: float, option: str = "resolution") -> np.ndarray:
@@ -141,8 +142,8 @@ def loss_plane(
                 np.add(row, a * d1, out=net.params)
                 loss, _ = trainer.evaluate_split(x, y)
                 out[i, j] = loss
-            if progress is not None:
-                progress(i + 1, len(beta))
+                if progress is not None:
+                    progress(i * len(alpha) + j + 1, out.size)
     finally:
         net.params[...] = saved
     return out
@@ -182,8 +183,8 @@ class RangeTest:
     smoothed: np.ndarray  # their bias-corrected moving average
     steepest: float | None  # the rate where the smoothed loss falls fastest (the suggestion)
     lowest: float  # the rate at the smoothed loss's minimum (after the first tenth of the steps)
-    #: The first rate past the lowest point where the loss is worse than it started (or not
-    #: finite): beyond it training undoes itself. None when the loss never came back up that far.
+    #: The first rate past the lowest point where the loss is worse than it started by a twentieth
+    #: (or not finite): beyond it training undoes itself. None when it never came back up that far.
     diverged: float | None
 
     @property
@@ -261,15 +262,16 @@ def lr_range_test(
     taken = np.asarray(rates[: len(losses)])
     sm = np.asarray(smoothed)
     low = settle + int(np.argmin(sm[settle:])) if len(sm) > settle else int(np.argmin(sm))
-    worse = np.nonzero(sm[low:] > sm[0])[0]
+    worse = np.nonzero(sm[low:] > (1 + MIN_FALL) * sm[0])[0]
     diverged = float(taken[low + worse[0]]) if worse.size else blew_up
     return RangeTest(taken, np.asarray(losses), sm, _steepest(taken, sm, low, settle), float(taken[low]), diverged)
 
 
 def _steepest(rates: np.ndarray, smoothed: np.ndarray, low: int, start: int) -> float | None:
     """The rate where d(smoothed loss)/d(log rate) is most negative, up to the lowest point (the
-    first steps, still settling, are left out); None when the loss never falls."""
-    if low - start < 2:
+    first steps, still settling, are left out); None when the loss never falls by a twentieth
+    (weights already at a minimum: a slope through noise would suggest nothing)."""
+    if low - start < 2 or smoothed[low] > (1 - MIN_FALL) * smoothed[0]:
         return None
     slope = np.gradient(smoothed[: low + 1], np.log(rates[: low + 1]))
     k = start + int(np.argmin(slope[start:]))

@@ -156,3 +156,18 @@ def contour_rgb(values: np.ndarray, log: bool, bands: int = 14, lowest: float | 
     rgb[edge] = (rgb[edge] * CONTOUR_DARKEN).astype(np.uint8)
     rgb[bad] = NAN_COLOR
     return rgb
+
+
+def upsample(grid: np.ndarray, factor: int) -> np.ndarray:
+    """A 2-D grid sampled `factor` times finer by bilinear interpolation between its points (the
+    outer points stay where they are), so a coarse landscape draws with smooth contours."""
+    rows, cols = grid.shape
+    ys = np.linspace(0, rows - 1, (rows - 1) * factor + 1)
+    xs = np.linspace(0, cols - 1, (cols - 1) * factor + 1)
+    y0 = np.minimum(ys.astype(int), rows - 2)
+    x0 = np.minimum(xs.astype(int), cols - 2)
+    fy, fx = (ys - y0)[:, None], (xs - x0)[None, :]
+    g = np.asarray(grid, dtype=np.float64)
+    top = g[y0][:, x0] * (1 - fx) + g[y0][:, x0 + 1] * fx
+    bottom = g[y0 + 1][:, x0] * (1 - fx) + g[y0 + 1][:, x0 + 1] * fx
+    return top * (1 - fy) + bottom * fy

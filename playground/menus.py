@@ -62,6 +62,8 @@ def menu_table(window: Any) -> dict[str, list[Any]]:
              "Train this network with several optimizers side by side, on the same batches"),
             ("Optimizer &Paths…", t.open_paths, "Ctrl+P", "actionPaths",
              "Six optimizers walking Rosenbrock, Beale and other surfaces from a start point you drag"),
+            ("Loss &Landscape…", t.open_landscape, "Ctrl+L", "actionLandscape",
+             "The loss around the current weights with the run's path, and a learning-rate range test"),
         ],
         "&Help": [("&About nn-playground", t.about, None, "actionAbout", "")],
     }  # fmt: skip

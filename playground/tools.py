@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainText
 
 from engine import Regularizer, check_gradients, get_loss
 
+from .landscape_window import LandscapeWindow, open_landscape
 from .panels.runs_view import CompareDialog
 from .paths_window import PathsWindow, open_paths
 from .race_window import RaceWindow, open_race
@@ -68,6 +69,10 @@ class Tools:
     def open_paths(self) -> PathsWindow:
         """Optimizers on two-parameter test surfaces (no network: the engine's optimizers alone)."""
         return open_paths(self.parent)
+
+    def open_landscape(self) -> LandscapeWindow:
+        """The loss landscape of the network being trained (computed on its own thread)."""
+        return open_landscape(self.session, self.parent)
 
     def compare_runs(self, a: object, b: object) -> QDialog:
         dlg = CompareDialog(a, b, self.parent)
