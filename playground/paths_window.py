@@ -61,12 +61,12 @@ class LaneControls:
             self.optimizer.addItem(OPTIMIZERS.get(key).label, key)
         self.optimizer.setCurrentIndex(self.optimizer.findData(name))
         self.lr = name_widget(NumberEdit(0.01, 1e-7, 100.0), f"pathLr{row}", f"Lane {row + 1} learning rate")
-        self.lr.setMaximumWidth(70)
+        self.lr.setFixedWidth(84)
         self.more = name_widget(QToolButton(), f"pathSettings{row}", f"Lane {row + 1} settings")
         self.more.setText("⋯")
         self.status = Label("")
         self.status.setObjectName(f"pathStatus{row}")
-        self.status.setMinimumWidth(200)
+        self.status.setMinimumWidth(240)
         self.extra: dict[str, Any] = {}  # hyperparameters other than the rate, where not the default
         for col, w in enumerate((self.enabled, self.optimizer, self.lr, self.more, self.status)):
             grid.addWidget(w, row + 1, col)
@@ -235,7 +235,7 @@ class PathsWindow(QDialog):
         self.start_x = name_widget(NumberEdit(self.start[0], -1e3, 1e3), "pathsStartX", "Start x")
         self.start_y = name_widget(NumberEdit(self.start[1], -1e3, 1e3), "pathsStartY", "Start y")
         for edit in (self.start_x, self.start_y):
-            edit.setMaximumWidth(70)
+            edit.setFixedWidth(84)
             edit.committed.connect(self._start_typed)
             edit.refused.connect(self.say)
             start_row.addWidget(edit)
@@ -295,7 +295,7 @@ class PathsWindow(QDialog):
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
         self.finished.connect(lambda _result: self.timer.stop())
-        self.resize(1180, 680)
+        self.resize(1260, 690)
         self._show_surface()
 
     # ----------------------------------------------------------------- surface and start
@@ -317,7 +317,7 @@ class PathsWindow(QDialog):
         for key, value in self.params.items():
             lo, hi = s.bounds[key]
             edit = name_widget(NumberEdit(value, lo, hi), f"pathsParam_{key}", f"{s.name} {key}")
-            edit.setMaximumWidth(60)
+            edit.setFixedWidth(70)
             edit.committed.connect(lambda v, k=key: self._param_set(k, v))
             edit.refused.connect(self.say)
             self.params_row.addWidget(Label(key))
