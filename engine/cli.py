@@ -5,6 +5,7 @@
     nn-playground summary PROJECT.json
     nn-playground export-data PROJECT.json OUT.csv|OUT.npz
     nn-playground path FUNCTION [--optimizer JSON|NAME] [--start X,Y] [--steps N] [--params JSON] [--json]
+    nn-playground backprop PROJECT.json [--weights W.npz] (--input X1,X2,... --label L | --row N) [--json]
     nn-playground landscape PROJECT.json [--weights W.npz] [--resolution N] [--span S] [--seed N] [--json]
 
 Bad input exits with status 2 and a one-line message on stderr, never a traceback.
@@ -23,6 +24,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from .backprop import example, trace
 from .errors import PlaygroundError
 from .fields import MAX_EPOCHS
 from .io import (
@@ -40,10 +42,10 @@ from .project import normalize_project
 from .surfaces import SURFACES, get_surface, optimizer_path
 from .training import Diverged, EpochLog, Trainer
 
-COMMANDS = ("train", "evaluate", "summary", "export-data", "path", "landscape")
+COMMANDS = ("train", "evaluate", "summary", "export-data", "backprop", "path", "landscape")
 #: Options whose value may start with a minus sign ("--start -1.5,2"): argparse would take the
 #: value for an option, so they are glued to their value before parsing.
-SIGNED_OPTIONS = ("--start",)
+SIGNED_OPTIONS = ("--start", "--input", "--label")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export-data", help="the data with its split, before feature maps and normalisation")
     x.add_argument("project")
     x.add_argument("out", help="OUT.csv or OUT.npz")
+    b = sub.add_parser("backprop", help="every number of one example's forward and backward pass")
+    b.add_argument("project")
+    b.add_argument("--weights", help="the weights to trace (default: the project's initial weights)")
+    b.add_argument("--input", help="the raw inputs, comma-separated, as the data has them (before feature maps)")
+    b.add_argument("--label", help="a class index, or a target value for regression")
+    b.add_argument("--row", type=int, help="trace training row N (its inputs and label) instead of --input")
+    b.add_argument("--json", action="store_true", help="print only JSON on stdout")
     pa = sub.add_parser("path", help="an optimizer's path on a two-parameter test surface")
     pa.add_argument("function", help=f"one of {', '.join(SURFACES.names())}")
     pa.add_argument("--optimizer", default="sgd", help='a name or JSON: \'{"name": "adam", "learning_rate": 0.02}\'')
@@ -230,6 +239,44 @@ def _point(text: str, option: str) -> tuple[float, float]:
     return x, y
 
 
+def _numbers(text: str, option: str) -> list[float]:
+    try:
+        return [float(p) for p in text.split(",")]
+    except ValueError:
+        raise PlaygroundError(f"{option} takes numbers separated by commas, such as 0.7,-1.3; got {text!r}") from None
+
+
+def cmd_backprop(args: argparse.Namespace, out: TextIO) -> int:
+    if args.row is None and (args.input is None or args.label is None):
+        raise PlaygroundError("give --input X1,X2,... with --label L, or --row N for a training row")
+    if args.row is not None and args.input is not None:
+        raise PlaygroundError("give --input or --row, not both")
+    label: float | None = None
+    if args.label is not None:
+        label = _numbers(args.label, "--label")[0] if "," not in args.label else math.nan
+        if not math.isfinite(label):
+            raise PlaygroundError(f"--label takes one number, got {args.label!r}")
+    tr = _trainer(args.project)
+    if args.weights:
+        load_weights(args.weights, tr.network)
+    data = tr.data
+    if args.row is not None:
+        n = data.train.size
+        if not 0 <= args.row < n:
+            raise PlaygroundError(f"--row must be 0 to {n - 1} (the training rows), got {args.row}")
+        raw = data.dataset.x[data.train[args.row]]
+        label = float(data.y_train[args.row]) if label is None else label
+    else:
+        raw = _numbers(args.input, "--input")
+    raw, features, label = example(data, raw, label, tr.network.n_outputs)
+    result = trace(tr.network, tr.loss, raw, features, label)
+    if args.json:
+        out.write(json.dumps(result.to_json()) + "\n")
+        return 0
+    out.write(result.table(data.dataset.columns, [a.name for a in tr.network.activations]) + "\n")
+    return 0
+
+
 def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
     surface = get_surface(args.function)
     spec = args.optimizer.strip()
@@ -314,6 +361,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         "evaluate": cmd_evaluate,
         "summary": cmd_summary,
         "export-data": cmd_export_data,
+        "backprop": cmd_backprop,
         "path": cmd_path,
         "landscape": cmd_landscape,
     }

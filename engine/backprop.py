@@ -1,0 +1,224 @@
+"""Backpropagation for one example, every number kept: what the app's backprop walk shows and
+`nn-playground backprop` prints.
+
+For layer l with input a⁽ˡ⁻¹⁾, z⁽ˡ⁾ = a⁽ˡ⁻¹⁾W⁽ˡ⁾ + b⁽ˡ⁾ and a⁽ˡ⁾ = f(z⁽ˡ⁾). Going back from the
+loss L of this one example (inference pass, no dropout, no penalty):
+
+    δ⁽ᴸ⁾ = ∂L/∂z⁽ᴸ⁾                      from the loss and the output activation
+    ∂L/∂a⁽ˡ⁾ = W⁽ˡ⁺¹⁾ δ⁽ˡ⁺¹⁾               (the upstream gradient: Σ_k w_jk δ_k)
+    δ⁽ˡ⁾ = f′(z⁽ˡ⁾) ⊙ ∂L/∂a⁽ˡ⁾            (local times upstream)
+    ∂L/∂W⁽ˡ⁾ = a⁽ˡ⁻¹⁾ᵀ δ⁽ˡ⁾,   ∂L/∂b⁽ˡ⁾ = δ⁽ˡ⁾
+
+written out here layer by layer, separately from `Network.backward` (which a test checks it
+against, with central differences beside both).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import PlaygroundError
+from .losses import Loss, as_targets
+from .network import Network
+from .optimizers import Optimizer
+from .project import PreparedData
+
+NUMERIC_STEP = 1e-4  # h of the on-screen numerical gradient (J(w+h) − J(w−h)) / 2h
+
+
+@dataclass(frozen=True)
+class LayerTrace:
+    """One dense layer's numbers for the example (1-D arrays, the kernel's gradient (in, out))."""
+
+    inputs: np.ndarray  # a⁽ˡ⁻¹⁾: what the layer receives (the features for the first layer)
+    z: np.ndarray
+    a: np.ndarray
+    upstream: np.ndarray  # ∂L/∂a⁽ˡ⁾
+    fprime: np.ndarray | None  # f′(z) where f acts elementwise; None for softmax (a Jacobian)
+    delta: np.ndarray  # ∂L/∂z⁽ˡ⁾
+    grad_kernel: np.ndarray
+    grad_bias: np.ndarray
+
+
+@dataclass(frozen=True)
+class Trace:
+    raw: np.ndarray  # the inputs as the user gave them
+    features: np.ndarray  # the network's inputs: feature maps, then normalisation
+    label: float  # the class index or target value
+    target: np.ndarray  # the label shaped like the output (one-hot, or the value)
+    loss: float
+    layers: list[LayerTrace]
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's contract: input, features, loss and per layer z, a, delta and the gradients."""
+        return {
+            "input": self.raw.tolist(),
+            "features": self.features.tolist(),
+            "loss": self.loss,
+            "layers": [
+                {"z": t.z.tolist(), "a": t.a.tolist(), "delta": t.delta.tolist(),
+                 "grad_kernel": t.grad_kernel.tolist(), "grad_bias": t.grad_bias.tolist()}
+                for t in self.layers
+            ],
+        }  # fmt: skip
+
+
+    def table(self, columns: list[str], activations: list[str]) -> str:
+        """The trace as a readable table, one block per layer (the CLI without --json)."""
+
+        def vec(v: np.ndarray) -> str:
+            return "[" + ", ".join(f"{x:.6g}" for x in v) + "]"
+
+        named = ", ".join(f"{c}={v:g}" for c, v in zip(columns, self.raw))
+        lines = [
+            f"input    {named if len(columns) <= 8 else vec(self.raw)}",
+            f"features {vec(self.features)}",
+            f"label    {self.label:g}    loss {self.loss:.6g}",
+        ]
+        for i, (lt, act) in enumerate(zip(self.layers, activations)):
+            name = "output layer" if i == len(self.layers) - 1 else f"layer {i + 1}"
+            lines += [
+                "",
+                f"{name} ({act}, {lt.z.size} unit{'s' * (lt.z.size != 1)})",
+                f"  z = a_prev·W + b     {vec(lt.z)}",
+                f"  a = {act}(z)".ljust(23) + vec(lt.a),
+                f"  delta = dL/dz        {vec(lt.delta)}",
+                f"  dL/db = delta        {vec(lt.grad_bias)}",
+                "  dL/dW = a_prevᵀ·delta (rows: inputs, columns: units)",
+                *(f"    {vec(row)}" for row in lt.grad_kernel),
+            ]
+        return "\n".join(lines)
+
+
+def example(data: PreparedData, raw: Any, label: Any, n_outputs: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """(raw inputs, network inputs, label) for one example typed by the user, checked: as many
+    inputs as the data has columns, a class index among the classes or a finite target."""
+    ds = data.dataset
+    try:
+        raw = np.asarray(raw, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise PlaygroundError(f"an input is a list of numbers, got {raw!r}") from None
+    n = len(ds.columns)
+    if raw.size != n:
+        names = ", ".join(ds.columns[:6]) + (", …" if n > 6 else "")
+        raise PlaygroundError(f"this data has {n} input{'s' * (n != 1)} ({names}); got {raw.size}")
+    if not np.all(np.isfinite(raw)):
+        raise PlaygroundError("every input must be a finite number")
+    if isinstance(label, bool) or not isinstance(label, (int, float, np.integer, np.floating)):
+        raise PlaygroundError(f"a label is a number, got {label!r}")
+    if not math.isfinite(float(label)):
+        raise PlaygroundError(f"a label must be finite, got {label!r}")
+    if ds.problem == "classification":
+        if float(label) != int(label) or not 0 <= int(label) < ds.classes:
+            raise PlaygroundError(f"the label is a class from 0 to {ds.classes - 1}, got {label!r}")
+        label = int(label)
+    elif n_outputs != 1:
+        raise PlaygroundError(f"a target of {n_outputs} values cannot be typed as one label")
+    features = data.transform(raw[None, :])[0]
+    return raw, features, float(label)
+
+
+def trace(network: Network, loss: Loss, raw: np.ndarray, features: np.ndarray, label: float) -> Trace:
+    """Forward and backward through `network` for one example, keeping every intermediate."""
+    x = np.asarray(features, dtype=network.dtype).reshape(1, -1)
+    if x.shape[1] != network.n_inputs:
+        raise PlaygroundError(f"the network takes {network.n_inputs} inputs, got {x.shape[1]}")
+    y = np.array([label])
+    with np.errstate(all="ignore"):
+        network.forward(x)
+        zs, outs = network.pre_activations(), network.neuron_outputs_cached()
+        act_out = network.activations[-1]
+        value, delta = loss.value_and_grad(zs[-1], outs[-1], y, act_out)
+        target = as_targets(y, network.n_outputs, network.dtype)[0]
+        upstream = _output_upstream(loss, act_out, zs[-1], outs[-1], target, delta[0])
+        layers: list[LayerTrace] = []
+        for i in range(network.n_layers - 1, -1, -1):
+            inp = x[0] if i == 0 else outs[i - 1][0]
+            act = network.activations[i]
+            d = delta[0]
+            fprime = None if act.name == "softmax" else act.derivative(zs[i], outs[i])[0]
+            here = d if upstream is None else upstream  # None only for softmax, whose δ is fused
+            layers.append(LayerTrace(
+                inp.copy(), zs[i][0].copy(), outs[i][0].copy(), here.copy(), fprime, d.copy(), np.outer(inp, d),
+                d.copy(),
+            ))  # fmt: skip
+            if i > 0:
+                up = network.kernels[i] @ d  # Σ_k w_jk δ_k for every unit j of the layer below
+                below = network.activations[i - 1]
+                delta = below.backward(zs[i - 1], outs[i - 1], up[None, :])
+                upstream = up
+    layers.reverse()
+    return Trace(np.asarray(raw, float).copy(), x[0].copy(), float(label), target, float(value), layers)
+
+
+def _output_upstream(loss: Loss, act: Any, z: np.ndarray, a: np.ndarray, target: np.ndarray,
+                     delta: np.ndarray) -> np.ndarray | None:  # fmt: skip
+    """∂L/∂a at the output, for the chain-rule panel. Fused losses (cross-entropy on logits) give
+    δ = ∂L/∂z directly; there ∂L/∂a is δ / f′(z). None for softmax, whose f′ is a Jacobian."""
+    if act.name == "softmax":
+        return None
+    try:
+        return loss.grad_output(a, target[None, :])[0]
+    except NotImplementedError:
+        fprime = act.derivative(z, a)[0]
+        return np.divide(delta, fprime, out=np.full_like(delta, np.nan), where=fprime != 0)
+
+
+def example_loss(network: Network, loss: Loss, features: np.ndarray, label: float) -> float:
+    x = np.asarray(features, dtype=network.dtype).reshape(1, -1)
+    network.forward(x)
+    return loss.value(network.pre_activations()[-1], network.neuron_outputs_cached()[-1], np.array([label]),
+                      network.activations[-1])  # fmt: skip
+
+
+def numerical_gradient(
+    network: Network, loss: Loss, features: np.ndarray, label: float, layer: int, row: int | None, column: int,
+    h: float = NUMERIC_STEP,
+) -> float:  # fmt: skip
+    """(L(w + h) − L(w − h)) / 2h for one weight (`row` None: the bias of unit `column`); the
+    weight is put back."""
+    target = network.biases[layer] if row is None else network.kernels[layer]
+    index = (column,) if row is None else (row, column)
+    saved = float(target[index])
+    try:
+        target[index] = saved + h
+        up = example_loss(network, loss, features, label)
+        target[index] = saved - h
+        down = example_loss(network, loss, features, label)
+    finally:
+        target[index] = saved
+    return (up - down) / (2 * h)
+
+
+@dataclass(frozen=True)
+class UpdatePreview:
+    """What one optimizer step on this example's gradient would do, from the run's own state."""
+
+    learning_rate: float
+    kernels: list[np.ndarray]  # Δw per layer
+    biases: list[np.ndarray]  # Δb per layer
+    #: The optimizer's buffers after that step ("momentum", "m", "v", ...) as (kernels, biases).
+    state: dict[str, tuple[list[np.ndarray], list[np.ndarray]]]
+    step: int  # the update's number t
+
+
+def update_preview(network: Network, optimizer: Optimizer, tr: Trace, learning_rate: float) -> UpdatePreview:
+    """Step a copy of `optimizer` (its moments and step count included) on the gradient of
+    `tr`'s loss alone; the network and the optimizer are not changed."""
+    opt = copy.deepcopy(optimizer)
+    grads = np.zeros_like(network.params)
+    g_kernels, g_biases = network.views(grads)
+    for lt, gk, gb in zip(tr.layers, g_kernels, g_biases):
+        gk[...] = lt.grad_kernel
+        gb[...] = lt.grad_bias
+    params = network.params.copy()
+    with np.errstate(all="ignore"):
+        opt.step(params, grads, network.n_kernel, learning_rate)
+    dk, db = network.views(params - network.params)
+    state = {name: network.views(buf.copy()) for name, buf in opt.state.items() if buf.shape == params.shape}
+    return UpdatePreview(learning_rate, [k.copy() for k in dk], [b.copy() for b in db], state, opt.t)

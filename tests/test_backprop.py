@@ -1,0 +1,212 @@
+"""One example's backpropagation, every number: against central differences for every
+activation and loss, against Network.backward, and through `nn-playground backprop`."""
+
+import copy
+import json
+
+import numpy as np
+import pytest
+from helpers import project
+
+from engine import PlaygroundError
+from engine.activations import ACTIVATIONS
+from engine.backprop import example, example_loss, numerical_gradient, trace, update_preview
+from engine.cli import main
+from engine.io import save_weights
+from engine.losses import LOSSES
+from engine.training import Trainer
+
+HIDDEN = [a for a in ACTIVATIONS.names() if a != "softmax"]
+
+
+def trainer_for(loss: str, activation: str = "tanh", layers: int = 2) -> Trainer:
+    desc = LOSSES.get(loss)
+    regression = desc.problems[0] == "regression"
+    data = {"source": "plane", "problem": "regression", "samples": 60} if regression else (
+        {"source": "circle", "samples": 60} if desc.single_output else {"source": "blobs", "classes": 3, "samples": 60})
+    out = desc.output_activations[0] if desc.output_activations else ("linear" if regression else "sigmoid")
+    p = project(
+        data=data,
+        network={"layers": [{"units": 3, "activation": activation}] * layers, "output_activation": out},
+        training={"loss": loss},
+    )
+    tr = Trainer(p)
+    rng = np.random.default_rng(5)
+    tr.network.params[...] = rng.normal(0, 0.8, tr.network.params.size)  # no unit left at a kink or at zero
+    return tr
+
+
+def one(tr: Trainer, row: int = 3):
+    raw = tr.data.dataset.x[tr.data.train[row]]
+    label = float(tr.data.y_train[row])
+    return example(tr.data, raw, label, tr.network.n_outputs)
+
+
+@pytest.mark.parametrize("loss", LOSSES.names())
+@pytest.mark.parametrize("activation", HIDDEN)
+def test_the_trace_equals_central_differences(loss, activation):
+    tr = trainer_for(loss, activation)
+    net = tr.network
+    raw, features, label = one(tr)
+    t = trace(net, tr.loss, raw, features, label)
+    assert t.loss == pytest.approx(example_loss(net, tr.loss, features, label), rel=1e-12)
+    h = 1e-6
+    for layer, lt in enumerate(t.layers):
+        for (r, c), analytic in np.ndenumerate(lt.grad_kernel):
+            numeric = numerical_gradient(net, tr.loss, features, label, layer, r, c, h)
+            assert analytic == pytest.approx(numeric, rel=1e-5, abs=1e-8), (layer, r, c)
+        for c, analytic in enumerate(lt.grad_bias):
+            numeric = numerical_gradient(net, tr.loss, features, label, layer, None, c, h)
+            assert analytic == pytest.approx(numeric, rel=1e-5, abs=1e-8), (layer, c)
+
+
+@pytest.mark.parametrize("loss", LOSSES.names())
+def test_the_trace_agrees_with_the_networks_own_backward(loss):
+    tr = trainer_for(loss)
+    net = tr.network
+    raw, features, label = one(tr, 7)
+    t = trace(net, tr.loss, raw, features, label)
+    net.loss_and_grad(features[None, :], np.array([label]), tr.loss, training=False)
+    for lt, gk, gb in zip(t.layers, net.kernel_grads, net.bias_grads):
+        np.testing.assert_allclose(lt.grad_kernel, gk, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(lt.grad_bias, gb, rtol=1e-12, atol=1e-15)
+
+
+def test_each_layer_is_local_gradient_times_upstream():
+    tr = trainer_for("binary_crossentropy", "tanh", layers=3)
+    net = tr.network
+    t = trace(net, tr.loss, *one(tr))
+    for i, lt in enumerate(t.layers):
+        assert np.allclose(lt.delta, lt.fprime * lt.upstream)  # δ = f′(z) ⊙ ∂L/∂a
+        assert np.allclose(lt.a, net.activations[i].forward(lt.z[None, :])[0])
+        if i + 1 < len(t.layers):
+            up = net.kernels[i + 1] @ t.layers[i + 1].delta  # Σ_k w_jk δ_k
+            assert np.allclose(lt.upstream, up)
+            assert np.array_equal(t.layers[i + 1].inputs, lt.a)
+    # Sigmoid with cross-entropy: δ at the output is a − y.
+    assert t.layers[-1].delta[0] == pytest.approx(t.layers[-1].a[0] - t.label)
+
+
+def test_softmax_outputs_carry_the_fused_delta():
+    tr = trainer_for("categorical_crossentropy")
+    t = trace(tr.network, tr.loss, *one(tr))
+    out = t.layers[-1]
+    assert out.fprime is None and np.allclose(out.delta, out.a - t.target)
+
+
+def test_the_json_has_one_entry_per_dense_layer():
+    tr = trainer_for("mse", layers=2)
+    j = trace(tr.network, tr.loss, *one(tr)).to_json()
+    assert set(j) == {"input", "features", "loss", "layers"} and len(j["layers"]) == 3
+    assert set(j["layers"][0]) == {"z", "a", "delta", "grad_kernel", "grad_bias"}
+    assert np.array(j["layers"][1]["grad_kernel"]).shape == (3, 3)
+    json.dumps(j, allow_nan=False)
+
+
+def test_features_are_mapped_and_normalised_from_the_raw_input():
+    p = project(data={"source": "circle", "features": ["x1", "x2", "x1^2", "x2^2", "sin(x1)"]})
+    tr = Trainer(p)
+    _, features, _ = example(tr.data, [0.7, -1.3], 1, 1)
+    assert np.allclose(features, tr.data.transform(np.array([[0.7, -1.3]]))[0]) and features.size == 5
+
+
+@pytest.mark.parametrize(
+    "raw, label, message",
+    [
+        ([0.7], 1, "this data has 2 inputs (x1, x2); got 1"),
+        ([0.7, 1, 2], 1, "got 3"),
+        ([0.7, np.nan], 1, "finite"),
+        ([0.7, 1], 2, "a class from 0 to 1"),
+        ([0.7, 1], 0.5, "a class from 0 to 1"),
+        ([0.7, 1], "a", "a label is a number"),
+    ],
+)
+def test_bad_examples_are_named(raw, label, message):
+    tr = Trainer(project(data={"source": "circle"}))
+    with pytest.raises(PlaygroundError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        example(tr.data, raw, label, 1)
+
+
+def test_the_update_preview_uses_the_runs_optimizer_state():
+    p = project(data={"source": "circle", "samples": 100}, network={"layers": [{"units": 4}]},
+                training={"optimizer": {"name": "adam", "learning_rate": 0.05}})  # fmt: skip
+    tr = Trainer(p)
+    for _ in range(5):
+        tr.train_batch()
+    before = copy.deepcopy(tr.optimizer.state)
+    t = trace(tr.network, tr.loss, *one(tr))
+    prev = update_preview(tr.network, tr.optimizer, t, 0.05)
+    assert all(np.array_equal(before[k], tr.optimizer.state[k]) for k in before) and tr.optimizer.t == 5
+    assert prev.step == 6 and set(prev.state) == {"m", "v"}
+    # Adam's step for one weight from the stored moments, by hand.
+    m0, v0 = tr.network.views(before["m"])[0][0][0, 0], tr.network.views(before["v"])[0][0][0, 0]
+    g = t.layers[0].grad_kernel[0, 0]
+    b1, b2, eps = 0.9, 0.999, 1e-7
+    m, v = b1 * m0 + (1 - b1) * g, b2 * v0 + (1 - b2) * g * g
+    step = -0.05 * (m / (1 - b1**6)) / (np.sqrt(v / (1 - b2**6)) + eps)
+    assert prev.kernels[0][0, 0] == pytest.approx(step, rel=1e-9)
+    assert prev.state["m"][0][0][0, 0] == pytest.approx(m)
+
+
+def test_sgd_preview_is_minus_rate_times_gradient():
+    tr = Trainer(project(data={"source": "xor"}, training={"optimizer": {"name": "sgd"}}))
+    t = trace(tr.network, tr.loss, *one(tr))
+    prev = update_preview(tr.network, tr.optimizer, t, 0.1)
+    for lt, dk, db in zip(t.layers, prev.kernels, prev.biases):
+        assert np.allclose(dk, -0.1 * lt.grad_kernel) and np.allclose(db, -0.1 * lt.grad_bias)
+    assert prev.state == {}
+
+
+@pytest.fixture
+def saved(tmp_path):
+    tr = trainer_for("binary_crossentropy")
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(tr.project))
+    save_weights(tmp_path / "w.npz", tr.network, tr.project, tr.data.normalizer)
+    return tr, path, tmp_path / "w.npz"
+
+
+def test_cli_backprop_prints_the_contract(saved, capsys):
+    tr, path, weights = saved
+    assert main(["backprop", str(path), "--weights", str(weights), "--input", "0.7,-1.3", "--label", "1",
+                 "--json"]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    want = trace(tr.network, tr.loss, *example(tr.data, [0.7, -1.3], 1, 1)).to_json()
+    assert out == json.loads(json.dumps(want))
+    assert main(["backprop", str(path), "--weights", str(weights), "--input", "-0.7,1.3", "--label", "0"]) == 0
+    text = capsys.readouterr().out
+    assert "x1=-0.7, x2=1.3" in text and "output layer (sigmoid, 1 unit)" in text and "dL/dW" in text
+
+
+def test_cli_backprop_takes_a_training_row(saved, capsys):
+    tr, path, weights = saved
+    assert main(["backprop", str(path), "--weights", str(weights), "--row", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["input"] == tr.data.dataset.x[tr.data.train[3]].tolist()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--input", "0.7"], "--input X1,X2,... with --label L"),
+        (["--input", "0.7", "--label", "1"], "this data has 2 inputs"),
+        (["--input", "0.7,x", "--label", "1"], "--input takes numbers separated by commas"),
+        (["--input", "0.7,1", "--label", "5"], "a class from 0 to 1"),
+        (["--input", "0.7,1", "--label", "1,2"], "--label takes one number"),
+        (["--row", "100000"], "--row must be 0 to"),
+        (["--row", "1", "--input", "1,2"], "not both"),
+    ],
+)
+def test_cli_backprop_refuses_bad_input_in_one_line(saved, args, message, capsys):
+    _, path, weights = saved
+    assert main(["backprop", str(path), "--weights", str(weights), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_cli_backprop_refuses_weights_that_do_not_fit(saved, tmp_path, capsys):
+    _, path, _ = saved
+    other = Trainer(project(data={"source": "circle"}, network={"layers": [{"units": 5}]}))
+    save_weights(tmp_path / "other.npz", other.network, other.project, other.data.normalizer)
+    assert main(["backprop", str(path), "--weights", str(tmp_path / "other.npz"), "--row", "0"]) == 2
+    assert "missing layers.2.kernel" in capsys.readouterr().err
