@@ -114,3 +114,13 @@ class BuildRace(Command):
     project: dict[str, Any]
     optimizers: list[dict[str, Any]]
     base_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class TraceExample(Command):
+    """Trace one example through the running network (the backprop walk): a training `row`, or
+    `raw` inputs with a `label`. Answered by the worker's `traced` signal."""
+
+    raw: tuple[float, ...] | None = None
+    row: int | None = None
+    label: float | None = None

@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         self.data_panel.draw_mode_changed.connect(self._draw_mode)
         self.output.point_added.connect(lambda x, y: s.add_point(x, y, self.data_panel.draw_class.currentData() or 0))
         self.output.point_erased.connect(s.erase_point)
+        self.output.inspected.connect(self.tools.inspect_point)
         self.hidden_space.wanted.connect(lambda on: s.set_view("hidden", on))
         self.gradients.wanted.connect(lambda on: s.set_view("gradients", on))
         self.tabs.currentChanged.connect(lambda _i: self.runs.refresh())

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainText
 
 from engine import Regularizer, check_gradients, get_loss
 
+from .backprop_window import BackpropWindow
+from .graph_window import GraphWindow
 from .landscape_window import LandscapeWindow, open_landscape
 from .panels.runs_view import CompareDialog
 from .paths_window import PathsWindow, open_paths
@@ -65,6 +67,28 @@ class Tools:
     def open_race(self) -> RaceWindow:
         """The optimizer race on a copy of the current project (it trains on its own thread)."""
         return open_race(self.session.state.project, self.session.state.base_dir, self.parent)
+
+    def open_backprop(self) -> BackpropWindow:
+        """The backprop walk (one window: a second request raises it)."""
+        win = self.parent.findChild(BackpropWindow, "backpropWindow")
+        if win is None:
+            win = BackpropWindow(self.session, self.parent)
+            win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.show()
+        win.raise_()
+        return win
+
+    def inspect_point(self, x: float, y: float) -> BackpropWindow:
+        """A click on the output plane: the point inspector (the backprop window on that point)."""
+        win = self.open_backprop()
+        win.pick(x, y)
+        return win
+
+    def open_graphs(self) -> GraphWindow:
+        win = GraphWindow(self.parent)
+        win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.show()
+        return win
 
     def open_paths(self) -> PathsWindow:
         """Optimizers on two-parameter test surfaces (no network: the engine's optimizers alone)."""

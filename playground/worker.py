@@ -47,6 +47,7 @@ from .commands import (
     SetWeights,
     Step,
     Stop,
+    TraceExample,
 )
 from .snapshot import (
     GRID_STEPS,
@@ -59,6 +60,7 @@ from .snapshot import (
     image_eval,
     take_snapshot,
 )
+from .tracing import make_trace
 
 FRAME = 1 / 34  # seconds between snapshots while playing: ~30 redraws/s once hand-off overhead is added
 VIEW_SHARE = 0.25  # the most of the worker's time that view work (grids, thumbnails, ...) may take
@@ -83,6 +85,7 @@ class LoopWorker(QObject):
     failed = Signal(str)  # a command could not be applied, or a bug paused the run
     build_failed = Signal(int, str)  # sequence number of a Build that failed, and why
     data_probed = Signal(int, object)  # sequence number of a ProbeData, and a DataInfo or the reason (str)
+    traced = Signal(int, object)  # sequence number of a TraceExample, and a TraceResult or the reason (str)
     finished = Signal()
 
     def __init__(self) -> None:
@@ -307,6 +310,11 @@ class TrainingWorker(LoopWorker):
                         self.build_failed.emit(seq, str(exc))
                     else:
                         tr.project = command.project
+                case TraceExample():
+                    try:
+                        self.traced.emit(seq, make_trace(tr, command, self._generation))
+                    except PlaygroundError as exc:
+                        self.traced.emit(seq, str(exc))
                 case SetOptimizer():
                     tr.optimizer = make_optimizer(command.spec)
                     tr.project = command.project

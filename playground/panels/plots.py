@@ -201,6 +201,7 @@ class OutputView(QWidget):
 
     point_added = Signal(float, float)
     point_erased = Signal(float, float)
+    inspected = Signal(float, float)  # a left click on the plane outside draw mode: the point inspector
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -326,11 +327,15 @@ class OutputView(QWidget):
             self.test_points.setData([], [])
 
     def _clicked(self, event) -> None:
-        if not self.draw_mode or self.snapshot is None or self.snapshot.extent is None:
+        if self.snapshot is None or self.snapshot.extent is None:
             return
         pos = self.plot.getPlotItem().getViewBox().mapSceneToView(event.scenePos())
         x0, x1, y0, y1 = self.snapshot.extent
         if not (x0 <= pos.x() <= x1 and y0 <= pos.y() <= y1):
+            return
+        if not self.draw_mode:
+            if event.button() == Qt.MouseButton.LeftButton:
+                self.inspected.emit(pos.x(), pos.y())
             return
         if event.button() == Qt.MouseButton.RightButton:
             self.point_erased.emit(pos.x(), pos.y())

@@ -1,0 +1,506 @@
+"""Tools → Backpropagation (and a click on the output plane): one example's forward pass, its
+loss, the backward pass and the optimizer's update, stage by stage on the network, every
+number shown; click a weight for its chain-rule product beside the numerical gradient.
+
+The trace is made on the training worker from the run's weights and optimizer state
+(`TraceExample` → `traced`); the window pauses the run while it is tracing, so the numbers are
+those of one fixed set of weights.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.backprop import NUMERIC_STEP, numerical_gradient
+
+from .colors import NEGATIVE, POSITIVE, diverging_rgb
+from .commands import TraceExample
+from .session import Session
+from .tracing import TraceResult
+from .widgets import Label, NumberEdit, guarded, name_widget
+
+MAX_UNITS = 8  # units drawn per layer; the rest are counted
+NODE_W, NODE_H = 92, 40
+SPEEDS = ((1500, "slow"), (700, "normal"), (250, "fast"))
+PICK_RADIUS = 0.02  # a click this close to a training point (share of the plane's width) picks it
+
+
+def stages(n_layers: int) -> list[tuple[str, int]]:
+    """The walk: (kind, layer) with layers counted from 0; the input, each layer forward, the
+    loss, each layer backward from the output, the update."""
+    return ([("input", -1)] + [("forward", i) for i in range(n_layers)] + [("loss", n_layers - 1)]
+            + [("backward", i) for i in range(n_layers - 1, -1, -1)] + [("update", -1)])  # fmt: skip
+
+
+def _n(v: float) -> str:
+    return f"{v:.3g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.2e}"
+
+
+class BackpropCanvas(QWidget):
+    """The network with the numbers of the current stage; emits `chosen(layer, row, column)` for
+    a clicked weight (row None: a unit, its bias)."""
+
+    chosen = Signal(int, object, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("backpropCanvas")
+        self.result: TraceResult | None = None
+        self.stage: tuple[str, int] = ("input", -1)
+        self.nodes: dict[tuple[int, int], QRectF] = {}  # (column, unit) -> box; column 0 = the inputs
+        self.edges: list[tuple[int, int, int, QPointF, QPointF]] = []  # layer, row, column, ends
+        self.selected: tuple[int, int | None, int] | None = None
+        self.setMinimumSize(560, 360)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(False)
+
+    def show_stage(self, result: TraceResult | None, stage: tuple[str, int]) -> None:
+        self.result, self.stage = result, stage
+        self.update()
+
+    def _shown(self, n: int) -> list[int]:
+        return list(range(n)) if n <= MAX_UNITS else list(range(MAX_UNITS - 1))
+
+    def _layout(self) -> None:
+        r = self.result
+        widths = [r.trace.features.size] + [lt.z.size for lt in r.trace.layers]
+        cols = len(widths)
+        dx = (self.width() - NODE_W - 20) / max(1, cols - 1)
+        self.nodes = {}
+        for c, n in enumerate(widths):
+            shown = self._shown(n)
+            slots = len(shown) + (n > len(shown))
+            dy = (self.height() - 20) / max(1, slots)
+            for k, unit in enumerate(shown):
+                x = 10 + c * dx
+                y = 10 + k * dy + (dy - NODE_H) / 2
+                self.nodes[(c, unit)] = QRectF(x, y, NODE_W, NODE_H)
+            if n > len(shown):
+                y = 10 + len(shown) * dy + (dy - NODE_H) / 2
+                self.nodes[(c, -1 - (n - len(shown)))] = QRectF(10 + c * dx, y, NODE_W, NODE_H)  # "+N more"
+
+    def _lines(self, c: int, unit: int) -> list[str]:
+        """The numbers a unit shows at this stage (column c: 0 inputs, l + 1 layer l)."""
+        r = self.result
+        kind, at = self.stage
+        if c == 0:
+            return [f"x{unit + 1}", _n(r.trace.features[unit])]
+        layer = c - 1
+        lt = r.trace.layers[layer]
+        last = layer == len(r.trace.layers) - 1
+        if kind == "input" or (kind == "forward" and layer > at):
+            return ["", ""]
+        if kind == "backward" and layer >= at:
+            return [f"δ {_n(lt.delta[unit])}", f"∂b {_n(lt.grad_bias[unit])}"]
+        if kind == "update":
+            return [f"Δb {_n(r.preview.biases[layer][unit])}", f"a {_n(lt.a[unit])}"]
+        if kind == "loss" and last:
+            return [f"a {_n(lt.a[unit])}", f"y {_n(r.trace.target[unit])}"]
+        return [f"z {_n(lt.z[unit])}", f"a {_n(lt.a[unit])}"]
+
+    def _unit_value(self, c: int, unit: int) -> float | None:
+        """What colours a unit: its activation forward, its δ (scaled) backward."""
+        r = self.result
+        kind, at = self.stage
+        if c == 0:
+            return float(r.trace.features[unit])
+        lt = r.trace.layers[c - 1]
+        if kind == "backward" and c - 1 >= at:
+            top = float(np.max(np.abs(lt.delta))) or 1.0
+            return float(lt.delta[unit]) / top
+        if kind == "forward" and c - 1 > at:
+            return None
+        return float(lt.a[unit])
+
+    def _edge_weight(self, layer: int) -> np.ndarray | None:
+        """What sets the edges' thickness: |w| forward, |∂L/∂w| backward, |Δw| at the update
+        (None: drawn faint, not reached yet)."""
+        r = self.result
+        kind, at = self.stage
+        if kind == "backward" and layer >= at:
+            return r.trace.layers[layer].grad_kernel
+        if kind == "backward":
+            return None
+        if kind == "update":
+            return r.preview.kernels[layer]
+        if kind == "forward" and layer > at:
+            return None
+        return r.network.kernels[layer]
+
+    @guarded
+    def paintEvent(self, event: Any) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor(255, 255, 255))
+        if self.result is None:
+            p.setPen(QColor(110, 110, 110))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Pick an example: click a training point on\n"
+                       "the output plot, choose a training row, or type inputs and a label.")  # fmt: skip
+            p.end()
+            return
+        self._layout()
+        self.edges = []
+        for layer in range(len(self.result.trace.layers)):
+            w = self._edge_weight(layer)
+            top = float(np.max(np.abs(w))) if w is not None and w.size else 1.0
+            for (c, i), a in self.nodes.items():
+                if c != layer or i < 0:
+                    continue
+                for (c2, j), b in self.nodes.items():
+                    if c2 != layer + 1 or j < 0:
+                        continue
+                    start, end = QPointF(a.right(), a.center().y()), QPointF(b.left(), b.center().y())
+                    self.edges.append((layer, i, j, start, end))
+                    if w is None:
+                        pen = QPen(QColor(225, 225, 225), 1)
+                    else:
+                        v = float(w[i, j])
+                        color = QColor(*(POSITIVE if v > 0 else NEGATIVE))
+                        pen = QPen(color, 0.5 + 5.5 * abs(v) / (top or 1.0))
+                    if self.selected == (layer, i, j):
+                        pen = QPen(QColor(20, 20, 20), max(3.0, pen.widthF() + 1.5))
+                    p.setPen(pen)
+                    p.drawLine(start, end)
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1))
+        p.setFont(small)
+        for (c, unit), box in self.nodes.items():
+            if unit < 0:
+                p.setPen(QColor(110, 110, 110))
+                p.drawText(box, Qt.AlignmentFlag.AlignCenter, f"+{-unit - 1} more")
+                continue
+            value = self._unit_value(c, unit)
+            fill = QColor(245, 245, 245) if value is None or not math.isfinite(value) else QColor(
+                *(int(v) for v in diverging_rgb(np.array([max(-1.0, min(1.0, value))]))[0]))  # fmt: skip
+            sel = self.selected
+            chosen = sel is not None and sel[1] is None and (sel[0] + 1, sel[2]) == (c, unit)
+            p.setPen(QPen(QColor(20, 20, 20), 2.5) if chosen else QPen(QColor(90, 90, 90), 1))
+            p.setBrush(fill)
+            p.drawRoundedRect(box, 6, 6)
+            p.setPen(QColor(20, 20, 20))
+            top, bottom = self._lines(c, unit)
+            p.drawText(QRectF(box.x(), box.y() + 2, box.width(), box.height() / 2), Qt.AlignmentFlag.AlignCenter, top)
+            p.drawText(QRectF(box.x(), box.center().y(), box.width(), box.height() / 2 - 2),
+                       Qt.AlignmentFlag.AlignCenter, bottom)  # fmt: skip
+        p.end()
+
+    @guarded
+    def mousePressEvent(self, event: Any) -> None:
+        if self.result is None:
+            return
+        pos = event.position()
+        for (c, unit), box in self.nodes.items():
+            if c > 0 and unit >= 0 and box.contains(pos):
+                self.selected = (c - 1, None, unit)
+                self.chosen.emit(c - 1, None, unit)
+                self.update()
+                return
+        best, hit = 6.0, None
+        for layer, i, j, a, b in self.edges:
+            d = _distance(pos, a, b)
+            if d < best:
+                best, hit = d, (layer, i, j)
+        if hit is not None:
+            self.selected = hit
+            self.chosen.emit(hit[0], hit[1], hit[2])
+            self.update()
+
+
+def _distance(p: QPointF, a: QPointF, b: QPointF) -> float:
+    ab, ap = b - a, p - a
+    length = ab.x() ** 2 + ab.y() ** 2
+    t = 0.0 if length == 0 else max(0.0, min(1.0, (ap.x() * ab.x() + ap.y() * ab.y()) / length))
+    q = a + ab * t
+    return math.hypot(p.x() - q.x(), p.y() - q.y())
+
+
+class BackpropWindow(QDialog):
+    """Pick an example, walk its stages, click a weight for the chain rule."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("backpropWindow")
+        self.setWindowTitle("Backpropagation, one example")
+        self.session = session
+        self.result: TraceResult | None = None
+        self.pending: int | None = None
+        self.stage_index = 0
+        self.stage_list = stages(1)
+        session.handle.worker.traced.connect(self._on_traced)
+
+        lay = QVBoxLayout(self)
+        pick = QHBoxLayout()
+        pick.addWidget(Label("training row"))
+        self.row = name_widget(QSpinBox(), "backpropRow", "Training row")
+        self.row.setRange(0, 0)
+        self.row_go = name_widget(QPushButton("Trace row"), "backpropTraceRow", "Trace this training row")
+        self.row_go.clicked.connect(lambda: self.trace_row(self.row.value()))
+        pick.addWidget(self.row)
+        pick.addWidget(self.row_go)
+        pick.addSpacing(16)
+        pick.addWidget(Label("or inputs"))
+        self.inputs = name_widget(NumberEditRow(), "backpropInputs", "Inputs")
+        pick.addWidget(self.inputs)
+        pick.addWidget(Label("label"))
+        self.label = name_widget(NumberEdit(1.0, -1e9, 1e9), "backpropLabel", "Label")
+        self.label.setFixedWidth(70)
+        pick.addWidget(self.label)
+        self.point_go = name_widget(QPushButton("Trace point"), "backpropTracePoint", "Trace these inputs")
+        self.point_go.clicked.connect(self.trace_typed)
+        pick.addWidget(self.point_go)
+        pick.addStretch(1)
+        lay.addLayout(pick)
+        self.inspector = Label("Click anywhere on the output plot (outside draw mode) to inspect that point.")
+        self.inspector.setObjectName("backpropInspector")
+        self.inspector.setWordWrap(True)
+        lay.addWidget(self.inspector)
+
+        walk = QHBoxLayout()
+        self.back = name_widget(QPushButton("◀ Back"), "backpropBack", "Previous stage")
+        self.next = name_widget(QPushButton("Next ▶"), "backpropNext", "Next stage")
+        self.animate = name_widget(QPushButton("Animate"), "backpropAnimate", "Walk every stage")
+        self.animate.setCheckable(True)
+        self.speed = name_widget(QComboBox(), "backpropSpeed", "Animation speed")
+        for ms, text in SPEEDS:
+            self.speed.addItem(text, ms)
+        self.speed.setCurrentIndex(1)
+        self.back.clicked.connect(lambda: self.go(self.stage_index - 1))
+        self.next.clicked.connect(lambda: self.go(self.stage_index + 1))
+        self.animate.toggled.connect(self._animate)
+        for w in (self.back, self.next, self.animate, self.speed):
+            walk.addWidget(w)
+        self.stage_label = Label("")
+        self.stage_label.setObjectName("backpropStage")
+        self.stage_label.setWordWrap(True)
+        walk.addWidget(self.stage_label, 1)
+        lay.addLayout(walk)
+        self.canvas = BackpropCanvas()
+        self.canvas.chosen.connect(self.explain)
+        lay.addWidget(self.canvas, 1)
+        self.panel = QPlainTextEdit()
+        self.panel.setObjectName("chainRule")
+        self.panel.setReadOnly(True)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.panel.setFont(mono)
+        self.panel.setFixedHeight(150)
+        self.panel.setPlainText("Click a weight (an edge) or a unit for its chain rule, beside the numerical gradient.")
+        lay.addWidget(self.panel)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._tick)
+        self.finished.connect(lambda _r: self.timer.stop())
+        self.resize(1000, 760)
+        self._fit_inputs()
+        self._show()
+
+    # ----------------------------------------------------------------- picking an example
+    def _fit_inputs(self) -> None:
+        snap = self.session.snapshot
+        if snap is None:
+            return
+        data = snap.data
+        self.row.setRange(0, max(0, data.train.size - 1))
+        self.inputs.set_count(len(data.dataset.columns) if len(data.dataset.columns) <= 8 else 0)
+        self.point_go.setEnabled(len(data.dataset.columns) <= 8)
+
+    def pick(self, x: float, y: float) -> int | None:
+        """A click on the plane: the nearest training point when one is close, else the point
+        itself with the label field's label."""
+        snap = self.session.snapshot
+        if snap is None or snap.extent is None:
+            return None
+        self._fit_inputs()
+        data = snap.data
+        pts = data.dataset.x[data.train]
+        if pts.shape[0]:
+            d = np.hypot(pts[:, 0] - x, pts[:, 1] - y)
+            k = int(np.argmin(d))
+            if d[k] <= PICK_RADIUS * (snap.extent[1] - snap.extent[0]):
+                self.row.setValue(k)
+                return self.trace_row(k)
+        self.inputs.set_values([x, y])
+        return self._send(TraceExample(raw=(float(x), float(y)), label=self.label.value()))
+
+    def trace_row(self, row: int) -> int | None:
+        return self._send(TraceExample(row=int(row)))
+
+    def trace_typed(self) -> int | None:
+        return self._send(TraceExample(raw=tuple(self.inputs.values()), label=self.label.value()))
+
+    def _send(self, command: TraceExample) -> int | None:
+        if self.session.snapshot is None:
+            return None
+        self.session.set_playing(False)  # the numbers are those of one set of weights
+        self.pending = self.session.send(command)
+        return self.pending
+
+    @Slot(int, object)
+    def _on_traced(self, seq: int, result: object) -> None:
+        if seq != self.pending:
+            return
+        self.pending = None
+        if isinstance(result, str):
+            self.inspector.setText(result)
+            return
+        fresh = self.result is None or len(result.trace.layers) != len(self.result.trace.layers)
+        self.result = result
+        self.stage_list = stages(len(result.trace.layers))
+        if fresh or self.stage_index >= len(self.stage_list):
+            self.stage_index = len(self.stage_list) - 1 if fresh else self.stage_index
+        self.canvas.selected = None
+        self._inspect(result)
+        self._show()
+
+    def _inspect(self, r: TraceResult) -> None:
+        t = r.trace
+        where = f"training row {r.row}" if r.row is not None else "a typed point"
+        named = (", ".join(f"{c} {v:.4g}" for c, v in zip(r.columns, t.raw)) if len(r.columns) <= 8
+                 else f"{t.raw.size} values")  # fmt: skip
+        parts = [f"{where}: {named}; label {t.label:g}", "features [" + ", ".join(_n(v) for v in t.features) + "]"]
+        for i, lt in enumerate(t.layers[:-1]):
+            more = ", …]" if lt.a.size > MAX_UNITS else "]"
+            parts.append(f"layer {i + 1} a [" + ", ".join(_n(v) for v in lt.a[:MAX_UNITS]) + more)
+        out = t.layers[-1]
+        kind = "probabilities" if r.classification else "outputs"
+        logits = ", ".join(_n(v) for v in out.z)
+        parts.append(f"logits z [{logits}] → {kind} [" + ", ".join(f"{v:.4g}" for v in out.a) + "]")
+        loss = f"loss {t.loss:.4g}, ‖∂L/∂θ‖ {r.grad_norm:.4g}"
+        parts.append(loss if r.row is not None else f"{loss} (for the label {t.label:g})")
+        self.inspector.setText(" · ".join(parts) + f" · weights of step {r.steps:,}")
+
+    # ----------------------------------------------------------------- walking
+    def go(self, index: int) -> None:
+        self.stage_index = max(0, min(len(self.stage_list) - 1, index))
+        self._show()
+
+    def _animate(self, on: bool) -> None:
+        self.animate.setText("Stop" if on else "Animate")
+        if on:
+            if self.stage_index >= len(self.stage_list) - 1:
+                self.stage_index = -1
+            self.timer.start(int(self.speed.currentData()))
+            self._tick()
+        else:
+            self.timer.stop()
+
+    def _tick(self) -> None:
+        if self.stage_index >= len(self.stage_list) - 1:
+            self.animate.setChecked(False)
+            return
+        self.go(self.stage_index + 1)
+
+    def _show(self) -> None:
+        r = self.result
+        kind, layer = self.stage_list[self.stage_index]
+        self.back.setEnabled(r is not None and self.stage_index > 0)
+        self.next.setEnabled(r is not None and self.stage_index < len(self.stage_list) - 1)
+        self.canvas.show_stage(r, (kind, layer))
+        if r is None:
+            self.stage_label.setText("")
+            return
+        n = len(r.trace.layers)
+        name = "the output layer" if layer == n - 1 else f"layer {layer + 1}"
+        act = r.activations[layer] if layer >= 0 else ""
+        text = {
+            "input": "The example's features enter the network (after feature maps and normalisation).",
+            "forward": f"Forward, {name}: z = a_prev·W + b, then a = {act}(z). Edges: the weights (thickness |w|).",
+            "loss": f"The loss for this example: L = {r.trace.loss:.4g} (the output a against the target y).",
+            "backward": f"Backward, {name}: δ = ∂L/∂z = f′(z) ⊙ Σ w·δ_next; ∂L/∂W = a_prevᵀ·δ, ∂L/∂b = δ. "
+                        "Edges: ∂L/∂w (thickness |∂L/∂w|, blue positive, orange negative).",
+            "update": f"The update {r.optimizer} would make from its own state (step {r.preview.step:,}, "
+                      f"α {r.preview.learning_rate:g}): edges Δw, units Δb.",
+        }[kind]  # fmt: skip
+        self.stage_label.setText(f"{self.stage_index + 1}/{len(self.stage_list)} · {text}")
+        if self.canvas.selected is not None:
+            self.explain(*self.canvas.selected)
+
+    def explain(self, layer: int, row: int | None, column: int) -> str:
+        """The chain rule for one weight (row None: unit `column`'s bias), its numbers filled in,
+        beside the numerical gradient and their relative error."""
+        r = self.result
+        if r is None:
+            return ""
+        t = r.trace
+        lt = t.layers[layer]
+        n = len(t.layers)
+        last = layer == n - 1
+        unit = f"unit {column + 1} of {'the output layer' if last else f'layer {layer + 1}'}"
+        above = "the output layer" if layer + 2 == n else f"layer {layer + 2}"
+        up_name = "∂L/∂a (from the loss)" if last else f"Σₖ w·δ (from {above})"
+        if row is None:
+            analytic = float(lt.grad_bias[column])
+            head = f"∂L/∂b for {unit}"
+            factors = [("1", 1.0)]
+        else:
+            analytic = float(lt.grad_kernel[row, column])
+            source = f"x{row + 1}" if layer == 0 else f"unit {row + 1} of layer {layer}"
+            head = f"∂L/∂w from {source} to {unit}"
+            factors = [("a_prev", float(lt.inputs[row]))]
+        if lt.fprime is not None:
+            factors += [(f"f′(z) = {r.activations[layer]}′({lt.z[column]:.4g})", float(lt.fprime[column])),
+                        (up_name, float(lt.upstream[column]))]  # fmt: skip
+            formula = " · ".join(name.split(" =")[0] for name, _ in factors)
+        else:
+            factors += [("δ (softmax with its loss: a − y)", float(lt.delta[column]))]
+            formula = " · ".join(name.split(" (")[0] for name, _ in factors)
+        product = float(np.prod([v for _, v in factors]))
+        numeric = numerical_gradient(r.network, r.loss, t.features, t.label, layer, row, column, NUMERIC_STEP)
+        rel = abs(analytic - numeric) / max(abs(analytic), abs(numeric), 1e-12)
+        numbers = " × ".join(f"{v:.6g}" for _, v in factors)
+        lines = [f"{head}:", f"  = {formula}", f"  = {numbers} = {product:.6g}"]
+        lines += [f"    {name}: {v:.6g}" for name, v in factors if name != "1"]
+        lines.append(f"  numerical (L(w+h) − L(w−h)) / 2h, h = {NUMERIC_STEP:g}: {numeric:.6g}"
+                     f"   relative error {rel:.1e}")  # fmt: skip
+        delta = r.preview.biases[layer][column] if row is None else r.preview.kernels[layer][row, column]
+        state = ", ".join(f"{k} {(b[layer][column] if row is None else kk[layer][row, column]):.4g}"
+                          for k, (kk, b) in r.preview.state.items())  # fmt: skip
+        after = f"  ({state} after it)" if state else ""
+        lines.append(f"  update by {r.optimizer} (α {r.preview.learning_rate:g}): Δ = {delta:.6g}{after}")
+        text = "\n".join(lines)
+        self.panel.setPlainText(text)
+        return text
+
+
+class NumberEditRow(QWidget):
+    """A row of number fields, one per raw input of the data."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lay = QHBoxLayout(self)
+        self._lay.setContentsMargins(0, 0, 0, 0)
+        self.edits: list[NumberEdit] = []
+
+    def set_count(self, n: int) -> None:
+        if n == len(self.edits):
+            return
+        for e in self.edits:
+            e.deleteLater()
+        self.edits = []
+        for i in range(n):
+            e = name_widget(NumberEdit(0.0, -1e9, 1e9), f"backpropInput{i}", f"input {i + 1}")
+            e.setFixedWidth(70)
+            self._lay.addWidget(e)
+            self.edits.append(e)
+
+    def set_values(self, values: list[float]) -> None:
+        for e, v in zip(self.edits, values):
+            e.set_value(round(v, 4))
+
+    def values(self) -> list[float]:
+        return [e.value() for e in self.edits]

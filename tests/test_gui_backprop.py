@@ -1,0 +1,182 @@
+"""The backprop walk, the point inspector and the computation graphs, driven on the real window."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import TIMEOUT
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction
+
+from engine.backprop import example, trace
+from engine.cli import main
+from engine.graphs import GRAPHS
+from engine.io import save_weights
+from playground.backprop_window import BackpropWindow, stages
+from playground.graph_window import GraphWindow
+
+
+def trained(window, qtbot, epochs=2):
+    s = window.session
+    for _ in range(epochs):
+        seq = s.step("epoch")
+        qtbot.waitUntil(lambda seq=seq: s.snapshot.applied >= seq, timeout=TIMEOUT)
+    return s.snapshot
+
+
+def traced(qtbot, win):
+    qtbot.waitUntil(lambda: win.pending is None and win.result is not None, timeout=TIMEOUT)
+    return win.result
+
+
+def open_backprop(window) -> BackpropWindow:
+    window.findChild(QAction, "actionBackprop").trigger()
+    win = window.findChild(BackpropWindow, "backpropWindow")
+    assert win is not None and win.isVisible()
+    return win
+
+
+def test_the_walks_numbers_are_the_clis(window, qtbot, tmp_path, capsys):
+    snap = trained(window, qtbot)
+    win = open_backprop(window)
+    win.row.setValue(5)
+    qtbot.mouseClick(win.row_go, Qt.MouseButton.LeftButton)
+    r = traced(qtbot, win)
+    assert r.row == 5 and r.steps == snap.steps
+    net = window.session.network()
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(snap.project))
+    save_weights(tmp_path / "w.npz", net, snap.project, snap.data.normalizer)
+    assert main(["backprop", str(path), "--weights", str(tmp_path / "w.npz"), "--row", "5", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    gui = json.loads(json.dumps(r.trace.to_json()))
+    assert gui["input"] == cli["input"] and gui["loss"] == pytest.approx(cli["loss"], rel=1e-12)
+    for a, b in zip(gui["layers"], cli["layers"]):
+        for key in a:
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-10, atol=1e-14)
+    assert "training row 5" in win.inspector.text() and "‖∂L/∂θ‖" in win.inspector.text()
+    win.close()
+
+
+def test_the_stages_walk_forward_then_back(window, qtbot):
+    trained(window, qtbot, 1)
+    win = open_backprop(window)
+    win.trace_row(0)
+    r = traced(qtbot, win)
+    n = len(r.trace.layers)
+    assert win.stage_list == stages(n) and len(win.stage_list) == 2 * n + 3
+    assert win.stage_index == len(win.stage_list) - 1  # a first trace shows everything
+    win.go(0)
+    assert not win.back.isEnabled()
+    qtbot.mouseClick(win.next, Qt.MouseButton.LeftButton)
+    assert win.canvas.stage == ("forward", 0) and "Forward, layer 1" in win.stage_label.text()
+    assert win.canvas._lines(1, 0)[0].startswith("z ") and win.canvas._lines(2, 0) == ["", ""]
+    win.go(n + 1)
+    assert win.canvas.stage == ("loss", n - 1) and f"{r.trace.loss:.4g}" in win.stage_label.text()
+    win.go(n + 2)
+    assert win.canvas.stage == ("backward", n - 1)
+    assert win.canvas._lines(n, 0)[0].startswith("δ ") and win.canvas._lines(1, 0)[0].startswith("z ")
+    win.go(len(win.stage_list) - 1)
+    assert win.canvas.stage == ("update", -1) and "Δb" in win.canvas._lines(1, 0)[0]
+    assert not win.next.isEnabled()
+    win.close()
+
+
+def test_animation_walks_every_stage(window, qtbot):
+    win = open_backprop(window)
+    win.trace_row(1)
+    traced(qtbot, win)
+    win.speed.setCurrentIndex(2)
+    win.animate.setChecked(True)
+    assert win.stage_index == 0
+    qtbot.waitUntil(lambda: not win.animate.isChecked(), timeout=TIMEOUT)
+    assert win.stage_index == len(win.stage_list) - 1
+    win.close()
+
+
+def test_a_clicked_weight_shows_its_chain_rule_beside_the_numerical_gradient(window, qtbot):
+    trained(window, qtbot, 1)
+    win = open_backprop(window)
+    win.trace_row(3)
+    r = traced(qtbot, win)
+    win.go(len(win.stage_list) - 2)  # backward through layer 1: every layer's gradients shown
+    win.canvas.repaint()
+    layer, i, j, a, b = next(e for e in win.canvas.edges if e[0] == 1)
+    mid = (a + b) / 2
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(mid.x()), round(mid.y())))
+    text = win.panel.toPlainText()
+    assert win.canvas.selected[0] == 1 and text.startswith("∂L/∂w from unit")
+    layer, i, j = win.canvas.selected
+    want = r.trace.layers[layer].grad_kernel[i, j]
+    assert f"{want:.6g}" in text.splitlines()[2]
+    rel = float(text.split("relative error ")[1].split()[0])
+    assert rel < 1e-5
+    assert "update by" in text
+    # A unit: its bias's chain rule.
+    box = win.canvas.nodes[(1, 0)]
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=box.center().toPoint())
+    assert win.panel.toPlainText().startswith("∂L/∂b for unit 1 of layer 1")
+    win.close()
+
+
+def test_clicking_the_plane_inspects_a_training_point(window, qtbot):
+    snap = trained(window, qtbot, 1)
+    data = snap.data
+    k = 7
+    x, y = data.dataset.x[data.train[k]]
+    window.output.inspected.emit(float(x), float(y))
+    win = window.findChild(BackpropWindow, "backpropWindow")
+    r = traced(qtbot, win)
+    assert r.row == k and win.row.value() == k and not window.session.playing
+    assert f"label {data.y_train[k]:g}" in win.inspector.text() and "probabilities" in win.inspector.text()
+    # Far from every point: the point itself, with the label field's label.
+    win.label.set_value(0)
+    ext = snap.extent
+    pts = data.dataset.x[data.train]
+    corners = [(u, v) for u in (0.02, 0.98) for v in (0.02, 0.98)]
+    grid = [(ext[0] + (ext[1] - ext[0]) * u, ext[2] + (ext[3] - ext[2]) * v) for u, v in corners]
+    far = max(grid, key=lambda p: np.min(np.hypot(pts[:, 0] - p[0], pts[:, 1] - p[1])))
+    win.pending = None
+    win.result = None
+    window.output.inspected.emit(*far)
+    r = traced(qtbot, win)
+    assert r.row is None and r.trace.label == 0 and np.allclose(r.trace.raw, far)
+    assert "a typed point" in win.inspector.text()
+    win.close()
+
+
+def test_typed_inputs_and_bad_ones(window, qtbot):
+    win = open_backprop(window)
+    assert len(win.inputs.edits) == 2
+    win.inputs.edits[0].set_value(0.7)
+    win.inputs.edits[1].set_value(-1.3)
+    win.label.set_value(1)
+    qtbot.mouseClick(win.point_go, Qt.MouseButton.LeftButton)
+    r = traced(qtbot, win)
+    want = trace(window.session.network(), r.loss, *example(window.session.snapshot.data, [0.7, -1.3], 1, 1))
+    np.testing.assert_allclose(r.trace.layers[0].grad_kernel, want.layers[0].grad_kernel, rtol=1e-12)
+    win.label.set_value(5)
+    win.trace_typed()
+    qtbot.waitUntil(lambda: win.pending is None, timeout=TIMEOUT)
+    assert "a class from 0 to 1" in win.inspector.text()
+    win.close()
+
+
+def test_graphs_window_shows_each_example_and_its_rules(window, qtbot):
+    window.findChild(QAction, "actionGraphs").trigger()
+    win = window.findChild(GraphWindow, "graphWindow")
+    assert win.graph.nodes[-1].value == -12
+    win.fields["x"].setText("1")
+    win.fields["x"].editingFinished.emit()
+    assert win.graph.nodes[-1].value == -24 and {n.name: n.grad for n in win.graph.inputs()}["z"] == 6
+    q = win.graph.index("q")
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=win.canvas.boxes[q].center().toPoint())
+    assert "add distributes" in win.rule.text() and "gets -4 × 1 = -4" in win.rule.text()
+    for i, name in enumerate(GRAPHS.names()):
+        win.choice.setCurrentIndex(i)
+        assert win.graph.title == GRAPHS.get(name)().title and set(win.fields) == {n.name for n in win.graph.inputs()}
+    win.choice.setCurrentIndex(GRAPHS.names().index("logistic_regression"))
+    win.fields["w1"].setText("1000")
+    win.fields["w1"].editingFinished.emit()
+    assert "not defined" in win.message.text() and win.fields["w1"].value() == 0.5
+    win.close()
