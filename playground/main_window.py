@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         self.output.point_added.connect(lambda x, y: s.add_point(x, y, self.data_panel.draw_class.currentData() or 0))
         self.output.point_erased.connect(s.erase_point)
         self.output.inspected.connect(self.tools.inspect_point)
+        self.output.loss_sizes_wanted.connect(lambda on: s.set_view("point_loss", on))
         self.hidden_space.wanted.connect(lambda on: s.set_view("hidden", on))
         self.gradients.wanted.connect(lambda on: s.set_view("gradients", on))
         self.tabs.currentChanged.connect(lambda _i: self.runs.refresh())

@@ -113,6 +113,7 @@ class Snapshot:
     warnings: tuple[str, ...] = ()  # about this run's settings (early stopping with nothing to watch...)
     applied: int = 0  # sequence number of the last worker command applied before this snapshot
     thinned: str = ""  # how the views are held to their budget, for the status bar ("" when they are not)
+    point_losses: np.ndarray | None = None  # each training row's loss, while points are sized by it
 
 
 def grid_extent(data: PreparedData) -> tuple[float, float, float, float] | None:
@@ -194,6 +195,15 @@ def _snapshot(
         warnings=tuple(trainer.warnings),
         **extra,
     )
+
+
+def point_losses(trainer: Trainer) -> np.ndarray:
+    """Each training row's data loss at the current weights (inference mode), float32."""
+    net = trainer.network
+    x, y = trainer.data.x_train, trainer.data.y_train
+    net.forward(x)
+    per = trainer.loss.per_sample(net.pre_activations()[-1], net.neuron_outputs_cached()[-1], y, net.activations[-1])
+    return np.asarray(per, dtype=np.float32)
 
 
 def gradient_record(trainer: Trainer) -> tuple[float, np.ndarray] | None:

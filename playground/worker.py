@@ -58,6 +58,7 @@ from .snapshot import (
     grid_points,
     hidden_space,
     image_eval,
+    point_losses,
     take_snapshot,
 )
 from .tracing import make_trace
@@ -474,6 +475,8 @@ class TrainingWorker(LoopWorker):
             extras["gradients"] = gradient_flow(trainer, self._grad_log)
         if "hidden" in self._views:
             extras["hidden"] = hidden_space(trainer, self._extent)
+        if "point_loss" in self._views and self._extent is not None:
+            extras["point_losses"] = point_losses(trainer)
         if trainer.data.dataset.image_shape is not None:
             self._refresh_image_eval(trainer)
             extras["image_eval"] = self._image_eval

@@ -180,3 +180,37 @@ def test_graphs_window_shows_each_example_and_its_rules(window, qtbot):
     win.fields["w1"].editingFinished.emit()
     assert "not defined" in win.message.text() and win.fields["w1"].value() == 0.5
     win.close()
+
+
+def test_points_sized_by_their_loss(window, qtbot):
+    snap = trained(window, qtbot, 1)
+    assert snap.point_losses is None  # computed only while the option is on
+    window.output.size_by_loss.setChecked(True)
+    s = window.session
+    seq = s.step("batch")
+    qtbot.waitUntil(lambda: s.snapshot.applied >= seq and s.snapshot.point_losses is not None, timeout=TIMEOUT)
+    snap = s.snapshot
+    tr = run_trainer_from(snap)
+    net = tr.network
+    net.forward(snap.data.x_train)
+    want = tr.loss.per_sample(net.pre_activations()[-1], net.neuron_outputs_cached()[-1], snap.data.y_train,
+                              net.activations[-1])  # fmt: skip
+    np.testing.assert_allclose(snap.point_losses, want, rtol=1e-5)
+    sizes = window.output.point_sizes()
+    assert sizes.size == snap.data.train.size + snap.data.validation.size
+    k = int(np.argmax(snap.point_losses))
+    assert sizes[k] == pytest.approx(16.0) and sizes[: snap.data.train.size].min() >= 3.0
+    drawn = window.output.train_points.data["size"]
+    np.testing.assert_allclose(drawn, sizes)
+    window.output.size_by_loss.setChecked(False)
+    seq = s.step("batch")
+    qtbot.waitUntil(lambda: s.snapshot.applied >= seq, timeout=TIMEOUT)
+    assert s.snapshot.point_losses is None and window.output.point_sizes() is None
+
+
+def run_trainer_from(snap):
+    from engine.training import Trainer
+
+    tr = Trainer(snap.project, data=snap.data)
+    tr.network.set_weights(snap.weights)
+    return tr

@@ -202,6 +202,7 @@ class OutputView(QWidget):
     point_added = Signal(float, float)
     point_erased = Signal(float, float)
     inspected = Signal(float, float)  # a left click on the plane outside draw mode: the point inspector
+    loss_sizes_wanted = Signal(bool)  # the worker computes each training point's loss only while on
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -218,8 +219,15 @@ class OutputView(QWidget):
             "Discretize output",
             "Colour each point of the plane by its predicted class only",
         )
+        self.size_by_loss = name_widget(
+            QCheckBox("Size by loss"),
+            "sizeByLoss",
+            "Size training points by their loss",
+            "Draw each training point as big as its current loss, so the hard points stand out",
+        )
         head.addWidget(self.show_test)
         head.addWidget(self.discretize)
+        head.addWidget(self.size_by_loss)
         self.plot = make_plot("outputPlot")
         self.plot.setAccessibleName("Output plot")
         self.plot.setAspectLocked(True)
@@ -248,11 +256,29 @@ class OutputView(QWidget):
         self._points_key: tuple | None = None
         self.show_test.toggled.connect(lambda _on: self._draw_points(force=True))
         self.discretize.toggled.connect(lambda _on: self.redraw())
+        self.size_by_loss.toggled.connect(self._size_toggled)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
     def set_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
         self.redraw()
+
+    def _size_toggled(self, on: bool) -> None:
+        self.loss_sizes_wanted.emit(on)
+        self._draw_points(force=True)
+
+    def point_sizes(self) -> np.ndarray | None:
+        """The training points' sizes when sized by loss: 3 px at no loss to 16 px at the largest
+        (area follows the loss); validation points keep the usual size. None when not sized."""
+        snap = self.snapshot
+        if snap is None or not self.size_by_loss.isChecked() or snap.point_losses is None:
+            return None
+        losses = np.nan_to_num(snap.point_losses.astype(np.float64), nan=0.0, posinf=0.0)
+        if losses.size != snap.data.train.size:
+            return None
+        top = float(losses.max()) if losses.size else 0.0
+        train = 3.0 + 13.0 * np.sqrt(losses / top) if top > 0 else np.full(losses.size, 3.0)
+        return np.concatenate([train, np.full(snap.data.validation.size, 6.0)])
 
     def preview(self, rgb: np.ndarray | None, name: str = "") -> None:
         """Show one neuron's output over the plane instead of the network's while it is hovered
@@ -308,7 +334,10 @@ class OutputView(QWidget):
         if snap is None or snap.extent is None:
             return
         key = (snap.generation, id(snap.data), self.show_test.isChecked())
+        sizes = self.point_sizes()
         if key == self._points_key and not force:
+            if sizes is not None:
+                self.train_points.setSize(sizes)  # the losses change every frame; colours do not
             return
         self._points_key = key
         data = snap.data
@@ -319,7 +348,8 @@ class OutputView(QWidget):
             colors = np.array([class_color(int(c), ds.classes) for c in range(max(ds.classes, 2))])[ds.y]
         brushes = [pg.mkBrush(*map(int, c)) for c in colors]
         tr = np.concatenate([data.train, data.validation])
-        self.train_points.setData(ds.x[tr, 0], ds.x[tr, 1], brush=[brushes[i] for i in tr])
+        self.train_points.setData(ds.x[tr, 0], ds.x[tr, 1], brush=[brushes[i] for i in tr],
+                                  size=6 if sizes is None else sizes)  # fmt: skip
         if self.show_test.isChecked():
             te = data.test
             self.test_points.setData(ds.x[te, 0], ds.x[te, 1], brush=[brushes[i] for i in te])
@@ -457,6 +487,23 @@ class CurvesView(QWidget):
     def set_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
         self.redraw()
+
+    def _size_toggled(self, on: bool) -> None:
+        self.loss_sizes_wanted.emit(on)
+        self._draw_points(force=True)
+
+    def point_sizes(self) -> np.ndarray | None:
+        """The training points' sizes when sized by loss: 3 px at no loss to 16 px at the largest
+        (area follows the loss); validation points keep the usual size. None when not sized."""
+        snap = self.snapshot
+        if snap is None or not self.size_by_loss.isChecked() or snap.point_losses is None:
+            return None
+        losses = np.nan_to_num(snap.point_losses.astype(np.float64), nan=0.0, posinf=0.0)
+        if losses.size != snap.data.train.size:
+            return None
+        top = float(losses.max()) if losses.size else 0.0
+        train = 3.0 + 13.0 * np.sqrt(losses / top) if top > 0 else np.full(losses.size, 3.0)
+        return np.concatenate([train, np.full(snap.data.validation.size, 6.0)])
 
     def redraw(self) -> None:
         snap = self.snapshot
