@@ -6,6 +6,7 @@
     nn-playground export-data PROJECT.json OUT.csv|OUT.npz
     nn-playground path FUNCTION [--optimizer JSON|NAME] [--start X,Y] [--steps N] [--params JSON] [--json]
     nn-playground backprop PROJECT.json [--weights W.npz] (--input X1,X2,... --label L | --row N) [--json]
+    nn-playground presets
     nn-playground landscape PROJECT.json [--weights W.npz] [--resolution N] [--span S] [--seed N] [--json]
 
 Bad input exits with status 2 and a one-line message on stderr, never a traceback.
@@ -14,6 +15,7 @@ Bad input exits with status 2 and a one-line message on stderr, never a tracebac
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib.util
 import json
 import math
@@ -42,7 +44,10 @@ from .project import normalize_project
 from .surfaces import SURFACES, get_surface, optimizer_path
 from .training import Diverged, EpochLog, Trainer
 
-COMMANDS = ("train", "evaluate", "summary", "export-data", "backprop", "path", "landscape")
+COMMANDS = ("train", "evaluate", "summary", "export-data", "backprop", "path", "landscape", "presets")
+#: The folder of presets, set by the app's entry point (the engine knows no app folders): every
+#: command that takes a project file also takes a preset's name ("04-spiral-tanh").
+PRESET_DIR: Path | None = None
 #: Options whose value may start with a minus sign ("--start -1.5,2"): argparse would take the
 #: value for an option, so they are glued to their value before parsing.
 SIGNED_OPTIONS = ("--start", "--input", "--label")
@@ -85,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     pa.add_argument("--steps", type=int, default=300, help="updates to take (default 300)")
     pa.add_argument("--params", help='the surface\'s parameters as JSON, e.g. \'{"a": 1, "b": 50}\' for quadratic')
     pa.add_argument("--json", action="store_true", help="print only JSON on stdout")
+    sub.add_parser("presets", help="list the presets, which every command takes in place of a project file")
     la = sub.add_parser("landscape", help="the training loss on a plane through the weights (Li et al. 2018)")
     la.add_argument("project")
     la.add_argument("--weights", help="the weights at the centre (default: the project's initial weights)")
@@ -95,8 +101,37 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def presets() -> list[tuple[str, str]]:
+    """(name, title) of every preset, in file order."""
+    if PRESET_DIR is None or not PRESET_DIR.is_dir():
+        return []
+    out = []
+    for p in sorted(PRESET_DIR.glob("*.json")):
+        try:
+            title = json.loads(p.read_text(encoding="utf-8")).get("app", {}).get("title", p.stem)
+        except (OSError, ValueError, AttributeError):
+            continue
+        out.append((p.stem, str(title)))
+    return out
+
+
+def resolve_project(path: str) -> Path:
+    """A project file's path, or the preset of that name when no such file exists."""
+    p = Path(path)
+    if p.exists() or p.suffix or PRESET_DIR is None:
+        return p
+    preset = PRESET_DIR / f"{path}.json"
+    if preset.is_file():
+        return preset
+    names = [name for name, _ in presets()]
+    close = difflib.get_close_matches(path, names, n=1, cutoff=0.5)
+    hint = f"did you mean the preset '{close[0]}'?" if close else "'nn-playground presets' lists the presets"
+    raise PlaygroundError(f"{path}: no such project file or preset; {hint}")
+
+
 def _project(path: str, seed: int | None = None) -> dict[str, Any]:
     """The validated project, with --seed checked by the same rule as the file's own seed."""
+    path = str(resolve_project(path))
     project = load_project(path)
     if seed is not None:
         try:
@@ -107,7 +142,7 @@ def _project(path: str, seed: int | None = None) -> dict[str, Any]:
 
 
 def _trainer(path: str, seed: int | None = None) -> Trainer:
-    return Trainer(_project(path, seed), base_dir=Path(path).parent)
+    return Trainer(_project(path, seed), base_dir=resolve_project(path).parent)
 
 
 def _check_output(path: str, option: str, formats: tuple[str, ...]) -> None:
@@ -209,7 +244,13 @@ def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
     tr = _trainer(args.project)
-    out.write(tr.network.summary(Path(args.project).stem) + "\n")
+    out.write(tr.network.summary(resolve_project(args.project).stem) + "\n")
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace, out: TextIO) -> int:
+    for name, title in presets():
+        out.write(f"{name}  {title}\n")
     return 0
 
 
@@ -364,6 +405,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         "backprop": cmd_backprop,
         "path": cmd_path,
         "landscape": cmd_landscape,
+        "presets": cmd_presets,
     }
     try:
         args = _parser().parse_args(_glue_signed(sys.argv[1:] if argv is None else argv))

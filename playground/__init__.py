@@ -8,3 +8,5 @@ import os
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+
+__version__ = "0.2.0"  # the one place the version is written (pyproject.toml reads it)

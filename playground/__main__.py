@@ -8,8 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-WINDOW_USAGE = """usage: nn-playground [PROJECT.json] [--play]
+WINDOW_USAGE = """usage: nn-playground [PROJECT.json | PRESET] [--play]
        nn-playground COMMAND ...
+       nn-playground --version
 
 Opens the playground window (with a project, and training at once with --play), or runs a
 command without a screen:
@@ -21,19 +22,34 @@ command without a screen:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    import engine.cli
     from engine.cli import COMMANDS, commands_help
 
-    if argv and argv[0] in COMMANDS:
-        from engine.cli import main as cli_main
+    from .paths import PRESETS
 
-        return cli_main(argv)
+    engine.cli.PRESET_DIR = PRESETS
+    if argv and argv[0] in ("-V", "--version"):
+        from . import __version__
+
+        print(f"nn-playground {__version__}")
+        return 0
+    if argv and argv[0] in COMMANDS:
+        return engine.cli.main(argv)
     if argv and argv[0] in ("-h", "--help"):
         print(WINDOW_USAGE.format(commands=commands_help()))
         return 0
     first = next((a for a in argv if not a.startswith("-")), None)
-    if first is not None and not Path(first).suffix and not Path(first).exists():
+    preset = first is not None and (PRESETS / f"{first}.json").is_file()
+    if first is not None and not Path(first).suffix and not Path(first).exists() and not preset:
         guess = difflib.get_close_matches(first, COMMANDS, n=1)
-        hint = f"did you mean '{guess[0]}'?" if guess else f"commands: {', '.join(COMMANDS)}; or give a project file"
+        names = [p.stem for p in sorted(PRESETS.glob("*.json"))]
+        near = difflib.get_close_matches(first, names, n=1, cutoff=0.6)
+        if guess:
+            hint = f"did you mean '{guess[0]}'?"
+        elif near:
+            hint = f"did you mean the preset '{near[0]}'?"
+        else:
+            hint = f"commands: {', '.join(COMMANDS)}; or give a project file or a preset ('nn-playground presets')"
         print(f"nn-playground: unknown command '{first}'; {hint}", file=sys.stderr)
         return 2
     if no_display():

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
 from .main_window import MainWindow
-from .paths import STYLE
+from .paths import PRESETS, STYLE
 
 
 def make_app() -> QApplication:
@@ -30,7 +31,7 @@ def make_app() -> QApplication:
 
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="nn-playground", description="A desktop neural-network playground.")
-    parser.add_argument("project", nargs="?", help="a project file to open")
+    parser.add_argument("project", nargs="?", help="a project file, or a preset's name, to open")
     parser.add_argument("--play", action="store_true", help="start training at once")
     args = parser.parse_args(argv)
     app = make_app()
@@ -41,7 +42,10 @@ def run(argv: list[str]) -> int:
     _install_crash_handler(window)
     if not args.project:
         window.files.offer_recovery()
-    if args.project and not window.files.open_project(args.project):
+    preset = PRESETS / f"{args.project}.json" if args.project else None
+    if preset is not None and not Path(args.project).exists() and preset.is_file():
+        window.files.open_project(preset, preset=True)
+    elif args.project and not window.files.open_project(args.project):
         print(f"nn-playground: could not open {args.project}", file=sys.stderr)
     if args.play:
         window.session.set_playing(True)

@@ -32,3 +32,18 @@ def test_importing_the_engine_loads_no_qt_at_runtime():
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_wheel_lists_every_package_and_resource_folder():
+    """pyproject.toml lists packages by hand (resources/ is mapped into the wheel as
+    playground/_resources): a new subpackage or resource folder must be added there."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    inits = [p for top in ("engine", "playground") for p in (ROOT / top).rglob("__init__.py")]
+    packages = {".".join(p.parent.relative_to(ROOT).parts) for p in inits}
+    dirs = [p for p in (ROOT / "resources").rglob("*") if p.is_dir() and not p.name.startswith((".", "__"))]
+    folders = {"playground._resources." + ".".join(p.relative_to(ROOT / "resources").parts) for p in dirs}
+    assert packages | folders | {"playground._resources"} == listed
+    assert config["package-dir"] == {"playground._resources": "resources"}
