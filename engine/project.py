@@ -220,6 +220,7 @@ def _points_fast(x: list[Any], y: list[Any]) -> dict[str, Any] | None:
 def _data(d: Any, base: Path | None) -> dict[str, Any]:
     _keys(d, "data", set(DEFAULT_PROJECT["data"]))
     given_problem = "problem" in d
+    given = set(d)
     # The source is not copied here: _source rebuilds it (10,000 drawn points cost 10 ms to copy).
     source = d.get("source", DEFAULT_PROJECT["data"]["source"])
     d = {**_merge(DEFAULT_PROJECT["data"], {k: v for k, v in d.items() if k != "source"}), "source": source}
@@ -232,7 +233,12 @@ def _data(d: Any, base: Path | None) -> dict[str, Any]:
     if d["samples"] is None:
         d["samples"] = DATASETS.get(d["source"]).default_samples if generated else DEFAULT_SAMPLES[d["problem"]]
     d["samples"] = check("data.samples", d["samples"])
+    cap = DATASETS.get(d["source"]).max_samples if generated else None
+    if cap is not None and d["samples"] > cap:
+        raise _fail("data.samples", f"must be at most {cap:,}: {d['source']} has {cap:,} samples, got {d['samples']:,}")
     d["noise"] = check("data.noise", d["noise"])
+    if generated and "classes" not in given and not CLASS_RANGE[d["source"]][0] <= 2 <= CLASS_RANGE[d["source"]][1]:
+        d["classes"] = DATASETS.get(d["source"]).default_classes  # digits: 10, iris: 3 (never 2)
     d["classes"] = check("data.classes", d["classes"])
     if d["problem"] == "classification" and d["classes"] < 2:
         raise _fail("data.classes", f"must be >= 2 for classification, got {d['classes']}")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.resources
 from pathlib import Path
 
+from engine.data.bundled import DATA_DIRS
+
 
 def _resources() -> Path:
     root = Path(__file__).resolve().parent.parent
@@ -16,6 +18,8 @@ def _resources() -> Path:
 
 
 RESOURCES = _resources()
+if (RESOURCES / "data") not in DATA_DIRS:  # the bundled data sets, wherever the app is installed
+    DATA_DIRS.append(RESOURCES / "data")
 PRESETS = RESOURCES / "presets"
 STYLE = RESOURCES / "styles" / "app.qss"
 ICON = RESOURCES / "icons" / "app.svg"

@@ -127,7 +127,8 @@ class ProjectState(QObject):
                 classes == 2 and info.default_classes > 2)):
             classes = info.default_classes
         changes: dict[str, Any] = {"data.source": name, "data.problem": info.problem, "data.classes": classes}
-        if old is None or old.kind != info.kind or old.problem != info.problem:
+        real = info.max_samples is not None or (old is not None and old.max_samples is not None)
+        if old is None or old.kind != info.kind or old.problem != info.problem or (real and old is not info):
             changes.update({"data.samples": info.default_samples, "data.normalize": info.normalize})
         return self.apply(changes)
 

@@ -23,7 +23,7 @@ from engine.data.generators import multi_gaussian_target
 def test_every_generator_makes_points_in_the_playground_square():
     for name in GENERATORS.names():
         ds = generate(name, noise=0.0, seed=1)
-        if ds.image_shape is None:
+        if GENERATORS.get(name).kind == "points":
             assert ds.x.shape[1] == 2 and np.abs(ds.x).max() <= 6.5, name
     assert generate("circle").n == 500 and generate("plane").n == 1200
 
@@ -318,3 +318,39 @@ def test_an_idx_header_over_the_value_budget_is_refused_before_reading(tmp_path)
         f.write(bytes([0, 0, 8, 3]) + struct.pack(">III", 1_000_000, 28, 28))  # 784 million values, no data
     with pytest.raises(PlaygroundError, match=r"big.idx.gz: header declares 784,000,000 values; the limit is"):
         read_idx(p)
+
+
+def test_the_bundled_digits_and_iris_are_the_real_sets():
+    d = generate("digits", seed=0)
+    assert d.x.shape == (1797, 64) and d.image_shape == (8, 8) and d.x.min() == 0 and d.x.max() == 16
+    assert np.bincount(d.y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    assert d.class_names == [str(k) for k in range(10)]
+    i = generate("iris", seed=0)
+    assert i.x.shape == (150, 4) and np.bincount(i.y).tolist() == [50, 50, 50]
+    assert i.columns == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    # Fisher's means per species (cm), from the table itself.
+    setosa = i.x[i.y == 0].mean(axis=0)
+    assert np.allclose(setosa, [5.006, 3.428, 1.462, 0.246], atol=1e-9)
+    sub = generate("digits", samples=100, seed=3)
+    assert sub.x.shape == (100, 64) and len({tuple(r) for r in sub.x}) > 90
+
+
+def test_a_real_set_refuses_more_samples_than_it_has():
+    from engine.project import normalize_project
+
+    with pytest.raises(PlaygroundError, match=r"data.samples must be at most 150: iris has 150 samples"):
+        normalize_project({"format": "nn-playground/1", "data": {"source": "iris", "samples": 151}})
+    p = normalize_project({"format": "nn-playground/1", "data": {"source": "digits"},
+                           "network": {"output_activation": "softmax"},
+                           "training": {"loss": "categorical_crossentropy"}})  # fmt: skip
+    assert p["data"]["classes"] == 10 and p["data"]["samples"] == 1797
+
+
+def test_a_missing_bundled_file_says_so(monkeypatch):
+    from engine.data import bundled
+
+    monkeypatch.setattr(bundled, "DATA_DIRS", [])
+    bundled._iris_arrays.cache_clear()
+    with pytest.raises(PlaygroundError, match="bundled data file iris.csv is missing"):
+        generate("iris")
+    bundled._iris_arrays.cache_clear()

@@ -67,6 +67,8 @@ def test_version_presets_and_training_a_preset_by_name(installed):
     assert lines[3] == f"{names[3]}  {titles[names[3]]}"
     out = run([exe, "train", "04-spiral-tanh", "--epochs", "2"], cwd=elsewhere, env=env).stdout
     assert "epoch 2/2" in out and "test" in out
+    out = run([exe, "train", "13-real-digits", "--epochs", "1"], cwd=elsewhere, env=env).stdout
+    assert "1258 samples" in out and "epoch 1/1" in out  # the bundled digits: 70% of 1,797 train
     bad = subprocess.run([exe, "train", "spiral-tanh"], cwd=elsewhere, env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and "did you mean the preset '04-spiral-tanh'" in bad.stderr
 

@@ -1,5 +1,6 @@
 """Data: synthetic generators, file loaders, feature maps, normalisation and splits."""
 
+from . import bundled as _bundled  # noqa: F401  (registers the "digits" and "iris" sets)
 from . import images as _images  # noqa: F401  (registers the "shapes" image set)
 from .dataset import Dataset, split_indices
 from .features import FEATURES, NORMALIZATIONS, Normalizer, apply_features

@@ -30,9 +30,10 @@ class DataSetInfo:
     classes: tuple[int, int]  # the class counts it supports ((0, 0) for regression)
     default_classes: int
     default_samples: int
-    kind: str  # "points" (2-D, drawn on the plane) or "images"
+    kind: str  # "points" (2-D, drawn on the plane), "images" or "table" (more columns, no plane)
     note: str  # one line for the data panel
     normalize: str = "none"  # the normalisation that suits it (pixels: "unit")
+    max_samples: int | None = None  # a real data set has only so many rows
 
 
 #: The data sets by name: the one place a generator is added.
@@ -52,11 +53,13 @@ def register_dataset(
     samples: int | None = None,
     kind: str = "points",
     normalize: str = "none",
+    max_samples: int | None = None,
 ) -> Callable[[Generator], Generator]:
     def deco(fn: Generator) -> Generator:
         rng = classes if problem == "classification" else (0, 0)
         samples_ = samples or DEFAULT_SAMPLES[problem]
-        info = DataSetInfo(name, fn, problem, rng, default_classes or rng[0], samples_, kind, note, normalize)
+        info = DataSetInfo(name, fn, problem, rng, default_classes or rng[0], samples_, kind, note, normalize,
+                           max_samples)  # fmt: skip
         DATASETS.register(name)(info)
         PROBLEMS[name] = problem
         CLASS_RANGE[name] = rng
@@ -227,6 +230,8 @@ def generate(
         samples = info.default_samples
     if not 2 <= samples <= 1_000_000:
         raise PlaygroundError(f"samples must be between 2 and 1,000,000, got {samples}")
+    if info.max_samples is not None and samples > info.max_samples:
+        raise PlaygroundError(f"{name} has {info.max_samples:,} samples; samples must be at most {info.max_samples:,}")
     if not 0.0 <= noise <= 1.0:
         raise PlaygroundError(f"noise must be between 0 and 1, got {noise}")
     lo, hi = CLASS_RANGE[name]

@@ -40,23 +40,34 @@ def dataset_icon(name: str) -> QIcon:
     pix.fill(QColor(250, 250, 250))
     painter = QPainter(pix)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    if DATASETS.get(name).kind == "images":
-        ds = generate(name, samples=4, noise=0.05, seed=3, classes=4)
+    kind = DATASETS.get(name).kind
+    if kind == "images":
+        ds = generate(name, samples=4, noise=0.0 if DATASETS.get(name).max_samples else 0.05, seed=3,
+                      classes=min(4, DATASETS.get(name).classes[1]))  # fmt: skip
+        h, w = ds.image_shape
+        top = float(ds.x[:4].max()) or 1.0
         for k in range(4):
-            img = (255 - ds.x[k].reshape(16, 16)).astype(np.uint8).copy()
-            qimg = QImage(img.data, 16, 16, 16, QImage.Format.Format_Grayscale8)
+            img = (255 - ds.x[k].reshape(h, w) * (255.0 / top)).astype(np.uint8).copy()
+            qimg = QImage(img.data, w, h, w, QImage.Format.Format_Grayscale8)
             painter.drawImage(QRectF((k % 2) * THUMB + 4, (k // 2) * THUMB + 4, THUMB - 8, THUMB - 8), qimg)
     else:
-        ds = generate(name, samples=300, noise=0.0, seed=1, classes={"spiral": 3, "blobs": 4}.get(name))
-        scale = THUMB * 2 / 12.0
+        ds = generate(name, samples=300 if kind == "points" else None, noise=0.0, seed=1,
+                      classes={"spiral": 3, "blobs": 4}.get(name))  # fmt: skip
+        xy = ds.x[:, -2:]  # a table's last two columns (iris: the petals, which separate the species)
+        if kind == "points":
+            lo, span = np.array([-6.0, -6.0]), np.array([12.0, 12.0])
+        else:
+            lo, span = xy.min(axis=0), np.ptp(xy, axis=0) + 1e-9
+            lo, span = lo - 0.08 * span, span * 1.16
         painter.setPen(Qt.PenStyle.NoPen)
         if ds.problem == "regression":
             colors = diverging_rgb(ds.y, -1, 1)
         else:
             colors = np.array([class_color(int(c), ds.classes) for c in ds.y])
-        for (x, y), c in zip(ds.x, colors):
+        size = THUMB * 2
+        for (x, y), c in zip(xy, colors):
             painter.setBrush(QColor(*map(int, c)))
-            painter.drawEllipse(QPointF((x + 6) * scale, (6 - y) * scale), 3.2, 3.2)
+            painter.drawEllipse(QPointF((x - lo[0]) / span[0] * size, size - (y - lo[1]) / span[1] * size), 3.2, 3.2)
     painter.end()
     return QIcon(pix)
 
