@@ -7,6 +7,7 @@
     nn-playground path FUNCTION [--optimizer JSON|NAME] [--start X,Y] [--steps N] [--params JSON] [--json]
     nn-playground backprop PROJECT.json [--weights W.npz] (--input X1,X2,... --label L | --row N) [--json]
     nn-playground presets
+    nn-playground import-tfp URL OUT.json
     nn-playground landscape PROJECT.json [--weights W.npz] [--resolution N] [--span S] [--seed N] [--json]
 
 Bad input exits with status 2 and a one-line message on stderr, never a traceback.
@@ -37,14 +38,16 @@ from .io import (
     export_data,
     load_project,
     load_weights,
+    save_project,
     save_weights,
 )
 from .landscape import MAX_SPAN, axis, loss_plane, random_directions
+from .links import from_tfp
 from .project import normalize_project
 from .surfaces import SURFACES, get_surface, optimizer_path
 from .training import Diverged, EpochLog, Trainer
 
-COMMANDS = ("train", "evaluate", "summary", "export-data", "backprop", "path", "landscape", "presets")
+COMMANDS = ("train", "evaluate", "summary", "export-data", "backprop", "path", "landscape", "presets", "import-tfp")
 #: The folder of presets, set by the app's entry point (the engine knows no app folders): every
 #: command that takes a project file also takes a preset's name ("04-spiral-tanh").
 PRESET_DIR: Path | None = None
@@ -90,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     pa.add_argument("--steps", type=int, default=300, help="updates to take (default 300)")
     pa.add_argument("--params", help='the surface\'s parameters as JSON, e.g. \'{"a": 1, "b": 50}\' for quadratic')
     pa.add_argument("--json", action="store_true", help="print only JSON on stdout")
+    it = sub.add_parser("import-tfp", help="a TensorFlow Playground link as a project file (with TFP's maths)")
+    it.add_argument("url", help="the link, in quotes (it holds & characters)")
+    it.add_argument("out", help="OUT.json")
     sub.add_parser("presets", help="list the presets, which every command takes in place of a project file")
     la = sub.add_parser("landscape", help="the training loss on a plane through the weights (Li et al. 2018)")
     la.add_argument("project")
@@ -149,7 +155,7 @@ def _check_output(path: str, option: str, formats: tuple[str, ...]) -> None:
     """Refuse an output path before any work: wrong extension, missing folder, not a file."""
     p = Path(path)
     if p.suffix.lower() not in formats:
-        choices = ", ".join(formats[:-1]) + f" or {formats[-1]}"
+        choices = ", ".join(formats[:-1]) + f" or {formats[-1]}" if len(formats) > 1 else formats[0]
         raise PlaygroundError(f"{option} {p}: can be saved as {choices}, not {p.suffix or 'no extension'!r}")
     if p.suffix.lower() == ".onnx" and importlib.util.find_spec("onnx") is None:
         raise PlaygroundError(f"{option} {p.name}: {ONNX_HINT}")
@@ -245,6 +251,18 @@ def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
     tr = _trainer(args.project)
     out.write(tr.network.summary(resolve_project(args.project).stem) + "\n")
+    return 0
+
+
+def cmd_import_tfp(args: argparse.Namespace, out: TextIO) -> int:
+    _check_output(args.out, "import-tfp", (".json",))
+    project, notes = from_tfp(args.url)
+    save_project(args.out, project)
+    for note in notes:
+        out.write(f"note: {note}\n")
+    d, n = project["data"], project["network"]
+    shape = ", ".join(str(layer["units"]) for layer in n["layers"]) or "no hidden layer"
+    out.write(f"{d['source']} ({d['problem']}), layers {shape}, saved to {args.out}\n")
     return 0
 
 
@@ -406,6 +424,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         "path": cmd_path,
         "landscape": cmd_landscape,
         "presets": cmd_presets,
+        "import-tfp": cmd_import_tfp,
     }
     try:
         args = _parser().parse_args(_glue_signed(sys.argv[1:] if argv is None else argv))

@@ -72,6 +72,13 @@ def random_normal(shape: tuple[int, int], rng: np.random.Generator, stddev: floa
     return rng.normal(0.0, stddev, shape)
 
 
+@INITIALIZERS.register("tfp_uniform")
+def tfp_uniform(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """Uniform in [−0.5, 0.5] whatever the layer's size: TensorFlow Playground's initial weights
+    (its biases start at 0.1: network.bias_init)."""
+    return rng.uniform(-0.5, 0.5, shape)
+
+
 @INITIALIZERS.register("zeros")
 def zeros(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """All zeros: every hidden unit computes the same thing and gets the same gradient

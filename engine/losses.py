@@ -238,6 +238,41 @@ class MulticlassHinge(Loss):
         return act.backward(z, a, g / a.shape[0])
 
 
+@LOSSES.register("half_squared")
+class HalfSquared(Loss):
+    """TensorFlow Playground's regression loss: half the squared error, so ∂L/∂ŷ = ŷ − y."""
+
+    name = "half_squared"
+    problems = ("regression",)
+    formula = "L = ½(ŷ − y)²   (TensorFlow Playground's square error)"
+
+    def _t(self, t: np.ndarray) -> np.ndarray:
+        return t
+
+    def per_sample(self, z, a, y, act):
+        d = a - self._t(as_targets(y, a.shape[1], a.dtype))
+        return 0.5 * np.sum(d * d, axis=1)
+
+    def grad_output(self, a, t):
+        return (a - self._t(t)) / a.shape[0]
+
+
+@LOSSES.register("tfp_square")
+class TfpSquare(HalfSquared):
+    """TensorFlow Playground's classification: a tanh output against the labels as −1 and +1,
+    half the squared error; a point is class 1 when the output is above 0."""
+
+    name = "tfp_square"
+    problems = ("classification",)
+    max_classes = 2
+    output_activations = ("tanh",)
+    decision_threshold = 0.0
+    formula = "L = ½(ŷ − t)²,  t = 2y − 1 ∈ {−1, +1}   (TensorFlow Playground's classification)"
+
+    def _t(self, t: np.ndarray) -> np.ndarray:
+        return Hinge._signed(t)
+
+
 def get_loss(name: str | Loss) -> Loss:
     """A loss instance by registered name (instances pass through)."""
     if isinstance(name, Loss):

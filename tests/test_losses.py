@@ -19,7 +19,20 @@ def test_registry_lists_every_loss_of_the_course():
         "categorical_crossentropy",
         "hinge",
         "multiclass_hinge",
+        "half_squared",
+        "tfp_square",
     ]
+
+
+def test_tensorflow_playgrounds_square_error_by_hand():
+    """½(ŷ − t)² with t = ±1 for classes; ∂J/∂ŷ = (ŷ − t)/N, as TFP's Errors.SQUARE."""
+    a = np.array([[0.5], [-0.2]])
+    tfp = get_loss("tfp_square")
+    assert tfp.value(a, a, np.array([1, 0]), get_activation("linear")) == pytest.approx((0.125 + 0.32) / 2)
+    assert np.allclose(tfp.grad_output(a, np.array([[1.0], [0.0]])), [[-0.25], [0.4]])
+    assert tfp.decision_threshold == 0 and tfp.output_activations == ("tanh",)
+    half = get_loss("half_squared")
+    assert half.value(a, a, np.array([0.5, 0.3]), get_activation("linear")) == pytest.approx((0 + 0.125) / 2)
 
 
 def test_regression_losses_by_hand():

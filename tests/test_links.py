@@ -1,0 +1,185 @@
+"""TensorFlow Playground links in and out, TFP's maths, and nnp: project links."""
+
+import base64
+import json
+import zlib
+
+import numpy as np
+import pytest
+
+from engine import PlaygroundError
+from engine.cli import main
+from engine.links import from_project_link, from_tfp, is_tfp_link, our_defaults, project_link, to_tfp
+from engine.training import Trainer
+
+DEFAULT = "https://playground.tensorflow.org/#activation=tanh&batchSize=10&dataset=circle&regDataset=reg-plane&learningRate=0.03&regularizationRate=0&noise=0&networkShape=4,2&seed=0.45796&showTestData=false&discretize=false&percTrainData=50&x=true&y=true&xTimesY=false&xSquared=false&ySquared=false&cosX=false&sinX=false&cosY=false&sinY=false&collectStats=false&problem=classification&initZero=false&hideText=false"
+
+
+def test_tfps_default_link_becomes_its_experiment_with_its_maths():
+    p, notes = from_tfp(DEFAULT)
+    d, n, t = p["data"], p["network"], p["training"]
+    assert d["source"] == "circle" and d["samples"] == 500 and d["noise"] == 0 and d["test_fraction"] == 0.5
+    assert d["features"] == ["x1", "x2"] and d["normalize"] == "none" and p["seed"] == 45796
+    assert [(layer["units"], layer["activation"]) for layer in n["layers"]] == [(4, "tanh"), (2, "tanh")]
+    assert n["output_activation"] == "tanh" and n["initializer"] == "tfp_uniform" and n["bias_init"] == 0.1
+    assert t["loss"] == "tfp_square" and t["optimizer"]["name"] == "sgd" and t["optimizer"]["learning_rate"] == 0.03
+    assert t["batch_size"] == 10 and t["regularization"] == {"kind": "none", "rate": 0.0}
+    assert p["app"]["tfp"]["maths"] and p["app"]["view"] == {"show_test_data": False, "discretize": False}
+    assert any("seed 0.45796 becomes seed 45796" in note for note in notes)
+
+
+def test_missing_keys_take_tfps_defaults():
+    bare, _ = from_tfp("https://playground.tensorflow.org/")
+    full, _ = from_tfp(DEFAULT.replace("seed=0.45796", "seed=0"))
+    assert {k: v for k, v in bare.items() if k != "app"} == {k: v for k, v in full.items() if k != "app"}
+
+
+@pytest.mark.parametrize(
+    "change, check",
+    [
+        ("networkShape=", lambda p: p["network"]["layers"] == []),
+        ("networkShape=8,8,8,8,8,8", lambda p: [la["units"] for la in p["network"]["layers"]] == [8] * 6),
+        ("activation=relu", lambda p: {la["activation"] for la in p["network"]["layers"]} == {"relu"}),
+        ("dataset=spiral", lambda p: p["data"]["source"] == "spiral"),
+        ("noise=35", lambda p: p["data"]["noise"] == pytest.approx(0.35)),
+        ("percTrainData=80", lambda p: p["data"]["test_fraction"] == pytest.approx(0.2)),
+        ("batchSize=1", lambda p: p["training"]["batch_size"] == 1),
+        ("learningRate=3", lambda p: p["training"]["optimizer"]["learning_rate"] == 3),
+        ("xSquared=true&sinY=true", lambda p: p["data"]["features"] == ["x1", "x2", "x1^2", "sin(x2)"]),
+        ("x=false&y=false&xTimesY=true", lambda p: p["data"]["features"] == ["x1*x2"]),
+        ("initZero=true", lambda p: p["network"]["initializer"] == "zeros" and p["network"]["bias_init"] == 0),
+        ("showTestData=true&discretize=true",
+         lambda p: p["app"]["view"] == {"show_test_data": True, "discretize": True}),
+        ("regularization=L1&regularizationRate=0.003",
+         lambda p: p["training"]["regularization"] == {"kind": "l1", "rate": 0.003}),
+        ("regularization=L2&regularizationRate=0.01",
+         lambda p: p["training"]["regularization"] == {"kind": "l2", "rate": 0.005}),
+    ],
+)  # fmt: skip
+def test_each_key_maps(change, check):
+    link = DEFAULT
+    for part in change.split("&"):
+        key = part.split("=")[0]
+        link = "&".join(p for p in link.split("&") if p.split("=")[0] != key and not p.endswith("#" + key)) + "&" + part
+    p, _ = from_tfp(link)
+    assert check(p)
+
+
+def test_regression_links_use_tfps_regression_maths():
+    p, _ = from_tfp(DEFAULT + "&problem=regression&regDataset=reg-gauss")
+    assert p["data"]["source"] == "multi_gaussian" and p["data"]["samples"] == 1200
+    assert p["training"]["loss"] == "half_squared" and p["network"]["output_activation"] == "linear"
+
+
+def test_hidden_controls_and_ignored_keys_are_kept_or_noted():
+    p, notes = from_tfp(DEFAULT + "&learningRate_hide=true&noise_hide=true&dataset_hide=false&cosX=true&bogus=1")
+    assert p["app"]["lesson"]["hide"] == ["learningRate", "noise"]
+    assert any("cosX is ignored" in n for n in notes) and any("bogus is not a TensorFlow Playground setting" in n
+                                                                   for n in notes)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "link, message",
+    [
+        (DEFAULT.replace("networkShape=4,2", "networkShape=4,x"), "networkShape='4,x' is not a list"),
+        (DEFAULT.replace("networkShape=4,2", "networkShape=0"), "at least one neuron"),
+        (DEFAULT.replace("batchSize=10", "batchSize=2.5"), "batchSize=2.5 is not a whole number"),
+        (DEFAULT.replace("learningRate=0.03", "learningRate=Infinity"), "not a finite number"),
+        (DEFAULT.replace("learningRate=0.03", "learningRate=-1"), "training.optimizer.learning_rate"),
+        ("#" + "a=1&" * 300_000, "not read past"),
+    ],
+)
+def test_bad_links_are_refused_with_the_key(link, message):
+    with pytest.raises(PlaygroundError, match=message.replace("(", r"\(")):
+        from_tfp(link)
+
+
+def test_tfps_maths_in_training():
+    p, _ = from_tfp(DEFAULT)
+    tr = Trainer(p)
+    w = np.concatenate([k.ravel() for k in tr.network.kernels])
+    assert -0.5 <= w.min() and w.max() <= 0.5 and np.all(np.concatenate(tr.network.biases) == 0.1)
+    # The loss of one point is ½(output − (±1))², and class 1 means output > 0.
+    x, y = tr.data.x_train[:4], tr.data.y_train[:4]
+    out = tr.network.forward(x)
+    loss = tr.loss.value(tr.network.pre_activations()[-1], out, y, tr.network.activations[-1])
+    assert loss == pytest.approx(np.mean(0.5 * (out[:, 0] - (2 * y - 1)) ** 2))
+    assert np.array_equal(tr.predict_labels(out), (out[:, 0] > 0).astype(int))
+    tr.fit(300)
+    assert tr.evaluate()["test"]["accuracy"] > 0.95  # TFP's default experiment: the circle, learned
+
+
+def test_tfps_l2_step():
+    """TFP: w ← w − α·mean(∂L/∂w), then w ← w − α·λ·w (the derivative of ½w²). Here λ/2 on Σw²
+    gives w ← w − α·(g + λ·w) in one step: the same to first order in α."""
+    p, _ = from_tfp(DEFAULT.replace("regularizationRate=0", "regularizationRate=0.1") + "&regularization=L2")
+    tr = Trainer({**p, "training": {**p["training"], "shuffle": False}})
+    net = tr.network
+    w0 = net.params.copy()
+    x, y = tr.data.x_train[:10], tr.data.y_train[:10]
+    net.loss_and_grad(x, y, tr.loss)  # the data gradient alone
+    g = net.grads.copy()
+    tr.train_batch()
+    nk = net.n_kernel
+    ours = w0[:nk] - 0.03 * (g[:nk] + 0.1 * w0[:nk])
+    np.testing.assert_allclose(net.params[:nk], ours, rtol=1e-12, atol=1e-15)
+    tfps = (w0[:nk] - 0.03 * g[:nk]) * (1 - 0.03 * 0.1)
+    assert np.max(np.abs(net.params[:nk] - tfps)) < 0.03**2 * 0.1 * np.max(np.abs(g)) + 1e-12
+
+
+def test_a_tfp_project_goes_back_to_a_link_and_says_what_does_not_fit():
+    p, _ = from_tfp(DEFAULT + "&noise_hide=true")
+    link, unfit = to_tfp(p)
+    assert unfit == [] and is_tfp_link(link) and "noise_hide=true" in link
+    again, _ = from_tfp(link)
+    strip = lambda q: {k: v for k, v in q.items() if k != "app"}  # noqa: E731
+    assert strip(again) == strip(p)
+    from helpers import project
+
+    other = project(data={"source": "blobs", "classes": 3, "validation_fraction": 0.1, "normalize": "standardize"},
+                    network={"layers": [{"units": 12, "activation": "elu", "dropout": 0.2}],
+                             "output_activation": "softmax"},
+                    training={"loss": "categorical_crossentropy", "optimizer": {"name": "adam"}})  # fmt: skip
+    _, unfit = to_tfp(other)
+    text = " ".join(unfit)
+    for word in ("blobs", "elu", "8 neurons", "dropout", "adam", "categorical_crossentropy", "3 classes",
+                 "standardize", "validation"):  # fmt: skip
+        assert word in text, word
+
+
+def test_our_defaults_undo_tfps_maths():
+    p, _ = from_tfp(DEFAULT)
+    changes = our_defaults(p)
+    assert changes["training.loss"] == "binary_crossentropy" and changes["network.output_activation"] == "sigmoid"
+    assert changes["network.initializer"] == "glorot_uniform"
+
+
+def test_project_links_round_trip_and_refuse_damage():
+    p, _ = from_tfp(DEFAULT)
+    link = project_link(p)
+    assert link.startswith("nnp:") and "\n" not in link and "=" not in link and "+" not in link and "/" not in link
+    assert from_project_link(link) == p
+    with pytest.raises(PlaygroundError, match="damaged"):
+        from_project_link(link[:-10])
+    with pytest.raises(PlaygroundError, match="starts with nnp:"):
+        from_project_link("http://x")
+    bomb = "nnp:" + base64.urlsafe_b64encode(zlib.compress(b" " * (40 * 2**20), 9)).decode()
+    with pytest.raises(PlaygroundError, match="larger than 16 MB"):
+        from_project_link(bomb)
+    bad = "nnp:" + base64.urlsafe_b64encode(zlib.compress(json.dumps({"format": "x"}).encode())).decode()
+    with pytest.raises(PlaygroundError, match="the link: format must be"):
+        from_project_link(bad)
+
+
+def test_cli_import_tfp(tmp_path, capsys):
+    out = tmp_path / "lesson.json"
+    assert main(["import-tfp", DEFAULT, str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "circle (classification), layers 4, 2" in text and "note: seed" in text
+    assert json.loads(out.read_text())["training"]["loss"] == "tfp_square"
+    assert main(["train", str(out), "--epochs", "1"]) == 0
+    capsys.readouterr()
+    assert main(["import-tfp", DEFAULT, str(tmp_path / "x.txt")]) == 2
+    assert "can be saved as .json" in capsys.readouterr().err
+    assert main(["import-tfp", DEFAULT.replace("4,2", "4,q"), str(out)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
