@@ -174,7 +174,7 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
             "note": "Imported from a TensorFlow Playground link; trains with its maths (tanh output against "
                     "−1/+1, ½ squared error, weights in [−0.5, 0.5], biases 0.1, plain SGD).",
             "tfp": {"link": url.strip()[:4000], "maths": True},
-            "view": {"show_test_data": _bool(get("showTestData")), "discretize": _bool(get("discretize"))},
+            "output": {"show_test_data": _bool(get("showTestData")), "discretize": _bool(get("discretize"))},
         },
         "data": {
             "source": source, "problem": problem, "samples": TFP_SAMPLES[problem], "noise": noise / 100,
@@ -205,7 +205,8 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
 
 
 def uses_tfp_maths(project: dict[str, Any]) -> bool:
-    return bool(project.get("app", {}).get("tfp", {}).get("maths"))
+    """Whether the project trains with TensorFlow Playground's losses (its other maths follow)."""
+    return project["training"]["loss"] in ("tfp_square", "half_squared")
 
 
 def our_defaults(project: dict[str, Any]) -> dict[str, Any]:
@@ -217,7 +218,6 @@ def our_defaults(project: dict[str, Any]) -> dict[str, Any]:
         "network.output_activation": "linear" if regression else "sigmoid",
         "network.initializer": "glorot_uniform",
         "network.bias_init": 0.0,
-        "app.tfp.maths": False,
     }
 
 
@@ -262,7 +262,7 @@ def to_tfp(project: dict[str, Any]) -> tuple[str, list[str]]:
         unfit.append("a validation split: TFP has train and test only")
     reg = t["regularization"]
     rate = reg["rate"] * 2 if reg["kind"] == "l2" else reg["rate"]
-    view = project.get("app", {}).get("view", {})
+    view = project.get("app", {}).get("output", {})
     regression = d["problem"] == "regression"
     values: dict[str, str] = {
         "activation": act,

@@ -23,6 +23,8 @@ class Dialogs(Protocol):
     def error(self, title: str, text: str) -> None: ...
     def choose(self, title: str, text: str, items: list[str], current: str) -> str | None: ...
     def status(self, text: str) -> None: ...
+    def info(self, title: str, text: str) -> None: ...
+    def ask_text(self, title: str, label: str) -> str | None: ...
 
 
 class QtDialogs:
@@ -67,3 +69,18 @@ class QtDialogs:
 
     def status(self, text: str) -> None:
         self._status(text)
+
+    def info(self, title: str, text: str) -> None:
+        """A note that does not block (what an import adapted, what a link cannot hold)."""
+        box = plain.message_box(self.parent, QMessageBox.Icon.Information, title, humanize(text))
+        box.setObjectName("infoDialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def ask_text(self, title: str, label: str) -> str | None:
+        """A line of text typed or pasted by the user (None if cancelled)."""
+        dialog = QInputDialog(self.parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.resize(640, dialog.sizeHint().height())
+        return dialog.textValue() if dialog.exec() else None

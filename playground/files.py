@@ -124,6 +124,19 @@ class FileActions:
         self.on_opened(project)
         return True
 
+    def open_loaded(self, project: dict[str, Any], status: str) -> bool:
+        """A project that came as text (a link), already validated: unsaved, with no file name."""
+        if not self.confirm_discard():
+            return False
+        try:
+            self.state.replace(project, None, dirty=True)
+        except PlaygroundError as exc:
+            self.dialogs.error("Could not open the project", str(exc))
+            return False
+        self.dialogs.status(status)
+        self.on_opened(project)
+        return True
+
     def save(self) -> bool:
         if self.state.path is None:
             return self.save_as()
@@ -228,6 +241,11 @@ class FileActions:
         p = self.dialogs.open_path("Open data", "Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)")
         if p is None:
             return False
+        return self.open_data_path(p)
+
+    def open_data_path(self, p: Path) -> bool:
+        """Data from a file chosen or dropped: CSV (its label column asked), NPZ, or IDX images
+        (their label file asked)."""
         if p.suffix.lower() == ".csv":  # the label column is asked once the file is read
             return self.load_data_source({"csv": str(p)}, ask_label=True)
         if p.suffix.lower() == ".npz":

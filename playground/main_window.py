@@ -34,6 +34,7 @@ from .panels.time_bar import TimeBar
 from .paths import ICON
 from .race_window import RaceWindow
 from .session import Session
+from .sharing import Sharing
 from .tools import Tools
 from .views import ViewRouter
 from .widgets import Label, guarded, menu_text, name_widget
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
             s, self.dialogs, self.settings, self._plot_widget, self._opened, lambda: self._refresh_recent()
         )
         self.tools = Tools(s, self)
+        self.sharing = Sharing(self, s, self.files)  # links, the clipboard, dropped files
         self._compose()
         self._menus()
         self._wire()
@@ -145,7 +147,7 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
         split.setSizes([280, 760, 520])
-        central = _holder("", (self.controls, self.note_bar, self.banner), (0, 0, 0, 0))
+        central = _holder("", (self.controls, self.note_bar, self.sharing.bar, self.banner), (0, 0, 0, 0))
         central.layout().setSpacing(0)
         central.layout().addWidget(split, 1)
         self.setCentralWidget(central)
@@ -238,6 +240,9 @@ class MainWindow(QMainWindow):
         if isinstance(app.get("view"), str):
             self.show_view(app["view"])
         self.note_bar.set_note(str(app.get("title", "")), str(app.get("note", "")))
+        out = app.get("output") if isinstance(app.get("output"), dict) else {}
+        self.output.show_test.setChecked(bool(out.get("show_test_data", self.output.show_test.isChecked())))
+        self.output.discretize.setChecked(bool(out.get("discretize", self.output.discretize.isChecked())))
 
     # ----------------------------------------------------------------- messages
     def show_message(self, text: str) -> None:

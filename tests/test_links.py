@@ -24,7 +24,7 @@ def test_tfps_default_link_becomes_its_experiment_with_its_maths():
     assert n["output_activation"] == "tanh" and n["initializer"] == "tfp_uniform" and n["bias_init"] == 0.1
     assert t["loss"] == "tfp_square" and t["optimizer"]["name"] == "sgd" and t["optimizer"]["learning_rate"] == 0.03
     assert t["batch_size"] == 10 and t["regularization"] == {"kind": "none", "rate": 0.0}
-    assert p["app"]["tfp"]["maths"] and p["app"]["view"] == {"show_test_data": False, "discretize": False}
+    assert p["app"]["tfp"]["maths"] and p["app"]["output"] == {"show_test_data": False, "discretize": False}
     assert any("seed 0.45796 becomes seed 45796" in note for note in notes)
 
 
@@ -49,7 +49,7 @@ def test_missing_keys_take_tfps_defaults():
         ("x=false&y=false&xTimesY=true", lambda p: p["data"]["features"] == ["x1*x2"]),
         ("initZero=true", lambda p: p["network"]["initializer"] == "zeros" and p["network"]["bias_init"] == 0),
         ("showTestData=true&discretize=true",
-         lambda p: p["app"]["view"] == {"show_test_data": True, "discretize": True}),
+         lambda p: p["app"]["output"] == {"show_test_data": True, "discretize": True}),
         ("regularization=L1&regularizationRate=0.003",
          lambda p: p["training"]["regularization"] == {"kind": "l1", "rate": 0.003}),
         ("regularization=L2&regularizationRate=0.01",

@@ -77,7 +77,7 @@ def test_defaults_fill_a_minimal_project_and_follow_the_generator():
         ({"format": "nn-playground/9"}, "format must be 'nn-playground/1'"),
         (
             {"data": {"source": "plane"}, "network": {"output_activation": "linear"}},
-            "training.loss must be mse, mae or huber",
+            "training.loss must be mse, mae, huber or half_squared",
         ),
         ({"data": {"source": "blobs", "classes": 3}}, "is for two classes; use categorical_crossentropy"),
     ],

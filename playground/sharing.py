@@ -1,0 +1,191 @@
+"""Projects shared as text and files: TensorFlow Playground links in and out, nnp: project
+links on the clipboard, a link pasted anywhere in the window, and files dropped on it.
+
+Everything opens through `FileActions`, so a shared project is validated, confirmed over
+unsaved work and announced exactly as an opened file is.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+
+from engine.errors import PlaygroundError
+from engine.io import load_project
+from engine.links import NNP_PREFIX, from_project_link, from_tfp, is_tfp_link, our_defaults, project_link, to_tfp
+from engine.links import uses_tfp_maths as _uses_tfp
+
+from .files import FileActions
+from .session import Session
+from .widgets import Label, guarded, name_widget
+
+DATA_SUFFIXES = (".csv", ".idx", ".gz", ".npy")
+
+
+class TfpBar(QWidget):
+    """Shown while a project trains with TensorFlow Playground's maths: says so, and one click
+    moves it to this app's defaults (sigmoid and cross-entropy, Glorot weights)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tfpBar")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 2, 8, 2)
+        self.text = Label(
+            "This project trains with TensorFlow Playground's maths: a tanh output against −1/+1, ½ squared "
+            "error, weights in [−0.5, 0.5], biases 0.1, plain SGD."
+        )
+        self.text.setObjectName("legend")
+        self.text.setWordWrap(True)
+        tip = "Sigmoid output with cross-entropy (MSE for regression), Glorot weights, biases 0"
+        self.button = name_widget(QPushButton("Use nn-playground's defaults"), "tfpDefaults",
+                                  "Use nn-playground's defaults", tip)  # fmt: skip
+        lay.addWidget(self.text, 1)
+        lay.addWidget(self.button)
+        self.hide()
+
+
+class Sharing(QObject):
+    """The window's links, clipboard and drops; the window gives it its session and file actions."""
+
+    def __init__(self, window: QWidget, session: Session, files: FileActions) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = session
+        self.files = files
+        self.bar = TfpBar()
+        self.bar.button.clicked.connect(self.use_our_defaults)
+        session.state.changed.connect(lambda _c: self._show_bar())
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
+
+    @property
+    def dialogs(self) -> Any:
+        return self.files.dialogs
+
+    # ----------------------------------------------------------------- links
+    def open_text(self, text: str) -> bool:
+        """Open what a link holds: an nnp: project or a TensorFlow Playground experiment."""
+        text = text.strip()
+        try:
+            if text.startswith(NNP_PREFIX):
+                project, notes = from_project_link(text), []
+                what = "the project link"
+            elif is_tfp_link(text):
+                project, notes = from_tfp(text)
+                what = "the TensorFlow Playground link"
+            else:
+                self.dialogs.error("Not a link", "Paste a TensorFlow Playground link (playground.tensorflow.org/#…) "
+                                   "or a project link (nnp:…).")  # fmt: skip
+                return False
+        except PlaygroundError as exc:
+            self.dialogs.error("Could not open the link", str(exc))
+            return False
+        if not self.files.open_loaded(project, f"Opened {what}"):
+            return False
+        if notes:
+            self.dialogs.info("Imported from TensorFlow Playground", "\n".join(f"• {n}" for n in notes))
+        return True
+
+    def open_tfp_link(self) -> bool:
+        text = self.dialogs.ask_text("Open TensorFlow Playground link",
+                                     "Paste a TensorFlow Playground link (or an nnp: project link):")  # fmt: skip
+        return bool(text) and self.open_text(text)
+
+    def copy_tfp_link(self) -> str:
+        """The project as a TensorFlow Playground link on the clipboard; what does not fit is said."""
+        url, unfit = to_tfp(self.session.state.project)
+        QGuiApplication.clipboard().setText(url)
+        if unfit:
+            self.dialogs.info("Copied, with differences",
+                              "The TensorFlow Playground link is on the clipboard. TensorFlow Playground cannot "
+                              "show all of this project:\n" + "\n".join(f"• {u}" for u in unfit))  # fmt: skip
+        else:
+            self.dialogs.status("TensorFlow Playground link copied")
+        return url
+
+    def copy_project_link(self) -> str:
+        """The whole project (no weights) as one nnp: line on the clipboard."""
+        link = project_link(self.session.state.project)
+        QGuiApplication.clipboard().setText(link)
+        self.dialogs.status(f"Project link copied ({len(link):,} characters): paste it into nn-playground to open it")
+        return link
+
+    def paste(self) -> bool:
+        """Ctrl+V outside a text field: open the link on the clipboard."""
+        text = QGuiApplication.clipboard().text()
+        if not text.strip():
+            self.dialogs.status("The clipboard holds no text to open")
+            return False
+        return self.open_text(text)
+
+    # ----------------------------------------------------------------- TFP maths
+    def _show_bar(self) -> None:
+        self.bar.setVisible(_uses_tfp(self.session.state.project))
+
+    def use_our_defaults(self) -> None:
+        try:
+            self.session.state.apply(our_defaults(self.session.state.project))
+        except PlaygroundError as exc:
+            self.dialogs.error("Could not switch", str(exc))
+            return
+        self.dialogs.status("Now with nn-playground's defaults: sigmoid and cross-entropy, Glorot weights")
+
+    # ----------------------------------------------------------------- drops
+    @guarded
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        # Installed on the window alone (its wrapper may differ from self.window: no identity test).
+        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            mime = event.mimeData()
+            if mime.hasUrls() or mime.hasText():
+                event.acceptProposedAction()
+                return True
+        if event.type() == QEvent.Type.Drop:
+            mime = event.mimeData()
+            paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+            event.acceptProposedAction()
+            if paths:
+                self.open_dropped(paths[0])
+            elif mime.hasText():
+                self.open_text(mime.text())
+            return True
+        return False
+
+    def open_dropped(self, path: Path) -> bool:
+        """A dropped file by what it holds: a project, weights, or data."""
+        kind = file_kind(path)
+        if kind == "project":
+            return self.files.open_project(path)
+        if kind == "weights":
+            return self.files.import_weights(path)
+        if kind == "data":
+            return self.files.open_data_path(path)
+        self.dialogs.error("Cannot open this file", f"{path.name}: drop a project (.json), weights (.npz, .json) "
+                           "or data (.csv, .npz, IDX such as MNIST's)")  # fmt: skip
+        return False
+
+
+def file_kind(path: Path) -> str:
+    """"project", "weights", "data" or "" for a file, from its name and a look at its header."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            load_project(path)
+            return "project"
+        except PlaygroundError:
+            return "weights"  # a weight file (its own reader says so if it is neither)
+    if suffix == ".npz":
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = z.namelist()
+        except (OSError, zipfile.BadZipFile):
+            return "data"  # the data reader names the problem
+        return "weights" if any(n.startswith("layers.") for n in names) else "data"
+    if suffix in DATA_SUFFIXES or "ubyte" in path.name.lower():
+        return "data"
+    return ""

@@ -1,0 +1,124 @@
+"""Links, the clipboard and dropped files on the real window."""
+
+import json
+
+import numpy as np
+from conftest import TIMEOUT
+from helpers import wait_for
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication
+from test_links import DEFAULT
+
+from engine.io import save_project, save_weights
+from engine.links import from_tfp, to_tfp
+
+
+def captured(window, monkeypatch):
+    said = {"info": [], "error": []}
+    monkeypatch.setattr(window.files.dialogs, "info", lambda title, text: said["info"].append(text))
+    monkeypatch.setattr(window.files.dialogs, "error", lambda title, text: said["error"].append(text))
+    return said
+
+
+def strip(p):
+    return {k: v for k, v in p.items() if k != "app"}
+
+
+def test_a_tfp_link_opens_with_tfps_maths_and_one_click_undoes_them(window, qtbot, monkeypatch):
+    said = captured(window, monkeypatch)
+    link = DEFAULT.replace("showTestData=false", "showTestData=true")
+    monkeypatch.setattr(window.files.dialogs, "ask_text", lambda *a: link)
+    gen = window.session.snapshot.generation
+    window.findChild(QAction, "actionOpenTfp").trigger()
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    p = window.session.state.project
+    assert p["training"]["loss"] == "tfp_square" and snap.project["network"]["initializer"] == "tfp_uniform"
+    assert window.sharing.bar.isVisible() and window.output.show_test.isChecked()
+    assert window.session.state.dirty and window.session.state.path is None
+    assert any("seed 0.45796" in text for text in said["info"])
+    seq = window.session.step("epoch")
+    qtbot.waitUntil(lambda: window.session.snapshot.applied >= seq, timeout=TIMEOUT)
+    qtbot.mouseClick(window.sharing.bar.button, Qt.MouseButton.LeftButton)
+    p = window.session.state.project
+    assert p["training"]["loss"] == "binary_crossentropy" and p["network"]["output_activation"] == "sigmoid"
+    assert p["network"]["initializer"] == "glorot_uniform" and not window.sharing.bar.isVisible()
+
+
+def test_copy_as_tfp_link_and_back(window, qtbot, monkeypatch):
+    said = captured(window, monkeypatch)
+    window.sharing.open_text(DEFAULT)
+    window.findChild(QAction, "actionCopyTfp").trigger()
+    url = QGuiApplication.clipboard().text()
+    assert url == to_tfp(window.session.state.project)[0]
+    assert strip(from_tfp(url)[0]) == strip(window.session.state.project)
+    # The app's default project does not fit TFP: the copy says why.
+    window.session.state.apply({"training.optimizer": {"name": "adam"}})
+    window.sharing.copy_tfp_link()
+    assert said["info"] and "plain SGD" in said["info"][-1]
+
+
+def test_project_links_round_trip_through_the_clipboard(window, qtbot, monkeypatch):
+    said = captured(window, monkeypatch)
+    window.session.state.apply({"data.noise": 0.2, "training.batch_size": 17})
+    before = window.session.state.project
+    window.findChild(QAction, "actionCopyLink").trigger()
+    assert QGuiApplication.clipboard().text().startswith("nnp:")
+    window.session.state.apply({"data.noise": 0.0})
+    window.session.state.set_dirty(False)
+    window.findChild(QAction, "actionPasteLink").trigger()
+    assert window.session.state.project == before and not said["error"]
+    QGuiApplication.clipboard().setText("hello")
+    assert not window.sharing.paste() and "Paste a TensorFlow Playground link" in said["error"][-1]
+    QGuiApplication.clipboard().setText("nnp:abc")
+    assert not window.sharing.paste() and "damaged" in said["error"][-1]
+
+
+def drop(window, mime):
+    """What a drag from a file manager sends: enter (the window accepts it), then the drop."""
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    assert QApplication.sendEvent(window, enter) and enter.isAccepted()
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    assert QApplication.sendEvent(window, event)
+
+
+def test_dropped_files_open_as_what_they_hold(window, qtbot, tmp_path, monkeypatch):
+    said = captured(window, monkeypatch)
+    p = {**window.session.state.project, "data": {**window.session.state.project["data"], "noise": 0.3}}
+    save_project(tmp_path / "p.json", p)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "p.json"))])
+    drop(window, mime)
+    assert window.session.state.path == tmp_path / "p.json" and window.session.state.project["data"]["noise"] == 0.3
+    gen = window.session.snapshot.generation
+    snap = wait_for(qtbot, window, lambda s: s.generation >= gen and s.project == window.session.state.project)
+    # Weights: the run takes them.
+    net = window.session.network()
+    net.params[...] = 0.125
+    save_weights(tmp_path / "w.npz", net, snap.project, snap.data.normalizer)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "w.npz"))])
+    drop(window, mime)
+    qtbot.waitUntil(lambda: np.allclose(window.session.snapshot.weights[0], 0.125), timeout=TIMEOUT)
+    # Data: a CSV is read on the worker and becomes the source (its label column asked).
+    (tmp_path / "d.csv").write_text("a,b,label\n" + "\n".join(f"{i % 7},{i % 5},{i % 2}" for i in range(40)))
+    monkeypatch.setattr(window.files.dialogs, "choose", lambda *a: "label")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "d.csv"))])
+    drop(window, mime)
+    qtbot.waitUntil(lambda: isinstance(window.session.state.project["data"]["source"], dict), timeout=TIMEOUT)
+    assert "csv" in window.session.state.project["data"]["source"]
+    # Something else: said, nothing changed.
+    (tmp_path / "x.bin").write_bytes(b"\0")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "x.bin"))])
+    drop(window, mime)
+    assert "drop a project" in said["error"][-1]
+    # A dropped link (text) opens too.
+    mime = QMimeData()
+    mime.setText(DEFAULT)
+    drop(window, mime)
+    assert window.session.state.project["training"]["loss"] == "tfp_square"
+    json.dumps(window.session.state.project)
