@@ -30,6 +30,7 @@ import zlib
 from typing import Any
 
 from .errors import PlaygroundError
+from .lessons import TFP_CONTROLS
 from .project import FORMAT, normalize_project
 
 TFP_URL = "https://playground.tensorflow.org/"
@@ -112,6 +113,9 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     notes: list[str] = []
     known = set(TFP_DEFAULTS) | {"seed", "tutorial"}
     hidden = sorted(k[: -len("_hide")] for k, v in m.items() if k.endswith("_hide") and v == "true")
+    for name in [h for h in hidden if h not in TFP_CONTROLS]:
+        notes.append(f"{name}_hide: this app has no such control to hide; ignored")
+    hidden = [h for h in hidden if h in TFP_CONTROLS]
     for key in sorted(set(m) - known - {k for k in m if k.endswith("_hide")}):
         notes.append(f"{key} is not a TensorFlow Playground setting; ignored")
     get = lambda key: m.get(key) or TFP_DEFAULTS[key]  # noqa: E731

@@ -409,6 +409,10 @@ def normalize_project(
         if not isinstance(raw["app"], dict):
             raise _fail("app", "must be an object")
         out["app"] = copy.deepcopy(raw["app"])
+        if "lesson" in out["app"]:
+            from .lessons import validate_lesson  # lessons read the data registries: import late
+
+            out["app"]["lesson"] = validate_lesson(out["app"]["lesson"])
         if "epoch_limit" in out["app"]:
             out["app"]["epoch_limit"] = check("app.epoch_limit", out["app"]["epoch_limit"])
     return out

@@ -58,7 +58,7 @@ def test_the_walks_numbers_are_the_clis(window, qtbot, tmp_path, capsys):
     win.close()
 
 
-def test_the_stages_walk_forward_then_back(window, qtbot):
+def test_the_stages_walk_forward_then_back_and_animate(window, qtbot):
     trained(window, qtbot, 1)
     win = open_backprop(window)
     win.trace_row(0)
@@ -79,13 +79,7 @@ def test_the_stages_walk_forward_then_back(window, qtbot):
     win.go(len(win.stage_list) - 1)
     assert win.canvas.stage == ("update", -1) and "Δb" in win.canvas._lines(1, 0)[0]
     assert not win.next.isEnabled()
-    win.close()
-
-
-def test_animation_walks_every_stage(window, qtbot):
-    win = open_backprop(window)
-    win.trace_row(1)
-    traced(qtbot, win)
+    # Animate walks every stage from the start.
     win.speed.setCurrentIndex(2)
     win.animate.setChecked(True)
     assert win.stage_index == 0
@@ -160,11 +154,16 @@ def test_typed_inputs_and_bad_ones(window, qtbot):
     qtbot.waitUntil(lambda: win.pending is None, timeout=TIMEOUT)
     assert "a class from 0 to 1" in win.inspector.text()
     win.close()
-
-
-def test_graphs_window_shows_each_example_and_its_rules(window, qtbot):
     window.findChild(QAction, "actionGraphs").trigger()
-    win = window.findChild(GraphWindow, "graphWindow")
+    graphs = window.findChild(GraphWindow, "graphWindow")
+    assert graphs is not None and graphs.isVisible() and graphs.graph.nodes[-1].value == -12
+    graphs.close()
+
+
+def test_graphs_window_shows_each_example_and_its_rules(qtbot):
+    win = GraphWindow()  # it needs no run: the lecture graphs alone
+    qtbot.addWidget(win)
+    win.show()
     assert win.graph.nodes[-1].value == -12
     win.fields["x"].setText("1")
     win.fields["x"].editingFinished.emit()

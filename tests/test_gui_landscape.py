@@ -38,8 +38,8 @@ def run_trainer(snap):
     return tr
 
 
-def test_the_planes_centre_is_the_runs_training_loss(window, qtbot):
-    snap = trained(window, qtbot)
+def test_the_planes_centre_is_the_runs_training_loss_and_its_own_directions_hold_its_path(window, qtbot):
+    snap = trained(window, qtbot, 5)
     win = open_window(window)
     win.resolution.setCurrentIndex(0)  # 11 × 11
     qtbot.mouseClick(win.plane_go, Qt.MouseButton.LeftButton)
@@ -52,12 +52,8 @@ def test_the_planes_centre_is_the_runs_training_loss(window, qtbot):
     assert win.bar.value() == win.bar.maximum() and not win.cancel.isEnabled()
     assert "Star: the current weights" in win.plane_info.text()
     assert win.plane_pixels.shape[2] == 3 and win.plane_pixels.shape[0] > 11  # drawn smooth
-    win.close()
-
-
-def test_the_runs_own_directions_hold_its_path(window, qtbot):
-    trained(window, qtbot, 5)
-    win = open_window(window)
+    # The run's own directions hold most of its path.
+    win.results.clear()
     win.directions.setCurrentIndex(win.directions.findData("path"))
     assert not win.span.isEnabled()
     win.resolution.setCurrentIndex(0)
@@ -102,11 +98,6 @@ def test_the_range_test_suggests_a_rate_and_one_click_uses_it(window, qtbot):
     qtbot.mouseClick(win.use_rate, Qt.MouseButton.LeftButton)
     assert window.session.state.project["training"]["optimizer"]["learning_rate"] == win.suggested
     assert "Learning rate set" in win.status.text()
-    win.close()
-
-
-def test_rates_that_do_not_rise_are_refused(window, qtbot):
-    win = open_window(window)
     win.lr_min.set_value(1.0)
     win.lr_max.set_value(0.5)
     assert win.compute_range() is None and "must rise" in win.status.text()
@@ -124,12 +115,7 @@ def test_cancel_ends_a_job_and_the_next_one_runs(window, qtbot):
     win.resolution.setCurrentIndex(0)
     win.compute_plane()
     assert wait_result(qtbot, win, "plane").loss.shape == (11, 11)
-    win.close()
-
-
-def test_closing_mid_job_ends_its_thread(window, qtbot):
-    trained(window, qtbot, 2)
-    win = open_window(window)
+    # Closing mid-job ends the job's thread.
     win.resolution.setCurrentIndex(win.resolution.count() - 1)
     win.compute_plane()
     thread = win.handle.thread

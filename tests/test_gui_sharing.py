@@ -45,7 +45,7 @@ def test_a_tfp_link_opens_with_tfps_maths_and_one_click_undoes_them(window, qtbo
     assert p["network"]["initializer"] == "glorot_uniform" and not window.sharing.bar.isVisible()
 
 
-def test_copy_as_tfp_link_and_back(window, qtbot, monkeypatch):
+def test_copy_as_tfp_link_and_back_and_project_links(window, qtbot, monkeypatch):
     said = captured(window, monkeypatch)
     window.sharing.open_text(DEFAULT)
     window.findChild(QAction, "actionCopyTfp").trigger()
@@ -56,10 +56,7 @@ def test_copy_as_tfp_link_and_back(window, qtbot, monkeypatch):
     window.session.state.apply({"training.optimizer": {"name": "adam"}})
     window.sharing.copy_tfp_link()
     assert said["info"] and "plain SGD" in said["info"][-1]
-
-
-def test_project_links_round_trip_through_the_clipboard(window, qtbot, monkeypatch):
-    said = captured(window, monkeypatch)
+    # An nnp: link round-trips the whole project through the clipboard.
     window.session.state.apply({"data.noise": 0.2, "training.batch_size": 17})
     before = window.session.state.project
     window.findChild(QAction, "actionCopyLink").trigger()
