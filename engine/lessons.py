@@ -12,7 +12,8 @@
 
 A goal holds when the metric (the last epoch's value of loss, accuracy, val_loss, val_accuracy,
 test_loss or test_accuracy) is below or above its bound and the network and features keep to
-its limits (`max_neurons` in all hidden layers, `max_layers`, `without_features`). The app
+its limits (`max_neurons` in all hidden layers, `max_layers`, `without_features`), from
+`after_epoch` on when it has one (overfitting shows only after a while). The app
 checks it at every frame and marks a step met; `check_goal` is that test, here for both the app
 and the tests.
 """
@@ -20,14 +21,17 @@ and the tests.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from .data import FEATURES
 from .errors import PlaygroundError
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
-METRIC_WORDS = {"loss": "training loss", "accuracy": "training accuracy", "val_loss": "validation loss",
-                "val_accuracy": "validation accuracy", "test_loss": "test loss", "test_accuracy": "test accuracy"}  # fmt: skip
+METRIC_WORDS = {
+    "loss": "training loss", "accuracy": "training accuracy", "val_loss": "validation loss",
+    "val_accuracy": "validation accuracy", "test_loss": "test loss", "test_accuracy": "test accuracy",
+}  # fmt: skip
 PANELS = ("controls", "data", "network", "output", "curves", "insights", "timeline")
 #: TensorFlow Playground's hidable controls (its *_hide keys) and the settings they stand for.
 TFP_CONTROLS = {
@@ -52,7 +56,7 @@ TFP_CONTROLS = {
 PATHS = (
     "seed", "data.source", "data.problem", "data.classes", "data.noise", "data.samples", "data.test_fraction",
     "data.validation_fraction", "data.features", "data.normalize", "network.layers", "network.layers[].activation",
-    "network.layers[].dropout", "network.initializer", "training.loss", "training.optimizer",
+    "network.layers[].dropout", "network.initializer", "training.loss", "training.optimizer", "training.optimizer.name",
     "training.optimizer.learning_rate", "training.regularization", "training.regularization.kind",
     "training.regularization.rate", "training.batch_size", "training.schedule",
     "view.show_test_data", "view.discretize", "view.play", "view.step", "view.reset",
@@ -112,7 +116,7 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
 def _goal(raw: Any, key: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise _fail(key, "must be an object such as {\"metric\": \"test_loss\", \"below\": 0.1}")
-    unknown = set(raw) - {"metric", "below", "above", "max_neurons", "max_layers", "without_features"}
+    unknown = set(raw) - {"metric", "below", "above", "max_neurons", "max_layers", "without_features", "after_epoch"}
     if unknown:
         raise _fail(f"{key}.{sorted(unknown)[0]}", "is not a goal key")
     if raw.get("metric") not in METRICS:
@@ -124,7 +128,7 @@ def _goal(raw: Any, key: str) -> dict[str, Any]:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise _fail(f"{key}.{bounds[0]}", f"must be a number, got {value!r}")
     goal: dict[str, Any] = {"metric": raw["metric"], bounds[0]: float(value)}
-    for limit in ("max_neurons", "max_layers"):
+    for limit in ("max_neurons", "max_layers", "after_epoch"):
         if limit in raw:
             n = raw[limit]
             if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 10_000:
@@ -150,11 +154,17 @@ def describe(goal: dict[str, Any]) -> str:
         parts.append(f"with at most {goal['max_layers']} hidden layer{'s' * (goal['max_layers'] != 1)}")
     if goal.get("without_features"):
         parts.append("without " + ", ".join(goal["without_features"]))
+    if goal.get("after_epoch"):
+        parts.append(f"from epoch {goal['after_epoch']} on")
     return " ".join(parts)
 
 
-def check_goal(goal: dict[str, Any], project: dict[str, Any], metrics: dict[str, float | None]) -> tuple[bool, str]:
-    """(met, why not) for the project's run with the last epoch's `metrics`."""
+def check_goal(
+    goal: dict[str, Any], project: dict[str, Any], metrics: dict[str, float | None], epoch: int | None = None
+) -> tuple[bool, str]:
+    """(met, why not) for the project's run with the last epoch's `metrics` (at `epoch`)."""
+    if goal.get("after_epoch") and (epoch is None or epoch < goal["after_epoch"]):
+        return False, f"epoch {epoch or 0} of {goal['after_epoch']}"
     layers = project["network"]["layers"]
     neurons = sum(layer["units"] for layer in layers)
     if "max_neurons" in goal and neurons > goal["max_neurons"]:
@@ -166,9 +176,50 @@ def check_goal(goal: dict[str, Any], project: dict[str, Any], metrics: dict[str,
     if banned:
         return False, f"uses {', '.join(sorted(banned))}"
     value = metrics.get(goal["metric"])
-    if value is None or not math.isfinite(value):
+    if value is None:
         return False, f"no {METRIC_WORDS[goal['metric']]} yet (train an epoch; is there a split for it?)"
+    if not math.isfinite(value):
+        return False, f"the {METRIC_WORDS[goal['metric']]} is not finite: the run diverged"
     shown = f"{value:.1%}" if "accuracy" in goal["metric"] else f"{value:.4g}"
     if ("below" in goal and value < goal["below"]) or ("above" in goal and value > goal["above"]):
         return True, f"{METRIC_WORDS[goal['metric']]} {shown}"
     return False, f"{METRIC_WORDS[goal['metric']]} is {shown}"
+
+
+def _pattern(target_path: str) -> re.Pattern[str]:
+    body = re.escape(target_path).replace(r"\[\]", r"(?:\.\d+|\[\d+\])")
+    return re.compile(body + r"(?:[.\[].*)?")
+
+
+def covers(target_path: str, path: str) -> bool:
+    """Whether an edit of `path` falls under a lesson's target ("network.layers[].activation"
+    covers "network.layers.2.activation"; "training.optimizer" covers its learning rate)."""
+    return _pattern(target_path).fullmatch(path) is not None
+
+
+def values_at(project: dict[str, Any], target_path: str) -> Any:
+    """What a target holds in `project` (a list over layers for a [] path); None when absent."""
+    def walk(node: Any, parts: list[str]) -> Any:
+        for i, part in enumerate(parts):
+            if part.endswith("[]"):
+                items = node.get(part[:-2], []) if isinstance(node, dict) else []
+                return [walk(item, parts[i + 1:]) for item in items]
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    return walk(project, target_path.split("."))
+
+
+def locked_edit(locked: list[str], before: dict[str, Any], after: dict[str, Any], paths: list[str]) -> str | None:
+    """The first locked target an edit would change (paths under it, or a parent replaced with
+    a different value for it), else None. View and panel targets hold no setting."""
+    for t in locked:
+        t = target(t)
+        if t in PANELS or t.startswith("view."):
+            continue
+        for p in paths:
+            if covers(t, p) or (t.startswith(p + ".") and values_at(before, t) != values_at(after, t)):
+                return t
+    return None

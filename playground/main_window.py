@@ -22,6 +22,7 @@ from engine.fields import humanize
 
 from .dialogs import QtDialogs
 from .files import FileActions
+from .lessons import Lessons
 from .menus import fill_menu, menu_table
 from .panels.controls import ControlBar
 from .panels.data_panel import DataPanel
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         )
         self.tools = Tools(s, self)
         self.sharing = Sharing(self, s, self.files)  # links, the clipboard, dropped files
+        self.lessons = Lessons(self, s)  # the project's lesson: hidden and locked controls, steps
         self._compose()
         self._menus()
         self._wire()
@@ -147,7 +149,8 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
         split.setSizes([280, 760, 520])
-        central = _holder("", (self.controls, self.note_bar, self.sharing.bar, self.banner), (0, 0, 0, 0))
+        bars = (self.controls, self.note_bar, self.lessons.bar, self.sharing.bar, self.banner)
+        central = _holder("", bars, (0, 0, 0, 0))
         central.layout().setSpacing(0)
         central.layout().addWidget(split, 1)
         self.setCentralWidget(central)
@@ -240,9 +243,6 @@ class MainWindow(QMainWindow):
         if isinstance(app.get("view"), str):
             self.show_view(app["view"])
         self.note_bar.set_note(str(app.get("title", "")), str(app.get("note", "")))
-        out = app.get("output") if isinstance(app.get("output"), dict) else {}
-        self.output.show_test.setChecked(bool(out.get("show_test_data", self.output.show_test.isChecked())))
-        self.output.discretize.setChecked(bool(out.get("discretize", self.output.discretize.isChecked())))
 
     # ----------------------------------------------------------------- messages
     def show_message(self, text: str) -> None:

@@ -73,6 +73,8 @@ def menu_table(window: Any) -> dict[str, list[Any]]:
              "Step through one example's forward and backward pass, every number on the network"),
             ("Computation &Graphs…", t.open_graphs, None, "actionGraphs",
              "The lectures' small graphs: edit an input, see every value and gradient"),
+            ("Make &Lesson…", t.make_lesson, None, "actionMakeLesson",
+             "Hide or lock controls and write steps with goals; save it as a project or copy it as a link"),
             ("Optimizer &Paths…", t.open_paths, "Ctrl+P", "actionPaths",
              "Six optimizers walking Rosenbrock, Beale and other surfaces from a start point you drag"),
             ("Loss &Landscape…", t.open_landscape, "Ctrl+L", "actionLandscape",

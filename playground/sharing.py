@@ -60,7 +60,7 @@ class Sharing(QObject):
         self.files = files
         self.bar = TfpBar()
         self.bar.button.clicked.connect(self.use_our_defaults)
-        session.state.changed.connect(lambda _c: self._show_bar())
+        session.state.changed.connect(self._changed)
         window.setAcceptDrops(True)
         window.installEventFilter(self)
 
@@ -125,8 +125,14 @@ class Sharing(QObject):
         return self.open_text(text)
 
     # ----------------------------------------------------------------- TFP maths
-    def _show_bar(self) -> None:
+    def _changed(self, change: Any) -> None:
+        """A TFP project's bar; an opened project's output options (TFP's showTestData, discretize)."""
         self.bar.setVisible(_uses_tfp(self.session.state.project))
+        out = change.project.get("app", {}).get("output")
+        output = getattr(self.window, "output", None)
+        if change.replaced and isinstance(out, dict) and output is not None:
+            output.show_test.setChecked(bool(out.get("show_test_data", output.show_test.isChecked())))
+            output.discretize.setChecked(bool(out.get("discretize", output.discretize.isChecked())))
 
     def use_our_defaults(self) -> None:
         try:

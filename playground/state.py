@@ -20,7 +20,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from engine.data import DATASETS
+from engine.errors import PlaygroundError
 from engine.fields import Effect, effect
+from engine.lessons import locked_edit
 from engine.losses import get_loss
 from engine.project import SECTIONS, default_output_activation, default_project, normalize_project
 
@@ -51,6 +53,8 @@ class ProjectState(QObject):
         self.project = normalize_project(project or default_project())
         self.path: Path | None = None
         self._dirty = False
+        #: What the project's lesson locks (and hides): edits under these are refused.
+        self.locked: list[str] = []
 
     # ----------------------------------------------------------------- access
     def get(self, path: str) -> Any:
@@ -99,6 +103,9 @@ class ProjectState(QObject):
             if (trial["training"]["loss"], trial["network"]["output_activation"]) != before:
                 touched |= {"training", "network"}
                 changes = {**changes, "training.loss": trial["training"]["loss"]}
+        hit = locked_edit(self.locked, self.project, trial, list(changes)) if self.locked else None
+        if hit is not None:
+            raise PlaygroundError(f"{hit} is locked by this lesson")
         trusted = [s for s in SECTIONS if s not in touched]
         project = normalize_project(trial, self.base_dir, trusted=trusted)
         return self._commit(project, frozenset(changes), replaced=False, dirty=True)

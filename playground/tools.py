@@ -11,6 +11,7 @@ from engine import Regularizer, check_gradients, get_loss
 from .backprop_window import BackpropWindow
 from .graph_window import GraphWindow
 from .landscape_window import LandscapeWindow, open_landscape
+from .lessons import MakeLessonDialog
 from .panels.runs_view import CompareDialog
 from .paths_window import PathsWindow, open_paths
 from .race_window import RaceWindow, open_race
@@ -89,6 +90,12 @@ class Tools:
         win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         win.show()
         return win
+
+    def make_lesson(self) -> MakeLessonDialog:
+        dlg = MakeLessonDialog(self.session, self.parent)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
 
     def open_paths(self) -> PathsWindow:
         """Optimizers on two-parameter test surfaces (no network: the engine's optimizers alone)."""

@@ -65,6 +65,7 @@ class Caption(Label):
 def captioned(text: str, widget: QWidget, stretch: bool = False) -> QWidget:
     """A caption above `widget`, as one column of the control bar."""
     box = QWidget()
+    box.setProperty("captionBox", True)  # a lesson that hides the widget hides its caption too
     lay = QVBoxLayout(box)
     lay.setContentsMargins(0, 0, 0, 0)
     lay.setSpacing(2)

@@ -1,0 +1,89 @@
+"""A lesson on the real window: hidden and locked controls, steps whose goals are checked live,
+and a lesson made from the current project."""
+
+from conftest import TIMEOUT
+from helpers import wait_for
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QWidget
+
+from engine.links import from_project_link
+from playground.lessons import MakeLessonDialog
+from playground.paths import PRESETS
+
+
+def shown(window, name):
+    w = window.findChild(QWidget, name)
+    return w is not None and w.isVisibleTo(window)
+
+
+def test_a_lesson_hides_locks_and_checks_its_goals(window, qtbot):
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS / "15-lesson-why-hidden-layers.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    bar = window.lessons.bar
+    assert bar.isVisible() and "step 1 of 3" in bar.text.text()
+    assert not shown(window, "dataScroll") and not shown(window, "loss") and shown(window, "learningRate")
+    loss_box = window.findChild(QComboBox, "loss").parentWidget()
+    assert loss_box.property("captionBox") and not loss_box.isVisibleTo(window)  # its caption goes too
+    assert not window.findChild(QComboBox, "optimizer").isEnabled()
+    # A locked setting is refused by the state too, whatever asks.
+    messages = []
+    window.network.message.connect(messages.append)
+    window.network._set("data.features", ["x1", "x2", "x1^2"])
+    assert window.session.state.project["data"]["features"] == ["x1", "x2"] and "locked by this lesson" in messages[-1]
+    qtbot.mouseClick(bar.next, Qt.MouseButton.LeftButton)
+    assert "step 2 of 3" in bar.text.text() and "not yet" in bar.goal.text()
+    window.session.state.apply({"network.layers": [{"units": 3, "activation": "tanh"}]})  # not locked: allowed
+    window.session.set_playing(True)
+    qtbot.waitUntil(lambda: "✓ met" in bar.goal.text(), timeout=30_000)
+    window.session.set_playing(False)
+    assert "test accuracy above 95%" in bar.goal.text()
+    # Another project ends the lesson: everything comes back.
+    gen = window.session.snapshot.generation
+    window.files.open_project(PRESETS / "04-spiral-tanh.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert not bar.isVisible() and window.session.state.locked == []
+    assert shown(window, "dataScroll") and shown(window, "loss")
+    assert window.findChild(QComboBox, "optimizer").isEnabled()
+    assert loss_box.isVisibleTo(window)
+
+
+def test_make_a_lesson_and_share_it_as_a_link(window, qtbot):
+    window.findChild(QAction, "actionMakeLesson").trigger()
+    dlg = window.findChild(MakeLessonDialog, "makeLessonDialog")
+    row = dlg.targets.index("training.batch_size")
+    dlg.table.item(row, 1).setCheckState(Qt.CheckState.Checked)
+    lock = dlg.targets.index("training.optimizer.learning_rate")
+    dlg.table.item(lock, 2).setCheckState(Qt.CheckState.Checked)
+    dlg.add_step()
+    dlg.text.setPlainText("Train until the test loss is low.")
+    dlg.metric.setCurrentIndex(dlg.metric.findData("test_loss"))
+    dlg.value.set_value(0.3)
+    dlg.max_neurons.setValue(6)
+    assert dlg.accept_lesson()
+    lesson = window.session.state.project["app"]["lesson"]
+    assert lesson == {"hide": ["training.batch_size"], "lock": ["training.optimizer.learning_rate"], "steps": [
+        {"text": "Train until the test loss is low.", "goal": {"metric": "test_loss", "below": 0.3, "max_neurons": 6}}]}
+    qtbot.waitUntil(lambda: not shown(window, "batchSize"), timeout=TIMEOUT)
+    assert not window.findChild(QWidget, "learningRate").isEnabled()
+    assert window.lessons.bar.isVisible() and "test loss below 0.3" in window.lessons.bar.goal.text()
+    link = window.sharing.copy_project_link()
+    assert from_project_link(link)["app"]["lesson"] == lesson
+    # A bad goal is said in the dialog and changes nothing.
+    window.findChild(QAction, "actionMakeLesson").trigger()
+    dlg2 = next(d for d in window.findChildren(MakeLessonDialog) if d is not dlg and d.isVisible())
+    dlg2.steps.setCurrentRow(0)
+    dlg2.text.setPlainText("x" * 3000)
+    assert not dlg2.accept_lesson() and "longer than" in dlg2.message.text()
+    assert window.session.state.project["app"]["lesson"] == lesson and window.session.state.locked
+    dlg2.reject()
+
+
+def test_a_tfp_link_with_hidden_controls_hides_them(window, qtbot):
+    from test_links import DEFAULT
+
+    window.sharing.open_text(DEFAULT + "&learningRate_hide=true&noise_hide=true")
+    qtbot.waitUntil(lambda: not shown(window, "learningRate"), timeout=TIMEOUT)
+    assert not shown(window, "noise") and shown(window, "batchSize")
+    assert not window.lessons.bar.isVisible()  # hidden controls, no steps
