@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from engine.fields import humanize
 
 from .dialogs import QtDialogs
+from .downloads import Downloads
 from .files import FileActions
 from .lessons import Lessons
 from .menus import fill_menu, menu_table
@@ -33,7 +34,6 @@ from .panels.plots import CurvesView, HistogramView, OutputView
 from .panels.runs_view import RunsView
 from .panels.time_bar import TimeBar
 from .paths import ICON
-from .race_window import RaceWindow
 from .session import Session
 from .sharing import Sharing
 from .tools import Tools
@@ -70,9 +70,8 @@ class MainWindow(QMainWindow):
         self.params_label = name_widget(Label(), "paramsLabel", "Parameter count", tip)
         self.params_label.setTextFormat(Qt.TextFormat.RichText)  # a link; the text is only a count
         self.params_label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
-        self.rate_label, self.loss_label = Label(), Label()
-        self.rate_label.setObjectName("rateLabel")
-        self.loss_label.setObjectName("lossLabel")
+        self.rate_label = name_widget(Label(), "rateLabel", "Training speed")
+        self.loss_label = name_widget(Label(), "lossLabel", "Epoch and batch loss")
         # Fixed widths: these change every frame, and a new size hint re-lays out the status bar.
         self.loss_label.setFixedWidth(330)
         self.rate_label.setFixedWidth(130)
@@ -81,9 +80,8 @@ class MainWindow(QMainWindow):
             "Drawing may take at most a quarter of the worker's time: on big networks the output plane is "
             "computed at a lower resolution, then frames are spaced out, so training keeps its speed.",
         )  # fmt: skip
-        self.statusBar().addPermanentWidget(self.view_label)
-        self.statusBar().addPermanentWidget(self.loss_label)
-        self.statusBar().addPermanentWidget(self.rate_label)
+        for w in (self.view_label, self.loss_label, self.rate_label):
+            self.statusBar().addPermanentWidget(w)
         self.router = ViewRouter(
             self.controls, self.network, self.output, self.images, self.curves, self.histograms,
             self.gradients, self.hidden_space, self.runs, self.params_label, self.loss_label, self.rate_label,
@@ -96,6 +94,7 @@ class MainWindow(QMainWindow):
         self.tools = Tools(s, self)
         self.sharing = Sharing(self, s, self.files)  # links, the clipboard, dropped files
         self.lessons = Lessons(self, s)  # the project's lesson: hidden and locked controls, steps
+        self.downloads = Downloads(self, self.files, self.data_panel)  # MNIST and Fashion-MNIST
         self._compose()
         self._menus()
         self._wire()
@@ -283,8 +282,9 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the worker threads and wait for them; safe to call twice."""
-        for race in self.findChildren(RaceWindow):
-            race.shutdown()  # each waits for its own thread
+        for child in self.findChildren(QObject):  # race and landscape windows, downloads: their threads
+            if child is not self.session and callable(getattr(child, "shutdown", None)):
+                child.shutdown()  # each waits for its own thread
         self.session.shutdown()
 
 

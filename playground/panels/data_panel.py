@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from engine import PlaygroundError
 from engine.data import CLASS_RANGE, DATASETS, NORMALIZATIONS, generate
+from engine.downloads import REMOTE_SETS
 
 from ..colors import class_color, diverging_rgb
 from ..state import ProjectState
@@ -76,6 +77,7 @@ class DataPanel(QWidget):
     """Edits the project's data section; the main window rebuilds the run on each change."""
 
     open_file_requested = Signal()
+    download_requested = Signal(str)  # a downloadable set's name (MNIST, Fashion-MNIST)
     draw_mode_changed = Signal(bool)
     message = Signal(str)
 
@@ -118,6 +120,17 @@ class DataPanel(QWidget):
         )
         self.open_button.clicked.connect(self.open_file_requested)
         lay.addWidget(self.open_button)
+        remote = QHBoxLayout()
+        remote.setSpacing(6)
+        for name in REMOTE_SETS.names():
+            rs = REMOTE_SETS.get(name)
+            b = name_widget(QPushButton(rs.title), f"remote_{name}", f"{rs.title} data set",
+                            f"{rs.title}: 70,000 28×28 images in 10 classes ({rs.credit}). Downloaded once from "
+                            "its public location, checked against its published SHA-256, kept on this computer; "
+                            "the 60,000 training images are used with the splits set below.")  # fmt: skip
+            b.clicked.connect(lambda _=False, n=name: self.download_requested.emit(n))
+            remote.addWidget(b)
+        lay.addLayout(remote)
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
