@@ -5,7 +5,7 @@ from helpers import wait_for
 from PySide6.QtCore import Qt
 
 
-def test_the_digits_thumbnail_trains_real_digits_in_the_image_views(qtbot, window):
+def test_the_digits_and_iris_thumbnails_give_the_real_sets(qtbot, window):
     gen = window.session.snapshot.generation
     qtbot.mouseClick(window.data_panel.source_buttons["digits"], Qt.MouseButton.LeftButton)
     snap = wait_for(qtbot, window, lambda s: s.generation > gen)
@@ -19,9 +19,7 @@ def test_the_digits_thumbnail_trains_real_digits_in_the_image_views(qtbot, windo
     )
     assert window.images.isVisible() and snap.image_eval.confusion.shape == (10, 10)
     assert window.data_panel.source_buttons["digits"].isChecked()
-
-
-def test_iris_is_a_table_without_a_plane(qtbot, window):
+    # Iris: a table of four columns, no plane.
     gen = window.session.snapshot.generation
     qtbot.mouseClick(window.data_panel.source_buttons["iris"], Qt.MouseButton.LeftButton)
     snap = wait_for(qtbot, window, lambda s: s.generation > gen)

@@ -81,6 +81,15 @@ def test_the_slice_runs_from_the_start_weights_to_now(window, qtbot):
     assert r.curves["train"][zero] == pytest.approx(tr.evaluate()["train"]["loss"], rel=1e-9)
     assert "the run's initial weights" in win.slice_info.text()
     assert set(win.slice_curves) == set(r.curves)
+    # A job has its own thread: the run trains and the window stays live while a plane is computed.
+    win.resolution.setCurrentIndex(1)
+    win.compute_plane()
+    s = window.session
+    start = s.snapshot.steps
+    s.set_playing(True)
+    qtbot.waitUntil(lambda: s.snapshot.steps > start + 50, timeout=TIMEOUT)
+    s.set_playing(False)
+    assert wait_result(qtbot, win, "plane").loss.shape == (21, 21)
     win.close()
 
 
@@ -121,19 +130,3 @@ def test_cancel_ends_a_job_and_the_next_one_runs(window, qtbot):
     thread = win.handle.thread
     win.close()
     assert thread.isFinished()
-
-
-def test_playing_on_while_a_plane_is_computed(window, qtbot):
-    """The job has its own thread: the run trains and the window stays live meanwhile."""
-    trained(window, qtbot, 2)
-    win = open_window(window)
-    win.resolution.setCurrentIndex(1)
-    win.compute_plane()
-    s = window.session
-    start = s.snapshot.steps
-    s.set_playing(True)
-    qtbot.waitUntil(lambda: s.snapshot.steps > start + 50, timeout=TIMEOUT)
-    s.set_playing(False)
-    r = wait_result(qtbot, win, "plane")
-    assert r.loss.shape == (21, 21)
-    win.close()

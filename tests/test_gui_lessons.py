@@ -49,7 +49,7 @@ def test_a_lesson_hides_locks_and_checks_its_goals(window, qtbot):
     assert loss_box.isVisibleTo(window)
 
 
-def test_make_a_lesson_and_share_it_as_a_link(window, qtbot):
+def test_make_a_lesson_share_it_and_open_tfps_hidden_controls(window, qtbot):
     window.findChild(QAction, "actionMakeLesson").trigger()
     dlg = window.findChild(MakeLessonDialog, "makeLessonDialog")
     row = dlg.targets.index("training.batch_size")
@@ -78,9 +78,7 @@ def test_make_a_lesson_and_share_it_as_a_link(window, qtbot):
     assert not dlg2.accept_lesson() and "longer than" in dlg2.message.text()
     assert window.session.state.project["app"]["lesson"] == lesson and window.session.state.locked
     dlg2.reject()
-
-
-def test_a_tfp_link_with_hidden_controls_hides_them(window, qtbot):
+    # A TensorFlow Playground link's *_hide keys hide those controls (no steps: no bar).
     from test_links import DEFAULT
 
     window.sharing.open_text(DEFAULT + "&learningRate_hide=true&noise_hide=true")
