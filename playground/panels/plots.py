@@ -488,23 +488,6 @@ class CurvesView(QWidget):
         self.snapshot = snap
         self.redraw()
 
-    def _size_toggled(self, on: bool) -> None:
-        self.loss_sizes_wanted.emit(on)
-        self._draw_points(force=True)
-
-    def point_sizes(self) -> np.ndarray | None:
-        """The training points' sizes when sized by loss: 3 px at no loss to 16 px at the largest
-        (area follows the loss); validation points keep the usual size. None when not sized."""
-        snap = self.snapshot
-        if snap is None or not self.size_by_loss.isChecked() or snap.point_losses is None:
-            return None
-        losses = np.nan_to_num(snap.point_losses.astype(np.float64), nan=0.0, posinf=0.0)
-        if losses.size != snap.data.train.size:
-            return None
-        top = float(losses.max()) if losses.size else 0.0
-        train = 3.0 + 13.0 * np.sqrt(losses / top) if top > 0 else np.full(losses.size, 3.0)
-        return np.concatenate([train, np.full(snap.data.validation.size, 6.0)])
-
     def redraw(self) -> None:
         snap = self.snapshot
         if snap is None:
