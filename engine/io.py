@@ -13,6 +13,7 @@ import glob
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -185,6 +186,24 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+MAX_JSON_DEPTH = 64  # a project is 5 levels deep; 3,000 levels had reached Python's recursion limit
+
+
+def check_depth(text: str | bytes, name: str) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH before parsing it: brackets outside strings
+    are counted in one NumPy pass (a parser would recurse and overflow first)."""
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    bare = _JSON_STRING.sub(b'""', data)
+    arr = np.frombuffer(bare, dtype=np.uint8)
+    step = ((arr == 0x5B) | (arr == 0x7B)).astype(np.int32) - ((arr == 0x5D) | (arr == 0x7D))
+    if step.size and int(np.cumsum(step).max()) > MAX_JSON_DEPTH:
+        raise PlaygroundError(f"{name}: JSON nested more than {MAX_JSON_DEPTH} levels deep; "
+                              "a project or weight file is only a few levels deep")  # fmt: skip
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
 def _read(path: str | Path, limit: int) -> bytes:
     p = regular_file(path, limit)
     try:
@@ -204,6 +223,7 @@ def save_project(path: str | Path, project: dict[str, Any]) -> Path:
 
 def parse_project(text: str | bytes, name: str = "project", base_dir: str | Path | None = None) -> dict[str, Any]:
     """Validate project JSON text; errors are prefixed with `name`."""
+    check_depth(text, name)
     try:
         raw = json.loads(text, parse_constant=_reject_constant)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
@@ -277,6 +297,7 @@ def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any
 
 
 def _read_json_weights(p: Path, data: bytes) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
+    check_depth(data, p.name)
     try:
         doc = json.loads(data, parse_constant=_reject_constant)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, PlaygroundError) as exc:

@@ -70,13 +70,50 @@ def data_root() -> Path:
     return Path(base or Path.home() / ".nn-playground") / "data"
 
 
+class ReadProgress(QObject):
+    """A progress dialog with Cancel while the worker reads a big data file (it appears only
+    when the read takes longer than half a second)."""
+
+    def __init__(self, window: QWidget, session: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = session
+        self.dialog: QProgressDialog | None = None
+        self.seq: int | None = None
+        session.probe_progress.connect(self._progress)
+        session.data_probed.connect(self._done)
+
+    @Slot(int, int, int)
+    def _progress(self, seq: int, done: int, total: int) -> None:
+        if self.dialog is None or self.seq != seq:
+            self.seq = seq
+            self.dialog = QProgressDialog("Reading the data file…", "Cancel", 0, 1000, self.window)
+            self.dialog.setObjectName("readDialog")
+            self.dialog.setWindowTitle("Reading data")
+            self.dialog.setMinimumDuration(500)
+            self.dialog.setAutoClose(False)
+            self.dialog.setAutoReset(False)
+            self.dialog.canceled.connect(lambda s=seq: self.session.cancel_probe(s))
+        if total:
+            self.dialog.setLabelText(f"Reading the data file: {done / 2**20:,.1f} of {total / 2**20:,.1f} MB")
+            self.dialog.setValue(min(999, int(1000 * done / total)))
+
+    @Slot(int, object)
+    def _done(self, seq: int, _result: object) -> None:
+        if seq == self.seq and self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog, self.seq = None, None
+
+
 class Downloads(QObject):
-    """The data panel's MNIST and Fashion-MNIST entries."""
+    """The data panel's MNIST and Fashion-MNIST entries, and the progress of big data reads."""
 
     def __init__(self, window: QWidget, files: FileActions, panel: Any) -> None:
         super().__init__(window)
         self.window = window
         self.files = files
+        self.reads = ReadProgress(window, files.session)
         self.root = data_root()
         self.handle: WorkerHandle | None = None
         self.job: int | None = None

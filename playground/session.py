@@ -56,6 +56,7 @@ class Session(QObject):
     banner = Signal(str, str)  # text and kind ("error", "info"); empty text hides it
     error = Signal(str, str)  # title and text of an error worth a dialog
     data_probed = Signal(int, object)  # a ProbeData's sequence number, and a DataInfo or why not (str)
+    probe_progress = Signal(int, int, int)  # a ProbeData's sequence number, bytes read, bytes in all
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +76,7 @@ class Session(QObject):
         self.handle.worker.failed.connect(self._on_failed)
         self.handle.worker.build_failed.connect(self._on_build_failed)
         self.handle.worker.data_probed.connect(self._on_data_probed)
+        self.handle.worker.probe_progress.connect(self.probe_progress)
         self.state.changed.connect(self._on_changed)
         self.last_sent = 0
         self.rebuild()
@@ -265,6 +267,10 @@ class Session(QObject):
         """Have the worker read and prepare `project`'s data (the next Build reuses it); the
         answer comes as data_probed with this sequence number."""
         return self.send(ProbeData(project, self.state.base_dir))
+
+    def cancel_probe(self, seq: int) -> None:
+        """Cancel the data read `seq` (its answer comes as data_probed with the reason)."""
+        self.handle.worker.cancel_probe(seq)
 
     @Slot(int, object)
     def _on_data_probed(self, seq: int, result: object) -> None:

@@ -27,6 +27,7 @@ import numpy.ma  # np.histogram imports it lazily: do that at start-up, not on t
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from engine import PlaygroundError
+from engine.data import loaders
 from engine.optimizers import make_optimizer
 from engine.project import PreparedData, load_dataset, prepare_data
 from engine.race import Race
@@ -87,6 +88,7 @@ class LoopWorker(QObject):
     build_failed = Signal(int, str)  # sequence number of a Build that failed, and why
     data_probed = Signal(int, object)  # sequence number of a ProbeData, and a DataInfo or the reason (str)
     traced = Signal(int, object)  # sequence number of a TraceExample, and a TraceResult or the reason (str)
+    probe_progress = Signal(int, int, int)  # sequence number of a ProbeData, bytes read, bytes in all
     finished = Signal()
 
     def __init__(self) -> None:
@@ -238,6 +240,7 @@ class TrainingWorker(LoopWorker):
         self._image_eval_at = 0.0
         self._data: dict[str, PreparedData] = {}  # data key -> prepared data, newest last
         self.data_loads = 0  # how many times a data set was read and prepared (for tests and the benchmark)
+        self._cancel_probe = 0  # data reads with a sequence number up to this one are cancelled
 
     def _release(self) -> None:
         self._trainer = None
@@ -284,7 +287,7 @@ class TrainingWorker(LoopWorker):
                     self._set_data(command)
                 case ProbeData():
                     try:
-                        ds = self._prepared(command.project, command.base_dir).dataset
+                        ds = self._probe(command, seq).dataset
                         info = DataInfo(ds.problem, ds.classes, ds.image_shape, tuple(ds.notes), tuple(ds.columns),
                                         ds.label_column)  # fmt: skip
                     except PlaygroundError as exc:
@@ -336,6 +339,30 @@ class TrainingWorker(LoopWorker):
             self.failed.emit(str(exc))
         except Exception as exc:  # a bug must not kill the thread: pause and show it
             self._fail(exc)
+
+    def cancel_probe(self, seq: int) -> None:
+        """Stop reading the data file of ProbeData `seq` at its next chunk (from the UI thread)."""
+        self._cancel_probe = max(self._cancel_probe, seq)
+
+    def _probe(self, command: ProbeData, seq: int) -> PreparedData:
+        """Read a data file for the UI, reporting progress and honouring Cancel between chunks."""
+        last = [0.0]
+
+        def hook(done: int, total: int) -> None:
+            if self.cancelled.is_set():
+                raise Cancelled
+            if self._cancel_probe >= seq:
+                raise PlaygroundError("reading the file was cancelled; nothing changed")
+            now = time.perf_counter()
+            if now - last[0] >= 0.1:
+                last[0] = now
+                self.probe_progress.emit(seq, done, total)
+
+        loaders.PROGRESS["hook"] = hook
+        try:
+            return self._prepared(command.project, command.base_dir)
+        finally:
+            loaders.PROGRESS.pop("hook", None)
 
     def _current(self, generation: int | None) -> bool:
         return generation is None or generation == self._generation

@@ -354,3 +354,37 @@ def test_a_missing_bundled_file_says_so(monkeypatch):
     with pytest.raises(PlaygroundError, match="bundled data file iris.csv is missing"):
         generate("iris")
     bundled._iris_arrays.cache_clear()
+
+
+def test_a_csv_is_read_line_by_line_and_refused_past_its_budget(tmp_path, monkeypatch):
+    from engine.data import load_csv, loaders
+
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(5000)))
+    monkeypatch.setattr(loaders, "MAX_CSV_VALUES", 3000)
+    with pytest.raises(PlaygroundError, match=r"more than 3,000 cells by line 1,001"):
+        load_csv(path)
+    monkeypatch.setattr(loaders, "MAX_CSV_VALUES", 10**7)
+    seen = []
+    monkeypatch.setitem(loaders.PROGRESS, "hook", lambda done, total: seen.append((done, total)))
+    assert load_csv(path).n == 5000 and seen and seen[-1][1] == path.stat().st_size
+    monkeypatch.delitem(loaders.PROGRESS, "hook")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("1," * 2000 + "0\n")
+    monkeypatch.setattr(loaders, "MAX_CSV_LINE", 1000)
+    with pytest.raises(PlaygroundError, match="line 1 is longer than"):
+        load_csv(wide)
+
+
+def test_an_idx_read_reports_progress_and_can_be_stopped(tmp_path, monkeypatch):
+    from engine.data import loaders
+
+    path = tmp_path / "images.idx"
+    path.write_bytes(write_idx(np.zeros((50, 8, 8), dtype=np.uint8)))
+
+    def stop(done, total):
+        raise PlaygroundError("stopped by the test")
+
+    monkeypatch.setitem(loaders.PROGRESS, "hook", stop)
+    with pytest.raises(PlaygroundError, match="stopped by the test"):
+        read_idx(path)

@@ -306,3 +306,27 @@ def test_a_live_setting_the_trainer_refuses_puts_the_editor_back(qtbot, window):
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
     assert "smaller batch size" in window.findChild(QMessageBox, "errorDialog").text()
     assert window.data_panel.batch.value() == batch and window.session.snapshot.generation == snap.generation
+
+
+def test_a_big_data_read_shows_progress_and_cancel_changes_nothing(window, qtbot, tmp_path):
+    from playground.downloads import ReadProgress
+
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i % 13},{i % 7},{i % 2}\n" for i in range(40_000)))
+    progress = []
+    window.session.probe_progress.connect(lambda seq, done, total: progress.append((done, total)))
+    errors = []
+    window.files.dialogs.error = lambda title, text: errors.append(text)
+    window.files.dialogs.choose = lambda *a: "label"
+    before = window.session.state.project
+    worker = window.session.handle.worker
+    worker._cancel_probe = 10**9  # Cancel pressed before the first chunk
+    window.files.load_data_source({"csv": str(path)}, ask_label=True)
+    qtbot.waitUntil(lambda: bool(errors), timeout=15_000)
+    assert "cancelled; nothing changed" in errors[-1] and window.session.state.project == before
+    worker._cancel_probe = 0
+    window.files.load_data_source({"csv": str(path)}, ask_label=True)
+    qtbot.waitUntil(lambda: isinstance(window.session.state.project["data"]["source"], dict), timeout=15_000)
+    assert progress and progress[-1][1] == path.stat().st_size
+    reads = window.downloads.reads
+    assert isinstance(reads, ReadProgress) and reads.dialog is None  # closed when the read ended

@@ -216,3 +216,17 @@ def test_export_data_csv_and_npz(tmp_path, trained):
         assert (f["split"] == "train").sum() == trained.n_train
     with pytest.raises(PlaygroundError, match="as .csv or .npz"):
         export_data(tmp_path / "d.txt", trained.data)
+
+
+def test_json_nested_too_deep_is_refused_before_parsing(tmp_path):
+    from engine.io import MAX_JSON_DEPTH, check_depth, load_weights, parse_project
+
+    with pytest.raises(PlaygroundError, match=f"nested more than {MAX_JSON_DEPTH} levels"):
+        parse_project("[" * 5000 + "]" * 5000, "deep.json")
+    check_depth('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"["}', "ok")
+    weights = tmp_path / "w.json"
+    weights.write_text('{"config": ' + "[" * 3000 + "]" * 3000 + "}")
+    from engine.network import Network
+
+    with pytest.raises(PlaygroundError, match="w.json: JSON nested more than"):
+        load_weights(weights, Network(2, [3], 1))

@@ -22,6 +22,23 @@ MAX_BYTES = 2 * 1024**3  # refuse to read data files over 2 GiB
 #: The most values a data file may hold (MNIST's training images are 47 million): 512 MB once
 #: read as float64. Checked from the headers (NPZ, IDX) before anything is read or inflated.
 MAX_DATA_VALUES = 64 * 2**20
+#: A CSV's cells are Python strings until they are parsed (some 60 bytes each), so its budget is
+#: lower; bigger tables belong in NPZ or IDX files. Lines longer than this are refused unread.
+MAX_CSV_VALUES = 10_000_000
+MAX_CSV_LINE = 4 * 2**20
+READ_CHECK = 4096  # rows between progress reports (and checks for Cancel) while a CSV is read
+
+
+def _report(done: int, total: int) -> None:
+    """Tell whoever reads the file how far it is (a hook the app sets to show progress and to
+    cancel between chunks; nothing by default)."""
+    hook = PROGRESS.get("hook")
+    if hook is not None:
+        hook(done, total)
+
+
+#: {"hook": callable(done, total)} while the app reads a data file on its worker.
+PROGRESS: dict[str, object] = {}
 
 
 def _fail(path: Path, problem: str) -> PlaygroundError:
@@ -91,6 +108,37 @@ def _numeric(cell: str) -> bool:
     return True
 
 
+def _csv_rows(p: Path, f: io.TextIOBase, delimiter: str, size: int) -> list[tuple[int, list[str]]]:
+    """The non-empty rows with their line numbers, read line by line: a line over MAX_CSV_LINE
+    or a table over MAX_CSV_VALUES cells is refused as soon as it is met, not after reading it."""
+
+    def bounded():
+        n = 0
+        while True:
+            line = f.readline(MAX_CSV_LINE + 1)
+            if not line:
+                return
+            n += 1
+            if len(line) > MAX_CSV_LINE:
+                raise _fail(p, f"line {n} is longer than {MAX_CSV_LINE // 2**20} MB: this is not a table of numbers")
+            yield line
+
+    out: list[tuple[int, list[str]]] = []
+    values = 0
+    reader = csv.reader(bounded(), delimiter=delimiter)
+    for row in reader:
+        if not any(c.strip() for c in row):
+            continue
+        out.append((reader.line_num, row))
+        values += len(row)
+        if values > MAX_CSV_VALUES:
+            raise _fail(p, f"more than {MAX_CSV_VALUES:,} cells by line {reader.line_num:,} (the limit for a CSV; "
+                        "save bigger tables as NPZ, arrays x and y)")  # fmt: skip
+        if len(out) % READ_CHECK == 0:
+            _report(f.tell() if hasattr(f, "tell") else 0, size)
+    return out
+
+
 def _sniff_delimiter(text: str) -> str:
     """Comma, semicolon, tab or bar, whichever csv.Sniffer finds in the first lines (comma if unsure)."""
     sample = "\n".join(text[:65536].splitlines()[:50])
@@ -141,14 +189,15 @@ def load_csv(
     """
     notes = notes if notes is not None else []
     p = regular_file(path)
+    size = p.stat().st_size
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        with open(p, encoding="utf-8-sig", newline="") as f:
+            text = f.read(65536)  # the delimiter is guessed from the start of the file
+            f.seek(0)
+            delimiter = _sniff_delimiter(text)
+            lines = _csv_rows(p, f, delimiter, size)
     except (UnicodeDecodeError, OSError) as exc:
         raise _fail(p, f"not a readable UTF-8 text file ({exc.__class__.__name__})") from None
-    delimiter = _sniff_delimiter(text)
-    try:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        lines = [(n, r) for n, r in enumerate(reader, 1) if any(c.strip() for c in r)]
     except csv.Error as exc:
         raise _fail(p, f"not valid CSV: {exc}") from None
     if not lines:
@@ -336,7 +385,7 @@ def read_idx(path: str | Path) -> np.ndarray:
                 raise _fail(p, f"header declares {need:,} bytes of data, more than this app reads")
             if opener is open and need > p.stat().st_size - 4 - 4 * ndim:
                 raise _fail(p, f"header declares {need:,} bytes but the file holds fewer")
-            data = f.read(need + 1)
+            data = _read_reporting(f, need + 1)
     except PlaygroundError:
         raise
     except (OSError, EOFError, gzip.BadGzipFile, zlib_error()) as exc:
@@ -345,6 +394,20 @@ def read_idx(path: str | Path) -> np.ndarray:
         more = "more" if len(data) > need else "fewer"
         raise _fail(p, f"header declares {need:,} bytes of data but the file holds {more}")
     return np.frombuffer(data, dtype=dtype).reshape(dims)
+
+
+def _read_reporting(f: io.BufferedIOBase, n: int, chunk: int = 4 * 2**20) -> bytes:
+    """Up to n bytes in chunks, telling the progress hook after each (gzip inflates as it goes)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < n:
+        block = f.read(min(chunk, n - got))
+        if not block:
+            break
+        parts.append(block)
+        got += len(block)
+        _report(got, n)
+    return b"".join(parts)
 
 
 def zlib_error() -> type[Exception]:
