@@ -1,0 +1,171 @@
+"""A GUI monkey under a watchdog: random actions on the real window while it trains, biased
+toward structural edits, with time-travel restores, the race window, image and point data and
+presets opened rapidly. The watchdog records any uncaught exception, the longest stall of the
+event loop, threads left behind and the growth of the process's memory.
+
+`tests/test_stress.py` runs a short form in the suite; `benchmarks/monkey.py` the long one.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+
+from engine import PlaygroundError
+from engine.optimizers import OPTIMIZERS
+from playground.paths import PRESETS
+
+SOURCES = ["circle", "xor", "gauss", "spiral", "moons", "blobs", "plane", "multi_gaussian", "shapes", "digits",
+           "iris"]  # fmt: skip
+FEATURES = ["x1", "x2", "x1^2", "x1*x2", "sin(x2)"]
+LOSSES = ["binary_crossentropy", "mse", "huber", "categorical_crossentropy", "hinge", "multiclass_hinge", "mae"]
+
+
+def rss_mb() -> float:
+    """The process's resident memory in MB (Linux; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@dataclass
+class Watchdog:
+    """Heartbeats on the UI thread measure the longest stall; excepthook catches what escapes."""
+
+    exceptions: list[str] = field(default_factory=list)
+    longest_stall: float = 0.0
+    _last: float = 0.0
+    _timer: QTimer | None = None
+    _hook: Any = None
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._beat)
+        self._timer.start()
+        self._hook = sys.excepthook
+        sys.excepthook = lambda t, v, tb: self.exceptions.append(f"{t.__name__}: {v}")
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self.longest_stall = max(self.longest_stall, now - self._last)
+        self._last = now
+
+    def beat_now(self) -> None:
+        """Between actions: the event loop ran (a stall is time the loop could not run)."""
+        self._beat()
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        sys.excepthook = self._hook
+
+
+@dataclass
+class Report:
+    actions: int
+    counts: dict[str, int]
+    exceptions: list[str]
+    failures: list[str]
+    longest_stall: float
+    rss_growth_mb: float
+    seconds: float
+
+
+def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
+    """`n` random actions on `window`; `wait(ms)` lets the event loop run (qtbot.wait in tests)."""
+    rng = random.Random(seed)
+    session, view, files = window.session, window.network, window.files
+    failures: list[str] = []
+    session.handle.worker.failed.connect(failures.append)
+    presets = sorted(PRESETS.glob("*.json"))
+
+    def edit(change: Any) -> None:
+        try:
+            change()
+        except PlaygroundError:
+            pass  # refused edits are part of the game
+
+    def travel() -> None:
+        kept = len(session.timeline)
+        if kept:
+            session.travel(rng.randrange(kept))
+            if rng.random() < 0.5:
+                session.use_past_weights()
+            else:
+                session.go_live()
+
+    def neuron() -> None:
+        layers = session.state.project["network"]["layers"]
+        if layers:
+            view._set_units(rng.randrange(len(layers)), rng.choice([-1, 1]))
+
+    def loss() -> None:
+        window.controls.loss.setCurrentIndex(window.controls.loss.findData(rng.choice(LOSSES)))
+        window.controls._loss_chosen(0)
+
+    def race() -> None:
+        win = window.tools.open_race()
+        wait(rng.choice([0, 5, 30]))
+        win.close()
+
+    actions: dict[str, tuple[int, Any]] = {  # name: (weight, action)
+        "play": (3, lambda: session.set_playing(True)),
+        "pause": (2, lambda: session.set_playing(False)),
+        "step": (2, lambda: session.step(rng.choice(["batch", "epoch"]))),
+        "reset": (1, session.reset),
+        "add layer": (4, lambda: view.add_layer.isEnabled() and view.add_layer.click()),
+        "remove layer": (4, lambda: view.remove_layer.isEnabled() and view.remove_layer.click()),
+        "neuron": (6, neuron),
+        "feature": (3, lambda: edit(lambda: view.toggle_feature(rng.choice(FEATURES)))),
+        "dataset": (3, lambda: window.data_panel._choose_source(rng.choice(SOURCES))),
+        "optimizer": (1, lambda: edit(lambda: session.state.set(
+            "training.optimizer", {"name": rng.choice(OPTIMIZERS.names()), "learning_rate": 0.01}))),
+        "loss": (1, lambda: edit(loss)),
+        "learning rate": (1, lambda: edit(lambda: session.state.set(
+            "training.optimizer.learning_rate", rng.choice([0.001, 0.03, 0.3, 3.0])))),
+        "batch": (1, lambda: window.data_panel.batch.setValue(rng.choice([1, 10, 50, 500]))),
+        "travel": (3, travel),
+        "race": (1, race),
+        "preset": (2, lambda: files.open_project(rng.choice(presets), preset=True)),
+        "export": (1, lambda: files.export_weights(tmp / "w.npz")),
+        "dialog": (1, lambda: window.tools.show_summary() and [d.close() for d in window.findChildren(QDialog)]),
+        "events": (3, lambda: wait(rng.choice([0, 1, 5, 20]))),
+    }
+    names = list(actions)
+    weights = [actions[k][0] for k in names]
+    counts = dict.fromkeys(names, 0)
+    dog = Watchdog()
+    wait(50)
+    before = rss_mb()
+    dog.start()
+    started = time.perf_counter()
+    try:
+        for i in range(n):
+            name = rng.choices(names, weights)[0]
+            counts[name] += 1
+            actions[name][1]()
+            if i % 10 == 0:
+                wait(1)
+                dog.beat_now()
+        session.set_playing(False)
+        wait(100)
+    finally:
+        dog.stop()
+        for d in window.findChildren(QDialog):
+            d.close()
+        QApplication.processEvents()
+    return Report(n, counts, dog.exceptions, failures, dog.longest_stall, rss_mb() - before,
+                  time.perf_counter() - started)  # fmt: skip
