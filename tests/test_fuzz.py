@@ -211,3 +211,53 @@ def test_a_zip_that_is_not_an_npz_and_a_pickle_are_refused():
             path = Path(folder) / "w.npz"
             path.write_bytes(pickled)
             read_weights(path)
+
+
+# ----------------------------------------------------------------- the hostile classes (issue 20)
+HUGE = st.one_of(st.integers(min_value=10**18, max_value=10**400), st.integers(max_value=-(10**18)))
+PATHS = ["seed", "data.samples", "data.noise", "network.layers.0.units", "training.batch_size", "training.epochs",
+         "training.optimizer.learning_rate", "training.regularization.rate", "network.bias_init"]  # fmt: skip
+
+
+@FUZZ
+@given(st.sampled_from(PATHS), HUGE)
+def test_huge_integers_anywhere_are_refused_by_name(path, value):
+    raw = json.loads(json.dumps(default_project()))
+    node = raw
+    *parents, leaf = path.split(".")
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node.setdefault(part, {})
+    node[leaf] = value
+    text = json.dumps(raw)
+    out = attempt("huge.json", text.encode(), load_project)
+    assert out is None  # refused, with the file named (attempt checks it)
+
+
+@FUZZ
+@given(st.integers(65, 20_000), st.sampled_from(["[", "{\"a\":"]))
+def test_deep_nesting_is_refused_in_one_line(depth, opener):
+    closer = "]" if opener == "[" else "}"
+    doc = opener * depth + "1" + closer * depth
+    for name, load in (("deep.json", load_project), ("deep_weights.json", lambda p: read_weights(p))):
+        assert attempt(name, doc.encode(), load) is None
+
+
+@FUZZ
+@given(st.integers(1, 255), st.lists(st.integers(1, 2**32 - 1), min_size=1, max_size=6))
+def test_idx_headers_that_lie_about_their_size_fail_fast(ndim, dims):
+    dims = (dims * ndim)[:ndim]
+    header = b"\x00\x00\x08" + bytes([ndim]) + b"".join(d.to_bytes(4, "big") for d in dims)
+    for data in (header + b"\x00" * 64, gzip.compress(header + b"\x00" * 64)):
+        assert attempt("lying.idx", data, read_idx) is None or int(np.prod(dims)) <= 64
+
+
+ZEROS = gzip.compress(b"\0" * (4 * 2**20), 9)  # 4 MB of zeros in about 4 KB
+
+
+@FUZZ
+@given(st.integers(21, 31))
+def test_small_bombs_on_disk_are_refused_before_they_inflate(power):
+    """A few kilobytes on disk whose header declares 2^power × 64 values (past the data budget):
+    refused from the header, before the stream is inflated."""
+    header = gzip.compress(b"\x00\x00\x08\x02" + (2**power).to_bytes(4, "big") + (64).to_bytes(4, "big"))
+    assert attempt("bomb.idx.gz", header + ZEROS, read_idx) is None

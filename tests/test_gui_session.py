@@ -116,3 +116,14 @@ def test_an_edit_revalidates_only_the_section_it_touches(qtbot, window, monkeypa
     assert checked == []
     window.session.state.set("data.noise", 0.1)
     assert checked == [1]
+
+
+def test_opening_any_preset_is_exactly_the_file_and_leaves_nothing_unsaved(window, qtbot):
+    """Refreshing the panels must not write back (the test and validation sliders, set one
+    after the other, had applied a mix of the old and new splits: the project came up edited)."""
+    from engine.io import load_project
+
+    for path in sorted(PRESETS.glob("*.json")):
+        assert window.files.open_project(path, preset=True)
+        assert not window.session.state.dirty, path.stem
+        assert window.session.state.project == load_project(path), path.stem

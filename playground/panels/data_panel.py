@@ -296,6 +296,8 @@ class DataPanel(QWidget):
         self.refresh()  # a click toggled the button; light the one in use
 
     def _ratios_changed(self) -> None:
+        if self._updating:  # refresh() setting the sliders one by one: not an edit
+            return
         test, val = self.test_ratio.value() / 100, self.val_ratio.value() / 100
         if test + val >= 0.95:
             self.message.emit("test + validation must leave at least 5% for training")
