@@ -330,3 +330,20 @@ def test_a_big_data_read_shows_progress_and_cancel_changes_nothing(window, qtbot
     assert progress and progress[-1][1] == path.stat().st_size
     reads = window.downloads.reads
     assert isinstance(reads, ReadProgress) and reads.dialog is None  # closed when the read ended
+
+
+def test_closed_tool_windows_leave_no_widgets_behind(window, qtbot):
+    """pyqtgraph's context menus had no parent and outlived each closed window."""
+    from PySide6.QtWidgets import QApplication
+
+    def opened_and_closed():
+        for open_ in (window.tools.open_race, window.tools.open_landscape, window.tools.open_paths):
+            win = open_()
+            qtbot.wait(10)
+            win.close()
+        QApplication.sendPostedEvents()  # the deferred deletes
+        qtbot.wait(10)
+        return len(QApplication.allWidgets())
+
+    first = opened_and_closed()
+    assert opened_and_closed() == first and opened_and_closed() == first

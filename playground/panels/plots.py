@@ -150,6 +150,12 @@ def make_plot(name: str) -> pg.PlotWidget:
     # Room above and right of the axes: the end ticks' labels (the top "1.0", the last epoch)
     # are drawn centred on their tick and were clipped at the plot's edge.
     w.getPlotItem().setContentsMargins(2, 8, 10, 2)
+    # pyqtgraph makes its context menus without a parent, so they outlived every closed window
+    # (four per optimizer-paths window); owned by the plot, they go with it.
+    item = w.getPlotItem()
+    for menu in (item.ctrlMenu, item.getViewBox().menu):
+        if menu is not None:
+            menu.setParent(w, menu.windowFlags())
     for axis in ("left", "bottom"):
         w.getAxis(axis).enableAutoSIPrefix(False)
     return w
