@@ -347,3 +347,50 @@ def test_closed_tool_windows_leave_no_widgets_behind(window, qtbot):
 
     first = opened_and_closed()
     assert opened_and_closed() == first and opened_and_closed() == first
+
+
+HOSTILE = {
+    "an activation's alpha of 1e300": {
+        "network": {"layers": [{"units": 4, "activation": {"name": "elu", "alpha": 1e300}}]},
+    },
+    "absurd schedule": {"training": {"schedule": {"name": "exponential", "decay_rate": 1e300, "decay_steps": 1e-300}}},
+    "a 400-digit batch size": {"training": {"batch_size": 10**400}},
+    "a step size that diverges": {
+        "data": {"source": "plane", "problem": "regression"},
+        "network": {"layers": [{"units": 8, "activation": "relu"}], "output_activation": "linear"},
+        "training": {"loss": "mse", "optimizer": {"name": "sgd", "learning_rate": 100}},
+    },
+    "inputs near float64's limit": {
+        "data": {"source": {"points": {"x": [[1e307 * (i % 3 - 1), -1e307] for i in range(30)],
+                                        "y": [i % 2 for i in range(30)]}}},
+    },
+}
+
+
+def test_every_hostile_project_leaves_the_app_alive_with_a_message(window, qtbot, tmp_path):
+    import json as _json
+
+    errors, banners = [], []
+    window.files.dialogs.error = lambda title, text: errors.append(text)
+    window.session.banner.connect(lambda text, kind: banners.append(text))
+    for name, sections in HOSTILE.items():
+        path = tmp_path / "hostile.json"
+        path.write_text(_json.dumps({"format": "nn-playground/1", **sections}))
+        before = len(errors), len(banners)
+        if window.files.open_project(path):
+            window.session.set_playing(True)
+
+            def said(shown=before[1]):
+                return len(banners) > shown or window.session.snapshot.message != ""
+
+            qtbot.waitUntil(said, timeout=15_000)
+            window.session.set_playing(False)
+        else:
+            assert len(errors) > before[0], name
+        assert window.session.handle.thread.isRunning(), name
+        window.session.state.set_dirty(False)
+    # And the app trains on afterwards.
+    window.files.new_project()
+    seq = window.session.step("epoch")
+    qtbot.waitUntil(lambda: window.session.snapshot.applied >= seq and window.session.snapshot.epoch >= 1,
+                    timeout=15_000)  # fmt: skip

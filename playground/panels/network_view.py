@@ -457,9 +457,12 @@ class NetworkView(QWidget):
             x0, x1, y0, y1 = snap.extent
             g = 20
             gx, gy = np.meshgrid(np.linspace(x0, x1, g), np.linspace(y1, y0, g))
-            vals = apply_features(np.column_stack([gx.ravel(), gy.ravel()]), [name])[:, 0]
-            top = np.max(np.abs(vals)) or 1.0
-            self._feature_thumbs[name] = to_qimage(diverging_rgb(vals.reshape(g, g) / top))
+            # Data near float64's limit squares to inf: drawn as the map's end or "not a number".
+            with np.errstate(over="ignore", invalid="ignore"):
+                vals = apply_features(np.column_stack([gx.ravel(), gy.ravel()]), [name])[:, 0]
+                finite = np.abs(vals[np.isfinite(vals)])
+                top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+                self._feature_thumbs[name] = to_qimage(diverging_rgb(vals.reshape(g, g) / top))
         return self._feature_thumbs[name]
 
     def _neuron_image(self, layer: int, unit: int) -> QImage | None:
