@@ -24,7 +24,7 @@ MAX_BYTES = 2 * 1024**3  # refuse to read data files over 2 GiB
 MAX_DATA_VALUES = 64 * 2**20
 #: A CSV's cells are Python strings until they are parsed (some 60 bytes each), so its budget is
 #: lower; bigger tables belong in NPZ or IDX files. Lines longer than this are refused unread.
-MAX_CSV_VALUES = 10_000_000
+MAX_CSV_VALUES = 5_000_000
 MAX_CSV_LINE = 4 * 2**20
 READ_CHECK = 4096  # rows between progress reports (and checks for Cancel) while a CSV is read
 
