@@ -349,7 +349,7 @@ def test_closed_tool_windows_leave_no_widgets_behind(window, qtbot):
     assert opened_and_closed() == first and opened_and_closed() == first
 
 
-HOSTILE = {
+HOSTILE_PROJECTS = {
     "an activation's alpha of 1e300": {
         "network": {"layers": [{"units": 4, "activation": {"name": "elu", "alpha": 1e300}}]},
     },
@@ -373,7 +373,7 @@ def test_every_hostile_project_leaves_the_app_alive_with_a_message(window, qtbot
     errors, banners = [], []
     window.files.dialogs.error = lambda title, text: errors.append(text)
     window.session.banner.connect(lambda text, kind: banners.append(text))
-    for name, sections in HOSTILE.items():
+    for name, sections in HOSTILE_PROJECTS.items():
         path = tmp_path / "hostile.json"
         path.write_text(_json.dumps({"format": "nn-playground/1", **sections}))
         before = len(errors), len(banners)

@@ -11,7 +11,16 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSizePolicy, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.regularizers import Regularizer
 
@@ -156,6 +165,8 @@ def make_plot(name: str) -> pg.PlotWidget:
     for menu in (item.ctrlMenu, item.getViewBox().menu):
         if menu is not None:
             menu.setParent(w, menu.windowFlags())
+            for label in menu.findChildren(QLabel):  # pyqtgraph's own captions; never a guess at HTML
+                label.setTextFormat(Qt.TextFormat.PlainText)
     for axis in ("left", "bottom"):
         w.getAxis(axis).enableAutoSIPrefix(False)
     return w
