@@ -1,0 +1,172 @@
+"""Layers as objects, forward and backward side by side (the first step of convolutional
+networks): Conv2D, MaxPooling2D, AveragePooling2D and Flatten, with Keras's names, shapes and
+semantics. Images are channels-last (N, H, W, C); a Conv2D kernel is (kh, kw, in, filters), as
+Keras stores it, so Keras's `set_weights` takes these arrays unchanged.
+
+Each layer declares its parameters (`param_shapes`), its output shape from its input shape,
+`forward(x, params)` returning the output and what backward needs, and `backward(grad, cache,
+params)` returning the input's gradient and the parameters'. `Network` does not use them yet;
+the tests check every one against central differences.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .activations import get_activation
+from .errors import PlaygroundError
+
+Shape = tuple[int, int, int]  # (H, W, C)
+
+
+def _pads(size: int, k: int, s: int, padding: str) -> tuple[int, int, int]:
+    """(output size, pad before, pad after) along one axis, as TensorFlow and Keras compute them."""
+    if padding == "valid":
+        if size < k:
+            raise PlaygroundError(f"a {k}-wide window does not fit a {size}-wide input")
+        return (size - k) // s + 1, 0, 0
+    out = math.ceil(size / s)
+    total = max((out - 1) * s + k - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def _check(value: Any, name: str, lo: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+        raise PlaygroundError(f"{name} must be a whole number >= {lo}, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Conv2D:
+    filters: int
+    kernel_size: int
+    strides: int = 1
+    padding: str = "valid"
+    activation: str = "linear"
+
+    def __post_init__(self) -> None:
+        _check(self.filters, "filters")
+        _check(self.kernel_size, "kernel_size")
+        _check(self.strides, "strides")
+        if self.padding not in ("valid", "same"):
+            raise PlaygroundError(f"padding must be 'valid' or 'same', got {self.padding!r}")
+        get_activation(self.activation)
+
+    def param_shapes(self, inp: Shape) -> dict[str, tuple[int, ...]]:
+        k = self.kernel_size
+        return {"kernel": (k, k, inp[2], self.filters), "bias": (self.filters,)}
+
+    def output_shape(self, inp: Shape) -> Shape:
+        h, w, _ = inp
+        oh = _pads(h, self.kernel_size, self.strides, self.padding)[0]
+        ow = _pads(w, self.kernel_size, self.strides, self.padding)[0]
+        return oh, ow, self.filters
+
+    def _padded(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+        _, h, w, _ = x.shape
+        k, s = self.kernel_size, self.strides
+        _, top, bottom = _pads(h, k, s, self.padding)
+        _, left, right = _pads(w, k, s, self.padding)
+        if top or bottom or left or right:
+            x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+        return x, (top, bottom, left, right)
+
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, Any]:
+        k, s = self.kernel_size, self.strides
+        xp, pads = self._padded(x)
+        windows = sliding_window_view(xp, (k, k), axis=(1, 2))[:, ::s, ::s]  # (N, oh, ow, C, k, k)
+        n, oh, ow, c = windows.shape[:4]
+        cols = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3)).reshape(n * oh * ow, k * k * c)
+        z = np.dot(cols, params["kernel"].reshape(k * k * c, self.filters)) + params["bias"]
+        act = get_activation(self.activation)
+        a = act.forward(z)
+        return a.reshape(n, oh, ow, self.filters), (x.shape, xp.shape, pads, cols, z, a)
+
+    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+        x_shape, xp_shape, (top, _, left, _), cols, z, a = cache
+        k, s = self.kernel_size, self.strides
+        n, oh, ow, f = grad.shape
+        dz = get_activation(self.activation).backward(z, a, grad.reshape(n * oh * ow, f))
+        grads = {"kernel": np.dot(cols.T, dz).reshape(params["kernel"].shape), "bias": dz.sum(axis=0)}
+        dcols = np.dot(dz, params["kernel"].reshape(-1, f).T).reshape(n, oh, ow, k, k, xp_shape[3])
+        dxp = np.zeros(xp_shape, dtype=grad.dtype)
+        for i in range(k):  # col2im: k² vectorised adds, one per kernel offset
+            for j in range(k):
+                dxp[:, i : i + s * oh : s, j : j + s * ow : s, :] += dcols[:, :, :, i, j, :]
+        return dxp[:, top : top + x_shape[1], left : left + x_shape[2], :], grads
+
+
+@dataclass(frozen=True)
+class _Pooling:
+    pool_size: int = 2
+
+    def __post_init__(self) -> None:
+        _check(self.pool_size, "pool_size")
+
+    def param_shapes(self, inp: Shape) -> dict[str, tuple[int, ...]]:
+        return {}
+
+    def output_shape(self, inp: Shape) -> Shape:
+        p = self.pool_size
+        return _pads(inp[0], p, p, "valid")[0], _pads(inp[1], p, p, "valid")[0], inp[2]
+
+    def _windows(self, x: np.ndarray) -> np.ndarray:
+        """(N, oh, ow, C, p, p): strides = pool_size, valid padding (Keras's defaults)."""
+        p = self.pool_size
+        oh, ow, _ = self.output_shape(x.shape[1:])
+        return x[:, : oh * p, : ow * p, :].reshape(x.shape[0], oh, p, ow, p, x.shape[3]).transpose(0, 1, 3, 5, 2, 4)
+
+
+class MaxPooling2D(_Pooling):
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, Any]:
+        w = self._windows(x)
+        flat = w.reshape(*w.shape[:4], -1)
+        arg = flat.argmax(axis=-1)  # the first maximum takes the gradient, as in TensorFlow
+        return np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0], (x.shape, arg)
+
+    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+        x_shape, arg = cache
+        p = self.pool_size
+        n, oh, ow, c = grad.shape
+        flat = np.zeros((n, oh, ow, c, p * p), dtype=grad.dtype)
+        np.put_along_axis(flat, arg[..., None], grad[..., None], axis=-1)
+        dx = np.zeros(x_shape, dtype=grad.dtype)
+        dx[:, : oh * p, : ow * p, :] = flat.reshape(n, oh, ow, c, p, p).transpose(0, 1, 4, 2, 5, 3).reshape(
+            n, oh * p, ow * p, c)  # fmt: skip
+        return dx, {}
+
+
+class AveragePooling2D(_Pooling):
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, Any]:
+        return self._windows(x).mean(axis=(-2, -1)), x.shape
+
+    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+        x_shape = cache
+        p = self.pool_size
+        _, oh, ow, _ = grad.shape
+        dx = np.zeros(x_shape, dtype=grad.dtype)
+        share = np.repeat(np.repeat(grad / (p * p), p, axis=1), p, axis=2)
+        dx[:, : oh * p, : ow * p, :] = share
+        return dx, {}
+
+
+@dataclass(frozen=True)
+class Flatten:
+    """(N, H, W, C) → (N, H·W·C) in channels-last order, as Keras's Flatten."""
+
+    def param_shapes(self, inp: Shape) -> dict[str, tuple[int, ...]]:
+        return {}
+
+    def output_shape(self, inp: Shape) -> tuple[int]:
+        return (inp[0] * inp[1] * inp[2],)
+
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, Any]:
+        return x.reshape(x.shape[0], -1), x.shape
+
+    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+        return grad.reshape(cache), {}

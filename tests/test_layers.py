@@ -1,0 +1,123 @@
+"""Conv2D, pooling and Flatten: shapes by Keras's rules, a naive loop for the forward pass, and
+every gradient against central differences (every stride and padding)."""
+
+import numpy as np
+import pytest
+
+from engine import PlaygroundError
+from engine.activations import get_activation
+from engine.layers import AveragePooling2D, Conv2D, Flatten, MaxPooling2D
+
+
+def params_for(layer, inp, rng):
+    return {k: rng.normal(0, 0.5, s) for k, s in layer.param_shapes(inp).items()}
+
+
+def naive_conv(x, kernel, bias, s, padding):
+    n, h, w, _ = x.shape
+    k, f = kernel.shape[0], kernel.shape[3]
+    if padding == "same":
+        oh, ow = -(-h // s), -(-w // s)
+        ph, pw = max((oh - 1) * s + k - h, 0), max((ow - 1) * s + k - w, 0)
+        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))
+    else:
+        oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    out = np.zeros((n, oh, ow, f))
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, i * s : i * s + k, j * s : j * s + k, :]
+            out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2])) + bias
+    return out
+
+
+def numeric(f, arr, h=1e-6):
+    g = np.zeros_like(arr)
+    for idx in np.ndindex(arr.shape):
+        old = arr[idx]
+        arr[idx] = old + h
+        up = f()
+        arr[idx] = old - h
+        down = f()
+        arr[idx] = old
+        g[idx] = (up - down) / (2 * h)
+    return g
+
+
+CONVS = [(3, 1, "valid"), (3, 1, "same"), (3, 2, "valid"), (3, 2, "same"), (1, 1, "valid"), (2, 2, "same")]
+
+
+@pytest.mark.parametrize("k, s, padding", CONVS)
+def test_conv2d_matches_a_naive_loop_and_keras_shapes(k, s, padding):
+    rng = np.random.default_rng(0)
+    layer = Conv2D(filters=4, kernel_size=k, strides=s, padding=padding)
+    x = rng.normal(size=(2, 7, 6, 3))
+    p = params_for(layer, (7, 6, 3), rng)
+    y, _ = layer.forward(x, p)
+    assert y.shape[1:] == layer.output_shape((7, 6, 3))
+    np.testing.assert_allclose(y, naive_conv(x, p["kernel"], p["bias"], s, padding), rtol=1e-12, atol=1e-12)
+    if padding == "same":
+        assert y.shape[1:3] == (-(-7 // s), -(-6 // s))
+
+
+@pytest.mark.parametrize("k, s, padding", CONVS)
+@pytest.mark.parametrize("activation", ["linear", "tanh", "relu"])
+def test_conv2d_gradients_match_central_differences(k, s, padding, activation):
+    rng = np.random.default_rng(1)
+    layer = Conv2D(filters=2, kernel_size=k, strides=s, padding=padding, activation=activation)
+    x = rng.normal(size=(2, 5, 4, 2))
+    p = params_for(layer, (5, 4, 2), rng)
+    y, cache = layer.forward(x, p)
+    up = rng.normal(size=y.shape)  # L = Σ up · y
+    dx, grads = layer.backward(up, cache, p)
+    loss = lambda: float(np.sum(up * layer.forward(x, p)[0]))  # noqa: E731
+    np.testing.assert_allclose(dx, numeric(loss, x), rtol=1e-5, atol=1e-7)
+    for name in ("kernel", "bias"):
+        np.testing.assert_allclose(grads[name], numeric(loss, p[name]), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("cls", [MaxPooling2D, AveragePooling2D])
+@pytest.mark.parametrize("size", [(4, 4), (5, 7)])
+def test_pooling_forward_and_gradients(cls, size):
+    rng = np.random.default_rng(2)
+    layer = cls(pool_size=2)
+    x = rng.normal(size=(2, *size, 3))
+    y, cache = layer.forward(x, {})
+    assert y.shape[1:] == layer.output_shape((*size, 3)) == (size[0] // 2, size[1] // 2, 3)
+    block = x[:, :2, :2, :]
+    want = block.max(axis=(1, 2)) if cls is MaxPooling2D else block.mean(axis=(1, 2))
+    np.testing.assert_allclose(y[:, 0, 0, :], want)
+    up = rng.normal(size=y.shape)
+    dx, _ = layer.backward(up, cache, {})
+    loss = lambda: float(np.sum(up * layer.forward(x, {})[0]))  # noqa: E731
+    np.testing.assert_allclose(dx, numeric(loss, x), rtol=1e-5, atol=1e-7)
+    if size == (5, 7):
+        assert np.all(dx[:, 4, :, :] == 0) and np.all(dx[:, :, 6, :] == 0)  # rows and columns past the last window
+
+
+def test_flatten_is_channels_last_as_keras():
+    x = np.arange(2 * 3 * 4 * 5, dtype=float).reshape(2, 3, 4, 5)
+    y, cache = Flatten().forward(x, {})
+    assert np.array_equal(y, x.reshape(2, -1)) and Flatten().output_shape((3, 4, 5)) == (60,)
+    assert np.array_equal(Flatten().backward(y, cache, {})[0], x)
+
+
+def test_float32_stays_float32_and_close_to_float64():
+    rng = np.random.default_rng(3)
+    layer = Conv2D(4, 3, padding="same", activation="relu")
+    x = rng.normal(size=(2, 6, 6, 1))
+    p = params_for(layer, (6, 6, 1), rng)
+    y64, _ = layer.forward(x, p)
+    y32, _ = layer.forward(x.astype(np.float32), {k: v.astype(np.float32) for k, v in p.items()})
+    assert y32.dtype == np.float32 and np.allclose(y32, y64, atol=1e-5)
+
+
+def test_bad_layers_are_named():
+    with pytest.raises(PlaygroundError, match="filters must be a whole number >= 1"):
+        Conv2D(0, 3)
+    with pytest.raises(PlaygroundError, match="padding must be 'valid' or 'same'"):
+        Conv2D(2, 3, padding="full")
+    with pytest.raises(PlaygroundError, match="a 9-wide window does not fit a 4-wide input"):
+        Conv2D(2, 9).output_shape((4, 4, 1))
+    with pytest.raises(PlaygroundError, match="unknown activation"):
+        Conv2D(2, 3, activation="nope")
+    assert get_activation("relu")
