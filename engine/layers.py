@@ -5,8 +5,9 @@ Keras stores it, so Keras's `set_weights` takes these arrays unchanged.
 
 Each layer declares its parameters (`param_shapes`), its output shape from its input shape,
 `forward(x, params)` returning the output and what backward needs, and `backward(grad, cache,
-params)` returning the input's gradient and the parameters'. `Network` does not use them yet;
-the tests check every one against central differences.
+params)` returning the input's gradient and the parameters'. `engine.sequential.Sequential`
+stacks them over one flat parameter buffer; `Network` does not use them yet. The tests check
+every one against central differences.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class Conv2D:
             x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
         return x, (top, bottom, left, right)
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, Any]:
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
+                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
         k, s = self.kernel_size, self.strides
         xp, pads = self._padded(x)
         windows = sliding_window_view(xp, (k, k), axis=(1, 2))[:, ::s, ::s]  # (N, oh, ow, C, k, k)
@@ -123,7 +125,8 @@ class _Pooling:
 
 
 class MaxPooling2D(_Pooling):
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, Any]:
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
+                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
         w = self._windows(x)
         flat = w.reshape(*w.shape[:4], -1)
         arg = flat.argmax(axis=-1)  # the first maximum takes the gradient, as in TensorFlow
@@ -142,7 +145,8 @@ class MaxPooling2D(_Pooling):
 
 
 class AveragePooling2D(_Pooling):
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, Any]:
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
+                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
         return self._windows(x).mean(axis=(-2, -1)), x.shape
 
     def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
@@ -156,6 +160,71 @@ class AveragePooling2D(_Pooling):
 
 
 @dataclass(frozen=True)
+class Dense:
+    """y = f(x @ W + b) with W of shape (in, units), as Keras's Dense."""
+
+    units: int
+    activation: str = "linear"
+
+    def __post_init__(self) -> None:
+        _check(self.units, "units")
+        get_activation(self.activation)
+
+    def param_shapes(self, inp: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        if len(inp) != 1:
+            raise PlaygroundError(f"a dense layer takes a flat input, got {inp}: put a flatten layer before it")
+        return {"kernel": (inp[0], self.units), "bias": (self.units,)}
+
+    def output_shape(self, inp: tuple[int, ...]) -> tuple[int]:
+        return (self.units,)
+
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
+                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
+        z = np.dot(x, params["kernel"]) + params["bias"]
+        a = get_activation(self.activation).forward(z)
+        return a, (x, z, a)
+
+    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+        _, z, a = cache
+        return self.backward_from_z(get_activation(self.activation).backward(z, a, grad), cache, params)
+
+    def backward_from_z(self, dz: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+        """From ∂L/∂z (what a fused loss gives for the output layer)."""
+        x = cache[0]
+        return np.dot(dz, params["kernel"].T), {"kernel": np.dot(x.T, dz), "bias": dz.sum(axis=0)}
+
+
+@dataclass(frozen=True)
+class Dropout:
+    """Inverted dropout: in training each value is kept with probability 1 − rate and scaled by
+    1/(1 − rate); at inference it passes unchanged."""
+
+    rate: float
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.rate < 1:
+            raise PlaygroundError(f"dropout rate must be in [0, 1), got {self.rate}")
+
+    def param_shapes(self, inp: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        return {}
+
+    def output_shape(self, inp: tuple[int, ...]) -> tuple[int, ...]:
+        return inp
+
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
+                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
+        if not training or self.rate == 0:
+            return x, None
+        if rng is None:
+            raise PlaygroundError("dropout in training mode needs a random generator")
+        mask = (rng.random(x.shape) >= self.rate).astype(x.dtype) / (1 - self.rate)
+        return x * mask, mask
+
+    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+        return (grad if cache is None else grad * cache), {}
+
+
+@dataclass(frozen=True)
 class Flatten:
     """(N, H, W, C) → (N, H·W·C) in channels-last order, as Keras's Flatten."""
 
@@ -165,7 +234,8 @@ class Flatten:
     def output_shape(self, inp: Shape) -> tuple[int]:
         return (inp[0] * inp[1] * inp[2],)
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, Any]:
+    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
+                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
         return x.reshape(x.shape[0], -1), x.shape
 
     def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
