@@ -176,10 +176,16 @@ if __name__ == "__main__":
 """
 
 
+def _dense_only(network: Any) -> None:
+    if not isinstance(network, Network):
+        raise PlaygroundError("code export of convolutional networks is not built yet; export the weights as .npz")
+
+
 def pytorch_script(
     network: Network, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
 ) -> str:
     """Source of a script that rebuilds `network` with torch.nn and loads `weights` (.npz)."""
+    _dense_only(network)
     mods = []
     for (n_in, n_out), act in zip(network.shapes, network.activations):
         mods.append(f"        nn.Linear({n_in}, {n_out}),")
@@ -221,6 +227,7 @@ def keras_script(
     network: Network, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
 ) -> str:
     """Source of a script that rebuilds `network` as a keras.Sequential and loads `weights` (.npz)."""
+    _dense_only(network)
     mods = [f"            keras.Input(shape=({network.n_inputs},)),"]
     for i, ((_n_in, n_out), act) in enumerate(zip(network.shapes, network.activations)):
         dense_act, extra = act.keras

@@ -275,6 +275,9 @@ def save_weights(
             doc["config"] = project
         return atomic_write_text(p, json.dumps(doc) + "\n")
     if ext == ".onnx":
+        if not isinstance(network, Network):
+            raise PlaygroundError(f"{p.name}: ONNX export of convolutional networks is not built yet; "
+                                  "save the weights as .npz or .json")  # fmt: skip
         return atomic_write_bytes(p, onnx_model_bytes(network, normalizer))
     raise PlaygroundError(f"{p.name}: weights can be saved as .npz, .json or .onnx, not {ext or 'no extension'!r}")
 

@@ -40,6 +40,7 @@ from .losses import LOSSES, get_loss
 from .network import Network
 from .optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES
 from .registry import Registry
+from .sequential import ConvNetwork, is_convolutional
 
 FORMAT = "nn-playground/1"
 
@@ -275,6 +276,11 @@ def _network(n: Any) -> dict[str, Any]:
     layers = []
     for i, layer in enumerate(n["layers"]):
         key = f"network.layers[{i}]"
+        if isinstance(layer, dict) and layer.get("type", "dense") != "dense":
+            layers.append(_typed_layer(layer, key))
+            continue
+        if isinstance(layer, dict) and "type" in layer:
+            layer = {k: v for k, v in layer.items() if k != "type"}  # "dense" is the default: not stored
         _keys(layer, key, {"units", "activation", "dropout"})
         layer = _merge({"activation": "tanh", "dropout": 0.0}, layer)
         if "units" not in layer:
@@ -290,6 +296,32 @@ def _network(n: Any) -> dict[str, Any]:
     if "bias_init" in n:
         n["bias_init"] = check("network.bias_init", n["bias_init"])
     return n
+
+
+_TYPED_KEYS = {
+    "conv2d": {"filters", "kernel_size", "strides", "padding", "activation"},
+    "max_pooling2d": {"pool_size"},
+    "average_pooling2d": {"pool_size"},
+    "flatten": set(),
+}
+
+
+def _typed_layer(layer: dict[str, Any], key: str) -> dict[str, Any]:
+    """A convolution, pooling or flatten layer (Keras's names and defaults), checked key by key."""
+    kind = _choice(layer["type"], f"{key}.type", ("dense", *_TYPED_KEYS))
+    _keys(layer, key, {"type", *_TYPED_KEYS[kind]})
+    out: dict[str, Any] = {"type": kind}
+    if kind == "conv2d":
+        for part in ("filters", "kernel_size"):
+            if part not in layer:
+                raise _fail(f"{key}.{part}", "is missing")
+            out[part] = check(f"network.layers[].{part}", layer[part], f"{key}.{part}")
+        out["strides"] = check("network.layers[].strides", layer.get("strides", 1), f"{key}.strides")
+        out["padding"] = _choice(layer.get("padding", "valid"), f"{key}.padding", ("valid", "same"))
+        out["activation"] = _activation(layer.get("activation", "relu"), f"{key}.activation")
+    elif kind != "flatten":
+        out["pool_size"] = check("network.layers[].pool_size", layer.get("pool_size", 2), f"{key}.pool_size")
+    return out
 
 
 def _activation(spec: Any, key: str) -> Any:
@@ -537,9 +569,19 @@ def prepare_data(
     )
 
 
-def build_network(project: dict[str, Any], n_inputs: int, classes: int | None = None) -> Network:
-    """The network a project describes, initialised from its seed."""
+def build_network(
+    project: dict[str, Any], n_inputs: int, classes: int | None = None, image_shape: tuple[int, ...] | None = None
+) -> Network:
+    """The network a project describes, initialised from its seed: a convolutional one when its
+    layers hold convolutions, pooling or flatten (which need image data)."""
     n = project["network"]
+    if is_convolutional(n["layers"]):
+        if image_shape is None:
+            raise _fail("network.layers", "convolution and pooling layers need image data (and data.features null)")
+        width = output_width(project, classes)
+        conv = ConvNetwork(image_shape, n["layers"], width, n["output_activation"], n["initializer"],
+                           n.get("bias_init", 0.0), np.dtype(n["dtype"]), project["seed"])  # fmt: skip
+        return conv  # type: ignore[return-value]  # the part of Network's interface the trainer uses
     return Network(
         n_inputs,
         n["layers"],

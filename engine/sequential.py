@@ -9,6 +9,7 @@ L1/L2 act on). Weight names follow the project file's rule: `layers.{i}.kernel` 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,12 +39,19 @@ class ParamLayout:
     """Where each layer's parameters live in the flat buffer."""
 
     def __init__(self, layers: Sequence[Any], shapes: Sequence[tuple[int, ...]]) -> None:
+        """Every kernel first, then every bias (as `Network` lays them out): the kernels are one
+        contiguous slice, params[:n_kernel], which L1/L2 and the L1 rule act on."""
+        wanted = [(i, name, tuple(shape)) for i, (layer, inp) in enumerate(zip(layers, shapes))
+                  for name, shape in layer.param_shapes(inp).items()]  # fmt: skip
         self.slots: list[Slot] = []
         offset = 0
-        for i, (layer, inp) in enumerate(zip(layers, shapes)):
-            for name, shape in layer.param_shapes(inp).items():
-                self.slots.append(Slot(i, name, offset, tuple(shape)))
-                offset += int(np.prod(shape))
+        for part in ("kernel", "bias"):
+            for i, name, shape in wanted:
+                if name == part:
+                    self.slots.append(Slot(i, name, offset, shape))
+                    offset += int(np.prod(shape))
+        self.n_kernel = sum(s.size for s in self.slots if s.name == "kernel")
+        self.slots.sort(key=lambda s: (s.layer, s.name != "kernel"))  # Keras's order: kernel, bias per layer
         self.size = offset
 
     def views(self, flat: np.ndarray) -> list[dict[str, np.ndarray]]:
@@ -155,3 +163,152 @@ class Sequential:
 
     def param_names(self) -> list[str]:
         return self.layout.names()
+
+
+LAYER_TYPES = ("dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten")
+
+
+def is_convolutional(layers: Sequence[dict[str, Any]]) -> bool:
+    """Whether a project's hidden layers hold anything but dense layers."""
+    return any(layer.get("type", "dense") != "dense" for layer in layers)
+
+
+def _layer(spec: dict[str, Any]) -> Any:
+    from .layers import AveragePooling2D, Dropout, Flatten, MaxPooling2D
+
+    kind = spec.get("type", "dense")
+    act = spec.get("activation", "linear")
+    act = act["name"] if isinstance(act, dict) else act
+    if kind == "conv2d":
+        return [Conv2D(spec["filters"], spec["kernel_size"], spec.get("strides", 1), spec.get("padding", "valid"), act)]
+    if kind == "max_pooling2d":
+        return [MaxPooling2D(spec.get("pool_size", 2))]
+    if kind == "average_pooling2d":
+        return [AveragePooling2D(spec.get("pool_size", 2))]
+    if kind == "flatten":
+        return [Flatten()]
+    dense = [Dense(spec["units"], act)]
+    return dense + ([Dropout(spec["dropout"])] if spec.get("dropout") else [])
+
+
+class ConvNetwork:
+    """A project's convolutional network with the part of `Network`'s interface the trainer,
+    the CLI and the weight files use: flat inputs (N, H·W·C) in, one flat parameter buffer,
+    the output layer's z and a after each forward pass."""
+
+    def __init__(self, image_shape: tuple[int, ...], hidden: Sequence[dict[str, Any]], n_outputs: int,
+                 output_activation: Any = "softmax", initializer: str = "glorot_uniform", bias_init: float = 0.0,
+                 dtype: Any = np.float64, seed: int = 0) -> None:  # fmt: skip
+        from .activations import get_activation
+        from .layers import Flatten
+
+        shape = tuple(image_shape) if len(image_shape) == 3 else (*image_shape, 1)
+        layers: list[Any] = []
+        self.notes: list[str] = []
+        flat = False
+        for i, spec in enumerate(hidden):
+            built = _layer(spec)
+            if isinstance(built[0], Dense) and not flat:
+                layers.append(Flatten())
+                self.notes.append(f"a flatten layer was added before layer {i + 1} (a dense layer needs flat input)")
+                flat = True
+            if isinstance(built[0], Flatten):
+                flat = True
+            if isinstance(built[0], Conv2D) and flat:
+                raise PlaygroundError(f"network.layers[{i}]: a convolution cannot follow a flatten or dense layer")
+            layers += built
+        if not flat:
+            layers.append(Flatten())
+        out_act = output_activation["name"] if isinstance(output_activation, dict) else output_activation
+        layers.append(Dense(int(n_outputs), out_act))
+        try:
+            self.model = Sequential(shape, layers, dtype, initializer, seed)
+        except PlaygroundError as exc:
+            raise PlaygroundError(str(exc).replace("layers[", "network.layers[")) from None
+        m = self.model
+        self.hidden = list(hidden)
+        self.image_shape = shape
+        self.dtype = m.dtype
+        self.params, self.grads = m.params, m.grads
+        self.n_kernel = m.layout.n_kernel
+        self.n_inputs = int(np.prod(shape))
+        self.n_outputs = int(n_outputs)
+        self.output_activation_spec = output_activation
+        self.initializer, self.bias_init = initializer, float(bias_init)
+        for s in m.layout.slots:
+            if s.name == "bias":
+                m.views[s.layer]["bias"][...] = self.bias_init
+        holders = [i for i, v in enumerate(m.views) if v]
+        self.kernels = [m.views[i]["kernel"] for i in holders]
+        self.biases = [m.views[i]["bias"] for i in holders]
+        self.activations = [get_activation(getattr(m.layers[i], "activation", "linear")) for i in holders]
+        # (in, out) sizes per layer, flattened: what a mini-batch's activations cost.
+        self.shapes = [(int(np.prod(a)), int(np.prod(b))) for a, b in itertools.pairwise(m.shapes)]
+        self.n_layers = len(holders)
+
+    @property
+    def kernel_params(self) -> np.ndarray:
+        return self.params[: self.n_kernel]
+
+    def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim != 2 or x.shape[1] != self.n_inputs:
+            raise PlaygroundError(f"input has shape {x.shape}, expected (N, {self.n_inputs})")
+        return self.model.forward(x.reshape(-1, *self.image_shape), training, rng)
+
+    def pre_activations(self) -> list[np.ndarray]:
+        return [self.model._caches[-1][1]]
+
+    def neuron_outputs_cached(self) -> list[np.ndarray]:
+        return [self.model._caches[-1][2]]
+
+    def loss_and_grad(self, x: np.ndarray, y: np.ndarray, loss: Loss, regularizer: Any = None, training: bool = True,
+                      rng: np.random.Generator | None = None) -> tuple[float, float]:  # fmt: skip
+        """(data loss, objective with the penalty); `grads` holds ∂objective/∂params."""
+        x = np.asarray(x, dtype=self.dtype).reshape(-1, *self.image_shape)
+        data_loss = self.model.loss_and_grad(x, y, loss, training, rng)
+        objective = data_loss
+        if regularizer is not None and regularizer.active:
+            objective += regularizer.penalty(self.kernel_params)
+            regularizer.add_gradient(self.kernel_params, self.grads[: self.n_kernel])
+        return data_loss, objective
+
+    def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+        x = np.asarray(x, dtype=self.dtype)
+        return np.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    def count_params(self) -> int:
+        return int(self.params.size)
+
+    def param_names(self) -> list[str]:
+        return self.model.param_names()
+
+    def get_weights(self) -> list[np.ndarray]:
+        return self.model.get_weights()
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Arrays in Keras's order, every shape checked before anything is written."""
+        names, slots = self.param_names(), self.model.layout.slots
+        if len(weights) != len(names):
+            raise PlaygroundError(f"expected {len(names)} weight arrays ({', '.join(names)}), got {len(weights)}")
+        arrays = []
+        for name, slot, value in zip(names, slots, weights):
+            arr = np.asarray(value)
+            if arr.shape != slot.shape:
+                raise PlaygroundError(f"{name} has shape {arr.shape}, expected {slot.shape}")
+            if not np.issubdtype(arr.dtype, np.number) or not np.all(np.isfinite(arr)):
+                raise PlaygroundError(f"{name} must hold finite real numbers")
+            arrays.append(arr)
+        for slot, arr in zip(slots, arrays):
+            self.model.views[slot.layer][slot.name][...] = arr
+
+    def summary(self, name: str = "model") -> str:
+        """Keras's summary: each layer with its output shape and parameter count."""
+        m = self.model
+        counts = [sum(int(np.prod(s)) for s in layer.param_shapes(inp).values())
+                  for layer, inp in zip(m.layers, m.shapes)]  # fmt: skip
+        rows = [f'Model: "{name}"', f"{'Layer (type)':<28}{'Output Shape':<22}{'Param #':>10}"]
+        for layer, out, n in zip(m.layers, m.shapes[1:], counts):
+            rows.append(f"{type(layer).__name__:<28}{(None, *out)!s:<22}{n:>10,}")
+        rows.append(f"Total params: {self.count_params():,}")
+        return "\n".join(rows + [f"Note: {note}" for note in self.notes])

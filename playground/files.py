@@ -25,6 +25,7 @@ from engine.io import (
     save_weights,
 )
 from engine.project import default_project
+from engine.sequential import is_convolutional
 
 from .dialogs import Button, Dialogs
 from .plot_export import plot_bytes
@@ -114,6 +115,7 @@ class FileActions:
         path = Path(path)
         try:
             project = load_project(path)
+            _drawable(project)
         except PlaygroundError as exc:
             self.dialogs.error("Could not open the project", str(exc))
             return False
@@ -129,6 +131,7 @@ class FileActions:
         if not self.confirm_discard():
             return False
         try:
+            _drawable(project)
             self.state.replace(project, None, dirty=True)
         except PlaygroundError as exc:
             self.dialogs.error("Could not open the project", str(exc))
@@ -350,6 +353,13 @@ class FileActions:
             self.session.set_weights(work.weights)
         self.dialogs.status(f"Restored {work.name}")
         return True
+
+
+def _drawable(project: dict[str, Any]) -> None:
+    """The app draws dense networks only, for now: a convolutional project trains headless."""
+    if is_convolutional(project["network"]["layers"]):
+        raise PlaygroundError("this project has convolution, pooling or flatten layers, which the window cannot "
+                              "show yet; train it with 'nn-playground train' (and 'summary', 'evaluate')")  # fmt: skip
 
 
 def preset_title(path: Path) -> str | None:

@@ -9,7 +9,7 @@ from engine.data import generate
 from engine.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 from engine.losses import as_targets, get_loss
 from engine.optimizers import make_optimizer
-from engine.sequential import Sequential
+from engine.sequential import ConvNetwork, Sequential
 
 
 def small_cnn(**kw):
@@ -80,3 +80,62 @@ def test_wrong_stacks_are_refused_with_the_layer_named():
     with pytest.raises(PlaygroundError, match="the last layer must be a dense layer"):
         Sequential((4, 4, 1), [Flatten()])
     assert as_targets(np.array([1]), 3).shape == (1, 3)
+
+
+CNN = {
+    "format": "nn-playground/1", "seed": 0,
+    "data": {"source": "shapes", "samples": 400, "classes": 4, "normalize": "unit", "features": None},
+    "network": {"layers": [{"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same"},
+                           {"type": "max_pooling2d"}, {"type": "dense", "units": 8, "activation": "relu"}],
+                "output_activation": "softmax"},
+    "training": {"loss": "categorical_crossentropy", "optimizer": {"name": "adam", "learning_rate": 0.01}},
+}  # fmt: skip
+
+
+def test_a_convolutional_project_trains_saves_and_loads_headless(tmp_path, capsys):
+    import json
+
+    from engine.cli import main
+    from engine.io import load_project, load_weights
+    from engine.training import Trainer
+
+    path = tmp_path / "cnn.json"
+    path.write_text(json.dumps(CNN))
+    assert main(["train", str(path), "--epochs", "2", "--export", str(tmp_path / "w.npz")]) == 0
+    assert "weights saved" in capsys.readouterr().out
+    assert main(["summary", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "Conv2D" in text and "(None, 16, 16, 4)" in text and "a flatten layer was added before layer 3" in text
+    tr = Trainer(load_project(path))
+    load_weights(tmp_path / "w.npz", tr.network)
+    assert [w.shape for w in tr.network.get_weights()][:2] == [(3, 3, 1, 4), (4,)]
+    assert main(["train", str(path), "--epochs", "1", "--export", str(tmp_path / "w.onnx")]) == 2
+    assert "ONNX export of convolutional networks is not built yet" in capsys.readouterr().err
+
+
+def test_convolutional_layers_in_a_project_are_checked_by_key():
+    from engine.project import normalize_project
+    from engine.training import Trainer
+
+    def with_layers(*layers, **data):
+        return {**CNN, "data": {**CNN["data"], **data}, "network": {**CNN["network"], "layers": list(layers)}}
+
+    for layers, message in [
+        (({"type": "conv2d", "kernel_size": 3},), r"network.layers\[0\].filters is missing"),
+        (({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "full"},), "padding must be one of"),
+        (({"type": "max_pooling2d", "pool_size": 0},), r"network.layers\[0\].pool_size must be >= 1"),
+        (({"type": "conv3d"},), r"network.layers\[0\].type must be one of"),
+        (({"type": "flatten", "units": 3},), r"network.layers\[0\].units is not a known key"),
+    ]:
+        with pytest.raises(PlaygroundError, match=message):
+            normalize_project(with_layers(*layers))
+    p = normalize_project(with_layers({"type": "conv2d", "filters": 2, "kernel_size": 9}))
+    with pytest.raises(PlaygroundError, match=r"layers\[0\]: a 9-wide window does not fit a 4-wide input"):
+        ConvNetwork((4, 4), p["network"]["layers"], 2)
+    conv = {"layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3}]}
+    points = normalize_project({**CNN, "data": {"source": "circle"}, "training": {"loss": "binary_crossentropy"},
+                                "network": conv})  # fmt: skip
+    with pytest.raises(PlaygroundError, match="convolution and pooling layers need image data"):
+        Trainer(points)
+    dense = normalize_project(with_layers({"type": "dense", "units": 3}))
+    assert dense["network"]["layers"] == [{"units": 3, "activation": "tanh", "dropout": 0.0}]  # today's form
