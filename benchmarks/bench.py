@@ -221,6 +221,71 @@ def bench_engine(quick: bool) -> None:
             )
 
 
+# ----------------------------------------------------------------- 1b. convolutions vs PyTorch
+def lenet(dtype):
+    """The issue's LeNet-like net on 28×28: conv 6@5×5, pool, conv 16@5×5, pool, dense 120, 84, 10."""
+    from engine.layers import Conv2D, Dense, Flatten, MaxPooling2D
+    from engine.sequential import Sequential
+
+    return Sequential((28, 28, 1), [Conv2D(6, 5, activation="relu"), MaxPooling2D(2), Conv2D(16, 5, activation="relu"),
+                                    MaxPooling2D(2), Flatten(), Dense(120, "relu"), Dense(84, "relu"),
+                                    Dense(10, "softmax")], dtype)  # fmt: skip
+
+
+def conv_runners(dtype, batch: int = 64):
+    from engine.losses import get_loss
+    from engine.optimizers import make_optimizer
+
+    rng = np.random.default_rng(0)
+    x = rng.random((batch * 8, 28, 28, 1)).astype(dtype)
+    y = rng.integers(0, 10, batch * 8)
+    net, loss, opt = lenet(dtype), get_loss("categorical_crossentropy"), make_optimizer({"name": "sgd"})
+
+    def ours(steps: int) -> None:
+        for k in range(steps):
+            i = (k % 8) * batch
+            net.loss_and_grad(x[i : i + batch], y[i : i + batch], loss)
+            opt.step(net.params, net.grads, net.layout.n_kernel)
+
+    try:
+        import torch
+    except ImportError:
+        return ours, None
+    torch.set_num_threads(1)
+    tdtype = torch.float64 if dtype == np.float64 else torch.float32
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 6, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(256, 120), torch.nn.ReLU(), torch.nn.Linear(120, 84),
+        torch.nn.ReLU(), torch.nn.Linear(84, 10),
+    ).to(tdtype)  # fmt: skip
+    tx = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+    ty = torch.from_numpy(y)
+    topt = torch.optim.SGD(model.parameters(), lr=0.01)
+    lossf = torch.nn.CrossEntropyLoss()
+
+    def theirs(steps: int) -> None:
+        for k in range(steps):
+            i = (k % 8) * batch
+            topt.zero_grad()
+            lossf(model(tx[i : i + batch]), ty[i : i + batch]).backward()
+            topt.step()
+
+    return ours, theirs
+
+
+def bench_conv(quick: bool) -> None:
+    print("1b. convolutions: LeNet-like on 28×28, batch 64, steps/s vs PyTorch CPU (1 thread)", flush=True)
+    steps, repeats = (10, 3) if quick else (40, 5)
+    for dtype in (np.float32, np.float64):
+        ours, theirs = conv_runners(dtype)
+        label = f"LeNet-like, {np.dtype(dtype).name}"
+        if theirs is None:
+            row("conv", label, f"{median_rate(ours, steps, repeats):,.1f} steps/s (torch not installed: no ratio)")
+            continue
+        a, b, ratio = paired_rates(ours, theirs, steps, repeats)
+        row("conv", label, f"{a:,.1f} vs torch {b:,.1f} steps/s = {ratio:.2f}x", ">= 0.5x", ratio >= 0.5)
+
+
 # ----------------------------------------------------------------- 2. grid forward
 def bench_grid(quick: bool) -> None:
     print("2. grid forward with per-neuron outputs (TFP largest network, 7 features)", flush=True)
@@ -712,6 +777,7 @@ def main() -> int:
     ap.add_argument("--skip-app", action="store_true", help="engine and grid only (no Qt)")
     ap.add_argument("--long", action="store_true", help="also the 10^6-step long run (minutes)")
     ap.add_argument("--budget", action="store_true", help="only the frame-budget table (app against engine)")
+    ap.add_argument("--conv", action="store_true", help="only the convolution rows (engine against PyTorch)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # one app run in its own process
     args = ap.parse_args()
     if args.child:
@@ -720,7 +786,11 @@ def main() -> int:
     if args.budget:
         bench_budget(args.quick)
         return print_table()
+    if args.conv:
+        bench_conv(args.quick)
+        return print_table()
     bench_engine(args.quick)
+    bench_conv(args.quick)
     bench_grid(args.quick)
     if not args.skip_app:
         bench_app(args.quick)

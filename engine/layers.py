@@ -89,12 +89,16 @@ class Conv2D:
         a = act.forward(z)
         return a.reshape(n, oh, ow, self.filters), (x.shape, xp.shape, pads, cols, z, a)
 
-    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray],
+                 input_grad: bool = True) -> tuple[np.ndarray | None, dict]:  # fmt: skip
+        """`input_grad` False (the first layer: its input is the data) skips col2im, the costliest part."""
         x_shape, xp_shape, (top, _, left, _), cols, z, a = cache
         k, s = self.kernel_size, self.strides
         n, oh, ow, f = grad.shape
         dz = get_activation(self.activation).backward(z, a, grad.reshape(n * oh * ow, f))
         grads = {"kernel": np.dot(cols.T, dz).reshape(params["kernel"].shape), "bias": dz.sum(axis=0)}
+        if not input_grad:
+            return None, grads
         dcols = np.dot(dz, params["kernel"].reshape(-1, f).T).reshape(n, oh, ow, k, k, xp_shape[3])
         dxp = np.zeros(xp_shape, dtype=grad.dtype)
         for i in range(k):  # col2im: k² vectorised adds, one per kernel offset

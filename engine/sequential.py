@@ -146,7 +146,10 @@ class Sequential:
         g, pg = out.backward_from_z(dz, self._caches[-1], self.views[-1])
         self._store(len(self.layers) - 1, pg)
         for i in range(len(self.layers) - 2, -1, -1):
-            g, pg = self.layers[i].backward(g, self._caches[i], self.views[i])
+            if i == 0 and isinstance(self.layers[0], Conv2D):  # the data need no gradient
+                g, pg = self.layers[0].backward(g, self._caches[0], self.views[0], input_grad=False)
+            else:
+                g, pg = self.layers[i].backward(g, self._caches[i], self.views[i])
             self._store(i, pg)
         return float(value)
 
