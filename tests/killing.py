@@ -84,7 +84,12 @@ def kill_loop(folder: Path, kills: int, seed: int = 0) -> KillReport:
     for k in range(kills):
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder)], stdout=subprocess.PIPE, env=env)
         assert child.stdout is not None and child.stdout.readline().strip() == b"ready"
-        time.sleep(0.02 + rng.random() * 0.15 if k else 0.3)  # the first run writes every file once
+        if k == 0:  # the first child writes every file once before any kill counts
+            deadline = time.monotonic() + 30
+            names = ("project.json", "weights.npz", "recovery.json")
+            while not all((folder / n).exists() for n in names) and time.monotonic() < deadline:
+                time.sleep(0.005)
+        time.sleep(0.02 + rng.random() * 0.15)  # the kill lands at a random moment: this wait is the dice
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         child.stdout.close()

@@ -339,10 +339,11 @@ def test_closed_tool_windows_leave_no_widgets_behind(window, qtbot):
     def opened_and_closed():
         for open_ in (window.tools.open_race, window.tools.open_landscape, window.tools.open_paths):
             win = open_()
-            qtbot.wait(10)
+            QApplication.processEvents()  # shown and laid out
             win.close()
-        QApplication.sendPostedEvents()  # the deferred deletes
-        qtbot.wait(10)
+        for _ in range(3):  # the deferred deletes, and what they post in turn
+            QApplication.sendPostedEvents(None, 0)
+            QApplication.processEvents()
         return len(QApplication.allWidgets())
 
     first = opened_and_closed()
