@@ -208,8 +208,6 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     if args.epochs is not None and not 0 <= args.epochs <= MAX_EPOCHS:
         raise PlaygroundError(f"--epochs must be 0 to {MAX_EPOCHS:,}, got {args.epochs}")
     tr = _trainer(args.project, args.seed)
-    if args.export and args.export.lower().endswith(".onnx") and tr.network.__class__.__name__ == "ConvNetwork":
-        raise PlaygroundError("--export: ONNX export of convolutional networks is not built yet; use .npz or .json")
     if args.weights:
         load_weights(args.weights, tr.network)
     epochs = args.epochs if args.epochs is not None else tr.project["training"]["epochs"]

@@ -275,9 +275,6 @@ def save_weights(
             doc["config"] = project
         return atomic_write_text(p, json.dumps(doc) + "\n")
     if ext == ".onnx":
-        if not isinstance(network, Network):
-            raise PlaygroundError(f"{p.name}: ONNX export of convolutional networks is not built yet; "
-                                  "save the weights as .npz or .json")  # fmt: skip
         return atomic_write_bytes(p, onnx_model_bytes(network, normalizer))
     raise PlaygroundError(f"{p.name}: weights can be saved as .npz, .json or .onnx, not {ext or 'no extension'!r}")
 
@@ -360,6 +357,8 @@ def onnx_model_bytes(network: Network, normalizer: Normalizer | None = None, ops
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise PlaygroundError(ONNX_HINT) from None
+    if not isinstance(network, Network):
+        return _onnx_conv(network, normalizer, opset)
     nodes, inits = [], []
     current = "input"
     if normalizer is not None and normalizer.kind != "none":
@@ -377,12 +376,7 @@ def onnx_model_bytes(network: Network, normalizer: Normalizer | None = None, ops
         nodes.append(helper.make_node("MatMul", [current, f"layers.{i}.kernel"], [f"layers.{i}.matmul"]))
         nodes.append(helper.make_node("Add", [f"layers.{i}.matmul", f"layers.{i}.bias"], [f"layers.{i}.z"]))
         out = "output" if i == network.n_layers - 1 else f"layers.{i}.a"
-        attrs: dict[str, Any] = {}
-        if act.name in ("leaky_relu", "elu"):
-            attrs["alpha"] = float(act.params()["alpha"])
-        if act.name == "softmax":
-            attrs["axis"] = -1
-        nodes.append(helper.make_node(act.onnx, [f"layers.{i}.z"], [out], **attrs))
+        nodes.append(_onnx_activation(helper, act, f"layers.{i}.z", out))
         current = out
     graph = helper.make_graph(
         nodes,
@@ -391,6 +385,87 @@ def onnx_model_bytes(network: Network, normalizer: Normalizer | None = None, ops
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", network.n_outputs])],
         inits,
     )
+    model = helper.make_model(graph, producer_name="nn-playground", opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = min(model.ir_version, 8)
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def _onnx_activation(helper: Any, act: Any, src: str, out: str) -> Any:
+    attrs: dict[str, Any] = {}
+    if act.name in ("leaky_relu", "elu"):
+        attrs["alpha"] = float(act.params()["alpha"])
+    if act.name == "softmax":
+        attrs["axis"] = -1
+    return helper.make_node(act.onnx, [src], [out], **attrs)
+
+
+def _onnx_conv(network: Any, normalizer: Normalizer | None, opset: int) -> bytes:
+    """A convolutional network as ONNX: input `input` float32 [N, H, W, C] (channels-last, as
+    the data), transposed once to ONNX's NCHW; kernels (kh, kw, in, out) become (out, in, kh,
+    kw); 'same' padding is written out as TensorFlow pads; Flatten goes back to channels-last
+    first, so the dense kernels are Keras's own."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from .activations import get_activation
+    from .layers import AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, _pads
+
+    m = network.model
+    h, w, c = network.image_shape
+    nodes, inits = [], []
+    current = "input"
+    if normalizer is not None and normalizer.kind != "none":
+        width = network.n_inputs
+        for part in ("shift", "scale"):
+            arr = np.broadcast_to(np.asarray(getattr(normalizer, part), dtype=np.float32), (width,)).reshape(h, w, c)
+            inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), f"normalize.{part}"))
+        nodes.append(helper.make_node("Sub", ["input", "normalize.shift"], ["normalize.centred"]))
+        nodes.append(helper.make_node("Div", ["normalize.centred", "normalize.scale"], ["normalize.out"]))
+        current = "normalize.out"
+    nodes.append(helper.make_node("Transpose", [current], ["nchw"], perm=[0, 3, 1, 2]))
+    current = "nchw"
+    k_index = 0
+    last = len(m.layers) - 1
+    for i, (layer, shape, params) in enumerate(zip(m.layers, m.shapes, m.views)):
+        out = "output" if i == last else f"l{i}"
+        if isinstance(layer, Conv2D):
+            name = f"layers.{k_index}"
+            k_index += 1
+            kernel = params["kernel"].astype(np.float32).transpose(3, 2, 0, 1)
+            inits += [numpy_helper.from_array(np.ascontiguousarray(kernel), f"{name}.kernel"),
+                      numpy_helper.from_array(params["bias"].astype(np.float32), f"{name}.bias")]  # fmt: skip
+            k, s = layer.kernel_size, layer.strides
+            _, top, bottom = _pads(shape[0], k, s, layer.padding)
+            _, left, right = _pads(shape[1], k, s, layer.padding)
+            conv = helper.make_node("Conv", [current, f"{name}.kernel", f"{name}.bias"], [f"{out}.z"],
+                                    kernel_shape=[k, k], strides=[s, s], pads=[top, left, bottom, right])  # fmt: skip
+            nodes.append(conv)
+            nodes.append(_onnx_activation(helper, get_activation(layer.activation), f"{out}.z", out))
+        elif isinstance(layer, (MaxPooling2D, AveragePooling2D)):
+            p = layer.pool_size
+            op = "MaxPool" if isinstance(layer, MaxPooling2D) else "AveragePool"
+            nodes.append(helper.make_node(op, [current], [out], kernel_shape=[p, p], strides=[p, p]))
+        elif isinstance(layer, Flatten):
+            nodes.append(helper.make_node("Transpose", [current], [f"{out}.nhwc"], perm=[0, 2, 3, 1]))
+            nodes.append(helper.make_node("Flatten", [f"{out}.nhwc"], [out], axis=1))
+        elif isinstance(layer, Dense):
+            name = f"layers.{k_index}"
+            k_index += 1
+            inits += [numpy_helper.from_array(params["kernel"].astype(np.float32), f"{name}.kernel"),
+                      numpy_helper.from_array(params["bias"].astype(np.float32), f"{name}.bias")]  # fmt: skip
+            nodes.append(helper.make_node("MatMul", [current, f"{name}.kernel"], [f"{out}.matmul"]))
+            nodes.append(helper.make_node("Add", [f"{out}.matmul", f"{name}.bias"], [f"{out}.z"]))
+            nodes.append(_onnx_activation(helper, get_activation(layer.activation), f"{out}.z", out))
+        elif isinstance(layer, Dropout):
+            nodes.append(helper.make_node("Identity", [current], [out]))  # inference: dropout is off
+        current = out
+    graph = helper.make_graph(
+        nodes, "nn_playground",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", h, w, c])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", network.n_outputs])],
+        inits,
+    )  # fmt: skip
     model = helper.make_model(graph, producer_name="nn-playground", opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = min(model.ir_version, 8)
     onnx.checker.check_model(model)

@@ -109,8 +109,8 @@ def test_a_convolutional_project_trains_saves_and_loads_headless(tmp_path, capsy
     tr = Trainer(load_project(path))
     load_weights(tmp_path / "w.npz", tr.network)
     assert [w.shape for w in tr.network.get_weights()][:2] == [(3, 3, 1, 4), (4,)]
-    assert main(["train", str(path), "--epochs", "1", "--export", str(tmp_path / "w.onnx")]) == 2
-    assert "ONNX export of convolutional networks is not built yet" in capsys.readouterr().err
+    assert main(["train", str(path), "--epochs", "1", "--export", str(tmp_path / "w.py")]) == 2
+    assert "can be saved as .npz, .json or .onnx" in capsys.readouterr().err
 
 
 def test_convolutional_layers_in_a_project_are_checked_by_key():
@@ -139,3 +139,27 @@ def test_convolutional_layers_in_a_project_are_checked_by_key():
         Trainer(points)
     dense = normalize_project(with_layers({"type": "dense", "units": 3}))
     assert dense["network"]["layers"] == [{"units": 3, "activation": "tanh", "dropout": 0.0}]  # today's form
+
+
+def test_a_convolutional_network_exports_to_onnx_as_it_predicts(tmp_path):
+    """Checked against onnxruntime: input [N, H, W, C] float32, every layer type, 'same' padding
+    with strides, the unit normalisation in the graph."""
+    ort = pytest.importorskip("onnxruntime")
+    from engine.io import save_weights
+    from engine.project import normalize_project
+    from engine.training import Trainer
+
+    layers = [{"type": "conv2d", "filters": 3, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"},
+              {"type": "average_pooling2d", "pool_size": 2},
+              {"type": "conv2d", "filters": 4, "kernel_size": 2, "activation": "relu"},
+              {"type": "max_pooling2d", "pool_size": 1}, {"type": "flatten"},
+              {"type": "dense", "units": 6, "activation": "relu", "dropout": 0.2}]  # fmt: skip
+    p = normalize_project({**CNN, "network": {**CNN["network"], "layers": layers}})
+    tr = Trainer(p)
+    tr.fit(1)
+    save_weights(tmp_path / "m.onnx", tr.network, p, tr.data.normalizer)
+    raw = tr.data.dataset.x[tr.data.test[:16]]  # before normalisation, as a user's images
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    got = session.run(None, {"input": raw.reshape(-1, 16, 16, 1).astype(np.float32)})[0]
+    want = tr.network.predict(tr.data.normalizer(raw))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
