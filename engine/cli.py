@@ -312,9 +312,10 @@ def cmd_backprop(args: argparse.Namespace, out: TextIO) -> int:
         raise PlaygroundError("give --input or --row, not both")
     label: float | None = None
     if args.label is not None:
-        label = _numbers(args.label, "--label")[0] if "," not in args.label else math.nan
-        if not math.isfinite(label):
+        values = _numbers(args.label, "--label")
+        if len(values) != 1 or not math.isfinite(values[0]):
             raise PlaygroundError(f"--label takes one number, got {args.label!r}")
+        label = values[0]
     tr = _trainer(args.project)
     if args.weights:
         load_weights(args.weights, tr.network)

@@ -53,10 +53,11 @@ class ParamLayout:
         self.n_kernel = sum(s.size for s in self.slots if s.name == "kernel")
         self.slots.sort(key=lambda s: (s.layer, s.name != "kernel"))  # Keras's order: kernel, bias per layer
         self.size = offset
+        self.layers = len(layers)
 
     def views(self, flat: np.ndarray) -> list[dict[str, np.ndarray]]:
         """Per layer, its parameters as views into `flat` (empty for layers without any)."""
-        out: list[dict[str, np.ndarray]] = [{} for _ in range(max((s.layer for s in self.slots), default=-1) + 1)]
+        out: list[dict[str, np.ndarray]] = [{} for _ in range(self.layers)]
         for s in self.slots:
             out[s.layer][s.name] = flat[s.offset : s.offset + s.size].reshape(s.shape)
         return out
@@ -107,8 +108,6 @@ class Sequential:
         self.grads = np.zeros_like(self.params)
         self.views = self.layout.views(self.params)
         self.grad_views = self.layout.views(self.grads)
-        self.views += [{} for _ in range(len(self.layers) - len(self.views))]
-        self.grad_views += [{} for _ in range(len(self.layers) - len(self.grad_views))]
         self.decay = self.layout.decay_mask()
         rng = np.random.default_rng(seed)
         init = INITIALIZERS.get(initializer)

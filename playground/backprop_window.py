@@ -33,7 +33,7 @@ from .colors import NEGATIVE, POSITIVE, diverging_rgb
 from .commands import TraceExample
 from .session import Session
 from .tracing import TraceResult
-from .widgets import Label, NumberEdit, guarded, name_widget
+from .widgets import Label, NumberEdit, guarded, name_widget, wrapped
 
 MAX_UNITS = 8  # units drawn per layer; the rest are counted
 NODE_W, NODE_H = 92, 40
@@ -266,9 +266,8 @@ class BackpropWindow(QDialog):
         pick.addWidget(self.point_go)
         pick.addStretch(1)
         lay.addLayout(pick)
-        self.inspector = Label("Click anywhere on the output plot (outside draw mode) to inspect that point.")
-        self.inspector.setObjectName("backpropInspector")
-        self.inspector.setWordWrap(True)
+        self.inspector = wrapped("Click anywhere on the output plot (outside draw mode) to inspect that point.",
+                                 "backpropInspector")
         lay.addWidget(self.inspector)
 
         walk = QHBoxLayout()
@@ -285,9 +284,7 @@ class BackpropWindow(QDialog):
         self.animate.toggled.connect(self._animate)
         for w in (self.back, self.next, self.animate, self.speed):
             walk.addWidget(w)
-        self.stage_label = Label("")
-        self.stage_label.setObjectName("backpropStage")
-        self.stage_label.setWordWrap(True)
+        self.stage_label = wrapped("", "backpropStage")
         walk.addWidget(self.stage_label, 1)
         lay.addLayout(walk)
         self.canvas = BackpropCanvas()

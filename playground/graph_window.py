@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QHBoxLayout, QSiz
 from engine.errors import PlaygroundError
 from engine.graphs import GATES, GRAPHS, Graph, make_graph
 
-from .widgets import Label, NumberEdit, guarded, name_widget
+from .widgets import Label, NumberEdit, guarded, name_widget, wrapped
 
 NODE_W, NODE_H = 96, 52
 VALUE_COLOR = QColor(30, 130, 40)
@@ -156,24 +156,18 @@ class GraphWindow(QDialog):
         self.canvas = GraphCanvas()
         self.canvas.selected.connect(self.explain)
         left.addWidget(self.canvas, 1)
-        legend = Label("Green: each node's value (forward pass). Red: ∂output/∂node (backward pass, "
-                       "starting from 1 at the output). Click a gate for its rule.")  # fmt: skip
-        legend.setObjectName("legend")
-        legend.setWordWrap(True)
+        legend = wrapped("Green: each node's value (forward pass). Red: ∂output/∂node (backward pass, "
+                       "starting from 1 at the output). Click a gate for its rule.", "legend")  # fmt: skip
         left.addWidget(legend)
         lay.addLayout(left, 3)
         side = QVBoxLayout()
         self.form_box = QWidget()
         self.form = QFormLayout(self.form_box)
         side.addWidget(self.form_box)
-        self.rule = Label("")
-        self.rule.setObjectName("graphRule")
-        self.rule.setWordWrap(True)
+        self.rule = wrapped("", "graphRule")
         self.rule.setMinimumWidth(260)
         side.addWidget(self.rule)
-        self.message = Label("")
-        self.message.setObjectName("graphMessage")
-        self.message.setWordWrap(True)
+        self.message = wrapped("", "graphMessage")
         side.addWidget(self.message)
         side.addStretch(1)
         lay.addLayout(side, 1)

@@ -31,7 +31,7 @@ from .analysis import Analyse, AnalysisWorker, PlaneResult, SliceResult
 from .colors import SPLIT_COLORS, contour_rgb, upsample
 from .panels.plots import make_plot
 from .session import Session
-from .widgets import Label, NumberEdit, captioned, name_widget
+from .widgets import NumberEdit, captioned, name_widget, wrapped
 from .worker import WorkerHandle
 
 RESOLUTIONS = (11, 21, 31, 41)
@@ -42,13 +42,6 @@ DIRECTIONS = (
     ("random", "random, filter-normalised"),
     ("path", "the run's own (PCA of its path)"),
 )
-
-
-def _note(text: str, name: str) -> Label:
-    label = Label(text)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    return label
 
 
 class LandscapeWindow(QDialog):
@@ -83,7 +76,7 @@ class LandscapeWindow(QDialog):
         self.cancel = name_widget(QPushButton("Cancel"), "landscapeCancel", "Cancel the job")
         self.cancel.setEnabled(False)
         self.cancel.clicked.connect(self.cancel_job)
-        self.status = _note("", "landscapeStatus")
+        self.status = wrapped("", "landscapeStatus")
         bottom.addWidget(self.bar, 1)
         bottom.addWidget(self.cancel)
         lay.addLayout(bottom)
@@ -95,7 +88,7 @@ class LandscapeWindow(QDialog):
     def _plane_tab(self) -> QWidget:
         tab = QWidget()
         v = QVBoxLayout(tab)
-        v.addWidget(_note(
+        v.addWidget(wrapped(
             "The training loss on a plane through the current weights w: L(w + α·d1 + β·d2). Random "
             "directions are scaled neuron by neuron to the weights' own size (Li et al., 2018), so α = 1 "
             "is a step as big as the weights. A random plane holds little of the run's path; the run's own "
@@ -141,14 +134,14 @@ class LandscapeWindow(QDialog):
         self.marks.setZValue(5)
         self.plane_plot.addItem(self.marks)
         v.addWidget(self.plane_plot, 1)
-        self.plane_info = _note("Press Compute.", "landscapeInfo")
+        self.plane_info = wrapped("Press Compute.", "landscapeInfo")
         v.addWidget(self.plane_info)
         return tab
 
     def _slice_tab(self) -> QWidget:
         tab = QWidget()
         v = QVBoxLayout(tab)
-        v.addWidget(_note(
+        v.addWidget(wrapped(
             "The loss along the straight line from the run's start weights (t = 0) to the current ones "
             "(t = 1), and a quarter beyond each (Goodfellow et al., 2015). A smooth descent means the run "
             "could have gone straight; a bump means it went around something.", "legend",
@@ -168,14 +161,14 @@ class LandscapeWindow(QDialog):
             self.slice_plot.addItem(pg.InfiniteLine(t, angle=90, pen=dashed))
         self.slice_curves: dict[str, pg.PlotDataItem] = {}
         v.addWidget(self.slice_plot, 1)
-        self.slice_info = _note("Press Compute.", "sliceInfo")
+        self.slice_info = wrapped("Press Compute.", "sliceInfo")
         v.addWidget(self.slice_info)
         return tab
 
     def _range_tab(self) -> QWidget:
         tab = QWidget()
         v = QVBoxLayout(tab)
-        v.addWidget(_note(
+        v.addWidget(wrapped(
             "From the current weights, a short run whose learning rate rises by the same factor every "
             "step (Smith, 2017), with a fresh optimizer of the same kind; the run itself is not changed. "
             "The loss is measured after each step on the same training rows. A good rate is where it "
@@ -206,7 +199,7 @@ class LandscapeWindow(QDialog):
         self.range_curve = self.range_plot.plot([], [], pen=pg.mkPen((8, 119, 189), width=2))
         self.range_lines: list[pg.InfiniteLine] = []
         v.addWidget(self.range_plot, 1)
-        self.range_info = _note("Press Run.", "rangeInfo")
+        self.range_info = wrapped("Press Run.", "rangeInfo")
         v.addWidget(self.range_info)
         return tab
 

@@ -37,7 +37,7 @@ from engine.fields import label
 from engine.lessons import METRIC_WORDS, METRICS, PANELS, check_goal, describe, target, validate_lesson
 
 from .session import Session
-from .widgets import Label, NumberEdit, name_widget
+from .widgets import Label, NumberEdit, name_widget, wrapped
 
 #: The controls (object names, * for any) that edit each setting a lesson can hide or lock.
 WIDGETS: dict[str, tuple[str, ...]] = {
@@ -110,12 +110,8 @@ class LessonBar(QWidget):
         self.next = name_widget(QPushButton("▶"), "lessonNext", "Next step")
         for b in (self.back, self.next):
             b.setFixedWidth(34)
-        self.text = Label("")
-        self.text.setObjectName("lessonText")
-        self.text.setWordWrap(True)
-        self.goal = Label("")
-        self.goal.setObjectName("lessonGoal")
-        self.goal.setWordWrap(True)
+        self.text = wrapped("", "lessonText")
+        self.goal = wrapped("", "lessonGoal")
         column = QVBoxLayout()
         column.setSpacing(1)
         column.addWidget(self.text)
@@ -315,9 +311,7 @@ class MakeLessonDialog(QDialog):
         form.addRow("max neurons", self.max_neurons)
         form.addRow("without", feats)
         right.addLayout(form)
-        self.message = Label("")
-        self.message.setObjectName("lessonMessage")
-        self.message.setWordWrap(True)
+        self.message = wrapped("", "lessonMessage")
         right.addWidget(self.message)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         box.button(QDialogButtonBox.StandardButton.Ok).setText("Put in the project")

@@ -33,7 +33,7 @@ from engine.surfaces import SURFACES, Surface, Walker, get_surface
 
 from .colors import contour_rgb, layer_color
 from .panels.plots import make_plot
-from .widgets import Label, NumberEdit, guarded, name_widget, plain_tip
+from .widgets import Label, NumberEdit, guarded, name_widget, plain_tip, wrapped
 
 LANES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 CONTOUR_POINTS = 400  # the contour picture's resolution per side
@@ -206,9 +206,7 @@ class PathsWindow(QDialog):
         self.plot.addItem(self.target)
         self.target.sigPositionChangeFinished.connect(self._target_moved)
         left.addWidget(self.plot, 1)
-        self.caption = Label("")
-        self.caption.setObjectName("pathsCaption")
-        self.caption.setWordWrap(True)
+        self.caption = wrapped("", "pathsCaption")
         left.addWidget(self.caption)
         lay.addLayout(left, 3)
 
@@ -225,9 +223,7 @@ class PathsWindow(QDialog):
         pick.addLayout(self.params_row)
         pick.addStretch(1)
         side.addLayout(pick)
-        self.formula = Label("")
-        self.formula.setObjectName("pathsFormula")
-        self.formula.setWordWrap(True)
+        self.formula = wrapped("", "pathsFormula")
         side.addWidget(self.formula)
 
         start_row = QHBoxLayout()
@@ -276,16 +272,11 @@ class PathsWindow(QDialog):
         for lane in self.lanes:
             lane.set_rate_for(self.surface)
         side.addWidget(lanes_box)
-        self.message = Label("")
-        self.message.setObjectName("pathsMessage")
-        self.message.setWordWrap(True)
+        self.message = wrapped("", "pathsMessage")
         side.addWidget(self.message)
-        legend = Label(
+        legend = wrapped(
             "Lines: each optimizer's path; dot: where it is now; short line: the way −∇f points there; "
-            "star: a minimum. Contours are log-scaled where the surface is much deeper than it is wide."
-        )
-        legend.setObjectName("legend")
-        legend.setWordWrap(True)
+            "star: a minimum. Contours are log-scaled where the surface is much deeper than it is wide.", "legend")
         side.addWidget(legend)
         side.addStretch(1)
         lay.addLayout(side, 2)

@@ -22,7 +22,7 @@ from engine.links import uses_tfp_maths as _uses_tfp
 
 from .files import FileActions
 from .session import Session
-from .widgets import Label, guarded, name_widget
+from .widgets import guarded, name_widget, wrapped
 
 DATA_SUFFIXES = (".csv", ".idx", ".gz", ".npy")
 
@@ -36,12 +36,9 @@ class TfpBar(QWidget):
         self.setObjectName("tfpBar")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 2, 8, 2)
-        self.text = Label(
+        self.text = wrapped(
             "This project trains with TensorFlow Playground's maths: a tanh output against −1/+1, ½ squared "
-            "error, weights in [−0.5, 0.5], biases 0.1, plain SGD."
-        )
-        self.text.setObjectName("legend")
-        self.text.setWordWrap(True)
+            "error, weights in [−0.5, 0.5], biases 0.1, plain SGD.", "legend")
         tip = "Sigmoid output with cross-entropy (MSE for regression), Glorot weights, biases 0"
         self.button = name_widget(QPushButton("Use nn-playground's defaults"), "tfpDefaults",
                                   "Use nn-playground's defaults", tip)  # fmt: skip

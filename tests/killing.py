@@ -27,13 +27,14 @@ folder = Path(sys.argv[1])
 tr = Trainer(normalize_project({"format": "nn-playground/1", "seed": 0,
                                 "network": {"layers": [{"units": 64}, {"units": 64}]}}))
 recovery = RecoveryFile(folder / "recovery.json")
-print("ready", flush=True)
 for i in itertools.count():
     project = {**tr.project, "seed": i % 2}
     tr.network.params[...] = i % 2
     save_project(folder / "project.json", project)
     save_weights(folder / "weights.npz", tr.network, tr.project)
     recovery.write(project, folder / "project.json", tr.network.get_weights())
+    if i == 0:
+        print("ready", flush=True)  # every file written once: from here on a kill may land anywhere
 """
 
 
@@ -84,11 +85,6 @@ def kill_loop(folder: Path, kills: int, seed: int = 0) -> KillReport:
     for k in range(kills):
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder)], stdout=subprocess.PIPE, env=env)
         assert child.stdout is not None and child.stdout.readline().strip() == b"ready"
-        if k == 0:  # the first child writes every file once before any kill counts
-            deadline = time.monotonic() + 30
-            names = ("project.json", "weights.npz", "recovery.json")
-            while not all((folder / n).exists() for n in names) and time.monotonic() < deadline:
-                time.sleep(0.005)
         time.sleep(0.02 + rng.random() * 0.15)  # the kill lands at a random moment: this wait is the dice
         os.kill(child.pid, signal.SIGKILL)
         child.wait()

@@ -1,6 +1,6 @@
 """Small reusable widgets."""
 
-from .common import Caption, NumberEdit, captioned, guarded, name_widget, to_qimage
+from .common import Caption, NumberEdit, captioned, guarded, name_widget, to_qimage, wrapped
 from .plain import Label, ask, menu_text, message_box, plain_tip
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "name_widget",
     "plain_tip",
     "to_qimage",
+    "wrapped",
 ]

@@ -62,6 +62,14 @@ class Caption(Label):
         self.setObjectName("caption")
 
 
+def wrapped(text: str, object_name: str) -> Label:
+    """A named plain-text label that wraps: the notes, legends and messages of the tool windows."""
+    label = Label(text)
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    return label
+
+
 def captioned(text: str, widget: QWidget, stretch: bool = False) -> QWidget:
     """A caption above `widget`, as one column of the control bar."""
     box = QWidget()
