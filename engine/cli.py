@@ -44,6 +44,7 @@ from .io import (
 from .landscape import MAX_SPAN, axis, loss_plane, random_directions
 from .links import from_tfp
 from .project import normalize_project
+from .sequential import layer_label
 from .surfaces import SURFACES, get_surface, optimizer_path
 from .training import Diverged, EpochLog, Trainer
 
@@ -261,7 +262,7 @@ def cmd_import_tfp(args: argparse.Namespace, out: TextIO) -> int:
     for note in notes:
         out.write(f"note: {note}\n")
     d, n = project["data"], project["network"]
-    shape = ", ".join(str(layer["units"]) for layer in n["layers"]) or "no hidden layer"
+    shape = ", ".join(layer_label(layer) for layer in n["layers"]) or "no hidden layer"
     out.write(f"{d['source']} ({d['problem']}), layers {shape}, saved to {args.out}\n")
     return 0
 

@@ -102,15 +102,7 @@ def check_gradients(
         for k in act.kinks:
             near += int(np.sum(np.abs(z - k) < 2 * eps))
 
-    # Offsets of each named array in the flat buffer, in Keras order.
-    spans = []
-    k_off, b_off = 0, net.n_kernel
-    for i, o in net.shapes:
-        spans.append((k_off, i * o))
-        spans.append((b_off, o))
-        k_off += i * o
-        b_off += o
-
+    spans = net.param_spans()  # each named array's place in the flat buffer, in Keras order
     pick = np.random.default_rng(seed + 1)
     results = []
     for name, (start, size) in zip(net.param_names(), spans):

@@ -60,9 +60,11 @@ def _normalised(network: Network, rng: np.random.Generator) -> np.ndarray:
     d = rng.standard_normal(network.params.size).astype(network.dtype)
     kernels, biases = network.views(d)
     for dk, w in zip(kernels, network.kernels):
-        # Each column is one neuron's incoming weights (Li et al.'s "filter" of a dense layer).
-        dn = np.linalg.norm(dk, axis=0)
-        wn = np.linalg.norm(w, axis=0)
+        # Li et al.'s filters: a dense unit's incoming weights (a kernel column), a convolution's
+        # filter (k × k × in): every axis but the last.
+        axes = tuple(range(dk.ndim - 1))
+        dn = np.sqrt(np.sum(dk * dk, axis=axes))
+        wn = np.sqrt(np.sum(w * w, axis=axes))
         dk *= np.divide(wn, dn, out=np.zeros_like(wn), where=dn > 0)
     for db in biases:
         db[...] = 0.0
@@ -72,7 +74,7 @@ def _normalised(network: Network, rng: np.random.Generator) -> np.ndarray:
 def filter_norms(network: Network, flat: np.ndarray) -> list[np.ndarray]:
     """Per layer, the norm of each neuron's incoming kernel weights in `flat` (for checks)."""
     kernels, _ = network.views(flat)
-    return [np.linalg.norm(k, axis=0) for k in kernels]
+    return [np.sqrt(np.sum(k * k, axis=tuple(range(k.ndim - 1)))) for k in kernels]
 
 
 @dataclass(frozen=True)

@@ -234,8 +234,11 @@ def to_tfp(project: dict[str, Any]) -> tuple[str, list[str]]:
     if source not in back:
         unfit.append(f"data {source or 'from a file or drawn points'}: TensorFlow Playground has circle, xor, gauss, "
                      "spiral, and plane or multi_gaussian for regression (its default is used)")  # fmt: skip
+    dense = [layer for layer in n["layers"] if "units" in layer]
+    if len(dense) < len(n["layers"]):
+        unfit.append("convolution, pooling and flatten layers: TFP has dense layers only (they are left out)")
     acts = {(layer["activation"] if isinstance(layer["activation"], str) else layer["activation"]["name"])
-            for layer in n["layers"]}  # fmt: skip
+            for layer in dense}  # fmt: skip
     act = next(iter(acts)) if len(acts) == 1 else "tanh"
     if len(acts) > 1:
         listed = ", ".join(sorted(acts))
@@ -243,10 +246,10 @@ def to_tfp(project: dict[str, Any]) -> tuple[str, list[str]]:
     if acts and act not in TFP_ACTIVATIONS:
         unfit.append(f"activation {act}: TFP has relu, tanh, sigmoid and linear; tanh is used")
         act = "tanh"
-    shape = [layer["units"] for layer in n["layers"]]
+    shape = [layer["units"] for layer in dense]
     if len(shape) > 6 or any(u > 8 for u in shape):
         unfit.append(f"network {shape}: TFP shows at most 6 layers of 8 neurons")
-    if any(layer.get("dropout", 0) for layer in n["layers"]):
+    if any(layer.get("dropout", 0) for layer in dense):
         unfit.append("dropout: TFP has none")
     opt = t["optimizer"]
     if opt["name"] != "sgd" or opt.get("momentum", 0):

@@ -68,6 +68,8 @@ class Network:
     ŷ = σ(xW + b).
     """
 
+    inference_chunk = 8192  # rows per chunk of inference-mode evaluation (a grid, a split)
+
     def __init__(
         self,
         n_inputs: int,
@@ -154,6 +156,15 @@ class Network:
             w[...] = init(w.shape, rng)
         for b in self.biases:
             b[...] = self.bias_init
+
+    def param_spans(self) -> list[tuple[int, int]]:
+        """(offset, size) of each named array in the flat buffer, in Keras's order."""
+        spans, k_off, b_off = [], 0, self.n_kernel
+        for i, o in self.shapes:
+            spans += [(k_off, i * o), (b_off, o)]
+            k_off += i * o
+            b_off += o
+        return spans
 
     def param_names(self) -> list[str]:
         """Names in Keras order: layers.0.kernel, layers.0.bias, layers.1.kernel, ..."""

@@ -1,10 +1,11 @@
-"""A stack of layer objects over one flat parameter buffer: the model convolutional networks
-will train with (issue 16). Each layer gets named views into the buffer (`ParamLayout`), so an
+"""A stack of layer objects over one flat parameter buffer: the model of convolutional
+networks (issue 16). Each layer gets named views into the buffer (`ParamLayout`), so an
 optimizer steps the whole model in a few NumPy calls, and a decay mask marks the kernels (what
 L1/L2 act on). Weight names follow the project file's rule: `layers.{i}.kernel` and
 `layers.{i}.bias`, i counting the layers that hold parameters, the output layer last.
 
-`Network` and the trainer do not use it yet; the tests train a small CNN with it.
+`plan()` works out each layer's output shape and parameter count from shapes alone (what the
+app's layer stack shows while the user edits); `ConvNetwork` is what the trainer trains.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import numpy as np
 from .errors import PlaygroundError
 from .fields import MAX_PARAMS
 from .initializers import INITIALIZERS
-from .layers import Conv2D, Dense
+from .layers import Conv2D, Dense, Dropout
 from .losses import Loss
+
+PREDICT_BYTES = 16 * 2**20  # the largest im2col matrix inference makes
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ class Sequential:
                 w = init((fan_in, fan_out), rng).reshape(-1)[: s.size]
                 self.views[s.layer]["kernel"][...] = w.reshape(s.shape)
         self._caches: list[Any] = []
+        self.outputs: list[np.ndarray] = []  # each layer's output from the last forward pass
 
     def count_params(self) -> int:
         return int(self.params.size)
@@ -127,10 +131,11 @@ class Sequential:
         h = np.asarray(x, dtype=self.dtype)
         if h.shape[1:] != self.shapes[0]:
             raise PlaygroundError(f"input has shape {h.shape}, expected (N, {', '.join(map(str, self.shapes[0]))})")
-        self._caches = []
+        self._caches, self.outputs = [], []
         for layer, p in zip(self.layers, self.views):
             h, cache = layer.forward(h, p, training, rng)
             self._caches.append(cache)
+            self.outputs.append(h)  # references, no copies: what the views show of one image
         return h
 
     def loss_and_grad(self, x: np.ndarray, y: np.ndarray, loss: Loss, training: bool = True,
@@ -167,7 +172,38 @@ class Sequential:
         return self.layout.names()
 
 
-LAYER_TYPES = ("dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten")
+@dataclass(frozen=True)
+class LayerKind:
+    """What the layer stack offers of one layer type: Keras's class name, a new layer's settings
+    and a line of help."""
+
+    name: str  # the project file's "type"
+    keras: str
+    default: dict[str, Any]
+    help: str
+    image: bool  # works on image-shaped input (before the flatten)
+
+
+LAYER_KINDS: dict[str, LayerKind] = {k.name: k for k in (
+    LayerKind("conv2d", "Conv2D", {"type": "conv2d", "filters": 8, "kernel_size": 3, "strides": 1, "padding": "same",
+                                   "activation": "relu"},
+              "Slides each filter (kernel_size × kernel_size × input channels weights and a bias) over the image: "
+              "one feature map per filter. Far fewer weights than a dense layer, shared at every position.", True),
+    LayerKind("max_pooling2d", "MaxPooling2D", {"type": "max_pooling2d", "pool_size": 2},
+              "Keeps the largest value of each pool_size × pool_size window: smaller maps, a little shift "
+              "invariance, no weights.", True),
+    LayerKind("average_pooling2d", "AveragePooling2D", {"type": "average_pooling2d", "pool_size": 2},
+              "Averages each pool_size × pool_size window: smaller, smoother maps, no weights.", True),
+    LayerKind("flatten", "Flatten", {"type": "flatten"},
+              "Lays the maps out as one vector (channels last, as Keras does) for the dense layers after it.", False),
+    LayerKind("dense", "Dense", {"units": 32, "activation": "relu", "dropout": 0.0},
+              "Every input connected to every unit: y = f(x·W + b).", False),
+)}  # fmt: skip
+LAYER_TYPES = tuple(LAYER_KINDS)
+
+
+def kind_of(spec: dict[str, Any]) -> LayerKind:
+    return LAYER_KINDS[spec.get("type", "dense")]
 
 
 def is_convolutional(layers: Sequence[dict[str, Any]]) -> bool:
@@ -175,8 +211,20 @@ def is_convolutional(layers: Sequence[dict[str, Any]]) -> bool:
     return any(layer.get("type", "dense") != "dense" for layer in layers)
 
 
-def _layer(spec: dict[str, Any]) -> Any:
-    from .layers import AveragePooling2D, Dropout, Flatten, MaxPooling2D
+def layer_label(spec: dict[str, Any]) -> str:
+    """A project layer in a few characters: "32" (dense units), "conv 8@3×3", "max pool 2",
+    "avg pool 2", "flatten" (run summaries, the CLI, link notes)."""
+    kind = spec.get("type", "dense")
+    if kind == "conv2d":
+        stride = f"/{spec['strides']}" if spec.get("strides", 1) != 1 else ""
+        return f"conv {spec['filters']}@{spec['kernel_size']}×{spec['kernel_size']}{stride}"
+    if kind in ("max_pooling2d", "average_pooling2d"):
+        return f"{kind[:3]} pool {spec.get('pool_size', 2)}"
+    return "flatten" if kind == "flatten" else str(spec["units"])
+
+
+def _layer(spec: dict[str, Any]) -> list[Any]:
+    from .layers import AveragePooling2D, Flatten, MaxPooling2D
 
     kind = spec.get("type", "dense")
     act = spec.get("activation", "linear")
@@ -193,6 +241,82 @@ def _layer(spec: dict[str, Any]) -> Any:
     return dense + ([Dropout(spec["dropout"])] if spec.get("dropout") else [])
 
 
+def stack(hidden: Sequence[dict[str, Any]], n_outputs: int,
+          output_activation: Any = "softmax") -> tuple[list[Any], list[int | None], list[str]]:  # fmt: skip
+    """The layer objects a project's hidden layers make, the output layer last; for each, the
+    index of the project layer it came from (None for a flatten added for the user, -1 for the
+    output); and notes saying what was added."""
+    from .layers import Flatten
+
+    layers: list[Any] = []
+    origin: list[int | None] = []
+    notes: list[str] = []
+    flat = False
+    for i, spec in enumerate(hidden):
+        built = _layer(spec)
+        if isinstance(built[0], Dense) and not flat:
+            layers.append(Flatten())
+            origin.append(None)
+            notes.append(f"a flatten layer was added before layer {i + 1} (a dense layer needs flat input)")
+            flat = True
+        if isinstance(built[0], Flatten):
+            if flat:
+                raise PlaygroundError(f"network.layers[{i}].type: the input is already flat here")
+            flat = True
+        elif not isinstance(built[0], Dense) and flat:
+            raise PlaygroundError(f"network.layers[{i}].type: a {spec['type']} layer cannot follow a flatten or dense "
+                                  "layer (its input is no longer an image)")  # fmt: skip
+        layers += built
+        origin += [i] * len(built)
+    if not flat:
+        layers.append(Flatten())
+        origin.append(None)
+    out_act = output_activation["name"] if isinstance(output_activation, dict) else output_activation
+    layers.append(Dense(int(n_outputs), out_act))
+    origin.append(-1)
+    return layers, origin, notes
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One row of the model summary: a layer, where it came from, its output shape and size."""
+
+    source: int | None  # index in network.layers; None for an added flatten, -1 for the output
+    kind: str  # Keras's class name: Conv2D, MaxPooling2D, Flatten, Dense, Dropout, ...
+    output_shape: tuple[int, ...]
+    params: int
+
+
+def image_input(image_shape: Sequence[int]) -> tuple[int, int, int]:
+    """(H, W, C) for an image shape given as (H, W) or (H, W, C)."""
+    shape = tuple(int(v) for v in image_shape)
+    return (*shape, 1) if len(shape) == 2 else shape  # type: ignore[return-value]
+
+
+def plan(image_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs: int,
+         output_activation: Any = "softmax") -> tuple[list[PlanRow], list[str]]:  # fmt: skip
+    """Each layer's output shape and parameter count, from shapes alone (no weights are made),
+    and the notes of `stack`. A layer that does not fit raises PlaygroundError naming its key:
+    `network.layers[1].kernel_size 9 is larger than its 4×4 input`."""
+    layers, origin, notes = stack(hidden, n_outputs, output_activation)
+    shape: tuple[int, ...] = image_input(image_shape)
+    rows, total = [], 0
+    for layer, src in zip(layers, origin):
+        window = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+        if window is not None and len(shape) == 3 and (getattr(layer, "padding", "valid") == "valid"):
+            part = "kernel_size" if hasattr(layer, "kernel_size") else "pool_size"
+            if window > min(shape[0], shape[1]):
+                raise PlaygroundError(f"network.layers[{src}].{part} {window} is larger than its "
+                                      f"{shape[0]}×{shape[1]} input")  # fmt: skip
+        n = sum(int(np.prod(s)) for s in layer.param_shapes(shape).values())
+        shape = tuple(layer.output_shape(shape))
+        total += n
+        rows.append(PlanRow(src, type(layer).__name__, shape, n))
+    if total > MAX_PARAMS:
+        raise PlaygroundError(f"network.layers: this network has {total:,} parameters; the limit is {MAX_PARAMS:,}")
+    return rows, notes
+
+
 class ConvNetwork:
     """A project's convolutional network with the part of `Network`'s interface the trainer,
     the CLI and the weight files use: flat inputs (N, H·W·C) in, one flat parameter buffer,
@@ -202,31 +326,11 @@ class ConvNetwork:
                  output_activation: Any = "softmax", initializer: str = "glorot_uniform", bias_init: float = 0.0,
                  dtype: Any = np.float64, seed: int = 0) -> None:  # fmt: skip
         from .activations import get_activation
-        from .layers import Flatten
 
-        shape = tuple(image_shape) if len(image_shape) == 3 else (*image_shape, 1)
-        layers: list[Any] = []
-        self.notes: list[str] = []
-        flat = False
-        for i, spec in enumerate(hidden):
-            built = _layer(spec)
-            if isinstance(built[0], Dense) and not flat:
-                layers.append(Flatten())
-                self.notes.append(f"a flatten layer was added before layer {i + 1} (a dense layer needs flat input)")
-                flat = True
-            if isinstance(built[0], Flatten):
-                flat = True
-            if isinstance(built[0], Conv2D) and flat:
-                raise PlaygroundError(f"network.layers[{i}]: a convolution cannot follow a flatten or dense layer")
-            layers += built
-        if not flat:
-            layers.append(Flatten())
-        out_act = output_activation["name"] if isinstance(output_activation, dict) else output_activation
-        layers.append(Dense(int(n_outputs), out_act))
-        try:
-            self.model = Sequential(shape, layers, dtype, initializer, seed)
-        except PlaygroundError as exc:
-            raise PlaygroundError(str(exc).replace("layers[", "network.layers[")) from None
+        shape = image_input(image_shape)
+        plan(shape, hidden, n_outputs, output_activation)  # every shape error names its key first
+        layers, self.origin, self.notes = stack(hidden, n_outputs, output_activation)
+        self.model = Sequential(shape, layers, dtype, initializer, seed)
         m = self.model
         self.hidden = list(hidden)
         self.image_shape = shape
@@ -243,14 +347,56 @@ class ConvNetwork:
         holders = [i for i, v in enumerate(m.views) if v]
         self.kernels = [m.views[i]["kernel"] for i in holders]
         self.biases = [m.views[i]["bias"] for i in holders]
+        self.kernel_grads = [m.grad_views[i]["kernel"] for i in holders]
+        self.holders = holders  # stack indices of the layers with parameters
         self.activations = [get_activation(getattr(m.layers[i], "activation", "linear")) for i in holders]
         # (in, out) sizes per layer, flattened: what a mini-batch's activations cost.
         self.shapes = [(int(np.prod(a)), int(np.prod(b))) for a, b in itertools.pairwise(m.shapes)]
         self.n_layers = len(holders)
 
+        self.dropouts = [layer.rate for layer in m.layers if isinstance(layer, Dropout)]
+        # Images per inference chunk: no convolution's im2col matrix passes PREDICT_BYTES (2,048
+        # images through LeNet's first layer would make one of 236 MB).
+        per_image = max([int(np.prod(out[:2])) * layer.kernel_size**2 * inp[2]
+                         for layer, inp, out in zip(m.layers, m.shapes, m.shapes[1:])
+                         if isinstance(layer, Conv2D)] + [1])  # fmt: skip
+        self.inference_chunk = max(1, min(2048, PREDICT_BYTES // (per_image * m.dtype.itemsize)))
+        self._build = (image_shape, list(hidden), n_outputs, output_activation, initializer, bias_init)
+
     @property
     def kernel_params(self) -> np.ndarray:
         return self.params[: self.n_kernel]
+
+    @property
+    def kernel_grad(self) -> np.ndarray:
+        return self.grads[: self.n_kernel]
+
+    def views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Each parameter layer's kernel and bias as views into any buffer laid out as `params`
+        (a gradient, an optimizer's moment, a direction through weight space)."""
+        views = self.model.layout.views(flat)
+        return [views[i]["kernel"] for i in self.holders], [views[i]["bias"] for i in self.holders]
+
+    def param_spans(self) -> list[tuple[int, int]]:
+        """(offset, size) of each named array in the flat buffer, in Keras's order."""
+        return [(s.offset, s.size) for s in self.model.layout.slots]
+
+    def copy(self, dtype: Any = None) -> ConvNetwork:
+        """An independent network with the same layers and weights (optionally recast)."""
+        shape, hidden, n_out, out_act, init, bias = self._build
+        net = ConvNetwork(shape, hidden, n_out, out_act, init, bias, dtype or self.dtype, seed=0)
+        net.params[...] = self.params
+        return net
+
+    def objective(self, x: np.ndarray, y: np.ndarray, loss: Loss, regularizer: Any = None, training: bool = False,
+                  rng: np.random.Generator | None = None) -> float:  # fmt: skip
+        """J + penalty without touching `grads` (what a numerical gradient differentiates)."""
+        self.forward(x, training, rng)
+        _, z, a = self.model._caches[-1]
+        value = loss.value(z, a, y, self.activations[-1])
+        if regularizer is not None:
+            value += regularizer.penalty(self.kernel_params)
+        return value
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
         x = np.asarray(x, dtype=self.dtype)
@@ -258,11 +404,29 @@ class ConvNetwork:
             raise PlaygroundError(f"input has shape {x.shape}, expected (N, {self.n_inputs})")
         return self.model.forward(x.reshape(-1, *self.image_shape), training, rng)
 
-    def pre_activations(self) -> list[np.ndarray]:
-        return [self.model._caches[-1][1]]
+    def neuron_outputs(self, x: np.ndarray) -> list[np.ndarray]:
+        """Each parameter layer's output (N, features), flattened, in inference mode, output last
+        (what `Network.neuron_outputs` gives: the hidden-space view and per-point losses use it)."""
+        if len(x) <= self.inference_chunk:
+            self.forward(x)
+            return [o.copy() for o in self.neuron_outputs_cached()]
+        parts = [self.neuron_outputs(x[i : i + self.inference_chunk]) for i in range(0, len(x), self.inference_chunk)]
+        return [np.concatenate(layer) for layer in zip(*parts)]
 
     def neuron_outputs_cached(self) -> list[np.ndarray]:
-        return [self.model._caches[-1][2]]
+        n = self.model.outputs[-1].shape[0]
+        return [self.model.outputs[i].reshape(n, -1) for i in self.holders]
+
+    def layer_outputs(self, x: np.ndarray) -> list[np.ndarray]:
+        """Every layer's output for inputs `x` (N, H·W·C) in inference mode, images unflattened:
+        the feature maps the layer view draws."""
+        self.forward(x)
+        return list(self.model.outputs)
+
+    def pre_activations(self) -> list[np.ndarray]:
+        """The z of each layer with parameters from the last forward pass, the output's last."""
+        caches = self.model._caches
+        return [caches[i][4] if isinstance(self.model.layers[i], Conv2D) else caches[i][1] for i in self.holders]
 
     def loss_and_grad(self, x: np.ndarray, y: np.ndarray, loss: Loss, regularizer: Any = None, training: bool = True,
                       rng: np.random.Generator | None = None) -> tuple[float, float]:  # fmt: skip
@@ -277,7 +441,8 @@ class ConvNetwork:
 
     def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         x = np.asarray(x, dtype=self.dtype)
-        return np.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+        batch = min(batch_size, self.inference_chunk)
+        return np.concatenate([self.forward(x[i : i + batch]) for i in range(0, len(x), batch)])
 
     def count_params(self) -> int:
         return int(self.params.size)

@@ -432,6 +432,7 @@ class Trainer:
     def _evaluate_split(self, x: np.ndarray, y: np.ndarray, chunk: int) -> tuple[float | None, float | None]:
         net = self.network
         act = net.activations[-1]
+        chunk = min(chunk, net.inference_chunk)  # a convolution's im2col bounds it
         total, correct = 0.0, 0
         for i in range(0, x.shape[0], chunk):
             xb, yb = x[i : i + chunk], y[i : i + chunk]

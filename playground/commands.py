@@ -105,6 +105,13 @@ class SetViews(Command):
 
 
 @dataclass(frozen=True)
+class PickImage(Command):
+    """The data-set row whose feature maps the layer view shows (None: the first test image)."""
+
+    row: int | None = None
+
+
+@dataclass(frozen=True)
 class Stop(Command):
     """End the worker's loop."""
 

@@ -25,7 +25,6 @@ from engine.io import (
     save_weights,
 )
 from engine.project import default_project
-from engine.sequential import is_convolutional
 
 from .dialogs import Button, Dialogs
 from .plot_export import plot_bytes
@@ -115,7 +114,6 @@ class FileActions:
         path = Path(path)
         try:
             project = load_project(path)
-            _drawable(project)
         except PlaygroundError as exc:
             self.dialogs.error("Could not open the project", str(exc))
             return False
@@ -131,7 +129,6 @@ class FileActions:
         if not self.confirm_discard():
             return False
         try:
-            _drawable(project)
             self.state.replace(project, None, dirty=True)
         except PlaygroundError as exc:
             self.dialogs.error("Could not open the project", str(exc))
@@ -353,13 +350,6 @@ class FileActions:
             self.session.set_weights(work.weights)
         self.dialogs.status(f"Restored {work.name}")
         return True
-
-
-def _drawable(project: dict[str, Any]) -> None:
-    """The app draws dense networks only, for now: a convolutional project trains headless."""
-    if is_convolutional(project["network"]["layers"]):
-        raise PlaygroundError("this project has convolution, pooling or flatten layers, which the window cannot "
-                              "show yet; train it with 'nn-playground train' (and 'summary', 'evaluate')")  # fmt: skip
 
 
 def preset_title(path: Path) -> str | None:

@@ -290,10 +290,10 @@ class MakeLessonDialog(QDialog):
         self.text = QPlainTextEdit()
         self.text.setObjectName("lessonStepText")
         self.text.setFixedHeight(70)
-        self.metric = name_widget(QComboBox(), "lessonMetric", "Goal metric")
-        self.metric.addItem("no goal", None)
+        self.goal_metric = name_widget(QComboBox(), "lessonMetric", "Goal metric")
+        self.goal_metric.addItem("no goal", None)
         for m in METRICS:
-            self.metric.addItem(METRIC_WORDS[m], m)
+            self.goal_metric.addItem(METRIC_WORDS[m], m)
         self.bound = name_widget(QComboBox(), "lessonBound", "Below or above")
         self.bound.addItems(["below", "above"])
         self.value = name_widget(NumberEdit(0.1, -1e9, 1e9), "lessonValue", "Goal value")
@@ -305,7 +305,7 @@ class MakeLessonDialog(QDialog):
             box.setObjectName(f"lessonWithout_{f}")
             feats.addWidget(box)
         form.addRow("text", self.text)
-        form.addRow("goal", self.metric)
+        form.addRow("goal", self.goal_metric)
         form.addRow("", self.bound)
         form.addRow("value", self.value)
         form.addRow("max neurons", self.max_neurons)
@@ -331,7 +331,7 @@ class MakeLessonDialog(QDialog):
         if not 0 <= i < len(self.data):
             return
         step: dict[str, Any] = {"text": self.text.toPlainText().strip() or f"Step {i + 1}"}
-        metric = self.metric.currentData()
+        metric = self.goal_metric.currentData()
         if metric is not None:
             goal: dict[str, Any] = {"metric": metric, self.bound.currentText(): self.value.value()}
             if self.max_neurons.value():
@@ -351,7 +351,7 @@ class MakeLessonDialog(QDialog):
         s = self.data[row]
         self.text.setPlainText(s["text"])
         goal = s.get("goal") or {}
-        self.metric.setCurrentIndex(max(0, self.metric.findData(goal.get("metric"))))
+        self.goal_metric.setCurrentIndex(max(0, self.goal_metric.findData(goal.get("metric"))))
         self.bound.setCurrentText("above" if "above" in goal else "below")
         self.value.set_value(goal.get("above", goal.get("below", 0.1)))
         self.max_neurons.setValue(goal.get("max_neurons", 0))

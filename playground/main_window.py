@@ -29,6 +29,7 @@ from .panels.controls import ControlBar
 from .panels.data_panel import DataPanel
 from .panels.images import ImageDataView
 from .panels.insights import GradientFlowView, HiddenSpaceView
+from .panels.layers_view import LayersPanel, NetworkArea
 from .panels.network_view import NetworkView
 from .panels.plots import CurvesView, HistogramView, OutputView
 from .panels.runs_view import RunsView
@@ -57,6 +58,8 @@ class MainWindow(QMainWindow):
         self.session = s = Session(self)
         state = s.state
         self.controls, self.data_panel, self.network = ControlBar(state), DataPanel(state), NetworkView(state)
+        self.layers = LayersPanel(state)
+        self.area = NetworkArea(state, self.network, self.layers)  # neurons, or layers for image data
         self.output, self.images, self.curves = OutputView(), ImageDataView(), CurvesView()
         self.images.hide()
         self.histograms, self.gradients, self.hidden_space = HistogramView(), GradientFlowView(), HiddenSpaceView()
@@ -85,7 +88,7 @@ class MainWindow(QMainWindow):
         self.router = ViewRouter(
             self.controls, self.network, self.output, self.images, self.curves, self.histograms,
             self.gradients, self.hidden_space, self.runs, self.params_label, self.loss_label, self.rate_label,
-            self.data_panel, self.view_label,
+            self.data_panel, self.view_label, area=self.area,
         )  # fmt: skip
         self.dialogs = QtDialogs(self, self.settings, self.show_message)
         self.files = FileActions(
@@ -124,7 +127,7 @@ class MainWindow(QMainWindow):
         middle = QWidget()
         mid = QVBoxLayout(middle)
         mid.setContentsMargins(6, 8, 6, 8)
-        for w, stretch in ((self.network, 1), (self.params_label, 0), (self.time_bar, 0)):
+        for w, stretch in ((self.area, 1), (self.params_label, 0), (self.time_bar, 0)):
             mid.addWidget(w, stretch)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("insightTabs")
@@ -204,7 +207,7 @@ class MainWindow(QMainWindow):
         self.controls.play_toggled.connect(s.set_playing)
         self.controls.step_requested.connect(s.step)
         self.controls.reset_requested.connect(s.reset)
-        for panel in (self.controls, self.data_panel, self.network):
+        for panel in (self.controls, self.data_panel, self.network, self.layers):
             panel.message.connect(self.show_message)
         self.network.weight_edited.connect(s.edit_weight)
         self.network.hovered.connect(self.output.preview)
@@ -215,6 +218,8 @@ class MainWindow(QMainWindow):
         self.output.inspected.connect(self.tools.inspect_point)
         self.output.loss_sizes_wanted.connect(lambda on: s.set_view("point_loss", on))
         self.hidden_space.wanted.connect(lambda on: s.set_view("hidden", on))
+        self.layers.wanted.connect(lambda on: s.set_view("maps", on))
+        self.images.picked.connect(s.pick_image)
         self.gradients.wanted.connect(lambda on: s.set_view("gradients", on))
         self.tabs.currentChanged.connect(lambda _i: self.runs.refresh())
         self.runs.overlays_changed.connect(self.curves.set_overlays)

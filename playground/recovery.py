@@ -21,6 +21,7 @@ from engine import PlaygroundError
 from engine.data.loaders import regular_file
 from engine.io import atomic_write_text
 from engine.project import build_network, normalize_project
+from engine.sequential import is_convolutional
 
 FORMAT = "nn-playground-recovery/1"
 MAX_BYTES = 512 * 1024**2  # a large network's weights as JSON numbers
@@ -125,6 +126,8 @@ def _weights(raw: Any, project: dict[str, Any]) -> list[np.ndarray]:
         if not np.all(np.isfinite(arr)):
             raise PlaygroundError(f"weights[{i}] holds a value that is not a finite number")
         arrays.append(arr)
+    if is_convolutional(project["network"]["layers"]):
+        return arrays  # the image shape comes with the data: the worker checks every shape on applying them
     if arrays[0].ndim != 2:
         raise PlaygroundError("weights[0] must be a kernel (inputs × units)")
     d = project["data"]

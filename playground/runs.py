@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.sequential import layer_label
 from engine.training import METRIC_KEYS
 
 from .snapshot import Snapshot
@@ -36,8 +37,8 @@ class Run:
     def summary(self) -> str:
         """What distinguishes a run at a glance: optimizer, α, layers, data."""
         t, n, d = self.project["training"], self.project["network"], self.project["data"]
-        layers = "-".join(str(h["units"]) for h in n["layers"]) or "no hidden"
-        acts = sorted({a if isinstance(a, str) else a["name"] for a in (h["activation"] for h in n["layers"])})
+        layers = "-".join(layer_label(h) for h in n["layers"]) or "no hidden"
+        acts = sorted({a if isinstance(a, str) else a["name"] for a in (h.get("activation") for h in n["layers"]) if a})
         src = d["source"] if isinstance(d["source"], str) else next(iter(d["source"]))
         reg = t["regularization"]
         reg_text = f" · {reg['kind'].upper()} {reg['rate']:g}" if reg["kind"] != "none" and reg["rate"] else ""

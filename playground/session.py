@@ -26,6 +26,7 @@ from .commands import (
     Build,
     Command,
     Pause,
+    PickImage,
     Play,
     ProbeData,
     SetData,
@@ -123,6 +124,10 @@ class Session(QObject):
         (self.views.add if on else self.views.discard)(name)
         if self.views != before:
             self.send(SetViews(frozenset(self.views)))
+
+    def pick_image(self, row: int | None) -> int:
+        """The data-set row whose feature maps the layer view follows."""
+        return self.send(PickImage(row))
 
     def set_weights(self, weights: list[np.ndarray], generation: int | None = None) -> int:
         return self.send(SetWeights(weights, generation))
@@ -292,7 +297,7 @@ class Session(QObject):
             return None
         ds = snap.data.dataset
         net = build_network(
-            snap.project, snap.weights[0].shape[0], ds.classes if ds.problem == "classification" else None
+            snap.project, snap.data.n_inputs, ds.classes if ds.problem == "classification" else None, ds.image_shape
         )
         net.set_weights(snap.weights)
         return net

@@ -114,6 +114,7 @@ class Snapshot:
     applied: int = 0  # sequence number of the last worker command applied before this snapshot
     thinned: str = ""  # how the views are held to their budget, for the status bar ("" when they are not)
     point_losses: np.ndarray | None = None  # each training row's loss, while points are sized by it
+    layer_maps: Any = None  # a layer_maps.LayerMaps of the picked image, while the layer view is open
 
 
 def grid_extent(data: PreparedData) -> tuple[float, float, float, float] | None:

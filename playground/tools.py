@@ -7,6 +7,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
 
 from engine import Regularizer, check_gradients, get_loss
+from engine.sequential import is_convolutional
 
 from .backprop_window import BackpropWindow
 from .graph_window import GraphWindow
@@ -69,8 +70,14 @@ class Tools:
         """The optimizer race on a copy of the current project (it trains on its own thread)."""
         return open_race(self.session.state.project, self.session.state.base_dir, self.parent)
 
-    def open_backprop(self) -> BackpropWindow:
-        """The backprop walk (one window: a second request raises it)."""
+    def open_backprop(self) -> BackpropWindow | None:
+        """The backprop walk (one window: a second request raises it); dense networks only."""
+        if is_convolutional(self.session.state.project["network"]["layers"]):
+            self.parent.show_message(
+                "The backpropagation walk draws dense networks, and this one has convolution layers. "
+                "Tools → Gradient Check compares every layer's gradient with the numerical one."
+            )
+            return None
         win = self.parent.findChild(BackpropWindow, "backpropWindow")
         if win is None:
             win = BackpropWindow(self.session, self.parent)
@@ -79,10 +86,11 @@ class Tools:
         win.raise_()
         return win
 
-    def inspect_point(self, x: float, y: float) -> BackpropWindow:
+    def inspect_point(self, x: float, y: float) -> BackpropWindow | None:
         """A click on the output plane: the point inspector (the backprop window on that point)."""
         win = self.open_backprop()
-        win.pick(x, y)
+        if win is not None:
+            win.pick(x, y)
         return win
 
     def open_graphs(self) -> GraphWindow:

@@ -39,6 +39,7 @@ class ViewRouter:
     slow_at: float = 0.0  # when a slow view last redrew
     slow_turn: int = 0  # and which group's turn it was
     network_at: float = 0.0  # when the network view last took a snapshot while playing
+    area: Any = None  # the middle column: neuron graph or layer stack
 
     def show(self, snap: Snapshot, force: bool = False) -> None:
         """Draw `snap` in every view (`force`: the slow views too, now)."""
@@ -51,6 +52,9 @@ class ViewRouter:
             self.network_at = now
             self.network.set_snapshot(snap)
         is_images = snap.data.dataset.image_shape is not None
+        if self.area is not None:
+            self.area.set_images(is_images)
+            self.area.layers.set_snapshot(snap)
         if self.images.isVisible() != is_images:
             self.images.setVisible(is_images)
             self.output.setVisible(not is_images)

@@ -38,6 +38,7 @@ from .commands import (
     BuildRace,
     Command,
     Pause,
+    PickImage,
     Play,
     ProbeData,
     SetData,
@@ -50,6 +51,7 @@ from .commands import (
     Stop,
     TraceExample,
 )
+from .layer_maps import layer_maps
 from .snapshot import (
     GRID_STEPS,
     Thinned,
@@ -233,6 +235,7 @@ class TrainingWorker(LoopWorker):
         self._image_eval_cost = 0.0  # of this frame's, the image evaluation's (once a second)
         self._extent = None
         self._rate: deque[tuple[float, int]] = deque(maxlen=30)
+        self._picked: int | None = None  # the image the layer view follows (None: the first test image)
         self._views: frozenset[str] = frozenset()  # optional views on screen: "gradients", "hidden"
         self._grad_log = Thinned(GRAD_LOG_CAP)
         self._grad_steps = -1
@@ -300,6 +303,8 @@ class TrainingWorker(LoopWorker):
                     self._playing = False
                 case SetViews():
                     self._views = frozenset(command.views)
+                case PickImage():
+                    self._picked = command.row
                 case Step():
                     self._playing = False
                     self._step(command.unit)
@@ -384,6 +389,8 @@ class TrainingWorker(LoopWorker):
     def _build(self, command: Build) -> None:
         project = command.project
         data = self._prepared(project, command.base_dir)
+        if self._trainer is None or self._trainer.data is not data:
+            self._picked = None  # another data set: the layer view starts from its first test image
         if command.redraw:
             project = {**project, "seed": (project["seed"] + command.redraw) % 2**32}
         trainer = Trainer(project, data=data)
@@ -398,6 +405,8 @@ class TrainingWorker(LoopWorker):
     def _set_data(self, command: SetData) -> None:
         tr = self._trainer
         data = self._prepared(command.project, command.base_dir)
+        if tr is None or tr.data is not data:
+            self._picked = None
         if tr is None or data.n_inputs != tr.network.n_inputs:
             self._build(Build(command.project, command.base_dir))
             return
@@ -507,6 +516,8 @@ class TrainingWorker(LoopWorker):
         if trainer.data.dataset.image_shape is not None:
             self._refresh_image_eval(trainer)
             extras["image_eval"] = self._image_eval
+            if "maps" in self._views:
+                extras["layer_maps"] = layer_maps(trainer, self._picked)
         return extras
 
     def _emit(self) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from engine import PlaygroundError
 from engine.optimizers import OPTIMIZERS
+from engine.sequential import LAYER_KINDS
 from playground.paths import PRESETS
 
 SOURCES = ["circle", "xor", "gauss", "spiral", "moons", "blobs", "plane", "multi_gaussian", "shapes", "digits",
@@ -113,6 +114,27 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
         if layers:
             view._set_units(rng.randrange(len(layers)), rng.choice([-1, 1]))
 
+    def stack() -> None:
+        """The layer stack, as a user of image data has it: add, edit, move, remove, retype."""
+        layers, n = window.layers, len(session.state.project["network"]["layers"])
+        if window.area.page() != "layers":
+            return
+        pick = rng.randrange(5)
+        if pick == 0 or not n:
+            layers.add_layer(rng.choice(list(LAYER_KINDS)))
+        elif pick == 1:
+            layers.remove(rng.randrange(n))
+        elif pick == 2:
+            layers.move(rng.randrange(n), rng.choice([-1, 1]))
+        elif pick == 3:
+            layers.change_type(rng.randrange(n), rng.choice(list(LAYER_KINDS)))
+        else:
+            key, value = rng.choice([("filters", 4), ("kernel_size", 5), ("strides", 2), ("pool_size", 3),
+                                     ("padding", "valid"), ("units", 9), ("dropout", 0.2)])  # fmt: skip
+            i = rng.randrange(n)
+            if key in session.state.project["network"]["layers"][i]:
+                layers.edit(i, key, value)
+
     def loss() -> None:
         window.controls.loss.setCurrentIndex(window.controls.loss.findData(rng.choice(LOSSES)))
         window.controls._loss_chosen(0)
@@ -130,6 +152,9 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
         "add layer": (4, lambda: view.add_layer.isEnabled() and view.add_layer.click()),
         "remove layer": (4, lambda: view.remove_layer.isEnabled() and view.remove_layer.click()),
         "neuron": (6, neuron),
+        "layer stack": (3, stack),
+        "layers page": (1, lambda: window.area.show_page(rng.choice(["neurons", "layers"]))),
+        "pick image": (1, lambda: session.pick_image(rng.randrange(-5, 3000))),
         "feature": (3, lambda: edit(lambda: view.toggle_feature(rng.choice(FEATURES)))),
         "dataset": (3, lambda: window.data_panel._choose_source(rng.choice(SOURCES))),
         "optimizer": (1, lambda: edit(lambda: session.state.set(

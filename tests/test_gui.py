@@ -272,7 +272,9 @@ def test_every_preset_opens_in_the_window_and_trains(qtbot, window, path):
     assert window.files.open_project(path, preset=True)
     snap = wait_for(qtbot, window, lambda s: s.generation > gen)
     assert window.session.state.path is None  # a preset is a template: saving asks for a new file
-    assert engine_widths(snap)[:-1] == [layer["units"] for layer in window.session.state.project["network"]["layers"]]
+    ds = snap.data.dataset  # the worker built the network the editor shows, layer for layer
+    expected = build_network(window.session.state.project, snap.data.n_inputs, ds.classes, ds.image_shape)
+    assert [w.shape for w in snap.weights] == [w.shape for w in expected.get_weights()]
     window.session.step("epoch")
     wait_for(qtbot, window, lambda s: s.epoch == 1)
     assert window.note_bar.isVisible() and window.note_bar.text.text()  # the preset's note stays

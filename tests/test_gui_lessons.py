@@ -58,7 +58,7 @@ def test_make_a_lesson_share_it_and_open_tfps_hidden_controls(window, qtbot):
     dlg.table.item(lock, 2).setCheckState(Qt.CheckState.Checked)
     dlg.add_step()
     dlg.text.setPlainText("Train until the test loss is low.")
-    dlg.metric.setCurrentIndex(dlg.metric.findData("test_loss"))
+    dlg.goal_metric.setCurrentIndex(dlg.goal_metric.findData("test_loss"))
     dlg.value.set_value(0.3)
     dlg.max_neurons.setValue(6)
     assert dlg.accept_lesson()

@@ -82,6 +82,32 @@ def test_wrong_stacks_are_refused_with_the_layer_named():
     assert as_targets(np.array([1]), 3).shape == (1, 3)
 
 
+def test_the_plan_gives_keras_summary_shapes_and_counts_from_shapes_alone():
+    """LeNet's published counts: 156, 2,416, 48,120, 10,164 and 850 (61,706 in all), the added
+    flatten said, and the same numbers as the network that is then built."""
+    from engine.sequential import plan
+
+    hidden = [{"type": "conv2d", "filters": 6, "kernel_size": 5, "activation": "relu"}, {"type": "max_pooling2d"},
+              {"type": "conv2d", "filters": 16, "kernel_size": 5, "activation": "relu"}, {"type": "max_pooling2d"},
+              {"units": 120, "activation": "relu", "dropout": 0.25}, {"units": 84, "activation": "relu"}]  # fmt: skip
+    rows, notes = plan((32, 32), hidden, 10)
+    assert [(r.source, r.kind, r.output_shape, r.params) for r in rows] == [
+        (0, "Conv2D", (28, 28, 6), 156), (1, "MaxPooling2D", (14, 14, 6), 0), (2, "Conv2D", (10, 10, 16), 2416),
+        (3, "MaxPooling2D", (5, 5, 16), 0), (None, "Flatten", (400,), 0), (4, "Dense", (120,), 48120),
+        (4, "Dropout", (120,), 0), (5, "Dense", (84,), 10164), (-1, "Dense", (10,), 850)]  # fmt: skip
+    assert notes == ["a flatten layer was added before layer 5 (a dense layer needs flat input)"]
+    net = ConvNetwork((32, 32, 1), hidden, 10)
+    assert net.count_params() == sum(r.params for r in rows) == 61706
+    x = np.random.default_rng(0).random((3, 32 * 32))
+    outs = net.layer_outputs(x)
+    assert [o.shape[1:] for o in outs] == [r.output_shape for r in rows]
+    assert np.allclose(outs[-1], net.predict(x))
+    flat = net.neuron_outputs(x)  # the layers with parameters, flattened, the output last
+    assert [f.shape for f in flat] == [(3, 4704), (3, 1600), (3, 120), (3, 84), (3, 10)]
+    assert np.array_equal(flat[1], outs[2].reshape(3, -1))
+    assert [g.shape for g in net.kernel_grads] == [(5, 5, 1, 6), (5, 5, 6, 16), (400, 120), (120, 84), (84, 10)]
+
+
 CNN = {
     "format": "nn-playground/1", "seed": 0,
     "data": {"source": "shapes", "samples": 400, "classes": 4, "normalize": "unit", "features": None},
@@ -130,8 +156,16 @@ def test_convolutional_layers_in_a_project_are_checked_by_key():
         with pytest.raises(PlaygroundError, match=message):
             normalize_project(with_layers(*layers))
     p = normalize_project(with_layers({"type": "conv2d", "filters": 2, "kernel_size": 9}))
-    with pytest.raises(PlaygroundError, match=r"layers\[0\]: a 9-wide window does not fit a 4-wide input"):
+    with pytest.raises(PlaygroundError, match=r"^network.layers\[0\].kernel_size 9 is larger than its 4×4 input$"):
         ConvNetwork((4, 4), p["network"]["layers"], 2)
+    pooled = [{"type": "max_pooling2d", "pool_size": 2}, {"type": "average_pooling2d", "pool_size": 3}]
+    with pytest.raises(PlaygroundError, match=r"^network.layers\[1\].pool_size 3 is larger than its 2×2 input$"):
+        ConvNetwork((4, 4), pooled, 2)
+    late = [{"type": "flatten"}, {"type": "conv2d", "filters": 2, "kernel_size": 1, "activation": "relu"}]
+    with pytest.raises(PlaygroundError, match=r"^network.layers\[1\].type: a conv2d layer cannot follow a flatten"):
+        ConvNetwork((4, 4), late, 2)
+    with pytest.raises(PlaygroundError, match=r"^network.layers\[1\].type: the input is already flat"):
+        ConvNetwork((4, 4), [{"type": "flatten"}, {"type": "flatten"}], 2)
     conv = {"layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3}]}
     points = normalize_project({**CNN, "data": {"source": "circle"}, "training": {"loss": "binary_crossentropy"},
                                 "network": conv})  # fmt: skip
@@ -163,3 +197,27 @@ def test_a_convolutional_network_exports_to_onnx_as_it_predicts(tmp_path):
     got = session.run(None, {"input": raw.reshape(-1, 16, 16, 1).astype(np.float32)})[0]
     want = tr.network.predict(tr.data.normalizer(raw))
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_the_gradient_check_and_landscape_directions_read_the_conv_layout():
+    """The app's gradient check and filter-normalised directions use the same layout the layers
+    do: every array of a CNN with dropout agrees with central differences, and each random
+    direction's filter (k × k × in) has the norm of the weights' filter."""
+    from engine.gradcheck import check_gradients
+    from engine.landscape import filter_norms, random_directions
+    from engine.regularizers import Regularizer
+
+    conv = {"type": "conv2d", "filters": 3, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"}
+    hidden = [conv, {"type": "average_pooling2d", "pool_size": 2}, {"units": 4, "activation": "tanh", "dropout": 0.3}]
+    net = ConvNetwork((8, 8, 1), hidden, 3, "softmax", seed=3)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(5, 64)), np.array([0, 1, 2, 1, 0])
+    report = check_gradients(net, x, y, get_loss("categorical_crossentropy"), Regularizer("l2", 0.01))
+    assert [r.name for r in report.arrays] == net.param_names()
+    assert report.passed(1e-6), report.table()
+    copy = net.copy(np.float32)
+    assert copy.dtype == np.float32 and np.allclose(copy.params, net.params) and copy.params is not net.params
+    d1, _d2 = random_directions(net, rng)
+    for got, want in zip(filter_norms(net, d1), filter_norms(net, net.params)):
+        assert got.shape == want.shape and np.allclose(got, want)
+    assert not np.any(np.concatenate(net.views(d1)[1]))  # biases are not moved

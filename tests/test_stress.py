@@ -4,6 +4,7 @@ stall over 2 s, a thread left behind or memory growth over 50 MB."""
 
 from monkey import run_monkey
 
+from engine.project import build_network
 from playground.worker import _WorkerThread
 
 ACTIONS = 600
@@ -25,9 +26,11 @@ def test_random_actions_while_training_under_a_watchdog(qtbot, window, tmp_path)
 
     def settled():
         snap = window.session.snapshot
-        layers = [layer["units"] for layer in window.session.state.project["network"]["layers"]]
-        return snap is not None and snap.project == window.session.state.project and (
-            [k.shape[1] for k in snap.weights[0::2]][:-1] == layers)  # fmt: skip
+        if snap is None or snap.project != window.session.state.project:
+            return False
+        ds = snap.data.dataset
+        built = build_network(snap.project, snap.data.n_inputs, ds.classes, ds.image_shape)
+        return [w.shape for w in snap.weights] == [w.shape for w in built.get_weights()]
 
     qtbot.waitUntil(settled, timeout=15_000)
     qtbot.waitUntil(lambda: len(window.network.edges) > 0 or not window.network.isVisible(), timeout=15_000)

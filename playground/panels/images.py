@@ -6,7 +6,16 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QTabWidget, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QPushButton,
+    QSizePolicy,
+    QTabWidget,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..colors import diverging_rgb
 from ..snapshot import ImageEval, Snapshot
@@ -15,6 +24,7 @@ from .plots import layer_name, titled
 
 WRONG = QColor(214, 39, 40)
 RIGHT = QColor(44, 140, 44)
+PICKED = QColor(8, 119, 189)
 MAX_SAMPLES = 40
 
 
@@ -41,13 +51,15 @@ class _Tiles(QWidget):
     """Pictures in a grid, each with a caption line under it; subclasses say what to show."""
 
     CAPTION = 16
+    clicked = Signal(int)  # the index of the tile clicked
 
     def __init__(self) -> None:
         super().__init__()
+        self.marked: int | None = None  # a tile drawn with a blue ring (the picked sample)
         self.tiles: list[tuple[QImage, str, QColor | None]] = []  # image, caption, frame colour
         self.tips: list[str] = []  # a tooltip per tile (full labels, top-3 probabilities)
         self.note = ""
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(90)  # a 720-pixel screen still fits the window
         self.setMouseTracking(True)
 
     def set_tiles(
@@ -67,6 +79,12 @@ class _Tiles(QWidget):
         c, r = int((pos.x() - 4) // size), int((pos.y() - 4) // (size + self.CAPTION))
         k = r * cols + c
         return k if 0 <= c < cols and r >= 0 and k < len(self.tiles) else None
+
+    @guarded
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        k = self.tile_at(event.position())
+        if k is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(k)
 
     @guarded
     def mouseMoveEvent(self, event) -> None:
@@ -113,6 +131,9 @@ class _Tiles(QWidget):
             if frame is not None:
                 painter.setPen(QPen(frame, 2))
                 painter.drawRect(target.adjusted(-1, -1, 1, 1))
+            if k == self.marked:
+                painter.setPen(QPen(PICKED, 3))
+                painter.drawRect(target.adjusted(-3, -3, 3, 3))
             painter.setPen(frame if frame is not None else QColor(90, 90, 90))
             text = metrics.elidedText(caption, Qt.TextElideMode.ElideRight, int(size - 2))
             painter.drawText(QRectF(x, y + size - 2, size, self.CAPTION), Qt.AlignmentFlag.AlignHCenter, text)
@@ -121,7 +142,10 @@ class _Tiles(QWidget):
 
 class SampleGrid(QWidget):
     """Samples of the evaluated split with "predicted / true" labels; mistakes framed in red.
-    Shows all samples, only mistakes, or one confusion-matrix cell."""
+    Shows all samples, only mistakes, or one confusion-matrix cell. Clicking one picks it for
+    the layer view (ringed in blue)."""
+
+    picked = Signal(int)  # a data-set row
 
     def __init__(self) -> None:
         super().__init__()
@@ -129,6 +153,7 @@ class SampleGrid(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.filter_label = Label(" ")
         self.filter_label.setObjectName("legend")
+        self.filter_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may be cut
         self.mistakes = name_widget(
             QCheckBox("Only mistakes"), "onlyMistakes", "Only mistakes", "Show only misclassified samples"
         )
@@ -141,7 +166,9 @@ class SampleGrid(QWidget):
         lay.addLayout(row)
         self.tiles = _Tiles()
         self.tiles.setObjectName("sampleTiles")
+        self.tiles.clicked.connect(self._pick)
         lay.addWidget(self.tiles, 1)
+        self.picked_row: int | None = None
         self.cell: tuple[int, int] | None = None
         self.shown: np.ndarray = np.zeros(0, dtype=np.intp)  # dataset rows on screen
         self.snapshot: Snapshot | None = None
@@ -149,6 +176,13 @@ class SampleGrid(QWidget):
         self._range: tuple = (None, 0.0, 255.0)  # (data set, lowest pixel, highest pixel)
         self.mistakes.toggled.connect(lambda _on: self.redraw(force=True))
         self.show_all.clicked.connect(lambda: self.set_cell(None))
+
+    def _pick(self, k: int) -> None:
+        if k < self.shown.size:
+            self.picked_row = int(self.shown[k])
+            self.tiles.marked = k
+            self.tiles.update()
+            self.picked.emit(self.picked_row)
 
     def set_cell(self, cell: tuple[int, int] | None) -> None:
         """Show only samples of true class cell[0] predicted as cell[1] (None: no such filter)."""
@@ -169,6 +203,8 @@ class SampleGrid(QWidget):
             if ev is None:
                 self.tiles.set_tiles([], "Predictions appear after the first step.")
             return
+        if self._key is not None and self._key[1] != key[1]:
+            self.picked_row = None  # another data set (the worker starts from its first test image)
         self._key = key
         ds = snap.data.dataset
         true = ds.y[ev.indices]
@@ -186,7 +222,10 @@ class SampleGrid(QWidget):
             what = f"{ev.split} samples · {wrong:,} of {ev.indices.size:,} misclassified (red)"
         pick = pick[:MAX_SAMPLES]
         self.shown = ev.indices[pick]
-        self.filter_label.setText(f"{what} · caption: predicted (≠ true) · hover: both in full, top 3")
+        marked = np.flatnonzero(self.shown == self.picked_row)
+        self.tiles.marked = int(marked[0]) if marked.size else None
+        self.filter_label.setText(f"{what} · caption: predicted (≠ true) · hover: top 3 · click: follow in Layers")
+        self.filter_label.setToolTip(self.filter_label.text())
         if self._range[0] is not ds:  # once per data set: MNIST is 47 M values
             self._range = (ds, float(ds.x.min()), float(ds.x.max()))
         _ds, lo, hi = self._range
@@ -215,7 +254,7 @@ class ConfusionMatrix(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("confusionMatrix")
-        self.setMinimumSize(220, 180)
+        self.setMinimumSize(220, 120)
         self.setMouseTracking(True)
         self.matrix: np.ndarray | None = None
         self.names: list[str] = []
@@ -315,6 +354,14 @@ class WeightImages(_Tiles):
     def set_snapshot(self, snap: Snapshot) -> None:
         ds = snap.data.dataset
         kernel = snap.weights[0]
+        if ds.image_shape is not None and kernel.ndim == 4:  # a convolution: its filters, channels averaged
+            w = kernel.mean(axis=2).transpose(2, 0, 1)
+            top = np.max(np.abs(w), axis=(1, 2), keepdims=True)
+            rgb = diverging_rgb(w / np.where(top > 0, top, 1.0))
+            self.set_tiles([(to_qimage(rgb[f]), f"filter {f + 1}", None) for f in range(min(len(rgb), 64))])
+            self.setToolTip("The first convolution's filters (k × k weights each): blue where a bright pixel "
+                            "raises the feature map, orange where it lowers it")  # fmt: skip
+            return
         if ds.image_shape is None or kernel.shape[0] != int(np.prod(ds.image_shape)):
             self.set_tiles([], "Weight images need image data with raw pixel inputs.")
             return
@@ -337,6 +384,8 @@ class WeightImages(_Tiles):
 class ImageDataView(QWidget):
     """Takes the output plane's place when the data are images."""
 
+    picked = Signal(int)  # a sample clicked: the data-set row the layer view should follow
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         lay, _head = titled(self, "imageView", "Images")
@@ -353,6 +402,7 @@ class ImageDataView(QWidget):
         lay.addWidget(self.tabs, 1)
         self._last: Snapshot | None = None
         self.confusion.cell_clicked.connect(self.show_cell)
+        self.samples.picked.connect(self.picked)
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
 
     def show_cell(self, true: int, predicted: int) -> None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine import ACTIVATIONS, INITIALIZERS, PlaygroundError, get_activation
 from engine.data import FEATURES, apply_features
+from engine.sequential import is_convolutional
 
 from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
 from ..snapshot import Snapshot
@@ -125,7 +126,13 @@ class NetworkView(QWidget):
 
     @property
     def hidden(self) -> list[dict]:
-        return self.state.project["network"]["layers"]
+        """The hidden layers this graph draws: none for a convolutional network, which only the
+        layer stack shows (this view is then off screen and keeps no snapshot)."""
+        return [] if self.convolutional else self.state.project["network"]["layers"]
+
+    @property
+    def convolutional(self) -> bool:
+        return is_convolutional(self.state.project["network"]["layers"])
 
     def rebuild(self) -> None:
         """Recreate the per-layer controls after a structural change."""
@@ -233,16 +240,22 @@ class NetworkView(QWidget):
             self.rebuild()
 
     def _set_units(self, i: int, delta: int) -> None:
+        if self.convolutional:
+            return  # the layer stack edits this network
         units = min(MAX_UNITS, max(1, self.hidden[i]["units"] + delta))
         self._set(f"network.layers.{i}.units", units)
 
     def _add_layer(self) -> None:
+        if self.convolutional:
+            return
         layers = [dict(layer) for layer in self.hidden]
         template = layers[-1] if layers else {"units": 4, "activation": "tanh", "dropout": 0.0}
         layers.append({"units": 2 if layers else 4, "activation": template["activation"], "dropout": 0.0})
         self._set("network.layers", layers)
 
     def _remove_layer(self) -> None:
+        if self.convolutional:
+            return
         self._set("network.layers", [dict(layer) for layer in self.hidden[:-1]])
 
     # ----------------------------------------------------------------- geometry
@@ -424,6 +437,9 @@ class NetworkView(QWidget):
         return out
 
     def set_snapshot(self, snap: Snapshot) -> None:
+        if self.convolutional or any(w.ndim > 2 for w in snap.weights):
+            self.snapshot = None  # the layer stack draws this network
+            return
         structure_changed = (
             self.snapshot is None
             or self.snapshot.generation != snap.generation

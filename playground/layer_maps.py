@@ -1,0 +1,112 @@
+"""What the layer view draws of one picked image, made on the worker thread: every layer's
+output (the feature maps of a convolution or pooling layer, the values of a dense one) and every
+convolution's filters, already turned into pixels, so the UI thread only paints.
+
+Feature maps share one grey scale per layer (black: the layer's lowest value, white: its
+highest), so a filter that stays dark next to bright ones is one that found nothing; filters are
+drawn in the diverging colours (blue positive, orange negative), each scaled by its own largest
+|w|, as the first layer's weight images are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.sequential import ConvNetwork, stack
+from engine.training import Trainer
+
+from .colors import diverging_rgb
+
+MAX_MAPS = 32  # feature maps drawn per layer at most
+MAX_FILTER_INPUTS = 16  # input channels drawn per filter at most
+MAX_VALUES = 128  # values drawn of a flat layer at most
+
+
+@dataclass(frozen=True)
+class LayerPicture:
+    source: int | None  # index in network.layers; None for an added flatten, -1 for the output
+    kind: str  # Keras's class name
+    shape: tuple[int, ...]  # the layer's output shape for one image
+    maps: np.ndarray | None = None  # (C, h, w) uint8 grey: an image-shaped output
+    values: np.ndarray | None = None  # (units,) float32: a flat output, as it is
+    filters: np.ndarray | None = None  # (F, in, k, k, 3) uint8: a convolution's kernels
+    low: float = 0.0  # the layer's lowest and highest output value (the grey scale's ends)
+    high: float = 0.0
+
+
+@dataclass(frozen=True)
+class LayerMaps:
+    """One image through the network: its row in the data set, its label and every layer."""
+
+    row: int
+    label: int
+    pixels: np.ndarray  # (h, w) or (h, w, 3) uint8: the image as the data set holds it
+    layers: tuple[LayerPicture, ...]
+
+
+def default_row(trainer: Trainer) -> int:
+    """The image shown before the user picks one: the first test sample (else validation, train)."""
+    data = trainer.data
+    for rows in (data.test, data.validation, data.train):
+        if rows.size:
+            return int(rows[0])
+    return 0
+
+
+def layer_maps(trainer: Trainer, row: int | None) -> LayerMaps | None:
+    """Dataset row `row` (None or out of range: `default_row`) through the trainer's network."""
+    data, net = trainer.data, trainer.network
+    ds = data.dataset
+    if ds.image_shape is None or not len(ds.x):
+        return None
+    row = default_row(trainer) if row is None or not 0 <= row < len(ds.x) else int(row)
+    x = data.transform(ds.x[row : row + 1]).astype(net.dtype)
+    if isinstance(net, ConvNetwork):
+        outs = net.layer_outputs(x)
+        model = net.model
+        kinds = [type(layer).__name__ for layer in model.layers]
+        origin = net.origin
+        kernels = [views.get("kernel") for views in model.views]
+    else:  # a dense stack on image data: its layers as the engine's layer objects name them
+        layers, origin, _notes = stack(trainer.project["network"]["layers"], net.n_outputs)
+        kinds = [type(layer).__name__ for layer in layers]
+        dense = iter(net.neuron_outputs(x))
+        outs, last = [], x
+        for kind in kinds:
+            last = last.reshape(1, -1) if kind == "Flatten" else (next(dense) if kind == "Dense" else last)
+            outs.append(last)
+        kernels = [None] * len(kinds)
+    pictures = tuple(_picture(*parts) for parts in zip(origin, kinds, [o[0] for o in outs], kernels))
+    label = int(ds.y[row]) if ds.problem == "classification" else -1
+    return LayerMaps(row, label, _pixels(ds.x[row], ds.image_shape), pictures)
+
+
+def _picture(source: int | None, kind: str, out: np.ndarray, kernel: np.ndarray | None) -> LayerPicture:
+    with np.errstate(all="ignore"):
+        finite = out[np.isfinite(out)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        filters = None if kernel is None or kernel.ndim != 4 else _filters(kernel)
+        if out.ndim == 3:
+            maps = np.moveaxis(out[:, :, :MAX_MAPS], 2, 0)
+            span = high - low if high > low else 1.0
+            grey = np.clip(np.nan_to_num((maps - low) * (255.0 / span)), 0, 255).astype(np.uint8)
+            return LayerPicture(source, kind, tuple(out.shape), maps=grey, filters=filters, low=low, high=high)
+        values = np.asarray(out[:MAX_VALUES], dtype=np.float32)
+        return LayerPicture(source, kind, tuple(out.shape), values=values, low=low, high=high)
+
+
+def _filters(kernel: np.ndarray) -> np.ndarray:
+    """(k, k, in, F) to (F, in, k, k, 3) diverging pixels, each filter scaled by its largest |w|."""
+    w = np.moveaxis(kernel[:, :, :MAX_FILTER_INPUTS, :MAX_MAPS], (3, 2), (0, 1))
+    top = np.max(np.abs(w), axis=(1, 2, 3), keepdims=True)
+    return diverging_rgb(np.nan_to_num(w / np.where(top > 0, top, 1.0)))
+
+
+def _pixels(flat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    img = np.asarray(flat, dtype=np.float64).reshape(shape)
+    if img.ndim == 3 and img.shape[2] != 3:
+        img = img.mean(axis=2)
+    lo, hi = float(img.min()), float(img.max())
+    return np.clip((img - lo) * (255.0 / (hi - lo if hi > lo else 1.0)), 0, 255).astype(np.uint8)

@@ -1,0 +1,599 @@
+"""The layer stack: for image data, the network as Keras's layers, one row each, as ConvNetJS
+lays out its MNIST demo. Each row holds the layer's controls (type, filters, kernel size,
+strides, padding, pool size, units, activation, dropout; move up or down; remove), its output
+shape and parameter count as Keras's summary gives them, and what it does to one image: a
+convolution's filters and every layer's feature maps, live while training. Click a sample in
+the Samples tab to follow another image.
+
+Every edit is checked by `engine.sequential.plan` from shapes alone before it is applied, so a
+layer that does not fit is refused with its key named and nothing changes.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QMenu,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QStackedLayout,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import ACTIVATIONS, INITIALIZERS, PlaygroundError, get_activation
+from engine.fields import field
+from engine.sequential import LAYER_KINDS, PlanRow, is_convolutional, kind_of, plan
+
+from ..layer_maps import LayerMaps, LayerPicture
+from ..snapshot import Snapshot
+from ..state import Change, ProjectState
+from ..widgets import Label, guarded, name_widget, to_qimage
+from ..widgets.flow import FlowLayout
+
+CONTROLS_WIDTH = 214  # the left column of every row
+MAP_CELL = (26, 64)  # the smallest and largest size a feature map is drawn at, px
+FILTER_CELL = (12, 40)
+CAPTION = 14
+GAP = 3
+PADDING_TIP = "same: zeros around the image keep its size (at strides 1); valid: no padding, the maps shrink"
+
+
+def montage(tiles: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
+    """(n, h, w) or (n, h, w, 3) uint8 tiles in a grid of `cols` columns, white between them."""
+    n, h, w = tiles.shape[:3]
+    rows = -(-n // cols)
+    extra = tiles.shape[3:]
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap, *extra), 255, dtype=np.uint8)
+    for k in range(n):  # at most a few dozen tiles: one slice assignment each
+        r, c = divmod(k, cols)
+        out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = tiles[k]
+    return out
+
+
+def fit(n: int, size: int, width: int, lo: int, hi: int) -> tuple[int, int]:
+    """(zoom, columns) for n tiles of `size` pixels in `width`: the largest integer zoom up to
+    `hi` pixels a tile, made smaller (not below `lo`) until the tiles take at most two rows."""
+    zoom = max(1, hi // max(size, 1))
+    while True:
+        cols = max(1, min(n, (width + zoom) // ((size + 1) * zoom)))
+        if -(-n // cols) <= 2 or zoom == 1 or (size * (zoom - 1)) < lo:
+            return zoom, cols
+        zoom -= 1
+
+
+class MapsStrip(QWidget):
+    """One layer's picture: its filters (a convolution), its feature maps, its values (a flat
+    layer) or the class probabilities (the output)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.picture: LayerPicture | None = None
+        self.names: list[str] = []
+        self.label = -1
+        self._parts: list[tuple[str, QImage, int]] = []  # caption, montage, zoom
+        self._height = 40
+
+    def set_picture(self, picture: LayerPicture | None, names: list[str], label: int) -> None:
+        self.picture, self.names, self.label = picture, names, label
+        self._layout()
+        self.update()
+
+    def _layout(self) -> None:
+        """Montages for this width: one QImage per part, so a repaint is a few drawImage calls."""
+        pic, width = self.picture, max(self.width(), 120)
+        self._parts = []
+        height = 8
+        if pic is not None and pic.filters is not None:
+            f, inputs, k = pic.filters.shape[:3]
+            if inputs == 1:
+                zoom, cols = fit(f, k, width, *FILTER_CELL)
+                img = montage(pic.filters[:, 0], cols)
+            else:  # one column per filter, one row per input map: a deeper filter reads down its column
+                zoom = max(1, min(14 // k, (width + 1) // ((k + 1) * f)))
+                img = montage(np.swapaxes(pic.filters, 0, 1).reshape(inputs * f, k, k, 3), f)
+            what = f"{f} filters {k}×{k}" + (f" (columns) × {inputs} input maps" if inputs > 1 else "")
+            self._parts.append((what, to_qimage(img), zoom))
+            height += CAPTION + img.shape[0] * zoom + GAP
+        if pic is not None and pic.maps is not None:
+            c, h, w = pic.maps.shape
+            zoom, cols = fit(c, max(h, w), width, *MAP_CELL)
+            img = montage(pic.maps, cols)
+            what = "the picked image" if pic.kind == "Input" else f"{c} feature maps · {pic.low:.3g} … {pic.high:.3g}"
+            self._parts.append((what, to_qimage(img), zoom))
+            height += CAPTION + img.shape[0] * zoom + GAP
+        if pic is not None and pic.values is not None:
+            height += CAPTION + (18 * len(pic.values) if pic.source == -1 else self._cells_height(len(pic.values)))
+        if height != self._height:
+            self._height = height
+            self.updateGeometry()
+
+    def _cells_height(self, n: int) -> int:
+        per_row = max(1, (max(self.width(), 120)) // 12)
+        return 12 * -(-n // per_row)
+
+    def sizeHint(self) -> QSize:
+        return QSize(240, self._height)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(120, self._height)
+
+    @guarded
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._layout()
+
+    @guarded
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        font = QFont(self.font())
+        font.setPointSizeF(7.5)
+        painter.setFont(font)
+        y = 4.0
+        grey = QColor(110, 110, 110)
+        for caption, img, zoom in self._parts:
+            painter.setPen(grey)
+            painter.drawText(QRectF(0, y, self.width(), CAPTION), Qt.AlignmentFlag.AlignLeft, caption)
+            y += CAPTION
+            painter.drawImage(QRectF(0, y, img.width() * zoom, img.height() * zoom), img)
+            y += img.height() * zoom + GAP
+        pic = self.picture
+        if pic is not None and pic.values is not None:
+            painter.setPen(grey)
+            if pic.source == -1:
+                self._paint_output(painter, pic.values, y)
+            else:
+                what = f"{len(pic.values)} values · {pic.low:.3g} … {pic.high:.3g}"
+                painter.drawText(QRectF(0, y, self.width(), CAPTION), Qt.AlignmentFlag.AlignLeft, what)
+                self._paint_cells(painter, pic, y + CAPTION)
+        painter.end()
+
+    def _paint_cells(self, painter: QPainter, pic: LayerPicture, y: float) -> None:
+        per_row = max(1, max(self.width(), 120) // 12)
+        span = pic.high - pic.low if pic.high > pic.low else 1.0
+        for k, v in enumerate(np.nan_to_num(pic.values)):
+            r, c = divmod(k, per_row)
+            g = int(np.clip((v - pic.low) / span * 255, 0, 255))
+            painter.fillRect(QRectF(c * 12, y + r * 12, 11, 11), QColor(g, g, g))
+
+    def _paint_output(self, painter: QPainter, values: np.ndarray, y: float) -> None:
+        p = values.astype(np.float64)
+        if p.size == 1:
+            p = np.array([1 - p[0], p[0]])
+        elif not (np.all(p >= 0) and abs(p.sum() - 1) < 1e-3):
+            e = np.exp(p - p.max())
+            p = e / e.sum()
+        painter.drawText(QRectF(0, y, self.width(), CAPTION), Qt.AlignmentFlag.AlignLeft, "class probabilities")
+        y += CAPTION
+        best = int(np.argmax(p))
+        bar_x, bar_w = 78.0, max(40.0, self.width() - 130.0)
+        for k, q in enumerate(p):
+            name = self.names[k] if k < len(self.names) else str(k)
+            mark = " ✓" if k == self.label else ""
+            painter.setPen(QColor(60, 60, 60))
+            painter.drawText(QRectF(0, y + 18 * k, bar_x - 6, 16), Qt.AlignmentFlag.AlignRight, f"{name[:10]}{mark}")
+            color = QColor(8, 119, 189) if k == best else QColor(170, 190, 210)
+            painter.fillRect(QRectF(bar_x, y + 18 * k + 3, bar_w * float(q), 11), color)
+            painter.drawText(QRectF(bar_x + bar_w + 4, y + 18 * k, 50, 16), Qt.AlignmentFlag.AlignLeft, f"{q:.0%}")
+
+
+class LayerRow(QFrame):
+    """A layer's controls on the left, its picture on the right."""
+
+    def __init__(self, title: str, detail: str, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        self.left = QWidget()
+        self.left.setFixedWidth(CONTROLS_WIDTH)
+        self.left_lay = QVBoxLayout(self.left)
+        self.left_lay.setContentsMargins(0, 0, 0, 0)
+        self.left_lay.setSpacing(3)
+        self.head = QHBoxLayout()
+        self.head.setSpacing(3)
+        self.title = Label(title)
+        self.title.setObjectName("layerTitle")
+        self.head.addWidget(self.title, 1)
+        self.left_lay.addLayout(self.head)
+        self.flow = FlowLayout(spacing=4, row_spacing=3)
+        self.left_lay.addLayout(self.flow)
+        self.detail = Label(detail)
+        self.detail.setObjectName("legend")
+        self.detail.setWordWrap(True)
+        self.left_lay.addWidget(self.detail)
+        self.left_lay.addStretch(1)
+        self.strip = MapsStrip()
+        lay.addWidget(self.left, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(self.strip, 1)
+
+
+class LayersPanel(QWidget):
+    """The layer stack builder and its feature maps (see the module's docstring)."""
+
+    message = Signal(str)
+    wanted = Signal(bool)  # on screen: the worker computes the picked image's maps only then
+
+    def __init__(self, state: ProjectState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("layersPanel")
+        self.setAccessibleName("Layer stack")
+        self.state = state
+        self.image_shape: tuple[int, ...] | None = None
+        self.n_outputs = 0
+        self.names: list[str] = []
+        self.plan: list[PlanRow] = []
+        self.rows: list[LayerRow] = []
+        self.maps: LayerMaps | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        self.caption = Label("LAYERS")
+        self.caption.setToolTip("Feature maps share one grey scale per layer: black is the layer's lowest value "
+                                "for this image, white its highest. Filters: blue positive, orange negative.")
+        self.caption.setObjectName("layersLabel")
+        head.addWidget(self.caption)
+        self.add = name_widget(QToolButton(), "addStackLayer", "Add layer",
+                               "Add a layer: convolutions and pooling go after the last image layer, "
+                               "dense layers at the end (before the output)")  # fmt: skip
+        self.add.setText("+ Add layer")
+        self.add.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.add)
+        menu.setObjectName("addLayerMenu")
+        for kind in LAYER_KINDS.values():
+            action = menu.addAction(kind.keras, lambda k=kind.name: self.add_layer(k))
+            action.setToolTip(kind.help)
+        menu.setToolTipsVisible(True)
+        self.add.setMenu(menu)
+        head.addWidget(self.add)
+        head.addStretch(1)
+        head.addWidget(Label("init"))
+        self.initializer = name_widget(QComboBox(), "stackInitializer", "Initializer",
+                                       "How the kernels start (biases start at 0)")  # fmt: skip
+        self.initializer.addItems(INITIALIZERS.names())
+        self.initializer.activated.connect(lambda _i: self._set("network.initializer", self.initializer.currentText()))
+        head.addWidget(self.initializer)
+        lay.addLayout(head)
+        self.notes = Label("")
+        self.notes.setObjectName("legend")
+        self.notes.setWordWrap(True)
+        lay.addWidget(self.notes)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("layersScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body = QWidget()
+        self.body.setObjectName("layersBody")
+        self.body_lay = QVBoxLayout(self.body)
+        self.body_lay.setContentsMargins(0, 0, 0, 0)
+        self.body_lay.setSpacing(2)
+        self.scroll.setWidget(self.body)
+        lay.addWidget(self.scroll, 1)
+        state.changed.connect(self._changed)
+
+    # ----------------------------------------------------------------- on screen
+    @guarded
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.wanted.emit(True)
+
+    @guarded
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.wanted.emit(False)
+
+    # ----------------------------------------------------------------- structure
+    @property
+    def hidden(self) -> list[dict[str, Any]]:
+        return self.state.project["network"]["layers"]
+
+    def _changed(self, change: Change) -> None:
+        if change.touches("network") and self.image_shape is not None:
+            self.rebuild()
+
+    def set_data(self, image_shape: tuple[int, ...] | None, n_outputs: int, names: list[str]) -> None:
+        """The data's image shape and the output width, from a snapshot: what the shapes follow."""
+        if (image_shape, n_outputs) != (self.image_shape, self.n_outputs):
+            self.image_shape, self.n_outputs, self.names = image_shape, n_outputs, names
+            self.rebuild()
+        self.names = names
+
+    def rebuild(self) -> None:
+        """One row per layer of the plan: the project's layers, an added flatten, the output."""
+        for row in self.rows:
+            row.hide()
+            row.deleteLater()
+        self.rows = []
+        while self.body_lay.count():
+            self.body_lay.takeAt(0)
+        self.initializer.setCurrentText(self.state.project["network"]["initializer"])
+        if self.image_shape is None:
+            return
+        try:
+            self.plan, notes = plan(self.image_shape, self.hidden, max(self.n_outputs, 1), self._output_activation())
+        except PlaygroundError as exc:  # a file that does not fit its data: the worker says so too
+            self.plan, notes = [], [str(exc)]
+        self.caption.setText(f"{len(self.hidden)} LAYER{'S' if len(self.hidden) != 1 else ''}")
+        self.notes.setText(" · ".join(n[0].upper() + n[1:] for n in notes))
+        self.notes.setVisible(bool(notes))
+        h, w = self.image_shape[:2]
+        c = self.image_shape[2] if len(self.image_shape) == 3 else 1
+        self.input_row = LayerRow("Input", f"{h}×{w}×{c} image · the picked sample", "layerInput")
+        self._add_row(self.input_row)
+        for k, r in enumerate(self.plan):
+            self._add_row(self._layer_row(k, r))
+        self.body_lay.addStretch(1)
+        self._show_maps()
+
+    def _add_row(self, row: LayerRow) -> None:
+        self.body_lay.addWidget(row)
+        if row is not getattr(self, "input_row", None):
+            self.rows.append(row)
+
+    def _output_activation(self) -> Any:
+        return self.state.project["network"]["output_activation"]
+
+    def _layer_row(self, k: int, r: PlanRow) -> LayerRow:
+        shape = "×".join(map(str, r.output_shape))
+        detail = f"→ {shape} · {r.params:,} parameters"
+        if r.source is None:
+            return LayerRow("Flatten (added)", detail, f"layerRow{k}")
+        if r.source == -1:
+            act = self._output_activation()
+            act = act["name"] if isinstance(act, dict) else act
+            return LayerRow(f"Dense · output · {act}", detail, f"layerRow{k}")
+        spec = self.hidden[r.source]
+        if r.kind == "Dropout":
+            return LayerRow(f"Dropout {spec['dropout']:g}", f"→ {shape} · in training only", f"layerRow{k}")
+        row = LayerRow("", detail, f"layerRow{k}")
+        i = r.source
+        row.title.setText(f"{i + 1}")
+        kind = name_widget(QComboBox(), f"layerType{i}", f"Type of layer {i + 1}")
+        for name, info in LAYER_KINDS.items():
+            kind.addItem(info.keras, name)
+        kind.setCurrentIndex(kind.findData(kind_of(spec).name))
+        kind.setToolTip(kind_of(spec).help)
+        kind.activated.connect(lambda _j: self.change_type(i, kind.currentData()))
+        row.head.addWidget(kind, 3)
+        for text, name, tip, delta in (("↑", "Up", "Move up", -1), ("↓", "Down", "Move down", 1),
+                                       ("✕", "Remove", "Remove this layer", 0)):  # fmt: skip
+            b = name_widget(QToolButton(), f"layer{name}{i}", f"{tip}: layer {i + 1}", tip)
+            b.setText(text)
+            b.setAutoRaise(True)
+            if delta:
+                b.setEnabled(0 <= i + delta < len(self.hidden))
+                b.clicked.connect(lambda _c=False, d=delta: self.move(i, d))
+            else:
+                b.clicked.connect(lambda _c=False: self.remove(i))
+            row.head.addWidget(b)
+        for widget in self._controls(i, spec):
+            row.flow.addWidget(widget)
+        return row
+
+    def _controls(self, i: int, spec: dict[str, Any]) -> list[QWidget]:
+        kind = kind_of(spec).name
+        out: list[QWidget] = []
+        if kind == "conv2d":
+            out += [self._spin(i, "filters", spec, " filters", "Filters: one feature map each"),
+                    self._spin(i, "kernel_size", spec, "", "Kernel size: each filter sees k × k pixels", "k "),
+                    self._spin(i, "strides", spec, "", "Strides: how far the filter moves each step", "s "),
+                    self._choice(i, "padding", spec, ["same", "valid"], PADDING_TIP)]  # fmt: skip
+        elif kind in ("max_pooling2d", "average_pooling2d"):
+            out.append(self._spin(i, "pool_size", spec, "", "Pool size: the window (and the stride)", "pool "))
+        elif kind == "dense":
+            out.append(self._spin(i, "units", spec, " units", "Units (neurons) of this layer"))
+        if "activation" in spec:
+            names = [n for n in ACTIVATIONS.names() if n != "softmax"]
+            act = spec["activation"]["name"] if isinstance(spec["activation"], dict) else spec["activation"]
+            box = self._choice(i, "activation", spec, names, get_activation(act).formula)
+            box.setCurrentText(act)
+            out.append(box)
+        if kind == "dense":
+            drop = name_widget(QDoubleSpinBox(), f"stackDropout{i}", f"Dropout of layer {i + 1}",
+                               "In training each unit is dropped with this probability (inverted dropout)")  # fmt: skip
+            drop.setRange(0.0, 0.9)
+            drop.setSingleStep(0.05)
+            drop.setDecimals(2)
+            drop.setPrefix("drop ")
+            drop.setValue(spec.get("dropout", 0.0))
+            drop.setKeyboardTracking(False)
+            drop.setMaximumWidth(96)
+            drop.valueChanged.connect(lambda v: self.edit(i, "dropout", round(v, 2)))
+            out.append(drop)
+        return out
+
+    def _spin(self, i: int, key: str, spec: dict[str, Any], suffix: str, tip: str, prefix: str = "") -> QSpinBox:
+        f = field(f"network.layers[].{key}")
+        spin = name_widget(QSpinBox(), f"stack_{key}{i}", f"{f.label} of layer {i + 1}", tip)
+        spin.setRange(int(f.lo), int(f.hi))
+        spin.setValue(int(spec.get(key, LAYER_KINDS[kind_of(spec).name].default.get(key, 1))))
+        spin.setPrefix(prefix)
+        spin.setSuffix(suffix)
+        spin.setKeyboardTracking(False)
+        spin.setMaximumWidth(96 if suffix else 70)
+        spin.valueChanged.connect(lambda v: self.edit(i, key, int(v)))
+        return spin
+
+    def _choice(self, i: int, key: str, spec: dict[str, Any], options: list[str], tip: str) -> QComboBox:
+        box = name_widget(QComboBox(), f"stack_{key}{i}", f"{key.capitalize()} of layer {i + 1}", tip)
+        box.addItems(options)
+        box.setMaximumWidth(92)
+        if isinstance(spec.get(key), str):
+            box.setCurrentText(spec[key])
+        box.activated.connect(lambda _j: self.edit(i, key, box.currentText()))
+        return box
+
+    # ----------------------------------------------------------------- edits
+    def _set(self, path: str, value: Any) -> bool:
+        try:
+            self.state.set(path, value)
+            return True
+        except PlaygroundError as exc:
+            self.message.emit(str(exc))
+            self.rebuild()
+            return False
+
+    def _apply(self, layers: list[dict[str, Any]]) -> bool:
+        """Check the new stack's shapes first (nothing changes when a layer does not fit)."""
+        if self.image_shape is None and is_convolutional(layers):
+            self.message.emit("convolution, pooling and flatten layers need image data")
+            return False
+        if self.image_shape is not None:
+            try:
+                plan(self.image_shape, layers, max(self.n_outputs, 1), self._output_activation())
+            except PlaygroundError as exc:
+                self.message.emit(str(exc))
+                self.rebuild()
+                return False
+        return self._set("network.layers", layers)
+
+    def edit(self, i: int, key: str, value: Any) -> bool:
+        layers = copy.deepcopy(self.hidden)
+        layers[i][key] = value
+        return self._apply(layers)
+
+    def change_type(self, i: int, kind: str) -> bool:
+        """Layer i becomes a new layer of `kind` (its activation kept where both have one)."""
+        layers = copy.deepcopy(self.hidden)
+        new = copy.deepcopy(LAYER_KINDS[kind].default)
+        if "activation" in new and "activation" in layers[i]:
+            new["activation"] = layers[i]["activation"]
+        layers[i] = new
+        return self._apply(layers)
+
+    def add_layer(self, kind: str) -> bool:
+        """Image layers after the last image layer, a flatten after them, dense layers at the end."""
+        layers = copy.deepcopy(self.hidden)
+        new = copy.deepcopy(LAYER_KINDS[kind].default)
+        image_end = next((k for k, s in enumerate(layers) if not kind_of(s).image), len(layers))
+        layers.insert(image_end if LAYER_KINDS[kind].image or kind == "flatten" else len(layers), new)
+        return self._apply(layers)
+
+    def move(self, i: int, delta: int) -> bool:
+        layers = copy.deepcopy(self.hidden)
+        j = i + delta
+        if not 0 <= j < len(layers):
+            return False
+        layers[i], layers[j] = layers[j], layers[i]
+        return self._apply(layers)
+
+    def remove(self, i: int) -> bool:
+        layers = copy.deepcopy(self.hidden)
+        del layers[i]
+        return self._apply(layers)
+
+    # ----------------------------------------------------------------- drawing
+    def set_snapshot(self, snap: Snapshot) -> None:
+        ds = snap.data.dataset
+        names = ds.class_names or [str(k) for k in range(max(ds.classes, 2))]
+        self.set_data(ds.image_shape, int(snap.weights[-1].shape[-1]), names)
+        if snap.layer_maps is not None and snap.layer_maps is not self.maps:
+            self.maps = snap.layer_maps
+            self._show_maps()
+
+    def _show_maps(self) -> None:
+        m = self.maps
+        if m is None or self.image_shape is None or not self.rows:
+            return
+        fits = len(m.layers) == len(self.rows) and all(
+            p.kind == r.kind for p, r in zip(m.layers, self.plan)
+        )  # a snapshot of the structure before an edit: wait for the next one
+        if not fits:
+            return
+        label = self.names[m.label] if 0 <= m.label < len(self.names) else ""
+        self.input_row.detail.setText(
+            f"sample {m.row + 1}{f' · {label}' if label else ''} · click a sample in Samples to follow another"
+        )
+        self.input_row.strip.set_picture(LayerPicture(None, "Input", m.pixels.shape, maps=_as_maps(m.pixels)),
+                                         self.names, m.label)  # fmt: skip
+        for row, pic in zip(self.rows, m.layers):
+            row.strip.set_picture(None if pic.kind in ("Dropout", "Flatten") else pic, self.names, m.label)
+
+
+def _as_maps(pixels: np.ndarray) -> np.ndarray:
+    """An image as one grey map (colour images by their mean: the maps are grey)."""
+    grey = pixels if pixels.ndim == 2 else pixels.mean(axis=2).astype(np.uint8)
+    return grey[None]
+
+
+
+
+class NetworkArea(QWidget):
+    """The middle column's network: the neuron graph, or for image data the layer stack. A
+    convolutional network has only the stack (the graph draws dense layers); a dense one on
+    image data has both, behind two buttons."""
+
+    def __init__(self, state: ProjectState, network: QWidget, layers: LayersPanel) -> None:
+        super().__init__()
+        self.setObjectName("networkArea")
+        self.state, self.network, self.layers = state, network, layers
+        self.images = False  # whether the data are images (from the newest snapshot)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        bar = QHBoxLayout()
+        self.buttons: dict[str, QToolButton] = {}
+        for key, text, tip in (("neurons", "Neurons", "The network as neurons and weighted edges"),
+                               ("layers", "Layers", "The network as layers, with filters and feature maps "
+                                                    "of one image")):  # fmt: skip
+            b = name_widget(QToolButton(), f"{key}Page", f"{text} view", tip)
+            b.setText(text)
+            b.setCheckable(True)
+            b.clicked.connect(lambda _c=False, k=key: self.show_page(k))
+            bar.addWidget(b)
+            self.buttons[key] = b
+        bar.addStretch(1)
+        self.bar = QWidget()
+        self.bar.setLayout(bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.bar)
+        self.pages = QStackedLayout()
+        self.pages.addWidget(network)
+        self.pages.addWidget(layers)
+        lay.addLayout(self.pages, 1)
+        self.chosen = "neurons"  # what the user picked for a dense network on image data
+        state.changed.connect(lambda change: self._follow() if change.touches("network", "data") else None)
+        self._follow()
+
+    @property
+    def convolutional(self) -> bool:
+        return is_convolutional(self.state.project["network"]["layers"])
+
+    def set_images(self, images: bool) -> None:
+        if images != self.images:
+            self.images = images
+            self._follow()
+
+    def show_page(self, key: str) -> None:
+        if key == "neurons" and self.convolutional:
+            key = "layers"
+        self.chosen = key
+        self._follow()
+
+    def page(self) -> str:
+        return "layers" if self.pages.currentWidget() is self.layers else "neurons"
+
+    def _follow(self) -> None:
+        conv = self.convolutional
+        key = "layers" if conv else (self.chosen if self.images else "neurons")
+        self.pages.setCurrentWidget(self.layers if key == "layers" else self.network)
+        self.bar.setVisible(self.images or conv)
+        self.buttons["neurons"].setEnabled(not conv)
+        self.buttons["neurons"].setToolTip("The neuron graph draws dense networks; this one has convolution layers"
+                                           if conv else "The network as neurons and weighted edges")  # fmt: skip
+        for k, b in self.buttons.items():
+            b.setChecked(k == key)

@@ -1,0 +1,103 @@
+"""The layer stack in the window: a convolutional network built, edited and watched from the app
+alone, its filters and the picked image's feature maps drawn from the worker's own numbers."""
+
+import numpy as np
+from helpers import wait_for
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QSpinBox
+
+from engine.project import build_network
+from engine.sequential import ConvNetwork
+from playground.paths import PRESETS
+
+
+def _net(snap):
+    net = build_network(snap.project, snap.data.n_inputs, snap.data.dataset.classes, snap.data.dataset.image_shape)
+    net.set_weights(snap.weights)
+    return net
+
+
+def test_a_cnn_is_built_edited_and_watched_in_the_layer_stack(qtbot, window):
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS / "19-cnn-digits.json", preset=True)
+    area, layers = window.area, window.layers
+    assert area.page() == "layers" and not area.buttons["neurons"].isEnabled()
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen and s.layer_maps is not None)
+    # One row per layer of Keras's summary, with its output shape and parameter count.
+    details = [row.detail.text() for row in layers.rows]
+    assert details == ["→ 8×8×8 · 80 parameters", "→ 4×4×8 · 0 parameters", "→ 128 · 0 parameters",
+                       "→ 10 · 1,290 parameters"]  # fmt: skip
+    # The maps are the network's own layer outputs for the first test image, on one grey scale per layer.
+    row = int(snap.data.test[0])
+    maps = snap.layer_maps
+    assert maps.row == row
+    net = _net(snap)
+    outs = net.layer_outputs(snap.data.x_test[:1])
+    conv = maps.layers[0]
+    assert conv.kind == "Conv2D" and conv.maps.shape == (8, 8, 8) and conv.filters.shape == (8, 1, 3, 3, 3)
+    expected = np.clip((np.moveaxis(outs[0][0], 2, 0) - conv.low) * 255 / (conv.high - conv.low), 0, 255)
+    assert np.abs(conv.maps.astype(int) - expected.astype(int)).max() <= 1
+    assert np.allclose(maps.layers[-1].values, outs[-1][0], atol=1e-6)
+    strip = layers.rows[0].strip
+    assert strip.picture is conv and strip._parts[0][0].startswith("8 filters 3×3")
+    # Training changes the filters that are drawn.
+    window.session.step("epoch")
+    later = wait_for(qtbot, window, lambda s: s.epoch >= 1 and s.layer_maps is not maps)
+    assert not np.array_equal(later.layer_maps.layers[0].filters, conv.filters)
+    # Clicking a sample makes the layer view follow it, ringed in blue.
+    window.images.tabs.setCurrentWidget(window.images.samples)
+    grid = window.images.samples
+    qtbot.waitUntil(lambda: grid.shown.size > 3)
+    tiles = grid.tiles
+    size = tiles.cell_size()
+    qtbot.mouseClick(tiles, Qt.MouseButton.LeftButton, pos=QPoint(int(4 + 3 * size + size / 2), int(4 + size / 2)))
+    picked = int(grid.shown[3])
+    assert tiles.marked == 3
+    wait_for(qtbot, window, lambda s: s.layer_maps is not None and s.layer_maps.row == picked)
+    qtbot.waitUntil(lambda: layers.input_row.detail.text().startswith(f"sample {picked + 1}"))
+    # A layer that does not fit is refused with its key in the user's words; nothing changes.
+    before = window.session.state.project["network"]["layers"]
+    pool = layers.findChild(QSpinBox, "stack_pool_size1")
+    pool.setValue(16)
+    assert window.session.state.project["network"]["layers"] == before
+    assert "pool size 16 is larger than its 8×8 input" in window.statusBar().currentMessage()
+    # Adding a convolution puts it after the image layers; the worker builds it.
+    assert layers.add_layer("conv2d")
+    kinds = [layer.get("type", "dense") for layer in window.session.state.project["network"]["layers"]]
+    assert kinds == ["conv2d", "max_pooling2d", "conv2d", "flatten"]
+    built = wait_for(qtbot, window, lambda s: len(s.weights) == 6)
+    assert built.weights[2].shape == (3, 3, 8, 8)
+    assert isinstance(_net(built), ConvNetwork)
+    assert layers.move(2, -1)  # conv ↔ pool
+    assert [r.kind for r in layers.plan][:3] == ["Conv2D", "Conv2D", "MaxPooling2D"]
+    assert layers.change_type(3, "dense") and layers.edit(3, "units", 12)
+    assert [r.output_shape for r in layers.plan][-3:] == [(128,), (12,), (10,)]
+    assert not layers.change_type(0, "dense")  # a convolution cannot follow it
+    assert "cannot follow a flatten or dense layer" in window.statusBar().currentMessage()
+    assert window.tools.open_backprop() is None  # the walk draws dense networks: it says so
+    assert "draws dense networks" in window.statusBar().currentMessage()
+    assert layers.remove(3) and layers.remove(1)
+    assert [r.kind for r in layers.plan] == ["Conv2D", "MaxPooling2D", "Flatten", "Dense"]
+
+
+def test_a_dense_net_on_images_has_both_views_and_the_stack_edits_it(qtbot, window):
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS / "13-real-digits.json", preset=True)
+    area, layers = window.area, window.layers
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert area.bar.isVisible() and area.page() == "neurons" and area.buttons["neurons"].isEnabled()
+    qtbot.mouseClick(area.buttons["layers"], Qt.MouseButton.LeftButton)
+    assert area.page() == "layers"
+    snap = wait_for(qtbot, window, lambda s: s.layer_maps is not None)
+    assert [p.kind for p in snap.layer_maps.layers] == ["Flatten", "Dense", "Dense"]
+    assert np.allclose(snap.layer_maps.layers[1].values, _net(snap).neuron_outputs(snap.data.x_test[:1])[0][0])
+    assert layers.edit(0, "units", 20)
+    wait_for(qtbot, window, lambda s: s.weights[0].shape == (64, 20))
+    assert window.network.hidden[0]["units"] == 20  # the neuron graph shows the same network
+    assert layers.add_layer("conv2d")  # a convolution: only the stack can draw it
+    assert area.page() == "layers" and not area.buttons["neurons"].isEnabled()
+    wait_for(qtbot, window, lambda s: s.weights[0].ndim == 4)
+    # Back to points: the graph again, no stack buttons.
+    assert window.files.open_project(PRESETS / "04-spiral-tanh.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.data.dataset.image_shape is None)
+    assert area.page() == "neurons" and not area.bar.isVisible()
