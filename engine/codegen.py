@@ -15,10 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from .activations import get_activation
 from .errors import PlaygroundError
 from .io import atomic_write_text, save_weights
+from .layers import AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, window_pads
 from .network import Network
 from .project import PreparedData
+from .sequential import ConvNetwork
 
 #: Each feature map as a NumPy expression of the raw columns x1, x2 (one entry per FEATURES name).
 FEATURE_CODE = {
@@ -98,7 +101,7 @@ def _header(
     norm = data.normalizer
     doc = f"""{what} rebuild of a network trained in nn-playground ({datetime.date.today():%Y-%m-%d}).
 
-Layers: {" -> ".join(str(w) for w in [network.n_inputs] + [s[1] for s in network.shapes])} \
+Layers: {_layers_text(network)} \
 ({network.count_params():,} parameters); weights from {weights}, next to this file.
 Data: {ds.name or "file"} ({ds.problem}{f", {ds.classes} classes" if ds.problem == "classification" else ""}); \
 inputs: {", ".join(data.features) if ds.columns == ["x1", "x2"] else f"{ds.x.shape[1]} columns"}; \
@@ -176,22 +179,99 @@ if __name__ == "__main__":
 """
 
 
-def _dense_only(network: Any) -> None:
-    if not isinstance(network, Network):
-        raise PlaygroundError("code export of convolutional networks is not built yet; export the weights as .npz")
+def _layers_text(network: Network | ConvNetwork) -> str:
+    if isinstance(network, ConvNetwork):
+        m = network.model
+        shown = [f"{type(layer).__name__} {'x'.join(map(str, out))}" for layer, out in zip(m.layers, m.shapes[1:])
+                 if not isinstance(layer, Dropout)]  # fmt: skip
+        return " -> ".join(["input " + "x".join(map(str, network.image_shape)), *shown])
+    return " -> ".join(str(w) for w in [network.n_inputs] + [s[1] for s in network.shapes])
+
+
+def _torch_layers(network: Network | ConvNetwork) -> list[str]:
+    """torch.nn modules, one per line: ZeroPad2d where TensorFlow's 'same' pads (unevenly when
+    the total is odd: the extra row and column go bottom and right), a channels-last flatten so
+    the dense kernels read the maps in Keras's order."""
+    if not isinstance(network, ConvNetwork):
+        mods = []
+        for (n_in, n_out), act in zip(network.shapes, network.activations):
+            mods.append(f"nn.Linear({n_in}, {n_out}),")
+            if act.torch is not None:
+                mods.append(f"{act.torch.format(**act.params())},")
+        return mods
+    m, mods = network.model, []
+    for layer, inp, out in zip(m.layers, m.shapes, m.shapes[1:]):
+        if isinstance(layer, Conv2D):
+            k, s = layer.kernel_size, layer.strides
+            _, top, bottom = window_pads(inp[0], k, s, layer.padding)
+            _, left, right = window_pads(inp[1], k, s, layer.padding)
+            if top or bottom or left or right:
+                mods.append(f"nn.ZeroPad2d(({left}, {right}, {top}, {bottom})),")
+            mods.append(f"nn.Conv2d({inp[2]}, {layer.filters}, {k}, stride={s}),")
+        elif isinstance(layer, MaxPooling2D):
+            mods.append(f"nn.MaxPool2d({layer.pool_size}),")
+        elif isinstance(layer, AveragePooling2D):
+            mods.append(f"nn.AvgPool2d({layer.pool_size}),")
+        elif isinstance(layer, Flatten):
+            mods.append("ChannelsLastFlatten(),")
+        elif isinstance(layer, Dropout):
+            mods.append(f"nn.Dropout({layer.rate!r}),")
+        else:
+            mods.append(f"nn.Linear({inp[0]}, {out[0]}),")
+        act = get_activation(getattr(layer, "activation", "linear")) if hasattr(layer, "activation") else None
+        if act is not None and act.torch is not None:
+            mods.append(f"{act.torch.format(**act.params())},")
+    return mods
+
+
+def _keras_layers(network: Network | ConvNetwork) -> list[str]:
+    """keras.layers, one per line; the layers with weights are named layer_0, layer_1, ..."""
+    mods, i = [], 0
+    if not isinstance(network, ConvNetwork):
+        mods.append(f"keras.Input(shape=({network.n_inputs},)),")
+        for (_n_in, n_out), act in zip(network.shapes, network.activations):
+            dense_act, extra = act.keras
+            mods.append(f'layers.Dense({n_out}, activation="{dense_act}", name="layer_{i}"),')
+            mods += [f"{extra.format(**act.params())},"] if extra is not None else []
+            i += 1
+        return mods
+    mods.append(f"keras.Input(shape={tuple(network.image_shape)!r}),")
+    for layer in network.model.layers:
+        if isinstance(layer, (Conv2D, Dense)):
+            act = get_activation(layer.activation)
+            dense_act, extra = act.keras
+            if isinstance(layer, Conv2D):
+                mods.append(f"layers.Conv2D({layer.filters}, {layer.kernel_size}, strides={layer.strides}, "
+                            f'padding="{layer.padding}", activation="{dense_act}", name="layer_{i}"),')  # fmt: skip
+            else:
+                mods.append(f'layers.Dense({layer.units}, activation="{dense_act}", name="layer_{i}"),')
+            mods += [f"{extra.format(**act.params())},"] if extra is not None else []
+            i += 1
+        elif isinstance(layer, MaxPooling2D):
+            mods.append(f"layers.MaxPooling2D({layer.pool_size}),")
+        elif isinstance(layer, AveragePooling2D):
+            mods.append(f"layers.AveragePooling2D({layer.pool_size}),")
+        elif isinstance(layer, Flatten):
+            mods.append("layers.Flatten(),")
+        else:
+            mods.append(f"layers.Dropout({layer.rate!r}),")
+    return mods
+
+
+def _image_input(network: Network | ConvNetwork, layout: str) -> str:
+    """How predict() shapes prepare()'s rows for the model: images for a convolutional one."""
+    if not isinstance(network, ConvNetwork):
+        return "prepare(raw_x)"
+    h, w, c = network.image_shape
+    shaped = f"prepare(raw_x).reshape(-1, {h}, {w}, {c})"
+    return f"{shaped}.transpose(0, 3, 1, 2).copy()" if layout == "nchw" else shaped
 
 
 def pytorch_script(
     network: Network, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
 ) -> str:
     """Source of a script that rebuilds `network` with torch.nn and loads `weights` (.npz)."""
-    _dense_only(network)
-    mods = []
-    for (n_in, n_out), act in zip(network.shapes, network.activations):
-        mods.append(f"        nn.Linear({n_in}, {n_out}),")
-        code = act.torch
-        if code is not None:
-            mods.append(f"        {code.format(**act.params())},")
+    mods = [" " * 8 + m for m in _torch_layers(network)]
     cast = "double" if network.dtype == np.float64 else "float"
     body = f'''import torch
 from torch import nn
@@ -199,17 +279,27 @@ from torch import nn
 {_inputs_code(network, data, weights)}
 
 
+class ChannelsLastFlatten(nn.Module):
+    """Flatten (N, C, H, W) in Keras's channels-last order, as the playground's dense kernels expect."""
+
+    def forward(self, x):
+        return torch.flatten(x.permute(0, 2, 3, 1), 1)
+
+
 def build_model():
-    """The layers, with the playground's weights (its kernels are (in, out); torch's are (out, in))."""
+    """The layers, with the playground's weights: its dense kernels are (in, out), torch's
+    (out, in); its conv kernels (kh, kw, in, out), torch's (out, in, kh, kw)."""
     model = nn.Sequential(
 {chr(10).join(mods)}
     )
     model = model.{cast}()  # before loading, so no weight passes through float32
     weights = np.load(WEIGHTS, allow_pickle=False)
-    linears = [m for m in model if isinstance(m, nn.Linear)]
+    holders = [m for m in model if isinstance(m, (nn.Linear, nn.Conv2d))]
     with torch.no_grad():
-        for i, layer in enumerate(linears):
-            layer.weight.copy_(torch.from_numpy(weights[f"layers.{{i}}.kernel"].T.copy()))
+        for i, layer in enumerate(holders):
+            kernel = weights[f"layers.{{i}}.kernel"]
+            kernel = kernel.transpose(3, 2, 0, 1) if kernel.ndim == 4 else kernel.T
+            layer.weight.copy_(torch.from_numpy(kernel.copy()))
             layer.bias.copy_(torch.from_numpy(weights[f"layers.{{i}}.bias"]))
     return model.eval()
 
@@ -218,7 +308,7 @@ def predict(raw_x):
     """The playground's outputs for raw inputs (dropout is off at inference, as there)."""
     model = build_model()
     with torch.no_grad():
-        return model(torch.from_numpy(prepare(raw_x))).numpy()
+        return model(torch.from_numpy({_image_input(network, "nchw")})).numpy()
 '''
     return _header("pytorch", network, project, data, weights, script) + body + _MAIN
 
@@ -227,13 +317,7 @@ def keras_script(
     network: Network, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
 ) -> str:
     """Source of a script that rebuilds `network` as a keras.Sequential and loads `weights` (.npz)."""
-    _dense_only(network)
-    mods = [f"            keras.Input(shape=({network.n_inputs},)),"]
-    for i, ((_n_in, n_out), act) in enumerate(zip(network.shapes, network.activations)):
-        dense_act, extra = act.keras
-        mods.append(f'            layers.Dense({n_out}, activation="{dense_act}", name="dense_{i}"),')
-        if extra is not None:
-            mods.append(f"            {extra.format(**act.params())},")
+    mods = [" " * 12 + m for m in _keras_layers(network)]
     body = f'''import keras
 from keras import layers
 
@@ -241,7 +325,8 @@ from keras import layers
 
 
 def build_model():
-    """The layers, with the playground's weights (kernels are (in, out) in both)."""
+    """The layers, with the playground's weights (Keras stores kernels as the playground does:
+    (in, out) dense, (kh, kw, in, out) conv, and flattens channels last)."""
     model = keras.Sequential(
         [
 {chr(10).join(mods)}
@@ -249,13 +334,13 @@ def build_model():
     )
     weights = np.load(WEIGHTS, allow_pickle=False)
     for i in range({network.n_layers}):
-        model.get_layer(f"dense_{{i}}").set_weights([weights[f"layers.{{i}}.kernel"], weights[f"layers.{{i}}.bias"]])
+        model.get_layer(f"layer_{{i}}").set_weights([weights[f"layers.{{i}}.kernel"], weights[f"layers.{{i}}.bias"]])
     return model
 
 
 def predict(raw_x):
     """The playground's outputs for raw inputs (dropout is off at inference, as there)."""
-    return np.asarray(build_model().predict(prepare(raw_x), verbose=0))
+    return np.asarray(build_model().predict({_image_input(network, "nhwc")}, verbose=0))
 '''
     if network.dtype == np.float64:
         body = body.replace("import keras\n", 'import keras\n\nkeras.config.set_floatx("float64")\n', 1)

@@ -409,7 +409,7 @@ def _onnx_conv(network: Any, normalizer: Normalizer | None, opset: int) -> bytes
     from onnx import TensorProto, helper, numpy_helper
 
     from .activations import get_activation
-    from .layers import AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, _pads
+    from .layers import AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, window_pads
 
     m = network.model
     h, w, c = network.image_shape
@@ -436,8 +436,8 @@ def _onnx_conv(network: Any, normalizer: Normalizer | None, opset: int) -> bytes
             inits += [numpy_helper.from_array(np.ascontiguousarray(kernel), f"{name}.kernel"),
                       numpy_helper.from_array(params["bias"].astype(np.float32), f"{name}.bias")]  # fmt: skip
             k, s = layer.kernel_size, layer.strides
-            _, top, bottom = _pads(shape[0], k, s, layer.padding)
-            _, left, right = _pads(shape[1], k, s, layer.padding)
+            _, top, bottom = window_pads(shape[0], k, s, layer.padding)
+            _, left, right = window_pads(shape[1], k, s, layer.padding)
             conv = helper.make_node("Conv", [current, f"{name}.kernel", f"{name}.bias"], [f"{out}.z"],
                                     kernel_shape=[k, k], strides=[s, s], pads=[top, left, bottom, right])  # fmt: skip
             nodes.append(conv)

@@ -25,7 +25,7 @@ from .errors import PlaygroundError
 Shape = tuple[int, int, int]  # (H, W, C)
 
 
-def _pads(size: int, k: int, s: int, padding: str) -> tuple[int, int, int]:
+def window_pads(size: int, k: int, s: int, padding: str) -> tuple[int, int, int]:
     """(output size, pad before, pad after) along one axis, as TensorFlow and Keras compute them."""
     if padding == "valid":
         if size < k:
@@ -64,15 +64,15 @@ class Conv2D:
 
     def output_shape(self, inp: Shape) -> Shape:
         h, w, _ = inp
-        oh = _pads(h, self.kernel_size, self.strides, self.padding)[0]
-        ow = _pads(w, self.kernel_size, self.strides, self.padding)[0]
+        oh = window_pads(h, self.kernel_size, self.strides, self.padding)[0]
+        ow = window_pads(w, self.kernel_size, self.strides, self.padding)[0]
         return oh, ow, self.filters
 
     def _padded(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
         _, h, w, _ = x.shape
         k, s = self.kernel_size, self.strides
-        _, top, bottom = _pads(h, k, s, self.padding)
-        _, left, right = _pads(w, k, s, self.padding)
+        _, top, bottom = window_pads(h, k, s, self.padding)
+        _, left, right = window_pads(w, k, s, self.padding)
         if top or bottom or left or right:
             x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
         return x, (top, bottom, left, right)
@@ -119,7 +119,7 @@ class _Pooling:
 
     def output_shape(self, inp: Shape) -> Shape:
         p = self.pool_size
-        return _pads(inp[0], p, p, "valid")[0], _pads(inp[1], p, p, "valid")[0], inp[2]
+        return window_pads(inp[0], p, p, "valid")[0], window_pads(inp[1], p, p, "valid")[0], inp[2]
 
     def _windows(self, x: np.ndarray) -> np.ndarray:
         """(N, oh, ow, C, p, p): strides = pool_size, valid padding (Keras's defaults)."""

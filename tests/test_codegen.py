@@ -40,6 +40,25 @@ CASES = {
         network={"layers": [{"units": 3, "activation": "sigmoid"}], "output_activation": "linear"},
         training={"loss": "mse"},
     ),
+    "cnn_strides_even_kernel_float32": project(  # 'same' with stride 2 and a 4×4 kernel pads unevenly
+        data={"source": "shapes", "classes": 4, "samples": 120, "normalize": "unit", "features": None},
+        network={"layers": [
+            {"type": "conv2d", "filters": 3, "kernel_size": 4, "strides": 2, "padding": "same",
+             "activation": {"name": "leaky_relu", "alpha": 0.1}},
+            {"type": "average_pooling2d", "pool_size": 2},
+            {"type": "conv2d", "filters": 4, "kernel_size": 2, "padding": "valid", "activation": "relu"},
+            {"type": "flatten"}, {"units": 5, "activation": {"name": "elu", "alpha": 0.5}, "dropout": 0.2}],
+            "output_activation": "softmax", "dtype": "float32"},
+        training={"loss": "categorical_crossentropy"},
+    ),
+    "cnn_same_max_pool_float64": project(
+        data={"source": "shapes", "classes": 3, "samples": 90, "normalize": "standardize", "features": None},
+        network={"layers": [
+            {"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same", "activation": "tanh"},
+            {"type": "max_pooling2d", "pool_size": 3}, {"units": 4, "activation": "sigmoid"}],
+            "output_activation": "softmax"},
+        training={"loss": "categorical_crossentropy"},
+    ),
     "images_unit_no_hidden_layer": project(
         data={"source": "shapes", "classes": 4, "samples": 120, "normalize": "unit"},
         network={"layers": [], "output_activation": "softmax"},

@@ -2,6 +2,7 @@
 alone, its filters and the picked image's feature maps drawn from the worker's own numbers."""
 
 import numpy as np
+import pytest
 from helpers import wait_for
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QSpinBox
@@ -17,7 +18,7 @@ def _net(snap):
     return net
 
 
-def test_a_cnn_is_built_edited_and_watched_in_the_layer_stack(qtbot, window):
+def test_a_cnn_is_built_edited_and_watched_in_the_layer_stack(qtbot, window, tmp_path):
     gen = window.session.snapshot.generation
     assert window.files.open_project(PRESETS / "19-cnn-digits.json", preset=True)
     area, layers = window.area, window.layers
@@ -44,6 +45,20 @@ def test_a_cnn_is_built_edited_and_watched_in_the_layer_stack(qtbot, window):
     window.session.step("epoch")
     later = wait_for(qtbot, window, lambda s: s.epoch >= 1 and s.layer_maps is not maps)
     assert not np.array_equal(later.layer_maps.layers[0].filters, conv.filters)
+    # Exported from the app and loaded back: ONNX predicts what the engine does, the weights return.
+    files, trained = window.files, later.weights
+    assert files.export_weights(tmp_path / "cnn.onnx", "onnx") and files.export_weights(tmp_path / "cnn.npz")
+    for framework in ("pytorch", "keras"):  # the scripts themselves are run in test_codegen.py
+        assert files.export_code(tmp_path / f"cnn_{framework}.py", framework)
+    ort = pytest.importorskip("onnxruntime")
+    sess = ort.InferenceSession(str(tmp_path / "cnn.onnx"))
+    raw = later.data.dataset.x[later.data.test[:5]]
+    onnx_out = sess.run(None, {sess.get_inputs()[0].name: raw.reshape(5, 8, 8, 1).astype(np.float32)})[0]
+    assert np.allclose(onnx_out, _net(later).predict(later.data.transform(raw)), atol=1e-4)
+    window.session.new_weights()
+    wait_for(qtbot, window, lambda s: not np.array_equal(s.weights[0], trained[0]))
+    assert files.import_weights(tmp_path / "cnn.npz")
+    wait_for(qtbot, window, lambda s: all(np.array_equal(a, b) for a, b in zip(s.weights, trained)))
     # Clicking a sample makes the layer view follow it, ringed in blue.
     window.images.tabs.setCurrentWidget(window.images.samples)
     grid = window.images.samples
