@@ -286,6 +286,37 @@ def bench_conv(quick: bool) -> None:
         row("conv", label, f"{a:,.1f} vs torch {b:,.1f} steps/s = {ratio:.2f}x", ">= 0.5x", ratio >= 0.5)
 
 
+LENET_LAYERS = [
+    {"type": "conv2d", "filters": 6, "kernel_size": 5, "activation": "relu"}, {"type": "max_pooling2d"},
+    {"type": "conv2d", "filters": 16, "kernel_size": 5, "activation": "relu"}, {"type": "max_pooling2d"},
+    {"type": "flatten"}, {"units": 120, "activation": "relu"}, {"units": 84, "activation": "relu"},
+]  # fmt: skip
+
+
+def bench_conv_app(quick: bool) -> None:
+    """The app training the LeNet-like net with its layer view open (filters and the feature maps
+    of one image every frame), against the engine alone, in turns (engine, app, engine)."""
+    import tempfile
+
+    print("1c. convolutions in the app: LeNet-like on 6,000 28×28 images, Layers view open", flush=True)
+    seconds = 6 if quick else 12
+    with tempfile.TemporaryDirectory() as folder:
+        project = mnist_sized_project(Path(folder), 6_000, LENET_LAYERS)
+        before = engine_alone(project, seconds / 2)
+        r = app_run(project, seconds)
+        after = engine_alone(project, seconds / 2)
+    engine = statistics.median([before, after])
+    ratio = r["steps_per_s"] / engine if engine else float("nan")
+    p95 = float(np.percentile(np.array(r["lateness"] or [np.nan]), 95))
+    row("conv app", "LeNet-like: app / engine steps/s", f"{r['steps_per_s']:,.0f} / {engine:,.0f} = {ratio:.2f}",
+        ">= 0.7", ratio >= 0.7)  # fmt: skip
+    row("conv app", "LeNet-like: redraws/s, lateness p95", f"{r['redraws_per_s']:.1f}, {p95:.1f} ms",
+        ">= 30", r["redraws_per_s"] >= 30)  # fmt: skip
+    paints = " · ".join(f"{k} {v:.2f}" for k, v in sorted(r["paint"].items()))
+    row("conv app", "LeNet-like: UI ms per frame by view (median)", paints or "—")
+    row("conv app", "LeNet-like: layer maps in the snapshots", "yes" if r.get("maps") else "**no**")
+
+
 # ----------------------------------------------------------------- 2. grid forward
 def bench_grid(quick: bool) -> None:
     print("2. grid forward with per-neuron outputs (TFP largest network, 7 features)", flush=True)
@@ -376,7 +407,7 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
 
         return wrapper
 
-    for name in ("network", "output", "images", "curves", "histograms", "gradients"):
+    for name in ("network", "layers", "output", "images", "curves", "histograms", "gradients"):
         view = getattr(win, name)
         view.set_snapshot = timed(name, view.set_snapshot)
     win.network.paintEvent = timed("network paint", win.network.paintEvent)
@@ -436,6 +467,7 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
         "steps": snap.steps,
         "paint": {k: float(np.median(v)) for k, v in paint.items() if v},
         "thinned": snap.thinned,
+        "maps": snap.layer_maps is not None,
     }
     win.session.state.set_dirty(False)
     win.close()
@@ -554,14 +586,13 @@ def bench_budget(quick: bool, images: dict | None = None) -> None:
     folder.cleanup()
 
 
-def mnist_sized_project(folder: Path) -> dict:
-    """60,000 synthetic 28×28 digits-like images (10 classes, a bar per class plus noise) written
-    as IDX files, and MNIST's classic 784-128-10 ReLU/softmax network with Adam at batch 64."""
+def mnist_sized_project(folder: Path, n: int = 60_000, layers: list | None = None) -> dict:
+    """n synthetic 28×28 digits-like images (10 classes, a bar per class plus noise) written
+    as IDX files, and MNIST's classic 784-128-10 ReLU/softmax network (or `layers`) with Adam at batch 64."""
     from engine.data.loaders import write_idx
     from engine.project import normalize_project
 
     rng = np.random.default_rng(0)
-    n = 60_000
     labels = (np.arange(n) % 10).astype(np.uint8)
     images = rng.integers(0, 90, (n, 28, 28), dtype=np.uint8)
     for c in range(10):
@@ -578,7 +609,7 @@ def mnist_sized_project(folder: Path) -> dict:
                 "test_fraction": 1 / 6,
                 "validation_fraction": 0.0,
             },
-            "network": {"layers": [{"units": 128, "activation": "relu"}], "output_activation": "softmax"},
+            "network": {"layers": layers or [{"units": 128, "activation": "relu"}], "output_activation": "softmax"},
             "training": {"loss": "categorical_crossentropy", "optimizer": {"name": "adam"}, "batch_size": 64},
         }
     )
@@ -788,9 +819,12 @@ def main() -> int:
         return print_table()
     if args.conv:
         bench_conv(args.quick)
+        bench_conv_app(args.quick)
         return print_table()
     bench_engine(args.quick)
     bench_conv(args.quick)
+    if not args.skip_app:
+        bench_conv_app(args.quick)
     bench_grid(args.quick)
     if not args.skip_app:
         bench_app(args.quick)

@@ -131,20 +131,29 @@ class _Pooling:
 class MaxPooling2D(_Pooling):
     def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
                 rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
-        w = self._windows(x)
-        flat = w.reshape(*w.shape[:4], -1)
-        arg = flat.argmax(axis=-1)  # the first maximum takes the gradient, as in TensorFlow
-        return np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0], (x.shape, arg)
+        """One pass per window offset (p² of them, in row-major order): a value replaces the
+        running maximum only when strictly larger, so the first maximum takes the gradient, as
+        in TensorFlow. Strided slices, no transposed copy of the windows."""
+        p = self.pool_size
+        oh, ow, _ = self.output_shape(x.shape[1:])
+        best = x[:, 0 : oh * p : p, 0 : ow * p : p, :].copy()
+        arg = np.zeros(best.shape, dtype=np.int8 if p * p < 128 else np.int32)
+        for k in range(1, p * p):
+            i, j = divmod(k, p)
+            part = x[:, i : i + oh * p : p, j : j + ow * p : p, :]
+            larger = part > best
+            np.copyto(best, part, where=larger)
+            np.copyto(arg, k, where=larger)
+        return best, (x.shape, arg)
 
     def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
         x_shape, arg = cache
         p = self.pool_size
-        n, oh, ow, c = grad.shape
-        flat = np.zeros((n, oh, ow, c, p * p), dtype=grad.dtype)
-        np.put_along_axis(flat, arg[..., None], grad[..., None], axis=-1)
+        _, oh, ow, _ = grad.shape
         dx = np.zeros(x_shape, dtype=grad.dtype)
-        dx[:, : oh * p, : ow * p, :] = flat.reshape(n, oh, ow, c, p, p).transpose(0, 1, 4, 2, 5, 3).reshape(
-            n, oh * p, ow * p, c)  # fmt: skip
+        for k in range(p * p):
+            i, j = divmod(k, p)
+            np.multiply(grad, arg == k, out=dx[:, i : i + oh * p : p, j : j + ow * p : p, :])
         return dx, {}
 
 

@@ -254,8 +254,9 @@ def hidden_space(trainer: Trainer, extent: tuple[float, float, float, float] | N
     return HiddenSpace(lines, points, data.dataset.y[rows].copy())
 
 
-def image_eval(trainer: Trainer) -> ImageEval | None:
-    """Predictions and the confusion matrix on the test split (else validation, else train)."""
+def image_eval(trainer: Trainer, between: Any = None) -> ImageEval | None:
+    """Predictions and the confusion matrix on the test split (else validation, else train);
+    `between()` is called between chunks (the worker sends frames there)."""
     data = trainer.data
     ds = data.dataset
     if ds.problem != "classification":
@@ -264,7 +265,14 @@ def image_eval(trainer: Trainer) -> ImageEval | None:
     split, rows = next((name, r) for name, r in splits if r.size)
     x, y = data.split(split)
     rows, x, y = rows[:IMAGE_EVAL_ROWS], x[:IMAGE_EVAL_ROWS], y[:IMAGE_EVAL_ROWS]
-    out = trainer.network.predict(x, batch_size=2048)
+    net = trainer.network
+    chunk = min(2048, net.inference_chunk)
+    parts = []
+    for i in range(0, x.shape[0], chunk):
+        parts.append(np.array(net.predict(x[i : i + chunk], batch_size=chunk), copy=True))
+        if between is not None and i + chunk < x.shape[0]:
+            between()  # may run the network on other inputs: this chunk's outputs are a copy
+    out = np.concatenate(parts) if parts else np.zeros((0, net.n_outputs))
     predicted = trainer.predict_labels(out)
     k = max(ds.classes, 2)
     probs = _probabilities(out)

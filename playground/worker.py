@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import queue
+import statistics
 import threading
 import time
 import traceback
@@ -72,6 +73,7 @@ GRID_FLOPS = 3e9  # what one core does per second on a grid's forward pass (for 
 UI_WAIT = 0.25  # longest the worker yields to a UI that has not finished drawing (e.g. minimised)
 GRAD_LOG_CAP = 2000  # gradient-norm records kept per run (thinned beyond that)
 IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an MNIST test split is ~0.1 s)
+IMAGE_EVAL_SHARE = 0.05  # at most this share of the worker's time: a CNN's evaluation is spaced out further
 
 
 class Cancelled(BaseException):  # not an Exception: no "except Exception" may swallow it
@@ -103,6 +105,9 @@ class LoopWorker(QObject):
         self.cancelled = threading.Event()
         self._ui_ready = threading.Event()
         self._ui_ready.set()
+        self._step_time = 0.0  # a training unit's usual duration (the median of the last nine)
+        self._step_times: deque[float] = deque(maxlen=9)
+        self._slack = 0.0  # how early the next frame may go (training stopped short of the deadline)
         self._playing = False
         self._dirty = True  # something changed that the UI has not seen
         self._last_emit = 0.0  # perf_counter() of the last snapshot sent
@@ -168,10 +173,23 @@ class LoopWorker(QObject):
             self._ui_ready.wait(UI_WAIT)
             # Train until the next frame is due (at least a third of a frame), so a whole cycle
             # of training, snapshot and drawing takes about one frame.
+            # The frame goes out when the deadline is nearer now than after one more step (a LeNet
+            # step takes 15-18 ms: two of them and a frame's overhead held the views at 25 fps).
             deadline = max(self._last_emit + self._frame, time.perf_counter() + FRAME / 3)
-            while time.perf_counter() < deadline and self._playing:
+            trained = False
+            while self._playing:
+                now = time.perf_counter()
+                if now >= deadline:
+                    break
+                if trained and now + self._step_time / 2 > deadline:  # nearer the deadline now than after one more
+                    self._slack = deadline - now
+                    break
                 if not self._train_once():
                     break
+                self._step_times.append(time.perf_counter() - now)
+                # The median of the last few: an epoch's end (its evaluation) is not a step's length.
+                self._step_time = statistics.median(self._step_times)
+                trained = True
                 if not self._commands.empty():
                     break
         if self._dirty:
@@ -180,9 +198,10 @@ class LoopWorker(QObject):
     def _emit_if_due(self) -> None:
         """Send a snapshot once the UI has drawn the last one (and, while playing, a frame on)."""
         now = time.perf_counter()
-        if self._ui_ready.is_set() and now - self._last_emit >= (self._frame if self._playing else 0):
+        if self._ui_ready.is_set() and now - self._last_emit >= (self._frame - self._slack if self._playing else 0):
             self._emit()
             self._last_emit = now
+        self._slack = 0.0
 
     def _while_ui_draws(self) -> None:
         """Work that may overlap a frame being drawn: BLAS-bound, so it leaves the GIL to the UI
@@ -241,6 +260,8 @@ class TrainingWorker(LoopWorker):
         self._grad_steps = -1
         self._image_eval = None
         self._image_eval_at = 0.0
+        self._evaluating = False  # inside image_eval (frames sent between its chunks skip it)
+        self._image_eval_took = 0.0  # what the last one cost
         self._data: dict[str, PreparedData] = {}  # data key -> prepared data, newest last
         self.data_loads = 0  # how many times a data set was read and prepared (for tests and the benchmark)
         self._cancel_probe = 0  # data reads with a sequence number up to this one are cancelled
@@ -463,6 +484,9 @@ class TrainingWorker(LoopWorker):
             parts.append(f"output plane at {self._grid_n}×{self._grid_n}")
         if self._frame > FRAME * 1.05:
             parts.append(f"views at {1 / self._frame:.0f} fps")
+        if self._image_eval_period() > IMAGE_EVAL_PERIOD * 1.05 and self._trainer is not None and (
+                self._trainer.data.dataset.image_shape is not None):  # fmt: skip
+            parts.append(f"predictions every {self._image_eval_period():.0f} s")
         return (", ".join(parts) + " to keep training fast") if parts else ""
 
     def _steps_per_second(self) -> float:
@@ -495,11 +519,21 @@ class TrainingWorker(LoopWorker):
         """Evaluate the image predictions again when they are stale and, while playing, a
         second has passed since the last time."""
         stale = self._image_eval is None or self._image_eval.steps != trainer.steps
-        if stale and (not self._playing or time.perf_counter() - self._image_eval_at >= IMAGE_EVAL_PERIOD):
+        due = not self._playing or time.perf_counter() - self._image_eval_at >= self._image_eval_period()
+        if stale and due and not self._evaluating:
             t0 = time.perf_counter()
-            self._image_eval = image_eval(trainer)
+            self._evaluating = True  # frames sent between its chunks show the last evaluation
+            try:
+                # While playing, frames go on between chunks (a CNN's 10,000 test images take seconds).
+                self._image_eval = image_eval(trainer, self._frame_if_due if self._playing else None)
+            finally:
+                self._evaluating = False
             self._image_eval_at = time.perf_counter()
-            self._image_eval_cost += self._image_eval_at - t0  # budgeted by its own period, not per frame
+            self._image_eval_took = self._image_eval_at - t0
+            self._image_eval_cost += self._image_eval_took  # budgeted by its own period, not per frame
+
+    def _image_eval_period(self) -> float:
+        return max(IMAGE_EVAL_PERIOD, self._image_eval_took / IMAGE_EVAL_SHARE)
 
     def _extras(self, trainer: Trainer) -> dict[str, Any]:
         """The optional parts of a snapshot: gradient flow and the hidden space while their
