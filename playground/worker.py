@@ -486,7 +486,7 @@ class TrainingWorker(LoopWorker):
             parts.append(f"views at {1 / self._frame:.0f} fps")
         if self._image_eval_period() > IMAGE_EVAL_PERIOD * 1.05 and self._trainer is not None and (
                 self._trainer.data.dataset.image_shape is not None):  # fmt: skip
-            parts.append(f"predictions every {self._image_eval_period():.0f} s")
+            parts.append(f"predictions every {self._image_eval_period():.1f} s")
         return (", ".join(parts) + " to keep training fast") if parts else ""
 
     def _steps_per_second(self) -> float:
