@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from engine.project import PreparedData
+from engine.sequential import ConvNetwork
 from engine.training import Trainer
 
 GRID = 80  # heatmap resolution over the input plane (the most the view budget allows)
@@ -24,6 +25,7 @@ GRAD_BINS = np.linspace(-12.0, 2.0, 57)  # log10 |∂J/∂W| from 1e-12 to 100, 
 HIDDEN_LINES = 15  # grid lines each way in the hidden-space view
 HIDDEN_LINE_POINTS = 60
 HIDDEN_MAX_POINTS = 600  # data points mapped into the hidden space
+HIDDEN_CONV_POINTS = 200  # for a convolutional network, whose every point passes the convolutions
 IMAGE_EVAL_ROWS = 10_000  # rows of the evaluated split behind the confusion matrix
 
 
@@ -70,6 +72,7 @@ class HiddenSpace:
     lines: list[np.ndarray]  # per hidden layer (2·HIDDEN_LINES, HIDDEN_LINE_POINTS, units); empty without a plane
     points: list[np.ndarray]  # per hidden layer (n, units): data points mapped
     labels: np.ndarray  # (n,) class or target of each point
+    names: tuple[str, ...] = ()  # each layer's name when not simply "layer k" (a CNN's dense layers)
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,14 @@ def hidden_space(trainer: Trainer, extent: tuple[float, float, float, float] | N
         outs = net.neuron_outputs(data.transform(grid).astype(net.dtype))
         shape = (2 * HIDDEN_LINES, HIDDEN_LINE_POINTS)
         lines = [outs[i].reshape(*shape, -1).copy() for i in range(n_hidden)]
+    if isinstance(net, ConvNetwork):
+        # A feature map's pixels are not neurons to put on axes: the dense layers after the
+        # flatten, on fewer points (each goes through every convolution).
+        rows = rows[:HIDDEN_CONV_POINTS]
+        outs = net.neuron_outputs(data.x_train[: rows.size])
+        keep = [k for k, w in enumerate(net.kernels[:-1]) if w.ndim == 2]
+        names = tuple(f"layer {net.origin[net.holders[k]] + 1}" for k in keep)
+        return HiddenSpace([], [outs[k] for k in keep], data.dataset.y[rows].copy(), names)
     outs = net.neuron_outputs(data.x_train[: rows.size]) if n_hidden else []
     points = [outs[i].copy() for i in range(n_hidden)]
     return HiddenSpace(lines, points, data.dataset.y[rows].copy())

@@ -116,3 +116,21 @@ def test_a_dense_net_on_images_has_both_views_and_the_stack_edits_it(qtbot, wind
     assert window.files.open_project(PRESETS / "04-spiral-tanh.json", preset=True)
     wait_for(qtbot, window, lambda s: s.data.dataset.image_shape is None)
     assert area.page() == "neurons" and not area.bar.isVisible()
+
+
+def test_the_hidden_space_of_a_cnn_shows_its_dense_layers_by_their_stack_numbers(qtbot, window):
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS / "18-cnn-shapes.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert window.show_view("hidden")
+    snap = wait_for(qtbot, window, lambda s: s.hidden is not None)
+    assert snap.hidden.names == ("layer 6",) and [p.shape for p in snap.hidden.points] == [(200, 32)]
+    net = _net(snap)
+    rows = snap.data.train[:200]
+    dense = net.neuron_outputs(snap.data.x_train[: rows.size])[2]
+    assert np.allclose(snap.hidden.points[0], dense)
+    view = window.hidden_space
+    qtbot.waitUntil(lambda: view.layer.count() == 1 and view.layer.itemText(0) == "layer 6 (32)")
+    window.session.state.set("network.layers", snap.project["network"]["layers"][:5])  # no dense layer left
+    wait_for(qtbot, window, lambda s: s.hidden is not None and not s.hidden.points)
+    qtbot.waitUntil(lambda: "dense layer after the flatten" in view.empty.text())

@@ -169,6 +169,7 @@ class HiddenSpaceView(_OnScreen):
         lay.addWidget(holder, 1)
         self.snapshot: Snapshot | None = None
         self._shape: tuple[int, ...] = ()
+        self._names: tuple[str, ...] = ()
         self._brush_key: tuple | None = None
         self.layer.currentIndexChanged.connect(self._layer_changed)
         self.neuron_x.currentIndexChanged.connect(lambda _i: self.redraw())
@@ -178,8 +179,9 @@ class HiddenSpaceView(_OnScreen):
         self.snapshot = snap
         hidden = snap.hidden
         widths = tuple(p.shape[1] for p in hidden.points) if hidden is not None else ()
-        if hidden is not None and widths != self._shape:
-            self._shape = widths
+        names = hidden.names if hidden is not None else ()
+        if hidden is not None and (widths, names) != (self._shape, self._names):
+            self._shape, self._names = widths, names
             self._fill_combos(widths)
         self.redraw()
 
@@ -187,7 +189,8 @@ class HiddenSpaceView(_OnScreen):
         keep = self.layer.currentIndex()
         self.layer.blockSignals(True)
         self.layer.clear()
-        self.layer.addItems([f"{layer_name(i, len(widths) + 1)} ({w})" for i, w in enumerate(widths)])
+        names = self._names or [layer_name(i, len(widths) + 1) for i in range(len(widths))]
+        self.layer.addItems([f"{name} ({w})" for name, w in zip(names, widths)])
         self.layer.setCurrentIndex(min(max(keep, 0), len(widths) - 1))
         self.layer.blockSignals(False)
         self._layer_changed()
@@ -208,6 +211,9 @@ class HiddenSpaceView(_OnScreen):
         snap = self.snapshot
         hidden = snap.hidden if snap is not None else None
         if hidden is None or not hidden.points:
+            conv = snap is not None and snap.weights[0].ndim == 4
+            self.empty.setText("Add a dense layer after the flatten to see the space it maps the images into."
+                               if conv else "Add a hidden layer to see the space it maps the inputs into.")  # fmt: skip
             self.stack.setCurrentWidget(self.empty)
             return
         self.stack.setCurrentWidget(self.plot)
