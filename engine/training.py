@@ -281,7 +281,8 @@ class Trainer:
             raise PlaygroundError(f"the data have {data.n_inputs} inputs; this network takes {self.network.n_inputs}")
         if (data.dataset.problem == "classification") != self.classification:
             raise PlaygroundError("new data must keep the problem (classification or regression)")
-        if self.classification and output_width(self.project, data.dataset.classes) != self.network.n_outputs:
+        width = output_width(project or self.project, data.dataset.classes) if self.classification else None
+        if width is not None and width != self.network.n_outputs:
             raise PlaygroundError(f"the data have {data.dataset.classes} classes; this network has other outputs")
         self.data = data
         self._targets = as_targets(data.y_train, self.network.n_outputs, self.network.dtype)

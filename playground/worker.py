@@ -339,7 +339,7 @@ class TrainingWorker(LoopWorker):
                     except PlaygroundError as exc:  # refused (a batch too big to hold): the editor goes back
                         self.build_failed.emit(seq, str(exc))
                     else:
-                        tr.project = command.project
+                        tr.project = _live_sections(tr.project, command.project)
                 case TraceExample():
                     try:
                         self.traced.emit(seq, make_trace(tr, command, self._generation))
@@ -347,7 +347,7 @@ class TrainingWorker(LoopWorker):
                         self.traced.emit(seq, str(exc))
                 case SetOptimizer():
                     tr.optimizer = make_optimizer(command.spec)
-                    tr.project = command.project
+                    tr.project = _live_sections(tr.project, command.project)
                 case SetWeights() if self._current(command.generation):
                     tr.network.set_weights(command.weights)
                     self._image_eval = None  # predictions of the old weights
@@ -431,7 +431,11 @@ class TrainingWorker(LoopWorker):
         if tr is None or data.n_inputs != tr.network.n_inputs:
             self._build(Build(command.project, command.base_dir))
             return
-        tr.set_data(data, command.project)
+        try:
+            tr.set_data(data, command.project)
+        except PlaygroundError:  # other classes than this network's outputs: a new network
+            self._build(Build(command.project, command.base_dir))
+            return
         self._extent = grid_extent(data)
         self._set_grid(tr)
         self._image_eval = None
@@ -595,6 +599,13 @@ def data_key(project: dict[str, Any], base_dir: str | None) -> str:
     return json.dumps(
         [project["data"], project["seed"], project["network"]["dtype"], base_dir], sort_keys=True, default=str
     )
+
+
+def _live_sections(running: dict[str, Any], edited: dict[str, Any]) -> dict[str, Any]:
+    """The running project with the edit's training and app sections (every live setting lives
+    there). The rest stays the trainer's own: a live edit queued behind a build that failed
+    carries that build's network and data, which this trainer never had."""
+    return {**running, "training": edited["training"], "app": edited.get("app", running.get("app", {}))}
 
 
 def _apply_live(trainer: Trainer, path: str, value: Any, project: dict[str, Any]) -> None:

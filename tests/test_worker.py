@@ -57,3 +57,24 @@ def test_the_confusion_matrix_is_computed_while_the_ui_draws_not_before_a_frame(
     worker._last_emit = 0.0
     worker._train_and_report()  # trains, then sends a snapshot: it reuses that evaluation
     assert sent and sent[-1].image_eval is computed and trainer.steps > computed.steps
+
+
+def test_a_live_edit_behind_a_failed_build_keeps_the_running_network_and_data(qapp):
+    """The session reverts a build the engine refuses, but a live edit made meanwhile was queued
+    with the refused project: the trainer takes its training section only, so its project still
+    describes its own network (the Model Summary rebuilt from a snapshot used to fail)."""
+    from playground.commands import SetLive
+
+    worker = TrainingWorker()
+    failed = []
+    worker.build_failed.connect(lambda seq, why: failed.append(why))
+    good = project()
+    worker._apply(Build(good), 1)
+    trainer = worker._trainer
+    bad = project(network={"layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3}]})
+    worker._apply(Build(bad), 2)
+    assert failed and "need image data" in failed[0] and worker._trainer is trainer
+    edited = {**bad, "training": {**bad["training"], "batch_size": 7}}
+    worker._apply(SetLive((("training.batch_size", 7),), edited), 3)
+    assert trainer.project["network"] == good["network"] and trainer.project["data"] == good["data"]
+    assert trainer.project["training"]["batch_size"] == 7 and trainer.batch_size == 7

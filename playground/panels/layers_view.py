@@ -237,6 +237,7 @@ class LayersPanel(QWidget):
         self.names: list[str] = []
         self.plan: list[PlanRow] = []
         self.rows: list[LayerRow] = []
+        self.input_row: LayerRow | None = None
         self.maps: LayerMaps | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -314,10 +315,10 @@ class LayersPanel(QWidget):
 
     def rebuild(self) -> None:
         """One row per layer of the plan: the project's layers, an added flatten, the output."""
-        for row in self.rows:
+        for row in [*self.rows, *([self.input_row] if self.input_row is not None else [])]:
             row.hide()
             row.deleteLater()
-        self.rows = []
+        self.rows, self.input_row = [], None
         while self.body_lay.count():
             self.body_lay.takeAt(0)
         self.initializer.setCurrentText(self.state.project["network"]["initializer"])
@@ -341,7 +342,7 @@ class LayersPanel(QWidget):
 
     def _add_row(self, row: LayerRow) -> None:
         self.body_lay.addWidget(row)
-        if row is not getattr(self, "input_row", None):
+        if row is not self.input_row:
             self.rows.append(row)
 
     def _output_activation(self) -> Any:
@@ -507,7 +508,7 @@ class LayersPanel(QWidget):
 
     def _show_maps(self) -> None:
         m = self.maps
-        if m is None or self.image_shape is None or not self.rows:
+        if m is None or self.image_shape is None or not self.rows or self.input_row is None:
             return
         fits = len(m.layers) == len(self.rows) and all(
             p.kind == r.kind for p, r in zip(m.layers, self.plan)
