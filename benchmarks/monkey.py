@@ -49,8 +49,9 @@ def main() -> int:
     print(f"{report.actions:,} actions in {report.seconds:.0f} s (seed {seed})")
     print("  " + ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items(), key=lambda kv: -kv[1])))
     print(f"uncaught exceptions: {len(report.exceptions)}  worker failures: {len(report.failures)}")
-    print(f"longest event-loop stall: {report.longest_stall:.2f} s  memory growth after the warm-up (first fifth): "
-          f"{report.rss_growth_mb:.0f} MB  (from the start, caches filling included: {report.rss_total_mb:.0f} MB)")
+    print(f"longest event-loop stall: {report.longest_stall:.2f} s")
+    print(f"memory growth after the warm-up (first fifth; freed heap returned first): {report.rss_growth_mb:.0f} MB "
+          f"(from the start, caches filling included: {report.rss_total_mb:.0f} MB)")
     print(f"threads left after closing: {len(left)}")
     ok = not report.exceptions and not report.failures and report.longest_stall < 2 and report.rss_growth_mb < 50
     ok = ok and not left
