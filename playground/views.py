@@ -17,7 +17,7 @@ import numpy as np
 from .snapshot import Snapshot
 
 SLOW_VIEWS_PERIOD = 0.1  # seconds between redraws of each slow view while playing
-NETWORK_SHARE = 0.15  # of the UI's time while playing, the most the network view's repaints may take
+NETWORK_SHARE = 0.10  # of the UI's time while playing, the most the network view's repaints may take
 
 
 @dataclass
