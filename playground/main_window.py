@@ -212,15 +212,14 @@ class MainWindow(QMainWindow):
         self.network.weight_edited.connect(s.edit_weight)
         self.network.hovered.connect(self.output.preview)
         self.data_panel.open_file_requested.connect(self.files.open_data_file)
-        self.data_panel.draw_mode_changed.connect(self._draw_mode)
+        self.data_panel.draw_mode_changed.connect(self.output.set_draw_mode)
         self.output.point_added.connect(lambda x, y: s.add_point(x, y, self.data_panel.draw_class.currentData() or 0))
         self.output.point_erased.connect(s.erase_point)
         self.output.inspected.connect(self.tools.inspect_point)
         self.output.loss_sizes_wanted.connect(lambda on: s.set_view("point_loss", on))
-        self.hidden_space.wanted.connect(lambda on: s.set_view("hidden", on))
-        self.layers.wanted.connect(lambda on: s.set_view("maps", on))
+        for view, name in ((self.hidden_space, "hidden"), (self.gradients, "gradients"), (self.layers, "maps")):
+            view.wanted.connect(lambda on, name=name: s.set_view(name, on))  # computed only while on screen
         self.images.picked.connect(s.pick_image)
-        self.gradients.wanted.connect(lambda on: s.set_view("gradients", on))
         self.tabs.currentChanged.connect(lambda _i: self.runs.refresh())
         self.runs.overlays_changed.connect(self.curves.set_overlays)
         self.runs.compare_requested.connect(self.tools.compare_runs)
@@ -233,10 +232,6 @@ class MainWindow(QMainWindow):
         if epoch is None:
             self.time_bar.go_live()
         self.time_bar.show_epoch(epoch, live_epoch)
-
-    def _draw_mode(self, on: bool) -> None:
-        self.output.draw_mode = on
-        self.output.plot.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
 
     def _plot_widget(self) -> QWidget:
         return self.images if self.images.isVisible() else self.output.plot

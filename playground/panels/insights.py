@@ -5,35 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedLayout, QWidget
 
 from ..colors import class_color, diverging_rgb, layer_color
 from ..snapshot import GRAD_BINS, Snapshot
-from ..widgets import Label, guarded, name_widget
+from ..widgets import Label, OnScreen, name_widget
 from .plots import ema, layer_name, make_plot, nice_ceiling, set_range, titled
-
-
-class _OnScreen(QWidget):
-    """A view whose data the worker computes only while it is on screen."""
-
-    wanted = Signal(bool)
-
-    @guarded
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.wanted.emit(True)
-
-    @guarded
-    def hideEvent(self, event) -> None:
-        super().hideEvent(event)
-        self.wanted.emit(False)
-
 
 ZERO_GRADIENT = 1e-12  # a layer's gradient norm at or below this is treated as none at all
 
 
-class GradientFlowView(_OnScreen):
+class GradientFlowView(OnScreen):
     """‖∂J/∂W‖ of every layer over the run (log scale) and the spread of today's gradients.
 
     With deep sigmoid stacks the first layers' lines sit decades below the output's: each
@@ -135,7 +118,7 @@ class GradientFlowView(_OnScreen):
         return f"{parts}<br>{verdict}"
 
 
-class HiddenSpaceView(_OnScreen):
+class HiddenSpaceView(OnScreen):
     """The input plane's grid lines and the data points as a chosen hidden layer maps them,
     drawn on two of its neurons; the grid warps live as the network trains."""
 

@@ -39,7 +39,7 @@ from engine.sequential import LAYER_KINDS, PlanRow, is_convolutional, kind_of, p
 from ..layer_maps import LayerMaps, LayerPicture
 from ..snapshot import Snapshot
 from ..state import Change, ProjectState
-from ..widgets import Label, guarded, name_widget, to_qimage
+from ..widgets import Label, OnScreen, guarded, name_widget, to_qimage
 from ..widgets.flow import FlowLayout
 
 CONTROLS_WIDTH = 214  # the left column of every row
@@ -221,11 +221,11 @@ class LayerRow(QFrame):
         lay.addWidget(self.strip, 1)
 
 
-class LayersPanel(QWidget):
-    """The layer stack builder and its feature maps (see the module's docstring)."""
+class LayersPanel(OnScreen):
+    """The layer stack builder and its feature maps (see the module's docstring); the worker
+    computes the picked image's maps only while it is on screen."""
 
     message = Signal(str)
-    wanted = Signal(bool)  # on screen: the worker computes the picked image's maps only then
 
     def __init__(self, state: ProjectState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -285,17 +285,6 @@ class LayersPanel(QWidget):
         self.scroll.setWidget(self.body)
         lay.addWidget(self.scroll, 1)
         state.changed.connect(self._changed)
-
-    # ----------------------------------------------------------------- on screen
-    @guarded
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.wanted.emit(True)
-
-    @guarded
-    def hideEvent(self, event) -> None:
-        super().hideEvent(event)
-        self.wanted.emit(False)
 
     # ----------------------------------------------------------------- structure
     @property

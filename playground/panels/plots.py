@@ -297,6 +297,11 @@ class OutputView(QWidget):
         train = 3.0 + 13.0 * np.sqrt(losses / top) if top > 0 else np.full(losses.size, 3.0)
         return np.concatenate([train, np.full(snap.data.validation.size, 6.0)])
 
+    def set_draw_mode(self, on: bool) -> None:
+        """Clicks add points (a cross cursor says so) instead of inspecting them."""
+        self.draw_mode = on
+        self.plot.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+
     def preview(self, rgb: np.ndarray | None, name: str = "") -> None:
         """Show one neuron's output over the plane instead of the network's while it is hovered
         (TensorFlow Playground's central interaction); None goes back."""

@@ -1,12 +1,13 @@
 """Small reusable widgets."""
 
-from .common import Caption, NumberEdit, captioned, guarded, name_widget, to_qimage, wrapped
+from .common import Caption, NumberEdit, OnScreen, captioned, guarded, name_widget, to_qimage, wrapped
 from .plain import Label, ask, menu_text, message_box, plain_tip
 
 __all__ = [
     "Caption",
     "Label",
     "NumberEdit",
+    "OnScreen",
     "ask",
     "captioned",
     "guarded",

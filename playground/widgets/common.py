@@ -169,3 +169,19 @@ class NumberEdit(QLineEdit):
 
 def _fmt(value: float) -> str:
     return f"{value:g}"
+
+
+class OnScreen(QWidget):
+    """A view whose data the worker computes only while it is on screen: `wanted` says when."""
+
+    wanted = Signal(bool)
+
+    @guarded
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.wanted.emit(True)
+
+    @guarded
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.wanted.emit(False)
