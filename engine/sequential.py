@@ -203,6 +203,7 @@ LAYER_TYPES = tuple(LAYER_KINDS)
 
 
 def kind_of(spec: dict[str, Any]) -> LayerKind:
+    """The kind of a project layer (a layer without a "type" is dense)."""
     return LAYER_KINDS[spec.get("type", "dense")]
 
 
