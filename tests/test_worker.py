@@ -78,3 +78,21 @@ def test_a_live_edit_behind_a_failed_build_keeps_the_running_network_and_data(qa
     worker._apply(SetLive((("training.batch_size", 7),), edited), 3)
     assert trainer.project["network"] == good["network"] and trainer.project["data"] == good["data"]
     assert trainer.project["training"]["batch_size"] == 7 and trainer.batch_size == 7
+
+
+def test_a_cnn_confusion_matrix_takes_2000_test_images_and_lets_frames_out_between_chunks():
+    from engine.training import Trainer
+    from playground.snapshot import IMAGE_EVAL_CONV_ROWS, image_eval
+
+    spec = project(data={"source": "shapes", "classes": 4, "samples": 9_000, "normalize": "unit", "features": None},
+                   network={"layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3}],
+                            "output_activation": "softmax"},
+                   training={"loss": "categorical_crossentropy"})  # fmt: skip
+    tr = Trainer(spec)
+    assert tr.data.test.size > IMAGE_EVAL_CONV_ROWS
+    calls = []
+    ev = image_eval(tr, lambda: calls.append(1))
+    assert ev.indices.size == IMAGE_EVAL_CONV_ROWS and int(ev.confusion.sum()) == IMAGE_EVAL_CONV_ROWS
+    assert len(calls) == -(-IMAGE_EVAL_CONV_ROWS // tr.network.inference_chunk) - 1
+    x = tr.data.x_test[:IMAGE_EVAL_CONV_ROWS]
+    assert (ev.predicted == tr.network.predict(x).argmax(axis=1)).all()
