@@ -134,3 +134,25 @@ def test_the_hidden_space_of_a_cnn_shows_its_dense_layers_by_their_stack_numbers
     window.session.state.set("network.layers", snap.project["network"]["layers"][:5])  # no dense layer left
     wait_for(qtbot, window, lambda s: s.hidden is not None and not s.hidden.points)
     qtbot.waitUntil(lambda: "dense layer after the flatten" in view.empty.text())
+
+
+def test_maps_strips_lay_tiles_out_crisp_and_take_colour_input(qtbot):
+    """Integer zooms (pixels stay square), at most two rows while a tile can shrink, and a colour
+    image drawn in colour."""
+    from playground.layer_maps import LayerPicture
+    from playground.panels.layers_view import MapsStrip, fit, montage
+
+    assert fit(8, 8, 300, 26, 64) == (8, 4)  # 8 maps of 8×8 at the largest, 64 px: two rows of 4
+    assert fit(32, 16, 300, 26, 64) == (2, 8)  # 32 maps shrink to 32 px (not below 26): four rows of 8
+    tiles = np.arange(2 * 2 * 3, dtype=np.uint8).reshape(3, 2, 2)
+    grid = montage(tiles, 2)
+    assert grid.shape == (5, 5) and (grid[2] == 255).all() and (grid[3:, :2] == tiles[2]).all()
+    strip = MapsStrip()
+    qtbot.addWidget(strip)
+    strip.resize(300, 100)
+    rgb = np.zeros((1, 12, 12, 3), dtype=np.uint8)
+    rgb[..., 0] = 200
+    strip.set_picture(LayerPicture(None, "Input", (12, 12, 3), maps=rgb), [], -1)
+    (caption, img, zoom), = strip._parts
+    assert caption == "the picked image" and zoom == 5 and img.pixelColor(3, 3).red() == 200
+    assert img.pixelColor(3, 3).green() == 0 and strip.sizeHint().height() >= 12 * 5

@@ -108,7 +108,7 @@ class MapsStrip(QWidget):
             self._parts.append((what, to_qimage(img), zoom))
             height += CAPTION + img.shape[0] * zoom + GAP
         if pic is not None and pic.maps is not None:
-            c, h, w = pic.maps.shape
+            c, h, w = pic.maps.shape[:3]  # (C, h, w) grey maps, or the input as (1, h, w, 3) RGB
             zoom, cols = fit(c, max(h, w), width, *MAP_CELL)
             img = montage(pic.maps, cols)
             what = "the picked image" if pic.kind == "Input" else f"{c} feature maps · {pic.low:.3g} … {pic.high:.3g}"
@@ -515,9 +515,8 @@ class LayersPanel(OnScreen):
 
 
 def _as_maps(pixels: np.ndarray) -> np.ndarray:
-    """An image as one grey map (colour images by their mean: the maps are grey)."""
-    grey = pixels if pixels.ndim == 2 else pixels.mean(axis=2).astype(np.uint8)
-    return grey[None]
+    """The picked image as one tile: grey (1, h, w) or colour (1, h, w, 3)."""
+    return pixels[None]
 
 
 
