@@ -476,8 +476,10 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
     return result
 
 
-def app_run(project: dict, seconds: float, until_steps: list[int] | None = None) -> dict:
-    """`run_app` in a fresh process, so no row inherits another's windows, caches or memory."""
+def app_run(project: dict, seconds: float, until_steps: list[int] | None = None,
+            child_script: Path | None = None) -> dict:  # fmt: skip
+    """`run_app` in a fresh process, so no row inherits another's windows, caches or memory
+    (`child_script`: another script whose `--child` does the run, e.g. benchmarks/process_trial.py)."""
     import json
     import tempfile
 
@@ -485,7 +487,8 @@ def app_run(project: dict, seconds: float, until_steps: list[int] | None = None)
         path = Path(folder) / "project.json"
         path.write_text(json.dumps(project))
         marks = ",".join(str(m) for m in until_steps or [])
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(path), str(seconds), marks]
+        script = child_script or Path(__file__)
+        cmd = [sys.executable, str(script.resolve()), "--child", str(path), str(seconds), marks]
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode != 0 or not lines:
