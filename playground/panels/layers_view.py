@@ -42,7 +42,7 @@ from ..state import Change, ProjectState
 from ..widgets import Label, OnScreen, guarded, name_widget, to_qimage
 from ..widgets.flow import FlowLayout
 
-CONTROLS_WIDTH = 214  # the left column of every row
+CONTROLS_WIDTH = 254  # the left column of every row: room for "AveragePooling2D" and three buttons
 MAP_CELL = (26, 64)  # the smallest and largest size a feature map is drawn at, px
 FILTER_CELL = (12, 40)
 CAPTION = 14
