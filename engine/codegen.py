@@ -218,7 +218,7 @@ def _torch_layers(network: Network | ConvNetwork) -> list[str]:
             mods.append(f"nn.Dropout({layer.rate!r}),")
         else:
             mods.append(f"nn.Linear({inp[0]}, {out[0]}),")
-        act = get_activation(getattr(layer, "activation", "linear")) if hasattr(layer, "activation") else None
+        act = get_activation(layer.activation) if isinstance(layer, (Conv2D, Dense)) else None
         if act is not None and act.torch is not None:
             mods.append(f"{act.torch.format(**act.params())},")
     return mods

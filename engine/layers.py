@@ -48,7 +48,7 @@ class Conv2D:
     kernel_size: int
     strides: int = 1
     padding: str = "valid"
-    activation: str = "linear"
+    activation: Any = "linear"  # a name, or {"name": ..., "alpha": ...} as in the project file
 
     def __post_init__(self) -> None:
         _check(self.filters, "filters")
@@ -180,7 +180,7 @@ class Dense:
     """y = f(x @ W + b) with W of shape (in, units), as Keras's Dense."""
 
     units: int
-    activation: str = "linear"
+    activation: Any = "linear"  # a name, or {"name": ..., "alpha": ...} as in the project file
 
     def __post_init__(self) -> None:
         _check(self.units, "units")

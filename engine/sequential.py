@@ -228,8 +228,7 @@ def _layer(spec: dict[str, Any]) -> list[Any]:
     from .layers import AveragePooling2D, Flatten, MaxPooling2D
 
     kind = spec.get("type", "dense")
-    act = spec.get("activation", "linear")
-    act = act["name"] if isinstance(act, dict) else act
+    act = spec.get("activation", "linear")  # a name or {"name": ..., "alpha": ...}: parameters kept
     if kind == "conv2d":
         return [Conv2D(spec["filters"], spec["kernel_size"], spec.get("strides", 1), spec.get("padding", "valid"), act)]
     if kind == "max_pooling2d":
@@ -272,8 +271,7 @@ def stack(hidden: Sequence[dict[str, Any]], n_outputs: int,
     if not flat:
         layers.append(Flatten())
         origin.append(None)
-    out_act = output_activation["name"] if isinstance(output_activation, dict) else output_activation
-    layers.append(Dense(int(n_outputs), out_act))
+    layers.append(Dense(int(n_outputs), output_activation))
     origin.append(-1)
     return layers, origin, notes
 

@@ -221,3 +221,17 @@ def test_the_gradient_check_and_landscape_directions_read_the_conv_layout():
     for got, want in zip(filter_norms(net, d1), filter_norms(net, net.params)):
         assert got.shape == want.shape and np.allclose(got, want)
     assert not np.any(np.concatenate(net.views(d1)[1]))  # biases are not moved
+
+
+def test_an_activations_parameters_reach_the_layers_that_use_it():
+    """{"name": "leaky_relu", "alpha": 0.1} in a conv or dense layer of a CNN is leaky ReLU with
+    α = 0.1, not the default 0.2 (the name alone used to be kept)."""
+    leaky = {"name": "leaky_relu", "alpha": 0.1}
+    hidden = [{"type": "conv2d", "filters": 2, "kernel_size": 3, "activation": leaky},
+              {"units": 3, "activation": {"name": "elu", "alpha": 0.5}}]  # fmt: skip
+    net = ConvNetwork((5, 5), hidden, 2, "softmax", seed=0)
+    assert [a.params() for a in net.activations[:2]] == [{"alpha": 0.1}, {"alpha": 0.5}]
+    x = np.random.default_rng(1).normal(size=(4, 25))
+    net.layer_outputs(x)
+    _, _, _, _, z, a = net.model._caches[0]
+    assert (z < 0).any() and np.allclose(a, np.where(z > 0, z, 0.1 * z))
