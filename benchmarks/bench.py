@@ -302,12 +302,7 @@ def bench_conv_app(quick: bool) -> None:
     seconds = 6 if quick else 12
     with tempfile.TemporaryDirectory() as folder:
         project = mnist_sized_project(Path(folder), 6_000, LENET_LAYERS)
-        before = engine_alone(project, seconds / 2)
-        r = app_run(project, seconds)
-        after = engine_alone(project, seconds / 2)
-    engine = statistics.median([before, after])
-    ratio = r["steps_per_s"] / engine if engine else float("nan")
-    p95 = float(np.percentile(np.array(r["lateness"] or [np.nan]), 95))
+        r, engine, ratio, p95 = app_against_engine(project, seconds)
     row("conv app", "LeNet-like: app / engine steps/s", f"{r['steps_per_s']:,.0f} / {engine:,.0f} = {ratio:.2f}",
         ">= 0.7", ratio >= 0.7)  # fmt: skip
     row("conv app", "LeNet-like: redraws/s, lateness p95", f"{r['redraws_per_s']:.1f}, {p95:.1f} ms",
@@ -561,6 +556,19 @@ def engine_alone(project: dict, seconds: float) -> float:
     return (tr.steps - s0) / (time.perf_counter() - t0)
 
 
+def app_against_engine(project: dict, seconds: float,
+                       child_script: Path | None = None) -> tuple[dict, float, float, float]:  # fmt: skip
+    """The app run, the engine alone timed before and after it (in turns: this machine drifts),
+    their ratio and the event loop's lateness p95: (app result, engine steps/s, ratio, p95 ms)."""
+    before = engine_alone(project, seconds / 2)
+    r = app_run(project, seconds, child_script=child_script)
+    after = engine_alone(project, seconds / 2)
+    engine = statistics.median([before, after])
+    ratio = r["steps_per_s"] / engine if engine else float("nan")
+    p95 = float(np.percentile(np.array(r["lateness"] or [np.nan]), 95))
+    return r, engine, ratio, p95
+
+
 def bench_budget(quick: bool, images: dict | None = None) -> None:
     """The app against its own engine, timed in turns (engine, app, engine) in one run."""
     import tempfile
@@ -571,13 +579,7 @@ def bench_budget(quick: bool, images: dict | None = None) -> None:
     images = images or mnist_sized_project(Path(folder.name))
     cases = [*budget_projects(), ("MNIST-size images (784-128-10)", images)]
     for label, project in cases:
-        before = engine_alone(project, seconds / 2)
-        r = app_run(project, seconds)
-        after = engine_alone(project, seconds / 2)
-        engine = statistics.median([before, after])
-        ratio = r["steps_per_s"] / engine if engine else float("nan")
-        lat = np.array(r["lateness"]) if r["lateness"] else np.array([np.nan])
-        p95 = float(np.percentile(lat, 95))
+        r, engine, ratio, p95 = app_against_engine(project, seconds)
         row("budget", f"{label}: app / engine steps/s", f"{r['steps_per_s']:,.0f} / {engine:,.0f} = {ratio:.2f}",
             ">= 0.5", ratio >= 0.5)  # fmt: skip
         row("budget", f"{label}: redraws/s, lateness p95", f"{r['redraws_per_s']:.1f}, {p95:.1f} ms",

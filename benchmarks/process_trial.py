@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing as mp
 import os
-import statistics
 import sys
 import threading
 from pathlib import Path
@@ -173,7 +172,6 @@ def main() -> int:
     import tempfile
 
     import bench
-    import numpy as np
 
     quick = "--quick" in sys.argv
     seconds = 4 if quick else 8
@@ -183,12 +181,8 @@ def main() -> int:
     print("| set-up | app steps/s | engine alone | app / engine | redraws/s | lateness p95 |")
     print("| --- | --- | --- | --- | --- | --- |")
     for label, project in cases:
-        before = bench.engine_alone(project, seconds / 2)
-        r = bench.app_run(project, seconds, child_script=Path(__file__))
-        after = bench.engine_alone(project, seconds / 2)
-        engine = statistics.median([before, after])
-        p95 = float(np.percentile(np.array(r["lateness"] or [np.nan]), 95))
-        print(f"| {label} | {r['steps_per_s']:,.0f} | {engine:,.0f} | {r['steps_per_s'] / engine:.2f} | "
+        r, engine, ratio, p95 = bench.app_against_engine(project, seconds, child_script=Path(__file__))
+        print(f"| {label} | {r['steps_per_s']:,.0f} | {engine:,.0f} | {ratio:.2f} | "
               f"{r['redraws_per_s']:.1f} | {p95:.1f} ms |", flush=True)  # fmt: skip
     folder.cleanup()
     return 0

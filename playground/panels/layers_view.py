@@ -297,10 +297,10 @@ class LayersPanel(OnScreen):
 
     def set_data(self, image_shape: tuple[int, ...] | None, n_outputs: int, names: list[str]) -> None:
         """The data's image shape and the output width, from a snapshot: what the shapes follow."""
-        if (image_shape, n_outputs) != (self.image_shape, self.n_outputs):
-            self.image_shape, self.n_outputs, self.names = image_shape, n_outputs, names
-            self.rebuild()
         self.names = names
+        if (image_shape, n_outputs) != (self.image_shape, self.n_outputs):
+            self.image_shape, self.n_outputs = image_shape, n_outputs
+            self.rebuild()
 
     def rebuild(self) -> None:
         """One row per layer of the plan: the project's layers, an added flatten, the output."""
