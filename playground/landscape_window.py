@@ -29,7 +29,7 @@ from engine.landscape import RangeTest
 
 from .analysis import Analyse, AnalysisWorker, PlaneResult, SliceResult
 from .colors import SPLIT_COLORS, contour_rgb, upsample
-from .panels.plots import make_plot
+from .panels.plots import line_plot, make_plot
 from .session import Session
 from .widgets import NumberEdit, captioned, name_widget, wrapped
 from .worker import WorkerHandle
@@ -196,7 +196,7 @@ class LandscapeWindow(QDialog):
         self.range_plot.setLabel("bottom", "learning rate α")
         self.range_plot.setLabel("left", "loss")
         self.range_raw = self.range_plot.plot([], [], pen=pg.mkPen((190, 190, 190), width=1))
-        self.range_curve = self.range_plot.plot([], [], pen=pg.mkPen((8, 119, 189), width=2))
+        self.range_curve = line_plot(self.range_plot, pg.mkPen((8, 119, 189), width=2))
         self.range_lines: list[pg.InfiniteLine] = []
         v.addWidget(self.range_plot, 1)
         self.range_info = wrapped("Press Run.", "rangeInfo")
@@ -328,7 +328,7 @@ class LandscapeWindow(QDialog):
         for name, values in r.curves.items():
             if name not in self.slice_curves:
                 pen = pg.mkPen(SPLIT_COLORS[name], width=2)
-                self.slice_curves[name] = self.slice_plot.plot([], [], pen=pen, name=name)
+                self.slice_curves[name] = line_plot(self.slice_plot, pen, name=name)
             ok = np.isfinite(values)
             self.slice_curves[name].setData(r.ts[ok], values[ok])
         start = "the run's initial weights" if r.start_step == 0 else f"the first kept weights (step {r.start_step:,})"

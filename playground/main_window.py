@@ -39,7 +39,7 @@ from .session import Session
 from .sharing import Sharing
 from .tools import Tools
 from .views import ViewRouter
-from .widgets import Label, guarded, menu_text, name_widget
+from .widgets import Counter, Label, guarded, menu_text, name_widget
 from .widgets.keys import FocusKeys
 from .widgets.note import NoteBar
 from .widgets.plain import cut
@@ -73,11 +73,10 @@ class MainWindow(QMainWindow):
         self.params_label = name_widget(Label(), "paramsLabel", "Parameter count", tip)
         self.params_label.setTextFormat(Qt.TextFormat.RichText)  # a link; the text is only a count
         self.params_label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
-        self.rate_label = name_widget(Label(), "rateLabel", "Training speed")
-        self.loss_label = name_widget(Label(), "lossLabel", "Epoch and batch loss")
-        # Fixed widths: these change every frame, and a new size hint re-lays out the status bar.
-        self.loss_label.setFixedWidth(330)
-        self.rate_label.setFixedWidth(130)
+        # Fixed sizes: these change every frame, and a new size hint re-lays out the status bar.
+        self.rate_label = name_widget(Counter("000,000 steps/s", min_width=130), "rateLabel", "Training speed")
+        self.loss_label = name_widget(Counter("epoch 0,000,000 · batch loss 0.0000 · α 0.001", min_width=330),
+                                      "lossLabel", "Epoch and batch loss")  # fmt: skip
         self.view_label = name_widget(
             Label(), "viewBudget", "View budget",
             "Drawing may take at most a quarter of the worker's time: on big networks the output plane is "

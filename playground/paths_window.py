@@ -32,7 +32,7 @@ from engine.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, make_optimizer
 from engine.surfaces import SURFACES, Surface, Walker, get_surface
 
 from .colors import contour_rgb, layer_color
-from .panels.plots import make_plot
+from .panels.plots import line_plot, make_plot
 from .widgets import Label, NumberEdit, guarded, name_widget, plain_tip, wrapped
 
 LANES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
@@ -162,7 +162,7 @@ class LaneItems:
 
     def __init__(self, plot: pg.PlotWidget, row: int) -> None:
         color = layer_color(row)
-        self.path = plot.plot([], [], pen=pg.mkPen(color, width=2))
+        self.path = line_plot(plot, pg.mkPen(color, width=2))
         self.arrow = plot.plot([], [], pen=pg.mkPen(color, width=1.5), connect="pairs")
         self.head = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(color), pen=pg.mkPen("w", width=1.5))
         plot.addItem(self.head)

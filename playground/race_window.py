@@ -27,7 +27,7 @@ from engine.race import DEFAULT_RACE, MAX_LANES
 
 from .colors import LAYER_COLORS
 from .commands import BuildRace, Pause, Play, Step
-from .panels.plots import make_plot, nice_ceiling, plane_rgb, set_range
+from .panels.plots import line_plot, make_plot, nice_ceiling, plane_rgb, set_range
 from .widgets import Label, NumberEdit, name_widget, plain_tip, to_qimage
 from .worker import RaceSnapshot, RaceWorker, WorkerHandle
 
@@ -201,7 +201,7 @@ class RaceWindow(QDialog):
         self.curves = []
         for i, lane in enumerate(snap.lanes):
             pen = pg.mkPen(LAYER_COLORS[i % len(LAYER_COLORS)], width=2)
-            self.curves.append(self.plot.plot([], [], pen=pen, name=lane.label))
+            self.curves.append(line_plot(self.plot, pen, name=lane.label))
         while self.boundaries.count():
             item = self.boundaries.takeAt(0)
             if item.widget() is not None:

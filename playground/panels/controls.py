@@ -28,7 +28,7 @@ from engine.regularizers import FORMULAS as REG_FORMULAS
 from engine.regularizers import REGULARIZERS
 
 from ..state import ProjectState
-from ..widgets import Label, NumberEdit, captioned, name_widget
+from ..widgets import Counter, NumberEdit, captioned, name_widget
 from ..widgets.flow import FlowLayout
 from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon
 from .stopping import StopControl
@@ -100,14 +100,14 @@ class ControlBar(QWidget):
         row.addWidget(self.play_button)
         row.addWidget(self.step_button)
         row.addWidget(captioned("step", self.step_unit))
-        self.epoch_label = name_widget(Label("000,000"), "epochLabel", "Epoch counter", "Completed epochs")
-        self.epoch_label.setProperty("role", "counter")
-        self.epoch_label.setMinimumWidth(120)  # fixed room: a changing size hint would re-lay out the bar
+        self.epoch_label = name_widget(
+            Counter("0,000,000", "counter"), "epochLabel", "Epoch counter", "Completed epochs"
+        )
         row.addWidget(captioned("epoch", self.epoch_label))
         self.steps_label = name_widget(
-            Label("0"), "stepsLabel", "Step counter", "Optimizer updates so far (one per mini-batch)"
+            Counter("00,000,000", min_width=70), "stepsLabel", "Step counter",
+            "Optimizer updates so far (one per mini-batch)",
         )
-        self.steps_label.setMinimumWidth(70)
         row.addWidget(captioned("steps", self.steps_label))
         lay.addWidget(transport)
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedLayout, QWidget
 from ..colors import class_color, diverging_rgb, layer_color
 from ..snapshot import GRAD_BINS, Snapshot
 from ..widgets import Label, OnScreen, name_widget
-from .plots import ema, layer_name, make_plot, nice_ceiling, set_range, titled
+from .plots import ema, layer_name, line_plot, make_plot, nice_ceiling, set_range, titled
 
 ZERO_GRADIENT = 1e-12  # a layer's gradient norm at or below this is treated as none at all
 
@@ -55,7 +55,7 @@ class GradientFlowView(OnScreen):
         self.norm_curves, self.hist_curves = [], []
         for i in range(n_layers):
             pen = pg.mkPen(layer_color(i), width=2)
-            self.norm_curves.append(self.norms.plot([], [], pen=pen))
+            self.norm_curves.append(line_plot(self.norms, pen))
             self.hist_curves.append(self.spread.plot([0, 1], [0], stepMode="center", pen=pen))
 
     def set_snapshot(self, snap: Snapshot) -> None:

@@ -7,10 +7,12 @@ are set by hand while training, since autoRange on every frame costs millisecond
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +40,16 @@ from ..snapshot import Snapshot
 from ..widgets import Caption, Label, guarded, name_widget
 
 pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
+
+
+def line_plot(plot: Any, pen: QPen, **kwargs: Any) -> pg.PlotDataItem:
+    """An empty curve on `plot`, drawn fast: Qt strokes a 600-point antialiased polyline two
+    pixels wide in about 10 ms and its 599 segments in 0.5 ms, and for an opaque solid pen the
+    two look the same (pyqtgraph segments only lines drawn without antialiasing)."""
+    item = plot.plot([], [], pen=pen, **kwargs)
+    if pen.widthF() > 1 and pen.style() == Qt.PenStyle.SolidLine and pen.color().alphaF() == 1.0:
+        item.curve.setSegmentedLineMode("on")
+    return item
 
 
 def titled(widget: QWidget, name: str, title: str) -> tuple[QVBoxLayout, QHBoxLayout]:
@@ -441,7 +453,7 @@ class CurvesView(QWidget):
         self.plot.getPlotItem().setClipToView(True)
         self.curves = {}
         for split, key in (("train", ""), ("validation", "val_"), ("test", "test_")):
-            self.curves[key] = self.plot.plot([], [], pen=pg.mkPen(SPLIT_COLORS[split], width=2), name=split)
+            self.curves[key] = line_plot(self.plot, pg.mkPen(SPLIT_COLORS[split], width=2), name=split)
         self.readout = Label(" ")
         self.readout.setObjectName("curveReadout")
         self.numbers = name_widget(

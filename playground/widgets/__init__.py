@@ -1,10 +1,11 @@
 """Small reusable widgets."""
 
 from .common import Caption, NumberEdit, OnScreen, captioned, guarded, name_widget, to_qimage, wrapped
-from .plain import Label, ask, menu_text, message_box, plain_tip
+from .plain import Counter, Label, ask, menu_text, message_box, plain_tip
 
 __all__ = [
     "Caption",
+    "Counter",
     "Label",
     "NumberEdit",
     "OnScreen",
