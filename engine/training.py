@@ -112,6 +112,12 @@ class Series(Sequence[float]):
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def source(self) -> array:
+        """The append-only array behind the series (its first len(self) values are the series):
+        what lets a copy in another process receive only the values added since."""
+        return self._values
+
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return self._values[slice(*index.indices(self._n))]

@@ -41,7 +41,7 @@ from .runs import RunHistory
 from .snapshot import Snapshot
 from .state import Change, ProjectState, get_path
 from .timeline import Timeline
-from .worker import WorkerHandle
+from .worker_process import ProcessHandle, make_handle
 
 ERROR_REPEAT_SECONDS = 10.0  # the same error again within this long is not shown again
 ERROR_STORM = 3  # ...and this many repeats pause the run with one banner
@@ -62,7 +62,7 @@ class Session(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.state = ProjectState()
-        self.handle = WorkerHandle(self)
+        self.handle = make_handle(self)  # the trainer: a child process, or a thread (NNP_TRAINER)
         self.run_history = RunHistory()
         self.timeline = Timeline()
         self.snapshot: Snapshot | None = None  # the newest from the worker
@@ -78,6 +78,8 @@ class Session(QObject):
         self.handle.worker.build_failed.connect(self._on_build_failed)
         self.handle.worker.data_probed.connect(self._on_data_probed)
         self.handle.worker.probe_progress.connect(self.probe_progress)
+        if isinstance(self.handle, ProcessHandle):
+            self.handle.restarted.connect(self._on_restarted)
         self.state.changed.connect(self._on_changed)
         self.last_sent = 0
         self.rebuild()
@@ -251,6 +253,11 @@ class Session(QObject):
 
     # ----------------------------------------------------------------- errors
     @Slot(str)
+    @Slot()
+    def _on_restarted(self) -> None:
+        """A new trainer process after the last one died: a fresh run of the project."""
+        self.rebuild()
+
     def _on_failed(self, message: str) -> None:
         """A command could not be applied, or a bug paused the run: said once, not per frame."""
         if self.playing:

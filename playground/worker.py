@@ -95,6 +95,10 @@ class LoopWorker(QObject):
     probe_progress = Signal(int, int, int)  # sequence number of a ProbeData, bytes read, bytes in all
     finished = Signal()
 
+    #: Whether training waits while the UI draws a snapshot: a thread must (it shares the GIL
+    #: with the UI), a worker in its own process trains on (only the next snapshot waits).
+    steps_aside = True
+
     def __init__(self) -> None:
         super().__init__()
         self._commands: queue.Queue[tuple[int, Command]] = queue.Queue()
@@ -114,11 +118,13 @@ class LoopWorker(QObject):
         self._frame = FRAME  # seconds between snapshots while playing (a view budget may space them)
 
     # ----------------------------------------------------------------- UI side (any thread)
-    def send(self, command: Command) -> int:
-        """Queue a command for the worker thread; returns its sequence number (Stop ends the loop)."""
+    def send(self, command: Command, seq: int | None = None) -> int:
+        """Queue a command for the worker thread; returns its sequence number (Stop ends the loop).
+        `seq`: the number the sender gave it (a worker in another process is numbered on the UI side)."""
         if not isinstance(command, Command):
             raise TypeError(f"not a worker command: {command!r}")
-        seq = next(self._seq)  # itertools.count is atomic under the GIL: any thread may send
+        if seq is None:
+            seq = next(self._seq)  # itertools.count is atomic under the GIL: any thread may send
         self._commands.put((seq, command))
         return seq
 
@@ -170,7 +176,8 @@ class LoopWorker(QObject):
             # the UI for seconds). Blocking here releases the GIL until the frame is done.
             if not self._ui_ready.is_set():
                 self._while_ui_draws()
-            self._ui_ready.wait(UI_WAIT)
+                if self.steps_aside:
+                    self._ui_ready.wait(UI_WAIT)
             # Train until the next frame is due (at least a third of a frame), so a whole cycle
             # of training, snapshot and drawing takes about one frame.
             # The frame goes out when the deadline is nearer now than after one more step (a LeNet

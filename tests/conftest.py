@@ -6,6 +6,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
+# The app trains in a child process; most tests reach into the worker (a slow read, a failing
+# step), so windows here train on a thread unless a test asks for the process
+# (tests/test_worker_process.py; NNP_TRAINER=process runs the whole suite that way).
+os.environ.setdefault("NNP_TRAINER", "thread")
 
 import pytest
 

@@ -37,7 +37,7 @@ from ..colors import (
     layer_color,
 )
 from ..snapshot import Snapshot
-from ..widgets import Caption, Label, guarded, name_widget
+from ..widgets import Caption, Label, Steady, guarded, name_widget
 
 pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
 
@@ -463,7 +463,7 @@ class CurvesView(QWidget):
             "with the penalty included: choose 'fit loss (Keras)' to see that curve.",
         )  # fmt: skip
         self.numbers.setWordWrap(True)
-        lay.addWidget(self.numbers)
+        lay.addWidget(Steady(self.numbers))  # new numbers 10 times a second: no re-layout of the window
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.readout)
         self.stop_line = pg.InfiniteLine(

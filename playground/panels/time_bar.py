@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QWidget
 
 from ..timeline import MAX_KEPT
-from ..widgets import Caption, Label, name_widget
+from ..widgets import Caption, Counter, name_widget
 
 
 class TimeBar(QWidget):
@@ -31,9 +31,9 @@ class TimeBar(QWidget):
             f"{MAX_KEPT}; when full every other one is dropped, so a long run keeps evenly spaced epochs.",
         )
         self.slider.setRange(0, 0)
-        self.label = Label("live")
+        self.label = Counter("epoch 0,000,000 of 0,000,000", min_width=150)  # fixed size: no re-layout per frame
         self.label.setObjectName("timeLabel")
-        self.label.setMinimumWidth(150)
+        self.label.setText("live")
         self.live = name_widget(QPushButton("Live"), "timeLive", "Back to live", "Back to the run as it is now")
         self.restore = name_widget(
             QPushButton("Use these weights"),

@@ -1,6 +1,6 @@
 """Small reusable widgets."""
 
-from .common import Caption, NumberEdit, OnScreen, captioned, guarded, name_widget, to_qimage, wrapped
+from .common import Caption, NumberEdit, OnScreen, Steady, captioned, guarded, name_widget, to_qimage, wrapped
 from .plain import Counter, Label, ask, menu_text, message_box, plain_tip
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "Label",
     "NumberEdit",
     "OnScreen",
+    "Steady",
     "ask",
     "captioned",
     "guarded",

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QImage, QValidator
-from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from .plain import Label
 
@@ -60,6 +60,42 @@ class Caption(Label):
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(text.upper(), parent)
         self.setObjectName("caption")
+
+
+class Steady(QWidget):
+    """Holds a wrapping label whose text changes many times a second. Qt passes a label's every
+    new size hint up through each layout to the window, which then lays out again (the curves'
+    numbers at 10 Hz re-laid out the whole window, milliseconds each); here it stops. The box
+    grows to fit a taller text at once and fits the text exactly again when it is resized."""
+
+    def __init__(self, child: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.child = child
+        child.setParent(self)
+        self._height = 0
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._fit(shrink=True)
+
+    @guarded  # an override of a Qt virtual
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:  # the child's text changed: no layout of ours to redo
+            self._fit(shrink=False)
+            return True
+        return super().event(event)
+
+    @guarded
+    def resizeEvent(self, event: Any) -> None:
+        self._fit(shrink=True)
+
+    def _fit(self, shrink: bool) -> None:
+        c = self.child
+        width = max(1, self.width())
+        height = c.heightForWidth(width) if c.hasHeightForWidth() else c.sizeHint().height()
+        height = max(height, c.minimumSizeHint().height())
+        c.setGeometry(0, 0, width, height)
+        if height > self._height or (shrink and height < self._height):
+            self._height = height
+            self.setFixedHeight(height)  # one layout pass, only when the height changes
 
 
 def wrapped(text: str, object_name: str) -> Label:

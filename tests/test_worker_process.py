@@ -1,0 +1,146 @@
+"""The trainer in a child process (playground/worker_process.py): what crosses the pipe, and the
+real window training through it, losing its child, and ending it."""
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import wait_for
+from PySide6.QtWidgets import QMessageBox
+
+from engine.project import normalize_project
+from engine.training import Trainer
+from playground.snapshot import take_snapshot
+from playground.worker_process import Packer, ProcessHandle, Unpacker
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _through_the_pipe(packer: Packer, unpacker: Unpacker, snap):
+    return unpacker.unpack(*pickle.loads(pickle.dumps(packer.pack(snap))))
+
+
+def test_a_snapshot_crosses_with_only_the_new_history_and_shares_what_did_not_change():
+    raw = {"format": "nn-playground/1", "data": {"source": "xor", "samples": 200}, "training": {"batch_size": 20}}
+    trainer = Trainer(normalize_project(raw))
+    packer, unpacker = Packer(), Unpacker()
+    trainer.train_epoch()
+    first = _through_the_pipe(packer, unpacker, take_snapshot(trainer, 1, None, None))
+    for _ in range(3):
+        trainer.train_epoch()
+    snap = take_snapshot(trainer, 1, None, None)
+    light, same, history = packer.pack(snap)
+    assert set(same) >= {"data", "project"} and light.data is None  # not sent again
+    assert all(not full and len(values) == 3 for full, values in history.values())  # three new epochs each
+    second = unpacker.unpack(*pickle.loads(pickle.dumps((light, same, history))))
+    assert second.data is first.data and second.project is first.project
+    for key, series in snap.history.items():
+        assert np.array_equal(np.asarray(second.history[key]), np.asarray(series), equal_nan=True), key
+    assert len(first.history["loss"]) == 1  # the earlier snapshot still shows its own epochs
+    np.testing.assert_array_equal(second.weights[0], trainer.network.get_weights()[0])
+    # A new run has new series: they cross whole, and the old snapshots keep theirs.
+    again = Trainer(trainer.project)
+    again.train_epoch()
+    light, same, history = packer.pack(take_snapshot(again, 2, None, None))
+    assert all(full for full, _values in history.values()) and "data" not in same
+    third = unpacker.unpack(light, same, history)
+    assert len(third.history["loss"]) == 1 and len(second.history["loss"]) == 4
+
+
+@pytest.fixture
+def process_window(monkeypatch, request):
+    monkeypatch.setenv("NNP_TRAINER", "process")
+    return request.getfixturevalue("window")
+
+
+def test_the_window_trains_in_a_child_process_and_closing_ends_it(qtbot, process_window):
+    window = process_window
+    handle = window.session.handle
+    assert isinstance(handle, ProcessHandle) and handle.process.pid != os.getpid()
+    start = window.session.snapshot.steps
+    window.session.set_playing(True)
+    snap = wait_for(qtbot, window, lambda s: s.steps > start + 200 and s.epoch >= 3)
+    assert len(snap.history["loss"]) == snap.epoch  # the history arrives whole, frame by frame
+    window.session.state.set("training.optimizer.learning_rate", 0.125)  # a live edit reaches the child
+    wait_for(qtbot, window, lambda s: s.learning_rate == 0.125)
+    window.session.set_playing(False)
+    wait_for(qtbot, window, lambda s: not s.playing)
+    # A build the engine refuses comes back as a message, and the run goes on.
+    before = window.session.state.project
+    window.session.state.set("network.layers", [{"units": 4096, "activation": "relu"}] * 16)
+    qtbot.waitUntil(lambda: window.session.state.project["network"] == before["network"])
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
+    assert "the limit is 10,000,000" in window.findChild(QMessageBox, "errorDialog").text()
+    window.session.step("epoch")
+    epoch = window.session.snapshot.epoch
+    wait_for(qtbot, window, lambda s: s.epoch > epoch)
+    process = handle.process
+    window.session.state.set_dirty(False)
+    assert window.close()
+    assert not process.is_alive() and handle.thread.isFinished()
+
+
+def test_a_trainer_that_dies_is_replaced_and_the_window_goes_on(qtbot, process_window):
+    window = process_window
+    handle = window.session.handle
+    window.session.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.epoch >= 2)
+    old = handle.process
+    os.kill(old.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: handle.process is not old and not window.session.playing, timeout=15_000)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
+    dialog = window.findChild(QMessageBox, "errorDialog")
+    assert "ended unexpectedly (signal 9)" in dialog.text()
+    snap = wait_for(qtbot, window, lambda s: s.epoch == 0)  # a fresh run of the same project
+    window.session.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.generation == snap.generation and s.epoch >= 2)
+    window.session.set_playing(False)
+
+
+def test_the_trainer_ends_when_the_app_is_killed(tmp_path):
+    """kill -9 of the app leaves no trainer behind (its pipe closes, and Linux's parent-death signal)."""
+    script = tmp_path / "app.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from PySide6.QtCore import QCoreApplication
+        from playground.worker_process import ProcessHandle
+        if __name__ == "__main__":
+            app = QCoreApplication([])
+            handle = ProcessHandle()
+            print(handle.process.pid, flush=True)
+            time.sleep(60)
+    """))
+    app = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        child = int(app.stdout.readline())
+        os.kill(child, 0)  # it runs
+        app.kill()
+        app.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(child):
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        app.kill()
+        app.wait(10)
+        app.stdout.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its parent (the fork server) to reap it has ended too
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
