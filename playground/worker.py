@@ -19,7 +19,7 @@ import time
 import traceback
 import weakref
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -249,6 +249,8 @@ class TrainingWorker(LoopWorker):
 
     #: How many prepared data sets are kept (by data section): the current one and the one before.
     DATA_CACHE = 2
+    #: Applied to newly prepared data (a worker in its own process puts them in shared memory).
+    share_data: Callable[[PreparedData], PreparedData] | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -408,6 +410,8 @@ class TrainingWorker(LoopWorker):
         data = self._data.pop(key, None)
         if data is None:
             data = prepare_data(project, load_dataset(project, base_dir))
+            if self.share_data is not None:
+                data = self.share_data(data)
             self.data_loads += 1
         self._data[key] = data  # newest last
         while len(self._data) > self.DATA_CACHE:

@@ -81,8 +81,13 @@ def test_the_window_opens_with_its_presets_style_and_icon(installed):
         "app = make_app()\n"
         "w = MainWindow()\n"
         "presets = [a for a in w.findChildren(type(w.actions()[0])) if a.objectName().startswith('preset_')]\n"
-        "print(len(presets), bool(app.styleSheet()), not w.windowIcon().isNull())\n"
+        "import time\n"
+        "end = time.monotonic() + 60\n"  # the first snapshot, from the installed trainer process
+        "while w.session.snapshot is None and time.monotonic() < end: app.processEvents()\n"
+        "print(len(presets), bool(app.styleSheet()), not w.windowIcon().isNull(), type(w.session.handle).__name__,"
+        " w.session.snapshot is not None)\n"
         "w.shutdown()\n"
     )
     out = run([str(venv / "bin" / "python"), "-c", script], cwd=elsewhere, env=env).stdout.split()
-    assert out == [str(len(list((ROOT / "resources" / "presets").glob("*.json")))), "True", "True"]
+    presets = str(len(list((ROOT / "resources" / "presets").glob("*.json"))))
+    assert out == [presets, "True", "True", "ProcessHandle", "True"]

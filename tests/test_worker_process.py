@@ -15,16 +15,19 @@ import pytest
 from helpers import wait_for
 from PySide6.QtWidgets import QMessageBox
 
-from engine.project import normalize_project
+from engine.data.dataset import Dataset
+from engine.project import normalize_project, prepare_data
 from engine.training import Trainer
 from playground.snapshot import take_snapshot
-from playground.worker_process import Packer, ProcessHandle, Unpacker
+from playground.worker_process import SHARING, Packer, ProcessHandle, Unpacker, dumps_data, loads_data, share_data
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _through_the_pipe(packer: Packer, unpacker: Unpacker, snap):
-    return unpacker.unpack(*pickle.loads(pickle.dumps(packer.pack(snap))))
+    light, same, history, blob, fds = pickle.loads(pickle.dumps(packer.pack(snap)))
+    data = loads_data(blob, [os.dup(fd) for fd in fds]) if blob else None  # descriptors cross as copies
+    return unpacker.unpack(light, same, history, data)
 
 
 def test_a_snapshot_crosses_with_only_the_new_history_and_shares_what_did_not_change():
@@ -36,10 +39,10 @@ def test_a_snapshot_crosses_with_only_the_new_history_and_shares_what_did_not_ch
     for _ in range(3):
         trainer.train_epoch()
     snap = take_snapshot(trainer, 1, None, None)
-    light, same, history = packer.pack(snap)
-    assert set(same) >= {"data", "project"} and light.data is None  # not sent again
+    light, same, history, blob, fds = packer.pack(snap)
+    assert set(same) >= {"data", "project"} and light.data is None and not blob  # not sent again
     assert all(not full and len(values) == 3 for full, values in history.values())  # three new epochs each
-    second = unpacker.unpack(*pickle.loads(pickle.dumps((light, same, history))))
+    second = unpacker.unpack(*pickle.loads(pickle.dumps((light, same, history))), None)
     assert second.data is first.data and second.project is first.project
     for key, series in snap.history.items():
         assert np.array_equal(np.asarray(second.history[key]), np.asarray(series), equal_nan=True), key
@@ -48,10 +51,29 @@ def test_a_snapshot_crosses_with_only_the_new_history_and_shares_what_did_not_ch
     # A new run has new series: they cross whole, and the old snapshots keep theirs.
     again = Trainer(trainer.project)
     again.train_epoch()
-    light, same, history = packer.pack(take_snapshot(again, 2, None, None))
+    light, same, history, blob, fds = packer.pack(take_snapshot(again, 2, None, None))
     assert all(full for full, _values in history.values()) and "data" not in same
-    third = unpacker.unpack(light, same, history)
+    third = unpacker.unpack(light, same, history, loads_data(blob, fds))
     assert len(third.history["loss"]) == 1 and len(second.history["loss"]) == 4
+
+
+@pytest.mark.skipif(not SHARING, reason="descriptors pass between processes on Unix only")
+def test_big_prepared_arrays_are_shared_memory_not_copies():
+    rng = np.random.default_rng(0)
+    images = Dataset(rng.random((2000, 784), dtype=np.float32), rng.integers(0, 10, 2000), "classification",
+                     [f"p{i}" for i in range(784)], classes=10, image_shape=(28, 28, 1))  # fmt: skip
+    raw = {"format": "nn-playground/1", "data": {"source": "xor"}, "network": {"dtype": "float32"}}
+    project = normalize_project(raw)
+    data = share_data(prepare_data(project, images))
+    blob, fds = dumps_data(data)
+    assert len(fds) == 1 and len(blob) < 200_000  # 6 MB of images travel as a descriptor and offsets
+    seen = loads_data(blob, [os.dup(fds[0])])
+    np.testing.assert_array_equal(seen.x_train, data.x_train)
+    np.testing.assert_array_equal(seen.dataset.x, images.x)
+    assert not seen.x_train.flags.writeable  # the window only reads them
+    data.x_train[0, 0] = 123.0  # the same pages: what the trainer's side holds, the window sees
+    assert seen.x_train[0, 0] == 123.0
+    assert np.shares_memory(data.x_train, data.x_train) and data.x_train.base is not None
 
 
 @pytest.fixture
