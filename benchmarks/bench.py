@@ -471,10 +471,8 @@ def run_app(project: dict, seconds: float, until_steps: list[int] | None = None)
     return result
 
 
-def app_run(project: dict, seconds: float, until_steps: list[int] | None = None,
-            child_script: Path | None = None) -> dict:  # fmt: skip
-    """`run_app` in a fresh process, so no row inherits another's windows, caches or memory
-    (`child_script`: another script whose `--child` does the run, e.g. benchmarks/process_trial.py)."""
+def app_run(project: dict, seconds: float, until_steps: list[int] | None = None) -> dict:
+    """`run_app` in a fresh process, so no row inherits another's windows, caches or memory."""
     import json
     import tempfile
 
@@ -482,7 +480,7 @@ def app_run(project: dict, seconds: float, until_steps: list[int] | None = None,
         path = Path(folder) / "project.json"
         path.write_text(json.dumps(project))
         marks = ",".join(str(m) for m in until_steps or [])
-        script = child_script or Path(__file__)
+        script = Path(__file__)
         cmd = [sys.executable, str(script.resolve()), "--child", str(path), str(seconds), marks]
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
@@ -556,12 +554,11 @@ def engine_alone(project: dict, seconds: float) -> float:
     return (tr.steps - s0) / (time.perf_counter() - t0)
 
 
-def app_against_engine(project: dict, seconds: float,
-                       child_script: Path | None = None) -> tuple[dict, float, float, float]:  # fmt: skip
+def app_against_engine(project: dict, seconds: float) -> tuple[dict, float, float, float]:
     """The app run, the engine alone timed before and after it (in turns: this machine drifts),
     their ratio and the event loop's lateness p95: (app result, engine steps/s, ratio, p95 ms)."""
     before = engine_alone(project, seconds / 2)
-    r = app_run(project, seconds, child_script=child_script)
+    r = app_run(project, seconds)
     after = engine_alone(project, seconds / 2)
     engine = statistics.median([before, after])
     ratio = r["steps_per_s"] / engine if engine else float("nan")
