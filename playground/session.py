@@ -252,12 +252,12 @@ class Session(QObject):
         return True
 
     # ----------------------------------------------------------------- errors
-    @Slot(str)
     @Slot()
     def _on_restarted(self) -> None:
         """A new trainer process after the last one died: a fresh run of the project."""
         self.rebuild()
 
+    @Slot(str)
     def _on_failed(self, message: str) -> None:
         """A command could not be applied, or a bug paused the run: said once, not per frame."""
         if self.playing:

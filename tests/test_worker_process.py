@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -126,11 +125,11 @@ def test_a_trainer_that_dies_is_replaced_and_the_window_goes_on(qtbot, process_w
     window.session.set_playing(False)
 
 
-def test_the_trainer_ends_when_the_app_is_killed(tmp_path):
+def test_the_trainer_ends_when_the_app_is_killed(tmp_path, qtbot):
     """kill -9 of the app leaves no trainer behind (its pipe closes, and Linux's parent-death signal)."""
     script = tmp_path / "app.py"
     script.write_text(textwrap.dedent(f"""
-        import os, sys, time
+        import os, sys
         sys.path.insert(0, {str(ROOT)!r})
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         from PySide6.QtCore import QCoreApplication
@@ -139,21 +138,20 @@ def test_the_trainer_ends_when_the_app_is_killed(tmp_path):
             app = QCoreApplication([])
             handle = ProcessHandle()
             print(handle.process.pid, flush=True)
-            time.sleep(60)
+            sys.stdin.read()  # lives until it is killed
     """))
-    app = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    app = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                           cwd=tmp_path)  # fmt: skip
     try:
         child = int(app.stdout.readline())
         os.kill(child, 0)  # it runs
         app.kill()
         app.wait(10)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and _alive(child):
-            time.sleep(0.05)
-        assert not _alive(child)
+        qtbot.waitUntil(lambda: not _alive(child), timeout=10_000)
     finally:
         app.kill()
         app.wait(10)
+        app.stdin.close()
         app.stdout.close()
 
 
