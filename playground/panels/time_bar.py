@@ -31,7 +31,7 @@ class TimeBar(QWidget):
             f"{MAX_KEPT}; when full every other one is dropped, so a long run keeps evenly spaced epochs.",
         )
         self.slider.setRange(0, 0)
-        self.label = Counter("epoch 0,000,000 of 0,000,000", min_width=150)  # fixed size: no re-layout per frame
+        self.label = Counter("epoch 00,000 of 00,000", min_width=150)  # fixed size: no re-layout per frame
         self.label.setObjectName("timeLabel")
         self.label.setText("live")
         self.live = name_widget(QPushButton("Live"), "timeLive", "Back to live", "Back to the run as it is now")
