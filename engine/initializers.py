@@ -1,25 +1,38 @@
 """Kernel initializers by name, with Keras's formulas (fan_in = inputs, fan_out = units).
 
+Each draws exactly the values of the kernel's shape: a dense kernel (in, out) is its own fans;
+a convolution's (k, k, in, filters) has Keras's (k·k·in, k·k·filters), worked out from the
+shape (or given as `fans`), so a big kernel never costs fan_in × fan_out values.
+
 The "normal" variance-scaling ones draw from a normal truncated at ±2σ, with σ divided by
 0.8796 so the truncated draws keep the intended variance, as Keras does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
 from .registry import Registry
 
-Initializer = Callable[[tuple[int, int], np.random.Generator], np.ndarray]
+Shape = tuple[int, ...]
+Fans = tuple[int, int] | None
+
+
+class Initializer(Protocol):
+    """What every registered initializer is: the kernel's shape in, that many values out."""
+
+    def __call__(self, shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray: ...
+
+
 INITIALIZERS: Registry[Initializer] = Registry("initializer")
 
 # Standard deviation of a unit normal truncated to [-2, 2].
 _TRUNCATED_STD = 0.87962566103423978
 
 
-def _truncated_normal(shape: tuple[int, int], std: float, rng: np.random.Generator) -> np.ndarray:
+def _truncated_normal(shape: Shape, std: float, rng: np.random.Generator) -> np.ndarray:
     out = rng.standard_normal(shape)
     bad = np.abs(out) > 2.0
     while bad.any():  # redraw the tails; about 4.6% each round
@@ -28,59 +41,68 @@ def _truncated_normal(shape: tuple[int, int], std: float, rng: np.random.Generat
     return out * std
 
 
-def _fans(shape: tuple[int, int]) -> tuple[int, int]:
-    return shape[0], shape[1]
+def keras_fans(shape: Shape) -> tuple[int, int]:
+    """Keras's fans: a dense kernel's (in, out); a conv kernel's receptive field times in and out."""
+    if len(shape) == 2:
+        return int(shape[0]), int(shape[1])
+    field = int(np.prod(shape[:-2]))
+    return field * int(shape[-2]), field * int(shape[-1])
+
+
+def _fans(shape: Shape, fans: Fans) -> tuple[int, int]:
+    """(fan_in, fan_out): the ones given, else Keras's for the shape."""
+    return (int(fans[0]), int(fans[1])) if fans is not None else keras_fans(shape)
 
 
 @INITIALIZERS.register("glorot_uniform")
-def glorot_uniform(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def glorot_uniform(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """U(−l, l), l = √(6 / (fan_in + fan_out)). Keras's default."""
-    fan_in, fan_out = _fans(shape)
+    fan_in, fan_out = _fans(shape, fans)
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, shape)
 
 
 @INITIALIZERS.register("glorot_normal")
-def glorot_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def glorot_normal(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """Truncated N(0, σ²), σ = √(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = _fans(shape)
+    fan_in, fan_out = _fans(shape, fans)
     return _truncated_normal(shape, np.sqrt(2.0 / (fan_in + fan_out)) / _TRUNCATED_STD, rng)
 
 
 @INITIALIZERS.register("he_uniform")
-def he_uniform(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def he_uniform(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """U(−l, l), l = √(6 / fan_in). Suits ReLU layers."""
-    limit = np.sqrt(6.0 / shape[0])
+    limit = np.sqrt(6.0 / _fans(shape, fans)[0])
     return rng.uniform(-limit, limit, shape)
 
 
 @INITIALIZERS.register("he_normal")
-def he_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def he_normal(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """Truncated N(0, σ²), σ = √(2 / fan_in). Suits ReLU layers."""
-    return _truncated_normal(shape, np.sqrt(2.0 / shape[0]) / _TRUNCATED_STD, rng)
+    return _truncated_normal(shape, np.sqrt(2.0 / _fans(shape, fans)[0]) / _TRUNCATED_STD, rng)
 
 
 @INITIALIZERS.register("lecun_normal")
-def lecun_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def lecun_normal(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """Truncated N(0, σ²), σ = √(1 / fan_in)."""
-    return _truncated_normal(shape, np.sqrt(1.0 / shape[0]) / _TRUNCATED_STD, rng)
+    return _truncated_normal(shape, np.sqrt(1.0 / _fans(shape, fans)[0]) / _TRUNCATED_STD, rng)
 
 
 @INITIALIZERS.register("random_normal")
-def random_normal(shape: tuple[int, int], rng: np.random.Generator, stddev: float = 0.05) -> np.ndarray:
+def random_normal(shape: Shape, rng: np.random.Generator, fans: Fans = None, stddev: float = 0.05) -> np.ndarray:
     """N(0, stddev²), stddev = 0.05 by default as Keras."""
     return rng.normal(0.0, stddev, shape)
 
 
 @INITIALIZERS.register("tfp_uniform")
-def tfp_uniform(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def tfp_uniform(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """Uniform in [−0.5, 0.5] whatever the layer's size: TensorFlow Playground's initial weights
     (its biases start at 0.1: network.bias_init)."""
     return rng.uniform(-0.5, 0.5, shape)
 
 
 @INITIALIZERS.register("zeros")
-def zeros(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def zeros(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """All zeros: every hidden unit computes the same thing and gets the same gradient
     (the symmetry problem), so the network never uses more than one unit per layer."""
     return np.zeros(shape)

@@ -79,14 +79,6 @@ class ParamLayout:
         return [f"layers.{order.index(s.layer)}.{s.name}" for s in self.slots]
 
 
-def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    """Keras's fans: a dense kernel's (in, out); a conv kernel's receptive field times in and out."""
-    if len(shape) == 2:
-        return shape[0], shape[1]
-    field = int(np.prod(shape[:-2]))
-    return field * shape[-2], field * shape[-1]
-
-
 class Sequential:
     """Layers applied in order to inputs of `input_shape` (H, W, C for images, (d,) for tables)."""
 
@@ -115,12 +107,8 @@ class Sequential:
         rng = np.random.default_rng(seed)
         init = INITIALIZERS.get(initializer)
         for s in self.layout.slots:
-            if s.name == "kernel":
-                fan_in, fan_out = _fans(s.shape)
-                # The initializer draws independent values scaled by Keras's fans; a conv kernel
-                # takes the first of them (fan_in · fan_out is at least its size).
-                w = init((fan_in, fan_out), rng).reshape(-1)[: s.size]
-                self.views[s.layer]["kernel"][...] = w.reshape(s.shape)
+            if s.name == "kernel":  # only the kernel's own values, scaled by Keras's fans
+                self.views[s.layer]["kernel"][...] = init(s.shape, rng)
         self._caches: list[Any] = []
         self.outputs: list[np.ndarray] = []  # each layer's output from the last forward pass
 

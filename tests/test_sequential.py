@@ -235,3 +235,32 @@ def test_an_activations_parameters_reach_the_layers_that_use_it():
     net.layer_outputs(x)
     _, _, _, _, z, a = net.model._caches[0]
     assert (z < 0).any() and np.allclose(a, np.where(z > 0, z, 0.1 * z))
+
+
+def test_a_conv_kernel_draws_only_its_own_values():
+    """Issue 28, item 5: the initializer used to draw fan_in × fan_out values and keep the
+    kernel's first ones. A 28×28 kernel with 64 filters holds 50,176 weights; fan_in × fan_out
+    is 784 × 50,176, 315 MB of float64, that a 50 k-parameter project allocated and threw away."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        net = Sequential((28, 28, 1), [Conv2D(64, 28), Flatten(), Dense(2)], initializer="he_normal")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    kernel = net.views[0]["kernel"]
+    assert kernel.size == 50_176 and np.all(kernel != 0)
+    assert peak < 8 * net.params.nbytes, f"{peak / 2**20:.1f} MB to build {net.params.nbytes / 2**20:.1f} MB of weights"
+
+
+@pytest.mark.parametrize("name, variance", [("glorot_uniform", 2 / (288 + 576)), ("glorot_normal", 2 / (288 + 576)),
+                                            ("he_uniform", 2 / 288), ("he_normal", 2 / 288),
+                                            ("lecun_normal", 1 / 288)])  # fmt: skip
+def test_conv_kernels_keep_keras_fans(name, variance):
+    """A 3×3 kernel over 32 channels with 64 filters: fan_in 9·32 = 288, fan_out 9·64 = 576."""
+    net = Sequential((5, 5, 32), [Conv2D(64, 3), Flatten(), Dense(2)], initializer=name, seed=4)
+    kernel = net.views[0]["kernel"]
+    assert kernel.shape == (3, 3, 32, 64)
+    assert kernel.var() == pytest.approx(variance, rel=0.04)
+    assert abs(kernel.mean()) < 0.05 * np.sqrt(variance)
