@@ -145,6 +145,38 @@ class Sequential:
             self._store(i, pg)
         return float(value)
 
+    def step_bytes(self, rows: int) -> tuple[int, list[int]]:
+        """The peak of one training step on `rows` inputs, in bytes, and each layer's own share:
+        the batch, every layer's forward cache (a convolution keeps its im2col matrix, k²·C
+        values per output position) and the largest temporary of the forward or backward pass
+        (col2im makes two matrices of the im2col's size). Checked before a batch is drawn, as
+        `loss_and_grad` would otherwise die allocating it."""
+        from .layers import AveragePooling2D, MaxPooling2D, window_pads
+
+        item = self.dtype.itemsize
+        caches, temps = [], []
+        for i, (layer, a, b) in enumerate(zip(self.layers, self.shapes, self.shapes[1:])):
+            inn, out = int(np.prod(a)), int(np.prod(b))
+            cache, temp = 0, 0  # values per input
+            if isinstance(layer, Conv2D):
+                k = layer.kernel_size
+                cols = b[0] * b[1] * k * k * a[2]
+                pads = [window_pads(n, k, layer.strides, layer.padding) for n in a[:2]]
+                padded = (a[0] + pads[0][1] + pads[0][2]) * (a[1] + pads[1][1] + pads[1][2]) * a[2]
+                cache = cols + 2 * out  # cols, z, a
+                temp = max(padded + cols + out, 3 * out + (2 * cols + padded + inn if i else 0))
+            elif isinstance(layer, MaxPooling2D):
+                cache, temp = out + out / item, inn + out + out / item  # int8 argmax; dx, the grad, a mask
+            elif isinstance(layer, AveragePooling2D):
+                cache, temp = out, 2 * inn + 2 * out
+            elif isinstance(layer, (Dense, Dropout)):
+                cache, temp = 2 * out, 3 * out + inn  # z and a (the mask and output); dz, a derivative, dx
+            caches.append(cache)
+            temps.append(temp)
+        first = int(np.prod(self.shapes[0]))
+        peak = first + sum(caches) + max(temps)
+        return int(rows * peak * item), [int(rows * (c + t) * item) for c, t in zip(caches, temps)]
+
     def _store(self, i: int, grads: dict[str, np.ndarray]) -> None:
         for name, value in grads.items():
             self.grad_views[i][name][...] = value
@@ -349,6 +381,29 @@ class ConvNetwork:
                          if isinstance(layer, Conv2D)] + [1])  # fmt: skip
         self.inference_chunk = max(1, min(2048, PREDICT_BYTES // (per_image * m.dtype.itemsize)))
         self._build = (image_shape, list(hidden), n_outputs, output_activation, initializer, bias_init)
+
+    def step_memory(self, rows: int) -> tuple[int, str, int]:
+        """(bytes one training step on `rows` images peaks at, the project layer that costs the
+        most in the user's words, its bytes): what the trainer's memory budget checks."""
+        total, shares = self.model.step_bytes(rows)
+        by_origin: dict[int | None, int] = {}
+        for origin, share in zip(self.origin, shares):
+            by_origin[origin] = by_origin.get(origin, 0) + share
+        worst = max(by_origin, key=lambda o: by_origin[o])
+        if worst is None:
+            words = "the flatten layer added before the dense layers"
+        elif worst == -1:
+            words = "the output layer"
+        else:
+            words = f"layer {worst + 1} ({layer_label(self.hidden[worst])})"
+            i = self.origin.index(worst)
+            layer, inp, out = self.model.layers[i], self.model.shapes[i], self.model.shapes[i + 1]
+            if isinstance(layer, Conv2D):
+                k = layer.kernel_size
+                channels = f"{inp[2]:,} channel{'s' if inp[2] != 1 else ''}"
+                words += (f", whose {k}×{k} window over {channels} unfolds {k * k * inp[2]:,} values "
+                          f"at each of its {out[0] * out[1]:,} positions")  # fmt: skip
+        return total, words, by_origin[worst]
 
     @property
     def kernel_params(self) -> np.ndarray:

@@ -24,6 +24,7 @@ from .network import Network
 from .optimizers import make_optimizer, scheduled_lr
 from .project import PreparedData, build_network, output_width, prepare_data
 from .regularizers import Regularizer
+from .sequential import ConvNetwork
 
 #: loss, val_loss, test_loss: the mean data loss over the whole split with the epoch's final
 #: weights, without the L1/L2 penalty (comparable across regularization settings).
@@ -268,8 +269,20 @@ class Trainer:
 
     def _check_batch_memory(self, size: int) -> None:
         """Refuse a mini-batch whose activations (z and a at every layer) would not fit the
-        budget, before any is allocated."""
+        budget, before any is allocated. A convolution's training step holds far more (its
+        im2col matrices and col2im's temporaries): its whole peak is checked against the budget."""
         rows = min(size, self.n_train)
+        if isinstance(self.network, ConvNetwork):
+            need, layer, share = self.network.step_memory(rows)
+            limit = MAX_ACTIVATIONS * self.network.params.itemsize
+            if need > limit:
+                fix = "fewer filters or a smaller kernel there" if "(conv " in layer else "narrower layers"
+                raise PlaygroundError(
+                    f"a batch of {rows:,} through these layers needs {need / 2**20:,.0f} MB for one training step, "
+                    f"{share / 2**20:,.0f} MB of it in {layer}; the limit is {limit / 2**20:,.0f} MB: "
+                    f"use a smaller batch size, or {fix}"
+                )
+            return
         values = 2 * rows * sum(o for _i, o in self.network.shapes)
         if values > MAX_ACTIVATIONS:
             mb = values * self.network.params.itemsize / 2**20

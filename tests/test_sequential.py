@@ -264,3 +264,66 @@ def test_conv_kernels_keep_keras_fans(name, variance):
     assert kernel.shape == (3, 3, 32, 64)
     assert kernel.var() == pytest.approx(variance, rel=0.04)
     assert abs(kernel.mean()) < 0.05 * np.sqrt(variance)
+
+
+def _unfolding_project(batch_size: int, filters: int = 512) -> dict:
+    """Conv2D(filters, 3, same) → Conv2D(1, 16, same) on the 16×16 shapes: the second layer's
+    im2col matrix holds 16·16·filters values at each of 256 positions per image."""
+    from tests.helpers import project
+
+    layers = [{"type": "conv2d", "filters": filters, "kernel_size": 3, "padding": "same", "activation": "relu"},
+              {"type": "conv2d", "filters": 1, "kernel_size": 16, "padding": "same"}]  # fmt: skip
+    return project(data={"source": "shapes", "samples": 200}, network={"layers": layers},
+                   training={"batch_size": batch_size})  # fmt: skip
+
+
+def test_a_training_step_whose_im2col_would_not_fit_is_refused_at_build():
+    """Issue 28, item 6: 137 k parameters at batch 10 passed the activation check and died in
+    the backward pass allocating 2.50 GiB. The step's peak (10 images × 256 positions × 131,072
+    values, kept from the forward pass and made twice more by col2im) is refused before it."""
+    import re
+
+    from engine.training import Trainer
+
+    with pytest.raises(PlaygroundError) as refused:
+        Trainer(_unfolding_project(10))
+    message = str(refused.value)
+    found = re.search(r"a batch of 10 through these layers needs ([\d,]+) MB for one training step, ([\d,]+) MB of it "
+                      r"in layer 2 \(conv 1@16×16\), whose 16×16 window over 512 channels unfolds 131,072 values at "
+                      r"each of its 256 positions; the limit is 381 MB", message)  # fmt: skip
+    assert found, message
+    cols_mb = 10 * 256 * 131_072 * 8 / 2**20  # one im2col matrix: 2,560 MB
+    need, share = (int(g.replace(",", "")) for g in found.groups())
+    assert 3 * cols_mb <= share <= need < 3.1 * cols_mb
+
+
+def test_a_live_batch_size_whose_step_would_not_fit_is_refused_and_the_old_one_kept():
+    from engine.training import Trainer
+
+    tr = Trainer(_unfolding_project(1, filters=32))  # 48 MB a step per image
+    with pytest.raises(PlaygroundError, match=r"a batch of 10 through these layers needs 48\d MB for one training "
+                                              r"step, 48\d MB of it in layer 2 \(conv 1@16×16\).*the limit is 381 MB"):
+        tr.set_batch_size(10)
+    assert tr.batch_size == 1
+    tr.set_batch_size(2)
+    assert tr.batch_size == 2 and np.isfinite(tr.train_batch().loss)
+
+
+def test_the_step_budget_covers_what_a_training_step_really_allocates():
+    import tracemalloc
+
+    layers = [Conv2D(16, 3, padding="same", activation="relu"), MaxPooling2D(2),
+              Conv2D(8, 5, strides=2, padding="same", activation="tanh"), Flatten(), Dropout(0.2),
+              Dense(6, activation="relu"), Dense(3, activation="softmax")]  # fmt: skip
+    net = Sequential((16, 16, 2), layers)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 16, 16, 2)), rng.integers(0, 3, 32)
+    tracemalloc.start()
+    try:
+        net.loss_and_grad(x, y, get_loss("categorical_crossentropy"), rng=rng)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    need, shares = net.step_bytes(32)
+    assert peak <= need < 1.5 * peak + x.nbytes
+    assert len(shares) == len(net.layers) and max(shares) == shares[0]  # the first conv: 32·256·18 values cached
