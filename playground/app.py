@@ -52,13 +52,16 @@ def run(argv: list[str]) -> int:
     return app.exec()
 
 
+CRASH_SAVE_SECONDS = 5.0  # how long a crash waits for its autosave (a file of at most ~11 MB)
+
+
 def _install_crash_handler(window: MainWindow) -> None:
     """An uncaught exception autosaves the project before it is reported, so nothing is lost."""
     previous = sys.excepthook
 
     def hook(kind, value, tb):
         try:
-            window.files.autosave()
+            window.files.autosave(wait=CRASH_SAVE_SECONDS)
         finally:
             previous(kind, value, tb)
         window.show_message(f"Unexpected error: {value} (your project was autosaved)")

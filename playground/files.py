@@ -28,7 +28,7 @@ from engine.project import default_project
 
 from .dialogs import Button, Dialogs
 from .plot_export import plot_bytes
-from .recovery import RecoveryFile
+from .recovery import Autosaver, RecoveryFile, parameter_words
 from .session import Session
 from .state import ProjectState
 from .worker import DataInfo
@@ -53,6 +53,8 @@ class FileActions:
         self.on_opened = on_opened  # a project opened: the window shows its note and view
         self.on_recent = on_recent  # the recent-files list changed
         self.recovery = RecoveryFile(Path(settings.fileName()).parent / "recovery.json")
+        self.autosaver = Autosaver(self.recovery, session)  # writes on its own thread; the session's shutdown ends it
+        self.autosaver.saved.connect(self._autosaved)
         self._pending: dict[int, tuple[dict[str, Any], bool]] = {}  # data reads on the worker, by sequence number
         session.data_probed.connect(self._probed)
 
@@ -317,14 +319,26 @@ class FileActions:
         self.on_recent()
 
     # ----------------------------------------------------------------- recovery
-    def autosave(self) -> bool:
-        """Write the unsaved project (and the weights, when they belong to it) to the recovery
-        file; runs every 30 s and from the crash handler. Nothing to do when all is saved."""
+    def autosave(self, wait: float = 0.0) -> bool:
+        """Save the unsaved project (and the weights, when they belong to it) to the recovery
+        file; runs every 30 s and from the crash handler. The UI thread only hands over what it
+        holds: serialising and writing happen on the autosaver's thread, and `wait` > 0 waits up
+        to that many seconds for the write (the crash handler's). False when all is saved (or
+        the write did not finish within `wait`)."""
         if not self.state.dirty:
             return False
         snap = self.session.snapshot
         weights = snap.weights if snap is not None and snap.project == self.state.project else None
-        return self.recovery.write(self.state.project, self.state.path, weights)
+        self.autosaver.request(self.state.project, self.state.path, weights)
+        return self.autosaver.wait(wait) and not self.recovery.error if wait > 0 else True
+
+    def _autosaved(self, ok: bool) -> None:
+        if not ok:
+            self.dialogs.status(f"Could not autosave ({self.recovery.error}): save the project to keep your changes")
+
+    def discard_recovery(self) -> None:
+        """Saved or knowingly discarded: nothing to recover (a waiting autosave is dropped too)."""
+        self.autosaver.discard()
 
     def offer_recovery(self) -> bool:
         """At start-up: if an earlier session left unsaved work, offer to restore it. A file that
@@ -336,14 +350,18 @@ class FileActions:
         except PlaygroundError as exc:
             self.dialogs.error("Unsaved work could not be restored", str(exc))
             return False
+        note = ""
+        if work.weights_left_out:
+            note = (f"\n\nThe weights of this {parameter_words(work.weights_left_out)} network were not kept "
+                    "(too big to autosave); the project was, and it starts again from epoch 0.")  # fmt: skip
         answer = self.dialogs.ask(
             "Restore unsaved work?",
-            f"nn-playground closed without saving {work.name} (autosaved {work.saved_at}). Restore it?",
+            f"nn-playground closed without saving {work.name} (autosaved {work.saved_at}). Restore it?{note}",
             Button.Yes | Button.No,
             Button.Yes,
         )
         if answer != Button.Yes:
-            self.recovery.discard()
+            self.discard_recovery()
             return False
         self.state.replace(work.project, work.path, dirty=True)
         if work.weights is not None:

@@ -272,7 +272,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())
-        self.files.recovery.discard()  # saved or knowingly discarded: nothing to recover
+        self.files.discard_recovery()  # saved or knowingly discarded: nothing to recover
         if self.session.handle.thread.isRunning() and not self.session.handle.thread.wait(100):
             self.show_message("Finishing the step in progress…")  # said before waiting for it
             self.setEnabled(False)

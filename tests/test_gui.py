@@ -365,7 +365,8 @@ def test_hovering_and_clicking_an_edge_edits_that_weight(qtbot, window, monkeypa
 def test_unsaved_work_is_autosaved_and_offered_at_the_next_start(qtbot, window, tmp_path, monkeypatch):
     window.session.state.update({"data.noise": 0.35, "seed": 11})
     snap = wait_for(qtbot, window, lambda s: s.project == window.session.state.project)
-    assert window.files.autosave()
+    with qtbot.waitSignal(window.files.autosaver.saved, timeout=TIMEOUT):  # written on its own thread
+        assert window.files.autosave()
     assert window.files.recovery.path.exists() and window.files.recovery.path.parent == tmp_path
     edited = json.loads(json.dumps(window.session.state.project))
     # A crash: the window goes away without closeEvent, so the recovery file stays.

@@ -162,6 +162,13 @@ BAD_RECOVERY = {
     "deep nesting": '{"format": "nn-playground-recovery/1", "project": ' + "[" * 100_000 + "]" * 100_000 + "}",
     "a bad project": _recovery_doc(project={"training": {"batch_size": -3}}),
     "not JSON": "{broken",
+    "base64 weights that are not base64": _recovery_doc(format="nn-playground-recovery/2",
+                                                        weights=[{"shape": [1], "float64": "!!!!!!!!!!!!"}]),
+    "base64 weights shorter than their shape": _recovery_doc(format="nn-playground-recovery/2",
+                                                             weights=[{"shape": [2, 3], "float64": "AAAAAAAAAAA="}]),
+    "a shape past the parameter limit": _recovery_doc(format="nn-playground-recovery/2",
+                                                      weights=[{"shape": [10**6, 10**6], "float64": ""}]),
+    "a negative count of weights left out": _recovery_doc(format="nn-playground-recovery/2", weights_left_out=-1),
 }
 
 
