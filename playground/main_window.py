@@ -38,6 +38,7 @@ from .paths import ICON
 from .session import Session
 from .sharing import Sharing
 from .tools import Tools
+from .trainer_watch import TrainerWatch
 from .views import ViewRouter
 from .widgets import Counter, Label, guarded, menu_text, name_widget
 from .widgets.keys import FocusKeys
@@ -64,8 +65,7 @@ class MainWindow(QMainWindow):
         self.images.hide()
         self.histograms, self.gradients, self.hidden_space = HistogramView(), GradientFlowView(), HiddenSpaceView()
         self.runs, self.time_bar = RunsView(s.run_history), TimeBar()
-        self.banner = Label()
-        self.banner.setObjectName("banner")
+        self.banner = name_widget(Label(), "banner", "Message banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.note_bar = NoteBar()
@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.sharing = Sharing(self, s, self.files)  # links, the clipboard, dropped files
         self.lessons = Lessons(self, s)  # the project's lesson: hidden and locked controls, steps
         self.downloads = Downloads(self, self.files, self.data_panel)  # MNIST and Fashion-MNIST
+        self.trainer_watch = TrainerWatch(self, s)  # asks to restart a trainer that stopped answering
         self._compose()
         self._menus()
         self._wire()

@@ -41,7 +41,7 @@ from .runs import RunHistory
 from .snapshot import Snapshot
 from .state import Change, ProjectState, get_path
 from .timeline import Timeline
-from .worker_process import ProcessHandle, make_handle
+from .worker_process import RAN_OUT, ProcessHandle, make_handle
 
 ERROR_REPEAT_SECONDS = 10.0  # the same error again within this long is not shown again
 ERROR_STORM = 3  # ...and this many repeats pause the run with one banner
@@ -58,6 +58,7 @@ class Session(QObject):
     error = Signal(str, str)  # title and text of an error worth a dialog
     data_probed = Signal(int, object)  # a ProbeData's sequence number, and a DataInfo or why not (str)
     probe_progress = Signal(int, int, int)  # a ProbeData's sequence number, bytes read, bytes in all
+    responding = Signal(bool, float)  # the trainer stopped answering (False, seconds silent), or answers again
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +81,7 @@ class Session(QObject):
         self.handle.worker.probe_progress.connect(self.probe_progress)
         if isinstance(self.handle, ProcessHandle):
             self.handle.restarted.connect(self._on_restarted)
+            self.handle.responding.connect(self._on_responding)
         self.state.changed.connect(self._on_changed)
         self.last_sent = 0
         self.rebuild()
@@ -252,10 +254,39 @@ class Session(QObject):
         return True
 
     # ----------------------------------------------------------------- errors
-    @Slot()
-    def _on_restarted(self) -> None:
-        """A new trainer process after the last one died: a fresh run of the project."""
-        self.rebuild()
+    @Slot(str)
+    def _on_restarted(self, how: str) -> None:
+        """A new trainer process after the last one ended ("restarted" when the user asked): a new
+        run of the project, from the last weights the window received when they are this
+        project's, so what was trained is not lost."""
+        self.set_playing(False)
+        snap = self.snapshot
+        if how == RAN_OUT and snap is not None and snap.project and snap.project != self.state.project:
+            self.state.revert(snap.project)  # the edit it ran out on would only do it again: back to what ran
+            how += "; your last change is undone, back to the project that was training"
+        if snap is not None and snap.steps > 0 and snap.project == self.state.project:
+            self.rebuild(weights=[w.copy() for w in snap.weights])
+            start = (f"from the weights of epoch {snap.epoch:,} (the last the window received); press Play to go "
+                     "on, or Reset to start from the initial weights")  # fmt: skip
+        else:
+            self.rebuild()
+            start = "with this project's initial weights; press Play to go on"
+        if how == "restarted":
+            self.message.emit(f"The trainer was restarted: a new run starts {start}.")
+        else:
+            self._on_failed(f"The training process ended unexpectedly ({how}). A new one has started {start}.")
+
+    @Slot(bool, float)
+    def _on_responding(self, ok: bool, seconds: float) -> None:
+        """The trainer went silent (stopped, starved or stuck) or answers again."""
+        if not ok and self.playing:
+            self.set_playing(False)  # queued for when it answers: Play must not claim it trains
+        self.responding.emit(ok, seconds)
+
+    def restart_trainer(self) -> None:
+        """End the trainer process whatever it is doing and start a new one (see _on_restarted)."""
+        if isinstance(self.handle, ProcessHandle):
+            self.handle.restart()
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -274,7 +305,6 @@ class Session(QObject):
             text = f"The same problem keeps happening ({len(times)} times): {first} Training is paused."
             self.banner.emit(text, "error")
 
-    @Slot(int, str)
     def probe_data(self, project: dict[str, Any]) -> int:
         """Have the worker read and prepare `project`'s data (the next Build reuses it); the
         answer comes as data_probed with this sequence number."""
@@ -288,6 +318,7 @@ class Session(QObject):
     def _on_data_probed(self, seq: int, result: object) -> None:
         self.data_probed.emit(seq, result)
 
+    @Slot(int, str)
     def _on_build_failed(self, seq: int, message: str) -> None:
         """The engine refused the edited project: the editor goes back to the one that runs, so
         Play, the exports and the panels all show the same network."""

@@ -80,6 +80,15 @@ class Cancelled(BaseException):  # not an Exception: no "except Exception" may s
     """Raised inside long work when the app closes, to end the worker's loop at once."""
 
 
+def out_of_memory(exc: BaseException, doing: str) -> str:
+    """The message for `exc`: a MemoryError in the user's words (what could not be done, and
+    what to change), anything else as it is."""
+    if not isinstance(exc, MemoryError):
+        return str(exc)
+    detail = f" ({exc})" if str(exc) else ""
+    return f"There is not enough memory to {doing}{detail}: a smaller network, batch or data set needs less."
+
+
 class LoopWorker(QObject):
     """A loop that runs on a worker thread: it applies queued commands, trains while playing,
     and emits a snapshot at most every FRAME once the UI has drawn the last one. Subclasses say
@@ -98,6 +107,9 @@ class LoopWorker(QObject):
     #: Whether training waits while the UI draws a snapshot: a thread must (it shares the GIL
     #: with the UI), a worker in its own process trains on (only the next snapshot waits).
     steps_aside = True
+    #: Called when no snapshot can be made for lack of memory (the window would wait for one for
+    #: ever): a worker in its own process ends, and the window starts a new one.
+    unheard: Callable[[], None] | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -206,7 +218,12 @@ class LoopWorker(QObject):
         """Send a snapshot once the UI has drawn the last one (and, while playing, a frame on)."""
         now = time.perf_counter()
         if self._ui_ready.is_set() and now - self._last_emit >= (self._frame - self._slack if self._playing else 0):
-            self._emit()
+            try:
+                self._emit()
+            except MemoryError:
+                if self.unheard is not None:
+                    self.unheard()
+                raise
             self._last_emit = now
         self._slack = 0.0
 
@@ -226,6 +243,9 @@ class LoopWorker(QObject):
         """Pause and show an unexpected error; the thread and the app keep going."""
         self._playing = False
         self._dirty = True
+        if isinstance(exc, MemoryError):
+            self.failed.emit(out_of_memory(exc, "go on") + " Training is paused.")
+            return
         self.failed.emit(f"{exc.__class__.__name__}: {exc}\n\n{traceback.format_exc(limit=6)}")
 
     def _send_snapshot(self, snap: Any) -> None:
@@ -311,9 +331,12 @@ class TrainingWorker(LoopWorker):
                 case Build():
                     try:
                         self._build(command)
-                    except PlaygroundError as exc:
+                    except (PlaygroundError, MemoryError) as exc:  # the run that was going on is kept
                         self._playing = False
-                        self.build_failed.emit(seq, str(exc))
+                        if isinstance(exc, MemoryError):  # only the running data stay: memory to go on
+                            self._data = {k: v for k, v in self._data.items() if tr is not None and v is tr.data}
+                        why = out_of_memory(exc, "build this network on these data (the one running is kept)")
+                        self.build_failed.emit(seq, why)
                         return
                     self._playing = command.play and not self._trainer.stopped
                 case SetData():
@@ -323,8 +346,8 @@ class TrainingWorker(LoopWorker):
                         ds = self._probe(command, seq).dataset
                         info = DataInfo(ds.problem, ds.classes, ds.image_shape, tuple(ds.notes), tuple(ds.columns),
                                         ds.label_column)  # fmt: skip
-                    except PlaygroundError as exc:
-                        self.data_probed.emit(seq, str(exc))
+                    except (PlaygroundError, MemoryError) as exc:
+                        self.data_probed.emit(seq, out_of_memory(exc, "read these data"))
                     else:
                         self.data_probed.emit(seq, info)
                 case Play():

@@ -7,12 +7,15 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import wait_for
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from engine.data.dataset import Dataset
 from engine.project import normalize_project, prepare_data
@@ -108,21 +111,109 @@ def test_the_window_trains_in_a_child_process_and_closing_ends_it(qtbot, process
     assert not process.is_alive() and handle.thread.isFinished()
 
 
-def test_a_trainer_that_dies_is_replaced_and_the_window_goes_on(qtbot, process_window):
+def test_a_trainer_that_dies_is_replaced_and_the_runs_stay_apart(qtbot, process_window):
+    """Issue 28, item 9: the new child numbers its runs on from the dead one's, so the time bar,
+    the Runs table and Use These Weights never mix them, and it goes on from the last weights."""
     window = process_window
-    handle = window.session.handle
-    window.session.set_playing(True)
-    wait_for(qtbot, window, lambda s: s.epoch >= 2)
+    session, handle = window.session, window.session.handle
+    session.set_playing(True)
+    dead = wait_for(qtbot, window, lambda s: s.epoch >= 4)
+    session.set_playing(False)
+    dead = wait_for(qtbot, window, lambda s: not s.playing)
+    assert len(session.timeline) >= 2
     old = handle.process
     os.kill(old.pid, signal.SIGKILL)
-    qtbot.waitUntil(lambda: handle.process is not old and not window.session.playing, timeout=15_000)
+    qtbot.waitUntil(lambda: handle.process is not old and not session.playing, timeout=15_000)
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
     dialog = window.findChild(QMessageBox, "errorDialog")
-    assert "ended unexpectedly (signal 9)" in dialog.text()
-    snap = wait_for(qtbot, window, lambda s: s.epoch == 0)  # a fresh run of the same project
-    window.session.set_playing(True)
+    assert "ended unexpectedly (signal 9: the system may have run out of memory)" in dialog.text()
+    assert f"from the weights of epoch {dead.epoch:,}" in dialog.text()
+    snap = wait_for(qtbot, window, lambda s: s.generation > dead.generation)  # a new run, numbered on
+    assert snap.epoch == 0
+    for mine, theirs in zip(snap.weights, dead.weights, strict=True):  # ...starting where the dead one was
+        np.testing.assert_array_equal(mine, theirs)
+    assert len(session.timeline) == 1 and session.timeline.at(0, snap).generation == snap.generation
+    assert [r.number for r in session.run_history.runs] == [1, 2]
+    assert session.run_history.runs[0].epochs == dead.epoch  # the dead run's record is not overwritten
+    session.set_playing(True)
     wait_for(qtbot, window, lambda s: s.generation == snap.generation and s.epoch >= 2)
-    window.session.set_playing(False)
+    session.set_playing(False)
+
+
+def test_a_stopped_trainer_never_blocks_the_window_and_is_offered_a_restart(qtbot, process_window, monkeypatch):
+    """Issue 28, item 2: SIGSTOP the trainer while playing; edits that fill its pipe return at
+    once, the window says it does not answer (and stops claiming to play), and it goes on after
+    SIGCONT or a restart, from the last weights it received."""
+    from playground import worker_process
+
+    monkeypatch.setattr(worker_process, "UNRESPONSIVE_SECONDS", 2.0)
+    window = process_window
+    session, handle = window.session, window.session.handle
+    rng = np.random.default_rng(0)  # drawn points travel in the project: each edit is about 400 KB
+    xy = rng.uniform(-5, 5, (20_000, 2))
+    session.state.set("data.source", {"points": {"x": xy.tolist(), "y": (xy[:, 0] > 0).astype(int).tolist()}})
+    session.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.epoch >= 2 and s.applied == session.last_sent)
+    child = handle.process
+    os.kill(child.pid, signal.SIGSTOP)
+    waker = threading.Timer(20.0, os.kill, args=(child.pid, signal.SIGCONT))  # a blocked send ends, and fails
+    waker.start()
+    try:
+        started = time.monotonic()
+        for i in range(40):  # each edit carries the whole project: the pipe's buffer fills within a few
+            session.state.set("training.optimizer.learning_rate", 0.01 + i / 1000)
+            session.state.set("data.noise", (i % 10) / 100)
+        assert time.monotonic() - started < 10.0, "the window waited for a stopped trainer"
+        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "trainerNotResponding") is not None, timeout=15_000)
+        box = window.findChild(QMessageBox, "trainerNotResponding")
+        assert "has not answered" in box.text() and box.isVisible()
+        assert not session.playing and not window.controls.play_button.isChecked()
+    finally:
+        waker.cancel()
+        os.kill(child.pid, signal.SIGCONT)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "trainerNotResponding") is None, timeout=15_000)
+    wait_for(qtbot, window, lambda s: s.applied == session.last_sent)  # every queued edit arrived, in order
+    assert session.snapshot.learning_rate == 0.049 and handle.process is child
+    # Stopped again, and this time restarted from the question: a new child, from the last weights.
+    session.step("epoch")
+    last = wait_for(qtbot, window, lambda s: s.applied == session.last_sent and s.steps > 0)
+    os.kill(child.pid, signal.SIGSTOP)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "trainerNotResponding") is not None, timeout=15_000)
+    qtbot.mouseClick(window.findChild(QMessageBox, "trainerNotResponding").findChild(QPushButton, "restartTrainer"),
+                     Qt.MouseButton.LeftButton)  # fmt: skip
+    qtbot.waitUntil(lambda: handle.process is not child, timeout=15_000)
+    snap = wait_for(qtbot, window, lambda s: s.generation > last.generation)
+    for mine, theirs in zip(snap.weights, last.weights, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    assert window.findChild(QMessageBox, "errorDialog") is None  # asked for: not reported as a crash
+    qtbot.waitUntil(lambda: not child.is_alive(), timeout=10_000)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prlimit of another process is Linux's")
+def test_a_trainer_out_of_memory_says_so_and_editor_and_trainer_agree(qtbot, process_window):
+    """Issue 28, item 11: a trainer whose address space is capped just above its size is asked
+    to build the CNN preset: the window says so in words and the editor shows what trains."""
+    import resource
+
+    from playground.paths import PRESETS
+
+    window = process_window
+    session, handle = window.session, window.session.handle
+    before = wait_for(qtbot, window, lambda s: s.applied == session.last_sent)
+    status = Path(f"/proc/{handle.process.pid}/status").read_text()
+    size = int(next(line for line in status.splitlines() if line.startswith("VmSize")).split()[1]) * 1024
+    resource.prlimit(handle.process.pid, resource.RLIMIT_AS, (size + 30 * 2**20, size + 30 * 2**20))
+    assert window.files.open_project(PRESETS / "18-cnn-shapes.json", preset=True)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None, timeout=30_000)
+    text = window.findChild(QMessageBox, "errorDialog").text()
+    # Refused where the trainer could say so (the circle network goes on), or said by the window
+    # when it could not (a new trainer, without the cap, builds the CNN): in words either way.
+    assert ("not enough memory" in text or "ran out of memory" in text) and "Traceback" not in text, text
+    qtbot.waitUntil(lambda: session.snapshot.applied == session.last_sent
+                    and session.state.project == session.snapshot.project, timeout=30_000)  # fmt: skip
+    assert session.snapshot.project["network"] in (before.project["network"], session.state.project["network"])
+    session.step("epoch")  # ...and what the editor shows trains
+    wait_for(qtbot, window, lambda s: s.applied == session.last_sent and s.epoch >= 1, timeout=30_000)
 
 
 def test_the_trainer_ends_when_the_app_is_killed(tmp_path, qtbot):
