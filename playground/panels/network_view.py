@@ -79,6 +79,7 @@ class NetworkView(QWidget):
         self._feature_thumbs: dict[str, QImage] = {}
         self._thumb_key: tuple | None = None
         self._layer_boxes: list[QWidget] = []
+        self._controls_built = 0  # bumped by each rebuild: controls of an older one are inert
         self._edge_buckets: dict[tuple[bool, int], list[QLineF]] = {}
         self._edge_lines: list[QLineF] = []
         self._block_lines: list[tuple[QLineF, int]] = []  # raw-input block → first-layer unit
@@ -137,9 +138,11 @@ class NetworkView(QWidget):
     def rebuild(self) -> None:
         """Recreate the per-layer controls after a structural change."""
         for box in self._layer_boxes:
+            box.setEnabled(False)  # a click already queued for it finds it dead
             box.hide()
             box.deleteLater()
         self._layer_boxes = []
+        self._controls_built += 1
         left, right = self._margins()
         self.setMinimumWidth(max(380, left + right + (len(self.hidden) + 1) * 46))
         self._compact = self._wants_compact()
@@ -158,6 +161,8 @@ class NetworkView(QWidget):
         column they live in a popup behind one button that shows the count and activation."""
         box = QWidget()
         box.setObjectName(f"layer{i}Controls")
+        built = self._controls_built
+        edit = lambda key, value: self._set_layer(built, i, key, value)  # noqa: E731
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(3)
@@ -171,8 +176,8 @@ class NetworkView(QWidget):
             b.setProperty("role", "round")
         plus.setEnabled(layer["units"] < MAX_UNITS)
         minus.setEnabled(layer["units"] > 1)
-        plus.clicked.connect(lambda: self._set_units(i, +1))
-        minus.clicked.connect(lambda: self._set_units(i, -1))
+        plus.clicked.connect(lambda: self._set_units(i, +1, built))
+        minus.clicked.connect(lambda: self._set_units(i, -1, built))
         row.addWidget(plus)
         row.addWidget(minus)
         lay.addLayout(row)
@@ -184,7 +189,7 @@ class NetworkView(QWidget):
         units.setSuffix(" neurons" if layer["units"] != 1 else " neuron")
         units.setAlignment(Qt.AlignmentFlag.AlignCenter)
         units.setKeyboardTracking(False)
-        units.valueChanged.connect(lambda v: self._set(f"network.layers.{i}.units", int(v)))
+        units.valueChanged.connect(lambda v: edit("units", int(v)))
         lay.addWidget(units)
         act = name_widget(QComboBox(), f"activation{i}", f"Activation of layer {i + 1}")
         names = [n for n in ACTIVATIONS.names() if n != "softmax"]
@@ -192,7 +197,7 @@ class NetworkView(QWidget):
         current = layer["activation"]["name"] if isinstance(layer["activation"], dict) else layer["activation"]
         act.setCurrentText(current)
         act.setToolTip(get_activation(current).formula)
-        act.activated.connect(lambda _k: self._set(f"network.layers.{i}.activation", act.currentText()))
+        act.activated.connect(lambda _k: edit("activation", act.currentText()))
         lay.addWidget(act)
         drop = name_widget(
             QDoubleSpinBox(),
@@ -207,7 +212,7 @@ class NetworkView(QWidget):
         drop.setPrefix("drop ")
         drop.setValue(layer["dropout"])
         drop.setKeyboardTracking(False)
-        drop.valueChanged.connect(lambda v: self._set(f"network.layers.{i}.dropout", round(v, 2)))
+        drop.valueChanged.connect(lambda v: edit("dropout", round(v, 2)))
         lay.addWidget(drop)
         if not self._compact:
             box.setParent(self)
@@ -239,11 +244,21 @@ class NetworkView(QWidget):
             self.message.emit(str(exc))
             self.rebuild()
 
-    def _set_units(self, i: int, delta: int) -> None:
-        if self.convolutional:
-            return  # the layer stack edits this network
-        units = min(MAX_UNITS, max(1, self.hidden[i]["units"] + delta))
-        self._set(f"network.layers.{i}.units", units)
+    def _set_layer(self, built: int | None, i: int, key: str, value: object) -> None:
+        """Layer i's `key`, from controls made by rebuild number `built` (None: from code). The
+        layer is looked up now: controls of a rebuild since (a layer removed, a network of
+        another kind) are inert, and so is an index past the layers there are now."""
+        if built is not None and built != self._controls_built:
+            return
+        if self.convolutional or not 0 <= i < len(self.hidden) or "units" not in self.hidden[i]:
+            return  # the layer stack edits a convolutional network
+        self._set(f"network.layers.{i}.{key}", value)
+
+    def _set_units(self, i: int, delta: int, built: int | None = None) -> None:
+        """One neuron more or fewer in layer i (nothing when there is no layer i any more)."""
+        layers = self.hidden
+        if 0 <= i < len(layers) and "units" in layers[i]:
+            self._set_layer(built, i, "units", min(MAX_UNITS, max(1, layers[i]["units"] + delta)))
 
     def _add_layer(self) -> None:
         if self.convolutional:

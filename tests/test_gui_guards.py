@@ -1,0 +1,38 @@
+"""What must not act does not act, whatever way it is reached (issue 28): the controls of a
+removed layer, and a lesson's locked Play, Step and Reset through the menu and the keys."""
+
+from conftest import TIMEOUT
+from helpers import wait_for
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QToolButton
+
+
+def _layers(window, units):
+    return window.session.state.apply({"network.layers": [{"units": u, "activation": "tanh"} for u in units]})
+
+
+def test_the_controls_of_a_removed_layer_are_inert(qtbot, window):
+    """A '+' still on screen (or a click already queued) for layer 3 after it was removed raised
+    IndexError in NetworkView._set_units; a stale control of a layer that still exists edited it."""
+    view = window.network
+    _layers(window, [3, 4, 5])
+    stale = {name: view.findChild(cls, name) for cls, name in (
+        (QToolButton, "addNeuron2"), (QToolButton, "removeNeuron2"), (QToolButton, "addNeuron0"),
+        (QSpinBox, "units2"), (QDoubleSpinBox, "dropout2"))}  # fmt: skip
+    assert all(w is not None for w in stale.values())
+    _layers(window, [3])  # layers 2 and 3 go; the controls above are an older rebuild's
+    before = window.session.state.project["network"]["layers"]
+    stale["addNeuron2"].clicked.emit()  # as a click queued before the rebuild arrives
+    stale["removeNeuron2"].clicked.emit()
+    stale["addNeuron0"].clicked.emit()  # layer 1 still exists, but this is not its control now
+    stale["units2"].valueChanged.emit(7)
+    stale["dropout2"].valueChanged.emit(0.3)
+    view._set_units(2, +1)  # what the GUI monkey does with an index it read a moment before
+    view._set_units(-1, +1)
+    assert window.session.state.project["network"]["layers"] == before
+    # The controls of the current rebuild still work.
+    fresh = [b for b in view.findChildren(QToolButton, "addNeuron0") if b.isEnabled()]  # old ones await deletion
+    assert len(fresh) == 1 and fresh[0] is not stale["addNeuron0"]
+    qtbot.mouseClick(fresh[0], Qt.MouseButton.LeftButton)
+    assert window.session.state.project["network"]["layers"][0]["units"] == 4
+    wait_for(qtbot, window, lambda s: s.project == window.session.state.project, timeout=TIMEOUT)
