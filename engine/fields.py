@@ -67,7 +67,9 @@ class Field:
 def _show(value: Any) -> str:
     """A value for a message: a huge integer is described, not printed in its 400 digits."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
-        return f"a {len(str(abs(value)))}-digit number"
+        # Counted without str(), which refuses past 4,300 digits: b bits make k or k + 1 digits.
+        k = int(value.bit_length() * math.log10(2))
+        return f"a {k + (abs(value) >= 10**k):,}-digit number"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -202,6 +203,56 @@ def check_depth(text: str | bytes, name: str) -> None:
 
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+#: Longer integer literals are refused unread: Python converts at most 4,300 digits (past that,
+#: int() raises ValueError, and it takes quadratic time below), and no setting needs a tenth.
+MAX_INT_DIGITS = 4300
+
+
+class _LongInteger:
+    """What the JSON reader leaves in place of an integer literal too long to convert."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _find_long(value: Any, path: str) -> tuple[str, int] | None:
+    """Where the first over-long integer sits (its key, as messages name keys), and its length."""
+    if isinstance(value, _LongInteger):
+        return path, value.digits
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _find_long(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key)
+        if found:
+            return found
+    return None
+
+
+def read_json(text: str | bytes, name: str) -> Any:
+    """Parse JSON from a user (a project, a link, a weight file) with every problem a
+    PlaygroundError naming `name`: too deep, not JSON, NaN or Infinity, or an integer of more
+    than MAX_INT_DIGITS digits (named by its key; none is ever converted)."""
+    check_depth(text, name)
+    limit = min(MAX_INT_DIGITS, getattr(sys, "get_int_max_str_digits", lambda: 0)() or MAX_INT_DIGITS)
+    long: list[int] = []
+
+    def parse_int(token: str) -> int | _LongInteger:
+        digits = len(token) - token.startswith("-")
+        if digits > limit:
+            long.append(digits)
+            return _LongInteger(digits)
+        return int(token)
+
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant, parse_int=parse_int)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise PlaygroundError(f"{name}: not valid JSON ({exc})") from None
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"{name}: {exc}") from None
+    if long:
+        where, digits = _find_long(doc, "") or ("", long[0])
+        raise PlaygroundError(f"{name}: {where or 'the file'} is a {digits:,}-digit whole number; no setting or "
+                              f"weight comes near that (numbers are read up to {limit:,} digits)")  # fmt: skip
+    return doc
 
 
 def _read(path: str | Path, limit: int) -> bytes:
@@ -223,13 +274,7 @@ def save_project(path: str | Path, project: dict[str, Any]) -> Path:
 
 def parse_project(text: str | bytes, name: str = "project", base_dir: str | Path | None = None) -> dict[str, Any]:
     """Validate project JSON text; errors are prefixed with `name`."""
-    check_depth(text, name)
-    try:
-        raw = json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise PlaygroundError(f"{name}: not valid JSON ({exc})") from None
-    except PlaygroundError as exc:
-        raise PlaygroundError(f"{name}: {exc}") from None
+    raw = read_json(text, name)
     try:
         return normalize_project(raw, base_dir)
     except PlaygroundError as exc:
@@ -297,11 +342,7 @@ def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any
 
 
 def _read_json_weights(p: Path, data: bytes) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
-    check_depth(data, p.name)
-    try:
-        doc = json.loads(data, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, PlaygroundError) as exc:
-        raise PlaygroundError(f"{p.name}: not valid JSON ({exc})") from None
+    doc = read_json(data, p.name)
     if not isinstance(doc, dict) or not isinstance(doc.get("weights"), dict):
         raise PlaygroundError(f'{p.name}: expected an object with a "weights" object')
     arrays = {}
@@ -310,6 +351,8 @@ def _read_json_weights(p: Path, data: bytes) -> tuple[dict[str, np.ndarray], dic
             arr = np.array(value, dtype=np.float64)
         except (ValueError, TypeError):
             raise PlaygroundError(f"{p.name}: {name} is not a rectangular array of numbers") from None
+        except OverflowError:  # an integer of 309 digits or more
+            raise PlaygroundError(f"{p.name}: {name} holds a number too large for a float (about 1.8e308)") from None
         arrays[name] = arr
     config = doc.get("config")
     if config is not None:

@@ -27,6 +27,13 @@ def test_a_huge_integer_in_any_number_field_is_refused_with_its_range(path):
         normalize_project(raw)
 
 
+def test_an_integer_past_what_str_converts_is_described_not_printed():
+    """A project made in code (not read from JSON, whose reader refuses them) with a
+    5,000-digit seed: the message used to raise ValueError from str() itself."""
+    with pytest.raises(PlaygroundError, match="seed must be <= 4,294,967,295, got a 5,000-digit number"):
+        normalize_project({"format": "nn-playground/1", "seed": 10**4999})
+
+
 def test_huge_integers_in_seed_layers_and_optimizer_are_refused_too():
     for raw, key in (
         ({"seed": HUGE}, "seed"),

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -187,6 +188,48 @@ def test_bad_project_files_name_the_file(tmp_path, text, message):
     (tmp_path / "bad.json").write_text(text)
     with pytest.raises(PlaygroundError, match=f"bad.json: .*{message}"):
         load_project(tmp_path / "bad.json")
+
+
+LONG = "7" * 5000  # Python's int() refuses past 4,300 digits: this used to escape as a ValueError
+
+
+@pytest.mark.parametrize("where, text", [
+    ("seed", '{"format": "nn-playground/1", "seed": BIG}'),
+    ("network.layers[1].units",
+     '{"format": "nn-playground/1", "network": {"layers": [{"units": 4}, {"units": -BIG}]}}'),
+    ("app.note", '{"format": "nn-playground/1", "app": {"note": BIG}}'),
+])  # fmt: skip
+def test_an_integer_of_any_length_in_a_project_is_refused_by_its_key(tmp_path, where, text):
+    """Issue 28, item 7: 400 digits were refused by the setting's range; 5,000 raised
+    `ValueError: Exceeds the limit (4300 digits)` from the JSON reader itself."""
+    (tmp_path / "big.json").write_text(text.replace("BIG", LONG))
+    with pytest.raises(PlaygroundError, match=rf"^big\.json: {re.escape(where)} is a 5,000-digit whole number"):
+        load_project(tmp_path / "big.json")
+
+
+def test_an_integer_of_any_length_in_a_link_is_refused():
+    import base64
+    import zlib
+
+    from engine.links import from_project_link
+
+    packed = zlib.compress(('{"format": "nn-playground/1", "seed": ' + LONG + "}").encode())
+    link = "nnp:" + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+    with pytest.raises(PlaygroundError, match=r"^the link: seed is a 5,000-digit whole number"):
+        from_project_link(link)
+
+
+def test_huge_integers_in_a_json_weight_file_are_refused_by_name(tmp_path):
+    path = tmp_path / "w.json"
+    doc = '{"weights": {"layers.0.kernel": [[1, 2], [BIG, 3]], "layers.0.bias": [0, 0]}}'
+    path.write_text(doc.replace("BIG", LONG))
+    with pytest.raises(PlaygroundError, match=r"^w\.json: weights\.layers\.0\.kernel\[1\]\[0\] is a 5,000-digit"):
+        read_weights(path)
+    path.write_text(doc.replace("BIG", LONG[:400]))  # converts, but no float holds it
+    with pytest.raises(PlaygroundError, match=r"^w\.json: layers\.0\.kernel holds a number too large for a float"):
+        read_weights(path)
+    path.write_text(doc.replace("BIG", LONG[:300]))
+    assert read_weights(path)[0]["layers.0.kernel"][1, 0] == pytest.approx(float(LONG[:300]))
 
 
 def test_a_failed_write_leaves_the_old_file_intact(tmp_path):
