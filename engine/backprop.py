@@ -123,8 +123,15 @@ def example(data: PreparedData, raw: Any, label: Any, n_outputs: int) -> tuple[n
     return raw, features, float(label)
 
 
+#: What the walk says of a convolutional network: it draws one vector per layer (a later
+#: redesign will walk feature maps too).
+DENSE_ONLY = "the backprop walk covers dense networks only for now, and this one has convolution layers"
+
+
 def trace(network: Network, loss: Loss, raw: np.ndarray, features: np.ndarray, label: float) -> Trace:
     """Forward and backward through `network` for one example, keeping every intermediate."""
+    if not isinstance(network, Network):  # a ConvNetwork: its layers are not (in, out) matrices
+        raise PlaygroundError(DENSE_ONLY)
     x = np.asarray(features, dtype=network.dtype).reshape(1, -1)
     if x.shape[1] != network.n_inputs:
         raise PlaygroundError(f"the network takes {network.n_inputs} inputs, got {x.shape[1]}")

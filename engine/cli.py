@@ -27,9 +27,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .backprop import example, trace
+from .backprop import DENSE_ONLY, example, trace
 from .errors import PlaygroundError
-from .fields import MAX_EPOCHS
+from .fields import MAX_EPOCHS, MAX_SEED
 from .io import (
     DATA_FORMATS,
     ONNX_HINT,
@@ -44,7 +44,7 @@ from .io import (
 from .landscape import MAX_SPAN, axis, loss_plane, random_directions
 from .links import from_tfp
 from .project import normalize_project
-from .sequential import layer_label
+from .sequential import is_convolutional, layer_label
 from .surfaces import SURFACES, get_surface, optimizer_path
 from .training import Diverged, EpochLog, Trainer
 
@@ -317,7 +317,10 @@ def cmd_backprop(args: argparse.Namespace, out: TextIO) -> int:
         if len(values) != 1 or not math.isfinite(values[0]):
             raise PlaygroundError(f"--label takes one number, got {args.label!r}")
         label = values[0]
-    tr = _trainer(args.project)
+    project = _project(args.project)
+    if is_convolutional(project["network"]["layers"]):  # said before the data are made
+        raise PlaygroundError(f"{DENSE_ONLY}; 'nn-playground summary' lists them")
+    tr = Trainer(project, base_dir=resolve_project(args.project).parent)
     if args.weights:
         load_weights(args.weights, tr.network)
     data = tr.data
@@ -366,6 +369,8 @@ def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_landscape(args: argparse.Namespace, out: TextIO) -> int:
+    if not 0 <= args.seed <= MAX_SEED:  # NumPy takes any size, but no negative seed
+        raise PlaygroundError(f"--seed must be 0 to {MAX_SEED:,} (the random directions' seed), got {args.seed}")
     tr = _trainer(args.project)
     if args.weights:
         load_weights(args.weights, tr.network)

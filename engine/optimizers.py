@@ -80,13 +80,18 @@ class Optimizer:
             if not isinstance(value, bool):
                 raise PlaygroundError(f"{self.name}.{key} must be true or false, got {value!r}")
         else:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise PlaygroundError(f"{self.name}.{key} must be a number, got {value!r}")
+            from .fields import _show  # fields imports this module
+
+            # An int is compared as it is: math.isfinite() would overflow on one past 1e308.
+            not_number = isinstance(value, bool) or not isinstance(value, (int, float))
+            name, shown = f"{self.name}.{key}", _show(value)
+            if not_number or (isinstance(value, float) and not math.isfinite(value)):
+                raise PlaygroundError(f"{name} must be a number, got {shown}")
             lo, hi, lo_open, hi_open = HYPERPARAMETER_BOUNDS[key]
             if value < lo or (lo_open and value == lo):
-                raise PlaygroundError(f"{self.name}.{key} must be {'>' if lo_open else '>='} {lo:g}, got {value}")
+                raise PlaygroundError(f"{name} must be {'>' if lo_open else '>='} {lo:g}, got {shown}")
             if value > hi or (hi_open and value == hi):
-                raise PlaygroundError(f"{self.name}.{key} must be {'<' if hi_open else '<='} {hi:g}, got {value}")
+                raise PlaygroundError(f"{name} must be {'<' if hi_open else '<='} {hi:g}, got {shown}")
             value = float(value)
         self.hp[key] = value
 

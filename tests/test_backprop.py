@@ -210,3 +210,12 @@ def test_cli_backprop_refuses_weights_that_do_not_fit(saved, tmp_path, capsys):
     save_weights(tmp_path / "other.npz", other.network, other.project, other.data.normalizer)
     assert main(["backprop", str(path), "--weights", str(tmp_path / "other.npz"), "--row", "0"]) == 2
     assert "missing layers.2.kernel" in capsys.readouterr().err
+
+
+def test_the_walk_refuses_a_convolutional_network_in_words():
+    """Issue 28, item 12: a CNN reached the dense walk and died on a NumPy broadcast error."""
+    from engine.sequential import ConvNetwork
+
+    net = ConvNetwork((4, 4), [{"type": "conv2d", "filters": 2, "kernel_size": 3}], 2)
+    with pytest.raises(PlaygroundError, match="the backprop walk covers dense networks only for now"):
+        trace(net, LOSSES.get("categorical_crossentropy")(), np.zeros(16), np.zeros(16), 0)

@@ -117,6 +117,33 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(proj, tmp_path, args, 
     assert message in done.stderr
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["landscape", "04-spiral-tanh", "--seed", "-1"],
+         "nn-playground: --seed must be 0 to 4,294,967,295 (the random directions' seed), got -1"),
+        (["landscape", "04-spiral-tanh", "--seed", str(2**32)], "--seed must be 0 to 4,294,967,295"),
+        (["backprop", "18-cnn-shapes", "--row", "0"],
+         "nn-playground: the backprop walk covers dense networks only for now, and this one has convolution layers"),
+        (["backprop", "19-cnn-digits", "--input", "1", "--label", "0"], "the backprop walk covers dense networks only"),
+        (["path", "quadratic", "--optimizer", '{"name": "adam", "learning_rate": 1%s}' % ("0" * 400)],
+         "nn-playground: adam.learning_rate must be <= 100, got a 401-digit number"),
+        (["path", "quadratic", "--optimizer", '{"name": "sgd", "momentum": -1%s}' % ("0" * 400)],
+         "nn-playground: sgd.momentum must be >= 0, got a 401-digit number"),
+        (["summary", "huge.json"], "nn-playground: huge.json: seed is a 5,000-digit whole number"),
+    ],
+)  # fmt: skip
+def test_numbers_out_of_range_are_refused_without_a_traceback(tmp_path, args, message):
+    """Issue 28, items 7 and 12: each of these ended in a traceback with status 1 (NumPy's
+    negative-seed ValueError, a broadcast error in the dense-only walk, math.isfinite's
+    OverflowError, the JSON reader's 4,300-digit ValueError)."""
+    (tmp_path / "huge.json").write_text('{"format": "nn-playground/1", "seed": %s}' % ("7" * 5000))
+    done = cli(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert message in done.stderr, done.stderr
+
+
 def test_bad_output_paths_are_refused_before_any_training(proj, tmp_path):
     done = cli("train", proj, "--epochs", 5, "--export", tmp_path / "nowhere" / "w.npz", cwd=tmp_path)
     assert done.returncode == 2 and "does not exist" in done.stderr
