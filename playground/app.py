@@ -47,7 +47,7 @@ def run(argv: list[str]) -> int:
         window.files.open_project(preset, preset=True)
     elif args.project and not window.files.open_project(args.project):
         print(f"nn-playground: could not open {args.project}", file=sys.stderr)
-    if args.play:
+    if args.play and window.lessons.allows("view.play"):  # a lesson that locks Play holds for --play too
         window.session.set_playing(True)
     return app.exec()
 

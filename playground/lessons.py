@@ -3,7 +3,8 @@ walks its steps and marks each goal as met while training, and Tools → Make Le
 from the current project (engine/lessons.py holds the format and the goal test).
 
 Locks are kept in two places that agree: the controls are disabled (or hidden), and the
-project state refuses any edit under a locked setting, whatever sends it.
+project state refuses any edit under a locked setting, whatever sends it. Play, Step and Reset
+are no settings: their menu actions (and keys) are disabled too, and check `allows` when run.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -70,6 +72,13 @@ WIDGETS: dict[str, tuple[str, ...]] = {
     "view.step": ("stepButton", "stepUnit"),
     "view.reset": ("resetButton",),
 }
+#: The window's actions (menu entries and their keys: Space, S, R) that do what a view target locks.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "view.play": ("actionPlay",),
+    "view.step": ("actionStep",),
+    "view.reset": ("actionReset", "actionNewWeights"),
+}
+ACTION_WORDS = {"view.play": "Play", "view.step": "Step", "view.reset": "Reset"}
 PANEL_WIDGETS = {"controls": "controlBar", "data": "dataScroll", "network": "networkView", "output": "outputView",
                  "curves": "curvesView", "insights": "insightTabs", "timeline": "timeBar"}  # fmt: skip
 
@@ -135,6 +144,7 @@ class Lessons(QObject):
         self.met: set[int] = set()
         self._hidden: list[QWidget] = []  # what the lesson hid (shown again when it ends)
         self._disabled: list[tuple[QWidget, str]] = []  # what it disabled, with its own tooltip
+        self._actions: list[QAction] = []  # the menu actions it disabled
         self.bar.back.clicked.connect(lambda: self.go(self.step - 1))
         self.bar.next.clicked.connect(lambda: self.go(self.step + 1))
         # After the panels (connected earlier): they rebuild controls that the lesson then hides.
@@ -155,6 +165,14 @@ class Lessons(QObject):
         self.step, self.met = 0, set()
         self._show_step()
         self.apply()
+
+    def allows(self, target_path: str) -> bool:
+        """Whether the lesson lets Play, Step or Reset (`target_path`, view.*) happen; when it
+        does not, says so. Every way to these actions asks here, not only their buttons."""
+        if not any(target(name) == target_path for name in self.session.state.locked):
+            return True
+        self.session.message.emit(f"{ACTION_WORDS.get(target_path, target_path)} is locked by this lesson")
+        return False
 
     def widgets_for(self, name: str) -> list[QWidget]:
         """The window's widgets a hide/lock entry stands for."""
@@ -180,6 +198,11 @@ class Lessons(QObject):
                     self._disabled.append((w, w.toolTip()))
                     w.setEnabled(False)
                     w.setToolTip("Locked by this lesson")
+        for name in [*self.lesson["hide"], *self.lesson["lock"]]:  # a hidden button's keys are locked too
+            for act in self.window.findChildren(QAction):
+                if act.objectName() in ACTIONS.get(target(name), ()) and act.isEnabled():
+                    act.setEnabled(False)
+                    self._actions.append(act)
 
     def _restore(self) -> None:
         """Show and enable again what the last lesson hid or locked (controls rebuilt since are new)."""
@@ -190,7 +213,10 @@ class Lessons(QObject):
             if shiboken6.isValid(w):
                 w.setEnabled(True)
                 w.setToolTip(tip)
-        self._hidden, self._disabled = [], []
+        for act in self._actions:
+            if shiboken6.isValid(act):
+                act.setEnabled(True)
+        self._hidden, self._disabled, self._actions = [], [], []
 
     # ----------------------------------------------------------------- steps
     def go(self, step: int) -> None:

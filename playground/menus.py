@@ -15,8 +15,16 @@ from .paths import PRESETS
 Std = QKeySequence.StandardKey
 
 
+def play_pause(window: Any) -> None:
+    """Run → Play / Pause and Space: pausing is always allowed, playing only if no lesson locks it."""
+    s = window.session
+    if s.playing or window.lessons.allows("view.play"):
+        s.set_playing(not s.playing)
+
+
 def menu_table(window: Any) -> dict[str, list[Any]]:
     s, f, t = window.session, window.files, window.tools
+    allows = window.lessons.allows  # a lesson's lock on Play, Step and Reset holds for their keys too
     return {  # entries: (text, slot, shortcut, name, tip), (text, [entries]), None
         "&File": [
             ("&New", f.new_project, Std.New, "actionNew", ""),
@@ -52,10 +60,12 @@ def menu_table(window: Any) -> dict[str, list[Any]]:
             ("&Quit", window.close, Std.Quit, "actionQuit", ""),
         ],
         "&Run": [
-            ("Play / Pause", lambda: s.set_playing(not s.playing), Qt.Key.Key_Space, "actionPlay", ""),
-            ("Step", lambda: s.step(window.controls.step_unit.currentText()), "S", "actionStep", ""),
-            ("Reset", s.reset, "R", "actionReset", "Epoch 0 with the same initial weights: a fair comparison"),
-            ("New Initial Weights", s.new_weights, "Shift+R", "actionNewWeights",
+            ("Play / Pause", lambda: play_pause(window), Qt.Key.Key_Space, "actionPlay", ""),
+            ("Step", lambda: allows("view.step") and s.step(window.controls.step_unit.currentText()), "S",
+             "actionStep", ""),
+            ("Reset", lambda: allows("view.reset") and s.reset(), "R", "actionReset",
+             "Epoch 0 with the same initial weights: a fair comparison"),
+            ("New Initial Weights", lambda: allows("view.reset") and s.new_weights(), "Shift+R", "actionNewWeights",
              "Epoch 0 with a new random draw of initial weights, on the same data"),
         ],
         "&Presets": [

@@ -4,7 +4,8 @@ removed layer, and a lesson's locked Play, Step and Reset through the menu and t
 from conftest import TIMEOUT
 from helpers import wait_for
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QToolButton
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QToolButton, QWidget
 
 
 def _layers(window, units):
@@ -36,3 +37,40 @@ def test_the_controls_of_a_removed_layer_are_inert(qtbot, window):
     qtbot.mouseClick(fresh[0], Qt.MouseButton.LeftButton)
     assert window.session.state.project["network"]["layers"][0]["units"] == 4
     wait_for(qtbot, window, lambda s: s.project == window.session.state.project, timeout=TIMEOUT)
+
+
+LOCKED_LESSON = {"hide": ["playButton"], "lock": ["view.step", "view.reset"],
+                 "steps": [{"text": "Watch the network before it trains."}]}  # fmt: skip
+
+
+def test_a_lessons_locks_on_play_step_and_reset_hold_for_the_menu_and_the_keys(qtbot, window, monkeypatch):
+    """With the Play button hidden, Run → Play and Space still started training (epoch 0 → 155)."""
+    state = window.session.state
+    state.replace({**state.project, "app": {"lesson": LOCKED_LESSON}})
+    qtbot.waitUntil(lambda: not window.findChild(QWidget, "playButton").isVisibleTo(window), timeout=TIMEOUT)
+    messages, calls = [], []
+    window.session.message.connect(messages.append)
+    for name in ("step", "reset", "new_weights"):
+        monkeypatch.setattr(window.session, name, lambda *a, name=name: calls.append(name))
+    window.play_action.trigger()
+    assert not window.session.playing
+    qtbot.keyClick(window.network, Qt.Key.Key_Space)
+    assert not window.session.playing
+    qtbot.keyClick(window.network, Qt.Key.Key_S)
+    qtbot.keyClick(window.network, Qt.Key.Key_R)
+    assert not window.session.playing and not calls
+    actions = [window.findChild(QAction, n) for n in ("actionPlay", "actionStep", "actionReset", "actionNewWeights")]
+    assert not any(a.isEnabled() for a in actions)  # greyed in the Run menu
+    for act in actions:  # and the actions check the lock themselves, whatever enables them
+        act.setEnabled(True)
+        act.trigger()
+    assert not window.session.playing and not calls
+    assert "Play is locked by this lesson" in messages and "Step is locked by this lesson" in messages
+    # Another project ends the lesson: the actions work again.
+    state.replace({**state.project, "app": {}})
+    qtbot.waitUntil(lambda: window.play_action.isEnabled(), timeout=TIMEOUT)
+    qtbot.keyClick(window.network, Qt.Key.Key_Space)
+    assert window.session.playing
+    window.session.set_playing(False)
+    window.findChild(QAction, "actionReset").trigger()
+    assert calls == ["reset"]
