@@ -1,7 +1,8 @@
 """A GUI monkey under a watchdog: random actions on the real window while it trains, biased
 toward structural edits, with time-travel restores, the race window, image and point data and
-presets opened rapidly. The watchdog records any uncaught exception, the longest stall of the
-event loop, threads left behind and the growth of the process's memory.
+presets opened rapidly, and the trainer process stopped and resumed. The watchdog records any
+uncaught exception, the longest stall of the event loop, threads left behind and the growth of
+the process's memory.
 
 `tests/test_stress.py` runs a short form in the suite; `benchmarks/monkey.py` the long one.
 """
@@ -46,6 +47,18 @@ def rss_mb() -> float:
     import os
 
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _signal(pid: int, name: str) -> None:
+    """Send signal `name` to `pid` if this system has it and the process is still there."""
+    import os
+    import signal
+
+    if hasattr(signal, name):
+        try:
+            os.kill(pid, getattr(signal, name))
+        except ProcessLookupError:
+            pass
 
 
 @dataclass
@@ -147,6 +160,18 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
         window.controls.loss.setCurrentIndex(window.controls.loss.findData(rng.choice(LOSSES)))
         window.controls._loss_chosen(0)
 
+    stopped: list[int] = []  # the trainer process's id while it is stopped
+
+    def stop_or_resume() -> None:
+        """SIGSTOP the trainer process (the window must go on, and say so past a few seconds),
+        or SIGCONT it if it is stopped."""
+        process = getattr(session.handle, "process", None)
+        if stopped:
+            _signal(stopped.pop(), "SIGCONT")
+        elif process is not None and process.pid is not None:
+            stopped.append(process.pid)
+            _signal(process.pid, "SIGSTOP")
+
     def race() -> None:
         win = window.tools.open_race()
         wait(rng.choice([0, 5, 30]))
@@ -177,6 +202,7 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
         "export": (1, lambda: files.export_weights(tmp / "w.npz")),
         "dialog": (1, lambda: window.tools.show_summary() and [d.close() for d in window.findChildren(QDialog)]),
         "events": (3, lambda: wait(rng.choice([0, 1, 5, 20]))),
+        "stop/resume trainer": (1, stop_or_resume),
     }
     names = list(actions)
     weights = [actions[k][0] for k in names]
@@ -198,9 +224,13 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
             if i % 10 == 0:
                 wait(1)
                 dog.beat_now()
+        while stopped:
+            stop_or_resume()
         session.set_playing(False)
         wait(100)
     finally:
+        while stopped:
+            stop_or_resume()
         dog.stop()
         for d in window.findChildren(QDialog):
             d.close()

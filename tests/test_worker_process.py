@@ -255,3 +255,74 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+def _script(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
+    script = tmp_path / "automation.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        os.environ["NNP_TRAINER"] = "process"
+        print("body", flush=True)
+    """) + body)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+
+
+WINDOW_PLAYS = textwrap.dedent("""
+    from PySide6.QtCore import QSettings, QTimer
+    from playground.app import make_app
+    from playground.main_window import MainWindow
+    app = make_app()
+    window = MainWindow(QSettings("settings.ini", QSettings.Format.IniFormat))
+    window.show()
+    window.session.set_playing(True)
+    def check():
+        snap = window.session.snapshot
+        if snap is not None and snap.epoch >= 2:
+            print("trainer", window.session.handle.process.pid, flush=True)
+            app.quit()
+    timer = QTimer()
+    timer.timeout.connect(check)
+    timer.start(20)
+    app.exec()
+    window.session.state.set_dirty(False)
+""")
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path):
+    """Issue 28, item 18: the trainer starts from the app's own entry point; multiprocessing
+    used to import the user's script again in the trainer (its body ran 7 times, then aborted)."""
+    done = _script(tmp_path, WINDOW_PLAYS + "window.close()\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("body") == 1, done.stdout
+    assert "trainer" in done.stdout and "main module" not in done.stderr
+
+
+@pytest.mark.parametrize("seconds", [0.5, 2.0])
+def test_exiting_with_the_window_open_ends_the_trainer_quietly(tmp_path, qtbot, seconds):
+    """Issue 28, item 19: sys.exit while the window plays (a script's last line) ends the trainer
+    without "Signal source has been deleted" or an abort for a QThread still running (before the fix:
+    2 of 8 such runs)."""
+    done = _script(tmp_path, textwrap.dedent(f"""
+        import time
+        from PySide6.QtCore import QSettings
+        from playground.app import make_app
+        from playground.main_window import MainWindow
+        if __name__ == "__main__":
+            app = make_app()
+            window = MainWindow(QSettings("settings.ini", QSettings.Format.IniFormat))
+            window.show()
+            window.session.set_playing(True)
+            end = time.monotonic() + {seconds}
+            while time.monotonic() < end:  # the dice: where the exit falls in the snapshot stream
+                app.processEvents()
+            print("trainer", window.session.handle.process.pid, flush=True)
+            window.session.state.set_dirty(False)
+            sys.exit(0)
+    """))
+    assert done.returncode == 0, done.stderr
+    assert "Error calling Python override" not in done.stderr and "QThread" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    pid = int(done.stdout.split("trainer")[1].split()[0])
+    qtbot.waitUntil(lambda: not _alive(pid), timeout=10_000)
