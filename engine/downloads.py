@@ -4,25 +4,35 @@ Each of the four IDX files is fetched in chunks into a temporary file in the tar
 hashed as it arrives, compared with its published SHA-256, and only then renamed into place
 (fsync first): a failed, cancelled or tampered download leaves nothing half-written. A file
 already there with the right hash is not fetched again. Mirrors are tried in order.
+
+The network is read on a helper thread that only hands blocks over, so the caller never blocks
+on a socket: Cancel acts within POLL seconds whatever the server does (a stalled one included),
+a server silent for STALL seconds is given up, and any failure, however malformed the reply,
+becomes one PlaygroundError that says why.
 """
 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
+import queue
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import PlaygroundError
 from .registry import Registry
 
 CHUNK = 1 << 16
 MAX_FILE_BYTES = 64 * 2**20  # the largest (train images) is under 30 MB
-TIMEOUT = 30.0
+STALL = 30.0  # seconds a server may send nothing (no connection, no headers, no byte) before it is given up
+POLL = 0.25  # seconds between checks of Cancel while waiting on the network
+REPORT = 0.1  # seconds between progress reports (a slow server still shows each byte; a fast one no flood)
 PARTS = ("train_images", "train_labels", "test_images", "test_labels")
 
 
@@ -132,39 +142,138 @@ def download(
             try:
                 _fetch(mirror + remote.name, target, remote, progress, cancelled)
                 break
-            except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
-                reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
-                errors.append(f"{mirror}: {reason}")
+            except (PlaygroundError, DownloadCancelled):
+                raise  # a damaged file or Cancel: said as it is
+            except Exception as exc:  # anything a server or the network can do: the next mirror
+                errors.append(f"{mirror}: {_reason(exc)}")
         else:
-            raise PlaygroundError(f"could not download {remote.name} for {rs.title} ({'; '.join(errors)}); "
-                                  "nothing was kept: check the connection and try again")  # fmt: skip
+            raise PlaygroundError(f"could not download {remote.name} for {rs.title}: {'; '.join(errors)}. "
+                                  "Nothing was kept: check the connection and try again")  # fmt: skip
         out[part] = target
     return out
 
 
+class _BadServer(Exception):
+    """What a server did wrong, in words (a malformed reply, silence, a cut connection)."""
+
+
+def _reason(exc: BaseException) -> str:
+    """Why one mirror failed, in a few words, for any exception urllib, http.client or a socket may raise."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        return _reason(reason) if isinstance(reason, BaseException) else str(reason)
+    if isinstance(exc, _BadServer):
+        return str(exc)
+    if isinstance(exc, TimeoutError):
+        return f"no answer for {STALL:.0f} s"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, UnicodeEncodeError):  # e.g. a redirect to a host name that is not ASCII
+        return f"the server sent an address that is not plain ASCII ({exc.object!r})"
+    if isinstance(exc, ValueError):
+        return f"malformed reply from the server ({exc})"
+    return f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
+
+
+def _length(response: Any) -> int:
+    """The Content-Length a response announces, 0 when it says none; a malformed one is refused."""
+    text = response.headers.get("Content-Length")
+    if text is None:
+        return 0
+    try:
+        total = int(text)
+    except ValueError:
+        total = -1
+    if total < 0:
+        raise _BadServer(f"malformed reply from the server (Content-Length {text[:40]!r})")
+    return total
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """urllib's redirects, except that the reply redirecting is closed even when the address it
+    gives is malformed (urllib raises before closing it, leaving its socket open)."""
+
+    def http_error_302(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any) -> Any:
+        try:
+            return super().http_error_302(req, fp, code, msg, headers)
+        except BaseException:
+            fp.close()
+            raise
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+_OPENER = urllib.request.build_opener(_Redirects)
+
+
+def _receive(url: str, items: queue.Queue, stop: threading.Event) -> None:
+    """On a helper thread: connect, then queue ("head", length), each block as it arrives
+    (read1: a slow server's every byte) and ("end", None), or ("error", exception). Nothing here
+    touches a file, so a caller that has given up (stop set) may leave this thread behind: it
+    ends at its next block, or when the socket times out."""
+    try:
+        with _OPENER.open(url, timeout=STALL + 10) as response:
+            items.put(("head", _length(response)))
+            while not stop.is_set():
+                block = response.read1(CHUNK)
+                if not block:
+                    items.put(("end", None))
+                    return
+                items.put(("data", block))
+    except BaseException as exc:  # every failure goes to the caller; the thread just ends
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()  # it holds the connection (its body) open
+        items.put(("error", exc))
+
+
 def _fetch(url: str, target: Path, remote: RemoteFile, progress: Progress | None,
            cancelled: Callable[[], bool] | None) -> None:  # fmt: skip
+    """One file from one mirror into `target`, checked; `cancelled` is asked at least every POLL s."""
     tmp = target.with_name(f".nnp-tmp-{target.name}.{os.getpid()}.part")
     h = hashlib.sha256()
-    done = 0
+    items: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    threading.Thread(target=_receive, args=(url, items, stop), name="nnp-download", daemon=True).start()
+    done = total = 0
+    headed = False
+    reported = 0.0
+    heard = time.monotonic()
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as response, open(tmp, "wb") as f:
-            total = int(response.headers.get("Content-Length") or 0)
-            if total > MAX_FILE_BYTES:
-                raise PlaygroundError(f"{url} would send {total:,} bytes; {remote.name} is far smaller")
+        with open(tmp, "wb") as f:
             while True:
                 if cancelled is not None and cancelled():
                     raise DownloadCancelled
-                block = response.read(CHUNK)
-                if not block:
+                try:
+                    kind, value = items.get(timeout=POLL)
+                except queue.Empty:
+                    if time.monotonic() - heard > STALL:
+                        raise _BadServer(f"the server stopped sending for {STALL:.0f} s" if headed
+                                         else f"no answer for {STALL:.0f} s") from None  # fmt: skip
+                    continue
+                heard = time.monotonic()
+                if kind == "error":
+                    raise value
+                if kind == "end":
                     break
-                done += len(block)
-                if done > MAX_FILE_BYTES:
-                    raise PlaygroundError(f"{url} sent more than {MAX_FILE_BYTES // 2**20} MB; stopped")
-                h.update(block)
-                f.write(block)
-                if progress is not None:
+                if kind == "head":
+                    headed, total = True, value
+                    if total > MAX_FILE_BYTES:
+                        raise PlaygroundError(f"{url} would send {total:,} bytes; {remote.name} is far smaller")
+                else:
+                    done += len(value)
+                    if done > MAX_FILE_BYTES:
+                        raise PlaygroundError(f"{url} sent more than {MAX_FILE_BYTES // 2**20} MB; stopped")
+                    h.update(value)
+                    f.write(value)
+                if progress is not None and heard - reported >= REPORT:
+                    reported = heard
                     progress(remote.name, done, total)
+            if total and done != total:
+                raise _BadServer(f"the connection closed after {done:,} of {total:,} bytes")
+            if progress is not None:
+                progress(remote.name, done, total)
             f.flush()
             os.fsync(f.fileno())
         digest = h.hexdigest()
@@ -175,5 +284,6 @@ def _fetch(url: str, target: Path, remote: RemoteFile, progress: Progress | None
             )
         os.replace(tmp, target)
     finally:
+        stop.set()  # the helper thread stops at its next block (a stalled one at its socket's timeout)
         if tmp.exists():
             tmp.unlink()
