@@ -29,7 +29,8 @@ class Fetch(Command):
 
 
 class DownloadWorker(LoopWorker):
-    """Runs one download at a time; reports bytes as they arrive."""
+    """Runs one download at a time; reports bytes as they arrive. Whatever goes wrong ends in
+    `done` with the reason, and the thread goes on serving the next Fetch."""
 
     progress = Signal(int, str, int, int)  # sequence number, file, bytes so far, bytes in all
     done = Signal(int, object)  # sequence number, {part: path} or the reason (str), "cancelled" if so
@@ -60,6 +61,8 @@ class DownloadWorker(LoopWorker):
             self.done.emit(seq, "cancelled")
         except PlaygroundError as exc:
             self.done.emit(seq, str(exc))
+        except Exception as exc:  # a bug or a failure the engine did not foresee must not kill the thread
+            self.done.emit(seq, f"could not download {command.name}: {exc.__class__.__name__}: {exc}")
         else:
             self.done.emit(seq, {k: str(v) for k, v in paths.items()})
 
@@ -68,6 +71,15 @@ def data_root() -> Path:
     """Where downloaded data sets live: the user's application data folder."""
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     return Path(base or Path.home() / ".nn-playground") / "data"
+
+
+def amount(n: int) -> str:
+    """A byte count a person reads at a glance, small enough to show a slow server moving."""
+    if n < 2**10:
+        return f"{n:,} bytes"
+    if n < 2**20:
+        return f"{n / 2**10:.1f} KB"
+    return f"{n / 2**20:.1f} MB"
 
 
 class ReadProgress(QObject):
@@ -152,7 +164,7 @@ class Downloads(QObject):
     def _progress(self, seq: int, name: str, got: int, total: int) -> None:
         if seq != self.job or self.dialog is None:
             return
-        self.dialog.setLabelText(f"{name}: {got / 2**20:.1f} MB" + (f" of {total / 2**20:.1f} MB" if total else ""))
+        self.dialog.setLabelText(f"{name}: {amount(got)}" + (f" of {amount(total)}" if total else ""))
         self.dialog.setValue(int(100 * got / total) if total else 0)
 
     @Slot(int, object)
@@ -173,5 +185,7 @@ class Downloads(QObject):
         self.files.load_data_source({"idx": {"images": paths["train_images"], "labels": paths["train_labels"]}})
 
     def shutdown(self) -> None:
+        """Stop the download thread: it checks for this every engine.downloads.POLL seconds,
+        even while a server sends nothing, so closing never waits on the network."""
         if self.handle is not None:
             self.handle.stop(timeout_ms=None)
