@@ -68,9 +68,11 @@ class DownloadWorker(LoopWorker):
 
 
 def data_root() -> Path:
-    """Where downloaded data sets live: the user's application data folder."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".nn-playground") / "data"
+    """Where downloaded data sets live, as the README says: ~/.local/share/nn-playground/data on
+    Linux ($XDG_DATA_HOME respected), ~/Library/Application Support/nn-playground/data on macOS,
+    %LOCALAPPDATA%/nn-playground/data on Windows."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    return (Path(base) if base else Path.home() / ".local" / "share") / "nn-playground" / "data"
 
 
 def amount(n: int) -> str:

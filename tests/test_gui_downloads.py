@@ -1,10 +1,13 @@
 """MNIST from the data panel, served by a local HTTP server: downloaded once on a worker thread,
 then opened as IDX data; Cancel keeps nothing and acts at once, a server that misbehaves is said
-and the next download works, and closing never waits on the network."""
+and the next download works, closing never waits on the network, and the files go to the data
+folder the README names."""
 
 import dataclasses
 import re
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import TIMEOUT
@@ -14,6 +17,7 @@ from PySide6.QtWidgets import QPushButton
 from test_downloads import CANCEL_WITHIN, Misbehaving, Server, leftovers, small_set
 
 from engine.downloads import REMOTE_SETS, RemoteFile
+from playground.downloads import data_root
 
 
 @pytest.fixture
@@ -158,3 +162,17 @@ def test_closing_during_a_stalled_download_does_not_wait_on_the_network(window, 
     took = time.monotonic() - t0
     assert handle.thread.isFinished() and took < 2.0, f"closing took {took:.2f} s"
     assert leftovers(downloads.root) == []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="XDG data folders are Linux's")
+def test_downloads_go_to_the_data_folder_the_readme_names(qapp, tmp_path, monkeypatch):
+    from playground.app import make_app
+
+    make_app()  # the app's organisation and application names, which must not double the folder
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "data folder (`~/.local/share/nn-playground/data` on Linux)" in readme
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert data_root() == tmp_path / ".local" / "share" / "nn-playground" / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert data_root() == tmp_path / "xdg" / "nn-playground" / "data"
