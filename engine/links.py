@@ -16,7 +16,10 @@ Missing keys take TFP's defaults. What cannot be carried over is said in the not
 `to_tfp` writes the reverse where a project fits TFP and lists what does not.
 
 An `nnp:` link is the whole project (without weights) as one line: `nnp:` followed by its JSON,
-zlib-compressed, in URL-safe base64. It is read back through the same validation as a file.
+zlib-compressed, in URL-safe base64. It is read back through the same validation as a file, and
+`read_project_link` names the data files it points at: a link, unlike a file the user opened,
+may name any path (`{"csv": "/etc/passwd"}`), so the app reads none until the user agrees. A
+link is never made longer than the app reads (MAX_LINK_CHARS).
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ import base64
 import binascii
 import json
 import math
+import os
+import re
 import urllib.parse
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import PlaygroundError
@@ -35,8 +41,13 @@ from .project import FORMAT, normalize_project
 
 TFP_URL = "https://playground.tensorflow.org/"
 NNP_PREFIX = "nnp:"
-MAX_LINK_CHARS = 1_000_000  # a pasted link longer than this is not read
+MAX_LINK_CHARS = 1_000_000  # a pasted link longer than this is not read, and none longer is made
 MAX_LINK_BYTES = 16 * 1024**2  # what its JSON may inflate to
+MAX_KEY_NOTES = 10  # unknown keys named one by one in the notes; the rest are counted
+MAX_NOTE_VALUE = 60  # characters of a value from the link quoted in a note
+TFP_EXAMPLE = "https://playground.tensorflow.org/#activation=tanh&batchSize=10&dataset=circle&networkShape=4,2&…"
+_TFP_SITE = re.compile(r"(?:^|[\s<(\"'])(?:https?://)?(?:www\.)?playground\.tensorflow\.org(?:[/?#\s>)\"']|$)",
+                       re.IGNORECASE)  # fmt: skip
 
 TFP_DATASETS = {"circle": "circle", "xor": "xor", "gauss": "gauss", "spiral": "spiral"}
 TFP_REG_DATASETS = {"reg-plane": "plane", "reg-gauss": "multi_gaussian"}
@@ -55,10 +66,14 @@ TFP_DEFAULTS = {
 TFP_SAMPLES = {"classification": 500, "regression": 1200}
 
 
-def _hash(url: str) -> dict[str, str]:
-    text = url.strip()
+def _check_length(text: str) -> None:
     if len(text) > MAX_LINK_CHARS:
         raise PlaygroundError(f"the link is {len(text):,} characters long; it is not read past {MAX_LINK_CHARS:,}")
+
+
+def _hash(url: str) -> dict[str, str]:
+    text = url.strip()
+    _check_length(text)
     if "#" in text:
         text = text.split("#", 1)[1]
     elif "playground.tensorflow.org" in text:
@@ -73,8 +88,34 @@ def _hash(url: str) -> dict[str, str]:
 
 
 def is_tfp_link(text: str) -> bool:
+    """Whether `text` is a TensorFlow Playground link: the site's address (its state after the
+    #, or none for every default), or that state alone with at least one of TFP's keys."""
     t = text.strip()
-    return "playground.tensorflow.org" in t or ("networkShape=" in t and "&" in t)
+    if t.startswith(NNP_PREFIX):
+        return False
+    if _TFP_SITE.search(t[:10_000]):
+        return True
+    state = t.split("#", 1)[1] if "#" in t else t
+    known = set(TFP_DEFAULTS) | {"seed", "tutorial"}
+    for part in state.split("&"):
+        key, eq, _value = part.partition("=")
+        if eq and (key in known or key.endswith("_hide")):
+            return True
+    return False
+
+
+def _short(text: str) -> str:
+    """A value from the link, cut for a note (a key or value may be most of a megabyte)."""
+    return text if len(text) <= MAX_NOTE_VALUE else text[: MAX_NOTE_VALUE - 1] + "…"
+
+
+def _named(items: list[str], say: Any, rest: str) -> list[str]:
+    """A note for each of the first MAX_KEY_NOTES items, then one counting the rest: a link
+    with 100,000 unknown keys made a 100,001-line dialog that froze the window for 100 s."""
+    notes = [say(_short(item)) for item in items[:MAX_KEY_NOTES]]
+    if len(items) > MAX_KEY_NOTES:
+        notes.append(f"… and {len(items) - MAX_KEY_NOTES:,} more {rest}; ignored")
+    return notes
 
 
 def _bool(value: str) -> bool:
@@ -86,10 +127,11 @@ def _number(m: dict[str, str], key: str, notes: list[str]) -> float:
     try:
         value = float(raw)
     except ValueError:
-        notes.append(f"{key}={raw!r} is not a number; TensorFlow Playground's default {TFP_DEFAULTS[key]} is used")
+        notes.append(f"{key}={_short(raw)!r} is not a number; TensorFlow Playground's default "
+                     f"{TFP_DEFAULTS[key]} is used")  # fmt: skip
         value = float(TFP_DEFAULTS[key])
     if not math.isfinite(value):
-        raise PlaygroundError(f"{key}={raw} is not a finite number")
+        raise PlaygroundError(f"{key}={_short(raw)} is not a finite number")
     return value
 
 
@@ -102,50 +144,58 @@ def _seed(raw: str | None, notes: list[str]) -> int:
         seed = round(value * 100_000) if 0 <= value < 1 else int(value)
     except (ValueError, OverflowError):
         seed = zlib.crc32(raw.encode()) & 0x7FFFFFFF
-    notes.append(f"seed {raw} becomes seed {seed}: the points are drawn by this app's generator, so they "
+    notes.append(f"seed {_short(raw)} becomes seed {seed}: the points are drawn by this app's generator, so they "
                  "follow the same rule as TensorFlow Playground's but are not the same points")  # fmt: skip
     return max(0, min(seed, 2**31 - 1))
 
 
 def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
-    """A project from a TensorFlow Playground link, and notes on what was adapted or ignored."""
+    """A project from a TensorFlow Playground link, and notes on what was adapted or ignored
+    (a long list of unknown keys is cut to its first few and a count). Anything that is not
+    such a link is refused, saying what one looks like."""
+    _check_length(url.strip())
+    if not is_tfp_link(url):
+        what = "an nn-playground project link (nnp:…), " if url.strip().startswith(NNP_PREFIX) else ""
+        raise PlaygroundError(f"this is {what}not a TensorFlow Playground link; one looks like {TFP_EXAMPLE}")
     m = _hash(url)
     notes: list[str] = []
     known = set(TFP_DEFAULTS) | {"seed", "tutorial"}
     hidden = sorted(k[: -len("_hide")] for k, v in m.items() if k.endswith("_hide") and v == "true")
-    for name in [h for h in hidden if h not in TFP_CONTROLS]:
-        notes.append(f"{name}_hide: this app has no such control to hide; ignored")
+    notes += _named([h for h in hidden if h not in TFP_CONTROLS],
+                    lambda name: f"{name}_hide: this app has no such control to hide; ignored",
+                    "_hide keys for controls this app does not have")  # fmt: skip
     hidden = [h for h in hidden if h in TFP_CONTROLS]
-    for key in sorted(set(m) - known - {k for k in m if k.endswith("_hide")}):
-        notes.append(f"{key} is not a TensorFlow Playground setting; ignored")
+    notes += _named(sorted(set(m) - known - {k for k in m if k.endswith("_hide")}),
+                    lambda key: f"{key} is not a TensorFlow Playground setting; ignored", "unknown keys")  # fmt: skip
     get = lambda key: m.get(key) or TFP_DEFAULTS[key]  # noqa: E731
     problem = get("problem")
     if problem not in ("classification", "regression"):
-        notes.append(f"problem={problem!r} is unknown; classification is used")
+        notes.append(f"problem={_short(problem)!r} is unknown; classification is used")
         problem = "classification"
     if problem == "classification":
         name = get("dataset")
         if name not in TFP_DATASETS:
-            notes.append(f"dataset={name!r} is not one of TensorFlow Playground's; circle is used")
+            notes.append(f"dataset={_short(name)!r} is not one of TensorFlow Playground's; circle is used")
             name = "circle"
         source = TFP_DATASETS[name]
     else:
         name = get("regDataset")
         if name not in TFP_REG_DATASETS:
-            notes.append(f"regDataset={name!r} has no counterpart here; reg-plane is used")
+            notes.append(f"regDataset={_short(name)!r} has no counterpart here; reg-plane is used")
             name = "reg-plane"
         source = TFP_REG_DATASETS[name]
     act = get("activation")
     if act not in TFP_ACTIVATIONS:
-        notes.append(f"activation={act!r} is unknown; tanh is used")
+        notes.append(f"activation={_short(act)!r} is unknown; tanh is used")
         act = "tanh"
     shape_raw = m.get("networkShape", TFP_DEFAULTS["networkShape"]).strip()
     try:
         shape = [int(v) for v in shape_raw.split(",")] if shape_raw else []
     except ValueError:
-        raise PlaygroundError(f"networkShape={shape_raw!r} is not a list of neuron counts such as 4,2") from None
+        raise PlaygroundError(f"networkShape={_short(shape_raw)!r} is not a list of neuron counts such as 4,2"
+                              ) from None  # fmt: skip
     if any(n < 1 for n in shape):
-        raise PlaygroundError(f"networkShape={shape_raw!r}: every layer needs at least one neuron")
+        raise PlaygroundError(f"networkShape={_short(shape_raw)!r}: every layer needs at least one neuron")
     features = [ours for key, ours in TFP_FEATURES.items() if _bool(get(key))]
     for key in ("cosX", "cosY"):
         if _bool(get(key)):
@@ -155,7 +205,7 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
         features = ["x1", "x2"]
     reg = get("regularization")
     if reg not in ("none", "L1", "L2"):
-        notes.append(f"regularization={reg!r} is unknown; none is used")
+        notes.append(f"regularization={_short(reg)!r} is unknown; none is used")
         reg = "none"
     rate = _number(m, "regularizationRate", notes)
     if reg == "L2":
@@ -174,7 +224,7 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
         "format": FORMAT,
         "seed": _seed(m.get("seed"), notes),
         "app": {
-            "title": f"From TensorFlow Playground: {name}, {shape_raw or 'no hidden layer'}, {act}",
+            "title": f"From TensorFlow Playground: {name}, {_short(shape_raw) or 'no hidden layer'}, {act}",
             "note": "Imported from a TensorFlow Playground link; trains with its maths (tanh output against "
                     "−1/+1, ½ squared error, weights in [−0.5, 0.5], biases 0.1, plain SGD).",
             "tfp": {"link": url.strip()[:4000], "maths": True},
@@ -294,19 +344,71 @@ def to_tfp(project: dict[str, Any]) -> tuple[str, list[str]]:
     return TFP_URL + "#" + "&".join(parts), unfit
 
 
+class LinkTooLong(PlaygroundError):
+    """The project would make a link longer than MAX_LINK_CHARS, which nothing would read."""
+
+
+def _link_chars(packed_bytes: int) -> int:
+    return len(NNP_PREFIX) + -(-4 * packed_bytes // 3)
+
+
 def project_link(project: dict[str, Any]) -> str:
-    """The whole project (no weights) as one line: nnp: + URL-safe base64 of its zlib'd JSON."""
-    data = zlib.compress(json.dumps(project, separators=(",", ":")).encode(), 9)
+    """The whole project (no weights) as one line: nnp: + URL-safe base64 of its zlib'd JSON.
+    A project that would make a link longer than the app reads is refused (LinkTooLong): a
+    quick compression first refuses one far past the limit without the slow best one."""
+    text = json.dumps(project, separators=(",", ":")).encode()
+    quick = len(zlib.compress(text, 1))  # the best compression saves ~8% of this on drawn points
+    if _link_chars(quick) > 1.5 * MAX_LINK_CHARS:
+        raise LinkTooLong(_too_long(project, f"more than {int(1.5 * MAX_LINK_CHARS):,}"))
+    data = zlib.compress(text, 9)
+    if _link_chars(len(data)) > MAX_LINK_CHARS:
+        raise LinkTooLong(_too_long(project, f"{_link_chars(len(data)):,}"))
     return NNP_PREFIX + base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
+def _too_long(project: dict[str, Any], chars: str) -> str:
+    src = project["data"]["source"]
+    points = f" (its {len(src['points']['y']):,} drawn points take most of it)" if (
+        isinstance(src, dict) and "points" in src) else ""  # fmt: skip
+    return (f"this project is too big for a link: it would be {chars} characters{points}, and a link is read "
+            f"up to {MAX_LINK_CHARS:,}")  # fmt: skip
+
+
+def data_files(project: dict[str, Any]) -> tuple[str, ...]:
+    """The files a project's data come from, as written in it (none for a generator or drawn points)."""
+    src = project["data"]["source"]
+    if not isinstance(src, dict):
+        return ()
+    if "idx" in src:
+        return (src["idx"]["images"], src["idx"]["labels"])
+    return tuple(src[kind] for kind in ("csv", "npz") if kind in src)
+
+
+@dataclass(frozen=True)
+class LinkedProject:
+    """A project decoded from an nnp: link. `files` are the data files it names, as absolute
+    paths: they came from a link, not from the user's choice, so none is read until the user
+    agrees (the link may have been made to read /etc/passwd or /proc/self/environ)."""
+
+    project: dict[str, Any]
+    files: tuple[str, ...]
+
+
+def read_project_link(text: str) -> LinkedProject:
+    """The project an `nnp:` link holds, validated as a file would be, with the data files it
+    names marked as coming from the link."""
+    project = from_project_link(text)
+    files = tuple(os.path.abspath(os.path.expanduser(f)) for f in data_files(project))
+    return LinkedProject(project, files)
+
+
 def from_project_link(text: str) -> dict[str, Any]:
-    """The project an `nnp:` link holds, validated as a file would be."""
+    """The project an `nnp:` link holds, validated as a file would be (see read_project_link
+    for the data files it names)."""
     t = text.strip()
     if not t.startswith(NNP_PREFIX):
         raise PlaygroundError("a project link starts with nnp:")
-    if len(t) > MAX_LINK_CHARS:
-        raise PlaygroundError(f"the link is {len(t):,} characters long; it is not read past {MAX_LINK_CHARS:,}")
+    _check_length(t)
     body = t[len(NNP_PREFIX):]
     try:
         packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))

@@ -17,14 +17,25 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from engine.errors import PlaygroundError
 from engine.io import load_project
-from engine.links import NNP_PREFIX, from_project_link, from_tfp, is_tfp_link, our_defaults, project_link, to_tfp
+from engine.links import NNP_PREFIX, from_tfp, is_tfp_link, our_defaults, project_link, read_project_link, to_tfp
 from engine.links import uses_tfp_maths as _uses_tfp
 
+from .dialogs import Button
 from .files import FileActions
 from .session import Session
 from .widgets import guarded, name_widget, wrapped
+from .widgets.plain import cut
 
 DATA_SUFFIXES = (".csv", ".idx", ".gz", ".npy")
+MAX_NOTES_SHOWN = 15  # lines of import notes in the dialog; the rest are counted
+
+
+def notes_text(notes: list[str]) -> str:
+    """Import notes as a short bulleted list: the first MAX_NOTES_SHOWN and a count of the rest."""
+    lines = [f"• {n}" for n in notes[:MAX_NOTES_SHOWN]]
+    if len(notes) > MAX_NOTES_SHOWN:
+        lines.append(f"… and {len(notes) - MAX_NOTES_SHOWN:,} more notes")
+    return cut("\n".join(lines))
 
 
 class TfpBar(QWidget):
@@ -67,11 +78,16 @@ class Sharing(QObject):
 
     # ----------------------------------------------------------------- links
     def open_text(self, text: str) -> bool:
-        """Open what a link holds: an nnp: project or a TensorFlow Playground experiment."""
+        """Open what a link holds: an nnp: project or a TensorFlow Playground experiment. A data
+        file the link names is read only if the user agrees (a link may name any path)."""
         text = text.strip()
         try:
             if text.startswith(NNP_PREFIX):
-                project, notes = from_project_link(text), []
+                linked = read_project_link(text)
+                if linked.files and not self._agree_to_read(linked.files):
+                    self.dialogs.status("The link was not opened: its data file was not read")
+                    return False
+                project, notes = linked.project, []
                 what = "the project link"
             elif is_tfp_link(text):
                 project, notes = from_tfp(text)
@@ -86,8 +102,21 @@ class Sharing(QObject):
         if not self.files.open_loaded(project, f"Opened {what}"):
             return False
         if notes:
-            self.dialogs.info("Imported from TensorFlow Playground", "\n".join(f"• {n}" for n in notes))
+            self.dialogs.info("Imported from TensorFlow Playground", notes_text(notes))
         return True
+
+    def _agree_to_read(self, files: tuple[str, ...]) -> bool:
+        """Ask before reading files a link names: unlike a file the user opened, a link chose them."""
+        names = "\n".join(cut(f, 300) for f in files[:2])
+        answer = self.dialogs.ask(
+            "Read a file named by the link?",
+            f"This project link takes its data from {'this file' if len(files) == 1 else 'these files'} on "
+            f"this computer:\n{names}\n\nA link can name any file, so nothing is read unless you agree. Open the "
+            "link and read it? (Cancel keeps the current project.)",
+            Button.Open | Button.Cancel,
+            Button.Cancel,
+        )
+        return answer == Button.Open
 
     def open_tfp_link(self) -> bool:
         text = self.dialogs.ask_text("Open TensorFlow Playground link",
@@ -101,14 +130,28 @@ class Sharing(QObject):
         if unfit:
             self.dialogs.info("Copied, with differences",
                               "The TensorFlow Playground link is on the clipboard. TensorFlow Playground cannot "
-                              "show all of this project:\n" + "\n".join(f"• {u}" for u in unfit))  # fmt: skip
+                              "show all of this project:\n" + notes_text(unfit))  # fmt: skip
         else:
             self.dialogs.status("TensorFlow Playground link copied")
         return url
 
     def copy_project_link(self) -> str:
-        """The whole project (no weights) as one nnp: line on the clipboard."""
-        link = project_link(self.session.state.project)
+        """The whole project (no weights) as one nnp: line on the clipboard. A project too big
+        for a link the app would read is refused before anything is copied, offering Save As;
+        "" then."""
+        try:
+            link = project_link(self.session.state.project)
+        except PlaygroundError as exc:
+            reason = str(exc)
+            answer = self.dialogs.ask(
+                "Too big for a link",
+                f"{reason[:1].upper()}{reason[1:]}.\n\nSave the project as a file instead?",
+                Button.Save | Button.Cancel,
+                Button.Save,
+            )
+            if answer == Button.Save:
+                self.files.save_as()
+            return ""
         QGuiApplication.clipboard().setText(link)
         self.dialogs.status(f"Project link copied ({len(link):,} characters): paste it into nn-playground to open it")
         return link

@@ -3,15 +3,17 @@
 import json
 
 import numpy as np
+import pytest
 from conftest import TIMEOUT
 from helpers import wait_for
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from test_links import DEFAULT
 
-from engine.io import save_project, save_weights
-from engine.links import from_tfp, to_tfp
+from engine.io import load_project, save_project, save_weights
+from engine.links import from_tfp, project_link, to_tfp
+from playground.widgets import plain
 
 
 def captured(window, monkeypatch):
@@ -119,3 +121,64 @@ def test_dropped_files_open_as_what_they_hold(window, qtbot, tmp_path, monkeypat
     drop(window, mime)
     assert window.session.state.project["training"]["loss"] == "tfp_square"
     json.dumps(window.session.state.project)
+
+
+def answering(monkeypatch, answer):
+    """plain.ask answers `answer` and records each question's text."""
+    asked = []
+    monkeypatch.setattr(plain, "ask", lambda _parent, _title, text, *a: asked.append(text) or answer)
+    return asked
+
+
+def test_a_link_with_100000_unknown_keys_opens_with_a_short_note(window, qtbot):
+    """It built a 100,001-line information dialog: 44 s of silence, 100 s in all."""
+    link = DEFAULT + "&" + "&".join(f"k{i}=v" for i in range(100_000))
+    assert window.sharing.open_text(link)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "infoDialog") is not None, timeout=TIMEOUT)
+    box = window.findChild(QMessageBox, "infoDialog")
+    assert box.text().count("\n") < 20 and "… and 99,990 more unknown keys; ignored" in box.text()
+    box.accept()
+
+
+def _points(n):
+    rng = np.random.default_rng(1)
+    return {"points": {"x": rng.uniform(-6, 6, (n, 2)).tolist(), "y": rng.integers(0, 2, n).tolist()}}
+
+
+def test_a_project_too_big_for_a_link_is_refused_up_front_with_save_as_offered(window, qtbot, tmp_path, monkeypatch):
+    """Copy Project Link with 100,000 drawn points made a 2,495,650-character link that the app
+    itself then refused to read ("not read past 1,000,000")."""
+    window.session.state.apply({"data.source": _points(100_000)})
+    QGuiApplication.clipboard().setText("what was there")
+    asked = answering(monkeypatch, QMessageBox.StandardButton.Save)
+    monkeypatch.setattr(window.files.dialogs, "save_path", lambda *a: tmp_path / "drawn.json")
+    window.findChild(QAction, "actionCopyLink").trigger()
+    assert QGuiApplication.clipboard().text() == "what was there"  # nothing copied
+    assert "too big for a link" in asked[0] and "100,000 drawn points" in asked[0] and "Save the project" in asked[0]
+    assert len(load_project(tmp_path / "drawn.json")["data"]["source"]["points"]["y"]) == 100_000
+    assert window.session.state.path == tmp_path / "drawn.json" and not window.session.state.dirty
+    # Cancel: nothing copied, nothing saved.
+    asked = answering(monkeypatch, QMessageBox.StandardButton.Cancel)
+    monkeypatch.setattr(window.files.dialogs, "save_path", lambda *a: pytest.fail("Save As was not asked for"))
+    assert window.sharing.copy_project_link() == "" and asked
+    assert QGuiApplication.clipboard().text() == "what was there"
+
+
+def test_a_link_that_names_a_data_file_asks_before_reading_it(window, qtbot, tmp_path, monkeypatch):
+    """An nnp: link could name any path as its data ({"csv": "/etc/passwd"}) and the window read it."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a,b,label\n" + "\n".join(f"{i % 7},{i % 5},{i % 2}" for i in range(40)))
+    project = window.session.state.project
+    link = project_link({**project, "data": {**project["data"], "source": {"csv": str(secret)}}})
+    asked = answering(monkeypatch, QMessageBox.StandardButton.Cancel)
+    assert not window.sharing.open_text(link)
+    assert len(asked) == 1 and str(secret) in asked[0] and "nothing is read unless you agree" in asked[0]
+    assert window.session.state.project == project  # cancel keeps the current project
+    asked = answering(monkeypatch, QMessageBox.StandardButton.Open)
+    assert window.sharing.open_text(link) and str(secret) in asked[0]
+    snap = wait_for(qtbot, window, lambda s: s.project == window.session.state.project)
+    assert snap.project["data"]["source"] == {"csv": str(secret)} and snap.data.dataset.n == 40
+    # A link to built-in data asks nothing.
+    asked = answering(monkeypatch, QMessageBox.StandardButton.Cancel)
+    window.session.state.set_dirty(False)
+    assert window.sharing.open_text(project_link(project)) and not asked

@@ -3,13 +3,24 @@
 import base64
 import json
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from engine import PlaygroundError
 from engine.cli import main
-from engine.links import from_project_link, from_tfp, is_tfp_link, our_defaults, project_link, to_tfp
+from engine.links import (
+    MAX_LINK_CHARS,
+    LinkTooLong,
+    from_project_link,
+    from_tfp,
+    is_tfp_link,
+    our_defaults,
+    project_link,
+    read_project_link,
+    to_tfp,
+)
 from engine.training import Trainer
 
 DEFAULT = "https://playground.tensorflow.org/#activation=tanh&batchSize=10&dataset=circle&regDataset=reg-plane&learningRate=0.03&regularizationRate=0&noise=0&networkShape=4,2&seed=0.45796&showTestData=false&discretize=false&percTrainData=50&x=true&y=true&xTimesY=false&xSquared=false&ySquared=false&cosX=false&sinX=false&cosY=false&sinY=false&collectStats=false&problem=classification&initZero=false&hideText=false"
@@ -183,3 +194,91 @@ def test_cli_import_tfp(tmp_path, capsys):
     assert "can be saved as .json" in capsys.readouterr().err
     assert main(["import-tfp", DEFAULT.replace("4,2", "4,q"), str(out)]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def _unknown_keys(n: int) -> str:
+    return DEFAULT + "&" + "&".join(f"k{i}=v" for i in range(n))
+
+
+def test_a_link_with_100000_unknown_keys_names_a_few_and_counts_the_rest_quickly():
+    """Such a link (889 k characters) built a 100,001-line dialog: 44 s of silence, 100 s in all."""
+    import time
+
+    link = _unknown_keys(100_000)
+    assert len(link) < MAX_LINK_CHARS
+    p, notes = from_tfp(link)
+    assert p["data"]["source"] == "circle" and len(notes) <= 15
+    assert sum("is not a TensorFlow Playground setting" in n for n in notes) == 10
+    assert "… and 99,990 more unknown keys; ignored" in notes
+    _, notes = from_tfp(DEFAULT + "&" + "k" * 500_000 + "=1&" + "&".join(f"c{i}_hide=true" for i in range(50)))
+    assert max(map(len, notes)) < 200  # a half-megabyte key is quoted cut
+    assert "… and 40 more _hide keys for controls this app does not have; ignored" in notes
+
+    def best(n):
+        text = _unknown_keys(n)
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            from_tfp(text)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    small, large = best(10_000), best(100_000)
+    assert large < 5 and large < 40 * small  # linear: ten times the keys, about ten times the time
+
+
+@pytest.mark.parametrize("text", ["nnp:abc", "hello", "https://example.com/#foo=1", "", "seed"])
+def test_only_a_tensorflow_playground_link_is_read_as_one(text, tmp_path, capsys):
+    """`import-tfp "nnp:abc" out.json` wrote a default circle project and exited 0."""
+    assert not is_tfp_link(text)
+    with pytest.raises(PlaygroundError, match="not a TensorFlow Playground link; one looks like https://playground"):
+        from_tfp(text)
+    out = tmp_path / "out.json"
+    assert main(["import-tfp", text, str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not a TensorFlow Playground link" in err and "playground.tensorflow.org/#" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_what_is_a_tensorflow_playground_link():
+    for text in (DEFAULT, "https://playground.tensorflow.org/", "playground.tensorflow.org/#noise=10",
+                 "Try https://playground.tensorflow.org/#networkShape=3 in class", "#activation=relu&networkShape=3",
+                 "activation=relu", "http://localhost:5000/#dataset=xor&noise=5", "learningRate_hide=true"):
+        assert is_tfp_link(text), text
+    with pytest.raises(PlaygroundError, match=r"project link \(nnp:…\)"):
+        from_tfp("nnp:abc")
+
+
+def _points_project(n: int) -> dict:
+    from helpers import project
+
+    rng = np.random.default_rng(0)
+    return project(data={"source": {"points": {"x": rng.uniform(-6, 6, (n, 2)).tolist(),
+                                               "y": rng.integers(0, 2, n).tolist()}}})  # fmt: skip
+
+
+def test_no_link_is_made_that_would_not_be_read():
+    """100,000 drawn points made a 2,495,650-character link that pasting refused."""
+    with pytest.raises(LinkTooLong, match="too big for a link: .* 100,000 drawn points .* read up to 1,000,000"):
+        project_link(_points_project(100_000))
+    with pytest.raises(LinkTooLong, match="too big for a link: it would be 1,1"):  # past the limit, under 1.5 times it
+        project_link(_points_project(45_000))
+    fits = _points_project(40_000)  # 999,876 characters: just under the limit, and read back
+    link = project_link(fits)
+    assert MAX_LINK_CHARS - 1000 < len(link) <= MAX_LINK_CHARS and from_project_link(link) == fits
+
+
+def test_a_project_links_data_files_are_marked_as_named_by_the_link(tmp_path, monkeypatch):
+    from helpers import project
+
+    base = project()
+    for source, files in (
+        ({"csv": "/etc/passwd"}, ("/etc/passwd",)),
+        ({"npz": "~/data.npz"}, (str(Path.home() / "data.npz"),)),
+        ({"csv": "rel/data.csv", "label": 0}, (str(tmp_path / "rel" / "data.csv"),)),
+        ({"idx": {"images": "/proc/self/environ", "labels": "/etc/shadow"}}, ("/proc/self/environ", "/etc/shadow")),
+        ("spiral", ()),
+    ):
+        monkeypatch.chdir(tmp_path)
+        linked = read_project_link(project_link({**base, "data": {**base["data"], "source": source}}))
+        assert linked.files == files and linked.project["data"]["source"] == source
