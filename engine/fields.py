@@ -25,7 +25,7 @@ from .errors import PlaygroundError
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
-from .regularizers import REGULARIZERS
+from .regularizers import L1_RULES, REGULARIZERS
 
 
 class Effect(IntEnum):
@@ -47,6 +47,7 @@ class Field:
     lo_open: bool = False
     hi_open: bool = False
     choices: Callable[[], Sequence[str]] | None = None
+    help: str = ""  # what the setting does and why one would change it, for tooltips and the docs
 
     def check(self, value: Any, key: str | None = None) -> Any:
         """`value` validated as this field (key: the concrete path, for the message)."""
@@ -157,6 +158,10 @@ FIELDS: tuple[Field, ...] = (
     Field("training.regularization", E.LIVE, "regularization"),
     Field("training.regularization.kind", E.LIVE, "regularization", "choice", choices=REGULARIZERS.names),
     Field("training.regularization.rate", E.LIVE, "regularization rate", "number", 0, 100),
+    Field("training.regularization.l1_rule", E.LIVE, "L1 rule", "choice", choices=lambda: tuple(L1_RULES),
+          help="How an L1 step is taken: subgradient (Keras, PyTorch: weights near 0, rarely exactly 0), proximal "
+               "(soft threshold: exact zeros) or tfp (TensorFlow Playground: a weight the penalty carries across 0 "
+               "stops there and its link is dead for good)"),
     Field("training.schedule", E.LIVE, "learning-rate schedule"),
     Field("training.schedule.*", E.LIVE, "schedule setting"),
     Field("training.batch_size", E.LIVE, "batch size", "integer", 1, MAX_BATCH),

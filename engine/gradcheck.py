@@ -89,6 +89,8 @@ def check_gradients(
     `max_per_array` samples that many entries per array (for large layers); None checks all.
     """
     net = network.copy(dtype=np.float64)
+    if regularizer is not None:
+        regularizer = regularizer.derivative()  # L1's rule says how a step is taken, not what J is
     x = np.asarray(x, dtype=np.float64)
     has_dropout = any(p > 0 for p in net.dropouts)
 

@@ -234,6 +234,7 @@ def lr_range_test(
     settle = max(1, steps // 10)
     backup = net.params.copy()
     nk = net.n_kernel
+    reg, dead = trainer.regularizer, trainer.dead
     for k, lr in enumerate(rates):
         if pos + batch > n:
             order, pos = rng.permutation(n), 0
@@ -242,8 +243,9 @@ def lr_range_test(
         with np.errstate(all="ignore"):
             net.loss_and_grad(x_all[idx], targets[idx], trainer.loss, trainer.regularizer, True, rng)
             np.copyto(backup, net.params)
+            reg.before_step(net.grads[:nk], dead)
             opt.step(net.params, net.grads, nk, float(lr))
-            trainer.regularizer.clip_crossings(backup[:nk], net.params[:nk])
+            dead = reg.after_step(backup[:nk], net.params[:nk], float(lr), dead)
             out = net.forward(px)
             loss = float(np.mean(trainer.loss.per_sample(net.pre_activations()[-1], out, py, act)))
         if not math.isfinite(loss):

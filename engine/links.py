@@ -8,8 +8,10 @@ trains with TFP's own maths, so a lesson behaves as its author saw it:
 - a tanh output against the labels as −1/+1 and the loss ½(output − target)² averaged over
   the batch (`tfp_square`; regression: a linear output and `half_squared`);
 - weights uniform in [−0.5, 0.5] (`tfp_uniform`) and biases 0.1, or zeros with `initZero`;
-- plain SGD, no input normalisation, the L1 rule that stops a weight at zero; TFP's L2 takes
-  the derivative of ½w², so its rate is twice ours (λ_ours = λ_TFP / 2);
+- plain SGD, no input normalisation, TFP's L1 rule (a weight its penalty step carries across
+  zero stops there and its link is dead for good: `l1_rule` "tfp"); TFP's L2 takes the
+  derivative of ½w² at the weight before the step, so its rate is twice ours (λ_ours = λ_TFP / 2)
+  and the step is the same;
 - its split (`percTrainData`, 50% by default), noise 0–50 as 0–0.5, batch size and seed.
 
 Missing keys take TFP's defaults. What cannot be carried over is said in the notes.
@@ -245,7 +247,7 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
             "loss": "half_squared" if regression else "tfp_square",
             "optimizer": {"name": "sgd", "learning_rate": _number(m, "learningRate", notes)},
             "batch_size": int(batch),
-            "regularization": {"kind": reg.lower(), "rate": rate},
+            "regularization": {"kind": reg.lower(), "rate": rate, "l1_rule": "tfp"},
         },
     }  # fmt: skip
     if hidden:

@@ -70,7 +70,7 @@ DEFAULT_PROJECT: dict[str, Any] = {
     "training": {
         "loss": "binary_crossentropy",
         "optimizer": {"name": "sgd", "learning_rate": 0.03},
-        "regularization": {"kind": "none", "rate": 0.0},
+        "regularization": {"kind": "none", "rate": 0.0, "l1_rule": "subgradient"},
         "schedule": {"name": "constant"},
         "batch_size": 10,
         "shuffle": True,
@@ -365,10 +365,10 @@ def _training(t: Any) -> dict[str, Any]:
     # Every hyperparameter spelled out (the optimizer's Keras defaults where the file is
     # silent), so the app, the run history and a saved file all show what training uses.
     t["optimizer"] = {"name": name, **{k: opt.get(k, v) for k, v in defaults.items()}}
-    reg = _keys(t["regularization"], "training.regularization", {"kind", "rate"})
+    reg = _keys(t["regularization"], "training.regularization", set(default["regularization"]))
     reg = _merge(default["regularization"], reg)
-    reg["kind"] = check("training.regularization.kind", reg["kind"])
-    reg["rate"] = check("training.regularization.rate", reg["rate"])
+    for key in reg:
+        reg[key] = check(f"training.regularization.{key}", reg[key])
     t["regularization"] = reg
     sched = t["schedule"]
     if isinstance(sched, str):

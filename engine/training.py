@@ -164,7 +164,9 @@ class Trainer:
         self.loss = get_loss(t["loss"])
         self.loss.check_activation(self.network.activations[-1].name)
         self.optimizer = make_optimizer(t["optimizer"])
-        self.regularizer = Regularizer(t["regularization"]["kind"], t["regularization"]["rate"])
+        self.regularizer = Regularizer(**t["regularization"])
+        #: Kernel weights TFP's L1 rule stopped at zero for good (None until the first).
+        self.dead: np.ndarray | None = None
         self.schedule = dict(t["schedule"])
         self.schedule_start = 0  # the step the schedule was chosen at (its t counts from there)
         self.batch_size = int(t["batch_size"])
@@ -258,8 +260,13 @@ class Trainer:
     def set_optimizer_param(self, key: str, value: Any) -> None:
         self.optimizer.set(key, value)
 
-    def set_regularization(self, kind: str, rate: float) -> None:
-        self.regularizer = Regularizer(kind, rate)
+    def set_regularization(self, kind: str, rate: float, l1_rule: str = "subgradient") -> None:
+        """A new penalty from the next step on. Links TFP's L1 rule killed stay dead while that rule
+        is in use (whatever the rate) and come back when it is not; TFP itself starts a new
+        network when either changes."""
+        self.regularizer = Regularizer(kind, rate, l1_rule)
+        if not self.regularizer.kills_links:
+            self.dead = None
 
     def set_batch_size(self, size: int) -> None:
         if size < 1:
@@ -336,15 +343,17 @@ class Trainer:
             if not math.isfinite(objective):
                 self._diverge("the loss", objective)
             np.copyto(self._backup, net.params)
-            self.optimizer.step(net.params, net.grads, net.n_kernel, self.current_lr)
-            nk = net.n_kernel
-            self.regularizer.clip_crossings(self._backup[:nk], net.params[:nk])
+            nk, lr, reg = net.n_kernel, self.current_lr, self.regularizer
+            reg.before_step(net.grads[:nk], self.dead)
+            self.optimizer.step(net.params, net.grads, nk, lr)
+            dead = reg.after_step(self._backup[:nk], net.params[:nk], lr, self.dead)
             # One reduction finds any NaN or inf among the new weights (a NaN gradient lands here too).
             finite = math.isfinite(np.add.reduce(net.params))
         self.steps += 1
         if not finite:
             np.copyto(net.params, self._backup)
             self._diverge("a weight", objective)
+        self.dead = dead
         self.diverged = None
         self.last_loss = data_loss
         self._pos += idx.size

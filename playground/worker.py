@@ -648,7 +648,7 @@ def _apply_live(trainer: Trainer, path: str, value: Any, project: dict[str, Any]
     if path.startswith("training.optimizer."):
         trainer.set_optimizer_param(path.rsplit(".", 1)[1], value)
     elif path.startswith("training.regularization"):
-        trainer.set_regularization(t["regularization"]["kind"], t["regularization"]["rate"])
+        trainer.set_regularization(**t["regularization"])
     elif path == "training.batch_size":
         trainer.set_batch_size(int(value))
     elif path.startswith("training.schedule"):

@@ -5,6 +5,7 @@ from helpers import wait_for
 
 
 def test_the_weights_panel_counts_exact_zeros_under_l1(qtbot, window):
+    """Under the soft threshold, L1 leaves weights at exactly 0 (the subgradient, the default, does not)."""
     gen = window.session.snapshot.generation
     window.session.state.update(
         {
@@ -15,6 +16,9 @@ def test_the_weights_panel_counts_exact_zeros_under_l1(qtbot, window):
         }
     )
     wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert "sign(w)" in window.controls.reg.toolTip()
+    window.session.state.update({"training.regularization.l1_rule": "proximal"})  # a live setting
+    assert "soft threshold" in window.controls.reg.toolTip()
     window.show_view("weights")
     window.session.set_playing(True)
     snap = wait_for(qtbot, window, lambda s: s.epoch >= 30 and sum(int((k == 0).sum()) for k in s.weights[0::2]) > 0)

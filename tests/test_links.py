@@ -34,7 +34,7 @@ def test_tfps_default_link_becomes_its_experiment_with_its_maths():
     assert [(layer["units"], layer["activation"]) for layer in n["layers"]] == [(4, "tanh"), (2, "tanh")]
     assert n["output_activation"] == "tanh" and n["initializer"] == "tfp_uniform" and n["bias_init"] == 0.1
     assert t["loss"] == "tfp_square" and t["optimizer"]["name"] == "sgd" and t["optimizer"]["learning_rate"] == 0.03
-    assert t["batch_size"] == 10 and t["regularization"] == {"kind": "none", "rate": 0.0}
+    assert t["batch_size"] == 10 and t["regularization"] == {"kind": "none", "rate": 0.0, "l1_rule": "tfp"}
     assert p["app"]["tfp"]["maths"] and p["app"]["output"] == {"show_test_data": False, "discretize": False}
     assert any("seed 0.45796 becomes seed 45796" in note for note in notes)
 
@@ -62,9 +62,9 @@ def test_missing_keys_take_tfps_defaults():
         ("showTestData=true&discretize=true",
          lambda p: p["app"]["output"] == {"show_test_data": True, "discretize": True}),
         ("regularization=L1&regularizationRate=0.003",
-         lambda p: p["training"]["regularization"] == {"kind": "l1", "rate": 0.003}),
+         lambda p: p["training"]["regularization"] == {"kind": "l1", "rate": 0.003, "l1_rule": "tfp"}),
         ("regularization=L2&regularizationRate=0.01",
-         lambda p: p["training"]["regularization"] == {"kind": "l2", "rate": 0.005}),
+         lambda p: p["training"]["regularization"] == {"kind": "l2", "rate": 0.005, "l1_rule": "tfp"}),
     ],
 )  # fmt: skip
 def test_each_key_maps(change, check):
@@ -121,8 +121,9 @@ def test_tfps_maths_in_training():
 
 
 def test_tfps_l2_step():
-    """TFP: w ← w − α·mean(∂L/∂w), then w ← w − α·λ·w (the derivative of ½w²). Here λ/2 on Σw²
-    gives w ← w − α·(g + λ·w) in one step: the same to first order in α."""
+    """TFP (nn.ts updateWeights): w' = w − α·mean(∂L/∂w), then w' − α·λ·w with the derivative of
+    ½w² taken at w, the weight before the step. Here λ/2 on Σw² gives w − α·(g + λ·w) in one
+    step: the same step exactly (to rounding), not only to first order in α."""
     p, _ = from_tfp(DEFAULT.replace("regularizationRate=0", "regularizationRate=0.1") + "&regularization=L2")
     tr = Trainer({**p, "training": {**p["training"], "shuffle": False}})
     net = tr.network
@@ -134,8 +135,10 @@ def test_tfps_l2_step():
     nk = net.n_kernel
     ours = w0[:nk] - 0.03 * (g[:nk] + 0.1 * w0[:nk])
     np.testing.assert_allclose(net.params[:nk], ours, rtol=1e-12, atol=1e-15)
-    tfps = (w0[:nk] - 0.03 * g[:nk]) * (1 - 0.03 * 0.1)
-    assert np.max(np.abs(net.params[:nk] - tfps)) < 0.03**2 * 0.1 * np.max(np.abs(g)) + 1e-12
+    tfps = (w0[:nk] - 0.03 * g[:nk]) - (0.03 * 0.1) * w0[:nk]
+    np.testing.assert_allclose(net.params[:nk], tfps, rtol=1e-13, atol=1e-16)
+    shrunk_after = (w0[:nk] - 0.03 * g[:nk]) * (1 - 0.03 * 0.1)  # the derivative at w' would differ
+    assert np.max(np.abs(net.params[:nk] - shrunk_after)) > 1e-7
 
 
 def test_a_tfp_project_goes_back_to_a_link_and_says_what_does_not_fit():

@@ -25,7 +25,7 @@ def test_the_documented_example_is_valid_and_kept():
     p = normalize_project(ISSUE_EXAMPLE)
     for section in ("data", "network", "training"):
         for key, value in ISSUE_EXAMPLE[section].items():
-            if key == "optimizer":  # kept, with the hyperparameters the file leaves out filled in
+            if key in ("optimizer", "regularization"):  # kept, with the keys the file leaves out filled in
                 assert p[section][key] | value == p[section][key], f"{section}.{key}"
             else:
                 assert p[section][key] == value, f"{section}.{key}"

@@ -352,17 +352,18 @@ def test_shared_history_is_a_fixed_prefix_that_training_can_keep_appending_to():
     assert len(tr.history) == 45
 
 
-def test_l1_gives_exact_zeros_and_l2_does_not():
-    """L1's promise: useless weights become exactly 0 (0 of 88 did before the zero-crossing rule)."""
+def test_exact_zeros_come_from_the_proximal_and_tfp_l1_rules_not_from_the_subgradient():
+    """L1 by subgradient (Keras, PyTorch) jitters around 0 and leaves no weight exactly 0; the
+    soft threshold and TFP's rule make useless weights exactly 0 and still learn the circle."""
 
-    def zeros(kind):
+    def zeros(kind, rule="subgradient"):
         p = project(
             seed=1,
             data={"source": "circle", "samples": 300, "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)"]},
             network={"layers": [{"units": 8, "activation": "tanh"}, {"units": 4, "activation": "tanh"}]},
             training={
                 "optimizer": {"name": "sgd", "learning_rate": 0.1},
-                "regularization": {"kind": kind, "rate": 0.01},
+                "regularization": {"kind": kind, "rate": 0.01, "l1_rule": rule},
             },
         )
         tr = Trainer(p)
@@ -370,22 +371,13 @@ def test_l1_gives_exact_zeros_and_l2_does_not():
         kernels = tr.network.params[: tr.network.n_kernel]
         return int(np.sum(kernels == 0.0)), kernels.size, tr
 
-    n_zero, n, tr = zeros("l1")
-    assert n_zero >= n // 4, f"only {n_zero} of {n} kernel weights are exactly zero"
+    assert zeros("l1")[0] == 0
     assert zeros("l2")[0] == 0
-    assert tr.evaluate()["train"]["accuracy"] > 0.9  # sparse, and it still learns the circle
-
-
-def test_the_l1_rule_stops_only_weights_that_cross_zero():
-    from engine.regularizers import Regularizer
-
-    before = np.array([0.5, -0.5, 0.5, 0.0, 0.0])
-    after = np.array([-0.1, 0.2, 0.4, 0.3, -0.3])
-    Regularizer("l1", 0.01).clip_crossings(before, after)
-    np.testing.assert_array_equal(after, [0.0, 0.0, 0.4, 0.3, -0.3])  # a zero weight may leave zero
-    untouched = np.array([-0.1, 0.2])
-    Regularizer("l2", 0.01).clip_crossings(np.array([0.5, -0.5]), untouched)
-    np.testing.assert_array_equal(untouched, [-0.1, 0.2])
+    for rule in ("proximal", "tfp"):
+        n_zero, n, tr = zeros("l1", rule)
+        assert n_zero >= n // 4, f"{rule}: only {n_zero} of {n} kernel weights are exactly zero"
+        assert tr.evaluate()["train"]["accuracy"] > 0.9  # sparse, and it still learns the circle
+    assert tr.dead is not None and np.count_nonzero(tr.dead) == n_zero  # TFP: each zero is a dead link
 
 
 @pytest.mark.parametrize("reg", [{"kind": "none", "rate": 0.0}, {"kind": "l2", "rate": 0.01}])

@@ -26,6 +26,7 @@ from engine.optimizers import (
 from engine.project import default_output_activation
 from engine.regularizers import FORMULAS as REG_FORMULAS
 from engine.regularizers import REGULARIZERS
+from engine.regularizers import formula as reg_formula
 
 from ..state import ProjectState
 from ..widgets import Counter, NumberEdit, captioned, name_widget
@@ -202,6 +203,10 @@ class ControlBar(QWidget):
             self.reg.setCurrentIndex(self.reg.findData(t["regularization"]["kind"]))
             self.reg_rate.setEditText(f"{t['regularization']['rate']:g}")
             self.reg_rate.setEnabled(t["regularization"]["kind"] != "none")
+            self.reg.setToolTip(
+                "Penalty on kernel weights (never biases), added to the mini-batch cost. "
+                + reg_formula(t["regularization"]["kind"], t["regularization"]["l1_rule"])
+            )
             self.schedule.setCurrentIndex(self.schedule.findData(t["schedule"]["name"]))
             self._build_schedule_fields(t["schedule"])
             self.schedule.setToolTip(

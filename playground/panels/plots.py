@@ -640,7 +640,8 @@ class HistogramView(QWidget):
             Label(""),
             "zeroWeights",
             "Exactly zero weights",
-            "Kernel weights that are exactly 0: L1 regularization makes useless weights exactly zero",
+            "Kernel weights that are exactly 0: L1 by the proximal or TensorFlow Playground rule makes useless "
+            "weights exactly zero (by the subgradient, as Keras and PyTorch, they only get small)",
         )
         head.insertWidget(1, self.zeros)
         # Which colour is which layer, in the header: a legend inside the small plot hid the bars.
