@@ -74,3 +74,26 @@ def test_a_lessons_locks_on_play_step_and_reset_hold_for_the_menu_and_the_keys(q
     window.session.set_playing(False)
     window.findChild(QAction, "actionReset").trigger()
     assert calls == ["reset"]
+
+
+def test_the_layer_stacks_controls_of_a_removed_layer_are_inert(qtbot, window):
+    """The layer stack (image data) had the same fault: a row's control left from before a
+    remove edited, moved or removed by an index that no longer held its layer."""
+    from playground.paths import PRESETS
+
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS / "19-cnn-digits.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen, timeout=TIMEOUT)
+    stack, state = window.layers, window.session.state
+    n = len(state.project["network"]["layers"])
+    qtbot.waitUntil(lambda: stack.findChild(QToolButton, f"layerRemove{n - 1}") is not None, timeout=TIMEOUT)
+    stale_remove = stack.findChild(QToolButton, f"layerRemove{n - 1}")
+    stale_up = stack.findChild(QToolButton, f"layerUp{n - 1}")
+    assert stack.remove(n - 1)  # the last layer goes
+    before = state.project["network"]["layers"]
+    stale_remove.clicked.emit()  # as clicks queued before the rebuild arrives
+    stale_up.clicked.emit()
+    for i in (n - 1, n, -1):  # what a script or the monkey might pass
+        assert not stack.edit(i, "units", 9) and not stack.remove(i) and not stack.change_type(i, "dense")
+    assert not stack.move(n - 1, -1)
+    assert state.project["network"]["layers"] == before

@@ -12,6 +12,7 @@ layer that does not fit is refused with its key named and nothing changes.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -237,6 +238,7 @@ class LayersPanel(OnScreen):
         self.names: list[str] = []
         self.plan: list[PlanRow] = []
         self.rows: list[LayerRow] = []
+        self._rows_built = 0  # bumped by each rebuild: the controls of older rows are inert
         self.input_row: LayerRow | None = None
         self.maps: LayerMaps | None = None
         lay = QVBoxLayout(self)
@@ -305,9 +307,11 @@ class LayersPanel(OnScreen):
     def rebuild(self) -> None:
         """One row per layer of the plan: the project's layers, an added flatten, the output."""
         for row in [*self.rows, *([self.input_row] if self.input_row is not None else [])]:
+            row.setEnabled(False)  # a click already queued for it finds it dead
             row.hide()
             row.deleteLater()
         self.rows, self.input_row = [], None
+        self._rows_built += 1
         while self.body_lay.count():
             self.body_lay.takeAt(0)
         self.initializer.setCurrentText(self.state.project["network"]["initializer"])
@@ -357,7 +361,7 @@ class LayersPanel(OnScreen):
             kind.addItem(info.keras, name)
         kind.setCurrentIndex(kind.findData(kind_of(spec).name))
         kind.setToolTip(kind_of(spec).help)
-        kind.activated.connect(lambda _j: self.change_type(i, kind.currentData()))
+        kind.activated.connect(self._live(lambda _j: self.change_type(i, kind.currentData())))
         row.head.addWidget(kind, 3)
         for text, name, tip, delta in (("↑", "Up", "Move up", -1), ("↓", "Down", "Move down", 1),
                                        ("✕", "Remove", "Remove this layer", 0)):  # fmt: skip
@@ -366,9 +370,9 @@ class LayersPanel(OnScreen):
             b.setAutoRaise(True)
             if delta:
                 b.setEnabled(0 <= i + delta < len(self.hidden))
-                b.clicked.connect(lambda _c=False, d=delta: self.move(i, d))
+                b.clicked.connect(self._live(lambda _c=False, d=delta: self.move(i, d)))
             else:
-                b.clicked.connect(lambda _c=False: self.remove(i))
+                b.clicked.connect(self._live(lambda _c=False: self.remove(i)))
             row.head.addWidget(b)
         for widget in self._controls(i, spec):
             row.flow.addWidget(widget)
@@ -402,7 +406,7 @@ class LayersPanel(OnScreen):
             drop.setValue(spec.get("dropout", 0.0))
             drop.setKeyboardTracking(False)
             drop.setMaximumWidth(96)
-            drop.valueChanged.connect(lambda v: self.edit(i, "dropout", round(v, 2)))
+            drop.valueChanged.connect(self._live(lambda v: self.edit(i, "dropout", round(v, 2))))
             out.append(drop)
         return out
 
@@ -415,7 +419,7 @@ class LayersPanel(OnScreen):
         spin.setSuffix(suffix)
         spin.setKeyboardTracking(False)
         spin.setMaximumWidth(96 if suffix else 70)
-        spin.valueChanged.connect(lambda v: self.edit(i, key, int(v)))
+        spin.valueChanged.connect(self._live(lambda v: self.edit(i, key, int(v))))
         return spin
 
     def _choice(self, i: int, key: str, spec: dict[str, Any], options: list[str], tip: str) -> QComboBox:
@@ -424,10 +428,24 @@ class LayersPanel(OnScreen):
         box.setMaximumWidth(92)
         if isinstance(spec.get(key), str):
             box.setCurrentText(spec[key])
-        box.activated.connect(lambda _j: self.edit(i, key, box.currentText()))
+        box.activated.connect(self._live(lambda _j: self.edit(i, key, box.currentText())))
         return box
 
     # ----------------------------------------------------------------- edits
+    def _live(self, act: Callable[..., Any]) -> Callable[..., None]:
+        """`act` for a control of the rows on screen now; inert once a rebuild has replaced them
+        (a click queued for a layer that was removed or moved)."""
+        built = self._rows_built
+
+        def run(*args: Any) -> None:
+            if built == self._rows_built:
+                act(*args)
+
+        return run
+
+    def _has(self, i: int) -> bool:
+        return 0 <= i < len(self.hidden)
+
     def _set(self, path: str, value: Any) -> bool:
         try:
             self.state.set(path, value)
@@ -452,12 +470,16 @@ class LayersPanel(OnScreen):
         return self._set("network.layers", layers)
 
     def edit(self, i: int, key: str, value: Any) -> bool:
+        if not self._has(i):
+            return False  # no layer i any more
         layers = copy.deepcopy(self.hidden)
         layers[i][key] = value
         return self._apply(layers)
 
     def change_type(self, i: int, kind: str) -> bool:
         """Layer i becomes a new layer of `kind` (its activation kept where both have one)."""
+        if not self._has(i):
+            return False
         layers = copy.deepcopy(self.hidden)
         new = copy.deepcopy(LAYER_KINDS[kind].default)
         if "activation" in new and "activation" in layers[i]:
@@ -476,12 +498,14 @@ class LayersPanel(OnScreen):
     def move(self, i: int, delta: int) -> bool:
         layers = copy.deepcopy(self.hidden)
         j = i + delta
-        if not 0 <= j < len(layers):
+        if not (self._has(i) and self._has(j)):
             return False
         layers[i], layers[j] = layers[j], layers[i]
         return self._apply(layers)
 
     def remove(self, i: int) -> bool:
+        if not self._has(i):
+            return False
         layers = copy.deepcopy(self.hidden)
         del layers[i]
         return self._apply(layers)
