@@ -1,4 +1,5 @@
-"""Loss functions, registered by name. The reported loss (the cost J) is the mean over samples.
+"""Loss functions, registered by name. The reported loss is the data loss, the mean over samples
+(CS231n's name; Ng's cost J adds the L1/L2 penalty to it).
 
 Each loss returns the mean of its per-sample values and the gradient of that mean with respect
 to the output layer's *pre-activations* z. Cross-entropies fuse with their output activation
@@ -69,7 +70,7 @@ class Loss:
         raise NotImplementedError
 
     def value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, act: Activation) -> float:
-        """J = (1/N) Σ_i L_i."""
+        """The data loss (1/N) Σ_i L_i."""
         per = self.per_sample(z, a, y, act)
         return float(np.add.reduce(per, axis=None)) / per.shape[0]
 

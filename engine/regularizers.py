@@ -131,3 +131,10 @@ class Regularizer:
                 if crossed.any():
                     dead = crossed if dead is None else dead | crossed
         return dead
+
+
+def from_ng_lambda(lambda_ng: float, m: int) -> float:
+    """Our L2 rate for the λ of Ng's course. His cost adds (λ/2m)·ΣW² to the mean loss over the m
+    training examples; ours adds λ·ΣW² to each mini-batch's mean loss (no ½, no 1/m, as Keras),
+    which on average over the mini-batches is the same objective when λ_ours = λ_Ng / (2m)."""
+    return lambda_ng / (2 * m)

@@ -266,6 +266,9 @@ def test_the_curves_show_the_latest_losses_as_numbers_and_the_penalty_apart(qtbo
     text = window.curves.numbers.text()
     assert f"train {snap.history['loss'][-1]:.4f}" in text and f"test {snap.history['test_loss'][-1]:.4f}" in text
     assert "L2 penalty" in text and "val" not in text  # 0% validation: nothing to show
+    # Issue 29, item 4: the penalty-free loss is the data loss (Ng's cost J includes the penalty).
+    assert text.startswith("data loss train ") and "J" not in text
+    assert window.curves.plot.getAxis("left").labelText == "data loss"
     legend = [label.text for _item, label in window.curves.plot.getPlotItem().legend.items]
     assert "validation" not in legend and "train" in legend
 

@@ -180,3 +180,38 @@ def test_a_batch_whose_activations_would_not_fit_is_refused():
     with pytest.raises(PlaygroundError, match="smaller batch size"):
         tr.set_batch_size(100_000)  # live, as the app's batch-size field does
     assert tr.batch_size == 10
+
+
+def test_ng_lambda_converts_to_ours_as_the_tooltip_says():
+    """Issue 29, item 4: our L2 adds λ·ΣW² to each mini-batch's mean loss; Ng's cost adds
+    (λ/2m)·ΣW² to the mean over m examples. With λ = λ_Ng/(2m) the full-batch objective and its
+    gradient are Ng's, and the mean of equal mini-batches' objectives is the same number."""
+    from engine.regularizers import Regularizer, from_ng_lambda
+    from playground.panels.controls import REG_RATE_TIP
+
+    rng = np.random.default_rng(3)
+    m, lam_ng = 20, 0.7
+    net = Network(2, [3], 1, "sigmoid", seed=2)
+    x, y = rng.normal(size=(m, 2)), rng.integers(0, 2, m)
+    loss = get_loss("binary_crossentropy")
+    ours = Regularizer("l2", from_ng_lambda(lam_ng, m))
+
+    def ng_cost() -> float:
+        p = net.predict(x)[:, 0]
+        data = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+        return data + lam_ng / (2 * m) * float(net.kernel_params @ net.kernel_params)
+
+    _data, objective = net.loss_and_grad(x, y, loss, ours, training=False)
+    assert objective == pytest.approx(ng_cost(), rel=1e-12)
+    grad = net.grads.copy()
+    for k in range(net.n_kernel):
+        saved = net.params[k]
+        net.params[k] = saved + 1e-6
+        up = ng_cost()
+        net.params[k] = saved - 1e-6
+        down = ng_cost()
+        net.params[k] = saved
+        assert grad[k] == pytest.approx((up - down) / 2e-6, rel=1e-6, abs=1e-9)
+    batches = [net.loss_and_grad(x[i : i + 5], y[i : i + 5], loss, ours, training=False)[1] for i in range(0, m, 5)]
+    assert np.mean(batches) == pytest.approx(objective, rel=1e-12)
+    assert "λ here = λ_Ng / (2m)" in REG_RATE_TIP and f"{lam_ng / 422:.2g}" in REG_RATE_TIP

@@ -25,7 +25,7 @@ from engine.optimizers import (
 )
 from engine.project import default_output_activation
 from engine.regularizers import FORMULAS as REG_FORMULAS
-from engine.regularizers import REGULARIZERS
+from engine.regularizers import REGULARIZERS, from_ng_lambda
 from engine.regularizers import formula as reg_formula
 
 from ..state import ProjectState
@@ -45,6 +45,12 @@ LOSS_LABELS = {
     "hinge": "Hinge",
     "multiclass_hinge": "Multiclass hinge",
 }
+REG_RATE_TIP = (
+    "λ, the strength of the penalty: each mini-batch adds λ·ΣW² (L2) or λ·Σ|W| (L1) to its mean loss, with no ½ "
+    "and no 1/m, as Keras (CS231n's λ·ΣW² is the same). Ng's course adds (λ/2m)·ΣW² to the mean over the m "
+    "training examples, so his λ is 2m times ours: λ here = λ_Ng / (2m), e.g. his 0.7 on 211 examples is "
+    f"{from_ng_lambda(0.7, 211):.2g} here. Takes effect live."
+)
 HP_TIPS = {
     "momentum": "μ: how much of the previous step carries over (v ← μv + g).",
     "nesterov": "Nesterov: look ahead along the momentum before taking the gradient step.",
@@ -147,7 +153,7 @@ class ControlBar(QWidget):
             QComboBox(),
             "regularization",
             "Regularization",
-            "Penalty on kernel weights (never biases), added to the mini-batch cost.",
+            "Penalty on kernel weights (never biases), added to each mini-batch's mean loss.",
         )
         for kind in REGULARIZERS.names():
             self.reg.addItem(kind.upper() if kind != "none" else "None", kind)
@@ -158,7 +164,7 @@ class ControlBar(QWidget):
             QComboBox(),
             "regularizationRate",
             "Regularization rate",
-            "λ, the strength of the penalty. Takes effect live.",
+            REG_RATE_TIP,
         )
         self.reg_rate.setEditable(True)
         self.reg_rate.addItems(REG_RATES)
@@ -204,7 +210,7 @@ class ControlBar(QWidget):
             self.reg_rate.setEditText(f"{t['regularization']['rate']:g}")
             self.reg_rate.setEnabled(t["regularization"]["kind"] != "none")
             self.reg.setToolTip(
-                "Penalty on kernel weights (never biases), added to the mini-batch cost. "
+                "Penalty on kernel weights (never biases), added to each mini-batch's mean loss. "
                 + reg_formula(t["regularization"]["kind"], t["regularization"]["l1_rule"])
             )
             self.schedule.setCurrentIndex(self.schedule.findData(t["schedule"]["name"]))
@@ -214,7 +220,10 @@ class ControlBar(QWidget):
                 + " (t counts updates since the schedule was chosen; the curves can show α)"
             )
             self.optimizer.setToolTip(OPTIMIZERS.get(opt["name"]).formula)
-            self.loss.setToolTip("Cost J = mean over samples of L. " + get_loss(t["loss"]).formula)
+            self.loss.setToolTip(
+                "Data loss = mean over samples of L (Ng's cost J adds the penalty to it). "
+                + get_loss(t["loss"]).formula
+            )
         finally:
             self._updating = False
 

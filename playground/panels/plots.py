@@ -414,7 +414,7 @@ METRIC_CHOICES = (
     ("loss", "loss"), ("accuracy", "accuracy"), ("fit loss (Keras)", "fit_loss"), ("learning rate α", "learning_rate")
 )  # fmt: skip
 AXIS_LABELS = {
-    "loss": "cost J", "accuracy": "accuracy", "fit_loss": "batch loss + penalty", "learning_rate": "α",
+    "loss": "data loss", "accuracy": "accuracy", "fit_loss": "batch loss + penalty", "learning_rate": "α",
 }  # fmt: skip
 
 
@@ -428,9 +428,10 @@ class CurvesView(QWidget):
             QComboBox(),
             "curveMetric",
             "Curve metric",
-            "loss: cost J = (1/N) Σ L(ŷ, y) over each whole split with the epoch's final weights, "
-            "without the L1/L2 penalty.\nfit loss: what Keras's fit() prints as loss, the mean of the "
-            "epoch's mini-batch losses as they were trained, penalty included (training split only).",
+            "loss: the data loss (CS231n's name) = (1/N) Σ L(ŷ, y) over each whole split with the epoch's final "
+            "weights, without the L1/L2 penalty. Ng's cost J is this plus his penalty (λ/2m)·ΣW².\n"
+            "fit loss: what Keras's fit() prints as loss, the mean of the epoch's mini-batch losses as they were "
+            "trained, penalty included (training split only).",
         )
         for text, key in METRIC_CHOICES:
             self.metric_box.addItem(text, key)
@@ -458,9 +459,10 @@ class CurvesView(QWidget):
         self.readout.setObjectName("curveReadout")
         self.numbers = name_widget(
             Label(" "), "lossNumbers", "Losses now",
-            "The latest epoch's cost J on each split (and accuracy), computed with the epoch's final weights. "
-            "J leaves out the L1/L2 penalty; the penalty is shown apart. Keras's fit() prints the mean batch loss "
-            "with the penalty included: choose 'fit loss (Keras)' to see that curve.",
+            "The latest epoch's data loss on each split (and accuracy), computed with the epoch's final weights. "
+            "The data loss leaves out the L1/L2 penalty (Ng's cost J includes it); the penalty is shown apart. "
+            "Keras's fit() prints the mean batch loss with the penalty included: choose 'fit loss (Keras)' to see "
+            "that curve.",
         )  # fmt: skip
         self.numbers.setWordWrap(True)
         lay.addWidget(Steady(self.numbers))  # new numbers 10 times a second: no re-layout of the window
@@ -594,7 +596,7 @@ class CurvesView(QWidget):
             kernels = np.concatenate([k.ravel() for k in snap.weights[0::2]])
             penalty = Regularizer(reg["kind"], reg["rate"]).penalty(kernels)
             parts.append(f"{reg['kind'].upper()} penalty {penalty:.4g}")
-        text = ("J " + " · ".join(parts)) if parts else "J: after the first epoch"
+        text = ("data loss " + " · ".join(parts)) if parts else "data loss: after the first epoch"
         if self.numbers.text() != text:
             self.numbers.setText(text)
 
