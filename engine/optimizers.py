@@ -49,8 +49,20 @@ HYPERPARAMETER_BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
 }
 
 
+#: What a hyperparameter does, where every optimizer that has it uses it alike; a value may
+#: differ by rules ({"torch": ..., "keras": ...}). Classes override entries in their own `help`.
+Help = dict[str, str | dict[str, str]]
+COMMON_HELP: Help = {
+    "learning_rate": "α, the size of each step.",
+    "beta_1": "β₁: decay of the running mean of gradients, m ← β₁m + (1 − β₁)g.",
+    "beta_2": "β₂: decay of the running mean of squared gradients, v ← β₂v + (1 − β₂)g².",
+    "weight_decay": "λ: decoupled weight decay, w ← w − α·λ·w on every weight and bias (as torch and Keras).",
+}
+
+
 class Optimizer:
-    """Base class. `defaults` are Keras's; `formula` is shown in the app's tooltip."""
+    """Base class. `defaults` are Keras's; `formula` is shown in the app's tooltip; `help` says
+    what each hyperparameter does here, under each rules setting where they differ."""
 
     name = ""
     label = ""
@@ -58,6 +70,13 @@ class Optimizer:
     defaults: ClassVar[dict[str, Any]] = {}
     #: The allowed values of each hyperparameter that is a word rather than a number.
     choices: ClassVar[dict[str, tuple[str, ...]]] = {"rules": RULES}
+    help: ClassVar[Help] = {}
+
+    @classmethod
+    def describe(cls, key: str, rules: str = "torch") -> str:
+        """What hyperparameter `key` does in this optimizer under `rules` (the app's tooltips)."""
+        text = cls.help.get(key, COMMON_HELP.get(key, ""))
+        return text[rules] if isinstance(text, dict) else text
 
     def __init__(self, **hp: Any) -> None:
         self.hp: dict[str, Any] = dict(self.defaults)
@@ -138,6 +157,21 @@ class SGD(Optimizer):
         "Keras rules: v ← μv − αg, w ← w + v"
     )
     defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False, "rules": "torch"}
+    help: ClassVar[Help] = {
+        "momentum": {
+            "torch": "μ: how much of the previous velocity carries over, v ← μv + g, w ← w − α·v (0: plain SGD).",
+            "keras": "μ: how much of the previous velocity carries over, v ← μv − α·g, w ← w + v (0: plain SGD).",
+        },
+        "nesterov": {
+            "torch": "Nesterov: step along the gradient plus the velocity's next push, w ← w − α·(g + μv) "
+            "(Sutskever's form of Nesterov's look-ahead).",
+            "keras": "Nesterov: step along the velocity's next push plus the gradient, w ← w + μv − α·g "
+            "(Sutskever's form of Nesterov's look-ahead).",
+        },
+        "rules": "Whose update rule: torch.optim's (v ← μv + g; w ← w − α·v: α outside the velocity) or Keras's "
+        "(v ← μv − α·g; w ← w + v: α inside it). The steps are the same with a constant rate and differ under a "
+        "schedule; without momentum the rules are one.",
+    }
 
     def _update(self, params, grads, n_kernel, lr):
         mu = self.hp["momentum"]
@@ -191,6 +225,15 @@ class Adagrad(Optimizer):
         "epsilon": 1e-7,
         "rules": "torch",
     }
+    help: ClassVar[Help] = {
+        "initial_accumulator_value": "The starting value of the sum of squared gradients s (Keras's default 0.1; "
+        "torch's is 0).",
+        "epsilon": {
+            "torch": "ε: added to √s, w ← w − α·g / (√s + ε), so the step never divides by zero.",
+            "keras": "ε: added to s inside the root, w ← w − α·g / √(s + ε), so the step never divides by zero.",
+        },
+        "rules": "Whose update rule: torch.optim's (ε added to √s) or Keras's (ε inside the root, √(s + ε)).",
+    }
 
     def _update(self, params, grads, n_kernel, lr):
         s = self._buf("sum", params, self.hp["initial_accumulator_value"])
@@ -210,6 +253,13 @@ class Adadelta(Optimizer):
     label = "Adadelta"
     formula = "v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − α·Δ"
     defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7, "rules": "torch"}
+    help: ClassVar[Help] = {
+        "rho": "ρ: decay of both running means, of squared gradients v ← ρv + (1 − ρ)g² and of squared updates "
+        "u ← ρu + (1 − ρ)Δ².",
+        "epsilon": "ε: inside both roots, Δ = √(u + ε) / √(v + ε)·g. u starts at 0, so ε sets the size of the "
+        "first steps: about α·√(ε / (1 − ρ)) each, unless the gradient is tiny.",
+        "rules": "Adadelta's rule is the same in torch.optim and Keras.",
+    }
 
     def _update(self, params, grads, n_kernel, lr):
         rho, eps = self.hp["rho"], self.hp["epsilon"]
@@ -234,6 +284,14 @@ class RMSprop(Optimizer):
     label = "RMSprop"
     formula = "v ← ρv + (1−ρ)g²;  w ← w − α·g / (√v + ε)   (Keras rules: / √(v + ε))"
     defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7, "rules": "torch"}
+    help: ClassVar[Help] = {
+        "rho": "ρ: decay of the running mean of squared gradients, v ← ρv + (1 − ρ)g².",
+        "epsilon": {
+            "torch": "ε: added to √v, w ← w − α·g / (√v + ε), so the step never divides by zero.",
+            "keras": "ε: added to v inside the root, w ← w − α·g / √(v + ε), so the step never divides by zero.",
+        },
+        "rules": "Whose update rule: torch.optim's (ε added to √v) or Keras's (ε inside the root, √(v + ε)).",
+    }
 
     def _update(self, params, grads, n_kernel, lr):
         rho, eps = self.hp["rho"], self.hp["epsilon"]
@@ -265,6 +323,22 @@ class Adam(Optimizer):
         "epsilon": 1e-7,
         "amsgrad": False,
         "rules": "torch",
+    }
+    help: ClassVar[Help] = {
+        "epsilon": {
+            "torch": "ε: added to √v̂ (v bias-corrected), w ← w − α·m̂ / (√v̂ + ε), so the step never divides by "
+            "zero.",
+            "keras": "ε: added to √v before the bias correction, w ← w − αₜ·m / (√v + ε); against torch's rule it "
+            "acts as ε / √(1 − β₂ᵗ), larger in the first steps (about 32ε at t = 1 with β₂ = 0.999).",
+        },
+        "amsgrad": {
+            "torch": "AMSGrad: v_max ← max(v_max, v), and the step divides by √(v_max / (1 − β₂ᵗ)) + ε. v_max never "
+            "decreases, so one large gradient keeps damping later steps; m is not capped, so steps can still grow.",
+            "keras": "AMSGrad: v̂ ← max(v̂, v), and the step divides by √v̂ + ε, which never decreases; m is not "
+            "capped, so steps can still grow.",
+        },
+        "rules": "Whose update rule: torch.optim's (ε added to √v̂, the bias-corrected v) or Keras's (the bias "
+        "correction folded into the rate, ε added to √v: a larger ε in effect in the first steps).",
     }
 
     def _update(self, params, grads, n_kernel, lr):

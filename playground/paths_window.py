@@ -123,7 +123,8 @@ class LaneControls:
             else:
                 lo, hi, _lo_open, _hi_open = HYPERPARAMETER_BOUNDS[key]
                 field = NumberEdit(value, lo, hi)
-            name_widget(field, f"pathSetting_{key}", key.replace("_", " "))
+            name_widget(field, f"pathSetting_{key}", key.replace("_", " "),
+                        cls.describe(key, self.extra.get("rules", "torch")))  # fmt: skip
             form.addRow(key.replace("_", " "), field)
             fields[key] = field
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

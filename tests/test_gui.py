@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import engine_widths, wait_for
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QToolButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QToolButton, QWidget
 
 from engine import get_loss
 from engine.io import load_weights
@@ -58,6 +58,32 @@ def test_choosing_adam_shows_its_hyperparameters(qtbot, window):
     assert window.controls.findChild(QLineEdit, "opt_beta_1").text() == "0.9"
     assert window.controls.findChild(QLineEdit, "opt_momentum") is None
     assert window.session.state.project["training"]["optimizer"]["name"] == "adam"
+
+
+def test_each_hyperparameters_tooltip_says_this_optimizers_rule(qtbot, window):
+    """Issue 29, item 5: ε was "added to √v" everywhere; it is not under Keras's rules or in Adadelta."""
+    from PySide6.QtWidgets import QComboBox
+
+    bar = window.controls
+
+    def choose(name: str) -> None:
+        bar.optimizer.setCurrentIndex(bar.optimizer.findData(name))
+        bar.optimizer.activated.emit(bar.optimizer.currentIndex())
+
+    def tip(key: str) -> str:
+        return bar.findChild(QWidget, f"opt_{key}").toolTip()
+
+    choose("rmsprop")
+    assert "added to √v" in tip("epsilon")
+    rules = bar.findChild(QComboBox, "opt_rules")
+    rules.setCurrentText("keras")
+    rules.activated.emit(rules.currentIndex())
+    assert window.session.state.project["training"]["optimizer"]["rules"] == "keras"
+    assert "inside the root" in tip("epsilon") and "added to √v" not in tip("epsilon")
+    choose("adadelta")
+    assert "inside both roots" in tip("epsilon") and "squared updates" in tip("rho")
+    choose("adam")
+    assert "m is not capped" in tip("amsgrad")
 
 
 def test_play_trains_the_loss_falls_and_the_heatmap_changes(qtbot, window):

@@ -2,6 +2,7 @@
 for `"rules": "keras"`), computed here in plain Python floats, element by element, independently
 of the vectorised code."""
 
+import itertools
 import math
 
 import numpy as np
@@ -229,3 +230,74 @@ def test_keras_rules_match_keras_itself(name, monkeypatch):
         ref.apply_gradients([(keras.ops.convert_to_tensor(np.array(g), dtype="float64"), var)])
         ours.step(w, np.array(g), N_KERNEL, lr)
         np.testing.assert_allclose(w, keras.ops.convert_to_numpy(var), rtol=1e-10, atol=1e-12)
+
+
+# ----------------------------------------------------------------- what the hyperparameters' tooltips say
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+@pytest.mark.parametrize("rules", ["torch", "keras"])
+def test_every_hyperparameter_is_described_for_each_rules_setting(name, rules):
+    cls = OPTIMIZERS.get(name)
+    for key in cls.defaults:
+        assert cls.describe(key, rules), (name, key, rules)
+
+
+def _one_step(name: str, g: float, **hp) -> float:
+    w = np.array([0.0])
+    make_optimizer({"name": name, **hp}).step(w, np.array([g]), 1)
+    return float(w[0])
+
+
+@pytest.mark.parametrize("name", ["rmsprop", "adagrad"])
+def test_epsilon_sits_where_each_rules_tooltip_says(name):
+    """Issue 29, item 5: ε is added to the root under torch's rules, inside it under Keras's."""
+    cls = OPTIMIZERS.get(name)
+    torch, keras = cls.describe("epsilon", "torch"), cls.describe("epsilon", "keras")
+    assert "added to √" in torch and "inside the root" in keras
+    # A gradient so small that s or v is all but ε: the two places give different steps.
+    hp = {"epsilon": 1e-2, "learning_rate": 1.0}
+    if name == "adagrad":
+        hp["initial_accumulator_value"] = 0.0
+    g = 1e-3
+    s = g * g * (1 if name == "adagrad" else 1 - cls.defaults["rho"])
+    assert _one_step(name, g, **hp) == pytest.approx(-g / (math.sqrt(s) + 1e-2), rel=1e-12)
+    assert _one_step(name, g, rules="keras", **hp) == pytest.approx(-g / math.sqrt(s + 1e-2), rel=1e-12)
+
+
+def test_adadeltas_epsilon_sets_its_first_steps_as_the_tooltip_says():
+    """ε is inside both roots and u starts at 0: the first step is about α·√(ε/(1 − ρ)) for any
+    gradient that is not tiny, under either rules setting."""
+    tip = OPTIMIZERS.get("adadelta").describe("epsilon")
+    assert "inside both roots" in tip and "α·√(ε / (1 − ρ))" in tip
+    assert OPTIMIZERS.get("adadelta").describe("epsilon", "keras") == tip
+    assert "squared updates" in OPTIMIZERS.get("adadelta").describe("rho")
+    for eps in (1e-7, 1e-4):
+        want = 0.001 * math.sqrt(eps / 0.05)
+        for g in (g for g in (0.1, 1.0, 100.0) if 0.05 * g * g >= 100 * eps):  # not tiny: (1 − ρ)g² ≫ ε
+            assert abs(_one_step("adadelta", g, epsilon=eps)) == pytest.approx(want, rel=0.02), (eps, g)
+
+
+def test_keras_adams_epsilon_acts_larger_in_the_first_steps_as_the_tooltip_says():
+    """Keras's ε is added to √v before the bias correction: against torch's it is ε/√(1 − β₂ᵗ),
+    about 32ε at t = 1 with β₂ = 0.999."""
+    assert "about 32ε at t = 1" in OPTIMIZERS.get("adam").describe("epsilon", "keras")
+    g, eps = 1e-5, 1e-6
+    keras = _one_step("adam", g, epsilon=eps, rules="keras")
+    assert keras == pytest.approx(_one_step("adam", g, epsilon=eps / math.sqrt(1 - 0.999)), rel=1e-9)
+    assert round(1 / math.sqrt(1 - 0.999)) == 32
+
+
+def test_amsgrad_caps_only_the_denominator_as_the_tooltip_says():
+    """The running maximum never lets the denominator fall (Keras's rule), yet the step grows
+    once the gradients stop changing sign: m is not capped."""
+    for rules in ("torch", "keras"):
+        tip = OPTIMIZERS.get("adam").describe("amsgrad", rules)
+        assert "m is not capped, so steps can still grow" in tip and "never grow back" not in tip
+    opt = make_optimizer({"name": "adam", "amsgrad": True, "rules": "keras", "learning_rate": 0.1})
+    w, steps, denominators = np.array([0.0]), [], []
+    for g in (1.0, -1.0, 1.0, -1.0, 0.5, 0.5, 0.5, 0.5, 0.5):
+        before = w.copy()
+        opt.step(w, np.array([g]), 1)
+        steps.append(abs(float(w[0] - before[0])))
+        denominators.append(float(np.sqrt(opt.state["v_max"][0])))
+    assert all(b >= a for a, b in itertools.pairwise(denominators))
+    assert steps[-1] > 2 * steps[4]  # the same gradient, a step more than twice as long

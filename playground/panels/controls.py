@@ -51,19 +51,6 @@ REG_RATE_TIP = (
     "training examples, so his λ is 2m times ours: λ here = λ_Ng / (2m), e.g. his 0.7 on 211 examples is "
     f"{from_ng_lambda(0.7, 211):.2g} here. Takes effect live."
 )
-HP_TIPS = {
-    "momentum": "μ: how much of the previous step carries over (v ← μv + g).",
-    "nesterov": "Nesterov: look ahead along the momentum before taking the gradient step.",
-    "beta_1": "β₁: decay of the running mean of gradients m.",
-    "beta_2": "β₂: decay of the running mean of squared gradients v.",
-    "epsilon": "ε: added to √v so the step never divides by zero.",
-    "amsgrad": "AMSGrad: use the largest v seen so far, so steps never grow back.",
-    "rho": "ρ: decay of the running mean of squared gradients.",
-    "initial_accumulator_value": "Starting value of Adagrad's sum of squared gradients.",
-    "weight_decay": "λ: decoupled weight decay, w ← w − α·λ·w on every weight and bias (as torch and Keras).",
-    "rules": "Whose update rule: torch.optim's (ε outside √, α outside the velocity) or Keras's "
-    "(ε inside √ for RMSprop and Adagrad, Adam's ε before bias correction, α inside the velocity).",
-}
 
 
 class ControlBar(QWidget):
@@ -250,13 +237,15 @@ class ControlBar(QWidget):
                     field.setMaximumWidth(70)
                     field.committed.connect(lambda v, k=key: self._set(f"training.optimizer.{k}", v))
                     field.refused.connect(self.message)
-                name_widget(field, f"opt_{key}", key.replace("_", " "), HP_TIPS.get(key))
+                name_widget(field, f"opt_{key}", key.replace("_", " "))
                 box = captioned(key.replace("_", " "), field)
                 self._opt_layout.addWidget(box)
                 box.show()  # added to a visible bar: Qt does not show new children by itself
                 self.opt_fields[key] = field
             self.opt_params.setProperty("optimizer", name)
+        cls = OPTIMIZERS.get(name)
         for key, field in self.opt_fields.items():
+            field.setToolTip(cls.describe(key, opt.get("rules", "torch")))  # ε and the rest say this rule's truth
             value = opt.get(key, defaults[key])
             if isinstance(field, QComboBox):
                 field.setCurrentText(str(value))
