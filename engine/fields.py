@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from .data.dataset import SPLITS
 from .errors import PlaygroundError
 from .initializers import INITIALIZERS
 from .losses import LOSSES
@@ -134,6 +135,9 @@ FIELDS: tuple[Field, ...] = (
     Field("data.normalize", E.DATA, "normalisation", "choice", choices=lambda: ("none", "standardize", "unit")),
     Field("data.test_fraction", E.DATA, "test fraction", "number", 0, 1, hi_open=True),
     Field("data.validation_fraction", E.DATA, "validation fraction", "number", 0, 1, hi_open=True),
+    Field("data.split", E.DATA, "split", "choice", choices=lambda: tuple(SPLITS),
+          help="stratified: each class split in proportion, rows in the data's order; shuffled: TensorFlow "
+               "Playground's split, one shuffle then the first rows train, in that order"),
     Field("network", E.NETWORK, "network"),
     Field("network.layers", E.NETWORK, "hidden layers"),
     Field("network.layers[]", E.NETWORK, "hidden layer"),
@@ -165,6 +169,9 @@ FIELDS: tuple[Field, ...] = (
     Field("training.schedule", E.LIVE, "learning-rate schedule"),
     Field("training.schedule.*", E.LIVE, "schedule setting"),
     Field("training.batch_size", E.LIVE, "batch size", "integer", 1, MAX_BATCH),
+    Field("training.last_batch", E.LIVE, "last partial batch", "choice", choices=lambda: ("partial", "carry"),
+          help="partial: the points left after the last full batch are a smaller step of their own (Keras, "
+               "PyTorch); carry: they wait and join the next epoch's first step (TensorFlow Playground)"),
     Field("training.shuffle", E.NETWORK, "shuffle", "bool"),
     Field("training.epochs", E.LIVE, "epochs", "integer", 1, MAX_EPOCHS),
     Field("training.early_stopping", E.LIVE, "early stopping"),

@@ -12,7 +12,11 @@ trains with TFP's own maths, so a lesson behaves as its author saw it:
   zero stops there and its link is dead for good: `l1_rule` "tfp"); TFP's L2 takes the
   derivative of ½w² at the weight before the step, so its rate is twice ours (λ_ours = λ_TFP / 2)
   and the step is the same;
-- its split (`percTrainData`, 50% by default), noise 0–50 as 0–0.5, batch size and seed.
+- its order and batches (playground.ts generateData and oneStep): the points shuffled once and
+  the first `percTrainData`% (50 by default) train, walked in that order every epoch (split
+  "shuffled", shuffle off); an update every batchSize points, the points after the last full
+  batch carried into the next epoch's first update (last_batch "carry");
+- noise 0–50 as 0–0.5, batch size and seed.
 
 Missing keys take TFP's defaults. What cannot be carried over is said in the notes.
 `to_tfp` writes the reverse where a project fits TFP and lists what does not.
@@ -228,14 +232,15 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
         "app": {
             "title": f"From TensorFlow Playground: {name}, {_short(shape_raw) or 'no hidden layer'}, {act}",
             "note": "Imported from a TensorFlow Playground link; trains with its maths (tanh output against "
-                    "−1/+1, ½ squared error, weights in [−0.5, 0.5], biases 0.1, plain SGD).",
+                    "−1/+1, ½ squared error, weights in [−0.5, 0.5], biases 0.1, plain SGD) and its rules (one "
+                    "fixed order, the last partial batch carried into the next epoch, its L1 rule).",
             "tfp": {"link": url.strip()[:4000], "maths": True},
             "output": {"show_test_data": _bool(get("showTestData")), "discretize": _bool(get("discretize"))},
         },
         "data": {
             "source": source, "problem": problem, "samples": TFP_SAMPLES[problem], "noise": noise / 100,
             "test_fraction": round(1 - perc / 100, 6), "validation_fraction": 0.0, "features": features,
-            "normalize": "none",
+            "normalize": "none", "split": "shuffled",
         },
         "network": {
             "layers": [{"units": n, "activation": act} for n in shape],
@@ -246,7 +251,7 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
         "training": {
             "loss": "half_squared" if regression else "tfp_square",
             "optimizer": {"name": "sgd", "learning_rate": _number(m, "learningRate", notes)},
-            "batch_size": int(batch),
+            "batch_size": int(batch), "last_batch": "carry", "shuffle": False,
             "regularization": {"kind": reg.lower(), "rate": rate, "l1_rule": "tfp"},
         },
     }  # fmt: skip
@@ -320,6 +325,13 @@ def to_tfp(project: dict[str, Any]) -> tuple[str, list[str]]:
     if d["validation_fraction"]:
         unfit.append("a validation split: TFP has train and test only")
     reg = t["regularization"]
+    if reg["kind"] == "l1" and reg["l1_rule"] != "tfp":
+        unfit.append(f"L1 by the {reg['l1_rule']} rule: TFP stops a weight its penalty carries across 0 and "
+                     "drops that link for good")  # fmt: skip
+    if t["shuffle"] or d["split"] != "shuffled":
+        unfit.append("the order of the points: TFP shuffles them once and walks that order every epoch")
+    if t["last_batch"] != "carry":
+        unfit.append("the last partial batch: TFP carries its points into the next epoch's first update")
     rate = reg["rate"] * 2 if reg["kind"] == "l2" else reg["rate"]
     view = project.get("app", {}).get("output", {})
     regression = d["problem"] == "regression"

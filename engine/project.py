@@ -57,6 +57,7 @@ DEFAULT_PROJECT: dict[str, Any] = {
         "normalize": "none",
         "test_fraction": 0.5,
         "validation_fraction": 0.0,
+        "split": "stratified",
     },
     "network": {
         "layers": [
@@ -73,6 +74,7 @@ DEFAULT_PROJECT: dict[str, Any] = {
         "regularization": {"kind": "none", "rate": 0.0, "l1_rule": "subgradient"},
         "schedule": {"name": "constant"},
         "batch_size": 10,
+        "last_batch": "partial",
         "shuffle": True,
         "epochs": 100,
         "early_stopping": None,
@@ -263,6 +265,7 @@ def _data(d: Any, base: Path | None) -> dict[str, Any]:
     d["validation_fraction"] = check("data.validation_fraction", d["validation_fraction"])
     if d["test_fraction"] + d["validation_fraction"] >= 1:
         raise _fail("data.test_fraction", "plus data.validation_fraction must be < 1")
+    d["split"] = check("data.split", d["split"])
     return d
 
 
@@ -382,6 +385,7 @@ def _training(t: Any) -> dict[str, Any]:
             _num(v, f"training.schedule.{k}", *SCHEDULE_BOUNDS[k])
     t["schedule"] = {"name": sname, **{k: v for k, v in sched.items() if k != "name"}}
     t["batch_size"] = check("training.batch_size", t["batch_size"])
+    t["last_batch"] = check("training.last_batch", t["last_batch"])
     t["shuffle"] = _bool(t["shuffle"], "training.shuffle")
     t["epochs"] = check("training.epochs", t["epochs"])
     if t["early_stopping"] is not None:
@@ -542,7 +546,9 @@ def prepare_data(
     point_data = ds.columns == ["x1", "x2"]
     features = d["features"] if (point_data and d["features"]) else None
     x = apply_features(ds.x, features)
-    train, val, test = split_indices(ds.y, ds.problem, d["validation_fraction"], d["test_fraction"], project["seed"])
+    train, val, test = split_indices(
+        ds.y, ds.problem, d["validation_fraction"], d["test_fraction"], project["seed"], d["split"]
+    )
     dtype = np.dtype(project["network"]["dtype"])
     # One copy per split, normalised in place: at MNIST size every extra copy is 300 MB.
     x_train = x[train]

@@ -170,6 +170,9 @@ class Trainer:
         self.schedule = dict(t["schedule"])
         self.schedule_start = 0  # the step the schedule was chosen at (its t counts from there)
         self.batch_size = int(t["batch_size"])
+        #: "partial" (Keras, PyTorch: the rows left after the last full batch are a step) or
+        #: "carry" (TFP: they join the next epoch's first step, see train_batch).
+        self.last_batch = str(t["last_batch"])
         self._check_batch_memory(self.batch_size)
         self.shuffle = bool(t["shuffle"])
         self.rng = np.random.default_rng([project["seed"], 1])  # shuffling and dropout masks
@@ -180,6 +183,7 @@ class Trainer:
         self.diverged: str | None = None
         self._order: np.ndarray | None = None
         self._pos = 0
+        self._carried = np.zeros(0, dtype=np.intp)  # rows waiting for the next step ("carry")
         self._fit_sum = 0.0  # Σ batch objective × batch size this epoch (Keras's running loss)
         self._fit_n = 0
         self._backup = self.network.params.copy()
@@ -274,11 +278,20 @@ class Trainer:
         self._check_batch_memory(int(size))
         self.batch_size = int(size)
 
-    def _check_batch_memory(self, size: int) -> None:
+    def set_last_batch(self, mode: str) -> None:
+        """"partial" or "carry" from the next step on; rows already carried join that step."""
+        if mode not in ("partial", "carry"):
+            raise PlaygroundError(f"the last batch is partial or carry, got {mode!r}")
+        self._check_batch_memory(self.batch_size, mode)
+        self.last_batch = mode
+
+    def _check_batch_memory(self, size: int, last_batch: str | None = None) -> None:
         """Refuse a mini-batch whose activations (z and a at every layer) would not fit the
         budget, before any is allocated. A convolution's training step holds far more (its
-        im2col matrices and col2im's temporaries): its whole peak is checked against the budget."""
-        rows = min(size, self.n_train)
+        im2col matrices and col2im's temporaries): its whole peak is checked against the budget.
+        Carrying the last rows makes a step of up to 2·size − 1 rows."""
+        carry = (last_batch or self.last_batch) == "carry"
+        rows = min(2 * size - 1 if carry else size, self.n_train)
         if isinstance(self.network, ConvNetwork):
             need, layer, share = self.network.step_memory(rows)
             limit = MAX_ACTIVATIONS * self.network.params.itemsize
@@ -314,6 +327,7 @@ class Trainer:
         self._targets = as_targets(data.y_train, self.network.n_outputs, self.network.dtype)
         self._order = None
         self._pos = 0
+        self._carried = self._carried[:0]
         self._fit_sum, self._fit_n = 0.0, 0
         if project is not None:
             self.project = project
@@ -329,13 +343,23 @@ class Trainer:
         return self._pos / self.n_train if self._order is not None else 0.0
 
     def train_batch(self) -> BatchResult:
-        """One optimizer step on the next mini-batch; at the end of an epoch, metrics too."""
+        """One optimizer step on the next mini-batch; at the end of an epoch, metrics too.
+
+        With last_batch "carry" (TFP's playground.ts oneStep: an update when (i + 1) % batchSize
+        is 0, the accumulators of nn.ts kept between epochs) the rows after the last full batch
+        take no step: the epoch ends, and they join the next epoch's first batch, one mean over
+        them all. No weight changes in between, so their gradients are the ones TFP accumulated."""
         if self.stopped:
             raise PlaygroundError(f"training has stopped: {self.stop_reason}")
         if self._order is None:
             self._order = self.rng.permutation(self.n_train) if self.shuffle else np.arange(self.n_train)
             self._pos = 0
-        idx = self._order[self._pos : self._pos + self.batch_size]
+        carry = self.last_batch == "carry"
+        size = min(self.batch_size, self.n_train) if carry else self.batch_size  # TFP never sees a batch > N
+        idx = self._order[self._pos : self._pos + size]
+        taken = idx.size
+        if self._carried.size:
+            idx = np.concatenate([self._carried, idx])
         net = self.network
         x, y = self.data.x_train[idx], self._targets[idx]
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected just below
@@ -356,10 +380,14 @@ class Trainer:
         self.dead = dead
         self.diverged = None
         self.last_loss = data_loss
-        self._pos += idx.size
+        self._carried = self._carried[:0]
+        self._pos += taken
         self._fit_sum += objective * idx.size
         self._fit_n += idx.size
         result = BatchResult(data_loss)
+        if carry and 0 < self.n_train - self._pos < size:
+            self._carried = self._order[self._pos :].copy()
+            self._pos = self.n_train
         if self._pos >= self.n_train:
             self._order = None
             self.epoch += 1
@@ -402,6 +430,7 @@ class Trainer:
     def _diverge(self, what: str, objective: float) -> None:
         self.optimizer.reset()  # its moments may hold inf; a fresh start is the only sane one
         self._order = None
+        self._carried = self._carried[:0]
         self._fit_sum, self._fit_n = 0.0, 0
         kind = "NaN" if math.isnan(objective) else "infinite" if math.isinf(objective) else "not finite"
         cause = self._divergence_cause()

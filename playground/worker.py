@@ -651,6 +651,8 @@ def _apply_live(trainer: Trainer, path: str, value: Any, project: dict[str, Any]
         trainer.set_regularization(**t["regularization"])
     elif path == "training.batch_size":
         trainer.set_batch_size(int(value))
+    elif path == "training.last_batch":
+        trainer.set_last_batch(value)
     elif path.startswith("training.schedule"):
         trainer.set_schedule(t["schedule"])
     elif path.startswith("training.early_stopping"):

@@ -100,6 +100,21 @@ def test_stratified_split_is_deterministic_and_keeps_row_order():
         split_indices(y, "classification", 0.5, 0.5, seed=1)
 
 
+def test_tfps_shuffled_split_takes_the_first_rows_of_one_shuffle_in_that_order():
+    """playground.ts generateData: shuffle(data), then trainData = data.slice(0, floor(N · perc / 100))."""
+    y = np.repeat([0, 1], [250, 250])
+    tr, va, te = split_indices(y, "classification", 0.0, 0.9, seed=4, kind="shuffled")
+    assert tr.size == 50 and va.size == 0 and te.size == 450  # 500 × (1 − 0.9) is 49.999999999999986
+    rows = np.random.default_rng(4).permutation(500)
+    np.testing.assert_array_equal(tr, rows[:50])  # not sorted: the order training walks
+    np.testing.assert_array_equal(te, rows[50:])
+    tr, va, te = split_indices(y, "classification", 0.1, 0.3, seed=4, kind="shuffled")
+    assert (tr.size, va.size, te.size) == (300, 50, 150) and np.array_equal(np.concatenate([tr, va, te]), rows)
+    assert np.any(np.diff(tr) < 0)  # one shuffle of all rows, whatever their class: not stratified
+    with pytest.raises(PlaygroundError, match="split must be one of stratified, shuffled"):
+        split_indices(y, "classification", 0.0, 0.5, seed=4, kind="random")
+
+
 def test_feature_maps():
     x = np.array([[1.0, 2.0], [-0.5, 3.0]])
     out = apply_features(x, ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"])

@@ -35,6 +35,9 @@ def test_tfps_default_link_becomes_its_experiment_with_its_maths():
     assert n["output_activation"] == "tanh" and n["initializer"] == "tfp_uniform" and n["bias_init"] == 0.1
     assert t["loss"] == "tfp_square" and t["optimizer"]["name"] == "sgd" and t["optimizer"]["learning_rate"] == 0.03
     assert t["batch_size"] == 10 and t["regularization"] == {"kind": "none", "rate": 0.0, "l1_rule": "tfp"}
+    # TFP's order and batches: one shuffle when the data are made, walked every epoch; the last
+    # partial batch carried into the next epoch's first update.
+    assert d["split"] == "shuffled" and t["shuffle"] is False and t["last_batch"] == "carry"
     assert p["app"]["tfp"]["maths"] and p["app"]["output"] == {"show_test_data": False, "discretize": False}
     assert any("seed 0.45796 becomes seed 45796" in note for note in notes)
 
@@ -153,11 +156,13 @@ def test_a_tfp_project_goes_back_to_a_link_and_says_what_does_not_fit():
     other = project(data={"source": "blobs", "classes": 3, "validation_fraction": 0.1, "normalize": "standardize"},
                     network={"layers": [{"units": 12, "activation": "elu", "dropout": 0.2}],
                              "output_activation": "softmax"},
-                    training={"loss": "categorical_crossentropy", "optimizer": {"name": "adam"}})  # fmt: skip
+                    training={"loss": "categorical_crossentropy", "optimizer": {"name": "adam"},
+                              "regularization": {"kind": "l1", "rate": 0.01}})  # fmt: skip
     _, unfit = to_tfp(other)
     text = " ".join(unfit)
     for word in ("blobs", "elu", "8 neurons", "dropout", "adam", "categorical_crossentropy", "3 classes",
-                 "standardize", "validation"):  # fmt: skip
+                 "standardize", "validation", "L1 by the subgradient rule", "order of the points",
+                 "last partial batch"):  # fmt: skip
         assert word in text, word
 
 

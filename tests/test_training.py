@@ -56,6 +56,65 @@ def test_batches_without_shuffle_follow_row_order_and_the_last_partial_batch_is_
     assert tr.steps == len(seen) and tr.epoch == 1
 
 
+def _batches(tr, epochs):
+    """The training rows of every step taken in `epochs` epochs, as row numbers of x_train."""
+    seen = []
+    original = tr.network.loss_and_grad
+
+    def spy(x, y, *args, **kw):
+        seen.append([int(np.flatnonzero((tr.data.x_train == row).all(axis=1))[0]) for row in x])
+        return original(x, y, *args, **kw)
+
+    tr.network.loss_and_grad = spy
+    for _ in range(epochs):
+        tr.train_epoch()
+    tr.network.loss_and_grad = original
+    return seen
+
+
+def test_carrying_the_last_batch_as_tfp_does():
+    """250 points at batch 30 (playground.ts oneStep): 8 updates an epoch; the 10 points after the
+    last full batch wait, and the next epoch's first update averages 40."""
+    p = project(data={"source": "circle", "samples": 500}, training={"batch_size": 30, "shuffle": False,
+                                                                    "last_batch": "carry"})  # fmt: skip
+    tr = Trainer(p)
+    assert tr.n_train == 250
+    steps = _batches(tr, 3)
+    assert [len(b) for b in steps] == [30] * 8 + [40] + [30] * 7 + [40] + [30] * 7
+    assert tr.steps == 24 and tr.epoch == 3
+    assert steps[8] == list(range(240, 250)) + list(range(30))  # the carried ten, then the next epoch's first
+    assert [row for step in steps[:8] for row in step] == list(range(240))
+    # The carried rows are one mean with the next ones: the step equals one on those 40 rows.
+    tr2 = Trainer(p)
+    tr2.train_epoch()
+    w = tr2.network.params.copy()
+    rows = np.r_[240:250, 0:30]
+    tr2.network.loss_and_grad(tr2.data.x_train[rows], tr2._targets[rows], tr2.loss)
+    expected = w - 0.03 * tr2.network.grads
+    tr2.train_batch()
+    np.testing.assert_allclose(tr2.network.params, expected, rtol=0, atol=1e-15)
+    # Keras and PyTorch (the default): the last 10 are a step of their own.
+    keras = Trainer(project(**{**p, "training": {**p["training"], "last_batch": "partial"}}))
+    assert [len(b) for b in _batches(keras, 2)] == ([30] * 8 + [10]) * 2
+
+
+def test_a_carried_batch_larger_than_the_data_is_all_of_them_each_epoch():
+    p = project(data={"source": "xor", "samples": 40, "test_fraction": 0.5},
+                training={"batch_size": 30, "last_batch": "carry"})  # fmt: skip
+    assert [len(b) for b in _batches(Trainer(p), 3)] == [20, 20, 20]
+
+
+def test_the_last_batch_rule_can_change_mid_run():
+    p = project(data={"source": "xor", "samples": 100}, training={"batch_size": 15, "shuffle": False})
+    tr = Trainer(p)
+    tr.set_last_batch("carry")
+    assert [len(b) for b in _batches(tr, 2)] == [15, 15, 15, 20, 15, 15]
+    tr.set_last_batch("partial")
+    assert [len(b) for b in _batches(tr, 1)] == [20, 15, 15, 5]
+    with pytest.raises(PlaygroundError, match="partial or carry"):
+        tr.set_last_batch("drop")
+
+
 def test_shuffled_epochs_cover_every_row_once_in_a_new_order():
     tr = Trainer(small(batch_size=50, shuffle=True))
     orders = []

@@ -2,7 +2,7 @@
 
 from . import bundled as _bundled  # noqa: F401  (registers the "digits" and "iris" sets)
 from . import images as _images  # noqa: F401  (registers the "shapes" image set)
-from .dataset import Dataset, split_indices
+from .dataset import SPLITS, Dataset, split_indices
 from .features import FEATURES, NORMALIZATIONS, Normalizer, apply_features
 from .generators import CLASS_RANGE, DATASETS, DEFAULT_SAMPLES, GENERATORS, PROBLEMS, DataSetInfo, generate
 from .loaders import load_csv, load_idx, load_npz, read_idx, write_idx
@@ -15,6 +15,7 @@ __all__ = [
     "GENERATORS",
     "NORMALIZATIONS",
     "PROBLEMS",
+    "SPLITS",
     "DataSetInfo",
     "Dataset",
     "Normalizer",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,18 +55,43 @@ class Dataset:
         return int(self.x.shape[0])
 
 
-def split_indices(
-    y: np.ndarray, problem: str, validation: float, test: float, seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row indices for train, validation and test, each in ascending (original) order.
+#: How rows are split (data.split): what each kind does.
+SPLITS = {
+    "stratified": "each class split in the same proportions; every split keeps the data's order",
+    "shuffled": "TensorFlow Playground's: the rows shuffled once, the first ones train (then validation, then "
+    "test), in that shuffled order, so training without reshuffling walks one fixed random order",
+}
 
-    Classification splits are stratified: each class is split in the same proportions. The
-    same seed gives the same split.
+
+def split_indices(
+    y: np.ndarray,
+    problem: str,
+    validation: float,
+    test: float,
+    seed: int | np.random.Generator | np.random.SeedSequence,
+    kind: str = "stratified",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row indices for train, validation and test (see SPLITS for `kind`).
+
+    stratified: each class split in the same proportions, each split in ascending (original)
+    order. shuffled: TensorFlow Playground's split (playground.ts generateData): one shuffle of
+    every row, then floor(N · train fraction) rows train, in the shuffled order. The same seed
+    gives the same split.
     """
     if validation < 0 or test < 0 or validation + test >= 1:
         raise PlaygroundError(f"validation and test fractions must be >= 0 and sum to < 1, got {validation} and {test}")
+    if kind not in SPLITS:
+        raise PlaygroundError(f"the split must be one of {', '.join(SPLITS)}, got {kind!r}")
     rng = np.random.default_rng(seed)
     n = y.shape[0]
+    if kind == "shuffled":
+        rows = rng.permutation(n).astype(np.intp)
+        # round() first: 500 × (1 − 0.9) is 49.999999999999986, where TFP's 500 × 10 / 100 is 50.
+        n_train = math.floor(round(n * (1 - validation - test), 9))
+        n_val = min(round(validation * n), n - n_train)
+        if n_train == 0:
+            raise PlaygroundError("the split leaves no training samples")
+        return rows[:n_train], rows[n_train : n_train + n_val], rows[n_train + n_val :]
     groups = [np.flatnonzero(y == c) for c in np.unique(y)] if problem == "classification" else [np.arange(n)]
     parts: list[list[np.ndarray]] = [[], [], []]
     for rows in groups:
