@@ -4,10 +4,14 @@
 For layer l with input a⁽ˡ⁻¹⁾, z⁽ˡ⁾ = a⁽ˡ⁻¹⁾W⁽ˡ⁾ + b⁽ˡ⁾ and a⁽ˡ⁾ = f(z⁽ˡ⁾). Going back from the
 loss L of this one example (inference pass, no dropout, no penalty):
 
-    δ⁽ᴸ⁾ = ∂L/∂z⁽ᴸ⁾                      from the loss and the output activation
+    δ⁽ᴸ⁾ = f′(z⁽ᴸ⁾) ⊙ ∂L/∂a⁽ᴸ⁾            at the output, ∂L/∂a from the loss (a − y for sigmoid or
+                                          softmax with its cross-entropy)
     ∂L/∂a⁽ˡ⁾ = W⁽ˡ⁺¹⁾ δ⁽ˡ⁺¹⁾               (the upstream gradient: Σ_k w_jk δ_k)
     δ⁽ˡ⁾ = f′(z⁽ˡ⁾) ⊙ ∂L/∂a⁽ˡ⁾            (local times upstream)
     ∂L/∂W⁽ˡ⁾ = a⁽ˡ⁻¹⁾ᵀ δ⁽ˡ⁾,   ∂L/∂b⁽ˡ⁾ = δ⁽ˡ⁾
+
+A softmax mixes its units, so its local gradient is the Jacobian J = diag(s) − s sᵀ
+(J_kj = ∂s_k/∂z_j) and δ = Jᵀ·∂L/∂a instead of an elementwise product.
 
 written out here layer by layer, separately from `Network.backward` (which a test checks it
 against, with central differences beside both).
@@ -27,6 +31,7 @@ from .losses import Loss, as_targets
 from .network import Network
 from .optimizers import Optimizer
 from .project import PreparedData
+from .regularizers import Regularizer
 
 NUMERIC_STEP = 1e-4  # h of the on-screen numerical gradient (J(w+h) − J(w−h)) / 2h
 
@@ -43,6 +48,7 @@ class LayerTrace:
     delta: np.ndarray  # ∂L/∂z⁽ˡ⁾
     grad_kernel: np.ndarray
     grad_bias: np.ndarray
+    jacobian: np.ndarray | None = None  # softmax: J = diag(s) − s sᵀ, J[k, j] = ∂s_k/∂z_j; δ = Jᵀ·upstream
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,9 @@ class Trace:
                 f"{name} ({act}, {lt.z.size} unit{'s' * (lt.z.size != 1)})",
                 f"  z = a_prev·W + b     {vec(lt.z)}",
                 f"  a = {act}(z)".ljust(23) + vec(lt.a),
+                *([f"  dL/da                {vec(lt.upstream)}",
+                   "  J = diag(a) − a aᵀ (the softmax's Jacobian, J[k, j] = da_k/dz_j; delta = Jᵀ·dL/da)",
+                   *(f"    {vec(row)}" for row in lt.jacobian)] if lt.jacobian is not None else []),
                 f"  delta = dL/dz        {vec(lt.delta)}",
                 f"  dL/db = delta        {vec(lt.grad_bias)}",
                 "  dL/dW = a_prevᵀ·delta (rows: inputs, columns: units)",
@@ -128,6 +137,23 @@ def example(data: PreparedData, raw: Any, label: Any, n_outputs: int) -> tuple[n
 DENSE_ONLY = "the backprop walk covers dense networks only for now, and this one has convolution layers"
 
 
+def softmax_jacobian(s: np.ndarray) -> np.ndarray:
+    """J = diag(s) − s sᵀ for one softmax output s: J[k, j] = ∂s_k/∂z_j = s_k(1[k = j] − s_j)."""
+    return np.diag(s) - np.outer(s, s)
+
+
+def backward_rule(loss: Loss, activation: str, output: bool) -> str:
+    """How δ = ∂L/∂z is found at a layer, in words for the walk: at the output from the loss
+    (a − y where the cross-entropy fuses with its sigmoid or softmax), elsewhere from the layer above."""
+    upstream = "∂L/∂a" if output else "Σ w·δ_next"
+    if output and activation in (loss.output_activations or ()) and loss.name.endswith("crossentropy"):
+        return f"δ = ∂L/∂z = a − y ({activation} with its cross-entropy: f′(z) ⊙ ∂L/∂a reduces to it)"
+    if activation == "softmax":
+        why = " (not a − y: that needs the cross-entropy)" if output else ""
+        return f"δ = ∂L/∂z = Jᵀ·{upstream}, the softmax Jacobian J = diag(s) − s sᵀ{why}"
+    return f"δ = ∂L/∂z = f′(z) ⊙ {upstream}"
+
+
 def trace(network: Network, loss: Loss, raw: np.ndarray, features: np.ndarray, label: float) -> Trace:
     """Forward and backward through `network` for one example, keeping every intermediate."""
     if not isinstance(network, Network):  # a ConvNetwork: its layers are not (in, out) matrices
@@ -148,11 +174,12 @@ def trace(network: Network, loss: Loss, raw: np.ndarray, features: np.ndarray, l
             inp = x[0] if i == 0 else outs[i - 1][0]
             act = network.activations[i]
             d = delta[0]
-            fprime = None if act.name == "softmax" else act.derivative(zs[i], outs[i])[0]
-            here = d if upstream is None else upstream  # None only for softmax, whose δ is fused
+            softmax = act.name == "softmax"
+            fprime = None if softmax else act.derivative(zs[i], outs[i])[0]
+            jacobian = softmax_jacobian(outs[i][0]) if softmax else None
             layers.append(LayerTrace(
-                inp.copy(), zs[i][0].copy(), outs[i][0].copy(), here.copy(), fprime, d.copy(), np.outer(inp, d),
-                d.copy(),
+                inp.copy(), zs[i][0].copy(), outs[i][0].copy(), upstream.copy(), fprime, d.copy(), np.outer(inp, d),
+                d.copy(), jacobian,
             ))  # fmt: skip
             if i > 0:
                 up = network.kernels[i] @ d  # Σ_k w_jk δ_k for every unit j of the layer below
@@ -164,11 +191,9 @@ def trace(network: Network, loss: Loss, raw: np.ndarray, features: np.ndarray, l
 
 
 def _output_upstream(loss: Loss, act: Any, z: np.ndarray, a: np.ndarray, target: np.ndarray,
-                     delta: np.ndarray) -> np.ndarray | None:  # fmt: skip
-    """∂L/∂a at the output, for the chain-rule panel. Fused losses (cross-entropy on logits) give
-    δ = ∂L/∂z directly; there ∂L/∂a is δ / f′(z). None for softmax, whose f′ is a Jacobian."""
-    if act.name == "softmax":
-        return None
+                     delta: np.ndarray) -> np.ndarray:  # fmt: skip
+    """∂L/∂a at the output, for the chain-rule panel. A loss fused with its activation (binary
+    cross-entropy on logits) gives δ = ∂L/∂z directly; there ∂L/∂a is δ / f′(z)."""
     try:
         return loss.grad_output(a, target[None, :])[0]
     except NotImplementedError:
@@ -204,7 +229,8 @@ def numerical_gradient(
 
 @dataclass(frozen=True)
 class UpdatePreview:
-    """What one optimizer step on this example's gradient would do, from the run's own state."""
+    """What one training step would do, from the run's own state, if its mini-batch were this
+    one example: the optimizer on this example's gradient plus the penalty's, then L1's own rule."""
 
     learning_rate: float
     kernels: list[np.ndarray]  # Δw per layer
@@ -212,11 +238,16 @@ class UpdatePreview:
     #: The optimizer's buffers after that step ("momentum", "m", "v", ...) as (kernels, biases).
     state: dict[str, tuple[list[np.ndarray], list[np.ndarray]]]
     step: int  # the update's number t
+    penalty: str = "none"  # the penalty stepped with it: "none", "l1" or "l2"
 
 
-def update_preview(network: Network, optimizer: Optimizer, tr: Trace, learning_rate: float) -> UpdatePreview:
-    """Step a copy of `optimizer` (its moments and step count included) on the gradient of
-    `tr`'s loss alone; the network and the optimizer are not changed."""
+def update_preview(network: Network, optimizer: Optimizer, tr: Trace, learning_rate: float,
+                   regularizer: Regularizer | None = None,
+                   dead: np.ndarray | None = None) -> UpdatePreview:  # fmt: skip
+    """Step copies of `optimizer` (its moments and step count included) and of the weights as
+    training steps (`Trainer.train_batch`), on a mini-batch of `tr`'s example alone: its gradient,
+    the penalty's added where the rule puts it, L1's own step after (`dead`: the links TFP's L1
+    rule has killed). The network and the optimizer are not changed."""
     opt = copy.deepcopy(optimizer)
     grads = np.zeros_like(network.params)
     g_kernels, g_biases = network.views(grads)
@@ -224,8 +255,15 @@ def update_preview(network: Network, optimizer: Optimizer, tr: Trace, learning_r
         gk[...] = lt.grad_kernel
         gb[...] = lt.grad_bias
     params = network.params.copy()
+    nk = network.n_kernel
     with np.errstate(all="ignore"):
-        opt.step(params, grads, network.n_kernel, learning_rate)
+        if regularizer is not None:
+            regularizer.add_gradient(params[:nk], grads[:nk])
+            regularizer.before_step(grads[:nk], dead)
+        opt.step(params, grads, nk, learning_rate)
+        if regularizer is not None:
+            regularizer.after_step(network.params[:nk], params[:nk], learning_rate, dead)  # a new mask if any die
     dk, db = network.views(params - network.params)
     state = {name: network.views(buf.copy()) for name, buf in opt.state.items() if buf.shape == params.shape}
-    return UpdatePreview(learning_rate, [k.copy() for k in dk], [b.copy() for b in db], state, opt.t)
+    penalty = regularizer.kind if regularizer is not None and regularizer.active else "none"
+    return UpdatePreview(learning_rate, [k.copy() for k in dk], [b.copy() for b in db], state, opt.t, penalty)

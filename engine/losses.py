@@ -181,6 +181,12 @@ class CategoricalCrossentropy(Loss):
         t = as_targets(y, z.shape[1], z.dtype)
         return (act.forward(z) - t) / z.shape[0]
 
+    def grad_output(self, a, t):
+        """−y/ŷ per row (0 where y is 0): what the softmax's Jacobian turns into ŷ − y. Training
+        never uses it (it works from the logits); the backprop walk shows it."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(t != 0, -t / a, 0.0) / a.shape[0]
+
     def value_and_grad(self, z, a, y, act):
         # logsumexp(z) − z_y from the logits; the gradient (softmax(z) − t)/N reuses the forward's a.
         t = as_targets(y, z.shape[1], z.dtype)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.backprop import NUMERIC_STEP, numerical_gradient
+from engine.backprop import NUMERIC_STEP, backward_rule, numerical_gradient
 
 from .colors import NEGATIVE, POSITIVE, diverging_rgb
 from .commands import TraceExample
@@ -418,14 +418,47 @@ class BackpropWindow(QDialog):
             "input": "The example's features enter the network (after feature maps and normalisation).",
             "forward": f"Forward, {name}: z = a_prev·W + b, then a = {act}(z). Edges: the weights (thickness |w|).",
             "loss": f"The loss for this example: L = {r.trace.loss:.4g} (the output a against the target y).",
-            "backward": f"Backward, {name}: δ = ∂L/∂z = f′(z) ⊙ Σ w·δ_next; ∂L/∂W = a_prevᵀ·δ, ∂L/∂b = δ. "
-                        "Edges: ∂L/∂w (thickness |∂L/∂w|, blue positive, orange negative).",
-            "update": f"The update {r.optimizer} would make from its own state (step {r.preview.step:,}, "
-                      f"α {r.preview.learning_rate:g}): edges Δw, units Δb.",
+            "backward": f"Backward, {name}: {backward_rule(r.loss, act, layer == n - 1)}; ∂L/∂W = a_prevᵀ·δ, "
+                        "∂L/∂b = δ. Edges: ∂L/∂w (thickness |∂L/∂w|, blue positive, orange negative).",
+            "update": self._update_words(r),
         }[kind]  # fmt: skip
         self.stage_label.setText(f"{self.stage_index + 1}/{len(self.stage_list)} · {text}")
         if self.canvas.selected is not None:
             self.explain(*self.canvas.selected)
+        elif kind == "backward" and r.trace.layers[layer].jacobian is not None:
+            self.panel.setPlainText(self._jacobian_lines(layer, None))
+
+    @staticmethod
+    def _update_words(r: TraceResult) -> str:
+        """What the update stage shows, and how it differs from a training step."""
+        penalty = {
+            "l2": f"plus the L2 penalty's 2λw (λ {r.penalty_rate:g})",
+            "l1": f"with the L1 penalty (λ {r.penalty_rate:g}) as training applies it",
+        }.get(r.preview.penalty, "")
+        batch = (f"training averages the gradient over mini-batches of {r.batch_size:,}" if r.batch_size > 1
+                 else "as training does: its mini-batches hold one example")  # fmt: skip
+        return (f"The step {r.optimizer} would take from its own state (step {r.preview.step:,}, "
+                f"α {r.preview.learning_rate:g}) if its mini-batch were this one example: this example's gradient"
+                f"{' ' + penalty if penalty else ''} ({batch}). Edges Δw, units Δb.")  # fmt: skip
+
+    def _jacobian_lines(self, layer: int, column: int | None) -> str:
+        """A softmax layer's Jacobian with its numbers, ∂L/∂a and δ = Jᵀ·∂L/∂a (column: the unit
+        whose δ is being explained, marked)."""
+        lt = self.result.trace.layers[layer]
+        n = len(self.result.trace.layers)
+        upstream = "∂L/∂a (from the loss)" if layer == n - 1 else "Σₖ w·δ (from the layer above)"
+        k = lt.a.size
+        shown = range(min(k, MAX_UNITS))
+        lines = [f"The softmax's Jacobian J = diag(s) − s sᵀ, J[k, j] = ∂s_k/∂z_j = s_k(1[k = j] − s_j), "
+                 f"and δ = Jᵀ·{upstream.split(' (')[0]}:"]  # fmt: skip
+        lines.append("        " + "".join(f"{'z' + str(j + 1):>10}" + ("*" if j == column else " ") for j in shown))
+        for i in shown:
+            lines.append(f"  s{i + 1:<4}" + "".join(f"{lt.jacobian[i, j]:>10.4g} " for j in shown))
+        if k > MAX_UNITS:
+            lines.append(f"  (the first {MAX_UNITS} of {k} units)")
+        lines.append(f"  {upstream}: [" + ", ".join(f"{v:.4g}" for v in lt.upstream[:MAX_UNITS]) + "]")
+        lines.append("  δ = Jᵀ·that: [" + ", ".join(f"{v:.4g}" for v in lt.delta[:MAX_UNITS]) + "]")
+        return "\n".join(lines)
 
     def explain(self, layer: int, row: int | None, column: int) -> str:
         """The chain rule for one weight (row None: unit `column`'s bias), its numbers filled in,
@@ -454,8 +487,9 @@ class BackpropWindow(QDialog):
                         (up_name, float(lt.upstream[column]))]  # fmt: skip
             formula = " · ".join(name.split(" =")[0] for name, _ in factors)
         else:
-            factors += [("δ (softmax with its loss: a − y)", float(lt.delta[column]))]
-            formula = " · ".join(name.split(" (")[0] for name, _ in factors)
+            factors += [(f"δ{column + 1} = Σₖ J[k, {column + 1}]·{up_name.split(' (')[0]}ₖ (the softmax's Jacobian, "
+                         "below)", float(lt.delta[column]))]  # fmt: skip
+            formula = " · ".join(name.split(" =")[0] for name, _ in factors)
         product = float(np.prod([v for _, v in factors]))
         numeric = numerical_gradient(r.network, r.loss, t.features, t.label, layer, row, column, NUMERIC_STEP)
         rel = abs(analytic - numeric) / max(abs(analytic), abs(numeric), 1e-12)
@@ -468,7 +502,11 @@ class BackpropWindow(QDialog):
         state = ", ".join(f"{k} {(b[layer][column] if row is None else kk[layer][row, column]):.4g}"
                           for k, (kk, b) in r.preview.state.items())  # fmt: skip
         after = f"  ({state} after it)" if state else ""
-        lines.append(f"  update by {r.optimizer} (α {r.preview.learning_rate:g}): Δ = {delta:.6g}{after}")
+        lines.append(f"  update by {r.optimizer} (α {r.preview.learning_rate:g}, a mini-batch of this example"
+                     f"{'' if r.preview.penalty == 'none' or row is None else ' with the penalty'}): "
+                     f"Δ = {delta:.6g}{after}")  # fmt: skip
+        if lt.jacobian is not None:
+            lines.append(self._jacobian_lines(layer, column))
         text = "\n".join(lines)
         self.panel.setPlainText(text)
         return text

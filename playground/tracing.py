@@ -1,6 +1,6 @@
 """One example's trace, made on the worker thread for the backprop window: the engine's trace,
-the update the run's optimizer would make from its own state, and a copy of the network so the
-window can take numerical gradients without touching the run."""
+the step training would take from the run's own state on a mini-batch of this example alone,
+and a copy of the network so the window can take numerical gradients without touching the run."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ class TraceResult:
     row: int | None  # the training row traced, None for typed inputs
     classification: bool
     grad_norm: float  # ‖∂L/∂θ‖ over every parameter, for this example
+    batch_size: int  # what training averages its gradient over (the preview's batch is this one example)
+    penalty_rate: float  # λ of the penalty the preview includes (0: none)
 
     @property
     def outputs(self) -> np.ndarray:
@@ -55,10 +57,11 @@ def make_trace(trainer: Trainer, command: TraceExample, generation: int) -> Trac
     net = trainer.network.copy()
     raw, features, label = example(data, raw, label, net.n_outputs)
     t = trace(net, trainer.loss, raw, features, label)
-    preview = update_preview(net, trainer.optimizer, t, trainer.current_lr)
+    preview = update_preview(net, trainer.optimizer, t, trainer.current_lr, trainer.regularizer,
+                             trainer.dead)  # fmt: skip
     norm = float(np.sqrt(sum(np.sum(lt.grad_kernel**2) + np.sum(lt.grad_bias**2) for lt in t.layers)))
     return TraceResult(
         t, preview, net, trainer.loss, list(data.dataset.columns), [a.name for a in net.activations],
         trainer.optimizer.label, dict(trainer.optimizer.hp), trainer.steps, generation, command.row,
-        data.dataset.problem == "classification", norm,
+        data.dataset.problem == "classification", norm, trainer.batch_size, trainer.regularizer.rate,
     )  # fmt: skip

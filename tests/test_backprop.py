@@ -219,3 +219,98 @@ def test_the_walk_refuses_a_convolutional_network_in_words():
     net = ConvNetwork((4, 4), [{"type": "conv2d", "filters": 2, "kernel_size": 3}], 2)
     with pytest.raises(PlaygroundError, match="the backprop walk covers dense networks only for now"):
         trace(net, LOSSES.get("categorical_crossentropy")(), np.zeros(16), np.zeros(16), 0)
+
+
+# ----------------------------------------------------------------- issue 29: item 6 and the softmax's Jacobian
+def _softmax_mse() -> tuple[Trainer, object]:
+    """MSE on three softmax outputs, a case where δ is not a − y."""
+    p = project(data={"source": "blobs", "classes": 3, "samples": 60},
+                network={"layers": [{"units": 3, "activation": "tanh"}] * 2, "output_activation": "softmax"},
+                training={"loss": "mse"})  # fmt: skip
+    tr = Trainer(p)
+    tr.network.params[...] = np.random.default_rng(5).normal(0, 0.8, tr.network.params.size)
+    return tr, trace(tr.network, tr.loss, *one(tr))
+
+
+def test_softmax_with_squared_error_steps_back_through_its_jacobian():
+    """J = diag(s) − s sᵀ and δ = Jᵀ·∂L/∂a, each against central differences: J of the softmax
+    itself, ∂L/∂a of the loss as a function of a, δ as the gradient of the output biases."""
+    from engine.activations import get_activation
+    from engine.backprop import softmax_jacobian
+
+    tr, t = _softmax_mse()
+    out, h = t.layers[-1], 1e-6
+    softmax = get_activation("softmax")
+    numeric_j = np.empty((3, 3))
+    for j in range(3):
+        step = np.eye(3)[j] * h
+        numeric_j[:, j] = (softmax.forward(out.z + step) - softmax.forward(out.z - step)) / (2 * h)
+    np.testing.assert_allclose(out.jacobian, numeric_j, atol=1e-9)
+    np.testing.assert_allclose(out.jacobian, softmax_jacobian(out.a))
+    numeric_up = [(np.mean((out.a + np.eye(3)[k] * h - t.target) ** 2)
+                   - np.mean((out.a - np.eye(3)[k] * h - t.target) ** 2)) / (2 * h) for k in range(3)]  # fmt: skip
+    np.testing.assert_allclose(out.upstream, numeric_up, atol=1e-9)
+    np.testing.assert_allclose(out.delta, out.jacobian.T @ out.upstream, atol=1e-14)
+    _raw, features, label = one(tr)
+    for c in range(3):
+        numeric = numerical_gradient(tr.network, tr.loss, features, label, len(t.layers) - 1, None, c, h)
+        assert out.delta[c] == pytest.approx(numeric, rel=1e-6, abs=1e-10)
+    assert not np.allclose(out.delta, out.a - t.target)  # the cross-entropy shortcut does not hold here
+    table = t.table(["x1", "x2"], [a.name for a in tr.network.activations])
+    assert "J = diag(a) − a aᵀ" in table and "dL/da" in table
+
+
+def test_softmax_with_cross_entropy_is_the_same_jacobian_giving_a_minus_y():
+    tr = trainer_for("categorical_crossentropy")
+    out = trace(tr.network, tr.loss, *one(tr)).layers[-1]
+    t = trace(tr.network, tr.loss, *one(tr)).target
+    np.testing.assert_allclose(out.upstream, np.where(t != 0, -t / out.a, 0.0))  # ∂L/∂a = −y/a
+    np.testing.assert_allclose(out.jacobian.T @ out.upstream, out.a - t, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "loss, activation, output, says",
+    [
+        ("categorical_crossentropy", "softmax", True, "a − y (softmax with its cross-entropy"),
+        ("binary_crossentropy", "sigmoid", True, "a − y (sigmoid with its cross-entropy"),
+        ("mse", "softmax", True, "Jᵀ·∂L/∂a, the softmax Jacobian J = diag(s) − s sᵀ (not a − y"),
+        ("mse", "sigmoid", True, "f′(z) ⊙ ∂L/∂a"),
+        ("binary_crossentropy", "tanh", False, "f′(z) ⊙ Σ w·δ_next"),
+    ],
+)
+def test_the_backward_rule_says_how_delta_is_found_at_each_layer(loss, activation, output, says):
+    """Issue 29, item 6: the walk showed δ = f′(z) ⊙ Σ w·δ_next at the output layer too."""
+    from engine.backprop import backward_rule
+
+    text = backward_rule(LOSSES.get(loss)(), activation, output)
+    assert says in text and ("Σ w·δ_next" in text) == (not output)
+
+
+@pytest.mark.parametrize(
+    "regularization",
+    [
+        {"kind": "none", "rate": 0.0},
+        {"kind": "l2", "rate": 0.05},
+        {"kind": "l1", "rate": 0.05, "l1_rule": "subgradient"},
+        {"kind": "l1", "rate": 0.05, "l1_rule": "proximal"},
+        {"kind": "l1", "rate": 0.05, "l1_rule": "tfp"},
+    ],
+)
+def test_the_update_preview_is_the_step_training_takes_on_a_batch_of_this_example(regularization):
+    """Issue 29, item 6: the preview stepped on this example's gradient without the penalty. It
+    is now the step a training batch of just this example takes, the penalty and L1's rule included."""
+    p = project(data={"source": "circle", "samples": 60}, network={"layers": [{"units": 3}]},
+                training={"optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 1, "shuffle": False,
+                          "regularization": regularization})  # fmt: skip
+    tr = Trainer(p)
+    for _ in range(3):  # moments of their own, and rows 0-2 trained: the next batch is row 3
+        tr.train_batch()
+    t = trace(tr.network, tr.loss, *one(tr, 3))
+    prev = update_preview(tr.network, tr.optimizer, t, tr.current_lr, tr.regularizer, tr.dead)
+    assert prev.penalty == ("none" if regularization["rate"] == 0 else regularization["kind"])
+    before = [w.copy() for w in tr.network.get_weights()]
+    tr.train_batch()
+    after = tr.network.get_weights()
+    for i, (dk, db) in enumerate(zip(prev.kernels, prev.biases)):
+        np.testing.assert_allclose(dk, after[2 * i] - before[2 * i], rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(db, after[2 * i + 1] - before[2 * i + 1], rtol=1e-9, atol=1e-15)

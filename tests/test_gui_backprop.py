@@ -113,6 +113,54 @@ def test_a_clicked_weight_shows_its_chain_rule_beside_the_numerical_gradient(win
     win.close()
 
 
+def test_the_walk_says_how_delta_is_found_at_the_output_and_what_the_update_is(window, qtbot):
+    """Issue 29, item 6: the output layer's δ is f′(z)·∂L/∂a (here a − y), not f′(z) ⊙ Σ w·δ_next,
+    and the update is a training step on a mini-batch of this example alone."""
+    snap = trained(window, qtbot, 1)
+    win = open_backprop(window)
+    win.trace_row(2)
+    r = traced(qtbot, win)
+    n = len(r.trace.layers)
+    win.go(n + 2)  # backward through the output layer
+    assert "a − y (sigmoid with its cross-entropy" in win.stage_label.text()
+    assert "Σ w·δ_next" not in win.stage_label.text()
+    win.go(n + 3)  # backward through the last hidden layer
+    assert "f′(z) ⊙ Σ w·δ_next" in win.stage_label.text()
+    win.go(len(win.stage_list) - 1)
+    batch = snap.project["training"]["batch_size"]
+    assert "mini-batch were this one example" in win.stage_label.text()
+    assert f"averages the gradient over mini-batches of {batch}" in win.stage_label.text()
+    win.close()
+
+
+def test_softmax_with_squared_error_shows_its_jacobian_in_the_walk(window, qtbot):
+    """Concept of issue 29: δ = Jᵀ·∂L/∂a with J = diag(s) − s sᵀ, its numbers beside the
+    numerical gradient."""
+    gen = window.session.snapshot.generation
+    window.session.state.apply({"data.source": "blobs", "data.classes": 3, "training.loss": "mse",
+                                "network.output_activation": "softmax"})  # fmt: skip
+    qtbot.waitUntil(lambda: window.session.snapshot.generation > gen, timeout=TIMEOUT)
+    trained(window, qtbot, 1)
+    win = open_backprop(window)
+    win.trace_row(1)
+    r = traced(qtbot, win)
+    out = r.trace.layers[-1]
+    assert out.a.size == 3 and out.jacobian is not None
+    n = len(r.trace.layers)
+    win.go(n + 2)
+    assert "Jᵀ·∂L/∂a" in win.stage_label.text() and "not a − y" in win.stage_label.text()
+    text = win.panel.toPlainText()
+    assert text.startswith("The softmax's Jacobian J = diag(s) − s sᵀ")
+    assert f"{out.jacobian[0, 1]:.4g}" in text and f"{out.delta[2]:.4g}" in text
+    box = win.canvas.nodes[(n, 2)]  # the third output unit: its bias's chain rule
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=box.center().toPoint())
+    text = win.panel.toPlainText()
+    assert text.startswith("∂L/∂b for unit 3 of the output layer") and "δ3 = Σₖ J[k, 3]" in text
+    assert float(text.split("relative error ")[1].split()[0]) < 1e-5
+    assert "The softmax's Jacobian" in text
+    win.close()
+
+
 def test_clicking_the_plane_inspects_a_training_point(window, qtbot):
     snap = trained(window, qtbot, 1)
     data = snap.data
