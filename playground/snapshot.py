@@ -59,10 +59,12 @@ class Thinned:
 
 @dataclass(frozen=True)
 class GradientFlow:
-    """How big each layer's gradient is: norms over the run and today's distribution."""
+    """How big each layer's gradient is, per weight: over the run and today's distribution."""
 
     epochs: np.ndarray  # (n,) fractional epoch of each record
-    norms: np.ndarray  # (n, layers): ‖∂J/∂W‖ of each layer's kernel for the batch just trained
+    #: (n, layers): each layer's kernel gradient for the batch just trained, as the root mean square
+    #: per weight, √(mean (∂J/∂w)²): layers of different sizes compare (a norm grows with the count).
+    rms: np.ndarray
     histograms: list[np.ndarray]  # per layer: counts of log10 |∂J/∂W| over GRAD_BINS
 
 
@@ -212,15 +214,16 @@ def point_losses(trainer: Trainer) -> np.ndarray:
 
 
 def gradient_record(trainer: Trainer) -> tuple[float, np.ndarray] | None:
-    """(epoch, per-layer ‖∂J/∂W‖) from the gradient of the batch just trained; None before a step."""
+    """(epoch, per-layer RMS of ∂J/∂w per kernel weight) from the gradient of the batch just
+    trained; None before a step."""
     if trainer.steps == 0:
         return None
-    norms = np.array([np.sqrt(np.add.reduce(g.ravel() * g.ravel())) for g in trainer.network.kernel_grads])
-    return trainer.epoch + trainer.epoch_progress, norms
+    rms = np.array([np.sqrt(np.add.reduce(g.ravel() * g.ravel()) / g.size) for g in trainer.network.kernel_grads])
+    return trainer.epoch + trainer.epoch_progress, rms
 
 
 def gradient_flow(trainer: Trainer, log: Thinned) -> GradientFlow:
-    """The recorded norms plus each layer's current histogram of log10 |∂J/∂W|."""
+    """The recorded RMS per weight plus each layer's current histogram of log10 |∂J/∂w|."""
     hists = []
     with np.errstate(divide="ignore", invalid="ignore"):
         for g in trainer.network.kernel_grads:
@@ -229,10 +232,10 @@ def gradient_flow(trainer: Trainer, log: Thinned) -> GradientFlow:
             hists.append(np.histogram(mag, bins=GRAD_BINS)[0] if trainer.steps else np.zeros(GRAD_BINS.size - 1))
     if log.items:
         epochs = np.array([e for e, _ in log.items])
-        norms = np.array([n for _, n in log.items])
+        rms = np.array([n for _, n in log.items])
     else:
-        epochs, norms = np.zeros(0), np.zeros((0, len(hists)))
-    return GradientFlow(epochs, norms, hists)
+        epochs, rms = np.zeros(0), np.zeros((0, len(hists)))
+    return GradientFlow(epochs, rms, hists)
 
 
 def hidden_space(trainer: Trainer, extent: tuple[float, float, float, float] | None) -> HiddenSpace:

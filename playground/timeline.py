@@ -21,7 +21,7 @@ def snapshot_bytes(snap: Snapshot) -> int:
     if snap.output_grid is not None:
         arrays.append(snap.output_grid)
     if snap.gradients is not None:
-        arrays += [snap.gradients.epochs, snap.gradients.norms, *snap.gradients.histograms]
+        arrays += [snap.gradients.epochs, snap.gradients.rms, *snap.gradients.histograms]
     if snap.image_eval is not None:
         arrays += [snap.image_eval.predicted, snap.image_eval.confusion]  # its indices are shared
     return sum(a.nbytes for a in arrays) + 2048
@@ -42,7 +42,7 @@ def _light(snap: Snapshot) -> Snapshot:
     history and no gradient-norm log (both are cut from the live ones when shown), no hidden space."""
     gradients = snap.gradients
     if gradients is not None:
-        empty = np.zeros((0, *gradients.norms.shape[1:]))  # fresh: a slice would keep the log alive
+        empty = np.zeros((0, *gradients.rms.shape[1:]))  # fresh: a slice would keep the log alive
         gradients = GradientFlow(np.zeros(0), empty, gradients.histograms)
     return dataclasses.replace(
         snap,
@@ -93,7 +93,7 @@ class Timeline:
         return sum(snapshot_bytes(s) for s in self._kept.items)
 
     def at(self, index: int, live: Snapshot) -> Snapshot:
-        """The kept snapshot `index` with the curves and gradient norms as they were then (cut
+        """The kept snapshot `index` with the curves and gradient sizes as they were then (cut
         from the live ones)."""
         kept = self._kept.items[index]
         if live.generation != kept.generation:
@@ -102,5 +102,5 @@ class Timeline:
         gradients = kept.gradients
         if gradients is not None and live.gradients is not None:
             upto = live.gradients.epochs <= kept.epoch
-            gradients = GradientFlow(live.gradients.epochs[upto], live.gradients.norms[upto], gradients.histograms)
+            gradients = GradientFlow(live.gradients.epochs[upto], live.gradients.rms[upto], gradients.histograms)
         return dataclasses.replace(kept, history=history, gradients=gradients)

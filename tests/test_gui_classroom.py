@@ -314,7 +314,7 @@ def test_the_gradient_verdict_says_when_zero_weights_get_no_gradient(qtbot, wind
     window.session.set_view("gradients", True)
     for _ in range(3):
         window.session.step("batch")
-    snap = wait_for(qtbot, window, lambda s: s.gradients is not None and s.gradients.norms.shape[0] >= 2)
+    snap = wait_for(qtbot, window, lambda s: s.gradients is not None and s.gradients.rms.shape[0] >= 2)
     text = window.gradients.describe(snap)
     assert "no gradient" in text and "without vanishing" not in text and "symmetry" in text
 

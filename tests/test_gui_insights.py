@@ -30,14 +30,34 @@ def _first_to_output_ratio(activation: str, steps: int = 40) -> float:
     return float(np.median(ratios))
 
 
-def test_gradient_record_is_each_layers_kernel_gradient_norm():
+def test_gradient_record_is_each_layers_kernel_gradient_per_weight():
+    """Issue 29, item 7: a norm grows with the number of weights; the record is the RMS per weight."""
     tr = Trainer(project(network={"layers": [{"units": 5}, {"units": 3}]}))
     assert gradient_record(tr) is None  # nothing trained yet
     tr.train_batch()
-    epoch, norms = gradient_record(tr)
-    expected = [np.linalg.norm(g) for g in tr.network.kernel_grads]
-    np.testing.assert_allclose(norms, expected, rtol=1e-12)
+    epoch, rms = gradient_record(tr)
+    expected = [np.linalg.norm(g) / np.sqrt(g.size) for g in tr.network.kernel_grads]
+    np.testing.assert_allclose(rms, expected, rtol=1e-12)
     assert epoch == tr.epoch_progress > 0
+
+
+@pytest.mark.parametrize(
+    "first, output, says",
+    [
+        (0.25, 1.0, "A layer 1 weight gets 0.25× an output weight's gradient (RMS per weight): no vanishing."),
+        (0.001, 1.0, "A layer 1 weight gets 1/1,000 of an output weight's gradient (RMS per weight): it learns"),
+        (50.0, 1.0, "A layer 1 weight gets 50× an output weight's gradient (RMS per weight): gradients grow"),
+    ],
+)
+def test_the_gradient_verdict_compares_per_weight_and_says_so(first, output, says):
+    from types import SimpleNamespace
+
+    from playground.panels.insights import GradientFlowView
+    from playground.snapshot import GradientFlow
+
+    flow = GradientFlow(np.arange(5.0), np.tile([first, output], (5, 1)), [np.zeros(3), np.zeros(3)])
+    text = GradientFlowView.describe(SimpleNamespace(gradients=flow, project={}))
+    assert says in text
 
 
 def test_deep_sigmoid_gradients_vanish_and_relu_gradients_do_not():
@@ -62,13 +82,13 @@ def test_the_vanishing_gradient_preset_opens_the_gradient_view_and_draws_each_la
     assert window.tabs.currentWidget().objectName() == "tab_gradients"
     for _ in range(30):
         window.session.step("batch")
-    snap = wait_for(qtbot, window, lambda s: s.steps >= 30 and s.gradients.norms.shape[0] >= 5)
+    snap = wait_for(qtbot, window, lambda s: s.steps >= 30 and s.gradients.rms.shape[0] >= 5)
     view = window.gradients
     view.set_snapshot(snap)  # drawn at 10 Hz while playing; draw this one now
-    assert snap.gradients.norms.shape[1] == 7 == len(view.norm_curves)
+    assert snap.gradients.rms.shape[1] == 7 == len(view.norm_curves)
     xs, ys = view.norm_curves[0].getData()  # log mode: log10 of the (smoothed) norms
     _xs, ys_out = view.norm_curves[-1].getData()
-    assert len(xs) == snap.gradients.norms.shape[0] and np.all(np.isfinite(ys))
+    assert len(xs) == snap.gradients.rms.shape[0] and np.all(np.isfinite(ys))
     assert ys[-1] < ys_out[-1] - 2  # layer 1's gradient is decades below the output's
     assert sum(h.sum() for h in snap.gradients.histograms) == sum(w.size for w in snap.weights[0::2])
     assert "learns slowly" in view.readout.text()

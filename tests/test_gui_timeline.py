@@ -34,7 +34,7 @@ def test_kept_snapshots_are_light_and_the_gradient_log_is_cut_from_the_live_one(
     tl = Timeline()
     tl.add(full)
     kept = tl.snapshots[0]
-    assert kept.history == {} and kept.gradients.norms.shape == (0, layers)
+    assert kept.history == {} and kept.gradients.rms.shape == (0, layers)
     assert kept.output_grid.dtype == np.float16 and all(g.dtype == np.float16 for g in kept.neuron_grids)
     assert snapshot_bytes(kept) < snapshot_bytes(full) / 3  # float16 grids, no gradient log
     big = dataclasses.replace(snap, output_grid=snap.output_grid * 1e6, epoch=5)  # a regression's range
@@ -44,7 +44,7 @@ def test_kept_snapshots_are_light_and_the_gradient_log_is_cut_from_the_live_one(
     live = dataclasses.replace(snap, epoch=10, gradients=flow)
     past = tl.at(0, live)
     np.testing.assert_array_equal(past.gradients.epochs, log[:4])  # records up to epoch 4 only
-    np.testing.assert_array_equal(past.gradients.norms, flow.norms[:4])
+    np.testing.assert_array_equal(past.gradients.rms, flow.rms[:4])
 
 
 def test_thinned_obeys_a_lowered_cap():

@@ -17,7 +17,9 @@ ZERO_GRADIENT = 1e-12  # a layer's gradient norm at or below this is treated as 
 
 
 class GradientFlowView(OnScreen):
-    """‖∂J/∂W‖ of every layer over the run (log scale) and the spread of today's gradients.
+    """Each layer's gradient per weight (RMS of ∂J/∂w) over the run, log scale, and the spread of
+    today's gradients. Per weight, because a norm grows with the number of weights: a 784×128
+    kernel can out-norm a 128×10 one whose weights each get four times as much.
 
     With deep sigmoid stacks the first layers' lines sit decades below the output's: each
     σ'(z) ≤ 0.25 on the way back shrinks the gradient (vanishing gradients)."""
@@ -32,10 +34,11 @@ class GradientFlowView(OnScreen):
         row = QHBoxLayout()
         self.norms = make_plot("gradientNormPlot")
         self.norms.setLogMode(y=True)
-        self.norms.setLabel("left", "‖∂J/∂W‖")
+        self.norms.setLabel("left", "RMS ∂J/∂w per weight")
         self.norms.setLabel("bottom", "epoch")
         self.norms.setToolTip(
-            "Size of each layer's weight gradient over the run (log scale, smoothed over recent batches)"
+            "Size of each layer's weight gradient per weight, √(mean (∂J/∂w)²), over the run (log scale, smoothed "
+            "over recent batches). Per weight, so layers with more weights are not made to look bigger"
         )
         self.spread = make_plot("gradientHistogramPlot")
         self.spread.setLabel("bottom", "log₁₀ |∂J/∂w|")
@@ -69,7 +72,7 @@ class GradientFlowView(OnScreen):
         for i, (curve, hist) in enumerate(zip(self.hist_curves, flow.histograms)):
             curve.setData(GRAD_BINS, hist)
             top = max(top, float(hist.max()) if hist.size else 0.0)
-            norms = flow.norms[:, i] if flow.norms.shape[0] else np.zeros(0)
+            norms = flow.rms[:, i] if flow.rms.shape[0] else np.zeros(0)
             ok = np.isfinite(norms) & (norms > 0)
             if ok.any():  # one batch's gradient is noisy: smooth in log space, where it varies
                 self.norm_curves[i].setData(flow.epochs[ok], 10 ** ema(np.log10(norms[ok]), 0.8))
@@ -79,7 +82,7 @@ class GradientFlowView(OnScreen):
         set_range(self.spread, "y", 0, nice_ceiling(top * 1.05))
         if flow.epochs.size:
             set_range(self.norms, "x", 0, nice_ceiling(max(flow.epochs[-1], 1.0)), 0.02)
-            positive = flow.norms[np.isfinite(flow.norms) & (flow.norms > 0)]
+            positive = flow.rms[np.isfinite(flow.rms) & (flow.rms > 0)]
             if positive.size:
                 lo, hi = np.log10(positive.min()), np.log10(positive.max())
                 set_range(self.norms, "y", np.floor(lo) - 0.2, np.ceil(hi) + 0.2)
@@ -87,11 +90,11 @@ class GradientFlowView(OnScreen):
 
     @staticmethod
     def describe(snap: Snapshot) -> str:
-        """One line a learner can act on: how much smaller the first layer's gradient is."""
+        """One line a learner can act on: how much smaller the first layer's gradient is, per weight."""
         flow = snap.gradients
-        if flow is None or not flow.norms.shape[0] or flow.norms.shape[1] < 2:
+        if flow is None or not flow.rms.shape[0] or flow.rms.shape[1] < 2:
             return "Train a step with at least one hidden layer to see how gradients flow back."
-        recent = flow.norms[-20:]
+        recent = flow.rms[-20:]
         recent = recent[np.all(np.isfinite(recent), axis=1)]
         if not recent.shape[0]:
             return "The gradients are not finite: training diverged."
@@ -110,11 +113,14 @@ class GradientFlowView(OnScreen):
             if snap.project.get("network", {}).get("initializer") == "zeros":
                 verdict += " Every weight starts at 0, so no signal flows back (the symmetry problem)."
         elif out / first >= 10:
-            verdict = f"Layer 1 gets 1/{out / first:,.0f} of the output's gradient: it learns slowly (vanishing)."
+            verdict = (f"A layer 1 weight gets 1/{out / first:,.0f} of an output weight's gradient (RMS per weight): "
+                       "it learns slowly (vanishing).")  # fmt: skip
         elif first / out >= 10:
-            verdict = f"Layer 1 gets {first / out:,.0f}× the output's gradient: gradients grow on the way back."
+            verdict = (f"A layer 1 weight gets {first / out:,.0f}× an output weight's gradient (RMS per weight): "
+                       "gradients grow on the way back.")  # fmt: skip
         else:
-            verdict = f"Layer 1 gets {first / out:.2g}× the output's gradient: no vanishing."
+            verdict = (f"A layer 1 weight gets {first / out:.2g}× an output weight's gradient (RMS per weight): "
+                       "no vanishing.")  # fmt: skip
         return f"{parts}<br>{verdict}"
 
 
