@@ -10,7 +10,8 @@ The "normal" variance-scaling ones draw from a normal truncated at ±2σ, with �
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -103,9 +104,41 @@ def tfp_uniform(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np
 
 @INITIALIZERS.register("zeros")
 def zeros(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
-    """All zeros: every hidden unit computes the same thing and gets the same gradient
-    (the symmetry problem), so the network never uses more than one unit per layer."""
+    """All zeros: what that does depends on the activations (`zero_start` says it)."""
     return np.zeros(shape)
+
+
+def zero_start(activations: Sequence[Any], bias_init: float = 0.0, dropout: bool = False) -> str:
+    """What all-zero kernels do to a dense network with these hidden activations, in words. Every
+    hidden unit starts out computing f(bias) whatever the input. Where a layer's f(bias) is 0 (tanh,
+    ReLU, linear at bias 0), no gradient reaches its weights or any below (exactly 0, for ever);
+    if it is the last hidden layer, only the output bias learns. Where no layer's is (sigmoid:
+    0.5), each layer's units get identical gradients and stay identical (Ng's symmetry problem),
+    unless dropout's random masks tell them apart."""
+    from .activations import get_activation  # activations are not needed to draw weights
+
+    if not activations:
+        return "With no hidden layer, zero weights are a fine start: every weight gets its own gradient."
+    outs = [float(get_activation(a).forward(np.full((1, 2), float(bias_init)))[0, 0]) for a in activations]
+    names = [a["name"] if isinstance(a, dict) else str(a) for a in activations]
+    dead = [i for i, v in enumerate(outs) if v == 0.0]
+    if dead:
+        k = dead[-1] if outs[-1] == 0.0 else dead[0]
+        head = f"Every kernel starts at 0 and {names[k]}({bias_init:g}) = 0: "
+        if k == len(outs) - 1:
+            units = "the hidden units output" if len(dead) == len(outs) else "the last hidden layer's units output"
+            return (head + f"{units} 0 whatever the input, so every weight's gradient (the output's too) and every "
+                    "hidden bias's is exactly 0, for ever. Only the output bias learns: the network gives one value "
+                    "for every input.")  # fmt: skip
+        return (head + f"layer {k + 1}'s units output 0 whatever the input, so the weights of layers 1 to {k + 2} "
+                "get exactly 0 gradient, for ever; the layers above learn from a constant, and the network gives "
+                "one value for every input.")  # fmt: skip
+    text = (f"Every kernel starts at 0, so the units of a layer compute the same value ({names[0]}({bias_init:g}) = "
+            f"{outs[0]:.3g}) and get identical gradients: they stay identical, and each layer works as a single unit "
+            "(the symmetry problem).")  # fmt: skip
+    if dropout:
+        text += " Dropout's random masks tell them apart, slowly."
+    return text
 
 
 INITIALIZERS.alias("glorot_uniform", "xavier_uniform")

@@ -316,7 +316,19 @@ def test_the_gradient_verdict_says_when_zero_weights_get_no_gradient(qtbot, wind
         window.session.step("batch")
     snap = wait_for(qtbot, window, lambda s: s.gradients is not None and s.gradients.rms.shape[0] >= 2)
     text = window.gradients.describe(snap)
-    assert "no gradient" in text and "without vanishing" not in text and "symmetry" in text
+    # Issue 29, item 8: with tanh the hidden units output 0 and get no gradient; that is not symmetry.
+    assert "no gradient" in text and "tanh(0) = 0" in text and "Only the output bias learns" in text
+    assert "symmetry" not in text and "tanh(0) = 0" in window.network.initializer.toolTip()
+    gen = snap.generation
+    window.session.state.apply({"network.layers.0.activation": "sigmoid", "network.layers.1.activation": "sigmoid"})
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    for _ in range(3):
+        window.session.step("batch")
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen and s.gradients is not None
+                    and s.gradients.rms.shape[0] >= 3)  # fmt: skip
+    text = window.gradients.describe(snap)
+    assert "sigmoid(0) = 0.5" in text and "stay identical" in text and "symmetry problem" in text
+    assert "Only the output bias" not in text and "stay identical" in window.network.initializer.toolTip()
 
 
 def test_space_on_a_focused_checkbox_toggles_it_instead_of_playing(qtbot, window):

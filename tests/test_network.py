@@ -215,3 +215,58 @@ def test_ng_lambda_converts_to_ours_as_the_tooltip_says():
     batches = [net.loss_and_grad(x[i : i + 5], y[i : i + 5], loss, ours, training=False)[1] for i in range(0, m, 5)]
     assert np.mean(batches) == pytest.approx(objective, rel=1e-12)
     assert "λ here = λ_Ng / (2m)" in REG_RATE_TIP and f"{lam_ng / 422:.2g}" in REG_RATE_TIP
+
+
+def _zero_start_trainer(activation: str, layers: int = 2, dropout: float = 0.0):
+    from helpers import project
+
+    from engine.training import Trainer
+
+    p = project(data={"source": "circle", "samples": 80},
+                network={"layers": [{"units": 4, "activation": activation, "dropout": dropout}] * layers,
+                         "initializer": "zeros"},
+                training={"optimizer": {"name": "sgd", "learning_rate": 0.3}, "batch_size": 10})  # fmt: skip
+    return Trainer(p)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_zero_kernels_with_tanh_or_relu_leave_only_the_output_bias_learning(activation, layers):
+    """Issue 29, item 8: f(0) = 0, so every hidden output is 0: no gradient reaches a weight or a
+    hidden bias, for ever; only the output bias moves."""
+    from engine.initializers import zero_start
+
+    tr = _zero_start_trainer(activation, layers)
+    net = tr.network
+    moved = 0
+    for _ in range(40):
+        tr.train_batch()
+        assert not np.any(net.grads[: net.n_kernel]) and all(not np.any(g) for g in net.bias_grads[:-1])
+        moved += bool(np.any(net.bias_grads[-1]))  # 0 only on a batch as often 1 as σ(b) says
+    assert moved > 20
+    assert not np.any(net.kernel_params) and all(not np.any(b) for b in net.biases[:-1]) and np.any(net.biases[-1])
+    text = zero_start([activation] * layers)
+    assert f"{activation}(0) = 0" in text and "Only the output bias learns" in text and "symmetry" not in text
+
+
+def test_zero_kernels_with_sigmoid_keep_each_layers_units_identical():
+    """σ(0) = 0.5: the units get identical, non-zero gradients and stay copies of each other (Ng's
+    symmetry point); dropout's masks tell them apart."""
+    from engine.initializers import zero_start
+
+    tr = _zero_start_trainer("sigmoid")
+    for _ in range(40):
+        tr.train_batch()
+    for kernel, bias, grad in zip(tr.network.kernels, tr.network.biases, tr.network.kernel_grads):
+        assert np.any(grad) and np.any(kernel)  # they learn...
+        np.testing.assert_array_equal(kernel, kernel[:, :1].repeat(kernel.shape[1], axis=1))  # ...as one unit
+    for bias in tr.network.biases[:-1]:
+        assert np.all(bias == bias[0])
+    text = zero_start(["sigmoid", "sigmoid"])
+    assert "sigmoid(0) = 0.5" in text and "stay identical" in text and "symmetry problem" in text
+    assert "output bias learns" not in text and "Dropout" not in text
+    dropped = _zero_start_trainer("sigmoid", dropout=0.3)
+    for _ in range(40):
+        dropped.train_batch()
+    assert np.ptp(dropped.network.kernels[0], axis=1).max() > 0  # the units differ now
+    assert "Dropout's random masks tell them apart" in zero_start(["sigmoid"], dropout=True)

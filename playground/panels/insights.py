@@ -8,6 +8,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedLayout, QWidget
 
+from engine.initializers import zero_start
+
 from ..colors import class_color, diverging_rgb, layer_color
 from ..snapshot import GRAD_BINS, Snapshot
 from ..widgets import Label, OnScreen, name_widget
@@ -110,8 +112,6 @@ class GradientFlowView(OnScreen):
             one = len(dead) == 1
             verdict = f"{', '.join(dead)} get{'s' if one else ''} no gradient: "
             verdict += f"{'it does' if one else 'they do'} not learn."
-            if snap.project.get("network", {}).get("initializer") == "zeros":
-                verdict += " Every weight starts at 0, so no signal flows back (the symmetry problem)."
         elif out / first >= 10:
             verdict = (f"A layer 1 weight gets 1/{out / first:,.0f} of an output weight's gradient (RMS per weight): "
                        "it learns slowly (vanishing).")  # fmt: skip
@@ -121,6 +121,11 @@ class GradientFlowView(OnScreen):
         else:
             verdict = (f"A layer 1 weight gets {first / out:.2g}× an output weight's gradient (RMS per weight): "
                        "no vanishing.")  # fmt: skip
+        network = snap.project.get("network", {})
+        if network.get("initializer") == "zeros":  # tanh/ReLU: no gradient at all; sigmoid: symmetric units
+            layers = [layer for layer in network.get("layers", []) if "activation" in layer]
+            verdict += " " + zero_start([layer["activation"] for layer in layers], network.get("bias_init", 0.0),
+                                        any(layer.get("dropout", 0) > 0 for layer in layers))  # fmt: skip
         return f"{parts}<br>{verdict}"
 
 

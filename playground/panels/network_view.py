@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine import ACTIVATIONS, INITIALIZERS, PlaygroundError, get_activation
 from engine.data import FEATURES, apply_features
+from engine.initializers import zero_start
 from engine.sequential import is_convolutional
 
 from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
@@ -104,13 +105,7 @@ class NetworkView(QWidget):
         for w in (self.add_layer, self.remove_layer):
             w.setParent(self)
             w.setProperty("role", "round")
-        self.initializer = name_widget(
-            QComboBox(self),
-            "initializer",
-            "Initializer",
-            "How the kernels start (biases start at 0). 'zeros' shows the symmetry problem: every unit in a "
-            "layer computes the same thing and gets the same gradient, so they never differ.",
-        )
+        self.initializer = name_widget(QComboBox(self), "initializer", "Initializer")  # its tooltip: rebuild()
         self.initializer.addItems(INITIALIZERS.names())
         self.initializer.activated.connect(lambda _i: self._set("network.initializer", self.initializer.currentText()))
         self.init_label = Label("init", self)
@@ -150,7 +145,14 @@ class NetworkView(QWidget):
             self._layer_boxes.append(self._layer_controls(i, layer))
         n = len(self.hidden)
         self.layers_label.setText(f"{n} HIDDEN LAYER{'S' if n != 1 else ''}")
-        self.initializer.setCurrentText(self.state.project["network"]["initializer"])
+        network = self.state.project["network"]
+        self.initializer.setCurrentText(network["initializer"])
+        bias = network.get("bias_init", 0.0)
+        tip = f"How the kernels start (biases start at {bias:g})."
+        if not self.convolutional:  # zero kernels here: dead or symmetric units, by the activations
+            dropout = any(layer.get("dropout", 0) > 0 for layer in self.hidden)
+            tip += " With 'zeros' here: " + zero_start([h["activation"] for h in self.hidden], bias, dropout)
+        self.initializer.setToolTip(tip)
         self.add_layer.setEnabled(n < MAX_LAYERS)
         self.remove_layer.setEnabled(n > 0)
         self._relayout()
