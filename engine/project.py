@@ -41,6 +41,7 @@ from .network import Network
 from .optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES
 from .registry import Registry
 from .sequential import ConvNetwork, is_convolutional
+from .streams import stream
 
 FORMAT = "nn-playground/1"
 
@@ -512,11 +513,11 @@ def resolve_path(path: str, base_dir: str | Path | None) -> Path:
 
 
 def load_dataset(project: dict[str, Any], base_dir: str | Path | None = None) -> Dataset:
-    """The raw data set a project names: generated with its seed, or loaded from a file."""
+    """The raw data set a project names: generated from its seed's data stream, or loaded from a file."""
     d = project["data"]
     src = d["source"]
     if isinstance(src, str):
-        return generate(src, d["samples"], d["noise"], project["seed"], d["classes"])
+        return generate(src, d["samples"], d["noise"], stream(project["seed"], "data"), d["classes"])
     if "points" in src:
         x = np.array(src["points"]["x"], dtype=np.float64).reshape(-1, 2)
         raw = np.array(src["points"]["y"])
@@ -547,7 +548,7 @@ def prepare_data(
     features = d["features"] if (point_data and d["features"]) else None
     x = apply_features(ds.x, features)
     train, val, test = split_indices(
-        ds.y, ds.problem, d["validation_fraction"], d["test_fraction"], project["seed"], d["split"]
+        ds.y, ds.problem, d["validation_fraction"], d["test_fraction"], stream(project["seed"], "split"), d["split"]
     )
     dtype = np.dtype(project["network"]["dtype"])
     # One copy per split, normalised in place: at MNIST size every extra copy is 300 MB.
@@ -578,15 +579,16 @@ def prepare_data(
 def build_network(
     project: dict[str, Any], n_inputs: int, classes: int | None = None, image_shape: tuple[int, ...] | None = None
 ) -> Network:
-    """The network a project describes, initialised from its seed: a convolutional one when its
-    layers hold convolutions, pooling or flatten (which need image data)."""
+    """The network a project describes, initialised from its seed's weights stream: a
+    convolutional one when its layers hold convolutions, pooling or flatten (which need image data)."""
     n = project["network"]
+    weights = stream(project["seed"], "weights")
     if is_convolutional(n["layers"]):
         if image_shape is None:
             raise _fail("network.layers", "convolution and pooling layers need image data (and data.features null)")
         width = output_width(project, classes)
         conv = ConvNetwork(image_shape, n["layers"], width, n["output_activation"], n["initializer"],
-                           n.get("bias_init", 0.0), np.dtype(n["dtype"]), project["seed"])  # fmt: skip
+                           n.get("bias_init", 0.0), np.dtype(n["dtype"]), weights)  # fmt: skip
         return conv  # type: ignore[return-value]  # the part of Network's interface the trainer uses
     return Network(
         n_inputs,
@@ -596,5 +598,5 @@ def build_network(
         n["initializer"],
         n.get("bias_init", 0.0),
         np.dtype(n["dtype"]),
-        seed=project["seed"],
+        seed=weights,
     )

@@ -83,7 +83,7 @@ class Sequential:
     """Layers applied in order to inputs of `input_shape` (H, W, C for images, (d,) for tables)."""
 
     def __init__(self, input_shape: tuple[int, ...], layers: Sequence[Any], dtype: Any = np.float64,
-                 initializer: str = "glorot_uniform", seed: int = 0) -> None:  # fmt: skip
+                 initializer: str = "glorot_uniform", seed: int | np.random.Generator = 0) -> None:  # fmt: skip
         if not layers or not isinstance(layers[-1], Dense):
             raise PlaygroundError("the last layer must be a dense layer (the output)")
         self.layers = list(layers)
@@ -343,7 +343,7 @@ class ConvNetwork:
 
     def __init__(self, image_shape: tuple[int, ...], hidden: Sequence[dict[str, Any]], n_outputs: int,
                  output_activation: Any = "softmax", initializer: str = "glorot_uniform", bias_init: float = 0.0,
-                 dtype: Any = np.float64, seed: int = 0) -> None:  # fmt: skip
+                 dtype: Any = np.float64, seed: int | np.random.Generator = 0) -> None:  # fmt: skip
         from .activations import get_activation
 
         shape = image_input(image_shape)

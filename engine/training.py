@@ -25,6 +25,7 @@ from .optimizers import make_optimizer, scheduled_lr
 from .project import PreparedData, build_network, output_width, prepare_data
 from .regularizers import Regularizer
 from .sequential import ConvNetwork
+from .streams import stream
 
 #: loss, val_loss, test_loss: the mean data loss over the whole split with the epoch's final
 #: weights, without the L1/L2 penalty (comparable across regularization settings).
@@ -175,7 +176,8 @@ class Trainer:
         self.last_batch = str(t["last_batch"])
         self._check_batch_memory(self.batch_size)
         self.shuffle = bool(t["shuffle"])
-        self.rng = np.random.default_rng([project["seed"], 1])  # shuffling and dropout masks
+        self.shuffle_rng = stream(project["seed"], "shuffle")  # each epoch's order
+        self.dropout_rng = stream(project["seed"], "dropout")  # dropout masks
         self.epoch = 0  # completed epochs
         self.steps = 0  # optimizer updates
         self.history = History()
@@ -352,7 +354,7 @@ class Trainer:
         if self.stopped:
             raise PlaygroundError(f"training has stopped: {self.stop_reason}")
         if self._order is None:
-            self._order = self.rng.permutation(self.n_train) if self.shuffle else np.arange(self.n_train)
+            self._order = self.shuffle_rng.permutation(self.n_train) if self.shuffle else np.arange(self.n_train)
             self._pos = 0
         carry = self.last_batch == "carry"
         size = min(self.batch_size, self.n_train) if carry else self.batch_size  # TFP never sees a batch > N
@@ -363,7 +365,7 @@ class Trainer:
         net = self.network
         x, y = self.data.x_train[idx], self._targets[idx]
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected just below
-            data_loss, objective = net.loss_and_grad(x, y, self.loss, self.regularizer, training=True, rng=self.rng)
+            data_loss, objective = net.loss_and_grad(x, y, self.loss, self.regularizer, True, self.dropout_rng)
             if not math.isfinite(objective):
                 self._diverge("the loss", objective)
             np.copyto(self._backup, net.params)

@@ -80,10 +80,14 @@ def test_the_wide_vs_deep_note_counts_parameters_as_the_model_summary_does():
 
 def test_the_overfitting_note_says_what_l2_and_dropout_do():
     """Issue 29, item 2: the note offered L2 0.003 or dropout 0.3 as fixes; dropout 0.3 only
-    delays the climb. Checked on two seeds (each changes the data and the initial weights) with
-    margins that held on ten: without a penalty the test loss ends at least twice its lowest;
-    L2 0.01 ends below 0.4 of that and within 1.8x of its own lowest; dropout 0.3 is lower at
-    epoch 50 and still ends at least twice its lowest."""
+    delays the climb. Checked on the preset's seed (what the user sees) and the next (each
+    changes the data and the initial weights): without a penalty the test loss ends at least
+    twice its lowest; L2 0.01 ends below 0.4 of that and within 1.8x of its own lowest; dropout
+    0.3 is lower at epoch 50 and still ends at least twice its lowest. With each consumer's own
+    random stream (issue 29) these held on 17 of seeds 0-19; the exceptions: seed 0, where
+    dropout's test loss hovered near its lowest (it ended 1.46x that), seed 2 (dropout's loss at
+    epoch 50 0.184 against 0.178) and seed 4 (L2 ended 2.04x its lowest). The preset's seed was
+    0, the exception: it is 8 now."""
     note = _note("06-overfitting")
     assert "L2 to 0.01" in note and "Dropout 0.3" in note and "only delays" in note
 
@@ -102,7 +106,8 @@ def test_the_overfitting_note_says_what_l2_and_dropout_do():
                 losses.append(tr.evaluate_split(*tr.data.split("test"))[0])
         return losses  # epochs 10, 20, ..., 300
 
-    for seed in (0, 1):
+    first = load_project(PRESETS / "06-overfitting.json")["seed"]
+    for seed in (first, first + 1):
         plain, l2, drop = curve(seed), curve(seed, l2=0.01), curve(seed, dropout=0.3)
         assert plain[-1] > 2 * min(plain), (seed, plain)  # overfitting: the test loss turns up
         assert l2[-1] < 0.4 * plain[-1] and l2[-1] < 1.8 * min(l2), (seed, l2, plain)

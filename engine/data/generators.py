@@ -221,9 +221,14 @@ def _check_classes(name: str, classes: int) -> None:
 
 
 def generate(
-    name: str, samples: int | None = None, noise: float = 0.0, seed: int = 0, classes: int | None = None
+    name: str,
+    samples: int | None = None,
+    noise: float = 0.0,
+    seed: int | np.random.Generator = 0,
+    classes: int | None = None,
 ) -> Dataset:
-    """Run generator `name` with a seeded generator; defaults follow TensorFlow Playground."""
+    """Run generator `name` with a seeded generator (or draw from the one given: a project's data
+    stream); defaults follow TensorFlow Playground."""
     info = DATASETS.get(name)
     fn, problem = info.make, info.problem
     if samples is None:
