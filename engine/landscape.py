@@ -9,8 +9,12 @@
 - `loss_plane`: the training loss at w + α·d1 + β·d2 over a grid, row by row.
 - `interpolation`: the loss along the line from the initial to the current weights
   (Goodfellow et al., "Qualitatively characterizing neural network optimization problems", 2015).
-- `lr_range_test`: a short run whose learning rate rises exponentially (Smith, "Cyclical
-  Learning Rates for Training Neural Networks", 2017), and the rate where the loss falls fastest.
+- `lr_range_test`: a short run whose learning rate rises, and the rate where the loss falls
+  fastest. The idea is Smith's ("Cyclical Learning Rates for Training Neural Networks", 2017,
+  section 3.3: the rate rises linearly over a few epochs from the start of training, and the
+  accuracy is read); the exponential per-step ramp, the stop once the loss passes 4× its best
+  and the suggestion (the steepest fall, or the lowest point's rate / 10) are fastai's `lr_find`
+  conventions. From trained weights it is biased (the loss rises sooner): run it from the start.
 
 Every function evaluates through the trainer's own `evaluate_split`, so the plane's centre is
 exactly the training loss `Trainer.evaluate` reports, and takes an optional `progress(done,
@@ -188,6 +192,9 @@ class RangeTest:
     #: The first rate past the lowest point where the loss is worse than it started by a twentieth
     #: (or not finite): beyond it training undoes itself. None when it never came back up that far.
     diverged: float | None
+    #: The optimizer step of the weights the test started from (0: the run's initial weights),
+    #: when the caller knows it.
+    start_step: int | None = None
 
     @property
     def suggestion(self) -> float:
@@ -209,7 +216,8 @@ def lr_range_test(
     the same kind, on its mini-batches, the rate multiplied by the same factor each step from
     lr_min to lr_max; after each step the loss is measured on the same `probe` training rows (a
     mini-batch's own loss is too noisy to read), and the test stops once that loss diverges. The
-    trainer itself is not changed."""
+    trainer itself is not changed. Give it the run's initial weights for advice on training:
+    from trained ones the loss has little left to fall and rises sooner."""
     if not (0 < lr_min < lr_max <= 100) or not math.isfinite(lr_min * lr_max):
         raise PlaygroundError(f"the rates must rise from above 0 to at most 100, got {lr_min:g} to {lr_max:g}")
     if isinstance(steps, bool) or not isinstance(steps, int) or not 10 <= steps <= 10_000:
@@ -259,7 +267,7 @@ def lr_range_test(
             best = min(best, value)
         if progress is not None:
             progress(k + 1, steps)
-        if value > 4 * best:  # no need to go on (Smith's stopping rule)
+        if value > 4 * best:  # no need to go on (fastai's lr_find stops here)
             break
     if not losses:
         raise PlaygroundError(f"the loss was not finite after the first step at rate {lr_min:g}: start lower")

@@ -8,6 +8,7 @@ a reason. Cancel ends a job at its next chunk; closing the window ends the threa
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,9 +149,14 @@ def run_job(job: Analyse, progress: Any = None, check: Any = None) -> PlaneResul
     tr.between_chunks = check
     centre = tr.network.params.copy()
     o = job.options
-    if job.kind == "range":
-        return lr_range_test(tr, o.get("lr_min", 1e-5), o.get("lr_max", 10.0), int(o.get("steps", 100)),
-                             progress=progress)  # fmt: skip
+    if job.kind == "range":  # from the run's first kept weights (its initial ones) unless asked otherwise
+        start_step = o.get("step")  # the current weights' step, as the window sent it
+        if o.get("start", "initial") == "initial" and job.path:
+            tr.network.set_weights(job.path[0])
+            start_step = job.path_steps[0]
+        result = lr_range_test(tr, o.get("lr_min", 1e-5), o.get("lr_max", 10.0), int(o.get("steps", 100)),
+                               progress=progress)  # fmt: skip
+        return dataclasses.replace(result, start_step=start_step)
     if job.kind == "slice":
         if not job.path:
             raise PlaygroundError("the run has no kept start weights yet: press Reset, then train a few epochs")

@@ -169,10 +169,13 @@ class LandscapeWindow(QDialog):
         tab = QWidget()
         v = QVBoxLayout(tab)
         v.addWidget(wrapped(
-            "From the current weights, a short run whose learning rate rises by the same factor every "
-            "step (Smith, 2017), with a fresh optimizer of the same kind; the run itself is not changed. "
-            "The loss is measured after each step on the same training rows. A good rate is where it "
-            "falls fastest; past the red line training makes things worse.", "legend",
+            "A short run whose learning rate rises by the same factor every step, with a fresh optimizer of "
+            "the same kind; the run itself is not changed. The loss is measured after each step on the same "
+            "training rows. A good rate is where it falls fastest; past the red line training makes things "
+            "worse. The idea is Smith's (2017: he raises the rate linearly over a few epochs from the start of "
+            "training and reads the accuracy); the ramp by a factor per step, the stop once the loss passes 4× "
+            "its best and the suggestion (the steepest fall, or the lowest point's rate / 10) follow fastai's "
+            "lr_find.", "legend",
         ))  # fmt: skip
         row = QHBoxLayout()
         self.lr_min = name_widget(NumberEdit(1e-5, 1e-8, 1.0), "rangeMin", "Lowest rate")
@@ -180,12 +183,21 @@ class LandscapeWindow(QDialog):
         self.range_steps = name_widget(QSpinBox(), "rangeSteps", "Steps")
         self.range_steps.setRange(10, 2000)
         self.range_steps.setValue(100)
+        self.range_start = name_widget(
+            QComboBox(), "rangeStart", "Start from",
+            "Where the test starts. From trained weights it is biased: the loss has little left to fall and "
+            "rises sooner, at rates that train well from the start. For a rate to train with, start from the "
+            "initial weights.",
+        )  # fmt: skip
+        self.range_start.addItem("initial weights", "initial")
+        self.range_start.addItem("current weights", "current")
         self.range_go = name_widget(QPushButton("Run"), "rangeRun", "Run the range test")
         self.range_go.clicked.connect(self.compute_range)
         self.use_rate = name_widget(QPushButton("Use the suggested rate"), "rangeUse", "Use the suggested rate")
         self.use_rate.setEnabled(False)
         self.use_rate.clicked.connect(self.use_suggestion)
-        for text, w in (("from", self.lr_min), ("to", self.lr_max), ("steps", self.range_steps)):
+        for text, w in (("start from", self.range_start), ("from", self.lr_min), ("to", self.lr_max),
+                        ("steps", self.range_steps)):  # fmt: skip
             row.addWidget(captioned(text, w))
         row.addWidget(self.range_go, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.use_rate, 0, Qt.AlignmentFlag.AlignBottom)
@@ -245,7 +257,9 @@ class LandscapeWindow(QDialog):
         if lo >= hi:
             self._say(f"The rates must rise: {lo:g} is not below {hi:g}.")
             return None
-        return self._send("range", {"lr_min": lo, "lr_max": hi, "steps": self.range_steps.value()})
+        return self._send("range", {"lr_min": lo, "lr_max": hi, "steps": self.range_steps.value(),
+                                    "start": self.range_start.currentData(), "step": self.session.snapshot.steps
+                                    if self.session.snapshot is not None else None})  # fmt: skip
 
     def cancel_job(self) -> None:
         if self.job is not None:
@@ -374,9 +388,19 @@ class LandscapeWindow(QDialog):
             if r.steepest is not None
             else "a tenth of the lowest point's rate: the loss barely fell, the weights may already sit in a minimum"
         )
+        if r.start_step == 0:
+            start = "From the run's initial weights"
+        elif r.start_step is None:
+            start = "From the weights sent"
+        else:
+            start = f"From the weights of step {r.start_step:,}"
+        biased = "" if not r.start_step else (
+            " Trained weights bias the test: the loss has little left to fall and rises sooner, so the red line "
+            "comes early, at rates that train well from the start, and the suggestion reads that curve. Start "
+            "from the initial weights for a rate to train with.")  # fmt: skip
         self.range_info.setText(
-            f"{len(r.rates)} steps from {r.rates[0]:.2g} to {r.rates[-1]:.2g}. Suggested α = {self.suggested:g} "
-            f"({how}); lowest loss at {r.lowest:.2g}; {diverged}."
+            f"{start}, {len(r.rates)} steps from {r.rates[0]:.2g} to {r.rates[-1]:.2g}. Suggested α = "
+            f"{self.suggested:g} ({how}); lowest loss at {r.lowest:.2g}; {diverged}.{biased}"
         )
 
     def use_suggestion(self) -> None:

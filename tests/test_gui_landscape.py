@@ -101,8 +101,21 @@ def test_the_range_test_suggests_a_rate_and_one_click_uses_it(window, qtbot):
     assert not win.use_rate.isEnabled()
     qtbot.mouseClick(win.range_go, Qt.MouseButton.LeftButton)
     r = wait_result(qtbot, win, "range")
-    want = lr_range_test(run_trainer(snap), 1e-5, 10.0, 40)
+    # Issue 29, item 9: from the run's initial weights by default (a fresh trainer's are the run's).
+    assert win.range_start.currentData() == "initial" and r.start_step == 0
+    want = lr_range_test(Trainer(snap.project, data=snap.data), 1e-5, 10.0, 40)
     assert np.array_equal(r.smoothed, want.smoothed) and r.suggestion == want.suggestion
+    assert "From the run's initial weights" in win.range_info.text() and "bias" not in win.range_info.text()
+    legend = " ".join(label.text() for label in win.findChildren(type(win.range_info)))
+    assert "Smith's (2017" in legend and "fastai's lr_find" in legend
+    win.range_start.setCurrentIndex(win.range_start.findData("current"))
+    qtbot.mouseClick(win.range_go, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.job is None and win.results["range"] is not r, timeout=TIMEOUT)
+    r = win.results["range"]
+    want = lr_range_test(run_trainer(snap), 1e-5, 10.0, 40)
+    assert np.array_equal(r.smoothed, want.smoothed) and r.start_step == snap.steps > 0
+    assert f"From the weights of step {snap.steps:,}" in win.range_info.text()
+    assert "Trained weights bias the test" in win.range_info.text()
     assert win.use_rate.isEnabled() and f"{win.suggested:g}" in win.use_rate.text()
     qtbot.mouseClick(win.use_rate, Qt.MouseButton.LeftButton)
     assert window.session.state.project["training"]["optimizer"]["learning_rate"] == win.suggested

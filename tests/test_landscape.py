@@ -197,3 +197,28 @@ def test_cli_landscape_refuses_bad_input_in_one_line(trainer, tmp_path, args, me
     assert main(["landscape", str(path), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_from_trained_weights_the_range_test_marks_good_rates_as_worse():
+    """Issue 29, item 9, what the window warns of: on the learning-rate lesson after 30 epochs at
+    α = 0.1, the test from the trained weights puts its red line at rates that, from the start,
+    train as well as 0.1 does (twice the line's rate reaches a training loss below 0.02, from 1+)."""
+    import copy
+
+    from engine.io import load_project
+    from playground.paths import PRESETS
+
+    lesson = load_project(PRESETS / "16-lesson-learning-rate.json")
+    lesson["training"]["optimizer"]["learning_rate"] = 0.1
+    for seed in (0, 1):
+        p = copy.deepcopy(lesson)
+        p["seed"] = seed
+        tr = Trainer(p)
+        assert tr.evaluate()["train"]["loss"] > 1
+        tr.fit(30)
+        marked = lr_range_test(tr).diverged
+        assert marked is not None and marked < 0.5, (seed, marked)
+        p["training"]["optimizer"]["learning_rate"] = 2 * marked
+        fresh = Trainer(p)
+        fresh.fit(30)
+        assert fresh.history["loss"][-1] < 0.02, (seed, marked, fresh.history["loss"][-1])
