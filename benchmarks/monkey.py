@@ -49,7 +49,10 @@ def main() -> int:
     print(f"{report.actions:,} actions in {report.seconds:.0f} s (seed {seed})")
     print("  " + ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items(), key=lambda kv: -kv[1])))
     print(f"uncaught exceptions: {len(report.exceptions)}  worker failures: {len(report.failures)}")
-    print(f"longest event-loop stall: {report.longest_stall:.2f} s")
+    print(f"longest event-loop stall: {report.longest_stall:.2f} s "
+          f"(the slowest action: {report.slowest[0]}, {report.slowest[1]:.2f} s)")
+    if report.stall_stack:
+        print("the UI thread during the longest stall past a second:\n" + report.stall_stack)
     print(f"memory growth after the warm-up (first fifth; freed heap returned first): {report.rss_growth_mb:.0f} MB "
           f"(from the start, caches filling included: {report.rss_total_mb:.0f} MB)")
     print(f"threads left after closing: {len(left)}")

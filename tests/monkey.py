@@ -71,12 +71,34 @@ class Watchdog:
     _timer: QTimer | None = None
     _hook: Any = None
 
+    stall_stack: str = ""  # where the UI thread was during the longest stall past a second
+    _stack_at: float = 0.0
+
+    def _sample(self) -> None:
+        """A thread of its own: when the UI thread has been away over a second, note where it is
+        (the stack of the longest such stall names its cause)."""
+        import threading
+        import traceback
+
+        ui = threading.main_thread().ident
+        while self._timer is not None:
+            time.sleep(0.1)
+            away = time.perf_counter() - self._last
+            if away > 1.0 and away > self._stack_at:
+                frame = sys._current_frames().get(ui)
+                if frame is not None:
+                    self._stack_at = away
+                    self.stall_stack = "".join(traceback.format_stack(frame)[-8:])
+
     def start(self) -> None:
+        import threading
+
         self._last = time.perf_counter()
         self._timer = QTimer()
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._beat)
         self._timer.start()
+        threading.Thread(target=self._sample, name="watchdog", daemon=True).start()
         self._hook = sys.excepthook
         sys.excepthook = lambda t, v, tb: self.exceptions.append(f"{t.__name__}: {v}")
 
@@ -92,6 +114,7 @@ class Watchdog:
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.stop()
+            self._timer = None
         sys.excepthook = self._hook
 
 
@@ -105,6 +128,8 @@ class Report:
     rss_growth_mb: float  # after the warm-up (the first fifth of the actions), freed heap returned: what a leak shows
     seconds: float
     rss_total_mb: float = 0.0  # from the start, caches included
+    slowest: tuple[str, float] = ("", 0.0)  # the action that held the UI thread longest (name, seconds)
+    stall_stack: str = ""  # the UI thread's stack during the longest stall past a second
 
 
 def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
@@ -212,6 +237,7 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
     start_rss = rss_mb()
     before = start_rss
     warm = max(50, n // 5)  # bounded caches (time travel's 64 MB, two data sets) fill first
+    slowest = ("", 0.0)  # the action that kept the UI thread longest, and for how long
     dog.start()
     started = time.perf_counter()
     try:
@@ -220,7 +246,11 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
                 before = rss_mb()
             name = rng.choices(names, weights)[0]
             counts[name] += 1
+            began = time.perf_counter()
             actions[name][1]()
+            took = time.perf_counter() - began
+            if took > slowest[1] and name != "events":  # "events" waits on purpose
+                slowest = (name, took)
             if i % 10 == 0:
                 wait(1)
                 dog.beat_now()
@@ -237,4 +267,4 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
         QApplication.processEvents()
     end = rss_mb()
     return Report(n, counts, dog.exceptions, failures, dog.longest_stall, end - before, time.perf_counter() - started,
-                  end - start_rss)  # fmt: skip
+                  end - start_rss, slowest, dog.stall_stack)  # fmt: skip
