@@ -11,6 +11,7 @@ sum over its consumers of their gradient times their local gradient.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -110,6 +111,35 @@ class Graph:
         """∂node_i/∂(each of its inputs) at the current values."""
         n = self.nodes[i]
         return GATES.get(n.gate).local([self.nodes[j].value for j in n.inputs], n.value)
+
+    def error_bound(self) -> list[float]:
+        """For each node, how far its computed value may be from the exact one: typed inputs carry
+        half an ulp of their decimal, and every gate adds its own rounding to what its inputs bring
+        through its local gradients (first order). A value within it is 0 up to round-off."""
+        half_ulp = 2.0**-53
+        bounds: list[float] = []
+        for i, n in enumerate(self.nodes):
+            own = half_ulp * abs(n.value)
+            if n.leaf:
+                bounds.append(own)
+                continue
+            try:
+                local = self.local(i)
+            except (ValueError, ZeroDivisionError):
+                local = [math.inf] * len(n.inputs)
+            bounds.append(own + sum(abs(d) * bounds[j] for j, d in zip(n.inputs, local)))
+        return bounds
+
+    def shown(self) -> list[float]:
+        """Each node's value as the app writes it: 0 where the value is round-off (0.5 − 0.6 + 0.1
+        is 2.8e-17 in binary floating point), else the value."""
+        return [0.0 if abs(n.value) <= bound else n.value for n, bound in zip(self.nodes, self.error_bound())]
+
+    def wrt(self, i: int) -> str:
+        """"∂out/∂" + node i's name, bracketed when the name is an expression: ∂out/∂(w1x1 + w2x2)."""
+        name = self.nodes[i].name.strip()
+        plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*|[0-9.]+|[a-z]+\([^()]*\)", name)  # x, w1, 2, max(z, w)
+        return f"∂out/∂{name}" if plain else f"∂out/∂({name})"
 
     def run(self) -> float:
         """Forward then backward; returns the output. Values out of a gate's domain (log of a

@@ -102,6 +102,7 @@ class GraphCanvas(QWidget):
         p.fillRect(self.rect(), QColor(255, 255, 255))
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1))
+        shown = g.shown()  # round-off (2.8e-17 for 0.5 − 0.6 + 0.1) written as the 0 it is
         for i, n in enumerate(g.nodes):  # edges first: each input's value above, its gradient below
             for j in n.inputs:
                 a, b = self.boxes[j], self.boxes[i]
@@ -112,7 +113,7 @@ class GraphCanvas(QWidget):
                 p.setFont(small)
                 p.setPen(VALUE_COLOR)
                 p.drawText(QRectF(mid.x() - 40, mid.y() - 18, 80, 16), Qt.AlignmentFlag.AlignCenter,
-                           _num(g.nodes[j].value))  # fmt: skip
+                           _num(shown[j]))  # fmt: skip
                 p.setPen(GRAD_COLOR)
                 p.drawText(QRectF(mid.x() - 40, mid.y() + 2, 80, 16), Qt.AlignmentFlag.AlignCenter,
                            _num(g.nodes[j].grad))  # fmt: skip
@@ -129,7 +130,7 @@ class GraphCanvas(QWidget):
             p.drawText(QRectF(box.x(), box.y() + 2, box.width(), 18), Qt.AlignmentFlag.AlignCenter, title)
             p.setFont(small)
             p.setPen(VALUE_COLOR)
-            p.drawText(QRectF(box.x(), box.y() + 18, box.width(), 16), Qt.AlignmentFlag.AlignCenter, _num(n.value))
+            p.drawText(QRectF(box.x(), box.y() + 18, box.width(), 16), Qt.AlignmentFlag.AlignCenter, _num(shown[i]))
             p.setPen(GRAD_COLOR)
             p.drawText(QRectF(box.x(), box.y() + 33, box.width(), 16), Qt.AlignmentFlag.AlignCenter,
                        f"∂ {_num(n.grad)}")  # fmt: skip
@@ -213,11 +214,14 @@ class GraphWindow(QDialog):
         g = self.graph
         n = g.nodes[i]
         gate = GATES.get(n.gate)
-        lines = [f"{n.name}: {gate.rule}.", f"value {n.value:.6g}, gradient ∂out/∂{n.name} = {n.grad:.6g}"]
+        value = f"{g.shown()[i]:.6g}"
+        if g.shown()[i] != n.value:
+            value += (f" (computed as {n.value:.3g}: round-off, within the ±{g.error_bound()[i]:.1g} its inputs "
+                      "can hold in binary floating point)")  # fmt: skip
+        lines = [f"{n.name}: {gate.rule}.", f"value {value}, gradient {g.wrt(i)} = {n.grad:.6g}"]
         if not n.leaf:
             for j, local in zip(n.inputs, g.local(i)):
-                name = g.nodes[j].name.strip()
-                lines.append(f"∂out/∂{name} gets {n.grad:.4g} × {local:.4g} = {n.grad * local:.4g}")
+                lines.append(f"{g.wrt(j)} gets {n.grad:.4g} × {local:.4g} = {n.grad * local:.4g}")
             shared = [g.nodes[j].name for j in n.inputs if sum(j in m.inputs for m in g.nodes) > 1]
             if shared:
                 lines.append(f"({', '.join(shared)} feeds more than one gate: its gradients add up)")

@@ -85,3 +85,35 @@ def test_every_gate_says_its_rule():
         assert GATES.get(name).rule
     assert "distributes" in GATES.get("add").rule and "swaps" in GATES.get("mul").rule
     assert "routes" in GATES.get("max").rule
+
+
+def test_round_off_below_the_inputs_precision_is_written_as_zero():
+    """Issue 29, item 10: z = 0.5·1 − 0.3·2 + 0.1 is 2.8e-17 in binary floating point; the app
+    writes it as 0, and only values within their inputs' rounding."""
+    g = make_graph("logistic_regression")
+    z = g.index("z")
+    assert g.nodes[z].value != 0 and abs(g.nodes[z].value) < 1e-16  # what floating point computes
+    bound = g.error_bound()
+    assert abs(g.nodes[z].value) <= bound[z] < 1e-15
+    shown = g.shown()
+    assert shown[z] == 0.0
+    assert all(s == n.value for i, (s, n) in enumerate(zip(shown, g.nodes)) if i != z)
+    g.set("b", 0.1 + 1e-12)  # a small value that is not round-off stays as it is
+    g.run()
+    assert g.shown()[z] == g.nodes[z].value == pytest.approx(1e-12, rel=1e-3)
+    g.set("x1", 0.0)
+    g.set("x2", 0.0)
+    g.set("b", 1e-20)
+    g.run()
+    assert g.shown()[z] == 1e-20  # exact: a typed 1e-20 plus exact zeros
+
+
+def test_a_gradient_with_respect_to_an_expression_is_bracketed():
+    """Issue 29, item 10: "∂out/∂w1x1 + w2x2" read as (∂out/∂w1x1) + w2x2."""
+    g = make_graph("logistic_regression")
+    assert g.wrt(g.index("w1x1 + w2x2")) == "∂out/∂(w1x1 + w2x2)"
+    assert g.wrt(g.index("w1·x1")) == "∂out/∂(w1·x1)" and g.wrt(g.index("w1")) == "∂out/∂w1"
+    g = make_graph("max_gate")
+    assert g.wrt(g.index("max(z, w)")) == "∂out/∂max(z, w)"
+    g = make_graph("chain_rule")
+    assert g.wrt(g.index("2z² − z")) == "∂out/∂(2z² − z)" and g.wrt(g.index("z²")) == "∂out/∂(z²)"

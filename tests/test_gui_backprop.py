@@ -226,6 +226,13 @@ def test_graphs_window_shows_each_example_and_its_rules(qtbot):
     win.fields["w1"].setText("1000")
     win.fields["w1"].editingFinished.emit()
     assert "not defined" in win.message.text() and win.fields["w1"].value() == 0.5
+    # Issue 29, item 10: z is 2.8e-17 in floating point, written as 0 and said to be round-off.
+    z = win.graph.index("z")
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=win.canvas.boxes[z].center().toPoint())
+    assert "value 0 (computed as 2.78e-17: round-off" in win.rule.text()
+    s = win.graph.index("w1x1 + w2x2")
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=win.canvas.boxes[s].center().toPoint())
+    assert "gradient ∂out/∂(w1x1 + w2x2) = " in win.rule.text() and "∂out/∂(w1·x1) gets" in win.rule.text()
     win.close()
 
 
