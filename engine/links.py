@@ -272,13 +272,19 @@ def uses_tfp_maths(project: dict[str, Any]) -> bool:
 
 def our_defaults(project: dict[str, Any]) -> dict[str, Any]:
     """The changes that move a TFP-maths project to this app's defaults: a sigmoid output with
-    cross-entropy (classification) or MSE (regression), Glorot weights, zero biases."""
+    cross-entropy (classification) or MSE (regression), Glorot weights, zero biases, and Keras's
+    rules (a stratified split reshuffled every epoch, the last partial batch a step, L1 by
+    subgradient)."""
     regression = project["data"]["problem"] == "regression"
     return {
         "training.loss": "mse" if regression else "binary_crossentropy",
         "network.output_activation": "linear" if regression else "sigmoid",
         "network.initializer": "glorot_uniform",
         "network.bias_init": 0.0,
+        "data.split": "stratified",
+        "training.shuffle": True,
+        "training.last_batch": "partial",
+        "training.regularization.l1_rule": "subgradient",
     }
 
 

@@ -171,6 +171,8 @@ def test_our_defaults_undo_tfps_maths():
     changes = our_defaults(p)
     assert changes["training.loss"] == "binary_crossentropy" and changes["network.output_activation"] == "sigmoid"
     assert changes["network.initializer"] == "glorot_uniform"
+    assert changes["data.split"] == "stratified" and changes["training.shuffle"] is True
+    assert changes["training.last_batch"] == "partial" and changes["training.regularization.l1_rule"] == "subgradient"
 
 
 def test_project_links_round_trip_and_refuse_damage():

@@ -295,3 +295,23 @@ def test_the_old_rules_would_not_follow_tfp():
         keras.network.set_weights(tr.network.get_weights())
         keras.fit(EPOCHS)
         assert np.max(np.abs(np.array(keras.history["loss"]) - expected)) > 1e-6, change
+
+
+def test_an_imported_link_walks_one_shuffled_order_every_epoch():
+    """Its own points (drawn by this app's circle, one class after the other) are shuffled once and
+    the first 50% train, in that order: every epoch walks those rows in the same mixed order."""
+    project, _ = from_tfp("https://playground.tensorflow.org/#dataset=circle&batchSize=30&seed=0.5")
+    tr = Trainer(project)
+    assert tr.n_train == 250 and np.any(np.diff(tr.data.train) < 0)  # not in the generator's order
+    labels = tr.data.y_train
+    assert labels[:125].mean() != 0 and labels[:125].mean() != 1  # the classes mixed, not one then the other
+    seen = []
+    original = tr.network.loss_and_grad
+    tr.network.loss_and_grad = lambda x, *a, **k: (seen.append(x.copy()), original(x, *a, **k))[1]
+    tr.train_epoch()
+    first = np.concatenate(seen)
+    seen.clear()
+    tr.train_epoch()
+    assert len(seen) == 8 and len(seen[0]) == 40  # the 10 carried rows, then the first 30
+    np.testing.assert_array_equal(first, tr.data.x_train[:240])
+    np.testing.assert_array_equal(np.concatenate(seen), np.concatenate([tr.data.x_train[240:], tr.data.x_train[:240]]))
