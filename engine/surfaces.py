@@ -93,8 +93,9 @@ def _quadratic_grad(x: Array, y: Array, a: float, b: float) -> tuple[Array, Arra
 _add(Surface(
     "quadratic", "Ill-conditioned bowl", "f = ½(a·x² + b·y²)",
     _quadratic, _quadratic_grad, (-5.0, 5.0, -3.0, 3.0), (-4.5, 2.0), ((0.0, 0.0),), True,
-    "Condition number b/a: plain gradient descent zig-zags across the steep direction and crawls along "
-    "the shallow one; momentum and Adam do not.",
+    "Condition number b/a: plain gradient descent zig-zags across the steep direction while it moves along "
+    "the shallow one; momentum swings past the minimum and spirals in; Adam's first steps are the same size in "
+    "both directions (it divides by √v), and it overshoots too, by less.",
     {"a": 1.0, "b": 10.0}, {"a": (0.01, 100.0), "b": (0.01, 100.0)},
     rates=dict(sgd=0.17, momentum=0.02, nesterov=0.02, adagrad=1.0, rmsprop=0.05, adam=0.1),
 ))  # fmt: skip

@@ -157,3 +157,27 @@ def test_cli_path_refuses_bad_input_in_one_line(args, message, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_the_bowls_note_says_what_the_paths_show():
+    """Issue 29, item 11: "Momentum overshoots and Adam does not" was false; Adam overshoots too, by
+    less. At each lane's rate on the bowl: SGD crosses y = 0 at every early step and never x = 0;
+    Momentum and Adam both pass the minimum, Adam by under a fifth as much; Adam's first steps
+    are about α in each direction."""
+    s = get_surface("quadratic")
+    assert "it overshoots too, by less" in s.note and "do not" not in s.note
+
+    def path(name: str) -> np.ndarray:
+        w = Walker(s, {"name": name, "learning_rate": s.rate(name)})
+        w.step(300)
+        return np.array(w.points)
+
+    sgd, momentum, adam = path("sgd"), path("momentum"), path("adam")
+    assert np.all(sgd[:, 0] < 0) and np.all(np.sign(sgd[1:11, 1]) != np.sign(sgd[:10, 1]))
+
+    def past(p: np.ndarray) -> float:  # the farthest beyond the minimum, on the side away from the start
+        return float(np.max(np.maximum(0.0, -p * np.sign(p[0]))))
+
+    assert past(adam) > 0.01 and past(momentum) > 5 * past(adam)
+    steps = np.abs(np.diff(adam[:4], axis=0))
+    np.testing.assert_allclose(steps, s.rate("adam"), rtol=0.01)
