@@ -170,7 +170,7 @@ def test_downloads_go_to_the_data_folder_the_readme_names(qapp, tmp_path, monkey
 
     make_app()  # the app's organisation and application names, which must not double the folder
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    assert "data folder (`~/.local/share/nn-playground/data` on Linux)" in readme
+    assert "data folder (`~/.local/share/nn-playground/data` on Linux, or `$XDG_DATA_HOME/nn-playground/data`" in readme
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert data_root() == tmp_path / ".local" / "share" / "nn-playground" / "data"
