@@ -19,6 +19,7 @@ from .errors import PlaygroundError
 from .fields import MAX_PARAMS
 from .initializers import INITIALIZERS
 from .losses import Loss
+from .notation import NOTE, keras_shapes, ng_shapes
 from .regularizers import Regularizer
 
 
@@ -80,6 +81,7 @@ class Network:
         bias_init: float = 0.0,
         dtype: Any = np.float64,
         seed: int | np.random.Generator | None = 0,
+        image_shape: tuple[int, ...] | None = None,
     ) -> None:
         if n_inputs < 1 or n_outputs < 1:
             raise PlaygroundError(f"a network needs at least one input and one output, got {n_inputs} and {n_outputs}")
@@ -87,6 +89,9 @@ class Network:
         if self.dtype not in (np.float32, np.float64):
             raise PlaygroundError(f"dtype must be float32 or float64, got {self.dtype}")
         self.n_inputs = int(n_inputs)
+        #: The images each input row was flattened from, if any: the summary starts with Keras's
+        #: Flatten for them, as the Keras model of the same network would.
+        self.image_shape = tuple(image_shape) if image_shape is not None else None
         self.hidden = [_as_spec(h) for h in hidden]
         self.n_outputs = int(n_outputs)
         self.output_activation_spec = output_activation
@@ -210,6 +215,7 @@ class Network:
             self.bias_init,
             dtype or self.dtype,
             seed=0,
+            image_shape=self.image_shape,
         )
         net.params[...] = self.params
         return net
@@ -343,8 +349,10 @@ class Network:
 
     # ----------------------------------------------------------------- summary
     def summary(self, name: str = "model") -> str:
-        """A Keras-like table: layer, output shape, parameter count, totals."""
-        rows = [("input (InputLayer)", f"(None, {self.n_inputs})", 0)]
+        """Keras's table (a Sequential model lists no InputLayer; image rows start with its Flatten):
+        layer, output shape, parameter count, totals; then each layer's weight shapes in Keras's
+        and Ng's notation."""
+        rows = [("flatten (Flatten)", f"(None, {self.n_inputs})", 0)] if self.image_shape else []
         for i, ((fan_in, units), act) in enumerate(zip(self.shapes, self.activations)):
             last = i == self.n_layers - 1
             label = "output" if last else f"dense_{i + 1}"
@@ -370,7 +378,22 @@ class Network:
             f"Trainable params: {total:,} ({_human_bytes(size)})",
             "Non-trainable params: 0 (0.00 B)",
         ]
-        return "\n".join(lines)
+        names = [f"dense_{i + 1}" for i in range(self.n_layers - 1)] + ["output"]
+        return "\n".join(lines + notation_block(names, self.shapes))
+
+
+def notation_block(names: Sequence[str], shapes: Sequence[tuple[int, int]],
+                   numbers: Sequence[int] | None = None) -> list[str]:  # fmt: skip
+    """The summary's closing lines: each dense layer's weight shapes in Keras's and Ng's notation
+    (`numbers`: each one's l, counting every layer with weights; 1, 2, ... by default)."""
+    if not shapes:
+        return []
+    numbers = list(numbers) if numbers is not None else list(range(1, len(shapes) + 1))
+    w0 = max(len(n) for n in names) + 2
+    w1 = max(len(keras_shapes(i, o)) for i, o in shapes) + 3
+    rows = [f"  {n:<{w0}}{keras_shapes(i, o):<{w1}}{ng_shapes(k, i, o)}" for k, n, (i, o) in
+            zip(numbers, names, shapes)]  # fmt: skip
+    return ["", "Weights: Keras's (in, out) kernel beside Ng's W[l], its transpose.", *rows, NOTE]
 
 
 def _human_bytes(n: int) -> str:

@@ -599,4 +599,5 @@ def build_network(
         n.get("bias_init", 0.0),
         np.dtype(n["dtype"]),
         seed=weights,
+        image_shape=image_shape,
     )

@@ -22,6 +22,7 @@ from .fields import MAX_PARAMS
 from .initializers import INITIALIZERS
 from .layers import Conv2D, Dense, Dropout
 from .losses import Loss
+from .network import notation_block
 
 PREDICT_BYTES = 16 * 2**20  # the largest im2col matrix inference makes
 
@@ -520,4 +521,10 @@ class ConvNetwork:
         for layer, out, n in zip(m.layers, m.shapes[1:], counts):
             rows.append(f"{type(layer).__name__:<28}{(None, *out)!s:<22}{n:>10,}")
         rows.append(f"Total params: {self.count_params():,}")
-        return "\n".join(rows + [f"Note: {note}" for note in self.notes])
+        rows += [f"Note: {note}" for note in self.notes]
+        # Ng's W[l] for the dense layers, l counting every layer with weights (a convolution's are his too).
+        dense = [(k + 1, m.shapes[i][-1], m.layers[i].units) for k, i in enumerate(self.holders)
+                 if isinstance(m.layers[i], Dense)]  # fmt: skip
+        names = [f"dense_{k + 1}" for k in range(len(dense) - 1)] + ["output"]
+        rows += notation_block(names, [(i, o) for _l, i, o in dense], [number for number, _i, _o in dense])
+        return "\n".join(rows)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 from helpers import engine_widths, wait_for
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QToolButton, QWidget
 
 from engine import get_loss
@@ -516,3 +516,28 @@ def test_a_new_snapshot_repaints_the_neurons_but_not_the_layer_controls(qtbot, w
     assert on_box.count == 0  # the controls above the neurons were left alone
     view.removeEventFilter(on_view)
     box.removeEventFilter(on_box)
+
+
+def test_hovering_a_weight_or_a_neuron_names_it_in_keras_and_ngs_notation(qtbot, window, monkeypatch):
+    """Concept of issue 29: Keras's kernel[i, j] of an (in, out) kernel is row j + 1, column i + 1
+    of Ng's W[l], (out, in); both are said on hover."""
+    import html
+
+    from PySide6.QtWidgets import QToolTip
+
+    shown: list[str] = []  # what the view asks Qt to show (an offscreen platform draws no tooltip)
+    monkeypatch.setattr(QToolTip, "showText", staticmethod(lambda _pos, text, *_a: shown.append(text)))
+    net = window.network
+    qtbot.waitUntil(lambda: len(net.edges) > 0, timeout=15_000)
+    start, end, *_ = next(e for e in net.edges if e[2] == 1 and e[3] == 3 and e[4] == 1)
+    mid = (start + end) / 2
+    qtbot.mouseMove(net, QPoint(round(mid.x()), round(mid.y())))
+    qtbot.waitUntil(lambda: bool(shown) and "Ng: W[2] row 2, column 4" in shown[-1], timeout=15_000)
+    text = shown[-1]
+    assert "Keras: kernel[3, 1]" in text and "kernel (4, 2), bias (2,) · W[2] (2, 4), b[2] (2, 1)" in text
+    kernel = window.session.snapshot.weights[2]
+    assert kernel[3, 1] == kernel.T[1, 3] and f"{kernel[3, 1]:+.4f}" in text  # the same number, transposed
+    node = next(n for n in net.nodes if n.layer == 0 and n.index == 2)
+    qtbot.mouseMove(net, node.rect.center().toPoint())
+    qtbot.waitUntil(lambda: "row 3 of W[1] (4, 2) in Ng" in html.unescape(shown[-1]), timeout=15_000)
+    assert "column 3 of the kernel (2, 4) in Keras" in html.unescape(shown[-1])

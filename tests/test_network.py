@@ -23,6 +23,13 @@ def test_summary_lists_layers_with_shapes_and_params():
     net = Network(784, [LayerSpec(128, "relu", 0.2)], 10, "softmax")
     text = net.summary("mnist")
     assert 'Model: "mnist"' in text
+    # Issue 29, item 12: a Keras Sequential summary lists no InputLayer; images start with Flatten.
+    assert "InputLayer" not in text and "Flatten" not in text
+    table = text.splitlines()[4:]
+    assert table[0].startswith("dense_1 (Dense, relu)")
+    images = Network(784, [LayerSpec(128, "relu", 0.2)], 10, "softmax", image_shape=(28, 28)).copy().summary()
+    row = images.splitlines()[4]
+    assert row.startswith("flatten (Flatten)") and "(None, 784)" in row and row.endswith(" 0")
     assert "dense_1 (Dense, relu)" in text and "(None, 128)" in text and "100,480" in text
     assert "dropout_1 (Dropout 0.2)" in text
     assert "output (Dense, softmax)" in text and "1,290" in text
@@ -257,7 +264,7 @@ def test_zero_kernels_with_sigmoid_keep_each_layers_units_identical():
     tr = _zero_start_trainer("sigmoid")
     for _ in range(40):
         tr.train_batch()
-    for kernel, bias, grad in zip(tr.network.kernels, tr.network.biases, tr.network.kernel_grads):
+    for kernel, grad in zip(tr.network.kernels, tr.network.kernel_grads):
         assert np.any(grad) and np.any(kernel)  # they learn...
         np.testing.assert_array_equal(kernel, kernel[:, :1].repeat(kernel.shape[1], axis=1))  # ...as one unit
     for bias in tr.network.biases[:-1]:
@@ -270,3 +277,37 @@ def test_zero_kernels_with_sigmoid_keep_each_layers_units_identical():
         dropped.train_batch()
     assert np.ptp(dropped.network.kernels[0], axis=1).max() > 0  # the units differ now
     assert "Dropout's random masks tell them apart" in zero_start(["sigmoid"], dropout=True)
+
+
+def test_the_summary_gives_each_kernel_beside_ngs_w_and_the_two_compute_the_same_z():
+    """Concept of issue 29: Keras's (in, out) kernel multiplies a row, Ng's W[l] (n[l], n[l−1])
+    a column; W[l] is the kernel transposed, and both give the same z."""
+    net = Network(784, [128], 10, "softmax", seed=4)
+    text = net.summary()
+    assert "dense_1  kernel (784, 128), bias (128,)   W[1] (128, 784), b[1] (128, 1)" in text
+    assert "output   kernel (128, 10), bias (10,)     W[2] (10, 128), b[2] (10, 1)" in text
+    assert "W[l] = kernelᵀ" in text
+    x = np.random.default_rng(1).normal(size=(5, 784))
+    kernel, bias = net.kernels[0], net.biases[0]
+    w_ng, b_ng = kernel.T, bias.reshape(-1, 1)
+    assert w_ng.shape == (128, 784) and b_ng.shape == (128, 1)
+    np.testing.assert_allclose((w_ng @ x.T + b_ng).T, x @ kernel + bias)  # column form = row form
+    # A CNN's dense layers too, l counting the convolution (Ng numbers every layer with weights).
+    from engine.sequential import ConvNetwork
+
+    cnn = ConvNetwork((8, 8), [{"type": "conv2d", "filters": 4, "kernel_size": 3, "activation": "relu"},
+                               {"type": "max_pooling2d"}, {"units": 16, "activation": "relu"}], 10)  # fmt: skip
+    text = cnn.summary()
+    assert "dense_1  kernel (36, 16), bias (16,)   W[2] (16, 36)" in text and "W[3] (10, 16)" in text
+
+
+def test_a_dense_net_on_images_summarises_as_keras_with_its_flatten():
+    """Issue 29, item 12: Keras's example of the course flattens its images first; so does the
+    summary of a dense project on image data (the trainer passes the images' shape)."""
+    from engine.io import load_project
+    from engine.training import Trainer
+    from playground.paths import PRESETS
+
+    tr = Trainer(load_project(PRESETS / "13-real-digits.json"))
+    row = tr.network.summary().splitlines()[4]
+    assert row.startswith("flatten (Flatten)") and "(None, 64)" in row and "InputLayer" not in tr.network.summary()

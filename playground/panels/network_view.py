@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from engine import ACTIVATIONS, INITIALIZERS, PlaygroundError, get_activation
 from engine.data import FEATURES, apply_features
 from engine.initializers import zero_start
+from engine.notation import keras_shapes, ng_shapes, weight_names
 from engine.sequential import is_convolutional
 
 from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
@@ -680,13 +681,17 @@ class NetworkView(QWidget):
         edge = self._edge_at(pos)
         if edge is not None:
             _p, _q, layer, i, j, w = edge
-            QToolTip.showText(
-                event.globalPosition().toPoint(),
-                f"weight {w:+.4f}\nlayer {layer + 1}: input {i + 1} → neuron {j + 1}\nclick to edit",
-                self,
-            )
+            QToolTip.showText(event.globalPosition().toPoint(), self._edge_tip(layer, i, j, w), self)
         else:
             QToolTip.hideText()
+
+    def _edge_tip(self, layer: int, i: int, j: int, w: float) -> str:
+        """A weight's value, where it sits in Keras's kernel and in Ng's W[l], and how to edit it."""
+        text = f"weight {w:+.4f}\nlayer {layer + 1}: input {i + 1} → neuron {j + 1}\n{weight_names(layer + 1, i, j)}"
+        if self.snapshot is not None and 2 * layer < len(self.snapshot.weights):
+            n_in, n_out = self.snapshot.weights[2 * layer].shape
+            text += f"\n{keras_shapes(n_in, n_out)} · {ng_shapes(layer + 1, n_in, n_out)}: W[{layer + 1}] = kernelᵀ"
+        return text + "\nclick to edit"
 
     def _node_tip(self, node: _Node) -> str:
         if node.layer == -1:
@@ -699,6 +704,10 @@ class NetworkView(QWidget):
             b = snap.weights[node.layer * 2 + 1]
             if node.index < b.size:
                 text += f"\nbias {b[node.index]:+.4f} · click to edit"
+            n_in, n_out = snap.weights[node.layer * 2].shape
+            layer, k = node.layer + 1, node.index + 1
+            text += (f"\nits weights: column {k} of the kernel ({n_in}, {n_out}) in Keras; row {k} of W[{layer}] "
+                     f"({n_out}, {n_in}) in Ng's notation, W[{layer}] = kernelᵀ")  # fmt: skip
         if snap is not None and snap.extent is not None:
             text += "\nits output is drawn on the output plot while hovered"
         elif snap is not None and node.layer == 0:
