@@ -1,8 +1,10 @@
 """Tools → Optimizer paths: up to six of the engine's optimizers walking a two-parameter surface.
 
 Each lane is an `engine.surfaces.Walker`: the same optimizer classes, hyperparameters and update
-rules that train the networks, on two numbers instead of a network's weights. A step of six
-walkers costs microseconds, so they run on a UI timer; nothing here trains a network.
+rules that train the networks, on two numbers instead of a network's weights; or random search
+(`engine.walkers.RandomSearch`), which never looks at the gradient. Beside them, the
+forward-difference gradient at a point with its numbers. A step of six walkers costs
+microseconds, so they run on a UI timer; nothing here trains a network.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QPushButton,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -30,10 +34,12 @@ from PySide6.QtWidgets import (
 from engine.errors import PlaygroundError
 from engine.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, make_optimizer
 from engine.surfaces import SURFACES, Surface, Walker, get_surface
+from engine.walkers import RANDOM_SEARCH, FiniteDifference, RandomSearch, default_step, forward_difference, make_walker
 
 from .colors import contour_rgb, layer_color
 from .panels.plots import line_plot, make_plot
 from .widgets import Label, NumberEdit, guarded, name_widget, plain_tip, wrapped
+from .worked import num
 
 LANES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 CONTOUR_POINTS = 400  # the contour picture's resolution per side
@@ -43,6 +49,12 @@ SLOW_STEPS = 20  # slow motion: the first steps at SLOW_RATE steps per second
 SLOW_RATE = 2.0
 MAX_STEPS = 5000  # a lane stops here (its path is kept)
 ARROW = 0.07  # the gradient arrow's length, as a share of the plot's width
+FD_STEP = 1e-5  # the forward difference's h to begin with (CS231n's)
+
+
+def lane_kind(name: str) -> Any:
+    """What a lane's choice is: an optimizer class, or random search (same label, formula, defaults)."""
+    return RandomSearch if name == RANDOM_SEARCH else OPTIMIZERS.get(name)
 
 
 class LaneControls:
@@ -59,6 +71,7 @@ class LaneControls:
         self.optimizer = name_widget(QComboBox(), f"pathOptimizer{row}", f"Lane {row + 1} optimizer")
         for key in OPTIMIZERS.names():
             self.optimizer.addItem(OPTIMIZERS.get(key).label, key)
+        self.optimizer.addItem(RandomSearch.label, RANDOM_SEARCH)
         self.optimizer.setCurrentIndex(self.optimizer.findData(name))
         self.lr = name_widget(NumberEdit(0.01, 1e-7, 100.0), f"pathLr{row}", f"Lane {row + 1} learning rate")
         self.lr.setFixedWidth(84)
@@ -77,13 +90,19 @@ class LaneControls:
         self.more.clicked.connect(self.edit_settings)
         self._tip()
 
+    def searching(self) -> bool:
+        """Whether this lane is random search (its rate field is then the step size σ)."""
+        return self.optimizer.currentData() == RANDOM_SEARCH
+
     def spec(self) -> dict[str, Any] | None:
         if not self.enabled.isChecked():
             return None
-        return {"name": self.optimizer.currentData(), **self.extra, "learning_rate": self.lr.value()}
+        rate = "step_size" if self.searching() else "learning_rate"
+        return {"name": self.optimizer.currentData(), **self.extra, rate: self.lr.value()}
 
     def set_rate_for(self, surface: Surface) -> None:
-        self.lr.set_value(surface.rate(self.optimizer.currentData()))
+        name = self.optimizer.currentData()
+        self.lr.set_value(default_step(surface) if name == RANDOM_SEARCH else surface.rate(name))
 
     def _optimizer_chosen(self, _index: int) -> None:
         self.extra = {}
@@ -92,8 +111,9 @@ class LaneControls:
         self.window.restart()
 
     def _tip(self) -> None:
-        cls = OPTIMIZERS.get(self.optimizer.currentData())
+        cls = lane_kind(self.optimizer.currentData())
         self.optimizer.setToolTip(cls.formula)
+        self.lr.setToolTip("The step size σ of each random try" if self.searching() else "The learning rate α")
         changed = ", ".join(f"{k} = {v}" for k, v in self.extra.items())
         self.more.setToolTip(
             f"Every other hyperparameter of {cls.label}" + (f" (changed: {changed})" if changed else " (defaults)")
@@ -102,7 +122,8 @@ class LaneControls:
     def edit_settings(self) -> QDialog:
         """A small form with every hyperparameter except the rate (applied on OK)."""
         name = self.optimizer.currentData()
-        cls = OPTIMIZERS.get(name)
+        cls = lane_kind(name)
+        rate = "step_size" if self.searching() else "learning_rate"
         dlg = QDialog(self.window)
         dlg.setObjectName(f"pathSettingsDialog{self.row}")
         dlg.setWindowTitle(f"Lane {self.row + 1}: {cls.label}")
@@ -110,7 +131,7 @@ class LaneControls:
         form.addRow(Label(cls.formula))
         fields: dict[str, QWidget] = {}
         for key, default in cls.defaults.items():
-            if key == "learning_rate":
+            if key == rate:
                 continue
             value = self.extra.get(key, default)
             if isinstance(default, bool):
@@ -120,6 +141,10 @@ class LaneControls:
                 field = QComboBox()
                 field.addItems(list(cls.choices[key]))
                 field.setCurrentText(str(value))
+            elif isinstance(default, int):  # random search's tries and seed
+                field = QSpinBox()
+                field.setRange(*(int(b) for b in (cls.bounds[key][0], min(cls.bounds[key][1], 2**31 - 1))))
+                field.setValue(int(value))
             else:
                 lo, hi, _lo_open, _hi_open = HYPERPARAMETER_BOUNDS[key]
                 field = NumberEdit(value, lo, hi)
@@ -137,12 +162,14 @@ class LaneControls:
                     value: Any = field.isChecked()
                 elif isinstance(field, QComboBox):
                     value = field.currentText()
+                elif isinstance(field, QSpinBox):
+                    value = field.value()
                 else:
                     value = field.value()
                 if value != cls.defaults[key]:
                     extra[key] = value
             try:
-                make_optimizer({"name": name, **extra})
+                RandomSearch.checked(extra) if name == RANDOM_SEARCH else make_optimizer({"name": name, **extra})
             except PlaygroundError as exc:
                 self.window.say(str(exc))
                 return
@@ -267,7 +294,7 @@ class PathsWindow(QDialog):
         lanes_box = QWidget()
         grid = QGridLayout(lanes_box)
         grid.setContentsMargins(0, 0, 0, 0)
-        for col, text in enumerate(("", "optimizer", "rate α", "", "step · f · step length · |∇f|")):
+        for col, text in enumerate(("", "optimizer", "rate α / σ", "", "step · f · step length · |∇f|")):
             grid.addWidget(Label(text), 0, col)
         self.lanes = [LaneControls(self, grid, i, name) for i, name in enumerate(LANES)]
         for lane in self.lanes:
@@ -279,6 +306,16 @@ class PathsWindow(QDialog):
             "Lines: each optimizer's path; dot: where it is now; short line: the way −∇f points there; "
             "star: a minimum. Contours are log-scaled where the surface is much deeper than it is wide.", "legend")
         side.addWidget(legend)
+        side.addLayout(self._numeric_row())
+        self.numeric = wrapped("", "pathsNumeric")
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.numeric.setFont(mono)
+        side.addWidget(self.numeric)
+        side.addWidget(wrapped(
+            "∂f/∂x ≈ (f(x + h, y) − f(x, y)) / h: two more values of f here, one more forward pass per weight "
+            "for a network, so training uses backprop's exact gradient and this only checks it. Its error is "
+            "about h·f″/2: try h = 0.1, then 1e-13, where rounding takes over.", "legend"))
         side.addStretch(1)
         lay.addLayout(side, 2)
         self.items = [LaneItems(self.plot, i) for i in range(len(self.lanes))]
@@ -289,6 +326,52 @@ class PathsWindow(QDialog):
         self.finished.connect(lambda _result: self.timer.stop())
         self.resize(1260, 690)
         self._show_surface()
+
+    def _numeric_row(self) -> QHBoxLayout:
+        """Where the numerical gradient is taken (the start point or a lane's head) and its h."""
+        row = QHBoxLayout()
+        row.addWidget(Label("Forward difference at"))
+        self.grad_at = name_widget(QComboBox(), "pathsGradAt", "Numerical gradient at")
+        self.grad_at.addItem("the start point", -1)
+        for i in range(len(LANES)):
+            self.grad_at.addItem(f"lane {i + 1}'s point", i)
+        self.grad_at.currentIndexChanged.connect(lambda _i: self._show_numeric())
+        row.addWidget(self.grad_at)
+        row.addWidget(Label("h"))
+        self.h = name_widget(NumberEdit(FD_STEP, 1e-15, 10.0), "pathsH", "Step h",
+                             "The forward difference's step h")  # fmt: skip
+        self.h.setFixedWidth(84)
+        self.h.committed.connect(lambda _v: self._show_numeric())
+        self.h.refused.connect(self.say)
+        row.addWidget(self.h)
+        row.addStretch(1)
+        return row
+
+    def numeric_point(self) -> tuple[float, float]:
+        """The point the numerical gradient is taken at: the start, or the chosen lane's head."""
+        lane = self.grad_at.currentData()
+        walker = self.walkers[lane] if lane is not None and 0 <= lane < len(self.walkers) else None
+        return (float(walker.position[0]), float(walker.position[1])) if walker is not None else self.start
+
+    def _show_numeric(self) -> FiniteDifference | None:
+        x, y = self.numeric_point()
+        try:
+            fd = forward_difference(self.surface, x, y, self.h.value(), self.params)
+        except PlaygroundError as exc:
+            self.numeric.setText(str(exc))
+            return None
+        (nx, ny), (ax, ay), (ex, ey) = fd.numeric, fd.analytic, fd.relative_error
+        lane = self.grad_at.currentData()
+        off = lane >= 0 and (lane >= len(self.walkers) or self.walkers[lane] is None)
+        off = " (that lane is off: the start point)" if off else ""
+        self.numeric.setText("\n".join((
+            f"at ({num(x, 6)}, {num(y, 6)}){off}: f(x, y) = {num(fd.f, 12)}",
+            f"f(x + h, y) = {num(fd.f_x, 12):<16} → ∂f/∂x ≈ {num(nx, 8)}",
+            f"f(x, y + h) = {num(fd.f_y, 12):<16} → ∂f/∂y ≈ {num(ny, 8)}",
+            f"analytic ∇f = ({num(ax, 8)}, {num(ay, 8)})",
+            f"relative error |a − n| / max(|a|, |n|): {num(ex, 2)}, {num(ey, 2)}",
+        )))  # fmt: skip
+        return fd
 
     # ----------------------------------------------------------------- surface and start
     def _surface_chosen(self, _index: int) -> None:
@@ -377,7 +460,7 @@ class PathsWindow(QDialog):
             walker = None
             if spec is not None:
                 try:
-                    walker = Walker(self.surface, spec, self.start, self.params)
+                    walker = make_walker(self.surface, spec, self.start, self.params)
                 except PlaygroundError as exc:
                     self.say(f"Lane {lane.row + 1}: {exc}")
             self.walkers.append(walker)
@@ -454,6 +537,7 @@ class PathsWindow(QDialog):
         self.caption.setText(
             f"{self.surface.title} from ({self.start[0]:.3g}, {self.start[1]:.3g}) · step {self.steps_taken()}"
         )
+        self._show_numeric()
 
     def _status(self, walker: Walker, grad_norm: float) -> str:
         if walker.diverged_at is not None:
@@ -462,7 +546,8 @@ class PathsWindow(QDialog):
         x, y = walker.position
         w, h = x1 - x0, y1 - y0
         left = "" if (x0 - w <= x <= x1 + w and y0 - h <= y <= y1 + h) else " · left the plot"
-        return f"{walker.steps} · {walker.values[-1]:.4g} · {walker.speed():.2g} · {grad_norm:.2g}{left}"
+        kept = f" · kept {walker.accepted} of {walker.steps}" if isinstance(walker, RandomSearch) else ""
+        return f"{walker.steps} · {walker.values[-1]:.4g} · {walker.speed():.2g} · {grad_norm:.2g}{kept}{left}"
 
     def say(self, text: str) -> None:
         self.message.setText(text)

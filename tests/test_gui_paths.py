@@ -143,3 +143,49 @@ def test_lanes_can_be_turned_off(paths, qtbot):
     paths.step_once()
     assert [w is None for w in paths.walkers] == [False, False, True, True, True, True]
     assert paths.lanes[3].status.text() == "off" and len(drawn(paths, 3)) == 0
+
+
+def test_random_search_walks_as_the_engines(paths, qtbot):
+    """A lane set to random search takes 2% of the plot as σ and walks RandomSearch's seeded path;
+    its ⋯ settings change the tries and the seed."""
+    from PySide6.QtWidgets import QSpinBox
+
+    from engine.walkers import RANDOM_SEARCH, RandomSearch, default_step
+
+    lane = paths.lanes[5]
+    lane.optimizer.setCurrentIndex(lane.optimizer.findData(RANDOM_SEARCH))
+    assert lane.lr.value() == default_step(paths.surface) == 0.08 and "step size σ" in lane.lr.toolTip()
+    dlg = lane.edit_settings()
+    dlg.findChild(QSpinBox, "pathSetting_tries").setValue(5)
+    dlg.findChild(QSpinBox, "pathSetting_seed").setValue(11)
+    ok = next(b for b in dlg.findChildren(QPushButton) if b.text().replace("&", "") == "OK")
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert lane.extra == {"tries": 5, "seed": 11}
+    for _ in range(25):
+        paths.step_once()
+    want = RandomSearch("rosenbrock", {"step_size": 0.08, "tries": 5, "seed": 11})
+    want.step(25)
+    assert np.allclose(drawn(paths, 5), want.points, rtol=0, atol=0)
+    assert f"kept {want.accepted} of 25" in lane.status.text() and want.values[-1] < want.values[0]
+
+
+def test_the_forward_difference_shows_its_numbers(paths, qtbot):
+    from engine.walkers import forward_difference
+
+    fd = forward_difference("rosenbrock", -1.5, 2.0, 1e-5)
+    text = paths.numeric.text()
+    assert "f(x, y) = 12.5" in text and f"f(x + h, y) = {fd.f_x:.12g}" in text
+    assert f"∂f/∂x ≈ {fd.numeric[0]:.8g}".replace("-", "−") in text and "analytic ∇f = (−155, −50)" in text
+    paths.h.setText("0.1")
+    paths.h.editingFinished.emit()  # the error grows to about h·f″/2
+    coarse = forward_difference("rosenbrock", -1.5, 2.0, 0.1)
+    assert f"∂f/∂y ≈ {coarse.numeric[1]:.8g}".replace("-", "−") in paths.numeric.text()
+    assert coarse.numeric[1] - coarse.analytic[1] == pytest.approx(200 * 0.1 / 2)  # f_yy = 200
+    for _ in range(3):
+        paths.step_once()
+    paths.grad_at.setCurrentIndex(paths.grad_at.findData(5))  # Adam's head
+    x, y = paths.walkers[5].position
+    at = forward_difference("rosenbrock", x, y, 0.1)
+    assert f"f(x, y) = {at.f:.12g}" in paths.numeric.text() and (x, y) != (-1.5, 2.0)
+    paths.lanes[5].enabled.setChecked(False)
+    assert "that lane is off" in paths.numeric.text()

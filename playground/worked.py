@@ -1,0 +1,23 @@
+"""Numbers in worked examples (the loss explorer, the perceptron, the numerical gradient): four
+significant digits unless asked, and a true minus sign, so a line reads as the formula does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def num(v: float, digits: int = 4) -> str:
+    """`v` with `digits` significant digits; −0 shows as 0."""
+    text = f"{v:.{digits}g}"
+    return "0" if text in ("0", "-0") else text.replace("-", "−")
+
+
+def paren(v: float, digits: int = 4) -> str:
+    """A number to subtract or multiply: negative ones in parentheses, so 'x − (−3.1)' reads right."""
+    text = num(v, digits)
+    return f"({text})" if text.startswith("−") else text
+
+
+def vec(values: Iterable[float], digits: int = 4) -> str:
+    """(a, b, …)."""
+    return "(" + ", ".join(num(float(v), digits) for v in values) + ")"
