@@ -272,11 +272,13 @@ def save_project(path: str | Path, project: dict[str, Any]) -> Path:
     return atomic_write_text(path, project_to_json(project))
 
 
-def parse_project(text: str | bytes, name: str = "project", base_dir: str | Path | None = None) -> dict[str, Any]:
-    """Validate project JSON text; errors are prefixed with `name`."""
+def parse_project(text: str | bytes, name: str = "project", base_dir: str | Path | None = None,
+                  notes: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Validate project JSON text; errors are prefixed with `name`; older Keras keys read as
+    today's are said in `notes` (when given)."""
     raw = read_json(text, name)
     try:
-        return normalize_project(raw, base_dir)
+        return normalize_project(raw, base_dir, notes=notes)
     except PlaygroundError as exc:
         raise PlaygroundError(f"{name}: {exc}") from None
 
@@ -285,9 +287,10 @@ def _reject_constant(token: str) -> Any:
     raise PlaygroundError(f"{token} is not a number JSON allows")
 
 
-def load_project(path: str | Path) -> dict[str, Any]:
+def load_project(path: str | Path, notes: list[str] | None = None) -> dict[str, Any]:
+    """The validated project in a file (see `parse_project`)."""
     p = Path(path)
-    return parse_project(_read(p, MAX_PROJECT_BYTES), p.name, p.parent)
+    return parse_project(_read(p, MAX_PROJECT_BYTES), p.name, p.parent, notes)
 
 
 # ----------------------------------------------------------------- weights

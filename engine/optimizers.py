@@ -379,10 +379,17 @@ class AdamW(Adam):
 
 
 def make_optimizer(spec: str | dict[str, Any]) -> Optimizer:
-    """An optimizer from a name or ``{"name": ..., **hyperparameters}`` (others take defaults)."""
+    """An optimizer from a name or ``{"name": ..., **hyperparameters}`` (others take defaults).
+    Older Keras's `lr` is read as learning_rate; its `decay` is a schedule, which an optimizer
+    alone does not have: refused, saying so."""
     if isinstance(spec, str):
         spec = {"name": spec}
     params = dict(spec)
+    if "decay" in params:
+        raise PlaygroundError("decay is older Keras's time-based decay, lr / (1 + decay·iterations); here it is a "
+                              'learning-rate schedule, training.schedule {"name": "inverse_time", "decay_rate": d, '
+                              '"decay_steps": 1}, which an optimizer alone does not take')  # fmt: skip
+    params = legacy_keys(params, "optimizer")[0]
     name = params.pop("name", None)
     return OPTIMIZERS.get(name)(**params)
 
@@ -394,6 +401,7 @@ SCHEDULE_DEFAULTS: dict[str, dict[str, float]] = {
     "exponential": {"decay_rate": 0.96, "decay_steps": 1000},
     "step": {"drop": 0.5, "step_size": 1000},
     "cosine": {"decay_steps": 10000, "alpha": 0.0},
+    "inverse_time": {"decay_rate": 0.5, "decay_steps": 1000},
 }
 #: The allowed range (lo, hi) of every schedule parameter: outside it a schedule freezes training
 #: (α → 0) or blows it up (cosine's alpha of 1e308 gave an infinite rate).
@@ -409,6 +417,8 @@ SCHEDULE_FORMULAS = {
     "exponential": "α_t = α · decay_rate^(t / decay_steps)",
     "step": "α_t = α · drop^⌊t / step_size⌋",
     "cosine": "α_t = α · ((1 − a)·½(1 + cos(π·min(t, T)/T)) + a),  T = decay_steps",
+    "inverse_time": "α_t = α / (1 + decay_rate · t / decay_steps)   (Keras's InverseTimeDecay; older Keras's "
+    "decay=d is decay_rate d, decay_steps 1)",
 }
 
 
@@ -433,6 +443,11 @@ def cosine(lr: float, t: int, decay_steps: float = 10000, alpha: float = 0.0) ->
     return lr * ((1 - alpha) * 0.5 * (1 + math.cos(math.pi * progress)) + alpha)
 
 
+@SCHEDULES.register("inverse_time")
+def inverse_time(lr: float, t: int, decay_rate: float = 0.5, decay_steps: float = 1000) -> float:
+    return lr / (1 + decay_rate * t / decay_steps)
+
+
 def scheduled_lr(spec: dict[str, Any] | None, lr: float, t: int) -> float:
     """The learning rate for update number t (0-based) under schedule `spec`."""
     if not spec or spec.get("name", "constant") == "constant":
@@ -444,3 +459,35 @@ def scheduled_lr(spec: dict[str, Any] | None, lr: float, t: int) -> float:
 
 SCHEDULES.alias("exponential", "exponential_decay")
 SCHEDULES.alias("cosine", "cosine_decay")
+SCHEDULES.alias("inverse_time", "inverse_time_decay")
+
+
+def legacy_keys(spec: dict[str, Any], where: str = "training.optimizer") -> tuple[dict[str, Any], dict[str, Any] | None,
+                                                                                   list[str]]:  # fmt: skip
+    """Older Keras's optimizer arguments read as today's: `lr` is `learning_rate`; `decay` (the
+    rate lr / (1 + decay·iterations), iterations counting updates) is the inverse_time schedule
+    with decay_rate = decay and decay_steps = 1, which gives the same rates. Returns the spec
+    without them, the schedule `decay` implies (None if it implies none) and a note for each."""
+    spec, notes, schedule = dict(spec), [], None
+    if "lr" in spec:
+        lr = spec.pop("lr")
+        if "learning_rate" in spec and spec["learning_rate"] != lr:
+            raise PlaygroundError(f"{where}.lr ({lr!r}) and {where}.learning_rate ({spec['learning_rate']!r}) "
+                                  "disagree: lr is older Keras's name for learning_rate; keep one")  # fmt: skip
+        spec["learning_rate"] = lr
+        notes.append(f"{where}.lr is older Keras's name for learning_rate (Keras 3 knows only learning_rate): "
+                     "read as learning_rate")  # fmt: skip
+    if "decay" in spec:
+        decay = spec.pop("decay")
+        lo, hi = SCHEDULE_BOUNDS["decay_rate"]
+        if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not (decay == 0 or lo <= decay <= hi):
+            raise PlaygroundError(f"{where}.decay (older Keras's lr / (1 + decay·iterations)) must be 0 or a number "
+                                  f"from {lo:g} to {hi:g}, got {decay!r}")  # fmt: skip
+        what = f"{where}.decay is older Keras's time-based decay, lr / (1 + decay·iterations) with iterations "
+        if decay == 0:
+            notes.append(what + "counting updates; 0 is no decay, so it was left out")
+        else:
+            schedule = {"name": "inverse_time", "decay_rate": float(decay), "decay_steps": 1}
+            notes.append(what + f'counting updates: read as training.schedule {{"name": "inverse_time", "decay_rate": '
+                         f'{decay:g}, "decay_steps": 1}}, the same rates (Keras 3\'s InverseTimeDecay)')  # fmt: skip
+    return spec, schedule, notes

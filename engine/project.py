@@ -38,7 +38,7 @@ from .fields import check, check_number
 from .initializers import INITIALIZERS
 from .losses import LOSSES, get_loss
 from .network import Network
-from .optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES
+from .optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES, legacy_keys
 from .registry import Registry
 from .sequential import ConvNetwork, is_convolutional
 from .streams import stream
@@ -341,9 +341,10 @@ def _activation(spec: Any, key: str) -> Any:
     return _named(spec, key, ACTIVATIONS)
 
 
-def _training(t: Any) -> dict[str, Any]:
+def _training(t: Any, notes: list[str] | None = None) -> dict[str, Any]:
     default = DEFAULT_PROJECT["training"]
     _keys(t, "training", set(default))
+    given_schedule = t.get("schedule")
     t = _merge(default, t)
     t["loss"] = _named(t["loss"], "training.loss", LOSSES)
     opt = t["optimizer"]
@@ -351,6 +352,15 @@ def _training(t: Any) -> dict[str, Any]:
         opt = {"name": opt}
     if not isinstance(opt, dict):
         raise _fail("training.optimizer", 'must be an object like {"name": "adam", "learning_rate": 0.001}')
+    opt, implied, said = legacy_keys(opt)  # older Keras's lr and decay, read as today's keys
+    if implied is not None:
+        named = given_schedule.get("name", "constant") if isinstance(given_schedule, dict) else given_schedule
+        if named not in (None, "constant"):
+            raise _fail("training.optimizer.decay", "is older Keras's time-based decay, a learning-rate schedule, "
+                        "and training.schedule sets one too: keep one")  # fmt: skip
+        t["schedule"] = implied
+    if notes is not None:
+        notes += said
     name = _named(opt.get("name"), "training.optimizer.name", OPTIMIZERS)
     cls = OPTIMIZERS.get(name)
     defaults = cls.defaults
@@ -409,9 +419,10 @@ SECTIONS = ("data", "network", "training")
 
 
 def normalize_project(
-    raw: Any, base_dir: str | Path | None = None, trusted: Collection[str] = ()
+    raw: Any, base_dir: str | Path | None = None, trusted: Collection[str] = (), notes: list[str] | None = None
 ) -> dict[str, Any]:
-    """A complete, validated project dict from `raw` (a parsed project file).
+    """A complete, validated project dict from `raw` (a parsed project file). Older Keras keys it
+    reads as today's (lr, decay) are said in `notes`, when a list is given.
 
     `trusted`: sections of `raw` taken as they are because they come unchanged from a project
     this function returned (an edit re-validates only the sections it touched); the rules
@@ -423,7 +434,7 @@ def normalize_project(
     base = Path(base_dir) if base_dir else None
     data = raw["data"] if "data" in trusted else _data(raw.get("data", {}), base)
     network = raw["network"] if "network" in trusted else _network(raw.get("network", {}))
-    training = raw["training"] if "training" in trusted else _training(raw.get("training", {}))
+    training = raw["training"] if "training" in trusted else _training(raw.get("training", {}), notes)
     # Loss, problem, class count and output activation must agree (the loss's descriptor says how).
     loss = get_loss(training["loss"])
     if data["problem"] not in loss.problems:

@@ -114,15 +114,16 @@ class FileActions:
         if not path:
             return False
         path = Path(path)
+        notes: list[str] = []  # older Keras keys read as today's
         try:
-            project = load_project(path)
+            project = load_project(path, notes)
         except PlaygroundError as exc:
             self.dialogs.error("Could not open the project", str(exc))
             return False
         self.state.replace(project, None if preset else path)
         if not preset:
             self.add_recent(path)
-        self.dialogs.status(f"Opened {project.get('app', {}).get('title') or path.name}")
+        self.dialogs.status("; ".join([f"Opened {project.get('app', {}).get('title') or path.name}", *notes]))
         self.on_opened(project)
         return True
 

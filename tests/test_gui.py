@@ -541,3 +541,18 @@ def test_hovering_a_weight_or_a_neuron_names_it_in_keras_and_ngs_notation(qtbot,
     qtbot.mouseMove(net, node.rect.center().toPoint())
     qtbot.waitUntil(lambda: "row 3 of W[1] (4, 2) in Ng" in html.unescape(shown[-1]), timeout=15_000)
     assert "column 3 of the kernel (2, 4) in Keras" in html.unescape(shown[-1])
+
+
+def test_a_project_with_older_keras_keys_opens_and_says_what_it_read(qtbot, window, tmp_path):
+    """Issue 29, item 13: lr and decay from older Keras are read as today's keys, with a note."""
+    import json
+
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"format": "nn-playground/1",
+                                "training": {"optimizer": {"name": "sgd", "lr": 0.05, "decay": 0.001}}}))  # fmt: skip
+    assert window.files.open_project(path)
+    message = window.statusBar().currentMessage()
+    assert "older Keras's name for learning_rate" in message and '"name": "inverse_time"' in message
+    t = window.session.state.project["training"]
+    assert t["optimizer"]["learning_rate"] == 0.05 and t["schedule"]["name"] == "inverse_time"
+    assert window.controls.schedule.currentData() == "inverse_time"

@@ -183,7 +183,7 @@ def test_bad_hyperparameters_are_named(key, value, message):
 
 
 def test_schedules_give_the_documented_rates():
-    assert SCHEDULES.names() == ["constant", "exponential", "step", "cosine"]
+    assert SCHEDULES.names() == ["constant", "exponential", "step", "cosine", "inverse_time"]
     assert scheduled_lr(None, 0.1, 500) == 0.1
     assert scheduled_lr({"name": "exponential", "decay_rate": 0.5, "decay_steps": 100}, 0.1, 200) == pytest.approx(
         0.025
@@ -301,3 +301,25 @@ def test_amsgrad_caps_only_the_denominator_as_the_tooltip_says():
         denominators.append(float(np.sqrt(opt.state["v_max"][0])))
     assert all(b >= a for a, b in itertools.pairwise(denominators))
     assert steps[-1] > 2 * steps[4]  # the same gradient, a step more than twice as long
+
+
+def test_older_keras_lr_and_decay_are_read_as_todays_keys():
+    """Issue 29, item 13: course notes print Keras 2's SGD(lr=0.01, decay=1e-6, ...). lr is
+    learning_rate; decay is the rate lr / (1 + decay·iterations), which the inverse_time schedule
+    gives exactly; an optimizer alone, without a schedule, refuses decay and says so."""
+    from engine.optimizers import legacy_keys
+
+    spec, schedule, notes = legacy_keys({"name": "sgd", "lr": 0.01, "decay": 1e-3, "momentum": 0.9})
+    assert spec == {"name": "sgd", "learning_rate": 0.01, "momentum": 0.9}
+    assert schedule == {"name": "inverse_time", "decay_rate": 1e-3, "decay_steps": 1}
+    assert "older Keras's name for learning_rate" in notes[0] and "lr / (1 + decay·iterations)" in notes[1]
+    for t in (0, 1, 10, 12345):  # old Keras: lr * 1 / (1 + decay * iterations), iterations before the update
+        assert scheduled_lr(schedule, 0.01, t) == pytest.approx(0.01 / (1 + 1e-3 * t), rel=1e-15)
+    assert make_optimizer({"name": "adam", "lr": 0.05}).hp["learning_rate"] == 0.05
+    with pytest.raises(PlaygroundError, match=r"decay is older Keras's time-based decay, lr / \(1 \+ decay·iter"):
+        make_optimizer({"name": "sgd", "decay": 1e-6})
+    with pytest.raises(PlaygroundError, match="disagree"):
+        legacy_keys({"name": "sgd", "lr": 0.1, "learning_rate": 0.2})
+    assert legacy_keys({"name": "sgd", "decay": 0})[1] is None  # Keras 2's default: no decay
+    with pytest.raises(PlaygroundError, match="decay .* must be 0 or a number from 1e-06 to 1"):
+        legacy_keys({"name": "sgd", "decay": 5})

@@ -189,3 +189,23 @@ def test_keras_activation_and_initializer_spellings_are_normalised():
     assert p["training"]["schedule"]["name"] == "cosine"
     with pytest.raises(PlaygroundError, match="training.loss must be one of mse, .*, got 'kl_divergence'"):
         project(training={"loss": "kl_divergence"})
+
+
+def test_a_project_with_older_keras_keys_opens_with_notes_and_trains_their_schedule():
+    """Issue 29, item 13: {"lr": ..., "decay": ...} was refused as "not a known key"."""
+    from engine.training import Trainer
+
+    notes: list[str] = []
+    raw = {"format": "nn-playground/1",
+           "training": {"optimizer": {"name": "sgd", "lr": 0.1, "decay": 0.01, "momentum": 0.9}}}  # fmt: skip
+    p = normalize_project(raw, notes=notes)
+    assert p["training"]["optimizer"]["learning_rate"] == 0.1 and "lr" not in p["training"]["optimizer"]
+    assert p["training"]["schedule"] == {"name": "inverse_time", "decay_rate": 0.01, "decay_steps": 1}
+    assert len(notes) == 2 and "training.optimizer.lr" in notes[0] and "inverse_time" in notes[1]
+    tr = Trainer(p)
+    for k in range(25):
+        assert tr.current_lr == pytest.approx(0.1 / (1 + 0.01 * k), rel=1e-15)
+        tr.train_batch()
+    with pytest.raises(PlaygroundError, match="training.optimizer.decay is older Keras's .* training.schedule sets"):
+        normalize_project({**raw, "training": {**raw["training"], "schedule": {"name": "cosine"}}})
+    normalize_project({"format": "nn-playground/1", "training": {"optimizer": {"name": "adam", "lr": 0.01}}})  # no list
