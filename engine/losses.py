@@ -167,7 +167,11 @@ class BinaryCrossentropy(Loss):
 @LOSSES.register("categorical_crossentropy")
 class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
-    formula = "L = −Σ_k y_k ln ŷ_k,  ŷ = softmax(z);  computed as logsumexp(z) − z_y"
+    formula = (
+        "L = −Σ_k y_k ln ŷ_k,  ŷ = softmax(z);  computed as logsumexp(z) − z_y. ln is the natural log, as in Keras "
+        "and PyTorch: CS231n's slide example, scores (3.2, 5.1, −1.7) for a cat, gives 2.04 with ln; the slide's "
+        "0.89 takes log₁₀ (the same loss divided by ln 10)"
+    )
     output_activations = ("softmax",)
     single_output = False
 

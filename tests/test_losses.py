@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -79,6 +81,15 @@ def test_multiclass_hinge_is_cs231n_worked_example():
     act = get_activation("linear")
     per = get_loss("multiclass_hinge").per_sample(None, np.array(scores), np.array([0, 1, 2]), act)
     np.testing.assert_allclose(per, [2.9, 0.0, 12.9])
+
+
+def test_the_softmax_loss_says_why_cs231n_s_slide_gives_0_89():
+    """Issue 29, item 14: the slide's cat scores give L = 0.89 with log₁₀; the app's ln gives 2.04.
+    The loss's formula (its tooltip) says both, and both are these scores' losses."""
+    formula = get_loss("categorical_crossentropy").formula
+    ours = value("categorical_crossentropy", "softmax", [[3.2, 5.1, -1.7]], [0])
+    assert f"gives {ours:.2f} with ln" in formula and ours == pytest.approx(2.04, abs=0.005)
+    assert f"slide's {ours / math.log(10):.2f} takes log₁₀" in formula
 
 
 def test_loss_refuses_an_output_it_is_not_defined_for():
