@@ -106,9 +106,11 @@ class SetViews(Command):
 
 @dataclass(frozen=True)
 class PickImage(Command):
-    """The data-set row whose feature maps the layer view shows (None: the first test image)."""
+    """The data-set row whose feature maps the layer view shows (None: the first test image), or
+    an image of the user's (`pixels`: one raw data row, as the draw pad makes it) instead."""
 
     row: int | None = None
+    pixels: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

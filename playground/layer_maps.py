@@ -40,8 +40,8 @@ class LayerPicture:
 class LayerMaps:
     """One image through the network: its row in the data set, its label and every layer."""
 
-    row: int
-    label: int
+    row: int  # -1: an image of the user's (drawn or opened on the draw pad), not a row of the data
+    label: int  # -1 when unknown
     pixels: np.ndarray  # (h, w) or (h, w, 3) uint8: the image as the data set holds it
     layers: tuple[LayerPicture, ...]
 
@@ -55,14 +55,20 @@ def default_row(trainer: Trainer) -> int:
     return 0
 
 
-def layer_maps(trainer: Trainer, row: int | None) -> LayerMaps | None:
-    """Dataset row `row` (None or out of range: `default_row`) through the trainer's network."""
+def layer_maps(trainer: Trainer, picked: int | np.ndarray | None) -> LayerMaps | None:
+    """Dataset row `picked` (None or out of range: `default_row`), or a user's image given as
+    one raw data row (a PickImage's pixels), through the trainer's network."""
     data, net = trainer.data, trainer.network
     ds = data.dataset
     if ds.image_shape is None or not len(ds.x):
         return None
-    row = default_row(trainer) if row is None or not 0 <= row < len(ds.x) else int(row)
-    x = data.transform(ds.x[row : row + 1]).astype(net.dtype)
+    if isinstance(picked, np.ndarray) and picked.size == ds.x.shape[1]:
+        row, raw = -1, picked.reshape(1, -1)
+    else:
+        picked = None if isinstance(picked, np.ndarray) else picked  # another data set's image: the default
+        row = default_row(trainer) if picked is None or not 0 <= picked < len(ds.x) else int(picked)
+        raw = ds.x[row : row + 1]
+    x = data.transform(raw).astype(net.dtype)
     if isinstance(net, ConvNetwork):
         outs = net.layer_outputs(x)
         model = net.model
@@ -79,8 +85,8 @@ def layer_maps(trainer: Trainer, row: int | None) -> LayerMaps | None:
             outs.append(last)
         kernels = [None] * len(kinds)
     pictures = tuple(_picture(*parts) for parts in zip(origin, kinds, [o[0] for o in outs], kernels))
-    label = int(ds.y[row]) if ds.problem == "classification" else -1
-    return LayerMaps(row, label, _pixels(ds.x[row], ds.image_shape), pictures)
+    label = int(ds.y[row]) if ds.problem == "classification" and row >= 0 else -1
+    return LayerMaps(row, label, _pixels(raw[0], ds.image_shape), pictures)
 
 
 def _picture(source: int | None, kind: str, out: np.ndarray, kernel: np.ndarray | None) -> LayerPicture:

@@ -89,6 +89,8 @@ def menu_table(window: Any) -> dict[str, list[Any]]:
              "Six optimizers walking Rosenbrock, Beale and other surfaces from a start point you drag"),
             ("Loss &Landscape…", t.open_landscape, "Ctrl+L", "actionLandscape",
              "The loss around the current weights with the run's path, and a learning-rate range test"),
+            ("&Draw an Input…", t.open_draw_pad, "Ctrl+D", "actionDrawInput",
+             "Draw a digit or a shape, or open a photo, and see what the network says"),
         ],
         "&Help": [("&About nn-playground", t.about, None, "actionAbout", "")],
     }  # fmt: skip

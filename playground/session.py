@@ -133,6 +133,10 @@ class Session(QObject):
         """The data-set row whose feature maps the layer view follows."""
         return self.send(PickImage(row))
 
+    def pick_drawn(self, pixels: np.ndarray) -> int:
+        """An image of the user's (one raw data row, from the draw pad) for the layer view instead."""
+        return self.send(PickImage(pixels=pixels))
+
     def set_weights(self, weights: list[np.ndarray], generation: int | None = None) -> int:
         return self.send(SetWeights(weights, generation))
 

@@ -291,7 +291,7 @@ def image_eval(trainer: Trainer, between: Any = None) -> ImageEval | None:
     out = np.concatenate(parts) if parts else np.zeros((0, net.n_outputs))
     predicted = trainer.predict_labels(out)
     k = max(ds.classes, 2)
-    probs = _probabilities(out)
+    probs = class_probabilities(out)
     top = np.argsort(-probs, axis=1)[:, : min(3, probs.shape[1])]
     top_p = np.take_along_axis(probs, top, axis=1).astype(np.float16)
     confusion = np.bincount(y.astype(np.intp) * k + predicted, minlength=k * k).reshape(k, k)
@@ -301,7 +301,7 @@ def image_eval(trainer: Trainer, between: Any = None) -> ImageEval | None:
     return ImageEval(split, rows, predicted.astype(small), confusion, trainer.steps, top.astype(small), top_p)
 
 
-def _probabilities(out: np.ndarray) -> np.ndarray:
+def class_probabilities(out: np.ndarray) -> np.ndarray:
     """Class probabilities for display: a single output as (1 − p, p), scores (hinge) softmaxed."""
     if out.shape[1] == 1:
         p = np.clip(out[:, 0], 0.0, 1.0)

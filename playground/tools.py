@@ -1,15 +1,19 @@
-"""The Tools menu's dialogs: gradient check, model summary, optimizer race and paths, run comparison."""
+"""The Tools menu's dialogs: gradient check, model summary, optimizer race and paths, run comparison,
+the draw pad."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
 
 from engine import Regularizer, check_gradients, get_loss
 from engine.sequential import is_convolutional
 
 from .backprop_window import BackpropWindow
+from .drawpad import DrawPad, pad_entry
 from .graph_window import GraphWindow
 from .landscape_window import LandscapeWindow, open_landscape
 from .lessons import MakeLessonDialog
@@ -24,6 +28,31 @@ class Tools:
     def __init__(self, session: Session, parent: QWidget) -> None:
         self.session = session
         self.parent = parent
+        self._data: Any = None
+        session.frame.connect(self._follow_data)
+
+    def _follow_data(self, snap: Any, _force: bool) -> None:
+        """Entries that depend on the kind of data (Draw an Input… is for images) follow it."""
+        if snap.data is not self._data:
+            self._data = snap.data
+            action = self.parent.findChild(QAction, "actionDrawInput")
+            if action is not None:
+                pad_entry(action, snap)
+
+    def open_draw_pad(self) -> DrawPad | None:
+        """The draw pad (one window: a second request raises it), for image data."""
+        snap = self.session.snapshot
+        if snap is None or snap.data.dataset.image_shape is None:
+            self.parent.show_message("Draw an Input is for image data; these data are not images.")
+            return None
+        pad = self.parent.findChild(DrawPad, "drawPad")
+        if pad is None:
+            samples = self.parent.images.samples
+            pad = DrawPad(self.session, self.parent.dialogs.open_path, lambda: samples.picked_row, self.parent)
+            pad.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        pad.show()
+        pad.raise_()
+        return pad
 
     def check_gradients(self) -> str | None:
         net = self.session.network()

@@ -283,7 +283,8 @@ class TrainingWorker(LoopWorker):
         self._image_eval_cost = 0.0  # of this frame's, the image evaluation's (once a second)
         self._extent = None
         self._rate: deque[tuple[float, int]] = deque(maxlen=30)
-        self._picked: int | None = None  # the image the layer view follows (None: the first test image)
+        self._picked: int | np.ndarray | None = None  # the row the layer view follows (None: the first test
+        # image), or an image of the user's (raw pixels from the draw pad)
         self._views: frozenset[str] = frozenset()  # optional views on screen: "gradients", "hidden"
         self._grad_log = Thinned(GRAD_LOG_CAP)
         self._grad_steps = -1
@@ -357,7 +358,7 @@ class TrainingWorker(LoopWorker):
                 case SetViews():
                     self._views = frozenset(command.views)
                 case PickImage():
-                    self._picked = command.row
+                    self._picked = command.row if command.pixels is None else command.pixels
                 case Step():
                     self._playing = False
                     self._step(command.unit)
@@ -588,7 +589,7 @@ class TrainingWorker(LoopWorker):
         if trainer.data.dataset.image_shape is not None:
             self._refresh_image_eval(trainer)
             extras["image_eval"] = self._image_eval
-            if "maps" in self._views:
+            if self._views & {"maps", "pad"}:  # the layer view, or the draw pad reading a big network's output
                 extras["layer_maps"] = layer_maps(trainer, self._picked)
         return extras
 

@@ -11,12 +11,14 @@ from .dataset import Dataset
 from .generators import _check_classes, register_dataset
 
 SIZE = 16
+HALF_SIZE = (3.0, 5.5)  # a shape's half-width, drawn uniformly (bars are 1.5 px longer each way)
+BRIGHTNESS = (150.0, 255.0)  # a shape's grey level, drawn uniformly, on a black background
 SHAPE_NAMES = ["square", "disc", "triangle", "cross", "horizontal bar", "vertical bar"]
 
 
 def _draw(kind: int, rng: np.random.Generator) -> np.ndarray:
     yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(float)
-    half = rng.uniform(3.0, 5.5)
+    half = rng.uniform(*HALF_SIZE)
     cx, cy = rng.uniform(half + 0.5, SIZE - half - 0.5, 2)
     dx, dy = xx - cx, yy - cy
     if kind == 0:
@@ -44,7 +46,7 @@ def shapes(samples: int = 600, noise: float = 0.1, rng: np.random.Generator | No
     rng.shuffle(labels)
     images = np.empty((samples, SIZE * SIZE))
     for i, kind in enumerate(labels):
-        img = _draw(int(kind), rng) * rng.uniform(150, 255)
+        img = _draw(int(kind), rng) * rng.uniform(*BRIGHTNESS)
         img += rng.normal(0, 255 * noise, img.shape)
         images[i] = np.clip(img, 0, 255).ravel()
     columns = [f"px{r}_{c}" for r in range(SIZE) for c in range(SIZE)]

@@ -529,9 +529,8 @@ class LayersPanel(OnScreen):
         if not fits:
             return
         label = self.names[m.label] if 0 <= m.label < len(self.names) else ""
-        self.input_row.detail.setText(
-            f"sample {m.row + 1}{f' · {label}' if label else ''} · click a sample in Samples to follow another"
-        )
+        what = f"sample {m.row + 1}{f' · {label}' if label else ''}" if m.row >= 0 else "your image from the draw pad"
+        self.input_row.detail.setText(f"{what} · click a sample in Samples to follow another")
         self.input_row.strip.set_picture(LayerPicture(None, "Input", m.pixels.shape, maps=_as_maps(m.pixels)),
                                          self.names, m.label)  # fmt: skip
         for row, pic in zip(self.rows, m.layers):
