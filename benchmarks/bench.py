@@ -1,6 +1,6 @@
 """nn-playground's benchmarks: one table of medians and ratios measured in the same run.
 
-    .venv/bin/python benchmarks/bench.py [--quick] [--skip-app]
+    .venv/bin/python benchmarks/bench.py [--quick] [--skip-app] [--record]
 
 1. engine training steps/s against PyTorch CPU (one thread; skipped with a note without torch),
 2. grid forward with per-neuron outputs,
@@ -8,7 +8,8 @@
    event-loop latency,
 4. start-up time to the main window shown,
 5. resident memory after 1k and 100k training steps in the app,
-6. with --long: 10^6 steps in the app, memory and Qt object counts along the way.
+6. with --long: 10^6 steps in the app, memory and Qt object counts along the way,
+7. `nn-playground record` of 300 epochs: time and size of the GIF and the APNG.
 
 Timings are medians over repeats; these machines are shared, so read ratios, not absolutes.
 """
@@ -804,6 +805,29 @@ def bench_startup(quick: bool) -> None:
         row("start-up", "to main window shown", f"{med:.2f} s", "<= 1.5 s", med <= 1.5)
 
 
+def bench_record(quick: bool) -> None:
+    """`nn-playground record` of 300 epochs as a user runs it (its own process, no display):
+    time and file size for each format, printed, not held to a target."""
+    import tempfile
+
+    print("7. record: 300 epochs of the spiral, a frame every 10 (31 frames, 1920×1080)", flush=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PYTHONPATH"] = str(ROOT)
+    with tempfile.TemporaryDirectory() as folder:
+        for suffix in (".gif",) if quick else (".gif", ".apng"):
+            out = Path(folder) / f"run{suffix}"
+            t0 = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "playground", "record", "03-spiral-relu", "--epochs", "300", "--every", "10",
+                 "--out", str(out)], capture_output=True, text=True, env=env, timeout=600,
+            )  # fmt: skip
+            took = time.perf_counter() - t0
+            if done.returncode != 0:
+                row("record", f"300 epochs to {suffix}", f"failed: {done.stderr.strip()[-200:]}")
+                continue
+            row("record", f"300 epochs to {suffix} (31 frames)", f"{took:.1f} s, {out.stat().st_size / 1e6:.2f} MB")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats and shorter runs")
@@ -811,6 +835,7 @@ def main() -> int:
     ap.add_argument("--long", action="store_true", help="also the 10^6-step long run (minutes)")
     ap.add_argument("--budget", action="store_true", help="only the frame-budget table (app against engine)")
     ap.add_argument("--conv", action="store_true", help="only the convolution rows (engine against PyTorch)")
+    ap.add_argument("--record", action="store_true", help="only the record rows (300 epochs to GIF and APNG)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # one app run in its own process
     args = ap.parse_args()
     if args.child:
@@ -822,6 +847,9 @@ def main() -> int:
     if args.conv:
         bench_conv(args.quick)
         bench_conv_app(args.quick)
+        return print_table()
+    if args.record:
+        bench_record(args.quick)
         return print_table()
     bench_engine(args.quick)
     bench_conv(args.quick)
@@ -835,6 +863,7 @@ def main() -> int:
         bench_startup(args.quick)
         bench_memory(args.quick)
         bench_images(args.quick)  # last: its 60,000 images would weigh on the RSS rows
+        bench_record(args.quick)  # its own processes: the RSS rows are already taken
         if args.long:
             bench_long()
     return print_table()

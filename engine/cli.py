@@ -398,11 +398,13 @@ def cmd_landscape(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def commands_help() -> str:
-    """One line per command, from the parser itself (so the list never goes stale)."""
+def commands_help(more: list[tuple[str, str]] | None = None) -> str:
+    """One line per command, from the parser itself (so the list never goes stale), then `more`
+    (command, help) rows: the app's own commands, which need Qt."""
     sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
-    width = max(len(c.dest) for c in sub._choices_actions)
-    return "\n".join(f"  {c.dest:<{width}}  {c.help}" for c in sub._choices_actions)
+    rows = [(c.dest, c.help or "") for c in sub._choices_actions] + list(more or [])
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"  {name:<{width}}  {text}" for name, text in rows)
 
 
 def _glue_signed(argv: list[str]) -> list[str]:

@@ -1,5 +1,6 @@
 """Entry point: `nn-playground [PROJECT.json] [--play]` opens the app; the subcommands
-(train, evaluate, summary, export-data) run headless without importing Qt."""
+(train, evaluate, summary, export-data, ...) run headless without importing Qt, and render and
+record draw the window's views off screen (playground/figure_cli.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     import engine.cli
     from engine.cli import COMMANDS, commands_help
 
+    from . import figure_cli
     from .paths import PRESETS
 
     engine.cli.PRESET_DIR = PRESETS
@@ -35,13 +37,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if argv and argv[0] in COMMANDS:
         return engine.cli.main(argv)
+    if argv and argv[0] in figure_cli.COMMANDS:
+        return figure_cli.main(argv)
     if argv and argv[0] in ("-h", "--help"):
-        print(WINDOW_USAGE.format(commands=commands_help()))
+        print(WINDOW_USAGE.format(commands=commands_help(figure_cli.commands_help())))
         return 0
     first = next((a for a in argv if not a.startswith("-")), None)
     preset = first is not None and (PRESETS / f"{first}.json").is_file()
     if first is not None and not Path(first).suffix and not Path(first).exists() and not preset:
-        guess = difflib.get_close_matches(first, COMMANDS, n=1)
+        guess = difflib.get_close_matches(first, (*COMMANDS, *figure_cli.COMMANDS), n=1)
         names = [p.stem for p in sorted(PRESETS.glob("*.json"))]
         near = difflib.get_close_matches(first, names, n=1, cutoff=0.6)
         if guess:
@@ -49,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         elif near:
             hint = f"did you mean the preset '{near[0]}'?"
         else:
-            hint = f"commands: {', '.join(COMMANDS)}; or give a project file or a preset ('nn-playground presets')"
+            hint = (f"commands: {', '.join((*COMMANDS, *figure_cli.COMMANDS))}; or give a project file or a preset "
+                    "('nn-playground presets')")  # fmt: skip
         print(f"nn-playground: unknown command '{first}'; {hint}", file=sys.stderr)
         return 2
     if no_display():

@@ -89,6 +89,8 @@ def menu_table(window: Any) -> dict[str, list[Any]]:
              "Six optimizers walking Rosenbrock, Beale and other surfaces from a start point you drag"),
             ("Loss &Landscape…", t.open_landscape, "Ctrl+L", "actionLandscape",
              "The loss around the current weights with the run's path, and a learning-rate range test"),
+            ("Re&cord…", t.record, None, "actionRecord",
+             "The run so far as an animation for a slide (GIF, APNG or MP4), a frame per kept epoch"),
             ("&Draw an Input…", t.open_draw_pad, "Ctrl+D", "actionDrawInput",
              "Draw a digit or a shape, or open a photo, and see what the network says"),
         ],

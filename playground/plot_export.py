@@ -13,10 +13,10 @@ import contextlib
 from collections.abc import Iterator
 
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from engine import PlaygroundError
 
@@ -88,7 +88,10 @@ def svg_bytes(widget: QWidget) -> bytes:
     generator.setTitle("nn-playground output")
     with _shapes_not_pixmaps(items):
         painter = QPainter(generator)
-        widget.render(painter)
+        if isinstance(widget, QGraphicsView):
+            widget.render(painter)  # the scene, as the view shows it
+        else:  # the image views, a layer stack: the widget and its children
+            QWidget.render(widget, painter, QPoint())
         painter.end()
     buf.close()
     return bytes(data.data())

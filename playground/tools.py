@@ -20,6 +20,7 @@ from .lessons import MakeLessonDialog
 from .panels.runs_view import CompareDialog
 from .paths_window import PathsWindow, open_paths
 from .race_window import RaceWindow, open_race
+from .record_window import RecordDialog, open_record
 from .session import Session
 from .widgets import plain
 
@@ -141,6 +142,10 @@ class Tools:
     def open_landscape(self) -> LandscapeWindow:
         """The loss landscape of the network being trained (computed on its own thread)."""
         return open_landscape(self.session, self.parent)
+
+    def record(self) -> RecordDialog:
+        """The run's kept epochs as an animation for a slide (drawn here, encoded on its own thread)."""
+        return open_record(self.session, self.parent.dialogs, self.parent)
 
     def compare_runs(self, a: object, b: object) -> QDialog:
         dlg = CompareDialog(a, b, self.parent)

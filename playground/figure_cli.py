@@ -1,0 +1,306 @@
+"""The two commands that draw the window's views without a window (they need Qt, so they live
+here rather than in engine/cli.py):
+
+    nn-playground render PROJECT.json [--weights W] [--view V] [--epochs N] [--size WxH] [--scale S]
+                         --out OUT.png|OUT.svg
+    nn-playground record PROJECT.json [--weights W] [--epochs N] [--every K] [--views V1,V2] [--size WxH] [--fps F]
+                         --out OUT.gif|OUT.apng|OUT.mp4|FOLDER/
+
+Both draw off screen (no display needed) and check every argument before training; bad input
+exits 2 with a one-line message, as the other commands do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import math
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from engine import PlaygroundError
+from engine.cli import _Parser, _project, resolve_project
+from engine.fields import MAX_EPOCHS
+from engine.io import atomic_write_bytes, check_writable, load_weights
+from engine.project import PreparedData
+from engine.sequential import is_convolutional
+from engine.training import Trainer
+
+from . import animation
+from .snapshot import grid_extent
+
+COMMANDS = ("render", "record")
+#: The views a figure or a slide can show, with their names in the window.
+VIEWS = {
+    "output": "Output (the data view)",
+    "network": "Network (neurons)",
+    "curves": "Curves",
+    "weights": "Weights (histograms)",
+    "confusion": "Confusion matrix",
+    "layers": "Layers (feature maps)",
+}
+MIN_SIDE, MAX_SIDE = 16, 8192
+MAX_SCALE = 8.0
+RENDER_SIZES = {"output": (800, 800), "confusion": (800, 800)}  # the others: DEFAULT_SIZE
+DEFAULT_SIZE = (1200, 800)
+RECORD_SIZE = "1920x1080"
+RECORD_VIEWS = ("output", "network", "curves")
+DEFAULT_FRAMES = 60  # --every's default aims at this many frames after the first
+MAX_FPS = 60.0
+
+def use_offscreen() -> None:
+    """Draw with Qt's offscreen platform unless the user chose one: figures need no display, and
+    come out the same on a machine with one (a screen's own DPI would change the text)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def parse_size(text: str, option: str = "--size") -> tuple[int, int]:
+    """'1920x1080' as (1920, 1080), or a message saying what is wanted."""
+    m = re.fullmatch(r"\s*(\d{1,6})\s*[xX×]\s*(\d{1,6})\s*", text or "")
+    if m is None:
+        raise PlaygroundError(f"{option} takes WIDTHxHEIGHT in pixels, such as 1920x1080; got {text!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
+        raise PlaygroundError(f"{option} {w}x{h}: each side must be {MIN_SIDE} to {MAX_SIDE:,} pixels")
+    return w, h
+
+
+def parse_views(text: str, option: str = "--views") -> list[str]:
+    """'output,curves' as a list of known views (each once, in the order given)."""
+    names = [v.strip().lower() for v in (text or "").split(",") if v.strip()]
+    if not names:
+        raise PlaygroundError(f"{option} needs at least one of {', '.join(VIEWS)}")
+    for name in names:
+        if name not in VIEWS:
+            close = difflib.get_close_matches(name, list(VIEWS), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise PlaygroundError(f"{option}: no view called '{name}'; {hint}the views are {', '.join(VIEWS)}")
+    return list(dict.fromkeys(names))
+
+
+def unavailable(view: str, project: dict[str, Any], data: PreparedData) -> str | None:
+    """Why `view` cannot be drawn for this project and its data, or None when it can."""
+    ds = data.dataset
+    if view == "output" and ds.image_shape is None and grid_extent(data) is None:
+        return (f"the output view draws the plane of two-input point data (or the image views); "
+                f"these data have {data.n_inputs} inputs: choose curves, network or weights")  # fmt: skip
+    if view == "network" and is_convolutional(project["network"]["layers"]):
+        return "the neuron graph draws dense networks and this one has convolution layers: choose layers"
+    if view == "confusion" and ds.problem != "classification":
+        return "the confusion matrix counts classes, and these data are a regression"
+    if view == "layers" and ds.image_shape is None:
+        return "the layer view shows the feature maps of an image, and these data are points: choose network"
+    return None
+
+
+RENDER_HELP = """\
+Draws one of the window's views as a PNG or SVG, off screen (no display needed). The data view
+('output': the output plane, or the image views for image data) is what File → Export Plot as PNG/SVG saves
+for the same weights. The views start from the project's initial weights (its seed), or from
+--weights; --epochs N trains N epochs first, headless, with the project's seed. The curves view
+draws a run's history, so it needs --epochs."""
+
+RECORD_HELP = """\
+Trains the project headless (the engine in this process, its seed: the same project gives the
+same frames, and the same bytes for GIF and APNG) and writes an animation of the chosen views
+laid out for a slide: large text, and a caption with the epoch and the losses. A frame is taken
+at the start, every K epochs and at the end. GIF and APNG need nothing more; MP4 needs ffmpeg
+(pip install 'nn-playground[video]'); a name ending in / writes numbered PNGs into that folder."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="nn-playground", description="Draw the playground's views without a window.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    views = ", ".join(VIEWS)
+    r = sub.add_parser("render", help="one view as a PNG or SVG figure, without a window", description=RENDER_HELP)
+    r.add_argument("project", help="a project file, or a preset's name")
+    r.add_argument("--weights", help="draw these weights (.npz or .json) instead of the initial ones")
+    r.add_argument("--view", default="output", help=f"one of {views} (default output)")
+    r.add_argument("--epochs", type=int, default=0,
+                   help="train this many epochs first, headless, with the project's seed (default 0; curves need it)")
+    r.add_argument("--size", help="WIDTHxHEIGHT in pixels (default 800x800 for output and confusion, 1200x800 "
+                                  "for the others)")
+    r.add_argument("--scale", type=float, default=1.0,
+                   help="device pixels per pixel of the window's text and lines (default 1, as on a normal "
+                        "screen; 2 for print)")
+    r.add_argument("--out", required=True, help="OUT.png or OUT.svg")
+    c = sub.add_parser("record", help="train and write an animation of the views for a slide (GIF, APNG, MP4)",
+                       description=RECORD_HELP)
+    c.add_argument("project", help="a project file, or a preset's name")
+    c.add_argument("--weights", help="start from these weights (.npz or .json) instead of the initial ones")
+    c.add_argument("--epochs", type=int, help="epochs to train (default: the project's)")
+    c.add_argument("--every", type=int, help=f"a frame every K epochs (default: about {DEFAULT_FRAMES} frames in all)")
+    c.add_argument("--views", help=f"comma-separated, from {views} (default output,network,curves: those the "
+                                   "project can show)")
+    c.add_argument("--size", default=RECORD_SIZE, help=f"WIDTHxHEIGHT of a frame in pixels (default {RECORD_SIZE})")
+    c.add_argument("--fps", type=float, default=10.0, help="frames a second when played (default 10)")
+    c.add_argument("--out", required=True, help="OUT.gif, OUT.apng, OUT.mp4, or FOLDER/ for numbered PNGs")
+    return p
+
+
+def commands_help() -> list[tuple[str, str]]:
+    """(command, one-line help) for the usage text, from the parser itself."""
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return [(c.dest, c.help or "") for c in sub._choices_actions]
+
+
+def _trainer(args: argparse.Namespace) -> Trainer:
+    """The project's trainer at its initial weights, or at --weights."""
+    project = _project(args.project)
+    trainer = Trainer(project, base_dir=resolve_project(args.project).parent)
+    if args.weights:
+        load_weights(args.weights, trainer.network)
+    return trainer
+
+
+def _check_views(views: list[str], trainer: Trainer) -> None:
+    for view in views:
+        reason = unavailable(view, trainer.project, trainer.data)
+        if reason is not None:
+            raise PlaygroundError(f"{view}: {reason}")
+
+
+def _epochs(value: int | None, default: int) -> int:
+    epochs = default if value is None else value
+    if not 0 <= epochs <= MAX_EPOCHS:
+        raise PlaygroundError(f"--epochs must be 0 to {MAX_EPOCHS:,}, got {epochs}")
+    return epochs
+
+
+def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
+    view = parse_views(args.view, "--view")
+    if len(view) != 1:
+        raise PlaygroundError(f"--view takes one view, got {args.view!r}; 'record --views' draws several")
+    view_name = view[0]
+    size = parse_size(args.size) if args.size else RENDER_SIZES.get(view_name, DEFAULT_SIZE)
+    if not (math.isfinite(args.scale) and 0.5 <= args.scale <= MAX_SCALE):
+        raise PlaygroundError(f"--scale must be 0.5 to {MAX_SCALE:g}, got {args.scale}")
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise PlaygroundError(f"--out {args.out}: a figure is saved as .png or .svg, not {suffix or 'no extension'!r}")
+    epochs = _epochs(args.epochs, 0)
+    if view_name == "curves" and epochs == 0:
+        raise PlaygroundError("the curves view draws a training run's history: give --epochs N to train N epochs "
+                              "first (headless, with the project's seed)")  # fmt: skip
+    check_writable(args.out)
+    trainer = _trainer(args)
+    _check_views(view, trainer)
+    _app()
+    from .figures import Figures, run
+
+    figures = Figures(trainer.project, view)
+    figures.fit(view_name, size, 1.0 if suffix == ".svg" else args.scale)
+    try:
+        for snap in run(trainer, figures, epochs, max(1, epochs)):
+            figures.show(snap)
+        if suffix == ".svg":
+            data = figures.svg(view_name, size)
+        else:
+            data = animation.png_bytes(figures.pixels(view_name, size, args.scale))
+        atomic_write_bytes(args.out, data)
+    finally:
+        figures.close()
+    out.write(f"{view_name} at epoch {trainer.epoch:,} saved to {args.out} ({len(data):,} bytes)\n")
+    return _diverged(trainer)
+
+
+def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
+    size = parse_size(args.size)
+    if not (math.isfinite(args.fps) and 0.1 <= args.fps <= MAX_FPS):
+        raise PlaygroundError(f"--fps must be 0.1 to {MAX_FPS:g}, got {args.fps}")
+    views = parse_views(args.views) if args.views is not None else None
+    animation.check_output(args.out)
+    trainer = _trainer(args)
+    epochs = _epochs(args.epochs, trainer.project["training"]["epochs"])
+    if args.every is not None and not 1 <= args.every <= MAX_EPOCHS:
+        raise PlaygroundError(f"--every must be 1 to {MAX_EPOCHS:,} epochs, got {args.every}")
+    every = args.every or max(1, math.ceil(epochs / DEFAULT_FRAMES))
+    if views is None:
+        views = default_views(trainer.project, trainer.data)
+    _check_views(views, trainer)
+    _app()
+    from .figures import Figures, Slide, run
+
+    figures = Figures(trainer.project, views)
+    slide = Slide(figures, size, str(trainer.project.get("app", {}).get("title") or resolve_project(args.project).stem))
+    total = 1 + epochs // every + (1 if epochs % every else 0)
+    started = time.perf_counter()
+    tty = out.isatty()
+
+    def frames() -> Any:
+        for k, snap in enumerate(run(trainer, figures, epochs, every)):
+            yield slide.frame(snap)
+            line = f"frame {k + 1}/{total} (epoch {snap.epoch:,}) {time.perf_counter() - started:6.1f}s"
+            if tty:
+                out.write("\r" + line)
+            elif k == 0 or (k + 1) % max(1, total // 10) == 0:
+                out.write(line + "\n")
+            out.flush()
+
+    try:
+        count = animation.write_animation(args.out, frames(), args.fps)
+    finally:
+        slide.close()
+        figures.close()
+    if tty:
+        out.write("\n")
+    where = Path(args.out)
+    written = sum(f.stat().st_size for f in where.glob(f"{animation.FRAME_PREFIX}*.png")) if where.is_dir() else (
+        where.stat().st_size)  # fmt: skip
+    out.write(f"{count} frames of {', '.join(views)} ({size[0]}x{size[1]}, epochs 0 to {trainer.epoch:,}) "
+              f"saved to {args.out}: {written / 1e6:.2f} MB in {time.perf_counter() - started:.1f}s\n")  # fmt: skip
+    return _diverged(trainer)
+
+
+def default_views(project: dict[str, Any], data: PreparedData) -> list[str]:
+    """output, network and curves, those the project can show; the layer view for a CNN."""
+    views = [v for v in RECORD_VIEWS if unavailable(v, project, data) is None]
+    if "network" not in views and unavailable("layers", project, data) is None:
+        views.insert(min(1, len(views)), "layers")
+    return views
+
+
+def _diverged(trainer: Trainer) -> int:
+    if trainer.diverged:
+        print(f"nn-playground: {trainer.diverged} The last picture shows those weights.", file=sys.stderr)
+        return 1
+    if trainer.stopped:
+        print(f"nn-playground: stopped at epoch {trainer.epoch}: {trainer.stop_reason}", file=sys.stderr)
+    return 0
+
+
+def _app() -> Any:
+    """The application the widgets need (the window's font and style), off screen unless a
+    platform was chosen. The offscreen platform's note that it cannot resize windows to their
+    contents (said for every widget drawn) is left out; Qt's other messages pass."""
+    use_offscreen()
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    from .app import make_app
+
+    if QApplication.instance() is None:  # our own process, not a caller's app
+        qInstallMessageHandler(lambda _mode, _context, message: None if "propagateSizeHints" in message
+                               else print(message, file=sys.stderr))  # fmt: skip
+    return make_app()
+
+
+def main(argv: list[str], out: TextIO | None = None) -> int:
+    """Run `render` or `record`; the exit status (2 for bad input)."""
+    out = out or sys.stdout
+    try:
+        args = _parser().parse_args(argv)
+        return {"render": cmd_render, "record": cmd_record}[args.command](args, out)
+    except PlaygroundError as exc:
+        print(f"nn-playground: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"nn-playground: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nn-playground: interrupted", file=sys.stderr)
+        return 130
