@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QImage
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsWidget, QWidget
 
 from engine import PlaygroundError
 from engine.training import Diverged, Trainer
@@ -38,7 +39,7 @@ TALL_VIEWS = {"network": 1.6, "layers": 1.6}  # their share of a slide's right c
 SLIDE_MARGIN = 12
 SLIDE_GAP = 10
 CAPTION_POINTS = 15.0
-MAX_DRAWS = 4  # drawings of a widget at most, until two agree (see `draw`)
+MAX_DRAWS = 4  # drawings of a widget at most, while drawing changes its layout (see `draw`)
 
 
 def snapshot(trainer: Trainer, views: Sequence[str]) -> Snapshot:
@@ -61,23 +62,32 @@ def draw(widget: QWidget, size: tuple[int, int], scale: float) -> np.ndarray:
     """The widget's pixels, (h, w, 3) uint8, `size` device pixels at `scale` device pixels per
     logical pixel (its logical size is size / scale).
 
-    Drawn until two drawings agree: a plot's axes measure their tick labels while they are
-    painted and then take the room they need, which lays the plot out again. On screen that
-    is the next repaint; here it is the next drawing (usually the second)."""
+    Drawn again while drawing changed its layout: a plot's axes measure their tick labels as
+    they are painted and then take the room they need, which lays the plot out anew. On screen
+    that is the next repaint; here it is the next drawing (the first frames of a run)."""
     fit(widget, size, scale)
     settle(widget)
-    previous = None
     for _ in range(MAX_DRAWS):
+        before = layout(widget)
         img = QImage(size[0], size[1], QImage.Format.Format_RGB888)
         img.setDevicePixelRatio(scale)
         img.fill(Qt.GlobalColor.white)
         QWidget.render(widget, img)
         settle(widget)
-        pixels = rgb_pixels(img)
-        if previous is not None and np.array_equal(pixels, previous):
+        if layout(widget) == before:
             break
-        previous = pixels
-    return pixels
+    return rgb_pixels(img)
+
+
+def layout(widget: QWidget) -> list[tuple[int, ...]]:
+    """Where everything in the widget is: its child widgets and the parts of its plots (axes,
+    view boxes, legends), which painting may move."""
+    parts = [w.geometry().getRect() for w in widget.findChildren(QWidget)]
+    views = [*widget.findChildren(pg.GraphicsView), *([widget] if isinstance(widget, pg.GraphicsView) else [])]
+    for view in views:
+        items = view.scene().items()
+        parts += [tuple(item.geometry().getRect()) for item in items if isinstance(item, QGraphicsWidget)]
+    return parts
 
 
 def fit(widget: QWidget, size: tuple[int, int], scale: float) -> None:

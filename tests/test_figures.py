@@ -239,3 +239,24 @@ def test_render_equals_the_windows_export_plot(window, qtbot, tmp_path, capsys):
     theirs = rgb_pixels(QImage(str(exported)))
     assert ours.shape == theirs.shape
     assert np.array_equal(ours, theirs)
+
+
+def test_a_diverging_run_is_recorded_up_to_its_last_finite_weights(tmp_path, capsys, qapp):
+    from tests.helpers import project
+
+    p = project(
+        data={"source": "plane", "samples": 200},
+        network={"output_activation": "linear", "layers": [{"units": 8, "activation": "relu"}]},
+        training={"loss": "mse", "optimizer": {"name": "sgd", "learning_rate": 10},
+                  "regularization": {"kind": "l2", "rate": 10}},
+    )  # fmt: skip
+    path = tmp_path / "diverges.json"
+    save_project(path, p)
+    out = tmp_path / "run.apng"
+    code, stdout, err = _run(capsys, "record", path, "--epochs", "50", "--every", "1", "--size", "320x180",
+                             "--views", "output,curves", "--out", out)  # fmt: skip
+    assert code == 1
+    assert "Training diverged at epoch" in err and "The last picture shows those weights" in err
+    frames = read_apng(out.read_bytes())
+    assert 2 <= len(frames) < 51  # the start, the epochs before it diverged, and the last finite weights
+    assert f"{len(frames)} frames" in stdout
