@@ -12,13 +12,17 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainText
 from engine import Regularizer, check_gradients, get_loss
 from engine.sequential import is_convolutional
 
+from .activation_window import ActivationWindow
 from .backprop_window import BackpropWindow
+from .convex_window import ConvexWindow
 from .drawpad import DrawPad, pad_entry
 from .graph_window import GraphWindow
 from .landscape_window import LandscapeWindow, open_landscape
 from .lessons import MakeLessonDialog
+from .loss_explorer import LossExplorer
 from .panels.runs_view import CompareDialog
 from .paths_window import PathsWindow, open_paths
+from .perceptron_window import PerceptronWindow
 from .race_window import RaceWindow, open_race
 from .record_window import RecordDialog, open_record
 from .session import Session
@@ -142,6 +146,38 @@ class Tools:
     def open_landscape(self) -> LandscapeWindow:
         """The loss landscape of the network being trained (computed on its own thread)."""
         return open_landscape(self.session, self.parent)
+
+    def open_single(self, cls: type[QDialog], name: str) -> QDialog:
+        """A teaching window that needs no network: one of each (a second request raises it)."""
+        win = self.parent.findChild(cls, name)
+        if win is None:
+            win = cls(self.parent)
+            win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.show()
+        win.raise_()
+        return win
+
+    def open_loss_explorer(self) -> LossExplorer:
+        """Class scores to the multiclass SVM and softmax losses, worked out."""
+        return self.open_single(LossExplorer, "lossExplorer")
+
+    def open_perceptron(self) -> PerceptronWindow:
+        """The perceptron rule on logic gates, and why gradient descent cannot train a step."""
+        return self.open_single(PerceptronWindow, "perceptronWindow")
+
+    def open_convexity(self) -> ConvexWindow:
+        """Logistic regression's (w, b) landscape with cross-entropy beside squared error."""
+        return self.open_single(ConvexWindow, "convexWindow")
+
+    def open_activation_stats(self) -> ActivationWindow:
+        """Each hidden layer's activations at initialisation (one window: a second request raises it)."""
+        win = self.parent.findChild(ActivationWindow, "activationStats")
+        if win is None:
+            win = ActivationWindow(self.session, self.parent)
+            win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.show()
+        win.raise_()
+        return win
 
     def record(self) -> RecordDialog:
         """The run's kept epochs as an animation for a slide (drawn here, encoded on its own thread)."""
