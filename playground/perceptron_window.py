@@ -215,6 +215,15 @@ class PerceptronWindow(QDialog):
     @guarded
     def _tick(self) -> None:
         self.visit()
+        if self.settled():
+            self.play.setChecked(False)  # nothing more will change
+
+    def settled(self) -> bool:
+        """Whether the last whole pass made no mistake: the rule will never move the line again."""
+        p = self.perceptron
+        n = len(p.y)
+        done = len(p.history) - len(p.history) % n
+        return done > 0 and not any(u.mistake for u in p.history[done - n : done])
 
     # ----------------------------------------------------------------- drawing
     def _extent(self) -> tuple[float, float, float, float]:
@@ -259,7 +268,7 @@ class PerceptronWindow(QDialog):
         n = len(p.y)
         passes = [p.history[i : i + n] for i in range(0, len(p.history) - len(p.history) % n, n)]
         done = f"pass {p.epoch + 1}, example {p.visits % n + 1} of {n} next"
-        if passes and not any(u.mistake for u in passes[-1]):
+        if self.settled():
             return f"{done}. The last whole pass made no mistake: the rule has stopped, the line separates the data."
         if passes:
             made = sum(u.mistake for u in passes[-1])

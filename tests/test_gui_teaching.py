@@ -76,6 +76,10 @@ def test_perceptron_learns_and_and_never_xor(window, qtbot):
     win.play.setChecked(True)
     qtbot.waitUntil(lambda: win.perceptron.visits >= 2, timeout=TIMEOUT)
     win.play.setChecked(False)
+    win.data_box.setCurrentIndex(win.data_box.findData("two_groups"))
+    qtbot.mouseClick(win.play, Qt.MouseButton.LeftButton)  # plays until a pass without a mistake, then stops
+    qtbot.waitUntil(lambda: not win.play.isChecked(), timeout=TIMEOUT)
+    assert win.settled() and win.perceptron.mistakes() == 0 and not win.timer.isActive()
     win.close()
 
 
