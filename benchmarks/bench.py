@@ -4,6 +4,7 @@
 
 1. engine training steps/s against PyTorch CPU (one thread; skipped with a note without torch),
 2. grid forward with per-neuron outputs,
+2b. reading an image folder: 10,000 PNG files of 28×28 (time and peak memory, in a fresh process),
 3. the app end to end, offscreen: epochs/s while every view redraws, redraws/s and UI
    event-loop latency,
 4. start-up time to the main window shown,
@@ -327,6 +328,55 @@ def bench_grid(quick: bool) -> None:
             net.neuron_outputs(apply_features(raw, TFP_FEATURES))
             times.append(time.perf_counter() - t0)
         row("grid", f"{n}x{n} grid, all neurons", f"{statistics.median(times) * 1000:.2f} ms")
+
+
+# ----------------------------------------------------------------- 2b. image folders
+FOLDER_CHILD = """
+import sys, time
+from engine.data import load_image_folder
+def peak():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmHWM:"))
+before = peak()
+t0 = time.perf_counter()
+ds = load_image_folder(sys.argv[1], (28, 28), "grayscale")
+print(time.perf_counter() - t0, before, peak(), ds.n, ds.x.nbytes / 2**20)
+"""
+
+
+def bench_folder(quick: bool) -> None:
+    """An image folder read as the worker reads it (list, check budgets, decode each PNG with
+    Pillow, stack): 10,000 28×28 grey PNGs in 10 class folders, timed in a fresh process whose
+    peak resident memory (VmHWM) is read before and after."""
+    import tempfile
+
+    from PIL import Image
+
+    n = 2_000 if quick else 10_000
+    print(f"2b. image folder: {n:,} PNG files of 28×28 in 10 classes", flush=True)
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as folder:
+        for i in range(n):
+            d = Path(folder) / f"class{i % 10}"
+            d.mkdir(exist_ok=True)
+            Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(d / f"{i:05d}.png")
+        times, peaks = [], []
+        for _ in range(1 if quick else 3):
+            out = subprocess.run([sys.executable, "-c", FOLDER_CHILD, folder], capture_output=True, text=True,
+                                 env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=600)  # fmt: skip
+            if out.returncode:
+                row("folder", f"read {n:,} PNGs", f"failed: {out.stderr.strip().splitlines()[-1:]}")
+                return
+            seconds, before, after, count, mb = (float(v) for v in out.stdout.split())
+            if int(count) != n:
+                row("folder", f"read {n:,} PNGs", f"**read {int(count):,} images, not {n:,}**")
+                return
+            times.append(seconds)
+            peaks.append(after - before)
+    med = statistics.median(times)
+    row("folder", f"read {n:,} PNGs of 28×28 into a data set", f"{med:.2f} s ({n / med:,.0f} files/s)")
+    row("folder", "peak memory added by the read", f"{statistics.median(peaks):.0f} MB (the data set: {mb:.0f} MB "
+        "of float64)")  # fmt: skip
 
 
 # ----------------------------------------------------------------- 3 and 5. the app
@@ -835,6 +885,7 @@ def main() -> int:
     ap.add_argument("--long", action="store_true", help="also the 10^6-step long run (minutes)")
     ap.add_argument("--budget", action="store_true", help="only the frame-budget table (app against engine)")
     ap.add_argument("--conv", action="store_true", help="only the convolution rows (engine against PyTorch)")
+    ap.add_argument("--folder", action="store_true", help="only the image-folder rows (10,000 PNG files)")
     ap.add_argument("--record", action="store_true", help="only the record rows (300 epochs to GIF and APNG)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # one app run in its own process
     args = ap.parse_args()
@@ -848,6 +899,9 @@ def main() -> int:
         bench_conv(args.quick)
         bench_conv_app(args.quick)
         return print_table()
+    if args.folder:
+        bench_folder(args.quick)
+        return print_table()
     if args.record:
         bench_record(args.quick)
         return print_table()
@@ -856,6 +910,7 @@ def main() -> int:
     if not args.skip_app:
         bench_conv_app(args.quick)
     bench_grid(args.quick)
+    bench_folder(args.quick)
     if not args.skip_app:
         bench_app(args.quick)
         bench_budget(args.quick)

@@ -395,13 +395,14 @@ def _too_long(project: dict[str, Any], chars: str) -> str:
 
 
 def data_files(project: dict[str, Any]) -> tuple[str, ...]:
-    """The files a project's data come from, as written in it (none for a generator or drawn points)."""
+    """The files (or image folder) a project's data come from, as written in it (none for a generator
+    or drawn points)."""
     src = project["data"]["source"]
     if not isinstance(src, dict):
         return ()
     if "idx" in src:
         return (src["idx"]["images"], src["idx"]["labels"])
-    return tuple(src[kind] for kind in ("csv", "npz") if kind in src)
+    return tuple(src[kind] for kind in ("csv", "npz", "folder") if kind in src)
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,11 @@ from .data import (
     generate,
     load_csv,
     load_idx,
+    load_image_folder,
     load_npz,
     split_indices,
 )
+from .data.folders import COLORS, MAX_SIDE
 from .errors import PlaygroundError
 from .fields import check, check_number
 from .initializers import INITIALIZERS
@@ -165,10 +167,13 @@ def _source(src: Any, base: Path | None) -> Any:
     if isinstance(src, dict) and set(src) == {"points"}:
         return {"points": _points(src["points"])}
     if isinstance(src, dict) and len(src) >= 1:
-        kinds = [k for k in ("csv", "npz", "idx") if k in src]
+        kinds = [k for k in ("csv", "npz", "idx", "folder") if k in src]
         if len(kinds) != 1:
-            raise _fail(key, 'must be a generator name or one of {"csv": path}, {"npz": path}, {"idx": {...}}')
+            raise _fail(key, 'must be a generator name or one of {"csv": path}, {"npz": path}, {"idx": {...}}, '
+                        '{"folder": path, "size": [height, width]}')  # fmt: skip
         kind = kinds[0]
+        if kind == "folder":
+            return _folder(src)
         _keys(src, key, {kind, "label"} if kind == "csv" else {kind})
         if kind == "idx":
             paths = _keys(src["idx"], f"{key}.idx", {"images", "labels"})
@@ -181,6 +186,22 @@ def _source(src: Any, base: Path | None) -> Any:
             raise _fail(f"{key}.label", "must be a column name or index")
         return copy.deepcopy(src)
     raise _fail(key, f"must be a generator name ({', '.join(GENERATORS.names())}) or a file, got {src!r}")
+
+
+def _folder(src: dict[str, Any]) -> dict[str, Any]:
+    """An image folder: {"folder": path, "size": [height, width], "color": "grayscale" or "rgb" (Keras's
+    default)}, written back in that order with every key."""
+    key = "data.source"
+    _keys(src, key, {"folder", "size", "color"})
+    if not isinstance(src["folder"], str) or not src["folder"]:
+        raise _fail(f"{key}.folder", "must be a folder path")
+    size = src.get("size")
+    if not isinstance(size, list) or len(size) != 2:
+        raise _fail(f"{key}.size", f"must be [height, width] in pixels, each 1 to {MAX_SIDE} (e.g. [28, 28]), "
+                    f"got {size!r}")  # fmt: skip
+    h, w = (check_number(v, f"{key}.size[{i}]", 1, MAX_SIDE, integer=True) for i, v in enumerate(size))
+    return {"folder": src["folder"], "size": [h, w], "color": _choice(src.get("color", "rgb"), f"{key}.color",
+                                                                       tuple(COLORS))}  # fmt: skip
 
 
 def _points(pts: Any) -> dict[str, Any]:
@@ -234,6 +255,8 @@ def _data(d: Any, base: Path | None) -> dict[str, Any]:
     d["problem"] = _choice(problem, "data.problem", ("classification", "regression"))
     if generated and PROBLEMS[d["source"]] != d["problem"]:
         raise _fail("data.problem", f"must be {PROBLEMS[d['source']]} for the {d['source']} data set")
+    if not generated and "folder" in d["source"] and d["problem"] != "classification":
+        raise _fail("data.problem", "must be classification for an image folder (its class folders are the labels)")
     if d["samples"] is None:
         d["samples"] = DATASETS.get(d["source"]).default_samples if generated else DEFAULT_SAMPLES[d["problem"]]
     d["samples"] = check("data.samples", d["samples"])
@@ -511,15 +534,19 @@ class PreparedData:
         }[name]
 
 
-def resolve_path(path: str, base_dir: str | Path | None) -> Path:
-    """A data path from a project file, relative to the project's folder, as a regular file."""
+def resolve_path(path: str, base_dir: str | Path | None, folder: bool = False) -> Path:
+    """A data path from a project file, relative to the project's folder, as a regular file (or a
+    folder, for image folders)."""
     p = Path(path).expanduser()
     if not p.is_absolute() and base_dir is not None:
         p = Path(base_dir) / p
+    what = "data folder" if folder else "data file"
     if not p.exists():
-        raise PlaygroundError(f"data file {path!r} not found (looked at {p})")
-    if not p.is_file():
-        raise PlaygroundError(f"data file {path!r} is not a regular file")
+        raise PlaygroundError(f"{what} {path!r} not found (looked at {p})")
+    if folder and not p.is_dir():
+        raise PlaygroundError(f"{what} {path!r} is not a folder (an image folder holds one folder per class)")
+    if not folder and not p.is_file():
+        raise PlaygroundError(f"{what} {path!r} is not a regular file")
     return p
 
 
@@ -545,6 +572,9 @@ def load_dataset(project: dict[str, Any], base_dir: str | Path | None = None) ->
         return load_csv(resolve_path(src["csv"], base_dir), d["problem"], src.get("label", -1))
     if "npz" in src:
         return load_npz(resolve_path(src["npz"], base_dir), d["problem"])
+    if "folder" in src:
+        return load_image_folder(resolve_path(src["folder"], base_dir, folder=True), src["size"], src["color"],
+                                 d["problem"])  # fmt: skip
     idx = src["idx"]
     return load_idx(resolve_path(idx["images"], base_dir), resolve_path(idx["labels"], base_dir), d["problem"])
 

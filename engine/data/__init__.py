@@ -4,6 +4,7 @@ from . import bundled as _bundled  # noqa: F401  (registers the "digits" and "ir
 from . import images as _images  # noqa: F401  (registers the "shapes" image set)
 from .dataset import SPLITS, Dataset, split_indices
 from .features import FEATURES, NORMALIZATIONS, Normalizer, apply_features
+from .folders import load_image_folder
 from .generators import CLASS_RANGE, DATASETS, DEFAULT_SAMPLES, GENERATORS, PROBLEMS, DataSetInfo, generate
 from .loaders import load_csv, load_idx, load_npz, read_idx, write_idx
 
@@ -23,6 +24,7 @@ __all__ = [
     "generate",
     "load_csv",
     "load_idx",
+    "load_image_folder",
     "load_npz",
     "read_idx",
     "split_indices",

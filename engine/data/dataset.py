@@ -30,6 +30,8 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
     #: The header's name of the label column (tables with a header), so a user can pick another.
     label_column: str = ""
+    #: Where each row came from (an image folder's files, relative to it), for the sample tooltips.
+    sample_names: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.problem not in ("classification", "regression"):
