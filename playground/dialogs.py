@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QGridLayout, QInputDialog, QMessageBox, QPushButton, QWidget
 
 from engine.fields import humanize
 
@@ -17,7 +17,7 @@ Button = QMessageBox.StandardButton
 
 
 class Dialogs(Protocol):
-    def open_path(self, title: str, filters: str) -> Path | None: ...
+    def open_path(self, title: str, filters: str, folders: bool = False) -> Path | None: ...
     def save_path(self, title: str, name: str, filters: str) -> Path | None: ...
     def ask(self, title: str, text: str, buttons: Button, default: Button) -> Button: ...
     def error(self, title: str, text: str) -> None: ...
@@ -39,7 +39,10 @@ class QtDialogs:
         base = str(self.settings.value("lastDir", str(Path.home())))
         return str(Path(base) / name) if name else base
 
-    def open_path(self, title: str, filters: str) -> Path | None:
+    def open_path(self, title: str, filters: str, folders: bool = False) -> Path | None:
+        """A file chosen in the file dialog; with `folders`, a folder too (see open_file_or_folder)."""
+        if folders:
+            return open_file_or_folder(self.parent, title, self.last_dir(), filters)
         chosen, _ = QFileDialog.getOpenFileName(self.parent, title, self.last_dir(), filters)
         return Path(chosen) if chosen else None
 
@@ -84,3 +87,36 @@ class QtDialogs:
         dialog.setLabelText(label)
         dialog.resize(640, dialog.sizeHint().height())
         return dialog.textValue() if dialog.exec() else None
+
+
+def open_file_or_folder(parent: QWidget, title: str, start: str, filters: str) -> Path | None:
+    """The file dialog with an "Open Folder" button beside Open: it returns the folder selected in
+    the list (or, with none selected, the folder shown), since a file dialog's Open goes into a
+    folder rather than choosing it. Qt's own dialog: a native one has no room for the button."""
+    dialog = QFileDialog(parent, title, start, filters)
+    dialog.setObjectName("openDataDialog")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    folder: list[Path] = []
+    button = QPushButton("Open Folder")
+    button.setObjectName("openFolderButton")
+    button.setToolTip("Open the selected folder (or the one shown) as an image folder: one subfolder of images "
+                      "per class")  # fmt: skip
+
+    def choose_folder() -> None:
+        chosen = [Path(p) for p in dialog.selectedFiles() if Path(p).is_dir()]
+        folder.append(chosen[0] if chosen else Path(dialog.directory().absolutePath()))
+        dialog.done(QDialog.DialogCode.Accepted)  # not accept(): it would go into the folder
+
+    button.clicked.connect(choose_folder)
+    layout = dialog.layout()
+    if isinstance(layout, QGridLayout):
+        layout.addWidget(button, layout.rowCount(), 0, 1, layout.columnCount())
+    else:  # pragma: no cover - Qt's dialog lays itself out on a grid
+        layout.addWidget(button)
+    if not dialog.exec():
+        return None
+    if folder:
+        return folder[0]
+    files = dialog.selectedFiles()
+    return Path(files[0]) if files else None

@@ -34,6 +34,15 @@ from .state import ProjectState
 from .worker import DataInfo
 
 MAX_RECENT = 8
+#: How an image folder opened in the app is read: the sizes of the data sets people know (a
+#: project file may give any size up to 512 × 512).
+FOLDER_READS: dict[str, tuple[list[int], str]] = {
+    "28×28 grayscale (as MNIST)": ([28, 28], "grayscale"),
+    "32×32 RGB (as CIFAR-10)": ([32, 32], "rgb"),
+    "16×16 grayscale": ([16, 16], "grayscale"),
+    "8×8 grayscale (as the bundled digits)": ([8, 8], "grayscale"),
+    "64×64 RGB": ([64, 64], "rgb"),
+}
 
 
 class FileActions:
@@ -241,14 +250,24 @@ class FileActions:
 
     # ----------------------------------------------------------------- data files
     def open_data_file(self) -> bool:
-        p = self.dialogs.open_path("Open data", "Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)")
+        """A data file, or an image folder through the dialog's Open Folder button."""
+        p = self.dialogs.open_path("Open data", "Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)", True)
         if p is None:
             return False
         return self.open_data_path(p)
 
     def open_data_path(self, p: Path) -> bool:
-        """Data from a file chosen or dropped: CSV (its label column asked), NPZ, or IDX images
-        (their label file asked)."""
+        """Data from a file or folder chosen or dropped: CSV (its label column asked), NPZ, IDX
+        images (their label file asked), or an image folder (the size to read it at asked)."""
+        if p.is_dir():
+            read = self.dialogs.choose(
+                "Image folder", f"Read the images in {p.name} (one subfolder per class) at which size? Each image "
+                "is resized to it (bilinear, aspect ratio not kept).", list(FOLDER_READS), next(iter(FOLDER_READS)),
+            )  # fmt: skip
+            if read is None:
+                return False
+            size, color = FOLDER_READS[read]
+            return self.load_data_source({"folder": str(p), "size": size, "color": color})
         if p.suffix.lower() == ".csv":  # the label column is asked once the file is read
             return self.load_data_source({"csv": str(p)}, ask_label=True)
         if p.suffix.lower() == ".npz":
@@ -264,10 +283,12 @@ class FileActions:
         """Switch the project to file data. The file is read and checked on the worker (a big
         one never freezes the window); when it is ready the project changes in one transaction,
         and a bad file is explained with nothing changed. True: the read has started."""
-        trial = {**self.state.project, "data": {**self.state.project["data"], "source": source, "features": None}}
-        seq = self.session.probe_data(trial)
+        data = {**self.state.project["data"], "source": source, "features": None}
+        if "folder" in source:  # as _probed will set them: the run then reuses what the probe read
+            data.update(problem="classification", normalize="unit")  # labels: the class folders; pixels ÷ 255
+        seq = self.session.probe_data({**self.state.project, "data": data})
         self._pending[seq] = (source, ask_label)
-        name = Path(next(iter(source.values())) if "csv" in source or "npz" in source else source["idx"]["images"]).name
+        name = Path(source["idx"]["images"] if "idx" in source else next(iter(source.values()))).name
         self.dialogs.status(f"Reading {name}…")
         return True
 

@@ -203,7 +203,10 @@ class Sharing(QObject):
         return False
 
     def open_dropped(self, path: Path) -> bool:
-        """A dropped file by what it holds: a project, weights, or data."""
+        """A dropped file by what it holds: a project, weights, or data; a dropped folder is an
+        image folder."""
+        if path.is_dir():
+            return self.files.open_data_path(path)
         kind = file_kind(path)
         if kind == "project":
             return self.files.open_project(path)
@@ -211,8 +214,9 @@ class Sharing(QObject):
             return self.files.import_weights(path)
         if kind == "data":
             return self.files.open_data_path(path)
-        self.dialogs.error("Cannot open this file", f"{path.name}: drop a project (.json), weights (.npz, .json) "
-                           "or data (.csv, .npz, IDX such as MNIST's)")  # fmt: skip
+        self.dialogs.error("Cannot open this file", f"{path.name}: drop a project (.json), weights (.npz, .json), "
+                           "data (.csv, .npz, IDX such as MNIST's) or an image folder "
+                           "(a subfolder per class)")  # fmt: skip
         return False
 
 

@@ -630,10 +630,12 @@ class DataInfo:
 
 
 def data_key(project: dict[str, Any], base_dir: str | None) -> str:
-    """What prepared data depend on: the data section, the seed (split), the dtype, the folder."""
-    return json.dumps(
-        [project["data"], project["seed"], project["network"]["dtype"], base_dir], sort_keys=True, default=str
-    )
+    """What prepared data depend on: the data section, the seed (split), the dtype, the folder. A
+    file's classes are its own, so data.classes (set once the file is read) does not count for it."""
+    data = project["data"]
+    if isinstance(data["source"], dict) and "points" not in data["source"]:
+        data = {k: v for k, v in data.items() if k not in ("classes", "samples", "noise")}
+    return json.dumps([data, project["seed"], project["network"]["dtype"], base_dir], sort_keys=True, default=str)
 
 
 def _live_sections(running: dict[str, Any], edited: dict[str, Any]) -> dict[str, Any]:

@@ -116,7 +116,8 @@ class DataPanel(QWidget):
             QPushButton("Open data file…"),
             "openDataButton",
             "Open data file",
-            "Load a CSV, NPZ (arrays x, y) or IDX (MNIST format) file",
+            "Load a CSV, NPZ (arrays x, y) or IDX (MNIST format) file, or a folder of images with one subfolder "
+            "per class (the dialog's Open Folder button, or drop the folder on the window)",
         )
         self.open_button.clicked.connect(self.open_file_requested)
         lay.addWidget(self.open_button)
@@ -269,6 +270,8 @@ class DataPanel(QWidget):
             return DATASETS.get(src).note
         if "points" in src:
             text = f"Hand-drawn points: {len(src['points']['x'])}"
+        elif "folder" in src:
+            text = f"Image folder: {Path(src['folder']).name} ({'×'.join(map(str, src['size']))} {src['color']})"
         else:
             kind = next(iter(src))
             path = src[kind] if isinstance(src[kind], str) else src[kind]["images"]

@@ -235,7 +235,9 @@ class SampleGrid(QWidget):
             t, p = int(true[j]), int(ev.predicted[j])
             caption = names[p] if t == p else f"{names[p]} ≠ {names[t]}"
             tiles.append((to_qimage(pixels[k]), caption, RIGHT if t == p else WRONG))
-            tip = f"sample {int(ev.indices[j]) + 1}\npredicted: {names[p]}\ntrue: {names[t]}"
+            row = int(ev.indices[j])
+            where = f": {ds.sample_names[row]}" if row < len(ds.sample_names) else ""  # an image folder's file
+            tip = f"sample {row + 1}{where}\npredicted: {names[p]}\ntrue: {names[t]}"
             if ev.top is not None and ev.top_p is not None:
                 tip += "\n" + "\n".join(
                     f"{names[int(c)] if int(c) < len(names) else int(c)}: {float(q):.1%}"
