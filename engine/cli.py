@@ -139,7 +139,10 @@ def resolve_project(path: str) -> Path:
 def _project(path: str, seed: int | None = None) -> dict[str, Any]:
     """The validated project, with --seed checked by the same rule as the file's own seed."""
     path = str(resolve_project(path))
-    project = load_project(path)
+    notes: list[str] = []  # older Keras keys read as today's (lr, decay)
+    project = load_project(path, notes)
+    for note in notes:
+        print(f"nn-playground: note: {note}", file=sys.stderr)
     if seed is not None:
         try:
             project = normalize_project({**project, "seed": seed}, Path(path).parent)

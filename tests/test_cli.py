@@ -85,6 +85,20 @@ def test_summary_and_export_data(proj, tmp_path):
     assert (tmp_path / "d.csv").read_text().splitlines()[0] == "x1,x2,label,split"
 
 
+def test_older_keras_keys_are_read_with_a_note_on_stderr(tmp_path):
+    """Issue 29, item 13: Keras 2's lr and decay train as learning_rate and the inverse_time
+    schedule; the CLI says so on stderr (stdout stays the command's own)."""
+    p = {"format": "nn-playground/1", "data": {"source": "xor", "samples": 60},
+         "training": {"optimizer": {"name": "sgd", "lr": 0.1, "decay": 1e-4}, "epochs": 2}}  # fmt: skip
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(p))
+    done = cli("train", path, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "note:" not in done.stdout and "epoch 2" in done.stdout
+    assert "note: training.optimizer.lr is older Keras's name for learning_rate" in done.stderr
+    assert '"name": "inverse_time", "decay_rate": 0.0001, "decay_steps": 1' in done.stderr
+
+
 def test_onnx_export_from_the_cli(proj, tmp_path):
     pytest.importorskip("onnx")
     done = cli("train", proj, "--epochs", 1, "--export", tmp_path / "m.onnx", cwd=tmp_path)
