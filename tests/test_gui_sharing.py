@@ -148,14 +148,14 @@ def _points(n):
 def test_a_project_too_big_for_a_link_is_refused_up_front_with_save_as_offered(window, qtbot, tmp_path, monkeypatch):
     """Copy Project Link with 100,000 drawn points made a 2,495,650-character link that the app
     itself then refused to read ("not read past 1,000,000")."""
-    window.session.state.apply({"data.source": _points(100_000)})
+    window.session.state.apply({"data.source": _points(45_000)})  # the fewest refused (test_links)
     QGuiApplication.clipboard().setText("what was there")
     asked = answering(monkeypatch, QMessageBox.StandardButton.Save)
     monkeypatch.setattr(window.files.dialogs, "save_path", lambda *a: tmp_path / "drawn.json")
     window.findChild(QAction, "actionCopyLink").trigger()
     assert QGuiApplication.clipboard().text() == "what was there"  # nothing copied
-    assert "too big for a link" in asked[0] and "100,000 drawn points" in asked[0] and "Save the project" in asked[0]
-    assert len(load_project(tmp_path / "drawn.json")["data"]["source"]["points"]["y"]) == 100_000
+    assert "too big for a link" in asked[0] and "45,000 drawn points" in asked[0] and "Save the project" in asked[0]
+    assert len(load_project(tmp_path / "drawn.json")["data"]["source"]["points"]["y"]) == 45_000
     assert window.session.state.path == tmp_path / "drawn.json" and not window.session.state.dirty
     # Cancel: nothing copied, nothing saved.
     asked = answering(monkeypatch, QMessageBox.StandardButton.Cancel)

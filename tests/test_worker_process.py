@@ -146,7 +146,6 @@ def test_a_stopped_trainer_never_blocks_the_window_and_is_offered_a_restart(qtbo
     SIGCONT or a restart, from the last weights it received."""
     from playground import worker_process
 
-    monkeypatch.setattr(worker_process, "UNRESPONSIVE_SECONDS", 2.0)
     window = process_window
     session, handle = window.session, window.session.handle
     rng = np.random.default_rng(0)  # drawn points travel in the project: each edit is about 400 KB
@@ -154,6 +153,9 @@ def test_a_stopped_trainer_never_blocks_the_window_and_is_offered_a_restart(qtbo
     session.state.set("data.source", {"points": {"x": xy.tolist(), "y": (xy[:, 0] > 0).astype(int).tolist()}})
     session.set_playing(True)
     wait_for(qtbot, window, lambda s: s.epoch >= 2 and s.applied == session.last_sent)
+    # Now that it trains, a quicker watch than the default 5 s (the data took their time to build).
+    monkeypatch.setattr(worker_process, "UNRESPONSIVE_SECONDS", 1.5)
+    handle._watch.setInterval(250)
     child = handle.process
     os.kill(child.pid, signal.SIGSTOP)
     waker = threading.Timer(20.0, os.kill, args=(child.pid, signal.SIGCONT))  # a blocked send ends, and fails
