@@ -127,6 +127,8 @@ class Regularizer:
                 stepped = after - (lr * self.rate) * np.sign(before)
                 crossed = after * stepped < 0  # strictly across: nn.ts `link.weight * newLinkWeight < 0`
                 stepped[crossed] = 0.0
+                if dead is not None:  # nor a penalty step: a dead link typed to 0.5 had sign(before) = 1
+                    stepped[dead] = 0.0
                 after[...] = stepped
                 if crossed.any():
                     dead = crossed if dead is None else dead | crossed

@@ -41,6 +41,17 @@ def test_tfps_rule_by_hand_penalty_crossings_only():
     np.testing.assert_array_equal(zero_rate, [0.3, 0.0, 0.0])
 
 
+def test_a_dead_link_given_a_weight_by_hand_is_back_at_0_after_the_next_step():
+    """The network view offers to edit any link; a dead one's typed weight lasted, moved by the
+    penalty half-step: after[dead] = 0, then −α·λ·sign(before) with before = the typed 0.5."""
+    reg = Regularizer("l1", 0.1, "tfp")
+    dead = np.array([False, True, False])
+    before = np.array([0.3, 0.5, -0.2])  # 0.5: typed on the dead link since the last step
+    after = np.array([0.25, 0.45, -0.1])  # what the data step left (a dead link's gradient is 0)
+    assert reg.after_step(before, after, 0.1, dead) is dead
+    np.testing.assert_allclose(after, [0.24, 0.0, -0.09], rtol=0, atol=1e-15)
+
+
 def test_only_the_subgradient_and_l2_enter_the_gradient():
     w = np.array([0.5, -0.25, 0.0])
     for rule, expected in (("subgradient", [0.1, -0.1, 0.0]), ("proximal", [0, 0, 0]), ("tfp", [0, 0, 0])):
