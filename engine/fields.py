@@ -49,6 +49,12 @@ class Field:
     hi_open: bool = False
     choices: Callable[[], Sequence[str]] | None = None
     help: str = ""  # what the setting does and why one would change it, for tooltips and the docs
+    #: (choice, the words the app shows for it): a choice's identifier stays in files and links.
+    names: tuple[tuple[str, str], ...] = ()
+
+    def name_of(self, choice: str) -> str:
+        """A choice in the app's words (its identifier when the table gives none)."""
+        return dict(self.names).get(choice, choice)
 
     def check(self, value: Any, key: str | None = None) -> Any:
         """`value` validated as this field (key: the concrete path, for the message)."""
@@ -137,7 +143,8 @@ FIELDS: tuple[Field, ...] = (
     Field("data.validation_fraction", E.DATA, "validation fraction", "number", 0, 1, hi_open=True),
     Field("data.split", E.DATA, "split", "choice", choices=lambda: tuple(SPLITS),
           help="stratified: each class split in proportion, rows in the data's order; shuffled: TensorFlow "
-               "Playground's split, one shuffle then the first rows train, in that order"),
+               "Playground's split, one shuffle then the first rows train, in that order",
+          names=(("stratified", "stratified"), ("shuffled", "shuffled once"))),
     Field("network", E.NETWORK, "network"),
     Field("network.layers", E.NETWORK, "hidden layers"),
     Field("network.layers[]", E.NETWORK, "hidden layer"),
@@ -165,13 +172,15 @@ FIELDS: tuple[Field, ...] = (
     Field("training.regularization.l1_rule", E.LIVE, "L1 rule", "choice", choices=lambda: tuple(L1_RULES),
           help="How an L1 step is taken: subgradient (Keras, PyTorch: weights near 0, rarely exactly 0), proximal "
                "(soft threshold: exact zeros) or tfp (TensorFlow Playground: a weight the penalty carries across 0 "
-               "stops there and its link is dead for good)"),
+               "stops there and its link is dead for good)",
+          names=(("subgradient", "subgradient"), ("proximal", "soft threshold"), ("tfp", "TF Playground's"))),
     Field("training.schedule", E.LIVE, "learning-rate schedule"),
     Field("training.schedule.*", E.LIVE, "schedule setting"),
     Field("training.batch_size", E.LIVE, "batch size", "integer", 1, MAX_BATCH),
     Field("training.last_batch", E.LIVE, "last partial batch", "choice", choices=lambda: ("partial", "carry"),
           help="partial: the points left after the last full batch are a smaller step of their own (Keras, "
-               "PyTorch); carry: they wait and join the next epoch's first step (TensorFlow Playground)"),
+               "PyTorch); carry: they wait and join the next epoch's first step (TensorFlow Playground)",
+          names=(("partial", "a smaller step"), ("carry", "carried over"))),
     Field("training.shuffle", E.NETWORK, "shuffle", "bool"),
     Field("training.epochs", E.LIVE, "epochs", "integer", 1, MAX_EPOCHS),
     Field("training.early_stopping", E.LIVE, "early stopping"),

@@ -61,7 +61,7 @@ WIDGETS: dict[str, tuple[str, ...]] = {
     "training.optimizer": ("optimizer", "learningRate", "opt_*"),
     "training.optimizer.name": ("optimizer", "opt_*"),
     "training.optimizer.learning_rate": ("learningRate",),
-    "training.regularization": ("regularization", "regularizationRate"),
+    "training.regularization": ("regularization", "regularizationRate", "l1Rule"),
     "training.regularization.kind": ("regularization",),
     "training.regularization.rate": ("regularizationRate",),
     "training.batch_size": ("batchSize",),

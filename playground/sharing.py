@@ -38,9 +38,17 @@ def notes_text(notes: list[str]) -> str:
     return cut("\n".join(lines))
 
 
+def defaults_said(changes: dict[str, Any]) -> str:
+    """What "Use nn-playground's defaults" switched (`changes`, from our_defaults): the maths and
+    Keras's rules, in a line that fits the status bar of a 1280-pixel screen."""
+    out = changes["network.output_activation"]
+    loss = "MSE" if changes["training.loss"] == "mse" else "cross-entropy"
+    return f"Defaults: {out}, {loss}, Glorot; Keras's stratified split, reshuffling, partial last batch, L1 subgradient"
+
+
 class TfpBar(QWidget):
     """Shown while a project trains with TensorFlow Playground's maths: says so, and one click
-    moves it to this app's defaults (sigmoid and cross-entropy, Glorot weights)."""
+    moves it to this app's defaults (sigmoid and cross-entropy, Glorot weights, Keras's rules)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,7 +58,9 @@ class TfpBar(QWidget):
         self.text = wrapped(
             "This project trains with TensorFlow Playground's maths: a tanh output against −1/+1, ½ squared "
             "error, weights in [−0.5, 0.5], biases 0.1, plain SGD.", "legend")
-        tip = "Sigmoid output with cross-entropy (MSE for regression), Glorot weights, biases 0"
+        tip = ("A sigmoid output with cross-entropy (linear with MSE for regression), Glorot weights, biases 0, and "
+               "Keras's rules: a stratified split reshuffled every epoch, the last partial batch a smaller step of "
+               "its own, L1 by subgradient")
         self.button = name_widget(QPushButton("Use nn-playground's defaults"), "tfpDefaults",
                                   "Use nn-playground's defaults", tip)  # fmt: skip
         lay.addWidget(self.text, 1)
@@ -175,12 +185,13 @@ class Sharing(QObject):
             output.discretize.setChecked(bool(out.get("discretize", output.discretize.isChecked())))
 
     def use_our_defaults(self) -> None:
+        changes = our_defaults(self.session.state.project)
         try:
-            self.session.state.apply(our_defaults(self.session.state.project))
+            self.session.state.apply(changes)
         except PlaygroundError as exc:
             self.dialogs.error("Could not switch", str(exc))
             return
-        self.dialogs.status("Now with nn-playground's defaults: sigmoid and cross-entropy, Glorot weights")
+        self.dialogs.status(defaults_said(changes))
 
     # ----------------------------------------------------------------- drops
     @guarded

@@ -121,6 +121,9 @@ class Snapshot:
     thinned: str = ""  # how the views are held to their budget, for the status bar ("" when they are not)
     point_losses: np.ndarray | None = None  # each training row's loss, while points are sized by it
     layer_maps: Any = None  # a layer_maps.LayerMaps of the picked image, while the layer view is open
+    #: Per kernel (its shape, True = dead): the links TensorFlow Playground's L1 rule stopped at 0
+    #: for the rest of the run; None while that rule has killed none (or is not in use).
+    dead: list[np.ndarray] | None = None
 
 
 def grid_extent(data: PreparedData) -> tuple[float, float, float, float] | None:
@@ -181,6 +184,11 @@ def _snapshot(
             g = layer.reshape(n, n, -1)[::step, ::step]
             neuron_grids.append(np.ascontiguousarray(np.moveaxis(g, 2, 0)))
     history = trainer.history.shared()  # no copy: the values below today's length never change
+    dead = None
+    if trainer.dead is not None and trainer.regularizer.kills_links:
+        full = np.zeros(net.params.size, dtype=bool)  # laid out as the parameters, biases never dead
+        full[: net.n_kernel] = trainer.dead
+        dead = net.views(full)[0]
     return Snapshot(
         generation=generation,
         epoch=trainer.epoch,
@@ -200,6 +208,7 @@ def _snapshot(
         threshold=trainer.loss.decision_threshold,
         project=trainer.project,  # built from a deep copy the worker never changes
         warnings=tuple(trainer.warnings),
+        dead=dead,
         **extra,
     )
 

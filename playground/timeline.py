@@ -17,7 +17,7 @@ MIN_KEPT = 16
 
 def snapshot_bytes(snap: Snapshot) -> int:
     """What keeping a snapshot costs: every array it holds (the data set is shared)."""
-    arrays = [*snap.weights, *snap.neuron_grids]
+    arrays = [*snap.weights, *snap.neuron_grids, *(snap.dead or ())]
     if snap.output_grid is not None:
         arrays.append(snap.output_grid)
     if snap.gradients is not None:

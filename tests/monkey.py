@@ -185,6 +185,13 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
         window.controls.loss.setCurrentIndex(window.controls.loss.findData(rng.choice(LOSSES)))
         window.controls._loss_chosen(0)
 
+    def rules() -> None:
+        """A pick in one of the training rules' combos: the penalty, L1's rule, the split, the last batch."""
+        bar, panel = window.controls, window.data_panel
+        combo = rng.choice([bar.reg, bar.l1_rule, panel.split, panel.last_batch])
+        combo.setCurrentIndex(rng.randrange(combo.count()))
+        combo.activated.emit(combo.currentIndex())
+
     stopped: list[int] = []  # the trainer process's id while it is stopped
 
     def stop_or_resume() -> None:
@@ -221,6 +228,7 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
         "learning rate": (1, lambda: edit(lambda: session.state.set(
             "training.optimizer.learning_rate", rng.choice([0.001, 0.03, 0.3, 3.0])))),
         "batch": (1, lambda: window.data_panel.batch.setValue(rng.choice([1, 10, 50, 500]))),
+        "rules": (1, lambda: edit(rules)),
         "travel": (3, travel),
         "race": (1, race),
         "preset": (2, lambda: files.open_project(rng.choice(presets), preset=True)),

@@ -1,5 +1,6 @@
 """The hyperparameter bar: run controls, learning rate, optimizer and its own hyperparameters,
-loss, regularization and schedule. Every list comes from an engine registry."""
+loss, regularization (and L1's step rule while L1 is chosen) and schedule. Every list comes from
+an engine registry or the field table."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import LOSSES, PlaygroundError, get_loss
+from engine.fields import field
 from engine.optimizers import (
     HYPERPARAMETER_BOUNDS,
     OPTIMIZERS,
@@ -25,7 +27,7 @@ from engine.optimizers import (
 )
 from engine.project import default_output_activation
 from engine.regularizers import FORMULAS as REG_FORMULAS
-from engine.regularizers import REGULARIZERS, from_ng_lambda
+from engine.regularizers import L1_RULES, REGULARIZERS, from_ng_lambda
 from engine.regularizers import formula as reg_formula
 
 from ..state import ProjectState
@@ -159,6 +161,17 @@ class ControlBar(QWidget):
         self.reg_rate.lineEdit().editingFinished.connect(self._reg_rate_edited)
         self.reg_rate.activated.connect(self._reg_rate_edited)
         lay.addWidget(captioned("reg. rate", self.reg_rate))
+        # How an L1 step is taken: beside the choice, shown while L1 is (the other penalties have one way).
+        l1 = field("training.regularization.l1_rule")
+        self.l1_rule = name_widget(QComboBox(), "l1Rule", "L1 rule")
+        for rule in l1.choices():
+            self.l1_rule.addItem(l1.name_of(rule), rule)
+            self.l1_rule.setItemData(self.l1_rule.count() - 1, L1_RULES[rule], Qt.ItemDataRole.ToolTipRole)
+        self.l1_rule.activated.connect(
+            lambda _i: self._set("training.regularization.l1_rule", self.l1_rule.currentData())
+        )
+        self.l1_box = captioned("L1 rule", self.l1_rule)
+        lay.addWidget(self.l1_box)
 
         self.schedule = name_widget(QComboBox(), "schedule", "Learning-rate schedule")
         for name in SCHEDULES.names():
@@ -172,7 +185,7 @@ class ControlBar(QWidget):
         self.stop = StopControl(state)
         self.stop.message.connect(lambda text: self.message.emit(text))
         lay.addWidget(captioned("stop", self.stop))
-        for combo in (self.optimizer, self.loss, self.reg, self.schedule):
+        for combo in (self.optimizer, self.loss, self.reg, self.schedule, self.l1_rule):
             _compact(combo, 10)
         _compact(self.loss, 14)
 
@@ -200,6 +213,14 @@ class ControlBar(QWidget):
                 "Penalty on kernel weights (never biases), added to each mini-batch's mean loss. "
                 + reg_formula(t["regularization"]["kind"], t["regularization"]["l1_rule"])
             )
+            rule = t["regularization"]["l1_rule"]
+            self.l1_rule.setCurrentIndex(self.l1_rule.findData(rule))
+            self.l1_rule.setToolTip(
+                f"{field('training.regularization.l1_rule').help}. In use: {L1_RULES[rule]}. Takes effect live; "
+                "links TensorFlow Playground's rule killed stay dead while it is in use and come back under another"
+            )
+            # A lesson that hides the rule hides the combo itself: its caption stays hidden with it.
+            self.l1_box.setVisible(t["regularization"]["kind"] == "l1" and not self.l1_rule.isHidden())
             self.schedule.setCurrentIndex(self.schedule.findData(t["schedule"]["name"]))
             self._build_schedule_fields(t["schedule"])
             self.schedule.setToolTip(

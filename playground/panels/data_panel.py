@@ -1,5 +1,6 @@
-"""The data panel: pick a data set by its thumbnail, then noise, samples, classes, splits,
-batch size, seed, normalisation; open a data file; draw points by hand."""
+"""The data panel: pick a data set by its thumbnail, then noise, samples, classes, splits (and how
+rows are split), batch size (and what becomes of the last partial batch), seed, normalisation;
+open a data file; draw points by hand."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ from PySide6.QtWidgets import (
 
 from engine import PlaygroundError
 from engine.data import CLASS_RANGE, DATASETS, NORMALIZATIONS, generate
+from engine.data.dataset import SPLITS
 from engine.downloads import REMOTE_SETS
+from engine.fields import Effect, field
 
 from ..colors import class_color, diverging_rgb
 from ..state import ProjectState
@@ -171,6 +174,9 @@ class DataPanel(QWidget):
         )
         _apply_when_settled(self.val_ratio, self._ratios_changed)
         form.addRow(Label("Validation"), _row(self.val_ratio, self.val_value))
+        self.split = _choice("data.split", "dataSplit", "How rows are split", SPLITS)
+        self.split.activated.connect(lambda _i: self._set("data.split", self.split.currentData()))
+        form.addRow(Label("Split"), self.split)
         self.batch = name_widget(
             QSpinBox(),
             "batchSize",
@@ -181,6 +187,9 @@ class DataPanel(QWidget):
         self.batch.setKeyboardTracking(False)
         self.batch.valueChanged.connect(lambda v: self._set("training.batch_size", v))
         form.addRow(Label("Batch size"), self.batch)
+        self.last_batch = _choice("training.last_batch", "lastBatch", "Last partial batch")
+        self.last_batch.activated.connect(lambda _i: self._set("training.last_batch", self.last_batch.currentData()))
+        form.addRow(Label("Last batch"), self.last_batch)
         self.normalize = name_widget(
             QComboBox(),
             "normalize",
@@ -243,6 +252,8 @@ class DataPanel(QWidget):
             self.test_ratio.setValue(round(d["test_fraction"] * 100))
             self.val_ratio.setValue(round(d["validation_fraction"] * 100))
             self.batch.setValue(p["training"]["batch_size"])
+            self.split.setCurrentIndex(self.split.findData(d["split"]))
+            self.last_batch.setCurrentIndex(self.last_batch.findData(p["training"]["last_batch"]))
             self.normalize.setCurrentText(d["normalize"])
             self.seed.setValue(p["seed"])
             classes = self.classes.value() if d["problem"] == "classification" else 0
@@ -311,6 +322,28 @@ class DataPanel(QWidget):
         except PlaygroundError as exc:
             self.message.emit(str(exc))
             self.refresh()
+
+
+def _choice(path: str, name: str, accessible: str, tips: dict[str, str] | None = None) -> QComboBox:
+    """A combo for a choice of the field table: its choices in the app's words (the identifier as
+    the item's data), the field's help as the tooltip, each choice's own line on its item."""
+    f = field(path)
+    combo = name_widget(QComboBox(), name, accessible, f"{f.help}. {_EFFECTS.get(f.effect, '')}".strip())
+    # The column's width decides (its widest setting, not the longest choice): no sideways scroll at 1280.
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
+    for choice in f.choices():
+        combo.addItem(f.name_of(choice), choice)
+        if tips:
+            combo.setItemData(combo.count() - 1, tips[choice], Qt.ItemDataRole.ToolTipRole)
+    return combo
+
+
+#: What a change of a setting does to the run, by its effect in the field table.
+_EFFECTS = {
+    Effect.LIVE: "Takes effect live, at the next step.",
+    Effect.DATA: "Changing it prepares the data again and starts a new run.",
+}
 
 
 def _percent_slider(name: str, accessible: str, tip: str, maximum: int) -> tuple[QSlider, QLabel]:

@@ -1,8 +1,9 @@
 """The network builder: inputs, hidden layers and outputs drawn as a graph.
 
 Each neuron shows a live thumbnail of its output over the input plane; edges are blue for
-positive and orange for negative weights, thicker for larger |w|. Hover an edge to read its
-weight, click it to type a new one. Click an input feature to switch it on or off; the
+positive and orange for negative weights, thicker for larger |w|, grey and dashed for links
+TensorFlow Playground's L1 rule has dropped for good. Hover an edge to read its weight, click it
+to type a new one. Click an input feature to switch it on or off; the
 controls above each layer add or remove neurons and set its activation and dropout.
 """
 
@@ -51,6 +52,8 @@ CONTROLS_Y = 42  # the per-layer controls start here; the neurons below them
 FULL_CONTROLS = 96  # width of a layer's controls when they are shown in full
 FULL_TOP = 190  # where the neurons start below full controls
 MIN_HEIGHT = 150 + MIN_ROWS * PITCH_MIN  # folded controls above seven inputs
+DEAD_EDGE = (150, 150, 150)  # a link TensorFlow Playground's L1 rule dropped: grey and dashed
+DEAD_TIP = "dead: TensorFlow Playground's L1 dropped this link"
 
 
 @dataclass
@@ -83,6 +86,7 @@ class NetworkView(QWidget):
         self._layer_boxes: list[QWidget] = []
         self._controls_built = 0  # bumped by each rebuild: controls of an older one are inert
         self._edge_buckets: dict[tuple[bool, int], list[QLineF]] = {}
+        self._dead_lines: list[QLineF] = []  # links TFP's L1 rule dropped for the rest of the run
         self._edge_lines: list[QLineF] = []
         self._block_lines: list[tuple[QLineF, int]] = []  # raw-input block → first-layer unit
         self._edge_spans: list[tuple[int, int, int, np.ndarray, np.ndarray]] = []
@@ -416,6 +420,7 @@ class NetworkView(QWidget):
         and |w| for drawing (one drawLines call per bucket)."""
         self._edge_values = np.zeros(0)
         self._edge_buckets = {}
+        self._dead_lines = []
         self._thumbs = {}
         snap = self.snapshot
         if not self._in_step() or not (self._edge_lines or self._block_lines):
@@ -427,6 +432,11 @@ class NetworkView(QWidget):
             return
         self._edge_values = values
         lines = list(self._edge_lines)
+        # Links TensorFlow Playground's L1 rule killed: drawn apart (grey, dashed), not as weights.
+        dead = np.zeros(values.size, dtype=bool)
+        if snap.dead is not None and len(snap.dead) == len(kernels):
+            dead = np.concatenate([snap.dead[layer][i, j] for layer, _a, _b, i, j in self._edge_spans])
+        self._dead_lines = [lines[t] for t in np.flatnonzero(dead)]
         if self._block_lines:  # the block's lines: the column's RMS weight, signed by its mean
             k0 = kernels[0]
             cols = np.array([j for _line, j in self._block_lines], np.intp)
@@ -438,7 +448,8 @@ class NetworkView(QWidget):
         top = float(np.max(np.abs(values))) if values.size else 1.0
         k = np.minimum(EDGE_BUCKETS - 1, (np.abs(values) / (top or 1.0) * EDGE_BUCKETS).astype(np.intp))
         keys = k + EDGE_BUCKETS * (values > 0)
-        for key in np.unique(keys):
+        keys[: dead.size][dead] = -1  # drawn as dead only
+        for key in np.unique(keys[keys >= 0]):
             idx = np.flatnonzero(keys == key)
             self._edge_buckets[(bool(key >= EDGE_BUCKETS), int(key % EDGE_BUCKETS))] = [lines[t] for t in idx]
 
@@ -573,6 +584,9 @@ class NetworkView(QWidget):
             color = blend_white(POSITIVE if positive else NEGATIVE, 0.3 + 0.7 * strength)
             painter.setPen(QPen(QColor(*color), 0.6 + 5.0 * strength))
             painter.drawLines(lines)
+        if self._dead_lines:
+            painter.setPen(QPen(QColor(*DEAD_EDGE), 1.2, Qt.PenStyle.DashLine))
+            painter.drawLines(self._dead_lines)
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 0.85)
         painter.setFont(font)
@@ -688,10 +702,23 @@ class NetworkView(QWidget):
     def _edge_tip(self, layer: int, i: int, j: int, w: float) -> str:
         """A weight's value, where it sits in Keras's kernel and in Ng's W[l], and how to edit it."""
         text = f"weight {w:+.4f}\nlayer {layer + 1}: input {i + 1} → neuron {j + 1}\n{weight_names(layer + 1, i, j)}"
-        if self.snapshot is not None and 2 * layer < len(self.snapshot.weights):
-            n_in, n_out = self.snapshot.weights[2 * layer].shape
+        snap = self.snapshot
+        if snap is not None and 2 * layer < len(snap.weights):
+            n_in, n_out = snap.weights[2 * layer].shape
             text += f"\n{keras_shapes(n_in, n_out)} · {ng_shapes(layer + 1, n_in, n_out)}: W[{layer + 1}] = kernelᵀ"
+        if self.is_dead(layer, i, j):
+            # The engine keeps a dead link at 0 (trainer.dead): a typed weight lasts one step.
+            return (f"{DEAD_TIP}: its penalty step crossed 0, so it stays at 0 (another penalty or L1 rule frees it)"
+                    f"\n{text}"
+                    "\nclick to edit (the next step sets it back to 0)")  # fmt: skip
         return text + "\nclick to edit"
+
+    def is_dead(self, layer: int, i: int, j: int) -> bool:
+        """Whether TensorFlow Playground's L1 rule dropped the link from input i to neuron j of `layer`."""
+        dead = self.snapshot.dead if self.snapshot is not None else None
+        if dead is None or layer >= len(dead) or dead[layer].ndim != 2:
+            return False
+        return bool(i < dead[layer].shape[0] and j < dead[layer].shape[1] and dead[layer][i, j])
 
     def _node_tip(self, node: _Node) -> str:
         if node.layer == -1:

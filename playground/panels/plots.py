@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.regularizers import Regularizer
+from engine.fields import field
+from engine.regularizers import L1_RULES, Regularizer
 
 from ..colors import (
     SPLIT_COLORS,
@@ -622,6 +623,42 @@ class CurvesView(QWidget):
         self.readout.setText(" · ".join(parts))
 
 
+ZEROS_TIP = ("Kernel weights that are exactly 0. Only L1 by the soft threshold or by TensorFlow Playground's rule "
+             "makes useless weights exactly 0; by the subgradient (Keras, PyTorch) they only get small")
+#: What each L1 rule does to weights at zero, for the Weights tab (the formulas are L1_RULES').
+L1_ZEROS = {
+    "subgradient": "shrinks weights towards 0 but seldom to exactly 0 (they jitter around it)",
+    "proximal": "sets a weight to exactly 0 whenever the optimizer's step leaves it within α·λ of 0; it may leave 0 "
+    "again at a later step",
+    "tfp": "sets a weight to 0 when its penalty step, w − α·λ·sign(w), would carry it across 0, and that link is "
+    "dead for the rest of the run (no gradient, no update)",
+}
+
+
+def zeros_text(snap: Snapshot) -> tuple[str, str]:
+    """The Weights tab's count of exact zeros and, under L1, which rule is on and what it does to
+    zeros (the rules differ most there): the label's text and its tooltip."""
+    kernels = snap.weights[0::2]
+    n_zero = sum(int(np.count_nonzero(k == 0.0)) for k in kernels)
+    total = sum(k.size for k in kernels)
+    reg = snap.project.get("training", {}).get("regularization", {})
+    if reg.get("kind") != "l1":
+        return (f"{n_zero:,} of {total:,} weights exactly 0" if n_zero else ""), ZEROS_TIP
+    rule = reg.get("l1_rule", "subgradient")
+    name = field("training.regularization.l1_rule").name_of(rule)
+    text = f"L1 by {name}{' rule' if rule == 'tfp' else ''}: {n_zero:,} of {total:,} exactly 0"
+    if rule == "tfp":
+        n_dead = sum(int(np.count_nonzero(d)) for d in snap.dead) if snap.dead is not None else 0
+        text += f", {n_dead:,} dead for good"
+    else:
+        text += " (weights shrink, seldom to 0)" if rule == "subgradient" else " (small weights land on 0)"
+    tip = f"The L1 rule in use: {name}. It {L1_ZEROS[rule]}. Formula: {L1_RULES[rule]}."
+    if not reg.get("rate"):
+        tip += " The rate is 0: " + ("no more links die; the dead ones stay dead." if rule == "tfp" else
+                                     "L1 does nothing now.")  # fmt: skip
+    return text, tip
+
+
 class HistogramView(QWidget):
     """Each layer's kernel weights now, and one layer's histogram over time (a row per epoch)."""
 
@@ -638,14 +675,12 @@ class HistogramView(QWidget):
             "Histogram layer",
             "The layer whose weight histogram over time is shown on the right",
         )
-        self.zeros = name_widget(
-            Label(""),
-            "zeroWeights",
-            "Exactly zero weights",
-            "Kernel weights that are exactly 0: L1 by the proximal or TensorFlow Playground rule makes useless "
-            "weights exactly zero (by the subgradient, as Keras and PyTorch, they only get small)",
-        )
-        head.insertWidget(1, self.zeros)
+        # A line of its own under the header, shown while it has something to say: beside the key it
+        # pushed the layers' colours out of the row at 1280 and at 1600 pixels alike. (Taking its
+        # height from the plots instead cut their axis titles at 1280×720.)
+        self.zeros = name_widget(Label(""), "zeroWeights", "Exactly zero weights", ZEROS_TIP)
+        self.zeros.setWordWrap(True)  # never wider than the panel
+        self.zeros.hide()
         # Which colour is which layer, in the header: a legend inside the small plot hid the bars.
         self.key = name_widget(Label(""), "histogramKey", "Layer colours")
         self.key.setTextFormat(Qt.TextFormat.RichText)  # coloured swatches; every word is ours
@@ -672,6 +707,7 @@ class HistogramView(QWidget):
         self.over_time.addItem(self.time_image)
         row.addWidget(self.now, 1)
         row.addWidget(self.over_time, 1)
+        lay.addWidget(self.zeros)
         lay.addLayout(row, 1)
         self.curves: list[pg.PlotDataItem] = []
         self.rows: list[list[np.ndarray]] = []
@@ -714,11 +750,13 @@ class HistogramView(QWidget):
             self.layer.addItems([layer_name(i, n_layers) for i in range(n_layers)])
             self.layer.setCurrentIndex(min(max(current, 0), n_layers - 1))
             self.layer.blockSignals(False)
-        kernels = snap.weights[0::2]
-        n_zero = sum(int(np.count_nonzero(k == 0.0)) for k in kernels)
-        text = f"{n_zero:,} of {sum(k.size for k in kernels):,} weights exactly 0" if n_zero else ""
+        text, tip = zeros_text(snap)
         if self.zeros.text() != text:
             self.zeros.setText(text)
+            if bool(text) != self.zeros.isVisibleTo(self):
+                self.zeros.setVisible(bool(text))
+        if self.zeros.toolTip() != tip:
+            self.zeros.setToolTip(tip)
         top = 0
         lim = 0.0
         for curve, (counts, edges) in zip(self.curves, snap.histograms):
