@@ -94,6 +94,64 @@ def test_the_vanishing_gradient_preset_opens_the_gradient_view_and_draws_each_la
     assert "learns slowly" in view.readout.text()
 
 
+def _preset_flow(name: str, steps: int, **network):
+    """A snapshot of preset `name` after `steps` steps, with its gradient record as the view gets it."""
+    from engine.io import load_project
+    from playground.snapshot import gradient_flow, take_snapshot
+
+    p = load_project(PRESETS / f"{name}.json")
+    p["network"].update(network)
+    tr = Trainer(p)
+    log = Thinned(1000)
+    for _ in range(steps):
+        tr.train_batch()
+        log.add(gradient_record(tr))
+    return tr, take_snapshot(tr, 1, None, None, gradients=gradient_flow(tr, log))
+
+
+def test_when_no_layer_gets_a_gradient_that_matters_the_verdict_says_so_and_why():
+    """Issue 29: on preset 20 (ten tanh layers of 50 at N(0, 0.05²)) every layer's gradient is near
+    1e-6 and the first-to-output ratio read '0.71×: no vanishing'. Every layer's ‖∂J/∂W‖·‖W‖/J is
+    under FLAT there: the verdict says no layer gets a gradient that matters, and why."""
+    from playground.panels.insights import FLAT, assess, sensitivity
+
+    tr, snap = _preset_flow("20-initial-weights-deep-tanh", 1)
+    one = sensitivity(snap, snap.gradients.rms[-1])  # one record: the last step's gradient exactly
+    J = tr.last_loss
+    expected = [np.linalg.norm(g) * np.linalg.norm(w) / J for g, w in zip(tr.network.kernel_grads, tr.network.kernels)]
+    np.testing.assert_allclose(one, expected, rtol=1e-12)
+    for steps in (1, 40, 300):
+        _tr, snap = _preset_flow("20-initial-weights-deep-tanh", steps)
+        text, tip = assess(snap)
+        verdict = text.split("<br>")[0]
+        assert verdict.startswith("Every layer gets almost no gradient: the weights are too small for their "
+                                  "layers' widths, as random_normal drew them (×2e-06 through 11 layers"), verdict
+        assert "Try glorot_normal, then Reset." in verdict and "no vanishing" not in text
+        assert "every layer is still about as large as random_normal drew it" in tip and "0.072 to 0.36" in tip
+        assert float(np.max(sensitivity(snap, snap.gradients.rms[-20:].mean(axis=0)))) < FLAT
+    # Glorot's scale lets the gradient through: the usual comparison, no such verdict.
+    _tr, snap = _preset_flow("20-initial-weights-deep-tanh", 40, initializer="glorot_normal")
+    assert "almost no gradient" not in assess(snap)[0] and "output weight's gradient" in assess(snap)[0]
+    # Every other dense preset has a layer far above FLAT (measured to 5,000 steps: 2e-2 at least).
+    for name in ("02-xor-needs-a-hidden-layer", "04-spiral-tanh", "05-sigmoid-vs-relu-speed", "08-optimizer-choice",
+                 "11-wide-vs-deep", "15-lesson-why-hidden-layers"):  # fmt: skip
+        _tr, snap = _preset_flow(name, 50)
+        assert "almost no gradient" not in assess(snap)[0], name
+
+
+def test_the_deep_tanh_preset_says_no_layer_gets_a_gradient_in_the_window(qtbot, window):
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS / "20-initial-weights-deep-tanh.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert window.tabs.currentWidget().objectName() == "tab_gradients"
+    for _ in range(20):
+        window.session.step("batch")
+    wait_for(qtbot, window, lambda s: s.steps >= 20 and s.gradients.rms.shape[0] >= 5)
+    readout = window.gradients.readout
+    qtbot.waitUntil(lambda: readout.text().startswith("Every layer gets almost no gradient"))
+    assert "random_normal" in readout.text() and "‖∂J/∂W‖·‖W‖/J" in readout.toolTip()
+
+
 def test_hidden_space_maps_grid_and_points_through_the_chosen_layer(qtbot, window):
     assert window.session.snapshot.hidden is None  # computed only while the view is on screen
     window.show_view("hidden")
