@@ -1,5 +1,6 @@
 """Gradient flow and hidden-space views, driven through the real window."""
 
+import dataclasses
 import subprocess
 import sys
 
@@ -219,3 +220,15 @@ def test_export_as_pytorch_script_rebuilds_the_trained_network(qtbot, window, tm
     net = build_network(snap.project, snap.weights[0].shape[0], 2)
     net.set_weights(snap.weights)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), net.predict(snap.data.transform(raw)), atol=1e-12)
+
+
+def test_the_verdict_of_a_diverging_runs_weights_warns_of_nothing():
+    """Weights of 1e200 (a run about to diverge) overflowed ‖W‖'s sum of squares: NumPy's warning
+    reached the window from the verdict (the GUI monkey saw it). They read as infinite, quietly."""
+    from playground.panels.insights import assess, sensitivity
+
+    _tr, snap = _preset_flow("04-spiral-tanh", 5)
+    huge = dataclasses.replace(snap, weights=[w * 1e200 if w.ndim == 2 else w for w in snap.weights])
+    values = sensitivity(huge, snap.gradients.rms[-1])  # warnings are errors in this suite
+    assert values is not None and np.isinf(values).all()
+    assert assess(huge)[0]

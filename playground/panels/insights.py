@@ -164,7 +164,8 @@ def sensitivity(snap: Snapshot, rms: np.ndarray) -> np.ndarray | None:
     loss = float(getattr(snap, "last_loss", np.nan))
     if len(kernels) != rms.size or not np.isfinite(loss) or loss <= 0:
         return None
-    return np.array([r * np.sqrt(k.size) * float(np.linalg.norm(k)) / loss for r, k in zip(rms, kernels)])
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run's weights: inf, not a warning
+        return np.array([r * np.sqrt(k.size) * float(np.linalg.norm(k)) / loss for r, k in zip(rms, kernels)])
 
 
 def _flat(snap: Snapshot, most: float) -> tuple[str, str]:
@@ -196,7 +197,8 @@ def _flat(snap: Snapshot, most: float) -> tuple[str, str]:
 
 
 def _rms(a: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(a, dtype=np.float64))))
+    with np.errstate(over="ignore", invalid="ignore"):  # huge weights give inf, not a warning
+        return float(np.sqrt(np.mean(np.square(a, dtype=np.float64))))
 
 
 def _initial_rms(init: str, shape: tuple[int, ...]) -> float:
