@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from engine import LayerSpec, Network, get_loss  # noqa: E402
+from engine import build_model, get_loss  # noqa: E402
 from engine.data import apply_features  # noqa: E402
 from engine.optimizers import make_optimizer  # noqa: E402
 
@@ -126,7 +126,8 @@ def make_data(cfg: Config, n: int = 2048) -> tuple[np.ndarray, np.ndarray]:
 def engine_runner(cfg: Config, dtype):
     """`run(k)`: k training steps of the engine on this configuration."""
     out_act = "sigmoid" if cfg.outputs == 1 else "softmax"
-    net = Network(cfg.inputs, [LayerSpec(u, cfg.activation) for u in cfg.hidden], cfg.outputs, out_act, dtype=dtype)
+    hidden = [{"units": u, "activation": cfg.activation} for u in cfg.hidden]
+    net = build_model((cfg.inputs,), hidden, cfg.outputs, out_act, dtype=dtype)
     loss = get_loss(cfg.loss)
     opt = make_optimizer(cfg.optimizer)
     x, y = make_data(cfg)
@@ -227,9 +228,9 @@ def bench_engine(quick: bool) -> None:
 def lenet(dtype):
     """The issue's LeNet-like net on 28×28: conv 6@5×5, pool, conv 16@5×5, pool, dense 120, 84, 10."""
     from engine.layers import Conv2D, Dense, Flatten, MaxPooling2D
-    from engine.sequential import Sequential
+    from engine.model import LayerStack
 
-    return Sequential((28, 28, 1), [Conv2D(6, 5, activation="relu"), MaxPooling2D(2), Conv2D(16, 5, activation="relu"),
+    return LayerStack((28, 28, 1), [Conv2D(6, 5, activation="relu"), MaxPooling2D(2), Conv2D(16, 5, activation="relu"),
                                     MaxPooling2D(2), Flatten(), Dense(120, "relu"), Dense(84, "relu"),
                                     Dense(10, "softmax")], dtype)  # fmt: skip
 
@@ -247,7 +248,7 @@ def conv_runners(dtype, batch: int = 64):
         for k in range(steps):
             i = (k % 8) * batch
             net.loss_and_grad(x[i : i + batch], y[i : i + batch], loss)
-            opt.step(net.params, net.grads, net.layout.n_kernel)
+            opt.step(net.params, net.grads, net.n_kernel)
 
     try:
         import torch
@@ -317,7 +318,7 @@ def bench_conv_app(quick: bool) -> None:
 # ----------------------------------------------------------------- 2. grid forward
 def bench_grid(quick: bool) -> None:
     print("2. grid forward with per-neuron outputs (TFP largest network, 7 features)", flush=True)
-    net = Network(7, [LayerSpec(8, "tanh")] * 6, 1, "sigmoid")
+    net = build_model((7,), [{"units": 8, "activation": "tanh"}] * 6, 1, "sigmoid")
     for n in (100, 200):
         xs = np.linspace(-6, 6, n)
         gx, gy = np.meshgrid(xs, xs)

@@ -7,22 +7,25 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .errors import PlaygroundError
 from .gradcheck import GradCheckReport, check_gradients
 from .initializers import INITIALIZERS
+from .layers import LAYERS
 from .losses import LOSSES, Loss, get_loss
-from .network import LayerSpec, Network
+from .model import LayerStack, Model, build_model
 from .regularizers import REGULARIZERS, Regularizer
 
 __all__ = [
     "ACTIVATIONS",
     "INITIALIZERS",
+    "LAYERS",
     "LOSSES",
     "REGULARIZERS",
     "Activation",
     "GradCheckReport",
-    "LayerSpec",
+    "LayerStack",
     "Loss",
-    "Network",
+    "Model",
     "PlaygroundError",
     "Regularizer",
+    "build_model",
     "check_gradients",
     "get_activation",
     "get_loss",

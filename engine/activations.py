@@ -32,6 +32,9 @@ class Activation:
     keras: ClassVar[tuple[str, str | None]] = ("", None)
     #: Each hyperparameter's allowed range (lo, hi), inclusive: a project outside it is refused.
     param_ranges: ClassVar[dict[str, tuple[float, float]]] = {}
+    #: False for an activation that mixes its units (softmax): its local gradient is a Jacobian,
+    #: not f′(z) unit by unit.
+    elementwise: ClassVar[bool] = True
 
     def params(self) -> dict[str, float]:
         """Hyperparameters of this activation (e.g. alpha), as stored in a project file."""
@@ -47,6 +50,10 @@ class Activation:
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """dJ/dz given dJ/da."""
         return grad * self.derivative(z, a)
+
+    def jacobian(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """∂a_k/∂z_j for one example's units (k, j): diagonal for an elementwise activation."""
+        return np.diag(self.derivative(z, a))
 
     def __repr__(self) -> str:
         extra = ", ".join(f"{k}={v}" for k, v in self.params().items())
@@ -206,6 +213,7 @@ class Softmax(Activation):
     torch = "nn.Softmax(dim=1)"
     keras = ("softmax", None)
     formula = "softmax(z)_i = e^(z_i) / Σ_j e^(z_j)   (over a row: class probabilities)"
+    elementwise = False
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         e = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -218,6 +226,10 @@ class Softmax(Activation):
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         # J = diag(a) − a aᵀ per row, so Jᵀg = a ⊙ (g − (g·a)).
         return a * (grad - np.sum(grad * a, axis=-1, keepdims=True))
+
+    def jacobian(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """J = diag(s) − s sᵀ for one output s: J[k, j] = ∂s_k/∂z_j = s_k(1[k = j] − s_j)."""
+        return np.diag(a) - np.outer(a, a)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Backpropagation for one example, every number kept: what the app's backprop walk shows and
-`nn-playground backprop` prints.
+`nn-playground backprop` prints, for every model: each layer's kind works out its own step
+(`Layer.trace`), from its formula, apart from the batched `backward` (which a test checks it
+against, with central differences beside both).
 
-For layer l with input a⁽ˡ⁻¹⁾, z⁽ˡ⁾ = a⁽ˡ⁻¹⁾W⁽ˡ⁾ + b⁽ˡ⁾ and a⁽ˡ⁾ = f(z⁽ˡ⁾). Going back from the
-loss L of this one example (inference pass, no dropout, no penalty):
+For a dense layer l with input a⁽ˡ⁻¹⁾, z⁽ˡ⁾ = a⁽ˡ⁻¹⁾W⁽ˡ⁾ + b⁽ˡ⁾ and a⁽ˡ⁾ = f(z⁽ˡ⁾). Going back from
+the loss L of this one example (inference pass, no dropout, no penalty):
 
     δ⁽ᴸ⁾ = f′(z⁽ᴸ⁾) ⊙ ∂L/∂a⁽ᴸ⁾            at the output, ∂L/∂a from the loss (a − y for sigmoid or
                                           softmax with its cross-entropy)
@@ -11,10 +13,9 @@ loss L of this one example (inference pass, no dropout, no penalty):
     ∂L/∂W⁽ˡ⁾ = a⁽ˡ⁻¹⁾ᵀ δ⁽ˡ⁾,   ∂L/∂b⁽ˡ⁾ = δ⁽ˡ⁾
 
 A softmax mixes its units, so its local gradient is the Jacobian J = diag(s) − s sᵀ
-(J_kj = ∂s_k/∂z_j) and δ = Jᵀ·∂L/∂a instead of an elementwise product.
-
-written out here layer by layer, separately from `Network.backward` (which a test checks it
-against, with central differences beside both).
+(J_kj = ∂s_k/∂z_j) and δ = Jᵀ·∂L/∂a instead of an elementwise product. A convolution's weight
+serves every position, so its gradient is the sum over them, Σ_{p,q} x[p·s+i, q·s+j, c]·δ[p,q,f];
+max pooling routes each window's gradient to the position that held its maximum.
 """
 
 from __future__ import annotations
@@ -27,28 +28,14 @@ from typing import Any
 import numpy as np
 
 from .errors import PlaygroundError
-from .losses import Loss, as_targets
-from .network import Network
+from .layer_base import LAYERS, LayerTrace
+from .losses import Loss
+from .model import Model
 from .optimizers import Optimizer
 from .project import PreparedData
 from .regularizers import Regularizer
 
 NUMERIC_STEP = 1e-4  # h of the on-screen numerical gradient (J(w+h) − J(w−h)) / 2h
-
-
-@dataclass(frozen=True)
-class LayerTrace:
-    """One dense layer's numbers for the example (1-D arrays, the kernel's gradient (in, out))."""
-
-    inputs: np.ndarray  # a⁽ˡ⁻¹⁾: what the layer receives (the features for the first layer)
-    z: np.ndarray
-    a: np.ndarray
-    upstream: np.ndarray  # ∂L/∂a⁽ˡ⁾
-    fprime: np.ndarray | None  # f′(z) where f acts elementwise; None for softmax (a Jacobian)
-    delta: np.ndarray  # ∂L/∂z⁽ˡ⁾
-    grad_kernel: np.ndarray
-    grad_bias: np.ndarray
-    jacobian: np.ndarray | None = None  # softmax: J = diag(s) − s sᵀ, J[k, j] = ∂s_k/∂z_j; δ = Jᵀ·upstream
 
 
 @dataclass(frozen=True)
@@ -58,7 +45,17 @@ class Trace:
     label: float  # the class index or target value
     target: np.ndarray  # the label shaped like the output (one-hot, or the value)
     loss: float
-    layers: list[LayerTrace]
+    steps: list[LayerTrace]  # every layer of the stack, the first one first
+
+    @property
+    def layers(self) -> list[LayerTrace]:
+        """The layers with weights (what the JSON lists, layers.{k} of the weight files)."""
+        return [s for s in self.steps if s.grad_kernel is not None]
+
+    @property
+    def walk(self) -> list[LayerTrace]:
+        """The layers the walk draws: all but those that pass values unchanged at inference."""
+        return [s for s in self.steps if LAYERS.get(s.kind).drawn]
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's contract: input, features, loss and per layer z, a, delta and the gradients."""
@@ -74,11 +71,11 @@ class Trace:
         }  # fmt: skip
 
 
-    def table(self, columns: list[str], activations: list[str]) -> str:
+    def table(self, columns: list[str]) -> str:
         """The trace as a readable table, one block per layer (the CLI without --json)."""
 
         def vec(v: np.ndarray) -> str:
-            return "[" + ", ".join(f"{x:.6g}" for x in v) + "]"
+            return "[" + ", ".join(f"{x:.6g}" for x in np.ravel(v)) + "]"
 
         named = ", ".join(f"{c}={v:g}" for c, v in zip(columns, self.raw))
         lines = [
@@ -86,22 +83,45 @@ class Trace:
             f"features {vec(self.features)}",
             f"label    {self.label:g}    loss {self.loss:.6g}",
         ]
-        for i, (lt, act) in enumerate(zip(self.layers, activations)):
-            name = "output layer" if i == len(self.layers) - 1 else f"layer {i + 1}"
-            lines += [
-                "",
-                f"{name} ({act}, {lt.z.size} unit{'s' * (lt.z.size != 1)})",
-                f"  z = a_prev·W + b     {vec(lt.z)}",
-                f"  a = {act}(z)".ljust(23) + vec(lt.a),
-                *([f"  dL/da                {vec(lt.upstream)}",
-                   "  J = diag(a) − a aᵀ (the softmax's Jacobian, J[k, j] = da_k/dz_j; delta = Jᵀ·dL/da)",
-                   *(f"    {vec(row)}" for row in lt.jacobian)] if lt.jacobian is not None else []),
-                f"  delta = dL/dz        {vec(lt.delta)}",
-                f"  dL/db = delta        {vec(lt.grad_bias)}",
-                "  dL/dW = a_prevᵀ·delta (rows: inputs, columns: units)",
-                *(f"    {vec(row)}" for row in lt.grad_kernel),
-            ]
+        for st in self.walk:
+            lines += ["", *_block(st, vec)]
         return "\n".join(lines)
+
+
+def _block(st: LayerTrace, vec: Any) -> list[str]:
+    """One layer's lines of the table: a dense layer's every number; a convolution's per filter
+    (its gradient the sum over positions); pooling's routing; a flatten's shapes."""
+    act = st.activation
+    if st.grad_kernel is not None and st.grad_kernel.ndim == 2:
+        return [
+            f"{st.name} ({act}, {st.z.size} unit{'s' * (st.z.size != 1)})",
+            f"  z = a_prev·W + b     {vec(st.z)}",
+            f"  a = {act}(z)".ljust(23) + vec(st.a),
+            *([f"  dL/da                {vec(st.upstream)}",
+               "  J = diag(a) − a aᵀ (the softmax's Jacobian, J[k, j] = da_k/dz_j; delta = Jᵀ·dL/da)",
+               *(f"    {vec(row)}" for row in st.jacobian)] if st.jacobian is not None else []),
+            f"  delta = dL/dz        {vec(st.delta)}",
+            f"  dL/db = delta        {vec(st.grad_bias)}",
+            "  dL/dW = a_prevᵀ·delta (rows: inputs, columns: units)",
+            *(f"    {vec(row)}" for row in st.grad_kernel),
+        ]  # fmt: skip
+    shape = "×".join(map(str, st.a.shape))
+    if st.grad_kernel is not None:
+        k, _, c, f = st.grad_kernel.shape
+        oh, ow = st.delta.shape[:2]
+        lines = [f"{st.name} (conv {f}@{k}×{k}, {act}): {'×'.join(map(str, st.inputs.shape))} → {shape}",
+                 f"  delta = f′(z) ⊙ dL/da at each of the {oh * ow} positions, per filter",
+                 f"  dL/db = Σ delta over the positions  {vec(st.grad_bias)}",
+                 f"  dL/dW[i, j, c, f] = Σ over the {oh * ow} positions of x[p·s + i, q·s + j, c]·delta[p, q, f]:"]
+        for filt in range(f):
+            for ch in range(c):
+                lines.append(f"    filter {filt + 1}, input map {ch + 1}: " + "; ".join(
+                    vec(row) for row in st.grad_kernel[:, :, ch, filt]))
+        return lines  # fmt: skip
+    kind = LAYERS.get(st.kind)
+    words = kind.backward_words.replace("∂", "d")
+    return [f"{st.name} ({st.kind}): {'×'.join(map(str, st.inputs.shape))} → {shape}; backward: {words}",
+            *(f"  {line.strip()}" for line in kind.routing_words(st, 0)[1:])]  # fmt: skip
 
 
 def example(data: PreparedData, raw: Any, label: Any, n_outputs: int) -> tuple[np.ndarray, np.ndarray, float]:
@@ -132,11 +152,6 @@ def example(data: PreparedData, raw: Any, label: Any, n_outputs: int) -> tuple[n
     return raw, features, float(label)
 
 
-#: What the walk says of a convolutional network: it draws one vector per layer (a later
-#: redesign will walk feature maps too).
-DENSE_ONLY = "the backprop walk covers dense networks only for now, and this one has convolution layers"
-
-
 def softmax_jacobian(s: np.ndarray) -> np.ndarray:
     """J = diag(s) − s sᵀ for one softmax output s: J[k, j] = ∂s_k/∂z_j = s_k(1[k = j] − s_j)."""
     return np.diag(s) - np.outer(s, s)
@@ -154,68 +169,27 @@ def backward_rule(loss: Loss, activation: str, output: bool) -> str:
     return f"δ = ∂L/∂z = f′(z) ⊙ {upstream}"
 
 
-def trace(network: Network, loss: Loss, raw: np.ndarray, features: np.ndarray, label: float) -> Trace:
+def trace(network: Model, loss: Loss, raw: np.ndarray, features: np.ndarray, label: float) -> Trace:
     """Forward and backward through `network` for one example, keeping every intermediate."""
-    if not isinstance(network, Network):  # a ConvNetwork: its layers are not (in, out) matrices
-        raise PlaygroundError(DENSE_ONLY)
-    x = np.asarray(features, dtype=network.dtype).reshape(1, -1)
-    if x.shape[1] != network.n_inputs:
-        raise PlaygroundError(f"the network takes {network.n_inputs} inputs, got {x.shape[1]}")
-    y = np.array([label])
     with np.errstate(all="ignore"):
-        network.forward(x)
-        zs, outs = network.pre_activations(), network.neuron_outputs_cached()
-        act_out = network.activations[-1]
-        value, delta = loss.value_and_grad(zs[-1], outs[-1], y, act_out)
-        target = as_targets(y, network.n_outputs, network.dtype)[0]
-        upstream = _output_upstream(loss, act_out, zs[-1], outs[-1], target, delta[0])
-        layers: list[LayerTrace] = []
-        for i in range(network.n_layers - 1, -1, -1):
-            inp = x[0] if i == 0 else outs[i - 1][0]
-            act = network.activations[i]
-            d = delta[0]
-            softmax = act.name == "softmax"
-            fprime = None if softmax else act.derivative(zs[i], outs[i])[0]
-            jacobian = softmax_jacobian(outs[i][0]) if softmax else None
-            layers.append(LayerTrace(
-                inp.copy(), zs[i][0].copy(), outs[i][0].copy(), upstream.copy(), fprime, d.copy(), np.outer(inp, d),
-                d.copy(), jacobian,
-            ))  # fmt: skip
-            if i > 0:
-                up = network.kernels[i] @ d  # Σ_k w_jk δ_k for every unit j of the layer below
-                below = network.activations[i - 1]
-                delta = below.backward(zs[i - 1], outs[i - 1], up[None, :])
-                upstream = up
-    layers.reverse()
-    return Trace(np.asarray(raw, float).copy(), x[0].copy(), float(label), target, float(value), layers)
+        value, target, steps = network.trace_example(features, np.array([label]), loss)
+    x = np.asarray(features, dtype=network.dtype).reshape(-1)
+    return Trace(np.asarray(raw, float).copy(), x.copy(), float(label), target, value, steps)
 
 
-def _output_upstream(loss: Loss, act: Any, z: np.ndarray, a: np.ndarray, target: np.ndarray,
-                     delta: np.ndarray) -> np.ndarray:  # fmt: skip
-    """∂L/∂a at the output, for the chain-rule panel. A loss fused with its activation (binary
-    cross-entropy on logits) gives δ = ∂L/∂z directly; there ∂L/∂a is δ / f′(z)."""
-    try:
-        return loss.grad_output(a, target[None, :])[0]
-    except NotImplementedError:
-        fprime = act.derivative(z, a)[0]
-        return np.divide(delta, fprime, out=np.full_like(delta, np.nan), where=fprime != 0)
-
-
-def example_loss(network: Network, loss: Loss, features: np.ndarray, label: float) -> float:
-    x = np.asarray(features, dtype=network.dtype).reshape(1, -1)
-    network.forward(x)
-    return loss.value(network.pre_activations()[-1], network.neuron_outputs_cached()[-1], np.array([label]),
-                      network.activations[-1])  # fmt: skip
+def example_loss(network: Model, loss: Loss, features: np.ndarray, label: float) -> float:
+    return network.objective(np.asarray(features, dtype=network.dtype).reshape(1, -1), np.array([label]), loss)
 
 
 def numerical_gradient(
-    network: Network, loss: Loss, features: np.ndarray, label: float, layer: int, row: int | None, column: int,
+    network: Model, loss: Loss, features: np.ndarray, label: float, layer: int, row: Any, column: int,
     h: float = NUMERIC_STEP,
 ) -> float:  # fmt: skip
-    """(L(w + h) − L(w − h)) / 2h for one weight (`row` None: the bias of unit `column`); the
-    weight is put back."""
+    """(L(w + h) − L(w − h)) / 2h for one weight of layers.{layer}: `row` None for the bias of
+    unit (or filter) `column`, an input index for a dense kernel, (i, j, c) for a convolution's;
+    the weight is put back."""
     target = network.biases[layer] if row is None else network.kernels[layer]
-    index = (column,) if row is None else (row, column)
+    index = (column,) if row is None else ((*row, column) if isinstance(row, tuple) else (row, column))
     saved = float(target[index])
     try:
         target[index] = saved + h
@@ -241,7 +215,7 @@ class UpdatePreview:
     penalty: str = "none"  # the penalty stepped with it: "none", "l1" or "l2"
 
 
-def update_preview(network: Network, optimizer: Optimizer, tr: Trace, learning_rate: float,
+def update_preview(network: Model, optimizer: Optimizer, tr: Trace, learning_rate: float,
                    regularizer: Regularizer | None = None,
                    dead: np.ndarray | None = None) -> UpdatePreview:  # fmt: skip
     """Step copies of `optimizer` (its moments and step count included) and of the weights as

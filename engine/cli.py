@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .backprop import DENSE_ONLY, example, trace
+from .backprop import example, trace
 from .errors import PlaygroundError
 from .fields import MAX_EPOCHS, MAX_SEED
 from .io import (
@@ -42,9 +42,9 @@ from .io import (
     save_weights,
 )
 from .landscape import MAX_SPAN, axis, loss_plane, random_directions
+from .layers import layer_label
 from .links import from_tfp
 from .project import normalize_project
-from .sequential import is_convolutional, layer_label
 from .surfaces import SURFACES, get_surface, optimizer_path
 from .training import Diverged, EpochLog, Trainer
 
@@ -321,8 +321,6 @@ def cmd_backprop(args: argparse.Namespace, out: TextIO) -> int:
             raise PlaygroundError(f"--label takes one number, got {args.label!r}")
         label = values[0]
     project = _project(args.project)
-    if is_convolutional(project["network"]["layers"]):  # said before the data are made
-        raise PlaygroundError(f"{DENSE_ONLY}; 'nn-playground summary' lists them")
     tr = Trainer(project, base_dir=resolve_project(args.project).parent)
     if args.weights:
         load_weights(args.weights, tr.network)
@@ -340,7 +338,7 @@ def cmd_backprop(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         out.write(json.dumps(result.to_json()) + "\n")
         return 0
-    out.write(result.table(data.dataset.columns, [a.name for a in tr.network.activations]) + "\n")
+    out.write(result.table(data.dataset.columns) + "\n")
     return 0
 
 

@@ -15,13 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from .activations import get_activation
 from .errors import PlaygroundError
 from .io import atomic_write_text, save_weights
-from .layers import AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, window_pads
-from .network import Network
+from .layer_base import CodeContext
+from .model import Model
 from .project import PreparedData
-from .sequential import ConvNetwork
 
 #: Each feature map as a NumPy expression of the raw columns x1, x2 (one entry per FEATURES name).
 FEATURE_CODE = {
@@ -62,7 +60,7 @@ def _prepare_code(data: PreparedData) -> str:
     return "\n".join(lines)
 
 
-def _inputs_code(network: Network, data: PreparedData, weights: str) -> str:
+def _inputs_code(network: Model, data: PreparedData, weights: str) -> str:
     """The constants and the prepare() function both scripts share."""
     ds = data.dataset
     return (
@@ -92,7 +90,7 @@ def docstring_literal(text: str) -> str:
 
 
 def _header(
-    framework: str, network: Network, project: dict[str, Any], data: PreparedData, weights: str, script: str
+    framework: str, network: Model, project: dict[str, Any], data: PreparedData, weights: str, script: str
 ) -> str:
     t = project["training"]
     opt = ", ".join(f"{k}={v!r}" for k, v in t["optimizer"].items() if k != "name")
@@ -121,7 +119,7 @@ import numpy as np
 '''
 
 
-def _constants(network: Network, data: PreparedData, weights: str) -> str:
+def _constants(network: Model, data: PreparedData, weights: str) -> str:
     norm = data.normalizer
     ds = data.dataset
     lines = [f"WEIGHTS = Path(__file__).with_name({weights!r})", f"DTYPE = np.{network.dtype.name}"]
@@ -179,96 +177,42 @@ if __name__ == "__main__":
 """
 
 
-def _layers_text(network: Network | ConvNetwork) -> str:
-    if isinstance(network, ConvNetwork):
-        m = network.model
-        shown = [f"{type(layer).__name__} {'x'.join(map(str, out))}" for layer, out in zip(m.layers, m.shapes[1:])
-                 if not isinstance(layer, Dropout)]  # fmt: skip
-        return " -> ".join(["input " + "x".join(map(str, network.image_shape)), *shown])
-    return " -> ".join(str(w) for w in [network.n_inputs] + [s[1] for s in network.shapes])
+def _layers_text(network: Model) -> str:
+    """The layers in one line for the script's docstring: "input 2 -> Dense 4 -> Dense 1"."""
+    shown = [f"{layer.keras} {'x'.join(map(str, out))}" for layer, out in zip(network.layers, network.shapes[1:])
+             if layer.drawn]  # fmt: skip
+    return " -> ".join(["input " + "x".join(map(str, network.input_shape)), *shown])
 
 
-def _torch_layers(network: Network | ConvNetwork) -> list[str]:
-    """torch.nn modules, one per line: ZeroPad2d where TensorFlow's 'same' pads (unevenly when
-    the total is odd: the extra row and column go bottom and right), a channels-last flatten so
-    the dense kernels read the maps in Keras's order."""
-    if not isinstance(network, ConvNetwork):
-        mods = []
-        for (n_in, n_out), act in zip(network.shapes, network.activations):
-            mods.append(f"nn.Linear({n_in}, {n_out}),")
-            if act.torch is not None:
-                mods.append(f"{act.torch.format(**act.params())},")
-        return mods
-    m, mods = network.model, []
-    for layer, inp, out in zip(m.layers, m.shapes, m.shapes[1:]):
-        if isinstance(layer, Conv2D):
-            k, s = layer.kernel_size, layer.strides
-            _, top, bottom = window_pads(inp[0], k, s, layer.padding)
-            _, left, right = window_pads(inp[1], k, s, layer.padding)
-            if top or bottom or left or right:
-                mods.append(f"nn.ZeroPad2d(({left}, {right}, {top}, {bottom})),")
-            mods.append(f"nn.Conv2d({inp[2]}, {layer.filters}, {k}, stride={s}),")
-        elif isinstance(layer, MaxPooling2D):
-            mods.append(f"nn.MaxPool2d({layer.pool_size}),")
-        elif isinstance(layer, AveragePooling2D):
-            mods.append(f"nn.AvgPool2d({layer.pool_size}),")
-        elif isinstance(layer, Flatten):
-            mods.append("ChannelsLastFlatten(),")
-        elif isinstance(layer, Dropout):
-            mods.append(f"nn.Dropout({layer.rate!r}),")
-        else:
-            mods.append(f"nn.Linear({inp[0]}, {out[0]}),")
-        act = get_activation(layer.activation) if isinstance(layer, (Conv2D, Dense)) else None
-        if act is not None and act.torch is not None:
-            mods.append(f"{act.torch.format(**act.params())},")
-    return mods
+def _torch_layers(network: Model) -> list[str]:
+    """torch.nn modules, one per line, each layer's own (its kind's `torch`): ZeroPad2d where
+    TensorFlow's 'same' pads, a channels-last flatten so the dense kernels read the maps in Keras's order."""
+    code = CodeContext(network.spatial)
+    return [m for layer, a, b in zip(network.layers, network.shapes, network.shapes[1:])
+            for m in layer.torch(code, a, b)]  # fmt: skip
 
 
-def _keras_layers(network: Network | ConvNetwork) -> list[str]:
-    """keras.layers, one per line; the layers with weights are named layer_0, layer_1, ..."""
-    mods, i = [], 0
-    if not isinstance(network, ConvNetwork):
-        mods.append(f"keras.Input(shape=({network.n_inputs},)),")
-        for (_n_in, n_out), act in zip(network.shapes, network.activations):
-            dense_act, extra = act.keras
-            mods.append(f'layers.Dense({n_out}, activation="{dense_act}", name="layer_{i}"),')
-            mods += [f"{extra.format(**act.params())},"] if extra is not None else []
-            i += 1
-        return mods
-    mods.append(f"keras.Input(shape={tuple(network.image_shape)!r}),")
-    for layer in network.model.layers:
-        if isinstance(layer, (Conv2D, Dense)):
-            act = get_activation(layer.activation)
-            dense_act, extra = act.keras
-            if isinstance(layer, Conv2D):
-                mods.append(f"layers.Conv2D({layer.filters}, {layer.kernel_size}, strides={layer.strides}, "
-                            f'padding="{layer.padding}", activation="{dense_act}", name="layer_{i}"),')  # fmt: skip
-            else:
-                mods.append(f'layers.Dense({layer.units}, activation="{dense_act}", name="layer_{i}"),')
-            mods += [f"{extra.format(**act.params())},"] if extra is not None else []
-            i += 1
-        elif isinstance(layer, MaxPooling2D):
-            mods.append(f"layers.MaxPooling2D({layer.pool_size}),")
-        elif isinstance(layer, AveragePooling2D):
-            mods.append(f"layers.AveragePooling2D({layer.pool_size}),")
-        elif isinstance(layer, Flatten):
-            mods.append("layers.Flatten(),")
-        else:
-            mods.append(f"layers.Dropout({layer.rate!r}),")
-    return mods
+def _keras_layers(network: Model) -> list[str]:
+    """keras.layers, one per line (its kind's `keras_code`); the layers with weights are named
+    layer_0, layer_1, ..."""
+    code = CodeContext(network.spatial)
+    shape = tuple(network.input_shape) if network.spatial else (network.n_inputs,)
+    mods = [f"keras.Input(shape={shape!r}),"]
+    return mods + [m for layer, a, b in zip(network.layers, network.shapes, network.shapes[1:])
+                   for m in layer.keras_code(code, a, b)]  # fmt: skip
 
 
-def _image_input(network: Network | ConvNetwork, layout: str) -> str:
-    """How predict() shapes prepare()'s rows for the model: images for a convolutional one."""
-    if not isinstance(network, ConvNetwork):
+def _image_input(network: Model, layout: str) -> str:
+    """How predict() shapes prepare()'s rows for the model: images for one with convolutions."""
+    if not network.spatial:
         return "prepare(raw_x)"
-    h, w, c = network.image_shape
+    h, w, c = network.input_shape
     shaped = f"prepare(raw_x).reshape(-1, {h}, {w}, {c})"
     return f"{shaped}.transpose(0, 3, 1, 2).copy()" if layout == "nchw" else shaped
 
 
 def pytorch_script(
-    network: Network, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
+    network: Model, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
 ) -> str:
     """Source of a script that rebuilds `network` with torch.nn and loads `weights` (.npz)."""
     mods = [" " * 8 + m for m in _torch_layers(network)]
@@ -314,7 +258,7 @@ def predict(raw_x):
 
 
 def keras_script(
-    network: Network, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
+    network: Model, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
 ) -> str:
     """Source of a script that rebuilds `network` as a keras.Sequential and loads `weights` (.npz)."""
     mods = [" " * 12 + m for m in _keras_layers(network)]
@@ -347,7 +291,7 @@ def predict(raw_x):
     return _header("keras", network, project, data, weights, script) + body + _MAIN
 
 
-GENERATORS: dict[str, Callable[[Network, dict[str, Any], PreparedData, str, str], str]] = {
+GENERATORS: dict[str, Callable[[Model, dict[str, Any], PreparedData, str, str], str]] = {
     "pytorch": pytorch_script,
     "keras": keras_script,
 }
@@ -363,7 +307,7 @@ def script_paths(path: str | Path) -> tuple[Path, Path]:
 
 
 def export_script(
-    path: str | Path, framework: str, network: Network, project: dict[str, Any], data: PreparedData
+    path: str | Path, framework: str, network: Model, project: dict[str, Any], data: PreparedData
 ) -> tuple[Path, Path]:
     """Write the script and its weights (both atomic) where `script_paths(path)` says."""
     if framework not in GENERATORS:

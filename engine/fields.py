@@ -24,6 +24,8 @@ from typing import Any
 from .data.dataset import SPLITS
 from .errors import PlaygroundError
 from .initializers import INITIALIZERS
+from .layer_base import Key
+from .layers import LAYERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 from .regularizers import L1_RULES, REGULARIZERS
@@ -116,7 +118,6 @@ def check_number(
     return float(value)
 
 
-MAX_UNITS = 4096
 MAX_LAYERS = 16
 MAX_SAMPLES = 1_000_000
 MAX_EPOCHS = 10_000_000
@@ -127,6 +128,23 @@ MAX_BATCH = 10_000_000
 MAX_PARAMS = 10_000_000
 #: The most values one mini-batch may hold across the layers' activations (z and a): 400 MB.
 MAX_ACTIVATIONS = 50_000_000
+
+def _layer_field(key: Key) -> Field:
+    kind = key.kind if key.kind in ("integer", "number", "choice") else "object"
+    choices = (lambda: key.choices) if key.choices else None
+    return Field(f"network.layers[].{key.name}", Effect.NETWORK, key.label, kind, key.lo, key.hi,
+                 hi_open=key.hi_open, choices=choices, help=key.help)  # fmt: skip
+
+
+def layer_fields() -> list[Field]:
+    """One field per key any layer kind declares (network.layers[].<key>), as the kinds declare
+    them: a key two kinds share (activation, pool_size) is one field, and the kinds must agree on it."""
+    fields: dict[str, Field] = {}
+    for name in LAYERS.names():
+        for key in LAYERS.get(name).keys:
+            fields.setdefault(key.name, _layer_field(key))
+    return list(fields.values())
+
 
 E = Effect
 FIELDS: tuple[Field, ...] = (
@@ -148,15 +166,8 @@ FIELDS: tuple[Field, ...] = (
     Field("network", E.NETWORK, "network"),
     Field("network.layers", E.NETWORK, "hidden layers"),
     Field("network.layers[]", E.NETWORK, "hidden layer"),
-    Field("network.layers[].units", E.NETWORK, "neurons", "integer", 1, MAX_UNITS),
-    Field("network.layers[].activation", E.NETWORK, "activation"),
-    Field("network.layers[].dropout", E.NETWORK, "dropout", "number", 0, 1, hi_open=True),
     Field("network.layers[].type", E.NETWORK, "layer type"),
-    Field("network.layers[].filters", E.NETWORK, "filters", "integer", 1, 512),
-    Field("network.layers[].kernel_size", E.NETWORK, "kernel size", "integer", 1, 31),
-    Field("network.layers[].strides", E.NETWORK, "strides", "integer", 1, 16),
-    Field("network.layers[].padding", E.NETWORK, "padding"),
-    Field("network.layers[].pool_size", E.NETWORK, "pool size", "integer", 1, 16),
+    *layer_fields(),
     Field("network.output_activation", E.NETWORK, "output activation"),
     Field("network.initializer", E.NETWORK, "initializer", "choice", choices=INITIALIZERS.names),
     Field("network.dtype", E.NETWORK, "precision", "choice", choices=lambda: ("float64", "float32")),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .losses import Loss
-from .network import Network
+from .model import Model
 from .regularizers import Regularizer
 
 
@@ -72,7 +72,7 @@ def _rel_errors(a: np.ndarray, n: np.ndarray, floor: float) -> tuple[float, floa
 
 
 def check_gradients(
-    network: Network,
+    network: Model,
     x: np.ndarray,
     y: np.ndarray,
     loss: Loss,
@@ -92,7 +92,7 @@ def check_gradients(
     if regularizer is not None:
         regularizer = regularizer.derivative()  # L1's rule says how a step is taken, not what J is
     x = np.asarray(x, dtype=np.float64)
-    has_dropout = any(p > 0 for p in net.dropouts)
+    has_dropout = net.stochastic
 
     def rng() -> np.random.Generator | None:
         return np.random.default_rng(seed) if has_dropout else None

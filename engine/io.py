@@ -28,7 +28,8 @@ import numpy as np
 from .data.features import Normalizer
 from .data.loaders import read_npz, regular_file
 from .errors import PlaygroundError
-from .network import Network
+from .layer_base import OnnxGraph
+from .model import Model
 from .project import PreparedData, normalize_project
 
 MAX_PROJECT_BYTES = 16 * 1024**2
@@ -294,14 +295,14 @@ def load_project(path: str | Path, notes: list[str] | None = None) -> dict[str, 
 
 
 # ----------------------------------------------------------------- weights
-def weight_arrays(network: Network) -> dict[str, np.ndarray]:
+def weight_arrays(network: Model) -> dict[str, np.ndarray]:
     """{"layers.0.kernel": (in, out), "layers.0.bias": (out,), ...} through the output layer."""
     return dict(zip(network.param_names(), network.get_weights()))
 
 
 def save_weights(
     path: str | Path,
-    network: Network,
+    network: Model,
     project: dict[str, Any] | None = None,
     normalizer: Normalizer | None = None,
 ) -> Path:
@@ -363,7 +364,7 @@ def _read_json_weights(p: Path, data: bytes) -> tuple[dict[str, np.ndarray], dic
     return arrays, config
 
 
-def apply_weights(network: Network, arrays: dict[str, np.ndarray], source: str = "weights") -> None:
+def apply_weights(network: Model, arrays: dict[str, np.ndarray], source: str = "weights") -> None:
     """Load named arrays into `network`, checking that every array is there with the right shape."""
     names = network.param_names()
     missing = [n for n in names if n not in arrays]
@@ -382,7 +383,7 @@ def apply_weights(network: Network, arrays: dict[str, np.ndarray], source: str =
         raise PlaygroundError(f"{source}: {exc}") from None
 
 
-def load_weights(path: str | Path, network: Network) -> dict[str, Any] | None:
+def load_weights(path: str | Path, network: Model) -> dict[str, Any] | None:
     """Read a weight file into `network`; returns the project embedded in it, if any."""
     arrays, config = read_weights(path)
     apply_weights(network, arrays, Path(path).name)
@@ -393,126 +394,42 @@ def load_weights(path: str | Path, network: Network) -> dict[str, Any] | None:
 ONNX_HINT = "ONNX export needs the onnx package: pip install 'nn-playground[onnx]'"
 
 
-def onnx_model_bytes(network: Network, normalizer: Normalizer | None = None, opset: int = 17) -> bytes:
-    """An ONNX model (opset 17): input `input` float32 [N, features], output `output` — the
-    probabilities or values the app shows. The input is the data after the feature maps, before
-    normalisation: the fitted normalisation is the graph's first nodes (Sub, then Div), so a
-    file's rows go in as they are. Dropout is left out, as at inference."""
+def onnx_model_bytes(network: Model, normalizer: Normalizer | None = None, opset: int = 17) -> bytes:
+    """An ONNX model (opset 17): input `input` float32, output `output` — the probabilities or
+    values the app shows. The input is the data after the feature maps, before normalisation: the
+    fitted normalisation is the graph's first nodes (Sub, then Div), so a file's rows go in as they
+    are. A model with convolutions or pooling takes images [N, H, W, C] (channels-last, as the
+    data), transposed to ONNX's NCHW where a layer needs it and back before the flatten, so the
+    dense kernels are Keras's own; any other takes rows [N, features]. Each layer adds its own
+    nodes (its kind's `onnx`); dropout is left out, as at inference."""
     try:
         import onnx
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise PlaygroundError(ONNX_HINT) from None
-    if not isinstance(network, Network):
-        return _onnx_conv(network, normalizer, opset)
-    nodes, inits = [], []
+    image = network.spatial
+    shape = list(network.input_shape) if image else [network.n_inputs]
+    graph = OnnxGraph(helper, numpy_helper, "nhwc" if image else "flat")
     current = "input"
     if normalizer is not None and normalizer.kind != "none":
-        width = network.n_inputs
-        shift = np.broadcast_to(np.asarray(normalizer.shift, dtype=np.float32), (width,))
-        scale = np.broadcast_to(np.asarray(normalizer.scale, dtype=np.float32), (width,))
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(shift), "normalize.shift"))
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(scale), "normalize.scale"))
-        nodes.append(helper.make_node("Sub", ["input", "normalize.shift"], ["normalize.centred"]))
-        nodes.append(helper.make_node("Div", ["normalize.centred", "normalize.scale"], ["normalize.out"]))
-        current = "normalize.out"
-    for i, (w, b, act) in enumerate(zip(network.kernels, network.biases, network.activations)):
-        inits.append(numpy_helper.from_array(w.astype(np.float32), f"layers.{i}.kernel"))
-        inits.append(numpy_helper.from_array(b.astype(np.float32), f"layers.{i}.bias"))
-        nodes.append(helper.make_node("MatMul", [current, f"layers.{i}.kernel"], [f"layers.{i}.matmul"]))
-        nodes.append(helper.make_node("Add", [f"layers.{i}.matmul", f"layers.{i}.bias"], [f"layers.{i}.z"]))
-        out = "output" if i == network.n_layers - 1 else f"layers.{i}.a"
-        nodes.append(_onnx_activation(helper, act, f"layers.{i}.z", out))
-        current = out
-    graph = helper.make_graph(
-        nodes,
-        "nn_playground",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", network.n_inputs])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", network.n_outputs])],
-        inits,
-    )
-    model = helper.make_model(graph, producer_name="nn-playground", opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = min(model.ir_version, 8)
-    onnx.checker.check_model(model)
-    return model.SerializeToString()
-
-
-def _onnx_activation(helper: Any, act: Any, src: str, out: str) -> Any:
-    attrs: dict[str, Any] = {}
-    if act.name in ("leaky_relu", "elu"):
-        attrs["alpha"] = float(act.params()["alpha"])
-    if act.name == "softmax":
-        attrs["axis"] = -1
-    return helper.make_node(act.onnx, [src], [out], **attrs)
-
-
-def _onnx_conv(network: Any, normalizer: Normalizer | None, opset: int) -> bytes:
-    """A convolutional network as ONNX: input `input` float32 [N, H, W, C] (channels-last, as
-    the data), transposed once to ONNX's NCHW; kernels (kh, kw, in, out) become (out, in, kh,
-    kw); 'same' padding is written out as TensorFlow pads; Flatten goes back to channels-last
-    first, so the dense kernels are Keras's own."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    from .activations import get_activation
-    from .layers import AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, window_pads
-
-    m = network.model
-    h, w, c = network.image_shape
-    nodes, inits = [], []
-    current = "input"
-    if normalizer is not None and normalizer.kind != "none":
-        width = network.n_inputs
         for part in ("shift", "scale"):
-            arr = np.broadcast_to(np.asarray(getattr(normalizer, part), dtype=np.float32), (width,)).reshape(h, w, c)
-            inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), f"normalize.{part}"))
-        nodes.append(helper.make_node("Sub", ["input", "normalize.shift"], ["normalize.centred"]))
-        nodes.append(helper.make_node("Div", ["normalize.centred", "normalize.scale"], ["normalize.out"]))
+            values = np.asarray(getattr(normalizer, part), dtype=np.float32)
+            arr = np.broadcast_to(values, (network.n_inputs,)).reshape(shape)
+            graph.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), f"normalize.{part}"))
+        graph.node("Sub", ["input", "normalize.shift"], ["normalize.centred"])
+        graph.node("Div", ["normalize.centred", "normalize.scale"], ["normalize.out"])
         current = "normalize.out"
-    nodes.append(helper.make_node("Transpose", [current], ["nchw"], perm=[0, 3, 1, 2]))
-    current = "nchw"
-    k_index = 0
-    last = len(m.layers) - 1
-    for i, (layer, shape, params) in enumerate(zip(m.layers, m.shapes, m.views)):
-        out = "output" if i == last else f"l{i}"
-        if isinstance(layer, Conv2D):
-            name = f"layers.{k_index}"
-            k_index += 1
-            kernel = params["kernel"].astype(np.float32).transpose(3, 2, 0, 1)
-            inits += [numpy_helper.from_array(np.ascontiguousarray(kernel), f"{name}.kernel"),
-                      numpy_helper.from_array(params["bias"].astype(np.float32), f"{name}.bias")]  # fmt: skip
-            k, s = layer.kernel_size, layer.strides
-            _, top, bottom = window_pads(shape[0], k, s, layer.padding)
-            _, left, right = window_pads(shape[1], k, s, layer.padding)
-            conv = helper.make_node("Conv", [current, f"{name}.kernel", f"{name}.bias"], [f"{out}.z"],
-                                    kernel_shape=[k, k], strides=[s, s], pads=[top, left, bottom, right])  # fmt: skip
-            nodes.append(conv)
-            nodes.append(_onnx_activation(helper, get_activation(layer.activation), f"{out}.z", out))
-        elif isinstance(layer, (MaxPooling2D, AveragePooling2D)):
-            p = layer.pool_size
-            op = "MaxPool" if isinstance(layer, MaxPooling2D) else "AveragePool"
-            nodes.append(helper.make_node(op, [current], [out], kernel_shape=[p, p], strides=[p, p]))
-        elif isinstance(layer, Flatten):
-            nodes.append(helper.make_node("Transpose", [current], [f"{out}.nhwc"], perm=[0, 2, 3, 1]))
-            nodes.append(helper.make_node("Flatten", [f"{out}.nhwc"], [out], axis=1))
-        elif isinstance(layer, Dense):
-            name = f"layers.{k_index}"
-            k_index += 1
-            inits += [numpy_helper.from_array(params["kernel"].astype(np.float32), f"{name}.kernel"),
-                      numpy_helper.from_array(params["bias"].astype(np.float32), f"{name}.bias")]  # fmt: skip
-            nodes.append(helper.make_node("MatMul", [current, f"{name}.kernel"], [f"{out}.matmul"]))
-            nodes.append(helper.make_node("Add", [f"{out}.matmul", f"{name}.bias"], [f"{out}.z"]))
-            nodes.append(_onnx_activation(helper, get_activation(layer.activation), f"{out}.z", out))
-        elif isinstance(layer, Dropout):
-            nodes.append(helper.make_node("Identity", [current], [out]))  # inference: dropout is off
-        current = out
-    graph = helper.make_graph(
-        nodes, "nn_playground",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", h, w, c])],
+    last = len(network.layers) - 1
+    for i, (layer, inp, out) in enumerate(zip(network.layers, network.shapes, network.shapes[1:])):
+        current = layer.onnx(graph, current, "output" if i == last else f"l{i}", inp, out)
+    model_graph = helper.make_graph(
+        graph.nodes, "nn_playground",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *shape])],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", network.n_outputs])],
-        inits,
+        graph.inits,
     )  # fmt: skip
-    model = helper.make_model(graph, producer_name="nn-playground", opset_imports=[helper.make_opsetid("", opset)])
+    opsets = [helper.make_opsetid("", opset)]
+    model = helper.make_model(model_graph, producer_name="nn-playground", opset_imports=opsets)
     model.ir_version = min(model.ir_version, 8)
     onnx.checker.check_model(model)
     return model.SerializeToString()

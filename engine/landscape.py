@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import PlaygroundError
 from .losses import as_targets
-from .network import Network
+from .model import Model
 from .optimizers import make_optimizer
 from .training import Trainer
 
@@ -55,12 +55,12 @@ def axis(resolution: int, span: float, option: str = "resolution") -> np.ndarray
     return span * (np.arange(resolution) - c) / c
 
 
-def random_directions(network: Network, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def random_directions(network: Model, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Two filter-normalised random directions in the layout of `network.params`."""
     return _normalised(network, rng), _normalised(network, rng)
 
 
-def _normalised(network: Network, rng: np.random.Generator) -> np.ndarray:
+def _normalised(network: Model, rng: np.random.Generator) -> np.ndarray:
     d = rng.standard_normal(network.params.size).astype(network.dtype)
     kernels, biases = network.views(d)
     for dk, w in zip(kernels, network.kernels):
@@ -75,7 +75,7 @@ def _normalised(network: Network, rng: np.random.Generator) -> np.ndarray:
     return d
 
 
-def filter_norms(network: Network, flat: np.ndarray) -> list[np.ndarray]:
+def filter_norms(network: Model, flat: np.ndarray) -> list[np.ndarray]:
     """Per layer, the norm of each neuron's incoming kernel weights in `flat` (for checks)."""
     kernels, _ = network.views(flat)
     return [np.sqrt(np.sum(k * k, axis=tuple(range(k.ndim - 1)))) for k in kernels]

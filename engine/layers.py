@@ -1,258 +1,175 @@
-"""Layers as objects, forward and backward side by side (the first step of convolutional
-networks): Conv2D, MaxPooling2D, AveragePooling2D and Flatten, with Keras's names, shapes and
-semantics. Images are channels-last (N, H, W, C); a Conv2D kernel is (kh, kw, in, filters), as
-Keras stores it, so Keras's `set_weights` takes these arrays unchanged.
+"""The layer kinds, registered, and what a project's layer list makes of them.
 
-Each layer declares its parameters (`param_shapes`), its output shape from its input shape,
-`forward(x, params)` returning the output and what backward needs, and `backward(grad, cache,
-params)` returning the input's gradient and the parameters'. `engine.sequential.Sequential`
-stacks them over one flat parameter buffer; `Network` does not use them yet. The tests check
-every one against central differences.
+Importing this module registers every kind (one module each; a new kind is a new module and an
+import line here). `stack` turns a project's hidden layers into layer objects, the output layer
+last, adding the flatten a dense layer after image layers needs; `plan` gives each layer's output
+shape and parameter count from shapes alone, as the app's layer stack shows them while the user
+edits, every misfit named by its key.
 """
 
 from __future__ import annotations
 
-import math
+import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-
-from .activations import get_activation
 from .errors import PlaygroundError
+from .layer_base import LAYERS, Key, Layer, LayerTrace, Shape, kind_of, window_pads
+from .layer_conv2d import Conv2D
+from .layer_dense import Dense
+from .layer_dropout import Dropout
+from .layer_flatten import Flatten
+from .layer_pooling import AveragePooling2D, MaxPooling2D
 
-Shape = tuple[int, int, int]  # (H, W, C)
-
-
-def window_pads(size: int, k: int, s: int, padding: str) -> tuple[int, int, int]:
-    """(output size, pad before, pad after) along one axis, as TensorFlow and Keras compute them."""
-    if padding == "valid":
-        if size < k:
-            raise PlaygroundError(f"a {k}-wide window does not fit a {size}-wide input")
-        return (size - k) // s + 1, 0, 0
-    out = math.ceil(size / s)
-    total = max((out - 1) * s + k - size, 0)
-    return out, total // 2, total - total // 2
-
-
-def _check(value: Any, name: str, lo: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-        raise PlaygroundError(f"{name} must be a whole number >= {lo}, got {value!r}")
-    return int(value)
-
-
-@dataclass(frozen=True)
-class Conv2D:
-    filters: int
-    kernel_size: int
-    strides: int = 1
-    padding: str = "valid"
-    activation: Any = "linear"  # a name, or {"name": ..., "alpha": ...} as in the project file
-
-    def __post_init__(self) -> None:
-        _check(self.filters, "filters")
-        _check(self.kernel_size, "kernel_size")
-        _check(self.strides, "strides")
-        if self.padding not in ("valid", "same"):
-            raise PlaygroundError(f"padding must be 'valid' or 'same', got {self.padding!r}")
-        get_activation(self.activation)
-
-    def param_shapes(self, inp: Shape) -> dict[str, tuple[int, ...]]:
-        k = self.kernel_size
-        return {"kernel": (k, k, inp[2], self.filters), "bias": (self.filters,)}
-
-    def output_shape(self, inp: Shape) -> Shape:
-        h, w, _ = inp
-        oh = window_pads(h, self.kernel_size, self.strides, self.padding)[0]
-        ow = window_pads(w, self.kernel_size, self.strides, self.padding)[0]
-        return oh, ow, self.filters
-
-    def _padded(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-        _, h, w, _ = x.shape
-        k, s = self.kernel_size, self.strides
-        _, top, bottom = window_pads(h, k, s, self.padding)
-        _, left, right = window_pads(w, k, s, self.padding)
-        if top or bottom or left or right:
-            x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
-        return x, (top, bottom, left, right)
-
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
-                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
-        k, s = self.kernel_size, self.strides
-        xp, pads = self._padded(x)
-        windows = sliding_window_view(xp, (k, k), axis=(1, 2))[:, ::s, ::s]  # (N, oh, ow, C, k, k)
-        n, oh, ow, c = windows.shape[:4]
-        cols = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3)).reshape(n * oh * ow, k * k * c)
-        z = np.dot(cols, params["kernel"].reshape(k * k * c, self.filters)) + params["bias"]
-        act = get_activation(self.activation)
-        a = act.forward(z)
-        return a.reshape(n, oh, ow, self.filters), (x.shape, xp.shape, pads, cols, z, a)
-
-    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray],
-                 input_grad: bool = True) -> tuple[np.ndarray | None, dict]:  # fmt: skip
-        """`input_grad` False (the first layer: its input is the data) skips col2im, the costliest part."""
-        x_shape, xp_shape, (top, _, left, _), cols, z, a = cache
-        k, s = self.kernel_size, self.strides
-        n, oh, ow, f = grad.shape
-        dz = get_activation(self.activation).backward(z, a, grad.reshape(n * oh * ow, f))
-        grads = {"kernel": np.dot(cols.T, dz).reshape(params["kernel"].shape), "bias": dz.sum(axis=0)}
-        if not input_grad:
-            return None, grads
-        dcols = np.dot(dz, params["kernel"].reshape(-1, f).T).reshape(n, oh, ow, k, k, xp_shape[3])
-        # Kernel offsets first, once: each of col2im's k² adds then reads one contiguous block
-        # (a third faster in float32 than reading a strided slice k² times).
-        dcols = np.ascontiguousarray(dcols.transpose(3, 4, 0, 1, 2, 5))
-        dxp = np.zeros(xp_shape, dtype=grad.dtype)
-        for i in range(k):  # col2im: k² vectorised adds, one per kernel offset
-            for j in range(k):
-                dxp[:, i : i + s * oh : s, j : j + s * ow : s, :] += dcols[i, j]
-        return dxp[:, top : top + x_shape[1], left : left + x_shape[2], :], grads
+__all__ = [
+    "LAYERS",
+    "AveragePooling2D",
+    "Conv2D",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Key",
+    "Layer",
+    "LayerTrace",
+    "MaxPooling2D",
+    "PlanRow",
+    "Shape",
+    "check_params",
+    "image_input",
+    "is_convolutional",
+    "kind_of",
+    "layer_label",
+    "new_entry",
+    "offered",
+    "plan",
+    "stack",
+    "window_pads",
+]
 
 
-@dataclass(frozen=True)
-class _Pooling:
-    pool_size: int = 2
-
-    def __post_init__(self) -> None:
-        _check(self.pool_size, "pool_size")
-
-    def param_shapes(self, inp: Shape) -> dict[str, tuple[int, ...]]:
-        return {}
-
-    def output_shape(self, inp: Shape) -> Shape:
-        p = self.pool_size
-        return window_pads(inp[0], p, p, "valid")[0], window_pads(inp[1], p, p, "valid")[0], inp[2]
-
-    def _windows(self, x: np.ndarray) -> np.ndarray:
-        """(N, oh, ow, C, p, p): strides = pool_size, valid padding (Keras's defaults)."""
-        p = self.pool_size
-        oh, ow, _ = self.output_shape(x.shape[1:])
-        return x[:, : oh * p, : ow * p, :].reshape(x.shape[0], oh, p, ow, p, x.shape[3]).transpose(0, 1, 3, 5, 2, 4)
+def layer_label(entry: dict[str, Any]) -> str:
+    """A project layer in a few characters: "32" (dense units), "conv 8@3×3", "max pool 2",
+    "avg pool 2", "flatten" (run summaries, the CLI, link notes)."""
+    return kind_of(entry).label(entry)
 
 
-class MaxPooling2D(_Pooling):
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
-                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
-        """One pass per window offset (p² of them, in row-major order): a value replaces the
-        running maximum only when strictly larger, so the first maximum takes the gradient, as
-        in TensorFlow. Strided slices, no transposed copy of the windows."""
-        p = self.pool_size
-        oh, ow, _ = self.output_shape(x.shape[1:])
-        best = x[:, 0 : oh * p : p, 0 : ow * p : p, :].copy()
-        arg = np.zeros(best.shape, dtype=np.int8 if p * p < 128 else np.int32)
-        for k in range(1, p * p):
-            i, j = divmod(k, p)
-            part = x[:, i : i + oh * p : p, j : j + ow * p : p, :]
-            larger = part > best
-            np.copyto(best, part, where=larger)
-            np.copyto(arg, k, where=larger)
-        return best, (x.shape, arg)
-
-    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
-        x_shape, arg = cache
-        p = self.pool_size
-        _, oh, ow, _ = grad.shape
-        dx = np.zeros(x_shape, dtype=grad.dtype)
-        for k in range(p * p):
-            i, j = divmod(k, p)
-            np.multiply(grad, arg == k, out=dx[:, i : i + oh * p : p, j : j + ow * p : p, :])
-        return dx, {}
+def is_convolutional(layers: Sequence[dict[str, Any]]) -> bool:
+    """Whether a project's layers need image data (any of them takes image-shaped input)."""
+    return any(kind_of(layer).takes == "image" for layer in layers)
 
 
-class AveragePooling2D(_Pooling):
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
-                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
-        return self._windows(x).mean(axis=(-2, -1)), x.shape
+def flattener() -> type[Layer]:
+    """The kind that turns images into vectors (added for a dense layer after image layers)."""
+    return next(k for k in offered() if _stage(k) == 1)
 
-    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
-        x_shape = cache
-        p = self.pool_size
-        _, oh, ow, _ = grad.shape
-        dx = np.zeros(x_shape, dtype=grad.dtype)
-        share = np.repeat(np.repeat(grad / (p * p), p, axis=1), p, axis=2)
-        dx[:, : oh * p, : ow * p, :] = share
-        return dx, {}
+
+def _stage(kind: type[Layer]) -> int:
+    """Where a kind sits in a stack: image layers, then the flatten, then flat layers."""
+    return 0 if kind.takes == "image" and kind.gives == "image" else 1 if kind.takes == "image" else 2
+
+
+def offered() -> list[type[Layer]]:
+    """The kinds a project may name, in the order a stack holds them (the layer stack's menu)."""
+    return sorted((LAYERS.get(n) for n in LAYERS.written()), key=_stage)
+
+
+def image_input(image_shape: Sequence[int]) -> tuple[int, int, int]:
+    """(H, W, C) for an image shape given as (H, W) or (H, W, C)."""
+    shape = tuple(int(v) for v in image_shape)
+    return (*shape, 1) if len(shape) == 2 else shape  # type: ignore[return-value]
+
+
+def check_params(total: int) -> None:
+    """Refuse a network past MAX_PARAMS before anything is allocated."""
+    from .fields import MAX_PARAMS
+
+    if total > MAX_PARAMS:
+        raise PlaygroundError(
+            f"this network has {total:,} parameters; the limit is {MAX_PARAMS:,} (training keeps about five "
+            f"copies of them, {5 * 8 * MAX_PARAMS / 2**20:,.0f} MB at the limit): use fewer or narrower layers"
+        )
+
+
+def stack(hidden: Sequence[dict[str, Any]], n_outputs: int, output_activation: Any = "softmax",
+          image: bool = True) -> tuple[list[Layer], list[int | None], list[str]]:  # fmt: skip
+    """The layer objects a project's hidden layers make (on image input, or on flat rows when
+    `image` is False), the output layer last; for each, the index of the project layer it came
+    from (None for a flatten added for the user, -1 for the output); and notes saying what was added."""
+    layers: list[Layer] = []
+    origin: list[int | None] = []
+    notes: list[str] = []
+    flat = not image
+    for i, spec in enumerate(hidden):
+        kind = kind_of(spec)
+        if kind.takes == "flat" and not flat:
+            layers.append(flattener()())
+            origin.append(None)
+            notes.append(f"a flatten layer was added before layer {i + 1} (a {kind.name} layer needs flat input)")
+            flat = True
+        elif kind.takes == "image" and kind.gives == "flat":
+            if flat:
+                raise PlaygroundError(f"network.layers[{i}].type: the input is already flat here")
+            flat = True
+        elif kind.takes == "image" and flat:
+            raise PlaygroundError(f"network.layers[{i}].type: a {kind.name} layer cannot follow a flatten or dense "
+                                  "layer (its input is no longer an image)")  # fmt: skip
+        built = kind.build(spec)
+        layers += built
+        origin += [i] * len(built)
+    if not flat:
+        layers.append(flattener()())
+        origin.append(None)
+    output = kind_of({})
+    layers += output.build({"units": int(n_outputs), "activation": output_activation})
+    origin.append(-1)
+    return layers, origin, notes
 
 
 @dataclass(frozen=True)
-class Dense:
-    """y = f(x @ W + b) with W of shape (in, units), as Keras's Dense."""
+class PlanRow:
+    """One row of the model summary: a layer, where it came from, its output shape and size."""
 
-    units: int
-    activation: Any = "linear"  # a name, or {"name": ..., "alpha": ...} as in the project file
-
-    def __post_init__(self) -> None:
-        _check(self.units, "units")
-        get_activation(self.activation)
-
-    def param_shapes(self, inp: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
-        if len(inp) != 1:
-            raise PlaygroundError(f"a dense layer takes a flat input, got {inp}: put a flatten layer before it")
-        return {"kernel": (inp[0], self.units), "bias": (self.units,)}
-
-    def output_shape(self, inp: tuple[int, ...]) -> tuple[int]:
-        return (self.units,)
-
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
-                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
-        z = np.dot(x, params["kernel"]) + params["bias"]
-        a = get_activation(self.activation).forward(z)
-        return a, (x, z, a)
-
-    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
-        _, z, a = cache
-        return self.backward_from_z(get_activation(self.activation).backward(z, a, grad), cache, params)
-
-    def backward_from_z(self, dz: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
-        """From ∂L/∂z (what a fused loss gives for the output layer)."""
-        x = cache[0]
-        return np.dot(dz, params["kernel"].T), {"kernel": np.dot(x.T, dz), "bias": dz.sum(axis=0)}
+    source: int | None  # index in network.layers; None for an added flatten, -1 for the output
+    kind: str  # Keras's class name: Conv2D, MaxPooling2D, Flatten, Dense, Dropout, ...
+    output_shape: tuple[int, ...]
+    params: int
+    layer: str = ""  # the layer kind's name (dense, dropout, ...)
+    title: str = ""  # its own words, for a row without controls ("Dropout 0.2")
 
 
-@dataclass(frozen=True)
-class Dropout:
-    """Inverted dropout: in training each value is kept with probability 1 − rate and scaled by
-    1/(1 − rate); at inference it passes unchanged."""
-
-    rate: float
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.rate < 1:
-            raise PlaygroundError(f"dropout rate must be in [0, 1), got {self.rate}")
-
-    def param_shapes(self, inp: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
-        return {}
-
-    def output_shape(self, inp: tuple[int, ...]) -> tuple[int, ...]:
-        return inp
-
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
-                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
-        if not training or self.rate == 0:
-            return x, None
-        if rng is None:
-            raise PlaygroundError("dropout in training mode needs a random generator")
-        mask = (rng.random(x.shape) >= self.rate).astype(x.dtype) / (1 - self.rate)
-        return x * mask, mask
-
-    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
-        return (grad if cache is None else grad * cache), {}
+def plan(image_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs: int,
+         output_activation: Any = "softmax") -> tuple[list[PlanRow], list[str]]:  # fmt: skip
+    """Each layer's output shape and parameter count, from shapes alone (no weights are made),
+    and the notes of `stack`. A layer that does not fit raises PlaygroundError naming its key:
+    `network.layers[1].kernel_size 9 is larger than its 4×4 input`."""
+    layers, origin, notes = stack(hidden, n_outputs, output_activation)
+    shape: tuple[int, ...] = image_input(image_shape)
+    rows, total = [], 0
+    for layer, src in zip(layers, origin):
+        try:
+            layer.check_fits(shape)
+        except PlaygroundError as exc:
+            raise PlaygroundError(f"network.layers[{src}].{exc}") from None
+        n = layer.count_params(shape)
+        shape = tuple(layer.output_shape(shape))
+        total += n
+        rows.append(PlanRow(src, layer.keras, shape, n, layer.name, layer.title()))
+    try:
+        check_params(total)
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"network.layers: {exc}") from None
+    return rows, notes
 
 
-@dataclass(frozen=True)
-class Flatten:
-    """(N, H, W, C) → (N, H·W·C) in channels-last order, as Keras's Flatten."""
+def new_entry(name: str) -> dict[str, Any]:
+    """A project entry for a layer of kind `name` as the layer stack adds it (the kind's `new`
+    settings; the default kind's type is not stored)."""
+    kind = LAYERS.get(name)
+    return ({} if name == LAYERS.default else {"type": name}) | copy.deepcopy(kind.new)
 
-    def param_shapes(self, inp: Shape) -> dict[str, tuple[int, ...]]:
-        return {}
 
-    def output_shape(self, inp: Shape) -> tuple[int]:
-        return (inp[0] * inp[1] * inp[2],)
+def unit_count(layers: Sequence[dict[str, Any]]) -> int:
+    """The neurons of a project's layers, a filter counting as one (a lesson's budget)."""
+    return sum(kind_of(layer).neurons(layer) for layer in layers)
 
-    def forward(self, x: np.ndarray, params: dict[str, np.ndarray], training: bool = False,
-                rng: np.random.Generator | None = None) -> tuple[np.ndarray, Any]:  # fmt: skip
-        return x.reshape(x.shape[0], -1), x.shape
-
-    def backward(self, grad: np.ndarray, cache: Any, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
-        return grad.reshape(cache), {}

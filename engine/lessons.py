@@ -26,6 +26,7 @@ from typing import Any
 
 from .data import FEATURES
 from .errors import PlaygroundError
+from .layers import unit_count
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
 METRIC_WORDS = {
@@ -166,7 +167,7 @@ def check_goal(
     if goal.get("after_epoch") and (epoch is None or epoch < goal["after_epoch"]):
         return False, f"epoch {epoch or 0} of {goal['after_epoch']}"
     layers = project["network"]["layers"]
-    neurons = sum(layer.get("units", layer.get("filters", 0)) for layer in layers)  # a filter is a unit too
+    neurons = unit_count(layers)  # a filter is a unit too
     if "max_neurons" in goal and neurons > goal["max_neurons"]:
         return False, f"{neurons} hidden neurons: at most {goal['max_neurons']}"
     if "max_layers" in goal and len(layers) > goal["max_layers"]:

@@ -38,11 +38,12 @@ from .data.folders import COLORS, MAX_SIDE
 from .errors import PlaygroundError
 from .fields import check, check_number
 from .initializers import INITIALIZERS
+from .layer_base import LAYERS, kind_of
+from .layers import is_convolutional, offered
 from .losses import LOSSES, get_loss
-from .network import Network
+from .model import LayerStack, build_model
 from .optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES, legacy_keys
 from .registry import Registry
-from .sequential import ConvNetwork, is_convolutional
 from .streams import stream
 
 FORMAT = "nn-playground/1"
@@ -300,23 +301,7 @@ def _network(n: Any) -> dict[str, Any]:
         raise _fail("network.layers", "must be a list of hidden layers (may be empty)")
     if len(n["layers"]) > 16:
         raise _fail("network.layers", f"may hold at most 16 hidden layers, got {len(n['layers'])}")
-    layers = []
-    for i, layer in enumerate(n["layers"]):
-        key = f"network.layers[{i}]"
-        if isinstance(layer, dict) and layer.get("type", "dense") != "dense":
-            layers.append(_typed_layer(layer, key))
-            continue
-        if isinstance(layer, dict) and "type" in layer:
-            layer = {k: v for k, v in layer.items() if k != "type"}  # "dense" is the default: not stored
-        _keys(layer, key, {"units", "activation", "dropout"})
-        layer = _merge({"activation": "tanh", "dropout": 0.0}, layer)
-        if "units" not in layer:
-            raise _fail(f"{key}.units", "is missing")
-        layer["units"] = check("network.layers[].units", layer["units"], f"{key}.units")
-        layer["activation"] = _activation(layer["activation"], f"{key}.activation")
-        layer["dropout"] = check("network.layers[].dropout", layer["dropout"], f"{key}.dropout")
-        layers.append(layer)
-    n["layers"] = layers
+    n["layers"] = [_layer(layer, f"network.layers[{i}]") for i, layer in enumerate(n["layers"])]
     n["output_activation"] = _activation(n["output_activation"], "network.output_activation")
     n["initializer"] = _named(n["initializer"], "network.initializer", INITIALIZERS)
     n["dtype"] = _choice(n["dtype"], "network.dtype", ("float64", "float32"))
@@ -325,29 +310,27 @@ def _network(n: Any) -> dict[str, Any]:
     return n
 
 
-_TYPED_KEYS = {
-    "conv2d": {"filters", "kernel_size", "strides", "padding", "activation"},
-    "max_pooling2d": {"pool_size"},
-    "average_pooling2d": {"pool_size"},
-    "flatten": set(),
-}
-
-
-def _typed_layer(layer: dict[str, Any], key: str) -> dict[str, Any]:
-    """A convolution, pooling or flatten layer (Keras's names and defaults), checked key by key."""
-    kind = _choice(layer["type"], f"{key}.type", ("dense", *_TYPED_KEYS))
-    _keys(layer, key, {"type", *_TYPED_KEYS[kind]})
-    out: dict[str, Any] = {"type": kind}
-    if kind == "conv2d":
-        for part in ("filters", "kernel_size"):
-            if part not in layer:
-                raise _fail(f"{key}.{part}", "is missing")
-            out[part] = check(f"network.layers[].{part}", layer[part], f"{key}.{part}")
-        out["strides"] = check("network.layers[].strides", layer.get("strides", 1), f"{key}.strides")
-        out["padding"] = _choice(layer.get("padding", "valid"), f"{key}.padding", ("valid", "same"))
-        out["activation"] = _activation(layer.get("activation", "relu"), f"{key}.activation")
-    elif kind != "flatten":
-        out["pool_size"] = check("network.layers[].pool_size", layer.get("pool_size", 2), f"{key}.pool_size")
+def _layer(layer: Any, key: str) -> dict[str, Any]:
+    """A hidden layer checked key by key against its kind's declared keys (Keras's names; a layer
+    without a "type" is the default kind, dense, whose type is not stored), defaults filled in."""
+    if isinstance(layer, dict) and "type" in layer:
+        _choice(layer["type"], f"{key}.type", [kind.name for kind in offered()])
+    kind = kind_of(layer) if isinstance(layer, dict) else kind_of({})
+    names = [k.name for k in kind.keys]
+    default = kind.name == LAYERS.default
+    if default and isinstance(layer, dict):
+        layer = {k: v for k, v in layer.items() if k != "type"}  # the default kind's type is not stored
+    _keys(layer, key, set(names) if default else {"type", *names})
+    out: dict[str, Any] = {} if default else {"type": kind.name}
+    for k in kind.keys:
+        if k.name not in layer and k.required:
+            raise _fail(f"{key}.{k.name}", "is missing")
+        value = layer.get(k.name, k.default)
+        where = f"{key}.{k.name}"
+        if k.kind == "activation":
+            out[k.name] = _activation(value, where)
+        else:
+            out[k.name] = check(f"network.layers[].{k.name}", value, where)
     return out
 
 
@@ -619,26 +602,15 @@ def prepare_data(
 
 def build_network(
     project: dict[str, Any], n_inputs: int, classes: int | None = None, image_shape: tuple[int, ...] | None = None
-) -> Network:
-    """The network a project describes, initialised from its seed's weights stream: a
-    convolutional one when its layers hold convolutions, pooling or flatten (which need image data)."""
+) -> LayerStack:
+    """The model a project describes, initialised from its seed's weights stream: the same layer
+    stack for every project, on the images' shape when the data are images (a dense stack then
+    starts with Keras's Flatten), on rows of `n_inputs` features otherwise."""
     n = project["network"]
-    weights = stream(project["seed"], "weights")
-    if is_convolutional(n["layers"]):
-        if image_shape is None:
-            raise _fail("network.layers", "convolution and pooling layers need image data (and data.features null)")
-        width = output_width(project, classes)
-        conv = ConvNetwork(image_shape, n["layers"], width, n["output_activation"], n["initializer"],
-                           n.get("bias_init", 0.0), np.dtype(n["dtype"]), weights)  # fmt: skip
-        return conv  # type: ignore[return-value]  # the part of Network's interface the trainer uses
-    return Network(
-        n_inputs,
-        n["layers"],
-        output_width(project, classes),
-        n["output_activation"],
-        n["initializer"],
-        n.get("bias_init", 0.0),
-        np.dtype(n["dtype"]),
-        seed=weights,
-        image_shape=image_shape,
-    )
+    if image_shape is not None and int(np.prod(image_shape)) != n_inputs:
+        image_shape = None  # feature maps made rows of other widths: the images are gone
+    if is_convolutional(n["layers"]) and image_shape is None:
+        raise _fail("network.layers", "convolution and pooling layers need image data (and data.features null)")
+    return build_model(image_shape if image_shape is not None else (n_inputs,), n["layers"],
+                       output_width(project, classes), n["output_activation"], n["initializer"],
+                       n.get("bias_init", 0.0), np.dtype(n["dtype"]), stream(project["seed"], "weights"))  # fmt: skip

@@ -20,11 +20,10 @@ import numpy as np
 from .errors import PlaygroundError
 from .fields import MAX_ACTIVATIONS
 from .losses import as_targets, get_loss
-from .network import Network
+from .model import Model
 from .optimizers import make_optimizer, scheduled_lr
 from .project import PreparedData, build_network, output_width, prepare_data
 from .regularizers import Regularizer
-from .sequential import ConvNetwork
 from .streams import stream
 
 #: loss, val_loss, test_loss: the mean data loss over the whole split with the epoch's final
@@ -146,7 +145,7 @@ class Trainer:
         project: dict[str, Any],
         data: PreparedData | None = None,
         base_dir: str | Path | None = None,
-        network: Network | None = None,
+        network: Model | None = None,
     ) -> None:
         self.project = project
         self.data = data if data is not None else prepare_data(project, base_dir=base_dir)
@@ -288,30 +287,19 @@ class Trainer:
         self.last_batch = mode
 
     def _check_batch_memory(self, size: int, last_batch: str | None = None) -> None:
-        """Refuse a mini-batch whose activations (z and a at every layer) would not fit the
-        budget, before any is allocated. A convolution's training step holds far more (its
-        im2col matrices and col2im's temporaries): its whole peak is checked against the budget.
-        Carrying the last rows makes a step of up to 2·size − 1 rows."""
+        """Refuse a mini-batch whose training step would not fit the budget, before any is
+        allocated: what every layer keeps for backward (a dense layer its z and a; a convolution
+        its im2col matrix too) and the largest temporary (col2im's). Carrying the last rows makes
+        a step of up to 2·size − 1 rows."""
         carry = (last_batch or self.last_batch) == "carry"
         rows = min(2 * size - 1 if carry else size, self.n_train)
-        if isinstance(self.network, ConvNetwork):
-            need, layer, share = self.network.step_memory(rows)
-            limit = MAX_ACTIVATIONS * self.network.params.itemsize
-            if need > limit:
-                fix = "fewer filters or a smaller kernel there" if "(conv " in layer else "narrower layers"
-                raise PlaygroundError(
-                    f"a batch of {rows:,} through these layers needs {need / 2**20:,.0f} MB for one training step, "
-                    f"{share / 2**20:,.0f} MB of it in {layer}; the limit is {limit / 2**20:,.0f} MB: "
-                    f"use a smaller batch size, or {fix}"
-                )
-            return
-        values = 2 * rows * sum(o for _i, o in self.network.shapes)
-        if values > MAX_ACTIVATIONS:
-            mb = values * self.network.params.itemsize / 2**20
-            limit = MAX_ACTIVATIONS * self.network.params.itemsize / 2**20
+        need, layer, share, fix = self.network.step_memory(rows)
+        limit = MAX_ACTIVATIONS * self.network.params.itemsize
+        if need > limit:
             raise PlaygroundError(
-                f"a batch of {rows:,} through these layers needs {mb:,.0f} MB for its activations; the limit is "
-                f"{limit:,.0f} MB: use a smaller batch size or narrower layers"
+                f"a batch of {rows:,} through these layers needs {need / 2**20:,.0f} MB for one training step, "
+                f"{share / 2**20:,.0f} MB of it in {layer}; the limit is {limit / 2**20:,.0f} MB: "
+                f"use a smaller batch size, or {fix}"
             )
 
     def set_data(self, data: PreparedData, project: dict[str, Any] | None = None) -> None:

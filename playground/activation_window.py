@@ -24,7 +24,7 @@ from engine.activation_stats import MAX_LAYERS, MAX_UNITS, ActivationStats, acti
 from engine.activations import ACTIVATIONS
 from engine.errors import PlaygroundError
 from engine.initializers import INITIALIZERS
-from engine.sequential import is_convolutional
+from engine.layers import is_convolutional
 
 from .colors import layer_color
 from .jobs import Jobs

@@ -26,8 +26,8 @@ from engine import PlaygroundError
 from engine.cli import _Parser, _project, resolve_project
 from engine.fields import MAX_EPOCHS
 from engine.io import atomic_write_bytes, check_writable, load_weights
+from engine.layers import is_convolutional
 from engine.project import PreparedData
-from engine.sequential import is_convolutional
 from engine.training import Trainer
 
 from . import animation

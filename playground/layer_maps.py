@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.sequential import ConvNetwork, stack
 from engine.training import Trainer
 
 from .colors import diverging_rgb
@@ -69,22 +68,12 @@ def layer_maps(trainer: Trainer, picked: int | np.ndarray | None) -> LayerMaps |
         row = default_row(trainer) if picked is None or not 0 <= picked < len(ds.x) else int(picked)
         raw = ds.x[row : row + 1]
     x = data.transform(raw).astype(net.dtype)
-    if isinstance(net, ConvNetwork):
-        outs = net.layer_outputs(x)
-        model = net.model
-        kinds = [type(layer).__name__ for layer in model.layers]
-        origin = net.origin
-        kernels = [views.get("kernel") for views in model.views]
-    else:  # a dense stack on image data: its layers as the engine's layer objects name them
-        layers, origin, _notes = stack(trainer.project["network"]["layers"], net.n_outputs)
-        kinds = [type(layer).__name__ for layer in layers]
-        dense = iter(net.neuron_outputs(x))
-        outs, last = [], x
-        for kind in kinds:
-            last = last.reshape(1, -1) if kind == "Flatten" else (next(dense) if kind == "Dense" else last)
-            outs.append(last)
-        kernels = [None] * len(kinds)
-    pictures = tuple(_picture(*parts) for parts in zip(origin, kinds, [o[0] for o in outs], kernels))
+    outs = net.layer_outputs(x)
+    kinds = [layer.keras for layer in net.layers]
+    kernels: list[np.ndarray | None] = [None] * len(net.layers)
+    for i, kernel in zip(net.weighted, net.kernels):
+        kernels[i] = kernel
+    pictures = tuple(_picture(*parts) for parts in zip(net.origin, kinds, [o[0] for o in outs], kernels))
     label = int(ds.y[row]) if ds.problem == "classification" and row >= 0 else -1
     return LayerMaps(row, label, _pixels(raw[0], ds.image_shape), pictures)
 

@@ -32,8 +32,8 @@ from engine import PlaygroundError
 from engine.data.loaders import regular_file
 from engine.fields import MAX_PARAMS
 from engine.io import atomic_write_bytes
+from engine.layers import is_convolutional
 from engine.project import build_network, normalize_project
-from engine.sequential import is_convolutional
 
 FORMAT = "nn-playground-recovery/2"
 OLD_FORMATS = ("nn-playground-recovery/1",)  # weights as JSON numbers: still read

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.sequential import layer_label
+from engine.layers import layer_label
 from engine.training import METRIC_KEYS
 
 from .snapshot import Snapshot

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from engine import PlaygroundError
 from engine.fields import Effect, field
-from engine.network import Network
+from engine.model import Model
 from engine.project import build_network
 
 from .commands import (
@@ -332,7 +332,7 @@ class Session(QObject):
         self.error.emit("This change cannot be trained", message)
 
     # ----------------------------------------------------------------- reading the run
-    def network(self) -> Network | None:
+    def network(self) -> Model | None:
         """The network of the newest snapshot, built from the project that run was made from."""
         snap = self.snapshot
         if snap is None:

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from engine.project import PreparedData
-from engine.sequential import ConvNetwork
 from engine.training import Trainer
 
 GRID = 80  # heatmap resolution over the input plane (the most the view budget allows)
@@ -252,10 +251,14 @@ def hidden_space(trainer: Trainer, extent: tuple[float, float, float, float] | N
     through the network, keeping every hidden layer's activations."""
     data = trainer.data
     net = trainer.network
-    rows = data.train[:HIDDEN_MAX_POINTS]
-    n_hidden = net.n_layers - 1
+    # A feature map's pixels are not neurons to put on axes: the hidden layers whose outputs are
+    # units (a CNN's dense layers after the flatten), on fewer points when each goes through
+    # convolutions first.
+    keep = [k for k, w in enumerate(net.kernels[:-1]) if w.ndim == 2]
+    rows = data.train[: HIDDEN_CONV_POINTS if net.spatial else HIDDEN_MAX_POINTS]
+    names = tuple(f"layer {net.origin[net.weighted[k]] + 1}" for k in keep)
     lines: list[np.ndarray] = []
-    if extent is not None and n_hidden:
+    if extent is not None and keep:
         x0, x1, y0, y1 = extent
         t = np.linspace(0.0, 1.0, HIDDEN_LINE_POINTS)
         pos = np.linspace(0.0, 1.0, HIDDEN_LINES)
@@ -264,18 +267,11 @@ def hidden_space(trainer: Trainer, extent: tuple[float, float, float, float] | N
         grid = np.concatenate(vertical + horizontal)
         outs = net.neuron_outputs(data.transform(grid).astype(net.dtype))
         shape = (2 * HIDDEN_LINES, HIDDEN_LINE_POINTS)
-        lines = [outs[i].reshape(*shape, -1).copy() for i in range(n_hidden)]
-    if isinstance(net, ConvNetwork):
-        # A feature map's pixels are not neurons to put on axes: the dense layers after the
-        # flatten, on fewer points (each goes through every convolution).
-        rows = rows[:HIDDEN_CONV_POINTS]
-        outs = net.neuron_outputs(data.x_train[: rows.size])
-        keep = [k for k, w in enumerate(net.kernels[:-1]) if w.ndim == 2]
-        names = tuple(f"layer {net.origin[net.holders[k]] + 1}" for k in keep)
-        return HiddenSpace([], [outs[k] for k in keep], data.dataset.y[rows].copy(), names)
-    outs = net.neuron_outputs(data.x_train[: rows.size]) if n_hidden else []
-    points = [outs[i].copy() for i in range(n_hidden)]
-    return HiddenSpace(lines, points, data.dataset.y[rows].copy())
+        lines = [outs[k].reshape(*shape, -1).copy() for k in keep]
+    outs = net.neuron_outputs(data.x_train[: rows.size]) if keep else []
+    points = [outs[k].copy() for k in keep]
+    default = names == tuple(f"layer {k + 1}" for k in range(len(keep)))
+    return HiddenSpace(lines, points, data.dataset.y[rows].copy(), () if default else names)
 
 
 def image_eval(trainer: Trainer, between: Any = None) -> ImageEval | None:
@@ -288,7 +284,7 @@ def image_eval(trainer: Trainer, between: Any = None) -> ImageEval | None:
     splits = (("test", data.test), ("validation", data.validation), ("train", data.train))
     split, rows = next((name, r) for name, r in splits if r.size)
     x, y = data.split(split)
-    n = IMAGE_EVAL_CONV_ROWS if isinstance(trainer.network, ConvNetwork) else IMAGE_EVAL_ROWS
+    n = IMAGE_EVAL_CONV_ROWS if trainer.network.spatial else IMAGE_EVAL_ROWS
     rows, x, y = rows[:n], x[:n], y[:n]
     net = trainer.network
     chunk = min(2048, net.inference_chunk)

@@ -10,7 +10,6 @@ from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
 
 from engine import Regularizer, check_gradients, get_loss
-from engine.sequential import is_convolutional
 
 from .activation_window import ActivationWindow
 from .backprop_window import BackpropWindow
@@ -105,13 +104,7 @@ class Tools:
         return open_race(self.session.state.project, self.session.state.base_dir, self.parent)
 
     def open_backprop(self) -> BackpropWindow | None:
-        """The backprop walk (one window: a second request raises it); dense networks only."""
-        if is_convolutional(self.session.state.project["network"]["layers"]):
-            self.parent.show_message(
-                "The backpropagation walk draws dense networks, and this one has convolution layers. "
-                "Tools → Gradient Check compares every layer's gradient with the numerical one."
-            )
-            return None
+        """The backprop walk (one window: a second request raises it), for every model."""
         win = self.parent.findChild(BackpropWindow, "backpropWindow")
         if win is None:
             win = BackpropWindow(self.session, self.parent)

@@ -12,7 +12,7 @@ import numpy as np
 from engine.backprop import Trace, UpdatePreview, example, trace, update_preview
 from engine.errors import PlaygroundError
 from engine.losses import Loss
-from engine.network import Network
+from engine.model import Model
 from engine.training import Trainer
 
 from .commands import TraceExample
@@ -22,7 +22,7 @@ from .commands import TraceExample
 class TraceResult:
     trace: Trace
     preview: UpdatePreview
-    network: Network  # a copy with the traced weights: the window's own
+    network: Model  # a copy with the traced weights: the window's own
     loss: Loss
     columns: list[str]
     activations: list[str]

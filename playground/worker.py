@@ -492,7 +492,7 @@ class TrainingWorker(LoopWorker):
         network's size lets fit the budget (an 80 × 80 grid through 8 million weights is 50 GFLOP,
         seconds before the first frame), and _budget adjusts from what frames really cost."""
         if n is None:
-            macs = sum(i * o for i, o in trainer.network.shapes)
+            macs = trainer.network.macs()
             fits = [g for g in GRID_STEPS if 2 * g * g * macs / GRID_FLOPS <= VIEW_SHARE * FRAME]
             n = fits[0] if fits else GRID_STEPS[-1]
         self._grid_n = n

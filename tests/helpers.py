@@ -80,3 +80,18 @@ class ScalarReference:
         if keras:  # keras.Adam: α·√(1−β₂ᵗ)/(1−β₁ᵗ), ε added to the uncorrected √v
             return w - lr * math.sqrt(1 - b2**t) / (1 - b1**t) * self.m / (math.sqrt(vv) + hp["epsilon"])
         return w - lr * (self.m / (1 - b1**t)) / (math.sqrt(vv / (1 - b2**t)) + hp["epsilon"])
+
+
+def dense(n_inputs: int, hidden: Any, n_outputs: int, output_activation: Any = "sigmoid", **kw: Any) -> Any:
+    """A dense model as engine.build_model makes it, from hidden layers given as widths, (units,
+    activation[, dropout]) tuples or project entries; keywords are build_model's."""
+    from engine.model import build_model
+
+    def entry(h: Any) -> dict[str, Any]:
+        if isinstance(h, dict):
+            return {"activation": "tanh", "dropout": 0.0, **h}
+        if isinstance(h, tuple):
+            return {"units": h[0], "activation": h[1], "dropout": h[2] if len(h) > 2 else 0.0}
+        return {"units": h, "activation": "tanh", "dropout": 0.0}
+
+    return build_model((n_inputs,), [entry(h) for h in hidden], n_outputs, output_activation, **kw)

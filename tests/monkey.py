@@ -20,8 +20,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from engine import PlaygroundError
+from engine.layers import offered
 from engine.optimizers import OPTIMIZERS
-from engine.sequential import LAYER_KINDS
 from playground.paths import PRESETS
 
 SOURCES = ["circle", "xor", "gauss", "spiral", "moons", "blobs", "plane", "multi_gaussian", "shapes", "digits",
@@ -167,13 +167,13 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
             return
         pick = rng.randrange(5)
         if pick == 0 or not n:
-            layers.add_layer(rng.choice(list(LAYER_KINDS)))
+            layers.add_layer(rng.choice(offered()).name)
         elif pick == 1:
             layers.remove(rng.randrange(n))
         elif pick == 2:
             layers.move(rng.randrange(n), rng.choice([-1, 1]))
         elif pick == 3:
-            layers.change_type(rng.randrange(n), rng.choice(list(LAYER_KINDS)))
+            layers.change_type(rng.randrange(n), rng.choice(offered()).name)
         else:
             key, value = rng.choice([("filters", 4), ("kernel_size", 5), ("strides", 2), ("pool_size", 3),
                                      ("padding", "valid"), ("units", 9), ("dropout", 0.2)])  # fmt: skip

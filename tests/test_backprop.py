@@ -212,13 +212,104 @@ def test_cli_backprop_refuses_weights_that_do_not_fit(saved, tmp_path, capsys):
     assert "missing layers.2.kernel" in capsys.readouterr().err
 
 
-def test_the_walk_refuses_a_convolutional_network_in_words():
-    """Issue 28, item 12: a CNN reached the dense walk and died on a NumPy broadcast error."""
-    from engine.sequential import ConvNetwork
+# ----------------------------------------------------------------- issue 36: the walk for every model
+def _cnn_trainer() -> Trainer:
+    """A CNN with every layer kind: a strided 'same' convolution, max and average pooling, a flatten,
+    dense with dropout, softmax; smooth activations, so no kink spoils a central difference."""
+    layers = [{"type": "conv2d", "filters": 3, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"},
+              {"type": "max_pooling2d", "pool_size": 2},
+              {"type": "conv2d", "filters": 2, "kernel_size": 2, "activation": "sigmoid"},
+              {"type": "average_pooling2d", "pool_size": 1}, {"type": "flatten"},
+              {"units": 5, "activation": "tanh", "dropout": 0.3}]  # fmt: skip
+    p = project(data={"source": "shapes", "classes": 4, "samples": 60, "normalize": "unit", "features": None},
+                network={"layers": layers, "output_activation": "softmax"},
+                training={"loss": "categorical_crossentropy"})  # fmt: skip
+    tr = Trainer(p)
+    tr.network.params[...] = np.random.default_rng(6).normal(0, 0.6, tr.network.params.size)
+    return tr
 
-    net = ConvNetwork((4, 4), [{"type": "conv2d", "filters": 2, "kernel_size": 3}], 2)
-    with pytest.raises(PlaygroundError, match="the backprop walk covers dense networks only for now"):
-        trace(net, LOSSES.get("categorical_crossentropy")(), np.zeros(16), np.zeros(16), 0)
+
+def _rel(a: float, n: float, floor: float = 1e-4) -> float:
+    """The gradient check's relative error (engine.gradcheck): absolute below the floor."""
+    return abs(a - n) / max(abs(a), abs(n), floor)
+
+
+def test_the_trace_of_a_cnn_equals_central_differences_and_its_own_backward():
+    tr = _cnn_trainer()
+    net = tr.network
+    raw, features, label = one(tr, 2)
+    t = trace(net, tr.loss, raw, features, label)
+    assert [s.kind for s in t.steps] == ["conv2d", "max_pooling2d", "conv2d", "average_pooling2d", "flatten",
+                                         "dense", "dropout", "dense"]  # fmt: skip
+    assert [s.name for s in t.walk] == ["layer 1", "layer 2", "layer 3", "layer 4", "layer 5", "layer 6",
+                                        "output layer"]  # dropout passes values unchanged: not drawn
+    for k, lt in enumerate(t.layers):
+        for index in np.ndindex(lt.grad_kernel.shape):
+            row, column = (index[:-1], index[-1]) if lt.grad_kernel.ndim == 4 else index
+            numeric = numerical_gradient(net, tr.loss, features, label, k, row, column, 1e-5)
+            assert _rel(lt.grad_kernel[index], numeric) < 1e-6, (k, index)
+        for column, analytic in enumerate(lt.grad_bias):
+            assert _rel(analytic, numerical_gradient(net, tr.loss, features, label, k, None, column, 1e-5)) < 1e-6
+    net.loss_and_grad(features[None, :], np.array([label]), tr.loss, training=False)
+    for lt, gk, gb in zip(t.layers, net.kernel_grads, net.bias_grads):
+        np.testing.assert_allclose(lt.grad_kernel, gk, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(lt.grad_bias, gb, rtol=1e-10, atol=1e-14)
+
+
+def test_a_conv_weights_gradient_is_its_sum_over_positions_and_max_pooling_routes_to_the_maximum():
+    tr = _cnn_trainer()
+    t = trace(tr.network, tr.loss, *one(tr, 4))
+    conv, pool = t.steps[0], t.steps[1]
+    # ∂L/∂W[i, j, c, f] = Σ_{p,q} x[p·s + i, q·s + j, c]·δ[p, q, f], written out with loops here.
+    padded = np.pad(conv.inputs, ((0, 1), (0, 1), (0, 0)))  # 'same', stride 2 on 16 pixels: one after
+    i, j, c, f = 2, 1, 0, 1
+    by_hand = sum(padded[2 * p + i, 2 * q + j, c] * conv.delta[p, q, f] for p in range(8) for q in range(8))
+    assert conv.grad_kernel[i, j, c, f] == pytest.approx(by_hand, rel=1e-12)
+    words = tr.network.layers[0].explain(conv, (i, j, c), f, {"unit": "filter 2 of layer 1"})
+    assert words.analytic == conv.grad_kernel[i, j, c, f] and "Σ over its 64 positions" in words.formula
+    assert words.numbers.endswith(f"= {by_hand:.6g}") and "(58 more)" in words.numbers
+    # Each window's gradient goes to the first position holding its maximum, nothing to the others.
+    windows = conv.a.reshape(4, 2, 4, 2, 3).transpose(0, 2, 4, 1, 3).reshape(4, 4, 3, 4)
+    assert np.array_equal(pool.routing, windows.argmax(axis=-1)) and np.array_equal(pool.a, windows.max(axis=-1))
+    routed = pool.grad_input.reshape(4, 2, 4, 2, 3).transpose(0, 2, 4, 1, 3).reshape(4, 4, 3, 4)
+    taken = np.take_along_axis(routed, pool.routing[..., None], axis=-1)[..., 0]
+    assert np.array_equal(taken, pool.upstream) and np.count_nonzero(routed) == np.count_nonzero(pool.upstream)
+    assert conv.upstream is not pool.grad_input and np.array_equal(conv.upstream, pool.grad_input)
+    lines = type(tr.network.layers[1]).routing_words(pool, 0)
+    assert lines[0].startswith("Max pooling 2×2, map 1") and "0 at the other 3" in lines[1]
+
+
+def test_cli_backprop_of_the_cnn_preset_prints_every_layers_gradients_as_central_differences(capsys, monkeypatch):
+    """Issue 36: `nn-playground backprop 18-cnn-shapes --row 0 --json` exited 2 (dense networks
+    only); now every layer's gradients, each equal to central differences within 1e-6 relative."""
+    import engine.cli
+    from engine.io import load_project
+    from playground.paths import PRESETS
+
+    monkeypatch.setattr(engine.cli, "PRESET_DIR", PRESETS)
+    assert main(["backprop", "18-cnn-shapes", "--row", "0", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    tr = Trainer(load_project(PRESETS / "18-cnn-shapes.json"))
+    net = tr.network
+    assert [np.array(layer["grad_kernel"]).shape for layer in out["layers"]] == [w.shape for w in net.kernels]
+    raw, features, label = example(tr.data, tr.data.dataset.x[tr.data.train[0]], tr.data.y_train[0], net.n_outputs)
+    assert out["input"] == raw.tolist() and out["loss"] == pytest.approx(example_loss(net, tr.loss, features, label))
+    worst = 0.0
+    for k, layer in enumerate(out["layers"]):
+        kernel, bias = np.array(layer["grad_kernel"]), np.array(layer["grad_bias"])
+        for index in np.ndindex(kernel.shape):
+            row, column = (index[:-1], index[-1]) if kernel.ndim == 4 else index
+            worst = max(worst, _rel(kernel[index], numerical_gradient(net, tr.loss, features, label, k, row, column,
+                                                                       1e-5)))  # fmt: skip
+        for column in range(bias.size):
+            worst = max(worst, _rel(bias[column], numerical_gradient(net, tr.loss, features, label, k, None, column,
+                                                                      1e-5)))  # fmt: skip
+    assert worst < 1e-6
+    assert main(["backprop", "18-cnn-shapes", "--row", "0"]) == 0
+    text = capsys.readouterr().out
+    assert "layer 1 (conv 8@3×3, relu): 16×16×1 → 16×16×8" in text and "Σ over the 256 positions" in text
+    assert "layer 2 (max_pooling2d)" in text and "0 at the other 3" in text
+    assert "output layer (softmax, 4 units)" in text
 
 
 # ----------------------------------------------------------------- issue 29: item 6 and the softmax's Jacobian
@@ -256,7 +347,7 @@ def test_softmax_with_squared_error_steps_back_through_its_jacobian():
         numeric = numerical_gradient(tr.network, tr.loss, features, label, len(t.layers) - 1, None, c, h)
         assert out.delta[c] == pytest.approx(numeric, rel=1e-6, abs=1e-10)
     assert not np.allclose(out.delta, out.a - t.target)  # the cross-entropy shortcut does not hold here
-    table = t.table(["x1", "x2"], [a.name for a in tr.network.activations])
+    table = t.table(["x1", "x2"])
     assert "J = diag(a) − a aᵀ" in table and "dL/da" in table
 
 

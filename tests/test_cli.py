@@ -137,9 +137,7 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(proj, tmp_path, args, 
         (["landscape", "04-spiral-tanh", "--seed", "-1"],
          "nn-playground: --seed must be 0 to 4,294,967,295 (the random directions' seed), got -1"),
         (["landscape", "04-spiral-tanh", "--seed", str(2**32)], "--seed must be 0 to 4,294,967,295"),
-        (["backprop", "18-cnn-shapes", "--row", "0"],
-         "nn-playground: the backprop walk covers dense networks only for now, and this one has convolution layers"),
-        (["backprop", "19-cnn-digits", "--input", "1", "--label", "0"], "the backprop walk covers dense networks only"),
+        (["backprop", "19-cnn-digits", "--input", "1", "--label", "0"], "nn-playground: this data has 64 inputs"),
         (["path", "quadratic", "--optimizer", '{"name": "adam", "learning_rate": 1%s}' % ("0" * 400)],
          "nn-playground: adam.learning_rate must be <= 100, got a 401-digit number"),
         (["path", "quadratic", "--optimizer", '{"name": "sgd", "momentum": -1%s}' % ("0" * 400)],
@@ -149,7 +147,7 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(proj, tmp_path, args, 
 )  # fmt: skip
 def test_numbers_out_of_range_are_refused_without_a_traceback(tmp_path, args, message):
     """Issue 28, items 7 and 12: each of these ended in a traceback with status 1 (NumPy's
-    negative-seed ValueError, a broadcast error in the dense-only walk, math.isfinite's
+    negative-seed ValueError, a broadcast error in the walk of a CNN, math.isfinite's
     OverflowError, the JSON reader's 4,300-digit ValueError)."""
     (tmp_path / "huge.json").write_text('{"format": "nn-playground/1", "seed": %s}' % ("7" * 5000))
     done = cli(*args, cwd=tmp_path)

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import dense
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import Network, PlaygroundError
+from engine import Model, PlaygroundError
 from engine.data import load_csv, load_npz, read_idx
 from engine.io import load_project, load_weights, read_weights
 from engine.project import default_project
@@ -158,7 +159,7 @@ def test_idx_claiming_a_billion_images_fails_fast_without_allocating():
         assert attempt(name, data, read_idx) is None
 
 
-def _weights_npz(net: Network, **extra) -> bytes:
+def _weights_npz(net: Model, **extra) -> bytes:
     arrays = {
         f"layers.{i}.{k}": a
         for i, (w, b) in enumerate(zip(net.kernels, net.biases))
@@ -168,7 +169,7 @@ def _weights_npz(net: Network, **extra) -> bytes:
     return _npz(**arrays)
 
 
-NET = Network(2, [3], 1)
+NET = dense(2, [3], 1)
 VALID_WEIGHTS = _weights_npz(NET)
 
 
@@ -180,7 +181,7 @@ VALID_WEIGHTS = _weights_npz(NET)
     | st.just(_weights_npz(NET, config=np.array("{not json"))),
 )
 def test_weight_npz_from_random_content(data):
-    attempt("w.npz", data, lambda p: load_weights(p, Network(2, [3], 1)))
+    attempt("w.npz", data, lambda p: load_weights(p, dense(2, [3], 1)))
 
 
 @FUZZ
@@ -193,7 +194,7 @@ def test_weight_npz_from_random_content(data):
     ).map(lambda w: {"weights": w})
 )
 def test_weight_json_from_random_content(doc):
-    attempt("w.json", json.dumps(doc).encode(), lambda p: load_weights(p, Network(2, [3], 1)))
+    attempt("w.json", json.dumps(doc).encode(), lambda p: load_weights(p, dense(2, [3], 1)))
 
 
 def test_a_zip_that_is_not_an_npz_and_a_pickle_are_refused():
@@ -204,7 +205,7 @@ def test_a_zip_that_is_not_an_npz_and_a_pickle_are_refused():
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "w.npz"
             path.write_bytes(buf.getvalue())
-            load_weights(path, Network(2, [3], 1))
+            load_weights(path, dense(2, [3], 1))
     pickled = _npz(**{"layers.0.kernel": np.array([object()], dtype=object)})
     with pytest.raises(PlaygroundError, match="pickled arrays are never loaded"):
         with tempfile.TemporaryDirectory() as folder:

@@ -4,8 +4,9 @@ import zlib
 
 import numpy as np
 import pytest
+from helpers import dense
 
-from engine import ACTIVATIONS, LOSSES, LayerSpec, Network, Regularizer, check_gradients, get_loss
+from engine import ACTIVATIONS, LOSSES, Regularizer, check_gradients, get_loss
 
 HIDDEN = ACTIVATIONS.names()
 PENALTIES = [("none", 0.0), ("l1", 0.01), ("l2", 0.01)]
@@ -41,8 +42,8 @@ CASES = [
 def test_backprop_matches_numerical_gradient(loss_name, out_act, hidden, depth, penalty):
     rng = np.random.default_rng(zlib.crc32(f"{loss_name}{out_act}{hidden}{depth}".encode()))
     n_out, y = problem(loss_name, out_act, rng)
-    layers = [LayerSpec(units, hidden) for units in (5, 4)[:depth]]
-    net = Network(3, layers, n_out, out_act, bias_init=0.1, seed=rng)
+    layers = [(units, hidden) for units in (5, 4)[:depth]]
+    net = dense(3, layers, n_out, out_act, bias_init=0.1, seed=rng)
     x = rng.normal(size=(7, 3))
     report = check_gradients(net, x, y, get_loss(loss_name), Regularizer(*penalty))
     assert report.near_kinks == 0, "the data put a pre-activation on a kink; pick another seed"
@@ -51,7 +52,7 @@ def test_backprop_matches_numerical_gradient(loss_name, out_act, hidden, depth, 
 
 def test_dropout_gradients_are_checked_with_a_fixed_mask():
     rng = np.random.default_rng(3)
-    net = Network(3, [LayerSpec(6, "tanh", dropout=0.5), LayerSpec(4, "sigmoid", 0.25)], 1, "sigmoid", seed=rng)
+    net = dense(3, [(6, "tanh", 0.5), (4, "sigmoid", 0.25)], 1, "sigmoid", seed=rng)
     x, y = rng.normal(size=(9, 3)), rng.integers(0, 2, 9)
     report = check_gradients(net, x, y, get_loss("binary_crossentropy"), Regularizer("l2", 0.1))
     assert report.max_rel_error < 1e-6, report.table()
@@ -60,7 +61,7 @@ def test_dropout_gradients_are_checked_with_a_fixed_mask():
 def test_a_wrong_gradient_is_caught():
     """The check must be able to fail: corrupt backprop and see the error jump."""
     rng = np.random.default_rng(4)
-    net = Network(2, [LayerSpec(3, "tanh")], 1, "sigmoid", seed=rng)
+    net = dense(2, [(3, "tanh")], 1, "sigmoid", seed=rng)
     x, y = rng.normal(size=(6, 2)), rng.integers(0, 2, 6)
     original = net.backward
 
@@ -77,7 +78,7 @@ def test_a_wrong_gradient_is_caught():
 
 def test_sampling_large_arrays_and_report_table():
     rng = np.random.default_rng(5)
-    net = Network(64, [], 10, "softmax", seed=rng)
+    net = dense(64, [], 10, "softmax", seed=rng)
     x, y = rng.normal(size=(5, 64)), rng.integers(0, 10, 5)
     report = check_gradients(net, x, y, get_loss("categorical_crossentropy"), max_per_array=50)
     assert [a.checked for a in report.arrays] == [50, 10]

@@ -269,7 +269,7 @@ def test_json_nested_too_deep_is_refused_before_parsing(tmp_path):
     check_depth('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"["}', "ok")
     weights = tmp_path / "w.json"
     weights.write_text('{"config": ' + "[" * 3000 + "]" * 3000 + "}")
-    from engine.network import Network
+    from helpers import dense
 
     with pytest.raises(PlaygroundError, match="w.json: JSON nested more than"):
-        load_weights(weights, Network(2, [3], 1))
+        load_weights(weights, dense(2, [3], 1))

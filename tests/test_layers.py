@@ -1,16 +1,21 @@
-"""Conv2D, pooling and Flatten: shapes by Keras's rules, a naive loop for the forward pass, and
-every gradient against central differences (every stride and padding)."""
+"""Every layer kind on its own: shapes by Keras's rules, a naive loop for the convolution's
+forward pass, and every gradient its `backward` writes against central differences (every
+stride and padding)."""
 
 import numpy as np
 import pytest
 
 from engine import PlaygroundError
 from engine.activations import get_activation
-from engine.layers import AveragePooling2D, Conv2D, Flatten, MaxPooling2D
+from engine.layers import AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 
 
-def params_for(layer, inp, rng):
-    return {k: rng.normal(0, 0.5, s) for k, s in layer.param_shapes(inp).items()}
+def params_for(layer, inp, rng, dtype=np.float64):
+    """Random parameters for `layer` on inputs `inp`, bound with gradient buffers; returns both."""
+    p = {k: rng.normal(0, 0.5, s).astype(dtype) for k, s in layer.param_shapes(inp).items()}
+    grads = {k: np.zeros_like(v) for k, v in p.items()}
+    layer.bind(p, grads)
+    return p, grads
 
 
 def naive_conv(x, kernel, bias, s, padding):
@@ -49,10 +54,10 @@ CONVS = [(3, 1, "valid"), (3, 1, "same"), (3, 2, "valid"), (3, 2, "same"), (1, 1
 @pytest.mark.parametrize("k, s, padding", CONVS)
 def test_conv2d_matches_a_naive_loop_and_keras_shapes(k, s, padding):
     rng = np.random.default_rng(0)
-    layer = Conv2D(filters=4, kernel_size=k, strides=s, padding=padding)
+    layer = Conv2D(filters=4, kernel_size=k, strides=s, padding=padding, activation="linear")
     x = rng.normal(size=(2, 7, 6, 3))
-    p = params_for(layer, (7, 6, 3), rng)
-    y, _ = layer.forward(x, p)
+    p, _ = params_for(layer, (7, 6, 3), rng)
+    y = layer.forward(x)
     assert y.shape[1:] == layer.output_shape((7, 6, 3))
     np.testing.assert_allclose(y, naive_conv(x, p["kernel"], p["bias"], s, padding), rtol=1e-12, atol=1e-12)
     if padding == "same":
@@ -65,11 +70,11 @@ def test_conv2d_gradients_match_central_differences(k, s, padding, activation):
     rng = np.random.default_rng(1)
     layer = Conv2D(filters=2, kernel_size=k, strides=s, padding=padding, activation=activation)
     x = rng.normal(size=(2, 5, 4, 2))
-    p = params_for(layer, (5, 4, 2), rng)
-    y, cache = layer.forward(x, p)
+    p, grads = params_for(layer, (5, 4, 2), rng)
+    y = layer.forward(x)
     up = rng.normal(size=y.shape)  # L = Σ up · y
-    dx, grads = layer.backward(up, cache, p)
-    loss = lambda: float(np.sum(up * layer.forward(x, p)[0]))  # noqa: E731
+    dx = layer.backward(up.copy())
+    loss = lambda: float(np.sum(up * layer.forward(x)))  # noqa: E731
     np.testing.assert_allclose(dx, numeric(loss, x), rtol=1e-5, atol=1e-7)
     for name in ("kernel", "bias"):
         np.testing.assert_allclose(grads[name], numeric(loss, p[name]), rtol=1e-5, atol=1e-7)
@@ -81,14 +86,14 @@ def test_pooling_forward_and_gradients(cls, size):
     rng = np.random.default_rng(2)
     layer = cls(pool_size=2)
     x = rng.normal(size=(2, *size, 3))
-    y, cache = layer.forward(x, {})
+    y = layer.forward(x)
     assert y.shape[1:] == layer.output_shape((*size, 3)) == (size[0] // 2, size[1] // 2, 3)
     block = x[:, :2, :2, :]
     want = block.max(axis=(1, 2)) if cls is MaxPooling2D else block.mean(axis=(1, 2))
     np.testing.assert_allclose(y[:, 0, 0, :], want)
     up = rng.normal(size=y.shape)
-    dx, _ = layer.backward(up, cache, {})
-    loss = lambda: float(np.sum(up * layer.forward(x, {})[0]))  # noqa: E731
+    dx = layer.backward(up.copy())
+    loss = lambda: float(np.sum(up * layer.forward(x)))  # noqa: E731
     np.testing.assert_allclose(dx, numeric(loss, x), rtol=1e-5, atol=1e-7)
     if size == (5, 7):
         assert np.all(dx[:, 4, :, :] == 0) and np.all(dx[:, :, 6, :] == 0)  # rows and columns past the last window
@@ -96,18 +101,21 @@ def test_pooling_forward_and_gradients(cls, size):
 
 def test_flatten_is_channels_last_as_keras():
     x = np.arange(2 * 3 * 4 * 5, dtype=float).reshape(2, 3, 4, 5)
-    y, cache = Flatten().forward(x, {})
-    assert np.array_equal(y, x.reshape(2, -1)) and Flatten().output_shape((3, 4, 5)) == (60,)
-    assert np.array_equal(Flatten().backward(y, cache, {})[0], x)
+    flatten = Flatten()
+    y = flatten.forward(x)
+    assert np.array_equal(y, x.reshape(2, -1)) and flatten.output_shape((3, 4, 5)) == (60,)
+    assert np.array_equal(flatten.backward(y), x)
 
 
 def test_float32_stays_float32_and_close_to_float64():
     rng = np.random.default_rng(3)
-    layer = Conv2D(4, 3, padding="same", activation="relu")
+    layer, single = Conv2D(4, 3, padding="same", activation="relu"), Conv2D(4, 3, padding="same", activation="relu")
     x = rng.normal(size=(2, 6, 6, 1))
-    p = params_for(layer, (6, 6, 1), rng)
-    y64, _ = layer.forward(x, p)
-    y32, _ = layer.forward(x.astype(np.float32), {k: v.astype(np.float32) for k, v in p.items()})
+    p, _ = params_for(layer, (6, 6, 1), rng)
+    p32 = {k: v.astype(np.float32) for k, v in p.items()}
+    single.bind(p32, {k: np.zeros_like(v) for k, v in p32.items()})
+    y64 = layer.forward(x)
+    y32 = single.forward(x.astype(np.float32))
     assert y32.dtype == np.float32 and np.allclose(y32, y64, atol=1e-5)
 
 
@@ -120,4 +128,40 @@ def test_bad_layers_are_named():
         Conv2D(2, 9).output_shape((4, 4, 1))
     with pytest.raises(PlaygroundError, match="unknown activation"):
         Conv2D(2, 3, activation="nope")
+    with pytest.raises(PlaygroundError, match="a convolution needs image input"):
+        Conv2D(2, 3).output_shape((16,))
+    with pytest.raises(PlaygroundError, match="put a flatten layer before it"):
+        Dense(2).param_shapes((4, 4, 1))
+    with pytest.raises(PlaygroundError, match=r"dropout rate must be in \[0, 1\)"):
+        Dropout(1.0)
     assert get_activation("relu")
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "softmax", "linear"])
+def test_dense_gradients_match_central_differences(activation):
+    """The fast path's gradients, written with out= into the bound buffers, against numbers."""
+    rng = np.random.default_rng(4)
+    layer = Dense(3, activation)
+    x = rng.normal(size=(5, 4))
+    p, grads = params_for(layer, (4,), rng)
+    up = rng.normal(size=(5, 3))
+    layer.forward(x)
+    dx = layer.backward(up.copy())
+    loss = lambda: float(np.sum(up * layer.forward(x)))  # noqa: E731
+    np.testing.assert_allclose(dx, numeric(loss, x), rtol=1e-5, atol=1e-7)
+    for name in ("kernel", "bias"):
+        np.testing.assert_allclose(grads[name], numeric(loss, p[name]), rtol=1e-5, atol=1e-7)
+    layer.forward(x)
+    assert layer.backward(up.copy(), input_grad=False) is None  # the first layer's input needs no gradient
+
+
+def test_dropout_masks_in_training_only_and_routes_the_gradient_through_its_mask():
+    drop = Dropout(0.5)
+    x = np.ones((4, 1000))
+    assert drop.forward(x) is x and drop.backward(x) is x  # inference: unchanged
+    y = drop.forward(x, training=True, rng=np.random.default_rng(0))
+    assert set(np.unique(y)) == {0.0, 2.0} and 0.45 < np.mean(y == 0) < 0.55
+    g = drop.backward(np.ones_like(x))
+    assert np.array_equal(g, y)  # ∂L/∂x = m ⊙ ∂L/∂y
+    with pytest.raises(PlaygroundError, match="random generator"):
+        drop.forward(x, training=True)

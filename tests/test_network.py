@@ -1,7 +1,10 @@
+"""The model of every project: a stack of layers over one flat buffer, checked on dense stacks."""
+
 import numpy as np
 import pytest
+from helpers import dense
 
-from engine import INITIALIZERS, LayerSpec, Network, PlaygroundError, get_loss
+from engine import INITIALIZERS, PlaygroundError, build_model, get_loss
 
 
 @pytest.mark.parametrize(
@@ -14,20 +17,20 @@ from engine import INITIALIZERS, LayerSpec, Network, PlaygroundError, get_loss
     ],
 )
 def test_parameter_counts_and_summary_totals(n_in, hidden, n_out, total):
-    net = Network(n_in, hidden, n_out, "softmax" if n_out > 1 else "sigmoid")
+    net = dense(n_in, hidden, n_out, "softmax" if n_out > 1 else "sigmoid")
     assert net.count_params() == total
     assert f"Total params: {total:,} " in net.summary()
 
 
 def test_summary_lists_layers_with_shapes_and_params():
-    net = Network(784, [LayerSpec(128, "relu", 0.2)], 10, "softmax")
+    net = dense(784, [(128, "relu", 0.2)], 10, "softmax")
     text = net.summary("mnist")
     assert 'Model: "mnist"' in text
     # Issue 29, item 12: a Keras Sequential summary lists no InputLayer; images start with Flatten.
     assert "InputLayer" not in text and "Flatten" not in text
     table = text.splitlines()[4:]
     assert table[0].startswith("dense_1 (Dense, relu)")
-    images = Network(784, [LayerSpec(128, "relu", 0.2)], 10, "softmax", image_shape=(28, 28)).copy().summary()
+    images = build_model((28, 28), [{"units": 128, "activation": "relu", "dropout": 0.2}], 10).copy().summary()
     row = images.splitlines()[4]
     assert row.startswith("flatten (Flatten)") and "(None, 784)" in row and row.endswith(" 0")
     assert "dense_1 (Dense, relu)" in text and "(None, 128)" in text and "100,480" in text
@@ -37,7 +40,7 @@ def test_summary_lists_layers_with_shapes_and_params():
 
 
 def test_kernel_shape_is_in_by_out_and_forward_is_xw_plus_b():
-    net = Network(3, [4], 2, "linear", seed=1)
+    net = dense(3, [4], 2, "linear", seed=1)
     w0, b0, w1, b1 = net.get_weights()
     assert w0.shape == (3, 4) and b0.shape == (4,) and w1.shape == (4, 2) and b1.shape == (2,)
     x = np.random.default_rng(0).normal(size=(5, 3))
@@ -45,7 +48,7 @@ def test_kernel_shape_is_in_by_out_and_forward_is_xw_plus_b():
 
 
 def test_zero_hidden_layers_is_logistic_regression():
-    net = Network(2, [], 1, "sigmoid", seed=0)
+    net = dense(2, [], 1, "sigmoid", seed=0)
     w, b = np.array([[1.5], [-2.0]]), np.array([0.25])
     net.set_weights([w, b])
     x = np.array([[1.0, 1.0], [0.0, 0.0], [-1.0, 2.0]])
@@ -58,7 +61,7 @@ def test_zero_hidden_layers_is_logistic_regression():
 
 
 def test_set_weights_rejects_wrong_shapes_by_name():
-    net = Network(2, [3], 1)
+    net = dense(2, [3], 1)
     w = net.get_weights()
     w[2] = np.zeros((4, 1))
     with pytest.raises(PlaygroundError, match=r"layers\.1\.kernel has shape \(4, 1\), expected \(3, 1\)"):
@@ -72,8 +75,8 @@ def test_set_weights_rejects_wrong_shapes_by_name():
 
 
 def test_set_then_get_round_trips_and_views_share_the_flat_buffer():
-    net = Network(3, [5, 4], 2, "softmax", seed=2)
-    other = Network(3, [5, 4], 2, "softmax", seed=9)
+    net = dense(3, [5, 4], 2, "softmax", seed=2)
+    other = dense(3, [5, 4], 2, "softmax", seed=9)
     other.set_weights(net.get_weights())
     np.testing.assert_array_equal(other.params, net.params)
     net.kernels[1][0, 0] = 42.0
@@ -82,13 +85,15 @@ def test_set_then_get_round_trips_and_views_share_the_flat_buffer():
 
 
 def test_dropout_keeps_the_expected_value_in_training_and_is_identity_at_inference():
-    net = Network(4, [LayerSpec(50, "relu", dropout=0.4)], 1, "linear", seed=0)
+    net = dense(4, [(50, "relu", 0.4)], 1, "linear", seed=0)
     x = np.random.default_rng(1).normal(size=(1, 4)).repeat(20_000, axis=0)
     rng = np.random.default_rng(2)
     net.forward(x, training=True, rng=rng)
-    dropped = net._cache.a[0] * net._cache.masks[0]
+    hidden, drop = net.layers[0], net.layers[1]
+    assert drop.name == "dropout" and drop.rate == 0.4
+    dropped = hidden.a * drop.mask
     clean = net.neuron_outputs(x[:1])[0][0]
-    kept = net._cache.a[0]  # inference pass just above: no mask
+    kept = hidden.a  # inference pass just above: no mask
     np.testing.assert_allclose(dropped.mean(axis=0), clean, rtol=0.05, atol=1e-3)
     assert 0.35 < (dropped == 0).mean() < 0.45 or (clean == 0).any()
     np.testing.assert_array_equal(net.predict(x[:3]), net.predict(x[:3]))
@@ -96,13 +101,13 @@ def test_dropout_keeps_the_expected_value_in_training_and_is_identity_at_inferen
 
 
 def test_dropout_training_needs_a_generator():
-    net = Network(2, [LayerSpec(3, "tanh", dropout=0.5)], 1)
+    net = dense(2, [(3, "tanh", 0.5)], 1)
     with pytest.raises(PlaygroundError, match="random generator"):
         net.forward(np.zeros((1, 2)), training=True)
 
 
 def test_float32_network_stays_float32():
-    net = Network(2, [8], 1, dtype=np.float32)
+    net = dense(2, [8], 1, dtype=np.float32)
     x = np.random.default_rng(0).normal(size=(10, 2))
     assert net.predict(x).dtype == np.float32
     net.loss_and_grad(x, np.zeros(10), get_loss("binary_crossentropy"))
@@ -111,14 +116,14 @@ def test_float32_network_stays_float32():
 
 
 def test_neuron_outputs_cover_every_layer():
-    net = Network(2, [4, 3], 2, "softmax")
+    net = dense(2, [4, 3], 2, "softmax")
     outs = net.neuron_outputs(np.zeros((7, 2)))
     assert [o.shape for o in outs] == [(7, 4), (7, 3), (7, 2)]
 
 
 def test_wrong_input_shape_is_named():
     with pytest.raises(PlaygroundError, match=r"input has shape \(5, 3\), expected \(N, 2\)"):
-        Network(2, [3], 1).predict(np.zeros((5, 3)))
+        dense(2, [3], 1).predict(np.zeros((5, 3)))
 
 
 @pytest.mark.parametrize(
@@ -126,11 +131,11 @@ def test_wrong_input_shape_is_named():
 )
 def test_bad_layer_specs_are_rejected(bad):
     with pytest.raises(PlaygroundError):
-        Network(2, [bad], 1)
+        build_model((2,), [bad], 1)
 
 
 def test_same_seed_same_weights_other_seed_other_weights():
-    a, b, c = (Network(2, [8, 8], 1, seed=s) for s in (7, 7, 8))
+    a, b, c = (dense(2, [8, 8], 1, seed=s) for s in (7, 7, 8))
     np.testing.assert_array_equal(a.params, b.params)
     assert not np.array_equal(a.params, c.params)
 
@@ -156,7 +161,7 @@ def test_initializer_variances_follow_keras(name, expected_var):
 
 
 def test_zeros_initializer_shows_the_symmetry_problem():
-    net = Network(2, [4], 1, initializer="zeros")
+    net = dense(2, [4], 1, initializer="zeros")
     x = np.random.default_rng(0).normal(size=(6, 2))
     net.kernels[1][...] = 0.3  # even with a non-zero output layer, hidden units stay identical
     net.loss_and_grad(x, np.array([0, 1, 0, 1, 1, 0]), get_loss("binary_crossentropy"))
@@ -169,7 +174,7 @@ def test_a_network_over_the_parameter_budget_is_refused_before_allocating():
     from engine.fields import MAX_PARAMS
 
     with pytest.raises(PlaygroundError, match=r"251,736,065 parameters; the limit is 10,000,000"):
-        Network(2, [LayerSpec(4096)] * 16, 1, "sigmoid")
+        dense(2, [4096] * 16, 1, "sigmoid")
     assert MAX_PARAMS == 10_000_000
 
 
@@ -198,7 +203,7 @@ def test_ng_lambda_converts_to_ours_as_the_tooltip_says():
 
     rng = np.random.default_rng(3)
     m, lam_ng = 20, 0.7
-    net = Network(2, [3], 1, "sigmoid", seed=2)
+    net = dense(2, [3], 1, "sigmoid", seed=2)
     x, y = rng.normal(size=(m, 2)), rng.integers(0, 2, m)
     loss = get_loss("binary_crossentropy")
     ours = Regularizer("l2", from_ng_lambda(lam_ng, m))
@@ -282,7 +287,7 @@ def test_zero_kernels_with_sigmoid_keep_each_layers_units_identical():
 def test_the_summary_gives_each_kernel_beside_ngs_w_and_the_two_compute_the_same_z():
     """Concept of issue 29: Keras's (in, out) kernel multiplies a row, Ng's W[l] (n[l], n[l−1])
     a column; W[l] is the kernel transposed, and both give the same z."""
-    net = Network(784, [128], 10, "softmax", seed=4)
+    net = dense(784, [128], 10, "softmax", seed=4)
     text = net.summary()
     assert "dense_1  kernel (784, 128), bias (128,)   W[1] (128, 784), b[1] (128, 1)" in text
     assert "output   kernel (128, 10), bias (10,)     W[2] (10, 128), b[2] (10, 1)" in text
@@ -293,9 +298,7 @@ def test_the_summary_gives_each_kernel_beside_ngs_w_and_the_two_compute_the_same
     assert w_ng.shape == (128, 784) and b_ng.shape == (128, 1)
     np.testing.assert_allclose((w_ng @ x.T + b_ng).T, x @ kernel + bias)  # column form = row form
     # A CNN's dense layers too, l counting the convolution (Ng numbers every layer with weights).
-    from engine.sequential import ConvNetwork
-
-    cnn = ConvNetwork((8, 8), [{"type": "conv2d", "filters": 4, "kernel_size": 3, "activation": "relu"},
+    cnn = build_model((8, 8), [{"type": "conv2d", "filters": 4, "kernel_size": 3, "activation": "relu"},
                                {"type": "max_pooling2d"}, {"units": 16, "activation": "relu"}], 10)  # fmt: skip
     text = cnn.summary()
     assert "dense_1  kernel (36, 16), bias (16,)   W[2] (16, 36)" in text and "W[3] (10, 16)" in text

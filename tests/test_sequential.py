@@ -8,12 +8,12 @@ from engine import PlaygroundError, get_activation
 from engine.data import generate
 from engine.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 from engine.losses import as_targets, get_loss
+from engine.model import LayerStack, build_model
 from engine.optimizers import make_optimizer
-from engine.sequential import ConvNetwork, Sequential
 
 
 def small_cnn(**kw):
-    return Sequential((6, 6, 1), [Conv2D(3, 3, padding="same", activation="tanh"), MaxPooling2D(2),
+    return LayerStack((6, 6, 1), [Conv2D(3, 3, padding="same", activation="tanh"), MaxPooling2D(2),
                                   Conv2D(2, 2, activation="relu"), Flatten(), Dropout(0.0),
                                   Dense(5, activation="tanh"), Dense(3, activation="softmax")], **kw)  # fmt: skip
 
@@ -26,9 +26,10 @@ def test_the_layout_names_shapes_and_decay_mask():
     assert net.shapes == [(6, 6, 1), (6, 6, 3), (3, 3, 3), (2, 2, 2), (8,), (8,), (5,), (3,)]
     assert net.count_params() == 30 + 26 + 45 + 18
     kernels = sum(w.size for w in net.get_weights()[0::2])
-    assert int(net.decay.sum()) == kernels
+    assert net.n_kernel == kernels == net.kernel_params.size  # every kernel first: L1/L2's one slice
     net.params[...] = np.arange(net.params.size)
-    assert net.views[0]["kernel"].base is net.params or np.shares_memory(net.views[0]["kernel"], net.params)
+    assert np.shares_memory(net.kernels[0], net.params) and net.kernels[0].flat[0] == 0
+    assert net.biases[0][0] == kernels  # the first bias right after the last kernel
 
 
 def test_the_whole_gradient_matches_central_differences():
@@ -41,14 +42,13 @@ def test_the_whole_gradient_matches_central_differences():
     net.loss_and_grad(x, y, loss, training=False)
     analytic = net.grads.copy()
     h = 1e-6
+    assert net.activations[-1].name == get_activation("softmax").name
     for i in range(net.params.size):
         old = net.params[i]
         net.params[i] = old + h
-        net.forward(x)
-        up = loss.value(*net._caches[-1][1:], y, get_activation("softmax"))
+        up = net.objective(x, y, loss)
         net.params[i] = old - h
-        net.forward(x)
-        down = loss.value(*net._caches[-1][1:], y, get_activation("softmax"))
+        down = net.objective(x, y, loss)
         net.params[i] = old
         assert analytic[i] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-8), net.param_names()
 
@@ -56,7 +56,7 @@ def test_the_whole_gradient_matches_central_differences():
 def test_a_small_cnn_learns_the_shapes_set():
     ds = generate("shapes", samples=1200, noise=0.1, seed=0, classes=4)
     x = (ds.x / 255.0).reshape(-1, 16, 16, 1)
-    net = Sequential((16, 16, 1), [Conv2D(8, 3, padding="same", activation="relu"), MaxPooling2D(2),
+    net = LayerStack((16, 16, 1), [Conv2D(8, 3, padding="same", activation="relu"), MaxPooling2D(2),
                                    Conv2D(16, 3, activation="relu"), MaxPooling2D(2), Flatten(),
                                    Dense(32, activation="relu"), Dense(4, activation="softmax")], seed=1)  # fmt: skip
     loss, opt = get_loss("categorical_crossentropy"), make_optimizer({"name": "adam", "learning_rate": 0.005})
@@ -72,20 +72,20 @@ def test_a_small_cnn_learns_the_shapes_set():
 
 def test_wrong_stacks_are_refused_with_the_layer_named():
     with pytest.raises(PlaygroundError, match="layers\\[0\\]: a convolution needs image input"):
-        Sequential((4,), [Conv2D(2, 3), Dense(1)])
+        LayerStack((4,), [Conv2D(2, 3), Dense(1)])
     with pytest.raises(PlaygroundError, match="layers\\[1\\]: a 9-wide window does not fit a 4-wide input"):
-        Sequential((4, 4, 1), [Conv2D(2, 1), Conv2D(2, 9), Flatten(), Dense(1)])
+        LayerStack((4, 4, 1), [Conv2D(2, 1), Conv2D(2, 9), Flatten(), Dense(1)])
     with pytest.raises(PlaygroundError, match="put a flatten layer before it"):
-        Sequential((4, 4, 1), [Dense(2), Dense(1)])
+        LayerStack((4, 4, 1), [Dense(2), Dense(1)])
     with pytest.raises(PlaygroundError, match="the last layer must be a dense layer"):
-        Sequential((4, 4, 1), [Flatten()])
+        LayerStack((4, 4, 1), [Flatten()])
     assert as_targets(np.array([1]), 3).shape == (1, 3)
 
 
 def test_the_plan_gives_keras_summary_shapes_and_counts_from_shapes_alone():
     """LeNet's published counts: 156, 2,416, 48,120, 10,164 and 850 (61,706 in all), the added
     flatten said, and the same numbers as the network that is then built."""
-    from engine.sequential import plan
+    from engine.layers import plan
 
     hidden = [{"type": "conv2d", "filters": 6, "kernel_size": 5, "activation": "relu"}, {"type": "max_pooling2d"},
               {"type": "conv2d", "filters": 16, "kernel_size": 5, "activation": "relu"}, {"type": "max_pooling2d"},
@@ -96,7 +96,7 @@ def test_the_plan_gives_keras_summary_shapes_and_counts_from_shapes_alone():
         (3, "MaxPooling2D", (5, 5, 16), 0), (None, "Flatten", (400,), 0), (4, "Dense", (120,), 48120),
         (4, "Dropout", (120,), 0), (5, "Dense", (84,), 10164), (-1, "Dense", (10,), 850)]  # fmt: skip
     assert notes == ["a flatten layer was added before layer 5 (a dense layer needs flat input)"]
-    net = ConvNetwork((32, 32, 1), hidden, 10)
+    net = build_model((32, 32, 1), hidden, 10)
     assert net.count_params() == sum(r.params for r in rows) == 61706
     x = np.random.default_rng(0).random((3, 32 * 32))
     outs = net.layer_outputs(x)
@@ -157,15 +157,15 @@ def test_convolutional_layers_in_a_project_are_checked_by_key():
             normalize_project(with_layers(*layers))
     p = normalize_project(with_layers({"type": "conv2d", "filters": 2, "kernel_size": 9}))
     with pytest.raises(PlaygroundError, match=r"^network.layers\[0\].kernel_size 9 is larger than its 4×4 input$"):
-        ConvNetwork((4, 4), p["network"]["layers"], 2)
+        build_model((4, 4), p["network"]["layers"], 2)
     pooled = [{"type": "max_pooling2d", "pool_size": 2}, {"type": "average_pooling2d", "pool_size": 3}]
     with pytest.raises(PlaygroundError, match=r"^network.layers\[1\].pool_size 3 is larger than its 2×2 input$"):
-        ConvNetwork((4, 4), pooled, 2)
+        build_model((4, 4), pooled, 2)
     late = [{"type": "flatten"}, {"type": "conv2d", "filters": 2, "kernel_size": 1, "activation": "relu"}]
     with pytest.raises(PlaygroundError, match=r"^network.layers\[1\].type: a conv2d layer cannot follow a flatten"):
-        ConvNetwork((4, 4), late, 2)
+        build_model((4, 4), late, 2)
     with pytest.raises(PlaygroundError, match=r"^network.layers\[1\].type: the input is already flat"):
-        ConvNetwork((4, 4), [{"type": "flatten"}, {"type": "flatten"}], 2)
+        build_model((4, 4), [{"type": "flatten"}, {"type": "flatten"}], 2)
     conv = {"layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3}]}
     points = normalize_project({**CNN, "data": {"source": "circle"}, "training": {"loss": "binary_crossentropy"},
                                 "network": conv})  # fmt: skip
@@ -209,7 +209,7 @@ def test_the_gradient_check_and_landscape_directions_read_the_conv_layout():
 
     conv = {"type": "conv2d", "filters": 3, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"}
     hidden = [conv, {"type": "average_pooling2d", "pool_size": 2}, {"units": 4, "activation": "tanh", "dropout": 0.3}]
-    net = ConvNetwork((8, 8, 1), hidden, 3, "softmax", seed=3)
+    net = build_model((8, 8, 1), hidden, 3, "softmax", seed=3)
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(5, 64)), np.array([0, 1, 2, 1, 0])
     report = check_gradients(net, x, y, get_loss("categorical_crossentropy"), Regularizer("l2", 0.01))
@@ -229,11 +229,11 @@ def test_an_activations_parameters_reach_the_layers_that_use_it():
     leaky = {"name": "leaky_relu", "alpha": 0.1}
     hidden = [{"type": "conv2d", "filters": 2, "kernel_size": 3, "activation": leaky},
               {"units": 3, "activation": {"name": "elu", "alpha": 0.5}}]  # fmt: skip
-    net = ConvNetwork((5, 5), hidden, 2, "softmax", seed=0)
+    net = build_model((5, 5), hidden, 2, "softmax", seed=0)
     assert [a.params() for a in net.activations[:2]] == [{"alpha": 0.1}, {"alpha": 0.5}]
     x = np.random.default_rng(1).normal(size=(4, 25))
     net.layer_outputs(x)
-    _, _, _, _, z, a = net.model._caches[0]
+    z, a = net.layers[0].z, net.layers[0].a
     assert (z < 0).any() and np.allclose(a, np.where(z > 0, z, 0.1 * z))
 
 
@@ -245,11 +245,11 @@ def test_a_conv_kernel_draws_only_its_own_values():
 
     tracemalloc.start()
     try:
-        net = Sequential((28, 28, 1), [Conv2D(64, 28), Flatten(), Dense(2)], initializer="he_normal")
+        net = LayerStack((28, 28, 1), [Conv2D(64, 28), Flatten(), Dense(2)], initializer="he_normal")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    kernel = net.views[0]["kernel"]
+    kernel = net.kernels[0]
     assert kernel.size == 50_176 and np.all(kernel != 0)
     assert peak < 8 * net.params.nbytes, f"{peak / 2**20:.1f} MB to build {net.params.nbytes / 2**20:.1f} MB of weights"
 
@@ -259,8 +259,8 @@ def test_a_conv_kernel_draws_only_its_own_values():
                                             ("lecun_normal", 1 / 288)])  # fmt: skip
 def test_conv_kernels_keep_keras_fans(name, variance):
     """A 3×3 kernel over 32 channels with 64 filters: fan_in 9·32 = 288, fan_out 9·64 = 576."""
-    net = Sequential((5, 5, 32), [Conv2D(64, 3), Flatten(), Dense(2)], initializer=name, seed=4)
-    kernel = net.views[0]["kernel"]
+    net = LayerStack((5, 5, 32), [Conv2D(64, 3), Flatten(), Dense(2)], initializer=name, seed=4)
+    kernel = net.kernels[0]
     assert kernel.shape == (3, 3, 32, 64)
     assert kernel.var() == pytest.approx(variance, rel=0.04)
     assert abs(kernel.mean()) < 0.05 * np.sqrt(variance)
@@ -315,7 +315,7 @@ def test_the_step_budget_covers_what_a_training_step_really_allocates():
     layers = [Conv2D(16, 3, padding="same", activation="relu"), MaxPooling2D(2),
               Conv2D(8, 5, strides=2, padding="same", activation="tanh"), Flatten(), Dropout(0.2),
               Dense(6, activation="relu"), Dense(3, activation="softmax")]  # fmt: skip
-    net = Sequential((16, 16, 2), layers)
+    net = LayerStack((16, 16, 2), layers)
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(32, 16, 16, 2)), rng.integers(0, 3, 32)
     tracemalloc.start()

@@ -42,7 +42,7 @@ def test_each_consumer_draws_from_its_own_spawned_stream():
     np.testing.assert_array_equal(tr._order, shuffle.permutation(n))
     dropout = _spawned(seed, 4)
     mask = dropout.random((44, 5)) >= 0.5
-    np.testing.assert_array_equal(tr.network._cache.masks[0] > 0, mask)
+    np.testing.assert_array_equal(tr.network.layers[1].mask > 0, mask)
     with pytest.raises(PlaygroundError, match="no random stream called 'labels'"):
         stream(seed, "labels")
 

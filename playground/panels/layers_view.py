@@ -5,8 +5,9 @@ shape and parameter count as Keras's summary gives them, and what it does to one
 convolution's filters and every layer's feature maps, live while training. Click a sample in
 the Samples tab to follow another image.
 
-Every edit is checked by `engine.sequential.plan` from shapes alone before it is applied, so a
-layer that does not fit is refused with its key named and nothing changes.
+Every edit is checked by `engine.layers.plan` from shapes alone before it is applied, so a
+layer that does not fit is refused with its key named and nothing changes. The rows' controls are
+the keys each layer kind declares (`Layer.keys`): a new kind needs nothing here.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import ACTIVATIONS, INITIALIZERS, PlaygroundError, get_activation
+from engine import ACTIVATIONS, INITIALIZERS, LAYERS, PlaygroundError, get_activation
 from engine.fields import field
-from engine.sequential import LAYER_KINDS, PlanRow, is_convolutional, kind_of, plan
+from engine.layer_base import Key
+from engine.layers import PlanRow, is_convolutional, kind_of, new_entry, offered, plan
 
 from ..layer_maps import LayerMaps, LayerPicture
 from ..snapshot import Snapshot
@@ -48,7 +50,6 @@ MAP_CELL = (26, 64)  # the smallest and largest size a feature map is drawn at, 
 FILTER_CELL = (12, 40)
 CAPTION = 14
 GAP = 3
-PADDING_TIP = "same: zeros around the image keep its size (at strides 1); valid: no padding, the maps shrink"
 
 
 def montage(tiles: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
@@ -256,7 +257,7 @@ class LayersPanel(OnScreen):
         self.add.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.add)
         menu.setObjectName("addLayerMenu")
-        for kind in LAYER_KINDS.values():
+        for kind in offered():
             action = menu.addAction(kind.keras, lambda k=kind.name: self.add_layer(k))
             action.setToolTip(kind.help)
         menu.setToolTipsVisible(True)
@@ -351,14 +352,15 @@ class LayersPanel(OnScreen):
             act = act["name"] if isinstance(act, dict) else act
             return LayerRow(f"Dense · output · {act}", detail, f"layerRow{k}")
         spec = self.hidden[r.source]
-        if r.kind == "Dropout":
-            return LayerRow(f"Dropout {spec['dropout']:g}", f"→ {shape} · in training only", f"layerRow{k}")
+        made = LAYERS.get(r.layer)
+        if not made.written:  # made by its project layer's key (a dense layer's dropout): no controls
+            return LayerRow(r.title, f"→ {shape} · {made.note}" if made.note else detail, f"layerRow{k}")
         row = LayerRow("", detail, f"layerRow{k}")
         i = r.source
         row.title.setText(f"{i + 1}")
         kind = name_widget(QComboBox(), f"layerType{i}", f"Type of layer {i + 1}")
-        for name, info in LAYER_KINDS.items():
-            kind.addItem(info.keras, name)
+        for info in offered():
+            kind.addItem(info.keras, info.name)
         kind.setCurrentIndex(kind.findData(kind_of(spec).name))
         kind.setToolTip(kind_of(spec).help)
         kind.activated.connect(self._live(lambda _j: self.change_type(i, kind.currentData())))
@@ -379,48 +381,53 @@ class LayersPanel(OnScreen):
         return row
 
     def _controls(self, i: int, spec: dict[str, Any]) -> list[QWidget]:
-        kind = kind_of(spec).name
+        """One control per key the layer's kind declares: a spin box for a whole number, a
+        decimal spin box for a number, a list for a choice or an activation."""
         out: list[QWidget] = []
-        if kind == "conv2d":
-            out += [self._spin(i, "filters", spec, " filters", "Filters: one feature map each"),
-                    self._spin(i, "kernel_size", spec, "", "Kernel size: each filter sees k × k pixels", "k "),
-                    self._spin(i, "strides", spec, "", "Strides: how far the filter moves each step", "s "),
-                    self._choice(i, "padding", spec, ["same", "valid"], PADDING_TIP)]  # fmt: skip
-        elif kind in ("max_pooling2d", "average_pooling2d"):
-            out.append(self._spin(i, "pool_size", spec, "", "Pool size: the window (and the stride)", "pool "))
-        elif kind == "dense":
-            out.append(self._spin(i, "units", spec, " units", "Units (neurons) of this layer"))
-        if "activation" in spec:
-            names = [n for n in ACTIVATIONS.names() if n != "softmax"]
-            act = spec["activation"]["name"] if isinstance(spec["activation"], dict) else spec["activation"]
-            box = self._choice(i, "activation", spec, names, get_activation(act).formula)
-            box.setCurrentText(act)
-            out.append(box)
-        if kind == "dense":
-            drop = name_widget(QDoubleSpinBox(), f"stackDropout{i}", f"Dropout of layer {i + 1}",
-                               "In training each unit is dropped with this probability (inverted dropout)")  # fmt: skip
-            drop.setRange(0.0, 0.9)
-            drop.setSingleStep(0.05)
-            drop.setDecimals(2)
-            drop.setPrefix("drop ")
-            drop.setValue(spec.get("dropout", 0.0))
-            drop.setKeyboardTracking(False)
-            drop.setMaximumWidth(96)
-            drop.valueChanged.connect(self._live(lambda v: self.edit(i, "dropout", round(v, 2))))
-            out.append(drop)
+        kind = kind_of(spec)
+        for key in kind.keys:
+            if key.kind == "integer":
+                out.append(self._spin(i, key, spec))
+            elif key.kind == "number":
+                out.append(self._decimal(i, key, spec))
+            elif key.kind == "choice":
+                out.append(self._choice(i, key.name, spec, list(key.choices), key.help))
+            elif key.kind == "activation":
+                names = [n for n in ACTIVATIONS.names() if ACTIVATIONS.get(n).elementwise]  # not softmax: an output's
+                act = spec[key.name]["name"] if isinstance(spec[key.name], dict) else spec[key.name]
+                box = self._choice(i, key.name, spec, names, get_activation(act).formula)
+                box.setCurrentText(act)
+                out.append(box)
         return out
 
-    def _spin(self, i: int, key: str, spec: dict[str, Any], suffix: str, tip: str, prefix: str = "") -> QSpinBox:
-        f = field(f"network.layers[].{key}")
-        spin = name_widget(QSpinBox(), f"stack_{key}{i}", f"{f.label} of layer {i + 1}", tip)
+    def _spin(self, i: int, key: Key, spec: dict[str, Any]) -> QSpinBox:
+        f = field(f"network.layers[].{key.name}")
+        spin = name_widget(QSpinBox(), f"stack_{key.name}{i}", f"{f.label} of layer {i + 1}", key.help)
         spin.setRange(int(f.lo), int(f.hi))
-        spin.setValue(int(spec.get(key, LAYER_KINDS[kind_of(spec).name].default.get(key, 1))))
+        spin.setValue(int(spec.get(key.name, kind_of(spec).new.get(key.name, key.default or 1))))
+        prefix, _, suffix = key.shown.partition("{}")
         spin.setPrefix(prefix)
         spin.setSuffix(suffix)
         spin.setKeyboardTracking(False)
         spin.setMaximumWidth(96 if suffix else 70)
-        spin.valueChanged.connect(self._live(lambda v: self.edit(i, key, int(v))))
+        spin.valueChanged.connect(self._live(lambda v: self.edit(i, key.name, int(v))))
         return spin
+
+    def _decimal(self, i: int, key: Key, spec: dict[str, Any]) -> QDoubleSpinBox:
+        f = field(f"network.layers[].{key.name}")
+        box = name_widget(QDoubleSpinBox(), f"stack_{key.name}{i}", f"{f.label} of layer {i + 1}", key.help)
+        step = 0.05
+        box.setRange(float(f.lo or 0.0), float(f.hi) - (2 * step if f.hi_open else 0.0))
+        box.setSingleStep(step)
+        box.setDecimals(2)
+        prefix, _, suffix = key.shown.partition("{}")
+        box.setPrefix(prefix)
+        box.setSuffix(suffix)
+        box.setValue(float(spec.get(key.name, key.default or 0.0)))
+        box.setKeyboardTracking(False)
+        box.setMaximumWidth(96)
+        box.valueChanged.connect(self._live(lambda v: self.edit(i, key.name, round(v, 2))))
+        return box
 
     def _choice(self, i: int, key: str, spec: dict[str, Any], options: list[str], tip: str) -> QComboBox:
         box = name_widget(QComboBox(), f"stack_{key}{i}", f"{key.capitalize()} of layer {i + 1}", tip)
@@ -477,22 +484,24 @@ class LayersPanel(OnScreen):
         return self._apply(layers)
 
     def change_type(self, i: int, kind: str) -> bool:
-        """Layer i becomes a new layer of `kind` (its activation kept where both have one)."""
+        """Layer i becomes a new layer of `kind` (the settings both kinds have, such as the activation, kept)."""
         if not self._has(i):
             return False
         layers = copy.deepcopy(self.hidden)
-        new = copy.deepcopy(LAYER_KINDS[kind].default)
-        if "activation" in new and "activation" in layers[i]:
-            new["activation"] = layers[i]["activation"]
+        new = new_entry(kind)
+        old = {(k.name, k.kind) for k in kind_of(layers[i]).keys}
+        for key in kind_of(new).keys:  # what both kinds have (the activation, a pool size) is kept
+            if (key.name, key.kind) in old and key.name in layers[i]:
+                new[key.name] = layers[i][key.name]
         layers[i] = new
         return self._apply(layers)
 
     def add_layer(self, kind: str) -> bool:
         """Image layers after the last image layer, a flatten after them, dense layers at the end."""
         layers = copy.deepcopy(self.hidden)
-        new = copy.deepcopy(LAYER_KINDS[kind].default)
-        image_end = next((k for k, s in enumerate(layers) if not kind_of(s).image), len(layers))
-        layers.insert(image_end if LAYER_KINDS[kind].image or kind == "flatten" else len(layers), new)
+        new = new_entry(kind)
+        image_end = next((k for k, s in enumerate(layers) if kind_of(s).gives != "image"), len(layers))
+        layers.insert(image_end if LAYERS.get(kind).takes == "image" else len(layers), new)
         return self._apply(layers)
 
     def move(self, i: int, delta: int) -> bool:
@@ -533,8 +542,8 @@ class LayersPanel(OnScreen):
         self.input_row.detail.setText(f"{what} · click a sample in Samples to follow another")
         self.input_row.strip.set_picture(LayerPicture(None, "Input", m.pixels.shape, maps=_as_maps(m.pixels)),
                                          self.names, m.label)  # fmt: skip
-        for row, pic in zip(self.rows, m.layers):
-            row.strip.set_picture(None if pic.kind in ("Dropout", "Flatten") else pic, self.names, m.label)
+        for row, pic, r in zip(self.rows, m.layers, self.plan):
+            row.strip.set_picture(pic if LAYERS.get(r.layer).pictured else None, self.names, m.label)
 
 
 def _as_maps(pixels: np.ndarray) -> np.ndarray:

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 from engine import ACTIVATIONS, INITIALIZERS, PlaygroundError, get_activation
 from engine.data import FEATURES, apply_features
 from engine.initializers import zero_start
+from engine.layers import is_convolutional
 from engine.notation import keras_shapes, ng_shapes, weight_names
-from engine.sequential import is_convolutional
 
 from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
 from ..snapshot import Snapshot

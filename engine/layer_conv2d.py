@@ -1,0 +1,268 @@
+"""The 2-D convolution, as Keras's Conv2D: images channels-last (N, H, W, C), a kernel of shape
+(kh, kw, in, filters) as Keras stores it (so Keras's `set_weights` takes it unchanged), 'valid'
+or TensorFlow's 'same' padding (the extra row and column bottom and right), one stride both ways.
+The batch goes through im2col: every window unfolded into a row, then one matrix product."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .activations import get_activation
+from .errors import PlaygroundError
+from .layer_base import (
+    LAYERS,
+    CodeContext,
+    Derivation,
+    Key,
+    Layer,
+    LayerTrace,
+    OnnxGraph,
+    Shape,
+    needs_image,
+    whole,
+    window_pads,
+)
+
+
+@LAYERS.register_kind()
+@dataclass(eq=False)
+class Conv2D(Layer):
+    """Each filter f slides over the (padded) image; at output position (p, q):
+
+    Forward:   z[p, q, f] = Σ_{i, j, c} x[p·s + i, q·s + j, c] · W[i, j, c, f] + b[f],  a = f(z).
+    Backward:  δ = f′(z) ⊙ ∂L/∂a;  ∂L/∂W[i, j, c, f] = Σ_{p, q} x[p·s + i, q·s + j, c] · δ[p, q, f]
+               (one weight serves every position: its gradient is the sum over them);
+               ∂L/∂b[f] = Σ_{p, q} δ[p, q, f];  ∂L/∂x[p·s + i, q·s + j, c] += Σ_f W[i, j, c, f] · δ[p, q, f].
+    """
+
+    name = "conv2d"
+    keras = "Conv2D"
+    help = ("Slides each filter (kernel_size × kernel_size × input channels weights and a bias) over the image: "
+            "one feature map per filter. Far fewer weights than a dense layer, shared at every position.")  # fmt: skip
+    formula = ("z[p,q,f] = Σ x[p·s+i, q·s+j, c]·W[i,j,c,f] + b[f];  "
+               "∂L/∂W[i,j,c,f] = Σ_{p,q} x[p·s+i, q·s+j, c]·δ[p,q,f], the sum over every position the weight serves")
+    keys = (
+        Key("filters", "integer", "filters", required=True, lo=1, hi=512, help="Filters: one feature map each",
+            shown="{} filters"),
+        Key("kernel_size", "integer", "kernel size", required=True, lo=1, hi=31,
+            help="Kernel size: each filter sees k × k pixels", shown="k {}"),
+        Key("strides", "integer", "strides", default=1, lo=1, hi=16, help="Strides: how far the filter moves each step",
+            shown="s {}"),
+        Key("padding", "choice", "padding", default="valid", choices=("valid", "same"),
+            help="same: zeros around the image keep its size (at strides 1); valid: no padding, the maps shrink"),
+        Key("activation", "activation", "activation", default="relu", help="f, applied to each position's z"),
+    )  # fmt: skip
+    #: A new layer in the stack pads 'same' (a file that leaves padding out means 'valid', Keras's
+    #: default): a layer that keeps the maps' size fits anywhere a user puts it.
+    new: ClassVar[dict[str, Any]] = {"filters": 8, "kernel_size": 3, "strides": 1, "padding": "same",
+                                     "activation": "relu"}  # fmt: skip
+    takes = "image"
+    gives = "image"
+    memory_fix = "fewer filters or a smaller kernel there"
+    forward_words = ("each filter slides over the maps, z = Σ x·W + b over its window at every position, "
+                     "then a = {act}(z)")
+    backward_words = ("∂L/∂W[i, j, c] = Σ over the positions of x·δ (one weight serves every position: its gradient "
+                      "is the sum), ∂L/∂b = Σ δ")
+
+    filters: int
+    kernel_size: int
+    strides: int = 1
+    padding: str = "valid"
+    activation: Any = "relu"  # a name, or {"name": ..., "alpha": ...} as in the project file
+
+    def __post_init__(self) -> None:
+        whole(self.filters, "filters")
+        whole(self.kernel_size, "kernel_size")
+        whole(self.strides, "strides")
+        if self.padding not in ("valid", "same"):
+            raise PlaygroundError(f"padding must be 'valid' or 'same', got {self.padding!r}")
+        self.act = get_activation(self.activation)
+
+    @classmethod
+    def label(cls, entry: dict[str, Any]) -> str:
+        stride = f"/{entry['strides']}" if entry.get("strides", 1) != 1 else ""
+        return f"conv {entry['filters']}@{entry['kernel_size']}×{entry['kernel_size']}{stride}"
+
+    @classmethod
+    def neurons(cls, entry: dict[str, Any]) -> int:
+        return int(entry["filters"])  # a filter is a unit too
+
+    # ----------------------------------------------------------------- shapes
+    def param_shapes(self, inp: Shape) -> dict[str, Shape]:
+        k = self.kernel_size
+        return {"kernel": (k, k, inp[2], self.filters), "bias": (self.filters,)}
+
+    def output_shape(self, inp: Shape) -> Shape:
+        needs_image(inp, "a convolution")
+        h, w, _ = inp
+        oh = window_pads(h, self.kernel_size, self.strides, self.padding)[0]
+        ow = window_pads(w, self.kernel_size, self.strides, self.padding)[0]
+        return oh, ow, self.filters
+
+    def check_fits(self, inp: Shape) -> None:
+        if self.padding == "valid" and self.kernel_size > min(inp[0], inp[1]):
+            raise PlaygroundError(f"kernel_size {self.kernel_size} is larger than its {inp[0]}×{inp[1]} input")
+
+    def _pads(self, inp: Shape) -> tuple[int, int, int, int]:
+        k, s = self.kernel_size, self.strides
+        _, top, bottom = window_pads(inp[0], k, s, self.padding)
+        _, left, right = window_pads(inp[1], k, s, self.padding)
+        return top, bottom, left, right
+
+    def macs(self, inp: Shape, out: Shape) -> int:
+        return out[0] * out[1] * self.kernel_size**2 * inp[2] * self.filters
+
+    def step_values(self, inp: Shape, out: Shape, first: bool, item: int) -> tuple[float, float]:
+        """The im2col matrix (k²·C values at each output position), z and a are kept; col2im makes
+        two matrices of the im2col's size (none for the first layer: the data need no gradient)."""
+        cols = self.inference_values(inp, out)
+        top, bottom, left, right = self._pads(inp)
+        padded = (inp[0] + top + bottom) * (inp[1] + left + right) * inp[2]
+        n_in, n_out = int(np.prod(inp)), int(np.prod(out))
+        return cols + 2 * n_out, max(padded + cols + n_out, 3 * n_out + (0 if first else 2 * cols + padded + n_in))
+
+    def inference_values(self, inp: Shape, out: Shape) -> int:
+        return out[0] * out[1] * self.kernel_size**2 * inp[2]
+
+    def memory_words(self, inp: Shape, out: Shape) -> str:
+        k = self.kernel_size
+        channels = f"{inp[2]:,} channel{'s' if inp[2] != 1 else ''}"
+        return (f", whose {k}×{k} window over {channels} unfolds {k * k * inp[2]:,} values "
+                f"at each of its {out[0] * out[1]:,} positions")  # fmt: skip
+
+    # ----------------------------------------------------------------- maths
+    def bind(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.kernel, self.bias = params["kernel"], params["bias"]
+        self.kernel_grad, self.bias_grad = grads["kernel"], grads["bias"]
+
+    def _padded(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+        top, bottom, left, right = self._pads(x.shape[1:])
+        if top or bottom or left or right:
+            x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+        return x, (top, bottom, left, right)
+
+    def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
+        """im2col, then z = cols·W + b and a = f(z)."""
+        k, s = self.kernel_size, self.strides
+        xp, pads = self._padded(x)
+        windows = sliding_window_view(xp, (k, k), axis=(1, 2))[:, ::s, ::s]  # (N, oh, ow, C, k, k)
+        n, oh, ow, c = windows.shape[:4]
+        cols = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3)).reshape(n * oh * ow, k * k * c)
+        z = np.dot(cols, self.kernel.reshape(k * k * c, self.filters)) + self.bias
+        a = self.act.forward(z)
+        self.x, self.z, self.a = x, z, a
+        self._cache = (x.shape, xp.shape, pads, cols)
+        return a.reshape(n, oh, ow, self.filters)
+
+    def backward(self, grad: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """∂L/∂W = colsᵀ·δ and ∂L/∂b = Σ δ into the gradient buffer; ∂L/∂x by col2im, skipped
+        when `input_grad` is False (the first layer: the costliest part)."""
+        x_shape, xp_shape, (top, _, left, _), cols = self._cache
+        k, s = self.kernel_size, self.strides
+        n, oh, ow, f = grad.shape
+        dz = self.act.backward(self.z, self.a, grad.reshape(n * oh * ow, f))
+        np.dot(cols.T, dz, out=self.kernel_grad.reshape(-1, f))
+        self.bias_grad[...] = dz.sum(axis=0)
+        if not input_grad:
+            return None
+        dcols = np.dot(dz, self.kernel.reshape(-1, f).T).reshape(n, oh, ow, k, k, xp_shape[3])
+        # Kernel offsets first, once: each of col2im's k² adds then reads one contiguous block
+        # (a third faster in float32 than reading a strided slice k² times).
+        dcols = np.ascontiguousarray(dcols.transpose(3, 4, 0, 1, 2, 5))
+        dxp = np.zeros(xp_shape, dtype=grad.dtype)
+        for i in range(k):  # col2im: k² vectorised adds, one per kernel offset
+            for j in range(k):
+                dxp[:, i : i + s * oh : s, j : j + s * ow : s, :] += dcols[i, j]
+        return dxp[:, top : top + x_shape[1], left : left + x_shape[2], :]
+
+    # ----------------------------------------------------------------- the walk
+    def _windows(self, x: np.ndarray) -> np.ndarray:
+        """One image's windows (oh, ow, k, k, C) over its padded form: the x of each position."""
+        k, s = self.kernel_size, self.strides
+        xp, _ = self._padded(x[None])
+        return sliding_window_view(xp[0], (k, k), axis=(0, 1))[::s, ::s].transpose(0, 1, 3, 4, 2)
+
+    def trace(self, upstream: np.ndarray, index: int, weights: int | None,
+              delta: np.ndarray | None = None) -> LayerTrace:  # fmt: skip
+        """δ = f′(z) ⊙ ∂L/∂a at every position; each weight's gradient the sum over the positions
+        it served, Σ_{p,q} x[p·s+i, q·s+j, c]·δ[p,q,f]; ∂L/∂x gathered back window by window."""
+        x = self.x[0]
+        oh, ow, f = upstream.shape
+        z, a = self.z.reshape(oh, ow, f), self.a.reshape(oh, ow, f)
+        if delta is None:
+            delta = self.act.backward(z, a, upstream)
+        windows = self._windows(x)
+        grad_kernel = np.einsum("pqijc,pqf->ijcf", windows, delta)
+        k, s = self.kernel_size, self.strides
+        top, bottom, left, right = self._pads(x.shape)
+        padded = np.zeros((x.shape[0] + top + bottom, x.shape[1] + left + right, x.shape[2]), dtype=delta.dtype)
+        for i in range(k):
+            for j in range(k):
+                padded[i : i + s * oh : s, j : j + s * ow : s, :] += delta @ self.kernel[i, j].T
+        grad_input = padded[top : top + x.shape[0], left : left + x.shape[1], :]
+        return LayerTrace(
+            self.name, index, x.copy(), a.copy(), upstream.copy(), grad_input, z.copy(),
+            self.act.derivative(z, a), delta.copy(), grad_kernel, delta.sum(axis=(0, 1)), weights=weights,
+            activation=self.act.name,
+        )  # fmt: skip
+
+    def explain(self, step: LayerTrace, row: Any, column: int, where: dict[str, str]) -> Derivation:
+        """A shared weight's gradient as the sum over the positions it served (row: its (i, j, c);
+        None: filter `column`'s bias, Σ δ over the positions)."""
+        oh, ow, _ = step.delta.shape
+        d = step.delta[:, :, column]
+        if row is None:
+            terms, xs = d, None
+            head = f"∂L/∂b for {where['unit']}"
+            formula = f"Σ over its {oh * ow} positions (p, q) of δ[p, q]"
+            analytic = float(step.grad_bias[column])
+        else:
+            i, j, c = row
+            xs = self._windows(step.inputs)[:, :, i, j, c]
+            terms = xs * d
+            head = f"∂L/∂w[{i}, {j}, {c}] of {where['unit']} (kernel row {i}, column {j}, input channel {c})"
+            s = self.strides
+            formula = (f"Σ over its {oh * ow} positions (p, q) of x[p·{s} + {i}, q·{s} + {j}, {c}] · δ[p, q]: "
+                       "the weight serves every position, so its gradient is the sum")  # fmt: skip
+            analytic = float(step.grad_kernel[i, j, c, column])
+        order = np.argsort(-np.abs(terms), axis=None)[:6]
+        shown = " + ".join(f"{float(terms.flat[k]):.4g}" for k in order)
+        more = f" + … ({oh * ow - len(order)} more)" if oh * ow > len(order) else ""
+        numbers = f"{shown}{more} = {float(terms.sum()):.6g}"
+        details = ["    the largest terms:"]
+        for k in order:
+            p, q = divmod(int(k), ow)
+            if xs is None:
+                details.append(f"      position ({p}, {q}): δ {float(d[p, q]):.6g}")
+            else:
+                details.append(f"      position ({p}, {q}): x {float(xs[p, q]):.6g} × δ {float(d[p, q]):.6g}"
+                               f" = {float(terms[p, q]):.6g}")  # fmt: skip
+        return Derivation(head, formula, numbers, details, analytic)
+
+    # ----------------------------------------------------------------- exports
+    def onnx(self, graph: OnnxGraph, src: str, out: str, inp: Shape, shape: Shape) -> str:
+        """Conv with TensorFlow's pads written out, the kernel as ONNX's (out, in, kh, kw)."""
+        src = graph.nchw(src)
+        name = graph.weights(self.kernel.astype(np.float32).transpose(3, 2, 0, 1), self.bias)
+        k, s = self.kernel_size, self.strides
+        top, bottom, left, right = self._pads(inp)
+        graph.node("Conv", [src, f"{name}.kernel", f"{name}.bias"], [f"{out}.z"], kernel_shape=[k, k],
+                   strides=[s, s], pads=[top, left, bottom, right])  # fmt: skip
+        graph.activation(self.act, f"{out}.z", out)
+        return out
+
+    def torch(self, code: CodeContext, inp: Shape, out: Shape) -> list[str]:
+        """ZeroPad2d where TensorFlow's 'same' pads (unevenly when the total is odd), then Conv2d."""
+        top, bottom, left, right = self._pads(inp)
+        pad = [f"nn.ZeroPad2d(({left}, {right}, {top}, {bottom})),"] if top or bottom or left or right else []
+        conv = f"nn.Conv2d({inp[2]}, {self.filters}, {self.kernel_size}, stride={self.strides}),"
+        return [*pad, conv, *code.torch_activation(self.act)]
+
+    def keras_code(self, code: CodeContext, inp: Shape, out: Shape) -> list[str]:
+        act, extra = code.keras_activation(self.act)
+        return [f"layers.Conv2D({self.filters}, {self.kernel_size}, strides={self.strides}, "
+                f'padding="{self.padding}", activation="{act}", name="{code.weight_name()}"),', *extra]  # fmt: skip
