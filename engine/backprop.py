@@ -157,10 +157,11 @@ def softmax_jacobian(s: np.ndarray) -> np.ndarray:
     return np.diag(s) - np.outer(s, s)
 
 
-def backward_rule(loss: Loss, activation: str, output: bool) -> str:
+def backward_rule(loss: Loss, activation: str, output: bool, above: str = "Σ w·δ_next") -> str:
     """How δ = ∂L/∂z is found at a layer, in words for the walk: at the output from the loss
-    (a − y where the cross-entropy fuses with its sigmoid or softmax), elsewhere from the layer above."""
-    upstream = "∂L/∂a" if output else "Σ w·δ_next"
+    (a − y where the cross-entropy fuses with its sigmoid or softmax), elsewhere from the layer
+    above (`above`: what it sends, Σ w·δ_next from a dense layer)."""
+    upstream = "∂L/∂a" if output else above
     if output and activation in (loss.output_activations or ()) and loss.name.endswith("crossentropy"):
         return f"δ = ∂L/∂z = a − y ({activation} with its cross-entropy: f′(z) ⊙ ∂L/∂a reduces to it)"
     if activation == "softmax":

@@ -226,8 +226,11 @@ class Conv2D(Layer):
             terms = xs * d
             head = f"∂L/∂w[{i}, {j}, {c}] of {where['unit']} (kernel row {i}, column {j}, input channel {c})"
             s = self.strides
-            formula = (f"Σ over its {oh * ow} positions (p, q) of x[p·{s} + {i}, q·{s} + {j}, {c}] · δ[p, q]: "
-                       "the weight serves every position, so its gradient is the sum")  # fmt: skip
+            top, _, left, _ = self._pads(step.inputs.shape)
+            padded = f" (x zero-padded by {top} row{'s' * (top != 1)} above, {left} column{'s' * (left != 1)} left)"
+            formula = (f"Σ over its {oh * ow} positions (p, q) of x[p·{s} + {i}, q·{s} + {j}, {c}] · δ[p, q]"
+                       f"{padded if top or left else ''}: the weight serves every position, so its gradient is the "
+                       "sum")  # fmt: skip
             analytic = float(step.grad_kernel[i, j, c, column])
         order = np.argsort(-np.abs(terms), axis=None)[:6]
         shown = " + ".join(f"{float(terms.flat[k]):.4g}" for k in order)

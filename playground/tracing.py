@@ -35,6 +35,7 @@ class TraceResult:
     grad_norm: float  # ‖∂L/∂θ‖ over every parameter, for this example
     batch_size: int  # what training averages its gradient over (the preview's batch is this one example)
     penalty_rate: float  # λ of the penalty the preview includes (0: none)
+    input_shape: tuple[int, ...] = ()  # the model's input: (H, W, C) draws the example as an image
 
     @property
     def outputs(self) -> np.ndarray:
@@ -63,5 +64,5 @@ def make_trace(trainer: Trainer, command: TraceExample, generation: int) -> Trac
     return TraceResult(
         t, preview, net, trainer.loss, list(data.dataset.columns), [a.name for a in net.activations],
         trainer.optimizer.label, dict(trainer.optimizer.hp), trainer.steps, generation, command.row,
-        data.dataset.problem == "classification", norm, trainer.batch_size, trainer.regularizer.rate,
+        data.dataset.problem == "classification", norm, trainer.batch_size, trainer.regularizer.rate, net.input_shape,
     )  # fmt: skip

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 from conftest import TIMEOUT
+from helpers import wait_for
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 
@@ -14,6 +15,7 @@ from engine.graphs import GRAPHS
 from engine.io import save_weights
 from playground.backprop_window import BackpropWindow, stages
 from playground.graph_window import GraphWindow
+from playground.paths import PRESETS
 
 
 def trained(window, qtbot, epochs=2):
@@ -268,3 +270,60 @@ def run_trainer_from(snap):
     tr = Trainer(snap.project, data=snap.data)
     tr.network.set_weights(snap.weights)
     return tr
+
+
+def test_the_walk_shows_a_cnn_its_filters_sums_and_pooling_routing(window, qtbot, tmp_path, capsys):
+    """Issue 36: the walk drew dense networks only. A CNN walks as maps: a filter's weight
+    gradient is the sum over the positions it served, beside the numerical gradient; stepping back
+    through max pooling, the conv's maps show each window's gradient routed to its maximum."""
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS / "19-cnn-digits.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    snap = trained(window, qtbot, 1)
+    win = open_backprop(window)
+    win.row.setValue(2)
+    qtbot.mouseClick(win.row_go, Qt.MouseButton.LeftButton)
+    r = traced(qtbot, win)
+    walk = r.trace.walk
+    assert [st.kind for st in walk] == ["conv2d", "max_pooling2d", "flatten", "dense"]
+    assert win.stage_list == stages(4) and "layer 1 a 8×8×8 maps" in win.inspector.text()
+    win.go(1)
+    win.canvas.repaint()
+    assert win.canvas.maps == {0, 1, 2}  # the image, the convolution's maps, the pooling's
+    assert "Forward, layer 1: each filter slides over the maps" in win.stage_label.text()
+    assert win.canvas._column(1)[1] == "a" and win.canvas._column(2)[0] is None  # not reached yet
+    # Backward through the pooling: the conv's maps show where each window's gradient went.
+    win.go(win.stage_list.index(("backward", 1)))
+    win.canvas.repaint()
+    routed, what = win.canvas._column(1)
+    assert what == "∂L/∂a sent down" and np.array_equal(routed, walk[1].grad_input)
+    windows = routed.reshape(4, 2, 4, 2, 8).transpose(0, 2, 4, 1, 3).reshape(4, 4, 8, 4)
+    assert np.all(np.count_nonzero(windows, axis=-1) <= 1)  # one position per window took it
+    took = np.take_along_axis(windows, walk[1].routing[..., None], axis=-1)[..., 0]
+    assert np.array_equal(took, walk[1].upstream)
+    assert "routed" in win.stage_label.text()
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=win.canvas.nodes[(2, 0)].center().toPoint())
+    routing = win.panel.toPlainText()
+    assert routing.startswith("Max pooling 2×2, map 1") and "0 at the other 3" in routing
+    # A filter's map: its largest weight gradient as the sum over its 64 positions, and the numerical one.
+    win.go(win.stage_list.index(("backward", 0)))
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=win.canvas.nodes[(1, 3)].center().toPoint())
+    text = win.panel.toPlainText()
+    assert win.canvas.selected == (0, None, 3) and "of filter 4 of layer 1" in text.splitlines()[0]
+    assert "Σ over its 64 positions" in text and "the largest terms:" in text and "its bias: ∂L/∂b = Σ δ" in text
+    i, j, c = (int(v) for v in text.split("∂L/∂w[")[1].split("]")[0].split(", "))
+    assert f"= {walk[0].grad_kernel[i, j, c, 3]:.6g}" in text.splitlines()[2]
+    assert float(text.split("relative error ")[1].split()[0]) < 1e-5 and "update by" in text
+    # The window's numbers are the command line's for the same row and weights.
+    net = window.session.network()
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(snap.project))
+    save_weights(tmp_path / "w.npz", net, snap.project, snap.data.normalizer)
+    assert main(["backprop", str(path), "--weights", str(tmp_path / "w.npz"), "--row", "2", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    gui = json.loads(json.dumps(r.trace.to_json()))
+    assert len(gui["layers"]) == len(cli["layers"]) == 2 and gui["loss"] == pytest.approx(cli["loss"], rel=1e-12)
+    for a, b in zip(gui["layers"], cli["layers"]):
+        for key in a:
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-10, atol=1e-14)
+    win.close()
