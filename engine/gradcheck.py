@@ -10,6 +10,7 @@ means backprop is right; near a ReLU kink (z within ε of 0) a larger error is e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,12 +82,15 @@ def check_gradients(
     max_per_array: int | None = None,
     seed: int = 0,
     floor: float = 1e-4,
+    progress: Callable[[int, int], None] | None = None,
 ) -> GradCheckReport:
     """Compare analytic and numerical gradients of J + penalty on (x, y).
 
     Works on a float64 copy, so the caller's network is untouched. Dropout is checked too: each
     evaluation re-seeds the same generator, so every pass drops the same units.
     `max_per_array` samples that many entries per array (for large layers); None checks all.
+    `progress(done, total)` is called after each entry (two forward passes): a caller on another
+    thread shows it, and stops the check by raising from it.
     """
     net = network.copy(dtype=np.float64)
     if regularizer is not None:
@@ -106,11 +110,15 @@ def check_gradients(
 
     spans = net.param_spans()  # each named array's place in the flat buffer, in Keras order
     pick = np.random.default_rng(seed + 1)
-    results = []
-    for name, (start, size) in zip(net.param_names(), spans):
+    picked = []
+    for start, size in spans:
         idx = np.arange(start, start + size)
         if max_per_array is not None and size > max_per_array:
             idx = np.sort(pick.choice(idx, max_per_array, replace=False))
+        picked.append(idx)
+    total, done = sum(idx.size for idx in picked), 0
+    results = []
+    for name, (_start, size), idx in zip(net.param_names(), spans, picked):
         numeric = np.empty(idx.size)
         for j, p in enumerate(idx):
             old = net.params[p]
@@ -120,6 +128,9 @@ def check_gradients(
             down = net.objective(x, y, loss, regularizer, training=has_dropout, rng=rng())
             net.params[p] = old
             numeric[j] = (up - down) / (2 * eps)
+            done += 1
+            if progress is not None:
+                progress(done, total)
         max_rel, norm_rel = _rel_errors(analytic[idx], numeric, floor)
         results.append(ArrayCheck(name, max_rel, norm_rel, int(idx.size), size))
     return GradCheckReport(results, near)

@@ -9,12 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
 
-from engine import Regularizer, check_gradients, get_loss
-
 from .activation_window import ActivationWindow
 from .backprop_window import BackpropWindow
 from .convex_window import ConvexWindow
 from .drawpad import DrawPad, pad_entry
+from .gradcheck_window import GradCheckDialog, open_gradcheck
 from .graph_window import GraphWindow
 from .landscape_window import LandscapeWindow, open_landscape
 from .lessons import MakeLessonDialog
@@ -58,37 +57,12 @@ class Tools:
         pad.raise_()
         return pad
 
-    def check_gradients(self) -> str | None:
-        net = self.session.network()
-        if net is None:
+    def check_gradients(self) -> GradCheckDialog | None:
+        """The gradient check of the newest snapshot's network, on its own thread with progress
+        and Cancel (the window stays live however big the network)."""
+        if self.session.snapshot is None:
             return None
-        snap = self.session.snapshot
-        data, t = snap.data, snap.project["training"]
-        n = min(32, data.x_train.shape[0])
-        report = check_gradients(
-            net,
-            data.x_train[:n],
-            data.y_train[:n],
-            get_loss(t["loss"]),
-            Regularizer(t["regularization"]["kind"], t["regularization"]["rate"]),
-            max_per_array=40,
-        )
-        verdict = (
-            "Backpropagation agrees with the numerical gradient (max relative error < 1e-6)."
-            if report.passed()
-            else "Some entries differ by more than 1e-6."
-        )
-        if report.near_kinks:
-            verdict += (
-                f"\n{report.near_kinks} pre-activations sit within ε of a kink (e.g. ReLU at 0), "
-                "where the numerical gradient is unreliable."
-            )
-        text = (
-            f"Numerical gradient (J(θ+ε) − J(θ−ε)) / 2ε, ε = 1e-5, on {n} training samples, "
-            f"vs. backprop:\n\n{report.table()}\n\n{verdict}"
-        )
-        self.text_dialog("Gradient check", text)
-        return text
+        return open_gradcheck(self.session, self.parent)
 
     def show_summary(self) -> str | None:
         net = self.session.network()

@@ -84,3 +84,25 @@ def test_sampling_large_arrays_and_report_table():
     assert [a.checked for a in report.arrays] == [50, 10]
     assert report.passed()
     assert "output kernel" in report.table() and "layers.0" not in report.table()
+
+
+def test_the_check_reports_its_progress_entry_by_entry_and_stops_when_told():
+    """What lets the app run it on a thread with a bar and Cancel (issue 36)."""
+    rng = np.random.default_rng(0)
+    net = dense(3, [(4, "tanh")], 1, "sigmoid", seed=rng)
+    x, y = rng.normal(size=(6, 3)), rng.integers(0, 2, 6)
+    seen = []
+    loss = get_loss("binary_crossentropy")
+    check_gradients(net, x, y, loss, max_per_array=5, progress=lambda d, t: seen.append((d, t)))
+    total = 5 + 4 + 4 + 1  # 12 kernel entries sampled down to 5, 4 biases, 4 output weights, 1 bias
+    assert seen == [(k, total) for k in range(1, total + 1)]
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_3(done: int, _total: int) -> None:
+        if done == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        check_gradients(net, x, y, get_loss("binary_crossentropy"), progress=stop_at_3)

@@ -13,6 +13,7 @@ from engine.io import load_weights
 from engine.project import build_network
 from playground.commands import SetViews
 from playground.main_window import MainWindow
+from playground.paths import PRESETS as PRESETS_DIR
 from playground.widgets import plain
 
 TIMEOUT = 15_000
@@ -283,8 +284,12 @@ def test_divergence_pauses_with_a_clear_message(qtbot, window):
 
 
 def test_gradient_check_and_summary_dialogs(qtbot, window):
-    text = window.tools.check_gradients()
+    dlg = window.tools.check_gradients()
+    qtbot.waitUntil(lambda: dlg.text is not None, timeout=TIMEOUT)
+    text = dlg.text
     assert "layer 1 kernel" in text and "layers.0" not in text and "agrees" in text
+    assert dlg.view.toPlainText() == text and not dlg.cancel.isEnabled() and dlg.bar.value() == dlg.bar.maximum()
+    dlg.close()
     summary = window.tools.show_summary()
     assert "Total params: 25" in summary
 
@@ -556,3 +561,38 @@ def test_a_project_with_older_keras_keys_opens_and_says_what_it_read(qtbot, wind
     t = window.session.state.project["training"]
     assert t["optimizer"]["learning_rate"] == 0.05 and t["schedule"]["name"] == "inverse_time"
     assert window.controls.schedule.currentData() == "inverse_time"
+
+
+def test_the_gradient_check_of_a_cnn_runs_off_the_ui_thread_with_progress_and_cancel(qtbot, window):
+    """Issue 36: the check of a 26,698-parameter CNN froze the window for 12 s. It runs on its own
+    thread now: the event loop keeps turning, the bar counts the entries, Cancel stops it."""
+    from PySide6.QtCore import QTimer
+
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS_DIR / "18-cnn-shapes.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    dlg = window.tools.check_gradients()
+    qtbot.waitUntil(lambda: dlg.bar.maximum() > 1 and dlg.bar.value() > 0, timeout=TIMEOUT)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.wait(200)
+    timer.stop()
+    assert dlg.busy and len(ticks) >= 5  # the UI thread was free while the check ran
+    # 40 entries of each kernel, every bias: 4 layers.
+    assert dlg.bar.maximum() == 4 * 40 + 8 + 16 + 32 + 4 and 0 < dlg.bar.value() < dlg.bar.maximum()
+    qtbot.mouseClick(dlg.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.busy, timeout=TIMEOUT)
+    assert dlg.text.startswith("Cancelled after") and not dlg.cancel.isEnabled()
+    # Once more to the end, on the small CNN of preset 19: every layer's arrays against central differences.
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESETS_DIR / "19-cnn-digits.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    dlg = window.tools.check_gradients()
+    qtbot.waitUntil(lambda: dlg.text is not None, timeout=4 * TIMEOUT)
+    rows = {line[:18].strip(): float(line[18:34]) for line in dlg.text.splitlines() if "/" in line[-12:]}
+    assert set(rows) == {"layer 1 kernel", "layer 1 bias", "output kernel", "output bias"}
+    assert rows["layer 1 kernel"] < 1e-6 and rows["output kernel"] < 1e-6  # a digit's blank border: ReLU at 0
+    assert "pre-activations sit within ε of a kink" in dlg.text  # ... where a moved bias crosses it
+    dlg.close()
