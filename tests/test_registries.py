@@ -1,7 +1,11 @@
 """Conformance: every registered item carries everything its consumers need. Adding an
-activation without an ONNX form, a loss without its problems, a data set without its kind, or
-an optimizer hyperparameter without bounds fails here, not in a user's export."""
+activation without an ONNX form, a loss without its problems, a data set without its kind, an
+optimizer hyperparameter without bounds, or a layer kind without its keys, words, gradients,
+walk step or export forms fails here, not in a user's export."""
 
+import dataclasses
+
+import numpy as np
 import pytest
 
 from engine.activations import ACTIVATIONS
@@ -77,3 +81,195 @@ def test_every_schedule_parameter_has_bounds(name):
 
 def test_initializers_are_listed():
     assert {"glorot_uniform", "he_normal", "zeros"} <= set(INITIALIZERS.names())
+
+
+# ----------------------------------------------------------------- layer kinds (issue 36)
+def _built() -> dict[str, list]:
+    """Every layer object the written kinds' entries make, by kind: each written kind's new-layer
+    entry, its number keys set inside their range (a dense layer's dropout makes a Dropout)."""
+    from engine.layer_base import LAYERS
+    from engine.layers import new_entry
+
+    made: dict[str, list] = {}
+    for name in LAYERS.written():
+        kind = LAYERS.get(name)
+        entry = new_entry(name)
+        for key in kind.keys:
+            if key.kind == "number":
+                entry[key.name] = (key.lo + key.hi) / 2
+        for layer in kind.build(entry):
+            made.setdefault(layer.name, []).append((name, layer))
+    return made
+
+
+def _chain(name: str) -> tuple:
+    """(the layers a written kind's entry makes, each one's input shape, and its output shape)."""
+    from engine.layer_base import LAYERS
+    from engine.layers import new_entry
+
+    kind = LAYERS.get(name)
+    entry = new_entry(name)
+    for key in kind.keys:
+        if key.kind == "number":
+            entry[key.name] = (key.lo + key.hi) / 2
+    layers = kind.build(entry)
+    shape = (5, 6, 2) if kind.takes == "image" else (7,)
+    out = []
+    for layer in layers:
+        nxt = tuple(layer.output_shape(shape))
+        out.append((layer, shape, nxt))
+        shape = nxt
+    return out
+
+
+def _every_layer() -> list:
+    from engine.layer_base import LAYERS
+
+    return [(layer, inp, out) for name in LAYERS.written() for layer, inp, out in _chain(name)]
+
+
+def test_every_layer_kind_is_made_by_a_project_entry_and_declares_its_words_and_keys():
+    from engine.fields import field
+    from engine.layer_base import LAYERS
+    from engine.layers import offered
+
+    made = _built()
+    assert set(made) == set(LAYERS.names())  # a kind no entry makes could never be in a model
+    assert LAYERS.default in LAYERS.written() and [k.name for k in offered()] != []
+    shared = {}
+    for name in LAYERS.names():
+        kind = LAYERS.get(name)
+        assert kind.name == name and kind.keras and kind.help and kind.formula, name
+        assert kind.forward_words and kind.backward_words, name
+        assert kind.takes in ("image", "flat", "any") and kind.gives in ("image", "flat", "same"), name
+        for key in kind.keys:
+            assert key.kind in ("integer", "number", "choice", "activation") and key.label and key.help, (name, key)
+            assert "{}" in key.shown, (name, key)
+            f = field(f"network.layers[].{key.name}")  # the field table knows it
+            assert f.label == key.label and (f.lo, f.hi) == (key.lo, key.hi), (name, key)
+            if key.kind == "choice":
+                assert tuple(f.choices()) == key.choices
+            assert shared.setdefault(key.name, (key.kind, key.label, key.lo, key.hi, key.choices)) == (
+                key.kind, key.label, key.lo, key.hi, key.choices), (name, key)  # kinds sharing a key agree
+            if not key.required:
+                assert key.name in kind.defaults()
+                if key.kind == "choice":
+                    assert key.default in key.choices
+                elif key.kind in ("integer", "number"):
+                    assert key.lo <= key.default <= key.hi
+            # One default: the class's own, where it has the setting, is what a file that leaves it out means.
+            defaults = {f.name: f.default for f in dataclasses.fields(kind) if f.default is not dataclasses.MISSING}
+            if key.name in defaults and not key.required:
+                assert defaults[key.name] == key.default, (name, key.name)
+        if kind.written:
+            entry = {k: v for k, v in kind.new.items() if k in [key.name for key in kind.keys]}
+            assert set(kind.new) == {key.name for key in kind.keys}, name  # a new layer sets every key
+            assert isinstance(kind.label(entry), str) and kind.label(entry), name
+            assert isinstance(kind.neurons(entry), int) and kind.neurons(entry) >= 0, name
+
+
+def test_a_file_that_leaves_a_layers_keys_out_means_the_kinds_defaults():
+    from engine.layer_base import LAYERS
+    from engine.project import normalize_project
+
+    images = {"source": "shapes", "classes": 4, "samples": 40, "features": None}
+    for name in LAYERS.written():
+        kind = LAYERS.get(name)
+        entry = {k.name: kind.new[k.name] for k in kind.keys if k.required}
+        if name != LAYERS.default:
+            entry["type"] = name
+        p = normalize_project({"format": "nn-playground/1", "data": images, "network": {
+            "layers": [entry], "output_activation": "softmax"}, "training": {"loss": "categorical_crossentropy"}})
+        got = p["network"]["layers"][0]
+        given = {k: v for k, v in entry.items() if k != "type"}
+        assert {k: v for k, v in got.items() if k != "type"} == {**kind.defaults(), **given}, name
+        assert ("type" in got) == (name != LAYERS.default)
+
+
+LAYER_CASES = _every_layer()
+
+
+@pytest.mark.parametrize("case", LAYER_CASES, ids=[layer.name for layer, _i, _o in LAYER_CASES])
+def test_every_layers_forward_backward_and_trace_agree_with_central_differences(case):
+    layer, inp, out = case
+    layer = layer.clone()
+    rng = np.random.default_rng(len(LAYER_CASES))
+    params = {k: rng.normal(0, 0.5, s) for k, s in layer.param_shapes(inp).items()}
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    layer.bind(params, grads)
+    x = rng.normal(size=(2, *inp))
+    up = rng.normal(size=(2, *out))
+
+    def run(inputs):
+        return layer.forward(inputs, training=True, rng=np.random.default_rng(7))
+
+    assert run(x).shape == (2, *out) and layer.count_params(inp) == sum(v.size for v in params.values())
+    dx = layer.backward(up.copy())
+    loss = lambda: float(np.sum(up * run(x)))  # noqa: E731
+
+    def numeric(arr):
+        g = np.zeros_like(arr)
+        for idx in np.ndindex(arr.shape):
+            old = arr[idx]
+            arr[idx] = old + 1e-6
+            hi = loss()
+            arr[idx] = old - 1e-6
+            lo = loss()
+            arr[idx] = old
+            g[idx] = (hi - lo) / 2e-6
+        return g
+
+    np.testing.assert_allclose(dx, numeric(x), rtol=1e-5, atol=1e-7, err_msg=layer.name)
+    for name, value in params.items():
+        np.testing.assert_allclose(grads[name], numeric(value), rtol=1e-5, atol=1e-7, err_msg=f"{layer.name} {name}")
+    # The walk's step for one example, worked out apart from backward, gives the same numbers.
+    first = x[:1]
+    a = layer.forward(first)
+    step = layer.trace(up[0], 0, 0 if params else None)
+    want_dx = layer.backward(up[:1].copy())
+    assert step.kind == layer.name and np.allclose(step.a, a[0]) and np.allclose(step.inputs, first[0])
+    np.testing.assert_allclose(step.grad_input, want_dx[0], rtol=1e-10, atol=1e-12)
+    if params:
+        np.testing.assert_allclose(step.grad_kernel, grads["kernel"], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(step.grad_bias, grads["bias"], rtol=1e-10, atol=1e-12)
+        where = {"unit": "unit 1 of layer 1", "source": "x1", "upstream": "∂L/∂a (from the loss)"}
+        row = tuple(0 for _ in step.grad_kernel.shape[:-1])
+        row = row if len(row) > 1 else row[0]
+        said = layer.explain(step, row, 0, where)
+        assert said.head and said.formula and said.numbers and said.analytic == pytest.approx(
+            float(step.grad_kernel[(*row, 0)] if isinstance(row, tuple) else step.grad_kernel[row, 0]))
+    else:
+        assert all(isinstance(line, str) for line in type(layer).routing_words(step, 0))
+    # Shapes alone: what a training step and inference cost.
+    cache, temp = layer.step_values(inp, out, True, 8)
+    assert cache >= 0 and temp >= 0 and layer.macs(inp, out) >= 0 and layer.inference_values(inp, out) >= 0
+    assert layer.summary_name("x_1").startswith(("x_1", "flatten")) and isinstance(layer.title(), str)
+
+
+@pytest.mark.parametrize("case", LAYER_CASES, ids=[layer.name for layer, _i, _o in LAYER_CASES])
+def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
+    """Each kind's ONNX nodes, checked with onnxruntime inside a model, and its torch and Keras
+    lines, which must be Python."""
+    import ast
+
+    from engine.layer_base import CodeContext
+    from engine.layers import Dense, flattener
+    from engine.model import LayerStack
+
+    layer, inp, out = case
+    image = len(inp) == 3
+    code = CodeContext(image)
+    for lines in (layer.torch(code, inp, out), layer.keras_code(CodeContext(image), inp, out)):
+        assert all(line.endswith(",") for line in lines)
+        ast.parse("[" + "".join(lines) + "]")
+    stack = [layer.clone()] + ([flattener()()] if len(out) == 3 else []) + [Dense(3, "softmax")]
+    net = LayerStack(inp, stack, seed=3)
+    net.params[...] = np.random.default_rng(3).normal(0, 0.5, net.params.size)
+    ort = pytest.importorskip("onnxruntime")
+    from engine.io import onnx_model_bytes
+
+    session = ort.InferenceSession(onnx_model_bytes(net), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(1).normal(size=(4, net.n_inputs))
+    feed = x.reshape(4, *inp) if net.spatial else x
+    got = session.run(None, {"input": feed.astype(np.float32)})[0]
+    np.testing.assert_allclose(got, net.predict(x), rtol=1e-4, atol=1e-5, err_msg=layer.name)
