@@ -184,12 +184,16 @@ def _layers_text(network: Model) -> str:
     return " -> ".join(["input " + "x".join(map(str, network.input_shape)), *shown])
 
 
-def _torch_layers(network: Model) -> list[str]:
+def _torch_layers(network: Model) -> tuple[list[str], list[tuple[int, tuple[int, ...]]]]:
     """torch.nn modules, one per line, each layer's own (its kind's `torch`): ZeroPad2d where
-    TensorFlow's 'same' pads, a channels-last flatten so the dense kernels read the maps in Keras's order."""
+    TensorFlow's 'same' pads, a channels-last flatten so the dense kernels read the maps in Keras's
+    order; and for each layer with weights, its module's place and its kernel's axes in torch's order."""
     code = CodeContext(network.spatial)
-    return [m for layer, a, b in zip(network.layers, network.shapes, network.shapes[1:])
-            for m in layer.torch(code, a, b)]  # fmt: skip
+    mods: list[str] = []
+    for layer, a, b in zip(network.layers, network.shapes, network.shapes[1:]):
+        code.modules = len(mods)
+        mods += layer.torch(code, a, b)
+    return mods, code.holders
 
 
 def _keras_layers(network: Model) -> list[str]:
@@ -215,7 +219,8 @@ def pytorch_script(
     network: Model, project: dict[str, Any], data: PreparedData, weights: str, script: str = "model.py"
 ) -> str:
     """Source of a script that rebuilds `network` with torch.nn and loads `weights` (.npz)."""
-    mods = [" " * 8 + m for m in _torch_layers(network)]
+    lines, holders = _torch_layers(network)
+    mods = [" " * 8 + m for m in lines]
     cast = "double" if network.dtype == np.float64 else "float"
     body = f'''import torch
 from torch import nn
@@ -230,21 +235,24 @@ class ChannelsLastFlatten(nn.Module):
         return torch.flatten(x.permute(0, 2, 3, 1), 1)
 
 
+#: Each layer with weights: its module in the Sequential and the axes that turn the playground's
+#: kernel into torch's (a dense kernel is (in, out), torch's (out, in); a conv kernel (kh, kw, in,
+#: out), torch's (out, in, kh, kw)).
+HOLDERS = {holders!r}
+
+
 def build_model():
-    """The layers, with the playground's weights: its dense kernels are (in, out), torch's
-    (out, in); its conv kernels (kh, kw, in, out), torch's (out, in, kh, kw)."""
+    """The layers, with the playground's weights."""
     model = nn.Sequential(
 {chr(10).join(mods)}
     )
     model = model.{cast}()  # before loading, so no weight passes through float32
     weights = np.load(WEIGHTS, allow_pickle=False)
-    holders = [m for m in model if isinstance(m, (nn.Linear, nn.Conv2d))]
     with torch.no_grad():
-        for i, layer in enumerate(holders):
-            kernel = weights[f"layers.{{i}}.kernel"]
-            kernel = kernel.transpose(3, 2, 0, 1) if kernel.ndim == 4 else kernel.T
-            layer.weight.copy_(torch.from_numpy(kernel.copy()))
-            layer.bias.copy_(torch.from_numpy(weights[f"layers.{{i}}.bias"]))
+        for k, (i, axes) in enumerate(HOLDERS):
+            kernel = weights[f"layers.{{k}}.kernel"].transpose(axes)
+            model[i].weight.copy_(torch.from_numpy(kernel.copy()))
+            model[i].bias.copy_(torch.from_numpy(weights[f"layers.{{k}}.bias"]))
     return model.eval()
 
 

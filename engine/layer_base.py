@@ -364,6 +364,14 @@ class CodeContext:
     def __init__(self, image: bool) -> None:
         self.image = image
         self.weighted = 0
+        self.modules = 0  # torch modules before the layer being written
+        self.holders: list[tuple[int, tuple[int, ...]]] = []  # torch: (module index, kernel axes) per weighted layer
+
+    def holder(self, offset: int, line: str, axes: tuple[int, ...]) -> str:
+        """`line`, the torch module that holds a layer's weights, `offset` lines into the layer's
+        own; `axes` turn the playground's kernel into torch's weight (the script loads them so)."""
+        self.holders.append((self.modules + offset, axes))
+        return line
 
     def weight_name(self) -> str:
         name = f"layer_{self.weighted}"

@@ -263,7 +263,7 @@ class Conv2D(Layer):
         top, bottom, left, right = self._pads(inp)
         pad = [f"nn.ZeroPad2d(({left}, {right}, {top}, {bottom})),"] if top or bottom or left or right else []
         conv = f"nn.Conv2d({inp[2]}, {self.filters}, {self.kernel_size}, stride={self.strides}),"
-        return [*pad, conv, *code.torch_activation(self.act)]
+        return [*pad, code.holder(len(pad), conv, (3, 2, 0, 1)), *code.torch_activation(self.act)]
 
     def keras_code(self, code: CodeContext, inp: Shape, out: Shape) -> list[str]:
         act, extra = code.keras_activation(self.act)

@@ -174,7 +174,7 @@ class Dense(Layer):
         return out
 
     def torch(self, code: CodeContext, inp: Shape, out: Shape) -> list[str]:
-        return [f"nn.Linear({inp[0]}, {self.units}),", *code.torch_activation(self.act)]
+        return [code.holder(0, f"nn.Linear({inp[0]}, {self.units}),", (1, 0)), *code.torch_activation(self.act)]
 
     def keras_code(self, code: CodeContext, inp: Shape, out: Shape) -> list[str]:
         act, extra = code.keras_activation(self.act)

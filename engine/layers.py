@@ -40,6 +40,7 @@ __all__ = [
     "is_convolutional",
     "kind_of",
     "layer_label",
+    "needs_images",
     "new_entry",
     "offered",
     "plan",
@@ -55,7 +56,13 @@ def layer_label(entry: dict[str, Any]) -> str:
 
 
 def is_convolutional(layers: Sequence[dict[str, Any]]) -> bool:
-    """Whether a project's layers need image data (any of them takes image-shaped input)."""
+    """Whether a project's layers hold any but the default kind (dense): the neuron graph draws
+    dense layers only, the layer stack every kind."""
+    return any(kind_of(layer).name != LAYERS.default for layer in layers)
+
+
+def needs_images(layers: Sequence[dict[str, Any]]) -> bool:
+    """Whether a project's layers need image data (one of them takes image-shaped input)."""
     return any(kind_of(layer).takes == "image" for layer in layers)
 
 

@@ -39,7 +39,7 @@ from .errors import PlaygroundError
 from .fields import check, check_number
 from .initializers import INITIALIZERS
 from .layer_base import LAYERS, kind_of
-from .layers import is_convolutional, offered
+from .layers import needs_images, offered
 from .losses import LOSSES, get_loss
 from .model import LayerStack, build_model
 from .optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES, legacy_keys
@@ -609,7 +609,7 @@ def build_network(
     n = project["network"]
     if image_shape is not None and int(np.prod(image_shape)) != n_inputs:
         image_shape = None  # feature maps made rows of other widths: the images are gone
-    if is_convolutional(n["layers"]) and image_shape is None:
+    if needs_images(n["layers"]) and image_shape is None:
         raise _fail("network.layers", "convolution and pooling layers need image data (and data.features null)")
     return build_model(image_shape if image_shape is not None else (n_inputs,), n["layers"],
                        output_width(project, classes), n["output_activation"], n["initializer"],

@@ -238,3 +238,23 @@ def test_the_scripts_read_only_the_input_columns_of_a_csv(tmp_path, framework):
         run = _import_with_stub_frameworks(script, f"mod.read_inputs({str(csv_file)!r})[:3].tolist()")
         assert run.returncode == 0, run.stderr
         np.testing.assert_allclose(json.loads(run.stdout), expected, err_msg=csv_file.name)
+
+
+def test_the_pytorch_script_loads_each_kernel_into_the_module_its_layer_made(tmp_path):
+    """Each layer kind says which of its torch lines holds its weights and how its kernel's axes
+    map to torch's; the script loads by that list (issue 36: no isinstance on torch modules)."""
+    for name in ("features_standardized_alpha_activations", "cnn_strides_even_kernel_float32"):
+        tr = Trainer(CASES[name])
+        (tmp_path / name).mkdir()
+        script, _ = export_script(tmp_path / name / "model.py", "pytorch", tr.network, CASES[name], tr.data)
+        tree = ast.parse(script.read_text())
+        holders = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                       and node.targets[0].id == "HOLDERS")  # fmt: skip
+        build = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "build_model")
+        seq = next(n for n in ast.walk(build) if isinstance(n, ast.Call) and ast.unparse(n.func) == "nn.Sequential")
+        modules = [ast.unparse(arg.func) for arg in seq.args]
+        assert len(holders) == len(tr.network.kernels)
+        for (i, axes), kernel in zip(holders, tr.network.kernels):
+            assert modules[i] == ("nn.Conv2d" if kernel.ndim == 4 else "nn.Linear") and len(axes) == kernel.ndim
+            torch_shape = kernel.transpose(axes).shape  # torch's (out, in) or (out, in, kh, kw)
+            assert torch_shape[0] == kernel.shape[-1] and torch_shape[1] == kernel.shape[-2]

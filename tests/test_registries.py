@@ -262,6 +262,9 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
     for lines in (layer.torch(code, inp, out), layer.keras_code(CodeContext(image), inp, out)):
         assert all(line.endswith(",") for line in lines)
         ast.parse("[" + "".join(lines) + "]")
+    shapes = layer.param_shapes(inp)  # the torch line holding its weights, and its kernel's axes in torch's order
+    assert [len(axes) for _i, axes in code.holders] == ([len(shapes["kernel"])] if shapes else [])
+    assert all(0 <= i < len(layer.torch(CodeContext(image), inp, out)) for i, _axes in code.holders)
     stack = [layer.clone()] + ([flattener()()] if len(out) == 3 else []) + [Dense(3, "softmax")]
     net = LayerStack(inp, stack, seed=3)
     net.params[...] = np.random.default_rng(3).normal(0, 0.5, net.params.size)

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from engine import ACTIVATIONS, INITIALIZERS, LAYERS, PlaygroundError, get_activation
 from engine.fields import field
 from engine.layer_base import Key
-from engine.layers import PlanRow, is_convolutional, kind_of, new_entry, offered, plan
+from engine.layers import PlanRow, is_convolutional, kind_of, needs_images, new_entry, offered, plan
 
 from ..layer_maps import LayerMaps, LayerPicture
 from ..snapshot import Snapshot
@@ -464,7 +464,7 @@ class LayersPanel(OnScreen):
 
     def _apply(self, layers: list[dict[str, Any]]) -> bool:
         """Check the new stack's shapes first (nothing changes when a layer does not fit)."""
-        if self.image_shape is None and is_convolutional(layers):
+        if self.image_shape is None and needs_images(layers):
             self.message.emit("convolution, pooling and flatten layers need image data")
             return False
         if self.image_shape is not None:
