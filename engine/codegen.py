@@ -188,7 +188,7 @@ def _torch_layers(network: Model) -> tuple[list[str], list[tuple[int, tuple[int,
     """torch.nn modules, one per line, each layer's own (its kind's `torch`): ZeroPad2d where
     TensorFlow's 'same' pads, a channels-last flatten so the dense kernels read the maps in Keras's
     order; and for each layer with weights, its module's place and its kernel's axes in torch's order."""
-    code = CodeContext(network.spatial)
+    code = CodeContext(network.exports_images)
     mods: list[str] = []
     for layer, a, b in zip(network.layers, network.shapes, network.shapes[1:]):
         code.modules = len(mods)
@@ -199,8 +199,8 @@ def _torch_layers(network: Model) -> tuple[list[str], list[tuple[int, tuple[int,
 def _keras_layers(network: Model) -> list[str]:
     """keras.layers, one per line (its kind's `keras_code`); the layers with weights are named
     layer_0, layer_1, ..."""
-    code = CodeContext(network.spatial)
-    shape = tuple(network.input_shape) if network.spatial else (network.n_inputs,)
+    code = CodeContext(network.exports_images)
+    shape = tuple(network.input_shape) if network.exports_images else (network.n_inputs,)
     mods = [f"keras.Input(shape={shape!r}),"]
     return mods + [m for layer, a, b in zip(network.layers, network.shapes, network.shapes[1:])
                    for m in layer.keras_code(code, a, b)]  # fmt: skip
@@ -208,7 +208,7 @@ def _keras_layers(network: Model) -> list[str]:
 
 def _image_input(network: Model, layout: str) -> str:
     """How predict() shapes prepare()'s rows for the model: images for one with convolutions."""
-    if not network.spatial:
+    if not network.exports_images:
         return "prepare(raw_x)"
     h, w, c = network.input_shape
     shaped = f"prepare(raw_x).reshape(-1, {h}, {w}, {c})"

@@ -398,16 +398,16 @@ def onnx_model_bytes(network: Model, normalizer: Normalizer | None = None, opset
     """An ONNX model (opset 17): input `input` float32, output `output` — the probabilities or
     values the app shows. The input is the data after the feature maps, before normalisation: the
     fitted normalisation is the graph's first nodes (Sub, then Div), so a file's rows go in as they
-    are. A model with convolutions or pooling takes images [N, H, W, C] (channels-last, as the
-    data), transposed to ONNX's NCHW where a layer needs it and back before the flatten, so the
-    dense kernels are Keras's own; any other takes rows [N, features]. Each layer adds its own
-    nodes (its kind's `onnx`); dropout is left out, as at inference."""
+    are. A model on images takes images [N, H, W, C] (channels-last, as the data), transposed to
+    ONNX's NCHW where a layer needs it and back before the flatten, so the dense kernels are
+    Keras's own; a dense project's model takes rows [N, features] (`exports_images`). Each layer
+    adds its own nodes (its kind's `onnx`); dropout is left out, as at inference."""
     try:
         import onnx
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise PlaygroundError(ONNX_HINT) from None
-    image = network.spatial
+    image = network.exports_images
     shape = list(network.input_shape) if image else [network.n_inputs]
     graph = OnnxGraph(helper, numpy_helper, "nhwc" if image else "flat")
     current = "input"

@@ -49,6 +49,7 @@ class Model(Protocol):
                       training: bool = True, rng: np.random.Generator | None = None
                       ) -> tuple[float, float]: ...  # fmt: skip
     def views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]: ...
+    def backward(self, grad_z_out: np.ndarray) -> None: ...
     def trace_example(self, x: np.ndarray, y: np.ndarray, loss: Loss) -> tuple[float, np.ndarray, list[LayerTrace]]: ...
     def param_names(self) -> list[str]: ...
     def get_weights(self) -> list[np.ndarray]: ...
@@ -176,6 +177,15 @@ class LayerStack:
         """Whether a layer works on image maps (a convolution, pooling): then the exported graphs
         and scripts take images; otherwise they take rows as the data hold them."""
         return any(layer.takes == "image" and layer.gives == "image" for layer in self.layers)
+
+    @property
+    def exports_images(self) -> bool:
+        """Whether exported graphs and scripts take images (N, H, W, C) rather than rows: a model
+        on images does, unless the image's only use is a flatten added for the user before its
+        first dense layer (a dense project on image data, whose exports have always taken rows)."""
+        first = self.layers[0]
+        added = first.takes == "image" and first.gives == "flat" and self.origin[0] is None
+        return len(self.input_shape) == 3 and not added
 
     @property
     def stochastic(self) -> bool:

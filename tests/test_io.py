@@ -273,3 +273,26 @@ def test_json_nested_too_deep_is_refused_before_parsing(tmp_path):
 
     with pytest.raises(PlaygroundError, match="w.json: JSON nested more than"):
         load_weights(weights, dense(2, [3], 1))
+
+
+@pytest.mark.parametrize(("layers", "shape"), [
+    ([{"units": 6}], [256]),  # a dense project on images: rows, as its exports always took
+    ([{"type": "flatten"}, {"units": 6}], [16, 16, 1]),  # a flatten the project asked for: images
+    ([{"type": "max_pooling2d", "pool_size": 2}, {"units": 6}], [16, 16, 1]),
+])  # fmt: skip
+def test_onnx_input_is_what_the_project_always_took(tmp_path, layers, shape):
+    """Issue 36: one model for both kinds of project kept each one's ONNX input."""
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    p = project(data={"source": "shapes", "classes": 4, "samples": 40, "normalize": "unit", "features": None},
+                network={"layers": layers, "output_activation": "softmax"},
+                training={"loss": "categorical_crossentropy"})  # fmt: skip
+    tr = Trainer(p)
+    save_weights(tmp_path / "m.onnx", tr.network, p, tr.data.normalizer)
+    model = onnx.load(tmp_path / "m.onnx")
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:]]
+    assert dims == shape
+    raw = tr.data.dataset.x[:5]
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"input": raw.reshape(5, *shape).astype(np.float32)})[0]
+    np.testing.assert_allclose(got, tr.network.predict(tr.data.normalizer(raw)), rtol=1e-4, atol=1e-5)

@@ -273,6 +273,6 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
 
     session = ort.InferenceSession(onnx_model_bytes(net), providers=["CPUExecutionProvider"])
     x = np.random.default_rng(1).normal(size=(4, net.n_inputs))
-    feed = x.reshape(4, *inp) if net.spatial else x
+    feed = x.reshape(4, *inp) if net.exports_images else x
     got = session.run(None, {"input": feed.astype(np.float32)})[0]
     np.testing.assert_allclose(got, net.predict(x), rtol=1e-4, atol=1e-5, err_msg=layer.name)
