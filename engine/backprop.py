@@ -40,6 +40,8 @@ NUMERIC_STEP = 1e-4  # h of the on-screen numerical gradient (J(w+h) − J(w−h
 
 @dataclass(frozen=True)
 class Trace:
+    """One example's forward and backward pass through a model, every layer's numbers kept."""
+
     raw: np.ndarray  # the inputs as the user gave them
     features: np.ndarray  # the network's inputs: feature maps, then normalisation
     label: float  # the class index or target value
@@ -179,6 +181,7 @@ def trace(network: Model, loss: Loss, raw: np.ndarray, features: np.ndarray, lab
 
 
 def example_loss(network: Model, loss: Loss, features: np.ndarray, label: float) -> float:
+    """The loss of one example in inference mode (what the numerical gradient differentiates)."""
     return network.objective(np.asarray(features, dtype=network.dtype).reshape(1, -1), np.array([label]), loss)
 
 

@@ -88,6 +88,8 @@ class BackpropCanvas(QWidget):
 
     def show_stage(self, result: TraceResult | None, stage: tuple[str, int]) -> None:
         self.result, self.stage = result, stage
+        if result is not None:
+            self._layout()  # the boxes are where a click finds them before the next paint too
         self.update()
 
     @property

@@ -47,3 +47,21 @@ def test_the_wheel_lists_every_package_and_resource_folder():
     folders = {"playground._resources." + ".".join(p.relative_to(ROOT / "resources").parts) for p in dirs}
     assert packages | folders | {"playground._resources"} == listed
     assert config["package-dir"] == {"playground._resources": "resources"}
+
+
+def test_nothing_branches_on_the_models_class_or_a_layers():
+    """Issue 36: one model for every project, and consumers ask a layer's kind instead of testing
+    its class. No isinstance/issubclass in engine/ or playground/ names the model or a layer kind."""
+    from engine.layers import LAYERS
+
+    named = {"LayerStack", "Model", "Network", "ConvNetwork", "Sequential"} | {
+        LAYERS.get(n).__name__ for n in LAYERS.names()}  # fmt: skip
+    offenders = []
+    for top in ("engine", "playground"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("isinstance", "issubclass"):
+                    classes = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+                    names = {getattr(c, "id", getattr(c, "attr", "")) for c in classes}
+                    offenders += [f"{path.relative_to(ROOT)}:{node.lineno} tests {n}" for n in names & named]
+    assert not offenders, offenders

@@ -314,3 +314,23 @@ def test_a_dense_net_on_images_summarises_as_keras_with_its_flatten():
     tr = Trainer(load_project(PRESETS / "13-real-digits.json"))
     row = tr.network.summary().splitlines()[4]
     assert row.startswith("flatten (Flatten)") and "(None, 64)" in row and "InputLayer" not in tr.network.summary()
+
+
+def test_a_dense_and_a_convolutional_project_build_the_same_model():
+    """Issue 36: build_network returned a Network or, under a type: ignore, a ConvNetwork."""
+    from helpers import project
+
+    from engine import LayerStack, Model
+    from engine.training import Trainer
+
+    images = {"source": "shapes", "classes": 4, "samples": 40, "features": None}
+    dense = Trainer(project(data=images, network={"layers": [{"units": 5}], "output_activation": "softmax"},
+                            training={"loss": "categorical_crossentropy"})).network  # fmt: skip
+    conv = {"type": "conv2d", "filters": 2, "kernel_size": 3}
+    cnn = Trainer(project(data=images, network={"layers": [conv], "output_activation": "softmax"},
+                          training={"loss": "categorical_crossentropy"})).network  # fmt: skip
+    assert type(dense) is type(cnn) is LayerStack and isinstance(dense, Model) and isinstance(cnn, Model)
+    assert [layer.name for layer in dense.layers] == ["flatten", "dense", "dense"]
+    assert [layer.name for layer in cnn.layers] == ["conv2d", "flatten", "dense"]
+    assert dense.param_names() == ["layers.0.kernel", "layers.0.bias", "layers.1.kernel", "layers.1.bias"]
+    assert not dense.exports_images and cnn.exports_images
