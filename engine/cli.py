@@ -22,6 +22,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -436,9 +437,19 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         "presets": cmd_presets,
         "import-tfp": cmd_import_tfp,
     }
-    try:
+
+    def run() -> int:
         args = _parser().parse_args(_glue_signed(sys.argv[1:] if argv is None else argv))
         return handlers[args.command](args, out)
+
+    return guarded(run)
+
+
+def guarded(run: Callable[[], int]) -> int:
+    """`run()`'s exit status, or the CLI's for what went wrong: a bad input or file said in one
+    line on stderr (2), Ctrl+C (130). Every command, the window's `render` and `record` too."""
+    try:
+        return run()
     except PlaygroundError as exc:
         print(f"nn-playground: {exc}", file=sys.stderr)
         return 2

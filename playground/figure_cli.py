@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from engine import PlaygroundError
-from engine.cli import _Parser, _project, resolve_project
+from engine.cli import _Parser, _project, guarded, resolve_project
 from engine.fields import MAX_EPOCHS
 from engine.io import atomic_write_bytes, check_writable, load_weights
 from engine.layers import is_convolutional
@@ -292,15 +292,9 @@ def _app() -> Any:
 def main(argv: list[str], out: TextIO | None = None) -> int:
     """Run `render` or `record`; the exit status (2 for bad input)."""
     out = out or sys.stdout
-    try:
+
+    def run() -> int:
         args = _parser().parse_args(argv)
         return {"render": cmd_render, "record": cmd_record}[args.command](args, out)
-    except PlaygroundError as exc:
-        print(f"nn-playground: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"nn-playground: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("nn-playground: interrupted", file=sys.stderr)
-        return 130
+
+    return guarded(run)

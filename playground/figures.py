@@ -28,7 +28,7 @@ from .layer_maps import layer_maps
 from .panels.images import ConfusionMatrix, ImageDataView
 from .panels.layers_view import LayersPanel
 from .panels.network_view import NetworkView
-from .panels.plots import CurvesView, HistogramView, OutputView
+from .panels.plots import CurvesView, HistogramView, OutputView, latest_losses
 from .plot_export import plot_bytes
 from .snapshot import GRID, Snapshot, grid_extent, grid_points, image_eval, take_snapshot
 from .state import ProjectState
@@ -253,17 +253,7 @@ def slide_boxes(views: Sequence[str], size: tuple[int, int], caption_height: int
 
 def caption(snap: Snapshot, title: str = "") -> str:
     """The slide's caption: the project, the epoch and the latest losses (and accuracies)."""
-    h = snap.history
-    parts = []
-    for label, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):
-        loss = h.get(prefix + "loss")
-        if loss is None or not len(loss) or not math.isfinite(loss[-1]):
-            continue
-        acc = h.get(prefix + "accuracy")
-        text = f"{label} {loss[-1]:.4f}"
-        if acc is not None and len(acc) and math.isfinite(acc[-1]):
-            text += f" ({acc[-1]:.0%})"
-        parts.append(text)
+    parts = latest_losses(snap.history, val="validation")
     head = f"{title} — epoch {snap.epoch:,}" if title else f"epoch {snap.epoch:,}"
     losses = f"data loss: {' · '.join(parts)}" if parts else "initial weights"
     return f"{head}   {losses}"

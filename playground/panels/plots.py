@@ -163,6 +163,22 @@ def layer_name(i: int, n_layers: int) -> str:
     return "output" if i == n_layers - 1 else f"layer {i + 1}"
 
 
+def latest_losses(history: dict[str, Any], val: str = "val") -> list[str]:
+    """The last epoch's data loss (and accuracy) per split that has a finite one, as
+    ["train 0.1234 (95%)", "val …", "test …"]; `val` names the validation split."""
+    parts = []
+    for label, prefix in (("train", ""), (val, "val_"), ("test", "test_")):
+        loss = history.get(prefix + "loss")
+        if loss is None or not len(loss) or not math.isfinite(loss[-1]):
+            continue
+        acc = history.get(prefix + "accuracy")
+        text = f"{label} {loss[-1]:.4f}"
+        if acc is not None and len(acc) and math.isfinite(acc[-1]):
+            text += f" ({acc[-1]:.0%})"
+        parts.append(text)
+    return parts
+
+
 def make_plot(name: str) -> pg.PlotWidget:
     w = pg.PlotWidget()
     w.setObjectName(name)
@@ -581,17 +597,7 @@ class CurvesView(QWidget):
 
     def _numbers(self, snap: Snapshot) -> None:
         """The latest epoch's numbers, as TensorFlow Playground always shows them."""
-        h = snap.history
-        parts = []
-        for label, prefix in (("train", ""), ("val", "val_"), ("test", "test_")):
-            loss = h.get(prefix + "loss")
-            if loss is None or not len(loss) or not math.isfinite(loss[-1]):
-                continue
-            acc = h.get(prefix + "accuracy")
-            text = f"{label} {loss[-1]:.4f}"
-            if acc is not None and len(acc) and math.isfinite(acc[-1]):
-                text += f" ({acc[-1]:.0%})"
-            parts.append(text)
+        parts = latest_losses(snap.history)
         reg = snap.project.get("training", {}).get("regularization", {})
         if parts and reg.get("kind", "none") != "none" and reg.get("rate", 0) > 0:
             kernels = np.concatenate([k.ravel() for k in snap.weights[0::2]])
