@@ -73,6 +73,7 @@ class Watchdog:
 
     stall_stack: str = ""  # where the UI thread was during the longest stall past a second
     _stack_at: float = 0.0
+    _stopped: Any = None  # set by stop(): the sampling thread ends
 
     def _sample(self) -> None:
         """A thread of its own: when the UI thread has been away over a second, note where it is
@@ -81,8 +82,7 @@ class Watchdog:
         import traceback
 
         ui = threading.main_thread().ident
-        while self._timer is not None:
-            time.sleep(0.1)
+        while not self._stopped.wait(0.1):  # a sample every 0.1 s until stop()
             away = time.perf_counter() - self._last
             if away > 1.0 and away > self._stack_at:
                 frame = sys._current_frames().get(ui)
@@ -94,6 +94,7 @@ class Watchdog:
         import threading
 
         self._last = time.perf_counter()
+        self._stopped = threading.Event()
         self._timer = QTimer()
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._beat)
@@ -115,6 +116,7 @@ class Watchdog:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+            self._stopped.set()
         sys.excepthook = self._hook
 
 
