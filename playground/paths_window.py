@@ -215,7 +215,6 @@ class PathsWindow(QDialog):
         self.start: tuple[float, float] = self.surface.start
         self.walkers: list[Walker | None] = []
         self._credit = 0.0
-        self._slow_at = 0.0
 
         lay = QHBoxLayout(self)
         left = QVBoxLayout()
@@ -465,7 +464,6 @@ class PathsWindow(QDialog):
                     self.say(f"Lane {lane.row + 1}: {exc}")
             self.walkers.append(walker)
         self._credit = 0.0
-        self._slow_at = 0.0
         self._draw()
 
     def step_once(self) -> None:

@@ -345,8 +345,8 @@ class Session(QObject):
         return net
 
     def shutdown(self) -> bool:
-        """Stop the worker thread and wait for it, however long the step in progress takes (an
-        epoch end stops at its next chunk); safe to call twice."""
+        """Stop the trainer (its process, or its thread) and wait for it, however long the step in
+        progress takes (an epoch end stops at its next chunk); safe to call twice."""
         self.playing = False
         return self.handle.stop(timeout_ms=None)
 

@@ -181,5 +181,5 @@ class Tools:
             QMessageBox.Icon.Information,
             "About nn-playground",
             "nn-playground: build a neural network by clicking and watch it learn.\n"
-            "A NumPy engine trains on a worker thread; the views show the newest snapshot.",
+            "A NumPy engine trains in a process of its own; the views show the newest snapshot.",
         ).exec()

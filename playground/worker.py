@@ -1,4 +1,5 @@
-"""The training worker: a QObject living in its own QThread that owns the engine objects.
+"""The training worker: a QObject that owns the engine objects, run in a process of its own
+(playground/worker_process.py) or, under NNP_TRAINER=thread, in a QThread (`WorkerHandle`).
 
 The UI sends typed commands (playground/commands.py) through a thread-safe queue; each gets a
 sequence number, and every snapshot says the last one applied. The worker applies them between
