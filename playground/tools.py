@@ -3,6 +3,7 @@ the draw pad."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -48,14 +49,9 @@ class Tools:
         if snap is None or snap.data.dataset.image_shape is None:
             self.parent.show_message("Draw an Input is for image data; these data are not images.")
             return None
-        pad = self.parent.findChild(DrawPad, "drawPad")
-        if pad is None:
-            samples = self.parent.images.samples
-            pad = DrawPad(self.session, self.parent.dialogs.open_path, lambda: samples.picked_row, self.parent)
-            pad.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        pad.show()
-        pad.raise_()
-        return pad
+        samples = self.parent.images.samples
+        return self.open_single(DrawPad, "drawPad", lambda: DrawPad(
+            self.session, self.parent.dialogs.open_path, lambda: samples.picked_row, self.parent))
 
     def check_gradients(self) -> GradCheckDialog | None:
         """The gradient check of the newest snapshot's network, on its own thread with progress
@@ -79,13 +75,7 @@ class Tools:
 
     def open_backprop(self) -> BackpropWindow | None:
         """The backprop walk (one window: a second request raises it), for every model."""
-        win = self.parent.findChild(BackpropWindow, "backpropWindow")
-        if win is None:
-            win = BackpropWindow(self.session, self.parent)
-            win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        win.show()
-        win.raise_()
-        return win
+        return self.open_single(BackpropWindow, "backpropWindow", lambda: BackpropWindow(self.session, self.parent))
 
     def inspect_point(self, x: float, y: float) -> BackpropWindow | None:
         """A click on the output plane: the point inspector (the backprop window on that point)."""
@@ -114,11 +104,12 @@ class Tools:
         """The loss landscape of the network being trained (computed on its own thread)."""
         return open_landscape(self.session, self.parent)
 
-    def open_single(self, cls: type[QDialog], name: str) -> QDialog:
-        """A teaching window that needs no network: one of each (a second request raises it)."""
+    def open_single(self, cls: type[Any], name: str, make: Callable[[], Any] | None = None) -> Any:
+        """One window of a kind (a second request raises it), made by `make` (default: the class
+        with this window as its parent) and deleted when closed."""
         win = self.parent.findChild(cls, name)
         if win is None:
-            win = cls(self.parent)
+            win = make() if make is not None else cls(self.parent)
             win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         win.show()
         win.raise_()
@@ -138,13 +129,8 @@ class Tools:
 
     def open_activation_stats(self) -> ActivationWindow:
         """Each hidden layer's activations at initialisation (one window: a second request raises it)."""
-        win = self.parent.findChild(ActivationWindow, "activationStats")
-        if win is None:
-            win = ActivationWindow(self.session, self.parent)
-            win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        win.show()
-        win.raise_()
-        return win
+        return self.open_single(
+            ActivationWindow, "activationStats", lambda: ActivationWindow(self.session, self.parent))
 
     def record(self) -> RecordDialog:
         """The run's kept epochs as an animation for a slide (drawn here, encoded on its own thread)."""
