@@ -141,7 +141,7 @@ def engine_runner(cfg: Config, dtype):
         for i in range(k):
             j = (i % n_batches) * cfg.batch
             net.loss_and_grad(x[j : j + cfg.batch], t[j : j + cfg.batch], loss)
-            opt.step(net.params, net.grads, net.n_kernel)
+            opt.step(net.trainable_params, net.trainable_grads, net.n_kernel)
 
     return run
 
@@ -248,7 +248,7 @@ def conv_runners(dtype, batch: int = 64):
         for k in range(steps):
             i = (k % 8) * batch
             net.loss_and_grad(x[i : i + batch], y[i : i + batch], loss)
-            opt.step(net.params, net.grads, net.n_kernel)
+            opt.step(net.trainable_params, net.trainable_grads, net.n_kernel)
 
     try:
         import torch

@@ -228,20 +228,20 @@ def update_preview(network: Model, optimizer: Optimizer, tr: Trace, learning_rat
     rule has killed). The network and the optimizer are not changed."""
     opt = copy.deepcopy(optimizer)
     grads = np.zeros_like(network.params)
-    g_kernels, g_biases = network.views(grads)
-    for lt, gk, gb in zip(tr.layers, g_kernels, g_biases):
-        gk[...] = lt.grad_kernel
-        gb[...] = lt.grad_bias
+    views = network.layer_views(grads)
+    for st in tr.steps:  # every trainable array's gradient, by its layer's place and name
+        for name, g in st.gradients().items():
+            views[st.index][name][...] = g
     params = network.params.copy()
-    nk = network.n_kernel
+    nk, nt = network.n_kernel, network.n_trainable
     with np.errstate(all="ignore"):
         if regularizer is not None:
             regularizer.add_gradient(params[:nk], grads[:nk])
             regularizer.before_step(grads[:nk], dead)
-        opt.step(params, grads, nk, learning_rate)
+        opt.step(params[:nt], grads[:nt], nk, learning_rate)  # the trainable part, as training steps it
         if regularizer is not None:
             regularizer.after_step(network.params[:nk], params[:nk], learning_rate, dead)  # a new mask if any die
     dk, db = network.views(params - network.params)
-    state = {name: network.views(buf.copy()) for name, buf in opt.state.items() if buf.shape == params.shape}
+    state = {name: network.views(buf.copy()) for name, buf in opt.state.items() if buf.shape == (nt,)}
     penalty = regularizer.kind if regularizer is not None and regularizer.active else "none"
     return UpdatePreview(learning_rate, [k.copy() for k in dk], [b.copy() for b in db], state, opt.t, penalty)

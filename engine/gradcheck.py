@@ -46,7 +46,8 @@ class GradCheckReport:
 
     def table(self) -> str:
         """One row per array, layers counted from 1 (the output layer by name)."""
-        n = len(self.arrays) // 2
+        layers = [int(p[1]) for p in (a.name.split(".") for a in self.arrays) if len(p) == 3 and p[1].isdigit()]
+        n = max(layers, default=-1) + 1
         lines = [f"{'array':<18}{'max rel. error':>16}{'‖a−n‖/(‖a‖+‖n‖)':>20}{'checked':>12}"]
         for a in self.arrays:
             name = display_name(a.name, n)
@@ -108,7 +109,10 @@ def check_gradients(
         for k in act.kinks:
             near += int(np.sum(np.abs(z - k) < 2 * eps))
 
-    spans = net.param_spans()  # each named array's place in the flat buffer, in Keras order
+    # Each trainable array's place in the flat buffer, in Keras order (nothing differentiates a
+    # moving statistic: training never steps one).
+    named = [(n, span) for n, span in zip(net.param_names(), net.param_spans()) if span[0] < net.n_trainable]
+    names, spans = [n for n, _s in named], [span for _n, span in named]
     pick = np.random.default_rng(seed + 1)
     picked = []
     for start, size in spans:
@@ -118,7 +122,7 @@ def check_gradients(
         picked.append(idx)
     total, done = sum(idx.size for idx in picked), 0
     results = []
-    for name, (_start, size), idx in zip(net.param_names(), spans, picked):
+    for name, (_start, size), idx in zip(names, spans, picked):
         numeric = np.empty(idx.size)
         for j, p in enumerate(idx):
             old = net.params[p]

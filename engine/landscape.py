@@ -61,17 +61,21 @@ def random_directions(network: Model, rng: np.random.Generator) -> tuple[np.ndar
 
 
 def _normalised(network: Model, rng: np.random.Generator) -> np.ndarray:
+    """A direction that moves the regularized arrays (kernels) only, each filter scaled to its
+    weights' norm; biases, batch normalization's γ and β and its moving statistics stay put (Li
+    et al. leave biases and batch-norm parameters out)."""
     d = rng.standard_normal(network.params.size).astype(network.dtype)
-    kernels, biases = network.views(d)
-    for dk, w in zip(kernels, network.kernels):
+    weights = network.param_views(network.params)
+    for (layer, name, dk), (_l, _n, w) in zip(network.param_views(d), weights):
+        if name not in layer.regularized:
+            dk[...] = 0.0
+            continue
         # Li et al.'s filters: a dense unit's incoming weights (a kernel column), a convolution's
         # filter (k × k × in): every axis but the last.
         axes = tuple(range(dk.ndim - 1))
         dn = np.sqrt(np.sum(dk * dk, axis=axes))
         wn = np.sqrt(np.sum(w * w, axis=axes))
         dk *= np.divide(wn, dn, out=np.zeros_like(wn), where=dn > 0)
-    for db in biases:
-        db[...] = 0.0
     return d
 
 
@@ -252,7 +256,7 @@ def lr_range_test(
             net.loss_and_grad(x_all[idx], targets[idx], trainer.loss, trainer.regularizer, True, rng)
             np.copyto(backup, net.params)
             reg.before_step(net.grads[:nk], dead)
-            opt.step(net.params, net.grads, nk, float(lr))
+            opt.step(net.trainable_params, net.trainable_grads, nk, float(lr))
             dead = reg.after_step(backup[:nk], net.params[:nk], float(lr), dead)
             out = net.forward(px)
             loss = float(np.mean(trainer.loss.per_sample(net.pre_activations()[-1], out, py, act)))

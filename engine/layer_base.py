@@ -67,9 +67,18 @@ class LayerTrace:
     grad_bias: np.ndarray | None = None
     jacobian: np.ndarray | None = None  # softmax: J = diag(s) − s sᵀ, J[k, j] = ∂s_k/∂z_j; δ = Jᵀ·upstream
     routing: np.ndarray | None = None  # max pooling: per output, the window offset (row-major) that took δ
-    weights: int | None = None  # the index among the layers with weights (layers.{weights}.kernel)
+    weights: int | None = None  # the index among the layers with a kernel (the model's `kernels`)
     name: str = ""  # in the walk's words: "layer 2", "output layer", "added flatten"
     activation: str = ""  # its activation's name, for layers with one
+    #: Its other parameters' gradients by name (batch normalization's gamma and beta).
+    param_grads: dict[str, np.ndarray] | None = None
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        """Every trainable parameter's gradient by name: kernel, bias and any other."""
+        out = {} if self.grad_kernel is None else {"kernel": self.grad_kernel}
+        if self.grad_bias is not None:
+            out["bias"] = self.grad_bias
+        return out | (self.param_grads or {})
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,13 @@ class Layer:
     forward_words: ClassVar[str] = ""
     backward_words: ClassVar[str] = ""
 
+    #: Its parameters that L1/L2 and weight decay act on (the first section of the model's flat
+    #: buffer, params[:n_kernel]); a recurrent layer says ("kernel", "recurrent_kernel").
+    regularized: ClassVar[tuple[str, ...]] = ("kernel",)
+    #: Its parameters no optimizer steps and no gradient reaches (batch normalization's moving
+    #: statistics): in weight files and get/set_weights, at the end of the flat buffer.
+    non_trainable: ClassVar[tuple[str, ...]] = ()
+
     act: Activation | None = None  # set by kinds with an activation
 
     # ----------------------------------------------------------------- from a project entry
@@ -158,8 +174,18 @@ class Layer:
 
     # ----------------------------------------------------------------- shapes alone
     def param_shapes(self, inp: Shape) -> dict[str, Shape]:
-        """The shapes of its parameters ("kernel", "bias") for inputs of shape `inp`."""
+        """The shapes of its parameters for inputs of shape `inp`, by name in Keras's weight order
+        ("kernel", "bias"; "gamma", "beta", "moving_mean", "moving_variance")."""
         return {}
+
+    def initial(self, name: str, shape: Shape, rng: np.random.Generator, kernel_init: Callable[..., np.ndarray],
+                bias_init: float) -> np.ndarray:  # fmt: skip
+        """The starting value of its parameter `name`: a regularized one (a kernel) drawn by the
+        model's initializer, any other the constant `bias_init`. The model asks in Keras's order,
+        layer by layer, so the draws follow one another as Keras's do."""
+        if name in self.regularized:
+            return kernel_init(shape, rng)
+        return np.full(shape, bias_init)
 
     def output_shape(self, inp: Shape) -> Shape:
         return inp
@@ -205,7 +231,8 @@ class Layer:
 
     # ----------------------------------------------------------------- maths
     def bind(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """Views of its parameters and of their gradients in the model's flat buffers."""
+        """Views of its parameters and of their gradients in the model's flat buffers (`grads`
+        holds its trainable parameters only: nothing differentiates a moving statistic)."""
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
         """Its output for a batch `x`; keeps what `backward` needs."""

@@ -1,15 +1,31 @@
 """The model: one class for every project, a stack of layers over one flat parameter buffer.
 
-Every kernel comes first in the buffer, then every bias, so an optimizer steps the whole model
-in a few NumPy calls and L1/L2 act on one contiguous slice (params[:n_kernel]). Each layer gets
-named views of its parameters and of their gradients; weight names follow the project file's
-rule, `layers.{k}.kernel` and `layers.{k}.bias` in Keras's order, k counting the layers with
-weights, the output layer last. Inputs come as rows (N, features), as the data hold them; a model
-on images lays each row out as (H, W, C) for its first layer.
+The buffer has three sections, each in layer order and in Keras's weight order within a layer:
+every regularized array (the kernels), every other trainable array (the biases, batch
+normalization's gamma and beta), every non-trainable array (its moving statistics):
+
+    params = [kernels … | biases, gammas, betas … | moving means and variances …]
+              :n_kernel            :n_trainable
+
+L1/L2 act on one contiguous slice (params[:n_kernel]); an optimizer steps the trainable part
+(`trainable_params`, params[:n_trainable]) in a few NumPy calls, and everything that steps or
+perturbs weights (the landscape's directions, the walk's one-step preview) stays inside it.
+Everything that copies weights (snapshots, the NaN backup, early stopping's best weights, copy())
+copies the whole buffer, so moving statistics travel with the weights. `grads` is laid out as
+`params`; its non-trainable section stays zero.
+
+Each layer gets named views of its parameters and of their gradients. Weight names follow the
+project file's rule, `layers.{k}.{name}` in Keras's order (`layers.0.kernel`, `layers.0.bias`),
+k counting the layers with any parameter (`param_layers`), the output layer last. `weighted` lists
+the layers with a kernel (dense, convolution): `kernels`, `biases`, `activations`,
+`pre_activations()`, `neuron_outputs()` and a trace's `weights` index run parallel to it (what the
+neuron graph, the histograms and the walk draw); for a model without other kinds the two lists
+are the same. Inputs come as rows (N, features), as the data hold them; a model on images lays
+each row out as (H, W, C) for its first layer.
 
 The fast path is the layers' own (see `engine.layer_dense`): the loss fused with the output
 activation gives δ of the output layer directly, gradients are written into `grads` with `out=`,
-and backward stops at the first layer with weights (the data need no gradient).
+and backward stops at the first layer with trainable weights (the data need no gradient).
 """
 
 from __future__ import annotations
@@ -42,6 +58,7 @@ class Model(Protocol):
     params: np.ndarray
     grads: np.ndarray
     n_kernel: int
+    n_trainable: int
     layers: list[Layer]
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray: ...
@@ -49,6 +66,8 @@ class Model(Protocol):
                       training: bool = True, rng: np.random.Generator | None = None
                       ) -> tuple[float, float]: ...  # fmt: skip
     def views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]: ...
+    def layer_views(self, flat: np.ndarray) -> list[dict[str, np.ndarray]]: ...
+    def param_views(self, flat: np.ndarray) -> list[tuple[Layer, str, np.ndarray]]: ...
     def backward(self, grad_z_out: np.ndarray) -> None: ...
     def trace_example(self, x: np.ndarray, y: np.ndarray, loss: Loss) -> tuple[float, np.ndarray, list[LayerTrace]]: ...
     def param_names(self) -> list[str]: ...
@@ -94,34 +113,44 @@ class LayerStack:
             except PlaygroundError as exc:
                 raise PlaygroundError(f"layers[{i}]: {exc}") from None
         self.n_outputs = self.shapes[-1][-1]
-        # Every kernel first, then every bias (Keras's order per layer: kernel, bias).
-        sizes = [{k: math.prod(s) for k, s in w.items()} for w in wanted]
-        self.n_kernel = sum(s.get("kernel", 0) for s in sizes)
-        total = self.n_kernel + sum(s.get("bias", 0) for s in sizes)
+        # Three sections (regularized, other trainable, non-trainable), each in layer order and
+        # Keras's order within a layer; the slots themselves are listed in Keras's order.
+        sections: list[list[tuple[int, str]]] = [[], [], []]
+        for i, w in enumerate(wanted):
+            for name in w:
+                sections[self._section(i, name)].append((i, name))
+        offsets: dict[tuple[int, str], int] = {}
+        total = 0
+        for part in sections:
+            for i, name in part:
+                offsets[i, name] = total
+                total += math.prod(wanted[i][name])
+        sizes = [sum(math.prod(wanted[i][name]) for i, name in part) for part in sections]
+        self.n_kernel = sizes[0]
+        #: Entries an optimizer steps: params[:n_trainable] (the moving statistics come after).
+        self.n_trainable = sizes[0] + sizes[1]
         check_params(total)  # before anything is allocated
         self.params = np.zeros(total, dtype=self.dtype)
         self.grads = np.zeros_like(self.params)
-        self._slots: list[tuple[int, str, int, tuple[int, ...]]] = []  # (layer, name, offset, shape), Keras order
-        k_off, b_off = 0, self.n_kernel
-        for i, w in enumerate(wanted):
-            if "kernel" in w:
-                self._slots.append((i, "kernel", k_off, w["kernel"]))
-                k_off += sizes[i]["kernel"]
-            if "bias" in w:
-                self._slots.append((i, "bias", b_off, w["bias"]))
-                b_off += sizes[i]["bias"]
-        #: Stack indices of the layers with weights, in order (the k of layers.{k}).
-        self.weighted = sorted({s[0] for s in self._slots})
-        params, grads = self._layer_views(self.params), self._layer_views(self.grads)
-        for i in self.weighted:
-            self.layers[i].bind(params[i], grads[i])
+        #: (layer, name, offset, shape) of every array, in Keras's order (layer by layer).
+        self._slots: list[tuple[int, str, int, tuple[int, ...]]] = [
+            (i, name, offsets[i, name], shape) for i, w in enumerate(wanted) for name, shape in w.items()
+        ]
+        #: Stack indices of the layers with any parameter, in order (the k of layers.{k}).
+        self.param_layers = [i for i, w in enumerate(wanted) if w]
+        #: Stack indices of the layers with a kernel, in order (`kernels`, `biases`, `activations`).
+        self.weighted = [i for i, w in enumerate(wanted) if "kernel" in w]
+        params, grads = self.layer_views(self.params), self.layer_views(self.grads)
+        for i in self.param_layers:
+            trainable = {k: v for k, v in grads[i].items() if k not in self.layers[i].non_trainable}
+            self.layers[i].bind(params[i], trainable)
         self.kernels, self.biases = self.views(self.params)
         self.kernel_grads, self.bias_grads = self.views(self.grads)
         self.activations: list[Activation] = [self.layers[i].act for i in self.weighted]  # type: ignore[misc]
         self._output = self.layers[-1]
         self._image = len(self.input_shape) > 1
-        # Backward walks down to the first layer with weights; that one needs no input gradient.
-        first = self.weighted[0]
+        # Backward walks down to the first layer with trainable weights; that one needs no input gradient.
+        first = self._first = min(i for i, name, _o, _s in self._slots if self._section(i, name) < 2)
         self._output_input_grad = len(self.layers) - 1 > first
         self._backward = [(self.layers[i], i > first) for i in range(len(self.layers) - 2, first - 1, -1)]
         per_row = max((layer.inference_values(a, b) for layer, a, b in self._steps()), default=0)
@@ -131,31 +160,45 @@ class LayerStack:
             UNBOUNDED)  # fmt: skip
         self.initialize(seed)
 
+    def _section(self, i: int, name: str) -> int:
+        """Which section of the flat buffer layer `i`'s parameter `name` lives in: 0 regularized,
+        1 other trainable, 2 non-trainable."""
+        layer = self.layers[i]
+        return 0 if name in layer.regularized else 2 if name in layer.non_trainable else 1
+
     def _steps(self) -> list[tuple[Layer, tuple[int, ...], tuple[int, ...]]]:
         """(layer, its input shape, its output shape) along the stack."""
         return list(zip(self.layers, self.shapes, self.shapes[1:]))
 
-    def _layer_views(self, flat: np.ndarray) -> list[dict[str, np.ndarray]]:
+    def layer_views(self, flat: np.ndarray) -> list[dict[str, np.ndarray]]:
+        """Per stack layer, its arrays by name as views into a buffer laid out as `params` (or as
+        its trainable part, `trainable_params`: then the non-trainable arrays are left out)."""
         out: list[dict[str, np.ndarray]] = [{} for _ in self.layers]
         for i, name, offset, shape in self._slots:
-            out[i][name] = flat[offset : offset + math.prod(shape)].reshape(shape)
+            end = offset + math.prod(shape)
+            if end <= flat.size:
+                out[i][name] = flat[offset:end].reshape(shape)
         return out
+
+    def param_views(self, flat: np.ndarray) -> list[tuple[Layer, str, np.ndarray]]:
+        """(layer, name, view) of every array in a buffer laid out as `params`, in Keras's order."""
+        views = self.layer_views(flat)
+        return [(self.layers[i], name, views[i][name]) for i, name, _o, _s in self._slots if name in views[i]]
 
     # ----------------------------------------------------------------- parameters
     def initialize(self, seed: int | np.random.Generator | None = 0) -> None:
-        """Fresh kernels from the initializer (seeded, drawn layer by layer in order, each only
-        its own values, scaled by Keras's fans) and constant biases."""
+        """Fresh parameters, each from its layer's `initial`: kernels from the initializer (seeded,
+        drawn layer by layer in Keras's order, each only its own values, scaled by Keras's fans),
+        biases constant, batch normalization's γ 1, β 0, moving mean 0 and moving variance 1."""
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         init = INITIALIZERS.get(self.initializer)
-        for w in self.kernels:
-            w[...] = init(w.shape, rng)
-        for b in self.biases:
-            b[...] = self.bias_init
+        for layer, name, view in self.param_views(self.params):
+            view[...] = layer.initial(name, view.shape, rng, init, self.bias_init)
 
     def views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Each layer's kernel and bias as views into any buffer laid out as `params` (its
         gradient, an optimizer's moment, a direction through weight space)."""
-        views = self._layer_views(flat)
+        views = self.layer_views(flat)
         return [views[i]["kernel"] for i in self.weighted], [views[i]["bias"] for i in self.weighted]
 
     @property
@@ -168,8 +211,17 @@ class LayerStack:
         return self.grads[: self.n_kernel]
 
     @property
+    def trainable_params(self) -> np.ndarray:
+        """The entries an optimizer steps, as one flat view (params[:n_trainable])."""
+        return self.params[: self.n_trainable]
+
+    @property
+    def trainable_grads(self) -> np.ndarray:
+        return self.grads[: self.n_trainable]
+
+    @property
     def n_layers(self) -> int:
-        """Layers with weights, the output layer included."""
+        """Layers with a kernel, the output layer included (the neuron graph's layers)."""
         return len(self.weighted)
 
     @property
@@ -198,10 +250,15 @@ class LayerStack:
 
     def param_names(self) -> list[str]:
         """Names in Keras order: layers.0.kernel, layers.0.bias, layers.1.kernel, ..."""
-        return [f"layers.{self.weighted.index(i)}.{name}" for i, name, _o, _s in self._slots]
+        return [f"layers.{self.param_layers.index(i)}.{name}" for i, name, _o, _s in self._slots]
+
+    def layer_weight_names(self) -> list[list[str]]:
+        """Per layer with any parameter (layers.{k}), its arrays' names in Keras's order: what an
+        exported script loads into each of its layers."""
+        return [list(self.layers[i].param_shapes(self.shapes[i])) for i in self.param_layers]
 
     def _targets(self) -> list[np.ndarray]:
-        views = self._layer_views(self.params)
+        views = self.layer_views(self.params)
         return [views[i][name] for i, name, _o, _s in self._slots]
 
     def get_weights(self) -> list[np.ndarray]:
@@ -367,7 +424,7 @@ class LayerStack:
         one of them (a convolution's col2im makes two matrices of its im2col's size). Checked
         before a batch is drawn, as `loss_and_grad` would otherwise die allocating it."""
         item = self.dtype.itemsize
-        first = self.weighted[0]
+        first = self._first
         values = [layer.step_values(a, b, i <= first, item) for i, (layer, a, b) in enumerate(self._steps())]
         peak = sum(c for c, _t in values) + max((t for _c, t in values), default=0.0)
         return int(rows * peak * item), [int(rows * (c + t) * item) for c, t in values]
@@ -412,10 +469,12 @@ class LayerStack:
         lines = [f'Model: "{name}"', "─" * width, f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>{w2}}",
                  "═" * width]  # fmt: skip
         lines += [f"{label:<{w0}}{shape:<{w1}}{n:>{w2},}" for label, shape, n in rows]
-        total = self.count_params()
-        size = _human_bytes(total * self.dtype.itemsize)
-        lines += ["═" * width, f"Total params: {total:,} ({size})", f"Trainable params: {total:,} ({size})",
-                  "Non-trainable params: 0 (0.00 B)"]  # fmt: skip
+        item = self.dtype.itemsize
+        total, trainable = self.count_params(), self.n_trainable
+        fixed = total - trainable
+        lines += ["═" * width, f"Total params: {total:,} ({_human_bytes(total * item)})",
+                  f"Trainable params: {trainable:,} ({_human_bytes(trainable * item)})",
+                  f"Non-trainable params: {fixed:,} ({_human_bytes(fixed * item)})"]  # fmt: skip
         lines += [f"Note: {note}" for note in self.notes]
         # Ng's W[l] for the dense layers, l counting every layer with weights (a convolution's are his too).
         dense = [(k + 1, w.shape) for k, w in enumerate(self.kernels) if w.ndim == 2]

@@ -353,13 +353,15 @@ class Trainer:
         net = self.network
         x, y = self.data.x_train[idx], self._targets[idx]
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected just below
+            # The backup comes first: a training pass moves batch normalization's moving statistics.
+            np.copyto(self._backup, net.params)
             data_loss, objective = net.loss_and_grad(x, y, self.loss, self.regularizer, True, self.dropout_rng)
             if not math.isfinite(objective):
+                np.copyto(net.params, self._backup)
                 self._diverge("the loss", objective)
-            np.copyto(self._backup, net.params)
             nk, lr, reg = net.n_kernel, self.current_lr, self.regularizer
             reg.before_step(net.grads[:nk], self.dead)
-            self.optimizer.step(net.params, net.grads, nk, lr)
+            self.optimizer.step(net.trainable_params, net.trainable_grads, nk, lr)
             dead = reg.after_step(self._backup[:nk], net.params[:nk], lr, self.dead)
             # One reduction finds any NaN or inf among the new weights (a NaN gradient lands here too).
             finite = math.isfinite(np.add.reduce(net.params))

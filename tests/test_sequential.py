@@ -1,12 +1,14 @@
 """The layer stack over one flat buffer: its layout, its whole gradient against central
 differences, and a small CNN that learns the shapes set."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from engine import PlaygroundError, get_activation
 from engine.data import generate
-from engine.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
+from engine.layers import Conv2D, Dense, Dropout, Flatten, Layer, MaxPooling2D
 from engine.losses import as_targets, get_loss
 from engine.model import LayerStack, build_model
 from engine.optimizers import make_optimizer
@@ -51,6 +53,76 @@ def test_the_whole_gradient_matches_central_differences():
         down = net.objective(x, y, loss)
         net.params[i] = old
         assert analytic[i] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-8), net.param_names()
+
+
+@dataclasses.dataclass(eq=False)
+class _Affine(Layer):
+    """A test-only kind with slots beyond kernel and bias: y = x·gamma + beta, and a
+    non-trainable "seen" array a training pass counts into (as a moving statistic would)."""
+
+    name = "affine_test"
+    non_trainable = ("seen",)
+
+    def param_shapes(self, inp):
+        return {"gamma": inp, "beta": inp, "seen": inp}
+
+    def initial(self, name, shape, rng, kernel_init, bias_init):
+        return np.full(shape, {"gamma": 1.0, "beta": 0.0, "seen": 7.0}[name])
+
+    def bind(self, params, grads):
+        self.p, self.g = params, grads
+
+    def forward(self, x, training=False, rng=None):
+        if training:
+            self.p["seen"] += 1
+        self.x = x
+        return x * self.p["gamma"] + self.p["beta"]
+
+    def backward(self, grad, input_grad=True):
+        self.g["gamma"][...] = (grad * self.x).sum(axis=0)
+        self.g["beta"][...] = grad.sum(axis=0)
+        return grad * self.p["gamma"]
+
+
+def test_slots_beyond_kernel_and_bias_lie_in_three_sections_and_only_the_trainable_ones_are_stepped():
+    net = LayerStack((3,), [Dense(4), _Affine(), Dense(2, activation="softmax")], seed=5)
+    plain = LayerStack((3,), [Dense(4), Dense(2, activation="softmax")], seed=5)
+    assert net.param_names() == ["layers.0.kernel", "layers.0.bias", "layers.1.gamma", "layers.1.beta",
+                                 "layers.1.seen", "layers.2.kernel", "layers.2.bias"]  # fmt: skip
+    assert net.weighted == [0, 2] and net.param_layers == [0, 1, 2] and len(net.kernels) == len(net.biases) == 2
+    assert (net.n_kernel, net.n_trainable, net.params.size) == (12 + 8, 20 + 4 + 8 + 2, 34 + 4)
+    net.params[...] = np.arange(net.params.size)
+    named = dict(zip(net.param_names(), net.get_weights()))
+    assert named["layers.2.kernel"].flat[0] == 12 and named["layers.0.bias"][0] == 20  # kernels, then the rest
+    assert list(named["layers.1.gamma"]) == [24, 25, 26, 27] and list(named["layers.1.beta"]) == [28, 29, 30, 31]
+    assert list(named["layers.1.seen"]) == [34, 35, 36, 37]  # the non-trainable section last
+    net.initialize(5)
+    for a, b in zip(plain.get_weights(), [w for n, w in zip(net.param_names(), net.get_weights()) if "1." not in n]):
+        assert np.array_equal(a, b)  # the other layers draw exactly what they drew without it
+    assert np.all(net.get_weights()[2] == 1) and np.all(net.get_weights()[4] == 7)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(6, 3)), np.array([0, 1, 1, 0, 1, 0])
+    loss = get_loss("categorical_crossentropy")
+    net.loss_and_grad(x, y, loss, training=False)
+    assert not np.any(net.grads[net.n_trainable :])  # no gradient reaches a non-trainable array
+    analytic = net.grads.copy()
+    for i in range(net.n_trainable):
+        old = net.params[i]
+        net.params[i] = old + 1e-6
+        up = net.objective(x, y, loss)
+        net.params[i] = old - 1e-6
+        down = net.objective(x, y, loss)
+        net.params[i] = old
+        assert analytic[i] == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-8), i
+    before = net.params.copy()
+    net.loss_and_grad(x, y, loss)  # a training pass counts into "seen"
+    make_optimizer({"name": "adam"}).step(net.trainable_params, net.trainable_grads, net.n_kernel)
+    assert np.all(net.params[: net.n_trainable] != before[: net.n_trainable])
+    assert np.array_equal(net.params[net.n_trainable :], before[net.n_trainable :] + 1)  # counted, never stepped
+    copy = net.copy()
+    assert np.array_equal(copy.params, net.params)  # a copy carries the non-trainable arrays too
+    assert "Trainable params: 34 (272.00 B)" in net.summary() and "Non-trainable params: 4 (32.00 B)" in net.summary()
+    assert "Non-trainable params: 0 (0.00 B)" in plain.summary()
 
 
 def test_a_small_cnn_learns_the_shapes_set():
