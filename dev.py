@@ -3,6 +3,8 @@
 
     python3 dev.py app [ARGS...]    install what the app needs into .venv, then launch it
     python3 dev.py test [ARGS...]   install the app and its test tools, then run the whole suite
+    python3 dev.py parity [ARGS...] the second stage: PyTorch and Keras, then the tests that compare
+                                    the engine with them (CI runs both stages)
 
 Only Python 3.11+ is needed. The install step is skipped when pyproject.toml has not changed.
 On Linux the test command also makes sure Qt's runtime libraries are present (apt-get as root),
@@ -78,7 +80,7 @@ def ensure_qt_libraries() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("app", "test"):
+    if not argv or argv[0] not in ("app", "test", "parity"):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -86,14 +88,17 @@ def main(argv: list[str]) -> int:
     if command == "app":
         py = ensure_venv("onnx")
         return subprocess.call([str(py), "-m", "playground", *rest])
-    py = ensure_venv("test")
+    parity = command == "parity"
+    py = ensure_venv("test,parity" if parity else "test")
     ensure_qt_libraries()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     # The whole suite runs on every core (pytest-xdist): GUI tests wait on their worker threads,
-    # so two processes on two cores take half the time of one.
+    # so two processes on two cores take half the time of one. The parity tests (marked by the
+    # fixtures they ask for, tests/conftest.py) are the second stage's alone.
     spread = [] if rest else ["-n", "auto"]
-    code = subprocess.call([str(py), "-m", "pytest", *spread, *rest], env=env)
-    if code == 0 and not rest:
+    stage = ["-m", "parity" if parity else "not parity"]
+    code = subprocess.call([str(py), "-m", "pytest", *stage, *spread, *rest], env=env)
+    if code == 0 and not rest and not parity:
         lint = [p for p in ("engine", "playground", "tests", "benchmarks", "dev.py") if (ROOT / p).exists()]
         code = subprocess.call([str(py), "-m", "ruff", "check", *lint])
     return code

@@ -14,6 +14,29 @@ os.environ.setdefault("NNP_TRAINER", "thread")
 import pytest
 
 TIMEOUT = 15_000  # ms a GUI test waits for the worker
+#: Fixtures that bring in another framework: a test using one compares the engine with it and runs
+#: in the parity stage (`python3 dev.py parity`), not in the default suite.
+FRAMEWORKS = ("torch", "keras")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that asks for PyTorch or Keras as a parity test."""
+    for item in items:
+        if any(name in getattr(item, "fixturenames", ()) for name in FRAMEWORKS):
+            item.add_marker(pytest.mark.parity)
+
+
+@pytest.fixture
+def torch():
+    """PyTorch, for a parity test (skipped where it is not installed)."""
+    return pytest.importorskip("torch")
+
+
+@pytest.fixture
+def keras(torch, monkeypatch):
+    """Keras 3 on its PyTorch backend, for a parity test; scripts a test runs see the backend too."""
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras")
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Code export: PyTorch and Keras scripts that rebuild the network and match its predictions."""
 
 import ast
-import importlib.util
 import json
 import os
 import subprocess
@@ -130,23 +129,17 @@ def test_scripts_compile_and_their_weights_load_back_into_the_playground(tmp_pat
             assert config["network"] == CASES[name]["network"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
-def test_the_pytorch_script_predicts_what_the_engine_predicts(tmp_path):
+def test_the_pytorch_script_predicts_what_the_engine_predicts(tmp_path, torch):
     _run_scripts(_exported(tmp_path, "pytorch"))
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("keras") is None or importlib.util.find_spec("torch") is None,
-    reason="keras (with the torch backend) is not installed",
-)
-def test_the_keras_script_predicts_what_the_engine_predicts(tmp_path):
+def test_the_keras_script_predicts_what_the_engine_predicts(tmp_path, keras):
     # Keras 3's torch backend multiplies float64 Dense inputs in float32 (measured: 1e-8 off on
     # a lone 1×1 Dense), so float64 agreement is to float32 precision here.
     _run_scripts(_exported(tmp_path, "keras"), env={"KERAS_BACKEND": "torch"}, tol64=1e-6)
 
 
-def test_the_script_runs_from_the_command_line_on_a_csv(tmp_path):
-    pytest.importorskip("torch")
+def test_the_script_runs_from_the_command_line_on_a_csv(tmp_path, torch):
     tr = Trainer(CASES["default"])
     script, _ = export_script(tmp_path / "net", "pytorch", tr.network, CASES["default"], tr.data)
     assert script.name == "net.py"

@@ -215,10 +215,8 @@ KERAS_CLASSES = {
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # keras 3 on NumPy 2 (its own __array__)
 @pytest.mark.parametrize("name", list(KERAS_CLASSES))
-def test_keras_rules_match_keras_itself(name, monkeypatch):
-    """Where Keras is installed: the same steps through keras.optimizers, float64, with a schedule."""
-    monkeypatch.setenv("KERAS_BACKEND", "torch")
-    keras = pytest.importorskip("keras")
+def test_keras_rules_match_keras_itself(name, keras):
+    """The same steps through keras.optimizers, float64, with a schedule."""
     cls, extra = KERAS_CLASSES[name]
     lrs = [0.125, 0.0625, 0.03125]  # exact in float32, the dtype of Keras's learning-rate variable
     rate = keras.optimizers.schedules.PiecewiseConstantDecay([0, 1], lrs)  # step 0: lrs[0], 1: lrs[1], ...
