@@ -729,7 +729,7 @@ def structural_edit_times(project: dict) -> tuple[float, float]:
     import copy
 
     from playground.commands import Build
-    from playground.worker import TrainingWorker
+    from playground.training_worker import TrainingWorker
 
     worker = TrainingWorker()
     sent = []

@@ -31,7 +31,7 @@ from engine.project import PreparedData
 from engine.training import Trainer
 
 from .commands import Command
-from .worker import Cancelled, LoopWorker
+from .worker_loop import Cancelled, LoopWorker
 
 PROGRESS_PERIOD = 0.05  # seconds between progress reports
 

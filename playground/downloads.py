@@ -19,7 +19,8 @@ from engine.errors import PlaygroundError
 
 from .commands import Command
 from .files import FileActions
-from .worker import Cancelled, LoopWorker, WorkerHandle
+from .worker_loop import Cancelled, LoopWorker
+from .worker_thread import WorkerHandle
 
 
 @dataclass(frozen=True)

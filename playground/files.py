@@ -31,7 +31,7 @@ from .plot_export import plot_bytes
 from .recovery import Autosaver, RecoveryFile, parameter_words
 from .session import Session
 from .state import ProjectState
-from .worker import DataInfo
+from .training_worker import DataInfo
 
 MAX_RECENT = 8
 #: How an image folder opened in the app is read: the sizes of the data sets people know (a

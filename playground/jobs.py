@@ -19,7 +19,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from engine.errors import PlaygroundError
 
 from .commands import Command
-from .worker import Cancelled, LoopWorker, WorkerHandle
+from .worker_loop import Cancelled, LoopWorker
+from .worker_thread import WorkerHandle
 
 PROGRESS_PERIOD = 0.05  # seconds between progress reports
 Progress = Callable[[int, int], None]

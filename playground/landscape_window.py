@@ -32,7 +32,7 @@ from .colors import SPLIT_COLORS, contour_rgb, upsample
 from .panels.plots import line_plot, make_plot
 from .session import Session
 from .widgets import NumberEdit, captioned, name_widget, wrapped
-from .worker import WorkerHandle
+from .worker_thread import WorkerHandle
 
 RESOLUTIONS = (11, 21, 31, 41)
 BIG_SPLIT = 10_000  # training rows past which the plane is measured on 2,000 of them by default

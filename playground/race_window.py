@@ -28,8 +28,9 @@ from engine.race import DEFAULT_RACE, MAX_LANES
 from .colors import LAYER_COLORS
 from .commands import BuildRace, Pause, Play, Step
 from .panels.plots import line_plot, make_plot, nice_ceiling, plane_rgb, set_range
+from .race_worker import RaceSnapshot, RaceWorker
 from .widgets import Label, NumberEdit, name_widget, plain_tip, to_qimage
-from .worker import RaceSnapshot, RaceWorker, WorkerHandle
+from .worker_thread import WorkerHandle
 
 THUMB = 128
 CAPTION_WIDTH = 150

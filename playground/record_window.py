@@ -34,7 +34,7 @@ from .figures import Figures, Slide
 from .session import Session
 from .snapshot import Snapshot
 from .widgets import captioned, guarded, name_widget, wrapped
-from .worker import Cancelled
+from .worker_loop import Cancelled
 
 SIZES = ((1920, 1080, "1920 × 1080 (Full HD)"), (1280, 720, "1280 × 720"), (960, 540, "960 × 540 (quick look)"),
          (3840, 2160, "3840 × 2160 (4K)"), (1080, 1080, "1080 × 1080 (square)"))  # fmt: skip

@@ -48,12 +48,14 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 from engine.training import Series
 
 from .commands import Command, Stop
+from .worker_loop import SIGNALS, WorkerSignals
 
 TRAINER_ENV = "NNP_TRAINER"  # "process" (the default) or "thread"
 #: What a snapshot usually shares with the one before: sent again only when it is a new object.
 MEMO_FIELDS = ("data", "project", "image_eval", "layer_maps")
-#: Signals of the worker forwarded from the child as they are.
-FORWARDED = ("failed", "build_failed", "data_probed", "traced", "probe_progress")
+#: Signals of the worker forwarded from the child as they are: all but the snapshot (packed, and
+#: unpacked by the reader) and `finished` (the reader's own, when the child has ended).
+FORWARDED = tuple(name for name in SIGNALS if name not in ("snapshot_ready", "finished"))
 STOP_GRACE = 2.0  # seconds a stopping child may take to finish its step before it is killed
 SHARE_BYTES = 1 << 20  # arrays of prepared data this big are shared instead of copied
 PING_SECONDS = 1.0  # how often the window asks the trainer whether it is there
@@ -74,7 +76,7 @@ def make_handle(parent: QObject | None = None) -> Any:
     """The session's worker handle: a child process unless NNP_TRAINER=thread."""
     if use_process():
         return ProcessHandle(parent)
-    from .worker import WorkerHandle
+    from .worker_thread import WorkerHandle
 
     return WorkerHandle(parent)
 
@@ -234,7 +236,7 @@ def child_main(conn: Any, generation: int = 0) -> None:
     """The trainer process: the app's TrainingWorker loop, fed and read through `conn`. Its runs
     are numbered from `generation` on, so a replacement never reuses a dead child's numbers."""
     _die_with_parent()
-    from .worker import TrainingWorker
+    from .training_worker import TrainingWorker
 
     worker = TrainingWorker()
     worker.steps_aside = False
@@ -329,16 +331,8 @@ class _Writer:
                 self.sending_since = 0.0
 
 
-class ProcessWorker(QObject):
+class ProcessWorker(WorkerSignals):
     """The UI's view of the worker in the child: its signals, and the three calls the UI makes."""
-
-    snapshot_ready = Signal(object)
-    failed = Signal(str)
-    build_failed = Signal(int, str)
-    data_probed = Signal(int, object)
-    traced = Signal(int, object)
-    probe_progress = Signal(int, int, int)
-    finished = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -425,7 +419,7 @@ def _context() -> Any:
     the app, whose Qt threads a fork would copy half-way."""
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["playground.worker_process", "playground.worker"])
+        ctx.set_forkserver_preload(["playground.worker_process", "playground.training_worker"])
         return ctx
     return mp.get_context("spawn")
 

@@ -7,8 +7,9 @@ from helpers import project
 
 from playground.commands import Build
 from playground.snapshot import GRID_STEPS, THUMB_SIZE, take_snapshot
+from playground.training_worker import VIEW_SHARE, TrainingWorker
 from playground.views import NETWORK_SHARE, ViewRouter
-from playground.worker import FRAME, VIEW_SHARE, TrainingWorker
+from playground.worker_loop import FRAME
 
 
 def _worker():

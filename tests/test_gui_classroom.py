@@ -421,7 +421,7 @@ def test_a_data_file_is_read_on_the_worker_and_a_bad_one_changes_nothing(qtbot, 
     real = project_module.load_dataset
     monkeypatch.setattr(project_module, "load_dataset",
                         lambda *a, **k: readers.append(threading.current_thread()) or real(*a, **k))  # fmt: skip
-    import playground.worker as worker_module
+    import playground.training_worker as worker_module
 
     monkeypatch.setattr(worker_module, "load_dataset", project_module.load_dataset)
     good = tmp_path / "good.csv"

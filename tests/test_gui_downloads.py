@@ -103,7 +103,7 @@ def test_a_malformed_reply_is_said_and_the_same_worker_downloads_next(window, qt
 def test_an_unforeseen_error_is_said_and_the_worker_lives_on(qtbot, monkeypatch, tmp_path):
     from playground import downloads as module
     from playground.downloads import DownloadWorker, Fetch
-    from playground.worker import WorkerHandle
+    from playground.worker_thread import WorkerHandle
 
     def download(name, root, progress, cancelled):
         if not calls:

@@ -204,7 +204,7 @@ def test_quitting_while_the_worker_is_busy_waits_for_it_instead_of_aborting(qtbo
 
     from PySide6.QtCore import QTimer
 
-    import playground.worker as worker_module
+    import playground.training_worker as worker_module
 
     release, entered = threading.Event(), threading.Event()
     real = worker_module.load_dataset
@@ -226,7 +226,7 @@ def test_quitting_while_the_worker_is_busy_waits_for_it_instead_of_aborting(qtbo
 def test_a_refused_build_puts_the_editor_back_on_the_project_that_runs(qtbot, window, monkeypatch):
     """The editor showed the new project while Play trained the old network and exports wrote
     the old config; now a build the engine refuses reverts the editor and says why."""
-    import playground.worker as worker_module
+    import playground.training_worker as worker_module
 
     running = window.session.snapshot.project
 

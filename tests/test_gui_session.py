@@ -7,7 +7,7 @@ from helpers import wait_for
 
 import engine.data.loaders as loaders
 import engine.project as project_module
-import playground.worker as worker_module
+import playground.training_worker as worker_module
 from engine.data.loaders import write_idx
 from engine.fields import Effect
 from playground.paths import PRESETS

@@ -1,7 +1,7 @@
 """The training worker's loop, driven on the test's own thread (no QThread) step by step."""
 
 from playground.commands import Build, Pause, Play
-from playground.worker import TrainingWorker
+from playground.training_worker import TrainingWorker
 from tests.helpers import project
 
 
@@ -34,7 +34,7 @@ def test_the_worker_keeps_drawing_through_a_long_epoch_end_evaluation(qapp):
 
 
 def test_the_confusion_matrix_is_computed_while_the_ui_draws_not_before_a_frame(qapp, monkeypatch):
-    import playground.worker as worker_module
+    import playground.worker_loop as worker_module
 
     monkeypatch.setattr(worker_module, "UI_WAIT", 0.01)
     worker = TrainingWorker()
@@ -96,3 +96,63 @@ def test_a_cnn_confusion_matrix_takes_2000_test_images_and_lets_frames_out_betwe
     assert len(calls) == -(-IMAGE_EVAL_CONV_ROWS // tr.network.inference_chunk) - 1
     x = tr.data.x_test[:IMAGE_EVAL_CONV_ROWS]
     assert (ev.predicted == tr.network.predict(x).argmax(axis=1)).all()
+
+
+def test_every_live_field_of_the_table_has_one_setter_and_nothing_else_does():
+    """The worker dispatches a live edit from the field table's declaration: each LIVE entry
+    belongs to a setting with a setter, and a path of any other effect is refused, not ignored."""
+    import pytest
+
+    from engine.errors import PlaygroundError
+    from engine.fields import FIELDS, Effect
+    from playground.live_settings import SETTERS, live_setting
+
+    live = [f.path for f in FIELDS if f.effect == Effect.LIVE]
+    assert {live_setting(p) for p in live} == set(SETTERS)
+    assert live_setting("training.regularization.rate") == "training.regularization"
+    assert live_setting("training.schedule.decay_steps") == "training.schedule"
+    assert live_setting("training.early_stopping.patience") == "training.early_stopping"
+    assert live_setting("training.optimizer.beta_1") == "training.optimizer.*"
+    for path in ("training.loss", "training.optimizer.name", "data.noise", "network.layers.0.units"):
+        with pytest.raises(PlaygroundError, match="not a setting the running trainer takes"):
+            live_setting(path)
+
+
+def test_a_live_edit_calls_each_setter_once_and_each_hyperparameter_on_its_own(qapp, monkeypatch):
+    from engine.training import Trainer
+    from playground.live_settings import apply_live
+
+    tr = Trainer(project(training={"optimizer": {"name": "adam", "learning_rate": 0.01}}))
+    calls = []
+    for name in ("set_regularization", "set_optimizer_param", "set_epoch_limit", "set_batch_size"):
+        real = getattr(tr, name)
+        monkeypatch.setattr(tr, name, lambda *a, real=real, name=name, **k: (calls.append((name, a, k)), real(*a, **k)))
+    edited = project(training={"optimizer": {"name": "adam", "learning_rate": 0.05, "beta_1": 0.8}, "batch_size": 9,
+                               "regularization": {"kind": "l2", "rate": 0.003}, "epochs": 7},
+                     app={"epoch_limit": True})  # fmt: skip
+    changes = (("training.regularization.kind", "l2"), ("training.regularization.rate", 0.003),
+               ("training.optimizer.learning_rate", 0.05), ("training.optimizer.beta_1", 0.8),
+               ("training.batch_size", 9), ("training.epochs", 7), ("app.epoch_limit", True))  # fmt: skip
+    apply_live(tr, changes, edited)
+    assert [c[0] for c in calls] == ["set_regularization", "set_optimizer_param", "set_optimizer_param",
+                                     "set_batch_size", "set_epoch_limit"]  # fmt: skip
+    assert tr.regularizer.kind == "l2" and tr.regularizer.rate == 0.003
+    assert tr.optimizer.hp["learning_rate"] == 0.05 and tr.optimizer.hp["beta_1"] == 0.8
+    assert tr.batch_size == 9 and tr.epoch_limit == 7
+
+
+def test_the_thread_worker_and_the_process_proxy_have_the_one_declared_signal_list(qapp):
+    from playground.training_worker import TrainingWorker
+    from playground.worker_loop import SIGNALS
+    from playground.worker_process import FORWARDED, ProcessWorker
+
+    assert SIGNALS == ("snapshot_ready", "failed", "build_failed", "data_probed", "traced", "probe_progress",
+                       "finished")  # fmt: skip
+    assert FORWARDED == ("failed", "build_failed", "data_probed", "traced", "probe_progress")
+    for worker in (TrainingWorker(), ProcessWorker()):
+        got = []
+        for name in SIGNALS:
+            getattr(worker, name).connect(lambda *args, name=name, got=got: got.append(name))
+        worker.finished.emit()
+        worker.failed.emit("why")
+        assert got == ["finished", "failed"]

@@ -1,43 +1,34 @@
-"""The training worker: a QObject that owns the engine objects, run in a process of its own
-(playground/worker_process.py) or, under NNP_TRAINER=thread, in a QThread (`WorkerHandle`).
+"""The training worker: a QObject that owns the app's trainer, run in a process of its own
+(playground/worker_process.py) or, under NNP_TRAINER=thread, on a thread (worker_thread.py).
 
-The UI sends typed commands (playground/commands.py) through a thread-safe queue; each gets a
-sequence number, and every snapshot says the last one applied. The worker applies them between
-steps, trains as fast as it can while playing, and emits a Snapshot at most ~30 times a second
-and only once the UI has drawn the previous one, so snapshots never pile up in the event queue.
-Prepared data are kept by their data section, so rebuilding the network, a reset or a new loss
-reuse them instead of reading the file again.
+It runs the loop of playground/worker_loop.py: builds, data and live edits come as commands,
+batches are trained while playing, and each frame's snapshot is made within a view budget (the
+output plane's resolution, the frame rate and the image predictions' period give way so that
+drawing takes at most VIEW_SHARE of the worker's time). Prepared data are kept by their data
+section, so rebuilding the network, a reset or a new loss reuse them instead of reading the file
+again.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import queue
-import statistics
-import threading
 import time
-import traceback
-import weakref
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import numpy.ma  # np.histogram imports it lazily: do that at start-up, not on the worker thread
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from engine import PlaygroundError
 from engine.data import loaders
 from engine.optimizers import make_optimizer
 from engine.project import PreparedData, load_dataset, prepare_data
-from engine.race import Race
 from engine.training import Trainer
 
 from .commands import (
     Build,
-    BuildRace,
     Command,
     Pause,
     PickImage,
@@ -50,10 +41,10 @@ from .commands import (
     SetWeight,
     SetWeights,
     Step,
-    Stop,
     TraceExample,
 )
 from .layer_maps import layer_maps
+from .live_settings import apply_live, epoch_limit, live_sections
 from .snapshot import (
     GRID_STEPS,
     Thinned,
@@ -67,202 +58,13 @@ from .snapshot import (
     take_snapshot,
 )
 from .tracing import make_trace
+from .worker_loop import FRAME, Cancelled, LoopWorker, out_of_memory
 
-FRAME = 1 / 34  # seconds between snapshots while playing: ~30 redraws/s once hand-off overhead is added
 VIEW_SHARE = 0.25  # the most of the worker's time that view work (grids, thumbnails, ...) may take
 GRID_FLOPS = 3e9  # what one core does per second on a grid's forward pass (for a first guess only)
-UI_WAIT = 0.25  # longest the worker yields to a UI that has not finished drawing (e.g. minimised)
 GRAD_LOG_CAP = 2000  # gradient-norm records kept per run (thinned beyond that)
 IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an MNIST test split is ~0.1 s)
 IMAGE_EVAL_SHARE = 0.05  # at most this share of the worker's time: a CNN's evaluation is spaced out further
-
-
-class Cancelled(BaseException):  # not an Exception: no "except Exception" may swallow it
-    """Raised inside long work when the app closes, to end the worker's loop at once."""
-
-
-def out_of_memory(exc: BaseException, doing: str) -> str:
-    """The message for `exc`: a MemoryError in the user's words (what could not be done, and
-    what to change), anything else as it is."""
-    if not isinstance(exc, MemoryError):
-        return str(exc)
-    detail = f" ({exc})" if str(exc) else ""
-    return f"There is not enough memory to {doing}{detail}: a smaller network, batch or data set needs less."
-
-
-class LoopWorker(QObject):
-    """A loop that runs on a worker thread: it applies queued commands, trains while playing,
-    and emits a snapshot at most every FRAME once the UI has drawn the last one. Subclasses say
-    what a command does (`_apply`), what one unit of training is (`_train_once`) and what a
-    snapshot holds (`_emit`). Talk to it only through `send()`, `snapshot_consumed()` and its
-    signals; signals emitted from the worker thread reach UI slots through queued connections."""
-
-    snapshot_ready = Signal(object)
-    failed = Signal(str)  # a command could not be applied, or a bug paused the run
-    build_failed = Signal(int, str)  # sequence number of a Build that failed, and why
-    data_probed = Signal(int, object)  # sequence number of a ProbeData, and a DataInfo or the reason (str)
-    traced = Signal(int, object)  # sequence number of a TraceExample, and a TraceResult or the reason (str)
-    probe_progress = Signal(int, int, int)  # sequence number of a ProbeData, bytes read, bytes in all
-    finished = Signal()
-
-    #: Whether training waits while the UI draws a snapshot: a thread must (it shares the GIL
-    #: with the UI), a worker in its own process trains on (only the next snapshot waits).
-    steps_aside = True
-    #: Called when no snapshot can be made for lack of memory (the window would wait for one for
-    #: ever): a worker in its own process ends, and the window starts a new one.
-    unheard: Callable[[], None] | None = None
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._commands: queue.Queue[tuple[int, Command]] = queue.Queue()
-        self._seq = itertools.count(1)
-        self._applied = 0  # sequence number of the last command applied
-        #: Set when the app is closing: long work (an epoch end's evaluation, a build) stops at
-        #: its next check instead of keeping the thread alive past the window.
-        self.cancelled = threading.Event()
-        self._ui_ready = threading.Event()
-        self._ui_ready.set()
-        self._step_time = 0.0  # a training unit's usual duration (the median of the last nine)
-        self._step_times: deque[float] = deque(maxlen=9)
-        self._slack = 0.0  # how early the next frame may go (training stopped short of the deadline)
-        self._playing = False
-        self._dirty = True  # something changed that the UI has not seen
-        self._last_emit = 0.0  # perf_counter() of the last snapshot sent
-        self._frame = FRAME  # seconds between snapshots while playing (a view budget may space them)
-
-    # ----------------------------------------------------------------- UI side (any thread)
-    def send(self, command: Command, seq: int | None = None) -> int:
-        """Queue a command for the worker thread; returns its sequence number (Stop ends the loop).
-        `seq`: the number the sender gave it (a worker in another process is numbered on the UI side)."""
-        if not isinstance(command, Command):
-            raise TypeError(f"not a worker command: {command!r}")
-        if seq is None:
-            seq = next(self._seq)  # itertools.count is atomic under the GIL: any thread may send
-        self._commands.put((seq, command))
-        return seq
-
-    def snapshot_consumed(self) -> None:
-        """The UI drew the last snapshot; the next one may be sent."""
-        self._ui_ready.set()
-
-    # ----------------------------------------------------------------- worker thread
-    def run(self) -> None:
-        try:
-            self._loop()
-        finally:
-            self._release()
-            self.finished.emit()
-
-    def _release(self) -> None:
-        """Drop the engine objects when the loop ends."""
-
-    def _loop(self) -> None:
-        while not self.cancelled.is_set():
-            try:
-                timeout = 0 if self._playing else (FRAME if self._dirty else 0.25)
-                cmd = self._commands.get(timeout=timeout) if timeout else self._commands.get_nowait()
-            except queue.Empty:
-                cmd = None
-            if cmd is not None:
-                seq, command = cmd
-                if isinstance(command, Stop):
-                    return
-                try:
-                    self._apply(command, seq)
-                except Cancelled:
-                    return
-                finally:
-                    self._applied = seq
-                    self._dirty = True
-                continue  # drain every queued command before training again
-            try:
-                self._train_and_report()
-            except Cancelled:
-                return
-            except Exception as exc:  # a bug must pause the run, not kill the thread
-                self._fail(exc)
-
-    def _train_and_report(self) -> None:
-        if self._playing:
-            # While the UI draws a snapshot, step aside: its paint code is Python too, and each
-            # callback would otherwise wait for the GIL behind this loop (a convoy that stalls
-            # the UI for seconds). Blocking here releases the GIL until the frame is done.
-            if not self._ui_ready.is_set():
-                self._while_ui_draws()
-                if self.steps_aside:
-                    self._ui_ready.wait(UI_WAIT)
-            # Train until the next frame is due (at least a third of a frame), so a whole cycle
-            # of training, snapshot and drawing takes about one frame.
-            # The frame goes out when the deadline is nearer now than after one more step (a LeNet
-            # step takes 15-18 ms: two of them and a frame's overhead held the views at 25 fps).
-            deadline = max(self._last_emit + self._frame, time.perf_counter() + FRAME / 3)
-            trained = False
-            while self._playing:
-                now = time.perf_counter()
-                if now >= deadline:
-                    break
-                if trained and now + self._step_time / 2 > deadline:  # nearer the deadline now than after one more
-                    self._slack = deadline - now
-                    break
-                if not self._train_once():
-                    break
-                self._step_times.append(time.perf_counter() - now)
-                # The median of the last few: an epoch's end (its evaluation) is not a step's length.
-                self._step_time = statistics.median(self._step_times)
-                trained = True
-                if not self._commands.empty():
-                    break
-        if self._dirty:
-            self._emit_if_due()
-
-    def _emit_if_due(self) -> None:
-        """Send a snapshot once the UI has drawn the last one (and, while playing, a frame on)."""
-        now = time.perf_counter()
-        if self._ui_ready.is_set() and now - self._last_emit >= (self._frame - self._slack if self._playing else 0):
-            try:
-                self._emit()
-            except MemoryError:
-                if self.unheard is not None:
-                    self.unheard()
-                raise
-            self._last_emit = now
-        self._slack = 0.0
-
-    def _while_ui_draws(self) -> None:
-        """Work that may overlap a frame being drawn: BLAS-bound, so it leaves the GIL to the UI
-        most of the time (nothing by default)."""
-
-    def _frame_if_due(self) -> None:
-        """From inside a long computation: stop if the app is closing, else send a snapshot if
-        one is due (while playing)."""
-        if self.cancelled.is_set():
-            raise Cancelled
-        if self._playing:
-            self._emit_if_due()
-
-    def _fail(self, exc: BaseException) -> None:
-        """Pause and show an unexpected error; the thread and the app keep going."""
-        self._playing = False
-        self._dirty = True
-        if isinstance(exc, MemoryError):
-            self.failed.emit(out_of_memory(exc, "go on") + " Training is paused.")
-            return
-        self.failed.emit(f"{exc.__class__.__name__}: {exc}\n\n{traceback.format_exc(limit=6)}")
-
-    def _send_snapshot(self, snap: Any) -> None:
-        self._dirty = False
-        self._ui_ready.clear()
-        self.snapshot_ready.emit(snap)
-
-    def _apply(self, command: Command, seq: int) -> None:
-        raise NotImplementedError
-
-    def _train_once(self) -> bool:
-        """One unit of training; False when training cannot go on."""
-        raise NotImplementedError
-
-    def _emit(self) -> None:
-        raise NotImplementedError
 
 
 class TrainingWorker(LoopWorker):
@@ -368,12 +170,11 @@ class TrainingWorker(LoopWorker):
                     return
                 case SetLive():
                     try:
-                        for path, value in command.changes:
-                            _apply_live(tr, path, value, command.project)
+                        apply_live(tr, command.changes, command.project)
                     except PlaygroundError as exc:  # refused (a batch too big to hold): the editor goes back
                         self.build_failed.emit(seq, str(exc))
                     else:
-                        tr.project = _live_sections(tr.project, command.project)
+                        tr.project = live_sections(tr.project, command.project)
                 case TraceExample():
                     try:
                         self.traced.emit(seq, make_trace(tr, command, self._generation))
@@ -381,7 +182,7 @@ class TrainingWorker(LoopWorker):
                         self.traced.emit(seq, str(exc))
                 case SetOptimizer():
                     tr.optimizer = make_optimizer(command.spec)
-                    tr.project = _live_sections(tr.project, command.project)
+                    tr.project = live_sections(tr.project, command.project)
                 case SetWeights() if self._current(command.generation):
                     tr.network.set_weights(command.weights)
                     self._image_eval = None  # predictions of the old weights
@@ -638,183 +439,3 @@ def data_key(project: dict[str, Any], base_dir: str | None) -> str:
         data = {k: v for k, v in data.items() if k not in ("classes", "samples", "noise")}
     return json.dumps([data, project["seed"], project["network"]["dtype"], base_dir], sort_keys=True, default=str)
 
-
-def _live_sections(running: dict[str, Any], edited: dict[str, Any]) -> dict[str, Any]:
-    """The running project with the edit's training and app sections (every live setting lives
-    there). The rest stays the trainer's own: a live edit queued behind a build that failed
-    carries that build's network and data, which this trainer never had."""
-    return {**running, "training": edited["training"], "app": edited.get("app", running.get("app", {}))}
-
-
-def _apply_live(trainer: Trainer, path: str, value: Any, project: dict[str, Any]) -> None:
-    """One live setting (a field whose effect is LIVE) into the running trainer."""
-    t = project["training"]
-    if path.startswith("training.optimizer."):
-        trainer.set_optimizer_param(path.rsplit(".", 1)[1], value)
-    elif path.startswith("training.regularization"):
-        trainer.set_regularization(**t["regularization"])
-    elif path == "training.batch_size":
-        trainer.set_batch_size(int(value))
-    elif path == "training.last_batch":
-        trainer.set_last_batch(value)
-    elif path.startswith("training.schedule"):
-        trainer.set_schedule(t["schedule"])
-    elif path.startswith("training.early_stopping"):
-        trainer.set_early_stopping(t["early_stopping"])
-    elif path in ("training.epochs", "app.epoch_limit"):
-        trainer.set_epoch_limit(epoch_limit(project))
-
-
-def epoch_limit(project: dict[str, Any]) -> int | None:
-    """The app stops at training.epochs only when the project asks (app.epoch_limit): Keras's
-    fit() always stops there, TensorFlow Playground never does."""
-    return int(project["training"]["epochs"]) if project.get("app", {}).get("epoch_limit") else None
-
-
-class _WorkerThread(QThread):
-    """A thread whose whole life is the worker's loop: it ends when the loop returns, with no
-    Qt event loop to quit from another thread."""
-
-    #: Every worker thread started, so tests can check that none is left running.
-    started_threads: ClassVar[weakref.WeakSet[QThread]] = weakref.WeakSet()
-
-    def __init__(self, worker: LoopWorker) -> None:
-        super().__init__()
-        self.worker = worker
-        self.setObjectName("training-worker")
-        _WorkerThread.started_threads.add(self)
-
-    def run(self) -> None:
-        self.worker.run()
-
-
-class WorkerHandle(QObject):
-    """Owns the worker thread from the UI side: start, send, and a clean stop."""
-
-    def __init__(self, parent: QObject | None = None, worker: LoopWorker | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker or TrainingWorker()
-        self.thread = _WorkerThread(self.worker)
-        self.thread.start()
-
-    def send(self, command: Command) -> int:
-        """Queue a command; returns its sequence number (snapshots say the last one applied)."""
-        return self.worker.send(command)
-
-    def stop(self, timeout_ms: int | None = 5000) -> bool:
-        """Ask the worker to finish and wait for its thread; True when it has ended. With
-        `timeout_ms` None it waits as long as the work in progress takes (a file being read
-        cannot be cut short), keeping the event loop running: a QThread destroyed while it
-        runs aborts the process."""
-        if not self.thread.isRunning():
-            return True
-        self.worker.cancelled.set()
-        self.worker.send(Stop())
-        if timeout_ms is not None:
-            return self.thread.wait(timeout_ms)
-        while not self.thread.wait(50):
-            QCoreApplication.processEvents()
-        return True
-
-
-RACE_GRID = 40  # the race's small boundaries
-
-
-@dataclass(frozen=True)
-class LaneSnapshot:
-    label: str
-    history: dict[str, Sequence[float]]
-    epoch: int
-    steps: int
-    output_grid: np.ndarray | None  # (RACE_GRID, RACE_GRID, outputs)
-    message: str
-
-
-@dataclass(frozen=True)
-class RaceSnapshot:
-    lanes: list[LaneSnapshot]
-    data: Any  # PreparedData, shared by every lane
-    extent: tuple[float, float, float, float] | None
-    threshold: float
-    output_activation: str
-    playing: bool
-    generation: int
-    applied: int = 0  # sequence number of the last command applied
-
-
-class RaceWorker(LoopWorker):
-    """Runs an engine Race on its own thread: each step gives every lane the same next batch."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._race: Race | None = None
-        self._grid: np.ndarray | None = None
-        self._extent = None
-        self._generation = 0
-
-    def _release(self) -> None:
-        self._race = None
-
-    def _apply(self, command: Command, seq: int) -> None:
-        try:
-            match command:
-                case BuildRace():
-                    project = command.project
-                    self._playing = False
-                    self._race = Race(project, command.optimizers, base_dir=command.base_dir)
-                    self._generation += 1
-                    self._extent = grid_extent(self._race.data)
-                    self._grid = None
-                    if self._extent is not None:
-                        raw = grid_points(self._extent, RACE_GRID)
-                        self._grid = self._race.data.transform(raw).astype(np.dtype(project["network"]["dtype"]))
-                case Play():
-                    self._playing = self._race is not None
-                case Pause():
-                    self._playing = False
-                case Step():
-                    self._playing = False
-                    start = self._race.epoch if self._race is not None else None
-                    while self._race is not None and self._race.epoch == start and self._race.step():
-                        pass
-                case _:
-                    raise PlaygroundError(f"unknown race command {command!r}")
-        except PlaygroundError as exc:
-            self._playing = False
-            self.failed.emit(str(exc))
-        except Exception as exc:  # a bug must not kill the thread
-            self._fail(exc)
-
-    def _train_once(self) -> bool:
-        if self._race is None or not self._race.step():
-            self._playing = False
-            self._dirty = True
-            return False
-        self._dirty = True
-        return True
-
-    def _emit(self) -> None:
-        race = self._race
-        if race is None:
-            return
-        lanes = []
-        with np.errstate(all="ignore"):
-            for lane in race.lanes:
-                tr = lane.trainer
-                grid = None
-                if self._grid is not None:
-                    grid = tr.network.predict(self._grid).reshape(RACE_GRID, RACE_GRID, -1)
-                lanes.append(LaneSnapshot(lane.label, tr.history.shared(), tr.epoch, tr.steps, grid, lane.message))
-        first = race.lanes[0].trainer
-        self._send_snapshot(
-            RaceSnapshot(
-                lanes,
-                race.data,
-                self._extent,
-                first.loss.decision_threshold,
-                first.network.activations[-1].name,
-                self._playing,
-                self._generation,
-                self._applied,
-            )
-        )
