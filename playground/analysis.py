@@ -1,20 +1,19 @@
-"""Landscape jobs on their own worker thread: the loss plane, the start-to-now slice and the
-learning-rate range test, computed in chunks from a copy of a snapshot's weights.
+"""Landscape jobs: the loss plane, the start-to-now slice and the learning-rate range test,
+computed in chunks from a copy of a snapshot's weights.
 
-The window sends an `Analyse` command; the worker builds a trainer on the snapshot's prepared
-data (shared, never changed), reports progress after each chunk, and answers with a result or
-a reason. Cancel ends a job at its next chunk; closing the window ends the thread the same way.
+The window sends an `Analyse` to its job thread (playground/jobs.py) as a `landscape_job`; the job
+builds a trainer on the snapshot's prepared data (shared, never changed), reports progress after
+each chunk, and answers with a result or a reason. Cancel ends a job at its next chunk; closing the
+window ends the thread the same way.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Signal
 
 from engine.errors import PlaygroundError
 from engine.landscape import (
@@ -30,14 +29,11 @@ from engine.landscape import (
 from engine.project import PreparedData
 from engine.training import Trainer
 
-from .commands import Command
-from .worker_loop import Cancelled, LoopWorker
-
-PROGRESS_PERIOD = 0.05  # seconds between progress reports
+from .jobs import Job
 
 
 @dataclass(frozen=True)
-class Analyse(Command):
+class Analyse:
     """One job on the weights of a snapshot. `kind`: "plane", "slice" or "range"; `path`: the
     weights kept along the run, oldest first (the last is `weights`); `options` per kind."""
 
@@ -70,61 +66,11 @@ class SliceResult:
     start_step: int  # the optimizer step of the start weights (0 for the run's initial weights)
 
 
-class _Aborted(Exception):
-    """Cancel was pressed: the job ends at its next chunk."""
-
-
-class AnalysisWorker(LoopWorker):
-    """Runs one landscape job at a time; nothing here trains the app's network."""
-
-    progress = Signal(int, int, int)  # sequence number, done, total
-    result = Signal(int, object)  # sequence number, PlaneResult | SliceResult | RangeTest
-    job_failed = Signal(int, str)  # sequence number, why (or "cancelled")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._cancel_upto = 0  # jobs with a sequence number up to this one are cancelled
-        self._reported = 0.0
-
-    def cancel(self, seq: int) -> None:
-        """Cancel job `seq` (and any before it), whether it is running or still queued."""
-        self._cancel_upto = max(self._cancel_upto, seq)
-
-    def _train_once(self) -> bool:
-        return False
-
-    def _emit(self) -> None:
-        self._dirty = False  # nothing to show between jobs
-
-    def _apply(self, command: Command, seq: int) -> None:
-        if not isinstance(command, Analyse):
-            return
-        self._reported = 0.0
-
-        def check() -> None:
-            if self.cancelled.is_set():
-                raise Cancelled
-            if self._cancel_upto >= seq:
-                raise _Aborted
-
-        def progress(done: int, total: int) -> None:
-            check()
-            now = time.perf_counter()
-            if now - self._reported >= PROGRESS_PERIOD or done == total:
-                self._reported = now
-                self.progress.emit(seq, done, total)
-
-        try:
-            check()
-            out = run_job(command, progress, check)
-        except _Aborted:
-            self.job_failed.emit(seq, "cancelled")
-        except PlaygroundError as exc:
-            self.job_failed.emit(seq, str(exc))
-        except MemoryError:
-            self.job_failed.emit(seq, "not enough memory for this job: use a lower resolution or fewer rows")
-        else:
-            self.result.emit(seq, out)
+def landscape_job(job: Analyse) -> Job:
+    """`job` for the window's job thread (`jobs.JobWorker`): progress after each chunk, and
+    Cancel felt between the chunks of a big split's evaluation too."""
+    return Job(lambda progress: run_job(job, progress, progress.check),
+               "not enough memory for this job: use a lower resolution or fewer rows")
 
 
 def _trainer(job: Analyse) -> Trainer:

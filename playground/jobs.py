@@ -1,10 +1,11 @@
-"""A job thread for the teaching windows' computations (activation statistics, convex or not):
-the window sends a `Job` holding a function, the worker runs it and answers with its result or
-a reason, and the UI never waits on it.
+"""A job thread for the computations of the teaching and landscape windows (activation
+statistics, convex or not, the gradient check, the loss landscape): the window sends a `Job`
+holding a function, the worker runs it and answers with its result or a reason, and the UI never
+waits on it.
 
-The function gets a `progress(done, total)` callback; calling it reports progress and ends the
-job at once if Cancel was pressed or a newer job for the same window was sent. As the landscape
-window's worker, an unexpected exception becomes a message instead of ending the thread.
+The function gets a `JobProgress`: calling it with (done, total) reports progress, and calling it
+or its `check()` ends the job at once if Cancel was pressed or a newer job for the same window was
+sent. An unexpected exception becomes a message instead of ending the thread.
 """
 
 from __future__ import annotations
@@ -28,13 +29,38 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class Job(Command):
-    """`run(progress)` computed on the job thread; its return value is the result."""
+    """`run(progress)` computed on the job thread; its return value is the result. `no_memory`:
+    what to tell the user when it runs out of memory (what to make smaller)."""
 
-    run: Callable[[Progress], Any]
+    run: Callable[[JobProgress], Any]
+    no_memory: str = "There is not enough memory for this: use fewer layers, units or rows."
 
 
 class _Aborted(Exception):
     """Cancel was pressed, or a newer job replaced this one."""
+
+
+class JobProgress:
+    """What a job's function is given: called with (done, total) it reports progress at most every
+    PROGRESS_PERIOD (and the last step always); it, and `check()` between smaller pieces of work,
+    end the job when it is cancelled or the app closes."""
+
+    def __init__(self, worker: JobWorker, seq: int) -> None:
+        self._worker, self._seq = worker, seq
+        self._reported = 0.0
+
+    def check(self) -> None:
+        if self._worker.cancelled.is_set():
+            raise Cancelled
+        if self._worker.cancelled_upto >= self._seq:
+            raise _Aborted
+
+    def __call__(self, done: int, total: int) -> None:
+        self.check()
+        now = time.perf_counter()
+        if now - self._reported >= PROGRESS_PERIOD or done == total:
+            self._reported = now
+            self._worker.progress.emit(self._seq, done, total)
 
 
 class JobWorker(LoopWorker):
@@ -46,12 +72,11 @@ class JobWorker(LoopWorker):
 
     def __init__(self) -> None:
         super().__init__()
-        self._cancel_upto = 0
-        self._reported = 0.0
+        self.cancelled_upto = 0  # jobs with a sequence number up to this one are cancelled
 
     def cancel(self, seq: int) -> None:
         """Cancel job `seq` and any sent before it, running or queued."""
-        self._cancel_upto = max(self._cancel_upto, seq)
+        self.cancelled_upto = max(self.cancelled_upto, seq)
 
     def _train_once(self) -> bool:
         return False
@@ -62,18 +87,7 @@ class JobWorker(LoopWorker):
     def _apply(self, command: Command, seq: int) -> None:
         if not isinstance(command, Job):
             return
-        self._reported = 0.0
-
-        def progress(done: int, total: int) -> None:
-            if self.cancelled.is_set():
-                raise Cancelled
-            if self._cancel_upto >= seq:
-                raise _Aborted
-            now = time.perf_counter()
-            if now - self._reported >= PROGRESS_PERIOD or done == total:
-                self._reported = now
-                self.progress.emit(seq, done, total)
-
+        progress = JobProgress(self, seq)
         try:
             progress(0, 1)
             out = command.run(progress)
@@ -82,7 +96,7 @@ class JobWorker(LoopWorker):
         except PlaygroundError as exc:
             self.job_failed.emit(seq, str(exc))
         except MemoryError:
-            self.job_failed.emit(seq, "There is not enough memory for this: use fewer layers, units or rows.")
+            self.job_failed.emit(seq, command.no_memory)
         except Exception as exc:  # a bug must not end the thread: say it and serve the next job
             self.job_failed.emit(seq, f"{exc.__class__.__name__}: {exc}")
         else:

@@ -1,7 +1,7 @@
 """Tools → Loss landscape: the training loss around the current weights with the run's path on
 it, the slice from the start weights to now, and a learning-rate range test.
 
-Every job runs on the window's own worker thread (`analysis.AnalysisWorker`) from a copy of the
+Every job runs on the window's own job thread (`jobs.JobWorker`) from a copy of the
 newest snapshot: the window shows progress, can cancel, and never blocks the UI.
 """
 
@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 from engine.errors import PlaygroundError
 from engine.landscape import RangeTest
 
-from .analysis import Analyse, AnalysisWorker, PlaneResult, SliceResult
+from .analysis import Analyse, PlaneResult, SliceResult, landscape_job
 from .colors import SPLIT_COLORS, contour_rgb, upsample
+from .jobs import JobWorker
 from .panels.plots import line_plot, make_plot
 from .session import Session
 from .widgets import NumberEdit, captioned, name_widget, wrapped
@@ -52,7 +53,7 @@ class LandscapeWindow(QDialog):
         self.setObjectName("landscapeWindow")
         self.setWindowTitle("Loss landscape")
         self.session = session
-        self.handle = WorkerHandle(self, AnalysisWorker())
+        self.handle = WorkerHandle(self, JobWorker())
         worker = self.handle.worker
         worker.progress.connect(self._on_progress)
         worker.result.connect(self._on_result)
@@ -237,7 +238,8 @@ class LandscapeWindow(QDialog):
             self.cancel_job()
         path, steps = self._path()
         self.job_kind = kind
-        self.job = self.handle.send(Analyse(kind, snap.project, snap.data, snap.weights, path, steps, options))
+        self.job = self.handle.send(landscape_job(Analyse(kind, snap.project, snap.data, snap.weights, path, steps,
+                                                          options)))  # fmt: skip
         self.bar.setValue(0)
         self.cancel.setEnabled(True)
         self._say(f"Computing on the weights of step {snap.steps:,} (epoch {snap.epoch})…")
