@@ -28,7 +28,7 @@ from engine.layers import is_convolutional
 
 from .colors import layer_color
 from .jobs import Jobs
-from .panels.plots import line_plot, make_plot
+from .panels.plotting import line_plot, make_plot
 from .session import Session
 from .widgets import NumberEdit, captioned, name_widget, wrapped
 from .worked import num

@@ -34,7 +34,7 @@ from engine.errors import PlaygroundError
 
 from .colors import contour_rgb
 from .jobs import Jobs, Progress
-from .panels.plots import line_plot, make_plot
+from .panels.plotting import line_plot, make_plot
 from .widgets import Label, NumberEdit, guarded, name_widget, wrapped
 from .worked import num
 

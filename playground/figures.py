@@ -25,10 +25,12 @@ from engine import PlaygroundError
 from engine.training import Diverged, Trainer
 
 from .layer_maps import layer_maps
+from .panels.curves_view import CurvesView, latest_losses
+from .panels.histogram_view import HistogramView
 from .panels.images import ConfusionMatrix, ImageDataView
 from .panels.layers_view import LayersPanel
 from .panels.network_view import NetworkView
-from .panels.plots import CurvesView, HistogramView, OutputView, latest_losses
+from .panels.output_view import OutputView
 from .plot_export import plot_bytes
 from .snapshot import GRID, Snapshot, grid_extent, grid_points, image_eval, take_snapshot
 from .state import ProjectState

@@ -30,7 +30,7 @@ from engine.landscape import RangeTest
 from .analysis import Analyse, PlaneResult, SliceResult, landscape_job
 from .colors import SPLIT_COLORS, contour_rgb, upsample
 from .jobs import JobWorker
-from .panels.plots import line_plot, make_plot
+from .panels.plotting import line_plot, make_plot
 from .session import Session
 from .widgets import NumberEdit, captioned, name_widget, wrapped
 from .worker_thread import WorkerHandle

@@ -8,15 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
-from PySide6.QtWidgets import (
-    QApplication,
-    QMainWindow,
-    QScrollArea,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.fields import humanize
 
@@ -26,12 +18,14 @@ from .files import FileActions
 from .lessons import Lessons
 from .menus import fill_menu, menu_table
 from .panels.controls import ControlBar
+from .panels.curves_view import CurvesView
 from .panels.data_panel import DataPanel
+from .panels.histogram_view import HistogramView
 from .panels.images import ImageDataView
 from .panels.insights import GradientFlowView, HiddenSpaceView
 from .panels.layers_view import LayersPanel, NetworkArea
 from .panels.network_view import NetworkView
-from .panels.plots import CurvesView, HistogramView, OutputView
+from .panels.output_view import OutputView
 from .panels.runs_view import RunsView
 from .panels.time_bar import TimeBar
 from .paths import ICON

@@ -37,7 +37,7 @@ from engine.surfaces import SURFACES, Surface, Walker, get_surface
 from engine.walkers import RANDOM_SEARCH, FiniteDifference, RandomSearch, default_step, forward_difference, make_walker
 
 from .colors import contour_rgb, layer_color
-from .panels.plots import line_plot, make_plot
+from .panels.plotting import line_plot, make_plot
 from .widgets import Label, NumberEdit, guarded, name_widget, plain_tip, wrapped
 from .worked import num
 

@@ -26,7 +26,7 @@ from engine.perceptron import (
 )
 
 from .colors import blend_white, class_color
-from .panels.plots import SquarePlot, line_plot, make_plot
+from .panels.plotting import SquarePlot, line_plot, make_plot
 from .widgets import Label, NumberEdit, guarded, name_widget, wrapped
 from .worked import num, paren, vec
 

@@ -27,7 +27,8 @@ from engine.race import DEFAULT_RACE, MAX_LANES
 
 from .colors import LAYER_COLORS
 from .commands import BuildRace, Pause, Play, Step
-from .panels.plots import line_plot, make_plot, nice_ceiling, plane_rgb, set_range
+from .panels.output_view import plane_rgb
+from .panels.plotting import line_plot, make_plot, nice_ceiling, set_range
 from .race_worker import RaceSnapshot, RaceWorker
 from .widgets import Label, NumberEdit, name_widget, plain_tip, to_qimage
 from .worker_thread import WorkerHandle

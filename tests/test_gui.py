@@ -445,7 +445,7 @@ def test_an_uncaught_exception_autosaves_before_it_is_reported(qtbot, window, mo
 
 @pytest.mark.parametrize("n", [10, 2000, 2001, 40_000, 40_001])
 def test_long_curves_are_drawn_from_bucket_minima_and_maxima(n):
-    from playground.panels.plots import peak_decimate
+    from playground.panels.plotting import peak_decimate
 
     rng = np.random.default_rng(n)
     x = np.arange(1, n + 1)
@@ -464,7 +464,7 @@ def test_long_curves_are_drawn_from_bucket_minima_and_maxima(n):
 
 @pytest.mark.parametrize("alpha", [0.01, 0.3, 0.9, 0.95])
 def test_curve_smoothing_is_the_exponential_moving_average(alpha):
-    from playground.panels.plots import ema
+    from playground.panels.plotting import ema
 
     x = np.random.default_rng(0).normal(size=1500) + np.linspace(0, 5, 1500)
     expected = x.copy()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from ..colors import diverging_rgb
 from ..snapshot import ImageEval, Snapshot
 from ..widgets import Label, guarded, name_widget, plain_tip, to_qimage
-from .plots import layer_name, titled
+from .plotting import layer_name, titled
 
 WRONG = QColor(214, 39, 40)
 RIGHT = QColor(44, 140, 44)

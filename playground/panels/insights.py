@@ -13,7 +13,7 @@ from engine.initializers import INITIALIZERS, keras_fans, zero_start
 from ..colors import class_color, diverging_rgb, layer_color
 from ..snapshot import GRAD_BINS, Snapshot
 from ..widgets import Label, OnScreen, name_widget
-from .plots import ema, layer_name, line_plot, make_plot, nice_ceiling, set_range, titled
+from .plotting import ema, layer_name, line_plot, make_plot, nice_ceiling, set_range, titled
 
 ZERO_GRADIENT = 1e-12  # a layer's gradient norm at or below this is treated as none at all
 #: Every layer's ‖∂J/∂W‖·‖W‖ / J below this: no layer gets a gradient that matters. That product is

@@ -24,7 +24,7 @@ from engine.fields import humanize
 
 from ..runs import Run, RunHistory
 from ..widgets import Label, name_widget, plain_tip
-from .plots import titled
+from .plotting import titled
 
 COLUMNS = ["overlay", "run", "settings", "epochs", "train loss", "test loss", "test acc."]
 

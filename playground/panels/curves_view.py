@@ -1,0 +1,237 @@
+"""The curves view: loss, accuracy, Keras's fit loss or the learning rate per epoch for the
+train, validation and test splits, earlier runs dashed beneath, and the latest numbers above."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QSlider, QWidget
+
+from engine.regularizers import Regularizer
+
+from ..colors import SPLIT_COLORS
+from ..snapshot import Snapshot
+from ..widgets import Label, Steady, name_widget
+from .plotting import ema, line_plot, make_plot, nice_ceiling, peak_decimate, set_range, titled
+
+#: What the curves can show: (menu text, history key); fit_loss exists for the training split only.
+METRIC_CHOICES = (
+    ("loss", "loss"), ("accuracy", "accuracy"), ("fit loss (Keras)", "fit_loss"), ("learning rate α", "learning_rate")
+)  # fmt: skip
+AXIS_LABELS = {
+    "loss": "data loss", "accuracy": "accuracy", "fit_loss": "batch loss + penalty", "learning_rate": "α",
+}  # fmt: skip
+
+
+def latest_losses(history: dict[str, Any], val: str = "val") -> list[str]:
+    """The last epoch's data loss (and accuracy) per split that has a finite one, as
+    ["train 0.1234 (95%)", "val …", "test …"]; `val` names the validation split."""
+    parts = []
+    for label, prefix in (("train", ""), (val, "val_"), ("test", "test_")):
+        loss = history.get(prefix + "loss")
+        if loss is None or not len(loss) or not math.isfinite(loss[-1]):
+            continue
+        acc = history.get(prefix + "accuracy")
+        text = f"{label} {loss[-1]:.4f}"
+        if acc is not None and len(acc) and math.isfinite(acc[-1]):
+            text += f" ({acc[-1]:.0%})"
+        parts.append(text)
+    return parts
+
+
+class CurvesView(QWidget):
+    """Loss and accuracy per epoch for the train, validation and test splits."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay, head = titled(self, "curvesView", "Curves")
+        self.metric_box = name_widget(
+            QComboBox(),
+            "curveMetric",
+            "Curve metric",
+            "loss: the data loss (CS231n's name) = (1/N) Σ L(ŷ, y) over each whole split with the epoch's final "
+            "weights, without the L1/L2 penalty. Ng's cost J is this plus his penalty (λ/2m)·ΣW².\n"
+            "fit loss: what Keras's fit() prints as loss, the mean of the epoch's mini-batch losses as they were "
+            "trained, penalty included (training split only).",
+        )
+        for text, key in METRIC_CHOICES:
+            self.metric_box.addItem(text, key)
+        self.log_y = name_widget(QCheckBox("log y"), "logY", "Logarithmic y axis")
+        self.smooth = name_widget(
+            QSlider(Qt.Orientation.Horizontal), "smoothing", "Smoothing", "Exponential moving average of the curves"
+        )
+        self.smooth.setRange(0, 95)
+        self.smooth.setMaximumWidth(90)
+        head.addWidget(self.metric_box)
+        head.addWidget(self.log_y)
+        head.addWidget(Label("smooth"))
+        head.addWidget(self.smooth)
+        self.plot = make_plot("curvesPlot")
+        self.plot.setMinimumHeight(100)
+        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.plot.setLabel("bottom", "epoch")
+        # Long runs have tens of thousands of epochs: draw at most about one point per pixel.
+        self.plot.getPlotItem().setDownsampling(auto=True, mode="peak")
+        self.plot.getPlotItem().setClipToView(True)
+        self.curves = {}
+        for split, key in (("train", ""), ("validation", "val_"), ("test", "test_")):
+            self.curves[key] = line_plot(self.plot, pg.mkPen(SPLIT_COLORS[split], width=2), name=split)
+        self.readout = Label(" ")
+        self.readout.setObjectName("curveReadout")
+        self.numbers = name_widget(
+            Label(" "), "lossNumbers", "Losses now",
+            "The latest epoch's data loss on each split (and accuracy), computed with the epoch's final weights. "
+            "The data loss leaves out the L1/L2 penalty (Ng's cost J includes it); the penalty is shown apart. "
+            "Keras's fit() prints the mean batch loss with the penalty included: choose 'fit loss (Keras)' to see "
+            "that curve.",
+        )  # fmt: skip
+        self.numbers.setWordWrap(True)
+        lay.addWidget(Steady(self.numbers))  # new numbers 10 times a second: no re-layout of the window
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.readout)
+        self.stop_line = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen(90, 90, 90, 220, width=1.2, style=Qt.PenStyle.DashLine), label="stopped",
+            labelOpts={"position": 0.9, "color": (70, 70, 70), "anchors": [(1, 0), (1, 0)]},
+        )  # fmt: skip
+        self.plot.addItem(self.stop_line, ignoreBounds=True)
+        self.stop_line.hide()
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(150, 150, 150, 150, style=Qt.PenStyle.DashLine))
+        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.cursor.hide()
+        self.snapshot: Snapshot | None = None
+        self.overlay_items: list = []  # (curve, run, metric prefix)
+        self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+        self.metric_box.currentIndexChanged.connect(lambda _i: self.redraw())
+        self.log_y.toggled.connect(self._log_toggled)
+        self.smooth.valueChanged.connect(lambda _v: self.redraw())
+
+    def _log_toggled(self, on: bool) -> None:
+        self.plot.setLogMode(y=on)
+        self.redraw()
+
+    OVERLAY_COLORS = ((120, 120, 120), (148, 103, 189), (140, 86, 75), (23, 190, 207), (188, 189, 34))
+
+    def set_overlays(self, runs: list) -> None:
+        """Earlier runs (from the run history) drawn dashed under the current curves: train and test."""
+        for item, _run, _prefix in self.overlay_items:
+            self.plot.removeItem(item)
+        self.overlay_items = []
+        for k, run in enumerate(runs):
+            color = self.OVERLAY_COLORS[k % len(self.OVERLAY_COLORS)]
+            for prefix, style in (("", Qt.PenStyle.DashLine), ("test_", Qt.PenStyle.DotLine)):
+                pen = pg.mkPen(color, width=1.6, style=style)
+                name = f"{run.label} {'train' if not prefix else 'test'}"
+                item = self.plot.plot([], [], pen=pen, name=name)
+                item.setZValue(-1)  # under the current run
+                self.overlay_items.append((item, run, prefix))
+        self.redraw()
+
+    def series(self, key: str, history: dict | None = None) -> np.ndarray:
+        """The displayed values (smoothed) of one metric key, with NaN where absent."""
+        snap = self.snapshot
+        if history is None:
+            if snap is None:
+                return np.array([])
+            history = snap.history
+        values = np.array(history.get(key, []), dtype=float)  # NaN where a split is empty
+        alpha = self.smooth.value() / 100
+        if alpha > 0 and values.size:
+            ok = np.isfinite(values)
+            values = values.copy()
+            values[ok] = ema(values[ok], alpha)
+        return values
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        self.snapshot = snap
+        self.redraw()
+
+    def redraw(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        metric = self.metric_box.currentData()
+        lo, hi, n = np.inf, -np.inf, 0
+        lines = [(curve, prefix, None) for prefix, curve in self.curves.items()]
+        lines += [(item, prefix, run.history) for item, run, prefix in self.overlay_items]
+        for curve, prefix, history in lines:
+            y = self.series(prefix + metric, history)
+            ok = np.isfinite(y)
+            if self.log_y.isChecked():
+                ok &= y > 0
+            if not ok.any():
+                curve.setData([], [])
+                continue
+            x = np.arange(1, y.size + 1)[ok]
+            curve.setData(*peak_decimate(x, y[ok]))
+            vals = np.log10(y[ok]) if self.log_y.isChecked() else y[ok]
+            lo, hi, n = min(lo, vals.min()), max(hi, vals.max()), max(n, y.size)
+        if n:
+            set_range(self.plot, "x", 1, nice_ceiling(max(n, 10)), 0.02)
+            if metric == "accuracy" and not self.log_y.isChecked():
+                set_range(self.plot, "y", 0.0 if lo < 0.5 else 0.5, 1.0, 0.03)
+            else:
+                pad = (hi - lo) * 0.08 or 0.1
+                if self.log_y.isChecked():
+                    set_range(self.plot, "y", np.floor(lo - pad), np.ceil(hi + pad))
+                else:
+                    set_range(self.plot, "y", 0.0, nice_ceiling(hi + pad))
+        self._show_validation(bool(np.isfinite(self.series("val_loss")).any()))
+        self._numbers(snap)
+        if snap.stopped and snap.epoch:
+            self.stop_line.setPos(snap.epoch)
+            self.stop_line.label.setFormat("epoch limit" if "epoch limit" in snap.message else "stopped")
+            self.stop_line.setToolTip(snap.message)
+            self.stop_line.show()
+        else:
+            self.stop_line.hide()
+        label = AXIS_LABELS[metric]
+        if getattr(self, "_label", None) != label:  # a new label re-lays out the axis
+            self._label = label
+            self.plot.setLabel("left", label)
+
+    def _show_validation(self, on: bool) -> None:
+        """The legend lists validation only when there is a validation split."""
+        legend = self.plot.getPlotItem().legend
+        curve = self.curves["val_"]
+        listed = any(getattr(sample, "item", None) is curve for sample, _label in legend.items)
+        if on and not listed:
+            legend.addItem(curve, "validation")
+        elif not on and listed:
+            legend.removeItem(curve)
+
+    def _numbers(self, snap: Snapshot) -> None:
+        """The latest epoch's numbers, as TensorFlow Playground always shows them."""
+        parts = latest_losses(snap.history)
+        reg = snap.project.get("training", {}).get("regularization", {})
+        if parts and reg.get("kind", "none") != "none" and reg.get("rate", 0) > 0:
+            kernels = np.concatenate([k.ravel() for k in snap.weights[0::2]])
+            penalty = Regularizer(reg["kind"], reg["rate"]).penalty(kernels)
+            parts.append(f"{reg['kind'].upper()} penalty {penalty:.4g}")
+        text = ("data loss " + " · ".join(parts)) if parts else "data loss: after the first epoch"
+        if self.numbers.text() != text:
+            self.numbers.setText(text)
+
+    def _hover(self, args) -> None:
+        snap = self.snapshot
+        if snap is None or not snap.history.get("loss"):
+            return
+        pos = self.plot.getPlotItem().getViewBox().mapSceneToView(args[0])
+        epoch = round(pos.x())
+        n = len(snap.history["loss"])
+        if not 1 <= epoch <= n:
+            self.cursor.hide()
+            return
+        self.cursor.setPos(epoch)
+        self.cursor.show()
+        metric = self.metric_box.currentData()
+        parts = [f"epoch {epoch}"]
+        for label, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):
+            series = snap.history.get(prefix + metric)
+            v = series[epoch - 1] if series is not None else math.nan
+            if math.isfinite(v):
+                parts.append(f"{label} {v:.4f}")
+        self.readout.setText(" · ".join(parts))

@@ -1,0 +1,181 @@
+"""The weights view: each layer's kernel weights now, one layer's histogram over the run (a row
+per epoch), and how many weights are exactly 0 under the L1 rule in use."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QWidget
+
+from engine.fields import field
+from engine.regularizers import L1_RULES
+
+from ..colors import color_name, layer_color
+from ..snapshot import Snapshot
+from ..widgets import Label, name_widget
+from .plotting import layer_name, make_plot, nice_ceiling, set_range, titled
+
+ZEROS_TIP = ("Kernel weights that are exactly 0. Only L1 by the soft threshold or by TensorFlow Playground's rule "
+             "makes useless weights exactly 0; by the subgradient (Keras, PyTorch) they only get small")
+#: What each L1 rule does to weights at zero, for the Weights tab (the formulas are L1_RULES').
+L1_ZEROS = {
+    "subgradient": "shrinks weights towards 0 but seldom to exactly 0 (they jitter around it)",
+    "proximal": "sets a weight to exactly 0 whenever the optimizer's step leaves it within α·λ of 0; it may leave 0 "
+    "again at a later step",
+    "tfp": "sets a weight to 0 when its penalty step, w − α·λ·sign(w), would carry it across 0, and that link is "
+    "dead for the rest of the run (no gradient, no update)",
+}
+
+
+def zeros_text(snap: Snapshot) -> tuple[str, str]:
+    """The Weights tab's count of exact zeros and, under L1, which rule is on and what it does to
+    zeros (the rules differ most there): the label's text and its tooltip."""
+    kernels = snap.weights[0::2]
+    n_zero = sum(int(np.count_nonzero(k == 0.0)) for k in kernels)
+    total = sum(k.size for k in kernels)
+    reg = snap.project.get("training", {}).get("regularization", {})
+    if reg.get("kind") != "l1":
+        return (f"{n_zero:,} of {total:,} weights exactly 0" if n_zero else ""), ZEROS_TIP
+    rule = reg.get("l1_rule", "subgradient")
+    name = field("training.regularization.l1_rule").name_of(rule)
+    text = f"L1 by {name}{' rule' if rule == 'tfp' else ''}: {n_zero:,} of {total:,} exactly 0"
+    if rule == "tfp":
+        n_dead = sum(int(np.count_nonzero(d)) for d in snap.dead) if snap.dead is not None else 0
+        text += f", {n_dead:,} dead for good"
+    else:
+        text += " (weights shrink, seldom to 0)" if rule == "subgradient" else " (small weights land on 0)"
+    tip = f"The L1 rule in use: {name}. It {L1_ZEROS[rule]}. Formula: {L1_RULES[rule]}."
+    if not reg.get("rate"):
+        tip += " The rate is 0: " + ("no more links die; the dead ones stay dead." if rule == "tfp" else
+                                     "L1 does nothing now.")  # fmt: skip
+    return text, tip
+
+
+class HistogramView(QWidget):
+    """Each layer's kernel weights now, and one layer's histogram over time (a row per epoch)."""
+
+    MAX_ROWS = 400
+    BINS = 41
+    RANGE = 3.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay, head = titled(self, "histogramView", "Weights")
+        self.layer = name_widget(
+            QComboBox(),
+            "histogramLayer",
+            "Histogram layer",
+            "The layer whose weight histogram over time is shown on the right",
+        )
+        # A line of its own under the header, shown while it has something to say: beside the key it
+        # pushed the layers' colours out of the row at 1280 and at 1600 pixels alike. (Taking its
+        # height from the plots instead cut their axis titles at 1280×720.)
+        self.zeros = name_widget(Label(""), "zeroWeights", "Exactly zero weights", ZEROS_TIP)
+        self.zeros.setWordWrap(True)  # never wider than the panel
+        self.zeros.hide()
+        # Which colour is which layer, in the header: a legend inside the small plot hid the bars.
+        self.key = name_widget(Label(""), "histogramKey", "Layer colours")
+        self.key.setTextFormat(Qt.TextFormat.RichText)  # coloured swatches; every word is ours
+        # Nine layers' names must not widen the window: the key is cut instead (its tooltip has all).
+        self.key.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        head.insertWidget(2, self.key, 4)  # most of the free room: the key is cut only when it must be
+        head.addWidget(self.layer)
+        row = QHBoxLayout()
+        self.now = make_plot("histogramPlot")
+        self.now.setMinimumHeight(70)
+        self.now.setLabel("bottom", "kernel weight")
+        self.now.setLabel("left", "weights")
+        self.now.setToolTip("How many kernel weights have each value now, one colour per layer")
+        self.over_time = make_plot("histogramTimePlot")
+        self.over_time.setLabel("bottom", "kernel weight")
+        self.over_time.setLabel("left", "epoch")
+        self.over_time.setToolTip("The chosen layer's histogram over the run: a row per epoch, darker = more weights")
+        self.time_image = pg.ImageItem(axisOrder="row-major")
+        lut = np.array(
+            [[255 - int(200 * t), 255 - int(140 * t), 255 - int(60 * t)] for t in np.linspace(0, 1, 256)],
+            dtype=np.uint8,
+        )
+        self.time_image.setLookupTable(lut)
+        self.over_time.addItem(self.time_image)
+        row.addWidget(self.now, 1)
+        row.addWidget(self.over_time, 1)
+        lay.addWidget(self.zeros)
+        lay.addLayout(row, 1)
+        self.curves: list[pg.PlotDataItem] = []
+        self.rows: list[list[np.ndarray]] = []
+        self._generation = -1
+        self._last_epoch = -1
+        self.layer.currentIndexChanged.connect(lambda _i: self._draw_time())
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        n_layers = len(snap.histograms)
+        if snap.generation != self._generation or len(self.curves) != n_layers:
+            self._generation = snap.generation
+            self.now.clear()
+            self.curves = []
+            for i in range(n_layers):
+                c = layer_color(i)
+                self.curves.append(
+                    self.now.plot(
+                        [0, 1],
+                        [0],
+                        stepMode="center",
+                        pen=pg.mkPen(c, width=1.6),
+                        fillLevel=0,
+                        brush=pg.mkBrush(*c, 40),
+                        # Steps are all horizontal and vertical: antialiasing adds nothing to
+                        # them but made the translucent fills cost 2.3 ms a redraw.
+                        antialias=False,
+                    )
+                )
+            self.rows = [[] for _ in range(n_layers)]
+            self._last_epoch = -1
+            self.key.setText(" ".join(
+                f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, n_layers)}" for i in range(n_layers)
+            ))  # fmt: skip
+            self.key.setToolTip(", ".join(
+                f"{layer_name(i, n_layers)}: {color_name(layer_color(i))}" for i in range(n_layers)
+            ))  # fmt: skip
+            current = self.layer.currentIndex()
+            self.layer.blockSignals(True)
+            self.layer.clear()
+            self.layer.addItems([layer_name(i, n_layers) for i in range(n_layers)])
+            self.layer.setCurrentIndex(min(max(current, 0), n_layers - 1))
+            self.layer.blockSignals(False)
+        text, tip = zeros_text(snap)
+        if self.zeros.text() != text:
+            self.zeros.setText(text)
+            if bool(text) != self.zeros.isVisibleTo(self):
+                self.zeros.setVisible(bool(text))
+        if self.zeros.toolTip() != tip:
+            self.zeros.setToolTip(tip)
+        top = 0
+        lim = 0.0
+        for curve, (counts, edges) in zip(self.curves, snap.histograms):
+            curve.setData(edges, counts)
+            top = max(top, int(counts.max()) if counts.size else 0)
+            lim = max(lim, float(abs(edges[0])))
+        lim = nice_ceiling(lim)
+        set_range(self.now, "x", -lim, lim, 0.02)
+        set_range(self.now, "y", 0, nice_ceiling(max(top, 1) * 1.05))
+        if snap.epoch != self._last_epoch:
+            self._last_epoch = snap.epoch
+            edges = np.linspace(-self.RANGE, self.RANGE, self.BINS + 1)
+            for i, w in enumerate(snap.weights[0::2]):
+                counts, _ = np.histogram(np.clip(w.ravel(), -self.RANGE, self.RANGE), bins=edges)
+                self.rows[i].append(counts / max(1, counts.max()))
+                if len(self.rows[i]) > self.MAX_ROWS:
+                    self.rows[i] = self.rows[i][::2]  # thin: keep every other row, bounded memory
+            self._draw_time()
+
+    def _draw_time(self) -> None:
+        i = self.layer.currentIndex()
+        if not 0 <= i < len(self.rows) or not self.rows[i]:
+            self.time_image.clear()
+            return
+        img = np.array(self.rows[i])
+        self.time_image.setImage(img, autoLevels=False, levels=(0, 1))
+        self.time_image.setRect(-self.RANGE, 0, 2 * self.RANGE, max(self._last_epoch, 1))
+        set_range(self.over_time, "x", -self.RANGE, self.RANGE)
+        set_range(self.over_time, "y", 0, max(self._last_epoch, 1))

@@ -1,0 +1,174 @@
+"""What the plots share: pyqtgraph's settings, a plot made the app's way, fast curves, ranges that
+move in steps, the curves' smoothing and thinning, and a holder that keeps a plot's data area
+square. The views are output_view.py, curves_view.py and histogram_view.py; the tool windows draw
+their own plots with these too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ..widgets import Caption, guarded
+
+pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
+
+
+def line_plot(plot: Any, pen: QPen, **kwargs: Any) -> pg.PlotDataItem:
+    """An empty curve on `plot`, drawn fast: Qt strokes a 600-point antialiased polyline two
+    pixels wide in about 10 ms and its 599 segments in 0.5 ms, and for an opaque solid pen the
+    two look the same (pyqtgraph segments only lines drawn without antialiasing)."""
+    item = plot.plot([], [], pen=pen, **kwargs)
+    if pen.widthF() > 1 and pen.style() == Qt.PenStyle.SolidLine and pen.color().alphaF() == 1.0:
+        item.curve.setSegmentedLineMode("on")
+    return item
+
+
+def titled(widget: QWidget, name: str, title: str) -> tuple[QVBoxLayout, QHBoxLayout]:
+    """A view's layout: a header row (caption, stretch, then whatever the view adds) above it."""
+    widget.setObjectName(name)
+    lay = QVBoxLayout(widget)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(4)
+    head = QHBoxLayout()
+    head.addWidget(Caption(title))
+    head.addStretch(1)
+    lay.addLayout(head)
+    return lay, head
+
+
+def ema(x: np.ndarray, alpha: float, block: int = 256) -> np.ndarray:
+    """Exponential moving average y_i = α·y_(i−1) + (1 − α)·x_i, y_0 = x_0, vectorised in
+    blocks of `block` points (within a block α^k stays well conditioned), so smoothing a long
+    run's curve costs NumPy calls, not a Python loop over every epoch."""
+    out = np.empty(x.shape, dtype=float)
+    prev = None
+    block = max(1, min(block, int(150 / -np.log10(alpha))))  # keep α^(−k) below 1e150
+    k = np.arange(block, dtype=float)
+    for start in range(0, x.size, block):
+        chunk = x[start : start + block].astype(float)
+        n = chunk.size
+        up = alpha ** -k[:n]  # α^(−j)
+        down = alpha ** k[:n]  # α^j
+        acc = np.cumsum(chunk * up) * down * (1 - alpha)  # Σ_{m≤j} (1−α) α^(j−m) x_m
+        if prev is None:  # y_0 = x_0: the first term weighs 1, not (1 − α)
+            acc += alpha * chunk[0] * down
+        else:
+            acc += prev * alpha * down
+        out[start : start + n] = acc
+        prev = acc[-1]
+    return out
+
+
+def peak_decimate(x: np.ndarray, y: np.ndarray, buckets: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """At most 2·buckets points that draw like (x, y): each bucket of consecutive points becomes
+    its minimum and its maximum, so spikes survive. A curve of 40,000 epochs then costs the
+    plot what 2,000 do, in memory and in drawing."""
+    n = y.size
+    if n <= 2 * buckets:
+        return x, y
+    size = -(-n // buckets)
+    starts = np.arange(0, n, size)
+    lo, hi = np.minimum.reduceat(y, starts), np.maximum.reduceat(y, starts)
+    xs = np.repeat(x[starts], 2)
+    ys = np.column_stack([lo, hi]).ravel()
+    return xs, ys
+
+
+def nice_ceiling(value: float) -> float:
+    """The next 1, 2 or 5 × 10ⁿ at or above `value`: axis limits that move in steps, not every frame."""
+    if value <= 0 or not np.isfinite(value):
+        return 1.0
+    exp = 10.0 ** np.floor(np.log10(value))
+    for m in (1, 2, 5, 10):
+        if m * exp >= value * (1 - 1e-12):
+            return float(m * exp)
+    return float(10 * exp)
+
+
+def set_range(plot: pg.PlotWidget, axis: str, lo: float, hi: float, padding: float = 0.0) -> None:
+    """Set an axis range only when it changed: each change re-lays out the axis (milliseconds)."""
+    key = f"_range_{axis}"
+    new = (round(lo, 12), round(hi, 12), padding)
+    if getattr(plot, key, None) == new:
+        return
+    setattr(plot, key, new)
+    if axis == "x":
+        plot.setXRange(lo, hi, padding=padding)
+    else:
+        plot.setYRange(lo, hi, padding=padding)
+
+
+
+def layer_name(i: int, n_layers: int) -> str:
+    """Display name of dense layer i of n: layer 1, layer 2, ..., output."""
+    return "output" if i == n_layers - 1 else f"layer {i + 1}"
+
+
+def make_plot(name: str) -> pg.PlotWidget:
+    w = pg.PlotWidget()
+    w.setObjectName(name)
+    w.setMenuEnabled(False)
+    w.hideButtons()
+    w.getPlotItem().getViewBox().setMouseEnabled(False, False)
+    # Room above and right of the axes: the end ticks' labels (the top "1.0", the last epoch)
+    # are drawn centred on their tick and were clipped at the plot's edge.
+    w.getPlotItem().setContentsMargins(2, 8, 10, 2)
+    # pyqtgraph makes its context menus without a parent, so they outlived every closed window
+    # (four per optimizer-paths window); owned by the plot, they go with it.
+    item = w.getPlotItem()
+    for menu in (item.ctrlMenu, item.getViewBox().menu):
+        if menu is not None:
+            menu.setParent(w, menu.windowFlags())
+            for label in menu.findChildren(QLabel):  # pyqtgraph's own captions; never a guess at HTML
+                label.setTextFormat(Qt.TextFormat.PlainText)
+    for axis in ("left", "bottom"):
+        w.getAxis(axis).enableAutoSIPrefix(False)
+    return w
+
+
+class SquarePlot(QWidget):
+    """Holds an aspect-locked plot at the size that makes its data area square, centred: the
+    plane then fills the axes instead of floating in a wider range."""
+
+    def __init__(self, plot: pg.PlotWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = plot
+        plot.setParent(self)
+        self.setMinimumSize(plot.minimumSize())
+        plot.setMinimumSize(80, 80)  # the holder keeps the room; the plot itself may be narrower
+        self._refit_timer = QTimer(self)  # a child: it dies with the widget, never calls a deleted one
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._refit)
+
+    @guarded
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def fit(self) -> None:
+        """Size the plot so its data area is square: the axes' room is measured from the laid-out
+        plot (what is around the view box), then the largest square that fits is centred."""
+        vb = self.plot.getPlotItem().getViewBox()
+        box = vb.geometry() if vb.width() > 1 else None
+        extra_w = self.plot.width() - box.width() if box is not None else 60
+        extra_h = self.plot.height() - box.height() if box is not None else 40
+        side = max(40, min(self.width() - extra_w, self.height() - extra_h))
+        w, h = int(min(self.width(), side + extra_w)), int(min(self.height(), side + extra_h))
+        geometry = QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
+        if geometry != self.plot.geometry():
+            self.plot.setGeometry(geometry)
+            if box is None or abs(vb.width() - vb.height()) > 2:
+                self._refit_timer.start()  # the axes' room is known once the plot is laid out
+
+    def _refit(self) -> None:
+        vb = self.plot.getPlotItem().getViewBox()
+        if abs(vb.width() - vb.height()) > 2:
+            self.fit()
+
