@@ -34,7 +34,7 @@ from engine import PlaygroundError
 from engine.data.framing import Framing, fit_picture, frame_ink, framing_for, photo_ink
 
 from .layer_maps import LayerPicture
-from .panels.layers_view import MapsStrip
+from .panels.maps_strip import MapsStrip
 from .session import Session
 from .snapshot import Snapshot, class_probabilities
 from .widgets import Caption, Label, guarded, name_widget, wrapped

@@ -23,7 +23,8 @@ from .panels.data_panel import DataPanel
 from .panels.histogram_view import HistogramView
 from .panels.images import ImageDataView
 from .panels.insights import GradientFlowView, HiddenSpaceView
-from .panels.layers_view import LayersPanel, NetworkArea
+from .panels.layers_view import LayersPanel
+from .panels.network_area import NetworkArea
 from .panels.network_view import NetworkView
 from .panels.output_view import OutputView
 from .panels.runs_view import RunsView

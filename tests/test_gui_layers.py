@@ -138,7 +138,7 @@ def test_maps_strips_lay_tiles_out_crisp_and_take_colour_input(qtbot):
     """Integer zooms (pixels stay square), at most two rows while a tile can shrink, and a colour
     image drawn in colour."""
     from playground.layer_maps import LayerPicture
-    from playground.panels.layers_view import MapsStrip, fit, montage
+    from playground.panels.maps_strip import MapsStrip, fit, montage
 
     assert fit(8, 8, 300, 26, 64) == (8, 4)  # 8 maps of 8×8 at the largest, 64 px: two rows of 4
     assert fit(32, 16, 300, 26, 64) == (2, 8)  # 32 maps shrink to 32 px (not below 26): four rows of 8
