@@ -13,7 +13,8 @@ from engine.backprop import example, trace
 from engine.cli import main
 from engine.graphs import GRAPHS
 from engine.io import save_weights
-from playground.backprop_window import BackpropWindow, stages
+from playground.backprop_walk import stages
+from playground.backprop_window import BackpropWindow
 from playground.graph_window import GraphWindow
 from playground.paths import PRESETS
 
@@ -72,14 +73,14 @@ def test_the_stages_walk_forward_then_back_and_animate(window, qtbot):
     assert not win.back.isEnabled()
     qtbot.mouseClick(win.next, Qt.MouseButton.LeftButton)
     assert win.canvas.stage == ("forward", 0) and "Forward, layer 1" in win.stage_label.text()
-    assert win.canvas._lines(1, 0)[0].startswith("z ") and win.canvas._lines(2, 0) == ["", ""]
+    assert win.canvas.numbers.lines(1, 0)[0].startswith("z ") and win.canvas.numbers.lines(2, 0) == ["", ""]
     win.go(n + 1)
     assert win.canvas.stage == ("loss", n - 1) and f"{r.trace.loss:.4g}" in win.stage_label.text()
     win.go(n + 2)
     assert win.canvas.stage == ("backward", n - 1)
-    assert win.canvas._lines(n, 0)[0].startswith("δ ") and win.canvas._lines(1, 0)[0].startswith("z ")
+    assert win.canvas.numbers.lines(n, 0)[0].startswith("δ ") and win.canvas.numbers.lines(1, 0)[0].startswith("z ")
     win.go(len(win.stage_list) - 1)
-    assert win.canvas.stage == ("update", -1) and "Δb" in win.canvas._lines(1, 0)[0]
+    assert win.canvas.stage == ("update", -1) and "Δb" in win.canvas.numbers.lines(1, 0)[0]
     assert not win.next.isEnabled()
     # Animate walks every stage from the start.
     win.speed.setCurrentIndex(2)
@@ -291,11 +292,11 @@ def test_the_walk_shows_a_cnn_its_filters_sums_and_pooling_routing(window, qtbot
     win.canvas.repaint()
     assert win.canvas.maps == {0, 1, 2}  # the image, the convolution's maps, the pooling's
     assert "Forward, layer 1: each filter slides over the maps" in win.stage_label.text()
-    assert win.canvas._column(1)[1] == "a" and win.canvas._column(2)[0] is None  # not reached yet
+    assert win.canvas.numbers.column(1)[1] == "a" and win.canvas.numbers.column(2)[0] is None  # not reached yet
     # Backward through the pooling: the conv's maps show where each window's gradient went.
     win.go(win.stage_list.index(("backward", 1)))
     win.canvas.repaint()
-    routed, what = win.canvas._column(1)
+    routed, what = win.canvas.numbers.column(1)
     assert what == "∂L/∂a sent down" and np.array_equal(routed, walk[1].grad_input)
     windows = routed.reshape(4, 2, 4, 2, 8).transpose(0, 2, 4, 1, 3).reshape(4, 4, 8, 4)
     assert np.all(np.count_nonzero(windows, axis=-1) <= 1)  # one position per window took it
