@@ -160,7 +160,7 @@ def run_monkey(window: Any, n: int, seed: int, tmp: Path, wait: Any) -> Report:
     def neuron() -> None:
         layers = session.state.project["network"]["layers"]
         if layers:
-            view._set_units(rng.randrange(len(layers)), rng.choice([-1, 1]))
+            view.editor.set_units(rng.randrange(len(layers)), rng.choice([-1, 1]))
 
     def stack() -> None:
         """The layer stack, as a user of image data has it: add, edit, move, remove, retype."""

@@ -380,16 +380,18 @@ def test_live_regularization_and_batch_size_do_not_rebuild(qtbot, window):
 def test_hovering_and_clicking_an_edge_edits_that_weight(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
+    from playground.panels.network_layout import edge_at
+
     view = window.network
     qtbot.waitUntil(lambda: len(view.edges) > 0, timeout=TIMEOUT)
     start, end, layer, i, j, w = view.edges[0]
     assert w == pytest.approx(window.session.snapshot.weights[2 * layer][i, j])
     mid = QPointF((start.x() + end.x()) / 2, (start.y() + end.y()) / 2)
-    assert view._edge_at(mid)[2:5] == (layer, i, j)
+    assert edge_at(view.edges, mid)[2:5] == (layer, i, j)
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (1.2345, True))
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=mid.toPoint())
     wait_for(qtbot, window, lambda s: s.weights[2 * layer][i, j] == pytest.approx(1.2345))
-    thumb = view._neuron_image(0, 0)
+    thumb = view.pictures.neuron_image(0, 0)
     assert thumb is not None and (thumb.width(), thumb.height()) == (20, 20)
 
 

@@ -73,8 +73,8 @@ def test_every_layer_control_is_visible_and_apart_at_8_layers_of_64(qtbot, windo
     # Every layer has more neurons than fit: each shows '+N more', and the count adds up.
     shown = {layer: sum(1 for n in net.nodes if n.layer == layer) for layer in range(8)}
     for layer in range(8):
-        assert layer in net._more
-        assert shown[layer] + net._more[layer][1] == 64
+        assert layer in net.graph.more
+        assert shown[layer] + net.graph.more[layer][1] == 64
         bottom = max(n.rect.bottom() for n in net.nodes if n.layer == layer)
         assert bottom <= net.height(), "a drawn neuron is cut off at the bottom"
 
@@ -112,7 +112,7 @@ def test_12_or_more_neurons_show_plus_n_more_instead_of_being_cut(qtbot, window)
     _deep(window, qtbot, layers=1, units=30)
     net = window.network
     drawn = sum(1 for n in net.nodes if n.layer == 0)
-    assert 0 in net._more and drawn + net._more[0][1] == 30
+    assert 0 in net.graph.more and drawn + net.graph.more[0][1] == 30
     assert max(n.rect.bottom() for n in net.nodes) <= net.height()
 
 
@@ -302,7 +302,7 @@ def test_a_learning_rate_that_is_not_a_number_says_why(qtbot, window):
 
 
 def test_refusals_name_settings_in_the_users_words(qtbot, window):
-    window.network._set("network.layers.0.units", 0)
+    window.network.editor.set("network.layers.0.units", 0)
     message = window.statusBar().currentMessage()
     assert "layer 1 neurons" in message and "network.layers" not in message
 

@@ -14,7 +14,8 @@ def _layers(window, units):
 
 def test_the_controls_of_a_removed_layer_are_inert(qtbot, window):
     """A '+' still on screen (or a click already queued) for layer 3 after it was removed raised
-    IndexError in NetworkView._set_units; a stale control of a layer that still exists edited it."""
+    IndexError in NetworkView._set_units (now NetworkEditor.set_units); a stale control of a layer
+    that still exists edited it."""
     view = window.network
     _layers(window, [3, 4, 5])
     stale = {name: view.findChild(cls, name) for cls, name in (
@@ -28,8 +29,8 @@ def test_the_controls_of_a_removed_layer_are_inert(qtbot, window):
     stale["addNeuron0"].clicked.emit()  # layer 1 still exists, but this is not its control now
     stale["units2"].valueChanged.emit(7)
     stale["dropout2"].valueChanged.emit(0.3)
-    view._set_units(2, +1)  # what the GUI monkey does with an index it read a moment before
-    view._set_units(-1, +1)
+    view.editor.set_units(2, +1)  # what the GUI monkey does with an index it read a moment before
+    view.editor.set_units(-1, +1)
     assert window.session.state.project["network"]["layers"] == before
     # The controls of the current rebuild still work.
     fresh = [b for b in view.findChildren(QToolButton, "addNeuron0") if b.isEnabled()]  # old ones await deletion

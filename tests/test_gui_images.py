@@ -136,10 +136,10 @@ def test_sample_tooltips_give_both_labels_in_full_and_the_top_three(qtbot, windo
 def test_image_data_draws_the_input_block_edges_and_unit_weight_images(qtbot, window):
     snap = _open_shapes(qtbot, window)
     net = window.network
-    assert len(net._block_lines) == min(snap.weights[0].shape[1], len(net._block_lines)) > 0
-    drawn = sum(len(lines) for lines in net._edge_buckets.values())
-    assert drawn >= len(net._block_lines)
-    rgb = net._layer_rgb(0)
+    assert len(net.graph.block_lines) == min(snap.weights[0].shape[1], len(net.graph.block_lines)) > 0
+    drawn = sum(len(lines) for lines in net.weights.buckets.values())
+    assert drawn >= len(net.graph.block_lines)
+    rgb = net.pictures.layer_rgb(0)
     assert rgb is not None and rgb.shape[1:3] == snap.data.dataset.image_shape[:2]
     np.testing.assert_array_equal(rgb, weight_images(snap.weights[0], snap.data.dataset.image_shape))
 
@@ -149,5 +149,5 @@ def test_a_units_tooltip_says_what_its_weight_picture_shows(qtbot, window):
     net = window.network
     first = next(n for n in net.nodes if n.layer == 0)
     out = next(n for n in net.nodes if n.layer == 1)
-    assert "weights over the raw inputs" in net._node_tip(first)
-    assert "product of the kernels" in net._node_tip(out)
+    assert "weights over the raw inputs" in net.node_tip(first)
+    assert "product of the kernels" in net.node_tip(out)

@@ -30,7 +30,7 @@ def test_a_lesson_hides_locks_and_checks_its_goals(window, qtbot):
     # A locked setting is refused by the state too, whatever asks.
     messages = []
     window.network.message.connect(messages.append)
-    window.network._set("data.features", ["x1", "x2", "x1^2"])
+    window.network.editor.set("data.features", ["x1", "x2", "x1^2"])
     assert window.session.state.project["data"]["features"] == ["x1", "x2"] and "locked by this lesson" in messages[-1]
     qtbot.mouseClick(bar.next, Qt.MouseButton.LeftButton)
     assert "step 2 of 3" in bar.text.text() and "not yet" in bar.goal.text()

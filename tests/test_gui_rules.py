@@ -14,6 +14,7 @@ from engine.fields import field
 from engine.links import from_tfp
 from engine.project import prepare_data
 from engine.regularizers import L1_RULES
+from playground.panels.network_layout import edge_at
 
 DEAD_TIP = "dead: TensorFlow Playground's L1 dropped this link"  # what the issue asks the tooltip to say
 
@@ -129,7 +130,7 @@ def _on(view, edge) -> QPointF:
     p, q = edge[0], edge[1]
     for t in np.linspace(0.1, 0.9, 33):
         at = p + (q - p) * float(t)
-        if view._edge_at(at)[2:5] == edge[2:5]:
+        if edge_at(view.edges, at)[2:5] == edge[2:5]:
             return at
     raise AssertionError(f"edge {edge[2:5]} is under others all along")
 
@@ -166,8 +167,8 @@ def test_links_tensorflow_playgrounds_l1_dropped_are_drawn_dead(qtbot, window):
     edges = view.edges
     dead = [e for e in edges if snap.dead[e[2]][e[3], e[4]]]
     live = [e for e in edges if not snap.dead[e[2]][e[3], e[4]]]
-    assert dead and live and len(view._dead_lines) == len(dead)
-    drawn = {(line.p1().toTuple(), line.p2().toTuple()) for lines in view._edge_buckets.values() for line in lines}
+    assert dead and live and len(view.weights.dead_lines) == len(dead)
+    drawn = {(line.p1().toTuple(), line.p2().toTuple()) for lines in view.weights.buckets.values() for line in lines}
     assert not any((p.toTuple(), q.toTuple()) in drawn for p, q, *_ in dead)  # not drawn as weights too
     p, q, layer, i, j, _w = dead[0]
     tip = _hover(view, _on(view, dead[0]))
@@ -194,7 +195,7 @@ def test_links_tensorflow_playgrounds_l1_dropped_are_drawn_dead(qtbot, window):
     seq = window.session.step("batch")
     snap = wait_for(qtbot, window, lambda s: s.applied >= seq)
     view.set_snapshot(snap)
-    assert snap.dead is None and not view._dead_lines and DEAD_TIP not in view._edge_tip(layer, i, j, 0.0)
+    assert snap.dead is None and not view.weights.dead_lines and DEAD_TIP not in view.edge_tip(layer, i, j, 0.0)
 
 
 def test_nn_playgrounds_defaults_say_they_bring_keras_rules_too(qtbot, window, monkeypatch):

@@ -249,7 +249,7 @@ def test_stale_weight_edits_are_dropped_and_the_slider_follows_a_new_run(qtbot, 
         wait_for(qtbot, window, lambda s, e=epoch: s.epoch == e)
     old = session.snapshot
     qtbot.waitUntil(lambda: window.time_bar.count >= 3)
-    window.network._set_units(0, +1)  # a rebuild: the old run's shapes are gone
+    window.network.editor.set_units(0, +1)  # a rebuild: the old run's shapes are gone
     seq = session.set_weights([w.copy() for w in old.weights], old.generation)  # meant for the old run
     seq = session.send(SetWeight(0, 0, 0, 9.0, old.generation)) or seq
     snap = wait_for(qtbot, window, lambda s: s.applied >= seq)

@@ -73,11 +73,11 @@ def test_structural_edits_on_file_data_read_the_file_zero_times(qtbot, window, b
     monkeypatch.setattr(loaders, "read_idx", lambda *a: reads.append(a) or real(*a))
     monkeypatch.setattr(project_module, "load_idx", lambda *a, **k: reads.append(a) or loaders.load_idx(*a, **k))
     builds.clear()
-    window.network._set_units(0, +1)  # add a neuron
+    window.network.editor.set_units(0, +1)  # add a neuron
     _settled(qtbot, window)
     window.session.reset()
     _settled(qtbot, window)
-    window.network._add_layer()
+    window.network.editor.add_layer()
     snap = _settled(qtbot, window)
     assert reads == [] and len(builds) == 3
     assert [k.shape[1] for k in snap.weights[0::2]] == [5, 2, 2, 3]

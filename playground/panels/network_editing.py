@@ -1,0 +1,264 @@
+"""The neuron graph's edits: each hidden layer's controls (neurons, activation, dropout; folded
+behind one button in a narrow column), adding and removing layers, switching inputs on and off,
+the dialogs that type a new weight or bias, and the tooltips that say what a click will edit.
+
+Every edit goes through the project state; one it refuses is said in `message` and `refused`
+has the view rebuild its controls from the project. Controls made before the last rebuild are
+inert: a click queued for a layer that was removed since edits nothing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QInputDialog,
+    QMenu,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    QWidgetAction,
+)
+
+from engine import ACTIVATIONS, PlaygroundError, get_activation
+from engine.data import FEATURES
+from engine.layers import is_convolutional
+from engine.notation import keras_shapes, ng_shapes, weight_names
+
+from ..snapshot import Snapshot
+from ..state import ProjectState
+from ..widgets import name_widget
+from .network_layout import Node, drawn_layers, pretty
+
+MAX_LAYERS = 8
+MAX_UNITS = 64
+DEAD_TIP = "dead: TensorFlow Playground's L1 dropped this link"
+
+
+class NetworkEditor(QObject):
+    """Edits the project's dense layers and inputs for the graph view (its parent, which the
+    controls and dialogs belong to)."""
+
+    message = Signal(str)
+    weight_edited = Signal(int, object, int, float)  # layer, row (None for a bias), column, value
+    refused = Signal()  # the state refused an edit: the controls go back to what the project holds
+
+    def __init__(self, state: ProjectState, view: QWidget) -> None:
+        super().__init__(view)
+        self.state, self.view = state, view
+        self.built = 0  # bumped by each rebuild of the per-layer controls: older ones are inert
+
+    @property
+    def hidden(self) -> list[dict]:
+        return drawn_layers(self.state.project)
+
+    @property
+    def convolutional(self) -> bool:
+        return is_convolutional(self.state.project["network"]["layers"])
+
+    # ----------------------------------------------------------------- the project
+    def set(self, path: str, value: object) -> None:
+        try:
+            self.state.set(path, value)
+        except PlaygroundError as exc:
+            self.message.emit(str(exc))
+            self.refused.emit()
+
+    def set_layer(self, built: int | None, i: int, key: str, value: object) -> None:
+        """Layer i's `key`, from controls made by rebuild number `built` (None: from code). The
+        layer is looked up now: controls of a rebuild since (a layer removed, a network of
+        another kind) are inert, and so is an index past the layers there are now."""
+        if built is not None and built != self.built:
+            return
+        if self.convolutional or not 0 <= i < len(self.hidden) or "units" not in self.hidden[i]:
+            return  # the layer stack edits a convolutional network
+        self.set(f"network.layers.{i}.{key}", value)
+
+    def set_units(self, i: int, delta: int, built: int | None = None) -> None:
+        """One neuron more or fewer in layer i (nothing when there is no layer i any more)."""
+        layers = self.hidden
+        if 0 <= i < len(layers) and "units" in layers[i]:
+            self.set_layer(built, i, "units", min(MAX_UNITS, max(1, layers[i]["units"] + delta)))
+
+    def add_layer(self) -> None:
+        if self.convolutional:
+            return
+        layers = [dict(layer) for layer in self.hidden]
+        template = layers[-1] if layers else {"units": 4, "activation": "tanh", "dropout": 0.0}
+        layers.append({"units": 2 if layers else 4, "activation": template["activation"], "dropout": 0.0})
+        self.set("network.layers", layers)
+
+    def remove_layer(self) -> None:
+        if self.convolutional:
+            return
+        self.set("network.layers", [dict(layer) for layer in self.hidden[:-1]])
+
+    def toggle_feature(self, name: str) -> None:
+        """Input feature `name` on or off (one must stay on)."""
+        active = list(self.state.project["data"]["features"] or ["x1", "x2"])
+        if name in active:
+            if len(active) == 1:
+                self.message.emit("At least one input feature must stay on.")
+                return
+            active.remove(name)
+        else:
+            active = [f for f in FEATURES.names() if f in active or f == name]
+        self.set("data.features", active)
+
+    # ----------------------------------------------------------------- dialogs
+    def edit_weight(self, layer: int, i: int, j: int, w: float) -> None:
+        """Type a new weight for the link from input i to neuron j of `layer`."""
+        value, ok = QInputDialog.getDouble(
+            self.view, "Edit weight", f"Weight of layer {layer + 1}, input {i + 1} → neuron {j + 1}:", w, -1e6, 1e6, 4
+        )
+        if ok:
+            self.weight_edited.emit(layer, i, j, value)
+
+    def edit_bias(self, snap: Snapshot | None, layer: int, unit: int) -> None:
+        """Type a new bias for one neuron (as an edge click does for a weight)."""
+        if snap is None or layer * 2 + 1 >= len(snap.weights) or unit >= snap.weights[layer * 2 + 1].size:
+            return
+        b = float(snap.weights[layer * 2 + 1][unit])
+        name = "output" if layer == len(self.hidden) else f"layer {layer + 1}"
+        value, ok = QInputDialog.getDouble(self.view, "Edit bias", f"Bias of {name}, neuron {unit + 1}:",
+                                           b, -1e6, 1e6, 4)  # fmt: skip
+        if ok:
+            self.weight_edited.emit(layer, None, unit, value)
+
+    # ----------------------------------------------------------------- controls
+    def layer_controls(self, i: int, layer: dict, compact: bool) -> QWidget:
+        """Layer i's controls: +/− and a typed neuron count, activation, dropout. In a narrow
+        column (`compact`) they live in a popup behind one button that shows the count and
+        activation. Either is the view's child, shown."""
+        box = QWidget()
+        box.setObjectName(f"layer{i}Controls")
+        built = self.built
+        edit = lambda key, value: self.set_layer(built, i, key, value)  # noqa: E731
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(3)
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        plus = name_widget(QToolButton(), f"addNeuron{i}", f"Add neuron to layer {i + 1}", "Add a neuron")
+        plus.setText("+")
+        minus = name_widget(QToolButton(), f"removeNeuron{i}", f"Remove neuron from layer {i + 1}", "Remove a neuron")
+        minus.setText("−")
+        for b in (plus, minus):
+            b.setProperty("role", "round")
+        plus.setEnabled(layer["units"] < MAX_UNITS)
+        minus.setEnabled(layer["units"] > 1)
+        plus.clicked.connect(lambda: self.set_units(i, +1, built))
+        minus.clicked.connect(lambda: self.set_units(i, -1, built))
+        row.addWidget(plus)
+        row.addWidget(minus)
+        lay.addLayout(row)
+        units = name_widget(
+            QSpinBox(), f"units{i}", f"Neurons in layer {i + 1}", f"Neurons in layer {i + 1}: type 1 to {MAX_UNITS}"
+        )
+        units.setRange(1, MAX_UNITS)
+        units.setValue(layer["units"])
+        units.setSuffix(" neurons" if layer["units"] != 1 else " neuron")
+        units.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        units.setKeyboardTracking(False)
+        units.valueChanged.connect(lambda v: edit("units", int(v)))
+        lay.addWidget(units)
+        act = name_widget(QComboBox(), f"activation{i}", f"Activation of layer {i + 1}")
+        names = [n for n in ACTIVATIONS.names() if n != "softmax"]
+        act.addItems(names)
+        current = layer["activation"]["name"] if isinstance(layer["activation"], dict) else layer["activation"]
+        act.setCurrentText(current)
+        act.setToolTip(get_activation(current).formula)
+        act.activated.connect(lambda _k: edit("activation", act.currentText()))
+        lay.addWidget(act)
+        drop = name_widget(
+            QDoubleSpinBox(),
+            f"dropout{i}",
+            f"Dropout of layer {i + 1}",
+            "Dropout rate p: in training each unit is dropped with probability p and the rest are "
+            "scaled by 1/(1−p) (inverted dropout); at inference nothing is dropped.",
+        )
+        drop.setRange(0.0, 0.9)
+        drop.setSingleStep(0.1)
+        drop.setDecimals(2)
+        drop.setPrefix("drop ")
+        drop.setValue(layer["dropout"])
+        drop.setKeyboardTracking(False)
+        drop.valueChanged.connect(lambda v: edit("dropout", round(v, 2)))
+        lay.addWidget(drop)
+        if not compact:
+            box.setParent(self.view)
+            box.show()
+            return box
+        # Narrow columns: one button per layer opens the same controls in a popup.
+        button = name_widget(
+            QToolButton(self.view), f"layer{i}Button", f"Layer {i + 1} settings", f"Layer {i + 1}: neurons, activation…"
+        )
+        drop_text = f"\nd {layer['dropout']:.2f}" if layer["dropout"] else ""
+        button.setText(f"{layer['units']}\n{current[:6]}{drop_text}")
+        button.setProperty("role", "layerButton")
+        popup = QMenu(button)
+        popup.setObjectName(f"layer{i}Popup")
+        holder = QWidgetAction(popup)
+        box.setContentsMargins(8, 8, 8, 8)
+        box.setMinimumWidth(120)
+        holder.setDefaultWidget(box)
+        popup.addAction(holder)
+        button.setMenu(popup)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.show()
+        return button
+
+
+# ===================================================================== what a hover says
+def is_dead(snap: Snapshot | None, layer: int, i: int, j: int) -> bool:
+    """Whether TensorFlow Playground's L1 rule dropped the link from input i to neuron j of `layer`."""
+    dead = snap.dead if snap is not None else None
+    if dead is None or layer >= len(dead) or dead[layer].ndim != 2:
+        return False
+    return bool(i < dead[layer].shape[0] and j < dead[layer].shape[1] and dead[layer][i, j])
+
+
+def edge_tip(snap: Snapshot | None, layer: int, i: int, j: int, w: float) -> str:
+    """A weight's value, where it sits in Keras's kernel and in Ng's W[l], and how to edit it."""
+    text = f"weight {w:+.4f}\nlayer {layer + 1}: input {i + 1} → neuron {j + 1}\n{weight_names(layer + 1, i, j)}"
+    if snap is not None and 2 * layer < len(snap.weights):
+        n_in, n_out = snap.weights[2 * layer].shape
+        text += f"\n{keras_shapes(n_in, n_out)} · {ng_shapes(layer + 1, n_in, n_out)}: W[{layer + 1}] = kernelᵀ"
+    if is_dead(snap, layer, i, j):
+        # The engine keeps a dead link at 0 (trainer.dead): a typed weight lasts one step.
+        return (f"{DEAD_TIP}: its penalty step crossed 0, so it stays at 0 (another penalty or L1 rule frees it)"
+                f"\n{text}"
+                "\nclick to edit (the next step sets it back to 0)")  # fmt: skip
+    return text + "\nclick to edit"
+
+
+def node_tip(snap: Snapshot | None, node: Node, activation: str) -> str:
+    """An input's name and what a click does to it; a neuron's place, activation, bias and where
+    its weights sit in Keras's kernel and in Ng's notation, and what its box shows."""
+    if node.layer == -1:
+        if node.feature in FEATURES:
+            return f"{pretty(node.feature)}: click to turn this input {'off' if node.active else 'on'}"
+        return node.feature or ""
+    text = f"layer {node.layer + 1}, neuron {node.index + 1} ({activation})"
+    if snap is not None and node.layer * 2 + 1 < len(snap.weights):
+        b = snap.weights[node.layer * 2 + 1]
+        if node.index < b.size:
+            text += f"\nbias {b[node.index]:+.4f} · click to edit"
+        n_in, n_out = snap.weights[node.layer * 2].shape
+        layer, k = node.layer + 1, node.index + 1
+        text += (f"\nits weights: column {k} of the kernel ({n_in}, {n_out}) in Keras; row {k} of W[{layer}] "
+                 f"({n_out}, {n_in}) in Ng's notation, W[{layer}] = kernelᵀ")  # fmt: skip
+    if snap is not None and snap.extent is not None:
+        text += "\nits output is drawn on the output plot while hovered"
+    elif snap is not None and node.layer == 0:
+        text += "\nits box: its weights over the raw inputs (blue raises it, orange lowers it)"
+    elif snap is not None:
+        text += (
+            "\nits box: the product of the kernels down to it, what it would respond to if the layers "
+            "between were linear"
+        )
+    return text
+

@@ -1,0 +1,177 @@
+"""The neuron graph's painting: each neuron's thumbnail of its output over the input plane (or,
+for data without a plane, its weights over the raw inputs), the inputs' feature pictures, and one
+pass that draws a laid-out graph (network_layout.py): edges by bucket, dead links dashed, boxes,
+pictures and labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+
+from engine.data import FEATURES, apply_features
+
+from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
+from ..snapshot import Snapshot
+from ..widgets import to_qimage
+from .images import weight_images
+from .network_layout import EDGE_BUCKETS, EdgeWeights, Layout, Node, pretty
+
+DEAD_EDGE = (150, 150, 150)  # a link TensorFlow Playground's L1 rule dropped: grey and dashed
+FEATURE_THUMB = 20  # points a side of an input feature's thumbnail
+FEATURE_HOVER = 60  # ...and of its picture on the output plot while hovered
+
+
+class NeuronPictures:
+    """One snapshot's neuron thumbnails, made once per layer and kept while the snapshot is shown.
+    `activations`: each dense layer's activation, the output last; `in_step`: whether the snapshot
+    has the structure on screen (until it has, no neuron shows a picture)."""
+
+    def __init__(self, snap: Snapshot | None = None, activations: Sequence[str] = (), in_step: bool = False) -> None:
+        self.snap, self.activations, self.in_step = snap, list(activations), in_step
+        self._cache: dict[tuple, Any] = {}
+
+    def neuron_image(self, layer: int, unit: int) -> QImage | None:
+        key = (layer, unit)
+        if key not in self._cache:
+            rgb = self.layer_rgb(layer)
+            self._cache[key] = None if rgb is None or unit >= rgb.shape[0] else to_qimage(rgb[unit])
+        return self._cache[key]
+
+    def layer_rgb(self, layer: int) -> np.ndarray | None:
+        """A layer's thumbnails as one (units, g, g, 3) colour array: one colour-map call per
+        layer per snapshot. tanh is shown as is, sigmoid/softmax mapped from [0, 1] to [−1, 1],
+        unbounded activations scaled by each neuron's largest |value|."""
+        key = ("layer", layer)
+        if key in self._cache:
+            return self._cache[key]
+        snap = self.snap
+        rgb = None
+        if snap is not None and snap.extent is None and self.in_step:
+            rgb = weight_rgb(snap, layer)
+        elif snap is not None and snap.neuron_grids and layer < len(snap.neuron_grids) and self.in_step:
+            values = snap.neuron_grids[layer][:, ::-1]  # row 0 is the bottom of the plane
+            act = self.activations[layer]
+            if act in ("sigmoid", "softmax"):
+                values = values * 2 - 1
+            elif act != "tanh":
+                top = np.max(np.abs(values), axis=(1, 2), keepdims=True)
+                values = values / np.where(top > 0, top, 1.0)
+            rgb = diverging_rgb(values)
+        self._cache[key] = rgb
+        return rgb
+
+
+def weight_rgb(snap: Snapshot, layer: int) -> np.ndarray | None:
+    """For data without an input plane (images, tables): each unit's weights over the raw
+    inputs as a picture (an image's pixels, or a strip of a table's columns). Deeper units
+    show the product of the kernels down to them: what they would respond to if the layers
+    between were linear. Orange negative, blue positive, scaled per unit."""
+    kernels = snap.weights[0::2]
+    if layer >= len(kernels) or snap.data.dataset.x.shape[1] != kernels[0].shape[0]:
+        return None  # feature maps in between: the kernel rows are not raw inputs
+    w = kernels[0]
+    for k in kernels[1 : layer + 1]:
+        w = w @ k
+    shape = snap.data.dataset.image_shape
+    return weight_images(w, shape if shape is not None else (1, w.shape[0]))
+
+
+class FeatureImages:
+    """The input features' thumbnails over the plane, made once per extent."""
+
+    def __init__(self) -> None:
+        self._extent: tuple | None = None
+        self._images: dict[str, QImage] = {}
+
+    def image(self, extent: tuple[float, float, float, float] | None, name: str) -> QImage | None:
+        if extent is None:
+            return None
+        if extent != self._extent:
+            self._images = {}
+            self._extent = extent
+        if name not in self._images:
+            x0, x1, y0, y1 = extent
+            g = FEATURE_THUMB
+            gx, gy = np.meshgrid(np.linspace(x0, x1, g), np.linspace(y1, y0, g))
+            # Data near float64's limit squares to inf: drawn as the map's end or "not a number".
+            with np.errstate(over="ignore", invalid="ignore"):
+                vals = apply_features(np.column_stack([gx.ravel(), gy.ravel()]), [name])[:, 0]
+                finite = np.abs(vals[np.isfinite(vals)])
+                top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+                self._images[name] = to_qimage(diverging_rgb(vals.reshape(g, g) / top))
+        return self._images[name]
+
+
+def feature_rgb(extent: tuple[float, float, float, float], name: str) -> np.ndarray:
+    """An input feature over the plane as colours, row 0 at the bottom (the output plot's picture
+    while the input is hovered)."""
+    x0, x1, y0, y1 = extent
+    g = FEATURE_HOVER
+    gx, gy = np.meshgrid(np.linspace(x0, x1, g), np.linspace(y0, y1, g))
+    vals = apply_features(np.column_stack([gx.ravel(), gy.ravel()]), [name])[:, 0]
+    return diverging_rgb(vals.reshape(g, g) / (np.max(np.abs(vals)) or 1.0))
+
+
+def paint_network(painter: QPainter, area: QRectF, font: QFont, layout: Layout, weights: EdgeWeights,
+                  pictures: NeuronPictures, feature_image: Callable[[str], QImage | None],
+                  class_names: Sequence[str]) -> None:  # fmt: skip
+    """Draw the graph: edges by bucket (width and colour by |w| and sign), dead links grey and
+    dashed, then each box with its picture and label, '+N more', and the column captions."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.fillRect(area, QColor(255, 255, 255))
+    for (positive, k), lines in weights.buckets.items():
+        strength = (k + 1) / EDGE_BUCKETS
+        color = blend_white(POSITIVE if positive else NEGATIVE, 0.3 + 0.7 * strength)
+        painter.setPen(QPen(QColor(*color), 0.6 + 5.0 * strength))
+        painter.drawLines(lines)
+    if weights.dead_lines:
+        painter.setPen(QPen(QColor(*DEAD_EDGE), 1.2, Qt.PenStyle.DashLine))
+        painter.drawLines(weights.dead_lines)
+    small = QFont(font)
+    small.setPointSizeF(small.pointSizeF() * 0.85)
+    painter.setFont(small)
+    n_out_layer = len(layout.columns) - 2  # the output layer's index
+    for node in layout.nodes:
+        img = None
+        if node.layer == -1 and node.feature in FEATURES:
+            img = feature_image(node.feature)
+        elif node.layer >= 0:
+            img = pictures.neuron_image(node.layer, node.index)
+        painter.setPen(QPen(QColor(150, 150, 150) if node.active else QColor(215, 215, 215), 1))
+        painter.setBrush(QColor(245, 245, 245))
+        painter.drawRoundedRect(node.rect, 4, 4)
+        if img is not None:
+            if not node.active:
+                painter.setOpacity(0.25)
+            painter.drawImage(node.rect.adjusted(1, 1, -1, -1), img)
+            painter.setOpacity(1.0)
+        _label(painter, node, class_names if node.layer == n_out_layer else ())
+    cols = layout.columns
+    painter.setPen(QColor(90, 90, 90))
+    for layer, (y, hidden_units) in layout.more.items():
+        rect = QRectF(cols[layer + 1] - 40, y, 80, layout.node_size)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"+{hidden_units}\nmore")
+    painter.setPen(QColor(90, 90, 90))
+    painter.drawText(QRectF(cols[0] - 60, layout.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, "INPUTS")
+    painter.drawText(QRectF(cols[-1] - 60, layout.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, "OUTPUT")
+
+
+def _label(painter: QPainter, node: Node, class_names: Sequence[str]) -> None:
+    """Feature names left of the inputs, the size of a raw input block, class names by the outputs."""
+    if node.layer == -1 and node.feature in FEATURES:
+        painter.setPen(QColor(60, 60, 60) if node.active else QColor(170, 170, 170))
+        rect = QRectF(node.rect.left() - 66, node.rect.top(), 62, node.rect.height())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, pretty(node.feature))
+    elif node.layer == -1:  # a block of raw inputs (pixels, CSV columns)
+        painter.setPen(QColor(60, 60, 60))
+        rect = QRectF(node.rect.center().x() - 60, node.rect.bottom() + 4, 120, 34)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, node.feature or "")
+    elif len(class_names) > 2 and node.index < len(class_names):
+        painter.setPen(QColor(80, 80, 80))
+        rect = QRectF(node.rect.right() + 6, node.rect.top(), 90, node.rect.height())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, class_names[node.index])
