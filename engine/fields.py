@@ -22,6 +22,7 @@ from enum import IntEnum
 from typing import Any
 
 from .data.dataset import SPLITS
+from .data.generators import MAX_SEQUENCE_LENGTH, MIN_SEQUENCE_LENGTH
 from .errors import PlaygroundError
 from .initializers import INITIALIZERS
 from .layer_base import Key
@@ -155,6 +156,9 @@ FIELDS: tuple[Field, ...] = (
     Field("data.samples", E.DATA, "samples", "integer", 2, MAX_SAMPLES),
     Field("data.noise", E.DATA, "noise", "number", 0, 1),
     Field("data.classes", E.DATA, "classes", "integer", 0, 256),
+    Field("data.sequence_length", E.DATA, "sequence length", "integer", MIN_SEQUENCE_LENGTH, MAX_SEQUENCE_LENGTH,
+          help="T, the steps of each generated sequence (sine, adding, parity); left out, the data set's own "
+               "default. Longer sequences carry information further back: harder for a recurrent layer to learn"),
     Field("data.features", E.DATA, "input features"),
     Field("data.normalize", E.DATA, "normalisation", "choice", choices=lambda: ("none", "standardize", "unit")),
     Field("data.test_fraction", E.DATA, "test fraction", "number", 0, 1, hi_open=True),

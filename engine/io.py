@@ -437,13 +437,18 @@ def onnx_model_bytes(network: Model, normalizer: Normalizer | None = None, opset
 
 # ----------------------------------------------------------------- data export
 def export_data(path: str | Path, data: PreparedData) -> Path:
-    """The raw data (before feature maps and normalisation) with each row's split, as CSV or NPZ."""
+    """The raw data (before feature maps and normalisation) with each row's split, as CSV or NPZ
+    (sequences as the loaders read them back: t{step}_{feature} columns, or x (N, T, F) with
+    layout "sequence")."""
     p = Path(path)
     ds = data.dataset
     split = np.empty(ds.n, dtype="<U10")
     split[data.train], split[data.validation], split[data.test] = "train", "validation", "test"
     ext = p.suffix.lower()
     if ext == ".npz":
+        if ds.sequence_shape is not None:  # (N, T, F), marked so that it reads back as sequences
+            x = ds.x.reshape(ds.n, *ds.sequence_shape)
+            return atomic_write(p, lambda f: np.savez(f, x=x, y=ds.y, split=split, layout="sequence"))
         return atomic_write(p, lambda f: np.savez(f, x=ds.x, y=ds.y, split=split))
     if ext != ".csv":
         raise PlaygroundError(f"{p.name}: data can be exported as .csv or .npz, not {ext or 'no extension'!r}")

@@ -35,6 +35,7 @@ from .data import (
     split_indices,
 )
 from .data.folders import COLORS, MAX_SIDE
+from .data.generators import check_sequence_size
 from .errors import PlaygroundError
 from .fields import check, check_number
 from .initializers import INITIALIZERS
@@ -244,7 +245,7 @@ def _points_fast(x: list[Any], y: list[Any]) -> dict[str, Any] | None:
 
 
 def _data(d: Any, base: Path | None) -> dict[str, Any]:
-    _keys(d, "data", set(DEFAULT_PROJECT["data"]))
+    _keys(d, "data", set(DEFAULT_PROJECT["data"]) | {"sequence_length"})
     given_problem = "problem" in d
     given = set(d)
     # The source is not copied here: _source rebuilds it (10,000 drawn points cost 10 ms to copy).
@@ -265,6 +266,7 @@ def _data(d: Any, base: Path | None) -> dict[str, Any]:
     if cap is not None and d["samples"] > cap:
         raise _fail("data.samples", f"must be at most {cap:,}: {d['source']} has {cap:,} samples, got {d['samples']:,}")
     d["noise"] = check("data.noise", d["noise"])
+    _sequence_length(d, generated)
     if generated and "classes" not in given and not CLASS_RANGE[d["source"]][0] <= 2 <= CLASS_RANGE[d["source"]][1]:
         d["classes"] = DATASETS.get(d["source"]).default_classes  # digits: 10, iris: 3 (never 2)
     d["classes"] = check("data.classes", d["classes"])
@@ -292,6 +294,20 @@ def _data(d: Any, base: Path | None) -> dict[str, Any]:
         raise _fail("data.test_fraction", "plus data.validation_fraction must be < 1")
     d["split"] = check("data.split", d["split"])
     return d
+
+
+def _sequence_length(d: dict[str, Any], generated: bool) -> None:
+    """data.sequence_length, T of a generated sequence set: its default where a file leaves it out
+    (a project on other data holds it only when given, and keeps it for the next sequence set)."""
+    info = DATASETS.get(d["source"]) if generated else None
+    if d.get("sequence_length") is None:
+        d.pop("sequence_length", None)
+        if info is None or info.kind != "sequence":
+            return
+        d["sequence_length"] = info.default_length
+    d["sequence_length"] = check("data.sequence_length", d["sequence_length"])
+    if info is not None and info.kind == "sequence":
+        check_sequence_size(d["samples"], d["sequence_length"], "data.sequence_length")
 
 
 def _network(n: Any) -> dict[str, Any]:
@@ -538,7 +554,8 @@ def load_dataset(project: dict[str, Any], base_dir: str | Path | None = None) ->
     d = project["data"]
     src = d["source"]
     if isinstance(src, str):
-        return generate(src, d["samples"], d["noise"], stream(project["seed"], "data"), d["classes"])
+        return generate(src, d["samples"], d["noise"], stream(project["seed"], "data"), d["classes"],
+                        d.get("sequence_length"))
     if "points" in src:
         x = np.array(src["points"]["x"], dtype=np.float64).reshape(-1, 2)
         raw = np.array(src["points"]["y"])

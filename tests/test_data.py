@@ -403,3 +403,112 @@ def test_an_idx_read_reports_progress_and_can_be_stopped(tmp_path, monkeypatch):
     monkeypatch.setitem(loaders.PROGRESS, "hook", stop)
     with pytest.raises(PlaygroundError, match="stopped by the test"):
         read_idx(path)
+
+
+# ----------------------------------------------------------------- sequences
+@pytest.mark.parametrize("name, features", [("sine", 1), ("adding", 2), ("parity", 1)])
+def test_sequence_sets_are_step_major_rows_of_their_length_and_reproducible(name, features):
+    ds = generate(name, samples=30, noise=0.1, seed=4, sequence_length=7)
+    assert ds.x.shape == (30, 7 * features) and ds.sequence_shape == (7, features) and ds.image_shape is None
+    assert ds.columns[:features] == [f"t0_{c.split('_', 1)[1]}" for c in ds.columns[:features]]
+    assert ds.columns[-1].startswith("t6_")
+    again = generate(name, samples=30, noise=0.1, seed=4, sequence_length=7)
+    np.testing.assert_array_equal(ds.x, again.x)
+    np.testing.assert_array_equal(ds.y, again.y)
+    assert not np.array_equal(ds.x, generate(name, samples=30, noise=0.1, seed=5, sequence_length=7).x)
+    default = generate(name, samples=4, seed=4)
+    assert default.sequence_shape == (GENERATORS.get(name).default_length, features)
+
+
+def test_the_adding_problem_marks_one_step_in_each_half_and_sums_the_marked_values():
+    ds = generate("adding", samples=500, seed=1, sequence_length=10)
+    x = ds.x.reshape(500, 10, 2)
+    values, markers = x[:, :, 0], x[:, :, 1]
+    assert set(np.unique(markers)) == {0.0, 1.0}
+    assert np.all(markers[:, :5].sum(axis=1) == 1) and np.all(markers[:, 5:].sum(axis=1) == 1)
+    np.testing.assert_allclose(ds.y, (values * markers).sum(axis=1), rtol=1e-15)
+    assert values.min() >= 0 and values.max() <= 1 and ds.problem == "regression"
+    assert np.var(ds.y) == pytest.approx(1 / 6, rel=0.15)  # what predicting the mean scores
+    noisy = generate("adding", samples=500, noise=0.3, seed=1, sequence_length=10)
+    np.testing.assert_array_equal(noisy.y, ds.y)  # the noise is on what the network sees, not on the target
+    np.testing.assert_array_equal(noisy.x.reshape(500, 10, 2)[:, :, 1], markers)
+    assert np.std(noisy.x.reshape(500, 10, 2)[:, :, 0] - values) == pytest.approx(0.3, rel=0.05)
+
+
+def test_parity_labels_count_the_ones():
+    ds = generate("parity", samples=400, seed=2, sequence_length=6)
+    bits = ds.x.reshape(400, 6)
+    assert set(np.unique(bits)) == {0.0, 1.0} and ds.classes == 2 and ds.class_names == ["even", "odd"]
+    np.testing.assert_array_equal(ds.y, bits.sum(axis=1) % 2)
+    assert 0.4 < ds.y.mean() < 0.6
+
+
+def test_sine_targets_continue_the_clean_wave():
+    clean = generate("sine", samples=50, seed=3, sequence_length=12)
+    x = clean.x
+    assert np.abs(x).max() <= 1 and clean.problem == "regression"
+    # A sine sampled at equal steps obeys s[t+1] = 2 cos(ω) s[t] − s[t−1]: fit 2 cos(ω) per row, then continue.
+    k = (x[:, 2] + x[:, 0]) / x[:, 1]
+    np.testing.assert_allclose(k * x[:, 11] - x[:, 10], clean.y, atol=1e-6)
+    noisy = generate("sine", samples=50, noise=0.2, seed=3, sequence_length=12)
+    np.testing.assert_array_equal(noisy.y, clean.y)
+
+
+def test_sequence_length_is_checked_and_named(tmp_path):
+    with pytest.raises(PlaygroundError, match="sequence_length must be a whole number from 2 to 500, got 1"):
+        generate("sine", sequence_length=1)
+    with pytest.raises(PlaygroundError, match=r"sequence_length 500 × 100,000 samples is 50,000,000 steps"):
+        generate("adding", samples=100_000, sequence_length=500)
+    p = project(data={"source": "adding", "sequence_length": 50}, training={"loss": "mse"},
+                network={"output_activation": "linear"})
+    assert p["data"]["sequence_length"] == 50
+    assert project(data={"source": "parity"})["data"]["sequence_length"] == GENERATORS.get("parity").default_length
+    assert "sequence_length" not in project(data={"source": "circle"})["data"]
+    with pytest.raises(PlaygroundError, match="data.sequence_length must be <= 500"):
+        project(data={"source": "parity", "sequence_length": 501})
+
+
+def test_a_csv_of_t_step_feature_columns_is_read_as_sequences(tmp_path):
+    p = tmp_path / "walk.csv"
+    p.write_text("t1_a,t0_a,t0_b,t1_b,label\n1,2,3,4,0\n5,6,7,8,1\n")
+    notes = []
+    ds = load_csv(p, notes=notes)
+    assert ds.sequence_shape == (2, 2) and ds.columns == ["t0_a", "t0_b", "t1_a", "t1_b"]
+    np.testing.assert_array_equal(ds.x, [[2, 3, 1, 4], [6, 7, 5, 8]])  # step-major, whatever the file's order
+    assert any("sequences of 2 steps of 2 features" in n for n in notes)
+    p.write_text("t1_a,t0_a,t0_b,label\n1,2,3,0\n5,6,7,1\n")
+    with pytest.raises(PlaygroundError, match=r"walk.csv: no column t1_b: .* each of the 2 steps needs each feature"):
+        load_csv(p)
+    p.write_text("t1_a,t0_a,other,label\n1,2,3,0\n5,6,7,1\n")  # not every column a step: a plain table
+    assert load_csv(p).sequence_shape is None
+
+
+def test_an_npz_marked_sequence_is_read_as_sequences_and_a_3d_x_without_it_stays_images(tmp_path):
+    p = tmp_path / "s.npz"
+    x = np.arange(24.0).reshape(2, 4, 3)
+    np.savez(p, x=x, y=np.array([0, 1]), layout="sequence")
+    ds = load_npz(p)
+    assert ds.sequence_shape == (4, 3) and ds.image_shape is None and ds.columns[:4] == ["t0_x1", "t0_x2", "t0_x3",
+                                                                                         "t1_x1"]
+    np.testing.assert_array_equal(ds.x.reshape(2, 4, 3), x)
+    np.savez(p, x=np.arange(8.0).reshape(2, 4), y=np.array([0, 1]), layout="sequence")
+    assert load_npz(p).sequence_shape == (4, 1)
+    np.savez(p, x=x, y=np.array([0, 1]))
+    assert load_npz(p).image_shape == (4, 3) and load_npz(p).sequence_shape is None
+    np.savez(p, x=x, y=np.array([0, 1]), layout="steps")
+    with pytest.raises(PlaygroundError, match="s.npz: layout must be one string, 'image' or 'sequence'"):
+        load_npz(p)
+
+
+@pytest.mark.parametrize("ext", [".csv", ".npz"])
+def test_an_exported_sequence_set_reads_back_as_sequences(tmp_path, ext):
+    from engine.io import export_data
+    from engine.project import prepare_data
+
+    data = prepare_data(project(data={"source": "adding", "samples": 20, "sequence_length": 5},
+                                training={"loss": "mse"}, network={"output_activation": "linear"}))
+    export_data(tmp_path / f"d{ext}", data)
+    ds = (load_csv if ext == ".csv" else load_npz)(tmp_path / f"d{ext}", "regression")
+    assert ds.sequence_shape == (5, 2)
+    np.testing.assert_allclose(ds.x, data.dataset.x)
+    np.testing.assert_allclose(ds.y, data.dataset.y)

@@ -46,7 +46,8 @@ def test_every_loss_knows_its_problems_outputs_and_class_limit(name):
 @pytest.mark.parametrize("name", DATASETS.names())
 def test_every_data_set_knows_its_problem_classes_samples_and_kind(name):
     info = DATASETS.get(name)
-    assert info.name == name and info.note and info.kind in ("points", "images", "table")
+    assert info.name == name and info.note and info.kind in ("points", "images", "table", "sequence")
+    assert (info.default_length > 0) == (info.kind == "sequence")
     lo, hi = info.classes
     if info.problem == "classification":
         assert 2 <= lo <= info.default_classes <= hi
@@ -55,6 +56,7 @@ def test_every_data_set_knows_its_problem_classes_samples_and_kind(name):
     assert field("data.samples").lo <= info.default_samples <= field("data.samples").hi
     ds = generate(name, samples=20, seed=1, classes=info.default_classes if lo else None)
     assert ds.problem == info.problem and (ds.image_shape is not None) == (info.kind == "images")
+    assert (ds.sequence_shape is not None) == (info.kind == "sequence")
     assert (ds.columns == ["x1", "x2"]) == (info.kind == "points")  # only points are drawn on the plane
     if info.max_samples is not None:
         assert info.default_samples <= info.max_samples

@@ -2,6 +2,7 @@
 
 from . import bundled as _bundled  # noqa: F401  (registers the "digits" and "iris" sets)
 from . import images as _images  # noqa: F401  (registers the "shapes" image set)
+from . import sequences as _sequences  # noqa: F401  (registers the "sine", "adding" and "parity" sequence sets)
 from .dataset import SPLITS, Dataset, split_indices
 from .features import FEATURES, NORMALIZATIONS, Normalizer, apply_features
 from .folders import load_image_folder

@@ -15,7 +15,10 @@ class Dataset:
     """Raw data before feature maps and normalisation.
 
     `x` is (N, d) float; `y` is (N,) integer class labels 0..k−1 for classification or (N,)
-    float targets for regression. `image_shape` is set when each row is a flattened image.
+    float targets for regression. `image_shape` is set when each row is a flattened image, (H, W)
+    or (H, W, C); `sequence_shape` when each row is a flattened sequence, (T, F): T steps of F
+    features, step-major (a row is t0_f0, t0_f1, …, t1_f0, …, as x.reshape(N, T, F) lays it out).
+    A row is one or the other, never both: a (T, F) sequence is not a (H, W) image.
     """
 
     x: np.ndarray
@@ -32,6 +35,8 @@ class Dataset:
     label_column: str = ""
     #: Where each row came from (an image folder's files, relative to it), for the sample tooltips.
     sample_names: list[str] = field(default_factory=list)
+    #: (T, F) when each row is a sequence of T steps of F features (see the class's docstring).
+    sequence_shape: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.problem not in ("classification", "regression"):
@@ -42,6 +47,12 @@ class Dataset:
             raise PlaygroundError(f"{self.x.shape[0]} samples but {self.y.shape[0] if self.y.ndim else 0} labels")
         if self.x.shape[0] == 0:
             raise PlaygroundError("the data set is empty")
+        if self.sequence_shape is not None:
+            steps, features = self.sequence_shape = (int(self.sequence_shape[0]), int(self.sequence_shape[1]))
+            if self.image_shape is not None:
+                raise PlaygroundError("a data set holds images or sequences, not both")
+            if steps < 1 or features < 1 or steps * features != self.x.shape[1]:
+                raise PlaygroundError(f"{steps} steps of {features} features do not make rows of {self.x.shape[1]}")
         if not np.all(np.isfinite(self.x)):
             raise PlaygroundError("the inputs contain NaN or infinite values")
         if self.problem == "classification":

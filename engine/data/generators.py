@@ -1,4 +1,5 @@
-"""Synthetic 2-D data sets, registered by name.
+"""Synthetic data sets, registered by name (the 2-D ones here; images, real sets and sequences
+register from their own modules).
 
 circle, xor, gauss, spiral, plane and multi_gaussian reproduce TensorFlow Playground's
 generators (geometry, label rules, noise semantics; its −1/+1 labels become 0/1), so intuition
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +20,11 @@ from .dataset import Dataset
 
 Generator = Callable[..., Dataset]
 DEFAULT_SAMPLES = {"classification": 500, "regression": 1200}
+#: data.sequence_length's range for the generated sequence sets (T, the steps of each example).
+MIN_SEQUENCE_LENGTH, MAX_SEQUENCE_LENGTH = 2, 500
+#: The most steps (samples × sequence_length) one generated sequence set may hold: 8 Mi steps are
+#: 64 MB a feature in float64, before the split's copies.
+MAX_SEQUENCE_STEPS = 8 * 2**20
 
 
 @dataclass(frozen=True)
@@ -30,10 +37,12 @@ class DataSetInfo:
     classes: tuple[int, int]  # the class counts it supports ((0, 0) for regression)
     default_classes: int
     default_samples: int
-    kind: str  # "points" (2-D, drawn on the plane), "images" or "table" (more columns, no plane)
+    kind: str  # "points" (2-D, drawn on the plane), "images", "table" (more columns, no plane) or "sequence"
     note: str  # one line for the data panel
     normalize: str = "none"  # the normalisation that suits it (pixels: "unit")
     max_samples: int | None = None  # a real data set has only so many rows
+    #: A sequence set's T when data.sequence_length is left out (0 for the other kinds).
+    default_length: int = 0
 
 
 #: The data sets by name: the one place a generator is added.
@@ -54,12 +63,18 @@ def register_dataset(
     kind: str = "points",
     normalize: str = "none",
     max_samples: int | None = None,
+    default_length: int = 0,
 ) -> Callable[[Generator], Generator]:
+    """Register generator `fn` as data set `name` (a sequence set, kind "sequence", gives its
+    default T and takes the keyword `length`)."""
+    if (kind == "sequence") != (default_length > 0):
+        raise ValueError(f"{name}: a sequence set (and only one) has a default length")
+
     def deco(fn: Generator) -> Generator:
         rng = classes if problem == "classification" else (0, 0)
         samples_ = samples or DEFAULT_SAMPLES[problem]
         info = DataSetInfo(name, fn, problem, rng, default_classes or rng[0], samples_, kind, note, normalize,
-                           max_samples)  # fmt: skip
+                           max_samples, default_length)  # fmt: skip
         DATASETS.register(name)(info)
         PROBLEMS[name] = problem
         CLASS_RANGE[name] = rng
@@ -226,9 +241,11 @@ def generate(
     noise: float = 0.0,
     seed: int | np.random.Generator = 0,
     classes: int | None = None,
+    sequence_length: int | None = None,
 ) -> Dataset:
     """Run generator `name` with a seeded generator (or draw from the one given: a project's data
-    stream); defaults follow TensorFlow Playground."""
+    stream); defaults follow TensorFlow Playground. `sequence_length` is T for a sequence set
+    (None: its default) and means nothing to the others."""
     info = DATASETS.get(name)
     fn, problem = info.make, info.problem
     if samples is None:
@@ -244,4 +261,22 @@ def generate(
         classes = info.default_classes
     if problem == "classification":
         _check_classes(name, classes)
-    return fn(samples=samples, noise=noise, rng=np.random.default_rng(seed), classes=classes)
+    rng = np.random.default_rng(seed)
+    if info.kind != "sequence":
+        return fn(samples=samples, noise=noise, rng=rng, classes=classes)
+    length = info.default_length if sequence_length is None else sequence_length
+    check_sequence_size(samples, length)
+    return fn(samples=samples, noise=noise, rng=rng, classes=classes, length=length)
+
+
+def check_sequence_size(samples: int, length: Any, key: str = "sequence_length") -> int:
+    """T within its range, and samples × T within MAX_SEQUENCE_STEPS (checked before anything is
+    drawn); `key` names T in the message."""
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or not (
+            MIN_SEQUENCE_LENGTH <= length <= MAX_SEQUENCE_LENGTH):  # fmt: skip
+        raise PlaygroundError(f"{key} must be a whole number from {MIN_SEQUENCE_LENGTH} to {MAX_SEQUENCE_LENGTH}, "
+                              f"got {length!r}")  # fmt: skip
+    if samples * length > MAX_SEQUENCE_STEPS:
+        raise PlaygroundError(f"{key} {length} × {samples:,} samples is {samples * length:,} steps; at most "
+                              f"{MAX_SEQUENCE_STEPS:,} are generated (fewer samples or shorter sequences)")  # fmt: skip
+    return int(length)

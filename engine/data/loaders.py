@@ -2,6 +2,14 @@
 
 Every problem becomes a PlaygroundError that names the file. NPZ never unpickles; IDX headers
 are checked against the file's real length before anything is allocated.
+
+Sequences (T steps of F features per example, for the recurrent layers) come as
+- a CSV with one row per sequence whose input columns are all named `t{step}_{feature}` (t0_value,
+  t0_marker, t1_value, …: every step 0 … T−1 of every feature, in any order; the label column
+  as in any CSV), the layout the generated sequence sets and the app's data export write;
+- an NPZ whose `x` is (N, T, F), or (N, T) for one feature, marked by a string array
+  `layout` = "sequence" (np.savez(path, x=x, y=y, layout="sequence")): without it a 3-D `x` is
+  what it has always been, (N, H, W) images.
 """
 
 from __future__ import annotations
@@ -9,6 +17,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -264,7 +273,40 @@ def load_csv(
     y, names = _labels(p, raw, problem)
     inputs = [columns[j] for j in used]
     label_column = header[li] if header else ""
-    return Dataset(x, y, problem, inputs, len(names), names, name=p.stem, notes=notes, label_column=label_column)
+    sequence = _step_layout(p, inputs) if header is not None else None
+    if sequence is not None:
+        order, steps, features = sequence
+        x, inputs = x[:, order], [inputs[j] for j in order]
+        notes.append(f"{p.name}: the columns t0_… to t{steps - 1}_… are read as sequences of {steps} steps of "
+                     f"{features} feature{'s' * (features != 1)}")  # fmt: skip
+    return Dataset(x, y, problem, inputs, len(names), names, name=p.stem, notes=notes, label_column=label_column,
+                   sequence_shape=sequence[1:] if sequence is not None else None)  # fmt: skip
+
+
+_STEP_COLUMN = re.compile(r"t(\d+)_(.+)")
+
+
+def _step_layout(p: Path, names: list[str]) -> tuple[list[int], int, int] | None:
+    """Input columns all named t{step}_{feature} are sequences: (the column order that lays them
+    out step-major, features in their first order, T, F); None for any other table. A grid with a
+    step or feature missing is refused by the name of the first missing column."""
+    found = [_STEP_COLUMN.fullmatch(n) for n in names]
+    if not names or not all(found):
+        return None
+    cells: dict[tuple[int, str], int] = {}
+    for j, m in enumerate(found):
+        cell = (int(m.group(1)), m.group(2))  # type: ignore[union-attr]
+        if cell in cells:
+            raise _fail(p, f"columns {names[cells[cell]]!r} and {names[j]!r} are the same step of the same feature")
+        cells[cell] = j
+    features = list(dict.fromkeys(f for _t, f in cells))
+    steps = max(t for t, _f in cells) + 1
+    for t in range(steps):
+        for f in features:
+            if (t, f) not in cells:
+                raise _fail(p, f"no column t{t}_{f}: columns named t{{step}}_{{feature}} are read as sequences, "
+                            f"and each of the {steps} steps needs each feature ({', '.join(features)})")  # fmt: skip
+    return [cells[t, f] for t in range(steps) for f in features], steps, len(features)
 
 
 def _label_index(p: Path, label: str | int, header: list[str] | None, width: int, used: list[int]) -> int:
@@ -335,14 +377,23 @@ def _check_npz_headers(p: Path) -> None:
         raise _fail(p, f"not a readable .npz file ({exc.__class__.__name__})") from None
 
 
+NPZ_LAYOUTS = ("image", "sequence")
+
+
 def load_npz(path: str | Path, problem: str = "classification") -> Dataset:
-    """An .npz with arrays `x` (N, ...) and `y` (N,); images (N, H, W) are flattened."""
+    """An .npz with arrays `x` (N, ...) and `y` (N,); images (N, H, W) are flattened, and so are
+    sequences (N, T, F) or (N, T), marked by `layout` = "sequence" (see the module's docstring)."""
     p = regular_file(path)
     arrays = read_npz(p)
     missing = [k for k in ("x", "y") if k not in arrays]
     if missing:
         raise _fail(p, f"missing array {missing[0]!r} (found: {', '.join(arrays) or 'none'})")
     x, y = arrays["x"], arrays["y"]
+    layout = arrays.get("layout")
+    if layout is not None and (layout.dtype.kind != "U" or layout.shape != () or str(layout) not in NPZ_LAYOUTS):
+        raise _fail(p, f"layout must be one string, {' or '.join(map(repr, NPZ_LAYOUTS))}, got {layout!r}")
+    if layout is not None and str(layout) == "sequence":
+        return _npz_sequences(p, x, y, problem)
     if x.dtype.kind not in "biuf" or x.ndim < 2:
         raise _fail(p, f"x must be a numeric array of shape (N, features), got {x.dtype} {x.shape}")
     if y.ndim != 1 or y.shape[0] != x.shape[0]:
@@ -353,6 +404,24 @@ def load_npz(path: str | Path, problem: str = "classification") -> Dataset:
     labels, names = _labels(p, y, problem)
     columns = [f"x{i + 1}" for i in range(flat.shape[1])]
     return Dataset(flat, labels, problem, columns, len(names), names, image_shape, name=p.stem)
+
+
+def _npz_sequences(p: Path, x: np.ndarray, y: np.ndarray, problem: str) -> Dataset:
+    """An NPZ's x (N, T, F), or (N, T) for one feature, as sequences: rows step-major, columns
+    t{step}_x{feature}."""
+    if x.dtype.kind not in "biuf" or x.ndim not in (2, 3):
+        raise _fail(p, f"x of layout 'sequence' must be a numeric array (N, steps, features) or (N, steps), "
+                    f"got {x.dtype} {x.shape}")  # fmt: skip
+    if y.ndim != 1 or y.shape[0] != x.shape[0]:
+        raise _fail(p, f"y must have shape ({x.shape[0]},), got {y.shape}")
+    if y.dtype.kind not in "biufU":
+        raise _fail(p, f"y has unsupported dtype {y.dtype}")
+    steps, features = x.shape[1], x.shape[2] if x.ndim == 3 else 1
+    flat, _ = _flatten(p, x.reshape(x.shape[0], -1), "x")
+    labels, names = _labels(p, y, problem)
+    columns = [f"t{t}_x{j + 1}" for t in range(steps) for j in range(features)]
+    return Dataset(flat, labels, problem, columns, len(names), names, name=p.stem,
+                   sequence_shape=(steps, features))  # fmt: skip
 
 
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
