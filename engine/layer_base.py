@@ -36,7 +36,8 @@ class Key:
     that leaves it out means, the words the app uses for it, and what changing it does."""
 
     name: str
-    kind: str  # "integer", "number", "choice" or "activation" (a registered activation, maybe with parameters)
+    #: "integer", "number", "choice", "boolean" or "activation" (a registered activation, maybe with parameters)
+    kind: str
     label: str  # in the user's words: "neurons", "kernel size"
     default: Any = None
     required: bool = False  # a file must give it (no default)
@@ -107,8 +108,9 @@ class Layer:
     keys: ClassVar[tuple[Key, ...]] = ()
     #: The layer stack's settings for a layer the user adds (may differ from a file's defaults).
     new: ClassVar[dict[str, Any]] = {}
-    #: The input it needs ("image": (H, W, C), "flat": a vector, "any") and what it gives
-    #: ("image", "flat", or "same" as its input).
+    #: The input it needs ("image": (H, W, C), "sequence": (T, F), "flat": a vector, "any") and
+    #: what it gives ("image", "sequence", "flat", or "same" as its input; `gives_for` says it
+    #: for a kind whose output depends on its settings).
     takes: ClassVar[str] = "any"
     gives: ClassVar[str] = "same"
     #: False for a kind another kind's key makes (dropout, from a dense layer's "dropout"): it has
@@ -152,6 +154,12 @@ class Layer:
         if missing:
             raise PlaygroundError(f"a {cls.name} layer needs {' and '.join(missing)}, got {entry!r}")
         return {k.name: entry.get(k.name, k.default) for k in cls.keys}
+
+    @classmethod
+    def gives_for(cls, entry: dict[str, Any]) -> str:
+        """What a layer of this entry gives (a recurrent layer: "sequence" with return_sequences,
+        else "flat"); `gives` for most kinds."""
+        return cls.gives
 
     @classmethod
     def label(cls, entry: dict[str, Any]) -> str:

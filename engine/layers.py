@@ -5,6 +5,15 @@ import line here). `stack` turns a project's hidden layers into layer objects, t
 last, adding the flatten a dense layer after image layers needs; `plan` gives each layer's output
 shape and parameter count from shapes alone, as the app's layer stack shows them while the user
 edits, every misfit named by its key.
+
+What flows between layers is an image (H, W, C), a sequence (T, F) or a flat vector, and each
+kind says what it takes and gives. Image layers come first (on image data), then the flatten the
+stack adds before the first dense layer; recurrent layers take sequences (on sequence data) and
+give the last step's state (flat) or, with return_sequences, the state of every step (a sequence,
+for another recurrent layer). A dense layer after a sequence is refused with a message naming
+the return_sequences to turn off (no flatten is added: a dense layer on every step's state is
+rarely what was meant). Convolution and pooling never see a sequence, nor a recurrent layer an
+image: either is named by its layer's type.
 """
 
 from __future__ import annotations
@@ -20,10 +29,15 @@ from .layer_conv2d import Conv2D
 from .layer_dense import Dense
 from .layer_dropout import Dropout
 from .layer_flatten import Flatten
+from .layer_gru import GRU
+from .layer_lstm import LSTM
 from .layer_pooling import AveragePooling2D, MaxPooling2D
+from .layer_simple_rnn import SimpleRNN
 
 __all__ = [
+    "GRU",
     "LAYERS",
+    "LSTM",
     "AveragePooling2D",
     "Conv2D",
     "Dense",
@@ -35,12 +49,14 @@ __all__ = [
     "MaxPooling2D",
     "PlanRow",
     "Shape",
+    "SimpleRNN",
     "check_params",
     "image_input",
     "is_convolutional",
     "kind_of",
     "layer_label",
     "needs_images",
+    "needs_sequences",
     "new_entry",
     "offered",
     "plan",
@@ -66,14 +82,21 @@ def needs_images(layers: Sequence[dict[str, Any]]) -> bool:
     return any(kind_of(layer).takes == "image" for layer in layers)
 
 
+def needs_sequences(layers: Sequence[dict[str, Any]]) -> bool:
+    """Whether a project's layers need sequence data (one of them takes sequences: a recurrent layer)."""
+    return any(kind_of(layer).takes == "sequence" for layer in layers)
+
+
 def flattener() -> type[Layer]:
     """The kind that turns images into vectors (added for a dense layer after image layers)."""
     return next(k for k in offered() if _stage(k) == 1)
 
 
 def _stage(kind: type[Layer]) -> int:
-    """Where a kind sits in a stack: image layers, then the flatten, then flat layers."""
-    return 0 if kind.takes == "image" and kind.gives == "image" else 1 if kind.takes == "image" else 2
+    """Where a kind sits in a stack: image layers, then the flatten, then sequence layers, then flat layers."""
+    if kind.takes == "image":
+        return 0 if kind.gives == "image" else 1
+    return 2 if kind.takes == "sequence" else 3
 
 
 def offered() -> list[type[Layer]]:
@@ -99,38 +122,80 @@ def check_params(total: int) -> None:
 
 
 def stack(hidden: Sequence[dict[str, Any]], n_outputs: int, output_activation: Any = "softmax",
-          image: bool = True) -> tuple[list[Layer], list[int | None], list[str]]:  # fmt: skip
-    """The layer objects a project's hidden layers make (on image input, or on flat rows when
-    `image` is False), the output layer last; for each, the index of the project layer it came
-    from (None for a flatten added for the user, -1 for the output); and notes saying what was added."""
+          image: bool = True, sequence: bool = False) -> tuple[list[Layer], list[int | None], list[str]]:  # fmt: skip
+    """The layer objects a project's hidden layers make (on image input; on sequences when
+    `sequence` is True; on flat rows when both are False), the output layer last; for each, the
+    index of the project layer it came from (None for a flatten added for the user, -1 for the
+    output); and notes saying what was added. A layer that cannot take what reaches it is refused
+    by the key to change (see the module's docstring)."""
     layers: list[Layer] = []
     origin: list[int | None] = []
     notes: list[str] = []
-    flat = not image
+    form = "sequence" if sequence else "image" if image else "flat"
+    giver: int | None = None  # the project layer that made the current form (None: the data)
     for i, spec in enumerate(hidden):
         kind = kind_of(spec)
-        if kind.takes == "flat" and not flat:
+        if kind.takes == "flat" and form == "image":
             layers.append(flattener()())
             origin.append(None)
             notes.append(f"a flatten layer was added before layer {i + 1} (a {kind.name} layer needs flat input)")
-            flat = True
+            form = "flat"
+        elif kind.takes == "flat" and form == "sequence":
+            raise _after_sequence(i, kind.name, giver)
+        elif kind.takes == "image" and form == "sequence":
+            raise PlaygroundError(f"network.layers[{i}].type: a {kind.name} layer needs images; "
+                                  "these data are sequences (steps × features)")  # fmt: skip
         elif kind.takes == "image" and kind.gives == "flat":
-            if flat:
+            if form == "flat":
                 raise PlaygroundError(f"network.layers[{i}].type: the input is already flat here")
-            flat = True
-        elif kind.takes == "image" and flat:
+        elif kind.takes == "image" and form == "flat":
             raise PlaygroundError(f"network.layers[{i}].type: a {kind.name} layer cannot follow a flatten or dense "
                                   "layer (its input is no longer an image)")  # fmt: skip
+        elif kind.takes == "sequence" and form != "sequence":
+            raise _needs_sequence(i, kind.name, form, sequence, giver, hidden)
         built = kind.build(spec)
         layers += built
         origin += [i] * len(built)
-    if not flat:
+        gives = kind.gives_for(spec)
+        if gives != "same":
+            form, giver = gives, i
+    if form == "image":
         layers.append(flattener()())
         origin.append(None)
+    elif form == "sequence":
+        raise _after_sequence(len(hidden), "output", giver)
     output = kind_of({})
     layers += output.build({"units": int(n_outputs), "activation": output_activation})
     origin.append(-1)
     return layers, origin, notes
+
+
+def _after_sequence(i: int, what: str, giver: int | None) -> PlaygroundError:
+    """A layer that needs one vector per example (dense, or the output) after a sequence."""
+    layer = "the output layer" if what == "output" else f"layer {i + 1} ({what})"
+    if giver is None:
+        return PlaygroundError(f"network.layers[{i}].type: a {what} layer cannot take the data's sequences: put "
+                               "the recurrent layers first")  # fmt: skip
+    return PlaygroundError(f"network.layers[{giver}].return_sequences: {layer} needs one vector per example, and "
+                           f"layer {giver + 1} returns its state at every step: set return_sequences to false "
+                           "(the last step's state) or put a recurrent layer after it")  # fmt: skip
+
+
+def _needs_sequence(i: int, what: str, form: str, sequence: bool, giver: int | None,
+                    hidden: Sequence[dict[str, Any]]) -> PlaygroundError:  # fmt: skip
+    """A recurrent layer where no sequence reaches it: images, flat data, or after a flat layer."""
+    if form == "image":
+        return PlaygroundError(f"network.layers[{i}].type: a {what} layer needs sequences (steps × features), "
+                               "not images")  # fmt: skip
+    if not sequence:
+        return PlaygroundError(f"network.layers[{i}].type: a {what} layer needs sequence data (steps × features): "
+                               "a generated sequence set (sine, adding, parity) or a file of sequences")  # fmt: skip
+    if giver is not None and kind_of(hidden[giver]).takes == "sequence":
+        return PlaygroundError(f"network.layers[{giver}].return_sequences: layer {i + 1} ({what}) needs the state "
+                               f"of every step: set it to true")  # fmt: skip
+    before = kind_of(hidden[giver]).name if giver is not None else "flat"
+    return PlaygroundError(f"network.layers[{i}].type: a {what} layer needs a sequence and cannot follow a "
+                           f"{before} layer: put the recurrent layers first")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -146,12 +211,13 @@ class PlanRow:
 
 
 def plan(image_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs: int,
-         output_activation: Any = "softmax") -> tuple[list[PlanRow], list[str]]:  # fmt: skip
+         output_activation: Any = "softmax", sequence: bool = False) -> tuple[list[PlanRow], list[str]]:  # fmt: skip
     """Each layer's output shape and parameter count, from shapes alone (no weights are made),
-    and the notes of `stack`. A layer that does not fit raises PlaygroundError naming its key:
+    and the notes of `stack`, on images of `image_shape` or, with `sequence`, on sequences of
+    that (T, F) shape. A layer that does not fit raises PlaygroundError naming its key:
     `network.layers[1].kernel_size 9 is larger than its 4×4 input`."""
-    layers, origin, notes = stack(hidden, n_outputs, output_activation)
-    shape: tuple[int, ...] = image_input(image_shape)
+    layers, origin, notes = stack(hidden, n_outputs, output_activation, image=not sequence, sequence=sequence)
+    shape: tuple[int, ...] = tuple(int(v) for v in image_shape) if sequence else image_input(image_shape)
     rows, total = [], 0
     for layer, src in zip(layers, origin):
         try:

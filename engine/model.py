@@ -296,8 +296,9 @@ class LayerStack:
 
     # ----------------------------------------------------------------- forward / backward
     def _rows(self, x: np.ndarray) -> np.ndarray:
-        """Inputs as the first layer takes them: rows (N, features), laid out as images when the
-        model starts on images; images (N, H, W, C) are taken as they are."""
+        """Inputs as the first layer takes them: rows (N, features), laid out as images (N, H, W, C)
+        or sequences (N, T, F) when the model starts on them; inputs of that shape are taken as
+        they are."""
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim == 2 and x.shape[1] == self.n_inputs:
             return x.reshape(-1, *self.input_shape) if self._image else x
@@ -517,14 +518,19 @@ def _human_bytes(n: float) -> str:
 
 def build_model(input_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs: int,
                 output_activation: Any = "softmax", initializer: str = "glorot_uniform", bias_init: float = 0.0,
-                dtype: Any = np.float64, seed: int | np.random.Generator | None = 0) -> LayerStack:  # fmt: skip
+                dtype: Any = np.float64, seed: int | np.random.Generator | None = 0,
+                sequence: bool = False) -> LayerStack:  # fmt: skip
     """The model of a project's layers on inputs of `input_shape`: (d,) for rows of features,
-    (H, W) or (H, W, C) for images (a flatten is added before the first dense layer). On images
-    every layer's fit is checked from shapes first, so a misfit names its key."""
+    (H, W) or (H, W, C) for images (a flatten is added before the first dense layer), or with
+    `sequence` (T, F) for sequences (a (T, F) sequence is never taken for an (H, W) image). On
+    images and sequences every layer's fit is checked from shapes first, so a misfit names its key."""
     shape = tuple(int(v) for v in input_shape)
-    image = len(shape) > 1
+    image = len(shape) > 1 and not sequence
+    if sequence and len(shape) != 2:
+        raise PlaygroundError(f"sequences are (steps, features), got {shape}")
     if image:
         shape = image_input(shape)
-        plan(shape, hidden, n_outputs, output_activation)
-    layers, origin, notes = stack(hidden, n_outputs, output_activation, image=image)
+    if image or sequence:
+        plan(shape, hidden, n_outputs, output_activation, sequence=sequence)
+    layers, origin, notes = stack(hidden, n_outputs, output_activation, image=image, sequence=sequence)
     return LayerStack(shape, layers, dtype, initializer, bias_init, seed, origin=origin, notes=notes, hidden=hidden)

@@ -40,7 +40,7 @@ from .errors import PlaygroundError
 from .fields import check, check_number
 from .initializers import INITIALIZERS
 from .layer_base import LAYERS, kind_of
-from .layers import needs_images, offered
+from .layers import needs_images, needs_sequences, offered
 from .losses import LOSSES, get_loss
 from .model import LayerStack, build_model
 from .optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES, legacy_keys
@@ -618,16 +618,26 @@ def prepare_data(
 
 
 def build_network(
-    project: dict[str, Any], n_inputs: int, classes: int | None = None, image_shape: tuple[int, ...] | None = None
+    project: dict[str, Any], n_inputs: int, classes: int | None = None, image_shape: tuple[int, ...] | None = None,
+    sequence_shape: tuple[int, int] | None = None,
 ) -> LayerStack:
     """The model a project describes, initialised from its seed's weights stream: the same layer
     stack for every project, on the images' shape when the data are images (a dense stack then
-    starts with Keras's Flatten), on rows of `n_inputs` features otherwise."""
+    starts with Keras's Flatten), on the sequences' (T, F) when the data are sequences and a layer
+    takes them (a recurrent layer; a dense stack reads a sequence's T·F values as one row), on
+    rows of `n_inputs` features otherwise."""
     n = project["network"]
     if image_shape is not None and int(np.prod(image_shape)) != n_inputs:
         image_shape = None  # feature maps made rows of other widths: the images are gone
+    if sequence_shape is not None and int(np.prod(sequence_shape)) != n_inputs:
+        sequence_shape = None
     if needs_images(n["layers"]) and image_shape is None:
         raise _fail("network.layers", "convolution and pooling layers need image data (and data.features null)")
-    return build_model(image_shape if image_shape is not None else (n_inputs,), n["layers"],
-                       output_width(project, classes), n["output_activation"], n["initializer"],
-                       n.get("bias_init", 0.0), np.dtype(n["dtype"]), stream(project["seed"], "weights"))  # fmt: skip
+    sequence = needs_sequences(n["layers"])
+    if sequence and sequence_shape is None:
+        raise _fail("network.layers", "recurrent layers (simple_rnn, lstm, gru) need sequence data: a generated "
+                    "sequence set (sine, adding, parity) or a file of sequences")  # fmt: skip
+    shape = sequence_shape if sequence else image_shape if image_shape is not None else (n_inputs,)
+    return build_model(shape, n["layers"], output_width(project, classes), n["output_activation"],  # type: ignore[arg-type]
+                       n["initializer"], n.get("bias_init", 0.0), np.dtype(n["dtype"]),
+                       stream(project["seed"], "weights"), sequence=sequence)  # fmt: skip

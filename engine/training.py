@@ -159,7 +159,8 @@ class Trainer:
                 "use categorical_crossentropy or multiclass_hinge"
             )
         self.network = network or build_network(
-            project, self.data.n_inputs, ds.classes if self.classification else None, ds.image_shape
+            project, self.data.n_inputs, ds.classes if self.classification else None, ds.image_shape,
+            ds.sequence_shape,
         )
         self.loss = get_loss(t["loss"])
         self.loss.check_activation(self.network.activations[-1].name)

@@ -339,7 +339,8 @@ class Session(QObject):
             return None
         ds = snap.data.dataset
         net = build_network(
-            snap.project, snap.data.n_inputs, ds.classes if ds.problem == "classification" else None, ds.image_shape
+            snap.project, snap.data.n_inputs, ds.classes if ds.problem == "classification" else None, ds.image_shape,
+            ds.sequence_shape,
         )
         net.set_weights(snap.weights)
         return net

@@ -1,0 +1,429 @@
+"""What the recurrent kinds (SimpleRNN, LSTM, GRU: engine.layer_simple_rnn, engine.layer_lstm,
+engine.layer_gru) share: Keras's keys, weights and shapes, backpropagation through time around
+each kind's own step, the walk's step for one example, and the export forms.
+
+A recurrent layer reads a sequence x (N, T, F) one step at a time, carrying a hidden state h
+(N, U) from step to step (h₀ = 0); it gives the last state h_T (N, U), or every state (N, T, U)
+with `return_sequences`. Its weights are Keras's, in Keras's layout: `kernel` (F, k·U) on the
+input, `recurrent_kernel` (U, k·U) on the previous state, `bias` (k·U,), k gate blocks side by
+side in Keras's order (1 for SimpleRNN; i, f, c, o for LSTM; z, r, h for GRU, whose bias is
+(2, 3U): the input's and the recurrent's, Keras's reset_after=True). Initial values as Keras's:
+the kernel from the model's initializer, the recurrent kernel orthogonal, the bias constant (an
+LSTM's forget block 1, unit_forget_bias).
+
+Computation runs time-major inside (each step's slice contiguous): the input's share of every
+step, x_t·W + b, is one matrix product before the loop; the loop over t does what only a step can
+(h_{t−1}·U and the gates), vectorised over the batch. Backward runs the loop the other way,
+collecting δ_t = ∂L/∂z_t of every step, then the weights' gradients are again one product each,
+summed over the steps they served:
+
+    ∂L/∂W = Σ_t x_tᵀ·δx_t,   ∂L/∂U = Σ_t h_{t−1}ᵀ·δh_t,   ∂L/∂b = Σ_t Σ_rows δ_t,   ∂L/∂x_t = δx_t·Wᵀ
+
+(δx and δh are the same δ except in a GRU, whose candidate gate sees r ⊙ (h·U_h + b_h)).
+
+After a forward pass a layer keeps `h` (N, T, U), its `gates` by name (N, T, U) each (and an
+LSTM its cell state `c`); after backward `grad_h` (N, T, U), the whole ∂L/∂h_t reaching each
+step (from the output and from the steps after), and `grad_h_norms()`: what a view of hidden
+states, gates and the gradient through time draws.
+
+A sequence goes in as the data's rows, t0_f0, t0_f1, …, t1_f0, … (the model lays them out as
+(N, T, F) for the first layer); the exported graphs and scripts take the same rows, and the first
+recurrent layer's export lays them out (ONNX Reshape and Transpose, torch's Unflatten, Keras's
+Reshape).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .errors import PlaygroundError
+from .layer_base import MAX_UNITS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape, whole
+
+UNITS = Key("units", "integer", "neurons", required=True, lo=1, hi=MAX_UNITS,
+            help="Units: the size of the hidden state h carried from step to step", shown="{} units")  # fmt: skip
+ACTIVATION = Key("activation", "activation", "activation", default="tanh",
+                 help="f, for the new state (and an LSTM's cell output); Keras's default tanh")  # fmt: skip
+RECURRENT_ACTIVATION = Key("recurrent_activation", "activation", "gate activation", default="sigmoid",
+                           help="σ, for the gates (each a fraction in [0, 1] with sigmoid, Keras's "
+                                "default)")  # fmt: skip
+RETURN_SEQUENCES = Key("return_sequences", "boolean", "return sequences", default=False,
+                       help="On: the state at every step (N, T, units), for another recurrent layer after it; "
+                            "off: the last step's state only (N, units), for the dense layers",
+                       shown="sequences {}")  # fmt: skip
+
+#: What each activation is inside ONNX's RNN, LSTM and GRU operators (attributes from params()).
+ONNX_RECURRENT = {"linear": "Affine", "sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu",
+                  "leaky_relu": "LeakyRelu", "elu": "Elu", "softplus": "Softplus"}  # fmt: skip
+
+
+def orthogonal(shape: Shape, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+    """Keras's Orthogonal: a normal (max(r, c), min(r, c)) matrix's Q from QR, columns signed by
+    R's diagonal, transposed when rows r = Π shape[:-1] < columns c = shape[-1]."""
+    rows, cols = math.prod(shape[:-1]), shape[-1]
+    a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return gain * q.reshape(shape)
+
+
+def sigmoid_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """σ(z) = (1 + tanh(z/2)) / 2 written into `out`: four in-place calls, no overflow at any z."""
+    np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+def activate(act: Activation, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """f(z) into `out` (sigmoid and tanh in place, any other activation through its own forward)."""
+    if act.name == "sigmoid":
+        return sigmoid_into(z, out)
+    if act.name == "tanh":
+        return np.tanh(z, out=out)
+    out[...] = act.forward(z)
+    return out
+
+
+def local_grad(act: Activation, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """f′(z) ⊙ grad, from a = f(z) where that gives it (σ′ = a(1 − a), tanh′ = 1 − a²)."""
+    if act.name == "sigmoid":
+        d = 1.0 - a
+        d *= a
+        d *= grad
+        return d
+    if act.name == "tanh":
+        d = a * a
+        d *= grad
+        return np.subtract(grad, d, out=d)
+    return act.backward(z, a, grad)
+
+
+def block_order(values: np.ndarray, order: list[int], axis: int = 0) -> np.ndarray:
+    """`values`'s gate blocks along `axis` in another order (block j of the result is block order[j])."""
+    parts = np.split(values, len(order), axis=axis)
+    return np.concatenate([parts[j] for j in order], axis=axis)
+
+
+class Recurrent(Layer):
+    """Base of the recurrent kinds (see the module's docstring). A kind sets its gate count k, its
+    gates' names, the forms its exports need, and writes `_forward_steps`, `_backward_steps` and
+    `_trace_steps`, the maths of its step."""
+
+    takes = "sequence"
+    gives = "flat"  # with return_sequences, "sequence" (`gives_for`)
+    memory_fix = "fewer units or shorter sequences"
+    regularized = ("kernel", "recurrent_kernel")
+    #: Gate blocks side by side in the kernels (1, 4 or 3) and their names in Keras's order.
+    blocks: ClassVar[int] = 1
+    gate_names: ClassVar[tuple[str, ...]] = ()
+    #: Its ONNX operator, the kernels' gate blocks in ONNX's order (block j is Keras's order[j]).
+    onnx_op: ClassVar[str] = ""
+    onnx_order: ClassVar[list[int]] = [0]
+    #: torch.nn's module, its gate blocks in torch's order, and the activations it hard-wires
+    #: (activation, recurrent_activation); None: any of `torch_nonlinearity`'s.
+    torch_module: ClassVar[str] = ""
+    torch_order: ClassVar[list[int]] = [0]
+
+    units: int
+    activation: Any
+    return_sequences: bool
+    recurrent_activation: Any = "sigmoid"
+
+    def _settle(self) -> None:
+        """Checks every kind's __post_init__ runs: whole units, known elementwise activations."""
+        whole(self.units, "units")
+        if not isinstance(self.return_sequences, bool):
+            raise PlaygroundError(f"return_sequences must be true or false, got {self.return_sequences!r}")
+        self.act = get_activation(self.activation)
+        self.rec_act = get_activation(self.recurrent_activation)
+        for key, act in (("activation", self.act), ("recurrent_activation", self.rec_act)):
+            if not act.elementwise:
+                raise PlaygroundError(f"{key} {act.name} mixes the units; a recurrent layer's activations act on "
+                                      f"each unit alone (tanh, sigmoid, relu, ...)")  # fmt: skip
+
+    # ----------------------------------------------------------------- from a project entry
+    @classmethod
+    def gives_for(cls, entry: dict[str, Any]) -> str:
+        return "sequence" if entry.get("return_sequences", False) else "flat"
+
+    @classmethod
+    def label(cls, entry: dict[str, Any]) -> str:
+        return f"{cls.name.replace('simple_', '')} {entry['units']}" + (" seq" if entry.get("return_sequences") else "")
+
+    @classmethod
+    def neurons(cls, entry: dict[str, Any]) -> int:
+        return int(entry["units"])
+
+    def summary_name(self, prefix: str) -> str:
+        seq = ", sequences" if self.return_sequences else ""
+        return f"{prefix} ({self.keras}, {self.act.name}{seq})"  # type: ignore[union-attr]
+
+    # ----------------------------------------------------------------- shapes
+    def _needs_sequence(self, inp: Shape) -> None:
+        if len(inp) != 2:
+            raise PlaygroundError(f"a {self.name} layer takes sequences (steps, features), got {inp}")
+
+    def param_shapes(self, inp: Shape) -> dict[str, Shape]:
+        self._needs_sequence(inp)
+        k, u = self.blocks, self.units
+        return {"kernel": (inp[1], k * u), "recurrent_kernel": (u, k * u), "bias": self._bias_shape()}
+
+    def _bias_shape(self) -> Shape:
+        return (self.blocks * self.units,)
+
+    def output_shape(self, inp: Shape) -> Shape:
+        self._needs_sequence(inp)
+        return (inp[0], self.units) if self.return_sequences else (self.units,)
+
+    def initial(self, name: str, shape: Shape, rng: np.random.Generator, kernel_init: Any,
+                bias_init: float) -> np.ndarray:  # fmt: skip
+        """Keras's: the kernel from the model's initializer, the recurrent kernel orthogonal, the
+        bias the constant `bias_init`."""
+        if name == "recurrent_kernel":
+            return orthogonal(shape, rng)
+        if name == "kernel":
+            return kernel_init(shape, rng)
+        return np.full(shape, bias_init)
+
+    def macs(self, inp: Shape, out: Shape) -> int:
+        return inp[0] * self.blocks * self.units * (inp[1] + self.units)
+
+    def _kept(self) -> int:
+        """Values per step and unit a forward pass keeps for backward (pre-activations, gates, states)."""
+        return 2 * self.blocks + 1
+
+    def step_values(self, inp: Shape, out: Shape, first: bool, item: int) -> tuple[float, float]:
+        """Kept per example: every step's pre-activations, gates and states; backward's temporaries:
+        δ of every step (twice for a GRU), ∂L/∂h_t and ∂L/∂x."""
+        t, f, ku = inp[0], inp[1], self.blocks * self.units
+        return t * (self._kept() * self.units + f), t * (2 * ku + self.units + (0 if first else f))
+
+    def inference_values(self, inp: Shape, out: Shape) -> int:
+        return inp[0] * self._kept() * self.units
+
+    def memory_words(self, inp: Shape, out: Shape) -> str:
+        return f", which keeps {self._kept() * self.units:,} values at each of its {inp[0]:,} steps for backward"
+
+    # ----------------------------------------------------------------- maths
+    def bind(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.kernel, self.recurrent_kernel, self.bias = params["kernel"], params["recurrent_kernel"], params["bias"]
+        self.kernel_grad, self.recurrent_grad, self.bias_grad = (grads["kernel"], grads["recurrent_kernel"],
+                                                                 grads["bias"])  # fmt: skip
+
+    def _input_bias(self) -> np.ndarray:
+        return self.bias
+
+    def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
+        """x (N, T, F) → h_T (N, U), or every h_t (N, T, U) with return_sequences."""
+        n, steps, f = x.shape
+        xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(steps * n, f)  # time-major
+        xw = np.dot(xt, self.kernel).reshape(steps, n, -1)
+        xw += self._input_bias()
+        self.x, self._xt = x, xt
+        h = self._forward_steps(xw)  # (T, N, U)
+        self._h = h
+        self.h = h.transpose(1, 0, 2)
+        self.a = self.h if self.return_sequences else h[-1]
+        return self.a
+
+    def backward(self, grad: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """BPTT: the kind's steps backwards give δ of every step; then one product per weight."""
+        steps, n, u = self._h.shape
+        upstream = grad.transpose(1, 0, 2) if self.return_sequences else grad
+        dzx, dzr = self._backward_steps(upstream)
+        ku = dzx.shape[2]
+        flat_x, flat_r = dzx.reshape(steps * n, ku), dzr.reshape(steps * n, ku)
+        np.dot(self._xt.T, flat_x, out=self.kernel_grad)
+        if steps > 1:
+            np.dot(self._h[:-1].reshape((steps - 1) * n, u).T, flat_r[n:], out=self.recurrent_grad)
+        else:
+            self.recurrent_grad[...] = 0.0  # h₀ = 0: the recurrent kernel served no step
+        self._bias_grads(flat_x, flat_r)
+        if not input_grad:
+            return None
+        return np.dot(flat_x, self.kernel.T).reshape(steps, n, -1).transpose(1, 0, 2)
+
+    def _bias_grads(self, flat_x: np.ndarray, flat_r: np.ndarray) -> None:
+        flat_x.sum(axis=0, out=self.bias_grad)
+
+    def _upstream(self, upstream: np.ndarray, t: int) -> np.ndarray | None:
+        """The output's share of ∂L/∂h_t: every step's with return_sequences, else the last one's."""
+        if self.return_sequences:
+            return upstream[t]
+        return upstream if t == self._h.shape[0] - 1 else None
+
+    def _keep_grad_h(self, dh_all: np.ndarray) -> None:
+        self.grad_h = dh_all.transpose(1, 0, 2)
+
+    def grad_h_norms(self) -> np.ndarray:
+        """‖∂L/∂h_t‖ per example and step (N, T), from the last backward pass: how much of the
+        loss's gradient reaches each step (the gradient through time, vanishing or not)."""
+        return np.linalg.norm(self.grad_h, axis=2)
+
+    def _forward_steps(self, xw: np.ndarray) -> np.ndarray:
+        """Every step's state (T, N, U) from xw = x_t·W + b (T, N, k·U); keeps what backward needs."""
+        raise NotImplementedError
+
+    def _backward_steps(self, upstream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(δx, δh) of every step (T, N, k·U) from the output's gradient (T, N, U), or (N, U) of the
+        last step; keeps grad_h."""
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- the walk
+    def trace(self, upstream: np.ndarray, index: int, weights: int | None,
+              delta: np.ndarray | None = None) -> LayerTrace:  # fmt: skip
+        """BPTT for the example of the last forward pass, step by step in vectors, apart from
+        `backward`: δ_t = ∂L/∂z_t at every step (the kind's `_trace_steps`), then each weight's
+        gradient the sum over the steps it served, Σ_t x_t ⊗ δx_t, Σ_t h_{t−1} ⊗ δh_t, Σ_t δ_t."""
+        x = self.x[0]
+        steps = x.shape[0]
+        h = self._h[:, 0]
+        ups = [upstream[t] if self.return_sequences else (upstream if t == steps - 1 else np.zeros_like(h[0]))
+               for t in range(steps)]  # fmt: skip
+        z, dx_steps, dh_steps = self._trace_steps(ups)
+        grad_kernel = sum(np.outer(x[t], dx_steps[t]) for t in range(steps))
+        grad_rec = sum(np.outer(h[t - 1], dh_steps[t]) for t in range(1, steps))
+        if steps == 1:
+            grad_rec = np.zeros_like(self.recurrent_kernel)
+        grad_bias = self._trace_bias(dx_steps, dh_steps)
+        grad_input = np.array([self.kernel @ dx_steps[t] for t in range(steps)])
+        out = self.h[0] if self.return_sequences else h[-1]
+        return LayerTrace(
+            self.name, index, x.copy(), out.copy(), np.asarray(upstream).copy(), grad_input, z, None,
+            np.array(dx_steps), np.asarray(grad_kernel), grad_bias, weights=weights,
+            activation=self.act.name, param_grads={"recurrent_kernel": np.asarray(grad_rec)},  # type: ignore[union-attr]
+        )  # fmt: skip
+
+    def _trace_bias(self, dx_steps: list[np.ndarray], dh_steps: list[np.ndarray]) -> np.ndarray:
+        return np.sum(dx_steps, axis=0)
+
+    def _trace_steps(self, ups: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """For one example: its pre-activations z_t (T, k·U), and δx_t, δh_t of every step."""
+        raise NotImplementedError
+
+    def explain(self, step: LayerTrace, row: Any, column: int, where: dict[str, str]) -> Derivation:
+        """A kernel weight's gradient as the sum over the steps it served (row: its input feature;
+        None: the bias of gate column `column`, Σ_t δ_t)."""
+        d = step.delta[:, column]
+        steps = d.shape[0]
+        if row is None:
+            terms, xs = d, None
+            head = f"∂L/∂b for {where['unit']}"
+            formula = f"Σ over its {steps} steps t of δ_t"
+            analytic = float(step.grad_bias.reshape(-1, step.delta.shape[1])[0, column])
+        else:
+            xs = step.inputs[:, row]
+            terms = xs * d
+            head = f"∂L/∂w from {where['source']} to {where['unit']}"
+            formula = (f"Σ over its {steps} steps t of x_t · δ_t: the weight serves every step, so its gradient is "
+                       "the sum")
+            analytic = float(step.grad_kernel[row, column])
+        order = np.argsort(-np.abs(terms))[:6]
+        shown = " + ".join(f"{float(terms[k]):.4g}" for k in order)
+        more = f" + … ({steps - len(order)} more)" if steps > len(order) else ""
+        details = ["    the largest terms:"] + [
+            f"      step {int(k)}: δ {float(d[k]):.6g}" if xs is None else
+            f"      step {int(k)}: x {float(xs[k]):.6g} × δ {float(d[k]):.6g} = {float(terms[k]):.6g}" for k in order]
+        return Derivation(head, formula, f"{shown}{more} = {float(terms.sum()):.6g}", details, analytic)
+
+    # ----------------------------------------------------------------- exports
+    def _onnx_activations(self) -> tuple[list[str], list[float], list[float]]:
+        """ONNX's activations attribute (and alpha, beta lists) in the operator's order."""
+        names, alphas, betas = [], [], []
+        for act in self._onnx_acts():
+            names.append(ONNX_RECURRENT[act.name])
+            params = act.params()
+            if act.name == "linear":
+                alphas.append(1.0)
+                betas.append(0.0)
+            elif "alpha" in params:
+                alphas.append(float(params["alpha"]))
+                betas.append(0.0)
+        return names, alphas, betas
+
+    def _onnx_acts(self) -> list[Activation]:
+        return [self.act]  # type: ignore[list-item]
+
+    def _onnx_biases(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Wb, Rb), the input's and the recurrent's bias ONNX adds (Keras has one, but a GRU)."""
+        return self.bias, np.zeros_like(self.bias)
+
+    def onnx(self, graph: OnnxGraph, src: str, out: str, inp: Shape, shape: Shape) -> str:
+        """Rows (N, T·F) laid out as (T, N, F) for the first recurrent layer; then the operator with
+        Keras's weights in ONNX's layout (W (1, k·U, F), R (1, k·U, U), B (1, 2k·U), the gate blocks
+        reordered); Y_h (the last state) or Y (every state, (T, N, U) for the next layer)."""
+        steps, f = inp
+        if graph.layout == "flat":
+            shape_name = f"{out}.steps_shape"
+            graph.inits.append(graph.numpy_helper.from_array(np.array([-1, steps, f], dtype=np.int64), shape_name))
+            graph.node("Reshape", [src, shape_name], [f"{out}.ntf"])
+            graph.node("Transpose", [f"{out}.ntf"], [f"{out}.tnf"], perm=[1, 0, 2])
+            src = f"{out}.tnf"
+        name = f"layers.{graph.weighted}"
+        graph.weighted += 1
+        wb, rb = self._onnx_biases()
+        arrays = {"W": block_order(self.kernel.T, self.onnx_order)[None],
+                  "R": block_order(self.recurrent_kernel.T, self.onnx_order)[None],
+                  "B": np.concatenate([block_order(wb, self.onnx_order), block_order(rb, self.onnx_order)])[None]}
+        for part, values in arrays.items():
+            array = np.ascontiguousarray(values, dtype=np.float32)
+            graph.inits.append(graph.numpy_helper.from_array(array, f"{name}.{part}"))
+        acts, alphas, betas = self._onnx_activations()
+        attrs: dict[str, Any] = {"hidden_size": self.units, "activations": acts}
+        if alphas:
+            attrs["activation_alpha"] = alphas
+        if betas:
+            attrs["activation_beta"] = betas
+        attrs.update(self._onnx_attrs())
+        graph.node(self.onnx_op, [src, f"{name}.W", f"{name}.R", f"{name}.B"], [f"{out}.y", f"{out}.y_h"], **attrs)
+        axes = f"{out}.axes"
+        graph.inits.append(graph.numpy_helper.from_array(np.array([0 if not self.return_sequences else 1],
+                                                                  dtype=np.int64), axes))  # fmt: skip
+        graph.node("Squeeze", [f"{out}.y" if self.return_sequences else f"{out}.y_h", axes], [out])
+        graph.layout = "sequence" if self.return_sequences else "flat"
+        return out
+
+    def _onnx_attrs(self) -> dict[str, Any]:
+        return {}
+
+    def _torch_ready(self) -> None:
+        """torch.nn's recurrent modules hard-wire their activations: refuse others by their key."""
+        if self.act.name != "tanh" or self.rec_act.name != "sigmoid":  # type: ignore[union-attr]
+            raise PlaygroundError(f"PyTorch's {self.torch_module} has tanh and sigmoid only; this {self.name} layer "
+                                  f"has activation {self.act.name} and recurrent_activation {self.rec_act.name}")  # type: ignore[union-attr]  # fmt: skip
+
+    def _torch_args(self) -> str:
+        return ""
+
+    def torch(self, code: CodeContext, inp: Shape, out: Shape) -> list[str]:
+        """nn.Unflatten for the first recurrent layer (rows to (N, T, F)), the module
+        (batch_first=True), and RecurrentOutput, which keeps its output (the last step's, or all)."""
+        self._torch_ready()
+        first = [f"nn.Unflatten(1, ({inp[0]}, {inp[1]})),"] if not code.holders and not code.image else []
+        module = f"nn.{self.torch_module}({inp[1]}, {self.units}{self._torch_args()}, batch_first=True),"
+        return [*first, code.holder(len(first), module, (1, 0)), f"RecurrentOutput({self.return_sequences}),"]
+
+    def _keras_args(self) -> str:
+        return ""
+
+    def keras_code(self, code: CodeContext, inp: Shape, out: Shape) -> list[str]:
+        """layers.Reshape for the first recurrent layer (rows to (T, F)), then Keras's own layer."""
+        acts = []
+        for key, act in (("activation", self.act), ("recurrent_activation", self.rec_act)):
+            if key == "recurrent_activation" and self.blocks == 1:
+                continue
+            name, extra = act.keras  # type: ignore[union-attr]
+            if extra is not None:
+                raise PlaygroundError(f"Keras's {self.keras} takes {key} by name; {act.name} with its parameters "  # type: ignore[union-attr]
+                                      "is a layer of its own there")  # fmt: skip
+            acts.append(f'{key}="{name}"')
+        first = [f"layers.Reshape(({inp[0]}, {inp[1]})),"] if code.weighted == 0 and not code.image else []
+        return [*first, f"layers.{self.keras}({self.units}, {', '.join(acts)}{self._keras_args()}, "
+                        f'return_sequences={self.return_sequences}, name="{code.weight_name()}"),']  # fmt: skip
