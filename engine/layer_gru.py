@@ -18,7 +18,6 @@ from .layer_recurrent import (
     UNITS,
     Recurrent,
     activate,
-    local_grad,
 )
 
 
@@ -80,7 +79,7 @@ class GRU(Recurrent):
         gates = np.empty_like(xw)
         rec_all = np.empty_like(xw)
         h = np.empty((steps, n, u), dtype=xw.dtype)
-        rec, rec_bias = self.recurrent_kernel, self.bias[1]
+        rec, rec_bias = self._u, self.bias[1]
         h_prev = np.zeros((n, u), dtype=xw.dtype)
         for t in range(steps):
             zt, gt, rt = z[t], gates[t], rec_all[t]
@@ -102,30 +101,40 @@ class GRU(Recurrent):
         return h
 
     def _backward_steps(self, upstream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every step's local derivatives first, for all steps at once; then the loop back."""
         steps, n, u = self._h.shape
         dtype = self._h.dtype
+        z, gates, rec = self._z, self._gates, self._rec
+        sig_d = self.rec_act.derivative(z[:, :, : 2 * u], gates[:, :, : 2 * u])  # σ′ of z and r
+        cand_d = self.act.derivative(z[:, :, 2 * u :], gates[:, :, 2 * u :])  # type: ignore[union-attr]
         dzx = np.empty((steps, n, 3 * u), dtype=dtype)
         dzr = np.empty_like(dzx)
         dh_all = np.empty((steps, n, u), dtype=dtype)
-        rec_t = self.recurrent_kernel.T
-        dh = np.zeros((n, u), dtype=dtype)
+        rec_t = self._u.T
         zero = np.zeros((n, u), dtype=dtype)
+        mix = np.empty((n, u), dtype=dtype)
         for t in range(steps - 1, -1, -1):
-            up = self._upstream(upstream, t)
-            if up is not None:
-                dh += up
-            dh_all[t] = dh
-            g, zt, rt = self._gates[t], self._z[t], self._rec[t]
+            dh = dh_all[t]
+            if t == steps - 1:
+                dh[...] = upstream[t] if self.return_sequences else upstream
+            else:
+                np.dot(dzr[t + 1], rec_t, out=dh)
+                np.multiply(dh_all[t + 1], gates[t + 1, :, :u], out=mix)
+                dh += mix
+                if self.return_sequences:
+                    dh += upstream[t]
+            g, dx, dr = gates[t], dzx[t], dzr[t]
             upd, reset, cand = g[:, :u], g[:, u : 2 * u], g[:, 2 * u :]
-            h_prev = self._h[t - 1] if t > 0 else zero
-            dx, dr = dzx[t], dzr[t]
-            dx[:, 2 * u :] = local_grad(self.act, zt[:, 2 * u :], cand, dh * (1.0 - upd))  # type: ignore[arg-type]
+            np.subtract(1.0, upd, out=mix)
+            mix *= dh
+            np.multiply(mix, cand_d[t], out=dx[:, 2 * u :])  # δ of the candidate
             np.multiply(dx[:, 2 * u :], reset, out=dr[:, 2 * u :])
-            dx[:, :u] = local_grad(self.rec_act, zt[:, :u], upd, dh * (h_prev - cand))
-            dx[:, u : 2 * u] = local_grad(self.rec_act, zt[:, u : 2 * u], reset, dx[:, 2 * u :] * rt[:, 2 * u :])
+            np.subtract(self._h[t - 1] if t > 0 else zero, cand, out=mix)
+            mix *= dh
+            np.multiply(mix, sig_d[t, :, :u], out=dx[:, :u])  # δ of the update gate
+            np.multiply(dx[:, 2 * u :], rec[t, :, 2 * u :], out=dx[:, u : 2 * u])
+            dx[:, u : 2 * u] *= sig_d[t, :, u:]  # δ of the reset gate
             dr[:, : 2 * u] = dx[:, : 2 * u]
-            dh = dh * upd
-            dh += np.dot(dr, rec_t)
         self._keep_grad_h(dh_all)
         return dzx, dzr
 

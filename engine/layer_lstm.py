@@ -10,16 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .layer_base import LAYERS, Shape
-from .layer_recurrent import (
-    ACTIVATION,
-    RECURRENT_ACTIVATION,
-    RETURN_SEQUENCES,
-    UNITS,
-    Recurrent,
-    activate,
-    local_grad,
-    sigmoid_into,
-)
+from .layer_recurrent import ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES, UNITS, Recurrent, activate
 
 
 @LAYERS.register_kind()
@@ -78,7 +69,20 @@ class LSTM(Recurrent):
     def _kept(self) -> int:
         return 2 * self.blocks + 3  # z and the gates, c, f(c) and h
 
+    def _columns(self) -> np.ndarray:
+        """The steps compute the blocks as i, f, o, c: the three σ gates side by side."""
+        u = self.units
+        if getattr(self, "_cols", None) is None or self._cols.size != 4 * u:
+            self._cols = np.concatenate([np.arange(j * u, (j + 1) * u) for j in (0, 1, 3, 2)])
+        return self._cols
+
+    @property
+    def z(self) -> np.ndarray:
+        """Every step's pre-activations (N, T, 4U), in Keras's block order i, f, c, o."""
+        return self._z.transpose(1, 0, 2)[..., np.argsort(self._columns())]
+
     def _forward_steps(self, xw: np.ndarray) -> np.ndarray:
+        """Blocks in the steps' order i, f, o, c (see `_columns`)."""
         steps, n, ku = xw.shape
         u = self.units
         dtype = xw.dtype
@@ -87,65 +91,72 @@ class LSTM(Recurrent):
         c = np.empty((steps, n, u), dtype=dtype)
         fc = np.empty_like(c)
         h = np.empty_like(c)
-        rec = self.recurrent_kernel
-        fast = self.rec_act.name == "sigmoid"
+        mix = np.empty((n, u), dtype=dtype)
+        rec = self._u
         c_prev = np.zeros((n, u), dtype=dtype)
         h_prev = np.zeros((n, u), dtype=dtype)
         for t in range(steps):
-            zt, gt = z[t], gates[t]
+            zt, gt, ct = z[t], gates[t], c[t]
             np.dot(h_prev, rec, out=zt)
             zt += xw[t]
-            if fast:  # σ over every block at once, then the candidate's f over its own
-                sigmoid_into(zt, gt)
-            else:
-                activate(self.rec_act, zt, gt)
-            activate(self.act, zt[:, 2 * u : 3 * u], gt[:, 2 * u : 3 * u])  # type: ignore[arg-type]
-            ct = c[t]
+            activate(self.rec_act, zt[:, : 3 * u], gt[:, : 3 * u])  # i, f, o in one call
+            activate(self.act, zt[:, 3 * u :], gt[:, 3 * u :])  # type: ignore[arg-type]
             np.multiply(gt[:, u : 2 * u], c_prev, out=ct)
-            ct += gt[:, :u] * gt[:, 2 * u : 3 * u]
+            np.multiply(gt[:, :u], gt[:, 3 * u :], out=mix)
+            ct += mix
             activate(self.act, ct, fc[t])  # type: ignore[arg-type]
-            np.multiply(gt[:, 3 * u :], fc[t], out=h[t])
+            np.multiply(gt[:, 2 * u : 3 * u], fc[t], out=h[t])
             c_prev, h_prev = ct, h[t]
-        self.z, self._z, self._gates, self._c, self._fc = z.transpose(1, 0, 2), z, gates, c, fc
+        self._z, self._gates, self._c, self._fc = z, gates, c, fc
         self.c = c.transpose(1, 0, 2)
         self.gates = {name: gates[:, :, j * u : (j + 1) * u].transpose(1, 0, 2)
-                      for j, name in enumerate(self.gate_names)}  # fmt: skip
+                      for j, name in zip((0, 1, 3, 2), self.gate_names)}  # fmt: skip
         return h
 
     def _backward_steps(self, upstream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every step's local derivatives first, for all steps at once; then the loop back."""
         steps, n, u = self._h.shape
         dtype = self._h.dtype
-        dz = np.empty((steps, n, 4 * u), dtype=dtype)
-        dh_all = np.empty((steps, n, u), dtype=dtype)
-        rec_t = self.recurrent_kernel.T
-        dh = np.zeros((n, u), dtype=dtype)
-        dc = np.zeros((n, u), dtype=dtype)
         z, gates, c, fc = self._z, self._gates, self._c, self._fc
         act, rec_act = self.act, self.rec_act
+        sig_d = rec_act.derivative(z[:, :, : 3 * u], gates[:, :, : 3 * u])  # σ′ of i, f, o
+        cand_d = act.derivative(z[:, :, 3 * u :], gates[:, :, 3 * u :])  # type: ignore[union-attr]
+        cell_d = act.derivative(c, fc)  # type: ignore[union-attr]
+        dz = np.empty((steps, n, 4 * u), dtype=dtype)
+        dh_all = np.empty((steps, n, u), dtype=dtype)
+        rec_t = self._u.T
+        dc = np.zeros((n, u), dtype=dtype)
+        mix = np.empty((n, u), dtype=dtype)
         for t in range(steps - 1, -1, -1):
-            up = self._upstream(upstream, t)
-            if up is not None:
-                dh += up
-            dh_all[t] = dh
-            g, zt, dzt = gates[t], z[t], dz[t]
-            i, f, cand, o = g[:, :u], g[:, u : 2 * u], g[:, 2 * u : 3 * u], g[:, 3 * u :]
-            dc += local_grad(act, c[t], fc[t], dh * o)  # type: ignore[arg-type]
-            dzt[:, 3 * u :] = local_grad(rec_act, zt[:, 3 * u :], o, dh * fc[t])
-            dzt[:, :u] = local_grad(rec_act, zt[:, :u], i, dc * cand)
-            if t > 0:
-                dzt[:, u : 2 * u] = local_grad(rec_act, zt[:, u : 2 * u], f, dc * c[t - 1])
+            dh, g, dzt = dh_all[t], gates[t], dz[t]
+            if t == steps - 1:
+                dh[...] = upstream[t] if self.return_sequences else upstream
             else:
-                dzt[:, u : 2 * u] = 0.0  # c₀ = 0: the forget gate of the first step changes nothing
-            dzt[:, 2 * u : 3 * u] = local_grad(act, zt[:, 2 * u : 3 * u], cand, dc * i)  # type: ignore[arg-type]
-            dc *= f
-            dh = np.dot(dzt, rec_t)
+                np.dot(dz[t + 1], rec_t, out=dh)
+                if self.return_sequences:
+                    dh += upstream[t]
+            np.multiply(dh, fc[t], out=dzt[:, 2 * u : 3 * u])  # ∂L/∂o
+            np.multiply(dh, g[:, 2 * u : 3 * u], out=mix)
+            mix *= cell_d[t]
+            dc += mix  # ∂L/∂c_t
+            np.multiply(dc, g[:, 3 * u :], out=dzt[:, :u])  # ∂L/∂i
+            if t > 0:
+                np.multiply(dc, c[t - 1], out=dzt[:, u : 2 * u])  # ∂L/∂f
+            else:
+                dzt[:, u : 2 * u] = 0.0  # c₀ = 0: the first step's forget gate changes nothing
+            np.multiply(dc, g[:, :u], out=dzt[:, 3 * u :])  # ∂L/∂g
+            dzt[:, : 3 * u] *= sig_d[t]
+            dzt[:, 3 * u :] *= cand_d[t]
+            dc *= g[:, u : 2 * u]
         self._keep_grad_h(dh_all)
         return dz, dz
 
     def _trace_steps(self, ups: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
-        """The step's formulas for one example, unit vectors, from the last step back."""
+        """The step's formulas for one example, unit vectors, from the last step back; z and δ in
+        Keras's block order i, f, c, o."""
         u = self.units
-        z, gates, c = self._z[:, 0], self._gates[:, 0], self._c[:, 0]
+        z, c = self.z[0], self._c[:, 0]
+        gates = self._gates[:, 0][:, np.argsort(self._columns())]
         steps = z.shape[0]
         act, rec = self.act, self.rec_act
         deltas: list[np.ndarray] = [np.zeros(4 * u)] * steps

@@ -11,7 +11,7 @@ import numpy as np
 
 from .errors import PlaygroundError
 from .layer_base import LAYERS
-from .layer_recurrent import ACTIVATION, RETURN_SEQUENCES, UNITS, Recurrent, activate, local_grad
+from .layer_recurrent import ACTIVATION, RETURN_SEQUENCES, UNITS, Recurrent, activate
 
 
 @LAYERS.register_kind()
@@ -54,7 +54,7 @@ class SimpleRNN(Recurrent):
         steps, n, u = xw.shape
         z = np.empty_like(xw)
         h = np.empty_like(xw)
-        rec = self.recurrent_kernel
+        rec = self._u
         h_prev = np.zeros((n, u), dtype=xw.dtype)
         for t in range(steps):
             np.dot(h_prev, rec, out=z[t])
@@ -65,18 +65,21 @@ class SimpleRNN(Recurrent):
         return h
 
     def _backward_steps(self, upstream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        steps, n, u = self._h.shape
+        """f′(z_t) of every step at once, then the loop back."""
+        steps = self._h.shape[0]
+        local = self.act.derivative(self._z, self._h)  # type: ignore[union-attr]
         dz = np.empty_like(self._h)
         dh_all = np.empty_like(self._h)
-        rec_t = self.recurrent_kernel.T
-        dh = np.zeros((n, u), dtype=self._h.dtype)
+        rec_t = self._u.T
         for t in range(steps - 1, -1, -1):
-            up = self._upstream(upstream, t)
-            if up is not None:
-                dh += up
-            dh_all[t] = dh
-            dz[t] = local_grad(self.act, self._z[t], self._h[t], dh)  # type: ignore[arg-type]
-            dh = np.dot(dz[t], rec_t)
+            dh = dh_all[t]
+            if t == steps - 1:
+                dh[...] = upstream[t] if self.return_sequences else upstream
+            else:
+                np.dot(dz[t + 1], rec_t, out=dh)
+                if self.return_sequences:
+                    dh += upstream[t]
+            np.multiply(dh, local[t], out=dz[t])
         self._keep_grad_h(dh_all)
         return dz, dz
 
