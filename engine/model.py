@@ -478,7 +478,8 @@ class LayerStack:
                   f"Non-trainable params: {fixed:,} ({_human_bytes(fixed * item)})"]  # fmt: skip
         lines += [f"Note: {note}" for note in self.notes]
         # Ng's W[l] for the dense layers, l counting every layer with weights (a convolution's are his too).
-        dense = [(k + 1, w.shape) for k, w in enumerate(self.kernels) if w.ndim == 2]
+        dense = [(k + 1, w.shape) for k, (i, w) in enumerate(zip(self.weighted, self.kernels))
+                 if self.layers[i].takes == "flat"]  # fmt: skip
         names = [f"dense_{k + 1}" for k in range(len(dense) - 1)] + ["output"]
         return "\n".join(lines + notation_block(names, [s for _l, s in dense], [number for number, _s in dense]))
 

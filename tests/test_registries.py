@@ -104,8 +104,9 @@ def _built() -> dict[str, list]:
     return made
 
 
-def _chain(name: str) -> tuple:
-    """(the layers a written kind's entry makes, each one's input shape, and its output shape)."""
+def _chain(name: str, switched: bool = False) -> tuple:
+    """(the layers a written kind's entry makes, each one's input shape, and its output shape);
+    `switched`: its boolean keys flipped (a recurrent layer's return_sequences)."""
     from engine.layer_base import LAYERS
     from engine.layers import new_entry
 
@@ -114,8 +115,10 @@ def _chain(name: str) -> tuple:
     for key in kind.keys:
         if key.kind == "number":
             entry[key.name] = (key.lo + key.hi) / 2
+        elif key.kind == "boolean" and switched:
+            entry[key.name] = not key.default
     layers = kind.build(entry)
-    shape = (5, 6, 2) if kind.takes == "image" else (7,)
+    shape = {"image": (5, 6, 2), "sequence": (4, 3)}.get(kind.takes, (7,))
     out = []
     for layer in layers:
         nxt = tuple(layer.output_shape(shape))
@@ -127,7 +130,9 @@ def _chain(name: str) -> tuple:
 def _every_layer() -> list:
     from engine.layer_base import LAYERS
 
-    return [(layer, inp, out) for name in LAYERS.written() for layer, inp, out in _chain(name)]
+    switches = [(name, flip) for name in LAYERS.written() for flip in (False, True)
+                if not flip or any(key.kind == "boolean" for key in LAYERS.get(name).keys)]  # fmt: skip
+    return [(layer, inp, out) for name, flip in switches for layer, inp, out in _chain(name, flip)]
 
 
 def test_every_layer_kind_is_made_by_a_project_entry_and_declares_its_words_and_keys():
@@ -143,9 +148,12 @@ def test_every_layer_kind_is_made_by_a_project_entry_and_declares_its_words_and_
         kind = LAYERS.get(name)
         assert kind.name == name and kind.keras and kind.help and kind.formula, name
         assert kind.forward_words and kind.backward_words, name
-        assert kind.takes in ("image", "flat", "any") and kind.gives in ("image", "flat", "same"), name
+        assert kind.takes in ("image", "sequence", "flat", "any"), name
+        assert kind.gives in ("image", "sequence", "flat", "same") and kind.gives_for(kind.new) in (
+            "image", "sequence", "flat", "same"), name
         for key in kind.keys:
-            assert key.kind in ("integer", "number", "choice", "activation") and key.label and key.help, (name, key)
+            assert key.kind in ("integer", "number", "boolean", "choice", "activation") and key.label and key.help, (
+                name, key)
             assert "{}" in key.shown, (name, key)
             f = field(f"network.layers[].{key.name}")  # the field table knows it
             assert f.label == key.label and (f.lo, f.hi) == (key.lo, key.hi), (name, key)
@@ -159,6 +167,8 @@ def test_every_layer_kind_is_made_by_a_project_entry_and_declares_its_words_and_
                     assert key.default in key.choices
                 elif key.kind in ("integer", "number"):
                     assert key.lo <= key.default <= key.hi
+                elif key.kind == "boolean":
+                    assert isinstance(key.default, bool) and f.kind == "bool"
             # One default: the class's own, where it has the setting, is what a file that leaves it out means.
             defaults = {f.name: f.default for f in dataclasses.fields(kind) if f.default is not dataclasses.MISSING}
             if key.name in defaults and not key.required:
@@ -231,9 +241,10 @@ def test_every_layers_forward_backward_and_trace_agree_with_central_differences(
     want_dx = layer.backward(up[:1].copy())
     assert step.kind == layer.name and np.allclose(step.a, a[0]) and np.allclose(step.inputs, first[0])
     np.testing.assert_allclose(step.grad_input, want_dx[0], rtol=1e-10, atol=1e-12)
+    assert set(step.gradients()) == set(grads), layer.name  # every array's gradient, by name
+    for name, g in step.gradients().items():  # a recurrent layer's: the sum over the steps
+        np.testing.assert_allclose(g, grads[name], rtol=1e-10, atol=1e-12, err_msg=f"{layer.name} {name}")
     if params:
-        np.testing.assert_allclose(step.grad_kernel, grads["kernel"], rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(step.grad_bias, grads["bias"], rtol=1e-10, atol=1e-12)
         where = {"unit": "unit 1 of layer 1", "source": "x1", "upstream": "∂L/∂a (from the loss)"}
         row = tuple(0 for _ in step.grad_kernel.shape[:-1])
         row = row if len(row) > 1 else row[0]
@@ -254,8 +265,8 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
     lines, which must be Python."""
     import ast
 
-    from engine.layer_base import CodeContext
-    from engine.layers import Dense, flattener
+    from engine.layer_base import LAYERS, CodeContext
+    from engine.layers import Dense, flattener, new_entry
     from engine.model import LayerStack
 
     layer, inp, out = case
@@ -267,7 +278,11 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
     shapes = layer.param_shapes(inp)  # the torch line holding its weights, and its kernel's axes in torch's order
     assert [len(axes) for _i, axes in code.holders] == ([len(shapes["kernel"])] if shapes else [])
     assert all(0 <= i < len(layer.torch(CodeContext(image), inp, out)) for i, _axes in code.holders)
-    stack = [layer.clone()] + ([flattener()()] if len(out) == 3 else []) + [Dense(3, "softmax")]
+    # After image maps a flatten, after every step's state (a recurrent layer's sequence) the same kind
+    # giving its last step's.
+    tail = flattener()() if len(out) == 3 else LAYERS.get(layer.name).build(new_entry(layer.name))[0] if (
+        len(out) == 2) else None  # fmt: skip
+    stack = [layer.clone()] + ([tail] if tail is not None else []) + [Dense(3, "softmax")]
     net = LayerStack(inp, stack, seed=3)
     net.params[...] = np.random.default_rng(3).normal(0, 0.5, net.params.size)
     ort = pytest.importorskip("onnxruntime")
