@@ -92,7 +92,11 @@ class Trace:
 
 def _block(st: LayerTrace, vec: Any) -> list[str]:
     """One layer's lines of the table: a dense layer's every number; a convolution's per filter
-    (its gradient the sum over positions); pooling's routing; a flatten's shapes."""
+    (its gradient the sum over positions); pooling's routing; a flatten's shapes; a kind's own
+    (`Layer.table_lines`, a recurrent layer's steps) where it writes them."""
+    own = LAYERS.get(st.kind).table_lines(st, vec)
+    if own:
+        return own
     act = st.activation
     if st.grad_kernel is not None and st.grad_kernel.ndim == 2:
         return [
@@ -190,9 +194,9 @@ def numerical_gradient(
     h: float = NUMERIC_STEP,
 ) -> float:  # fmt: skip
     """(L(w + h) − L(w − h)) / 2h for one weight of layers.{layer}: `row` None for the bias of
-    unit (or filter) `column`, an input index for a dense kernel, (i, j, c) for a convolution's;
-    the weight is put back."""
-    target = network.biases[layer] if row is None else network.kernels[layer]
+    unit (or filter) `column` (a GRU's two bias rows counted as one, the input's first), an input
+    index for a dense kernel, (i, j, c) for a convolution's; the weight is put back."""
+    target = network.biases[layer].reshape(-1) if row is None else network.kernels[layer]
     index = (column,) if row is None else ((*row, column) if isinstance(row, tuple) else (row, column))
     saved = float(target[index])
     try:

@@ -267,6 +267,12 @@ class Layer:
         return None
 
     @classmethod
+    def table_lines(cls, step: LayerTrace, vec: Callable[[np.ndarray], str]) -> list[str]:
+        """Its block of the walk's table (`nn-playground backprop`), `vec` writing a vector; []
+        where the table's own blocks fit it (dense, convolution, pooling, flatten)."""
+        return []
+
+    @classmethod
     def routing_words(cls, step: LayerTrace, channel: int) -> list[str]:
         """What the walk's panel says of one of its output maps (layers without weights), from
         the step's numbers alone: a headline, then the first windows' numbers."""

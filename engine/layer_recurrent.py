@@ -343,6 +343,25 @@ class Recurrent(Layer):
             f"      step {int(k)}: x {float(xs[k]):.6g} × δ {float(d[k]):.6g} = {float(terms[k]):.6g}" for k in order]
         return Derivation(head, formula, f"{shown}{more} = {float(terms.sum()):.6g}", details, analytic)
 
+    @classmethod
+    def table_lines(cls, step: LayerTrace, vec: Any) -> list[str]:
+        """Every step's z_t and δ_t = ∂L/∂z_t (gate blocks in Keras's order), then the weights'
+        gradients, each the sum over the steps."""
+        steps = step.inputs.shape[0]
+        gates = f", gate blocks {', '.join(cls.gate_names)}" if cls.gate_names else ""
+        lines = [f"{step.name} ({cls.keras}, {step.activation}, {steps} steps{gates}): "
+                 f"{'×'.join(map(str, step.inputs.shape))} → {'×'.join(map(str, step.a.shape))}",
+                 "  z_t, each block's pre-activation at each step (x_t·W + h_{t−1}·U + b, a GRU's candidate "
+                 "r ⊙ (h_{t−1}·U + b_h) + x_t·W + b_x)"]  # fmt: skip
+        lines += [f"    t{t} {vec(step.z[t])}" for t in range(steps)]
+        lines += ["  delta_t = dL/dz_t, from the last step back (the output's dL/dh_t plus the next step's)"]
+        lines += [f"    t{t} {vec(step.delta[t])}" for t in range(steps)]
+        lines += [f"  dL/db = Σ_t delta_t     {vec(step.grad_bias)}", "  dL/dW = Σ_t x_tᵀ·delta_t (rows: inputs)"]
+        lines += [f"    {vec(row)}" for row in step.grad_kernel]
+        lines += ["  dL/dU = Σ_t h_{t−1}ᵀ·delta_t (rows: units of the previous state)"]
+        lines += [f"    {vec(row)}" for row in (step.param_grads or {})["recurrent_kernel"]]
+        return lines
+
     # ----------------------------------------------------------------- exports
     def _onnx_activations(self) -> tuple[list[str], list[float], list[float]]:
         """ONNX's activations attribute (and alpha, beta lists) in the operator's order."""

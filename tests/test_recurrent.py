@@ -326,7 +326,7 @@ def test_a_dense_project_on_sequence_data_reads_each_sequence_as_one_row():
 def test_the_walk_traces_a_recurrent_model_as_its_batch_gradient():
     """One example through the walk: every layer's gradients (the recurrent ones summed over
     the steps) equal the model's gradient for a batch of that one example."""
-    from engine.backprop import trace
+    from engine.backprop import numerical_gradient, trace
     from engine.training import Trainer
 
     tr = Trainer(seq_project(layers=[{"type": "gru", "units": 3, "return_sequences": True},
@@ -340,6 +340,15 @@ def test_the_walk_traces_a_recurrent_model_as_its_batch_gradient():
             np.testing.assert_allclose(g, views[step.index][name], rtol=1e-10, atol=1e-13)
     assert walk.steps[0].delta.shape == (4, 9) and walk.steps[1].grad_input.shape == (4, 3)
     assert walk.to_json()["layers"][0]["grad_kernel"]
+    table = walk.table(tr.data.dataset.columns)
+    assert "layer 1 (GRU, tanh, 4 steps, gate blocks update, reset, candidate)" in table
+    assert "dL/dU = Σ_t h_{t−1}ᵀ·delta_t" in table and "t3 [" in table
+    # The walk's numerical check, on a kernel weight and on a bias (a GRU's two rows read as one).
+    for layer, row, column, want in ((0, 1, 2, walk.steps[0].grad_kernel[1, 2]),
+                                     (0, None, 4, walk.steps[0].grad_bias[0, 4]),
+                                     (1, None, 1, walk.steps[1].grad_bias[1])):  # fmt: skip
+        got = numerical_gradient(tr.network, tr.loss, x[0], float(y[0]), layer, row, column, h=1e-6)
+        assert got == pytest.approx(want, rel=1e-6, abs=1e-9)
 
 
 def test_onnx_export_with_normalisation_predicts_what_the_engine_does():
