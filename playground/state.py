@@ -125,7 +125,7 @@ class ProjectState(QObject):
 
     def choose_source(self, name: str) -> Change | None:
         """Switch to data set `name` in one transaction, with settings that suit it (from its
-        descriptor: problem, class count, sample count, normalisation for images)."""
+        descriptor: problem, class count, sample count, normalisation for images, a sequence set's T)."""
         info, d = DATASETS.get(name), self.project["data"]
         old = DATASETS.get(d["source"]) if isinstance(d["source"], str) else None
         lo, hi = info.classes
@@ -137,6 +137,8 @@ class ProjectState(QObject):
         real = info.max_samples is not None or (old is not None and old.max_samples is not None)
         if old is None or old.kind != info.kind or old.problem != info.problem or (real and old is not info):
             changes.update({"data.samples": info.default_samples, "data.normalize": info.normalize})
+            if info.kind == "sequence":
+                changes["data.sequence_length"] = info.default_length
         return self.apply(changes)
 
     def _commit(

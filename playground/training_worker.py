@@ -436,6 +436,6 @@ def data_key(project: dict[str, Any], base_dir: str | None) -> str:
     file's classes are its own, so data.classes (set once the file is read) does not count for it."""
     data = project["data"]
     if isinstance(data["source"], dict) and "points" not in data["source"]:
-        data = {k: v for k, v in data.items() if k not in ("classes", "samples", "noise")}
+        data = {k: v for k, v in data.items() if k not in ("classes", "samples", "noise", "sequence_length")}
     return json.dumps([data, project["seed"], project["network"]["dtype"], base_dir], sort_keys=True, default=str)
 

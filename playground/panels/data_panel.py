@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -54,6 +54,8 @@ def dataset_icon(name: str) -> QIcon:
             img = (255 - ds.x[k].reshape(h, w) * (255.0 / top)).astype(np.uint8).copy()
             qimg = QImage(img.data, w, h, w, QImage.Format.Format_Grayscale8)
             painter.drawImage(QRectF((k % 2) * THUMB + 4, (k // 2) * THUMB + 4, THUMB - 8, THUMB - 8), qimg)
+    elif kind == "sequence":
+        _draw_sequences(painter, name)
     else:
         ds = generate(name, samples=300 if kind == "points" else None, noise=0.0, seed=1,
                       classes={"spiral": 3, "blobs": 4}.get(name))  # fmt: skip
@@ -74,6 +76,33 @@ def dataset_icon(name: str) -> QIcon:
             painter.drawEllipse(QPointF((x - lo[0]) / span[0] * size, size - (y - lo[1]) / span[1] * size), 3.2, 3.2)
     painter.end()
     return QIcon(pix)
+
+
+def _draw_sequences(painter: QPainter, name: str) -> None:
+    """Three sequences of a sequence set, one band each: the first feature as a line over the
+    steps, a dot where the second (the adding problem's marker) is on."""
+    ds = generate(name, samples=3, noise=0.0, seed=2)
+    steps, features = ds.sequence_shape
+    seqs = ds.x.reshape(3, steps, features)
+    size, band = THUMB * 2, THUMB * 2 / 3
+    lo, hi = float(seqs[:, :, 0].min()), float(seqs[:, :, 0].max())
+    span = hi - lo or 1.0
+    for k in range(3):
+        color = QColor(*map(int, class_color(k, 3)))
+        xs = [8 + (size - 16) * t / max(steps - 1, 1) for t in range(steps)]
+        ys = [k * band + band - 8 - (band - 16) * (v - lo) / span for v in seqs[k, :, 0]]
+        path = QPainterPath(QPointF(xs[0], ys[0]))
+        for x, y in zip(xs[1:], ys[1:]):
+            path.lineTo(x, y)
+        painter.setPen(QPen(color, 3.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(path)
+        if features > 1:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            for x, y, on in zip(xs, ys, seqs[k, :, 1]):
+                if on > 0.5:
+                    painter.drawEllipse(QPointF(x, y), 6.0, 6.0)
 
 
 class DataPanel(QWidget):
@@ -289,6 +318,9 @@ class DataPanel(QWidget):
             text = f"File ({kind}): {Path(path).name}"
         if ds is not None and "points" not in src:
             shape = "×".join(map(str, ds.image_shape)) + " images" if ds.image_shape else f"{ds.x.shape[1]} columns"
+            if ds.sequence_shape is not None:
+                steps, features = ds.sequence_shape
+                shape = f"sequences of {steps} steps × {features} feature{'s' * (features != 1)}"
             kinds = f"{ds.classes} classes" if ds.problem == "classification" else "regression"
             text += f"\n{len(ds.y):,} samples · {shape} · {kinds}"
         return text
