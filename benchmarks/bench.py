@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench.py [--quick] [--skip-app] [--record]
 
 1. engine training steps/s against PyTorch CPU (one thread; skipped with a note without torch),
+1b. convolutions (LeNet-like) and 1c. recurrent layers (LSTM on the adding problem) against PyTorch,
 2. grid forward with per-neuron outputs,
 2b. reading an image folder: 10,000 PNG files of 28×28 (time and peak memory, in a fresh process),
 3. the app end to end, offscreen: epochs/s while every view redraws, redraws/s and UI
@@ -287,6 +288,60 @@ def bench_conv(quick: bool) -> None:
             continue
         a, b, ratio = paired_rates(ours, theirs, steps, repeats)
         row("conv", label, f"{a:,.1f} vs torch {b:,.1f} steps/s = {ratio:.2f}x", ">= 0.5x", ratio >= 0.5)
+
+
+# ----------------------------------------------------------------- 1c. recurrent layers vs PyTorch
+def lstm_runners(dtype, units: int = 32, steps_t: int = 50, batch: int = 32):
+    """`run(k)`: k training steps of LSTM(units) and a linear output on the adding problem
+    (T = steps_t), MSE and Adam, in the engine and in PyTorch (None without torch)."""
+    from engine.data import generate
+    from engine.losses import get_loss
+    from engine.optimizers import make_optimizer
+
+    ds = generate("adding", samples=batch * 8, seed=0, sequence_length=steps_t)
+    x, y = ds.x.astype(dtype), ds.y.astype(dtype)
+    net = build_model((steps_t, 2), [{"type": "lstm", "units": units}], 1, "linear", dtype=dtype, sequence=True)
+    loss, opt = get_loss("mse"), make_optimizer({"name": "adam", "learning_rate": 0.001})
+
+    def ours(steps: int) -> None:
+        for k in range(steps):
+            i = (k % 8) * batch
+            net.loss_and_grad(x[i : i + batch], y[i : i + batch], loss)
+            opt.step(net.trainable_params, net.trainable_grads, net.n_kernel)
+
+    try:
+        import torch
+    except ImportError:
+        return ours, None
+    torch.set_num_threads(1)
+    tdtype = torch.float64 if dtype == np.float64 else torch.float32
+    lstm, head = torch.nn.LSTM(2, units, batch_first=True).to(tdtype), torch.nn.Linear(units, 1).to(tdtype)
+    tx, ty = torch.from_numpy(x.reshape(-1, steps_t, 2).copy()), torch.from_numpy(y.reshape(-1, 1).copy())
+    topt = torch.optim.Adam([*lstm.parameters(), *head.parameters()], lr=0.001, eps=1e-7)
+    lossf = torch.nn.MSELoss()
+
+    def theirs(steps: int) -> None:
+        for k in range(steps):
+            i = (k % 8) * batch
+            topt.zero_grad()
+            lossf(head(lstm(tx[i : i + batch])[0][:, -1]), ty[i : i + batch]).backward()
+            topt.step()
+
+    return ours, theirs
+
+
+def bench_recurrent(quick: bool) -> None:
+    print("1c. recurrent: LSTM(32) on the adding problem, T = 50, batch 32, steps/s vs PyTorch CPU (1 thread)",
+          flush=True)  # fmt: skip
+    steps, repeats = (20, 3) if quick else (60, 7)
+    for dtype in (np.float32, np.float64):
+        ours, theirs = lstm_runners(dtype)
+        label = f"LSTM(32), adding T = 50, {np.dtype(dtype).name}"
+        if theirs is None:
+            row("recurrent", label, f"{median_rate(ours, steps, repeats):,.1f} steps/s (torch not installed: no ratio)")
+            continue
+        a, b, ratio = paired_rates(ours, theirs, steps, repeats)
+        row("recurrent", label, f"{a:,.1f} vs torch {b:,.1f} steps/s = {ratio:.2f}x", ">= 0.5x", ratio >= 0.5)
 
 
 LENET_LAYERS = [
@@ -886,6 +941,7 @@ def main() -> int:
     ap.add_argument("--long", action="store_true", help="also the 10^6-step long run (minutes)")
     ap.add_argument("--budget", action="store_true", help="only the frame-budget table (app against engine)")
     ap.add_argument("--conv", action="store_true", help="only the convolution rows (engine against PyTorch)")
+    ap.add_argument("--recurrent", action="store_true", help="only the recurrent rows (engine against PyTorch)")
     ap.add_argument("--folder", action="store_true", help="only the image-folder rows (10,000 PNG files)")
     ap.add_argument("--record", action="store_true", help="only the record rows (300 epochs to GIF and APNG)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # one app run in its own process
@@ -900,6 +956,9 @@ def main() -> int:
         bench_conv(args.quick)
         bench_conv_app(args.quick)
         return print_table()
+    if args.recurrent:
+        bench_recurrent(args.quick)
+        return print_table()
     if args.folder:
         bench_folder(args.quick)
         return print_table()
@@ -908,6 +967,7 @@ def main() -> int:
         return print_table()
     bench_engine(args.quick)
     bench_conv(args.quick)
+    bench_recurrent(args.quick)
     if not args.skip_app:
         bench_conv_app(args.quick)
     bench_grid(args.quick)
