@@ -123,6 +123,25 @@ class Snapshot:
     #: Per kernel (its shape, True = dead): the links TensorFlow Playground's L1 rule stopped at 0
     #: for the rest of the run; None while that rule has killed none (or is not in use).
     dead: list[np.ndarray] | None = None
+    #: Where each layer with a kernel has it in `weights`; None: every other array from the first
+    #: (a model of kernels and biases only).
+    kernel_at: tuple[int, ...] | None = None
+    #: Where each layer with a kernel has its bias in `weights` (a recurrent layer's recurrent
+    #: kernel comes between); None: right after its kernel.
+    bias_at: tuple[int, ...] | None = None
+
+    @property
+    def kernels(self) -> list[np.ndarray]:
+        """The kernel of each layer with one (dense, convolution, recurrent), the output's last:
+        what the neuron graph, the histograms and the weight images draw."""
+        return self.weights[0::2] if self.kernel_at is None else [self.weights[j] for j in self.kernel_at]
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        """The bias of each layer with a kernel, parallel to `kernels`."""
+        if self.bias_at is not None:
+            return [self.weights[j] for j in self.bias_at]
+        return self.weights[1::2] if self.kernel_at is None else [self.weights[j + 1] for j in self.kernel_at]
 
 
 def grid_extent(data: PreparedData) -> tuple[float, float, float, float] | None:
@@ -166,6 +185,9 @@ def _snapshot(
 ) -> Snapshot:
     net = trainer.network
     weights = net.get_weights()
+    names = net.param_names()
+    kernel_at = tuple(names.index(f"layers.{net.param_layers.index(i)}.kernel") for i in net.weighted)
+    bias_at = tuple(names.index(f"layers.{net.param_layers.index(i)}.bias") for i in net.weighted)
     hists = []
     for w in net.kernels:
         flat = w.ravel()
@@ -208,6 +230,8 @@ def _snapshot(
         project=trainer.project,  # built from a deep copy the worker never changes
         warnings=tuple(trainer.warnings),
         dead=dead,
+        kernel_at=kernel_at,
+        bias_at=bias_at,
         **extra,
     )
 

@@ -208,7 +208,7 @@ class CurvesView(QWidget):
         parts = latest_losses(snap.history)
         reg = snap.project.get("training", {}).get("regularization", {})
         if parts and reg.get("kind", "none") != "none" and reg.get("rate", 0) > 0:
-            kernels = np.concatenate([k.ravel() for k in snap.weights[0::2]])
+            kernels = np.concatenate([k.ravel() for k in snap.kernels])
             penalty = Regularizer(reg["kind"], reg["rate"]).penalty(kernels)
             parts.append(f"{reg['kind'].upper()} penalty {penalty:.4g}")
         text = ("data loss " + " · ".join(parts)) if parts else "data loss: after the first epoch"

@@ -31,7 +31,7 @@ L1_ZEROS = {
 def zeros_text(snap: Snapshot) -> tuple[str, str]:
     """The Weights tab's count of exact zeros and, under L1, which rule is on and what it does to
     zeros (the rules differ most there): the label's text and its tooltip."""
-    kernels = snap.weights[0::2]
+    kernels = snap.kernels
     n_zero = sum(int(np.count_nonzero(k == 0.0)) for k in kernels)
     total = sum(k.size for k in kernels)
     reg = snap.project.get("training", {}).get("regularization", {})
@@ -162,7 +162,7 @@ class HistogramView(QWidget):
         if snap.epoch != self._last_epoch:
             self._last_epoch = snap.epoch
             edges = np.linspace(-self.RANGE, self.RANGE, self.BINS + 1)
-            for i, w in enumerate(snap.weights[0::2]):
+            for i, w in enumerate(snap.kernels):
                 counts, _ = np.histogram(np.clip(w.ravel(), -self.RANGE, self.RANGE), bins=edges)
                 self.rows[i].append(counts / max(1, counts.max()))
                 if len(self.rows[i]) > self.MAX_ROWS:

@@ -355,7 +355,7 @@ class WeightImages(_Tiles):
 
     def set_snapshot(self, snap: Snapshot) -> None:
         ds = snap.data.dataset
-        kernel = snap.weights[0]
+        kernel = snap.kernels[0]
         if ds.image_shape is not None and kernel.ndim == 4:  # a convolution: its filters, channels averaged
             w = kernel.mean(axis=2).transpose(2, 0, 1)
             top = np.max(np.abs(w), axis=(1, 2), keepdims=True)
@@ -368,7 +368,7 @@ class WeightImages(_Tiles):
             self.set_tiles([], "Weight images need image data with raw pixel inputs.")
             return
         rgb = weight_images(kernel, ds.image_shape)
-        n_layers = len(snap.weights) // 2
+        n_layers = len(snap.kernels)
         if n_layers == 1 and ds.class_names:  # logistic/softmax regression: one template per class
             captions = list(ds.class_names)
         else:

@@ -160,7 +160,7 @@ def sensitivity(snap: Snapshot, rms: np.ndarray) -> np.ndarray | None:
     """Per layer, ‖∂J/∂W‖·‖W‖ / J from the RMS gradient per weight `rms`, the snapshot's kernels
     and the last batch's loss J: the share of the loss a downhill step as long as the weights
     would remove. None when the snapshot cannot say (no weights, a loss of 0 or not finite)."""
-    kernels = list(getattr(snap, "weights", []))[0::2]
+    kernels = list(getattr(snap, "kernels", None) or list(getattr(snap, "weights", []))[0::2])
     loss = float(getattr(snap, "last_loss", np.nan))
     if len(kernels) != rms.size or not np.isfinite(loss) or loss <= 0:
         return None
@@ -173,7 +173,7 @@ def _flat(snap: Snapshot, most: float) -> tuple[str, str]:
     full: weights too small for the layers' widths (each layer scales its inputs' spread by about
     RMS(w)·√(inputs), exactly so for tanh near 0, so the signal fades going forward and δ coming
     back), put down to the initial scale only while each layer is still at it; else a flat place."""
-    kernels = snap.weights[0::2]
+    kernels = snap.kernels
     gains = np.array([_rms(k) * np.sqrt(k.size / k.shape[-1]) for k in kernels])
     shrink = float(np.prod(gains))
     how = (f"‖∂J/∂W‖·‖W‖/J is at most {most:.1e} in every layer: a step as long as a layer's weights, downhill, "
@@ -284,7 +284,7 @@ class HiddenSpaceView(OnScreen):
         snap = self.snapshot
         hidden = snap.hidden if snap is not None else None
         if hidden is None or not hidden.points:
-            conv = snap is not None and snap.weights[0].ndim == 4
+            conv = snap is not None and snap.kernels[0].ndim == 4
             self.empty.setText("Add a dense layer after the flatten to see the space it maps the images into."
                                if conv else "Add a hidden layer to see the space it maps the inputs into.")  # fmt: skip
             self.stack.setCurrentWidget(self.empty)

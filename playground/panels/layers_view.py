@@ -379,7 +379,7 @@ class LayersPanel(OnScreen):
     def set_snapshot(self, snap: Snapshot) -> None:
         ds = snap.data.dataset
         names = ds.class_names or [str(k) for k in range(max(ds.classes, 2))]
-        self.set_data(ds.image_shape, int(snap.weights[-1].shape[-1]), names)
+        self.set_data(ds.image_shape, int(snap.biases[-1].shape[-1]), names)
         if snap.layer_maps is not None and snap.layer_maps is not self.maps:
             self.maps = snap.layer_maps
             self._show_maps()

@@ -119,9 +119,9 @@ class NetworkEditor(QObject):
 
     def edit_bias(self, snap: Snapshot | None, layer: int, unit: int) -> None:
         """Type a new bias for one neuron (as an edge click does for a weight)."""
-        if snap is None or layer * 2 + 1 >= len(snap.weights) or unit >= snap.weights[layer * 2 + 1].size:
+        if snap is None or layer >= len(snap.biases) or unit >= snap.biases[layer].size:
             return
-        b = float(snap.weights[layer * 2 + 1][unit])
+        b = float(snap.biases[layer][unit])
         name = "output" if layer == len(self.hidden) else f"layer {layer + 1}"
         value, ok = QInputDialog.getDouble(self.view, "Edit bias", f"Bias of {name}, neuron {unit + 1}:",
                                            b, -1e6, 1e6, 4)  # fmt: skip
@@ -224,8 +224,8 @@ def is_dead(snap: Snapshot | None, layer: int, i: int, j: int) -> bool:
 def edge_tip(snap: Snapshot | None, layer: int, i: int, j: int, w: float) -> str:
     """A weight's value, where it sits in Keras's kernel and in Ng's W[l], and how to edit it."""
     text = f"weight {w:+.4f}\nlayer {layer + 1}: input {i + 1} → neuron {j + 1}\n{weight_names(layer + 1, i, j)}"
-    if snap is not None and 2 * layer < len(snap.weights):
-        n_in, n_out = snap.weights[2 * layer].shape
+    if snap is not None and layer < len(snap.kernels):
+        n_in, n_out = snap.kernels[layer].shape
         text += f"\n{keras_shapes(n_in, n_out)} · {ng_shapes(layer + 1, n_in, n_out)}: W[{layer + 1}] = kernelᵀ"
     if is_dead(snap, layer, i, j):
         # The engine keeps a dead link at 0 (trainer.dead): a typed weight lasts one step.
@@ -243,11 +243,11 @@ def node_tip(snap: Snapshot | None, node: Node, activation: str) -> str:
             return f"{pretty(node.feature)}: click to turn this input {'off' if node.active else 'on'}"
         return node.feature or ""
     text = f"layer {node.layer + 1}, neuron {node.index + 1} ({activation})"
-    if snap is not None and node.layer * 2 + 1 < len(snap.weights):
-        b = snap.weights[node.layer * 2 + 1]
+    if snap is not None and node.layer < len(snap.biases):
+        b = snap.biases[node.layer]
         if node.index < b.size:
             text += f"\nbias {b[node.index]:+.4f} · click to edit"
-        n_in, n_out = snap.weights[node.layer * 2].shape
+        n_in, n_out = snap.kernels[node.layer].shape
         layer, k = node.layer + 1, node.index + 1
         text += (f"\nits weights: column {k} of the kernel ({n_in}, {n_out}) in Keras; row {k} of W[{layer}] "
                  f"({n_out}, {n_in}) in Ng's notation, W[{layer}] = kernelᵀ")  # fmt: skip

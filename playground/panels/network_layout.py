@@ -61,11 +61,11 @@ def in_step(snap: Any, project: dict[str, Any]) -> bool:
     project is a step ahead; until the rebuilt network reports, edges and thumbnails wait."""
     if snap is None:
         return False
-    hidden = [k.shape[1] for k in snap.weights[0::2]][:-1]
+    hidden = [k.shape[1] for k in snap.kernels][:-1]
     if hidden != [h["units"] for h in drawn_layers(project)]:
         return False
     features = project["data"]["features"]
-    return snap.extent is None or features is None or snap.weights[0].shape[0] == len(features)
+    return snap.extent is None or features is None or snap.kernels[0].shape[0] == len(features)
 
 
 def margins(n_classes: int) -> tuple[int, int]:

@@ -71,7 +71,7 @@ def weight_rgb(snap: Snapshot, layer: int) -> np.ndarray | None:
     inputs as a picture (an image's pixels, or a strip of a table's columns). Deeper units
     show the product of the kernels down to them: what they would respond to if the layers
     between were linear. Orange negative, blue positive, scaled per unit."""
-    kernels = snap.weights[0::2]
+    kernels = snap.kernels
     if layer >= len(kernels) or snap.data.dataset.x.shape[1] != kernels[0].shape[0]:
         return None  # feature maps in between: the kernel rows are not raw inputs
     w = kernels[0]

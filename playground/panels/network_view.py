@@ -206,9 +206,9 @@ class NetworkView(QWidget):
             tallest = max(tallest, h)
         snap = self.snapshot
         point_data = snap is None or snap.extent is not None
-        widths = [h["units"] for h in self.hidden] + [snap.weights[-1].shape[0] if snap is not None else 1]
+        widths = [h["units"] for h in self.hidden] + [snap.biases[-1].shape[0] if snap is not None else 1]
         features = (self.state.project["data"]["features"] or ["x1", "x2"]) if point_data else None
-        n_in = snap.weights[0].shape[0] if snap is not None else 0
+        n_in = snap.kernels[0].shape[0] if snap is not None else 0
         self.graph = lay_out(cols, CONTROLS_Y + max(tallest, 30) + 36, self.height(), widths, features, n_in)
         self._weigh()
 
@@ -217,7 +217,7 @@ class NetworkView(QWidget):
         the structure the project describes)."""
         snap, project = self.snapshot, self.state.project
         step = in_step(snap, project)
-        self.weights = weigh_edges(self.graph, snap.weights[0::2], snap.dead) if step else EdgeWeights()
+        self.weights = weigh_edges(self.graph, snap.kernels, snap.dead) if step else EdgeWeights()
         self.pictures = NeuronPictures(snap, [activation_name(project, k) for k in range(len(self.hidden) + 1)], step)
 
     def set_snapshot(self, snap: Snapshot) -> None:
