@@ -184,10 +184,11 @@ def _layers_text(network: Model) -> str:
     return " -> ".join(["input " + "x".join(map(str, network.input_shape)), *shown])
 
 
-def _torch_layers(network: Model) -> tuple[list[str], list[tuple[int, tuple[int, ...]]]]:
+def _torch_layers(network: Model) -> tuple[list[str], list[tuple[int, dict[str, tuple[Any, ...]]]]]:
     """torch.nn modules, one per line, each layer's own (its kind's `torch`): ZeroPad2d where
     TensorFlow's 'same' pads, a channels-last flatten so the dense kernels read the maps in Keras's
-    order; and for each layer with weights, its module's place and its kernel's axes in torch's order."""
+    order; and for each layer with parameters, its module's place and which array fills which of
+    its tensors, the axes in torch's order (a recurrent layer's gate blocks reordered too)."""
     code = CodeContext(network.exports_images)
     mods: list[str] = []
     for layer, a, b in zip(network.layers, network.shapes, network.shapes[1:]):
@@ -222,6 +223,8 @@ def pytorch_script(
     lines, holders = _torch_layers(network)
     mods = [" " * 8 + m for m in lines]
     cast = "double" if network.dtype == np.float64 else "float"
+    helpers = "".join(f"\n\n{code.strip()}\n" for code in dict.fromkeys(layer.torch_helpers for layer in network.layers
+                                                                   if layer.torch_helpers))  # fmt: skip
     body = f'''import torch
 from torch import nn
 
@@ -233,12 +236,28 @@ class ChannelsLastFlatten(nn.Module):
 
     def forward(self, x):
         return torch.flatten(x.permute(0, 2, 3, 1), 1)
+{helpers}
 
-
-#: Each layer with weights: its module in the Sequential and the axes that turn the playground's
-#: kernel into torch's (a dense kernel is (in, out), torch's (out, in); a conv kernel (kh, kw, in,
-#: out), torch's (out, in, kh, kw)).
+#: Each layer with parameters (layers.{{k}} of the weight file): its module in the Sequential and,
+#: per torch tensor, the playground's array and the axes that turn it into torch's (a dense kernel
+#: is (in, out), torch's (out, in); a conv kernel (kh, kw, in, out), torch's (out, in, kh, kw));
+#: for a recurrent layer also its gate blocks in torch's order and the bias row (see torch_tensor).
 HOLDERS = {holders!r}
+
+
+def torch_tensor(weights, k, name, axes, order=None, row=None):
+    """One tensor of a torch module from the playground's array layers.{{k}}.{{name}}: its row
+    `row` first (a GRU's bias holds the input's and the recurrent's), then transposed by `axes`,
+    then its gate blocks along the first axis in torch's `order`; zeros where name is None (a
+    Keras LSTM's one bias is torch's bias_ih, its bias_hh 0)."""
+    if name is None:
+        return None
+    value = weights[f"layers.{{k}}.{{name}}"]
+    value = (value if row is None else value[row]).transpose(axes)
+    if order is not None:
+        blocks = np.split(value, len(order))
+        value = np.concatenate([blocks[j] for j in order])
+    return value
 
 
 def build_model():
@@ -249,10 +268,14 @@ def build_model():
     model = model.{cast}()  # before loading, so no weight passes through float32
     weights = np.load(WEIGHTS, allow_pickle=False)
     with torch.no_grad():
-        for k, (i, axes) in enumerate(HOLDERS):
-            kernel = weights[f"layers.{{k}}.kernel"].transpose(axes)
-            model[i].weight.copy_(torch.from_numpy(kernel.copy()))
-            model[i].bias.copy_(torch.from_numpy(weights[f"layers.{{k}}.bias"]))
+        for k, (i, tensors) in enumerate(HOLDERS):
+            for attribute, spec in tensors.items():
+                value = torch_tensor(weights, k, *spec)
+                target = getattr(model[i], attribute)
+                if value is None:
+                    target.zero_()
+                else:
+                    target.copy_(torch.from_numpy(value.copy()))
     return model.eval()
 
 
@@ -276,17 +299,21 @@ from keras import layers
 {_inputs_code(network, data, weights)}
 
 
+#: Each layer with parameters (layer_{{k}}, layers.{{k}} of the weight file): its arrays in Keras's order.
+LAYER_WEIGHTS = {network.layer_weight_names()!r}
+
+
 def build_model():
     """The layers, with the playground's weights (Keras stores kernels as the playground does:
-    (in, out) dense, (kh, kw, in, out) conv, and flattens channels last)."""
+    (in, out) dense, (kh, kw, in, out) conv, (in, gates·units) recurrent, and flattens channels last)."""
     model = keras.Sequential(
         [
 {chr(10).join(mods)}
         ]
     )
     weights = np.load(WEIGHTS, allow_pickle=False)
-    for i in range({network.n_layers}):
-        model.get_layer(f"layer_{{i}}").set_weights([weights[f"layers.{{i}}.kernel"], weights[f"layers.{{i}}.bias"]])
+    for i, names in enumerate(LAYER_WEIGHTS):
+        model.get_layer(f"layer_{{i}}").set_weights([weights[f"layers.{{i}}.{{name}}"] for name in names])
     return model
 
 

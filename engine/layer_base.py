@@ -130,6 +130,9 @@ class Layer:
     #: What the walk says at its forward and backward steps ("{act}": its activation).
     forward_words: ClassVar[str] = ""
     backward_words: ClassVar[str] = ""
+    #: Source of the torch.nn modules its torch lines use beyond torch's own, written once into an
+    #: exported PyTorch script that holds a layer of this kind.
+    torch_helpers: ClassVar[str] = ""
 
     #: Its parameters that L1/L2 and weight decay act on (the first section of the model's flat
     #: buffer, params[:n_kernel]); a recurrent layer says ("kernel", "recurrent_kernel").
@@ -369,9 +372,14 @@ class OnnxGraph:
 
     def weights(self, kernel: np.ndarray, bias: np.ndarray) -> str:
         """Add a layer's kernel and bias (float32); returns their prefix, layers.{k}."""
+        return self.named_weights({"kernel": kernel, "bias": bias})
+
+    def named_weights(self, arrays: dict[str, np.ndarray]) -> str:
+        """Add a layer's arrays (float32) as initializers layers.{k}.{name}; returns layers.{k}.
+        Every layer with parameters calls this (or `weights`) once, so k is its weight files' k."""
         name = f"layers.{self.weighted}"
         self.weighted += 1
-        for part, values in (("kernel", kernel), ("bias", bias)):
+        for part, values in arrays.items():
             array = np.ascontiguousarray(values, dtype=np.float32)
             self.inits.append(self.numpy_helper.from_array(array, f"{name}.{part}"))
         return name
@@ -397,21 +405,34 @@ class OnnxGraph:
         return src
 
 
+#: How an exported torch script fills one tensor of a module: (the playground's array, its axes in
+#: torch's order), and for a recurrent layer two more, (its gate blocks in torch's order along the
+#: first axis or None, the row of the array to take first or None); array None: zeros.
+TorchTensor = tuple[Any, ...]
+
+
 class CodeContext:
     """What the code exporters track between layers: whether the tensor is still an image (the
     scripts feed images to a model with convolutions or pooling, flat rows otherwise) and the
-    count of layers with weights (named layer_0, layer_1, ... in Keras)."""
+    count of layers with parameters (named layer_0, layer_1, ... in Keras; each layer with
+    parameters calls `weight_name` and `holder` once, so k is its weight files' layers.{k})."""
 
     def __init__(self, image: bool) -> None:
         self.image = image
         self.weighted = 0
         self.modules = 0  # torch modules before the layer being written
-        self.holders: list[tuple[int, tuple[int, ...]]] = []  # torch: (module index, kernel axes) per weighted layer
+        #: torch, per layer with parameters: (module index, {torch attribute: (the playground's array, its axes
+        #: in torch's order)}).
+        self.holders: list[tuple[int, dict[str, TorchTensor]]] = []
 
-    def holder(self, offset: int, line: str, axes: tuple[int, ...]) -> str:
-        """`line`, the torch module that holds a layer's weights, `offset` lines into the layer's
-        own; `axes` turn the playground's kernel into torch's weight (the script loads them so)."""
-        self.holders.append((self.modules + offset, axes))
+    def holder(self, offset: int, line: str, axes: tuple[int, ...] = (),
+               tensors: dict[str, TorchTensor] | None = None) -> str:  # fmt: skip
+        """`line`, the torch module that holds a layer's parameters, `offset` lines into the layer's
+        own. By default it holds a kernel (`axes` turn it into torch's weight) and a bias; `tensors`
+        says otherwise, torch attribute → (array name, axes[, gate order, row]) (the script loads them so)."""
+        if tensors is None:
+            tensors = {"weight": ("kernel", tuple(axes)), "bias": ("bias", (0,))}
+        self.holders.append((self.modules + offset, tensors))
         return line
 
     def weight_name(self) -> str:

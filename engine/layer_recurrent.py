@@ -395,15 +395,11 @@ class Recurrent(Layer):
             graph.node("Reshape", [src, shape_name], [f"{out}.ntf"])
             graph.node("Transpose", [f"{out}.ntf"], [f"{out}.tnf"], perm=[1, 0, 2])
             src = f"{out}.tnf"
-        name = f"layers.{graph.weighted}"
-        graph.weighted += 1
+        order = self.onnx_order
         wb, rb = self._onnx_biases()
-        arrays = {"W": block_order(self.kernel.T, self.onnx_order)[None],
-                  "R": block_order(self.recurrent_kernel.T, self.onnx_order)[None],
-                  "B": np.concatenate([block_order(wb, self.onnx_order), block_order(rb, self.onnx_order)])[None]}
-        for part, values in arrays.items():
-            array = np.ascontiguousarray(values, dtype=np.float32)
-            graph.inits.append(graph.numpy_helper.from_array(array, f"{name}.{part}"))
+        biases = np.concatenate([block_order(wb, order), block_order(rb, order)])
+        name = graph.named_weights({"W": block_order(self.kernel.T, order)[None],
+                                    "R": block_order(self.recurrent_kernel.T, order)[None], "B": biases[None]})
         acts, alphas, betas = self._onnx_activations()
         attrs: dict[str, Any] = {"hidden_size": self.units, "activations": acts}
         if alphas:
@@ -431,13 +427,41 @@ class Recurrent(Layer):
     def _torch_args(self) -> str:
         return ""
 
+    torch_helpers = '''
+class RecurrentOutput(nn.Module):
+    """A recurrent module's output as Keras's layer gives it: the state at every step
+    (return_sequences) or the last step's."""
+
+    def __init__(self, sequences):
+        super().__init__()
+        self.sequences = sequences
+
+    def forward(self, out):
+        states = out[0]
+        return states if self.sequences else states[:, -1]
+'''
+
+    def _torch_tensors(self) -> dict[str, Any]:
+        """Which array fills which tensor of torch's module: the kernels transposed, their gate
+        blocks in torch's order; Keras's one bias is bias_ih (bias_hh 0), a GRU's two rows are both."""
+        order = self.torch_order if self.torch_order != sorted(self.torch_order) else None
+        tensors: dict[str, Any] = {"weight_ih_l0": ("kernel", (1, 0), order, None),
+                                   "weight_hh_l0": ("recurrent_kernel", (1, 0), order, None)}  # fmt: skip
+        if len(self._bias_shape()) == 2:
+            tensors |= {"bias_ih_l0": ("bias", (0,), order, 0), "bias_hh_l0": ("bias", (0,), order, 1)}
+        else:
+            tensors |= {"bias_ih_l0": ("bias", (0,), order, None), "bias_hh_l0": (None, (0,), None, None)}
+        return tensors
+
     def torch(self, code: CodeContext, inp: Shape, out: Shape) -> list[str]:
-        """nn.Unflatten for the first recurrent layer (rows to (N, T, F)), the module
-        (batch_first=True), and RecurrentOutput, which keeps its output (the last step's, or all)."""
+        """nn.Unflatten for the first recurrent layer (rows to (N, T, F); only recurrent layers can
+        come before one, and each holds parameters), the module (batch_first=True), and
+        RecurrentOutput, which keeps the output Keras's layer gives (the last step's, or all)."""
         self._torch_ready()
         first = [f"nn.Unflatten(1, ({inp[0]}, {inp[1]})),"] if not code.holders and not code.image else []
         module = f"nn.{self.torch_module}({inp[1]}, {self.units}{self._torch_args()}, batch_first=True),"
-        return [*first, code.holder(len(first), module, (1, 0)), f"RecurrentOutput({self.return_sequences}),"]
+        return [*first, code.holder(len(first), module, tensors=self._torch_tensors()),
+                f"RecurrentOutput({self.return_sequences}),"]
 
     def _keras_args(self) -> str:
         return ""

@@ -58,6 +58,18 @@ CASES = {
             "output_activation": "softmax"},
         training={"loss": "categorical_crossentropy"},
     ),
+    "recurrent_stacked_standardized": project(  # every kind, return_sequences on the first two
+        data={"source": "adding", "samples": 60, "sequence_length": 5, "normalize": "standardize"},
+        network={"layers": [{"type": "gru", "units": 4, "return_sequences": True},
+                            {"type": "simple_rnn", "units": 3, "activation": "relu", "return_sequences": True},
+                            {"type": "lstm", "units": 3}, {"units": 2}], "output_activation": "linear"},
+        training={"loss": "mse"},
+    ),
+    "recurrent_lstm_float32_classes": project(
+        data={"source": "parity", "samples": 60, "sequence_length": 4},
+        network={"layers": [{"type": "lstm", "units": 3}], "output_activation": "sigmoid", "dtype": "float32"},
+        training={"loss": "binary_crossentropy"},
+    ),
     "images_unit_no_hidden_layer": project(
         data={"source": "shapes", "classes": 4, "samples": 120, "normalize": "unit"},
         network={"layers": [], "output_activation": "softmax"},
@@ -247,7 +259,10 @@ def test_the_pytorch_script_loads_each_kernel_into_the_module_its_layer_made(tmp
         seq = next(n for n in ast.walk(build) if isinstance(n, ast.Call) and ast.unparse(n.func) == "nn.Sequential")
         modules = [ast.unparse(arg.func) for arg in seq.args]
         assert len(holders) == len(tr.network.kernels)
-        for (i, axes), kernel in zip(holders, tr.network.kernels):
-            assert modules[i] == ("nn.Conv2d" if kernel.ndim == 4 else "nn.Linear") and len(axes) == kernel.ndim
+        for (i, tensors), kernel in zip(holders, tr.network.kernels):
+            assert set(tensors) == {"weight", "bias"} and tensors["bias"] == ("bias", (0,))
+            name, axes = tensors["weight"]
+            assert name == "kernel" and modules[i] == ("nn.Conv2d" if kernel.ndim == 4 else "nn.Linear")
+            assert len(axes) == kernel.ndim
             torch_shape = kernel.transpose(axes).shape  # torch's (out, in) or (out, in, kh, kw)
             assert torch_shape[0] == kernel.shape[-1] and torch_shape[1] == kernel.shape[-2]

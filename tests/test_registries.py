@@ -275,9 +275,19 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
     for lines in (layer.torch(code, inp, out), layer.keras_code(CodeContext(image), inp, out)):
         assert all(line.endswith(",") for line in lines)
         ast.parse("[" + "".join(lines) + "]")
-    shapes = layer.param_shapes(inp)  # the torch line holding its weights, and its kernel's axes in torch's order
-    assert [len(axes) for _i, axes in code.holders] == ([len(shapes["kernel"])] if shapes else [])
-    assert all(0 <= i < len(layer.torch(CodeContext(image), inp, out)) for i, _axes in code.holders)
+    if layer.torch_helpers:
+        ast.parse(layer.torch_helpers)
+    # The torch line holding its parameters, and for each of its tensors the array and its axes in torch's
+    # order (after taking a row, where a recurrent layer's spec takes one).
+    shapes = layer.param_shapes(inp)
+    assert len(code.holders) == (1 if shapes else 0)
+    for i, tensors in code.holders:
+        assert 0 <= i < len(layer.torch(CodeContext(image), inp, out))
+        specs = [(name, axes, *more) for name, axes, *more in tensors.values() if name is not None]
+        assert {name for name, *_ in specs} == set(shapes)
+        for name, axes, *more in specs:
+            row = more[1] if len(more) == 2 else None
+            assert len(axes) == len(shapes[name]) - (row is not None), (name, axes)
     # After image maps a flatten, after every step's state (a recurrent layer's sequence) the same kind
     # giving its last step's.
     tail = flattener()() if len(out) == 3 else LAYERS.get(layer.name).build(new_entry(layer.name))[0] if (
