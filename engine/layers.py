@@ -189,7 +189,7 @@ def _needs_sequence(i: int, what: str, form: str, sequence: bool, giver: int | N
                                "not images")  # fmt: skip
     if not sequence:
         return PlaygroundError(f"network.layers[{i}].type: a {what} layer needs sequence data (steps × features): "
-                               "a generated sequence set (sine, adding, parity) or a file of sequences")  # fmt: skip
+                               "a generated sequence set or a file of sequences")  # fmt: skip
     if giver is not None and kind_of(hidden[giver]).takes == "sequence":
         return PlaygroundError(f"network.layers[{giver}].return_sequences: layer {i + 1} ({what}) needs the state "
                                f"of every step: set it to true")  # fmt: skip

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import PlaygroundError
+from .layer_base import LAYERS, kind_of
 from .lessons import TFP_CONTROLS
 from .project import FORMAT, normalize_project
 
@@ -297,9 +298,10 @@ def to_tfp(project: dict[str, Any]) -> tuple[str, list[str]]:
     if source not in back:
         unfit.append(f"data {source or 'from a file or drawn points'}: TensorFlow Playground has circle, xor, gauss, "
                      "spiral, and plane or multi_gaussian for regression (its default is used)")  # fmt: skip
-    dense = [layer for layer in n["layers"] if "units" in layer]
+    dense = [layer for layer in n["layers"] if kind_of(layer).name == LAYERS.default]
     if len(dense) < len(n["layers"]):
-        unfit.append("convolution, pooling and flatten layers: TFP has dense layers only (they are left out)")
+        others = list(dict.fromkeys(kind_of(layer).name for layer in n["layers"] if layer not in dense))
+        unfit.append(f"{', '.join(others)} layers: TFP has dense layers only (they are left out)")
     acts = {(layer["activation"] if isinstance(layer["activation"], str) else layer["activation"]["name"])
             for layer in dense}  # fmt: skip
     act = next(iter(acts)) if len(acts) == 1 else "tanh"

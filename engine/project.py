@@ -635,8 +635,10 @@ def build_network(
         raise _fail("network.layers", "convolution and pooling layers need image data (and data.features null)")
     sequence = needs_sequences(n["layers"])
     if sequence and sequence_shape is None:
-        raise _fail("network.layers", "recurrent layers (simple_rnn, lstm, gru) need sequence data: a generated "
-                    "sequence set (sine, adding, parity) or a file of sequences")  # fmt: skip
+        sets = _either(n for n in DATASETS.names() if DATASETS.get(n).kind == "sequence")
+        kinds = ", ".join(kind.name for kind in offered() if kind.takes == "sequence")
+        raise _fail("network.layers", f"recurrent layers ({kinds}) need sequence data: a generated sequence set "
+                    f"({sets}) or a file of sequences")  # fmt: skip
     shape = sequence_shape if sequence else image_shape if image_shape is not None else (n_inputs,)
     return build_model(shape, n["layers"], output_width(project, classes), n["output_activation"],  # type: ignore[arg-type]
                        n["initializer"], n.get("bias_init", 0.0), np.dtype(n["dtype"]),

@@ -414,3 +414,11 @@ def test_a_simple_rnn_learns_parity():
     tr.fit(40)
     _, accuracy = tr.evaluate_split(tr.data.x_test, tr.data.y_test)
     assert accuracy > 0.95, accuracy
+
+
+def test_a_tensorflow_playground_link_leaves_recurrent_layers_out_and_says_so():
+    from engine.links import to_tfp
+
+    url, unfit = to_tfp(seq_project(layers=[{"type": "lstm", "units": 4}, {"units": 3}]))
+    assert "networkShape=3&" in url
+    assert "lstm layers: TFP has dense layers only (they are left out)" in unfit
