@@ -131,7 +131,7 @@ MAX_PARAMS = 10_000_000
 MAX_ACTIVATIONS = 50_000_000
 
 def _layer_field(key: Key) -> Field:
-    kind = "bool" if key.kind == "boolean" else key.kind if key.kind in ("integer", "number", "choice") else "object"
+    kind = key.kind if key.kind in ("integer", "number", "choice") else "bool" if key.kind == "boolean" else "object"
     choices = (lambda: key.choices) if key.choices else None
     return Field(f"network.layers[].{key.name}", Effect.NETWORK, key.label, kind, key.lo, key.hi,
                  hi_open=key.hi_open, choices=choices, help=key.help)  # fmt: skip

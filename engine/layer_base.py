@@ -36,8 +36,7 @@ class Key:
     that leaves it out means, the words the app uses for it, and what changing it does."""
 
     name: str
-    #: "integer", "number", "choice", "boolean" or "activation" (a registered activation, maybe with parameters)
-    kind: str
+    kind: str  # "integer", "number", "boolean", "choice" or "activation" (a registered one, maybe with parameters)
     label: str  # in the user's words: "neurons", "kernel size"
     default: Any = None
     required: bool = False  # a file must give it (no default)

@@ -123,17 +123,17 @@ class Snapshot:
     #: Per kernel (its shape, True = dead): the links TensorFlow Playground's L1 rule stopped at 0
     #: for the rest of the run; None while that rule has killed none (or is not in use).
     dead: list[np.ndarray] | None = None
-    #: Where each layer with a kernel has it in `weights`; None: every other array from the first
-    #: (a model of kernels and biases only).
+    #: Where each layer with a kernel has it in `weights` (its bias right after); None: every other
+    #: array from the first (a model of kernels and biases only).
     kernel_at: tuple[int, ...] | None = None
-    #: Where each layer with a kernel has its bias in `weights` (a recurrent layer's recurrent
-    #: kernel comes between); None: right after its kernel.
+    #: Where each layer with a kernel has its bias in `weights`, where it is not right after its
+    #: kernel (a recurrent layer's recurrent kernel comes between); None: right after it.
     bias_at: tuple[int, ...] | None = None
 
     @property
     def kernels(self) -> list[np.ndarray]:
-        """The kernel of each layer with one (dense, convolution, recurrent), the output's last:
-        what the neuron graph, the histograms and the weight images draw."""
+        """The kernel of each layer with one (dense, convolution), the output's last: what the neuron
+        graph, the histograms and the weight images draw (batch normalization's arrays are not)."""
         return self.weights[0::2] if self.kernel_at is None else [self.weights[j] for j in self.kernel_at]
 
     @property
