@@ -9,6 +9,7 @@ import pytest
 from helpers import project
 
 from engine import PlaygroundError
+from engine.layer_base import CodeContext
 from engine.layer_recurrent import block_order
 from engine.layers import GRU, LSTM, Dense, SimpleRNN, plan
 from engine.losses import get_loss
@@ -63,6 +64,24 @@ def test_every_gradient_matches_central_differences(cls, kw, sequences):
         np.testing.assert_allclose(grads[name], numeric(loss, value), rtol=1e-6, atol=1e-8, err_msg=name)
     layer.forward(x)
     assert layer.backward(up.copy(), input_grad=False) is None
+    # The walk's step for one example, worked out per step apart from backward, sums to the same gradients.
+    layer.forward(x[:1])
+    step = layer.trace(up[0], 0, 0)
+    dx1 = layer.backward(up[:1].copy())
+    np.testing.assert_allclose(step.grad_input, dx1[0], rtol=1e-10, atol=1e-13)
+    for name, g in step.gradients().items():
+        np.testing.assert_allclose(g, grads[name], rtol=1e-10, atol=1e-13, err_msg=name)
+
+
+def test_bad_recurrent_layers_are_named():
+    with pytest.raises(PlaygroundError, match="activation softmax mixes the units"):
+        LSTM(3, activation="softmax")
+    with pytest.raises(PlaygroundError, match="units must be a whole number >= 1"):
+        GRU(0)
+    with pytest.raises(PlaygroundError, match=r"a simple_rnn layer takes sequences \(steps, features\), got \(7,\)"):
+        SimpleRNN(3).output_shape((7,))
+    with pytest.raises(PlaygroundError, match="PyTorch's nn.RNN has tanh or relu only"):
+        SimpleRNN(3, activation="sigmoid").torch(CodeContext(False), (4, 2), (3,))
 
 
 @pytest.mark.parametrize("first, second", [(a, b) for a in KINDS for b in KINDS])
