@@ -21,7 +21,7 @@ the layers with a kernel (dense, convolution): `kernels`, `biases`, `activations
 `pre_activations()`, `neuron_outputs()` and a trace's `weights` index run parallel to it (what the
 neuron graph, the histograms and the walk draw); for a model without other kinds the two lists
 are the same. Inputs come as rows (N, features), as the data hold them; a model on images lays
-each row out as (H, W, C) for its first layer.
+each row out as (H, W, C) for its first layer, one on sequences as (T, F) (step-major rows).
 
 The fast path is the layers' own (see `engine.layer_dense`): the loss fused with the output
 activation gives δ of the output layer directly, gradients are written into `grads` with `out=`,
@@ -148,7 +148,7 @@ class LayerStack:
         self.kernel_grads, self.bias_grads = self.views(self.grads)
         self.activations: list[Activation] = [self.layers[i].act for i in self.weighted]  # type: ignore[misc]
         self._output = self.layers[-1]
-        self._image = len(self.input_shape) > 1
+        self._shaped = len(self.input_shape) > 1  # rows are laid out as images (H, W, C) or sequences (T, F)
         # Backward walks down to the first layer with trainable weights; that one needs no input gradient.
         first = self._first = min(i for i, name, _o, _s in self._slots if self._section(i, name) < 2)
         self._output_input_grad = len(self.layers) - 1 > first
@@ -301,7 +301,7 @@ class LayerStack:
         they are."""
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim == 2 and x.shape[1] == self.n_inputs:
-            return x.reshape(-1, *self.input_shape) if self._image else x
+            return x.reshape(-1, *self.input_shape) if self._shaped else x
         if x.shape[1:] == self.input_shape:
             return x
         raise PlaygroundError(f"input has shape {x.shape}, expected (N, {self.n_inputs})")
