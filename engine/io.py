@@ -373,7 +373,8 @@ def apply_weights(network: Model, arrays: dict[str, np.ndarray], source: str = "
         raise PlaygroundError(f"{source}: missing {missing[0]} (this network needs {len(names)} arrays; found {found})")
     extra = sorted(set(arrays) - set(names))
     if extra:
-        raise PlaygroundError(f"{source}: {extra[0]} does not belong to this network ({network.n_layers} layers)")
+        held = len(network.layer_weight_names())
+        raise PlaygroundError(f"{source}: {extra[0]} does not belong to this network ({held} layers with weights)")
     for n in names:
         if arrays[n].dtype.kind not in "biuf":
             raise PlaygroundError(f"{source}: {n} has dtype {arrays[n].dtype}, not numbers")

@@ -46,6 +46,10 @@ class Key:
     choices: tuple[str, ...] = ()
     help: str = ""
     shown: str = "{}"  # how the layer stack writes the value in its control: "k {}", "{} filters"
+    #: False for a key added to a kind after files without it were written (a dense layer's
+    #: batch_norm): a project leaves it out while it holds its default, so those files read and
+    #: save as they always have (and older versions still open them).
+    written_at_default: bool = True
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,11 @@ class Layer:
     def inference_values(self, inp: Shape, out: Shape) -> int:
         """The largest temporary of its forward pass, values per example (bounds inference chunks)."""
         return 0
+
+    def min_batch(self, inp: Shape) -> tuple[int, str]:
+        """The fewest examples a training batch needs through it on inputs `inp`, and why in the
+        user's words (batch normalization per unit needs two); (1, "") for most kinds."""
+        return 1, ""
 
     def memory_words(self, inp: Shape, out: Shape) -> str:
         """Why a training step through it is big, appended to its label in the budget's message."""

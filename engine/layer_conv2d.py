@@ -26,6 +26,7 @@ from .layer_base import (
     whole,
     window_pads,
 )
+from .layer_batchnorm import BATCH_NORM, normalised
 
 
 @LAYERS.register_kind()
@@ -55,11 +56,12 @@ class Conv2D(Layer):
         Key("padding", "choice", "padding", default="valid", choices=("valid", "same"),
             help="same: zeros around the image keep its size (at strides 1); valid: no padding, the maps shrink"),
         Key("activation", "activation", "activation", default="relu", help="f, applied to each position's z"),
+        BATCH_NORM,
     )  # fmt: skip
     #: A new layer in the stack pads 'same' (a file that leaves padding out means 'valid', Keras's
     #: default): a layer that keeps the maps' size fits anywhere a user puts it.
     new: ClassVar[dict[str, Any]] = {"filters": 8, "kernel_size": 3, "strides": 1, "padding": "same",
-                                     "activation": "relu"}  # fmt: skip
+                                     "activation": "relu", "batch_norm": False}  # fmt: skip
     takes = "image"
     gives = "image"
     memory_fix = "fewer filters or a smaller kernel there"
@@ -83,9 +85,20 @@ class Conv2D(Layer):
         self.act = get_activation(self.activation)
 
     @classmethod
+    def build(cls, entry: dict[str, Any]) -> list[Layer]:
+        """The convolution; with batch_norm, made linear and followed by BatchNormalization (per
+        channel) and its activation."""
+        s = cls.settings(entry)
+        conv = {k: s[k] for k in ("filters", "kernel_size", "strides", "padding")}
+        if s["batch_norm"]:
+            return [cls(**conv, activation="linear"), *normalised(s["activation"])]
+        return [cls(**conv, activation=s["activation"])]
+
+    @classmethod
     def label(cls, entry: dict[str, Any]) -> str:
         stride = f"/{entry['strides']}" if entry.get("strides", 1) != 1 else ""
-        return f"conv {entry['filters']}@{entry['kernel_size']}×{entry['kernel_size']}{stride}"
+        bn = " BN" if entry.get("batch_norm") else ""
+        return f"conv {entry['filters']}@{entry['kernel_size']}×{entry['kernel_size']}{stride}{bn}"
 
     @classmethod
     def neurons(cls, entry: dict[str, Any]) -> int:

@@ -25,6 +25,7 @@ from .layer_base import (
     Shape,
     whole,
 )
+from .layer_batchnorm import BATCH_NORM, normalised
 from .layer_dropout import Dropout
 
 
@@ -48,8 +49,9 @@ class Dense(Layer):
         Key("activation", "activation", "activation", default="tanh", help="f, applied to each unit's z"),
         Key("dropout", "number", "dropout", default=0.0, lo=0, hi=1, hi_open=True,
             help="In training each unit is dropped with this probability (inverted dropout)", shown="drop {}"),
+        BATCH_NORM,
     )  # fmt: skip
-    new: ClassVar[dict[str, Any]] = {"units": 32, "activation": "relu", "dropout": 0.0}
+    new: ClassVar[dict[str, Any]] = {"units": 32, "activation": "relu", "dropout": 0.0, "batch_norm": False}
     takes = "flat"
     gives = "flat"
     can_output = True
@@ -65,14 +67,18 @@ class Dense(Layer):
 
     @classmethod
     def build(cls, entry: dict[str, Any]) -> list[Layer]:
-        """The dense layer, and a Dropout layer after it when the entry's dropout is above 0."""
+        """The dense layer; with batch_norm, made linear and followed by BatchNormalization and
+        its activation (z normalised, then f); a Dropout layer last when the entry's dropout is above 0."""
         s = cls.settings(entry)
-        dense: list[Layer] = [cls(s["units"], s["activation"])]
+        if s["batch_norm"]:
+            dense: list[Layer] = [cls(s["units"], "linear"), *normalised(s["activation"])]
+        else:
+            dense = [cls(s["units"], s["activation"])]
         return dense + ([Dropout(s["dropout"])] if s["dropout"] else [])
 
     @classmethod
     def label(cls, entry: dict[str, Any]) -> str:
-        return str(entry["units"])
+        return f"{entry['units']}{' BN' if entry.get('batch_norm') else ''}"
 
     @classmethod
     def neurons(cls, entry: dict[str, Any]) -> int:

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import PlaygroundError
+from .layer_activation import ActivationLayer
 from .layer_base import LAYERS, Key, Layer, LayerTrace, Shape, kind_of, window_pads
+from .layer_batchnorm import BatchNormalization
 from .layer_conv2d import Conv2D
 from .layer_dense import Dense
 from .layer_dropout import Dropout
@@ -38,7 +40,9 @@ __all__ = [
     "GRU",
     "LAYERS",
     "LSTM",
+    "ActivationLayer",
     "AveragePooling2D",
+    "BatchNormalization",
     "Conv2D",
     "Dense",
     "Dropout",
@@ -208,6 +212,9 @@ class PlanRow:
     params: int
     layer: str = ""  # the layer kind's name (dense, dropout, ...)
     title: str = ""  # its own words, for a row without controls ("Dropout 0.2")
+    #: False for a layer its project entry's keys made after the entry's own (dropout, batch
+    #: normalization and the activation after a dense layer): it has no controls of its own.
+    own: bool = True
 
 
 def plan(image_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs: int,
@@ -219,7 +226,7 @@ def plan(image_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs
     layers, origin, notes = stack(hidden, n_outputs, output_activation, image=not sequence, sequence=sequence)
     shape: tuple[int, ...] = tuple(int(v) for v in image_shape) if sequence else image_input(image_shape)
     rows, total = [], 0
-    for layer, src in zip(layers, origin):
+    for k, (layer, src) in enumerate(zip(layers, origin)):
         try:
             layer.check_fits(shape)
         except PlaygroundError as exc:
@@ -227,7 +234,8 @@ def plan(image_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs
         n = layer.count_params(shape)
         shape = tuple(layer.output_shape(shape))
         total += n
-        rows.append(PlanRow(src, layer.keras, shape, n, layer.name, layer.title()))
+        own = k == 0 or src is None or src != origin[k - 1]
+        rows.append(PlanRow(src, layer.keras, shape, n, layer.name, layer.title(), own))
     try:
         check_params(total)
     except PlaygroundError as exc:

@@ -316,6 +316,8 @@ def to_tfp(project: dict[str, Any]) -> tuple[str, list[str]]:
         unfit.append(f"network {shape}: TFP shows at most 6 layers of 8 neurons")
     if any(layer.get("dropout", 0) for layer in dense):
         unfit.append("dropout: TFP has none")
+    if any(layer.get("batch_norm") for layer in dense):
+        unfit.append("batch normalization: TFP has none (left out)")
     opt = t["optimizer"]
     if opt["name"] != "sgd" or opt.get("momentum", 0):
         unfit.append(f"optimizer {opt['name']}: TFP trains with plain SGD")

@@ -71,6 +71,7 @@ class Model(Protocol):
     def backward(self, grad_z_out: np.ndarray) -> None: ...
     def trace_example(self, x: np.ndarray, y: np.ndarray, loss: Loss) -> tuple[float, np.ndarray, list[LayerTrace]]: ...
     def param_names(self) -> list[str]: ...
+    def layer_weight_names(self) -> list[list[str]]: ...
     def get_weights(self) -> list[np.ndarray]: ...
     def set_weights(self, weights: Sequence[np.ndarray]) -> None: ...
     def summary(self, name: str = "model") -> str: ...
@@ -144,6 +145,10 @@ class LayerStack:
         for i in self.param_layers:
             trainable = {k: v for k, v in grads[i].items() if k not in self.layers[i].non_trainable}
             self.layers[i].bind(params[i], trainable)
+        #: For each layer with a kernel, the stack layer whose output is its project entry's a: itself,
+        #: or the last layer its entry's keys made after it (batch normalization, then the activation;
+        #: dropout, which passes values unchanged at inference, aside). What the neuron views draw.
+        self.shown = [self._entry_end(i) for i in self.weighted]
         self.kernels, self.biases = self.views(self.params)
         self.kernel_grads, self.bias_grads = self.views(self.grads)
         self.activations: list[Activation] = [self.layers[i].act for i in self.weighted]  # type: ignore[misc]
@@ -159,6 +164,13 @@ class LayerStack:
         self.inference_chunk = max(1, min(2048, PREDICT_BYTES // (per_row * self.dtype.itemsize))) if per_row else (
             UNBOUNDED)  # fmt: skip
         self.initialize(seed)
+
+    def _entry_end(self, i: int) -> int:
+        j = i
+        while (j + 1 < len(self.layers) and self.origin[j + 1] == self.origin[i] and self.layers[j + 1].drawn
+               and j + 1 not in self.weighted):  # fmt: skip
+            j += 1
+        return j
 
     def _section(self, i: int, name: str) -> int:
         """Which section of the flat buffer layer `i`'s parameter `name` lives in: 0 regularized,
@@ -366,9 +378,10 @@ class LayerStack:
         return [np.concatenate(layer) for layer in zip(*parts)]
 
     def neuron_outputs_cached(self) -> list[np.ndarray]:
-        """The activations of each layer with weights from the last forward pass (before dropout)."""
+        """The activations of each layer with weights from the last forward pass (before dropout):
+        its project entry's output, after the batch normalization and activation its keys add."""
         n = self._output.a.shape[0]  # type: ignore[attr-defined]
-        return [self.layers[i].a.reshape(n, -1) for i in self.weighted]  # type: ignore[attr-defined]
+        return [self.layers[j].a.reshape(n, -1) for j in self.shown]  # type: ignore[attr-defined]
 
     def pre_activations(self) -> list[np.ndarray]:
         """The z of each layer with weights from the last forward pass, the output's last."""
@@ -386,9 +399,25 @@ class LayerStack:
 
     def step_name(self, i: int) -> str:
         """Stack layer `i` in the walk's words: "layer 3" (its place in the project), "output layer",
-        "added flatten"."""
+        "added flatten"; a layer the entry's keys added after its own says which: "layer 3
+        (BatchNormalization)", "layer 3 (Activation relu)"."""
         origin = self.origin[i]
-        return "output layer" if origin == -1 else "added flatten" if origin is None else f"layer {origin + 1}"
+        if origin == -1:
+            return "output layer"
+        if origin is None:
+            return "added flatten"
+        added = i > 0 and self.origin[i - 1] == origin and self.layers[i].drawn
+        return f"layer {origin + 1}" + (f" ({self.layers[i].title()})" if added else "")
+
+    def min_batch(self) -> tuple[int, str]:
+        """The fewest examples a training batch needs (batch normalization per unit needs two), and
+        why, naming the layer; (1, "") when any batch does."""
+        need, why = 1, ""
+        for i, (layer, inp, _out) in enumerate(self._steps()):
+            rows, words = layer.min_batch(inp)
+            if rows > need:
+                need, why = rows, f"{self.step_name(i)} {words}"
+        return need, why
 
     def trace_example(self, x: np.ndarray, y: np.ndarray, loss: Loss) -> tuple[float, np.ndarray, list[LayerTrace]]:
         """One example (x: one row, y: its label) forward in inference mode and back, every layer's

@@ -347,6 +347,8 @@ def _layer(layer: Any, key: str) -> dict[str, Any]:
             out[k.name] = _activation(value, where)
         else:
             out[k.name] = check(f"network.layers[].{k.name}", value, where)
+        if not k.written_at_default and out[k.name] == k.default:
+            del out[k.name]  # a key files written before it came never held: left out at its default
     return out
 
 

@@ -175,6 +175,7 @@ class Trainer:
         #: "carry" (TFP: they join the next epoch's first step, see train_batch).
         self.last_batch = str(t["last_batch"])
         self._check_batch_memory(self.batch_size)
+        self._check_batch_rows(self.batch_size)
         self.shuffle = bool(t["shuffle"])
         self.shuffle_rng = stream(project["seed"], "shuffle")  # each epoch's order
         self.dropout_rng = stream(project["seed"], "dropout")  # dropout masks
@@ -195,6 +196,7 @@ class Trainer:
         #: Things the user should know about this run's settings (shown by the CLI and the app).
         self.warnings: list[str] = []
         self.early: _EarlyStop | None = self._early_stop(t.get("early_stopping"))
+        self._warn_last_batch()
         self.stopped = False
         self.stop_reason = ""
         self.stopped_by = ""  # "early" or "limit" while stopped by one of them
@@ -278,7 +280,26 @@ class Trainer:
         if size < 1:
             raise PlaygroundError(f"batch size must be >= 1, got {size}")
         self._check_batch_memory(int(size))
+        self._check_batch_rows(int(size))
         self.batch_size = int(size)
+        self._warn_last_batch()
+
+    def _check_batch_rows(self, size: int) -> None:
+        """Refuse a batch smaller than a layer needs: batch normalization per unit normalises a
+        batch of one to 0 (Keras would train on silently, every such step wasted)."""
+        need, why = self.network.min_batch()
+        if size < need:
+            raise PlaygroundError(f"a batch size of {size} is too small here: {why}. "
+                                  f"Use a batch size of {need} or more.")  # fmt: skip
+
+    def _warn_last_batch(self) -> None:
+        """Say so when the last partial batch of each epoch is smaller than a layer needs."""
+        self.warnings = [w for w in self.warnings if not w.startswith("the last batch")]
+        need, why = self.network.min_batch()
+        left = self.n_train % self.batch_size if self.batch_size < self.n_train else self.n_train
+        if self.last_batch == "partial" and 0 < left < need:
+            self.warnings.append(f"the last batch of each epoch holds {left} example{'s' * (left != 1)}, and {why}: "
+                                 "choose a batch size that leaves more, or carry the last batch over")  # fmt: skip
 
     def set_last_batch(self, mode: str) -> None:
         """"partial" or "carry" from the next step on; rows already carried join that step."""
@@ -286,6 +307,7 @@ class Trainer:
             raise PlaygroundError(f"the last batch is partial or carry, got {mode!r}")
         self._check_batch_memory(self.batch_size, mode)
         self.last_batch = mode
+        self._warn_last_batch()
 
     def _check_batch_memory(self, size: int, last_batch: str | None = None) -> None:
         """Refuse a mini-batch whose training step would not fit the budget, before any is
@@ -322,6 +344,7 @@ class Trainer:
         self._fit_sum, self._fit_n = 0.0, 0
         if project is not None:
             self.project = project
+        self._warn_last_batch()
 
     # ----------------------------------------------------------------- stepping
     @property

@@ -71,8 +71,9 @@ def layer_maps(trainer: Trainer, picked: int | np.ndarray | None) -> LayerMaps |
     outs = net.layer_outputs(x)
     kinds = [layer.keras for layer in net.layers]
     kernels: list[np.ndarray | None] = [None] * len(net.layers)
-    for i, kernel in zip(net.weighted, net.kernels):
+    for i, j, kernel in zip(net.weighted, net.shown, net.kernels):
         kernels[i] = kernel
+        outs[i] = outs[j]  # a layer with batch_norm shows its entry's output: after the normalization and f
     pictures = tuple(_picture(*parts) for parts in zip(net.origin, kinds, [o[0] for o in outs], kernels))
     label = int(ds.y[row]) if ds.problem == "classification" and row >= 0 else -1
     return LayerMaps(row, label, _pixels(raw[0], ds.image_shape), pictures)

@@ -106,7 +106,8 @@ def _built() -> dict[str, list]:
 
 def _chain(name: str, switched: bool = False) -> tuple:
     """(the layers a written kind's entry makes, each one's input shape, and its output shape);
-    `switched`: its boolean keys flipped (a recurrent layer's return_sequences)."""
+    `switched`: its boolean keys flipped (a recurrent layer's return_sequences; a dense layer's batch_norm
+    makes three layers)."""
     from engine.layer_base import LAYERS
     from engine.layers import new_entry
 
@@ -194,7 +195,14 @@ def test_a_file_that_leaves_a_layers_keys_out_means_the_kinds_defaults():
             "layers": [entry], "output_activation": "softmax"}, "training": {"loss": "categorical_crossentropy"}})
         got = p["network"]["layers"][0]
         given = {k: v for k, v in entry.items() if k != "type"}
-        assert {k: v for k, v in got.items() if k != "type"} == {**kind.defaults(), **given}, name
+        later = {k.name for k in kind.keys if not k.written_at_default}  # left out at their default
+        want = {k: v for k, v in {**kind.defaults(), **given}.items() if k not in later or v != kind.defaults()[k]}
+        assert {k: v for k, v in got.items() if k != "type"} == want, name
+        for key in kind.keys:
+            if key.name in later:  # the other value is written, and read back as given
+                flipped = normalize_project({**p, "network": {**p["network"], "layers": [
+                    {**entry, key.name: not key.default if key.kind == "boolean" else key.hi}]}})
+                assert flipped["network"]["layers"][0][key.name] != key.default, (name, key.name)
         assert ("type" in got) == (name != LAYERS.default)
 
 
@@ -207,7 +215,9 @@ def test_every_layers_forward_backward_and_trace_agree_with_central_differences(
     layer = layer.clone()
     rng = np.random.default_rng(len(LAYER_CASES))
     params = {k: rng.normal(0, 0.5, s) for k, s in layer.param_shapes(inp).items()}
-    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    for name in layer.non_trainable:  # moving statistics: a variance must be positive
+        params[name] = rng.uniform(0.5, 1.5, params[name].shape)
+    grads = {k: np.zeros_like(v) for k, v in params.items() if k not in layer.non_trainable}
     layer.bind(params, grads)
     x = rng.normal(size=(2, *inp))
     up = rng.normal(size=(2, *out))
@@ -232,8 +242,9 @@ def test_every_layers_forward_backward_and_trace_agree_with_central_differences(
         return g
 
     np.testing.assert_allclose(dx, numeric(x), rtol=1e-5, atol=1e-7, err_msg=layer.name)
-    for name, value in params.items():
-        np.testing.assert_allclose(grads[name], numeric(value), rtol=1e-5, atol=1e-7, err_msg=f"{layer.name} {name}")
+    for name, value in params.items():  # a non-trainable array gets no gradient, and a training pass needs none
+        want = grads[name] if name in grads else np.zeros_like(value)
+        np.testing.assert_allclose(want, numeric(value), rtol=1e-5, atol=1e-7, err_msg=f"{layer.name} {name}")
     # The walk's step for one example, worked out apart from backward, gives the same numbers.
     first = x[:1]
     a = layer.forward(first)
@@ -241,16 +252,22 @@ def test_every_layers_forward_backward_and_trace_agree_with_central_differences(
     want_dx = layer.backward(up[:1].copy())
     assert step.kind == layer.name and np.allclose(step.a, a[0]) and np.allclose(step.inputs, first[0])
     np.testing.assert_allclose(step.grad_input, want_dx[0], rtol=1e-10, atol=1e-12)
-    assert set(step.gradients()) == set(grads), layer.name  # every array's gradient, by name
+    assert set(step.gradients()) == set(grads), layer.name  # every trainable array's gradient, by name
     for name, g in step.gradients().items():  # a recurrent layer's: the sum over the steps
         np.testing.assert_allclose(g, grads[name], rtol=1e-10, atol=1e-12, err_msg=f"{layer.name} {name}")
-    if params:
-        where = {"unit": "unit 1 of layer 1", "source": "x1", "upstream": "∂L/∂a (from the loss)"}
+    where = {"unit": "unit 1 of layer 1", "source": "x1", "upstream": "∂L/∂a (from the loss)"}
+    if step.grad_kernel is not None:
         row = tuple(0 for _ in step.grad_kernel.shape[:-1])
         row = row if len(row) > 1 else row[0]
         said = layer.explain(step, row, 0, where)
         assert said.head and said.formula and said.numbers and said.analytic == pytest.approx(
             float(step.grad_kernel[(*row, 0)] if isinstance(row, tuple) else step.grad_kernel[row, 0]))
+    elif grads:
+        for row in (None, 0):  # the shift-like parameter, then the scale-like one
+            said = layer.explain(step, row, 0, where)
+            assert said.head and said.formula and said.numbers
+            assert any(said.analytic == pytest.approx(float(g[0])) for g in step.gradients().values())
+        assert all(isinstance(line, str) for line in type(layer).routing_words(step, 0))
     else:
         assert all(isinstance(line, str) for line in type(layer).routing_words(step, 0))
     # Shapes alone: what a training step and inference cost.
@@ -273,8 +290,8 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
     image = len(inp) == 3
     code = CodeContext(image)
     for lines in (layer.torch(code, inp, out), layer.keras_code(CodeContext(image), inp, out)):
-        assert all(line.endswith(",") for line in lines)
-        ast.parse("[" + "".join(lines) + "]")
+        assert all(line.split("  # ")[0].endswith(",") for line in lines)  # a line may end with a comment
+        ast.parse("[" + "\n".join(lines) + "\n]")
     if layer.torch_helpers:
         ast.parse(layer.torch_helpers)
     # The torch line holding its parameters, and for each of its tensors the array and its axes in torch's
@@ -295,6 +312,7 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
     stack = [layer.clone()] + ([tail] if tail is not None else []) + [Dense(3, "softmax")]
     net = LayerStack(inp, stack, seed=3)
     net.params[...] = np.random.default_rng(3).normal(0, 0.5, net.params.size)
+    net.params[net.n_trainable :] = np.random.default_rng(4).uniform(0.5, 1.5, net.params.size - net.n_trainable)
     ort = pytest.importorskip("onnxruntime")
     from engine.io import onnx_model_bytes
 

@@ -209,7 +209,7 @@ class LayersPanel(OnScreen):
             return LayerRow(f"Dense · output · {act}", detail, f"layerRow{k}")
         spec = self.hidden[r.source]
         made = LAYERS.get(r.layer)
-        if not made.written:  # made by its project layer's key (a dense layer's dropout): no controls
+        if not made.written or not r.own:  # made by its project layer's key (a dense layer's dropout): no controls
             return LayerRow(r.title, f"→ {shape} · {made.note}" if made.note else detail, f"layerRow{k}")
         row = LayerRow("", detail, f"layerRow{k}")
         i = r.source
