@@ -124,10 +124,11 @@ def make_data(cfg: Config, n: int = 2048) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def engine_runner(cfg: Config, dtype):
-    """`run(k)`: k training steps of the engine on this configuration."""
+def engine_runner(cfg: Config, dtype, batch_norm: bool = False):
+    """`run(k)`: k training steps of the engine on this configuration (`batch_norm`: every hidden
+    layer's z batch-normalised before its activation)."""
     out_act = "sigmoid" if cfg.outputs == 1 else "softmax"
-    hidden = [{"units": u, "activation": cfg.activation} for u in cfg.hidden]
+    hidden = [{"units": u, "activation": cfg.activation, "batch_norm": batch_norm} for u in cfg.hidden]
     net = build_model((cfg.inputs,), hidden, cfg.outputs, out_act, dtype=dtype)
     loss = get_loss(cfg.loss)
     opt = make_optimizer(cfg.optimizer)
@@ -223,6 +224,20 @@ def bench_engine(quick: bool) -> None:
                 f">= {goal}x",
                 ratio >= goal,
             )
+
+
+def bench_batchnorm(quick: bool) -> None:
+    """What batch normalization on the hidden layer costs the 784-128-10 net: the same steps
+    (an epoch is a fixed number of them) timed with and without it, in turns."""
+    print("1a. batch normalization's cost per epoch (784-128-10, BN on the hidden layer)", flush=True)
+    cfg = next(c for c in CONFIGS if c.inputs == 784)
+    steps, repeats = (300, 3) if quick else (1000, 7)
+    for dtype in (np.float64, np.float32):
+        with_bn, without, ratio = paired_rates(engine_runner(cfg, dtype, True), engine_runner(cfg, dtype), steps,
+                                               repeats)  # fmt: skip
+        cost = 1 / ratio
+        value = f"{with_bn:,.0f} vs {without:,.0f} steps/s: {cost:.2f}x the time per epoch"
+        row("engine", f"784-128-10 with BN vs without, {np.dtype(dtype).name}", value, "<= 1.3x", cost <= 1.3)
 
 
 # ----------------------------------------------------------------- 1b. convolutions vs PyTorch
@@ -944,6 +959,7 @@ def main() -> int:
     ap.add_argument("--recurrent", action="store_true", help="only the recurrent rows (engine against PyTorch)")
     ap.add_argument("--folder", action="store_true", help="only the image-folder rows (10,000 PNG files)")
     ap.add_argument("--record", action="store_true", help="only the record rows (300 epochs to GIF and APNG)")
+    ap.add_argument("--batchnorm", action="store_true", help="only batch normalization's cost (784-128-10)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # one app run in its own process
     args = ap.parse_args()
     if args.child:
@@ -965,7 +981,11 @@ def main() -> int:
     if args.record:
         bench_record(args.quick)
         return print_table()
+    if args.batchnorm:
+        bench_batchnorm(args.quick)
+        return print_table()
     bench_engine(args.quick)
+    bench_batchnorm(args.quick)
     bench_conv(args.quick)
     bench_recurrent(args.quick)
     if not args.skip_app:

@@ -120,11 +120,11 @@ class BatchNormalization(Layer):
         self.params, self.grads = params, grads
         self._ones = np.ones(0, dtype=params["moving_mean"].dtype)
 
-    def _affine(self, xhat: np.ndarray) -> np.ndarray:
-        y = xhat * self.params["gamma"] if self.scale else xhat.copy()
-        if self.center:
-            y += self.params["beta"]
-        return y
+    def _column_sums(self, rows: np.ndarray) -> np.ndarray:
+        """Σ over the rows of (M, C) as one BLAS call (a vector of ones kept per M)."""
+        if self._ones.shape[0] != rows.shape[0]:
+            self._ones = np.ones(rows.shape[0], dtype=rows.dtype)
+        return np.dot(self._ones, rows)
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
         """x̂ from the batch's statistics (training, the moving ones updated) or the moving ones, y = γ x̂ + β."""
@@ -132,42 +132,49 @@ class BatchNormalization(Layer):
         rows = x.reshape(-1, c)
         self.x, self.training = x, training
         if training:
-            mean = rows.mean(axis=0)
+            m = rows.shape[0]
+            mean = self._column_sums(rows) / m
             centred = rows - mean
-            var = np.einsum("ij,ij->j", centred, centred) / rows.shape[0]
-            m = self.momentum
+            var = np.einsum("ij,ij->j", centred, centred) / m
+            keep = self.momentum
             for name, batch in (("moving_mean", mean), ("moving_variance", var)):
                 moving = self.params[name]
-                moving *= m
-                moving += (1.0 - m) * batch
+                moving *= keep
+                moving += (1.0 - keep) * batch
         else:
             centred = rows - self.params["moving_mean"]
             var = self.params["moving_variance"]
         self.inv = 1.0 / np.sqrt(var + self.epsilon)
         centred *= self.inv
         self.xhat = centred
-        self.a = self._affine(centred).reshape(x.shape)
+        y = centred * self.params["gamma"] if self.scale else centred.copy()
+        if self.center:
+            y += self.params["beta"]
+        self.a = y.reshape(x.shape)
         return self.a
 
     def backward(self, grad: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """∂L/∂γ, ∂L/∂β into their views; ∂L/∂x by the training or the inference rule (see the class)."""
+        """∂L/∂γ = Σ g x̂ and ∂L/∂β = Σ g into their views; ∂L/∂x by the training rule, written with
+        those two sums (Σ ĝ = γ Σ g, Σ ĝ x̂ = γ Σ g x̂): k = γ/√(σ² + ε), ∂L/∂x = k·(g − (Σg + x̂ Σ g x̂)/m);
+        or by the inference one, k·g."""
         c = grad.shape[-1]
         g = grad.reshape(-1, c)
-        if self._ones.shape[0] != g.shape[0]:
-            self._ones = np.ones(g.shape[0], dtype=g.dtype)
+        sum_g = self._column_sums(g)
+        sum_gx = np.einsum("ij,ij->j", g, self.xhat)
         if self.center:
-            np.dot(self._ones, g, out=self.grads["beta"])
+            self.grads["beta"][...] = sum_g
         if self.scale:
-            self.grads["gamma"][...] = np.einsum("ij,ij->j", g, self.xhat)
+            self.grads["gamma"][...] = sum_gx
         if not input_grad:
             return None
-        ghat = g * self.params["gamma"] if self.scale else g.copy()
+        k = self.params["gamma"] * self.inv if self.scale else self.inv
+        dx = g * k
         if self.training:
-            m = g.shape[0]
-            ghat -= np.dot(self._ones, ghat) / m
-            ghat -= self.xhat * (np.einsum("ij,ij->j", ghat, self.xhat) / m)
-        ghat *= self.inv
-        return ghat.reshape(grad.shape)
+            shift = self.xhat * sum_gx
+            shift += sum_g
+            shift *= k / g.shape[0]
+            dx -= shift
+        return dx.reshape(grad.shape)
 
     # ----------------------------------------------------------------- the walk
     def trace(self, upstream: np.ndarray, index: int, weights: int | None,

@@ -25,7 +25,7 @@ def wait_for(qtbot: Any, win: Any, predicate: Any, timeout: int = 15_000) -> Any
 
 def engine_widths(snap: Any) -> list[int]:
     """Units per dense layer of the network a snapshot shows (output layer last)."""
-    return [k.shape[1] for k in snap.weights[0::2]]
+    return [k.shape[1] for k in snap.kernels]
 
 
 class ScalarReference:

@@ -70,6 +70,23 @@ CASES = {
         network={"layers": [{"type": "lstm", "units": 3}], "output_activation": "sigmoid", "dtype": "float32"},
         training={"loss": "binary_crossentropy"},
     ),
+    "dense_batch_norm_standardized": project(
+        data={"source": "spiral", "normalize": "standardize"},
+        network={"layers": [{"units": 6, "activation": "relu", "batch_norm": True, "dropout": 0.1},
+                            {"type": "batch_normalization", "momentum": 0.9, "scale": False},
+                            {"units": 4, "activation": "tanh"}]},
+    ),
+    "cnn_batch_norm_float64": project(
+        data={"source": "shapes", "classes": 3, "samples": 90, "normalize": "unit", "features": None},
+        network={"layers": [
+            {"type": "conv2d", "filters": 3, "kernel_size": 3, "padding": "same", "activation": "relu",
+             "batch_norm": True},
+            {"type": "max_pooling2d", "pool_size": 2}, {"type": "batch_normalization", "center": False},
+            {"type": "activation", "activation": {"name": "leaky_relu", "alpha": 0.1}},
+            {"units": 4, "activation": "elu", "batch_norm": True}],
+            "output_activation": "softmax"},
+        training={"loss": "categorical_crossentropy"},
+    ),
     "images_unit_no_hidden_layer": project(
         data={"source": "shapes", "classes": 4, "samples": 120, "normalize": "unit"},
         network={"layers": [], "output_activation": "softmax"},

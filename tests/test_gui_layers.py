@@ -154,3 +154,47 @@ def test_maps_strips_lay_tiles_out_crisp_and_take_colour_input(qtbot):
     (caption, img, zoom), = strip._parts
     assert caption == "the picked image" and zoom == 5 and img.pixelColor(3, 3).red() == 200
     assert img.pixelColor(3, 3).green() == 0 and strip.sizeHint().height() >= 12 * 5
+
+
+def test_batch_norm_projects_open_train_and_show_in_both_views(qtbot, window, tmp_path):
+    """A dense project with batch_norm (the neuron graph) and a CNN with it (the layer stack): each
+    opens, trains an epoch, and its views read the entry's output (after BN and f) and the kernels."""
+    import json
+
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    dense = {"format": "nn-playground/1", "data": {"source": "spiral", "samples": 200},
+             "network": {"layers": [{"units": 6, "activation": "relu", "batch_norm": True}, {"units": 3}]},
+             "training": {"batch_size": 10}}  # fmt: skip
+    path = tmp_path / "bn.json"
+    path.write_text(json.dumps(dense))
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(path)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert window.area.page() == "neurons"
+    window.session.step("epoch")
+    snap = wait_for(qtbot, window, lambda s: s.epoch >= 1 and bool(s.neuron_grids))
+    assert [k.shape for k in snap.kernels] == [(2, 6), (6, 3), (3, 1)] and len(snap.weights) == 10
+    assert [g.shape[0] for g in snap.neuron_grids] == [6, 3, 1] and np.all(snap.neuron_grids[0] >= 0)  # relu(BN(z))
+    assert window.network.hidden[0]["batch_norm"] is True
+    cnn = {"format": "nn-playground/1",
+           "data": {"source": "shapes", "classes": 3, "samples": 90, "normalize": "unit", "features": None},
+           "network": {"layers": [{"type": "conv2d", "filters": 3, "kernel_size": 3, "padding": "same",
+                                   "batch_norm": True}, {"type": "batch_normalization"}, {"units": 4}],
+                       "output_activation": "softmax"},
+           "training": {"loss": "categorical_crossentropy", "batch_size": 8}}  # fmt: skip
+    path.write_text(json.dumps(cnn))
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(path)
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen and s.layer_maps is not None)
+    layers = window.layers
+    assert [p.kind for p in snap.layer_maps.layers] == ["Conv2D", "BatchNormalization", "Activation",
+                                                        "BatchNormalization", "Flatten", "Dense", "Dense"]
+    assert len(layers.rows) == 7 and layers.rows[1].title.text() == "BatchNormalization"  # made by the key: no controls
+    assert len(layers.findChildren(QSpinBox, "stack_filters0")) == 1
+    assert len(layers.findChildren(QDoubleSpinBox, "stack_momentum1")) == 1  # the typed one has its own
+    # The convolution's row shows its entry's output: its maps after BN and relu (no negative value).
+    assert snap.layer_maps.layers[0].low >= 0 and snap.layer_maps.layers[0].filters is not None
+    window.session.step("epoch")
+    later = wait_for(qtbot, window, lambda s: s.epoch >= 1 and s.layer_maps is not snap.layer_maps)
+    assert not np.array_equal(later.weights[2], snap.weights[2])  # γ learns
