@@ -90,7 +90,8 @@ class StageNumbers:
         if kind == "backward" and layer >= at:
             if lt.delta is None:
                 return [f"∂a {short(lt.upstream[unit])}", ""]
-            return [f"δ {short(lt.delta[unit])}", f"∂b {short(lt.grad_bias[unit])}"]
+            bias = f"∂b {short(lt.grad_bias[unit])}" if lt.grad_bias is not None else ""  # an Activation layer has none
+            return [f"δ {short(lt.delta[unit])}", bias]
         if kind == "update":
             if lt.weights is None:
                 return ["", f"a {short(lt.a[unit])}"]

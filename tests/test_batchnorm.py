@@ -320,6 +320,14 @@ def test_an_old_project_reads_and_saves_as_it_always_has(tmp_path):
     assert "Non-trainable params: 0" in net.summary()
 
 
+def test_a_tensorflow_playground_link_says_batch_normalization_is_left_out():
+    from engine.links import to_tfp
+
+    _url, unfit = to_tfp(project(**DENSE_BN))
+    assert "batch normalization: TFP has none (left out)" in unfit
+    assert not any("batch normalization" in u for u in to_tfp(project())[1])
+
+
 def test_the_onnx_export_of_a_batch_norm_model_predicts_what_the_engine_does():
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")

@@ -328,3 +328,52 @@ def test_the_walk_shows_a_cnn_its_filters_sums_and_pooling_routing(window, qtbot
         for key in a:
             np.testing.assert_allclose(a[key], b[key], rtol=1e-10, atol=1e-14)
     win.close()
+
+
+CIRCLE = {"source": "circle", "samples": 200}
+SHAPES = {"source": "shapes", "classes": 3, "samples": 60, "normalize": "unit", "features": None}
+CONV_BN = {"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same", "batch_norm": True}
+
+
+@pytest.mark.parametrize("data, layers", [
+    (CIRCLE, [{"units": 5, "activation": "relu", "batch_norm": True}, {"units": 3, "activation": "tanh"}]),
+    (CIRCLE, [{"type": "batch_normalization"}, {"units": 4, "activation": "tanh"},
+              {"type": "activation", "activation": "elu"}]),
+    (SHAPES, [CONV_BN, {"type": "max_pooling2d", "pool_size": 4}, {"units": 3, "activation": "relu"}]),
+], ids=["batch_norm_key", "typed_layers", "conv_batch_norm"])  # fmt: skip
+def test_the_walk_steps_through_batch_normalization(window, qtbot, tmp_path, capsys, data, layers):
+    """A walk through BN and Activation layers: every stage draws and every node answers a click,
+    BN's step holds γ's and β's gradients, and the numbers are the command line's."""
+    images = data is SHAPES
+    p = {"format": "nn-playground/1", "data": data, "network": {"layers": layers, **(
+         {"output_activation": "softmax"} if images else {})},
+         "training": {"batch_size": 10, **({"loss": "categorical_crossentropy"} if images else {})}}  # fmt: skip
+    path = tmp_path / "bn.json"
+    path.write_text(json.dumps(p))
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(path)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    snap = trained(window, qtbot, 1)
+    win = open_backprop(window)
+    win.trace_row(3)
+    r = traced(qtbot, win)
+    kinds = [st.kind for st in r.trace.walk]
+    assert "batch_normalization" in kinds and "activation" in kinds
+    bn = next(st for st in r.trace.walk if st.kind == "batch_normalization")
+    assert set(bn.gradients()) == {"gamma", "beta"}
+    for k in range(len(win.stage_list)):
+        win.go(k)
+        win.canvas.repaint()
+        for node in list(win.canvas.nodes.values())[:12]:
+            qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=node.center().toPoint())
+    net = window.session.network()
+    save_weights(tmp_path / "w.npz", net, snap.project, snap.data.normalizer)
+    path.write_text(json.dumps(snap.project))
+    assert main(["backprop", str(path), "--weights", str(tmp_path / "w.npz"), "--row", "3", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    gui = json.loads(json.dumps(r.trace.to_json()))
+    assert gui["loss"] == pytest.approx(cli["loss"], rel=1e-12) and len(gui["layers"]) == len(cli["layers"])
+    for a, b in zip(gui["layers"], cli["layers"]):
+        for key in a:
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-10, atol=1e-14)
+    win.close()
