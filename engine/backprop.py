@@ -51,7 +51,7 @@ class Trace:
 
     @property
     def layers(self) -> list[LayerTrace]:
-        """The layers with weights (what the JSON lists, layers.{k} of the weight files)."""
+        """The layers with a kernel (what the JSON lists; the model's `kernels` run parallel to it)."""
         return [s for s in self.steps if s.grad_kernel is not None]
 
     @property
