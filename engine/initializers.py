@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .registry import Registry
+from .registry import Registry, spec_name
 
 Shape = tuple[int, ...]
 Fans = tuple[int, int] | None
@@ -120,7 +120,7 @@ def zero_start(activations: Sequence[Any], bias_init: float = 0.0, dropout: bool
     if not activations:
         return "With no hidden layer, zero weights are a fine start: every weight gets its own gradient."
     outs = [float(get_activation(a).forward(np.full((1, 2), float(bias_init)))[0, 0]) for a in activations]
-    names = [a["name"] if isinstance(a, dict) else str(a) for a in activations]
+    names = [str(spec_name(a)) for a in activations]
     dead = [i for i, v in enumerate(outs) if v == 0.0]
     if dead:
         k = dead[-1] if outs[-1] == 0.0 else dead[0]

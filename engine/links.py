@@ -45,6 +45,7 @@ from .errors import PlaygroundError
 from .layer_base import LAYERS, kind_of
 from .lessons import TFP_CONTROLS
 from .project import FORMAT, normalize_project
+from .registry import spec_name
 
 TFP_URL = "https://playground.tensorflow.org/"
 NNP_PREFIX = "nnp:"
@@ -302,8 +303,7 @@ def to_tfp(project: dict[str, Any]) -> tuple[str, list[str]]:
     if len(dense) < len(n["layers"]):
         others = list(dict.fromkeys(kind_of(layer).name for layer in n["layers"] if layer not in dense))
         unfit.append(f"{', '.join(others)} layers: TFP has dense layers only (they are left out)")
-    acts = {(layer["activation"] if isinstance(layer["activation"], str) else layer["activation"]["name"])
-            for layer in dense}  # fmt: skip
+    acts = {spec_name(layer["activation"]) for layer in dense}
     act = next(iter(acts)) if len(acts) == 1 else "tanh"
     if len(acts) > 1:
         listed = ", ".join(sorted(acts))

@@ -44,7 +44,7 @@ from .layers import needs_images, needs_sequences, offered
 from .losses import LOSSES, get_loss
 from .model import LayerStack, build_model
 from .optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES, legacy_keys
-from .registry import Registry
+from .registry import Registry, spec_name
 from .streams import stream
 
 FORMAT = "nn-playground/1"
@@ -378,8 +378,7 @@ def _training(t: Any, notes: list[str] | None = None) -> dict[str, Any]:
         raise _fail("training.optimizer", 'must be an object like {"name": "adam", "learning_rate": 0.001}')
     opt, implied, said = legacy_keys(opt)  # older Keras's lr and decay, read as today's keys
     if implied is not None:
-        named = given_schedule.get("name", "constant") if isinstance(given_schedule, dict) else given_schedule
-        if named not in (None, "constant"):
+        if spec_name(given_schedule) not in (None, "constant"):
             raise _fail("training.optimizer.decay", "is older Keras's time-based decay, a learning-rate schedule, "
                         "and training.schedule sets one too: keep one")  # fmt: skip
         t["schedule"] = implied
@@ -470,7 +469,7 @@ def normalize_project(
         )
         raise _fail("training.loss", f"{training['loss']!r} is for two classes; use {multi} for {data['classes']}")
     out_act = network["output_activation"]
-    out_name = out_act["name"] if isinstance(out_act, dict) else out_act
+    out_name = spec_name(out_act)
     if loss.output_activations and out_name not in loss.output_activations:
         raise PlaygroundError(
             f"training.loss {training['loss']!r} needs network.output_activation "

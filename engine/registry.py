@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .errors import PlaygroundError
 
@@ -13,6 +13,12 @@ T = TypeVar("T")
 def squash(name: str) -> str:
     """A spelling without case, underscores, hyphens or spaces, for lenient lookups."""
     return name.lower().replace("_", "").replace("-", "").replace(" ", "")
+
+
+def spec_name(spec: Any) -> Any:
+    """The registered name a spec gives: an activation, optimizer, schedule or walker is written
+    as its name or as {"name": ..., **parameters} (None when the object names nothing)."""
+    return spec.get("name") if isinstance(spec, dict) else spec
 
 
 class Registry(Generic[T]):

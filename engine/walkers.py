@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .errors import PlaygroundError
+from .registry import spec_name
 from .surfaces import Surface, Walker, get_surface
 
 RANDOM_SEARCH = "random_search"
@@ -125,7 +126,7 @@ def make_walker(
     params: dict[str, Any] | None = None,
 ) -> Walker:
     """The walker `spec` names: random search, or one of the engine's optimizers."""
-    name = spec.get("name") if isinstance(spec, dict) else spec
+    name = spec_name(spec)
     if name == RANDOM_SEARCH:
         return RandomSearch(surface, spec if isinstance(spec, dict) else {}, start, params)
     return Walker(surface, spec, start, params)

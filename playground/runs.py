@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.layers import layer_label
+from engine.registry import spec_name
 from engine.training import METRIC_KEYS
 
 from .snapshot import Snapshot
@@ -38,7 +39,7 @@ class Run:
         """What distinguishes a run at a glance: optimizer, α, layers, data."""
         t, n, d = self.project["training"], self.project["network"], self.project["data"]
         layers = "-".join(layer_label(h) for h in n["layers"]) or "no hidden"
-        acts = sorted({a if isinstance(a, str) else a["name"] for a in (h.get("activation") for h in n["layers"]) if a})
+        acts = sorted({spec_name(a) for a in (h.get("activation") for h in n["layers"]) if a})
         src = d["source"] if isinstance(d["source"], str) else next(iter(d["source"]))
         reg = t["regularization"]
         reg_text = f" · {reg['kind'].upper()} {reg['rate']:g}" if reg["kind"] != "none" and reg["rate"] else ""

@@ -25,6 +25,7 @@ from engine.fields import Effect, effect
 from engine.lessons import locked_edit
 from engine.losses import get_loss
 from engine.project import SECTIONS, default_output_activation, default_project, normalize_project
+from engine.registry import spec_name
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def _harmonize(project: dict[str, Any]) -> None:
     d, t, n = project["data"], project["training"], project["network"]
     loss = t["loss"]
     out = n["output_activation"]
-    out_name = out["name"] if isinstance(out, dict) else out
+    out_name = spec_name(out)
     desc = get_loss(loss)
     if d["problem"] == "regression":
         if "regression" not in desc.problems:

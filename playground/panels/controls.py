@@ -26,6 +26,7 @@ from engine.optimizers import (
     SCHEDULES,
 )
 from engine.project import default_output_activation
+from engine.registry import spec_name
 from engine.regularizers import FORMULAS as REG_FORMULAS
 from engine.regularizers import L1_RULES, REGULARIZERS, from_ng_lambda
 from engine.regularizers import formula as reg_formula
@@ -344,7 +345,7 @@ class ControlBar(QWidget):
         loss = self.loss.currentData()
         p = self.state.project
         out = p["network"]["output_activation"]
-        out_name = out["name"] if isinstance(out, dict) else out
+        out_name = spec_name(out)
         allowed = get_loss(loss).output_activations
         changes: dict[str, Any] = {"training.loss": loss}
         if allowed and out_name not in allowed:
