@@ -98,8 +98,8 @@ def activation_statistics(
     a = x
     for i, (units, spec) in enumerate(layers):
         act = get_activation(spec)
-        if act.name == "softmax":
-            raise PlaygroundError("softmax is an output activation: a hidden layer here takes an elementwise one")
+        if not act.elementwise:
+            raise PlaygroundError(f"{act.name} is an output activation: a hidden layer here takes an elementwise one")
         z = a @ _weights(initializer, stddev, (a.shape[1], units), rng)
         with np.errstate(over="ignore", invalid="ignore"):
             a = act.forward(z)

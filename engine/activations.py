@@ -33,8 +33,13 @@ class Activation:
     #: Each hyperparameter's allowed range (lo, hi), inclusive: a project outside it is refused.
     param_ranges: ClassVar[dict[str, tuple[float, float]]] = {}
     #: False for an activation that mixes its units (softmax): its local gradient is a Jacobian,
-    #: not f′(z) unit by unit.
+    #: not f′(z) unit by unit, and it is an output's (hidden layers are offered the elementwise ones).
     elementwise: ClassVar[bool] = True
+    #: That Jacobian in symbols, for the backprop walk's words (activations that are not elementwise).
+    jacobian_words: ClassVar[str] = ""
+    #: Whether its outputs are probabilities (each one in (0, 1), or a row summing to 1 when it
+    #: is not elementwise): what a cross-entropy reads, and what a regression output is not.
+    probabilities: ClassVar[bool] = False
 
     def params(self) -> dict[str, float]:
         """Hyperparameters of this activation (e.g. alpha), as stored in a project file."""
@@ -96,6 +101,7 @@ class Sigmoid(Activation):
     torch = "nn.Sigmoid()"
     keras = ("sigmoid", None)
     formula = "σ(z) = 1 / (1 + e^(−z)),  σ'(z) = σ(z)(1 − σ(z))"
+    probabilities = True
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         return _sigmoid(z)
@@ -214,6 +220,8 @@ class Softmax(Activation):
     keras = ("softmax", None)
     formula = "softmax(z)_i = e^(z_i) / Σ_j e^(z_j)   (over a row: class probabilities)"
     elementwise = False
+    jacobian_words = "J = diag(s) − s sᵀ"
+    probabilities = True
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         e = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -235,6 +243,12 @@ class Softmax(Activation):
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Numerically stable logistic function (shared with the losses)."""
     return _sigmoid(z)
+
+
+def hidden_activations() -> list[str]:
+    """The activations a hidden layer is offered, in registration order: the elementwise ones
+    (one that mixes its layer's units, softmax, is an output's)."""
+    return [name for name in ACTIVATIONS.names() if ACTIVATIONS.get(name).elementwise]
 
 
 def get_activation(spec: str | dict[str, Any] | Activation) -> Activation:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .activations import get_activation
 from .errors import PlaygroundError
 from .layer_base import LAYERS, LayerTrace
 from .losses import Loss
@@ -170,9 +171,10 @@ def backward_rule(loss: Loss, activation: str, output: bool, above: str = "Σ w�
     upstream = "∂L/∂a" if output else above
     if output and activation in (loss.output_activations or ()) and loss.name.endswith("crossentropy"):
         return f"δ = ∂L/∂z = a − y ({activation} with its cross-entropy: f′(z) ⊙ ∂L/∂a reduces to it)"
-    if activation == "softmax":
+    act = get_activation(activation)
+    if not act.elementwise:
         why = " (not a − y: that needs the cross-entropy)" if output else ""
-        return f"δ = ∂L/∂z = Jᵀ·{upstream}, the softmax Jacobian J = diag(s) − s sᵀ{why}"
+        return f"δ = ∂L/∂z = Jᵀ·{upstream}, the {act.name} Jacobian {act.jacobian_words}{why}"
     return f"δ = ∂L/∂z = f′(z) ⊙ {upstream}"
 
 

@@ -394,7 +394,7 @@ class OnnxGraph:
 
     def activation(self, act: Activation, src: str, out: str) -> None:
         attrs: dict[str, Any] = {k: float(v) for k, v in act.params().items()}
-        if act.name == "softmax":
+        if not act.elementwise:  # softmax: over the row of units
             attrs["axis"] = -1
         self.node(act.onnx, [src], [out], **attrs)
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.activation_stats import MAX_LAYERS, MAX_UNITS, ActivationStats, activation_statistics, standard_inputs
-from engine.activations import ACTIVATIONS
+from engine.activations import hidden_activations
 from engine.errors import PlaygroundError
 from engine.initializers import INITIALIZERS
 from engine.layers import is_convolutional
@@ -99,7 +99,7 @@ class ActivationWindow(QDialog):
         self.units.setRange(1, MAX_UNITS)
         self.units.setValue(500)
         self.activation = name_widget(QComboBox(), "actActivation", "Activation")
-        self.activation.addItems([a for a in ACTIVATIONS.names() if a != "softmax"])
+        self.activation.addItems(hidden_activations())
         self.activation.setCurrentText("tanh")
         self.initializer = name_widget(QComboBox(), "actInitializer", "Initializer")
         self.initializer.addItems(INITIALIZERS.names())

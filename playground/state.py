@@ -19,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.activations import ACTIVATIONS
 from engine.data import DATASETS
 from engine.errors import PlaygroundError
 from engine.fields import Effect, effect
@@ -214,7 +215,7 @@ def _harmonize(project: dict[str, Any]) -> None:
     if d["problem"] == "regression":
         if "regression" not in desc.problems:
             loss = "mse"
-        if out_name in ("sigmoid", "softmax"):
+        if ACTIVATIONS.get(out_name).probabilities:  # a regression output is not one
             n["output_activation"] = out_name = "linear"
     elif "regression" in desc.problems and out_name == "linear":  # back from a regression set
         loss = "binary_crossentropy" if d["classes"] == 2 else "categorical_crossentropy"

@@ -82,3 +82,17 @@ def test_parameters_by_dict_and_bad_names():
         get_activation("swish")
     with pytest.raises(PlaygroundError, match="does not take parameters"):
         get_activation({"name": "tanh", "alpha": 2})
+
+
+def test_what_softmax_and_sigmoid_are_special_for_is_declared_on_their_descriptors():
+    from engine.activations import hidden_activations
+
+    assert [n for n in ACTIVATIONS.names() if not ACTIVATIONS.get(n).elementwise] == ["softmax"]
+    assert [n for n in ACTIVATIONS.names() if ACTIVATIONS.get(n).probabilities] == ["sigmoid", "softmax"]
+    assert "softmax" not in hidden_activations() and {"relu", "tanh", "sigmoid"} <= set(hidden_activations())
+    softmax, z, h = ACTIVATIONS.get("softmax")(), np.array([0.3, -1.2, 2.0]), 1e-6
+    s = softmax.forward(z)
+    numeric = np.column_stack([(softmax.forward(z + h * e) - softmax.forward(z - h * e)) / (2 * h) for e in np.eye(3)])
+    assert softmax.jacobian_words == "J = diag(s) − s sᵀ"  # what the walk writes, and what the Jacobian is:
+    np.testing.assert_allclose(np.diag(s) - np.outer(s, s), numeric, atol=1e-9)
+    np.testing.assert_allclose(softmax.jacobian(z, s), numeric, atol=1e-9)

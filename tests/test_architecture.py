@@ -65,3 +65,22 @@ def test_nothing_branches_on_the_models_class_or_a_layers():
                     names = {getattr(c, "id", getattr(c, "attr", "")) for c in classes}
                     offenders += [f"{path.relative_to(ROOT)}:{node.lineno} tests {n}" for n in names & named]
     assert not offenders, offenders
+
+
+def test_no_module_compares_an_activation_with_the_name_softmax():
+    """What softmax is special for is a property of its descriptor (elementwise, jacobian_words,
+    probabilities, as sigmoid's probabilities): a test of the name in a branch would miss the next
+    such activation. Its registration and the losses' declarations may name it; no comparison may
+    (a name compared in a tuple with it, ("sigmoid", "softmax"), is caught too; a fast path for
+    sigmoid itself, or torch's hard-wired gates, may name sigmoid)."""
+    offenders = []
+    for top in ("engine", "playground"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if not isinstance(node, ast.Compare):
+                    continue
+                for side in [node.left, *node.comparators]:
+                    names = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                    if any(isinstance(n, ast.Constant) and n.value == "softmax" for n in names):
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offenders, offenders

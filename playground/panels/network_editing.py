@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from engine import ACTIVATIONS, PlaygroundError, get_activation
+from engine import PlaygroundError, get_activation
+from engine.activations import hidden_activations
 from engine.data import FEATURES
 from engine.layers import is_convolutional
 from engine.notation import keras_shapes, ng_shapes, weight_names
@@ -166,7 +167,7 @@ class NetworkEditor(QObject):
         units.valueChanged.connect(lambda v: edit("units", int(v)))
         lay.addWidget(units)
         act = name_widget(QComboBox(), f"activation{i}", f"Activation of layer {i + 1}")
-        names = [n for n in ACTIVATIONS.names() if n != "softmax"]
+        names = hidden_activations()
         act.addItems(names)
         current = layer["activation"]["name"] if isinstance(layer["activation"], dict) else layer["activation"]
         act.setCurrentText(current)

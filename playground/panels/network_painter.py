@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
+from engine.activations import ACTIVATIONS
 from engine.data import FEATURES, apply_features
 
 from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
@@ -56,7 +57,7 @@ class NeuronPictures:
         elif snap is not None and snap.neuron_grids and layer < len(snap.neuron_grids) and self.in_step:
             values = snap.neuron_grids[layer][:, ::-1]  # row 0 is the bottom of the plane
             act = self.activations[layer]
-            if act in ("sigmoid", "softmax"):
+            if ACTIVATIONS.get(act).probabilities:
                 values = values * 2 - 1
             elif act != "tanh":
                 top = np.max(np.abs(values), axis=(1, 2), keepdims=True)

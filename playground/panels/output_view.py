@@ -9,6 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QWidget
 
+from engine.activations import ACTIVATIONS
+
 from ..colors import class_color, class_color_name, class_rgb, diverging_rgb, fade
 from ..snapshot import Snapshot
 from ..widgets import Label, name_widget
@@ -37,8 +39,8 @@ def plane_rgb(
         if discretize:
             return diverging_rgb(np.where(v > 0, 1.0, -1.0)), f"{swatches} · colour: the predicted class"
         return diverging_rgb(v), f"{swatches} · shade: confidence"
-    if output_activation == "softmax":
-        probs = out
+    if ACTIVATIONS.get(output_activation).probabilities and not ACTIVATIONS.get(output_activation).elementwise:
+        probs = out  # softmax: a row of probabilities already
     else:  # scores (multiclass hinge): softmax them for display only
         e = np.exp(out - out.max(axis=-1, keepdims=True))
         probs = e / e.sum(axis=-1, keepdims=True)
