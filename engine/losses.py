@@ -8,11 +8,13 @@ to the output layer's *pre-activations* z. Cross-entropies fuse with their outpu
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .activations import Activation, sigmoid
+from .activations import ACTIVATIONS, Activation, sigmoid
 from .errors import PlaygroundError
-from .registry import Registry
+from .registry import Registry, spec_name
 
 LOSSES: Registry[type[Loss]] = Registry("loss")
 
@@ -82,13 +84,6 @@ class Loss:
         """dJ/dz, chaining dJ/da through the output activation."""
         t = as_targets(y, a.shape[1], a.dtype)
         return act.backward(z, a, self.grad_output(a, t))
-
-    def check_activation(self, act_name: str) -> None:
-        """Raise if this loss is not defined for the output activation `act_name`."""
-        if self.output_activations is not None and act_name not in self.output_activations:
-            raise PlaygroundError(
-                f"loss {self.name!r} needs a {' or '.join(self.output_activations)} output, not {act_name!r}"
-            )
 
 
 @LOSSES.register("mse")
@@ -297,3 +292,75 @@ LOSSES.alias("mse", "mean_squared_error")
 LOSSES.alias("mae", "mean_absolute_error")
 LOSSES.alias("huber", "huber_loss")
 LOSSES.alias("categorical_crossentropy", "sparse_categorical_crossentropy")
+
+
+# ----------------------------------------------------------------- what fits the data
+# The one place that decides whether a loss and an output activation fit the data (the problem
+# and the class count), from what each loss declares: its problems, max_classes and
+# output_activations. The project validator, the trainer and the app's switches all ask here.
+def _either(names: Any) -> str:
+    """"a, b or c"."""
+    names = list(names)
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def misfit(loss: str, activation: Any, problem: str, classes: int) -> str | None:
+    """Why `loss` with the output `activation` (a name or {"name": ...}) does not fit data of
+    `problem` with `classes` classes, naming the settings as a project file does; None when
+    they fit."""
+    desc = get_loss(loss)
+    if problem not in desc.problems:
+        fits = _either(n for n in LOSSES.names() if problem in LOSSES.get(n).problems)
+        return f"training.loss must be {fits} for {problem}, got {loss!r}"
+    if problem == "classification" and desc.max_classes is not None and classes > desc.max_classes:
+        multi = _either(n for n in LOSSES.names() if LOSSES.get(n).max_classes is None and "regression" not in
+                        LOSSES.get(n).problems)  # fmt: skip
+        most = "two" if desc.max_classes == 2 else desc.max_classes
+        return f"training.loss {loss!r} is for {most} classes; use {multi} for the data's {classes}"
+    out = spec_name(activation)
+    if desc.output_activations and out not in desc.output_activations:
+        return (f"training.loss {loss!r} needs network.output_activation "
+                f"{' or '.join(repr(a) for a in desc.output_activations)}, got {out!r}")  # fmt: skip
+    return None
+
+
+def check_fit(loss: str, activation: Any, problem: str, classes: int) -> None:
+    """Raise a PlaygroundError saying why, when `loss` and the output `activation` do not fit the data."""
+    why = misfit(loss, activation, problem, classes)
+    if why is not None:
+        raise PlaygroundError(why)
+
+
+def default_output_activation(loss: str, problem: str) -> str:
+    """The output activation a loss is usually paired with: the first it is defined for, else
+    linear for regression and sigmoid (a probability) for classification."""
+    allowed = get_loss(loss).output_activations
+    if allowed:
+        return allowed[0]
+    return "linear" if problem == "regression" else "sigmoid"
+
+
+def output_for(loss: str, activation: Any, problem: str) -> Any:
+    """The output activation to use with `loss`: `activation` when the loss is defined for it,
+    else the one the loss is usually paired with."""
+    allowed = get_loss(loss).output_activations
+    return default_output_activation(loss, problem) if allowed and spec_name(activation) not in allowed else activation
+
+
+def fitting(loss: str, activation: Any, problem: str, classes: int) -> tuple[str, Any]:
+    """A loss and output activation that fit the data, changing as little of `loss` and
+    `activation` as it takes (what the app does when a data change makes them unusable): a
+    regression loss and output for regression, the cross-entropies back on classification, a
+    multiclass loss for more classes than the loss handles."""
+    desc = get_loss(loss)
+    out = spec_name(activation)
+    if problem == "regression":
+        if "regression" not in desc.problems:
+            loss = "mse"
+        if ACTIVATIONS.get(out).probabilities:  # a regression output is not one
+            activation = "linear"
+    elif "regression" in desc.problems and out == "linear":  # back from a regression set
+        loss = "binary_crossentropy" if classes == 2 else "categorical_crossentropy"
+    elif desc.max_classes is not None and classes > desc.max_classes:
+        loss = "categorical_crossentropy"
+    return loss, output_for(loss, activation, problem)

@@ -41,7 +41,7 @@ from .fields import check, check_number
 from .initializers import INITIALIZERS
 from .layer_base import LAYERS, kind_of
 from .layers import needs_images, needs_sequences, offered
-from .losses import LOSSES, get_loss
+from .losses import LOSSES, check_fit
 from .model import LayerStack, build_model
 from .optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES, legacy_keys
 from .registry import Registry, spec_name
@@ -98,14 +98,6 @@ SINGLE_OUTPUT_LOSSES = tuple(n for n in LOSSES.names() if LOSSES.get(n).single_o
 
 def default_project() -> dict[str, Any]:
     return copy.deepcopy(DEFAULT_PROJECT)
-
-
-def default_output_activation(loss: str, problem: str) -> str:
-    """The output activation a loss is usually paired with."""
-    allowed = get_loss(loss).output_activations
-    if allowed:
-        return allowed[0]
-    return "linear" if problem == "regression" else "sigmoid"
 
 
 # ----------------------------------------------------------------- validation helpers
@@ -459,22 +451,7 @@ def normalize_project(
     network = raw["network"] if "network" in trusted else _network(raw.get("network", {}))
     training = raw["training"] if "training" in trusted else _training(raw.get("training", {}), notes)
     # Loss, problem, class count and output activation must agree (the loss's descriptor says how).
-    loss = get_loss(training["loss"])
-    if data["problem"] not in loss.problems:
-        fits = _either(n for n in LOSSES.names() if data["problem"] in get_loss(n).problems)
-        raise _fail("training.loss", f"must be {fits} for {data['problem']}, got {training['loss']!r}")
-    if data["problem"] == "classification" and loss.max_classes is not None and data["classes"] > loss.max_classes:
-        multi = _either(
-            n for n in LOSSES.names() if get_loss(n).max_classes is None and "regression" not in get_loss(n).problems
-        )
-        raise _fail("training.loss", f"{training['loss']!r} is for two classes; use {multi} for {data['classes']}")
-    out_act = network["output_activation"]
-    out_name = spec_name(out_act)
-    if loss.output_activations and out_name not in loss.output_activations:
-        raise PlaygroundError(
-            f"training.loss {training['loss']!r} needs network.output_activation "
-            f"{' or '.join(repr(a) for a in loss.output_activations)}, got {out_name!r}"
-        )
+    check_fit(training["loss"], network["output_activation"], data["problem"], data["classes"])
     out = {"format": FORMAT, "seed": seed, "data": data, "network": network, "training": training}
     if "app" in raw:
         if not isinstance(raw["app"], dict):

@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import PlaygroundError
 from .fields import MAX_ACTIVATIONS
-from .losses import as_targets, get_loss
+from .losses import as_targets, check_fit, get_loss
 from .model import Model
 from .optimizers import make_optimizer, scheduled_lr
 from .project import PreparedData, build_network, output_width, prepare_data
@@ -152,18 +152,13 @@ class Trainer:
         ds = self.data.dataset
         self.classification = ds.problem == "classification"
         t = project["training"]
-        limit = get_loss(t["loss"]).max_classes
-        if self.classification and limit is not None and ds.classes > limit:
-            raise PlaygroundError(
-                f"the data have {ds.classes} classes but {t['loss']} is for two; "
-                "use categorical_crossentropy or multiclass_hinge"
-            )
         self.network = network or build_network(
             project, self.data.n_inputs, ds.classes if self.classification else None, ds.image_shape,
             ds.sequence_shape,
         )
+        # The data's own class count (a file's, which data.classes need not say) and the network's output.
+        check_fit(t["loss"], self.network.activations[-1].name, ds.problem, ds.classes)
         self.loss = get_loss(t["loss"])
-        self.loss.check_activation(self.network.activations[-1].name)
         self.optimizer = make_optimizer(t["optimizer"])
         self.regularizer = Regularizer(**t["regularization"])
         #: Kernel weights TFP's L1 rule stopped at zero for good (None until the first).

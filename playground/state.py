@@ -19,14 +19,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.activations import ACTIVATIONS
 from engine.data import DATASETS
 from engine.errors import PlaygroundError
 from engine.fields import Effect, effect
 from engine.lessons import locked_edit
-from engine.losses import get_loss
-from engine.project import SECTIONS, default_output_activation, default_project, normalize_project
-from engine.registry import spec_name
+from engine.losses import fitting
+from engine.project import SECTIONS, default_project, normalize_project
 
 
 @dataclass(frozen=True)
@@ -206,22 +204,6 @@ def _assign(project: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _harmonize(project: dict[str, Any]) -> None:
-    """Make loss and output activation fit the data's problem and class count."""
+    """Make loss and output activation fit the data's problem and class count (the engine's rule)."""
     d, t, n = project["data"], project["training"], project["network"]
-    loss = t["loss"]
-    out = n["output_activation"]
-    out_name = spec_name(out)
-    desc = get_loss(loss)
-    if d["problem"] == "regression":
-        if "regression" not in desc.problems:
-            loss = "mse"
-        if ACTIVATIONS.get(out_name).probabilities:  # a regression output is not one
-            n["output_activation"] = out_name = "linear"
-    elif "regression" in desc.problems and out_name == "linear":  # back from a regression set
-        loss = "binary_crossentropy" if d["classes"] == 2 else "categorical_crossentropy"
-    elif desc.max_classes is not None and d["classes"] > desc.max_classes:
-        loss = "categorical_crossentropy"
-    t["loss"] = loss
-    allowed = get_loss(loss).output_activations
-    if allowed and out_name not in allowed:
-        n["output_activation"] = default_output_activation(loss, d["problem"])
+    t["loss"], n["output_activation"] = fitting(t["loss"], n["output_activation"], d["problem"], d["classes"])

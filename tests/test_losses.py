@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from engine import LOSSES, PlaygroundError, get_activation, get_loss
+from engine.losses import check_fit, fitting, misfit, output_for
 
 
 def value(loss_name, act_name, z, y):
@@ -93,9 +94,49 @@ def test_the_softmax_loss_says_why_cs231n_s_slide_gives_0_89():
 
 
 def test_loss_refuses_an_output_it_is_not_defined_for():
-    with pytest.raises(PlaygroundError, match="binary_crossentropy.*sigmoid.*not 'relu'"):
-        get_loss("binary_crossentropy").check_activation("relu")
-    get_loss("mse").check_activation("relu")
+    with pytest.raises(PlaygroundError, match="'binary_crossentropy' needs network.output_activation 'sigmoid', got"):
+        check_fit("binary_crossentropy", "relu", "classification", 2)
+    check_fit("mse", "relu", "classification", 2)
+    check_fit("hinge", {"name": "tanh"}, "classification", 2)
+
+
+@pytest.mark.parametrize(
+    "loss, activation, problem, classes, words",
+    [
+        ("mse", "linear", "regression", 0, None),
+        ("categorical_crossentropy", "softmax", "classification", 7, None),
+        ("binary_crossentropy", "sigmoid", "regression", 0, "training.loss must be mse, mae, huber or half_squared "
+         "for regression, got 'binary_crossentropy'"),
+        ("hinge", "tanh", "classification", 3, "training.loss 'hinge' is for two classes; use categorical_crossentropy "
+         "or multiclass_hinge for the data's 3"),
+        ("multiclass_hinge", "softmax", "classification", 3, "needs network.output_activation 'linear', got 'softmax'"),
+    ],
+)
+def test_one_rule_says_whether_a_loss_and_output_fit_the_data(loss, activation, problem, classes, words):
+    why = misfit(loss, activation, problem, classes)
+    assert why == words if words is None or words.startswith("training") else words in why
+
+
+@pytest.mark.parametrize(
+    "loss, activation, problem, classes, expected",
+    [
+        ("binary_crossentropy", "sigmoid", "regression", 0, ("mse", "linear")),  # to a regression set
+        ("mse", {"name": "leaky_relu", "alpha": 0.1}, "regression", 0, ("mse", {"name": "leaky_relu", "alpha": 0.1})),
+        ("mse", "linear", "classification", 2, ("binary_crossentropy", "sigmoid")),  # back from one
+        ("mse", "linear", "classification", 4, ("categorical_crossentropy", "softmax")),
+        ("hinge", "tanh", "classification", 3, ("categorical_crossentropy", "softmax")),  # more classes
+        ("hinge", "tanh", "classification", 2, ("hinge", "tanh")),  # fits: kept
+    ],
+)
+def test_a_data_change_gets_a_loss_and_output_that_fit(loss, activation, problem, classes, expected):
+    assert fitting(loss, activation, problem, classes) == expected
+    assert misfit(*expected, problem, classes) is None
+
+
+def test_a_chosen_loss_keeps_the_output_it_is_defined_for():
+    assert output_for("hinge", "tanh", "classification") == "tanh"
+    assert output_for("hinge", "sigmoid", "classification") == "linear"
+    assert output_for("mse", "relu", "regression") == "relu"
 
 
 def test_bad_labels_are_named():

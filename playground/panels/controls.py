@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from engine import LOSSES, PlaygroundError, get_loss
 from engine.fields import field
+from engine.losses import output_for
 from engine.optimizers import (
     HYPERPARAMETER_BOUNDS,
     OPTIMIZERS,
@@ -25,8 +26,6 @@ from engine.optimizers import (
     SCHEDULE_FORMULAS,
     SCHEDULES,
 )
-from engine.project import default_output_activation
-from engine.registry import spec_name
 from engine.regularizers import FORMULAS as REG_FORMULAS
 from engine.regularizers import L1_RULES, REGULARIZERS, from_ng_lambda
 from engine.regularizers import formula as reg_formula
@@ -344,12 +343,8 @@ class ControlBar(QWidget):
             return
         loss = self.loss.currentData()
         p = self.state.project
-        out = p["network"]["output_activation"]
-        out_name = spec_name(out)
-        allowed = get_loss(loss).output_activations
-        changes: dict[str, Any] = {"training.loss": loss}
-        if allowed and out_name not in allowed:
-            changes["network.output_activation"] = default_output_activation(loss, p["data"]["problem"])
+        out = output_for(loss, p["network"]["output_activation"], p["data"]["problem"])
+        changes: dict[str, Any] = {"training.loss": loss, "network.output_activation": out}
         try:
             self.state.apply(changes)
         except PlaygroundError as exc:
