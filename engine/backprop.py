@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 
 from .activations import get_activation
+from .build import PreparedData
 from .errors import PlaygroundError
 from .layer_base import LAYERS, LayerTrace
 from .losses import Loss
 from .model import Model
 from .optimizers import Optimizer
-from .project import PreparedData
 from .regularizers import Regularizer
 
 NUMERIC_STEP = 1e-4  # h of the on-screen numerical gradient (J(w+h) − J(w−h)) / 2h

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from .build import PreparedData
 from .errors import PlaygroundError
 from .io import atomic_write_text, save_weights
 from .layer_base import CodeContext
 from .model import Model
-from .project import PreparedData
 
 #: Each feature map as a NumPy expression of the raw columns x1, x2 (one entry per FEATURES name).
 FEATURE_CODE = {

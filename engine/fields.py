@@ -14,7 +14,6 @@ strongest of its paths'.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,18 @@ from .errors import PlaygroundError
 from .initializers import INITIALIZERS
 from .layer_base import Key
 from .layers import LAYERS
+from .limits import (  # noqa: F401  (re-exported with the rest)
+    MAX_ACTIVATIONS,
+    MAX_BATCH,
+    MAX_EPOCHS,
+    MAX_LAYERS,
+    MAX_PARAMS,
+    MAX_SAMPLES,
+    MAX_SEED,
+    MAX_UNITS,
+    check_number,
+    show,
+)
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 from .regularizers import L1_RULES, REGULARIZERS
@@ -71,64 +82,9 @@ class Field:
         if self.kind == "choice" and self.choices is not None:
             options = list(self.choices())
             if not isinstance(value, str) or value not in options:
-                raise PlaygroundError(f"{key} must be one of {', '.join(options)}, got {_show(value)}")
+                raise PlaygroundError(f"{key} must be one of {', '.join(options)}, got {show(value)}")
         return value
 
-
-def _show(value: Any) -> str:
-    """A value for a message: a huge integer is described, not printed in its 400 digits."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
-        # Counted without str(), which refuses past 4,300 digits: b bits make k or k + 1 digits.
-        k = int(value.bit_length() * math.log10(2))
-        return f"a {k + (abs(value) >= 10**k):,}-digit number"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _fmt(x: float) -> str:
-    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
-
-
-def check_number(
-    value: Any,
-    key: str,
-    lo: float | None = None,
-    hi: float | None = None,
-    integer: bool = False,
-    lo_open: bool = False,
-    hi_open: bool = False,
-) -> Any:
-    """A finite number within [lo, hi] (open ends as told), compared before any conversion so an
-    integer too big for a float is refused with the range instead of overflowing."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PlaygroundError(f"{key} must be a {'whole number' if integer else 'number'}, got {_show(value)}")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise PlaygroundError(f"{key} must be finite, got {value!r}")
-        if integer and value != int(value):
-            raise PlaygroundError(f"{key} must be a whole number, got {value!r}")
-    # Python compares an int with a float exactly, whatever its size: no conversion happens here.
-    if lo is not None and (value <= lo if lo_open else value < lo):
-        raise PlaygroundError(f"{key} must be {'>' if lo_open else '>='} {_fmt(lo)}, got {_show(value)}")
-    if hi is not None and (value >= hi if hi_open else value > hi):
-        raise PlaygroundError(f"{key} must be {'<' if hi_open else '<='} {_fmt(hi)}, got {_show(value)}")
-    if integer:
-        return int(value)
-    if isinstance(value, int) and abs(value) > 2**53 and (lo is None or hi is None):
-        raise PlaygroundError(f"{key} must be a number a float can hold exactly, got {_show(value)}")
-    return float(value)
-
-
-MAX_LAYERS = 16
-MAX_SAMPLES = 1_000_000
-MAX_EPOCHS = 10_000_000
-MAX_SEED = 2**32 - 1
-MAX_BATCH = 10_000_000
-#: The largest network: 10 million parameters are 80 MB a copy in float64, and training keeps
-#: about five copies (weights, gradients, the optimizer's moments, a backup): 400 MB.
-MAX_PARAMS = 10_000_000
-#: The most values one mini-batch may hold across the layers' activations (z and a): 400 MB.
-MAX_ACTIVATIONS = 50_000_000
 
 def _layer_field(key: Key) -> Field:
     kind = key.kind if key.kind in ("integer", "number", "choice") else "bool" if key.kind == "boolean" else "object"

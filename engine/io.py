@@ -25,12 +25,13 @@ from typing import IO, Any
 
 import numpy as np
 
+from .build import PreparedData
 from .data.features import Normalizer
 from .data.loaders import read_npz, regular_file
 from .errors import PlaygroundError
 from .layer_base import OnnxGraph
 from .model import Model
-from .project import PreparedData, normalize_project
+from .project import normalize_project
 
 MAX_PROJECT_BYTES = 16 * 1024**2
 MAX_WEIGHT_BYTES = 1024**3

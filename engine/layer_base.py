@@ -23,11 +23,10 @@ import numpy as np
 
 from .activations import Activation
 from .errors import PlaygroundError
+from .limits import MAX_UNITS  # noqa: F401  (the kinds and the neuron graph read it here)
 from .registry import Registry
 
 Shape = tuple[int, ...]
-#: The biggest layer the field table allows: dense units (shared with the neuron graph).
-MAX_UNITS = 4096
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from .layer_gru import GRU
 from .layer_lstm import LSTM
 from .layer_pooling import AveragePooling2D, MaxPooling2D
 from .layer_simple_rnn import SimpleRNN
+from .limits import MAX_PARAMS
 
 __all__ = [
     "GRU",
@@ -116,8 +117,6 @@ def image_input(image_shape: Sequence[int]) -> tuple[int, int, int]:
 
 def check_params(total: int) -> None:
     """Refuse a network past MAX_PARAMS before anything is allocated."""
-    from .fields import MAX_PARAMS
-
     if total > MAX_PARAMS:
         raise PlaygroundError(
             f"this network has {total:,} parameters; the limit is {MAX_PARAMS:,} (training keeps about five "

@@ -14,6 +14,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation, sigmoid
 from .errors import PlaygroundError
+from .limits import either
 from .registry import Registry, spec_name
 
 LOSSES: Registry[type[Loss]] = Registry("loss")
@@ -298,22 +299,16 @@ LOSSES.alias("categorical_crossentropy", "sparse_categorical_crossentropy")
 # The one place that decides whether a loss and an output activation fit the data (the problem
 # and the class count), from what each loss declares: its problems, max_classes and
 # output_activations. The project validator, the trainer and the app's switches all ask here.
-def _either(names: Any) -> str:
-    """"a, b or c"."""
-    names = list(names)
-    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
-
-
 def misfit(loss: str, activation: Any, problem: str, classes: int) -> str | None:
     """Why `loss` with the output `activation` (a name or {"name": ...}) does not fit data of
     `problem` with `classes` classes, naming the settings as a project file does; None when
     they fit."""
     desc = get_loss(loss)
     if problem not in desc.problems:
-        fits = _either(n for n in LOSSES.names() if problem in LOSSES.get(n).problems)
+        fits = either(n for n in LOSSES.names() if problem in LOSSES.get(n).problems)
         return f"training.loss must be {fits} for {problem}, got {loss!r}"
     if problem == "classification" and desc.max_classes is not None and classes > desc.max_classes:
-        multi = _either(n for n in LOSSES.names() if LOSSES.get(n).max_classes is None and "regression" not in
+        multi = either(n for n in LOSSES.names() if LOSSES.get(n).max_classes is None and "regression" not in
                         LOSSES.get(n).problems)  # fmt: skip
         most = "two" if desc.max_classes == 2 else desc.max_classes
         return f"training.loss {loss!r} is for {most} classes; use {multi} for the data's {classes}"

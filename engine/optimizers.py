@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .errors import PlaygroundError
+from .limits import check_number
 from .registry import Registry
 
 OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
@@ -99,19 +100,8 @@ class Optimizer:
             if not isinstance(value, bool):
                 raise PlaygroundError(f"{self.name}.{key} must be true or false, got {value!r}")
         else:
-            from .fields import _show  # fields imports this module
-
-            # An int is compared as it is: math.isfinite() would overflow on one past 1e308.
-            not_number = isinstance(value, bool) or not isinstance(value, (int, float))
-            name, shown = f"{self.name}.{key}", _show(value)
-            if not_number or (isinstance(value, float) and not math.isfinite(value)):
-                raise PlaygroundError(f"{name} must be a number, got {shown}")
             lo, hi, lo_open, hi_open = HYPERPARAMETER_BOUNDS[key]
-            if value < lo or (lo_open and value == lo):
-                raise PlaygroundError(f"{name} must be {'>' if lo_open else '>='} {lo:g}, got {shown}")
-            if value > hi or (hi_open and value == hi):
-                raise PlaygroundError(f"{name} must be {'<' if hi_open else '<='} {hi:g}, got {shown}")
-            value = float(value)
+            value = check_number(value, f"{self.name}.{key}", lo, hi, lo_open=lo_open, hi_open=hi_open)
         self.hp[key] = value
 
     def reset(self) -> None:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .build import PreparedData, prepare_data
 from .errors import PlaygroundError
 from .optimizers import OPTIMIZERS, make_optimizer
-from .project import PreparedData, prepare_data
 from .training import Diverged, Trainer
 
 #: The optimizers of a first course, with Keras's default hyperparameters (learning rates too).

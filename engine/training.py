@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from .build import PreparedData, build_network, output_width, prepare_data
 from .errors import PlaygroundError
-from .fields import MAX_ACTIVATIONS
+from .limits import MAX_ACTIVATIONS
 from .losses import as_targets, check_fit, get_loss
 from .model import Model
 from .optimizers import make_optimizer, scheduled_lr
-from .project import PreparedData, build_network, output_width, prepare_data
 from .regularizers import Regularizer
 from .streams import stream
 

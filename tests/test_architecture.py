@@ -84,3 +84,34 @@ def test_no_module_compares_an_activation_with_the_name_softmax():
                     if any(isinstance(n, ast.Constant) and n.value == "softmax" for n in names):
                         offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offenders, offenders
+
+
+#: The network core, and what it builds runs with: below the project layer (the field table and
+#: the project validator), which imports them and never the other way round.
+CORE = ("model", "layers", "training", "optimizers", "losses", "activations", "initializers", "regularizers",
+        "limits", "build")  # fmt: skip
+PROJECT_LAYER = ("fields", "project")
+
+
+def test_the_network_core_imports_nothing_from_the_field_table_or_the_project():
+    paths = [ROOT / "engine" / f"{name}.py" for name in CORE] + sorted((ROOT / "engine").glob("layer_*.py"))
+    offenders = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                module = (node.module or "").removeprefix("engine.") if node.level <= 1 else ""
+                names = [module] if module else [a.name for a in node.names]  # from . import project
+            elif isinstance(node, ast.Import):
+                names = [a.name.removeprefix("engine.") for a in node.names]
+            else:
+                continue
+            offenders += [f"{path.name}:{node.lineno} imports {n}" for n in names if n.split(".")[0] in PROJECT_LAYER]
+    assert not offenders, offenders
+    # Nor through another module: importing the core loads neither.
+    modules = ", ".join(f"engine.{name}" for name in CORE) + ", " + ", ".join(
+        f"engine.{p.stem}" for p in sorted((ROOT / "engine").glob("layer_*.py")))  # fmt: skip
+    code = (f"import sys, {modules}\n"
+            f"bad = [m for m in sys.modules if m.removeprefix('engine.') in {PROJECT_LAYER!r}]\n"
+            "print(bad); sys.exit(1 if bad else 0)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

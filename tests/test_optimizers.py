@@ -171,7 +171,7 @@ def test_hyperparameter_changes_take_effect_at_the_next_step():
     [
         ("learning_rate", 0, "must be > 0"),
         ("beta_1", 1.0, "must be < 1"),
-        ("momentum", float("nan"), "must be a number"),
+        ("momentum", float("nan"), "must be finite"),
         ("nesterov", 1, "true or false"),
         ("gamma", 0.1, "has no hyperparameter 'gamma'"),
         ("rules", "tensorflow", "must be one of torch, keras"),
