@@ -17,6 +17,8 @@ MAX_LAYERS = 16
 #: Units of one dense layer (the neuron graph shares it).
 MAX_UNITS = 4096
 MAX_SAMPLES = 1_000_000
+#: Hand-drawn points a project may hold (data.source.points).
+MAX_POINTS = 100_000
 MAX_EPOCHS = 10_000_000
 MAX_SEED = 2**32 - 1
 MAX_BATCH = 10_000_000

@@ -35,6 +35,10 @@ METRIC_KEYS = (
 )  # fmt: skip
 
 
+#: What happens to the rows left after an epoch's last full batch: "partial", a smaller step of
+#: their own (Keras, PyTorch), or "carry", they join the next epoch's first step (TFP).
+LAST_BATCH = ("partial", "carry")
+
 HUGE = 1e6  # inputs, targets or weights past this size are named as the cause of a divergence
 
 
@@ -298,7 +302,7 @@ class Trainer:
 
     def set_last_batch(self, mode: str) -> None:
         """"partial" or "carry" from the next step on; rows already carried join that step."""
-        if mode not in ("partial", "carry"):
+        if mode not in LAST_BATCH:
             raise PlaygroundError(f"the last batch is partial or carry, got {mode!r}")
         self._check_batch_memory(self.batch_size, mode)
         self.last_batch = mode

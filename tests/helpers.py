@@ -95,3 +95,43 @@ def dense(n_inputs: int, hidden: Any, n_outputs: int, output_activation: Any = "
         return {"units": h, "activation": "tanh", "dropout": 0.0}
 
     return build_model((n_inputs,), [entry(h) for h in hidden], n_outputs, output_activation, **kw)
+
+
+#: 2-D points for a data section whose settings no data set's own rules constrain.
+POINTS = {"points": {"x": [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]], "y": [0, 1, 0, 1]}}
+
+
+def raw_with(path: str, value: Any) -> dict[str, Any]:
+    """A project file that sets the field table's `path` to `value` and gives the setting what
+    it needs to be judged alone: an optimizer or schedule that has the key, a layer of a kind
+    that declares it, drawn points (no generator's rules) with a loss and output any problem
+    takes for a data setting."""
+    from engine.layers import LAYERS, new_entry
+    from engine.optimizers import OPTIMIZERS, SCHEDULE_DEFAULTS
+
+    section, *rest = path.split(".")
+    raw: dict[str, Any] = {"format": "nn-playground/1"}
+    if not rest:
+        raw[section] = value
+        return raw
+    if section == "data":
+        raw["network"] = {"output_activation": "linear"}
+        raw["training"] = {"loss": "mse"}
+        raw["data"] = {"source": copy.deepcopy(POINTS), "problem": "regression"}
+    node = raw.setdefault(section, {})
+    if rest[0] == "layers[]":
+        key = rest[1]
+        if key == "type":
+            node["layers"] = [new_entry(value) if value in LAYERS else {"type": value}]
+            return raw
+        kind = next(n for n in LAYERS.written() if key in [k.name for k in LAYERS.get(n).keys])
+        node["layers"] = [new_entry(kind) | {key: value}]
+        return raw
+    if rest[:1] == ["optimizer"] and len(rest) == 2 and rest[1] != "name":
+        node["optimizer"] = {"name": next(n for n in OPTIMIZERS.names() if rest[1] in OPTIMIZERS.get(n).defaults)}
+    if rest[:1] == ["schedule"] and len(rest) == 2 and rest[1] != "name":
+        node["schedule"] = {"name": next(n for n, p in SCHEDULE_DEFAULTS.items() if rest[1] in p)}
+    for part in rest[:-1]:
+        node = node.setdefault(part, {})
+    node[rest[-1]] = value
+    return raw

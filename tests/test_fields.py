@@ -1,7 +1,7 @@
 """The field table: one place for each setting's type, range and effect."""
 
 import pytest
-from helpers import project
+from helpers import project, raw_with
 
 from engine import PlaygroundError
 from engine.fields import FIELDS, Effect, effect, field, label
@@ -16,15 +16,8 @@ HUGE = int("9" * 400)
     [f.path for f in FIELDS if f.kind in ("number", "integer") and "[]" not in f.path and f.path != "seed"],
 )
 def test_a_huge_integer_in_any_number_field_is_refused_with_its_range(path):
-    section, *rest = path.split(".")
-    raw = {"format": "nn-playground/1", section: {}}
-    node = raw[section]
-    for part in rest[:-1]:
-        node[part] = {}
-        node = node[part]
-    node[rest[-1]] = HUGE
     with pytest.raises(PlaygroundError, match=f"{path} must be <=? .*got a 400-digit number"):
-        normalize_project(raw)
+        normalize_project(raw_with(path, HUGE))
 
 
 def test_an_integer_past_what_str_converts_is_described_not_printed():

@@ -169,7 +169,7 @@ def test_every_layer_kind_is_made_by_a_project_entry_and_declares_its_words_and_
                 elif key.kind in ("integer", "number"):
                     assert key.lo <= key.default <= key.hi
                 elif key.kind == "boolean":
-                    assert isinstance(key.default, bool) and f.kind == "bool"
+                    assert isinstance(key.default, bool) and f.kind == "boolean"
             # One default: the class's own, where it has the setting, is what a file that leaves it out means.
             defaults = {f.name: f.default for f in dataclasses.fields(kind) if f.default is not dataclasses.MISSING}
             if key.name in defaults and not key.required:

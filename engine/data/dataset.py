@@ -9,6 +9,9 @@ import numpy as np
 
 from ..errors import PlaygroundError
 
+#: What a data set's targets are: class labels or numbers.
+PROBLEM_KINDS = ("classification", "regression")
+
 
 @dataclass
 class Dataset:
@@ -39,8 +42,8 @@ class Dataset:
     sequence_shape: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
-        if self.problem not in ("classification", "regression"):
-            raise PlaygroundError(f"problem must be classification or regression, got {self.problem!r}")
+        if self.problem not in PROBLEM_KINDS:
+            raise PlaygroundError(f"problem must be {' or '.join(PROBLEM_KINDS)}, got {self.problem!r}")
         if self.x.ndim != 2:
             raise PlaygroundError(f"data must be a table of shape (samples, inputs), got {self.x.shape}")
         if self.y.shape != (self.x.shape[0],):

@@ -19,9 +19,7 @@ from engine import LOSSES, PlaygroundError, get_loss
 from engine.fields import field
 from engine.losses import output_for
 from engine.optimizers import (
-    HYPERPARAMETER_BOUNDS,
     OPTIMIZERS,
-    SCHEDULE_BOUNDS,
     SCHEDULE_DEFAULTS,
     SCHEDULE_FORMULAS,
     SCHEDULES,
@@ -34,6 +32,7 @@ from ..state import ProjectState
 from ..widgets import Counter, NumberEdit, captioned, name_widget
 from ..widgets.flow import FlowLayout
 from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon
+from .bounds import number_edit
 from .stopping import StopControl
 
 LEARNING_RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
@@ -253,8 +252,7 @@ class ControlBar(QWidget):
                     field = QCheckBox()
                     field.toggled.connect(lambda on, k=key: self._set(f"training.optimizer.{k}", bool(on)))
                 else:
-                    lo, hi, _lo_open, _hi_open = HYPERPARAMETER_BOUNDS[key]
-                    field = NumberEdit(defaults[key], lo, hi)
+                    field = number_edit(f"training.optimizer.{key}", defaults[key])
                     field.setMaximumWidth(70)
                     field.committed.connect(lambda v, k=key: self._set(f"training.optimizer.{k}", v))
                     field.refused.connect(self.message)
@@ -283,8 +281,7 @@ class ControlBar(QWidget):
             _clear(self._sched_layout)
             self.sched_fields = {}
             for key in keys:
-                lo, hi = SCHEDULE_BOUNDS[key]
-                edit = NumberEdit(SCHEDULE_DEFAULTS[name][key], lo, hi)
+                edit = number_edit(f"training.schedule.{key}", SCHEDULE_DEFAULTS[name][key])
                 edit.setMaximumWidth(70)
                 edit.committed.connect(lambda v, k=key: self._set(f"training.schedule.{k}", v))
                 edit.refused.connect(self.message)

@@ -35,6 +35,7 @@ from engine.fields import Effect, field
 from ..colors import class_color, diverging_rgb
 from ..state import ProjectState
 from ..widgets import Caption, Label, name_widget
+from .bounds import spin_range
 
 THUMB = 54
 @cache
@@ -175,11 +176,11 @@ class DataPanel(QWidget):
             "Problem type",
             "Classification predicts a class; regression predicts a number. Generated sets fix it.",
         )
-        self.problem.addItems(["classification", "regression"])
+        self.problem.addItems(list(field("data.problem").choices()))
         self.problem.activated.connect(lambda _i: self._set("data.problem", self.problem.currentText()))
         form.addRow(Label("Problem"), self.problem)
+        # Its range is the data set's (refresh): the generators' class ranges, a file's own count.
         self.classes = name_widget(QSpinBox(), "classes", "Number of classes", "Classes for the multiclass sets")
-        self.classes.setRange(2, 6)
         self.classes.valueChanged.connect(lambda v: self._set("data.classes", v))
         form.addRow(Label("Classes"), self.classes)
         self.noise, self.noise_value = _percent_slider(
@@ -188,8 +189,7 @@ class DataPanel(QWidget):
         _apply_when_settled(self.noise, lambda: self._set("data.noise", self.noise.value() / 100))
         form.addRow(Label("Noise"), _row(self.noise, self.noise_value))
         self.samples = name_widget(QSpinBox(), "samples", "Samples", "How many points (or images) to generate")
-        self.samples.setRange(10, 100_000)
-        self.samples.setSingleStep(50)
+        spin_range(self.samples, "data.samples")
         self.samples.setKeyboardTracking(False)
         self.samples.valueChanged.connect(lambda v: self._set("data.samples", v))
         form.addRow(Label("Samples"), self.samples)
@@ -212,7 +212,7 @@ class DataPanel(QWidget):
             "Batch size",
             "Samples per gradient step: 1 is stochastic, all is full-batch gradient descent",
         )
-        self.batch.setRange(1, 100_000)
+        spin_range(self.batch, "training.batch_size")
         self.batch.setKeyboardTracking(False)
         self.batch.valueChanged.connect(lambda v: self._set("training.batch_size", v))
         form.addRow(Label("Batch size"), self.batch)
@@ -230,7 +230,7 @@ class DataPanel(QWidget):
         self.normalize.activated.connect(lambda _i: self._set("data.normalize", self.normalize.currentText()))
         form.addRow(Label("Normalise"), self.normalize)
         self.seed = name_widget(QSpinBox(), "seed", "Seed", "Seeds the data, the split, the weights and the shuffling")
-        self.seed.setRange(0, 2**31 - 1)
+        spin_range(self.seed, "seed")
         self.seed.setKeyboardTracking(False)
         self.seed.valueChanged.connect(lambda v: self._set("seed", v))
         form.addRow(Label("Seed"), self.seed)

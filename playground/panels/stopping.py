@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError
-from engine.fields import MAX_EPOCHS, field
+from engine.fields import field
 from engine.project import EARLY_STOPPING_DEFAULTS
 
 from ..state import ProjectState
-from ..widgets import Label, NumberEdit, name_widget
+from ..widgets import Label, name_widget
+from .bounds import number_edit, spin_range
 
 STOP_TIP = "When a run stops by itself: an epoch limit, early stopping"
 MONITOR_TIPS = {
@@ -67,7 +68,7 @@ class StopControl(QToolButton):
             "Keras's fit(epochs=N) does; off, the run goes on until you pause it, as in TensorFlow Playground",
         )  # fmt: skip
         self.limit = name_widget(QSpinBox(), "epochLimit", "Epoch limit", "training.epochs: the CLI trains this many")
-        self.limit.setRange(1, min(int(MAX_EPOCHS), 2**31 - 1))
+        spin_range(self.limit, "training.epochs")
         self.limit.setKeyboardTracking(False)
         form.addRow(self.limit_on, self.limit)
         self.early_on = name_widget(
@@ -83,11 +84,12 @@ class StopControl(QToolButton):
         self.patience = name_widget(
             QSpinBox(), "earlyPatience", "Patience", "Epochs without improvement before the run stops"
         )
-        self.patience.setRange(0, 100_000)
+        spin_range(self.patience, "training.early_stopping.patience")
         self.patience.setKeyboardTracking(False)
         form.addRow(Label("patience"), self.patience)
         self.min_delta = name_widget(
-            NumberEdit(0.0, 0.0, 1e6), "earlyMinDelta", "Least change", "A smaller improvement does not count"
+            number_edit("training.early_stopping.min_delta", 0.0), "earlyMinDelta", "Least change",
+            "A smaller improvement does not count",
         )
         form.addRow(Label("min delta"), self.min_delta)
         self.restore = name_widget(
