@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from helpers import wait_for
 
+import engine.build as build_module
 import engine.data.loaders as loaders
 import engine.project as project_module
 import playground.training_worker as worker_module
@@ -71,7 +72,7 @@ def test_structural_edits_on_file_data_read_the_file_zero_times(qtbot, window, b
     reads = []
     real = loaders.read_idx
     monkeypatch.setattr(loaders, "read_idx", lambda *a: reads.append(a) or real(*a))
-    monkeypatch.setattr(project_module, "load_idx", lambda *a, **k: reads.append(a) or loaders.load_idx(*a, **k))
+    monkeypatch.setattr(build_module, "load_idx", lambda *a, **k: reads.append(a) or loaders.load_idx(*a, **k))
     builds.clear()
     window.network.editor.set_units(0, +1)  # add a neuron
     _settled(qtbot, window)
