@@ -28,6 +28,7 @@ from engine.activations import hidden_activations
 from engine.data import FEATURES
 from engine.layers import is_convolutional
 from engine.notation import keras_shapes, ng_shapes, weight_names
+from engine.registry import spec_name
 
 from ..snapshot import Snapshot
 from ..state import ProjectState
@@ -169,7 +170,7 @@ class NetworkEditor(QObject):
         act = name_widget(QComboBox(), f"activation{i}", f"Activation of layer {i + 1}")
         names = hidden_activations()
         act.addItems(names)
-        current = layer["activation"]["name"] if isinstance(layer["activation"], dict) else layer["activation"]
+        current = spec_name(layer["activation"])
         act.setCurrentText(current)
         act.setToolTip(get_activation(current).formula)
         act.activated.connect(lambda _k: edit("activation", act.currentText()))

@@ -15,6 +15,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF
 
 from engine.data import FEATURES
 from engine.layers import is_convolutional
+from engine.registry import spec_name
 
 MAX_SHOWN = 16  # neurons drawn per layer at most; the rest are summarised as "+N more"
 EDGE_BUCKETS = 8  # edges are drawn in this many widths per sign, one drawLines call each
@@ -53,7 +54,7 @@ def activation_name(project: dict[str, Any], layer: int) -> str:
     """The activation of dense layer `layer` (the output layer after the hidden ones)."""
     hidden = drawn_layers(project)
     a = hidden[layer]["activation"] if layer < len(hidden) else project["network"]["output_activation"]
-    return a["name"] if isinstance(a, dict) else a
+    return spec_name(a)
 
 
 def in_step(snap: Any, project: dict[str, Any]) -> bool:
