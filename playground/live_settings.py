@@ -71,12 +71,16 @@ SETTERS: dict[str, Setter] = {
 
 def live_setting(path: str) -> str:
     """The field-table entry whose setter takes an edit of `path`: the outermost LIVE entry
-    that holds its own entry ("training.early_stopping.patience" → "training.early_stopping")."""
+    that holds its own entry ("training.early_stopping.patience" → "training.early_stopping"),
+    where an entry of a key its object's registry knows counts as its `*` entry
+    ("training.optimizer.beta_1" → "training.optimizer.*")."""
     entry = field(path)
     if entry.effect != Effect.LIVE:
         raise PlaygroundError(f"{path} is not a setting the running trainer takes")
     setting = entry.path
     head = setting.rpartition(".")[0]
+    if head and field(f"{head}.*").path == f"{head}.*":  # an optimizer's hyperparameter
+        setting = f"{head}.*"
     while head and field(head).effect == Effect.LIVE:
         setting, head = head, head.rpartition(".")[0]
     return setting
