@@ -78,13 +78,19 @@ class _Pooling(Layer):
 
 def _first_max(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The elementwise maximum of `parts` and the index of the first part that holds it (a later
-    part wins only when strictly larger), as int8 (int32 past 127 parts). A NaN propagates to the maximum, as in torch.
-    Plain maxima and products: NumPy's masked copies (copyto's where=) are ten times slower."""
-    best = parts[0].copy()
+    part wins only when strictly larger), as int8 (int32 past 127 parts). A NaN propagates to the
+    maximum, as in torch. Plain maxima and products: NumPy's masked copies (copyto's where=) are
+    ten times slower."""
+    if len(parts) == 1:
+        return parts[0].copy(), np.zeros(parts[0].shape, dtype=np.int8)
+    larger = np.greater(parts[1], parts[0])
+    best = np.maximum(parts[0], parts[1])
+    if len(parts) == 2:
+        return best, larger.view(np.int8)  # False, True: 0, 1
     index = np.int8 if len(parts) < 128 else np.int32
-    arg = np.zeros(best.shape, dtype=index)
-    for k in range(1, len(parts)):
-        larger = np.greater(parts[k], best)
+    arg = larger.astype(index)
+    for k in range(2, len(parts)):
+        np.greater(parts[k], best, out=larger)
         np.maximum(best, parts[k], out=best)
         np.maximum(arg, np.multiply(larger, k, dtype=index), out=arg)  # k beats every earlier index
     return best, arg
@@ -140,7 +146,9 @@ class MaxPooling2D(_Pooling):
         for i in range(p):
             np.multiply(g, row == i, out=to_rows[:, :, i])
         to_rows = to_rows.reshape(c, oh * p, ow, n)
-        dx = np.zeros((c, *self.x.shape[1:3], n), dtype=g.dtype)
+        h, w = self.x.shape[1:3]
+        covered = h == oh * p and w == ow * p  # else the rows and columns past the last window stay 0
+        dx = (np.empty if covered else np.zeros)((c, h, w, n), dtype=g.dtype)
         for j in range(p):
             np.multiply(to_rows, col == j, out=dx[:, : oh * p, j : ow * p : p])
         return images(dx)
