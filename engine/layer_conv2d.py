@@ -133,8 +133,10 @@ class Conv2D(Layer):
         return out[0] * out[1] * self.kernel_size**2 * inp[2] * self.filters
 
     def step_values(self, inp: Shape, out: Shape, first: bool, item: int) -> tuple[float, float]:
-        """The im2col matrix (k²·C values at each output position), z and a are kept; col2im makes
-        two matrices of the im2col's size (none for the first layer: the data need no gradient)."""
+        """The im2col matrix (k²·C values at each output position), z and a are kept; col2im is
+        counted as two matrices of the im2col's size (it makes one, W·δ, and the padded input's
+        gradient: a bound kept from the channels-last code, which made two); none for the first
+        layer, whose data need no gradient."""
         cols = self.inference_values(inp, out)
         top, bottom, left, right = self._pads(inp)
         padded = (inp[0] + top + bottom) * (inp[1] + left + right) * inp[2]
