@@ -1,6 +1,6 @@
 """nn-playground's benchmarks: one table of medians and ratios measured in the same run.
 
-    .venv/bin/python benchmarks/bench.py [--quick] [--skip-app] [--record]
+    .venv/bin/python benchmarks/bench.py [--quick] [--skip-app] [--engine] [--conv] [--record]
 
 1. engine training steps/s against PyTorch CPU (one thread; skipped with a note without torch),
 1b. convolutions (LeNet-like) and 1c. recurrent layers (LSTM on the adding problem) against PyTorch,
@@ -216,11 +216,11 @@ def bench_engine(quick: bool) -> None:
                 row("engine", label, f"{ours:,.0f} steps/s (torch not installed: no ratio)")
                 continue
             ours, theirs, ratio = paired_rates(engine_runner(cfg, dtype), torch_run, steps, repeats)
-            goal = 1.3 if big else 8.0
+            goal = (2.0 if dtype == np.float32 else 1.5) if big else 8.0
             row(
                 "engine",
                 label,
-                f"{ours:,.0f} vs torch {theirs:,.0f} steps/s = {ratio:.1f}x",
+                f"{ours:,.0f} vs torch {theirs:,.0f} steps/s = {ratio:.2f}x",
                 f">= {goal}x",
                 ratio >= goal,
             )
@@ -251,6 +251,59 @@ def lenet(dtype):
                                     Dense(10, "softmax")], dtype)  # fmt: skip
 
 
+def torch_stepper(model, x: np.ndarray, y: np.ndarray, batch: int, opt_spec: dict):
+    """`run(k)`: k training steps of a torch model (NCHW) on images x (N, H, W, C) and labels y,
+    cycling through their batches, with the optimizer `opt_spec` names (torch's rules)."""
+    import torch
+
+    tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    ty = torch.from_numpy(y.astype(np.int64))
+    model(tx[:batch])  # a LazyLinear learns its width
+    lr = opt_spec.get("learning_rate", 0.01 if opt_spec["name"] == "sgd" else 0.001)
+    if opt_spec["name"] == "adam":
+        topt = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7)
+    else:
+        topt = torch.optim.SGD(model.parameters(), lr=lr)
+    lossf = torch.nn.CrossEntropyLoss()
+    model.train()
+    n = x.shape[0] // batch
+
+    def theirs(steps: int) -> None:
+        for k in range(steps):
+            i = (k % n) * batch
+            topt.zero_grad()
+            lossf(model(tx[i : i + batch]), ty[i : i + batch]).backward()
+            topt.step()
+
+    return theirs
+
+
+def torch_cnn(layers: list[dict], channels: int, classes: int, tdtype):
+    """The torch model of a project's layers (convolutions, pooling, flatten, dense with dropout;
+    'same' padding as torch's symmetric padding, which it is for odd kernels at stride 1)."""
+    import torch
+
+    nn, mods = torch.nn, []
+    act = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
+    for entry in layers:
+        kind = entry.get("type", "dense")
+        if kind == "conv2d":
+            k, s = entry["kernel_size"], entry.get("strides", 1)
+            pad = (k - 1) // 2 if entry.get("padding") == "same" else 0
+            mods += [nn.Conv2d(channels, entry["filters"], k, stride=s, padding=pad), act[entry["activation"]]()]
+            channels = entry["filters"]
+        elif kind == "max_pooling2d":
+            mods.append(nn.MaxPool2d(entry.get("pool_size", 2)))
+        elif kind == "flatten":
+            mods.append(nn.Flatten())
+        else:
+            mods += [nn.LazyLinear(entry["units"]), act[entry["activation"]]()]
+            if entry.get("dropout"):
+                mods.append(nn.Dropout(entry["dropout"]))
+    mods.append(nn.LazyLinear(classes))
+    return nn.Sequential(*mods).to(tdtype)
+
+
 def conv_runners(dtype, batch: int = 64):
     from engine.losses import get_loss
     from engine.optimizers import make_optimizer
@@ -277,32 +330,59 @@ def conv_runners(dtype, batch: int = 64):
         torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(256, 120), torch.nn.ReLU(), torch.nn.Linear(120, 84),
         torch.nn.ReLU(), torch.nn.Linear(84, 10),
     ).to(tdtype)  # fmt: skip
-    tx = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
-    ty = torch.from_numpy(y)
-    topt = torch.optim.SGD(model.parameters(), lr=0.01)
-    lossf = torch.nn.CrossEntropyLoss()
+    return ours, torch_stepper(model, x, y, batch, {"name": "sgd"})
 
-    def theirs(steps: int) -> None:
+
+CNN_PRESETS = ["18-cnn-shapes", "19-cnn-digits"]
+
+
+def preset_runners(name: str, dtype):
+    """The engine and torch training one of the CNN presets' networks with its optimizer and batch
+    size on its own data (the training split, 8 batches in turn), dropout drawn in both."""
+    from engine.io import load_project
+    from engine.training import Trainer
+
+    project = load_project(ROOT / "resources" / "presets" / f"{name}.json")
+    project["network"]["dtype"] = np.dtype(dtype).name
+    tr = Trainer(project)
+    net, t = tr.network, project["training"]
+    batch = t["batch_size"]
+    x, y = tr.data.x_train[: batch * 8].reshape(-1, *net.input_shape), tr.data.y_train[: batch * 8].astype(np.intp)
+    gen = np.random.default_rng(0)
+
+    def ours(steps: int) -> None:
         for k in range(steps):
             i = (k % 8) * batch
-            topt.zero_grad()
-            lossf(model(tx[i : i + batch]), ty[i : i + batch]).backward()
-            topt.step()
+            net.loss_and_grad(x[i : i + batch], y[i : i + batch], tr.loss, tr.regularizer, True, gen)
+            tr.optimizer.step(net.trainable_params, net.trainable_grads, net.n_kernel)
 
-    return ours, theirs
+    try:
+        import torch
+    except ImportError:
+        return ours, None
+    torch.set_num_threads(1)
+    tdtype = torch.float64 if dtype == np.float64 else torch.float32
+    model = torch_cnn(project["network"]["layers"], net.input_shape[2], net.n_outputs, tdtype)
+    return ours, torch_stepper(model, x, y, batch, t["optimizer"])
 
 
 def bench_conv(quick: bool) -> None:
-    print("1b. convolutions: LeNet-like on 28×28, batch 64, steps/s vs PyTorch CPU (1 thread)", flush=True)
-    steps, repeats = (10, 3) if quick else (40, 5)
-    for dtype in (np.float32, np.float64):
-        ours, theirs = conv_runners(dtype)
-        label = f"LeNet-like, {np.dtype(dtype).name}"
-        if theirs is None:
-            row("conv", label, f"{median_rate(ours, steps, repeats):,.1f} steps/s (torch not installed: no ratio)")
-            continue
-        a, b, ratio = paired_rates(ours, theirs, steps, repeats)
-        row("conv", label, f"{a:,.1f} vs torch {b:,.1f} steps/s = {ratio:.2f}x", ">= 0.5x", ratio >= 0.5)
+    print("1b. convolutions: steps/s vs PyTorch CPU (1 thread): LeNet-like on 28×28 at batch 64, the CNN presets' "
+          "nets", flush=True)  # fmt: skip
+    repeats = 3 if quick else 5
+    cases = [("LeNet-like", conv_runners, 40)] + [(name, lambda d, n=name: preset_runners(n, d), 100)
+                                                   for name in CNN_PRESETS]  # fmt: skip
+    for name, runners, steps in cases:
+        for dtype in (np.float32, np.float64):
+            ours, theirs = runners(dtype)
+            label = f"{name}, {np.dtype(dtype).name}"
+            n = steps // 4 if quick else steps
+            if theirs is None:
+                rate = median_rate(ours, n, repeats)
+                row("conv", label, f"{rate:,.1f} steps/s (torch not installed: no ratio)")
+                continue
+            a, b, ratio = paired_rates(ours, theirs, n, repeats)
+            row("conv", label, f"{a:,.1f} vs torch {b:,.1f} steps/s = {ratio:.2f}x", ">= 1.0x", ratio >= 1.0)
 
 
 # ----------------------------------------------------------------- 1c. recurrent layers vs PyTorch
@@ -957,6 +1037,7 @@ def main() -> int:
     ap.add_argument("--budget", action="store_true", help="only the frame-budget table (app against engine)")
     ap.add_argument("--conv", action="store_true", help="only the convolution rows (engine against PyTorch)")
     ap.add_argument("--recurrent", action="store_true", help="only the recurrent rows (engine against PyTorch)")
+    ap.add_argument("--engine", action="store_true", help="only the engine against PyTorch (dense and conv)")
     ap.add_argument("--folder", action="store_true", help="only the image-folder rows (10,000 PNG files)")
     ap.add_argument("--record", action="store_true", help="only the record rows (300 epochs to GIF and APNG)")
     ap.add_argument("--batchnorm", action="store_true", help="only batch normalization's cost (784-128-10)")
@@ -967,6 +1048,10 @@ def main() -> int:
     print(f"nn-playground benchmarks on {os.cpu_count()} cores, numpy {np.__version__}", flush=True)
     if args.budget:
         bench_budget(args.quick)
+        return print_table()
+    if args.engine:
+        bench_engine(args.quick)
+        bench_conv(args.quick)
         return print_table()
     if args.conv:
         bench_conv(args.quick)

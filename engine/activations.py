@@ -146,6 +146,10 @@ class ReLU(Activation):
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return (z > 0).astype(z.dtype)
 
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        # g ⊙ [z > 0] with the mask as it is: no float copy of it (the same bits).
+        return np.multiply(grad, z > 0)
+
 
 @ACTIVATIONS.register("leaky_relu")
 class LeakyReLU(Activation):

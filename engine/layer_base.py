@@ -10,6 +10,9 @@ the kind; none of them names one. `engine.layers` imports (registers) every kind
 An instance is one layer of one model: `bind` gives it views of its parameters and of their
 gradients in the model's flat buffers, `forward` keeps what `backward` needs on the instance, and
 `backward` writes the parameters' gradients into their views (no copies) and returns the input's.
+Images keep Keras's axes (N, H, W, C) at every layer's door; the image layers lay their arrays out
+as planes (C, H, W, N) in memory and pass views (`planes`, `images`), which NumPy works on in long
+runs (see `planes`).
 """
 
 from __future__ import annotations
@@ -356,6 +359,21 @@ def whole(value: Any, name: str, lo: int = 1) -> int:
 def needs_image(inp: Shape, what: str) -> None:
     if len(inp) != 3:
         raise PlaygroundError(f"{what} needs image input (H, W, C), got {inp}")
+
+
+def planes(x: np.ndarray) -> np.ndarray:
+    """Images (N, H, W, C) as planes (C, H, W, N), the batch innermost in memory: a window's shift
+    then moves whole runs of N values, so im2col, col2im and pooling are long strided copies and
+    adds, not runs of C. A view when `x` already lies so (what `images` of planes gives), one copy
+    otherwise."""
+    t = x.transpose(3, 1, 2, 0)
+    return t if t.flags.c_contiguous else np.ascontiguousarray(t)
+
+
+def images(p: np.ndarray) -> np.ndarray:
+    """Planes (C, H, W, N) seen as images (N, H, W, C), a view: what a layer returns, so every
+    caller sees Keras's channels-last axes whatever the memory layout."""
+    return p.transpose(3, 1, 2, 0)
 
 
 def shape_text(shape: Shape) -> str:

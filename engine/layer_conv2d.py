@@ -1,7 +1,8 @@
 """The 2-D convolution, as Keras's Conv2D: images channels-last (N, H, W, C), a kernel of shape
 (kh, kw, in, filters) as Keras stores it (so Keras's `set_weights` takes it unchanged), 'valid'
 or TensorFlow's 'same' padding (the extra row and column bottom and right), one stride both ways.
-The batch goes through im2col: every window unfolded into a row, then one matrix product."""
+The batch goes through im2col on planes (C, H, W, N, the batch innermost in memory: see
+layer_base.planes): every window unfolded into a column, then one matrix product."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from .layer_base import (
     LayerTrace,
     OnnxGraph,
     Shape,
+    images,
     needs_image,
+    planes,
     whole,
     window_pads,
 )
@@ -130,8 +133,10 @@ class Conv2D(Layer):
         return out[0] * out[1] * self.kernel_size**2 * inp[2] * self.filters
 
     def step_values(self, inp: Shape, out: Shape, first: bool, item: int) -> tuple[float, float]:
-        """The im2col matrix (k²·C values at each output position), z and a are kept; col2im makes
-        two matrices of the im2col's size (none for the first layer: the data need no gradient)."""
+        """The im2col matrix (k²·C values at each output position), z and a are kept; col2im is
+        counted as two matrices of the im2col's size (it makes one, W·δ, and the padded input's
+        gradient: a bound kept from the channels-last code, which made two); none for the first
+        layer, whose data need no gradient."""
         cols = self.inference_values(inp, out)
         top, bottom, left, right = self._pads(inp)
         padded = (inp[0] + top + bottom) * (inp[1] + left + right) * inp[2]
@@ -151,6 +156,7 @@ class Conv2D(Layer):
     def bind(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         self.kernel, self.bias = params["kernel"], params["bias"]
         self.kernel_grad, self.bias_grad = grads["kernel"], grads["bias"]
+        self._ones = np.ones(0, dtype=self.kernel.dtype)
 
     def _padded(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
         top, bottom, left, right = self._pads(x.shape[1:])
@@ -159,38 +165,50 @@ class Conv2D(Layer):
         return x, (top, bottom, left, right)
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
-        """im2col, then z = cols·W + b and a = f(z)."""
-        k, s = self.kernel_size, self.strides
-        xp, pads = self._padded(x)
-        windows = sliding_window_view(xp, (k, k), axis=(1, 2))[:, ::s, ::s]  # (N, oh, ow, C, k, k)
-        n, oh, ow, c = windows.shape[:4]
-        cols = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3)).reshape(n * oh * ow, k * k * c)
-        z = np.dot(cols, self.kernel.reshape(k * k * c, self.filters)) + self.bias
-        a = self.act.forward(z)
-        self.x, self.z, self.a = x, z, a
-        self._cache = (x.shape, xp.shape, pads, cols)
-        return a.reshape(n, oh, ow, self.filters)
+        """im2col on planes (C, H, W, N): row (i, j, c) of the matrix is plane c shifted by the
+        offset (i, j), a copy in runs of ow·N values; then zᵀ = Wᵀ·cols + b as one matrix product
+        over the batch (the kernel (k, k, C, F) is already W laid out (i, j, c) × F), a = f(z)."""
+        k, s, f = self.kernel_size, self.strides, self.filters
+        n, h, w, c = x.shape
+        top, bottom, left, right = self._pads(x.shape[1:])
+        if top or bottom or left or right:  # zeros around, written once into the planes
+            xp = np.zeros((c, h + top + bottom, w + left + right, n), dtype=x.dtype)
+            xp[:, top : top + h, left : left + w, :] = x.transpose(3, 1, 2, 0)
+        else:
+            xp = planes(x)
+        windows = sliding_window_view(xp, (k, k), axis=(1, 2))[:, ::s, ::s]  # (C, oh, ow, N, k, k)
+        oh, ow = windows.shape[1:3]
+        cols = np.ascontiguousarray(windows.transpose(4, 5, 0, 1, 2, 3)).reshape(k * k * c, oh * ow * n)
+        z = np.dot(self.kernel.reshape(-1, f).T, cols)  # (F, oh·ow·N)
+        z += self.bias[:, None]
+        z4 = images(z.reshape(f, oh, ow, n))
+        a = self.act.forward(z4)  # on Keras's axes: softmax acts across the filters
+        self.x, self.z, self.a = x, z4, a
+        self._cache = (xp.shape, (top, left), cols)
+        return a
 
     def backward(self, grad: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """∂L/∂W = colsᵀ·δ and ∂L/∂b = Σ δ into the gradient buffer; ∂L/∂x by col2im, skipped
-        when `input_grad` is False (the first layer: the costliest part)."""
-        x_shape, xp_shape, (top, _, left, _), cols = self._cache
-        k, s = self.kernel_size, self.strides
-        n, oh, ow, f = grad.shape
-        dz = self.act.backward(self.z, self.a, grad.reshape(n * oh * ow, f))
-        np.dot(cols.T, dz, out=self.kernel_grad.reshape(-1, f))
-        self.bias_grad[...] = dz.sum(axis=0)
+        """∂L/∂W = cols·δᵀ and ∂L/∂b = Σ δ into the gradient buffer; ∂L/∂x by col2im: δ's
+        share of every matrix row (W·δ) added back to plane c at offset (i, j), k² adds in runs
+        of ow·N. Skipped when `input_grad` is False (the first layer: the costliest part)."""
+        xp_shape, (top, left), cols = self._cache
+        k, s, f = self.kernel_size, self.strides, self.filters
+        dz = planes(self.act.backward(self.z, self.a, grad)).reshape(f, -1)  # (F, oh·ow·N)
+        np.dot(cols, dz.T, out=self.kernel_grad.reshape(-1, f))
+        if self._ones.shape[0] != dz.shape[1]:  # a vector of ones per batch size, kept
+            self._ones = np.ones(dz.shape[1], dtype=dz.dtype)
+        np.dot(dz, self._ones, out=self.bias_grad)  # Σ δ per filter, as a BLAS call
         if not input_grad:
             return None
-        dcols = np.dot(dz, self.kernel.reshape(-1, f).T).reshape(n, oh, ow, k, k, xp_shape[3])
-        # Kernel offsets first, once: each of col2im's k² adds then reads one contiguous block
-        # (a third faster in float32 than reading a strided slice k² times).
-        dcols = np.ascontiguousarray(dcols.transpose(3, 4, 0, 1, 2, 5))
-        dxp = np.zeros(xp_shape, dtype=grad.dtype)
+        c, _, _, n = xp_shape
+        _, oh, ow, _ = grad.shape
+        dcols = np.dot(self.kernel.reshape(-1, f), dz).reshape(k, k, c, oh, ow, n)
+        dxp = np.zeros(xp_shape, dtype=dz.dtype)
         for i in range(k):  # col2im: k² vectorised adds, one per kernel offset
             for j in range(k):
-                dxp[:, i : i + s * oh : s, j : j + s * ow : s, :] += dcols[i, j]
-        return dxp[:, top : top + x_shape[1], left : left + x_shape[2], :]
+                dxp[:, i : i + s * oh : s, j : j + s * ow : s] += dcols[i, j]
+        h, w = self.x.shape[1:3]
+        return images(dxp[:, top : top + h, left : left + w])
 
     # ----------------------------------------------------------------- the walk
     def _windows(self, x: np.ndarray) -> np.ndarray:

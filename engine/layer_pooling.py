@@ -10,7 +10,20 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .errors import PlaygroundError
-from .layer_base import LAYERS, CodeContext, Key, Layer, LayerTrace, OnnxGraph, Shape, needs_image, whole, window_pads
+from .layer_base import (
+    LAYERS,
+    CodeContext,
+    Key,
+    Layer,
+    LayerTrace,
+    OnnxGraph,
+    Shape,
+    images,
+    needs_image,
+    planes,
+    whole,
+    window_pads,
+)
 
 
 @dataclass(eq=False)
@@ -63,6 +76,26 @@ class _Pooling(Layer):
         return [f"layers.{self.keras}({self.pool_size}),"]
 
 
+def _first_max(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The elementwise maximum of `parts` and the index of the first part that holds it (a later
+    part wins only when strictly larger), as int8 (int32 past 127 parts). A NaN propagates to the
+    maximum, as in torch. Plain maxima and products: NumPy's masked copies (copyto's where=) are
+    ten times slower."""
+    if len(parts) == 1:
+        return parts[0].copy(), np.zeros(parts[0].shape, dtype=np.int8)
+    larger = np.greater(parts[1], parts[0])
+    best = np.maximum(parts[0], parts[1])
+    if len(parts) == 2:
+        return best, larger.view(np.int8)  # False, True: 0, 1
+    index = np.int8 if len(parts) < 128 else np.int32
+    arg = larger.astype(index)
+    for k in range(2, len(parts)):
+        np.greater(parts[k], best, out=larger)
+        np.maximum(best, parts[k], out=best)
+        np.maximum(arg, np.multiply(larger, k, dtype=index), out=arg)  # k beats every earlier index
+    return best, arg
+
+
 @LAYERS.register_kind()
 @dataclass(eq=False)
 class MaxPooling2D(_Pooling):
@@ -83,34 +116,42 @@ class MaxPooling2D(_Pooling):
 
     def step_values(self, inp: Shape, out: Shape, first: bool, item: int) -> tuple[float, float]:
         n_in, n_out = int(np.prod(inp)), int(np.prod(out))
-        return n_out + n_out / item, n_in + n_out + n_out / item  # int8 argmax; dx, the grad, a mask
+        p = self.pool_size
+        # the output and the winners (int8: a column per row, a row per window); backward's dx,
+        # the gradient sent to the rows and a mask
+        return n_out + (n_in / p + n_out) / item, n_in + n_out * p + n_in / p / item
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
-        """One pass per window offset (p² of them, in row-major order): a value replaces the
-        running maximum only when strictly larger, so the first maximum takes the gradient, as
-        in TensorFlow. Strided slices, no transposed copy of the windows."""
+        """The first maximum of each window in row-major order, as TensorFlow: across each row's p
+        columns first (a value replaces the running maximum only when strictly larger), then
+        across the p rows' maxima the same way. On planes (batch innermost) every pass is a long
+        strided run; which column and which row won is kept (int8) for backward."""
         p = self.pool_size
-        oh, ow, _ = self.output_shape(x.shape[1:])
-        best = x[:, 0 : oh * p : p, 0 : ow * p : p, :].copy()
-        arg = np.zeros(best.shape, dtype=np.int8 if p * p < 128 else np.int32)
-        for k in range(1, p * p):
-            i, j = divmod(k, p)
-            part = x[:, i : i + oh * p : p, j : j + ow * p : p, :]
-            larger = part > best
-            np.copyto(best, part, where=larger)
-            np.copyto(arg, k, where=larger)
-        self.x, self.arg = x, arg
-        return best
+        oh, ow, c = self.output_shape(x.shape[1:])
+        xt = planes(x)
+        best, col = _first_max([xt[:, : oh * p, j : ow * p : p] for j in range(p)])  # (C, oh·p, ow, N)
+        rows = best.reshape(c, oh, p, ow, -1)
+        out, row = _first_max([rows[:, :, i] for i in range(p)])  # (C, oh, ow, N)
+        self.x, self.arg = x, (col, row)
+        return images(out)
 
     def backward(self, grad: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """∂L/∂x = ∂L/∂y where the window's maximum was, 0 elsewhere."""
+        """∂L/∂x = ∂L/∂y where the window's maximum was, 0 elsewhere: to the winning row, then
+        within it to the winning column."""
         p = self.pool_size
-        _, oh, ow, _ = grad.shape
-        dx = np.zeros(self.x.shape, dtype=grad.dtype)
-        for k in range(p * p):
-            i, j = divmod(k, p)
-            np.multiply(grad, self.arg == k, out=dx[:, i : i + oh * p : p, j : j + ow * p : p, :])
-        return dx
+        col, row = self.arg
+        g = planes(grad)
+        c, oh, ow, n = g.shape
+        to_rows = np.empty((c, oh, p, ow, n), dtype=g.dtype)
+        for i in range(p):
+            np.multiply(g, row == i, out=to_rows[:, :, i])
+        to_rows = to_rows.reshape(c, oh * p, ow, n)
+        h, w = self.x.shape[1:3]
+        covered = h == oh * p and w == ow * p  # else the rows and columns past the last window stay 0
+        dx = (np.empty if covered else np.zeros)((c, h, w, n), dtype=g.dtype)
+        for j in range(p):
+            np.multiply(to_rows, col == j, out=dx[:, : oh * p, j : ow * p : p])
+        return images(dx)
 
     def trace(self, upstream: np.ndarray, index: int, weights: int | None,
               delta: np.ndarray | None = None) -> LayerTrace:  # fmt: skip

@@ -17,8 +17,11 @@ With a constant learning rate the momentum forms agree; with a schedule they do 
 decoupled decay acts on every parameter, biases included, as in both frameworks.
 
 Each works on the network's flat parameter and gradient buffers, so one update is a handful of
-NumPy calls whatever the depth. Hyperparameters live in `hp` and may be changed between steps;
-the next step uses the new values. `t` counts updates (not samples or epochs).
+NumPy calls whatever the depth, all in place: the products go into two work arrays kept between
+steps (a fresh temporary of a 100k-weight model's size cost page faults each step, more than the
+arithmetic), in the order the formula writes them, so the numbers are the same bits.
+Hyperparameters live in `hp` and may be changed between steps; the next step uses the new values.
+`t` counts updates (not samples or epochs).
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ class Optimizer:
             self.set(key, value)
         self.t = 0
         self.state: dict[str, np.ndarray] = {}
+        self._work: list[np.ndarray] = []
 
     def set(self, key: str, value: Any) -> None:
         """Change a hyperparameter; takes effect at the next step."""
@@ -115,6 +119,13 @@ class Optimizer:
             buf = np.full_like(like, fill)
             self.state[key] = buf
         return buf
+
+    def _scratch(self, like: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Two work arrays shaped as `like`, kept between steps (not state: nothing to reset or show)."""
+        work = self._work
+        if not work or work[0].shape != like.shape or work[0].dtype != like.dtype:
+            work[:] = [np.empty_like(like), np.empty_like(like)]
+        return work[0], work[1]
 
     @property
     def keras(self) -> bool:
@@ -165,20 +176,27 @@ class SGD(Optimizer):
 
     def _update(self, params, grads, n_kernel, lr):
         mu = self.hp["momentum"]
+        t, u = self._scratch(params)
         if mu == 0.0:
-            params -= lr * grads
+            params -= np.multiply(grads, lr, out=t)
             return
         v = self._buf("momentum", params)
         v *= mu
         if self.keras:  # the learning rate inside the velocity
-            v -= lr * grads
-            params += mu * v - lr * grads if self.hp["nesterov"] else v
+            v -= np.multiply(grads, lr, out=t)  # t = α·g
+            if self.hp["nesterov"]:
+                np.multiply(v, mu, out=u)
+                params += np.subtract(u, t, out=u)  # μv − αg
+            else:
+                params += v
             return
         v += grads
         if self.hp["nesterov"]:
-            params -= lr * (grads + mu * v)
+            np.multiply(v, mu, out=t)
+            t += grads
+            params -= np.multiply(t, lr, out=t)  # α(g + μv)
         else:
-            params -= lr * v
+            params -= np.multiply(v, lr, out=t)
 
 
 @OPTIMIZERS.register("momentum")
@@ -227,9 +245,9 @@ class Adagrad(Optimizer):
 
     def _update(self, params, grads, n_kernel, lr):
         s = self._buf("sum", params, self.hp["initial_accumulator_value"])
-        s += grads * grads
-        eps = self.hp["epsilon"]
-        params -= lr * grads / (np.sqrt(s + eps) if self.keras else np.sqrt(s) + eps)
+        t, u = self._scratch(params)
+        s += np.multiply(grads, grads, out=t)
+        _step_over_root(params, grads, lr, s, self.hp["epsilon"], self.keras, t, u)
 
 
 @OPTIMIZERS.register("adadelta")
@@ -255,12 +273,18 @@ class Adadelta(Optimizer):
         rho, eps = self.hp["rho"], self.hp["epsilon"]
         v = self._buf("square_avg", params)
         u = self._buf("acc_delta", params)
+        t, delta = self._scratch(params)
         v *= rho
-        v += (1 - rho) * grads * grads
-        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * grads
+        np.multiply(grads, 1 - rho, out=t)
+        v += np.multiply(t, grads, out=t)  # (1 − ρ)g²
+        np.sqrt(np.add(u, eps, out=delta), out=delta)
+        np.sqrt(np.add(v, eps, out=t), out=t)
+        delta /= t
+        delta *= grads  # Δ = √(u + ε) / √(v + ε) · g
         u *= rho
-        u += (1 - rho) * delta * delta
-        params -= lr * delta
+        np.multiply(delta, 1 - rho, out=t)
+        u += np.multiply(t, delta, out=t)  # (1 − ρ)Δ²
+        params -= np.multiply(delta, lr, out=t)
 
 
 @OPTIMIZERS.register("rmsprop")
@@ -286,9 +310,11 @@ class RMSprop(Optimizer):
     def _update(self, params, grads, n_kernel, lr):
         rho, eps = self.hp["rho"], self.hp["epsilon"]
         v = self._buf("square_avg", params)
+        t, u = self._scratch(params)
         v *= rho
-        v += (1 - rho) * grads * grads
-        params -= lr * grads / (np.sqrt(v + eps) if self.keras else np.sqrt(v) + eps)
+        np.multiply(grads, 1 - rho, out=t)
+        v += np.multiply(t, grads, out=t)  # (1 − ρ)g²
+        _step_over_root(params, grads, lr, v, eps, self.keras, t, u)
 
 
 @OPTIMIZERS.register("adam")
@@ -335,20 +361,26 @@ class Adam(Optimizer):
         b1, b2, eps, t = self.hp["beta_1"], self.hp["beta_2"], self.hp["epsilon"], self.t
         m = self._buf("m", params)
         v = self._buf("v", params)
+        w, d = self._scratch(params)
         m *= b1
-        m += (1 - b1) * grads
+        m += np.multiply(grads, 1 - b1, out=w)
         v *= b2
-        v += (1 - b2) * grads * grads
+        np.multiply(grads, 1 - b2, out=w)
+        v += np.multiply(w, grads, out=w)  # (1 − β₂)g²
         if self.hp["amsgrad"]:
             v_max = self._buf("v_max", params)
             np.maximum(v_max, v, out=v_max)
             v = v_max
         if self.keras:
-            params -= (lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)) * m / (np.sqrt(v) + eps)
-            return
-        m_hat_scale = 1.0 / (1.0 - b1**t)
-        v_hat = v / (1.0 - b2**t)
-        params -= (lr * m_hat_scale) * m / (np.sqrt(v_hat) + eps)
+            np.sqrt(v, out=d)
+            d += eps
+            np.multiply(m, lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t), out=w)
+        else:
+            m_hat_scale = 1.0 / (1.0 - b1**t)
+            np.sqrt(np.divide(v, 1.0 - b2**t, out=d), out=d)  # √v̂
+            d += eps
+            np.multiply(m, lr * m_hat_scale, out=w)
+        params -= np.divide(w, d, out=w)
 
 
 @OPTIMIZERS.register("adamw")
@@ -366,6 +398,19 @@ class AdamW(Adam):
     def _update(self, params, grads, n_kernel, lr):
         params *= 1.0 - lr * self.hp["weight_decay"]
         super()._update(params, grads, n_kernel, lr)
+
+
+def _step_over_root(params: np.ndarray, grads: np.ndarray, lr: float, s: np.ndarray, eps: float, keras: bool,
+                    t: np.ndarray, u: np.ndarray) -> None:  # fmt: skip
+    """w ← w − α·g / (√s + ε), or / √(s + ε) under Keras's rules (Adagrad's and RMSprop's step),
+    in the work arrays t and u."""
+    np.multiply(grads, lr, out=t)
+    if keras:
+        np.sqrt(np.add(s, eps, out=u), out=u)
+    else:
+        np.sqrt(s, out=u)
+        u += eps
+    params -= np.divide(t, u, out=t)
 
 
 def make_optimizer(spec: str | dict[str, Any]) -> Optimizer:

@@ -119,6 +119,53 @@ def test_float32_stays_float32_and_close_to_float64():
     assert y32.dtype == np.float32 and np.allclose(y32, y64, atol=1e-5)
 
 
+def test_a_float32_training_pass_stays_float32_at_every_layer():
+    """No silent upcast on a CNN's way forward and back: every layer's output, its z and a, and
+    the gradient it passes down are float32 (float64 would double every copy and product)."""
+    from engine.model import LayerStack
+
+    rng = np.random.default_rng(5)
+    layers = [Conv2D(4, 3, padding="same", activation="relu"), MaxPooling2D(2), Conv2D(6, 3, activation="tanh"),
+              Flatten(), Dense(5, "relu"), Dropout(0.3), Dense(3, "softmax")]  # fmt: skip
+    net = LayerStack((8, 8, 2), layers, np.float32)
+    h = rng.normal(size=(4, 8, 8, 2)).astype(np.float32)
+    for layer in net.layers:
+        h = layer.forward(h, True, rng)
+        kept = [getattr(layer, name) for name in ("z", "a") if hasattr(layer, name)]
+        assert all(v.dtype == np.float32 for v in [h, *kept]), layer.name
+    g = rng.normal(size=h.shape).astype(np.float32)
+    for layer in reversed(net.layers):
+        g = layer.backward(g)
+        assert g.dtype == np.float32, layer.name
+    assert net.grads.dtype == np.float32 and np.any(net.grads != 0)
+
+
+IMAGE_LAYERS = [Conv2D(3, 3, padding="same", activation="relu"), Conv2D(2, 2, strides=2), MaxPooling2D(2),
+                MaxPooling2D(3), AveragePooling2D(2)]  # fmt: skip
+
+
+@pytest.mark.parametrize("layer", IMAGE_LAYERS, ids=lambda v: v.name)
+def test_image_layers_give_the_same_numbers_whatever_the_inputs_memory_layout(layer):
+    """The image layers work on planes (C, H, W, N) and pass views with Keras's axes: channels-last
+    input, planes and a strided view of either give the same outputs and gradients, bit for bit."""
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(3, 7, 6, 2))
+    _p, grads = params_for(layer, (7, 6, 2), rng)
+    planes = np.ascontiguousarray(x.transpose(3, 1, 2, 0)).transpose(3, 1, 2, 0)
+    wider = np.zeros((3, 7, 6, 4))
+    wider[..., ::2] = x
+    results = []
+    for inp in (x, planes, wider[..., ::2]):
+        y = layer.forward(inp)
+        up = np.arange(y.size, dtype=float).reshape(y.shape) % 5 - 2
+        dx = layer.backward(up)
+        results.append((y.copy(), dx.copy(), {k: v.copy() for k, v in grads.items()}))
+        assert y.shape == (3, *layer.output_shape((7, 6, 2))) and dx.shape == x.shape
+    for y, dx, g in results[1:]:
+        assert np.array_equal(y, results[0][0]) and np.array_equal(dx, results[0][1])
+        assert all(np.array_equal(g[k], results[0][2][k]) for k in g)
+
+
 def test_bad_layers_are_named():
     with pytest.raises(PlaygroundError, match="filters must be a whole number >= 1"):
         Conv2D(0, 3)
