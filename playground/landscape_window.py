@@ -39,6 +39,7 @@ RESOLUTIONS = (11, 21, 31, 41)
 BIG_SPLIT = 10_000  # training rows past which the plane is measured on 2,000 of them by default
 SMOOTH_PIXELS = 400  # the plane's picture is about this many pixels a side
 ROW_CHOICES = ((2_000, "2,000 rows"), (10_000, "10,000 rows"), (None, "every row"))
+TAB_WORDS = {"plane": "the landscape", "slice": "the slice from the start weights", "range": "the range test"}
 DIRECTIONS = (
     ("random", "random, filter-normalised"),
     ("path", "the run's own (PCA of its path)"),
@@ -74,8 +75,10 @@ class LandscapeWindow(QDialog):
         self.bar.setObjectName("landscapeProgress")
         self.bar.setTextVisible(True)
         self.bar.setValue(0)
+        self.bar.hide()  # shown only while a job runs: a full bar after it would say nothing
         self.cancel = name_widget(QPushButton("Cancel"), "landscapeCancel", "Cancel the job")
         self.cancel.setEnabled(False)
+        self.cancel.setToolTip("Cancel the job that is computing (nothing is computing now)")
         self.cancel.clicked.connect(self.cancel_job)
         self.status = wrapped("", "landscapeStatus")
         bottom.addWidget(self.bar, 1)
@@ -241,7 +244,9 @@ class LandscapeWindow(QDialog):
         self.job = self.handle.send(landscape_job(Analyse(kind, snap.project, snap.data, snap.weights, path, steps,
                                                           options)))  # fmt: skip
         self.bar.setValue(0)
+        self.bar.show()
         self.cancel.setEnabled(True)
+        self.cancel.setToolTip("Cancel the job that is computing")
         self._say(f"Computing on the weights of step {snap.steps:,} (epoch {snap.epoch})…")
         return self.job
 
@@ -285,7 +290,7 @@ class LandscapeWindow(QDialog):
             self._show_slice(result)
         elif isinstance(result, RangeTest):
             self._show_range(result)
-        self._say("")
+        self._say(f"Done: {TAB_WORDS[self.job_kind]} computed.")
 
     @Slot(int, str)
     def _on_failed(self, seq: int, message: str) -> None:
@@ -295,9 +300,11 @@ class LandscapeWindow(QDialog):
         self._say("Cancelled." if message == "cancelled" else message)
 
     def _done(self) -> None:
+        """A job ended (finished, failed or cancelled): nothing left to cancel or to wait for."""
         self.job = None
         self.cancel.setEnabled(False)
-        self.bar.setValue(self.bar.maximum())
+        self.cancel.setToolTip("Cancel the job that is computing (nothing is computing now)")
+        self.bar.hide()
 
     def _say(self, text: str) -> None:
         self.status.setText(text)

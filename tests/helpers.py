@@ -95,3 +95,13 @@ def dense(n_inputs: int, hidden: Any, n_outputs: int, output_activation: Any = "
         return {"units": h, "activation": "tanh", "dropout": 0.0}
 
     return build_model((n_inputs,), [entry(h) for h in hidden], n_outputs, output_activation, **kw)
+
+
+def ink(widget: Any) -> int:
+    """The darkest grey level (0 black .. 255 white) in a widget's picture as drawn with the app's
+    stylesheet: its text, for a button. A greyed (disabled) control draws lighter than an enabled one."""
+    import numpy as np
+
+    image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_Grayscale8)
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    return int(pixels.reshape(image.height(), image.bytesPerLine())[:, : image.width()].min())

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 from conftest import TIMEOUT
-from helpers import wait_for
-from PySide6.QtCore import QPoint, Qt
+from helpers import ink, wait_for
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAction
 
 from engine.backprop import example, trace
@@ -17,6 +17,7 @@ from playground.backprop_walk import stages
 from playground.backprop_window import BackpropWindow
 from playground.graph_window import GraphWindow
 from playground.paths import PRESETS
+from playground.widgets import fit_to_screen
 
 
 def trained(window, qtbot, epochs=2):
@@ -58,6 +59,29 @@ def test_the_walks_numbers_are_the_clis(window, qtbot, tmp_path, capsys):
         for key in a:
             np.testing.assert_allclose(a[key], b[key], rtol=1e-10, atol=1e-14)
     assert "training row 5" in win.inspector.text() and "‖∂L/∂θ‖" in win.inspector.text()
+    win.close()
+
+
+def test_the_walk_waits_for_an_example_and_fits_a_1280_by_720_screen(window, qtbot):
+    """Issue 31, item 8: Back, Next and Animate cannot act before an example is picked, so they
+    are greyed (drawn so, not only refusing clicks) and say why; the chain-rule panel stays on
+    a 1280×720 screen."""
+    trained(window, qtbot, 1)
+    win = open_backprop(window)
+    for button in (win.back, win.next, win.animate):
+        assert not button.isEnabled() and "Pick an example first" in button.toolTip()
+        assert ink(button) > ink(win.row_go) + 60  # the stylesheet greys it
+    for _ in range(6):
+        qtbot.mouseClick(win.next, Qt.MouseButton.LeftButton)
+    assert win.result is None and win.stage_label.text() == ""
+    fit_to_screen(win, 1000, 760, QRect(0, 0, 1280, 720))
+    qtbot.waitUntil(lambda: win.height() <= 720 - 48)
+    panel = QRect(win.panel.mapTo(win, QPoint(0, 0)), win.panel.size())
+    assert win.rect().contains(panel) and panel.height() >= 4 * win.panel.fontMetrics().lineSpacing()
+    win.trace_row(0)
+    traced(qtbot, win)
+    assert win.back.isEnabled() and win.animate.isEnabled() and not win.next.isEnabled()  # at the last stage
+    assert "Pick an example" not in win.back.toolTip()
     win.close()
 
 

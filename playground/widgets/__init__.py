@@ -1,6 +1,17 @@
 """Small reusable widgets."""
 
-from .common import Caption, NumberEdit, OnScreen, Steady, captioned, guarded, name_widget, to_qimage, wrapped
+from .common import (
+    Caption,
+    NumberEdit,
+    OnScreen,
+    Steady,
+    captioned,
+    fit_to_screen,
+    guarded,
+    name_widget,
+    to_qimage,
+    wrapped,
+)
 from .plain import Counter, Label, ask, menu_text, message_box, plain_tip
 
 __all__ = [
@@ -12,6 +23,7 @@ __all__ = [
     "Steady",
     "ask",
     "captioned",
+    "fit_to_screen",
     "guarded",
     "menu_text",
     "message_box",

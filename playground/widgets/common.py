@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtGui import QImage, QValidator
-from PySide6.QtWidgets import QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from .plain import Label
 
@@ -96,6 +96,28 @@ class Steady(QWidget):
         if height > self._height or (shrink and height < self._height):
             self._height = height
             self.setFixedHeight(height)  # one layout pass, only when the height changes
+
+
+#: Room a window manager's title bar and borders take around a window (Qt knows them only once shown).
+FRAME_ALLOWANCE = (16, 48)
+
+
+def fit_to_screen(window: QWidget, width: int, height: int, avail: QRect | None = None) -> None:
+    """Size a tool window to `width` × `height`, or to the available screen (`avail`, by default
+    the window's screen) when that is smaller, such as a 1280×720 projector, with room for the
+    title bar: nothing runs off the bottom."""
+    if avail is None:
+        screen = window.screen() or QApplication.primaryScreen()
+        if screen is None:
+            window.resize(width, height)
+            return
+        avail = screen.availableGeometry()
+    least = window.minimumSizeHint()
+    w = max(min(width, avail.width() - FRAME_ALLOWANCE[0]), least.width())
+    h = max(min(height, avail.height() - FRAME_ALLOWANCE[1]), least.height())
+    window.resize(w, h)
+    window.move(avail.left() + max(0, (avail.width() - w) // 2),
+                avail.top() + max(0, (avail.height() - h - FRAME_ALLOWANCE[1]) // 2))  # fmt: skip
 
 
 def wrapped(text: str, object_name: str) -> Label:
