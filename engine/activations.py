@@ -60,7 +60,7 @@ class Activation:
         return f"{self.name}({extra})"
 
 
-@ACTIVATIONS.register("linear")
+@ACTIVATIONS.register("linear", "Linear")
 class Linear(Activation):
     name = "linear"
     onnx = "Identity"
@@ -89,7 +89,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.reciprocal(out, out=out)
 
 
-@ACTIVATIONS.register("sigmoid")
+@ACTIVATIONS.register("sigmoid", "Sigmoid")
 class Sigmoid(Activation):
     name = "sigmoid"
     onnx = "Sigmoid"
@@ -104,7 +104,7 @@ class Sigmoid(Activation):
         return a * (1.0 - a)
 
 
-@ACTIVATIONS.register("tanh")
+@ACTIVATIONS.register("tanh", "Tanh")
 class Tanh(Activation):
     name = "tanh"
     onnx = "Tanh"
@@ -125,7 +125,7 @@ class Tanh(Activation):
         return np.subtract(grad, d, out=d)
 
 
-@ACTIVATIONS.register("relu")
+@ACTIVATIONS.register("relu", "ReLU")
 class ReLU(Activation):
     name = "relu"
     onnx = "Relu"
@@ -141,7 +141,7 @@ class ReLU(Activation):
         return (z > 0).astype(z.dtype)
 
 
-@ACTIVATIONS.register("leaky_relu")
+@ACTIVATIONS.register("leaky_relu", "Leaky ReLU")
 class LeakyReLU(Activation):
     name = "leaky_relu"
     onnx = "LeakyRelu"
@@ -166,7 +166,7 @@ class LeakyReLU(Activation):
         return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
 
 
-@ACTIVATIONS.register("elu")
+@ACTIVATIONS.register("elu", "ELU")
 class ELU(Activation):
     name = "elu"
     onnx = "Elu"
@@ -191,7 +191,7 @@ class ELU(Activation):
         return np.where(z > 0, 1.0, a + self.alpha).astype(z.dtype)
 
 
-@ACTIVATIONS.register("softplus")
+@ACTIVATIONS.register("softplus", "Softplus")
 class Softplus(Activation):
     name = "softplus"
     onnx = "Softplus"
@@ -206,7 +206,7 @@ class Softplus(Activation):
         return _sigmoid(z)
 
 
-@ACTIVATIONS.register("softmax")
+@ACTIVATIONS.register("softmax", "Softmax")
 class Softmax(Activation):
     name = "softmax"
     onnx = "Softmax"

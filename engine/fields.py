@@ -166,7 +166,7 @@ FIELDS: tuple[Field, ...] = (
     Field("data.split", E.DATA, "split", "choice", choices=lambda: tuple(SPLITS),
           help="stratified: each class split in proportion, rows in the data's order; shuffled: TensorFlow "
                "Playground's split, one shuffle then the first rows train, in that order",
-          names=(("stratified", "stratified"), ("shuffled", "shuffled once"))),
+          names=(("stratified", "stratified by class"), ("shuffled", "shuffled once"))),
     Field("network", E.NETWORK, "network"),
     Field("network.layers", E.NETWORK, "hidden layers"),
     Field("network.layers[]", E.NETWORK, "hidden layer"),
@@ -188,7 +188,7 @@ FIELDS: tuple[Field, ...] = (
           help="How an L1 step is taken: subgradient (Keras, PyTorch: weights near 0, rarely exactly 0), proximal "
                "(soft threshold: exact zeros) or tfp (TensorFlow Playground: a weight the penalty carries across 0 "
                "stops there and its link is dead for good)",
-          names=(("subgradient", "subgradient"), ("proximal", "soft threshold"), ("tfp", "TF Playground's"))),
+          names=(("subgradient", "subgradient (Keras)"), ("proximal", "soft threshold"), ("tfp", "TF Playground's"))),
     Field("training.schedule", E.LIVE, "learning-rate schedule"),
     Field("training.schedule.*", E.LIVE, "schedule setting"),
     Field("training.batch_size", E.LIVE, "batch size", "integer", 1, MAX_BATCH),

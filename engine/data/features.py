@@ -11,15 +11,19 @@ from ..registry import Registry
 
 FeatureMap = Callable[[np.ndarray, np.ndarray], np.ndarray]
 FEATURES: Registry[FeatureMap] = Registry("input feature")
-FEATURES.register("x1")(lambda a, b: a)
-FEATURES.register("x2")(lambda a, b: b)
-FEATURES.register("x1^2")(lambda a, b: a * a)
-FEATURES.register("x2^2")(lambda a, b: b * b)
-FEATURES.register("x1*x2")(lambda a, b: a * b)
-FEATURES.register("sin(x1)")(lambda a, b: np.sin(a))
-FEATURES.register("sin(x2)")(lambda a, b: np.sin(b))
+# The words are TensorFlow Playground's: X₁, X₁², X₁X₂ (the network graph writes them so).
+FEATURES.register("x1", "X₁")(lambda a, b: a)
+FEATURES.register("x2", "X₂")(lambda a, b: b)
+FEATURES.register("x1^2", "X₁²")(lambda a, b: a * a)
+FEATURES.register("x2^2", "X₂²")(lambda a, b: b * b)
+FEATURES.register("x1*x2", "X₁·X₂")(lambda a, b: a * b)
+FEATURES.register("sin(x1)", "sin(X₁)")(lambda a, b: np.sin(a))
+FEATURES.register("sin(x2)", "sin(X₂)")(lambda a, b: np.sin(b))
 
 NORMALIZATIONS = ("none", "standardize", "unit")
+#: Each normalisation in the app's words (the identifiers stay in files).
+NORMALIZATION_WORDS = {"none": "None (raw values)", "standardize": "Standardize: (x − mean)/std",
+                       "unit": "Divide by the largest |x|"}  # fmt: skip
 
 
 def apply_features(x: np.ndarray, names: Sequence[str] | None) -> np.ndarray:

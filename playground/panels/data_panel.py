@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from engine import PlaygroundError
 from engine.data import CLASS_RANGE, DATASETS, NORMALIZATIONS, generate
 from engine.data.dataset import SPLITS
+from engine.data.features import NORMALIZATION_WORDS
 from engine.downloads import REMOTE_SETS
 from engine.fields import Effect, field
 
@@ -130,7 +131,7 @@ class DataPanel(QWidget):
         # one in use.
         self.source_buttons: dict[str, QToolButton] = {}
         for i, name in enumerate(DATASETS.names()):
-            b = name_widget(QToolButton(), f"data_{name}", f"{name} data set", DATASETS.get(name).note)
+            b = name_widget(QToolButton(), f"data_{name}", f"{DATASETS.words(name)} data set", DATASETS.get(name).note)
             b.setCheckable(True)
             b.setIcon(dataset_icon(name))
             b.setIconSize(QSize(THUMB, THUMB))
@@ -226,8 +227,9 @@ class DataPanel(QWidget):
             "standardize: (x − mean)/std per feature; unit: ÷ the maximum (pixels to [0, 1]). "
             "Statistics come from the training split only.",
         )
-        self.normalize.addItems(list(NORMALIZATIONS))
-        self.normalize.activated.connect(lambda _i: self._set("data.normalize", self.normalize.currentText()))
+        for kind in NORMALIZATIONS:  # in words; the identifier as data
+            self.normalize.addItem(NORMALIZATION_WORDS[kind], kind)
+        self.normalize.activated.connect(lambda _i: self._set("data.normalize", self.normalize.currentData()))
         form.addRow(Label("Normalise"), self.normalize)
         self.seed = name_widget(QSpinBox(), "seed", "Seed", "Seeds the data, the split, the weights and the shuffling")
         self.seed.setRange(0, 2**31 - 1)
@@ -283,7 +285,7 @@ class DataPanel(QWidget):
             self.batch.setValue(p["training"]["batch_size"])
             self.split.setCurrentIndex(self.split.findData(d["split"]))
             self.last_batch.setCurrentIndex(self.last_batch.findData(p["training"]["last_batch"]))
-            self.normalize.setCurrentText(d["normalize"])
+            self.normalize.setCurrentIndex(self.normalize.findData(d["normalize"]))
             self.seed.setValue(p["seed"])
             classes = self.classes.value() if d["problem"] == "classification" else 0
             if self.draw_class.count() != classes:

@@ -30,7 +30,7 @@ from engine.notation import keras_shapes, ng_shapes, weight_names
 
 from ..snapshot import Snapshot
 from ..state import ProjectState
-from ..widgets import name_widget
+from ..widgets import add_words, choose_data, name_widget
 from .network_layout import Node, drawn_layers, pretty
 
 MAX_LAYERS = 8
@@ -167,11 +167,11 @@ class NetworkEditor(QObject):
         lay.addWidget(units)
         act = name_widget(QComboBox(), f"activation{i}", f"Activation of layer {i + 1}")
         names = [n for n in ACTIVATIONS.names() if n != "softmax"]
-        act.addItems(names)
+        add_words(act, ACTIVATIONS, names, about=lambda n: get_activation(n).formula)
         current = layer["activation"]["name"] if isinstance(layer["activation"], dict) else layer["activation"]
-        act.setCurrentText(current)
+        choose_data(act, current)
         act.setToolTip(get_activation(current).formula)
-        act.activated.connect(lambda _k: edit("activation", act.currentText()))
+        act.activated.connect(lambda _k: edit("activation", act.currentData()))
         lay.addWidget(act)
         drop = name_widget(
             QDoubleSpinBox(),

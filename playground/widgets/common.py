@@ -98,6 +98,24 @@ class Steady(QWidget):
             self.setFixedHeight(height)  # one layout pass, only when the height changes
 
 
+def add_words(combo: Any, registry: Any, names: Any = None, about: Any = None) -> Any:
+    """Fill a combo box from an engine registry: each entry in its words ("Glorot uniform") with
+    its identifier ("glorot_uniform") as the item's data, which is what goes into the project;
+    the tooltip gives both, and `about(name)`, when given, what the entry is."""
+    for name in registry.names() if names is None else names:
+        combo.addItem(registry.words(name), name)
+        combo.setItemData(combo.count() - 1, registry.tooltip(name, about(name) if about else ""),
+                          Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+    return combo
+
+
+def choose_data(combo: Any, data: Any) -> None:
+    """Show the item whose data is `data` (a combo filled by add_words shows words, keeps names)."""
+    index = combo.findData(data)
+    if index >= 0 and index != combo.currentIndex():
+        combo.setCurrentIndex(index)
+
+
 #: Room a window manager's title bar and borders take around a window (Qt knows them only once shown).
 FRAME_ALLOWANCE = (16, 48)
 
