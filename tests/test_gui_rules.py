@@ -58,7 +58,7 @@ def test_the_split_and_the_last_batch_are_chosen_in_the_data_panel(qtbot, window
     panel = window.data_panel
     split, last = window.findChild(QComboBox, "dataSplit"), window.findChild(QComboBox, "lastBatch")
     assert split is panel.split and last is panel.last_batch
-    assert items(split) == [("stratified by class", "stratified"), ("shuffled", "shuffled once")]
+    assert items(split) == [("stratified", "stratified by class"), ("shuffled", "shuffled once")]
     assert items(last) == [("partial", "a smaller step"), ("carry", "carried over")]
     assert field("data.split").help in split.toolTip() and field("training.last_batch").help in last.toolTip()
     assert "new run" in split.toolTip() and "live" in last.toolTip()

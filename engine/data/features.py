@@ -22,8 +22,7 @@ FEATURES.register("sin(x2)", "sin(X₂)")(lambda a, b: np.sin(b))
 
 NORMALIZATIONS = ("none", "standardize", "unit")
 #: Each normalisation in the app's words (the identifiers stay in files).
-NORMALIZATION_WORDS = {"none": "None (raw values)", "standardize": "Standardize: (x − mean)/std",
-                       "unit": "Divide by the largest |x|"}  # fmt: skip
+NORMALIZATION_WORDS = {"none": "None (raw)", "standardize": "Standardize", "unit": "Divide by max |x|"}
 
 
 def apply_features(x: np.ndarray, names: Sequence[str] | None) -> np.ndarray:

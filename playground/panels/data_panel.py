@@ -229,6 +229,8 @@ class DataPanel(QWidget):
         )
         for kind in NORMALIZATIONS:  # in words; the identifier as data
             self.normalize.addItem(NORMALIZATION_WORDS[kind], kind)
+        self.normalize.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.normalize.setMinimumContentsLength(8)  # the column's width decides, as for the split
         self.normalize.activated.connect(lambda _i: self._set("data.normalize", self.normalize.currentData()))
         form.addRow(Label("Normalise"), self.normalize)
         self.seed = name_widget(QSpinBox(), "seed", "Seed", "Seeds the data, the split, the weights and the shuffling")
