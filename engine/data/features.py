@@ -25,6 +25,43 @@ NORMALIZATIONS = ("none", "standardize", "unit")
 NORMALIZATION_WORDS = {"none": "None (raw)", "standardize": "Standardize", "unit": "Divide by max |x|"}
 
 
+#: How many times wider one column's spread may be than another's before standardising is suggested.
+SCALE_RATIO = 20.0
+
+
+#: The normalisations that leave the columns' sizes apart ("unit" divides all by one number).
+UNEVEN = ("none", "unit")
+
+
+def scale_advice(x: np.ndarray, columns: Sequence[str], short: bool = False) -> str | None:
+    """Words suggesting standardisation when the columns' spreads (standard deviations) differ by
+    more than SCALE_RATIO× (the wine data's proline runs to 1,680, its hue stays near 1): unscaled,
+    the widest column dominates the first layer's sums z = Σ wᵢxᵢ and its weight's gradient
+    ∂J/∂wᵢ ∝ xᵢ, so one learning rate is too large for it and too small for the others. None when
+    the columns are alike (or fewer than two vary). `short`: a line for beside the control."""
+    if x.ndim != 2 or x.shape[1] < 2 or x.shape[0] < 2:
+        return None
+    std = x.std(axis=0)
+    varying = np.flatnonzero(std > 0)
+    if varying.size < 2:
+        return None
+    big = int(varying[np.argmax(std[varying])])
+    small = int(varying[np.argmin(std[varying])])
+    if std[big] <= SCALE_RATIO * std[small]:
+        return None
+    name = lambda j: columns[j] if j < len(columns) else f"column {j + 1}"  # noqa: E731
+    if short:
+        return (f"the columns differ widely in size ('{name(big)}' reaches {np.abs(x[:, big]).max():,.4g}, "
+                f"'{name(small)}' {np.abs(x[:, small]).max():,.3g}): choose Standardize so each counts alike.")
+    return (
+        f"the input columns differ widely in size: '{name(big)}' runs from {x[:, big].min():,.4g} to "
+        f"{x[:, big].max():,.4g} while '{name(small)}' stays within {x[:, small].min():,.3g} to "
+        f"{x[:, small].max():,.3g}. Unscaled, the large column dominates the first layer's sums and their "
+        "gradients, and no one learning rate suits every column: choose Standardize (normalisation), which "
+        "makes each column (x − mean)/std, so each counts alike."
+    )
+
+
 def apply_features(x: np.ndarray, names: Sequence[str] | None) -> np.ndarray:
     """Columns named in `names`, computed from 2-D points; None keeps the raw columns."""
     if names is None:

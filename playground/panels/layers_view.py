@@ -41,7 +41,7 @@ from engine.layers import PlanRow, kind_of, needs_images, new_entry, offered, pl
 from ..layer_maps import LayerMaps, LayerPicture
 from ..snapshot import Snapshot
 from ..state import Change, ProjectState
-from ..widgets import Label, OnScreen, add_words, choose_data, name_widget
+from ..widgets import Label, OnScreen, add_words, choose_data, compact_words, name_widget
 from ..widgets.flow import FlowLayout
 from .maps_strip import MapsStrip
 
@@ -124,7 +124,7 @@ class LayersPanel(OnScreen):
         head.addWidget(Label("init"))
         self.initializer = name_widget(QComboBox(), "stackInitializer", "Initializer",
                                        "How the kernels start (biases start at 0)")  # fmt: skip
-        add_words(self.initializer, INITIALIZERS, about=init_formula)
+        compact_words(add_words(self.initializer, INITIALIZERS, about=init_formula))
         self.initializer.activated.connect(lambda _i: self._set("network.initializer", self.initializer.currentData()))
         head.addWidget(self.initializer)
         lay.addLayout(head)

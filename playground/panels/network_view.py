@@ -27,7 +27,7 @@ from engine.initializers import zero_start
 
 from ..snapshot import Snapshot
 from ..state import Change, ProjectState
-from ..widgets import Label, add_words, choose_data, guarded, name_widget, plain_tip
+from ..widgets import Label, add_words, choose_data, compact_words, guarded, name_widget, plain_tip
 from .network_editing import MAX_LAYERS, NetworkEditor, edge_tip, node_tip
 from .network_layout import (
     CONTROLS_Y,
@@ -93,7 +93,7 @@ class NetworkView(QWidget):
             w.setParent(self)
             w.setProperty("role", "round")
         self.initializer = name_widget(QComboBox(self), "initializer", "Initializer")  # its tooltip: rebuild()
-        add_words(self.initializer, INITIALIZERS, about=init_formula)
+        compact_words(add_words(self.initializer, INITIALIZERS, about=init_formula), 10)
         self.initializer.activated.connect(
             lambda _i: self.editor.set("network.initializer", self.initializer.currentData())
         )

@@ -109,6 +109,15 @@ def add_words(combo: Any, registry: Any, names: Any = None, about: Any = None) -
     return combo
 
 
+def compact_words(combo: Any, chars: int = 14) -> Any:
+    """A combo as wide as `chars` characters whatever its longest item ("Uniform ±0.5 (TF
+    Playground)"), so words keep a crowded row's layout; its list still shows each item whole."""
+    combo.setSizeAdjustPolicy(combo.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
+    return combo
+
+
 def choose_data(combo: Any, data: Any) -> None:
     """Show the item whose data is `data` (a combo filled by add_words shows words, keeps names)."""
     index = combo.findData(data)
