@@ -95,8 +95,8 @@ class TablePredictions(QWidget):
         set_range(self.scatter_plot, "x", lo - pad, hi + pad)
         set_range(self.scatter_plot, "y", lo - pad, hi + pad)
         rmse, r2 = regression_numbers(true, predicted)
-        self._say(f"{ev.split.capitalize()} split, {ev.indices.size:,} rows · RMSE {rmse:.4g} · R² {r2:.3f} · on the dashed "
-                  "line, predicted = true")
+        self._say(f"{ev.split.capitalize()} split, {ev.indices.size:,} rows · RMSE {rmse:.4g} · R² {r2:.3f} · "
+                  "on the dashed line, predicted = true")
 
     def _say(self, text: str) -> None:
         if self.caption.text() != text:
