@@ -121,7 +121,8 @@ def test_columns_of_very_different_sizes_get_the_suggestion_to_standardise(qtbot
     window.session.state.update({"data.normalize": "none"})
     open_table(qtbot, window, wine_like(tmp_path / "wine.csv"))
     qtbot.waitUntil(lambda: panel.normalize_hint.isVisible())
-    text = panel.normalize_hint.text()
+    assert "choose Standardize" in panel.normalize_hint.text()
+    text = panel.normalize_hint.toolTip()
     assert "'proline'" in text and "'hue'" in text and "Standardize" in text
     banner = window.findChild(QWidget, "banner")  # the run's banner says it in full
     assert banner.isVisible() and "'proline' runs from" in banner.text() and "Standardize" in banner.text()

@@ -33,15 +33,16 @@ SCALE_RATIO = 20.0
 UNEVEN = ("none", "unit")
 
 
-def scale_advice(x: np.ndarray, columns: Sequence[str], short: bool = False) -> str | None:
+def scale_advice(x: np.ndarray, columns: Sequence[str]) -> str | None:
     """Words suggesting standardisation when the columns' spreads (standard deviations) differ by
     more than SCALE_RATIO× (the wine data's proline runs to 1,680, its hue stays near 1): unscaled,
     the widest column dominates the first layer's sums z = Σ wᵢxᵢ and its weight's gradient
     ∂J/∂wᵢ ∝ xᵢ, so one learning rate is too large for it and too small for the others. None when
-    the columns are alike (or fewer than two vary). `short`: a line for beside the control."""
+    the columns are alike (or fewer than two vary)."""
     if x.ndim != 2 or x.shape[1] < 2 or x.shape[0] < 2:
         return None
-    std = x.std(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # columns near 1e300 square to inf: still "widest"
+        std = np.nan_to_num(x.std(axis=0), nan=np.inf)
     varying = np.flatnonzero(std > 0)
     if varying.size < 2:
         return None
@@ -50,9 +51,6 @@ def scale_advice(x: np.ndarray, columns: Sequence[str], short: bool = False) -> 
     if std[big] <= SCALE_RATIO * std[small]:
         return None
     name = lambda j: columns[j] if j < len(columns) else f"column {j + 1}"  # noqa: E731
-    if short:
-        return (f"the columns differ widely in size ('{name(big)}' reaches {np.abs(x[:, big]).max():,.4g}, "
-                f"'{name(small)}' {np.abs(x[:, small]).max():,.3g}): choose Standardize so each counts alike.")
     return (
         f"the input columns differ widely in size: '{name(big)}' runs from {x[:, big].min():,.4g} to "
         f"{x[:, big].max():,.4g} while '{name(small)}' stays within {x[:, small].min():,.3g} to "

@@ -38,6 +38,7 @@ from ..state import ProjectState
 from ..widgets import Caption, Label, name_widget
 
 THUMB = 54
+SCALE_HINT = "⚠ Columns differ widely in size: choose Standardize."
 NOISE_TIP = "Noise 0–50%: how far points stray across the boundary"
 REGENERATE_TIP = "New random data: the next seed"
 FILE_DATA = ("Off for data from a file: its rows are what the file holds, with nothing to generate again "
@@ -301,7 +302,10 @@ class DataPanel(QWidget):
             self.last_batch.setCurrentIndex(self.last_batch.findData(p["training"]["last_batch"]))
             self.normalize.setCurrentIndex(self.normalize.findData(d["normalize"]))
             advice = self._scale_advice() if d["normalize"] in UNEVEN else None
-            self.normalize_hint.setText(advice[0].upper() + advice[1:] if advice else "")
+            # Two lines beside the control (a longer wrapped label is cut in the form); the tooltip and
+            # the run's banner give the columns and the reason.
+            self.normalize_hint.setText(SCALE_HINT if advice else "")
+            self.normalize_hint.setToolTip(advice[0].upper() + advice[1:] if advice else "")
             self.normalize_hint.setVisible(advice is not None)
             self.seed.setValue(p["seed"])
             classes = self.classes.value() if d["problem"] == "classification" else 0
@@ -329,7 +333,7 @@ class DataPanel(QWidget):
         if ds is None or ds.image_shape is not None:
             return None
         if self._advice[0] is not ds:
-            self._advice = (ds, scale_advice(ds.x, ds.columns, short=True))  # the banner says it in full
+            self._advice = (ds, scale_advice(ds.x, ds.columns))
         return self._advice[1]
 
     def _source_text(self, src: Any) -> str:
