@@ -32,7 +32,7 @@ from .colors import SPLIT_COLORS, contour_rgb, upsample
 from .jobs import JobWorker
 from .panels.plotting import line_plot, make_plot
 from .session import Session
-from .widgets import NumberEdit, captioned, name_widget, wrapped
+from .widgets import NumberEdit, captioned, fit_to_screen, name_widget, wrapped
 from .worker_thread import WorkerHandle
 
 RESOLUTIONS = (11, 21, 31, 41)
@@ -81,12 +81,12 @@ class LandscapeWindow(QDialog):
         self.cancel.setToolTip("Cancel the job that is computing (nothing is computing now)")
         self.cancel.clicked.connect(self.cancel_job)
         self.status = wrapped("", "landscapeStatus")
+        bottom.addWidget(self.status, 1)  # what is computing, what is done: beside the bar, or in its place
         bottom.addWidget(self.bar, 1)
         bottom.addWidget(self.cancel)
         lay.addLayout(bottom)
-        lay.addWidget(self.status)
         self.finished.connect(lambda _result: self.shutdown())
-        self.resize(900, 680)
+        fit_to_screen(self, 900, 680)
 
     # ----------------------------------------------------------------- tabs
     def _plane_tab(self) -> QWidget:
