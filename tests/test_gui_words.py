@@ -2,6 +2,7 @@
 gives its entries in words ("Binary cross-entropy", "Glorot uniform"), never as the identifiers
 the files keep ("binary_crossentropy", "glorot_uniform"), which stay as the items' data."""
 
+import json
 import re
 
 import pytest
@@ -35,7 +36,7 @@ def every_combo() -> list[QComboBox]:
     return [c for w in QApplication.topLevelWidgets() for c in w.findChildren(QComboBox)]
 
 
-def test_every_list_in_the_window_and_its_tools_is_in_words(qtbot, window):
+def test_every_list_in_the_window_and_its_tools_is_in_words(qtbot, window, tmp_path):
     bad = []
     opt = window.controls.optimizer
     for i in range(opt.count()):  # each optimizer brings its own fields (SGD's and Adam's update rule)
@@ -47,9 +48,20 @@ def test_every_list_in_the_window_and_its_tools_is_in_words(qtbot, window):
         window.findChild(QAction, name).trigger()
     QApplication.processEvents()
     bad += raw_items(every_combo())
-    # Image data bring the layer stack, with its own lists.
+    # Image and sequence data bring the layer stack, with its own lists (recurrent layers, BN).
     gen = window.session.snapshot.generation
     window.files.open_project(PRESETS / "18-cnn-shapes.json", preset=True)
+    wait_for(qtbot, window, lambda s: s.generation > gen, timeout=TIMEOUT)
+    bad += raw_items(window.findChildren(QComboBox))
+    recurrent = tmp_path / "adding.json"
+    recurrent.write_text(json.dumps({
+        "format": "nn-playground/1", "data": {"source": "adding", "sequence_length": 6, "samples": 200},
+        "network": {"layers": [{"type": "gru", "units": 3, "return_sequences": True}, {"type": "lstm", "units": 3},
+                               {"type": "dense", "units": 4, "batch_norm": True}], "output_activation": "linear"},
+        "training": {"loss": "mse"},
+    }))  # fmt: skip
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(recurrent)
     wait_for(qtbot, window, lambda s: s.generation > gen, timeout=TIMEOUT)
     bad += raw_items(window.findChildren(QComboBox))
     assert not bad, "\n".join(sorted(set(bad)))
