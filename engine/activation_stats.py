@@ -61,7 +61,7 @@ class ActivationStats:
         """How the weights were drawn, in a few words."""
         if self.initializer == "random_normal":
             return f"N(0, {self.stddev:g}²)"
-        return self.initializer
+        return INITIALIZERS.words(self.initializer)
 
 
 def _weights(initializer: str, stddev: float | None, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:

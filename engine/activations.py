@@ -65,7 +65,7 @@ class Activation:
         return f"{self.name}({extra})"
 
 
-@ACTIVATIONS.register("linear")
+@ACTIVATIONS.register("linear", "Linear")
 class Linear(Activation):
     name = "linear"
     onnx = "Identity"
@@ -94,7 +94,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.reciprocal(out, out=out)
 
 
-@ACTIVATIONS.register("sigmoid")
+@ACTIVATIONS.register("sigmoid", "Sigmoid")
 class Sigmoid(Activation):
     name = "sigmoid"
     onnx = "Sigmoid"
@@ -110,7 +110,7 @@ class Sigmoid(Activation):
         return a * (1.0 - a)
 
 
-@ACTIVATIONS.register("tanh")
+@ACTIVATIONS.register("tanh", "Tanh")
 class Tanh(Activation):
     name = "tanh"
     onnx = "Tanh"
@@ -131,7 +131,7 @@ class Tanh(Activation):
         return np.subtract(grad, d, out=d)
 
 
-@ACTIVATIONS.register("relu")
+@ACTIVATIONS.register("relu", "ReLU")
 class ReLU(Activation):
     name = "relu"
     onnx = "Relu"
@@ -151,7 +151,7 @@ class ReLU(Activation):
         return np.multiply(grad, z > 0)
 
 
-@ACTIVATIONS.register("leaky_relu")
+@ACTIVATIONS.register("leaky_relu", "Leaky ReLU")
 class LeakyReLU(Activation):
     name = "leaky_relu"
     onnx = "LeakyRelu"
@@ -176,7 +176,7 @@ class LeakyReLU(Activation):
         return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
 
 
-@ACTIVATIONS.register("elu")
+@ACTIVATIONS.register("elu", "ELU")
 class ELU(Activation):
     name = "elu"
     onnx = "Elu"
@@ -201,7 +201,7 @@ class ELU(Activation):
         return np.where(z > 0, 1.0, a + self.alpha).astype(z.dtype)
 
 
-@ACTIVATIONS.register("softplus")
+@ACTIVATIONS.register("softplus", "Softplus")
 class Softplus(Activation):
     name = "softplus"
     onnx = "Softplus"
@@ -216,7 +216,7 @@ class Softplus(Activation):
         return _sigmoid(z)
 
 
-@ACTIVATIONS.register("softmax")
+@ACTIVATIONS.register("softmax", "Softmax")
 class Softmax(Activation):
     name = "softmax"
     onnx = "Softmax"

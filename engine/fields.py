@@ -246,7 +246,7 @@ FIELDS: tuple[Field, ...] = (
     Field("data.split", E.DATA, "split", "choice", choices=lambda: tuple(SPLITS), default="stratified",
           help="stratified: each class split in proportion, rows in the data's order; shuffled: TensorFlow "
                "Playground's split, one shuffle then the first rows train, in that order",
-          names=(("stratified", "stratified"), ("shuffled", "shuffled once"))),
+          names=(("stratified", "stratified by class"), ("shuffled", "shuffled once"))),
     Field("data.sequence_length", E.DATA, "sequence length", "integer", MIN_SEQUENCE_LENGTH, MAX_SEQUENCE_LENGTH,
           default=None, optional=True,
           help="T, the steps of each generated sequence (sine, adding, parity); left out, the data set's own "
@@ -275,7 +275,7 @@ FIELDS: tuple[Field, ...] = (
           help="How an L1 step is taken: subgradient (Keras, PyTorch: weights near 0, rarely exactly 0), proximal "
                "(soft threshold: exact zeros) or tfp (TensorFlow Playground: a weight the penalty carries across 0 "
                "stops there and its link is dead for good)",
-          names=(("subgradient", "subgradient"), ("proximal", "soft threshold"), ("tfp", "TF Playground's"))),
+          names=(("subgradient", "subgradient (Keras)"), ("proximal", "soft threshold"), ("tfp", "TF Playground's"))),
     Field("training.schedule", E.LIVE, "learning-rate schedule"),
     Field("training.schedule.name", E.LIVE, "learning-rate schedule", "choice", registry=SCHEDULES,
           default="constant"),

@@ -36,6 +36,10 @@ def _bce(a: float, y: float) -> float:
 
 
 GATES: Registry[Gate] = Registry("gate")
+#: Each gate in words, for the app: what the lectures call it.
+GATE_WORDS = {"input": "input", "const": "constant", "add": "add", "sub": "subtract", "mul": "multiply",
+              "max": "max", "exp": "exp", "log": "log", "square": "square", "sigmoid": "sigmoid",
+              "bce": "binary cross-entropy"}  # fmt: skip
 for _name, _gate in {
     "input": Gate("", lambda v: math.nan, lambda v, o: [],
                   "an input: its gradient is how much the output moves per unit of it"),
@@ -58,7 +62,7 @@ for _name, _gate in {
                                                                math.log((1 - v[0]) / v[0])],
                 "cross-entropy L(a, y) = −(y·log a + (1 − y)·log(1 − a)): ∂L/∂a = (a − y) / (a(1 − a))"),
 }.items():  # fmt: skip
-    GATES.register(_name)(_gate)
+    GATES.register(_name, GATE_WORDS[_name])(_gate)
 
 
 @dataclass
@@ -170,7 +174,16 @@ class Graph:
 GRAPHS: Registry[Callable[[], Graph]] = Registry("computation graph")
 
 
-@GRAPHS.register("sum_times")
+def _graph(name: str) -> Callable[[Callable[[], Graph]], Callable[[], Graph]]:
+    """Register a graph's factory under `name`, in the words of the title it builds."""
+
+    def deco(make: Callable[[], Graph]) -> Callable[[], Graph]:
+        return GRAPHS.register(name, make().title)(make)
+
+    return deco
+
+
+@_graph("sum_times")
 def sum_times() -> Graph:
     g = Graph("f = (x + y)·z", "q = x + y;  f = q·z")
     x, y, z = g.add("x", "input", value=-2), g.add("y", "input", value=5), g.add("z", "input", value=-4)
@@ -179,7 +192,7 @@ def sum_times() -> Graph:
     return g
 
 
-@GRAPHS.register("max_gate")
+@_graph("max_gate")
 def max_gate() -> Graph:
     g = Graph("f = 2·(x·y + max(z, w))", "the three gates at once: multiply, max, add")
     x, y = g.add("x", "input", value=3), g.add("y", "input", value=-4)
@@ -191,7 +204,7 @@ def max_gate() -> Graph:
     return g
 
 
-@GRAPHS.register("sigmoid_neuron")
+@_graph("sigmoid_neuron")
 def sigmoid_neuron() -> Graph:
     g = Graph("f(w, x) = σ(w₀x₀ + w₁x₁ + w₂)", "a sigmoid neuron with two inputs")
     w0, x0 = g.add("w0", "input", value=2), g.add("x0", "input", value=-1)
@@ -204,7 +217,7 @@ def sigmoid_neuron() -> Graph:
     return g
 
 
-@GRAPHS.register("logistic_regression")
+@_graph("logistic_regression")
 def logistic_regression() -> Graph:
     g = Graph("z = wᵀx + b → a = σ(z) → L(a, y)", "logistic regression's loss for one example")
     x1, x2 = g.add("x1", "input", value=1.0), g.add("x2", "input", value=2.0)
@@ -219,7 +232,7 @@ def logistic_regression() -> Graph:
     return g
 
 
-@GRAPHS.register("chain_rule")
+@_graph("chain_rule")
 def chain_rule() -> Graph:
     g = Graph("f = 2z² − z + 2,  z = y²,  y = 2x + 3", "the chain rule: df/dx = df/dz · dz/dy · dy/dx")
     x = g.add("x", "input", value=1.0)

@@ -441,7 +441,11 @@ def onnx_model_bytes(network: Model, normalizer: Normalizer | None = None, opset
 def export_data(path: str | Path, data: PreparedData) -> Path:
     """The raw data (before feature maps and normalisation) with each row's split, as CSV or NPZ
     (sequences as the loaders read them back: t{step}_{feature} columns, or x (N, T, F) with
-    layout "sequence")."""
+    layout "sequence").
+
+    A table read from a file with a header keeps its own label column: its name ("target", not
+    "label") and, for a classification, its labels as the file wrote them ("setosa", or 1..3, not
+    the 0..k−1 the network trains on), so the file reads back to the same data."""
     p = Path(path)
     ds = data.dataset
     split = np.empty(ds.n, dtype="<U10")
@@ -456,7 +460,9 @@ def export_data(path: str | Path, data: PreparedData) -> Path:
         raise PlaygroundError(f"{p.name}: data can be exported as .csv or .npz, not {ext or 'no extension'!r}")
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")  # quotes a column name with a comma or a quote
-    out.writerow([*ds.columns, "label", "split"])
+    own = ds.label_column and ds.label_column not in (*ds.columns, "split")
+    out.writerow([*ds.columns, ds.label_column if own else "label", "split"])
+    names = ds.class_names if own and ds.problem == "classification" and len(ds.class_names) == ds.classes else None
     for row, label, part in zip(ds.x.tolist(), ds.y.tolist(), split):
-        out.writerow([*map(repr, row), repr(label), part])
+        out.writerow([*map(repr, row), names[label] if names else repr(label), part])
     return atomic_write_text(p, buf.getvalue())

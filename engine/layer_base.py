@@ -317,7 +317,7 @@ class LayerRegistry(Registry[type[Layer]]):
         """Decorator: register a Layer subclass under its `name`."""
 
         def deco(cls: type[Layer]) -> type[Layer]:
-            self.register(cls.name)(cls)
+            self.register(cls.name, cls.keras or None)(cls)  # shown by its Keras class name: "Conv2D"
             if default:
                 self.default = cls.name
             return cls

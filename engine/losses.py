@@ -87,7 +87,7 @@ class Loss:
         return act.backward(z, a, self.grad_output(a, t))
 
 
-@LOSSES.register("mse")
+@LOSSES.register("mse", "Mean squared error")
 class MeanSquaredError(Loss):
     name = "mse"
     problems = ("regression", "classification")
@@ -102,7 +102,7 @@ class MeanSquaredError(Loss):
         return 2.0 * (a - t) / a.size
 
 
-@LOSSES.register("mae")
+@LOSSES.register("mae", "Mean absolute error")
 class MeanAbsoluteError(Loss):
     name = "mae"
     problems = ("regression", "classification")
@@ -116,7 +116,7 @@ class MeanAbsoluteError(Loss):
         return np.sign(a - t) / a.size
 
 
-@LOSSES.register("huber")
+@LOSSES.register("huber", "Huber")
 class Huber(Loss):
     name = "huber"
     problems = ("regression", "classification")
@@ -134,7 +134,7 @@ class Huber(Loss):
         return np.clip(a - t, -self.delta, self.delta) / a.size
 
 
-@LOSSES.register("binary_crossentropy")
+@LOSSES.register("binary_crossentropy", "Binary cross-entropy")
 class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
     max_classes = 2
@@ -160,7 +160,7 @@ class BinaryCrossentropy(Loss):
         return value, grad
 
 
-@LOSSES.register("categorical_crossentropy")
+@LOSSES.register("categorical_crossentropy", "Categorical cross-entropy")
 class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
     formula = (
@@ -198,7 +198,7 @@ class CategoricalCrossentropy(Loss):
         return value, grad
 
 
-@LOSSES.register("hinge")
+@LOSSES.register("hinge", "Hinge")
 class Hinge(Loss):
     name = "hinge"
     max_classes = 2
@@ -220,7 +220,7 @@ class Hinge(Loss):
         return np.where(1.0 - s * a > 0, -s, 0.0) / a.size
 
 
-@LOSSES.register("multiclass_hinge")
+@LOSSES.register("multiclass_hinge", "Multiclass hinge (SVM)")
 class MulticlassHinge(Loss):
     name = "multiclass_hinge"
     formula = "L_i = Σ_{j ≠ y_i} max(0, s_j − s_{y_i} + 1)   (multiclass SVM loss, CS231n)"
@@ -245,7 +245,7 @@ class MulticlassHinge(Loss):
         return act.backward(z, a, g / a.shape[0])
 
 
-@LOSSES.register("half_squared")
+@LOSSES.register("half_squared", "Half squared error (TF Playground)")
 class HalfSquared(Loss):
     """TensorFlow Playground's regression loss: half the squared error, so ∂L/∂ŷ = ŷ − y."""
 
@@ -264,7 +264,7 @@ class HalfSquared(Loss):
         return (a - self._t(t)) / a.shape[0]
 
 
-@LOSSES.register("tfp_square")
+@LOSSES.register("tfp_square", "Half squared error on ±1 (TF Playground)")
 class TfpSquare(HalfSquared):
     """TensorFlow Playground's classification: a tanh output against the labels as −1 and +1,
     half the squared error; a point is class 1 when the output is above 0."""

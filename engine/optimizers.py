@@ -39,6 +39,11 @@ OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
 
 
 RULES = ("torch", "keras")
+#: Each word-valued hyperparameter's choices in the app's words (the identifiers stay in files).
+CHOICE_WORDS: dict[str, dict[str, str]] = {"rules": {"torch": "PyTorch", "keras": "Keras"}}
+#: A hyperparameter's name in words where its key does not say it: what the app's caption shows
+#: (captions are upper-cased, so no Greek letters: Β₁ would read as B₁).
+KEY_WORDS: dict[str, str] = {"rules": "update rule", "initial_accumulator_value": "initial accumulator"}
 #: Every numeric hyperparameter's range: (lo, hi, lo open, hi open). The project validator, the
 #: optimizers themselves and the app's fields all read this one table.
 HYPERPARAMETER_BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
@@ -75,6 +80,16 @@ class Optimizer:
     #: The allowed values of each hyperparameter that is a word rather than a number.
     choices: ClassVar[dict[str, tuple[str, ...]]] = {"rules": RULES}
     help: ClassVar[Help] = {}
+
+    @classmethod
+    def key_words(cls, key: str) -> str:
+        """A hyperparameter's caption in words: "update rule" for rules, "β₁" for beta_1."""
+        return KEY_WORDS.get(key, key.replace("_", " "))
+
+    @classmethod
+    def choice_words(cls, key: str, value: str) -> str:
+        """A word-valued hyperparameter's value in words: "PyTorch" for the rules "torch"."""
+        return CHOICE_WORDS.get(key, {}).get(value, value)
 
     @classmethod
     def describe(cls, key: str, rules: str = "torch") -> str:
@@ -457,28 +472,28 @@ SCHEDULE_FORMULAS = {
 }
 
 
-@SCHEDULES.register("constant")
+@SCHEDULES.register("constant", "Constant")
 def constant(lr: float, t: int) -> float:
     return lr
 
 
-@SCHEDULES.register("exponential")
+@SCHEDULES.register("exponential", "Exponential decay")
 def exponential(lr: float, t: int, decay_rate: float = 0.96, decay_steps: float = 1000) -> float:
     return lr * decay_rate ** (t / decay_steps)
 
 
-@SCHEDULES.register("step")
+@SCHEDULES.register("step", "Step decay")
 def step_decay(lr: float, t: int, drop: float = 0.5, step_size: float = 1000) -> float:
     return lr * drop ** math.floor(t / step_size)
 
 
-@SCHEDULES.register("cosine")
+@SCHEDULES.register("cosine", "Cosine decay")
 def cosine(lr: float, t: int, decay_steps: float = 10000, alpha: float = 0.0) -> float:
     progress = min(t, decay_steps) / decay_steps
     return lr * ((1 - alpha) * 0.5 * (1 + math.cos(math.pi * progress)) + alpha)
 
 
-@SCHEDULES.register("inverse_time")
+@SCHEDULES.register("inverse_time", "Inverse time decay")
 def inverse_time(lr: float, t: int, decay_rate: float = 0.5, decay_steps: float = 1000) -> float:
     return lr / (1 + decay_rate * t / decay_steps)
 

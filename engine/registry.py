@@ -22,28 +22,59 @@ def spec_name(spec: Any) -> Any:
 
 
 class Registry(Generic[T]):
-    """An ordered mapping from a user-visible name to an implementation.
+    """An ordered mapping from a name (the identifier files and links keep) to an implementation,
+    with the entry's words (what the app shows for it).
 
     The GUI's combo boxes and the project-file validator both read `names()`, so registering
-    a new entry here is all it takes for it to appear everywhere.
+    a new entry here is all it takes for it to appear everywhere; the lists show `words(name)`
+    and keep the name as the item's data.
     """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._items: dict[str, T] = {}
         self._spellings: dict[str, str] = {}  # squashed spelling -> registered name
+        self._words: dict[str, str] = {}
 
-    def register(self, name: str) -> Callable[[T], T]:
-        """Decorator: register the decorated class or function under `name`."""
+    def register(self, name: str, words: str | None = None) -> Callable[[T], T]:
+        """Decorator: register the decorated class or function under `name`, shown in the app as
+        `words` ("Binary cross-entropy" for "binary_crossentropy"). An entry that carries its own
+        words as a `title` or `label` string (a data set's title, an optimizer's label) may leave
+        them out; tests/test_registries.py fails on an entry with none."""
 
         def deco(obj: T) -> T:
             if name in self._items:
                 raise KeyError(f"{self.kind} {name!r} is registered twice")
             self._items[name] = obj
             self._spellings[squash(name)] = name
+            if words is not None:
+                self._words[name] = words
             return obj
 
         return deco
+
+    def given_words(self, name: str) -> str | None:
+        """The words registered for `name`, or those its entry carries (a `title` or `label`
+        string); None when it has none (what the conformance test looks for)."""
+        if name in self._words:
+            return self._words[name]
+        obj = self._items.get(name)
+        for attr in ("title", "label"):
+            value = getattr(obj, attr, None)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    def words(self, name: str) -> str:
+        """`name` as the app shows it, in words (the identifier itself, said plainly, when an entry
+        has none: a list never breaks over a missing label)."""
+        canonical = name if name in self._items else self.canonical(name)
+        found = self.given_words(canonical) if canonical is not None else None
+        return found if found is not None else str(name).replace("_", " ")
+
+    def tooltip(self, name: str, about: str = "") -> str:
+        """What a list item's tooltip says: its words, what it is, and the identifier files use."""
+        return f"{self.words(name)}{': ' + about if about else ''} (in files: {name})"
 
     def alias(self, name: str, *spellings: str) -> None:
         """Other names users know `name` by (Keras's: "mean_squared_error" for "mse")."""

@@ -22,8 +22,8 @@ from .errors import PlaygroundError
 from .registry import Registry
 
 REGULARIZERS: Registry[str] = Registry("regularization")
-for _name in ("none", "l1", "l2"):
-    REGULARIZERS.register(_name)(_name)
+for _name, _words in (("none", "None"), ("l1", "L1"), ("l2", "L2")):
+    REGULARIZERS.register(_name, _words)(_name)
 
 #: How L1 steps (training.regularization.l1_rule); the formula each one follows.
 L1_RULES = {

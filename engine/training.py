@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .build import PreparedData, build_network, output_width, prepare_data
+from .data.features import UNEVEN, scale_advice
 from .errors import PlaygroundError
 from .limits import MAX_ACTIVATIONS
 from .losses import as_targets, check_fit, get_loss
@@ -194,6 +195,11 @@ class Trainer:
         self._targets = as_targets(self.data.y_train, n_out, self.network.dtype)
         #: Things the user should know about this run's settings (shown by the CLI and the app).
         self.warnings: list[str] = []
+        ds = self.data.dataset
+        if ds.image_shape is None and project["data"]["normalize"] in UNEVEN:  # pixels share one scale
+            advice = scale_advice(ds.x[self.data.train] if self.data.train.size > 1 else ds.x, ds.columns)
+            if advice is not None:
+                self.warnings.append(advice)
         self.early: _EarlyStop | None = self._early_stop(t.get("early_stopping"))
         self._warn_last_batch()
         self.stopped = False

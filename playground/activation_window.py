@@ -21,16 +21,17 @@ from PySide6.QtWidgets import (
 )
 
 from engine.activation_stats import MAX_LAYERS, MAX_UNITS, ActivationStats, activation_statistics, standard_inputs
-from engine.activations import hidden_activations
+from engine.activations import ACTIVATIONS, hidden_activations
 from engine.errors import PlaygroundError
 from engine.initializers import INITIALIZERS
+from engine.initializers import formula as init_formula
 from engine.layers import is_convolutional
 
 from .colors import layer_color
 from .jobs import Jobs
 from .panels.plotting import line_plot, make_plot
 from .session import Session
-from .widgets import NumberEdit, captioned, name_widget, wrapped
+from .widgets import NumberEdit, add_words, captioned, choose_data, name_widget, wrapped
 from .worked import num
 
 ROWS = 1000  # examples pushed through (CS231n's 1,000)
@@ -99,10 +100,10 @@ class ActivationWindow(QDialog):
         self.units.setRange(1, MAX_UNITS)
         self.units.setValue(500)
         self.activation = name_widget(QComboBox(), "actActivation", "Activation")
-        self.activation.addItems(hidden_activations())
-        self.activation.setCurrentText("tanh")
+        add_words(self.activation, ACTIVATIONS, hidden_activations())
+        choose_data(self.activation, "tanh")
         self.initializer = name_widget(QComboBox(), "actInitializer", "Initializer")
-        self.initializer.addItems(INITIALIZERS.names())
+        add_words(self.initializer, INITIALIZERS, about=init_formula)
         self.sigma = name_widget(NumberEdit(0.01, 1e-6, 100.0), "actSigma", "σ of random_normal",
                                  "The standard deviation of random_normal's N(0, σ²)")  # fmt: skip
         self.sigma.setFixedWidth(70)
@@ -148,7 +149,7 @@ class ActivationWindow(QDialog):
         lay.addWidget(self.message)
 
         self.source.currentIndexChanged.connect(self._source_chosen)
-        self.initializer.currentTextChanged.connect(lambda _t: self._enable())
+        self.initializer.currentIndexChanged.connect(lambda _i: self._enable())
         self.finished.connect(lambda _result: self.jobs.shutdown())
         self.resize(1200, 690)
         self._start_from_project()
@@ -169,10 +170,10 @@ class ActivationWindow(QDialog):
         found = self._project_layers()
         if found is None:
             self.source.setCurrentIndex(1)
-            self.initializer.setCurrentText("random_normal")
+            choose_data(self.initializer, "random_normal")
         else:
             self.source.setCurrentIndex(0)
-            self.initializer.setCurrentText(found[1])
+            choose_data(self.initializer, found[1])
             self.sigma.set_value(0.05)  # random_normal's own default, as the project draws it
         self._source_chosen()
         self.compute()
@@ -196,10 +197,10 @@ class ActivationWindow(QDialog):
         stack = self.source.currentData() == "stack"
         for w in (self.layers, self.units, self.activation):
             w.setEnabled(stack)
-        self.sigma.setEnabled(self.initializer.currentText() == "random_normal")
+        self.sigma.setEnabled(self.initializer.currentData() == "random_normal")
 
     def setting(self) -> tuple[str, float | None]:
-        init = self.initializer.currentText()
+        init = self.initializer.currentData()
         return init, (self.sigma.value() if init == "random_normal" else None)
 
     # ----------------------------------------------------------------- jobs
@@ -226,7 +227,7 @@ class ActivationWindow(QDialog):
     def _inputs(self) -> tuple[np.ndarray, list[tuple[int, object]]]:
         if self.source.currentData() == "stack":
             units = self.units.value()
-            layers: list[tuple[int, object]] = [(units, self.activation.currentText())] * self.layers.value()
+            layers: list[tuple[int, object]] = [(units, self.activation.currentData())] * self.layers.value()
             return standard_inputs(ROWS, units, self.seed.value()), layers
         found = self._project_layers()
         if found is None:
@@ -240,7 +241,8 @@ class ActivationWindow(QDialog):
 
     def _show(self, r: ActivationStats) -> None:
         self.result = r
-        name = f"{r.label()}, {len(r.layers)} × {r.layers[0].activation}"
+        act = r.layers[0].activation
+        name = f"{r.label()}, {len(r.layers)} × {ACTIVATIONS.words(act) if isinstance(act, str) else act}"
         self.kept = [*[(k, v) for k, v in self.kept if k != name][-(MAX_KEPT - 1) :], (name, r)]
         self._draw_histograms(r)
         self._draw_spreads()

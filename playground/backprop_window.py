@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -38,11 +39,13 @@ from .backprop_walk import chain_rule, inspection, jacobian_lines, stage_text, s
 from .commands import TraceExample
 from .session import Session
 from .tracing import TraceResult
-from .widgets import Label, NumberEdit, name_widget, wrapped
+from .widgets import Label, NumberEdit, fit_to_screen, guarded, name_widget, wrapped
 
 SPEEDS = ((1500, "slow"), (700, "normal"), (250, "fast"))
 PICK_RADIUS = 0.02  # a click this close to a training point (share of the plane's width) picks it
-
+PANEL_LINES = (4, 9)  # the chain-rule panel's least and first height, in lines of its text
+#: Why the walk's buttons are greyed before an example is picked.
+PICK_FIRST = "Pick an example first: a training row, typed inputs, or a click on the output plot"
 
 
 class BackpropWindow(QDialog):
@@ -104,22 +107,41 @@ class BackpropWindow(QDialog):
         lay.addLayout(walk)
         self.canvas = BackpropCanvas()
         self.canvas.chosen.connect(self.explain)
-        lay.addWidget(self.canvas, 1)
         self.panel = QPlainTextEdit()
         self.panel.setObjectName("chainRule")
         self.panel.setReadOnly(True)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.panel.setFont(mono)
-        self.panel.setFixedHeight(150)
+        line = self.panel.fontMetrics().lineSpacing()
+        self.panel.setMinimumHeight(PANEL_LINES[0] * line + 12)  # scrolls past that; the splitter gives it more
         self.panel.setPlainText("Click a weight (an edge) or a unit for its chain rule, beside the numerical gradient.")
-        lay.addWidget(self.panel)
+        # The canvas and the chain rule share what the window has: on a 1280×720 projector the
+        # canvas gives way, and the panel scrolls, instead of the panel running off the screen.
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.setObjectName("backpropSplit")
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(self.canvas)
+        self.split.addWidget(self.panel)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 0)
+        lay.addWidget(self.split, 1)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
         self.finished.connect(lambda _r: self.timer.stop())
-        self.resize(1000, 760)
+        self._panel_height = PANEL_LINES[1] * line + 12
+        fit_to_screen(self, 1000, 760)
         self._fit_inputs()
         self._show()
+
+    @guarded
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self.split.property("sized"):  # once: the panel its lines, the canvas the rest
+            self.split.setProperty("sized", True)
+            total = sum(self.split.sizes())
+            panel = min(self._panel_height, total // 3)
+            self.split.setSizes([total - panel, panel])
 
     # ----------------------------------------------------------------- picking an example
     def _fit_inputs(self) -> None:
@@ -206,8 +228,13 @@ class BackpropWindow(QDialog):
     def _show(self) -> None:
         r = self.result
         kind, layer = self.stage_list[self.stage_index]
+        # Before an example is picked there is nothing to walk: the buttons are greyed and say why.
         self.back.setEnabled(r is not None and self.stage_index > 0)
         self.next.setEnabled(r is not None and self.stage_index < len(self.stage_list) - 1)
+        self.animate.setEnabled(r is not None)
+        for button, tip in ((self.back, "Previous stage"), (self.next, "Next stage"),
+                            (self.animate, "Walk every stage, one at the chosen speed")):  # fmt: skip
+            button.setToolTip(tip if r is not None else f"{tip}. {PICK_FIRST}")
         self.canvas.show_stage(r, (kind, layer))
         if r is None:
             self.stage_label.setText("")

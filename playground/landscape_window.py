@@ -32,13 +32,14 @@ from .colors import SPLIT_COLORS, contour_rgb, upsample
 from .jobs import JobWorker
 from .panels.plotting import line_plot, make_plot
 from .session import Session
-from .widgets import NumberEdit, captioned, name_widget, wrapped
+from .widgets import NumberEdit, captioned, fit_to_screen, name_widget, wrapped
 from .worker_thread import WorkerHandle
 
 RESOLUTIONS = (11, 21, 31, 41)
 BIG_SPLIT = 10_000  # training rows past which the plane is measured on 2,000 of them by default
 SMOOTH_PIXELS = 400  # the plane's picture is about this many pixels a side
 ROW_CHOICES = ((2_000, "2,000 rows"), (10_000, "10,000 rows"), (None, "every row"))
+TAB_WORDS = {"plane": "the landscape", "slice": "the slice from the start weights", "range": "the range test"}
 DIRECTIONS = (
     ("random", "random, filter-normalised"),
     ("path", "the run's own (PCA of its path)"),
@@ -74,16 +75,18 @@ class LandscapeWindow(QDialog):
         self.bar.setObjectName("landscapeProgress")
         self.bar.setTextVisible(True)
         self.bar.setValue(0)
+        self.bar.hide()  # shown only while a job runs: a full bar after it would say nothing
         self.cancel = name_widget(QPushButton("Cancel"), "landscapeCancel", "Cancel the job")
         self.cancel.setEnabled(False)
+        self.cancel.setToolTip("Cancel the job that is computing (nothing is computing now)")
         self.cancel.clicked.connect(self.cancel_job)
         self.status = wrapped("", "landscapeStatus")
+        bottom.addWidget(self.status, 1)  # what is computing, what is done: beside the bar, or in its place
         bottom.addWidget(self.bar, 1)
         bottom.addWidget(self.cancel)
         lay.addLayout(bottom)
-        lay.addWidget(self.status)
         self.finished.connect(lambda _result: self.shutdown())
-        self.resize(900, 680)
+        fit_to_screen(self, 900, 680)
 
     # ----------------------------------------------------------------- tabs
     def _plane_tab(self) -> QWidget:
@@ -241,7 +244,9 @@ class LandscapeWindow(QDialog):
         self.job = self.handle.send(landscape_job(Analyse(kind, snap.project, snap.data, snap.weights, path, steps,
                                                           options)))  # fmt: skip
         self.bar.setValue(0)
+        self.bar.show()
         self.cancel.setEnabled(True)
+        self.cancel.setToolTip("Cancel the job that is computing")
         self._say(f"Computing on the weights of step {snap.steps:,} (epoch {snap.epoch})…")
         return self.job
 
@@ -285,7 +290,7 @@ class LandscapeWindow(QDialog):
             self._show_slice(result)
         elif isinstance(result, RangeTest):
             self._show_range(result)
-        self._say("")
+        self._say(f"Done: {TAB_WORDS[self.job_kind]} computed.")
 
     @Slot(int, str)
     def _on_failed(self, seq: int, message: str) -> None:
@@ -295,9 +300,11 @@ class LandscapeWindow(QDialog):
         self._say("Cancelled." if message == "cancelled" else message)
 
     def _done(self) -> None:
+        """A job ended (finished, failed or cancelled): nothing left to cancel or to wait for."""
         self.job = None
         self.cancel.setEnabled(False)
-        self.bar.setValue(self.bar.maximum())
+        self.cancel.setToolTip("Cancel the job that is computing (nothing is computing now)")
+        self.bar.hide()
 
     def _say(self, text: str) -> None:
         self.status.setText(text)

@@ -325,7 +325,7 @@ class MakeLessonDialog(QDialog):
         self.value = name_widget(NumberEdit(0.1, -1e9, 1e9), "lessonValue", "Goal value")
         self.max_neurons = name_widget(QSpinBox(), "lessonMaxNeurons", "At most this many hidden neurons (0: any)")
         self.max_neurons.setRange(0, 10_000)
-        self.without = {f: QCheckBox(f) for f in FEATURES.names()}
+        self.without = {f: QCheckBox(FEATURES.words(f)) for f in FEATURES.names()}  # in words: X₁², not x1^2
         feats = QHBoxLayout()
         for f, box in self.without.items():
             box.setObjectName(f"lessonWithout_{f}")

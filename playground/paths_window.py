@@ -137,10 +137,11 @@ class LaneControls:
             if isinstance(default, bool):
                 field: QWidget = QCheckBox()
                 field.setChecked(bool(value))
-            elif isinstance(default, str):
+            elif isinstance(default, str):  # a word: its choices in words, the identifiers as data
                 field = QComboBox()
-                field.addItems(list(cls.choices[key]))
-                field.setCurrentText(str(value))
+                for choice in cls.choices[key]:
+                    field.addItem(cls.choice_words(key, choice), choice)
+                field.setCurrentIndex(max(0, field.findData(value)))
             elif isinstance(default, int):  # random search's tries and seed
                 field = QSpinBox()
                 field.setRange(*(int(b) for b in (cls.bounds[key][0], min(cls.bounds[key][1], 2**31 - 1))))
@@ -148,9 +149,9 @@ class LaneControls:
             else:
                 lo, hi, _lo_open, _hi_open = HYPERPARAMETER_BOUNDS[key]
                 field = NumberEdit(value, lo, hi)
-            name_widget(field, f"pathSetting_{key}", key.replace("_", " "),
-                        cls.describe(key, self.extra.get("rules", "torch")))  # fmt: skip
-            form.addRow(key.replace("_", " "), field)
+            words = cls.key_words(key) if hasattr(cls, "key_words") else key.replace("_", " ")
+            name_widget(field, f"pathSetting_{key}", words, cls.describe(key, self.extra.get("rules", "torch")))
+            form.addRow(words, field)
             fields[key] = field
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         form.addRow(buttons)
@@ -161,7 +162,7 @@ class LaneControls:
                 if isinstance(field, QCheckBox):
                     value: Any = field.isChecked()
                 elif isinstance(field, QComboBox):
-                    value = field.currentText()
+                    value = field.currentData()
                 elif isinstance(field, QSpinBox):
                     value = field.value()
                 else:

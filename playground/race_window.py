@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.lessons import METRIC_WORDS
 from engine.optimizers import OPTIMIZERS, make_optimizer
 from engine.race import DEFAULT_RACE, MAX_LANES
 
@@ -127,7 +128,8 @@ class RaceWindow(QDialog):
         buttons.addStretch(1)
         top.addLayout(buttons)
         self.metric_box = name_widget(QComboBox(), "raceMetric", "Race metric")
-        self.metric_box.addItems(race_metrics(self.project))
+        for metric in race_metrics(self.project):
+            self.metric_box.addItem(METRIC_WORDS[metric], metric)  # in words; the identifier as data
         self.log_y = name_widget(QCheckBox("log y"), "raceLogY", "Logarithmic y axis")
         side = QVBoxLayout()
         side.addWidget(self.metric_box)
@@ -155,7 +157,7 @@ class RaceWindow(QDialog):
         self.play.toggled.connect(self._play_toggled)
         self.step.clicked.connect(lambda: self.handle.send(Step("epoch")))
         self.restart.clicked.connect(self.rebuild)
-        self.metric_box.currentTextChanged.connect(lambda _t: self._draw_curves())
+        self.metric_box.currentIndexChanged.connect(lambda _i: self._draw_curves())
         self.log_y.toggled.connect(self._log_toggled)
         self.finished.connect(lambda _result: self.shutdown())
         self.rebuild()
@@ -238,7 +240,7 @@ class RaceWindow(QDialog):
         snap = self.snapshot
         if snap is None:
             return
-        metric = self.metric_box.currentText()
+        metric = self.metric_box.currentData()
         hi, n = 0.0, 0
         for i, curve in enumerate(self.curves):
             y = self.series(i, metric)
@@ -251,7 +253,7 @@ class RaceWindow(QDialog):
             set_range(self.plot, "x", 1, nice_ceiling(max(n, 10)), 0.02)
             if not self.log_y.isChecked():
                 set_range(self.plot, "y", 0, 1.0 if "accuracy" in metric else nice_ceiling(hi * 1.05))
-        self.plot.setLabel("left", metric.replace("_", " "))
+        self.plot.setLabel("left", METRIC_WORDS[metric])
 
     def _draw_boundaries(self) -> None:
         snap = self.snapshot

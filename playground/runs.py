@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine import ACTIVATIONS, LOSSES, REGULARIZERS
+from engine.data import DATASETS
 from engine.layers import layer_label
+from engine.optimizers import OPTIMIZERS
 from engine.registry import spec_name
 from engine.training import METRIC_KEYS
 
@@ -40,12 +43,13 @@ class Run:
         t, n, d = self.project["training"], self.project["network"], self.project["data"]
         layers = "-".join(layer_label(h) for h in n["layers"]) or "no hidden"
         acts = sorted({spec_name(a) for a in (h.get("activation") for h in n["layers"]) if a})
-        src = d["source"] if isinstance(d["source"], str) else next(iter(d["source"]))
+        src = DATASETS.words(d["source"]) if isinstance(d["source"], str) else f"{next(iter(d['source']))} file"
         reg = t["regularization"]
-        reg_text = f" · {reg['kind'].upper()} {reg['rate']:g}" if reg["kind"] != "none" and reg["rate"] else ""
+        on = reg["kind"] != "none" and reg["rate"]
+        reg_text = f" · {REGULARIZERS.words(reg['kind'])} {reg['rate']:g}" if on else ""
         return (
-            f"{t['optimizer']['name']} α={t['optimizer']['learning_rate']:g} · {layers} {'/'.join(acts)}"
-            f" · {t['loss']} · {src}{reg_text}"
+            f"{OPTIMIZERS.words(t['optimizer']['name'])} α={t['optimizer']['learning_rate']:g} · {layers} "
+            f"{'/'.join(ACTIVATIONS.words(a) for a in acts)} · {LOSSES.words(t['loss'])} · {src}{reg_text}"
         )
 
     def last(self, key: str) -> float:

@@ -79,15 +79,17 @@ class HiddenSpace:
 
 @dataclass(frozen=True)
 class ImageEval:
-    """Predictions on (up to IMAGE_EVAL_ROWS of) one split, for the image views."""
+    """Predictions on (up to IMAGE_EVAL_ROWS of) one split, for the views of data without an
+    output plane: the image views, and a table's confusion matrix or predicted-vs-true plot."""
 
     split: str
     indices: np.ndarray  # dataset rows evaluated
-    predicted: np.ndarray  # predicted class of each
-    confusion: np.ndarray  # (k, k): row = true class, column = predicted
+    predicted: np.ndarray  # predicted class of each (empty for a regression)
+    confusion: np.ndarray  # (k, k): row = true class, column = predicted ((0, 0) for a regression)
     steps: int  # optimizer steps when it was computed
     top: np.ndarray | None = None  # (n, ≤3) the most likely classes of each, best first
     top_p: np.ndarray | None = None  # (n, ≤3) their probabilities (float16)
+    values: np.ndarray | None = None  # a table regression's predicted value of each (float32)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class Snapshot:
     stopped: bool = False
     gradients: GradientFlow | None = None
     hidden: HiddenSpace | None = None  # only while the hidden-space view is open
-    image_eval: ImageEval | None = None  # image data only
+    image_eval: ImageEval | None = None  # data without an output plane only (images, tables): see evaluated()
     warnings: tuple[str, ...] = ()  # about this run's settings (early stopping with nothing to watch...)
     applied: int = 0  # sequence number of the last worker command applied before this snapshot
     thinned: str = ""  # how the views are held to their budget, for the status bar ("" when they are not)
@@ -298,12 +300,19 @@ def hidden_space(trainer: Trainer, extent: tuple[float, float, float, float] | N
     return HiddenSpace(lines, points, data.dataset.y[rows].copy(), () if default else names)
 
 
+def evaluated(data: PreparedData) -> bool:
+    """Whether the views need held-out predictions (image_eval): data with no output plane, whose
+    views show predictions instead (images; a table's confusion matrix or predicted-vs-true plot)."""
+    return data.dataset.image_shape is not None or grid_extent(data) is None
+
+
 def image_eval(trainer: Trainer, between: Any = None) -> ImageEval | None:
-    """Predictions and the confusion matrix on the test split (else validation, else train);
-    `between()` is called between chunks (the worker sends frames there)."""
+    """Predictions and the confusion matrix on the test split (else validation, else train); for
+    a table regression, the predicted values. `between()` is called between chunks (the worker
+    sends frames there)."""
     data = trainer.data
     ds = data.dataset
-    if ds.problem != "classification":
+    if ds.problem != "classification" and ds.image_shape is not None:
         return None
     splits = (("test", data.test), ("validation", data.validation), ("train", data.train))
     split, rows = next((name, r) for name, r in splits if r.size)
@@ -318,6 +327,10 @@ def image_eval(trainer: Trainer, between: Any = None) -> ImageEval | None:
         if between is not None and i + chunk < x.shape[0]:
             between()  # may run the network on other inputs: this chunk's outputs are a copy
     out = np.concatenate(parts) if parts else np.zeros((0, net.n_outputs))
+    if ds.problem != "classification":
+        empty = np.zeros(0, dtype=np.uint8)
+        return ImageEval(split, rows, empty, np.zeros((0, 0), dtype=np.int64), trainer.steps,
+                         values=out[:, 0].astype(np.float32))  # fmt: skip
     predicted = trainer.predict_labels(out)
     k = max(ds.classes, 2)
     probs = class_probabilities(out)

@@ -23,7 +23,8 @@ def snapshot_bytes(snap: Snapshot) -> int:
     if snap.gradients is not None:
         arrays += [snap.gradients.epochs, snap.gradients.rms, *snap.gradients.histograms]
     if snap.image_eval is not None:
-        arrays += [snap.image_eval.predicted, snap.image_eval.confusion]  # its indices are shared
+        ev = snap.image_eval
+        arrays += [ev.predicted, ev.confusion, *([ev.values] if ev.values is not None else [])]  # indices: shared
     return sum(a.nbytes for a in arrays) + 2048
 
 

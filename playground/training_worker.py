@@ -48,6 +48,7 @@ from .live_settings import apply_live, epoch_limit, live_sections
 from .snapshot import (
     GRID_STEPS,
     Thinned,
+    evaluated,
     gradient_flow,
     gradient_record,
     grid_extent,
@@ -352,7 +353,7 @@ class TrainingWorker(LoopWorker):
         # The confusion matrix (60-75 ms at MNIST size, nearly all matrix products) is due at
         # most once a second: computed now, it overlaps a frame instead of delaying the next.
         tr = self._trainer
-        if tr is not None and tr.data.dataset.image_shape is not None:
+        if tr is not None and evaluated(tr.data):
             with np.errstate(all="ignore"):
                 self._refresh_image_eval(tr)
 
@@ -388,9 +389,10 @@ class TrainingWorker(LoopWorker):
             extras["hidden"] = hidden_space(trainer, self._extent)
         if "point_loss" in self._views and self._extent is not None:
             extras["point_losses"] = point_losses(trainer)
-        if trainer.data.dataset.image_shape is not None:
+        if evaluated(trainer.data):  # no output plane: the views show held-out predictions instead
             self._refresh_image_eval(trainer)
             extras["image_eval"] = self._image_eval
+        if trainer.data.dataset.image_shape is not None:
             if self._views & {"maps", "pad"}:  # the layer view, or the draw pad reading a big network's output
                 extras["layer_maps"] = layer_maps(trainer, self._picked)
         return extras

@@ -135,3 +135,13 @@ def raw_with(path: str, value: Any) -> dict[str, Any]:
         node = node.setdefault(part, {})
     node[rest[-1]] = value
     return raw
+
+
+def ink(widget: Any) -> int:
+    """The darkest grey level (0 black .. 255 white) in a widget's picture as drawn with the app's
+    stylesheet: its text, for a button. A greyed (disabled) control draws lighter than an enabled one."""
+    import numpy as np
+
+    image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_Grayscale8)
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    return int(pixels.reshape(image.height(), image.bytesPerLine())[:, : image.width()].min())

@@ -512,3 +512,26 @@ def test_an_exported_sequence_set_reads_back_as_sequences(tmp_path, ext):
     assert ds.sequence_shape == (5, 2)
     np.testing.assert_allclose(ds.x, data.dataset.x)
     np.testing.assert_allclose(ds.y, data.dataset.y)
+
+
+def test_columns_of_very_different_sizes_get_the_advice_to_standardise():
+    """Issue 31, item 13: the wine data's proline runs into the thousands beside a hue near 1."""
+    from engine.data.features import SCALE_RATIO, scale_advice
+
+    rng = np.random.default_rng(0)
+    hue, proline = rng.normal(1.0, 0.2, 200), rng.normal(750, 300, 200)
+    x = np.column_stack([hue, proline, rng.normal(13, 0.8, 200)])
+    text = scale_advice(x, ["hue", "proline", "alcohol"])
+    assert text.startswith("the input columns differ widely in size: 'proline' runs from")
+    assert "'hue' stays within" in text and "Standardize" in text
+    assert f"{x[:, 1].max():,.4g}" in text
+    # Alike columns, a constant column, a single column: nothing to say.
+    assert scale_advice(rng.normal(size=(100, 3)) * [1, 2, 3], ["a", "b", "c"]) is None
+    assert scale_advice(np.column_stack([np.ones(50), rng.normal(size=50)]), ["k", "v"]) is None
+    assert scale_advice(proline[:, None], ["proline"]) is None
+    # The threshold is a ratio of standard deviations.
+    edge = np.column_stack([rng.normal(size=500), rng.normal(size=500)])
+    edge[:, 1] *= SCALE_RATIO * 0.98 * edge[:, 0].std() / edge[:, 1].std()
+    assert scale_advice(edge, ["a", "b"]) is None
+    edge[:, 1] *= 1.05
+    assert scale_advice(edge, ["a", "b"]) is not None

@@ -77,7 +77,7 @@ def test_each_hyperparameters_tooltip_says_this_optimizers_rule(qtbot, window):
     choose("rmsprop")
     assert "added to √v" in tip("epsilon")
     rules = bar.findChild(QComboBox, "opt_rules")
-    rules.setCurrentText("keras")
+    rules.setCurrentIndex(rules.findData("keras"))
     rules.activated.emit(rules.currentIndex())
     assert window.session.state.project["training"]["optimizer"]["rules"] == "keras"
     assert "inside the root" in tip("epsilon") and "added to √v" not in tip("epsilon")

@@ -1,12 +1,13 @@
 """The backprop walk, the point inspector and the computation graphs, driven on the real window."""
 
+import itertools
 import json
 
 import numpy as np
 import pytest
 from conftest import TIMEOUT
-from helpers import wait_for
-from PySide6.QtCore import QPoint, Qt
+from helpers import ink, wait_for
+from PySide6.QtCore import QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QAction
 
 from engine.backprop import example, trace
@@ -15,8 +16,11 @@ from engine.graphs import GRAPHS
 from engine.io import save_weights
 from playground.backprop_walk import stages
 from playground.backprop_window import BackpropWindow
-from playground.graph_window import GraphWindow
+from playground.graph_layout import _overlap as overlap
+from playground.graph_layout import segment_hits
+from playground.graph_window import GraphWindow, edge_gradients
 from playground.paths import PRESETS
+from playground.widgets import fit_to_screen
 
 
 def trained(window, qtbot, epochs=2):
@@ -58,6 +62,29 @@ def test_the_walks_numbers_are_the_clis(window, qtbot, tmp_path, capsys):
         for key in a:
             np.testing.assert_allclose(a[key], b[key], rtol=1e-10, atol=1e-14)
     assert "training row 5" in win.inspector.text() and "‖∂L/∂θ‖" in win.inspector.text()
+    win.close()
+
+
+def test_the_walk_waits_for_an_example_and_fits_a_1280_by_720_screen(window, qtbot):
+    """Issue 31, item 8: Back, Next and Animate cannot act before an example is picked, so they
+    are greyed (drawn so, not only refusing clicks) and say why; the chain-rule panel stays on
+    a 1280×720 screen."""
+    trained(window, qtbot, 1)
+    win = open_backprop(window)
+    for button in (win.back, win.next, win.animate):
+        assert not button.isEnabled() and "Pick an example first" in button.toolTip()
+        assert ink(button) > ink(win.row_go) + 60  # the stylesheet greys it
+    for _ in range(6):
+        qtbot.mouseClick(win.next, Qt.MouseButton.LeftButton)
+    assert win.result is None and win.stage_label.text() == ""
+    fit_to_screen(win, 1000, 760, QRect(0, 0, 1280, 720))
+    qtbot.waitUntil(lambda: win.height() <= 720 - 48)
+    panel = QRect(win.panel.mapTo(win, QPoint(0, 0)), win.panel.size())
+    assert win.rect().contains(panel) and panel.height() >= 4 * win.panel.fontMetrics().lineSpacing()
+    win.trace_row(0)
+    traced(qtbot, win)
+    assert win.back.isEnabled() and win.animate.isEnabled() and not win.next.isEnabled()  # at the last stage
+    assert "Pick an example" not in win.back.toolTip()
     win.close()
 
 
@@ -236,6 +263,38 @@ def test_graphs_window_shows_each_example_and_its_rules(qtbot):
     s = win.graph.index("w1x1 + w2x2")
     qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=win.canvas.boxes[s].center().toPoint())
     assert "gradient ∂out/∂(w1x1 + w2x2) = " in win.rule.text() and "∂out/∂(w1·x1) gets" in win.rule.text()
+    win.close()
+
+
+def test_every_graph_in_the_window_is_drawn_with_edges_where_they_mean(qtbot):
+    """Issue 31, item 8: w₂'s edge ran under the "× w1·x1" box, so w₂ seemed to feed the multiply,
+    and the labels crowded. Every graph, at the window's size: no edge under a box, no label on
+    another or on a box, everything on the canvas; an edge's red number is the gradient it carries."""
+    win = GraphWindow()
+    qtbot.addWidget(win)
+    win.show()
+    for name in GRAPHS.names():
+        win.choice.setCurrentIndex(win.choice.findData(name))
+        qtbot.waitUntil(lambda: win.canvas.drawing is not None and win.canvas.isVisible())
+        d, g = win.canvas.drawing, win.graph
+        for r in d.routes:
+            for a, b in itertools.pairwise(r.points):
+                assert not [k for k, box in enumerate(d.boxes) if segment_hits(a, b, box)], (name, r)
+        rects = [r.label for r in d.routes] + list(d.boxes)
+        assert not [(p, q) for p, q in itertools.combinations(rects, 2) if overlap(p, q)], name
+        canvas = QRectF(0, 0, win.canvas.width(), win.canvas.height())
+        assert all(canvas.contains(QRectF(*rect)) for rect in rects), name
+        for j in range(len(g.nodes)):  # a node's gradient is the sum of what its edges carry back
+            carried = [edge_gradients(g, i)[k] for i, n in enumerate(g.nodes) for k, src in enumerate(n.inputs)
+                       if src == j]  # fmt: skip
+            if carried:
+                assert sum(carried) == pytest.approx(g.nodes[j].grad, rel=1e-12, abs=1e-15)
+    win.choice.setCurrentIndex(win.choice.findData("sigmoid_neuron"))
+    d, g = win.canvas.drawing, win.graph
+    w2 = next(r for r in d.routes if g.nodes[r.source].name == "w2")
+    assert g.nodes[w2.target].name == "z"
+    product = d.boxes[g.index("w1·x1")]
+    assert not any(segment_hits(a, b, product, inset=-3) for a, b in itertools.pairwise(w2.points))
     win.close()
 
 

@@ -42,14 +42,16 @@ def test_the_planes_centre_is_the_runs_training_loss_and_its_own_directions_hold
     snap = trained(window, qtbot, 5)
     win = open_window(window)
     win.resolution.setCurrentIndex(0)  # 11 × 11
+    assert win.bar.isHidden() and not win.cancel.isEnabled()
     qtbot.mouseClick(win.plane_go, Qt.MouseButton.LeftButton)
-    assert win.cancel.isEnabled()
+    assert win.cancel.isEnabled() and win.bar.isVisible()
     r = wait_result(qtbot, win, "plane")
     assert r.loss.shape == (11, 11) and r.rows == r.of_rows
     assert r.centre == r.loss[5, 5] == run_trainer(snap).evaluate()["train"]["loss"]
     kept = [k for k in window.session.timeline.snapshots if k.steps < snap.steps]
     assert r.coords.shape == (len(kept) + 1, 2) and np.allclose(r.coords[-1], 0)
-    assert win.bar.value() == win.bar.maximum() and not win.cancel.isEnabled()
+    # Issue 31, item 8: a finished job leaves nothing to cancel and no full bar standing.
+    assert not win.cancel.isEnabled() and win.bar.isHidden() and win.status.text() == "Done: the landscape computed."
     assert "Star: the current weights" in win.plane_info.text()
     assert win.plane_pixels.shape[2] == 3 and win.plane_pixels.shape[0] > 11  # drawn smooth
     # The run's own directions hold most of its path.
@@ -134,6 +136,7 @@ def test_cancel_ends_a_job_and_the_next_one_runs(window, qtbot):
     qtbot.mouseClick(win.cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.job is None, timeout=TIMEOUT)
     assert win.status.text() == "Cancelled." and "plane" not in win.results
+    assert win.bar.isHidden() and not win.cancel.isEnabled()
     win.resolution.setCurrentIndex(0)
     win.compute_plane()
     assert wait_result(qtbot, win, "plane").loss.shape == (11, 11)

@@ -35,7 +35,7 @@ def test_the_l1_rule_sits_beside_the_regularization_while_l1_is_chosen_and_chang
     assert rule is bar.l1_rule and rule.parentWidget() is bar.l1_box
     f = field("training.regularization.l1_rule")
     assert items(rule) == [(c, f.name_of(c)) for c in ("subgradient", "proximal", "tfp")]
-    assert [rule.itemText(i) for i in range(3)] == ["subgradient", "soft threshold", "TF Playground's"]
+    assert [rule.itemText(i) for i in range(3)] == ["subgradient (Keras)", "soft threshold", "TF Playground's"]
     assert not bar.l1_box.isVisible()  # no penalty: nothing to choose
     choose(bar.reg, "l2")
     assert not bar.l1_box.isVisible()
@@ -58,7 +58,7 @@ def test_the_split_and_the_last_batch_are_chosen_in_the_data_panel(qtbot, window
     panel = window.data_panel
     split, last = window.findChild(QComboBox, "dataSplit"), window.findChild(QComboBox, "lastBatch")
     assert split is panel.split and last is panel.last_batch
-    assert items(split) == [("stratified", "stratified"), ("shuffled", "shuffled once")]
+    assert items(split) == [("stratified", "stratified by class"), ("shuffled", "shuffled once")]
     assert items(last) == [("partial", "a smaller step"), ("carry", "carried over")]
     assert field("data.split").help in split.toolTip() and field("training.last_batch").help in last.toolTip()
     assert "new run" in split.toolTip() and "live" in last.toolTip()
@@ -98,7 +98,8 @@ def test_the_weights_tab_says_which_l1_rule_is_on_and_what_it_does_to_zeros(qtbo
     window.session.state.apply({"training.optimizer.learning_rate": 0.3, "training.regularization.kind": "l1",
                                 "training.regularization.rate": 0.03})  # fmt: skip
     window.session.set_playing(True)
-    qtbot.waitUntil(lambda: zeros.text().startswith("L1 by subgradient: ") and zeros.isVisible(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: zeros.text().startswith("L1 by subgradient (Keras): ") and zeros.isVisible(),
+                    timeout=TIMEOUT)  # fmt: skip
     assert "seldom to exactly 0" in zeros.toolTip() and zeros.text().endswith(" (weights shrink, seldom to 0)")
     window.session.state.set("training.regularization.l1_rule", "proximal")
     qtbot.waitUntil(lambda: zeros.text().startswith("L1 by soft threshold: "), timeout=TIMEOUT)

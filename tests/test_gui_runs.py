@@ -37,7 +37,7 @@ def test_each_rebuild_starts_a_run_that_keeps_its_settings_and_curves(qtbot, win
     assert list(runs[0].history["loss"]) == list(first.history["loss"])
     assert runs[0].project["network"]["layers"][0]["units"] == 4
     assert runs[1].project["network"]["layers"][0]["units"] == 5
-    assert "sgd α=0.03" in runs[0].summary() and "4-2 tanh" in runs[0].summary()
+    assert "SGD α=0.03" in runs[0].summary() and "4-2 Tanh" in runs[0].summary()
     table = window.runs.table
     assert table.rowCount() == 2
     assert table.item(1, 1).text() == "Run 2 (now)" and table.item(0, 3).text() == "3"
@@ -52,7 +52,7 @@ def test_overlaying_a_run_draws_its_curves_under_the_current_ones(qtbot, window)
     x, y = items[0][0].getData()
     np.testing.assert_allclose(y, first.history["loss"])
     np.testing.assert_array_equal(x, [1, 2, 3])
-    window.curves.metric_box.setCurrentText("accuracy")
+    window.curves.metric_box.setCurrentIndex(window.curves.metric_box.findData("accuracy"))
     _x, y = items[1][0].getData()
     np.testing.assert_allclose(y, first.history["test_accuracy"])
     window.runs.set_overlay(1, False)
@@ -96,4 +96,4 @@ def test_a_project_file_that_names_only_the_optimizer_trains_and_lists_its_run(q
     _train_epochs(qtbot, window, 2)
     window.runs.refresh()
     run = window.session.run_history.current
-    assert run.generation == gen and "adam α=0.001" in run.summary()
+    assert run.generation == gen and "Adam α=0.001" in run.summary()

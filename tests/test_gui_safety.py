@@ -285,7 +285,7 @@ def test_opening_a_project_refreshes_every_field_of_the_data_panel(qtbot, window
     window.session.state.apply({"training.batch_size": 5, "seed": 3, "data.normalize": "unit"})
     assert window.files.open_project(p)
     panel = window.data_panel
-    assert (panel.batch.value(), panel.seed.value(), panel.normalize.currentText()) == (37, 42, "standardize")
+    assert (panel.batch.value(), panel.seed.value(), panel.normalize.currentData()) == (37, 42, "standardize")
     panel.regenerate.click()
     assert window.session.state.project["seed"] == 43  # the opened project's seed, plus one
 

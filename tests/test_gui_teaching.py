@@ -126,7 +126,7 @@ def test_activation_statistics_of_the_project_and_of_cs231ns_stack(window, qtbot
     win.source.setCurrentIndex(win.source.findData("stack"))
     win.layers.setValue(8)
     win.units.setValue(100)
-    win.initializer.setCurrentText("random_normal")
+    win.initializer.setCurrentIndex(win.initializer.findData("random_normal"))
     win.sigma.setText("0.01")
     win.sigma.editingFinished.emit()
     first = win.result
@@ -142,8 +142,8 @@ def test_activation_statistics_of_the_project_and_of_cs231ns_stack(window, qtbot
     qtbot.waitUntil(lambda: not win.jobs.busy and not win.queue and win.result.initializer == "glorot_normal",
                     timeout=TIMEOUT)  # fmt: skip
     names = [name for name, _r in win.kept]
-    assert names[-3:] == ["N(0, 0.01²), 8 × tanh", "N(0, 1²), 8 × tanh", "glorot_normal, 8 × tanh"]
-    saturated = dict(win.kept)["N(0, 1²), 8 × tanh"]
+    assert names[-3:] == ["N(0, 0.01²), 8 × Tanh", "N(0, 1²), 8 × Tanh", "Glorot normal, 8 × Tanh"]
+    saturated = dict(win.kept)["N(0, 1²), 8 × Tanh"]
     assert all(layer.flat > 0.5 for layer in saturated.layers)
     assert "no collapse to 0 and no saturation" in win.summary.text()
     qtbot.mouseClick(win.clear_button, Qt.MouseButton.LeftButton)

@@ -296,3 +296,29 @@ def test_onnx_input_is_what_the_project_always_took(tmp_path, layers, shape):
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
     got = session.run(None, {"input": raw.reshape(5, *shape).astype(np.float32)})[0]
     np.testing.assert_allclose(got, tr.network.predict(tr.data.normalizer(raw)), rtol=1e-4, atol=1e-5)
+
+
+def test_export_data_keeps_a_files_label_column_and_its_labels(tmp_path):
+    """Issue 31, item 13: the user's "target" column came back as "label", its 1..3 as 0..2."""
+    from engine.data.loaders import load_csv
+    from engine.project import prepare_data
+
+    src = tmp_path / "wine.csv"
+    rows = [f"{i * 0.5:.1f},{100 + i},{(i % 3) + 1}" for i in range(60)]
+    src.write_text("hue,proline,target\n" + "\n".join(rows) + "\n")
+    p = project(data={"source": {"csv": str(src)}, "problem": "classification", "test_fraction": 0.25})
+    data = prepare_data(p)
+    assert data.dataset.label_column == "target" and data.dataset.class_names == ["1", "2", "3"]
+    export_data(tmp_path / "out.csv", data)
+    lines = (tmp_path / "out.csv").read_text().splitlines()
+    assert lines[0] == "hue,proline,target,split"
+    assert [line.split(",")[2] for line in lines[1:4]] == ["1", "2", "3"]  # as the file wrote them
+    again = load_csv(tmp_path / "out.csv")
+    np.testing.assert_array_equal(again.y, data.dataset.y)
+    np.testing.assert_allclose(again.x, data.dataset.x)
+    # A label column named like the split column would be ambiguous: it is written as "label".
+    clash = tmp_path / "clash.csv"
+    clash.write_text("a,b,split\n" + "\n".join(f"{i},{i * 2},{'xy'[i % 2]}" for i in range(40)) + "\n")
+    data = prepare_data(project(data={"source": {"csv": str(clash)}, "problem": "classification"}))
+    export_data(tmp_path / "clash_out.csv", data)
+    assert (tmp_path / "clash_out.csv").read_text().splitlines()[0] == "a,b,label,split"

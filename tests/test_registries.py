@@ -321,3 +321,55 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
     feed = x.reshape(4, *inp) if net.exports_images else x
     got = session.run(None, {"input": feed.astype(np.float32)})[0]
     np.testing.assert_allclose(got, net.predict(x), rtol=1e-4, atol=1e-5, err_msg=layer.name)
+
+
+def every_registry():
+    """Every Registry the engine holds: each engine module imported, then every instance found
+    (a registry added later is checked without being listed here)."""
+    import gc
+    import importlib
+    import pkgutil
+
+    import engine
+    from engine.registry import Registry
+
+    for mod in pkgutil.walk_packages(engine.__path__, "engine."):
+        importlib.import_module(mod.name)
+    return sorted({id(r): r for r in gc.get_objects() if isinstance(r, Registry)}.values(), key=lambda r: r.kind)
+
+
+def test_every_registered_entry_has_its_words():
+    """Issue 31, item 10: the app showed "half_squared", "glorot_uniform". Each entry brings the
+    words the app shows for it in its one registration; an identifier stays the files' name."""
+    registries = every_registry()
+    kinds = {r.kind for r in registries}
+    assert {"loss", "initializer", "activation", "optimizer", "regularization", "learning-rate schedule", "data set",
+            "input feature", "layer type"} <= kinds  # fmt: skip
+    lacking = [f"{r.kind} {name!r}" for r in registries for name in r.names() if not r.given_words(name)]
+    assert not lacking, f"registered without words: {', '.join(lacking)}"
+    for r in registries:
+        shown = [r.words(name) for name in r.names()]
+        assert not [w for w in shown if "_" in w], f"{r.kind}: words that read as identifiers"
+        assert len(set(shown)) == len(shown), f"{r.kind}: two entries shown alike"
+        for name in r.names():
+            assert name in r.tooltip(name) and r.words(name) in r.tooltip(name)
+
+
+def test_an_entry_registered_without_words_is_caught():
+    from engine.registry import Registry
+
+    r = Registry("example")
+    r.register("plain_name")(object())
+    r.register("worded", "In words")(object())
+    assert r.given_words("plain_name") is None and r.words("plain_name") == "plain name"
+    assert r.given_words("worded") == "In words" and r.words("WORDED") == "In words"
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+def test_every_optimizer_setting_that_is_a_word_has_words(name):
+    cls = OPTIMIZERS.get(name)
+    for key, default in cls.defaults.items():
+        if isinstance(default, str):
+            assert "_" not in cls.key_words(key) and cls.key_words(key) != key  # "update rule", not "rules"
+            for choice in cls.choices[key]:
+                assert cls.choice_words(key, choice) != choice  # "PyTorch", not "torch"

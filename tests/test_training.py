@@ -507,3 +507,17 @@ def test_the_history_logs_the_learning_rate_per_epoch_as_keras_does():
     tr.train_epoch()
     tr.train_epoch()
     assert tr.history["learning_rate"] == [pytest.approx(0.1), pytest.approx(0.05)]
+
+
+def test_a_run_on_columns_of_very_different_sizes_warns_unless_standardised(tmp_path):
+    """Issue 31, item 13: the warning the CLI prints and the app's banner shows."""
+    src = tmp_path / "wine.csv"
+    rng = np.random.default_rng(1)
+    src.write_text("hue,proline,target\n" + "".join(f"{rng.normal(1, 0.2):.3f},{rng.normal(750, 300):.1f},{i % 2}\n"
+                                                      for i in range(80)))  # fmt: skip
+    warned = []
+    for normalize in ("none", "unit", "standardize"):
+        p = project(data={"source": {"csv": str(src)}, "problem": "classification", "normalize": normalize})
+        warned.append(any("differ widely in size" in w for w in Trainer(p).warnings))
+    assert warned == [True, True, False]  # "unit" divides every column by one number: still apart
+    assert not any("differ widely" in w for w in Trainer(project(data={"source": "circle"})).warnings)

@@ -93,9 +93,9 @@ def iris(samples: int = IRIS, noise: float = 0.0, rng: np.random.Generator | Non
 
 register_dataset(
     "digits", "classification", "Real handwritten digits: 1,797 UCI scans, 8×8 pixels, 10 classes.",
-    (10, 10), samples=DIGITS, kind="images", normalize="unit", max_samples=DIGITS,
+    (10, 10), samples=DIGITS, kind="images", normalize="unit", max_samples=DIGITS, title="Handwritten digits",
 )(digits)  # fmt: skip
 register_dataset(
     "iris", "classification", "Real flowers: Fisher's iris, 150 plants, 4 measurements, 3 species.",
-    (3, 3), samples=IRIS, kind="table", normalize="standardize", max_samples=IRIS,
+    (3, 3), samples=IRIS, kind="table", normalize="standardize", max_samples=IRIS, title="Iris flowers",
 )(iris)  # fmt: skip

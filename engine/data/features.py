@@ -11,15 +11,53 @@ from ..registry import Registry
 
 FeatureMap = Callable[[np.ndarray, np.ndarray], np.ndarray]
 FEATURES: Registry[FeatureMap] = Registry("input feature")
-FEATURES.register("x1")(lambda a, b: a)
-FEATURES.register("x2")(lambda a, b: b)
-FEATURES.register("x1^2")(lambda a, b: a * a)
-FEATURES.register("x2^2")(lambda a, b: b * b)
-FEATURES.register("x1*x2")(lambda a, b: a * b)
-FEATURES.register("sin(x1)")(lambda a, b: np.sin(a))
-FEATURES.register("sin(x2)")(lambda a, b: np.sin(b))
+# The words are TensorFlow Playground's: X₁, X₁², X₁X₂ (the network graph writes them so).
+FEATURES.register("x1", "X₁")(lambda a, b: a)
+FEATURES.register("x2", "X₂")(lambda a, b: b)
+FEATURES.register("x1^2", "X₁²")(lambda a, b: a * a)
+FEATURES.register("x2^2", "X₂²")(lambda a, b: b * b)
+FEATURES.register("x1*x2", "X₁·X₂")(lambda a, b: a * b)
+FEATURES.register("sin(x1)", "sin(X₁)")(lambda a, b: np.sin(a))
+FEATURES.register("sin(x2)", "sin(X₂)")(lambda a, b: np.sin(b))
 
 NORMALIZATIONS = ("none", "standardize", "unit")
+#: Each normalisation in the app's words (the identifiers stay in files).
+NORMALIZATION_WORDS = {"none": "None (raw)", "standardize": "Standardize", "unit": "Divide by max |x|"}
+
+
+#: How many times wider one column's spread may be than another's before standardising is suggested.
+SCALE_RATIO = 20.0
+
+
+#: The normalisations that leave the columns' sizes apart ("unit" divides all by one number).
+UNEVEN = ("none", "unit")
+
+
+def scale_advice(x: np.ndarray, columns: Sequence[str]) -> str | None:
+    """Words suggesting standardisation when the columns' spreads (standard deviations) differ by
+    more than SCALE_RATIO× (the wine data's proline runs to 1,680, its hue stays near 1): unscaled,
+    the widest column dominates the first layer's sums z = Σ wᵢxᵢ and its weight's gradient
+    ∂J/∂wᵢ ∝ xᵢ, so one learning rate is too large for it and too small for the others. None when
+    the columns are alike (or fewer than two vary)."""
+    if x.ndim != 2 or x.shape[1] < 2 or x.shape[0] < 2:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):  # columns near 1e300 square to inf: still "widest"
+        std = np.nan_to_num(x.std(axis=0), nan=np.inf)
+    varying = np.flatnonzero(std > 0)
+    if varying.size < 2:
+        return None
+    big = int(varying[np.argmax(std[varying])])
+    small = int(varying[np.argmin(std[varying])])
+    if std[big] <= SCALE_RATIO * std[small]:
+        return None
+    name = lambda j: columns[j] if j < len(columns) else f"column {j + 1}"  # noqa: E731
+    return (
+        f"the input columns differ widely in size: '{name(big)}' runs from {x[:, big].min():,.4g} to "
+        f"{x[:, big].max():,.4g} while '{name(small)}' stays within {x[:, small].min():,.3g} to "
+        f"{x[:, small].max():,.3g}. Unscaled, the large column dominates the first layer's sums and their "
+        "gradients, and no one learning rate suits every column: choose Standardize (normalisation), which "
+        "makes each column (x − mean)/std, so each counts alike."
+    )
 
 
 def apply_features(x: np.ndarray, names: Sequence[str] | None) -> np.ndarray:

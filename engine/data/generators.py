@@ -43,6 +43,7 @@ class DataSetInfo:
     max_samples: int | None = None  # a real data set has only so many rows
     #: A sequence set's T when data.sequence_length is left out (0 for the other kinds).
     default_length: int = 0
+    title: str = ""  # its name in words, for the app ("Two Gaussians"); `name` stays in files
 
 
 #: The data sets by name: the one place a generator is added.
@@ -64,6 +65,7 @@ def register_dataset(
     normalize: str = "none",
     max_samples: int | None = None,
     default_length: int = 0,
+    title: str = "",
 ) -> Callable[[Generator], Generator]:
     """Register generator `fn` as data set `name` (a sequence set, kind "sequence", gives its
     default T and takes the keyword `length`)."""
@@ -74,8 +76,8 @@ def register_dataset(
         rng = classes if problem == "classification" else (0, 0)
         samples_ = samples or DEFAULT_SAMPLES[problem]
         info = DataSetInfo(name, fn, problem, rng, default_classes or rng[0], samples_, kind, note, normalize,
-                           max_samples, default_length)  # fmt: skip
-        DATASETS.register(name)(info)
+                           max_samples, default_length, title)  # fmt: skip
+        DATASETS.register(name)(info)  # its words: the info's title
         PROBLEMS[name] = problem
         CLASS_RANGE[name] = rng
         return fn
@@ -92,7 +94,7 @@ def _points(name: str, x: np.ndarray, y: np.ndarray, problem: str, classes: int 
     return Dataset(x, labels, problem, ["x1", "x2"], classes if problem == "classification" else 0, name=name)
 
 
-@register_dataset("circle", "classification", "Circle: one class inside the other.")
+@register_dataset("circle", "classification", "Circle: one class inside the other.", title="Circle")
 def circle(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Class 1 inside radius 2.5, class 0 in the ring 3.5..5; the label is decided after noise."""
     rng = rng or np.random.default_rng(0)
@@ -110,7 +112,7 @@ def circle(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | No
     return _points("circle", np.concatenate(pts), np.concatenate(labels), "classification")
 
 
-@register_dataset("xor", "classification", "Exclusive or: opposite quadrants share a class.")
+@register_dataset("xor", "classification", "Exclusive or: opposite quadrants share a class.", title="Exclusive or")
 def xor(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Quadrants: class 1 where x·y ≥ 0 (after noise), points kept 0.3 away from the axes."""
     rng = rng or np.random.default_rng(0)
@@ -124,7 +126,7 @@ def xor(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None 
     return _points("xor", np.column_stack([x, y]), (x + nx) * (y + ny) >= 0, "classification")
 
 
-@register_dataset("gauss", "classification", "Two Gaussian clusters.")
+@register_dataset("gauss", "classification", "Two Gaussian clusters.", title="Two Gaussians")
 def gauss(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Two Gaussian blobs at (2, 2) (class 1) and (−2, −2); variance grows from 0.5 to 4 with noise."""
     rng = rng or np.random.default_rng(0)
@@ -145,7 +147,7 @@ def _spiral_arm(n: int, delta: float, noise: float, rng: np.random.Generator) ->
     return np.column_stack([x, y])
 
 
-@register_dataset("spiral", "classification", "Interleaved spiral arms (2 to 6 classes).", (2, 6))
+@register_dataset("spiral", "classification", "Interleaved spiral arms (2 to 6 classes).", (2, 6), title="Spiral")
 def spiral(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Interleaved spiral arms: with 2 classes, TensorFlow Playground's spiral (class 1 starts at
     angle 0, class 0 at π); with k classes, k arms 2π/k apart."""
@@ -161,7 +163,7 @@ def spiral(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | No
     return _points("spiral", np.concatenate(arms), labels, "classification", classes)
 
 
-@register_dataset("moons", "classification", "Two interleaving half moons.")
+@register_dataset("moons", "classification", "Two interleaving half moons.", title="Moons")
 def moons(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Two interleaving half circles (class 0 on top), scaled to about [−4.5, 4.5] × [−2.3, 2.3];
     noise is Gaussian with standard deviation 5·noise/2."""
@@ -177,7 +179,8 @@ def moons(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | Non
     return _points("moons", pts, np.r_[np.zeros(n0), np.ones(n1)], "classification")
 
 
-@register_dataset("blobs", "classification", "k Gaussian blobs (2 to 6 classes).", (2, 6), default_classes=3)
+@register_dataset("blobs", "classification", "k Gaussian blobs (2 to 6 classes).", (2, 6), default_classes=3,
+                  title="Blobs")  # fmt: skip
 def blobs(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 3) -> Dataset:
     """k Gaussian blobs with centres on a circle of radius 3.5; spread 0.5 + 4·noise."""
     rng = rng or np.random.default_rng(0)
@@ -199,7 +202,7 @@ def _square(rng: np.random.Generator, samples: int, noise: float) -> tuple[np.nd
     return x, y, nx, ny
 
 
-@register_dataset("plane", "regression", "Regression: a tilted plane.")
+@register_dataset("plane", "regression", "Regression: a tilted plane.", title="Tilted plane")
 def plane(samples: int = 1200, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0) -> Dataset:
     """Target (x + y) / 10 over [−6, 6]², with noise added to the inputs before labelling."""
     rng = rng or np.random.default_rng(0)
@@ -219,7 +222,7 @@ def multi_gaussian_target(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return best
 
 
-@register_dataset("multi_gaussian", "regression", "Regression: six signed bumps.")
+@register_dataset("multi_gaussian", "regression", "Regression: six signed bumps.", title="Six bumps")
 def multi_gaussian(
     samples: int = 1200, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0
 ) -> Dataset:

@@ -71,4 +71,5 @@ register_dataset(
     samples=600,
     kind="images",
     normalize="unit",
+    title="Shapes",
 )(shapes)

@@ -40,7 +40,7 @@ def _sequences(name: str, x: np.ndarray, y: np.ndarray, problem: str, features: 
 
 
 @register_dataset("sine", "regression", "Sequences: continue a noisy sine wave (its next value).", samples=1000,
-                  kind="sequence", default_length=20)  # fmt: skip
+                  kind="sequence", default_length=20, title="Sine wave")  # fmt: skip
 def sine(samples: int = 1000, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0,
          length: int = 20) -> Dataset:  # fmt: skip
     """x[n, t] = sin(2π·f·t + φ) + ε for t = 0 … T−1, f uniform in SINE_FREQUENCY, φ uniform in
@@ -55,7 +55,7 @@ def sine(samples: int = 1000, noise: float = 0.0, rng: np.random.Generator | Non
 
 
 @register_dataset("adding", "regression", "Sequences: the adding problem (sum the two marked values).", samples=2000,
-                  kind="sequence", default_length=20)  # fmt: skip
+                  kind="sequence", default_length=20, title="Adding problem")  # fmt: skip
 def adding(samples: int = 2000, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0,
            length: int = 20) -> Dataset:  # fmt: skip
     """Step t is (u_t, m_t): u_t uniform in [0, 1], m_t 1 at one step of the first half
@@ -76,7 +76,7 @@ def adding(samples: int = 2000, noise: float = 0.0, rng: np.random.Generator | N
 
 
 @register_dataset("parity", "classification", "Sequences: is the count of ones in a bit string odd?", samples=1000,
-                  kind="sequence", default_length=8)  # fmt: skip
+                  kind="sequence", default_length=8, title="Parity")  # fmt: skip
 def parity(samples: int = 1000, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2,
            length: int = 8) -> Dataset:  # fmt: skip
     """T bits b_t, each 0 or 1 with probability ½; the label is (Σ b_t) mod 2 (1: odd), from the

@@ -29,7 +29,7 @@ from engine.regularizers import L1_RULES, REGULARIZERS, from_ng_lambda
 from engine.regularizers import formula as reg_formula
 
 from ..state import ProjectState
-from ..widgets import Counter, NumberEdit, captioned, name_widget
+from ..widgets import Counter, NumberEdit, add_words, captioned, choose_data, name_widget
 from ..widgets.flow import FlowLayout
 from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon
 from .bounds import number_edit
@@ -37,15 +37,6 @@ from .stopping import StopControl
 
 LEARNING_RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
 REG_RATES = ["0", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
-LOSS_LABELS = {
-    "mse": "MSE",
-    "mae": "MAE",
-    "huber": "Huber",
-    "binary_crossentropy": "Binary cross-entropy",
-    "categorical_crossentropy": "Categorical cross-entropy",
-    "hinge": "Hinge",
-    "multiclass_hinge": "Multiclass hinge",
-}
 REG_RATE_TIP = (
     "λ, the strength of the penalty: each mini-batch adds λ·ΣW² (L2) or λ·Σ|W| (L1) to its mean loss, with no ½ "
     "and no 1/m, as Keras (CS231n's λ·ΣW² is the same). Ng's course adds (λ/2m)·ΣW² to the mean over the m "
@@ -131,9 +122,7 @@ class ControlBar(QWidget):
         lay.addWidget(self.opt_params)
 
         self.loss = name_widget(QComboBox(), "loss", "Loss")
-        for name in LOSSES.names():
-            self.loss.addItem(LOSS_LABELS.get(name, name), name)
-            self.loss.setItemData(self.loss.count() - 1, get_loss(name).formula, Qt.ItemDataRole.ToolTipRole)
+        add_words(self.loss, LOSSES, about=lambda name: get_loss(name).formula)
         self.loss.activated.connect(self._loss_chosen)
         lay.addWidget(captioned("loss", self.loss))
 
@@ -143,9 +132,7 @@ class ControlBar(QWidget):
             "Regularization",
             "Penalty on kernel weights (never biases), added to each mini-batch's mean loss.",
         )
-        for kind in REGULARIZERS.names():
-            self.reg.addItem(kind.upper() if kind != "none" else "None", kind)
-            self.reg.setItemData(self.reg.count() - 1, REG_FORMULAS[kind], Qt.ItemDataRole.ToolTipRole)
+        add_words(self.reg, REGULARIZERS, about=lambda kind: REG_FORMULAS[kind])
         self.reg.activated.connect(lambda _i: self._set("training.regularization.kind", self.reg.currentData()))
         lay.addWidget(captioned("regularization", self.reg))
         self.reg_rate = name_widget(
@@ -173,9 +160,7 @@ class ControlBar(QWidget):
         lay.addWidget(self.l1_box)
 
         self.schedule = name_widget(QComboBox(), "schedule", "Learning-rate schedule")
-        for name in SCHEDULES.names():
-            self.schedule.addItem(name, name)
-            self.schedule.setItemData(self.schedule.count() - 1, SCHEDULE_FORMULAS[name], Qt.ItemDataRole.ToolTipRole)
+        add_words(self.schedule, SCHEDULES, about=lambda name: SCHEDULE_FORMULAS[name])
         self.schedule.activated.connect(self._schedule_chosen)
         lay.addWidget(captioned("lr schedule", self.schedule))
         self.sched_params, self._sched_layout = _param_row("scheduleParams")
@@ -242,11 +227,12 @@ class ControlBar(QWidget):
             _clear(self._opt_layout)
             self.opt_fields = {}
             for key in keys:
-                if isinstance(defaults[key], str):
+                if isinstance(defaults[key], str):  # a word: its choices in words, the identifiers as data
                     field = QComboBox()
-                    field.addItems(list(OPTIMIZERS.get(name).choices[key]))
+                    for choice in OPTIMIZERS.get(name).choices[key]:
+                        field.addItem(OPTIMIZERS.get(name).choice_words(key, choice), choice)
                     field.activated.connect(
-                        lambda _i, k=key, f=field: self._set(f"training.optimizer.{k}", f.currentText())
+                        lambda _i, k=key, f=field: self._set(f"training.optimizer.{k}", f.currentData())
                     )
                 elif isinstance(defaults[key], bool):
                     field = QCheckBox()
@@ -256,8 +242,9 @@ class ControlBar(QWidget):
                     field.setMaximumWidth(70)
                     field.committed.connect(lambda v, k=key: self._set(f"training.optimizer.{k}", v))
                     field.refused.connect(self.message)
-                name_widget(field, f"opt_{key}", key.replace("_", " "))
-                box = captioned(key.replace("_", " "), field)
+                words = OPTIMIZERS.get(name).key_words(key)
+                name_widget(field, f"opt_{key}", words)
+                box = captioned(words, field)
                 self._opt_layout.addWidget(box)
                 box.show()  # added to a visible bar: Qt does not show new children by itself
                 self.opt_fields[key] = field
@@ -267,7 +254,7 @@ class ControlBar(QWidget):
             field.setToolTip(cls.describe(key, opt.get("rules", "torch")))  # ε and the rest say this rule's truth
             value = opt.get(key, defaults[key])
             if isinstance(field, QComboBox):
-                field.setCurrentText(str(value))
+                choose_data(field, value)
             elif isinstance(field, QCheckBox):
                 field.setChecked(bool(value))
             else:

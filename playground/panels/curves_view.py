@@ -20,7 +20,8 @@ from .plotting import ema, line_plot, make_plot, nice_ceiling, peak_decimate, se
 
 #: What the curves can show: (menu text, history key); fit_loss exists for the training split only.
 METRIC_CHOICES = (
-    ("loss", "loss"), ("accuracy", "accuracy"), ("fit loss (Keras)", "fit_loss"), ("learning rate α", "learning_rate")
+    ("data loss", "loss"), ("accuracy (share right)", "accuracy"), ("fit loss (Keras)", "fit_loss"),
+    ("learning rate α", "learning_rate"),
 )  # fmt: skip
 AXIS_LABELS = {
     "loss": "data loss", "accuracy": "accuracy", "fit_loss": "batch loss + penalty", "learning_rate": "α",

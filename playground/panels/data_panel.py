@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from engine import PlaygroundError
 from engine.data import CLASS_RANGE, DATASETS, NORMALIZATIONS, generate
 from engine.data.dataset import SPLITS
+from engine.data.features import NORMALIZATION_WORDS, UNEVEN, scale_advice
 from engine.downloads import REMOTE_SETS
 from engine.fields import Effect, field
 
@@ -38,6 +39,11 @@ from ..widgets import Caption, Label, name_widget
 from .bounds import spin_range
 
 THUMB = 54
+SCALE_HINT = "⚠ Columns differ widely in size: choose Standardize."
+NOISE_TIP = "Noise 0–50%: how far points stray across the boundary"
+REGENERATE_TIP = "New random data: the next seed"
+FILE_DATA = ("Off for data from a file: its rows are what the file holds, with nothing to generate again "
+             "(the seed still sets the split and the initial weights)")  # fmt: skip
 @cache
 def dataset_icon(name: str) -> QIcon:
     """A small picture of a generator's data, drawn once."""
@@ -131,7 +137,7 @@ class DataPanel(QWidget):
         # one in use.
         self.source_buttons: dict[str, QToolButton] = {}
         for i, name in enumerate(DATASETS.names()):
-            b = name_widget(QToolButton(), f"data_{name}", f"{name} data set", DATASETS.get(name).note)
+            b = name_widget(QToolButton(), f"data_{name}", f"{DATASETS.words(name)} data set", DATASETS.get(name).note)
             b.setCheckable(True)
             b.setIcon(dataset_icon(name))
             b.setIconSize(QSize(THUMB, THUMB))
@@ -183,9 +189,7 @@ class DataPanel(QWidget):
         self.classes = name_widget(QSpinBox(), "classes", "Number of classes", "Classes for the multiclass sets")
         self.classes.valueChanged.connect(lambda v: self._set("data.classes", v))
         form.addRow(Label("Classes"), self.classes)
-        self.noise, self.noise_value = _percent_slider(
-            "noise", "Noise", "Noise 0–50%: how far points stray across the boundary", 50
-        )
+        self.noise, self.noise_value = _percent_slider("noise", "Noise", NOISE_TIP, 50)
         _apply_when_settled(self.noise, lambda: self._set("data.noise", self.noise.value() / 100))
         form.addRow(Label("Noise"), _row(self.noise, self.noise_value))
         self.samples = name_widget(QSpinBox(), "samples", "Samples", "How many points (or images) to generate")
@@ -226,18 +230,27 @@ class DataPanel(QWidget):
             "standardize: (x − mean)/std per feature; unit: ÷ the maximum (pixels to [0, 1]). "
             "Statistics come from the training split only.",
         )
-        self.normalize.addItems(list(NORMALIZATIONS))
-        self.normalize.activated.connect(lambda _i: self._set("data.normalize", self.normalize.currentText()))
+        for kind in NORMALIZATIONS:  # in words; the identifier as data
+            self.normalize.addItem(NORMALIZATION_WORDS[kind], kind)
+        self.normalize.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.normalize.setMinimumContentsLength(8)  # the column's width decides, as for the split
+        self.normalize.activated.connect(lambda _i: self._set("data.normalize", self.normalize.currentData()))
         form.addRow(Label("Normalise"), self.normalize)
+        # Beside the control: columns of very different sizes (wine's proline in the thousands) and no
+        # normalisation chosen get the suggestion in words.
+        self.normalize_hint = Label("")
+        self.normalize_hint.setObjectName("normalizeHint")
+        self.normalize_hint.setWordWrap(True)
+        self.normalize_hint.hide()
+        form.addRow(self.normalize_hint)
+        self._advice: tuple[Any, str | None] = (None, None)  # (data set, its advice), worked out once
         self.seed = name_widget(QSpinBox(), "seed", "Seed", "Seeds the data, the split, the weights and the shuffling")
         spin_range(self.seed, "seed")
         self.seed.setKeyboardTracking(False)
         self.seed.valueChanged.connect(lambda v: self._set("seed", v))
         form.addRow(Label("Seed"), self.seed)
         lay.addLayout(form)
-        self.regenerate = name_widget(
-            QPushButton("Regenerate"), "regenerateButton", "Regenerate", "New random data: the next seed"
-        )
+        self.regenerate = name_widget(QPushButton("Regenerate"), "regenerateButton", "Regenerate", REGENERATE_TIP)
         self.regenerate.clicked.connect(lambda: self.seed.setValue(self.seed.value() + 1))
         lay.addWidget(self.regenerate)
 
@@ -275,7 +288,11 @@ class DataPanel(QWidget):
             self.classes.setValue(ds.classes if ds is not None and ds.problem == "classification" else d["classes"])
             self.classes.setEnabled(generated and hi > lo)
             self.noise.setValue(round(d["noise"] * 100))
+            # File data are what the file holds: there is nothing to add noise to or to draw again.
             self.noise.setEnabled(generated)
+            self.noise.setToolTip(NOISE_TIP if generated else f"{NOISE_TIP}. {FILE_DATA}")
+            self.regenerate.setEnabled(generated)
+            self.regenerate.setToolTip(REGENERATE_TIP if generated else f"{REGENERATE_TIP}. {FILE_DATA}")
             self.samples.setValue(len(ds.y) if ds is not None else d["samples"])
             self.samples.setEnabled(generated)
             self.test_ratio.setValue(round(d["test_fraction"] * 100))
@@ -283,7 +300,13 @@ class DataPanel(QWidget):
             self.batch.setValue(p["training"]["batch_size"])
             self.split.setCurrentIndex(self.split.findData(d["split"]))
             self.last_batch.setCurrentIndex(self.last_batch.findData(p["training"]["last_batch"]))
-            self.normalize.setCurrentText(d["normalize"])
+            self.normalize.setCurrentIndex(self.normalize.findData(d["normalize"]))
+            advice = self._scale_advice() if d["normalize"] in UNEVEN else None
+            # Two lines beside the control (a longer wrapped label is cut in the form); the tooltip and
+            # the run's banner give the columns and the reason.
+            self.normalize_hint.setText(SCALE_HINT if advice else "")
+            self.normalize_hint.setToolTip(advice[0].upper() + advice[1:] if advice else "")
+            self.normalize_hint.setVisible(advice is not None)
             self.seed.setValue(p["seed"])
             classes = self.classes.value() if d["problem"] == "classification" else 0
             if self.draw_class.count() != classes:
@@ -301,8 +324,17 @@ class DataPanel(QWidget):
         if ds is self._dataset:
             return
         self._dataset = ds
-        if not isinstance(self.state.project["data"]["source"], str):
-            self.refresh()
+        self.refresh()
+
+    def _scale_advice(self) -> str | None:
+        """The suggestion to standardise, for table data whose columns differ widely in size
+        (images are scaled as pixels, by "divide by max"); worked out once per data set."""
+        ds = self._dataset
+        if ds is None or ds.image_shape is not None:
+            return None
+        if self._advice[0] is not ds:
+            self._advice = (ds, scale_advice(ds.x, ds.columns))
+        return self._advice[1]
 
     def _source_text(self, src: Any) -> str:
         ds = self._dataset

@@ -249,13 +249,15 @@ class SampleGrid(QWidget):
 
 class ConfusionMatrix(QWidget):
     """Rows: true class; columns: predicted class; shade by the share of the row. The last
-    column gives each class's accuracy (recall). Click a cell to see its samples."""
+    column gives each class's accuracy (recall). Click a cell to see its samples (`clickable`:
+    where there are samples to show, the image views; a table's rows have none)."""
 
     cell_clicked = Signal(int, int)
 
-    def __init__(self) -> None:
+    def __init__(self, clickable: bool = True) -> None:
         super().__init__()
         self.setObjectName("confusionMatrix")
+        self.clickable = clickable
         self.setMinimumSize(220, 120)
         self.setMouseTracking(True)
         self.matrix: np.ndarray | None = None
@@ -291,13 +293,15 @@ class ConfusionMatrix(QWidget):
         k = m.shape[0]
         label_w, top_h, acc_w = 74.0, 34.0, 52.0
         size = max(12.0, min((self.width() - label_w - acc_w - 8) / k, (self.height() - top_h - 26) / k))
-        x0, y0 = label_w, top_h
+        left = max(0.0, (self.width() - (label_w + k * size + acc_w)) / 2)  # centred in the room it has
+        x0, y0 = left + label_w, top_h
         font = QFont(self.font())
         font.setPointSizeF(8)
         painter.setFont(font)
         painter.setPen(QColor(110, 110, 110))
-        painter.drawText(QRectF(x0, 0, size * k, 16), Qt.AlignmentFlag.AlignHCenter, "predicted →")
-        painter.drawText(QRectF(0, 16, label_w - 6, 16), Qt.AlignmentFlag.AlignRight, "true ↓")
+        painter.drawText(QRectF(x0 - label_w / 2, 0, size * k + label_w, 16), Qt.AlignmentFlag.AlignHCenter,
+                         "predicted →")  # fmt: skip
+        painter.drawText(QRectF(left, 16, label_w - 6, 16), Qt.AlignmentFlag.AlignRight, "true ↓")
         rows = m.sum(axis=1)
         acc = self.per_class_accuracy()
         self._cells.clear()
@@ -310,7 +314,7 @@ class ConfusionMatrix(QWidget):
         for i in range(k):
             painter.setPen(QColor(90, 90, 90))
             painter.drawText(
-                QRectF(0, y0 + i * size, label_w - 6, size),
+                QRectF(left, y0 + i * size, label_w - 6, size),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 self.names[i][:12],
             )
@@ -330,9 +334,10 @@ class ConfusionMatrix(QWidget):
         painter.setPen(QColor(110, 110, 110))
         painter.drawText(QRectF(x0 + k * size + 6, 16, acc_w, 16), Qt.AlignmentFlag.AlignLeft, "recall")
         painter.drawText(
-            QRectF(0, y0 + k * size + 4, self.width(), 18),
+            QRectF(left, y0 + k * size + 4, self.width() - left, 18),
             Qt.AlignmentFlag.AlignLeft,
-            f"  {self.split} accuracy {self.accuracy():.1%} on {int(m.sum()):,} samples · click a cell to see them",
+            f"  {self.split} accuracy {self.accuracy():.1%} on {int(m.sum()):,} samples"
+            + (" · click a cell to see them" if self.clickable else ""),
         )
         painter.end()
 
@@ -345,7 +350,7 @@ class ConfusionMatrix(QWidget):
     @guarded
     def mousePressEvent(self, event: QMouseEvent) -> None:
         cell = self.cell_at(event.position().x(), event.position().y())
-        if cell is not None:
+        if cell is not None and self.clickable:
             self.cell_clicked.emit(*cell)
 
 

@@ -34,13 +34,14 @@ from PySide6.QtWidgets import (
 
 from engine import ACTIVATIONS, INITIALIZERS, LAYERS, PlaygroundError, get_activation
 from engine.fields import field
+from engine.initializers import formula as init_formula
 from engine.layer_base import Key
 from engine.layers import PlanRow, kind_of, needs_images, new_entry, offered, plan
 
 from ..layer_maps import LayerMaps, LayerPicture
 from ..snapshot import Snapshot
 from ..state import Change, ProjectState
-from ..widgets import Label, OnScreen, name_widget
+from ..widgets import Label, OnScreen, add_words, choose_data, compact_words, name_widget
 from ..widgets.flow import FlowLayout
 from .maps_strip import MapsStrip
 
@@ -123,8 +124,8 @@ class LayersPanel(OnScreen):
         head.addWidget(Label("init"))
         self.initializer = name_widget(QComboBox(), "stackInitializer", "Initializer",
                                        "How the kernels start (biases start at 0)")  # fmt: skip
-        self.initializer.addItems(INITIALIZERS.names())
-        self.initializer.activated.connect(lambda _i: self._set("network.initializer", self.initializer.currentText()))
+        compact_words(add_words(self.initializer, INITIALIZERS, about=init_formula))
+        self.initializer.activated.connect(lambda _i: self._set("network.initializer", self.initializer.currentData()))
         head.addWidget(self.initializer)
         lay.addLayout(head)
         self.notes = Label("")
@@ -171,7 +172,7 @@ class LayersPanel(OnScreen):
         self._rows_built += 1
         while self.body_lay.count():
             self.body_lay.takeAt(0)
-        self.initializer.setCurrentText(self.state.project["network"]["initializer"])
+        choose_data(self.initializer, self.state.project["network"]["initializer"])
         if self.image_shape is None:
             return
         try:
@@ -251,8 +252,8 @@ class LayersPanel(OnScreen):
             elif key.kind == "activation":
                 names = [n for n in ACTIVATIONS.names() if ACTIVATIONS.get(n).elementwise]  # not softmax: an output's
                 act = spec[key.name]["name"] if isinstance(spec[key.name], dict) else spec[key.name]
-                box = self._choice(i, key.name, spec, names, get_activation(act).formula)
-                box.setCurrentText(act)
+                box = self._choice(i, key.name, spec, names, get_activation(act).formula, ACTIVATIONS)
+                choose_data(box, act)
                 out.append(box)
         return out
 
@@ -285,13 +286,20 @@ class LayersPanel(OnScreen):
         box.valueChanged.connect(self._live(lambda v: self.edit(i, key.name, round(v, 2))))
         return box
 
-    def _choice(self, i: int, key: str, spec: dict[str, Any], options: list[str], tip: str) -> QComboBox:
+    def _choice(self, i: int, key: str, spec: dict[str, Any], options: list[str], tip: str,
+                registry: Any = None) -> QComboBox:  # fmt: skip
+        """A list of a layer's choice: a registry's entries in words (an activation), or a key's
+        own words ("same", "valid"), as Keras writes them."""
         box = name_widget(QComboBox(), f"stack_{key}{i}", f"{key.capitalize()} of layer {i + 1}", tip)
-        box.addItems(options)
+        if registry is not None:
+            add_words(box, registry, options)
+        else:
+            box.addItems(options)
         box.setMaximumWidth(92)
         if isinstance(spec.get(key), str):
-            box.setCurrentText(spec[key])
-        box.activated.connect(self._live(lambda _j: self.edit(i, key, box.currentText())))
+            box.setCurrentIndex(max(0, box.findData(spec[key]) if registry is not None else box.findText(spec[key])))
+        box.activated.connect(self._live(lambda _j: self.edit(i, key, box.currentData() if registry is not None
+                                                              else box.currentText())))  # fmt: skip
         return box
 
     # ----------------------------------------------------------------- edits

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError, get_activation
-from engine.activations import hidden_activations
+from engine.activations import ACTIVATIONS, hidden_activations
 from engine.data import FEATURES
 from engine.layers import is_convolutional
 from engine.notation import keras_shapes, ng_shapes, weight_names
@@ -32,7 +32,7 @@ from engine.registry import spec_name
 
 from ..snapshot import Snapshot
 from ..state import ProjectState
-from ..widgets import name_widget
+from ..widgets import add_words, choose_data, name_widget
 from .network_layout import Node, drawn_layers, pretty
 
 MAX_LAYERS = 8
@@ -169,11 +169,11 @@ class NetworkEditor(QObject):
         lay.addWidget(units)
         act = name_widget(QComboBox(), f"activation{i}", f"Activation of layer {i + 1}")
         names = hidden_activations()
-        act.addItems(names)
+        add_words(act, ACTIVATIONS, names, about=lambda n: get_activation(n).formula)
         current = spec_name(layer["activation"])
-        act.setCurrentText(current)
+        choose_data(act, current)
         act.setToolTip(get_activation(current).formula)
-        act.activated.connect(lambda _k: edit("activation", act.currentText()))
+        act.activated.connect(lambda _k: edit("activation", act.currentData()))
         lay.addWidget(act)
         drop = name_widget(
             QDoubleSpinBox(),

@@ -252,5 +252,7 @@ def segment_distance(p: QPointF, a: QPointF, b: QPointF) -> float:
 
 
 def pretty(name: str) -> str:
-    """A feature's name as the graph writes it: x1^2 → X₁²."""
+    """A feature's name as the graph writes it: x1^2 → X₁² (a registered feature's own words)."""
+    if name in FEATURES:
+        return FEATURES.words(name)
     return name.replace("x1", "X₁").replace("x2", "X₂").replace("^2", "²").replace("*", "·")

@@ -22,11 +22,12 @@ from PySide6.QtWidgets import QComboBox, QToolButton, QToolTip, QWidget
 
 from engine import INITIALIZERS
 from engine.data import FEATURES
+from engine.initializers import formula as init_formula
 from engine.initializers import zero_start
 
 from ..snapshot import Snapshot
 from ..state import Change, ProjectState
-from ..widgets import Label, guarded, name_widget, plain_tip
+from ..widgets import Label, add_words, choose_data, compact_words, guarded, name_widget, plain_tip
 from .network_editing import MAX_LAYERS, NetworkEditor, edge_tip, node_tip
 from .network_layout import (
     CONTROLS_Y,
@@ -92,9 +93,9 @@ class NetworkView(QWidget):
             w.setParent(self)
             w.setProperty("role", "round")
         self.initializer = name_widget(QComboBox(self), "initializer", "Initializer")  # its tooltip: rebuild()
-        self.initializer.addItems(INITIALIZERS.names())
+        compact_words(add_words(self.initializer, INITIALIZERS, about=init_formula), 10)
         self.initializer.activated.connect(
-            lambda _i: self.editor.set("network.initializer", self.initializer.currentText())
+            lambda _i: self.editor.set("network.initializer", self.initializer.currentData())
         )
         self.init_label = Label("init", self)
         self.init_label.setObjectName("initLabel")
@@ -143,12 +144,12 @@ class NetworkView(QWidget):
         n = len(self.hidden)
         self.layers_label.setText(f"{n} HIDDEN LAYER{'S' if n != 1 else ''}")
         network = self.state.project["network"]
-        self.initializer.setCurrentText(network["initializer"])
+        choose_data(self.initializer, network["initializer"])
         bias = network.get("bias_init", 0.0)
         tip = f"How the kernels start (biases start at {bias:g})."
         if not self.convolutional:  # zero kernels here: dead or symmetric units, by the activations
             dropout = any(layer.get("dropout", 0) > 0 for layer in self.hidden)
-            tip += " With 'zeros' here: " + zero_start([h["activation"] for h in self.hidden], bias, dropout)
+            tip += " With Zeros here: " + zero_start([h["activation"] for h in self.hidden], bias, dropout)
         self.initializer.setToolTip(tip)
         self.add_layer.setEnabled(n < MAX_LAYERS)
         self.remove_layer.setEnabled(n > 0)

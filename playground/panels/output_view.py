@@ -15,6 +15,7 @@ from ..colors import class_color, class_color_name, class_rgb, diverging_rgb, fa
 from ..snapshot import Snapshot
 from ..widgets import Label, name_widget
 from .plotting import SquarePlot, make_plot, set_range, titled
+from .table_view import TablePredictions
 
 PLANE_STRENGTH = 0.6  # how strongly the output plane is coloured under the points
 
@@ -94,12 +95,16 @@ class OutputView(QWidget):
         self.empty = Label(
             "The output plane is drawn for two-dimensional point data.\nImage data: see the model summary and curves."
         )
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setObjectName("emptyNote")
+        self.empty.setObjectName("legend")
+        self.empty.setWordWrap(True)
         self.empty.hide()
         self.square = SquarePlot(self.plot)
+        # Table data (more than two columns, not images): the held-out rows' predictions instead.
+        self.table = TablePredictions()
+        self.table.hide()
+        lay.addWidget(self.empty)
         lay.addWidget(self.square, 1)
-        lay.addWidget(self.empty, 1)
+        lay.addWidget(self.table, 1)
         self.legend = Label()
         self.legend.setObjectName("legend")
         lay.addWidget(self.legend)
@@ -154,16 +159,17 @@ class OutputView(QWidget):
             return
         has_plane = snap.extent is not None and snap.output_grid is not None
         self.square.setVisible(has_plane)
+        self.table.setVisible(not has_plane)
         self.empty.setVisible(not has_plane)
+        for box in (self.show_test, self.discretize, self.size_by_loss):  # options of the plane
+            box.setVisible(has_plane)
         if not has_plane:
             self._legend("")
             d = snap.data.dataset.x.shape[1]
-            note = (
-                f"This data has {d} input column{'s' if d != 1 else ''}: the output plane is drawn for data "
-                "with exactly two.\nThe curves, the weights and the model summary show how training goes."
-            )
+            note = f"{d} input column{'s' if d != 1 else ''}: no plane to colour; predictions on held-out rows."
             if self.empty.text() != note:
                 self.empty.setText(note)
+            self.table.set_snapshot(snap)
             return
         x0, x1, y0, y1 = snap.extent
         if self._preview is not None:  # a hovered neuron: the network's own plane is not drawn

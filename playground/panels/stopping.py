@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from engine import PlaygroundError
 from engine.fields import field
+from engine.lessons import METRIC_WORDS
 from engine.project import EARLY_STOPPING_DEFAULTS
 
 from ..state import ProjectState
@@ -78,7 +79,7 @@ class StopControl(QToolButton):
         form.addRow(self.early_on)
         self.monitor = name_widget(QComboBox(), "earlyMonitor", "Early stopping watches")
         for m in field("training.early_stopping.monitor").choices():
-            self.monitor.addItem(m, m)
+            self.monitor.addItem(METRIC_WORDS.get(m, m), m)  # in words; the identifier (val_loss) as data
             self.monitor.setItemData(self.monitor.count() - 1, MONITOR_TIPS.get(m, m), 3)  # 3: tooltip role
         form.addRow(Label("watch"), self.monitor)
         self.patience = name_widget(

@@ -1,6 +1,20 @@
 """Small reusable widgets."""
 
-from .common import Caption, NumberEdit, OnScreen, Steady, captioned, guarded, name_widget, to_qimage, wrapped
+from .common import (
+    Caption,
+    NumberEdit,
+    OnScreen,
+    Steady,
+    add_words,
+    captioned,
+    choose_data,
+    compact_words,
+    fit_to_screen,
+    guarded,
+    name_widget,
+    to_qimage,
+    wrapped,
+)
 from .plain import Counter, Label, ask, menu_text, message_box, plain_tip
 
 __all__ = [
@@ -10,8 +24,12 @@ __all__ = [
     "NumberEdit",
     "OnScreen",
     "Steady",
+    "add_words",
     "ask",
     "captioned",
+    "choose_data",
+    "compact_words",
+    "fit_to_screen",
     "guarded",
     "menu_text",
     "message_box",

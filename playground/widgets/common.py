@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtGui import QImage, QValidator
-from PySide6.QtWidgets import QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from .plain import Label
 
@@ -96,6 +96,55 @@ class Steady(QWidget):
         if height > self._height or (shrink and height < self._height):
             self._height = height
             self.setFixedHeight(height)  # one layout pass, only when the height changes
+
+
+def add_words(combo: Any, registry: Any, names: Any = None, about: Any = None) -> Any:
+    """Fill a combo box from an engine registry: each entry in its words ("Glorot uniform") with
+    its identifier ("glorot_uniform") as the item's data, which is what goes into the project;
+    the tooltip gives both, and `about(name)`, when given, what the entry is."""
+    for name in registry.names() if names is None else names:
+        combo.addItem(registry.words(name), name)
+        combo.setItemData(combo.count() - 1, registry.tooltip(name, about(name) if about else ""),
+                          Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+    return combo
+
+
+def compact_words(combo: Any, chars: int = 14) -> Any:
+    """A combo as wide as `chars` characters whatever its longest item ("Uniform ±0.5 (TF
+    Playground)"), so words keep a crowded row's layout; its list still shows each item whole."""
+    combo.setSizeAdjustPolicy(combo.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
+    return combo
+
+
+def choose_data(combo: Any, data: Any) -> None:
+    """Show the item whose data is `data` (a combo filled by add_words shows words, keeps names)."""
+    index = combo.findData(data)
+    if index >= 0 and index != combo.currentIndex():
+        combo.setCurrentIndex(index)
+
+
+#: Room a window manager's title bar and borders take around a window (Qt knows them only once shown).
+FRAME_ALLOWANCE = (16, 48)
+
+
+def fit_to_screen(window: QWidget, width: int, height: int, avail: QRect | None = None) -> None:
+    """Size a tool window to `width` × `height`, or to the available screen (`avail`, by default
+    the window's screen) when that is smaller, such as a 1280×720 projector, with room for the
+    title bar: nothing runs off the bottom."""
+    if avail is None:
+        screen = window.screen() or QApplication.primaryScreen()
+        if screen is None:
+            window.resize(width, height)
+            return
+        avail = screen.availableGeometry()
+    least = window.minimumSizeHint()
+    w = max(min(width, avail.width() - FRAME_ALLOWANCE[0]), least.width())
+    h = max(min(height, avail.height() - FRAME_ALLOWANCE[1]), least.height())
+    window.resize(w, h)
+    window.move(avail.left() + max(0, (avail.width() - w) // 2),
+                avail.top() + max(0, (avail.height() - h - FRAME_ALLOWANCE[1]) // 2))  # fmt: skip
 
 
 def wrapped(text: str, object_name: str) -> Label:
