@@ -14,6 +14,7 @@ from engine.activations import ACTIVATIONS
 from ..colors import class_color, class_color_name, class_rgb, diverging_rgb, fade
 from ..snapshot import Snapshot
 from ..widgets import Label, name_widget
+from .batchnorm_view import PlaneMode
 from .plotting import SquarePlot, make_plot, set_range, titled
 
 PLANE_STRENGTH = 0.6  # how strongly the output plane is coloured under the points
@@ -81,6 +82,8 @@ class OutputView(QWidget):
         head.addWidget(self.show_test)
         head.addWidget(self.discretize)
         head.addWidget(self.size_by_loss)
+        self.plane_mode = PlaneMode()  # batch normalization: inference or the grid as a training batch
+        head.addWidget(self.plane_mode)
         self.plot = make_plot("outputPlot")
         self.plot.setAccessibleName("Output plot")
         self.plot.setAspectLocked(True)
@@ -114,6 +117,7 @@ class OutputView(QWidget):
 
     def set_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
+        self.plane_mode.follow(snap)
         self.redraw()
 
     def _size_toggled(self, on: bool) -> None:
@@ -178,6 +182,8 @@ class OutputView(QWidget):
                 self.discretize.isChecked(),
                 snap.data.dataset.class_names,
             )
+        if snap.plane_batch and self._preview is None:
+            legend = f"batch norm in training mode, the grid as one batch · {legend}"
         self._legend(legend)
         # The plane is drawn paler than the points (as TensorFlow Playground does), so a point
         # stays visible on the region it belongs to, and a misclassified one stands out.
