@@ -22,13 +22,14 @@ from ..snapshot import Snapshot
 from ..widgets import Label, OnScreen, guarded, name_widget
 from .plotting import titled
 
-ROW_MIN = 16  # px: the smallest row that stays readable
+ROW_MIN = 15  # px: the smallest row that stays readable
 ROW_MAX = 28
-HEAD = 18  # px above the rows: the panels' titles
-AXIS = 16  # px below them: each panel's range
-LABEL_W = 52  # the unit's name
-NUMBERS_W = 210  # mean and variance, batch and moving
-NUMBERS_MIN_WIDTH = 560  # narrower than this, the numbers move to the tooltips
+HEAD = 16  # px above the rows: the panels' titles
+AXIS = 14  # px below them: each panel's range
+LABEL_W = 50  # the unit's name
+PANEL_MIN = 80  # narrower panels than this, and the numbers move to the tooltips
+MEAN_HEAD, VAR_HEAD = "μ batch / moving", "σ² batch / moving"
+WIDEST = "−0.000123 / −0.000123"  # the widest pair of numbers `fmt` writes
 BEFORE = POSITIVE
 AFTER = (44, 160, 44)
 MOVING = NEGATIVE
@@ -69,6 +70,31 @@ def panel_range(q: np.ndarray, *marks: np.ndarray) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
+class Elided(Label):
+    """A one-line label that writes as much of its text as fits its width, ending in "…" (the
+    whole text in its tooltip): it never pushes its neighbours and never cuts a letter in two."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.full = ""
+        self.setMinimumWidth(0)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full(self, text: str) -> None:
+        if text != self.full:
+            self.full = text
+            self.setToolTip(text)
+            self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, max(0, self.width())))
+
+    @guarded  # an override of a Qt virtual
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+
 class UnitRows(QWidget):
     """The rows of one layer (see the module's docstring), painted."""
 
@@ -86,10 +112,16 @@ class UnitRows(QWidget):
         self.layer = layer
         self.update()
 
+    def _column(self) -> float:
+        """The width of the mean's (or the variance's) column of numbers in this font."""
+        fm = self.fontMetrics()
+        return 8.0 + max(fm.horizontalAdvance(t) for t in (MEAN_HEAD, VAR_HEAD, WIDEST))
+
     def _geometry(self) -> tuple[float, float, float, float, bool]:
         """(left of the before panel, panel width, gap, row height, numbers shown)."""
-        numbers = self.width() >= NUMBERS_MIN_WIDTH
-        free = self.width() - LABEL_W - (NUMBERS_W if numbers else 0) - 8
+        numbers_w = 2 * self._column()
+        numbers = self.width() >= LABEL_W + numbers_w + 2 * PANEL_MIN + 26
+        free = self.width() - LABEL_W - (numbers_w + 12 if numbers else 0) - 8
         gap = 14.0
         panel = max(40.0, (free - gap) / 2)
         layer = self.layer
@@ -117,11 +149,10 @@ class UnitRows(QWidget):
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         painter.drawText(QRectF(x0, 0, panel, HEAD), flags, "before: z")
         painter.drawText(QRectF(x1, 0, panel, HEAD), flags, "after: y = γ·x̂ + β")
-        nx = x1 + panel + 12
+        nx, column = x1 + panel + 12, self._column()
         if numbers:
-            painter.drawText(QRectF(nx, 0, NUMBERS_W, HEAD), flags, "mean        variance")
-            painter.setPen(grey)
-            painter.drawText(QRectF(nx, HEAD - 2, NUMBERS_W, 12), flags, "batch / moving")
+            painter.drawText(QRectF(nx, 0, column, HEAD), flags, MEAN_HEAD)
+            painter.drawText(QRectF(nx + column, 0, column, HEAD), flags, VAR_HEAD)
         drawn, more = rows_that_fit(self.height(), layer.units)
         drawn = min(drawn, layer.before.shape[0])
         more = layer.units - drawn
@@ -148,8 +179,8 @@ class UnitRows(QWidget):
                 painter.setPen(dark)
                 text = (f"{fmt(layer.batch_mean[k])} / {fmt(layer.moving_mean[k])}",
                         f"{fmt(layer.batch_var[k])} / {fmt(layer.moving_var[k])}")  # fmt: skip
-                painter.drawText(QRectF(nx, y, 100, row), flags, text[0])
-                painter.drawText(QRectF(nx + 104, y, 106, row), flags, text[1])
+                painter.drawText(QRectF(nx, y, column, row), flags, text[0])
+                painter.drawText(QRectF(nx + column, y, column, row), flags, text[1])
         if more:
             y = top + drawn * row
             painter.setPen(grey)
@@ -243,12 +274,13 @@ class PlaneMode(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setContentsMargins(10, 0, 0, 0)
         lay.setSpacing(4)
         self.mode = name_widget(QComboBox(), "bnPlaneMode", "Batch normalization on the plane", PLANE_TIP)
         self.mode.addItem("inference", False)
-        self.mode.addItem("training (grid = batch)", True)
-        caption = Label("BN")
+        self.mode.addItem("training", True)
+        self.mode.setItemData(1, "The plane's grid as one training batch", Qt.ItemDataRole.ToolTipRole)
+        caption = Label("BN:")
         caption.setToolTip(PLANE_TIP)
         lay.addWidget(caption)
         lay.addWidget(self.mode)
@@ -275,6 +307,9 @@ class BatchNormView(OnScreen):
         self.layer = name_widget(QComboBox(), "bnLayer", "Batch-normalization layer",
                                  "The layer whose units are shown")  # fmt: skip
         self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.caption = Elided()  # what the batch was, beside the layer
+        self.caption.setObjectName("legend")
+        head.insertWidget(1, self.caption, 1)
         head.addWidget(self.layer)
         self.rows = UnitRows()
         self.rows.setToolTip(TIP)
@@ -287,10 +322,6 @@ class BatchNormView(OnScreen):
         self.stack.addWidget(self.rows)
         self.stack.addWidget(self.empty)
         lay.addWidget(holder, 1)
-        self.caption = Label(" ")
-        self.caption.setObjectName("legend")
-        self.caption.setWordWrap(True)
-        lay.addWidget(self.caption)
         self.stats: BatchNormStats | None = None
         self._names: tuple[str, ...] = ()
         self.layer.currentIndexChanged.connect(lambda _i: self.redraw())
@@ -307,17 +338,19 @@ class BatchNormView(OnScreen):
                 self._say("The batch-normalization layers are shown once the trainer has computed them.")
             return
         self.stats = snap.batch_norm
-        self._fill(tuple(layer.name for layer in self.stats.layers))
+        layers = self.stats.layers
+        short = tuple(f"{n.name.partition(' (')[0]} · {n.units} {n.per}s" for n in layers)  # "layer 1 · 6 units"
+        self._fill(short, tuple(n.name for n in layers))
         self.redraw()
 
     def _say(self, text: str) -> None:
         if self.empty.text() != text:  # called every frame for a network without batch normalization
             self.empty.setText(text)
-            self.caption.setText(" ")
+            self.caption.set_full("")
         self.stack.setCurrentWidget(self.empty)
         self.layer.setVisible(False)
 
-    def _fill(self, names: tuple[str, ...]) -> None:
+    def _fill(self, names: tuple[str, ...], tips: tuple[str, ...] = ()) -> None:
         if names == self._names:
             return
         self._names = names
@@ -325,6 +358,8 @@ class BatchNormView(OnScreen):
         self.layer.blockSignals(True)
         self.layer.clear()
         self.layer.addItems(list(names))
+        for k, tip in enumerate(tips):
+            self.layer.setItemData(k, tip, Qt.ItemDataRole.ToolTipRole)
         self.layer.setCurrentIndex(min(max(keep, 0), len(names) - 1))
         self.layer.blockSignals(False)
 
@@ -342,10 +377,9 @@ class BatchNormView(OnScreen):
         self.layer.setVisible(True)
         self.stack.setCurrentWidget(self.rows)
         self.rows.set_layer(layer)
-        batch = "the last step's batch" if stats.trained else "the first batch (no step yet)"
+        batch = "last step's batch" if stats.trained else "first batch (no step yet)"
         over = f"{layer.values:,} values a {layer.per}" if layer.values != stats.rows else f"{stats.rows} examples"
-        self.caption.setText(f"{batch}: {over}. Boxes: middle half, whiskers 2–98%. ● batch mean · ◆ moving mean "
-                             "(inference). γ, β and the rest: hover a row.")  # fmt: skip
+        self.caption.set_full(f"  {batch}: {over} · ● batch mean ◆ moving mean")
 
 
 __all__ = ["BatchNormView", "PlaneMode", "UnitRows", "rows_that_fit"]
