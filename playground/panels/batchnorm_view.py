@@ -26,10 +26,9 @@ ROW_MIN = 15  # px: the smallest row that stays readable
 ROW_MAX = 28
 HEAD = 16  # px above the rows: the panels' titles
 AXIS = 14  # px below them: each panel's range
-LABEL_W = 50  # the unit's name
-PANEL_MIN = 80  # narrower panels than this, and the numbers move to the tooltips
+PANEL_MIN = 64  # narrower panels than this, and the numbers move to the tooltips
 MEAN_HEAD, VAR_HEAD = "μ batch / moving", "σ² batch / moving"
-WIDEST = "−0.000123 / −0.000123"  # the widest pair of numbers `fmt` writes
+WIDEST = "−0.00123 / −0.00123"  # a wide pair of numbers as `fmt` writes them
 BEFORE = POSITIVE
 AFTER = (44, 160, 44)
 MOVING = NEGATIVE
@@ -117,11 +116,18 @@ class UnitRows(QWidget):
         fm = self.fontMetrics()
         return 8.0 + max(fm.horizontalAdvance(t) for t in (MEAN_HEAD, VAR_HEAD, WIDEST))
 
+    def _label_width(self) -> float:
+        """Room for the widest row name ("unit 12", "channel 32")."""
+        layer = self.layer
+        widest = f"{layer.per} {layer.before.shape[0]}" if layer is not None else "unit 1"
+        return 10.0 + self.fontMetrics().horizontalAdvance(widest)
+
     def _geometry(self) -> tuple[float, float, float, float, bool]:
         """(left of the before panel, panel width, gap, row height, numbers shown)."""
         numbers_w = 2 * self._column()
-        numbers = self.width() >= LABEL_W + numbers_w + 2 * PANEL_MIN + 26
-        free = self.width() - LABEL_W - (numbers_w + 12 if numbers else 0) - 8
+        label_w = self._label_width()
+        numbers = self.width() >= label_w + numbers_w + 2 * PANEL_MIN + 26
+        free = self.width() - label_w - (numbers_w + 12 if numbers else 0) - 8
         gap = 14.0
         panel = max(40.0, (free - gap) / 2)
         layer = self.layer
@@ -129,7 +135,7 @@ class UnitRows(QWidget):
         drawn, more = rows_that_fit(self.height(), units)
         rows = drawn + (1 if more else 0)
         row = min(ROW_MAX, max(ROW_MIN, (self.height() - HEAD - AXIS) / max(rows, 1)))
-        return float(LABEL_W), panel, gap, row, numbers
+        return label_w, panel, gap, row, numbers
 
     @guarded
     def paintEvent(self, event) -> None:
@@ -147,8 +153,11 @@ class UnitRows(QWidget):
         dark, grey = QColor(60, 60, 60), QColor(120, 120, 120)
         painter.setPen(dark)
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        painter.drawText(QRectF(x0, 0, panel, HEAD), flags, "before: z")
-        painter.drawText(QRectF(x1, 0, panel, HEAD), flags, "after: y = γ·x̂ + β")
+        fm = self.fontMetrics()
+        after = next((t for t in ("after: y = γ·x̂ + β", "after: y", "after") if fm.horizontalAdvance(t) <= panel), "")
+        painter.drawText(QRectF(x0, 0, panel, HEAD), flags, "before: z" if fm.horizontalAdvance("before: z") <= panel
+                         else "before")  # fmt: skip
+        painter.drawText(QRectF(x1, 0, panel, HEAD), flags, after)
         nx, column = x1 + panel + 12, self._column()
         if numbers:
             painter.drawText(QRectF(nx, 0, column, HEAD), flags, MEAN_HEAD)

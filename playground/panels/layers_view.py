@@ -284,7 +284,7 @@ class LayersPanel(OnScreen):
         box.setSuffix(suffix)
         box.setValue(float(spec.get(key.name, key.default or 0.0)))
         box.setKeyboardTracking(False)
-        box.setMaximumWidth(104)
+        box.setMaximumWidth(132 if prefix or suffix else 90)  # "momentum 0.99" whole
         box.valueChanged.connect(self._live(lambda v: self.edit(i, key.name, rounded(v))))
         return box
 
