@@ -36,6 +36,13 @@ def normalizing_layers(net: LayerStack) -> list[int]:
     return [i for i, layer in enumerate(net.layers) if layer.non_trainable]
 
 
+def layer_words(net: LayerStack, i: int) -> str:
+    """Stack layer `i` in the walk's words with its kind: "layer 1 (BatchNormalization)" whether a
+    dense layer's key made it or it is an entry of its own."""
+    name = net.step_name(i)
+    return name if name.endswith(")") else f"{name} ({net.layers[i].title()})"
+
+
 def batch_forward(net: LayerStack, x: np.ndarray, keep: Collection[int] = ()
                   ) -> tuple[np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:  # fmt: skip
     """The output for rows `x` taken as one training batch by the layers that keep moving
@@ -121,6 +128,7 @@ class BatchNormStats:
     steps: int  # optimizer steps when it was taken
     trained: bool  # the rows of the last step (False: the first batch of the training split, before any step)
     layers: tuple[NormLayer, ...]
+    batch: np.ndarray  # the batch: indices into the training split (x_train), carried rows first
 
 
 def current_batch(trainer: Trainer) -> tuple[np.ndarray, bool]:
@@ -146,7 +154,7 @@ def batch_norm_stats(trainer: Trainer) -> BatchNormStats | None:
     for i in where:
         z, y = kept[i]
         layers.append(_summary(net, i, z, y, views[i]))
-    return BatchNormStats(int(rows.size), trainer.steps, trained, tuple(layers))
+    return BatchNormStats(int(rows.size), trainer.steps, trained, tuple(layers), rows.copy())
 
 
 def _summary(net: LayerStack, i: int, z: np.ndarray, y: np.ndarray, arrays: dict[str, np.ndarray]) -> NormLayer:
@@ -164,9 +172,8 @@ def _summary(net: LayerStack, i: int, z: np.ndarray, y: np.ndarray, arrays: dict
         after = np.quantile(ys[::step, :shown], QUANTILES, axis=0).T
     mean_name, var_name = layer.non_trainable
     ones = np.ones(shown)
-    name = net.step_name(i)  # "layer 2 (BatchNormalization)" when a key made it, "layer 3" for its own entry
     return NormLayer(
-        name=name if name.endswith(")") else f"{name} ({layer.title()})",
+        name=layer_words(net, i),
         units=c,
         per="channel" if z.ndim > 2 else "unit",
         values=m,

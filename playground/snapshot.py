@@ -16,7 +16,7 @@ import numpy as np
 from engine.project import PreparedData
 from engine.training import Trainer
 
-from .batchnorm_probe import normalizing_layers, plane_outputs
+from .batchnorm_probe import layer_words, normalizing_layers, plane_outputs
 
 GRID = 80  # heatmap resolution over the input plane (the most the view budget allows)
 GRID_STEPS = (GRID, 60, 40, 20)  # the resolutions the budget chooses from; thumbnails stay 20 × 20
@@ -204,7 +204,7 @@ def _snapshot(
         lim = float(np.max(np.abs(flat))) if flat.size else 1.0
         lim = lim if np.isfinite(lim) and lim > 0 else 1.0
         hists.append(np.histogram(flat, bins=HIST_BINS, range=(-lim, lim)))
-    normalized = tuple(net.step_name(i) for i in normalizing_layers(net))
+    normalized = tuple(layer_words(net, i) for i in normalizing_layers(net))
     output_grid = None
     neuron_grids: list[np.ndarray] = []
     if grid_inputs is not None:
