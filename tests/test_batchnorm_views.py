@@ -181,3 +181,24 @@ def test_batch_normalization_raises_layer_1s_share_of_the_gradient_as_preset_21s
     assert "0.86× an output weight's gradient" in note and abs(normed - 0.86) < 0.1
     assert "1/6,700 in preset 05" in note and abs(1 / plain / 6700 - 1) < 0.2
     assert "95% against 49%" in note and abs(normed_acc - 0.95) < 0.02 and abs(plain_acc - 0.49) < 0.02
+
+
+def test_a_number_keys_spin_box_takes_its_range_steps_and_precision_from_the_key():
+    """Issue 30: epsilon's box showed 2 decimals (0.001 read 0.00) and could send 0, which the
+    validator refuses. Each number key's steps now come from the key."""
+    from engine.layers import LAYERS
+    from playground.widgets.key_spin import key_steps, rounded
+
+    keys = {k.name: k for name in ("batch_normalization", "dense") for k in LAYERS.get(name).keys}
+    eps, momentum, dropout = key_steps(keys["epsilon"]), key_steps(keys["momentum"]), key_steps(keys["dropout"])
+    assert eps.log and eps.lo == 1e-10 and eps.hi == 1.0 and round(1e-10, eps.decimals) == 1e-10
+    assert not momentum.log and momentum.step == 0.01 and (momentum.lo, momentum.hi) == (0.0, 1.0)
+    assert dropout.step == 0.05 and dropout.hi == 0.9  # below its open end, 1
+    assert rounded(0.1 + 0.2) == 0.3 and rounded(1e-10) == 1e-10
+
+
+def test_rows_that_do_not_fit_are_counted_as_more():
+    from playground.panels.batchnorm_view import HEAD, ROW_MIN, rows_that_fit
+
+    assert rows_that_fit(HEAD + 14 + 6 * ROW_MIN, 6) == (6, 0)
+    assert rows_that_fit(HEAD + 14 + 4 * ROW_MIN, 10) == (3, 7)  # the last row says "+7 more"
