@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QStackedLayout, QToolTip, QWidget
 
 from ..batchnorm_probe import BatchNormStats, NormLayer
@@ -26,9 +26,9 @@ ROW_MIN = 15  # px: the smallest row that stays readable
 ROW_MAX = 28
 HEAD = 16  # px above the rows: the panels' titles
 AXIS = 14  # px below them: each panel's range
-PANEL_MIN = 64  # narrower panels than this, and the numbers move to the tooltips
+PANEL_MIN = 96  # narrower panels than this, and the numbers move to the tooltips
 MEAN_HEAD, VAR_HEAD = "μ batch / moving", "σ² batch / moving"
-WIDEST = "−0.00123 / −0.00123"  # a wide pair of numbers as `fmt` writes them
+WIDEST = "−0.0123 / −0.0123"  # a usual pair of numbers as `fmt` writes them (a longer one may run over)
 BEFORE = POSITIVE
 AFTER = (44, 160, 44)
 MOVING = NEGATIVE
@@ -111,9 +111,15 @@ class UnitRows(QWidget):
         self.layer = layer
         self.update()
 
+    def _small(self) -> QFont:
+        """The numbers' font: a little smaller than the labels'."""
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 0.88)
+        return font
+
     def _column(self) -> float:
-        """The width of the mean's (or the variance's) column of numbers in this font."""
-        fm = self.fontMetrics()
+        """The width of the mean's (or the variance's) column of numbers in their font."""
+        fm = QFontMetricsF(self._small())
         return 8.0 + max(fm.horizontalAdvance(t) for t in (MEAN_HEAD, VAR_HEAD, WIDEST))
 
     def _label_width(self) -> float:
@@ -160,8 +166,10 @@ class UnitRows(QWidget):
         painter.drawText(QRectF(x1, 0, panel, HEAD), flags, after)
         nx, column = x1 + panel + 12, self._column()
         if numbers:
+            painter.setFont(self._small())
             painter.drawText(QRectF(nx, 0, column, HEAD), flags, MEAN_HEAD)
             painter.drawText(QRectF(nx + column, 0, column, HEAD), flags, VAR_HEAD)
+            painter.setFont(font)
         drawn, more = rows_that_fit(self.height(), layer.units)
         drawn = min(drawn, layer.before.shape[0])
         more = layer.units - drawn
@@ -186,10 +194,12 @@ class UnitRows(QWidget):
             self._mark(painter, layer.moving_mean[k], x0, panel, lo_b, hi_b, mid, row, moving=True)
             if numbers:
                 painter.setPen(dark)
+                painter.setFont(self._small())
                 text = (f"{fmt(layer.batch_mean[k])} / {fmt(layer.moving_mean[k])}",
                         f"{fmt(layer.batch_var[k])} / {fmt(layer.moving_var[k])}")  # fmt: skip
                 painter.drawText(QRectF(nx, y, column, row), flags, text[0])
                 painter.drawText(QRectF(nx + column, y, column, row), flags, text[1])
+                painter.setFont(font)
         if more:
             y = top + drawn * row
             painter.setPen(grey)

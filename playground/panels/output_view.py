@@ -183,7 +183,7 @@ class OutputView(QWidget):
                 snap.data.dataset.class_names,
             )
         if snap.plane_batch and self._preview is None:
-            legend = f"batch norm in training mode, the grid as one batch · {legend}"
+            legend = f"BN training mode · {legend}"  # the grid as one batch (the switch's tooltip)
         self._legend(legend)
         # The plane is drawn paler than the points (as TensorFlow Playground does), so a point
         # stays visible on the region it belongs to, and a misclassified one stands out.
