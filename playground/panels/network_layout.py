@@ -24,7 +24,7 @@ PITCH_MIN = 26
 MIN_ROWS = 7  # the seven input features must fit
 CONTROLS_Y = 42  # the per-layer controls start here; the neurons below them
 FULL_CONTROLS = 96  # width of a layer's controls when they are shown in full
-FULL_TOP = 190  # where the neurons start below full controls
+FULL_TOP = 214  # where the neurons start below full controls (neurons, activation, dropout, BN)
 MIN_HEIGHT = 150 + MIN_ROWS * PITCH_MIN  # folded controls above seven inputs
 HIT_DISTANCE = 5.0  # px: a point this close to an edge is on it
 
