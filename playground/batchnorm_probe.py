@@ -130,6 +130,16 @@ class BatchNormStats:
     layers: tuple[NormLayer, ...]
     batch: np.ndarray  # the batch: indices into the training split (x_train), carried rows first
 
+    @property
+    def nbytes(self) -> int:
+        """What keeping it costs (time travel keeps it with its snapshot)."""
+        arrays = [self.batch] + [
+            a
+            for n in self.layers
+            for a in (n.before, n.after, n.batch_mean, n.batch_var, n.moving_mean, n.moving_var, n.gamma, n.beta)
+        ]
+        return sum(a.nbytes for a in arrays)
+
 
 def current_batch(trainer: Trainer) -> tuple[np.ndarray, bool]:
     """The rows of the last training step, or before any step the first batch_size rows of the

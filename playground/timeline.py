@@ -24,7 +24,8 @@ def snapshot_bytes(snap: Snapshot) -> int:
         arrays += [snap.gradients.epochs, snap.gradients.rms, *snap.gradients.histograms]
     if snap.image_eval is not None:
         arrays += [snap.image_eval.predicted, snap.image_eval.confusion]  # its indices are shared
-    return sum(a.nbytes for a in arrays) + 2048
+    extra = snap.batch_norm.nbytes if snap.batch_norm is not None else 0  # the batch-norm tab's, while open
+    return sum(a.nbytes for a in arrays) + extra + 2048
 
 
 def _compact(grid: np.ndarray) -> np.ndarray:

@@ -39,8 +39,15 @@ def _built(spec):
         ([{"type": "batch_normalization"}, {"units": 3}], (2,), 2),  # on the inputs themselves
         ([{"units": 4}, {"units": 3, "activation": "relu"}], (2,), 1),
         ([{"type": "conv2d", "filters": 2, "kernel_size": 3, "batch_norm": True}], (8, 8), 1),  # per channel
-        ([{"type": "conv2d", "filters": 2, "kernel_size": 3}, {"type": "max_pooling2d", "pool_size": 2},
-          {"units": 4, "batch_norm": True}], (8, 8), 2),
+        (
+            [
+                {"type": "conv2d", "filters": 2, "kernel_size": 3},
+                {"type": "max_pooling2d", "pool_size": 2},
+                {"units": 4, "batch_norm": True},
+            ],
+            (8, 8),
+            2,
+        ),
     ],
 )
 def test_the_batch_a_projects_layers_need_is_known_from_shapes_as_the_model_says(layers, shape, need):
