@@ -55,17 +55,22 @@ __all__ = [
     "PlanRow",
     "Shape",
     "SimpleRNN",
+    "batch_need",
     "check_params",
     "image_input",
     "is_convolutional",
     "kind_of",
     "layer_label",
+    "min_batch",
     "needs_images",
     "needs_sequences",
+    "neuron_drawable",
     "new_entry",
     "offered",
+    "passes_between",
     "plan",
     "stack",
+    "step_name",
     "window_pads",
 ]
 
@@ -77,9 +82,23 @@ def layer_label(entry: dict[str, Any]) -> str:
 
 
 def is_convolutional(layers: Sequence[dict[str, Any]]) -> bool:
-    """Whether a project's layers hold any but the default kind (dense): the neuron graph draws
-    dense layers only, the layer stack every kind."""
+    """Whether a project's layers hold any but the default kind (dense): tools that take a stack
+    of dense layers (units and an activation each) refuse others; the neuron graph asks
+    `neuron_drawable`, the layer stack draws every kind."""
     return any(kind_of(layer).name != LAYERS.default for layer in layers)
+
+
+def passes_between(kind: type[Layer]) -> bool:
+    """Whether a kind works value by value, with no units of its own, wherever it is put (a typed
+    BatchNormalization or Activation): between dense layers the neuron graph marks it on the
+    layer before it instead of drawing a column."""
+    return kind.written and kind.takes == "any" and kind.gives == "same"
+
+
+def neuron_drawable(layers: Sequence[dict[str, Any]]) -> bool:
+    """Whether the neuron graph can draw a project's layers: dense layers, and kinds that pass
+    values through unit by unit between them (`passes_between`), which it draws as marks."""
+    return all(kind_of(layer).name == LAYERS.default or passes_between(kind_of(layer)) for layer in layers)
 
 
 def needs_images(layers: Sequence[dict[str, Any]]) -> bool:
@@ -105,8 +124,11 @@ def _stage(kind: type[Layer]) -> int:
 
 
 def offered() -> list[type[Layer]]:
-    """The kinds a project may name, in the order a stack holds them (the layer stack's menu)."""
-    return sorted((LAYERS.get(n) for n in LAYERS.written()), key=_stage)
+    """The kinds a project may name, in the order a stack holds them (the layer stack's menu):
+    image layers, the flatten, sequence layers, the default kind (dense), then the kinds that go
+    anywhere between them (batch normalization, an activation)."""
+    return sorted((LAYERS.get(n) for n in LAYERS.written()),
+                  key=lambda k: (_stage(k), passes_between(k), k.name != LAYERS.default))  # fmt: skip
 
 
 def image_input(image_shape: Sequence[int]) -> tuple[int, int, int]:
@@ -240,6 +262,42 @@ def plan(image_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs
     except PlaygroundError as exc:
         raise PlaygroundError(f"network.layers: {exc}") from None
     return rows, notes
+
+
+def step_name(layers: Sequence[Layer], origin: Sequence[int | None], i: int) -> str:
+    """Stack layer `i` in the walk's words: "layer 3" (its place in the project), "output layer",
+    "added flatten"; a layer the entry's keys added after its own says which: "layer 3
+    (BatchNormalization)", "layer 3 (Activation relu)"."""
+    source = origin[i]
+    if source == -1:
+        return "output layer"
+    if source is None:
+        return "added flatten"
+    added = i > 0 and origin[i - 1] == source and layers[i].drawn
+    return f"layer {source + 1}" + (f" ({layers[i].title()})" if added else "")
+
+
+def batch_need(layers: Sequence[Layer], origin: Sequence[int | None], input_shape: Shape) -> tuple[int, str]:
+    """The fewest examples a training batch through `layers` on inputs of `input_shape` needs
+    (batch normalization per unit needs two), and why, naming the layer; (1, "") when any batch does."""
+    need, why, shape = 1, "", tuple(input_shape)
+    for i, layer in enumerate(layers):
+        rows, words = layer.min_batch(shape)
+        if rows > need:
+            need, why = rows, f"{step_name(layers, origin, i)} {words}"
+        shape = tuple(layer.output_shape(shape))
+    return need, why
+
+
+def min_batch(input_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs: int = 1,
+              output_activation: Any = "softmax", sequence: bool = False) -> tuple[int, str]:  # fmt: skip
+    """`batch_need` of a project's layers on inputs of `input_shape` ((d,) rows, (H, W[, C])
+    images, (T, F) sequences with `sequence`), from shapes alone: what the trainer will check,
+    known before a model is built (the app warns before a batch size is refused)."""
+    shape = tuple(int(v) for v in input_shape)
+    image = len(shape) > 1 and not sequence
+    layers, origin, _notes = stack(hidden, n_outputs, output_activation, image=image, sequence=sequence)
+    return batch_need(layers, origin, image_input(shape) if image else shape)
 
 
 def new_entry(name: str) -> dict[str, Any]:

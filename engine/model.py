@@ -40,7 +40,17 @@ import numpy as np
 from .activations import Activation
 from .errors import PlaygroundError
 from .initializers import INITIALIZERS
-from .layers import Layer, LayerTrace, check_params, image_input, layer_label, plan, stack
+from .layers import (
+    Layer,
+    LayerTrace,
+    batch_need,
+    check_params,
+    image_input,
+    layer_label,
+    plan,
+    stack,
+    step_name,
+)
 from .losses import Loss
 from .notation import NOTE, keras_shapes, ng_shapes
 from .regularizers import Regularizer
@@ -398,26 +408,14 @@ class LayerStack:
         return outs
 
     def step_name(self, i: int) -> str:
-        """Stack layer `i` in the walk's words: "layer 3" (its place in the project), "output layer",
-        "added flatten"; a layer the entry's keys added after its own says which: "layer 3
-        (BatchNormalization)", "layer 3 (Activation relu)"."""
-        origin = self.origin[i]
-        if origin == -1:
-            return "output layer"
-        if origin is None:
-            return "added flatten"
-        added = i > 0 and self.origin[i - 1] == origin and self.layers[i].drawn
-        return f"layer {origin + 1}" + (f" ({self.layers[i].title()})" if added else "")
+        """Stack layer `i` in the walk's words (`engine.layers.step_name`): "layer 3", "output
+        layer", "added flatten", "layer 3 (BatchNormalization)"."""
+        return step_name(self.layers, self.origin, i)
 
     def min_batch(self) -> tuple[int, str]:
         """The fewest examples a training batch needs (batch normalization per unit needs two), and
         why, naming the layer; (1, "") when any batch does."""
-        need, why = 1, ""
-        for i, (layer, inp, _out) in enumerate(self._steps()):
-            rows, words = layer.min_batch(inp)
-            if rows > need:
-                need, why = rows, f"{self.step_name(i)} {words}"
-        return need, why
+        return batch_need(self.layers, self.origin, self.input_shape)
 
     def trace_example(self, x: np.ndarray, y: np.ndarray, loss: Loss) -> tuple[float, np.ndarray, list[LayerTrace]]:
         """One example (x: one row, y: its label) forward in inference mode and back, every layer's

@@ -187,6 +187,9 @@ class Trainer:
         self._order: np.ndarray | None = None
         self._pos = 0
         self._carried = np.zeros(0, dtype=np.intp)  # rows waiting for the next step ("carry")
+        #: The training rows of the last step (its mini-batch, carried rows first): what the app's
+        #: batch-normalization view normalises again. Empty before the first step.
+        self.batch_rows = np.zeros(0, dtype=np.intp)
         self._fit_sum = 0.0  # Σ batch objective × batch size this epoch (Keras's running loss)
         self._fit_n = 0
         self._backup = self.network.params.copy()
@@ -346,6 +349,7 @@ class Trainer:
         self._order = None
         self._pos = 0
         self._carried = self._carried[:0]
+        self.batch_rows = self.batch_rows[:0]  # rows of the old data
         self._fit_sum, self._fit_n = 0.0, 0
         if project is not None:
             self.project = project
@@ -381,6 +385,7 @@ class Trainer:
             idx = np.concatenate([self._carried, idx])
         net = self.network
         x, y = self.data.x_train[idx], self._targets[idx]
+        self.batch_rows = idx
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected just below
             # The backup comes first: a training pass moves batch normalization's moving statistics.
             np.copyto(self._backup, net.params)

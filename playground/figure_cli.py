@@ -26,7 +26,7 @@ from engine import PlaygroundError
 from engine.cli import _Parser, _project, guarded, resolve_project
 from engine.fields import MAX_EPOCHS
 from engine.io import atomic_write_bytes, check_writable, load_weights
-from engine.layers import is_convolutional
+from engine.layers import neuron_drawable
 from engine.project import PreparedData
 from engine.training import Trainer
 
@@ -88,7 +88,7 @@ def unavailable(view: str, project: dict[str, Any], data: PreparedData) -> str |
     if view == "output" and ds.image_shape is None and grid_extent(data) is None:
         return (f"the output view draws the plane of two-input point data (or the image views); "
                 f"these data have {data.n_inputs} inputs: choose curves, network or weights")  # fmt: skip
-    if view == "network" and is_convolutional(project["network"]["layers"]):
+    if view == "network" and not neuron_drawable(project["network"]["layers"]):
         return "the neuron graph draws dense networks and this one has convolution layers: choose layers"
     if view == "confusion" and ds.problem != "classification":
         return "the confusion matrix counts classes, and these data are a regression"

@@ -17,6 +17,7 @@ from .downloads import Downloads
 from .files import FileActions
 from .lessons import Lessons
 from .menus import fill_menu, menu_table
+from .panels.batchnorm_view import BatchNormView
 from .panels.controls import ControlBar
 from .panels.curves_view import CurvesView
 from .panels.data_panel import DataPanel
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.output, self.images, self.curves = OutputView(), ImageDataView(), CurvesView()
         self.images.hide()
         self.histograms, self.gradients, self.hidden_space = HistogramView(), GradientFlowView(), HiddenSpaceView()
+        self.batch_norm = BatchNormView()  # each unit before and after batch normalization
         self.runs, self.time_bar = RunsView(s.run_history), TimeBar()
         self.banner = name_widget(Label(), "banner", "Message banner")
         self.banner.setWordWrap(True)
@@ -82,7 +84,7 @@ class MainWindow(QMainWindow):
         self.router = ViewRouter(
             self.controls, self.network, self.output, self.images, self.curves, self.histograms,
             self.gradients, self.hidden_space, self.runs, self.params_label, self.loss_label, self.rate_label,
-            self.data_panel, self.view_label, area=self.area,
+            self.data_panel, self.view_label, area=self.area, batch_norm=self.batch_norm,
         )  # fmt: skip
         self.dialogs = QtDialogs(self, self.settings, self.show_message)
         self.files = FileActions(
@@ -130,6 +132,7 @@ class MainWindow(QMainWindow):
         for widget, title, name in (
             (self.histograms, "Weights", "weights"),
             (self.gradients, "Gradient flow", "gradients"),
+            (self.batch_norm, "Batch norm", "batchnorm"),
             (self.hidden_space, "Hidden space", "hidden"),
             (self.runs, "Runs", "runs"),
         ):
@@ -166,7 +169,7 @@ class MainWindow(QMainWindow):
             self.move(avail.topLeft())
 
     def show_view(self, name: str) -> bool:
-        """Bring the insight tab `name` (weights, gradients, hidden, runs) to the front."""
+        """Bring the insight tab `name` (weights, gradients, batchnorm, hidden, runs) to the front."""
         for i in range(self.tabs.count()):
             if self.tabs.widget(i).objectName() == f"tab_{name}":
                 self.tabs.setCurrentIndex(i)
@@ -212,7 +215,9 @@ class MainWindow(QMainWindow):
         self.output.point_erased.connect(s.erase_point)
         self.output.inspected.connect(self.tools.inspect_point)
         self.output.loss_sizes_wanted.connect(lambda on: s.set_view("point_loss", on))
-        for view, name in ((self.hidden_space, "hidden"), (self.gradients, "gradients"), (self.layers, "maps")):
+        self.output.plane_mode.changed.connect(lambda on: s.set_view("plane_batch", on))
+        for view, name in ((self.hidden_space, "hidden"), (self.gradients, "gradients"), (self.layers, "maps"),
+                           (self.batch_norm, "batchnorm")):  # fmt: skip
             view.wanted.connect(lambda on, name=name: s.set_view(name, on))  # computed only while on screen
         self.images.picked.connect(s.pick_image)
         self.tabs.currentChanged.connect(lambda _i: self.runs.refresh())

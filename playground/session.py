@@ -22,6 +22,7 @@ from engine.fields import Effect, field
 from engine.model import Model
 from engine.project import build_network
 
+from .batch_rules import too_small
 from .commands import (
     Build,
     Command,
@@ -145,10 +146,18 @@ class Session(QObject):
         return self.send(SetWeight(layer, row, column, value, gen))
 
     def _on_changed(self, change: Change) -> None:
-        """One transaction, one command."""
+        """One transaction, one command; an edit that leaves the batch too small for the layers
+        (batch normalization at a batch size of 1) is taken back and said in the banner."""
         project = change.project
         if change.effect == Effect.NONE:
             return
+        snap = self.snapshot
+        if not change.replaced and snap is not None and change.touches("network", "training.batch_size"):
+            refused = too_small(project, snap.data.dataset, snap.data.n_inputs)
+            if refused:
+                self.state.revert(change.previous)
+                self.banner.emit(refused, "error")
+                return
         if change.effect == Effect.LIVE:
             live = tuple((p, get_path(project, p)) for p in sorted(change.paths) if field(p).effect == Effect.LIVE)
             self.send(SetLive(live, project))

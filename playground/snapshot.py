@@ -16,6 +16,8 @@ import numpy as np
 from engine.project import PreparedData
 from engine.training import Trainer
 
+from .batchnorm_probe import layer_words, normalizing_layers, plane_outputs
+
 GRID = 80  # heatmap resolution over the input plane (the most the view budget allows)
 GRID_STEPS = (GRID, 60, 40, 20)  # the resolutions the budget chooses from; thumbnails stay 20 × 20
 THUMB_SIZE = 20
@@ -131,6 +133,13 @@ class Snapshot:
     #: Where each layer with a kernel has its bias in `weights`, where it is not right after its
     #: kernel (a recurrent layer's recurrent kernel comes between); None: right after it.
     bias_at: tuple[int, ...] | None = None
+    #: The layers that normalise by batch statistics (batch normalization), in the walk's words:
+    #: empty for a network without one (the batch-norm view then says so, the plane has one mode).
+    normalized: tuple[str, ...] = ()
+    #: Whether the output plane and the neuron pictures were computed with the grid as one training
+    #: batch (each batch-normalization layer by the grid's own statistics) instead of at inference.
+    plane_batch: bool = False
+    batch_norm: Any = None  # a batchnorm_probe.BatchNormStats, while the batch-norm view is open
 
     @property
     def kernels(self) -> list[np.ndarray]:
@@ -183,6 +192,7 @@ def _snapshot(
     generation: int,
     grid_inputs: np.ndarray | None,
     extent: tuple[float, float, float, float] | None,
+    plane_batch: bool = False,
     **extra: Any,
 ) -> Snapshot:
     net = trainer.network
@@ -196,12 +206,13 @@ def _snapshot(
         lim = float(np.max(np.abs(flat))) if flat.size else 1.0
         lim = lim if np.isfinite(lim) and lim > 0 else 1.0
         hists.append(np.histogram(flat, bins=HIST_BINS, range=(-lim, lim)))
+    normalized = tuple(layer_words(net, i) for i in normalizing_layers(net))
     output_grid = None
     neuron_grids: list[np.ndarray] = []
     if grid_inputs is not None:
         n = round(grid_inputs.shape[0] ** 0.5)  # the view budget picks n from GRID_STEPS
         step = max(1, n // THUMB_SIZE)
-        outs = net.neuron_outputs(grid_inputs)
+        outs = plane_outputs(net, grid_inputs, batch=plane_batch)  # each neuron-graph column's output
         output_grid = outs[-1].reshape(n, n, -1).copy()
         for layer in outs:
             g = layer.reshape(n, n, -1)[::step, ::step]
@@ -234,6 +245,8 @@ def _snapshot(
         dead=dead,
         kernel_at=kernel_at,
         bias_at=bias_at,
+        normalized=normalized,
+        plane_batch=plane_batch and grid_inputs is not None and bool(normalized),
         **extra,
     )
 

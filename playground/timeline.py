@@ -25,7 +25,8 @@ def snapshot_bytes(snap: Snapshot) -> int:
     if snap.image_eval is not None:
         ev = snap.image_eval
         arrays += [ev.predicted, ev.confusion, *([ev.values] if ev.values is not None else [])]  # indices: shared
-    return sum(a.nbytes for a in arrays) + 2048
+    extra = snap.batch_norm.nbytes if snap.batch_norm is not None else 0  # the batch-norm tab's, while open
+    return sum(a.nbytes for a in arrays) + extra + 2048
 
 
 def _compact(grid: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ from engine.optimizers import make_optimizer
 from engine.project import PreparedData, load_dataset, prepare_data
 from engine.training import Trainer
 
+from .batchnorm_probe import batch_norm_stats
 from .commands import (
     Build,
     Command,
@@ -89,7 +90,9 @@ class TrainingWorker(LoopWorker):
         self._rate: deque[tuple[float, int]] = deque(maxlen=30)
         self._picked: int | np.ndarray | None = None  # the row the layer view follows (None: the first test
         # image), or an image of the user's (raw pixels from the draw pad)
-        self._views: frozenset[str] = frozenset()  # optional views on screen: "gradients", "hidden"
+        # Optional views on screen ("gradients", "hidden", "batchnorm"), and "plane_batch": the plane
+        # with batch statistics.
+        self._views: frozenset[str] = frozenset()
         self._grad_log = Thinned(GRAD_LOG_CAP)
         self._grad_steps = -1
         self._image_eval = None
@@ -389,6 +392,8 @@ class TrainingWorker(LoopWorker):
             extras["hidden"] = hidden_space(trainer, self._extent)
         if "point_loss" in self._views and self._extent is not None:
             extras["point_losses"] = point_losses(trainer)
+        if "batchnorm" in self._views:
+            extras["batch_norm"] = batch_norm_stats(trainer)
         if evaluated(trainer.data):  # no output plane: the views show held-out predictions instead
             self._refresh_image_eval(trainer)
             extras["image_eval"] = self._image_eval
@@ -414,6 +419,7 @@ class TrainingWorker(LoopWorker):
             message=self._message,
             applied=self._applied,
             thinned=self._thinned() if self._playing else "",
+            plane_batch="plane_batch" in self._views,
             **extras,
         )
         if self._playing:

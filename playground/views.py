@@ -40,6 +40,7 @@ class ViewRouter:
     slow_turn: int = 0  # and which group's turn it was
     network_at: float = 0.0  # when the network view last took a snapshot while playing
     area: Any = None  # the middle column: neuron graph or layer stack
+    batch_norm: Any = None  # the batch-normalization tab
 
     def show(self, snap: Snapshot, force: bool = False) -> None:
         """Draw `snap` in every view (`force`: the slow views too, now)."""
@@ -74,6 +75,8 @@ class ViewRouter:
             slow[self.slow_turn]()
         if snap.hidden is not None:  # only while the hidden-space tab is on screen
             self.hidden_space.set_snapshot(snap)
+        if self.batch_norm is not None and (snap.batch_norm is not None or not snap.normalized or force):
+            self.batch_norm.set_snapshot(snap)  # its numbers come only while it is on screen
         self.params_label.setText(
             f"{sum(w.size for w in snap.weights):,} parameters · <a href='summary'>model summary</a>"
         )

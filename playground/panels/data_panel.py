@@ -33,6 +33,7 @@ from engine.data.features import NORMALIZATION_WORDS, UNEVEN, scale_advice
 from engine.downloads import REMOTE_SETS
 from engine.fields import Effect, field
 
+from ..batch_rules import control_tip, needed
 from ..colors import class_color, diverging_rgb
 from ..state import ProjectState
 from ..widgets import Caption, Label, name_widget
@@ -44,6 +45,9 @@ NOISE_TIP = "Noise 0–50%: how far points stray across the boundary"
 REGENERATE_TIP = "New random data: the next seed"
 FILE_DATA = ("Off for data from a file: its rows are what the file holds, with nothing to generate again "
              "(the seed still sets the split and the initial weights)")  # fmt: skip
+BATCH_TIP = "Samples per gradient step: 1 is stochastic, all is full-batch gradient descent."
+
+
 @cache
 def dataset_icon(name: str) -> QIcon:
     """A small picture of a generator's data, drawn once."""
@@ -210,12 +214,7 @@ class DataPanel(QWidget):
         self.split = _choice("data.split", "dataSplit", "How rows are split", SPLITS)
         self.split.activated.connect(lambda _i: self._set("data.split", self.split.currentData()))
         form.addRow(Label("Split"), self.split)
-        self.batch = name_widget(
-            QSpinBox(),
-            "batchSize",
-            "Batch size",
-            "Samples per gradient step: 1 is stochastic, all is full-batch gradient descent",
-        )
+        self.batch = name_widget(QSpinBox(), "batchSize", "Batch size", BATCH_TIP)
         spin_range(self.batch, "training.batch_size")
         self.batch.setKeyboardTracking(False)
         self.batch.valueChanged.connect(lambda v: self._set("training.batch_size", v))
@@ -297,6 +296,7 @@ class DataPanel(QWidget):
             self.samples.setEnabled(generated)
             self.test_ratio.setValue(round(d["test_fraction"] * 100))
             self.val_ratio.setValue(round(d["validation_fraction"] * 100))
+            self._batch_limit()
             self.batch.setValue(p["training"]["batch_size"])
             self.split.setCurrentIndex(self.split.findData(d["split"]))
             self.last_batch.setCurrentIndex(self.last_batch.findData(p["training"]["last_batch"]))
@@ -318,6 +318,13 @@ class DataPanel(QWidget):
         finally:
             self._updating = False
 
+    def _batch_limit(self) -> None:
+        """The batch size's least value is what the layers need (batch normalization per unit: 2), and its
+        tooltip says why."""
+        need, why = needed(self.state.project, self._dataset)
+        self.batch.setMinimum(need)
+        self.batch.setToolTip(BATCH_TIP + control_tip(need, why))
+
     def set_dataset(self, ds: Any) -> None:
         """The data the run uses: file and drawn data show their own samples, classes and shape
         (the project's generator settings do not apply to them)."""
@@ -325,6 +332,12 @@ class DataPanel(QWidget):
             return
         self._dataset = ds
         self.refresh()
+        if isinstance(self.state.project["data"]["source"], str):
+            self._updating = True  # a minimum raised clamps the value: not an edit
+            try:
+                self._batch_limit()
+            finally:
+                self._updating = False
 
     def _scale_advice(self) -> str | None:
         """The suggestion to standardise, for table data whose columns differ widely in size

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFrame,
@@ -43,6 +44,7 @@ from ..snapshot import Snapshot
 from ..state import Change, ProjectState
 from ..widgets import Label, OnScreen, add_words, choose_data, compact_words, name_widget
 from ..widgets.flow import FlowLayout
+from ..widgets.key_spin import KeySpinBox, rounded
 from .maps_strip import MapsStrip
 
 CONTROLS_WIDTH = 254  # the left column of every row: room for "AveragePooling2D" and three buttons
@@ -239,7 +241,8 @@ class LayersPanel(OnScreen):
 
     def _controls(self, i: int, spec: dict[str, Any]) -> list[QWidget]:
         """One control per key the layer's kind declares: a spin box for a whole number, a
-        decimal spin box for a number, a list for a choice or an activation."""
+        decimal spin box for a number, a box to tick for a boolean, a list for a choice or an
+        activation."""
         out: list[QWidget] = []
         kind = kind_of(spec)
         for key in kind.keys:
@@ -247,6 +250,8 @@ class LayersPanel(OnScreen):
                 out.append(self._spin(i, key, spec))
             elif key.kind == "number":
                 out.append(self._decimal(i, key, spec))
+            elif key.kind == "boolean":
+                out.append(self._check(i, key, spec))
             elif key.kind == "choice":
                 out.append(self._choice(i, key.name, spec, list(key.choices), key.help))
             elif key.kind == "activation":
@@ -271,19 +276,24 @@ class LayersPanel(OnScreen):
         return spin
 
     def _decimal(self, i: int, key: Key, spec: dict[str, Any]) -> QDoubleSpinBox:
+        """A number key's spin box: the key's range, steps and precision (widgets.key_spin), so
+        epsilon reads 0.001 and no edit sends a value the validator refuses."""
         f = field(f"network.layers[].{key.name}")
-        box = name_widget(QDoubleSpinBox(), f"stack_{key.name}{i}", f"{f.label} of layer {i + 1}", key.help)
-        step = 0.05
-        box.setRange(float(f.lo or 0.0), float(f.hi) - (2 * step if f.hi_open else 0.0))
-        box.setSingleStep(step)
-        box.setDecimals(2)
+        box = name_widget(KeySpinBox(key), f"stack_{key.name}{i}", f"{f.label} of layer {i + 1}", key.help)
         prefix, _, suffix = key.shown.partition("{}")
         box.setPrefix(prefix)
         box.setSuffix(suffix)
         box.setValue(float(spec.get(key.name, key.default or 0.0)))
         box.setKeyboardTracking(False)
-        box.setMaximumWidth(96)
-        box.valueChanged.connect(self._live(lambda v: self.edit(i, key.name, round(v, 2))))
+        box.setMaximumWidth(132 if prefix or suffix else 90)  # "momentum 0.99" whole
+        box.valueChanged.connect(self._live(lambda v: self.edit(i, key.name, rounded(v))))
+        return box
+
+    def _check(self, i: int, key: Key, spec: dict[str, Any]) -> QCheckBox:
+        """A boolean key's box, its label the key's words ("batch norm", "center (β)")."""
+        box = name_widget(QCheckBox(key.label), f"stack_{key.name}{i}", f"{key.label} of layer {i + 1}", key.help)
+        box.setChecked(bool(spec.get(key.name, key.default)))
+        box.toggled.connect(self._live(lambda on: self.edit(i, key.name, bool(on))))
         return box
 
     def _choice(self, i: int, key: str, spec: dict[str, Any], options: list[str], tip: str,

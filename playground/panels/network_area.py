@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QStackedLayout, QToolButton, QVBoxLayout, QWidget
 
-from engine.layers import is_convolutional
+from engine.layers import neuron_drawable
 
 from ..state import ProjectState
 from ..widgets import name_widget
@@ -51,7 +51,8 @@ class NetworkArea(QWidget):
 
     @property
     def convolutional(self) -> bool:
-        return is_convolutional(self.state.project["network"]["layers"])
+        """Whether only the layer stack draws this network (kinds the neuron graph does not)."""
+        return not neuron_drawable(self.state.project["network"]["layers"])
 
     def set_images(self, images: bool) -> None:
         if images != self.images:

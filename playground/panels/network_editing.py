@@ -1,5 +1,5 @@
-"""The neuron graph's edits: each hidden layer's controls (neurons, activation, dropout; folded
-behind one button in a narrow column), adding and removing layers, switching inputs on and off,
+"""The neuron graph's edits: each hidden layer's controls (neurons, activation, dropout, batch
+normalization; folded behind one button in a narrow column), adding and removing layers, switching inputs on and off,
 the dialogs that type a new weight or bias, and the tooltips that say what a click will edit.
 
 Every edit goes through the project state; one it refuses is said in `message` and `refused`
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -26,14 +27,15 @@ from PySide6.QtWidgets import (
 from engine import PlaygroundError, get_activation
 from engine.activations import ACTIVATIONS, hidden_activations
 from engine.data import FEATURES
-from engine.layers import is_convolutional
+from engine.layer_batchnorm import BATCH_NORM
+from engine.layers import neuron_drawable
 from engine.notation import keras_shapes, ng_shapes, weight_names
 from engine.registry import spec_name
 
 from ..snapshot import Snapshot
 from ..state import ProjectState
 from ..widgets import add_words, choose_data, name_widget
-from .network_layout import Node, drawn_layers, pretty
+from .network_layout import Node, between_labels, drawn_layers, drawn_sources, pretty
 
 MAX_LAYERS = 8
 MAX_UNITS = 64
@@ -59,7 +61,8 @@ class NetworkEditor(QObject):
 
     @property
     def convolutional(self) -> bool:
-        return is_convolutional(self.state.project["network"]["layers"])
+        """Whether the layer stack edits this network (kinds the graph does not draw)."""
+        return not neuron_drawable(self.state.project["network"]["layers"])
 
     # ----------------------------------------------------------------- the project
     def set(self, path: str, value: object) -> None:
@@ -77,7 +80,7 @@ class NetworkEditor(QObject):
             return
         if self.convolutional or not 0 <= i < len(self.hidden) or "units" not in self.hidden[i]:
             return  # the layer stack edits a convolutional network
-        self.set(f"network.layers.{i}.{key}", value)
+        self.set(f"network.layers.{drawn_sources(self.state.project)[i]}.{key}", value)
 
     def set_units(self, i: int, delta: int, built: int | None = None) -> None:
         """One neuron more or fewer in layer i (nothing when there is no layer i any more)."""
@@ -88,15 +91,19 @@ class NetworkEditor(QObject):
     def add_layer(self) -> None:
         if self.convolutional:
             return
-        layers = [dict(layer) for layer in self.hidden]
-        template = layers[-1] if layers else {"units": 4, "activation": "tanh", "dropout": 0.0}
-        layers.append({"units": 2 if layers else 4, "activation": template["activation"], "dropout": 0.0})
-        self.set("network.layers", layers)
+        hidden = self.hidden
+        template = hidden[-1] if hidden else {"units": 4, "activation": "tanh", "dropout": 0.0}
+        new = {"units": 2 if hidden else 4, "activation": template["activation"], "dropout": 0.0}
+        if template.get("batch_norm"):
+            new["batch_norm"] = True  # a stack normalised layer by layer stays so
+        self.set("network.layers", [dict(layer) for layer in self.state.project["network"]["layers"]] + [new])
 
     def remove_layer(self) -> None:
-        if self.convolutional:
+        """The last hidden layer goes, with the entries after it (its BatchNormalization or Activation)."""
+        sources = drawn_sources(self.state.project)
+        if self.convolutional or not sources:
             return
-        self.set("network.layers", [dict(layer) for layer in self.hidden[:-1]])
+        self.set("network.layers", [dict(layer) for layer in self.state.project["network"]["layers"][: sources[-1]]])
 
     def toggle_feature(self, name: str) -> None:
         """Input feature `name` on or off (one must stay on)."""
@@ -190,6 +197,15 @@ class NetworkEditor(QObject):
         drop.setKeyboardTracking(False)
         drop.valueChanged.connect(lambda v: edit("dropout", round(v, 2)))
         lay.addWidget(drop)
+        typed = "BN" in between_labels(self.state.project).get(i + 1, [])  # a BatchNormalization entry after it
+        norm = name_widget(QCheckBox("BN"), f"batchNorm{i}", f"Batch normalization in layer {i + 1}",
+                           BATCH_NORM.help + ". Needs a batch size of 2 or more; see the Batch norm tab."
+                           if not typed else "This layer's values are normalised by a BatchNormalization "
+                           "layer of its own in the project file.")  # fmt: skip
+        norm.setChecked(bool(layer.get("batch_norm")) or typed)
+        norm.setEnabled(not typed or bool(layer.get("batch_norm")))
+        norm.toggled.connect(lambda on: edit("batch_norm", bool(on)))
+        lay.addWidget(norm)
         if not compact:
             box.setParent(self.view)
             box.show()
@@ -199,6 +215,7 @@ class NetworkEditor(QObject):
             QToolButton(self.view), f"layer{i}Button", f"Layer {i + 1} settings", f"Layer {i + 1}: neurons, activation…"
         )
         drop_text = f"\nd {layer['dropout']:.2f}" if layer["dropout"] else ""
+        drop_text += "\nBN" if norm.isChecked() else ""
         button.setText(f"{layer['units']}\n{current[:6]}{drop_text}")
         button.setProperty("role", "layerButton")
         popup = QMenu(button)
@@ -264,3 +281,12 @@ def node_tip(snap: Snapshot | None, node: Node, activation: str) -> str:
         )
     return text
 
+
+def mark_tip(column: int, text: str) -> str:
+    """What hovering a column's mark says: what acts on its values before the next column."""
+    where = "the inputs" if column == 0 else f"layer {column}'s z"
+    if "BN" not in text.split(" → "):
+        return f"{text}: applied to {where} before the next layer"
+    return (f"{text}: batch normalization of {where}, unit by unit: in training by the batch's mean and variance, "
+            "at inference (the plane, the test split) by the moving ones, then scaled by γ and shifted by β"
+            + (" before the activation" if column else "") + ". The Batch norm tab shows each unit before and after.")

@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF
 
 from engine.data import FEATURES
-from engine.layers import is_convolutional
+from engine.layers import kind_of, neuron_drawable, passes_between
 from engine.registry import spec_name
 
 MAX_SHOWN = 16  # neurons drawn per layer at most; the rest are summarised as "+N more"
@@ -24,7 +24,7 @@ PITCH_MIN = 26
 MIN_ROWS = 7  # the seven input features must fit
 CONTROLS_Y = 42  # the per-layer controls start here; the neurons below them
 FULL_CONTROLS = 96  # width of a layer's controls when they are shown in full
-FULL_TOP = 190  # where the neurons start below full controls
+FULL_TOP = 214  # where the neurons start below full controls (neurons, activation, dropout, BN)
 MIN_HEIGHT = 150 + MIN_ROWS * PITCH_MIN  # folded controls above seven inputs
 HIT_DISTANCE = 5.0  # px: a point this close to an edge is on it
 
@@ -43,17 +43,65 @@ class Node:
     feature: str | None = None
 
 
-def drawn_layers(project: dict[str, Any]) -> list[dict[str, Any]]:
-    """The hidden layers the graph draws: none for a convolutional network, which only the layer
-    stack shows."""
+def drawn_sources(project: dict[str, Any]) -> list[int]:
+    """Where each hidden layer the graph draws sits in the project's layers: every dense layer,
+    none for a network with kinds only the layer stack shows (convolutions, recurrent layers).
+    Layers that pass values between them unit by unit (a BatchNormalization or Activation entry)
+    are not columns: `column_marks` marks them on the layer before."""
     layers = project["network"]["layers"]
-    return [] if is_convolutional(layers) else layers
+    if not neuron_drawable(layers):
+        return []
+    return [i for i, layer in enumerate(layers) if not passes_between(kind_of(layer))]
+
+
+def drawn_layers(project: dict[str, Any]) -> list[dict[str, Any]]:
+    """The hidden layers the graph draws, as columns (see `drawn_sources`)."""
+    layers = project["network"]["layers"]
+    return [layers[i] for i in drawn_sources(project)]
+
+
+def _between(project: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    """Per column (0: the inputs, k + 1: hidden layer k), the entries between it and the next."""
+    layers = project["network"]["layers"]
+    out: dict[int, list[dict[str, Any]]] = {}
+    column = 0
+    for layer in layers if neuron_drawable(layers) else []:
+        if passes_between(kind_of(layer)):
+            out.setdefault(column, []).append(layer)
+        else:
+            column += 1
+    return out
+
+
+def between_labels(project: dict[str, Any]) -> dict[int, list[str]]:
+    """Per column (0: the inputs, k + 1: hidden layer k), the labels of the entries of their own
+    between it and the next ("BN" for a BatchNormalization entry, an Activation's function)."""
+    return {c: [kind_of(e).label(e) for e in entries] for c, entries in _between(project).items()}
+
+
+def column_marks(project: dict[str, Any]) -> dict[int, str]:
+    """What the graph writes on a column (0: the inputs, k + 1: hidden layer k) for what acts on
+    its values before the next: "BN" for a layer's batch_norm, then the entries of their own
+    between (`between_labels`), in order: "BN → relu"."""
+    hidden = drawn_layers(project)
+    between = between_labels(project)
+    marks: dict[int, str] = {}
+    for column in range(len(hidden) + 1):
+        parts = ["BN"] if column and hidden[column - 1].get("batch_norm") else []
+        parts += between.get(column, [])
+        if parts:
+            marks[column] = " → ".join(parts)
+    return marks
 
 
 def activation_name(project: dict[str, Any], layer: int) -> str:
-    """The activation of dense layer `layer` (the output layer after the hidden ones)."""
+    """The activation of dense layer `layer` (the output layer after the hidden ones): the last
+    activation of an entry between it and the next layer when there is one (a linear layer
+    followed by BatchNormalization and an Activation entry acts as that activation)."""
     hidden = drawn_layers(project)
     a = hidden[layer]["activation"] if layer < len(hidden) else project["network"]["output_activation"]
+    if layer < len(hidden):
+        a = next((e["activation"] for e in reversed(_between(project).get(layer + 1, [])) if "activation" in e), a)
     return spec_name(a)
 
 
@@ -106,6 +154,9 @@ class Layout:
     edge_lines: list[QLineF] = field(default_factory=list)
     edge_spans: list[EdgeSpan] = field(default_factory=list)
     block_lines: list[tuple[QLineF, int]] = field(default_factory=list)  # raw-input block → first-layer unit
+    #: Per column (0: the inputs), what acts on its values before the next column ("BN", "BN → relu"),
+    #: with the box it is written in.
+    marks: dict[int, tuple[str, QRectF]] = field(default_factory=dict)
 
 
 def lay_out(cols: list[float], top: float, height: float, widths: list[int], features: list[str] | None,
@@ -140,6 +191,23 @@ def lay_out(cols: list[float], top: float, height: float, widths: list[int], fea
     layout = Layout(cols, top, pitch, size, nodes, more)
     _edge_geometry(layout, len(widths))
     return layout
+
+
+def place_marks(layout: Layout, marks: dict[int, str]) -> None:
+    """Put each column's mark (`column_marks`) in a box above its first neuron; the inputs' above
+    their caption."""
+    layout.marks = {}
+    for column, text in marks.items():
+        if column >= len(layout.columns) - 1:
+            continue
+        width = 12 + 7 * len(text)
+        y = layout.top - (50 if column == 0 else 28)
+        layout.marks[column] = (text, QRectF(layout.columns[column] - width / 2, y, width, 18))
+
+
+def mark_at(layout: Layout, pos: QPointF) -> tuple[int, str] | None:
+    """(column, text) of the mark under `pos`, or None."""
+    return next(((c, text) for c, (text, rect) in layout.marks.items() if rect.contains(pos)), None)
 
 
 def _edge_geometry(layout: Layout, n_layers: int) -> None:

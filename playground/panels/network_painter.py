@@ -22,6 +22,7 @@ from ..widgets import to_qimage
 from .images import weight_images
 from .network_layout import EDGE_BUCKETS, EdgeWeights, Layout, Node, pretty
 
+MARK = (40, 120, 60)  # a column's batch-normalization mark
 DEAD_EDGE = (150, 150, 150)  # a link TensorFlow Playground's L1 rule dropped: grey and dashed
 FEATURE_THUMB = 20  # points a side of an input feature's thumbnail
 FEATURE_HOVER = 60  # ...and of its picture on the output plot while hovered
@@ -160,6 +161,12 @@ def paint_network(painter: QPainter, area: QRectF, font: QFont, layout: Layout, 
     painter.setPen(QColor(90, 90, 90))
     painter.drawText(QRectF(cols[0] - 60, layout.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, "INPUTS")
     painter.drawText(QRectF(cols[-1] - 60, layout.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, "OUTPUT")
+    for text, rect in layout.marks.values():  # batch normalization (or an activation) between columns
+        painter.setPen(QPen(QColor(*MARK), 1))
+        painter.setBrush(QColor(*blend_white(MARK, 0.14)))
+        painter.drawRoundedRect(rect, 8, 8)
+        painter.setPen(QColor(*MARK))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
 def _label(painter: QPainter, node: Node, class_names: Sequence[str]) -> None:

@@ -4,7 +4,8 @@ Each neuron shows a live thumbnail of its output over the input plane; edges are
 positive and orange for negative weights, thicker for larger |w|, grey and dashed for links
 TensorFlow Playground's L1 rule has dropped for good. Hover an edge to read its weight, click it
 to type a new one. Click an input feature to switch it on or off; the
-controls above each layer add or remove neurons and set its activation and dropout.
+controls above each layer add or remove neurons and set its activation, dropout and batch
+normalization (a "BN" mark on the layer: its z is normalised before the activation).
 
 This widget places the controls, keeps the layout and the snapshot's weights on it, and routes
 the mouse; the geometry is network_layout.py's, the drawing network_painter.py's and the edits,
@@ -28,7 +29,7 @@ from engine.initializers import zero_start
 from ..snapshot import Snapshot
 from ..state import Change, ProjectState
 from ..widgets import Label, add_words, choose_data, compact_words, guarded, name_widget, plain_tip
-from .network_editing import MAX_LAYERS, NetworkEditor, edge_tip, node_tip
+from .network_editing import MAX_LAYERS, NetworkEditor, edge_tip, mark_tip, node_tip
 from .network_layout import (
     CONTROLS_Y,
     FULL_CONTROLS,
@@ -38,6 +39,7 @@ from .network_layout import (
     Layout,
     Node,
     activation_name,
+    column_marks,
     columns,
     drawn_layers,
     edge_at,
@@ -45,7 +47,9 @@ from .network_layout import (
     in_step,
     lay_out,
     margins,
+    mark_at,
     node_at,
+    place_marks,
     pretty,
     wants_compact,
     weigh_edges,
@@ -211,6 +215,7 @@ class NetworkView(QWidget):
         features = (self.state.project["data"]["features"] or ["x1", "x2"]) if point_data else None
         n_in = snap.kernels[0].shape[0] if snap is not None else 0
         self.graph = lay_out(cols, CONTROLS_Y + max(tallest, 30) + 36, self.height(), widths, features, n_in)
+        place_marks(self.graph, column_marks(self.state.project))
         self._weigh()
 
     def _weigh(self) -> None:
@@ -305,6 +310,10 @@ class NetworkView(QWidget):
         self._hover(node)
         if node is not None:
             QToolTip.showText(event.globalPosition().toPoint(), plain_tip(self.node_tip(node)), self)
+            return
+        mark = mark_at(self.graph, pos)
+        if mark is not None:
+            QToolTip.showText(event.globalPosition().toPoint(), plain_tip(mark_tip(*mark)), self)
             return
         edge = edge_at(self.edges, pos)
         if edge is not None:

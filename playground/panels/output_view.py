@@ -14,6 +14,7 @@ from engine.activations import ACTIVATIONS
 from ..colors import class_color, class_color_name, class_rgb, diverging_rgb, fade
 from ..snapshot import Snapshot
 from ..widgets import Label, name_widget
+from .batchnorm_view import PlaneMode
 from .plotting import SquarePlot, make_plot, set_range, titled
 from .table_view import TablePredictions
 
@@ -82,6 +83,8 @@ class OutputView(QWidget):
         head.addWidget(self.show_test)
         head.addWidget(self.discretize)
         head.addWidget(self.size_by_loss)
+        self.plane_mode = PlaneMode()  # batch normalization: inference or the grid as a training batch
+        head.addWidget(self.plane_mode)
         self.plot = make_plot("outputPlot")
         self.plot.setAccessibleName("Output plot")
         self.plot.setAspectLocked(True)
@@ -119,6 +122,7 @@ class OutputView(QWidget):
 
     def set_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
+        self.plane_mode.follow(snap)
         self.redraw()
 
     def _size_toggled(self, on: bool) -> None:
@@ -184,6 +188,8 @@ class OutputView(QWidget):
                 self.discretize.isChecked(),
                 snap.data.dataset.class_names,
             )
+        if snap.plane_batch and self._preview is None:
+            legend = f"BN training mode · {legend}"  # the grid as one batch (the switch's tooltip)
         self._legend(legend)
         # The plane is drawn paler than the points (as TensorFlow Playground does), so a point
         # stays visible on the region it belongs to, and a misclassified one stands out.
