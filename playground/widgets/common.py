@@ -98,14 +98,23 @@ class Steady(QWidget):
             self.setFixedHeight(height)  # one layout pass, only when the height changes
 
 
+_WORDED: dict[tuple[Any, ...], list[tuple[str, str, str]]] = {}  # registries are fixed once imported
+
+
 def add_words(combo: Any, registry: Any, names: Any = None, about: Any = None) -> Any:
     """Fill a combo box from an engine registry: each entry in its words ("Glorot uniform") with
     its identifier ("glorot_uniform") as the item's data, which is what goes into the project;
-    the tooltip gives both, and `about(name)`, when given, what the entry is."""
-    for name in registry.names() if names is None else names:
-        combo.addItem(registry.words(name), name)
-        combo.setItemData(combo.count() - 1, registry.tooltip(name, about(name) if about else ""),
-                          Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+    the tooltip gives both, and `about(name)`, when given, what the entry is. The items are
+    worked out once per list (a network's rebuild makes a combo per layer)."""
+    names = tuple(registry.names() if names is None else names)
+    key = (id(registry), names, getattr(about, "__code__", about))
+    items = _WORDED.get(key)
+    if items is None:
+        items = [(registry.words(n), n, registry.tooltip(n, about(n) if about else "")) for n in names]
+        _WORDED[key] = items
+    for words, name, tip in items:
+        combo.addItem(words, name)
+        combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
     return combo
 
 
