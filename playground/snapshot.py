@@ -131,6 +131,9 @@ class Snapshot:
     #: Where each layer with a kernel has its bias in `weights`, where it is not right after its
     #: kernel (a recurrent layer's recurrent kernel comes between); None: right after it.
     bias_at: tuple[int, ...] | None = None
+    #: The loss watch's words (engine/loss_watch.py): the loss bounces or climbs without diverging.
+    loss_warning: str = ""
+    diverged: bool = False  # the last step diverged (the weights are the last finite ones)
 
     @property
     def kernels(self) -> list[np.ndarray]:
@@ -234,6 +237,8 @@ def _snapshot(
         dead=dead,
         kernel_at=kernel_at,
         bias_at=bias_at,
+        loss_warning=trainer.loss_warning,
+        diverged=trainer.diverged is not None,
         **extra,
     )
 
