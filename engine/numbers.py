@@ -12,33 +12,41 @@ from __future__ import annotations
 import math
 
 MAX_DIGITS = 6  # significant digits, at most
+PRECISE_DIGITS = 15  # ...but a worked example of round-off may ask for up to this many
 BIG = 1e6  # from here up: scientific notation
 SMALL = 1e-4  # below this (and above 0): scientific notation
 
 
 def number(value: float, digits: int = 4, *, decimals: int | None = None, sign: bool = False,
-           minus: str = "-") -> str:  # fmt: skip
+           minus: str = "-", grouped: bool = False, precise: bool = False) -> str:  # fmt: skip
     """`value` for a reader: `digits` significant digits (1 to MAX_DIGITS; a whole part longer than
     that is shown whole, up to six digits), or with `decimals` fixed decimals instead (a column of
     them lines up); scientific notation at |value| ≥ 1e6 or below 1e-4; "∞", "−∞", "NaN".
-    `sign`: "+" before positive values; `minus`: the minus sign ("−" in worked examples); −0 is "0"."""
+    `sign`: "+" before positive values; `minus`: the minus sign ("−" in worked examples); −0 is "0";
+    `grouped`: thousands separated ("12,500"); `precise`: up to PRECISE_DIGITS digits, for a worked
+    example whose point is the digits (f(x + h) − f(x) in a numerical gradient)."""
     v = float(value)
     plus = "+" if sign else ""
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
         return f"{plus}∞" if v > 0 else f"{minus}∞"
-    digits = min(max(int(digits), 1), MAX_DIGITS)
+    digits = min(max(int(digits), 1), PRECISE_DIGITS if precise else MAX_DIGITS)
     mag = abs(v)
+    zero = False
     if mag != 0 and (mag < SMALL or mag >= BIG):
         text = _scientific(mag, digits)
     else:
         text = _fixed(mag, digits, decimals)
+        zero = float(text) == 0  # rounded to zero: no sign
         if float(text) >= BIG:  # 999,999.7 rounds up to a million
             text = _scientific(mag, digits)
+        elif grouped:
+            whole, dot, rest = text.partition(".")
+            text = f"{int(whole):,}{dot}{rest}"
     if minus != "-":
         text = text.replace("-", minus)  # the exponent's sign too: 1.2e−5
-    if "e" not in text and float(text) == 0:  # rounded to zero: no sign
+    if zero:
         return text
     return (minus if v < 0 else plus) + text
 
@@ -72,4 +80,4 @@ def numbers(values: object, digits: int = 4, **options: object) -> str:
     return ", ".join(number(float(v), digits, **options) for v in values)  # type: ignore[attr-defined]
 
 
-__all__ = ["BIG", "MAX_DIGITS", "SMALL", "number", "numbers"]
+__all__ = ["BIG", "MAX_DIGITS", "PRECISE_DIGITS", "SMALL", "number", "numbers"]

@@ -10,8 +10,9 @@ from engine.numbers import number
 
 
 def num(v: float, digits: int = 4) -> str:
-    """`v` with `digits` significant digits and a true minus sign; −0 shows as 0."""
-    return number(v, digits, minus="−")
+    """`v` with `digits` significant digits (more than six where a worked example asks) and a true
+    minus sign; −0 shows as 0."""
+    return number(v, digits, minus="−", precise=True)
 
 
 def paren(v: float, digits: int = 4) -> str:

@@ -49,6 +49,8 @@ def test_fixed_decimals_line_up_and_signs():
     assert number(0.0, sign=True) == "0" and number(math.inf, sign=True) == "+∞"
     assert number(-1.5e-9, minus="−") == "−1.5e−9" and number(-math.inf, minus="−") == "−∞"
     assert numbers([1, math.nan, 2e-7]) == "1, NaN, 2e-7"
+    assert number(12_499.6, 2, grouped=True) == "12,500" and number(2.5e9, grouped=True) == "2.5e9"
+    assert number(12.4984500951, 12) == "12.4985" and number(12.4984500951, 12, precise=True) == "12.4984500951"
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False), st.integers(1, MAX_DIGITS))
@@ -65,3 +67,4 @@ def test_worked_examples_use_the_same_formatter_with_a_true_minus():
     assert num(-3.14159) == "−3.142" and num(-0.0) == "0" and num(2e-7) == "2e−7"
     assert paren(-3.1) == "(−3.1)" and paren(2) == "2"
     assert vec([1, -0.5, math.inf]) == "(1, −0.5, ∞)"
+    assert num(12.4984500951, 12) == "12.4984500951"  # the numerical gradient's digits are its point

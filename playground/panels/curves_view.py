@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSlider, QWidget
 
+from engine.numbers import number
 from engine.regularizers import Regularizer
 
 from ..colors import SPLIT_COLORS
@@ -29,15 +30,16 @@ AXIS_LABELS = {
 
 
 def latest_losses(history: dict[str, Any], val: str = "val") -> list[str]:
-    """The last epoch's data loss (and accuracy) per split that has a finite one, as
-    ["train 0.1234 (95%)", "val …", "test …"]; `val` names the validation split."""
+    """The last epoch's data loss (and accuracy) per split that has one, as ["train 0.1234 (95%)",
+    "val …", "test ∞"] (engine/numbers.py: a loss past a million in scientific notation, one too
+    large for a float as ∞); `val` names the validation split. NaN in the history: no such split."""
     parts = []
     for label, prefix in (("train", ""), (val, "val_"), ("test", "test_")):
         loss = history.get(prefix + "loss")
-        if loss is None or not len(loss) or not math.isfinite(loss[-1]):
+        if loss is None or not len(loss) or math.isnan(loss[-1]):
             continue
         acc = history.get(prefix + "accuracy")
-        text = f"{label} {loss[-1]:.4f}"
+        text = f"{label} {number(loss[-1])}"
         if acc is not None and len(acc) and math.isfinite(acc[-1]):
             text += f" ({acc[-1]:.0%})"
         parts.append(text)
@@ -211,7 +213,7 @@ class CurvesView(QWidget):
         if parts and reg.get("kind", "none") != "none" and reg.get("rate", 0) > 0:
             kernels = np.concatenate([k.ravel() for k in snap.kernels])
             penalty = Regularizer(reg["kind"], reg["rate"]).penalty(kernels)
-            parts.append(f"{reg['kind'].upper()} penalty {penalty:.4g}")
+            parts.append(f"{reg['kind'].upper()} penalty {number(penalty)}")
         text = ("data loss " + " · ".join(parts)) if parts else "data loss: after the first epoch"
         if self.numbers.text() != text:
             self.numbers.setText(text)
@@ -233,6 +235,6 @@ class CurvesView(QWidget):
         for label, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):
             series = snap.history.get(prefix + metric)
             v = series[epoch - 1] if series is not None else math.nan
-            if math.isfinite(v):
-                parts.append(f"{label} {v:.4f}")
+            if not math.isnan(v):
+                parts.append(f"{label} {number(v)}")
         self.readout.setText(" · ".join(parts))

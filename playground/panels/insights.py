@@ -144,11 +144,11 @@ def assess(snap: Snapshot) -> tuple[str, str]:
     elif flat is not None and float(flat.max()) < FLAT:
         verdict, tip = _flat(snap, float(flat.max()))
     elif out / first >= 10:
-        verdict = (f"A layer 1 weight gets 1/{number(out / first, 2)} of an output weight's gradient (RMS per weight): "
-                   "it learns slowly (vanishing).")  # fmt: skip
+        verdict = (f"A layer 1 weight gets 1/{number(out / first, 2, grouped=True)} of an output weight's gradient "
+                   "(RMS per weight): it learns slowly (vanishing).")  # fmt: skip
     elif first / out >= 10:
-        verdict = (f"A layer 1 weight gets {number(first / out, 2)}× an output weight's gradient (RMS per weight): "
-                   "gradients grow on the way back.")  # fmt: skip
+        verdict = (f"A layer 1 weight gets {number(first / out, 2, grouped=True)}× an output weight's gradient "
+                   "(RMS per weight): gradients grow on the way back.")  # fmt: skip
     else:
         verdict = (f"A layer 1 weight gets {number(first / out, 2)}× an output weight's gradient (RMS per weight): "
                    "no vanishing.")  # fmt: skip
