@@ -38,7 +38,9 @@ def test_a_tfp_link_opens_with_tfps_maths_and_one_click_undoes_them(window, qtbo
     assert p["training"]["loss"] == "tfp_square" and snap.project["network"]["initializer"] == "tfp_uniform"
     assert window.sharing.bar.isVisible() and window.output.show_test.isChecked()
     assert window.session.state.dirty and window.session.state.path is None
-    assert any("seed 0.45796" in text for text in said["info"])
+    # What the import adapted is under the project's note, not in a dialog in front of the window.
+    assert not said["info"] and window.note_bar.isVisible() and window.note_bar.unfolded
+    assert "What the import adapted:\n• seed 0.45796 becomes seed 45796" in window.note_bar.text.text()
     seq = window.session.step("epoch")
     qtbot.waitUntil(lambda: window.session.snapshot.applied >= seq, timeout=TIMEOUT)
     qtbot.mouseClick(window.sharing.bar.button, Qt.MouseButton.LeftButton)
@@ -131,13 +133,16 @@ def answering(monkeypatch, answer):
 
 
 def test_a_link_with_100000_unknown_keys_opens_with_a_short_note(window, qtbot):
-    """It built a 100,001-line information dialog: 44 s of silence, 100 s in all."""
+    """It built a 100,001-line information dialog: 44 s of silence, 100 s in all. The notes are
+    under the project's note now: a few lines there, fifteen in its tooltip."""
     link = DEFAULT + "&" + "&".join(f"k{i}=v" for i in range(100_000))
     assert window.sharing.open_text(link)
-    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "infoDialog") is not None, timeout=TIMEOUT)
-    box = window.findChild(QMessageBox, "infoDialog")
-    assert box.text().count("\n") < 20 and "… and 99,990 more unknown keys; ignored" in box.text()
-    box.accept()
+    assert window.findChild(QMessageBox, "infoDialog") is None
+    text, tip = window.note_bar.text.text(), window.note_bar.text.toolTip()
+    assert text.count("\n") < 10 and "more notes" in text
+    assert tip.count("<br>") < 20 and "… and 99,990 more unknown keys; ignored" in tip
+    window.note_bar.toggle.setChecked(False)  # folded: one line that says there are notes
+    assert "\n" not in window.note_bar.text.text() and "(What the import adapted)" in window.note_bar.text.text()
 
 
 def _points(n):

@@ -149,6 +149,9 @@ class CurvesView(QWidget):
         return values
 
     def set_snapshot(self, snap: Snapshot) -> None:
+        if self.snapshot is not None and snap.generation != self.snapshot.generation:
+            self.readout.setText(" ")  # the last run's numbers under the cursor
+            self.cursor.hide()
         self.snapshot = snap
         self.redraw()
 
@@ -172,16 +175,22 @@ class CurvesView(QWidget):
             curve.setData(*peak_decimate(x, y[ok]))
             vals = np.log10(y[ok]) if self.log_y.isChecked() else y[ok]
             lo, hi, n = min(lo, vals.min()), max(hi, vals.max()), max(n, y.size)
-        if n:
-            set_range(self.plot, "x", 1, nice_ceiling(max(n, 10)), 0.02)
-            if metric == "accuracy" and not self.log_y.isChecked():
-                set_range(self.plot, "y", 0.0 if lo < 0.5 else 0.5, 1.0, 0.03)
+        # The axis spans this run's epochs (and the overlays'), drawn or not: a new run at epoch 0,
+        # or one whose values are not finite, never keeps the axis of the run before it.
+        epochs = max(n, len(snap.history.get("loss", ())))
+        set_range(self.plot, "x", 1, nice_ceiling(max(epochs, 10)), 0.02)
+        log = self.log_y.isChecked()
+        if not n:  # nothing to draw yet: the axes of an empty plot, not of the last run
+            set_range(self.plot, "y", -2.0 if log else 0.0, 0.0 if log else 1.0)
+        elif metric == "accuracy" and not log:
+            set_range(self.plot, "y", 0.0 if lo < 0.5 else 0.5, 1.0, 0.03)
+        else:
+            pad = (hi - lo) * 0.08 or 0.1
+            top = hi + pad if np.isfinite(hi + pad) else hi  # a loss near the largest float
+            if log:
+                set_range(self.plot, "y", np.floor(lo - pad), np.ceil(top))
             else:
-                pad = (hi - lo) * 0.08 or 0.1
-                if self.log_y.isChecked():
-                    set_range(self.plot, "y", np.floor(lo - pad), np.ceil(hi + pad))
-                else:
-                    set_range(self.plot, "y", 0.0, nice_ceiling(hi + pad))
+                set_range(self.plot, "y", 0.0, nice_ceiling(top) if np.isfinite(nice_ceiling(top)) else top)
         self._show_validation(bool(np.isfinite(self.series("val_loss")).any()))
         self._numbers(snap)
         if snap.stopped and snap.epoch:
