@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import TIMEOUT
 from helpers import wait_for
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from test_links import DEFAULT
@@ -187,3 +187,49 @@ def test_a_link_that_names_a_data_file_asks_before_reading_it(window, qtbot, tmp
     asked = answering(monkeypatch, QMessageBox.StandardButton.Cancel)
     window.session.state.set_dirty(False)
     assert window.sharing.open_text(project_link(project)) and not asked
+
+
+def _epochs_per_second(qtbot, window, epochs: int = 15) -> float:
+    """Epochs the window receives per second over the next `epochs` (waits on snapshots, no sleep)."""
+    import time
+
+    start, t0 = window.session.snapshot.epoch, time.perf_counter()
+    qtbot.waitUntil(lambda: window.session.snapshot.epoch >= start + epochs, timeout=TIMEOUT)
+    return (window.session.snapshot.epoch - start) / (time.perf_counter() - t0)
+
+
+def test_a_tfp_link_opened_while_training_shows_no_dialog_and_training_goes_on(window, qtbot):
+    """Issue 31, item 5: training barely ran while the import's information dialog was open (2
+    epochs in 10 s); its notes are under the project's note now, and the run goes on."""
+    window.session.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.epoch >= 2)
+    gen = window.session.snapshot.generation
+    assert window.sharing.open_text(DEFAULT.replace("seed=0.45796", "seed=0.5&batchNormalization=true"))
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert snap.playing and QApplication.activeModalWidget() is None
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert "batchNormalization is not a TensorFlow Playground setting" in window.note_bar.text.text()
+    assert _epochs_per_second(qtbot, window) > 0
+    window.session.set_playing(False)
+
+
+def test_training_keeps_its_pace_behind_a_modal_dialog(window, qtbot):
+    """Any dialog, even one with an event loop of its own (exec(): a question, a file picker):
+    the epochs received per second while it is open are of the order of those without it."""
+    window.session.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.epoch >= 2)
+    free = _epochs_per_second(qtbot, window)
+    box = plain.message_box(window, QMessageBox.Icon.Question, "A question", "Training goes on behind this?")
+    measured = []
+
+    def inside() -> None:  # runs in the dialog's own event loop
+        try:
+            assert QApplication.activeModalWidget() is box
+            measured.append(_epochs_per_second(qtbot, window))
+        finally:
+            box.done(0)
+
+    QTimer.singleShot(0, inside)
+    box.exec()
+    window.session.set_playing(False)
+    assert measured and measured[0] > free / 4, (measured, free)
