@@ -156,3 +156,12 @@ def test_the_weight_histogram_over_time_follows_the_weights(qtbot, window):
     edges = np.linspace(-view.span, view.span, view.BINS + 1)
     np.testing.assert_array_equal(rows[-1], np.histogram(kernels, bins=edges)[0])
     assert rows[-1][0] + rows[-1][-1] < kernels.size  # not all in the edge bins
+
+
+def test_plot_axes_read_as_the_other_numbers(qtbot, window):
+    """pyqtgraph's ticks turned to "1e+04" at 10,000 epochs and "-5e+153" for a diverged weight."""
+    for plot in (window.curves.plot, window.histograms.now, window.output.plot):
+        axis = plot.getAxis("bottom")
+        assert axis.tickStrings([0, 10_000, 20_000], 1, 10_000) == ["0", "10000", "20000"]
+        assert axis.tickStrings([-5e153, 0, 5e153], 1, 5e153) == ["-5e153", "0", "5e153"]
+        assert axis.tickStrings([-1e-17, 0.5, 1.0], 1, 0.5) == ["0", "0.5", "1.0"]
