@@ -33,6 +33,7 @@ from .errors import PlaygroundError
 from .layer_base import LAYERS, LayerTrace
 from .losses import Loss
 from .model import Model
+from .numbers import number
 from .optimizers import Optimizer
 from .regularizers import Regularizer
 
@@ -78,13 +79,13 @@ class Trace:
         """The trace as a readable table, one block per layer (the CLI without --json)."""
 
         def vec(v: np.ndarray) -> str:
-            return "[" + ", ".join(f"{x:.6g}" for x in np.ravel(v)) + "]"
+            return "[" + ", ".join(number(x, 6) for x in np.ravel(v)) + "]"
 
-        named = ", ".join(f"{c}={v:g}" for c, v in zip(columns, self.raw))
+        named = ", ".join(f"{c}={number(v, 6)}" for c, v in zip(columns, self.raw))
         lines = [
             f"input    {named if len(columns) <= 8 else vec(self.raw)}",
             f"features {vec(self.features)}",
-            f"label    {self.label:g}    loss {self.loss:.6g}",
+            f"label    {number(self.label, 6)}    loss {number(self.loss, 6)}",
         ]
         for st in self.walk:
             lines += ["", *_block(st, vec)]

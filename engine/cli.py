@@ -45,6 +45,7 @@ from .io import (
 from .landscape import MAX_SPAN, axis, loss_plane, random_directions
 from .layers import layer_label
 from .links import from_tfp
+from .numbers import number
 from .project import normalize_project
 from .surfaces import SURFACES, get_surface, optimizer_path
 from .training import Diverged, EpochLog, Trainer
@@ -167,8 +168,8 @@ def _check_output(path: str, option: str, formats: tuple[str, ...]) -> None:
     check_writable(p)
 
 
-def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4f}"
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "—" if value is None else number(value, digits)
 
 
 def _bar(done: int, total: int, width: int = 24) -> str:
@@ -199,10 +200,16 @@ def _progress(log: EpochLog, total: int, started: float, out: TextIO, tty: bool)
 
 
 def _table(results: dict[str, dict[str, float]]) -> str:
-    rows = [f"{'split':<12}{'loss':>10}{'accuracy':>10}"]
+    """Loss and accuracy per split, six significant digits (a loss past a million in scientific
+    notation, one too large for a float as ∞), with a line saying what ∞ and NaN mean."""
+    rows = [f"{'split':<12}{'loss':>12}{'accuracy':>10}"]
     for name, m in results.items():
-        acc = f"{m['accuracy']:.4f}" if "accuracy" in m else "—"
-        rows.append(f"{name:<12}{m['loss']:>10.4f}{acc:>10}")
+        rows.append(f"{name:<12}{_fmt(m['loss'], 6):>12}{_fmt(m.get('accuracy'), 6):>10}")
+    losses = [m["loss"] for m in results.values()]
+    if any(math.isinf(v) for v in losses):
+        rows.append("∞: the loss is too large for a float64 (above 1.8e308); these weights are of no use")
+    if any(math.isnan(v) for v in losses):
+        rows.append("NaN: the loss is not a number (an infinity minus an infinity on the way)")
     return "\n".join(rows)
 
 
@@ -224,16 +231,28 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
         print(f"nn-playground: warning: {warning}", file=sys.stderr)
     out.write(
         f"training {Path(args.project).name}: {tr.n_train} samples, {tr.network.count_params():,} parameters, "
-        f"{tr.optimizer.label} α={tr.learning_rate:g}, batch {tr.batch_size}\n"
+        f"{tr.optimizer.label} α={number(tr.learning_rate, 6)}, batch {tr.batch_size}\n"
         "loss: the whole training split at each epoch's end, without the L1/L2 penalty; "
         "fit_loss: the epoch's mean mini-batch loss with the penalty, as Keras's fit() prints it\n"
     )
     status = 0
+    warned = [False]
+
+    def on_epoch(log: EpochLog) -> None:
+        _progress(log, epochs, started, out, tty)
+        if tr.loss_warning and not warned[0]:  # once: the pattern usually lasts
+            warned[0] = True
+            if tty and log.epoch < epochs:
+                out.write("\n")
+            print(f"nn-playground: warning at epoch {log.epoch}: {tr.loss_warning} To try that, "
+                  f"{_where('training.optimizer.learning_rate', args.project)}.", file=sys.stderr)  # fmt: skip
+
     try:
-        tr.fit(epochs, on_epoch=lambda log: _progress(log, epochs, started, out, tty))
+        tr.fit(epochs, on_epoch=on_epoch)
     except Diverged as exc:
         out.write("\n")
-        print(f"nn-playground: {exc}", file=sys.stderr)
+        again = f" To try that, {_where(exc.setting, args.project)}." if exc.setting else ""
+        print(f"nn-playground: {exc}{again} The table below is for the last finite weights.", file=sys.stderr)
         status = 1
     if tr.stopped:
         out.write(f"stopped at epoch {tr.epoch}: {tr.stop_reason}\n")
@@ -243,6 +262,15 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
         save_weights(args.export, tr.network, tr.project, tr.data.normalizer)
         out.write(f"weights saved to {args.export}\n")
     return status
+
+
+def _where(setting: str, project: str) -> str:
+    """What a terminal user does to change `setting` and try again: edit the project file, or a
+    copy of a preset (presets are read-only parts of the app)."""
+    path = resolve_project(project)
+    if PRESET_DIR is not None and path.parent == PRESET_DIR:
+        return f"copy the preset ({path}) to a file of your own, set {setting} there and train that file"
+    return f"set {setting} in {path.name} and train again"
 
 
 def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
@@ -364,7 +392,7 @@ def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
     every = max(1, len(points) // 20)
     for i, ((x, y), v) in enumerate(zip(points, values)):
         if i % every == 0 or i == len(points) - 1:
-            out.write(f"{i:>6}  {x:>12.6g}  {y:>12.6g}  {v:>14.6g}\n")
+            out.write(f"{i:>6}  {number(x, 6):>12}  {number(y, 6):>12}  {number(v, 6):>14}\n")
     if "diverged_at" in result:
         out.write(f"diverged at step {result['diverged_at']}: lower the learning rate\n")
     return 0
@@ -390,13 +418,14 @@ def cmd_landscape(args: argparse.Namespace, out: TextIO) -> int:
     out.write(
         f"training loss on the plane w + alpha*d1 + beta*d2, {len(alpha)}x{len(alpha)} points, "
         f"directions filter-normalised (seed {args.seed})\n"
-        f"centre (0, 0): {grid[c, c]:.6g} (the weights' training loss)\n"
-        f"lowest: {grid[low]:.6g} at alpha {alpha[low[1]]:+.3g}, beta {alpha[low[0]]:+.3g}\n"
-        f"highest: {np.nanmax(grid):.6g}\n\n"
+        f"centre (0, 0): {number(grid[c, c], 6)} (the weights' training loss)\n"
+        f"lowest: {number(grid[low], 6)} at alpha {number(alpha[low[1]], 3, sign=True)}, "
+        f"beta {number(alpha[low[0]], 3, sign=True)}\n"
+        f"highest: {number(np.nanmax(grid), 6)}\n\n"
     )
     out.write("beta\\alpha " + " ".join(f"{a:>7.2f}" for a in alpha) + "\n")
     for b, row in zip(alpha, grid):
-        out.write(f"{b:>10.2f} " + " ".join(f"{v:>7.3g}" for v in row) + "\n")
+        out.write(f"{b:>10.2f} " + " ".join(f"{number(v, 3):>7}" for v in row) + "\n")
     return 0
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from .losses import Loss
 from .model import Model
+from .numbers import number
 from .regularizers import Regularizer
 
 
@@ -51,7 +52,8 @@ class GradCheckReport:
         lines = [f"{'array':<18}{'max rel. error':>16}{'‖a−n‖/(‖a‖+‖n‖)':>20}{'checked':>12}"]
         for a in self.arrays:
             name = display_name(a.name, n)
-            lines.append(f"{name:<18}{a.max_rel_error:>16.2e}{a.norm_rel_error:>20.2e}{a.checked:>7}/{a.size}")
+            errors = f"{number(a.max_rel_error, 3):>16}{number(a.norm_rel_error, 3):>20}"
+            lines.append(f"{name:<18}{errors}{a.checked:>7}/{a.size}")
         return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .numbers import number
 from .registry import Registry, spec_name
 
 Shape = tuple[int, ...]
@@ -129,7 +130,7 @@ def zero_start(activations: Sequence[Any], bias_init: float = 0.0, dropout: bool
     dead = [i for i, v in enumerate(outs) if v == 0.0]
     if dead:
         k = dead[-1] if outs[-1] == 0.0 else dead[0]
-        head = f"Every kernel starts at 0 and {names[k]}({bias_init:g}) = 0: "
+        head = f"Every kernel starts at 0 and {names[k]}({number(bias_init, 6)}) = 0: "
         if k == len(outs) - 1:
             units = "the hidden units output" if len(dead) == len(outs) else "the last hidden layer's units output"
             return (head + f"{units} 0 whatever the input, so every weight's gradient (the output's too) and every "
@@ -138,9 +139,9 @@ def zero_start(activations: Sequence[Any], bias_init: float = 0.0, dropout: bool
         return (head + f"layer {k + 1}'s units output 0 whatever the input, so the weights of layers 1 to {k + 2} "
                 "get exactly 0 gradient, for ever; the layers above learn from a constant, and the network gives "
                 "one value for every input.")  # fmt: skip
-    text = (f"Every kernel starts at 0, so the units of a layer compute the same value ({names[0]}({bias_init:g}) = "
-            f"{outs[0]:.3g}) and get identical gradients: they stay identical, and each layer works as a single unit "
-            "(the symmetry problem).")  # fmt: skip
+    text = (f"Every kernel starts at 0, so the units of a layer compute the same value "
+            f"({names[0]}({number(bias_init, 6)}) = {number(outs[0], 3)}) and get identical gradients: they stay "
+            "identical, and each layer works as a single unit (the symmetry problem).")  # fmt: skip
     if dropout:
         text += " Dropout's random masks tell them apart, slowly."
     return text

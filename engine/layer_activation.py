@@ -11,6 +11,7 @@ import numpy as np
 
 from .activations import get_activation
 from .layer_base import LAYERS, CodeContext, Key, Layer, LayerTrace, OnnxGraph, Shape
+from .numbers import number
 
 
 @LAYERS.register_kind()
@@ -79,7 +80,8 @@ class ActivationLayer(Layer):
     def routing_words(cls, step: LayerTrace, channel: int) -> list[str]:
         z, a = step.z[..., channel].ravel(), step.a[..., channel].ravel()
         return [f"{step.activation}: a = {step.activation}(x) value by value; ∂L/∂x = {step.activation}′(x)·∂L/∂a",
-                f"  x {float(z[0]):.6g} → a {float(a[0]):.6g}{' (first position)' if z.size > 1 else ''}"]  # fmt: skip
+                f"  x {number(float(z[0]), 6)} → a {number(float(a[0]), 6)}"
+                f"{' (first position)' if z.size > 1 else ''}"]  # fmt: skip
 
     def onnx(self, graph: OnnxGraph, src: str, out: str, inp: Shape, shape: Shape) -> str:
         """Its ONNX operator; softmax needs the features on the last axis (channels last)."""

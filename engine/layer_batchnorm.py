@@ -18,6 +18,7 @@ import numpy as np
 from .errors import PlaygroundError
 from .layer_activation import ActivationLayer
 from .layer_base import LAYERS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape
+from .numbers import number
 
 
 @LAYERS.register_kind()
@@ -213,13 +214,13 @@ class BatchNormalization(Layer):
         each = "∂L/∂y · x̂" if name == "gamma" else "∂L/∂y"
         formula = f"Σ over its {terms.size} positions of {each}" if many else each
         if name == "gamma" and not many:
-            numbers = f"{float(up[0]):.6g} × {float(xhat[0]):.6g} = {float(terms[0]):.6g}"
+            numbers = f"{number(float(up[0]), 6)} × {number(float(xhat[0]), 6)} = {number(float(terms[0]), 6)}"
         else:
-            numbers = " + ".join(f"{float(t):.4g}" for t in terms[:6]) + (" + …" if terms.size > 6 else "")
-            numbers += f" = {float(terms.sum()):.6g}"
+            numbers = " + ".join(number(float(t)) for t in terms[:6]) + (" + …" if terms.size > 6 else "")
+            numbers += f" = {number(float(terms.sum()), 6)}"
         first = " at the first position" if many else ""
-        details = [f"    x̂ = (x − moving mean)/√(moving variance + ε) = {float(xhat[0]):.6g}{first}",
-                   f"    {where['upstream']}: {float(up[0]):.6g}{first}"]  # fmt: skip
+        details = [f"    x̂ = (x − moving mean)/√(moving variance + ε) = {number(float(xhat[0]), 6)}{first}",
+                   f"    {where['upstream']}: {number(float(up[0]), 6)}{first}"]  # fmt: skip
         return Derivation(head, formula, numbers, details, float(grads[name][column]))
 
     @classmethod
@@ -227,10 +228,12 @@ class BatchNormalization(Layer):
         """Per feature: x̂ from the moving statistics, y, and the local gradient γ/√(var + ε)."""
         xhat, a, local = step.z[..., channel].ravel(), step.a[..., channel].ravel(), step.fprime[..., channel].ravel()
         grads = step.param_grads or {}
-        parts = [f"∂L/∂{s} = {float(grads[n][channel]):.6g}" for n, s in (("gamma", "γ"), ("beta", "β")) if n in grads]
+        parts = [f"∂L/∂{s} = {number(float(grads[n][channel]), 6)}"
+                 for n, s in (("gamma", "γ"), ("beta", "β")) if n in grads]  # fmt: skip
         return [f"Feature {channel + 1}: x̂ = (x − moving mean)/√(moving variance + ε), y = γ·x̂ + β; "
-                f"∂L/∂x = γ/√(moving variance + ε)·∂L/∂y = {float(local[0]):.6g}·∂L/∂y",
-                f"  x̂ {float(xhat[0]):.6g} → y {float(a[0]):.6g}{' (first position)' if xhat.size > 1 else ''}"
+                f"∂L/∂x = γ/√(moving variance + ε)·∂L/∂y = {number(float(local[0]), 6)}·∂L/∂y",
+                f"  x̂ {number(float(xhat[0]), 6)} → y {number(float(a[0]), 6)}"
+                f"{' (first position)' if xhat.size > 1 else ''}"
                 + (f"; {', '.join(parts)}" if parts else "")]  # fmt: skip
 
     # ----------------------------------------------------------------- exports

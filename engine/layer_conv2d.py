@@ -30,6 +30,7 @@ from .layer_base import (
     window_pads,
 )
 from .layer_batchnorm import BATCH_NORM, normalised
+from .numbers import number
 
 
 @LAYERS.register_kind()
@@ -264,17 +265,17 @@ class Conv2D(Layer):
                        "sum")  # fmt: skip
             analytic = float(step.grad_kernel[i, j, c, column])
         order = np.argsort(-np.abs(terms), axis=None)[:6]
-        shown = " + ".join(f"{float(terms.flat[k]):.4g}" for k in order)
+        shown = " + ".join(number(float(terms.flat[k])) for k in order)
         more = f" + … ({oh * ow - len(order)} more)" if oh * ow > len(order) else ""
-        numbers = f"{shown}{more} = {float(terms.sum()):.6g}"
+        numbers = f"{shown}{more} = {number(float(terms.sum()), 6)}"
         details = ["    the largest terms:"]
         for k in order:
             p, q = divmod(int(k), ow)
             if xs is None:
-                details.append(f"      position ({p}, {q}): δ {float(d[p, q]):.6g}")
+                details.append(f"      position ({p}, {q}): δ {number(float(d[p, q]), 6)}")
             else:
-                details.append(f"      position ({p}, {q}): x {float(xs[p, q]):.6g} × δ {float(d[p, q]):.6g}"
-                               f" = {float(terms[p, q]):.6g}")  # fmt: skip
+                details.append(f"      position ({p}, {q}): x {number(float(xs[p, q]), 6)} × "
+                               f"δ {number(float(d[p, q]), 6)} = {number(float(terms[p, q]), 6)}")  # fmt: skip
         return Derivation(head, formula, numbers, details, analytic)
 
     # ----------------------------------------------------------------- exports

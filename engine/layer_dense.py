@@ -27,6 +27,7 @@ from .layer_base import (
 )
 from .layer_batchnorm import BATCH_NORM, normalised
 from .layer_dropout import Dropout
+from .numbers import number
 
 
 @LAYERS.register_kind(default=True)
@@ -159,15 +160,15 @@ class Dense(Layer):
             head = f"∂L/∂w from {where['source']} to {where['unit']}"
             factors = [("a_prev", float(step.inputs[row]))]
         if step.fprime is not None:
-            factors += [(f"f′(z) = {self.act.name}′({step.z[column]:.4g})", float(step.fprime[column])),
+            factors += [(f"f′(z) = {self.act.name}′({number(step.z[column])})", float(step.fprime[column])),
                         (up_name, float(step.upstream[column]))]  # fmt: skip
         else:
             factors += [(f"δ{column + 1} = Σₖ J[k, {column + 1}]·{up_name.split(' (')[0]}ₖ (the softmax's Jacobian, "
                          "below)", float(step.delta[column]))]  # fmt: skip
         formula = " · ".join(name.split(" =")[0] for name, _ in factors)
         product = float(np.prod([v for _, v in factors]))
-        numbers = " × ".join(f"{v:.6g}" for _, v in factors) + f" = {product:.6g}"
-        details = [f"    {name}: {v:.6g}" for name, v in factors if name != "1"]
+        numbers = " × ".join(number(v, 6) for _, v in factors) + f" = {number(product, 6)}"
+        details = [f"    {name}: {number(v, 6)}" for name, v in factors if name != "1"]
         return Derivation(head, formula, numbers, details, analytic)
 
     # ----------------------------------------------------------------- exports

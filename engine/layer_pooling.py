@@ -24,6 +24,7 @@ from .layer_base import (
     whole,
     window_pads,
 )
+from .numbers import number
 
 
 @dataclass(eq=False)
@@ -179,9 +180,9 @@ class MaxPooling2D(_Pooling):
             r, q = divmod(k, ow)
             window = step.inputs[r * p : r * p + p, q * p : q * p + p, channel]
             di, dj = divmod(int(step.routing[r, q, channel]), p)
-            cells = ", ".join(f"{v:.3g}" for v in window.ravel())
-            lines.append(f"  output ({r}, {q}) = max[{cells}] = {step.a[r, q, channel]:.4g} at input "
-                         f"({r * p + di}, {q * p + dj}): ∂L/∂x there = δ {step.upstream[r, q, channel]:.4g}, "
+            cells = ", ".join(number(v, 3) for v in window.ravel())
+            lines.append(f"  output ({r}, {q}) = max[{cells}] = {number(step.a[r, q, channel])} at input "
+                         f"({r * p + di}, {q * p + dj}): ∂L/∂x there = δ {number(step.upstream[r, q, channel])}, "
                          f"0 at the other {p * p - 1}")  # fmt: skip
         if oh * ow > 4:
             lines.append(f"  (the first 4 of {oh * ow} windows)")
@@ -241,5 +242,6 @@ class AveragePooling2D(_Pooling):
         p = step.inputs.shape[0] // step.a.shape[0]
         return [f"Average pooling {p}×{p}, map {channel + 1}: each output is the mean of its window; backward, each "
                 f"of the window's {p * p} inputs gets ∂L/∂y / {p * p}.",
-                f"  output (0, 0) = {step.a[0, 0, channel]:.4g}, δ {step.upstream[0, 0, channel]:.4g}: each input of "
-                f"its window gets {step.upstream[0, 0, channel] / (p * p):.4g}"]  # fmt: skip
+                f"  output (0, 0) = {number(step.a[0, 0, channel])}, δ {number(step.upstream[0, 0, channel])}: "
+                "each input of "
+                f"its window gets {number(step.upstream[0, 0, channel] / (p * p))}"]  # fmt: skip

@@ -42,6 +42,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .errors import PlaygroundError
 from .layer_base import MAX_UNITS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape, whole
+from .numbers import number
 
 UNITS = Key("units", "integer", "neurons", required=True, lo=1, hi=MAX_UNITS,
             help="Units: the size of the hidden state h carried from step to step", shown="{} units")  # fmt: skip
@@ -336,12 +337,13 @@ class Recurrent(Layer):
                        "the sum")
             analytic = float(step.grad_kernel[row, column])
         order = np.argsort(-np.abs(terms))[:6]
-        shown = " + ".join(f"{float(terms[k]):.4g}" for k in order)
+        shown = " + ".join(number(float(terms[k])) for k in order)
         more = f" + … ({steps - len(order)} more)" if steps > len(order) else ""
         details = ["    the largest terms:"] + [
-            f"      step {int(k)}: δ {float(d[k]):.6g}" if xs is None else
-            f"      step {int(k)}: x {float(xs[k]):.6g} × δ {float(d[k]):.6g} = {float(terms[k]):.6g}" for k in order]
-        return Derivation(head, formula, f"{shown}{more} = {float(terms.sum()):.6g}", details, analytic)
+            f"      step {int(k)}: δ {number(float(d[k]), 6)}" if xs is None else
+            f"      step {int(k)}: x {number(float(xs[k]), 6)} × δ {number(float(d[k]), 6)} = "
+            f"{number(float(terms[k]), 6)}" for k in order]
+        return Derivation(head, formula, f"{shown}{more} = {number(float(terms.sum()), 6)}", details, analytic)
 
     @classmethod
     def table_lines(cls, step: LayerTrace, vec: Any) -> list[str]:

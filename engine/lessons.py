@@ -27,6 +27,7 @@ from typing import Any
 from .data import FEATURES
 from .errors import PlaygroundError
 from .layers import unit_count
+from .numbers import number
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
 METRIC_WORDS = {
@@ -147,7 +148,7 @@ def describe(goal: dict[str, Any]) -> str:
     """A goal in words: "test loss below 0.1 with at most 6 neurons"."""
     bound = "below" if "below" in goal else "above"
     value = goal[bound]
-    shown = f"{value:.0%}" if "accuracy" in goal["metric"] else f"{value:g}"
+    shown = f"{value:.0%}" if "accuracy" in goal["metric"] else number(value, 6)
     parts = [f"{METRIC_WORDS[goal['metric']]} {bound} {shown}"]
     if "max_neurons" in goal:
         parts.append(f"with at most {goal['max_neurons']} hidden neurons")
@@ -181,7 +182,7 @@ def check_goal(
         return False, f"no {METRIC_WORDS[goal['metric']]} yet (train an epoch; is there a split for it?)"
     if not math.isfinite(value):
         return False, f"the {METRIC_WORDS[goal['metric']]} is not finite: the run diverged"
-    shown = f"{value:.1%}" if "accuracy" in goal["metric"] else f"{value:.4g}"
+    shown = f"{value:.1%}" if "accuracy" in goal["metric"] else number(value)
     if ("below" in goal and value < goal["below"]) or ("above" in goal and value > goal["above"]):
         return True, f"{METRIC_WORDS[goal['metric']]} {shown}"
     return False, f"{METRIC_WORDS[goal['metric']]} is {shown}"

@@ -10,6 +10,7 @@ from typing import Any
 
 from .build import PreparedData, prepare_data
 from .errors import PlaygroundError
+from .numbers import number
 from .optimizers import OPTIMIZERS, make_optimizer
 from .training import Diverged, Trainer
 
@@ -28,7 +29,7 @@ MAX_LANES = 6
 def lane_label(optimizer: dict[str, Any]) -> str:
     """The optimizer and its learning rate, e.g. Adam α=0.001."""
     opt = make_optimizer(optimizer)
-    return f"{opt.label} α={opt.hp['learning_rate']:g}"
+    return f"{opt.label} α={number(opt.hp['learning_rate'], 6)}"
 
 
 @dataclass

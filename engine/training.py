@@ -21,8 +21,10 @@ from .build import PreparedData, build_network, output_width, prepare_data
 from .data.features import UNEVEN, scale_advice
 from .errors import PlaygroundError
 from .limits import MAX_ACTIVATIONS
+from .loss_watch import LossWatch, swing_words
 from .losses import as_targets, check_fit, get_loss
 from .model import Model
+from .numbers import number
 from .optimizers import make_optimizer, scheduled_lr
 from .regularizers import Regularizer
 from .streams import stream
@@ -44,7 +46,14 @@ HUGE = 1e6  # inputs, targets or weights past this size are named as the cause o
 
 
 class Diverged(PlaygroundError):
-    """The loss or a weight became NaN or infinite; the last finite weights were kept."""
+    """The loss or a weight became NaN or infinite; the last finite weights were kept.
+
+    `setting`: the project setting to change first ("training.optimizer.learning_rate"), or ""
+    when the cause is elsewhere; each front end says how to change it and start again."""
+
+    def __init__(self, message: str, setting: str = "") -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 @dataclass
@@ -184,6 +193,10 @@ class Trainer:
         self.history = History()
         self.last_loss = math.nan
         self.diverged: str | None = None
+        #: The training loss bounces or climbs by a large factor without diverging (see
+        #: engine/loss_watch.py): what it did and what to try, in words; "" while it does not.
+        self.loss_watch = LossWatch()
+        self.loss_warning = ""
         self._order: np.ndarray | None = None
         self._pos = 0
         self._carried = np.zeros(0, dtype=np.intp)  # rows waiting for the next step ("carry")
@@ -269,12 +282,25 @@ class Trainer:
         if (spec or {}).get("name") != (self.schedule or {}).get("name"):
             self.schedule_start = self.steps
         self.schedule = dict(spec)
+        self._watch_afresh()
 
     def set_learning_rate(self, lr: float) -> None:
         self.optimizer.set("learning_rate", lr)
+        self._watch_afresh()
 
     def set_optimizer_param(self, key: str, value: Any) -> None:
         self.optimizer.set(key, value)
+        self._watch_afresh()
+
+    def set_optimizer(self, spec: dict[str, Any]) -> None:
+        """Another optimizer (or the same with new settings) from the next step on, with fresh state."""
+        self.optimizer = make_optimizer(spec)
+        self._watch_afresh()
+
+    def _watch_afresh(self) -> None:
+        """New step settings: the loss watch judges them from their own first epoch on."""
+        self.loss_watch.reset()
+        self.loss_warning = ""
 
     def set_regularization(self, kind: str, rate: float, l1_rule: str = "subgradient") -> None:
         """A new penalty from the next step on. Links TFP's L1 rule killed stay dead while that rule
@@ -289,6 +315,8 @@ class Trainer:
             raise PlaygroundError(f"batch size must be >= 1, got {size}")
         self._check_batch_memory(int(size))
         self._check_batch_rows(int(size))
+        if int(size) != self.batch_size:
+            self._watch_afresh()
         self.batch_size = int(size)
         self._warn_last_batch()
 
@@ -449,7 +477,7 @@ class Trainer:
         if es.best_epoch == self.epoch:
             return False  # the last epoch was the best
         self.network.params[...] = es.best_params
-        note = f"best weights of epoch {es.best_epoch} restored ({es.monitor} {abs(es.best):.4g})"
+        note = f"best weights of epoch {es.best_epoch} restored ({es.monitor} {number(abs(es.best))})"
         self.stop_reason = f"{self.stop_reason}; {note}" if self.stop_reason else note
         return True
 
@@ -459,17 +487,19 @@ class Trainer:
         self._carried = self._carried[:0]
         self._fit_sum, self._fit_n = 0.0, 0
         kind = "NaN" if math.isnan(objective) else "infinite" if math.isinf(objective) else "not finite"
-        cause = self._divergence_cause()
+        cause, setting = self._divergence_cause()
+        self.loss_warning = ""  # the divergence says it all
         self.diverged = (
             f"Training diverged at epoch {self.epoch + 1}, step {self.steps + 1}: {what} became "
             f"{kind if what == 'the loss' else 'NaN or infinite'}. The last finite weights were kept. {cause}"
         )
-        raise Diverged(self.diverged)
+        raise Diverged(self.diverged, setting)
 
-    def _divergence_cause(self) -> str:
-        """The most likely reason a run diverged, checked from the data up: huge inputs or
-        targets, and huge weights before the first step, diverge at any learning rate, so they
-        are named before the learning rate is blamed."""
+    def _divergence_cause(self) -> tuple[str, str]:
+        """The most likely reason a run diverged, and the setting to change ("" if none): checked
+        from the data up, since huge inputs or targets, and huge weights before the first step,
+        diverge at any learning rate, so they are named before the learning rate is blamed. The
+        words say what to do, not where to click: the app and the command line add that."""
         with np.errstate(all="ignore"):
             x = self.data.x_train
             big_x = float(np.max(np.abs(x))) if x.size else 0.0
@@ -477,23 +507,26 @@ class Trainer:
             params = self.network.params  # the last finite weights (restored before this is called)
             big_w = float(np.max(np.abs(params))) if params.size else 0.0
         if not math.isfinite(big_x) or big_x > HUGE:
-            return f"The inputs reach {big_x:.3g}: normalise them (data.normalize) or rescale the data."
+            return f"The inputs reach {number(big_x)}: normalise them (data.normalize) or rescale the data.", ""
         if not self.classification and (not math.isfinite(big_y) or big_y > HUGE):
-            return f"The targets reach {big_y:.3g}: their squared error overflows. Rescale the targets."
+            return f"The targets reach {number(big_y)}: their squared error overflows. Rescale the targets.", ""
         if self.steps == 0 and (not math.isfinite(big_w) or big_w > HUGE):  # the start itself, not a step
-            return f"A weight or bias reaches {big_w:.3g}: start from smaller ones (network.bias_init, initializer)."
+            return (f"A weight or bias reaches {number(big_w)}: start from smaller ones (network.bias_init, "
+                    "initializer).", "")  # fmt: skip
         reg = self.regularizer
         if reg.active and reg.rate >= 1:
             return (
-                f"{reg.kind.upper()} rate {reg.rate:g} is too high: the penalty swamps the data loss. "
-                f"Try {reg.rate / 100:g} or lower."
+                f"{reg.kind.upper()} rate {number(reg.rate)} is too high: the penalty swamps the data loss. "
+                f"Try {number(reg.rate / 100)} or lower.",
+                "training.regularization.rate",
             )
         lr = self.current_lr
         if self.schedule.get("name", "constant") != "constant" and lr > self.learning_rate:
-            return f"The learning-rate schedule raised α to {lr:g}: check training.schedule."
+            return f"The learning-rate schedule raised α to {number(lr)}: check training.schedule.", "training.schedule"
         return (
-            f"Learning rate {lr:g} is too high for {self.optimizer.label} on this problem. "
-            f"Try {lr / 10:g} or lower, then press Reset."
+            f"Learning rate {number(lr)} is too high for {self.optimizer.label} on this problem. "
+            f"Try {number(lr / 10)} or lower.",
+            "training.optimizer.learning_rate",
         )
 
     # ----------------------------------------------------------------- metrics
@@ -557,6 +590,8 @@ class Trainer:
         metrics["learning_rate"] = scheduled_lr(self.schedule, self.learning_rate, max(0, self._schedule_t - 1))
         self._fit_sum, self._fit_n = 0.0, 0
         self.history.append(metrics)
+        swing = self.loss_watch.add(metrics["loss"])
+        self.loss_warning = swing_words(swing, metrics["learning_rate"], self.optimizer.label) if swing else ""
         log = EpochLog(self.epoch, metrics)
         es = self.early
         if es is not None:

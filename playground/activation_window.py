@@ -26,6 +26,7 @@ from engine.errors import PlaygroundError
 from engine.initializers import INITIALIZERS
 from engine.initializers import formula as init_formula
 from engine.layers import is_convolutional
+from engine.numbers import number
 
 from .colors import layer_color
 from .jobs import Jobs
@@ -267,7 +268,7 @@ class ActivationWindow(QDialog):
             plot.plot(r.edges, layer.counts, stepMode="center", fillLevel=0,
                       brush=pg.mkBrush(*layer_color(0), 160), pen=pg.mkPen(layer_color(0)))  # fmt: skip
             plot.getAxis("left").setStyle(showValues=False)
-            plot.getAxis("bottom").setTicks([[(v, f"{v:g}") for v in (r.edges[0], 0.0, r.edges[-1])]])
+            plot.getAxis("bottom").setTicks([[(v, f"{number(v, 6)}") for v in (r.edges[0], 0.0, r.edges[-1])]])
             plot.setXRange(r.edges[0], r.edges[-1], padding=0.1)
             plot.setYRange(0, max(1.0, float(layer.counts.max())), padding=0.05)
 

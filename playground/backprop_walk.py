@@ -15,6 +15,7 @@ import numpy as np
 
 from engine.backprop import NUMERIC_STEP, backward_rule, numerical_gradient
 from engine.layer_base import LAYERS, LayerTrace
+from engine.numbers import number
 
 from .tracing import TraceResult
 
@@ -31,7 +32,7 @@ def stages(n_layers: int) -> list[Stage]:
 
 def short(v: float) -> str:
     """A number in a unit's box or a line of the walk: three significant digits."""
-    return f"{v:.3g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.2e}"
+    return number(v, 3)
 
 
 def dense_edges(step: LayerTrace) -> bool:
@@ -140,10 +141,10 @@ def inspection(r: TraceResult) -> str:
     output, the logits and what they become, the loss and the gradient's norm."""
     t = r.trace
     where = f"training row {r.row}" if r.row is not None else "a typed point"
-    named = (", ".join(f"{c} {v:.4g}" for c, v in zip(r.columns, t.raw)) if len(r.columns) <= 8
+    named = (", ".join(f"{c} {number(v)}" for c, v in zip(r.columns, t.raw)) if len(r.columns) <= 8
              else f"{t.raw.size} values")  # fmt: skip
     features = ", ".join(short(v) for v in t.features[:64]) + (", …" if t.features.size > 64 else "")
-    parts = [f"{where}: {named}; label {t.label:g}", f"features [{features}]"]
+    parts = [f"{where}: {named}; label {number(t.label, 6)}", f"features [{features}]"]
     for lt in t.walk[:-1]:
         if lt.a.ndim == 3:
             shape = "×".join(map(str, lt.a.shape))
@@ -154,9 +155,9 @@ def inspection(r: TraceResult) -> str:
     out = t.walk[-1]
     kind = "probabilities" if r.classification else "outputs"
     logits = ", ".join(short(v) for v in out.z)
-    parts.append(f"logits z [{logits}] → {kind} [" + ", ".join(f"{v:.4g}" for v in out.a) + "]")
-    loss = f"loss {t.loss:.4g}, ‖∂L/∂θ‖ {r.grad_norm:.4g}"
-    parts.append(loss if r.row is not None else f"{loss} (for the label {t.label:g})")
+    parts.append(f"logits z [{logits}] → {kind} [" + ", ".join(number(v) for v in out.a) + "]")
+    loss = f"loss {number(t.loss)}, ‖∂L/∂θ‖ {number(r.grad_norm)}"
+    parts.append(loss if r.row is not None else f"{loss} (for the label {number(t.label, 6)})")
     return " · ".join(parts) + f" · weights of step {r.steps:,}"
 
 
@@ -194,7 +195,7 @@ def stage_text(r: TraceResult, stage: Stage) -> str:
         "input": "The example's features enter the network (after feature maps and normalisation).",
         "forward": f"Forward, {name}: {forward}." + (" Edges: the weights (thickness |w|)." if edges else
                                                      " Maps: each output, blue positive, orange negative."),
-        "loss": f"The loss for this example: L = {r.trace.loss:.4g} (the output a against the target y).",
+        "loss": f"The loss for this example: L = {number(r.trace.loss)} (the output a against the target y).",
         "backward": f"Backward, {name}: {backward}." + (
             " Edges: ∂L/∂w (thickness |∂L/∂w|, blue positive, orange negative)." if edges else below),
         "update": update_words(r),
@@ -204,13 +205,13 @@ def stage_text(r: TraceResult, stage: Stage) -> str:
 def update_words(r: TraceResult) -> str:
     """What the update stage shows, and how it differs from a training step."""
     penalty = {
-        "l2": f"plus the L2 penalty's 2λw (λ {r.penalty_rate:g})",
-        "l1": f"with the L1 penalty (λ {r.penalty_rate:g}) as training applies it",
+        "l2": f"plus the L2 penalty's 2λw (λ {number(r.penalty_rate, 6)})",
+        "l1": f"with the L1 penalty (λ {number(r.penalty_rate, 6)}) as training applies it",
     }.get(r.preview.penalty, "")
     batch = (f"training averages the gradient over mini-batches of {r.batch_size:,}" if r.batch_size > 1
              else "as training does: its mini-batches hold one example")  # fmt: skip
     return (f"The step {r.optimizer} would take from its own state (step {r.preview.step:,}, "
-            f"α {r.preview.learning_rate:g}) if its mini-batch were this one example: this example's gradient"
+            f"α {number(r.preview.learning_rate, 6)}) if its mini-batch were this one example: this example's gradient"
             f"{' ' + penalty if penalty else ''} ({batch}). Edges Δw, units Δb.")  # fmt: skip
 
 
@@ -225,11 +226,11 @@ def jacobian_lines(walk: list[LayerTrace], layer: int, column: int | None) -> st
              f"and δ = Jᵀ·{upstream.split(' (')[0]}:"]  # fmt: skip
     lines.append("        " + "".join(f"{'z' + str(j + 1):>10}" + ("*" if j == column else " ") for j in shown))
     for i in shown:
-        lines.append(f"  s{i + 1:<4}" + "".join(f"{lt.jacobian[i, j]:>10.4g} " for j in shown))
+        lines.append(f"  s{i + 1:<4}" + "".join(f"{number(lt.jacobian[i, j]):>10} " for j in shown))
     if k > MAX_UNITS:
         lines.append(f"  (the first {MAX_UNITS} of {k} units)")
-    lines.append(f"  {upstream}: [" + ", ".join(f"{v:.4g}" for v in lt.upstream[:MAX_UNITS]) + "]")
-    lines.append("  δ = Jᵀ·that: [" + ", ".join(f"{v:.4g}" for v in lt.delta[:MAX_UNITS]) + "]")
+    lines.append(f"  {upstream}: [" + ", ".join(number(v) for v in lt.upstream[:MAX_UNITS]) + "]")
+    lines.append("  δ = Jᵀ·that: [" + ", ".join(number(v) for v in lt.delta[:MAX_UNITS]) + "]")
     return "\n".join(lines)
 
 
@@ -252,7 +253,7 @@ def chain_rule(r: TraceResult, layer: int, row: Any, column: int) -> str:
         row = tuple(int(v) for v in np.unravel_index(np.argmax(np.abs(lt.grad_kernel[..., column])),
                                                      lt.grad_kernel.shape[:-1]))  # fmt: skip
         oh, ow = lt.delta.shape[:2]
-        bias_words = (f"  its bias: ∂L/∂b = Σ δ over the {oh * ow} positions = {lt.grad_bias[column]:.6g} "
+        bias_words = (f"  its bias: ∂L/∂b = Σ δ over the {oh * ow} positions = {number(lt.grad_bias[column], 6)} "
                       f"(its largest weight gradient of {lt.grad_kernel[..., column].size} shown)")  # fmt: skip
     where = {
         "unit": f"{'filter' if maps else 'unit'} {column + 1} of {'the output layer' if last else lt.name}",
@@ -264,17 +265,17 @@ def chain_rule(r: TraceResult, layer: int, row: Any, column: int) -> str:
     numeric = numerical_gradient(r.network, r.loss, t.features, t.label, lt.weights, row, column, NUMERIC_STEP)
     rel = abs(d.analytic - numeric) / max(abs(d.analytic), abs(numeric), 1e-12)
     lines = [f"{d.head}:", f"  = {d.formula}", f"  = {d.numbers}", *d.details]
-    lines.append(f"  numerical (L(w+h) − L(w−h)) / 2h, h = {NUMERIC_STEP:g}: {numeric:.6g}"
-                 f"   relative error {rel:.1e}")  # fmt: skip
+    lines.append(f"  numerical (L(w+h) − L(w−h)) / 2h, h = {number(NUMERIC_STEP, 6)}: {number(numeric, 6)}"
+                 f"   relative error {number(rel, 2)}")  # fmt: skip
     k = lt.weights
     index = (column,) if row is None else ((*row, column) if isinstance(row, tuple) else (row, column))
     delta = r.preview.biases[k][index] if row is None else r.preview.kernels[k][index]
-    state = ", ".join(f"{name} {(b[k][index] if row is None else kk[k][index]):.4g}"
+    state = ", ".join(f"{name} {number(b[k][index] if row is None else kk[k][index])}"
                       for name, (kk, b) in r.preview.state.items())  # fmt: skip
     after = f"  ({state} after it)" if state else ""
-    lines.append(f"  update by {r.optimizer} (α {r.preview.learning_rate:g}, a mini-batch of this example"
+    lines.append(f"  update by {r.optimizer} (α {number(r.preview.learning_rate, 6)}, a mini-batch of this example"
                  f"{'' if r.preview.penalty == 'none' or row is None else ' with the penalty'}): "
-                 f"Δ = {delta:.6g}{after}")  # fmt: skip
+                 f"Δ = {number(delta, 6)}{after}")  # fmt: skip
     if bias_words:
         lines.append(bias_words)
     if lt.jacobian is not None:

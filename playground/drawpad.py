@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from engine import PlaygroundError
 from engine.data.framing import Framing, fit_picture, frame_ink, framing_for, photo_ink
+from engine.numbers import number
 
 from .layer_maps import LayerPicture
 from .panels.maps_strip import MapsStrip
@@ -546,7 +547,7 @@ class DrawPad(QDialog):
         ds = snap.data.dataset
         if ds.problem != "classification":
             self.probabilities = self.predicted = None
-            self.prediction.setText(f"Output: {', '.join(f'{v:.4g}' for v in out[:4])}")
+            self.prediction.setText(f"Output: {', '.join(number(v) for v in out[:4])}")
             self.bars.set_picture(None, [], -1)
             return
         p = class_probabilities(out[None])[0]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QProgre
 
 from engine import Regularizer, check_gradients, get_loss
 from engine.gradcheck import GradCheckReport
+from engine.numbers import number
 
 from .jobs import Jobs
 from .session import Session
@@ -33,7 +34,7 @@ def report_text(report: GradCheckReport, rows: int) -> str:
             "where the numerical gradient is unreliable."
         )
     return (
-        f"Numerical gradient (J(θ+ε) − J(θ−ε)) / 2ε, ε = {EPS:g}, on {rows} training samples, "
+        f"Numerical gradient (J(θ+ε) − J(θ−ε)) / 2ε, ε = {number(EPS, 6)}, on {rows} training samples, "
         f"vs. backprop:\n\n{report.table()}\n\n{verdict}"
     )
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from engine.errors import PlaygroundError
 from engine.graphs import GATES, GRAPHS, Graph, make_graph
+from engine.numbers import number
 
 from .graph_layout import Drawing, place
 from .widgets import Label, NumberEdit, fit_to_screen, guarded, name_widget, wrapped
@@ -33,7 +34,7 @@ GRAD_COLOR = QColor(200, 40, 40)
 
 
 def _num(v: float) -> str:
-    return f"{v:.4g}"
+    return number(v)
 
 
 def node_title(g: Graph, i: int) -> str:
@@ -241,7 +242,7 @@ class GraphWindow(QDialog):
             self.graph.set(name, old)
             self.graph.run()
             self.fields[name].set_value(old)
-            self.message.setText(f"{exc}; kept {name} = {old:g}")
+            self.message.setText(f"{exc}; kept {name} = {number(old, 6)}")
             return
         self.message.setText("")
         self.canvas.refresh()
@@ -253,14 +254,14 @@ class GraphWindow(QDialog):
         g = self.graph
         n = g.nodes[i]
         gate = GATES.get(n.gate)
-        value = f"{g.shown()[i]:.6g}"
+        value = number(g.shown()[i], 6)
         if g.shown()[i] != n.value:
-            value += (f" (computed as {n.value:.3g}: round-off, within the ±{g.error_bound()[i]:.1g} its inputs "
-                      "can hold in binary floating point)")  # fmt: skip
-        lines = [f"{n.name}: {gate.rule}.", f"value {value}, gradient {g.wrt(i)} = {n.grad:.6g}"]
+            value += (f" (computed as {number(n.value, 3)}: round-off, within the ±{number(g.error_bound()[i], 1)} "
+                      "its inputs can hold in binary floating point)")  # fmt: skip
+        lines = [f"{n.name}: {gate.rule}.", f"value {value}, gradient {g.wrt(i)} = {number(n.grad, 6)}"]
         if not n.leaf:
             for j, local in zip(n.inputs, g.local(i)):
-                lines.append(f"{g.wrt(j)} gets {n.grad:.4g} × {local:.4g} = {n.grad * local:.4g}")
+                lines.append(f"{g.wrt(j)} gets {number(n.grad)} × {number(local)} = {number(n.grad * local)}")
             shared = [g.nodes[j].name for j in n.inputs if sum(j in m.inputs for m in g.nodes) > 1]
             if shared:
                 lines.append(f"({', '.join(shared)} feeds more than one gate: its gradients add up)")

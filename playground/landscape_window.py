@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from engine.errors import PlaygroundError
 from engine.landscape import RangeTest
+from engine.numbers import number
 
 from .analysis import Analyse, PlaneResult, SliceResult, landscape_job
 from .colors import SPLIT_COLORS, contour_rgb, upsample
@@ -262,7 +263,7 @@ class LandscapeWindow(QDialog):
     def compute_range(self) -> int | None:
         lo, hi = self.lr_min.value(), self.lr_max.value()
         if lo >= hi:
-            self._say(f"The rates must rise: {lo:g} is not below {hi:g}.")
+            self._say(f"The rates must rise: {number(lo, 6)} is not below {number(hi, 6)}.")
             return None
         return self._send("range", {"lr_min": lo, "lr_max": hi, "steps": self.range_steps.value(),
                                     "start": self.range_start.currentData(), "step": self.session.snapshot.steps
@@ -338,9 +339,10 @@ class LandscapeWindow(QDialog):
             else f"A random plane holds {r.held:.0%} of the run's movement (its path is drawn projected)"
         )
         self.plane_info.setText(
-            f"Star: the current weights, loss {r.centre:.4g} (on {rows}). Black square: the run's first kept "
-            f"weights; red: its path. Lowest on the plane: {r.loss[low]:.4g} at α {r.alpha[low[1]]:+.2f}, "
-            f"β {r.beta[low[0]]:+.2f}; highest {np.nanmax(r.loss):.4g}. Contours are of log loss. {held}."
+            f"Star: the current weights, loss {number(r.centre)} (on {rows}). Black square: the run's first kept "
+            f"weights; red: its path. Lowest on the plane: {number(r.loss[low])} at "
+            f"α {number(r.alpha[low[1]], decimals=2, sign=True)}, β {number(r.beta[low[0]], decimals=2, sign=True)}; "
+            f"highest {number(np.nanmax(r.loss))}. Contours are of log loss. {held}."
         )
 
     def _show_slice(self, r: SliceResult) -> None:
@@ -359,9 +361,10 @@ class LandscapeWindow(QDialog):
         t = r.ts
         i0, i1 = int(np.argmin(np.abs(t))), int(np.argmin(np.abs(t - 1)))
         bump = float(np.max(train[i0 : i1 + 1]) - max(train[i0], train[i1]))
-        shape = f"a bump of {bump:.3g} on the way" if bump > 1e-3 * max(1e-12, abs(train[i0])) else "no bump on the way"
+        bumped = bump > 1e-3 * max(1e-12, abs(train[i0]))
+        shape = f"a bump of {number(bump, 3)} on the way" if bumped else "no bump on the way"
         self.slice_info.setText(
-            f"t = 0: {start}, training loss {train[i0]:.4g}; t = 1: now, {train[i1]:.4g}; {shape}."
+            f"t = 0: {start}, training loss {number(train[i0])}; t = 1: now, {number(train[i1])}; {shape}."
         )
 
     def _show_range(self, r: RangeTest) -> None:
@@ -384,13 +387,13 @@ class LandscapeWindow(QDialog):
         for rate, color, text, anchor in marks:
             opts = {"position": 0.92, "color": color, "anchors": [anchor, anchor]}
             line = pg.InfiniteLine(np.log10(rate), angle=90, pen=pg.mkPen(color, width=2),
-                                   label=f"{text} {rate:.2g}", labelOpts=opts)  # fmt: skip
+                                   label=f"{text} {number(rate, 2)}", labelOpts=opts)  # fmt: skip
             self.range_plot.addItem(line)
             self.range_lines.append(line)
         self.suggested = float(f"{r.suggestion:.2g}")
-        self.use_rate.setText(f"Use α = {self.suggested:g}")
+        self.use_rate.setText(f"Use α = {number(self.suggested, 6)}")
         self.use_rate.setEnabled(True)
-        diverged = f"past {r.diverged:.2g} the loss is worse than where it started" if r.diverged else (
+        diverged = f"past {number(r.diverged, 2)} the loss is worse than where it started" if r.diverged else (
             "the loss never got worse than it started: try a higher top rate")  # fmt: skip
         how = (
             "where it falls fastest"
@@ -408,8 +411,8 @@ class LandscapeWindow(QDialog):
             "comes early, at rates that train well from the start, and the suggestion reads that curve. Start "
             "from the initial weights for a rate to train with.")  # fmt: skip
         self.range_info.setText(
-            f"{start}, {len(r.rates)} steps from {r.rates[0]:.2g} to {r.rates[-1]:.2g}. Suggested α = "
-            f"{self.suggested:g} ({how}); lowest loss at {r.lowest:.2g}; {diverged}.{biased}"
+            f"{start}, {len(r.rates)} steps from {number(r.rates[0], 2)} to {number(r.rates[-1], 2)}. Suggested α = "
+            f"{number(self.suggested, 6)} ({how}); lowest loss at {number(r.lowest, 2)}; {diverged}.{biased}"
         )
 
     def use_suggestion(self) -> None:
@@ -419,7 +422,7 @@ class LandscapeWindow(QDialog):
         except PlaygroundError as exc:
             self._say(str(exc))
             return
-        self._say(f"Learning rate set to {self.suggested:g}.")
+        self._say(f"Learning rate set to {number(self.suggested, 6)}.")
 
     def shutdown(self) -> None:
         """End the job thread (a job in progress stops at its next chunk)."""

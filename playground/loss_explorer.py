@@ -66,7 +66,7 @@ def softmax_lines(e: ExampleLosses, classes: list[str]) -> list[str]:
     y = e.label
     power = "e^s" if e.shift == 0 else f"e^(s − {num(e.shift)})"
     p = float(e.probs[y])
-    log10 = f"{e.softmax_log10:.3g}".replace("-", "−")
+    log10 = num(e.softmax_log10, 3)
     return [
         f"  softmax  {power} = {', '.join(num(v) for v in e.exps)};  sum = {num(float(e.exps.sum()))}",
         f"           p = {power} / sum = {', '.join(num(v) for v in e.probs)}",

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import PlaygroundError
+from engine.numbers import number
 from engine.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, make_optimizer
 from engine.surfaces import SURFACES, Surface, Walker, get_surface
 from engine.walkers import RANDOM_SEARCH, FiniteDifference, RandomSearch, default_step, forward_difference, make_walker
@@ -284,7 +285,7 @@ class PathsWindow(QDialog):
         self.speed.setCurrentIndex(SPEEDS.index(30))
         self.slow = name_widget(
             QCheckBox("slow start"), "pathsSlow", "Slow start",
-            f"The first {SLOW_STEPS} steps at {SLOW_RATE:g} a second, to follow each update",
+            f"The first {SLOW_STEPS} steps at {number(SLOW_RATE, 6)} a second, to follow each update",
         )  # fmt: skip
         speed_row.addWidget(self.speed)
         speed_row.addWidget(self.slow)
@@ -405,7 +406,7 @@ class PathsWindow(QDialog):
     def _condition(self) -> str:
         if set(self.params) == {"a", "b"}:
             a, b = self.params["a"], self.params["b"]
-            return f"\nCondition number max(a, b) / min(a, b) = {max(a, b) / min(a, b):g}"
+            return f"\nCondition number max(a, b) / min(a, b) = {number(max(a, b) / min(a, b), 6)}"
         return ""
 
     def _param_set(self, key: str, value: float) -> None:
@@ -440,7 +441,8 @@ class PathsWindow(QDialog):
         """Move the start point (dragged or typed) and restart every lane there."""
         value = float(self.surface.f(x, y, self.params))
         if not math.isfinite(value):
-            self.say(f"{self.surface.title} is not finite at ({x:g}, {y:g}); kept the old start point")
+            where = f"({number(x, 6)}, {number(y, 6)})"
+            self.say(f"{self.surface.title} is not finite at {where}; kept the old start point")
             x, y = self.start
         self.start = (float(x), float(y))
         self.restart()
@@ -532,9 +534,10 @@ class PathsWindow(QDialog):
             else:
                 items.arrow.setData([], [])
             lane.status.setText(self._status(walker, norm))
-            lane.status.setToolTip(plain_tip(f"({x:.6g}, {y:.6g}); f = {walker.values[-1]:.6g}"))
+            lane.status.setToolTip(plain_tip(f"({number(x, 6)}, {number(y, 6)}); f = {number(walker.values[-1], 6)}"))
         self.caption.setText(
-            f"{self.surface.title} from ({self.start[0]:.3g}, {self.start[1]:.3g}) · step {self.steps_taken()}"
+            f"{self.surface.title} from ({number(self.start[0], 3)}, {number(self.start[1], 3)}) "
+            f"· step {self.steps_taken()}"
         )
         self._show_numeric()
 
@@ -546,7 +549,8 @@ class PathsWindow(QDialog):
         w, h = x1 - x0, y1 - y0
         left = "" if (x0 - w <= x <= x1 + w and y0 - h <= y <= y1 + h) else " · left the plot"
         kept = f" · kept {walker.accepted} of {walker.steps}" if isinstance(walker, RandomSearch) else ""
-        return f"{walker.steps} · {walker.values[-1]:.4g} · {walker.speed():.2g} · {grad_norm:.2g}{kept}{left}"
+        numbers = f"{number(walker.values[-1])} · {number(walker.speed(), 2)} · {number(grad_norm, 2)}"
+        return f"{walker.steps} · {numbers}{kept}{left}"
 
     def say(self, text: str) -> None:
         self.message.setText(text)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.lessons import METRIC_WORDS
+from engine.numbers import number
 from engine.optimizers import OPTIMIZERS, make_optimizer
 from engine.race import DEFAULT_RACE, MAX_LANES
 
@@ -264,7 +265,7 @@ class RaceWindow(QDialog):
                 )
                 pic.setPixmap(QPixmap.fromImage(to_qimage(rgb[::-1]).scaled(THUMB, THUMB)))
             last = lane.history.get("loss")
-            loss = f"{last[-1]:.3f}" if last else "—"
+            loss = number(last[-1]) if last else "—"
             status = f" · {lane.message}" if lane.message else ""
             text.setText(f"{lane.label}\nloss {loss} · epoch {lane.epoch}{status}")
             text.setToolTip(plain_tip(lane.message))

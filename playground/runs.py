@@ -15,6 +15,7 @@ from typing import Any
 from engine import ACTIVATIONS, LOSSES, REGULARIZERS
 from engine.data import DATASETS
 from engine.layers import layer_label
+from engine.numbers import number
 from engine.optimizers import OPTIMIZERS
 from engine.registry import spec_name
 from engine.training import METRIC_KEYS
@@ -46,9 +47,9 @@ class Run:
         src = DATASETS.words(d["source"]) if isinstance(d["source"], str) else f"{next(iter(d['source']))} file"
         reg = t["regularization"]
         on = reg["kind"] != "none" and reg["rate"]
-        reg_text = f" · {REGULARIZERS.words(reg['kind'])} {reg['rate']:g}" if on else ""
+        reg_text = f" · {REGULARIZERS.words(reg['kind'])} {number(reg['rate'], 6)}" if on else ""
         return (
-            f"{OPTIMIZERS.words(t['optimizer']['name'])} α={t['optimizer']['learning_rate']:g} · {layers} "
+            f"{OPTIMIZERS.words(t['optimizer']['name'])} α={number(t['optimizer']['learning_rate'], 6)} · {layers} "
             f"{'/'.join(ACTIVATIONS.words(a) for a in acts)} · {LOSSES.words(t['loss'])} · {src}{reg_text}"
         )
 

@@ -47,6 +47,7 @@ from .worker_process import RAN_OUT, ProcessHandle, make_handle
 ERROR_REPEAT_SECONDS = 10.0  # the same error again within this long is not shown again
 ERROR_STORM = 3  # ...and this many repeats pause the run with one banner
 TIMELINE_PERIOD = 0.1  # seconds between time-slider range updates while playing
+WATCH_PERIOD = 3.0  # seconds between new numbers in the loss watch's banner (a new text every epoch is unreadable)
 
 
 class Session(QObject):
@@ -55,7 +56,7 @@ class Session(QObject):
     timeline_changed = Signal(int)  # snapshots kept (the slider's range)
     travelled = Signal(object, int)  # epoch shown (None: live) and the live epoch
     message = Signal(str)  # for the status bar
-    banner = Signal(str, str)  # text and kind ("error", "info"); empty text hides it
+    banner = Signal(str, str)  # text and kind ("error", "warning", "info"); empty text hides it
     error = Signal(str, str)  # title and text of an error worth a dialog
     data_probed = Signal(int, object)  # a ProbeData's sequence number, and a DataInfo or why not (str)
     probe_progress = Signal(int, int, int)  # a ProbeData's sequence number, bytes read, bytes in all
@@ -75,6 +76,9 @@ class Session(QObject):
         self._timeline_at = 0.0
         self._draws = 0  # new draws of initial weights asked for (Reset keeps the same start)
         self._errors: dict[str, list[float]] = {}
+        self._shown = ""  # the banner's text
+        self._watching = ""  # the loss watch's words on the banner ("" while the banner shows anything else)
+        self._watch_at = 0.0  # when they were last put there
         self.handle.worker.snapshot_ready.connect(self._on_snapshot)
         self.handle.worker.failed.connect(self._on_failed)
         self.handle.worker.build_failed.connect(self._on_build_failed)
@@ -103,7 +107,7 @@ class Session(QObject):
             self.playing = on
             self.playing_changed.emit(on)
         if on:
-            self.banner.emit("", "")
+            self.say("", "")
             if self.travel_index is not None:
                 self.go_live()
         return self.send(Play() if on else Pause())
@@ -114,12 +118,12 @@ class Session(QObject):
 
     def reset(self) -> int:
         """Epoch 0 with the same initial weights as before: a fair start for comparisons."""
-        self.banner.emit("", "")
+        self.say("", "")
         return self.rebuild()
 
     def new_weights(self) -> int:
         """Epoch 0 with a new draw of initial weights, on the same data."""
-        self.banner.emit("", "")
+        self.say("", "")
         self._draws += 1
         return self.rebuild(redraw=self._draws)
 
@@ -185,9 +189,11 @@ class Session(QObject):
                 self.playing = False
                 self.playing_changed.emit(False)
             if snap.message:
-                self.banner.emit(snap.message, "info" if snap.stopped else "error")
+                self.say(snap.message, "info" if snap.stopped else "error")
             elif new_run and snap.warnings:
-                self.banner.emit(" ".join(w[0].upper() + w[1:] for w in snap.warnings), "info")
+                self.say(" ".join(w[0].upper() + w[1:] for w in snap.warnings), "info")
+            else:
+                self._watch(snap, now)
             if self.travel_index is None:
                 self.shown = snap
                 self.frame.emit(snap, new_run)
@@ -195,6 +201,22 @@ class Session(QObject):
             # Report the frame drawn only after the repaint it triggered (a 1 ms timer runs after
             # the pending paint events), so the worker stays out of the way while Qt paints.
             QTimer.singleShot(1, self.handle.worker.snapshot_consumed)
+
+    def say(self, text: str, kind: str) -> None:
+        """Put `text` on the window's banner ("" hides it), remembering whether it is the loss watch's."""
+        self._shown = text
+        self._watching = text if kind == "warning" else ""
+        self.banner.emit(text, kind)
+
+    def _watch(self, snap: Snapshot, now: float) -> None:
+        """The loss watch's words while its pattern lasts (new numbers every WATCH_PERIOD), gone with it;
+        never over another message."""
+        if snap.loss_warning and snap.loss_warning != self._watching and self._shown == self._watching:
+            if not self._watching or now - self._watch_at >= WATCH_PERIOD:
+                self._watch_at = now
+                self.say(snap.loss_warning, "warning")
+        elif not snap.loss_warning and self._watching:
+            self.say("", "")
 
     def travel(self, index: int | None) -> None:
         """Show a kept snapshot (pausing the run) or, for None, the newest one."""
@@ -316,7 +338,7 @@ class Session(QObject):
         if len(times) >= ERROR_STORM:
             first = message.splitlines()[0] if message else "an error"
             text = f"The same problem keeps happening ({len(times)} times): {first} Training is paused."
-            self.banner.emit(text, "error")
+            self.say(text, "error")
 
     def probe_data(self, project: dict[str, Any]) -> int:
         """Have the worker read and prepare `project`'s data (the next Build reuses it); the

@@ -27,14 +27,15 @@ from .widgets import guarded, name_widget, wrapped
 from .widgets.plain import cut
 
 DATA_SUFFIXES = (".csv", ".idx", ".gz", ".npy")
-MAX_NOTES_SHOWN = 15  # lines of import notes in the dialog; the rest are counted
+MAX_NOTES_SHOWN = 15  # lines of notes in a dialog or a tooltip; the rest are counted
+NOTES_IN_BAR = 4  # lines of import notes under the project's note (all of them in its tooltip)
 
 
-def notes_text(notes: list[str]) -> str:
-    """Import notes as a short bulleted list: the first MAX_NOTES_SHOWN and a count of the rest."""
-    lines = [f"• {n}" for n in notes[:MAX_NOTES_SHOWN]]
-    if len(notes) > MAX_NOTES_SHOWN:
-        lines.append(f"… and {len(notes) - MAX_NOTES_SHOWN:,} more notes")
+def notes_text(notes: list[str], most: int = MAX_NOTES_SHOWN) -> str:
+    """Notes as a short bulleted list: the first `most` and a count of the rest."""
+    lines = [f"• {n}" for n in notes[:most]]
+    if len(notes) > most:
+        lines.append(f"… and {len(notes) - most:,} more notes")
     return cut("\n".join(lines))
 
 
@@ -111,8 +112,12 @@ class Sharing(QObject):
             return False
         if not self.files.open_loaded(project, f"Opened {what}"):
             return False
-        if notes:
-            self.dialogs.info("Imported from TensorFlow Playground", notes_text(notes))
+        if notes:  # under the project's note: a dialog would stand in front of the window
+            note_bar = getattr(self.window, "note_bar", None)
+            if note_bar is not None:
+                note_bar.add_notes("What the import adapted:", notes_text(notes, NOTES_IN_BAR), notes_text(notes))
+            else:
+                self.dialogs.info("Imported from TensorFlow Playground", notes_text(notes))
         return True
 
     def _agree_to_read(self, files: tuple[str, ...]) -> bool:

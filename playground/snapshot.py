@@ -140,6 +140,9 @@ class Snapshot:
     #: batch (each batch-normalization layer by the grid's own statistics) instead of at inference.
     plane_batch: bool = False
     batch_norm: Any = None  # a batchnorm_probe.BatchNormStats, while the batch-norm view is open
+    #: The loss watch's words (engine/loss_watch.py): the loss bounces or climbs without diverging.
+    loss_warning: str = ""
+    diverged: bool = False  # the last step diverged (the weights are the last finite ones)
 
     @property
     def kernels(self) -> list[np.ndarray]:
@@ -247,6 +250,8 @@ def _snapshot(
         bias_at=bias_at,
         normalized=normalized,
         plane_batch=plane_batch and grid_inputs is not None and bool(normalized),
+        loss_warning=trainer.loss_warning,
+        diverged=trainer.diverged is not None,
         **extra,
     )
 

@@ -23,9 +23,8 @@ import numpy.ma  # np.histogram imports it lazily: do that at start-up, not on t
 
 from engine import PlaygroundError
 from engine.data import loaders
-from engine.optimizers import make_optimizer
 from engine.project import PreparedData, load_dataset, prepare_data
-from engine.training import Trainer
+from engine.training import Diverged, Trainer
 
 from .batchnorm_probe import batch_norm_stats
 from .commands import (
@@ -66,6 +65,8 @@ VIEW_SHARE = 0.25  # the most of the worker's time that view work (grids, thumbn
 GRID_FLOPS = 3e9  # what one core does per second on a grid's forward pass (for a first guess only)
 GRAD_LOG_CAP = 2000  # gradient-norm records kept per run (thinned beyond that)
 IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an MNIST test split is ~0.1 s)
+#: What the window adds to a divergence's cause (the engine's words say what, not where to click).
+AFTER_DIVERGING = "Then press Reset to start again from the initial weights."
 IMAGE_EVAL_SHARE = 0.05  # at most this share of the worker's time: a CNN's evaluation is spaced out further
 
 
@@ -122,7 +123,7 @@ class TrainingWorker(LoopWorker):
                 tr.train_batch()
         except PlaygroundError as exc:  # Diverged included: the run pauses and says why
             self._playing = False
-            self._message = str(exc)
+            self._message = str(exc) + (f" {AFTER_DIVERGING}" if isinstance(exc, Diverged) else "")
             self._dirty = True
             return False
         self._rate.append((time.perf_counter(), tr.steps))
@@ -185,7 +186,7 @@ class TrainingWorker(LoopWorker):
                     except PlaygroundError as exc:
                         self.traced.emit(seq, str(exc))
                 case SetOptimizer():
-                    tr.optimizer = make_optimizer(command.spec)
+                    tr.set_optimizer(command.spec)
                     tr.project = live_sections(tr.project, command.project)
                 case SetWeights() if self._current(command.generation):
                     tr.network.set_weights(command.weights)

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.numbers import number
+
 from .snapshot import Snapshot
 
 SLOW_VIEWS_PERIOD = 0.1  # seconds between redraws of each slow view while playing
@@ -80,8 +82,8 @@ class ViewRouter:
         self.params_label.setText(
             f"{sum(w.size for w in snap.weights):,} parameters · <a href='summary'>model summary</a>"
         )
-        loss = "—" if not np.isfinite(snap.last_loss) else f"{snap.last_loss:.4f}"
-        rate = f"α {snap.learning_rate:.3g}" if snap.learning_rate > 0 else "α 0 (schedule ended)"
+        loss = "—" if np.isnan(snap.last_loss) else number(snap.last_loss)  # NaN: no step yet
+        rate = f"α {number(snap.learning_rate)}" if snap.learning_rate > 0 else "α 0 (schedule ended)"
         self.loss_label.setText(f"epoch {snap.epoch:,} · batch loss {loss} · {rate}")
         self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s" if snap.playing else "paused")
         if self.view_label.text() != snap.thinned:

@@ -1,15 +1,18 @@
 """Numbers in worked examples (the loss explorer, the perceptron, the numerical gradient): four
-significant digits unless asked, and a true minus sign, so a line reads as the formula does."""
+significant digits unless asked, and a true minus sign, so a line reads as the formula does. The
+formatter is the app's one (engine/numbers.py): scientific past a million and below 1e-4, ∞, NaN."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from engine.numbers import number
+
 
 def num(v: float, digits: int = 4) -> str:
-    """`v` with `digits` significant digits; −0 shows as 0."""
-    text = f"{v:.{digits}g}"
-    return "0" if text in ("0", "-0") else text.replace("-", "−")
+    """`v` with `digits` significant digits (more than six where a worked example asks) and a true
+    minus sign; −0 shows as 0."""
+    return number(v, digits, minus="−", precise=True)
 
 
 def paren(v: float, digits: int = 4) -> str:

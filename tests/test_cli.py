@@ -1,6 +1,7 @@
 """The headless CLI end to end, through a subprocess, as a user runs it."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -203,3 +204,33 @@ def test_without_a_display_the_window_says_what_to_do(capsys, monkeypatch):
     assert entry.main([]) == 2
     err = capsys.readouterr().err
     assert "no display" in err and "nn-playground train PROJECT.json" in err
+
+
+def test_a_diverging_run_prints_short_numbers_and_terminal_words(tmp_path):
+    """Issue 31, item 3: lesson 16's loss printed 264 digits, the table said "inf" right after "the
+    last finite weights were kept", and a terminal user was told to "press Reset"."""
+    done = cli("train", "16-lesson-learning-rate", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert not re.search(r"\d{12}", done.stdout + done.stderr), done.stdout  # no run of a dozen digits
+    assert "loss 1.144e126" in done.stdout
+    lines = done.stdout.splitlines()
+    table = lines[next(i for i, line in enumerate(lines) if line.startswith("split")):]
+    assert table[1].split() == ["train", "∞", "—"] and "inf" not in done.stdout
+    assert table[-1].startswith("∞: the loss is too large for a float64")
+    assert "Reset" not in done.stderr
+    assert "Try 0.3 or lower. To try that, copy the preset (" in done.stderr
+    assert "set training.optimizer.learning_rate there and train that file" in done.stderr
+    assert "The table below is for the last finite weights." in done.stderr
+
+
+def test_a_rate_too_high_that_never_diverges_gets_one_warning(tmp_path):
+    """Issue 31, item 4: SGD at α = 10 on the tanh spiral bounced between 5 and 20 silently."""
+    p = json.loads((ROOT / "resources" / "presets" / "04-spiral-tanh.json").read_text())
+    p["training"]["optimizer"] = {"name": "sgd", "learning_rate": 10}
+    (tmp_path / "fast.json").write_text(json.dumps(p))
+    done = cli("train", "fast.json", "--epochs", 60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "warning at epoch" in line]
+    assert len(warnings) == 1, done.stderr
+    assert "without diverging: α = 10 is likely too high for SGD here. Try 1 or lower." in warnings[0]
+    assert warnings[0].endswith("set training.optimizer.learning_rate in fast.json and train again.")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QToolButton,
 
 from engine import get_loss
 from engine.io import load_weights
+from engine.numbers import number
 from engine.project import build_network
 from playground.commands import SetViews
 from playground.main_window import MainWindow
@@ -543,7 +544,8 @@ def test_hovering_a_weight_or_a_neuron_names_it_in_keras_and_ngs_notation(qtbot,
     text = shown[-1]
     assert "Keras: kernel[3, 1]" in text and "kernel (4, 2), bias (2,) · W[2] (2, 4), b[2] (2, 1)" in text
     kernel = window.session.snapshot.weights[2]
-    assert kernel[3, 1] == kernel.T[1, 3] and f"{kernel[3, 1]:+.4f}" in text  # the same number, transposed
+    assert kernel[3, 1] == kernel.T[1, 3]  # the same number, transposed
+    assert f"weight {number(kernel[3, 1], sign=True)}\n" in text
     node = next(n for n in net.nodes if n.layer == 0 and n.index == 2)
     qtbot.mouseMove(net, node.rect.center().toPoint())
     qtbot.waitUntil(lambda: "row 3 of W[1] (4, 2) in Ng" in html.unescape(shown[-1]), timeout=15_000)

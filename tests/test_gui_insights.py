@@ -126,7 +126,7 @@ def test_when_no_layer_gets_a_gradient_that_matters_the_verdict_says_so_and_why(
         text, tip = assess(snap)
         verdict = text.split("<br>")[0]
         assert verdict.startswith("Every layer gets almost no gradient: the weights are too small for their "
-                                  "layers' widths, as random_normal drew them (×2e-06 through 11 layers"), verdict
+                                  "layers' widths, as random_normal drew them (×2e-6 through 11 layers"), verdict
         assert "Try glorot_normal, then Reset." in verdict and "no vanishing" not in text
         assert "every layer is still about as large as random_normal drew it" in tip and "0.072 to 0.36" in tip
         assert float(np.max(sensitivity(snap, snap.gradients.rms[-20:].mean(axis=0)))) < FLAT

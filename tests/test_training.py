@@ -252,6 +252,9 @@ def test_divergence_stops_and_keeps_the_last_finite_weights(training, cause):
     assert (cause or "Learning rate") in msg
     assert np.isfinite(tr.network.params).all()
     assert tr.diverged == msg
+    # What to change, for each front end to say how; no window's button named in the engine's words.
+    assert err.value.setting == ("training.regularization.rate" if cause else "training.optimizer.learning_rate")
+    assert "Reset" not in msg
 
 
 PTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 0.0]]
@@ -260,9 +263,9 @@ PTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 0.0]]
 @pytest.mark.parametrize(
     "data, bias, cause",
     [
-        ({"x": [[1e200, 0.0], *PTS[1:]], "y": [0, 1, 0, 1]}, None, "The inputs reach 1e+200"),
-        ({"x": PTS, "y": [1e200, 1.0, 0.0, 2.0]}, None, "The targets reach 1e+200"),
-        ({"x": PTS, "y": [0, 1, 0, 1]}, 1e200, "A weight or bias reaches 1e+200"),
+        ({"x": [[1e200, 0.0], *PTS[1:]], "y": [0, 1, 0, 1]}, None, "The inputs reach 1e200"),
+        ({"x": PTS, "y": [1e200, 1.0, 0.0, 2.0]}, None, "The targets reach 1e200"),
+        ({"x": PTS, "y": [0, 1, 0, 1]}, 1e200, "A weight or bias reaches 1e200"),
     ],
     ids=["huge inputs", "huge targets", "huge starting biases"],
 )
@@ -277,7 +280,7 @@ def test_divergence_names_the_data_not_the_learning_rate(data, bias, cause):
         tr.network.biases[0][:] = bias
     with pytest.raises(Diverged, match=re.escape(cause)) as err:
         tr.fit(5)
-    assert "Learning rate" not in str(err.value)
+    assert "Learning rate" not in str(err.value) and err.value.setting == ""
 
 
 @pytest.mark.parametrize(

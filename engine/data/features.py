@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..numbers import number
 from ..registry import Registry
 
 FeatureMap = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -52,9 +53,10 @@ def scale_advice(x: np.ndarray, columns: Sequence[str]) -> str | None:
         return None
     name = lambda j: columns[j] if j < len(columns) else f"column {j + 1}"  # noqa: E731
     return (
-        f"the input columns differ widely in size: '{name(big)}' runs from {x[:, big].min():,.4g} to "
-        f"{x[:, big].max():,.4g} while '{name(small)}' stays within {x[:, small].min():,.3g} to "
-        f"{x[:, small].max():,.3g}. Unscaled, the large column dominates the first layer's sums and their "
+        f"the input columns differ widely in size: '{name(big)}' runs from {number(x[:, big].min(), grouped=True)} "
+        f"to {number(x[:, big].max(), grouped=True)} while '{name(small)}' stays within "
+        f"{number(x[:, small].min(), 3, grouped=True)} to {number(x[:, small].max(), 3, grouped=True)}. Unscaled, "
+        "the large column dominates the first layer's sums and their "
         "gradients, and no one learning rate suits every column: choose Standardize (normalisation), which "
         "makes each column (x − mean)/std, so each counts alike."
     )

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from engine import LOSSES, PlaygroundError, get_loss
 from engine.fields import field
 from engine.losses import output_for
+from engine.numbers import number
 from engine.optimizers import (
     OPTIMIZERS,
     SCHEDULE_DEFAULTS,
@@ -41,7 +42,7 @@ REG_RATE_TIP = (
     "λ, the strength of the penalty: each mini-batch adds λ·ΣW² (L2) or λ·Σ|W| (L1) to its mean loss, with no ½ "
     "and no 1/m, as Keras (CS231n's λ·ΣW² is the same). Ng's course adds (λ/2m)·ΣW² to the mean over the m "
     "training examples, so his λ is 2m times ours: λ here = λ_Ng / (2m), e.g. his 0.7 on 211 examples is "
-    f"{from_ng_lambda(0.7, 211):.2g} here. Takes effect live."
+    f"{number(from_ng_lambda(0.7, 211), 2)} here. Takes effect live."
 )
 
 

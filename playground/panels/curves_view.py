@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSlider, QWidget
 
+from engine.numbers import number
 from engine.regularizers import Regularizer
 
 from ..colors import SPLIT_COLORS
@@ -29,15 +30,16 @@ AXIS_LABELS = {
 
 
 def latest_losses(history: dict[str, Any], val: str = "val") -> list[str]:
-    """The last epoch's data loss (and accuracy) per split that has a finite one, as
-    ["train 0.1234 (95%)", "val …", "test …"]; `val` names the validation split."""
+    """The last epoch's data loss (and accuracy) per split that has one, as ["train 0.1234 (95%)",
+    "val …", "test ∞"] (engine/numbers.py: a loss past a million in scientific notation, one too
+    large for a float as ∞); `val` names the validation split. NaN in the history: no such split."""
     parts = []
     for label, prefix in (("train", ""), (val, "val_"), ("test", "test_")):
         loss = history.get(prefix + "loss")
-        if loss is None or not len(loss) or not math.isfinite(loss[-1]):
+        if loss is None or not len(loss) or math.isnan(loss[-1]):
             continue
         acc = history.get(prefix + "accuracy")
-        text = f"{label} {loss[-1]:.4f}"
+        text = f"{label} {number(loss[-1])}"
         if acc is not None and len(acc) and math.isfinite(acc[-1]):
             text += f" ({acc[-1]:.0%})"
         parts.append(text)
@@ -147,6 +149,9 @@ class CurvesView(QWidget):
         return values
 
     def set_snapshot(self, snap: Snapshot) -> None:
+        if self.snapshot is not None and snap.generation != self.snapshot.generation:
+            self.readout.setText(" ")  # the last run's numbers under the cursor
+            self.cursor.hide()
         self.snapshot = snap
         self.redraw()
 
@@ -170,16 +175,22 @@ class CurvesView(QWidget):
             curve.setData(*peak_decimate(x, y[ok]))
             vals = np.log10(y[ok]) if self.log_y.isChecked() else y[ok]
             lo, hi, n = min(lo, vals.min()), max(hi, vals.max()), max(n, y.size)
-        if n:
-            set_range(self.plot, "x", 1, nice_ceiling(max(n, 10)), 0.02)
-            if metric == "accuracy" and not self.log_y.isChecked():
-                set_range(self.plot, "y", 0.0 if lo < 0.5 else 0.5, 1.0, 0.03)
+        # The axis spans this run's epochs (and the overlays'), drawn or not: a new run at epoch 0,
+        # or one whose values are not finite, never keeps the axis of the run before it.
+        epochs = max(n, len(snap.history.get("loss", ())))
+        set_range(self.plot, "x", 1, nice_ceiling(max(epochs, 10)), 0.02)
+        log = self.log_y.isChecked()
+        if not n:  # nothing to draw yet: the axes of an empty plot, not of the last run
+            set_range(self.plot, "y", -2.0 if log else 0.0, 0.0 if log else 1.0)
+        elif metric == "accuracy" and not log:
+            set_range(self.plot, "y", 0.0 if lo < 0.5 else 0.5, 1.0, 0.03)
+        else:
+            pad = (hi - lo) * 0.08 or 0.1
+            top = hi + pad if np.isfinite(hi + pad) else hi  # a loss near the largest float
+            if log:
+                set_range(self.plot, "y", np.floor(lo - pad), np.ceil(top))
             else:
-                pad = (hi - lo) * 0.08 or 0.1
-                if self.log_y.isChecked():
-                    set_range(self.plot, "y", np.floor(lo - pad), np.ceil(hi + pad))
-                else:
-                    set_range(self.plot, "y", 0.0, nice_ceiling(hi + pad))
+                set_range(self.plot, "y", 0.0, nice_ceiling(top) if np.isfinite(nice_ceiling(top)) else top)
         self._show_validation(bool(np.isfinite(self.series("val_loss")).any()))
         self._numbers(snap)
         if snap.stopped and snap.epoch:
@@ -211,7 +222,7 @@ class CurvesView(QWidget):
         if parts and reg.get("kind", "none") != "none" and reg.get("rate", 0) > 0:
             kernels = np.concatenate([k.ravel() for k in snap.kernels])
             penalty = Regularizer(reg["kind"], reg["rate"]).penalty(kernels)
-            parts.append(f"{reg['kind'].upper()} penalty {penalty:.4g}")
+            parts.append(f"{reg['kind'].upper()} penalty {number(penalty)}")
         text = ("data loss " + " · ".join(parts)) if parts else "data loss: after the first epoch"
         if self.numbers.text() != text:
             self.numbers.setText(text)
@@ -233,6 +244,6 @@ class CurvesView(QWidget):
         for label, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):
             series = snap.history.get(prefix + metric)
             v = series[epoch - 1] if series is not None else math.nan
-            if math.isfinite(v):
-                parts.append(f"{label} {v:.4f}")
+            if not math.isnan(v):
+                parts.append(f"{label} {number(v)}")
         self.readout.setText(" · ".join(parts))

@@ -52,12 +52,38 @@ def zeros_text(snap: Snapshot) -> tuple[str, str]:
     return text, tip
 
 
+MIN_SPAN = 0.5  # the histogram over time spans at least [−½, ½]
+
+
+def span_for(largest: float) -> float:
+    """The histogram over time's half-width for weights up to `largest` in size: the next power of
+    two (at least ½), so a wider span's bins nest the narrower one's exactly."""
+    if not np.isfinite(largest) or largest <= MIN_SPAN:
+        return MIN_SPAN
+    return float(2.0 ** np.ceil(np.log2(largest)))
+
+
+def rebin(counts: np.ndarray, old: float, new: float) -> np.ndarray:
+    """Counts over BINS equal bins of [−old, old] as counts over BINS bins of [−new, new] (new ≥
+    old, both powers of two: each old bin lies inside one new bin)."""
+    bins = counts.size
+    centres = (np.arange(bins) + 0.5) * (2 * old / bins) - old
+    index = np.clip(((centres + new) / (2 * new / bins)).astype(int), 0, bins - 1)
+    out = np.zeros(bins, dtype=counts.dtype)
+    np.add.at(out, index, counts)
+    return out
+
+
 class HistogramView(QWidget):
-    """Each layer's kernel weights now, and one layer's histogram over time (a row per epoch)."""
+    """Each layer's kernel weights now, and one layer's histogram over time (a row per epoch).
+
+    The rows over time span [−s, s], s the smallest power of two that holds every weight the run
+    has had: when a weight grows past it, s doubles (as often as needed) and the rows already kept
+    are re-binned, so weights of 5 to 7 (±400 at α = 10) are drawn where they are instead of piling
+    into the edge bins of a fixed range."""
 
     MAX_ROWS = 400
-    BINS = 41
-    RANGE = 3.0
+    BINS = 64  # even, so the bins of [−s, s] nest inside those of [−2s, 2s]
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,7 +129,8 @@ class HistogramView(QWidget):
         lay.addWidget(self.zeros)
         lay.addLayout(row, 1)
         self.curves: list[pg.PlotDataItem] = []
-        self.rows: list[list[np.ndarray]] = []
+        self.rows: list[list[np.ndarray]] = []  # per layer, per epoch kept: counts over BINS bins of [−span, span]
+        self.span = MIN_SPAN
         self._generation = -1
         self._last_epoch = -1
         self.layer.currentIndexChanged.connect(lambda _i: self._draw_time())
@@ -130,6 +157,7 @@ class HistogramView(QWidget):
                     )
                 )
             self.rows = [[] for _ in range(n_layers)]
+            self.span = MIN_SPAN
             self._last_epoch = -1
             self.key.setText(" ".join(
                 f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, n_layers)}" for i in range(n_layers)
@@ -161,10 +189,16 @@ class HistogramView(QWidget):
         set_range(self.now, "y", 0, nice_ceiling(max(top, 1) * 1.05))
         if snap.epoch != self._last_epoch:
             self._last_epoch = snap.epoch
-            edges = np.linspace(-self.RANGE, self.RANGE, self.BINS + 1)
-            for i, w in enumerate(snap.kernels):
-                counts, _ = np.histogram(np.clip(w.ravel(), -self.RANGE, self.RANGE), bins=edges)
-                self.rows[i].append(counts / max(1, counts.max()))
+            kernels = [w[np.isfinite(w)] for w in snap.kernels]
+            largest = max((float(np.max(np.abs(w))) for w in kernels if w.size), default=0.0)
+            span = span_for(largest)
+            if span > self.span:  # weights outgrew the span: widen it, the kept rows with it
+                self.rows = [[rebin(r, self.span, span) for r in rows] for rows in self.rows]
+                self.span = span
+            edges = np.linspace(-self.span, self.span, self.BINS + 1)
+            for i, w in enumerate(kernels):
+                counts, _ = np.histogram(w, bins=edges)
+                self.rows[i].append(counts)
                 if len(self.rows[i]) > self.MAX_ROWS:
                     self.rows[i] = self.rows[i][::2]  # thin: keep every other row, bounded memory
             self._draw_time()
@@ -174,8 +208,9 @@ class HistogramView(QWidget):
         if not 0 <= i < len(self.rows) or not self.rows[i]:
             self.time_image.clear()
             return
-        img = np.array(self.rows[i])
+        counts = np.array(self.rows[i], dtype=float)
+        img = counts / np.maximum(1.0, counts.max(axis=1, keepdims=True))  # each row on its own scale
         self.time_image.setImage(img, autoLevels=False, levels=(0, 1))
-        self.time_image.setRect(-self.RANGE, 0, 2 * self.RANGE, max(self._last_epoch, 1))
-        set_range(self.over_time, "x", -self.RANGE, self.RANGE)
+        self.time_image.setRect(-self.span, 0, 2 * self.span, max(self._last_epoch, 1))
+        set_range(self.over_time, "x", -self.span, self.span)
         set_range(self.over_time, "y", 0, max(self._last_epoch, 1))

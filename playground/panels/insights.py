@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedLayout, QWidget
 
 from engine.initializers import INITIALIZERS, keras_fans, zero_start
+from engine.numbers import number
 
 from ..colors import class_color, diverging_rgb, layer_color
 from ..snapshot import GRAD_BINS, Snapshot
@@ -23,6 +24,10 @@ ZERO_GRADIENT = 1e-12  # a layer's gradient norm at or below this is treated as 
 #: layer, while every other dense preset keeps a layer above 2e-2 (tests/test_gui_insights.py checks
 #: shorter runs of both).
 FLAT = 5e-3
+#: The verdict after a divergence: the last finite weights are huge or saturated, so their gradients
+#: (often 0 in the first layers) would be read as "no gradient" otherwise.
+DIVERGED = ("Training diverged: these are the gradients of the last finite weights, which are huge or saturated, "
+            "so they say nothing about how gradients flow. Fix what the banner names, then press Reset.")
 SENSITIVITY_TIP = (
     "‖∂J/∂W‖·‖W‖ / J per layer: the share of the loss a step as long as the layer's weights themselves, "
     f"downhill, would remove (to first order). Below {FLAT:.1%} in every layer, no layer gets a gradient that "
@@ -120,13 +125,13 @@ def assess(snap: Snapshot) -> tuple[str, str]:
         return "Train a step with at least one hidden layer to see how gradients flow back.", SENSITIVITY_TIP
     recent = flow.rms[-20:]
     recent = recent[np.all(np.isfinite(recent), axis=1)]
-    if not recent.shape[0]:
-        return "The gradients are not finite: training diverged.", SENSITIVITY_TIP
+    if getattr(snap, "diverged", False) or not recent.shape[0]:
+        return DIVERGED, SENSITIVITY_TIP
     last = 10 ** np.mean(np.log10(np.maximum(recent, 1e-300)), axis=0)  # geometric mean
     first, out = float(last[0]), float(last[-1])
     parts = " ".join(
         f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, last.size)} "
-        + (f"{v:.1e}" if v > ZERO_GRADIENT else "0")
+        + (number(v, 2) if v > ZERO_GRADIENT else "0")
         for i, v in enumerate(last)
     )
     dead = [layer_name(i, last.size) for i, v in enumerate(last) if v <= ZERO_GRADIENT]
@@ -139,13 +144,13 @@ def assess(snap: Snapshot) -> tuple[str, str]:
     elif flat is not None and float(flat.max()) < FLAT:
         verdict, tip = _flat(snap, float(flat.max()))
     elif out / first >= 10:
-        verdict = (f"A layer 1 weight gets 1/{out / first:,.0f} of an output weight's gradient (RMS per weight): "
-                   "it learns slowly (vanishing).")  # fmt: skip
+        verdict = (f"A layer 1 weight gets 1/{number(out / first, 2, grouped=True)} of an output weight's gradient "
+                   "(RMS per weight): it learns slowly (vanishing).")  # fmt: skip
     elif first / out >= 10:
-        verdict = (f"A layer 1 weight gets {first / out:,.0f}× an output weight's gradient (RMS per weight): "
-                   "gradients grow on the way back.")  # fmt: skip
+        verdict = (f"A layer 1 weight gets {number(first / out, 2, grouped=True)}× an output weight's gradient "
+                   "(RMS per weight): gradients grow on the way back.")  # fmt: skip
     else:
-        verdict = (f"A layer 1 weight gets {first / out:.2g}× an output weight's gradient (RMS per weight): "
+        verdict = (f"A layer 1 weight gets {number(first / out, 2)}× an output weight's gradient (RMS per weight): "
                    "no vanishing.")  # fmt: skip
     network = snap.project.get("network", {})
     if network.get("initializer") == "zeros":  # tanh/ReLU: no gradient at all; sigmoid: symmetric units
@@ -176,8 +181,8 @@ def _flat(snap: Snapshot, most: float) -> tuple[str, str]:
     kernels = snap.kernels
     gains = np.array([_rms(k) * np.sqrt(k.size / k.shape[-1]) for k in kernels])
     shrink = float(np.prod(gains))
-    how = (f"‖∂J/∂W‖·‖W‖/J is at most {most:.1e} in every layer: a step as long as a layer's weights, downhill, "
-           f"would take at most {100 * most:.2g}% off the loss, to first order. ")  # fmt: skip
+    how = (f"‖∂J/∂W‖·‖W‖/J is at most {number(most, 2)} in every layer: a step as long as a layer's weights, "
+           f"downhill, would take at most {number(100 * most, 2)}% off the loss, to first order. ")  # fmt: skip
     if shrink >= 1e-2:
         return ("Every layer gets almost no gradient: the loss is flat here (a minimum, or saturated or dead units).",
                 how + SENSITIVITY_TIP)  # fmt: skip
@@ -186,10 +191,11 @@ def _flat(snap: Snapshot, most: float) -> tuple[str, str]:
         0.5 < _rms(k) / max(_initial_rms(init, k.shape), 1e-300) < 2 for k in kernels)  # fmt: skip
     started = f", as {init} drew them" if drawn else ""
     short = (f"Every layer gets almost no gradient: the weights are too small for their layers' widths{started} "
-             f"(×{shrink:.0e} through {gains.size} layers, forward and back)."
+             f"(×{number(shrink, 1)} through {gains.size} layers, forward and back)."
              + ("" if init.startswith(("glorot", "he_")) else " Try glorot_normal, then Reset."))
-    full = (how + f"Each layer scales the spread of its inputs by about RMS(w)·√(inputs): {gains.min():.2g} to "
-            f"{gains.max():.2g} here, {shrink:.0e} through all {gains.size}, so the signal fades on its way forward "
+    full = (how + f"Each layer scales the spread of its inputs by about RMS(w)·√(inputs): {number(gains.min(), 2)} "
+            f"to {number(gains.max(), 2)} here, {number(shrink, 1)} through all {gains.size}, so the signal fades on "
+            "its way forward "
             "and δ on its way back. " + ("The initial scale did it: every layer is still about as large as "
             f"{init} drew it. " if drawn else "") + "glorot_normal (Xavier) starts a layer as wide as its inputs "
             "near 1 (he_normal for ReLU); choose it, then press Reset.")  # fmt: skip

@@ -9,6 +9,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from engine.numbers import number
+
 from ..layer_maps import LayerPicture
 from ..widgets import guarded, to_qimage
 
@@ -79,7 +81,8 @@ class MapsStrip(QWidget):
             c, h, w = pic.maps.shape[:3]  # (C, h, w) grey maps, or the input as (1, h, w, 3) RGB
             zoom, cols = fit(c, max(h, w), width, *MAP_CELL)
             img = montage(pic.maps, cols)
-            what = "the picked image" if pic.kind == "Input" else f"{c} feature maps · {pic.low:.3g} … {pic.high:.3g}"
+            span = f"{number(pic.low, 3)} … {number(pic.high, 3)}"
+            what = "the picked image" if pic.kind == "Input" else f"{c} feature maps · {span}"
             self._parts.append((what, to_qimage(img), zoom))
             height += CAPTION + img.shape[0] * zoom + GAP
         if pic is not None and pic.values is not None:
@@ -123,7 +126,7 @@ class MapsStrip(QWidget):
             if pic.source == -1:
                 self._paint_output(painter, pic.values, y)
             else:
-                what = f"{len(pic.values)} values · {pic.low:.3g} … {pic.high:.3g}"
+                what = f"{len(pic.values)} values · {number(pic.low, 3)} … {number(pic.high, 3)}"
                 painter.drawText(QRectF(0, y, self.width(), CAPTION), Qt.AlignmentFlag.AlignLeft, what)
                 self._paint_cells(painter, pic, y + CAPTION)
         painter.end()

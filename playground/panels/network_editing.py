@@ -30,6 +30,7 @@ from engine.data import FEATURES
 from engine.layer_batchnorm import BATCH_NORM
 from engine.layers import neuron_drawable
 from engine.notation import keras_shapes, ng_shapes, weight_names
+from engine.numbers import number
 from engine.registry import spec_name
 
 from ..snapshot import Snapshot
@@ -242,7 +243,8 @@ def is_dead(snap: Snapshot | None, layer: int, i: int, j: int) -> bool:
 
 def edge_tip(snap: Snapshot | None, layer: int, i: int, j: int, w: float) -> str:
     """A weight's value, where it sits in Keras's kernel and in Ng's W[l], and how to edit it."""
-    text = f"weight {w:+.4f}\nlayer {layer + 1}: input {i + 1} → neuron {j + 1}\n{weight_names(layer + 1, i, j)}"
+    text = (f"weight {number(w, sign=True)}\nlayer {layer + 1}: input {i + 1} → neuron {j + 1}\n"
+            f"{weight_names(layer + 1, i, j)}")  # fmt: skip
     if snap is not None and layer < len(snap.kernels):
         n_in, n_out = snap.kernels[layer].shape
         text += f"\n{keras_shapes(n_in, n_out)} · {ng_shapes(layer + 1, n_in, n_out)}: W[{layer + 1}] = kernelᵀ"
@@ -265,7 +267,7 @@ def node_tip(snap: Snapshot | None, node: Node, activation: str) -> str:
     if snap is not None and node.layer < len(snap.biases):
         b = snap.biases[node.layer]
         if node.index < b.size:
-            text += f"\nbias {b[node.index]:+.4f} · click to edit"
+            text += f"\nbias {number(b[node.index], sign=True)} · click to edit"
         n_in, n_out = snap.kernels[node.layer].shape
         layer, k = node.layer + 1, node.index + 1
         text += (f"\nits weights: column {k} of the kernel ({n_in}, {n_out}) in Keras; row {k} of W[{layer}] "

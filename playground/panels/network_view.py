@@ -25,6 +25,7 @@ from engine import INITIALIZERS
 from engine.data import FEATURES
 from engine.initializers import formula as init_formula
 from engine.initializers import zero_start
+from engine.numbers import number
 
 from ..snapshot import Snapshot
 from ..state import Change, ProjectState
@@ -150,7 +151,7 @@ class NetworkView(QWidget):
         network = self.state.project["network"]
         choose_data(self.initializer, network["initializer"])
         bias = network.get("bias_init", 0.0)
-        tip = f"How the kernels start (biases start at {bias:g})."
+        tip = f"How the kernels start (biases start at {number(bias, 6)})."
         if not self.convolutional:  # zero kernels here: dead or symmetric units, by the activations
             dropout = any(layer.get("dropout", 0) > 0 for layer in self.hidden)
             tip += " With Zeros here: " + zero_start([h["activation"] for h in self.hidden], bias, dropout)

@@ -14,6 +14,8 @@ from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from engine.numbers import BIG, SMALL, number
+
 from ..widgets import Caption, guarded
 
 pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
@@ -110,8 +112,29 @@ def layer_name(i: int, n_layers: int) -> str:
     return "output" if i == n_layers - 1 else f"layer {i + 1}"
 
 
+class NumberAxis(pg.AxisItem):
+    """An axis whose tick labels follow the app's number rules (engine/numbers.py): fixed up to a
+    million with the decimals the tick spacing needs (pyqtgraph's own switched to "2e+04" at
+    10,000, so a long run's epochs read as 1e+04, 2e+04), scientific past it and below 1e-4."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        if self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        places = max(0, int(np.ceil(-np.log10(spacing * scale)))) if spacing * scale > 0 else 0
+        out = []
+        for v in values:
+            vs = v * scale
+            if abs(vs) < 1e-9 * spacing * scale:  # a tick at 0 that round-off moved to 1e-17
+                out.append("0")
+            elif abs(vs) >= BIG or abs(vs) < SMALL:
+                out.append(number(vs, 3))
+            else:
+                out.append(number(vs, decimals=places))
+        return out
+
+
 def make_plot(name: str) -> pg.PlotWidget:
-    w = pg.PlotWidget()
+    w = pg.PlotWidget(axisItems={side: NumberAxis(side) for side in ("left", "bottom")})
     w.setObjectName(name)
     w.setMenuEnabled(False)
     w.hideButtons()

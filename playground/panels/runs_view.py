@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.fields import humanize
+from engine.numbers import number
 
 from ..runs import Run, RunHistory
 from ..widgets import Label, name_widget, plain_tip
@@ -30,9 +31,9 @@ COLUMNS = ["overlay", "run", "settings", "epochs", "train loss", "test loss", "t
 
 
 def _fmt(value: float, percent: bool = False) -> str:
-    if value is None or not math.isfinite(value):
+    if value is None or math.isnan(value):
         return "—"
-    return f"{value:.1%}" if percent else f"{value:.4f}"
+    return f"{value:.1%}" if percent else number(value)
 
 
 class RunsView(QWidget):

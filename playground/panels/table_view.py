@@ -15,6 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
+from engine.numbers import number
+
 from ..colors import class_color
 from ..snapshot import Snapshot
 from ..widgets import Label
@@ -95,7 +97,7 @@ class TablePredictions(QWidget):
         set_range(self.scatter_plot, "x", lo - pad, hi + pad)
         set_range(self.scatter_plot, "y", lo - pad, hi + pad)
         rmse, r2 = regression_numbers(true, predicted)
-        self._say(f"{ev.split.capitalize()} split, {ev.indices.size:,} rows · RMSE {rmse:.4g} · R² {r2:.3f} · "
+        self._say(f"{ev.split.capitalize()} split, {ev.indices.size:,} rows · RMSE {number(rmse)} · R² {number(r2)} · "
                   "on the dashed line, predicted = true")
 
     def _say(self, text: str) -> None:

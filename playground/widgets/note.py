@@ -1,5 +1,7 @@
 """A project's note (a preset's lesson text): it stays on screen while training and folds to
-one line, so what to look at is never lost behind a Play."""
+one line, so what to look at is never lost behind a Play. Notes about how the project was made
+(what a TensorFlow Playground link's import adapted) go under it, instead of a dialog that would
+stand between the user and the window."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from .common import name_widget
-from .plain import Label, cut
+from .plain import Label, cut, plain_tip
 
 
 class NoteBar(QWidget):
@@ -29,14 +31,27 @@ class NoteBar(QWidget):
         lay.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignTop)
         lay.addWidget(self.text, 1)
         self.title, self.note = "", ""
+        self.notes: tuple[str, str] = ("", "")  # a heading and its lines, under the note ("" for none)
         self.toggle.toggled.connect(self._show)
         self.hide()
 
     def set_note(self, title: str, note: str) -> None:
-        """Show `note` (plain text, cut to a few pages) under `title`; an empty note hides the bar."""
+        """Show `note` (plain text, cut to a few pages) under `title`; an empty note hides the bar.
+        A new note drops the notes added under the last one."""
         self.title, self.note = title, cut(note)
+        self.notes = ("", "")
+        self.text.setToolTip("")
         self.setVisible(bool(note))
         self._show(self.toggle.isChecked())
+
+    def add_notes(self, heading: str, lines: str, tip: str = "") -> None:
+        """`lines` (plain text) under the note, after `heading`, unfolded so they are read; `tip`:
+        the whole list, when `lines` shows only its start."""
+        self.notes = (heading, cut(lines))
+        self.text.setToolTip(plain_tip(f"{heading}\n{tip}") if tip else "")
+        self.setVisible(bool(self.note or lines))
+        self.toggle.setChecked(True)
+        self._show(True)
 
     @property
     def unfolded(self) -> bool:
@@ -46,4 +61,10 @@ class NoteBar(QWidget):
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if unfolded else Qt.ArrowType.RightArrow)
         head = f"{self.title}: " if self.title else ""
         first = self.note.split(". ")[0]
-        self.text.setText(f"{head}{self.note}" if unfolded else f"{head}{first}{'…' if first != self.note else ''}")
+        heading, lines = self.notes
+        if unfolded:
+            text = f"{head}{self.note}" + (f"\n{heading}\n{lines}" if lines else "")
+        else:
+            text = f"{head}{first}{'…' if first != self.note or lines else ''}" + (f" ({heading.rstrip(':')})"
+                                                                                if lines else "")  # fmt: skip
+        self.text.setText(text)
