@@ -1,8 +1,13 @@
 """The optimizer race's worker: an engine Race on a thread of its own, every lane given the
-same next batch each step, and a snapshot of every lane's curves and small boundary per frame."""
+same next batch each step, and a snapshot of every lane's curves and small boundary per frame.
+
+Frames are spaced so that drawing them (the lanes' boundaries here, the window's curves and
+thumbnails on the UI thread, which this thread waits for) takes at most VIEW_SHARE of the time:
+on a small network six lanes' frames had cost more than their training (issue 31, item 11)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,10 +18,12 @@ from engine import PlaygroundError
 from engine.race import Race
 
 from .commands import BuildRace, Command, Pause, Play, Step
+from .pacing import steps_per_epoch
 from .snapshot import grid_extent, grid_points
-from .worker_loop import LoopWorker
+from .worker_loop import FRAME, LoopWorker
 
 RACE_GRID = 40  # the race's small boundaries
+VIEW_SHARE = 0.3  # the most of the time that making and drawing frames may take
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class RaceWorker(LoopWorker):
         self._grid: np.ndarray | None = None
         self._extent = None
         self._generation = 0
+        self._view_cost = 0.0  # seconds a frame costs: made here and drawn by the UI (smoothed)
 
     def _release(self) -> None:
         self._race = None
@@ -92,10 +100,25 @@ class RaceWorker(LoopWorker):
         self._dirty = True
         return True
 
+    def _progress(self) -> tuple[float, float] | None:
+        race = self._race
+        if race is None:
+            return None
+        tr = next((lane.trainer for lane in race.lanes if lane.running), race.lanes[0].trainer)
+        return tr.epoch + tr.epoch_progress, steps_per_epoch(tr.n_train, tr.batch_size, tr.last_batch)
+
+    def _budget(self, made: float) -> None:
+        """Space the frames so that making one (`made` seconds) and drawing the last, while this
+        thread waits for the UI, take at most VIEW_SHARE of the time (never faster than FRAME)."""
+        cost = made + (self._drawn if self.steps_aside else 0.0)
+        self._view_cost = cost if not self._view_cost else 0.7 * self._view_cost + 0.3 * cost
+        self._frame = max(FRAME, self._view_cost / VIEW_SHARE) if self._playing else FRAME
+
     def _emit(self) -> None:
         race = self._race
         if race is None:
             return
+        t0 = time.perf_counter()
         lanes = []
         with np.errstate(all="ignore"):
             for lane in race.lanes:
@@ -105,6 +128,7 @@ class RaceWorker(LoopWorker):
                     grid = tr.network.predict(self._grid).reshape(RACE_GRID, RACE_GRID, -1)
                 lanes.append(LaneSnapshot(lane.label, tr.history.shared(), tr.epoch, tr.steps, grid, lane.message))
         first = race.lanes[0].trainer
+        self._budget(time.perf_counter() - t0)
         self._send_snapshot(
             RaceSnapshot(
                 lanes,
