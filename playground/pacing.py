@@ -23,6 +23,10 @@ SLOW_START_RATE = 2.0
 SLOW_START_GROWTH = 2.5
 #: Past this pace (epochs a second) slow start holds nothing back any more.
 SLOW_START_FULL = 2000.0
+#: A unit that starts this late or less keeps the cadence (the next ones catch up: a wake-up on a
+#: busy machine is often a few ms late); later than that (a pause, a frame, a slow step), the
+#: schedule moves on from when it started instead of making the time up in a burst.
+CATCH_UP = 0.05
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,8 @@ def steps_per_epoch(rows: int, batch_size: int, last_batch: str = "partial") -> 
 
 class Pacer:
     """The earliest time the next unit of training may start, at the chosen speed. A unit that
-    starts late (a frame being drawn, a slow step) moves the schedule on from when it started:
-    lost time is never made up in a burst."""
+    starts more than CATCH_UP late (a frame being drawn, a slow step) moves the schedule on from
+    when it started: lost time is never made up in a burst."""
 
     def __init__(self) -> None:
         self.speed = FASTEST
@@ -108,4 +112,8 @@ class Pacer:
 
     def started(self, at: float, interval: float) -> None:
         """A unit started at `at`; the next may start `interval` later."""
-        self._next = max(self._next, at) + interval if interval else 0.0
+        if not interval:
+            self._next = 0.0
+            return
+        due = self._next
+        self._next = (due if at - due <= CATCH_UP else at) + interval
