@@ -135,13 +135,18 @@ def test_at_the_slowest_speed_the_window_and_the_trainer_answer_at_once(qtbot, p
 
 def test_slow_start_shows_the_first_epochs_slowly_then_speeds_up(qtbot, window):
     session = window.session
-    choose(window.findChild(QComboBox, "speed"), "slow start")
+    combo = window.findChild(QComboBox, "speed")
+    choose(combo, "slow start")
     session.set_playing(True)
     epoch = lambda: session.snapshot.epoch  # noqa: E731
     early = 2 / seconds_between(qtbot, epoch, 1, 3)
-    later = 15 / seconds_between(qtbot, epoch, 25, 40)
-    assert early < 4.5, f"slow start began at {early:.1f} epochs/s"  # 2.4 to 3.2 asked
-    assert later > 3 * early, f"slow start stayed slow: {early:.1f} then {later:.1f} epochs/s"
+    later = 20 / seconds_between(qtbot, epoch, 40, 60)  # 2.4 to 3.2 epochs/s asked, then 18 to 26
+    assert early < 4.5, f"slow start began at {early:.1f} epochs/s"
+    choose(combo, "fastest")  # what this machine does now: a busy one may not reach 18 epochs/s
+    start = epoch()
+    full = 20 / seconds_between(qtbot, epoch, start + 1, start + 21)
+    assert later > min(3 * early, full / 2), f"slow start stayed slow: {early:.1f}, {later:.1f}, full {full:.1f}"
+    choose(combo, "slow start")
     session.reset()  # a new run starts slowly again
     wait_for(qtbot, window, lambda s: s.applied >= session.last_sent and s.epoch < 2)
     assert 2 / seconds_between(qtbot, epoch, 1, 3) < 4.5
