@@ -17,11 +17,13 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from engine.fields import humanize
 from engine.lessons import METRIC_WORDS
 from engine.optimizers import OPTIMIZERS, make_optimizer
 from engine.race import DEFAULT_RACE, MAX_LANES
@@ -32,9 +34,9 @@ from .pacing import Speed
 from .panels.output_view import PLANE_STRENGTH, plane_rgb
 from .panels.plotting import line_plot, make_plot, nice_ceiling, set_range
 from .panels.speed import SpeedControl, SpeedPreference
-from .race_worker import RaceSnapshot, RaceWorker
-from .widgets import Label, NumberEdit, name_widget, plain_tip, to_qimage
-from .worker_thread import WorkerHandle
+from .race_worker import RaceSnapshot
+from .widgets import Label, NumberEdit, message_box, name_widget, plain_tip, to_qimage
+from .worker_process import ProcessHandle, make_handle
 
 THUMB = 128
 CAPTION_WIDTH = 150
@@ -124,9 +126,11 @@ class RaceWindow(QDialog):
         self.project = copy.deepcopy(project)
         self.base_dir = base_dir
         self.snapshot: RaceSnapshot | None = None
-        self.handle = WorkerHandle(self, RaceWorker())
+        self.handle = make_handle(self, "race")  # a process of its own (a thread under NNP_TRAINER=thread)
         self.handle.worker.snapshot_ready.connect(self._on_snapshot)
         self.handle.worker.failed.connect(self._on_failed)
+        if isinstance(self.handle, ProcessHandle):
+            self.handle.restarted.connect(self._on_restarted)
 
         lay = QVBoxLayout(self)
         note = Label(
@@ -207,6 +211,15 @@ class RaceWindow(QDialog):
 
     def _set_speed(self, speed: Speed) -> None:
         self.handle.send(SetSpeed(speed))
+
+    @Slot(str)
+    def _on_restarted(self, how: str) -> None:
+        """The race's process ended and a new one took its place: the race starts again."""
+        if self.speed.speed().paced:
+            self._set_speed(self.speed.speed())  # a new process starts at full speed
+        self.rebuild()
+        if how != "restarted":
+            self._on_failed(f"The race's process ended unexpectedly ({how}); the race starts again.")
 
     def _same_rate(self) -> None:
         for row in self.rows[1:]:
@@ -333,13 +346,15 @@ class RaceWindow(QDialog):
             text.setToolTip(plain_tip(lane.message))
 
     def _on_failed(self, message: str) -> None:
+        """Say on the race window why the race stopped or cannot start (the box does not block it)."""
         self.play.setChecked(False)
-        parent = self.parent()
-        if parent is not None and hasattr(parent, "show_error"):
-            parent.show_error("Optimizer race", message)
+        box = message_box(self, QMessageBox.Icon.Warning, "Optimizer race", humanize(message))
+        box.setObjectName("raceError")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def shutdown(self) -> None:
-        """Stop the race's thread (closing, Esc and the main window's exit all end here)."""
+        """Stop the race's process or thread (closing, Esc and the main window's exit all end here)."""
         self.handle.stop(timeout_ms=None)
 
 

@@ -1,20 +1,24 @@
-"""The optimizer race's worker: an engine Race on a thread of its own, every lane given the
-same next batch each step, and a snapshot of every lane's curves and small boundary per frame.
+"""The optimizer race's worker: an engine Race in a process of its own (worker_process.py's
+ProcessHandle, kind "race"; a thread under NNP_TRAINER=thread), every lane given the same next
+batch each step, and a snapshot of every lane's curves and small boundary per frame.
 
-Frames are spaced so that drawing them (the lanes' boundaries here, the window's curves and
-thumbnails on the UI thread, which this thread waits for) takes at most VIEW_SHARE of the time:
-on a small network six lanes' frames had cost more than their training (issue 31, item 11)."""
+Issue 31, item 11: on a thread beside the window, the race crawled (2 epochs/s with six lanes
+of a 177-parameter net beside a playing main window): it waited for every frame to be drawn, and
+its training and the window's drawing took turns under one GIL. In its own process it trains on
+while the window draws; on a thread, frames are spaced so that making and drawing them takes at
+most VIEW_SHARE of the time."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from engine import PlaygroundError
+from engine.project import PreparedData, prepare_data
 from engine.race import Race
 
 from .commands import BuildRace, Command, Pause, Play, Step
@@ -51,6 +55,9 @@ class RaceSnapshot:
 class RaceWorker(LoopWorker):
     """Runs an engine Race on its own thread: each step gives every lane the same next batch."""
 
+    #: Applied to newly prepared data (a worker in its own process puts them in shared memory).
+    share_data: Callable[[PreparedData], PreparedData] | None = None
+
     def __init__(self) -> None:
         super().__init__()
         self._race: Race | None = None
@@ -68,7 +75,10 @@ class RaceWorker(LoopWorker):
                 case BuildRace():
                     project = command.project
                     self._playing = False
-                    self._race = Race(project, command.optimizers, base_dir=command.base_dir)
+                    data = prepare_data(project, base_dir=command.base_dir)
+                    if self.share_data is not None:
+                        data = self.share_data(data)
+                    self._race = Race(project, command.optimizers, data=data)
                     self._generation += 1
                     self._extent = grid_extent(self._race.data)
                     self._grid = None

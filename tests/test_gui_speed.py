@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QMessageBox
 from playground.colors import NEGATIVE, POSITIVE
 from playground.pacing import CATCH_UP, FASTEST, SPEEDS, Pacer, Speed, speed_named, steps_per_epoch
 from playground.race_window import POINT_RADIUS
+from playground.worker_process import ProcessHandle
 
 
 def choose(combo: QComboBox, label: str) -> None:
@@ -167,27 +168,47 @@ def test_the_speed_is_remembered_by_the_next_window(qtbot, window):
         again.shutdown()
 
 
-def test_the_race_keeps_the_windows_speed_and_changes_it_for_both(qtbot, window):
+def test_the_race_trains_in_its_own_process_at_the_windows_speed(qtbot, process_window):
+    window = process_window
     choose(window.findChild(QComboBox, "speed"), "1 epoch/s")
     race = window.tools.open_race()
+    assert isinstance(race.handle, ProcessHandle) and race.handle.process.pid != os.getpid()
     qtbot.waitUntil(lambda: race.snapshot is not None and len(race.thumbs) == len(race.snapshot.lanes))
     assert race.findChild(QComboBox, "raceSpeed").currentText() == "1 epoch/s"
     race.play.setChecked(True)
     epoch = lambda: max(lane.epoch for lane in race.snapshot.lanes)  # noqa: E731
     paced = seconds_between(qtbot, epoch, 1, 3) / 2
     assert 0.6 <= paced <= 5, f"the race took {paced:.2f} s an epoch at 1 epoch/s"
+    snap = race.snapshot
+    for i, curve in enumerate(race.curves):  # each lane's whole history crossed the pipe
+        np.testing.assert_allclose(curve.getData()[1], np.array(snap.lanes[i].history["loss"]))
+        assert len(snap.lanes[i].history["loss"]) == snap.lanes[i].epoch
     choose(race.findChild(QComboBox, "raceSpeed"), "fastest")  # one preference: the window follows
     assert window.findChild(QComboBox, "speed").currentText() == "fastest"
     assert window.session.speed == FASTEST and window.settings.value("speed") == "fastest"
     start = epoch()
     fast = seconds_between(qtbot, epoch, start + 1, start + 7) / 6
     assert fast < paced / 3, f"the race at full speed: {fast:.2f} s an epoch"
+    # A race process that dies is replaced, and the race starts again at the window's speed.
+    choose(race.findChild(QComboBox, "raceSpeed"), "1 epoch/s")
+    old, generation = race.handle.process, race.snapshot.generation
+    os.kill(old.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: race.snapshot.generation > generation, timeout=15_000)
+    assert race.handle.process is not old
+    qtbot.waitUntil(lambda: race.findChild(QMessageBox, "raceError") is not None)
+    assert "race's process ended unexpectedly (signal 9" in race.findChild(QMessageBox, "raceError").text()
+    race.findChild(QMessageBox, "raceError").close()
+    race.play.setChecked(True)
+    again = seconds_between(qtbot, epoch, 1, 3) / 2
+    assert 0.6 <= again <= 5, f"the new race process took {again:.2f} s an epoch at 1 epoch/s"
+    process = race.handle.process
     race.close()
     qtbot.waitUntil(race.handle.thread.isFinished)
+    assert not process.is_alive()
 
 
-def test_the_race_lanes_boundaries_show_the_data_points(qtbot, window):
-    race = window.tools.open_race()
+def test_the_race_lanes_boundaries_show_the_data_points(qtbot, process_window):
+    race = process_window.tools.open_race()
     qtbot.waitUntil(lambda: race.snapshot is not None and len(race.thumbs) == len(race.snapshot.lanes))
     qtbot.waitUntil(lambda: not race.thumbs[-1][0].pixmap().isNull())
     snap = race.snapshot
