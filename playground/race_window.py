@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from .worker_process import ProcessHandle, make_handle
 THUMB = 128
 CAPTION_WIDTH = 150
 POINT_RADIUS = 2.5  # a training point's dot on a lane's boundary, in pixels
+UI_SHARE = 0.3  # the most of the window's time a race in its own process may take to be drawn
 
 
 def race_metrics(project: dict[str, Any]) -> list[str]:
@@ -246,6 +248,7 @@ class RaceWindow(QDialog):
 
     @Slot(object)
     def _on_snapshot(self, snap: RaceSnapshot) -> None:
+        start = time.perf_counter()
         try:
             fresh = self.snapshot is None or snap.generation != self.snapshot.generation
             self.snapshot = snap
@@ -256,7 +259,13 @@ class RaceWindow(QDialog):
             if self.play.isChecked() and not snap.playing:
                 self.play.setChecked(False)  # every lane stopped
         finally:
-            QTimer.singleShot(1, self.handle.worker.snapshot_consumed)
+            # The next frame may come once this one is painted (a 1 ms timer runs after the paint
+            # events). A race in its own process trains on meanwhile, so its frames are spaced as
+            # well, for drawing them to take at most UI_SHARE of the window's time.
+            delay = 0.0
+            if isinstance(self.handle, ProcessHandle):
+                delay = 2 * (time.perf_counter() - start) * (1 / UI_SHARE - 1)  # its paint costs about as much
+            QTimer.singleShot(max(1, round(delay * 1000)), self.handle.worker.snapshot_consumed)
 
     def _make_lanes(self, snap: RaceSnapshot) -> None:
         for curve in self.curves:
@@ -312,7 +321,10 @@ class RaceWindow(QDialog):
             set_range(self.plot, "x", 1, nice_ceiling(max(n, 10)), 0.02)
             if not self.log_y.isChecked():
                 set_range(self.plot, "y", 0, 1.0 if "accuracy" in metric else nice_ceiling(hi * 1.05))
-        self.plot.setLabel("left", METRIC_WORDS[metric])
+        label = METRIC_WORDS[metric]
+        if self.plot.property("metric") != label:  # a new label lays the axis out again: only when it changes
+            self.plot.setProperty("metric", label)
+            self.plot.setLabel("left", label)
 
     def _points_layer(self, snap: RaceSnapshot) -> QImage | None:
         """The data's dots for this race (drawn once per run, laid over every lane's boundary)."""

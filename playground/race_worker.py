@@ -118,8 +118,9 @@ class RaceWorker(LoopWorker):
         return tr.epoch + tr.epoch_progress, steps_per_epoch(tr.n_train, tr.batch_size, tr.last_batch)
 
     def _budget(self, made: float) -> None:
-        """Space the frames so that making one (`made` seconds) and drawing the last, while this
-        thread waits for the UI, take at most VIEW_SHARE of the time (never faster than FRAME)."""
+        """Space the frames so that making one (`made` seconds) and, on a thread, waiting for the UI
+        to draw the last take at most VIEW_SHARE of the time (never faster than FRAME). In a process
+        of its own the race trains on while the UI draws, and the window spaces its frames itself."""
         cost = made + (self._drawn if self.steps_aside else 0.0)
         self._view_cost = cost if not self._view_cost else 0.7 * self._view_cost + 0.3 * cost
         self._frame = max(FRAME, self._view_cost / VIEW_SHARE) if self._playing else FRAME
