@@ -367,7 +367,10 @@ class RaceWindow(QDialog):
 
     def shutdown(self) -> None:
         """Stop the race's process or thread (closing, Esc and the main window's exit all end here)."""
-        self.handle.stop(timeout_ms=None)
+        if isinstance(self.handle, ProcessHandle):
+            self.handle.stop(timeout_ms=None, grace=0.0)  # a race has nothing to finish: ended at once
+        else:
+            self.handle.stop(timeout_ms=None)
 
 
 def open_race(

@@ -586,8 +586,9 @@ class ProcessHandle(QObject):
         """Queue a command; returns its sequence number (snapshots say the last one applied)."""
         return self.worker.send(command)
 
-    def stop(self, timeout_ms: int | None = 5000) -> bool:
-        """Ask the child to finish, and kill it if it has not within its grace; True when it has
+    def stop(self, timeout_ms: int | None = 5000, grace: float = STOP_GRACE) -> bool:
+        """Ask the child to finish, and kill it if it has not within `grace` seconds (a race's, which
+        holds nothing to finish, gets none: closing its window never waits); True when it has
         ended. The event loop keeps running while it waits (`timeout_ms` None: until it ends)."""
         self._watch.stop()
         reader = self.thread
@@ -596,7 +597,7 @@ class ProcessHandle(QObject):
         reader.stopping = True
         self.worker.cancelled.set()
         self.worker._put(("stop",))
-        self.process.join(STOP_GRACE if timeout_ms is None else min(STOP_GRACE, timeout_ms / 1000))
+        self.process.join(grace if timeout_ms is None else min(grace, timeout_ms / 1000))
         if self.process.is_alive():  # stopped, or a step that cannot be cut short: nothing of the user's is in it
             self.process.kill()
             self.process.join(1.0)
