@@ -61,7 +61,7 @@ SPEEDS: tuple[Speed, ...] = (
         "100 after 8 s, 1,000 after 13 s) until the machine's own speed; a reset starts slowly again",
         slow_start=True,
     ),
-    Speed("fastest", "fastest", "as fast as the machine goes (the views still redraw about 30 times a second)"),
+    Speed("max", "fastest", "as fast as the machine goes (the views still redraw about 30 times a second)"),
 )
 FASTEST = SPEEDS[-1]
 
