@@ -1,6 +1,6 @@
 """nn-playground's benchmarks: one table of medians and ratios measured in the same run.
 
-    .venv/bin/python benchmarks/bench.py [--quick] [--skip-app] [--engine] [--conv] [--record]
+    .venv/bin/python benchmarks/bench.py [--quick] [--skip-app] [--engine] [--conv] [--record] [--race]
 
 1. engine training steps/s against PyTorch CPU (one thread; skipped with a note without torch),
 1b. convolutions (LeNet-like) and 1c. recurrent layers (LSTM on the adding problem) against PyTorch,
@@ -8,6 +8,7 @@
 2b. reading an image folder: 10,000 PNG files of 28×28 (time and peak memory, in a fresh process),
 3. the app end to end, offscreen: epochs/s while every view redraws, redraws/s and UI
    event-loop latency,
+3d. the optimizer race's epochs/s against the main window's on the same net (--race: only this),
 4. start-up time to the main window shown,
 5. resident memory after 1k and 100k training steps in the app,
 6. with --long: 10^6 steps in the app, memory and Qt object counts along the way,
@@ -729,6 +730,122 @@ def bench_app(quick: bool) -> None:
         )
 
 
+def run_race(project: dict, seconds: float) -> dict:
+    """The main window and the optimizer race on the same project, in turns (main, race, main) in
+    one process, each one's epochs/s while it plays with every view redrawing; then both at once
+    (the race's thread shares the window's process, its trainer has its own)."""
+    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+
+    from playground.app import make_app
+    from playground.main_window import MainWindow
+
+    app = make_app()
+    settings = QSettings(str(Path("/tmp") / f"nnp-bench-race-{os.getpid()}.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings)
+    win.resize(1600, 1000)
+    win.show()
+    win.session.state.replace(project)
+
+    def wait(condition, timeout: float = 60.0) -> None:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline and not condition():
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+    def run_for(secs: float) -> float:
+        """Run the event loop for `secs`; the 95th percentile of a 5-ms timer's lateness, in ms."""
+        late, last = [], [time.perf_counter()]
+
+        def tick() -> None:
+            now = time.perf_counter()
+            late.append(max(0.0, (now - last[0]) * 1e3 - 5.0))
+            last[0] = now
+
+        ticker = QTimer()
+        ticker.setTimerType(Qt.TimerType.PreciseTimer)
+        ticker.setInterval(5)
+        ticker.timeout.connect(tick)
+        ticker.start()
+        loop = QEventLoop()
+        QTimer.singleShot(int(secs * 1000), loop.quit)
+        loop.exec()
+        ticker.stop()
+        return float(np.percentile(late, 95)) if late else float("nan")
+
+    wait(lambda: win.session.snapshot is not None and win.session.snapshot.project == project)
+
+    def main_rate() -> float:
+        start = win.session.snapshot.epoch
+        t0 = time.perf_counter()
+        win.session.set_playing(True)
+        run_for(seconds)
+        rate = (win.session.snapshot.epoch - start) / (time.perf_counter() - t0)
+        win.session.set_playing(False)
+        wait(lambda: not win.session.snapshot.playing)
+        return rate
+
+    def race_rate(with_main: bool) -> tuple[float, float, int, float]:
+        race = win.tools.open_race()
+        wait(lambda: race.snapshot is not None and len(race.thumbs) == len(race.snapshot.lanes))
+        start = win.session.snapshot.epoch
+        t0 = time.perf_counter()
+        if with_main:
+            win.session.set_playing(True)
+        race.play.setChecked(True)
+        late = run_for(seconds)
+        elapsed = time.perf_counter() - t0
+        rates = (max(lane.epoch for lane in race.snapshot.lanes) / elapsed,
+                 (win.session.snapshot.epoch - start) / elapsed, len(race.snapshot.lanes), late)  # fmt: skip
+        win.session.set_playing(False)
+        race.close()
+        wait(race.handle.thread.isFinished)
+        wait(lambda: not win.session.snapshot.playing)
+        return rates
+
+    main = [main_rate()]
+    race, _, lanes, late = race_rate(False)
+    main.append(main_rate())
+    race_both, main_both, _, late_both = race_rate(True)
+    win.session.state.set_dirty(False)
+    win.close()
+    app.processEvents()
+    Path(settings.fileName()).unlink(missing_ok=True)
+    return {"main": statistics.median(main), "race": race, "lanes": lanes, "race_both": race_both,
+            "main_both": main_both, "late": late, "late_both": late_both}  # fmt: skip
+
+
+def bench_race(quick: bool) -> None:
+    """Item 11 of issue 31: the race's lanes against the main window on the same net, in one run."""
+    import json
+    import tempfile
+
+    print("3d. the optimizer race against the main window (same net, timed in turns)", flush=True)
+    project_path = ROOT / "resources" / "presets" / "03-spiral-relu.json"
+    seconds = 4 if quick else 8
+    with tempfile.TemporaryDirectory() as folder:
+        from engine.project import normalize_project
+
+        path = Path(folder) / "project.json"
+        path.write_text(json.dumps(normalize_project(json.loads(project_path.read_text()))))
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--race-child", str(path), str(seconds)]
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        row("race", "race against main window", f"failed: {out.stderr.strip()[-300:]}")
+        return
+    r = json.loads(lines[-1])
+    ratio = r["race"] / r["main"] if r["main"] else float("nan")
+    work = ratio * r["lanes"]
+    row("race", f"03-spiral-relu (177 parameters), {r['lanes']} lanes: race / main window epochs/s, in turns",
+        f"{r['race']:.1f} / {r['main']:.1f} = {ratio:.2f}; × {r['lanes']} lanes = {work:.2f}",
+        "× lanes >= 0.5", work >= 0.5)  # fmt: skip
+    both = r["race_both"] / r["main"] * r["lanes"] if r["main"] else float("nan")
+    row("race", "both playing at once: race / main window epochs/s (race × lanes / main alone)",
+        f"{r['race_both']:.1f} / {r['main_both']:.1f} ({both:.2f})", "race × lanes / main alone >= 0.25",
+        both >= 0.25)  # fmt: skip
+    row("race", "event-loop lateness p95: the race alone, both playing",
+        f"{r['late']:.1f} ms, {r['late_both']:.1f} ms", "<= 25 ms", max(r["late"], r["late_both"]) <= 25)  # fmt: skip
+
+
 def budget_projects() -> list[tuple[str, dict]]:
     """The set-ups of the frame-budget table: TensorFlow Playground's default and largest, a
     deep wide ReLU net (where drawing used to cost the most)."""
@@ -1041,10 +1158,18 @@ def main() -> int:
     ap.add_argument("--folder", action="store_true", help="only the image-folder rows (10,000 PNG files)")
     ap.add_argument("--record", action="store_true", help="only the record rows (300 epochs to GIF and APNG)")
     ap.add_argument("--batchnorm", action="store_true", help="only batch normalization's cost (784-128-10)")
+    ap.add_argument("--race", action="store_true", help="only the race row (its lanes against the main window)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # one app run in its own process
+    ap.add_argument("--race-child", nargs=2, help=argparse.SUPPRESS)  # the race row's run in its own process
     args = ap.parse_args()
     if args.child:
         return child(*args.child)
+    if args.race_child:
+        import json
+
+        r = run_race(json.loads(Path(args.race_child[0]).read_text()), float(args.race_child[1]))
+        print(json.dumps(r), flush=True)
+        return 0
     print(f"nn-playground benchmarks on {os.cpu_count()} cores, numpy {np.__version__}", flush=True)
     if args.budget:
         bench_budget(args.quick)
@@ -1069,6 +1194,9 @@ def main() -> int:
     if args.batchnorm:
         bench_batchnorm(args.quick)
         return print_table()
+    if args.race:
+        bench_race(args.quick)
+        return print_table()
     bench_engine(args.quick)
     bench_batchnorm(args.quick)
     bench_conv(args.quick)
@@ -1080,6 +1208,7 @@ def main() -> int:
     if not args.skip_app:
         bench_app(args.quick)
         bench_budget(args.quick)
+        bench_race(args.quick)
         bench_session(args.quick)
         bench_startup(args.quick)
         bench_memory(args.quick)

@@ -4,6 +4,7 @@ trained side by side with different optimizers (or learning rates)."""
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,8 @@ class Lane:
     trainer: Trainer
     message: str = ""  # why this lane stopped (divergence, early stopping)
 
-    @property
-    def label(self) -> str:
+    @functools.cached_property
+    def label(self) -> str:  # once: every frame of the race window shows it
         return lane_label(self.optimizer)
 
     @property

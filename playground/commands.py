@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .pacing import Speed
+
 
 class Command:
     """Base of every worker command."""
@@ -95,6 +97,13 @@ class SetWeight(Command):
     column: int
     value: float
     generation: int | None = None
+
+
+@dataclass(frozen=True)
+class SetSpeed(Command):
+    """The pace training keeps while playing (playground/pacing.py): every worker loop takes it."""
+
+    speed: Speed
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from .panels.network_area import NetworkArea
 from .panels.network_view import NetworkView
 from .panels.output_view import OutputView
 from .panels.runs_view import RunsView
+from .panels.speed import SpeedPreference
 from .panels.time_bar import TimeBar
 from .paths import ICON
 from .session import Session
@@ -95,6 +96,8 @@ class MainWindow(QMainWindow):
         self.lessons = Lessons(self, s)  # the project's lesson: hidden and locked controls, steps
         self.downloads = Downloads(self, self.files, self.data_panel)  # MNIST and Fashion-MNIST
         self.trainer_watch = TrainerWatch(self, s)  # asks to restart a trainer that stopped answering
+        self.speed = SpeedPreference(self.settings, self)  # how fast playing goes: the app's preference
+        self.speed.attach(self.controls.speed, s.set_speed)
         self._compose()
         self._menus()
         self._wire()

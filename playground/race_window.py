@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QPointF, Qt, QTimer, Slot
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,26 +18,32 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from engine.fields import humanize
 from engine.lessons import METRIC_WORDS
 from engine.numbers import number
 from engine.optimizers import OPTIMIZERS, make_optimizer
 from engine.race import DEFAULT_RACE, MAX_LANES
 
-from .colors import LAYER_COLORS
-from .commands import BuildRace, Pause, Play, Step
-from .panels.output_view import plane_rgb
+from .colors import LAYER_COLORS, class_color, diverging_rgb, fade
+from .commands import BuildRace, Pause, Play, SetSpeed, Step
+from .pacing import Speed
+from .panels.output_view import PLANE_STRENGTH, plane_rgb
 from .panels.plotting import line_plot, make_plot, nice_ceiling, set_range
-from .race_worker import RaceSnapshot, RaceWorker
-from .widgets import Label, NumberEdit, name_widget, plain_tip, to_qimage
-from .worker_thread import WorkerHandle
+from .panels.speed import SpeedControl, SpeedPreference
+from .race_worker import RaceSnapshot
+from .widgets import Label, NumberEdit, message_box, name_widget, plain_tip, to_qimage
+from .worker_process import ProcessHandle, make_handle
 
 THUMB = 128
 CAPTION_WIDTH = 150
+POINT_RADIUS = 2.5  # a training point's dot on a lane's boundary, in pixels
+UI_SHARE = 0.3  # the most of the window's time a race in its own process may take to be drawn
 
 
 def race_metrics(project: dict[str, Any]) -> list[str]:
@@ -46,6 +53,32 @@ def race_metrics(project: dict[str, Any]) -> list[str]:
     splits = [""] + (["val_"] if d["validation_fraction"] > 0 else []) + (["test_"] if d["test_fraction"] > 0 else [])
     kinds = ["loss"] + (["accuracy"] if d["problem"] == "classification" else [])
     return [split + kind for kind in kinds for split in splits]
+
+
+def points_layer(data: Any, extent: tuple[float, float, float, float], size: int = THUMB) -> QImage:
+    """The training (and validation) points of 2-D point data as dots on a transparent size × size
+    image, to lay over each lane's boundary: coloured by class (by value for regression) with a
+    white rim, as the main window's output view draws them."""
+    img = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(Qt.GlobalColor.transparent)
+    ds = data.dataset
+    rows = np.concatenate([data.train, data.validation])
+    if ds.problem == "regression":
+        colors = diverging_rgb(np.asarray(ds.y, dtype=float)[rows], -1, 1)
+    else:
+        palette = np.array([class_color(c, ds.classes) for c in range(max(ds.classes, 2))])
+        colors = palette[np.asarray(ds.y, dtype=int)[rows]]
+    x0, x1, y0, y1 = extent
+    px = (ds.x[rows, 0] - x0) / (x1 - x0) * size
+    py = (1.0 - (ds.x[rows, 1] - y0) / (y1 - y0)) * size  # the plane's rows go up, an image's down
+    painter = QPainter(img)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor(255, 255, 255, 200), 1.0))
+    for x, y, c in zip(px, py, colors, strict=True):
+        painter.setBrush(QColor(int(c[0]), int(c[1]), int(c[2])))
+        painter.drawEllipse(QPointF(float(x), float(y)), POINT_RADIUS, POINT_RADIUS)
+    painter.end()
+    return img
 
 
 class LaneRow:
@@ -83,16 +116,24 @@ class LaneRow:
 class RaceWindow(QDialog):
     """Tools → Optimizer Race: 2-6 lanes, overlaid curves and a small boundary for each."""
 
-    def __init__(self, project: dict[str, Any], base_dir: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        project: dict[str, Any],
+        base_dir: str | None = None,
+        parent: QWidget | None = None,
+        speed: SpeedPreference | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("raceWindow")
         self.setWindowTitle("Optimizer race")
         self.project = copy.deepcopy(project)
         self.base_dir = base_dir
         self.snapshot: RaceSnapshot | None = None
-        self.handle = WorkerHandle(self, RaceWorker())
+        self.handle = make_handle(self, "race")  # a process of its own (a thread under NNP_TRAINER=thread)
         self.handle.worker.snapshot_ready.connect(self._on_snapshot)
         self.handle.worker.failed.connect(self._on_failed)
+        if isinstance(self.handle, ProcessHandle):
+            self.handle.restarted.connect(self._on_restarted)
 
         lay = QVBoxLayout(self)
         note = Label(
@@ -126,6 +167,9 @@ class RaceWindow(QDialog):
         self.same_rate.clicked.connect(self._same_rate)
         for b in (self.play, self.step, self.restart, self.same_rate):
             buttons.addWidget(b)
+        # The main window's speed (one preference): changed here, it changes there too.
+        self.speed = SpeedControl("raceSpeed")
+        buttons.addWidget(self.speed)
         buttons.addStretch(1)
         top.addLayout(buttons)
         self.metric_box = name_widget(QComboBox(), "raceMetric", "Race metric")
@@ -153,6 +197,7 @@ class RaceWindow(QDialog):
         lay.addWidget(self.no_plane)
         self.curves: list[pg.PlotDataItem] = []
         self.thumbs: list[tuple[QLabel, QLabel]] = []
+        self._points: tuple[tuple[int, int], QImage] | None = None  # (generation, data) and its dots
         self.resize(980, 720)
 
         self.play.toggled.connect(self._play_toggled)
@@ -161,7 +206,23 @@ class RaceWindow(QDialog):
         self.metric_box.currentIndexChanged.connect(lambda _i: self._draw_curves())
         self.log_y.toggled.connect(self._log_toggled)
         self.finished.connect(lambda _result: self.shutdown())
+        if speed is not None:
+            speed.attach(self.speed, self._set_speed)
+        else:
+            self.speed.shown.connect(self._set_speed)
         self.rebuild()
+
+    def _set_speed(self, speed: Speed) -> None:
+        self.handle.send(SetSpeed(speed))
+
+    @Slot(str)
+    def _on_restarted(self, how: str) -> None:
+        """The race's process ended and a new one took its place: the race starts again."""
+        if self.speed.speed().paced:
+            self._set_speed(self.speed.speed())  # a new process starts at full speed
+        self.rebuild()
+        if how != "restarted":
+            self._on_failed(f"The race's process ended unexpectedly ({how}); the race starts again.")
 
     def _same_rate(self) -> None:
         for row in self.rows[1:]:
@@ -188,6 +249,7 @@ class RaceWindow(QDialog):
 
     @Slot(object)
     def _on_snapshot(self, snap: RaceSnapshot) -> None:
+        start = time.perf_counter()
         try:
             fresh = self.snapshot is None or snap.generation != self.snapshot.generation
             self.snapshot = snap
@@ -198,7 +260,13 @@ class RaceWindow(QDialog):
             if self.play.isChecked() and not snap.playing:
                 self.play.setChecked(False)  # every lane stopped
         finally:
-            QTimer.singleShot(1, self.handle.worker.snapshot_consumed)
+            # The next frame may come once this one is painted (a 1 ms timer runs after the paint
+            # events). A race in its own process trains on meanwhile, so its frames are spaced as
+            # well, for drawing them to take at most UI_SHARE of the window's time.
+            delay = 0.0
+            if isinstance(self.handle, ProcessHandle):
+                delay = 2 * (time.perf_counter() - start) * (1 / UI_SHARE - 1)  # its paint costs about as much
+            QTimer.singleShot(max(1, round(delay * 1000)), self.handle.worker.snapshot_consumed)
 
     def _make_lanes(self, snap: RaceSnapshot) -> None:
         for curve in self.curves:
@@ -254,16 +322,36 @@ class RaceWindow(QDialog):
             set_range(self.plot, "x", 1, nice_ceiling(max(n, 10)), 0.02)
             if not self.log_y.isChecked():
                 set_range(self.plot, "y", 0, 1.0 if "accuracy" in metric else nice_ceiling(hi * 1.05))
-        self.plot.setLabel("left", METRIC_WORDS[metric])
+        label = METRIC_WORDS[metric]
+        if self.plot.property("metric") != label:  # a new label lays the axis out again: only when it changes
+            self.plot.setProperty("metric", label)
+            self.plot.setLabel("left", label)
+
+    def _points_layer(self, snap: RaceSnapshot) -> QImage | None:
+        """The data's dots for this race (drawn once per run, laid over every lane's boundary)."""
+        if snap.extent is None:
+            return None
+        key = (snap.generation, id(snap.data))
+        if self._points is None or self._points[0] != key:
+            self._points = (key, points_layer(snap.data, snap.extent))
+        return self._points[1]
 
     def _draw_boundaries(self) -> None:
         snap = self.snapshot
+        dots = self._points_layer(snap)
         for (pic, text), lane in zip(self.thumbs, snap.lanes):
             if lane.output_grid is not None:
                 rgb, _legend = plane_rgb(
                     lane.output_grid, snap.data.dataset.problem, snap.threshold, snap.output_activation
                 )
-                pic.setPixmap(QPixmap.fromImage(to_qimage(rgb[::-1]).scaled(THUMB, THUMB)))
+                # Paler than the points, as in the main window, so each point shows on its region.
+                img = to_qimage(fade(rgb[::-1], PLANE_STRENGTH)).scaled(THUMB, THUMB)
+                img = img.convertToFormat(QImage.Format.Format_RGB32)
+                if dots is not None:
+                    painter = QPainter(img)
+                    painter.drawImage(0, 0, dots)
+                    painter.end()
+                pic.setPixmap(QPixmap.fromImage(img))
             last = lane.history.get("loss")
             loss = number(last[-1]) if last else "—"
             status = f" · {lane.message}" if lane.message else ""
@@ -271,18 +359,25 @@ class RaceWindow(QDialog):
             text.setToolTip(plain_tip(lane.message))
 
     def _on_failed(self, message: str) -> None:
+        """Say on the race window why the race stopped or cannot start (the box does not block it)."""
         self.play.setChecked(False)
-        parent = self.parent()
-        if parent is not None and hasattr(parent, "show_error"):
-            parent.show_error("Optimizer race", message)
+        box = message_box(self, QMessageBox.Icon.Warning, "Optimizer race", humanize(message))
+        box.setObjectName("raceError")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def shutdown(self) -> None:
-        """Stop the race's thread (closing, Esc and the main window's exit all end here)."""
-        self.handle.stop(timeout_ms=None)
+        """Stop the race's process or thread (closing, Esc and the main window's exit all end here)."""
+        if isinstance(self.handle, ProcessHandle):
+            self.handle.stop(timeout_ms=None, grace=0.0)  # a race has nothing to finish: ended at once
+        else:
+            self.handle.stop(timeout_ms=None)
 
 
-def open_race(project: dict[str, Any], base_dir: str | Path | None, parent: QWidget) -> RaceWindow:
-    win = RaceWindow(project, None if base_dir is None else str(base_dir), parent)
+def open_race(
+    project: dict[str, Any], base_dir: str | Path | None, parent: QWidget, speed: SpeedPreference | None = None
+) -> RaceWindow:
+    win = RaceWindow(project, None if base_dir is None else str(base_dir), parent, speed)
     win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     win.show()
     return win

@@ -1,22 +1,33 @@
-"""The optimizer race's worker: an engine Race on a thread of its own, every lane given the
-same next batch each step, and a snapshot of every lane's curves and small boundary per frame."""
+"""The optimizer race's worker: an engine Race in a process of its own (worker_process.py's
+ProcessHandle, kind "race"; a thread under NNP_TRAINER=thread), every lane given the same next
+batch each step, and a snapshot of every lane's curves and small boundary per frame.
+
+Issue 31, item 11: on a thread beside the window, the race crawled (2 epochs/s with six lanes
+of a 177-parameter net beside a playing main window): it waited for every frame to be drawn, and
+its training and the window's drawing took turns under one GIL. In its own process it trains on
+while the window draws; on a thread, frames are spaced so that making and drawing them takes at
+most VIEW_SHARE of the time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from engine import PlaygroundError
+from engine.project import PreparedData, prepare_data
 from engine.race import Race
 
 from .commands import BuildRace, Command, Pause, Play, Step
+from .pacing import steps_per_epoch
 from .snapshot import grid_extent, grid_points
-from .worker_loop import LoopWorker
+from .worker_loop import FRAME, LoopWorker
 
 RACE_GRID = 40  # the race's small boundaries
+VIEW_SHARE = 0.3  # the most of the time that making and drawing frames may take
 
 
 @dataclass(frozen=True)
@@ -44,12 +55,16 @@ class RaceSnapshot:
 class RaceWorker(LoopWorker):
     """Runs an engine Race on its own thread: each step gives every lane the same next batch."""
 
+    #: Applied to newly prepared data (a worker in its own process puts them in shared memory).
+    share_data: Callable[[PreparedData], PreparedData] | None = None
+
     def __init__(self) -> None:
         super().__init__()
         self._race: Race | None = None
         self._grid: np.ndarray | None = None
         self._extent = None
         self._generation = 0
+        self._view_cost = 0.0  # seconds a frame costs: made here and drawn by the UI (smoothed)
 
     def _release(self) -> None:
         self._race = None
@@ -60,7 +75,10 @@ class RaceWorker(LoopWorker):
                 case BuildRace():
                     project = command.project
                     self._playing = False
-                    self._race = Race(project, command.optimizers, base_dir=command.base_dir)
+                    data = prepare_data(project, base_dir=command.base_dir)
+                    if self.share_data is not None:
+                        data = self.share_data(data)
+                    self._race = Race(project, command.optimizers, data=data)
                     self._generation += 1
                     self._extent = grid_extent(self._race.data)
                     self._grid = None
@@ -92,10 +110,26 @@ class RaceWorker(LoopWorker):
         self._dirty = True
         return True
 
+    def _progress(self) -> tuple[float, float] | None:
+        race = self._race
+        if race is None:
+            return None
+        tr = next((lane.trainer for lane in race.lanes if lane.running), race.lanes[0].trainer)
+        return tr.epoch + tr.epoch_progress, steps_per_epoch(tr.n_train, tr.batch_size, tr.last_batch)
+
+    def _budget(self, made: float) -> None:
+        """Space the frames so that making one (`made` seconds) and, on a thread, waiting for the UI
+        to draw the last take at most VIEW_SHARE of the time (never faster than FRAME). In a process
+        of its own the race trains on while the UI draws, and the window spaces its frames itself."""
+        cost = made + (self._drawn if self.steps_aside else 0.0)
+        self._view_cost = cost if not self._view_cost else 0.7 * self._view_cost + 0.3 * cost
+        self._frame = max(FRAME, self._view_cost / VIEW_SHARE) if self._playing else FRAME
+
     def _emit(self) -> None:
         race = self._race
         if race is None:
             return
+        t0 = time.perf_counter()
         lanes = []
         with np.errstate(all="ignore"):
             for lane in race.lanes:
@@ -105,6 +139,7 @@ class RaceWorker(LoopWorker):
                     grid = tr.network.predict(self._grid).reshape(RACE_GRID, RACE_GRID, -1)
                 lanes.append(LaneSnapshot(lane.label, tr.history.shared(), tr.epoch, tr.steps, grid, lane.message))
         first = race.lanes[0].trainer
+        self._budget(time.perf_counter() - t0)
         self._send_snapshot(
             RaceSnapshot(
                 lanes,

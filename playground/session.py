@@ -33,11 +33,13 @@ from .commands import (
     SetData,
     SetLive,
     SetOptimizer,
+    SetSpeed,
     SetViews,
     SetWeight,
     SetWeights,
     Step,
 )
+from .pacing import FASTEST, Speed
 from .runs import RunHistory
 from .snapshot import Snapshot
 from .state import Change, ProjectState, get_path
@@ -73,6 +75,7 @@ class Session(QObject):
         self.travel_index: int | None = None  # index into the timeline, None when live
         self.playing = False
         self.views: set[str] = set()
+        self.speed = FASTEST  # the pace the trainer keeps while playing (the window's preference)
         self._timeline_at = 0.0
         self._draws = 0  # new draws of initial weights asked for (Reset keeps the same start)
         self._errors: dict[str, list[float]] = {}
@@ -111,6 +114,13 @@ class Session(QObject):
             if self.travel_index is not None:
                 self.go_live()
         return self.send(Play() if on else Pause())
+
+    def set_speed(self, speed: Speed) -> int | None:
+        """Train at `speed` while playing (playground/pacing.py); None when it is the speed already."""
+        if speed == self.speed:
+            return None
+        self.speed = speed
+        return self.send(SetSpeed(speed))
 
     def step(self, unit: str = "batch") -> int:
         self.set_playing(False)
@@ -295,6 +305,8 @@ class Session(QObject):
         run of the project, from the last weights the window received when they are this
         project's, so what was trained is not lost."""
         self.set_playing(False)
+        if self.speed.paced:
+            self.send(SetSpeed(self.speed))  # a new trainer starts at full speed
         snap = self.snapshot
         if how == RAN_OUT and snap is not None and snap.project and snap.project != self.state.project:
             self.state.revert(snap.project)  # the edit it ran out on would only do it again: back to what ran

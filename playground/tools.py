@@ -71,7 +71,8 @@ class Tools:
 
     def open_race(self) -> RaceWindow:
         """The optimizer race on a copy of the current project (it trains on its own thread)."""
-        return open_race(self.session.state.project, self.session.state.base_dir, self.parent)
+        speed = getattr(self.parent, "speed", None)  # the window's speed governs the race too
+        return open_race(self.session.state.project, self.session.state.base_dir, self.parent, speed)
 
     def open_backprop(self) -> BackpropWindow | None:
         """The backprop walk (one window: a second request raises it), for every model."""

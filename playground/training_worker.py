@@ -45,6 +45,7 @@ from .commands import (
 )
 from .layer_maps import layer_maps
 from .live_settings import apply_live, epoch_limit, live_sections
+from .pacing import steps_per_epoch
 from .snapshot import (
     GRID_STEPS,
     Thinned,
@@ -110,6 +111,12 @@ class TrainingWorker(LoopWorker):
 
     def _train_once(self) -> bool:
         return self._trainer is not None and self._step("batch")
+
+    def _progress(self) -> tuple[float, float] | None:
+        tr = self._trainer
+        if tr is None:
+            return None
+        return tr.epoch + tr.epoch_progress, steps_per_epoch(tr.n_train, tr.batch_size, tr.last_batch)
 
     def _step(self, unit: str) -> bool:
         tr = self._trainer

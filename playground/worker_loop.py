@@ -2,10 +2,12 @@
 
 The UI sends typed commands (playground/commands.py) through a thread-safe queue; each gets a
 sequence number, and every snapshot says the last one applied. The loop applies them between
-units of work, trains as fast as it can while playing, and emits a snapshot at most ~30 times a
-second and only once the UI has drawn the previous one, so snapshots never pile up in the event
-queue. The training worker (playground/training_worker.py), the race (race_worker.py), the
-teaching windows' jobs (jobs.py) and the downloads each say what their commands and units do.
+units of work, trains while playing as fast as it can or at the speed the user chose (SetSpeed,
+playground/pacing.py: between units it waits on the command queue, so a command is taken at once
+however slow the speed), and emits a snapshot at most ~30 times a second and only once the UI has
+drawn the previous one, so snapshots never pile up in the event queue. The training worker
+(playground/training_worker.py), the race (race_worker.py), the teaching windows' jobs (jobs.py)
+and the downloads each say what their commands and units do.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from .commands import Command, Stop
+from .commands import Command, SetSpeed, Stop
+from .pacing import Pacer
 
 FRAME = 1 / 34  # seconds between snapshots while playing: ~30 redraws/s once hand-off overhead is added
 UI_WAIT = 0.25  # longest the worker yields to a UI that has not finished drawing (e.g. minimised)
+PACE_SLICE = 0.25  # longest one wait for the next unit at a slow speed (a command ends it sooner)
 
 
 class Cancelled(BaseException):  # not an Exception: no "except Exception" may swallow it
@@ -89,6 +93,9 @@ class LoopWorker(WorkerSignals):
         self._dirty = True  # something changed that the UI has not seen
         self._last_emit = 0.0  # perf_counter() of the last snapshot sent
         self._frame = FRAME  # seconds between snapshots while playing (a view budget may space them)
+        self._pacer = Pacer()  # the speed the user chose: when the next unit of training may start
+        self._sent_at = 0.0  # perf_counter() when the last snapshot went to the UI
+        self._drawn = 0.0  # seconds the UI took to draw it (from sent to consumed)
 
     # ----------------------------------------------------------------- UI side (any thread)
     def send(self, command: Command, seq: int | None = None) -> int:
@@ -103,6 +110,8 @@ class LoopWorker(WorkerSignals):
 
     def snapshot_consumed(self) -> None:
         """The UI drew the last snapshot; the next one may be sent."""
+        if self._sent_at:
+            self._drawn = time.perf_counter() - self._sent_at
         self._ui_ready.set()
 
     # ----------------------------------------------------------------- worker thread
@@ -119,7 +128,7 @@ class LoopWorker(WorkerSignals):
     def _loop(self) -> None:
         while not self.cancelled.is_set():
             try:
-                timeout = 0 if self._playing else (FRAME if self._dirty else 0.25)
+                timeout = self._rest() if self._playing else (FRAME if self._dirty else 0.25)
                 cmd = self._commands.get(timeout=timeout) if timeout else self._commands.get_nowait()
             except queue.Empty:
                 cmd = None
@@ -128,7 +137,10 @@ class LoopWorker(WorkerSignals):
                 if isinstance(command, Stop):
                     return
                 try:
-                    self._apply(command, seq)
+                    if isinstance(command, SetSpeed):
+                        self._pacer.set(command.speed)
+                    else:
+                        self._apply(command, seq)
                 except Cancelled:
                     return
                 finally:
@@ -164,8 +176,12 @@ class LoopWorker(WorkerSignals):
                 if trained and now + self._step_time / 2 > deadline:  # nearer the deadline now than after one more
                     self._slack = deadline - now
                     break
+                if self._pacer.wait(now) > 0:
+                    break  # the chosen speed holds the next unit back: this frame goes out, then the loop waits
+                pace = self._pace_interval()
                 if not self._train_once():
                     break
+                self._pacer.started(now, pace)
                 self._step_times.append(time.perf_counter() - now)
                 # The median of the last few: an epoch's end (its evaluation) is not a step's length.
                 self._step_time = statistics.median(self._step_times)
@@ -174,6 +190,23 @@ class LoopWorker(WorkerSignals):
                     break
         if self._dirty:
             self._emit_if_due()
+
+    def _rest(self) -> float:
+        """While playing: how long to wait for a command before training on (0: train now). At a
+        slow speed, until the next unit is due, but no longer than a frame while one is to be sent."""
+        wait = self._pacer.wait(time.perf_counter())
+        return min(wait, FRAME if self._dirty else PACE_SLICE)
+
+    def _pace_interval(self) -> float:
+        """Seconds from this unit's start to the next one's at the chosen speed (0: no waiting)."""
+        if not self._pacer.speed.paced:
+            return 0.0
+        where = self._progress()
+        return 0.0 if where is None else self._pacer.interval(*where)
+
+    def _progress(self) -> tuple[float, float] | None:
+        """(epochs done in the run, units of training in an epoch), for the pace; None: no run."""
+        return None
 
     def _emit_if_due(self) -> None:
         """Send a snapshot once the UI has drawn the last one (and, while playing, a frame on)."""
@@ -212,6 +245,7 @@ class LoopWorker(WorkerSignals):
     def _send_snapshot(self, snap: Any) -> None:
         self._dirty = False
         self._ui_ready.clear()
+        self._sent_at = time.perf_counter()
         self.snapshot_ready.emit(snap)
 
     def _apply(self, command: Command, seq: int) -> None:

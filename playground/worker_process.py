@@ -1,4 +1,5 @@
-"""The trainer in a child process: the same `TrainingWorker`, a second interpreter.
+"""The trainer in a child process: the same `TrainingWorker`, a second interpreter (and the
+optimizer race's `RaceWorker` the same way: `ProcessHandle(kind="race")`).
 
 On two cores a worker thread and the UI take turns under one GIL, so every millisecond the UI
 spends drawing was a millisecond of training lost (issue 15: the app kept 0.48 of its engine's
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import importlib
 import importlib.machinery
 import io
 import mmap
@@ -72,12 +74,16 @@ def use_process() -> bool:
     return os.environ.get(TRAINER_ENV, "process").strip().lower() != "thread"
 
 
-def make_handle(parent: QObject | None = None) -> Any:
-    """The session's worker handle: a child process unless NNP_TRAINER=thread."""
+def make_handle(parent: QObject | None = None, kind: str = "training") -> Any:
+    """A worker handle (the session's trainer, or a race's): a child process unless NNP_TRAINER=thread."""
     if use_process():
-        return ProcessHandle(parent)
+        return ProcessHandle(parent, kind)
     from .worker_thread import WorkerHandle
 
+    if kind == "race":
+        from .race_worker import RaceWorker
+
+        return WorkerHandle(parent, RaceWorker())
     return WorkerHandle(parent)
 
 
@@ -164,6 +170,33 @@ def loads_data(blob: bytes, fds: list[int]) -> Any:
     return DataUnpickler(io.BytesIO(blob)).load()
 
 
+def pack_history(sent: dict[str, tuple[array, int]], history: dict[str, Any]) -> dict[str, tuple[bool, array]]:
+    """Each series of `history` as the values added since `sent` last saw it (whole, True, when
+    it is another series: a new run's); `sent` is brought up to date."""
+    out: dict[str, tuple[bool, array]] = {}
+    for key, series in history.items():
+        values, n = series.source, len(series)
+        last = sent.get(key)
+        if last is not None and last[0] is values and last[1] <= n:
+            out[key] = (False, values[last[1] : n])  # only what was added since
+        else:
+            out[key] = (True, values[:n])
+        sent[key] = (values, n)
+    return out
+
+
+def unpack_history(kept: dict[str, array], packed: dict[str, tuple[bool, array]]) -> dict[str, Series]:
+    """The other end of `pack_history`: the series again, from the values `kept` so far."""
+    series = {}
+    for key, (full, values) in packed.items():
+        if full or key not in kept:
+            kept[key] = values  # a new run's series: earlier snapshots keep the old array
+        else:
+            kept[key].extend(values)
+        series[key] = Series(kept[key], len(kept[key]))
+    return series
+
+
 class Packer:
     """Child side: a snapshot made small for the pipe, relative to the last one sent."""
 
@@ -181,15 +214,7 @@ class Packer:
                 same.append(name)
             else:
                 self._last[name] = value
-        history: dict[str, tuple[bool, array]] = {}
-        for key, series in snap.history.items():
-            values, n = series.source, len(series)
-            sent = self._history.get(key)
-            if sent is not None and sent[0] is values and sent[1] <= n:
-                history[key] = (False, values[sent[1] : n])  # only what was added since
-            else:
-                history[key] = (True, values[:n])
-            self._history[key] = (values, n)
+        history = pack_history(self._history, snap.history)
         blob, fds = dumps_data(snap.data) if "data" not in same else (b"", [])
         light = dataclasses.replace(snap, **{**{name: None for name in same}, "history": {}, "data": None})
         return light, tuple(same), history, blob, fds
@@ -208,14 +233,51 @@ class Unpacker:
         for name in MEMO_FIELDS:
             if name not in same:
                 self._last[name] = getattr(light, name)
-        series = {}
-        for key, (full, values) in history.items():
-            if full or key not in self._history:
-                self._history[key] = values  # a new run's series: earlier snapshots keep the old array
-            else:
-                self._history[key].extend(values)
-            series[key] = Series(self._history[key], len(self._history[key]))
+        series = unpack_history(self._history, history)
         return dataclasses.replace(light, history=series, **{name: self._last[name] for name in same})
+
+
+class RacePacker:
+    """Child side: a race's snapshot (playground/race_worker.py) made small for the pipe: its
+    prepared data once a race, each lane's history as the values added since the last one."""
+
+    def __init__(self) -> None:
+        self._data: Any = None  # held, so an id is never reused while compared
+        self._history: dict[str, tuple[array, int]] = {}
+
+    def pack(self, snap: Any) -> tuple[Any, tuple[str, ...], dict[str, tuple[bool, array]], bytes, list[int]]:
+        same = ("data",) if snap.data is self._data else ()
+        self._data = snap.data
+        flat = {f"{i}/{key}": series for i, lane in enumerate(snap.lanes) for key, series in lane.history.items()}
+        history = pack_history(self._history, flat)
+        blob, fds = dumps_data(snap.data) if not same else (b"", [])
+        lanes = [dataclasses.replace(lane, history={}) for lane in snap.lanes]
+        return dataclasses.replace(snap, lanes=lanes, data=None), same, history, blob, fds
+
+
+class RaceUnpacker:
+    """UI side: a race's snapshot again (the other end of RacePacker)."""
+
+    def __init__(self) -> None:
+        self._data: Any = None
+        self._history: dict[str, array] = {}
+
+    def unpack(self, light: Any, same: tuple[str, ...], history: dict[str, tuple[bool, array]], data: Any) -> Any:
+        if "data" not in same:
+            self._data = data
+        lanes: list[dict[str, Series]] = [{} for _ in light.lanes]
+        for key, series in unpack_history(self._history, history).items():
+            lane, name = key.split("/", 1)
+            lanes[int(lane)][name] = series
+        return dataclasses.replace(light, data=self._data,
+                                   lanes=[dataclasses.replace(lane, history=h) for lane, h in zip(light.lanes, lanes)])
+
+
+#: What a child process can run: its worker (module, class) and its snapshots' packer and unpacker.
+KINDS: dict[str, tuple[str, str, type, type]] = {
+    "training": ("playground.training_worker", "TrainingWorker", Packer, Unpacker),
+    "race": ("playground.race_worker", "RaceWorker", RacePacker, RaceUnpacker),
+}
 
 
 # ===================================================================== the child
@@ -232,18 +294,18 @@ def _die_with_parent() -> None:
         pass  # the closed pipe still ends it
 
 
-def child_main(conn: Any, generation: int = 0) -> None:
-    """The trainer process: the app's TrainingWorker loop, fed and read through `conn`. Its runs
-    are numbered from `generation` on, so a replacement never reuses a dead child's numbers."""
+def child_main(conn: Any, generation: int = 0, kind: str = "training") -> None:
+    """The trainer process: the app's TrainingWorker loop (or another KINDS worker), fed and read
+    through `conn`. Its runs are numbered from `generation` on, so a replacement never reuses a
+    dead child's numbers."""
     _die_with_parent()
-    from .training_worker import TrainingWorker
-
-    worker = TrainingWorker()
+    module, name, packer_class, _unpacker = KINDS[kind]
+    worker = getattr(importlib.import_module(module), name)()
     worker.steps_aside = False
     worker.share_data = share_data
     worker._generation = generation
     worker.unheard = lambda: os._exit(OUT_OF_MEMORY)
-    packer = Packer()
+    packer = packer_class()
     lock = threading.Lock()
 
     def put(message: tuple, fds: tuple[int, ...] = ()) -> None:
@@ -370,14 +432,15 @@ class _Reader(QThread):
 
     lost = Signal(str)  # the child ended without being asked: how ("signal 9")
 
-    def __init__(self, worker: ProcessWorker, conn: Any, process: Any) -> None:
+    def __init__(self, worker: ProcessWorker, conn: Any, process: Any, unpacker: type = Unpacker) -> None:
         super().__init__()
         self.worker, self.conn, self.process = worker, conn, process
+        self.unpacker = unpacker
         self.stopping = False
         self.setObjectName("trainer-reader")
 
     def run(self) -> None:
-        unpacker = Unpacker()
+        unpacker = self.unpacker()
         while True:
             try:
                 kind, *rest = self.conn.recv()
@@ -419,7 +482,9 @@ def _context() -> Any:
     the app, whose Qt threads a fork would copy half-way."""
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["playground.worker_process", "playground.training_worker"])
+        ctx.set_forkserver_preload(
+            ["playground.worker_process", "playground.training_worker", "playground.race_worker"]
+        )
         return ctx
     return mp.get_context("spawn")
 
@@ -454,8 +519,9 @@ class ProcessHandle(QObject):
     restarted = Signal(str)  # a new child after the last one ended: how it ended; the session rebuilds
     responding = Signal(bool, float)  # the child stopped answering (False, seconds silent) or answers again
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, kind: str = "training") -> None:
         super().__init__(parent)
+        self.kind = kind  # which worker the child runs (KINDS)
         self.worker = ProcessWorker()
         self.process: Any = None
         self.thread: _Reader | None = None
@@ -471,13 +537,13 @@ class ProcessHandle(QObject):
     def _start(self) -> None:
         ctx = _context()
         ours, theirs = ctx.Pipe()
-        self.process = ctx.Process(target=child_main, args=(theirs, self.worker.generation),
-                                   name="nn-playground trainer", daemon=True)  # fmt: skip
+        self.process = ctx.Process(target=child_main, args=(theirs, self.worker.generation, self.kind),
+                                   name=f"nn-playground {self.kind}", daemon=True)  # fmt: skip
         _start_process(self.process)
         theirs.close()  # the child's end lives in the child only: its death closes the pipe
         self.worker.heard = time.monotonic()
         self.worker.writer = _Writer(ours)
-        self.thread = _Reader(self.worker, ours, self.process)
+        self.thread = _Reader(self.worker, ours, self.process, KINDS[self.kind][3])
         self.thread.lost.connect(self._on_lost)
         self.thread.start()
 
@@ -520,8 +586,9 @@ class ProcessHandle(QObject):
         """Queue a command; returns its sequence number (snapshots say the last one applied)."""
         return self.worker.send(command)
 
-    def stop(self, timeout_ms: int | None = 5000) -> bool:
-        """Ask the child to finish, and kill it if it has not within its grace; True when it has
+    def stop(self, timeout_ms: int | None = 5000, grace: float = STOP_GRACE) -> bool:
+        """Ask the child to finish, and kill it if it has not within `grace` seconds (a race's, which
+        holds nothing to finish, gets none: closing its window never waits); True when it has
         ended. The event loop keeps running while it waits (`timeout_ms` None: until it ends)."""
         self._watch.stop()
         reader = self.thread
@@ -530,7 +597,7 @@ class ProcessHandle(QObject):
         reader.stopping = True
         self.worker.cancelled.set()
         self.worker._put(("stop",))
-        self.process.join(STOP_GRACE if timeout_ms is None else min(STOP_GRACE, timeout_ms / 1000))
+        self.process.join(grace if timeout_ms is None else min(grace, timeout_ms / 1000))
         if self.process.is_alive():  # stopped, or a step that cannot be cut short: nothing of the user's is in it
             self.process.kill()
             self.process.join(1.0)

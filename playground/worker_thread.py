@@ -1,6 +1,6 @@
-"""A worker on a thread of the app's own process, and its handle on the UI side: how the race,
-the landscape and teaching windows' jobs and the downloads run their workers, and the training
-worker under NNP_TRAINER=thread (worker_process.py's `ProcessHandle` offers the same calls)."""
+"""A worker on a thread of the app's own process, and its handle on the UI side: how the landscape
+and teaching windows' jobs and the downloads run their workers, and the training worker and the
+race under NNP_TRAINER=thread (worker_process.py's `ProcessHandle` offers the same calls)."""
 
 from __future__ import annotations
 

@@ -34,6 +34,7 @@ from ..widgets import Counter, NumberEdit, add_words, captioned, choose_data, na
 from ..widgets.flow import FlowLayout
 from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon
 from .bounds import number_edit
+from .speed import SpeedControl
 from .stopping import StopControl
 
 LEARNING_RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
@@ -87,6 +88,8 @@ class ControlBar(QWidget):
         row.addWidget(self.play_button)
         row.addWidget(self.step_button)
         row.addWidget(captioned("step", self.step_unit))
+        self.speed = SpeedControl()  # the pace of playing (panels/speed.py)
+        row.addWidget(captioned("speed", self.speed))
         self.epoch_label = name_widget(
             Counter("0,000,000", "counter"), "epochLabel", "Epoch counter", "Completed epochs"
         )
