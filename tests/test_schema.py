@@ -42,7 +42,7 @@ def test_the_default_project_is_the_tables_defaults():
 
 
 @pytest.mark.parametrize(
-    "f", [f for f in FIELDS if f.default is not UNSET and f.kind != "object" and "." in f.path], ids=str
+    "f", [f for f in FIELDS if f.default is not UNSET and f.kind != "object" and "." in f.path], ids=lambda f: f.path
 )
 def test_a_setting_a_file_leaves_out_is_the_tables_default(f):
     """The validator fills what a file leaves out from the table: an object given empty gets each
