@@ -32,6 +32,7 @@ from .panels.runs_view import RunsView
 from .panels.speed import SpeedPreference
 from .panels.time_bar import TimeBar
 from .paths import ICON
+from .presentation import Presentation
 from .session import Session
 from .sharing import Sharing
 from .tools import Tools
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.speed = SpeedPreference(self.settings, self)  # how fast playing goes: the app's preference
         self.speed.attach(self.controls.speed, s.set_speed)
         self._compose()
+        self.presentation = Presentation(self)  # View → Presentation: the layout for a projector
         self._menus()
         self._wire()
         self.focus_keys = FocusKeys(self)  # a focused control keeps Space (and typed keys) for itself
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1560, 960)
         self._fit_screen()
+        self.presentation.restore()
         self._update_title()
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -176,6 +179,7 @@ class MainWindow(QMainWindow):
         for i in range(self.tabs.count()):
             if self.tabs.widget(i).objectName() == f"tab_{name}":
                 self.tabs.setCurrentIndex(i)
+                self.presentation.reveal_tabs()
                 return True
         return False
 
@@ -240,10 +244,11 @@ class MainWindow(QMainWindow):
         return self.images if self.images.isVisible() else self.output.plot
 
     def _opened(self, project: dict[str, Any]) -> None:
-        """A project was opened: its app section may bring a tab to the front and a note."""
+        """A project was opened: the tab its app section names comes to the front (Weights when it
+        names none: a tab an earlier preset chose does not stay), and its note shows."""
         app = project.get("app", {})
-        if isinstance(app.get("view"), str):
-            self.show_view(app["view"])
+        if not (isinstance(app.get("view"), str) and self.show_view(app["view"])):
+            self.tabs.setCurrentIndex(0)
         self.note_bar.set_note(str(app.get("title", "")), str(app.get("note", "")))
 
     # ----------------------------------------------------------------- messages

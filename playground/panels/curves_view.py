@@ -3,13 +3,14 @@ train, validation and test splits, earlier runs dashed beneath, and the latest n
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QSlider, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSlider, QWidget
 
 from engine.numbers import number
 from engine.regularizers import Regularizer
@@ -75,8 +76,12 @@ class CurvesView(QWidget):
         head.addWidget(self.smooth)
         self.plot = make_plot("curvesPlot")
         self.plot.setMinimumHeight(100)
-        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.plot.setLabel("bottom", "epoch")
+        # Which colour is which split, under the plot: a legend inside it covered the curves and was
+        # cut by the axis in a short plot ("test" hidden, a drawn validation curve not listed).
+        self.key = name_widget(Label(" "), "curvesKey", "Curve colours")
+        self.key.setTextFormat(Qt.TextFormat.RichText)  # coloured line marks; every word is ours
+        self.key.setWordWrap(True)  # whole entries on more lines, never cut
         # Long runs have tens of thousands of epochs: draw at most about one point per pixel.
         self.plot.getPlotItem().setDownsampling(auto=True, mode="peak")
         self.plot.getPlotItem().setClipToView(True)
@@ -95,7 +100,10 @@ class CurvesView(QWidget):
         self.numbers.setWordWrap(True)
         lay.addWidget(Steady(self.numbers))  # new numbers 10 times a second: no re-layout of the window
         lay.addWidget(self.plot, 1)
-        lay.addWidget(self.readout)
+        below = QHBoxLayout()  # the key beside the hover readout: no line of height of its own
+        below.addWidget(self.key, 1)
+        below.addWidget(self.readout)
+        lay.addLayout(below)
         self.stop_line = pg.InfiniteLine(
             angle=90, pen=pg.mkPen(90, 90, 90, 220, width=1.2, style=Qt.PenStyle.DashLine), label="stopped",
             labelOpts={"position": 0.9, "color": (70, 70, 70), "anchors": [(1, 0), (1, 0)]},
@@ -128,7 +136,7 @@ class CurvesView(QWidget):
             for prefix, style in (("", Qt.PenStyle.DashLine), ("test_", Qt.PenStyle.DotLine)):
                 pen = pg.mkPen(color, width=1.6, style=style)
                 name = f"{run.label} {'train' if not prefix else 'test'}"
-                item = self.plot.plot([], [], pen=pen, name=name)
+                item = self.plot.plot([], [], pen=pen, name=name)  # the name: for the key above the plot
                 item.setZValue(-1)  # under the current run
                 self.overlay_items.append((item, run, prefix))
         self.redraw()
@@ -191,7 +199,7 @@ class CurvesView(QWidget):
                 set_range(self.plot, "y", np.floor(lo - pad), np.ceil(top))
             else:
                 set_range(self.plot, "y", 0.0, nice_ceiling(top) if np.isfinite(nice_ceiling(top)) else top)
-        self._show_validation(bool(np.isfinite(self.series("val_loss")).any()))
+        self._show_key()
         self._numbers(snap)
         if snap.stopped and snap.epoch:
             self.stop_line.setPos(snap.epoch)
@@ -205,15 +213,29 @@ class CurvesView(QWidget):
             self._label = label
             self.plot.setLabel("left", label)
 
-    def _show_validation(self, on: bool) -> None:
-        """The legend lists validation only when there is a validation split."""
-        legend = self.plot.getPlotItem().legend
-        curve = self.curves["val_"]
-        listed = any(getattr(sample, "item", None) is curve for sample, _label in legend.items)
-        if on and not listed:
-            legend.addItem(curve, "validation")
-        elif not on and listed:
-            legend.removeItem(curve)
+    def key_entries(self) -> list[str]:
+        """The names the key lists: each split whose curve is drawn, then the earlier runs' curves."""
+        names = [name for (prefix, curve), name in zip(self.curves.items(), ("train", "validation", "test"))
+                 if curve.xData is not None and len(curve.xData)]  # fmt: skip
+        return names + [item.name() for item, _run, _prefix in self.overlay_items if item.xData is not None
+                        and len(item.xData)]  # fmt: skip
+
+    def _show_key(self) -> None:
+        """The key under the plot: a coloured line mark and the name of every curve drawn."""
+        marks = {"train": "━━", "validation": "━━", "test": "━━"}
+        parts = []
+        for name in self.key_entries():
+            split = name if name in SPLIT_COLORS else None
+            if split is not None:
+                color, mark = SPLIT_COLORS[split], marks[split]
+            else:
+                item = next(i for i, _r, _p in self.overlay_items if i.name() == name)
+                color = item.opts["pen"].color().getRgb()[:3]
+                mark = "╍╍" if name.endswith("train") else "┈┈"
+            parts.append(f"<span style='color:rgb{tuple(color)}'>{mark}</span>&nbsp;{html.escape(name)}")
+        text = " &nbsp; ".join(parts) or " "
+        if self.key.text() != text:  # a new text re-lays out the view
+            self.key.setText(text)
 
     def _numbers(self, snap: Snapshot) -> None:
         """The latest epoch's numbers, as TensorFlow Playground always shows them."""
