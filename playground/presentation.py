@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
@@ -215,6 +216,7 @@ class Presentation(QObject):
         self.tabs = TabsFold(window.tabs, self.right.widget(2))
         self.on = False
         self._saved: tuple[Any, ...] = ()
+        self._axes: list[tuple[Any, ...]] = []
 
     def action(self) -> QAction | None:
         return self.window.findChild(QAction, "actionPresentation")
@@ -260,10 +262,10 @@ class Presentation(QObject):
         )  # fmt: skip
         font = QFont(w.font())
         font.setPointSizeF(QApplication.font().pointSizeF() * SCALE)
+        w.setStyleSheet(PRESENT_QSS)  # before the font: a style sheet set later puts the old font back
         w.setFont(font)
         self.main.widget(1).setFont(self._saved[5])  # the network's column keeps its size: it needs the width
-        w.setStyleSheet(PRESENT_QSS)
-        _plot_text(w.centralWidget(), PLOT_POINTS)
+        self._axes = _plot_text(w.centralWidget(), PLOT_POINTS)
         self.main.insertWidget(2, self.output_box)  # a column of its own, between the network and the curves
         for i, stretch in enumerate((0, 2, 0, 2)):
             self.main.setStretchFactor(i, stretch)
@@ -273,19 +275,24 @@ class Presentation(QObject):
         self.row.set_on(True)
 
     def _fit(self) -> None:
-        """The output column as wide as the square plot the height allows; the rest shared."""
+        """The output column as wide as the square plot the height allows (within what the other
+        columns need at least); the rest shared by the network and the curves."""
         total = self.main.width() - self.main.handleWidth() * 3
         strip = self.data.sizeHint().width() if self.data.isVisibleTo(self.main) else 0
+        middle_min = self.main.widget(1).minimumSizeHint().width()
+        right_min = self.right.minimumSizeHint().width()
         square = self.window.output.square
-        extra_h = self.output_box.height() - square.height()
-        side = max(200, self.main.height() - extra_h)
+        side = max(200, self.main.height() - (self.output_box.height() - square.height()))
+        side = min(side, max(420, int(0.36 * (total - strip))))  # a share of the width left to the curves
         plot = square.plot
         vb = plot.getPlotItem().getViewBox()
         axes = plot.width() - int(vb.width()) if vb.width() > 1 else 50
         margins = self.output_box.layout().contentsMargins()
-        out = min(side + axes + margins.left() + margins.right(), int((total - strip) * 0.5))
+        out = side + axes + margins.left() + margins.right()
+        out = max(self.output_box.minimumSizeHint().width(), min(out, total - strip - middle_min - right_min))
         rest = total - strip - out
-        self.main.setSizes([strip, rest * 45 // 100, out, rest - rest * 45 // 100])
+        middle = max(middle_min, rest // 2)
+        self.main.setSizes([strip, middle, out, max(right_min, rest - middle)])
 
     def _leave(self) -> None:
         w = self.window
@@ -298,7 +305,7 @@ class Presentation(QObject):
         self.output_box.setSizePolicy(out_policy)
         self.right.setSizePolicy(right_policy)
         w.setStyleSheet("")
-        _plot_text(w.centralWidget(), None)
+        _plot_text_back(self._axes)
         for widget, own in ((w, had_font), (self.main.widget(1), False)):
             widget.setFont(font if own else QFont())
             widget.setAttribute(Qt.WidgetAttribute.WA_SetFont, own)
@@ -306,16 +313,30 @@ class Presentation(QObject):
         self.right.restoreState(right_state)
 
 
-def _plot_text(root: QWidget, points: float | None) -> None:
-    """Every plot's tick and axis-title text at `points` (None: pyqtgraph's own size again)."""
+def _plot_text(root: QWidget, points: float) -> list[tuple[Any, ...]]:
+    """Every plot's tick and axis-title text at `points`; what each axis had, to put back."""
+    saved = []
     for plot in root.findChildren(pg.PlotWidget):
-        item = plot.getPlotItem()
         for name in ("left", "bottom"):
-            axis = item.getAxis(name)
+            axis = plot.getPlotItem().getAxis(name)
+            saved.append((axis, axis.style["tickFont"], QFont(axis.label.font()), axis.textWidth, axis.textHeight))
             font = QFont(QApplication.font())
-            if points is not None:
-                font.setPointSizeF(points)
-            axis.setTickFont(font if points is not None else None)
+            font.setPointSizeF(points)
+            axis.setTickFont(font)
             axis.label.setFont(font)
             axis.resizeEvent()
             axis._adjustSize()  # room for the new text size
+    return saved
+
+
+def _plot_text_back(saved: list[tuple[Any, ...]]) -> None:
+    """The axes' text and the room they kept for it as they were (pyqtgraph only lets that room
+    shrink by 10 px or more, so it is set back too)."""
+    for axis, tick_font, label_font, width, height in saved:
+        if not shiboken6.isValid(axis):
+            continue
+        axis.setTickFont(tick_font)
+        axis.label.setFont(label_font)
+        axis.textWidth, axis.textHeight = width, height
+        axis.resizeEvent()
+        axis._adjustSize()

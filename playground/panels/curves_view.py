@@ -10,14 +10,15 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSlider, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
 from engine.numbers import number
 from engine.regularizers import Regularizer
 
 from ..colors import SPLIT_COLORS
 from ..snapshot import Snapshot
-from ..widgets import Label, Steady, name_widget
+from ..widgets import FitCombo, Label, Steady, name_widget
+from ..widgets.flow import FlowLayout
 from .plotting import ema, line_plot, make_plot, nice_ceiling, peak_decimate, set_range, titled
 
 #: What the curves can show: (menu text, history key); fit_loss exists for the training split only.
@@ -54,7 +55,7 @@ class CurvesView(QWidget):
         super().__init__(parent)
         lay, head = titled(self, "curvesView", "Curves")
         self.metric_box = name_widget(
-            QComboBox(),
+            FitCombo(),  # as wide as the metric shown: the header fits a narrow column
             "curveMetric",
             "Curve metric",
             "loss: the data loss (CS231n's name) = (1/N) Σ L(ŷ, y) over each whole split with the epoch's final "
@@ -69,11 +70,19 @@ class CurvesView(QWidget):
             QSlider(Qt.Orientation.Horizontal), "smoothing", "Smoothing", "Exponential moving average of the curves"
         )
         self.smooth.setRange(0, 95)
-        self.smooth.setMaximumWidth(90)
-        head.addWidget(self.metric_box)
-        head.addWidget(self.log_y)
-        head.addWidget(Label("smooth"))
-        head.addWidget(self.smooth)
+        self.smooth.setFixedWidth(80)
+        # The choices wrap under one another in a narrow column (View → Presentation) rather than squeeze.
+        options = QWidget()
+        flow = FlowLayout(options, spacing=8, row_spacing=2)
+        flow.setContentsMargins(0, 0, 0, 0)
+        smoothing = QWidget()
+        row = QHBoxLayout(smoothing)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(Label("smooth"))
+        row.addWidget(self.smooth)
+        for w in (self.metric_box, self.log_y, smoothing):
+            flow.addWidget(w)
+        head.addWidget(options, 3)
         self.plot = make_plot("curvesPlot")
         self.plot.setMinimumHeight(100)
         self.plot.setLabel("bottom", "epoch")

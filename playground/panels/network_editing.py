@@ -248,9 +248,9 @@ class LayerButton(QToolButton):
         self._fit()
 
     def room(self) -> int:
-        """Pixels a line of text may take: the width less the frame, padding and the menu arrow."""
-        arrow = self.style().pixelMetric(self.style().PixelMetric.PM_MenuButtonIndicator, None, self)
-        return max(8, self.width() - arrow - 8)
+        """Pixels a line of text may take: the width less the frame and padding (the style sheet
+        draws no menu arrow on these buttons: it sat on the activation's last letters)."""
+        return max(8, self.width() - 6)
 
     def _fit(self) -> None:
         units, activation, *extra = self.lines
