@@ -264,7 +264,8 @@ class Presentation(QObject):
         font.setPointSizeF(QApplication.font().pointSizeF() * SCALE)
         w.setStyleSheet(PRESENT_QSS)  # before the font: a style sheet set later puts the old font back
         w.setFont(font)
-        self.main.widget(1).setFont(self._saved[5])  # the network's column keeps its size: it needs the width
+        for keep in (self.main.widget(1), w.tabs):  # the network's column and the tabs need the width more
+            keep.setFont(self._saved[5])
         self._axes = _plot_text(w.centralWidget(), PLOT_POINTS)
         self.main.insertWidget(2, self.output_box)  # a column of its own, between the network and the curves
         for i, stretch in enumerate((0, 2, 0, 2)):
@@ -306,7 +307,7 @@ class Presentation(QObject):
         self.right.setSizePolicy(right_policy)
         w.setStyleSheet("")
         _plot_text_back(self._axes)
-        for widget, own in ((w, had_font), (self.main.widget(1), False)):
+        for widget, own in ((w, had_font), (self.main.widget(1), False), (w.tabs, False)):
             widget.setFont(font if own else QFont())
             widget.setAttribute(Qt.WidgetAttribute.WA_SetFont, own)
         self.main.restoreState(main_state)
