@@ -32,7 +32,7 @@ from .panels.runs_view import RunsView
 from .panels.speed import SpeedPreference
 from .panels.time_bar import TimeBar
 from .paths import ICON
-from .presentation import Presentation
+from .presentation import Presentation, SideStrip
 from .session import Session
 from .sharing import Sharing
 from .tools import Tools
@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         right.setSizes([430, 220, 230])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("mainSplitter")
-        for w in (left, middle, right):
+        for w in (SideStrip(left, "Data", "data"), middle, right):  # the data panel folds in presentation
             split.addWidget(w)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)

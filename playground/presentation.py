@@ -138,6 +138,7 @@ class SideStrip(QWidget):
         lay.addWidget(self.strip)
         lay.addWidget(self.body, 1)
         self.folded = False
+        self.setSizePolicy(panel.sizePolicy())  # the splitter shares out its width as it did to the panel
         self.setVisible(not panel.isHidden())
         panel.installEventFilter(self)
 
@@ -210,8 +211,7 @@ class Presentation(QObject):
         self.main: QSplitter = window.findChild(QSplitter, "mainSplitter")
         self.right: QSplitter = window.findChild(QSplitter, "rightColumn")
         self.output_box = self.right.widget(0)
-        self.data = SideStrip(self.main.widget(0), "Data", "data")  # takes the panel out of the splitter
-        self.main.insertWidget(0, self.data)
+        self.data: SideStrip = self.main.widget(0)  # the data panel, wrapped by the window
         self.row = OneRow(window.controls)
         self.tabs = TabsFold(window.tabs, self.right.widget(2))
         self.on = False
