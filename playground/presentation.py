@@ -10,7 +10,7 @@ from typing import Any
 
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
     QApplication,
@@ -215,8 +215,19 @@ class Presentation(QObject):
         self.row = OneRow(window.controls)
         self.tabs = TabsFold(window.tabs, self.right.widget(2))
         self.on = False
+        self._refit = QTimer(self)  # the columns shared out again once a new window size is laid out
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(lambda: self.on and self._fit())
+        window.installEventFilter(self)
         self._saved: tuple[Any, ...] = ()
         self._axes: list[tuple[Any, ...]] = []
+
+    @guarded  # an override of a Qt virtual
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if self.on and obj is self.window and event.type() in (QEvent.Type.Show, QEvent.Type.Resize):
+            self._refit.start()
+        return False
 
     def action(self) -> QAction | None:
         return self.window.findChild(QAction, "actionPresentation")
@@ -283,13 +294,13 @@ class Presentation(QObject):
         middle_min = self.main.widget(1).minimumSizeHint().width()
         right_min = self.right.minimumSizeHint().width()
         square = self.window.output.square
-        side = max(200, self.main.height() - (self.output_box.height() - square.height()))
-        side = min(side, max(420, int(0.36 * (total - strip))))  # a share of the width left to the curves
-        plot = square.plot
-        vb = plot.getPlotItem().getViewBox()
-        axes = plot.width() - int(vb.width()) if vb.width() > 1 else 50
+        vb = square.plot.getPlotItem().getViewBox()
+        extra_w, extra_h = (square.plot.width() - int(vb.width()), square.plot.height() - int(vb.height())) \
+            if vb.width() > 1 else (50, 40)  # the axes' room beside and under the data area
+        side = self.main.height() - (self.output_box.height() - square.height()) - extra_h
+        side = max(200, min(side, max(420, int(0.36 * (total - strip)))))  # a share of the width left to the curves
         margins = self.output_box.layout().contentsMargins()
-        out = side + axes + margins.left() + margins.right()
+        out = side + extra_w + margins.left() + margins.right()
         out = max(self.output_box.minimumSizeHint().width(), min(out, total - strip - middle_min - right_min))
         rest = total - strip - out
         middle = max(middle_min, rest // 2)

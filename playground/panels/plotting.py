@@ -169,6 +169,9 @@ class SquarePlot(QWidget):
         self._refit_timer.setSingleShot(True)
         self._refit_timer.setInterval(0)
         self._refit_timer.timeout.connect(self._refit)
+        # The axes take more or less room when their text changes (new ticks, a larger font): the
+        # data area then stops being square without any resize of this holder.
+        plot.getPlotItem().getViewBox().sigResized.connect(lambda *_: self._refit_timer.start())
 
     @guarded
     def resizeEvent(self, event) -> None:
