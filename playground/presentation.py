@@ -218,7 +218,7 @@ class Presentation(QObject):
         self._refit = QTimer(self)  # the columns shared out again once a new window size is laid out
         self._refit.setSingleShot(True)
         self._refit.setInterval(0)
-        self._refit.timeout.connect(lambda: self.on and self._fit())
+        self._refit.timeout.connect(self._settled)
         window.installEventFilter(self)
         self._saved: tuple[Any, ...] = ()
         self._axes: list[tuple[Any, ...]] = []
@@ -228,6 +228,13 @@ class Presentation(QObject):
         if self.on and obj is self.window and event.type() in (QEvent.Type.Show, QEvent.Type.Resize):
             self._refit.start()
         return False
+
+    def _settled(self) -> None:
+        """After a show or a resize in presentation: never wider than the screen (a width needed
+        on the way there stayed), then the columns shared out for the new size."""
+        if self.on:
+            self.window._fit_screen()
+            self._fit()
 
     def action(self) -> QAction | None:
         return self.window.findChild(QAction, "actionPresentation")
