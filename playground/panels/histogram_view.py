@@ -161,9 +161,13 @@ class HistogramView(QWidget):
             self.rows = [[] for _ in range(n_layers)]
             self.span = MIN_SPAN
             self._last_epoch = -1
-            self.key.setText(" ".join(  # a swatch and its name never part at a line's end
+            # A swatch and its name never part at a line's end; past four layers they are numbered
+            # after one "layers", so nine fit a line or two of a short tab.
+            short = n_layers > 4
+            self.key.setText(("layers " if short else "") + " ".join(
                 f"<span style='color:rgb{layer_color(i)}'>■</span>&nbsp;"
-                + layer_name(i, n_layers).replace(" ", "&nbsp;") for i in range(n_layers)
+                + (str(i + 1) if short and i < n_layers - 1 else layer_name(i, n_layers).replace(" ", "&nbsp;"))
+                for i in range(n_layers)
             ))  # fmt: skip
             self.key.setToolTip(", ".join(
                 f"{layer_name(i, n_layers)}: {color_name(layer_color(i))}" for i in range(n_layers)
