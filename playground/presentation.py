@@ -219,6 +219,7 @@ class Presentation(QObject):
         self._refit.setSingleShot(True)
         self._refit.setInterval(0)
         self._refit.timeout.connect(self._settled)
+        self._clamp = False  # a show is being laid out: fit the window to the screen after it
         window.installEventFilter(self)
         self._saved: tuple[Any, ...] = ()
         self._axes: list[tuple[Any, ...]] = []
@@ -226,15 +227,18 @@ class Presentation(QObject):
     @guarded  # an override of a Qt virtual
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if self.on and obj is self.window and event.type() in (QEvent.Type.Show, QEvent.Type.Resize):
+            self._clamp = self._clamp or event.type() == QEvent.Type.Show
             self._refit.start()
         return False
 
     def _settled(self) -> None:
-        """After a show or a resize in presentation: never wider than the screen (a width needed
-        on the way there stayed), then the columns shared out for the new size."""
+        """After a show or a resize in presentation: the columns shared out for the new size; once
+        shown, never larger than the screen (the width the layout needed while it was shown stayed)."""
         if self.on:
-            self.window._fit_screen()
+            if self._clamp:
+                self.window._fit_screen()
             self._fit()
+        self._clamp = False
 
     def action(self) -> QAction | None:
         return self.window.findChild(QAction, "actionPresentation")
