@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
-from PySide6.QtWidgets import QApplication, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.fields import humanize
 
@@ -32,7 +32,7 @@ from .panels.runs_view import RunsView
 from .panels.speed import SpeedPreference
 from .panels.time_bar import TimeBar
 from .paths import ICON
-from .presentation import Presentation, SideStrip
+from .presentation import Presentation, SideStrip, keep_on_screen
 from .session import Session
 from .sharing import Sharing
 from .tools import Tools
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1560, 960)
-        self._fit_screen()
+        keep_on_screen(self)
         self.presentation.restore()
         self._update_title()
         self._autosave = QTimer(self)
@@ -160,19 +160,6 @@ class MainWindow(QMainWindow):
         central.layout().setSpacing(0)
         central.layout().addWidget(split, 1)
         self.setCentralWidget(central)
-
-    def _fit_screen(self) -> None:
-        """Never open larger than the screen (a saved size from a bigger monitor, or the default
-        on a laptop or projector): shrink to the available area and keep the title bar on it."""
-        screen = self.screen() or QApplication.primaryScreen()
-        if screen is None:
-            return
-        avail = screen.availableGeometry()
-        w, h = min(self.width(), avail.width()), min(self.height(), avail.height())
-        if (w, h) != (self.width(), self.height()):
-            self.resize(w, h)
-        if not avail.contains(self.frameGeometry().topLeft()):
-            self.move(avail.topLeft())
 
     def show_view(self, name: str) -> bool:
         """Bring the insight tab `name` (weights, gradients, batchnorm, hidden, runs) to the front."""

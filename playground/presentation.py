@@ -236,7 +236,7 @@ class Presentation(QObject):
         shown, never larger than the screen (the width the layout needed while it was shown stayed)."""
         if self.on:
             if self._clamp:
-                self.window._fit_screen()
+                keep_on_screen(self.window)
             self._fit()
         self._clamp = False
 
@@ -363,3 +363,18 @@ def _plot_text_back(saved: list[tuple[Any, ...]]) -> None:
         axis.textWidth, axis.textHeight = width, height
         axis.resizeEvent()
         axis._adjustSize()
+
+
+def keep_on_screen(window: QWidget) -> None:
+    """Never larger than the screen (a saved size from a bigger monitor, the default on a laptop or
+    projector, a width a layout needed on the way): shrink to the available area and keep the
+    title bar on it."""
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is None:
+        return
+    avail = screen.availableGeometry()
+    w, h = min(window.width(), avail.width()), min(window.height(), avail.height())
+    if (w, h) != (window.width(), window.height()):
+        window.resize(w, h)
+    if not avail.contains(window.frameGeometry().topLeft()):
+        window.move(avail.topLeft())
