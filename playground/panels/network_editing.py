@@ -234,7 +234,7 @@ class NetworkEditor(QObject):
 
 
 #: Shorter names for a folded layer's button, when the whole name does not fit its column.
-SHORT_NAMES = {"sigmoid": "sigm", "leaky_relu": "leaky", "softplus": "splus", "linear": "lin"}
+SHORT_NAMES = {"sigmoid": "Sigm", "leaky_relu": "Leaky", "softplus": "Splus", "linear": "Lin"}
 
 
 class LayerButton(QToolButton):
@@ -255,8 +255,8 @@ class LayerButton(QToolButton):
     def _fit(self) -> None:
         units, activation, *extra = self.lines
         fm, room = self.fontMetrics(), self.room()
-        word = activation
-        for candidate in (activation, SHORT_NAMES.get(activation, activation)):
+        word = ACTIVATIONS.words(activation)  # in words, as its list says it ("Leaky ReLU")
+        for candidate in (word, SHORT_NAMES.get(activation, word)):
             word = candidate
             if fm.horizontalAdvance(candidate) <= room:
                 break
