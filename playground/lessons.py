@@ -189,7 +189,8 @@ class Lessons(QObject):
         for name in self.lesson["hide"]:
             for w in self.widgets_for(name):
                 for part in _form_row(w):
-                    if not part.isHidden():
+                    if not part.isHidden() or part.property("rowFolded"):  # one the one-row bar put away is ours now
+                        part.setProperty("rowFolded", False)
                         part.hide()
                         self._hidden.append(part)
         for name in self.lesson["lock"]:

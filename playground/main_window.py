@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
-from PySide6.QtWidgets import QApplication, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.fields import humanize
 
@@ -32,6 +32,7 @@ from .panels.runs_view import RunsView
 from .panels.speed import SpeedPreference
 from .panels.time_bar import TimeBar
 from .paths import ICON
+from .presentation import Presentation, SideStrip, keep_on_screen
 from .session import Session
 from .sharing import Sharing
 from .tools import Tools
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.speed = SpeedPreference(self.settings, self)  # how fast playing goes: the app's preference
         self.speed.attach(self.controls.speed, s.set_speed)
         self._compose()
+        self.presentation = Presentation(self)  # View → Presentation: the layout for a projector
         self._menus()
         self._wire()
         self.focus_keys = FocusKeys(self)  # a focused control keeps Space (and typed keys) for itself
@@ -107,7 +109,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1560, 960)
-        self._fit_screen()
+        keep_on_screen(self)
+        self.presentation.restore()
         self._update_title()
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -147,7 +150,7 @@ class MainWindow(QMainWindow):
         right.setSizes([430, 220, 230])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("mainSplitter")
-        for w in (left, middle, right):
+        for w in (SideStrip(left, "Data", "data"), middle, right):  # the data panel folds in presentation
             split.addWidget(w)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
@@ -158,24 +161,12 @@ class MainWindow(QMainWindow):
         central.layout().addWidget(split, 1)
         self.setCentralWidget(central)
 
-    def _fit_screen(self) -> None:
-        """Never open larger than the screen (a saved size from a bigger monitor, or the default
-        on a laptop or projector): shrink to the available area and keep the title bar on it."""
-        screen = self.screen() or QApplication.primaryScreen()
-        if screen is None:
-            return
-        avail = screen.availableGeometry()
-        w, h = min(self.width(), avail.width()), min(self.height(), avail.height())
-        if (w, h) != (self.width(), self.height()):
-            self.resize(w, h)
-        if not avail.contains(self.frameGeometry().topLeft()):
-            self.move(avail.topLeft())
-
     def show_view(self, name: str) -> bool:
         """Bring the insight tab `name` (weights, gradients, batchnorm, hidden, runs) to the front."""
         for i in range(self.tabs.count()):
             if self.tabs.widget(i).objectName() == f"tab_{name}":
                 self.tabs.setCurrentIndex(i)
+                self.presentation.reveal_tabs()
                 return True
         return False
 
@@ -240,10 +231,11 @@ class MainWindow(QMainWindow):
         return self.images if self.images.isVisible() else self.output.plot
 
     def _opened(self, project: dict[str, Any]) -> None:
-        """A project was opened: its app section may bring a tab to the front and a note."""
+        """A project was opened: the tab its app section names comes to the front (Weights when it
+        names none: a tab an earlier preset chose does not stay), and its note shows."""
         app = project.get("app", {})
-        if isinstance(app.get("view"), str):
-            self.show_view(app["view"])
+        if not (isinstance(app.get("view"), str) and self.show_view(app["view"])):
+            self.tabs.setCurrentIndex(0)
         self.note_bar.set_note(str(app.get("title", "")), str(app.get("note", "")))
 
     # ----------------------------------------------------------------- messages

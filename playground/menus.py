@@ -1,5 +1,5 @@
-"""The menus as a table of actions: (text, slot, shortcut, object name, tip), a submenu as
-(text, [entries]), None for a separator (the File menu's first None is Open Recent)."""
+"""The menus as a table of actions: (text, slot, shortcut, object name, tip[, checkable]), a
+submenu as (text, [entries]), None for a separator (the File menu's first None is Open Recent)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,11 @@ def menu_table(window: Any) -> dict[str, list[Any]]:
             ("New Initial Weights", lambda: allows("view.reset") and s.new_weights(), "Shift+R", "actionNewWeights",
              "Epoch 0 with a new random draw of initial weights, on the same data"),
         ],
+        "&View": [
+            ("&Presentation", window.presentation.follow_action, "F11", "actionPresentation",
+             "For a projector: one row of controls, the side panels folded to strips, the output plot and the "
+             "curves large, larger text (F11 again: back to this layout)", True),
+        ],
         "&Presets": [
             (title, lambda p=p: f.open_project(p, preset=True), None, f"preset_{p.stem}", "")
             for p in sorted(PRESETS.glob("*.json"))
@@ -119,8 +124,11 @@ def fill_menu(window: Any, menu: Any, entries: list[Any]) -> None:
             menu.addAction(action(window, *entry))
 
 
-def action(window: Any, text: str, slot: Callable[[], Any], shortcut: Any, name: str, tip: str) -> QAction:
+def action(
+    window: Any, text: str, slot: Callable[[], Any], shortcut: Any, name: str, tip: str, checkable: bool = False
+) -> QAction:
     act = QAction(text, window)
+    act.setCheckable(checkable)
     if shortcut:
         act.setShortcut(QKeySequence(shortcut))
     act.setObjectName(name)

@@ -47,7 +47,8 @@ def test_every_label_in_the_window_shows_plain_text_unless_it_is_ours(window):
     )
     # the parameter count's link and the gradient verdict's swatches: text the app writes itself;
     # no label is left to Qt's guess (AutoText), which is what loaded <img> from a note
-    assert sorted(rich) == [(name, Qt.TextFormat.RichText) for name in ("histogramKey", "legend", "paramsLabel")]
+    assert sorted(rich) == [(name, Qt.TextFormat.RichText)
+                            for name in ("curvesKey", "histogramKey", "legend", "paramsLabel")]  # fmt: skip
 
 
 def test_a_data_file_named_with_markup_shows_its_name(qtbot, window, tmp_path):

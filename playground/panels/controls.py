@@ -30,7 +30,7 @@ from engine.regularizers import L1_RULES, REGULARIZERS, from_ng_lambda
 from engine.regularizers import formula as reg_formula
 
 from ..state import ProjectState
-from ..widgets import Counter, NumberEdit, add_words, captioned, choose_data, name_widget
+from ..widgets import Counter, FitCombo, NumberEdit, add_words, captioned, choose_data, name_widget
 from ..widgets.flow import FlowLayout
 from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon
 from .bounds import number_edit
@@ -114,7 +114,7 @@ class ControlBar(QWidget):
         self.lr.activated.connect(self._lr_edited)
         lay.addWidget(captioned("learning rate", self.lr))
 
-        self.optimizer = name_widget(QComboBox(), "optimizer", "Optimizer")
+        self.optimizer = name_widget(FitCombo(), "optimizer", "Optimizer")
         for name in OPTIMIZERS.names():
             cls = OPTIMIZERS.get(name)
             self.optimizer.addItem(cls.label, name)
@@ -125,13 +125,13 @@ class ControlBar(QWidget):
         self.opt_fields: dict[str, QWidget] = {}
         lay.addWidget(self.opt_params)
 
-        self.loss = name_widget(QComboBox(), "loss", "Loss")
+        self.loss = name_widget(FitCombo(), "loss", "Loss")
         add_words(self.loss, LOSSES, about=lambda name: get_loss(name).formula)
         self.loss.activated.connect(self._loss_chosen)
         lay.addWidget(captioned("loss", self.loss))
 
         self.reg = name_widget(
-            QComboBox(),
+            FitCombo(),
             "regularization",
             "Regularization",
             "Penalty on kernel weights (never biases), added to each mini-batch's mean loss.",
@@ -153,7 +153,7 @@ class ControlBar(QWidget):
         lay.addWidget(captioned("reg. rate", self.reg_rate))
         # How an L1 step is taken: beside the choice, shown while L1 is (the other penalties have one way).
         l1 = field("training.regularization.l1_rule")
-        self.l1_rule = name_widget(QComboBox(), "l1Rule", "L1 rule")
+        self.l1_rule = name_widget(FitCombo(), "l1Rule", "L1 rule")
         for rule in l1.choices():
             self.l1_rule.addItem(l1.name_of(rule), rule)
             self.l1_rule.setItemData(self.l1_rule.count() - 1, L1_RULES[rule], Qt.ItemDataRole.ToolTipRole)
@@ -163,7 +163,7 @@ class ControlBar(QWidget):
         self.l1_box = captioned("L1 rule", self.l1_rule)
         lay.addWidget(self.l1_box)
 
-        self.schedule = name_widget(QComboBox(), "schedule", "Learning-rate schedule")
+        self.schedule = name_widget(FitCombo(), "schedule", "Learning-rate schedule")
         add_words(self.schedule, SCHEDULES, about=lambda name: SCHEDULE_FORMULAS[name])
         self.schedule.activated.connect(self._schedule_chosen)
         lay.addWidget(captioned("lr schedule", self.schedule))
@@ -173,9 +173,12 @@ class ControlBar(QWidget):
         self.stop = StopControl(state)
         self.stop.message.connect(lambda text: self.message.emit(text))
         lay.addWidget(captioned("stop", self.stop))
-        for combo in (self.optimizer, self.loss, self.reg, self.schedule, self.l1_rule):
-            _compact(combo, 10)
-        _compact(self.loss, 14)
+        # A one-row bar (View → Presentation) puts these away first, the highest first; the rest always stay.
+        for box, rank in ((self.opt_params, 6), (self.sched_params, 6), (self.schedule.parentWidget(), 5),
+                          (self.l1_box, 5), (self.stop.parentWidget(), 4), (self.reg_rate.parentWidget(), 3),
+                          (self.reg.parentWidget(), 3), (self.loss.parentWidget(), 2),
+                          (self.optimizer.parentWidget(), 1)):  # fmt: skip
+            box.setProperty("rowPriority", rank)
 
         self.play_button.toggled.connect(self._play_toggled)
         self.step_button.clicked.connect(lambda: self.step_requested.emit(self.step_unit.currentText()))
@@ -383,10 +386,3 @@ def _clear(layout: QHBoxLayout) -> None:
             for child in [old, *old.findChildren(QWidget)]:
                 child.setObjectName("")
             old.deleteLater()
-
-
-def _compact(combo: QComboBox, chars: int) -> None:
-    """Size a combo for `chars` characters; longer names are elided when closed, whole in the popup."""
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(chars)
-    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)

@@ -3,20 +3,22 @@ train, validation and test splits, earlier runs dashed beneath, and the latest n
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QSlider, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
 from engine.numbers import number
 from engine.regularizers import Regularizer
 
 from ..colors import SPLIT_COLORS
 from ..snapshot import Snapshot
-from ..widgets import Label, Steady, name_widget
+from ..widgets import FitCombo, Label, Steady, name_widget
+from ..widgets.flow import FlowLayout
 from .plotting import ema, line_plot, make_plot, nice_ceiling, peak_decimate, set_range, titled
 
 #: What the curves can show: (menu text, history key); fit_loss exists for the training split only.
@@ -53,7 +55,7 @@ class CurvesView(QWidget):
         super().__init__(parent)
         lay, head = titled(self, "curvesView", "Curves")
         self.metric_box = name_widget(
-            QComboBox(),
+            FitCombo(),  # as wide as the metric shown: the header fits a narrow column
             "curveMetric",
             "Curve metric",
             "loss: the data loss (CS231n's name) = (1/N) Σ L(ŷ, y) over each whole split with the epoch's final "
@@ -68,15 +70,27 @@ class CurvesView(QWidget):
             QSlider(Qt.Orientation.Horizontal), "smoothing", "Smoothing", "Exponential moving average of the curves"
         )
         self.smooth.setRange(0, 95)
-        self.smooth.setMaximumWidth(90)
-        head.addWidget(self.metric_box)
-        head.addWidget(self.log_y)
-        head.addWidget(Label("smooth"))
-        head.addWidget(self.smooth)
+        self.smooth.setFixedWidth(80)
+        # The choices wrap under one another in a narrow column (View → Presentation) rather than squeeze.
+        options = QWidget()
+        flow = FlowLayout(options, spacing=8, row_spacing=2)
+        flow.setContentsMargins(0, 0, 0, 0)
+        smoothing = QWidget()
+        row = QHBoxLayout(smoothing)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(Label("smooth"))
+        row.addWidget(self.smooth)
+        for w in (self.metric_box, self.log_y, smoothing):
+            flow.addWidget(w)
+        head.addWidget(options, 3)
         self.plot = make_plot("curvesPlot")
         self.plot.setMinimumHeight(100)
-        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.plot.setLabel("bottom", "epoch")
+        # Which colour is which split, under the plot: a legend inside it covered the curves and was
+        # cut by the axis in a short plot ("test" hidden, a drawn validation curve not listed).
+        self.key = name_widget(Label(" "), "curvesKey", "Curve colours")
+        self.key.setTextFormat(Qt.TextFormat.RichText)  # coloured line marks; every word is ours
+        self.key.setWordWrap(True)  # whole entries on more lines, never cut
         # Long runs have tens of thousands of epochs: draw at most about one point per pixel.
         self.plot.getPlotItem().setDownsampling(auto=True, mode="peak")
         self.plot.getPlotItem().setClipToView(True)
@@ -95,7 +109,10 @@ class CurvesView(QWidget):
         self.numbers.setWordWrap(True)
         lay.addWidget(Steady(self.numbers))  # new numbers 10 times a second: no re-layout of the window
         lay.addWidget(self.plot, 1)
-        lay.addWidget(self.readout)
+        below = QHBoxLayout()  # the key beside the hover readout: no line of height of its own
+        below.addWidget(self.key, 1)
+        below.addWidget(self.readout)
+        lay.addLayout(below)
         self.stop_line = pg.InfiniteLine(
             angle=90, pen=pg.mkPen(90, 90, 90, 220, width=1.2, style=Qt.PenStyle.DashLine), label="stopped",
             labelOpts={"position": 0.9, "color": (70, 70, 70), "anchors": [(1, 0), (1, 0)]},
@@ -128,7 +145,7 @@ class CurvesView(QWidget):
             for prefix, style in (("", Qt.PenStyle.DashLine), ("test_", Qt.PenStyle.DotLine)):
                 pen = pg.mkPen(color, width=1.6, style=style)
                 name = f"{run.label} {'train' if not prefix else 'test'}"
-                item = self.plot.plot([], [], pen=pen, name=name)
+                item = self.plot.plot([], [], pen=pen, name=name)  # the name: for the key above the plot
                 item.setZValue(-1)  # under the current run
                 self.overlay_items.append((item, run, prefix))
         self.redraw()
@@ -191,7 +208,7 @@ class CurvesView(QWidget):
                 set_range(self.plot, "y", np.floor(lo - pad), np.ceil(top))
             else:
                 set_range(self.plot, "y", 0.0, nice_ceiling(top) if np.isfinite(nice_ceiling(top)) else top)
-        self._show_validation(bool(np.isfinite(self.series("val_loss")).any()))
+        self._show_key()
         self._numbers(snap)
         if snap.stopped and snap.epoch:
             self.stop_line.setPos(snap.epoch)
@@ -205,15 +222,29 @@ class CurvesView(QWidget):
             self._label = label
             self.plot.setLabel("left", label)
 
-    def _show_validation(self, on: bool) -> None:
-        """The legend lists validation only when there is a validation split."""
-        legend = self.plot.getPlotItem().legend
-        curve = self.curves["val_"]
-        listed = any(getattr(sample, "item", None) is curve for sample, _label in legend.items)
-        if on and not listed:
-            legend.addItem(curve, "validation")
-        elif not on and listed:
-            legend.removeItem(curve)
+    def key_entries(self) -> list[str]:
+        """The names the key lists: each split whose curve is drawn, then the earlier runs' curves."""
+        names = [name for (prefix, curve), name in zip(self.curves.items(), ("train", "validation", "test"))
+                 if curve.xData is not None and len(curve.xData)]  # fmt: skip
+        return names + [item.name() for item, _run, _prefix in self.overlay_items if item.xData is not None
+                        and len(item.xData)]  # fmt: skip
+
+    def _show_key(self) -> None:
+        """The key under the plot: a coloured line mark and the name of every curve drawn."""
+        marks = {"train": "━━", "validation": "━━", "test": "━━"}
+        parts = []
+        for name in self.key_entries():
+            split = name if name in SPLIT_COLORS else None
+            if split is not None:
+                color, mark = SPLIT_COLORS[split], marks[split]
+            else:
+                item = next(i for i, _r, _p in self.overlay_items if i.name() == name)
+                color = item.opts["pen"].color().getRgb()[:3]
+                mark = "╍╍" if name.endswith("train") else "┈┈"
+            parts.append(f"<span style='color:rgb{tuple(color)}'>{mark}</span>&nbsp;{html.escape(name)}")
+        text = " &nbsp; ".join(parts) or " "
+        if self.key.text() != text:  # a new text re-lays out the view
+            self.key.setText(text)
 
     def _numbers(self, snap: Snapshot) -> None:
         """The latest epoch's numbers, as TensorFlow Playground always shows them."""

@@ -103,9 +103,11 @@ class HistogramView(QWidget):
         # Which colour is which layer, in the header: a legend inside the small plot hid the bars.
         self.key = name_widget(Label(""), "histogramKey", "Layer colours")
         self.key.setTextFormat(Qt.TextFormat.RichText)  # coloured swatches; every word is ours
-        # Nine layers' names must not widen the window: the key is cut instead (its tooltip has all).
-        self.key.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        head.insertWidget(2, self.key, 4)  # most of the free room: the key is cut only when it must be
+        # Nine layers' names must not widen the window, nor be cut ("layer 1 layer 2" and no more): the key
+        # takes most of the free room and wraps onto a second line when it must.
+        self.key.setWordWrap(True)
+        self.key.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        head.insertWidget(2, self.key, 4)
         head.addWidget(self.layer)
         row = QHBoxLayout()
         self.now = make_plot("histogramPlot")
@@ -159,8 +161,13 @@ class HistogramView(QWidget):
             self.rows = [[] for _ in range(n_layers)]
             self.span = MIN_SPAN
             self._last_epoch = -1
-            self.key.setText(" ".join(
-                f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, n_layers)}" for i in range(n_layers)
+            # A swatch and its name never part at a line's end; past four layers they are numbered
+            # after one "layers", so nine fit a line or two of a short tab.
+            short = n_layers > 4
+            self.key.setText(("layers " if short else "") + " ".join(
+                f"<span style='color:rgb{layer_color(i)}'>■</span>&nbsp;"
+                + (str(i + 1) if short and i < n_layers - 1 else layer_name(i, n_layers).replace(" ", "&nbsp;"))
+                for i in range(n_layers)
             ))  # fmt: skip
             self.key.setToolTip(", ".join(
                 f"{layer_name(i, n_layers)}: {color_name(layer_color(i))}" for i in range(n_layers)

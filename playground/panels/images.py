@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QPushButton,
-    QSizePolicy,
     QTabWidget,
     QToolTip,
     QVBoxLayout,
@@ -153,7 +152,7 @@ class SampleGrid(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.filter_label = Label(" ")
         self.filter_label.setObjectName("legend")
-        self.filter_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may be cut
+        self.filter_label.setWordWrap(True)  # a second line rather than "predicted (≠" cut off
         self.mistakes = name_widget(
             QCheckBox("Only mistakes"), "onlyMistakes", "Only mistakes", "Show only misclassified samples"
         )

@@ -65,8 +65,25 @@ class GradientFlowView(OnScreen):
         self.spread.setToolTip("How many weights of each layer have a gradient of each size (now)")
         row.addWidget(self.norms, 3)
         row.addWidget(self.spread, 2)
-        lay.addLayout(row, 1)
+        plots = QWidget()
+        plots.setObjectName("gradientPlots")
+        plots.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        # Without a hidden layer (or before a step) there is nothing to compare: the message alone,
+        # not an empty plot beside it.
+        self.empty = Label("")
+        self.empty.setObjectName("emptyNote")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        holder = QWidget()
+        self.stack = QStackedLayout(holder)
+        self.stack.addWidget(plots)
+        self.stack.addWidget(self.empty)
+        lay.addWidget(holder, 1)
         lay.addWidget(self.readout)
+        self.empty.setText("Train a step with at least one hidden layer to see how gradients flow back.")
+        self.stack.setCurrentWidget(self.empty)
+        self.readout.hide()
         self.norm_curves: list[pg.PlotDataItem] = []
         self.hist_curves: list[pg.PlotDataItem] = []
         self._layers = -1
@@ -83,8 +100,19 @@ class GradientFlowView(OnScreen):
 
     def set_snapshot(self, snap: Snapshot) -> None:
         flow = snap.gradients
-        if flow is None:
+        if flow is None or not flow.rms.shape[0] or flow.rms.shape[1] < 2:
+            text = assess(snap)[0]
+            if flow is not None and flow.rms.shape[0]:  # a step was taken: it is the network that lacks a layer
+                text = "With no hidden layer there is one layer of weights: add a hidden layer to see how the " \
+                       "gradient flows back through the layers."
+            if flow is not None or self.stack.currentWidget() is self.empty:
+                self.empty.setText(text)
+                self.stack.setCurrentWidget(self.empty)
+                self.readout.hide()
             return
+        if self.stack.currentWidget() is self.empty:
+            self.stack.setCurrentIndex(0)
+            self.readout.show()
         n_layers = len(flow.histograms)
         if n_layers != self._layers:
             self._rebuild(n_layers)

@@ -35,7 +35,7 @@ from engine.registry import spec_name
 
 from ..snapshot import Snapshot
 from ..state import ProjectState
-from ..widgets import add_words, choose_data, name_widget
+from ..widgets import add_words, choose_data, guarded, name_widget
 from .network_layout import Node, between_labels, drawn_layers, drawn_sources, pretty
 
 MAX_LAYERS = 8
@@ -212,12 +212,13 @@ class NetworkEditor(QObject):
             box.show()
             return box
         # Narrow columns: one button per layer opens the same controls in a popup.
+        drop_text = f"d {layer['dropout']:.2f}" if layer["dropout"] else ""
         button = name_widget(
-            QToolButton(self.view), f"layer{i}Button", f"Layer {i + 1} settings", f"Layer {i + 1}: neurons, activation…"
-        )
-        drop_text = f"\nd {layer['dropout']:.2f}" if layer["dropout"] else ""
-        drop_text += "\nBN" if norm.isChecked() else ""
-        button.setText(f"{layer['units']}\n{current[:6]}{drop_text}")
+            LayerButton(str(layer["units"]), current, (drop_text, "BN" if norm.isChecked() else ""), self.view),
+            f"layer{i}Button", f"Layer {i + 1} settings", f"Layer {i + 1}: {layer['units']} neurons, {current}"
+            + (f", dropout {layer['dropout']:.2f}" if layer["dropout"] else "")
+            + (", batch normalization" if norm.isChecked() else "") + ". Click for its settings",
+        )  # fmt: skip
         button.setProperty("role", "layerButton")
         popup = QMenu(button)
         popup.setObjectName(f"layer{i}Popup")
@@ -230,6 +231,51 @@ class NetworkEditor(QObject):
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         button.show()
         return button
+
+
+#: Shorter names for a folded layer's button, when the whole name does not fit its column.
+SHORT_NAMES = {"sigmoid": "Sigm", "leaky_relu": "Leaky", "softplus": "Splus", "linear": "Lin"}
+
+
+class LayerButton(QToolButton):
+    """A folded layer's button: its neuron count, its activation, its dropout and BN if any, one a
+    line. The activation is written whole when it fits the button's width, else in its short
+    form; a longer word is elided with "…", never cut mid-letter ("6 sigmoi")."""
+
+    def __init__(self, units: str, activation: str, extra: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lines = (units, activation, *extra)  # extra: the dropout's and BN's lines, "" for none
+        self._fit()
+
+    def room(self) -> int:
+        """Pixels a line of text may take: the width less the frame and padding (the style sheet
+        draws no menu arrow on these buttons: it sat on the activation's last letters)."""
+        return max(8, self.width() - 6)
+
+    def _fit(self) -> None:
+        units, activation, *extra = self.lines
+        fm, room = self.fontMetrics(), self.room()
+        word = ACTIVATIONS.words(activation)  # in words, as its list says it ("Leaky ReLU")
+        for candidate in (word, SHORT_NAMES.get(activation, word)):
+            word = candidate
+            if fm.horizontalAdvance(candidate) <= room:
+                break
+        else:
+            word = fm.elidedText(word, Qt.TextElideMode.ElideRight, room)
+        text = "\n".join(line for line in (units, word, *extra) if line)
+        if self.text() != text:
+            self.setText(text)
+
+    @guarded  # an override of a Qt virtual
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    @guarded
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._fit()
 
 
 # ===================================================================== what a hover says

@@ -142,7 +142,7 @@ class NetworkView(QWidget):
         self._layer_boxes = []
         self.editor.built += 1
         left, right = margins(self._n_classes())
-        self.setMinimumWidth(max(380, left + right + (len(self.hidden) + 1) * 46))
+        self.setMinimumWidth(max(380, left + right + (len(self.hidden) + 1) * 42))  # a folded button and a gap
         self._compact = self._wants_compact()
         for i, layer in enumerate(self.hidden):
             self._layer_boxes.append(self.editor.layer_controls(i, layer, self._compact))

@@ -152,7 +152,21 @@ def make_plot(name: str) -> pg.PlotWidget:
                 label.setTextFormat(Qt.TextFormat.PlainText)
     for axis in ("left", "bottom"):
         w.getAxis(axis).enableAutoSIPrefix(False)
+    item.getViewBox().sigResized.connect(lambda *_: fit_axis_titles(w))
     return w
+
+
+def fit_axis_titles(plot: pg.PlotWidget) -> None:
+    """Leave out an axis title longer than its side of the data area (the rotated "weights" of a
+    70-pixel plot), rather than draw it cut; it comes back when the plot is large enough."""
+    vb = plot.getPlotItem().getViewBox()
+    for name, room in (("left", vb.height()), ("bottom", vb.width())):
+        axis = plot.getAxis(name)
+        if not axis.labelText:
+            continue
+        fits = axis.label.boundingRect().width() - 2 * axis.label.document().documentMargin() <= room + 8
+        if fits != axis.label.isVisible():
+            axis.showLabel(fits)
 
 
 class SquarePlot(QWidget):
@@ -169,6 +183,9 @@ class SquarePlot(QWidget):
         self._refit_timer.setSingleShot(True)
         self._refit_timer.setInterval(0)
         self._refit_timer.timeout.connect(self._refit)
+        # The axes take more or less room when their text changes (new ticks, a larger font): the
+        # data area then stops being square without any resize of this holder.
+        plot.getPlotItem().getViewBox().sigResized.connect(lambda *_: self._refit_timer.start())
 
     @guarded
     def resizeEvent(self, event) -> None:

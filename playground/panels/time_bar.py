@@ -4,7 +4,7 @@ which ones)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from ..timeline import MAX_KEPT
 from ..widgets import Caption, Counter, name_widget
@@ -19,9 +19,13 @@ class TimeBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timeBar")
-        lay = QHBoxLayout(self)
+        lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 2, 8, 2)
-        lay.addWidget(Caption("Time travel"))
+        lay.setSpacing(2)
+        self._top, self._bottom = QHBoxLayout(), QHBoxLayout()  # the bottom row only while compact
+        lay.addLayout(self._top)
+        lay.addLayout(self._bottom)
+        self._top.addWidget(Caption("Time travel"))
         self.slider = name_widget(
             QSlider(Qt.Orientation.Horizontal),
             "timeSlider",
@@ -41,16 +45,28 @@ class TimeBar(QWidget):
             "Use these weights",
             "Carry on training from the weights shown (the curves keep their history)",
         )
-        lay.addWidget(self.slider, 1)
-        lay.addWidget(self.label)
-        lay.addWidget(self.live)
-        lay.addWidget(self.restore)
+        self._top.addWidget(self.slider, 1)
+        for w in (self.label, self.live, self.restore):
+            self._top.addWidget(w)
         self.count = 0
         self.index: int | None = None  # None: live
         self._set_buttons()
         self.slider.valueChanged.connect(self._slid)
         self.live.clicked.connect(self.go_live)
         self.restore.clicked.connect(self.use_weights.emit)
+
+    def set_compact(self, on: bool) -> None:
+        """Two rows, the slider above the epoch and the buttons, for a narrow column (presentation);
+        one row otherwise."""
+        moved = (self.label, self.live, self.restore)
+        for w in moved:
+            (self._top if on else self._bottom).removeWidget(w)
+        while self._bottom.count():  # the stretch between the epoch and the buttons
+            self._bottom.takeAt(0)
+        for i, w in enumerate(moved):
+            if on and i == 1:
+                self._bottom.addStretch(1)
+            (self._bottom if on else self._top).addWidget(w)
 
     def set_count(self, count: int) -> None:
         """How many snapshots are kept; the slider's last position (count) means live."""

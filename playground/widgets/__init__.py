@@ -2,6 +2,7 @@
 
 from .common import (
     Caption,
+    FitCombo,
     NumberEdit,
     OnScreen,
     Steady,
@@ -20,6 +21,7 @@ from .plain import Counter, Label, ask, menu_text, message_box, plain_tip
 __all__ = [
     "Caption",
     "Counter",
+    "FitCombo",
     "Label",
     "NumberEdit",
     "OnScreen",

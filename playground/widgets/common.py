@@ -9,9 +9,18 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QValidator
-from PySide6.QtWidgets import QApplication, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .plain import Label
 
@@ -178,6 +187,36 @@ def captioned(text: str, widget: QWidget, stretch: bool = False) -> QWidget:
     if stretch:
         lay.addStretch(1)
     return box
+
+
+class FitCombo(QComboBox):
+    """A combo box as wide as the choice it shows, so no name is cut ("Categorical cross-entrc");
+    the popup lists every choice whole, and the box resizes when another is chosen."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentIndexChanged.connect(lambda _i: self.updateGeometry())
+
+    def _fitted(self, base: QSize) -> QSize:
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        fm = self.fontMetrics()
+        text = QSize(fm.horizontalAdvance(self.currentText() or " ") + 2, fm.height())
+        size = self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, opt, text, self)
+        return QSize(size.width(), base.height())
+
+    @guarded  # an override of a Qt virtual
+    def sizeHint(self) -> QSize:
+        return self._fitted(super().sizeHint())
+
+    @guarded
+    def minimumSizeHint(self) -> QSize:
+        return self._fitted(super().minimumSizeHint())
+
+    @guarded
+    def showPopup(self) -> None:
+        self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 24)  # every choice whole
+        super().showPopup()
 
 
 class _FloatValidator(QValidator):

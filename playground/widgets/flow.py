@@ -52,16 +52,52 @@ class FlowLayout(QLayout):
         m = self.contentsMargins()
         return size + QSize(m.left() + m.right(), m.top() + m.bottom())
 
+    def row_width(self, widgets: list[QWidget]) -> int:
+        """The width `widgets` take side by side on one row, with this layout's spacing and margins."""
+        m = self.contentsMargins()
+        hints = [w.sizeHint().width() for w in widgets]
+        return sum(hints) + self._spacing * max(0, len(hints) - 1) + m.left() + m.right()
+
+    def _rows(self, width: int) -> int:
+        """How many rows the shown items take at `width` (greedy, as _place lays them)."""
+        rows, x = 1, 0
+        for item in self._shown():
+            w = item.sizeHint().width()
+            if x and x + w > width:
+                rows, x = rows + 1, 0
+            x += w + self._spacing
+        return rows
+
+    def _shown(self) -> list[QLayoutItem]:
+        return [it for it in self._items if it.widget() is None or not it.widget().isHidden()]
+
+    def _balanced(self, width: int) -> int:
+        """The narrowest width that still needs no more rows than `width` does: rows filled evenly,
+        so a wrapped bar does not leave one control alone on its last row."""
+        rows = self._rows(width)
+        if rows == 1:
+            return width
+        lo = max((it.sizeHint().width() for it in self._shown()), default=0)
+        hi = width
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._rows(mid) <= rows:
+                hi = mid
+            else:
+                lo = mid + 1
+        return hi
+
     def _place(self, rect: QRect, move: bool) -> int:
-        """Lay the items out in rows within `rect`; the height used."""
+        """Lay the items out in rows within `rect`, as evenly filled as their count allows; the height used."""
         m = self.contentsMargins()
         area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        right = area.x() + self._balanced(area.width()) - 1
         x, y, row_height = area.x(), area.y(), 0
         for item in self._items:
             if item.widget() is not None and item.widget().isHidden():
                 continue
             hint = item.sizeHint()
-            if x > area.x() and x + hint.width() > area.right() + 1:
+            if x > area.x() and x + hint.width() > right + 1:
                 x, y = area.x(), y + row_height + self._row_spacing
                 row_height = 0
             if move:

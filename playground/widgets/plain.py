@@ -9,8 +9,9 @@ tooltip that carries text from a file goes through `plain_tip`, and dialogs use 
 from __future__ import annotations
 
 import html
+import sys
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 
@@ -43,6 +44,15 @@ class Counter(Label):
         m = self.contentsMargins()
         width = max(self._min_width, hint.width() + m.left() + m.right() + 2)
         self.setFixedSize(width, hint.height() + m.top() + m.bottom())
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font (View → Presentation) or style: the fixed size fits the widest text again."""
+        try:
+            super().changeEvent(event)
+            if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange) and hasattr(self, "_widest"):
+                self._fix_size()
+        except Exception:  # an override of a Qt virtual: never back into the binding (see guarded)
+            sys.excepthook(*sys.exc_info())
 
     def setText(self, text: str) -> None:
         if len(text) > len(getattr(self, "_widest", text)):  # Label.__init__ sets "" before _widest exists
