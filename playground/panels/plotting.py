@@ -208,7 +208,10 @@ class SquarePlot(QWidget):
                 self._refit_timer.start()  # the axes' room is known once the plot is laid out
 
     def _refit(self) -> None:
-        vb = self.plot.getPlotItem().getViewBox()
+        item = self.plot.getPlotItem()  # None once the plot has been closed (a timer may fire after)
+        if item is None:
+            return
+        vb = item.getViewBox()
         if abs(vb.width() - vb.height()) > 2:
             self.fit()
 
