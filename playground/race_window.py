@@ -355,7 +355,8 @@ class RaceWindow(QDialog):
             last = lane.history.get("loss")
             loss = number(last[-1]) if last else "—"
             status = f" · {lane.message}" if lane.message else ""
-            text.setText(f"{lane.label}\nloss {loss} · epoch {lane.epoch}{status}")
+            # One line each, so a longer loss never pushes the epoch onto a line of its own.
+            text.setText(f"{lane.label}\nloss {loss}\nepoch {lane.epoch:,}{status}")
             text.setToolTip(plain_tip(lane.message))
 
     def _on_failed(self, message: str) -> None:
