@@ -16,6 +16,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QStackedLayout, QToolTip, QWidget
 
+from engine.numbers import number
+
 from ..batchnorm_probe import BatchNormStats, NormLayer
 from ..colors import NEGATIVE, POSITIVE, blend_white
 from ..snapshot import Snapshot
@@ -52,10 +54,8 @@ def rows_that_fit(height: float, units: int) -> tuple[int, int]:
 
 
 def fmt(value: float) -> str:
-    """A statistic in three significant digits (a true minus sign)."""
-    if not np.isfinite(value):
-        return "∞" if value > 0 else "−∞" if value < 0 else "NaN"
-    return f"{value:.3g}".replace("-", "−")
+    """A statistic in three significant digits (a true minus sign), by the app's number rules."""
+    return number(value, 3, minus="−")
 
 
 def panel_range(q: np.ndarray, *marks: np.ndarray) -> tuple[float, float]:
