@@ -1,0 +1,209 @@
+"""What the window's recurrent views draw, made without a window (playground/sequence_probe.py):
+the picked sequence's states and its prediction over time, the sine wave's continuation, the
+gradient through time against the walk's own per-step gradients, and the verdict's words; and
+the engine's per-step states and recurrent-kernel chain rule that the walk through time shows."""
+
+import numpy as np
+import pytest
+from helpers import project
+
+from engine.backprop import numerical_gradient, trace
+from engine.model import LayerStack
+from engine.training import Trainer
+from playground.sequence_probe import (
+    MAX_UNITS,
+    LayerGradient,
+    TimeGradient,
+    TimeProbe,
+    about,
+    sequence_picture,
+    share,
+    sine_continuation,
+    time_gradient,
+    time_verdict,
+)
+
+
+def seq_project(source="adding", layers=None, seed=0, **data):
+    problem = "classification" if source == "parity" else "regression"
+    return project(
+        seed=seed,
+        data={"source": source, "samples": 120, "test_fraction": 0.25, **data},
+        network={"layers": layers or [{"type": "lstm", "units": 5}],
+                 "output_activation": "sigmoid" if problem == "classification" else "linear"},
+        training={"loss": "binary_crossentropy" if problem == "classification" else "mse", "batch_size": 16,
+                  "optimizer": {"name": "adam", "learning_rate": 0.01}},
+    )  # fmt: skip
+
+
+STACKS = {
+    "lstm": [{"type": "lstm", "units": 5}],
+    "gru-dense": [{"type": "gru", "units": 4}, {"units": 3, "activation": "relu"}],
+    "rnn-seq-lstm": [{"type": "simple_rnn", "units": 3, "return_sequences": True}, {"type": "lstm", "units": 4}],
+}
+
+
+@pytest.mark.parametrize("name", list(STACKS))
+def test_the_picked_sequence_keeps_every_recurrent_layers_states_and_its_prediction_over_time(name):
+    tr = Trainer(seq_project(layers=STACKS[name], sequence_length=7))
+    tr.train_epoch()
+    data, net = tr.data, tr.network
+    row = int(data.test[3])
+    pic = sequence_picture(tr, row)
+    assert (pic.row, pic.split, pic.position, pic.source, pic.features) == (row, "test", 3, "adding",
+                                                                            ("value", "marker"))  # fmt: skip
+    np.testing.assert_array_equal(pic.inputs, data.dataset.x[row].reshape(7, 2).astype(np.float32))
+    assert pic.target == pytest.approx(float(data.dataset.y[row]))
+    x = data.transform(data.dataset.x[row : row + 1])
+    np.testing.assert_allclose(pic.output, net.forward(x)[0], rtol=1e-12)
+    kinds = [(s.kind, s.units, s.h.shape, tuple(s.gates), s.c is not None) for s in pic.layers]
+    want = {
+        "lstm": [("LSTM", 5, (7, 5), ("input", "forget", "cell", "output"), True)],
+        "gru-dense": [("GRU", 4, (7, 4), ("update", "reset", "candidate"), False)],
+        "rnn-seq-lstm": [("SimpleRNN", 3, (7, 3), (), False), ("LSTM", 4, (7, 4), ("input", "forget", "cell", "output"),
+                                                                True)],
+    }[name]  # fmt: skip
+    assert kinds == want
+    # The prediction over time is the model's output on each prefix of the sequence: a model of the
+    # same weights on t steps (recurrent weights do not depend on T) gives readout[t − 1].
+    assert pic.readout.shape == (7, 1)
+    np.testing.assert_allclose(pic.readout[-1], pic.output, rtol=1e-10)
+    seq = x.reshape(1, 7, 2)
+    for t in (1, 3, 6):
+        short = LayerStack((t, 2), [layer.clone() for layer in net.layers], net.dtype, origin=net.origin)
+        short.params[...] = net.params
+        np.testing.assert_allclose(pic.readout[t - 1], short.forward(seq[:, :t])[0], rtol=1e-10, atol=1e-12)
+    # The states are those of the engine's own forward pass over that sequence.
+    first = net.layers[pic.layers[0].index]
+    net.forward(x)
+    np.testing.assert_allclose(pic.layers[0].h, first.h[0], rtol=1e-6)
+
+
+def test_a_wide_layer_draws_its_first_units_and_a_dense_network_has_no_unrolled_picture():
+    tr = Trainer(seq_project(layers=[{"type": "simple_rnn", "units": MAX_UNITS + 6}], sequence_length=4))
+    pic = sequence_picture(tr, None)
+    assert pic.layers[0].units == MAX_UNITS + 6 and pic.layers[0].h.shape == (4, MAX_UNITS)
+    assert pic.row == int(tr.data.test[0])  # nothing picked: the first test sequence
+    assert sequence_picture(Trainer(seq_project(layers=[{"units": 4}])), None) is None
+    assert sequence_picture(Trainer(project(data={"source": "circle"})), None) is None
+
+
+def test_the_sine_wave_is_continued_by_the_model_and_by_the_wave_itself():
+    tr = Trainer(seq_project("sine", sequence_length=12))
+    pic = sequence_picture(tr, int(tr.data.test[0]))
+    assert pic.continuation.shape == pic.truth.shape == (12,)
+    assert pic.continuation[0] == pytest.approx(float(pic.output[0]), rel=1e-9)  # its first value: the prediction
+    assert pic.truth[0] == pytest.approx(pic.target, abs=1e-9)  # the wave's next value is the target
+    # The wave it fits is the generator's: sin(2πft + φ) continued.
+    f, phase = 0.0731, 1.3
+    t = np.arange(12)
+    wave = sine_continuation(np.sin(2 * np.pi * f * t + phase), np.sin(2 * np.pi * f * 12 + phase), 30)
+    np.testing.assert_allclose(wave, np.sin(2 * np.pi * f * np.arange(12, 42) + phase), atol=1e-8)
+    # The continuation feeds the model its own outputs: its second value is the model on the shifted window.
+    window = np.append(tr.data.dataset.x[pic.row, 1:], pic.continuation[0])
+    got = tr.network.forward(tr.data.transform(window[None]))[0, 0]
+    assert pic.continuation[1] == pytest.approx(float(got), rel=1e-9)
+
+
+@pytest.mark.parametrize("name", list(STACKS))
+def test_the_gradient_through_time_is_the_mean_of_each_sequences_own(name):
+    """Against the walk's per-example ∂L/∂h_t (a recursion of its own, apart from backward)."""
+    tr = Trainer(seq_project(layers=STACKS[name], sequence_length=6))
+    tr.train_epoch()
+    x, y = tr.data.x_train[:10], tr.data.y_train[:10]
+    before = tr.network.grads.copy()
+    got = time_gradient(tr.network.copy(), tr.loss, x, y, tr.steps)
+    assert got.rows == 10 and got.steps == tr.steps
+    np.testing.assert_array_equal(tr.network.grads, before)  # measured on a copy
+    per = {g.index: [] for g in got.layers}
+    for k in range(10):
+        walk = trace(tr.network, tr.loss, x[k], x[k], float(y[k]))
+        for step in walk.steps:
+            if step.index in per:
+                per[step.index].append(np.linalg.norm(step.states["grad_h"], axis=1))
+    for g in got.layers:
+        assert g.norms.shape == (6,)
+        np.testing.assert_allclose(g.norms, np.mean(per[g.index], axis=0), rtol=1e-9)
+        layer = tr.network.layers[g.index]
+        if g.layer == "simple_rnn":
+            assert g.keep is None
+        else:  # the mean of the gate that keeps the state, over these sequences
+            gate = "forget" if g.layer == "lstm" else "update"
+            tr.network.forward(x)
+            assert g.keep == pytest.approx(float(np.mean(layer.gates[gate])), rel=1e-9)
+
+
+def test_the_time_probe_leaves_the_trainers_gradients_and_follows_its_weights():
+    tr = Trainer(seq_project(sequence_length=5))
+    tr.train_batch()
+    grads = tr.network.grads.copy()
+    probe = TimeProbe()
+    first = probe.measure(tr)
+    np.testing.assert_array_equal(tr.network.grads, grads)
+    tr.network.params *= 0.5
+    second = probe.measure(tr)
+    assert not np.allclose(first.layers[0].norms, second.layers[0].norms)
+    want = time_gradient(tr.network.copy(), tr.loss, tr.data.x_train[:128], tr.data.y_train[:128])
+    np.testing.assert_allclose(second.layers[0].norms, want.layers[0].norms, rtol=1e-12)
+    assert TimeProbe().measure(Trainer(seq_project(layers=[{"units": 3}]))) is None
+
+
+def _grad(kind, norms, keep=None):
+    names = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+    return TimeGradient((LayerGradient(0, "layer 1", names[kind], kind, np.asarray(norms, float), keep),), 32, 5)
+
+
+def test_the_verdict_gives_step_ones_share_and_advice_by_kind():
+    ramp = np.geomspace(1e-6, 4.8e-3, 50)  # step 1 gets 1/4,800 of step 50's
+    assert time_verdict(_grad("simple_rnn", ramp)) == (
+        "Step 1 gets 1/4,800 of step 50's gradient: a SimpleRNN forgets; try an LSTM (or a GRU).")
+    text = time_verdict(_grad("lstm", ramp, keep=0.734))
+    assert text.startswith("Step 1 gets 1/4,800 of step 50's gradient: this LSTM forgets the first steps so far")
+    assert "its forget gates average 0.73" in text
+    assert "update gates average 0.91" in time_verdict(_grad("gru", ramp, keep=0.91))
+    fading = time_verdict(_grad("simple_rnn", np.geomspace(0.03, 1.0, 20)))
+    assert fading.startswith("Step 1 gets 1/33 of step 20's gradient: it fades") and "an LSTM keeps it" in fading
+    assert time_verdict(_grad("lstm", [0.6, 0.8, 1.0], keep=0.99)).startswith(
+        "Step 1 gets 0.6× of step 3's gradient: the gradient reaches the first steps")
+    assert "exploding" in time_verdict(_grad("simple_rnn", [35.0, 3.0, 1.0]))
+    assert "diverged" in time_verdict(_grad("lstm", [np.nan, 1.0]))
+    assert "does not learn" in time_verdict(_grad("simple_rnn", [0.0, 0.0]))
+    assert "add a SimpleRNN, LSTM or GRU" in time_verdict(TimeGradient((), 0, 0))
+    assert (about(4823.4), about(37.2), about(2.46), share(1.0, 4823.0), share(35, 1)) == (
+        "4,800", "37", "2.5", "1/4,800", "35×")
+
+
+# ===================================================================== the engine's walk through time
+@pytest.mark.parametrize("kind", ["simple_rnn", "lstm", "gru"])
+def test_the_walks_states_are_the_forward_pass_and_grad_h_the_backward_passs(kind):
+    tr = Trainer(seq_project(layers=[{"type": kind, "units": 3}], sequence_length=5, seed=2))
+    tr.train_epoch()
+    net = tr.network
+    x, y = tr.data.x_train[:1], tr.data.y_train[:1]
+    walk = trace(net, tr.loss, x[0], x[0], float(y[0]))
+    states = walk.steps[0].states
+    net.loss_and_grad(x, y, tr.loss, training=False)
+    layer = net.layers[0]
+    np.testing.assert_allclose(states["h"], layer.h[0], rtol=1e-12)
+    np.testing.assert_allclose(states["grad_h"], layer.grad_h[0], rtol=1e-9, atol=1e-15)
+    assert set(states) == {"h", "grad_h", *layer.gates, *(["c"] if kind == "lstm" else [])}
+
+
+@pytest.mark.parametrize("kind", ["simple_rnn", "lstm", "gru"])
+def test_a_recurrent_weights_chain_rule_sums_its_steps_to_the_numerical_gradient(kind):
+    tr = Trainer(seq_project(layers=[{"type": kind, "units": 3}], sequence_length=6, seed=1))
+    tr.train_epoch()
+    net = tr.network
+    x, y = tr.data.x_train[2], float(tr.data.y_train[2])
+    walk = trace(net, tr.loss, x, x, y)
+    step = walk.steps[0]
+    saved = net.params.copy()
+    where = {"source": "unit 2 of h_{t−1}", "unit": "column", "upstream": ""}
+    for column in range(step.delta.shape[1]):  # every gate block, a GRU's candidate (r ⊙ δ) included
+        d = net.layers[0].explain(step, ("recurrent_kernel", 1), column, where)
+        assert d.analytic == pytest.approx(float(step.param_grads["recurrent_kernel"][1, column]), rel=1e-12)
+        assert float(d.numbers.rsplit("= ", 1)[1]) == pytest.approx(d.analytic, rel=1e-5, abs=1e-10)
+        numeric = numerical_gradient(net, tr.loss, x, y, 0, ("recurrent_kernel", 1), column, h=1e-6)
+        assert numeric == pytest.approx(d.analytic, rel=1e-5, abs=1e-9)
+        assert "h_{t−1}" in d.formula and d.head.startswith("∂L/∂u from unit 2 of h_{t−1}")
+    np.testing.assert_array_equal(net.params, saved)  # every weight put back
