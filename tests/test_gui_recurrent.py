@@ -217,3 +217,81 @@ def test_exports_of_a_recurrent_model_from_the_file_menu(qtbot, window, tmp_path
     got = sess.run(None, {sess.get_inputs()[0].name: raw.astype(np.float32)})[0]
     np.testing.assert_allclose(got, window.session.network().predict(snap.data.transform(raw)), atol=1e-4)
     assert json.loads(json.dumps(snap.project))["network"]["layers"][0]["type"] == "lstm"
+
+
+def test_the_walk_steps_through_time_and_sums_a_recurrent_weight_over_its_steps(qtbot, window, tmp_path):
+    from playground.backprop_time import time_stages
+    from playground.backprop_walk import short
+    from playground.backprop_window import BackpropWindow
+
+    path = tmp_path / "lstm.json"
+    path.write_text(json.dumps({
+        "format": "nn-playground/1", "seed": 1,
+        "data": {"source": "adding", "sequence_length": 6, "samples": 200, "test_fraction": 0.25},
+        "network": {"layers": [{"type": "lstm", "units": 3}], "output_activation": "linear"},
+        "training": {"loss": "mse", "optimizer": {"name": "adam", "learning_rate": 0.01}, "batch_size": 16},
+    }))  # fmt: skip
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(path)
+    wait_for(qtbot, window, lambda s: s.generation > gen)
+    stepped(window, qtbot)
+    window.findChild(QAction, "actionBackprop").trigger()
+    win = window.findChild(BackpropWindow, "backpropWindow")
+    assert not win.next.isEnabled()  # nothing to walk before an example is traced
+    win.row.setValue(2)
+    qtbot.mouseClick(win.row_go, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.pending is None and win.result is not None, timeout=TIMEOUT)
+    r = win.result
+    walk = r.trace.walk
+    lstm = walk[0]
+    # One stage per step each way: input, 6 steps forward, the output, the loss, the output back, 6 steps back, update.
+    assert win.stage_list == time_stages(walk) and len(win.stage_list) == 17
+    assert win.stage_list[1:3] == [("forward", 0, 0), ("forward", 0, 1)] and win.stage_list[-2] == ("backward", 0, 0)
+    assert win.canvases.currentWidget() is win.time_canvas
+    assert "layer 1 a 3" not in win.inspector.text() and "training row 2" in win.inspector.text()
+    # Forward, step 3: the step's vectors, the states of the trace.
+    win.go(win.stage_list.index(("forward", 0, 2)))
+    canvas = win.time_canvas
+    canvas.repaint()
+    names = [row.name for row in canvas.rows]
+    assert names == ["x_t", "h_{t−1}", "input gate", "forget gate", "cell (tanh)", "output gate",
+                     "c_t = f⊙c_{t−1} + i⊙g", "h_t"]  # fmt: skip
+    assert canvas.rows[0].top == ["value", "marker"] and canvas.rows[0].bottom == [short(v) for v in lstm.inputs[2]]
+    np.testing.assert_allclose(canvas.rows[1].values, lstm.states["h"][1])
+    np.testing.assert_allclose(canvas.rows[3].values, lstm.states["forget"][2])
+    assert "Forward, layer 1, step 3 of 6" in win.stage_label.text()
+    cells = canvas.cells
+    assert set(cells) == {(0, s) for s in range(6)}
+    # Back through time to step 1: what reaches its state, as a share of the last step's.
+    win.go(win.stage_list.index(("backward", 0, 0)))
+    canvas.repaint()
+    assert [row.name for row in canvas.rows][:5] == ["∂L/∂h_t", "δ input", "δ forget", "δ cell", "δ output"]
+    np.testing.assert_allclose(canvas.rows[0].values, lstm.states["grad_h"][0])
+    text = win.stage_label.text()
+    assert "Backward through time, layer 1, step 1 of 6" in text and "of step 6's" in text
+    # A forget gate's unit (its bias), then the recurrent weight into it from unit 1 of h_{t−1}.
+    forget = names.index("forget gate")
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.boxes[(2, 1)].center().toPoint())
+    assert canvas.column == 3 + 1 and forget == 3
+    bias = win.panel.toPlainText()
+    assert bias.startswith("∂L/∂b for unit 2 of the forget gate of layer 1:") and "Σ over its 6 steps t of δ_t" in bias
+    h_row = [row.name for row in canvas.rows].index("h_{t−1}")
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.boxes[(h_row, 0)].center().toPoint())
+    assert canvas.selected == (0, ("recurrent_kernel", 0), 4)
+    chain = win.panel.toPlainText()
+    assert chain.startswith("∂L/∂u from unit 1 of h_{t−1} to unit 2 of the forget gate of layer 1:")
+    assert "Σ over its 6 steps t of h_{t−1} · δ_t" in chain
+    want = lstm.param_grads["recurrent_kernel"][0, 4]
+    assert f"= {want:.6g}" in chain.splitlines()[2] and float(chain.split("relative error ")[1].split()[0]) < 1e-5
+    assert f"Δ = {r.preview.arrays[lstm.index]['recurrent_kernel'][0, 4]:.6g}" in chain
+    # The input's weight into the same column.
+    x_row = [row.name for row in canvas.rows].index("x_t")
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.boxes[(x_row, 1)].center().toPoint())
+    assert win.panel.toPlainText().startswith("∂L/∂w from input marker to unit 2 of the forget gate of layer 1:")
+    # Every stage draws, to the update, and back to the start.
+    for index in range(len(win.stage_list)):
+        win.go(index)
+        canvas.repaint()
+        assert win.stage_label.text().startswith(f"{index + 1}/17 · ")
+    assert canvas.rows and canvas.rows[0].name.startswith("Δb")
+    win.close()
