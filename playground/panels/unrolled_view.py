@@ -48,23 +48,18 @@ def step_window(total: int, width: float, first: int = 0, least: int = MIN_COLUM
 
 
 def window_words(first: int, count: int, total: int, steps: int) -> str:
-    """The steps on screen in words (1-based), the continuation's named apart from the sequence's."""
+    """The steps on screen in words (1-based): "steps 13–50 of 50 (scroll for the others)"; a sine
+    wave's continuation, the columns after its `steps`, is named apart."""
     last = first + count
+    ahead = total - steps
     if count >= total:
-        shown = f"all {steps} steps"
-    elif last <= steps:
-        shown = f"steps {first + 1}–{last} of {steps}"
-    else:
-        shown = f"steps {first + 1}–{min(last, steps)} of {steps}" if first < steps else "no step of the sequence"
-    if total > steps:
-        ahead = total - steps
-        if last > steps:
-            shown += f", continued {min(last, total) - max(first, steps)} of {ahead} steps"
-        else:
-            shown += f" (scroll right for the {ahead} it continues)"
-    elif count < total:
-        shown += " (scroll for the others)"
-    return shown
+        return f"all {steps} steps" + (f" and the {ahead} it continues" if ahead else "")
+    parts = []
+    if first < steps:
+        parts.append(f"steps {first + 1}–{min(last, steps)} of {steps}")
+    if last > steps:
+        parts.append(f"{min(last, total) - max(first, steps)} of the {ahead} it continues")
+    return " and ".join(parts) + " (scroll for the others)"
 
 
 class UnrolledCanvas(QWidget):
@@ -121,8 +116,9 @@ class UnrolledCanvas(QWidget):
         fixed += len(gates) * GATE_H
         strips = sum(2 if layer.c is not None else 1 for layer in p.layers)
         room = max(0.0, self.height() - 8 - fixed)
-        predict = max(70.0, 0.3 * room)
-        strip_h = max(10.0, min(120.0, (room - predict) / max(strips, 1)))
+        predict = max(90.0, 0.4 * room)
+        most = max((layer.h.shape[1] for layer in p.layers), default=1)
+        strip_h = max(12.0, min(120.0, 7.0 * most + 8, (room - predict) / max(strips, 1)))
         y = 4.0
         for k in range(min(p.inputs.shape[1], MAX_FEATURES)):
             self.rows[f"x{k}"] = QRectF(left, y, right - left, INPUT_H - 4)
@@ -365,7 +361,7 @@ class UnrolledCanvas(QWidget):
         p.setPen(QColor(90, 90, 90))
         self._label(p, rect, "step t")
         for t in shown:
-            if (t + 1) % every == 0 or t == shown.start:
+            if (t + 1) % every == 0 or (t == shown.start and every > 2 and (t + 1) % every < every / 2):
                 p.drawText(QRectF(self.column_x(t) - 20, rect.top(), 40, rect.height()), Qt.AlignmentFlag.AlignCenter,
                            str(t + 1))  # fmt: skip
 
@@ -423,6 +419,7 @@ class UnrolledView(OnScreen):
         self.sequence.valueChanged.connect(self._pick)
         head.addWidget(self.sequence)
         self.gates = name_widget(QComboBox(), "unrolledGates", "Gates of", "Whose gates are drawn (LSTM and GRU)")
+        self.gates.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.gates.activated.connect(self._gated)
         head.addWidget(self.gates)
         self.canvas = UnrolledCanvas()
