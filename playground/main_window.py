@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.histograms, self.gradients, self.hidden_space = HistogramView(), GradientFlowView(), HiddenSpaceView()
         self.batch_norm = BatchNormView()  # each unit before and after batch normalization
         self.time_gradient = TimeGradientView()  # recurrent layers on sequence data
+        self._wanted_tab: int | None = None  # a tab a project asked for, not shown yet (its data are not in)
         self.runs, self.time_bar = RunsView(s.run_history), TimeBar()
         self.banner = name_widget(Label(), "banner", "Message banner")
         self.banner.setWordWrap(True)
@@ -180,7 +181,11 @@ class MainWindow(QMainWindow):
         """Bring the insight tab `name` (weights, gradients, batchnorm, hidden, runs) to the front."""
         for i in range(self.tabs.count()):
             if self.tabs.widget(i).objectName() == f"tab_{name}":
-                self.tabs.setCurrentIndex(i)
+                if self.tabs.isTabVisible(i):
+                    self.tabs.setCurrentIndex(i)
+                    self._wanted_tab = None
+                else:  # the sequences' tab, asked for by a project whose data are not in yet
+                    self._wanted_tab = i
                 return True
         return False
 
@@ -240,10 +245,14 @@ class MainWindow(QMainWindow):
         self.params_label.linkActivated.connect(lambda _l: self.tools.show_summary())
 
     def _sequence_tab(self, sequences: bool) -> None:
-        """The gradient-through-time tab is there for sequence data only."""
+        """The gradient-through-time tab is there for sequence data only (brought to the front when
+        the project that asked for it has its data in)."""
         for i in range(self.tabs.count()):
             if self.tabs.widget(i).objectName() == "tab_time" and self.tabs.isTabVisible(i) != sequences:
                 self.tabs.setTabVisible(i, sequences)
+                if sequences and self._wanted_tab == i:
+                    self.tabs.setCurrentIndex(i)
+                    self._wanted_tab = None
 
     def _travelled(self, epoch: int | None, live_epoch: int) -> None:
         if epoch is None:

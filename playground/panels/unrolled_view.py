@@ -287,6 +287,9 @@ class UnrolledCanvas(QWidget):
         first, count, _w = self.window
         p.setClipRect(rect.adjusted(-4, -4, 4, 4))
         for _name, xs, ys, color, style in series:
+            if style == "target":  # a level across the steps on screen
+                lo_x, hi_x = max(xs[0], first - 0.5), min(xs[-1], first + count - 0.5)
+                xs, ys = [lo_x, hi_x], [ys[0], ys[-1]]
             points = [QPointF(self.column_x(x), y_of(y)) for x, y in zip(xs, ys)
                       if first - 1 <= x <= first + count and math.isfinite(y)]  # fmt: skip
             if not points:
