@@ -83,8 +83,9 @@ class LayerGradient:
     kind: str  # "LSTM"
     layer: str  # its kind's name: "lstm"
     norms: np.ndarray  # (T,) ‖∂ℓ/∂h_t‖ of one sequence's loss, averaged over the sequences
-    #: The mean of the gate that carries the state on (an LSTM's forget gate, a GRU's update
-    #: gate) over the sequences, steps and units; None for a SimpleRNN.
+    #: The gate that carries the state on (an LSTM's forget gate, a GRU's update gate) of its most
+    #: open unit: the largest of the units' means over the sequences and steps; None for a SimpleRNN.
+    #: A unit whose gate averages k passes on about k^(T−1) of its gradient over T steps.
     keep: float | None = None
 
 
@@ -251,7 +252,8 @@ def time_gradient(net: LayerStack, loss: Any, x: np.ndarray, y: np.ndarray, step
             layer = net.layers[i]
             norms = layer.grad_h_norms().astype(np.float64).mean(axis=0) * rows
             gate = {"lstm": "forget", "gru": "update"}.get(layer.name)
-            keep = float(np.mean(layer.gates[gate])) if gate in getattr(layer, "gates", {}) else None
+            held = getattr(layer, "gates", {})
+            keep = float(np.max(np.mean(held[gate], axis=(0, 1)))) if gate in held else None
             layers.append(LayerGradient(i, net.step_name(i), layer.keras, layer.name, norms, keep))
     return TimeGradient(tuple(layers), rows, steps)
 
@@ -292,9 +294,12 @@ def time_verdict(grad: TimeGradient) -> str:
                 "so it does not learn.")  # fmt: skip
     ratio = first / last
     head = f"Step 1 gets {share(first, last)} of step {steps}'s gradient"
-    keep = "" if g.keep is None else (
-        f" (its {'forget' if g.layer == 'lstm' else 'update'} gates average {g.keep:.2f}: each step passes on "
-        "about that share)")  # fmt: skip
+    keep = ""
+    if g.keep is not None:
+        k = round(g.keep, 2)
+        power = f"{k ** (steps - 1):.2g}".replace("e-0", "e-")
+        keep = (f" (its most open {'forget' if g.layer == 'lstm' else 'update'} gate averages {k:.2f}, and "
+                f"{k:.2f}^{steps - 1} = {power}: the share a unit keeping that much passes back)")  # fmt: skip
     if ratio < VANISHED:
         if g.layer == "simple_rnn":
             return f"{head}: a SimpleRNN forgets; try an LSTM (or a GRU)."

@@ -280,7 +280,7 @@ class UnrolledCanvas(QWidget):
         p.setPen(QPen(QColor(220, 220, 220), 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(rect)
-        self._label(p, QRectF(rect.left(), rect.top(), 0, 16), "prediction")
+        self._label(p, QRectF(rect.left(), rect.center().y() - 8, 0, 16), "prediction")
         p.setPen(QColor(90, 90, 90))
         for v in (lo + pad, hi - pad):
             p.drawText(QRectF(2, y_of(v) - 8, LABEL_W - 6, 16), Qt.AlignmentFlag.AlignRight, f"{v:.3g}")
