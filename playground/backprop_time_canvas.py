@@ -84,8 +84,8 @@ class TimeCanvas(QWidget):
             for k in range(count):
                 self.cells[(i, first + k)] = QRectF(LABEL_W + k * w + 2, y, w - 6, 44)
             y += 44 + 22  # the cells, then the gradient's bar and the step numbers
-        self._strip_bottom = y + (18 if self.recurrent else 0)  # the inputs of the first layer
-        top = self._strip_bottom + 10
+        self._strip_bottom = y + (16 if self.recurrent else 0)  # the inputs of the first layer beneath
+        top = self._strip_bottom + 18  # a line of words about the bars, then the rows
         room = self.height() - top - 6
         h = max(22.0, min(BOX_H + 8.0, room / max(1, len(self.rows))))
         for j, row in enumerate(self.rows):
@@ -151,7 +151,7 @@ class TimeCanvas(QWidget):
             if i == self.recurrent[0]:  # the inputs under the first recurrent layer's cells
                 x = st.inputs
                 top = float(np.max(np.abs(x))) or 1.0
-                y0 = cells[0].bottom() + 36
+                y0 = cells[0].bottom() + 34
                 p.setPen(QColor(60, 60, 60))
                 p.drawText(QRectF(4, y0 - 14, LABEL_W - 10, 14), Qt.AlignmentFlag.AlignRight, "x_t")
                 for s, box in zip(range(first, first + count), cells):
@@ -162,7 +162,8 @@ class TimeCanvas(QWidget):
                                    QColor(*(POSITIVE if v >= 0 else NEGATIVE)))  # fmt: skip
         if self.recurrent and kind == "backward" and layer in self.recurrent and t >= 0:
             p.setPen(QColor(90, 90, 90))
-            p.drawText(QRectF(4, self._strip_bottom - 4, self.width() - 8, 14), Qt.AlignmentFlag.AlignLeft,
+            words = QRectF(LABEL_W, self._strip_bottom + 1, self.width() - LABEL_W - 8, 14)
+            p.drawText(words, Qt.AlignmentFlag.AlignLeft,
                        "red bars: ‖∂L/∂h_t‖ (log scale, 8 decades), the gradient come back to each step")  # fmt: skip
 
     def _paint_row(self, p: QPainter, j: int, row: Row) -> None:

@@ -39,6 +39,7 @@ class TimeGradientView(OnScreen):
         self.plot.setLabel("left", "‖∂ℓ/∂hₜ‖")
         self.plot.setLabel("bottom", "step t")
         self.plot.setToolTip(TIP)
+        self.plot.setMinimumHeight(80)  # readable when the tabs are short (1280×720)
         self.legend = self.plot.addLegend(offset=(8, 4), labelTextSize="8pt")  # top left: the lines rise to the right
         lay.addWidget(self.plot, 1)
         self.verdict = Label("Train a recurrent network on sequence data to see how far back its gradient reaches.")
