@@ -309,5 +309,6 @@ def time_verdict(grad: TimeGradient) -> str:
         longer = " a longer sequence would lose it; an LSTM keeps it." if g.layer == "simple_rnn" else ""
         return f"{head}: it fades through time but still reaches the first steps{keep}.{longer}"
     if ratio <= GROWING:
-        return f"{head}: the gradient reaches the first steps, so they can be learned from{keep}."
+        held = g.keep is not None and round(g.keep, 2) ** (steps - 1) >= 0.1  # the keeping gate explains it
+        return f"{head}: the gradient reaches the first steps, so they can be learned from{keep if held else ''}."
     return f"{head}: it grows going back (exploding gradients); a smaller learning rate helps."

@@ -164,8 +164,10 @@ def test_the_verdict_gives_step_ones_share_and_advice_by_kind():
     assert "most open update gate averages 0.91" in time_verdict(_grad("gru", ramp, keep=0.91))
     fading = time_verdict(_grad("simple_rnn", np.geomspace(0.03, 1.0, 20)))
     assert fading.startswith("Step 1 gets 1/33 of step 20's gradient: it fades") and "an LSTM keeps it" in fading
-    assert time_verdict(_grad("lstm", [0.6, 0.8, 1.0], keep=0.99)).startswith(
-        "Step 1 gets 0.6× of step 3's gradient: the gradient reaches the first steps")
+    reaches = time_verdict(_grad("lstm", [0.6, 0.8, 1.0], keep=0.99))
+    assert reaches.startswith("Step 1 gets 0.6× of step 3's gradient: the gradient reaches the first steps")
+    assert "0.99^2 = 0.98" in reaches  # the open gate explains it...
+    assert "most open" not in time_verdict(_grad("gru", [0.6, 0.8, 1.0], keep=0.2))  # ...a shut one does not
     assert "exploding" in time_verdict(_grad("simple_rnn", [35.0, 3.0, 1.0]))
     assert "diverged" in time_verdict(_grad("lstm", [np.nan, 1.0]))
     assert "does not learn" in time_verdict(_grad("simple_rnn", [0.0, 0.0]))

@@ -40,7 +40,8 @@ class TimeGradientView(OnScreen):
         self.plot.setLabel("bottom", "step t")
         self.plot.setToolTip(TIP)
         self.plot.setMinimumHeight(80)  # readable when the tabs are short (1280×720)
-        self.legend = self.plot.addLegend(offset=(8, 4), labelTextSize="8pt")  # top left: the lines rise to the right
+        # Top left, where the lines are low (they rise to the right), over a light veil when they are not.
+        self.legend = self.plot.addLegend(offset=(8, 4), labelTextSize="8pt", brush=(255, 255, 255, 200))
         lay.addWidget(self.plot, 1)
         self.verdict = Label("Train a recurrent network on sequence data to see how far back its gradient reaches.")
         self.verdict.setObjectName("timeVerdict")

@@ -245,7 +245,7 @@ class UnrolledCanvas(QWidget):
     def _gate(self, p: QPainter, rect: QRectF, name: str, values: np.ndarray, shown: range) -> None:
         """A gate's mean over its units per step as a bar (σ gates from 0 to 1; a tanh candidate
         from its middle), a line from its lowest unit to its highest."""
-        self._label(p, rect, f"{name} gate" if name not in ("cell", "candidate") else f"{name} (tanh)")
+        self._label(p, rect, f"{name} gate" if name not in ("cell", "candidate") else name)
         lo_v, hi_v = (0.0, 1.0) if float(np.nanmin(values)) >= 0 else (-1.0, 1.0)
         base = rect.bottom() if lo_v == 0 else rect.center().y()
         scale = rect.height() / (hi_v - lo_v)
