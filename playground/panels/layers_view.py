@@ -216,11 +216,9 @@ class LayersPanel(OnScreen):
             steps, features = self.sequence_shape
             self.input_row = LayerRow("Input", f"sequences: {steps} steps × {features} feature"
                                       f"{'s' * (features != 1)} each (T × F)", "layerInput")  # fmt: skip
-            self.input_row.strip.hide()
-            self._add_row(self.input_row)
-            for k, r in enumerate(self.plan):
-                row = self._layer_row(k, r)
+            for row in [self.input_row, *(self._layer_row(k, r) for k, r in enumerate(self.plan))]:
                 row.strip.hide()  # the Unrolled view draws what a sequence does
+                row.layout().addStretch(1)  # the controls stay on the left
                 self._add_row(row)
             self.body_lay.addStretch(1)
             return
