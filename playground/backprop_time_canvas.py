@@ -16,6 +16,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from engine.layer_base import LAYERS
+
 from .backprop_time import Row, TimeStage, reached, rows, timed
 from .colors import NEGATIVE, POSITIVE, diverging_rgb
 from .tracing import TraceResult
@@ -127,7 +129,8 @@ class TimeCanvas(QWidget):
             cells = [self.cells[(i, s)] for s in range(first, first + count)]
             p.setPen(QColor(60, 60, 60))
             right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-            p.drawText(QRectF(4, cells[0].top(), LABEL_W - 10, cells[0].height()), right, f"{st.name} ({st.kind})")
+            p.drawText(QRectF(4, cells[0].top(), LABEL_W - 10, cells[0].height()), right,
+                       f"{st.name} ({LAYERS.get(st.kind).keras})")  # fmt: skip
             for s, box in zip(range(first, first + count), cells):
                 if forward[s]:
                     pixels = diverging_rgb(np.nan_to_num(h[s][:, None].astype(np.float64)))
