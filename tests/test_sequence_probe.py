@@ -210,3 +210,53 @@ def test_a_recurrent_weights_chain_rule_sums_its_steps_to_the_numerical_gradient
         assert numeric == pytest.approx(d.analytic, rel=1e-5, abs=1e-9)
         assert "h_{t−1}" in d.formula and d.head.startswith("∂L/∂u from unit 2 of h_{t−1}")
     np.testing.assert_array_equal(net.params, saved)  # every weight put back
+
+
+# ===================================================================== the views' own arithmetic, without a window
+def test_the_steps_on_screen_and_their_words():
+    from playground.panels.unrolled_view import step_window, window_words
+
+    assert step_window(20, 600) == (0, 20, 30.0)  # all fit
+    first, count, width = step_window(50, 600, first=45)
+    assert (first, count) == (10, 40) and width == 15.0  # as many as fit at 15 px, kept in range
+    assert window_words(0, 20, 20, 20) == "all 20 steps"
+    assert window_words(0, 40, 40, 20) == "all 20 steps and the 20 it continues"
+    assert window_words(10, 40, 50, 50) == "steps 11–50 of 50 (scroll for the others)"
+    assert window_words(10, 20, 40, 20) == "steps 11–20 of 20 and 10 of the 20 it continues (scroll for the others)"
+
+
+def test_the_walk_through_time_without_a_window():
+    from playground.backprop_time import reached, rows, time_stages, time_text
+    from playground.backprop_walk import chain_rule
+    from playground.commands import TraceExample
+    from playground.tracing import make_trace
+
+    tr = Trainer(seq_project(layers=STACKS["gru-dense"], sequence_length=4))
+    tr.train_epoch()
+    r = make_trace(tr, TraceExample(row=1), 0)
+    walk = r.trace.walk
+    stages = time_stages(walk)
+    assert [s for s in stages if s[1] == 0] == [("forward", 0, t) for t in range(4)] + [
+        ("backward", 0, t) for t in (3, 2, 1, 0)]  # fmt: skip
+    assert stages[0] == ("input", -1, -1) and stages[-1] == ("update", -1, -1)
+    assert len(stages) == 1 + 4 + 2 + 1 + 2 + 4 + 1  # input, GRU's steps, dense, output, loss, and back
+    gru = walk[0]
+    forward = rows(r, ("forward", 0, 2))
+    assert [row.name for row in forward] == ["x_t", "h_{t−1}", "update gate", "reset gate", "candidate (tanh)", "h_t"]
+    np.testing.assert_allclose(forward[1].values, gru.states["h"][1])
+    np.testing.assert_allclose(forward[3].values, gru.states["reset"][2])
+    assert forward[2].top[0].startswith("z ") and forward[2].offset == 0 and forward[4].offset == 8
+    back = rows(r, ("backward", 0, 1))
+    np.testing.assert_allclose(back[0].values, gru.states["grad_h"][1])
+    assert back[1].bottom[0] == f"Σ {float(np.sum(gru.delta[1:, 0])):.3g}"  # the bias's sum over steps 2..4
+    done, came = reached(r, ("backward", 0, 1), 0)
+    assert done.all() and list(came) == [False, True, True, True]
+    done, came = reached(r, ("forward", 0, 1), 0)
+    assert list(done) == [True, True, False, False] and not came.any()
+    assert "step 2 of 4" in time_text(r, ("backward", 0, 1)) and "of step 4's" in time_text(r, ("backward", 0, 1))
+    dense = rows(r, ("forward", 1, -1))
+    assert [row.name for row in dense] == ["input a_prev", "z = a_prev·W + b", "a = relu(z)"]
+    # A GRU's bias column reads its input row, as the numerical gradient does.
+    text = chain_rule(r, 0, None, 9)
+    assert text.startswith("∂L/∂b for unit 2 of the candidate of layer 1:") and "update by" in text
+    assert float(text.split("relative error ")[1].split()[0]) < 1e-5
