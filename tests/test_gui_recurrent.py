@@ -124,7 +124,7 @@ def test_an_lstm_is_built_by_clicking_in_the_layer_stack_and_watched_unrolled(qt
 
 
 def test_a_long_sequence_scrolls_and_says_which_steps_are_shown(qtbot, window):
-    path = PRESET_DIR / "21-adding-problem-simplernn-vs-lstm.json"
+    path = PRESET_DIR / "22-adding-problem-simplernn-vs-lstm.json"
     gen = window.session.snapshot.generation
     assert window.files.open_project(path, preset=True)
     snap = wait_for(qtbot, window, lambda s: s.generation > gen and s.sequence is not None)
@@ -145,7 +145,7 @@ def test_a_long_sequence_scrolls_and_says_which_steps_are_shown(qtbot, window):
 
 def test_the_gradient_through_time_tab_draws_the_engines_norms_and_says_why(qtbot, window):
     gen = window.session.snapshot.generation
-    assert window.files.open_project(PRESET_DIR / "21-adding-problem-simplernn-vs-lstm.json", preset=True)
+    assert window.files.open_project(PRESET_DIR / "22-adding-problem-simplernn-vs-lstm.json", preset=True)
     wait_for(qtbot, window, lambda s: s.generation > gen)
     assert window.show_view("time")  # the preset's own tab, on screen
     tabs = window.tabs
@@ -179,31 +179,31 @@ def test_the_gradient_through_time_tab_draws_the_engines_norms_and_says_why(qtbo
     qtbot.waitUntil(lambda: not tabs.isTabVisible(index), timeout=TIMEOUT)
 
 
-@pytest.mark.parametrize("name", ["21-adding-problem-simplernn-vs-lstm", "22-continue-a-sine-wave",
-                                  "23-lesson-adding-problem"])  # fmt: skip
+@pytest.mark.parametrize("name", ["22-adding-problem-simplernn-vs-lstm", "23-continue-a-sine-wave",
+                                  "24-lesson-adding-problem"])  # fmt: skip
 def test_the_recurrent_presets_load_and_train_in_the_window(qtbot, window, name):
     gen = window.session.snapshot.generation
     assert window.files.open_project(PRESET_DIR / f"{name}.json", preset=True)
     snap = wait_for(qtbot, window, lambda s: s.generation > gen)
     assert window.area.page() == "unrolled"
-    if name != "22-continue-a-sine-wave":  # their own tab, once their data are in
+    if name != "23-continue-a-sine-wave":  # their own tab, once their data are in
         tabs = window.tabs
         qtbot.waitUntil(lambda: tabs.tabText(tabs.currentIndex()) == "Through time", timeout=TIMEOUT)
     snap = stepped(window, qtbot)
     assert snap.epoch == 1 and np.isfinite(snap.history["loss"][-1])
     snap = wait_for(qtbot, window, lambda s: s.sequence is not None and s.steps == snap.steps)
-    if name.startswith("22"):
+    if "sine" in name:
         pic = snap.sequence
         assert pic.continuation is not None and pic.truth[0] == pytest.approx(pic.target, abs=1e-9)
         legend = [n for n, *_ in window.unrolled.canvas.prediction_series()]
         assert legend == ["— the sequence", "╌ the true wave", "• one step ahead", "— the model continuing"]
-    if name.startswith("23"):
+    if "lesson" in name:
         assert window.lessons.bar.isVisible()
 
 
 def test_exports_of_a_recurrent_model_from_the_file_menu(qtbot, window, tmp_path, monkeypatch):
     gen = window.session.snapshot.generation
-    assert window.files.open_project(PRESET_DIR / "22-continue-a-sine-wave.json", preset=True)
+    assert window.files.open_project(PRESET_DIR / "23-continue-a-sine-wave.json", preset=True)
     wait_for(qtbot, window, lambda s: s.generation > gen)
     snap = stepped(window, qtbot, "batch", 2)
     paths = iter([tmp_path / "model.onnx", tmp_path / "model_torch.py", tmp_path / "model_keras.py"])
