@@ -382,13 +382,13 @@ class Recurrent(Layer):
                    "step to the next, so its gradient is the sum (h₀ = 0: the first step adds nothing)")  # fmt: skip
         order = np.argsort(-np.abs(terms))[:6]
         more = f" + … ({steps - len(order)} more)" if steps > len(order) else ""
-        shown = " + ".join(f"{float(terms[k]):.4g}" for k in order)
+        shown = " + ".join(number(float(terms[k])) for k in order)
         details = ["    the largest terms:"] + [
-            f"      step {int(k)}: h_{{t−1}} {float(prev[k]):.6g} × {'r⊙δ' if scaled else 'δ'} {float(d[k]):.6g} = "
-            f"{float(terms[k]):.6g}" for k in order]  # fmt: skip
+            f"      step {int(k)}: h_{{t−1}} {number(float(prev[k]), 6)} × {'r⊙δ' if scaled else 'δ'} "
+            f"{number(float(d[k]), 6)} = {number(float(terms[k]), 6)}" for k in order]  # fmt: skip
         analytic = float((step.param_grads or {})["recurrent_kernel"][row, column])
         head = f"∂L/∂u from {where['source']} to {where['unit']}"
-        return Derivation(head, formula, f"{shown}{more} = {float(terms.sum()):.6g}", details, analytic)
+        return Derivation(head, formula, f"{shown}{more} = {number(float(terms.sum()), 6)}", details, analytic)
 
     @classmethod
     def table_lines(cls, step: LayerTrace, vec: Any) -> list[str]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.layer_base import LAYERS, LayerTrace
+from engine.numbers import number
 
 from .backprop_walk import MAX_UNITS, short, stage_text
 from .sequence_probe import share
@@ -215,7 +216,7 @@ def time_text(r: TraceResult, stage: TimeStage) -> str:
         source = (f"∂L/∂h_{t + 1} = δ_{t + 2}·Uᵀ, what step {t + 2} sends back"
                   + (" (plus z ⊙ its ∂L/∂h)" if st.kind == "gru" else "")
                   + (f", plus {last}'s share at this step" if sequences else ""))  # fmt: skip
-    size = f"‖∂L/∂h_{t + 1}‖ = {norms[t]:.3g}"
+    size = f"‖∂L/∂h_{t + 1}‖ = {number(float(norms[t]), 3)}"
     if t < steps - 1 and norms[-1] > 0 and np.isfinite(norms[t]):
         size += f", {share(float(norms[t]), float(norms[-1]))} of step {steps}'s"
     return (f"Backward through time, {st.name}, step {t + 1} of {steps}: {source}; {size}. δ_{t + 1} = ∂L/∂z_{t + 1} "

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from engine.model import LayerStack
+from engine.numbers import number
 from engine.training import Trainer
 
 from .layer_maps import default_row
@@ -297,9 +298,10 @@ def time_verdict(grad: TimeGradient) -> str:
     keep = ""
     if g.keep is not None:
         k = round(g.keep, 2)
-        power = f"{k ** (steps - 1):.2g}".replace("e-0", "e-")
-        keep = (f" (its most open {'forget' if g.layer == 'lstm' else 'update'} gate averages {k:.2f}, and "
-                f"{k:.2f}^{steps - 1} = {power}: the share a unit keeping that much passes back)")  # fmt: skip
+        gate = f"{k:.2f}"  # two decimals: the gate a learner reads, its power worked out from what is shown
+        keep = (f" (its most open {'forget' if g.layer == 'lstm' else 'update'} gate averages {gate}, and "
+                f"{gate}^{steps - 1} = {number(k ** (steps - 1), 2)}: the share a unit keeping that much passes "
+                "back)")  # fmt: skip
     if ratio < VANISHED:
         if g.layer == "simple_rnn":
             return f"{head}: a SimpleRNN forgets; try an LSTM (or a GRU)."

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QSpinBox, QToolButton
 
+from engine.numbers import number
 from engine.training import Trainer
 from playground.paths import PRESETS as PRESET_DIR
 from playground.sequence_probe import TIME_ROWS, time_gradient, time_verdict
@@ -108,15 +109,15 @@ def test_an_lstm_is_built_by_clicking_in_the_layer_stack_and_watched_unrolled(qt
     marked = np.flatnonzero(pic.inputs[:, 1] == 1)
     assert list(canvas.marked()) == list(marked) and len(marked) == 2
     legend = [name for name, *_ in canvas.prediction_series()]
-    assert legend == [f"╌ target {pic.target:.3g}", "— the output if it ended at t"]
+    assert legend == [f"╌ target {number(pic.target, 3)}", "— the output if it ended at t"]
     words = view.range_label.text()
-    assert words.startswith(f"test sequence 1: target {pic.target:.4g}") and "all 12 steps" in words
+    assert words.startswith(f"test sequence 1: target {number(pic.target)}") and "all 12 steps" in words
     assert f"marked steps {marked[0] + 1}, {marked[1] + 1}" in words
     # Hovering a unit of the strip names its value.
     rect = canvas.rows["h0"]
     t, unit = 4, 2
     pos = QPoint(int(canvas.column_x(t)), int(rect.top() + (unit + 0.5) * rect.height() / 6))
-    assert canvas.describe(pos.toPointF()) == f"layer 1 (LSTM), unit 3, step 5: h = {lstm.h[t, unit]:.4g}"
+    assert canvas.describe(pos.toPointF()) == f"layer 1 (LSTM), unit 3, step 5: h = {number(float(lstm.h[t, unit]))}"
     # Another sequence, picked in the view.
     view.findChild(QSpinBox, "unrolledSequence").setValue(4)
     later = wait_for(qtbot, window, lambda s: s.sequence is not None and s.sequence.position == 3)
@@ -285,8 +286,9 @@ def test_the_walk_steps_through_time_and_sums_a_recurrent_weight_over_its_steps(
     assert chain.startswith("∂L/∂u from unit 1 of h_{t−1} to unit 2 of the forget gate of layer 1:")
     assert "Σ over its 6 steps t of h_{t−1} · δ_t" in chain
     want = lstm.param_grads["recurrent_kernel"][0, 4]
-    assert f"= {want:.6g}" in chain.splitlines()[2] and float(chain.split("relative error ")[1].split()[0]) < 1e-5
-    assert f"Δ = {r.preview.arrays[lstm.index]['recurrent_kernel'][0, 4]:.6g}" in chain
+    assert f"= {number(want, 6)}" in chain.splitlines()[2]
+    assert float(chain.split("relative error ")[1].split()[0]) < 1e-5
+    assert f"Δ = {number(r.preview.arrays[lstm.index]['recurrent_kernel'][0, 4], 6)}" in chain
     # The input's weight into the same column.
     x_row = [row.name for row in canvas.rows].index("x_t")
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.boxes[(x_row, 1)].center().toPoint())

@@ -227,7 +227,7 @@ def test_the_steps_on_screen_and_their_words():
 
 def test_the_walk_through_time_without_a_window():
     from playground.backprop_time import reached, rows, time_stages, time_text
-    from playground.backprop_walk import chain_rule
+    from playground.backprop_walk import chain_rule, short
     from playground.commands import TraceExample
     from playground.tracing import make_trace
 
@@ -248,7 +248,7 @@ def test_the_walk_through_time_without_a_window():
     assert forward[2].top[0].startswith("z ") and forward[2].offset == 0 and forward[4].offset == 8
     back = rows(r, ("backward", 0, 1))
     np.testing.assert_allclose(back[0].values, gru.states["grad_h"][1])
-    assert back[1].bottom[0] == f"Σ {float(np.sum(gru.delta[1:, 0])):.3g}"  # the bias's sum over steps 2..4
+    assert back[1].bottom[0] == f"Σ {short(float(np.sum(gru.delta[1:, 0])))}"  # the bias's sum over steps 2..4
     done, came = reached(r, ("backward", 0, 1), 0)
     assert done.all() and list(came) == [False, True, True, True]
     done, came = reached(r, ("forward", 0, 1), 0)

@@ -22,6 +22,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QScrollBar, QSizePolicy, QSpinBox, QWidget
 
+from engine.numbers import number, numbers
+
 from ..colors import NEGATIVE, POSITIVE, diverging_rgb
 from ..sequence_probe import SequencePicture
 from ..snapshot import Snapshot
@@ -283,7 +285,7 @@ class UnrolledCanvas(QWidget):
         self._label(p, QRectF(rect.left(), rect.center().y() - 8, 0, 16), "prediction")
         p.setPen(QColor(90, 90, 90))
         for v in (lo + pad, hi - pad):
-            p.drawText(QRectF(2, y_of(v) - 8, LABEL_W - 6, 16), Qt.AlignmentFlag.AlignRight, f"{v:.3g}")
+            p.drawText(QRectF(2, y_of(v) - 8, LABEL_W - 6, 16), Qt.AlignmentFlag.AlignRight, number(v, 3))
         first, count, _w = self.window
         p.setClipRect(rect.adjusted(-4, -4, 4, 4))
         for _name, xs, ys, color, style in series:
@@ -349,11 +351,13 @@ class UnrolledCanvas(QWidget):
                     out.append((f"— p({name}) if it ended at t", steps, [float(v) for v in pic.readout[:, k]], MODEL,
                                 "line"))  # fmt: skip
             return out
-        out.append((f"╌ target {pic.target:.3g}", [steps[0], steps[-1]], [pic.target, pic.target], TRUTH, "target"))
+        level = [pic.target, pic.target]
+        out.append((f"╌ target {number(pic.target, 3)}", [steps[0], steps[-1]], level, TRUTH, "target"))
         if pic.readout is not None:
             out.append(("— the output if it ended at t", steps, [float(v) for v in pic.readout[:, 0]], MODEL, "line"))
         else:
-            out.append((f"• output {float(pic.output[0]):.3g}", [steps[-1]], [float(pic.output[0])], MODEL, "dots"))
+            last = float(pic.output[0])
+            out.append((f"• output {number(last, 3)}", [steps[-1]], [last], MODEL, "dots"))
         return out
 
     def _steps(self, p: QPainter, shown: range) -> None:
@@ -390,18 +394,19 @@ class UnrolledCanvas(QWidget):
                 continue
             if name.startswith("x"):
                 k = int(name[1:])
-                return f"step {t + 1}: {pic.features[k]} = {pic.inputs[t, k]:.4g}"
+                return f"step {t + 1}: {pic.features[k]} = {number(float(pic.inputs[t, k]))}"
             if name[0] in "hc" and name[1:].isdigit():
                 layer = pic.layers[int(name[1:])]
                 values = layer.h if name[0] == "h" else layer.c
                 unit = min(values.shape[1] - 1, int((pos.y() - rect.top()) / rect.height() * values.shape[1]))
                 what = "h" if name[0] == "h" else "c"
-                return f"{layer.name} ({layer.kind}), unit {unit + 1}, step {t + 1}: {what} = {values[t, unit]:.4g}"
+                value = number(float(values[t, unit]))
+                return f"{layer.name} ({layer.kind}), unit {unit + 1}, step {t + 1}: {what} = {value}"
             if name.startswith("gate:"):
                 gate = name[5:]
                 v = pic.layers[self.gated].gates[gate][t]
-                return (f"{gate} gate at step {t + 1}: mean {np.mean(v):.3g} over {v.size} units "
-                        f"(from {np.min(v):.3g} to {np.max(v):.3g})")  # fmt: skip
+                return (f"{gate} gate at step {t + 1}: mean {number(float(np.mean(v)), 3)} over {v.size} units "
+                        f"(from {number(float(np.min(v)), 3)} to {number(float(np.max(v)), 3)})")  # fmt: skip
         return ""
 
 
@@ -498,8 +503,8 @@ class UnrolledView(OnScreen):
                 k = int(pic.target)
                 target = pic.class_names[k] if k < len(pic.class_names) else f"class {k}"
             else:
-                target = f"{pic.target:.4g}"
-            out = ", ".join(f"{v:.4g}" for v in pic.output[:4])
+                target = number(pic.target)
+            out = numbers(pic.output[:4])
             marked = c.marked()
             marks = f" · marked steps {', '.join(str(t + 1) for t in marked)}" if marked.size else ""
             self.range_label.setText(f"{what}: target {target}, output {out}{marks} · "
