@@ -198,8 +198,13 @@ def numerical_gradient(
 ) -> float:  # fmt: skip
     """(L(w + h) − L(w − h)) / 2h for one weight of layers.{layer}: `row` None for the bias of
     unit (or filter) `column` (a GRU's two bias rows counted as one, the input's first), an input
-    index for a dense kernel, (i, j, c) for a convolution's; the weight is put back."""
-    target = network.biases[layer].reshape(-1) if row is None else network.kernels[layer]
+    index for a dense kernel, (i, j, c) for a convolution's, (name, i) for row i of the layer's
+    array `name` (a recurrent kernel); the weight is put back."""
+    if isinstance(row, tuple) and row and isinstance(row[0], str):
+        target = network.layer_views(network.params)[network.weighted[layer]][row[0]]
+        row = int(row[1])
+    else:
+        target = network.biases[layer].reshape(-1) if row is None else network.kernels[layer]
     index = (column,) if row is None else ((*row, column) if isinstance(row, tuple) else (row, column))
     saved = float(target[index])
     try:
@@ -224,6 +229,8 @@ class UpdatePreview:
     state: dict[str, tuple[list[np.ndarray], list[np.ndarray]]]
     step: int  # the update's number t
     penalty: str = "none"  # the penalty stepped with it: "none", "l1" or "l2"
+    #: Per stack layer, the Δ of each of its arrays by name (a recurrent kernel's too).
+    arrays: list[dict[str, np.ndarray]] | None = None
 
 
 def update_preview(network: Model, optimizer: Optimizer, tr: Trace, learning_rate: float,
@@ -248,7 +255,9 @@ def update_preview(network: Model, optimizer: Optimizer, tr: Trace, learning_rat
         opt.step(params[:nt], grads[:nt], nk, learning_rate)  # the trainable part, as training steps it
         if regularizer is not None:
             regularizer.after_step(network.params[:nk], params[:nk], learning_rate, dead)  # a new mask if any die
-    dk, db = network.views(params - network.params)
+    change = params - network.params
+    dk, db = network.views(change)
     state = {name: network.views(buf.copy()) for name, buf in opt.state.items() if buf.shape == (nt,)}
     penalty = regularizer.kind if regularizer is not None and regularizer.active else "none"
-    return UpdatePreview(learning_rate, [k.copy() for k in dk], [b.copy() for b in db], state, opt.t, penalty)
+    return UpdatePreview(learning_rate, [k.copy() for k in dk], [b.copy() for b in db], state, opt.t, penalty,
+                         network.layer_views(change))  # fmt: skip

@@ -78,6 +78,9 @@ class LayerTrace:
     activation: str = ""  # its activation's name, for layers with one
     #: Its other parameters' gradients by name (batch normalization's gamma and beta).
     param_grads: dict[str, np.ndarray] | None = None
+    #: A recurrent layer's values at every step for this example, (T, U) each: the state "h", each
+    #: gate by its name, an LSTM's cell "c", and "grad_h", the whole ∂L/∂h_t reaching step t.
+    states: dict[str, np.ndarray] | None = None
 
     def gradients(self) -> dict[str, np.ndarray]:
         """Every trainable parameter's gradient by name: kernel, bias and any other."""

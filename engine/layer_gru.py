@@ -163,6 +163,17 @@ class GRU(Recurrent):
             dh_next = dh * upd + self.recurrent_kernel @ dhs[t]
         return z.copy(), dxs, dhs
 
+    def _carried(self, grad_h: np.ndarray, t: int) -> np.ndarray:
+        """h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ: the update gate passes z ⊙ ∂L/∂h_t straight to h_{t−1}."""
+        return grad_h * self._gates[t, 0, : self.units]
+
+    def _recurrent_deltas(self, step: Any) -> np.ndarray:
+        """The candidate's block as the recurrent kernel sees it, r ⊙ δ (its h·U_h is scaled by r)."""
+        u = self.units
+        d = np.array(step.delta, copy=True)
+        d[:, 2 * u :] *= step.states["reset"]
+        return d
+
     def _trace_bias(self, dx_steps: list[np.ndarray], dh_steps: list[np.ndarray]) -> np.ndarray:
         return np.stack([np.sum(dx_steps, axis=0), np.sum(dh_steps, axis=0)])
 

@@ -306,11 +306,30 @@ class Recurrent(Layer):
         grad_bias = self._trace_bias(dx_steps, dh_steps)
         grad_input = np.array([self.kernel @ dx_steps[t] for t in range(steps)])
         out = self.h[0] if self.return_sequences else h[-1]
+        grad_h = np.zeros_like(h)
+        carried = np.zeros_like(h[0])
+        for t in range(steps - 1, -1, -1):  # ∂L/∂h_t: the output's share plus what step t + 1 sends back
+            grad_h[t] = ups[t] + carried
+            carried = self.recurrent_kernel @ dh_steps[t] + self._carried(grad_h[t], t)
+        states = {"h": h.copy(), **{name: g[0].copy() for name, g in self.gates.items()}, "grad_h": grad_h}
+        if getattr(self, "c", None) is not None:
+            states["c"] = self.c[0].copy()
         return LayerTrace(
             self.name, index, x.copy(), out.copy(), np.asarray(upstream).copy(), grad_input, z, None,
             np.array(dx_steps), np.asarray(grad_kernel), grad_bias, weights=weights,
             activation=self.act.name, param_grads={"recurrent_kernel": np.asarray(grad_rec)},  # type: ignore[union-attr]
+            states=states,
         )  # fmt: skip
+
+    def _carried(self, grad_h: np.ndarray, t: int) -> np.ndarray | float:
+        """What ∂L/∂h_t sends to h_{t−1} other than through the recurrent kernel (a GRU's z ⊙ dh);
+        0 for a kind whose previous state enters its step only through h_{t−1}·U."""
+        return 0.0
+
+    def _recurrent_deltas(self, step: LayerTrace) -> np.ndarray:
+        """δ_t as the recurrent kernel sees it, every step (T, k·U): δ itself, but for a GRU's
+        candidate block (r ⊙ δ)."""
+        return np.asarray(step.delta)
 
     def _trace_bias(self, dx_steps: list[np.ndarray], dh_steps: list[np.ndarray]) -> np.ndarray:
         return np.sum(dx_steps, axis=0)
@@ -321,9 +340,12 @@ class Recurrent(Layer):
 
     def explain(self, step: LayerTrace, row: Any, column: int, where: dict[str, str]) -> Derivation:
         """A kernel weight's gradient as the sum over the steps it served (row: its input feature;
-        None: the bias of gate column `column`, Σ_t δ_t)."""
+        ("recurrent_kernel", i): the recurrent kernel's weight from unit i of the previous state,
+        Σ_t h_{t−1}[i]·δ_t; None: the bias of gate column `column`, Σ_t δ_t)."""
         d = step.delta[:, column]
         steps = d.shape[0]
+        if isinstance(row, tuple) and row and row[0] == "recurrent_kernel":
+            return self._explain_recurrent(step, int(row[1]), column, where)
         if row is None:
             terms, xs = d, None
             head = f"∂L/∂b for {where['unit']}"
@@ -343,6 +365,29 @@ class Recurrent(Layer):
             f"      step {int(k)}: δ {number(float(d[k]), 6)}" if xs is None else
             f"      step {int(k)}: x {number(float(xs[k]), 6)} × δ {number(float(d[k]), 6)} = "
             f"{number(float(terms[k]), 6)}" for k in order]
+        return Derivation(head, formula, f"{shown}{more} = {number(float(terms.sum()), 6)}", details, analytic)
+
+    def _explain_recurrent(self, step: LayerTrace, row: int, column: int, where: dict[str, str]) -> Derivation:
+        """∂L/∂U[i, j] = Σ_t h_{t−1}[i]·δh_t[j]: the recurrent weight carries unit i of each step's
+        state into gate column j of the next step, so its gradient sums over every step (h₀ = 0, so
+        the first step adds nothing)."""
+        h = (step.states or {})["h"]
+        prev = np.concatenate([np.zeros(1), h[:-1, row]])  # h_{t−1}[i] at each step t
+        d = self._recurrent_deltas(step)[:, column]
+        terms = prev * d
+        steps = d.shape[0]
+        scaled = not np.array_equal(d, step.delta[:, column])
+        what = "r_t ⊙ δ_t (the reset gate scales what the recurrent kernel feeds the candidate)" if scaled else "δ_t"
+        formula = (f"Σ over its {steps} steps t of h_{{t−1}} · {what}: the weight carries the state from every "
+                   "step to the next, so its gradient is the sum (h₀ = 0: the first step adds nothing)")  # fmt: skip
+        order = np.argsort(-np.abs(terms))[:6]
+        more = f" + … ({steps - len(order)} more)" if steps > len(order) else ""
+        shown = " + ".join(number(float(terms[k])) for k in order)
+        details = ["    the largest terms:"] + [
+            f"      step {int(k)}: h_{{t−1}} {number(float(prev[k]), 6)} × {'r⊙δ' if scaled else 'δ'} "
+            f"{number(float(d[k]), 6)} = {number(float(terms[k]), 6)}" for k in order]  # fmt: skip
+        analytic = float((step.param_grads or {})["recurrent_kernel"][row, column])
+        head = f"∂L/∂u from {where['source']} to {where['unit']}"
         return Derivation(head, formula, f"{shown}{more} = {number(float(terms.sum()), 6)}", details, analytic)
 
     @classmethod

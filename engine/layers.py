@@ -241,11 +241,13 @@ class PlanRow:
 def plan(image_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs: int,
          output_activation: Any = "softmax", sequence: bool = False) -> tuple[list[PlanRow], list[str]]:  # fmt: skip
     """Each layer's output shape and parameter count, from shapes alone (no weights are made),
-    and the notes of `stack`, on images of `image_shape` or, with `sequence`, on sequences of
-    that (T, F) shape. A layer that does not fit raises PlaygroundError naming its key:
-    `network.layers[1].kernel_size 9 is larger than its 4×4 input`."""
-    layers, origin, notes = stack(hidden, n_outputs, output_activation, image=not sequence, sequence=sequence)
-    shape: tuple[int, ...] = tuple(int(v) for v in image_shape) if sequence else image_input(image_shape)
+    and the notes of `stack`, on images of `image_shape`, on rows of d features when it is (d,),
+    or, with `sequence`, on sequences of that (T, F) shape. A layer that does not fit raises
+    PlaygroundError naming its key: `network.layers[1].kernel_size 9 is larger than its 4×4 input`."""
+    flat = not sequence and len(image_shape) == 1
+    layers, origin, notes = stack(hidden, n_outputs, output_activation, image=not (sequence or flat),
+                                  sequence=sequence)  # fmt: skip
+    shape: tuple[int, ...] = tuple(int(v) for v in image_shape) if sequence or flat else image_input(image_shape)
     rows, total = [], 0
     for k, (layer, src) in enumerate(zip(layers, origin)):
         try:

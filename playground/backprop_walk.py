@@ -146,9 +146,10 @@ def inspection(r: TraceResult) -> str:
     features = ", ".join(short(v) for v in t.features[:64]) + (", …" if t.features.size > 64 else "")
     parts = [f"{where}: {named}; label {number(t.label, 6)}", f"features [{features}]"]
     for lt in t.walk[:-1]:
-        if lt.a.ndim == 3:
+        if lt.a.ndim >= 2:  # an image layer's maps, or a recurrent layer's state at every step
             shape = "×".join(map(str, lt.a.shape))
-            parts.append(f"{lt.name} a {shape} maps ({short(lt.a.min())} … {short(lt.a.max())})")
+            what = "maps" if lt.a.ndim == 3 else "states, one per step"
+            parts.append(f"{lt.name} a {shape} {what} ({short(lt.a.min())} … {short(lt.a.max())})")
             continue
         more = ", …]" if lt.a.size > MAX_UNITS else "]"
         parts.append(f"{lt.name} a [" + ", ".join(short(v) for v in lt.a[:MAX_UNITS]) + more)
@@ -183,7 +184,7 @@ def stage_text(r: TraceResult, stage: Stage) -> str:
     name = "the output layer" if layer == n - 1 else (st.name if st is not None else "")
     act = st.activation if st is not None else ""
     words = LAYERS.get(st.kind) if st is not None else None
-    forward, backward = (words.forward_words.format(act=act), words.backward_words) if words else ("", "")
+    forward, backward = (words.forward_words.replace("{act}", act), words.backward_words) if words else ("", "")
     if st is not None and st.delta is not None:
         up = above(walk, layer).split(" (")[0].replace("Σₖ w·δ", "Σ w·δ_next")
         backward = f"{backward_rule(r.loss, act, layer == n - 1, up)}; {backward}"
@@ -261,6 +262,10 @@ def chain_rule(r: TraceResult, layer: int, row: Any, column: int) -> str:
             f"unit {row + 1} of {t.walk[layer - 1].name}" if isinstance(row, int) else ""),
         "upstream": above(t.walk, layer),
     }  # fmt: skip
+    if lt.states is not None:  # a recurrent layer: its gate columns, its inputs' features, its previous state
+        from .backprop_time import recurrent_where
+
+        where = recurrent_where(r, layer, row, column) | {"upstream": where["upstream"]}
     d = r.network.layers[lt.index].explain(lt, row, column, where)
     numeric = numerical_gradient(r.network, r.loss, t.features, t.label, lt.weights, row, column, NUMERIC_STEP)
     rel = abs(d.analytic - numeric) / max(abs(d.analytic), abs(numeric), 1e-12)
@@ -268,10 +273,15 @@ def chain_rule(r: TraceResult, layer: int, row: Any, column: int) -> str:
     lines.append(f"  numerical (L(w+h) − L(w−h)) / 2h, h = {number(NUMERIC_STEP, 6)}: {number(numeric, 6)}"
                  f"   relative error {number(rel, 2)}")  # fmt: skip
     k = lt.weights
+    named = isinstance(row, tuple) and bool(row) and isinstance(row[0], str)  # (array name, row): a recurrent kernel
     index = (column,) if row is None else ((*row, column) if isinstance(row, tuple) else (row, column))
-    delta = r.preview.biases[k][index] if row is None else r.preview.kernels[k][index]
-    state = ", ".join(f"{name} {number(b[k][index] if row is None else kk[k][index])}"
-                      for name, (kk, b) in r.preview.state.items())  # fmt: skip
+    if named:
+        delta = (r.preview.arrays or [])[lt.index][row[0]][int(row[1]), column]
+        state = ""
+    else:  # a bias read flat: a GRU's two rows as one, the input's first (as the numerical gradient reads it)
+        delta = r.preview.biases[k].reshape(-1)[column] if row is None else r.preview.kernels[k][index]
+        state = ", ".join(f"{name} {number(b[k].reshape(-1)[column] if row is None else kk[k][index])}"
+                          for name, (kk, b) in r.preview.state.items())  # fmt: skip
     after = f"  ({state} after it)" if state else ""
     lines.append(f"  update by {r.optimizer} (α {number(r.preview.learning_rate, 6)}, a mini-batch of this example"
                  f"{'' if r.preview.penalty == 'none' or row is None else ' with the penalty'}): "

@@ -8,7 +8,8 @@ convolution's filter (a click on its map) shows its weight's gradient as the sum
 it served; the map below a max pooling, as the walk steps back through it, shows where each
 window's gradient was routed (its maximum, 0 elsewhere), and a click on a pooling map says so in
 numbers. The walk's numbers and words are backprop_walk.py's, the network is drawn by
-backprop_canvas.py; this window picks the example and walks the stages.
+backprop_canvas.py; this window picks the example and walks the stages. A model with recurrent
+layers walks through time, one step per stage (backprop_time.py, backprop_time_canvas.py).
 
 The trace is made on the training worker from the run's weights and optimizer state
 (`TraceExample` → `traced`); the window pauses the run while it is tracing, so the numbers are
@@ -30,11 +31,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from .backprop_canvas import BackpropCanvas
+from .backprop_time import has_time, time_stages, time_text
+from .backprop_time_canvas import TimeCanvas
 from .backprop_walk import chain_rule, inspection, jacobian_lines, stage_text, stages
 from .commands import TraceExample
 from .session import Session
@@ -107,6 +111,11 @@ class BackpropWindow(QDialog):
         lay.addLayout(walk)
         self.canvas = BackpropCanvas()
         self.canvas.chosen.connect(self.explain)
+        self.time_canvas = TimeCanvas()  # for a model with recurrent layers
+        self.time_canvas.chosen.connect(self.explain)
+        self.canvases = QStackedWidget()
+        self.canvases.addWidget(self.canvas)
+        self.canvases.addWidget(self.time_canvas)
         self.panel = QPlainTextEdit()
         self.panel.setObjectName("chainRule")
         self.panel.setReadOnly(True)
@@ -121,7 +130,7 @@ class BackpropWindow(QDialog):
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.setObjectName("backpropSplit")
         self.split.setChildrenCollapsible(False)
-        self.split.addWidget(self.canvas)
+        self.split.addWidget(self.canvases)
         self.split.addWidget(self.panel)
         self.split.setStretchFactor(0, 1)
         self.split.setStretchFactor(1, 0)
@@ -192,12 +201,15 @@ class BackpropWindow(QDialog):
         if isinstance(result, str):
             self.inspector.setText(result)
             return
-        fresh = self.result is None or len(result.trace.walk) != len(self.result.trace.walk)
+        walk = result.trace.walk
+        stage_list = time_stages(walk) if has_time(result) else stages(len(walk))
+        fresh = self.result is None or stage_list != self.stage_list
         self.result = result
-        self.stage_list = stages(len(result.trace.walk))
+        self.stage_list = stage_list
         if fresh or self.stage_index >= len(self.stage_list):
             self.stage_index = len(self.stage_list) - 1 if fresh else self.stage_index
-        self.canvas.selected = None
+        self.canvas.selected = self.time_canvas.selected = None
+        self.canvases.setCurrentWidget(self.time_canvas if has_time(result) else self.canvas)
         self._inspect(result)
         self._show()
 
@@ -227,7 +239,8 @@ class BackpropWindow(QDialog):
 
     def _show(self) -> None:
         r = self.result
-        kind, layer = self.stage_list[self.stage_index]
+        stage = self.stage_list[self.stage_index]
+        kind, layer = stage[:2]
         # Before an example is picked there is nothing to walk: the buttons are greyed and say why.
         self.back.setEnabled(r is not None and self.stage_index > 0)
         self.next.setEnabled(r is not None and self.stage_index < len(self.stage_list) - 1)
@@ -235,14 +248,16 @@ class BackpropWindow(QDialog):
         for button, tip in ((self.back, "Previous stage"), (self.next, "Next stage"),
                             (self.animate, "Walk every stage, one at the chosen speed")):  # fmt: skip
             button.setToolTip(tip if r is not None else f"{tip}. {PICK_FIRST}")
-        self.canvas.show_stage(r, (kind, layer))
+        through_time = r is not None and has_time(r)
+        canvas = self.time_canvas if through_time else self.canvas
+        canvas.show_stage(r, stage if through_time else (kind, layer))
         if r is None:
             self.stage_label.setText("")
             return
-        text = stage_text(r, (kind, layer))
+        text = time_text(r, stage) if through_time else stage_text(r, (kind, layer))
         self.stage_label.setText(f"{self.stage_index + 1}/{len(self.stage_list)} · {text}")
-        if self.canvas.selected is not None:
-            self.explain(*self.canvas.selected)
+        if canvas.selected is not None:
+            self.explain(*canvas.selected)
         elif kind == "backward" and r.trace.walk[layer].jacobian is not None:
             self.panel.setPlainText(jacobian_lines(r.trace.walk, layer, None))
 

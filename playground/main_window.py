@@ -31,6 +31,8 @@ from .panels.output_view import OutputView
 from .panels.runs_view import RunsView
 from .panels.speed import SpeedPreference
 from .panels.time_bar import TimeBar
+from .panels.time_view import TimeGradientView
+from .panels.unrolled_view import UnrolledView
 from .paths import ICON
 from .presentation import Presentation, SideStrip, keep_on_screen
 from .session import Session
@@ -57,12 +59,14 @@ class MainWindow(QMainWindow):
         self.session = s = Session(self)
         state = s.state
         self.controls, self.data_panel, self.network = ControlBar(state), DataPanel(state), NetworkView(state)
-        self.layers = LayersPanel(state)
-        self.area = NetworkArea(state, self.network, self.layers)  # neurons, or layers for image data
+        self.layers, self.unrolled = LayersPanel(state), UnrolledView()
+        self.area = NetworkArea(state, self.network, self.layers, self.unrolled)  # neurons, layers, unrolled
         self.output, self.images, self.curves = OutputView(), ImageDataView(), CurvesView()
         self.images.hide()
         self.histograms, self.gradients, self.hidden_space = HistogramView(), GradientFlowView(), HiddenSpaceView()
         self.batch_norm = BatchNormView()  # each unit before and after batch normalization
+        self.time_gradient = TimeGradientView()  # recurrent layers on sequence data
+        self._wanted_tab: int | None = None  # a tab a project asked for, not shown yet (its data are not in)
         self.runs, self.time_bar = RunsView(s.run_history), TimeBar()
         self.banner = name_widget(Label(), "banner", "Message banner")
         self.banner.setWordWrap(True)
@@ -87,6 +91,7 @@ class MainWindow(QMainWindow):
             self.controls, self.network, self.output, self.images, self.curves, self.histograms,
             self.gradients, self.hidden_space, self.runs, self.params_label, self.loss_label, self.rate_label,
             self.data_panel, self.view_label, area=self.area, batch_norm=self.batch_norm,
+            time_gradient=self.time_gradient,
         )  # fmt: skip
         self.dialogs = QtDialogs(self, self.settings, self.show_message)
         self.files = FileActions(
@@ -139,6 +144,7 @@ class MainWindow(QMainWindow):
             (self.histograms, "Weights", "weights"),
             (self.gradients, "Gradient flow", "gradients"),
             (self.batch_norm, "Batch norm", "batchnorm"),
+            (self.time_gradient, "Through time", "time"),
             (self.hidden_space, "Hidden space", "hidden"),
             (self.runs, "Runs", "runs"),
         ):
@@ -165,8 +171,12 @@ class MainWindow(QMainWindow):
         """Bring the insight tab `name` (weights, gradients, batchnorm, hidden, runs) to the front."""
         for i in range(self.tabs.count()):
             if self.tabs.widget(i).objectName() == f"tab_{name}":
-                self.tabs.setCurrentIndex(i)
-                self.presentation.reveal_tabs()
+                if self.tabs.isTabVisible(i):
+                    self.tabs.setCurrentIndex(i)
+                    self.presentation.reveal_tabs()
+                    self._wanted_tab = None
+                else:  # the sequences' tab, asked for by a project whose data are not in yet
+                    self._wanted_tab = i
                 return True
         return False
 
@@ -211,9 +221,12 @@ class MainWindow(QMainWindow):
         self.output.loss_sizes_wanted.connect(lambda on: s.set_view("point_loss", on))
         self.output.plane_mode.changed.connect(lambda on: s.set_view("plane_batch", on))
         for view, name in ((self.hidden_space, "hidden"), (self.gradients, "gradients"), (self.layers, "maps"),
-                           (self.batch_norm, "batchnorm")):  # fmt: skip
+                           (self.batch_norm, "batchnorm"), (self.unrolled, "unrolled"),
+                           (self.time_gradient, "time")):  # fmt: skip
             view.wanted.connect(lambda on, name=name: s.set_view(name, on))  # computed only while on screen
         self.images.picked.connect(s.pick_image)
+        self.unrolled.picked.connect(s.pick_image)
+        s.frame.connect(lambda snap, _force: self._sequence_tab(snap.data.dataset.sequence_shape is not None))
         self.tabs.currentChanged.connect(lambda _i: self.runs.refresh())
         self.runs.overlays_changed.connect(self.curves.set_overlays)
         self.runs.compare_requested.connect(self.tools.compare_runs)
@@ -221,6 +234,16 @@ class MainWindow(QMainWindow):
         self.time_bar.moved.connect(s.travel)
         self.time_bar.use_weights.connect(s.use_past_weights)
         self.params_label.linkActivated.connect(lambda _l: self.tools.show_summary())
+
+    def _sequence_tab(self, sequences: bool) -> None:
+        """The gradient-through-time tab is there for sequence data only (brought to the front when
+        the project that asked for it has its data in)."""
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).objectName() == "tab_time" and self.tabs.isTabVisible(i) != sequences:
+                self.tabs.setTabVisible(i, sequences)
+                if sequences and self._wanted_tab == i:
+                    self.tabs.setCurrentIndex(i)
+                    self._wanted_tab = None
 
     def _travelled(self, epoch: int | None, live_epoch: int) -> None:
         if epoch is None:

@@ -124,6 +124,10 @@ class Snapshot:
     thinned: str = ""  # how the views are held to their budget, for the status bar ("" when they are not)
     point_losses: np.ndarray | None = None  # each training row's loss, while points are sized by it
     layer_maps: Any = None  # a layer_maps.LayerMaps of the picked image, while the layer view is open
+    #: sequence_probe.SequencePicture of the picked sequence, while the unrolled view is open.
+    sequence: Any = None
+    #: sequence_probe.TimeGradient, while the gradient-through-time view is open.
+    time_gradient: Any = None
     #: Per kernel (its shape, True = dead): the links TensorFlow Playground's L1 rule stopped at 0
     #: for the rest of the run; None while that rule has killed none (or is not in use).
     dead: list[np.ndarray] | None = None

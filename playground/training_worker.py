@@ -46,6 +46,7 @@ from .commands import (
 from .layer_maps import layer_maps
 from .live_settings import apply_live, epoch_limit, live_sections
 from .pacing import steps_per_epoch
+from .sequence_probe import TimeProbe, sequence_picture
 from .snapshot import (
     GRID_STEPS,
     Thinned,
@@ -69,6 +70,7 @@ IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an 
 #: What the window adds to a divergence's cause (the engine's words say what, not where to click).
 AFTER_DIVERGING = "Then press Reset to start again from the initial weights."
 IMAGE_EVAL_SHARE = 0.05  # at most this share of the worker's time: a CNN's evaluation is spaced out further
+TIME_GRADIENT_PERIOD = 0.25  # seconds between measures of the gradient through time while playing
 
 
 class TrainingWorker(LoopWorker):
@@ -104,6 +106,9 @@ class TrainingWorker(LoopWorker):
         self._data: dict[str, PreparedData] = {}  # data key -> prepared data, newest last
         self.data_loads = 0  # how many times a data set was read and prepared (for tests and the benchmark)
         self._cancel_probe = 0  # data reads with a sequence number up to this one are cancelled
+        self._time_probe = TimeProbe()
+        self._time_gradient: Any = None  # the last measure (a TimeGradient) and when it was taken
+        self._time_at = 0.0
 
     def _release(self) -> None:
         self._trainer = None
@@ -297,6 +302,7 @@ class TrainingWorker(LoopWorker):
         self._grad_log = Thinned(GRAD_LOG_CAP)
         self._grad_steps = -1
         self._image_eval = None
+        self._time_gradient = None  # it holds the trainer it measured
         self._extent = grid_extent(trainer.data)
         self._view_cost, self._frame = 0.0, FRAME  # a new network: its views are measured afresh
         self._set_grid(trainer)
@@ -385,6 +391,18 @@ class TrainingWorker(LoopWorker):
             self._image_eval_took = self._image_eval_at - t0
             self._image_eval_cost += self._image_eval_took  # budgeted by its own period, not per frame
 
+    def _measure_time(self, trainer: Trainer) -> Any:
+        """The gradient through time at the trainer's weights: measured again when they may have
+        changed (a step, or a command such as a weight edit), at most every TIME_GRADIENT_PERIOD
+        seconds while playing."""
+        key = (trainer, trainer.steps, self._applied)
+        due = not self._playing or time.perf_counter() - self._time_at >= TIME_GRADIENT_PERIOD
+        last = self._time_gradient
+        if last is None or last[0][0] is not trainer or (last[0] != key and due):
+            self._time_gradient = (key, self._time_probe.measure(trainer))
+            self._time_at = time.perf_counter()
+        return self._time_gradient[1]
+
     def _image_eval_period(self) -> float:
         return max(IMAGE_EVAL_PERIOD, self._image_eval_took / IMAGE_EVAL_SHARE)
 
@@ -402,6 +420,12 @@ class TrainingWorker(LoopWorker):
             extras["point_losses"] = point_losses(trainer)
         if "batchnorm" in self._views:
             extras["batch_norm"] = batch_norm_stats(trainer)
+        if trainer.data.dataset.sequence_shape is not None:
+            if "unrolled" in self._views:
+                picked = self._picked if isinstance(self._picked, int) else None
+                extras["sequence"] = sequence_picture(trainer, picked)
+            if "time" in self._views:
+                extras["time_gradient"] = self._measure_time(trainer)
         if evaluated(trainer.data):  # no output plane: the views show held-out predictions instead
             self._refresh_image_eval(trainer)
             extras["image_eval"] = self._image_eval

@@ -41,8 +41,9 @@ class ViewRouter:
     slow_at: float = 0.0  # when a slow view last redrew
     slow_turn: int = 0  # and which group's turn it was
     network_at: float = 0.0  # when the network view last took a snapshot while playing
-    area: Any = None  # the middle column: neuron graph or layer stack
+    area: Any = None  # the middle column: neuron graph, layer stack or the unrolled network
     batch_norm: Any = None  # the batch-normalization tab
+    time_gradient: Any = None  # the gradient through time (recurrent layers on sequence data)
 
     def show(self, snap: Snapshot, force: bool = False) -> None:
         """Draw `snap` in every view (`force`: the slow views too, now)."""
@@ -57,14 +58,18 @@ class ViewRouter:
         is_images = snap.data.dataset.image_shape is not None
         if self.area is not None:
             self.area.set_images(is_images)
+            self.area.set_sequences(snap.data.dataset.sequence_shape is not None)
             self.area.layers.set_snapshot(snap)
+            if snap.sequence is not None or self.area.unrolled.isVisible():
+                self.area.unrolled.set_snapshot(snap)
         if self.images.isVisible() != is_images:
             self.images.setVisible(is_images)
             self.output.setVisible(not is_images)
         (self.images if is_images else self.output).set_snapshot(snap)
         slow: tuple[Callable[[], Any], ...] = (
             lambda: self.curves.set_snapshot(snap),
-            lambda: (self.histograms.set_snapshot(snap), self.gradients.set_snapshot(snap)),
+            lambda: (self.histograms.set_snapshot(snap), self.gradients.set_snapshot(snap),
+                     self.time_gradient is not None and self.time_gradient.set_snapshot(snap)),
             self.runs.refresh,
         )
         now = time.perf_counter()

@@ -305,7 +305,8 @@ def test_every_preset_opens_in_the_window_and_trains(qtbot, window, path):
     snap = wait_for(qtbot, window, lambda s: s.generation > gen)
     assert window.session.state.path is None  # a preset is a template: saving asks for a new file
     ds = snap.data.dataset  # the worker built the network the editor shows, layer for layer
-    expected = build_network(window.session.state.project, snap.data.n_inputs, ds.classes, ds.image_shape)
+    expected = build_network(window.session.state.project, snap.data.n_inputs, ds.classes, ds.image_shape,
+                             ds.sequence_shape)
     assert [w.shape for w in snap.weights] == [w.shape for w in expected.get_weights()]
     window.session.step("epoch")
     wait_for(qtbot, window, lambda s: s.epoch == 1)

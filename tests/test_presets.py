@@ -188,3 +188,86 @@ def test_the_overfitting_lesson_says_what_each_step_shows_and_only_l2_meets_its_
         assert all(met(run(rate)[0])), rate
     weak = float(re.search(r"at ([\d.]+) the penalty is too weak", second["text"]).group(1))
     assert weak < lo and not all(met(run(weak)[0])) and "drifts back above 0.25" in second["text"]
+
+
+def _recurrent_run(name: str, kind: str | None, epochs: int) -> tuple[list[float], list[float], Trainer]:
+    """Test loss and step 50's over step 1's gradient through time after each epoch, of a preset
+    whose layer 1 becomes `kind` (None: as it is), as its note tells a user to switch."""
+    from playground.sequence_probe import TimeProbe
+
+    project = load_project(PRESETS / f"{name}.json")
+    if kind is not None:
+        project["network"]["layers"][0]["type"] = kind
+    tr, probe = Trainer(project), TimeProbe()
+    losses, ratios = [], []
+    for _ in range(epochs):
+        tr.train_epoch()
+        losses.append(tr.evaluate_split(*tr.data.split("test"))[0])
+        norms = probe.measure(tr).layers[0].norms
+        ratios.append(float(norms[-1] / norms[0]))
+    return losses, ratios, tr
+
+
+def test_the_adding_problem_note_says_what_a_simple_rnn_and_an_lstm_do():
+    """Issue 30: the SimpleRNN stays near the trivial loss, the LSTM solves it; every number of
+    the note is measured here (test loss and step 1's share of step 50's gradient, epoch by epoch)."""
+    import numpy as np
+
+    note = _note("22-adding-problem-simplernn-vs-lstm")
+    project = load_project(PRESETS / "22-adding-problem-simplernn-vs-lstm.json")
+    assert project["data"]["sequence_length"] == 50 and project["network"]["layers"][0] == {
+        "type": "simple_rnn", "units": 16, "activation": "tanh", "return_sequences": False}  # fmt: skip
+    tr = Trainer(project)
+    assert "(0.171 on this test split)" in note and abs(np.var(tr.data.y_test) - 0.171) < 5e-4
+    losses, ratios, _ = _recurrent_run("22-adding-problem-simplernn-vs-lstm", None, 20)
+    assert "stays between 0.16 and 0.19 for 20 epochs (1,000 steps)" in note
+    assert all(0.16 < v < 0.19 for v in losses), losses
+    assert "mostly between 1/10,000 and 1/10,000,000" in note
+    assert np.mean([1e4 <= r <= 1e7 for r in ratios]) > 0.5 and min(ratios) > 100, ratios
+    losses, ratios, _ = _recurrent_run("22-adding-problem-simplernn-vs-lstm", "lstm", 10)
+    assert "sits near 0.17 for 7 epochs, then learns (test loss 0.0075 at epoch 10)" in note
+    assert all(v > 0.16 for v in losses[:7]) and round(losses[9], 4) == 0.0075, losses
+    assert "from about 1/100,000 to about 1/10" in note
+    assert all(3e4 < r < 1e6 for r in ratios[:6]) and 5 < ratios[9] < 20, ratios
+
+
+def test_the_sine_note_says_what_the_lstm_and_its_continuation_do():
+    import re
+
+    import numpy as np
+
+    from playground.sequence_probe import sequence_picture
+
+    note = _note("23-continue-a-sine-wave")
+    tr = Trainer(load_project(PRESETS / "23-continue-a-sine-wave.json"))
+    assert "Always answering 0 scores an MSE of about 0.5" in note and abs(np.mean(tr.data.y_test**2) - 0.5) < 0.05
+    losses, _ratios, tr = _recurrent_run("23-continue-a-sine-wave", None, 10)
+    assert "its test loss is 0.0043 at epoch 4 and 0.0009 at epoch 10" in note
+    assert round(losses[3], 4) == 0.0043 and round(losses[9], 4) == 0.0009, losses
+    errors = np.mean([np.abs(p.continuation - p.truth) for p in (sequence_picture(tr, int(row))
+                                                                   for row in tr.data.test[:50])], axis=0)  # fmt: skip
+    first, sixth, last = map(float, re.search(r"([\d.]+) off on average at the first step it continues, ([\d.]+) by "
+                                               r"the sixth, ([\d.]+) by the twentieth", note).groups())  # fmt: skip
+    assert (round(errors[0], 2), round(errors[5], 1), round(errors[19], 1)) == (first, sixth, last), errors
+    assert "A SimpleRNN learns this short memory too" in note and "0.0019 at epoch 10" in note
+    losses, _ratios, _ = _recurrent_run("23-continue-a-sine-wave", "simple_rnn", 10)
+    assert round(losses[9], 4) == 0.0019, losses
+
+
+def test_the_adding_lesson_is_the_adding_preset_and_its_goals_tell_the_two_apart():
+    """The lesson's network and data are preset 21's; its first goal (the SimpleRNN stuck above
+    0.15 from epoch 5) is met by the SimpleRNN, its third (test loss below 0.05) only by the LSTM."""
+    from engine.lessons import check_goal
+
+    lesson = load_project(PRESETS / "24-lesson-adding-problem.json")
+    preset = load_project(PRESETS / "22-adding-problem-simplernn-vs-lstm.json")
+    assert {k: v for k, v in lesson.items() if k != "app"} == {k: v for k, v in preset.items() if k != "app"}
+    steps = lesson["app"]["lesson"]["steps"]
+    stuck, learns = steps[0]["goal"], steps[2]["goal"]
+    assert "change layer 1's type to LSTM" in steps[2]["text"] and "about a tenth" in steps[3]["text"]
+    losses, _ratios, tr = _recurrent_run("22-adding-problem-simplernn-vs-lstm", None, 10)
+    train = list(tr.history.values["loss"])
+    assert all(check_goal(stuck, lesson, {"loss": train[e - 1]}, e)[0] for e in range(5, 11))
+    assert not any(check_goal(learns, lesson, {"test_loss": v}, e + 1)[0] for e, v in enumerate(losses))
+    losses, _ratios, _ = _recurrent_run("22-adding-problem-simplernn-vs-lstm", "lstm", 10)
+    assert check_goal(learns, lesson, {"test_loss": losses[9]}, 10)[0]

@@ -201,6 +201,13 @@ class DataPanel(QWidget):
         self.samples.setKeyboardTracking(False)
         self.samples.valueChanged.connect(lambda v: self._set("data.samples", v))
         form.addRow(Label("Samples"), self.samples)
+        length = field("data.sequence_length")
+        self.sequence_length = name_widget(QSpinBox(), "sequenceLength", "Sequence length", f"{length.help}.")
+        self.sequence_length.setRange(int(length.lo), int(length.hi))
+        self.sequence_length.setKeyboardTracking(False)
+        self.sequence_length.valueChanged.connect(lambda v: self._set("data.sequence_length", v))
+        self.sequence_length_label = Label("Steps (T)")
+        form.addRow(self.sequence_length_label, self.sequence_length)
         self.test_ratio, self.test_value = _percent_slider(
             "testRatio", "Test fraction", "Share of the data held out as the test split (never trained on)", 90
         )
@@ -294,6 +301,16 @@ class DataPanel(QWidget):
             self.regenerate.setToolTip(REGENERATE_TIP if generated else f"{REGENERATE_TIP}. {FILE_DATA}")
             self.samples.setValue(len(ds.y) if ds is not None else d["samples"])
             self.samples.setEnabled(generated)
+            sequences = DATASETS.get(src).kind == "sequence" if generated else (
+                ds is not None and ds.sequence_shape is not None)  # fmt: skip
+            length = d.get("sequence_length") or (DATASETS.get(src).default_length if generated else 0)
+            if not generated and ds is not None and ds.sequence_shape is not None:
+                length = ds.sequence_shape[0]
+            if length:
+                self.sequence_length.setValue(int(length))
+            self.sequence_length.setEnabled(generated and sequences)
+            for w in (self.sequence_length, self.sequence_length_label):
+                w.setVisible(sequences)
             self.test_ratio.setValue(round(d["test_fraction"] * 100))
             self.val_ratio.setValue(round(d["validation_fraction"] * 100))
             self._batch_limit()

@@ -1,9 +1,11 @@
-"""The layer stack: for image data, the network as Keras's layers, one row each, as ConvNetJS
-lays out its MNIST demo. Each row holds the layer's controls (type, filters, kernel size,
-strides, padding, pool size, units, activation, dropout; move up or down; remove), its output
-shape and parameter count as Keras's summary gives them, and what it does to one image: a
-convolution's filters and every layer's feature maps, live while training. Click a sample in
-the Samples tab to follow another image.
+"""The layer stack: for image and sequence data, the network as Keras's layers, one row each, as
+ConvNetJS lays out its MNIST demo. Each row holds the layer's controls (type, filters, kernel size,
+strides, padding, pool size, units, activation, dropout, return sequences; move up or down;
+remove), its output shape and parameter count as Keras's summary gives them, and for images what
+it does to one image: a convolution's filters and every layer's feature maps, live while
+training. Click a sample in the Samples tab to follow another image. On sequence data the
+recurrent layers (SimpleRNN, LSTM, GRU) come first; the Unrolled view shows what they do to one
+sequence, step by step.
 
 Every edit is checked by `engine.layers.plan` from shapes alone before it is applied, so a
 layer that does not fit is refused with its key named and nothing changes. The rows' controls are
@@ -37,7 +39,7 @@ from engine import ACTIVATIONS, INITIALIZERS, LAYERS, PlaygroundError, get_activ
 from engine.fields import field
 from engine.initializers import formula as init_formula
 from engine.layer_base import Key
-from engine.layers import PlanRow, kind_of, needs_images, new_entry, offered, plan
+from engine.layers import PlanRow, kind_of, needs_images, needs_sequences, new_entry, offered, plan
 
 from ..layer_maps import LayerMaps, LayerPicture
 from ..snapshot import Snapshot
@@ -94,6 +96,7 @@ class LayersPanel(OnScreen):
         self.setAccessibleName("Layer stack")
         self.state = state
         self.image_shape: tuple[int, ...] | None = None
+        self.sequence_shape: tuple[int, int] | None = None
         self.n_outputs = 0
         self.names: list[str] = []
         self.plan: list[PlanRow] = []
@@ -116,9 +119,12 @@ class LayersPanel(OnScreen):
         self.add.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.add)
         menu.setObjectName("addLayerMenu")
+        self.add_actions: dict[str, Any] = {}
         for kind in offered():
             action = menu.addAction(kind.keras, lambda k=kind.name: self.add_layer(k))
+            action.setObjectName(f"addLayer_{kind.name}")
             action.setToolTip(kind.help)
+            self.add_actions[kind.name] = action
         menu.setToolTipsVisible(True)
         self.add.setMenu(menu)
         head.addWidget(self.add)
@@ -153,16 +159,31 @@ class LayersPanel(OnScreen):
     def hidden(self) -> list[dict[str, Any]]:
         return self.state.project["network"]["layers"]
 
+    @property
+    def shaped(self) -> tuple[int, ...] | None:
+        """What the first layer takes: the images' (H, W[, C]) or the sequences' (T, F); None for rows."""
+        return self.image_shape if self.image_shape is not None else self.sequence_shape
+
     def _changed(self, change: Change) -> None:
-        if change.touches("network") and self.image_shape is not None:
+        if change.touches("network") and self.shaped is not None:
             self.rebuild()
 
-    def set_data(self, image_shape: tuple[int, ...] | None, n_outputs: int, names: list[str]) -> None:
-        """The data's image shape and the output width, from a snapshot: what the shapes follow."""
+    def set_data(self, image_shape: tuple[int, ...] | None, n_outputs: int, names: list[str],
+                 sequence_shape: tuple[int, int] | None = None) -> None:  # fmt: skip
+        """The data's image or sequence shape and the output width, from a snapshot: what the
+        shapes follow."""
         self.names = names
-        if (image_shape, n_outputs) != (self.image_shape, self.n_outputs):
-            self.image_shape, self.n_outputs = image_shape, n_outputs
+        if (image_shape, sequence_shape, n_outputs) != (self.image_shape, self.sequence_shape, self.n_outputs):
+            self.image_shape, self.sequence_shape, self.n_outputs = image_shape, sequence_shape, n_outputs
             self.rebuild()
+
+    def _plan(self, layers: list[dict[str, Any]]) -> tuple[list[PlanRow], list[str]]:
+        """`engine.layers.plan` on the data's images or sequences (a stack without a recurrent
+        layer reads a sequence's T·F values as one row, as the engine builds it)."""
+        shape, sequence = self.shaped, self.image_shape is None
+        if sequence and not needs_sequences(layers):
+            shape, sequence = (int(np.prod(shape)),), False  # type: ignore[arg-type]
+        return plan(shape, layers, max(self.n_outputs, 1), self._output_activation(), sequence=sequence)  # type: ignore[arg-type]
 
     def rebuild(self) -> None:
         """One row per layer of the plan: the project's layers, an added flatten, the output."""
@@ -175,17 +196,34 @@ class LayersPanel(OnScreen):
         while self.body_lay.count():
             self.body_lay.takeAt(0)
         choose_data(self.initializer, self.state.project["network"]["initializer"])
-        if self.image_shape is None:
+        if self.shaped is None:
             return
         try:
-            self.plan, notes = plan(self.image_shape, self.hidden, max(self.n_outputs, 1), self._output_activation())
+            self.plan, notes = self._plan(self.hidden)
         except PlaygroundError as exc:  # a file that does not fit its data: the worker says so too
             self.plan, notes = [], [str(exc)]
         self.caption.setText(f"{len(self.hidden)} LAYER{'S' if len(self.hidden) != 1 else ''}")
+        fits = ("image",) if self.image_shape is not None else ("sequence",)
+        for name, action in self.add_actions.items():  # what can take these data, or the flat vectors after
+            action.setEnabled(LAYERS.get(name).takes in (*fits, "flat", "any"))
+        if self.sequence_shape is not None:
+            notes = [*notes, "the Unrolled view shows one sequence through the recurrent layers, step by step" if
+                     needs_sequences(self.hidden) else "without a recurrent layer (SimpleRNN, LSTM, GRU), the "
+                     "dense layers read each sequence's T·F values as one row"]  # fmt: skip
         self.notes.setText(" · ".join(n[0].upper() + n[1:] for n in notes))
         self.notes.setVisible(bool(notes))
-        h, w = self.image_shape[:2]
-        c = self.image_shape[2] if len(self.image_shape) == 3 else 1
+        if self.sequence_shape is not None:
+            steps, features = self.sequence_shape
+            self.input_row = LayerRow("Input", f"sequences: {steps} steps × {features} feature"
+                                      f"{'s' * (features != 1)} each (T × F)", "layerInput")  # fmt: skip
+            for row in [self.input_row, *(self._layer_row(k, r) for k, r in enumerate(self.plan))]:
+                row.strip.hide()  # the Unrolled view draws what a sequence does
+                row.layout().addStretch(1)  # the controls stay on the left
+                self._add_row(row)
+            self.body_lay.addStretch(1)
+            return
+        h, w = self.image_shape[:2]  # type: ignore[index]
+        c = self.image_shape[2] if len(self.image_shape) == 3 else 1  # type: ignore[arg-type]
         self.input_row = LayerRow("Input", f"{h}×{w}×{c} image · the picked sample", "layerInput")
         self._add_row(self.input_row)
         for k, r in enumerate(self.plan):
@@ -341,9 +379,14 @@ class LayersPanel(OnScreen):
         if self.image_shape is None and needs_images(layers):
             self.message.emit("convolution, pooling and flatten layers need image data")
             return False
-        if self.image_shape is not None:
+        if self.sequence_shape is None and needs_sequences(layers):
+            kinds = ", ".join(k.keras for k in offered() if k.takes == "sequence")
+            self.message.emit(f"recurrent layers ({kinds}) need sequence data: the sine, adding or parity set, "
+                              "or a file of sequences")  # fmt: skip
+            return False
+        if self.shaped is not None:
             try:
-                plan(self.image_shape, layers, max(self.n_outputs, 1), self._output_activation())
+                self._plan(layers)
             except PlaygroundError as exc:
                 self.message.emit(str(exc))
                 self.rebuild()
@@ -371,11 +414,19 @@ class LayersPanel(OnScreen):
         return self._apply(layers)
 
     def add_layer(self, kind: str) -> bool:
-        """Image layers after the last image layer, a flatten after them, dense layers at the end."""
+        """Image layers after the last image layer, a flatten after them, dense layers at the end;
+        a recurrent layer after the last recurrent layer (which then gives it every step's state)."""
         layers = copy.deepcopy(self.hidden)
         new = new_entry(kind)
+        taking = LAYERS.get(kind).takes
+        if taking == "sequence":
+            at = 1 + max((k for k, s in enumerate(layers) if kind_of(s).takes == "sequence"), default=-1)
+            if at > 0 and kind_of(layers[at - 1]).gives_for(layers[at - 1]) != "sequence":
+                layers[at - 1]["return_sequences"] = True  # Keras's way to stack recurrent layers
+            layers.insert(at, new)
+            return self._apply(layers)
         image_end = next((k for k, s in enumerate(layers) if kind_of(s).gives != "image"), len(layers))
-        layers.insert(image_end if LAYERS.get(kind).takes == "image" else len(layers), new)
+        layers.insert(image_end if taking == "image" else len(layers), new)
         return self._apply(layers)
 
     def move(self, i: int, delta: int) -> bool:
@@ -391,13 +442,18 @@ class LayersPanel(OnScreen):
             return False
         layers = copy.deepcopy(self.hidden)
         del layers[i]
+        before = layers[i - 1] if i > 0 else None
+        after = layers[i] if i < len(layers) else None
+        if before is not None and kind_of(before).gives_for(before) == "sequence" and (
+                after is None or kind_of(after).takes != "sequence"):  # fmt: skip
+            before["return_sequences"] = False  # the last recurrent layer again: its last state goes on
         return self._apply(layers)
 
     # ----------------------------------------------------------------- drawing
     def set_snapshot(self, snap: Snapshot) -> None:
         ds = snap.data.dataset
         names = ds.class_names or [str(k) for k in range(max(ds.classes, 2))]
-        self.set_data(ds.image_shape, int(snap.biases[-1].shape[-1]), names)
+        self.set_data(ds.image_shape, int(snap.biases[-1].shape[-1]), names, ds.sequence_shape)
         if snap.layer_maps is not None and snap.layer_maps is not self.maps:
             self.maps = snap.layer_maps
             self._show_maps()

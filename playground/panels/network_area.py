@@ -1,11 +1,12 @@
-"""The middle column's network: the neuron graph (network_view.py) or, for image data, the layer
-stack (layers_view.py), behind two buttons when both can draw the network."""
+"""The middle column's network: the neuron graph (network_view.py), the layer stack
+(layers_view.py) for image and sequence data, and for sequence data the network unrolled through
+time (unrolled_view.py), behind buttons when more than one can draw the network."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QStackedLayout, QToolButton, QVBoxLayout, QWidget
 
-from engine.layers import neuron_drawable
+from engine.layers import kind_of, needs_sequences, neuron_drawable
 
 from ..state import ProjectState
 from ..widgets import name_widget
@@ -14,14 +15,18 @@ from .layers_view import LayersPanel
 
 class NetworkArea(QWidget):
     """The middle column's network: the neuron graph, or for image data the layer stack. A
-    convolutional network has only the stack (the graph draws dense layers); a dense one on
-    image data has both, behind two buttons."""
+    network with other layers than dense ones (convolutions, recurrent layers) has only the
+    stack (the graph draws dense layers); a dense one on image data has both, behind buttons.
+    Sequence data add the unrolled view, the page a recurrent network starts on."""
 
-    def __init__(self, state: ProjectState, network: QWidget, layers: LayersPanel) -> None:
+    def __init__(self, state: ProjectState, network: QWidget, layers: LayersPanel,
+                 unrolled: QWidget | None = None) -> None:  # fmt: skip
         super().__init__()
         self.setObjectName("networkArea")
         self.state, self.network, self.layers = state, network, layers
+        self.unrolled = unrolled if unrolled is not None else QWidget()
         self.images = False  # whether the data are images (from the newest snapshot)
+        self.sequences = False  # whether they are sequences
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
@@ -29,7 +34,9 @@ class NetworkArea(QWidget):
         self.buttons: dict[str, QToolButton] = {}
         for key, text, tip in (("neurons", "Neurons", "The network as neurons and weighted edges"),
                                ("layers", "Layers", "The network as layers, with filters and feature maps "
-                                                    "of one image")):  # fmt: skip
+                                                    "of one image"),
+                               ("unrolled", "Unrolled", "The network unrolled through time: one sequence's "
+                                                        "states, gates and prediction at every step")):  # fmt: skip
             b = name_widget(QToolButton(), f"{key}Page", f"{text} view", tip)
             b.setText(text)
             b.setCheckable(True)
@@ -44,8 +51,10 @@ class NetworkArea(QWidget):
         self.pages = QStackedLayout()
         self.pages.addWidget(network)
         self.pages.addWidget(layers)
+        self.pages.addWidget(self.unrolled)
         lay.addLayout(self.pages, 1)
         self.chosen = "neurons"  # what the user picked for a dense network on image data
+        self.chosen_sequences: str | None = None  # ...and on sequence data (None: by the network)
         state.changed.connect(lambda change: self._follow() if change.touches("network", "data") else None)
         self._follow()
 
@@ -59,22 +68,41 @@ class NetworkArea(QWidget):
             self.images = images
             self._follow()
 
+    def set_sequences(self, sequences: bool) -> None:
+        if sequences != self.sequences:
+            self.sequences = sequences
+            self._follow()
+
     def show_page(self, key: str) -> None:
         if key == "neurons" and self.convolutional:
             key = "layers"
-        self.chosen = key
+        if self.sequences:
+            self.chosen_sequences = key
+        else:
+            self.chosen = key
         self._follow()
 
     def page(self) -> str:
-        return "layers" if self.pages.currentWidget() is self.layers else "neurons"
+        current = self.pages.currentWidget()
+        return "layers" if current is self.layers else "unrolled" if current is self.unrolled else "neurons"
 
     def _follow(self) -> None:
         conv = self.convolutional
-        key = "layers" if conv else (self.chosen if self.images else "neurons")
-        self.pages.setCurrentWidget(self.layers if key == "layers" else self.network)
-        self.bar.setVisible(self.images or conv)
+        layers = self.state.project["network"]["layers"]
+        if self.sequences:
+            default = "unrolled" if needs_sequences(layers) else "layers"
+            key = self.chosen_sequences or default
+            key = "layers" if key == "neurons" and conv else key
+        else:
+            key = "layers" if conv else (self.chosen if self.images else "neurons")
+        key = "neurons" if key == "unrolled" and not self.sequences else key
+        self.pages.setCurrentWidget({"layers": self.layers, "unrolled": self.unrolled}.get(key, self.network))
+        self.bar.setVisible(self.images or conv or self.sequences)
+        self.buttons["unrolled"].setVisible(self.sequences)
         self.buttons["neurons"].setEnabled(not conv)
-        self.buttons["neurons"].setToolTip("The neuron graph draws dense networks; this one has convolution layers"
+        kinds = sorted({kind_of(layer).keras for layer in layers if not neuron_drawable([layer])})
+        names = " and ".join(kinds) if len(kinds) <= 2 else ", ".join(kinds[:-1]) + f" and {kinds[-1]}"
+        self.buttons["neurons"].setToolTip(f"The neuron graph draws dense networks; this one has {names} layers"
                                            if conv else "The network as neurons and weighted edges")  # fmt: skip
         for k, b in self.buttons.items():
             b.setChecked(k == key)

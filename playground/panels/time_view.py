@@ -1,0 +1,110 @@
+"""The gradient through time: for each recurrent layer, ‖∂ℓ/∂h_t‖ at every step t (log scale),
+the gradient of one sequence's loss reaching that step's state, averaged over a fixed set of
+training sequences at the current weights, with the verdict in words (how much of the last
+step's gradient step 1 gets, and what to do about it). The numbers are measured on the worker
+(playground/sequence_probe.py); this view draws them.
+
+A SimpleRNN's line falls by a constant factor a step (each step multiplies the gradient by
+Uᵀ·f′(z)), a straight slope on the log scale: over 50 steps the first one learns nothing. An
+LSTM's cell carries it back through its forget gates instead, and training opens them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from ..colors import layer_color
+from ..sequence_probe import TimeGradient, share
+from ..snapshot import Snapshot
+from ..widgets import Label, OnScreen
+from .plotting import line_plot, make_plot, set_range, titled
+
+TIP = ("‖∂ℓ/∂h_t‖: how large the gradient of one sequence's loss is when it reaches the hidden state of step t, "
+       "from the output and back through every later step (backpropagation through time), averaged over the "
+       "first training sequences at the current weights (log scale). Where the line falls away to the left, "
+       "the first steps barely learn: the gradient vanished on its way back")  # fmt: skip
+
+
+class TimeGradientView(OnScreen):
+    """One line per recurrent layer over the steps, and the verdict beneath (see the module's
+    docstring); the worker measures it only while this view is on screen."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay, _head = titled(self, "timeGradientView", "Gradient through time")
+        self.plot = make_plot("timeGradientPlot")
+        self.plot.setLogMode(y=True)
+        self.plot.setLabel("left", "‖∂ℓ/∂hₜ‖")
+        self.plot.setLabel("bottom", "step t")
+        self.plot.setToolTip(TIP)
+        self.plot.setMinimumHeight(80)  # readable when the tabs are short (1280×720)
+        # Top left, where the lines are low (they rise to the right), over a light veil when they are not.
+        self.legend = self.plot.addLegend(offset=(8, 4), labelTextSize="8pt", brush=(255, 255, 255, 200))
+        lay.addWidget(self.plot, 1)
+        self.verdict = Label("Train a recurrent network on sequence data to see how far back its gradient reaches.")
+        self.verdict.setObjectName("timeVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextFormat(Qt.TextFormat.PlainText)
+        self.verdict.setToolTip(TIP)
+        lay.addWidget(self.verdict)
+        self.curves: list[pg.PlotDataItem] = []
+        self.gradient: TimeGradient | None = None  # what the view draws now
+        self._names: tuple[str, ...] = ()
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        grad = snap.time_gradient
+        if grad is None:
+            if snap.data.dataset.sequence_shape is None:
+                self._clear("The gradient through time is for recurrent layers on sequence data (sine, adding, "
+                            "parity, or a file of sequences).")  # fmt: skip
+            return
+        if grad is self.gradient:
+            return
+        self.gradient = grad
+        names = tuple(f"{g.name} ({g.kind})" for g in grad.layers)
+        if names != self._names:
+            self._rebuild(names)
+        top, bottom = 0.0, np.inf
+        for curve, g in zip(self.curves, grad.layers):
+            steps = np.arange(1, g.norms.size + 1)
+            ok = np.isfinite(g.norms) & (g.norms > 0)
+            curve.setData(steps[ok], g.norms[ok])
+            if ok.any():
+                top, bottom = max(top, float(g.norms[ok].max())), min(bottom, float(g.norms[ok].min()))
+        if grad.layers:
+            set_range(self.plot, "x", 1, max(2, grad.layers[0].norms.size), 0.02)
+        if top > 0:
+            set_range(self.plot, "y", np.floor(np.log10(bottom)) - 0.2, np.ceil(np.log10(top)) + 0.2)
+        self.verdict.setText(self.words())
+
+    def words(self) -> str:
+        """The verdict, then each layer's step-1 share when there is more than one recurrent layer."""
+        grad = self.gradient
+        if grad is None:
+            return self.verdict.text()
+        text = grad.verdict()
+        if len(grad.layers) > 1:
+            parts = [f"{g.name} ({g.kind}): step 1 gets {share(float(g.norms[0]), float(g.norms[-1]))}"
+                     for g in grad.layers if g.norms.size > 1 and g.norms[-1] > 0 and np.all(np.isfinite(g.norms))]
+            text += (" " + "; ".join(parts) + ".") if parts else ""
+        return f"{text} (over {grad.rows} training sequences, at step {grad.steps:,})"
+
+    def _rebuild(self, names: tuple[str, ...]) -> None:
+        self._names = names
+        for curve in self.curves:
+            self.plot.removeItem(curve)
+        self.legend.clear()
+        self.curves = []
+        for i, name in enumerate(names):
+            pen = pg.mkPen(layer_color(i), width=2)
+            curve = line_plot(self.plot, pen, symbol="o", symbolSize=4, symbolBrush=pg.mkBrush(layer_color(i)),
+                              symbolPen=None, name=name)  # fmt: skip
+            self.curves.append(curve)
+
+    def _clear(self, text: str) -> None:
+        self.gradient = None
+        for curve in self.curves:
+            curve.setData([], [])
+        self.verdict.setText(text)
