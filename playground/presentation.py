@@ -280,8 +280,9 @@ class Presentation(QObject):
         self._saved = (
             QByteArray(self.main.saveState()), QByteArray(self.right.saveState()),
             self.output_box.sizePolicy(), self.right.sizePolicy(), w.testAttribute(Qt.WidgetAttribute.WA_SetFont),
-            QFont(w.font()),
+            QFont(w.font()), w.note_bar.toggle.isChecked(),
         )  # fmt: skip
+        w.note_bar.toggle.setChecked(False)  # the note to its first sentence (an import's notes took 5 lines)
         font = QFont(w.font())
         font.setPointSizeF(QApplication.font().pointSizeF() * SCALE)
         w.setStyleSheet(PRESENT_QSS)  # before the font: a style sheet set later puts the old font back
@@ -319,7 +320,8 @@ class Presentation(QObject):
 
     def _leave(self) -> None:
         w = self.window
-        main_state, right_state, out_policy, right_policy, had_font, font = self._saved
+        main_state, right_state, out_policy, right_policy, had_font, font, note_open = self._saved
+        w.note_bar.toggle.setChecked(note_open)
         self.row.set_on(False)
         self.tabs.set_on(False)
         self.data.set_strip(False)

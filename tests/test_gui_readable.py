@@ -29,7 +29,7 @@ def _combo_shows_whole(combo) -> None:
 
 
 def test_folded_layer_buttons_write_the_activation_whole_or_short(qtbot, window):
-    """Preset 05's six sigmoid layers fold at 1280×720: "Sigmoid" whole or "Sigm", never "sigmoi"."""
+    """Preset 05's six sigmoid layers fold at 1280×720: "Sigmoid" whole or "sigm", never "sigmoi"."""
     _open_preset(window, qtbot, "05-sigmoid-vs-relu-speed")
     window.resize(1280, 720)
     _settle()
@@ -38,7 +38,7 @@ def test_folded_layer_buttons_write_the_activation_whole_or_short(qtbot, window)
     assert len(buttons) == 6
     for b in buttons:
         units, word = b.text().split("\n")[:2]
-        assert units == "6" and word in ("Sigmoid", "Sigm"), b.text()
+        assert units == "6" and word in ("Sigmoid", "sigm"), b.text()
         assert b.fontMetrics().horizontalAdvance(word) <= b.width() - 6
         assert "sigmoid" in b.toolTip()
 

@@ -234,13 +234,13 @@ class NetworkEditor(QObject):
 
 
 #: Shorter names for a folded layer's button, when the whole name does not fit its column.
-SHORT_NAMES = {"sigmoid": "Sigm", "leaky_relu": "Leaky", "softplus": "Splus", "linear": "Lin"}
+SHORT_NAMES = {"sigmoid": "sigm", "leaky_relu": "leaky", "softplus": "splus", "linear": "lin"}
 
 
 class LayerButton(QToolButton):
     """A folded layer's button: its neuron count, its activation, its dropout and BN if any, one a
-    line. The activation is written whole when it fits the button's width, else in its short
-    form; a longer word is elided with "…", never cut mid-letter ("6 sigmoi")."""
+    line. The activation is written in words when they fit the button's width, else in its short
+    form ("relu", "sigm"); a longer word is elided with "…", never cut mid-letter ("6 sigmoi")."""
 
     def __init__(self, units: str, activation: str, extra: tuple[str, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -256,7 +256,7 @@ class LayerButton(QToolButton):
         units, activation, *extra = self.lines
         fm, room = self.fontMetrics(), self.room()
         word = ACTIVATIONS.words(activation)  # in words, as its list says it ("Leaky ReLU")
-        for candidate in (word, SHORT_NAMES.get(activation, word)):
+        for candidate in (word, SHORT_NAMES.get(activation, activation)):  # else short, as the files write it
             word = candidate
             if fm.horizontalAdvance(candidate) <= room:
                 break
