@@ -127,7 +127,8 @@ def test_the_batch_norm_tab_shows_each_units_statistics_of_the_last_batch(qtbot,
     assert view.rows.drawn + view.rows.more == 14 and view.rows.drawn >= 2
     # A network without batch normalization: the tab says how to get it, the plane has one mode.
     _open(qtbot, window, tmp_path, {**DENSE, "network": {"layers": [{"units": 3}]}}, "plain.json")
-    qtbot.waitUntil(lambda: view.empty.isVisible() and view.empty.text() == NO_BN)
+    qtbot.waitUntil(lambda: view.empty.text() == NO_BN)
+    assert view.empty.isVisibleTo(view), (view.isVisible(), view.empty.isVisible())
     assert not window.output.plane_mode.isVisible()
 
 

@@ -112,6 +112,12 @@ def test_leaving_presentation_restores_the_layout_exactly(qtbot, window):
              "histogramPlot", "epochLabel", "caption")  # fmt: skip
 
     def layout():
+        from playground.panels.plotting import SquarePlot
+
+        for square in window.findChildren(SquarePlot):  # a square plot settles in two passes (its axes' room)
+            qtbot.waitUntil(lambda s=square: not s._refit_timer.isActive())
+            square.fit()
+            square.fit()
         found = {n: window.findChild(QWidget, n) for n in names}
         geometry = {n: (w.mapTo(window, w.rect().topLeft()), w.size(), w.isVisible()) for n, w in found.items()}
         fonts = {n: w.font().toString() for n, w in found.items()}
