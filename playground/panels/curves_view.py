@@ -84,7 +84,7 @@ class CurvesView(QWidget):
             flow.addWidget(w)
         head.addWidget(options, 3)
         self.plot = make_plot("curvesPlot")
-        self.plot.setMinimumHeight(100)
+        self.plot.setMinimumHeight(86)  # with its key below, the window still fits 720 px tall
         self.plot.setLabel("bottom", "epoch")
         # Which colour is which split, under the plot: a legend inside it covered the curves and was
         # cut by the axis in a short plot ("test" hidden, a drawn validation curve not listed).
