@@ -145,3 +145,19 @@ def ink(widget: Any) -> int:
     image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_Grayscale8)
     pixels = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
     return int(pixels.reshape(image.height(), image.bytesPerLine())[:, : image.width()].min())
+
+
+def numeric(f: Any, arr: Any, h: float = 1e-6) -> Any:
+    """∂f/∂arr by central differences, one entry at a time (arr is changed in place and restored)."""
+    import numpy as np
+
+    g = np.zeros_like(arr)
+    for idx in np.ndindex(arr.shape):
+        old = arr[idx]
+        arr[idx] = old + h
+        up = f()
+        arr[idx] = old - h
+        down = f()
+        arr[idx] = old
+        g[idx] = (up - down) / (2 * h)
+    return g

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import project
+from helpers import numeric, project
 
 from engine import PlaygroundError
 from engine.layers import ActivationLayer, BatchNormalization, Dense
@@ -30,19 +30,6 @@ def bound(shape, center=True, scale=True, momentum=0.9, epsilon=1e-3, seed=0):
     grads = {k: np.zeros_like(v) for k, v in params.items() if k not in layer.non_trainable}
     layer.bind(params, grads)
     return layer, params, grads
-
-
-def numeric(f, arr, h=1e-6):
-    g = np.zeros_like(arr)
-    for idx in np.ndindex(arr.shape):
-        old = arr[idx]
-        arr[idx] = old + h
-        up = f()
-        arr[idx] = old - h
-        down = f()
-        arr[idx] = old
-        g[idx] = (up - down) / (2 * h)
-    return g
 
 
 @pytest.mark.parametrize("where", list(SHAPES))

@@ -4,6 +4,7 @@ stride and padding)."""
 
 import numpy as np
 import pytest
+from helpers import numeric
 
 from engine import PlaygroundError
 from engine.activations import get_activation
@@ -33,19 +34,6 @@ def naive_conv(x, kernel, bias, s, padding):
             patch = x[:, i * s : i * s + k, j * s : j * s + k, :]
             out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2])) + bias
     return out
-
-
-def numeric(f, arr, h=1e-6):
-    g = np.zeros_like(arr)
-    for idx in np.ndindex(arr.shape):
-        old = arr[idx]
-        arr[idx] = old + h
-        up = f()
-        arr[idx] = old - h
-        down = f()
-        arr[idx] = old
-        g[idx] = (up - down) / (2 * h)
-    return g
 
 
 CONVS = [(3, 1, "valid"), (3, 1, "same"), (3, 2, "valid"), (3, 2, "same"), (1, 1, "valid"), (2, 2, "same")]

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pytest
-from helpers import project
+from helpers import numeric, project
 
 from engine import PlaygroundError
 from engine.layer_base import CodeContext
@@ -16,19 +16,6 @@ from engine.losses import get_loss
 from engine.model import LayerStack, build_model
 
 KINDS = [SimpleRNN, LSTM, GRU]
-
-
-def numeric(f, arr, h=1e-6):
-    g = np.zeros_like(arr)
-    for idx in np.ndindex(arr.shape):
-        old = arr[idx]
-        arr[idx] = old + h
-        up = f()
-        arr[idx] = old - h
-        down = f()
-        arr[idx] = old
-        g[idx] = (up - down) / (2 * h)
-    return g
 
 
 def bound(layer, inp, rng, scale=0.5):
