@@ -260,12 +260,12 @@ def time_gradient(net: LayerStack, loss: Any, x: np.ndarray, y: np.ndarray, step
 
 
 def about(v: float) -> str:
-    """A ratio in two significant digits, with thousands separators: 4823.4 → "4,800", 2.46 → "2.5"."""
+    """A ratio in two significant digits, grouped below a million and in scientific notation past
+    it, as the shared formatter writes numbers: 4823.4 → "4,800", 2.46 → "2.5", 2.5e15 → "2.5e15"."""
     if not math.isfinite(v) or v <= 0:
-        return f"{v:g}"
-    digits = 1 - math.floor(math.log10(v))
-    rounded = round(v, digits)
-    return f"{rounded:,.0f}" if digits <= 0 else f"{rounded:,.{max(digits, 0)}f}".rstrip("0").rstrip(".")
+        return number(v)
+    rounded = float(f"{v:.2g}")
+    return number(rounded, 2, grouped=True) if rounded < 1e6 else number(rounded, 2)
 
 
 def share(first: float, last: float) -> str:
