@@ -151,16 +151,11 @@ class LayerStack:
         self.param_layers = [i for i, w in enumerate(wanted) if w]
         #: Stack indices of the layers with a kernel, in order (`kernels`, `biases`, `activations`).
         self.weighted = [i for i, w in enumerate(wanted) if "kernel" in w]
-        params, grads = self.layer_views(self.params), self.layer_views(self.grads)
-        for i in self.param_layers:
-            trainable = {k: v for k, v in grads[i].items() if k not in self.layers[i].non_trainable}
-            self.layers[i].bind(params[i], trainable)
+        self._bind()
         #: For each layer with a kernel, the stack layer whose output is its project entry's a: itself,
         #: or the last layer its entry's keys made after it (batch normalization, then the activation;
         #: dropout, which passes values unchanged at inference, aside). What the neuron views draw.
         self.shown = [self._entry_end(i) for i in self.weighted]
-        self.kernels, self.biases = self.views(self.params)
-        self.kernel_grads, self.bias_grads = self.views(self.grads)
         self.activations: list[Activation] = [self.layers[i].act for i in self.weighted]  # type: ignore[misc]
         self._output = self.layers[-1]
         self._shaped = len(self.input_shape) > 1  # rows are laid out as images (H, W, C) or sequences (T, F)
@@ -181,6 +176,21 @@ class LayerStack:
                and j + 1 not in self.weighted):  # fmt: skip
             j += 1
         return j
+
+    def _bind(self) -> None:
+        """Every layer bound to its views of `params` and `grads`, and the kernels' and biases' views."""
+        params, grads = self.layer_views(self.params), self.layer_views(self.grads)
+        for i in self.param_layers:
+            trainable = {k: v for k, v in grads[i].items() if k not in self.layers[i].non_trainable}
+            self.layers[i].bind(params[i], trainable)
+        self.kernels, self.biases = self.views(self.params)
+        self.kernel_grads, self.bias_grads = self.views(self.grads)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled (a model sent from the trainer's process, the walk's copy): a pickle copies
+        each view apart from the buffer it viewed, so the layers are bound to `params` again."""
+        self.__dict__.update(state)
+        self._bind()
 
     def _section(self, i: int, name: str) -> int:
         """Which section of the flat buffer layer `i`'s parameter `name` lives in: 0 regularized,

@@ -139,7 +139,7 @@ def rows(r: TraceResult, stage: TimeStage) -> list[Row]:
                               label=[f"z {short(float(v))}" for v in z[:MAX_UNITS]],
                               bottom=[f"{sym} {short(float(v))}" for v in a[:MAX_UNITS]]))  # fmt: skip
         if "c" in states:
-            out.append(_boxes("c_t = f⊙c_{t−1} + i⊙g", states["c"][t], "c{}"))
+            out.append(_boxes("c_t (cell)", states["c"][t], "c{}"))
         if names != ["h"]:
             out.append(_boxes("h_t", states["h"][t], "h{}"))
         return out

@@ -31,7 +31,7 @@ from .panels.output_view import OutputView
 from .panels.runs_view import RunsView
 from .panels.speed import SpeedPreference
 from .panels.time_bar import TimeBar
-from .panels.time_view import TimeGradientView
+from .panels.time_view import SequenceTabs, TimeGradientView
 from .panels.unrolled_view import UnrolledView
 from .paths import ICON
 from .presentation import Presentation, SideStrip, keep_on_screen
@@ -66,7 +66,6 @@ class MainWindow(QMainWindow):
         self.histograms, self.gradients, self.hidden_space = HistogramView(), GradientFlowView(), HiddenSpaceView()
         self.batch_norm = BatchNormView()  # each unit before and after batch normalization
         self.time_gradient = TimeGradientView()  # recurrent layers on sequence data
-        self._wanted_tab: int | None = None  # a tab a project asked for, not shown yet (its data are not in)
         self.runs, self.time_bar = RunsView(s.run_history), TimeBar()
         self.banner = name_widget(Label(), "banner", "Message banner")
         self.banner.setWordWrap(True)
@@ -106,6 +105,7 @@ class MainWindow(QMainWindow):
         self.speed.attach(self.controls.speed, s.set_speed)
         self._compose()
         self.presentation = Presentation(self)  # View → Presentation: the layout for a projector
+        self.sequence_tabs = SequenceTabs(self.tabs, self.presentation.reveal_tabs)  # Through time: sequences only
         self._menus()
         self._wire()
         self.focus_keys = FocusKeys(self)  # a focused control keeps Space (and typed keys) for itself
@@ -171,12 +171,7 @@ class MainWindow(QMainWindow):
         """Bring the insight tab `name` (weights, gradients, batchnorm, hidden, runs) to the front."""
         for i in range(self.tabs.count()):
             if self.tabs.widget(i).objectName() == f"tab_{name}":
-                if self.tabs.isTabVisible(i):
-                    self.tabs.setCurrentIndex(i)
-                    self.presentation.reveal_tabs()
-                    self._wanted_tab = None
-                else:  # the sequences' tab, asked for by a project whose data are not in yet
-                    self._wanted_tab = i
+                self.sequence_tabs.bring(i)  # a tab for sequence data only comes once its data are in
                 return True
         return False
 
@@ -226,7 +221,7 @@ class MainWindow(QMainWindow):
             view.wanted.connect(lambda on, name=name: s.set_view(name, on))  # computed only while on screen
         self.images.picked.connect(s.pick_image)
         self.unrolled.picked.connect(s.pick_image)
-        s.frame.connect(lambda snap, _force: self._sequence_tab(snap.data.dataset.sequence_shape is not None))
+        s.frame.connect(lambda snap, _f: self.sequence_tabs.follow(snap.data.dataset.sequence_shape is not None))
         self.tabs.currentChanged.connect(lambda _i: self.runs.refresh())
         self.runs.overlays_changed.connect(self.curves.set_overlays)
         self.runs.compare_requested.connect(self.tools.compare_runs)
@@ -234,16 +229,6 @@ class MainWindow(QMainWindow):
         self.time_bar.moved.connect(s.travel)
         self.time_bar.use_weights.connect(s.use_past_weights)
         self.params_label.linkActivated.connect(lambda _l: self.tools.show_summary())
-
-    def _sequence_tab(self, sequences: bool) -> None:
-        """The gradient-through-time tab is there for sequence data only (brought to the front when
-        the project that asked for it has its data in)."""
-        for i in range(self.tabs.count()):
-            if self.tabs.widget(i).objectName() == "tab_time" and self.tabs.isTabVisible(i) != sequences:
-                self.tabs.setTabVisible(i, sequences)
-                if sequences and self._wanted_tab == i:
-                    self.tabs.setCurrentIndex(i)
-                    self._wanted_tab = None
 
     def _travelled(self, epoch: int | None, live_epoch: int) -> None:
         if epoch is None:

@@ -195,24 +195,29 @@ def sine_continuation(values: np.ndarray, target: float, k: int) -> np.ndarray:
     v = np.append(np.asarray(values, dtype=np.float64), float(target))
     t = np.arange(v.size, dtype=np.float64)
 
-    def fit(omega: float) -> tuple[float, np.ndarray]:
-        basis = np.column_stack([np.sin(omega * t), np.cos(omega * t)])
-        coef, *_ = np.linalg.lstsq(basis, v, rcond=None)
-        return float(np.sum((basis @ coef - v) ** 2)), coef
+    def fit(omegas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Residual sums and (a, b) for each ω, from the 2 × 2 normal equations, all at once."""
+        sin, cos = np.sin(np.outer(omegas, t)), np.cos(np.outer(omegas, t))
+        ss, cc, sc = (sin * sin).sum(1), (cos * cos).sum(1), (sin * cos).sum(1)
+        sv, cv = sin @ v, cos @ v
+        det = np.where(np.abs(ss * cc - sc * sc) > 1e-12, ss * cc - sc * sc, np.inf)
+        a, b = (cc * sv - sc * cv) / det, (ss * cv - sc * sv) / det
+        residual = ((a[:, None] * sin + b[:, None] * cos - v) ** 2).sum(1)  # not v·v − …: no cancellation at 0
+        return residual, np.column_stack([a, b])
 
-    lo, hi = 2 * np.pi * SINE_SEARCH[0], 2 * np.pi * SINE_SEARCH[1]
-    grid = np.linspace(lo, hi, 400)
-    best = float(grid[int(np.argmin([fit(w)[0] for w in grid]))])
-    a, b = best - (grid[1] - grid[0]), best + (grid[1] - grid[0])
+    grid = np.linspace(2 * np.pi * SINE_SEARCH[0], 2 * np.pi * SINE_SEARCH[1], 400)
+    best = float(grid[int(np.argmin(fit(grid)[0]))])
+    lo, hi = best - (grid[1] - grid[0]), best + (grid[1] - grid[0])
     g = (math.sqrt(5) - 1) / 2
     for _ in range(40):  # golden-section search between the grid's best point's neighbours
-        c, d = b - g * (b - a), a + g * (b - a)
-        if fit(c)[0] < fit(d)[0]:
-            b = d
+        c, d = hi - g * (hi - lo), lo + g * (hi - lo)
+        rc, rd = fit(np.array([c, d]))[0]
+        if rc < rd:
+            hi = d
         else:
-            a = c
-    best = (a + b) / 2
-    coef = fit(best)[1]
+            lo = c
+    best = (lo + hi) / 2
+    coef = fit(np.array([best]))[1][0]
     ahead = np.arange(v.size - 1, v.size - 1 + k, dtype=np.float64)
     return coef[0] * np.sin(best * ahead) + coef[1] * np.cos(best * ahead)
 
@@ -260,12 +265,12 @@ def time_gradient(net: LayerStack, loss: Any, x: np.ndarray, y: np.ndarray, step
 
 
 def about(v: float) -> str:
-    """A ratio in two significant digits, with thousands separators: 4823.4 → "4,800", 2.46 → "2.5"."""
+    """A ratio in two significant digits, grouped below a million and in scientific notation past
+    it, as the shared formatter writes numbers: 4823.4 → "4,800", 2.46 → "2.5", 2.5e15 → "2.5e15"."""
     if not math.isfinite(v) or v <= 0:
-        return f"{v:g}"
-    digits = 1 - math.floor(math.log10(v))
-    rounded = round(v, digits)
-    return f"{rounded:,.0f}" if digits <= 0 else f"{rounded:,.{max(digits, 0)}f}".rstrip("0").rstrip(".")
+        return number(v)
+    rounded = float(f"{v:.2g}")
+    return number(rounded, 2, grouped=True) if rounded < 1e6 else number(rounded, 2)
 
 
 def share(first: float, last: float) -> str:

@@ -70,7 +70,7 @@ IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an 
 #: What the window adds to a divergence's cause (the engine's words say what, not where to click).
 AFTER_DIVERGING = "Then press Reset to start again from the initial weights."
 IMAGE_EVAL_SHARE = 0.05  # at most this share of the worker's time: a CNN's evaluation is spaced out further
-TIME_GRADIENT_PERIOD = 0.25  # seconds between measures of the gradient through time while playing
+TIME_GRADIENT_PERIOD = 0.5  # seconds between measures of the gradient through time while playing (~25 ms each)
 
 
 class TrainingWorker(LoopWorker):

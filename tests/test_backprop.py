@@ -405,3 +405,28 @@ def test_the_update_preview_is_the_step_training_takes_on_a_batch_of_this_exampl
     for i, (dk, db) in enumerate(zip(prev.kernels, prev.biases)):
         np.testing.assert_allclose(dk, after[2 * i] - before[2 * i], rtol=1e-9, atol=1e-15)
         np.testing.assert_allclose(db, after[2 * i + 1] - before[2 * i + 1], rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("layers", [[{"units": 3, "activation": "tanh"}], [{"type": "lstm", "units": 3}]],
+                         ids=["dense", "lstm"])  # fmt: skip
+def test_a_model_sent_from_the_trainers_process_takes_its_own_numerical_gradients(layers):
+    """The walk's model comes from the trainer's process, pickled; a pickle copied each layer's
+    view of the parameters apart from the buffer, so a nudged weight moved nothing and every
+    numerical gradient in the window read 0 (relative error 1). Unpickled, the layers view the
+    buffer again."""
+    import pickle
+
+    sequences = layers[0].get("type") == "lstm"
+    data = {"source": "adding", "sequence_length": 4} if sequences else {"source": "plane"}
+    data |= {"problem": "regression", "samples": 40}
+    network = {"layers": layers, "output_activation": "linear"}
+    tr = Trainer(project(data=data, network=network, training={"loss": "mse"}))
+    net = pickle.loads(pickle.dumps(tr.network))
+    assert np.shares_memory(net.layers[0].kernel, net.params) and np.shares_memory(net.kernels[0], net.params)
+    x, y = tr.data.x_train[0], float(tr.data.y_train[0])
+    walk = trace(net, tr.loss, x, x, y)
+    got = numerical_gradient(net, tr.loss, x, y, 0, 1 if not sequences else 0, 0, h=1e-6)
+    assert got == pytest.approx(float(walk.steps[0].grad_kernel[1 if not sequences else 0, 0]), rel=1e-5)
+    if sequences:
+        got = numerical_gradient(net, tr.loss, x, y, 0, ("recurrent_kernel", 1), 2, h=1e-6)
+        assert got == pytest.approx(float(walk.steps[0].param_grads["recurrent_kernel"][1, 2]), rel=1e-5)

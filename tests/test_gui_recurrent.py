@@ -259,7 +259,7 @@ def test_the_walk_steps_through_time_and_sums_a_recurrent_weight_over_its_steps(
     canvas.repaint()
     names = [row.name for row in canvas.rows]
     assert names == ["x_t", "h_{t−1}", "input gate", "forget gate", "cell (tanh)", "output gate",
-                     "c_t = f⊙c_{t−1} + i⊙g", "h_t"]  # fmt: skip
+                     "c_t (cell)", "h_t"]  # fmt: skip
     assert canvas.rows[0].top == ["value", "marker"] and canvas.rows[0].bottom == [short(v) for v in lstm.inputs[2]]
     np.testing.assert_allclose(canvas.rows[1].values, lstm.states["h"][1])
     np.testing.assert_allclose(canvas.rows[3].values, lstm.states["forget"][2])

@@ -174,6 +174,7 @@ def test_the_verdict_gives_step_ones_share_and_advice_by_kind():
     assert "add a SimpleRNN, LSTM or GRU" in time_verdict(TimeGradient((), 0, 0))
     assert (about(4823.4), about(37.2), about(2.46), share(1.0, 4823.0), share(35, 1)) == (
         "4,800", "37", "2.5", "1/4,800", "35×")
+    assert (about(6.3e6), share(1.0, 2.5e15), about(0.123)) == ("6.3e6", "1/2.5e15", "0.12")  # as the formatter
 
 
 # ===================================================================== the engine's walk through time

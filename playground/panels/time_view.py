@@ -10,10 +10,12 @@ LSTM's cell carries it back through its forget gates instead, and training opens
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTabWidget, QWidget
 
 from ..colors import layer_color
 from ..sequence_probe import TimeGradient, share
@@ -108,3 +110,31 @@ class TimeGradientView(OnScreen):
         for curve in self.curves:
             curve.setData([], [])
         self.verdict.setText(text)
+
+
+class SequenceTabs:
+    """The tabs of a tab widget that exist for sequence data only (the gradient through time):
+    hidden for other data; one a project asks for before its data are in comes to the front when
+    they are (`shown` is called whenever one comes to the front: the presentation layout reveals
+    its tabs)."""
+
+    def __init__(self, tabs: QTabWidget, shown: Callable[[], None], names: tuple[str, ...] = ("tab_time",)) -> None:
+        self.tabs, self.shown, self.names = tabs, shown, names
+        self.wanted: int | None = None  # a tab asked for, not shown yet
+
+    def bring(self, i: int) -> None:
+        """Tab `i` to the front now, or as soon as it is shown."""
+        if self.tabs.isTabVisible(i):
+            self.tabs.setCurrentIndex(i)
+            self.shown()
+            self.wanted = None
+        else:
+            self.wanted = i
+
+    def follow(self, sequences: bool) -> None:
+        """Show or hide the sequence tabs for the run's data (from each frame)."""
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).objectName() in self.names and self.tabs.isTabVisible(i) != sequences:
+                self.tabs.setTabVisible(i, sequences)
+                if sequences and self.wanted == i:
+                    self.bring(i)

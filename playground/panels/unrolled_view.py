@@ -112,30 +112,34 @@ class UnrolledCanvas(QWidget):
         left, right = LABEL_W, self.width() - 8
         self.window = step_window(self.total(), right - left, self.first)
         self.first = self.window[0]
-        fixed = min(p.inputs.shape[1], MAX_FEATURES) * INPUT_H + 18  # inputs and the step numbers
-        fixed += len(p.layers) * CELL_H
+        # A short view (1280×720) packs the fixed rows tighter, so the strips keep room to show their units.
+        squeeze = min(1.0, max(0.65, self.height() / 520))
+        input_h, cell_h, gate_h = (round(v * squeeze) for v in (INPUT_H, CELL_H, GATE_H))
+        gate_h = max(gate_h, 18)  # room for the gate's name
+        fixed = min(p.inputs.shape[1], MAX_FEATURES) * input_h + 18  # inputs and the step numbers
+        fixed += len(p.layers) * cell_h
         gates = p.layers[self.gated].gates if p.layers else {}
-        fixed += len(gates) * GATE_H
+        fixed += len(gates) * gate_h
         strips = sum(2 if layer.c is not None else 1 for layer in p.layers)
         room = max(0.0, self.height() - 8 - fixed)
-        predict = max(90.0, 0.4 * room)
+        predict = max(70.0, 0.38 * room)
         most = max((layer.h.shape[1] for layer in p.layers), default=1)
         strip_h = max(12.0, min(120.0, 7.0 * most + 8, (room - predict) / max(strips, 1)))
         y = 4.0
         for k in range(min(p.inputs.shape[1], MAX_FEATURES)):
-            self.rows[f"x{k}"] = QRectF(left, y, right - left, INPUT_H - 4)
-            y += INPUT_H
+            self.rows[f"x{k}"] = QRectF(left, y, right - left, input_h - 4)
+            y += input_h
         for i, layer in enumerate(p.layers):
-            self.rows[f"cells{i}"] = QRectF(left, y, right - left, CELL_H - 4)
-            y += CELL_H
+            self.rows[f"cells{i}"] = QRectF(left, y, right - left, cell_h - 4)
+            y += cell_h
             self.rows[f"h{i}"] = QRectF(left, y, right - left, strip_h - 4)
             y += strip_h
             if layer.c is not None:
                 self.rows[f"c{i}"] = QRectF(left, y, right - left, strip_h - 4)
                 y += strip_h
         for name in gates:
-            self.rows[f"gate:{name}"] = QRectF(left, y, right - left, GATE_H - 4)
-            y += GATE_H
+            self.rows[f"gate:{name}"] = QRectF(left, y, right - left, gate_h - 4)
+            y += gate_h
         self.rows["predict"] = QRectF(left, y + 4, right - left, max(40.0, self.height() - y - 26))
         self.rows["steps"] = QRectF(left, self.height() - 16, right - left, 14)
 
