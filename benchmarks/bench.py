@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from engine import build_model, get_loss  # noqa: E402
+from engine.core.optimizers import make_optimizer  # noqa: E402
 from engine.data import apply_features  # noqa: E402
-from engine.optimizers import make_optimizer  # noqa: E402
 
 TFP_FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
 
@@ -134,7 +134,7 @@ def engine_runner(cfg: Config, dtype, batch_norm: bool = False):
     loss = get_loss(cfg.loss)
     opt = make_optimizer(cfg.optimizer)
     x, y = make_data(cfg)
-    from engine.losses import as_targets
+    from engine.core.losses import as_targets
 
     x = x.astype(dtype)
     t = as_targets(y, cfg.outputs, dtype)
@@ -244,8 +244,8 @@ def bench_batchnorm(quick: bool) -> None:
 # ----------------------------------------------------------------- 1b. convolutions vs PyTorch
 def lenet(dtype):
     """The issue's LeNet-like net on 28×28: conv 6@5×5, pool, conv 16@5×5, pool, dense 120, 84, 10."""
-    from engine.layers import Conv2D, Dense, Flatten, MaxPooling2D
-    from engine.model import LayerStack
+    from engine.core.layers import Conv2D, Dense, Flatten, MaxPooling2D
+    from engine.core.model import LayerStack
 
     return LayerStack((28, 28, 1), [Conv2D(6, 5, activation="relu"), MaxPooling2D(2), Conv2D(16, 5, activation="relu"),
                                     MaxPooling2D(2), Flatten(), Dense(120, "relu"), Dense(84, "relu"),
@@ -306,8 +306,8 @@ def torch_cnn(layers: list[dict], channels: int, classes: int, tdtype):
 
 
 def conv_runners(dtype, batch: int = 64):
-    from engine.losses import get_loss
-    from engine.optimizers import make_optimizer
+    from engine.core.losses import get_loss
+    from engine.core.optimizers import make_optimizer
 
     rng = np.random.default_rng(0)
     x = rng.random((batch * 8, 28, 28, 1)).astype(dtype)
@@ -340,8 +340,8 @@ CNN_PRESETS = ["18-cnn-shapes", "19-cnn-digits"]
 def preset_runners(name: str, dtype):
     """The engine and torch training one of the CNN presets' networks with its optimizer and batch
     size on its own data (the training split, 8 batches in turn), dropout drawn in both."""
-    from engine.io import load_project
-    from engine.training import Trainer
+    from engine.project.files import load_project
+    from engine.run.training import Trainer
 
     project = load_project(ROOT / "resources" / "presets" / f"{name}.json")
     project["network"]["dtype"] = np.dtype(dtype).name
@@ -390,9 +390,9 @@ def bench_conv(quick: bool) -> None:
 def lstm_runners(dtype, units: int = 32, steps_t: int = 50, batch: int = 32):
     """`run(k)`: k training steps of LSTM(units) and a linear output on the adding problem
     (T = steps_t), MSE and Adam, in the engine and in PyTorch (None without torch)."""
+    from engine.core.losses import get_loss
+    from engine.core.optimizers import make_optimizer
     from engine.data import generate
-    from engine.losses import get_loss
-    from engine.optimizers import make_optimizer
 
     ds = generate("adding", samples=batch * 8, seed=0, sequence_length=steps_t)
     x, y = ds.x.astype(dtype), ds.y.astype(dtype)
@@ -863,7 +863,7 @@ def budget_projects() -> list[tuple[str, dict]]:
 
 def engine_alone(project: dict, seconds: float) -> float:
     """Steps/s of the trainer by itself, epoch ends included (what `nn-playground train` does)."""
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     tr = Trainer(project)
     tr.train_epoch()  # warm up
@@ -940,8 +940,8 @@ def bench_images(quick: bool) -> None:
     """Image data at MNIST size: the app keeps drawing and answering while it trains."""
     import tempfile
 
-    from engine.training import Trainer
-    from playground.snapshot import image_eval
+    from engine.run.training import Trainer
+    from playground.run.snapshot import image_eval
 
     print("3b. image data at MNIST size (60,000 × 784)", flush=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -995,8 +995,8 @@ def structural_edit_times(project: dict) -> tuple[float, float]:
     command path: the second build reuses the prepared data (kept by data section)."""
     import copy
 
-    from playground.commands import Build
-    from playground.training_worker import TrainingWorker
+    from playground.run.commands import Build
+    from playground.run.training_worker import TrainingWorker
 
     worker = TrainingWorker()
     sent = []
@@ -1016,7 +1016,7 @@ def structural_edit_times(project: dict) -> tuple[float, float]:
 
 def bench_session(quick: bool) -> None:
     """One edit, one command: validating an edit with 10,000 drawn points."""
-    from playground.state import ProjectState
+    from playground.run.state import ProjectState
 
     print("3c. edits with 10,000 drawn points", flush=True)
     rng = np.random.default_rng(0)

@@ -22,8 +22,8 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 
 from playground.app import make_app  # noqa: E402
 from playground.main_window import MainWindow  # noqa: E402
+from playground.run.worker_thread import _WorkerThread  # noqa: E402
 from playground.widgets import plain  # noqa: E402
-from playground.worker_thread import _WorkerThread  # noqa: E402
 
 
 def wait(ms: int) -> None:

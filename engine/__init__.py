@@ -3,14 +3,14 @@
 It knows nothing of Qt, threads or dialogs; the app and the headless CLI are its clients.
 """
 
-from .activations import ACTIVATIONS, Activation, get_activation
-from .errors import PlaygroundError
-from .gradcheck import GradCheckReport, check_gradients
-from .initializers import INITIALIZERS
-from .layers import LAYERS
-from .losses import LOSSES, Loss, get_loss
-from .model import LayerStack, Model, build_model
-from .regularizers import REGULARIZERS, Regularizer
+from .core.activations import ACTIVATIONS, Activation, get_activation
+from .core.errors import PlaygroundError
+from .core.initializers import INITIALIZERS
+from .core.layers import LAYERS
+from .core.losses import LOSSES, Loss, get_loss
+from .core.model import LayerStack, Model, build_model
+from .core.regularizers import REGULARIZERS, Regularizer
+from .teaching.gradcheck import GradCheckReport, check_gradients
 
 __all__ = [
     "ACTIVATIONS",

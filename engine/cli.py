@@ -28,10 +28,12 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .backprop import example, trace
-from .errors import PlaygroundError
-from .fields import MAX_EPOCHS, MAX_SEED
-from .io import (
+from .core.errors import PlaygroundError
+from .core.layers import layer_label
+from .core.numbers import number
+from .project import normalize_project
+from .project.fields import MAX_EPOCHS, MAX_SEED
+from .project.files import (
     DATA_FORMATS,
     ONNX_HINT,
     WEIGHT_FORMATS,
@@ -42,13 +44,11 @@ from .io import (
     save_project,
     save_weights,
 )
-from .landscape import MAX_SPAN, axis, loss_plane, random_directions
-from .layers import layer_label
-from .links import from_tfp
-from .numbers import number
-from .project import normalize_project
-from .surfaces import SURFACES, get_surface, optimizer_path
-from .training import Diverged, EpochLog, Trainer
+from .project.links import from_tfp
+from .run.training import Diverged, EpochLog, Trainer
+from .teaching.backprop import example, trace
+from .teaching.landscape import MAX_SPAN, axis, loss_plane, random_directions
+from .teaching.surfaces import SURFACES, get_surface, optimizer_path
 
 COMMANDS = ("train", "evaluate", "summary", "export-data", "backprop", "path", "landscape", "presets", "import-tfp")
 #: The folder of presets, set by the app's entry point (the engine knows no app folders): every

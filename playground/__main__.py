@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.cli import COMMANDS, commands_help
 
     from . import figure_cli
-    from .paths import PRESETS
+    from .resources import PRESETS
 
     engine.cli.PRESET_DIR = PRESETS
     if argv and argv[0] in ("-V", "--version"):

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from .main_window import MainWindow
-from .paths import PRESETS, STYLE
+from .resources import PRESETS, STYLE
 
 
 def make_app() -> QApplication:

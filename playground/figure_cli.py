@@ -24,31 +24,19 @@ from typing import Any, TextIO
 
 from engine import PlaygroundError
 from engine.cli import _Parser, _project, guarded, resolve_project
-from engine.fields import MAX_EPOCHS
-from engine.io import atomic_write_bytes, check_writable, load_weights
-from engine.layers import neuron_drawable
-from engine.project import PreparedData
-from engine.training import Trainer
+from engine.project.fields import MAX_EPOCHS
+from engine.project.files import atomic_write_bytes, check_writable, load_weights
+from engine.run.training import Trainer
 
-from . import animation
-from .snapshot import grid_extent
+from .media import animation
+from .media.views import RECORD_VIEWS, VIEWS, default_views, unavailable  # noqa: F401 - read from here too
 
 COMMANDS = ("render", "record")
-#: The views a figure or a slide can show, with their names in the window.
-VIEWS = {
-    "output": "Output (the data view)",
-    "network": "Network (neurons)",
-    "curves": "Curves",
-    "weights": "Weights (histograms)",
-    "confusion": "Confusion matrix",
-    "layers": "Layers (feature maps)",
-}
 MIN_SIDE, MAX_SIDE = 16, 8192
 MAX_SCALE = 8.0
 RENDER_SIZES = {"output": (800, 800), "confusion": (800, 800)}  # the others: DEFAULT_SIZE
 DEFAULT_SIZE = (1200, 800)
 RECORD_SIZE = "1920x1080"
-RECORD_VIEWS = ("output", "network", "curves")
 DEFAULT_FRAMES = 60  # --every's default aims at this many frames after the first
 MAX_FPS = 60.0
 
@@ -80,21 +68,6 @@ def parse_views(text: str, option: str = "--views") -> list[str]:
             hint = f"did you mean '{close[0]}'? " if close else ""
             raise PlaygroundError(f"{option}: no view called '{name}'; {hint}the views are {', '.join(VIEWS)}")
     return list(dict.fromkeys(names))
-
-
-def unavailable(view: str, project: dict[str, Any], data: PreparedData) -> str | None:
-    """Why `view` cannot be drawn for this project and its data, or None when it can."""
-    ds = data.dataset
-    if view == "output" and ds.image_shape is None and grid_extent(data) is None:
-        return (f"the output view draws the plane of two-input point data (or the image views); "
-                f"these data have {data.n_inputs} inputs: choose curves, network or weights")  # fmt: skip
-    if view == "network" and not neuron_drawable(project["network"]["layers"]):
-        return "the neuron graph draws dense networks and this one has convolution layers: choose layers"
-    if view == "confusion" and ds.problem != "classification":
-        return "the confusion matrix counts classes, and these data are a regression"
-    if view == "layers" and ds.image_shape is None:
-        return "the layer view shows the feature maps of an image, and these data are points: choose network"
-    return None
 
 
 RENDER_HELP = """\
@@ -190,7 +163,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     trainer = _trainer(args)
     _check_views(view, trainer)
     _app()
-    from .figures import Figures, run
+    from .media.figures import Figures, run
 
     figures = Figures(trainer.project, view)
     figures.fit(view_name, size, 1.0 if suffix == ".svg" else args.scale)
@@ -223,7 +196,7 @@ def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
         views = default_views(trainer.project, trainer.data)
     _check_views(views, trainer)
     _app()
-    from .figures import Figures, Slide, run
+    from .media.figures import Figures, Slide, run
 
     figures = Figures(trainer.project, views)
     slide = Slide(figures, size, str(trainer.project.get("app", {}).get("title") or resolve_project(args.project).stem))
@@ -254,14 +227,6 @@ def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"{count} frames of {', '.join(views)} ({size[0]}x{size[1]}, epochs 0 to {trainer.epoch:,}) "
               f"saved to {args.out}: {written / 1e6:.2f} MB in {time.perf_counter() - started:.1f}s\n")  # fmt: skip
     return _diverged(trainer)
-
-
-def default_views(project: dict[str, Any], data: PreparedData) -> list[str]:
-    """output, network and curves, those the project can show; the layer view for a CNN."""
-    views = [v for v in RECORD_VIEWS if unavailable(v, project, data) is None]
-    if "network" not in views and unavailable("layers", project, data) is None:
-        views.insert(min(1, len(views)), "layers")
-    return views
 
 
 def _diverged(trainer: Trainer) -> int:

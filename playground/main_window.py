@@ -1,6 +1,5 @@
-"""The main window: it composes the panels, builds the menus from a table of actions and wires
-both to the session. It computes nothing itself: the run lives in playground/session.py, file
-actions in files.py, the Tools menu in tools.py, drawing a snapshot in views.py."""
+"""The main window composes the panels, builds the menus from the actions' table and wires both to
+the session; the run lives in run/, what menus do in actions/, drawing a snapshot in panels/views."""
 
 from __future__ import annotations
 
@@ -10,13 +9,15 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from engine.fields import humanize
+from engine.project.fields import humanize
 
-from .dialogs import QtDialogs
-from .downloads import Downloads
-from .files import FileActions
-from .lessons import Lessons
-from .menus import fill_menu, menu_table
+from .actions.downloads import Downloads
+from .actions.files import FileActions
+from .actions.lessons import Lessons
+from .actions.menus import fill_menu, menu_table
+from .actions.presentation import Presentation, SideStrip, keep_on_screen
+from .actions.sharing import Sharing
+from .actions.tools import Tools
 from .panels.batchnorm_view import BatchNormView
 from .panels.controls import ControlBar
 from .panels.curves_view import CurvesView
@@ -33,17 +34,15 @@ from .panels.speed import SpeedPreference
 from .panels.time_bar import TimeBar
 from .panels.time_view import SequenceTabs, TimeGradientView
 from .panels.unrolled_view import UnrolledView
-from .paths import ICON
-from .presentation import Presentation, SideStrip, keep_on_screen
-from .session import Session
-from .sharing import Sharing
-from .tools import Tools
-from .trainer_watch import TrainerWatch
-from .views import ViewRouter
+from .panels.views import ViewRouter
+from .resources import ICON
+from .run.session import Session
 from .widgets import Counter, Label, guarded, menu_text, name_widget
+from .widgets.dialogs import QtDialogs
 from .widgets.keys import FocusKeys
 from .widgets.note import NoteBar
 from .widgets.plain import cut
+from .windows.trainer_watch import TrainerWatch
 
 AUTOSAVE_MS = 30_000
 MESSAGE_MS = 12_000  # shortest time a status message stays
@@ -117,9 +116,7 @@ class MainWindow(QMainWindow):
         keep_on_screen(self)
         self.presentation.restore()
         self._update_title()
-        self._autosave = QTimer(self)
-        self._autosave.setInterval(AUTOSAVE_MS)
-        self._autosave.timeout.connect(self.files.autosave)
+        self._autosave = QTimer(self, interval=AUTOSAVE_MS, timeout=self.files.autosave)
         self._autosave.start()
 
     # ----------------------------------------------------------------- layout

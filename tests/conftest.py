@@ -71,8 +71,8 @@ def no_worker_thread_left_running(request):
     yield
     if "qtbot" not in request.fixturenames and "window" not in request.fixturenames:
         return
-    from playground.commands import Stop
-    from playground.worker_thread import _WorkerThread
+    from playground.run.commands import Stop
+    from playground.run.worker_thread import _WorkerThread
 
     running = [t for t in list(_WorkerThread.started_threads) if t.isRunning()]
     for t in running:

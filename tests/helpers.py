@@ -34,7 +34,7 @@ class ScalarReference:
     reference the vectorised optimizers are checked against."""
 
     def __init__(self, name: str, lr: float, **hp: Any) -> None:
-        from engine.optimizers import OPTIMIZERS
+        from engine.core.optimizers import OPTIMIZERS
 
         self.name, self.lr = name, lr
         self.hp = {**OPTIMIZERS.get(name).defaults, **hp}
@@ -85,7 +85,7 @@ class ScalarReference:
 def dense(n_inputs: int, hidden: Any, n_outputs: int, output_activation: Any = "sigmoid", **kw: Any) -> Any:
     """A dense model as engine.build_model makes it, from hidden layers given as widths, (units,
     activation[, dropout]) tuples or project entries; keywords are build_model's."""
-    from engine.model import build_model
+    from engine.core.model import build_model
 
     def entry(h: Any) -> dict[str, Any]:
         if isinstance(h, dict):
@@ -106,8 +106,8 @@ def raw_with(path: str, value: Any) -> dict[str, Any]:
     it needs to be judged alone: an optimizer or schedule that has the key, a layer of a kind
     that declares it, drawn points (no generator's rules) with a loss and output any problem
     takes for a data setting."""
-    from engine.layers import LAYERS, new_entry
-    from engine.optimizers import OPTIMIZERS, SCHEDULE_DEFAULTS
+    from engine.core.layers import LAYERS, new_entry
+    from engine.core.optimizers import OPTIMIZERS, SCHEDULE_DEFAULTS
 
     section, *rest = path.split(".")
     raw: dict[str, Any] = {"format": "nn-playground/1"}

@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import sys, itertools
 from pathlib import Path
-from engine.io import save_project, save_weights
+from engine.project.files import save_project, save_weights
 from engine.project import normalize_project
-from engine.training import Trainer
-from playground.recovery import RecoveryFile
+from engine.run.training import Trainer
+from playground.run.recovery import RecoveryFile
 folder = Path(sys.argv[1])
 tr = Trainer(normalize_project({"format": "nn-playground/1", "seed": 0,
                                 "network": {"layers": [{"units": 64}, {"units": 64}]}}))
@@ -47,10 +47,10 @@ class KillReport:
 
 def check(folder: Path) -> list[str]:
     """What is wrong with the files after a kill (nothing: an empty list)."""
-    from engine.io import load_project, load_weights
     from engine.project import normalize_project
-    from engine.training import Trainer
-    from playground.recovery import RecoveryFile
+    from engine.project.files import load_project, load_weights
+    from engine.run.training import Trainer
+    from playground.run.recovery import RecoveryFile
 
     problems = []
     tr = Trainer(normalize_project({"format": "nn-playground/1", "seed": 0,
@@ -76,7 +76,7 @@ def check(folder: Path) -> list[str]:
 
 
 def kill_loop(folder: Path, kills: int, seed: int = 0) -> KillReport:
-    from engine.io import TMP_PREFIX
+    from engine.project.files import TMP_PREFIX
 
     rng = random.Random(seed)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
@@ -93,9 +93,9 @@ def kill_loop(folder: Path, kills: int, seed: int = 0) -> KillReport:
             mid += 1
         problems += [f"kill {k + 1}: {p}" for p in check(folder)]
     # The next save of each file (the app's next save or autosave) cleans what a killed writer left.
-    from engine.io import load_project, save_project, save_weights
-    from engine.training import Trainer
-    from playground.recovery import RecoveryFile
+    from engine.project.files import load_project, save_project, save_weights
+    from engine.run.training import Trainer
+    from playground.run.recovery import RecoveryFile
 
     project = load_project(folder / "project.json")
     save_project(folder / "project.json", project)

@@ -20,9 +20,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from engine import PlaygroundError
-from engine.layers import offered
-from engine.optimizers import OPTIMIZERS
-from playground.paths import PRESETS
+from engine.core.layers import offered
+from engine.core.optimizers import OPTIMIZERS
+from playground.resources import PRESETS
 
 SOURCES = ["circle", "xor", "gauss", "spiral", "moons", "blobs", "plane", "multi_gaussian", "shapes", "digits",
            "iris"]  # fmt: skip

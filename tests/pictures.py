@@ -1,5 +1,5 @@
 """Small decoders for the tests: PNG, APNG and GIF back to RGB frames, written from the formats'
-specifications independently of playground/animation.py's encoders, so a misread of the format
+specifications independently of playground/media/animation.py's encoders, so a misread of the format
 there shows up as a mismatch here."""
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from engine.activation_stats import BINS, activation_statistics, standard_inputs
-from engine.errors import PlaygroundError
-from engine.initializers import INITIALIZERS
+from engine.core.errors import PlaygroundError
+from engine.core.initializers import INITIALIZERS
+from engine.teaching.activation_stats import BINS, activation_statistics, standard_inputs
 
 CS231N = [(500, "tanh")] * 10
 
@@ -103,10 +103,10 @@ def test_the_presets_note_holds():
     the gradients are about 10⁻² and the same network learns the circle."""
     import copy
 
-    from engine.io import load_project
-    from engine.losses import get_loss
-    from engine.training import Trainer
-    from playground.paths import PRESETS
+    from engine.core.losses import get_loss
+    from engine.project.files import load_project
+    from engine.run.training import Trainer
+    from playground.resources import PRESETS
 
     project = load_project(PRESETS / "20-initial-weights-deep-tanh.json")
     assert project["network"]["initializer"] == "random_normal" and len(project["network"]["layers"]) == 10

@@ -85,7 +85,7 @@ def test_parameters_by_dict_and_bad_names():
 
 
 def test_what_softmax_and_sigmoid_are_special_for_is_declared_on_their_descriptors():
-    from engine.activations import hidden_activations
+    from engine.core.activations import hidden_activations
 
     assert [n for n in ACTIVATIONS.names() if not ACTIVATIONS.get(n).elementwise] == ["softmax"]
     assert [n for n in ACTIVATIONS.names() if ACTIVATIONS.get(n).probabilities] == ["sigmoid", "softmax"]

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from engine import PlaygroundError
-from engine.io import TMP_PREFIX, atomic_write, atomic_write_text
+from engine.project.files import TMP_PREFIX, atomic_write, atomic_write_text
 
 
 def _mode(p):

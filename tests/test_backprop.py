@@ -9,12 +9,12 @@ import pytest
 from helpers import project
 
 from engine import PlaygroundError
-from engine.activations import ACTIVATIONS
-from engine.backprop import example, example_loss, numerical_gradient, trace, update_preview
 from engine.cli import main
-from engine.io import save_weights
-from engine.losses import LOSSES
-from engine.training import Trainer
+from engine.core.activations import ACTIVATIONS
+from engine.core.losses import LOSSES
+from engine.project.files import save_weights
+from engine.run.training import Trainer
+from engine.teaching.backprop import example, example_loss, numerical_gradient, trace, update_preview
 
 HIDDEN = [a for a in ACTIVATIONS.names() if a != "softmax"]
 
@@ -230,7 +230,7 @@ def _cnn_trainer() -> Trainer:
 
 
 def _rel(a: float, n: float, floor: float = 1e-4) -> float:
-    """The gradient check's relative error (engine.gradcheck): absolute below the floor."""
+    """The gradient check's relative error (engine.teaching.gradcheck): absolute below the floor."""
     return abs(a - n) / max(abs(a), abs(n), floor)
 
 
@@ -283,8 +283,8 @@ def test_cli_backprop_of_the_cnn_preset_prints_every_layers_gradients_as_central
     """Issue 36: `nn-playground backprop 18-cnn-shapes --row 0 --json` exited 2 (dense networks
     only); now every layer's gradients, each equal to central differences within 1e-6 relative."""
     import engine.cli
-    from engine.io import load_project
-    from playground.paths import PRESETS
+    from engine.project.files import load_project
+    from playground.resources import PRESETS
 
     monkeypatch.setattr(engine.cli, "PRESET_DIR", PRESETS)
     assert main(["backprop", "18-cnn-shapes", "--row", "0", "--json"]) == 0
@@ -326,8 +326,8 @@ def _softmax_mse() -> tuple[Trainer, object]:
 def test_softmax_with_squared_error_steps_back_through_its_jacobian():
     """J = diag(s) − s sᵀ and δ = Jᵀ·∂L/∂a, each against central differences: J of the softmax
     itself, ∂L/∂a of the loss as a function of a, δ as the gradient of the output biases."""
-    from engine.activations import get_activation
-    from engine.backprop import softmax_jacobian
+    from engine.core.activations import get_activation
+    from engine.teaching.backprop import softmax_jacobian
 
     tr, t = _softmax_mse()
     out, h = t.layers[-1], 1e-6
@@ -371,7 +371,7 @@ def test_softmax_with_cross_entropy_is_the_same_jacobian_giving_a_minus_y():
 )
 def test_the_backward_rule_says_how_delta_is_found_at_each_layer(loss, activation, output, says):
     """Issue 29, item 6: the walk showed δ = f′(z) ⊙ Σ w·δ_next at the output layer too."""
-    from engine.backprop import backward_rule
+    from engine.teaching.backprop import backward_rule
 
     text = backward_rule(LOSSES.get(loss)(), activation, output)
     assert says in text and ("Σ w·δ_next" in text) == (not output)

@@ -11,10 +11,10 @@ import pytest
 from helpers import numeric, project
 
 from engine import PlaygroundError
-from engine.layers import ActivationLayer, BatchNormalization, Dense
-from engine.losses import get_loss
-from engine.model import LayerStack
-from engine.optimizers import make_optimizer
+from engine.core.layers import ActivationLayer, BatchNormalization, Dense
+from engine.core.losses import get_loss
+from engine.core.model import LayerStack
+from engine.core.optimizers import make_optimizer
 
 SHAPES = {"dense": (5,), "conv": (3, 4, 2)}  # per unit, per channel
 AFFINE = [(True, True), (False, True), (True, False), (False, False)]
@@ -268,8 +268,8 @@ CNN_BN = {
 
 @pytest.mark.parametrize("spec", [DENSE_BN, CNN_BN], ids=["dense", "cnn"])
 def test_a_project_with_batch_norm_trains_saves_and_reloads(spec, tmp_path):
-    from engine.io import load_project, load_weights, save_project, save_weights
-    from engine.training import Trainer
+    from engine.project.files import load_project, load_weights, save_project, save_weights
+    from engine.run.training import Trainer
 
     p = project(**spec)
     assert any(layer.get("batch_norm") is True for layer in p["network"]["layers"])
@@ -293,8 +293,8 @@ def test_a_project_with_batch_norm_trains_saves_and_reloads(spec, tmp_path):
 
 
 def test_an_old_project_reads_and_saves_as_it_always_has(tmp_path):
-    from engine.io import project_to_json
-    from engine.training import Trainer
+    from engine.project.files import project_to_json
+    from engine.run.training import Trainer
 
     old = {"format": "nn-playground/1", "network": {"layers": [{"units": 3, "activation": "tanh", "dropout": 0.0}]}}
     p = project(network=old["network"])
@@ -308,7 +308,7 @@ def test_an_old_project_reads_and_saves_as_it_always_has(tmp_path):
 
 
 def test_a_tensorflow_playground_link_says_batch_normalization_is_left_out():
-    from engine.links import to_tfp
+    from engine.project.links import to_tfp
 
     _url, unfit = to_tfp(project(**DENSE_BN))
     assert "batch normalization: TFP has none (left out)" in unfit
@@ -318,8 +318,8 @@ def test_a_tensorflow_playground_link_says_batch_normalization_is_left_out():
 def test_the_onnx_export_of_a_batch_norm_model_predicts_what_the_engine_does():
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    from engine.io import onnx_model_bytes
-    from engine.training import Trainer
+    from engine.project.files import onnx_model_bytes
+    from engine.run.training import Trainer
 
     for spec in (DENSE_BN, CNN_BN):
         tr = Trainer(project(**spec))
@@ -333,7 +333,7 @@ def test_the_onnx_export_of_a_batch_norm_model_predicts_what_the_engine_does():
 
 
 def test_a_batch_of_one_through_per_unit_batch_norm_is_refused_in_words():
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     spec = copy.deepcopy(DENSE_BN)
     spec["training"]["batch_size"] = 1
@@ -356,7 +356,7 @@ def test_a_batch_of_one_through_per_unit_batch_norm_is_refused_in_words():
 
 
 def test_a_diverged_step_keeps_the_moving_statistics_it_started_from():
-    from engine.training import Diverged, Trainer
+    from engine.run.training import Diverged, Trainer
 
     tr = Trainer(project(**DENSE_BN))
     tr.train_batch()
@@ -378,10 +378,10 @@ def test_the_step_budget_counts_what_batch_norm_keeps():
 
 
 def test_the_walk_preview_landscape_and_gradient_check_read_batch_norm():
-    from engine.backprop import trace, update_preview
-    from engine.gradcheck import check_gradients
-    from engine.landscape import random_directions
-    from engine.training import Trainer
+    from engine.run.training import Trainer
+    from engine.teaching.backprop import trace, update_preview
+    from engine.teaching.gradcheck import check_gradients
+    from engine.teaching.landscape import random_directions
 
     tr = Trainer(project(**DENSE_BN))
     tr.fit(1)

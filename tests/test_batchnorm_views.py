@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from helpers import project
 
-from engine.io import load_project
-from engine.layers import min_batch, neuron_drawable, offered
+from engine.core.layers import min_batch, neuron_drawable, offered
 from engine.project import build_network
-from engine.training import Trainer
-from playground.batchnorm_probe import batch_forward, batch_norm_stats, graph_ends, plane_outputs
-from playground.paths import PRESETS
-from playground.snapshot import Thinned, gradient_flow, gradient_record, grid_points
+from engine.project.files import load_project
+from engine.run.training import Trainer
+from playground.resources import PRESETS
+from playground.run.batchnorm_probe import batch_forward, batch_norm_stats, graph_ends, plane_outputs
+from playground.run.snapshot import Thinned, gradient_flow, gradient_record, grid_points
 
 DENSE_BN = {"data": {"source": "circle", "samples": 200, "noise": 0.1},
             "network": {"layers": [{"units": 5, "activation": "sigmoid", "batch_norm": True},
@@ -51,7 +51,7 @@ def _built(spec):
     ],
 )
 def test_the_batch_a_projects_layers_need_is_known_from_shapes_as_the_model_says(layers, shape, need):
-    """engine.layers.min_batch (shapes only, for the window) agrees with the built model's, which
+    """engine.core.layers.min_batch (shapes only, for the window) agrees with the built model's, which
     the trainer checks, in number and in words."""
     got = min_batch(shape, layers, 3)
     net = build_network(project(network={"layers": layers}), int(np.prod(shape)), 3,
@@ -193,7 +193,7 @@ def test_batch_normalization_raises_layer_1s_share_of_the_gradient_as_preset_21s
 def test_a_number_keys_spin_box_takes_its_range_steps_and_precision_from_the_key():
     """Issue 30: epsilon's box showed 2 decimals (0.001 read 0.00) and could send 0, which the
     validator refuses. Each number key's steps now come from the key."""
-    from engine.layers import LAYERS
+    from engine.core.layers import LAYERS
     from playground.widgets.key_spin import key_steps, rounded
 
     keys = {k.name: k for name in ("batch_normalization", "dense") for k in LAYERS.get(name).keys}

@@ -5,11 +5,11 @@ from types import SimpleNamespace
 
 from helpers import project
 
-from playground.commands import Build
-from playground.snapshot import GRID_STEPS, THUMB_SIZE, take_snapshot
-from playground.training_worker import VIEW_SHARE, TrainingWorker
-from playground.views import NETWORK_SHARE, ViewRouter
-from playground.worker_loop import FRAME
+from playground.panels.views import NETWORK_SHARE, ViewRouter
+from playground.run.commands import Build
+from playground.run.snapshot import GRID_STEPS, THUMB_SIZE, take_snapshot
+from playground.run.training_worker import VIEW_SHARE, TrainingWorker
+from playground.run.worker_loop import FRAME
 
 
 def _worker():

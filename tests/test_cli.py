@@ -164,8 +164,8 @@ def test_bad_output_paths_are_refused_before_any_training(proj, tmp_path):
 
 
 def test_zero_epochs_exports_the_initial_weights(proj, tmp_path):
-    from engine.io import load_project, read_weights
-    from engine.training import Trainer
+    from engine.project.files import load_project, read_weights
+    from engine.run.training import Trainer
 
     done = cli("train", proj, "--epochs", 0, "--export", tmp_path / "init.npz", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from helpers import project
 
-from engine.codegen import FEATURE_CODE, docstring_literal, export_script
 from engine.data.features import FEATURES
-from engine.io import apply_weights, read_weights
-from engine.training import Trainer
+from engine.exports.codegen import FEATURE_CODE, docstring_literal, export_script
+from engine.project.files import apply_weights, read_weights
+from engine.run.training import Trainer
 
 ALL_FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
 CASES = {
@@ -243,7 +243,7 @@ def _import_with_stub_frameworks(script: Path, call: str) -> subprocess.Complete
 @pytest.mark.parametrize("framework", ["pytorch", "keras"])
 def test_the_scripts_read_only_the_input_columns_of_a_csv(tmp_path, framework):
     """A class-name label or export-data's split column once made every row NaN and dropped it."""
-    from engine.io import export_data
+    from engine.project.files import export_data
 
     tr = Trainer(CASES["default"])
     script, _ = export_script(tmp_path / "net.py", framework, tr.network, CASES["default"], tr.data)

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from engine.activations import get_activation
-from engine.convexity import (
+from engine.core.activations import get_activation
+from engine.core.errors import PlaygroundError
+from engine.core.losses import get_loss
+from engine.teaching.convexity import (
     CONVEXITY_DATA,
     KINDS,
     descend,
@@ -14,8 +16,6 @@ from engine.convexity import (
     loss,
     surface,
 )
-from engine.errors import PlaygroundError
-from engine.losses import get_loss
 
 REGISTERED = {"cross_entropy": "binary_crossentropy", "squared_error": "mse"}
 

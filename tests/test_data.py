@@ -205,8 +205,8 @@ def test_a_headerless_file_with_class_names_keeps_its_first_row(tmp_path):
 
 
 def test_the_apps_own_export_reimports_with_the_label_not_the_split(tmp_path):
-    from engine.io import export_data
     from engine.project import prepare_data
+    from engine.project.files import export_data
 
     data = prepare_data(project(data={"source": "xor", "samples": 40}))
     data.dataset.columns = ["width, in cm", 'the "height"']  # names that need quoting
@@ -502,8 +502,8 @@ def test_an_npz_marked_sequence_is_read_as_sequences_and_a_3d_x_without_it_stays
 
 @pytest.mark.parametrize("ext", [".csv", ".npz"])
 def test_an_exported_sequence_set_reads_back_as_sequences(tmp_path, ext):
-    from engine.io import export_data
     from engine.project import prepare_data
+    from engine.project.files import export_data
 
     data = prepare_data(project(data={"source": "adding", "samples": 20, "sequence_length": 5},
                                 training={"loss": "mse"}, network={"output_activation": "linear"}))

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import PlaygroundError, downloads
-from engine.data import read_idx, write_idx
-from engine.downloads import PARTS, REMOTE_SETS, DownloadCancelled, RemoteFile, download, have
+from engine import PlaygroundError
+from engine.data import downloads, read_idx, write_idx
+from engine.data.downloads import PARTS, REMOTE_SETS, DownloadCancelled, RemoteFile, download, have
 
 
 class Server:

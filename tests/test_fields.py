@@ -4,9 +4,9 @@ import pytest
 from helpers import project, raw_with
 
 from engine import PlaygroundError
-from engine.fields import FIELDS, Effect, effect, field, label
-from engine.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS
+from engine.core.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS
 from engine.project import normalize_project
+from engine.project.fields import FIELDS, Effect, effect, field, label
 
 HUGE = int("9" * 400)
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from engine.fields import humanize
-from engine.gradcheck import display_name
+from engine.project.fields import humanize
+from engine.teaching.gradcheck import display_name
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.io import load_project, save_project, save_weights
-from engine.training import Trainer
-from playground import animation
+from engine.project.files import load_project, save_project, save_weights
+from engine.run.training import Trainer
 from playground.__main__ import main
-from playground.paths import PRESETS
+from playground.media import animation
+from playground.resources import PRESETS
 from tests.pictures import read_apng, read_gif, read_png
 
 SPIRAL = "03-spiral-relu"
@@ -126,7 +126,7 @@ def test_same_command_same_bytes(tmp_path, capsys, qapp):
 
 
 def test_last_frame_of_a_record_is_render_at_that_epoch(tmp_path, capsys, qapp):
-    from playground.figures import Figures, Slide
+    from playground.media.figures import Figures, Slide
 
     size, views = (640, 360), ["output", "weights"]
     folder = tmp_path / "frames"
@@ -214,7 +214,7 @@ def test_mp4_is_written_by_ffmpeg(tmp_path, capsys, qapp):
 def test_render_equals_the_windows_export_plot(window, qtbot, tmp_path, capsys):
     from PySide6.QtGui import QImage
 
-    from playground.figures import rgb_pixels
+    from playground.media.figures import rgb_pixels
 
     project = load_project(PRESETS / f"{SPIRAL}.json")
     path = tmp_path / "spiral.json"

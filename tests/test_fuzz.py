@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from engine import Model, PlaygroundError
 from engine.data import load_csv, load_npz, read_idx
-from engine.io import load_project, load_weights, read_weights
 from engine.project import default_project
+from engine.project.files import load_project, load_weights, read_weights
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

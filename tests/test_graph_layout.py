@@ -1,4 +1,4 @@
-"""The computation graphs' drawing (playground/graph_layout.py), without a window: columns, rows,
+"""The computation graphs' drawing (playground/windows/graph_layout.py), without a window: columns, rows,
 edges that go only where they mean, labels that cover nothing (issue 31, item 8)."""
 
 import itertools
@@ -6,8 +6,8 @@ import itertools
 import numpy as np
 import pytest
 
-from engine.graphs import GRAPHS, make_graph
-from playground.graph_layout import _isotonic, _overlap, columns, place, segment_hits
+from engine.teaching.graphs import GRAPHS, make_graph
+from playground.windows.graph_layout import _isotonic, _overlap, columns, place, segment_hits
 
 BOX = (80.0, 52.0)
 LABEL = (44.0, 30.0)

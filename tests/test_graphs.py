@@ -5,7 +5,7 @@ import math
 import pytest
 
 from engine import PlaygroundError
-from engine.graphs import GATES, GRAPHS, make_graph
+from engine.teaching.graphs import GATES, GRAPHS, make_graph
 
 
 def grads(g):

@@ -9,12 +9,12 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QToolButton, QWidget
 
 from engine import get_loss
-from engine.io import load_weights
-from engine.numbers import number
+from engine.core.numbers import number
 from engine.project import build_network
-from playground.commands import SetViews
+from engine.project.files import load_weights
 from playground.main_window import MainWindow
-from playground.paths import PRESETS as PRESETS_DIR
+from playground.resources import PRESETS as PRESETS_DIR
+from playground.run.commands import SetViews
 from playground.widgets import plain
 
 TIMEOUT = 15_000
@@ -295,7 +295,7 @@ def test_gradient_check_and_summary_dialogs(qtbot, window):
     assert "Total params: 25" in summary
 
 
-PRESETS = sorted((__import__("playground.paths", fromlist=["PRESETS"]).PRESETS).glob("*.json"))
+PRESETS = sorted((__import__("playground.resources", fromlist=["PRESETS"]).PRESETS).glob("*.json"))
 
 
 @pytest.mark.parametrize("path", PRESETS, ids=[p.stem for p in PRESETS])

@@ -11,8 +11,8 @@ from helpers import wait_for
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
-import playground.recovery as recovery_module
-from playground.recovery import MAX_KEPT_PARAMS
+import playground.run.recovery as recovery_module
+from playground.run.recovery import MAX_KEPT_PARAMS
 from playground.widgets import plain
 
 

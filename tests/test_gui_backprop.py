@@ -10,17 +10,17 @@ from helpers import ink, wait_for
 from PySide6.QtCore import QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QAction
 
-from engine.backprop import example, trace
 from engine.cli import main
-from engine.graphs import GRAPHS
-from engine.io import save_weights
-from playground.backprop_walk import stages
-from playground.backprop_window import BackpropWindow
-from playground.graph_layout import _overlap as overlap
-from playground.graph_layout import segment_hits
-from playground.graph_window import GraphWindow, edge_gradients
-from playground.paths import PRESETS
+from engine.project.files import save_weights
+from engine.teaching.backprop import example, trace
+from engine.teaching.graphs import GRAPHS
+from playground.resources import PRESETS
 from playground.widgets import fit_to_screen
+from playground.windows.backprop import BackpropWindow
+from playground.windows.backprop_walk import stages
+from playground.windows.graph_layout import _overlap as overlap
+from playground.windows.graph_layout import segment_hits
+from playground.windows.graphs import GraphWindow, edge_gradients
 
 
 def trained(window, qtbot, epochs=2):
@@ -325,7 +325,7 @@ def test_points_sized_by_their_loss(window, qtbot):
 
 
 def run_trainer_from(snap):
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     tr = Trainer(snap.project, data=snap.data)
     tr.network.set_weights(snap.weights)

@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QCheckBox, QDoubleSpinBox, QSpinBox, QToolButton
 
 from playground.panels.batchnorm_view import NO_BN, fmt
-from playground.snapshot import grid_points
+from playground.run.snapshot import grid_points
 
 DENSE = {"data": {"source": "circle", "samples": 200, "noise": 0.1},
          "network": {"layers": [{"units": 5, "activation": "sigmoid", "batch_norm": True},

@@ -7,7 +7,7 @@ from helpers import engine_widths, wait_for
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QSpinBox, QToolButton, QWidget
 
-from engine.optimizers import OPTIMIZERS
+from engine.core.optimizers import OPTIMIZERS
 from playground.colors import POSITIVE
 
 TIMEOUT = 15_000
@@ -366,7 +366,7 @@ def test_tab_reaches_every_data_set_thumbnail(qtbot, window):
 
 
 def test_a_preset_note_stays_while_training_and_folds(qtbot, window):
-    from playground.paths import PRESETS
+    from playground.resources import PRESETS
 
     assert window.files.open_project(PRESETS / "04-spiral-tanh.json", preset=True)
     bar = window.note_bar
@@ -421,7 +421,7 @@ def test_a_data_file_is_read_on_the_worker_and_a_bad_one_changes_nothing(qtbot, 
     real = project_module.load_dataset
     monkeypatch.setattr(project_module, "load_dataset",
                         lambda *a, **k: readers.append(threading.current_thread()) or real(*a, **k))  # fmt: skip
-    import playground.training_worker as worker_module
+    import playground.run.training_worker as worker_module
 
     monkeypatch.setattr(worker_module, "load_dataset", project_module.load_dataset)
     good = tmp_path / "good.csv"

@@ -16,8 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from test_downloads import CANCEL_WITHIN, Misbehaving, Server, leftovers, small_set
 
-from engine.downloads import REMOTE_SETS, RemoteFile
-from playground.downloads import data_root
+from engine.data.downloads import REMOTE_SETS, RemoteFile
+from playground.actions.downloads import data_root
 
 
 @pytest.fixture
@@ -101,9 +101,9 @@ def test_a_malformed_reply_is_said_and_the_same_worker_downloads_next(window, qt
 
 
 def test_an_unforeseen_error_is_said_and_the_worker_lives_on(qtbot, monkeypatch, tmp_path):
-    from playground import downloads as module
-    from playground.downloads import DownloadWorker, Fetch
-    from playground.worker_thread import WorkerHandle
+    from playground.actions import downloads as module
+    from playground.actions.downloads import DownloadWorker, Fetch
+    from playground.run.worker_thread import WorkerHandle
 
     def download(name, root, progress, cancelled):
         if not calls:

@@ -15,9 +15,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from test_framing import FOUR, ZERO
 
-from playground import drawpad
-from playground.drawpad import DrawPad
-from playground.paths import PRESETS
+from playground.resources import PRESETS
+from playground.windows import drawpad
+from playground.windows.drawpad import DrawPad
 
 
 def trained_on_digits(qtbot, window) -> None:

@@ -80,7 +80,7 @@ def test_a_lessons_locks_on_play_step_and_reset_hold_for_the_menu_and_the_keys(q
 def test_the_layer_stacks_controls_of_a_removed_layer_are_inert(qtbot, window):
     """The layer stack (image data) had the same fault: a row's control left from before a
     remove edited, moved or removed by an index that no longer held its layer."""
-    from playground.paths import PRESETS
+    from playground.resources import PRESETS
 
     gen = window.session.snapshot.generation
     assert window.files.open_project(PRESETS / "19-cnn-digits.json", preset=True)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
 
-from playground.files import FOLDER_READS
+from playground.actions.files import FOLDER_READS
 
 EIGHT = "8×8 grayscale (as the bundled digits)"
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from engine.data.loaders import write_idx
 from engine.project import build_network
 from playground.panels.images import image_pixels, weight_images
-from playground.paths import PRESETS
+from playground.resources import PRESETS
 
 
 def _open_shapes(qtbot, window):

@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from engine.project import build_network
-from engine.training import Trainer
-from playground.paths import PRESETS
-from playground.snapshot import Thinned, gradient_record
+from engine.run.training import Trainer
+from playground.resources import PRESETS
+from playground.run.snapshot import Thinned, gradient_record
 
 
 def _first_to_output_ratio(activation: str, steps: int = 40) -> float:
@@ -54,7 +54,7 @@ def test_the_gradient_verdict_compares_per_weight_and_says_so(first, output, say
     from types import SimpleNamespace
 
     from playground.panels.insights import GradientFlowView
-    from playground.snapshot import GradientFlow
+    from playground.run.snapshot import GradientFlow
 
     flow = GradientFlow(np.arange(5.0), np.tile([first, output], (5, 1)), [np.zeros(3), np.zeros(3)])
     text = GradientFlowView.describe(SimpleNamespace(gradients=flow, project={}))
@@ -97,8 +97,8 @@ def test_the_vanishing_gradient_preset_opens_the_gradient_view_and_draws_each_la
 
 def _preset_flow(name: str, steps: int, **network):
     """A snapshot of preset `name` after `steps` steps, with its gradient record as the view gets it."""
-    from engine.io import load_project
-    from playground.snapshot import gradient_flow, take_snapshot
+    from engine.project.files import load_project
+    from playground.run.snapshot import gradient_flow, take_snapshot
 
     p = load_project(PRESETS / f"{name}.json")
     p["network"].update(network)

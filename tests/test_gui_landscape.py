@@ -6,9 +6,9 @@ from conftest import TIMEOUT
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
-from engine.landscape import lr_range_test
-from engine.training import Trainer
-from playground.landscape_window import LandscapeWindow
+from engine.run.training import Trainer
+from engine.teaching.landscape import lr_range_test
+from playground.windows.landscape import LandscapeWindow
 
 
 def trained(window, qtbot, epochs=4):

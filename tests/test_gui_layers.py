@@ -7,9 +7,9 @@ from helpers import wait_for
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QSpinBox
 
-from engine.model import LayerStack
+from engine.core.model import LayerStack
 from engine.project import build_network
-from playground.paths import PRESETS
+from playground.resources import PRESETS
 
 
 def _net(snap):
@@ -137,8 +137,8 @@ def test_the_hidden_space_of_a_cnn_shows_its_dense_layers_by_their_stack_numbers
 def test_maps_strips_lay_tiles_out_crisp_and_take_colour_input(qtbot):
     """Integer zooms (pixels stay square), at most two rows while a tile can shrink, and a colour
     image drawn in colour."""
-    from playground.layer_maps import LayerPicture
     from playground.panels.maps_strip import MapsStrip, fit, montage
+    from playground.run.layer_maps import LayerPicture
 
     assert fit(8, 8, 300, 26, 64) == (8, 4)  # 8 maps of 8×8 at the largest, 64 px: two rows of 4
     assert fit(32, 16, 300, 26, 64) == (2, 8)  # 32 maps shrink to 32 px (not below 26): four rows of 8

@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from engine.links import from_project_link
-from playground.lessons import MakeLessonDialog
-from playground.paths import PRESETS
+from engine.project.links import from_project_link
+from playground.actions.lessons import MakeLessonDialog
+from playground.resources import PRESETS
 
 
 def shown(window, name):

@@ -7,10 +7,10 @@ import numpy as np
 from helpers import wait_for
 from PySide6.QtWidgets import QApplication
 
-from engine.loss_watch import WINDOW
-from engine.numbers import number
-from playground.paths import PRESETS
-from playground.snapshot import Snapshot
+from engine.core.numbers import number
+from engine.run.loss_watch import WINDOW
+from playground.resources import PRESETS
+from playground.run.snapshot import Snapshot
 
 TIMEOUT = 30_000
 

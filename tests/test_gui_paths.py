@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QPushButton
 
-from engine.surfaces import SURFACES, get_surface, optimizer_path
-from playground.paths_window import LANES, SLOW_STEPS, PathsWindow
+from engine.teaching.surfaces import SURFACES, get_surface, optimizer_path
+from playground.windows.optimizer_paths import LANES, SLOW_STEPS, PathsWindow
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_random_search_walks_as_the_engines(paths, qtbot):
     its ⋯ settings change the tries and the seed."""
     from PySide6.QtWidgets import QSpinBox
 
-    from engine.walkers import RANDOM_SEARCH, RandomSearch, default_step
+    from engine.teaching.walkers import RANDOM_SEARCH, RandomSearch, default_step
 
     lane = paths.lanes[5]
     lane.optimizer.setCurrentIndex(lane.optimizer.findData(RANDOM_SEARCH))
@@ -170,7 +170,7 @@ def test_random_search_walks_as_the_engines(paths, qtbot):
 
 
 def test_the_forward_difference_shows_its_numbers(paths, qtbot):
-    from engine.walkers import forward_difference
+    from engine.teaching.walkers import forward_difference
 
     fd = forward_difference("rosenbrock", -1.5, 2.0, 1e-5)
     text = paths.numeric.text()

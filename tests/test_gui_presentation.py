@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QSplitter, QWidget
 from test_links import DEFAULT
 
 from playground.main_window import MainWindow
-from playground.paths import PRESETS
+from playground.resources import PRESETS
 
 TFP = (DEFAULT.replace("dataset=circle", "dataset=spiral").replace("networkShape=4,2", "networkShape=8,8,8,6,4")
        .replace("showTestData=false", "showTestData=true"))  # fmt: skip

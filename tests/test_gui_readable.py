@@ -6,7 +6,7 @@ from helpers import wait_for
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionComboBox, QToolButton, QWidget
 from test_gui_presentation import TFP, assert_label_whole, assert_plot_text_whole
 
-from playground.paths import PRESETS
+from playground.resources import PRESETS
 
 
 def _settle(rounds: int = 8) -> None:

@@ -21,7 +21,7 @@ def _steps(window, qtbot, epochs: int) -> None:
 
 
 def _quick(dlg) -> None:
-    from playground.record_window import SIZES
+    from playground.windows.record import SIZES
 
     dlg.size_box.setCurrentIndex([s[:2] for s in SIZES].index((960, 540)))
     assert dlg.frame_size() == (960, 540)
@@ -31,7 +31,7 @@ def test_record_writes_a_frame_per_kept_epoch_and_cancel_writes_nothing(window, 
     _steps(window, qtbot, 3)
     action = next(a for a in window.actions() if a.objectName() == "actionRecord")
     action.trigger()
-    from playground.record_window import RecordDialog
+    from playground.windows.record import RecordDialog
 
     dlg = window.findChild(RecordDialog, "recordDialog")
     assert dlg is not None and dlg.isVisible()

@@ -13,10 +13,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QSpinBox, QToolButton
 
-from engine.numbers import number
-from engine.training import Trainer
-from playground.paths import PRESETS as PRESET_DIR
-from playground.sequence_probe import TIME_ROWS, time_gradient, time_verdict
+from engine.core.numbers import number
+from engine.run.training import Trainer
+from playground.resources import PRESETS as PRESET_DIR
+from playground.run.sequence_probe import TIME_ROWS, time_gradient, time_verdict
 
 
 def stepped(window, qtbot, unit="epoch", times=1):
@@ -224,9 +224,9 @@ def test_exports_of_a_recurrent_model_from_the_file_menu(qtbot, window, tmp_path
 
 
 def test_the_walk_steps_through_time_and_sums_a_recurrent_weight_over_its_steps(qtbot, window, tmp_path):
-    from playground.backprop_time import time_stages
-    from playground.backprop_walk import short
-    from playground.backprop_window import BackpropWindow
+    from playground.windows.backprop import BackpropWindow
+    from playground.windows.backprop_time import time_stages
+    from playground.windows.backprop_walk import short
 
     path = tmp_path / "lstm.json"
     path.write_text(json.dumps({

@@ -10,10 +10,10 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QToolTip
 from test_links import DEFAULT
 
-from engine.fields import field
-from engine.links import from_tfp
+from engine.core.regularizers import L1_RULES
 from engine.project import prepare_data
-from engine.regularizers import L1_RULES
+from engine.project.fields import field
+from engine.project.links import from_tfp
 from playground.panels.network_layout import edge_at
 
 DEAD_TIP = "dead: TensorFlow Playground's L1 dropped this link"  # what the issue asks the tooltip to say

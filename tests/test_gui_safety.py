@@ -12,9 +12,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from engine import PlaygroundError
-from playground.commands import SetWeight
-from playground.paths import PRESETS
-from playground.plot_export import MAX_VECTOR_POINTS
+from playground.media.plot_export import MAX_VECTOR_POINTS
+from playground.resources import PRESETS
+from playground.run.commands import SetWeight
 from playground.widgets import plain
 
 HOSTILE = '<img src="/dev/zero"><table>' + "<tr><td>row</td></tr>" * 50 + "</table>"
@@ -77,7 +77,7 @@ def _points(qtbot, window, n):
 
 
 def test_a_failed_plot_export_keeps_the_old_file_and_says_so(qtbot, window, tmp_path, monkeypatch):
-    import engine.io
+    import engine.project.files
 
     for name in ("out.svg", "out.png"):
         old = tmp_path / name
@@ -86,7 +86,7 @@ def test_a_failed_plot_export_keeps_the_old_file_and_says_so(qtbot, window, tmp_
         def full(_fd):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-        monkeypatch.setattr(engine.io.os, "fsync", full)
+        monkeypatch.setattr(engine.project.files.os, "fsync", full)
         assert not window.files.export_plot(old)
         monkeypatch.undo()
         box = window.findChild(QMessageBox, "errorDialog")
@@ -205,7 +205,7 @@ def test_quitting_while_the_worker_is_busy_waits_for_it_instead_of_aborting(qtbo
 
     from PySide6.QtCore import QTimer
 
-    import playground.training_worker as worker_module
+    import playground.run.training_worker as worker_module
 
     release, entered = threading.Event(), threading.Event()
     real = worker_module.load_dataset
@@ -227,7 +227,7 @@ def test_quitting_while_the_worker_is_busy_waits_for_it_instead_of_aborting(qtbo
 def test_a_refused_build_puts_the_editor_back_on_the_project_that_runs(qtbot, window, monkeypatch):
     """The editor showed the new project while Play trained the old network and exports wrote
     the old config; now a build the engine refuses reverts the editor and says why."""
-    import playground.training_worker as worker_module
+    import playground.run.training_worker as worker_module
 
     running = window.session.snapshot.project
 
@@ -317,7 +317,7 @@ def test_a_live_setting_the_trainer_refuses_puts_the_editor_back(qtbot, window):
 
 
 def test_a_big_data_read_shows_progress_and_cancel_changes_nothing(window, qtbot, tmp_path):
-    from playground.downloads import ReadProgress
+    from playground.actions.downloads import ReadProgress
 
     path = tmp_path / "big.csv"
     path.write_text("a,b,label\n" + "".join(f"{i % 13},{i % 7},{i % 2}\n" for i in range(40_000)))

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from helpers import wait_for
 
-import engine.build as build_module
 import engine.data.loaders as loaders
 import engine.project as project_module
-import playground.training_worker as worker_module
+import engine.run.build as build_module
+import playground.run.training_worker as worker_module
 from engine.data.loaders import write_idx
-from engine.fields import Effect
-from playground.paths import PRESETS
+from engine.project.fields import Effect
+from playground.resources import PRESETS
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_an_edit_revalidates_only_the_section_it_touches(qtbot, window, monkeypa
 def test_opening_any_preset_is_exactly_the_file_and_leaves_nothing_unsaved(window, qtbot):
     """Refreshing the panels must not write back (the test and validation sliders, set one
     after the other, had applied a mix of the old and new splits: the project came up edited)."""
-    from engine.io import load_project
+    from engine.project.files import load_project
 
     for path in sorted(PRESETS.glob("*.json")):
         assert window.files.open_project(path, preset=True)

@@ -11,8 +11,8 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from test_links import DEFAULT
 
-from engine.io import load_project, save_project, save_weights
-from engine.links import from_tfp, project_link, to_tfp
+from engine.project.files import load_project, save_project, save_weights
+from engine.project.links import from_tfp, project_link, to_tfp
 from playground.widgets import plain
 
 

@@ -13,9 +13,9 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QComboBox, QMessageBox
 
 from playground.colors import NEGATIVE, POSITIVE
-from playground.pacing import CATCH_UP, FASTEST, SPEEDS, Pacer, Speed, speed_named, steps_per_epoch
-from playground.race_window import POINT_RADIUS
-from playground.worker_process import ProcessHandle
+from playground.run.pacing import CATCH_UP, FASTEST, SPEEDS, Pacer, Speed, speed_named, steps_per_epoch
+from playground.run.worker_process import ProcessHandle
+from playground.windows.race import POINT_RADIUS
 
 
 def choose(combo: QComboBox, label: str) -> None:

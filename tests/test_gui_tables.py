@@ -13,9 +13,9 @@ from helpers import ink, wait_for
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from engine.core.losses import as_labels
 from engine.data.loaders import load_csv
-from engine.losses import as_labels
-from engine.training import Trainer
+from engine.run.training import Trainer
 
 WINE_COLUMNS = ["alcohol", "malic_acid", "ash", "magnesium", "hue", "proline"]
 

@@ -10,13 +10,13 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QPushButton
 
-from engine.activation_stats import activation_statistics, standard_inputs
-from engine.convexity import CONVEXITY_DATA, surface
-from engine.scores import score_losses
-from playground.activation_window import ActivationWindow
-from playground.convex_window import ConvexWindow
-from playground.loss_explorer import LossExplorer
-from playground.perceptron_window import PerceptronWindow
+from engine.teaching.activation_stats import activation_statistics, standard_inputs
+from engine.teaching.convexity import CONVEXITY_DATA, surface
+from engine.teaching.scores import score_losses
+from playground.windows.activation_stats import ActivationWindow
+from playground.windows.convex import ConvexWindow
+from playground.windows.loss_explorer import LossExplorer
+from playground.windows.perceptron import PerceptronWindow
 
 
 def open_tool(window, action, cls, name):

@@ -6,8 +6,8 @@ import numpy as np
 from helpers import wait_for
 from PySide6.QtCore import Qt
 
-from playground.snapshot import GradientFlow, Thinned
-from playground.timeline import MAX_KEPT, Timeline, snapshot_bytes
+from playground.run.snapshot import GradientFlow, Thinned
+from playground.run.timeline import MAX_KEPT, Timeline, snapshot_bytes
 
 
 def test_the_timeline_keeps_one_snapshot_per_epoch_within_its_cap(qtbot, window):

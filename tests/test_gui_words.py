@@ -11,7 +11,7 @@ from helpers import wait_for
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QComboBox
 
-from playground.paths import PRESETS
+from playground.resources import PRESETS
 from playground.widgets import Caption
 
 #: The tool windows that open without asking anything (the summary and About are modal text).

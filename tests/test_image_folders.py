@@ -18,9 +18,9 @@ from PIL import Image
 from engine import PlaygroundError
 from engine.data import folders, loaders
 from engine.data.folders import MAX_IMAGE_PIXELS, list_image_folder, load_image_folder
-from engine.links import data_files
 from engine.project import load_dataset, normalize_project
-from engine.training import Trainer
+from engine.project.links import data_files
+from engine.run.training import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 

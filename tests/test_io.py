@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import PlaygroundError
-from engine.io import (
+from engine.project.files import (
     atomic_write,
     export_data,
     load_project,
@@ -15,7 +15,7 @@ from engine.io import (
     save_project,
     save_weights,
 )
-from engine.training import Trainer
+from engine.run.training import Trainer
 from tests.helpers import project
 
 
@@ -211,7 +211,7 @@ def test_an_integer_of_any_length_in_a_link_is_refused():
     import base64
     import zlib
 
-    from engine.links import from_project_link
+    from engine.project.links import from_project_link
 
     packed = zlib.compress(('{"format": "nn-playground/1", "seed": ' + LONG + "}").encode())
     link = "nnp:" + base64.urlsafe_b64encode(packed).decode().rstrip("=")
@@ -262,7 +262,7 @@ def test_export_data_csv_and_npz(tmp_path, trained):
 
 
 def test_json_nested_too_deep_is_refused_before_parsing(tmp_path):
-    from engine.io import MAX_JSON_DEPTH, check_depth, load_weights, parse_project
+    from engine.project.files import MAX_JSON_DEPTH, check_depth, load_weights, parse_project
 
     with pytest.raises(PlaygroundError, match=f"nested more than {MAX_JSON_DEPTH} levels"):
         parse_project("[" * 5000 + "]" * 5000, "deep.json")

@@ -8,8 +8,9 @@ from helpers import project
 
 from engine import PlaygroundError
 from engine.cli import main
-from engine.io import save_weights
-from engine.landscape import (
+from engine.project.files import save_weights
+from engine.run.training import Trainer
+from engine.teaching.landscape import (
     axis,
     filter_norms,
     interpolation,
@@ -19,7 +20,6 @@ from engine.landscape import (
     project_path,
     random_directions,
 )
-from engine.training import Trainer
 
 
 @pytest.fixture(scope="module")
@@ -205,8 +205,8 @@ def test_from_trained_weights_the_range_test_marks_good_rates_as_worse():
     train as well as 0.1 does (twice the line's rate reaches a training loss below 0.02, from 1+)."""
     import copy
 
-    from engine.io import load_project
-    from playground.paths import PRESETS
+    from engine.project.files import load_project
+    from playground.resources import PRESETS
 
     lesson = load_project(PRESETS / "16-lesson-learning-rate.json")
     lesson["training"]["optimizer"]["learning_rate"] = 0.1

@@ -7,8 +7,8 @@ import pytest
 from helpers import numeric
 
 from engine import PlaygroundError
-from engine.activations import get_activation
-from engine.layers import AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D
+from engine.core.activations import get_activation
+from engine.core.layers import AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 
 
 def params_for(layer, inp, rng, dtype=np.float64):
@@ -110,7 +110,7 @@ def test_float32_stays_float32_and_close_to_float64():
 def test_a_float32_training_pass_stays_float32_at_every_layer():
     """No silent upcast on a CNN's way forward and back: every layer's output, its z and a, and
     the gradient it passes down are float32 (float64 would double every copy and product)."""
-    from engine.model import LayerStack
+    from engine.core.model import LayerStack
 
     rng = np.random.default_rng(5)
     layers = [Conv2D(4, 3, padding="same", activation="relu"), MaxPooling2D(2), Conv2D(6, 3, activation="tanh"),

@@ -4,9 +4,9 @@ import pytest
 from helpers import project
 
 from engine import PlaygroundError
-from engine.io import load_project
-from engine.lessons import check_goal, covers, describe, locked_edit, validate_lesson
-from playground.paths import PRESETS
+from engine.project.files import load_project
+from engine.project.lessons import check_goal, covers, describe, locked_edit, validate_lesson
+from playground.resources import PRESETS
 
 
 def test_a_lesson_is_validated_with_its_keys_named():

@@ -10,7 +10,7 @@ import pytest
 
 from engine import PlaygroundError
 from engine.cli import main
-from engine.links import (
+from engine.project.links import (
     MAX_LINK_CHARS,
     LinkTooLong,
     from_project_link,
@@ -21,7 +21,7 @@ from engine.links import (
     read_project_link,
     to_tfp,
 )
-from engine.training import Trainer
+from engine.run.training import Trainer
 
 DEFAULT = "https://playground.tensorflow.org/#activation=tanh&batchSize=10&dataset=circle&regDataset=reg-plane&learningRate=0.03&regularizationRate=0&noise=0&networkShape=4,2&seed=0.45796&showTestData=false&discretize=false&percTrainData=50&x=true&y=true&xTimesY=false&xSquared=false&ySquared=false&cosX=false&sinX=false&cosY=false&sinY=false&collectStats=false&problem=classification&initZero=false&hideText=false"
 

@@ -6,11 +6,11 @@ import math
 import pytest
 from helpers import project
 
-from engine.io import load_project
-from engine.loss_watch import FACTOR, WINDOW, LossWatch, swing_words
 from engine.project import normalize_project
-from engine.training import Trainer
-from playground.paths import PRESETS
+from engine.project.files import load_project
+from engine.run.loss_watch import FACTOR, WINDOW, LossWatch, swing_words
+from engine.run.training import Trainer
+from playground.resources import PRESETS
 
 
 def feed(values):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine import LOSSES, PlaygroundError, get_activation, get_loss
-from engine.losses import check_fit, fitting, misfit, output_for
+from engine.core.losses import check_fit, fitting, misfit, output_for
 
 
 def value(loss_name, act_name, z, y):

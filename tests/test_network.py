@@ -171,7 +171,7 @@ def test_zeros_initializer_shows_the_symmetry_problem():
 
 
 def test_a_network_over_the_parameter_budget_is_refused_before_allocating():
-    from engine.fields import MAX_PARAMS
+    from engine.project.fields import MAX_PARAMS
 
     with pytest.raises(PlaygroundError, match=r"251,736,065 parameters; the limit is 10,000,000"):
         dense(2, [4096] * 16, 1, "sigmoid")
@@ -179,7 +179,7 @@ def test_a_network_over_the_parameter_budget_is_refused_before_allocating():
 
 
 def test_a_batch_whose_activations_would_not_fit_is_refused():
-    from engine.training import Trainer
+    from engine.run.training import Trainer
     from tests.helpers import project
 
     big = project(data={"source": "circle", "samples": 100_000},
@@ -198,7 +198,7 @@ def test_ng_lambda_converts_to_ours_as_the_tooltip_says():
     """Issue 29, item 4: our L2 adds λ·ΣW² to each mini-batch's mean loss; Ng's cost adds
     (λ/2m)·ΣW² to the mean over m examples. With λ = λ_Ng/(2m) the full-batch objective and its
     gradient are Ng's, and the mean of equal mini-batches' objectives is the same number."""
-    from engine.regularizers import Regularizer, from_ng_lambda
+    from engine.core.regularizers import Regularizer, from_ng_lambda
     from playground.panels.controls import REG_RATE_TIP
 
     rng = np.random.default_rng(3)
@@ -232,7 +232,7 @@ def test_ng_lambda_converts_to_ours_as_the_tooltip_says():
 def _zero_start_trainer(activation: str, layers: int = 2, dropout: float = 0.0):
     from helpers import project
 
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     p = project(data={"source": "circle", "samples": 80},
                 network={"layers": [{"units": 4, "activation": activation, "dropout": dropout}] * layers,
@@ -246,7 +246,7 @@ def _zero_start_trainer(activation: str, layers: int = 2, dropout: float = 0.0):
 def test_zero_kernels_with_tanh_or_relu_leave_only_the_output_bias_learning(activation, layers):
     """Issue 29, item 8: f(0) = 0, so every hidden output is 0: no gradient reaches a weight or a
     hidden bias, for ever; only the output bias moves."""
-    from engine.initializers import zero_start
+    from engine.core.initializers import zero_start
 
     tr = _zero_start_trainer(activation, layers)
     net = tr.network
@@ -264,7 +264,7 @@ def test_zero_kernels_with_tanh_or_relu_leave_only_the_output_bias_learning(acti
 def test_zero_kernels_with_sigmoid_keep_each_layers_units_identical():
     """σ(0) = 0.5: the units get identical, non-zero gradients and stay copies of each other (Ng's
     symmetry point); dropout's masks tell them apart."""
-    from engine.initializers import zero_start
+    from engine.core.initializers import zero_start
 
     tr = _zero_start_trainer("sigmoid")
     for _ in range(40):
@@ -307,9 +307,9 @@ def test_the_summary_gives_each_kernel_beside_ngs_w_and_the_two_compute_the_same
 def test_a_dense_net_on_images_summarises_as_keras_with_its_flatten():
     """Issue 29, item 12: Keras's example of the course flattens its images first; so does the
     summary of a dense project on image data (the trainer passes the images' shape)."""
-    from engine.io import load_project
-    from engine.training import Trainer
-    from playground.paths import PRESETS
+    from engine.project.files import load_project
+    from engine.run.training import Trainer
+    from playground.resources import PRESETS
 
     tr = Trainer(load_project(PRESETS / "13-real-digits.json"))
     row = tr.network.summary().splitlines()[4]
@@ -321,7 +321,7 @@ def test_a_dense_and_a_convolutional_project_build_the_same_model():
     from helpers import project
 
     from engine import LayerStack, Model
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     images = {"source": "shapes", "classes": 4, "samples": 40, "features": None}
     dense = Trainer(project(data=images, network={"layers": [{"units": 5}], "output_activation": "softmax"},

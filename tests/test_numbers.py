@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.numbers import MAX_DIGITS, number, numbers
-from playground.worked import num, paren, vec
+from engine.core.numbers import MAX_DIGITS, number, numbers
+from playground.windows.worked import num, paren, vec
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from helpers import ScalarReference
 
 from engine import PlaygroundError
-from engine.optimizers import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_lr
+from engine.core.optimizers import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_lr
 
 W0 = [1.0, -2.0, 0.5]  # the first two are kernel entries, the last a bias
 N_KERNEL = 2
@@ -305,7 +305,7 @@ def test_older_keras_lr_and_decay_are_read_as_todays_keys():
     """Issue 29, item 13: course notes print Keras 2's SGD(lr=0.01, decay=1e-6, ...). lr is
     learning_rate; decay is the rate lr / (1 + decay·iterations), which the inverse_time schedule
     gives exactly; an optimizer alone, without a schedule, refuses decay and says so."""
-    from engine.optimizers import legacy_keys
+    from engine.core.optimizers import legacy_keys
 
     spec, schedule, notes = legacy_keys({"name": "sgd", "lr": 0.01, "decay": 1e-3, "momentum": 0.9})
     assert spec == {"name": "sgd", "learning_rate": 0.01, "momentum": 0.9}

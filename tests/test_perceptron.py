@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.errors import PlaygroundError
-from engine.perceptron import (
+from engine.core.errors import PlaygroundError
+from engine.teaching.perceptron import (
     PERCEPTRON_DATA,
     Perceptron,
     novikoff_bound,

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from engine.io import load_project
-from engine.training import Trainer
-from playground.paths import PRESETS
+from engine.project.files import load_project
+from engine.run.training import Trainer
+from playground.resources import PRESETS
 
 PRESET_FILES = sorted(PRESETS.glob("*.json"))
 
@@ -155,7 +155,7 @@ def test_the_overfitting_lesson_says_what_each_step_shows_and_only_l2_meets_its_
 
     import numpy as np
 
-    from engine.lessons import check_goal
+    from engine.project.lessons import check_goal
 
     project = load_project(PRESETS / "17-lesson-overfitting-and-l2.json")
     over = load_project(PRESETS / "06-overfitting.json")
@@ -193,7 +193,7 @@ def test_the_overfitting_lesson_says_what_each_step_shows_and_only_l2_meets_its_
 def _recurrent_run(name: str, kind: str | None, epochs: int) -> tuple[list[float], list[float], Trainer]:
     """Test loss and step 50's over step 1's gradient through time after each epoch, of a preset
     whose layer 1 becomes `kind` (None: as it is), as its note tells a user to switch."""
-    from playground.sequence_probe import TimeProbe
+    from playground.run.sequence_probe import TimeProbe
 
     project = load_project(PRESETS / f"{name}.json")
     if kind is not None:
@@ -236,7 +236,7 @@ def test_the_sine_note_says_what_the_lstm_and_its_continuation_do():
 
     import numpy as np
 
-    from playground.sequence_probe import sequence_picture
+    from playground.run.sequence_probe import sequence_picture
 
     note = _note("23-continue-a-sine-wave")
     tr = Trainer(load_project(PRESETS / "23-continue-a-sine-wave.json"))
@@ -257,7 +257,7 @@ def test_the_sine_note_says_what_the_lstm_and_its_continuation_do():
 def test_the_adding_lesson_is_the_adding_preset_and_its_goals_tell_the_two_apart():
     """The lesson's network and data are preset 21's; its first goal (the SimpleRNN stuck above
     0.15 from epoch 5) is met by the SimpleRNN, its third (test loss below 0.05) only by the LSTM."""
-    from engine.lessons import check_goal
+    from engine.project.lessons import check_goal
 
     lesson = load_project(PRESETS / "24-lesson-adding-problem.json")
     preset = load_project(PRESETS / "22-adding-problem-simplernn-vs-lstm.json")

@@ -33,7 +33,7 @@ def test_the_documented_example_is_valid_and_kept():
 
 @pytest.mark.parametrize("spec", ["adam", {"name": "adam"}, {"name": "adam", "beta_1": 0.8}])
 def test_an_optimizer_gets_every_hyperparameter_with_keras_defaults_where_the_file_is_silent(spec):
-    from engine.optimizers import OPTIMIZERS
+    from engine.core.optimizers import OPTIMIZERS
 
     opt = normalize_project({"format": "nn-playground/1", "training": {"optimizer": spec}})["training"]["optimizer"]
     expected = {"name": "adam", **OPTIMIZERS.get("adam").defaults}
@@ -193,7 +193,7 @@ def test_keras_activation_and_initializer_spellings_are_normalised():
 
 def test_a_project_with_older_keras_keys_opens_with_notes_and_trains_their_schedule():
     """Issue 29, item 13: {"lr": ..., "decay": ...} was refused as "not a known key"."""
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     notes: list[str] = []
     raw = {"format": "nn-playground/1",

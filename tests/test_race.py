@@ -6,9 +6,9 @@ from helpers import project
 from PySide6.QtCore import Qt
 
 from engine import PlaygroundError
-from engine.race import DEFAULT_RACE, Race
-from engine.training import Trainer
-from playground.race_window import RaceWindow
+from engine.run.training import Trainer
+from engine.teaching.race import DEFAULT_RACE, Race
+from playground.windows.race import RaceWindow
 
 
 def test_every_lane_starts_from_the_same_weights_and_sees_the_same_batches():
@@ -99,7 +99,7 @@ def test_every_lane_keeps_the_projects_schedule():
 
 
 def test_the_race_offers_only_metrics_the_data_has_and_a_same_rate_button(qtbot, window):
-    from playground.race_window import race_metrics
+    from playground.windows.race import race_metrics
 
     p = window.session.state.project
     assert p["data"]["validation_fraction"] == 0
@@ -116,7 +116,7 @@ def test_the_race_offers_only_metrics_the_data_has_and_a_same_rate_button(qtbot,
 
 
 def test_image_data_races_without_empty_boundary_boxes(qtbot, window):
-    from playground.paths import PRESETS
+    from playground.resources import PRESETS
 
     assert window.files.open_project(PRESETS / "10-image-shapes.json", preset=True)
     race = window.tools.open_race()

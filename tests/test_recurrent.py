@@ -9,11 +9,11 @@ import pytest
 from helpers import numeric, project
 
 from engine import PlaygroundError
-from engine.layer_base import CodeContext
-from engine.layer_recurrent import block_order
-from engine.layers import GRU, LSTM, Dense, SimpleRNN, plan
-from engine.losses import get_loss
-from engine.model import LayerStack, build_model
+from engine.core.layers import GRU, LSTM, Dense, SimpleRNN, plan
+from engine.core.layers.base import CodeContext
+from engine.core.layers.recurrent import block_order
+from engine.core.losses import get_loss
+from engine.core.model import LayerStack, build_model
 
 KINDS = [SimpleRNN, LSTM, GRU]
 
@@ -139,7 +139,7 @@ def test_forward_and_gradients_match_pytorch(cls, sequences, torch):
 def test_twenty_adam_steps_match_pytorch(cls, torch):
     """A model (recurrent layer, linear output, MSE) and torch's, 20 Adam steps on the same
     batches: the weights agree to 1e-9 (relative) at every step."""
-    from engine.optimizers import make_optimizer
+    from engine.core.optimizers import make_optimizer
 
     rng = np.random.default_rng(4)
     net = LayerStack((6, 2), [cls(5), Dense(1, "linear")], seed=1)
@@ -296,7 +296,7 @@ def test_a_2d_sequence_is_never_taken_for_an_image_nor_flat_data_for_a_sequence(
     image = build_model((6, 2), [{"units": 3}], 1, "linear")  # (H, W): an image, flattened for the dense layer
     assert image.input_shape == (6, 2, 1)
     with pytest.raises(PlaygroundError, match="recurrent layers .* need sequence data"):
-        from engine.training import Trainer
+        from engine.run.training import Trainer
 
         Trainer(project(network={"layers": [{"type": "lstm", "units": 3}]}))
 
@@ -317,9 +317,9 @@ def seq_project(source="adding", layers=None, **data):
     [{"type": "lstm", "units": 6}],
 ])  # fmt: skip
 def test_a_sequence_project_trains_evaluates_saves_reloads_and_prints_its_summary(tmp_path, layers):
-    from engine.io import load_weights, save_weights
     from engine.project import build_network
-    from engine.training import Trainer
+    from engine.project.files import load_weights, save_weights
+    from engine.run.training import Trainer
 
     p = seq_project(layers=layers, sequence_length=7)
     tr = Trainer(p)
@@ -342,7 +342,7 @@ def test_a_sequence_project_trains_evaluates_saves_reloads_and_prints_its_summar
 
 
 def test_a_dense_project_on_sequence_data_reads_each_sequence_as_one_row():
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     tr = Trainer(seq_project(layers=[{"units": 4}], sequence_length=5))
     assert tr.network.input_shape == (10,)
@@ -352,8 +352,8 @@ def test_a_dense_project_on_sequence_data_reads_each_sequence_as_one_row():
 def test_the_walk_traces_a_recurrent_model_as_its_batch_gradient():
     """One example through the walk: every layer's gradients (the recurrent ones summed over
     the steps) equal the model's gradient for a batch of that one example."""
-    from engine.backprop import numerical_gradient, trace
-    from engine.training import Trainer
+    from engine.run.training import Trainer
+    from engine.teaching.backprop import numerical_gradient, trace
 
     tr = Trainer(seq_project(layers=[{"type": "gru", "units": 3, "return_sequences": True},
                                      {"type": "lstm", "units": 2}], sequence_length=4))  # fmt: skip
@@ -379,8 +379,8 @@ def test_the_walk_traces_a_recurrent_model_as_its_batch_gradient():
 
 def test_onnx_export_with_normalisation_predicts_what_the_engine_does():
     ort = pytest.importorskip("onnxruntime")
-    from engine.io import onnx_model_bytes
-    from engine.training import Trainer
+    from engine.project.files import onnx_model_bytes
+    from engine.run.training import Trainer
 
     tr = Trainer(seq_project(layers=[{"type": "lstm", "units": 4, "return_sequences": True},
                                      {"type": "simple_rnn", "units": 3, "return_sequences": True},
@@ -395,7 +395,7 @@ def test_onnx_export_with_normalisation_predicts_what_the_engine_does():
 
 def test_an_lstm_learns_the_adding_problem_in_seconds():
     """T = 10: predicting the mean scores Var(u₁ + u₂) = 1/6 ≈ 0.167; an LSTM(16) beats it clearly."""
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     p = project(data={"source": "adding", "samples": 2000, "sequence_length": 10, "test_fraction": 0.2},
                 network={"layers": [{"type": "lstm", "units": 16}], "output_activation": "linear"},
@@ -410,7 +410,7 @@ def test_an_lstm_learns_the_adding_problem_in_seconds():
 
 
 def test_a_simple_rnn_learns_parity():
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     p = project(data={"source": "parity", "samples": 1000, "sequence_length": 6, "test_fraction": 0.2},
                 network={"layers": [{"type": "simple_rnn", "units": 16}], "output_activation": "sigmoid"},
@@ -423,7 +423,7 @@ def test_a_simple_rnn_learns_parity():
 
 
 def test_a_tensorflow_playground_link_leaves_recurrent_layers_out_and_says_so():
-    from engine.links import to_tfp
+    from engine.project.links import to_tfp
 
     url, unfit = to_tfp(seq_project(layers=[{"type": "lstm", "units": 4}, {"units": 3}]))
     assert "networkShape=3&" in url

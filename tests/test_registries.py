@@ -8,12 +8,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from engine.activations import ACTIVATIONS
+from engine.core.activations import ACTIVATIONS
+from engine.core.initializers import INITIALIZERS
+from engine.core.losses import LOSSES, get_loss
+from engine.core.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES
 from engine.data import DATASETS, generate
-from engine.fields import field
-from engine.initializers import INITIALIZERS
-from engine.losses import LOSSES, get_loss
-from engine.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES
+from engine.project.fields import field
 
 ONNX_OPS = {"Identity", "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Elu", "Softplus", "Softmax"}  # opset 17's
 
@@ -89,8 +89,8 @@ def test_initializers_are_listed():
 def _built() -> dict[str, list]:
     """Every layer object the written kinds' entries make, by kind: each written kind's new-layer
     entry, its number keys set inside their range (a dense layer's dropout makes a Dropout)."""
-    from engine.layer_base import LAYERS
-    from engine.layers import new_entry
+    from engine.core.layers import new_entry
+    from engine.core.layers.base import LAYERS
 
     made: dict[str, list] = {}
     for name in LAYERS.written():
@@ -108,8 +108,8 @@ def _chain(name: str, switched: bool = False) -> tuple:
     """(the layers a written kind's entry makes, each one's input shape, and its output shape);
     `switched`: its boolean keys flipped (a recurrent layer's return_sequences; a dense layer's batch_norm
     makes three layers)."""
-    from engine.layer_base import LAYERS
-    from engine.layers import new_entry
+    from engine.core.layers import new_entry
+    from engine.core.layers.base import LAYERS
 
     kind = LAYERS.get(name)
     entry = new_entry(name)
@@ -129,7 +129,7 @@ def _chain(name: str, switched: bool = False) -> tuple:
 
 
 def _every_layer() -> list:
-    from engine.layer_base import LAYERS
+    from engine.core.layers.base import LAYERS
 
     switches = [(name, flip) for name in LAYERS.written() for flip in (False, True)
                 if not flip or any(key.kind == "boolean" for key in LAYERS.get(name).keys)]  # fmt: skip
@@ -137,9 +137,9 @@ def _every_layer() -> list:
 
 
 def test_every_layer_kind_is_made_by_a_project_entry_and_declares_its_words_and_keys():
-    from engine.fields import field
-    from engine.layer_base import LAYERS
-    from engine.layers import offered
+    from engine.core.layers import offered
+    from engine.core.layers.base import LAYERS
+    from engine.project.fields import field
 
     made = _built()
     assert set(made) == set(LAYERS.names())  # a kind no entry makes could never be in a model
@@ -182,7 +182,7 @@ def test_every_layer_kind_is_made_by_a_project_entry_and_declares_its_words_and_
 
 
 def test_a_file_that_leaves_a_layers_keys_out_means_the_kinds_defaults():
-    from engine.layer_base import LAYERS
+    from engine.core.layers.base import LAYERS
     from engine.project import normalize_project
 
     images = {"source": "shapes", "classes": 4, "samples": 40, "features": None}
@@ -282,9 +282,9 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
     lines, which must be Python."""
     import ast
 
-    from engine.layer_base import LAYERS, CodeContext
-    from engine.layers import Dense, flattener, new_entry
-    from engine.model import LayerStack
+    from engine.core.layers import Dense, flattener, new_entry
+    from engine.core.layers.base import LAYERS, CodeContext
+    from engine.core.model import LayerStack
 
     layer, inp, out = case
     image = len(inp) == 3
@@ -314,7 +314,7 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
     net.params[...] = np.random.default_rng(3).normal(0, 0.5, net.params.size)
     net.params[net.n_trainable :] = np.random.default_rng(4).uniform(0.5, 1.5, net.params.size - net.n_trainable)
     ort = pytest.importorskip("onnxruntime")
-    from engine.io import onnx_model_bytes
+    from engine.project.files import onnx_model_bytes
 
     session = ort.InferenceSession(onnx_model_bytes(net), providers=["CPUExecutionProvider"])
     x = np.random.default_rng(1).normal(size=(4, net.n_inputs))
@@ -331,7 +331,7 @@ def every_registry():
     import pkgutil
 
     import engine
-    from engine.registry import Registry
+    from engine.core.registry import Registry
 
     for mod in pkgutil.walk_packages(engine.__path__, "engine."):
         importlib.import_module(mod.name)
@@ -359,7 +359,7 @@ def test_every_registered_entry_has_its_words():
 
 
 def test_an_entry_registered_without_words_is_caught():
-    from engine.registry import Registry
+    from engine.core.registry import Registry
 
     r = Registry("example")
     r.register("plain_name")(object())

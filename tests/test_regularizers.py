@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from engine import PlaygroundError
-from engine.regularizers import L1_RULES, Regularizer, formula
-from engine.training import Trainer
+from engine.core.regularizers import L1_RULES, Regularizer, formula
+from engine.run.training import Trainer
 from tests.helpers import project
 
 

@@ -1,5 +1,5 @@
 """The field table is the only schema: every default, range and choice a project has is declared
-once in engine/fields.py (or in the Key, optimizer or schedule declarations it reads), and the
+once in engine/project/fields.py (or in the Key, optimizer or schedule declarations it reads), and the
 default project, the validator and the panels' number controls all take it from there. Each test
 here fails when a setting's default, range or choices is written a second time, by hand, and
 disagrees."""
@@ -11,9 +11,9 @@ import pytest
 from helpers import raw_with
 
 from engine import PlaygroundError
-from engine.fields import FIELDS, UNSET, children, defaults, field
-from engine.limits import MAX_LAYERS, fmt
+from engine.core.limits import MAX_LAYERS, fmt
 from engine.project import DEFAULT_PROJECT, EARLY_STOPPING_DEFAULTS, normalize_project
+from engine.project.fields import FIELDS, UNSET, children, defaults, field
 
 
 def named(path):
@@ -99,7 +99,7 @@ def test_the_validator_offers_each_choice_the_table_declares(f):
     with pytest.raises(PlaygroundError, match=rf"^{named(f.path)} must be one of {', '.join(options)}, got 'bogus'$"):
         normalize_project(raw_with(f.path, "bogus"))
     if f.path == "training.loss":
-        return  # a loss must fit the data and output too: engine.losses' rule, tested there
+        return  # a loss must fit the data and output too: engine.core.losses' rule, tested there
     for option in options:
         out = normalize_project(raw_with(f.path, option))
         if "[]" not in f.path:
@@ -111,7 +111,7 @@ def test_the_panels_number_controls_range_as_the_table(qtbot):
     offers what the field table allows (a spin box up to what it holds, 2³¹ − 1)."""
     from playground.panels.controls import ControlBar
     from playground.panels.data_panel import DataPanel
-    from playground.state import ProjectState
+    from playground.run.state import ProjectState
 
     state = ProjectState()
     state.set("training.optimizer", {"name": "adam"})
@@ -140,8 +140,8 @@ def test_the_panels_number_controls_range_as_the_table(qtbot):
 def test_a_layer_keys_kind_is_checked_as_the_table_checks_that_kind():
     """The validator reads a layer kind's Keys generically: a kind that declares a true-or-false
     key (or any other kind of key) is checked with no change to the validator."""
-    from engine.fields import _layer_field
-    from engine.layer_base import Key
+    from engine.core.layers.base import Key
+    from engine.project.fields import _layer_field
 
     flag = _layer_field(Key("center", "boolean", "centre", default=True, help="Whether to add β"))
     assert (flag.path, flag.kind, flag.label) == ("network.layers[].center", "boolean", "centre")

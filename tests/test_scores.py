@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.errors import PlaygroundError
-from engine.scores import CS231N_LABELS, CS231N_SCORES, score_losses
+from engine.core.errors import PlaygroundError
+from engine.teaching.scores import CS231N_LABELS, CS231N_SCORES, score_losses
 
 
 def test_cs231n_example():

@@ -1,4 +1,4 @@
-"""What the window's recurrent views draw, made without a window (playground/sequence_probe.py):
+"""What the window's recurrent views draw, made without a window (playground/run/sequence_probe.py):
 the picked sequence's states and its prediction over time, the sine wave's continuation, the
 gradient through time against the walk's own per-step gradients, and the verdict's words; and
 the engine's per-step states and recurrent-kernel chain rule that the walk through time shows."""
@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from helpers import project
 
-from engine.backprop import numerical_gradient, trace
-from engine.model import LayerStack
-from engine.training import Trainer
-from playground.sequence_probe import (
+from engine.core.model import LayerStack
+from engine.run.training import Trainer
+from engine.teaching.backprop import numerical_gradient, trace
+from playground.run.sequence_probe import (
     MAX_UNITS,
     LayerGradient,
     TimeGradient,
@@ -227,10 +227,10 @@ def test_the_steps_on_screen_and_their_words():
 
 
 def test_the_walk_through_time_without_a_window():
-    from playground.backprop_time import reached, rows, time_stages, time_text
-    from playground.backprop_walk import chain_rule, short
-    from playground.commands import TraceExample
-    from playground.tracing import make_trace
+    from playground.run.commands import TraceExample
+    from playground.run.tracing import make_trace
+    from playground.windows.backprop_time import reached, rows, time_stages, time_text
+    from playground.windows.backprop_walk import chain_rule, short
 
     tr = Trainer(seq_project(layers=STACKS["gru-dense"], sequence_length=4))
     tr.train_epoch()

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from engine import PlaygroundError, get_activation
+from engine.core.layers import Conv2D, Dense, Dropout, Flatten, Layer, MaxPooling2D
+from engine.core.losses import as_targets, get_loss
+from engine.core.model import LayerStack, build_model
+from engine.core.optimizers import make_optimizer
 from engine.data import generate
-from engine.layers import Conv2D, Dense, Dropout, Flatten, Layer, MaxPooling2D
-from engine.losses import as_targets, get_loss
-from engine.model import LayerStack, build_model
-from engine.optimizers import make_optimizer
 
 
 def small_cnn(**kw):
@@ -157,7 +157,7 @@ def test_wrong_stacks_are_refused_with_the_layer_named():
 def test_the_plan_gives_keras_summary_shapes_and_counts_from_shapes_alone():
     """LeNet's published counts: 156, 2,416, 48,120, 10,164 and 850 (61,706 in all), the added
     flatten said, and the same numbers as the network that is then built."""
-    from engine.layers import plan
+    from engine.core.layers import plan
 
     hidden = [{"type": "conv2d", "filters": 6, "kernel_size": 5, "activation": "relu"}, {"type": "max_pooling2d"},
               {"type": "conv2d", "filters": 16, "kernel_size": 5, "activation": "relu"}, {"type": "max_pooling2d"},
@@ -194,8 +194,8 @@ def test_a_convolutional_project_trains_saves_and_loads_headless(tmp_path, capsy
     import json
 
     from engine.cli import main
-    from engine.io import load_project, load_weights
-    from engine.training import Trainer
+    from engine.project.files import load_project, load_weights
+    from engine.run.training import Trainer
 
     path = tmp_path / "cnn.json"
     path.write_text(json.dumps(CNN))
@@ -213,7 +213,7 @@ def test_a_convolutional_project_trains_saves_and_loads_headless(tmp_path, capsy
 
 def test_convolutional_layers_in_a_project_are_checked_by_key():
     from engine.project import normalize_project
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     def with_layers(*layers, **data):
         return {**CNN, "data": {**CNN["data"], **data}, "network": {**CNN["network"], "layers": list(layers)}}
@@ -251,9 +251,9 @@ def test_a_convolutional_network_exports_to_onnx_as_it_predicts(tmp_path):
     """Checked against onnxruntime: input [N, H, W, C] float32, every layer type, 'same' padding
     with strides, the unit normalisation in the graph."""
     ort = pytest.importorskip("onnxruntime")
-    from engine.io import save_weights
     from engine.project import normalize_project
-    from engine.training import Trainer
+    from engine.project.files import save_weights
+    from engine.run.training import Trainer
 
     layers = [{"type": "conv2d", "filters": 3, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"},
               {"type": "average_pooling2d", "pool_size": 2},
@@ -275,9 +275,9 @@ def test_the_gradient_check_and_landscape_directions_read_the_conv_layout():
     """The app's gradient check and filter-normalised directions use the same layout the layers
     do: every array of a CNN with dropout agrees with central differences, and each random
     direction's filter (k × k × in) has the norm of the weights' filter."""
-    from engine.gradcheck import check_gradients
-    from engine.landscape import filter_norms, random_directions
-    from engine.regularizers import Regularizer
+    from engine.core.regularizers import Regularizer
+    from engine.teaching.gradcheck import check_gradients
+    from engine.teaching.landscape import filter_norms, random_directions
 
     conv = {"type": "conv2d", "filters": 3, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"}
     hidden = [conv, {"type": "average_pooling2d", "pool_size": 2}, {"units": 4, "activation": "tanh", "dropout": 0.3}]
@@ -355,7 +355,7 @@ def test_a_training_step_whose_im2col_would_not_fit_is_refused_at_build():
     values, kept from the forward pass and made twice more by col2im) is refused before it."""
     import re
 
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     with pytest.raises(PlaygroundError) as refused:
         Trainer(_unfolding_project(10))
@@ -370,7 +370,7 @@ def test_a_training_step_whose_im2col_would_not_fit_is_refused_at_build():
 
 
 def test_a_live_batch_size_whose_step_would_not_fit_is_refused_and_the_old_one_kept():
-    from engine.training import Trainer
+    from engine.run.training import Trainer
 
     tr = Trainer(_unfolding_project(1, filters=32))  # 48 MB a step per image
     with pytest.raises(PlaygroundError, match=r"a batch of 10 through these layers needs 48\d MB for one training "

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from engine import PlaygroundError
+from engine.core.initializers import INITIALIZERS
+from engine.core.streams import STREAMS, stream
 from engine.data import generate, split_indices
-from engine.initializers import INITIALIZERS
 from engine.project import load_dataset, prepare_data
-from engine.streams import STREAMS, stream
-from engine.training import Trainer
+from engine.run.training import Trainer
 from tests.helpers import project
 
 

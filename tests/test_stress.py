@@ -7,7 +7,7 @@ import pytest
 from monkey import run_monkey
 
 from engine.project import build_network
-from playground.worker_thread import _WorkerThread
+from playground.run.worker_thread import _WorkerThread
 
 ACTIONS = 600
 

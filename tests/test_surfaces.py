@@ -9,8 +9,8 @@ from helpers import ScalarReference
 
 from engine import PlaygroundError
 from engine.cli import main
-from engine.optimizers import OPTIMIZERS, make_optimizer
-from engine.surfaces import SURFACES, Walker, get_surface, optimizer_path
+from engine.core.optimizers import OPTIMIZERS, make_optimizer
+from engine.teaching.surfaces import SURFACES, Walker, get_surface, optimizer_path
 
 
 @pytest.mark.parametrize("name", SURFACES.names())

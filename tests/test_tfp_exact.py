@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from engine.data import Dataset, Normalizer
-from engine.links import from_tfp
 from engine.project import PreparedData
-from engine.training import Trainer
+from engine.project.links import from_tfp
+from engine.run.training import Trainer
 
 EPOCHS = 50
 

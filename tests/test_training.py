@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine import PlaygroundError
-from engine.training import Diverged, Trainer
+from engine.run.training import Diverged, Trainer
 from tests.helpers import project
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from engine.errors import PlaygroundError
-from engine.surfaces import Walker, get_surface
-from engine.walkers import RANDOM_SEARCH, RandomSearch, default_step, forward_difference, make_walker
+from engine.core.errors import PlaygroundError
+from engine.teaching.surfaces import Walker, get_surface
+from engine.teaching.walkers import RANDOM_SEARCH, RandomSearch, default_step, forward_difference, make_walker
 
 
 def test_random_search_steps_as_written():

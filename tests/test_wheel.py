@@ -46,7 +46,7 @@ def installed(tmp_path_factory):
 
 def test_the_app_comes_from_the_wheel(installed):
     venv, elsewhere, env, site = installed
-    where = run([str(venv / "bin" / "python"), "-c", "import playground.paths as p, engine; "
+    where = run([str(venv / "bin" / "python"), "-c", "import playground.resources as p, engine; "
                  "print(p.__file__); print(engine.__file__); print(p.RESOURCES)"],
                 cwd=elsewhere, env=env).stdout.split()  # fmt: skip
     assert all(w.startswith(str(site)) for w in where), where

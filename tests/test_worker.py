@@ -1,7 +1,7 @@
 """The training worker's loop, driven on the test's own thread (no QThread) step by step."""
 
-from playground.commands import Build, Pause, Play
-from playground.training_worker import TrainingWorker
+from playground.run.commands import Build, Pause, Play
+from playground.run.training_worker import TrainingWorker
 from tests.helpers import project
 
 
@@ -34,7 +34,7 @@ def test_the_worker_keeps_drawing_through_a_long_epoch_end_evaluation(qapp):
 
 
 def test_the_confusion_matrix_is_computed_while_the_ui_draws_not_before_a_frame(qapp, monkeypatch):
-    import playground.worker_loop as worker_module
+    import playground.run.worker_loop as worker_module
 
     monkeypatch.setattr(worker_module, "UI_WAIT", 0.01)
     worker = TrainingWorker()
@@ -63,7 +63,7 @@ def test_a_live_edit_behind_a_failed_build_keeps_the_running_network_and_data(qa
     """The session reverts a build the engine refuses, but a live edit made meanwhile was queued
     with the refused project: the trainer takes its training section only, so its project still
     describes its own network (the Model Summary rebuilt from a snapshot used to fail)."""
-    from playground.commands import SetLive
+    from playground.run.commands import SetLive
 
     worker = TrainingWorker()
     failed = []
@@ -81,8 +81,8 @@ def test_a_live_edit_behind_a_failed_build_keeps_the_running_network_and_data(qa
 
 
 def test_a_cnn_confusion_matrix_takes_2000_test_images_and_lets_frames_out_between_chunks():
-    from engine.training import Trainer
-    from playground.snapshot import IMAGE_EVAL_CONV_ROWS, image_eval
+    from engine.run.training import Trainer
+    from playground.run.snapshot import IMAGE_EVAL_CONV_ROWS, image_eval
 
     spec = project(data={"source": "shapes", "classes": 4, "samples": 9_000, "normalize": "unit", "features": None},
                    network={"layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3}],
@@ -103,9 +103,9 @@ def test_every_live_field_of_the_table_has_one_setter_and_nothing_else_does():
     belongs to a setting with a setter, and a path of any other effect is refused, not ignored."""
     import pytest
 
-    from engine.errors import PlaygroundError
-    from engine.fields import FIELDS, Effect
-    from playground.live_settings import SETTERS, live_setting
+    from engine.core.errors import PlaygroundError
+    from engine.project.fields import FIELDS, Effect
+    from playground.run.live_settings import SETTERS, live_setting
 
     live = [f.path for f in FIELDS if f.effect == Effect.LIVE]
     assert {live_setting(p) for p in live} == set(SETTERS)
@@ -119,8 +119,8 @@ def test_every_live_field_of_the_table_has_one_setter_and_nothing_else_does():
 
 
 def test_a_live_edit_calls_each_setter_once_and_each_hyperparameter_on_its_own(qapp, monkeypatch):
-    from engine.training import Trainer
-    from playground.live_settings import apply_live
+    from engine.run.training import Trainer
+    from playground.run.live_settings import apply_live
 
     tr = Trainer(project(training={"optimizer": {"name": "adam", "learning_rate": 0.01}}))
     calls = []
@@ -142,9 +142,9 @@ def test_a_live_edit_calls_each_setter_once_and_each_hyperparameter_on_its_own(q
 
 
 def test_the_thread_worker_and_the_process_proxy_have_the_one_declared_signal_list(qapp):
-    from playground.training_worker import TrainingWorker
-    from playground.worker_loop import SIGNALS
-    from playground.worker_process import FORWARDED, ProcessWorker
+    from playground.run.training_worker import TrainingWorker
+    from playground.run.worker_loop import SIGNALS
+    from playground.run.worker_process import FORWARDED, ProcessWorker
 
     assert SIGNALS == ("snapshot_ready", "failed", "build_failed", "data_probed", "traced", "probe_progress",
                        "finished")  # fmt: skip

@@ -1,4 +1,4 @@
-"""The trainer in a child process (playground/worker_process.py): what crosses the pipe, and the
+"""The trainer in a child process (playground/run/worker_process.py): what crosses the pipe, and the
 real window training through it, losing its child, and ending it."""
 
 import os
@@ -19,9 +19,10 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from engine.data.dataset import Dataset
 from engine.project import normalize_project, prepare_data
-from engine.training import Trainer
-from playground.snapshot import take_snapshot
-from playground.worker_process import SHARING, Packer, ProcessHandle, Unpacker, dumps_data, loads_data, share_data
+from engine.run.training import Trainer
+from playground.run.snapshot import take_snapshot
+from playground.run.wire import SHARING, Packer, Unpacker, dumps_data, loads_data, share_data
+from playground.run.worker_process import ProcessHandle
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,7 +145,7 @@ def test_a_stopped_trainer_never_blocks_the_window_and_is_offered_a_restart(qtbo
     """Issue 28, item 2: SIGSTOP the trainer while playing; edits that fill its pipe return at
     once, the window says it does not answer (and stops claiming to play), and it goes on after
     SIGCONT or a restart, from the last weights it received."""
-    from playground import worker_process
+    from playground.run import worker_process
 
     window = process_window
     session, handle = window.session, window.session.handle
@@ -197,7 +198,7 @@ def test_a_trainer_out_of_memory_says_so_and_editor_and_trainer_agree(qtbot, pro
     to build the CNN preset: the window says so in words and the editor shows what trains."""
     import resource
 
-    from playground.paths import PRESETS
+    from playground.resources import PRESETS
 
     window = process_window
     session, handle = window.session, window.session.handle
@@ -226,7 +227,7 @@ def test_the_trainer_ends_when_the_app_is_killed(tmp_path, qtbot):
         sys.path.insert(0, {str(ROOT)!r})
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         from PySide6.QtCore import QCoreApplication
-        from playground.worker_process import ProcessHandle
+        from playground.run.worker_process import ProcessHandle
         if __name__ == "__main__":
             app = QCoreApplication([])
             handle = ProcessHandle()

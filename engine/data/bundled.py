@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import PlaygroundError
+from ..core.errors import PlaygroundError
 from . import images as _images  # noqa: F401  (the synthetic shapes come before the real sets)
 from .dataset import Dataset
 from .generators import register_dataset

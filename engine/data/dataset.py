@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import PlaygroundError
+from ..core.errors import PlaygroundError
 
 #: What a data set's targets are: class labels or numbers.
 PROBLEM_KINDS = ("classification", "regression")

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..errors import PlaygroundError
-from ..numbers import number
-from ..registry import Registry
+from ..core.errors import PlaygroundError
+from ..core.numbers import number
+from ..core.registry import Registry
 
 FeatureMap = Callable[[np.ndarray, np.ndarray], np.ndarray]
 FEATURES: Registry[FeatureMap] = Registry("input feature")

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import PlaygroundError
+from ..core.errors import PlaygroundError
 from .dataset import Dataset
 from .loaders import MAX_BYTES, MAX_DATA_VALUES, _report
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import PlaygroundError
-from ..registry import Registry
+from ..core.errors import PlaygroundError
+from ..core.registry import Registry
 from .dataset import Dataset
 
 Generator = Callable[..., Dataset]

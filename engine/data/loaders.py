@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import PlaygroundError
+from ..core.errors import PlaygroundError
 from .dataset import Dataset
 
 MAX_BYTES = 2 * 1024**3  # refuse to read data files over 2 GiB

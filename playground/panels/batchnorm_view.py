@@ -6,7 +6,7 @@ Each row is a box from the quartiles with whiskers to the 2nd and 98th percentil
 "before" panel a dot marks the batch's mean and a diamond the moving mean. Before, the units
 sit wherever the weights put them (a sigmoid's units far from 0 are saturated); after, every
 unit is centred and scaled the same way, then shifted by β and scaled by γ. The numbers come from
-the worker (playground/batchnorm_probe.py), only while this view is on screen.
+the worker (playground/run/batchnorm_probe.py), only while this view is on screen.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QStackedLayout, QToolTip, QWidget
 
-from engine.numbers import number
+from engine.core.numbers import number
 
-from ..batchnorm_probe import BatchNormStats, NormLayer
 from ..colors import NEGATIVE, POSITIVE, blend_white
-from ..snapshot import Snapshot
+from ..run.batchnorm_probe import BatchNormStats, NormLayer
+from ..run.snapshot import Snapshot
 from ..widgets import Label, OnScreen, guarded, name_widget
 from .plotting import titled
 

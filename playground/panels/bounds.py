@@ -1,4 +1,4 @@
-"""Number controls bounded as the field table (engine/fields.py) bounds their setting: a panel
+"""Number controls bounded as the field table (engine/project/fields.py) bounds their setting: a panel
 never writes a range of its own, so what a control offers is what the project file accepts."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import math
 
 from PySide6.QtWidgets import QSpinBox
 
-from engine.fields import field
+from engine.project.fields import field
 
 from ..widgets import NumberEdit
 

@@ -16,20 +16,20 @@ from PySide6.QtWidgets import (
 )
 
 from engine import LOSSES, PlaygroundError, get_loss
-from engine.fields import field
-from engine.losses import output_for
-from engine.numbers import number
-from engine.optimizers import (
+from engine.core.losses import output_for
+from engine.core.numbers import number
+from engine.core.optimizers import (
     OPTIMIZERS,
     SCHEDULE_DEFAULTS,
     SCHEDULE_FORMULAS,
     SCHEDULES,
 )
-from engine.regularizers import FORMULAS as REG_FORMULAS
-from engine.regularizers import L1_RULES, REGULARIZERS, from_ng_lambda
-from engine.regularizers import formula as reg_formula
+from engine.core.regularizers import FORMULAS as REG_FORMULAS
+from engine.core.regularizers import L1_RULES, REGULARIZERS, from_ng_lambda
+from engine.core.regularizers import formula as reg_formula
+from engine.project.fields import field
 
-from ..state import ProjectState
+from ..run.state import ProjectState
 from ..widgets import Counter, FitCombo, NumberEdit, add_words, captioned, choose_data, name_widget
 from ..widgets.flow import FlowLayout
 from ..widgets.icons import pause_icon, play_icon, reset_icon, step_icon

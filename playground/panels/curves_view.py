@@ -12,11 +12,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
-from engine.numbers import number
-from engine.regularizers import Regularizer
+from engine.core.numbers import number
+from engine.core.regularizers import Regularizer
 
 from ..colors import SPLIT_COLORS
-from ..snapshot import Snapshot
+from ..run.snapshot import Snapshot
 from ..widgets import FitCombo, Label, Steady, name_widget
 from ..widgets.flow import FlowLayout
 from .plotting import ema, line_plot, make_plot, nice_ceiling, peak_decimate, set_range, titled
@@ -33,7 +33,7 @@ AXIS_LABELS = {
 
 def latest_losses(history: dict[str, Any], val: str = "val") -> list[str]:
     """The last epoch's data loss (and accuracy) per split that has one, as ["train 0.1234 (95%)",
-    "val …", "test ∞"] (engine/numbers.py: a loss past a million in scientific notation, one too
+    "val …", "test ∞"] (engine/core/numbers.py: a loss past a million in scientific notation, one too
     large for a float as ∞); `val` names the validation split. NaN in the history: no such split."""
     parts = []
     for label, prefix in (("train", ""), (val, "val_"), ("test", "test_")):

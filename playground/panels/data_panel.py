@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
 from engine import PlaygroundError
 from engine.data import CLASS_RANGE, DATASETS, NORMALIZATIONS, generate
 from engine.data.dataset import SPLITS
+from engine.data.downloads import REMOTE_SETS
 from engine.data.features import NORMALIZATION_WORDS, UNEVEN, scale_advice
-from engine.downloads import REMOTE_SETS
-from engine.fields import Effect, field
+from engine.project.fields import Effect, field
 
-from ..batch_rules import control_tip, needed
 from ..colors import class_color, diverging_rgb
-from ..state import ProjectState
+from ..run.batch_rules import control_tip, needed
+from ..run.state import ProjectState
 from ..widgets import Caption, Label, name_widget
 from .bounds import spin_range
 

@@ -8,11 +8,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QWidget
 
-from engine.fields import field
-from engine.regularizers import L1_RULES
+from engine.core.regularizers import L1_RULES
+from engine.project.fields import field
 
 from ..colors import color_name, layer_color
-from ..snapshot import Snapshot
+from ..run.snapshot import Snapshot
 from ..widgets import Label, name_widget
 from .plotting import layer_name, make_plot, nice_ceiling, set_range, titled
 

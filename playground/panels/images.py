@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..colors import diverging_rgb
-from ..snapshot import ImageEval, Snapshot
+from ..run.snapshot import ImageEval, Snapshot
 from ..widgets import Label, guarded, name_widget, plain_tip, to_qimage
 from .plotting import layer_name, titled
 

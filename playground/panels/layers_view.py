@@ -7,7 +7,7 @@ training. Click a sample in the Samples tab to follow another image. On sequence
 recurrent layers (SimpleRNN, LSTM, GRU) come first; the Unrolled view shows what they do to one
 sequence, step by step.
 
-Every edit is checked by `engine.layers.plan` from shapes alone before it is applied, so a
+Every edit is checked by `engine.core.layers.plan` from shapes alone before it is applied, so a
 layer that does not fit is refused with its key named and nothing changes. The rows' controls are
 the keys each layer kind declares (`Layer.keys`): a new kind needs nothing here. Each row's
 picture is a `maps_strip.MapsStrip`; network_area.py puts this stack beside the neuron graph.
@@ -36,14 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from engine import ACTIVATIONS, INITIALIZERS, LAYERS, PlaygroundError, get_activation
-from engine.fields import field
-from engine.initializers import formula as init_formula
-from engine.layer_base import Key
-from engine.layers import PlanRow, kind_of, needs_images, needs_sequences, new_entry, offered, plan
+from engine.core.initializers import formula as init_formula
+from engine.core.layers import PlanRow, kind_of, needs_images, needs_sequences, new_entry, offered, plan
+from engine.core.layers.base import Key
+from engine.project.fields import field
 
-from ..layer_maps import LayerMaps, LayerPicture
-from ..snapshot import Snapshot
-from ..state import Change, ProjectState
+from ..run.layer_maps import LayerMaps, LayerPicture
+from ..run.snapshot import Snapshot
+from ..run.state import Change, ProjectState
 from ..widgets import Label, OnScreen, add_words, choose_data, compact_words, name_widget
 from ..widgets.flow import FlowLayout
 from ..widgets.key_spin import KeySpinBox, rounded
@@ -178,7 +178,7 @@ class LayersPanel(OnScreen):
             self.rebuild()
 
     def _plan(self, layers: list[dict[str, Any]]) -> tuple[list[PlanRow], list[str]]:
-        """`engine.layers.plan` on the data's images or sequences (a stack without a recurrent
+        """`engine.core.layers.plan` on the data's images or sequences (a stack without a recurrent
         layer reads a sequence's T·F values as one row, as the engine builds it)."""
         shape, sequence = self.shaped, self.image_shape is None
         if sequence and not needs_sequences(layers):

@@ -9,9 +9,9 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.numbers import number
+from engine.core.numbers import number
 
-from ..layer_maps import LayerPicture
+from ..run.layer_maps import LayerPicture
 from ..widgets import guarded, to_qimage
 
 MAP_CELL = (26, 64)  # the smallest and largest size a feature map is drawn at, px

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QStackedLayout, QToolButton, QVBoxLayout, QWidget
 
-from engine.layers import kind_of, needs_sequences, neuron_drawable
+from engine.core.layers import kind_of, needs_sequences, neuron_drawable
 
-from ..state import ProjectState
+from ..run.state import ProjectState
 from ..widgets import name_widget
 from .layers_view import LayersPanel
 

@@ -25,16 +25,16 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError, get_activation
-from engine.activations import ACTIVATIONS, hidden_activations
+from engine.core.activations import ACTIVATIONS, hidden_activations
+from engine.core.layers import neuron_drawable
+from engine.core.layers.batchnorm import BATCH_NORM
+from engine.core.notation import keras_shapes, ng_shapes, weight_names
+from engine.core.numbers import number
+from engine.core.registry import spec_name
 from engine.data import FEATURES
-from engine.layer_batchnorm import BATCH_NORM
-from engine.layers import neuron_drawable
-from engine.notation import keras_shapes, ng_shapes, weight_names
-from engine.numbers import number
-from engine.registry import spec_name
 
-from ..snapshot import Snapshot
-from ..state import ProjectState
+from ..run.snapshot import Snapshot
+from ..run.state import ProjectState
 from ..widgets import add_words, choose_data, guarded, name_widget
 from .network_layout import Node, between_labels, drawn_layers, drawn_sources, pretty
 

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF
 
+from engine.core.layers import kind_of, neuron_drawable, passes_between
+from engine.core.registry import spec_name
 from engine.data import FEATURES
-from engine.layers import kind_of, neuron_drawable, passes_between
-from engine.registry import spec_name
 
 MAX_SHOWN = 16  # neurons drawn per layer at most; the rest are summarised as "+N more"
 EDGE_BUCKETS = 8  # edges are drawn in this many widths per sign, one drawLines call each

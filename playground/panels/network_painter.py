@@ -13,11 +13,11 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
-from engine.activations import ACTIVATIONS
+from engine.core.activations import ACTIVATIONS
 from engine.data import FEATURES, apply_features
 
 from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
-from ..snapshot import Snapshot
+from ..run.snapshot import Snapshot
 from ..widgets import to_qimage
 from .images import weight_images
 from .network_layout import EDGE_BUCKETS, EdgeWeights, Layout, Node, pretty

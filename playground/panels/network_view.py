@@ -22,13 +22,13 @@ from PySide6.QtGui import QMouseEvent, QPainter
 from PySide6.QtWidgets import QComboBox, QToolButton, QToolTip, QWidget
 
 from engine import INITIALIZERS
+from engine.core.initializers import formula as init_formula
+from engine.core.initializers import zero_start
+from engine.core.numbers import number
 from engine.data import FEATURES
-from engine.initializers import formula as init_formula
-from engine.initializers import zero_start
-from engine.numbers import number
 
-from ..snapshot import Snapshot
-from ..state import Change, ProjectState
+from ..run.snapshot import Snapshot
+from ..run.state import Change, ProjectState
 from ..widgets import Label, add_words, choose_data, compact_words, guarded, name_widget, plain_tip
 from .network_editing import MAX_LAYERS, NetworkEditor, edge_tip, mark_tip, node_tip
 from .network_layout import (

@@ -9,10 +9,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QWidget
 
-from engine.activations import ACTIVATIONS
+from engine.core.activations import ACTIVATIONS
 
 from ..colors import class_color, class_color_name, class_rgb, diverging_rgb, fade
-from ..snapshot import Snapshot
+from ..run.snapshot import Snapshot
 from ..widgets import Label, name_widget
 from .batchnorm_view import PlaneMode
 from .plotting import SquarePlot, make_plot, set_range, titled

@@ -14,7 +14,7 @@ from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from engine.numbers import BIG, SMALL, number
+from engine.core.numbers import BIG, SMALL, number
 
 from ..widgets import Caption, guarded
 
@@ -113,7 +113,7 @@ def layer_name(i: int, n_layers: int) -> str:
 
 
 class NumberAxis(pg.AxisItem):
-    """An axis whose tick labels follow the app's number rules (engine/numbers.py): fixed up to a
+    """An axis whose tick labels follow the app's number rules (engine/core/numbers.py): fixed up to a
     million with the decimals the tick spacing needs (pyqtgraph's own switched to "2e+04" at
     10,000, so a long run's epochs read as 1e+04, 2e+04), scientific past it and below 1e-4."""
 

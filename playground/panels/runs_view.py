@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.fields import humanize
-from engine.numbers import number
+from engine.core.numbers import number
+from engine.project.fields import humanize
 
-from ..runs import Run, RunHistory
+from ..run.runs import Run, RunHistory
 from ..widgets import Label, name_widget, plain_tip
 from .plotting import titled
 

@@ -1,5 +1,5 @@
 """The speed control: how fast training goes on screen, from one step a second to as fast as the
-machine goes, with a slow start (playground/pacing.py says what each choice does and keeps the
+machine goes, with a slow start (playground/run/pacing.py says what each choice does and keeps the
 pace on the worker). One preference for the whole app, kept in QSettings: the control bar's list
 (`speed`) and the optimizer race's (`raceSpeed`) show and change the same one."""
 
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from ..pacing import FASTEST, SPEEDS, Speed, speed_named
+from ..run.pacing import FASTEST, SPEEDS, Speed, speed_named
 from ..widgets import name_widget
 
 SETTINGS_KEY = "speed"

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError
-from engine.fields import field
-from engine.lessons import METRIC_WORDS
 from engine.project import EARLY_STOPPING_DEFAULTS
+from engine.project.fields import field
+from engine.project.lessons import METRIC_WORDS
 
-from ..state import ProjectState
+from ..run.state import ProjectState
 from ..widgets import Label, name_widget
 from .bounds import number_edit, spin_range
 

@@ -15,10 +15,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from engine.numbers import number
+from engine.core.numbers import number
 
 from ..colors import class_color
-from ..snapshot import Snapshot
+from ..run.snapshot import Snapshot
 from ..widgets import Label
 from .images import ConfusionMatrix
 from .plotting import make_plot, set_range

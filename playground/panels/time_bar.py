@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from ..timeline import MAX_KEPT
+from ..run.timeline import MAX_KEPT
 from ..widgets import Caption, Counter, name_widget
 
 

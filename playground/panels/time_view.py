@@ -2,7 +2,7 @@
 the gradient of one sequence's loss reaching that step's state, averaged over a fixed set of
 training sequences at the current weights, with the verdict in words (how much of the last
 step's gradient step 1 gets, and what to do about it). The numbers are measured on the worker
-(playground/sequence_probe.py); this view draws them.
+(playground/run/sequence_probe.py); this view draws them.
 
 A SimpleRNN's line falls by a constant factor a step (each step multiplies the gradient by
 Uᵀ·f′(z)), a straight slope on the log scale: over 50 steps the first one learns nothing. An
@@ -18,8 +18,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from ..colors import layer_color
-from ..sequence_probe import TimeGradient, share
-from ..snapshot import Snapshot
+from ..run.sequence_probe import TimeGradient, share
+from ..run.snapshot import Snapshot
 from ..widgets import Label, OnScreen
 from .plotting import line_plot, make_plot, set_range, titled
 

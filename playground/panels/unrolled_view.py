@@ -9,7 +9,7 @@ wave, its one-step predictions on the wave and, past the last step, the wave it 
 its own predictions, beside the true one).
 
 A long sequence gets a scroll bar and the steps on screen in words ("steps 13–50 of 50"). The
-worker makes the numbers (playground/sequence_probe.py); this view only draws them.
+worker makes the numbers (playground/run/sequence_probe.py); this view only draws them.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QScrollBar, QSizePolicy, QSpinBox, QWidget
 
-from engine.numbers import number, numbers
+from engine.core.numbers import number, numbers
 
 from ..colors import NEGATIVE, POSITIVE, diverging_rgb
-from ..sequence_probe import SequencePicture
-from ..snapshot import Snapshot
+from ..run.sequence_probe import SequencePicture
+from ..run.snapshot import Snapshot
 from ..widgets import Label, OnScreen, guarded, name_widget, to_qimage
 from .plotting import titled
 

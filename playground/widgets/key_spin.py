@@ -1,5 +1,5 @@
 """A spin box for a number key of a layer kind: its range, step and precision come from the key
-(engine.layer_base.Key), so it shows every value the key takes and never sends one the project
+(engine.core.layers.base.Key), so it shows every value the key takes and never sends one the project
 validator refuses.
 
 A key whose range spans three decades or more above 0 (batch normalization's epsilon, 1e-10 to
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QWidget
 
-from engine.layer_base import Key
+from engine.core.layers.base import Key
 
 from .common import guarded
 

@@ -1,0 +1,468 @@
+"""Files: the project (JSON), weights (NPZ, JSON, ONNX) and exported data, all written atomically.
+
+Loading never unpickles (`allow_pickle=False`) and never evaluates anything; every problem is
+a PlaygroundError naming the file. Writing goes to a temporary file in the same folder that is
+then renamed over the target, so a crash mid-write leaves the old file intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import glob
+import io
+import json
+import os
+import re
+import shutil
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from ..core.errors import PlaygroundError
+from ..core.layers.base import OnnxGraph
+from ..core.model import Model
+from ..data.features import Normalizer
+from ..data.loaders import read_npz, regular_file
+from ..run.build import PreparedData
+from . import normalize_project
+
+MAX_PROJECT_BYTES = 16 * 1024**2
+MAX_WEIGHT_BYTES = 1024**3
+WEIGHT_FORMATS = (".npz", ".json", ".onnx")
+DATA_FORMATS = (".csv", ".npz")
+
+
+# ----------------------------------------------------------------- atomic writes
+#: Temporary files are named `.nnp-tmp-<target>.<pid>.<random>.tmp`, so they are recognisable and
+#: one left by a killed process can be told apart from one another process is still writing.
+TMP_PREFIX = ".nnp-tmp-"
+STALE_TMP_SECONDS = 24 * 3600  # a temporary file this old is stale even if its pid was reused
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux); setting
+    and restoring it would race with files other threads create meanwhile."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_target(path: Path) -> tuple[Path, os.stat_result | None]:
+    """The file a write to `path` really replaces (a symlink's target), and its status if it exists.
+
+    FIFOs, devices, sockets and folders are refused: renaming over them would silently replace
+    something that is not a file of ours."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return target, None
+    except OSError as exc:
+        raise PlaygroundError(f"{path}: cannot be written ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, device or socket)"
+        raise PlaygroundError(f"{path}: is {kind}; choose another name")
+    return target, st
+
+
+def _stale(tmp: Path, now: float) -> bool:
+    parts = tmp.name.rsplit(".", 3)  # <prefix+target>.<pid>.<random>.tmp
+    try:
+        pid = int(parts[1])
+        if now - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+            return True
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True  # its writer is gone (killed mid-write)
+    except (ValueError, IndexError, OSError):
+        return False
+    return False
+
+
+def clean_stale_temporaries(folder: Path, name: str) -> int:
+    """Remove temporary files a killed writer left for `name` in `folder`; returns how many."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for tmp in folder.glob(f"{glob.escape(TMP_PREFIX + name)}.*.tmp"):
+            if _stale(tmp, time.time()):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                    removed += 1
+    return removed
+
+
+def _checked(path: Path) -> tuple[Path, os.stat_result | None, Path]:
+    """The file a write to `path` replaces, its status if it exists, and its folder, checked:
+    the folder exists and is writable, the file is not a pipe or a folder."""
+    target, st = _write_target(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise PlaygroundError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise PlaygroundError(f"{path}: folder {folder} is not writable")
+    return target, st, folder
+
+
+def check_writable(path: str | Path) -> Path:
+    """The file a write to `path` would replace, checked now, so a long run is not wasted on an
+    output path that cannot work."""
+    return _checked(Path(path))[0]
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Call `write(f)` on a temporary file beside the target, fsync it, then rename it over the target.
+
+    The old file is intact until the new one is complete on disk. A symlink is followed (its target
+    is rewritten, the link stays), the existing file's mode is kept (a new file gets the umask's
+    mode, as a normal save would), and a file with several hard links is rewritten in place after
+    the new content is safely on disk, so every link sees it. Every failure is a PlaygroundError
+    naming the user's file; the temporary file never survives a failure."""
+    given = Path(path)
+    target, st, folder = _checked(given)
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
+    clean_stale_temporaries(folder, target.name)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise PlaygroundError(f"{given}: cannot be written ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        if st is None or st.st_nlink == 1:
+            os.replace(tmp, target)
+            _fsync_folder(folder)
+            return target
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or exc
+            raise PlaygroundError(f"{given}: could not be written ({reason}); the old file is kept") from None
+        raise
+    try:  # several hard links: rewrite the shared file itself, from the complete copy on disk
+        _copy_in_place(Path(tmp), target)
+    except OSError as exc:
+        raise PlaygroundError(
+            f"{given}: could not be rewritten in place ({exc.strerror or exc}); the new content is in {tmp}"
+        ) from None
+    os.unlink(tmp)
+    return target
+
+
+def _copy_in_place(src: Path, target: Path) -> None:
+    with open(src, "rb") as fin, open(target, "r+b") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+        fout.truncate()
+        fout.flush()
+        os.fsync(fout.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    return atomic_write(path, lambda f: f.write(data))
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+MAX_JSON_DEPTH = 64  # a project is 5 levels deep; 3,000 levels had reached Python's recursion limit
+
+
+def check_depth(text: str | bytes, name: str) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH before parsing it: brackets outside strings
+    are counted in one NumPy pass (a parser would recurse and overflow first)."""
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    bare = _JSON_STRING.sub(b'""', data)
+    arr = np.frombuffer(bare, dtype=np.uint8)
+    step = ((arr == 0x5B) | (arr == 0x7B)).astype(np.int32) - ((arr == 0x5D) | (arr == 0x7D))
+    if step.size and int(np.cumsum(step).max()) > MAX_JSON_DEPTH:
+        raise PlaygroundError(f"{name}: JSON nested more than {MAX_JSON_DEPTH} levels deep; "
+                              "a project or weight file is only a few levels deep")  # fmt: skip
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+#: Longer integer literals are refused unread: Python converts at most 4,300 digits (past that,
+#: int() raises ValueError, and it takes quadratic time below), and no setting needs a tenth.
+MAX_INT_DIGITS = 4300
+
+
+class _LongInteger:
+    """What the JSON reader leaves in place of an integer literal too long to convert."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _find_long(value: Any, path: str) -> tuple[str, int] | None:
+    """Where the first over-long integer sits (its key, as messages name keys), and its length."""
+    if isinstance(value, _LongInteger):
+        return path, value.digits
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _find_long(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key)
+        if found:
+            return found
+    return None
+
+
+def read_json(text: str | bytes, name: str) -> Any:
+    """Parse JSON from a user (a project, a link, a weight file) with every problem a
+    PlaygroundError naming `name`: too deep, not JSON, NaN or Infinity, or an integer of more
+    than MAX_INT_DIGITS digits (named by its key; none is ever converted)."""
+    check_depth(text, name)
+    limit = min(MAX_INT_DIGITS, getattr(sys, "get_int_max_str_digits", lambda: 0)() or MAX_INT_DIGITS)
+    long: list[int] = []
+
+    def parse_int(token: str) -> int | _LongInteger:
+        digits = len(token) - token.startswith("-")
+        if digits > limit:
+            long.append(digits)
+            return _LongInteger(digits)
+        return int(token)
+
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant, parse_int=parse_int)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise PlaygroundError(f"{name}: not valid JSON ({exc})") from None
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"{name}: {exc}") from None
+    if long:
+        where, digits = _find_long(doc, "") or ("", long[0])
+        raise PlaygroundError(f"{name}: {where or 'the file'} is a {digits:,}-digit whole number; no setting or "
+                              f"weight comes near that (numbers are read up to {limit:,} digits)")  # fmt: skip
+    return doc
+
+
+def _read(path: str | Path, limit: int) -> bytes:
+    p = regular_file(path, limit)
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise PlaygroundError(f"{p.name}: cannot be read ({exc.strerror})") from None
+
+
+# ----------------------------------------------------------------- project
+def project_to_json(project: dict[str, Any]) -> str:
+    return json.dumps(project, indent=2) + "\n"
+
+
+def save_project(path: str | Path, project: dict[str, Any]) -> Path:
+    return atomic_write_text(path, project_to_json(project))
+
+
+def parse_project(text: str | bytes, name: str = "project", base_dir: str | Path | None = None,
+                  notes: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Validate project JSON text; errors are prefixed with `name`; older Keras keys read as
+    today's are said in `notes` (when given)."""
+    raw = read_json(text, name)
+    try:
+        return normalize_project(raw, base_dir, notes=notes)
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"{name}: {exc}") from None
+
+
+def _reject_constant(token: str) -> Any:
+    raise PlaygroundError(f"{token} is not a number JSON allows")
+
+
+def load_project(path: str | Path, notes: list[str] | None = None) -> dict[str, Any]:
+    """The validated project in a file (see `parse_project`)."""
+    p = Path(path)
+    return parse_project(_read(p, MAX_PROJECT_BYTES), p.name, p.parent, notes)
+
+
+# ----------------------------------------------------------------- weights
+def weight_arrays(network: Model) -> dict[str, np.ndarray]:
+    """{"layers.0.kernel": (in, out), "layers.0.bias": (out,), ...} through the output layer."""
+    return dict(zip(network.param_names(), network.get_weights()))
+
+
+def save_weights(
+    path: str | Path,
+    network: Model,
+    project: dict[str, Any] | None = None,
+    normalizer: Normalizer | None = None,
+) -> Path:
+    """Weights as .npz (plus the project as `config`), .json or .onnx, chosen by extension.
+    ONNX takes the normalisation too, so its input is the features before normalising."""
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext == ".npz":
+        arrays = weight_arrays(network)
+        if project is not None:
+            arrays["config"] = np.array(project_to_json(project))
+        return atomic_write(p, lambda f: np.savez(f, **arrays))
+    if ext == ".json":
+        doc = {
+            "format": "nn-playground-weights/1",
+            "weights": {k: v.tolist() for k, v in weight_arrays(network).items()},
+        }
+        if project is not None:
+            doc["config"] = project
+        return atomic_write_text(p, json.dumps(doc) + "\n")
+    if ext == ".onnx":
+        return atomic_write_bytes(p, onnx_model_bytes(network, normalizer))
+    raise PlaygroundError(f"{p.name}: weights can be saved as .npz, .json or .onnx, not {ext or 'no extension'!r}")
+
+
+def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
+    """The named weight arrays of an .npz or .json weight file, and its embedded project if any."""
+    p = Path(path)
+    if p.suffix.lower() == ".json":
+        return _read_json_weights(p, _read(p, MAX_WEIGHT_BYTES))
+    if p.suffix.lower() != ".npz":
+        raise PlaygroundError(f"{p.name}: weights are read from .npz or .json files")
+    arrays = read_npz(p, MAX_WEIGHT_BYTES)
+    config = None
+    if "config" in arrays:
+        cfg = arrays.pop("config")
+        if cfg.dtype.kind != "U" or cfg.shape != ():
+            raise PlaygroundError(f"{p.name}: 'config' must be a JSON string")
+        config = parse_project(str(cfg), f"{p.name} (config)")
+    return arrays, config
+
+
+def _read_json_weights(p: Path, data: bytes) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
+    doc = read_json(data, p.name)
+    if not isinstance(doc, dict) or not isinstance(doc.get("weights"), dict):
+        raise PlaygroundError(f'{p.name}: expected an object with a "weights" object')
+    arrays = {}
+    for name, value in doc["weights"].items():
+        try:
+            arr = np.array(value, dtype=np.float64)
+        except (ValueError, TypeError):
+            raise PlaygroundError(f"{p.name}: {name} is not a rectangular array of numbers") from None
+        except OverflowError:  # an integer of 309 digits or more
+            raise PlaygroundError(f"{p.name}: {name} holds a number too large for a float (about 1.8e308)") from None
+        arrays[name] = arr
+    config = doc.get("config")
+    if config is not None:
+        config = normalize_project(config) if isinstance(config, dict) else None
+    return arrays, config
+
+
+def apply_weights(network: Model, arrays: dict[str, np.ndarray], source: str = "weights") -> None:
+    """Load named arrays into `network`, checking that every array is there with the right shape."""
+    names = network.param_names()
+    missing = [n for n in names if n not in arrays]
+    if missing:
+        found = ", ".join(sorted(arrays)) or "nothing"
+        raise PlaygroundError(f"{source}: missing {missing[0]} (this network needs {len(names)} arrays; found {found})")
+    extra = sorted(set(arrays) - set(names))
+    if extra:
+        held = len(network.layer_weight_names())
+        raise PlaygroundError(f"{source}: {extra[0]} does not belong to this network ({held} layers with weights)")
+    for n in names:
+        if arrays[n].dtype.kind not in "biuf":
+            raise PlaygroundError(f"{source}: {n} has dtype {arrays[n].dtype}, not numbers")
+    try:
+        network.set_weights([arrays[n] for n in names])
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"{source}: {exc}") from None
+
+
+def load_weights(path: str | Path, network: Model) -> dict[str, Any] | None:
+    """Read a weight file into `network`; returns the project embedded in it, if any."""
+    arrays, config = read_weights(path)
+    apply_weights(network, arrays, Path(path).name)
+    return config
+
+
+# ----------------------------------------------------------------- ONNX
+ONNX_HINT = "ONNX export needs the onnx package: pip install 'nn-playground[onnx]'"
+
+
+def onnx_model_bytes(network: Model, normalizer: Normalizer | None = None, opset: int = 17) -> bytes:
+    """An ONNX model (opset 17): input `input` float32, output `output` — the probabilities or
+    values the app shows. The input is the data after the feature maps, before normalisation: the
+    fitted normalisation is the graph's first nodes (Sub, then Div), so a file's rows go in as they
+    are. A model on images takes images [N, H, W, C] (channels-last, as the data), transposed to
+    ONNX's NCHW where a layer needs it and back before the flatten, so the dense kernels are
+    Keras's own; a dense project's model takes rows [N, features] (`exports_images`). Each layer
+    adds its own nodes (its kind's `onnx`); dropout is left out, as at inference."""
+    try:
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        raise PlaygroundError(ONNX_HINT) from None
+    image = network.exports_images
+    shape = list(network.input_shape) if image else [network.n_inputs]
+    graph = OnnxGraph(helper, numpy_helper, "nhwc" if image else "flat")
+    current = "input"
+    if normalizer is not None and normalizer.kind != "none":
+        for part in ("shift", "scale"):
+            values = np.asarray(getattr(normalizer, part), dtype=np.float32)
+            arr = np.broadcast_to(values, (network.n_inputs,)).reshape(shape)
+            graph.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), f"normalize.{part}"))
+        graph.node("Sub", ["input", "normalize.shift"], ["normalize.centred"])
+        graph.node("Div", ["normalize.centred", "normalize.scale"], ["normalize.out"])
+        current = "normalize.out"
+    last = len(network.layers) - 1
+    for i, (layer, inp, out) in enumerate(zip(network.layers, network.shapes, network.shapes[1:])):
+        current = layer.onnx(graph, current, "output" if i == last else f"l{i}", inp, out)
+    model_graph = helper.make_graph(
+        graph.nodes, "nn_playground",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *shape])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", network.n_outputs])],
+        graph.inits,
+    )  # fmt: skip
+    opsets = [helper.make_opsetid("", opset)]
+    model = helper.make_model(model_graph, producer_name="nn-playground", opset_imports=opsets)
+    model.ir_version = min(model.ir_version, 8)
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+# ----------------------------------------------------------------- data export
+def export_data(path: str | Path, data: PreparedData) -> Path:
+    """The raw data (before feature maps and normalisation) with each row's split, as CSV or NPZ
+    (sequences as the loaders read them back: t{step}_{feature} columns, or x (N, T, F) with
+    layout "sequence").
+
+    A table read from a file with a header keeps its own label column: its name ("target", not
+    "label") and, for a classification, its labels as the file wrote them ("setosa", or 1..3, not
+    the 0..k−1 the network trains on), so the file reads back to the same data."""
+    p = Path(path)
+    ds = data.dataset
+    split = np.empty(ds.n, dtype="<U10")
+    split[data.train], split[data.validation], split[data.test] = "train", "validation", "test"
+    ext = p.suffix.lower()
+    if ext == ".npz":
+        if ds.sequence_shape is not None:  # (N, T, F), marked so that it reads back as sequences
+            x = ds.x.reshape(ds.n, *ds.sequence_shape)
+            return atomic_write(p, lambda f: np.savez(f, x=x, y=ds.y, split=split, layout="sequence"))
+        return atomic_write(p, lambda f: np.savez(f, x=ds.x, y=ds.y, split=split))
+    if ext != ".csv":
+        raise PlaygroundError(f"{p.name}: data can be exported as .csv or .npz, not {ext or 'no extension'!r}")
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")  # quotes a column name with a comma or a quote
+    own = ds.label_column and ds.label_column not in (*ds.columns, "split")
+    out.writerow([*ds.columns, ds.label_column if own else "label", "split"])
+    names = ds.class_names if own and ds.problem == "classification" and len(ds.class_names) == ds.classes else None
+    for row, label, part in zip(ds.x.tolist(), ds.y.tolist(), split):
+        out.writerow([*map(repr, row), names[label] if names else repr(label), part])
+    return atomic_write_text(p, buf.getvalue())

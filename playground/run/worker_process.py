@@ -1,0 +1,429 @@
+"""The trainer in a child process: the same `TrainingWorker`, a second interpreter (and the
+optimizer race's `RaceWorker` the same way: `ProcessHandle(kind="race")`).
+
+On two cores a worker thread and the UI take turns under one GIL, so every millisecond the UI
+spends drawing was a millisecond of training lost (issue 15: the app kept 0.48 of its engine's
+speed on TensorFlow Playground's networks). In its own process the worker trains on while the
+window draws, and only the next snapshot waits for the frame to be drawn.
+
+`ProcessHandle` offers the UI what `WorkerHandle` does (`worker` with the same signals and
+`send`/`snapshot_consumed`/`cancel_probe`, `thread`, `send`, `stop`). Commands go down a pipe
+numbered on the UI side; snapshots come back up it. What a snapshot shares with the one before
+(the prepared data, the project, the image evaluation, the layer maps) crosses once, and the
+history only as the values added since, so a long run costs no more per frame than a short one.
+The prepared data's big arrays live in an anonymous shared mapping whose file descriptor is
+passed over the socket: MNIST's 376 MB are in memory once, not copied through the pipe, and
+nothing is left behind when both processes end, however they end.
+The child ends with the app: when the pipe closes, and on Linux by the kernel's parent-death
+signal as well. If it dies on its own, the handle says so, starts another and asks for a rebuild.
+
+`NNP_TRAINER=thread` keeps the worker on a thread in the app's process (what the test suite
+uses, so its tests can reach into the worker; tests/test_worker_process.py covers this one).
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import importlib.machinery
+import multiprocessing as mp
+import os
+import queue
+import sys
+import threading
+import time
+import types
+import weakref
+from multiprocessing import reduction
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+
+from .commands import Command, Stop
+from .wire import Packer, RacePacker, RaceUnpacker, Unpacker, loads_data, share_data
+from .worker_loop import SIGNALS, WorkerSignals
+
+TRAINER_ENV = "NNP_TRAINER"  # "process" (the default) or "thread"
+#: Signals of the worker forwarded from the child as they are: all but the snapshot (packed, and
+#: unpacked by the reader) and `finished` (the reader's own, when the child has ended).
+FORWARDED = tuple(name for name in SIGNALS if name not in ("snapshot_ready", "finished"))
+STOP_GRACE = 2.0  # seconds a stopping child may take to finish its step before it is killed
+PING_SECONDS = 1.0  # how often the window asks the trainer whether it is there
+#: A trainer silent this long (no snapshot, no answer to a ping) is reported as not responding.
+UNRESPONSIVE_SECONDS = 5.0
+OUT_OF_MEMORY = 3  # the exit code of a child that ran out of memory where it could not say so
+RAN_OUT = "it ran out of memory"  # ...and how the window says it
+
+
+def use_process() -> bool:
+    """Whether new windows train in a child process (NNP_TRAINER, default "process")."""
+    return os.environ.get(TRAINER_ENV, "process").strip().lower() != "thread"
+
+
+def make_handle(parent: QObject | None = None, kind: str = "training") -> Any:
+    """A worker handle (the session's trainer, or a race's): a child process unless NNP_TRAINER=thread."""
+    if use_process():
+        return ProcessHandle(parent, kind)
+    from .worker_thread import WorkerHandle
+
+    if kind == "race":
+        from .race_worker import RaceWorker
+
+        return WorkerHandle(parent, RaceWorker())
+    return WorkerHandle(parent)
+
+
+#: What a child process can run: its worker (module, class) and its snapshots' packer and unpacker.
+KINDS: dict[str, tuple[str, str, type, type]] = {
+    "training": ("playground.run.training_worker", "TrainingWorker", Packer, Unpacker),
+    "race": ("playground.run.race_worker", "RaceWorker", RacePacker, RaceUnpacker),
+}
+
+
+# ===================================================================== the child
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this process when its parent goes (even by kill -9)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # the closed pipe still ends it
+
+
+def child_main(conn: Any, generation: int = 0, kind: str = "training") -> None:
+    """The trainer process: the app's TrainingWorker loop (or another KINDS worker), fed and read
+    through `conn`. Its runs are numbered from `generation` on, so a replacement never reuses a
+    dead child's numbers."""
+    _die_with_parent()
+    module, name, packer_class, _unpacker = KINDS[kind]
+    worker = getattr(importlib.import_module(module), name)()
+    worker.steps_aside = False
+    worker.share_data = share_data
+    worker._generation = generation
+    worker.unheard = lambda: os._exit(OUT_OF_MEMORY)
+    packer = packer_class()
+    lock = threading.Lock()
+
+    def put(message: tuple, fds: tuple[int, ...] = ()) -> None:
+        with lock:
+            try:
+                conn.send(message)
+                for fd in fds:  # right after the message that counts them
+                    reduction.send_handle(conn, fd, 0)
+            except (OSError, ValueError):  # the app is gone: the reader below ends this process
+                pass
+            except BaseException:  # no memory to say it: a trainer the window cannot hear is
+                os._exit(OUT_OF_MEMORY)  # no use, and a new one will agree with the editor
+
+    def snapshot(snap: Any) -> None:
+        try:
+            light, same, history, blob, fds = packer.pack(snap)
+        except MemoryError:  # the window would wait for it for ever: a new trainer is better
+            os._exit(OUT_OF_MEMORY)
+        except Exception as exc:  # a snapshot that cannot cross: say so, and let the loop go on
+            put(("signal", "failed", (f"A snapshot could not reach the window: {exc.__class__.__name__}: {exc}",)))
+            worker.snapshot_consumed()
+            return
+        put(("snapshot", light, same, history, blob, len(fds)), tuple(fds))
+
+    worker.snapshot_ready.connect(snapshot)
+    for name in FORWARDED:
+        getattr(worker, name).connect(lambda *args, name=name: put(("signal", name, args)))
+
+    def read() -> None:
+        try:
+            while True:
+                kind, *rest = conn.recv()
+                if kind == "command":
+                    worker.send(rest[1], rest[0])
+                elif kind == "consumed":
+                    worker.snapshot_consumed()
+                elif kind == "ping":
+                    put(("pong",))
+                elif kind == "cancel_probe":
+                    worker.cancel_probe(rest[0])
+                elif kind == "stop":
+                    break
+        except (EOFError, OSError):  # the app closed or died: nobody to train for
+            pass
+        except BaseException:  # no memory for a command: the stream cannot be trusted now, and a
+            os._exit(OUT_OF_MEMORY)  # child that no longer reads would leave editor and trainer apart
+        worker.cancelled.set()
+        worker.send(Stop(), 0)
+        # A step that cannot be cut short (a file being read) does not keep the process alive.
+        threading.Timer(STOP_GRACE, os._exit, args=(0,)).start()
+
+    threading.Thread(target=read, name="commands", daemon=True).start()
+    try:
+        worker.run()
+        put(("finished",))
+    finally:
+        os._exit(0)  # no interpreter teardown: the Timer above and Qt's statics need none
+
+
+# ===================================================================== the UI side
+class _Writer:
+    """Sends to one child from a thread of its own: a child that stops reading (stopped, or
+    starved) fills the pipe, and then only this thread waits, never the UI."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self._queue: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
+        self.sending_since = 0.0  # monotonic time the message in progress started (0: none)
+        threading.Thread(target=self._run, name="trainer-writer", daemon=True).start()
+
+    def put(self, message: tuple) -> None:
+        self._queue.put(message)
+
+    def close(self) -> None:
+        self._queue.put(None)
+
+    def _run(self) -> None:
+        while (message := self._queue.get()) is not None:
+            self.sending_since = time.monotonic()
+            try:
+                self.conn.send(message)
+            except (OSError, ValueError):  # the child has gone: its reader reports it
+                return
+            finally:
+                self.sending_since = 0.0
+
+
+class ProcessWorker(WorkerSignals):
+    """The UI's view of the worker in the child: its signals, and the three calls the UI makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancelled = threading.Event()
+        self.writer: _Writer | None = None
+        self._seq = 0
+        self._lock = threading.Lock()  # numbers in the order sent
+        self.heard = time.monotonic()  # when the child last said anything (set by the reader)
+        self.generation = 0  # the newest run the window has seen (a new child numbers on from it)
+
+    def _put(self, message: tuple) -> None:
+        if self.writer is not None:
+            self.writer.put(message)
+
+    def send(self, command: Command) -> int:
+        """Queue a command for the child; returns its sequence number. Never waits for the child."""
+        if not isinstance(command, Command):
+            raise TypeError(f"not a worker command: {command!r}")
+        with self._lock:
+            self._seq += 1
+            self._put(("command", self._seq, command))
+            return self._seq
+
+    def snapshot_consumed(self) -> None:
+        """The UI drew the last snapshot; the next one may be sent."""
+        self._put(("consumed",))
+
+    def cancel_probe(self, seq: int) -> None:
+        """Stop reading the data file of ProbeData `seq` at its next chunk."""
+        self._put(("cancel_probe", seq))
+
+
+class _Reader(QThread):
+    """Receives from one child and emits on the UI's worker object (queued to UI slots)."""
+
+    lost = Signal(str)  # the child ended without being asked: how ("signal 9")
+
+    def __init__(self, worker: ProcessWorker, conn: Any, process: Any, unpacker: type = Unpacker) -> None:
+        super().__init__()
+        self.worker, self.conn, self.process = worker, conn, process
+        self.unpacker = unpacker
+        self.stopping = False
+        self.setObjectName("trainer-reader")
+
+    def run(self) -> None:
+        unpacker = self.unpacker()
+        while True:
+            try:
+                kind, *rest = self.conn.recv()
+            except (EOFError, OSError):
+                break
+            self.worker.heard = time.monotonic()
+            if kind == "snapshot":
+                light, same, history, blob, n_fds = rest
+                try:
+                    fds = [reduction.recv_handle(self.conn) for _ in range(n_fds)]
+                except (EOFError, OSError):
+                    break
+                data = loads_data(blob, fds) if blob else None
+                self.worker.generation = max(self.worker.generation, light.generation)
+                self.worker.snapshot_ready.emit(unpacker.unpack(light, same, history, data))
+            elif kind == "signal":
+                getattr(self.worker, rest[0]).emit(*rest[1])
+            elif kind == "finished":
+                break
+        self.conn.close()
+        self.process.join(STOP_GRACE)
+        if not self.stopping:
+            self.lost.emit(_ending(self.process.exitcode))
+        self.worker.finished.emit()
+
+
+def _ending(code: int | None) -> str:
+    """How a child ended, in words."""
+    if code == OUT_OF_MEMORY:
+        return RAN_OUT
+    if code is not None and code < 0:
+        return f"signal {-code}" + (": the system may have run out of memory" if code == -9 else "")
+    return f"exit code {code}"
+
+
+def _context() -> Any:
+    """A fork server where there is one: a child forks from a process that has the engine
+    loaded (about 20 ms) instead of starting Python again (about a second), and never from
+    the app, whose Qt threads a fork would copy half-way."""
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(
+            ["playground.run.worker_process", "playground.run.training_worker", "playground.run.race_worker"]
+        )
+        return ctx
+    return mp.get_context("spawn")
+
+
+#: What the trainer's process takes for its __main__: named like the app's own entry point, which
+#: multiprocessing never imports again in a child (it skips any "*.__main__").
+_APP_MAIN = types.ModuleType("__main__")
+_APP_MAIN.__spec__ = importlib.machinery.ModuleSpec("playground.__main__", None)
+
+
+def _start_process(process: Any) -> None:
+    """Start `process` from the app's entry point, never from the caller's script: a fork
+    server or a spawned child imports the parent's __main__ again, so a script without a main
+    guard that opens the window would run its whole body once more in every trainer."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = _APP_MAIN
+    try:
+        process.start()
+    finally:
+        sys.modules["__main__"] = main
+
+
+#: Every handle with a child, so the interpreter's exit can end them (a script that exits with
+#: the window still open); weakly, so a handle garbage-collected is not kept alive by this.
+_LIVE: weakref.WeakSet[ProcessHandle] = weakref.WeakSet()
+
+
+class ProcessHandle(QObject):
+    """Owns the trainer process from the UI side: start, send, a clean stop, a new child (with
+    `restarted`) when one dies on its own or is restarted, and a watch on whether it answers."""
+
+    restarted = Signal(str)  # a new child after the last one ended: how it ended; the session rebuilds
+    responding = Signal(bool, float)  # the child stopped answering (False, seconds silent) or answers again
+
+    def __init__(self, parent: QObject | None = None, kind: str = "training") -> None:
+        super().__init__(parent)
+        self.kind = kind  # which worker the child runs (KINDS)
+        self.worker = ProcessWorker()
+        self.process: Any = None
+        self.thread: _Reader | None = None
+        self.silent = False  # whether the child is reported as not responding
+        self._restarting = False  # a restart the user asked for (not a death to report)
+        self._watch = QTimer(self)
+        self._watch.setInterval(int(PING_SECONDS * 1000))
+        self._watch.timeout.connect(self._check)
+        self._start()
+        self._watch.start()
+        _LIVE.add(self)
+
+    def _start(self) -> None:
+        ctx = _context()
+        ours, theirs = ctx.Pipe()
+        self.process = ctx.Process(target=child_main, args=(theirs, self.worker.generation, self.kind),
+                                   name=f"nn-playground {self.kind}", daemon=True)  # fmt: skip
+        _start_process(self.process)
+        theirs.close()  # the child's end lives in the child only: its death closes the pipe
+        self.worker.heard = time.monotonic()
+        self.worker.writer = _Writer(ours)
+        self.thread = _Reader(self.worker, ours, self.process, KINDS[self.kind][3])
+        self.thread.lost.connect(self._on_lost)
+        self.thread.start()
+
+    @Slot()
+    def _check(self) -> None:
+        """Ping the child, and say when it has not answered for UNRESPONSIVE_SECONDS (or again does)."""
+        if self.worker.cancelled.is_set() or self.thread is None or not self.thread.isRunning():
+            return
+        self.worker._put(("ping",))
+        quiet = time.monotonic() - self.worker.heard
+        if not self.silent and quiet > UNRESPONSIVE_SECONDS:
+            self.silent = True
+            self.responding.emit(False, quiet)
+        elif self.silent and quiet <= UNRESPONSIVE_SECONDS:
+            self.silent = False
+            self.responding.emit(True, 0.0)
+
+    def restart(self) -> None:
+        """End the child however it is (stopped, starved, busy) and start a new one: `restarted`
+        follows, as after a death, so the session rebuilds its run."""
+        if self.worker.cancelled.is_set() or self.process is None:
+            return
+        self._restarting = True
+        self.process.kill()  # SIGKILL ends a stopped process too; its reader then reports the end
+
+    @Slot(str)
+    def _on_lost(self, how: str) -> None:
+        if self.worker.cancelled.is_set():
+            return
+        if self.worker.writer is not None:
+            self.worker.writer.close()
+        if self.silent:
+            self.silent = False
+            self.responding.emit(True, 0.0)
+        self._start()
+        self.restarted.emit("restarted" if self._restarting else how)
+        self._restarting = False
+
+    def send(self, command: Command) -> int:
+        """Queue a command; returns its sequence number (snapshots say the last one applied)."""
+        return self.worker.send(command)
+
+    def stop(self, timeout_ms: int | None = 5000, grace: float = STOP_GRACE) -> bool:
+        """Ask the child to finish, and kill it if it has not within `grace` seconds (a race's, which
+        holds nothing to finish, gets none: closing its window never waits); True when it has
+        ended. The event loop keeps running while it waits (`timeout_ms` None: until it ends)."""
+        self._watch.stop()
+        reader = self.thread
+        if reader is None or (not reader.isRunning() and not self.process.is_alive()):
+            return True
+        reader.stopping = True
+        self.worker.cancelled.set()
+        self.worker._put(("stop",))
+        self.process.join(grace if timeout_ms is None else min(grace, timeout_ms / 1000))
+        if self.process.is_alive():  # stopped, or a step that cannot be cut short: nothing of the user's is in it
+            self.process.kill()
+            self.process.join(1.0)
+        if self.worker.writer is not None:
+            self.worker.writer.close()
+        if timeout_ms is not None:
+            return reader.wait(timeout_ms)
+        while not reader.wait(50):
+            QCoreApplication.processEvents()
+        return True
+
+
+@atexit.register
+def _end_trainers() -> None:
+    """The interpreter is exiting with a window still open (a script's sys.exit): end each
+    trainer quietly and wait for its reader, before Qt's objects are torn down under it."""
+    for handle in list(_LIVE):
+        try:
+            reader = handle.thread
+            if reader is not None:
+                reader.stopping = True
+                reader.blockSignals(True)
+            handle.worker.blockSignals(True)  # nobody is left to receive them
+            handle.stop(timeout_ms=int(STOP_GRACE * 1000) + 2000)
+        except RuntimeError:  # its Qt side is gone already: the child ends with the process
+            pass
+
+
+__all__ = ["ProcessHandle", "ProcessWorker", "make_handle", "use_process"]

@@ -1,0 +1,287 @@
+"""Tools → Loss Explorer: type class scores, pick each example's correct class, and read the
+multiclass SVM and softmax losses worked out step by step (CS231n lecture 3's cat/car/frog).
+
+The numbers come from `engine.teaching.scores`, which takes each example's loss from the registered
+losses the trainer minimises; this window only lays them out.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.core.errors import PlaygroundError
+from engine.teaching.scores import (
+    CS231N_CLASSES,
+    CS231N_LABELS,
+    CS231N_SCORES,
+    MARGIN,
+    MAX_CLASSES,
+    MAX_EXAMPLES,
+    ExampleLosses,
+    ScoreLosses,
+    score_losses,
+)
+
+from ..widgets import Label, guarded, name_widget, wrapped
+from .worked import num, paren
+
+CORRECT = QColor(210, 236, 210)  # the correct class's cell
+
+
+def svm_lines(e: ExampleLosses, classes: list[str]) -> list[str]:
+    """The SVM loss of one example as a sum of hinges, then their values."""
+    y = e.label
+    others = [j for j in range(len(classes)) if j != y]
+    raw = [f"max(0, {num(e.scores[j])} − {paren(e.scores[y])} + {num(MARGIN)})" for j in others]
+    inner = [f"max(0, {num(e.scores[j] - e.scores[y] + MARGIN)})" for j in others]
+    terms = " + ".join(num(e.margins[j]) for j in others)
+    return [
+        f"  SVM      Σ over j ≠ {classes[y]} of max(0, s_j − s_{classes[y]} + {num(MARGIN)})",
+        "           = " + " + ".join(raw),
+        "           = " + " + ".join(inner),
+        f"           = {terms} = {num(e.svm)}",
+    ]
+
+
+def softmax_lines(e: ExampleLosses, classes: list[str]) -> list[str]:
+    """The softmax loss of one example: e^s, the normalised probabilities, −ln p of the correct class."""
+    y = e.label
+    power = "e^s" if e.shift == 0 else f"e^(s − {num(e.shift)})"
+    p = float(e.probs[y])
+    log10 = num(e.softmax_log10, 3)
+    return [
+        f"  softmax  {power} = {', '.join(num(v) for v in e.exps)};  sum = {num(float(e.exps.sum()))}",
+        f"           p = {power} / sum = {', '.join(num(v) for v in e.probs)}",
+        f"           −ln p_{classes[y]} = −ln {num(p)} = {num(e.softmax)}   (−log₁₀ {num(p)} = {log10})",
+    ]
+
+
+def working(result: ScoreLosses, classes: list[str]) -> str:
+    """Every example's two losses worked out, one block each."""
+    blocks = []
+    for i, e in enumerate(result.examples):
+        lines = [f"example {i + 1} (correct: {classes[e.label]}), scores {', '.join(num(v) for v in e.scores)}"]
+        lines += svm_lines(e, classes) + softmax_lines(e, classes)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def totals(result: ScoreLosses) -> str:
+    """The data losses as the means they are."""
+    n = len(result.examples)
+    svm = " + ".join(num(e.svm) for e in result.examples)
+    soft = " + ".join(num(e.softmax) for e in result.examples)
+    return (
+        f"Multiclass SVM loss L = ({svm}) / {n} = {num(result.svm)}\n"
+        f"Softmax loss L = ({soft}) / {n} = {num(result.softmax)}"
+    )
+
+
+class LossExplorer(QDialog):
+    """An editable score table (a row per example, a column per class) and both losses."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lossExplorer")
+        self.setWindowTitle("Loss explorer")
+        self.classes: list[str] = list(CS231N_CLASSES)
+        self.result: ScoreLosses | None = None
+        self._filling = False
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(wrapped(
+            "Each row is one example's class scores, s = f(x; W), as a linear classifier gives them; pick its "
+            f"correct class y. The multiclass SVM loss adds max(0, s_j − s_y + {num(MARGIN)}) over the wrong "
+            "classes: zero once the correct score beats every other by the margin. The softmax loss turns the "
+            "scores into probabilities p = e^s / Σ e^s and takes −ln p_y. The data loss is the mean over the "
+            "examples. Logs are natural, as in every framework: CS231n's slide shows 0.89 for the cat because "
+            "it took log₁₀ (2.04 / ln 10 = 0.89).", "legend"))  # fmt: skip
+        row = QHBoxLayout()
+        row.addWidget(Label("classes"))
+        self.class_edit = name_widget(
+            QLineEdit(", ".join(self.classes)), "lossClasses", "Class names",
+            f"Class names separated by commas (2 to {MAX_CLASSES}); a new class starts with score 0",
+        )  # fmt: skip
+        self.class_edit.editingFinished.connect(self._classes_typed)
+        row.addWidget(self.class_edit, 1)
+        buttons = (
+            ("Add example", "lossAddExample", "A new row of scores", self.add_example),
+            ("Remove example", "lossRemoveExample", "Remove the last row", self.remove_example),
+            ("CS231n's example", "lossCs231n", "The lecture's cat, car and frog scores", self.load_cs231n),
+            ("All scores 0", "lossZero",
+             "What an untrained network gives: the SVM loss is then C − 1 and the softmax loss ln C", self.zero),
+        )  # fmt: skip
+        for text, name, tip, slot in buttons:
+            b = name_widget(QPushButton(text), name, text, tip)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+        lay.addLayout(row)
+
+        self.table = name_widget(QTableWidget(), "lossScores", "Class scores")
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.itemChanged.connect(self._cell_changed)
+        lay.addWidget(self.table)
+        self.totals = wrapped("", "lossTotals")
+        bold = QFont(self.totals.font())
+        bold.setBold(True)
+        self.totals.setFont(bold)
+        lay.addWidget(self.totals)
+        self.working = name_widget(QPlainTextEdit(), "lossWorking", "The losses worked out")
+        self.working.setReadOnly(True)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.working.setFont(mono)
+        self.working.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        lay.addWidget(self.working, 1)
+        self.message = wrapped("", "lossMessage")
+        lay.addWidget(self.message)
+        self.resize(900, 640)
+        self.load_cs231n()
+
+    # ----------------------------------------------------------------- the table
+    def set_scores(self, scores: np.ndarray, labels: list[int]) -> None:
+        """Fill the table (rows: examples, columns: the classes, then the correct class) and recompute."""
+        self._filling = True
+        n, k = scores.shape
+        self.table.clear()
+        self.table.setRowCount(n)
+        self.table.setColumnCount(k + 1)
+        self.table.setHorizontalHeaderLabels([*self.classes, "correct class"])
+        self.table.setVerticalHeaderLabels([f"example {i + 1}" for i in range(n)])
+        for i in range(n):
+            for j in range(k):
+                item = QTableWidgetItem(f"{scores[i, j]:g}")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(i, j, item)
+            box = name_widget(QComboBox(), f"lossLabel{i}", f"Example {i + 1}'s correct class")
+            box.addItems(self.classes)
+            box.setCurrentIndex(labels[i])
+            box.currentIndexChanged.connect(lambda _i: self.recompute())
+            self.table.setCellWidget(i, k, box)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setFixedHeight(self.table.horizontalHeader().height() + 4 + n * self.table.rowHeight(0))
+        self._filling = False
+        self.recompute()
+
+    def scores(self) -> np.ndarray:
+        k = len(self.classes)
+        return np.array([[float(self.table.item(i, j).text()) for j in range(k)] for i in range(self.table.rowCount())])
+
+    def labels(self) -> list[int]:
+        k = len(self.classes)
+        return [self.table.cellWidget(i, k).currentIndex() for i in range(self.table.rowCount())]
+
+    def set_score(self, row: int, col: int, value: float) -> None:
+        """Type a score into the table, as a user does."""
+        self.table.item(row, col).setText(f"{value:g}")
+
+    @guarded
+    def _cell_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        text = item.text().strip().replace("−", "-")
+        try:
+            value = float(text)
+            if not math.isfinite(value):
+                raise ValueError
+        except ValueError:
+            self.say(f"{item.text()!r} is not a number: a score is a finite number such as 3.2 or -1.7")
+            self._filling = True
+            item.setText(f"{self.result.examples[item.row()].scores[item.column()]:g}" if self.result else "0")
+            self._filling = False
+            return
+        self.recompute()
+
+    def _classes_typed(self) -> None:
+        names = [c.strip() for c in self.class_edit.text().split(",") if c.strip()]
+        if not 2 <= len(names) <= MAX_CLASSES or len(set(names)) != len(names):
+            self.say(f"Give 2 to {MAX_CLASSES} different class names, separated by commas.")
+            self.class_edit.setText(", ".join(self.classes))
+            return
+        if names == self.classes:
+            return
+        old, labels = self.scores(), self.labels()
+        k = len(names)
+        scores = np.zeros((old.shape[0], k))
+        keep = min(k, old.shape[1])
+        scores[:, :keep] = old[:, :keep]
+        self.classes = names
+        self.set_scores(scores, [y if y < k else 0 for y in labels])
+
+    def add_example(self) -> None:
+        if self.table.rowCount() >= MAX_EXAMPLES:
+            self.say(f"At most {MAX_EXAMPLES} examples.")
+            return
+        scores = np.vstack([self.scores(), np.zeros((1, len(self.classes)))])
+        self.set_scores(scores, [*self.labels(), 0])
+
+    def remove_example(self) -> None:
+        if self.table.rowCount() <= 1:
+            self.say("The loss needs at least one example.")
+            return
+        self.set_scores(self.scores()[:-1], self.labels()[:-1])
+
+    def load_cs231n(self) -> None:
+        self.classes = list(CS231N_CLASSES)
+        self.class_edit.setText(", ".join(self.classes))
+        self.set_scores(np.array(CS231N_SCORES), list(CS231N_LABELS))
+
+    def zero(self) -> None:
+        self.set_scores(np.zeros_like(self.scores()), self.labels())
+
+    # ----------------------------------------------------------------- the losses
+    def recompute(self) -> None:
+        if self._filling:
+            return
+        try:
+            result = score_losses(self.scores(), np.array(self.labels()))
+        except PlaygroundError as exc:
+            self.say(str(exc))
+            return
+        self.result = result
+        self._mark_correct()
+        self.working.setPlainText(working(result, self.classes))
+        self.totals.setText(totals(result))
+        self.say(self._check(result))
+
+    def _mark_correct(self) -> None:
+        self._filling = True
+        labels = self.labels()
+        for i in range(self.table.rowCount()):
+            for j in range(len(self.classes)):
+                item = self.table.item(i, j)
+                item.setBackground(QBrush(CORRECT) if j == labels[i] else QBrush())
+        self._filling = False
+
+    def _check(self, r: ScoreLosses) -> str:
+        """What equal scores mean: the losses of a network that has not learnt anything yet."""
+        k = len(self.classes)
+        if all(np.ptp(e.scores) == 0 for e in r.examples):
+            return (
+                f"Every example's scores are equal, as an untrained network's are close to: each SVM loss is "
+                f"(C − 1)·Δ = {k - 1} and each softmax loss ln C = ln {k} = {num(math.log(k))}. A new network "
+                "whose first loss is far from these has a bug or too large initial weights."
+            )
+        return "Correct-class cells are green. Type a score and press Enter; the losses follow."
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
