@@ -29,6 +29,7 @@ from .panels.layers_view import LayersPanel
 from .panels.network_area import NetworkArea
 from .panels.network_view import NetworkView
 from .panels.output_view import OutputView
+from .panels.plotting import untitled
 from .panels.runs_view import RunsView
 from .panels.speed import SpeedPreference
 from .panels.time_bar import TimeBar
@@ -108,11 +109,8 @@ class MainWindow(QMainWindow):
         self._menus()
         self._wire()
         self.focus_keys = FocusKeys(self)  # a focused control keeps Space (and typed keys) for itself
-        geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1560, 960)
+        if (geometry := self.settings.value("geometry")) is None or not self.restoreGeometry(geometry):
+            self.resize(1560, 960)  # first run, or a saved geometry Qt cannot read
         keep_on_screen(self)
         self.presentation.restore()
         self._update_title()
@@ -145,11 +143,11 @@ class MainWindow(QMainWindow):
             (self.hidden_space, "Hidden space", "hidden"),
             (self.runs, "Runs", "runs"),
         ):
-            self.tabs.addTab(_holder(f"tab_{name}", (widget,), (0, 6, 0, 0)), title)
+            self.tabs.addTab(_holder(f"tab_{name}", (untitled(widget),), (0, 6, 0, 0)), title)
         right = QSplitter(Qt.Orientation.Vertical)
         right.setObjectName("rightColumn")
         for widgets in ((self.output, self.images), (self.curves,), (self.tabs,)):
-            right.addWidget(_holder("", widgets, (8, 8, 12, 8)))
+            right.addWidget(_holder("", widgets, (8, 5, 12, 5)))
         right.setSizes([430, 220, 230])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("mainSplitter")

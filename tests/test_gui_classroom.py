@@ -35,6 +35,27 @@ def test_the_window_fits_1280_by_720_with_every_optimizer(qtbot, window):
         assert _needed_height(window, 1280) <= 720, name
 
 
+def test_a_presets_long_note_still_fits_1280_by_720(qtbot, window):
+    """Preset 21's note is four lines at 1280 px: on a short window it shows two and scrolls, the
+    tabs give their repeated headings back, and the window still fits the projector."""
+    from playground.resources import PRESETS
+
+    assert window.files.open_project(PRESETS / "21-deep-sigmoid-batch-norm.json", preset=True)
+    window.show_view("gradients")
+    window.resize(1280, 720)
+    for _ in range(6):
+        QApplication.processEvents()
+    bar = window.note_bar
+    line = bar.text.fontMetrics().lineSpacing()
+    assert bar.text.height() > 3 * line  # the whole note is there, to scroll through
+    assert bar.scroll.height() <= 2 * line + 12
+    assert window.minimumSizeHint().height() <= 720 and _needed_height(window, 1280) + bar.height() <= 720
+    window.resize(1600, 1000)
+    QApplication.processEvents()
+    assert bar.scroll.height() > 3 * line  # room enough: more of it at once
+    assert not window.gradients.findChild(QWidget, "caption").isVisible()  # the tab says "Gradient flow"
+
+
 def test_switching_back_from_adamw_gives_the_room_back(qtbot, window):
     before = window.minimumSizeHint().width()
     window.session.state.set("training.optimizer", {"name": "adamw"})

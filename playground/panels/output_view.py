@@ -88,7 +88,7 @@ class OutputView(QWidget):
         self.plot = make_plot("outputPlot")
         self.plot.setAccessibleName("Output plot")
         self.plot.setAspectLocked(True)
-        self.plot.setMinimumSize(200, 160)
+        self.plot.setMinimumSize(200, 136)  # 1280×720 with a preset's note: the window still fits
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(255, 255, 255, 200, width=1))

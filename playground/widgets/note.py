@@ -5,11 +5,15 @@ stand between the user and the window."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QToolButton, QWidget
 
-from .common import name_widget
+from .common import guarded, name_widget
 from .plain import Label, cut, plain_tip
+
+#: Lines of the note on screen at once: fewer on a short window (a 1280×720 projector), where
+#: every line is taken from the plots; the rest scrolls, and folding leaves the first sentence.
+SHORT_WINDOW, SHORT_LINES, LINES = 820, 2, 4
 
 
 class NoteBar(QWidget):
@@ -28,8 +32,16 @@ class NoteBar(QWidget):
         self.text = Label()
         self.text.setObjectName("noteText")
         self.text.setWordWrap(True)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("noteScroll")
+        self.scroll.setWidget(self.text)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         lay.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignTop)
-        lay.addWidget(self.text, 1)
+        lay.addWidget(self.scroll, 1)
+        self._watched: QWidget | None = None
         self.title, self.note = "", ""
         self.notes: tuple[str, str] = ("", "")  # a heading and its lines, under the note ("" for none)
         self.toggle.toggled.connect(self._show)
@@ -68,3 +80,31 @@ class NoteBar(QWidget):
             text = f"{head}{first}{'…' if first != self.note or lines else ''}" + (f" ({heading.rstrip(':')})"
                                                                                 if lines else "")  # fmt: skip
         self.text.setText(text)
+        self._fit()
+
+    def lines(self) -> int:
+        """How many lines of the note show at once in this window."""
+        window = self.window()
+        return SHORT_LINES if window is not self and window.height() <= SHORT_WINDOW else LINES
+
+    def _fit(self) -> None:
+        """The scroll area as tall as the text, up to `lines()` lines."""
+        if self._watched is not self.window() and self.window() is not self:
+            self._watched = self.window()
+            self._watched.installEventFilter(self)
+        margins = self.text.contentsMargins()
+        width = max(100, self.scroll.viewport().width() or self.width() - 60)
+        needed = self.text.heightForWidth(width) if self.text.hasHeightForWidth() else self.text.sizeHint().height()
+        most = self.text.fontMetrics().lineSpacing() * self.lines() + margins.top() + margins.bottom() + 2
+        self.scroll.setFixedHeight(max(self.text.fontMetrics().lineSpacing(), min(needed, most)))
+
+    @guarded
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._watched and event.type() == QEvent.Type.Resize:
+            self._fit()
+        return False
+
+    @guarded
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
