@@ -70,12 +70,15 @@ def find_project(name: str | Path) -> Path:
     for stem, title in presets():
         if wanted in (title.casefold(), stem.casefold()) or (wanted.isdigit() and int(wanted) == _number(stem)):
             return PRESETS / f"{stem}.json"
-    titles = {title.casefold(): stem for _, title in presets()}
+    titles = {title.casefold(): stem for stem, title in presets()}
     close = difflib.get_close_matches(wanted, list(titles), n=1, cutoff=0.6)
     if close:
         raise PlaygroundError(f"{text}: no such project file or preset; did you mean the preset "
                               f"'{titles[close[0]]}'?")  # fmt: skip
-    return resolve_project(text)  # the command line's lookup and its message
+    try:
+        return resolve_project(text)  # the command line's lookup and its message
+    except PlaygroundError as exc:
+        raise PlaygroundError(str(exc).replace("'nn-playground presets' lists", "preset_names() lists")) from None
 
 
 def _number(stem: str) -> int | None:
@@ -158,6 +161,7 @@ class Playground:
         initial weights. A bad value raises the validator's message and changes nothing."""
         for path in changes:
             field(path)
+        changes = self._optimizer_choice(dict(changes))
         before = self._state.project
         try:
             change = self._state.apply(dict(changes))
@@ -182,6 +186,19 @@ class Playground:
             self._state.revert(before)  # the engine refused it (a batch too large to hold): as it was
             raise
         return self
+
+    def _optimizer_choice(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Another optimizer's name, as the window's optimizer box takes it: the new optimizer with
+        its own defaults and the learning rate kept (the old one's other settings would not fit),
+        plus any of its settings in the same edit."""
+        name = changes.get("training.optimizer.name")
+        old = self._state.project["training"]["optimizer"]
+        if name is None or name == old["name"]:
+            return changes
+        spec = {"name": name, "learning_rate": old["learning_rate"]}
+        for path in [p for p in changes if p.startswith("training.optimizer.")]:
+            spec[path.rpartition(".")[2]] = changes.pop(path)
+        return {**changes, "training.optimizer": spec}
 
     def reset(self) -> Playground:
         """Start the run again from the project's initial weights (its seed), history cleared."""
@@ -219,7 +236,7 @@ class Playground:
         try:
             tr.fit(int(n), on_epoch=on_epoch)
         except Diverged as exc:
-            hint = f" To try that, set {exc.setting} (p.set(...)) and reset()." if exc.setting else ""
+            hint = f' To try that: p["{exc.setting}"] = ..., then reset() and fit() again.' if exc.setting else ""
             raise Diverged(f"{exc}{hint}", exc.setting) from None
         return self.history
 
