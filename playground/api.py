@@ -64,12 +64,14 @@ def find_project(name: str | Path) -> Path:
     """The file `name` means: a project file, a preset's name ("04-spiral-tanh"), its number
     ("04") or its title ("Spiral with tanh", any case); a message with the nearest preset else."""
     text = str(name)
-    if Path(text).exists() or Path(text).suffix:
+    if Path(text).exists():
         return Path(text)
     wanted = text.strip().casefold()
     for stem, title in presets():
         if wanted in (title.casefold(), stem.casefold()) or (wanted.isdigit() and int(wanted) == _number(stem)):
             return PRESETS / f"{stem}.json"
+    if Path(text).suffix:  # a file name that is not there: load_project says so
+        return Path(text)
     titles = {title.casefold(): stem for stem, title in presets()}
     close = difflib.get_close_matches(wanted, list(titles), n=1, cutoff=0.6)
     if close:

@@ -19,7 +19,7 @@ from engine.project.files import load_project
 from engine.run.training import Trainer
 from engine.teaching.backprop import example, numerical_gradient
 from playground.__main__ import main
-from playground.api import Playground, find_project
+from playground.api import Playground, find_project, preset_names
 from playground.resources import PRESETS
 from tests.pictures import read_png
 
@@ -48,6 +48,8 @@ def test_a_preset_opens_by_name_number_title_or_file():
     for other in ("04", "4", "spiral with TANH", "  Spiral with tanh ", PRESETS / f"{SPIRAL}.json"):
         assert find_project(other) == PRESETS / f"{SPIRAL}.json", other
     assert Playground.open("04").project == by_name.project == load_project(PRESETS / f"{SPIRAL}.json")
+    for stem, title in preset_names():  # titles with a dot ("vs. narrow") are titles, not file names
+        assert find_project(title) == find_project(stem) == PRESETS / f"{stem}.json", title
 
 
 def test_a_dict_opens_with_the_files_defaults():
@@ -268,6 +270,8 @@ def test_the_tour_notebook_runs_headless_and_prints_the_apis_numbers(tmp_path, q
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "the notebook is kept without outputs"
+    bad = nbformat.v4.new_code_cell('p["data.noise"] = 10', metadata={"tags": ["raises-exception"]})
+    nb.cells.append(bad)  # in this run only: a bad value is said as its message, without a traceback
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "PYTHONPATH": path, "QT_QPA_PLATFORM": "offscreen"}
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
@@ -290,3 +294,6 @@ def test_the_tour_notebook_runs_headless_and_prints_the_apis_numbers(tmp_path, q
     png = base64.b64decode(shown('p.figure("output", size=(400, 400))')["image/png"])
     assert read_png(png).shape == (400, 400, 3) and png == p.figure("output", size=(400, 400)).data
     assert shown("p.trace(0)")["text/plain"] == str(p.trace(0))
+    (error,) = bad.outputs
+    assert (error.output_type, error.ename, error.evalue) == ("error", "PlaygroundError", "data.noise must be <= 1, got 10")
+    assert not any("api.py" in line or "engine" in line for line in error.traceback), error.traceback
