@@ -43,7 +43,7 @@ from .resources import PRESETS
 from .run.live_settings import apply_live, epoch_limit, live_sections
 from .run.state import ProjectState, get_path
 
-__all__ = ["BackpropTrace", "Figure", "Playground", "PlaygroundError", "preset_names"]
+__all__ = ["BackpropTrace", "Figure", "Playground", "PlaygroundError", "find_project", "preset_names"]
 
 #: Weight rows kept for the weights view's histogram over time (one row per epoch, thinned to
 #: every other one past this many, as the view itself thins its rows) ...
