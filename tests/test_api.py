@@ -266,18 +266,25 @@ def test_the_summary_for_jupyter():
 
 
 # ----------------------------------------------------------------- the sample notebook
-def test_the_tour_notebook_runs_headless_and_prints_the_apis_numbers(tmp_path, qapp):
-    """notebooks/tour.ipynb executed by a real kernel (this worktree's code on its path): its
-    losses and evaluation are the API's, run here with the same steps, to the last bit."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+def test_the_tour_notebook_runs_headless_and_prints_the_apis_numbers(tmp_path, qapp, monkeypatch):
+    """notebooks/tour.ipynb executed by a real kernel (this Python, this checkout's code on its
+    path): its losses and evaluation are the API's, run here with the same steps, to the last bit."""
+    import nbclient  # the test extra installs them, with ipykernel
+    import nbformat
+
+    # A kernel of this interpreter, whatever "python3" kernel the user's Jupyter has.
+    spec = tmp_path / "jupyter" / "kernels" / "nnp-test"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "nnp", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "the notebook is kept without outputs"
     bad = nbformat.v4.new_code_cell('p["data.noise"] = 10', metadata={"tags": ["raises-exception"]})
     nb.cells.append(bad)  # in this run only: a bad value is said as its message, without a traceback
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "PYTHONPATH": path, "QT_QPA_PLATFORM": "offscreen"}
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="nnp-test",
                                      resources={"metadata": {"path": str(tmp_path)}})  # fmt: skip
     client.execute(env=env)
     outputs = {c.source.splitlines()[-1]: c.outputs for c in nb.cells if c.cell_type == "code"}
