@@ -83,6 +83,14 @@ def find_project(name: str | Path) -> Path:
         raise PlaygroundError(str(exc).replace("'nn-playground presets' lists", "preset_names() lists")) from None
 
 
+def _value(project: dict[str, Any], path: str) -> Any:
+    """The setting at `path`, or its default where the project leaves it out (an optional key)."""
+    try:
+        return get_path(project, path)
+    except (KeyError, IndexError):
+        return field(path).default
+
+
 def _number(stem: str) -> int | None:
     head = stem.split("-", 1)[0]
     return int(head) if head.isdigit() else None
@@ -174,10 +182,10 @@ class Playground:
         if change is None or change.effect == Effect.NONE:
             return self
         project = change.project
+        live = tuple(p for p in sorted(change.paths) if field(p).effect == Effect.LIVE)
         try:
             if change.effect == Effect.LIVE:
-                live = tuple((p, get_path(project, p)) for p in sorted(change.paths) if field(p).effect == Effect.LIVE)
-                apply_live(self._trainer, live, project)
+                apply_live(self._trainer, tuple((p, get_path(project, p)) for p in live), project)
                 self._trainer.project = live_sections(self._trainer.project, project)
             elif change.effect == Effect.OPTIMIZER:
                 self._trainer.set_optimizer(project["training"]["optimizer"])
@@ -185,7 +193,11 @@ class Playground:
             else:
                 self._trainer = self._new_trainer()
         except PlaygroundError:
-            self._state.revert(before)  # the engine refused it (a batch too large to hold): as it was
+            # The engine refused it (a batch too small for batch normalization, or too large to
+            # hold): the project as it was, and the settings of the edit applied before it back.
+            self._state.revert(before)
+            if change.effect == Effect.LIVE:
+                apply_live(self._trainer, tuple((p, _value(before, p)) for p in live), before)
             raise
         return self
 

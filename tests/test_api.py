@@ -148,6 +148,22 @@ def test_a_bad_setting_is_refused_with_the_validators_message_and_nothing_change
     assert p.project == before and p.epoch == 1
 
 
+def test_an_edit_the_engine_refuses_leaves_the_project_and_the_run_as_they_were():
+    p = Playground.open("21-deep-sigmoid-batch-norm")
+    p.fit(1)
+    before = p.project
+    # Live: the epoch limit is set first, then the trainer refuses the batch (the limit goes back);
+    # a new run: refused when it is built.
+    for edit in ({"app.epoch_limit": True, "training.batch_size": 1},
+                 {"training.batch_size": 1, "network.layers.0.units": 5}):  # fmt: skip
+        with pytest.raises(PlaygroundError, match="a batch size of 1 is too small here"):
+            p.update(edit)
+        assert p.project == before and p.epoch == 1
+        assert p.trainer.epoch_limit is None and p.trainer.batch_size == before["training"]["batch_size"]
+    p["app.epoch_limit"] = True  # alone it is taken: the run stops at training.epochs
+    assert p.trainer.epoch_limit == before["training"]["epochs"]
+
+
 def test_bad_calls_are_said(tmp_path):
     p = Playground.open(SPIRAL)
     for call, words in [
