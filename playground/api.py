@@ -497,6 +497,8 @@ class BackpropTrace:
         self.columns = columns
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "result":  # copying or unpickling: nothing to pass through yet
+            raise AttributeError(name)
         return getattr(self.result, name)
 
     def to_json(self) -> dict[str, Any]:
