@@ -35,7 +35,16 @@ from engine.core.layers import layer_label
 from engine.core.numbers import number
 from engine.exports.codegen import FRAMEWORKS, export_script
 from engine.project.fields import MAX_EPOCHS, Effect, field
-from engine.project.files import WEIGHT_FORMATS, check_writable, load_project, load_weights, save_project, save_weights
+from engine.project.files import (
+    WEIGHT_FORMATS,
+    apply_weights,
+    check_writable,
+    load_project,
+    load_weights,
+    read_weights,
+    save_project,
+    save_weights,
+)
 from engine.run.training import Diverged, EpochLog, Trainer
 from engine.teaching.backprop import Trace, example, trace
 
@@ -119,10 +128,19 @@ class Playground:
     def open(cls, source: str | Path | dict[str, Any], weights: str | Path | None = None) -> Playground:
         """A project from a file, a preset (its name "04-spiral-tanh", number "04" or title
         "Spiral with tanh") or a dict (a project file's contents; left-out keys take their
-        defaults, as in a file). `weights`: a .npz or .json weight file to start from."""
+        defaults, as in a file). `weights`: a .npz or .json weight file to start from. A .npz
+        the app or `save_weights` wrote opens alone: its project is inside, with its weights."""
         if isinstance(source, dict):
             return cls(copy.deepcopy({"format": field("format").default, **source}), None, weights)
         path = find_project(source)
+        if path.suffix.lower() == ".npz" and weights is None:  # saved weights with their project inside
+            arrays, config = read_weights(path)
+            if config is None:
+                raise PlaygroundError(f"{path.name} holds weights without their project: open the project "
+                                      f"with weights='{path.name}'")  # fmt: skip
+            p = cls(config, path)
+            apply_weights(p._trainer.network, arrays, path.name)
+            return p
         return cls(load_project(path), path, weights)
 
     def _new_trainer(self) -> Trainer:

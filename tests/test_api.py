@@ -15,7 +15,7 @@ import pytest
 
 import engine.cli
 from engine import PlaygroundError
-from engine.project.files import load_project
+from engine.project.files import load_project, weight_arrays
 from engine.run.training import Trainer
 from engine.teaching.backprop import example, numerical_gradient
 from playground.__main__ import main
@@ -92,6 +92,8 @@ def test_open_edit_fit_evaluate_save_reopen_gives_the_same_numbers(tmp_path):
     assert json.loads(project_file.read_text())["network"]["layers"][0]["units"] == 6
     again = Playground.open(project_file, weights=weights)  # the trained weights: the same evaluation
     assert again.evaluate() == results and again.epoch == 0
+    alone = Playground.open(weights)  # the .npz holds the project too
+    assert alone.project == p.project and alone.evaluate() == results
     fresh = Playground.open(str(project_file))  # the project alone: the same run again
     assert np.array_equal(fresh.fit(4)["loss"], history["loss"]) and fresh.evaluate() == results
 
@@ -166,6 +168,8 @@ def test_an_edit_the_engine_refuses_leaves_the_project_and_the_run_as_they_were(
 
 def test_bad_calls_are_said(tmp_path):
     p = Playground.open(SPIRAL)
+    bare = tmp_path / "bare.npz"
+    np.savez(bare, **weight_arrays(p.trainer.network))
     for call, words in [
         (lambda: p.fit(-1), "epochs must be a whole number from 0 to"),
         (lambda: p.fit(2.5), "epochs must be a whole number"),
@@ -173,6 +177,7 @@ def test_bad_calls_are_said(tmp_path):
         (lambda: p.save_weights(tmp_path / "w.txt"), "weights are saved as .npz, .json, .onnx"),
         (lambda: p.save(tmp_path / "no" / "p.json"), "does not exist"),
         (lambda: p.export(tmp_path / "m.zip"), "export writes OUT.onnx or a script OUT.py"),
+        (lambda: Playground.open(bare), "holds weights without their project: open the project with weights="),
         (lambda: p.export(tmp_path / "m.py", framework="jax"), "framework must be one of pytorch, keras"),
         (lambda: p.trace(250), r"row must be 0 to 249 \(the training rows\), got 250"),
         (lambda: p.trace(), "give a training row, or inputs= with label="),
