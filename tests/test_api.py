@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import engine.cli
 from engine import PlaygroundError
 from engine.project.files import load_project, weight_arrays
 from engine.run.training import Trainer
@@ -70,9 +69,14 @@ def test_an_unknown_project_is_said(source, words):
         Playground.open(source)
 
 
-def test_the_api_sets_the_preset_folder_only_when_unset():
-    assert engine.cli.PRESET_DIR is not None
-    assert (engine.cli.PRESET_DIR / f"{SPIRAL}.json").is_file()
+def test_importing_the_api_in_a_fresh_process_lets_the_engines_lookup_find_presets():
+    import subprocess
+
+    code = ("import engine.cli, playground.api\n"
+            f"print(engine.cli.resolve_project({SPIRAL!r}))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()) == PRESETS / f"{SPIRAL}.json"
 
 
 # ----------------------------------------------------------------- round trip
