@@ -105,7 +105,7 @@ TIERS = [
     ["playground.actions"],  # the window's menus and what they do
     ["playground.main_window"],
     ["playground.app"],
-    ["playground.figure_cli", "playground.__main__"],  # the commands that start an app
+    ["playground.figure_cli", "playground.__main__", "playground.api"],  # the commands, the notebook API
 ]
 
 
