@@ -469,3 +469,28 @@ def test_the_layer_count_never_runs_into_the_initializer(qtbot, window):
         assert net.width() == width
         assert net.layers_label.geometry().right() < net.init_label.geometry().left(), width
         assert net.remove_layer.geometry().left() >= 0
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("height", [60, 90, 130])
+def test_a_short_plots_value_labels_never_overlap(qtbot, height, log):
+    """At 1280×720 a tab's plot can be 40 px high: its labelled ticks stay a text line apart (the
+    hidden space's axis stacked "0.4" over "-1.0", the gradient flow's "0.0001" over "0.001")."""
+    from playground.panels.plotting import LABEL_HEIGHT, make_plot
+
+    plot = make_plot("shortPlot")
+    qtbot.addWidget(plot)
+    plot.resize(300, height)
+    plot.setLogMode(y=log)
+    x = np.arange(1, 60)
+    plot.plot(x, 10.0 ** -np.linspace(0, 5, x.size) if log else np.linspace(-1, 0.45, x.size))
+    plot.show()
+    QApplication.processEvents()
+    axis = plot.getAxis("left")
+    lo, hi = axis.range
+    size = axis.geometry().height()
+    labelled = [values for spacing, values in axis.tickValues(lo, hi, size) if spacing is not None]
+    ticks = sorted(v for values in labelled[:1] for v in values if lo <= v <= hi)
+    assert ticks, "no labelled tick at all"
+    gaps = np.diff(ticks) / (hi - lo) * size
+    assert (gaps >= LABEL_HEIGHT).all(), (height, ticks, gaps)

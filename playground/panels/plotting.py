@@ -6,6 +6,7 @@ their own plots with these too.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -123,10 +124,28 @@ def layer_name(i: int, n_layers: int) -> str:
     return "output" if i == n_layers - 1 else f"layer {i + 1}"
 
 
+LABEL_HEIGHT = 14  # px: a tick label's line at the app's 10-pt font
+
+
 class NumberAxis(pg.AxisItem):
     """An axis whose tick labels follow the app's number rules (engine/core/numbers.py): fixed up to a
     million with the decimals the tick spacing needs (pyqtgraph's own switched to "2e+04" at
     10,000, so a long run's epochs read as 1e+04, 2e+04), scientific past it and below 1e-4."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        """pyqtgraph's spacing, widened on a short vertical axis so that labelled ticks stay two
+        text lines apart (a 40-px plot at 1280×720 stacked "0.4" over "-1.0")."""
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if self.orientation not in ("left", "right") or not levels or size > 12 * LABEL_HEIGHT:
+            return levels  # a plot of normal height keeps pyqtgraph's ticks
+        room = max(1.0, size / (2 * LABEL_HEIGHT))  # labels that fit, two text lines apart
+        span = abs(maxVal - minVal)
+        if span / levels[0][0] <= room + 1:
+            return [lv for lv in levels if span / lv[0] <= room + 1]
+        raw = span / room
+        power = 10.0 ** math.floor(math.log10(raw))
+        step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+        return [(max(step, 1.0) if self.logMode else step, 0.0)]  # whole decades on a log axis
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         if self.logMode:
