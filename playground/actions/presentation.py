@@ -10,7 +10,7 @@ from typing import Any
 
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
     QApplication,
@@ -367,14 +367,15 @@ def _plot_text_back(saved: list[tuple[Any, ...]]) -> None:
         axis._adjustSize()
 
 
-def keep_on_screen(window: QWidget) -> None:
+def keep_on_screen(window: QWidget, avail: QRect | None = None) -> None:
     """Never larger than the screen (a saved size from a bigger monitor, the default on a laptop or
-    projector, a width a layout needed on the way): shrink to the available area and keep the
-    title bar on it."""
-    screen = window.screen() or QApplication.primaryScreen()
-    if screen is None:
-        return
-    avail = screen.availableGeometry()
+    projector, a width a layout needed on the way): shrink to the available area (`avail`, or the
+    window's screen's) and keep the title bar on it."""
+    if avail is None:
+        screen = window.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
     w, h = min(window.width(), avail.width()), min(window.height(), avail.height())
     if (w, h) != (window.width(), window.height()):
         window.resize(w, h)

@@ -4,7 +4,7 @@ the draw pad."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont
@@ -26,6 +26,7 @@ from ..windows.perceptron import PerceptronWindow
 from ..windows.race import RaceWindow, open_race
 from ..windows.record import RecordDialog, open_record
 from .lessons import MakeLessonDialog
+from .presentation import keep_on_screen
 
 
 class Tools:
@@ -58,7 +59,7 @@ class Tools:
         and Cancel (the window stays live however big the network)."""
         if self.session.snapshot is None:
             return None
-        return open_gradcheck(self.session, self.parent)
+        return placed(open_gradcheck(self.session, self.parent))
 
     def show_summary(self) -> str | None:
         net = self.session.network()
@@ -72,7 +73,7 @@ class Tools:
     def open_race(self) -> RaceWindow:
         """The optimizer race on a copy of the current project (it trains on its own thread)."""
         speed = getattr(self.parent, "speed", None)  # the window's speed governs the race too
-        return open_race(self.session.state.project, self.session.state.base_dir, self.parent, speed)
+        return placed(open_race(self.session.state.project, self.session.state.base_dir, self.parent, speed))
 
     def open_backprop(self) -> BackpropWindow | None:
         """The backprop walk (one window: a second request raises it), for every model."""
@@ -89,7 +90,7 @@ class Tools:
         win = GraphWindow(self.parent)
         win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         win.show()
-        return win
+        return placed(win)
 
     def make_lesson(self) -> MakeLessonDialog:
         dlg = MakeLessonDialog(self.session, self.parent)
@@ -99,11 +100,11 @@ class Tools:
 
     def open_paths(self) -> PathsWindow:
         """Optimizers on two-parameter test surfaces (no network: the engine's optimizers alone)."""
-        return open_paths(self.parent)
+        return placed(open_paths(self.parent))
 
     def open_landscape(self) -> LandscapeWindow:
         """The loss landscape of the network being trained (computed on its own thread)."""
-        return open_landscape(self.session, self.parent)
+        return placed(open_landscape(self.session, self.parent))
 
     def open_single(self, cls: type[Any], name: str, make: Callable[[], Any] | None = None) -> Any:
         """One window of a kind (a second request raises it), made by `make` (default: the class
@@ -114,7 +115,7 @@ class Tools:
             win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         win.show()
         win.raise_()
-        return win
+        return placed(win)
 
     def open_loss_explorer(self) -> LossExplorer:
         """Class scores to the multiclass SVM and softmax losses, worked out."""
@@ -135,7 +136,7 @@ class Tools:
 
     def record(self) -> RecordDialog:
         """The run's kept epochs as an animation for a slide (drawn here, encoded on its own thread)."""
-        return open_record(self.session, self.parent.dialogs, self.parent)
+        return placed(open_record(self.session, self.parent.dialogs, self.parent))
 
     def compare_runs(self, a: object, b: object) -> QDialog:
         dlg = CompareDialog(a, b, self.parent)
@@ -170,3 +171,13 @@ class Tools:
             "nn-playground: build a neural network by clicking and watch it learn.\n"
             "A NumPy engine trains in a process of its own; the views show the newest snapshot.",
         ).exec()
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def placed(win: W) -> W:
+    """A tool window within its screen: a default size taller than a 1280×720 projector's (the
+    backprop walk's layout asked 752 px) is shrunk to the screen, its title bar kept on it."""
+    keep_on_screen(win)
+    return win

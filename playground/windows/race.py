@@ -198,7 +198,7 @@ class RaceWindow(QDialog):
         self.curves: list[pg.PlotDataItem] = []
         self.thumbs: list[tuple[QLabel, QLabel]] = []
         self._points: tuple[tuple[int, int], QImage] | None = None  # (generation, data) and its dots
-        self.resize(980, 720)
+        self.resize(980, 680)  # within a 1280×720 screen with its title bar
 
         self.play.toggled.connect(self._play_toggled)
         self.step.clicked.connect(lambda: self.handle.send(Step("epoch")))
