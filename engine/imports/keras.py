@@ -144,7 +144,7 @@ def _layer(b: Builder, layer: dict[str, Any], weights: _Weights) -> None:
         strides = _square(cfg.get("strides") or size, "strides", where)
         if strides != size or cfg.get("padding", "valid") != "valid":
             raise PlaygroundError(f"{where} is {kind} with pool_size {size}, strides {strides} and padding "
-                                  f"{cfg.get('padding')}: the playground's windows move by their size, unpadded")  # fmt: skip
+                                  f"{cfg.get('padding')}: the playground's windows move by their size, unpadded")
         b.pool("max" if kind.startswith("Max") else "average", size, where)
     elif kind == "Flatten":
         b.flatten(where)
