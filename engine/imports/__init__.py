@@ -25,14 +25,20 @@ def import_model(path: str | Path, dtype: str = "float64", activation: Any = "re
     if ext == ".onnx":
         from .onnx import import_onnx
 
-        return import_onnx(p, dtype)
-    if ext == ".keras":
+        result = import_onnx(p, dtype)
+    elif ext == ".keras":
         from .keras import import_keras
 
-        return import_keras(p, dtype)
-    if ext in (".pt", ".pth"):
+        result = import_keras(p, dtype)
+    elif ext in (".pt", ".pth"):
         from .torch import import_torch
 
-        return import_torch(p, dtype, activation, output_activation, input_shape)
+        result = import_torch(p, dtype, activation, output_activation, input_shape)
+    else:
+        result = None
+    if result is not None:
+        result.project["app"] = {"title": f"{p.name} (imported from {result.source})",
+                                 "note": " ".join(n[0].upper() + n[1:] + "." for n in result.notes)}  # fmt: skip
+        return result
     raise PlaygroundError(f"{p.name}: models are imported from {', '.join(FORMATS)} files, not "
                           f"{ext or 'a file without an extension'}")  # fmt: skip

@@ -30,8 +30,13 @@ MAX_MODEL_BYTES = 1024**3
 #: ONNX's elementwise activations and the playground's names.
 ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "softplus", "Elu": "elu",
                "LeakyRelu": "leaky_relu"}  # fmt: skip
-#: Operators that pass their input on at inference.
-PASS = ("Identity", "Dropout")
+#: Operators that pass their input on at inference (a Cast to float or double too).
+PASS = ("Identity", "Dropout", "Cast")
+FLOATS = (1, 11)  # ONNX's FLOAT and DOUBLE
+#: Elementwise arithmetic with a constant: a dense or conv layer's bias (MatMul or Conv, then Add),
+#: the fitted normalisation before the first layer, and elsewhere a per-feature affine map (Keras's
+#: export writes batch normalization as Sub, Mul, Add), read as batch normalization.
+ARITHMETIC = ("Sub", "Mul", "Add", "Div")
 RECURRENT = {"RNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}
 _FROM_ONNX = {v: k for k, v in ONNX_RECURRENT.items()}
 
@@ -74,6 +79,8 @@ class _Walk:
                 value = _attrs(node).get("value")
                 if value is not None and hasattr(value, "dims"):
                     self.consts[node.output[0]] = numpy_helper.to_array(value)
+            elif node.op_type == "Identity" and node.input[0] in self.consts:  # a weight shared by name
+                self.consts[node.output[0]] = self.consts[node.input[0]]
         inputs = [i for i in graph.input if i.name not in self.consts]
         if len(inputs) != 1 or not graph.output:
             raise PlaygroundError(f"the graph has {len(inputs)} inputs and {len(graph.output)} outputs: the "
@@ -91,11 +98,14 @@ class _Walk:
                                   "imports inputs (N, features), (N, C, H, W) or (N, H, W, C), and (N, steps, "
                                   "features), with every size but N fixed")  # fmt: skip
         self.normalised = False
+        self.bias_open = False  # the last dense or conv layer had no bias: an Add of a constant is it
+        self.affine: tuple[np.ndarray, np.ndarray, str] | None = None  # scale, shift, the first node's name
         self.input_layout = self.layout  # an image input: NCHW unless a Transpose to NCHW comes first
 
     # ----------------------------------------------------------------- the chain
     def consumers(self, name: str) -> list[int]:
-        return [i for i, n in enumerate(self.nodes) if name in n.input and n.op_type not in ("Shape", "Constant")]
+        return [i for i, n in enumerate(self.nodes) if name in n.input and n.op_type not in ("Shape", "Constant")
+                and not (n.op_type == "Identity" and n.input[0] in self.consts)]  # fmt: skip
 
     def next_node(self) -> tuple[int, Any] | None:
         found = [i for i in self.consumers(self.current) if i not in self.done]
@@ -141,6 +151,7 @@ class _Walk:
                 raise PlaygroundError(f"nothing in the graph takes {self.current!r}, and it is not the output "
                                       f"{self.output!r}")  # fmt: skip
             self.handle(*step)
+        self.flush()
         builder = self.b()
         rest = [n for i, n in enumerate(self.nodes) if i not in self.done and n.op_type not in ("Constant", "Shape")
                 and any(o in n.input for o in self._chain_outputs())]  # fmt: skip
@@ -153,6 +164,11 @@ class _Walk:
 
     def handle(self, index: int, node: Any) -> None:
         op, where, attrs = node.op_type, _named(node, index), _attrs(node)
+        if op not in PASS and not (op in ARITHMETIC and self.builder is not None):
+            self.flush()
+        if op == "Cast" and attrs.get("to") not in FLOATS:
+            raise PlaygroundError(f"{where} is Cast to ONNX type {attrs.get('to')}: the playground computes in "
+                                  "floating point only")  # fmt: skip
         if op in PASS:
             if op == "Dropout" and len(node.input) > 1 and node.input[1] in self.consts and self.builder:
                 self.b().dropout(float(self.consts[node.input[1]]), where)
@@ -161,8 +177,10 @@ class _Walk:
             self.follow(index, node)
         elif op == "Transpose":
             self.transpose(node, where, attrs)
-        elif op in ("Sub", "Div", "Mul", "Add") and self.builder is None:
+        elif op in ARITHMETIC and self.builder is None:
             self.normalisation(node, where)
+        elif op in ARITHMETIC:
+            self.arithmetic(node, where)
         elif op == "MatMul":
             self.matmul(index, node, where)
         elif op == "Gemm":
@@ -219,6 +237,52 @@ class _Walk:
         self.normalised = True
         self.current = node.output[0]
 
+    def arithmetic(self, node: Any, where: str) -> None:
+        """x − c, x·c, x + c or x / c with c a constant per feature (or one for all): a pending
+        bias, or a step of an affine map x·scale + shift kept until the next other node."""
+        other = [i for i in node.input if i != self.current]
+        if len(other) != 1 or other[0] not in self.consts or (node.op_type in ("Sub", "Div")
+                                                                and node.input[0] != self.current):  # fmt: skip
+            raise PlaygroundError(f"{where} is {node.op_type} of computed tensors: the playground has no such layer")
+        features = self.b().shape[-1]
+        c = self.consts[other[0]].astype(np.float64)
+        if self.layout == "nchw" and c.ndim >= 3:
+            c = np.moveaxis(c.reshape(c.shape[-3:]), 0, -1)  # (C, 1, 1) → (1, 1, C)
+        c = c.reshape(-1)
+        if c.size not in (1, features):
+            raise PlaygroundError(f"{where} is {node.op_type} by {c.size} values, not one per feature ({features}): "
+                                  "the playground has no such layer")  # fmt: skip
+        c = np.broadcast_to(c, (features,))
+        self.current = node.output[0]
+        if node.op_type == "Add" and self.bias_open and self.affine is None:
+            self.b().set_bias(c, where)
+            self.bias_open = False
+            return
+        scale, shift, first = self.affine or (np.ones(features), np.zeros(features), where)
+        if node.op_type == "Sub":
+            shift = shift - c
+        elif node.op_type == "Add":
+            shift = shift + c
+        elif node.op_type == "Mul":
+            scale, shift = scale * c, shift * c
+        else:
+            scale, shift = scale / c, shift / c
+        self.affine = (scale, shift, first)
+
+    def flush(self) -> None:
+        """An affine map x·scale + shift as batch normalization's inference form: γ = scale,
+        β = shift, moving mean 0 and moving variance 1 − ε (so √(σ² + ε) = 1)."""
+        self.bias_open = False
+        if self.affine is None:
+            return
+        scale, shift, first = self.affine
+        self.affine = None
+        eps = 1e-3
+        self.b().batch_norm(scale, shift, np.zeros_like(scale), np.full_like(scale, 1 - eps), eps, 0.99, first)
+        self.b().notes.append(f"{first}: a per-feature affine map (batch normalization at inference, as Keras's "
+                              "export writes it) read as batch normalization: γ and β hold it, with moving mean 0 "
+                              "and variance 1 − ε")  # fmt: skip
+
     def matmul(self, index: int, node: Any, where: str) -> None:
         kernel = self.const(node.input[1], where)
         if kernel.ndim != 2 or self.layout != "flat":
@@ -234,6 +298,7 @@ class _Walk:
                 self.done.add(add[0])
                 self.current = self.nodes[add[0]].output[0]
         self.b().dense(kernel, bias, where)
+        self.bias_open = bias is None
 
     def gemm(self, node: Any, where: str, attrs: dict[str, Any]) -> None:
         if attrs.get("transA", 0) or self.layout != "flat":
@@ -263,6 +328,7 @@ class _Walk:
         padding = self._padding(where, attrs, k, s, builder.shape)
         builder.conv2d(weight.transpose(2, 3, 1, 0), bias, s, padding, where)
         self.current = node.output[0]
+        self.bias_open = bias is None
 
     @staticmethod
     def _padding(where: str, attrs: dict[str, Any], k: int, s: int, shape: tuple[int, ...]) -> str:

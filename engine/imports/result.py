@@ -151,6 +151,13 @@ class Builder:
                  "padding": padding, "activation": "linear"}  # fmt: skip
         self._add(entry, {"kernel": kernel, "bias": bias}, where)
 
+    def set_bias(self, bias: np.ndarray, where: str) -> None:
+        """The bias of the dense or conv2d layer just added (a format that adds it as a node of its own)."""
+        last = self.entries[-1] if self.entries else {}
+        if last.get("type", "dense") not in ("dense", "conv2d") or not self.params or "kernel" not in self.params[-1]:
+            raise PlaygroundError(f"{where} adds a bias after a {last.get('type', 'nothing')} layer")
+        self.params[-1]["bias"] = np.asarray(bias, dtype=np.float64).reshape(-1)
+
     def pool(self, kind: str, size: int, where: str) -> None:
         """max or average pooling, a size × size window moved by its size."""
         self._add({"type": f"{kind}_pooling2d", "pool_size": int(size)}, None, where)

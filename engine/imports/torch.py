@@ -13,6 +13,7 @@ needs the TorchScript form."""
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,9 @@ def import_torch(path: str | Path, dtype: str = "float64", activation: Any = "re
                                            for n in zipfile.ZipFile(p).namelist())  # fmt: skip
     try:
         if script:
-            module = torch.jit.load(str(p), map_location="cpu")
+            with warnings.catch_warnings():  # torch.jit is deprecated, and still what loads TorchScript
+                warnings.simplefilter("ignore", DeprecationWarning)
+                module = torch.jit.load(str(p), map_location="cpu")
             return _scripted(module, dtype, input_shape)
         try:
             state = torch.load(str(p), map_location="cpu", weights_only=True)
