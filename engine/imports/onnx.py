@@ -24,7 +24,7 @@ from ..core.layers.base import window_pads
 from ..core.layers.recurrent import ONNX_RECURRENT
 from .result import Builder, Imported, activation_spec
 
-ONNX_IMPORT_HINT = "importing ONNX models needs the onnx package: pip install 'nn-playground[onnx]'"
+ONNX_IMPORT_HINT = "importing ONNX models needs the onnx package: pip install 'nn-playground[import]'"
 MAX_MODEL_BYTES = 1024**3
 
 #: ONNX's elementwise activations and the playground's names.

@@ -195,7 +195,7 @@ class Builder:
             return
         last = self.entries[-1] if self.entries else None
         if last is not None and last.get("type", "dense") in ("dense", "conv2d") and last["activation"] == "linear":
-            if spec_name(spec) == "softmax" and last.get("type") == "conv2d":
+            if not ACTIVATIONS.get(spec_name(spec)).elementwise and last.get("type") == "conv2d":
                 raise PlaygroundError(f"{where} is a softmax over a convolution's channels: the playground's "
                                       "softmax is an output activation")  # fmt: skip
             last["activation"] = spec
@@ -309,11 +309,12 @@ class Builder:
 def _problem(act: str, units: int, notes: list[str]) -> tuple[str, int, str]:
     """(problem, classes, loss) from the output: softmax or sigmoid, classification; linear on one
     unit, regression; linear on several, classification scored by its raw outputs (logits)."""
-    if act == "softmax":
+    desc = ACTIVATIONS.get(act)
+    if desc.probabilities and not desc.elementwise:  # softmax: a row of class probabilities
         if units < 2:
             raise PlaygroundError("the output is a softmax over 1 unit (always 1): the playground needs 2 or more")
         return "classification", units, "categorical_crossentropy"
-    if act == "sigmoid":
+    if desc.probabilities:  # sigmoid: one probability
         if units != 1:
             raise PlaygroundError(f"the output is {units} sigmoid units (multi-label): the playground's "
                                   "classification gives one class an example (softmax, or one sigmoid unit)")
