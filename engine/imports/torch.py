@@ -31,6 +31,8 @@ MAX_MODEL_BYTES = 1024**3
 ACTIVATIONS = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "softplus", "ELU": "elu",
                "LeakyReLU": "leaky_relu", "Identity": "linear"}  # fmt: skip
 RECURRENT = {"RNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}
+DEFAULT_STEPS = 20  # a recurrent model's sequence length when none is given (its weights fit any)
+MAX_SIDE = 256  # the largest square image tried for a convolutional model without --input-shape
 
 
 def _torch() -> Any:
@@ -92,9 +94,13 @@ def _state_dict(state: dict[str, np.ndarray], dtype: str, activation: Any, outpu
     first_name, first = groups[0]
     builder: Builder
     if "weight_ih_l0" in first:
-        if input_shape is None or len(input_shape) != 2:
-            raise PlaygroundError("a recurrent state dict needs the sequences' shape: --input-shape STEPS,FEATURES")
-        builder = Builder("PyTorch", input_shape, sequence=True)
+        shape = input_shape or (DEFAULT_STEPS, int(first["weight_ih_l0"].shape[1]))
+        if len(shape) != 2:
+            raise PlaygroundError("sequences are STEPS,FEATURES: --input-shape takes two numbers for them")
+        builder = Builder("PyTorch", shape, sequence=True)
+        if input_shape is None:
+            builder.notes.append(f"sequences of {DEFAULT_STEPS} steps (the weights fit any length; "
+                                 "--input-shape STEPS,FEATURES sets it)")  # fmt: skip
     elif "weight" in first and first["weight"].ndim == 2:
         builder = Builder("PyTorch", input_shape or (int(first["weight"].shape[1]),))
     else:
@@ -190,14 +196,21 @@ def _scripted(module: Any, dtype: str, input_shape: tuple[int, ...] | None) -> I
         raise PlaygroundError("the TorchScript module has no layers (the playground imports nn.Sequential models)")
     kinds = [getattr(c, "original_name", "") for _n, c in children]
     first = next((k for k in kinds if k in ("Linear", "Conv2d", *RECURRENT)), "")
+    if first == "Conv2d" and input_shape is None:
+        return _square_images(module, dtype, children[kinds.index("Conv2d")][1])
     if first == "Conv2d":
-        if input_shape is None or len(input_shape) != 3:
-            raise PlaygroundError("a convolutional model needs its images' shape: --input-shape H,W,C")
+        if len(input_shape) != 3:
+            raise PlaygroundError(f"images are H,W,C: --input-shape {','.join(map(str, input_shape))} is not")
         builder = Builder("PyTorch", input_shape)
     elif first in RECURRENT:
-        if input_shape is None or len(input_shape) != 2:
-            raise PlaygroundError("a recurrent model needs the sequences' shape: --input-shape STEPS,FEATURES")
-        builder = Builder("PyTorch", input_shape, sequence=True)
+        rnn = children[kinds.index(first)][1]
+        shape = input_shape or (DEFAULT_STEPS, int(getattr(rnn, "input_size", 0)) or 1)
+        if len(shape) != 2:
+            raise PlaygroundError("sequences are STEPS,FEATURES: --input-shape takes two numbers for them")
+        builder = Builder("PyTorch", shape, sequence=True)
+        if input_shape is None:
+            builder.notes.append(f"sequences of {DEFAULT_STEPS} steps (the weights fit any length; "
+                                 "--input-shape STEPS,FEATURES sets it)")  # fmt: skip
     elif first == "Linear":
         lin = children[kinds.index("Linear")][1]
         builder = Builder("PyTorch", input_shape or (int(_numpy(lin.weight).shape[1]),))
@@ -206,6 +219,21 @@ def _scripted(module: Any, dtype: str, input_shape: tuple[int, ...] | None) -> I
     for i, (name, child) in enumerate(children):
         _scripted_layer(builder, kinds[i], child, f"module {name!r}", kinds[i + 1 :])
     return builder.finish(dtype)
+
+
+def _square_images(module: Any, dtype: str, conv: Any) -> Imported:
+    """A convolutional model imported without --input-shape: the square images the first dense
+    layer after the flatten fits (the only size, for most models), said in a note."""
+    channels = int(_numpy(conv.weight).shape[1])
+    for side in range(1, MAX_SIDE + 1):
+        try:
+            result = _scripted(module, dtype, (side, side, channels))
+        except PlaygroundError:
+            continue
+        result.notes.append(f"images of {side}×{side}×{channels}: the square size the model's dense layers fit "
+                            "(--input-shape H,W,C gives another)")  # fmt: skip
+        return result
+    raise PlaygroundError(f"no square image up to {MAX_SIDE}×{MAX_SIDE} fits this model: give --input-shape H,W,C")
 
 
 def _scripted_layer(b: Builder, kind: str, child: Any, where: str, after: list[str]) -> None:
