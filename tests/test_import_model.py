@@ -249,6 +249,64 @@ def test_pytorch_recurrent_state_dicts_take_keras_gate_order(torch, tmp_path):
         np.testing.assert_allclose(result.model().predict(x), want, rtol=0, atol=1e-6)
 
 
+@TORCH_WARNINGS
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_pytorch_recurrent_models_exported_to_onnx_reproduce_their_predictions(torch, tmp_path, kind):
+    """PyTorch's exporter writes the module time-major with zero initial states (ConstantOfShape),
+    then out[:, -1] as a Gather of the last step: a recurrent layer with return_sequences false."""
+    nn = torch.nn
+
+    class Last(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn, self.head = getattr(nn, kind)(2, 4, batch_first=True), nn.Linear(4, 1)
+
+        def forward(self, x):
+            return self.head(self.rnn(x)[0][:, -1])
+
+    torch.manual_seed(0)
+    model = Last().eval()
+    with warnings.catch_warnings():  # the tracer warns from C code, where a warning cannot become an error
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, torch.zeros(1, 5, 2), str(tmp_path / "r.onnx"), dynamo=False, input_names=["x"],
+                          dynamic_axes={"x": {0: "N"}})  # fmt: skip
+    result = import_model(tmp_path / "r.onnx")
+    assert result.project["network"]["layers"][0]["return_sequences"] is False
+    x = np.random.default_rng(0).normal(size=(6, 5, 2))
+    with torch.no_grad():
+        want = model(torch.tensor(x, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(result.model().predict(x), want, rtol=0, atol=1e-6)
+
+
+@TORCH_WARNINGS
+def test_a_whole_pickled_pytorch_model_is_refused_unread(torch, tmp_path):
+    nn = torch.nn
+    torch.save(nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)), tmp_path / "whole.pt")
+    with pytest.raises(PlaygroundError, match=r"whole.pt: not a state dict or TorchScript file \(a whole pickled "
+                       r"model.*save model.state_dict\(\)"):  # fmt: skip
+        import_model(tmp_path / "whole.pt")
+
+
+def test_pytorch_chw_flatten_puts_the_next_dense_rows_and_batch_norm_in_keras_order(torch, tmp_path):
+    """nn.Flatten lays (C, H, W) out channel by channel; the imported kernel's rows and a
+    BatchNorm1d's statistics after it must follow Keras's (H, W, C) order."""
+    nn = torch.nn
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.Flatten(), nn.BatchNorm1d(3 * 4 * 4), nn.Linear(48, 5),
+                          nn.Softmax(dim=1)).eval()  # fmt: skip
+    with torch.no_grad():
+        model[3].running_mean.uniform_(-1, 1)
+        model[3].running_var.uniform_(0.5, 2)
+        model[3].weight.uniform_(0.5, 2)
+    with pytest.warns(DeprecationWarning):
+        torch.jit.script(model).save(str(tmp_path / "c.pt"))
+    result = import_model(tmp_path / "c.pt", input_shape=(6, 6, 2))
+    x = np.random.default_rng(0).normal(size=(5, 6, 6, 2))
+    with torch.no_grad():
+        want = model(torch.tensor(x.transpose(0, 3, 1, 2), dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(result.model().predict(x), want, rtol=0, atol=1e-6)
+
+
 def _keras_models(keras):
     layers = keras.layers
     keras.utils.set_random_seed(0)

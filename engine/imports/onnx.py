@@ -209,6 +209,8 @@ class _Walk:
             self.follow(index, node)
         elif op in RECURRENT:
             self.recurrent(node, where, attrs)
+        elif op == "Gather" and self.builder is not None:
+            self.last_step(node, where, attrs)
         else:
             said = ", ".join(f"{k} {_words(v)}" for k, v in attrs.items())
             raise PlaygroundError(f"{where} is {op}{' with ' + said if said else ''}: the playground has no such "
@@ -400,7 +402,7 @@ class _Walk:
         op, kind = node.op_type, RECURRENT[node.op_type]
         if self.layout != "tnf":
             raise PlaygroundError(f"{where} is {op} on a {self.layout} tensor: it needs (steps, N, features)")
-        extra = [n for n in node.input[4:] if n]
+        extra = [n for i, n in enumerate(node.input[4:], 4) if n and not (i >= 5 and self._zeros(n))]
         direction = _words(attrs.get("direction", "forward"))
         odd = attrs.get("clip") or attrs.get("input_forget", 0) or attrs.get("layout", 0)
         if extra or direction != "forward" or odd:
@@ -429,6 +431,34 @@ class _Walk:
                                   "Keras's and the playground's LSTM use one activation for both")  # fmt: skip
         ys = self._recurrent_output(node, where)
         builder.recurrent(kind, kernel, rec, bias, ys, where, **outs)
+
+    def _zeros(self, name: str) -> bool:
+        """Whether tensor `name` is all zeros: a constant, or ConstantOfShape of 0 (PyTorch's
+        exporter writes the zero initial states so)."""
+        if name in self.consts:
+            return not np.any(self.consts[name])
+        maker = next((n for n in self.nodes if name in n.output), None)
+        if maker is None or maker.op_type != "ConstantOfShape":
+            return False
+        value = _attrs(maker).get("value")
+        from onnx import numpy_helper
+
+        return value is None or not np.any(numpy_helper.to_array(value))
+
+    def last_step(self, node: Any, where: str, attrs: dict[str, Any]) -> None:
+        """Gather of the last step of a recurrent layer's every-step output (PyTorch's out[:, -1]):
+        that layer gives its last state (return_sequences false)."""
+        axis = attrs.get("axis", 0)
+        index = self.consts.get(node.input[1]) if len(node.input) > 1 else None
+        time_axis = {"ntf": 1, "tnf": 0}.get(self.layout)
+        steps = self.b().shape[0] if len(self.b().shape) == 2 else None
+        if time_axis is None or axis != time_axis or index is None or index.size != 1 or \
+                int(index.reshape(-1)[0]) not in (-1, (steps or 0) - 1):  # fmt: skip
+            raise PlaygroundError(f"{where} is Gather along axis {axis}: the playground takes a recurrent layer's "
+                                  "last step only")  # fmt: skip
+        self.b().last_step(where)
+        self.layout = "flat"
+        self.current = node.output[0]
 
     def _recurrent_acts(self, where: str, op: str, attrs: dict[str, Any]) -> list[Any]:
         given = [_words(a) for a in attrs.get("activations", [])]

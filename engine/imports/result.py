@@ -184,6 +184,9 @@ class Builder:
             params["gamma"] = np.asarray(gamma).reshape(-1)
         if beta is not None:
             params["beta"] = np.asarray(beta).reshape(-1)
+        if self._chw is not None:  # after a channels-first flatten: its features in Keras's H, W, C order
+            h, w, c = self._chw
+            params = {k: v.reshape(c, h, w).transpose(1, 2, 0).reshape(-1) for k, v in params.items()}
         shapes = LAYERS.get("batch_normalization")(**{k: v for k, v in entry.items() if k != "type"}) \
             .param_shapes(self.shape)  # fmt: skip
         self._add(entry, {k: params[k] for k in shapes}, where)
@@ -223,6 +226,15 @@ class Builder:
             entry["recurrent_activation"] = recurrent_activation
         entry["return_sequences"] = bool(return_sequences)
         self._add(entry, {"kernel": kernel, "recurrent_kernel": recurrent_kernel, "bias": bias}, where)
+
+    def last_step(self, where: str) -> None:
+        """The recurrent layer just added gives its last state only (return_sequences false): a
+        format that takes every step's state and then the last one (PyTorch's out[:, -1])."""
+        last = self.entries[-1] if self.entries else {}
+        if not last.get("return_sequences"):
+            raise PlaygroundError(f"{where} takes the last step of something that is not a recurrent layer's steps")
+        last["return_sequences"] = False
+        self.shape = (int(last["units"]),)
 
     # ----------------------------------------------------------------- the project
     def _folded(self) -> list[dict[str, Any]]:

@@ -62,9 +62,10 @@ def import_torch(path: str | Path, dtype: str = "float64", activation: Any = "re
             return _scripted(module, dtype, input_shape)
         try:
             state = torch.load(str(p), map_location="cpu", weights_only=True)
-        except Exception as exc:  # torch's unpickler raises many kinds for a full-model pickle
-            raise PlaygroundError(f"not a state dict or TorchScript file ({str(exc).splitlines()[0][:160]}); save "
-                                  "model.state_dict(), or torch.jit.script(model).save(path)") from None  # fmt: skip
+        except Exception:  # torch's unpickler raises many kinds for a whole pickled model
+            raise PlaygroundError("not a state dict or TorchScript file (a whole pickled model, torch.save(model), "
+                                  "could only be read by running the code inside it, which the playground never "
+                                  "does): save model.state_dict(), or torch.jit.script(model).save(path)") from None
         if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
             state = state["state_dict"]
         if not isinstance(state, dict) or not all(hasattr(v, "shape") for v in state.values()):
