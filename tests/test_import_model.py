@@ -340,7 +340,11 @@ def test_keras_models_reproduce_their_predictions(keras, tmp_path, kind):
             model.export(str(tmp_path / f"{kind}.onnx"), format="onnx", verbose=False)
     except (ImportError, ModuleNotFoundError) as exc:
         pytest.skip(f"Keras's ONNX export needs {exc.name}")
-    np.testing.assert_allclose(import_model(tmp_path / f"{kind}.onnx").model().predict(x), want, rtol=0, atol=1e-6)
+    exported = import_model(tmp_path / f"{kind}.onnx")
+    np.testing.assert_allclose(exported.model().predict(x), want, rtol=0, atol=1e-6)
+    # The same layers as the .keras file (its dropout aside): a bias after the channels-last Transpose
+    # is the convolution's, and batch normalization's Sub/Mul/Add folds back into the dense entry.
+    assert exported.project["network"]["layers"] == without_dropout(result.project["network"]["layers"])
 
 
 # ----------------------------------------------------------------- the window
@@ -387,3 +391,18 @@ def test_file_import_model_opens_the_project_with_its_weights_and_the_walk_works
     assert window.files.import_model()
     qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT)
     assert "node 's' is Selu" in errors[0] and s.state.project["network"] == want.project["network"]
+
+
+@TORCH_WARNINGS
+def test_keras_recurrent_models_reproduce_their_predictions(keras, tmp_path):
+    layers = keras.layers
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6, 2)), layers.LSTM(3, return_sequences=True), layers.GRU(4),
+                              layers.Dense(1)])  # fmt: skip
+    x = np.random.default_rng(0).normal(size=(8, 6, 2))
+    want = np.asarray(model.predict(x.astype("float32"), verbose=0))
+    model.save(tmp_path / "r.keras")
+    result = import_model(tmp_path / "r.keras")
+    assert [layer["type"] for layer in result.project["network"]["layers"]] == ["lstm", "gru"]
+    assert result.project["data"]["source"] == "adding" and result.project["data"]["sequence_length"] == 6
+    np.testing.assert_allclose(result.model().predict(x), want, rtol=0, atol=1e-6)

@@ -166,6 +166,8 @@ class _Walk:
         op, where, attrs = node.op_type, _named(node, index), _attrs(node)
         if op not in PASS and not (op in ARITHMETIC and self.builder is not None):
             self.flush()
+        if op not in (*PASS, *ARITHMETIC, "Transpose"):
+            self.bias_open = False  # a layer's bias comes before the next layer
         if op == "Cast" and attrs.get("to") not in FLOATS:
             raise PlaygroundError(f"{where} is Cast to ONNX type {attrs.get('to')}: the playground computes in "
                                   "floating point only")  # fmt: skip
@@ -274,7 +276,6 @@ class _Walk:
     def flush(self) -> None:
         """An affine map x·scale + shift as batch normalization's inference form: γ = scale,
         β = shift, moving mean 0 and moving variance 1 − ε (so √(σ² + ε) = 1)."""
-        self.bias_open = False
         if self.affine is None:
             return
         scale, shift, first = self.affine
@@ -287,6 +288,9 @@ class _Walk:
 
     def matmul(self, index: int, node: Any, where: str) -> None:
         kernel = self.const(node.input[1], where)
+        if self.layout in ("ntf", "tnf"):
+            raise PlaygroundError(f"{where} is MatMul on a sequence: a recurrent layer written out step by step "
+                                  "(Keras's ONNX export unrolls them so); import the .keras file instead")  # fmt: skip
         if kernel.ndim != 2 or self.layout != "flat":
             raise PlaygroundError(f"{where} is MatMul by a {kernel.ndim}-D array on a {self.layout} tensor: the "
                                   "playground's dense layers multiply rows by a matrix")  # fmt: skip
