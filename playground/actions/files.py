@@ -209,7 +209,10 @@ class FileActions:
     def import_model(self, path: str | Path | None = None) -> bool:
         """File → Import Model…: an ONNX, Keras or PyTorch model read off the UI thread, then
         opened as an unsaved project with its weights. True: the read has started."""
-        if self.importing is not None or not self.confirm_discard():
+        if self.importing is not None:
+            self.dialogs.status("Still reading the model chosen before…")
+            return False
+        if not self.confirm_discard():
             return False
         path = path or self.dialogs.open_path("Import model", "Models (*.onnx *.keras *.pt *.pth)")
         if not path:
