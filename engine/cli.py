@@ -8,6 +8,8 @@
     nn-playground backprop PROJECT.json [--weights W.npz] (--input X1,X2,... --label L | --row N) [--json]
     nn-playground presets
     nn-playground import-tfp URL OUT.json
+    nn-playground import-model MODEL.onnx|MODEL.keras|MODEL.pt OUT.json [--weights OUT.npz] [--dtype D]
+                  [--activation NAME] [--output-activation NAME] [--input-shape H,W,C]
     nn-playground landscape PROJECT.json [--weights W.npz] [--resolution N] [--span S] [--seed N] [--json]
 
 Bad input exits with status 2 and a one-line message on stderr, never a traceback.
@@ -50,7 +52,8 @@ from .teaching.backprop import example, trace
 from .teaching.landscape import MAX_SPAN, axis, loss_plane, random_directions
 from .teaching.surfaces import SURFACES, get_surface, optimizer_path
 
-COMMANDS = ("train", "evaluate", "summary", "export-data", "backprop", "path", "landscape", "presets", "import-tfp")
+COMMANDS = ("train", "evaluate", "summary", "export-data", "backprop", "path", "landscape", "presets", "import-tfp",
+            "import-model")
 #: The folder of presets, set by the app's entry point (the engine knows no app folders): every
 #: command that takes a project file also takes a preset's name ("04-spiral-tanh").
 PRESET_DIR: Path | None = None
@@ -99,6 +102,17 @@ def _parser() -> argparse.ArgumentParser:
     it = sub.add_parser("import-tfp", help="a TensorFlow Playground link as a project file (with TFP's maths)")
     it.add_argument("url", help="the link, in quotes (it holds & characters)")
     it.add_argument("out", help="OUT.json")
+    im = sub.add_parser("import-model", help="an ONNX, Keras (.keras) or PyTorch (.pt) model as a project and weights")
+    im.add_argument("model", help="MODEL.onnx, MODEL.keras or MODEL.pt (a state dict of nn.Sequential, or TorchScript)")
+    im.add_argument("out", help="OUT.json, the project")
+    im.add_argument("--weights", help="OUT.npz or OUT.json, the weights (default: OUT.npz beside the project)")
+    im.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                    help="the project's precision (default float64, the playground's; float32 weights are exact in it)")
+    im.add_argument("--activation", default="relu",
+                    help="a PyTorch state dict holds no activations: the hidden layers' (default relu)")
+    im.add_argument("--output-activation",
+                    help="a state dict's output activation (default: softmax for several outputs, linear for one)")
+    im.add_argument("--input-shape", help="a state dict's image input H,W,C when it starts with a convolution")
     sub.add_parser("presets", help="list the presets, which every command takes in place of a project file")
     la = sub.add_parser("landscape", help="the training loss on a plane through the weights (Li et al. 2018)")
     la.add_argument("project")
@@ -299,6 +313,46 @@ def cmd_import_tfp(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_import_model(args: argparse.Namespace, out: TextIO) -> int:
+    """Import first (every check), then write the weights and the project; nothing is left
+    written when any step fails."""
+    from .imports import import_model
+
+    _check_output(args.out, "import-model", (".json",))
+    weights = Path(args.weights) if args.weights else Path(args.out).with_suffix(".npz")
+    _check_output(str(weights), "import-model --weights", (".npz", ".json"))
+    if weights.resolve() == Path(args.out).resolve():
+        raise PlaygroundError("import-model: the weights need a file of their own (--weights OUT.npz)")
+    shape = None
+    if args.input_shape:
+        try:
+            shape = tuple(int(v) for v in args.input_shape.split(","))
+        except ValueError:
+            raise PlaygroundError(f"--input-shape must be H,W,C in whole numbers, got {args.input_shape!r}") from None
+    result = import_model(args.model, args.dtype, args.activation, args.output_activation, shape)
+    check_writable(args.out)
+    existed = weights.exists()
+    save_weights(weights, result.model(), result.project)
+    try:
+        save_project(args.out, result.project)
+    except PlaygroundError:
+        if not existed:
+            weights.unlink(missing_ok=True)
+        raise
+    for note in result.notes:
+        out.write(f"note: {note}\n")
+    n = result.project["network"]
+    shape_words = ", ".join(layer_label(layer) for layer in n["layers"]) or "no hidden layer"
+    out.write(f"{result.source} model: layers {shape_words}, output {spec_words(n['output_activation'])}; "
+              f"saved {args.out} and {weights}\n")  # fmt: skip
+    return 0
+
+
+def spec_words(spec: Any) -> str:
+    """An activation as a project writes it, in a few words."""
+    return spec if isinstance(spec, str) else f"{spec['name']} {spec.get('alpha', '')}".strip()
+
+
 def cmd_presets(args: argparse.Namespace, out: TextIO) -> int:
     for name, title in presets():
         out.write(f"{name}  {title}\n")
@@ -465,6 +519,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         "landscape": cmd_landscape,
         "presets": cmd_presets,
         "import-tfp": cmd_import_tfp,
+        "import-model": cmd_import_model,
     }
 
     def run() -> int:

@@ -93,6 +93,7 @@ TIERS = [
     ["engine.data"],  # data sets: generators, loaders, feature maps, splits, downloads
     ["engine.run"],  # a run: built from a validated project's pieces, and the training loop
     ["engine.project"],  # the field table, the project file and its validation, links, lessons
+    ["engine.imports"],  # model import: ONNX, Keras and PyTorch files as a project and weights
     ["engine.exports"],  # code export
     ["engine.teaching"],  # the teaching tools' computations: backprop trace, landscape, surfaces...
     ["engine.cli", "engine"],  # the headless command line, and the package's short names

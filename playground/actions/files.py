@@ -5,15 +5,17 @@ are tested without a window."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from engine import PlaygroundError
 from engine.exports.codegen import export_script, script_paths
+from engine.imports import Imported, import_model
 from engine.project import default_project
 from engine.project.files import (
     apply_weights,
@@ -45,6 +47,12 @@ FOLDER_READS: dict[str, tuple[list[int], str]] = {
 }
 
 
+class _Reader(QObject):
+    """Carries a model read on a helper thread back to the UI thread (a queued signal)."""
+
+    done = Signal(object, object)  # (the path, an Imported or the message of what went wrong)
+
+
 class FileActions:
     def __init__(
         self,
@@ -66,6 +74,9 @@ class FileActions:
         self.autosaver.saved.connect(self._autosaved)
         self._pending: dict[int, tuple[dict[str, Any], bool]] = {}  # data reads on the worker, by sequence number
         session.data_probed.connect(self._probed)
+        self._reader = _Reader()
+        self._reader.done.connect(self._model_read)
+        self.importing: threading.Thread | None = None  # a model being read
 
     @property
     def state(self) -> ProjectState:
@@ -194,6 +205,48 @@ class FileActions:
         self.session.set_weights(net.get_weights(), self.session.snapshot.generation)
         self.dialogs.status(f"Imported weights from {Path(path).name}")
         return True
+
+    def import_model(self, path: str | Path | None = None) -> bool:
+        """File → Import Model…: an ONNX, Keras or PyTorch model read off the UI thread, then
+        opened as an unsaved project with its weights. True: the read has started."""
+        if self.importing is not None:
+            self.dialogs.status("Still reading the model chosen before…")
+            return False
+        if not self.confirm_discard():
+            return False
+        path = path or self.dialogs.open_path("Import model", "Models (*.onnx *.keras *.pt *.pth)")
+        if not path:
+            return False
+        path = Path(path)
+
+        def read() -> None:
+            try:
+                result: object = import_model(path)
+            except PlaygroundError as exc:
+                result = str(exc)
+            except (OSError, MemoryError) as exc:
+                result = f"{path.name}: could not be read ({exc})"
+            self._reader.done.emit(path, result)
+
+        self.importing = threading.Thread(target=read, name="import-model", daemon=True)
+        self.importing.start()
+        self.dialogs.status(f"Reading {path.name}…")
+        return True
+
+    def _model_read(self, path: Path, result: object) -> None:
+        self.importing = None
+        if isinstance(result, str):
+            self.dialogs.error("Could not import the model", result)
+            return
+        imported: Imported = result  # type: ignore[assignment]
+        try:
+            self.state.replace(imported.project, None, dirty=True)
+        except PlaygroundError as exc:
+            self.dialogs.error("Could not import the model", str(exc))
+            return
+        self.session.set_weights(imported.weight_list())
+        self.dialogs.status("; ".join([f"Imported {path.name} from {imported.source}", *imported.notes]))
+        self.on_opened(imported.project)
 
     def export_weights(self, path: str | Path | None = None, fmt: str = "npz") -> bool:
         filters = {"npz": "NumPy weights (*.npz)", "json": "JSON weights (*.json)", "onnx": "ONNX model (*.onnx)"}

@@ -42,6 +42,8 @@ def menu_table(window: Any) -> dict[str, list[Any]]:
             ("&Paste Link", window.sharing.paste, Std.Paste, "actionPasteLink",
              "Open the nnp: or TensorFlow Playground link on the clipboard (Ctrl+V outside a text field)"),
             None,
+            ("Import &Model…", f.import_model, None, "actionImportModel",
+             "An ONNX, Keras (.keras) or PyTorch (.pt) model as a project with its weights, to walk through"),
             ("&Import Weights…", f.import_weights, None, "actionImportWeights", ""),
             ("&Export Weights", [
                 ("NumPy (.npz)…", lambda: f.export_weights(fmt="npz"), "Ctrl+E", "actionExportNpz", ""),
