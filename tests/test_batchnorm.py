@@ -318,7 +318,7 @@ def test_a_tensorflow_playground_link_says_batch_normalization_is_left_out():
 def test_the_onnx_export_of_a_batch_norm_model_predicts_what_the_engine_does():
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    from engine.project.files import onnx_model_bytes
+    from engine.core.onnx import onnx_model_bytes
     from engine.run.training import Trainer
 
     for spec in (DENSE_BN, CNN_BN):

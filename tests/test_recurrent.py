@@ -379,7 +379,7 @@ def test_the_walk_traces_a_recurrent_model_as_its_batch_gradient():
 
 def test_onnx_export_with_normalisation_predicts_what_the_engine_does():
     ort = pytest.importorskip("onnxruntime")
-    from engine.project.files import onnx_model_bytes
+    from engine.core.onnx import onnx_model_bytes
     from engine.run.training import Trainer
 
     tr = Trainer(seq_project(layers=[{"type": "lstm", "units": 4, "return_sequences": True},

@@ -314,7 +314,7 @@ def test_every_layers_export_forms_run_and_predict_what_the_engine_does(case):
     net.params[...] = np.random.default_rng(3).normal(0, 0.5, net.params.size)
     net.params[net.n_trainable :] = np.random.default_rng(4).uniform(0.5, 1.5, net.params.size - net.n_trainable)
     ort = pytest.importorskip("onnxruntime")
-    from engine.project.files import onnx_model_bytes
+    from engine.core.onnx import onnx_model_bytes
 
     session = ort.InferenceSession(onnx_model_bytes(net), providers=["CPUExecutionProvider"])
     x = np.random.default_rng(1).normal(size=(4, net.n_inputs))
