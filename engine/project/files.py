@@ -1,4 +1,5 @@
-"""Files: the project (JSON), weights (NPZ, JSON; ONNX through engine.core.onnx) and exported data, all
+"""Files: the project (JSON), weights (NPZ, JSON; ONNX through engine.core.onnx) and exported data,
+all written atomically.
 
 Loading never unpickles (`allow_pickle=False`) and never evaluates anything; every problem is
 a PlaygroundError naming the file. Writing goes to a temporary file in the same folder that is
