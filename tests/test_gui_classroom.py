@@ -494,3 +494,16 @@ def test_a_short_plots_value_labels_never_overlap(qtbot, height, log):
     assert ticks, "no labelled tick at all"
     gaps = np.diff(ticks) / (hi - lo) * size
     assert (gaps >= LABEL_HEIGHT).all(), (height, ticks, gaps)
+
+
+def test_a_note_that_fits_shows_no_scroll_bar(qtbot, window):
+    """Three lines of note on a tall window: all on screen at once, no scroll bar for a rounding."""
+    from playground.resources import PRESETS
+
+    window.resize(1600, 1000)
+    assert window.files.open_project(PRESETS / "23-continue-a-sine-wave.json", preset=True)
+    for _ in range(4):
+        QApplication.processEvents()
+    bar = window.note_bar
+    assert bar.text.height() <= 4 * bar.text.fontMetrics().lineSpacing() + 8  # it fits the bar's four lines
+    assert not bar.scroll.verticalScrollBar().isVisible()

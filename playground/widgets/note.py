@@ -95,8 +95,12 @@ class NoteBar(QWidget):
         margins = self.text.contentsMargins()
         width = max(100, self.scroll.viewport().width() or self.width() - 60)
         needed = self.text.heightForWidth(width) if self.text.hasHeightForWidth() else self.text.sizeHint().height()
-        most = self.text.fontMetrics().lineSpacing() * self.lines() + margins.top() + margins.bottom() + 2
-        self.scroll.setFixedHeight(max(self.text.fontMetrics().lineSpacing(), min(needed, most)))
+        metrics = self.text.fontMetrics()
+        line = max(metrics.lineSpacing(), metrics.height()) + 1  # a laid-out line, leading and rounding
+        most = line * self.lines() + margins.top() + margins.bottom()
+        # A note that fits whole gets a few pixels to spare, so no scroll bar comes for a rounding.
+        height = needed + 4 if needed <= most else most
+        self.scroll.setFixedHeight(max(self.text.fontMetrics().lineSpacing(), height))
 
     @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
