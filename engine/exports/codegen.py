@@ -184,6 +184,48 @@ def _layers_text(network: Model) -> str:
     return " -> ".join(["input " + "x".join(map(str, network.input_shape)), *shown])
 
 
+#: The module a PyTorch rebuild flattens images with, in Keras's channels-last order: source shared by
+#: the exported script and the PyTorch backend (engine/backends/pytorch.py), which runs it.
+TORCH_FLATTEN = '''class ChannelsLastFlatten(nn.Module):
+    """Flatten (N, C, H, W) in Keras's channels-last order, as the playground's dense kernels expect."""
+
+    def forward(self, x):
+        return torch.flatten(x.permute(0, 2, 3, 1), 1)
+'''
+
+#: How one torch tensor is made from the playground's arrays (see HOLDERS): source shared as TORCH_FLATTEN is.
+TORCH_TENSOR = '''def torch_tensor(weights, k, name, axes, order=None, row=None):
+    """One tensor of a torch module from the playground's array layers.{k}.{name}: its row
+    `row` first (a GRU's bias holds the input's and the recurrent's), then transposed by `axes`,
+    then its gate blocks along the first axis in torch's `order`; zeros where name is None (a
+    Keras LSTM's one bias is torch's bias_ih, its bias_hh 0)."""
+    if name is None:
+        return None
+    value = weights[f"layers.{k}.{name}"]
+    value = (value if row is None else value[row]).transpose(axes)
+    if order is not None:
+        blocks = np.split(value, len(order))
+        value = np.concatenate([blocks[j] for j in order])
+    return value
+'''
+
+
+def torch_sequential(network: Model) -> tuple[str, list[tuple[int, dict[str, tuple[Any, ...]]]]]:
+    """Source that defines `make_layers()`, the network's torch.nn.Sequential (each layer's own
+    `torch` lines, with the helper modules they use and `torch_tensor`), run with torch, nn and np
+    in scope; and the holders (`_torch_layers`): what the PyTorch backend trains."""
+    lines, holders = _torch_layers(network)
+    body = "\n".join(" " * 8 + m for m in lines)
+    source = f"{TORCH_FLATTEN}{_torch_helpers(network)}\n\n{TORCH_TENSOR}\n\n"
+    return source + f"def make_layers():\n    return nn.Sequential(\n{body}\n    )\n", holders
+
+
+def _torch_helpers(network: Model) -> str:
+    """The source of the helper modules its layers' torch lines use (each kind's `torch_helpers`, once)."""
+    kinds = dict.fromkeys(layer.torch_helpers for layer in network.layers if layer.torch_helpers)
+    return "".join(f"\n\n{code.strip()}\n" for code in kinds)
+
+
 def _torch_layers(network: Model) -> tuple[list[str], list[tuple[int, dict[str, tuple[Any, ...]]]]]:
     """torch.nn modules, one per line, each layer's own (its kind's `torch`): ZeroPad2d where
     TensorFlow's 'same' pads, a channels-last flatten so the dense kernels read the maps in Keras's
@@ -223,20 +265,14 @@ def pytorch_script(
     lines, holders = _torch_layers(network)
     mods = [" " * 8 + m for m in lines]
     cast = "double" if network.dtype == np.float64 else "float"
-    helpers = "".join(f"\n\n{code.strip()}\n" for code in dict.fromkeys(layer.torch_helpers for layer in network.layers
-                                                                   if layer.torch_helpers))  # fmt: skip
+    helpers = _torch_helpers(network)
     body = f'''import torch
 from torch import nn
 
 {_inputs_code(network, data, weights)}
 
 
-class ChannelsLastFlatten(nn.Module):
-    """Flatten (N, C, H, W) in Keras's channels-last order, as the playground's dense kernels expect."""
-
-    def forward(self, x):
-        return torch.flatten(x.permute(0, 2, 3, 1), 1)
-{helpers}
+{TORCH_FLATTEN}{helpers}
 
 #: Each layer with parameters (layers.{{k}} of the weight file): its module in the Sequential and,
 #: per torch tensor, the playground's array and the axes that turn it into torch's (a dense kernel
@@ -245,20 +281,7 @@ class ChannelsLastFlatten(nn.Module):
 HOLDERS = {holders!r}
 
 
-def torch_tensor(weights, k, name, axes, order=None, row=None):
-    """One tensor of a torch module from the playground's array layers.{{k}}.{{name}}: its row
-    `row` first (a GRU's bias holds the input's and the recurrent's), then transposed by `axes`,
-    then its gate blocks along the first axis in torch's `order`; zeros where name is None (a
-    Keras LSTM's one bias is torch's bias_ih, its bias_hh 0)."""
-    if name is None:
-        return None
-    value = weights[f"layers.{{k}}.{{name}}"]
-    value = (value if row is None else value[row]).transpose(axes)
-    if order is not None:
-        blocks = np.split(value, len(order))
-        value = np.concatenate([blocks[j] for j in order])
-    return value
-
+{TORCH_TENSOR}
 
 def build_model():
     """The layers, with the playground's weights."""

@@ -334,9 +334,31 @@ class Trainer:
         taken = idx.size
         if self._carried.size:
             idx = np.concatenate([self._carried, idx])
+        self.batch_rows = idx
+        data_loss, objective = self._step(idx)
+        self.diverged = None
+        self.last_loss = data_loss
+        self._carried = self._carried[:0]
+        self._pos += taken
+        self._fit_sum += objective * idx.size
+        self._fit_n += idx.size
+        result = BatchResult(data_loss)
+        if carry and 0 < self.n_train - self._pos < size:
+            self._carried = self._order[self._pos :].copy()
+            self._pos = self.n_train
+        if self._pos >= self.n_train:
+            self._order = None
+            self.epoch += 1
+            result.epoch_end = self._end_epoch()
+        return result
+
+    def _step(self, idx: np.ndarray) -> tuple[float, float]:
+        """One optimizer step on training rows `idx` (the batch `train_batch` drew): returns (data
+        loss, objective) and counts the step, or raises Diverged with the last finite weights kept.
+        The NumPy engine's; another backend (engine/backends/pytorch.py) steps its own way here
+        and keeps everything else, the batch order first."""
         net = self.network
         x, y = self.data.x_train[idx], self._targets[idx]
-        self.batch_rows = idx
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected just below
             # The backup comes first: a training pass moves batch normalization's moving statistics.
             np.copyto(self._backup, net.params)
@@ -355,21 +377,7 @@ class Trainer:
             np.copyto(net.params, self._backup)
             self._diverge("a weight", objective)
         self.dead = dead
-        self.diverged = None
-        self.last_loss = data_loss
-        self._carried = self._carried[:0]
-        self._pos += taken
-        self._fit_sum += objective * idx.size
-        self._fit_n += idx.size
-        result = BatchResult(data_loss)
-        if carry and 0 < self.n_train - self._pos < size:
-            self._carried = self._order[self._pos :].copy()
-            self._pos = self.n_train
-        if self._pos >= self.n_train:
-            self._order = None
-            self.epoch += 1
-            result.epoch_end = self._end_epoch()
-        return result
+        return data_loss, objective
 
     def train_epoch(self) -> EpochLog:
         """Steps until the current epoch ends (a whole epoch when called at a boundary)."""
