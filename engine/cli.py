@@ -1,6 +1,7 @@
 """The headless command line: train, evaluate, summarise and export a project without a screen.
 
     nn-playground train PROJECT.json [--epochs N] [--seed N] [--weights IN.npz] [--export OUT]
+                        [--backend numpy|torch] [--device cpu|cuda] [--compare]
     nn-playground evaluate PROJECT.json --weights W.npz [--json]
     nn-playground summary PROJECT.json
     nn-playground export-data PROJECT.json OUT.csv|OUT.npz
@@ -52,6 +53,8 @@ from .teaching.backprop import example, trace
 from .teaching.landscape import MAX_SPAN, axis, loss_plane, random_directions
 from .teaching.surfaces import SURFACES, get_surface, optimizer_path
 
+#: The engines `train --backend` offers: the NumPy engine, or PyTorch (engine/backends/pytorch.py).
+BACKENDS = ("numpy", "torch")
 COMMANDS = ("train", "evaluate", "summary", "export-data", "backprop", "path", "landscape", "presets", "import-tfp",
             "import-model")
 #: The folder of presets, set by the app's entry point (the engine knows no app folders): every
@@ -76,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, help="override the project's seed")
     t.add_argument("--weights", help="start from these weights (.npz or .json) instead of the initializer")
     t.add_argument("--export", help="save the trained weights: OUT.npz, OUT.json or OUT.onnx")
+    t.add_argument("--backend", choices=BACKENDS, default="numpy",
+                   help="train with the NumPy engine (default) or PyTorch: the same data, weights and batches")
+    t.add_argument("--device", default="cpu", help="with --backend torch: cpu (default), cuda or cuda:N")
+    t.add_argument("--compare", action="store_true",
+                   help="train on both backends and print the largest difference of the weights and loss per epoch")
     e = sub.add_parser("evaluate", help="loss and accuracy of saved weights on each split")
     e.add_argument("project")
     e.add_argument("--weights", required=True)
@@ -233,9 +241,22 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
         _check_output(args.export, "--export", WEIGHT_FORMATS)
     if args.epochs is not None and not 0 <= args.epochs <= MAX_EPOCHS:
         raise PlaygroundError(f"--epochs must be 0 to {MAX_EPOCHS:,}, got {args.epochs}")
-    tr = _trainer(args.project, args.seed)
+    torch = args.backend == "torch" or args.compare
+    if args.device != "cpu" and not torch:
+        raise PlaygroundError("--device is for --backend torch (the NumPy engine runs on the CPU)")
+    if args.compare:
+        return _compare(args, out)
+    if torch:
+        from .backends.pytorch import TorchTrainer
+
+        tr: Trainer = TorchTrainer(_project(args.project, args.seed), base_dir=resolve_project(args.project).parent,
+                                   device=args.device)  # fmt: skip
+    else:
+        tr = _trainer(args.project, args.seed)
     if args.weights:
         load_weights(args.weights, tr.network)
+        if torch:
+            tr.push_weights()  # type: ignore[attr-defined]
     epochs = args.epochs if args.epochs is not None else tr.project["training"]["epochs"]
     started = time.perf_counter()
     tty = out.isatty()
@@ -245,7 +266,7 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
         print(f"nn-playground: warning: {warning}", file=sys.stderr)
     out.write(
         f"training {Path(args.project).name}: {tr.n_train} samples, {tr.network.count_params():,} parameters, "
-        f"{tr.optimizer.label} α={number(tr.learning_rate, 6)}, batch {tr.batch_size}\n"
+        f"{tr.optimizer.label} α={number(tr.learning_rate, 6)}, batch {tr.batch_size}{_on(tr)}\n"
         "loss: the whole training split at each epoch's end, without the L1/L2 penalty; "
         "fit_loss: the epoch's mean mini-batch loss with the penalty, as Keras's fit() prints it\n"
     )
@@ -276,6 +297,46 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
         save_weights(args.export, tr.network, tr.project, tr.data.normalizer)
         out.write(f"weights saved to {args.export}\n")
     return status
+
+
+def _on(tr: Trainer) -> str:
+    """", on PyTorch (cpu, float64)" for a run on torch, "" for the NumPy engine's."""
+    device = getattr(tr, "device", None)
+    return f", on PyTorch ({device}, {tr.network.dtype.name})" if device is not None else ""
+
+
+def _compare(args: argparse.Namespace, out: TextIO) -> int:
+    """`train --compare`: both backends side by side, the largest differences per epoch; --export
+    saves the PyTorch run's weights."""
+    from .backends.pytorch import compare
+
+    project = _project(args.project, args.seed)
+    epochs = args.epochs if args.epochs is not None else project["training"]["epochs"]
+    if args.weights:
+        raise PlaygroundError("--compare starts both runs from the project's initial weights; leave out --weights")
+    out.write(f"comparing the NumPy engine and PyTorch ({args.device}, {project['network']['dtype']}) on "
+              f"{Path(args.project).name}, {epochs} epochs: the largest |difference| after each epoch\n"
+              f"{'epoch':>7}  {'weights':>10}  {'loss':>10}  {'fit_loss':>10}\n")  # fmt: skip
+
+    def row(r: dict[str, Any]) -> None:
+        out.write(f"{r['epoch']:>7}  {r['weights']:>10.3g}  {r['loss']:>10.3g}  {r['fit_loss']:>10.3g}\n")
+        out.flush()
+
+    try:
+        _numpy_run, torch_run, rows = compare(project, resolve_project(args.project).parent, epochs, args.device, row)
+    except Diverged as exc:
+        print(f"nn-playground: {exc}", file=sys.stderr)
+        return 1
+    for warning in torch_run.warnings:
+        print(f"nn-playground: warning: {warning}", file=sys.stderr)
+    if rows:
+        worst = {k: max(r[k] for r in rows) for k in ("weights", "loss", "fit_loss")}
+        out.write(f"largest over {len(rows)} epochs: weights {worst['weights']:.3g}, loss {worst['loss']:.3g}, "
+                  f"fit_loss {worst['fit_loss']:.3g}\n")  # fmt: skip
+    if args.export:
+        save_weights(args.export, torch_run.network, torch_run.project, torch_run.data.normalizer)
+        out.write(f"PyTorch's weights saved to {args.export}\n")
+    return 0
 
 
 def _where(setting: str, project: str) -> str:

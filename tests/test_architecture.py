@@ -95,6 +95,7 @@ TIERS = [
     ["engine.project"],  # the field table, the project file and its validation, links, lessons
     ["engine.imports"],  # model import: ONNX, Keras and PyTorch files as a project and weights
     ["engine.exports"],  # code export
+    ["engine.backends"],  # other engines that train a project (PyTorch), built from the exports' code
     ["engine.teaching"],  # the teaching tools' computations: backprop trace, landscape, surfaces...
     ["engine.cli", "engine"],  # the headless command line, and the package's short names
     ["playground.colors", "playground.resources", "playground"],  # the palette, resource folders

@@ -72,6 +72,12 @@ class Loss:
         """dJ/da for J the batch mean, with t the targets shaped like a."""
         raise NotImplementedError
 
+    def torch_per_sample(self, z: Any, a: Any, t: Any) -> Any:
+        """`per_sample`'s formula on torch tensors (t: the targets shaped like the output, as
+        `as_targets` makes them), written with tensor methods only so that autograd gives the
+        gradient and this module needs no torch: what the PyTorch backend trains and evaluates."""
+        raise NotImplementedError
+
     def value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, act: Activation) -> float:
         """The data loss (1/N) Σ_i L_i."""
         per = self.per_sample(z, a, y, act)
@@ -98,6 +104,10 @@ class MeanSquaredError(Loss):
         e = a - t
         return np.add.reduce(e * e, axis=1) / a.shape[1]
 
+    def torch_per_sample(self, z, a, t):
+        e = a - t
+        return (e * e).sum(1) / a.shape[1]
+
     def grad_output(self, a, t):
         return 2.0 * (a - t) / a.size
 
@@ -111,6 +121,9 @@ class MeanAbsoluteError(Loss):
     def per_sample(self, z, a, y, act):
         t = as_targets(y, a.shape[1], a.dtype)
         return np.mean(np.abs(a - t), axis=1)
+
+    def torch_per_sample(self, z, a, t):
+        return (a - t).abs().mean(1)
 
     def grad_output(self, a, t):
         return np.sign(a - t) / a.size
@@ -130,6 +143,10 @@ class Huber(Loss):
         d = self.delta
         return np.mean(np.where(e <= d, 0.5 * e * e, d * (e - 0.5 * d)), axis=1)
 
+    def torch_per_sample(self, z, a, t):
+        e, d = (a - t).abs(), self.delta
+        return (0.5 * e * e).where(e <= d, d * (e - 0.5 * d)).mean(1)
+
     def grad_output(self, a, t):
         return np.clip(a - t, -self.delta, self.delta) / a.size
 
@@ -144,6 +161,9 @@ class BinaryCrossentropy(Loss):
     def per_sample(self, z, a, y, act):
         t = as_targets(y, z.shape[1], z.dtype)
         return np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))), axis=1)
+
+    def torch_per_sample(self, z, a, t):
+        return (z.clamp(min=0) - z * t + (-z.abs()).exp().log1p()).mean(1)
 
     def grad_z(self, z, a, y, act):
         t = as_targets(y, z.shape[1], z.dtype)
@@ -176,6 +196,9 @@ class CategoricalCrossentropy(Loss):
         m = z.max(axis=1, keepdims=True)
         log_probs = z - m - np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
         return -np.sum(t * log_probs, axis=1)
+
+    def torch_per_sample(self, z, a, t):
+        return z.logsumexp(1) - (t * z).sum(1)
 
     def grad_z(self, z, a, y, act):
         t = as_targets(y, z.shape[1], z.dtype)
@@ -211,6 +234,13 @@ class Hinge(Loss):
         # Keras maps 0/1 labels to -1/+1; labels already in {-1, +1} are kept.
         return np.where(t == 0, -1.0, np.sign(t)).astype(t.dtype)
 
+    @staticmethod
+    def _torch_signed(t: Any) -> Any:
+        return t.sign() - (t == 0).to(t.dtype)  # -1 where t is 0, else its sign, as _signed
+
+    def torch_per_sample(self, z, a, t):
+        return (1.0 - self._torch_signed(t) * a).clamp(min=0).mean(1)
+
     def per_sample(self, z, a, y, act):
         t = self._signed(as_targets(y, a.shape[1], a.dtype))
         return np.mean(np.maximum(0.0, 1.0 - t * a), axis=1)
@@ -238,6 +268,10 @@ class MulticlassHinge(Loss):
     def per_sample(self, z, a, y, act):
         return self._margins(a, y)[0].sum(axis=1)
 
+    def torch_per_sample(self, z, a, t):
+        correct = a.gather(1, t.argmax(1, keepdim=True))
+        return ((a - correct + 1.0).clamp(min=0) * (1.0 - t)).sum(1)  # the label's own margin left out
+
     def grad_z(self, z, a, y, act):
         margins, labels = self._margins(a, y)
         g = (margins > 0).astype(a.dtype)
@@ -260,6 +294,13 @@ class HalfSquared(Loss):
         d = a - self._t(as_targets(y, a.shape[1], a.dtype))
         return 0.5 * np.sum(d * d, axis=1)
 
+    def torch_per_sample(self, z, a, t):
+        d = a - self._torch_t(t)
+        return 0.5 * (d * d).sum(1)
+
+    def _torch_t(self, t: Any) -> Any:
+        return t
+
     def grad_output(self, a, t):
         return (a - self._t(t)) / a.shape[0]
 
@@ -278,6 +319,9 @@ class TfpSquare(HalfSquared):
 
     def _t(self, t: np.ndarray) -> np.ndarray:
         return Hinge._signed(t)
+
+    def _torch_t(self, t: Any) -> Any:
+        return Hinge._torch_signed(t)
 
 
 def get_loss(name: str | Loss) -> Loss:
