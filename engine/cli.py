@@ -308,8 +308,9 @@ def _on(tr: Trainer) -> str:
 def _compare(args: argparse.Namespace, out: TextIO) -> int:
     """`train --compare`: both backends side by side, the largest differences per epoch; --export
     saves the PyTorch run's weights."""
-    from .backends.pytorch import compare
+    from .backends.pytorch import compare, load_torch
 
+    load_torch()  # before a line is written: without torch, one line says how to install it
     project = _project(args.project, args.seed)
     epochs = args.epochs if args.epochs is not None else project["training"]["epochs"]
     if args.weights:

@@ -126,6 +126,7 @@ class TorchTrainer(Trainer):
             self._torch_diverge("the loss", objective)
         self.torch_optimizer.zero_grad(set_to_none=False)
         mean.backward()
+        net.settle()
         parts.add_penalty_gradient(self.regularizer, net.kernels)
         lr = self.current_lr
         for group in self.torch_optimizer.param_groups:

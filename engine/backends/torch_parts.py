@@ -47,6 +47,8 @@ class TorchNet:
         self.body, self.head = self.model[: out + 1], self.model[out + 1 :]
         #: The tensors the optimizer steps, and those of them L1/L2 act on (each layer's `regularized`).
         self.trainable: list[torch.Tensor] = []
+        #: Moving statistics a training pass computed, set by `settle` once backward is done.
+        self._pending: list[tuple[torch.Tensor, torch.Tensor]] = []
         self.kernels: list[torch.Tensor] = []
         held: set[int] = set()
         for k, (i, tensors) in enumerate(self.holders):
@@ -61,7 +63,7 @@ class TorchNet:
                     if spec[0] in layer.regularized:
                         self.kernels.append(tensor)
             if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                _keras_moving_statistics(module, float(layer.momentum))  # type: ignore[attr-defined]
+                self._keras_moving_statistics(module, float(layer.momentum))  # type: ignore[attr-defined]
         stray = [name for name, p in self.model.named_parameters() if id(p) not in held]
         if stray:
             raise PlaygroundError(f"the PyTorch backend does not know where torch's {stray[0]} comes from")
@@ -101,12 +103,42 @@ class TorchNet:
                 value = value.transpose(np.argsort(axes))
                 (arrays[name] if row is None else arrays[name][row])[...] = value
 
+    def _keras_moving_statistics(self, module: nn.Module, keep: float) -> None:
+        """Batch normalization's moving statistics as Keras (and the engine) update them, moving ←
+        keep·moving + (1 − keep)·batch with the batch's biased variance (torch keeps the unbiased
+        one): torch's own update is switched off (momentum 0 leaves the running values as they
+        are) and a forward hook works out the new values from the training batch; `settle` sets
+        them after backward (torch's backward still reads the running tensors it saved)."""
+        module.momentum = 0.0
+
+        def update(mod: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+            if not mod.training:
+                return
+            with torch.no_grad():
+                x = inputs[0]
+                dims = [0, *range(2, x.dim())]
+                mean = x.mean(dims)
+                centred = x - mean.reshape(1, -1, *([1] * (x.dim() - 2)))
+                var = (centred * centred).mean(dims)
+                for moving, batch in ((mod.running_mean, mean), (mod.running_var, var)):
+                    self._pending.append((moving, moving * keep + (1.0 - keep) * batch))
+
+        module.register_forward_hook(update)
+
+    def settle(self) -> None:
+        """Set the moving statistics the last training pass worked out (after its backward)."""
+        with torch.no_grad():
+            for moving, value in self._pending:
+                moving.copy_(value)
+        self._pending.clear()
+
     def backup(self) -> None:
         with torch.no_grad():
             for saved, t in zip(self._backup, self.state):
                 saved.copy_(t)
 
     def restore(self) -> None:
+        self._pending.clear()
         with torch.no_grad():
             for saved, t in zip(self._backup, self.state):
                 t.copy_(saved)
@@ -125,28 +157,6 @@ class TorchNet:
         self.model.train(training)
         z = self.body(x)
         return z, (self.head(z) if len(self.head) else z)
-
-
-def _keras_moving_statistics(module: nn.Module, keep: float) -> None:
-    """Batch normalization's moving statistics as Keras updates them, moving ← keep·moving +
-    (1 − keep)·batch with the batch's biased variance (torch keeps the unbiased one): torch's own
-    update is switched off (momentum 0 leaves the running values as they are) and a forward hook
-    takes the training batch's statistics."""
-    module.momentum = 0.0
-
-    def update(mod: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
-        if not mod.training:
-            return
-        with torch.no_grad():
-            x = inputs[0]
-            dims = [0, *range(2, x.dim())]
-            mean = x.mean(dims)
-            centred = x - mean.reshape(1, -1, *([1] * (x.dim() - 2)))
-            var = (centred * centred).mean(dims)
-            for moving, batch in ((mod.running_mean, mean), (mod.running_var, var)):
-                moving.mul_(keep).add_((1.0 - keep) * batch)
-
-    module.register_forward_hook(update)
 
 
 # ----------------------------------------------------------------- optimizers
