@@ -96,13 +96,15 @@ def test_chaotic_presets_match_until_rounding_takes_over(torch, name):
         assert moving.size and not np.all((moving == 0) | (moving == 1))
 
 
-def test_float32_runs_match_within_1e_4(torch):
-    """In float32 the two sums round differently from the first step; over 100 steps they stay
-    within 1e-4 (measured: about 1e-6 on the spiral)."""
-    for name in ("04-spiral-tanh", "19-cnn-digits"):
-        _a, b, weights, loss = both(preset(name, dtype="float32"))
-        assert b.net.dtype == torch.float32 and b.network.params.dtype == np.float32
-        assert weights < 1e-4 and loss < 1e-4, name
+@pytest.mark.parametrize("name", DENSE + CNN)
+def test_float32_runs_match_within_1e_3(torch, name):
+    """In float32 the two sums round differently from the first step. Over 100 steps the weights
+    stay within 1e-6 on most presets; Adam's m/√v turns the rounding of near-zero gradients into
+    whole steps, so iris (Adam at 0.03) drifts to 1.2e-4 and the real digits to 7e-5: held to 1e-3,
+    the loss to 1e-4."""
+    _a, b, weights, loss = both(preset(name, dtype="float32"))
+    assert b.net.dtype == torch.float32 and b.network.params.dtype == np.float32
+    assert weights < 1e-3 and loss < 1e-4
 
 
 OPTIMIZERS = [
