@@ -173,6 +173,49 @@ def test_every_loss_matches(torch, name, loss, output):
     histories_agree(a, b, 1e-9)
 
 
+@pytest.mark.parametrize(
+    "layers",
+    [
+        [{"type": "gru", "units": 8, "return_sequences": True}, {"type": "lstm", "units": 6}],
+        [{"type": "simple_rnn", "units": 8, "activation": "relu", "return_sequences": True},
+         {"type": "gru", "units": 5}],
+    ],
+    ids=["gru-lstm", "relu-rnn-gru"],
+)
+def test_stacked_recurrent_layers_match(torch, layers):
+    """A GRU (Keras's z, r, h blocks in torch's r, z, n order; its two bias rows are torch's two
+    biases), an LSTM (torch's second bias held at 0) and a SimpleRNN on ReLU, stacked."""
+    project = copy.deepcopy(preset("22-adding-problem-simplernn-vs-lstm"))
+    project["network"]["layers"] = layers
+    a, b, weights, loss = both(normalize_project(project, PRESETS), 60)
+    assert weights < 1e-9 and loss < 1e-9
+    histories_agree(a, b, 1e-9)
+
+
+@pytest.mark.parametrize("batch_norm_cnn", [False, True])
+def test_settings_changed_between_steps_are_followed(torch, batch_norm_cnn):
+    """What the app may change between steps (rate, a hyperparameter, the optimizer, the penalty,
+    the batch size) reaches torch's step as the engine's; and a CNN with batch normalization."""
+    from engine.backends.pytorch import TorchTrainer
+
+    project = copy.deepcopy(preset("19-cnn-digits" if batch_norm_cnn else "03-spiral-relu"))
+    if batch_norm_cnn:
+        project["network"]["layers"][0]["batch_norm"] = True
+    project = normalize_project(project, PRESETS)
+    a = Trainer(project, base_dir=PRESETS)
+    b = TorchTrainer(project, data=a.data)
+    changes = [("set_learning_rate", 0.003), ("set_optimizer_param", "beta_1", 0.8),
+               ("set_optimizer", {"name": "rmsprop", "learning_rate": 0.002, "rules": "keras"}),
+               ("set_regularization", "l2", 0.001), ("set_batch_size", 7)]  # fmt: skip
+    for change in changes:
+        for tr in (a, b):
+            getattr(tr, change[0])(*change[1:])
+            for _ in range(15):
+                tr.train_batch()
+    b.net.pull()
+    assert float(np.max(np.abs(a.network.params - b.network.params))) < 1e-9
+
+
 def test_a_dropout_run_is_reproducible_but_not_the_engines(torch):
     from engine.backends.pytorch import DROPOUT_NOTE, TorchTrainer
 
@@ -308,3 +351,20 @@ def test_the_numpy_engine_does_not_import_torch():
                           cwd=ROOT, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) is False
+
+
+def test_a_preset_trains_on_torch_through_the_app_entry_point(torch, tmp_path):
+    """As a user runs it: `nn-playground train PRESET --backend torch`, then the window's own
+    loader reads the weights back (the entry point sets the preset folder)."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "playground", "train", "09-multiclass-softmax", "--backend", "torch", "--epochs", "3",
+         "--export", str(tmp_path / "w.npz")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "on PyTorch (cpu, float64)" in done.stdout and "epoch 3/3" in done.stdout
+    tr = Trainer(load_project(PRESETS / "09-multiclass-softmax.json"), base_dir=PRESETS)
+    assert load_weights(tmp_path / "w.npz", tr.network)["training"]["loss"] == "categorical_crossentropy"

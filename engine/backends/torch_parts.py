@@ -145,8 +145,8 @@ class TorchNet:
 
     def finite(self) -> bool:
         """Whether every weight and moving statistic is finite (one sum each: a NaN or inf spreads)."""
-        with torch.no_grad():
-            return all(math.isfinite(float(t.sum())) for t in self.state)
+        with torch.no_grad():  # one number back from the device, not one a tensor
+            return math.isfinite(float(torch.stack([t.sum() for t in self.state]).sum()))
 
     def forward(self, x: torch.Tensor, training: bool) -> tuple[torch.Tensor, torch.Tensor]:
         """(z, a) of the output layer for rows `x` (N, features), as the data hold them: a model on
