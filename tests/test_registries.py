@@ -10,7 +10,7 @@ import pytest
 
 from engine.core.activations import ACTIVATIONS
 from engine.core.initializers import INITIALIZERS
-from engine.core.losses import LOSSES, get_loss
+from engine.core.losses import LOSSES, Loss, get_loss
 from engine.core.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, SCHEDULE_BOUNDS, SCHEDULE_DEFAULTS, SCHEDULES
 from engine.data import DATASETS, generate
 from engine.project.fields import field
@@ -41,6 +41,8 @@ def test_every_loss_knows_its_problems_outputs_and_class_limit(name):
     assert loss.output_activations is None or set(loss.output_activations) <= set(ACTIVATIONS.names())
     assert loss.max_classes in (None, 2)
     assert not (loss.max_classes == 2 and not loss.single_output)
+    # Its formula on torch tensors too, for train --backend torch (tests/test_torch_backend.py compares them).
+    assert type(loss).torch_per_sample is not Loss.torch_per_sample
 
 
 @pytest.mark.parametrize("name", DATASETS.names())

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from engine import cli
+from engine.core.activations import ACTIVATIONS
+from engine.core.losses import LOSSES, as_targets, get_loss
 from engine.project import normalize_project
 from engine.project.files import load_project, load_weights, read_weights
 from engine.run.training import Diverged, Trainer
@@ -152,6 +154,31 @@ def test_every_optimizer_under_either_rules_matches(torch, optimizer, rules):
 def test_penalties_schedules_and_batch_rules_match(torch, changes):
     _a, _b, weights, loss = both(preset("04-spiral-tanh", **changes))
     assert weights < 1e-9 and loss < 1e-9
+
+
+@pytest.mark.parametrize("name", LOSSES.names())
+def test_each_loss_on_tensors_is_its_formula_and_gradient(torch, name):
+    """torch_per_sample against per_sample, and autograd's ∂J/∂z of its batch mean against the
+    engine's value_and_grad, on random outputs of an activation the loss takes."""
+    loss = get_loss(name)
+    rng = np.random.default_rng(3)
+    width = 1 if loss.single_output else 3
+    act = ACTIVATIONS.get((loss.output_activations or ("linear",))[0])()
+    z = rng.normal(0, 2, (16, width))
+    a = act.forward(z)
+    regression = "regression" in loss.problems
+    y = rng.normal(0, 1, (16, width)) if regression else rng.integers(0, max(2, width), 16)
+    value, grad = loss.value_and_grad(z, a, y, act)
+    t = torch.from_numpy(as_targets(y, width))
+    zt = torch.from_numpy(z).requires_grad_(True)
+    forms = {"linear": lambda v: v, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "softmax": lambda v: v.softmax(1)}
+    at = forms[act.name](zt)
+    per = loss.torch_per_sample(zt, at, t)
+    np.testing.assert_allclose(per.detach().numpy(), loss.per_sample(z, a, y, act), rtol=1e-12, atol=1e-14)
+    mean = per.sum() / per.shape[0]
+    mean.backward()
+    assert abs(float(mean.detach()) - value) < 1e-12
+    np.testing.assert_allclose(zt.grad.numpy(), grad, rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize(
