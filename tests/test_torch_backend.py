@@ -143,17 +143,24 @@ def test_every_optimizer_under_either_rules_matches(torch, optimizer, rules):
     [
         {"regularization": {"kind": "l1", "rate": 0.001}},
         {"regularization": {"kind": "l1", "rate": 0.002, "l1_rule": "proximal"}},
+        {"regularization": {"kind": "l1", "rate": 0.01, "l1_rule": "tfp"}, "optimizer": {"name": "sgd",
+         "learning_rate": 0.1}},
         {"schedule": {"name": "cosine", "decay_steps": 80, "alpha": 0.1}},
         {"schedule": {"name": "step", "drop": 0.5, "step_size": 30}},
         {"schedule": {"name": "inverse_time", "decay_rate": 1.0, "decay_steps": 20}},
         {"last_batch": "carry", "batch_size": 13},
         {"shuffle": False},
     ],
-    ids=["l1", "l1-proximal", "cosine", "step", "inverse-time", "carry", "no-shuffle"],
+    ids=["l1", "l1-proximal", "l1-tfp", "cosine", "step", "inverse-time", "carry", "no-shuffle"],
 )
 def test_penalties_schedules_and_batch_rules_match(torch, changes):
-    _a, _b, weights, loss = both(preset("04-spiral-tanh", **changes))
+    a, b, weights, loss = both(preset("04-spiral-tanh", **changes))
     assert weights < 1e-9 and loss < 1e-9
+    if b.regularizer.kills_links:  # the links TensorFlow Playground's rule killed, in the engine's layout
+        b.train_epoch()
+        a.train_epoch()
+        assert a.dead is not None and a.dead.any() and np.array_equal(a.dead, b.dead)
+        assert np.all(b.network.params[: b.network.n_kernel][b.dead] == 0)
 
 
 @pytest.mark.parametrize("name", LOSSES.names())

@@ -11,8 +11,8 @@ Keras's; the loss is each loss's `torch_per_sample`. At each epoch's end the wei
 into the engine's network, so the weight files, the history and every view are the engine's.
 
 What differs: dropout draws its masks from torch's random numbers (seeded with the project's
-seed), so a run with dropout is reproducible on torch but is not the engine's run; TensorFlow
-Playground's L1 rule (links that die) is not offered. torch is imported when a trainer is made.
+seed), so a run with dropout is reproducible on torch but is not the engine's run. torch is
+imported when a trainer is made.
 """
 
 from __future__ import annotations
@@ -71,10 +71,12 @@ class TorchTrainer(Trainer):
         self.torch, self.parts = torch, torch_parts
         self.device = torch_device(torch, device)
         super().__init__(project, data, base_dir)
-        self._refuse_tfp_rule()
         torch.manual_seed(int(project["seed"]))  # dropout's masks: torch's own stream, seeded
         self.net = torch_parts.TorchNet(self.network, self.device)
         self.torch_optimizer = torch_parts.make_optimizer(self.optimizer, self.net.trainable)
+        #: TensorFlow Playground's L1 rule: each kernel tensor's dead links (None: none yet); the
+        #: engine's `dead` follows at each epoch's end.
+        self._dead: list[Any] = [None] * len(self.net.kernels)
         self._tensors: dict[int, tuple[np.ndarray, Any]] = {}
         self._set_tensors()
         if any(layer.name == "dropout" and layer.rate > 0 for layer in self.network.layers):  # type: ignore[attr-defined]
@@ -103,12 +105,6 @@ class TorchTrainer(Trainer):
         """Weights loaded into the engine's network (--weights IN.npz) into torch's modules too."""
         self.net.push()
 
-    def _refuse_tfp_rule(self) -> None:
-        if self.regularizer.kills_links:
-            raise PlaygroundError('--backend torch does not step TensorFlow Playground\'s L1 rule (training.'
-                                  'regularization.l1_rule "tfp"); use "subgradient" or "proximal", or the NumPy '
-                                  "engine")  # fmt: skip
-
     # ----------------------------------------------------------------- stepping
     def _step(self, idx: np.ndarray) -> tuple[float, float]:
         """One step in torch on the rows the engine's batch order drew: the data loss's mean over
@@ -127,31 +123,42 @@ class TorchTrainer(Trainer):
         self.torch_optimizer.zero_grad(set_to_none=False)
         mean.backward()
         net.settle()
-        parts.add_penalty_gradient(self.regularizer, net.kernels)
+        reg = self.regularizer
+        parts.add_penalty_gradient(reg, net.kernels)
+        before = parts.tfp_before(net.kernels, self._dead) if reg.kills_links else []
         lr = self.current_lr
         for group in self.torch_optimizer.param_groups:
             group["lr"] = lr
         self.torch_optimizer.step()
-        parts.proximal_step(self.regularizer, net.kernels, lr)
+        parts.proximal_step(reg, net.kernels, lr)
+        dead = parts.tfp_after(reg, net.kernels, before, lr, self._dead) if reg.kills_links else self._dead
         self.steps += 1
         if not net.finite():
             self._torch_diverge("a weight", objective)
+        self._dead = dead
         return data_loss, objective
 
     def _torch_diverge(self, what: str, objective: float) -> None:
         """The engine's divergence (its message and cause) with torch's last finite weights."""
         self.net.restore()
         self.net.pull()
+        self._pull_dead()
         self.parts.reset_optimizer(self.torch_optimizer)
         self._diverge(what, objective)
 
     def _end_epoch(self) -> EpochLog:
         self.net.pull()  # the engine's network holds the epoch's weights: early stopping's copy, the files
+        self._pull_dead()
         restored = self.early is not None and self.early.restored
         log = super()._end_epoch()
         if self.early is not None and self.early.restored and not restored:
             self.net.push()
         return log
+
+    def _pull_dead(self) -> None:
+        """The dead links in the engine's layout (what the app's views and the landscape read)."""
+        any_dead = any(d is not None for d in self._dead)
+        self.dead = self.net.kernel_mask(self._dead) if any_dead and self.regularizer.kills_links else None
 
     def finish(self) -> bool:
         restored = super().finish()
@@ -199,7 +206,8 @@ class TorchTrainer(Trainer):
 
     def set_regularization(self, kind: str, rate: float, l1_rule: str = "subgradient") -> None:
         super().set_regularization(kind, rate, l1_rule)
-        self._refuse_tfp_rule()
+        if not self.regularizer.kills_links:  # links come back when the rule is not in use, as the engine's
+            self._dead = [None] * len(self.net.kernels)
 
     def set_data(self, data: PreparedData, project: dict[str, Any] | None = None) -> None:
         super().set_data(data, project)

@@ -88,14 +88,27 @@ class TorchNet:
     def pull(self) -> None:
         """The torch modules' weights back into the engine network, in its (Keras's) layouts: the
         inverse of `push`, gate blocks back in Keras's order, axes transposed back."""
-        views = self.network.layer_views(self.network.params)
+        self._into(self.network.params, lambda tensor: tensor.detach().cpu().numpy())
+
+    def kernel_mask(self, masks: list[torch.Tensor | None]) -> np.ndarray:
+        """Boolean masks of the kernel tensors (parallel to `kernels`, None: nothing marked) as one
+        mask over the engine's kernels, params[:n_kernel] (what the trainer's `dead` is)."""
+        marked = {id(w): m for w, m in zip(self.kernels, masks) if m is not None}
+        flat = np.zeros(self.network.params.size, dtype=bool)
+        self._into(flat, lambda tensor: marked[id(tensor)].cpu().numpy() if id(tensor) in marked else None)
+        return flat[: self.network.n_kernel]
+
+    def _into(self, flat: np.ndarray, value_of: Callable[[torch.Tensor], np.ndarray | None]) -> None:
+        """Write `value_of(tensor)` for every torch tensor (skipped where None) into a buffer laid
+        out as the engine's `params`, in the engine's layouts."""
+        views = self.network.layer_views(flat)
         for k, (i, tensors) in enumerate(self.holders):
             arrays = views[self.network.param_layers[k]]
             for attribute, spec in tensors.items():
                 name, axes, order, row = (*spec, None, None)[:4]
-                if name is None:
+                value = None if name is None else value_of(getattr(self.model[i], attribute))
+                if value is None:
                     continue
-                value = getattr(self.model[i], attribute).detach().cpu().numpy()
                 if order is not None:
                     blocks = np.split(value, len(order))
                     keras = [blocks[order.index(j)] for j in range(len(order))]
@@ -271,6 +284,40 @@ def add_penalty_gradient(reg: Regularizer, kernels: list[torch.Tensor]) -> None:
         for w in kernels:
             if w.grad is not None:
                 w.grad.add_(reg.rate * w.sign() if reg.kind == "l1" else (2.0 * reg.rate) * w)
+
+
+def tfp_before(kernels: list[torch.Tensor], dead: list[torch.Tensor | None]) -> list[torch.Tensor]:
+    """TensorFlow Playground's L1 rule before the optimizer's step: a dead link gets no gradient;
+    returns the kernels as they are (the rule's penalty step takes their signs)."""
+    with torch.no_grad():
+        for w, d in zip(kernels, dead):
+            if d is not None and w.grad is not None:
+                w.grad[d] = 0.0
+        return [w.detach().clone() for w in kernels]
+
+
+def tfp_after(reg: Regularizer, kernels: list[torch.Tensor], before: list[torch.Tensor], lr: float,
+              dead: list[torch.Tensor | None]) -> list[torch.Tensor | None]:  # fmt: skip
+    """The rule after the step (Regularizer.after_step, tensor by tensor): a dead link stays 0;
+    w ← w − αλ·sign(w_before), and a weight this carries strictly across 0 is set to 0 and dies.
+    Returns the dead links."""
+    out = list(dead)
+    with torch.no_grad():
+        for i, (w, b) in enumerate(zip(kernels, before)):
+            d = dead[i]
+            if d is not None:
+                w[d] = 0.0
+            if not reg.active:
+                continue
+            stepped = w - (lr * reg.rate) * b.sign()
+            crossed = w * stepped < 0
+            stepped[crossed] = 0.0
+            if d is not None:
+                stepped[d] = 0.0
+            w.copy_(stepped)
+            if bool(crossed.any()):
+                out[i] = crossed if d is None else d | crossed
+    return out
 
 
 def proximal_step(reg: Regularizer, kernels: list[torch.Tensor], lr: float) -> None:
