@@ -88,7 +88,7 @@ class TorchTrainer(Trainer):
         the same memory as the engine's arrays where the dtype is the same)."""
         self._x = self._tensor(self.data.x_train)
         self._t = self.torch.from_numpy(np.ascontiguousarray(self._targets)).to(self.device)
-        self._tensors.clear()
+        self._tensors = {id(self.data.x_train): (self.data.x_train, self._x)}  # evaluated from the same copy
 
     def _tensor(self, x: np.ndarray) -> Any:
         rows = np.ascontiguousarray(x, dtype=self.network.dtype)
