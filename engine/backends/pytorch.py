@@ -79,7 +79,7 @@ class TorchTrainer(Trainer):
         self._dead: list[Any] = [None] * len(self.net.kernels)
         self._tensors: dict[int, tuple[np.ndarray, Any]] = {}
         self._set_tensors()
-        if any(layer.name == "dropout" and layer.rate > 0 for layer in self.network.layers):  # type: ignore[attr-defined]
+        if self.net.random:
             self.warnings.append(DROPOUT_NOTE)
 
     # ----------------------------------------------------------------- torch's copies

@@ -67,6 +67,8 @@ class TorchNet:
         stray = [name for name, p in self.model.named_parameters() if id(p) not in held]
         if stray:
             raise PlaygroundError(f"the PyTorch backend does not know where torch's {stray[0]} comes from")
+        #: Whether a module draws random numbers in training (dropout): torch's, not the engine's.
+        self.random = any(isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0 for m in self.model)
         #: Every number a step changes (weights and moving statistics), for the backup a diverged step restores.
         self.state = [t for t in self.model.state_dict(keep_vars=True).values() if t.is_floating_point()]
         self._backup = [t.detach().clone() for t in self.state]
