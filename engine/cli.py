@@ -306,34 +306,19 @@ def _on(tr: Trainer) -> str:
 
 
 def _compare(args: argparse.Namespace, out: TextIO) -> int:
-    """`train --compare`: both backends side by side, the largest differences per epoch; --export
-    saves the PyTorch run's weights."""
-    from .backends.pytorch import compare, load_torch
+    """`train --compare` (engine/backends/pytorch.py's report); --export saves PyTorch's weights."""
+    from .backends.pytorch import compare_report, load_torch
 
     load_torch()  # before a line is written: without torch, one line says how to install it
-    project = _project(args.project, args.seed)
-    epochs = args.epochs if args.epochs is not None else project["training"]["epochs"]
     if args.weights:
         raise PlaygroundError("--compare starts both runs from the project's initial weights; leave out --weights")
-    out.write(f"comparing the NumPy engine and PyTorch ({args.device}, {project['network']['dtype']}) on "
-              f"{Path(args.project).name}, {epochs} epochs: the largest |difference| after each epoch\n"
-              f"{'epoch':>7}  {'weights':>10}  {'loss':>10}  {'fit_loss':>10}\n")  # fmt: skip
-
-    def row(r: dict[str, Any]) -> None:
-        out.write(f"{r['epoch']:>7}  {r['weights']:>10.3g}  {r['loss']:>10.3g}  {r['fit_loss']:>10.3g}\n")
-        out.flush()
-
+    project = _project(args.project, args.seed)
+    epochs = args.epochs if args.epochs is not None else project["training"]["epochs"]
     try:
-        _numpy_run, torch_run, rows = compare(project, resolve_project(args.project).parent, epochs, args.device, row)
+        torch_run = compare_report(project, resolve_project(args.project), epochs, args.device, out)
     except Diverged as exc:
         print(f"nn-playground: {exc}", file=sys.stderr)
         return 1
-    for warning in torch_run.warnings:
-        print(f"nn-playground: warning: {warning}", file=sys.stderr)
-    if rows:
-        worst = {k: max(r[k] for r in rows) for k in ("weights", "loss", "fit_loss")}
-        out.write(f"largest over {len(rows)} epochs: weights {worst['weights']:.3g}, loss {worst['loss']:.3g}, "
-                  f"fit_loss {worst['fit_loss']:.3g}\n")  # fmt: skip
     if args.export:
         save_weights(args.export, torch_run.network, torch_run.project, torch_run.data.normalizer)
         out.write(f"PyTorch's weights saved to {args.export}\n")

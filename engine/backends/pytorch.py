@@ -20,9 +20,10 @@ from __future__ import annotations
 import importlib
 import math
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -238,3 +239,24 @@ def compare(project: dict[str, Any], base_dir: str | Path | None, epochs: int, d
     numpy_run.finish()
     torch_run.finish()
     return numpy_run, torch_run, rows
+
+
+def compare_report(project: dict[str, Any], path: Path, epochs: int, device: str, out: TextIO) -> TorchTrainer:
+    """`train --compare`'s report on `out`: a header, a line per epoch with the largest differences,
+    the largest over the run; torch's warnings on stderr. Returns torch's trainer (--export saves it)."""
+    out.write(f"comparing the NumPy engine and PyTorch ({device}, {project['network']['dtype']}) on {path.name}, "
+              f"{epochs} epochs: the largest |difference| after each epoch\n"
+              f"{'epoch':>7}  {'weights':>10}  {'loss':>10}  {'fit_loss':>10}\n")  # fmt: skip
+
+    def line(r: dict[str, Any]) -> None:
+        out.write(f"{r['epoch']:>7}  {r['weights']:>10.3g}  {r['loss']:>10.3g}  {r['fit_loss']:>10.3g}\n")
+        out.flush()
+
+    _numpy_run, torch_run, rows = compare(project, path.parent, epochs, device, line)
+    for warning in torch_run.warnings:
+        print(f"nn-playground: warning: {warning}", file=sys.stderr)
+    if rows:
+        worst = {k: max(r[k] for r in rows) for k in ("weights", "loss", "fit_loss")}
+        out.write(f"largest over {len(rows)} epochs: weights {worst['weights']:.3g}, loss {worst['loss']:.3g}, "
+                  f"fit_loss {worst['fit_loss']:.3g}\n")  # fmt: skip
+    return torch_run
