@@ -20,6 +20,7 @@ Timings are medians over repeats; these machines are shared, so read ratios, not
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -1090,6 +1091,129 @@ def bench_long() -> None:
     )
 
 
+# ----------------------------------------------------------------- 3d. every preset
+STALL_MS = 150.0  # an event-loop stall a user feels
+SAMPLE_AFTER_MS = 100.0  # the UI thread away this long: its stack is sampled (the longest stall's names its cause)
+
+
+def _stall_cause(frame) -> str:
+    """Where the UI thread was: its innermost Python frames past this script's own (the app's,
+    pyqtgraph's, NumPy's), innermost last; none means Qt's C++ (painting, layout) or a thread the
+    system did not run."""
+    import traceback
+
+    stack = [f for f in traceback.extract_stack(frame) if Path(f.filename).resolve() != Path(__file__).resolve()]
+    if not stack:
+        return "Qt's event loop (C++: painting, layout), or the system not running the UI thread"
+    return " > ".join(f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} {f.name}" for f in stack[-3:])
+
+
+def _play_measured(win, seconds: float, wait) -> dict:
+    """Play the window's project `seconds`: the event loop's lateness (a 5 ms precise timer) and,
+    from a thread of its own, the UI thread's stack while the loop is away over SAMPLE_AFTER_MS."""
+    import threading
+
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+
+    ui = threading.main_thread().ident
+    clock = QElapsedTimer()
+    clock.start()
+    beat = [time.perf_counter()]
+    last = [clock.nsecsElapsed()]
+    late: list[float] = []
+    worst = {"ms": 0.0, "cause": ""}  # the longest stall seen by the sampler, and where the UI thread was
+    stop = threading.Event()
+
+    def on_tick() -> None:
+        now = clock.nsecsElapsed()
+        late.append(max(0.0, (now - last[0]) / 1e6 - 5.0))
+        last[0] = now
+        beat[0] = time.perf_counter()
+
+    def sample() -> None:
+        while not stop.wait(0.01):
+            away = (time.perf_counter() - beat[0]) * 1e3
+            if away > SAMPLE_AFTER_MS and away > worst["ms"]:
+                frame = sys._current_frames().get(ui)
+                if frame is not None:
+                    worst["ms"], worst["cause"] = away, _stall_cause(frame)
+
+    tick = QTimer()
+    tick.setTimerType(Qt.TimerType.PreciseTimer)
+    tick.setInterval(5)
+    tick.timeout.connect(on_tick)
+    start = win.session.snapshot.steps
+    win.session.set_playing(True)
+    tick.start()
+    sampler = threading.Thread(target=sample, name="stall-sampler", daemon=True)
+    sampler.start()
+    wait(int(seconds * 1000))
+    tick.stop()
+    stop.set()
+    sampler.join()
+    win.session.set_playing(False)
+    arr = np.array(late or [0.0])
+    return {"p99": float(np.percentile(arr, 99)), "max": float(arr.max()), "stalls": int((arr > STALL_MS).sum()),
+            "cause": worst["cause"], "cause_ms": worst["ms"], "steps": win.session.snapshot.steps - start}
+
+
+def run_presets(seconds: float) -> list[dict]:
+    """Every preset opened in turn in one window (as a user would: its own views on screen), played
+    `seconds`, with the event loop's lateness measured by a 5 ms timer and the UI thread's stack
+    sampled by a thread of its own whenever the loop has been away over SAMPLE_AFTER_MS."""
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+
+    from playground.app import make_app
+    from playground.main_window import MainWindow
+    from playground.resources import PRESETS
+    from playground.widgets import plain
+
+    app = make_app()
+    plain.ask = lambda *a, **k: plain.QMessageBox.StandardButton.Discard  # opening the next one discards, no dialog
+    settings = QSettings(str(Path("/tmp") / f"nnp-bench-{os.getpid()}.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings)
+    win.resize(1600, 1000)
+    win.show()
+    out = []
+
+    def wait(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    for path in sorted(PRESETS.glob("*.json")):
+        win.session.state.set_dirty(False)
+        win.files.open_project(path, preset=True)
+        project = win.session.state.project
+        deadline = time.perf_counter() + 120
+        while time.perf_counter() < deadline and (win.session.snapshot is None
+                                                  or win.session.snapshot.project != project):  # fmt: skip
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        wait(300)
+        out.append({"preset": path.stem, **_play_measured(win, seconds, wait)})
+        print(json.dumps(out[-1]), flush=True)
+    win.session.state.set_dirty(False)
+    win.close()
+    Path(settings.fileName()).unlink(missing_ok=True)
+    return out
+
+
+def bench_presets(seconds: float) -> None:
+    """Each preset played `seconds` in turn (one window, in its own process): lateness p99 and stalls."""
+    print(f"3d. every preset in turn, played {seconds:g} s each with its views: the event loop's lateness", flush=True)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--presets-child", str(seconds)]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    rows = [json.loads(ln) for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if not rows:
+        row("presets", "every preset played", f"failed: {done.stderr.strip()[-300:]}")
+        return
+    for r in rows:
+        ok = r["p99"] <= 50 and r["max"] <= STALL_MS
+        cause = f"; longest stall {r['cause_ms']:.0f} ms in {r['cause']}" if r["cause"] and not ok else ""
+        row("presets", f"{r['preset']}: lateness p99, longest (stalls > {STALL_MS:.0f} ms)",
+            f"{r['p99']:.1f} ms, {r['max']:.0f} ms ({r['stalls']}){cause}", "<= 50 ms, <= 150 ms", ok)  # fmt: skip
+
+
 # ----------------------------------------------------------------- 4. start-up
 # `nn-playground` as a user starts it (playground/__main__.py), timed from the process's start to
 # the main window shown and to the first snapshot drawn (the frame's paint runs before a 1 ms timer).
@@ -1188,11 +1312,17 @@ def main() -> int:
     ap.add_argument("--batchnorm", action="store_true", help="only batch normalization's cost (784-128-10)")
     ap.add_argument("--race", action="store_true", help="only the race row (its lanes against the main window)")
     ap.add_argument("--startup", action="store_true", help="only the start-up rows (window shown, first frame)")
+    ap.add_argument("--presets", action="store_true", help="only the every-preset lateness rows")
+    ap.add_argument("--preset-seconds", type=float, default=10.0, help="how long each preset plays (default 10)")
+    ap.add_argument("--presets-child", help=argparse.SUPPRESS)  # the preset rows' run in its own process
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # one app run in its own process
     ap.add_argument("--race-child", nargs=2, help=argparse.SUPPRESS)  # the race row's run in its own process
     args = ap.parse_args()
     if args.child:
         return child(*args.child)
+    if args.presets_child:
+        run_presets(float(args.presets_child))
+        return 0
     if args.race_child:
         import json
 
@@ -1229,6 +1359,9 @@ def main() -> int:
     if args.startup:
         bench_startup(args.quick)
         return print_table()
+    if args.presets:
+        bench_presets(args.preset_seconds)
+        return print_table()
     bench_engine(args.quick)
     bench_batchnorm(args.quick)
     bench_conv(args.quick)
@@ -1240,6 +1373,7 @@ def main() -> int:
     if not args.skip_app:
         bench_app(args.quick)
         bench_budget(args.quick)
+        bench_presets(args.preset_seconds)
         bench_race(args.quick)
         bench_session(args.quick)
         bench_startup(args.quick)
