@@ -122,10 +122,12 @@ def feature_rgb(extent: tuple[float, float, float, float], name: str) -> np.ndar
 
 def paint_network(painter: QPainter, area: QRectF, font: QFont, layout: Layout, weights: EdgeWeights,
                   pictures: NeuronPictures, feature_image: Callable[[str], QImage | None],
-                  class_names: Sequence[str], edges: QImage | None = None) -> None:  # fmt: skip
+                  class_names: Sequence[str], edges: QImage | None = None,
+                  frame: QImage | None = None) -> None:  # fmt: skip
     """Draw the graph: edges by bucket (width and colour by |w| and sign), dead links grey and
-    dashed (or `edges`, an EdgeLayer's picture of them on white), then each box with its picture
-    and label, '+N more', and the column captions."""
+    dashed (or `edges`, an EdgeLayer's picture of them on white), then the boxes, labels, '+N
+    more' and captions (or `frame`, `paint_frame`'s picture of them), then each box's picture.
+    No picture overlaps a label or another box, so the boxes may all go first."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     if edges is not None:
         painter.drawImage(QPointF(0, 0), edges)
@@ -134,24 +136,34 @@ def paint_network(painter: QPainter, area: QRectF, font: QFont, layout: Layout, 
         for pen, lines in edge_strokes(weights):
             painter.setPen(pen)
             painter.drawLines(lines)
-    small = QFont(font)
-    small.setPointSizeF(small.pointSizeF() * 0.85)
-    painter.setFont(small)
-    n_out_layer = len(layout.columns) - 2  # the output layer's index
+    if frame is not None:
+        painter.drawImage(QPointF(0, 0), frame)
+    else:
+        paint_frame(painter, font, layout, class_names)
     for node in layout.nodes:
         img = None
         if node.layer == -1 and node.feature in FEATURES:
             img = feature_image(node.feature)
         elif node.layer >= 0:
             img = pictures.neuron_image(node.layer, node.index)
+        if img is not None:
+            painter.setOpacity(1.0 if node.active else 0.25)
+            painter.drawImage(node.rect.adjusted(1, 1, -1, -1), img)
+    painter.setOpacity(1.0)
+
+
+def paint_frame(painter: QPainter, font: QFont, layout: Layout, class_names: Sequence[str]) -> None:
+    """What stays while the weights change: each box, its label, '+N more', the column captions
+    and marks (drawn once per layout into a picture while training: 128 boxes cost a frame 10 ms)."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    small = QFont(font)
+    small.setPointSizeF(small.pointSizeF() * 0.85)
+    painter.setFont(small)
+    n_out_layer = len(layout.columns) - 2  # the output layer's index
+    for node in layout.nodes:
         painter.setPen(QPen(QColor(150, 150, 150) if node.active else QColor(215, 215, 215), 1))
         painter.setBrush(QColor(245, 245, 245))
         painter.drawRoundedRect(node.rect, 4, 4)
-        if img is not None:
-            if not node.active:
-                painter.setOpacity(0.25)
-            painter.drawImage(node.rect.adjusted(1, 1, -1, -1), img)
-            painter.setOpacity(1.0)
         _label(painter, node, class_names if node.layer == n_out_layer else ())
     cols = layout.columns
     painter.setPen(QColor(90, 90, 90))
@@ -167,6 +179,17 @@ def paint_network(painter: QPainter, area: QRectF, font: QFont, layout: Layout, 
         painter.drawRoundedRect(rect, 8, 8)
         painter.setPen(QColor(*MARK))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def frame_image(font: QFont, layout: Layout, class_names: Sequence[str], size: QSize, dpr: float) -> QImage:
+    """`paint_frame` on a transparent picture, to lay over the edges."""
+    image = QImage(size * dpr, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(dpr)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    paint_frame(painter, font, layout, class_names)
+    painter.end()
+    return image
 
 
 def _label(painter: QPainter, node: Node, class_names: Sequence[str]) -> None:
@@ -217,7 +240,7 @@ class EdgeLayer(QObject):
         self.image: QImage | None = None  # the complete picture on screen
         self.key: tuple | None = None  # ...and what it shows: (weights, layout, size, device pixel ratio)
         self.ms = 0.0  # what the last complete picture cost to draw, all slices together
-        self._job: tuple | None = None  # (key, image, strokes left, ms so far)
+        self._job: tuple | None = None  # (key, image, steps left: preparations and strokes, ms so far)
         self._next: tuple | None = None  # draw_later's arguments, asked for while a drawing was in progress
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -256,16 +279,18 @@ class EdgeLayer(QObject):
         self.image, self.key, self.ms = image, key, (time.perf_counter() - t0) * 1e3
         return image
 
-    def draw_later(self, weights: EdgeWeights, layout: Layout, size: QSize, dpr: float) -> None:
-        """Draw `weights`' edges in slices; `ready` when done. One drawing at a time: a request
-        during one waits (only the newest) and starts when it ends."""
+    def draw_later(self, weights: EdgeWeights, layout: Layout, size: QSize, dpr: float,
+                   prepare: Sequence[Callable[[], Any]] = ()) -> None:  # fmt: skip
+        """Draw `weights`' edges in slices, after the `prepare` steps (the neuron pictures' colour
+        mapping: it too stays out of the paint); `ready` when done. One drawing at a time: a
+        request during one waits (only the newest) and starts when it ends."""
         key = _key(weights, layout, size, dpr)
         if _same(key, self.key) or (self._job is not None and _same(self._job[0], key)):
             return
         if self._job is not None:
-            self._next = (weights, layout, size, dpr)
+            self._next = (weights, layout, size, dpr, prepare)
             return
-        self._job = (key, self._blank(size, dpr), edge_strokes(weights, self.CHUNK), 0.0)
+        self._job = (key, self._blank(size, dpr), [*prepare, *edge_strokes(weights, self.CHUNK)], 0.0)
         self._timer.start(0)
 
     def cancel(self) -> None:
@@ -280,7 +305,11 @@ class EdgeLayer(QObject):
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         while strokes and (time.perf_counter() - t0) * 1e3 < self.SLICE_MS:
-            pen, lines = strokes.pop(0)
+            step = strokes.pop(0)
+            if callable(step):
+                step()
+                continue
+            pen, lines = step
             painter.setPen(pen)
             painter.drawLines(lines)
         painter.end()

@@ -15,6 +15,7 @@ controls, dialogs and tooltips network_editing.py's.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt, Signal
@@ -55,7 +56,7 @@ from .network_layout import (
     wants_compact,
     weigh_edges,
 )
-from .network_painter import EdgeLayer, FeatureImages, NeuronPictures, feature_rgb, paint_network
+from .network_painter import EdgeLayer, FeatureImages, NeuronPictures, feature_rgb, frame_image, paint_network
 
 
 class NetworkView(QWidget):
@@ -89,6 +90,7 @@ class NetworkView(QWidget):
         self.edge_layer.ready.connect(self._edges_ready)
         self._live = False  # whether the snapshot shown is a playing one (its edges may be drawn later)
         self._counted: object = None  # the edges' picture whose cost paint_ms has counted
+        self._frame: tuple = (None, None)  # (what it shows, the boxes' and labels' picture)
 
         self.add_layer = name_widget(QToolButton(), "addLayer", "Add hidden layer", "Add a hidden layer")
         self.add_layer.setText("+")
@@ -253,7 +255,10 @@ class NetworkView(QWidget):
             self._hovered = None
             self._hover(node)
         if self._live and self.weights.values.size:  # neurons and edges shown together, once the edges are drawn
-            self.edge_layer.draw_later(self.weights, self.graph, self.size(), self.devicePixelRatioF())
+            pictures = self.pictures
+            prepare = [partial(_prepare, pictures, layer, [n.index for n in self.nodes if n.layer == layer])
+                       for layer in range(len(self.hidden) + 1)]  # fmt: skip
+            self.edge_layer.draw_later(self.weights, self.graph, self.size(), self.devicePixelRatioF(), prepare)
             return
         self._edges_ready()
 
@@ -276,9 +281,13 @@ class NetworkView(QWidget):
             edges = layer.stale(self.graph, size, dpr)
         if edges is None:
             edges, drawn_here = layer.draw_now(self.weights, self.graph, size, dpr), True
+        frame_key = (self.graph, (size.width(), size.height()), dpr, tuple(names), self.font().key())
+        held = self._frame[0]
+        if held is None or held[0] is not self.graph or held[1:] != frame_key[1:]:  # boxes, labels: once per layout
+            self._frame = (frame_key, frame_image(self.font(), self.graph, names, size, dpr))
         painter = QPainter(self)
         paint_network(painter, QRectF(self.rect()), self.font(), self.graph, self.weights, self.pictures,
-                      lambda name: self.features.image(extent, name), names, edges)  # fmt: skip
+                      lambda name: self.features.image(extent, name), names, edges, self._frame[1])  # fmt: skip
         painter.end()
         ms = (time.perf_counter() - t0) * 1e3
         if not drawn_here and edges is not self._counted:  # a new picture drawn in slices: its cost counts once
@@ -360,3 +369,9 @@ class NetworkView(QWidget):
         if edge is not None:
             _p, _q, layer, i, j, w = edge
             self.editor.edit_weight(layer, i, j, w)
+
+
+def _prepare(pictures: NeuronPictures, layer: int, units: list[int]) -> None:
+    """One layer's neuron pictures made ahead of the paint (colour mapping and images)."""
+    for unit in units:
+        pictures.neuron_image(layer, unit)
