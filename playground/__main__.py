@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    from playground.run.worker_process import warm_up
+
+    warm_up()  # the trainer's fork server imports the engine while this process imports Qt
     from playground.app import run
 
     return run(argv)

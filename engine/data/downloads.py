@@ -13,13 +13,13 @@ becomes one PlaygroundError that says why.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import queue
 import threading
 import time
 import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,21 +191,25 @@ def _length(response: Any) -> int:
     return total
 
 
-class _Redirects(urllib.request.HTTPRedirectHandler):
-    """urllib's redirects, except that the reply redirecting is closed even when the address it
-    gives is malformed (urllib raises before closing it, leaving its socket open)."""
+@functools.cache
+def _opener() -> Any:
+    """urllib's opener with its redirects, except that the reply redirecting is closed even when
+    the address it gives is malformed (urllib raises before closing it, leaving its socket open).
+    Made at the first download: urllib.request (http.client, ssl, email) is not on the app's way
+    to its window."""
+    import urllib.request
 
-    def http_error_302(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any) -> Any:
-        try:
-            return super().http_error_302(req, fp, code, msg, headers)
-        except BaseException:
-            fp.close()
-            raise
+    class _Redirects(urllib.request.HTTPRedirectHandler):
+        def http_error_302(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any) -> Any:
+            try:
+                return super().http_error_302(req, fp, code, msg, headers)
+            except BaseException:
+                fp.close()
+                raise
 
-    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+        http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
-
-_OPENER = urllib.request.build_opener(_Redirects)
+    return urllib.request.build_opener(_Redirects)
 
 
 def _receive(url: str, items: queue.Queue, stop: threading.Event) -> None:
@@ -214,7 +218,7 @@ def _receive(url: str, items: queue.Queue, stop: threading.Event) -> None:
     touches a file, so a caller that has given up (stop set) may leave this thread behind: it
     ends at its next block, or when the socket times out."""
     try:
-        with _OPENER.open(url, timeout=STALL + 10) as response:
+        with _opener().open(url, timeout=STALL + 10) as response:
             items.put(("head", _length(response)))
             while not stop.is_set():
                 block = response.read1(CHUNK)

@@ -1,32 +1,34 @@
 """The Tools menu's dialogs: gradient check, model summary, optimizer race and paths, run comparison,
-the draw pad."""
+the draw pad. Each window's module is imported when it is first opened, not on the way to the
+main window's first show."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
 
-from ..panels.runs_view import CompareDialog
 from ..run.session import Session
 from ..widgets import plain
-from ..windows.activation_stats import ActivationWindow
-from ..windows.backprop import BackpropWindow
-from ..windows.convex import ConvexWindow
-from ..windows.drawpad import DrawPad, pad_entry
-from ..windows.gradcheck import GradCheckDialog, open_gradcheck
-from ..windows.graphs import GraphWindow
-from ..windows.landscape import LandscapeWindow, open_landscape
-from ..windows.loss_explorer import LossExplorer
-from ..windows.optimizer_paths import PathsWindow, open_paths
-from ..windows.perceptron import PerceptronWindow
-from ..windows.race import RaceWindow, open_race
-from ..windows.record import RecordDialog, open_record
-from .lessons import MakeLessonDialog
 from .presentation import keep_on_screen
+
+if TYPE_CHECKING:
+    from ..windows.activation_stats import ActivationWindow
+    from ..windows.backprop import BackpropWindow
+    from ..windows.convex import ConvexWindow
+    from ..windows.drawpad import DrawPad
+    from ..windows.gradcheck import GradCheckDialog
+    from ..windows.graphs import GraphWindow
+    from ..windows.landscape import LandscapeWindow
+    from ..windows.loss_explorer import LossExplorer
+    from ..windows.optimizer_paths import PathsWindow
+    from ..windows.perceptron import PerceptronWindow
+    from ..windows.race import RaceWindow
+    from ..windows.record import RecordDialog
+    from .lessons import MakeLessonDialog
 
 
 class Tools:
@@ -38,6 +40,8 @@ class Tools:
 
     def _follow_data(self, snap: Any, _force: bool) -> None:
         """Entries that depend on the kind of data (Draw an Input… is for images) follow it."""
+        from ..windows.drawpad import pad_entry
+
         if snap.data is not self._data:
             self._data = snap.data
             action = self.parent.findChild(QAction, "actionDrawInput")
@@ -46,6 +50,8 @@ class Tools:
 
     def open_draw_pad(self) -> DrawPad | None:
         """The draw pad (one window: a second request raises it), for image data."""
+        from ..windows.drawpad import DrawPad
+
         snap = self.session.snapshot
         if snap is None or snap.data.dataset.image_shape is None:
             self.parent.show_message("Draw an Input is for image data; these data are not images.")
@@ -57,6 +63,8 @@ class Tools:
     def check_gradients(self) -> GradCheckDialog | None:
         """The gradient check of the newest snapshot's network, on its own thread with progress
         and Cancel (the window stays live however big the network)."""
+        from ..windows.gradcheck import open_gradcheck
+
         if self.session.snapshot is None:
             return None
         return placed(open_gradcheck(self.session, self.parent))
@@ -72,11 +80,15 @@ class Tools:
 
     def open_race(self) -> RaceWindow:
         """The optimizer race on a copy of the current project (it trains on its own thread)."""
+        from ..windows.race import open_race
+
         speed = getattr(self.parent, "speed", None)  # the window's speed governs the race too
         return placed(open_race(self.session.state.project, self.session.state.base_dir, self.parent, speed))
 
     def open_backprop(self) -> BackpropWindow | None:
         """The backprop walk (one window: a second request raises it), for every model."""
+        from ..windows.backprop import BackpropWindow
+
         return self.open_single(BackpropWindow, "backpropWindow", lambda: BackpropWindow(self.session, self.parent))
 
     def inspect_point(self, x: float, y: float) -> BackpropWindow | None:
@@ -87,12 +99,16 @@ class Tools:
         return win
 
     def open_graphs(self) -> GraphWindow:
+        from ..windows.graphs import GraphWindow
+
         win = GraphWindow(self.parent)
         win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         win.show()
         return placed(win)
 
     def make_lesson(self) -> MakeLessonDialog:
+        from .lessons import MakeLessonDialog
+
         dlg = MakeLessonDialog(self.session, self.parent)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.open()
@@ -100,10 +116,14 @@ class Tools:
 
     def open_paths(self) -> PathsWindow:
         """Optimizers on two-parameter test surfaces (no network: the engine's optimizers alone)."""
+        from ..windows.optimizer_paths import open_paths
+
         return placed(open_paths(self.parent))
 
     def open_landscape(self) -> LandscapeWindow:
         """The loss landscape of the network being trained (computed on its own thread)."""
+        from ..windows.landscape import open_landscape
+
         return placed(open_landscape(self.session, self.parent))
 
     def open_single(self, cls: type[Any], name: str, make: Callable[[], Any] | None = None) -> Any:
@@ -119,26 +139,38 @@ class Tools:
 
     def open_loss_explorer(self) -> LossExplorer:
         """Class scores to the multiclass SVM and softmax losses, worked out."""
+        from ..windows.loss_explorer import LossExplorer
+
         return self.open_single(LossExplorer, "lossExplorer")
 
     def open_perceptron(self) -> PerceptronWindow:
         """The perceptron rule on logic gates, and why gradient descent cannot train a step."""
+        from ..windows.perceptron import PerceptronWindow
+
         return self.open_single(PerceptronWindow, "perceptronWindow")
 
     def open_convexity(self) -> ConvexWindow:
         """Logistic regression's (w, b) landscape with cross-entropy beside squared error."""
+        from ..windows.convex import ConvexWindow
+
         return self.open_single(ConvexWindow, "convexWindow")
 
     def open_activation_stats(self) -> ActivationWindow:
         """Each hidden layer's activations at initialisation (one window: a second request raises it)."""
+        from ..windows.activation_stats import ActivationWindow
+
         return self.open_single(
             ActivationWindow, "activationStats", lambda: ActivationWindow(self.session, self.parent))
 
     def record(self) -> RecordDialog:
         """The run's kept epochs as an animation for a slide (drawn here, encoded on its own thread)."""
+        from ..windows.record import open_record
+
         return placed(open_record(self.session, self.parent.dialogs, self.parent))
 
     def compare_runs(self, a: object, b: object) -> QDialog:
+        from ..panels.runs_view import CompareDialog
+
         dlg = CompareDialog(a, b, self.parent)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.open()

@@ -6,11 +6,12 @@ pictures and labels.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from engine.core.activations import ACTIVATIONS
@@ -121,37 +122,48 @@ def feature_rgb(extent: tuple[float, float, float, float], name: str) -> np.ndar
 
 def paint_network(painter: QPainter, area: QRectF, font: QFont, layout: Layout, weights: EdgeWeights,
                   pictures: NeuronPictures, feature_image: Callable[[str], QImage | None],
-                  class_names: Sequence[str]) -> None:  # fmt: skip
+                  class_names: Sequence[str], edges: QImage | None = None,
+                  frame: QImage | None = None) -> None:  # fmt: skip
     """Draw the graph: edges by bucket (width and colour by |w| and sign), dead links grey and
-    dashed, then each box with its picture and label, '+N more', and the column captions."""
+    dashed (or `edges`, an EdgeLayer's picture of them on white), then the boxes, labels, '+N
+    more' and captions (or `frame`, `paint_frame`'s picture of them), then each box's picture.
+    No picture overlaps a label or another box, so the boxes may all go first."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.fillRect(area, QColor(255, 255, 255))
-    for (positive, k), lines in weights.buckets.items():
-        strength = (k + 1) / EDGE_BUCKETS
-        color = blend_white(POSITIVE if positive else NEGATIVE, 0.3 + 0.7 * strength)
-        painter.setPen(QPen(QColor(*color), 0.6 + 5.0 * strength))
-        painter.drawLines(lines)
-    if weights.dead_lines:
-        painter.setPen(QPen(QColor(*DEAD_EDGE), 1.2, Qt.PenStyle.DashLine))
-        painter.drawLines(weights.dead_lines)
-    small = QFont(font)
-    small.setPointSizeF(small.pointSizeF() * 0.85)
-    painter.setFont(small)
-    n_out_layer = len(layout.columns) - 2  # the output layer's index
+    if edges is not None:
+        painter.drawImage(QPointF(0, 0), edges)
+    else:
+        painter.fillRect(area, QColor(255, 255, 255))
+        for pen, lines in edge_strokes(weights):
+            painter.setPen(pen)
+            painter.drawLines(lines)
+    if frame is not None:
+        painter.drawImage(QPointF(0, 0), frame)
+    else:
+        paint_frame(painter, font, layout, class_names)
     for node in layout.nodes:
         img = None
         if node.layer == -1 and node.feature in FEATURES:
             img = feature_image(node.feature)
         elif node.layer >= 0:
             img = pictures.neuron_image(node.layer, node.index)
+        if img is not None:
+            painter.setOpacity(1.0 if node.active else 0.25)
+            painter.drawImage(node.rect.adjusted(1, 1, -1, -1), img)
+    painter.setOpacity(1.0)
+
+
+def paint_frame(painter: QPainter, font: QFont, layout: Layout, class_names: Sequence[str]) -> None:
+    """What stays while the weights change: each box, its label, '+N more', the column captions
+    and marks (drawn once per layout into a picture while training: 128 boxes cost a frame 10 ms)."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    small = QFont(font)
+    small.setPointSizeF(small.pointSizeF() * 0.85)
+    painter.setFont(small)
+    n_out_layer = len(layout.columns) - 2  # the output layer's index
+    for node in layout.nodes:
         painter.setPen(QPen(QColor(150, 150, 150) if node.active else QColor(215, 215, 215), 1))
         painter.setBrush(QColor(245, 245, 245))
         painter.drawRoundedRect(node.rect, 4, 4)
-        if img is not None:
-            if not node.active:
-                painter.setOpacity(0.25)
-            painter.drawImage(node.rect.adjusted(1, 1, -1, -1), img)
-            painter.setOpacity(1.0)
         _label(painter, node, class_names if node.layer == n_out_layer else ())
     cols = layout.columns
     painter.setPen(QColor(90, 90, 90))
@@ -169,6 +181,17 @@ def paint_network(painter: QPainter, area: QRectF, font: QFont, layout: Layout, 
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
+def frame_image(font: QFont, layout: Layout, class_names: Sequence[str], size: QSize, dpr: float) -> QImage:
+    """`paint_frame` on a transparent picture, to lay over the edges."""
+    image = QImage(size * dpr, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(dpr)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    paint_frame(painter, font, layout, class_names)
+    painter.end()
+    return image
+
+
 def _label(painter: QPainter, node: Node, class_names: Sequence[str]) -> None:
     """Feature names left of the inputs, the size of a raw input block, class names by the outputs."""
     if node.layer == -1 and node.feature in FEATURES:
@@ -183,3 +206,131 @@ def _label(painter: QPainter, node: Node, class_names: Sequence[str]) -> None:
         painter.setPen(QColor(80, 80, 80))
         rect = QRectF(node.rect.right() + 6, node.rect.top(), 90, node.rect.height())
         painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, class_names[node.index])
+
+
+def edge_strokes(weights: EdgeWeights, chunk: int = 0) -> list[tuple[QPen, list]]:
+    """The edges as (pen, lines) in drawing order: each bucket (width and colour by |w| and sign),
+    then the dead links grey and dashed; `chunk` > 0 splits the lines into runs of at most that many."""
+    out: list[tuple[QPen, list]] = []
+    for (positive, k), lines in weights.buckets.items():
+        strength = (k + 1) / EDGE_BUCKETS
+        color = blend_white(POSITIVE if positive else NEGATIVE, 0.3 + 0.7 * strength)
+        out.append((QPen(QColor(*color), 0.6 + 5.0 * strength), lines))
+    if weights.dead_lines:
+        out.append((QPen(QColor(*DEAD_EDGE), 1.2, Qt.PenStyle.DashLine), weights.dead_lines))
+    if chunk > 0:
+        out = [(pen, lines[i : i + chunk]) for pen, lines in out for i in range(0, len(lines), chunk)]
+    return out
+
+
+class EdgeLayer(QObject):
+    """The edges drawn on white in an image of their own, which the view's paint copies: a big
+    network's edges (8 × 64: 1,600 antialiased lines, about 50 ms) are drawn while training in
+    slices of at most SLICE_MS between turns of the event loop, so no frame waits for them all;
+    until a drawing is complete the last one stays on screen. `draw_now` draws at once (paused,
+    stepped, travelled: what is shown is exactly the snapshot). The pixels are those the view
+    drew itself: the same strokes in the same order on the same white."""
+
+    ready = Signal()  # a new picture of the edges is complete
+    SLICE_MS = 4.0
+    CHUNK = 48  # lines per drawLines call: a slice can stop between any two calls
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.image: QImage | None = None  # the complete picture on screen
+        self.key: tuple | None = None  # ...and what it shows: (weights, layout, size, device pixel ratio)
+        self.ms = 0.0  # what the last complete picture cost to draw, all slices together
+        self._job: tuple | None = None  # (key, image, steps left: preparations and strokes, ms so far)
+        self._next: tuple | None = None  # draw_later's arguments, asked for while a drawing was in progress
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._slice)
+
+    @staticmethod
+    def _blank(size: QSize, dpr: float) -> QImage:
+        image = QImage(size * dpr, QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(dpr)
+        image.fill(QColor(255, 255, 255))
+        return image
+
+    def current(self, weights: EdgeWeights, layout: Layout, size: QSize, dpr: float) -> QImage | None:
+        """The picture of these weights on this layout at this size, if it is complete, else None."""
+        return self.image if _same(self.key, _key(weights, layout, size, dpr)) else None
+
+    def stale(self, layout: Layout, size: QSize, dpr: float) -> QImage | None:
+        """The last picture while it is of this layout at this size (newer weights on their way)."""
+        if self.key is None or self.key[1] is not layout or self.key[2:] != ((size.width(), size.height()), dpr):
+            return None
+        return self.image
+
+    def draw_now(self, weights: EdgeWeights, layout: Layout, size: QSize, dpr: float) -> QImage:
+        """Draw `weights`' edges at once (any drawing in progress is dropped)."""
+        self._job = self._next = None
+        self._timer.stop()
+        key = _key(weights, layout, size, dpr)
+        t0 = time.perf_counter()
+        image = self._blank(size, dpr)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for pen, lines in edge_strokes(weights):
+            painter.setPen(pen)
+            painter.drawLines(lines)
+        painter.end()
+        self.image, self.key, self.ms = image, key, (time.perf_counter() - t0) * 1e3
+        return image
+
+    def draw_later(self, weights: EdgeWeights, layout: Layout, size: QSize, dpr: float,
+                   prepare: Sequence[Callable[[], Any]] = ()) -> None:  # fmt: skip
+        """Draw `weights`' edges in slices, after the `prepare` steps (the neuron pictures' colour
+        mapping: it too stays out of the paint); `ready` when done. One drawing at a time: a
+        request during one waits (only the newest) and starts when it ends."""
+        key = _key(weights, layout, size, dpr)
+        if _same(key, self.key) or (self._job is not None and _same(self._job[0], key)):
+            return
+        if self._job is not None:
+            self._next = (weights, layout, size, dpr, prepare)
+            return
+        self._job = (key, self._blank(size, dpr), [*prepare, *edge_strokes(weights, self.CHUNK)], 0.0)
+        self._timer.start(0)
+
+    def cancel(self) -> None:
+        self._job = self._next = None
+        self._timer.stop()
+
+    def _slice(self) -> None:
+        if self._job is None:
+            return
+        key, image, strokes, ms = self._job
+        t0 = time.perf_counter()
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        while strokes and (time.perf_counter() - t0) * 1e3 < self.SLICE_MS:
+            step = strokes.pop(0)
+            if callable(step):
+                step()
+                continue
+            pen, lines = step
+            painter.setPen(pen)
+            painter.drawLines(lines)
+        painter.end()
+        ms += (time.perf_counter() - t0) * 1e3
+        if strokes:
+            self._job = (key, image, strokes, ms)
+            self._timer.start(0)
+            return
+        self._job = None
+        self.image, self.key, self.ms = image, key, ms
+        self.ready.emit()
+        if self._next is not None:
+            following, self._next = self._next, None
+            self.draw_later(*following)
+
+
+def _key(weights: EdgeWeights, layout: Layout, size: QSize, dpr: float) -> tuple:
+    """What a picture shows: these very weights on this very layout (held, so never mistaken for
+    newer ones), at a size."""
+    return (weights, layout, (size.width(), size.height()), dpr)
+
+
+def _same(a: tuple | None, b: tuple | None) -> bool:
+    return a is not None and b is not None and a[0] is b[0] and a[1] is b[1] and a[2:] == b[2:]

@@ -15,6 +15,7 @@ controls, dialogs and tooltips network_editing.py's.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt, Signal
@@ -55,7 +56,7 @@ from .network_layout import (
     wants_compact,
     weigh_edges,
 )
-from .network_painter import FeatureImages, NeuronPictures, feature_rgb, paint_network
+from .network_painter import EdgeLayer, FeatureImages, NeuronPictures, feature_rgb, frame_image, paint_network
 
 
 class NetworkView(QWidget):
@@ -84,7 +85,12 @@ class NetworkView(QWidget):
         self._layer_boxes: list[QWidget] = []
         self._compact = False  # whether the layer controls are folded into one button each
         self._hovered: tuple | None = None  # the node under the mouse
-        self.paint_ms = 0.0  # what a repaint costs (smoothed): the view router spaces costly ones out
+        self.paint_ms = 0.0  # what a repaint costs, edges included (smoothed): the view router spaces costly ones out
+        self.edge_layer = EdgeLayer(self)  # the edges' picture, drawn in slices while training
+        self.edge_layer.ready.connect(self._edges_ready)
+        self._live = False  # whether the snapshot shown is a playing one (its edges may be drawn later)
+        self._counted: object = None  # the edges' picture whose cost paint_ms has counted
+        self._frame: tuple = (None, None)  # (what it shows, the boxes' and labels' picture)
 
         self.add_layer = name_widget(QToolButton(), "addLayer", "Add hidden layer", "Add a hidden layer")
         self.add_layer.setText("+")
@@ -238,6 +244,7 @@ class NetworkView(QWidget):
             or (self.snapshot.extent is None) != (snap.extent is None)
         )
         self.snapshot = snap
+        self._live = snap.playing
         if structure_changed:
             self._relayout()
             self.update()
@@ -247,6 +254,15 @@ class NetworkView(QWidget):
             node = next((n for n in self.nodes if (n.layer, n.index, n.feature) == self._hovered), None)
             self._hovered = None
             self._hover(node)
+        if self._live and self.weights.values.size:  # neurons and edges shown together, once the edges are drawn
+            pictures = self.pictures
+            prepare = [partial(_prepare, pictures, layer, [n.index for n in self.nodes if n.layer == layer])
+                       for layer in range(len(self.hidden) + 1)]  # fmt: skip
+            self.edge_layer.draw_later(self.weights, self.graph, self.size(), self.devicePixelRatioF(), prepare)
+            return
+        self._edges_ready()
+
+    def _edges_ready(self) -> None:
         # Only the neurons and edges change: repainting the whole view would repaint every
         # layer's controls too (child widgets in the dirty region), 3.7 ms of a frame.
         self.update(QRect(0, int(self.graph.top) - 32, self.width(), self.height()))
@@ -255,14 +271,28 @@ class NetworkView(QWidget):
     @guarded
     def paintEvent(self, event) -> None:
         t0 = time.perf_counter()
-        painter = QPainter(self)
         snap = self.snapshot
         extent = snap.extent if snap is not None else None
         names = snap.data.dataset.class_names if snap is not None else ()
+        size, dpr, layer = self.size(), self.devicePixelRatioF(), self.edge_layer
+        edges = layer.current(self.weights, self.graph, size, dpr)
+        drawn_here = False
+        if edges is None and self._live:  # newer edges are being drawn: the last ones meanwhile
+            edges = layer.stale(self.graph, size, dpr)
+        if edges is None:
+            edges, drawn_here = layer.draw_now(self.weights, self.graph, size, dpr), True
+        frame_key = (self.graph, (size.width(), size.height()), dpr, tuple(names), self.font().key())
+        held = self._frame[0]
+        if held is None or held[0] is not self.graph or held[1:] != frame_key[1:]:  # boxes, labels: once per layout
+            self._frame = (frame_key, frame_image(self.font(), self.graph, names, size, dpr))
+        painter = QPainter(self)
         paint_network(painter, QRectF(self.rect()), self.font(), self.graph, self.weights, self.pictures,
-                      lambda name: self.features.image(extent, name), names)  # fmt: skip
+                      lambda name: self.features.image(extent, name), names, edges, self._frame[1])  # fmt: skip
         painter.end()
         ms = (time.perf_counter() - t0) * 1e3
+        if not drawn_here and edges is not self._counted:  # a new picture drawn in slices: its cost counts once
+            ms += layer.ms
+        self._counted = edges
         self.paint_ms = ms if self.paint_ms == 0 else 0.8 * self.paint_ms + 0.2 * ms
 
     # ----------------------------------------------------------------- the mouse
@@ -339,3 +369,9 @@ class NetworkView(QWidget):
         if edge is not None:
             _p, _q, layer, i, j, w = edge
             self.editor.edit_weight(layer, i, j, w)
+
+
+def _prepare(pictures: NeuronPictures, layer: int, units: list[int]) -> None:
+    """One layer's neuron pictures made ahead of the paint (colour mapping and images)."""
+    for unit in units:
+        pictures.neuron_image(layer, unit)

@@ -16,6 +16,10 @@ passed over the socket: MNIST's 376 MB are in memory once, not copied through th
 nothing is left behind when both processes end, however they end.
 The child ends with the app: when the pipe closes, and on Linux by the kernel's parent-death
 signal as well. If it dies on its own, the handle says so, starts another and asks for a rebuild.
+The child is launched from the reader's thread, never the UI's: the fork server's first start
+(a Python that imports the engine, most of a second) overlaps the window's construction instead of
+delaying its first show; commands sent meanwhile wait in the pipe. `warm_up` starts the fork
+server earlier still, while the app imports.
 
 `NNP_TRAINER=thread` keeps the worker on a thread in the app's process (what the test suite
 uses, so its tests can reach into the worker; tests/test_worker_process.py covers this one).
@@ -25,16 +29,14 @@ from __future__ import annotations
 
 import atexit
 import importlib
-import importlib.machinery
 import multiprocessing as mp
 import os
 import queue
 import sys
 import threading
 import time
-import types
 import weakref
-from multiprocessing import reduction
+from multiprocessing import reduction, spawn
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
@@ -232,14 +234,35 @@ class _Reader(QThread):
 
     lost = Signal(str)  # the child ended without being asked: how ("signal 9")
 
-    def __init__(self, worker: ProcessWorker, conn: Any, process: Any, unpacker: type = Unpacker) -> None:
+    def __init__(self, worker: ProcessWorker, conn: Any, process: Any, theirs: Any, unpacker: type = Unpacker) -> None:
         super().__init__()
         self.worker, self.conn, self.process = worker, conn, process
+        self.theirs = theirs  # the child's end of the pipe, closed here once the child holds it
         self.unpacker = unpacker
         self.stopping = False
+        self.launched = threading.Event()  # set once the child has started (or could not)
+        self.launch_error: BaseException | None = None
         self.setObjectName("trainer-reader")
 
+    def _launch(self) -> bool:
+        """Start the child (off the UI thread: the fork server's first start takes most of a second)."""
+        try:
+            _start_process(self.process)
+        except Exception as exc:  # no process to be had (out of memory, too many processes)
+            self.launch_error = exc
+            return False
+        finally:
+            self.theirs.close()  # the child's end lives in the child only: its death closes the pipe
+            self.worker.heard = time.monotonic()
+            self.launched.set()
+        return True
+
     def run(self) -> None:
+        if not self._launch():
+            self.conn.close()
+            self.worker.failed.emit(f"The trainer could not start: {self.launch_error}")
+            self.worker.finished.emit()
+            return
         unpacker = self.unpacker()
         while True:
             try:
@@ -289,22 +312,55 @@ def _context() -> Any:
     return mp.get_context("spawn")
 
 
-#: What the trainer's process takes for its __main__: named like the app's own entry point, which
-#: multiprocessing never imports again in a child (it skips any "*.__main__").
-_APP_MAIN = types.ModuleType("__main__")
-_APP_MAIN.__spec__ = importlib.machinery.ModuleSpec("playground.__main__", None)
+#: The trainer's process takes the app's own entry point for its __main__, which multiprocessing
+#: never imports again in a child (it skips any "*.__main__").
+_APP_MAIN = "playground.__main__"
+_launching = threading.local()  # `on` while this thread starts a trainer (or the fork server)
+_preparation_data = spawn.get_preparation_data
+
+
+def _app_preparation_data(name: str) -> dict:
+    """multiprocessing's preparation data for a new process, naming the app's entry point as its
+    __main__ when the thread asking is starting a trainer (any other process is left as it was).
+    A thread-local choice, not a swap of sys.modules["__main__"]: the start runs off the UI thread."""
+    data = _preparation_data(name)
+    if getattr(_launching, "on", False):
+        data.pop("main_path", None)
+        data["init_main_from_name"] = _APP_MAIN
+    return data
+
+
+spawn.get_preparation_data = _app_preparation_data
 
 
 def _start_process(process: Any) -> None:
     """Start `process` from the app's entry point, never from the caller's script: a fork
     server or a spawned child imports the parent's __main__ again, so a script without a main
     guard that opens the window would run its whole body once more in every trainer."""
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = _APP_MAIN
+    _launching.on = True
     try:
         process.start()
     finally:
-        sys.modules["__main__"] = main
+        _launching.on = False
+
+
+def warm_up() -> None:
+    """Start the fork server now (it imports the engine in its own process, most of a second), so
+    that the window's trainer, started once the window is built, forks from it at once."""
+    if not use_process():
+        return
+    ctx = _context()
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    _launching.on = True
+    try:
+        forkserver.ensure_running()
+    except OSError:  # the trainer's own start will say what is wrong
+        pass
+    finally:
+        _launching.on = False
 
 
 #: Every handle with a child, so the interpreter's exit can end them (a script that exits with
@@ -323,7 +379,7 @@ class ProcessHandle(QObject):
         super().__init__(parent)
         self.kind = kind  # which worker the child runs (KINDS)
         self.worker = ProcessWorker()
-        self.process: Any = None
+        self._process: Any = None
         self.thread: _Reader | None = None
         self.silent = False  # whether the child is reported as not responding
         self._restarting = False  # a restart the user asked for (not a death to report)
@@ -335,17 +391,27 @@ class ProcessHandle(QObject):
         _LIVE.add(self)
 
     def _start(self) -> None:
+        """A new child, launched by its reader's thread; commands queue in the pipe meanwhile."""
         ctx = _context()
         ours, theirs = ctx.Pipe()
-        self.process = ctx.Process(target=child_main, args=(theirs, self.worker.generation, self.kind),
-                                   name=f"nn-playground {self.kind}", daemon=True)  # fmt: skip
-        _start_process(self.process)
-        theirs.close()  # the child's end lives in the child only: its death closes the pipe
+        self._process = ctx.Process(target=child_main, args=(theirs, self.worker.generation, self.kind),
+                                    name=f"nn-playground {self.kind}", daemon=True)  # fmt: skip
         self.worker.heard = time.monotonic()
         self.worker.writer = _Writer(ours)
-        self.thread = _Reader(self.worker, ours, self.process, KINDS[self.kind][3])
+        self.thread = _Reader(self.worker, ours, self._process, theirs, KINDS[self.kind][3])
         self.thread.lost.connect(self._on_lost)
         self.thread.start()
+
+    @property
+    def process(self) -> Any:
+        """The child's multiprocessing.Process, once started (waits for its launch, at most 30 s)."""
+        if self.thread is not None:
+            self.thread.launched.wait(30.0)
+        return self._process
+
+    def _launched(self) -> bool:
+        """Whether the child has started; waits for a launch in progress (at most 30 s)."""
+        return self.process is not None and self.thread is not None and self.thread.launch_error is None
 
     @Slot()
     def _check(self) -> None:
@@ -364,7 +430,7 @@ class ProcessHandle(QObject):
     def restart(self) -> None:
         """End the child however it is (stopped, starved, busy) and start a new one: `restarted`
         follows, as after a death, so the session rebuilds its run."""
-        if self.worker.cancelled.is_set() or self.process is None:
+        if self.worker.cancelled.is_set() or not self._launched():
             return
         self._restarting = True
         self.process.kill()  # SIGKILL ends a stopped process too; its reader then reports the end
@@ -392,8 +458,8 @@ class ProcessHandle(QObject):
         ended. The event loop keeps running while it waits (`timeout_ms` None: until it ends)."""
         self._watch.stop()
         reader = self.thread
-        if reader is None or (not reader.isRunning() and not self.process.is_alive()):
-            return True
+        if reader is None or not self._launched() or (not reader.isRunning() and not self.process.is_alive()):
+            return True if reader is None else reader.wait(5000)
         reader.stopping = True
         self.worker.cancelled.set()
         self.worker._put(("stop",))

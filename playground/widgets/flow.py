@@ -58,11 +58,10 @@ class FlowLayout(QLayout):
         hints = [w.sizeHint().width() for w in widgets]
         return sum(hints) + self._spacing * max(0, len(hints) - 1) + m.left() + m.right()
 
-    def _rows(self, width: int) -> int:
-        """How many rows the shown items take at `width` (greedy, as _place lays them)."""
+    def _rows(self, width: int, widths: list[int]) -> int:
+        """How many rows items of `widths` (the shown ones') take at `width` (greedy, as _place lays them)."""
         rows, x = 1, 0
-        for item in self._shown():
-            w = item.sizeHint().width()
+        for w in widths:
             if x and x + w > width:
                 rows, x = rows + 1, 0
             x += w + self._spacing
@@ -71,17 +70,18 @@ class FlowLayout(QLayout):
     def _shown(self) -> list[QLayoutItem]:
         return [it for it in self._items if it.widget() is None or not it.widget().isHidden()]
 
-    def _balanced(self, width: int) -> int:
+    def _balanced(self, width: int, widths: list[int]) -> int:
         """The narrowest width that still needs no more rows than `width` does: rows filled evenly,
-        so a wrapped bar does not leave one control alone on its last row."""
-        rows = self._rows(width)
+        so a wrapped bar does not leave one control alone on its last row. Each item's size hint is
+        asked once (`widths`), not at each step of the search: a styled widget's costs a layout pass."""
+        rows = self._rows(width, widths)
         if rows == 1:
             return width
-        lo = max((it.sizeHint().width() for it in self._shown()), default=0)
+        lo = max(widths, default=0)
         hi = width
         while lo < hi:
             mid = (lo + hi) // 2
-            if self._rows(mid) <= rows:
+            if self._rows(mid, widths) <= rows:
                 hi = mid
             else:
                 lo = mid + 1
@@ -91,12 +91,10 @@ class FlowLayout(QLayout):
         """Lay the items out in rows within `rect`, as evenly filled as their count allows; the height used."""
         m = self.contentsMargins()
         area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
-        right = area.x() + self._balanced(area.width()) - 1
+        shown = [(item, item.sizeHint()) for item in self._shown()]
+        right = area.x() + self._balanced(area.width(), [hint.width() for _item, hint in shown]) - 1
         x, y, row_height = area.x(), area.y(), 0
-        for item in self._items:
-            if item.widget() is not None and item.widget().isHidden():
-                continue
-            hint = item.sizeHint()
+        for item, hint in shown:
             if x > area.x() and x + hint.width() > right + 1:
                 x, y = area.x(), y + row_height + self._row_spacing
                 row_height = 0
