@@ -189,7 +189,7 @@ class _Writer:
             self.sending_since = time.monotonic()
             try:
                 self.conn.send(message)
-            except (OSError, ValueError):  # the child has gone: its reader reports it
+            except (OSError, ValueError, TypeError):  # the child has gone (TypeError: the pipe closed mid-send)
                 return
             finally:
                 self.sending_since = 0.0
