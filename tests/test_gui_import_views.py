@@ -140,3 +140,112 @@ def test_an_imported_dense_model_opens_with_its_weights_and_every_view_works(qtb
     window.session.set_playing(True)
     wait_for(qtbot, window, lambda s: s.steps >= snap.steps + 20)
     window.session.set_playing(False)
+
+
+CNN = {"data": {"source": "digits", "test_fraction": 0.3},
+       "network": {"layers": [{"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same",
+                               "activation": "relu"},
+                              {"type": "max_pooling2d", "pool_size": 2}, {"type": "flatten"},
+                              {"units": 12, "activation": "relu"}],
+                   "output_activation": "softmax"},
+       "training": {"loss": "categorical_crossentropy", "batch_size": 32}}  # fmt: skip
+
+
+def test_an_imported_cnn_opens_in_the_layer_stack_with_its_feature_maps_and_every_view_works(qtbot, window, tmp_path):
+    path = _model_file(tmp_path, "cnn", CNN)
+    snap, want = _import(qtbot, window, path)
+    net = want.model()
+    assert net.input_shape == (8, 8, 1) and snap.output_grid is None
+    # The layer stack: a row per layer, the picked image's feature maps from the imported weights.
+    assert window.area.page() == "layers"
+    layers = window.layers
+    assert [r.kind for r in layers.plan] == ["Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
+    snap = wait_for(qtbot, window, lambda s: s.layer_maps is not None and _same(s.weights, want.weight_list()))
+    maps = snap.layer_maps
+    assert maps.row == int(snap.data.test[0])  # the first test image
+    x = snap.data.x_test[:1]
+    outs = net.layer_outputs(x.reshape(1, *net.input_shape))
+    conv = maps.layers[0]
+    assert conv.kind == "Conv2D" and conv.maps.shape == (4, 8, 8) and conv.filters is not None
+    expected = np.clip((np.moveaxis(outs[0][0], 2, 0) - conv.low) * 255 / (conv.high - conv.low), 0, 255)
+    assert np.abs(conv.maps.astype(int) - expected.astype(int)).max() <= 1
+    np.testing.assert_allclose(maps.layers[-1].values, outs[-1][0], rtol=1e-6, atol=1e-9)  # kept as float32
+    qtbot.waitUntil(lambda: layers.rows[0].strip.picture is not None)
+    # Model summary, the weights tab, the backprop walk.
+    summary = window.tools.show_summary()
+    assert f"Total params: {sum(w.size for w in snap.weights)}" in summary
+    assert window.show_view("weights")
+    assert [int(c.sum()) for c, _e in snap.histograms] == [k.size for k in net.kernels]
+    win = _walk(qtbot, window, 5)
+    assert [layer.kind for layer in win.result.trace.layers] == ["conv2d", "dense", "dense"]
+    np.testing.assert_allclose(win.result.trace.layers[-1].a.ravel(),
+                               net.predict(snap.data.x_train[5:6].reshape(1, *net.input_shape)).ravel(),
+                               rtol=0, atol=1e-12)  # fmt: skip
+    win.close()
+    # The hidden space: the dense layer after the flatten.
+    assert window.show_view("hidden")
+    snap = wait_for(qtbot, window, lambda s: s.hidden is not None)
+    assert snap.hidden.names == ("layer 4",)
+    rows = snap.hidden.points[0].shape[0]
+    dense = net.neuron_outputs(snap.data.x_train[:rows].reshape(rows, *net.input_shape))[1]  # per layer with a kernel
+    np.testing.assert_allclose(snap.hidden.points[0], dense, rtol=0, atol=1e-12)
+    # Training: a step moves the weights and the gradient flow has each layer with a kernel.
+    assert window.show_view("gradients")
+    snap = _steps(qtbot, window, 3)
+    assert not _same(snap.weights, want.weight_list())
+    snap = wait_for(qtbot, window, lambda s: s.gradients is not None and s.gradients.rms.shape[0] >= 2)
+    assert snap.gradients.rms.shape[1] == 3
+    # The landscape's slice runs from the run's initial weights, the imported ones, to now.
+    from playground.windows.landscape import LandscapeWindow
+
+    window.findChild(QAction, "actionLandscape").trigger()
+    land = window.findChild(LandscapeWindow, "landscapeWindow")
+    land.tabs.setCurrentIndex(1)
+    qtbot.mouseClick(land.slice_go, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: land.job is None and "slice" in land.results, timeout=TIMEOUT)
+    r = land.results["slice"]
+    zero = int(np.argmin(np.abs(r.ts)))
+    imported = window.session.snapshot
+    from engine.run.training import Trainer
+
+    tr = Trainer(imported.project, data=imported.data)
+    tr.network.set_weights(want.weight_list())
+    assert r.curves["train"][zero] == pytest.approx(tr.evaluate()["train"]["loss"], rel=1e-9)
+    land.close()
+
+
+BN = {"data": {"source": "circle", "samples": 120},
+      "network": {"layers": [{"units": 5, "activation": "sigmoid", "batch_norm": True},
+                             {"units": 4, "activation": "tanh", "batch_norm": True}],
+                  "output_activation": "sigmoid"},
+      "training": {"batch_size": 10}}  # fmt: skip
+
+
+def test_an_imported_batch_norm_model_shows_its_statistics_in_the_batch_norm_tab(qtbot, window, tmp_path):
+    path = _model_file(tmp_path, "bn", BN)
+    snap, want = _import(qtbot, window, path)
+    assert [entry.get("batch_norm") for entry in snap.project["network"]["layers"]] == [True, True]
+    net = want.model()
+    moving = {n: w for n, w in zip(net.param_names(), net.get_weights()) if "moving" in n}
+    assert len(moving) == 4 and all(np.abs(w - w.round()).max() > 0 for w in moving.values())
+    assert window.show_view("batchnorm")
+    view = window.batch_norm
+    snap = wait_for(qtbot, window, lambda s: s.batch_norm is not None)
+    qtbot.waitUntil(lambda: view.stats is not None and view.layer.count() == 2)
+    names = sorted(n for n in moving if n.endswith("moving_mean"))
+    np.testing.assert_array_equal(view.stats.layers[0].moving_mean, moving[names[0]][: view.stats.layers[0].units])
+    assert window.output.plane_mode.isVisible()
+    # The output plane at inference (moving statistics) is the imported model's prediction.
+    from playground.run.snapshot import grid_points
+
+    n = snap.output_grid.shape[0]
+    grid = snap.data.transform(grid_points(snap.extent, n))
+    np.testing.assert_allclose(snap.output_grid.reshape(n * n, -1), net.predict(grid), rtol=0, atol=1e-12)
+    win = _walk(qtbot, window)
+    assert "batch_normalization" in [step.kind for step in win.result.trace.steps]
+    np.testing.assert_allclose(win.result.trace.steps[-1].a.ravel(), net.predict(snap.data.x_train[2:3]).ravel(),
+                               rtol=0, atol=1e-12)  # at inference: the moving statistics imported
+    win.close()
+    snap = _steps(qtbot, window, 4)
+    snap = wait_for(qtbot, window, lambda s: s.batch_norm is not None and s.batch_norm.steps == s.steps >= 4)
+    assert snap.batch_norm.trained
