@@ -140,6 +140,12 @@ def test_an_imported_dense_model_opens_with_its_weights_and_every_view_works(qtb
     window.session.set_playing(True)
     wait_for(qtbot, window, lambda s: s.steps >= snap.steps + 20)
     window.session.set_playing(False)
+    # Reset is epoch 0 with the run's initial weights: the imported ones, not the initializer's.
+    gen = snap.generation
+    window.findChild(QAction, "actionReset").trigger()
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert snap.steps == 0 and _same(snap.weights, want.weight_list())
+    assert _same(window.session.timeline.snapshots[0].weights, want.weight_list())
 
 
 CNN = {"data": {"source": "digits", "test_fraction": 0.3},

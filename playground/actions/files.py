@@ -239,12 +239,11 @@ class FileActions:
             self.dialogs.error("Could not import the model", result)
             return
         imported: Imported = result  # type: ignore[assignment]
-        try:
-            self.state.replace(imported.project, None, dirty=True)
+        try:  # the model's weights are the project's initial weights: Reset returns to them
+            self.session.replace(imported.project, None, imported.weight_list(), dirty=True)
         except PlaygroundError as exc:
             self.dialogs.error("Could not import the model", str(exc))
             return
-        self.session.set_weights(imported.weight_list())
         self.dialogs.status("; ".join([f"Imported {path.name} from {imported.source}", *imported.notes]))
         self.on_opened(imported.project)
 

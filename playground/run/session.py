@@ -12,6 +12,7 @@ same methods and wait for `snapshot.applied >= seq` instead of sleeping.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -78,6 +79,10 @@ class Session(QObject):
         self.speed = FASTEST  # the pace the trainer keeps while playing (the window's preference)
         self._timeline_at = 0.0
         self._draws = 0  # new draws of initial weights asked for (Reset keeps the same start)
+        #: The weights this project's runs start from instead of its initializer's (an imported
+        #: model's), wherever they fit the network: Reset returns to them, a new draw drops them.
+        self.start: list[np.ndarray] | None = None
+        self._next_start: list[np.ndarray] | None = None  # for the project replace() is opening
         self._errors: dict[str, list[float]] = {}
         self._shown = ""  # the banner's text
         self._watching = ""  # the loss watch's words on the banner ("" while the banner shows anything else)
@@ -104,6 +109,19 @@ class Session(QObject):
         """A fresh run of the current project (its initial weights unless `weights` are given)."""
         return self.send(Build(self.state.project, self.state.base_dir, weights, redraw, self.playing))
 
+    def replace(self, project: dict[str, Any], path: Path | None = None, start: list[np.ndarray] | None = None,
+                dirty: bool = False) -> None:  # fmt: skip
+        """Open `project` (ProjectState.replace), its runs starting from `start` (an imported
+        model's weights) instead of its initializer's; one build."""
+        self._next_start = None if start is None else [np.array(w) for w in start]
+        try:
+            self.state.replace(project, path, dirty=dirty)
+        finally:
+            self._next_start = None
+
+    def _initial(self) -> list[np.ndarray] | None:
+        return None if self.start is None else [w.copy() for w in self.start]
+
     def set_playing(self, on: bool) -> int:
         on = bool(on)
         if on != self.playing:
@@ -127,13 +145,15 @@ class Session(QObject):
         return self.send(Step("epoch" if unit == "epoch" else "batch"))
 
     def reset(self) -> int:
-        """Epoch 0 with the same initial weights as before: a fair start for comparisons."""
+        """Epoch 0 with the same initial weights as before (an imported model's, where they fit):
+        a fair start for comparisons."""
         self.say("", "")
-        return self.rebuild()
+        return self.rebuild(self._initial())
 
     def new_weights(self) -> int:
         """Epoch 0 with a new draw of initial weights, on the same data."""
         self.say("", "")
+        self.start = None
         self._draws += 1
         return self.rebuild(redraw=self._draws)
 
@@ -180,7 +200,9 @@ class Session(QObject):
         elif change.effect == Effect.DATA and not change.replaced and _only_points(change):
             self.send(SetData(project, self.state.base_dir))
         else:
-            self.rebuild()
+            if change.replaced:
+                self.start = self._next_start
+            self.rebuild(self._initial())
 
     # ----------------------------------------------------------------- snapshots
     @Slot(object)
@@ -316,7 +338,7 @@ class Session(QObject):
             start = (f"from the weights of epoch {snap.epoch:,} (the last the window received); press Play to go "
                      "on, or Reset to start from the initial weights")  # fmt: skip
         else:
-            self.rebuild()
+            self.rebuild(self._initial())
             start = "with this project's initial weights; press Play to go on"
         if how == "restarted":
             self.message.emit(f"The trainer was restarted: a new run starts {start}.")

@@ -273,8 +273,9 @@ class TrainingWorker(LoopWorker):
             trainer.project = command.project  # the same project; only the weights' draw differs
         trainer.between_chunks = self._frame_if_due  # image data: keep drawing through epoch ends
         trainer.set_epoch_limit(epoch_limit(project))
-        if command.weights is not None:
-            trainer.network.set_weights(command.weights)
+        held = trainer.network.get_weights()
+        if command.weights is not None and [w.shape for w in command.weights] == [w.shape for w in held]:
+            trainer.network.set_weights(command.weights)  # start weights that no longer fit: the initializer's
         self._start_run(trainer)
 
     def _set_data(self, command: SetData) -> None:
