@@ -255,3 +255,37 @@ def test_an_imported_batch_norm_model_shows_its_statistics_in_the_batch_norm_tab
     snap = _steps(qtbot, window, 4)
     snap = wait_for(qtbot, window, lambda s: s.batch_norm is not None and s.batch_norm.steps == s.steps >= 4)
     assert snap.batch_norm.trained
+    # Saved, the project names its initial weights, written beside it; reopened, it starts from them.
+    import json
+
+    from engine.project.files import read_weights
+
+    saved = tmp_path / "mine.json"
+    assert window.files.save_as(saved) and not window.session.state.dirty
+    assert json.loads(saved.read_text())["app"]["weights"] == "mine.weights.npz"
+    arrays, config = read_weights(tmp_path / "mine.weights.npz")
+    assert _same(list(arrays.values()), want.weight_list()) and config["network"] == want.project["network"]
+    window.files.new_project()
+    wait_for(qtbot, window, lambda s: s.project["network"] != want.project["network"])
+    assert window.session.start is None
+    assert window.files.open_project(saved)
+    snap = wait_for(qtbot, window, lambda s: s.project["network"] == want.project["network"])
+    assert snap.steps == 0 and _same(snap.weights, want.weight_list())
+    assert "its initial weights from mine.weights.npz" in window.statusBar().currentMessage()
+    snap = _steps(qtbot, window, 2)
+    assert snap.steps == 2 and not _same(snap.weights, want.weight_list())
+    # A new draw of initial weights leaves the imported ones: saved again, the project names none.
+    gen = snap.generation
+    window.findChild(QAction, "actionNewWeights").trigger()
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert not _same(snap.weights, want.weight_list())
+    assert window.files.save() and "weights" not in json.loads(saved.read_text())["app"]
+
+
+@pytest.mark.parametrize("name", ["../w.npz", "sub/w.npz", "w.json", ".npz", 3])
+def test_a_project_names_its_initial_weights_only_as_a_npz_file_beside_it(name):
+    from engine.core.errors import PlaygroundError
+
+    with pytest.raises(PlaygroundError, match="app.weights must name a .npz file beside the project"):
+        project(app={"weights": name})
+    assert project(app={"weights": "w.npz"})["app"]["weights"] == "w.npz"

@@ -366,6 +366,20 @@ def _read_json_weights(p: Path, data: bytes) -> tuple[dict[str, np.ndarray], dic
     return arrays, config
 
 
+def start_weights(project: dict[str, Any], base_dir: str | Path) -> list[np.ndarray] | None:
+    """The initial weights a project names (`app.weights`: a .npz file beside it, as the window
+    saves an imported model's), in Keras's order; None when it names none. The arrays are in the
+    file's order within each layer, as save_weights writes them."""
+    name = project.get("app", {}).get("weights")
+    if not name:
+        return None
+    arrays, _config = read_weights(Path(base_dir) / name)
+    bad = [k for k in arrays if not re.fullmatch(r"layers\.\d+\.\w+", k)]
+    if bad:
+        raise PlaygroundError(f"{name}: {bad[0]!r} is not a weight name (layers.K.kernel, ...)")
+    return [arrays[k] for k in sorted(arrays, key=lambda k: int(k.split(".")[1]))]
+
+
 def apply_weights(network: Model, arrays: dict[str, np.ndarray], source: str = "weights") -> None:
     """Load named arrays into `network`, checking that every array is there with the right shape."""
     names = network.param_names()

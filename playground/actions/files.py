@@ -26,6 +26,7 @@ from engine.project.files import (
     read_weights,
     save_project,
     save_weights,
+    start_weights,
 )
 
 from ..media.plot_export import plot_bytes
@@ -137,12 +138,15 @@ class FileActions:
         notes: list[str] = []  # older Keras keys read as today's
         try:
             project = load_project(path, notes)
+            start = start_weights(project, path.parent)  # an imported model's, saved beside it
         except PlaygroundError as exc:
             self.dialogs.error("Could not open the project", str(exc))
             return False
-        self.state.replace(project, None if preset else path)
+        self.session.replace(project, None if preset else path, start)
         if not preset:
             self.add_recent(path)
+        if start is not None:
+            notes.append(f"its initial weights from {project['app']['weights']}")
         self.dialogs.status("; ".join([f"Opened {project.get('app', {}).get('title') or path.name}", *notes]))
         self.on_opened(project)
         return True
@@ -179,15 +183,32 @@ class FileActions:
         return self._save_to(path)
 
     def _save_to(self, path: Path) -> bool:
+        """The project; with initial weights of its own (an imported model's) they go beside it
+        as `<name>.weights.npz`, named by its app.weights, so it reopens with them."""
+        project = self.state.project
+        app = {k: v for k, v in project.get("app", {}).items() if k != "weights"}
+        net = self.session.network()
+        start = self.session.start
+        weights: Path | None = None
+        if start is not None and net is not None and [w.shape for w in start] == [w.shape for w in net.get_weights()]:
+            weights = path.with_name(f"{path.stem}.weights.npz")
+            if path != self.state.path and not self._confirm_replace([weights]):  # the project's own: rewritten
+                return False
+            project = {**project, "app": {**app, "weights": weights.name}}
+            net.set_weights(start)
+        elif "weights" in project.get("app", {}):  # initial weights that no longer fit the network
+            project = {**project, "app": app}
         try:
-            save_project(path, self.state.project)
+            if weights is not None:
+                save_weights(weights, net, project, self.session.snapshot.data.normalizer)
+            save_project(path, project)
         except (PlaygroundError, OSError) as exc:
             self.dialogs.error("Could not save the project", str(exc))
             return False
         self.state.set_path(path)
         self.state.set_dirty(False)
         self.add_recent(path)
-        self.dialogs.status(f"Saved {path.name}")
+        self.dialogs.status(f"Saved {path.name}" + (f" and its initial weights in {weights.name}" if weights else ""))
         return True
 
     # ----------------------------------------------------------------- weights and code
