@@ -289,3 +289,38 @@ def test_a_project_names_its_initial_weights_only_as_a_npz_file_beside_it(name):
     with pytest.raises(PlaygroundError, match="app.weights must name a .npz file beside the project"):
         project(app={"weights": name})
     assert project(app={"weights": "w.npz"})["app"]["weights"] == "w.npz"
+
+
+RNN = {"data": {"source": "adding", "sequence_length": 8, "samples": 200},
+       "network": {"layers": [{"type": "lstm", "units": 4}], "output_activation": "linear"},
+       "training": {"loss": "mse", "batch_size": 16}}  # fmt: skip
+
+
+def test_an_imported_recurrent_model_opens_unrolled_and_its_gradient_through_time_is_drawn(qtbot, window, tmp_path):
+    from engine.run.training import Trainer
+    from playground.run.sequence_probe import TIME_ROWS, time_gradient
+
+    path = _model_file(tmp_path, "lstm", RNN)
+    snap, want = _import(qtbot, window, path)
+    net = want.model()
+    assert snap.data.dataset.sequence_shape == (8, 2) and window.area.page() == "unrolled"
+    snap = wait_for(qtbot, window, lambda s: s.sequence is not None and _same(s.weights, want.weight_list()))
+    pic = snap.sequence
+    x = snap.data.transform(snap.data.dataset.x[pic.row : pic.row + 1])
+    np.testing.assert_allclose(pic.output, net.predict(x)[0], rtol=1e-6)
+    assert pic.layers[0].kind == "LSTM" and pic.layers[0].h.shape == (8, 4)
+    assert window.show_view("time")
+    snap = wait_for(qtbot, window, lambda s: s.time_gradient is not None)
+    want_grad = time_gradient(net, Trainer(snap.project, data=snap.data).loss, snap.data.x_train[:TIME_ROWS],
+                              snap.data.y_train[:TIME_ROWS])  # fmt: skip
+    np.testing.assert_allclose(snap.time_gradient.layers[0].norms, want_grad.layers[0].norms, rtol=1e-9)
+    win = _walk(qtbot, window, 1)
+    np.testing.assert_allclose(win.result.trace.steps[-1].a.ravel(), net.predict(snap.data.x_train[1:2]).ravel(),
+                               rtol=0, atol=1e-12)  # fmt: skip
+    win.close()
+    assert f"Total params: {sum(w.size for w in snap.weights)}" in window.tools.show_summary()
+    plane = _landscape_plane(qtbot, window)
+    mid = plane.loss.shape[0] // 2
+    assert plane.centre == plane.loss[mid, mid] == pytest.approx(_train_loss(window.session.snapshot), rel=1e-12)
+    snap = _steps(qtbot, window, 3)
+    assert snap.steps == 3 and not _same(snap.weights, want.weight_list())
