@@ -342,9 +342,10 @@ def normalize_project(
             out["app"]["lesson"] = validate_lesson(out["app"]["lesson"])
         if "epoch_limit" in out["app"]:
             out["app"]["epoch_limit"] = check("app.epoch_limit", out["app"]["epoch_limit"])
-        weights = out["app"].get("weights")
-        if "weights" in out["app"] and (not isinstance(weights, str) or not weights.lower().endswith(".npz")
-                                        or Path(weights).name != weights or weights.startswith(".")):  # fmt: skip
-            raise _fail("app.weights", f"must name a .npz file beside the project (its initial weights), "
-                        f"got {weights!r}")  # fmt: skip
+        if "weights" in out["app"]:  # the window's initial weights of an imported model, in a file beside it
+            name = out["app"]["weights"]
+            if not (isinstance(name, str) and name.lower().endswith(".npz") and Path(name).name == name
+                    and not name.startswith(".")):  # fmt: skip
+                raise _fail("app.weights", f"must name a .npz file beside the project (its initial weights), "
+                            f"got {name!r}")  # fmt: skip
     return out
