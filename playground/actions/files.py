@@ -4,6 +4,7 @@ are tested without a window."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -458,7 +459,11 @@ class FileActions:
         if answer != Button.Yes:
             self.discard_recovery()
             return False
-        self.state.replace(work.project, work.path, dirty=True)
+        start = None  # the initial weights the project names beside its file, if they are still there
+        if work.path is not None:
+            with contextlib.suppress(PlaygroundError):
+                start = start_weights(work.project, work.path.parent)
+        self.session.replace(work.project, work.path, start, dirty=True)
         if work.weights is not None:
             self.session.set_weights(work.weights)
         self.dialogs.status(f"Restored {work.name}")
