@@ -99,12 +99,18 @@ def test_an_imported_dense_model_opens_with_its_weights_and_every_view_works(qtb
     snap, want = _import(qtbot, window, path)
     net = want.model()
     assert window.session.state.dirty and window.area.page() == "neurons"
+    # The neuron graph (the layer view of point data) holds the imported layers, a picture per unit.
+    assert [h["units"] for h in window.network.hidden] == [5, 3]
+    assert [g.shape[0] for g in snap.neuron_grids] == [5, 3, 1]
     # The output plane is the imported network's own output over the plane.
-    from playground.run.snapshot import grid_points
+    from playground.run.snapshot import THUMB_SIZE, grid_points
 
     n = snap.output_grid.shape[0]
     grid = snap.data.transform(grid_points(snap.extent, n))
     np.testing.assert_allclose(snap.output_grid.reshape(n * n, -1), net.predict(grid), rtol=0, atol=1e-12)
+    step = max(1, n // THUMB_SIZE)
+    first = net.neuron_outputs(grid)[0].reshape(n, n, -1)[::step, ::step]
+    np.testing.assert_allclose(snap.neuron_grids[0], np.moveaxis(first, 2, 0), rtol=0, atol=1e-12)
     # The weights tab: a histogram per layer of the imported kernels.
     assert window.show_view("weights")
     counts = [int(c.sum()) for c, _e in snap.histograms]
