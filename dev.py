@@ -5,6 +5,9 @@
     python3 dev.py test [ARGS...]   install the app and its test tools, then run the whole suite
     python3 dev.py parity [ARGS...] the second stage: PyTorch and Keras, then the tests that compare
                                     the engine with them (CI runs both stages)
+    python3 dev.py i18n             extract the marked messages (Babel), update resources/i18n/ko.po
+                                    and compile it to ko.mo (after wrapping strings or translating)
+    python3 dev.py font NANUM.ttf   subset NanumGothic (fonts-nanum) to resources/fonts/ (fontTools)
 
 Only Python 3.11+ is needed. The install step is skipped when pyproject.toml has not changed.
 On Linux the test command also makes sure Qt's runtime libraries are present (apt-get as root),
@@ -79,12 +82,91 @@ def ensure_qt_libraries() -> None:
     sys.exit(f"Qt needs libraries this machine lacks. Install them with:\n    sudo {line}")
 
 
+I18N = ROOT / "resources" / "i18n"
+#: The catalog's markers (engine/core/i18n.py): a message, a plural, a term, a constant marked for later.
+KEYWORDS = ["-k", "_", "-k", "ngettext:1,2", "-k", "term", "-k", "N_"]
+
+
+def i18n(py: Path) -> int:
+    """Babel: the marked messages of engine/ and playground/ into messages.pot, ko.po updated from
+    it (a new message comes in untranslated, a removed one is dropped), ko.po compiled to ko.mo."""
+    babel = [str(py), "-m", "babel.messages.frontend"]
+    pot, po, mo = I18N / "messages.pot", I18N / "ko.po", I18N / "ko.mo"
+    steps = [
+        [*babel, "extract", "--no-location", "--sort-output", "--omit-header", "-F", str(I18N / "babel.cfg"),
+         *KEYWORDS, "--no-default-keywords", "-o", str(pot), "engine", "playground"],
+        [*babel, "update", "-i", str(pot), "-o", str(po), "-l", "ko", "--no-fuzzy-matching", "--ignore-obsolete",
+         "--width=120"] if po.exists() else [*babel, "init", "-i", str(pot), "-o", str(po), "-l", "ko"],
+        [*babel, "compile", "-i", str(po), "-o", str(mo), "-l", "ko"],
+    ]
+    for step in steps:
+        code = subprocess.call(step)
+        if code:
+            return code
+    return subprocess.call([str(py), "-c", PSEUDO_SCRIPT, str(pot), str(I18N / "pseudo.mo")])
+
+
+#: The pseudo-locale's catalog: every extracted message translated as ⟦message⟧ (plurals alike), so
+#: a window in it shows which visible texts did not come through the catalog (tests/test_i18n_pseudo.py).
+PSEUDO_SCRIPT = """
+import sys
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+with open(sys.argv[1], 'rb') as f:
+    catalog = read_po(f)
+for m in catalog:
+    if m.id:
+        m.string = tuple(f'\u27e6{i}\u27e7' for i in m.id) if m.pluralizable else f'\u27e6{m.id}\u27e7'
+with open(sys.argv[2], 'wb') as f:
+    write_mo(f, catalog)
+"""
+
+
+def font(py: Path, source: str) -> int:
+    """Subset NanumGothic to resources/fonts/NanumGothic-subset.ttf: KS X 1001's 2,350 common
+    Hangul syllables, every syllable of the catalogs and presets, the jamo, Latin and punctuation."""
+    texts = [p.read_text(encoding="utf-8") for p in (*I18N.glob("*.po"), *(ROOT / "resources").rglob("*.json"))]
+    common = [chr(c) for c in range(0xAC00, 0xD7A4) if _euc_kr(chr(c))]
+    used = {ch for text in texts for ch in text if 0xAC00 <= ord(ch) <= 0xD7A3}
+    text = "".join(sorted(set(common) | used))
+    unicodes = ("U+0020-007E,U+00A0-00FF,U+2010-2027,U+2030-205E,U+2190-21FF,U+2200-22FF,U+3000-303F,U+3130-318F,"
+                "U+FF01-FF60")
+    out = ROOT / "resources" / "fonts" / "nnp-hangul.ttf"
+    code = subprocess.call([str(py), "-m", "fontTools.subset", source, f"--text={text}", f"--unicodes={unicodes}",
+                            "--no-hinting", f"--output-file={out}"])
+    # A subset is a Modified Version under the OFL: it may not keep the Reserved Font Name (Nanum...).
+    rename = (f"from fontTools.ttLib import TTFont; f = TTFont({str(out)!r}); n = f['name']; "
+              "[n.removeNames(nameID=i) for i in (1, 3, 4, 6, 16, 17)]; "
+              f"[n.setName(v, i, 3, 1, 0x409) for i, v in {FONT_NAMES!r}.items()]; f.save({str(out)!r})")
+    return code or subprocess.call([str(py), "-c", rename])
+
+
+#: The subset's names (name table IDs): not NanumGothic, a Reserved Font Name of the original.
+FONT_NAMES = {1: "NNP Hangul", 3: "NNP Hangul Regular subset", 4: "NNP Hangul Regular", 6: "NNPHangul-Regular",
+              16: "NNP Hangul", 17: "Regular"}
+
+
+def _euc_kr(ch: str) -> bool:
+    """Whether `ch` is one of KS X 1001's (EUC-KR's) 2,350 precomposed syllables."""
+    try:  # Python's codec spells the other 8,822 with 8 bytes (KS X 1001's composition sequence)
+        return len(ch.encode("euc_kr")) == 2
+    except UnicodeEncodeError:
+        return False
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("app", "test", "parity"):
+    if not argv or argv[0] not in ("app", "test", "parity", "i18n", "font"):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
     os.chdir(ROOT)
+    if command == "i18n":
+        return i18n(ensure_venv("test"))
+    if command == "font":
+        if len(rest) != 1:
+            print(__doc__)
+            return 2
+        return font(ensure_venv("test,fonts"), rest[0])
     if command == "app":
         py = ensure_venv("onnx")
         return subprocess.call([str(py), "-m", "playground", *rest])

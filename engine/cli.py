@@ -25,13 +25,16 @@ import json
 import math
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 
+from .core import i18n
 from .core.errors import PlaygroundError
+from .core.i18n import _, ngettext
 from .core.layers import layer_label
 from .core.numbers import number
 from .project import normalize_project
@@ -65,70 +68,95 @@ PRESET_DIR: Path | None = None
 SIGNED_OPTIONS = ("--start", "--input", "--label")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help in the user's language: its "usage: " heading comes from our catalog."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # argparse's own signature
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    """A parser whose help, headings and errors follow the user's language (argparse's own words
+    come from the standard library's catalog, which has no Korean)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        self.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
+
     def error(self, message: str) -> None:  # one line, status 2, as for every bad input
-        raise PlaygroundError(f"{message} (see '{self.prog} --help')")
+        raise PlaygroundError(_("{message} (see '{command} --help')").format(message=message, command=self.prog))
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="nn-playground", description="Train and inspect nn-playground projects without a screen.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    t = sub.add_parser("train", help="train a project and print a progress bar per epoch")
-    t.add_argument("project")
-    t.add_argument("--epochs", type=int, help="epochs to train (default: the project's; 0 keeps the initial weights)")
-    t.add_argument("--seed", type=int, help="override the project's seed")
-    t.add_argument("--weights", help="start from these weights (.npz or .json) instead of the initializer")
-    t.add_argument("--export", help="save the trained weights: OUT.npz, OUT.json or OUT.onnx")
+    p = _Parser(prog="nn-playground", description=_("Train and inspect nn-playground projects without a screen."))
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title=_("commands"))
+    json_only = _("print only JSON on stdout")
+    t = sub.add_parser("train", help=_("train a project and print a progress bar per epoch"))
+    t.add_argument("project", help=_("a project file, or a preset's name"))
+    t.add_argument("--epochs", type=int,
+                   help=_("epochs to train (default: the project's; 0 keeps the initial weights)"))
+    t.add_argument("--seed", type=int, help=_("override the project's seed"))
+    t.add_argument("--weights", help=_("start from these weights (.npz or .json) instead of the initializer"))
+    t.add_argument("--export", help=_("save the trained weights: OUT.npz, OUT.json or OUT.onnx"))
     t.add_argument("--backend", choices=BACKENDS, default="numpy",
-                   help="train with the NumPy engine (default) or PyTorch: the same data, weights and batches")
-    t.add_argument("--device", default="cpu", help="with --backend torch: cpu (default), cuda or cuda:N")
-    t.add_argument("--compare", action="store_true",
-                   help="train on both backends and print the largest difference of the weights and loss per epoch")
-    e = sub.add_parser("evaluate", help="loss and accuracy of saved weights on each split")
-    e.add_argument("project")
-    e.add_argument("--weights", required=True)
-    e.add_argument("--json", action="store_true", help="print only JSON on stdout")
-    s = sub.add_parser("summary", help="the Keras-like model summary")
-    s.add_argument("project")
-    x = sub.add_parser("export-data", help="the data with its split, before feature maps and normalisation")
-    x.add_argument("project")
-    x.add_argument("out", help="OUT.csv or OUT.npz")
-    b = sub.add_parser("backprop", help="every number of one example's forward and backward pass")
-    b.add_argument("project")
-    b.add_argument("--weights", help="the weights to trace (default: the project's initial weights)")
-    b.add_argument("--input", help="the raw inputs, comma-separated, as the data has them (before feature maps)")
-    b.add_argument("--label", help="a class index, or a target value for regression")
-    b.add_argument("--row", type=int, help="trace training row N (its inputs and label) instead of --input")
-    b.add_argument("--json", action="store_true", help="print only JSON on stdout")
-    pa = sub.add_parser("path", help="an optimizer's path on a two-parameter test surface")
-    pa.add_argument("function", help=f"one of {', '.join(SURFACES.names())}")
-    pa.add_argument("--optimizer", default="sgd", help='a name or JSON: \'{"name": "adam", "learning_rate": 0.02}\'')
-    pa.add_argument("--start", help="X,Y (default: the surface's own start point)")
-    pa.add_argument("--steps", type=int, default=300, help="updates to take (default 300)")
-    pa.add_argument("--params", help='the surface\'s parameters as JSON, e.g. \'{"a": 1, "b": 50}\' for quadratic')
-    pa.add_argument("--json", action="store_true", help="print only JSON on stdout")
-    it = sub.add_parser("import-tfp", help="a TensorFlow Playground link as a project file (with TFP's maths)")
-    it.add_argument("url", help="the link, in quotes (it holds & characters)")
-    it.add_argument("out", help="OUT.json")
-    im = sub.add_parser("import-model", help="an ONNX, Keras (.keras) or PyTorch (.pt) model as a project and weights")
-    im.add_argument("model", help="MODEL.onnx, MODEL.keras or MODEL.pt (a state dict of nn.Sequential, or TorchScript)")
-    im.add_argument("out", help="OUT.json, the project")
-    im.add_argument("--weights", help="OUT.npz or OUT.json, the weights (default: OUT.npz beside the project)")
+                   help=_("train with the NumPy engine (default) or PyTorch: the same data, weights and batches"))
+    t.add_argument("--device", default="cpu", help=_("with --backend torch: cpu (default), cuda or cuda:N"))
+    t.add_argument("--compare", action="store_true", help=_(
+        "train on both backends and print the largest difference of the weights and loss per epoch"))
+    e = sub.add_parser("evaluate", help=_("loss and accuracy of saved weights on each split"))
+    e.add_argument("project", help=_("a project file, or a preset's name"))
+    e.add_argument("--weights", required=True, help=_("the weights to evaluate (.npz or .json)"))
+    e.add_argument("--json", action="store_true", help=json_only)
+    s = sub.add_parser("summary", help=_("the Keras-like model summary"))
+    s.add_argument("project", help=_("a project file, or a preset's name"))
+    x = sub.add_parser("export-data", help=_("the data with its split, before feature maps and normalisation"))
+    x.add_argument("project", help=_("a project file, or a preset's name"))
+    x.add_argument("out", help=_("OUT.csv or OUT.npz"))
+    b = sub.add_parser("backprop", help=_("every number of one example's forward and backward pass"))
+    b.add_argument("project", help=_("a project file, or a preset's name"))
+    b.add_argument("--weights", help=_("the weights to trace (default: the project's initial weights)"))
+    b.add_argument("--input", help=_("the raw inputs, comma-separated, as the data has them (before feature maps)"))
+    b.add_argument("--label", help=_("a class index, or a target value for regression"))
+    b.add_argument("--row", type=int, help=_("trace training row N (its inputs and label) instead of --input"))
+    b.add_argument("--json", action="store_true", help=json_only)
+    pa = sub.add_parser("path", help=_("an optimizer's path on a two-parameter test surface"))
+    pa.add_argument("function", help=_("one of {names}").format(names=", ".join(SURFACES.names())))
+    adam = "'{\"name\": \"adam\", \"learning_rate\": 0.02}'"
+    pa.add_argument("--optimizer", default="sgd", help=_("a name or JSON: {example}").format(example=adam))
+    pa.add_argument("--start", help=_("X,Y (default: the surface's own start point)"))
+    pa.add_argument("--steps", type=int, default=300, help=_("updates to take (default 300)"))
+    pa.add_argument("--params", help=_("the surface's parameters as JSON, e.g. {example} for quadratic").format(
+        example="'{\"a\": 1, \"b\": 50}'"))
+    pa.add_argument("--json", action="store_true", help=json_only)
+    it = sub.add_parser("import-tfp", help=_("a TensorFlow Playground link as a project file (with TFP's maths)"))
+    it.add_argument("url", help=_("the link, in quotes (it holds & characters)"))
+    it.add_argument("out", help=_("OUT.json"))
+    im = sub.add_parser("import-model",
+                        help=_("an ONNX, Keras (.keras) or PyTorch (.pt) model as a project and weights"))
+    im.add_argument("model",
+                    help=_("MODEL.onnx, MODEL.keras or MODEL.pt (a state dict of nn.Sequential, or TorchScript)"))
+    im.add_argument("out", help=_("OUT.json, the project"))
+    im.add_argument("--weights", help=_("OUT.npz or OUT.json, the weights (default: OUT.npz beside the project)"))
     im.add_argument("--dtype", choices=("float64", "float32"), default="float64",
-                    help="the project's precision (default float64, the playground's; float32 weights are exact in it)")
+                    help=_("the project's precision (default float64, the playground's; float32 weights are exact "
+                           "in it)"))
     im.add_argument("--activation", default="relu",
-                    help="a PyTorch state dict holds no activations: the hidden layers' (default relu)")
+                    help=_("a PyTorch state dict holds no activations: the hidden layers' (default relu)"))
     im.add_argument("--output-activation",
-                    help="a state dict's output activation (default: softmax for several outputs, linear for one)")
-    im.add_argument("--input-shape", help="a state dict's image input H,W,C when it starts with a convolution")
-    sub.add_parser("presets", help="list the presets, which every command takes in place of a project file")
-    la = sub.add_parser("landscape", help="the training loss on a plane through the weights (Li et al. 2018)")
-    la.add_argument("project")
-    la.add_argument("--weights", help="the weights at the centre (default: the project's initial weights)")
-    la.add_argument("--resolution", type=int, default=21, help="points per side, odd (default 21)")
-    la.add_argument("--span", type=float, default=1.0, help="alpha and beta run from -span to span (default 1)")
-    la.add_argument("--seed", type=int, default=0, help="the random directions' seed (default 0)")
-    la.add_argument("--json", action="store_true", help="print only JSON on stdout")
+                    help=_("a state dict's output activation (default: softmax for several outputs, linear for one)"))
+    im.add_argument("--input-shape", help=_("a state dict's image input H,W,C when it starts with a convolution"))
+    sub.add_parser("presets", help=_("list the presets, which every command takes in place of a project file"))
+    la = sub.add_parser("landscape", help=_("the training loss on a plane through the weights (Li et al. 2018)"))
+    la.add_argument("project", help=_("a project file, or a preset's name"))
+    la.add_argument("--weights", help=_("the weights at the centre (default: the project's initial weights)"))
+    la.add_argument("--resolution", type=int, default=21, help=_("points per side, odd (default 21)"))
+    la.add_argument("--span", type=float, default=1.0, help=_("alpha and beta run from -span to span (default 1)"))
+    la.add_argument("--seed", type=int, default=0, help=_("the random directions' seed (default 0)"))
+    la.add_argument("--json", action="store_true", help=json_only)
     return p
 
 
@@ -142,7 +170,7 @@ def presets() -> list[tuple[str, str]]:
             title = json.loads(p.read_text(encoding="utf-8")).get("app", {}).get("title", p.stem)
         except (OSError, ValueError, AttributeError):
             continue
-        out.append((p.stem, str(title)))
+        out.append((p.stem, i18n.pick(title)))
     return out
 
 
@@ -156,8 +184,11 @@ def resolve_project(path: str) -> Path:
         return preset
     names = [name for name, _ in presets()]
     close = difflib.get_close_matches(path, names, n=1, cutoff=0.5)
-    hint = f"did you mean the preset '{close[0]}'?" if close else "'nn-playground presets' lists the presets"
-    raise PlaygroundError(f"{path}: no such project file or preset; {hint}")
+    if close:
+        raise PlaygroundError(_("{path}: no such project file or preset; did you mean the preset '{preset}'?")
+                              .format(path=path, preset=close[0]))
+    raise PlaygroundError(_("{path}: no such project file or preset; 'nn-playground presets' lists the presets")
+                          .format(path=path))
 
 
 def _project(path: str, seed: int | None = None) -> dict[str, Any]:
@@ -166,12 +197,12 @@ def _project(path: str, seed: int | None = None) -> dict[str, Any]:
     notes: list[str] = []  # older Keras keys read as today's (lr, decay)
     project = load_project(path, notes)
     for note in notes:
-        print(f"nn-playground: note: {note}", file=sys.stderr)
+        print(_("nn-playground: note: {note}").format(note=note), file=sys.stderr)
     if seed is not None:
         try:
             project = normalize_project({**project, "seed": seed}, Path(path).parent)
         except PlaygroundError as exc:
-            raise PlaygroundError(str(exc).replace("seed", "--seed", 1)) from None
+            raise PlaygroundError(str(exc).replace("seed", "--seed", 1)) from None  # the option's name in any language
     return project
 
 
@@ -183,8 +214,10 @@ def _check_output(path: str, option: str, formats: tuple[str, ...]) -> None:
     """Refuse an output path before any work: wrong extension, missing folder, not a file."""
     p = Path(path)
     if p.suffix.lower() not in formats:
-        choices = ", ".join(formats[:-1]) + f" or {formats[-1]}" if len(formats) > 1 else formats[0]
-        raise PlaygroundError(f"{option} {p}: can be saved as {choices}, not {p.suffix or 'no extension'!r}")
+        choices = (_("{some} or {last}").format(some=", ".join(formats[:-1]), last=formats[-1]) if len(formats) > 1
+                   else formats[0])  # fmt: skip
+        raise PlaygroundError(_("{option} {path}: can be saved as {choices}, not {extension!r}").format(
+            option=option, path=p, choices=choices, extension=p.suffix or _("no extension")))
     if p.suffix.lower() == ".onnx" and importlib.util.find_spec("onnx") is None:
         raise PlaygroundError(f"{option} {p.name}: {ONNX_HINT}")
     check_writable(p)
@@ -208,10 +241,9 @@ def _progress(log: EpochLog, total: int, started: float, out: TextIO, tty: bool)
         parts.append(f"val_loss {_fmt(m['val_loss'])}")
         if m["val_accuracy"] is not None:
             parts.append(f"val_acc {_fmt(m['val_accuracy'])}")
-    line = (
-        f"epoch {log.epoch:>{len(str(total))}}/{total} {_bar(log.epoch, total)} {time.perf_counter() - started:6.1f}s  "
-        + "  ".join(parts)
-    )
+    line = _("epoch {epoch}/{total} {bar} {seconds}s  {metrics}").format(
+        epoch=f"{log.epoch:>{len(str(total))}}", total=total, bar=_bar(log.epoch, total),
+        seconds=f"{time.perf_counter() - started:6.1f}", metrics="  ".join(parts))
     if tty:
         out.write("\r" + line)
         if log.epoch >= total:
@@ -224,15 +256,22 @@ def _progress(log: EpochLog, total: int, started: float, out: TextIO, tty: bool)
 def _table(results: dict[str, dict[str, float]]) -> str:
     """Loss and accuracy per split, six significant digits (a loss past a million in scientific
     notation, one too large for a float as ∞), with a line saying what ∞ and NaN mean."""
-    rows = [f"{'split':<12}{'loss':>12}{'accuracy':>10}"]
+    rows = [_pad(_("split"), 12) + _pad(_("loss"), 12, right=True) + _pad(_("accuracy"), 10, right=True)]
     for name, m in results.items():
         rows.append(f"{name:<12}{_fmt(m['loss'], 6):>12}{_fmt(m.get('accuracy'), 6):>10}")
     losses = [m["loss"] for m in results.values()]
     if any(math.isinf(v) for v in losses):
-        rows.append("∞: the loss is too large for a float64 (above 1.8e308); these weights are of no use")
+        rows.append(_("∞: the loss is too large for a float64 (above 1.8e308); these weights are of no use"))
     if any(math.isnan(v) for v in losses):
-        rows.append("NaN: the loss is not a number (an infinity minus an infinity on the way)")
+        rows.append(_("NaN: the loss is not a number (an infinity minus an infinity on the way)"))
     return "\n".join(rows)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded to `width` terminal columns (a Hangul syllable takes two)."""
+    wide = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    room = " " * max(0, width - wide)
+    return room + text if right else text + room
 
 
 def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
@@ -240,10 +279,11 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     if args.export:
         _check_output(args.export, "--export", WEIGHT_FORMATS)
     if args.epochs is not None and not 0 <= args.epochs <= MAX_EPOCHS:
-        raise PlaygroundError(f"--epochs must be 0 to {MAX_EPOCHS:,}, got {args.epochs}")
+        raise PlaygroundError(_("--epochs must be 0 to {most:,}, got {epochs}").format(
+            most=MAX_EPOCHS, epochs=args.epochs))
     torch = args.backend == "torch" or args.compare
     if args.device != "cpu" and not torch:
-        raise PlaygroundError("--device is for --backend torch (the NumPy engine runs on the CPU)")
+        raise PlaygroundError(_("--device is for --backend torch (the NumPy engine runs on the CPU)"))
     if args.compare:
         return _compare(args, out)
     if torch:
@@ -261,14 +301,15 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     started = time.perf_counter()
     tty = out.isatty()
     for note in tr.data.dataset.notes:
-        out.write(f"note: {note}\n")
+        out.write(_("note: {note}").format(note=note) + "\n")
     for warning in tr.warnings:
-        print(f"nn-playground: warning: {warning}", file=sys.stderr)
+        print(_("nn-playground: warning: {warning}").format(warning=warning), file=sys.stderr)
     out.write(
-        f"training {Path(args.project).name}: {tr.n_train} samples, {tr.network.count_params():,} parameters, "
-        f"{tr.optimizer.label} α={number(tr.learning_rate, 6)}, batch {tr.batch_size}{_on(tr)}\n"
-        "loss: the whole training split at each epoch's end, without the L1/L2 penalty; "
-        "fit_loss: the epoch's mean mini-batch loss with the penalty, as Keras's fit() prints it\n"
+        _("training {project}: {samples} samples, {parameters:,} parameters, {optimizer} α={rate}, batch {batch}")
+        .format(project=Path(args.project).name, samples=tr.n_train, parameters=tr.network.count_params(),
+                optimizer=_(tr.optimizer.label), rate=number(tr.learning_rate, 6), batch=tr.batch_size) + _on(tr) + "\n"
+        + _("loss: the whole training split at each epoch's end, without the L1/L2 penalty; fit_loss: the epoch's "
+            "mean mini-batch loss with the penalty, as Keras's fit() prints it") + "\n"
     )
     status = 0
     warned = [False]
@@ -279,30 +320,38 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
             warned[0] = True
             if tty and log.epoch < epochs:
                 out.write("\n")
-            print(f"nn-playground: warning at epoch {log.epoch}: {tr.loss_warning} To try that, "
-                  f"{_where('training.optimizer.learning_rate', args.project)}.", file=sys.stderr)  # fmt: skip
+            what = _where("training.optimizer.learning_rate", args.project)
+            print(_("nn-playground: warning at epoch {epoch}: {warning} To try that, {what}.").format(
+                epoch=log.epoch, warning=tr.loss_warning, what=what), file=sys.stderr)
 
     try:
         tr.fit(epochs, on_epoch=on_epoch)
     except Diverged as exc:
         out.write("\n")
-        again = f" To try that, {_where(exc.setting, args.project)}." if exc.setting else ""
-        print(f"nn-playground: {exc}{again} The table below is for the last finite weights.", file=sys.stderr)
+        if exc.setting:
+            message = _("nn-playground: {error} To try that, {what}. The table below is for the last finite weights.")
+        else:
+            message = _("nn-playground: {error} The table below is for the last finite weights.")
+        what = _where(exc.setting, args.project) if exc.setting else ""
+        print(message.format(error=exc, what=what), file=sys.stderr)
         status = 1
     if tr.stopped:
-        out.write(f"stopped at epoch {tr.epoch}: {tr.stop_reason}\n")
-    out.write(f"\n{tr.epoch} epochs, {tr.steps} steps in {time.perf_counter() - started:.2f}s\n")
+        out.write(_("stopped at epoch {epoch}: {reason}").format(epoch=tr.epoch, reason=tr.stop_reason) + "\n")
+    seconds = f"{time.perf_counter() - started:.2f}"
+    done = ngettext("{epochs} epoch, {steps} steps in {seconds}s", "{epochs} epochs, {steps} steps in {seconds}s",
+                    tr.epoch)
+    out.write("\n" + done.format(epochs=tr.epoch, steps=tr.steps, seconds=seconds) + "\n")
     out.write(_table(tr.evaluate()) + "\n")
     if args.export:
         save_weights(args.export, tr.network, tr.project, tr.data.normalizer)
-        out.write(f"weights saved to {args.export}\n")
+        out.write(_("weights saved to {path}").format(path=args.export) + "\n")
     return status
 
 
 def _on(tr: Trainer) -> str:
     """", on PyTorch (cpu, float64)" for a run on torch, "" for the NumPy engine's."""
     device = getattr(tr, "device", None)
-    return f", on PyTorch ({device}, {tr.network.dtype.name})" if device is not None else ""
+    return _(", on PyTorch ({device}, {dtype})").format(device=device, dtype=tr.network.dtype.name) if device else ""
 
 
 def _compare(args: argparse.Namespace, out: TextIO) -> int:
@@ -311,7 +360,7 @@ def _compare(args: argparse.Namespace, out: TextIO) -> int:
 
     load_torch()  # before a line is written: without torch, one line says how to install it
     if args.weights:
-        raise PlaygroundError("--compare starts both runs from the project's initial weights; leave out --weights")
+        raise PlaygroundError(_("--compare starts both runs from the project's initial weights; leave out --weights"))
     project = _project(args.project, args.seed)
     epochs = args.epochs if args.epochs is not None else project["training"]["epochs"]
     try:
@@ -321,7 +370,7 @@ def _compare(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     if args.export:
         save_weights(args.export, torch_run.network, torch_run.project, torch_run.data.normalizer)
-        out.write(f"PyTorch's weights saved to {args.export}\n")
+        out.write(_("PyTorch's weights saved to {path}").format(path=args.export) + "\n")
     return 0
 
 
@@ -330,8 +379,9 @@ def _where(setting: str, project: str) -> str:
     copy of a preset (presets are read-only parts of the app)."""
     path = resolve_project(project)
     if PRESET_DIR is not None and path.parent == PRESET_DIR:
-        return f"copy the preset ({path}) to a file of your own, set {setting} there and train that file"
-    return f"set {setting} in {path.name} and train again"
+        return _("copy the preset ({path}) to a file of your own, set {setting} there and train that file").format(
+            path=path, setting=setting)
+    return _("set {setting} in {file} and train again").format(setting=setting, file=path.name)
 
 
 def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
@@ -353,10 +403,11 @@ def cmd_import_tfp(args: argparse.Namespace, out: TextIO) -> int:
     project, notes = from_tfp(args.url)
     save_project(args.out, project)
     for note in notes:
-        out.write(f"note: {note}\n")
+        out.write(_("note: {note}").format(note=note) + "\n")
     d, n = project["data"], project["network"]
-    shape = ", ".join(layer_label(layer) for layer in n["layers"]) or "no hidden layer"
-    out.write(f"{d['source']} ({d['problem']}), layers {shape}, saved to {args.out}\n")
+    shape = ", ".join(layer_label(layer) for layer in n["layers"]) or _("no hidden layer")
+    out.write(_("{source} ({problem}), layers {shape}, saved to {path}").format(
+        source=d["source"], problem=d["problem"], shape=shape, path=args.out) + "\n")
     return 0
 
 
@@ -410,7 +461,8 @@ def cmd_export_data(args: argparse.Namespace, out: TextIO) -> int:
     _check_output(args.out, "export-data", DATA_FORMATS)
     tr = _trainer(args.project)
     export_data(args.out, tr.data)
-    out.write(f"{tr.data.dataset.n} rows saved to {args.out}\n")
+    out.write(ngettext("{count} row saved to {path}", "{count} rows saved to {path}", tr.data.dataset.n)
+              .format(count=tr.data.dataset.n, path=args.out) + "\n")
     return 0
 
 
@@ -418,7 +470,7 @@ def _json_option(text: str, option: str) -> Any:
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise PlaygroundError(f"{option} is not valid JSON ({exc})") from None
+        raise PlaygroundError(_("{option} is not valid JSON ({error})").format(option=option, error=exc)) from None
 
 
 def _point(text: str, option: str) -> tuple[float, float]:
@@ -426,9 +478,10 @@ def _point(text: str, option: str) -> tuple[float, float]:
     try:
         x, y = (float(p) for p in parts)
     except ValueError:
-        raise PlaygroundError(f"{option} takes two numbers X,Y such as -1.5,2; got {text!r}") from None
+        raise PlaygroundError(_("{option} takes two numbers X,Y such as -1.5,2; got {text!r}").format(
+            option=option, text=text)) from None
     if not (math.isfinite(x) and math.isfinite(y)):
-        raise PlaygroundError(f"{option} takes finite numbers, got {text!r}")
+        raise PlaygroundError(_("{option} takes finite numbers, got {text!r}").format(option=option, text=text))
     return x, y
 
 
@@ -436,19 +489,20 @@ def _numbers(text: str, option: str) -> list[float]:
     try:
         return [float(p) for p in text.split(",")]
     except ValueError:
-        raise PlaygroundError(f"{option} takes numbers separated by commas, such as 0.7,-1.3; got {text!r}") from None
+        raise PlaygroundError(_("{option} takes numbers separated by commas, such as 0.7,-1.3; got {text!r}").format(
+            option=option, text=text)) from None
 
 
 def cmd_backprop(args: argparse.Namespace, out: TextIO) -> int:
     if args.row is None and (args.input is None or args.label is None):
-        raise PlaygroundError("give --input X1,X2,... with --label L, or --row N for a training row")
+        raise PlaygroundError(_("give --input X1,X2,... with --label L, or --row N for a training row"))
     if args.row is not None and args.input is not None:
-        raise PlaygroundError("give --input or --row, not both")
+        raise PlaygroundError(_("give --input or --row, not both"))
     label: float | None = None
     if args.label is not None:
         values = _numbers(args.label, "--label")
         if len(values) != 1 or not math.isfinite(values[0]):
-            raise PlaygroundError(f"--label takes one number, got {args.label!r}")
+            raise PlaygroundError(_("--label takes one number, got {text!r}").format(text=args.label))
         label = values[0]
     project = _project(args.project)
     tr = Trainer(project, base_dir=resolve_project(args.project).parent)
@@ -458,7 +512,8 @@ def cmd_backprop(args: argparse.Namespace, out: TextIO) -> int:
     if args.row is not None:
         n = data.train.size
         if not 0 <= args.row < n:
-            raise PlaygroundError(f"--row must be 0 to {n - 1} (the training rows), got {args.row}")
+            raise PlaygroundError(_("--row must be 0 to {last} (the training rows), got {row}").format(
+                last=n - 1, row=args.row))
         raw = data.dataset.x[data.train[args.row]]
         label = float(data.y_train[args.row]) if label is None else label
     else:
@@ -477,10 +532,11 @@ def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
     spec = args.optimizer.strip()
     optimizer = _json_option(spec, "--optimizer") if spec.startswith("{") else spec
     if not isinstance(optimizer, (str, dict)):
-        raise PlaygroundError(f"--optimizer takes a name or a JSON object, got {spec!r}")
+        raise PlaygroundError(_("--optimizer takes a name or a JSON object, got {text!r}").format(text=spec))
     params = _json_option(args.params, "--params") if args.params else None
     if params is not None and not isinstance(params, dict):
-        raise PlaygroundError(f"--params takes a JSON object such as '{{\"b\": 50}}', got {args.params!r}")
+        raise PlaygroundError(_("--params takes a JSON object such as {example}, got {text!r}").format(
+            example="'{\"b\": 50}'", text=args.params))
     start = _point(args.start, "--start") if args.start else None
     result = optimizer_path(surface.name, optimizer, start, args.steps, params)
     if args.json:
@@ -488,25 +544,27 @@ def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     hp = ", ".join(f"{k}={v}" for k, v in result["optimizer"].items() if k != "name")
     out.write(f"{surface.title}: {surface.formula}\n{result['optimizer']['name']} ({hp})\n")
-    out.write(f"{'step':>6}  {'x':>12}  {'y':>12}  {'f':>14}\n")
+    out.write(f"{_pad(_('step'), 6, right=True)}  {'x':>12}  {'y':>12}  {'f':>14}\n")
     points, values = result["points"], result["values"]
     every = max(1, len(points) // 20)
     for i, ((x, y), v) in enumerate(zip(points, values)):
         if i % every == 0 or i == len(points) - 1:
             out.write(f"{i:>6}  {number(x, 6):>12}  {number(y, 6):>12}  {number(v, 6):>14}\n")
     if "diverged_at" in result:
-        out.write(f"diverged at step {result['diverged_at']}: lower the learning rate\n")
+        out.write(_("diverged at step {step}: lower the learning rate").format(step=result["diverged_at"]) + "\n")
     return 0
 
 
 def cmd_landscape(args: argparse.Namespace, out: TextIO) -> int:
     if not 0 <= args.seed <= MAX_SEED:  # NumPy takes any size, but no negative seed
-        raise PlaygroundError(f"--seed must be 0 to {MAX_SEED:,} (the random directions' seed), got {args.seed}")
+        raise PlaygroundError(_("--seed must be 0 to {most:,} (the random directions' seed), got {seed}").format(
+            most=MAX_SEED, seed=args.seed))
     tr = _trainer(args.project)
     if args.weights:
         load_weights(args.weights, tr.network)
     if not math.isfinite(args.span) or not 0 < args.span <= MAX_SPAN:
-        raise PlaygroundError(f"--span must be above 0 and at most {MAX_SPAN:g}, got {args.span}")
+        raise PlaygroundError(_("--span must be above 0 and at most {most:g}, got {span}").format(
+            most=MAX_SPAN, span=args.span))
     d1, d2 = random_directions(tr.network, np.random.default_rng(args.seed))
     alpha = axis(args.resolution, args.span, "--resolution")
     grid = loss_plane(tr, tr.network.params.copy(), d1, d2, alpha, alpha)
@@ -517,12 +575,13 @@ def cmd_landscape(args: argparse.Namespace, out: TextIO) -> int:
     c = len(alpha) // 2
     low = np.unravel_index(np.nanargmin(grid), grid.shape)
     out.write(
-        f"training loss on the plane w + alpha*d1 + beta*d2, {len(alpha)}x{len(alpha)} points, "
-        f"directions filter-normalised (seed {args.seed})\n"
-        f"centre (0, 0): {number(grid[c, c], 6)} (the weights' training loss)\n"
-        f"lowest: {number(grid[low], 6)} at alpha {number(alpha[low[1]], 3, sign=True)}, "
-        f"beta {number(alpha[low[0]], 3, sign=True)}\n"
-        f"highest: {number(np.nanmax(grid), 6)}\n\n"
+        _("training loss on the plane w + alpha*d1 + beta*d2, {n}x{n} points, directions filter-normalised "
+          "(seed {seed})").format(n=len(alpha), seed=args.seed) + "\n"
+        + _("centre (0, 0): {loss} (the weights' training loss)").format(loss=number(grid[c, c], 6)) + "\n"
+        + _("lowest: {loss} at alpha {alpha}, beta {beta}").format(
+            loss=number(grid[low], 6), alpha=number(alpha[low[1]], 3, sign=True),
+            beta=number(alpha[low[0]], 3, sign=True)) + "\n"
+        + _("highest: {loss}").format(loss=number(np.nanmax(grid), 6)) + "\n\n"
     )
     out.write("beta\\alpha " + " ".join(f"{a:>7.2f}" for a in alpha) + "\n")
     for b, row in zip(alpha, grid):
@@ -554,8 +613,9 @@ def _glue_signed(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
-    """Run one CLI command; returns the exit status (2 for bad input)."""
+    """Run one CLI command in the language LANG gives; returns the exit status (2 for bad input)."""
     out = out or sys.stdout
+    i18n.install(i18n.language_from_env())
     handlers: dict[str, Any] = {
         "train": cmd_train,
         "evaluate": cmd_evaluate,
@@ -582,13 +642,14 @@ def guarded(run: Callable[[], int]) -> int:
     try:
         return run()
     except PlaygroundError as exc:
-        print(f"nn-playground: {exc}", file=sys.stderr)
+        print(_("nn-playground: {error}").format(error=exc), file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"nn-playground: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(_("nn-playground: {file}: {error}").format(file=exc.filename or "", error=exc.strerror or exc),
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("nn-playground: interrupted", file=sys.stderr)
+        print(_("nn-playground: interrupted"), file=sys.stderr)
         return 130
 
 

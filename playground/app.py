@@ -6,8 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from engine.core.i18n import _
+
+from . import i18n
+from .actions import language
 from .main_window import MainWindow
 from .resources import PRESETS, STYLE
 
@@ -26,6 +31,7 @@ def make_app() -> QApplication:
     app.setFont(font)
     if STYLE.exists():
         app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    i18n.use_hangul_fallback(app)  # Hangul renders even where the system has no Korean font
     return app
 
 
@@ -35,18 +41,21 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--play", action="store_true", help="start training at once")
     args = parser.parse_args(argv)
     app = make_app()
+    # The language chosen in View → Language, else the system's (LANG=ko_KR.UTF-8: Korean), before any widget.
+    i18n.install_from_settings(QSettings("nn-playground", "nn-playground"))
     window = MainWindow()
     if window.settings.value("geometry") is None and app.primaryScreen() is not None:
         window.setGeometry(app.primaryScreen().availableGeometry())  # first run: the whole screen
     window.show()
     _install_crash_handler(window)
-    if not args.project:
-        window.files.offer_recovery()
+    restarted = language.take_restart(window.settings)  # View → Language restarted the app: take the work back
+    if restarted is not None or not args.project:
+        window.files.offer_recovery(**(restarted or {}))
     preset = PRESETS / f"{args.project}.json" if args.project else None
     if preset is not None and not Path(args.project).exists() and preset.is_file():
         window.files.open_project(preset, preset=True)
     elif args.project and not window.files.open_project(args.project):
-        print(f"nn-playground: could not open {args.project}", file=sys.stderr)
+        print(_("nn-playground: could not open {path}").format(path=args.project), file=sys.stderr)
     if args.play and window.lessons.allows("view.play"):  # a lesson that locks Play holds for --play too
         window.session.set_playing(True)
     return app.exec()
@@ -64,6 +73,6 @@ def _install_crash_handler(window: MainWindow) -> None:
             window.files.autosave(wait=CRASH_SAVE_SECONDS)
         finally:
             previous(kind, value, tb)
-        window.show_message(f"Unexpected error: {value} (your project was autosaved)")
+        window.show_message(_("Unexpected error: {error} (your project was autosaved)").format(error=value))
 
     sys.excepthook = hook

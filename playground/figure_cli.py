@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from engine import PlaygroundError
 from engine.cli import _Parser, _project, guarded, resolve_project
+from engine.core.i18n import pick
 from engine.project.fields import MAX_EPOCHS
 from engine.project.files import atomic_write_bytes, check_writable, load_weights
 from engine.run.training import Trainer
@@ -199,7 +200,8 @@ def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
     from .media.figures import Figures, Slide, run
 
     figures = Figures(trainer.project, views)
-    slide = Slide(figures, size, str(trainer.project.get("app", {}).get("title") or resolve_project(args.project).stem))
+    title = trainer.project.get("app", {}).get("title") or resolve_project(args.project).stem
+    slide = Slide(figures, size, pick(title))
     total = 1 + epochs // every + (1 if epochs % every else 0)
     started = time.perf_counter()
     tty = out.isatty()

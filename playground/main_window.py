@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         app = project.get("app", {})
         if not (isinstance(app.get("view"), str) and self.show_view(app["view"])):
             self.tabs.setCurrentIndex(0)
-        self.note_bar.set_note(str(app.get("title", "")), str(app.get("note", "")))
+        self.note_bar.set_note(app.get("title", ""), app.get("note", ""))  # a text, or one per language
 
     # ----------------------------------------------------------------- messages
     def show_message(self, text: str) -> None:

@@ -199,7 +199,7 @@ def test_ng_lambda_converts_to_ours_as_the_tooltip_says():
     (λ/2m)·ΣW² to the mean over m examples. With λ = λ_Ng/(2m) the full-batch objective and its
     gradient are Ng's, and the mean of equal mini-batches' objectives is the same number."""
     from engine.core.regularizers import Regularizer, from_ng_lambda
-    from playground.panels.controls import REG_RATE_TIP
+    from playground.panels.controls import reg_rate_tip
 
     rng = np.random.default_rng(3)
     m, lam_ng = 20, 0.7
@@ -226,7 +226,8 @@ def test_ng_lambda_converts_to_ours_as_the_tooltip_says():
         assert grad[k] == pytest.approx((up - down) / 2e-6, rel=1e-6, abs=1e-9)
     batches = [net.loss_and_grad(x[i : i + 5], y[i : i + 5], loss, ours, training=False)[1] for i in range(0, m, 5)]
     assert np.mean(batches) == pytest.approx(objective, rel=1e-12)
-    assert "λ here = λ_Ng / (2m)" in REG_RATE_TIP and f"{lam_ng / 422:.2g}" in REG_RATE_TIP
+    tip = reg_rate_tip()
+    assert "λ here = λ_Ng / (2m)" in tip and f"{lam_ng / 422:.2g}" in tip
 
 
 def _zero_start_trainer(activation: str, layers: int = 2, dropout: float = 0.0):

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .errors import PlaygroundError
+from .i18n import N_
 from .registry import Registry
 
 ACTIVATIONS: Registry[type[Activation]] = Registry("activation")
@@ -65,7 +66,7 @@ class Activation:
         return f"{self.name}({extra})"
 
 
-@ACTIVATIONS.register("linear", "Linear")
+@ACTIVATIONS.register("linear", N_("Linear"))
 class Linear(Activation):
     name = "linear"
     onnx = "Identity"
@@ -94,7 +95,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.reciprocal(out, out=out)
 
 
-@ACTIVATIONS.register("sigmoid", "Sigmoid")
+@ACTIVATIONS.register("sigmoid", N_("Sigmoid"))
 class Sigmoid(Activation):
     name = "sigmoid"
     onnx = "Sigmoid"
@@ -110,7 +111,7 @@ class Sigmoid(Activation):
         return a * (1.0 - a)
 
 
-@ACTIVATIONS.register("tanh", "Tanh")
+@ACTIVATIONS.register("tanh", N_("Tanh"))
 class Tanh(Activation):
     name = "tanh"
     onnx = "Tanh"
@@ -131,7 +132,7 @@ class Tanh(Activation):
         return np.subtract(grad, d, out=d)
 
 
-@ACTIVATIONS.register("relu", "ReLU")
+@ACTIVATIONS.register("relu", N_("ReLU"))
 class ReLU(Activation):
     name = "relu"
     onnx = "Relu"
@@ -151,7 +152,7 @@ class ReLU(Activation):
         return np.multiply(grad, z > 0)
 
 
-@ACTIVATIONS.register("leaky_relu", "Leaky ReLU")
+@ACTIVATIONS.register("leaky_relu", N_("Leaky ReLU"))
 class LeakyReLU(Activation):
     name = "leaky_relu"
     onnx = "LeakyRelu"
@@ -176,7 +177,7 @@ class LeakyReLU(Activation):
         return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
 
 
-@ACTIVATIONS.register("elu", "ELU")
+@ACTIVATIONS.register("elu", N_("ELU"))
 class ELU(Activation):
     name = "elu"
     onnx = "Elu"
@@ -201,7 +202,7 @@ class ELU(Activation):
         return np.where(z > 0, 1.0, a + self.alpha).astype(z.dtype)
 
 
-@ACTIVATIONS.register("softplus", "Softplus")
+@ACTIVATIONS.register("softplus", N_("Softplus"))
 class Softplus(Activation):
     name = "softplus"
     onnx = "Softplus"
@@ -216,7 +217,7 @@ class Softplus(Activation):
         return _sigmoid(z)
 
 
-@ACTIVATIONS.register("softmax", "Softmax")
+@ACTIVATIONS.register("softmax", N_("Softmax"))
 class Softmax(Activation):
     name = "softmax"
     onnx = "Softmax"

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .i18n import N_
 from .numbers import number
 from .registry import Registry, spec_name
 
@@ -61,7 +62,7 @@ def _fans(shape: Shape, fans: Fans) -> tuple[int, int]:
     return (int(fans[0]), int(fans[1])) if fans is not None else keras_fans(shape)
 
 
-@INITIALIZERS.register("glorot_uniform", "Glorot uniform")
+@INITIALIZERS.register("glorot_uniform", N_("Glorot uniform"))
 def glorot_uniform(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """U(−l, l), l = √(6 / (fan_in + fan_out)). Keras's default."""
     fan_in, fan_out = _fans(shape, fans)
@@ -69,46 +70,46 @@ def glorot_uniform(shape: Shape, rng: np.random.Generator, fans: Fans = None) ->
     return rng.uniform(-limit, limit, shape)
 
 
-@INITIALIZERS.register("glorot_normal", "Glorot normal")
+@INITIALIZERS.register("glorot_normal", N_("Glorot normal"))
 def glorot_normal(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """Truncated N(0, σ²), σ = √(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(shape, fans)
     return _truncated_normal(shape, np.sqrt(2.0 / (fan_in + fan_out)) / _TRUNCATED_STD, rng)
 
 
-@INITIALIZERS.register("he_uniform", "He uniform")
+@INITIALIZERS.register("he_uniform", N_("He uniform"))
 def he_uniform(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """U(−l, l), l = √(6 / fan_in). Suits ReLU layers."""
     limit = np.sqrt(6.0 / _fans(shape, fans)[0])
     return rng.uniform(-limit, limit, shape)
 
 
-@INITIALIZERS.register("he_normal", "He normal")
+@INITIALIZERS.register("he_normal", N_("He normal"))
 def he_normal(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """Truncated N(0, σ²), σ = √(2 / fan_in). Suits ReLU layers."""
     return _truncated_normal(shape, np.sqrt(2.0 / _fans(shape, fans)[0]) / _TRUNCATED_STD, rng)
 
 
-@INITIALIZERS.register("lecun_normal", "LeCun normal")
+@INITIALIZERS.register("lecun_normal", N_("LeCun normal"))
 def lecun_normal(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """Truncated N(0, σ²), σ = √(1 / fan_in)."""
     return _truncated_normal(shape, np.sqrt(1.0 / _fans(shape, fans)[0]) / _TRUNCATED_STD, rng)
 
 
-@INITIALIZERS.register("random_normal", "Random normal (σ = 0.05)")
+@INITIALIZERS.register("random_normal", N_("Random normal (σ = 0.05)"))
 def random_normal(shape: Shape, rng: np.random.Generator, fans: Fans = None, stddev: float = 0.05) -> np.ndarray:
     """N(0, stddev²), stddev = 0.05 by default as Keras."""
     return rng.normal(0.0, stddev, shape)
 
 
-@INITIALIZERS.register("tfp_uniform", "Uniform ±0.5 (TF Playground)")
+@INITIALIZERS.register("tfp_uniform", N_("Uniform ±0.5 (TF Playground)"))
 def tfp_uniform(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """Uniform in [−0.5, 0.5] whatever the layer's size: TensorFlow Playground's initial weights
     (its biases start at 0.1: network.bias_init)."""
     return rng.uniform(-0.5, 0.5, shape)
 
 
-@INITIALIZERS.register("zeros", "Zeros")
+@INITIALIZERS.register("zeros", N_("Zeros"))
 def zeros(shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray:
     """All zeros: what that does depends on the activations (`zero_start` says it)."""
     return np.zeros(shape)

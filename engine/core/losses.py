@@ -14,6 +14,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation, sigmoid
 from .errors import PlaygroundError
+from .i18n import N_
 from .limits import either
 from .registry import Registry, spec_name
 
@@ -93,11 +94,11 @@ class Loss:
         return act.backward(z, a, self.grad_output(a, t))
 
 
-@LOSSES.register("mse", "Mean squared error")
+@LOSSES.register("mse", N_("Mean squared error"))
 class MeanSquaredError(Loss):
     name = "mse"
     problems = ("regression", "classification")
-    formula = "L = mean_j (ŷ_j − y_j)²   (no ½, as Keras)"
+    formula = N_("L = mean_j (ŷ_j − y_j)²   (no ½, as Keras)")
 
     def per_sample(self, z, a, y, act):
         t = as_targets(y, a.shape[1], a.dtype)
@@ -112,7 +113,7 @@ class MeanSquaredError(Loss):
         return 2.0 * (a - t) / a.size
 
 
-@LOSSES.register("mae", "Mean absolute error")
+@LOSSES.register("mae", N_("Mean absolute error"))
 class MeanAbsoluteError(Loss):
     name = "mae"
     problems = ("regression", "classification")
@@ -129,11 +130,11 @@ class MeanAbsoluteError(Loss):
         return np.sign(a - t) / a.size
 
 
-@LOSSES.register("huber", "Huber")
+@LOSSES.register("huber", N_("Huber"))
 class Huber(Loss):
     name = "huber"
     problems = ("regression", "classification")
-    formula = "L = mean_j ½e² if |e| ≤ δ else δ(|e| − ½δ),  e = ŷ − y, δ = 1"
+    formula = N_("L = mean_j ½e² if |e| ≤ δ else δ(|e| − ½δ),  e = ŷ − y, δ = 1")
 
     def __init__(self, delta: float = 1.0) -> None:
         self.delta = float(delta)
@@ -151,11 +152,11 @@ class Huber(Loss):
         return np.clip(a - t, -self.delta, self.delta) / a.size
 
 
-@LOSSES.register("binary_crossentropy", "Binary cross-entropy")
+@LOSSES.register("binary_crossentropy", N_("Binary cross-entropy"))
 class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
     max_classes = 2
-    formula = "L = −[y ln ŷ + (1 − y) ln(1 − ŷ)],  ŷ = σ(z);  computed from z as max(z,0) − zy + ln(1 + e^−|z|)"
+    formula = N_("L = −[y ln ŷ + (1 − y) ln(1 − ŷ)],  ŷ = σ(z);  computed from z as max(z,0) − zy + ln(1 + e^−|z|)")
     output_activations = ("sigmoid",)
 
     def per_sample(self, z, a, y, act):
@@ -180,10 +181,10 @@ class BinaryCrossentropy(Loss):
         return value, grad
 
 
-@LOSSES.register("categorical_crossentropy", "Categorical cross-entropy")
+@LOSSES.register("categorical_crossentropy", N_("Categorical cross-entropy"))
 class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
-    formula = (
+    formula = N_(
         "L = −Σ_k y_k ln ŷ_k,  ŷ = softmax(z);  computed as logsumexp(z) − z_y. ln is the natural log, as in Keras "
         "and PyTorch: CS231n's slide example, scores (3.2, 5.1, −1.7) for a cat, gives 2.04 with ln; the slide's "
         "0.89 takes log₁₀ (the same loss divided by ln 10)"
@@ -221,7 +222,7 @@ class CategoricalCrossentropy(Loss):
         return value, grad
 
 
-@LOSSES.register("hinge", "Hinge")
+@LOSSES.register("hinge", N_("Hinge"))
 class Hinge(Loss):
     name = "hinge"
     max_classes = 2
@@ -250,10 +251,10 @@ class Hinge(Loss):
         return np.where(1.0 - s * a > 0, -s, 0.0) / a.size
 
 
-@LOSSES.register("multiclass_hinge", "Multiclass hinge (SVM)")
+@LOSSES.register("multiclass_hinge", N_("Multiclass hinge (SVM)"))
 class MulticlassHinge(Loss):
     name = "multiclass_hinge"
-    formula = "L_i = Σ_{j ≠ y_i} max(0, s_j − s_{y_i} + 1)   (multiclass SVM loss, CS231n)"
+    formula = N_("L_i = Σ_{j ≠ y_i} max(0, s_j − s_{y_i} + 1)   (multiclass SVM loss, CS231n)")
     output_activations = ("linear",)
     single_output = False
 
@@ -279,13 +280,13 @@ class MulticlassHinge(Loss):
         return act.backward(z, a, g / a.shape[0])
 
 
-@LOSSES.register("half_squared", "Half squared error (TF Playground)")
+@LOSSES.register("half_squared", N_("Half squared error (TF Playground)"))
 class HalfSquared(Loss):
     """TensorFlow Playground's regression loss: half the squared error, so ∂L/∂ŷ = ŷ − y."""
 
     name = "half_squared"
     problems = ("regression",)
-    formula = "L = ½(ŷ − y)²   (TensorFlow Playground's square error)"
+    formula = N_("L = ½(ŷ − y)²   (TensorFlow Playground's square error)")
 
     def _t(self, t: np.ndarray) -> np.ndarray:
         return t
@@ -305,7 +306,7 @@ class HalfSquared(Loss):
         return (a - self._t(t)) / a.shape[0]
 
 
-@LOSSES.register("tfp_square", "Half squared error on ±1 (TF Playground)")
+@LOSSES.register("tfp_square", N_("Half squared error on ±1 (TF Playground)"))
 class TfpSquare(HalfSquared):
     """TensorFlow Playground's classification: a tanh output against the labels as −1 and +1,
     half the squared error; a point is class 1 when the output is above 0."""
@@ -315,7 +316,7 @@ class TfpSquare(HalfSquared):
     max_classes = 2
     output_activations = ("tanh",)
     decision_threshold = 0.0
-    formula = "L = ½(ŷ − t)²,  t = 2y − 1 ∈ {−1, +1}   (TensorFlow Playground's classification)"
+    formula = N_("L = ½(ŷ − t)²,  t = 2y − 1 ∈ {−1, +1}   (TensorFlow Playground's classification)")
 
     def _t(self, t: np.ndarray) -> np.ndarray:
         return Hinge._signed(t)

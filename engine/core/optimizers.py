@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .errors import PlaygroundError
+from .i18n import N_
 from .limits import check_number
 from .registry import Registry
 
@@ -40,10 +41,10 @@ OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
 
 RULES = ("torch", "keras")
 #: Each word-valued hyperparameter's choices in the app's words (the identifiers stay in files).
-CHOICE_WORDS: dict[str, dict[str, str]] = {"rules": {"torch": "PyTorch", "keras": "Keras"}}
+CHOICE_WORDS: dict[str, dict[str, str]] = {"rules": {"torch": N_("PyTorch"), "keras": N_("Keras")}}
 #: A hyperparameter's name in words where its key does not say it: what the app's caption shows
 #: (captions are upper-cased, so no Greek letters: Β₁ would read as B₁).
-KEY_WORDS: dict[str, str] = {"rules": "update rule", "initial_accumulator_value": "initial accumulator"}
+KEY_WORDS: dict[str, str] = {"rules": N_("update rule"), "initial_accumulator_value": N_("initial accumulator")}
 #: Every numeric hyperparameter's range: (lo, hi, lo open, hi open). The project validator, the
 #: optimizers themselves and the app's fields all read this one table.
 HYPERPARAMETER_BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
@@ -62,10 +63,10 @@ HYPERPARAMETER_BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
 #: differ by rules ({"torch": ..., "keras": ...}). Classes override entries in their own `help`.
 Help = dict[str, str | dict[str, str]]
 COMMON_HELP: Help = {
-    "learning_rate": "α, the size of each step.",
-    "beta_1": "β₁: decay of the running mean of gradients, m ← β₁m + (1 − β₁)g.",
-    "beta_2": "β₂: decay of the running mean of squared gradients, v ← β₂v + (1 − β₂)g².",
-    "weight_decay": "λ: decoupled weight decay, w ← w − α·λ·w on every weight and bias (as torch and Keras).",
+    "learning_rate": N_("α, the size of each step."),
+    "beta_1": N_("β₁: decay of the running mean of gradients, m ← β₁m + (1 − β₁)g."),
+    "beta_2": N_("β₂: decay of the running mean of squared gradients, v ← β₂v + (1 − β₂)g²."),
+    "weight_decay": N_("λ: decoupled weight decay, w ← w − α·λ·w on every weight and bias (as torch and Keras)."),
 }
 
 
@@ -167,26 +168,26 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
-    label = "SGD"
-    formula = (
+    label = N_("SGD")
+    formula = N_(
         "w ← w − α·g   (momentum μ: v ← μv + g, w ← w − α·v; Nesterov: w ← w − α·(g + μv)); "
         "Keras rules: v ← μv − αg, w ← w + v"
     )
     defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False, "rules": "torch"}
     help: ClassVar[Help] = {
         "momentum": {
-            "torch": "μ: how much of the previous velocity carries over, v ← μv + g, w ← w − α·v (0: plain SGD).",
-            "keras": "μ: how much of the previous velocity carries over, v ← μv − α·g, w ← w + v (0: plain SGD).",
+            "torch": N_("μ: how much of the previous velocity carries over, v ← μv + g, w ← w − α·v (0: plain SGD)."),
+            "keras": N_("μ: how much of the previous velocity carries over, v ← μv − α·g, w ← w + v (0: plain SGD)."),
         },
         "nesterov": {
-            "torch": "Nesterov: step along the gradient plus the velocity's next push, w ← w − α·(g + μv) "
-            "(Sutskever's form of Nesterov's look-ahead).",
-            "keras": "Nesterov: step along the velocity's next push plus the gradient, w ← w + μv − α·g "
-            "(Sutskever's form of Nesterov's look-ahead).",
+            "torch": N_("Nesterov: step along the gradient plus the velocity's next push, w ← w − α·(g + μv) "
+            "(Sutskever's form of Nesterov's look-ahead)."),
+            "keras": N_("Nesterov: step along the velocity's next push plus the gradient, w ← w + μv − α·g "
+            "(Sutskever's form of Nesterov's look-ahead)."),
         },
-        "rules": "Whose update rule: torch.optim's (v ← μv + g; w ← w − α·v: α outside the velocity) or Keras's "
+        "rules": N_("Whose update rule: torch.optim's (v ← μv + g; w ← w − α·v: α outside the velocity) or Keras's "
         "(v ← μv − α·g; w ← w + v: α inside it). The steps are the same with a constant rate and differ under a "
-        "schedule; without momentum the rules are one.",
+        "schedule; without momentum the rules are one."),
     }
 
     def _update(self, params, grads, n_kernel, lr):
@@ -219,7 +220,7 @@ class Momentum(SGD):
     """SGD with momentum 0.9: v ← μ·v + g;  w ← w − α·v."""
 
     name = "momentum"
-    label = "Momentum"
+    label = N_("Momentum")
     defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.9, "nesterov": False, "rules": "torch"}
 
 
@@ -228,7 +229,7 @@ class Nesterov(SGD):
     """SGD with Nesterov momentum 0.9: v ← μ·v + g;  w ← w − α·(g + μ·v)."""
 
     name = "nesterov"
-    label = "Nesterov (NAG)"
+    label = N_("Nesterov (NAG)")
     defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.01, "momentum": 0.9, "nesterov": True, "rules": "torch"}
 
 
@@ -240,8 +241,8 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
-    label = "Adagrad"
-    formula = "s ← s + g²;  w ← w − α·g / (√s + ε)   (Keras rules: / √(s + ε))"
+    label = N_("Adagrad")
+    formula = N_("s ← s + g²;  w ← w − α·g / (√s + ε)   (Keras rules: / √(s + ε))")
     defaults: ClassVar[dict[str, Any]] = {
         "learning_rate": 0.001,
         "initial_accumulator_value": 0.1,
@@ -249,13 +250,13 @@ class Adagrad(Optimizer):
         "rules": "torch",
     }
     help: ClassVar[Help] = {
-        "initial_accumulator_value": "The starting value of the sum of squared gradients s (Keras's default 0.1; "
-        "torch's is 0).",
+        "initial_accumulator_value": N_("The starting value of the sum of squared gradients s (Keras's default 0.1; "
+        "torch's is 0)."),
         "epsilon": {
-            "torch": "ε: added to √s, w ← w − α·g / (√s + ε), so the step never divides by zero.",
-            "keras": "ε: added to s inside the root, w ← w − α·g / √(s + ε), so the step never divides by zero.",
+            "torch": N_("ε: added to √s, w ← w − α·g / (√s + ε), so the step never divides by zero."),
+            "keras": N_("ε: added to s inside the root, w ← w − α·g / √(s + ε), so the step never divides by zero."),
         },
-        "rules": "Whose update rule: torch.optim's (ε added to √s) or Keras's (ε inside the root, √(s + ε)).",
+        "rules": N_("Whose update rule: torch.optim's (ε added to √s) or Keras's (ε inside the root, √(s + ε))."),
     }
 
     def _update(self, params, grads, n_kernel, lr):
@@ -273,15 +274,15 @@ class Adadelta(Optimizer):
     """
 
     name = "adadelta"
-    label = "Adadelta"
+    label = N_("Adadelta")
     formula = "v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − α·Δ"
     defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7, "rules": "torch"}
     help: ClassVar[Help] = {
-        "rho": "ρ: decay of both running means, of squared gradients v ← ρv + (1 − ρ)g² and of squared updates "
-        "u ← ρu + (1 − ρ)Δ².",
-        "epsilon": "ε: inside both roots, Δ = √(u + ε) / √(v + ε)·g. u starts at 0, so ε sets the size of the "
-        "first steps: about α·√(ε / (1 − ρ)) each, unless the gradient is tiny.",
-        "rules": "Adadelta's rule is the same in torch.optim and Keras.",
+        "rho": N_("ρ: decay of both running means, of squared gradients v ← ρv + (1 − ρ)g² and of squared updates "
+        "u ← ρu + (1 − ρ)Δ²."),
+        "epsilon": N_("ε: inside both roots, Δ = √(u + ε) / √(v + ε)·g. u starts at 0, so ε sets the size of the "
+        "first steps: about α·√(ε / (1 − ρ)) each, unless the gradient is tiny."),
+        "rules": N_("Adadelta's rule is the same in torch.optim and Keras."),
     }
 
     def _update(self, params, grads, n_kernel, lr):
@@ -310,16 +311,16 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
-    label = "RMSprop"
-    formula = "v ← ρv + (1−ρ)g²;  w ← w − α·g / (√v + ε)   (Keras rules: / √(v + ε))"
+    label = N_("RMSprop")
+    formula = N_("v ← ρv + (1−ρ)g²;  w ← w − α·g / (√v + ε)   (Keras rules: / √(v + ε))")
     defaults: ClassVar[dict[str, Any]] = {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7, "rules": "torch"}
     help: ClassVar[Help] = {
-        "rho": "ρ: decay of the running mean of squared gradients, v ← ρv + (1 − ρ)g².",
+        "rho": N_("ρ: decay of the running mean of squared gradients, v ← ρv + (1 − ρ)g²."),
         "epsilon": {
-            "torch": "ε: added to √v, w ← w − α·g / (√v + ε), so the step never divides by zero.",
-            "keras": "ε: added to v inside the root, w ← w − α·g / √(v + ε), so the step never divides by zero.",
+            "torch": N_("ε: added to √v, w ← w − α·g / (√v + ε), so the step never divides by zero."),
+            "keras": N_("ε: added to v inside the root, w ← w − α·g / √(v + ε), so the step never divides by zero."),
         },
-        "rules": "Whose update rule: torch.optim's (ε added to √v) or Keras's (ε inside the root, √(v + ε)).",
+        "rules": N_("Whose update rule: torch.optim's (ε added to √v) or Keras's (ε inside the root, √(v + ε))."),
     }
 
     def _update(self, params, grads, n_kernel, lr):
@@ -342,8 +343,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
-    label = "Adam"
-    formula = (
+    label = N_("Adam")
+    formula = N_(
         "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − α·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)"
         "   (Keras rules: w ← w − α·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε))"
     )
@@ -357,19 +358,19 @@ class Adam(Optimizer):
     }
     help: ClassVar[Help] = {
         "epsilon": {
-            "torch": "ε: added to √v̂ (v bias-corrected), w ← w − α·m̂ / (√v̂ + ε), so the step never divides by "
-            "zero.",
-            "keras": "ε: added to √v before the bias correction, w ← w − αₜ·m / (√v + ε); against torch's rule it "
-            "acts as ε / √(1 − β₂ᵗ), larger in the first steps (about 32ε at t = 1 with β₂ = 0.999).",
+            "torch": N_("ε: added to √v̂ (v bias-corrected), w ← w − α·m̂ / (√v̂ + ε), so the step never divides by "
+            "zero."),
+            "keras": N_("ε: added to √v before the bias correction, w ← w − αₜ·m / (√v + ε); against torch's rule it "
+            "acts as ε / √(1 − β₂ᵗ), larger in the first steps (about 32ε at t = 1 with β₂ = 0.999)."),
         },
         "amsgrad": {
-            "torch": "AMSGrad: v_max ← max(v_max, v), and the step divides by √(v_max / (1 − β₂ᵗ)) + ε. v_max never "
-            "decreases, so one large gradient keeps damping later steps; m is not capped, so steps can still grow.",
-            "keras": "AMSGrad: v̂ ← max(v̂, v), and the step divides by √v̂ + ε, which never decreases; m is not "
-            "capped, so steps can still grow.",
+            "torch": N_("AMSGrad: v_max ← max(v_max, v), and the step divides by √(v_max / (1 − β₂ᵗ)) + ε. v_max never "
+            "decreases, so one large gradient keeps damping later steps; m is not capped, so steps can still grow."),
+            "keras": N_("AMSGrad: v̂ ← max(v̂, v), and the step divides by √v̂ + ε, which never decreases; m is not "
+            "capped, so steps can still grow."),
         },
-        "rules": "Whose update rule: torch.optim's (ε added to √v̂, the bias-corrected v) or Keras's (the bias "
-        "correction folded into the rate, ε added to √v: a larger ε in effect in the first steps).",
+        "rules": N_("Whose update rule: torch.optim's (ε added to √v̂, the bias-corrected v) or Keras's (the bias "
+        "correction folded into the rate, ε added to √v: a larger ε in effect in the first steps)."),
     }
 
     def _update(self, params, grads, n_kernel, lr):
@@ -406,8 +407,8 @@ class AdamW(Adam):
     """
 
     name = "adamw"
-    label = "AdamW"
-    formula = "w ← w − α·λ·w (every weight and bias), then the Adam step"
+    label = N_("AdamW")
+    formula = N_("w ← w − α·λ·w (every weight and bias), then the Adam step")
     defaults: ClassVar[dict[str, Any]] = {**Adam.defaults, "weight_decay": 0.004}
 
     def _update(self, params, grads, n_kernel, lr):
@@ -467,33 +468,36 @@ SCHEDULE_FORMULAS = {
     "exponential": "α_t = α · decay_rate^(t / decay_steps)",
     "step": "α_t = α · drop^⌊t / step_size⌋",
     "cosine": "α_t = α · ((1 − a)·½(1 + cos(π·min(t, T)/T)) + a),  T = decay_steps",
-    "inverse_time": "α_t = α / (1 + decay_rate · t / decay_steps)   (Keras's InverseTimeDecay; older Keras's "
-    "decay=d is decay_rate d, decay_steps 1)",
+    "inverse_time": N_("α_t = α / (1 + decay_rate · t / decay_steps)   (Keras's InverseTimeDecay; older Keras's "
+                       "decay=d is decay_rate d, decay_steps 1)"),
 }
+#: A schedule parameter's caption in words (its key said plainly).
+SCHEDULE_KEY_WORDS = {"decay_rate": N_("decay rate"), "decay_steps": N_("decay steps"), "drop": N_("drop"),
+                      "step_size": N_("step size"), "alpha": N_("alpha")}
 
 
-@SCHEDULES.register("constant", "Constant")
+@SCHEDULES.register("constant", N_("Constant"))
 def constant(lr: float, t: int) -> float:
     return lr
 
 
-@SCHEDULES.register("exponential", "Exponential decay")
+@SCHEDULES.register("exponential", N_("Exponential decay"))
 def exponential(lr: float, t: int, decay_rate: float = 0.96, decay_steps: float = 1000) -> float:
     return lr * decay_rate ** (t / decay_steps)
 
 
-@SCHEDULES.register("step", "Step decay")
+@SCHEDULES.register("step", N_("Step decay"))
 def step_decay(lr: float, t: int, drop: float = 0.5, step_size: float = 1000) -> float:
     return lr * drop ** math.floor(t / step_size)
 
 
-@SCHEDULES.register("cosine", "Cosine decay")
+@SCHEDULES.register("cosine", N_("Cosine decay"))
 def cosine(lr: float, t: int, decay_steps: float = 10000, alpha: float = 0.0) -> float:
     progress = min(t, decay_steps) / decay_steps
     return lr * ((1 - alpha) * 0.5 * (1 + math.cos(math.pi * progress)) + alpha)
 
 
-@SCHEDULES.register("inverse_time", "Inverse time decay")
+@SCHEDULES.register("inverse_time", N_("Inverse time decay"))
 def inverse_time(lr: float, t: int, decay_rate: float = 0.5, decay_steps: float = 1000) -> float:
     return lr / (1 + decay_rate * t / decay_steps)
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 from .errors import PlaygroundError
+from .i18n import _, term
 
 T = TypeVar("T")
 
@@ -66,15 +67,18 @@ class Registry(Generic[T]):
         return None
 
     def words(self, name: str) -> str:
-        """`name` as the app shows it, in words (the identifier itself, said plainly, when an entry
-        has none: a list never breaks over a missing label)."""
+        """`name` as the app shows it, in words and in the user's language (the words are the
+        catalog's message: mark them with N_ where they are registered); the identifier itself,
+        said plainly, when an entry has none: a list never breaks over a missing label."""
         canonical = name if name in self._items else self.canonical(name)
         found = self.given_words(canonical) if canonical is not None else None
-        return found if found is not None else str(name).replace("_", " ")
+        return term(found) if found is not None else str(name).replace("_", " ")
 
     def tooltip(self, name: str, about: str = "") -> str:
         """What a list item's tooltip says: its words, what it is, and the identifier files use."""
-        return f"{self.words(name)}{': ' + about if about else ''} (in files: {name})"
+        if about:
+            return _("{words}: {about} (in files: {name})").format(words=self.words(name), about=about, name=name)
+        return _("{words} (in files: {name})").format(words=self.words(name), name=name)
 
     def alias(self, name: str, *spellings: str) -> None:
         """Other names users know `name` by (Keras's: "mean_squared_error" for "mse")."""

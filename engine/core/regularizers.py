@@ -19,26 +19,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import PlaygroundError
+from .i18n import N_
 from .registry import Registry
 
 REGULARIZERS: Registry[str] = Registry("regularization")
-for _name, _words in (("none", "None"), ("l1", "L1"), ("l2", "L2")):
+for _name, _words in (("none", N_("None")), ("l1", "L1"), ("l2", "L2")):
     REGULARIZERS.register(_name, _words)(_name)
 
 #: How L1 steps (training.regularization.l1_rule); the formula each one follows.
 L1_RULES = {
-    "subgradient": "w ← w − α·(∂J/∂w + λ·sign(w)), as Keras and PyTorch: weights shrink towards 0 but are "
-    "almost never exactly 0",
-    "proximal": "after the optimizer's step on the data, w ← sign(w)·max(|w| − α·λ, 0) (soft threshold): useless "
-    "weights become exactly 0, sparse",
-    "tfp": "TensorFlow Playground's rule: after the data step, w ← w − α·λ·sign(w); a weight this carries across 0 "
-    "is set to 0 and its link is dead for the rest of the run",
+    "subgradient": N_("w ← w − α·(∂J/∂w + λ·sign(w)), as Keras and PyTorch: weights shrink towards 0 but are "
+                      "almost never exactly 0"),
+    "proximal": N_("after the optimizer's step on the data, w ← sign(w)·max(|w| − α·λ, 0) (soft threshold): "
+                   "useless weights become exactly 0, sparse"),
+    "tfp": N_("TensorFlow Playground's rule: after the data step, w ← w − α·λ·sign(w); a weight this carries "
+              "across 0 is set to 0 and its link is dead for the rest of the run"),
 }
 
 FORMULAS = {
-    "none": "no penalty",
+    "none": N_("no penalty"),
     "l1": "J += λ Σ|W|; " + L1_RULES["subgradient"],
-    "l2": "J += λ Σ W²  (no ½, as Keras; shrinks all weights: small, spread)",
+    "l2": N_("J += λ Σ W²  (no ½, as Keras; shrinks all weights: small, spread)"),
 }
 
 

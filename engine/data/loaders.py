@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from .dataset import Dataset
 
 MAX_BYTES = 2 * 1024**3  # refuse to read data files over 2 GiB
@@ -58,7 +59,7 @@ def regular_file(path: str | Path, limit: int = MAX_BYTES) -> Path:
     """`path` as a Path if it is an existing regular file of at most `limit` bytes."""
     p = Path(path)
     if not p.exists():
-        raise PlaygroundError(f"{p}: no such file")
+        raise PlaygroundError(_("{path}: no such file").format(path=p))
     if not p.is_file():
         raise PlaygroundError(f"{p}: not a regular file")
     size = p.stat().st_size

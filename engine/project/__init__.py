@@ -336,9 +336,12 @@ def normalize_project(
         if not isinstance(raw["app"], dict):
             raise _fail("app", "must be an object")
         out["app"] = copy.deepcopy(raw["app"])
-        if "lesson" in out["app"]:
-            from .lessons import validate_lesson  # lessons read the data registries: import late
+        from .lessons import MAX_NOTE, check_text, validate_lesson  # lessons read the data registries: import late
 
+        for key in ("title", "note"):  # a text, or one per language ({"en": ..., "ko": ...})
+            if isinstance(out["app"].get(key), dict):
+                out["app"][key] = check_text(f"app.{key}", out["app"][key], limit=MAX_NOTE)
+        if "lesson" in out["app"]:
             out["app"]["lesson"] = validate_lesson(out["app"]["lesson"])
         if "epoch_limit" in out["app"]:
             out["app"]["epoch_limit"] = check("app.epoch_limit", out["app"]["epoch_limit"])

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..core.activations import ACTIVATIONS
 from ..core.errors import PlaygroundError
+from ..core.i18n import N_
 from ..core.initializers import INITIALIZERS
 from ..core.layers import LAYERS, offered
 from ..core.layers.base import Key
@@ -272,10 +273,11 @@ FIELDS: tuple[Field, ...] = (
     Field("training.regularization.rate", E.LIVE, "regularization rate", "number", 0, 100, default=0.0),
     Field("training.regularization.l1_rule", E.LIVE, "L1 rule", "choice", choices=lambda: tuple(L1_RULES),
           default="subgradient",
-          help="How an L1 step is taken: subgradient (Keras, PyTorch: weights near 0, rarely exactly 0), proximal "
-               "(soft threshold: exact zeros) or tfp (TensorFlow Playground: a weight the penalty carries across 0 "
-               "stops there and its link is dead for good)",
-          names=(("subgradient", "subgradient (Keras)"), ("proximal", "soft threshold"), ("tfp", "TF Playground's"))),
+          help=N_("How an L1 step is taken: subgradient (Keras, PyTorch: weights near 0, rarely exactly 0), "
+                  "proximal (soft threshold: exact zeros) or tfp (TensorFlow Playground: a weight the penalty carries "
+                  "across 0 stops there and its link is dead for good)"),
+          names=(("subgradient", N_("subgradient (Keras)")), ("proximal", N_("soft threshold")),
+                 ("tfp", N_("TF Playground's")))),
     Field("training.schedule", E.LIVE, "learning-rate schedule"),
     Field("training.schedule.name", E.LIVE, "learning-rate schedule", "choice", registry=SCHEDULES,
           default="constant"),

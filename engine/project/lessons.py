@@ -65,6 +65,7 @@ PATHS = (
 )  # fmt: skip
 MAX_STEPS = 50
 MAX_TEXT = 2000
+MAX_NOTE = 20_000  # a project's note, in each of its languages
 
 
 def _fail(key: str, msg: str) -> PlaygroundError:
@@ -100,16 +101,32 @@ def validate_lesson(raw: Any) -> dict[str, Any]:
     return out
 
 
+def check_text(key: str, value: Any, limit: int = MAX_TEXT) -> str | dict[str, str]:
+    """A text a project carries (a title, a note, a lesson step): a string, or the same text in
+    several languages, {"en": "...", "ko": "..."} (the app shows the user's, else English)."""
+    texts = value if isinstance(value, dict) else {"": value}
+    if not texts:
+        raise PlaygroundError(f'{key} must be a text or an object of languages such as {{"en": "...", "ko": "..."}}')
+    for lang, text in texts.items():
+        where = f"{key}.{lang}" if lang else key
+        if lang and not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", lang):
+            raise PlaygroundError(f"{where}: {lang!r} is not a language code such as en or ko")
+        if not isinstance(text, str) or not text.strip():
+            raise PlaygroundError(f"{where} must be a text")
+        if len(text) > limit:
+            raise PlaygroundError(f"{where} is longer than {limit:,} characters")
+    return dict(value) if isinstance(value, dict) else value
+
+
 def _step(raw: Any, i: int) -> dict[str, Any]:
     key = f".steps[{i}]"
-    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"].strip():
+    if not isinstance(raw, dict) or not isinstance(raw.get("text"), (str, dict)):
         raise _fail(key, "must have a text")
-    if len(raw["text"]) > MAX_TEXT:
-        raise _fail(f"{key}.text", f"is longer than {MAX_TEXT:,} characters")
+    text = check_text(f"app.lesson{key}.text", raw["text"])
     unknown = set(raw) - {"text", "goal"}
     if unknown:
         raise _fail(f"{key}.{sorted(unknown)[0]}", "is not a step key (known: text, goal)")
-    step: dict[str, Any] = {"text": raw["text"]}
+    step: dict[str, Any] = {"text": text}
     if raw.get("goal") is not None:
         step["goal"] = _goal(raw["goal"], f"{key}.goal")
     return step

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from engine import PlaygroundError
+from engine.core.i18n import pick
 from engine.exports.codegen import export_script, script_paths
 from engine.imports import Imported, import_model
 from engine.project import default_project
@@ -75,6 +76,7 @@ class FileActions:
         self.autosaver = Autosaver(self.recovery, session)  # writes on its own thread; the session's shutdown ends it
         self.autosaver.saved.connect(self._autosaved)
         self._pending: dict[int, tuple[dict[str, Any], bool]] = {}  # data reads on the worker, by sequence number
+        self.keep_recovery = False  # a restart for a new language: the next window takes the recovery file back
         session.data_probed.connect(self._probed)
         self._reader = _Reader()
         self._reader.done.connect(self._model_read)
@@ -148,7 +150,7 @@ class FileActions:
             self.add_recent(path)
         if start is not None:
             notes.append(f"its initial weights from {project['app']['weights']}")
-        self.dialogs.status("; ".join([f"Opened {project.get('app', {}).get('title') or path.name}", *notes]))
+        self.dialogs.status("; ".join([f"Opened {pick(project.get('app', {}).get('title') or path.name)}", *notes]))
         self.on_opened(project)
         return True
 
@@ -434,11 +436,14 @@ class FileActions:
 
     def discard_recovery(self) -> None:
         """Saved or knowingly discarded: nothing to recover (a waiting autosave is dropped too)."""
+        if self.keep_recovery:
+            return
         self.autosaver.discard()
 
-    def offer_recovery(self) -> bool:
+    def offer_recovery(self, ask: bool = True, dirty: bool = True) -> bool:
         """At start-up: if an earlier session left unsaved work, offer to restore it. A file that
-        cannot be used is set aside (renamed) with a message, so the app always starts."""
+        cannot be used is set aside (renamed) with a message, so the app always starts. After a
+        restart for a new language (`ask` False) it is taken back at once, `dirty` as it was."""
         if not self.recovery.exists():
             return False
         try:
@@ -450,7 +455,7 @@ class FileActions:
         if work.weights_left_out:
             note = (f"\n\nThe weights of this {parameter_words(work.weights_left_out)} network were not kept "
                     "(too big to autosave); the project was, and it starts again from epoch 0.")  # fmt: skip
-        answer = self.dialogs.ask(
+        answer = Button.Yes if not ask else self.dialogs.ask(
             "Restore unsaved work?",
             f"nn-playground closed without saving {work.name} (autosaved {work.saved_at}). Restore it?{note}",
             Button.Yes | Button.No,
@@ -463,7 +468,7 @@ class FileActions:
         if work.path is not None:
             with contextlib.suppress(PlaygroundError):
                 start = start_weights(work.project, work.path.parent)
-        self.session.replace(work.project, work.path, start, dirty=True)
+        self.session.replace(work.project, work.path, start, dirty=dirty)
         if work.weights is not None:
             self.session.set_weights(work.weights)
         self.dialogs.status(f"Restored {work.name}")
@@ -473,6 +478,7 @@ class FileActions:
 def preset_title(path: Path) -> str | None:
     """A preset's menu title, or None for a file that is not one."""
     try:
-        return json.loads(path.read_text()).get("app", {}).get("title", path.stem)
+        title = json.loads(path.read_text(encoding="utf-8")).get("app", {}).get("title", path.stem)
+        return pick(title)  # a title per language: the user's
     except (OSError, ValueError, AttributeError):
         return None

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import PSEUDO, _, language, pick
 from engine.data import FEATURES
 from engine.project.fields import label
 from engine.project.lessons import METRIC_WORDS, METRICS, PANELS, check_goal, describe, target, validate_lesson
@@ -231,7 +232,8 @@ class Lessons(QObject):
         if not steps:
             return
         s = steps[self.step]
-        self.bar.text.setText(f"Lesson · step {self.step + 1} of {len(steps)}: {s['text']}")
+        self.bar.text.setText(_("Lesson · step {step} of {count}: {text}").format(
+            step=self.step + 1, count=len(steps), text=pick(s["text"])))
         self.bar.back.setEnabled(self.step > 0)
         self.bar.next.setEnabled(self.step < len(steps) - 1)
         self._frame()
@@ -302,7 +304,7 @@ class MakeLessonDialog(QDialog):
         self.steps.setObjectName("lessonSteps")
         self.data: list[dict[str, Any]] = [dict(s) for s in current.get("steps", [])]
         for s in self.data:
-            self.steps.addItem(s["text"][:60])
+            self.steps.addItem(pick(s["text"])[:60])
         self.steps.currentRowChanged.connect(self._select)
         right.addWidget(self.steps)
         buttons = QHBoxLayout()
@@ -357,7 +359,10 @@ class MakeLessonDialog(QDialog):
         i = self._editing
         if not 0 <= i < len(self.data):
             return
-        step: dict[str, Any] = {"text": self.text.toPlainText().strip() or f"Step {i + 1}"}
+        typed = self.text.toPlainText().strip() or f"Step {i + 1}"
+        before = self.data[i].get("text")  # a step in several languages keeps the others: this one is edited
+        shown = "en" if language() == PSEUDO else language()
+        step: dict[str, Any] = {"text": {**before, shown: typed} if isinstance(before, dict) else typed}
         metric = self.goal_metric.currentData()
         if metric is not None:
             goal: dict[str, Any] = {"metric": metric, self.bound.currentText(): self.value.value()}
@@ -368,7 +373,7 @@ class MakeLessonDialog(QDialog):
                 goal["without_features"] = banned
             step["goal"] = goal
         self.data[i] = step
-        self.steps.item(i).setText(step["text"][:60])
+        self.steps.item(i).setText(pick(step["text"])[:60])
 
     def _select(self, row: int) -> None:
         self._store()
@@ -376,7 +381,7 @@ class MakeLessonDialog(QDialog):
         if not 0 <= row < len(self.data):
             return
         s = self.data[row]
-        self.text.setPlainText(s["text"])
+        self.text.setPlainText(pick(s["text"]))
         goal = s.get("goal") or {}
         self.goal_metric.setCurrentIndex(max(0, self.goal_metric.findData(goal.get("metric"))))
         self.bound.setCurrentText("above" if "above" in goal else "below")

@@ -16,17 +16,18 @@ from PySide6.QtWidgets import (
 )
 
 from engine import LOSSES, PlaygroundError, get_loss
+from engine.core.i18n import N_, _, term
 from engine.core.losses import output_for
 from engine.core.numbers import number
 from engine.core.optimizers import (
     OPTIMIZERS,
     SCHEDULE_DEFAULTS,
     SCHEDULE_FORMULAS,
+    SCHEDULE_KEY_WORDS,
     SCHEDULES,
 )
 from engine.core.regularizers import FORMULAS as REG_FORMULAS
 from engine.core.regularizers import L1_RULES, REGULARIZERS, from_ng_lambda
-from engine.core.regularizers import formula as reg_formula
 from engine.project.fields import field
 
 from ..run.state import ProjectState
@@ -39,12 +40,20 @@ from .stopping import StopControl
 
 LEARNING_RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
 REG_RATES = ["0", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
-REG_RATE_TIP = (
+REG_RATE_TIP = N_(
     "λ, the strength of the penalty: each mini-batch adds λ·ΣW² (L2) or λ·Σ|W| (L1) to its mean loss, with no ½ "
     "and no 1/m, as Keras (CS231n's λ·ΣW² is the same). Ng's course adds (λ/2m)·ΣW² to the mean over the m "
     "training examples, so his λ is 2m times ours: λ here = λ_Ng / (2m), e.g. his 0.7 on 211 examples is "
-    f"{number(from_ng_lambda(0.7, 211), 2)} here. Takes effect live."
+    "{example} here. Takes effect live."
 )
+REG_TIP = N_("Penalty on kernel weights (never biases), added to each mini-batch's mean loss.")
+#: What one Step advances: the unit (what the session takes) and its words, in the list's order.
+STEP_UNITS = {"batch": N_("batch"), "epoch": N_("epoch")}
+
+
+def reg_rate_tip() -> str:
+    """The regularization rate's tooltip, with Ng's 0.7 on 211 examples worked out in our λ."""
+    return _(REG_RATE_TIP).format(example=number(from_ng_lambda(0.7, 211), 2))
 
 
 class ControlBar(QWidget):
@@ -67,16 +76,18 @@ class ControlBar(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
 
-        tip = "Reset: epoch 0 with the same initial weights (R). New initial weights: Shift+R"
-        self.reset_button = name_widget(QToolButton(), "resetButton", "Reset", tip)
+        tip = _("Reset: epoch 0 with the same initial weights (R). New initial weights: Shift+R")
+        self.reset_button = name_widget(QToolButton(), "resetButton", _("Reset"), tip)
         self.reset_button.setIcon(reset_icon())
-        self.play_button = name_widget(QToolButton(), "playButton", "Play", "Play / pause training (Space)")
+        self.play_button = name_widget(QToolButton(), "playButton", _("Play"), _("Play / pause training (Space)"))
         self.play_button.setCheckable(True)
         self.play_button.setIcon(play_icon())
-        self.step_button = name_widget(QToolButton(), "stepButton", "Step", "Advance by one batch or one epoch (S)")
+        self.step_button = name_widget(
+            QToolButton(), "stepButton", _("Step"), _("Advance by one batch or one epoch (S)")
+        )
         self.step_button.setIcon(step_icon())
-        self.step_unit = name_widget(QComboBox(), "stepUnit", "Step unit", "What one Step advances")
-        self.step_unit.addItems(["batch", "epoch"])
+        self.step_unit = name_widget(QComboBox(), "stepUnit", _("Step unit"), _("What one Step advances"))
+        self.step_unit.addItems([term(words) for words in STEP_UNITS.values()])  # in order: unit() maps back
         for b in (self.reset_button, self.step_button):
             b.setProperty("role", "transport")
             b.setIconSize(QSize(22, 22))
@@ -87,92 +98,92 @@ class ControlBar(QWidget):
         row.addWidget(self.reset_button)
         row.addWidget(self.play_button)
         row.addWidget(self.step_button)
-        row.addWidget(captioned("step", self.step_unit))
+        row.addWidget(captioned(_("step"), self.step_unit))
         self.speed = SpeedControl()  # the pace of playing (panels/speed.py)
-        row.addWidget(captioned("speed", self.speed))
+        row.addWidget(captioned(_("speed"), self.speed))
         self.epoch_label = name_widget(
-            Counter("0,000,000", "counter"), "epochLabel", "Epoch counter", "Completed epochs"
+            Counter("0,000,000", "counter"), "epochLabel", _("Epoch counter"), _("Completed epochs")
         )
-        row.addWidget(captioned("epoch", self.epoch_label))
+        row.addWidget(captioned(term("epoch"), self.epoch_label))
         self.steps_label = name_widget(
-            Counter("00,000,000", min_width=70), "stepsLabel", "Step counter",
-            "Optimizer updates so far (one per mini-batch)",
+            Counter("00,000,000", min_width=70), "stepsLabel", _("Step counter"),
+            _("Optimizer updates so far (one per mini-batch)"),
         )
-        row.addWidget(captioned("steps", self.steps_label))
+        row.addWidget(captioned(_("steps"), self.steps_label))
         lay.addWidget(transport)
 
         self.lr = name_widget(
             QComboBox(),
             "learningRate",
-            "Learning rate",
-            "Learning rate α in w ← w − α·∂J/∂w. Too large diverges, too small crawls. Takes effect live.",
+            _("Learning rate"),
+            _("Learning rate α in w ← w − α·∂J/∂w. Too large diverges, too small crawls. Takes effect live."),
         )
         self.lr.setEditable(True)
         self.lr.addItems(LEARNING_RATES)
         self.lr.setMinimumContentsLength(7)
         self.lr.lineEdit().editingFinished.connect(self._lr_edited)
         self.lr.activated.connect(self._lr_edited)
-        lay.addWidget(captioned("learning rate", self.lr))
+        lay.addWidget(captioned(term("learning rate"), self.lr))
 
-        self.optimizer = name_widget(FitCombo(), "optimizer", "Optimizer")
+        self.optimizer = name_widget(FitCombo(), "optimizer", _("Optimizer"))
         for name in OPTIMIZERS.names():
             cls = OPTIMIZERS.get(name)
-            self.optimizer.addItem(cls.label, name)
+            self.optimizer.addItem(OPTIMIZERS.words(name), name)
             self.optimizer.setItemData(self.optimizer.count() - 1, cls.formula, Qt.ItemDataRole.ToolTipRole)
         self.optimizer.activated.connect(self._optimizer_chosen)
-        lay.addWidget(captioned("optimizer", self.optimizer))
+        lay.addWidget(captioned(term("optimizer"), self.optimizer))
         self.opt_params, self._opt_layout = _param_row("optimizerParams")
         self.opt_fields: dict[str, QWidget] = {}
         lay.addWidget(self.opt_params)
 
-        self.loss = name_widget(FitCombo(), "loss", "Loss")
+        self.loss = name_widget(FitCombo(), "loss", _("Loss"))
         add_words(self.loss, LOSSES, about=lambda name: get_loss(name).formula)
         self.loss.activated.connect(self._loss_chosen)
-        lay.addWidget(captioned("loss", self.loss))
+        lay.addWidget(captioned(term("loss"), self.loss))
 
         self.reg = name_widget(
             FitCombo(),
             "regularization",
-            "Regularization",
-            "Penalty on kernel weights (never biases), added to each mini-batch's mean loss.",
+            _("Regularization"),
+            _(REG_TIP),
         )
         add_words(self.reg, REGULARIZERS, about=lambda kind: REG_FORMULAS[kind])
         self.reg.activated.connect(lambda _i: self._set("training.regularization.kind", self.reg.currentData()))
-        lay.addWidget(captioned("regularization", self.reg))
+        lay.addWidget(captioned(term("regularization"), self.reg))
         self.reg_rate = name_widget(
             QComboBox(),
             "regularizationRate",
-            "Regularization rate",
-            REG_RATE_TIP,
+            _("Regularization rate"),
+            reg_rate_tip(),
         )
         self.reg_rate.setEditable(True)
         self.reg_rate.addItems(REG_RATES)
         self.reg_rate.setMinimumContentsLength(6)
         self.reg_rate.lineEdit().editingFinished.connect(self._reg_rate_edited)
         self.reg_rate.activated.connect(self._reg_rate_edited)
-        lay.addWidget(captioned("reg. rate", self.reg_rate))
+        lay.addWidget(captioned(_("reg. rate"), self.reg_rate))
         # How an L1 step is taken: beside the choice, shown while L1 is (the other penalties have one way).
         l1 = field("training.regularization.l1_rule")
-        self.l1_rule = name_widget(FitCombo(), "l1Rule", "L1 rule")
+        self.l1_rule = name_widget(FitCombo(), "l1Rule", _("L1 rule"))
         for rule in l1.choices():
-            self.l1_rule.addItem(l1.name_of(rule), rule)
-            self.l1_rule.setItemData(self.l1_rule.count() - 1, L1_RULES[rule], Qt.ItemDataRole.ToolTipRole)
+            self.l1_rule.addItem(_(l1.name_of(rule)), rule)
+            self.l1_rule.setItemData(self.l1_rule.count() - 1, _(L1_RULES[rule]), Qt.ItemDataRole.ToolTipRole)
         self.l1_rule.activated.connect(
             lambda _i: self._set("training.regularization.l1_rule", self.l1_rule.currentData())
         )
-        self.l1_box = captioned("L1 rule", self.l1_rule)
+        self.l1_box = captioned(_("L1 rule"), self.l1_rule)
         lay.addWidget(self.l1_box)
 
-        self.schedule = name_widget(FitCombo(), "schedule", "Learning-rate schedule")
-        add_words(self.schedule, SCHEDULES, about=lambda name: SCHEDULE_FORMULAS[name])
+        self.schedule = name_widget(FitCombo(), "schedule", _("Learning-rate schedule"))
+        add_words(self.schedule, SCHEDULES, about=lambda name: _(SCHEDULE_FORMULAS[name]))
         self.schedule.activated.connect(self._schedule_chosen)
-        lay.addWidget(captioned("lr schedule", self.schedule))
+        lay.addWidget(captioned(_("lr schedule"), self.schedule))
         self.sched_params, self._sched_layout = _param_row("scheduleParams")
         self.sched_fields: dict[str, NumberEdit] = {}
         lay.addWidget(self.sched_params)
         self.stop = StopControl(state)
         self.stop.message.connect(lambda text: self.message.emit(text))
-        lay.addWidget(captioned("stop", self.stop))
+        lay.addWidget(captioned(_("stop"), self.stop))
         # A one-row bar (View → Presentation) puts these away first, the highest first; the rest always stay.
         for box, rank in ((self.opt_params, 6), (self.sched_params, 6), (self.schedule.parentWidget(), 5),
                           (self.l1_box, 5), (self.stop.parentWidget(), 4), (self.reg_rate.parentWidget(), 3),
@@ -181,7 +192,7 @@ class ControlBar(QWidget):
             box.setProperty("rowPriority", rank)
 
         self.play_button.toggled.connect(self._play_toggled)
-        self.step_button.clicked.connect(lambda: self.step_requested.emit(self.step_unit.currentText()))
+        self.step_button.clicked.connect(lambda: self.step_requested.emit(self.unit()))
         self.reset_button.clicked.connect(self.reset_requested)
         state.changed.connect(lambda _change: self.refresh())
         self.refresh()
@@ -200,28 +211,27 @@ class ControlBar(QWidget):
             self.reg.setCurrentIndex(self.reg.findData(t["regularization"]["kind"]))
             self.reg_rate.setEditText(f"{t['regularization']['rate']:g}")
             self.reg_rate.setEnabled(t["regularization"]["kind"] != "none")
-            self.reg.setToolTip(
-                "Penalty on kernel weights (never biases), added to each mini-batch's mean loss. "
-                + reg_formula(t["regularization"]["kind"], t["regularization"]["l1_rule"])
-            )
+            reg = t["regularization"]
+            self.reg.setToolTip(_(REG_TIP) + " " + reg_formula_words(reg["kind"], reg["l1_rule"]))
             rule = t["regularization"]["l1_rule"]
             self.l1_rule.setCurrentIndex(self.l1_rule.findData(rule))
             self.l1_rule.setToolTip(
-                f"{field('training.regularization.l1_rule').help}. In use: {L1_RULES[rule]}. Takes effect live; "
-                "links TensorFlow Playground's rule killed stay dead while it is in use and come back under another"
+                _("{what}. In use: {rule}. Takes effect live; links TensorFlow Playground's rule killed stay dead "
+                  "while it is in use and come back under another").format(
+                    what=_(field("training.regularization.l1_rule").help), rule=_(L1_RULES[rule]))
             )
             # A lesson that hides the rule hides the combo itself: its caption stays hidden with it.
             self.l1_box.setVisible(t["regularization"]["kind"] == "l1" and not self.l1_rule.isHidden())
             self.schedule.setCurrentIndex(self.schedule.findData(t["schedule"]["name"]))
             self._build_schedule_fields(t["schedule"])
             self.schedule.setToolTip(
-                "Learning-rate schedule: " + SCHEDULE_FORMULAS[t["schedule"]["name"]]
-                + " (t counts updates since the schedule was chosen; the curves can show α)"
+                _("Learning-rate schedule: {formula} (t counts updates since the schedule was chosen; the curves "
+                  "can show α)").format(formula=_(SCHEDULE_FORMULAS[t["schedule"]["name"]]))
             )
-            self.optimizer.setToolTip(OPTIMIZERS.get(opt["name"]).formula)
+            self.optimizer.setToolTip(_(OPTIMIZERS.get(opt["name"]).formula))
             self.loss.setToolTip(
-                "Data loss = mean over samples of L (Ng's cost J adds the penalty to it). "
-                + get_loss(t["loss"]).formula
+                _("Data loss = mean over samples of L (Ng's cost J adds the penalty to it). {formula}").format(
+                    formula=_(get_loss(t["loss"]).formula))
             )
         finally:
             self._updating = False
@@ -237,7 +247,7 @@ class ControlBar(QWidget):
                 if isinstance(defaults[key], str):  # a word: its choices in words, the identifiers as data
                     field = QComboBox()
                     for choice in OPTIMIZERS.get(name).choices[key]:
-                        field.addItem(OPTIMIZERS.get(name).choice_words(key, choice), choice)
+                        field.addItem(_(OPTIMIZERS.get(name).choice_words(key, choice)), choice)
                     field.activated.connect(
                         lambda _i, k=key, f=field: self._set(f"training.optimizer.{k}", f.currentData())
                     )
@@ -249,7 +259,7 @@ class ControlBar(QWidget):
                     field.setMaximumWidth(70)
                     field.committed.connect(lambda v, k=key: self._set(f"training.optimizer.{k}", v))
                     field.refused.connect(self.message)
-                words = OPTIMIZERS.get(name).key_words(key)
+                words = _(OPTIMIZERS.get(name).key_words(key))
                 name_widget(field, f"opt_{key}", words)
                 box = captioned(words, field)
                 self._opt_layout.addWidget(box)
@@ -258,7 +268,7 @@ class ControlBar(QWidget):
             self.opt_params.setProperty("optimizer", name)
         cls = OPTIMIZERS.get(name)
         for key, field in self.opt_fields.items():
-            field.setToolTip(cls.describe(key, opt.get("rules", "torch")))  # ε and the rest say this rule's truth
+            field.setToolTip(_(cls.describe(key, opt.get("rules", "torch"))))  # ε and the rest say this rule's truth
             value = opt.get(key, defaults[key])
             if isinstance(field, QComboBox):
                 choose_data(field, value)
@@ -279,9 +289,11 @@ class ControlBar(QWidget):
                 edit.setMaximumWidth(70)
                 edit.committed.connect(lambda v, k=key: self._set(f"training.schedule.{k}", v))
                 edit.refused.connect(self.message)
-                tip = f"{key.replace('_', ' ')} in {SCHEDULE_FORMULAS[name]}; t counts updates since it was chosen"
-                name_widget(edit, f"schedule_{key}", key.replace("_", " "), tip)
-                box = captioned(key.replace("_", " "), edit)
+                words = _(SCHEDULE_KEY_WORDS.get(key, key))
+                tip = _("{parameter} in {formula}; t counts updates since it was chosen").format(
+                    parameter=words, formula=_(SCHEDULE_FORMULAS[name]))
+                name_widget(edit, f"schedule_{key}", words, tip)
+                box = captioned(words, edit)
                 self._sched_layout.addWidget(box)
                 box.show()
                 self.sched_fields[key] = edit
@@ -306,21 +318,25 @@ class ControlBar(QWidget):
         self.message.emit(text)
         self.refresh()
 
-    def _lr_edited(self, *_: Any) -> None:
+    def unit(self) -> str:
+        """What one Step advances, "batch" or "epoch", whatever language the list shows."""
+        return list(STEP_UNITS)[max(0, self.step_unit.currentIndex())]
+
+    def _lr_edited(self, *_args: Any) -> None:
         text = self.lr.currentText().strip()
         try:
             value = float(text)
         except ValueError:
-            self._report(f"learning rate: {text!r} is not a number (try 0.03 or 3e-2)")
+            self._report(_("learning rate: {text!r} is not a number (try 0.03 or 3e-2)").format(text=text))
             return
         self._set("training.optimizer.learning_rate", value)
 
-    def _reg_rate_edited(self, *_: Any) -> None:
+    def _reg_rate_edited(self, *_args: Any) -> None:
         text = self.reg_rate.currentText().strip()
         try:
             value = float(text)
         except ValueError:
-            self._report(f"regularization rate: {text!r} is not a number (try 0.03 or 3e-2)")
+            self._report(_("regularization rate: {text!r} is not a number (try 0.03 or 3e-2)").format(text=text))
             return
         self._set("training.regularization.rate", value)
 
@@ -347,7 +363,7 @@ class ControlBar(QWidget):
 
     def _play_toggled(self, on: bool) -> None:
         self.play_button.setIcon(pause_icon() if on else play_icon())
-        self.play_button.setAccessibleName("Pause" if on else "Play")
+        self.play_button.setAccessibleName(_("Pause") if on else _("Play"))
         self.play_toggled.emit(on)
 
     def set_playing(self, on: bool) -> None:
@@ -356,13 +372,20 @@ class ControlBar(QWidget):
             self.play_button.blockSignals(True)
             self.play_button.setChecked(on)
             self.play_button.setIcon(pause_icon() if on else play_icon())
-            self.play_button.setAccessibleName("Pause" if on else "Play")
+            self.play_button.setAccessibleName(_("Pause") if on else _("Play"))
             self.play_button.blockSignals(False)
 
     def set_epoch(self, epoch: int, steps: int | None = None) -> None:
         self.epoch_label.setText(f"{epoch:07,d}")
         if steps is not None:
             self.steps_label.setText(f"{steps:,}")
+
+
+def reg_formula_words(kind: str, l1_rule: str) -> str:
+    """The penalty's formula with the step rule in use, in the user's language (formulas stay formulas)."""
+    if kind == "l1":
+        return "J += λ Σ|W|; " + _(L1_RULES[l1_rule])
+    return _(REG_FORMULAS[kind])
 
 
 def _param_row(name: str) -> tuple[QWidget, QHBoxLayout]:

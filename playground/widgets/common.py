@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import english_terms, language
+
 from .plain import Label
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -116,7 +118,7 @@ def add_words(combo: Any, registry: Any, names: Any = None, about: Any = None) -
     the tooltip gives both, and `about(name)`, when given, what the entry is. The items are
     worked out once per list (a network's rebuild makes a combo per layer)."""
     names = tuple(registry.names() if names is None else names)
-    key = (id(registry), names, getattr(about, "__code__", about))
+    key = (id(registry), names, getattr(about, "__code__", about), language(), english_terms())
     items = _WORDED.get(key)
     if items is None:
         items = [(registry.words(n), n, registry.tooltip(n, about(n) if about else "")) for n in names]

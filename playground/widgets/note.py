@@ -8,6 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QToolButton, QWidget
 
+from engine.core.i18n import pick
+
 from .common import guarded, name_widget
 from .plain import Label, cut, plain_tip
 
@@ -47,9 +49,11 @@ class NoteBar(QWidget):
         self.toggle.toggled.connect(self._show)
         self.hide()
 
-    def set_note(self, title: str, note: str) -> None:
-        """Show `note` (plain text, cut to a few pages) under `title`; an empty note hides the bar.
-        A new note drops the notes added under the last one."""
+    def set_note(self, title: str | dict[str, str], note: str | dict[str, str]) -> None:
+        """Show `note` (plain text, cut to a few pages) under `title`, each a text or one per
+        language (the user's is shown); an empty note hides the bar. A new note drops the notes
+        added under the last one."""
+        title, note = pick(title), pick(note)
         self.title, self.note = title, cut(note)
         self.notes = ("", "")
         self.text.setToolTip("")

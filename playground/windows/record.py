@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError
+from engine.core.i18n import pick
 
 from ..media import animation
 from ..media.figures import Figures, Slide
@@ -196,8 +197,8 @@ class RecordDialog(QDialog):
         self.snaps = [timeline.at(i, live) for i in range(len(timeline))]
         project = self.snaps[-1].project
         self.figures = Figures(project, views)
-        title = str(project.get("app", {}).get("title") or (self.session.state.path.stem if self.session.state.path
-                                                             else "untitled"))  # fmt: skip
+        title = pick(project.get("app", {}).get("title") or (self.session.state.path.stem if self.session.state.path
+                                                              else "untitled"))  # fmt: skip
         self.slide = Slide(self.figures, self.frame_size(), title)
         self.frames = queue.Queue(maxsize=QUEUED_FRAMES)
         self.drawn = 0
