@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QSettings, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
 from PySide6.QtWidgets import QApplication
 
 from engine.core import i18n
@@ -44,8 +44,10 @@ def use_hangul_fallback(app: QApplication) -> None:
     family = hangul_family()
     if family is None:
         return
-    for name in {app.font().family(), QFont().defaultFamily(), "Sans Serif", "sans-serif", "DejaVu Sans"}:
-        if family not in QFont.substitutes(name):
+    # Only families that exist: a generic name ("Sans Serif") would resolve to the substitute for all text.
+    real = set(QFontDatabase.families())
+    for name in {QFontInfo(app.font()).family(), QFontInfo(QFont(QFont().defaultFamily())).family()} & real:
+        if name != family and family not in QFont.substitutes(name):
             QFont.insertSubstitutions(name, [*QFont.substitutes(name), family])
 
 

@@ -44,7 +44,12 @@ RULES = ("torch", "keras")
 CHOICE_WORDS: dict[str, dict[str, str]] = {"rules": {"torch": N_("PyTorch"), "keras": N_("Keras")}}
 #: A hyperparameter's name in words where its key does not say it: what the app's caption shows
 #: (captions are upper-cased, so no Greek letters: Β₁ would read as B₁).
-KEY_WORDS: dict[str, str] = {"rules": N_("update rule"), "initial_accumulator_value": N_("initial accumulator")}
+KEY_WORDS: dict[str, str] = {
+    "rules": N_("update rule"), "initial_accumulator_value": N_("initial accumulator"), "momentum": N_("momentum"),
+    "nesterov": N_("nesterov"), "rho": N_("rho"), "epsilon": N_("epsilon"), "beta_1": N_("beta 1"),
+    "beta_2": N_("beta 2"), "amsgrad": N_("amsgrad"), "weight_decay": N_("weight decay"),
+    "learning_rate": N_("learning rate"),
+}  # fmt: skip
 #: Every numeric hyperparameter's range: (lo, hi, lo open, hi open). The project validator, the
 #: optimizers themselves and the app's fields all read this one table.
 HYPERPARAMETER_BOUNDS: dict[str, tuple[float, float, bool, bool]] = {

@@ -25,15 +25,16 @@ import re
 from typing import Any
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import N_
 from ..core.layers import unit_count
 from ..core.numbers import number
 from ..data import FEATURES
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
 METRIC_WORDS = {
-    "loss": "training loss", "accuracy": "training accuracy", "val_loss": "validation loss",
-    "val_accuracy": "validation accuracy", "test_loss": "test loss", "test_accuracy": "test accuracy",
-}  # fmt: skip
+    "loss": N_("training loss"), "accuracy": N_("training accuracy"), "val_loss": N_("validation loss"),
+    "val_accuracy": N_("validation accuracy"), "test_loss": N_("test loss"), "test_accuracy": N_("test accuracy"),
+}  # fmt: skip (the catalog's messages: shown translated, while the goal sentences below are still English)
 PANELS = ("controls", "data", "network", "output", "curves", "insights", "timeline")
 #: TensorFlow Playground's hidable controls (its *_hide keys) and the settings they stand for.
 TFP_CONTROLS = {

@@ -72,7 +72,10 @@ def restart(window: Any, launch: Any = QProcess.startDetached) -> bool:
     again, which takes them back without asking (`launch` starts the new process)."""
     files = window.files
     snap = window.session.snapshot
-    weights = snap.weights if snap is not None and snap.project == files.state.project else None
+    # The run's weights fit the project while its network and data are the ones they were built for (a
+    # live setting changed since, such as the learning rate, leaves them theirs).
+    fits = snap is not None and all(snap.project.get(k) == files.state.project.get(k) for k in ("network", "data"))
+    weights = snap.weights if fits else None
     files.autosaver.request(files.state.project, files.state.path, weights)
     if not files.autosaver.wait(RESTART_SAVE_SECONDS) or files.recovery.error:
         files.dialogs.error(_("Could not restart"), _("The project could not be kept for the restart ({error}).")

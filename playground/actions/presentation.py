@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import _
+
 from ..widgets import guarded, name_widget
 
 SETTING = "presentation"
@@ -50,8 +52,8 @@ class OneRow(QObject):
         super().__init__(bar)
         self.bar = bar
         self.layout = bar.layout()
-        tip = "The settings that do not fit this row: show them all, or fold them away again"
-        self.more = name_widget(QToolButton(bar), "moreControls", "More controls", tip)
+        tip = _("The settings that do not fit this row: show them all, or fold them away again")
+        self.more = name_widget(QToolButton(bar), "moreControls", _("More controls"), tip)
         self.more.setProperty("role", "more")
         self.more.hide()
         self.layout.addWidget(self.more)
@@ -95,7 +97,7 @@ class OneRow(QObject):
                 ranked = sorted((w for w in shown if w.property(PRIORITY)),
                                 key=lambda w: (-int(w.property(PRIORITY)), -shown.index(w)))  # fmt: skip
                 kept = list(shown)
-                self.more.setText(f"+{len(ranked)} more ▾")  # the widest it will say
+                self.more.setText(_("+{count} more ▾").format(count=len(ranked)))  # the widest it will say
                 while ranked and self.layout.row_width(kept + ([self.more] if fold else [])) > self.bar.width():
                     fold.append(ranked.pop(0))
                     kept.remove(fold[-1])
@@ -106,7 +108,7 @@ class OneRow(QObject):
                 elif w not in fold and w.property(FOLDED):
                     w.setProperty(FOLDED, False)
                     w.show()
-            self.more.setText("fewer ▴" if self.expanded else f"+{len(fold)} more ▾")
+            self.more.setText(_("fewer ▴") if self.expanded else _("+{count} more ▾").format(count=len(fold)))
             self.more.setVisible(self.on and (bool(fold) or self.expanded))
         finally:
             self._busy = False

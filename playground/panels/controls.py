@@ -129,7 +129,7 @@ class ControlBar(QWidget):
         for name in OPTIMIZERS.names():
             cls = OPTIMIZERS.get(name)
             self.optimizer.addItem(OPTIMIZERS.words(name), name)
-            self.optimizer.setItemData(self.optimizer.count() - 1, cls.formula, Qt.ItemDataRole.ToolTipRole)
+            self.optimizer.setItemData(self.optimizer.count() - 1, _(cls.formula), Qt.ItemDataRole.ToolTipRole)
         self.optimizer.activated.connect(self._optimizer_chosen)
         lay.addWidget(captioned(term("optimizer"), self.optimizer))
         self.opt_params, self._opt_layout = _param_row("optimizerParams")

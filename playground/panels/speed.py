@@ -10,11 +10,13 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from engine.core.i18n import N_, _
+
 from ..run.pacing import FASTEST, SPEEDS, Speed, speed_named
 from ..widgets import name_widget
 
 SETTINGS_KEY = "speed"
-SPEED_TIP = (
+SPEED_TIP = N_(
     "How fast training goes while playing: slow motion (one mini-batch update a second), a number of "
     "epochs a second, a slow start (the first epochs at 2 a second, then faster and faster) or as fast as "
     "the machine goes. It changes only the pace, never the numbers; Step is not held back."
@@ -30,10 +32,11 @@ class SpeedControl(QComboBox):
 
     def __init__(self, object_name: str = "speed", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        name_widget(self, object_name, "Training speed", SPEED_TIP)
+        name_widget(self, object_name, _("Training speed"), _(SPEED_TIP))
         for i, speed in enumerate(SPEEDS):
-            self.addItem(speed.label, speed.key)
-            self.setItemData(i, f"{speed.label}: {speed.help}", Qt.ItemDataRole.ToolTipRole)
+            self.addItem(_(speed.label), speed.key)
+            tip = _("{speed}: {what}").format(speed=_(speed.label), what=_(speed.help))
+            self.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.setCurrentIndex(self.findData(FASTEST.key))
         self.attached = False  # shows a SpeedPreference

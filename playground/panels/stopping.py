@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError
+from engine.core.i18n import N_, _, term
 from engine.project import EARLY_STOPPING_DEFAULTS
 from engine.project.fields import field
 from engine.project.lessons import METRIC_WORDS
@@ -26,12 +27,12 @@ from ..run.state import ProjectState
 from ..widgets import Label, name_widget
 from .bounds import number_edit, spin_range
 
-STOP_TIP = "When a run stops by itself: an epoch limit, early stopping"
+STOP_TIP = N_("When a run stops by itself: an epoch limit, early stopping")
 MONITOR_TIPS = {
-    "val_loss": "the validation split's loss (needs a validation fraction above 0%)",
-    "loss": "the training split's loss",
-    "val_accuracy": "the validation split's accuracy",
-    "accuracy": "the training split's accuracy",
+    "val_loss": N_("the validation split's loss (needs a validation fraction above 0%)"),
+    "loss": N_("the training split's loss"),
+    "val_accuracy": N_("the validation split's accuracy"),
+    "accuracy": N_("the training split's accuracy"),
 }
 
 
@@ -40,11 +41,11 @@ def stop_summary(project: dict[str, Any]) -> str:
     t = project["training"]
     parts = []
     if project.get("app", {}).get("epoch_limit"):
-        parts.append(f"epoch {t['epochs']:,}")
+        parts.append(_("epoch {epochs:,}").format(epochs=t["epochs"]))
     es = t["early_stopping"]
     if es:
-        parts.append(f"{es['monitor']} · {es['patience']}")
-    return " + ".join(parts) or "never"
+        parts.append(f"{es['monitor']} · {es['patience']}")  # Keras's metric name, as in the files
+    return " + ".join(parts) or _("never")
 
 
 class StopControl(QToolButton):
@@ -56,7 +57,7 @@ class StopControl(QToolButton):
         super().__init__(parent)
         self.state = state
         self._updating = False
-        name_widget(self, "stopButton", "When training stops", STOP_TIP)
+        name_widget(self, "stopButton", _("When training stops"), _(STOP_TIP))
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setProperty("role", "summary")
         menu = QMenu(self)
@@ -65,37 +66,39 @@ class StopControl(QToolButton):
         form = QFormLayout(box)
         form.setContentsMargins(10, 8, 10, 8)
         self.limit_on = name_widget(
-            QCheckBox("stop at epoch"), "epochLimitOn", "Stop at an epoch", "Stop when this many epochs are done, as "
-            "Keras's fit(epochs=N) does; off, the run goes on until you pause it, as in TensorFlow Playground",
+            QCheckBox(_("stop at epoch")), "epochLimitOn", _("Stop at an epoch"),
+            _("Stop when this many epochs are done, as Keras's fit(epochs=N) does; off, the run goes on until you "
+              "pause it, as in TensorFlow Playground"),
         )  # fmt: skip
-        self.limit = name_widget(QSpinBox(), "epochLimit", "Epoch limit", "training.epochs: the CLI trains this many")
+        self.limit = name_widget(QSpinBox(), "epochLimit", _("Epoch limit"),
+                                 _("training.epochs: the CLI trains this many"))
         spin_range(self.limit, "training.epochs")
         self.limit.setKeyboardTracking(False)
         form.addRow(self.limit_on, self.limit)
         self.early_on = name_widget(
-            QCheckBox("early stopping"), "earlyStoppingOn", "Early stopping",
-            "Keras's EarlyStopping: stop when the watched metric has not improved for `patience` epochs",
+            QCheckBox(term("early stopping")), "earlyStoppingOn", _("Early stopping"),
+            _("Keras's EarlyStopping: stop when the watched metric has not improved for `patience` epochs"),
         )  # fmt: skip
         form.addRow(self.early_on)
-        self.monitor = name_widget(QComboBox(), "earlyMonitor", "Early stopping watches")
+        self.monitor = name_widget(QComboBox(), "earlyMonitor", _("Early stopping watches"))
         for m in field("training.early_stopping.monitor").choices():
-            self.monitor.addItem(METRIC_WORDS.get(m, m), m)  # in words; the identifier (val_loss) as data
-            self.monitor.setItemData(self.monitor.count() - 1, MONITOR_TIPS.get(m, m), 3)  # 3: tooltip role
-        form.addRow(Label("watch"), self.monitor)
+            self.monitor.addItem(term(METRIC_WORDS.get(m, m)), m)  # in words; the identifier (val_loss) as data
+            self.monitor.setItemData(self.monitor.count() - 1, _(MONITOR_TIPS.get(m, m)), 3)  # 3: tooltip role
+        form.addRow(Label(_("watch")), self.monitor)
         self.patience = name_widget(
-            QSpinBox(), "earlyPatience", "Patience", "Epochs without improvement before the run stops"
+            QSpinBox(), "earlyPatience", _("Patience"), _("Epochs without improvement before the run stops")
         )
         spin_range(self.patience, "training.early_stopping.patience")
         self.patience.setKeyboardTracking(False)
-        form.addRow(Label("patience"), self.patience)
+        form.addRow(Label(_("patience")), self.patience)
         self.min_delta = name_widget(
-            number_edit("training.early_stopping.min_delta", 0.0), "earlyMinDelta", "Least change",
-            "A smaller improvement does not count",
+            number_edit("training.early_stopping.min_delta", 0.0), "earlyMinDelta", _("Least change"),
+            _("A smaller improvement does not count"),
         )
-        form.addRow(Label("min delta"), self.min_delta)
+        form.addRow(Label(_("min delta")), self.min_delta)
         self.restore = name_widget(
-            QCheckBox("restore best weights"), "earlyRestore", "Restore best weights",
-            "At the stop, go back to the weights of the best epoch (Keras's restore_best_weights)",
+            QCheckBox(_("restore best weights")), "earlyRestore", _("Restore best weights"),
+            _("At the stop, go back to the weights of the best epoch (Keras's restore_best_weights)"),
         )  # fmt: skip
         form.addRow(self.restore)
         holder = QWidgetAction(menu)
@@ -132,9 +135,10 @@ class StopControl(QToolButton):
                 w.setEnabled(es is not None)
             no_val = p["data"]["validation_fraction"] == 0
             if es and no_val and es["monitor"].startswith("val_"):
-                self.setToolTip(f"early stopping watches {es['monitor']}, but there is no validation split")
+                self.setToolTip(_("early stopping watches {metric}, but there is no validation split").format(
+                    metric=es["monitor"]))
             else:
-                self.setToolTip(STOP_TIP)
+                self.setToolTip(_(STOP_TIP))
         finally:
             self._updating = False
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from engine.core.i18n import N_
+
 #: Slow start: the pace at epoch 0 (epochs a second), and how many epochs add 1 epoch/s to it:
 #: pace(e) = r + e / g, so epoch e is reached t = g·ln(1 + e / (r·g)) seconds in (r = 2, g = 2.5:
 #: epoch 10 after 2.7 s, 100 after 7.6 s, 1,000 after 13 s, when the pace is 400 epochs a second).
@@ -47,21 +49,22 @@ class Speed:
         return bool(self.steps or self.epochs or self.slow_start)
 
 
+# The labels and help are the catalog's messages (engine/core/i18n.py): the control shows them translated.
 SPEEDS: tuple[Speed, ...] = (
-    Speed("1step", "1 step/s", "slow motion: one mini-batch update a second, each one drawn", steps=1.0),
-    Speed("1epoch", "1 epoch/s", "one epoch a second, its mini-batches spread over the second", epochs=1.0),
-    Speed("3epochs", "3 epochs/s", "three epochs a second", epochs=3.0),
-    Speed("10epochs", "10 epochs/s", "ten epochs a second", epochs=10.0),
-    Speed("30epochs", "30 epochs/s", "thirty epochs a second", epochs=30.0),
-    Speed("100epochs", "100 epochs/s", "a hundred epochs a second", epochs=100.0),
+    Speed("1step", N_("1 step/s"), N_("slow motion: one mini-batch update a second, each one drawn"), steps=1.0),
+    Speed("1epoch", N_("1 epoch/s"), N_("one epoch a second, its mini-batches spread over the second"), epochs=1.0),
+    Speed("3epochs", N_("3 epochs/s"), N_("three epochs a second"), epochs=3.0),
+    Speed("10epochs", N_("10 epochs/s"), N_("ten epochs a second"), epochs=10.0),
+    Speed("30epochs", N_("30 epochs/s"), N_("thirty epochs a second"), epochs=30.0),
+    Speed("100epochs", N_("100 epochs/s"), N_("a hundred epochs a second"), epochs=100.0),
     Speed(
         "slowstart",
-        "slow start",
-        f"the first epochs at {SLOW_START_RATE:g} a second, then faster and faster (epoch 10 after about 3 s, "
-        "100 after 8 s, 1,000 after 13 s) until the machine's own speed; a reset starts slowly again",
+        N_("slow start"),
+        N_("the first epochs at 2 a second, then faster and faster (epoch 10 after about 3 s, "
+           "100 after 8 s, 1,000 after 13 s) until the machine's own speed; a reset starts slowly again"),
         slow_start=True,
     ),
-    Speed("max", "fastest", "as fast as the machine goes (the views still redraw about 30 times a second)"),
+    Speed("max", N_("fastest"), N_("as fast as the machine goes (the views still redraw about 30 times a second)")),
 )
 FASTEST = SPEEDS[-1]
 

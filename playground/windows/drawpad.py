@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError
+from engine.core.i18n import N_, _
 from engine.core.numbers import number
 from engine.data.framing import Framing, fit_picture, frame_ink, framing_for, photo_ink
 
@@ -50,7 +51,7 @@ UI_PARAMS = 1_000_000
 UI_FLOPS = 10_000_000  # multiply-adds of one image, counting every convolution at the input's size
 SEEN_SIZE = 140  # px of the "what the network sees" picture and of the original beside it
 IMAGE_FILES = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
-NOT_IMAGES = ("These data are not images. For points, the output plane already answers "
+NOT_IMAGES = N_("These data are not images. For points, the output plane already answers "
               "\"what about this point?\": hover over it, or click it for the backpropagation walk.")  # fmt: skip
 
 
@@ -58,7 +59,7 @@ def pad_entry(action: QAction, snap: Snapshot) -> None:
     """Tools → Draw an Input… is for image data: disabled otherwise, its tooltip saying why."""
     images = snap.data.dataset.image_shape is not None
     action.setEnabled(images)
-    tip = "Draw a digit or a shape, or open a photo, and see what the network says" if images else NOT_IMAGES
+    tip = _("Draw a digit or a shape, or open a photo, and see what the network says") if images else _(NOT_IMAGES)
     action.setToolTip(tip)
     action.setStatusTip(tip)
     for menu in action.associatedObjects():

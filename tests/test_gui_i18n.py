@@ -1,0 +1,257 @@
+"""The window's languages (issue 34): Hangul renders with the bundled font on a machine without a
+Korean one, the pseudo-locale finds every visible text that bypassed the catalog, View → Language
+keeps the choice and restarts without losing the work, and the Korean window shows Korean."""
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import TIMEOUT
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QFontDatabase, QRawFont, QTextLayout
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QTabBar,
+    QTabWidget,
+    QWidget,
+)
+
+from engine.core import i18n as catalog
+from playground import i18n
+from playground.actions import language
+
+ROOT = Path(__file__).resolve().parent.parent
+HANGUL = re.compile(r"[\uac00-\ud7a3]+")
+#: The parts of the window whose every text must come through the catalog. To make another part
+#: strict, wrap its file's strings (and translate them), then add its name here: a part is "menus",
+#: "controlBar" or the module of the panel a widget belongs to ("playground.panels.data_panel").
+STRICT = ("menus", "controlBar")
+#: Texts that are the project's own (a preset's title, the note, recent files) or a language's name
+#: in itself: not the catalog's.
+NOT_CATALOG = re.compile(r"^(preset_|actionLanguage_|noteBar|noteText|recent)")
+
+
+def catalog_hangul() -> set[str]:
+    """Every run of Hangul syllables in the Korean catalog and the presets."""
+    texts = [(ROOT / "resources" / "i18n" / "ko.po").read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in (ROOT / "resources" / "presets").glob("*.json")]
+    return {word for text in texts for word in HANGUL.findall(text)}
+
+
+def test_the_bundled_font_has_every_syllable_the_app_shows(qtbot):  # qtbot: QRawFont needs the app
+    raw = QRawFont(str(i18n.HANGUL_FONT), 12)
+    assert raw.isValid() and raw.familyName() == "NNP Hangul"
+    ks_x_1001 = [chr(c) for c in range(0xAC00, 0xD7A4) if len(chr(c).encode("euc_kr")) == 2]
+    used = {ch for word in catalog_hangul() for ch in word}
+    assert len(ks_x_1001) == 2350 and len(used) > 300
+    # ord(): PySide reads a one-character str as Latin-1
+    lacking = [ch for ch in sorted(used | set(ks_x_1001)) if not raw.supportsCharacter(ord(ch))]
+    assert not lacking, f"rebuild the font (python3 dev.py font, resources/fonts/SOURCES.md): {''.join(lacking)}"
+
+
+def test_korean_renders_in_the_windows_font_with_no_missing_glyph(qtbot):
+    from playground.app import make_app
+
+    app = make_app()
+    font = app.font()
+    words = sorted(catalog_hangul())
+    for word in words:
+        layout = QTextLayout(word, font)
+        layout.beginLayout()
+        layout.createLine()
+        layout.endLayout()
+        runs = layout.glyphRuns()
+        assert runs, word
+        for run in runs:
+            assert 0 not in list(run.glyphIndexes()), f"{word!r} has a missing glyph in {run.rawFont().familyName()}"
+            assert all(run.rawFont().supportsCharacter(ord(ch)) for ch in word), word
+    assert "NNP Hangul" in QFontDatabase.families()
+
+
+def texts_of(widget: QWidget) -> list[str]:
+    """The texts a widget shows or says: its own, its items', its tooltip and accessible name."""
+    out = [widget.toolTip(), widget.accessibleName()]
+    if isinstance(widget, (QLabel, QAbstractButton)):
+        out.append(widget.text())
+    if isinstance(widget, QGroupBox):
+        out.append(widget.title())
+    if isinstance(widget, QLineEdit):
+        out.append(widget.placeholderText())
+    if isinstance(widget, QComboBox) and not widget.isEditable():
+        for i in range(widget.count()):
+            out += [widget.itemText(i), str(widget.itemData(i, Qt.ItemDataRole.ToolTipRole) or "")]
+    if isinstance(widget, (QTabWidget, QTabBar)):
+        for i in range(widget.count()):
+            out += [widget.tabText(i), widget.tabToolTip(i)]
+    return out
+
+
+def bypassed(text: str) -> bool:
+    """A text with words in it (two letters or more) that did not come through the catalog."""
+    return "⟦" not in text and re.search(r"[A-Za-z]{2,}", text.replace("&", "")) is not None
+
+
+def part_of(window, widget: QWidget) -> str:
+    """Which part of the window a widget belongs to: the control bar, or the module of the nearest
+    playground class around it (the file its strings are in)."""
+    w = widget
+    while w is not None and w is not window:
+        if w is window.controls:
+            return "controlBar"
+        w = w.parentWidget()
+    w = widget
+    while w is not None:
+        if type(w).__module__.startswith("playground"):
+            return type(w).__module__
+        w = w.parentWidget()
+    return "window"
+
+
+def menu_texts(menu: QMenu) -> list[tuple[str, str]]:
+    out = [(menu.objectName(), menu.title())]
+    for act in menu.actions():
+        if act.menu() is not None:
+            out += menu_texts(act.menu())
+        elif not act.isSeparator():
+            out += [(act.objectName(), t) for t in (act.text(), act.toolTip(), act.statusTip())]
+    return out
+
+
+def bypassing_texts(window) -> dict[str, list[str]]:
+    """Every visible or hideable text of the window that bypassed the catalog, by part."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for name, text in menu_texts_of_bar(window):
+        if text and bypassed(text) and not NOT_CATALOG.match(name or "") and name != "menuRecent":
+            found["menus"].append(f"{name}: {text!r}")
+    recent = window.recent_menu
+    for widget in window.findChildren(QWidget):
+        if isinstance(widget, QMenu) and (widget is recent or widget.parent() is window.menuBar()):
+            continue
+        if NOT_CATALOG.match(widget.objectName()) or (widget.parentWidget() and
+                                                     NOT_CATALOG.match(widget.parentWidget().objectName())):
+            continue
+        for text in texts_of(widget):
+            if text and bypassed(text):
+                found[part_of(window, widget)].append(f"{widget.objectName() or type(widget).__name__}: {text!r}")
+    if bypassed(window.windowTitle()):
+        found["window"].append(f"title: {window.windowTitle()!r}")
+    return found
+
+
+def menu_texts_of_bar(window) -> list[tuple[str, str]]:
+    out = []
+    for act in window.menuBar().actions():
+        if act.menu() is not None and act.menu() is not window.recent_menu:
+            out += [(n, t) for n, t in menu_texts(act.menu()) if not (act.menu().objectName() == "menuPresets"
+                                                                     and n.startswith("preset_"))]
+    return out
+
+
+@pytest.fixture
+def window_in(qtbot, tmp_path, monkeypatch):
+    """A main window built in a language (and English again after the test)."""
+    from playground.app import make_app
+    from playground.main_window import MainWindow
+    from playground.widgets import plain
+
+    make_app()
+    monkeypatch.setattr(plain, "ask", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    made = []
+
+    def build(lang: str, english_terms: bool = False):
+        i18n.install(lang, english_terms)
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        win = MainWindow(settings=settings)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.session.snapshot is not None, timeout=TIMEOUT)
+        made.append(win)
+        return win
+
+    yield build
+    i18n.install("en", False)
+    for win in made:
+        win.session.set_playing(False)
+        win.session.state.set_dirty(False)
+        win.shutdown()
+        qtbot.waitUntil(win.session.handle.thread.isFinished, timeout=TIMEOUT)
+
+
+def test_the_pseudo_locale_finds_texts_that_bypassed_the_catalog(window_in, capsys):
+    win = window_in("pseudo")
+    assert win.findChild(QAction, "actionQuit").text() == "⟦&Quit⟧"  # the catalog's messages are wrapped
+    found = bypassing_texts(win)
+    strict = {part: found.get(part, []) for part in STRICT}
+    rest = {part: texts for part, texts in found.items() if part not in STRICT}
+    with capsys.disabled():  # what is left to wrap, file by file (the next slices)
+        print(f"\n{sum(map(len, rest.values()))} texts still bypass the catalog, by file:")
+        for part, texts in sorted(rest.items(), key=lambda kv: -len(kv[1])):
+            print(f"  {len(texts):4d}  {part}")
+    assert not any(strict.values()), "\n".join(t for texts in strict.values() for t in texts)
+    # The check sees what it should: the parts not wrapped yet do show English.
+    assert rest, "nothing bypasses the catalog any more: make every part strict (STRICT = all)"
+
+
+def test_the_korean_window_shows_korean_menus_and_controls(window_in):
+    win = window_in("ko")
+    titles = [a.text() for a in win.menuBar().actions()]
+    assert titles == ["파일(&F)", "실행(&R)", "보기(&V)", "프리셋(&P)", "도구(&T)", "도움말(&H)"]
+    assert win.recent_menu.title() == "최근 파일 열기(&R)"
+    assert win.controls.play_button.accessibleName() == "재생" and win.controls.unit() == "batch"
+    captions = [c.text() for c in win.controls.findChildren(QLabel) if c.objectName() == "caption"]
+    assert {"학습률", "옵티마이저", "손실", "정규화", "에폭"} <= set(captions)
+    assert win.controls.loss.currentText() in ("이진 교차 엔트로피", "범주형 교차 엔트로피", "평균 제곱 오차")
+    win.controls.step_unit.setCurrentIndex(1)
+    assert win.controls.step_unit.currentText() == "에폭" and win.controls.unit() == "epoch"
+
+
+def test_english_terms_follow_the_korean_ones(window_in):
+    win = window_in("ko", english_terms=True)
+    captions = {c.text() for c in win.controls.findChildren(QLabel) if c.objectName() == "caption"}
+    assert "학습률 (LEARNING RATE)" in captions  # captions are upper-cased
+    assert win.controls.optimizer.itemText(win.controls.optimizer.findData("momentum")) == "모멘텀 (Momentum)"
+
+
+def test_view_language_keeps_the_choice_and_restarts_without_losing_the_work(window_in, qtbot, tmp_path,
+                                                                           monkeypatch):  # fmt: skip
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for key in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(key, raising=False)
+    win = window_in("en")
+    english, korean = win.findChild(QAction, "actionLanguage_en"), win.findChild(QAction, "actionLanguage_ko")
+    assert english.isChecked() and not korean.isChecked() and korean.text() == "한국어"
+    korean.trigger()  # the restart question is answered "not now" by the fixture
+    assert win.settings.value("language") == "ko" and korean.isChecked() and not english.isChecked()
+    assert i18n.chosen_language(win.settings) == "ko" and catalog.language() == "en"  # at the next start
+    terms = win.findChild(QAction, "actionEnglishTerms")
+    terms.trigger()
+    assert i18n.english_terms(win.settings) and terms.isChecked()
+
+    win.session.state.set("training.optimizer.learning_rate", 0.1)  # unsaved work
+    win.session.step("epoch")
+    qtbot.waitUntil(lambda: win.session.snapshot.epoch == 1, timeout=TIMEOUT)
+    weights = [w.copy() for w in win.session.snapshot.weights]
+    launched = []
+    assert language.restart(win, launch=lambda program, args: launched.append(args))
+    assert launched == [["-m", "playground"]] and not win.isVisible()
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    assert settings.value(language.RESTORE_KEY) == "dirty" and win.files.recovery.exists()
+
+    again = window_in(i18n.chosen_language(settings), i18n.english_terms(settings))  # the new process's start
+    restarted = language.take_restart(again.settings)
+    assert restarted == {"ask": False, "dirty": True} and language.take_restart(again.settings) is None
+    assert again.files.offer_recovery(**restarted)  # no question asked
+    assert again.session.state.dirty and again.session.state.project["training"]["optimizer"]["learning_rate"] == 0.1
+    qtbot.waitUntil(lambda: again.session.snapshot.weights is not None and all(
+        np.array_equal(a, b) for a, b in zip(again.session.snapshot.weights, weights)), timeout=TIMEOUT)
+    assert again.findChild(QAction, "actionQuit").text() == "끝내기(&Q)"
+    QApplication.processEvents()

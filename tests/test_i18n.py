@@ -1,0 +1,210 @@
+"""The catalog (issue 34): the language the environment gives, the Korean catalog complete and
+current for every message marked so far, placeholders and menu accelerators kept, the glossary's
+terms used, the CLI in Korean, and project texts in several languages."""
+
+import gettext
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.core import i18n
+from engine.core.i18n import _, ngettext, pick, term
+
+ROOT = Path(__file__).resolve().parent.parent
+I18N = ROOT / "resources" / "i18n"
+#: The markers Babel extracts (dev.py's KEYWORDS, as babel.messages.extract takes them).
+KEYWORDS = {"_": None, "N_": None, "term": None, "ngettext": (1, 2)}
+PLACEHOLDER = re.compile(r"\{([a-z_]+)(?:![rsa])?(?::[^{}]*)?\}")  # a named field: {name!r:,}
+
+
+@pytest.fixture
+def korean():
+    """The catalog in Korean for one test, English again after it."""
+    i18n.install("ko", english_terms=False)
+    yield
+    i18n.install("en", english_terms=False)
+
+
+def extracted() -> dict[str | tuple[str, str], None]:
+    """Every message marked in engine/ and playground/, as Babel extracts it (python3 dev.py i18n)."""
+    from babel.messages.extract import extract_from_dir
+
+    found: dict[str | tuple[str, str], None] = {}
+    for folder in ("engine", "playground"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            found[message] = None
+    return found
+
+
+def korean_catalog():
+    from babel.messages.pofile import read_po
+
+    with (I18N / "ko.po").open("rb") as f:
+        return read_po(f, locale="ko")
+
+
+@pytest.mark.parametrize(
+    ("env", "lang"),
+    [
+        ({"LANG": "ko_KR.UTF-8"}, "ko"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "de_DE.UTF-8"}, "en"),
+        ({}, "en"),
+        ({"LANG": "ko_KR.UTF-8", "LC_ALL": "en_US.UTF-8"}, "en"),  # LC_ALL overrides LANG, as gettext reads it
+        ({"LANG": "C", "LC_MESSAGES": "ko_KR.UTF-8"}, "ko"),
+        ({"LANGUAGE": "ko:en", "LANG": "C"}, "ko"),
+    ],
+)
+def test_the_language_follows_the_environment(env, lang):
+    assert i18n.language_from_env(env) == lang
+
+
+def test_korean_messages_plurals_and_terms(korean):
+    assert i18n.language() == "ko" and _("&File") == "파일(&F)"
+    assert _("a message no catalog has") == "a message no catalog has"  # falls back to English
+    one = ngettext("{count} row saved to {path}", "{count} rows saved to {path}", 1).format(count=1, path="a.csv")
+    many = ngettext("{count} row saved to {path}", "{count} rows saved to {path}", 5).format(count=5, path="a.csv")
+    assert one == "1개 행을 a.csv에 저장했습니다" and many == "5개 행을 a.csv에 저장했습니다"
+    assert term("learning rate") == "학습률"
+    i18n.install("ko", english_terms=True)
+    assert term("learning rate") == "학습률 (learning rate)" and i18n.english_terms()
+    assert _("learning rate") == "학습률"  # a sentence never gets the English beside it, only a term
+    i18n.install("en")
+    assert term("learning rate") == "learning rate"  # nothing to add in English
+    one = ngettext("{count} row saved to {path}", "{count} rows saved to {path}", 1).format(count=1, path="a.csv")
+    assert one == "1 row saved to a.csv"
+
+
+def test_the_pseudo_locale_wraps_every_marked_message():
+    try:
+        assert i18n.install("pseudo") == "pseudo"
+        assert _("&File") == "⟦&File⟧" and term("learning rate") == "⟦learning rate⟧"
+        assert _("not marked anywhere") == "not marked anywhere"  # what the window check catches
+        assert ngettext("{epochs} epoch, {steps} steps in {seconds}s", "{epochs} epochs, {steps} steps in {seconds}s",
+                        2) == "⟦{epochs} epochs, {steps} steps in {seconds}s⟧"  # fmt: skip
+    finally:
+        i18n.install("en")
+
+
+def test_a_project_text_in_several_languages(korean):
+    assert pick({"en": "Spiral", "ko": "나선"}) == "나선"
+    assert pick({"en": "Spiral"}) == "Spiral"  # no Korean: English
+    assert pick({"fr": "Spirale"}) == "Spirale" and pick("Spiral") == "Spiral" and pick(3) == "3"
+    i18n.install("en")
+    assert pick({"en": "Spiral", "ko": "나선"}) == "Spiral"
+
+
+def test_the_korean_catalog_has_every_marked_message_translated_and_nothing_stale():
+    found = extracted()
+    catalog = korean_catalog()
+    entries = {m.id: m for m in catalog if m.id}
+    untranslated = [m.id for m in entries.values() if not (m.string if isinstance(m.string, str) else all(m.string))]
+    fuzzy = [m.id for m in entries.values() if m.fuzzy]
+    missing = [k for k in found if k not in entries]
+    stale = [k for k in entries if k not in found]
+    assert not missing, f"marked but not in ko.po (run python3 dev.py i18n, then translate): {missing}"
+    assert not untranslated, f"untranslated in ko.po: {untranslated}"
+    assert not fuzzy, f"fuzzy (check and clear the flag): {fuzzy}"
+    assert not stale, f"in ko.po but no longer in the code (run python3 dev.py i18n): {stale}"
+    assert catalog.plural_forms == "nplurals=1; plural=0;"
+
+
+def template(message: str, names: list[str]) -> bool:
+    """Whether `message` is formatted with its named fields (a formula's braces, Σ_{j ≠ y_i}, are not)."""
+    try:
+        message.format(**dict.fromkeys(names, 1))
+    except (KeyError, IndexError, ValueError):
+        return False
+    return bool(names)
+
+
+def test_translations_keep_placeholders_and_accelerators():
+    for m in korean_catalog():
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        wanted = sorted(set(PLACEHOLDER.findall(ids[-1])))
+        for text in strings:
+            assert sorted(set(PLACEHOLDER.findall(text))) == wanted, (m.id, text)
+            if template(ids[-1], wanted):  # the translation formats too (a stray brace would raise)
+                text.format(**dict.fromkeys(wanted, 1))
+            if re.search(r"&\w", ids[0]):  # a menu's accelerator: exactly one, a letter in brackets
+                assert len(re.findall(r"&\w", text)) == 1 and re.search(r"\(&[A-Z]\)", text), (m.id, text)
+
+
+def test_the_compiled_catalogs_are_current():
+    """ko.mo holds exactly ko.po's translations, and pseudo.mo wraps every message (python3 dev.py i18n)."""
+    catalog = korean_catalog()
+    with (I18N / "ko.mo").open("rb") as f:
+        mo = gettext.GNUTranslations(f)
+    with (I18N / "pseudo.mo").open("rb") as f:
+        pseudo = gettext.GNUTranslations(f)
+    for m in catalog:
+        if not m.id:
+            continue
+        if isinstance(m.id, tuple):
+            assert mo.ngettext(*m.id, 2) == m.string[0]
+            assert pseudo.ngettext(*m.id, 1) == f"⟦{m.id[0]}⟧" and pseudo.ngettext(*m.id, 2) == f"⟦{m.id[1]}⟧"
+        else:
+            assert mo.gettext(m.id) == m.string, m.id
+            assert pseudo.gettext(m.id) == f"⟦{m.id}⟧"
+    assert len(mo._catalog) == len([m for m in catalog if m.id]) + 1  # + the header
+
+
+def test_the_glossary_terms_are_the_ones_translated():
+    """A message that is a glossary term on its own is translated as the glossary says (case aside)."""
+    rows = [line.split("\t") for line in (I18N / "glossary.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    glossary = {english.lower(): korean for english, korean, *_rest in rows}
+    assert len(glossary) == len(rows) >= 50 and all(glossary.values())
+    checked = 0
+    for m in korean_catalog():
+        if isinstance(m.id, str) and m.id.lower() in glossary:
+            assert m.string == glossary[m.id.lower()], (m.id, m.string, glossary[m.id.lower()])
+            checked += 1
+    assert checked >= 10
+
+
+def _cli(*args: str, lang: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANGUAGE"))}
+    env.update(LANG=lang, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120)  # fmt: skip
+
+
+def test_the_cli_follows_lang(tmp_path):
+    missing = str(tmp_path / "missing.json")
+    korean = _cli("train", missing, lang="ko_KR.UTF-8")
+    assert korean.returncode == 2 and korean.stderr.strip() == f"nn-playground: {missing}: 그런 파일이 없습니다"
+    english = _cli("train", missing, lang="C.UTF-8")
+    assert english.returncode == 2 and english.stderr.strip() == f"nn-playground: {missing}: no such file"
+    helped = _cli("train", "--help", lang="ko_KR.UTF-8")
+    assert helped.returncode == 0 and helped.stdout.startswith("사용법: nn-playground train")
+    assert "학습할 에폭 수" in helped.stdout and "옵션:" in helped.stdout
+    bad = _cli("train", "01-logistic-regression", "--epochs", "-1", lang="ko_KR.UTF-8")
+    assert bad.returncode == 2 and "--epochs는 0부터" in bad.stderr
+
+
+def test_project_texts_in_several_languages_are_validated(tmp_path):
+    from engine import PlaygroundError
+    from engine.project import normalize_project
+
+    base = {"format": "nn-playground/1"}
+    project = normalize_project({**base, "app": {"title": {"en": "Spiral", "ko": "나선"}, "note": "Plain."}})
+    assert project["app"]["title"] == {"en": "Spiral", "ko": "나선"} and project["app"]["note"] == "Plain."
+    lesson = {"steps": [{"text": {"en": "Press play.", "ko": "재생을 누르세요."}}]}
+    assert normalize_project({**base, "app": {"lesson": lesson}})["app"]["lesson"]["steps"][0]["text"]["ko"]
+    for app, words in [
+        ({"title": {}}, "app.title must be a text or an object of languages"),
+        ({"title": {"en": 3}}, "app.title.en must be a text"),
+        ({"note": {"english": "x"}}, "'english' is not a language code"),
+        ({"lesson": {"steps": [{"text": {"ko": " "}}]}}, "app.lesson.steps[0].text.ko must be a text"),
+    ]:
+        with pytest.raises(PlaygroundError, match=re.escape(words)):
+            normalize_project({**base, "app": app})
