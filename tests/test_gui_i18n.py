@@ -255,3 +255,15 @@ def test_view_language_keeps_the_choice_and_restarts_without_losing_the_work(win
         np.array_equal(a, b) for a, b in zip(again.session.snapshot.weights, weights)), timeout=TIMEOUT)
     assert again.findChild(QAction, "actionQuit").text() == "끝내기(&Q)"
     QApplication.processEvents()
+
+
+def test_a_bilingual_preset_shows_the_users_language(window_in, qtbot):
+    from playground.resources import PRESETS
+
+    win = window_in("ko")
+    assert win.findChild(QAction, "preset_01-logistic-regression").text() == "로지스틱 회귀 (은닉층 없음)"
+    assert win.findChild(QAction, "preset_04-spiral-tanh").text() == "Spiral with tanh"  # English until translated
+    assert win.files.open_project(PRESETS / "16-lesson-learning-rate.json", preset=True)
+    qtbot.waitUntil(lambda: win.note_bar.title == "레슨: 너무 큰 학습률", timeout=TIMEOUT)
+    assert win.note_bar.note.startswith("학습률 α에 대한 세 단계 레슨")
+    assert win.lessons.bar.text.text().startswith("레슨 · 3단계 중 1단계: 학습률이 3입니다.")
