@@ -10,6 +10,10 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 # step), so windows here train on a thread unless a test asks for the process
 # (tests/test_worker_process.py; NNP_TRAINER=process runs the whole suite that way).
 os.environ.setdefault("NNP_TRAINER", "thread")
+# The suite reads English whatever the desktop's locale: LANGUAGE comes first in gettext's order, so
+# the CLI run in-process does not turn Korean on a machine with LANG=ko_KR.UTF-8 (tests/test_i18n.py
+# sets the language it tests).
+os.environ["LANGUAGE"] = "en"
 
 import pytest
 
