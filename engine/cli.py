@@ -25,13 +25,14 @@ import json
 import math
 import sys
 import time
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 
+from .cli_args import Parser as _Parser
+from .cli_args import pad as _pad
 from .core import i18n
 from .core.errors import PlaygroundError
 from .core.i18n import _, ngettext
@@ -66,29 +67,6 @@ PRESET_DIR: Path | None = None
 #: Options whose value may start with a minus sign ("--start -1.5,2"): argparse would take the
 #: value for an option, so they are glued to their value before parsing.
 SIGNED_OPTIONS = ("--start", "--input", "--label")
-
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help in the user's language: its "usage: " heading comes from our catalog."""
-
-    def add_usage(self, usage, actions, groups, prefix=None):  # argparse's own signature
-        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
-
-
-class _Parser(argparse.ArgumentParser):
-    """A parser whose help, headings and errors follow the user's language (argparse's own words
-    come from the standard library's catalog, which has no Korean)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        kwargs["add_help"] = False
-        super().__init__(*args, **kwargs)
-        self._positionals.title = _("positional arguments")
-        self._optionals.title = _("options")
-        self.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
-
-    def error(self, message: str) -> None:  # one line, status 2, as for every bad input
-        raise PlaygroundError(_("{message} (see '{command} --help')").format(message=message, command=self.prog))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -267,13 +245,6 @@ def _table(results: dict[str, dict[str, float]]) -> str:
     return "\n".join(rows)
 
 
-def _pad(text: str, width: int, right: bool = False) -> str:
-    """`text` padded to `width` terminal columns (a Hangul syllable takes two)."""
-    wide = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    room = " " * max(0, width - wide)
-    return room + text if right else text + room
-
-
 def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     # Every argument is checked before the data are read or a step is trained.
     if args.export:
@@ -420,13 +391,14 @@ def cmd_import_model(args: argparse.Namespace, out: TextIO) -> int:
     weights = Path(args.weights) if args.weights else Path(args.out).with_suffix(".npz")
     _check_output(str(weights), "import-model --weights", (".npz", ".json"))
     if weights.resolve() == Path(args.out).resolve():
-        raise PlaygroundError("import-model: the weights need a file of their own (--weights OUT.npz)")
+        raise PlaygroundError(_("import-model: the weights need a file of their own (--weights OUT.npz)"))
     shape = None
     if args.input_shape:
         try:
             shape = tuple(int(v) for v in args.input_shape.split(","))
         except ValueError:
-            raise PlaygroundError(f"--input-shape must be H,W,C in whole numbers, got {args.input_shape!r}") from None
+            raise PlaygroundError(_("--input-shape must be H,W,C in whole numbers, got {text!r}").format(
+                text=args.input_shape)) from None
     result = import_model(args.model, args.dtype, args.activation, args.output_activation, shape)
     check_writable(args.out)
     existed = weights.exists()
@@ -438,11 +410,12 @@ def cmd_import_model(args: argparse.Namespace, out: TextIO) -> int:
             weights.unlink(missing_ok=True)
         raise
     for note in result.notes:
-        out.write(f"note: {note}\n")
+        out.write(_("note: {note}").format(note=note) + "\n")
     n = result.project["network"]
-    shape_words = ", ".join(layer_label(layer) for layer in n["layers"]) or "no hidden layer"
-    out.write(f"{result.source} model: layers {shape_words}, output {spec_words(n['output_activation'])}; "
-              f"saved {args.out} and {weights}\n")  # fmt: skip
+    shape_words = ", ".join(layer_label(layer) for layer in n["layers"]) or _("no hidden layer")
+    out.write(_("{source} model: layers {shape}, output {output}; saved {project} and {weights}").format(
+        source=result.source, shape=shape_words, output=spec_words(n["output_activation"]), project=args.out,
+        weights=weights) + "\n")
     return 0
 
 

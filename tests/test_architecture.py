@@ -97,7 +97,7 @@ TIERS = [
     ["engine.exports"],  # code export
     ["engine.backends"],  # other engines that train a project (PyTorch), built from the exports' code
     ["engine.teaching"],  # the teaching tools' computations: backprop trace, landscape, surfaces...
-    ["engine.cli", "engine"],  # the headless command line, and the package's short names
+    ["engine.cli_args", "engine.cli", "engine"],  # the headless command line, and the package's short names
     ["playground.colors", "playground.resources", "playground.i18n", "playground"],  # palette, resources, language
     ["playground.run"],  # the trainer's process and the session: no widgets
     ["playground.widgets"],  # small widgets and dialogs
