@@ -31,8 +31,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .cli_args import Parser as _Parser
+from .cli_args import Parser as _Parser  # noqa: F401  (figure_cli builds its parser with it)
 from .cli_args import pad as _pad
+from .cli_args import parser as _parser
 from .core import i18n
 from .core.errors import PlaygroundError
 from .core.i18n import _, ngettext
@@ -55,10 +56,8 @@ from .project.links import from_tfp
 from .run.training import Diverged, EpochLog, Trainer
 from .teaching.backprop import example, trace
 from .teaching.landscape import MAX_SPAN, axis, loss_plane, random_directions
-from .teaching.surfaces import SURFACES, get_surface, optimizer_path
+from .teaching.surfaces import get_surface, optimizer_path
 
-#: The engines `train --backend` offers: the NumPy engine, or PyTorch (engine/backends/pytorch.py).
-BACKENDS = ("numpy", "torch")
 COMMANDS = ("train", "evaluate", "summary", "export-data", "backprop", "path", "landscape", "presets", "import-tfp",
             "import-model")
 #: The folder of presets, set by the app's entry point (the engine knows no app folders): every
@@ -67,75 +66,6 @@ PRESET_DIR: Path | None = None
 #: Options whose value may start with a minus sign ("--start -1.5,2"): argparse would take the
 #: value for an option, so they are glued to their value before parsing.
 SIGNED_OPTIONS = ("--start", "--input", "--label")
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="nn-playground", description=_("Train and inspect nn-playground projects without a screen."))
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title=_("commands"))
-    json_only = _("print only JSON on stdout")
-    t = sub.add_parser("train", help=_("train a project and print a progress bar per epoch"))
-    t.add_argument("project", help=_("a project file, or a preset's name"))
-    t.add_argument("--epochs", type=int,
-                   help=_("epochs to train (default: the project's; 0 keeps the initial weights)"))
-    t.add_argument("--seed", type=int, help=_("override the project's seed"))
-    t.add_argument("--weights", help=_("start from these weights (.npz or .json) instead of the initializer"))
-    t.add_argument("--export", help=_("save the trained weights: OUT.npz, OUT.json or OUT.onnx"))
-    t.add_argument("--backend", choices=BACKENDS, default="numpy",
-                   help=_("train with the NumPy engine (default) or PyTorch: the same data, weights and batches"))
-    t.add_argument("--device", default="cpu", help=_("with --backend torch: cpu (default), cuda or cuda:N"))
-    t.add_argument("--compare", action="store_true", help=_(
-        "train on both backends and print the largest difference of the weights and loss per epoch"))
-    e = sub.add_parser("evaluate", help=_("loss and accuracy of saved weights on each split"))
-    e.add_argument("project", help=_("a project file, or a preset's name"))
-    e.add_argument("--weights", required=True, help=_("the weights to evaluate (.npz or .json)"))
-    e.add_argument("--json", action="store_true", help=json_only)
-    s = sub.add_parser("summary", help=_("the Keras-like model summary"))
-    s.add_argument("project", help=_("a project file, or a preset's name"))
-    x = sub.add_parser("export-data", help=_("the data with its split, before feature maps and normalisation"))
-    x.add_argument("project", help=_("a project file, or a preset's name"))
-    x.add_argument("out", help=_("OUT.csv or OUT.npz"))
-    b = sub.add_parser("backprop", help=_("every number of one example's forward and backward pass"))
-    b.add_argument("project", help=_("a project file, or a preset's name"))
-    b.add_argument("--weights", help=_("the weights to trace (default: the project's initial weights)"))
-    b.add_argument("--input", help=_("the raw inputs, comma-separated, as the data has them (before feature maps)"))
-    b.add_argument("--label", help=_("a class index, or a target value for regression"))
-    b.add_argument("--row", type=int, help=_("trace training row N (its inputs and label) instead of --input"))
-    b.add_argument("--json", action="store_true", help=json_only)
-    pa = sub.add_parser("path", help=_("an optimizer's path on a two-parameter test surface"))
-    pa.add_argument("function", help=_("one of {names}").format(names=", ".join(SURFACES.names())))
-    adam = "'{\"name\": \"adam\", \"learning_rate\": 0.02}'"
-    pa.add_argument("--optimizer", default="sgd", help=_("a name or JSON: {example}").format(example=adam))
-    pa.add_argument("--start", help=_("X,Y (default: the surface's own start point)"))
-    pa.add_argument("--steps", type=int, default=300, help=_("updates to take (default 300)"))
-    pa.add_argument("--params", help=_("the surface's parameters as JSON, e.g. {example} for quadratic").format(
-        example="'{\"a\": 1, \"b\": 50}'"))
-    pa.add_argument("--json", action="store_true", help=json_only)
-    it = sub.add_parser("import-tfp", help=_("a TensorFlow Playground link as a project file (with TFP's maths)"))
-    it.add_argument("url", help=_("the link, in quotes (it holds & characters)"))
-    it.add_argument("out", help=_("OUT.json"))
-    im = sub.add_parser("import-model",
-                        help=_("an ONNX, Keras (.keras) or PyTorch (.pt) model as a project and weights"))
-    im.add_argument("model",
-                    help=_("MODEL.onnx, MODEL.keras or MODEL.pt (a state dict of nn.Sequential, or TorchScript)"))
-    im.add_argument("out", help=_("OUT.json, the project"))
-    im.add_argument("--weights", help=_("OUT.npz or OUT.json, the weights (default: OUT.npz beside the project)"))
-    im.add_argument("--dtype", choices=("float64", "float32"), default="float64",
-                    help=_("the project's precision (default float64, the playground's; float32 weights are exact "
-                           "in it)"))
-    im.add_argument("--activation", default="relu",
-                    help=_("a PyTorch state dict holds no activations: the hidden layers' (default relu)"))
-    im.add_argument("--output-activation",
-                    help=_("a state dict's output activation (default: softmax for several outputs, linear for one)"))
-    im.add_argument("--input-shape", help=_("a state dict's image input H,W,C when it starts with a convolution"))
-    sub.add_parser("presets", help=_("list the presets, which every command takes in place of a project file"))
-    la = sub.add_parser("landscape", help=_("the training loss on a plane through the weights (Li et al. 2018)"))
-    la.add_argument("project", help=_("a project file, or a preset's name"))
-    la.add_argument("--weights", help=_("the weights at the centre (default: the project's initial weights)"))
-    la.add_argument("--resolution", type=int, default=21, help=_("points per side, odd (default 21)"))
-    la.add_argument("--span", type=float, default=1.0, help=_("alpha and beta run from -span to span (default 1)"))
-    la.add_argument("--seed", type=int, default=0, help=_("the random directions' seed (default 0)"))
-    la.add_argument("--json", action="store_true", help=json_only)
-    return p
 
 
 def presets() -> list[tuple[str, str]]:
