@@ -26,11 +26,15 @@ def make_app() -> QApplication:
     app.setApplicationName("nn-playground")
     app.setOrganizationName("nn-playground")
     app.setApplicationDisplayName("nn-playground")
+    # Set only when they differ: each set re-polishes every widget alive (a second of a window's
+    # thousand widgets each time a test or a figure asks for the app again).
     font = app.font()
-    font.setPointSizeF(10)
-    app.setFont(font)
-    if STYLE.exists():
-        app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    if font.pointSizeF() != 10:
+        font.setPointSizeF(10)
+        app.setFont(font)
+    style = STYLE.read_text(encoding="utf-8") if STYLE.exists() else ""
+    if style and app.styleSheet() != style:
+        app.setStyleSheet(style)
     i18n.use_hangul_fallback(app)  # Hangul renders even where the system has no Korean font
     return app
 
