@@ -4,7 +4,10 @@
     python3 dev.py app [ARGS...]    install what the app needs into .venv, then launch it
     python3 dev.py test [ARGS...]   install the app and its test tools, then run the whole suite
     python3 dev.py parity [ARGS...] the second stage: PyTorch and Keras, then the tests that compare
-                                    the engine with them (CI runs both stages)
+                                    the engine with them
+    python3 dev.py process [ARGS...] the third stage: the window's tests again with the trainer in its
+                                    own process, as users run it, and the slow process-mode tests
+                                    (CI runs all three stages: .ci/run)
     python3 dev.py i18n             extract the marked messages (Babel), update resources/i18n/ko.po
                                     and compile it to ko.mo (after wrapping strings or translating)
     python3 dev.py font NANUM.ttf   subset NanumGothic (fonts-nanum) to resources/fonts/ (fontTools)
@@ -155,7 +158,7 @@ def _euc_kr(ch: str) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("app", "test", "parity", "i18n", "font"):
+    if not argv or argv[0] not in ("app", "test", "parity", "process", "i18n", "font"):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -175,12 +178,17 @@ def main(argv: list[str]) -> int:
     ensure_qt_libraries()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     # The whole suite runs on every core (pytest-xdist): GUI tests wait on their worker threads,
-    # so two processes on two cores take half the time of one. The parity tests (marked by the
-    # fixtures they ask for, tests/conftest.py) are the second stage's alone.
+    # so two processes on two cores take half the time of one. The parity tests and the slow
+    # process-mode ones (marked by the fixtures they ask for, tests/conftest.py) are the second and
+    # third stages' alone; the third runs the window's tests again as users run them.
     spread = [] if rest else ["-n", "auto"]
-    stage = ["-m", "parity" if parity else "not parity"]
+    stage = ["-m", {"test": "not parity and not process", "parity": "parity",
+                    "process": "(process or also_process) and not parity"}[command]]  # fmt: skip
+    if command == "process":
+        # The trainer's child imports the app by module name: this clone's, whatever .venv points at.
+        env.update(NNP_TRAINER="process", PYTHONPATH=str(ROOT))
     code = subprocess.call([str(py), "-m", "pytest", *stage, *spread, *rest], env=env)
-    if code == 0 and not rest and not parity:
+    if code == 0 and not rest and command == "test":
         lint = [p for p in ("engine", "playground", "tests", "benchmarks", "dev.py") if (ROOT / p).exists()]
         code = subprocess.call([str(py), "-m", "ruff", "check", *lint])
     return code

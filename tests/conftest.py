@@ -6,9 +6,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
-# The app trains in a child process; most tests reach into the worker (a slow read, a failing
-# step), so windows here train on a thread unless a test asks for the process
-# (tests/test_worker_process.py; NNP_TRAINER=process runs the whole suite that way).
+# The app trains in a child process; many tests reach into the worker (a slow read, a failing
+# step), so windows here train on a thread unless a test asks for the process (`process_window`)
+# or the process stage (`python3 dev.py process`: NNP_TRAINER=process) runs the window's own
+# tests again as users run them (PROCESS_STAGE below).
 os.environ.setdefault("NNP_TRAINER", "thread")
 # The suite reads English whatever the desktop's locale: LANGUAGE comes first in gettext's order, so
 # the CLI run in-process does not turn Korean on a machine with LANG=ko_KR.UTF-8 (tests/test_i18n.py
@@ -21,13 +22,39 @@ TIMEOUT = 15_000  # ms a GUI test waits for the worker
 #: Fixtures that bring in another framework: a test using one compares the engine with it and runs
 #: in the parity stage (`python3 dev.py parity`), not in the default suite.
 FRAMEWORKS = ("torch", "keras")
+#: Test files that drive the main window (play, step, edit, the backprop walk...): the default stage
+#: runs them with the trainer on a thread, the process stage again with it in its own process. A
+#: test there that reaches into the worker's objects is marked `thread_only` with the reason.
+PROCESS_STAGE = (
+    "test_gui.py", "test_gui_backprop.py", "test_gui_guards.py", "test_gui_layers.py", "test_gui_timeline.py",
+    "test_gui_recurrent.py", "test_gui_batchnorm.py", "test_gui_session.py",
+)  # fmt: skip
+#: The tests that take longest (seconds on a quiet 2-core machine): run first, so that no worker
+#: starts one of them when the others are nearly done.
+SLOW_FIRST = ("test_presets.py", "test_gui_teaching.py", "test_links.py", "test_gui_sharing.py")
+
+
+def in_process_mode() -> bool:
+    """Whether windows train in a child process in this run (the process stage)."""
+    return os.environ.get("NNP_TRAINER", "").strip().lower() == "process"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every test that asks for PyTorch or Keras as a parity test."""
+    """Mark the second stages' tests: PyTorch or Keras (parity), the trainer's process (process),
+    the window's tests the process stage runs again (also_process); then slow files first."""
     for item in items:
-        if any(name in getattr(item, "fixturenames", ()) for name in FRAMEWORKS):
+        names = getattr(item, "fixturenames", ())
+        if any(name in names for name in FRAMEWORKS):
             item.add_marker(pytest.mark.parity)
+        if "process_window" in names:
+            item.add_marker(pytest.mark.process)
+        if item.path.name in PROCESS_STAGE:
+            item.add_marker(pytest.mark.also_process)
+            thread_only = item.get_closest_marker("thread_only")
+            if thread_only is not None and in_process_mode():
+                item.add_marker(pytest.mark.skip(reason=f"thread only: {thread_only.args[0]}"))
+    # xdist hands tests out in this order (every worker collects the same): the slowest first.
+    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)
 
 
 @pytest.fixture
@@ -67,6 +94,14 @@ def window(qtbot, tmp_path, monkeypatch):
     win.session.state.set_dirty(False)
     win.shutdown()
     qtbot.waitUntil(win.session.handle.thread.isFinished, timeout=TIMEOUT)
+
+
+@pytest.fixture
+def process_window(monkeypatch, request):
+    """The window as users run it: the trainer in its own process. A test asking for it is marked
+    `process` and runs in the process stage (`python3 dev.py process`)."""
+    monkeypatch.setenv("NNP_TRAINER", "process")
+    return request.getfixturevalue("window")
 
 
 @pytest.fixture(autouse=True)

@@ -28,11 +28,17 @@ def builds(monkeypatch):
     return made
 
 
+#: The counting `builds` (and the read counters) patch this process's modules: with the trainer in
+#: its own process (python3 dev.py process) they would count nothing and pass whatever happened.
+COUNTS_HERE = pytest.mark.thread_only("counts the Trainers and reads of this process; the child's are not seen")
+
+
 def _settled(qtbot, window):
     seq = window.session.last_sent
     return wait_for(qtbot, window, lambda s: s.applied >= seq)
 
 
+@COUNTS_HERE
 @pytest.mark.parametrize("source", ["spiral", "shapes", "circle", "blobs"])
 def test_a_data_set_click_builds_the_trainer_once(qtbot, window, builds, source):
     if source == "circle":
@@ -44,6 +50,7 @@ def test_a_data_set_click_builds_the_trainer_once(qtbot, window, builds, source)
     assert len(builds) == 1
 
 
+@COUNTS_HERE
 def test_a_loss_change_a_preset_and_an_opened_file_each_build_once(qtbot, window, builds, tmp_path):
     controls = window.controls
     controls.loss.setCurrentIndex(controls.loss.findData("hinge"))
@@ -62,6 +69,7 @@ def test_a_loss_change_a_preset_and_an_opened_file_each_build_once(qtbot, window
     assert len(builds) == 1 and window.session.snapshot.data.dataset.columns == ["a", "b"]
 
 
+@COUNTS_HERE
 def test_structural_edits_on_file_data_read_the_file_zero_times(qtbot, window, builds, tmp_path, monkeypatch):
     images = np.random.default_rng(0).integers(0, 255, (300, 8, 8), dtype=np.uint8)
     (tmp_path / "x.idx").write_bytes(write_idx(images))
@@ -84,6 +92,7 @@ def test_structural_edits_on_file_data_read_the_file_zero_times(qtbot, window, b
     assert [k.shape[1] for k in snap.weights[0::2]] == [5, 2, 2, 3]
 
 
+@COUNTS_HERE
 def test_a_live_edit_sends_one_command_and_keeps_the_run(qtbot, window, builds):
     gen = window.session.snapshot.generation
     change = window.session.state.set("training.optimizer.learning_rate", 0.3)
@@ -92,6 +101,7 @@ def test_a_live_edit_sends_one_command_and_keeps_the_run(qtbot, window, builds):
     assert snap.generation == gen and builds == [] and snap.learning_rate == pytest.approx(0.3)
 
 
+@COUNTS_HERE
 def test_a_drawn_point_carries_the_network_on_and_shows_at_the_next_frame(qtbot, window, builds):
     window.session.step("epoch")
     before = _settled(qtbot, window)

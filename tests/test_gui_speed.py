@@ -60,12 +60,6 @@ def test_the_pace_spreads_an_epochs_steps_speeds_up_from_a_slow_start_and_never_
     assert steps_per_epoch(255, 10, "carry") == 25 and steps_per_epoch(5, 10, "carry") == 1
 
 
-@pytest.fixture
-def process_window(monkeypatch, request):
-    monkeypatch.setenv("NNP_TRAINER", "process")
-    return request.getfixturevalue("window")
-
-
 def test_slow_motion_reaches_the_trainer_process_and_a_new_one_after_a_crash(qtbot, process_window):
     window = process_window
     session = window.session

@@ -3,20 +3,12 @@ actions while training, under a watchdog that fails on an uncaught exception, an
 stall over 2 s, a thread left behind or memory growth over 50 MB. The trainer runs in its own
 process, as users run it."""
 
-import pytest
 from monkey import run_monkey
 
 from engine.project import build_network
 from playground.run.worker_thread import _WorkerThread
 
 ACTIONS = 600
-
-
-@pytest.fixture
-def process_window(monkeypatch, request):
-    """The window as users run it: the trainer in its own process (stopped and resumed by the monkey)."""
-    monkeypatch.setenv("NNP_TRAINER", "process")
-    return request.getfixturevalue("window")
 
 
 def test_random_actions_while_training_under_a_watchdog(qtbot, process_window, tmp_path):

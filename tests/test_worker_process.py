@@ -79,12 +79,6 @@ def test_big_prepared_arrays_are_shared_memory_not_copies():
     assert np.shares_memory(data.x_train, data.x_train) and data.x_train.base is not None
 
 
-@pytest.fixture
-def process_window(monkeypatch, request):
-    monkeypatch.setenv("NNP_TRAINER", "process")
-    return request.getfixturevalue("window")
-
-
 def test_the_window_trains_in_a_child_process_and_closing_ends_it(qtbot, process_window):
     window = process_window
     handle = window.session.handle
@@ -293,6 +287,7 @@ WINDOW_PLAYS = textwrap.dedent("""
 """)
 
 
+@pytest.mark.process  # starts the app in a fresh interpreter, its trainer in a child: the process stage
 def test_a_script_without_a_main_guard_runs_once(tmp_path):
     """Issue 28, item 18: the trainer starts from the app's own entry point; multiprocessing
     used to import the user's script again in the trainer (its body ran 7 times, then aborted)."""
@@ -302,6 +297,7 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path):
     assert "trainer" in done.stdout and "main module" not in done.stderr
 
 
+@pytest.mark.process  # the same: a fresh interpreter playing the window, twice
 @pytest.mark.parametrize("seconds", [0.5, 2.0])
 def test_exiting_with_the_window_open_ends_the_trainer_quietly(tmp_path, qtbot, seconds):
     """Issue 28, item 19: sys.exit while the window plays (a script's last line) ends the trainer
