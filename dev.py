@@ -180,9 +180,8 @@ def main(argv: list[str]) -> int:
     # The whole suite runs on every core (pytest-xdist): GUI tests wait on their worker threads,
     # so two processes on two cores take half the time of one. The parity tests and the slow
     # process-mode ones (marked by the fixtures they ask for, tests/conftest.py) are the second and
-    # third stages' alone; the third runs the window's tests again as users run them. loadgroup: as
-    # `load`, but the tests of one xdist_group (that share a slow cached run) go to one worker.
-    spread = [] if rest else ["-n", "auto", "--dist", "loadgroup"]
+    # third stages' alone; the third runs the window's tests again as users run them.
+    spread = [] if rest else ["-n", "auto"]
     stage = ["-m", {"test": "not parity and not process", "parity": "parity",
                     "process": "(process or also_process) and not parity"}[command]]  # fmt: skip
     if command == "process":

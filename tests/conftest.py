@@ -29,8 +29,9 @@ PROCESS_STAGE = (
     "test_gui.py", "test_gui_backprop.py", "test_gui_guards.py", "test_gui_layers.py", "test_gui_timeline.py",
     "test_gui_recurrent.py", "test_gui_batchnorm.py", "test_gui_session.py",
 )  # fmt: skip
-#: The tests that take longest (seconds on a quiet 2-core machine): run first, so that no worker
-#: starts one of them when the others are nearly done.
+#: Files with the slowest tests: collected first. xdist's `load` hands each worker a first share
+#: (a quarter of its part) in one piece, so these start at once (none is left for the end), and the tests of one
+#: file that share a cached run (test_presets.py's recurrent runs) share a worker.
 SLOW_FIRST = ("test_presets.py", "test_gui_teaching.py", "test_links.py", "test_gui_sharing.py")
 
 

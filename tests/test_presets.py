@@ -192,17 +192,13 @@ def test_the_overfitting_lesson_says_what_each_step_shows_and_only_l2_meets_its_
     assert weak < lo and not all(met(run(weak)[0])) and "drifts back above 0.25" in second["text"]
 
 
-#: The adding problem's runs (20 and 10 epochs of a SimpleRNN and an LSTM on T = 50) are the slowest
-#: of the suite; the note's test and the lesson's read the same ones: one worker runs both
-#: (xdist_group, with dev.py's --dist loadgroup) and trains each run once.
-ADDING = pytest.mark.xdist_group("adding-problem")
-
-
 @functools.cache
 def _recurrent_run(name: str, kind: str | None, epochs: int) -> tuple[list[float], list[float], Trainer]:
     """Test loss and step 50's over step 1's gradient through time after each epoch, of a preset
     whose layer 1 becomes `kind` (None: as it is), as its note tells a user to switch. Cached:
-    the same run is the same numbers (a caller must not train the Trainer on)."""
+    the adding problem's runs are the suite's slowest and the note's test and the lesson's read
+    the same ones (tests/conftest.py hands this file out first, in one piece to one xdist worker).
+    A caller must not train the returned Trainer on."""
     from playground.run.sequence_probe import TimeProbe
 
     project = load_project(PRESETS / f"{name}.json")
@@ -218,7 +214,6 @@ def _recurrent_run(name: str, kind: str | None, epochs: int) -> tuple[list[float
     return losses, ratios, tr
 
 
-@ADDING
 def test_the_adding_problem_note_says_what_a_simple_rnn_and_an_lstm_do():
     """Issue 30: the SimpleRNN stays near the trivial loss, the LSTM solves it; every number of
     the note is measured here (test loss and step 1's share of step 50's gradient, epoch by epoch)."""
@@ -265,7 +260,6 @@ def test_the_sine_note_says_what_the_lstm_and_its_continuation_do():
     assert round(losses[9], 4) == 0.0019, losses
 
 
-@ADDING
 def test_the_adding_lesson_is_the_adding_preset_and_its_goals_tell_the_two_apart():
     """The lesson's network and data are preset 21's; its first goal (the SimpleRNN stuck above
     0.15 from epoch 5) is met by the SimpleRNN, its third (test loss below 0.05) only by the LSTM."""
