@@ -117,11 +117,11 @@ class Session(QObject):
         model's weights) instead of its initializer's; one build. `start_file`: the file they came
         from (app.weights), named on the banner if they turn out not to fit the network."""
         self._next_start = None if start is None else [np.array(w) for w in start]
-        self._start_file = start_file if start is not None else None
         try:
             self.state.replace(project, path, dirty=dirty)
         finally:
             self._next_start = None
+        self._start_file = start_file if start is not None else None  # its run's first snapshot comes later
 
     def _initial(self) -> list[np.ndarray] | None:
         return None if self.start is None else [w.copy() for w in self.start]
