@@ -222,7 +222,7 @@ def test_render_draws_the_imported_weights(tmp_path, capsys, qapp):
     assert (tmp_path / "c.png").read_bytes() != (tmp_path / "a.png").read_bytes()  # the initializer's differ
 
 
-def test_compare_starts_both_runs_from_app_weights(torch, tmp_path, capsys):
+def test_compare_and_the_torch_backend_start_from_app_weights(torch, tmp_path, capsys):
     from engine.backends.pytorch import compare
 
     want, _said = _imported(tmp_path, capsys)
@@ -234,3 +234,10 @@ def test_compare_starts_both_runs_from_app_weights(torch, tmp_path, capsys):
     assert rows[0]["weights"] < 1e-9
     code, _out, err = _run(capsys, "train", tmp_path / "m.json", "--compare", "--epochs", "1")
     assert code == 0 and "both runs start from the project's initial weights in m.npz" in err
+    # --backend torch trains from them too: one epoch lands where the engine's does.
+    code, _out, err = _run(capsys, "train", tmp_path / "m.json", "--backend", "torch", "--epochs", "1", "--export",
+                           tmp_path / "t.npz")  # fmt: skip
+    assert code == 0 and STARTING in err
+    trained, _config = read_weights(tmp_path / "t.npz")
+    for name, w in zip(start.network.param_names(), start.network.get_weights()):
+        np.testing.assert_allclose(trained[name], w, rtol=0, atol=1e-9)
