@@ -2,7 +2,7 @@
 
     nn-playground train PROJECT.json [--epochs N] [--seed N] [--weights IN.npz] [--export OUT]
                         [--backend numpy|torch] [--device cpu|cuda] [--compare]
-    nn-playground evaluate PROJECT.json --weights W.npz [--json]
+    nn-playground evaluate PROJECT.json [--weights W.npz] [--json]
     nn-playground summary PROJECT.json
     nn-playground export-data PROJECT.json OUT.csv|OUT.npz
     nn-playground path FUNCTION [--optimizer JSON|NAME] [--start X,Y] [--steps N] [--params JSON] [--json]
@@ -48,9 +48,11 @@ from .project.files import (
     check_writable,
     export_data,
     load_project,
+    load_start_weights,
     load_weights,
     save_project,
     save_weights,
+    start_weights,
 )
 from .project.links import from_tfp
 from .run.training import Diverged, EpochLog, Trainer
@@ -116,6 +118,19 @@ def _project(path: str, seed: int | None = None) -> dict[str, Any]:
 
 def _trainer(path: str, seed: int | None = None) -> Trainer:
     return Trainer(_project(path, seed), base_dir=resolve_project(path).parent)
+
+
+def start_from(tr: Trainer, weights: str | None, project: str) -> bool:
+    """Load --weights into the run, or else the initial weights the project names (app.weights:
+    an imported model's), said in one line on stderr (stdout may be JSON). True: weights were loaded."""
+    if weights:
+        load_weights(weights, tr.network)
+        return True
+    name = load_start_weights(tr.network, tr.project, resolve_project(project).parent)
+    if name:
+        print(_("nn-playground: starting from the project's initial weights in {file} (its app.weights; "
+                "--weights overrides them)").format(file=name), file=sys.stderr)
+    return name is not None
 
 
 def _check_output(path: str, option: str, formats: tuple[str, ...]) -> None:
@@ -194,10 +209,8 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
                                    device=args.device)  # fmt: skip
     else:
         tr = _trainer(args.project, args.seed)
-    if args.weights:
-        load_weights(args.weights, tr.network)
-        if torch:
-            tr.push_weights()  # type: ignore[attr-defined]
+    if start_from(tr, args.weights, args.project) and torch:
+        tr.push_weights()  # type: ignore[attr-defined]
     epochs = args.epochs if args.epochs is not None else tr.project["training"]["epochs"]
     started = time.perf_counter()
     tty = out.isatty()
@@ -264,6 +277,9 @@ def _compare(args: argparse.Namespace, out: TextIO) -> int:
         raise PlaygroundError(_("--compare starts both runs from the project's initial weights; leave out --weights"))
     project = _project(args.project, args.seed)
     epochs = args.epochs if args.epochs is not None else project["training"]["epochs"]
+    if start_weights(project, resolve_project(args.project).parent) is not None:  # compare() starts both from them
+        print(_("nn-playground: both runs start from the project's initial weights in {file} (its app.weights)")
+              .format(file=project["app"]["weights"]), file=sys.stderr)
     try:
         torch_run = compare_report(project, resolve_project(args.project), epochs, args.device, out)
     except Diverged as exc:
@@ -287,7 +303,9 @@ def _where(setting: str, project: str) -> str:
 
 def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
     tr = _trainer(args.project)
-    load_weights(args.weights, tr.network)
+    if not start_from(tr, args.weights, args.project):
+        raise PlaygroundError(_("evaluate needs --weights W.npz: {project} names no weights of its own (app.weights)")
+                              .format(project=resolve_project(args.project).name))
     results = tr.evaluate()
     out.write(json.dumps(results) + "\n" if args.json else _table(results) + "\n")
     return 0
@@ -332,9 +350,14 @@ def cmd_import_model(args: argparse.Namespace, out: TextIO) -> int:
     result = import_model(args.model, args.dtype, args.activation, args.output_activation, shape)
     check_writable(args.out)
     existed = weights.exists()
-    save_weights(weights, result.model(), result.project)
+    project = result.project
+    named = weights.suffix.lower() == ".npz" and weights.parent.resolve() == Path(args.out).parent.resolve() \
+        and not weights.name.startswith(".")  # app.weights names a .npz beside the project: it opens with them
+    if named:
+        project = {**project, "app": {**project.get("app", {}), "weights": weights.name}}
+    save_weights(weights, result.model(), project)
     try:
-        save_project(args.out, result.project)
+        save_project(args.out, project)
     except PlaygroundError:
         if not existed:
             weights.unlink(missing_ok=True)
@@ -346,6 +369,14 @@ def cmd_import_model(args: argparse.Namespace, out: TextIO) -> int:
     out.write(_("{source} model: layers {shape}, output {output}; saved {project} and {weights}").format(
         source=result.source, shape=shape_words, output=spec_words(n["output_activation"]), project=args.out,
         weights=weights) + "\n")
+    if named:
+        out.write(_("{project} names {weights} as its initial weights (app.weights): the window and every command "
+                    "start from them").format(project=Path(args.out).name, weights=weights.name) + "\n")
+    else:
+        out.write(_("{project} does not name {weights} (only a .npz file beside it can be its app.weights): give them "
+                    "with --weights {weights} to train, evaluate, backprop, landscape, render or record, or with "
+                    "File → Import Weights… in the window").format(project=Path(args.out).name, weights=weights)
+                  + "\n")
     return 0
 
 
@@ -409,8 +440,7 @@ def cmd_backprop(args: argparse.Namespace, out: TextIO) -> int:
         label = values[0]
     project = _project(args.project)
     tr = Trainer(project, base_dir=resolve_project(args.project).parent)
-    if args.weights:
-        load_weights(args.weights, tr.network)
+    start_from(tr, args.weights, args.project)
     data = tr.data
     if args.row is not None:
         n = data.train.size
@@ -463,8 +493,7 @@ def cmd_landscape(args: argparse.Namespace, out: TextIO) -> int:
         raise PlaygroundError(_("--seed must be 0 to {most:,} (the random directions' seed), got {seed}").format(
             most=MAX_SEED, seed=args.seed))
     tr = _trainer(args.project)
-    if args.weights:
-        load_weights(args.weights, tr.network)
+    start_from(tr, args.weights, args.project)
     if not math.isfinite(args.span) or not 0 < args.span <= MAX_SPAN:
         raise PlaygroundError(_("--span must be above 0 and at most {most:g}, got {span}").format(
             most=MAX_SPAN, span=args.span))

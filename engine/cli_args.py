@@ -48,7 +48,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int,
                    help=_("epochs to train (default: the project's; 0 keeps the initial weights)"))
     t.add_argument("--seed", type=int, help=_("override the project's seed"))
-    t.add_argument("--weights", help=_("start from these weights (.npz or .json) instead of the initializer"))
+    t.add_argument("--weights", help=_("start from these weights (.npz or .json) instead of the project's initial "
+                                       "weights (its app.weights, else the initializer's)"))
     t.add_argument("--export", help=_("save the trained weights: OUT.npz, OUT.json or OUT.onnx"))
     t.add_argument("--backend", choices=BACKENDS, default="numpy",
                    help=_("train with the NumPy engine (default) or PyTorch: the same data, weights and batches"))
@@ -57,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
         "train on both backends and print the largest difference of the weights and loss per epoch"))
     e = sub.add_parser("evaluate", help=_("loss and accuracy of saved weights on each split"))
     e.add_argument("project", help=_("a project file, or a preset's name"))
-    e.add_argument("--weights", required=True, help=_("the weights to evaluate (.npz or .json)"))
+    e.add_argument("--weights", help=_("the weights to evaluate (.npz or .json; default: the project's app.weights)"))
     e.add_argument("--json", action="store_true", help=json_only)
     s = sub.add_parser("summary", help=_("the Keras-like model summary"))
     s.add_argument("project", help=_("a project file, or a preset's name"))

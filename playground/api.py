@@ -40,6 +40,7 @@ from engine.project.files import (
     apply_weights,
     check_writable,
     load_project,
+    load_start_weights,
     load_weights,
     read_weights,
     save_project,
@@ -115,11 +116,20 @@ class Playground:
 
     def __init__(self, project: dict[str, Any], path: Path | None = None, weights: str | Path | None = None) -> None:
         """`project` validated (a dict as a project file holds it; `path`: its file, which
-        relative data paths are read from); `weights`: a .npz or .json weight file to start from."""
+        relative data paths are read from). The run starts from the initial weights a project file
+        names beside it (app.weights, an imported model's), else its seed's draw; `weights`: a .npz
+        or .json weight file to start from instead (reset() returns to the initial weights)."""
         self._state = ProjectState()
         self._state.replace(project, path)
         self.path = path
+        #: The weights this project's runs start from instead of its initializer's (its app.weights),
+        #: as in the window: reset() returns to them; a network they no longer fit drops them.
+        self._start: list[np.ndarray] | None = None
         self._trainer = self._new_trainer()
+        if path is not None and path.suffix.lower() == ".json":
+            net = self._trainer.network
+            if load_start_weights(net, self._state.project, self._state.base_dir):
+                self._start = net.get_weights()
         if weights is not None:
             self.load_weights(weights)
 
@@ -128,8 +138,10 @@ class Playground:
     def open(cls, source: str | Path | dict[str, Any], weights: str | Path | None = None) -> Playground:
         """A project from a file, a preset (its name "04-spiral-tanh", number "04" or title
         "Spiral with tanh") or a dict (a project file's contents; left-out keys take their
-        defaults, as in a file). `weights`: a .npz or .json weight file to start from. A .npz
-        the app or `save_weights` wrote opens alone: its project is inside, with its weights."""
+        defaults, as in a file). `weights`: a .npz or .json weight file to start from; without
+        it, a project file that names its initial weights (app.weights, as `nn-playground
+        import-model` and the window's Save write them) opens with those. A .npz the app or
+        `save_weights` wrote opens alone: its project is inside, with its weights."""
         if isinstance(source, dict):
             return cls(copy.deepcopy({"format": field("format").default, **source}), None, weights)
         path = find_project(source)
@@ -148,6 +160,11 @@ class Playground:
         project = self.project
         trainer = Trainer(project, base_dir=self._state.base_dir)
         trainer.set_epoch_limit(epoch_limit(project))
+        start = self._start
+        if start is not None and [w.shape for w in start] == [w.shape for w in trainer.network.get_weights()]:
+            trainer.network.set_weights(start)
+        else:
+            self._start = None  # the network changed: its initializer's weights
         self._weight_rows: list[tuple[int, np.ndarray]] = []  # (epoch, params): the weights view's rows
         self._row_every = 1
         return trainer
@@ -233,7 +250,8 @@ class Playground:
         return {**changes, "training.optimizer": spec}
 
     def reset(self) -> Playground:
-        """Start the run again from the project's initial weights (its seed), history cleared."""
+        """Start the run again from the project's initial weights (its app.weights, or its seed's
+        draw), history cleared."""
         self._trainer = self._new_trainer()
         return self
 
@@ -328,12 +346,24 @@ class Playground:
 
     # ----------------------------------------------------------------- files
     def save(self, path: str | Path) -> Path:
-        """Save the project (its settings as edited, not the weights) as a .json project file."""
+        """Save the project (its settings as edited, not the weights now) as a .json project file.
+        Initial weights of its own (an imported model's) go beside it as NAME.weights.npz, named
+        by its app.weights, as the window's Save does, so it reopens with them."""
         p = Path(path)
         if p.suffix.lower() != ".json":
             raise PlaygroundError(f"{p.name}: a project is saved as .json (weights: save_weights)")
         check_writable(p)
-        return save_project(p, self._state.project)
+        project = self._state.project
+        app = {k: v for k, v in project.get("app", {}).items() if k != "weights"}
+        if self._start is None:
+            return save_project(p, {**project, "app": app} if "weights" in project.get("app", {}) else project)
+        weights = p.with_name(f"{p.stem}.weights.npz")
+        project = {**project, "app": {**app, "weights": weights.name}}
+        tr = self._trainer
+        start = copy.deepcopy(tr.network)  # at the initial weights; the run's untouched
+        start.set_weights(self._start)
+        save_weights(weights, start, project, tr.data.normalizer)
+        return save_project(p, project)
 
     def save_weights(self, path: str | Path) -> Path:
         """Save the weights now as .npz (with the project inside, as the app saves them), .json or

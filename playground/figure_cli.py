@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from engine import PlaygroundError
-from engine.cli import _Parser, _project, guarded, resolve_project
+from engine.cli import _Parser, _project, guarded, resolve_project, start_from
 from engine.core.i18n import pick
 from engine.project.fields import MAX_EPOCHS
-from engine.project.files import atomic_write_bytes, check_writable, load_weights
+from engine.project.files import atomic_write_bytes, check_writable
 from engine.run.training import Trainer
 
 from .media import animation
@@ -92,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     views = ", ".join(VIEWS)
     r = sub.add_parser("render", help="one view as a PNG or SVG figure, without a window", description=RENDER_HELP)
     r.add_argument("project", help="a project file, or a preset's name")
-    r.add_argument("--weights", help="draw these weights (.npz or .json) instead of the initial ones")
+    r.add_argument("--weights", help="draw these weights (.npz or .json) instead of the initial ones (the "
+                                      "project's app.weights, else the initializer's)")
     r.add_argument("--view", default="output", help=f"one of {views} (default output)")
     r.add_argument("--epochs", type=int, default=0,
                    help="train this many epochs first, headless, with the project's seed (default 0; curves need it)")
@@ -105,7 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("record", help="train and write an animation of the views for a slide (GIF, APNG, MP4)",
                        description=RECORD_HELP)
     c.add_argument("project", help="a project file, or a preset's name")
-    c.add_argument("--weights", help="start from these weights (.npz or .json) instead of the initial ones")
+    c.add_argument("--weights", help="start from these weights (.npz or .json) instead of the initial ones (the "
+                                      "project's app.weights, else the initializer's)")
     c.add_argument("--epochs", type=int, help="epochs to train (default: the project's)")
     c.add_argument("--every", type=int, help=f"a frame every K epochs (default: about {DEFAULT_FRAMES} frames in all)")
     c.add_argument("--views", help=f"comma-separated, from {views} (default output,network,curves: those the "
@@ -123,11 +125,11 @@ def commands_help() -> list[tuple[str, str]]:
 
 
 def _trainer(args: argparse.Namespace) -> Trainer:
-    """The project's trainer at its initial weights, or at --weights."""
+    """The project's trainer at --weights, or else at its initial weights (its app.weights, said
+    in one line, or its initializer's)."""
     project = _project(args.project)
     trainer = Trainer(project, base_dir=resolve_project(args.project).parent)
-    if args.weights:
-        load_weights(args.weights, trainer.network)
+    start_from(trainer, args.weights, args.project)
     return trainer
 
 

@@ -330,3 +330,47 @@ def test_an_imported_recurrent_model_opens_unrolled_and_its_gradient_through_tim
     assert plane.centre == plane.loss[mid, mid] == pytest.approx(_train_loss(window.session.snapshot), rel=1e-12)
     snap = _steps(qtbot, window, 3)
     assert snap.steps == 3 and not _same(snap.weights, want.weight_list())
+
+
+def test_a_project_import_model_wrote_opens_in_the_window_with_its_weights(qtbot, window, tmp_path, capsys):
+    """`nn-playground import-model m.onnx m.json`, then opening m.json (as `nn-playground m.json`
+    does): the run starts from the imported weights, and Reset returns to them. Weights that do
+    not fit the network are said on the banner; a missing file is said and the open project stays."""
+    from engine.cli import main
+
+    path = _model_file(tmp_path, "m", DENSE)
+    assert main(["import-model", str(path), str(tmp_path / "m.json")]) == 0
+    capsys.readouterr()
+    want = import_model(path)
+    assert window.files.open_project(tmp_path / "m.json")
+    snap = wait_for(qtbot, window, lambda s: s.project["network"] == want.project["network"])
+    assert snap.steps == 0 and _same(snap.weights, want.weight_list())
+    assert window.banner.text() == "" and "its initial weights from m.npz" in window.statusBar().currentMessage()
+    np.testing.assert_allclose(window.session.network().predict(snap.data.x_train[:5]),
+                               want.model().predict(snap.data.x_train[:5]), rtol=0, atol=0)  # fmt: skip
+    snap = _steps(qtbot, window, 2)
+    assert not _same(snap.weights, want.weight_list())
+    gen = snap.generation
+    window.findChild(QAction, "actionReset").trigger()
+    snap = wait_for(qtbot, window, lambda s: s.generation > gen)
+    assert snap.steps == 0 and _same(snap.weights, want.weight_list())
+    # The network edited in the file: the initializer's weights, and the banner says why.
+    import json
+
+    doc = json.loads((tmp_path / "m.json").read_text())
+    doc["network"]["layers"][0]["units"] = 4
+    (tmp_path / "edited.json").write_text(json.dumps(doc))
+    assert window.files.open_project(tmp_path / "edited.json")
+    snap = wait_for(qtbot, window, lambda s: s.project["network"] == window.session.state.project["network"]
+                    and s.project["network"]["layers"][0]["units"] == 4)  # fmt: skip
+    qtbot.waitUntil(lambda: "do not fit its network" in window.banner.text(), timeout=TIMEOUT)
+    assert window.banner.property("kind") == "error" and snap.steps == 0
+    assert "array 1 of m.npz has shape (2, 5), this network's (2, 4)" in window.banner.text()
+    # The weights file gone: the dialog says so, and the project open before stays as it was.
+    (tmp_path / "m.npz").rename(tmp_path / "kept.npz")
+    errors = []
+    window.files.dialogs.error = lambda title, text: errors.append(text)
+    before = window.session.state.project
+    assert not window.files.open_project(tmp_path / "m.json")
+    assert "app.weights names m.npz, which is not in" in errors[0] and "remove app.weights" in errors[0]
+    assert window.session.state.project == before and window.session.state.path == tmp_path / "edited.json"

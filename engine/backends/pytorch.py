@@ -29,6 +29,7 @@ import numpy as np
 
 from ..core.errors import PlaygroundError
 from ..core.losses import as_targets
+from ..project.files import load_start_weights
 from ..run.build import PreparedData
 from ..run.training import EpochLog, Trainer
 
@@ -220,10 +221,14 @@ def compare(project: dict[str, Any], base_dir: str | Path | None, epochs: int, d
             on_epoch: Callable[[dict[str, Any]], None] | None = None
             ) -> tuple[Trainer, TorchTrainer, list[dict[str, Any]]]:  # fmt: skip
     """Train the project on the NumPy engine and on torch side by side, epoch by epoch, from the
-    same data and initial weights; each epoch's row: the largest |difference| of any weight
-    (moving statistics included) and of the training loss and fit_loss. Stops where either run stops."""
+    same data and initial weights (the project's app.weights when it names them); each epoch's row:
+    the largest |difference| of any weight (moving statistics included) and of the training loss
+    and fit_loss. Stops where either run stops."""
     numpy_run = Trainer(project, base_dir=base_dir)
     torch_run = TorchTrainer(project, data=numpy_run.data, device=device)
+    if load_start_weights(numpy_run.network, project, base_dir):  # an imported model's (app.weights)
+        torch_run.network.set_weights(numpy_run.network.get_weights())
+        torch_run.push_weights()
     rows: list[dict[str, Any]] = []
     for _ in range(epochs):
         a, b = numpy_run.train_epoch(), torch_run.train_epoch()

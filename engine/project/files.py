@@ -27,6 +27,7 @@ from typing import IO, Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.model import Model
 from ..core.onnx import ONNX_HINT, onnx_model_bytes  # noqa: F401 - ONNX_HINT read from here too
 from ..data.features import Normalizer
@@ -366,18 +367,56 @@ def _read_json_weights(p: Path, data: bytes) -> tuple[dict[str, np.ndarray], dic
     return arrays, config
 
 
+def _start_file(project: dict[str, Any], base_dir: str | Path | None) -> Path | None:
+    """The file `app.weights` names beside the project, checked to be there; None when it names none."""
+    name = project.get("app", {}).get("weights")
+    if not name:
+        return None
+    path = Path(base_dir or ".") / name
+    if not path.is_file():
+        raise PlaygroundError(_("app.weights names {file}, which is not in {folder}: put it back there, or remove "
+                                "app.weights from the project to start from the initializer's weights").format(
+            file=name, folder=path.parent.resolve()))
+    return path
+
+
+def _unusable(exc: PlaygroundError) -> PlaygroundError:
+    """The initial weights a project names are there but cannot be used: why, and how to go on."""
+    return PlaygroundError(_("app.weights: {error}. Give it a weight file that fits this network, or remove "
+                             "app.weights from the project to start from the initializer's weights").format(error=exc))
+
+
 def start_weights(project: dict[str, Any], base_dir: str | Path) -> list[np.ndarray] | None:
     """The initial weights a project names (`app.weights`: a .npz file beside it, as the window
     saves an imported model's), in Keras's order; None when it names none. The arrays are in the
     file's order within each layer, as save_weights writes them."""
-    name = project.get("app", {}).get("weights")
-    if not name:
+    path = _start_file(project, base_dir)
+    if path is None:
         return None
-    arrays, _config = read_weights(Path(base_dir) / name)
+    name = path.name
+    try:
+        arrays, _config = read_weights(path)
+    except PlaygroundError as exc:
+        raise _unusable(exc) from None
     bad = [k for k in arrays if not re.fullmatch(r"layers\.\d+\.\w+", k)]
     if bad:
         raise PlaygroundError(f"{name}: {bad[0]!r} is not a weight name (layers.K.kernel, ...)")
     return [arrays[k] for k in sorted(arrays, key=lambda k: int(k.split(".")[1]))]
+
+
+def load_start_weights(network: Model, project: dict[str, Any], base_dir: str | Path | None) -> str | None:
+    """Load the initial weights the project names (`app.weights`, an imported model's) into
+    `network`, every array checked by name and shape; the file's name, or None when it names
+    none. A missing or unfitting file is a PlaygroundError saying how to go on; `network` is
+    then unchanged."""
+    path = _start_file(project, base_dir)
+    if path is None:
+        return None
+    try:
+        load_weights(path, network)
+    except PlaygroundError as exc:
+        raise _unusable(exc) from None
+    return path.name
 
 
 def apply_weights(network: Model, arrays: dict[str, np.ndarray], source: str = "weights") -> None:

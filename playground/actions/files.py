@@ -145,7 +145,8 @@ class FileActions:
         except PlaygroundError as exc:
             self.dialogs.error("Could not open the project", str(exc))
             return False
-        self.session.replace(project, None if preset else path, start)
+        self.session.replace(project, None if preset else path, start,
+                             start_file=project.get("app", {}).get("weights"))  # fmt: skip
         if not preset:
             self.add_recent(path)
         if start is not None:

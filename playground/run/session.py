@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from engine import PlaygroundError
+from engine.core.i18n import _, ngettext
 from engine.core.model import Model
 from engine.project import build_network
 from engine.project.fields import Effect, field
@@ -83,6 +84,7 @@ class Session(QObject):
         #: model's), wherever they fit the network: Reset returns to them, a new draw drops them.
         self.start: list[np.ndarray] | None = None
         self._next_start: list[np.ndarray] | None = None  # for the project replace() is opening
+        self._start_file: str | None = None  # the file of start weights just opened, until its run's first snapshot
         self._errors: dict[str, list[float]] = {}
         self._shown = ""  # the banner's text
         self._watching = ""  # the loss watch's words on the banner ("" while the banner shows anything else)
@@ -110,14 +112,16 @@ class Session(QObject):
         return self.send(Build(self.state.project, self.state.base_dir, weights, redraw, self.playing))
 
     def replace(self, project: dict[str, Any], path: Path | None = None, start: list[np.ndarray] | None = None,
-                dirty: bool = False) -> None:  # fmt: skip
+                dirty: bool = False, start_file: str | None = None) -> None:  # fmt: skip
         """Open `project` (ProjectState.replace), its runs starting from `start` (an imported
-        model's weights) instead of its initializer's; one build."""
+        model's weights) instead of its initializer's; one build. `start_file`: the file they came
+        from (app.weights), named on the banner if they turn out not to fit the network."""
         self._next_start = None if start is None else [np.array(w) for w in start]
         try:
             self.state.replace(project, path, dirty=dirty)
         finally:
             self._next_start = None
+        self._start_file = start_file if start is not None else None  # its run's first snapshot comes later
 
     def _initial(self) -> list[np.ndarray] | None:
         return None if self.start is None else [w.copy() for w in self.start]
@@ -226,6 +230,8 @@ class Session(QObject):
                 self.say(" ".join(w[0].upper() + w[1:] for w in snap.warnings), "info")
             else:
                 self._watch(snap, now)
+            if new_run and self._start_file is not None and snap.project == self.state.project:
+                self._check_start(snap)
             if self.travel_index is None:
                 self.shown = snap
                 self.frame.emit(snap, new_run)
@@ -233,6 +239,25 @@ class Session(QObject):
             # Report the frame drawn only after the repaint it triggered (a 1 ms timer runs after
             # the pending paint events), so the worker stays out of the way while Qt paints.
             QTimer.singleShot(1, self.handle.worker.snapshot_consumed)
+
+    def _check_start(self, snap: Snapshot) -> None:
+        """Start weights opened from a file (app.weights) that do not fit the network: the worker
+        starts from the initializer's instead; the banner says so and how to go on."""
+        name, self._start_file = self._start_file, None
+        start = self.start or []
+        if [w.shape for w in start] == [w.shape for w in snap.weights]:
+            return
+        i = next((i for i, (a, b) in enumerate(zip(start, snap.weights)) if a.shape != b.shape), None)
+        if i is None:
+            shapes = ngettext("{file} holds {count} array, this network has {held}",
+                              "{file} holds {count} arrays, this network has {held}", len(start)).format(
+                file=name, count=len(start), held=len(snap.weights))
+        else:
+            shapes = _("array {index} of {file} has shape {have}, this network's {want}").format(
+                index=i + 1, file=name, have=start[i].shape, want=snap.weights[i].shape)
+        self.say(_("The project's initial weights (app.weights) do not fit its network: {shapes}. The run starts from "
+                   "the initializer's weights. Give the project weights that fit, or remove app.weights from it.")
+                 .format(shapes=shapes), "error")
 
     def say(self, text: str, kind: str) -> None:
         """Put `text` on the window's banner ("" hides it), remembering whether it is the loss watch's."""
