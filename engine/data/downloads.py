@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.registry import Registry
 
 CHUNK = 1 << 16
@@ -130,7 +131,8 @@ def download(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PlaygroundError(f"cannot create the data folder {folder}: {exc.strerror or exc}") from None
+        raise PlaygroundError(_("cannot create the data folder {folder}: {value}").format(
+                                  folder=folder, value=exc.strerror or exc)) from None
     out: dict[str, Path] = {}
     for part, remote in rs.files.items():
         target = folder / remote.name
@@ -147,8 +149,9 @@ def download(
             except Exception as exc:  # anything a server or the network can do: the next mirror
                 errors.append(f"{mirror}: {_reason(exc)}")
         else:
-            raise PlaygroundError(f"could not download {remote.name} for {rs.title}: {'; '.join(errors)}. "
-                                  "Nothing was kept: check the connection and try again")  # fmt: skip
+            raise PlaygroundError(_("could not download {name} for {title}: {errors}. Nothing was kept: check the "
+                                    "connection and try again").format(
+                                      name=remote.name, title=rs.title, errors='; '.join(errors)))  # fmt: skip
         out[part] = target
     return out
 
@@ -264,11 +267,13 @@ def _fetch(url: str, target: Path, remote: RemoteFile, progress: Progress | None
                 if kind == "head":
                     headed, total = True, value
                     if total > MAX_FILE_BYTES:
-                        raise PlaygroundError(f"{url} would send {total:,} bytes; {remote.name} is far smaller")
+                        raise PlaygroundError(_("{url} would send {total:,} bytes; {name} is far smaller").format(
+                                                  url=url, total=total, name=remote.name))
                 else:
                     done += len(value)
                     if done > MAX_FILE_BYTES:
-                        raise PlaygroundError(f"{url} sent more than {MAX_FILE_BYTES // 2**20} MB; stopped")
+                        raise PlaygroundError(_("{url} sent more than {max_file_bytes} MB; stopped").format(
+                                                  url=url, max_file_bytes=MAX_FILE_BYTES // 2**20))
                     h.update(value)
                     f.write(value)
                 if progress is not None and heard - reported >= REPORT:
@@ -283,8 +288,9 @@ def _fetch(url: str, target: Path, remote: RemoteFile, progress: Progress | None
         digest = h.hexdigest()
         if digest not in remote.sha256:
             raise PlaygroundError(
-                f"{remote.name} from {url} has SHA-256 {digest[:16]}…, not the published {remote.sha256[0][:16]}…: "
-                "it is damaged or not the real file; nothing was kept"
+                _("{name} from {url} has SHA-256 {digest}…, not the published {sha256}…: it is damaged or not the "
+                  "real file; nothing was kept").format(
+                    name=remote.name, url=url, digest=digest[:16], sha256=remote.sha256[0][:16])
             )
         os.replace(tmp, target)
     finally:

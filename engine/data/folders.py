@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from .dataset import Dataset
 from .loaders import MAX_BYTES, MAX_DATA_VALUES, _report
 
@@ -66,7 +67,7 @@ class FolderListing:
 
 
 def _listing_fail(root: Path, problem: str) -> PlaygroundError:
-    return PlaygroundError(f"{root.name or root}: {problem}")
+    return PlaygroundError(_("{value}: {problem}").format(value=root.name or root, problem=problem))
 
 
 def list_image_folder(path: str | Path) -> FolderListing:
@@ -153,7 +154,7 @@ def _pillow() -> Any:
     try:
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow is a dependency
-        raise PlaygroundError("reading image folders needs Pillow: pip install Pillow") from None
+        raise PlaygroundError(_("reading image folders needs Pillow: pip install Pillow")) from None
     return Image
 
 

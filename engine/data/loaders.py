@@ -52,7 +52,7 @@ PROGRESS: dict[str, object] = {}
 
 
 def _fail(path: Path, problem: str) -> PlaygroundError:
-    return PlaygroundError(f"{path.name}: {problem}")
+    return PlaygroundError(_("{name}: {problem}").format(name=path.name, problem=problem))
 
 
 def regular_file(path: str | Path, limit: int = MAX_BYTES) -> Path:
@@ -61,7 +61,7 @@ def regular_file(path: str | Path, limit: int = MAX_BYTES) -> Path:
     if not p.exists():
         raise PlaygroundError(_("{path}: no such file").format(path=p))
     if not p.is_file():
-        raise PlaygroundError(f"{p}: not a regular file")
+        raise PlaygroundError(_("{p}: not a regular file").format(p=p))
     size = p.stat().st_size
     if size > limit:
         raise _fail(p, f"file is too large ({size:,} bytes; the limit is {limit:,})")
@@ -496,7 +496,8 @@ def load_idx(images: str | Path, labels: str | Path, problem: str = "classificat
     if y.ndim != 1:
         raise _fail(pl, f"expected labels of shape (N,), got {y.shape}")
     if x.shape[0] != y.shape[0]:
-        raise PlaygroundError(f"{pi.name} has {x.shape[0]} images but {pl.name} has {y.shape[0]} labels")
+        raise PlaygroundError(_("{name} has {shape} images but {pl_name} has {shape2} labels").format(
+                                  name=pi.name, shape=x.shape[0], pl_name=pl.name, shape2=y.shape[0]))
     flat, image_shape = _flatten(pi, x, "images")
     lab, names = _labels(pl, y, problem)
     columns = [f"px{i}" for i in range(flat.shape[1])]

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.layers.base import LAYERS, kind_of
 from ..core.limits import MAX_POINTS, check_number
 from ..core.losses import check_fit
@@ -54,7 +55,7 @@ def default_project() -> dict[str, Any]:
 
 # ----------------------------------------------------------------- the table's checks
 def _fail(key: str, msg: str) -> PlaygroundError:
-    return PlaygroundError(f"{key} {msg}")
+    return PlaygroundError(_("{key} {msg}").format(key=key, msg=msg))
 
 
 def _choice(value: Any, key: str, options: list[str] | tuple[str, ...]) -> str:

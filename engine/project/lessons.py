@@ -25,7 +25,7 @@ import re
 from typing import Any
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import N_
+from ..core.i18n import N_, _
 from ..core.layers import unit_count
 from ..core.numbers import number
 from ..data import FEATURES
@@ -70,7 +70,7 @@ MAX_NOTE = 20_000  # a project's note, in each of its languages
 
 
 def _fail(key: str, msg: str) -> PlaygroundError:
-    return PlaygroundError(f"app.lesson{key} {msg}")
+    return PlaygroundError(_("app.lesson{key} {msg}").format(key=key, msg=msg))
 
 
 def target(name: str) -> str:
@@ -107,15 +107,17 @@ def check_text(key: str, value: Any, limit: int = MAX_TEXT) -> str | dict[str, s
     several languages, {"en": "...", "ko": "..."} (the app shows the user's, else English)."""
     texts = value if isinstance(value, dict) else {"": value}
     if not texts:
-        raise PlaygroundError(f'{key} must be a text or an object of languages such as {{"en": "...", "ko": "..."}}')
+        raise PlaygroundError(_('{key} must be a text or an object of languages such as {{"en": "...", "ko": "..."}}')
+                                .format(key=key))
     for lang, text in texts.items():
         where = f"{key}.{lang}" if lang else key
         if lang and not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", lang):
-            raise PlaygroundError(f"{where}: {lang!r} is not a language code such as en or ko")
+            raise PlaygroundError(_("{where}: {lang!r} is not a language code such as en or ko").format(
+                                      where=where, lang=lang))
         if not isinstance(text, str) or not text.strip():
-            raise PlaygroundError(f"{where} must be a text")
+            raise PlaygroundError(_("{where} must be a text").format(where=where))
         if len(text) > limit:
-            raise PlaygroundError(f"{where} is longer than {limit:,} characters")
+            raise PlaygroundError(_("{where} is longer than {limit:,} characters").format(where=where, limit=limit))
     return dict(value) if isinstance(value, dict) else value
 
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.layers.base import LAYERS, kind_of
 from ..core.registry import spec_name
 from . import FORMAT, normalize_project
@@ -76,7 +77,8 @@ TFP_SAMPLES = {"classification": 500, "regression": 1200}
 
 def _check_length(text: str) -> None:
     if len(text) > MAX_LINK_CHARS:
-        raise PlaygroundError(f"the link is {len(text):,} characters long; it is not read past {MAX_LINK_CHARS:,}")
+        raise PlaygroundError(_("the link is {count:,} characters long; it is not read past {max_link_chars:,}").format(
+                                  count=len(text), max_link_chars=MAX_LINK_CHARS))
 
 
 def _hash(url: str) -> dict[str, str]:
@@ -139,7 +141,7 @@ def _number(m: dict[str, str], key: str, notes: list[str]) -> float:
                      f"{TFP_DEFAULTS[key]} is used")  # fmt: skip
         value = float(TFP_DEFAULTS[key])
     if not math.isfinite(value):
-        raise PlaygroundError(f"{key}={_short(raw)} is not a finite number")
+        raise PlaygroundError(_("{key}={raw} is not a finite number").format(key=key, raw=_short(raw)))
     return value
 
 
@@ -164,7 +166,8 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     _check_length(url.strip())
     if not is_tfp_link(url):
         what = "an nn-playground project link (nnp:…), " if url.strip().startswith(NNP_PREFIX) else ""
-        raise PlaygroundError(f"this is {what}not a TensorFlow Playground link; one looks like {TFP_EXAMPLE}")
+        raise PlaygroundError(_("this is {what}not a TensorFlow Playground link; one looks like {tfp_example}").format(
+                                  what=what, tfp_example=TFP_EXAMPLE))
     m = _hash(url)
     notes: list[str] = []
     known = set(TFP_DEFAULTS) | {"seed", "tutorial"}
@@ -200,10 +203,12 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     try:
         shape = [int(v) for v in shape_raw.split(",")] if shape_raw else []
     except ValueError:
-        raise PlaygroundError(f"networkShape={_short(shape_raw)!r} is not a list of neuron counts such as 4,2"
+        raise PlaygroundError(_("networkShape={shape_raw!r} is not a list of neuron counts such as 4,2").format(
+                                  shape_raw=_short(shape_raw))
                               ) from None  # fmt: skip
     if any(n < 1 for n in shape):
-        raise PlaygroundError(f"networkShape={_short(shape_raw)!r}: every layer needs at least one neuron")
+        raise PlaygroundError(_("networkShape={shape_raw!r}: every layer needs at least one neuron").format(
+                                  shape_raw=_short(shape_raw)))
     features = [ours for key, ours in TFP_FEATURES.items() if _bool(get(key))]
     for key in ("cosX", "cosY"):
         if _bool(get(key)):
@@ -223,7 +228,7 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     noise = _number(m, "noise", notes)
     batch = _number(m, "batchSize", notes)
     if batch != int(batch):
-        raise PlaygroundError(f"batchSize={batch:g} is not a whole number")
+        raise PlaygroundError(_("batchSize={batch:g} is not a whole number").format(batch=batch))
     init_zero = _bool(get("initZero"))
     if _bool(get("collectStats")) or m.get("tutorial"):
         notes.append("collectStats and tutorial are TensorFlow Playground page options; ignored")
@@ -263,7 +268,8 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     try:
         project = normalize_project(raw)
     except PlaygroundError as exc:
-        raise PlaygroundError(f"this TensorFlow Playground link does not make a valid project: {exc}") from None
+        raise PlaygroundError(_("this TensorFlow Playground link does not make a valid project: {exc}").format(
+                                  exc=exc)) from None
     return project, notes
 
 
@@ -432,7 +438,7 @@ def from_project_link(text: str) -> dict[str, Any]:
     for the data files it names)."""
     t = text.strip()
     if not t.startswith(NNP_PREFIX):
-        raise PlaygroundError("a project link starts with nnp:")
+        raise PlaygroundError(_("a project link starts with nnp:"))
     _check_length(t)
     body = t[len(NNP_PREFIX):]
     try:
@@ -441,11 +447,12 @@ def from_project_link(text: str) -> dict[str, Any]:
         raw = inflater.decompress(packed, MAX_LINK_BYTES)
         complete = inflater.eof
     except (binascii.Error, ValueError, zlib.error):
-        raise PlaygroundError("this nnp: link is damaged (cut short or mistyped): copy it again") from None
+        raise PlaygroundError(_("this nnp: link is damaged (cut short or mistyped): copy it again")) from None
     if inflater.unconsumed_tail:
-        raise PlaygroundError(f"the link's project is larger than {MAX_LINK_BYTES // 2**20} MB")
+        raise PlaygroundError(_("the link's project is larger than {max_link_bytes} MB").format(
+                                  max_link_bytes=MAX_LINK_BYTES // 2**20))
     if not complete:
-        raise PlaygroundError("this nnp: link is damaged (cut short or mistyped): copy it again")
+        raise PlaygroundError(_("this nnp: link is damaged (cut short or mistyped): copy it again"))
     from .files import parse_project  # io imports this module's neighbours; keep the import local
 
     return parse_project(raw, "the link")

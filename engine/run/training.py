@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.limits import MAX_ACTIVATIONS
 from ..core.losses import as_targets, check_fit, get_loss
 from ..core.model import Model
@@ -235,7 +236,7 @@ class Trainer:
 
     def set_batch_size(self, size: int) -> None:
         if size < 1:
-            raise PlaygroundError(f"batch size must be >= 1, got {size}")
+            raise PlaygroundError(_("batch size must be >= 1, got {size}").format(size=size))
         self._check_batch_memory(int(size))
         self._check_batch_rows(int(size))
         if int(size) != self.batch_size:
@@ -248,8 +249,8 @@ class Trainer:
         batch of one to 0 (Keras would train on silently, every such step wasted)."""
         need, why = self.network.min_batch()
         if size < need:
-            raise PlaygroundError(f"a batch size of {size} is too small here: {why}. "
-                                  f"Use a batch size of {need} or more.")  # fmt: skip
+            raise PlaygroundError(_("a batch size of {size} is too small here: {why}. Use a batch size of {need} or "
+                                    "more.").format(size=size, why=why, need=need))  # fmt: skip
 
     def _warn_last_batch(self) -> None:
         """Say so when the last partial batch of each epoch is smaller than a layer needs."""
@@ -263,7 +264,7 @@ class Trainer:
     def set_last_batch(self, mode: str) -> None:
         """"partial" or "carry" from the next step on; rows already carried join that step."""
         if mode not in LAST_BATCH:
-            raise PlaygroundError(f"the last batch is partial or carry, got {mode!r}")
+            raise PlaygroundError(_("the last batch is partial or carry, got {mode!r}").format(mode=mode))
         self._check_batch_memory(self.batch_size, mode)
         self.last_batch = mode
         self._warn_last_batch()
@@ -279,9 +280,10 @@ class Trainer:
         limit = MAX_ACTIVATIONS * self.network.params.itemsize
         if need > limit:
             raise PlaygroundError(
-                f"a batch of {rows:,} through these layers needs {need / 2**20:,.0f} MB for one training step, "
-                f"{share / 2**20:,.0f} MB of it in {layer}; the limit is {limit / 2**20:,.0f} MB: "
-                f"use a smaller batch size, or {fix}"
+                _("a batch of {rows:,} through these layers needs {need:,.0f} MB for one training step, "
+                  "{share:,.0f} MB of it in {layer}; the limit is {limit:,.0f} MB: use a smaller batch size, or "
+                  "{fix}").format(
+                    rows=rows, need=need / 2**20, share=share / 2**20, layer=layer, limit=limit / 2**20, fix=fix)
             )
 
     def set_data(self, data: PreparedData, project: dict[str, Any] | None = None) -> None:
@@ -289,12 +291,14 @@ class Trainer:
         erased by hand): weights, optimizer state, counters and history stay; the epoch in
         progress starts over on the new training split."""
         if data.n_inputs != self.network.n_inputs:
-            raise PlaygroundError(f"the data have {data.n_inputs} inputs; this network takes {self.network.n_inputs}")
+            raise PlaygroundError(_("the data have {n_inputs} inputs; this network takes {network_n_inputs}").format(
+                                      n_inputs=data.n_inputs, network_n_inputs=self.network.n_inputs))
         if (data.dataset.problem == "classification") != self.classification:
-            raise PlaygroundError("new data must keep the problem (classification or regression)")
+            raise PlaygroundError(_("new data must keep the problem (classification or regression)"))
         width = output_width(project or self.project, data.dataset.classes) if self.classification else None
         if width is not None and width != self.network.n_outputs:
-            raise PlaygroundError(f"the data have {data.dataset.classes} classes; this network has other outputs")
+            raise PlaygroundError(_("the data have {classes} classes; this network has other outputs").format(
+                                      classes=data.dataset.classes))
         self.data = data
         self._targets = as_targets(data.y_train, self.network.n_outputs, self.network.dtype)
         self._order = None
@@ -324,7 +328,7 @@ class Trainer:
         take no step: the epoch ends, and they join the next epoch's first batch, one mean over
         them all. No weight changes in between, so their gradients are the ones TFP accumulated."""
         if self.stopped:
-            raise PlaygroundError(f"training has stopped: {self.stop_reason}")
+            raise PlaygroundError(_("training has stopped: {stop_reason}").format(stop_reason=self.stop_reason))
         if self._order is None:
             self._order = self.shuffle_rng.permutation(self.n_train) if self.shuffle else np.arange(self.n_train)
             self._pos = 0
@@ -388,7 +392,7 @@ class Trainer:
 
     def fit(self, epochs: int | None = None, on_epoch: Any = None) -> History:
         """Train for `epochs` (default: the project's) or until early stopping, then `finish()`."""
-        for _ in range(epochs if epochs is not None else self.project["training"]["epochs"]):
+        for __ in range(epochs if epochs is not None else self.project["training"]["epochs"]):
             log = self.train_epoch()
             if on_epoch is not None:
                 on_epoch(log)

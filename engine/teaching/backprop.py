@@ -29,6 +29,7 @@ import numpy as np
 
 from ..core.activations import get_activation
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.layers.base import LAYERS, LayerTrace
 from ..core.losses import Loss
 from ..core.model import Model
@@ -139,23 +140,26 @@ def example(data: PreparedData, raw: Any, label: Any, n_outputs: int) -> tuple[n
     try:
         raw = np.asarray(raw, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
-        raise PlaygroundError(f"an input is a list of numbers, got {raw!r}") from None
+        raise PlaygroundError(_("an input is a list of numbers, got {raw!r}").format(raw=raw)) from None
     n = len(ds.columns)
     if raw.size != n:
         names = ", ".join(ds.columns[:6]) + (", …" if n > 6 else "")
-        raise PlaygroundError(f"this data has {n} input{'s' * (n != 1)} ({names}); got {raw.size}")
+        raise PlaygroundError(_("this data has {n} input{value} ({names}); got {size}").format(
+                                  n=n, value='s' * (n != 1), names=names, size=raw.size))
     if not np.all(np.isfinite(raw)):
-        raise PlaygroundError("every input must be a finite number")
+        raise PlaygroundError(_("every input must be a finite number"))
     if isinstance(label, bool) or not isinstance(label, (int, float, np.integer, np.floating)):
-        raise PlaygroundError(f"a label is a number, got {label!r}")
+        raise PlaygroundError(_("a label is a number, got {label!r}").format(label=label))
     if not math.isfinite(float(label)):
-        raise PlaygroundError(f"a label must be finite, got {label!r}")
+        raise PlaygroundError(_("a label must be finite, got {label!r}").format(label=label))
     if ds.problem == "classification":
         if float(label) != int(label) or not 0 <= int(label) < ds.classes:
-            raise PlaygroundError(f"the label is a class from 0 to {ds.classes - 1}, got {label!r}")
+            raise PlaygroundError(_("the label is a class from 0 to {classes}, got {label!r}").format(
+                                      classes=ds.classes - 1, label=label))
         label = int(label)
     elif n_outputs != 1:
-        raise PlaygroundError(f"a target of {n_outputs} values cannot be typed as one label")
+        raise PlaygroundError(_("a target of {n_outputs} values cannot be typed as one label").format(
+                                  n_outputs=n_outputs))
     features = data.transform(raw[None, :])[0]
     return raw, features, float(label)
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core.activations import sigmoid
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.registry import Registry
 
 
@@ -103,9 +104,10 @@ class Perceptron:
                  b: float = 0.0) -> None:  # fmt: skip
         self.data = PERCEPTRON_DATA.get(data) if isinstance(data, str) else data
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= 100:
-            raise PlaygroundError(f"the perceptron's rate η must be above 0 and at most 100, got {rate!r}")
+            raise PlaygroundError(_("the perceptron's rate η must be above 0 and at most 100, got {rate!r}").format(
+                                      rate=rate))
         if not all(math.isfinite(v) for v in (*w, b)):
-            raise PlaygroundError("the perceptron's initial weights and bias must be finite numbers")
+            raise PlaygroundError(_("the perceptron's initial weights and bias must be finite numbers"))
         self.x = np.array(self.data.x, dtype=np.float64)
         self.y = np.array(self.data.y, dtype=np.intp)
         self.rate = float(rate)
@@ -169,6 +171,6 @@ def novikoff_bound(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> flo
     u = u / np.linalg.norm(u)
     gamma = float(np.min((2 * np.asarray(y) - 1) * (xa @ u)))
     if gamma <= 0:
-        raise PlaygroundError("that line does not separate the data; the bound needs one that does")
+        raise PlaygroundError(_("that line does not separate the data; the bound needs one that does"))
     radius = float(np.max(np.linalg.norm(xa, axis=1)))
     return (radius / gamma) ** 2

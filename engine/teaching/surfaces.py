@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.optimizers import Optimizer, make_optimizer
 from ..core.registry import Registry
 
@@ -54,10 +55,12 @@ class Surface:
         for key, value in (params or {}).items():
             if key not in self.params:
                 have = f"it has {', '.join(self.params)}" if self.params else "it has none"
-                raise PlaygroundError(f"surface {self.name!r} has no parameter {key!r}; {have}")
+                raise PlaygroundError(_("surface {name!r} has no parameter {key!r}; {have}").format(
+                                          name=self.name, key=key, have=have))
             lo, hi = self.bounds[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-                raise PlaygroundError(f"{self.name}.{key} must be a number from {lo:g} to {hi:g}, got {value!r}")
+                raise PlaygroundError(_("{name}.{key} must be a number from {lo:g} to {hi:g}, got {value!r}").format(
+                                          name=self.name, key=key, lo=lo, hi=hi, value=value))
             out[key] = float(value)
         return out
 
@@ -223,14 +226,15 @@ class Walker:
         self.optimizer = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer)
         start = self.surface.start if start is None else start
         if len(start) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in start):
-            raise PlaygroundError(f"a start point is two finite numbers x,y; got {start!r}")
+            raise PlaygroundError(_("a start point is two finite numbers x,y; got {start!r}").format(start=start))
         self.position = np.array(start, dtype=np.float64)
         self._grad = np.zeros(2)
         self.points: list[tuple[float, float]] = [(float(start[0]), float(start[1]))]
         self.values: list[float] = [float(self.surface.f(*self.position, self.params))]
         self.diverged_at: int | None = None
         if not math.isfinite(self.values[0]):
-            raise PlaygroundError(f"{self.surface.name} is not finite at the start point {start!r}")
+            raise PlaygroundError(_("{name} is not finite at the start point {start!r}").format(
+                                      name=self.surface.name, start=start))
 
     @property
     def steps(self) -> int:
@@ -255,7 +259,7 @@ class Walker:
     def step(self, n: int = 1) -> int:
         """Up to n updates; returns how many were taken (fewer once the walk diverges)."""
         taken = 0
-        for _ in range(n):
+        for __ in range(n):
             if self.diverged_at is not None:
                 break
             self._grad[:] = self.gradient()
@@ -287,7 +291,8 @@ def optimizer_path(
     """The path as plain data: {"function", "optimizer", "points", "values"} with the start point
     first (steps + 1 points), and "diverged_at" when a step left the finite numbers."""
     if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_PATH_STEPS:
-        raise PlaygroundError(f"steps must be 0 to {MAX_PATH_STEPS:,}, got {steps!r}")
+        raise PlaygroundError(_("steps must be 0 to {max_path_steps:,}, got {steps!r}").format(
+                                  max_path_steps=MAX_PATH_STEPS, steps=steps))
     walker = Walker(surface, optimizer, start, params)
     walker.step(steps)
     out: dict[str, Any] = {

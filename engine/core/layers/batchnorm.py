@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..i18n import _
 from ..numbers import number
 from .activation import ActivationLayer
 from .base import LAYERS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape
@@ -76,9 +77,9 @@ class BatchNormalization(Layer):
 
     def __post_init__(self) -> None:
         if not 0 <= self.momentum <= 1:
-            raise PlaygroundError(f"momentum must be in [0, 1], got {self.momentum!r}")
+            raise PlaygroundError(_("momentum must be in [0, 1], got {momentum!r}").format(momentum=self.momentum))
         if not self.epsilon > 0:
-            raise PlaygroundError(f"epsilon must be > 0, got {self.epsilon!r}")
+            raise PlaygroundError(_("epsilon must be > 0, got {epsilon!r}").format(epsilon=self.epsilon))
         self.training = False
 
     @classmethod

@@ -14,6 +14,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..activations import get_activation
 from ..errors import PlaygroundError
+from ..i18n import _
 from ..numbers import number
 from .base import (
     LAYERS,
@@ -85,7 +86,8 @@ class Conv2D(Layer):
         whole(self.kernel_size, "kernel_size")
         whole(self.strides, "strides")
         if self.padding not in ("valid", "same"):
-            raise PlaygroundError(f"padding must be 'valid' or 'same', got {self.padding!r}")
+            raise PlaygroundError(_("padding must be 'valid' or 'same', got {padding!r}").format(
+                                      padding=self.padding))
         self.act = get_activation(self.activation)
 
     @classmethod
@@ -122,7 +124,8 @@ class Conv2D(Layer):
 
     def check_fits(self, inp: Shape) -> None:
         if self.padding == "valid" and self.kernel_size > min(inp[0], inp[1]):
-            raise PlaygroundError(f"kernel_size {self.kernel_size} is larger than its {inp[0]}×{inp[1]} input")
+            raise PlaygroundError(_("kernel_size {kernel_size} is larger than its {inp}×{inp2} input").format(
+                                      kernel_size=self.kernel_size, inp=inp[0], inp2=inp[1]))
 
     def _pads(self, inp: Shape) -> tuple[int, int, int, int]:
         k, s = self.kernel_size, self.strides

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..activations import get_activation
 from ..errors import PlaygroundError
+from ..i18n import _
 from ..numbers import number
 from .base import (
     LAYERS,
@@ -88,7 +89,8 @@ class Dense(Layer):
     # ----------------------------------------------------------------- shapes
     def param_shapes(self, inp: Shape) -> dict[str, Shape]:
         if len(inp) != 1:
-            raise PlaygroundError(f"a dense layer takes a flat input, got {inp}: put a flatten layer before it")
+            raise PlaygroundError(_("a dense layer takes a flat input, got {inp}: put a flatten layer before it")
+                                    .format(inp=inp))
         return {"kernel": (inp[0], self.units), "bias": (self.units,)}
 
     def output_shape(self, inp: Shape) -> Shape:

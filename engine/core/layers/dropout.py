@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..i18n import _
 from .base import LAYERS, CodeContext, Layer, LayerTrace, OnnxGraph, Shape
 
 
@@ -33,7 +34,7 @@ class Dropout(Layer):
 
     def __post_init__(self) -> None:
         if not 0 <= self.rate < 1:
-            raise PlaygroundError(f"dropout rate must be in [0, 1), got {self.rate}")
+            raise PlaygroundError(_("dropout rate must be in [0, 1), got {rate}").format(rate=self.rate))
         self.mask: np.ndarray | None = None
 
     def title(self) -> str:
@@ -53,7 +54,7 @@ class Dropout(Layer):
             self.mask = None
             return x
         if rng is None:
-            raise PlaygroundError("dropout in training mode needs a random generator")
+            raise PlaygroundError(_("dropout in training mode needs a random generator"))
         mask = (rng.random(x.shape) >= p).astype(x.dtype)
         mask *= 1.0 / (1.0 - p)
         self.mask = mask

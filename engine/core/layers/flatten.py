@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..i18n import _
 from .base import LAYERS, CodeContext, Layer, LayerTrace, OnnxGraph, Shape
 
 
@@ -36,7 +37,8 @@ class Flatten(Layer):
 
     def output_shape(self, inp: Shape) -> Shape:
         if len(inp) != 3:
-            raise PlaygroundError(f"a flatten layer takes image input (H, W, C), got {inp}: it is already flat")
+            raise PlaygroundError(_("a flatten layer takes image input (H, W, C), got {inp}: it is already flat")
+                                    .format(inp=inp))
         return (inp[0] * inp[1] * inp[2],)
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:

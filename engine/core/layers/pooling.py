@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..i18n import _
 from ..numbers import number
 from .base import (
     LAYERS,
@@ -54,7 +55,8 @@ class _Pooling(Layer):
 
     def check_fits(self, inp: Shape) -> None:
         if self.pool_size > min(inp[0], inp[1]):
-            raise PlaygroundError(f"pool_size {self.pool_size} is larger than its {inp[0]}×{inp[1]} input")
+            raise PlaygroundError(_("pool_size {pool_size} is larger than its {inp}×{inp2} input").format(
+                                      pool_size=self.pool_size, inp=inp[0], inp2=inp[1]))
 
     def macs(self, inp: Shape, out: Shape) -> int:
         return int(np.prod(inp))

@@ -41,6 +41,7 @@ import numpy as np
 
 from ..activations import Activation, get_activation
 from ..errors import PlaygroundError
+from ..i18n import _
 from ..numbers import number
 from .base import MAX_UNITS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape, whole
 
@@ -135,13 +136,15 @@ class Recurrent(Layer):
         """Checks every kind's __post_init__ runs: whole units, known elementwise activations."""
         whole(self.units, "units")
         if not isinstance(self.return_sequences, bool):
-            raise PlaygroundError(f"return_sequences must be true or false, got {self.return_sequences!r}")
+            raise PlaygroundError(_("return_sequences must be true or false, got {return_sequences!r}").format(
+                                      return_sequences=self.return_sequences))
         self.act = get_activation(self.activation)
         self.rec_act = get_activation(self.recurrent_activation)
         for key, act in (("activation", self.act), ("recurrent_activation", self.rec_act)):
             if not act.elementwise:
-                raise PlaygroundError(f"{key} {act.name} mixes the units; a recurrent layer's activations act on "
-                                      f"each unit alone (tanh, sigmoid, relu, ...)")  # fmt: skip
+                raise PlaygroundError(_("{key} {name} mixes the units; a recurrent layer's activations act on each "
+                                        "unit alone (tanh, sigmoid, relu, ...)").format(
+                                          key=key, name=act.name))  # fmt: skip
 
     # ----------------------------------------------------------------- from a project entry
     @classmethod
@@ -163,7 +166,8 @@ class Recurrent(Layer):
     # ----------------------------------------------------------------- shapes
     def _needs_sequence(self, inp: Shape) -> None:
         if len(inp) != 2:
-            raise PlaygroundError(f"a {self.name} layer takes sequences (steps, features), got {inp}")
+            raise PlaygroundError(_("a {name} layer takes sequences (steps, features), got {inp}").format(
+                                      name=self.name, inp=inp))
 
     def param_shapes(self, inp: Shape) -> dict[str, Shape]:
         self._needs_sequence(inp)
@@ -468,8 +472,10 @@ class Recurrent(Layer):
     def _torch_ready(self) -> None:
         """torch.nn's recurrent modules hard-wire their activations: refuse others by their key."""
         if self.act.name != "tanh" or self.rec_act.name != "sigmoid":  # type: ignore[union-attr]
-            raise PlaygroundError(f"PyTorch's {self.torch_module} has tanh and sigmoid only; this {self.name} layer "
-                                  f"has activation {self.act.name} and recurrent_activation {self.rec_act.name}")  # type: ignore[union-attr]  # fmt: skip
+            raise PlaygroundError(_("PyTorch's {torch_module} has tanh and sigmoid only; this {name} layer has "
+                                    "activation {act_name} and recurrent_activation {rec_act_name}").format(
+                                      torch_module=self.torch_module, name=self.name, act_name=self.act.name,
+                                      rec_act_name=self.rec_act.name))  # type: ignore[union-attr]  # fmt: skip
 
     def _torch_args(self) -> str:
         return ""
@@ -521,8 +527,9 @@ class RecurrentOutput(nn.Module):
                 continue
             name, extra = act.keras  # type: ignore[union-attr]
             if extra is not None:
-                raise PlaygroundError(f"Keras's {self.keras} takes {key} by name; {act.name} with its parameters "  # type: ignore[union-attr]
-                                      "is a layer of its own there")  # fmt: skip
+                raise PlaygroundError(_("Keras's {keras} takes {key} by name; {name} with its parameters is a layer "
+                                        "of its own there").format(
+                                          keras=self.keras, key=key, name=act.name))  # fmt: skip
             acts.append(f'{key}="{name}"')
         first = [f"layers.Reshape(({inp[0]}, {inp[1]})),"] if code.weighted == 0 and not code.image else []
         return [*first, f"layers.{self.keras}({self.units}, {', '.join(acts)}{self._keras_args()}, "

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..i18n import _
 from .base import LAYERS
 from .recurrent import ACTIVATION, RETURN_SEQUENCES, UNITS, Recurrent, activate
 
@@ -97,8 +98,8 @@ class SimpleRNN(Recurrent):
     def _torch_ready(self) -> None:
         """nn.RNN's nonlinearity is tanh or relu."""
         if self.act.name not in ("tanh", "relu"):  # type: ignore[union-attr]
-            raise PlaygroundError(f"PyTorch's nn.RNN has tanh or relu only; this simple_rnn layer has activation "
-                                  f"{self.act.name}")  # type: ignore[union-attr]  # fmt: skip
+            raise PlaygroundError(_("PyTorch's nn.RNN has tanh or relu only; this simple_rnn layer has activation "
+                                    "{name}").format(name=self.act.name))  # type: ignore[union-attr]  # fmt: skip
 
     def _torch_args(self) -> str:
         return f", nonlinearity={self.act.name!r}"  # type: ignore[union-attr]
