@@ -43,7 +43,9 @@ def show(value: Any) -> str:
 def either(names: Any) -> str:
     """Names for a message: "a, b or c"."""
     names = list(names)
-    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+    if len(names) < 2:
+        return "".join(names)
+    return _("{some} or {last}").format(some=", ".join(names[:-1]), last=names[-1])
 
 
 def fmt(x: float) -> str:
@@ -63,8 +65,9 @@ def check_number(
     """A finite number within [lo, hi] (open ends as told), compared before any conversion so an
     integer too big for a float is refused with the range instead of overflowing."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PlaygroundError(_("{key} must be a {value}, got {value2}").format(
-                                  key=key, value='whole number' if integer else 'number', value2=show(value)))
+        if integer:
+            raise PlaygroundError(_("{key} must be a whole number, got {value}").format(key=key, value=show(value)))
+        raise PlaygroundError(_("{key} must be a number, got {value}").format(key=key, value=show(value)))
     if isinstance(value, float):
         if not math.isfinite(value):
             raise PlaygroundError(_("{key} must be finite, got {value!r}").format(key=key, value=value))
@@ -72,11 +75,11 @@ def check_number(
             raise PlaygroundError(_("{key} must be a whole number, got {value!r}").format(key=key, value=value))
     # Python compares an int with a float exactly, whatever its size: no conversion happens here.
     if lo is not None and (value <= lo if lo_open else value < lo):
-        raise PlaygroundError(_("{key} must be {value} {lo}, got {value2}").format(
-                                  key=key, value='>' if lo_open else '>=', lo=fmt(lo), value2=show(value)))
+        raise PlaygroundError(_("{key} must be {relation} {lo}, got {value}").format(
+                                  key=key, relation=">" if lo_open else ">=", lo=fmt(lo), value=show(value)))
     if hi is not None and (value >= hi if hi_open else value > hi):
-        raise PlaygroundError(_("{key} must be {value} {hi}, got {value2}").format(
-                                  key=key, value='<' if hi_open else '<=', hi=fmt(hi), value2=show(value)))
+        raise PlaygroundError(_("{key} must be {relation} {hi}, got {value}").format(
+                                  key=key, relation="<" if hi_open else "<=", hi=fmt(hi), value=show(value)))
     if integer:
         return int(value)
     if isinstance(value, int) and abs(value) > 2**53 and (lo is None or hi is None):

@@ -353,16 +353,20 @@ def misfit(loss: str, activation: Any, problem: str, classes: int) -> str | None
     desc = get_loss(loss)
     if problem not in desc.problems:
         fits = either(n for n in LOSSES.names() if problem in LOSSES.get(n).problems)
-        return f"training.loss must be {fits} for {problem}, got {loss!r}"
+        return _("training.loss must be {fits} for {problem}, got {loss!r}").format(
+            fits=fits, problem=problem, loss=loss)
     if problem == "classification" and desc.max_classes is not None and classes > desc.max_classes:
         multi = either(n for n in LOSSES.names() if LOSSES.get(n).max_classes is None and "regression" not in
                         LOSSES.get(n).problems)  # fmt: skip
-        most = "two" if desc.max_classes == 2 else desc.max_classes
-        return f"training.loss {loss!r} is for {most} classes; use {multi} for the data's {classes}"
+        if desc.max_classes == 2:
+            return _("training.loss {loss!r} is for two classes; use {multi} for the data's {classes}").format(
+                loss=loss, multi=multi, classes=classes)
+        return _("training.loss {loss!r} is for {most} classes; use {multi} for the data's {classes}").format(
+            loss=loss, most=desc.max_classes, multi=multi, classes=classes)
     out = spec_name(activation)
     if desc.output_activations and out not in desc.output_activations:
-        return (f"training.loss {loss!r} needs network.output_activation "
-                f"{' or '.join(repr(a) for a in desc.output_activations)}, got {out!r}")  # fmt: skip
+        return _("training.loss {loss!r} needs network.output_activation {activations}, got {out!r}").format(
+            loss=loss, activations=_(" or ").join(repr(a) for a in desc.output_activations), out=out)
     return None
 
 

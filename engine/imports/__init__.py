@@ -41,6 +41,8 @@ def import_model(path: str | Path, dtype: str = "float64", activation: Any = "re
         result.project["app"] = {"title": f"{p.name} (imported from {result.source})",
                                  "note": " ".join(n[0].upper() + n[1:] + "." for n in result.notes)}  # fmt: skip
         return result
-    raise PlaygroundError(_("{name}: models are imported from {formats} files, not {value}").format(
-                              name=p.name, formats=', '.join(FORMATS),
-                              value=ext or 'a file without an extension'))  # fmt: skip
+    if not ext:
+        raise PlaygroundError(_("{name}: models are imported from {formats} files, not a file without an "
+                                "extension").format(name=p.name, formats=", ".join(FORMATS)))
+    raise PlaygroundError(_("{name}: models are imported from {formats} files, not {extension}").format(
+                              name=p.name, formats=", ".join(FORMATS), extension=ext))

@@ -191,10 +191,11 @@ def _recurrent(b: Builder, kind: str, cfg: dict[str, Any], arrays: list[np.ndarr
     odd = [k for k in ("go_backwards", "stateful", "return_state", "unroll") if cfg.get(k)]
     if odd or (kind == "GRU" and not cfg.get("reset_after", True)):
         what = ", ".join(odd) or "reset_after false"
+        if kind == "GRU":
+            raise PlaygroundError(_("{where} is {kind} with {what}: the playground's runs forward from zero "
+                                    "states with reset_after true").format(where=where, kind=kind, what=what))
         raise PlaygroundError(_("{where} is {kind} with {what}: the playground's runs forward from zero "
-                                "states{value}").format(
-                                  where=where, kind=kind, what=what,
-                                  value=' with reset_after true' if kind == 'GRU' else ''))  # fmt: skip
+                                "states").format(where=where, kind=kind, what=what))
     units = int(cfg["units"])
     blocks = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[kind]
     bias = arrays[2] if cfg.get("use_bias", True) else np.zeros((2, 3 * units) if kind == "GRU" else blocks * units)

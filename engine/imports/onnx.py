@@ -220,8 +220,10 @@ class _Walk:
             self.last_step(node, where, attrs)
         else:
             said = ", ".join(f"{k} {_words(v)}" for k, v in attrs.items())
-            raise PlaygroundError(_("{where} is {op}{value}: the playground has no such layer").format(
-                                      where=where, op=op, value=' with ' + said if said else ''))  # fmt: skip
+            if said:
+                raise PlaygroundError(_("{where} is {op} with {attributes}: the playground has no such layer").format(
+                                          where=where, op=op, attributes=said))
+            raise PlaygroundError(_("{where} is {op}: the playground has no such layer").format(where=where, op=op))
 
     def transpose(self, node: Any, where: str, attrs: dict[str, Any]) -> None:
         perm = list(attrs.get("perm", []))

@@ -160,8 +160,9 @@ class Builder:
         """The bias of the dense or conv2d layer just added (a format that adds it as a node of its own)."""
         last = self.entries[-1] if self.entries else {}
         if last.get("type", "dense") not in ("dense", "conv2d") or not self.params or "kernel" not in self.params[-1]:
-            raise PlaygroundError(_("{where} adds a bias after a {value} layer").format(
-                                      where=where, value=last.get('type', 'nothing')))
+            if "type" not in last:
+                raise PlaygroundError(_("{where} adds a bias after a nothing layer").format(where=where))
+            raise PlaygroundError(_("{where} adds a bias after a {kind} layer").format(where=where, kind=last["type"]))
         self.params[-1]["bias"] = np.asarray(bias, dtype=np.float64).reshape(-1)
 
     def pool(self, kind: str, size: int, where: str) -> None:

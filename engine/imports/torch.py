@@ -136,8 +136,9 @@ def _state_dict(state: dict[str, np.ndarray], dtype: str, activation: Any, outpu
             elif not (i + 1 < len(groups) and "running_mean" in groups[i + 1][1]):
                 builder.activation(hidden_act, where)
         else:
-            raise PlaygroundError(_("{where} holds {value}: the playground has no such layer").format(
-                                      where=where, value=", ".join(f"{k} {tuple(v.shape)}" for k, v in tensors.items())))
+            held = ", ".join(f"{k} {tuple(v.shape)}" for k, v in tensors.items())
+            raise PlaygroundError(_("{where} holds {tensors}: the playground has no such layer").format(
+                                      where=where, tensors=held))
     builder.notes.append(f"a state dict holds no activations: hidden layers take {activation}, the output "
                          f"{builder.entries[-1]['activation'] if builder.entries else ''}")  # fmt: skip
     return builder.finish(dtype)
@@ -205,8 +206,8 @@ def _scripted(module: Any, dtype: str, input_shape: tuple[int, ...] | None) -> I
         return _square_images(module, dtype, children[kinds.index("Conv2d")][1])
     if first == "Conv2d":
         if len(input_shape) != 3:
-            raise PlaygroundError(_("images are H,W,C: --input-shape {str} is not").format(
-                                      str=','.join(map(str, input_shape))))
+            raise PlaygroundError(_("images are H,W,C: --input-shape {shape} is not").format(
+                                      shape=",".join(map(str, input_shape))))
         builder = Builder("PyTorch", input_shape)
     elif first in RECURRENT:
         rnn = children[kinds.index(first)][1]

@@ -141,7 +141,9 @@ class Field:
 
     def _list(self, value: Any, key: str) -> list[Any]:
         if not isinstance(value, list):
-            raise PlaygroundError(f"{key} must be a list of {self.label}" + ("" if self.lo else " (may be empty)"))
+            if self.lo:
+                raise PlaygroundError(_("{key} must be a list of {label}").format(key=key, label=self.label))
+            raise PlaygroundError(_("{key} must be a list of {label} (may be empty)").format(key=key, label=self.label))
         if self.lo is not None and len(value) < self.lo:
             raise PlaygroundError(_("{key} must hold at least {lo} {label}, got {count}").format(
                                       key=key, lo=fmt(self.lo), label=self.label, count=len(value)))

@@ -259,9 +259,13 @@ def read_json(text: str | bytes, name: str) -> Any:
         raise PlaygroundError(_("{name}: {exc}").format(name=name, exc=exc)) from None
     if long:
         where, digits = _find_long(doc, "") or ("", long[0])
-        raise PlaygroundError(_("{name}: {value} is a {digits:,}-digit whole number; no setting or weight comes "
+        if not where:
+            raise PlaygroundError(_("{name}: the file is a {digits:,}-digit whole number; no setting or weight comes "
+                                    "near that (numbers are read up to {limit:,} digits)").format(
+                                      name=name, digits=digits, limit=limit))
+        raise PlaygroundError(_("{name}: {where} is a {digits:,}-digit whole number; no setting or weight comes "
                                 "near that (numbers are read up to {limit:,} digits)").format(
-                                  name=name, value=where or 'the file', digits=digits, limit=limit))  # fmt: skip
+                                  name=name, where=where, digits=digits, limit=limit))
     return doc
 
 
@@ -335,8 +339,8 @@ def save_weights(
         return atomic_write_text(p, json.dumps(doc) + "\n")
     if ext == ".onnx":
         return atomic_write_bytes(p, onnx_model_bytes(network, normalizer))
-    raise PlaygroundError(_("{name}: weights can be saved as .npz, .json or .onnx, not {value!r}").format(
-                              name=p.name, value=ext or 'no extension'))
+    raise PlaygroundError(_("{name}: weights can be saved as .npz, .json or .onnx, not {extension!r}").format(
+                              name=p.name, extension=ext or _("no extension")))
 
 
 def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
@@ -442,8 +446,8 @@ def export_data(path: str | Path, data: PreparedData) -> Path:
             return atomic_write(p, lambda f: np.savez(f, x=x, y=ds.y, split=split, layout="sequence"))
         return atomic_write(p, lambda f: np.savez(f, x=ds.x, y=ds.y, split=split))
     if ext != ".csv":
-        raise PlaygroundError(_("{name}: data can be exported as .csv or .npz, not {value!r}").format(
-                                  name=p.name, value=ext or 'no extension'))
+        raise PlaygroundError(_("{name}: data can be exported as .csv or .npz, not {extension!r}").format(
+                                  name=p.name, extension=ext or _("no extension")))
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")  # quotes a column name with a comma or a quote
     own = ds.label_column and ds.label_column not in (*ds.columns, "split")
