@@ -436,10 +436,16 @@ class _Walk:
         direction = _words(attrs.get("direction", "forward"))
         odd = attrs.get("clip") or attrs.get("input_forget", 0) or attrs.get("layout", 0)
         if extra or direction != "forward" or odd:
-            said = ", with initial states, lengths or peepholes" if extra else ", clipped or batch-first" if odd else ""
-            raise PlaygroundError(_("{where} is {op} ({direction}{said}): the playground's {kind} runs forward, "
-                                    "time-major, from zero states").format(
-                                      where=where, op=op, direction=direction, said=said, kind=kind))  # fmt: skip
+            if extra:
+                message = _("{where} is {op} ({direction}, with initial states, lengths or peepholes): the "
+                            "playground's {kind} runs forward, time-major, from zero states")
+            elif odd:
+                message = _("{where} is {op} ({direction}, clipped or batch-first): the playground's {kind} runs "
+                            "forward, time-major, from zero states")
+            else:
+                message = _("{where} is {op} ({direction}): the playground's {kind} runs forward, time-major, "
+                            "from zero states")
+            raise PlaygroundError(message.format(where=where, op=op, direction=direction, kind=kind))
         builder = self.b()  # before the output's layout is followed
         if op == "GRU" and not attrs.get("linear_before_reset", 0):
             raise PlaygroundError(_("{where} is GRU with linear_before_reset 0: the playground's GRU is Keras's "

@@ -165,9 +165,11 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     such a link is refused, saying what one looks like."""
     _check_length(url.strip())
     if not is_tfp_link(url):
-        what = "an nn-playground project link (nnp:…), " if url.strip().startswith(NNP_PREFIX) else ""
-        raise PlaygroundError(_("this is {what}not a TensorFlow Playground link; one looks like {tfp_example}").format(
-                                  what=what, tfp_example=TFP_EXAMPLE))
+        if url.strip().startswith(NNP_PREFIX):
+            raise PlaygroundError(_("this is an nn-playground project link (nnp:…), not a TensorFlow Playground link; "
+                                    "one looks like {tfp_example}").format(tfp_example=TFP_EXAMPLE))
+        raise PlaygroundError(_("this is not a TensorFlow Playground link; one looks like {tfp_example}").format(
+                                  tfp_example=TFP_EXAMPLE))
     m = _hash(url)
     notes: list[str] = []
     known = set(TFP_DEFAULTS) | {"seed", "tutorial"}

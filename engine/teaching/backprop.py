@@ -29,7 +29,7 @@ import numpy as np
 
 from ..core.activations import get_activation
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import _, ngettext
 from ..core.layers.base import LAYERS, LayerTrace
 from ..core.losses import Loss
 from ..core.model import Model
@@ -144,8 +144,9 @@ def example(data: PreparedData, raw: Any, label: Any, n_outputs: int) -> tuple[n
     n = len(ds.columns)
     if raw.size != n:
         names = ", ".join(ds.columns[:6]) + (", …" if n > 6 else "")
-        raise PlaygroundError(_("this data has {n} input{value} ({names}); got {size}").format(
-                                  n=n, value='s' * (n != 1), names=names, size=raw.size))
+        raise PlaygroundError(ngettext("this data has {n} input ({names}); got {size}",
+                                       "this data has {n} inputs ({names}); got {size}", n).format(
+                                  n=n, names=names, size=raw.size))
     if not np.all(np.isfinite(raw)):
         raise PlaygroundError(_("every input must be a finite number"))
     if isinstance(label, bool) or not isinstance(label, (int, float, np.integer, np.floating)):
