@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PlaygroundError
-from ..i18n import _
+from ..i18n import N_, _
 from ..numbers import number
 from .activation import ActivationLayer
 from .base import LAYERS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape
@@ -63,9 +63,9 @@ class BatchNormalization(Layer):
     gives = "same"
     regularized: ClassVar[tuple[str, ...]] = ()
     non_trainable: ClassVar[tuple[str, ...]] = ("moving_mean", "moving_variance")
-    forward_words = ("each feature normalised by its moving mean and variance (the walk is an inference pass), "
+    forward_words = N_("each feature normalised by its moving mean and variance (the walk is an inference pass), "
                      "x̂ = (x − mean)/√(var + ε), then y = γ·x̂ + β")  # fmt: skip
-    backward_words = (
+    backward_words = N_(
         "∂L/∂γ = ∂L/∂y·x̂, ∂L/∂β = ∂L/∂y, ∂L/∂x = γ/√(var + ε)·∂L/∂y (moving statistics: "
         "an affine map; in training the batch's own statistics add the terms through μ and σ²)"
     )

@@ -14,7 +14,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..activations import get_activation
 from ..errors import PlaygroundError
-from ..i18n import _
+from ..i18n import N_, _
 from ..numbers import number
 from .base import (
     LAYERS,
@@ -70,9 +70,9 @@ class Conv2D(Layer):
     takes = "image"
     gives = "image"
     memory_fix = "fewer filters or a smaller kernel there"
-    forward_words = ("each filter slides over the maps, z = Σ x·W + b over its window at every position, "
+    forward_words = N_("each filter slides over the maps, z = Σ x·W + b over its window at every position, "
                      "then a = {act}(z)")
-    backward_words = ("∂L/∂W[i, j, c] = Σ over the positions of x·δ (one weight serves every position: its gradient "
+    backward_words = N_("∂L/∂W[i, j, c] = Σ over the positions of x·δ (one weight serves every position: its gradient "
                       "is the sum), ∂L/∂b = Σ δ")
 
     filters: int

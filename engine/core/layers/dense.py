@@ -13,7 +13,7 @@ import numpy as np
 
 from ..activations import get_activation
 from ..errors import PlaygroundError
-from ..i18n import _
+from ..i18n import N_, _
 from ..numbers import number
 from .base import (
     LAYERS,
@@ -57,8 +57,8 @@ class Dense(Layer):
     takes = "flat"
     gives = "flat"
     can_output = True
-    forward_words = "z = a_prev·W + b, then a = {act}(z)"
-    backward_words = "∂L/∂W = a_prevᵀ·δ, ∂L/∂b = δ"
+    forward_words = N_("z = a_prev·W + b, then a = {act}(z)")
+    backward_words = N_("∂L/∂W = a_prevᵀ·δ, ∂L/∂b = δ")
 
     units: int
     activation: Any = "tanh"  # a name, or {"name": ..., "alpha": ...} as in the project file

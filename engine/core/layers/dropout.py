@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import PlaygroundError
-from ..i18n import _
+from ..i18n import N_, _
 from .base import LAYERS, CodeContext, Layer, LayerTrace, OnnxGraph, Shape
 
 
@@ -27,8 +27,8 @@ class Dropout(Layer):
     drawn = False
     pictured = False
     note = "in training only"
-    forward_words = "values pass unchanged (dropout is off at inference)"
-    backward_words = "gradients pass unchanged"
+    forward_words = N_("values pass unchanged (dropout is off at inference)")
+    backward_words = N_("gradients pass unchanged")
 
     rate: float
 

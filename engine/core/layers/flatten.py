@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PlaygroundError
-from ..i18n import _
+from ..i18n import N_, _
 from .base import LAYERS, CodeContext, Layer, LayerTrace, OnnxGraph, Shape
 
 
@@ -25,8 +25,8 @@ class Flatten(Layer):
     takes = "image"
     gives = "flat"
     pictured = False
-    forward_words = "the maps laid out as one vector, channels last (as Keras)"
-    backward_words = "the gradient laid back out as maps"
+    forward_words = N_("the maps laid out as one vector, channels last (as Keras)")
+    backward_words = N_("the gradient laid back out as maps")
 
     @classmethod
     def label(cls, entry: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PlaygroundError
-from ..i18n import _
+from ..i18n import N_, _
 from ..numbers import number
 from .base import (
     LAYERS,
@@ -111,8 +111,8 @@ class MaxPooling2D(_Pooling):
             "no weights.")
     formula = "y = max of the window;  ∂L/∂x = ∂L/∂y at the window's maximum, 0 elsewhere (the gradient is routed)"
     short = "max"
-    forward_words = "each output is the largest value of its window, map by map"
-    backward_words = ("∂L/∂x = δ at each window's maximum and 0 at the other positions: the gradient is routed "
+    forward_words = N_("each output is the largest value of its window, map by map")
+    backward_words = N_("∂L/∂x = δ at each window's maximum and 0 at the other positions: the gradient is routed "
                       "(the maps below show where)")
     onnx_op = "MaxPool"
     torch_module = "MaxPool2d"
@@ -202,8 +202,8 @@ class AveragePooling2D(_Pooling):
     help = "Averages each pool_size × pool_size window: smaller, smoother maps, no weights."
     formula = "y = mean of the window;  ∂L/∂x = ∂L/∂y / p² at each of its p² inputs"
     short = "avg"
-    forward_words = "each output is the mean of its window, map by map"
-    backward_words = "each of a window's inputs gets δ / pool_size²"
+    forward_words = N_("each output is the mean of its window, map by map")
+    backward_words = N_("each of a window's inputs gets δ / pool_size²")
     onnx_op = "AveragePool"
     torch_module = "AvgPool2d"
 

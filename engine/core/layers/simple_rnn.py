@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PlaygroundError
-from ..i18n import _
+from ..i18n import N_, _
 from .base import LAYERS
 from .recurrent import ACTIVATION, RETURN_SEQUENCES, UNITS, Recurrent, activate
 
@@ -33,8 +33,8 @@ class SimpleRNN(Recurrent):
     formula = "h_t = f(x_t·W + h_{t−1}·U + b);  δ_t = f′(z_t) ⊙ (∂L/∂h_t + δ_{t+1}·Uᵀ),  ∂L/∂U = Σ_t h_{t−1}ᵀ·δ_t"
     keys = (UNITS, ACTIVATION, RETURN_SEQUENCES)
     new: ClassVar[dict[str, Any]] = {"units": 16, "activation": "tanh", "return_sequences": False}
-    forward_words = "at every step h_t = {act}(x_t·W + h_{t−1}·U + b)"
-    backward_words = ("backpropagation through time: from the last step back, δ_t = f′(z_t) ⊙ ∂L/∂h_t; "
+    forward_words = N_("at every step h_t = {act}(x_t·W + h_{t−1}·U + b)")
+    backward_words = N_("backpropagation through time: from the last step back, δ_t = f′(z_t) ⊙ ∂L/∂h_t; "
                       "∂L/∂W = Σ_t x_tᵀ·δ_t, ∂L/∂U = Σ_t h_{t−1}ᵀ·δ_t, ∂L/∂b = Σ_t δ_t")  # fmt: skip
     blocks = 1
     gate_names = ()
