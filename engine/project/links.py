@@ -120,11 +120,12 @@ def _short(text: str) -> str:
 
 
 def _named(items: list[str], say: Any, rest: str) -> list[str]:
-    """A note for each of the first MAX_KEY_NOTES items, then one counting the rest: a link
-    with 100,000 unknown keys made a 100,001-line dialog that froze the window for 100 s."""
+    """A note for each of the first MAX_KEY_NOTES items, then one counting the rest (`rest`: a
+    message with {count}): a link with 100,000 unknown keys made a 100,001-line dialog that
+    froze the window for 100 s."""
     notes = [say(_short(item)) for item in items[:MAX_KEY_NOTES]]
     if len(items) > MAX_KEY_NOTES:
-        notes.append(f"… and {len(items) - MAX_KEY_NOTES:,} more {rest}; ignored")
+        notes.append(rest.format(count=len(items) - MAX_KEY_NOTES))
     return notes
 
 
@@ -137,8 +138,8 @@ def _number(m: dict[str, str], key: str, notes: list[str]) -> float:
     try:
         value = float(raw)
     except ValueError:
-        notes.append(f"{key}={_short(raw)!r} is not a number; TensorFlow Playground's default "
-                     f"{TFP_DEFAULTS[key]} is used")  # fmt: skip
+        notes.append(_("{key}={raw!r} is not a number; TensorFlow Playground's default {default} is used").format(
+            key=key, raw=_short(raw), default=TFP_DEFAULTS[key]))
         value = float(TFP_DEFAULTS[key])
     if not math.isfinite(value):
         raise PlaygroundError(_("{key}={raw} is not a finite number").format(key=key, raw=_short(raw)))
@@ -147,15 +148,16 @@ def _number(m: dict[str, str], key: str, notes: list[str]) -> float:
 
 def _seed(raw: str | None, notes: list[str]) -> int:
     if not raw:
-        notes.append("the link has no seed; seed 0 is used (TensorFlow Playground would draw one)")
+        notes.append(_("the link has no seed; seed 0 is used (TensorFlow Playground would draw one)"))
         return 0
     try:
         value = float(raw)
         seed = round(value * 100_000) if 0 <= value < 1 else int(value)
     except (ValueError, OverflowError):
         seed = zlib.crc32(raw.encode()) & 0x7FFFFFFF
-    notes.append(f"seed {_short(raw)} becomes seed {seed}: the points are drawn by this app's generator, so they "
-                 "follow the same rule as TensorFlow Playground's but are not the same points")  # fmt: skip
+    notes.append(_("seed {raw} becomes seed {seed}: the points are drawn by this app's generator, so they follow "
+                   "the same rule as TensorFlow Playground's but are not the same points").format(
+        raw=_short(raw), seed=seed))
     return max(0, min(seed, 2**31 - 1))
 
 
@@ -175,31 +177,33 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     known = set(TFP_DEFAULTS) | {"seed", "tutorial"}
     hidden = sorted(k[: -len("_hide")] for k, v in m.items() if k.endswith("_hide") and v == "true")
     notes += _named([h for h in hidden if h not in TFP_CONTROLS],
-                    lambda name: f"{name}_hide: this app has no such control to hide; ignored",
-                    "_hide keys for controls this app does not have")  # fmt: skip
+                    lambda name: _("{name}_hide: this app has no such control to hide; ignored").format(name=name),
+                    _("… and {count:,} more _hide keys for controls this app does not have; ignored"))
     hidden = [h for h in hidden if h in TFP_CONTROLS]
     notes += _named(sorted(set(m) - known - {k for k in m if k.endswith("_hide")}),
-                    lambda key: f"{key} is not a TensorFlow Playground setting; ignored", "unknown keys")  # fmt: skip
+                    lambda key: _("{key} is not a TensorFlow Playground setting; ignored").format(key=key),
+                    _("… and {count:,} more unknown keys; ignored"))
     get = lambda key: m.get(key) or TFP_DEFAULTS[key]  # noqa: E731
     problem = get("problem")
     if problem not in ("classification", "regression"):
-        notes.append(f"problem={_short(problem)!r} is unknown; classification is used")
+        notes.append(_("problem={problem!r} is unknown; classification is used").format(problem=_short(problem)))
         problem = "classification"
     if problem == "classification":
         name = get("dataset")
         if name not in TFP_DATASETS:
-            notes.append(f"dataset={_short(name)!r} is not one of TensorFlow Playground's; circle is used")
+            notes.append(_("dataset={name!r} is not one of TensorFlow Playground's; circle is used").format(
+                name=_short(name)))
             name = "circle"
         source = TFP_DATASETS[name]
     else:
         name = get("regDataset")
         if name not in TFP_REG_DATASETS:
-            notes.append(f"regDataset={_short(name)!r} has no counterpart here; reg-plane is used")
+            notes.append(_("regDataset={name!r} has no counterpart here; reg-plane is used").format(name=_short(name)))
             name = "reg-plane"
         source = TFP_REG_DATASETS[name]
     act = get("activation")
     if act not in TFP_ACTIVATIONS:
-        notes.append(f"activation={_short(act)!r} is unknown; tanh is used")
+        notes.append(_("activation={act!r} is unknown; tanh is used").format(act=_short(act)))
         act = "tanh"
     shape_raw = m.get("networkShape", TFP_DEFAULTS["networkShape"]).strip()
     try:
@@ -214,18 +218,18 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     features = [ours for key, ours in TFP_FEATURES.items() if _bool(get(key))]
     for key in ("cosX", "cosY"):
         if _bool(get(key)):
-            notes.append(f"{key} is ignored, as TensorFlow Playground itself ignores it")
+            notes.append(_("{key} is ignored, as TensorFlow Playground itself ignores it").format(key=key))
     if not features:
-        notes.append("no input feature is on; x1 and x2 are used")
+        notes.append(_("no input feature is on; x1 and x2 are used"))
         features = ["x1", "x2"]
     reg = get("regularization")
     if reg not in ("none", "L1", "L2"):
-        notes.append(f"regularization={_short(reg)!r} is unknown; none is used")
+        notes.append(_("regularization={reg!r} is unknown; none is used").format(reg=_short(reg)))
         reg = "none"
     rate = _number(m, "regularizationRate", notes)
     if reg == "L2":
         rate /= 2
-        notes.append("L2: TensorFlow Playground's rate is the derivative's (½w²), so the rate here is half of it")
+        notes.append(_("L2: TensorFlow Playground's rate is the derivative's (½w²), so the rate here is half of it"))
     perc = _number(m, "percTrainData", notes)
     noise = _number(m, "noise", notes)
     batch = _number(m, "batchSize", notes)
@@ -233,7 +237,7 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
         raise PlaygroundError(_("batchSize={batch:g} is not a whole number").format(batch=batch))
     init_zero = _bool(get("initZero"))
     if _bool(get("collectStats")) or m.get("tutorial"):
-        notes.append("collectStats and tutorial are TensorFlow Playground page options; ignored")
+        notes.append(_("collectStats and tutorial are TensorFlow Playground page options; ignored"))
     regression = problem == "regression"
     raw: dict[str, Any] = {
         "format": FORMAT,
@@ -266,7 +270,7 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     }  # fmt: skip
     if hidden:
         raw["app"]["lesson"] = {"hide": hidden}
-        notes.append(f"hidden controls: {', '.join(hidden)}")
+        notes.append(_("hidden controls: {controls}").format(controls=", ".join(hidden)))
     try:
         project = normalize_project(raw)
     except PlaygroundError as exc:
