@@ -22,7 +22,7 @@ import numpy as np
 
 from ..core.activations import sigmoid
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from ..core.registry import Registry
 
 Array = np.ndarray
@@ -55,14 +55,14 @@ def _add(p: PointSet) -> None:
 
 
 _add(PointSet(
-    "overlapping", "Overlapping classes", (-3, -2, -1, 0, 1, 2, 3, 6), (0, 0, 0, 1, 0, 1, 1, 0),
-    "Mostly 0 on the left and 1 on the right, with a 0 far out at x = 6: squared error has two separate "
-    "minima here, cross-entropy one.",
+    "overlapping", N_("Overlapping classes"), (-3, -2, -1, 0, 1, 2, 3, 6), (0, 0, 0, 1, 0, 1, 1, 0),
+    N_("Mostly 0 on the left and 1 on the right, with a 0 far out at x = 6: squared error has two separate "
+    "minima here, cross-entropy one."),
 ))  # fmt: skip
 _add(PointSet(
-    "separable", "Separable classes", (-3, -2, -1, 1, 2, 3), (0, 0, 0, 1, 1, 1),
-    "A threshold between −1 and 1 separates the classes: both losses fall for ever as w grows (no finite "
-    "minimum), but only cross-entropy's surface is convex.",
+    "separable", N_("Separable classes"), (-3, -2, -1, 1, 2, 3), (0, 0, 0, 1, 1, 1),
+    N_("A threshold between −1 and 1 separates the classes: both losses fall for ever as w grows (no finite "
+    "minimum), but only cross-entropy's surface is convex."),
 ))  # fmt: skip
 
 
