@@ -482,17 +482,17 @@ class LayerStack:
         for origin, share in zip(self.origin, shares):
             by_origin[origin] = by_origin.get(origin, 0) + share
         worst = max(by_origin, key=lambda o: by_origin[o])
-        fix = "narrower layers"
+        fix = _("narrower layers")
         if worst is None:
-            words = "the flatten layer added before the dense layers"
+            words = _("the flatten layer added before the dense layers")
         elif worst == -1:
-            words = "the output layer"
+            words = _("the output layer")
         else:
             i = self.origin.index(worst)
             layer, inp, out = self.layers[i], self.shapes[i], self.shapes[i + 1]
             label = layer_label(self.hidden[worst]) if worst < len(self.hidden) else layer.name
-            words = f"layer {worst + 1} ({label}){layer.memory_words(inp, out)}"
-            fix = layer.memory_fix
+            words = layer.memory_words(inp, out, _("layer {number} ({label})").format(number=worst + 1, label=label))
+            fix = _(layer.memory_fix)
         return total, words, by_origin[worst], fix
 
     # ----------------------------------------------------------------- summary

@@ -200,7 +200,10 @@ def stack(hidden: Sequence[dict[str, Any]], n_outputs: int, output_activation: A
 
 def _after_sequence(i: int, what: str, giver: int | None) -> PlaygroundError:
     """A layer that needs one vector per example (dense, or the output) after a sequence."""
-    layer = "the output layer" if what == "output" else f"layer {i + 1} ({what})"
+    if what == "output":
+        layer = _("the output layer")
+    else:
+        layer = _("layer {number} ({label})").format(number=i + 1, label=what)
     if giver is None:
         return PlaygroundError(_("network.layers[{i}].type: a {what} layer cannot take the data's sequences: put "
                                  "the recurrent layers first").format(i=i, what=what))  # fmt: skip
@@ -278,11 +281,12 @@ def step_name(layers: Sequence[Layer], origin: Sequence[int | None], i: int) -> 
     (BatchNormalization)", "layer 3 (Activation relu)"."""
     source = origin[i]
     if source == -1:
-        return "output layer"
+        return _("output layer")
     if source is None:
-        return "added flatten"
-    added = i > 0 and origin[i - 1] == source and layers[i].drawn
-    return f"layer {source + 1}" + (f" ({layers[i].title()})" if added else "")
+        return _("added flatten")
+    if i > 0 and origin[i - 1] == source and layers[i].drawn:
+        return _("layer {number} ({title})").format(number=source + 1, title=layers[i].title())
+    return _("layer {number}").format(number=source + 1)
 
 
 def batch_need(layers: Sequence[Layer], origin: Sequence[int | None], input_shape: Shape) -> tuple[int, str]:
@@ -292,7 +296,7 @@ def batch_need(layers: Sequence[Layer], origin: Sequence[int | None], input_shap
     for i, layer in enumerate(layers):
         rows, words = layer.min_batch(shape)
         if rows > need:
-            need, why = rows, f"{step_name(layers, origin, i)} {words}"
+            need, why = rows, words.format(layer=step_name(layers, origin, i))
         shape = tuple(layer.output_shape(shape))
     return need, why
 

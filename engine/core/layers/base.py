@@ -26,7 +26,7 @@ import numpy as np
 
 from ..activations import Activation
 from ..errors import PlaygroundError
-from ..i18n import _
+from ..i18n import N_, _
 from ..limits import MAX_UNITS  # noqa: F401  (the kinds and the neuron graph read it here)
 from ..registry import Registry
 
@@ -135,7 +135,7 @@ class Layer:
     #: What the layer stack says beside its output shape, for a layer the user does not edit.
     note: ClassVar[str] = ""
     #: What to change when a training step through this layer is too big for the memory budget.
-    memory_fix: ClassVar[str] = "narrower layers"
+    memory_fix: ClassVar[str] = N_("narrower layers")
     #: What the walk says at its forward and backward steps ("{act}": its activation).
     forward_words: ClassVar[str] = ""
     backward_words: ClassVar[str] = ""
@@ -234,12 +234,14 @@ class Layer:
 
     def min_batch(self, inp: Shape) -> tuple[int, str]:
         """The fewest examples a training batch needs through it on inputs `inp`, and why in the
-        user's words (batch normalization per unit needs two); (1, "") for most kinds."""
+        user's words with {layer} where the layer's name goes (batch normalization per unit needs two);
+        (1, "") for most kinds."""
         return 1, ""
 
-    def memory_words(self, inp: Shape, out: Shape) -> str:
-        """Why a training step through it is big, appended to its label in the budget's message."""
-        return ""
+    def memory_words(self, inp: Shape, out: Shape, layer: str) -> str:
+        """The layer (`layer`: "layer 2 (conv2d)") and why a training step through it is big, for
+        the budget's message: one phrase, so a language orders it its own way."""
+        return layer
 
     def title(self) -> str:
         """Its name in the layer stack when the stack shows it without controls: "Dropout 0.2"."""

@@ -21,12 +21,12 @@ class Dropout(Layer):
 
     name = "dropout"
     keras = "Dropout"
-    help = "In training, drops each value with probability rate and scales the rest by 1/(1 − rate)."
+    help = N_("In training, drops each value with probability rate and scales the rest by 1/(1 − rate).")
     formula = "y = x ⊙ m, m ~ Bernoulli(1 − p)/(1 − p) in training, y = x at inference;  ∂L/∂x = m ⊙ ∂L/∂y"
     written = False
     drawn = False
     pictured = False
-    note = "in training only"
+    note = N_("in training only")
     forward_words = N_("values pass unchanged (dropout is off at inference)")
     backward_words = N_("gradients pass unchanged")
 

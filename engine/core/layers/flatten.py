@@ -20,7 +20,7 @@ class Flatten(Layer):
 
     name = "flatten"
     keras = "Flatten"
-    help = "Lays the maps out as one vector (channels last, as Keras does) for the dense layers after it."
+    help = N_("Lays the maps out as one vector (channels last, as Keras does) for the dense layers after it.")
     formula = "y = x laid out as a vector (h, w, c order);  ∂L/∂x = ∂L/∂y laid back out as maps"
     takes = "image"
     gives = "flat"

@@ -37,9 +37,9 @@ class GRU(Recurrent):
 
     name = "gru"
     keras = "GRU"
-    help = ("Gated recurrent unit: an update gate z blends the previous state with a candidate, a reset gate r "
+    help = (N_("Gated recurrent unit: an update gate z blends the previous state with a candidate, a reset gate r "
             "decides how much of the previous state the candidate sees. Fewer weights than an LSTM, "
-            "no cell state.")  # fmt: skip
+            "no cell state."))  # fmt: skip
     formula = ("z, r = σ(x·W + b_x + h·U + b_h) blocks, ĥ = tanh(x·W_h + b_xh + r ⊙ (h·U_h + b_hh));  "
                "h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ: the update gate carries the gradient back")  # fmt: skip
     keys = (UNITS, ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES)

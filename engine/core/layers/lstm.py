@@ -30,8 +30,8 @@ class LSTM(Recurrent):
 
     name = "lstm"
     keras = "LSTM"
-    help = ("Long short-term memory: a cell state that gates decide to keep (forget gate), write (input gate) "
-            "and show (output gate), so a gradient can cross many steps without vanishing.")  # fmt: skip
+    help = (N_("Long short-term memory: a cell state that gates decide to keep (forget gate), write (input gate) "
+            "and show (output gate), so a gradient can cross many steps without vanishing."))  # fmt: skip
     formula = ("i, f, o = σ(x·W + h·U + b) blocks, g = tanh(…);  c_t = f ⊙ c_{t−1} + i ⊙ g,  h_t = o ⊙ tanh(c_t);  "
                "∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f: the forget gate carries the gradient back")  # fmt: skip
     keys = (UNITS, ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES)

@@ -31,7 +31,7 @@ from .base import (
 @dataclass(eq=False)
 class _Pooling(Layer):
     keys = (Key("pool_size", "integer", "pool size", default=2, lo=1, hi=16,
-                help="Pool size: the window (and the stride)", shown="pool {}"),)  # fmt: skip
+                help=N_("Pool size: the window (and the stride)"), shown="pool {}"),)  # fmt: skip
     new: ClassVar[dict[str, Any]] = {"pool_size": 2}
     takes = "image"
     gives = "image"
@@ -107,8 +107,8 @@ class MaxPooling2D(_Pooling):
 
     name = "max_pooling2d"
     keras = "MaxPooling2D"
-    help = ("Keeps the largest value of each pool_size × pool_size window: smaller maps, a little shift invariance, "
-            "no weights.")
+    help = (N_("Keeps the largest value of each pool_size × pool_size window: smaller maps, a little shift invariance, "
+            "no weights."))
     formula = "y = max of the window;  ∂L/∂x = ∂L/∂y at the window's maximum, 0 elsewhere (the gradient is routed)"
     short = "max"
     forward_words = N_("each output is the largest value of its window, map by map")
@@ -199,7 +199,7 @@ class AveragePooling2D(_Pooling):
 
     name = "average_pooling2d"
     keras = "AveragePooling2D"
-    help = "Averages each pool_size × pool_size window: smaller, smoother maps, no weights."
+    help = N_("Averages each pool_size × pool_size window: smaller, smoother maps, no weights.")
     formula = "y = mean of the window;  ∂L/∂x = ∂L/∂y / p² at each of its p² inputs"
     short = "avg"
     forward_words = N_("each output is the mean of its window, map by map")

@@ -41,20 +41,20 @@ import numpy as np
 
 from ..activations import Activation, get_activation
 from ..errors import PlaygroundError
-from ..i18n import _
+from ..i18n import N_, _
 from ..numbers import number
 from .base import MAX_UNITS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape, whole
 
 UNITS = Key("units", "integer", "neurons", required=True, lo=1, hi=MAX_UNITS,
-            help="Units: the size of the hidden state h carried from step to step", shown="{} units")  # fmt: skip
+            help=N_("Units: the size of the hidden state h carried from step to step"), shown="{} units")  # fmt: skip
 ACTIVATION = Key("activation", "activation", "activation", default="tanh",
-                 help="f, for the new state (and an LSTM's cell output); Keras's default tanh")  # fmt: skip
+                 help=N_("f, for the new state (and an LSTM's cell output); Keras's default tanh"))  # fmt: skip
 RECURRENT_ACTIVATION = Key("recurrent_activation", "activation", "gate activation", default="sigmoid",
-                           help="σ, for the gates (each a fraction in [0, 1] with sigmoid, Keras's "
-                                "default)")  # fmt: skip
+                           help=N_("σ, for the gates (each a fraction in [0, 1] with sigmoid, Keras's "
+                                "default)"))  # fmt: skip
 RETURN_SEQUENCES = Key("return_sequences", "boolean", "return sequences", default=False,
-                       help="On: the state at every step (N, T, units), for another recurrent layer after it; "
-                            "off: the last step's state only (N, units), for the dense layers",
+                       help=N_("On: the state at every step (N, T, units), for another recurrent layer after it; "
+                            "off: the last step's state only (N, units), for the dense layers"),
                        shown="sequences {}")  # fmt: skip
 
 #: What each activation is inside ONNX's RNN, LSTM and GRU operators (attributes from params()).
@@ -114,7 +114,7 @@ class Recurrent(Layer):
 
     takes = "sequence"
     gives = "flat"  # with return_sequences, "sequence" (`gives_for`)
-    memory_fix = "fewer units or shorter sequences"
+    memory_fix = N_("fewer units or shorter sequences")
     regularized = ("kernel", "recurrent_kernel")
     #: Gate blocks side by side in the kernels (1, 4 or 3) and their names in Keras's order.
     blocks: ClassVar[int] = 1
@@ -207,8 +207,9 @@ class Recurrent(Layer):
     def inference_values(self, inp: Shape, out: Shape) -> int:
         return inp[0] * self._kept() * self.units
 
-    def memory_words(self, inp: Shape, out: Shape) -> str:
-        return f", which keeps {self._kept() * self.units:,} values at each of its {inp[0]:,} steps for backward"
+    def memory_words(self, inp: Shape, out: Shape, layer: str) -> str:
+        return _("{layer}, which keeps {values:,} values at each of its {steps:,} steps for backward").format(
+            layer=layer, values=self._kept() * self.units, steps=inp[0])
 
     # ----------------------------------------------------------------- maths
     def bind(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:

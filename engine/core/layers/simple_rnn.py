@@ -28,8 +28,8 @@ class SimpleRNN(Recurrent):
 
     name = "simple_rnn"
     keras = "SimpleRNN"
-    help = ("A recurrent layer: at every step the new state h_t = f(x_t·W + h_{t−1}·U + b) mixes the input with "
-            "the previous state; its gradient fades (or explodes) over many steps.")  # fmt: skip
+    help = (N_("A recurrent layer: at every step the new state h_t = f(x_t·W + h_{t−1}·U + b) mixes the input with "
+            "the previous state; its gradient fades (or explodes) over many steps."))  # fmt: skip
     formula = "h_t = f(x_t·W + h_{t−1}·U + b);  δ_t = f′(z_t) ⊙ (∂L/∂h_t + δ_{t+1}·Uᵀ),  ∂L/∂U = Σ_t h_{t−1}ᵀ·δ_t"
     keys = (UNITS, ACTIVATION, RETURN_SEQUENCES)
     new: ClassVar[dict[str, Any]] = {"units": 16, "activation": "tanh", "return_sequences": False}
