@@ -220,9 +220,14 @@ class Builder:
         if last is not None and last.get("type", "dense") == "dense" and rate < 1:
             last["dropout"] = float(rate)
         elif rate:
-            self.notes.append(f"{where}: dropout {rate:g} after a {last.get('type') if last else 'the input'} "
-                              "layer was left out (the playground drops units of dense layers only; dropout does "
-                              "nothing at inference)")  # fmt: skip
+            if last:
+                self.notes.append(_("{where}: dropout {rate:g} after a {kind} layer was left out (the playground "
+                                    "drops units of dense layers only; dropout does nothing at inference)").format(
+                                      where=where, rate=rate, kind=last.get("type")))
+            else:
+                self.notes.append(_("{where}: dropout {rate:g} after a the input layer was left out (the playground "
+                                    "drops units of dense layers only; dropout does nothing at inference)").format(
+                                      where=where, rate=rate))
 
     def recurrent(self, kind: str, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray,
                   return_sequences: bool, where: str, activation: Any = "tanh",
@@ -275,7 +280,8 @@ class Builder:
                                     "(with its activation)").format(last=last))  # fmt: skip
         out = self.entries[-1]
         if out.get("dropout"):
-            self.notes.append(f"the output layer's dropout {out['dropout']:g} was left out")
+            self.notes.append(_("the output layer's dropout {dropout:g} was left out").format(
+                                  dropout=out['dropout']))
         act = output_activation if output_activation is not None else out["activation"]
         units = out["units"]
         hidden = copy.deepcopy(self.entries[:-1])
@@ -344,11 +350,12 @@ def _problem(act: str, units: int, notes: list[str]) -> tuple[str, int, str]:
         return "classification", 2, "binary_crossentropy"
     if units == 1:
         if act != "linear":
-            notes.append(f"the output activation is {act} on one unit: imported as a regression")
+            notes.append(_("the output activation is {act} on one unit: imported as a regression").format(act=act))
         return "regression", 0, "mse"
-    notes.append(f"the output is {units} raw scores ({act}; logits, as PyTorch's CrossEntropyLoss takes them): "
-                 "imported as a classification with the multiclass hinge loss, which takes scores; choose softmax "
-                 "as the output activation (and categorical cross-entropy) to see probabilities")  # fmt: skip
+    notes.append(_("the output is {units} raw scores ({act}; logits, as PyTorch's CrossEntropyLoss takes them): "
+                   "imported as a classification with the multiclass hinge loss, which takes scores; choose softmax "
+                   "as the output activation (and categorical cross-entropy) to see probabilities").format(
+                     units=units, act=act))  # fmt: skip
     if act != "linear":
         raise PlaygroundError(_("the output is {units} units with {act}: the playground's outputs for several "
                                 "classes are softmax or linear scores").format(units=units, act=act))  # fmt: skip

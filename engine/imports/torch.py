@@ -102,8 +102,8 @@ def _state_dict(state: dict[str, np.ndarray], dtype: str, activation: Any, outpu
             raise PlaygroundError(_("sequences are STEPS,FEATURES: --input-shape takes two numbers for them"))
         builder = Builder("PyTorch", shape, sequence=True)
         if input_shape is None:
-            builder.notes.append(f"sequences of {DEFAULT_STEPS} steps (the weights fit any length; "
-                                 "--input-shape STEPS,FEATURES sets it)")  # fmt: skip
+            builder.notes.append(_("sequences of {default_steps} steps (the weights fit any length; --input-shape "
+                                   "STEPS,FEATURES sets it)").format(default_steps=DEFAULT_STEPS))  # fmt: skip
     elif "weight" in first and first["weight"].ndim == 2:
         builder = Builder("PyTorch", input_shape or (int(first["weight"].shape[1]),))
     else:
@@ -123,8 +123,8 @@ def _state_dict(state: dict[str, np.ndarray], dtype: str, activation: Any, outpu
         elif "running_mean" in tensors:
             builder.batch_norm(tensors.get("weight"), tensors.get("bias"), tensors["running_mean"],
                                tensors["running_var"], 1e-5, 0.9, where)  # fmt: skip
-            builder.notes.append(f"{where}: batch normalization with PyTorch's default eps 1e-5 and momentum 0.1 "
-                                 "(a state dict does not hold them)")  # fmt: skip
+            builder.notes.append(_("{where}: batch normalization with PyTorch's default eps 1e-5 and momentum 0.1 "
+                                   "(a state dict does not hold them)").format(where=where))  # fmt: skip
             if i - 1 in weighted and i - 1 != last:
                 builder.activation(hidden_act, where)
         elif "weight" in tensors and tensors["weight"].ndim == 2:
@@ -139,8 +139,10 @@ def _state_dict(state: dict[str, np.ndarray], dtype: str, activation: Any, outpu
             held = ", ".join(f"{k} {tuple(v.shape)}" for k, v in tensors.items())
             raise PlaygroundError(_("{where} holds {tensors}: the playground has no such layer").format(
                                       where=where, tensors=held))
-    builder.notes.append(f"a state dict holds no activations: hidden layers take {activation}, the output "
-                         f"{builder.entries[-1]['activation'] if builder.entries else ''}")  # fmt: skip
+    builder.notes.append(_("a state dict holds no activations: hidden layers take {activation}, the output "
+                           "{activation2}").format(
+                             activation=activation,
+                             activation2=builder.entries[-1]['activation'] if builder.entries else ''))  # fmt: skip
     return builder.finish(dtype)
 
 
@@ -216,8 +218,8 @@ def _scripted(module: Any, dtype: str, input_shape: tuple[int, ...] | None) -> I
             raise PlaygroundError(_("sequences are STEPS,FEATURES: --input-shape takes two numbers for them"))
         builder = Builder("PyTorch", shape, sequence=True)
         if input_shape is None:
-            builder.notes.append(f"sequences of {DEFAULT_STEPS} steps (the weights fit any length; "
-                                 "--input-shape STEPS,FEATURES sets it)")  # fmt: skip
+            builder.notes.append(_("sequences of {default_steps} steps (the weights fit any length; --input-shape "
+                                   "STEPS,FEATURES sets it)").format(default_steps=DEFAULT_STEPS))  # fmt: skip
     elif first == "Linear":
         lin = children[kinds.index("Linear")][1]
         builder = Builder("PyTorch", input_shape or (int(_numpy(lin.weight).shape[1]),))

@@ -309,51 +309,57 @@ def to_tfp(project: dict[str, Any]) -> tuple[str, list[str]]:
     source = d["source"] if isinstance(d["source"], str) else None
     back = {v: k for k, v in TFP_DATASETS.items()} | {v: k for k, v in TFP_REG_DATASETS.items()}
     if source not in back:
-        unfit.append(f"data {source or 'from a file or drawn points'}: TensorFlow Playground has circle, xor, gauss, "
-                     "spiral, and plane or multi_gaussian for regression (its default is used)")  # fmt: skip
+        if source:
+            unfit.append(_("data {source}: TensorFlow Playground has circle, xor, gauss, spiral, and plane or "
+                           "multi_gaussian for regression (its default is used)").format(source=source))
+        else:
+            unfit.append(_("data from a file or drawn points: TensorFlow Playground has circle, xor, gauss, spiral, "
+                           "and plane or multi_gaussian for regression (its default is used)"))
     dense = [layer for layer in n["layers"] if kind_of(layer).name == LAYERS.default]
     if len(dense) < len(n["layers"]):
         others = list(dict.fromkeys(kind_of(layer).name for layer in n["layers"] if layer not in dense))
-        unfit.append(f"{', '.join(others)} layers: TFP has dense layers only (they are left out)")
+        unfit.append(_("{others} layers: TFP has dense layers only (they are left out)").format(
+                         others=', '.join(others)))
     acts = {spec_name(layer["activation"]) for layer in dense}
     act = next(iter(acts)) if len(acts) == 1 else "tanh"
     if len(acts) > 1:
         listed = ", ".join(sorted(acts))
-        unfit.append(f"layers with different activations ({listed}): TFP has one for all; tanh is used")
+        unfit.append(_("layers with different activations ({listed}): TFP has one for all; tanh is used").format(
+                         listed=listed))
     if acts and act not in TFP_ACTIVATIONS:
-        unfit.append(f"activation {act}: TFP has relu, tanh, sigmoid and linear; tanh is used")
+        unfit.append(_("activation {act}: TFP has relu, tanh, sigmoid and linear; tanh is used").format(act=act))
         act = "tanh"
     shape = [layer["units"] for layer in dense]
     if len(shape) > 6 or any(u > 8 for u in shape):
-        unfit.append(f"network {shape}: TFP shows at most 6 layers of 8 neurons")
+        unfit.append(_("network {shape}: TFP shows at most 6 layers of 8 neurons").format(shape=shape))
     if any(layer.get("dropout", 0) for layer in dense):
-        unfit.append("dropout: TFP has none")
+        unfit.append(_("dropout: TFP has none"))
     if any(layer.get("batch_norm") for layer in dense):
-        unfit.append("batch normalization: TFP has none (left out)")
+        unfit.append(_("batch normalization: TFP has none (left out)"))
     opt = t["optimizer"]
     if opt["name"] != "sgd" or opt.get("momentum", 0):
-        unfit.append(f"optimizer {opt['name']}: TFP trains with plain SGD")
+        unfit.append(_("optimizer {name}: TFP trains with plain SGD").format(name=opt['name']))
     if t["loss"] not in ("tfp_square", "half_squared"):
-        unfit.append(f"loss {t['loss']}: TFP uses ½ squared error with a tanh output")
+        unfit.append(_("loss {loss}: TFP uses ½ squared error with a tanh output").format(loss=t['loss']))
     if d["classes"] > 2 and d["problem"] == "classification":
-        unfit.append(f"{d['classes']} classes: TFP has two")
+        unfit.append(_("{classes} classes: TFP has two").format(classes=d['classes']))
     feats = d["features"] or ["x1", "x2"]
     ours_to_tfp = {v: k for k, v in TFP_FEATURES.items()}
     for f in feats:
         if f not in ours_to_tfp:
-            unfit.append(f"feature {f}: not in TFP")
+            unfit.append(_("feature {f}: not in TFP").format(f=f))
     if d["normalize"] != "none":
-        unfit.append(f"normalisation {d['normalize']}: TFP feeds the raw features")
+        unfit.append(_("normalisation {normalize}: TFP feeds the raw features").format(normalize=d['normalize']))
     if d["validation_fraction"]:
-        unfit.append("a validation split: TFP has train and test only")
+        unfit.append(_("a validation split: TFP has train and test only"))
     reg = t["regularization"]
     if reg["kind"] == "l1" and reg["l1_rule"] != "tfp":
-        unfit.append(f"L1 by the {reg['l1_rule']} rule: TFP stops a weight its penalty carries across 0 and "
-                     "drops that link for good")  # fmt: skip
+        unfit.append(_("L1 by the {l1_rule} rule: TFP stops a weight its penalty carries across 0 and drops that "
+                       "link for good").format(l1_rule=reg['l1_rule']))  # fmt: skip
     if t["shuffle"] or d["split"] != "shuffled":
-        unfit.append("the order of the points: TFP shuffles them once and walks that order every epoch")
+        unfit.append(_("the order of the points: TFP shuffles them once and walks that order every epoch"))
     if t["last_batch"] != "carry":
-        unfit.append("the last partial batch: TFP carries its points into the next epoch's first update")
+        unfit.append(_("the last partial batch: TFP carries its points into the next epoch's first update"))
     rate = reg["rate"] * 2 if reg["kind"] == "l2" else reg["rate"]
     view = project.get("app", {}).get("output", {})
     regression = d["problem"] == "regression"
