@@ -185,9 +185,11 @@ def _column(path: Path, cells: np.ndarray, name: str, first_line: int) -> np.nda
         pass
     for i, cell in enumerate(cells):
         if not _numeric(cell):
-            what = "a missing value" if not str(cell).strip() else f"{str(cell)[:40]!r}, not a number"
-            raise _fail(path, _("line {first_line}, column {name!r}: {what}").format(
-                                  first_line=first_line + i, name=name, what=what)) from None
+            if not str(cell).strip():
+                raise _fail(path, _("line {line}, column {name!r}: a missing value").format(
+                                      line=first_line + i, name=name)) from None
+            raise _fail(path, _("line {line}, column {name!r}: {cell!r}, not a number").format(
+                                  line=first_line + i, name=name, cell=str(cell)[:40])) from None
     raise _fail(path, _("column {name!r} does not hold numbers").format(
                           name=name))  # pragma: no cover - astype agreed
 
@@ -327,8 +329,10 @@ def _label_index(p: Path, label: str | int, header: list[str] | None, width: int
     """The label column: by name, by index, or (-1) the last column still in use."""
     if isinstance(label, str) and not label.lstrip("-").isdigit():
         if header is None or label not in header:
-            known = f" (columns: {', '.join(header)})" if header else " (the file has no header)"
-            raise _fail(p, _("no column named {label!r}{known}").format(label=label, known=known))
+            if header:
+                raise _fail(p, _("no column named {label!r} (columns: {columns})").format(
+                                   label=label, columns=", ".join(header)))
+            raise _fail(p, _("no column named {label!r} (the file has no header)").format(label=label))
         return header.index(label)
     li = int(label)
     if li == -1:
@@ -404,8 +408,10 @@ def load_npz(path: str | Path, problem: str = "classification") -> Dataset:
     arrays = read_npz(p)
     missing = [k for k in ("x", "y") if k not in arrays]
     if missing:
-        raise _fail(p, _("missing array {missing!r} (found: {value})").format(
-                           missing=missing[0], value=', '.join(arrays) or 'none'))
+        if not arrays:
+            raise _fail(p, _("missing array {missing!r} (found: none)").format(missing=missing[0]))
+        raise _fail(p, _("missing array {missing!r} (found: {found})").format(
+                           missing=missing[0], found=", ".join(arrays)))
     x, y = arrays["x"], arrays["y"]
     layout = arrays.get("layout")
     if layout is not None and (layout.dtype.kind != "U" or layout.shape != () or str(layout) not in NPZ_LAYOUTS):
@@ -483,9 +489,9 @@ def read_idx(path: str | Path) -> np.ndarray:
         raise _fail(p, _("could not read the file ({type}: {exc})").format(
                            type=exc.__class__.__name__, exc=exc)) from None
     if len(data) != need:
-        more = "more" if len(data) > need else "fewer"
-        raise _fail(p, _("header declares {need:,} bytes of data but the file holds {more}").format(
-                           need=need, more=more))
+        if len(data) > need:
+            raise _fail(p, _("header declares {need:,} bytes of data but the file holds more").format(need=need))
+        raise _fail(p, _("header declares {need:,} bytes of data but the file holds fewer").format(need=need))
     return np.frombuffer(data, dtype=dtype).reshape(dims)
 
 
