@@ -170,13 +170,13 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, _BadServer):
         return str(exc)
     if isinstance(exc, TimeoutError):
-        return f"no answer for {STALL:.0f} s"
+        return _("no answer for {seconds:.0f} s").format(seconds=STALL)
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     if isinstance(exc, UnicodeEncodeError):  # e.g. a redirect to a host name that is not ASCII
-        return f"the server sent an address that is not plain ASCII ({exc.object!r})"
+        return _("the server sent an address that is not plain ASCII ({address!r})").format(address=exc.object)
     if isinstance(exc, ValueError):
-        return f"malformed reply from the server ({exc})"
+        return _("malformed reply from the server ({exc})").format(exc=exc)
     return f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
 
 
@@ -190,7 +190,7 @@ def _length(response: Any) -> int:
     except ValueError:
         total = -1
     if total < 0:
-        raise _BadServer(f"malformed reply from the server (Content-Length {text[:40]!r})")
+        raise _BadServer(_("malformed reply from the server (Content-Length {text!r})").format(text=text[:40]))
     return total
 
 
@@ -256,8 +256,10 @@ def _fetch(url: str, target: Path, remote: RemoteFile, progress: Progress | None
                     kind, value = items.get(timeout=POLL)
                 except queue.Empty:
                     if time.monotonic() - heard > STALL:
-                        raise _BadServer(f"the server stopped sending for {STALL:.0f} s" if headed
-                                         else f"no answer for {STALL:.0f} s") from None  # fmt: skip
+                        if headed:
+                            raise _BadServer(_("the server stopped sending for {seconds:.0f} s").format(
+                                seconds=STALL)) from None
+                        raise _BadServer(_("no answer for {seconds:.0f} s").format(seconds=STALL)) from None
                     continue
                 heard = time.monotonic()
                 if kind == "error":
@@ -280,7 +282,8 @@ def _fetch(url: str, target: Path, remote: RemoteFile, progress: Progress | None
                     reported = heard
                     progress(remote.name, done, total)
             if total and done != total:
-                raise _BadServer(f"the connection closed after {done:,} of {total:,} bytes")
+                raise _BadServer(_("the connection closed after {done:,} of {total:,} bytes").format(
+                                     done=done, total=total))
             if progress is not None:
                 progress(remote.name, done, total)
             f.flush()
