@@ -183,7 +183,7 @@ def _decode(image_module: Any, path: Path, nbytes: int, mode: str, size: tuple[i
         with open(path, "rb") as f, image_module.open(f, formats=FORMATS) as im:
             width, height = im.size  # from the header: nothing is decoded yet
             if width * height > MAX_IMAGE_PIXELS:
-                raise _Bad(_too_big(_("{width:,}×{height:,}").format(width=width, height=height)))
+                raise _Bad(_too_big(f"{width:,}×{height:,}"))
             out = _convert(image_module, im, mode)
             resized = out.size != (w, h)
             if resized:
@@ -230,7 +230,7 @@ def load_image_folder(path: str | Path, size: Sequence[int], color: str = "rgb",
                                     "classification"))  # fmt: skip
     if color not in COLORS:
         raise _listing_fail(root, _("color must be {colors}, got {color!r}").format(
-                                      colors=' or '.join(COLORS), color=color))
+                                      colors=_(" or ").join(COLORS), color=color))
     h, w = (int(v) for v in size)
     if not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
         raise _listing_fail(root, _("the size must be 1 to {max_side} pixels a side, got {h}×{w}").format(
