@@ -239,14 +239,19 @@ def load_image_folder(path: str | Path, size: Sequence[int], color: str = "rgb",
     name = root.name or str(root)
     if not listing.classes:
         loose = [n for n in listing.others if n.lower().endswith(IMAGE_SUFFIXES)]
-        if loose:
+        empty = _names(listing.empty) if listing.empty else ""
+        if loose and empty:
+            where = ngettext("{name} holds {count:,} image and no class folders with images (empty: {empty})",
+                             "{name} holds {count:,} images and no class folders with images (empty: {empty})",
+                             len(loose)).format(name=name, count=len(loose), empty=empty)
+        elif loose:
             where = ngettext("{name} holds {count:,} image and no class folders",
                              "{name} holds {count:,} images and no class folders", len(loose)).format(
                 name=name, count=len(loose))
+        elif empty:
+            where = _("{name} has no class folders with images (empty: {empty})").format(name=name, empty=empty)
         else:
             where = _("{name} has no class folders").format(name=name)
-        if listing.empty:
-            where = _("{where} with images (empty: {empty})").format(where=where, empty=_names(listing.empty))
         raise _listing_fail(root, _("an image folder holds one subfolder of images per class ({name}/cats/1.png, "
                                     "{name}/dogs/2.png); {where}").format(name=name, where=where))
     if len(listing.classes) < 2:
