@@ -571,6 +571,6 @@ def import_onnx(path: str | Path, dtype: str = "float64") -> Imported:
     except PlaygroundError as exc:
         raise PlaygroundError(_("{name}: {exc}").format(name=p.name, exc=exc)) from None
     if walk.normalised:
-        result.notes.append("the graph normalises its input first (Sub, Div): left to the project's data "
-                            "normalisation, fitted on the data it trains on")  # fmt: skip
+        result.notes.append(_("the graph normalises its input first (Sub, Div): left to the project's data "
+                              "normalisation, fitted on the data it trains on"))
     return result

@@ -74,8 +74,10 @@ def _write_target(path: Path) -> tuple[Path, os.stat_result | None]:
         raise PlaygroundError(_("{path}: cannot be written ({strerror})").format(
                                   path=path, strerror=exc.strerror)) from None
     if not stat.S_ISREG(st.st_mode):
-        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, device or socket)"
-        raise PlaygroundError(_("{path}: is {kind}; choose another name").format(path=path, kind=kind))
+        if stat.S_ISDIR(st.st_mode):
+            raise PlaygroundError(_("{path}: is a folder; choose another name").format(path=path))
+        raise PlaygroundError(_("{path}: is not a regular file (a pipe, device or socket); choose another name").format(
+                                  path=path))
     return target, st
 
 

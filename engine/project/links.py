@@ -410,10 +410,12 @@ def project_link(project: dict[str, Any]) -> str:
 
 def _too_long(project: dict[str, Any], chars: str) -> str:
     src = project["data"]["source"]
-    points = f" (its {len(src['points']['y']):,} drawn points take most of it)" if (
-        isinstance(src, dict) and "points" in src) else ""  # fmt: skip
-    return (f"this project is too big for a link: it would be {chars} characters{points}, and a link is read "
-            f"up to {MAX_LINK_CHARS:,}")  # fmt: skip
+    if isinstance(src, dict) and "points" in src:
+        return _("this project is too big for a link: it would be {chars} characters (its {points:,} drawn points "
+                 "take most of it), and a link is read up to {most:,}").format(
+            chars=chars, points=len(src["points"]["y"]), most=MAX_LINK_CHARS)
+    return _("this project is too big for a link: it would be {chars} characters, and a link is read up to "
+             "{most:,}").format(chars=chars, most=MAX_LINK_CHARS)
 
 
 def data_files(project: dict[str, Any]) -> tuple[str, ...]:

@@ -90,9 +90,11 @@ class RandomSearch(Walker):
             whole = isinstance(cls.defaults[key], int)
             fits = isinstance(value, int if whole else (int, float)) and not isinstance(value, bool)
             if not fits or not lo <= value <= hi:
-                kind = "a whole number" if whole else "a number"
-                raise PlaygroundError(_("random_search.{key} must be {kind} from {lo:g} to {hi:g}, got {value!r}")
-                                        .format(key=key, kind=kind, lo=lo, hi=hi, value=value))
+                if whole:
+                    raise PlaygroundError(_("random_search.{key} must be a whole number from {lo:g} to {hi:g}, got "
+                                            "{value!r}").format(key=key, lo=lo, hi=hi, value=value))
+                raise PlaygroundError(_("random_search.{key} must be a number from {lo:g} to {hi:g}, got {value!r}")
+                                        .format(key=key, lo=lo, hi=hi, value=value))
             out[key] = int(value) if whole else float(value)
         return out
 
