@@ -142,7 +142,7 @@ def _check_output(path: str, option: str, formats: tuple[str, ...]) -> None:
         raise PlaygroundError(_("{option} {path}: can be saved as {choices}, not {extension!r}").format(
             option=option, path=p, choices=choices, extension=p.suffix or _("no extension")))
     if p.suffix.lower() == ".onnx" and importlib.util.find_spec("onnx") is None:
-        raise PlaygroundError(f"{option} {p.name}: {ONNX_HINT}")
+        raise PlaygroundError(_("{option} {path}: {hint}").format(option=option, path=p.name, hint=_(ONNX_HINT)))
     check_writable(p)
 
 

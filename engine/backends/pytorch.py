@@ -28,12 +28,13 @@ from typing import Any, TextIO
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import N_, _
 from ..core.losses import as_targets
 from ..project.files import load_start_weights
 from ..run.build import PreparedData
 from ..run.training import EpochLog, Trainer
 
-TORCH_HINT = "--backend torch needs PyTorch: pip install torch"
+TORCH_HINT = N_("--backend torch needs PyTorch: pip install torch")
 DROPOUT_NOTE = ("dropout draws its masks from torch's random numbers (seeded with the project's seed), not the "
                 "engine's: the run is reproducible but is not the NumPy engine's run")  # fmt: skip
 
@@ -43,7 +44,7 @@ def load_torch() -> Any:
     try:
         return importlib.import_module("torch")
     except ImportError:
-        raise PlaygroundError(TORCH_HINT) from None
+        raise PlaygroundError(_(TORCH_HINT)) from None
 
 
 def torch_device(torch: Any, name: str) -> Any:
@@ -51,14 +52,15 @@ def torch_device(torch: Any, name: str) -> Any:
     if name == "cpu":
         return torch.device("cpu")
     if not re.fullmatch(r"cuda(:\d+)?", name):
-        raise PlaygroundError(f"--device must be cpu, cuda or cuda:N, got {name!r}")
+        raise PlaygroundError(_("--device must be cpu, cuda or cuda:N, got {name!r}").format(name=name))
     if not torch.cuda.is_available():
-        raise PlaygroundError(f"--device {name}: this PyTorch sees no CUDA device (a CPU-only build, or no driver); "
-                              "use --device cpu")  # fmt: skip
+        raise PlaygroundError(_("--device {name}: this PyTorch sees no CUDA device (a CPU-only build, or no "
+                                "driver); use --device cpu").format(name=name))  # fmt: skip
     index = int(name.partition(":")[2] or 0)
     if index >= torch.cuda.device_count():
         count = torch.cuda.device_count()
-        raise PlaygroundError(f"--device {name}: torch sees {count} CUDA device(s), numbered from 0")
+        raise PlaygroundError(_("--device {name}: torch sees {count} CUDA device(s), numbered from 0").format(
+                                  name=name, count=count))
     return torch.device(name)
 
 
@@ -230,7 +232,7 @@ def compare(project: dict[str, Any], base_dir: str | Path | None, epochs: int, d
         torch_run.network.set_weights(numpy_run.network.get_weights())
         torch_run.push_weights()
     rows: list[dict[str, Any]] = []
-    for _ in range(epochs):
+    for __ in range(epochs):
         a, b = numpy_run.train_epoch(), torch_run.train_epoch()
         row = {"epoch": a.epoch, "weights": float(np.max(np.abs(numpy_run.network.params - torch_run.network.params)))}
         for key in ("loss", "fit_loss"):

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.model import Model
 from ..core.optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from ..core.regularizers import Regularizer
@@ -66,7 +67,8 @@ class TorchNet:
                 self._keras_moving_statistics(module, float(layer.momentum))  # type: ignore[attr-defined]
         stray = [name for name, p in self.model.named_parameters() if id(p) not in held]
         if stray:
-            raise PlaygroundError(f"the PyTorch backend does not know where torch's {stray[0]} comes from")
+            raise PlaygroundError(_("the PyTorch backend does not know where torch's {stray} comes from").format(
+                                      stray=stray[0]))
         #: Whether a module draws random numbers in training (dropout): torch's, not the engine's.
         self.random = any(isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0 for m in self.model)
         #: Every number a step changes (weights and moving statistics), for the backup a diverged step restores.
@@ -199,7 +201,8 @@ def make_optimizer(opt: Optimizer, params: list[torch.Tensor]) -> torch.optim.Op
                                  amsgrad=hp["amsgrad"])  # fmt: skip
     if isinstance(opt, Adam):
         return torch.optim.Adam(params, lr=lr, betas=betas, eps=hp["epsilon"], amsgrad=hp["amsgrad"])
-    raise PlaygroundError(f"the PyTorch backend has no torch form of the {opt.label} optimizer")
+    raise PlaygroundError(_("the PyTorch backend has no torch form of the {label} optimizer").format(
+                              label=opt.label))
 
 
 def reset_optimizer(opt: torch.optim.Optimizer) -> None:

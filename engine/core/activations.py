@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .errors import PlaygroundError
-from .i18n import N_
+from .i18n import N_, _
 from .registry import Registry
 
 ACTIVATIONS: Registry[type[Activation]] = Registry("activation")
@@ -269,7 +269,8 @@ def get_activation(spec: str | dict[str, Any] | Activation) -> Activation:
     try:
         return cls(**params)
     except TypeError:
-        raise PlaygroundError(f"activation {name!r} does not take parameters {sorted(params)}") from None
+        raise PlaygroundError(_("activation {name!r} does not take parameters {params}").format(
+                                  name=name, params=sorted(params))) from None
 
 
 ACTIVATIONS.alias("linear", "identity")

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .i18n import N_
+from .i18n import N_, _
 from .numbers import number
 from .registry import Registry, spec_name
 
@@ -125,27 +125,32 @@ def zero_start(activations: Sequence[Any], bias_init: float = 0.0, dropout: bool
     from .activations import get_activation  # activations are not needed to draw weights
 
     if not activations:
-        return "With no hidden layer, zero weights are a fine start: every weight gets its own gradient."
+        return _("With no hidden layer, zero weights are a fine start: every weight gets its own gradient.")
     outs = [float(get_activation(a).forward(np.full((1, 2), float(bias_init)))[0, 0]) for a in activations]
     names = [str(spec_name(a)) for a in activations]
     dead = [i for i, v in enumerate(outs) if v == 0.0]
     if dead:
         k = dead[-1] if outs[-1] == 0.0 else dead[0]
-        head = f"Every kernel starts at 0 and {names[k]}({number(bias_init, 6)}) = 0: "
+        at = {"act": names[k], "bias": number(bias_init, 6), "layer": k + 1, "above": k + 2}
+        if k == len(outs) - 1 and len(dead) == len(outs):
+            return _("Every kernel starts at 0 and {act}({bias}) = 0: the hidden units output 0 whatever the input, "
+                     "so every weight's gradient (the output's too) and every hidden bias's is exactly 0, for ever. "
+                     "Only the output bias learns: the network gives one value for every input.").format(**at)
         if k == len(outs) - 1:
-            units = "the hidden units output" if len(dead) == len(outs) else "the last hidden layer's units output"
-            return (head + f"{units} 0 whatever the input, so every weight's gradient (the output's too) and every "
-                    "hidden bias's is exactly 0, for ever. Only the output bias learns: the network gives one value "
-                    "for every input.")  # fmt: skip
-        return (head + f"layer {k + 1}'s units output 0 whatever the input, so the weights of layers 1 to {k + 2} "
-                "get exactly 0 gradient, for ever; the layers above learn from a constant, and the network gives "
-                "one value for every input.")  # fmt: skip
-    text = (f"Every kernel starts at 0, so the units of a layer compute the same value "
-            f"({names[0]}({number(bias_init, 6)}) = {number(outs[0], 3)}) and get identical gradients: they stay "
-            "identical, and each layer works as a single unit (the symmetry problem).")  # fmt: skip
+            return _("Every kernel starts at 0 and {act}({bias}) = 0: the last hidden layer's units output 0 whatever "
+                     "the input, so every weight's gradient (the output's too) and every hidden bias's is exactly 0, "
+                     "for ever. Only the output bias learns: the network gives one value for every input.").format(**at)
+        return _("Every kernel starts at 0 and {act}({bias}) = 0: layer {layer}'s units output 0 whatever the input, "
+                 "so the weights of layers 1 to {above} get exactly 0 gradient, for ever; the layers above learn from "
+                 "a constant, and the network gives one value for every input.").format(**at)
+    at = {"act": names[0], "bias": number(bias_init, 6), "value": number(outs[0], 3)}
     if dropout:
-        text += " Dropout's random masks tell them apart, slowly."
-    return text
+        return _("Every kernel starts at 0, so the units of a layer compute the same value ({act}({bias}) = {value}) "
+                 "and get identical gradients: they stay identical, and each layer works as a single unit (the "
+                 "symmetry problem). Dropout's random masks tell them apart, slowly.").format(**at)
+    return _("Every kernel starts at 0, so the units of a layer compute the same value ({act}({bias}) = {value}) and "
+             "get identical gradients: they stay identical, and each layer works as a single unit (the symmetry "
+             "problem).").format(**at)
 
 
 INITIALIZERS.alias("glorot_uniform", "xavier_uniform")

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from .errors import PlaygroundError
+from .i18n import _
 
 #: Hidden layers a project may hold.
 MAX_LAYERS = 16
@@ -42,7 +43,9 @@ def show(value: Any) -> str:
 def either(names: Any) -> str:
     """Names for a message: "a, b or c"."""
     names = list(names)
-    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+    if len(names) < 2:
+        return "".join(names)
+    return _("{some} or {last}").format(some=", ".join(names[:-1]), last=names[-1])
 
 
 def fmt(x: float) -> str:
@@ -62,19 +65,24 @@ def check_number(
     """A finite number within [lo, hi] (open ends as told), compared before any conversion so an
     integer too big for a float is refused with the range instead of overflowing."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PlaygroundError(f"{key} must be a {'whole number' if integer else 'number'}, got {show(value)}")
+        if integer:
+            raise PlaygroundError(_("{key} must be a whole number, got {value}").format(key=key, value=show(value)))
+        raise PlaygroundError(_("{key} must be a number, got {value}").format(key=key, value=show(value)))
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise PlaygroundError(f"{key} must be finite, got {value!r}")
+            raise PlaygroundError(_("{key} must be finite, got {value!r}").format(key=key, value=value))
         if integer and value != int(value):
-            raise PlaygroundError(f"{key} must be a whole number, got {value!r}")
+            raise PlaygroundError(_("{key} must be a whole number, got {value!r}").format(key=key, value=value))
     # Python compares an int with a float exactly, whatever its size: no conversion happens here.
     if lo is not None and (value <= lo if lo_open else value < lo):
-        raise PlaygroundError(f"{key} must be {'>' if lo_open else '>='} {fmt(lo)}, got {show(value)}")
+        raise PlaygroundError(_("{key} must be {relation} {lo}, got {value}").format(
+                                  key=key, relation=">" if lo_open else ">=", lo=fmt(lo), value=show(value)))
     if hi is not None and (value >= hi if hi_open else value > hi):
-        raise PlaygroundError(f"{key} must be {'<' if hi_open else '<='} {fmt(hi)}, got {show(value)}")
+        raise PlaygroundError(_("{key} must be {relation} {hi}, got {value}").format(
+                                  key=key, relation="<" if hi_open else "<=", hi=fmt(hi), value=show(value)))
     if integer:
         return int(value)
     if isinstance(value, int) and abs(value) > 2**53 and (lo is None or hi is None):
-        raise PlaygroundError(f"{key} must be a number a float can hold exactly, got {show(value)}")
+        raise PlaygroundError(_("{key} must be a number a float can hold exactly, got {value}").format(
+                                  key=key, value=show(value)))
     return float(value)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation, sigmoid
 from .errors import PlaygroundError
-from .i18n import N_
+from .i18n import N_, _
 from .limits import either
 from .registry import Registry, spec_name
 
@@ -25,7 +25,8 @@ def one_hot(labels: np.ndarray, k: int, dtype: type = np.float64) -> np.ndarray:
     """(N,) integer labels -> (N, k) one-hot rows."""
     labels = np.asarray(labels)
     if labels.size and (labels.min() < 0 or labels.max() >= k):
-        raise PlaygroundError(f"class labels must lie in 0..{k - 1}, got {labels.min()}..{labels.max()}")
+        raise PlaygroundError(_("class labels must lie in 0..{k}, got {min}..{max}").format(
+                                  k=k - 1, min=labels.min(), max=labels.max()))
     out = np.zeros((labels.shape[0], k), dtype=dtype)
     out[np.arange(labels.shape[0]), labels.astype(np.intp)] = 1
     return out
@@ -40,7 +41,8 @@ def as_targets(y: np.ndarray, n_out: int, dtype: type = np.float64) -> np.ndarra
         return one_hot(y, n_out, dtype)
     if y.ndim == 2 and y.shape[1] == n_out:
         return y.astype(dtype, copy=False)
-    raise PlaygroundError(f"targets of shape {y.shape} do not fit an output of width {n_out}")
+    raise PlaygroundError(_("targets of shape {shape} do not fit an output of width {n_out}").format(
+                              shape=y.shape, n_out=n_out))
 
 
 def as_labels(y: np.ndarray) -> np.ndarray:
@@ -351,16 +353,20 @@ def misfit(loss: str, activation: Any, problem: str, classes: int) -> str | None
     desc = get_loss(loss)
     if problem not in desc.problems:
         fits = either(n for n in LOSSES.names() if problem in LOSSES.get(n).problems)
-        return f"training.loss must be {fits} for {problem}, got {loss!r}"
+        return _("training.loss must be {fits} for {problem}, got {loss!r}").format(
+            fits=fits, problem=problem, loss=loss)
     if problem == "classification" and desc.max_classes is not None and classes > desc.max_classes:
         multi = either(n for n in LOSSES.names() if LOSSES.get(n).max_classes is None and "regression" not in
                         LOSSES.get(n).problems)  # fmt: skip
-        most = "two" if desc.max_classes == 2 else desc.max_classes
-        return f"training.loss {loss!r} is for {most} classes; use {multi} for the data's {classes}"
+        if desc.max_classes == 2:
+            return _("training.loss {loss!r} is for two classes; use {multi} for the data's {classes}").format(
+                loss=loss, multi=multi, classes=classes)
+        return _("training.loss {loss!r} is for {most} classes; use {multi} for the data's {classes}").format(
+            loss=loss, most=desc.max_classes, multi=multi, classes=classes)
     out = spec_name(activation)
     if desc.output_activations and out not in desc.output_activations:
-        return (f"training.loss {loss!r} needs network.output_activation "
-                f"{' or '.join(repr(a) for a in desc.output_activations)}, got {out!r}")  # fmt: skip
+        return _("training.loss {loss!r} needs network.output_activation {activations}, got {out!r}").format(
+            loss=loss, activations=_(" or ").join(repr(a) for a in desc.output_activations), out=out)
     return None
 
 

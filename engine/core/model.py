@@ -39,6 +39,7 @@ import numpy as np
 
 from .activations import Activation
 from .errors import PlaygroundError
+from .i18n import _
 from .initializers import INITIALIZERS
 from .layers import (
     Layer,
@@ -100,14 +101,15 @@ class LayerStack:
                  seed: int | np.random.Generator | None = 0, origin: Sequence[int | None] | None = None,
                  notes: Sequence[str] = (), hidden: Sequence[dict[str, Any]] = ()) -> None:  # fmt: skip
         if not layers or not layers[-1].can_output:
-            raise PlaygroundError("the last layer must be a dense layer (the output)")
+            raise PlaygroundError(_("the last layer must be a dense layer (the output)"))
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
-            raise PlaygroundError(f"dtype must be float32 or float64, got {self.dtype}")
+            raise PlaygroundError(_("dtype must be float32 or float64, got {dtype}").format(dtype=self.dtype))
         self.input_shape = tuple(int(v) for v in input_shape)
         self.n_inputs = math.prod(self.input_shape)
         if self.n_inputs < 1:
-            raise PlaygroundError(f"a network needs at least one input, got {self.input_shape}")
+            raise PlaygroundError(_("a network needs at least one input, got {input_shape}").format(
+                                      input_shape=self.input_shape))
         self.layers = list(layers)
         self.origin = list(origin) if origin is not None else [*range(len(layers) - 1), -1]
         self.notes = list(notes)
@@ -122,7 +124,7 @@ class LayerStack:
                 wanted.append({k: tuple(v) for k, v in layer.param_shapes(self.shapes[-1]).items()})
                 self.shapes.append(out)
             except PlaygroundError as exc:
-                raise PlaygroundError(f"layers[{i}]: {exc}") from None
+                raise PlaygroundError(_("layers[{i}]: {exc}").format(i=i, exc=exc)) from None
         self.n_outputs = self.shapes[-1][-1]
         # Three sections (regularized, other trainable, non-trainable), each in layer order and
         # Keras's order within a layer; the slots themselves are listed in Keras's order.
@@ -301,16 +303,19 @@ class LayerStack:
         """Load arrays in Keras order; every shape and value is checked before anything is written."""
         names, targets = self.param_names(), self._targets()
         if len(weights) != len(names):
-            raise PlaygroundError(f"expected {len(names)} weight arrays ({', '.join(names)}), got {len(weights)}")
+            raise PlaygroundError(_("expected {count} weight arrays ({names}), got {count2}").format(
+                                      count=len(names), names=', '.join(names), count2=len(weights)))
         arrays = []
         for name, target, value in zip(names, targets, weights):
             arr = np.asarray(value)
             if arr.shape != target.shape:
-                raise PlaygroundError(f"{name} has shape {arr.shape}, expected {target.shape}")
+                raise PlaygroundError(_("{name} has shape {shape}, expected {target_shape}").format(
+                                          name=name, shape=arr.shape, target_shape=target.shape))
             if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-                raise PlaygroundError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+                raise PlaygroundError(_("{name} must hold real numbers, got dtype {dtype}").format(
+                                          name=name, dtype=arr.dtype))
             if not np.all(np.isfinite(arr)):
-                raise PlaygroundError(f"{name} contains NaN or infinite values")
+                raise PlaygroundError(_("{name} contains NaN or infinite values").format(name=name))
             arrays.append(arr)
         for target, arr in zip(targets, arrays):
             target[...] = arr
@@ -336,7 +341,8 @@ class LayerStack:
             return x.reshape(-1, *self.input_shape) if self._shaped else x
         if x.shape[1:] == self.input_shape:
             return x
-        raise PlaygroundError(f"input has shape {x.shape}, expected (N, {self.n_inputs})")
+        raise PlaygroundError(_("input has shape {shape}, expected (N, {n_inputs})").format(
+                                  shape=x.shape, n_inputs=self.n_inputs))
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
         """Output activations for a batch; each layer keeps what backward needs.
@@ -435,7 +441,8 @@ class LayerStack:
 
         x = np.asarray(x, dtype=self.dtype).reshape(1, -1)
         if x.shape[1] != self.n_inputs:
-            raise PlaygroundError(f"the network takes {self.n_inputs} inputs, got {x.shape[1]}")
+            raise PlaygroundError(_("the network takes {n_inputs} inputs, got {shape}").format(
+                                      n_inputs=self.n_inputs, shape=x.shape[1]))
         out = self._output
         self.forward(x)
         value, delta = loss.value_and_grad(out.z, out.a, y, out.act)  # type: ignore[attr-defined]
@@ -475,17 +482,17 @@ class LayerStack:
         for origin, share in zip(self.origin, shares):
             by_origin[origin] = by_origin.get(origin, 0) + share
         worst = max(by_origin, key=lambda o: by_origin[o])
-        fix = "narrower layers"
+        fix = _("narrower layers")
         if worst is None:
-            words = "the flatten layer added before the dense layers"
+            words = _("the flatten layer added before the dense layers")
         elif worst == -1:
-            words = "the output layer"
+            words = _("the output layer")
         else:
             i = self.origin.index(worst)
             layer, inp, out = self.layers[i], self.shapes[i], self.shapes[i + 1]
             label = layer_label(self.hidden[worst]) if worst < len(self.hidden) else layer.name
-            words = f"layer {worst + 1} ({label}){layer.memory_words(inp, out)}"
-            fix = layer.memory_fix
+            words = layer.memory_words(inp, out, _("layer {number} ({label})").format(number=worst + 1, label=label))
+            fix = _(layer.memory_fix)
         return total, words, by_origin[worst], fix
 
     # ----------------------------------------------------------------- summary
@@ -565,7 +572,7 @@ def build_model(input_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_
     shape = tuple(int(v) for v in input_shape)
     image = len(shape) > 1 and not sequence
     if sequence and len(shape) != 2:
-        raise PlaygroundError(f"sequences are (steps, features), got {shape}")
+        raise PlaygroundError(_("sequences are (steps, features), got {shape}").format(shape=shape))
     if image:
         shape = image_input(shape)
     if image or sequence:

@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from .errors import PlaygroundError
+from .i18n import N_, _
 from .layers.base import OnnxGraph
 from .model import Model
 
@@ -20,7 +21,7 @@ class Normalization(Protocol):
     scale: np.ndarray | float
 
 
-ONNX_HINT = "ONNX export needs the onnx package: pip install 'nn-playground[onnx]'"
+ONNX_HINT = N_("ONNX export needs the onnx package: pip install 'nn-playground[onnx]'")
 
 
 def onnx_model_bytes(network: Model, normalizer: Normalization | None = None, opset: int = 17) -> bytes:
@@ -35,7 +36,7 @@ def onnx_model_bytes(network: Model, normalizer: Normalization | None = None, op
         import onnx
         from onnx import TensorProto, helper, numpy_helper
     except ImportError:
-        raise PlaygroundError(ONNX_HINT) from None
+        raise PlaygroundError(_(ONNX_HINT)) from None
     image = network.exports_images
     shape = list(network.input_shape) if image else [network.n_inputs]
     graph = OnnxGraph(helper, numpy_helper, "nhwc" if image else "flat")

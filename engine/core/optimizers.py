@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .errors import PlaygroundError
-from .i18n import N_
+from .i18n import N_, _
 from .limits import check_number
 from .registry import Registry
 
@@ -115,15 +115,19 @@ class Optimizer:
         """Change a hyperparameter; takes effect at the next step."""
         if key not in self.defaults:
             raise PlaygroundError(
-                f"optimizer {self.name!r} has no hyperparameter {key!r}; it has {', '.join(self.defaults)}"
+                _("optimizer {name!r} has no hyperparameter {key!r}; it has {defaults}").format(
+                    name=self.name, key=key, defaults=', '.join(self.defaults))
             )
         default = self.defaults[key]
         if isinstance(default, str):
             if value not in self.choices[key]:
-                raise PlaygroundError(f"{self.name}.{key} must be one of {', '.join(self.choices[key])}, got {value!r}")
+                raise PlaygroundError(_("{name}.{key} must be one of {choices}, got {value!r}").format(
+                                          name=self.name, key=key, choices=', '.join(self.choices[key]),
+                                          value=value))
         elif isinstance(default, bool):
             if not isinstance(value, bool):
-                raise PlaygroundError(f"{self.name}.{key} must be true or false, got {value!r}")
+                raise PlaygroundError(_("{name}.{key} must be true or false, got {value!r}").format(
+                                          name=self.name, key=key, value=value))
         else:
             lo, hi, lo_open, hi_open = HYPERPARAMETER_BOUNDS[key]
             value = check_number(value, f"{self.name}.{key}", lo, hi, lo_open=lo_open, hi_open=hi_open)
@@ -442,9 +446,9 @@ def make_optimizer(spec: str | dict[str, Any]) -> Optimizer:
         spec = {"name": spec}
     params = dict(spec)
     if "decay" in params:
-        raise PlaygroundError("decay is older Keras's time-based decay, lr / (1 + decay·iterations); here it is a "
-                              'learning-rate schedule, training.schedule {"name": "inverse_time", "decay_rate": d, '
-                              '"decay_steps": 1}, which an optimizer alone does not take')  # fmt: skip
+        raise PlaygroundError(_("decay is older Keras's time-based decay, lr / (1 + decay·iterations); here it is a "
+                                'learning-rate schedule, training.schedule {"name": "inverse_time", "decay_rate": '
+                                'd, "decay_steps": 1}, which an optimizer alone does not take'))  # fmt: skip
     params = legacy_keys(params, "optimizer")[0]
     name = params.pop("name", None)
     return OPTIMIZERS.get(name)(**params)
@@ -531,8 +535,9 @@ def legacy_keys(spec: dict[str, Any], where: str = "training.optimizer") -> tupl
     if "lr" in spec:
         lr = spec.pop("lr")
         if "learning_rate" in spec and spec["learning_rate"] != lr:
-            raise PlaygroundError(f"{where}.lr ({lr!r}) and {where}.learning_rate ({spec['learning_rate']!r}) "
-                                  "disagree: lr is older Keras's name for learning_rate; keep one")  # fmt: skip
+            raise PlaygroundError(_("{where}.lr ({lr!r}) and {where}.learning_rate ({learning_rate!r}) disagree: lr "
+                                    "is older Keras's name for learning_rate; keep one").format(
+                                      where=where, lr=lr, learning_rate=spec['learning_rate']))  # fmt: skip
         spec["learning_rate"] = lr
         notes.append(f"{where}.lr is older Keras's name for learning_rate (Keras 3 knows only learning_rate): "
                      "read as learning_rate")  # fmt: skip
@@ -540,8 +545,9 @@ def legacy_keys(spec: dict[str, Any], where: str = "training.optimizer") -> tupl
         decay = spec.pop("decay")
         lo, hi = SCHEDULE_BOUNDS["decay_rate"]
         if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not (decay == 0 or lo <= decay <= hi):
-            raise PlaygroundError(f"{where}.decay (older Keras's lr / (1 + decay·iterations)) must be 0 or a number "
-                                  f"from {lo:g} to {hi:g}, got {decay!r}")  # fmt: skip
+            raise PlaygroundError(_("{where}.decay (older Keras's lr / (1 + decay·iterations)) must be 0 or a "
+                                    "number from {lo:g} to {hi:g}, got {decay!r}").format(
+                                      where=where, lo=lo, hi=hi, decay=decay))  # fmt: skip
         what = f"{where}.decay is older Keras's time-based decay, lr / (1 + decay·iterations) with iterations "
         if decay == 0:
             notes.append(what + "counting updates; 0 is no decay, so it was left out")

@@ -100,7 +100,8 @@ class Registry(Generic[T]):
         if found is None:
             canonical = self.canonical(name)
             if canonical is None:
-                raise PlaygroundError(f"unknown {self.kind} {name!r}; choose one of: {', '.join(self._items)}")
+                raise PlaygroundError(_("unknown {kind} {name!r}; choose one of: {items}").format(
+                                          kind=self.kind, name=name, items=', '.join(self._items)))
             found = self._items[canonical]
         return found
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import PlaygroundError
-from .i18n import N_
+from .i18n import N_, _
 from .registry import Registry
 
 REGULARIZERS: Registry[str] = Registry("regularization")
@@ -62,9 +62,10 @@ class Regularizer:
     def __post_init__(self) -> None:
         REGULARIZERS.get(self.kind)
         if self.l1_rule not in L1_RULES:
-            raise PlaygroundError(f"the L1 rule must be one of {', '.join(L1_RULES)}, got {self.l1_rule!r}")
+            raise PlaygroundError(_("the L1 rule must be one of {l1_rules}, got {l1_rule!r}").format(
+                                      l1_rules=', '.join(L1_RULES), l1_rule=self.l1_rule))
         if not np.isfinite(self.rate) or self.rate < 0:
-            raise PlaygroundError(f"regularization rate must be >= 0, got {self.rate}")
+            raise PlaygroundError(_("regularization rate must be >= 0, got {rate}").format(rate=self.rate))
 
     @property
     def active(self) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import PlaygroundError
+from .i18n import _
 
 #: Each consumer's spawn key. Never renumber one: a project's numbers depend on its key.
 STREAMS = {"data": 0, "split": 1, "weights": 2, "shuffle": 3, "dropout": 4}
@@ -20,5 +21,6 @@ STREAMS = {"data": 0, "split": 1, "weights": 2, "shuffle": 3, "dropout": 4}
 def stream(seed: int, consumer: str) -> np.random.Generator:
     """The generator `consumer` draws from for this seed: SeedSequence(seed).spawn(...)[key]."""
     if consumer not in STREAMS:
-        raise PlaygroundError(f"no random stream called {consumer!r}; the streams are {', '.join(STREAMS)}")
+        raise PlaygroundError(_("no random stream called {consumer!r}; the streams are {streams}").format(
+                                  consumer=consumer, streams=', '.join(STREAMS)))
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAMS[consumer],)))

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from . import images as _images  # noqa: F401  (the synthetic shapes come before the real sets)
 from .dataset import Dataset
 from .generators import register_dataset
@@ -31,7 +32,8 @@ def data_file(name: str) -> Path:
         if (folder / name).is_file():
             return folder / name
     where = ", ".join(map(str, DATA_DIRS)) or "no folder"
-    raise PlaygroundError(f"the bundled data file {name} is missing (looked in {where}): reinstall nn-playground")
+    raise PlaygroundError(_("the bundled data file {name} is missing (looked in {where}): reinstall nn-playground")
+                            .format(name=name, where=where))
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,7 +41,8 @@ def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     with np.load(data_file("digits.npz"), allow_pickle=False) as z:
         x, y = z["x"], z["y"]
     if x.shape != (DIGITS, 8, 8) or y.shape != (DIGITS,):
-        raise PlaygroundError(f"digits.npz holds {x.shape} images and {y.shape} labels, not {DIGITS} of 8×8")
+        raise PlaygroundError(_("digits.npz holds {shape} images and {y_shape} labels, not {digits} of 8×8").format(
+                                  shape=x.shape, y_shape=y.shape, digits=DIGITS))
     return x.reshape(DIGITS, 64).astype(np.float64), y.astype(np.intp)
 
 
@@ -72,7 +75,8 @@ def _iris_arrays() -> tuple[np.ndarray, np.ndarray, list[str]]:
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
     if len(body) != IRIS or len(header) != 5:
-        raise PlaygroundError(f"iris.csv should hold {IRIS} rows of 5 columns, got {len(body)} rows")
+        raise PlaygroundError(_("iris.csv should hold {iris} rows of 5 columns, got {count} rows").format(
+                                  iris=IRIS, count=len(body)))
     x = np.array([[float(v) for v in r[:4]] for r in body])
     y = np.array([IRIS_SPECIES.index(r[4]) for r in body], dtype=np.intp)
     return x, y, header[:4]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 
 #: What a data set's targets are: class labels or numbers.
 PROBLEM_KINDS = ("classification", "regression")
@@ -43,28 +44,32 @@ class Dataset:
 
     def __post_init__(self) -> None:
         if self.problem not in PROBLEM_KINDS:
-            raise PlaygroundError(f"problem must be {' or '.join(PROBLEM_KINDS)}, got {self.problem!r}")
+            raise PlaygroundError(_("problem must be {problem_kinds}, got {problem!r}").format(
+                                      problem_kinds=' or '.join(PROBLEM_KINDS), problem=self.problem))
         if self.x.ndim != 2:
-            raise PlaygroundError(f"data must be a table of shape (samples, inputs), got {self.x.shape}")
+            raise PlaygroundError(_("data must be a table of shape (samples, inputs), got {shape}").format(
+                                      shape=self.x.shape))
         if self.y.shape != (self.x.shape[0],):
-            raise PlaygroundError(f"{self.x.shape[0]} samples but {self.y.shape[0] if self.y.ndim else 0} labels")
+            raise PlaygroundError(_("{shape} samples but {shape2} labels").format(
+                                      shape=self.x.shape[0], shape2=self.y.shape[0] if self.y.ndim else 0))
         if self.x.shape[0] == 0:
-            raise PlaygroundError("the data set is empty")
+            raise PlaygroundError(_("the data set is empty"))
         if self.sequence_shape is not None:
             steps, features = self.sequence_shape = (int(self.sequence_shape[0]), int(self.sequence_shape[1]))
             if self.image_shape is not None:
-                raise PlaygroundError("a data set holds images or sequences, not both")
+                raise PlaygroundError(_("a data set holds images or sequences, not both"))
             if steps < 1 or features < 1 or steps * features != self.x.shape[1]:
-                raise PlaygroundError(f"{steps} steps of {features} features do not make rows of {self.x.shape[1]}")
+                raise PlaygroundError(_("{steps} steps of {features} features do not make rows of {shape}").format(
+                                          steps=steps, features=features, shape=self.x.shape[1]))
         if not np.all(np.isfinite(self.x)):
-            raise PlaygroundError("the inputs contain NaN or infinite values")
+            raise PlaygroundError(_("the inputs contain NaN or infinite values"))
         if self.problem == "classification":
             if self.classes == 0:
                 self.classes = int(self.y.max()) + 1 if self.y.size else 0
             if not self.class_names:
                 self.class_names = [str(i) for i in range(self.classes)]
         elif not np.all(np.isfinite(self.y)):
-            raise PlaygroundError("the targets contain NaN or infinite values")
+            raise PlaygroundError(_("the targets contain NaN or infinite values"))
 
     @property
     def n(self) -> int:
@@ -95,9 +100,11 @@ def split_indices(
     gives the same split.
     """
     if validation < 0 or test < 0 or validation + test >= 1:
-        raise PlaygroundError(f"validation and test fractions must be >= 0 and sum to < 1, got {validation} and {test}")
+        raise PlaygroundError(_("validation and test fractions must be >= 0 and sum to < 1, got {validation} and "
+                                "{test}").format(validation=validation, test=test))
     if kind not in SPLITS:
-        raise PlaygroundError(f"the split must be one of {', '.join(SPLITS)}, got {kind!r}")
+        raise PlaygroundError(_("the split must be one of {splits}, got {kind!r}").format(
+                                  splits=', '.join(SPLITS), kind=kind))
     rng = np.random.default_rng(seed)
     n = y.shape[0]
     if kind == "shuffled":
@@ -106,7 +113,7 @@ def split_indices(
         n_train = math.floor(round(n * (1 - validation - test), 9))
         n_val = min(round(validation * n), n - n_train)
         if n_train == 0:
-            raise PlaygroundError("the split leaves no training samples")
+            raise PlaygroundError(_("the split leaves no training samples"))
         return rows[:n_train], rows[n_train : n_train + n_val], rows[n_train + n_val :]
     groups = [np.flatnonzero(y == c) for c in np.unique(y)] if problem == "classification" else [np.arange(n)]
     parts: list[list[np.ndarray]] = [[], [], []]
@@ -119,5 +126,5 @@ def split_indices(
         parts[0].append(rows[n_test + n_val :])
     train, val, tst = (np.sort(np.concatenate(p)).astype(np.intp) for p in parts)
     if train.size == 0:
-        raise PlaygroundError("the split leaves no training samples")
+        raise PlaygroundError(_("the split leaves no training samples"))
     return train, val, tst

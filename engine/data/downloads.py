@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.registry import Registry
 
 CHUNK = 1 << 16
@@ -130,7 +131,8 @@ def download(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PlaygroundError(f"cannot create the data folder {folder}: {exc.strerror or exc}") from None
+        raise PlaygroundError(_("cannot create the data folder {folder}: {value}").format(
+                                  folder=folder, value=exc.strerror or exc)) from None
     out: dict[str, Path] = {}
     for part, remote in rs.files.items():
         target = folder / remote.name
@@ -147,8 +149,9 @@ def download(
             except Exception as exc:  # anything a server or the network can do: the next mirror
                 errors.append(f"{mirror}: {_reason(exc)}")
         else:
-            raise PlaygroundError(f"could not download {remote.name} for {rs.title}: {'; '.join(errors)}. "
-                                  "Nothing was kept: check the connection and try again")  # fmt: skip
+            raise PlaygroundError(_("could not download {name} for {title}: {errors}. Nothing was kept: check the "
+                                    "connection and try again").format(
+                                      name=remote.name, title=rs.title, errors='; '.join(errors)))  # fmt: skip
         out[part] = target
     return out
 
@@ -167,13 +170,13 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, _BadServer):
         return str(exc)
     if isinstance(exc, TimeoutError):
-        return f"no answer for {STALL:.0f} s"
+        return _("no answer for {seconds:.0f} s").format(seconds=STALL)
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     if isinstance(exc, UnicodeEncodeError):  # e.g. a redirect to a host name that is not ASCII
-        return f"the server sent an address that is not plain ASCII ({exc.object!r})"
+        return _("the server sent an address that is not plain ASCII ({address!r})").format(address=exc.object)
     if isinstance(exc, ValueError):
-        return f"malformed reply from the server ({exc})"
+        return _("malformed reply from the server ({exc})").format(exc=exc)
     return f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
 
 
@@ -187,7 +190,7 @@ def _length(response: Any) -> int:
     except ValueError:
         total = -1
     if total < 0:
-        raise _BadServer(f"malformed reply from the server (Content-Length {text[:40]!r})")
+        raise _BadServer(_("malformed reply from the server (Content-Length {text!r})").format(text=text[:40]))
     return total
 
 
@@ -253,8 +256,10 @@ def _fetch(url: str, target: Path, remote: RemoteFile, progress: Progress | None
                     kind, value = items.get(timeout=POLL)
                 except queue.Empty:
                     if time.monotonic() - heard > STALL:
-                        raise _BadServer(f"the server stopped sending for {STALL:.0f} s" if headed
-                                         else f"no answer for {STALL:.0f} s") from None  # fmt: skip
+                        if headed:
+                            raise _BadServer(_("the server stopped sending for {seconds:.0f} s").format(
+                                seconds=STALL)) from None
+                        raise _BadServer(_("no answer for {seconds:.0f} s").format(seconds=STALL)) from None
                     continue
                 heard = time.monotonic()
                 if kind == "error":
@@ -264,18 +269,21 @@ def _fetch(url: str, target: Path, remote: RemoteFile, progress: Progress | None
                 if kind == "head":
                     headed, total = True, value
                     if total > MAX_FILE_BYTES:
-                        raise PlaygroundError(f"{url} would send {total:,} bytes; {remote.name} is far smaller")
+                        raise PlaygroundError(_("{url} would send {total:,} bytes; {name} is far smaller").format(
+                                                  url=url, total=total, name=remote.name))
                 else:
                     done += len(value)
                     if done > MAX_FILE_BYTES:
-                        raise PlaygroundError(f"{url} sent more than {MAX_FILE_BYTES // 2**20} MB; stopped")
+                        raise PlaygroundError(_("{url} sent more than {max_file_bytes} MB; stopped").format(
+                                                  url=url, max_file_bytes=MAX_FILE_BYTES // 2**20))
                     h.update(value)
                     f.write(value)
                 if progress is not None and heard - reported >= REPORT:
                     reported = heard
                     progress(remote.name, done, total)
             if total and done != total:
-                raise _BadServer(f"the connection closed after {done:,} of {total:,} bytes")
+                raise _BadServer(_("the connection closed after {done:,} of {total:,} bytes").format(
+                                     done=done, total=total))
             if progress is not None:
                 progress(remote.name, done, total)
             f.flush()
@@ -283,8 +291,9 @@ def _fetch(url: str, target: Path, remote: RemoteFile, progress: Progress | None
         digest = h.hexdigest()
         if digest not in remote.sha256:
             raise PlaygroundError(
-                f"{remote.name} from {url} has SHA-256 {digest[:16]}…, not the published {remote.sha256[0][:16]}…: "
-                "it is damaged or not the real file; nothing was kept"
+                _("{name} from {url} has SHA-256 {digest}…, not the published {sha256}…: it is damaged or not the "
+                  "real file; nothing was kept").format(
+                    name=remote.name, url=url, digest=digest[:16], sha256=remote.sha256[0][:16])
             )
         os.replace(tmp, target)
     finally:

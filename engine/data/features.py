@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.numbers import number
 from ..core.registry import Registry
 
@@ -67,9 +68,10 @@ def apply_features(x: np.ndarray, names: Sequence[str] | None) -> np.ndarray:
     if names is None:
         return x
     if x.shape[1] != 2:
-        raise PlaygroundError(f"feature maps need 2-D points (x1, x2); these data have {x.shape[1]} columns")
+        raise PlaygroundError(_("feature maps need 2-D points (x1, x2); these data have {shape} columns").format(
+                                  shape=x.shape[1]))
     if not names:
-        raise PlaygroundError("select at least one input feature")
+        raise PlaygroundError(_("select at least one input feature"))
     a, b = x[:, 0], x[:, 1]
     return np.column_stack([FEATURES.get(n)(a, b) for n in names])
 
@@ -80,7 +82,8 @@ class Normalizer:
 
     def __init__(self, kind: str = "none") -> None:
         if kind not in NORMALIZATIONS:
-            raise PlaygroundError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, got {kind!r}")
+            raise PlaygroundError(_("normalize must be one of {normalizations}, got {kind!r}").format(
+                                      normalizations=', '.join(NORMALIZATIONS), kind=kind))
         self.kind = kind
         self.shift: np.ndarray | float = 0.0
         self.scale: np.ndarray | float = 1.0

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _, ngettext
 from .dataset import Dataset
 from .loaders import MAX_BYTES, MAX_DATA_VALUES, _report
 
@@ -66,7 +67,7 @@ class FolderListing:
 
 
 def _listing_fail(root: Path, problem: str) -> PlaygroundError:
-    return PlaygroundError(f"{root.name or root}: {problem}")
+    return PlaygroundError(_("{value}: {problem}").format(value=root.name or root, problem=problem))
 
 
 def list_image_folder(path: str | Path) -> FolderListing:
@@ -79,8 +80,8 @@ def list_image_folder(path: str | Path) -> FolderListing:
     def count() -> None:
         seen[0] += 1
         if seen[0] > MAX_ENTRIES:
-            raise _listing_fail(root, f"more than {MAX_ENTRIES:,} files and folders: this is not an image folder "
-                                "of a size this app reads")  # fmt: skip
+            raise _listing_fail(root, _("more than {max_entries:,} files and folders: this is not an image folder "
+                                        "of a size this app reads").format(max_entries=MAX_ENTRIES))  # fmt: skip
         if seen[0] % 1024 == 0:
             _report(0, 0)  # lets Cancel stop a long listing
 
@@ -96,7 +97,8 @@ def list_image_folder(path: str | Path) -> FolderListing:
                 else:
                     others.append(entry.name)
     except OSError as exc:
-        raise _listing_fail(root, f"the folder could not be read ({exc.strerror or exc.__class__.__name__})") from None
+        raise _listing_fail(root, _("the folder could not be read ({value})").format(
+                                      value=exc.strerror or exc.__class__.__name__)) from None
     classes.sort()
     out = FolderListing(root, [], [], others=sorted(others))
     for name in classes:
@@ -115,7 +117,7 @@ def list_image_folder(path: str | Path) -> FolderListing:
                     out.others.append(f"{rel}/{n}")
             for _d in dirs:
                 count()
-        out.bad += [(Path(u).relative_to(root).as_posix(), "the folder could not be listed") for u in unlisted]
+        out.bad += [(Path(u).relative_to(root).as_posix(), _("the folder could not be listed")) for u in unlisted]
         if not found:
             out.empty.append(name)
             continue
@@ -123,16 +125,17 @@ def list_image_folder(path: str | Path) -> FolderListing:
         out.classes.append(name)
         for rel, n in sorted(found):  # Keras's order: by folder, then by name
             if len(out.files) >= MAX_FILES:
-                raise _listing_fail(root, f"more than {MAX_FILES:,} images (the limit for an image folder); "
-                                    "use a smaller folder")  # fmt: skip
+                raise _listing_fail(root, _("more than {max_files:,} images (the limit for an image folder); use a "
+                                            "smaller folder").format(max_files=MAX_FILES))  # fmt: skip
             relative = f"{rel}/{n}"
             try:
                 st = os.stat(root / relative)
             except OSError as exc:
-                out.bad.append((relative, f"could not be read ({exc.strerror or exc.__class__.__name__})"))
+                out.bad.append((relative, _("could not be read ({reason})").format(
+                    reason=exc.strerror or exc.__class__.__name__)))
                 continue
             if not stat.S_ISREG(st.st_mode):
-                out.bad.append((relative, "not a regular file"))  # a FIFO would block the read for ever
+                out.bad.append((relative, _("not a regular file")))  # a FIFO would block the read for ever
                 continue
             out.files.append((k, relative, st.st_size))
     return out
@@ -153,7 +156,7 @@ def _pillow() -> Any:
     try:
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow is a dependency
-        raise PlaygroundError("reading image folders needs Pillow: pip install Pillow") from None
+        raise PlaygroundError(_("reading image folders needs Pillow: pip install Pillow")) from None
     return Image
 
 
@@ -173,7 +176,8 @@ def _decode(image_module: Any, path: Path, nbytes: int, mode: str, size: tuple[i
     """One image as uint8 pixels (H, W) or (H, W, 3), and whether it was resized. Its size is read
     from the header and refused before decoding when it is over MAX_IMAGE_PIXELS."""
     if nbytes > MAX_IMAGE_BYTES:
-        raise _Bad(f"the file is too large ({nbytes:,} bytes; the limit is {MAX_IMAGE_BYTES:,})")
+        raise _Bad(_("the file is too large ({nbytes:,} bytes; the limit is {max_image_bytes:,})").format(
+                       nbytes=nbytes, max_image_bytes=MAX_IMAGE_BYTES))
     h, w = size
     try:
         with open(path, "rb") as f, image_module.open(f, formats=FORMATS) as im:
@@ -194,21 +198,25 @@ def _decode(image_module: Any, path: Path, nbytes: int, mode: str, size: tuple[i
 
 
 def _too_big(claim: str) -> str:
-    return f"its header claims {claim} pixels, more than the {MAX_IMAGE_PIXELS:,} an image may have (not decoded)"
+    return _("its header claims {claim} pixels, more than the {most:,} an image may have (not decoded)").format(
+        claim=claim, most=MAX_IMAGE_PIXELS)
 
 
 def _why(image_module: Any, exc: Exception) -> str:
     """A decoder's failure in the user's words."""
     if isinstance(exc, (image_module.DecompressionBombError, image_module.DecompressionBombWarning)):
         claim = re.search(r"\((\d+) pixels\)", str(exc))  # Pillow's own check, at twice its 89 M pixels
-        return _too_big(f"{int(claim.group(1)):,}" if claim else "more")
+        if not claim:
+            return _("its header claims more pixels than the {most:,} an image may have (not decoded)").format(
+                most=MAX_IMAGE_PIXELS)
+        return _too_big(f"{int(claim.group(1)):,}")
     if isinstance(exc, image_module.UnidentifiedImageError):
-        return "not a PNG, JPEG, BMP, GIF or WebP image"
+        return _("not a PNG, JPEG, BMP, GIF or WebP image")
     text = str(exc)
     if "truncated" in text:
-        return "the image is cut short (truncated)"
+        return _("the image is cut short (truncated)")
     text = text if len(text) <= 80 else text[:77] + "..."
-    return f"could not be decoded ({exc.__class__.__name__}: {text})"
+    return _("could not be decoded ({kind}: {text})").format(kind=exc.__class__.__name__, text=text)
 
 
 def load_image_folder(path: str | Path, size: Sequence[int], color: str = "rgb",
@@ -218,37 +226,58 @@ def load_image_folder(path: str | Path, size: Sequence[int], color: str = "rgb",
     of `color` ("grayscale" or "rgb"). Every budget is checked before the first image is decoded."""
     root = Path(path)
     if problem != "classification":
-        raise _listing_fail(root, "an image folder's labels are its class folders: data.problem must be "
-                            "classification")  # fmt: skip
+        raise _listing_fail(root, _("an image folder's labels are its class folders: data.problem must be "
+                                    "classification"))  # fmt: skip
     if color not in COLORS:
-        raise _listing_fail(root, f"color must be {' or '.join(COLORS)}, got {color!r}")
+        raise _listing_fail(root, _("color must be {colors}, got {color!r}").format(
+                                      colors=_(" or ").join(COLORS), color=color))
     h, w = (int(v) for v in size)
     if not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
-        raise _listing_fail(root, f"the size must be 1 to {MAX_SIDE} pixels a side, got {h}×{w}")
+        raise _listing_fail(root, _("the size must be 1 to {max_side} pixels a side, got {h}×{w}").format(
+                                      max_side=MAX_SIDE, h=h, w=w))
     listing = list_image_folder(root)
     name = root.name or str(root)
     if not listing.classes:
         loose = [n for n in listing.others if n.lower().endswith(IMAGE_SUFFIXES)]
-        where = (f"{name} holds {len(loose):,} image{'s' if len(loose) > 1 else ''} and no class folders" if loose
-                 else f"{name} has no class folders")  # fmt: skip
-        raise _listing_fail(root, f"an image folder holds one subfolder of images per class ({name}/cats/1.png, "
-                            f"{name}/dogs/2.png); {where}" + (f" with images (empty: {_names(listing.empty)})"
-                                                              if listing.empty else ""))  # fmt: skip
+        empty = _names(listing.empty) if listing.empty else ""
+        if loose and empty:
+            where = ngettext("{name} holds {count:,} image and no class folders with images (empty: {empty})",
+                             "{name} holds {count:,} images and no class folders with images (empty: {empty})",
+                             len(loose)).format(name=name, count=len(loose), empty=empty)
+        elif loose:
+            where = ngettext("{name} holds {count:,} image and no class folders",
+                             "{name} holds {count:,} images and no class folders", len(loose)).format(
+                name=name, count=len(loose))
+        elif empty:
+            where = _("{name} has no class folders with images (empty: {empty})").format(name=name, empty=empty)
+        else:
+            where = _("{name} has no class folders").format(name=name)
+        raise _listing_fail(root, _("an image folder holds one subfolder of images per class ({name}/cats/1.png, "
+                                    "{name}/dogs/2.png); {where}").format(name=name, where=where))
     if len(listing.classes) < 2:
-        raise _listing_fail(root, f"a classification needs at least two class folders with images; only "
-                            f"{listing.classes[0]} has any" + (f" (empty: {_names(listing.empty)})"
-                                                               if listing.empty else ""))  # fmt: skip
+        if listing.empty:
+            raise _listing_fail(root, _("a classification needs at least two class folders with images; only {only} "
+                                        "has any (empty: {empty})").format(
+                                          only=listing.classes[0], empty=_names(listing.empty)))
+        raise _listing_fail(root, _("a classification needs at least two class folders with images; only {only} "
+                                    "has any").format(only=listing.classes[0]))
     if len(listing.classes) > 256:
-        raise _listing_fail(root, f"{len(listing.classes):,} class folders; a classification has at most 256")
+        raise _listing_fail(root, _("{count:,} class folders; a classification has at most 256").format(
+                                      count=len(listing.classes)))
     if listing.total_bytes > MAX_BYTES:
-        raise _listing_fail(root, f"the images take {listing.total_bytes:,} bytes; the limit is {MAX_BYTES:,}")
+        raise _listing_fail(root, _("the images take {total_bytes:,} bytes; the limit is {max_bytes:,}").format(
+                                      total_bytes=listing.total_bytes, max_bytes=MAX_BYTES))
     channels = 3 if color == "rgb" else 1
     n = len(listing.files)
     values = n * h * w * channels
     if values > MAX_DATA_VALUES:
-        raise _listing_fail(root, f"{n:,} images of {h}×{w}" + (" RGB" if channels == 3 else "") + f" make "
-                            f"{values:,} values; the limit is {MAX_DATA_VALUES:,} (choose a smaller size, "
-                            "grayscale, or fewer images)")  # fmt: skip
+        if channels == 3:
+            raise _listing_fail(root, _("{n:,} images of {h}×{w} RGB make {values:,} values; the limit is {most:,} "
+                                        "(choose a smaller size, grayscale, or fewer images)").format(
+                                          n=n, h=h, w=w, values=values, most=MAX_DATA_VALUES))
+        raise _listing_fail(root, _("{n:,} images of {h}×{w} make {values:,} values; the limit is {most:,} (choose "
+                                    "a smaller size, grayscale, or fewer images)").format(
+                                      n=n, h=h, w=w, values=values, most=MAX_DATA_VALUES))
     image_module = _pillow()
     shape = (h, w) if channels == 1 else (h, w, 3)
     pixels = np.empty((n, *shape), dtype=np.uint8)
@@ -267,9 +296,9 @@ def load_image_folder(path: str | Path, size: Sequence[int], color: str = "rgb",
             keep[i] = False
             bad.append((relative, str(exc)))
         if len(bad) > allowed:
-            raise _listing_fail(root, f"more than a quarter of the images cannot be read ({len(bad):,} of "
-                                f"{n + len(listing.bad):,} so far), so the folder was not opened: "
-                                + _bad_names(bad))  # fmt: skip
+            raise _listing_fail(root, _("more than a quarter of the images cannot be read ({bad:,} of {seen:,} so "
+                                        "far), so the folder was not opened: {names}").format(
+                                          bad=len(bad), seen=n + len(listing.bad), names=_bad_names(bad)))
         done += nbytes
     _report(total, total)
     labels = np.array([k for k, _, _ in listing.files], dtype=np.intp)[keep]
@@ -278,7 +307,7 @@ def load_image_folder(path: str | Path, size: Sequence[int], color: str = "rgb",
     classes = [listing.classes[k] for k in used]
     empty = listing.empty + [c for k, c in enumerate(listing.classes) if k not in used]
     if len(classes) < 2:
-        raise _listing_fail(root, "a classification needs at least two class folders with images that can be read")
+        raise _listing_fail(root, _("a classification needs at least two class folders with images that can be read"))
     y = np.searchsorted(used, labels).astype(np.intp)
     x = pixels[keep].reshape(int(keep.sum()), -1).astype(np.float64)
     del pixels

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.registry import Registry
 from .dataset import Dataset
 
@@ -235,7 +236,8 @@ def multi_gaussian(
 def _check_classes(name: str, classes: int) -> None:
     lo, hi = CLASS_RANGE[name]
     if not lo <= classes <= hi:
-        raise PlaygroundError(f"{name} makes {lo} to {hi} classes, not {classes}")
+        raise PlaygroundError(_("{name} makes {lo} to {hi} classes, not {classes}").format(
+                                  name=name, lo=lo, hi=hi, classes=classes))
 
 
 def generate(
@@ -254,11 +256,12 @@ def generate(
     if samples is None:
         samples = info.default_samples
     if not 2 <= samples <= 1_000_000:
-        raise PlaygroundError(f"samples must be between 2 and 1,000,000, got {samples}")
+        raise PlaygroundError(_("samples must be between 2 and 1,000,000, got {samples}").format(samples=samples))
     if info.max_samples is not None and samples > info.max_samples:
-        raise PlaygroundError(f"{name} has {info.max_samples:,} samples; samples must be at most {info.max_samples:,}")
+        raise PlaygroundError(_("{name} has {max_samples:,} samples; samples must be at most {max_samples:,}").format(
+                                  name=name, max_samples=info.max_samples))
     if not 0.0 <= noise <= 1.0:
-        raise PlaygroundError(f"noise must be between 0 and 1, got {noise}")
+        raise PlaygroundError(_("noise must be between 0 and 1, got {noise}").format(noise=noise))
     lo, hi = CLASS_RANGE[name]
     if classes is None or problem == "regression" or lo == hi:
         classes = info.default_classes
@@ -277,9 +280,13 @@ def check_sequence_size(samples: int, length: Any, key: str = "sequence_length")
     drawn); `key` names T in the message."""
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or not (
             MIN_SEQUENCE_LENGTH <= length <= MAX_SEQUENCE_LENGTH):  # fmt: skip
-        raise PlaygroundError(f"{key} must be a whole number from {MIN_SEQUENCE_LENGTH} to {MAX_SEQUENCE_LENGTH}, "
-                              f"got {length!r}")  # fmt: skip
+        raise PlaygroundError(_("{key} must be a whole number from {min_sequence_length} to {max_sequence_length}, "
+                                "got {length!r}").format(
+                                  key=key, min_sequence_length=MIN_SEQUENCE_LENGTH,
+                                  max_sequence_length=MAX_SEQUENCE_LENGTH, length=length))  # fmt: skip
     if samples * length > MAX_SEQUENCE_STEPS:
-        raise PlaygroundError(f"{key} {length} × {samples:,} samples is {samples * length:,} steps; at most "
-                              f"{MAX_SEQUENCE_STEPS:,} are generated (fewer samples or shorter sequences)")  # fmt: skip
+        raise PlaygroundError(_("{key} {length} × {samples:,} samples is {samples2:,} steps; at most "
+                                "{max_sequence_steps:,} are generated (fewer samples or shorter sequences)").format(
+                                  key=key, length=length, samples=samples, samples2=samples * length,
+                                  max_sequence_steps=MAX_SEQUENCE_STEPS))  # fmt: skip
     return int(length)

@@ -52,7 +52,7 @@ PROGRESS: dict[str, object] = {}
 
 
 def _fail(path: Path, problem: str) -> PlaygroundError:
-    return PlaygroundError(f"{path.name}: {problem}")
+    return PlaygroundError(_("{name}: {problem}").format(name=path.name, problem=problem))
 
 
 def regular_file(path: str | Path, limit: int = MAX_BYTES) -> Path:
@@ -61,10 +61,11 @@ def regular_file(path: str | Path, limit: int = MAX_BYTES) -> Path:
     if not p.exists():
         raise PlaygroundError(_("{path}: no such file").format(path=p))
     if not p.is_file():
-        raise PlaygroundError(f"{p}: not a regular file")
+        raise PlaygroundError(_("{p}: not a regular file").format(p=p))
     size = p.stat().st_size
     if size > limit:
-        raise _fail(p, f"file is too large ({size:,} bytes; the limit is {limit:,})")
+        raise _fail(p, _("file is too large ({size:,} bytes; the limit is {limit:,})").format(
+                           size=size, limit=limit))
     return p
 
 
@@ -74,20 +75,21 @@ def _labels(path: Path, raw: np.ndarray, problem: str, names: list[str] | None =
         try:
             y = raw.astype(np.float64)
         except (TypeError, ValueError):
-            raise _fail(path, "regression targets must be numbers") from None
+            raise _fail(path, _("regression targets must be numbers")) from None
         if not np.all(np.isfinite(y)):
-            raise _fail(path, "targets contain NaN or infinite values")
+            raise _fail(path, _("targets contain NaN or infinite values"))
         return y, []
     if raw.dtype.kind == "f":
         if not np.all(np.isfinite(raw)):
-            raise _fail(path, "labels contain NaN or infinite values")
+            raise _fail(path, _("labels contain NaN or infinite values"))
         if not np.all(raw == np.round(raw)):
-            raise _fail(path, "classification labels must be whole numbers or names")
+            raise _fail(path, _("classification labels must be whole numbers or names"))
     values, y = np.unique(raw, return_inverse=True)
     if values.size > 256:
-        raise _fail(path, f"{values.size} distinct labels; a classification needs at most 256 (regression?)")
+        raise _fail(path, _("{size} distinct labels; a classification needs at most 256 (regression?)").format(
+                              size=values.size))
     if values.size < 2:
-        raise _fail(path, "classification needs at least two classes")
+        raise _fail(path, _("classification needs at least two classes"))
     if names is None:
         names = [str(v.item() if hasattr(v, "item") else v) for v in values]
         if raw.dtype.kind == "f":
@@ -98,11 +100,11 @@ def _labels(path: Path, raw: np.ndarray, problem: str, names: list[str] | None =
 def _flatten(path: Path, x: np.ndarray, what: str) -> tuple[np.ndarray, tuple[int, ...] | None]:
     """Rows as float vectors; (N, H, W, ...) images keep their shape for the image views."""
     if x.size == 0:
-        raise _fail(path, f"{what} hold no values (shape {x.shape})")
+        raise _fail(path, _("{what} hold no values (shape {shape})").format(what=what, shape=x.shape))
     image_shape = tuple(int(d) for d in x.shape[1:]) if x.ndim > 2 else None
     flat = x.reshape(x.shape[0], -1).astype(np.float64)
     if x.dtype.kind == "f" and not np.all(np.isfinite(flat)):  # integer pixels are always finite
-        raise _fail(path, f"{what}: NaN or infinite values")
+        raise _fail(path, _("{what}: NaN or infinite values").format(what=what))
     return flat, image_shape
 
 
@@ -130,7 +132,8 @@ def _csv_rows(p: Path, f: io.TextIOBase, delimiter: str, size: int) -> list[tupl
                 return
             n += 1
             if len(line) > MAX_CSV_LINE:
-                raise _fail(p, f"line {n} is longer than {MAX_CSV_LINE // 2**20} MB: this is not a table of numbers")
+                raise _fail(p, _("line {n} is longer than {max_csv_line} MB: this is not a table of numbers").format(
+                                   n=n, max_csv_line=MAX_CSV_LINE // 2**20))
             yield line
 
     out: list[tuple[int, list[str]]] = []
@@ -142,8 +145,9 @@ def _csv_rows(p: Path, f: io.TextIOBase, delimiter: str, size: int) -> list[tupl
         out.append((reader.line_num, row))
         values += len(row)
         if values > MAX_CSV_VALUES:
-            raise _fail(p, f"more than {MAX_CSV_VALUES:,} cells by line {reader.line_num:,} (the limit for a CSV; "
-                        "save bigger tables as NPZ, arrays x and y)")  # fmt: skip
+            raise _fail(p, _("more than {max_csv_values:,} cells by line {line_num:,} (the limit for a CSV; save "
+                             "bigger tables as NPZ, arrays x and y)").format(
+                               max_csv_values=MAX_CSV_VALUES, line_num=reader.line_num))  # fmt: skip
         if len(out) % READ_CHECK == 0:
             _report(f.tell() if hasattr(f, "tell") else 0, size)
     return out
@@ -181,9 +185,13 @@ def _column(path: Path, cells: np.ndarray, name: str, first_line: int) -> np.nda
         pass
     for i, cell in enumerate(cells):
         if not _numeric(cell):
-            what = "a missing value" if not str(cell).strip() else f"{str(cell)[:40]!r}, not a number"
-            raise _fail(path, f"line {first_line + i}, column {name!r}: {what}") from None
-    raise _fail(path, f"column {name!r} does not hold numbers")  # pragma: no cover - astype agreed
+            if not str(cell).strip():
+                raise _fail(path, _("line {line}, column {name!r}: a missing value").format(
+                                      line=first_line + i, name=name)) from None
+            raise _fail(path, _("line {line}, column {name!r}: {cell!r}, not a number").format(
+                                  line=first_line + i, name=name, cell=str(cell)[:40])) from None
+    raise _fail(path, _("column {name!r} does not hold numbers").format(
+                          name=name))  # pragma: no cover - astype agreed
 
 
 def load_csv(
@@ -207,17 +215,19 @@ def load_csv(
             delimiter = _sniff_delimiter(text)
             lines = _csv_rows(p, f, delimiter, size)
     except (UnicodeDecodeError, OSError) as exc:
-        raise _fail(p, f"not a readable UTF-8 text file ({exc.__class__.__name__})") from None
+        raise _fail(p, _("not a readable UTF-8 text file ({type})").format(type=exc.__class__.__name__)) from None
     except csv.Error as exc:
-        raise _fail(p, f"not valid CSV: {exc}") from None
+        raise _fail(p, _("not valid CSV: {exc}").format(exc=exc)) from None
     if not lines:
-        raise _fail(p, "the file has no rows")
+        raise _fail(p, _("the file has no rows"))
     rows = [r for _, r in lines]
     width = len(rows[0])
     if width < 2:
         found = next((d for d in CSV_DELIMITERS if d != delimiter and d in text[:4096]), None)
-        hint = f" (is {found!r} the separator? it was not detected)" if found else ""
-        raise _fail(p, f"a CSV needs at least one input column and a label column; the first row has one{hint}")
+        if found:
+            raise _fail(p, _("a CSV needs at least one input column and a label column; the first row has one (is "
+                             "{found!r} the separator? it was not detected)").format(found=found))
+        raise _fail(p, _("a CSV needs at least one input column and a label column; the first row has one"))
     if delimiter != ",":
         notes.append(f"{p.name}: columns separated by {delimiter!r}")
     header = [c.strip() for c in rows[0]] if _has_header(rows) else None
@@ -227,10 +237,11 @@ def load_csv(
     else:
         notes.append(f"{p.name}: no header row (the first row holds data)")
     if not lines:
-        raise _fail(p, "the file has a header but no data rows")
+        raise _fail(p, _("the file has a header but no data rows"))
     for n, r in lines:
         if len(r) != width:
-            raise _fail(p, f"line {n} has {len(r)} columns, expected {width}")
+            raise _fail(p, _("line {n} has {count} columns, expected {width}").format(
+                               n=n, count=len(r), width=width))
     columns = header or [f"x{i + 1}" for i in range(width - 1)] + ["label"]
     cells = np.array([r for _, r in lines], dtype=object)
     first_line = lines[0][0]
@@ -241,7 +252,7 @@ def load_csv(
         except ValueError:
             index = None
         if index is None or not np.array_equal(index, np.arange(len(lines))):
-            raise _fail(p, "the first column has no name; name it in the header or remove it")
+            raise _fail(p, _("the first column has no name; name it in the header or remove it"))
         notes.append(f"{p.name}: dropped the unnamed first column (0..{len(lines) - 1}, a pandas index)")
         used.remove(0)
     split_col = None
@@ -255,11 +266,12 @@ def load_csv(
     if li in used:
         used.remove(li)
     if not used:
-        raise _fail(p, "a CSV needs at least one input column besides the label")
+        raise _fail(p, _("a CSV needs at least one input column besides the label"))
     x = np.column_stack([_column(p, cells[:, j], columns[j], first_line) for j in used])
     if not np.all(np.isfinite(x)):
         bad = np.argwhere(~np.isfinite(x))[0]
-        raise _fail(p, f"line {first_line + bad[0]}, column {columns[used[bad[1]]]!r}: not a finite number")
+        raise _fail(p, _("line {first_line}, column {columns!r}: not a finite number").format(
+                           first_line=first_line + bad[0], columns=columns[used[bad[1]]]))
     raw = cells[:, li]
     if problem == "regression":
         raw = _column(p, raw, columns[li], first_line)
@@ -270,7 +282,8 @@ def load_csv(
             raw = np.array([str(v).strip() for v in raw])
             if split_col is None and not all(raw):
                 blank = int(np.flatnonzero(raw == "")[0])
-                raise _fail(p, f"line {first_line + blank}, column {columns[li]!r}: a missing label") from None
+                raise _fail(p, _("line {first_line}, column {columns!r}: a missing label").format(
+                                   first_line=first_line + blank, columns=columns[li])) from None
     y, names = _labels(p, raw, problem)
     inputs = [columns[j] for j in used]
     label_column = header[li] if header else ""
@@ -298,15 +311,17 @@ def _step_layout(p: Path, names: list[str]) -> tuple[list[int], int, int] | None
     for j, m in enumerate(found):
         cell = (int(m.group(1)), m.group(2))  # type: ignore[union-attr]
         if cell in cells:
-            raise _fail(p, f"columns {names[cells[cell]]!r} and {names[j]!r} are the same step of the same feature")
+            raise _fail(p, _("columns {names!r} and {names2!r} are the same step of the same feature").format(
+                               names=names[cells[cell]], names2=names[j]))
         cells[cell] = j
     features = list(dict.fromkeys(f for _t, f in cells))
     steps = max(t for t, _f in cells) + 1
     for t in range(steps):
         for f in features:
             if (t, f) not in cells:
-                raise _fail(p, f"no column t{t}_{f}: columns named t{{step}}_{{feature}} are read as sequences, "
-                            f"and each of the {steps} steps needs each feature ({', '.join(features)})")  # fmt: skip
+                raise _fail(p, _("no column t{t}_{f}: columns named t{{step}}_{{feature}} are read as sequences, "
+                                 "and each of the {steps} steps needs each feature ({features})").format(
+                                   t=t, f=f, steps=steps, features=', '.join(features)))  # fmt: skip
     return [cells[t, f] for t in range(steps) for f in features], steps, len(features)
 
 
@@ -314,14 +329,16 @@ def _label_index(p: Path, label: str | int, header: list[str] | None, width: int
     """The label column: by name, by index, or (-1) the last column still in use."""
     if isinstance(label, str) and not label.lstrip("-").isdigit():
         if header is None or label not in header:
-            known = f" (columns: {', '.join(header)})" if header else " (the file has no header)"
-            raise _fail(p, f"no column named {label!r}{known}")
+            if header:
+                raise _fail(p, _("no column named {label!r} (columns: {columns})").format(
+                                   label=label, columns=", ".join(header)))
+            raise _fail(p, _("no column named {label!r} (the file has no header)").format(label=label))
         return header.index(label)
     li = int(label)
     if li == -1:
         return used[-1]
     if not -width <= li < width:
-        raise _fail(p, f"label column {li} is out of range for {width} columns")
+        raise _fail(p, _("label column {li} is out of range for {width} columns").format(li=li, width=width))
     return li % width
 
 
@@ -333,16 +350,16 @@ def read_npz(path: str | Path, limit: int = MAX_BYTES) -> dict[str, np.ndarray]:
         with open(p, "rb") as fh:
             archive = np.load(fh, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise _fail(p, "not an .npz archive (a single .npy array?)")
+                raise _fail(p, _("not an .npz archive (a single .npy array?)"))
             with archive:
                 return {name: archive[name] for name in archive.files}
     except PlaygroundError:
         raise
     except ValueError as exc:
-        msg = "holds Python objects (pickled arrays are never loaded)" if "pickle" in str(exc) else str(exc)
+        msg = _("holds Python objects (pickled arrays are never loaded)") if "pickle" in str(exc) else str(exc)
         raise _fail(p, msg) from None
     except (OSError, zipfile.BadZipFile, EOFError, KeyError, RuntimeError, NotImplementedError) as exc:
-        raise _fail(p, f"not a readable .npz file ({exc.__class__.__name__})") from None
+        raise _fail(p, _("not a readable .npz file ({type})").format(type=exc.__class__.__name__)) from None
 
 
 def _check_npz_headers(p: Path) -> None:
@@ -366,16 +383,19 @@ def _check_npz_headers(p: Path) -> None:
                     count *= int(d)
                 name = info.filename[:-4]
                 if dtype.hasobject:
-                    raise _fail(p, f"{name} holds Python objects (pickled arrays are never loaded)")
+                    raise _fail(p, _("{name} holds Python objects (pickled arrays are never loaded)").format(
+                                       name=name))
                 if count * dtype.itemsize > info.file_size - header:
-                    raise _fail(p, f"{name}'s header claims {count:,} values, more than the file holds")
+                    raise _fail(p, _("{name}'s header claims {count:,} values, more than the file holds").format(
+                                       name=name, count=count))
                 total += count
                 if total > MAX_DATA_VALUES:
-                    raise _fail(p, f"the arrays hold {total:,} values; the limit is {MAX_DATA_VALUES:,}")
+                    raise _fail(p, _("the arrays hold {total:,} values; the limit is {max_data_values:,}").format(
+                                       total=total, max_data_values=MAX_DATA_VALUES))
     except PlaygroundError:
         raise
     except (OSError, zipfile.BadZipFile, EOFError, ValueError, RuntimeError, NotImplementedError) as exc:
-        raise _fail(p, f"not a readable .npz file ({exc.__class__.__name__})") from None
+        raise _fail(p, _("not a readable .npz file ({type})").format(type=exc.__class__.__name__)) from None
 
 
 NPZ_LAYOUTS = ("image", "sequence")
@@ -388,19 +408,24 @@ def load_npz(path: str | Path, problem: str = "classification") -> Dataset:
     arrays = read_npz(p)
     missing = [k for k in ("x", "y") if k not in arrays]
     if missing:
-        raise _fail(p, f"missing array {missing[0]!r} (found: {', '.join(arrays) or 'none'})")
+        if not arrays:
+            raise _fail(p, _("missing array {missing!r} (found: none)").format(missing=missing[0]))
+        raise _fail(p, _("missing array {missing!r} (found: {found})").format(
+                           missing=missing[0], found=", ".join(arrays)))
     x, y = arrays["x"], arrays["y"]
     layout = arrays.get("layout")
     if layout is not None and (layout.dtype.kind != "U" or layout.shape != () or str(layout) not in NPZ_LAYOUTS):
-        raise _fail(p, f"layout must be one string, {' or '.join(map(repr, NPZ_LAYOUTS))}, got {layout!r}")
+        raise _fail(p, _("layout must be one string, {layouts}, got {layout!r}").format(
+                           layouts=_(" or ").join(map(repr, NPZ_LAYOUTS)), layout=layout))
     if layout is not None and str(layout) == "sequence":
         return _npz_sequences(p, x, y, problem)
     if x.dtype.kind not in "biuf" or x.ndim < 2:
-        raise _fail(p, f"x must be a numeric array of shape (N, features), got {x.dtype} {x.shape}")
+        raise _fail(p, _("x must be a numeric array of shape (N, features), got {dtype} {shape}").format(
+                           dtype=x.dtype, shape=x.shape))
     if y.ndim != 1 or y.shape[0] != x.shape[0]:
-        raise _fail(p, f"y must have shape ({x.shape[0]},), got {y.shape}")
+        raise _fail(p, _("y must have shape ({shape},), got {y_shape}").format(shape=x.shape[0], y_shape=y.shape))
     if y.dtype.kind not in "biufU":
-        raise _fail(p, f"y has unsupported dtype {y.dtype}")
+        raise _fail(p, _("y has unsupported dtype {dtype}").format(dtype=y.dtype))
     flat, image_shape = _flatten(p, x, "x")
     labels, names = _labels(p, y, problem)
     columns = [f"x{i + 1}" for i in range(flat.shape[1])]
@@ -411,14 +436,14 @@ def _npz_sequences(p: Path, x: np.ndarray, y: np.ndarray, problem: str) -> Datas
     """An NPZ's x (N, T, F), or (N, T) for one feature, as sequences: rows step-major, columns
     t{step}_x{feature}."""
     if x.dtype.kind not in "biuf" or x.ndim not in (2, 3):
-        raise _fail(p, f"x of layout 'sequence' must be a numeric array (N, steps, features) or (N, steps), "
-                    f"got {x.dtype} {x.shape}")  # fmt: skip
+        raise _fail(p, _("x of layout 'sequence' must be a numeric array (N, steps, features) or (N, steps), got "
+                         "{dtype} {shape}").format(dtype=x.dtype, shape=x.shape))  # fmt: skip
     if y.ndim != 1 or y.shape[0] != x.shape[0]:
-        raise _fail(p, f"y must have shape ({x.shape[0]},), got {y.shape}")
+        raise _fail(p, _("y must have shape ({shape},), got {y_shape}").format(shape=x.shape[0], y_shape=y.shape))
     if y.dtype.kind not in "biufU":
-        raise _fail(p, f"y has unsupported dtype {y.dtype}")
+        raise _fail(p, _("y has unsupported dtype {dtype}").format(dtype=y.dtype))
     steps, features = x.shape[1], x.shape[2] if x.ndim == 3 else 1
-    flat, _ = _flatten(p, x.reshape(x.shape[0], -1), "x")
+    flat, __ = _flatten(p, x.reshape(x.shape[0], -1), "x")
     labels, names = _labels(p, y, problem)
     columns = [f"t{t}_x{j + 1}" for t in range(steps) for j in range(features)]
     return Dataset(flat, labels, problem, columns, len(names), names, name=p.stem,
@@ -438,11 +463,11 @@ def read_idx(path: str | Path) -> np.ndarray:
         with opener(p, "rb") as f:
             head = f.read(4)
             if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] not in _IDX_TYPES or head[3] == 0:
-                raise _fail(p, "not an IDX file (bad magic number)")
+                raise _fail(p, _("not an IDX file (bad magic number)"))
             ndim = head[3]
             dims_raw = f.read(4 * ndim)
             if len(dims_raw) < 4 * ndim:
-                raise _fail(p, "truncated IDX header")
+                raise _fail(p, _("truncated IDX header"))
             dims = struct.unpack(f">{ndim}I", dims_raw)
             dtype = np.dtype(_IDX_TYPES[head[2]])
             count = 1
@@ -450,19 +475,23 @@ def read_idx(path: str | Path) -> np.ndarray:
                 count *= d
             need = count * dtype.itemsize
             if count > MAX_DATA_VALUES:
-                raise _fail(p, f"header declares {count:,} values; the limit is {MAX_DATA_VALUES:,}")
+                raise _fail(p, _("header declares {count:,} values; the limit is {max_data_values:,}").format(
+                                   count=count, max_data_values=MAX_DATA_VALUES))
             if need > MAX_BYTES:
-                raise _fail(p, f"header declares {need:,} bytes of data, more than this app reads")
+                raise _fail(p, _("header declares {need:,} bytes of data, more than this app reads").format(
+                                   need=need))
             if opener is open and need > p.stat().st_size - 4 - 4 * ndim:
-                raise _fail(p, f"header declares {need:,} bytes but the file holds fewer")
+                raise _fail(p, _("header declares {need:,} bytes but the file holds fewer").format(need=need))
             data = _read_reporting(f, need + 1)
     except PlaygroundError:
         raise
     except (OSError, EOFError, gzip.BadGzipFile, zlib_error()) as exc:
-        raise _fail(p, f"could not read the file ({exc.__class__.__name__}: {exc})") from None
+        raise _fail(p, _("could not read the file ({type}: {exc})").format(
+                           type=exc.__class__.__name__, exc=exc)) from None
     if len(data) != need:
-        more = "more" if len(data) > need else "fewer"
-        raise _fail(p, f"header declares {need:,} bytes of data but the file holds {more}")
+        if len(data) > need:
+            raise _fail(p, _("header declares {need:,} bytes of data but the file holds more").format(need=need))
+        raise _fail(p, _("header declares {need:,} bytes of data but the file holds fewer").format(need=need))
     return np.frombuffer(data, dtype=dtype).reshape(dims)
 
 
@@ -492,11 +521,12 @@ def load_idx(images: str | Path, labels: str | Path, problem: str = "classificat
     y = read_idx(labels)
     pi, pl = Path(images), Path(labels)
     if x.ndim < 2:
-        raise _fail(pi, f"expected images of shape (N, H, W), got {x.shape}")
+        raise _fail(pi, _("expected images of shape (N, H, W), got {shape}").format(shape=x.shape))
     if y.ndim != 1:
-        raise _fail(pl, f"expected labels of shape (N,), got {y.shape}")
+        raise _fail(pl, _("expected labels of shape (N,), got {shape}").format(shape=y.shape))
     if x.shape[0] != y.shape[0]:
-        raise PlaygroundError(f"{pi.name} has {x.shape[0]} images but {pl.name} has {y.shape[0]} labels")
+        raise PlaygroundError(_("{name} has {shape} images but {pl_name} has {shape2} labels").format(
+                                  name=pi.name, shape=x.shape[0], pl_name=pl.name, shape2=y.shape[0]))
     flat, image_shape = _flatten(pi, x, "images")
     lab, names = _labels(pl, y, problem)
     columns = [f"px{i}" for i in range(flat.shape[1])]

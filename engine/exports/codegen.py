@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.layers.base import CodeContext
 from ..core.model import Model
 from ..project.files import atomic_write_text, save_weights
@@ -369,7 +370,8 @@ def export_script(
 ) -> tuple[Path, Path]:
     """Write the script and its weights (both atomic) where `script_paths(path)` says."""
     if framework not in GENERATORS:
-        raise PlaygroundError(f"code export knows {', '.join(FRAMEWORKS)}, not {framework!r}")
+        raise PlaygroundError(_("code export knows {frameworks}, not {framework!r}").format(
+                                  frameworks=', '.join(FRAMEWORKS), framework=framework))
     p, weights = script_paths(path)
     source = GENERATORS[framework](network, project, data, weights.name, p.name)
     compile(source, str(p), "exec")  # a generator bug must fail here, not in the user's hands

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from .result import Builder, Imported, data_for
 
 FORMATS = {".onnx": "ONNX", ".keras": "Keras 3", ".pt": "PyTorch", ".pth": "PyTorch"}
@@ -40,5 +41,8 @@ def import_model(path: str | Path, dtype: str = "float64", activation: Any = "re
         result.project["app"] = {"title": f"{p.name} (imported from {result.source})",
                                  "note": " ".join(n[0].upper() + n[1:] + "." for n in result.notes)}  # fmt: skip
         return result
-    raise PlaygroundError(f"{p.name}: models are imported from {', '.join(FORMATS)} files, not "
-                          f"{ext or 'a file without an extension'}")  # fmt: skip
+    if not ext:
+        raise PlaygroundError(_("{name}: models are imported from {formats} files, not a file without an "
+                                "extension").format(name=p.name, formats=", ".join(FORMATS)))
+    raise PlaygroundError(_("{name}: models are imported from {formats} files, not {extension}").format(
+                              name=p.name, formats=", ".join(FORMATS), extension=ext))

@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import N_, _
 from ..data.loaders import regular_file
 from .result import Builder, Imported, activation_spec
 
-H5_HINT = "importing .keras files needs h5py: pip install 'nn-playground[import]'"
+H5_HINT = N_("importing .keras files needs h5py: pip install 'nn-playground[import]'")
 MAX_MODEL_BYTES = 1024**3
 #: Keras's recurrent layer classes and the playground's kinds.
 RECURRENT = {"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}
@@ -41,7 +42,8 @@ def _activation(value: Any, where: str) -> Any:
 def _square(value: Any, key: str, where: str) -> int:
     values = list(value) if isinstance(value, (list, tuple)) else [value, value]
     if len(set(values)) != 1:
-        raise PlaygroundError(f"{where} has {key} {values}: the playground's are square")
+        raise PlaygroundError(_("{where} has {key} {values}: the playground's are square").format(
+                                  where=where, key=key, values=values))
     return int(values[0])
 
 
@@ -52,7 +54,7 @@ class _Weights:
         try:
             import h5py
         except ImportError:
-            raise PlaygroundError(H5_HINT) from None
+            raise PlaygroundError(_(H5_HINT)) from None
         self.file = h5py.File(io.BytesIO(data), "r")
 
         self.seen: dict[str, int] = {}
@@ -83,18 +85,18 @@ def import_keras(path: str | Path, dtype: str = "float64") -> Imported:
             config = json.loads(z.read("config.json"))
             weights = _Weights(z.read("model.weights.h5"))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise PlaygroundError(f"{p.name}: not a Keras 3 .keras file (a zip of config.json and model.weights.h5: "
-                              f"{exc})") from None  # fmt: skip
+        raise PlaygroundError(_("{name}: not a Keras 3 .keras file (a zip of config.json and model.weights.h5: "
+                                "{exc})").format(name=p.name, exc=exc)) from None  # fmt: skip
     try:
         return _model(config, weights, dtype)
     except PlaygroundError as exc:
-        raise PlaygroundError(f"{p.name}: {exc}") from None
+        raise PlaygroundError(_("{name}: {exc}").format(name=p.name, exc=exc)) from None
 
 
 def _model(config: dict[str, Any], weights: _Weights, dtype: str) -> Imported:
     if config.get("class_name") != "Sequential":
-        raise PlaygroundError(f"the model is a Keras {config.get('class_name')}: the playground imports Sequential "
-                              "models (one stack of layers)")  # fmt: skip
+        raise PlaygroundError(_("the model is a Keras {value}: the playground imports Sequential models (one stack "
+                                "of layers)").format(value=config.get('class_name')))  # fmt: skip
     layers = config.get("config", {}).get("layers", [])
     shape = None
     start = 0
@@ -105,7 +107,8 @@ def _model(config: dict[str, Any], weights: _Weights, dtype: str) -> Imported:
     elif layers:
         shape = (layers[0].get("build_config") or {}).get("input_shape")
     if not shape or any(v is None for v in shape[1:]):
-        raise PlaygroundError(f"the model's input shape is {shape}: the playground needs every size but the batch's")
+        raise PlaygroundError(_("the model's input shape is {shape}: the playground needs every size but the batch's")
+                                .format(shape=shape))
     dims = [int(v) for v in shape[1:]]
     first = layers[start] if start < len(layers) else {}
     sequence = len(dims) == 2 and first.get("class_name") in RECURRENT
@@ -123,18 +126,22 @@ def _layer(b: Builder, layer: dict[str, Any], weights: _Weights) -> None:
     where = f"layer {name!r}"
     arrays = weights.next(str(kind), name)
     if cfg.get("data_format", "channels_last") != "channels_last":
-        raise PlaygroundError(f"{where} is {kind} with data_format {cfg['data_format']}: the playground's images "
-                              "are channels last")  # fmt: skip
+        raise PlaygroundError(_("{where} is {kind} with data_format {data_format}: the playground's images are "
+                                "channels last").format(
+                                  where=where, kind=kind, data_format=cfg['data_format']))  # fmt: skip
     if kind in ("Dense", "Conv2D", "BatchNormalization", *RECURRENT) and not arrays:
-        raise PlaygroundError(f"{where} ({kind}) has no weights in model.weights.h5")
+        raise PlaygroundError(_("{where} ({kind}) has no weights in model.weights.h5").format(
+                                  where=where, kind=kind))
     if kind == "Dense":
         b.dense(arrays[0], arrays[1] if cfg.get("use_bias", True) else None, where)
         b.activation(_activation(cfg.get("activation"), where), where)
     elif kind == "Conv2D":
         if _square(cfg.get("dilation_rate", 1), "dilation_rate", where) != 1 or cfg.get("groups", 1) != 1:
-            raise PlaygroundError(f"{where} is a dilated or grouped Conv2D: the playground has no such layer")
+            raise PlaygroundError(_("{where} is a dilated or grouped Conv2D: the playground has no such layer").format(
+                                      where=where))
         if cfg.get("padding") not in ("valid", "same"):
-            raise PlaygroundError(f"{where} has padding {cfg.get('padding')!r}: the playground's is valid or same")
+            raise PlaygroundError(_("{where} has padding {value!r}: the playground's is valid or same").format(
+                                      where=where, value=cfg.get('padding')))
         _square(cfg["kernel_size"], "kernel_size", where)
         b.conv2d(arrays[0], arrays[1] if cfg.get("use_bias", True) else None,
                  _square(cfg.get("strides", 1), "strides", where), cfg["padding"], where)  # fmt: skip
@@ -143,8 +150,10 @@ def _layer(b: Builder, layer: dict[str, Any], weights: _Weights) -> None:
         size = _square(cfg.get("pool_size", 2), "pool_size", where)
         strides = _square(cfg.get("strides") or size, "strides", where)
         if strides != size or cfg.get("padding", "valid") != "valid":
-            raise PlaygroundError(f"{where} is {kind} with pool_size {size}, strides {strides} and padding "
-                                  f"{cfg.get('padding')}: the playground's windows move by their size, unpadded")
+            raise PlaygroundError(_("{where} is {kind} with pool_size {size}, strides {strides} and padding "
+                                    "{value}: the playground's windows move by their size, unpadded").format(
+                                      where=where, kind=kind, size=size, strides=strides,
+                                      value=cfg.get('padding')))
         b.pool("max" if kind.startswith("Max") else "average", size, where)
     elif kind == "Flatten":
         b.flatten(where)
@@ -153,7 +162,8 @@ def _layer(b: Builder, layer: dict[str, Any], weights: _Weights) -> None:
     elif kind == "BatchNormalization":
         axis = cfg.get("axis", -1)
         if axis not in (-1, [-1], len(b.shape), [len(b.shape)]):
-            raise PlaygroundError(f"{where} normalises axis {axis}: the playground's normalises the last")
+            raise PlaygroundError(_("{where} normalises axis {axis}: the playground's normalises the last").format(
+                                      where=where, axis=axis))
         center, scale = cfg.get("center", True), cfg.get("scale", True)
         parts = list(arrays)
         gamma = parts.pop(0) if scale else None
@@ -165,22 +175,27 @@ def _layer(b: Builder, layer: dict[str, Any], weights: _Weights) -> None:
     elif kind in ACTIVATION_LAYERS:
         alpha = cfg.get("negative_slope", cfg.get("alpha"))
         if kind == "ReLU" and (cfg.get("max_value") is not None or cfg.get("threshold") or alpha):
-            raise PlaygroundError(f"{where} is ReLU with a cap, threshold or slope: the playground's relu has none")
+            raise PlaygroundError(_("{where} is ReLU with a cap, threshold or slope: the playground's relu has none")
+                                    .format(where=where))
         if kind == "Softmax" and cfg.get("axis", -1) != -1:
-            raise PlaygroundError(f"{where} is Softmax over axis {cfg['axis']}")
+            raise PlaygroundError(_("{where} is Softmax over axis {axis}").format(where=where, axis=cfg['axis']))
         b.activation(activation_spec(ACTIVATION_LAYERS[kind], where, None if alpha is None else float(alpha)), where)
     elif kind in RECURRENT:
         _recurrent(b, kind, cfg, arrays, where)
     else:
-        raise PlaygroundError(f"{where} is {kind}: the playground has no such layer")
+        raise PlaygroundError(_("{where} is {kind}: the playground has no such layer").format(
+                                  where=where, kind=kind))
 
 
 def _recurrent(b: Builder, kind: str, cfg: dict[str, Any], arrays: list[np.ndarray], where: str) -> None:
     odd = [k for k in ("go_backwards", "stateful", "return_state", "unroll") if cfg.get(k)]
     if odd or (kind == "GRU" and not cfg.get("reset_after", True)):
         what = ", ".join(odd) or "reset_after false"
-        raise PlaygroundError(f"{where} is {kind} with {what}: the playground's runs forward from zero states"
-                              f"{' with reset_after true' if kind == 'GRU' else ''}")  # fmt: skip
+        if kind == "GRU":
+            raise PlaygroundError(_("{where} is {kind} with {what}: the playground's runs forward from zero "
+                                    "states with reset_after true").format(where=where, kind=kind, what=what))
+        raise PlaygroundError(_("{where} is {kind} with {what}: the playground's runs forward from zero "
+                                "states").format(where=where, kind=kind, what=what))
     units = int(cfg["units"])
     blocks = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[kind]
     bias = arrays[2] if cfg.get("use_bias", True) else np.zeros((2, 3 * units) if kind == "GRU" else blocks * units)

@@ -19,12 +19,13 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import N_, _
 from ..core.layers import LAYERS
 from ..core.layers.base import window_pads
 from ..core.layers.recurrent import ONNX_RECURRENT
 from .result import Builder, Imported, activation_spec
 
-ONNX_IMPORT_HINT = "importing ONNX models needs the onnx package: pip install 'nn-playground[import]'"
+ONNX_IMPORT_HINT = N_("importing ONNX models needs the onnx package: pip install 'nn-playground[import]'")
 MAX_MODEL_BYTES = 1024**3
 
 #: ONNX's elementwise activations and the playground's names.
@@ -83,8 +84,9 @@ class _Walk:
                 self.consts[node.output[0]] = self.consts[node.input[0]]
         inputs = [i for i in graph.input if i.name not in self.consts]
         if len(inputs) != 1 or not graph.output:
-            raise PlaygroundError(f"the graph has {len(inputs)} inputs and {len(graph.output)} outputs: the "
-                                  "playground imports a network with one input and one output")  # fmt: skip
+            raise PlaygroundError(_("the graph has {count} inputs and {count2} outputs: the playground imports a "
+                                    "network with one input and one output").format(
+                                      count=len(inputs), count2=len(graph.output)))  # fmt: skip
         self.input = inputs[0]
         self.output = graph.output[0].name
         self.current = self.input.name
@@ -94,9 +96,9 @@ class _Walk:
         self.builder: Builder | None = None
         self.layout = {2: "flat", 3: "ntf", 4: "nchw"}.get(len(dims), "")
         if not self.layout or any(d is None or d < 1 for d in dims[1:]):
-            raise PlaygroundError(f"the graph's input {self.input.name!r} has shape {_words(dims)}: the playground "
-                                  "imports inputs (N, features), (N, C, H, W) or (N, H, W, C), and (N, steps, "
-                                  "features), with every size but N fixed")  # fmt: skip
+            raise PlaygroundError(_("the graph's input {name!r} has shape {dims}: the playground imports inputs (N, "
+                                    "features), (N, C, H, W) or (N, H, W, C), and (N, steps, features), with every "
+                                    "size but N fixed").format(name=self.input.name, dims=_words(dims)))  # fmt: skip
         self.normalised = False
         self.bias_open = False  # the last dense or conv layer had no bias: an Add of a constant is it
         self.affine: tuple[np.ndarray, np.ndarray, str] | None = None  # scale, shift, the first node's name
@@ -113,15 +115,16 @@ class _Walk:
             return None
         if len(found) > 1:
             names = ", ".join(f"{self.nodes[i].name or self.nodes[i].op_type}" for i in found)
-            raise PlaygroundError(f"the graph branches at {self.current!r} (into {names}): the playground's networks "
-                                  "are one stack of layers")  # fmt: skip
+            raise PlaygroundError(_("the graph branches at {current!r} (into {names}): the playground's networks "
+                                    "are one stack of layers").format(
+                                      current=self.current, names=names))  # fmt: skip
         self.done.add(found[0])
         return found[0], self.nodes[found[0]]
 
     def const(self, name: str, where: str) -> np.ndarray:
         if name not in self.consts:
-            raise PlaygroundError(f"{where} takes {name!r}, which is computed in the graph: the playground imports "
-                                  "weights stored in the file")  # fmt: skip
+            raise PlaygroundError(_("{where} takes {name!r}, which is computed in the graph: the playground imports "
+                                    "weights stored in the file").format(where=where, name=name))  # fmt: skip
         return self.consts[name]
 
     def follow(self, index: int, node: Any, slot: int = 0) -> None:
@@ -139,8 +142,8 @@ class _Walk:
             elif self.layout in ("ntf", "tnf"):  # dims are batch-first: (N, T, F)
                 self.builder = Builder("ONNX", (d[1], d[2]), sequence=True)
             else:
-                raise PlaygroundError(f"the input {self.input.name!r} of shape {_words(d)} does not reach a layer "
-                                      "the playground has")  # fmt: skip
+                raise PlaygroundError(_("the input {name!r} of shape {d} does not reach a layer the playground has")
+                                        .format(name=self.input.name, d=_words(d)))  # fmt: skip
         return self.builder
 
     # ----------------------------------------------------------------- the walk
@@ -148,15 +151,16 @@ class _Walk:
         while self.current != self.output:
             step = self.next_node()
             if step is None:
-                raise PlaygroundError(f"nothing in the graph takes {self.current!r}, and it is not the output "
-                                      f"{self.output!r}")  # fmt: skip
+                raise PlaygroundError(_("nothing in the graph takes {current!r}, and it is not the output {output!r}")
+                                        .format(current=self.current, output=self.output))  # fmt: skip
             self.handle(*step)
         self.flush()
         builder = self.b()
         rest = [n for i, n in enumerate(self.nodes) if i not in self.done and n.op_type not in ("Constant", "Shape")
                 and any(o in n.input for o in self._chain_outputs())]  # fmt: skip
         if rest:
-            raise PlaygroundError(f"node {rest[0].name!r} ({rest[0].op_type}) is off the network's one stack of layers")
+            raise PlaygroundError(_("node {name!r} ({op_type}) is off the network's one stack of layers").format(
+                                      name=rest[0].name, op_type=rest[0].op_type))
         return builder
 
     def _chain_outputs(self) -> set[str]:
@@ -169,8 +173,8 @@ class _Walk:
         if op not in (*PASS, *ARITHMETIC, "Transpose"):
             self.bias_open = False  # a layer's bias comes before the next layer
         if op == "Cast" and attrs.get("to") not in FLOATS:
-            raise PlaygroundError(f"{where} is Cast to ONNX type {attrs.get('to')}: the playground computes in "
-                                  "floating point only")  # fmt: skip
+            raise PlaygroundError(_("{where} is Cast to ONNX type {value}: the playground computes in floating "
+                                    "point only").format(where=where, value=attrs.get('to')))  # fmt: skip
         if op in PASS:
             if op == "Dropout" and len(node.input) > 1 and node.input[1] in self.consts and self.builder:
                 self.b().dropout(float(self.consts[node.input[1]]), where)
@@ -205,8 +209,9 @@ class _Walk:
             self.follow(index, node)
         elif op == "Softmax":
             if self.layout != "flat" or attrs.get("axis", -1) not in (-1, 1):
-                raise PlaygroundError(f"{where} is Softmax over axis {attrs.get('axis', -1)} of a {self.layout} "
-                                      "tensor: the playground's softmax is over a dense layer's units")  # fmt: skip
+                raise PlaygroundError(_("{where} is Softmax over axis {value} of a {layout} tensor: the "
+                                        "playground's softmax is over a dense layer's units").format(
+                                          where=where, value=attrs.get('axis', -1), layout=self.layout))  # fmt: skip
             self.b().activation("softmax", where)
             self.follow(index, node)
         elif op in RECURRENT:
@@ -215,8 +220,10 @@ class _Walk:
             self.last_step(node, where, attrs)
         else:
             said = ", ".join(f"{k} {_words(v)}" for k, v in attrs.items())
-            raise PlaygroundError(f"{where} is {op}{' with ' + said if said else ''}: the playground has no such "
-                                  "layer")  # fmt: skip
+            if said:
+                raise PlaygroundError(_("{where} is {op} with {attributes}: the playground has no such layer").format(
+                                          where=where, op=op, attributes=said))
+            raise PlaygroundError(_("{where} is {op}: the playground has no such layer").format(where=where, op=op))
 
     def transpose(self, node: Any, where: str, attrs: dict[str, Any]) -> None:
         perm = list(attrs.get("perm", []))
@@ -226,8 +233,9 @@ class _Walk:
             self.layout = self.input_layout = "nhwc"  # the input was NHWC all along (Keras, the playground)
         key = (self.layout, tuple(perm))
         if key not in moves:
-            raise PlaygroundError(f"{where} is Transpose with perm {perm} of a {self.layout} tensor: the playground "
-                                  "moves channels first or last and steps first or last only")  # fmt: skip
+            raise PlaygroundError(_("{where} is Transpose with perm {perm} of a {layout} tensor: the playground "
+                                    "moves channels first or last and steps first or last only").format(
+                                      where=where, perm=perm, layout=self.layout))  # fmt: skip
         self.layout = moves[key]
         self.current = node.output[0]
 
@@ -236,8 +244,8 @@ class _Walk:
         the project's data.normalize (said in a note)."""
         other = [i for i in node.input if i != self.current]
         if len(other) != 1 or other[0] not in self.consts:
-            raise PlaygroundError(f"{where} is {node.op_type} of two computed tensors: the playground has no such "
-                                  "layer")  # fmt: skip
+            raise PlaygroundError(_("{where} is {op_type} of two computed tensors: the playground has no such layer")
+                                    .format(where=where, op_type=node.op_type))  # fmt: skip
         self.normalised = True
         self.current = node.output[0]
 
@@ -247,15 +255,17 @@ class _Walk:
         other = [i for i in node.input if i != self.current]
         if len(other) != 1 or other[0] not in self.consts or (node.op_type in ("Sub", "Div")
                                                                 and node.input[0] != self.current):  # fmt: skip
-            raise PlaygroundError(f"{where} is {node.op_type} of computed tensors: the playground has no such layer")
+            raise PlaygroundError(_("{where} is {op_type} of computed tensors: the playground has no such layer")
+                                    .format(where=where, op_type=node.op_type))
         features = self.b().shape[-1]
         c = self.consts[other[0]].astype(np.float64)
         if self.layout == "nchw" and c.ndim >= 3:
             c = np.moveaxis(c.reshape(c.shape[-3:]), 0, -1)  # (C, 1, 1) → (1, 1, C)
         c = c.reshape(-1)
         if c.size not in (1, features):
-            raise PlaygroundError(f"{where} is {node.op_type} by {c.size} values, not one per feature ({features}): "
-                                  "the playground has no such layer")  # fmt: skip
+            raise PlaygroundError(_("{where} is {op_type} by {size} values, not one per feature ({features}): the "
+                                    "playground has no such layer").format(
+                                      where=where, op_type=node.op_type, size=c.size, features=features))  # fmt: skip
         c = np.broadcast_to(c, (features,))
         self.current = node.output[0]
         if node.op_type == "Add" and self.bias_open and self.affine is None:
@@ -289,11 +299,13 @@ class _Walk:
     def matmul(self, index: int, node: Any, where: str) -> None:
         kernel = self.const(node.input[1], where)
         if self.layout in ("ntf", "tnf"):
-            raise PlaygroundError(f"{where} is MatMul on a sequence: a recurrent layer written out step by step "
-                                  "(Keras's ONNX export unrolls them so); import the .keras file instead")  # fmt: skip
+            raise PlaygroundError(_("{where} is MatMul on a sequence: a recurrent layer written out step by step "
+                                    "(Keras's ONNX export unrolls them so); import the .keras file instead").format(
+                                      where=where))  # fmt: skip
         if kernel.ndim != 2 or self.layout != "flat":
-            raise PlaygroundError(f"{where} is MatMul by a {kernel.ndim}-D array on a {self.layout} tensor: the "
-                                  "playground's dense layers multiply rows by a matrix")  # fmt: skip
+            raise PlaygroundError(_("{where} is MatMul by a {ndim}-D array on a {layout} tensor: the playground's "
+                                    "dense layers multiply rows by a matrix").format(
+                                      where=where, ndim=kernel.ndim, layout=self.layout))  # fmt: skip
         self.current = node.output[0]
         bias = None
         add = [i for i in self.consumers(self.current) if i not in self.done]
@@ -308,7 +320,8 @@ class _Walk:
 
     def gemm(self, node: Any, where: str, attrs: dict[str, Any]) -> None:
         if attrs.get("transA", 0) or self.layout != "flat":
-            raise PlaygroundError(f"{where} is Gemm with its input transposed: the playground's dense layers take rows")
+            raise PlaygroundError(_("{where} is Gemm with its input transposed: the playground's dense layers take "
+                                    "rows").format(where=where))
         kernel = self.const(node.input[1], where) * float(attrs.get("alpha", 1.0))
         kernel = kernel.T if attrs.get("transB", 0) else kernel
         bias = None
@@ -320,15 +333,17 @@ class _Walk:
 
     def conv(self, node: Any, where: str, attrs: dict[str, Any]) -> None:
         if self.layout != "nchw":
-            raise PlaygroundError(f"{where} is Conv on a {self.layout} tensor: ONNX's Conv takes NCHW images")
+            raise PlaygroundError(_("{where} is Conv on a {layout} tensor: ONNX's Conv takes NCHW images").format(
+                                      where=where, layout=self.layout))
         weight = self.const(node.input[1], where)
         bias = self.const(node.input[2], where) if len(node.input) > 2 and node.input[2] else None
         if weight.ndim != 4 or attrs.get("group", 1) != 1 or any(d != 1 for d in attrs.get("dilations", [1, 1])):
-            raise PlaygroundError(f"{where} is a grouped, dilated or non-2-D Conv: the playground's conv2d is a plain "
-                                  "2-D convolution")  # fmt: skip
+            raise PlaygroundError(_("{where} is a grouped, dilated or non-2-D Conv: the playground's conv2d is a "
+                                    "plain 2-D convolution").format(where=where))  # fmt: skip
         strides = list(attrs.get("strides", [1, 1]))
         if strides[0] != strides[1]:
-            raise PlaygroundError(f"{where} is Conv with strides {strides}: the playground's strides are equal")
+            raise PlaygroundError(_("{where} is Conv with strides {strides}: the playground's strides are equal")
+                                    .format(where=where, strides=strides))
         builder = self.b()
         k, s = weight.shape[2], strides[0]
         padding = self._padding(where, attrs, k, s, builder.shape)
@@ -347,21 +362,26 @@ class _Walk:
         pads = list(attrs.get("pads", [0, 0, 0, 0]))
         if not any(pads):
             return "valid"
-        _, top, bottom = window_pads(shape[0], k, s, "same")
-        _, left, right = window_pads(shape[1], k, s, "same")
+        __, top, bottom = window_pads(shape[0], k, s, "same")
+        __, left, right = window_pads(shape[1], k, s, "same")
         if pads == [top, left, bottom, right]:
             return "same"
-        raise PlaygroundError(f"{where} is Conv with pads {pads}: the playground pads 'valid' (none) or 'same' "
-                              f"({[top, left, bottom, right]} here)")  # fmt: skip
+        raise PlaygroundError(_("{where} is Conv with pads {pads}: the playground pads 'valid' (none) or 'same' "
+                                "({value} here)").format(
+                                  where=where, pads=pads, value=[top, left, bottom, right]))  # fmt: skip
 
     def pool(self, node: Any, where: str, attrs: dict[str, Any]) -> None:
         k = list(attrs.get("kernel_shape", []))
         s = list(attrs.get("strides", k))
         if self.layout != "nchw" or len(k) != 2 or k[0] != k[1] or s != k or any(attrs.get("pads", [0])) \
                 or attrs.get("ceil_mode", 0) or any(d != 1 for d in attrs.get("dilations", [1, 1])):  # fmt: skip
-            raise PlaygroundError(f"{where} is {node.op_type} with kernel {k} and strides {s}"
-                                  f"{' and pads ' + _words(attrs['pads']) if any(attrs.get('pads', [0])) else ''}: "
-                                  "the playground pools square windows moved by their size, unpadded")  # fmt: skip
+            if any(attrs.get("pads", [0])):
+                raise PlaygroundError(_("{where} is {op_type} with kernel {k} and strides {s} and pads {pads}: the "
+                                        "playground pools square windows moved by their size, unpadded").format(
+                                          where=where, op_type=node.op_type, k=k, s=s, pads=_words(attrs["pads"])))
+            raise PlaygroundError(_("{where} is {op_type} with kernel {k} and strides {s}: the playground "
+                                    "pools square windows moved by their size, unpadded").format(
+                                      where=where, op_type=node.op_type, k=k, s=s))
         self.b().pool("max" if node.op_type == "MaxPool" else "average", k[0], where)
         self.current = node.output[0]
 
@@ -375,26 +395,31 @@ class _Walk:
             if target is not None and len(target) == 3 and self.layout == "flat" and self.builder is None:
                 steps, feats = target[1], target[2]
                 if steps * feats != self.dims[1]:
-                    raise PlaygroundError(f"{where} reshapes {self.dims[1]} inputs to {target}")
+                    raise PlaygroundError(_("{where} reshapes {dims} inputs to {target}").format(
+                                              where=where, dims=self.dims[1], target=target))
                 self.dims = [self.dims[0], steps, feats]
                 self.layout = "ntf"
                 self.current = node.output[0]
                 return
             if target is not None and len(target) != 2:
-                raise PlaygroundError(f"{where} is Reshape to {target}: the playground reshapes only to flatten")
+                raise PlaygroundError(_("{where} is Reshape to {target}: the playground reshapes only to flatten")
+                                        .format(where=where, target=target))
         elif attrs.get("axis", 1) != 1:
-            raise PlaygroundError(f"{where} is Flatten at axis {attrs['axis']}: the playground flattens each example")
+            raise PlaygroundError(_("{where} is Flatten at axis {axis}: the playground flattens each example").format(
+                                      where=where, axis=attrs['axis']))
         if self.layout in ("nchw", "nhwc"):
             self.b().flatten(where, channels_first=self.layout == "nchw")
         elif self.layout != "flat":
-            raise PlaygroundError(f"{where} flattens a sequence: the playground's recurrent layers give their last "
-                                  "state or a sequence for another recurrent layer")  # fmt: skip
+            raise PlaygroundError(_("{where} flattens a sequence: the playground's recurrent layers give their last "
+                                    "state or a sequence for another recurrent layer").format(
+                                      where=where))  # fmt: skip
         self.layout = "flat"
         self.current = node.output[0]
 
     def batch_norm(self, node: Any, where: str, attrs: dict[str, Any]) -> None:
         if self.layout not in ("flat", "nchw"):
-            raise PlaygroundError(f"{where} is BatchNormalization of a {self.layout} tensor")
+            raise PlaygroundError(_("{where} is BatchNormalization of a {layout} tensor").format(
+                                      where=where, layout=self.layout))
         gamma, beta, mean, var = (self.const(n, where) for n in node.input[1:5])
         momentum = float(attrs["momentum"]) if "momentum" in attrs else 0.99
         self.b().batch_norm(gamma, beta, mean, var, float(attrs.get("epsilon", 1e-5)), momentum, where)
@@ -405,18 +430,27 @@ class _Walk:
         (U, k·U) and bias: one row Wb + Rb, or a GRU's two rows [Wb, Rb] (reset_after)."""
         op, kind = node.op_type, RECURRENT[node.op_type]
         if self.layout != "tnf":
-            raise PlaygroundError(f"{where} is {op} on a {self.layout} tensor: it needs (steps, N, features)")
+            raise PlaygroundError(_("{where} is {op} on a {layout} tensor: it needs (steps, N, features)").format(
+                                      where=where, op=op, layout=self.layout))
         extra = [n for i, n in enumerate(node.input[4:], 4) if n and not (i >= 5 and self._zeros(n))]
         direction = _words(attrs.get("direction", "forward"))
         odd = attrs.get("clip") or attrs.get("input_forget", 0) or attrs.get("layout", 0)
         if extra or direction != "forward" or odd:
-            said = ", with initial states, lengths or peepholes" if extra else ", clipped or batch-first" if odd else ""
-            raise PlaygroundError(f"{where} is {op} ({direction}{said}): the playground's {kind} runs forward, "
-                                  "time-major, from zero states")  # fmt: skip
+            if extra:
+                message = _("{where} is {op} ({direction}, with initial states, lengths or peepholes): the "
+                            "playground's {kind} runs forward, time-major, from zero states")
+            elif odd:
+                message = _("{where} is {op} ({direction}, clipped or batch-first): the playground's {kind} runs "
+                            "forward, time-major, from zero states")
+            else:
+                message = _("{where} is {op} ({direction}): the playground's {kind} runs forward, time-major, "
+                            "from zero states")
+            raise PlaygroundError(message.format(where=where, op=op, direction=direction, kind=kind))
         builder = self.b()  # before the output's layout is followed
         if op == "GRU" and not attrs.get("linear_before_reset", 0):
-            raise PlaygroundError(f"{where} is GRU with linear_before_reset 0: the playground's GRU is Keras's "
-                                  "reset_after=True (PyTorch's form, linear_before_reset 1)")  # fmt: skip
+            raise PlaygroundError(_("{where} is GRU with linear_before_reset 0: the playground's GRU is Keras's "
+                                    "reset_after=True (PyTorch's form, linear_before_reset 1)").format(
+                                      where=where))  # fmt: skip
         cls = LAYERS.get(kind)
         order = list(cls.onnx_order)
         back = [order.index(j) for j in range(len(order))]
@@ -431,8 +465,9 @@ class _Walk:
         outs = {"activation": acts[-1]} if kind == "simple_rnn" else {"recurrent_activation": acts[0],
                                                                        "activation": acts[1]}  # fmt: skip
         if kind == "lstm" and acts[2] != acts[1]:
-            raise PlaygroundError(f"{where} is LSTM with cell activation {acts[1]} and output activation {acts[2]}: "
-                                  "Keras's and the playground's LSTM use one activation for both")  # fmt: skip
+            raise PlaygroundError(_("{where} is LSTM with cell activation {acts} and output activation {acts2}: "
+                                    "Keras's and the playground's LSTM use one activation for both").format(
+                                      where=where, acts=acts[1], acts2=acts[2]))  # fmt: skip
         ys = self._recurrent_output(node, where)
         builder.recurrent(kind, kernel, rec, bias, ys, where, **outs)
 
@@ -458,8 +493,8 @@ class _Walk:
         steps = self.b().shape[0] if len(self.b().shape) == 2 else None
         if time_axis is None or axis != time_axis or index is None or index.size != 1 or \
                 int(index.reshape(-1)[0]) not in (-1, (steps or 0) - 1):  # fmt: skip
-            raise PlaygroundError(f"{where} is Gather along axis {axis}: the playground takes a recurrent layer's "
-                                  "last step only")  # fmt: skip
+            raise PlaygroundError(_("{where} is Gather along axis {axis}: the playground takes a recurrent layer's "
+                                    "last step only").format(where=where, axis=axis))  # fmt: skip
         self.b().last_step(where)
         self.layout = "flat"
         self.current = node.output[0]
@@ -472,7 +507,8 @@ class _Walk:
         out = []
         for name in names:
             if name not in _FROM_ONNX or name == "Affine":
-                raise PlaygroundError(f"{where} is {op} with activation {name}: the playground has no such activation")
+                raise PlaygroundError(_("{where} is {op} with activation {name}: the playground has no such "
+                                        "activation").format(where=where, op=op, name=name))
             alpha = alphas.pop(0) if name in ("LeakyRelu", "Elu") and alphas else None
             out.append(activation_spec(_FROM_ONNX[name], f"{where} ({op})", alpha))
         return out
@@ -487,18 +523,19 @@ class _Walk:
             if not users:
                 continue
             if len(users) != 1 or self.nodes[users[0]].op_type != "Squeeze":
-                raise PlaygroundError(f"{where}'s output {node.output[slot]!r} goes on in a way the playground "
-                                      "does not follow (it takes Y_h, or Y squeezed at its direction axis)")
+                raise PlaygroundError(_("{where}'s output {output!r} goes on in a way the playground does not "
+                                        "follow (it takes Y_h, or Y squeezed at its direction axis)").format(
+                                          where=where, output=node.output[slot]))
             squeeze = self.nodes[users[0]]
             axes = (self.consts.get(squeeze.input[1]) if len(squeeze.input) > 1 else None)
             axes = list(np.reshape(axes, -1)) if axes is not None else list(_attrs(squeeze).get("axes", []))
             if axes != [slot ^ 1]:
-                raise PlaygroundError(f"{where}'s output is squeezed at {axes}")
+                raise PlaygroundError(_("{where}'s output is squeezed at {axes}").format(where=where, axes=axes))
             self.done.add(users[0])
             self.current = squeeze.output[0]
             self.layout = "tnf" if slot == 0 else "flat"
             return slot == 0
-        raise PlaygroundError(f"{where}: nothing takes its outputs")
+        raise PlaygroundError(_("{where}: nothing takes its outputs").format(where=where))
 
 
 def _blocks(values: np.ndarray, order: list[int]) -> np.ndarray:
@@ -511,12 +548,13 @@ def read_onnx(data: bytes, name: str = "model.onnx") -> Any:
     try:
         import onnx
     except ImportError:
-        raise PlaygroundError(ONNX_IMPORT_HINT) from None
+        raise PlaygroundError(_(ONNX_IMPORT_HINT)) from None
     try:
         model = onnx.load_from_string(data)
         onnx.checker.check_model(model)
     except Exception as exc:  # protobuf's and the checker's errors have no common base
-        raise PlaygroundError(f"{name}: not a valid ONNX model ({str(exc).splitlines()[0][:200]})") from None
+        raise PlaygroundError(_("{name}: not a valid ONNX model ({splitlines})").format(
+                                  name=name, splitlines=str(exc).splitlines()[0][:200])) from None
     return model
 
 
@@ -531,8 +569,8 @@ def import_onnx(path: str | Path, dtype: str = "float64") -> Imported:
         builder = walk.run()
         result = builder.finish(dtype)
     except PlaygroundError as exc:
-        raise PlaygroundError(f"{p.name}: {exc}") from None
+        raise PlaygroundError(_("{name}: {exc}").format(name=p.name, exc=exc)) from None
     if walk.normalised:
-        result.notes.append("the graph normalises its input first (Sub, Div): left to the project's data "
-                            "normalisation, fitted on the data it trains on")  # fmt: skip
+        result.notes.append(_("the graph normalises its input first (Sub, Div): left to the project's data "
+                              "normalisation, fitted on the data it trains on"))
     return result

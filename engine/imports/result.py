@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core.activations import ACTIVATIONS
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.layers import LAYERS
 from ..core.layers.base import Shape
 from ..core.model import LayerStack, build_model
@@ -75,14 +76,16 @@ def activation_spec(name: str, where: str, alpha: float | None = None) -> Any:
     refusal naming the node and what it is."""
     canonical = ACTIVATIONS.canonical(name)
     if canonical is None:
-        raise PlaygroundError(f"{where} is the activation {name}: the playground has no such activation "
-                              f"(it has {', '.join(ACTIVATIONS.names())})")  # fmt: skip
+        raise PlaygroundError(_("{where} is the activation {name}: the playground has no such activation (it has "
+                                "{names})").format(
+                                  where=where, name=name, names=', '.join(ACTIVATIONS.names())))  # fmt: skip
     ranges = ACTIVATIONS.get(canonical).param_ranges
     if "alpha" in ranges and alpha is not None:
         lo, hi = ranges["alpha"][:2]
         if not lo <= alpha <= hi:
-            raise PlaygroundError(f"{where} is {canonical} with alpha {alpha:g}: the playground's takes alpha "
-                                  f"from {lo:g} to {hi:g}")  # fmt: skip
+            raise PlaygroundError(_("{where} is {canonical} with alpha {alpha:g}: the playground's takes alpha from "
+                                    "{lo:g} to {hi:g}").format(
+                                      where=where, canonical=canonical, alpha=alpha, lo=lo, hi=hi))  # fmt: skip
         return {"name": canonical, "alpha": float(alpha)}
     return canonical
 
@@ -117,7 +120,7 @@ class Builder:
                 layer.check_fits(shape)
                 shape = layer.output_shape(shape)
         except PlaygroundError as exc:
-            raise PlaygroundError(f"{where}: {exc}") from None
+            raise PlaygroundError(_("{where}: {exc}").format(where=where, exc=exc)) from None
         if params is not None:
             for name, arr in params.items():
                 if np.asarray(arr).dtype == np.float64:
@@ -131,8 +134,9 @@ class Builder:
         """kernel (in, units) as Keras's; a missing bias is zeros."""
         kernel = np.asarray(kernel)
         if int(np.prod(self.shape)) != kernel.shape[0]:
-            raise PlaygroundError(f"{where} takes {kernel.shape[0]} inputs, but {int(np.prod(self.shape))} reach it "
-                                  f"(shape {self.shape})")  # fmt: skip
+            raise PlaygroundError(_("{where} takes {shape} inputs, but {shape2} reach it (shape {self_shape})").format(
+                                      where=where, shape=kernel.shape[0], shape2=int(np.prod(self.shape)),
+                                      self_shape=self.shape))  # fmt: skip
         if self._chw is not None:  # rows in (C, H, W) order, as a channels-first flatten lays them
             h, w, c = self._chw
             kernel = kernel.reshape(c, h, w, -1).transpose(1, 2, 0, 3).reshape(h * w * c, -1)
@@ -145,7 +149,8 @@ class Builder:
         """kernel (kh, kw, in, out) as Keras's; square kernels and strides, 'valid' or 'same' padding."""
         kh, kw, _cin, cout = kernel.shape
         if kh != kw:
-            raise PlaygroundError(f"{where} is a {kh}×{kw} convolution: the playground's kernels are square")
+            raise PlaygroundError(_("{where} is a {kh}×{kw} convolution: the playground's kernels are square").format(
+                                      where=where, kh=kh, kw=kw))
         bias = np.zeros(cout) if bias is None else np.asarray(bias).reshape(-1)
         entry = {"type": "conv2d", "filters": int(cout), "kernel_size": int(kh), "strides": int(strides),
                  "padding": padding, "activation": "linear"}  # fmt: skip
@@ -155,7 +160,9 @@ class Builder:
         """The bias of the dense or conv2d layer just added (a format that adds it as a node of its own)."""
         last = self.entries[-1] if self.entries else {}
         if last.get("type", "dense") not in ("dense", "conv2d") or not self.params or "kernel" not in self.params[-1]:
-            raise PlaygroundError(f"{where} adds a bias after a {last.get('type', 'nothing')} layer")
+            if "type" not in last:
+                raise PlaygroundError(_("{where} adds a bias after a nothing layer").format(where=where))
+            raise PlaygroundError(_("{where} adds a bias after a {kind} layer").format(where=where, kind=last["type"]))
         self.params[-1]["bias"] = np.asarray(bias, dtype=np.float64).reshape(-1)
 
     def pool(self, kind: str, size: int, where: str) -> None:
@@ -170,8 +177,9 @@ class Builder:
         if channels_first and len(self.shape) == 3:
             self._chw = self.shape
         if self.sequence:
-            raise PlaygroundError(f"{where} flattens a sequence: the playground's recurrent layers give their "
-                                  "last state, or a sequence for another recurrent layer")  # fmt: skip
+            raise PlaygroundError(_("{where} flattens a sequence: the playground's recurrent layers give their last "
+                                    "state, or a sequence for another recurrent layer").format(
+                                      where=where))  # fmt: skip
         self._add({"type": "flatten"}, None, where)
 
     def batch_norm(self, gamma: np.ndarray | None, beta: np.ndarray | None, mean: np.ndarray, var: np.ndarray,
@@ -199,8 +207,8 @@ class Builder:
         last = self.entries[-1] if self.entries else None
         if last is not None and last.get("type", "dense") in ("dense", "conv2d") and last["activation"] == "linear":
             if not ACTIVATIONS.get(spec_name(spec)).elementwise and last.get("type") == "conv2d":
-                raise PlaygroundError(f"{where} is a softmax over a convolution's channels: the playground's "
-                                      "softmax is an output activation")  # fmt: skip
+                raise PlaygroundError(_("{where} is a softmax over a convolution's channels: the playground's "
+                                        "softmax is an output activation").format(where=where))  # fmt: skip
             last["activation"] = spec
             return
         self._add({"type": "activation", "activation": spec}, None, where)
@@ -212,9 +220,14 @@ class Builder:
         if last is not None and last.get("type", "dense") == "dense" and rate < 1:
             last["dropout"] = float(rate)
         elif rate:
-            self.notes.append(f"{where}: dropout {rate:g} after a {last.get('type') if last else 'the input'} "
-                              "layer was left out (the playground drops units of dense layers only; dropout does "
-                              "nothing at inference)")  # fmt: skip
+            if last:
+                self.notes.append(_("{where}: dropout {rate:g} after a {kind} layer was left out (the playground "
+                                    "drops units of dense layers only; dropout does nothing at inference)").format(
+                                      where=where, rate=rate, kind=last.get("type")))
+            else:
+                self.notes.append(_("{where}: dropout {rate:g} after a the input layer was left out (the playground "
+                                    "drops units of dense layers only; dropout does nothing at inference)").format(
+                                      where=where, rate=rate))
 
     def recurrent(self, kind: str, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray,
                   return_sequences: bool, where: str, activation: Any = "tanh",
@@ -232,7 +245,8 @@ class Builder:
         format that takes every step's state and then the last one (PyTorch's out[:, -1])."""
         last = self.entries[-1] if self.entries else {}
         if not last.get("return_sequences"):
-            raise PlaygroundError(f"{where} takes the last step of something that is not a recurrent layer's steps")
+            raise PlaygroundError(_("{where} takes the last step of something that is not a recurrent layer's steps")
+                                    .format(where=where))
         last["return_sequences"] = False
         self.shape = (int(last["units"]),)
 
@@ -262,11 +276,12 @@ class Builder:
         given, replaces the one the model has)."""
         if not self.entries or self.entries[-1].get("type", "dense") != "dense":
             last = self.entries[-1].get("type", "dense") if self.entries else "nothing"
-            raise PlaygroundError(f"this model ends with {last}: the playground's output layer is a dense layer "
-                                  "(with its activation)")  # fmt: skip
+            raise PlaygroundError(_("this model ends with {last}: the playground's output layer is a dense layer "
+                                    "(with its activation)").format(last=last))  # fmt: skip
         out = self.entries[-1]
         if out.get("dropout"):
-            self.notes.append(f"the output layer's dropout {out['dropout']:g} was left out")
+            self.notes.append(_("the output layer's dropout {dropout:g} was left out").format(
+                                  dropout=out['dropout']))
         act = output_activation if output_activation is not None else out["activation"]
         units = out["units"]
         hidden = copy.deepcopy(self.entries[:-1])
@@ -286,7 +301,7 @@ class Builder:
         try:
             project = normalize_project(project)
         except PlaygroundError as exc:
-            raise PlaygroundError(f"the imported model does not make a project: {exc}") from None
+            raise PlaygroundError(_("the imported model does not make a project: {exc}").format(exc=exc)) from None
         weights = self._weights(project)
         result = Imported(project, weights, self.notes, self.source, self.input_shape, self.sequence)
         result.model()  # builds and loads: every shape is checked once more, as the app will
@@ -300,11 +315,12 @@ class Builder:
             model = build_model(self.input_shape, n["layers"], self.entries[-1]["units"], n["output_activation"],
                                 n["initializer"], 0.0, np.dtype(n["dtype"]), 0, sequence=self.sequence)  # fmt: skip
         except PlaygroundError as exc:
-            raise PlaygroundError(f"the imported model does not fit the playground: {exc}") from None
+            raise PlaygroundError(_("the imported model does not fit the playground: {exc}").format(
+                                      exc=exc)) from None
         names = model.layer_weight_names()
         if len(names) != len(self.params):
-            raise PlaygroundError(f"the imported model has {len(self.params)} layers with weights; the playground's "
-                                  f"has {len(names)}")  # fmt: skip
+            raise PlaygroundError(_("the imported model has {count} layers with weights; the playground's has "
+                                    "{count2}").format(count=len(self.params), count2=len(names)))  # fmt: skip
         out: dict[str, np.ndarray] = {}
         for k, (want, have) in enumerate(zip(names, self.params)):
             for name in want:
@@ -324,23 +340,25 @@ def _problem(act: str, units: int, notes: list[str]) -> tuple[str, int, str]:
     desc = ACTIVATIONS.get(act)
     if desc.probabilities and not desc.elementwise:  # softmax: a row of class probabilities
         if units < 2:
-            raise PlaygroundError("the output is a softmax over 1 unit (always 1): the playground needs 2 or more")
+            raise PlaygroundError(_("the output is a softmax over 1 unit (always 1): the playground needs 2 or more"))
         return "classification", units, "categorical_crossentropy"
     if desc.probabilities:  # sigmoid: one probability
         if units != 1:
-            raise PlaygroundError(f"the output is {units} sigmoid units (multi-label): the playground's "
-                                  "classification gives one class an example (softmax, or one sigmoid unit)")
+            raise PlaygroundError(_("the output is {units} sigmoid units (multi-label): the playground's "
+                                    "classification gives one class an example (softmax, or one sigmoid unit)").format(
+                                      units=units))
         return "classification", 2, "binary_crossentropy"
     if units == 1:
         if act != "linear":
-            notes.append(f"the output activation is {act} on one unit: imported as a regression")
+            notes.append(_("the output activation is {act} on one unit: imported as a regression").format(act=act))
         return "regression", 0, "mse"
-    notes.append(f"the output is {units} raw scores ({act}; logits, as PyTorch's CrossEntropyLoss takes them): "
-                 "imported as a classification with the multiclass hinge loss, which takes scores; choose softmax "
-                 "as the output activation (and categorical cross-entropy) to see probabilities")  # fmt: skip
+    notes.append(_("the output is {units} raw scores ({act}; logits, as PyTorch's CrossEntropyLoss takes them): "
+                   "imported as a classification with the multiclass hinge loss, which takes scores; choose softmax "
+                   "as the output activation (and categorical cross-entropy) to see probabilities").format(
+                     units=units, act=act))  # fmt: skip
     if act != "linear":
-        raise PlaygroundError(f"the output is {units} units with {act}: the playground's outputs for several "
-                              "classes are softmax or linear scores")  # fmt: skip
+        raise PlaygroundError(_("the output is {units} units with {act}: the playground's outputs for several "
+                                "classes are softmax or linear scores").format(units=units, act=act))  # fmt: skip
     return "classification", units, "multiclass_hinge"
 
 

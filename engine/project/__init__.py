@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.layers.base import LAYERS, kind_of
 from ..core.limits import MAX_POINTS, check_number
 from ..core.losses import check_fit
@@ -54,13 +55,14 @@ def default_project() -> dict[str, Any]:
 
 # ----------------------------------------------------------------- the table's checks
 def _fail(key: str, msg: str) -> PlaygroundError:
-    return PlaygroundError(f"{key} {msg}")
+    return PlaygroundError(_("{key} {msg}").format(key=key, msg=msg))
 
 
 def _choice(value: Any, key: str, options: list[str] | tuple[str, ...]) -> str:
     """One of a data source's own options (a generator, a colour mode, a feature map)."""
     if not isinstance(value, str) or value not in options:
-        raise _fail(key, f"must be one of {', '.join(options)}, got {value!r}")
+        raise _fail(key, _("must be one of {options}, got {value!r}").format(
+                             options=', '.join(options), value=value))
     return value
 
 
@@ -96,8 +98,8 @@ def _source(src: Any, base: Path | None) -> Any:
     if isinstance(src, dict) and len(src) >= 1:
         kinds = [k for k in ("csv", "npz", "idx", "folder") if k in src]
         if len(kinds) != 1:
-            raise _fail(key, 'must be a generator name or one of {"csv": path}, {"npz": path}, {"idx": {...}}, '
-                        '{"folder": path, "size": [height, width]}')  # fmt: skip
+            raise _fail(key, _('must be a generator name or one of {"csv": path}, {"npz": path}, {"idx": {...}}, '
+                               '{"folder": path, "size": [height, width]}'))  # fmt: skip
         kind = kinds[0]
         if kind == "folder":
             return _folder(src)
@@ -106,13 +108,14 @@ def _source(src: Any, base: Path | None) -> Any:
             paths = check_keys(src["idx"], f"{key}.idx", {"images", "labels"})
             for part in ("images", "labels"):
                 if not isinstance(paths.get(part), str):
-                    raise _fail(f"{key}.idx.{part}", "must be a file path")
+                    raise _fail(f"{key}.idx.{part}", _("must be a file path"))
         elif not isinstance(src[kind], str):
-            raise _fail(f"{key}.{kind}", "must be a file path")
+            raise _fail(f"{key}.{kind}", _("must be a file path"))
         if "label" in src and (isinstance(src["label"], bool) or not isinstance(src["label"], (str, int))):
-            raise _fail(f"{key}.label", "must be a column name or index")
+            raise _fail(f"{key}.label", _("must be a column name or index"))
         return copy.deepcopy(src)
-    raise _fail(key, f"must be a generator name ({', '.join(GENERATORS.names())}) or a file, got {src!r}")
+    raise _fail(key, _("must be a generator name ({names}) or a file, got {src!r}").format(
+                         names=', '.join(GENERATORS.names()), src=src))
 
 
 def _folder(src: dict[str, Any]) -> dict[str, Any]:
@@ -121,11 +124,11 @@ def _folder(src: dict[str, Any]) -> dict[str, Any]:
     key = "data.source"
     check_keys(src, key, {"folder", "size", "color"})
     if not isinstance(src["folder"], str) or not src["folder"]:
-        raise _fail(f"{key}.folder", "must be a folder path")
+        raise _fail(f"{key}.folder", _("must be a folder path"))
     size = src.get("size")
     if not isinstance(size, list) or len(size) != 2:
-        raise _fail(f"{key}.size", f"must be [height, width] in pixels, each 1 to {MAX_SIDE} (e.g. [28, 28]), "
-                    f"got {size!r}")  # fmt: skip
+        raise _fail(f"{key}.size", _("must be [height, width] in pixels, each 1 to {max_side} (e.g. [28, 28]), got "
+                                     "{size!r}").format(max_side=MAX_SIDE, size=size))  # fmt: skip
     h, w = (check_number(v, f"{key}.size[{i}]", 1, MAX_SIDE, integer=True) for i, v in enumerate(size))
     return {"folder": src["folder"], "size": [h, w], "color": _choice(src.get("color", "rgb"), f"{key}.color",
                                                                        tuple(COLORS))}  # fmt: skip
@@ -137,15 +140,16 @@ def _points(pts: Any) -> dict[str, Any]:
     check_keys(pts, key, {"x", "y"})
     x, y = pts.get("x"), pts.get("y")
     if not isinstance(x, list) or not isinstance(y, list) or len(x) != len(y):
-        raise _fail(key, "must hold lists x and y of the same length")
+        raise _fail(key, _("must hold lists x and y of the same length"))
     if not 1 <= len(x) <= MAX_POINTS:
-        raise _fail(key, f"must hold 1 to {MAX_POINTS:,} points, got {len(x)}")
+        raise _fail(key, _("must hold 1 to {max_points:,} points, got {count}").format(
+                             max_points=MAX_POINTS, count=len(x)))
     fast = _points_fast(x, y)
     if fast is not None:
         return fast
     for i, (p, label) in enumerate(zip(x, y)):  # find the first bad one and name it
         if not isinstance(p, list) or len(p) != 2:
-            raise _fail(f"{key}.x[{i}]", "must be a pair [x1, x2]")
+            raise _fail(f"{key}.x[{i}]", _("must be a pair [x1, x2]"))
         check_number(p[0], f"{key}.x[{i}][0]")
         check_number(p[1], f"{key}.x[{i}][1]")
         check_number(label, f"{key}.y[{i}]")
@@ -179,27 +183,32 @@ def _data(d: Any, base: Path | None) -> dict[str, Any]:
     if generated and "problem" not in given:
         d["problem"] = PROBLEMS[d["source"]]
     if generated and PROBLEMS[d["source"]] != d["problem"]:
-        raise _fail("data.problem", f"must be {PROBLEMS[d['source']]} for the {d['source']} data set")
+        raise _fail("data.problem", _("must be {problems} for the {source} data set").format(
+                                        problems=PROBLEMS[d['source']], source=d['source']))
     if not generated and "folder" in d["source"] and d["problem"] != "classification":
-        raise _fail("data.problem", "must be classification for an image folder (its class folders are the labels)")
+        raise _fail("data.problem", _("must be classification for an image folder (its class folders are the labels)"))
     if d["samples"] is None:  # null: the data set's own count
         d["samples"] = DATASETS.get(d["source"]).default_samples if generated else DEFAULT_SAMPLES[d["problem"]]
         d["samples"] = check("data.samples", d["samples"])
     cap = DATASETS.get(d["source"]).max_samples if generated else None
     if cap is not None and d["samples"] > cap:
-        raise _fail("data.samples", f"must be at most {cap:,}: {d['source']} has {cap:,} samples, got {d['samples']:,}")
+        raise _fail("data.samples", _("must be at most {cap:,}: {source} has {cap:,} samples, got {samples:,}").format(
+                                        cap=cap, source=d['source'], samples=d['samples']))
     _sequence_length(d, generated)
     lo, hi = CLASS_RANGE[d["source"]] if generated else (2, None)
     if generated and "classes" not in given and not lo <= d["classes"] <= hi:
         d["classes"] = DATASETS.get(d["source"]).default_classes  # digits: 10, iris: 3 (never 2)
     if d["problem"] == "classification" and d["classes"] < 2:
-        raise _fail("data.classes", f"must be >= 2 for classification, got {d['classes']}")
+        raise _fail("data.classes", _("must be >= 2 for classification, got {classes}").format(classes=d['classes']))
     if generated and d["problem"] == "classification" and not lo <= d["classes"] <= hi:
-        raise _fail("data.classes", f"must be {lo}" + (f" to {hi}" if hi > lo else "") + f" for {d['source']}, "
-                    f"got {d['classes']}")  # fmt: skip
+        if hi > lo:
+            raise _fail("data.classes", _("must be {lo} to {hi} for {source}, got {classes}").format(
+                lo=lo, hi=hi, source=d["source"], classes=d["classes"]))
+        raise _fail("data.classes", _("must be {lo} for {source}, got {classes}").format(
+            lo=lo, source=d["source"], classes=d["classes"]))
     d["features"] = _features(d["features"])
     if d["test_fraction"] + d["validation_fraction"] >= 1:
-        raise _fail("data.test_fraction", "plus data.validation_fraction must be < 1")
+        raise _fail("data.test_fraction", _("plus data.validation_fraction must be < 1"))
     return d
 
 
@@ -221,11 +230,11 @@ def _features(feats: Any) -> list[str] | None:
     if feats is None:
         return None
     if not isinstance(feats, list) or not feats:
-        raise _fail("data.features", "must be a non-empty list of feature names, or null for raw columns")
+        raise _fail("data.features", _("must be a non-empty list of feature names, or null for raw columns"))
     for f in feats:
         _choice(f, "data.features[]", FEATURES.names())
     if len(set(feats)) != len(feats):
-        raise _fail("data.features", "lists a feature twice")
+        raise _fail("data.features", _("lists a feature twice"))
     return feats
 
 
@@ -250,7 +259,7 @@ def _layer(layer: Any, key: str) -> dict[str, Any]:
     out: dict[str, Any] = {} if default else {"type": kind.name}
     for k in kind.keys:
         if k.name not in layer and k.required:
-            raise _fail(f"{key}.{k.name}", "is missing")
+            raise _fail(f"{key}.{k.name}", _("is missing"))
         out[k.name] = check(f"network.layers[].{k.name}", layer.get(k.name, k.default), f"{key}.{k.name}")
         if not k.written_at_default and out[k.name] == k.default:
             del out[k.name]  # a key files written before it came never held: left out at its default
@@ -264,8 +273,8 @@ def _training(t: Any, notes: list[str] | None = None) -> dict[str, Any]:
     t["optimizer"], implied = _optimizer(t["optimizer"], notes)
     if implied is not None:
         if spec_name(given_schedule) not in (None, "constant"):
-            raise _fail("training.optimizer.decay", "is older Keras's time-based decay, a learning-rate schedule, "
-                        "and training.schedule sets one too: keep one")  # fmt: skip
+            raise _fail("training.optimizer.decay", _("is older Keras's time-based decay, a learning-rate schedule, "
+                                                      "and training.schedule sets one too: keep one"))  # fmt: skip
         t["schedule"] = implied
     t["regularization"] = _object(t["regularization"], "training.regularization")
     t["schedule"] = _schedule(t["schedule"])
@@ -281,7 +290,7 @@ def _optimizer(opt: Any, notes: list[str] | None) -> tuple[dict[str, Any], dict[
     if isinstance(opt, str):
         opt = {"name": opt}
     if not isinstance(opt, dict):
-        raise _fail("training.optimizer", 'must be an object like {"name": "adam", "learning_rate": 0.001}')
+        raise _fail("training.optimizer", _('must be an object like {"name": "adam", "learning_rate": 0.001}'))
     opt, implied, said = legacy_keys(opt)  # older Keras's lr and decay, read as today's keys
     if notes is not None:
         notes += said
@@ -300,7 +309,7 @@ def _schedule(sched: Any) -> dict[str, Any]:
     if isinstance(sched, str):
         sched = {"name": sched}
     if not isinstance(sched, dict):
-        raise _fail("training.schedule", 'must be an object like {"name": "cosine", "decay_steps": 1000}')
+        raise _fail("training.schedule", _('must be an object like {"name": "cosine", "decay_steps": 1000}'))
     name = check("training.schedule.name", sched.get("name", field("training.schedule.name").default))
     check_keys(sched, "training.schedule", {"name", *SCHEDULE_DEFAULTS[name]})
     for k, v in sched.items():
@@ -323,7 +332,7 @@ def normalize_project(
     between sections are always checked."""
     check_keys(raw, "", [f.name for f in children()])
     if raw.get("format") != FORMAT:
-        raise _fail("format", f"must be {FORMAT!r}, got {raw.get('format')!r}")
+        raise _fail("format", _("must be {format!r}, got {value!r}").format(format=FORMAT, value=raw.get('format')))
     seed = check("seed", raw.get("seed", field("seed").default))
     base = Path(base_dir) if base_dir else None
     data = raw["data"] if "data" in trusted else _data(raw.get("data", {}), base)
@@ -334,7 +343,7 @@ def normalize_project(
     out = {"format": FORMAT, "seed": seed, "data": data, "network": network, "training": training}
     if "app" in raw:
         if not isinstance(raw["app"], dict):
-            raise _fail("app", "must be an object")
+            raise _fail("app", _("must be an object"))
         out["app"] = copy.deepcopy(raw["app"])
         from .lessons import MAX_NOTE, check_text, validate_lesson  # lessons read the data registries: import late
 
@@ -349,6 +358,6 @@ def normalize_project(
             name = out["app"]["weights"]
             if not (isinstance(name, str) and name.lower().endswith(".npz") and Path(name).name == name
                     and not name.startswith(".")):  # fmt: skip
-                raise _fail("app.weights", f"must name a .npz file beside the project (its initial weights), "
-                            f"got {name!r}")  # fmt: skip
+                raise _fail("app.weights", _("must name a .npz file beside the project (its initial weights), got "
+                                             "{name!r}").format(name=name))  # fmt: skip
     return out

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..core.activations import ACTIVATIONS
 from ..core.errors import PlaygroundError
-from ..core.i18n import N_
+from ..core.i18n import N_, _
 from ..core.initializers import INITIALIZERS
 from ..core.layers import LAYERS, offered
 from ..core.layers.base import Key
@@ -119,7 +119,8 @@ class Field:
             return check_number(value, key, self.lo, self.hi, self.kind == "integer", self.lo_open, self.hi_open)
         if self.kind == "boolean":
             if not isinstance(value, bool):
-                raise PlaygroundError(f"{key} must be true or false, got {show(value)}")
+                raise PlaygroundError(_("{key} must be true or false, got {value}").format(
+                                          key=key, value=show(value)))
             return value
         if self.kind == "choice":
             return self._choice(value, key)
@@ -134,27 +135,33 @@ class Field:
             return _named(self.registry, value, key)
         options = list(self.choices()) if self.choices is not None else []
         if not isinstance(value, str) or value not in options:
-            raise PlaygroundError(f"{key} must be one of {', '.join(options)}, got {show(value)}")
+            raise PlaygroundError(_("{key} must be one of {options}, got {value}").format(
+                                      key=key, options=', '.join(options), value=show(value)))
         return value
 
     def _list(self, value: Any, key: str) -> list[Any]:
         if not isinstance(value, list):
-            raise PlaygroundError(f"{key} must be a list of {self.label}" + ("" if self.lo else " (may be empty)"))
+            if self.lo:
+                raise PlaygroundError(_("{key} must be a list of {label}").format(key=key, label=self.label))
+            raise PlaygroundError(_("{key} must be a list of {label} (may be empty)").format(key=key, label=self.label))
         if self.lo is not None and len(value) < self.lo:
-            raise PlaygroundError(f"{key} must hold at least {fmt(self.lo)} {self.label}, got {len(value)}")
+            raise PlaygroundError(_("{key} must hold at least {lo} {label}, got {count}").format(
+                                      key=key, lo=fmt(self.lo), label=self.label, count=len(value)))
         if self.hi is not None and len(value) > self.hi:
-            raise PlaygroundError(f"{key} may hold at most {fmt(self.hi)} {self.label}, got {len(value)}")
+            raise PlaygroundError(_("{key} may hold at most {hi} {label}, got {count}").format(
+                                      key=key, hi=fmt(self.hi), label=self.label, count=len(value)))
         return value
 
 
 def check_keys(obj: Any, key: str, known: Collection[str]) -> dict[str, Any]:
     """`obj` as an object holding only `known` keys, or a message naming the first other one."""
     if not isinstance(obj, dict):
-        raise PlaygroundError(f"{key} must be an object, got {type(obj).__name__}")
+        raise PlaygroundError(_("{key} must be an object, got {type}").format(key=key, type=type(obj).__name__))
     unknown = sorted(set(obj) - set(known))
     if unknown:
         where = f"{key}.{unknown[0]}" if key else unknown[0]
-        raise PlaygroundError(f"{where} is not a known key (known: {', '.join(sorted(known))})")
+        raise PlaygroundError(_("{where} is not a known key (known: {known})").format(
+                                  where=where, known=', '.join(sorted(known))))
     return obj
 
 
@@ -163,7 +170,8 @@ def _named(registry: Registry[Any], value: Any, key: str) -> str:
     "sparse_categorical_crossentropy"): a file is normalised to the registered name."""
     name = registry.canonical(value)
     if name is None:
-        raise PlaygroundError(f"{key} must be one of {', '.join(registry.names())}, got {show(value)}")
+        raise PlaygroundError(_("{key} must be one of {names}, got {value}").format(
+                                  key=key, names=', '.join(registry.names()), value=show(value)))
     return name
 
 
@@ -350,11 +358,11 @@ def field(path: str) -> Field:
     while True:
         if p in _BY_PATH:
             return _BY_PATH[p]
-        head, _, _ = p.rpartition(".")
+        head, __, __ = p.rpartition(".")
         if head and head + ".*" in _BY_PATH:
             return _BY_PATH[head + ".*"]
         if not head:
-            raise PlaygroundError(f"{path} is not a project setting")
+            raise PlaygroundError(_("{path} is not a project setting").format(path=path))
         p = head
 
 

@@ -71,10 +71,13 @@ def _write_target(path: Path) -> tuple[Path, os.stat_result | None]:
     except FileNotFoundError:
         return target, None
     except OSError as exc:
-        raise PlaygroundError(f"{path}: cannot be written ({exc.strerror})") from None
+        raise PlaygroundError(_("{path}: cannot be written ({strerror})").format(
+                                  path=path, strerror=exc.strerror)) from None
     if not stat.S_ISREG(st.st_mode):
-        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, device or socket)"
-        raise PlaygroundError(f"{path}: is {kind}; choose another name")
+        if stat.S_ISDIR(st.st_mode):
+            raise PlaygroundError(_("{path}: is a folder; choose another name").format(path=path))
+        raise PlaygroundError(_("{path}: is not a regular file (a pipe, device or socket); choose another name").format(
+                                  path=path))
     return target, st
 
 
@@ -110,9 +113,9 @@ def _checked(path: Path) -> tuple[Path, os.stat_result | None, Path]:
     target, st = _write_target(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise PlaygroundError(f"{path}: folder {folder} does not exist")
+        raise PlaygroundError(_("{path}: folder {folder} does not exist").format(path=path, folder=folder))
     if not os.access(folder, os.W_OK):
-        raise PlaygroundError(f"{path}: folder {folder} is not writable")
+        raise PlaygroundError(_("{path}: folder {folder} is not writable").format(path=path, folder=folder))
     return target, st, folder
 
 
@@ -137,7 +140,8 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise PlaygroundError(f"{given}: cannot be written ({exc.strerror or exc})") from None
+        raise PlaygroundError(_("{given}: cannot be written ({value})").format(
+                                  given=given, value=exc.strerror or exc)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -153,13 +157,15 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
             os.unlink(tmp)
         if isinstance(exc, OSError):
             reason = exc.strerror or exc
-            raise PlaygroundError(f"{given}: could not be written ({reason}); the old file is kept") from None
+            raise PlaygroundError(_("{given}: could not be written ({reason}); the old file is kept").format(
+                                      given=given, reason=reason)) from None
         raise
     try:  # several hard links: rewrite the shared file itself, from the complete copy on disk
         _copy_in_place(Path(tmp), target)
     except OSError as exc:
         raise PlaygroundError(
-            f"{given}: could not be rewritten in place ({exc.strerror or exc}); the new content is in {tmp}"
+            _("{given}: could not be rewritten in place ({value}); the new content is in {tmp}").format(
+                given=given, value=exc.strerror or exc, tmp=tmp)
         ) from None
     os.unlink(tmp)
     return target
@@ -202,8 +208,9 @@ def check_depth(text: str | bytes, name: str) -> None:
     arr = np.frombuffer(bare, dtype=np.uint8)
     step = ((arr == 0x5B) | (arr == 0x7B)).astype(np.int32) - ((arr == 0x5D) | (arr == 0x7D))
     if step.size and int(np.cumsum(step).max()) > MAX_JSON_DEPTH:
-        raise PlaygroundError(f"{name}: JSON nested more than {MAX_JSON_DEPTH} levels deep; "
-                              "a project or weight file is only a few levels deep")  # fmt: skip
+        raise PlaygroundError(_("{name}: JSON nested more than {max_json_depth} levels deep; a project or weight "
+                                "file is only a few levels deep").format(
+                                  name=name, max_json_depth=MAX_JSON_DEPTH))  # fmt: skip
 
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
@@ -249,13 +256,18 @@ def read_json(text: str | bytes, name: str) -> Any:
     try:
         doc = json.loads(text, parse_constant=_reject_constant, parse_int=parse_int)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # JSONDecodeError is a ValueError
-        raise PlaygroundError(f"{name}: not valid JSON ({exc})") from None
+        raise PlaygroundError(_("{name}: not valid JSON ({exc})").format(name=name, exc=exc)) from None
     except PlaygroundError as exc:
-        raise PlaygroundError(f"{name}: {exc}") from None
+        raise PlaygroundError(_("{name}: {exc}").format(name=name, exc=exc)) from None
     if long:
         where, digits = _find_long(doc, "") or ("", long[0])
-        raise PlaygroundError(f"{name}: {where or 'the file'} is a {digits:,}-digit whole number; no setting or "
-                              f"weight comes near that (numbers are read up to {limit:,} digits)")  # fmt: skip
+        if not where:
+            raise PlaygroundError(_("{name}: the file is a {digits:,}-digit whole number; no setting or weight comes "
+                                    "near that (numbers are read up to {limit:,} digits)").format(
+                                      name=name, digits=digits, limit=limit))
+        raise PlaygroundError(_("{name}: {where} is a {digits:,}-digit whole number; no setting or weight comes "
+                                "near that (numbers are read up to {limit:,} digits)").format(
+                                  name=name, where=where, digits=digits, limit=limit))
     return doc
 
 
@@ -264,7 +276,8 @@ def _read(path: str | Path, limit: int) -> bytes:
     try:
         return p.read_bytes()
     except OSError as exc:
-        raise PlaygroundError(f"{p.name}: cannot be read ({exc.strerror})") from None
+        raise PlaygroundError(_("{name}: cannot be read ({strerror})").format(
+                                  name=p.name, strerror=exc.strerror)) from None
 
 
 # ----------------------------------------------------------------- project
@@ -284,11 +297,11 @@ def parse_project(text: str | bytes, name: str = "project", base_dir: str | Path
     try:
         return normalize_project(raw, base_dir, notes=notes)
     except PlaygroundError as exc:
-        raise PlaygroundError(f"{name}: {exc}") from None
+        raise PlaygroundError(_("{name}: {exc}").format(name=name, exc=exc)) from None
 
 
 def _reject_constant(token: str) -> Any:
-    raise PlaygroundError(f"{token} is not a number JSON allows")
+    raise PlaygroundError(_("{token} is not a number JSON allows").format(token=token))
 
 
 def load_project(path: str | Path, notes: list[str] | None = None) -> dict[str, Any]:
@@ -328,7 +341,8 @@ def save_weights(
         return atomic_write_text(p, json.dumps(doc) + "\n")
     if ext == ".onnx":
         return atomic_write_bytes(p, onnx_model_bytes(network, normalizer))
-    raise PlaygroundError(f"{p.name}: weights can be saved as .npz, .json or .onnx, not {ext or 'no extension'!r}")
+    raise PlaygroundError(_("{name}: weights can be saved as .npz, .json or .onnx, not {extension!r}").format(
+                              name=p.name, extension=ext or _("no extension")))
 
 
 def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
@@ -337,13 +351,13 @@ def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any
     if p.suffix.lower() == ".json":
         return _read_json_weights(p, _read(p, MAX_WEIGHT_BYTES))
     if p.suffix.lower() != ".npz":
-        raise PlaygroundError(f"{p.name}: weights are read from .npz or .json files")
+        raise PlaygroundError(_("{name}: weights are read from .npz or .json files").format(name=p.name))
     arrays = read_npz(p, MAX_WEIGHT_BYTES)
     config = None
     if "config" in arrays:
         cfg = arrays.pop("config")
         if cfg.dtype.kind != "U" or cfg.shape != ():
-            raise PlaygroundError(f"{p.name}: 'config' must be a JSON string")
+            raise PlaygroundError(_("{name}: 'config' must be a JSON string").format(name=p.name))
         config = parse_project(str(cfg), f"{p.name} (config)")
     return arrays, config
 
@@ -351,15 +365,17 @@ def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any
 def _read_json_weights(p: Path, data: bytes) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
     doc = read_json(data, p.name)
     if not isinstance(doc, dict) or not isinstance(doc.get("weights"), dict):
-        raise PlaygroundError(f'{p.name}: expected an object with a "weights" object')
+        raise PlaygroundError(_('{name}: expected an object with a "weights" object').format(name=p.name))
     arrays = {}
     for name, value in doc["weights"].items():
         try:
             arr = np.array(value, dtype=np.float64)
         except (ValueError, TypeError):
-            raise PlaygroundError(f"{p.name}: {name} is not a rectangular array of numbers") from None
+            raise PlaygroundError(_("{name}: {name2} is not a rectangular array of numbers").format(
+                                      name=p.name, name2=name)) from None
         except OverflowError:  # an integer of 309 digits or more
-            raise PlaygroundError(f"{p.name}: {name} holds a number too large for a float (about 1.8e308)") from None
+            raise PlaygroundError(_("{name}: {name2} holds a number too large for a float (about 1.8e308)").format(
+                                      name=p.name, name2=name)) from None
         arrays[name] = arr
     config = doc.get("config")
     if config is not None:
@@ -400,7 +416,8 @@ def start_weights(project: dict[str, Any], base_dir: str | Path) -> list[np.ndar
         raise _unusable(exc) from None
     bad = [k for k in arrays if not re.fullmatch(r"layers\.\d+\.\w+", k)]
     if bad:
-        raise PlaygroundError(f"{name}: {bad[0]!r} is not a weight name (layers.K.kernel, ...)")
+        raise PlaygroundError(_("{name}: {bad!r} is not a weight name (layers.K.kernel, ...)").format(
+                                  name=name, bad=bad[0]))
     return [arrays[k] for k in sorted(arrays, key=lambda k: int(k.split(".")[1]))]
 
 
@@ -425,18 +442,21 @@ def apply_weights(network: Model, arrays: dict[str, np.ndarray], source: str = "
     missing = [n for n in names if n not in arrays]
     if missing:
         found = ", ".join(sorted(arrays)) or "nothing"
-        raise PlaygroundError(f"{source}: missing {missing[0]} (this network needs {len(names)} arrays; found {found})")
+        raise PlaygroundError(_("{source}: missing {missing} (this network needs {count} arrays; found {found})")
+                                .format(source=source, missing=missing[0], count=len(names), found=found))
     extra = sorted(set(arrays) - set(names))
     if extra:
         held = len(network.layer_weight_names())
-        raise PlaygroundError(f"{source}: {extra[0]} does not belong to this network ({held} layers with weights)")
+        raise PlaygroundError(_("{source}: {extra} does not belong to this network ({held} layers with weights)")
+                                .format(source=source, extra=extra[0], held=held))
     for n in names:
         if arrays[n].dtype.kind not in "biuf":
-            raise PlaygroundError(f"{source}: {n} has dtype {arrays[n].dtype}, not numbers")
+            raise PlaygroundError(_("{source}: {n} has dtype {dtype}, not numbers").format(
+                                      source=source, n=n, dtype=arrays[n].dtype))
     try:
         network.set_weights([arrays[n] for n in names])
     except PlaygroundError as exc:
-        raise PlaygroundError(f"{source}: {exc}") from None
+        raise PlaygroundError(_("{source}: {exc}").format(source=source, exc=exc)) from None
 
 
 def load_weights(path: str | Path, network: Model) -> dict[str, Any] | None:
@@ -466,7 +486,8 @@ def export_data(path: str | Path, data: PreparedData) -> Path:
             return atomic_write(p, lambda f: np.savez(f, x=x, y=ds.y, split=split, layout="sequence"))
         return atomic_write(p, lambda f: np.savez(f, x=ds.x, y=ds.y, split=split))
     if ext != ".csv":
-        raise PlaygroundError(f"{p.name}: data can be exported as .csv or .npz, not {ext or 'no extension'!r}")
+        raise PlaygroundError(_("{name}: data can be exported as .csv or .npz, not {extension!r}").format(
+                                  name=p.name, extension=ext or _("no extension")))
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")  # quotes a column name with a comma or a quote
     own = ds.label_column and ds.label_column not in (*ds.columns, "split")

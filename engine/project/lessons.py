@@ -25,7 +25,7 @@ import re
 from typing import Any
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import N_
+from ..core.i18n import N_, _, ngettext
 from ..core.layers import unit_count
 from ..core.numbers import number
 from ..data import FEATURES
@@ -34,7 +34,7 @@ METRICS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_ac
 METRIC_WORDS = {
     "loss": N_("training loss"), "accuracy": N_("training accuracy"), "val_loss": N_("validation loss"),
     "val_accuracy": N_("validation accuracy"), "test_loss": N_("test loss"), "test_accuracy": N_("test accuracy"),
-}  # fmt: skip (the catalog's messages: shown translated, while the goal sentences below are still English)
+}  # fmt: skip (the catalog's messages, translated where shown)
 PANELS = ("controls", "data", "network", "output", "curves", "insights", "timeline")
 #: TensorFlow Playground's hidable controls (its *_hide keys) and the settings they stand for.
 TFP_CONTROLS = {
@@ -70,7 +70,7 @@ MAX_NOTE = 20_000  # a project's note, in each of its languages
 
 
 def _fail(key: str, msg: str) -> PlaygroundError:
-    return PlaygroundError(f"app.lesson{key} {msg}")
+    return PlaygroundError(_("app.lesson{key} {msg}").format(key=key, msg=msg))
 
 
 def target(name: str) -> str:
@@ -81,23 +81,24 @@ def target(name: str) -> str:
 def validate_lesson(raw: Any) -> dict[str, Any]:
     """The lesson section checked, with every problem named by its key."""
     if not isinstance(raw, dict):
-        raise _fail("", "must be an object with hide, lock and steps")
+        raise _fail("", _("must be an object with hide, lock and steps"))
     unknown = set(raw) - {"hide", "lock", "steps"}
     if unknown:
-        raise _fail(f".{sorted(unknown)[0]}", "is not a lesson key (known: hide, lock, steps)")
+        raise _fail(f".{sorted(unknown)[0]}", _("is not a lesson key (known: hide, lock, steps)"))
     out: dict[str, Any] = {}
     for key in ("hide", "lock"):
         items = raw.get(key, [])
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise _fail(f".{key}", "must be a list of names")
+            raise _fail(f".{key}", _("must be a list of names"))
         for i, name in enumerate(items):
             if target(name) not in PATHS and name not in PANELS:
-                raise _fail(f".{key}[{i}]", f"{name!r} is neither a panel ({', '.join(PANELS)}) nor a setting a "
-                            "lesson can hide (such as training.optimizer.learning_rate or learningRate)")  # fmt: skip
+                raise _fail(f".{key}[{i}]", _("{name!r} is neither a panel ({panels}) nor a setting a lesson can "
+                                              "hide (such as training.optimizer.learning_rate or learningRate)").format(
+                                name=name, panels=", ".join(PANELS)))
         out[key] = list(items)
     steps = raw.get("steps", [])
     if not isinstance(steps, list) or len(steps) > MAX_STEPS:
-        raise _fail(".steps", f"must be a list of at most {MAX_STEPS} steps")
+        raise _fail(".steps", _("must be a list of at most {count} steps").format(count=MAX_STEPS))
     out["steps"] = [_step(s, i) for i, s in enumerate(steps)]
     return out
 
@@ -107,26 +108,28 @@ def check_text(key: str, value: Any, limit: int = MAX_TEXT) -> str | dict[str, s
     several languages, {"en": "...", "ko": "..."} (the app shows the user's, else English)."""
     texts = value if isinstance(value, dict) else {"": value}
     if not texts:
-        raise PlaygroundError(f'{key} must be a text or an object of languages such as {{"en": "...", "ko": "..."}}')
+        raise PlaygroundError(_('{key} must be a text or an object of languages such as {{"en": "...", "ko": "..."}}')
+                                .format(key=key))
     for lang, text in texts.items():
         where = f"{key}.{lang}" if lang else key
         if lang and not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", lang):
-            raise PlaygroundError(f"{where}: {lang!r} is not a language code such as en or ko")
+            raise PlaygroundError(_("{where}: {lang!r} is not a language code such as en or ko").format(
+                                      where=where, lang=lang))
         if not isinstance(text, str) or not text.strip():
-            raise PlaygroundError(f"{where} must be a text")
+            raise PlaygroundError(_("{where} must be a text").format(where=where))
         if len(text) > limit:
-            raise PlaygroundError(f"{where} is longer than {limit:,} characters")
+            raise PlaygroundError(_("{where} is longer than {limit:,} characters").format(where=where, limit=limit))
     return dict(value) if isinstance(value, dict) else value
 
 
 def _step(raw: Any, i: int) -> dict[str, Any]:
     key = f".steps[{i}]"
     if not isinstance(raw, dict) or not isinstance(raw.get("text"), (str, dict)):
-        raise _fail(key, "must have a text")
+        raise _fail(key, _("must have a text"))
     text = check_text(f"app.lesson{key}.text", raw["text"])
     unknown = set(raw) - {"text", "goal"}
     if unknown:
-        raise _fail(f"{key}.{sorted(unknown)[0]}", "is not a step key (known: text, goal)")
+        raise _fail(f"{key}.{sorted(unknown)[0]}", _("is not a step key (known: text, goal)"))
     step: dict[str, Any] = {"text": text}
     if raw.get("goal") is not None:
         step["goal"] = _goal(raw["goal"], f"{key}.goal")
@@ -135,48 +138,58 @@ def _step(raw: Any, i: int) -> dict[str, Any]:
 
 def _goal(raw: Any, key: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise _fail(key, "must be an object such as {\"metric\": \"test_loss\", \"below\": 0.1}")
+        raise _fail(key, _("must be an object such as {\"metric\": \"test_loss\", \"below\": 0.1}"))
     unknown = set(raw) - {"metric", "below", "above", "max_neurons", "max_layers", "without_features", "after_epoch"}
     if unknown:
-        raise _fail(f"{key}.{sorted(unknown)[0]}", "is not a goal key")
+        raise _fail(f"{key}.{sorted(unknown)[0]}", _("is not a goal key"))
     if raw.get("metric") not in METRICS:
-        raise _fail(f"{key}.metric", f"must be one of {', '.join(METRICS)}, got {raw.get('metric')!r}")
+        raise _fail(f"{key}.metric", _("must be one of {metrics}, got {metric!r}").format(
+            metrics=", ".join(METRICS), metric=raw.get("metric")))
     bounds = [b for b in ("below", "above") if b in raw]
     if len(bounds) != 1:
-        raise _fail(key, "needs exactly one of below or above")
+        raise _fail(key, _("needs exactly one of below or above"))
     value = raw[bounds[0]]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _fail(f"{key}.{bounds[0]}", f"must be a number, got {value!r}")
+        raise _fail(f"{key}.{bounds[0]}", _("must be a number, got {value!r}").format(value=value))
     goal: dict[str, Any] = {"metric": raw["metric"], bounds[0]: float(value)}
     for limit in ("max_neurons", "max_layers", "after_epoch"):
         if limit in raw:
             n = raw[limit]
             if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 10_000:
-                raise _fail(f"{key}.{limit}", f"must be a whole number from 0 to 10,000, got {n!r}")
+                raise _fail(f"{key}.{limit}", _("must be a whole number from 0 to 10,000, got {value!r}").format(
+                    value=n))
             goal[limit] = n
     if "without_features" in raw:
         feats = raw["without_features"]
         if not isinstance(feats, list) or any(f not in FEATURES for f in feats):
-            raise _fail(f"{key}.without_features", f"must list features among {', '.join(FEATURES.names())}")
+            raise _fail(f"{key}.without_features", _("must list features among {features}").format(
+                features=", ".join(FEATURES.names())))
         goal["without_features"] = list(feats)
     return goal
 
 
 def describe(goal: dict[str, Any]) -> str:
     """A goal in words: "test loss below 0.1 with at most 6 neurons"."""
-    bound = "below" if "below" in goal else "above"
-    value = goal[bound]
+    below = "below" in goal
+    value = goal["below" if below else "above"]
     shown = f"{value:.0%}" if "accuracy" in goal["metric"] else number(value, 6)
-    parts = [f"{METRIC_WORDS[goal['metric']]} {bound} {shown}"]
+    metric = _(METRIC_WORDS[goal["metric"]])
+    text = (_("{metric} below {value}") if below else _("{metric} above {value}")).format(metric=metric, value=shown)
+    # Each condition is a whole phrase, and "{goal} {condition}" (one message) adds it: a language
+    # puts the condition where its word order wants it (Korean: before, or after a comma).
+    conditions = []
     if "max_neurons" in goal:
-        parts.append(f"with at most {goal['max_neurons']} hidden neurons")
+        conditions.append(_("with at most {count} hidden neurons").format(count=goal["max_neurons"]))
     if "max_layers" in goal:
-        parts.append(f"with at most {goal['max_layers']} hidden layer{'s' * (goal['max_layers'] != 1)}")
+        conditions.append(ngettext("with at most {count} hidden layer", "with at most {count} hidden layers",
+                                   goal["max_layers"]).format(count=goal["max_layers"]))
     if goal.get("without_features"):
-        parts.append("without " + ", ".join(goal["without_features"]))
+        conditions.append(_("without {features}").format(features=", ".join(goal["without_features"])))
     if goal.get("after_epoch"):
-        parts.append(f"from epoch {goal['after_epoch']} on")
-    return " ".join(parts)
+        conditions.append(_("from epoch {epoch} on").format(epoch=goal["after_epoch"]))
+    for condition in conditions:
+        text = _("{goal} {condition}").format(goal=text, condition=condition)
+    return text
 
 
 def check_goal(
@@ -184,26 +197,27 @@ def check_goal(
 ) -> tuple[bool, str]:
     """(met, why not) for the project's run with the last epoch's `metrics` (at `epoch`)."""
     if goal.get("after_epoch") and (epoch is None or epoch < goal["after_epoch"]):
-        return False, f"epoch {epoch or 0} of {goal['after_epoch']}"
+        return False, _("epoch {epoch} of {after_epoch}").format(epoch=epoch or 0, after_epoch=goal["after_epoch"])
     layers = project["network"]["layers"]
     neurons = unit_count(layers)  # a filter is a unit too
     if "max_neurons" in goal and neurons > goal["max_neurons"]:
-        return False, f"{neurons} hidden neurons: at most {goal['max_neurons']}"
+        return False, _("{count} hidden neurons: at most {most}").format(count=neurons, most=goal["max_neurons"])
     if "max_layers" in goal and len(layers) > goal["max_layers"]:
-        return False, f"{len(layers)} hidden layers: at most {goal['max_layers']}"
+        return False, _("{count} hidden layers: at most {most}").format(count=len(layers), most=goal["max_layers"])
     used = set(project["data"].get("features") or [])
     banned = used & set(goal.get("without_features", []))
     if banned:
-        return False, f"uses {', '.join(sorted(banned))}"
+        return False, _("uses {features}").format(features=", ".join(sorted(banned)))
     value = metrics.get(goal["metric"])
+    metric = _(METRIC_WORDS[goal["metric"]])
     if value is None:
-        return False, f"no {METRIC_WORDS[goal['metric']]} yet (train an epoch; is there a split for it?)"
+        return False, _("no {metric} yet (train an epoch; is there a split for it?)").format(metric=metric)
     if not math.isfinite(value):
-        return False, f"the {METRIC_WORDS[goal['metric']]} is not finite: the run diverged"
+        return False, _("the {metric} is not finite: the run diverged").format(metric=metric)
     shown = f"{value:.1%}" if "accuracy" in goal["metric"] else number(value)
     if ("below" in goal and value < goal["below"]) or ("above" in goal and value > goal["above"]):
-        return True, f"{METRIC_WORDS[goal['metric']]} {shown}"
-    return False, f"{METRIC_WORDS[goal['metric']]} is {shown}"
+        return True, _("{metric} {value}").format(metric=metric, value=shown)
+    return False, _("{metric} is {value}").format(metric=metric, value=shown)
 
 
 def _pattern(target_path: str) -> re.Pattern[str]:

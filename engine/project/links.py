@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.layers.base import LAYERS, kind_of
 from ..core.registry import spec_name
 from . import FORMAT, normalize_project
@@ -76,7 +77,8 @@ TFP_SAMPLES = {"classification": 500, "regression": 1200}
 
 def _check_length(text: str) -> None:
     if len(text) > MAX_LINK_CHARS:
-        raise PlaygroundError(f"the link is {len(text):,} characters long; it is not read past {MAX_LINK_CHARS:,}")
+        raise PlaygroundError(_("the link is {count:,} characters long; it is not read past {max_link_chars:,}").format(
+                                  count=len(text), max_link_chars=MAX_LINK_CHARS))
 
 
 def _hash(url: str) -> dict[str, str]:
@@ -118,11 +120,12 @@ def _short(text: str) -> str:
 
 
 def _named(items: list[str], say: Any, rest: str) -> list[str]:
-    """A note for each of the first MAX_KEY_NOTES items, then one counting the rest: a link
-    with 100,000 unknown keys made a 100,001-line dialog that froze the window for 100 s."""
+    """A note for each of the first MAX_KEY_NOTES items, then one counting the rest (`rest`: a
+    message with {count}): a link with 100,000 unknown keys made a 100,001-line dialog that
+    froze the window for 100 s."""
     notes = [say(_short(item)) for item in items[:MAX_KEY_NOTES]]
     if len(items) > MAX_KEY_NOTES:
-        notes.append(f"… and {len(items) - MAX_KEY_NOTES:,} more {rest}; ignored")
+        notes.append(rest.format(count=len(items) - MAX_KEY_NOTES))
     return notes
 
 
@@ -135,25 +138,26 @@ def _number(m: dict[str, str], key: str, notes: list[str]) -> float:
     try:
         value = float(raw)
     except ValueError:
-        notes.append(f"{key}={_short(raw)!r} is not a number; TensorFlow Playground's default "
-                     f"{TFP_DEFAULTS[key]} is used")  # fmt: skip
+        notes.append(_("{key}={raw!r} is not a number; TensorFlow Playground's default {default} is used").format(
+            key=key, raw=_short(raw), default=TFP_DEFAULTS[key]))
         value = float(TFP_DEFAULTS[key])
     if not math.isfinite(value):
-        raise PlaygroundError(f"{key}={_short(raw)} is not a finite number")
+        raise PlaygroundError(_("{key}={raw} is not a finite number").format(key=key, raw=_short(raw)))
     return value
 
 
 def _seed(raw: str | None, notes: list[str]) -> int:
     if not raw:
-        notes.append("the link has no seed; seed 0 is used (TensorFlow Playground would draw one)")
+        notes.append(_("the link has no seed; seed 0 is used (TensorFlow Playground would draw one)"))
         return 0
     try:
         value = float(raw)
         seed = round(value * 100_000) if 0 <= value < 1 else int(value)
     except (ValueError, OverflowError):
         seed = zlib.crc32(raw.encode()) & 0x7FFFFFFF
-    notes.append(f"seed {_short(raw)} becomes seed {seed}: the points are drawn by this app's generator, so they "
-                 "follow the same rule as TensorFlow Playground's but are not the same points")  # fmt: skip
+    notes.append(_("seed {raw} becomes seed {seed}: the points are drawn by this app's generator, so they follow "
+                   "the same rule as TensorFlow Playground's but are not the same points").format(
+        raw=_short(raw), seed=seed))
     return max(0, min(seed, 2**31 - 1))
 
 
@@ -163,70 +167,77 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     such a link is refused, saying what one looks like."""
     _check_length(url.strip())
     if not is_tfp_link(url):
-        what = "an nn-playground project link (nnp:…), " if url.strip().startswith(NNP_PREFIX) else ""
-        raise PlaygroundError(f"this is {what}not a TensorFlow Playground link; one looks like {TFP_EXAMPLE}")
+        if url.strip().startswith(NNP_PREFIX):
+            raise PlaygroundError(_("this is an nn-playground project link (nnp:…), not a TensorFlow Playground link; "
+                                    "one looks like {tfp_example}").format(tfp_example=TFP_EXAMPLE))
+        raise PlaygroundError(_("this is not a TensorFlow Playground link; one looks like {tfp_example}").format(
+                                  tfp_example=TFP_EXAMPLE))
     m = _hash(url)
     notes: list[str] = []
     known = set(TFP_DEFAULTS) | {"seed", "tutorial"}
     hidden = sorted(k[: -len("_hide")] for k, v in m.items() if k.endswith("_hide") and v == "true")
     notes += _named([h for h in hidden if h not in TFP_CONTROLS],
-                    lambda name: f"{name}_hide: this app has no such control to hide; ignored",
-                    "_hide keys for controls this app does not have")  # fmt: skip
+                    lambda name: _("{name}_hide: this app has no such control to hide; ignored").format(name=name),
+                    _("… and {count:,} more _hide keys for controls this app does not have; ignored"))
     hidden = [h for h in hidden if h in TFP_CONTROLS]
     notes += _named(sorted(set(m) - known - {k for k in m if k.endswith("_hide")}),
-                    lambda key: f"{key} is not a TensorFlow Playground setting; ignored", "unknown keys")  # fmt: skip
+                    lambda key: _("{key} is not a TensorFlow Playground setting; ignored").format(key=key),
+                    _("… and {count:,} more unknown keys; ignored"))
     get = lambda key: m.get(key) or TFP_DEFAULTS[key]  # noqa: E731
     problem = get("problem")
     if problem not in ("classification", "regression"):
-        notes.append(f"problem={_short(problem)!r} is unknown; classification is used")
+        notes.append(_("problem={problem!r} is unknown; classification is used").format(problem=_short(problem)))
         problem = "classification"
     if problem == "classification":
         name = get("dataset")
         if name not in TFP_DATASETS:
-            notes.append(f"dataset={_short(name)!r} is not one of TensorFlow Playground's; circle is used")
+            notes.append(_("dataset={name!r} is not one of TensorFlow Playground's; circle is used").format(
+                name=_short(name)))
             name = "circle"
         source = TFP_DATASETS[name]
     else:
         name = get("regDataset")
         if name not in TFP_REG_DATASETS:
-            notes.append(f"regDataset={_short(name)!r} has no counterpart here; reg-plane is used")
+            notes.append(_("regDataset={name!r} has no counterpart here; reg-plane is used").format(name=_short(name)))
             name = "reg-plane"
         source = TFP_REG_DATASETS[name]
     act = get("activation")
     if act not in TFP_ACTIVATIONS:
-        notes.append(f"activation={_short(act)!r} is unknown; tanh is used")
+        notes.append(_("activation={act!r} is unknown; tanh is used").format(act=_short(act)))
         act = "tanh"
     shape_raw = m.get("networkShape", TFP_DEFAULTS["networkShape"]).strip()
     try:
         shape = [int(v) for v in shape_raw.split(",")] if shape_raw else []
     except ValueError:
-        raise PlaygroundError(f"networkShape={_short(shape_raw)!r} is not a list of neuron counts such as 4,2"
+        raise PlaygroundError(_("networkShape={shape_raw!r} is not a list of neuron counts such as 4,2").format(
+                                  shape_raw=_short(shape_raw))
                               ) from None  # fmt: skip
     if any(n < 1 for n in shape):
-        raise PlaygroundError(f"networkShape={_short(shape_raw)!r}: every layer needs at least one neuron")
+        raise PlaygroundError(_("networkShape={shape_raw!r}: every layer needs at least one neuron").format(
+                                  shape_raw=_short(shape_raw)))
     features = [ours for key, ours in TFP_FEATURES.items() if _bool(get(key))]
     for key in ("cosX", "cosY"):
         if _bool(get(key)):
-            notes.append(f"{key} is ignored, as TensorFlow Playground itself ignores it")
+            notes.append(_("{key} is ignored, as TensorFlow Playground itself ignores it").format(key=key))
     if not features:
-        notes.append("no input feature is on; x1 and x2 are used")
+        notes.append(_("no input feature is on; x1 and x2 are used"))
         features = ["x1", "x2"]
     reg = get("regularization")
     if reg not in ("none", "L1", "L2"):
-        notes.append(f"regularization={_short(reg)!r} is unknown; none is used")
+        notes.append(_("regularization={reg!r} is unknown; none is used").format(reg=_short(reg)))
         reg = "none"
     rate = _number(m, "regularizationRate", notes)
     if reg == "L2":
         rate /= 2
-        notes.append("L2: TensorFlow Playground's rate is the derivative's (½w²), so the rate here is half of it")
+        notes.append(_("L2: TensorFlow Playground's rate is the derivative's (½w²), so the rate here is half of it"))
     perc = _number(m, "percTrainData", notes)
     noise = _number(m, "noise", notes)
     batch = _number(m, "batchSize", notes)
     if batch != int(batch):
-        raise PlaygroundError(f"batchSize={batch:g} is not a whole number")
+        raise PlaygroundError(_("batchSize={batch:g} is not a whole number").format(batch=batch))
     init_zero = _bool(get("initZero"))
     if _bool(get("collectStats")) or m.get("tutorial"):
-        notes.append("collectStats and tutorial are TensorFlow Playground page options; ignored")
+        notes.append(_("collectStats and tutorial are TensorFlow Playground page options; ignored"))
     regression = problem == "regression"
     raw: dict[str, Any] = {
         "format": FORMAT,
@@ -259,11 +270,12 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
     }  # fmt: skip
     if hidden:
         raw["app"]["lesson"] = {"hide": hidden}
-        notes.append(f"hidden controls: {', '.join(hidden)}")
+        notes.append(_("hidden controls: {controls}").format(controls=", ".join(hidden)))
     try:
         project = normalize_project(raw)
     except PlaygroundError as exc:
-        raise PlaygroundError(f"this TensorFlow Playground link does not make a valid project: {exc}") from None
+        raise PlaygroundError(_("this TensorFlow Playground link does not make a valid project: {exc}").format(
+                                  exc=exc)) from None
     return project, notes
 
 
@@ -297,51 +309,57 @@ def to_tfp(project: dict[str, Any]) -> tuple[str, list[str]]:
     source = d["source"] if isinstance(d["source"], str) else None
     back = {v: k for k, v in TFP_DATASETS.items()} | {v: k for k, v in TFP_REG_DATASETS.items()}
     if source not in back:
-        unfit.append(f"data {source or 'from a file or drawn points'}: TensorFlow Playground has circle, xor, gauss, "
-                     "spiral, and plane or multi_gaussian for regression (its default is used)")  # fmt: skip
+        if source:
+            unfit.append(_("data {source}: TensorFlow Playground has circle, xor, gauss, spiral, and plane or "
+                           "multi_gaussian for regression (its default is used)").format(source=source))
+        else:
+            unfit.append(_("data from a file or drawn points: TensorFlow Playground has circle, xor, gauss, spiral, "
+                           "and plane or multi_gaussian for regression (its default is used)"))
     dense = [layer for layer in n["layers"] if kind_of(layer).name == LAYERS.default]
     if len(dense) < len(n["layers"]):
         others = list(dict.fromkeys(kind_of(layer).name for layer in n["layers"] if layer not in dense))
-        unfit.append(f"{', '.join(others)} layers: TFP has dense layers only (they are left out)")
+        unfit.append(_("{others} layers: TFP has dense layers only (they are left out)").format(
+                         others=', '.join(others)))
     acts = {spec_name(layer["activation"]) for layer in dense}
     act = next(iter(acts)) if len(acts) == 1 else "tanh"
     if len(acts) > 1:
         listed = ", ".join(sorted(acts))
-        unfit.append(f"layers with different activations ({listed}): TFP has one for all; tanh is used")
+        unfit.append(_("layers with different activations ({listed}): TFP has one for all; tanh is used").format(
+                         listed=listed))
     if acts and act not in TFP_ACTIVATIONS:
-        unfit.append(f"activation {act}: TFP has relu, tanh, sigmoid and linear; tanh is used")
+        unfit.append(_("activation {act}: TFP has relu, tanh, sigmoid and linear; tanh is used").format(act=act))
         act = "tanh"
     shape = [layer["units"] for layer in dense]
     if len(shape) > 6 or any(u > 8 for u in shape):
-        unfit.append(f"network {shape}: TFP shows at most 6 layers of 8 neurons")
+        unfit.append(_("network {shape}: TFP shows at most 6 layers of 8 neurons").format(shape=shape))
     if any(layer.get("dropout", 0) for layer in dense):
-        unfit.append("dropout: TFP has none")
+        unfit.append(_("dropout: TFP has none"))
     if any(layer.get("batch_norm") for layer in dense):
-        unfit.append("batch normalization: TFP has none (left out)")
+        unfit.append(_("batch normalization: TFP has none (left out)"))
     opt = t["optimizer"]
     if opt["name"] != "sgd" or opt.get("momentum", 0):
-        unfit.append(f"optimizer {opt['name']}: TFP trains with plain SGD")
+        unfit.append(_("optimizer {name}: TFP trains with plain SGD").format(name=opt['name']))
     if t["loss"] not in ("tfp_square", "half_squared"):
-        unfit.append(f"loss {t['loss']}: TFP uses ½ squared error with a tanh output")
+        unfit.append(_("loss {loss}: TFP uses ½ squared error with a tanh output").format(loss=t['loss']))
     if d["classes"] > 2 and d["problem"] == "classification":
-        unfit.append(f"{d['classes']} classes: TFP has two")
+        unfit.append(_("{classes} classes: TFP has two").format(classes=d['classes']))
     feats = d["features"] or ["x1", "x2"]
     ours_to_tfp = {v: k for k, v in TFP_FEATURES.items()}
     for f in feats:
         if f not in ours_to_tfp:
-            unfit.append(f"feature {f}: not in TFP")
+            unfit.append(_("feature {f}: not in TFP").format(f=f))
     if d["normalize"] != "none":
-        unfit.append(f"normalisation {d['normalize']}: TFP feeds the raw features")
+        unfit.append(_("normalisation {normalize}: TFP feeds the raw features").format(normalize=d['normalize']))
     if d["validation_fraction"]:
-        unfit.append("a validation split: TFP has train and test only")
+        unfit.append(_("a validation split: TFP has train and test only"))
     reg = t["regularization"]
     if reg["kind"] == "l1" and reg["l1_rule"] != "tfp":
-        unfit.append(f"L1 by the {reg['l1_rule']} rule: TFP stops a weight its penalty carries across 0 and "
-                     "drops that link for good")  # fmt: skip
+        unfit.append(_("L1 by the {l1_rule} rule: TFP stops a weight its penalty carries across 0 and drops that "
+                       "link for good").format(l1_rule=reg['l1_rule']))  # fmt: skip
     if t["shuffle"] or d["split"] != "shuffled":
-        unfit.append("the order of the points: TFP shuffles them once and walks that order every epoch")
+        unfit.append(_("the order of the points: TFP shuffles them once and walks that order every epoch"))
     if t["last_batch"] != "carry":
-        unfit.append("the last partial batch: TFP carries its points into the next epoch's first update")
+        unfit.append(_("the last partial batch: TFP carries its points into the next epoch's first update"))
     rate = reg["rate"] * 2 if reg["kind"] == "l2" else reg["rate"]
     view = project.get("app", {}).get("output", {})
     regression = d["problem"] == "regression"
@@ -392,10 +410,12 @@ def project_link(project: dict[str, Any]) -> str:
 
 def _too_long(project: dict[str, Any], chars: str) -> str:
     src = project["data"]["source"]
-    points = f" (its {len(src['points']['y']):,} drawn points take most of it)" if (
-        isinstance(src, dict) and "points" in src) else ""  # fmt: skip
-    return (f"this project is too big for a link: it would be {chars} characters{points}, and a link is read "
-            f"up to {MAX_LINK_CHARS:,}")  # fmt: skip
+    if isinstance(src, dict) and "points" in src:
+        return _("this project is too big for a link: it would be {chars} characters (its {points:,} drawn points "
+                 "take most of it), and a link is read up to {most:,}").format(
+            chars=chars, points=len(src["points"]["y"]), most=MAX_LINK_CHARS)
+    return _("this project is too big for a link: it would be {chars} characters, and a link is read up to "
+             "{most:,}").format(chars=chars, most=MAX_LINK_CHARS)
 
 
 def data_files(project: dict[str, Any]) -> tuple[str, ...]:
@@ -432,7 +452,7 @@ def from_project_link(text: str) -> dict[str, Any]:
     for the data files it names)."""
     t = text.strip()
     if not t.startswith(NNP_PREFIX):
-        raise PlaygroundError("a project link starts with nnp:")
+        raise PlaygroundError(_("a project link starts with nnp:"))
     _check_length(t)
     body = t[len(NNP_PREFIX):]
     try:
@@ -441,11 +461,12 @@ def from_project_link(text: str) -> dict[str, Any]:
         raw = inflater.decompress(packed, MAX_LINK_BYTES)
         complete = inflater.eof
     except (binascii.Error, ValueError, zlib.error):
-        raise PlaygroundError("this nnp: link is damaged (cut short or mistyped): copy it again") from None
+        raise PlaygroundError(_("this nnp: link is damaged (cut short or mistyped): copy it again")) from None
     if inflater.unconsumed_tail:
-        raise PlaygroundError(f"the link's project is larger than {MAX_LINK_BYTES // 2**20} MB")
+        raise PlaygroundError(_("the link's project is larger than {max_link_bytes} MB").format(
+                                  max_link_bytes=MAX_LINK_BYTES // 2**20))
     if not complete:
-        raise PlaygroundError("this nnp: link is damaged (cut short or mistyped): copy it again")
+        raise PlaygroundError(_("this nnp: link is damaged (cut short or mistyped): copy it again"))
     from .files import parse_project  # io imports this module's neighbours; keep the import local
 
     return parse_project(raw, "the link")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.layers import needs_images, needs_sequences, offered
 from ..core.limits import either
 from ..core.losses import LOSSES
@@ -90,11 +91,12 @@ def resolve_path(path: str, base_dir: str | Path | None, folder: bool = False) -
         p = Path(base_dir) / p
     what = "data folder" if folder else "data file"
     if not p.exists():
-        raise PlaygroundError(f"{what} {path!r} not found (looked at {p})")
+        raise PlaygroundError(_("{what} {path!r} not found (looked at {p})").format(what=what, path=path, p=p))
     if folder and not p.is_dir():
-        raise PlaygroundError(f"{what} {path!r} is not a folder (an image folder holds one folder per class)")
+        raise PlaygroundError(_("{what} {path!r} is not a folder (an image folder holds one folder per class)").format(
+                                  what=what, path=path))
     if not folder and not p.is_file():
-        raise PlaygroundError(f"{what} {path!r} is not a regular file")
+        raise PlaygroundError(_("{what} {path!r} is not a regular file").format(what=what, path=path))
     return p
 
 
@@ -110,7 +112,8 @@ def load_dataset(project: dict[str, Any], base_dir: str | Path | None = None) ->
         raw = np.array(src["points"]["y"])
         if d["problem"] == "classification":
             if raw.size and (np.any(raw != np.round(raw)) or raw.min() < 0 or raw.max() >= d["classes"]):
-                raise PlaygroundError(f"data.source.points.y must hold class labels 0..{d['classes'] - 1}")
+                raise PlaygroundError(_("data.source.points.y must hold class labels 0..{classes}").format(
+                                          classes=d['classes'] - 1))
             y = raw.astype(np.intp)
         else:
             y = raw.astype(np.float64)
@@ -181,13 +184,14 @@ def build_network(
     if sequence_shape is not None and int(np.prod(sequence_shape)) != n_inputs:
         sequence_shape = None
     if needs_images(n["layers"]) and image_shape is None:
-        raise PlaygroundError("network.layers convolution and pooling layers need image data (and data.features null)")
+        raise PlaygroundError(_("network.layers convolution and pooling layers need image data (and data.features "
+                                "null)"))
     sequence = needs_sequences(n["layers"])
     if sequence and sequence_shape is None:
         sets = either(n for n in DATASETS.names() if DATASETS.get(n).kind == "sequence")
         kinds = ", ".join(kind.name for kind in offered() if kind.takes == "sequence")
-        raise PlaygroundError(f"network.layers recurrent layers ({kinds}) need sequence data: a generated sequence "
-                              f"set ({sets}) or a file of sequences")  # fmt: skip
+        raise PlaygroundError(_("network.layers recurrent layers ({kinds}) need sequence data: a generated sequence "
+                                "set ({sets}) or a file of sequences").format(kinds=kinds, sets=sets))  # fmt: skip
     shape = sequence_shape if sequence else image_shape if image_shape is not None else (n_inputs,)
     return build_model(shape, n["layers"], output_width(project, classes), n["output_activation"],  # type: ignore[arg-type]
                        n["initializer"], n.get("bias_init", 0.0), np.dtype(n["dtype"]),

@@ -20,6 +20,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from ..core.i18n import _
 from ..core.numbers import number
 
 WINDOW = 20  # epochs watched
@@ -94,10 +95,14 @@ def swing_words(swing: Swing, learning_rate: float, optimizer: str) -> str:
     19.8 over the last 20 epochs (×3.9) without diverging: α = 10 is likely too high for SGD
     here. Try 1 or lower." (α: the rate the steps used, schedule included.)"""
     lo, hi = number(swing.low), number(swing.high)
-    how = f"rose from {lo} to {hi}" if swing.rising else f"bounced between {lo} and {hi}"
-    return (f"The training loss {how} over the last {swing.epochs} epochs (×{number(swing.ratio, 2)}) without "
-            f"diverging: α = {number(learning_rate)} is likely too high for {optimizer} here. "
-            f"Try {number(learning_rate / 10)} or lower.")  # fmt: skip
+    if swing.rising:
+        words = _("The training loss rose from {lo} to {hi} over the last {epochs} epochs (×{ratio}) without "
+                  "diverging: α = {lr} is likely too high for {optimizer} here. Try {lower} or lower.")
+    else:
+        words = _("The training loss bounced between {lo} and {hi} over the last {epochs} epochs (×{ratio}) "
+                  "without diverging: α = {lr} is likely too high for {optimizer} here. Try {lower} or lower.")
+    return words.format(lo=lo, hi=hi, epochs=swing.epochs, ratio=number(swing.ratio, 2), lr=number(learning_rate),
+                        optimizer=optimizer, lower=number(learning_rate / 10))
 
 
 __all__ = ["FACTOR", "LEVEL", "WINDOW", "LossWatch", "Swing", "swing_words"]

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _, ngettext
 from ..core.limits import MAX_ACTIVATIONS
 from ..core.losses import as_targets, check_fit, get_loss
 from ..core.model import Model
@@ -134,6 +135,10 @@ class Trainer:
         self._targets = as_targets(self.data.y_train, n_out, self.network.dtype)
         #: Things the user should know about this run's settings (shown by the CLI and the app).
         self.warnings: list[str] = []
+        #: The warnings about the last batch and about early stopping (replaced when their settings change:
+        #: matched by value, since their words are in the user's language).
+        self._last_batch_warnings: list[str] = []
+        self._early_warnings: list[str] = []
         ds = self.data.dataset
         if ds.image_shape is None and project["data"]["normalize"] in UNEVEN:  # pixels share one scale
             advice = scale_advice(ds.x[self.data.train] if self.data.train.size > 1 else ds.x, ds.columns)
@@ -158,10 +163,10 @@ class Trainer:
         monitor = es["monitor"]
         if monitor.startswith("val_") and self.data.x_val.shape[0] == 0:
             # Keras's EarlyStopping warns that the metric is not available and never stops.
-            self.warnings.append(
-                f"early stopping watches {monitor}, but there is no validation split: it will never stop "
-                "(as in Keras). Set a validation fraction, or watch loss."
-            )
+            warning = _("early stopping watches {monitor}, but there is no validation split: it will never stop "
+                        "(as in Keras). Set a validation fraction, or watch loss.").format(monitor=monitor)
+            self._early_warnings.append(warning)
+            self.warnings.append(warning)
             return None
         return _EarlyStop(monitor, es["patience"], es["min_delta"], es["restore_best_weights"])
 
@@ -169,7 +174,8 @@ class Trainer:
     def set_early_stopping(self, es: dict[str, Any] | None) -> None:
         """New early-stopping settings mid-run: they watch from this epoch on (as a callback
         given to a new fit() call would), and a run they stopped may go on."""
-        self.warnings = [w for w in self.warnings if not w.startswith("early stopping")]
+        self.warnings = [w for w in self.warnings if w not in self._early_warnings]
+        self._early_warnings = []
         self.early = self._early_stop(es)
         if self.stopped_by == "early":
             self._resume()
@@ -235,7 +241,7 @@ class Trainer:
 
     def set_batch_size(self, size: int) -> None:
         if size < 1:
-            raise PlaygroundError(f"batch size must be >= 1, got {size}")
+            raise PlaygroundError(_("batch size must be >= 1, got {size}").format(size=size))
         self._check_batch_memory(int(size))
         self._check_batch_rows(int(size))
         if int(size) != self.batch_size:
@@ -248,22 +254,27 @@ class Trainer:
         batch of one to 0 (Keras would train on silently, every such step wasted)."""
         need, why = self.network.min_batch()
         if size < need:
-            raise PlaygroundError(f"a batch size of {size} is too small here: {why}. "
-                                  f"Use a batch size of {need} or more.")  # fmt: skip
+            raise PlaygroundError(_("a batch size of {size} is too small here: {why}. Use a batch size of {need} or "
+                                    "more.").format(size=size, why=why, need=need))  # fmt: skip
 
     def _warn_last_batch(self) -> None:
         """Say so when the last partial batch of each epoch is smaller than a layer needs."""
-        self.warnings = [w for w in self.warnings if not w.startswith("the last batch")]
+        self.warnings = [w for w in self.warnings if w not in self._last_batch_warnings]
+        self._last_batch_warnings = []
         need, why = self.network.min_batch()
         left = self.n_train % self.batch_size if self.batch_size < self.n_train else self.n_train
         if self.last_batch == "partial" and 0 < left < need:
-            self.warnings.append(f"the last batch of each epoch holds {left} example{'s' * (left != 1)}, and {why}: "
-                                 "choose a batch size that leaves more, or carry the last batch over")  # fmt: skip
+            warning = ngettext("the last batch of each epoch holds {count} example, and {why}: choose a batch size "
+                               "that leaves more, or carry the last batch over",
+                               "the last batch of each epoch holds {count} examples, and {why}: choose a batch size "
+                               "that leaves more, or carry the last batch over", left).format(count=left, why=why)
+            self._last_batch_warnings.append(warning)
+            self.warnings.append(warning)
 
     def set_last_batch(self, mode: str) -> None:
         """"partial" or "carry" from the next step on; rows already carried join that step."""
         if mode not in LAST_BATCH:
-            raise PlaygroundError(f"the last batch is partial or carry, got {mode!r}")
+            raise PlaygroundError(_("the last batch is partial or carry, got {mode!r}").format(mode=mode))
         self._check_batch_memory(self.batch_size, mode)
         self.last_batch = mode
         self._warn_last_batch()
@@ -279,9 +290,10 @@ class Trainer:
         limit = MAX_ACTIVATIONS * self.network.params.itemsize
         if need > limit:
             raise PlaygroundError(
-                f"a batch of {rows:,} through these layers needs {need / 2**20:,.0f} MB for one training step, "
-                f"{share / 2**20:,.0f} MB of it in {layer}; the limit is {limit / 2**20:,.0f} MB: "
-                f"use a smaller batch size, or {fix}"
+                _("a batch of {rows:,} through these layers needs {need:,.0f} MB for one training step, "
+                  "{share:,.0f} MB of it in {layer}; the limit is {limit:,.0f} MB: use a smaller batch size, or "
+                  "{fix}").format(
+                    rows=rows, need=need / 2**20, share=share / 2**20, layer=layer, limit=limit / 2**20, fix=fix)
             )
 
     def set_data(self, data: PreparedData, project: dict[str, Any] | None = None) -> None:
@@ -289,12 +301,14 @@ class Trainer:
         erased by hand): weights, optimizer state, counters and history stay; the epoch in
         progress starts over on the new training split."""
         if data.n_inputs != self.network.n_inputs:
-            raise PlaygroundError(f"the data have {data.n_inputs} inputs; this network takes {self.network.n_inputs}")
+            raise PlaygroundError(_("the data have {n_inputs} inputs; this network takes {network_n_inputs}").format(
+                                      n_inputs=data.n_inputs, network_n_inputs=self.network.n_inputs))
         if (data.dataset.problem == "classification") != self.classification:
-            raise PlaygroundError("new data must keep the problem (classification or regression)")
+            raise PlaygroundError(_("new data must keep the problem (classification or regression)"))
         width = output_width(project or self.project, data.dataset.classes) if self.classification else None
         if width is not None and width != self.network.n_outputs:
-            raise PlaygroundError(f"the data have {data.dataset.classes} classes; this network has other outputs")
+            raise PlaygroundError(_("the data have {classes} classes; this network has other outputs").format(
+                                      classes=data.dataset.classes))
         self.data = data
         self._targets = as_targets(data.y_train, self.network.n_outputs, self.network.dtype)
         self._order = None
@@ -324,7 +338,7 @@ class Trainer:
         take no step: the epoch ends, and they join the next epoch's first batch, one mean over
         them all. No weight changes in between, so their gradients are the ones TFP accumulated."""
         if self.stopped:
-            raise PlaygroundError(f"training has stopped: {self.stop_reason}")
+            raise PlaygroundError(_("training has stopped: {stop_reason}").format(stop_reason=self.stop_reason))
         if self._order is None:
             self._order = self.shuffle_rng.permutation(self.n_train) if self.shuffle else np.arange(self.n_train)
             self._pos = 0
@@ -388,7 +402,7 @@ class Trainer:
 
     def fit(self, epochs: int | None = None, on_epoch: Any = None) -> History:
         """Train for `epochs` (default: the project's) or until early stopping, then `finish()`."""
-        for _ in range(epochs if epochs is not None else self.project["training"]["epochs"]):
+        for __ in range(epochs if epochs is not None else self.project["training"]["epochs"]):
             log = self.train_epoch()
             if on_epoch is not None:
                 on_epoch(log)
@@ -408,8 +422,11 @@ class Trainer:
         if es.best_epoch == self.epoch:
             return False  # the last epoch was the best
         self.network.params[...] = es.best_params
-        note = f"best weights of epoch {es.best_epoch} restored ({es.monitor} {number(abs(es.best))})"
-        self.stop_reason = f"{self.stop_reason}; {note}" if self.stop_reason else note
+        note = _("best weights of epoch {epoch} restored ({monitor} {best})").format(
+            epoch=es.best_epoch, monitor=es.monitor, best=number(abs(es.best)))
+        if self.stop_reason:
+            note = _("{reason}; {note}").format(reason=self.stop_reason, note=note)
+        self.stop_reason = note
         return True
 
     def _diverge(self, what: str, objective: float) -> None:
@@ -417,13 +434,22 @@ class Trainer:
         self._order = None
         self._carried = self._carried[:0]
         self._fit_sum, self._fit_n = 0.0, 0
-        kind = "NaN" if math.isnan(objective) else "infinite" if math.isinf(objective) else "not finite"
         cause, setting = self._divergence_cause()
         self.loss_warning = ""  # the divergence says it all
-        self.diverged = (
-            f"Training diverged at epoch {self.epoch + 1}, step {self.steps + 1}: {what} became "
-            f"{kind if what == 'the loss' else 'NaN or infinite'}. The last finite weights were kept. {cause}"
-        )
+        at = {"epoch": self.epoch + 1, "step": self.steps + 1, "cause": cause}
+        if what != "the loss":
+            message = _("Training diverged at epoch {epoch}, step {step}: a weight became NaN or infinite. The last "
+                        "finite weights were kept. {cause}")
+        elif math.isnan(objective):
+            message = _("Training diverged at epoch {epoch}, step {step}: the loss became NaN. The last finite "
+                        "weights were kept. {cause}")
+        elif math.isinf(objective):
+            message = _("Training diverged at epoch {epoch}, step {step}: the loss became infinite. The last finite "
+                        "weights were kept. {cause}")
+        else:
+            message = _("Training diverged at epoch {epoch}, step {step}: the loss became not finite. The last "
+                        "finite weights were kept. {cause}")
+        self.diverged = message.format(**at)
         raise Diverged(self.diverged, setting)
 
     def _divergence_cause(self) -> tuple[str, str]:
@@ -438,25 +464,28 @@ class Trainer:
             params = self.network.params  # the last finite weights (restored before this is called)
             big_w = float(np.max(np.abs(params))) if params.size else 0.0
         if not math.isfinite(big_x) or big_x > HUGE:
-            return f"The inputs reach {number(big_x)}: normalise them (data.normalize) or rescale the data.", ""
+            return _("The inputs reach {value}: normalise them (data.normalize) or rescale the data.").format(
+                value=number(big_x)), ""
         if not self.classification and (not math.isfinite(big_y) or big_y > HUGE):
-            return f"The targets reach {number(big_y)}: their squared error overflows. Rescale the targets.", ""
+            return _("The targets reach {value}: their squared error overflows. Rescale the targets.").format(
+                value=number(big_y)), ""
         if self.steps == 0 and (not math.isfinite(big_w) or big_w > HUGE):  # the start itself, not a step
-            return (f"A weight or bias reaches {number(big_w)}: start from smaller ones (network.bias_init, "
-                    "initializer).", "")  # fmt: skip
+            return (_("A weight or bias reaches {value}: start from smaller ones (network.bias_init, "
+                      "initializer).").format(value=number(big_w)), "")
         reg = self.regularizer
         if reg.active and reg.rate >= 1:
             return (
-                f"{reg.kind.upper()} rate {number(reg.rate)} is too high: the penalty swamps the data loss. "
-                f"Try {number(reg.rate / 100)} or lower.",
+                _("{kind} rate {rate} is too high: the penalty swamps the data loss. Try {lower} or lower.").format(
+                    kind=reg.kind.upper(), rate=number(reg.rate), lower=number(reg.rate / 100)),
                 "training.regularization.rate",
             )
         lr = self.current_lr
         if self.schedule.get("name", "constant") != "constant" and lr > self.learning_rate:
-            return f"The learning-rate schedule raised α to {number(lr)}: check training.schedule.", "training.schedule"
+            return (_("The learning-rate schedule raised α to {lr}: check training.schedule.").format(lr=number(lr)),
+                    "training.schedule")
         return (
-            f"Learning rate {number(lr)} is too high for {self.optimizer.label} on this problem. "
-            f"Try {number(lr / 10)} or lower.",
+            _("Learning rate {lr} is too high for {optimizer} on this problem. Try {lower} or lower.").format(
+                lr=number(lr), optimizer=self.optimizer.label, lower=number(lr / 10)),
             "training.optimizer.learning_rate",
         )
 
@@ -540,7 +569,8 @@ class Trainer:
                         self._stop_early()
         if not self.stopped and self.epoch_limit is not None and self.epoch >= self.epoch_limit:
             self.stopped, self.stopped_by = True, "limit"
-            self.stop_reason = f"stopped at the epoch limit ({self.epoch_limit:,} epochs)"
+            # one form for every count, as the English always said it
+            self.stop_reason = _("stopped at the epoch limit ({count:,} epochs)").format(count=self.epoch_limit)
             self.finish()
         return log
 
@@ -548,10 +578,13 @@ class Trainer:
         es = self.early
         assert es is not None
         self.stopped, self.stopped_by = True, "early"
-        self.stop_reason = (
-            f"early stopping: {es.monitor} has not improved for {es.wait} epochs; best at epoch {es.best_epoch}"
-        )
-        if es.restore and es.best_params is not None:
+        restore = es.restore and es.best_params is not None
+        if restore:
+            reason = _("early stopping: {monitor} has not improved for {count} epochs; best at epoch {best} "
+                       "(its weights restored)")
+        else:
+            reason = _("early stopping: {monitor} has not improved for {count} epochs; best at epoch {best}")
+        self.stop_reason = reason.format(monitor=es.monitor, count=es.wait, best=es.best_epoch)
+        if restore:
             self.network.params[...] = es.best_params
             es.restored = True
-            self.stop_reason += " (its weights restored)"

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core.activations import get_activation
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.initializers import INITIALIZERS
 
 BINS = 41
@@ -84,22 +85,26 @@ def activation_statistics(
     (σ = `stddev` for random_normal) from `seed`, biases 0. `progress(done, total)` after each layer."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or not 1 <= x.shape[0] <= MAX_ROWS or not 1 <= x.shape[1] <= MAX_INPUTS:
-        raise PlaygroundError(f"inputs are 1 to {MAX_ROWS:,} rows of 1 to {MAX_INPUTS:,} features, got {x.shape}")
+        raise PlaygroundError(_("inputs are 1 to {max_rows:,} rows of 1 to {max_inputs:,} features, got {shape}")
+                                .format(max_rows=MAX_ROWS, max_inputs=MAX_INPUTS, shape=x.shape))
     if not 1 <= len(layers) <= MAX_LAYERS:
-        raise PlaygroundError(f"give 1 to {MAX_LAYERS} layers, got {len(layers)}")
+        raise PlaygroundError(_("give 1 to {max_layers} layers, got {count}").format(
+                                  max_layers=MAX_LAYERS, count=len(layers)))
     for units, _act in layers:
         if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
-            raise PlaygroundError(f"a layer has 1 to {MAX_UNITS:,} units, got {units!r}")
+            raise PlaygroundError(_("a layer has 1 to {max_units:,} units, got {units!r}").format(
+                                      max_units=MAX_UNITS, units=units))
     INITIALIZERS.get(initializer)
     if stddev is not None and not 0 < stddev <= 100:
-        raise PlaygroundError(f"σ must be above 0 and at most 100, got {stddev!r}")
+        raise PlaygroundError(_("σ must be above 0 and at most 100, got {stddev!r}").format(stddev=stddev))
     rng = np.random.default_rng(seed)
     acts, outs = [], []
     a = x
     for i, (units, spec) in enumerate(layers):
         act = get_activation(spec)
         if not act.elementwise:
-            raise PlaygroundError(f"{act.name} is an output activation: a hidden layer here takes an elementwise one")
+            raise PlaygroundError(_("{name} is an output activation: a hidden layer here takes an elementwise one")
+                                    .format(name=act.name))
         z = a @ _weights(initializer, stddev, (a.shape[1], units), rng)
         with np.errstate(over="ignore", invalid="ignore"):
             a = act.forward(z)
@@ -133,5 +138,6 @@ def shared_edges(outs: list[np.ndarray]) -> np.ndarray:
 def standard_inputs(rows: int, features: int, seed: int = 0) -> np.ndarray:
     """CS231n's input: `rows` samples of `features` independent N(0, 1) values."""
     if not 1 <= rows <= MAX_ROWS or not 1 <= features <= MAX_INPUTS:
-        raise PlaygroundError(f"give 1 to {MAX_ROWS:,} rows of 1 to {MAX_INPUTS:,} features")
+        raise PlaygroundError(_("give 1 to {max_rows:,} rows of 1 to {max_inputs:,} features").format(
+                                  max_rows=MAX_ROWS, max_inputs=MAX_INPUTS))
     return np.random.default_rng(seed + 1).standard_normal((rows, features))

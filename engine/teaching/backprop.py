@@ -29,6 +29,7 @@ import numpy as np
 
 from ..core.activations import get_activation
 from ..core.errors import PlaygroundError
+from ..core.i18n import _, ngettext
 from ..core.layers.base import LAYERS, LayerTrace
 from ..core.losses import Loss
 from ..core.model import Model
@@ -83,9 +84,9 @@ class Trace:
 
         named = ", ".join(f"{c}={number(v, 6)}" for c, v in zip(columns, self.raw))
         lines = [
-            f"input    {named if len(columns) <= 8 else vec(self.raw)}",
-            f"features {vec(self.features)}",
-            f"label    {number(self.label, 6)}    loss {number(self.loss, 6)}",
+            _("input    {inputs}").format(inputs=named if len(columns) <= 8 else vec(self.raw)),
+            _("features {features}").format(features=vec(self.features)),
+            _("label    {label}    loss {loss}").format(label=number(self.label, 6), loss=number(self.loss, 6)),
         ]
         for st in self.walk:
             lines += ["", *_block(st, vec)]
@@ -102,33 +103,37 @@ def _block(st: LayerTrace, vec: Any) -> list[str]:
     act = st.activation
     if st.grad_kernel is not None and st.grad_kernel.ndim == 2:
         return [
-            f"{st.name} ({act}, {st.z.size} unit{'s' * (st.z.size != 1)})",
+            ngettext("{name} ({act}, {count} unit)", "{name} ({act}, {count} units)", st.z.size).format(
+                name=st.name, act=act, count=st.z.size),
             f"  z = a_prev·W + b     {vec(st.z)}",
             f"  a = {act}(z)".ljust(23) + vec(st.a),
             *([f"  dL/da                {vec(st.upstream)}",
-               "  J = diag(a) − a aᵀ (the softmax's Jacobian, J[k, j] = da_k/dz_j; delta = Jᵀ·dL/da)",
+               _("  J = diag(a) − a aᵀ (the softmax's Jacobian, J[k, j] = da_k/dz_j; delta = Jᵀ·dL/da)"),
                *(f"    {vec(row)}" for row in st.jacobian)] if st.jacobian is not None else []),
             f"  delta = dL/dz        {vec(st.delta)}",
             f"  dL/db = delta        {vec(st.grad_bias)}",
-            "  dL/dW = a_prevᵀ·delta (rows: inputs, columns: units)",
+            _("  dL/dW = a_prevᵀ·delta (rows: inputs, columns: units)"),
             *(f"    {vec(row)}" for row in st.grad_kernel),
         ]  # fmt: skip
     shape = "×".join(map(str, st.a.shape))
     if st.grad_kernel is not None:
-        k, _, c, f = st.grad_kernel.shape
+        k, __, c, f = st.grad_kernel.shape
         oh, ow = st.delta.shape[:2]
         lines = [f"{st.name} (conv {f}@{k}×{k}, {act}): {'×'.join(map(str, st.inputs.shape))} → {shape}",
-                 f"  delta = f′(z) ⊙ dL/da at each of the {oh * ow} positions, per filter",
-                 f"  dL/db = Σ delta over the positions  {vec(st.grad_bias)}",
-                 f"  dL/dW[i, j, c, f] = Σ over the {oh * ow} positions of x[p·s + i, q·s + j, c]·delta[p, q, f]:"]
+                 _("  delta = f′(z) ⊙ dL/da at each of the {positions} positions, per filter")
+                 .format(positions=oh * ow),
+                 _("  dL/db = Σ delta over the positions  {values}").format(values=vec(st.grad_bias)),
+                 _("  dL/dW[i, j, c, f] = Σ over the {positions} positions of x[p·s + i, q·s + j, c]·delta[p, q, f]:")
+                 .format(positions=oh * ow)]
         for filt in range(f):
             for ch in range(c):
-                lines.append(f"    filter {filt + 1}, input map {ch + 1}: " + "; ".join(
-                    vec(row) for row in st.grad_kernel[:, :, ch, filt]))
+                lines.append(_("    filter {filter}, input map {map}: {rows}").format(
+                    filter=filt + 1, map=ch + 1, rows="; ".join(vec(row) for row in st.grad_kernel[:, :, ch, filt])))
         return lines  # fmt: skip
     kind = LAYERS.get(st.kind)
-    words = kind.backward_words.replace("∂", "d")
-    return [f"{st.name} ({st.kind}): {'×'.join(map(str, st.inputs.shape))} → {shape}; backward: {words}",
+    words = _(kind.backward_words).replace("∂", "d")
+    return [_("{name} ({kind}): {inputs} → {shape}; backward: {words}").format(
+                name=st.name, kind=st.kind, inputs="×".join(map(str, st.inputs.shape)), shape=shape, words=words),
             *(f"  {line.strip()}" for line in kind.routing_words(st, 0)[1:])]  # fmt: skip
 
 
@@ -139,23 +144,27 @@ def example(data: PreparedData, raw: Any, label: Any, n_outputs: int) -> tuple[n
     try:
         raw = np.asarray(raw, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
-        raise PlaygroundError(f"an input is a list of numbers, got {raw!r}") from None
+        raise PlaygroundError(_("an input is a list of numbers, got {raw!r}").format(raw=raw)) from None
     n = len(ds.columns)
     if raw.size != n:
         names = ", ".join(ds.columns[:6]) + (", …" if n > 6 else "")
-        raise PlaygroundError(f"this data has {n} input{'s' * (n != 1)} ({names}); got {raw.size}")
+        raise PlaygroundError(ngettext("this data has {n} input ({names}); got {size}",
+                                       "this data has {n} inputs ({names}); got {size}", n).format(
+                                  n=n, names=names, size=raw.size))
     if not np.all(np.isfinite(raw)):
-        raise PlaygroundError("every input must be a finite number")
+        raise PlaygroundError(_("every input must be a finite number"))
     if isinstance(label, bool) or not isinstance(label, (int, float, np.integer, np.floating)):
-        raise PlaygroundError(f"a label is a number, got {label!r}")
+        raise PlaygroundError(_("a label is a number, got {label!r}").format(label=label))
     if not math.isfinite(float(label)):
-        raise PlaygroundError(f"a label must be finite, got {label!r}")
+        raise PlaygroundError(_("a label must be finite, got {label!r}").format(label=label))
     if ds.problem == "classification":
         if float(label) != int(label) or not 0 <= int(label) < ds.classes:
-            raise PlaygroundError(f"the label is a class from 0 to {ds.classes - 1}, got {label!r}")
+            raise PlaygroundError(_("the label is a class from 0 to {classes}, got {label!r}").format(
+                                      classes=ds.classes - 1, label=label))
         label = int(label)
     elif n_outputs != 1:
-        raise PlaygroundError(f"a target of {n_outputs} values cannot be typed as one label")
+        raise PlaygroundError(_("a target of {n_outputs} values cannot be typed as one label").format(
+                                  n_outputs=n_outputs))
     features = data.transform(raw[None, :])[0]
     return raw, features, float(label)
 
@@ -171,11 +180,15 @@ def backward_rule(loss: Loss, activation: str, output: bool, above: str = "Σ w�
     above (`above`: what it sends, Σ w·δ_next from a dense layer)."""
     upstream = "∂L/∂a" if output else above
     if output and activation in (loss.output_activations or ()) and loss.name.endswith("crossentropy"):
-        return f"δ = ∂L/∂z = a − y ({activation} with its cross-entropy: f′(z) ⊙ ∂L/∂a reduces to it)"
+        return _("δ = ∂L/∂z = a − y ({activation} with its cross-entropy: f′(z) ⊙ ∂L/∂a reduces to it)").format(
+            activation=activation)
     act = get_activation(activation)
     if not act.elementwise:
-        why = " (not a − y: that needs the cross-entropy)" if output else ""
-        return f"δ = ∂L/∂z = Jᵀ·{upstream}, the {act.name} Jacobian {act.jacobian_words}{why}"
+        if output:
+            return _("δ = ∂L/∂z = Jᵀ·{upstream}, the {name} Jacobian {jacobian} (not a − y: that needs the "
+                     "cross-entropy)").format(upstream=upstream, name=act.name, jacobian=act.jacobian_words)
+        return _("δ = ∂L/∂z = Jᵀ·{upstream}, the {name} Jacobian {jacobian}").format(
+            upstream=upstream, name=act.name, jacobian=act.jacobian_words)
     return f"δ = ∂L/∂z = f′(z) ⊙ {upstream}"
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..core.activations import sigmoid
 from ..core.errors import PlaygroundError
+from ..core.i18n import N_, _
 from ..core.registry import Registry
 
 Array = np.ndarray
@@ -54,14 +55,14 @@ def _add(p: PointSet) -> None:
 
 
 _add(PointSet(
-    "overlapping", "Overlapping classes", (-3, -2, -1, 0, 1, 2, 3, 6), (0, 0, 0, 1, 0, 1, 1, 0),
-    "Mostly 0 on the left and 1 on the right, with a 0 far out at x = 6: squared error has two separate "
-    "minima here, cross-entropy one.",
+    "overlapping", N_("Overlapping classes"), (-3, -2, -1, 0, 1, 2, 3, 6), (0, 0, 0, 1, 0, 1, 1, 0),
+    N_("Mostly 0 on the left and 1 on the right, with a 0 far out at x = 6: squared error has two separate "
+    "minima here, cross-entropy one."),
 ))  # fmt: skip
 _add(PointSet(
-    "separable", "Separable classes", (-3, -2, -1, 1, 2, 3), (0, 0, 0, 1, 1, 1),
-    "A threshold between −1 and 1 separates the classes: both losses fall for ever as w grows (no finite "
-    "minimum), but only cross-entropy's surface is convex.",
+    "separable", N_("Separable classes"), (-3, -2, -1, 1, 2, 3), (0, 0, 0, 1, 1, 1),
+    N_("A threshold between −1 and 1 separates the classes: both losses fall for ever as w grows (no finite "
+    "minimum), but only cross-entropy's surface is convex."),
 ))  # fmt: skip
 
 
@@ -69,19 +70,22 @@ def check_points(x: object, y: object) -> tuple[Array, Array]:
     """x as floats and y as 0/1 floats, one label per input, or why not."""
     xa, ya = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if xa.ndim != 1 or not 2 <= xa.size <= MAX_POINTS:
-        raise PlaygroundError(f"give 2 to {MAX_POINTS} inputs x, got {xa.size}")
+        raise PlaygroundError(_("give 2 to {max_points} inputs x, got {size}").format(
+                                  max_points=MAX_POINTS, size=xa.size))
     if ya.shape != xa.shape:
-        raise PlaygroundError(f"give one label per input: {xa.size} inputs, {ya.size} labels")
+        raise PlaygroundError(_("give one label per input: {size} inputs, {ya_size} labels").format(
+                                  size=xa.size, ya_size=ya.size))
     if not np.all(np.isfinite(xa)) or np.max(np.abs(xa)) > 1e3:
-        raise PlaygroundError("every input x must be a number from −1000 to 1000")
+        raise PlaygroundError(_("every input x must be a number from −1000 to 1000"))
     if not np.all((ya == 0) | (ya == 1)):
-        raise PlaygroundError("every label y must be 0 or 1")
+        raise PlaygroundError(_("every label y must be 0 or 1"))
     return xa, ya
 
 
 def _kind(kind: str) -> str:
     if kind not in KINDS:
-        raise PlaygroundError(f"the loss is one of {', '.join(KINDS)}, got {kind!r}")
+        raise PlaygroundError(_("the loss is one of {kinds}, got {kind!r}").format(
+                                  kinds=', '.join(KINDS), kind=kind))
     return kind
 
 
@@ -167,7 +171,7 @@ def local_minima(kind: str, x: Array, y: Array, values: Array, w: Array, b: Arra
     found: list[Minimum] = []
     for i, j in np.argwhere(low):
         p = np.array([w[j + 1], b[i + 1]])
-        for _ in range(NEWTON_STEPS):
+        for __ in range(NEWTON_STEPS):
             gw, gb = gradient(kind, p[0], p[1], x, y)
             hww, hwb, hbb = hessian(kind, p[0], p[1], x, y)
             det = hww * hbb - hwb * hwb
@@ -187,12 +191,13 @@ def surface(kind: str, x: object, y: object, span: float = 4.0, points: int = 20
     """The loss `kind` on w, b in [−span, span] (`points` a side) with its curvature and minima."""
     xa, ya = check_points(x, y)
     if not 0.1 <= span <= 100 or not 11 <= points <= 801:
-        raise PlaygroundError(f"the grid spans 0.1 to 100 with 11 to 801 points a side, got {span!r}, {points!r}")
+        raise PlaygroundError(_("the grid spans 0.1 to 100 with 11 to 801 points a side, got {span!r}, {points!r}")
+                                .format(span=span, points=points))
     w = np.linspace(-span, span, points)
     b = np.linspace(-span, span, points)
     gw, gb = np.meshgrid(w, b)
     values = loss(kind, gw, gb, xa, ya)
-    lowest, _ = eigenvalues(*hessian(kind, gw, gb, xa, ya))
+    lowest, __ = eigenvalues(*hessian(kind, gw, gb, xa, ya))
     return Surface2D(kind, w, b, values, lowest, local_minima(kind, xa, ya, values, w, b))
 
 
@@ -201,7 +206,8 @@ def descend(kind: str, x: object, y: object, start: tuple[float, float], rate: f
     fewer if a step leaves the finite numbers."""
     xa, ya = check_points(x, y)
     if not 0 < rate <= 100 or not 0 <= steps <= 100_000:
-        raise PlaygroundError(f"the rate is above 0 and at most 100, the steps 0 to 100,000; got {rate!r}, {steps!r}")
+        raise PlaygroundError(_("the rate is above 0 and at most 100, the steps 0 to 100,000; got {rate!r}, "
+                                "{steps!r}").format(rate=rate, steps=steps))
     out = np.empty((steps + 1, 2))
     out[0] = start
     p = np.array(start, dtype=np.float64)

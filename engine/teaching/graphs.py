@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.registry import Registry
 
 
@@ -89,7 +90,7 @@ class Graph:
     def add(self, name: str, gate: str, *inputs: int, value: float = 0.0) -> int:
         GATES.get(gate)
         if any(not 0 <= i < len(self.nodes) for i in inputs):
-            raise PlaygroundError(f"node {name!r} takes an input that does not exist yet")
+            raise PlaygroundError(_("node {name!r} takes an input that does not exist yet").format(name=name))
         self.nodes.append(Node(name, gate, tuple(inputs), float(value)))
         return len(self.nodes) - 1
 
@@ -97,7 +98,7 @@ class Graph:
         for i, n in enumerate(self.nodes):
             if n.name == name:
                 return i
-        raise PlaygroundError(f"{self.title} has no node {name!r}")
+        raise PlaygroundError(_("{title} has no node {name!r}").format(title=self.title, name=name))
 
     def inputs(self) -> list[Node]:
         """The values a user may edit."""
@@ -106,9 +107,9 @@ class Graph:
     def set(self, name: str, value: float) -> None:
         node = self.nodes[self.index(name)]
         if not node.leaf:
-            raise PlaygroundError(f"{name} is computed from its inputs; set an input instead")
+            raise PlaygroundError(_("{name} is computed from its inputs; set an input instead").format(name=name))
         if not math.isfinite(value):
-            raise PlaygroundError(f"{name} must be a finite number")
+            raise PlaygroundError(_("{name} must be a finite number").format(name=name))
         node.value = float(value)
 
     def local(self, i: int) -> list[float]:
@@ -154,7 +155,8 @@ class Graph:
             try:
                 n.value = float(GATES.get(n.gate).forward([self.nodes[j].value for j in n.inputs]))
             except (ValueError, OverflowError, ZeroDivisionError):
-                raise PlaygroundError(f"{n.name} ({n.gate}) is not defined at these inputs") from None
+                raise PlaygroundError(_("{name} ({gate}) is not defined at these inputs").format(
+                                          name=n.name, gate=n.gate)) from None
         for n in self.nodes:
             n.grad = 0.0
         self.nodes[-1].grad = 1.0
@@ -165,7 +167,8 @@ class Graph:
             try:
                 local = self.local(i)
             except (ValueError, ZeroDivisionError):
-                raise PlaygroundError(f"{n.name} ({n.gate}) has no gradient at these inputs") from None
+                raise PlaygroundError(_("{name} ({gate}) has no gradient at these inputs").format(
+                                          name=n.name, gate=n.gate)) from None
             for j, d in zip(n.inputs, local):
                 self.nodes[j].grad += n.grad * d  # the chain rule: upstream × local, summed over uses
         return self.nodes[-1].value

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.losses import as_targets
 from ..core.model import Model
 from ..core.optimizers import make_optimizer
@@ -45,11 +46,13 @@ MIN_FALL = 0.05  # the share the loss must fall by in a range test for its steep
 def axis(resolution: int, span: float, option: str = "resolution") -> np.ndarray:
     """`resolution` values from −span to span whose middle one is exactly 0."""
     if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)):
-        raise PlaygroundError(f"{option} must be an odd number from 3 to {MAX_RESOLUTION}, got {resolution!r}")
+        raise PlaygroundError(_("{option} must be an odd number from 3 to {max_resolution}, got {resolution!r}").format(
+                                  option=option, max_resolution=MAX_RESOLUTION, resolution=resolution))
     if not 3 <= resolution <= MAX_RESOLUTION or resolution % 2 == 0:
         raise PlaygroundError(
-            f"{option} must be an odd number from 3 to {MAX_RESOLUTION} (so the grid has the weights "
-            f"at its centre), got {resolution}"
+            _("{option} must be an odd number from 3 to {max_resolution} (so the grid has the weights at its "
+              "centre), got {resolution}").format(
+                option=option, max_resolution=MAX_RESOLUTION, resolution=resolution)
         )
     c = resolution // 2
     return span * (np.arange(resolution) - c) / c
@@ -98,12 +101,12 @@ class PathPlane:
 def path_directions(path: Sequence[np.ndarray], center: np.ndarray) -> PathPlane:
     """The principal directions of the points of `path` around `center` (the current weights)."""
     if len(path) < 3:
-        raise PlaygroundError("a run's own directions need at least 3 points on its path; train a few epochs first")
+        raise PlaygroundError(_("a run's own directions need at least 3 points on its path; train a few epochs first"))
     m = np.stack([np.asarray(p, dtype=np.float64) - center for p in path])
-    _, s, vt = np.linalg.svd(m, full_matrices=False)
+    __, s, vt = np.linalg.svd(m, full_matrices=False)
     total = float(np.sum(s * s))
     if total == 0 or s.size < 2 or s[1] == 0:
-        raise PlaygroundError("the run's weights have not moved in two directions yet; train a little longer")
+        raise PlaygroundError(_("the run's weights have not moved in two directions yet; train a little longer"))
     d1, d2 = vt[0], vt[1]
     coords = m @ np.stack([d1, d2]).T
     return PathPlane(
@@ -118,7 +121,7 @@ def project_path(
     share of the path's movement the plane holds (1 when the path lies in it)."""
     m = np.stack([np.asarray(p, dtype=np.float64) - center for p in path])
     basis = np.stack([d1, d2]).astype(np.float64)  # (2, P)
-    coords, *_ = np.linalg.lstsq(basis.T, m.T, rcond=None)
+    coords, *__ = np.linalg.lstsq(basis.T, m.T, rcond=None)
     coords = coords.T
     moved = float(np.linalg.norm(m))
     held = float(np.linalg.norm(coords @ basis)) / moved if moved > 0 else 1.0
@@ -142,7 +145,7 @@ def loss_plane(
     if x is None or y is None:
         x, y = trainer.data.x_train, trainer.data.y_train
     if x.shape[0] == 0:
-        raise PlaygroundError("the training split is empty: there is no training loss to draw")
+        raise PlaygroundError(_("the training split is empty: there is no training loss to draw"))
     saved = net.params.copy()
     out = np.empty((len(beta), len(alpha)))
     try:
@@ -150,7 +153,7 @@ def loss_plane(
             row = center + b * d2
             for j, a in enumerate(alpha):
                 np.add(row, a * d1, out=net.params)
-                loss, _ = trainer.evaluate_split(x, y)
+                loss, __ = trainer.evaluate_split(x, y)
                 out[i, j] = loss
                 if progress is not None:
                     progress(i * len(alpha) + j + 1, out.size)
@@ -223,16 +226,17 @@ def lr_range_test(
     trainer itself is not changed. Give it the run's initial weights for advice on training:
     from trained ones the loss has little left to fall and rises sooner."""
     if not (0 < lr_min < lr_max <= 100) or not math.isfinite(lr_min * lr_max):
-        raise PlaygroundError(f"the rates must rise from above 0 to at most 100, got {lr_min:g} to {lr_max:g}")
+        raise PlaygroundError(_("the rates must rise from above 0 to at most 100, got {lr_min:g} to {lr_max:g}").format(
+                                  lr_min=lr_min, lr_max=lr_max))
     if isinstance(steps, bool) or not isinstance(steps, int) or not 10 <= steps <= 10_000:
-        raise PlaygroundError(f"a range test takes 10 to 10,000 steps, got {steps!r}")
+        raise PlaygroundError(_("a range test takes 10 to 10,000 steps, got {steps!r}").format(steps=steps))
     net = trainer.network.copy()
     opt = make_optimizer({"name": trainer.optimizer.name, **trainer.optimizer.hp})
     rng = np.random.default_rng([seed, 7])
     x_all = trainer.data.x_train
     n = x_all.shape[0]
     if n == 0:
-        raise PlaygroundError("the training split is empty: there is nothing to train on")
+        raise PlaygroundError(_("the training split is empty: there is nothing to train on"))
     targets = as_targets(trainer.data.y_train, net.n_outputs, net.dtype)
     rows = rng.choice(n, size=min(n, probe), replace=False)
     px, py = x_all[rows], trainer.data.y_train[rows]
@@ -274,7 +278,8 @@ def lr_range_test(
         if value > 4 * best:  # no need to go on (fastai's lr_find stops here)
             break
     if not losses:
-        raise PlaygroundError(f"the loss was not finite after the first step at rate {lr_min:g}: start lower")
+        raise PlaygroundError(_("the loss was not finite after the first step at rate {lr_min:g}: start lower").format(
+                                  lr_min=lr_min))
     taken = np.asarray(rates[: len(losses)])
     sm = np.asarray(smoothed)
     low = settle + int(np.argmin(sm[settle:])) if len(sm) > settle else int(np.argmin(sm))

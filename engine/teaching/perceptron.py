@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core.activations import sigmoid
 from ..core.errors import PlaygroundError
+from ..core.i18n import N_, _
 from ..core.registry import Registry
 
 
@@ -54,20 +55,20 @@ def _add(d: GateData) -> None:
 
 
 _CORNERS = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
-_add(GateData("and", "AND", _CORNERS, (0, 0, 0, 1), True, "Only (1, 1) is 1: one line cuts it off."))
-_add(GateData("or", "OR", _CORNERS, (0, 1, 1, 1), True, "Only (0, 0) is 0: one line cuts it off."))
-_add(GateData("nand", "NAND", _CORNERS, (1, 1, 1, 0), True, "NOT AND: the same line as AND, the sides swapped."))
+_add(GateData("and", "AND", _CORNERS, (0, 0, 0, 1), True, N_("Only (1, 1) is 1: one line cuts it off.")))
+_add(GateData("or", "OR", _CORNERS, (0, 1, 1, 1), True, N_("Only (0, 0) is 0: one line cuts it off.")))
+_add(GateData("nand", "NAND", _CORNERS, (1, 1, 1, 0), True, N_("NOT AND: the same line as AND, the sides swapped.")))
 _add(GateData(
     "xor", "XOR", _CORNERS, (0, 1, 1, 0), False,
-    "The two 1s sit on one diagonal, the two 0s on the other: no line separates them, so the rule "
-    "never stops making mistakes (Minsky and Papert, 1969). A hidden layer is needed.",
+    N_("The two 1s sit on one diagonal, the two 0s on the other: no line separates them, so the rule "
+    "never stops making mistakes (Minsky and Papert, 1969). A hidden layer is needed."),
 ))  # fmt: skip
 _add(GateData(
-    "two_groups", "Two groups",
+    "two_groups", N_("Two groups"),
     ((-1.5, -0.5), (-1.0, -1.2), (-0.4, -1.6), (-1.8, 0.4), (-0.6, -0.4),
      (1.2, 0.6), (0.5, 1.4), (1.6, 1.1), (0.9, -0.1), (0.2, 0.9)),
     (0, 0, 0, 0, 0, 1, 1, 1, 1, 1), True,
-    "Ten points a line separates with room to spare: a few passes and no mistakes are left.",
+    N_("Ten points a line separates with room to spare: a few passes and no mistakes are left."),
 ))  # fmt: skip
 
 
@@ -103,9 +104,10 @@ class Perceptron:
                  b: float = 0.0) -> None:  # fmt: skip
         self.data = PERCEPTRON_DATA.get(data) if isinstance(data, str) else data
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= 100:
-            raise PlaygroundError(f"the perceptron's rate η must be above 0 and at most 100, got {rate!r}")
+            raise PlaygroundError(_("the perceptron's rate η must be above 0 and at most 100, got {rate!r}").format(
+                                      rate=rate))
         if not all(math.isfinite(v) for v in (*w, b)):
-            raise PlaygroundError("the perceptron's initial weights and bias must be finite numbers")
+            raise PlaygroundError(_("the perceptron's initial weights and bias must be finite numbers"))
         self.x = np.array(self.data.x, dtype=np.float64)
         self.y = np.array(self.data.y, dtype=np.intp)
         self.rate = float(rate)
@@ -169,6 +171,6 @@ def novikoff_bound(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> flo
     u = u / np.linalg.norm(u)
     gamma = float(np.min((2 * np.asarray(y) - 1) * (xa @ u)))
     if gamma <= 0:
-        raise PlaygroundError("that line does not separate the data; the bound needs one that does")
+        raise PlaygroundError(_("that line does not separate the data; the bound needs one that does"))
     radius = float(np.max(np.linalg.norm(xa, axis=1)))
     return (radius / gamma) ** 2

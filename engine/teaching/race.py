@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.numbers import number
 from ..core.optimizers import OPTIMIZERS, make_optimizer
 from ..run.build import PreparedData, prepare_data
@@ -61,12 +62,13 @@ class Race:
         base_dir: str | Path | None = None,
     ) -> None:
         if not 1 <= len(optimizers) <= MAX_LANES:
-            raise PlaygroundError(f"a race has 1 to {MAX_LANES} lanes, got {len(optimizers)}")
+            raise PlaygroundError(_("a race has 1 to {max_lanes} lanes, got {count}").format(
+                                      max_lanes=MAX_LANES, count=len(optimizers)))
         self.data = data if data is not None else prepare_data(project, base_dir=base_dir)
         self.lanes: list[Lane] = []
         for opt in optimizers:
             if opt.get("name") not in OPTIMIZERS.names():
-                raise PlaygroundError(f"unknown optimizer {opt.get('name')!r}")
+                raise PlaygroundError(_("unknown optimizer {value!r}").format(value=opt.get('name')))
             p = copy.deepcopy(project)
             p["training"]["optimizer"] = {"name": opt["name"], **make_optimizer(opt).hp}
             self.lanes.append(Lane(p["training"]["optimizer"], Trainer(p, data=self.data)))

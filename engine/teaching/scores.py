@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.activations import get_activation
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.losses import get_loss
 
 #: CS231n lecture 3's example: three images scored for cat, car and frog (one row per image).
@@ -66,14 +67,16 @@ def check_scores(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np
     y = np.asarray(labels)
     if s.ndim != 2 or not 1 <= s.shape[0] <= MAX_EXAMPLES or not 2 <= s.shape[1] <= MAX_CLASSES:
         raise PlaygroundError(
-            f"scores are 1 to {MAX_EXAMPLES} examples of 2 to {MAX_CLASSES} classes each, got shape {s.shape}"
+            _("scores are 1 to {max_examples} examples of 2 to {max_classes} classes each, got shape {shape}").format(
+                max_examples=MAX_EXAMPLES, max_classes=MAX_CLASSES, shape=s.shape)
         )
     if not np.all(np.isfinite(s)):
-        raise PlaygroundError("every score must be a finite number")
+        raise PlaygroundError(_("every score must be a finite number"))
     if y.shape != (s.shape[0],) or not np.issubdtype(y.dtype, np.integer):
-        raise PlaygroundError(f"give one correct class (an index) per example, got {y!r}")
+        raise PlaygroundError(_("give one correct class (an index) per example, got {y!r}").format(y=y))
     if y.min() < 0 or y.max() >= s.shape[1]:
-        raise PlaygroundError(f"a correct class is 0 to {s.shape[1] - 1}, got {y.tolist()}")
+        raise PlaygroundError(_("a correct class is 0 to {shape}, got {tolist}").format(
+                                  shape=s.shape[1] - 1, tolist=y.tolist()))
     return s, y.astype(np.intp)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import N_, _
 from ..core.optimizers import Optimizer, make_optimizer
 from ..core.registry import Registry
 
@@ -53,11 +54,15 @@ class Surface:
         out = dict(self.params)
         for key, value in (params or {}).items():
             if key not in self.params:
-                have = f"it has {', '.join(self.params)}" if self.params else "it has none"
-                raise PlaygroundError(f"surface {self.name!r} has no parameter {key!r}; {have}")
+                if not self.params:
+                    raise PlaygroundError(_("surface {name!r} has no parameter {key!r}; it has none").format(
+                                              name=self.name, key=key))
+                raise PlaygroundError(_("surface {name!r} has no parameter {key!r}; it has {params}").format(
+                                          name=self.name, key=key, params=", ".join(self.params)))
             lo, hi = self.bounds[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-                raise PlaygroundError(f"{self.name}.{key} must be a number from {lo:g} to {hi:g}, got {value!r}")
+                raise PlaygroundError(_("{name}.{key} must be a number from {lo:g} to {hi:g}, got {value!r}").format(
+                                          name=self.name, key=key, lo=lo, hi=hi, value=value))
             out[key] = float(value)
         return out
 
@@ -91,11 +96,11 @@ def _quadratic_grad(x: Array, y: Array, a: float, b: float) -> tuple[Array, Arra
 
 
 _add(Surface(
-    "quadratic", "Ill-conditioned bowl", "f = ½(a·x² + b·y²)",
+    "quadratic", N_("Ill-conditioned bowl"), "f = ½(a·x² + b·y²)",
     _quadratic, _quadratic_grad, (-5.0, 5.0, -3.0, 3.0), (-4.5, 2.0), ((0.0, 0.0),), True,
-    "Condition number b/a: plain gradient descent zig-zags across the steep direction while it moves along "
+    N_("Condition number b/a: plain gradient descent zig-zags across the steep direction while it moves along "
     "the shallow one; momentum swings past the minimum and spirals in; Adam's first steps are the same size in "
-    "both directions (it divides by √v), and it overshoots too, by less.",
+    "both directions (it divides by √v), and it overshoots too, by less."),
     {"a": 1.0, "b": 10.0}, {"a": (0.01, 100.0), "b": (0.01, 100.0)},
     rates=dict(sgd=0.17, momentum=0.02, nesterov=0.02, adagrad=1.0, rmsprop=0.05, adam=0.1),
 ))  # fmt: skip
@@ -111,9 +116,9 @@ def _rosenbrock_grad(x: Array, y: Array) -> tuple[Array, Array]:
 
 
 _add(Surface(
-    "rosenbrock", "Rosenbrock's valley", "f = (1 − x)² + 100·(y − x²)²",
+    "rosenbrock", N_("Rosenbrock's valley"), "f = (1 − x)² + 100·(y − x²)²",
     _rosenbrock, _rosenbrock_grad, (-2.0, 2.0, -1.0, 3.0), (-1.5, 2.0), ((1.0, 1.0),), True,
-    "A narrow curved valley: finding it is easy, following it to the minimum at (1, 1) is slow.",
+    N_("A narrow curved valley: finding it is easy, following it to the minimum at (1, 1) is slow."),
     rates=dict(sgd=0.001, momentum=0.001, nesterov=0.001, adagrad=0.5, rmsprop=0.01, adam=0.05),
 ))  # fmt: skip
 
@@ -135,9 +140,9 @@ def _beale_grad(x: Array, y: Array) -> tuple[Array, Array]:
 
 
 _add(Surface(
-    "beale", "Beale's function", "f = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
+    "beale", N_("Beale's function"), "f = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
     _beale, _beale_grad, (-4.5, 4.5, -4.5, 4.5), (1.0, 1.5), ((3.0, 0.5),), True,
-    "Flat plateaus beside steep walls (the surface of Ruder's optimizer figures); the minimum is at (3, 0.5).",
+    N_("Flat plateaus beside steep walls (the surface of Ruder's optimizer figures); the minimum is at (3, 0.5)."),
     rates=dict(sgd=0.01, momentum=0.002, nesterov=0.002, adagrad=0.5, rmsprop=0.01, adam=0.05),
 ))  # fmt: skip
 
@@ -151,10 +156,10 @@ def _saddle_grad(x: Array, y: Array) -> tuple[Array, Array]:
 
 
 _add(Surface(
-    "saddle", "Saddle point", "f = x² − y²",
+    "saddle", N_("Saddle point"), "f = x² − y²",
     _saddle, _saddle_grad, (-2.0, 2.0, -2.0, 2.0), (-1.8, 0.001), ((0.0, 0.0),), False,
-    "Started almost on the ridge, the gradient barely points away from the saddle at (0, 0): plain "
-    "gradient descent lingers there, adaptive methods escape sooner. It has no minimum.",
+    N_("Started almost on the ridge, the gradient barely points away from the saddle at (0, 0): plain "
+    "gradient descent lingers there, adaptive methods escape sooner. It has no minimum."),
     rates=dict(sgd=0.01, momentum=0.005, nesterov=0.005, adagrad=0.05, rmsprop=0.005, adam=0.01),
 ))  # fmt: skip
 
@@ -169,10 +174,10 @@ def _himmelblau_grad(x: Array, y: Array) -> tuple[Array, Array]:
 
 
 _add(Surface(
-    "himmelblau", "Himmelblau's function", "f = (x² + y − 11)² + (x + y² − 7)²",
+    "himmelblau", N_("Himmelblau's function"), "f = (x² + y − 11)² + (x + y² − 7)²",
     _himmelblau, _himmelblau_grad, (-5.0, 5.0, -5.0, 5.0), (-0.3, -0.9),
     ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)), True,
-    "Four minima of equal depth: which one an optimizer reaches depends on its start and its momentum.",
+    N_("Four minima of equal depth: which one an optimizer reaches depends on its start and its momentum."),
     rates=dict(sgd=0.003, momentum=0.001, nesterov=0.001, adagrad=0.3, rmsprop=0.01, adam=0.05),
 ))  # fmt: skip
 
@@ -188,12 +193,12 @@ def _camel_grad(x: Array, y: Array) -> tuple[Array, Array]:
 
 
 _add(Surface(
-    "camel", "Six-hump camel", "f = (4 − 2.1x² + x⁴/3)·x² + xy + (4y² − 4)·y²",
+    "camel", N_("Six-hump camel"), "f = (4 − 2.1x² + x⁴/3)·x² + xy + (4y² − 4)·y²",
     _camel, _camel_grad, (-2.0, 2.0, -1.2, 1.2), (1.2, 1.0),
     ((0.0898, -0.7126), (-0.0898, 0.7126), (-1.7036, 0.7961), (1.7036, -0.7961), (-1.6071, -0.5687),
      (1.6071, 0.5687)), False,
-    "Six minima, two of them global (f ≈ −1.03 near (±0.09, ∓0.71)): a small step settles in the nearest "
-    "one, momentum can roll past a shallow one.",
+    N_("Six minima, two of them global (f ≈ −1.03 near (±0.09, ∓0.71)): a small step settles in the nearest "
+    "one, momentum can roll past a shallow one."),
     rates=dict(sgd=0.01, momentum=0.01, nesterov=0.01, adagrad=0.3, rmsprop=0.01, adam=0.05),
 ))  # fmt: skip
 SURFACES.alias("camel", "six_hump_camel", "sixhumpcamel")
@@ -223,14 +228,15 @@ class Walker:
         self.optimizer = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer)
         start = self.surface.start if start is None else start
         if len(start) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in start):
-            raise PlaygroundError(f"a start point is two finite numbers x,y; got {start!r}")
+            raise PlaygroundError(_("a start point is two finite numbers x,y; got {start!r}").format(start=start))
         self.position = np.array(start, dtype=np.float64)
         self._grad = np.zeros(2)
         self.points: list[tuple[float, float]] = [(float(start[0]), float(start[1]))]
         self.values: list[float] = [float(self.surface.f(*self.position, self.params))]
         self.diverged_at: int | None = None
         if not math.isfinite(self.values[0]):
-            raise PlaygroundError(f"{self.surface.name} is not finite at the start point {start!r}")
+            raise PlaygroundError(_("{name} is not finite at the start point {start!r}").format(
+                                      name=self.surface.name, start=start))
 
     @property
     def steps(self) -> int:
@@ -255,7 +261,7 @@ class Walker:
     def step(self, n: int = 1) -> int:
         """Up to n updates; returns how many were taken (fewer once the walk diverges)."""
         taken = 0
-        for _ in range(n):
+        for __ in range(n):
             if self.diverged_at is not None:
                 break
             self._grad[:] = self.gradient()
@@ -287,7 +293,8 @@ def optimizer_path(
     """The path as plain data: {"function", "optimizer", "points", "values"} with the start point
     first (steps + 1 points), and "diverged_at" when a step left the finite numbers."""
     if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_PATH_STEPS:
-        raise PlaygroundError(f"steps must be 0 to {MAX_PATH_STEPS:,}, got {steps!r}")
+        raise PlaygroundError(_("steps must be 0 to {max_path_steps:,}, got {steps!r}").format(
+                                  max_path_steps=MAX_PATH_STEPS, steps=steps))
     walker = Walker(surface, optimizer, start, params)
     walker.step(steps)
     out: dict[str, Any] = {

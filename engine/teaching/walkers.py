@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import PlaygroundError
+from ..core.i18n import _
 from ..core.registry import spec_name
 from .surfaces import Surface, Walker, get_surface
 
@@ -60,13 +61,14 @@ class RandomSearch(Walker):
         self.hp = self.checked(spec or {})
         start = self.surface.start if start is None else start
         if len(start) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in start):
-            raise PlaygroundError(f"a start point is two finite numbers x,y; got {start!r}")
+            raise PlaygroundError(_("a start point is two finite numbers x,y; got {start!r}").format(start=start))
         self.position = np.array(start, dtype=np.float64)
         self.points: list[tuple[float, float]] = [(float(start[0]), float(start[1]))]
         self.values: list[float] = [float(self.surface.f(*self.position, self.params))]
         self.diverged_at: int | None = None  # never set: a try that is not finite is never taken
         if not math.isfinite(self.values[0]):
-            raise PlaygroundError(f"{self.surface.name} is not finite at the start point {start!r}")
+            raise PlaygroundError(_("{name} is not finite at the start point {start!r}").format(
+                                      name=self.surface.name, start=start))
         self.rng = np.random.default_rng(self.hp["seed"])
         self.accepted = 0  # steps that moved
         self.evaluations = 1  # values of f computed, the start's included
@@ -78,23 +80,28 @@ class RandomSearch(Walker):
         for key, value in spec.items():
             if key == "name":
                 if value != RANDOM_SEARCH:
-                    raise PlaygroundError(f"a random search spec is named {RANDOM_SEARCH!r}, got {value!r}")
+                    raise PlaygroundError(_("a random search spec is named {random_search!r}, got {value!r}").format(
+                                              random_search=RANDOM_SEARCH, value=value))
                 continue
             if key not in cls.defaults:
-                raise PlaygroundError(f"random search has no setting {key!r}; it has {', '.join(cls.defaults)}")
+                raise PlaygroundError(_("random search has no setting {key!r}; it has {defaults}").format(
+                                          key=key, defaults=', '.join(cls.defaults)))
             lo, hi = cls.bounds[key]
             whole = isinstance(cls.defaults[key], int)
             fits = isinstance(value, int if whole else (int, float)) and not isinstance(value, bool)
             if not fits or not lo <= value <= hi:
-                kind = "a whole number" if whole else "a number"
-                raise PlaygroundError(f"random_search.{key} must be {kind} from {lo:g} to {hi:g}, got {value!r}")
+                if whole:
+                    raise PlaygroundError(_("random_search.{key} must be a whole number from {lo:g} to {hi:g}, got "
+                                            "{value!r}").format(key=key, lo=lo, hi=hi, value=value))
+                raise PlaygroundError(_("random_search.{key} must be a number from {lo:g} to {hi:g}, got {value!r}")
+                                        .format(key=key, lo=lo, hi=hi, value=value))
             out[key] = int(value) if whole else float(value)
         return out
 
     def step(self, n: int = 1) -> int:
         """n steps: each tries `tries` points and keeps the best if it is lower (the point repeats otherwise)."""
         sigma, tries = self.hp["step_size"], self.hp["tries"]
-        for _ in range(n):
+        for __ in range(n):
             trial = self.position + sigma * self.rng.standard_normal((tries, 2))
             values = np.asarray(self.surface.f(trial[:, 0], trial[:, 1], self.params), dtype=np.float64)
             self.evaluations += tries
@@ -165,7 +172,7 @@ def forward_difference(
     """f at (x, y), (x + h, y) and (x, y + h), and the exact gradient there."""
     s = get_surface(surface) if isinstance(surface, str) else surface
     if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0 < h <= 10:
-        raise PlaygroundError(f"the step h must be above 0 and at most 10, got {h!r}")
+        raise PlaygroundError(_("the step h must be above 0 and at most 10, got {h!r}").format(h=h))
     p = s.checked_params(params)
     gx, gy = s.grad(x, y, p)
     return FiniteDifference(float(x), float(y), float(h), float(s.f(x, y, p)), float(s.f(x + h, y, p)),

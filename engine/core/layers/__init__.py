@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import PlaygroundError
+from ..i18n import _
 from ..limits import MAX_PARAMS
 from .activation import ActivationLayer
 from .base import LAYERS, Key, Layer, LayerTrace, Shape, kind_of, window_pads
@@ -141,8 +142,9 @@ def check_params(total: int) -> None:
     """Refuse a network past MAX_PARAMS before anything is allocated."""
     if total > MAX_PARAMS:
         raise PlaygroundError(
-            f"this network has {total:,} parameters; the limit is {MAX_PARAMS:,} (training keeps about five "
-            f"copies of them, {5 * 8 * MAX_PARAMS / 2**20:,.0f} MB at the limit): use fewer or narrower layers"
+            _("this network has {total:,} parameters; the limit is {max_params:,} (training keeps about five copies "
+              "of them, {value:,.0f} MB at the limit): use fewer or narrower layers").format(
+                total=total, max_params=MAX_PARAMS, value=5 * 8 * MAX_PARAMS / 2**20)
         )
 
 
@@ -168,14 +170,15 @@ def stack(hidden: Sequence[dict[str, Any]], n_outputs: int, output_activation: A
         elif kind.takes == "flat" and form == "sequence":
             raise _after_sequence(i, kind.name, giver)
         elif kind.takes == "image" and form == "sequence":
-            raise PlaygroundError(f"network.layers[{i}].type: a {kind.name} layer needs images; "
-                                  "these data are sequences (steps × features)")  # fmt: skip
+            raise PlaygroundError(_("network.layers[{i}].type: a {name} layer needs images; these data are "
+                                    "sequences (steps × features)").format(i=i, name=kind.name))  # fmt: skip
         elif kind.takes == "image" and kind.gives == "flat":
             if form == "flat":
-                raise PlaygroundError(f"network.layers[{i}].type: the input is already flat here")
+                raise PlaygroundError(_("network.layers[{i}].type: the input is already flat here").format(i=i))
         elif kind.takes == "image" and form == "flat":
-            raise PlaygroundError(f"network.layers[{i}].type: a {kind.name} layer cannot follow a flatten or dense "
-                                  "layer (its input is no longer an image)")  # fmt: skip
+            raise PlaygroundError(_("network.layers[{i}].type: a {name} layer cannot follow a flatten or dense "
+                                    "layer (its input is no longer an image)").format(
+                                      i=i, name=kind.name))  # fmt: skip
         elif kind.takes == "sequence" and form != "sequence":
             raise _needs_sequence(i, kind.name, form, sequence, giver, hidden)
         built = kind.build(spec)
@@ -197,30 +200,36 @@ def stack(hidden: Sequence[dict[str, Any]], n_outputs: int, output_activation: A
 
 def _after_sequence(i: int, what: str, giver: int | None) -> PlaygroundError:
     """A layer that needs one vector per example (dense, or the output) after a sequence."""
-    layer = "the output layer" if what == "output" else f"layer {i + 1} ({what})"
+    if what == "output":
+        layer = _("the output layer")
+    else:
+        layer = _("layer {number} ({label})").format(number=i + 1, label=what)
     if giver is None:
-        return PlaygroundError(f"network.layers[{i}].type: a {what} layer cannot take the data's sequences: put "
-                               "the recurrent layers first")  # fmt: skip
-    return PlaygroundError(f"network.layers[{giver}].return_sequences: {layer} needs one vector per example, and "
-                           f"layer {giver + 1} returns its state at every step: set return_sequences to false "
-                           "(the last step's state) or put a recurrent layer after it")  # fmt: skip
+        return PlaygroundError(_("network.layers[{i}].type: a {what} layer cannot take the data's sequences: put "
+                                 "the recurrent layers first").format(i=i, what=what))  # fmt: skip
+    return PlaygroundError(_("network.layers[{giver}].return_sequences: {layer} needs one vector per example, and "
+                             "layer {giver2} returns its state at every step: set return_sequences to false (the "
+                             "last step's state) or put a recurrent layer after it").format(
+                               giver=giver, layer=layer, giver2=giver + 1))  # fmt: skip
 
 
 def _needs_sequence(i: int, what: str, form: str, sequence: bool, giver: int | None,
                     hidden: Sequence[dict[str, Any]]) -> PlaygroundError:  # fmt: skip
     """A recurrent layer where no sequence reaches it: images, flat data, or after a flat layer."""
     if form == "image":
-        return PlaygroundError(f"network.layers[{i}].type: a {what} layer needs sequences (steps × features), "
-                               "not images")  # fmt: skip
+        return PlaygroundError(_("network.layers[{i}].type: a {what} layer needs sequences (steps × features), not "
+                                 "images").format(i=i, what=what))  # fmt: skip
     if not sequence:
-        return PlaygroundError(f"network.layers[{i}].type: a {what} layer needs sequence data (steps × features): "
-                               "a generated sequence set or a file of sequences")  # fmt: skip
+        return PlaygroundError(_("network.layers[{i}].type: a {what} layer needs sequence data (steps × features): "
+                                 "a generated sequence set or a file of sequences").format(
+                                   i=i, what=what))  # fmt: skip
     if giver is not None and kind_of(hidden[giver]).takes == "sequence":
-        return PlaygroundError(f"network.layers[{giver}].return_sequences: layer {i + 1} ({what}) needs the state "
-                               f"of every step: set it to true")  # fmt: skip
+        return PlaygroundError(_("network.layers[{giver}].return_sequences: layer {i} ({what}) needs the state of "
+                                 "every step: set it to true").format(giver=giver, i=i + 1, what=what))  # fmt: skip
     before = kind_of(hidden[giver]).name if giver is not None else "flat"
-    return PlaygroundError(f"network.layers[{i}].type: a {what} layer needs a sequence and cannot follow a "
-                           f"{before} layer: put the recurrent layers first")  # fmt: skip
+    return PlaygroundError(_("network.layers[{i}].type: a {what} layer needs a sequence and cannot follow a "
+                             "{before} layer: put the recurrent layers first").format(
+                               i=i, what=what, before=before))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -253,7 +262,7 @@ def plan(image_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs
         try:
             layer.check_fits(shape)
         except PlaygroundError as exc:
-            raise PlaygroundError(f"network.layers[{src}].{exc}") from None
+            raise PlaygroundError(_("network.layers[{src}].{exc}").format(src=src, exc=exc)) from None
         n = layer.count_params(shape)
         shape = tuple(layer.output_shape(shape))
         total += n
@@ -262,7 +271,7 @@ def plan(image_shape: Sequence[int], hidden: Sequence[dict[str, Any]], n_outputs
     try:
         check_params(total)
     except PlaygroundError as exc:
-        raise PlaygroundError(f"network.layers: {exc}") from None
+        raise PlaygroundError(_("network.layers: {exc}").format(exc=exc)) from None
     return rows, notes
 
 
@@ -272,11 +281,12 @@ def step_name(layers: Sequence[Layer], origin: Sequence[int | None], i: int) -> 
     (BatchNormalization)", "layer 3 (Activation relu)"."""
     source = origin[i]
     if source == -1:
-        return "output layer"
+        return _("output layer")
     if source is None:
-        return "added flatten"
-    added = i > 0 and origin[i - 1] == source and layers[i].drawn
-    return f"layer {source + 1}" + (f" ({layers[i].title()})" if added else "")
+        return _("added flatten")
+    if i > 0 and origin[i - 1] == source and layers[i].drawn:
+        return _("layer {number} ({title})").format(number=source + 1, title=layers[i].title())
+    return _("layer {number}").format(number=source + 1)
 
 
 def batch_need(layers: Sequence[Layer], origin: Sequence[int | None], input_shape: Shape) -> tuple[int, str]:
@@ -286,7 +296,7 @@ def batch_need(layers: Sequence[Layer], origin: Sequence[int | None], input_shap
     for i, layer in enumerate(layers):
         rows, words = layer.min_batch(shape)
         if rows > need:
-            need, why = rows, f"{step_name(layers, origin, i)} {words}"
+            need, why = rows, words.format(layer=step_name(layers, origin, i))
         shape = tuple(layer.output_shape(shape))
     return need, why
 

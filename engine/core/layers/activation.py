@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..activations import get_activation
+from ..i18n import N_
 from ..numbers import number
 from .base import LAYERS, CodeContext, Key, Layer, LayerTrace, OnnxGraph, Shape
 
@@ -21,14 +22,14 @@ class ActivationLayer(Layer):
 
     name = "activation"
     keras = "Activation"
-    help = "Applies an activation to each value: a = f(x)."
+    help = N_("Applies an activation to each value: a = f(x).")
     formula = "a = f(x);  ∂L/∂x = f′(x) ⊙ ∂L/∂a  (Jᵀ·∂L/∂a for softmax)"
-    keys = (Key("activation", "activation", "activation", required=True, help="f, applied to each value"),)
+    keys = (Key("activation", "activation", "activation", required=True, help=N_("f, applied to each value")),)
     new: ClassVar[dict[str, Any]] = {"activation": "relu"}
     takes = "any"
     gives = "same"
-    forward_words = "a = {act}(x), value by value"
-    backward_words = "∂L/∂x = {act}′(x) ⊙ ∂L/∂a"
+    forward_words = N_("a = {act}(x), value by value")
+    backward_words = N_("∂L/∂x = {act}′(x) ⊙ ∂L/∂a")
 
     activation: Any = "relu"  # a name, or {"name": ..., "alpha": ...} as in the project file
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..activations import Activation
 from ..errors import PlaygroundError
+from ..i18n import N_, _
 from ..limits import MAX_UNITS  # noqa: F401  (the kinds and the neuron graph read it here)
 from ..registry import Registry
 
@@ -134,7 +135,7 @@ class Layer:
     #: What the layer stack says beside its output shape, for a layer the user does not edit.
     note: ClassVar[str] = ""
     #: What to change when a training step through this layer is too big for the memory budget.
-    memory_fix: ClassVar[str] = "narrower layers"
+    memory_fix: ClassVar[str] = N_("narrower layers")
     #: What the walk says at its forward and backward steps ("{act}": its activation).
     forward_words: ClassVar[str] = ""
     backward_words: ClassVar[str] = ""
@@ -163,7 +164,8 @@ class Layer:
         """The entry's value of every key, defaults filled in; a missing required key is named."""
         missing = [k.name for k in cls.keys if k.required and k.name not in entry]
         if missing:
-            raise PlaygroundError(f"a {cls.name} layer needs {' and '.join(missing)}, got {entry!r}")
+            raise PlaygroundError(_("a {name} layer needs {missing}, got {entry!r}").format(
+                                      name=cls.name, missing=' and '.join(missing), entry=entry))
         return {k.name: entry.get(k.name, k.default) for k in cls.keys}
 
     @classmethod
@@ -232,12 +234,14 @@ class Layer:
 
     def min_batch(self, inp: Shape) -> tuple[int, str]:
         """The fewest examples a training batch needs through it on inputs `inp`, and why in the
-        user's words (batch normalization per unit needs two); (1, "") for most kinds."""
+        user's words with {layer} where the layer's name goes (batch normalization per unit needs two);
+        (1, "") for most kinds."""
         return 1, ""
 
-    def memory_words(self, inp: Shape, out: Shape) -> str:
-        """Why a training step through it is big, appended to its label in the budget's message."""
-        return ""
+    def memory_words(self, inp: Shape, out: Shape, layer: str) -> str:
+        """The layer (`layer`: "layer 2 (conv2d)") and why a training step through it is big, for
+        the budget's message: one phrase, so a language orders it its own way."""
+        return layer
 
     def title(self) -> str:
         """Its name in the layer stack when the stack shows it without controls: "Dropout 0.2"."""
@@ -345,7 +349,7 @@ def window_pads(size: int, k: int, s: int, padding: str) -> tuple[int, int, int]
     """(output size, pad before, pad after) along one axis, as TensorFlow and Keras compute them."""
     if padding == "valid":
         if size < k:
-            raise PlaygroundError(f"a {k}-wide window does not fit a {size}-wide input")
+            raise PlaygroundError(_("a {k}-wide window does not fit a {size}-wide input").format(k=k, size=size))
         return (size - k) // s + 1, 0, 0
     out = math.ceil(size / s)
     total = max((out - 1) * s + k - size, 0)
@@ -355,13 +359,14 @@ def window_pads(size: int, k: int, s: int, padding: str) -> tuple[int, int, int]
 def whole(value: Any, name: str, lo: int = 1) -> int:
     """`value` as a whole number >= lo, or a PlaygroundError naming `name`."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-        raise PlaygroundError(f"{name} must be a whole number >= {lo}, got {value!r}")
+        raise PlaygroundError(_("{name} must be a whole number >= {lo}, got {value!r}").format(
+                                  name=name, lo=lo, value=value))
     return int(value)
 
 
 def needs_image(inp: Shape, what: str) -> None:
     if len(inp) != 3:
-        raise PlaygroundError(f"{what} needs image input (H, W, C), got {inp}")
+        raise PlaygroundError(_("{what} needs image input (H, W, C), got {inp}").format(what=what, inp=inp))
 
 
 def planes(x: np.ndarray) -> np.ndarray:

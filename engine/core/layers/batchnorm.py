@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..i18n import N_, _
 from ..numbers import number
 from .activation import ActivationLayer
 from .base import LAYERS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape
@@ -41,20 +42,20 @@ class BatchNormalization(Layer):
 
     name = "batch_normalization"
     keras = "BatchNormalization"
-    help = ("Normalises each unit (or channel) over the batch in training, by its moving averages at inference, "
-            "then scales by γ and shifts by β.")  # fmt: skip
+    help = (N_("Normalises each unit (or channel) over the batch in training, by its moving averages at inference, "
+            "then scales by γ and shifts by β."))  # fmt: skip
     formula = ("x̂ = (x − μ_B)/√(σ²_B + ε), y = γ·x̂ + β (training; moving averages at inference);  "
                "∂L/∂γ = Σ ∂L/∂y·x̂,  ∂L/∂β = Σ ∂L/∂y,  ∂L/∂x = γ/(m√(σ²+ε))·(m g − Σg − x̂ Σ g x̂)")  # fmt: skip
     keys = (
         Key("momentum", "number", "momentum", default=0.99, lo=0, hi=1,
-            help="How much of the moving mean and variance carries over at each training step "
-                 "(moving ← momentum·moving + (1 − momentum)·batch)", shown="momentum {}"),
+            help=N_("How much of the moving mean and variance carries over at each training step "
+                 "(moving ← momentum·moving + (1 − momentum)·batch)"), shown="momentum {}"),
         Key("epsilon", "number", "epsilon", default=1e-3, lo=1e-10, hi=1,
-            help="ε added to the variance before its square root, so a constant feature does not divide by 0",
+            help=N_("ε added to the variance before its square root, so a constant feature does not divide by 0"),
             shown="ε {}"),
-        Key("center", "boolean", "center (β)", default=True, help="Learn a shift β per feature (else β = 0)",
+        Key("center", "boolean", "center (β)", default=True, help=N_("Learn a shift β per feature (else β = 0)"),
             shown="center {}"),
-        Key("scale", "boolean", "scale (γ)", default=True, help="Learn a scale γ per feature (else γ = 1)",
+        Key("scale", "boolean", "scale (γ)", default=True, help=N_("Learn a scale γ per feature (else γ = 1)"),
             shown="scale {}"),
     )  # fmt: skip
     new: ClassVar[dict[str, Any]] = {"momentum": 0.99, "epsilon": 1e-3, "center": True, "scale": True}
@@ -62,9 +63,9 @@ class BatchNormalization(Layer):
     gives = "same"
     regularized: ClassVar[tuple[str, ...]] = ()
     non_trainable: ClassVar[tuple[str, ...]] = ("moving_mean", "moving_variance")
-    forward_words = ("each feature normalised by its moving mean and variance (the walk is an inference pass), "
+    forward_words = N_("each feature normalised by its moving mean and variance (the walk is an inference pass), "
                      "x̂ = (x − mean)/√(var + ε), then y = γ·x̂ + β")  # fmt: skip
-    backward_words = (
+    backward_words = N_(
         "∂L/∂γ = ∂L/∂y·x̂, ∂L/∂β = ∂L/∂y, ∂L/∂x = γ/√(var + ε)·∂L/∂y (moving statistics: "
         "an affine map; in training the batch's own statistics add the terms through μ and σ²)"
     )
@@ -76,9 +77,9 @@ class BatchNormalization(Layer):
 
     def __post_init__(self) -> None:
         if not 0 <= self.momentum <= 1:
-            raise PlaygroundError(f"momentum must be in [0, 1], got {self.momentum!r}")
+            raise PlaygroundError(_("momentum must be in [0, 1], got {momentum!r}").format(momentum=self.momentum))
         if not self.epsilon > 0:
-            raise PlaygroundError(f"epsilon must be > 0, got {self.epsilon!r}")
+            raise PlaygroundError(_("epsilon must be > 0, got {epsilon!r}").format(epsilon=self.epsilon))
         self.training = False
 
     @classmethod
@@ -112,9 +113,9 @@ class BatchNormalization(Layer):
         """Per unit (one value a feature an example), a batch of one normalises every value to 0."""
         if math.prod(inp[:-1]) > 1:
             return 1, ""
-        return 2, ("normalises each unit over the batch: with one example a batch, x − μ_B is 0, so the layer gives β "
-                   "whatever the input and no gradient reaches the layers below (Keras trains on like that without a "
-                   "word; PyTorch refuses)")  # fmt: skip
+        return 2, _("{layer} normalises each unit over the batch: with one example a batch, x − μ_B is 0, so the "
+                    "layer gives β whatever the input and no gradient reaches the layers below (Keras trains on like "
+                    "that without a word; PyTorch refuses)")
 
     # ----------------------------------------------------------------- maths
     def bind(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
@@ -278,8 +279,8 @@ class BatchNormalization(Layer):
 
 #: The key of a dense or conv2d entry that puts batch normalization between its z and its activation.
 BATCH_NORM = Key("batch_norm", "boolean", "batch norm", default=False, shown="BN {}", written_at_default=False,
-                 help="Normalise z over the batch (BatchNormalization) before the activation: "
-                      "the layer turns linear, then BatchNormalization, then its activation")  # fmt: skip
+                 help=N_("Normalise z over the batch (BatchNormalization) before the activation: "
+                      "the layer turns linear, then BatchNormalization, then its activation"))  # fmt: skip
 
 
 def normalised(activation: Any) -> list[Layer]:

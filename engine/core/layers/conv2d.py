@@ -14,6 +14,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..activations import get_activation
 from ..errors import PlaygroundError
+from ..i18n import N_, _, ngettext
 from ..numbers import number
 from .base import (
     LAYERS,
@@ -46,20 +47,21 @@ class Conv2D(Layer):
 
     name = "conv2d"
     keras = "Conv2D"
-    help = ("Slides each filter (kernel_size × kernel_size × input channels weights and a bias) over the image: "
-            "one feature map per filter. Far fewer weights than a dense layer, shared at every position.")  # fmt: skip
+    help = (N_("Slides each filter (kernel_size × kernel_size × input channels weights and a bias) over the image: "
+            "one feature map per filter. Far fewer weights than a dense layer, shared at every position."))  # fmt: skip
     formula = ("z[p,q,f] = Σ x[p·s+i, q·s+j, c]·W[i,j,c,f] + b[f];  "
                "∂L/∂W[i,j,c,f] = Σ_{p,q} x[p·s+i, q·s+j, c]·δ[p,q,f], the sum over every position the weight serves")
     keys = (
-        Key("filters", "integer", "filters", required=True, lo=1, hi=512, help="Filters: one feature map each",
+        Key("filters", "integer", "filters", required=True, lo=1, hi=512, help=N_("Filters: one feature map each"),
             shown="{} filters"),
         Key("kernel_size", "integer", "kernel size", required=True, lo=1, hi=31,
-            help="Kernel size: each filter sees k × k pixels", shown="k {}"),
-        Key("strides", "integer", "strides", default=1, lo=1, hi=16, help="Strides: how far the filter moves each step",
+            help=N_("Kernel size: each filter sees k × k pixels"), shown="k {}"),
+        Key("strides", "integer", "strides", default=1, lo=1, hi=16,
+            help=N_("Strides: how far the filter moves each step"),
             shown="s {}"),
         Key("padding", "choice", "padding", default="valid", choices=("valid", "same"),
-            help="same: zeros around the image keep its size (at strides 1); valid: no padding, the maps shrink"),
-        Key("activation", "activation", "activation", default="relu", help="f, applied to each position's z"),
+            help=N_("same: zeros around the image keep its size (at strides 1); valid: no padding, the maps shrink")),
+        Key("activation", "activation", "activation", default="relu", help=N_("f, applied to each position's z")),
         BATCH_NORM,
     )  # fmt: skip
     #: A new layer in the stack pads 'same' (a file that leaves padding out means 'valid', Keras's
@@ -68,10 +70,10 @@ class Conv2D(Layer):
                                      "activation": "relu", "batch_norm": False}  # fmt: skip
     takes = "image"
     gives = "image"
-    memory_fix = "fewer filters or a smaller kernel there"
-    forward_words = ("each filter slides over the maps, z = Σ x·W + b over its window at every position, "
+    memory_fix = N_("fewer filters or a smaller kernel there")
+    forward_words = N_("each filter slides over the maps, z = Σ x·W + b over its window at every position, "
                      "then a = {act}(z)")
-    backward_words = ("∂L/∂W[i, j, c] = Σ over the positions of x·δ (one weight serves every position: its gradient "
+    backward_words = N_("∂L/∂W[i, j, c] = Σ over the positions of x·δ (one weight serves every position: its gradient "
                       "is the sum), ∂L/∂b = Σ δ")
 
     filters: int
@@ -85,7 +87,8 @@ class Conv2D(Layer):
         whole(self.kernel_size, "kernel_size")
         whole(self.strides, "strides")
         if self.padding not in ("valid", "same"):
-            raise PlaygroundError(f"padding must be 'valid' or 'same', got {self.padding!r}")
+            raise PlaygroundError(_("padding must be 'valid' or 'same', got {padding!r}").format(
+                                      padding=self.padding))
         self.act = get_activation(self.activation)
 
     @classmethod
@@ -122,7 +125,8 @@ class Conv2D(Layer):
 
     def check_fits(self, inp: Shape) -> None:
         if self.padding == "valid" and self.kernel_size > min(inp[0], inp[1]):
-            raise PlaygroundError(f"kernel_size {self.kernel_size} is larger than its {inp[0]}×{inp[1]} input")
+            raise PlaygroundError(_("kernel_size {kernel_size} is larger than its {inp}×{inp2} input").format(
+                                      kernel_size=self.kernel_size, inp=inp[0], inp2=inp[1]))
 
     def _pads(self, inp: Shape) -> tuple[int, int, int, int]:
         k, s = self.kernel_size, self.strides
@@ -147,11 +151,13 @@ class Conv2D(Layer):
     def inference_values(self, inp: Shape, out: Shape) -> int:
         return out[0] * out[1] * self.kernel_size**2 * inp[2]
 
-    def memory_words(self, inp: Shape, out: Shape) -> str:
+    def memory_words(self, inp: Shape, out: Shape, layer: str) -> str:
         k = self.kernel_size
-        channels = f"{inp[2]:,} channel{'s' if inp[2] != 1 else ''}"
-        return (f", whose {k}×{k} window over {channels} unfolds {k * k * inp[2]:,} values "
-                f"at each of its {out[0] * out[1]:,} positions")  # fmt: skip
+        return ngettext("{layer}, whose {k}×{k} window over {channels:,} channel unfolds {values:,} values at each "
+                        "of its {positions:,} positions",
+                        "{layer}, whose {k}×{k} window over {channels:,} channels unfolds {values:,} values at each "
+                        "of its {positions:,} positions", inp[2]).format(
+            layer=layer, k=k, channels=inp[2], values=k * k * inp[2], positions=out[0] * out[1])
 
     # ----------------------------------------------------------------- maths
     def bind(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..activations import get_activation
 from ..errors import PlaygroundError
+from ..i18n import N_, _
 from ..numbers import number
 from .base import (
     LAYERS,
@@ -42,22 +43,22 @@ class Dense(Layer):
 
     name = "dense"
     keras = "Dense"
-    help = "Every input connected to every unit: y = f(x·W + b)."
+    help = N_("Every input connected to every unit: y = f(x·W + b).")
     formula = "z = x·W + b, a = f(z);  δ = f′(z) ⊙ ∂L/∂a,  ∂L/∂W = xᵀ·δ,  ∂L/∂b = Σ δ,  ∂L/∂x = δ·Wᵀ"
     keys = (
-        Key("units", "integer", "neurons", required=True, lo=1, hi=MAX_UNITS, help="Units (neurons) of this layer",
+        Key("units", "integer", "neurons", required=True, lo=1, hi=MAX_UNITS, help=N_("Units (neurons) of this layer"),
             shown="{} units"),
-        Key("activation", "activation", "activation", default="tanh", help="f, applied to each unit's z"),
+        Key("activation", "activation", "activation", default="tanh", help=N_("f, applied to each unit's z")),
         Key("dropout", "number", "dropout", default=0.0, lo=0, hi=1, hi_open=True,
-            help="In training each unit is dropped with this probability (inverted dropout)", shown="drop {}"),
+            help=N_("In training each unit is dropped with this probability (inverted dropout)"), shown="drop {}"),
         BATCH_NORM,
     )  # fmt: skip
     new: ClassVar[dict[str, Any]] = {"units": 32, "activation": "relu", "dropout": 0.0, "batch_norm": False}
     takes = "flat"
     gives = "flat"
     can_output = True
-    forward_words = "z = a_prev·W + b, then a = {act}(z)"
-    backward_words = "∂L/∂W = a_prevᵀ·δ, ∂L/∂b = δ"
+    forward_words = N_("z = a_prev·W + b, then a = {act}(z)")
+    backward_words = N_("∂L/∂W = a_prevᵀ·δ, ∂L/∂b = δ")
 
     units: int
     activation: Any = "tanh"  # a name, or {"name": ..., "alpha": ...} as in the project file
@@ -88,7 +89,8 @@ class Dense(Layer):
     # ----------------------------------------------------------------- shapes
     def param_shapes(self, inp: Shape) -> dict[str, Shape]:
         if len(inp) != 1:
-            raise PlaygroundError(f"a dense layer takes a flat input, got {inp}: put a flatten layer before it")
+            raise PlaygroundError(_("a dense layer takes a flat input, got {inp}: put a flatten layer before it")
+                                    .format(inp=inp))
         return {"kernel": (inp[0], self.units), "bias": (self.units,)}
 
     def output_shape(self, inp: Shape) -> Shape:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..i18n import N_, _
 from .base import LAYERS, CodeContext, Layer, LayerTrace, OnnxGraph, Shape
 
 
@@ -20,20 +21,20 @@ class Dropout(Layer):
 
     name = "dropout"
     keras = "Dropout"
-    help = "In training, drops each value with probability rate and scales the rest by 1/(1 − rate)."
+    help = N_("In training, drops each value with probability rate and scales the rest by 1/(1 − rate).")
     formula = "y = x ⊙ m, m ~ Bernoulli(1 − p)/(1 − p) in training, y = x at inference;  ∂L/∂x = m ⊙ ∂L/∂y"
     written = False
     drawn = False
     pictured = False
-    note = "in training only"
-    forward_words = "values pass unchanged (dropout is off at inference)"
-    backward_words = "gradients pass unchanged"
+    note = N_("in training only")
+    forward_words = N_("values pass unchanged (dropout is off at inference)")
+    backward_words = N_("gradients pass unchanged")
 
     rate: float
 
     def __post_init__(self) -> None:
         if not 0 <= self.rate < 1:
-            raise PlaygroundError(f"dropout rate must be in [0, 1), got {self.rate}")
+            raise PlaygroundError(_("dropout rate must be in [0, 1), got {rate}").format(rate=self.rate))
         self.mask: np.ndarray | None = None
 
     def title(self) -> str:
@@ -53,7 +54,7 @@ class Dropout(Layer):
             self.mask = None
             return x
         if rng is None:
-            raise PlaygroundError("dropout in training mode needs a random generator")
+            raise PlaygroundError(_("dropout in training mode needs a random generator"))
         mask = (rng.random(x.shape) >= p).astype(x.dtype)
         mask *= 1.0 / (1.0 - p)
         self.mask = mask

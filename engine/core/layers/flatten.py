@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..i18n import N_, _
 from .base import LAYERS, CodeContext, Layer, LayerTrace, OnnxGraph, Shape
 
 
@@ -19,13 +20,13 @@ class Flatten(Layer):
 
     name = "flatten"
     keras = "Flatten"
-    help = "Lays the maps out as one vector (channels last, as Keras does) for the dense layers after it."
+    help = N_("Lays the maps out as one vector (channels last, as Keras does) for the dense layers after it.")
     formula = "y = x laid out as a vector (h, w, c order);  ∂L/∂x = ∂L/∂y laid back out as maps"
     takes = "image"
     gives = "flat"
     pictured = False
-    forward_words = "the maps laid out as one vector, channels last (as Keras)"
-    backward_words = "the gradient laid back out as maps"
+    forward_words = N_("the maps laid out as one vector, channels last (as Keras)")
+    backward_words = N_("the gradient laid back out as maps")
 
     @classmethod
     def label(cls, entry: dict[str, Any]) -> str:
@@ -36,7 +37,8 @@ class Flatten(Layer):
 
     def output_shape(self, inp: Shape) -> Shape:
         if len(inp) != 3:
-            raise PlaygroundError(f"a flatten layer takes image input (H, W, C), got {inp}: it is already flat")
+            raise PlaygroundError(_("a flatten layer takes image input (H, W, C), got {inp}: it is already flat")
+                                    .format(inp=inp))
         return (inp[0] * inp[1] * inp[2],)
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..i18n import N_
 from .base import LAYERS, Shape
 from .recurrent import (
     ACTIVATION,
@@ -36,18 +37,19 @@ class GRU(Recurrent):
 
     name = "gru"
     keras = "GRU"
-    help = ("Gated recurrent unit: an update gate z blends the previous state with a candidate, a reset gate r "
+    help = (N_("Gated recurrent unit: an update gate z blends the previous state with a candidate, a reset gate r "
             "decides how much of the previous state the candidate sees. Fewer weights than an LSTM, "
-            "no cell state.")  # fmt: skip
+            "no cell state."))  # fmt: skip
     formula = ("z, r = σ(x·W + b_x + h·U + b_h) blocks, ĥ = tanh(x·W_h + b_xh + r ⊙ (h·U_h + b_hh));  "
                "h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ: the update gate carries the gradient back")  # fmt: skip
     keys = (UNITS, ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES)
     new: ClassVar[dict[str, Any]] = {"units": 16, "activation": "tanh", "recurrent_activation": "sigmoid",
                                      "return_sequences": False}  # fmt: skip
-    forward_words = ("at every step the gates z, r = σ(x_t·W + h_{t−1}·U + b), the candidate ĥ = {act}(x_t·W_h + "
+    forward_words = N_("at every step the gates z, r = σ(x_t·W + h_{t−1}·U + b), the candidate ĥ = {act}(x_t·W_h + "
                      "r ⊙ h_{t−1}·U_h + b), h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ")  # fmt: skip
-    backward_words = ("backpropagation through time: from the last step back, δ_t of each gate; ∂L/∂W = Σ_t x_tᵀ·δ_t, "
-                      "∂L/∂U = Σ_t h_{t−1}ᵀ·δ_t, ∂L/∂b = Σ_t δ_t (the input's and the recurrent's bias)")  # fmt: skip
+    backward_words = N_("backpropagation through time: from the last step back, δ_t of each gate; "
+                        "∂L/∂W = Σ_t x_tᵀ·δ_t, ∂L/∂U = Σ_t h_{t−1}ᵀ·δ_t, ∂L/∂b = Σ_t δ_t (the input's and the "
+                        "recurrent's bias)")  # fmt: skip
     blocks = 3
     gate_names = ("update", "reset", "candidate")
     onnx_op = "GRU"

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..i18n import N_
 from .base import LAYERS, Shape
 from .recurrent import ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES, UNITS, Recurrent, activate
 
@@ -29,17 +30,17 @@ class LSTM(Recurrent):
 
     name = "lstm"
     keras = "LSTM"
-    help = ("Long short-term memory: a cell state that gates decide to keep (forget gate), write (input gate) "
-            "and show (output gate), so a gradient can cross many steps without vanishing.")  # fmt: skip
+    help = (N_("Long short-term memory: a cell state that gates decide to keep (forget gate), write (input gate) "
+            "and show (output gate), so a gradient can cross many steps without vanishing."))  # fmt: skip
     formula = ("i, f, o = σ(x·W + h·U + b) blocks, g = tanh(…);  c_t = f ⊙ c_{t−1} + i ⊙ g,  h_t = o ⊙ tanh(c_t);  "
                "∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f: the forget gate carries the gradient back")  # fmt: skip
     keys = (UNITS, ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES)
     new: ClassVar[dict[str, Any]] = {"units": 16, "activation": "tanh", "recurrent_activation": "sigmoid",
                                      "return_sequences": False}  # fmt: skip
-    forward_words = ("at every step the gates i, f, o = σ(x_t·W + h_{t−1}·U + b), the candidate g = {act}(…); "
+    forward_words = N_("at every step the gates i, f, o = σ(x_t·W + h_{t−1}·U + b), the candidate g = {act}(…); "
                      "c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ {act}(c_t)")  # fmt: skip
-    backward_words = ("backpropagation through time: from the last step back, δ_t of each gate; ∂L/∂W = Σ_t x_tᵀ·δ_t, "
-                      "∂L/∂U = Σ_t h_{t−1}ᵀ·δ_t, ∂L/∂b = Σ_t δ_t")  # fmt: skip
+    backward_words = N_("backpropagation through time: from the last step back, δ_t of each gate; "
+                        "∂L/∂W = Σ_t x_tᵀ·δ_t, ∂L/∂U = Σ_t h_{t−1}ᵀ·δ_t, ∂L/∂b = Σ_t δ_t")  # fmt: skip
     blocks = 4
     gate_names = ("input", "forget", "cell", "output")
     onnx_op = "LSTM"

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..i18n import N_, _
 from ..numbers import number
 from .base import (
     LAYERS,
@@ -30,7 +31,7 @@ from .base import (
 @dataclass(eq=False)
 class _Pooling(Layer):
     keys = (Key("pool_size", "integer", "pool size", default=2, lo=1, hi=16,
-                help="Pool size: the window (and the stride)", shown="pool {}"),)  # fmt: skip
+                help=N_("Pool size: the window (and the stride)"), shown="pool {}"),)  # fmt: skip
     new: ClassVar[dict[str, Any]] = {"pool_size": 2}
     takes = "image"
     gives = "image"
@@ -54,7 +55,8 @@ class _Pooling(Layer):
 
     def check_fits(self, inp: Shape) -> None:
         if self.pool_size > min(inp[0], inp[1]):
-            raise PlaygroundError(f"pool_size {self.pool_size} is larger than its {inp[0]}×{inp[1]} input")
+            raise PlaygroundError(_("pool_size {pool_size} is larger than its {inp}×{inp2} input").format(
+                                      pool_size=self.pool_size, inp=inp[0], inp2=inp[1]))
 
     def macs(self, inp: Shape, out: Shape) -> int:
         return int(np.prod(inp))
@@ -105,12 +107,12 @@ class MaxPooling2D(_Pooling):
 
     name = "max_pooling2d"
     keras = "MaxPooling2D"
-    help = ("Keeps the largest value of each pool_size × pool_size window: smaller maps, a little shift invariance, "
-            "no weights.")
+    help = (N_("Keeps the largest value of each pool_size × pool_size window: smaller maps, a little shift invariance, "
+            "no weights."))
     formula = "y = max of the window;  ∂L/∂x = ∂L/∂y at the window's maximum, 0 elsewhere (the gradient is routed)"
     short = "max"
-    forward_words = "each output is the largest value of its window, map by map"
-    backward_words = ("∂L/∂x = δ at each window's maximum and 0 at the other positions: the gradient is routed "
+    forward_words = N_("each output is the largest value of its window, map by map")
+    backward_words = N_("∂L/∂x = δ at each window's maximum and 0 at the other positions: the gradient is routed "
                       "(the maps below show where)")
     onnx_op = "MaxPool"
     torch_module = "MaxPool2d"
@@ -197,11 +199,11 @@ class AveragePooling2D(_Pooling):
 
     name = "average_pooling2d"
     keras = "AveragePooling2D"
-    help = "Averages each pool_size × pool_size window: smaller, smoother maps, no weights."
+    help = N_("Averages each pool_size × pool_size window: smaller, smoother maps, no weights.")
     formula = "y = mean of the window;  ∂L/∂x = ∂L/∂y / p² at each of its p² inputs"
     short = "avg"
-    forward_words = "each output is the mean of its window, map by map"
-    backward_words = "each of a window's inputs gets δ / pool_size²"
+    forward_words = N_("each output is the mean of its window, map by map")
+    backward_words = N_("each of a window's inputs gets δ / pool_size²")
     onnx_op = "AveragePool"
     torch_module = "AvgPool2d"
 

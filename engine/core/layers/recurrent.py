@@ -41,19 +41,20 @@ import numpy as np
 
 from ..activations import Activation, get_activation
 from ..errors import PlaygroundError
+from ..i18n import N_, _
 from ..numbers import number
 from .base import MAX_UNITS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape, whole
 
 UNITS = Key("units", "integer", "neurons", required=True, lo=1, hi=MAX_UNITS,
-            help="Units: the size of the hidden state h carried from step to step", shown="{} units")  # fmt: skip
+            help=N_("Units: the size of the hidden state h carried from step to step"), shown="{} units")  # fmt: skip
 ACTIVATION = Key("activation", "activation", "activation", default="tanh",
-                 help="f, for the new state (and an LSTM's cell output); Keras's default tanh")  # fmt: skip
+                 help=N_("f, for the new state (and an LSTM's cell output); Keras's default tanh"))  # fmt: skip
 RECURRENT_ACTIVATION = Key("recurrent_activation", "activation", "gate activation", default="sigmoid",
-                           help="σ, for the gates (each a fraction in [0, 1] with sigmoid, Keras's "
-                                "default)")  # fmt: skip
+                           help=N_("σ, for the gates (each a fraction in [0, 1] with sigmoid, Keras's "
+                                "default)"))  # fmt: skip
 RETURN_SEQUENCES = Key("return_sequences", "boolean", "return sequences", default=False,
-                       help="On: the state at every step (N, T, units), for another recurrent layer after it; "
-                            "off: the last step's state only (N, units), for the dense layers",
+                       help=N_("On: the state at every step (N, T, units), for another recurrent layer after it; "
+                            "off: the last step's state only (N, units), for the dense layers"),
                        shown="sequences {}")  # fmt: skip
 
 #: What each activation is inside ONNX's RNN, LSTM and GRU operators (attributes from params()).
@@ -113,7 +114,7 @@ class Recurrent(Layer):
 
     takes = "sequence"
     gives = "flat"  # with return_sequences, "sequence" (`gives_for`)
-    memory_fix = "fewer units or shorter sequences"
+    memory_fix = N_("fewer units or shorter sequences")
     regularized = ("kernel", "recurrent_kernel")
     #: Gate blocks side by side in the kernels (1, 4 or 3) and their names in Keras's order.
     blocks: ClassVar[int] = 1
@@ -135,13 +136,15 @@ class Recurrent(Layer):
         """Checks every kind's __post_init__ runs: whole units, known elementwise activations."""
         whole(self.units, "units")
         if not isinstance(self.return_sequences, bool):
-            raise PlaygroundError(f"return_sequences must be true or false, got {self.return_sequences!r}")
+            raise PlaygroundError(_("return_sequences must be true or false, got {return_sequences!r}").format(
+                                      return_sequences=self.return_sequences))
         self.act = get_activation(self.activation)
         self.rec_act = get_activation(self.recurrent_activation)
         for key, act in (("activation", self.act), ("recurrent_activation", self.rec_act)):
             if not act.elementwise:
-                raise PlaygroundError(f"{key} {act.name} mixes the units; a recurrent layer's activations act on "
-                                      f"each unit alone (tanh, sigmoid, relu, ...)")  # fmt: skip
+                raise PlaygroundError(_("{key} {name} mixes the units; a recurrent layer's activations act on each "
+                                        "unit alone (tanh, sigmoid, relu, ...)").format(
+                                          key=key, name=act.name))  # fmt: skip
 
     # ----------------------------------------------------------------- from a project entry
     @classmethod
@@ -163,7 +166,8 @@ class Recurrent(Layer):
     # ----------------------------------------------------------------- shapes
     def _needs_sequence(self, inp: Shape) -> None:
         if len(inp) != 2:
-            raise PlaygroundError(f"a {self.name} layer takes sequences (steps, features), got {inp}")
+            raise PlaygroundError(_("a {name} layer takes sequences (steps, features), got {inp}").format(
+                                      name=self.name, inp=inp))
 
     def param_shapes(self, inp: Shape) -> dict[str, Shape]:
         self._needs_sequence(inp)
@@ -203,8 +207,9 @@ class Recurrent(Layer):
     def inference_values(self, inp: Shape, out: Shape) -> int:
         return inp[0] * self._kept() * self.units
 
-    def memory_words(self, inp: Shape, out: Shape) -> str:
-        return f", which keeps {self._kept() * self.units:,} values at each of its {inp[0]:,} steps for backward"
+    def memory_words(self, inp: Shape, out: Shape, layer: str) -> str:
+        return _("{layer}, which keeps {values:,} values at each of its {steps:,} steps for backward").format(
+            layer=layer, values=self._kept() * self.units, steps=inp[0])
 
     # ----------------------------------------------------------------- maths
     def bind(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
@@ -468,8 +473,10 @@ class Recurrent(Layer):
     def _torch_ready(self) -> None:
         """torch.nn's recurrent modules hard-wire their activations: refuse others by their key."""
         if self.act.name != "tanh" or self.rec_act.name != "sigmoid":  # type: ignore[union-attr]
-            raise PlaygroundError(f"PyTorch's {self.torch_module} has tanh and sigmoid only; this {self.name} layer "
-                                  f"has activation {self.act.name} and recurrent_activation {self.rec_act.name}")  # type: ignore[union-attr]  # fmt: skip
+            raise PlaygroundError(_("PyTorch's {torch_module} has tanh and sigmoid only; this {name} layer has "
+                                    "activation {act_name} and recurrent_activation {rec_act_name}").format(
+                                      torch_module=self.torch_module, name=self.name, act_name=self.act.name,
+                                      rec_act_name=self.rec_act.name))  # type: ignore[union-attr]  # fmt: skip
 
     def _torch_args(self) -> str:
         return ""
@@ -521,8 +528,9 @@ class RecurrentOutput(nn.Module):
                 continue
             name, extra = act.keras  # type: ignore[union-attr]
             if extra is not None:
-                raise PlaygroundError(f"Keras's {self.keras} takes {key} by name; {act.name} with its parameters "  # type: ignore[union-attr]
-                                      "is a layer of its own there")  # fmt: skip
+                raise PlaygroundError(_("Keras's {keras} takes {key} by name; {name} with its parameters is a layer "
+                                        "of its own there").format(
+                                          keras=self.keras, key=key, name=act.name))  # fmt: skip
             acts.append(f'{key}="{name}"')
         first = [f"layers.Reshape(({inp[0]}, {inp[1]})),"] if code.weighted == 0 and not code.image else []
         return [*first, f"layers.{self.keras}({self.units}, {', '.join(acts)}{self._keras_args()}, "

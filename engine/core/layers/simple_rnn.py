@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PlaygroundError
+from ..i18n import N_, _
 from .base import LAYERS
 from .recurrent import ACTIVATION, RETURN_SEQUENCES, UNITS, Recurrent, activate
 
@@ -27,13 +28,13 @@ class SimpleRNN(Recurrent):
 
     name = "simple_rnn"
     keras = "SimpleRNN"
-    help = ("A recurrent layer: at every step the new state h_t = f(x_t·W + h_{t−1}·U + b) mixes the input with "
-            "the previous state; its gradient fades (or explodes) over many steps.")  # fmt: skip
+    help = (N_("A recurrent layer: at every step the new state h_t = f(x_t·W + h_{t−1}·U + b) mixes the input with "
+            "the previous state; its gradient fades (or explodes) over many steps."))  # fmt: skip
     formula = "h_t = f(x_t·W + h_{t−1}·U + b);  δ_t = f′(z_t) ⊙ (∂L/∂h_t + δ_{t+1}·Uᵀ),  ∂L/∂U = Σ_t h_{t−1}ᵀ·δ_t"
     keys = (UNITS, ACTIVATION, RETURN_SEQUENCES)
     new: ClassVar[dict[str, Any]] = {"units": 16, "activation": "tanh", "return_sequences": False}
-    forward_words = "at every step h_t = {act}(x_t·W + h_{t−1}·U + b)"
-    backward_words = ("backpropagation through time: from the last step back, δ_t = f′(z_t) ⊙ ∂L/∂h_t; "
+    forward_words = N_("at every step h_t = {act}(x_t·W + h_{t−1}·U + b)")
+    backward_words = N_("backpropagation through time: from the last step back, δ_t = f′(z_t) ⊙ ∂L/∂h_t; "
                       "∂L/∂W = Σ_t x_tᵀ·δ_t, ∂L/∂U = Σ_t h_{t−1}ᵀ·δ_t, ∂L/∂b = Σ_t δ_t")  # fmt: skip
     blocks = 1
     gate_names = ()
@@ -97,8 +98,8 @@ class SimpleRNN(Recurrent):
     def _torch_ready(self) -> None:
         """nn.RNN's nonlinearity is tanh or relu."""
         if self.act.name not in ("tanh", "relu"):  # type: ignore[union-attr]
-            raise PlaygroundError(f"PyTorch's nn.RNN has tanh or relu only; this simple_rnn layer has activation "
-                                  f"{self.act.name}")  # type: ignore[union-attr]  # fmt: skip
+            raise PlaygroundError(_("PyTorch's nn.RNN has tanh or relu only; this simple_rnn layer has activation "
+                                    "{name}").format(name=self.act.name))  # type: ignore[union-attr]  # fmt: skip
 
     def _torch_args(self) -> str:
         return f", nonlinearity={self.act.name!r}"  # type: ignore[union-attr]
