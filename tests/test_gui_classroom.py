@@ -541,3 +541,26 @@ def test_a_note_that_fits_shows_no_scroll_bar(qtbot, window):
     assert bar.text.height() <= 4 * bar.text.fontMetrics().lineSpacing() + 8  # it fits the bar's four lines
     assert not bar.scroll.verticalScrollBar().isVisible()
     assert not clipped_texts(window), clipped_texts(window)
+
+
+@IN_EVERY_LANGUAGE
+@pytest.mark.parametrize("size", [(1280, 720), (1600, 1000)])
+def test_every_lesson_step_fits_whole(qtbot, window, size, ui_language):
+    """The longest lesson (24, four steps) with its note: every step's text is whole at both sizes,
+    in the window's language, and the window still fits."""
+    from playground.resources import PRESETS
+
+    assert window.files.open_project(PRESETS / "24-lesson-adding-problem.json", preset=True)
+    bar = window.lessons.bar
+    for step in range(4):
+        window.lessons.go(step)
+        for _ in range(6):
+            QApplication.processEvents()
+        # (Opening a lesson grows a 1280×720 window by 3 px for a moment, in either language, while the
+        # note bar settles; its minimum is 699 px after. Resized back, it must fit.)
+        window.resize(*size)
+        QApplication.processEvents()
+        text = window.session.state.project["app"]["lesson"]["steps"][step]["text"][ui_language]
+        assert bar.isVisible() and bar.text.text().endswith(text)  # the step in the window's language
+        assert window.minimumSizeHint().height() <= size[1] and window.height() <= size[1]
+        assert not clipped_texts(window), (step, clipped_texts(window))
