@@ -31,6 +31,7 @@ import numpy as np
 import engine.cli
 from engine import PlaygroundError
 from engine.cli import presets, resolve_project
+from engine.core.i18n import pick
 from engine.core.layers import layer_label
 from engine.core.numbers import number
 from engine.exports.codegen import FRAMEWORKS, export_script
@@ -342,7 +343,7 @@ class Playground:
     def title(self) -> str:
         """The project's title (app.title), or its file's name."""
         title = self._state.project.get("app", {}).get("title")
-        return str(title) if title else (self.path.stem if self.path else "project")
+        return pick(title) if title else (self.path.stem if self.path else "project")
 
     # ----------------------------------------------------------------- files
     def save(self, path: str | Path) -> Path:

@@ -72,9 +72,26 @@ def keras(torch, monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    """The real main window on an offscreen screen, with its own settings file; it is shut down
-    (worker thread joined) after the test."""
+def ui_language(request):
+    """The window's language: English, or the one a test asks for with
+    `@pytest.mark.parametrize("ui_language", ["en", "ko"], indirect=True)` (English again after it)."""
+    from playground import i18n
+
+    lang = getattr(request, "param", "en")
+    if lang != "en":
+        from playground.app import make_app
+
+        make_app()  # Qt's own catalog is installed into the app
+    i18n.install(lang)
+    yield lang
+    if lang != "en":
+        i18n.install("en")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch, ui_language):
+    """The real main window on an offscreen screen, with its own settings file, in `ui_language`;
+    it is shut down (worker thread joined) after the test."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 

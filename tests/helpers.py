@@ -161,3 +161,51 @@ def numeric(f: Any, arr: Any, h: float = 1e-6) -> Any:
         arr[idx] = old
         g[idx] = (up - down) / (2 * h)
     return g
+
+
+def clipped_texts(window: Any) -> list[str]:
+    """The shown labels and buttons of a window whose text does not fit their widget (issue 34: a
+    Korean label is as wide as it needs; nothing may be cut off at the window's size). A wrapping
+    label needs its height for its width, a one-line one its width; a check box or radio button
+    its indicator and text; a push or tool button its text (and icon) inside its frame."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QTextDocument
+    from PySide6.QtWidgets import QAbstractButton, QCheckBox, QLabel, QRadioButton, QToolButton, QWidget
+
+    out = []
+    for w in window.findChildren(QWidget):
+        if not w.isVisible() or QWidget.window(w) is not window:  # (a widget may name an attribute window)
+            continue
+        name = f"{type(w).__name__} {w.objectName()!r}"
+        if isinstance(w, QLabel) and w.text():
+            text, rect = w.text(), w.contentsRect().adjusted(w.margin(), w.margin(), -w.margin(), -w.margin())
+            rich = w.textFormat() == Qt.TextFormat.RichText or (
+                w.textFormat() == Qt.TextFormat.AutoText and Qt.mightBeRichText(text))  # fmt: skip
+            if w.wordWrap():
+                if w.heightForWidth(w.width()) > w.height() + 1:
+                    out.append(f"{name}: {text!r} needs {w.heightForWidth(w.width())} px of height, has {w.height()}")
+                continue
+            if rich:
+                doc = QTextDocument()
+                doc.setDocumentMargin(0)
+                doc.setDefaultFont(w.font())
+                doc.setHtml(text)
+                need = math.ceil(doc.idealWidth())
+            else:
+                need = max(w.fontMetrics().horizontalAdvance(line) for line in text.split("\n"))
+            if need > rect.width() + 1:
+                out.append(f"{name}: {text!r} needs {need} px, has {rect.width()}")
+        elif isinstance(w, QAbstractButton) and w.text():
+            text = w.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+            if isinstance(w, (QCheckBox, QRadioButton)):
+                need, has = w.sizeHint().width(), w.width()
+            else:
+                if (isinstance(w, QToolButton) and not w.icon().isNull()
+                        and w.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly):  # fmt: skip
+                    continue
+                icon = w.iconSize().width() + 4 if not w.icon().isNull() else 0
+                text_width = max(w.fontMetrics().horizontalAdvance(line) for line in text.split("\n"))
+                need, has = text_width + icon, w.contentsRect().width() - 4
+            if need > has:
+                out.append(f"{name}: {text!r} needs {need} px, has {has}")
+    return out

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from helpers import project
 
+from engine.core.i18n import pick
 from engine.core.layers import min_batch, neuron_drawable, offered
 from engine.project import build_network
 from engine.project.files import load_project
@@ -182,7 +183,7 @@ def test_batch_normalization_raises_layer_1s_share_of_the_gradient_as_preset_21s
     normed, normed_acc = _verdict_share("21-deep-sigmoid-batch-norm", 50)
     rise = normed / plain
     assert rise > 100, (plain, normed)
-    note = load_project(PRESETS / "21-deep-sigmoid-batch-norm.json")["app"]["note"]
+    note = pick(load_project(PRESETS / "21-deep-sigmoid-batch-norm.json")["app"]["note"])  # English
     claimed = float(re.search(r"about ([\d,]+)× more", note).group(1).replace(",", ""))
     assert abs(rise / claimed - 1) < 0.2, (rise, claimed)
     assert "0.86× an output weight's gradient" in note and abs(normed - 0.86) < 0.1

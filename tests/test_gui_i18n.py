@@ -262,7 +262,7 @@ def test_a_bilingual_preset_shows_the_users_language(window_in, qtbot):
 
     win = window_in("ko")
     assert win.findChild(QAction, "preset_01-logistic-regression").text() == "로지스틱 회귀 (은닉층 없음)"
-    assert win.findChild(QAction, "preset_04-spiral-tanh").text() == "Spiral with tanh"  # English until translated
+    assert win.findChild(QAction, "preset_04-spiral-tanh").text() == "나선과 tanh"  # every preset is bilingual
     assert win.files.open_project(PRESETS / "16-lesson-learning-rate.json", preset=True)
     qtbot.waitUntil(lambda: win.note_bar.title == "레슨: 너무 큰 학습률", timeout=TIMEOUT)
     assert win.note_bar.note.startswith("학습률 α에 대한 세 단계 레슨")

@@ -85,3 +85,49 @@ def test_make_a_lesson_share_it_and_open_tfps_hidden_controls(window, qtbot):
     qtbot.waitUntil(lambda: not shown(window, "learningRate"), timeout=TIMEOUT)
     assert not shown(window, "noise") and shown(window, "batchSize")
     assert not window.lessons.bar.isVisible()  # hidden controls, no steps
+
+
+def test_make_lesson_writes_a_step_in_both_languages_and_each_learner_reads_theirs(window, qtbot):
+    """Issue 34: a text field per language; a step given both is written {"en", "ko"}, English alone stays
+    a plain text, Korean alone is named; reopening shows each language in its field and keeps the others."""
+    from engine.core import i18n
+
+    window.findChild(QAction, "actionMakeLesson").trigger()
+    dlg = window.findChild(MakeLessonDialog, "makeLessonDialog")
+    english, korean = dlg.texts["en"], dlg.texts["ko"]
+    assert dlg.text is english and korean.objectName() == "lessonStepText_ko" and korean.isVisible()
+    dlg.add_step()
+    english.setPlainText("Lower the learning rate.")
+    korean.setPlainText("학습률을 낮춰 보세요.")
+    dlg.add_step()
+    korean.setPlainText("재생을 누르세요.")  # Korean only
+    dlg.add_step()
+    english.setPlainText("Press Reset.")  # English only
+    assert dlg.accept_lesson()
+    steps = window.session.state.project["app"]["lesson"]["steps"]
+    assert [s["text"] for s in steps] == [{"en": "Lower the learning rate.", "ko": "학습률을 낮춰 보세요."},
+                                          {"ko": "재생을 누르세요."}, "Press Reset."]  # fmt: skip
+    assert "Lower the learning rate." in window.lessons.bar.text.text()
+    try:  # a Korean learner reads the Korean; English where the step has no Korean
+        i18n.install("ko")
+        window.lessons.go(0)
+        assert window.lessons.bar.text.text().endswith("학습률을 낮춰 보세요.")
+        window.lessons.go(2)
+        assert window.lessons.bar.text.text().endswith("Press Reset.")
+    finally:
+        i18n.install("en")
+    # Reopened: each language in its field; editing the English keeps the Korean and a language the dialog lacks.
+    project = dict(window.session.state.project)
+    lesson = {**project["app"]["lesson"], "steps": [{"text": {"en": "Old.", "ko": "예전.", "fr": "Ancien."}},
+                                                    {"text": "한국어만 있는 예전 단계."}]}  # fmt: skip
+    assert window.files.open_loaded({**project, "app": {**project["app"], "lesson": lesson}}, "Opened the lesson")
+    window.findChild(QAction, "actionMakeLesson").trigger()
+    again = next(d for d in window.findChildren(MakeLessonDialog) if d is not dlg and d.isVisible())
+    again.steps.setCurrentRow(0)
+    assert (again.texts["en"].toPlainText(), again.texts["ko"].toPlainText()) == ("Old.", "예전.")
+    again.texts["en"].setPlainText("New.")
+    again.steps.setCurrentRow(1)  # a plain Korean text opens in the Korean field
+    assert (again.texts["en"].toPlainText(), again.texts["ko"].toPlainText()) == ("", "한국어만 있는 예전 단계.")
+    assert [s["text"] for s in again.lesson()["steps"]] == [{"en": "New.", "ko": "예전.", "fr": "Ancien."},
+                                                             {"ko": "한국어만 있는 예전 단계."}]  # fmt: skip
+    again.reject()

@@ -3,7 +3,7 @@ curves at least 200 px tall with every axis label and key entry whole, the contr
 leaving it puts the layout back exactly; the choice is remembered."""
 
 import pytest
-from helpers import wait_for
+from helpers import clipped_texts, wait_for
 from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QSplitter, QWidget
@@ -78,6 +78,7 @@ def assert_label_whole(label) -> None:
         assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
 
 
+@pytest.mark.parametrize("ui_language", ["en", "ko"], indirect=True)  # issue 34: in both languages
 @pytest.mark.parametrize("which", ["tfp", "lesson17", "deep"])
 def test_presentation_at_1280_by_720_gives_the_output_and_curves_most_of_the_window(qtbot, window, monkeypatch,
                                                                                      which):
@@ -103,8 +104,10 @@ def test_presentation_at_1280_by_720_gives_the_output_and_curves_most_of_the_win
     side = window.findChild(QWidget, "dataSide")
     assert side.width() <= 30 or not side.isVisible()
     assert window.tabs.height() <= 45
+    assert not clipped_texts(window), clipped_texts(window)
 
 
+@pytest.mark.parametrize("ui_language", ["en", "ko"], indirect=True)
 def test_leaving_presentation_restores_the_layout_exactly(qtbot, window):
     window.resize(1280, 720)
     _settle(window)

@@ -58,7 +58,7 @@ def test_the_cnn_presets_beat_the_dense_ones_with_fewer_parameters():
 
 
 def _note(name: str) -> str:
-    return json.loads((PRESETS / f"{name}.json").read_text())["app"]["note"]
+    return pick(json.loads((PRESETS / f"{name}.json").read_text())["app"]["note"])  # English
 
 
 def test_the_wide_vs_deep_note_counts_parameters_as_the_model_summary_does():
@@ -162,7 +162,7 @@ def test_the_overfitting_lesson_says_what_each_step_shows_and_only_l2_meets_its_
     project = load_project(PRESETS / "17-lesson-overfitting-and-l2.json")
     over = load_project(PRESETS / "06-overfitting.json")
     assert {k: v for k, v in project.items() if k != "app"} == {k: v for k, v in over.items() if k != "app"}
-    first, second = project["app"]["lesson"]["steps"]
+    first, second = ({**s, "text": pick(s["text"])} for s in project["app"]["lesson"]["steps"])  # English
     goal = second["goal"]
     assert goal == {"metric": "test_loss", "below": 0.25, "after_epoch": 150}
     assert f"stays below {goal['below']}" in second["text"]
@@ -268,7 +268,7 @@ def test_the_adding_lesson_is_the_adding_preset_and_its_goals_tell_the_two_apart
     lesson = load_project(PRESETS / "24-lesson-adding-problem.json")
     preset = load_project(PRESETS / "22-adding-problem-simplernn-vs-lstm.json")
     assert {k: v for k, v in lesson.items() if k != "app"} == {k: v for k, v in preset.items() if k != "app"}
-    steps = lesson["app"]["lesson"]["steps"]
+    steps = [{**s, "text": pick(s["text"])} for s in lesson["app"]["lesson"]["steps"]]  # English
     stuck, learns = steps[0]["goal"], steps[2]["goal"]
     assert "change layer 1's type to LSTM" in steps[2]["text"] and "about a tenth" in steps[3]["text"]
     # The first 10 epochs of the note's 20-epoch run: the same seed, the same steps.
@@ -278,3 +278,19 @@ def test_the_adding_lesson_is_the_adding_preset_and_its_goals_tell_the_two_apart
     assert not any(check_goal(learns, lesson, {"test_loss": v}, e + 1)[0] for e, v in enumerate(losses))
     losses, _ratios, _ = _recurrent_run("22-adding-problem-simplernn-vs-lstm", "lstm", 10)
     assert check_goal(learns, lesson, {"test_loss": losses[9]}, 10)[0]
+
+
+@pytest.mark.parametrize("path", PRESET_FILES, ids=[p.stem for p in PRESET_FILES])
+def test_every_preset_and_lesson_is_bilingual(path):
+    """Issue 34: a preset's title, note and lesson steps are in English and Korean; the Korean keeps
+    the English's numbers (a translation that drops or changes a figure is caught here)."""
+    import re
+
+    app = load_project(path)["app"]
+    texts = [app["title"], app["note"], *(s["text"] for s in app.get("lesson", {}).get("steps", []))]
+    for text in texts:
+        assert isinstance(text, dict) and set(text) == {"en", "ko"}, text
+        assert re.search(r"[\uac00-\ud7a3]", text["ko"]) and not re.search(r"[\uac00-\ud7a3]", text["en"]), text
+        figures = lambda s: sorted(re.findall(r"\d[\d,.]*\d|\d", s))  # noqa: E731
+        korean = re.sub(r"\d+분의 1", "", text["ko"])  # "a fifth" is written 5분의 1
+        assert figures(korean) == figures(text["en"]), (figures(text["en"]), figures(korean))

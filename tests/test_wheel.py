@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy
 import pytest
 
+from engine.core.i18n import pick
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -63,7 +65,7 @@ def test_version_presets_and_training_a_preset_by_name(installed):
     names = sorted(p.stem for p in (ROOT / "resources" / "presets").glob("*.json"))
     assert [line.split()[0] for line in lines] == names
     files = (ROOT / "resources" / "presets").glob("*.json")
-    titles = {p.stem: json.loads(p.read_text())["app"]["title"] for p in files}
+    titles = {p.stem: pick(json.loads(p.read_text())["app"]["title"]) for p in files}  # English (LANGUAGE=en)
     assert lines[3] == f"{names[3]}  {titles[names[3]]}"
     out = run([exe, "train", "04-spiral-tanh", "--epochs", "2"], cwd=elsewhere, env=env).stdout
     assert "epoch 2/2" in out and "test" in out

@@ -10,6 +10,7 @@ are no settings: their menu actions (and keys) are disabled too, and check `allo
 from __future__ import annotations
 
 import fnmatch
+import re
 from typing import Any
 
 import shiboken6
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.errors import PlaygroundError
-from engine.core.i18n import PSEUDO, _, language, pick
+from engine.core.i18n import LANGUAGES, PSEUDO, _, language, pick
 from engine.data import FEATURES
 from engine.project.fields import label
 from engine.project.lessons import METRIC_WORDS, METRICS, PANELS, check_goal, describe, target, validate_lesson
@@ -316,9 +317,19 @@ class MakeLessonDialog(QDialog):
         buttons.addWidget(self.remove)
         right.addLayout(buttons)
         form = QFormLayout()
-        self.text = QPlainTextEdit()
-        self.text.setObjectName("lessonStepText")
-        self.text.setFixedHeight(70)
+        # One text per language (a step written in both is shown in each learner's language);
+        # `text` is the one of the user's language.
+        self.texts: dict[str, QPlainTextEdit] = {}
+        languages = QFormLayout()
+        languages.setContentsMargins(0, 0, 0, 0)
+        for lang, name in LANGUAGES.items():
+            edit = QPlainTextEdit()
+            edit.setObjectName("lessonStepText" if lang == "en" else f"lessonStepText_{lang}")
+            edit.setAccessibleName(name)
+            edit.setFixedHeight(56)
+            languages.addRow(name, edit)
+            self.texts[lang] = edit
+        self.text = self.texts.get(_shown_language(), self.texts["en"])
         self.goal_metric = name_widget(QComboBox(), "lessonMetric", "Goal metric")
         self.goal_metric.addItem("no goal", None)
         for m in METRICS:
@@ -333,7 +344,7 @@ class MakeLessonDialog(QDialog):
         for f, box in self.without.items():
             box.setObjectName(f"lessonWithout_{f}")
             feats.addWidget(box)
-        form.addRow("text", self.text)
+        form.addRow("text", languages)
         form.addRow("goal", self.goal_metric)
         form.addRow("", self.bound)
         form.addRow("value", self.value)
@@ -359,10 +370,13 @@ class MakeLessonDialog(QDialog):
         i = self._editing
         if not 0 <= i < len(self.data):
             return
-        typed = self.text.toPlainText().strip() or f"Step {i + 1}"
-        before = self.data[i].get("text")  # a step in several languages keeps the others: this one is edited
-        shown = "en" if language() == PSEUDO else language()
-        step: dict[str, Any] = {"text": {**before, shown: typed} if isinstance(before, dict) else typed}
+        before = self.data[i].get("text")  # a step in other languages than the dialog's keeps them
+        texts = {k: v for k, v in before.items() if k not in self.texts} if isinstance(before, dict) else {}
+        texts.update({lang: t for lang, edit in self.texts.items() if (t := edit.toPlainText().strip())})
+        if not texts:
+            texts = {"en": f"Step {i + 1}"}
+        # English alone stays a plain text (the format before languages); any other language is named.
+        step: dict[str, Any] = {"text": texts["en"] if set(texts) == {"en"} else texts}
         metric = self.goal_metric.currentData()
         if metric is not None:
             goal: dict[str, Any] = {"metric": metric, self.bound.currentText(): self.value.value()}
@@ -381,7 +395,9 @@ class MakeLessonDialog(QDialog):
         if not 0 <= row < len(self.data):
             return
         s = self.data[row]
-        self.text.setPlainText(pick(s["text"]))
+        text = s["text"] if isinstance(s["text"], dict) else {_language_of(s["text"]): s["text"]}
+        for lang, edit in self.texts.items():
+            edit.setPlainText(text.get(lang, "") if isinstance(text.get(lang), str) else "")
         goal = s.get("goal") or {}
         self.goal_metric.setCurrentIndex(max(0, self.goal_metric.findData(goal.get("metric"))))
         self.bound.setCurrentText("above" if "above" in goal else "below")
@@ -395,6 +411,8 @@ class MakeLessonDialog(QDialog):
         self.data.append({"text": f"Step {len(self.data) + 1}"})
         self.steps.addItem(self.data[-1]["text"])
         self.steps.setCurrentRow(len(self.data) - 1)
+        for edit in self.texts.values():  # written in any of the languages; "Step n" if left empty
+            edit.clear()
 
     def remove_step(self) -> None:
         row = self.steps.currentRow()
@@ -425,6 +443,16 @@ class MakeLessonDialog(QDialog):
             return False
         self.accept()
         return True
+
+
+def _shown_language() -> str:
+    """The language the window shows (English under the pseudo-locale)."""
+    return "en" if language() == PSEUDO else language()
+
+
+def _language_of(text: str) -> str:
+    """The language of a step's plain text (one with no language named): Korean if it has Hangul."""
+    return "ko" if re.search(r"[\uac00-\ud7a3]", text) else "en"
 
 
 def _target_label(path: str) -> str:
