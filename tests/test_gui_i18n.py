@@ -196,6 +196,11 @@ def test_the_pseudo_locale_finds_texts_that_bypassed_the_catalog(window_in, caps
         print(f"\n{sum(map(len, rest.values()))} texts still bypass the catalog, by file:")
         for part, texts in sorted(rest.items(), key=lambda kv: -len(kv[1])):
             print(f"  {len(texts):4d}  {part}")
+    import os
+    if os.environ.get("KW_SHOW"):
+        with capsys.disabled():
+            for p in os.environ["KW_SHOW"].split(","):
+                print(p, *found.get(p, []), sep="\n  ")
     assert not any(strict.values()), "\n".join(t for texts in strict.values() for t in texts)
     # The check sees what it should: the parts not wrapped yet do show English.
     assert rest, "nothing bypasses the catalog any more: make every part strict (STRICT = all)"

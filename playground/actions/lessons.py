@@ -116,8 +116,8 @@ class LessonBar(QWidget):
         self.setObjectName("lessonBar")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 3, 8, 3)
-        self.back = name_widget(QPushButton("◀"), "lessonBack", "Previous step")
-        self.next = name_widget(QPushButton("▶"), "lessonNext", "Next step")
+        self.back = name_widget(QPushButton("◀"), "lessonBack", _("Previous step"))
+        self.next = name_widget(QPushButton("▶"), "lessonNext", _("Next step"))
         for b in (self.back, self.next):
             b.setFixedWidth(34)
         self.text = wrapped("", "lessonText")
@@ -199,7 +199,7 @@ class Lessons(QObject):
                 if w.isEnabled():
                     self._disabled.append((w, w.toolTip()))
                     w.setEnabled(False)
-                    w.setToolTip("Locked by this lesson")
+                    w.setToolTip(_("Locked by this lesson"))
         for name in [*self.lesson["hide"], *self.lesson["lock"]]:  # a hidden button's keys are locked too
             for act in self.window.findChildren(QAction):
                 if act.objectName() in ACTIONS.get(target(name), ()) and act.isEnabled():
@@ -245,7 +245,7 @@ class Lessons(QObject):
             return
         goal = steps[self.step].get("goal")
         if goal is None:
-            self.bar.goal.setText("No goal for this step: read, try, then press ▶.")
+            self.bar.goal.setText(_("No goal for this step: read, try, then press ▶."))
             return
         snap = self.session.snapshot
         metrics = {m: _last(snap.history.get(m)) for m in METRICS} if snap is not None else {}
@@ -253,8 +253,8 @@ class Lessons(QObject):
         if met:
             self.met.add(self.step)
         done = self.step in self.met
-        mark = "✓ met" if done else "not yet"
-        text = f"Goal: {describe(goal)} — {mark} ({why})"
+        text = (_("Goal: {goal} — ✓ met ({why})") if done else _("Goal: {goal} — not yet ({why})")).format(
+            goal=describe(goal), why=why)
         if self.bar.goal.text() != text:  # setText lays the bar out again, even for the same text
             self.bar.goal.setText(text)
 
