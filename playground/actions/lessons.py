@@ -273,14 +273,14 @@ class MakeLessonDialog(QDialog):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("makeLessonDialog")
-        self.setWindowTitle("Make lesson")
+        self.setWindowTitle(_("Make lesson"))
         self.session = session
         current = session.state.project.get("app", {}).get("lesson") or {}
         lay = QHBoxLayout(self)
         self.targets = [*PANELS, *WIDGETS]
         self.table = QTableWidget(len(self.targets), 3)
         self.table.setObjectName("lessonTargets")
-        self.table.setHorizontalHeaderLabels(["", "hide", "lock"])
+        self.table.setHorizontalHeaderLabels(["", _("hide"), _("lock")])
         self.table.verticalHeader().hide()
         hidden = {target(h) for h in current.get("hide", [])}
         locked = {target(h) for h in current.get("lock", [])}
@@ -299,7 +299,7 @@ class MakeLessonDialog(QDialog):
         lay.addWidget(self.table)
 
         right = QVBoxLayout()
-        right.addWidget(Label("Steps"))
+        right.addWidget(Label(_("Steps")))
         self.steps = QListWidget()
         self.steps.setObjectName("lessonSteps")
         self.data: list[dict[str, Any]] = [dict(s) for s in current.get("steps", [])]
@@ -308,8 +308,8 @@ class MakeLessonDialog(QDialog):
         self.steps.currentRowChanged.connect(self._select)
         right.addWidget(self.steps)
         buttons = QHBoxLayout()
-        self.add = name_widget(QPushButton("Add step"), "lessonAddStep", "Add a step")
-        self.remove = name_widget(QPushButton("Remove step"), "lessonRemoveStep", "Remove the chosen step")
+        self.add = name_widget(QPushButton(_("Add step")), "lessonAddStep", _("Add a step"))
+        self.remove = name_widget(QPushButton(_("Remove step")), "lessonRemoveStep", _("Remove the chosen step"))
         self.add.clicked.connect(self.add_step)
         self.remove.clicked.connect(self.remove_step)
         buttons.addWidget(self.add)
@@ -319,31 +319,32 @@ class MakeLessonDialog(QDialog):
         self.text = QPlainTextEdit()
         self.text.setObjectName("lessonStepText")
         self.text.setFixedHeight(70)
-        self.goal_metric = name_widget(QComboBox(), "lessonMetric", "Goal metric")
-        self.goal_metric.addItem("no goal", None)
+        self.goal_metric = name_widget(QComboBox(), "lessonMetric", _("Goal metric"))
+        self.goal_metric.addItem(_("no goal"), None)
         for m in METRICS:
             self.goal_metric.addItem(METRIC_WORDS[m], m)
-        self.bound = name_widget(QComboBox(), "lessonBound", "Below or above")
-        self.bound.addItems(["below", "above"])
-        self.value = name_widget(NumberEdit(0.1, -1e9, 1e9), "lessonValue", "Goal value")
-        self.max_neurons = name_widget(QSpinBox(), "lessonMaxNeurons", "At most this many hidden neurons (0: any)")
+        self.bound = name_widget(QComboBox(), "lessonBound", _("Below or above"))
+        for key, text in (("below", _("below")), ("above", _("above"))):
+            self.bound.addItem(text, key)
+        self.value = name_widget(NumberEdit(0.1, -1e9, 1e9), "lessonValue", _("Goal value"))
+        self.max_neurons = name_widget(QSpinBox(), "lessonMaxNeurons", _("At most this many hidden neurons (0: any)"))
         self.max_neurons.setRange(0, 10_000)
         self.without = {f: QCheckBox(FEATURES.words(f)) for f in FEATURES.names()}  # in words: X₁², not x1^2
         feats = QHBoxLayout()
         for f, box in self.without.items():
             box.setObjectName(f"lessonWithout_{f}")
             feats.addWidget(box)
-        form.addRow("text", self.text)
-        form.addRow("goal", self.goal_metric)
+        form.addRow(_("text"), self.text)
+        form.addRow(_("goal"), self.goal_metric)
         form.addRow("", self.bound)
-        form.addRow("value", self.value)
-        form.addRow("max neurons", self.max_neurons)
-        form.addRow("without", feats)
+        form.addRow(_("value"), self.value)
+        form.addRow(_("max neurons"), self.max_neurons)
+        form.addRow(_("without"), feats)
         right.addLayout(form)
         self.message = wrapped("", "lessonMessage")
         right.addWidget(self.message)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.button(QDialogButtonBox.StandardButton.Ok).setText("Put in the project")
+        box.button(QDialogButtonBox.StandardButton.Ok).setText(_("Put in the project"))
         box.accepted.connect(self.accept_lesson)
         box.rejected.connect(self.reject)
         right.addWidget(box)
@@ -365,7 +366,7 @@ class MakeLessonDialog(QDialog):
         step: dict[str, Any] = {"text": {**before, shown: typed} if isinstance(before, dict) else typed}
         metric = self.goal_metric.currentData()
         if metric is not None:
-            goal: dict[str, Any] = {"metric": metric, self.bound.currentText(): self.value.value()}
+            goal: dict[str, Any] = {"metric": metric, self.bound.currentData(): self.value.value()}
             if self.max_neurons.value():
                 goal["max_neurons"] = self.max_neurons.value()
             banned = [f for f, b in self.without.items() if b.isChecked()]
@@ -384,7 +385,7 @@ class MakeLessonDialog(QDialog):
         self.text.setPlainText(pick(s["text"]))
         goal = s.get("goal") or {}
         self.goal_metric.setCurrentIndex(max(0, self.goal_metric.findData(goal.get("metric"))))
-        self.bound.setCurrentText("above" if "above" in goal else "below")
+        self.bound.setCurrentIndex(1 if "above" in goal else 0)
         self.value.set_value(goal.get("above", goal.get("below", 0.1)))
         self.max_neurons.setValue(goal.get("max_neurons", 0))
         for f, b in self.without.items():
