@@ -238,7 +238,7 @@ class Lessons(QObject):
         self.bar.next.setEnabled(self.step < len(steps) - 1)
         self._frame()
 
-    def _frame(self, *_: Any) -> None:
+    def _frame(self, *_args: Any) -> None:
         """Check the step's goal on the newest epoch's metrics (a met goal stays met)."""
         steps = self.lesson["steps"]
         if not steps or not self.bar.isVisible():

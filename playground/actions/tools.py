@@ -77,7 +77,7 @@ class Tools:
             return None
         path = self.session.state.path
         text = net.summary(path.stem if path else "model")
-        self.text_dialog(_("Model summary"), text)
+        self.text_dialog(_("Model summary"), text, "modelsummary")
         return text
 
     def open_race(self) -> RaceWindow:
@@ -178,9 +178,10 @@ class Tools:
         dlg.open()
         return dlg
 
-    def text_dialog(self, title: str, text: str) -> QDialog:
+    def text_dialog(self, title: str, text: str, name: str = "text") -> QDialog:
+        """A read-only text in a dialog named `name` + "Dialog" (the same name in every language)."""
         dlg = QDialog(self.parent)
-        dlg.setObjectName(title.lower().replace(" ", "") + "Dialog")
+        dlg.setObjectName(f"{name}Dialog")
         dlg.setWindowTitle(title)
         lay = QVBoxLayout(dlg)
         view = QPlainTextEdit(text)

@@ -44,11 +44,11 @@ class QtDialogs:
         """A file chosen in the file dialog; with `folders`, a folder too (see open_file_or_folder)."""
         if folders:
             return open_file_or_folder(self.parent, title, self.last_dir(), filters)
-        chosen, _ = QFileDialog.getOpenFileName(self.parent, title, self.last_dir(), filters)
+        chosen, _filter = QFileDialog.getOpenFileName(self.parent, title, self.last_dir(), filters)
         return Path(chosen) if chosen else None
 
     def save_path(self, title: str, name: str, filters: str) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(self.parent, title, self.last_dir(name), filters)
+        chosen, _filter = QFileDialog.getSaveFileName(self.parent, title, self.last_dir(name), filters)
         return Path(chosen) if chosen else None
 
     def ask(self, title: str, text: str, buttons: Button, default: Button) -> Button:

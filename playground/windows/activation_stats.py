@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from engine.core.activations import ACTIVATIONS, hidden_activations
 from engine.core.errors import PlaygroundError
-from engine.core.i18n import _
+from engine.core.i18n import N_, _
 from engine.core.initializers import INITIALIZERS
 from engine.core.initializers import formula as init_formula
 from engine.core.layers import is_convolutional
@@ -48,7 +48,7 @@ MAX_KEPT = 6  # results kept on the spread plot
 COLLAPSED = 1e-3  # the last layer's spread below this share of the first's: collapsed
 SATURATED = 0.5  # more than this share with f'(z) < 0.01: saturated
 CS231N = (("random_normal", 0.01), ("random_normal", 1.0), ("glorot_normal", None))
-SOURCES = (("project", "this project's hidden layers"), ("stack", "a stack of equal layers"))
+SOURCES = (("project", N_("this project's hidden layers")), ("stack", N_("a stack of equal layers")))
 
 
 def verdict(r: ActivationStats) -> str:
@@ -101,7 +101,7 @@ class ActivationWindow(QDialog):
         row = QHBoxLayout()
         self.source = name_widget(QComboBox(), "actNetwork", _("Network"))
         for key, text in SOURCES:
-            self.source.addItem(text, key)
+            self.source.addItem(_(text), key)
         self.layers = name_widget(QSpinBox(), "actLayers", _("Layers"))
         self.layers.setRange(1, MAX_LAYERS)
         self.layers.setValue(10)
@@ -119,9 +119,9 @@ class ActivationWindow(QDialog):
         self.sigma.refused.connect(self.say)
         self.seed = name_widget(QSpinBox(), "actSeed", _("Seed"), _("Another seed draws other weights"))
         self.seed.setRange(0, 9999)
-        for text, w in (("network", self.source), ("layers", self.layers), ("units", self.units),
-                        ("activation", self.activation), ("initializer", self.initializer), ("stddev", self.sigma),
-                        ("seed", self.seed)):  # fmt: skip
+        for text, w in ((_("network"), self.source), (_("layers"), self.layers), (_("units"), self.units),
+                        (_("activation"), self.activation), (_("initializer"), self.initializer),
+                        (_("stddev"), self.sigma), (_("seed"), self.seed)):  # fmt: skip
             row.addWidget(captioned(text, w))
         self.compute_button = name_widget(QPushButton(_("Compute")), "actCompute", _("Compute the statistics"))
         self.compute_button.clicked.connect(self.compute)

@@ -90,10 +90,9 @@ def totals(result: ScoreLosses) -> str:
     n = len(result.examples)
     svm = " + ".join(num(e.svm) for e in result.examples)
     soft = " + ".join(num(e.softmax) for e in result.examples)
-    return (
-        f"Multiclass SVM loss L = ({svm}) / {n} = {num(result.svm)}\n"
-        f"Softmax loss L = ({soft}) / {n} = {num(result.softmax)}"
-    )
+    return _("Multiclass SVM loss L = ({svm}) / {count} = {mean}\nSoftmax loss L = ({softmax}) / {count} = "
+             "{softmax_mean}").format(svm=svm, count=n, mean=num(result.svm), softmax=soft,
+                                      softmax_mean=num(result.softmax))
 
 
 class LossExplorer(QDialog):
@@ -125,11 +124,11 @@ class LossExplorer(QDialog):
         self.class_edit.editingFinished.connect(self._classes_typed)
         row.addWidget(self.class_edit, 1)
         buttons = (
-            ("Add example", "lossAddExample", "A new row of scores", self.add_example),
-            ("Remove example", "lossRemoveExample", "Remove the last row", self.remove_example),
-            ("CS231n's example", "lossCs231n", "The lecture's cat, car and frog scores", self.load_cs231n),
-            ("All scores 0", "lossZero",
-             "What an untrained network gives: the SVM loss is then C − 1 and the softmax loss ln C", self.zero),
+            (_("Add example"), "lossAddExample", _("A new row of scores"), self.add_example),
+            (_("Remove example"), "lossRemoveExample", _("Remove the last row"), self.remove_example),
+            (_("CS231n's example"), "lossCs231n", _("The lecture's cat, car and frog scores"), self.load_cs231n),
+            (_("All scores 0"), "lossZero",
+             _("What an untrained network gives: the SVM loss is then C − 1 and the softmax loss ln C"), self.zero),
         )  # fmt: skip
         for text, name, tip, slot in buttons:
             b = name_widget(QPushButton(text), name, text, tip)
@@ -280,12 +279,11 @@ class LossExplorer(QDialog):
         """What equal scores mean: the losses of a network that has not learnt anything yet."""
         k = len(self.classes)
         if all(np.ptp(e.scores) == 0 for e in r.examples):
-            return (
-                f"Every example's scores are equal, as an untrained network's are close to: each SVM loss is "
-                f"(C − 1)·Δ = {k - 1} and each softmax loss ln C = ln {k} = {num(math.log(k))}. A new network "
-                "whose first loss is far from these has a bug or too large initial weights."
-            )
-        return "Correct-class cells are green. Type a score and press Enter; the losses follow."
+            return _("Every example's scores are equal, as an untrained network's are close to: each SVM loss is "
+                     "(C − 1)·Δ = {svm} and each softmax loss ln C = ln {count} = {softmax}. A new network whose first "
+                     "loss is far from these has a bug or too large initial weights.").format(
+                svm=k - 1, count=k, softmax=num(math.log(k)))
+        return _("Correct-class cells are green. Type a score and press Enter; the losses follow.")
 
     def say(self, text: str) -> None:
         self.message.setText(text)

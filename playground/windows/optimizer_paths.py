@@ -443,7 +443,7 @@ class PathsWindow(QDialog):
         self.plot.setYRange(y0, y1, padding=0)
 
     @guarded
-    def _target_moved(self, *_: Any) -> None:
+    def _target_moved(self, *_args: Any) -> None:
         pos = self.target.pos()
         self.set_start(pos.x(), pos.y())
 

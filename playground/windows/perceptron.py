@@ -16,7 +16,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QDialog, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from engine.core.errors import PlaygroundError
-from engine.core.i18n import _
+from engine.core.i18n import _, ngettext
 from engine.teaching.perceptron import (
     PERCEPTRON_DATA,
     Perceptron,
@@ -40,7 +40,7 @@ def rule_lines(u: Update) -> list[str]:
     """One visit of the rule with its numbers."""
     w, b, x = u.w_before, u.b_before, u.x
     lines = [
-        f"example {u.index + 1}: x = {vec(x)}, y = {u.y}",
+        _("example {number}: x = {x}, y = {y}").format(number=u.index + 1, x=vec(x), y=u.y),
         f"z = w·x + b = {paren(w[0])}·{paren(x[0])} + {paren(w[1])}·{paren(x[1])} + {paren(b)} = {num(u.z)}",
         f"ŷ = step(z) = {u.y_hat}" + ("   (z > 0)" if u.y_hat else "   (z ≤ 0)"),
     ]
@@ -119,7 +119,7 @@ class PerceptronWindow(QDialog):
         self.w1 = name_widget(NumberEdit(START_W[0], -100.0, 100.0), "perceptronW1", _("Initial w₁"))
         self.w2 = name_widget(NumberEdit(START_W[1], -100.0, 100.0), "perceptronW2", _("Initial w₂"))
         self.b = name_widget(NumberEdit(START_B, -100.0, 100.0), "perceptronB", _("Initial b"))
-        for col, (text, edit) in enumerate((("η", self.rate), ("start w₁", self.w1), ("w₂", self.w2),
+        for col, (text, edit) in enumerate((("η", self.rate), (_("start w₁"), self.w1), ("w₂", self.w2),
                                             ("b", self.b))):  # fmt: skip
             grid.addWidget(Label(text), 0, col)
             grid.addWidget(edit, 1, col)
@@ -269,16 +269,20 @@ class PerceptronWindow(QDialog):
         p = self.perceptron
         n = len(p.y)
         passes = [p.history[i : i + n] for i in range(0, len(p.history) - len(p.history) % n, n)]
-        done = f"pass {p.epoch + 1}, example {p.visits % n + 1} of {n} next"
+        done = _("pass {number}, example {example} of {count} next").format(
+            number=p.epoch + 1, example=p.visits % n + 1, count=n)
         if self.settled():
-            return f"{done}. The last whole pass made no mistake: the rule has stopped, the line separates the data."
+            return _("{done}. The last whole pass made no mistake: the rule has stopped, the line separates the "
+                     "data.").format(done=done)
         if passes:
             made = sum(u.mistake for u in passes[-1])
-            verdict = f"The last whole pass made {made} mistake{'s' if made != 1 else ''}."
+            verdict = ngettext("The last whole pass made {count} mistake.",
+                               "The last whole pass made {count} mistakes.", made).format(count=made)
             if not p.data.separable and len(passes) >= 3:
-                verdict += " No line separates these points, so the rule never stops."
-            return f"{done}. {verdict}"
-        return f"{done}."
+                verdict = _("{verdict} No line separates these points, so the rule never stops.").format(
+                    verdict=verdict)
+            return _("{done}. {verdict}").format(done=done, verdict=verdict)
+        return _("{done}.").format(done=done)
 
     def say(self, text: str) -> None:
         self.message.setText(text)

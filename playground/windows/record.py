@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError
-from engine.core.i18n import _, pick
+from engine.core.i18n import N_, _, pick
 
 from ..media import animation
 from ..media.figures import Figures, Slide
@@ -37,13 +37,14 @@ from ..run.worker_loop import Cancelled
 from ..widgets import captioned, guarded, name_widget, wrapped
 from ..widgets.dialogs import Dialogs
 
-SIZES = ((1920, 1080, "1920 × 1080 (Full HD)"), (1280, 720, "1280 × 720"), (960, 540, "960 × 540 (quick look)"),
-         (3840, 2160, "3840 × 2160 (4K)"), (1080, 1080, "1080 × 1080 (square)"))  # fmt: skip
+SIZES = ((1920, 1080, N_("1920 × 1080 (Full HD)")), (1280, 720, "1280 × 720"),
+         (960, 540, N_("960 × 540 (quick look)")), (3840, 2160, N_("3840 × 2160 (4K)")),
+         (1080, 1080, N_("1080 × 1080 (square)")))  # fmt: skip
 QUEUED_FRAMES = 3  # frames drawn ahead of the encoder at most (a 4K frame is 25 MB)
 WAIT_MS = 20  # when the encoder is behind, the next frame is drawn this much later
 FILTERS = "GIF (*.gif);;Animated PNG (*.apng);;MP4 video (*.mp4)"
-NO_CONFUSION = ("the window keeps predictions for image data only; 'nn-playground record --views confusion' "
-                "draws it for point data")  # fmt: skip
+NO_CONFUSION = N_("the window keeps predictions for image data only; 'nn-playground record --views confusion' "
+                  "draws it for point data")  # fmt: skip
 _CANCEL = object()
 
 
@@ -112,7 +113,8 @@ class RecordDialog(QDialog):
         self.boxes: dict[str, QCheckBox] = {}
         snap = session.snapshot
         chosen = default_views(snap.project, snap.data) if snap is not None else ["curves"]
-        for view, title in VIEWS.items():
+        for view, marked in VIEWS.items():
+            title = _(marked)
             box = name_widget(QCheckBox(title), f"recordView_{view}", title)
             reason = self._unavailable(view, snap)
             box.setEnabled(reason is None)
@@ -125,7 +127,7 @@ class RecordDialog(QDialog):
         options = QHBoxLayout()
         self.size_box = name_widget(QComboBox(), "recordSize", _("Frame size"))
         for _w, _h, text in SIZES:
-            self.size_box.addItem(text)
+            self.size_box.addItem(_(text) if text[-1] == ")" else text)
         self.fps = name_widget(QSpinBox(), "recordFps", _("Frames a second"))
         self.fps.setRange(1, 60)
         self.fps.setValue(10)
@@ -155,7 +157,7 @@ class RecordDialog(QDialog):
         if snap is None:
             return "there is no run yet"
         if view == "confusion" and snap.image_eval is None and snap.data.dataset.problem == "classification":
-            return NO_CONFUSION
+            return _(NO_CONFUSION)
         return unavailable(view, snap.project, snap.data)
 
     def frame_size(self) -> tuple[int, int]:
