@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from engine.core.i18n import _
 from engine.project.fields import humanize
 
 from .actions.downloads import Downloads
@@ -67,22 +68,22 @@ class MainWindow(QMainWindow):
         self.batch_norm = BatchNormView()  # each unit before and after batch normalization
         self.time_gradient = TimeGradientView()  # recurrent layers on sequence data
         self.runs, self.time_bar = RunsView(s.run_history), TimeBar()
-        self.banner = name_widget(Label(), "banner", "Message banner")
+        self.banner = name_widget(Label(), "banner", _("Message banner"))
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.note_bar = NoteBar()
-        tip = "Trainable parameters: every weight and bias. Click for the summary."
-        self.params_label = name_widget(Label(), "paramsLabel", "Parameter count", tip)
+        tip = _("Trainable parameters: every weight and bias. Click for the summary.")
+        self.params_label = name_widget(Label(), "paramsLabel", _("Parameter count"), tip)
         self.params_label.setTextFormat(Qt.TextFormat.RichText)  # a link; the text is only a count
         self.params_label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
         # Fixed sizes: these change every frame, and a new size hint re-lays out the status bar.
-        self.rate_label = name_widget(Counter("000,000 steps/s", min_width=130), "rateLabel", "Training speed")
+        self.rate_label = name_widget(Counter("000,000 steps/s", min_width=130), "rateLabel", _("Training speed"))
         self.loss_label = name_widget(Counter("epoch 0,000,000 · batch loss 0.0000 · α 0.001", min_width=330),
-                                      "lossLabel", "Epoch and batch loss")  # fmt: skip
+                                      "lossLabel", _("Epoch and batch loss"))  # fmt: skip
         self.view_label = name_widget(
-            Label(), "viewBudget", "View budget",
-            "Drawing may take at most a quarter of the worker's time: on big networks the output plane is "
-            "computed at a lower resolution, then frames are spaced out, so training keeps its speed.",
+            Label(), "viewBudget", _("View budget"),
+            _("Drawing may take at most a quarter of the worker's time: on big networks the output plane is "
+              "computed at a lower resolution, then frames are spaced out, so training keeps its speed."),
         )  # fmt: skip
         for w in (self.view_label, self.loss_label, self.rate_label):
             self.statusBar().addPermanentWidget(w)
@@ -136,12 +137,12 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("insightTabs")
         self.tabs.setDocumentMode(True)
         for widget, title, name in (
-            (self.histograms, "Weights", "weights"),
-            (self.gradients, "Gradient flow", "gradients"),
-            (self.batch_norm, "Batch norm", "batchnorm"),
-            (self.time_gradient, "Through time", "time"),
-            (self.hidden_space, "Hidden space", "hidden"),
-            (self.runs, "Runs", "runs"),
+            (self.histograms, _("Weights"), "weights"),
+            (self.gradients, _("Gradient flow"), "gradients"),
+            (self.batch_norm, _("Batch norm"), "batchnorm"),
+            (self.time_gradient, _("Through time"), "time"),
+            (self.hidden_space, _("Hidden space"), "hidden"),
+            (self.runs, _("Runs"), "runs"),
         ):
             self.tabs.addTab(_holder(f"tab_{name}", (untitled(widget),), (0, 6, 0, 0)), title)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -151,7 +152,7 @@ class MainWindow(QMainWindow):
         right.setSizes([430, 220, 230])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("mainSplitter")
-        for w in (SideStrip(left, "Data", "data"), middle, right):  # the data panel folds in presentation
+        for w in (SideStrip(left, _("Data"), "data"), middle, right):  # the data panel folds in presentation
             split.addWidget(w)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
@@ -261,8 +262,9 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         state = self.session.state
-        name = state.path.name if state.path else "untitled"
-        self.setWindowTitle(f"{name}{' •' if state.dirty else ''} — nn-playground")
+        name = state.path.name if state.path else _("untitled")
+        title = _("{name} • — nn-playground") if state.dirty else _("{name} — nn-playground")
+        self.setWindowTitle(title.format(name=name))
 
     # ----------------------------------------------------------------- closing
     @guarded
@@ -273,7 +275,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.files.discard_recovery()  # saved or knowingly discarded: nothing to recover
         if self.session.handle.thread.isRunning() and not self.session.handle.thread.wait(100):
-            self.show_message("Finishing the step in progress…")  # said before waiting for it
+            self.show_message(_("Finishing the step in progress…"))  # said before waiting for it
             self.setEnabled(False)
         self.shutdown()
         event.accept()

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _
 from engine.data.downloads import REMOTE_SETS, DownloadCancelled, download, folder_for
 
 from ..run.commands import Command
@@ -104,7 +105,7 @@ class ReadProgress(QObject):
             self.seq = seq
             self.dialog = QProgressDialog("Reading the data file…", "Cancel", 0, 1000, self.window)
             self.dialog.setObjectName("readDialog")
-            self.dialog.setWindowTitle("Reading data")
+            self.dialog.setWindowTitle(_("Reading data"))
             self.dialog.setMinimumDuration(500)
             self.dialog.setAutoClose(False)
             self.dialog.setAutoReset(False)
@@ -150,7 +151,7 @@ class Downloads(QObject):
         self.dialog = QProgressDialog(f"{rs.title}: checking {folder_for(rs.name, self.root)}…", "Cancel", 0, 100,
                                       self.window)  # fmt: skip
         self.dialog.setObjectName("downloadDialog")
-        self.dialog.setWindowTitle(f"Downloading {rs.title}")
+        self.dialog.setWindowTitle(_("Downloading {title}").format(title=rs.title))
         self.dialog.setMinimumDuration(300)  # a set already downloaded opens without a flash
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
@@ -179,10 +180,10 @@ class Downloads(QObject):
             self.dialog.close()
             self.dialog = None
         if result == "cancelled":
-            self.files.dialogs.status("Download cancelled; nothing half-written was kept")
+            self.files.dialogs.status(_("Download cancelled; nothing half-written was kept"))
             return
         if isinstance(result, str):
-            self.files.dialogs.error("Could not download the data", result)
+            self.files.dialogs.error(_("Could not download the data"), result)
             return
         paths = dict(result)  # type: ignore[call-overload]
         self.files.load_data_source({"idx": {"images": paths["train_images"], "labels": paths["train_labels"]}})

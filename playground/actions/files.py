@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from engine import PlaygroundError
-from engine.core.i18n import pick
+from engine.core.i18n import _, ngettext, pick
 from engine.exports.codegen import export_script, script_paths
 from engine.imports import Imported, import_model
 from engine.project import default_project
@@ -86,14 +86,14 @@ class FileActions:
     def state(self) -> ProjectState:
         return self.session.state
 
-    def _write(self, what: str, write: Callable[[], Any], done: str) -> bool:
-        """Run a file write; a failure is shown (naming `what`), success goes to the status bar."""
+    def _write(self, failed: str, write: Callable[[], Any], done: str) -> bool:
+        """Run a file write; a failure is shown (titled `failed`), success goes to the status bar."""
         try:
             write()
         except (PlaygroundError, OSError) as exc:
-            self.dialogs.error(f"Could not export {what}", str(exc))
+            self.dialogs.error(failed, str(exc))
             return False
-        self.dialogs.status(f"Saved {done}")
+        self.dialogs.status(_("Saved {done}").format(done=done))
         return True
 
     def _confirm_replace(self, paths: list[Path]) -> bool:
@@ -103,8 +103,9 @@ class FileActions:
             return True
         names = "\n".join(str(p) for p in existing)
         answer = self.dialogs.ask(
-            "Replace files?",
-            f"This also writes over:\n{names}\nReplace {'it' if len(existing) == 1 else 'them'}?",
+            _("Replace files?"),
+            ngettext("This also writes over:\n{names}\nReplace it?", "This also writes over:\n{names}\nReplace them?",
+                     len(existing)).format(names=names),
             Button.Yes | Button.No,
             Button.No,
         )
@@ -116,8 +117,8 @@ class FileActions:
         if not self.state.dirty:
             return True
         answer = self.dialogs.ask(
-            "Unsaved changes",
-            "The project has unsaved changes. Save them first?",
+            _("Unsaved changes"),
+            _("The project has unsaved changes. Save them first?"),
             Button.Save | Button.Discard | Button.Cancel,
             Button.Save,
         )
@@ -143,15 +144,16 @@ class FileActions:
             project = load_project(path, notes)
             start = start_weights(project, path.parent)  # an imported model's, saved beside it
         except PlaygroundError as exc:
-            self.dialogs.error("Could not open the project", str(exc))
+            self.dialogs.error(_("Could not open the project"), str(exc))
             return False
         self.session.replace(project, None if preset else path, start,
                              start_file=project.get("app", {}).get("weights"))  # fmt: skip
         if not preset:
             self.add_recent(path)
         if start is not None:
-            notes.append(f"its initial weights from {project['app']['weights']}")
-        self.dialogs.status("; ".join([f"Opened {pick(project.get('app', {}).get('title') or path.name)}", *notes]))
+            notes.append(_("its initial weights from {path}").format(path=project["app"]["weights"]))
+        opened = _("Opened {title}").format(title=pick(project.get("app", {}).get("title") or path.name))
+        self.dialogs.status("; ".join([opened, *notes]))
         self.on_opened(project)
         return True
 
@@ -162,7 +164,7 @@ class FileActions:
         try:
             self.state.replace(project, None, dirty=True)
         except PlaygroundError as exc:
-            self.dialogs.error("Could not open the project", str(exc))
+            self.dialogs.error(_("Could not open the project"), str(exc))
             return False
         self.dialogs.status(status)
         self.on_opened(project)
@@ -207,12 +209,13 @@ class FileActions:
                 save_weights(weights, net, project, self.session.snapshot.data.normalizer)
             save_project(path, project)
         except (PlaygroundError, OSError) as exc:
-            self.dialogs.error("Could not save the project", str(exc))
+            self.dialogs.error(_("Could not save the project"), str(exc))
             return False
         self.state.set_path(path)
         self.state.set_dirty(False)
         self.add_recent(path)
-        self.dialogs.status(f"Saved {path.name}" + (f" and its initial weights in {weights.name}" if weights else ""))
+        self.dialogs.status((_("Saved {name} and its initial weights in {weights}") if weights else
+                             _("Saved {name}")).format(name=path.name, weights=weights.name if weights else ""))
         return True
 
     # ----------------------------------------------------------------- weights and code
@@ -225,17 +228,17 @@ class FileActions:
             arrays, _config = read_weights(path)
             apply_weights(net, arrays, Path(path).name)
         except PlaygroundError as exc:
-            self.dialogs.error("Could not import the weights", str(exc))
+            self.dialogs.error(_("Could not import the weights"), str(exc))
             return False
         self.session.set_weights(net.get_weights(), self.session.snapshot.generation)
-        self.dialogs.status(f"Imported weights from {Path(path).name}")
+        self.dialogs.status(_("Imported weights from {name}").format(name=Path(path).name))
         return True
 
     def import_model(self, path: str | Path | None = None) -> bool:
         """File → Import Model…: an ONNX, Keras or PyTorch model read off the UI thread, then
         opened as an unsaved project with its weights. True: the read has started."""
         if self.importing is not None:
-            self.dialogs.status("Still reading the model chosen before…")
+            self.dialogs.status(_("Still reading the model chosen before…"))
             return False
         if not self.confirm_discard():
             return False
@@ -250,42 +253,48 @@ class FileActions:
             except PlaygroundError as exc:
                 result = str(exc)
             except (OSError, MemoryError) as exc:
-                result = f"{path.name}: could not be read ({exc})"
+                result = _("{name}: could not be read ({reason})").format(name=path.name, reason=exc)
             self._reader.done.emit(path, result)
 
         self.importing = threading.Thread(target=read, name="import-model", daemon=True)
         self.importing.start()
-        self.dialogs.status(f"Reading {path.name}…")
+        self.dialogs.status(_("Reading {name}…").format(name=path.name))
         return True
 
     def _model_read(self, path: Path, result: object) -> None:
         self.importing = None
         if isinstance(result, str):
-            self.dialogs.error("Could not import the model", result)
+            self.dialogs.error(_("Could not import the model"), result)
             return
         imported: Imported = result  # type: ignore[assignment]
         try:  # the model's weights are the project's initial weights: Reset returns to them
             self.session.replace(imported.project, None, imported.weight_list(), dirty=True)
         except PlaygroundError as exc:
-            self.dialogs.error("Could not import the model", str(exc))
+            self.dialogs.error(_("Could not import the model"), str(exc))
             return
-        self.dialogs.status("; ".join([f"Imported {path.name} from {imported.source}", *imported.notes]))
+        said = _("Imported {name} from {source}").format(name=path.name, source=imported.source)
+        self.dialogs.status("; ".join([said, *imported.notes]))
         self.on_opened(imported.project)
 
     def export_weights(self, path: str | Path | None = None, fmt: str = "npz") -> bool:
-        filters = {"npz": "NumPy weights (*.npz)", "json": "JSON weights (*.json)", "onnx": "ONNX model (*.onnx)"}
-        path = path or self.dialogs.save_path("Export weights", f"weights.{fmt}", filters[fmt])
+        filters = {"npz": _("NumPy weights (*.npz)"), "json": _("JSON weights (*.json)"),
+                   "onnx": _("ONNX model (*.onnx)")}
+        path = path or self.dialogs.save_path(_("Export weights"), f"weights.{fmt}", filters[fmt])
         net = self.session.network()
         if not path or net is None:
             return False
         snap = self.session.snapshot  # the project and normalisation these weights belong to
         return self._write(
-            "the weights", lambda: save_weights(path, net, snap.project, snap.data.normalizer), Path(path).name
+            _("Could not export the weights"),
+            lambda: save_weights(path, net, snap.project, snap.data.normalizer),
+            Path(path).name,
         )
 
     def export_code(self, path: str | Path | None = None, framework: str = "pytorch") -> bool:
         """A PyTorch or Keras script plus its weights file (`<name>_weights.npz`) beside it."""
-        path = path or self.dialogs.save_path(f"Export as {framework} script", "model.py", "Python script (*.py)")
+        path = path or self.dialogs.save_path(
+            _("Export as {framework} script").format(framework=framework), "model.py", _("Python script (*.py)")
+        )
         net = self.session.network()
         if not path or net is None:
             return False
@@ -294,36 +303,42 @@ class FileActions:
             return False  # the dialog confirmed the file the user named, not the others
         snap = self.session.snapshot
         return self._write(
-            "the script",
+            _("Could not export the script"),
             lambda: export_script(script, framework, net, snap.project, snap.data),
-            f"{script.name} and {weights.name}",
+            _("{script} and {weights}").format(script=script.name, weights=weights.name),
         )
 
     def export_data(self, path: str | Path | None = None) -> bool:
         snap = self.session.snapshot
         if snap is None:
             return False
-        path = path or self.dialogs.save_path("Export data", "data.csv", "CSV (*.csv);;NumPy (*.npz)")
+        path = path or self.dialogs.save_path(_("Export data"), "data.csv", "CSV (*.csv);;NumPy (*.npz)")
         if not path:
             return False
-        return self._write("the data", lambda: export_data(path, snap.data), Path(path).name)
+        return self._write(_("Could not export the data"), lambda: export_data(path, snap.data), Path(path).name)
 
     def export_runs(self, path: str | Path | None = None) -> bool:
         """Every run's per-epoch metrics (and a settings summary) as one CSV table."""
-        path = path or self.dialogs.save_path("Export runs", "runs.csv", "CSV (*.csv)")
+        path = path or self.dialogs.save_path(_("Export runs"), "runs.csv", "CSV (*.csv)")
         if not path:
             return False
         runs = self.session.run_history
-        return self._write("the runs", lambda: atomic_write_text(path, runs.to_csv()), Path(path).name)
+        return self._write(
+            _("Could not export the runs"), lambda: atomic_write_text(path, runs.to_csv()), Path(path).name
+        )
 
     def export_plot(self, path: str | Path | None = None) -> bool:
         """What the data view shows (the output plane, or the image views for image data) as PNG
         or SVG, through the atomic writer: a failed export keeps the old file."""
-        path = path or self.dialogs.save_path("Export plot", "output.png", "PNG image (*.png);;SVG drawing (*.svg)")
+        path = path or self.dialogs.save_path(
+            _("Export plot"), "output.png", _("PNG image (*.png);;SVG drawing (*.svg)")
+        )
         if not path:
             return False
         path, widget = Path(path), self.plot_widget()
-        return self._write("the plot", lambda: atomic_write_bytes(path, plot_bytes(widget, path.suffix)), path.name)
+        return self._write(
+            _("Could not export the plot"), lambda: atomic_write_bytes(path, plot_bytes(widget, path.suffix)), path.name
+        )
 
     # ----------------------------------------------------------------- data files
     def open_data_file(self) -> bool:
@@ -338,8 +353,9 @@ class FileActions:
         images (their label file asked), or an image folder (the size to read it at asked)."""
         if p.is_dir():
             read = self.dialogs.choose(
-                "Image folder", f"Read the images in {p.name} (one subfolder per class) at which size? Each image "
-                "is resized to it (bilinear, aspect ratio not kept).", list(FOLDER_READS), next(iter(FOLDER_READS)),
+                _("Image folder"), _("Read the images in {name} (one subfolder per class) at which size? Each "
+                                     "image is resized to it (bilinear, aspect ratio not kept).").format(name=p.name),
+                list(FOLDER_READS), next(iter(FOLDER_READS)),
             )  # fmt: skip
             if read is None:
                 return False
@@ -366,7 +382,7 @@ class FileActions:
         seq = self.session.probe_data({**self.state.project, "data": data})
         self._pending[seq] = (source, ask_label)
         name = Path(source["idx"]["images"] if "idx" in source else next(iter(source.values()))).name
-        self.dialogs.status(f"Reading {name}…")
+        self.dialogs.status(_("Reading {name}…").format(name=name))
         return True
 
     def _probed(self, seq: int, result: object) -> None:
@@ -375,14 +391,15 @@ class FileActions:
             return
         source, ask_label = self._pending.pop(seq)
         if isinstance(result, str):
-            self.dialogs.error("Could not load the data", result)
+            self.dialogs.error(_("Could not load the data"), result)
             return
         info: DataInfo = result  # type: ignore[assignment]
         columns = [*info.columns, info.label_column]
         if ask_label and info.label_column and len(columns) >= 3:
             path = Path(source["csv"])
             chosen = self.dialogs.choose(
-                "Label column", f"Which column of {path.name} holds the labels (the targets)?", columns,
+                _("Label column"), _("Which column of {name} holds the labels (the targets)?").format(name=path.name),
+                columns,
                 info.label_column,
             )  # fmt: skip
             if chosen is None:
@@ -398,7 +415,7 @@ class FileActions:
         try:
             self.state.apply(changes)
         except PlaygroundError as exc:
-            self.dialogs.error("Could not load the data", str(exc))
+            self.dialogs.error(_("Could not load the data"), str(exc))
             return
         if info.notes:
             self.dialogs.status("; ".join(info.notes))
@@ -433,7 +450,11 @@ class FileActions:
 
     def _autosaved(self, ok: bool) -> None:
         if not ok:
-            self.dialogs.status(f"Could not autosave ({self.recovery.error}): save the project to keep your changes")
+            self.dialogs.status(
+                _("Could not autosave ({error}): save the project to keep your changes").format(
+                    error=self.recovery.error
+                )
+            )
 
     def discard_recovery(self) -> None:
         """Saved or knowingly discarded: nothing to recover (a waiting autosave is dropped too)."""
@@ -450,17 +471,24 @@ class FileActions:
         try:
             work = self.recovery.read()
         except PlaygroundError as exc:
-            self.dialogs.error("Unsaved work could not be restored", str(exc))
+            self.dialogs.error(_("Unsaved work could not be restored"), str(exc))
             return False
         note = ""
         if work.weights_left_out:
-            note = (f"\n\nThe weights of this {parameter_words(work.weights_left_out)} network were not kept "
-                    "(too big to autosave); the project was, and it starts again from epoch 0.")  # fmt: skip
-        answer = Button.Yes if not ask else self.dialogs.ask(
-            "Restore unsaved work?",
-            f"nn-playground closed without saving {work.name} (autosaved {work.saved_at}). Restore it?{note}",
-            Button.Yes | Button.No,
-            Button.Yes,
+            note = "\n\n" + _("The weights of this {size} network were not kept (too big to autosave); the project "
+                              "was, and it starts again from epoch 0.").format(
+                size=parameter_words(work.weights_left_out))  # fmt: skip
+        answer = (
+            Button.Yes
+            if not ask
+            else self.dialogs.ask(
+                _("Restore unsaved work?"),
+                _("nn-playground closed without saving {name} (autosaved {saved_at}). Restore it?{note}").format(
+                    name=work.name, saved_at=work.saved_at, note=note
+                ),
+                Button.Yes | Button.No,
+                Button.Yes,
+            )
         )
         if answer != Button.Yes:
             self.discard_recovery()
@@ -472,7 +500,7 @@ class FileActions:
         self.session.replace(work.project, work.path, start, dirty=dirty)
         if work.weights is not None:
             self.session.set_weights(work.weights)
-        self.dialogs.status(f"Restored {work.name}")
+        self.dialogs.status(_("Restored {name}").format(name=work.name))
         return True
 
 

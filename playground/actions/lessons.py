@@ -117,8 +117,8 @@ class LessonBar(QWidget):
         self.setObjectName("lessonBar")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 3, 8, 3)
-        self.back = name_widget(QPushButton("◀"), "lessonBack", "Previous step")
-        self.next = name_widget(QPushButton("▶"), "lessonNext", "Next step")
+        self.back = name_widget(QPushButton("◀"), "lessonBack", _("Previous step"))
+        self.next = name_widget(QPushButton("▶"), "lessonNext", _("Next step"))
         for b in (self.back, self.next):
             b.setFixedWidth(34)
         self.text = wrapped("", "lessonText")
@@ -200,7 +200,7 @@ class Lessons(QObject):
                 if w.isEnabled():
                     self._disabled.append((w, w.toolTip()))
                     w.setEnabled(False)
-                    w.setToolTip("Locked by this lesson")
+                    w.setToolTip(_("Locked by this lesson"))
         for name in [*self.lesson["hide"], *self.lesson["lock"]]:  # a hidden button's keys are locked too
             for act in self.window.findChildren(QAction):
                 if act.objectName() in ACTIONS.get(target(name), ()) and act.isEnabled():
@@ -239,14 +239,14 @@ class Lessons(QObject):
         self.bar.next.setEnabled(self.step < len(steps) - 1)
         self._frame()
 
-    def _frame(self, *_: Any) -> None:
+    def _frame(self, *_args: Any) -> None:
         """Check the step's goal on the newest epoch's metrics (a met goal stays met)."""
         steps = self.lesson["steps"]
         if not steps or not self.bar.isVisible():
             return
         goal = steps[self.step].get("goal")
         if goal is None:
-            self.bar.goal.setText("No goal for this step: read, try, then press ▶.")
+            self.bar.goal.setText(_("No goal for this step: read, try, then press ▶."))
             return
         snap = self.session.snapshot
         metrics = {m: _last(snap.history.get(m)) for m in METRICS} if snap is not None else {}
@@ -254,8 +254,8 @@ class Lessons(QObject):
         if met:
             self.met.add(self.step)
         done = self.step in self.met
-        mark = "✓ met" if done else "not yet"
-        text = f"Goal: {describe(goal)} — {mark} ({why})"
+        text = (_("Goal: {goal} — ✓ met ({why})") if done else _("Goal: {goal} — not yet ({why})")).format(
+            goal=describe(goal), why=why)
         if self.bar.goal.text() != text:  # setText lays the bar out again, even for the same text
             self.bar.goal.setText(text)
 
@@ -274,14 +274,14 @@ class MakeLessonDialog(QDialog):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("makeLessonDialog")
-        self.setWindowTitle("Make lesson")
+        self.setWindowTitle(_("Make lesson"))
         self.session = session
         current = session.state.project.get("app", {}).get("lesson") or {}
         lay = QHBoxLayout(self)
         self.targets = [*PANELS, *WIDGETS]
         self.table = QTableWidget(len(self.targets), 3)
         self.table.setObjectName("lessonTargets")
-        self.table.setHorizontalHeaderLabels(["", "hide", "lock"])
+        self.table.setHorizontalHeaderLabels(["", _("hide"), _("lock")])
         self.table.verticalHeader().hide()
         hidden = {target(h) for h in current.get("hide", [])}
         locked = {target(h) for h in current.get("lock", [])}
@@ -300,7 +300,7 @@ class MakeLessonDialog(QDialog):
         lay.addWidget(self.table)
 
         right = QVBoxLayout()
-        right.addWidget(Label("Steps"))
+        right.addWidget(Label(_("Steps")))
         self.steps = QListWidget()
         self.steps.setObjectName("lessonSteps")
         self.data: list[dict[str, Any]] = [dict(s) for s in current.get("steps", [])]
@@ -309,8 +309,8 @@ class MakeLessonDialog(QDialog):
         self.steps.currentRowChanged.connect(self._select)
         right.addWidget(self.steps)
         buttons = QHBoxLayout()
-        self.add = name_widget(QPushButton("Add step"), "lessonAddStep", "Add a step")
-        self.remove = name_widget(QPushButton("Remove step"), "lessonRemoveStep", "Remove the chosen step")
+        self.add = name_widget(QPushButton(_("Add step")), "lessonAddStep", _("Add a step"))
+        self.remove = name_widget(QPushButton(_("Remove step")), "lessonRemoveStep", _("Remove the chosen step"))
         self.add.clicked.connect(self.add_step)
         self.remove.clicked.connect(self.remove_step)
         buttons.addWidget(self.add)
@@ -330,31 +330,32 @@ class MakeLessonDialog(QDialog):
             languages.addRow(name, edit)
             self.texts[lang] = edit
         self.text = self.texts.get(_shown_language(), self.texts["en"])
-        self.goal_metric = name_widget(QComboBox(), "lessonMetric", "Goal metric")
-        self.goal_metric.addItem("no goal", None)
+        self.goal_metric = name_widget(QComboBox(), "lessonMetric", _("Goal metric"))
+        self.goal_metric.addItem(_("no goal"), None)
         for m in METRICS:
             self.goal_metric.addItem(METRIC_WORDS[m], m)
-        self.bound = name_widget(QComboBox(), "lessonBound", "Below or above")
-        self.bound.addItems(["below", "above"])
-        self.value = name_widget(NumberEdit(0.1, -1e9, 1e9), "lessonValue", "Goal value")
-        self.max_neurons = name_widget(QSpinBox(), "lessonMaxNeurons", "At most this many hidden neurons (0: any)")
+        self.bound = name_widget(QComboBox(), "lessonBound", _("Below or above"))
+        for key, text in (("below", _("below")), ("above", _("above"))):
+            self.bound.addItem(text, key)
+        self.value = name_widget(NumberEdit(0.1, -1e9, 1e9), "lessonValue", _("Goal value"))
+        self.max_neurons = name_widget(QSpinBox(), "lessonMaxNeurons", _("At most this many hidden neurons (0: any)"))
         self.max_neurons.setRange(0, 10_000)
         self.without = {f: QCheckBox(FEATURES.words(f)) for f in FEATURES.names()}  # in words: X₁², not x1^2
         feats = QHBoxLayout()
         for f, box in self.without.items():
             box.setObjectName(f"lessonWithout_{f}")
             feats.addWidget(box)
-        form.addRow("text", languages)
-        form.addRow("goal", self.goal_metric)
+        form.addRow(_("text"), languages)
+        form.addRow(_("goal"), self.goal_metric)
         form.addRow("", self.bound)
-        form.addRow("value", self.value)
-        form.addRow("max neurons", self.max_neurons)
-        form.addRow("without", feats)
+        form.addRow(_("value"), self.value)
+        form.addRow(_("max neurons"), self.max_neurons)
+        form.addRow(_("without"), feats)
         right.addLayout(form)
         self.message = wrapped("", "lessonMessage")
         right.addWidget(self.message)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.button(QDialogButtonBox.StandardButton.Ok).setText("Put in the project")
+        box.button(QDialogButtonBox.StandardButton.Ok).setText(_("Put in the project"))
         box.accepted.connect(self.accept_lesson)
         box.rejected.connect(self.reject)
         right.addWidget(box)
@@ -379,7 +380,7 @@ class MakeLessonDialog(QDialog):
         step: dict[str, Any] = {"text": texts["en"] if set(texts) == {"en"} else texts}
         metric = self.goal_metric.currentData()
         if metric is not None:
-            goal: dict[str, Any] = {"metric": metric, self.bound.currentText(): self.value.value()}
+            goal: dict[str, Any] = {"metric": metric, self.bound.currentData(): self.value.value()}
             if self.max_neurons.value():
                 goal["max_neurons"] = self.max_neurons.value()
             banned = [f for f, b in self.without.items() if b.isChecked()]
@@ -400,7 +401,7 @@ class MakeLessonDialog(QDialog):
             edit.setPlainText(text.get(lang, "") if isinstance(text.get(lang), str) else "")
         goal = s.get("goal") or {}
         self.goal_metric.setCurrentIndex(max(0, self.goal_metric.findData(goal.get("metric"))))
-        self.bound.setCurrentText("above" if "above" in goal else "below")
+        self.bound.setCurrentIndex(1 if "above" in goal else 0)
         self.value.set_value(goal.get("above", goal.get("below", 0.1)))
         self.max_neurons.setValue(goal.get("max_neurons", 0))
         for f, b in self.without.items():

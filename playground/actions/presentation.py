@@ -127,7 +127,8 @@ class SideStrip(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        self.strip = name_widget(QToolButton(), f"{name}Strip", f"Fold or unfold the {title.lower()} panel")
+        tip = _("Fold or unfold the {panel} panel").format(panel=title.lower())
+        self.strip = name_widget(QToolButton(), f"{name}Strip", tip)
         self.strip.setFixedWidth(self.STRIP_WIDTH)
         self.strip.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         self.strip.setProperty("role", "strip")
@@ -160,8 +161,8 @@ class SideStrip(QWidget):
         self.body.setVisible(not self.folded)
         letters = "\n".join(self.title.upper())
         self.strip.setText(f"▸\n\n{letters}" if self.folded else "◂")
-        self.strip.setToolTip(f"Show the {self.title.lower()} panel" if self.folded else
-                              f"Fold the {self.title.lower()} panel to this strip")  # fmt: skip
+        tip = _("Show the {panel} panel") if self.folded else _("Fold the {panel} panel to this strip")
+        self.strip.setToolTip(tip.format(panel=self.title.lower()))
 
 
 class TabsFold(QObject):
@@ -172,7 +173,7 @@ class TabsFold(QObject):
         super().__init__(tabs)
         self.tabs, self.holder = tabs, holder
         self.stack = tabs.findChild(QStackedWidget)
-        self.corner = name_widget(QToolButton(), "foldTabs", "Fold or unfold the tabs")
+        self.corner = name_widget(QToolButton(), "foldTabs", _("Fold or unfold the tabs"))
         self.corner.setAutoRaise(True)
         self.corner.clicked.connect(lambda: self.set_folded(not self.folded))
         tabs.setCornerWidget(self.corner, Qt.Corner.TopRightCorner)
@@ -193,7 +194,7 @@ class TabsFold(QObject):
         top = self.holder.layout().contentsMargins().top() if self.holder.layout() else 0
         self.holder.setMaximumHeight(self.tabs.tabBar().sizeHint().height() + top + 2 if self.folded else WIDGET_MAX)
         self.corner.setArrowType(Qt.ArrowType.UpArrow if self.folded else Qt.ArrowType.DownArrow)
-        self.corner.setToolTip("Open the tabs" if self.folded else "Fold the tabs to their names")
+        self.corner.setToolTip(_("Open the tabs") if self.folded else _("Fold the tabs to their names"))
 
     def _clicked(self, index: int) -> None:
         if not self.on:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _, ngettext
 from engine.project.files import load_project
 from engine.project.links import (
     NNP_PREFIX,
@@ -43,7 +44,8 @@ def notes_text(notes: list[str], most: int = MAX_NOTES_SHOWN) -> str:
     """Notes as a short bulleted list: the first `most` and a count of the rest."""
     lines = [f"• {n}" for n in notes[:most]]
     if len(notes) > most:
-        lines.append(f"… and {len(notes) - most:,} more notes")
+        rest = len(notes) - most
+        lines.append(ngettext("… and {count} more note", "… and {count} more notes", rest).format(count=f"{rest:,}"))
     return cut("\n".join(lines))
 
 
@@ -51,8 +53,9 @@ def defaults_said(changes: dict[str, Any]) -> str:
     """What "Use nn-playground's defaults" switched (`changes`, from our_defaults): the maths and
     Keras's rules, in a line that fits the status bar of a 1280-pixel screen."""
     out = changes["network.output_activation"]
-    loss = "MSE" if changes["training.loss"] == "mse" else "cross-entropy"
-    return f"Defaults: {out}, {loss}, Glorot; Keras's stratified split, reshuffling, partial last batch, L1 subgradient"
+    loss = "MSE" if changes["training.loss"] == "mse" else _("cross-entropy")
+    return _("Defaults: {output}, {loss}, Glorot; Keras's stratified split, reshuffling, partial last batch, L1 "
+             "subgradient").format(output=out, loss=loss)
 
 
 class TfpBar(QWidget):
@@ -65,13 +68,13 @@ class TfpBar(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 2, 8, 2)
         self.text = wrapped(
-            "This project trains with TensorFlow Playground's maths: a tanh output against −1/+1, ½ squared "
-            "error, weights in [−0.5, 0.5], biases 0.1, plain SGD.", "legend")
-        tip = ("A sigmoid output with cross-entropy (linear with MSE for regression), Glorot weights, biases 0, and "
-               "Keras's rules: a stratified split reshuffled every epoch, the last partial batch a smaller step of "
-               "its own, L1 by subgradient")
-        self.button = name_widget(QPushButton("Use nn-playground's defaults"), "tfpDefaults",
-                                  "Use nn-playground's defaults", tip)  # fmt: skip
+            _("This project trains with TensorFlow Playground's maths: a tanh output against −1/+1, ½ squared "
+              "error, weights in [−0.5, 0.5], biases 0.1, plain SGD."), "legend")
+        tip = _("A sigmoid output with cross-entropy (linear with MSE for regression), Glorot weights, biases 0, and "
+                "Keras's rules: a stratified split reshuffled every epoch, the last partial batch a smaller step of "
+                "its own, L1 by subgradient")
+        self.button = name_widget(QPushButton(_("Use nn-playground's defaults")), "tfpDefaults",
+                                  _("Use nn-playground's defaults"), tip)  # fmt: skip
         lay.addWidget(self.text, 1)
         lay.addWidget(self.button)
         self.hide()
@@ -104,46 +107,49 @@ class Sharing(QObject):
             if text.startswith(NNP_PREFIX):
                 linked = read_project_link(text)
                 if linked.files and not self._agree_to_read(linked.files):
-                    self.dialogs.status("The link was not opened: its data file was not read")
+                    self.dialogs.status(_("The link was not opened: its data file was not read"))
                     return False
                 project, notes = linked.project, []
-                what = "the project link"
+                opened = _("Opened the project link")
             elif is_tfp_link(text):
                 project, notes = from_tfp(text)
-                what = "the TensorFlow Playground link"
+                opened = _("Opened the TensorFlow Playground link")
             else:
-                self.dialogs.error("Not a link", "Paste a TensorFlow Playground link (playground.tensorflow.org/#…) "
-                                   "or a project link (nnp:…).")  # fmt: skip
+                self.dialogs.error(_("Not a link"), _("Paste a TensorFlow Playground link "
+                                                      "(playground.tensorflow.org/#…) or a project link (nnp:…)."))
                 return False
         except PlaygroundError as exc:
-            self.dialogs.error("Could not open the link", str(exc))
+            self.dialogs.error(_("Could not open the link"), str(exc))
             return False
-        if not self.files.open_loaded(project, f"Opened {what}"):
+        if not self.files.open_loaded(project, opened):
             return False
         if notes:  # under the project's note: a dialog would stand in front of the window
             note_bar = getattr(self.window, "note_bar", None)
             if note_bar is not None:
-                note_bar.add_notes("What the import adapted:", notes_text(notes, NOTES_IN_BAR), notes_text(notes))
+                note_bar.add_notes(_("What the import adapted:"), notes_text(notes, NOTES_IN_BAR), notes_text(notes))
             else:
-                self.dialogs.info("Imported from TensorFlow Playground", notes_text(notes))
+                self.dialogs.info(_("Imported from TensorFlow Playground"), notes_text(notes))
         return True
 
     def _agree_to_read(self, files: tuple[str, ...]) -> bool:
         """Ask before reading files a link names: unlike a file the user opened, a link chose them."""
         names = "\n".join(cut(f, 300) for f in files[:2])
         answer = self.dialogs.ask(
-            "Read a file named by the link?",
-            f"This project link takes its data from {'this file' if len(files) == 1 else 'these files'} on "
-            f"this computer:\n{names}\n\nA link can name any file, so nothing is read unless you agree. Open the "
-            "link and read it? (Cancel keeps the current project.)",
+            _("Read a file named by the link?"),
+            ngettext("This project link takes its data from this file on this computer:\n{names}\n\nA link can name "
+                     "any file, so nothing is read unless you agree. Open the link and read it? (Cancel keeps the "
+                     "current project.)",
+                     "This project link takes its data from these files on this computer:\n{names}\n\nA link can "
+                     "name any file, so nothing is read unless you agree. Open the link and read it? (Cancel keeps "
+                     "the current project.)", len(files)).format(names=names),
             Button.Open | Button.Cancel,
             Button.Cancel,
         )
         return answer == Button.Open
 
     def open_tfp_link(self) -> bool:
-        text = self.dialogs.ask_text("Open TensorFlow Playground link",
-                                     "Paste a TensorFlow Playground link (or an nnp: project link):")  # fmt: skip
+        text = self.dialogs.ask_text(_("Open TensorFlow Playground link"),
+                                     _("Paste a TensorFlow Playground link (or an nnp: project link):"))  # fmt: skip
         return bool(text) and self.open_text(text)
 
     def copy_tfp_link(self) -> str:
@@ -151,11 +157,11 @@ class Sharing(QObject):
         url, unfit = to_tfp(self.session.state.project)
         QGuiApplication.clipboard().setText(url)
         if unfit:
-            self.dialogs.info("Copied, with differences",
-                              "The TensorFlow Playground link is on the clipboard. TensorFlow Playground cannot "
-                              "show all of this project:\n" + notes_text(unfit))  # fmt: skip
+            self.dialogs.info(_("Copied, with differences"),
+                              _("The TensorFlow Playground link is on the clipboard. TensorFlow Playground cannot "
+                                "show all of this project:\n{notes}").format(notes=notes_text(unfit)))  # fmt: skip
         else:
-            self.dialogs.status("TensorFlow Playground link copied")
+            self.dialogs.status(_("TensorFlow Playground link copied"))
         return url
 
     def copy_project_link(self) -> str:
@@ -167,8 +173,9 @@ class Sharing(QObject):
         except PlaygroundError as exc:
             reason = str(exc)
             answer = self.dialogs.ask(
-                "Too big for a link",
-                f"{reason[:1].upper()}{reason[1:]}.\n\nSave the project as a file instead?",
+                _("Too big for a link"),
+                _("{reason}.\n\nSave the project as a file instead?").format(
+                    reason=f"{reason[:1].upper()}{reason[1:]}"),
                 Button.Save | Button.Cancel,
                 Button.Save,
             )
@@ -176,14 +183,15 @@ class Sharing(QObject):
                 self.files.save_as()
             return ""
         QGuiApplication.clipboard().setText(link)
-        self.dialogs.status(f"Project link copied ({len(link):,} characters): paste it into nn-playground to open it")
+        said = _("Project link copied ({count} characters): paste it into nn-playground to open it")
+        self.dialogs.status(said.format(count=f"{len(link):,}"))
         return link
 
     def paste(self) -> bool:
         """Ctrl+V outside a text field: open the link on the clipboard."""
         text = QGuiApplication.clipboard().text()
         if not text.strip():
-            self.dialogs.status("The clipboard holds no text to open")
+            self.dialogs.status(_("The clipboard holds no text to open"))
             return False
         return self.open_text(text)
 
@@ -202,7 +210,7 @@ class Sharing(QObject):
         try:
             self.session.state.apply(changes)
         except PlaygroundError as exc:
-            self.dialogs.error("Could not switch", str(exc))
+            self.dialogs.error(_("Could not switch"), str(exc))
             return
         self.dialogs.status(defaults_said(changes))
 
@@ -238,9 +246,9 @@ class Sharing(QObject):
             return self.files.import_weights(path)
         if kind == "data":
             return self.files.open_data_path(path)
-        self.dialogs.error("Cannot open this file", f"{path.name}: drop a project (.json), weights (.npz, .json), "
-                           "data (.csv, .npz, IDX such as MNIST's) or an image folder "
-                           "(a subfolder per class)")  # fmt: skip
+        self.dialogs.error(_("Cannot open this file"), _("{name}: drop a project (.json), weights (.npz, .json), "
+                                                        "data (.csv, .npz, IDX such as MNIST's) or an image folder "
+                                                        "(a subfolder per class)").format(name=path.name))  # fmt: skip
         return False
 
 

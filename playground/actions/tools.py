@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
 
+from engine.core.i18n import _
+
 from ..run.session import Session
 from ..widgets import plain
 from .presentation import keep_on_screen
@@ -54,7 +56,7 @@ class Tools:
 
         snap = self.session.snapshot
         if snap is None or snap.data.dataset.image_shape is None:
-            self.parent.show_message("Draw an Input is for image data; these data are not images.")
+            self.parent.show_message(_("Draw an Input is for image data; these data are not images."))
             return None
         samples = self.parent.images.samples
         return self.open_single(DrawPad, "drawPad", lambda: DrawPad(
@@ -75,7 +77,7 @@ class Tools:
             return None
         path = self.session.state.path
         text = net.summary(path.stem if path else "model")
-        self.text_dialog("Model summary", text)
+        self.text_dialog(_("Model summary"), text, "modelsummary")
         return text
 
     def open_race(self) -> RaceWindow:
@@ -176,9 +178,10 @@ class Tools:
         dlg.open()
         return dlg
 
-    def text_dialog(self, title: str, text: str) -> QDialog:
+    def text_dialog(self, title: str, text: str, name: str = "text") -> QDialog:
+        """A read-only text in a dialog named `name` + "Dialog" (the same name in every language)."""
         dlg = QDialog(self.parent)
-        dlg.setObjectName(title.lower().replace(" ", "") + "Dialog")
+        dlg.setObjectName(f"{name}Dialog")
         dlg.setWindowTitle(title)
         lay = QVBoxLayout(dlg)
         view = QPlainTextEdit(text)
@@ -199,9 +202,9 @@ class Tools:
         plain.message_box(
             self.parent,
             QMessageBox.Icon.Information,
-            "About nn-playground",
-            "nn-playground: build a neural network by clicking and watch it learn.\n"
-            "A NumPy engine trains in a process of its own; the views show the newest snapshot.",
+            _("About nn-playground"),
+            _("nn-playground: build a neural network by clicking and watch it learn.\n"
+              "A NumPy engine trains in a process of its own; the views show the newest snapshot."),
         ).exec()
 
 

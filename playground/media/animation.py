@@ -24,6 +24,7 @@ from typing import IO
 import numpy as np
 
 from engine import PlaygroundError
+from engine.core.i18n import _
 from engine.project.files import atomic_write, atomic_write_bytes, check_writable
 
 #: What `write_animation` makes, by the output's extension; a name ending in / (or a folder) is
@@ -120,7 +121,7 @@ class ApngWriter:
 
     def close(self) -> None:
         if self.previous is None:
-            raise PlaygroundError("there were no frames to write")
+            raise PlaygroundError(_("there were no frames to write"))
         self.f.write(_chunk(b"IEND", b""))
         end = self.f.tell()
         self.f.seek(self._actl_at)
@@ -283,7 +284,7 @@ class GifWriter:
 
     def close(self) -> None:
         if self.previous is None:
-            raise PlaygroundError("there were no frames to write")
+            raise PlaygroundError(_("there were no frames to write"))
         self.f.write(b"\x3b")
 
 
@@ -337,7 +338,7 @@ class Mp4Writer:
 
     def close(self) -> None:
         if self.process is None:
-            raise PlaygroundError("there were no frames to write")
+            raise PlaygroundError(_("there were no frames to write"))
         try:
             self._end()
             with open(self.path, "rb") as src:
@@ -370,7 +371,7 @@ def check_output(out: str | Path) -> None:
     if is_folder(out):
         folder = Path(out)
         if folder.exists() and not folder.is_dir():
-            raise PlaygroundError(f"{out}: is a file, not a folder")
+            raise PlaygroundError(_("{out}: is a file, not a folder").format(out=out))
         check_writable(folder / frame_name(0) if folder.is_dir() else folder)
         return
     suffix = Path(out).suffix.lower()
@@ -415,7 +416,8 @@ def _write_folder(folder: Path, frames: Iterable[np.ndarray]) -> int:
     try:
         folder.mkdir(exist_ok=True)
     except OSError as exc:
-        raise PlaygroundError(f"{folder}: the folder could not be made ({exc.strerror or exc})") from None
+        raise PlaygroundError(_("{folder}: the folder could not be made ({value})").format(
+                                  folder=folder, value=exc.strerror or exc)) from None
     count = 0
     for frame in frames:
         atomic_write_bytes(folder / frame_name(count), png_bytes(frame))

@@ -22,6 +22,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QImage
 from PySide6.QtWidgets import QGraphicsWidget, QWidget
 
 from engine import PlaygroundError
+from engine.core.i18n import _
 from engine.run.training import Diverged, Trainer
 
 from ..panels.curves_view import CurvesView, latest_losses
@@ -69,7 +70,7 @@ def draw(widget: QWidget, size: tuple[int, int], scale: float) -> np.ndarray:
     that is the next repaint; here it is the next drawing (the first frames of a run)."""
     fit(widget, size, scale)
     settle(widget)
-    for _ in range(MAX_DRAWS):
+    for _draw in range(MAX_DRAWS):
         before = layout(widget)
         img = QImage(size[0], size[1], QImage.Format.Format_RGB888)
         img.setDevicePixelRatio(scale)
@@ -159,7 +160,7 @@ class Figures:
         if view == "layers":
             layers = LayersPanel(self.state)
             return layers, layers
-        raise PlaygroundError(f"no view called {view!r}")
+        raise PlaygroundError(_("no view called {view!r}").format(view=view))
 
     def figure(self, view: str) -> QWidget:
         """The widget drawn for `view`: for the output view of image data, the image views."""

@@ -19,6 +19,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from engine import PlaygroundError
+from engine.core.i18n import _
 
 MAX_VECTOR_POINTS = 10_000  # scatter points drawn as SVG shapes; more are embedded as an image
 FORMATS = (".png", ".svg")
@@ -53,7 +54,7 @@ def png_bytes(widget: QWidget) -> bytes:
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
     if not widget.grab().save(buf, "PNG"):
-        raise PlaygroundError("the plot could not be rendered as PNG")
+        raise PlaygroundError(_("the plot could not be rendered as PNG"))
     buf.close()
     return bytes(data.data())
 
@@ -85,7 +86,7 @@ def svg_bytes(widget: QWidget) -> bytes:
     generator.setOutputDevice(buf)
     generator.setSize(widget.size())
     generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
-    generator.setTitle("nn-playground output")
+    generator.setTitle(_("nn-playground output"))
     with _shapes_not_pixmaps(items):
         painter = QPainter(generator)
         if isinstance(widget, QGraphicsView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.core.i18n import N_, _
 from engine.core.layers import neuron_drawable
 from engine.project import PreparedData
 
@@ -11,12 +12,12 @@ from ..run.snapshot import grid_extent
 
 #: The views a figure or a slide can show, with their names in the window.
 VIEWS = {
-    "output": "Output (the data view)",
-    "network": "Network (neurons)",
-    "curves": "Curves",
-    "weights": "Weights (histograms)",
-    "confusion": "Confusion matrix",
-    "layers": "Layers (feature maps)",
+    "output": N_("Output (the data view)"),
+    "network": N_("Network (neurons)"),
+    "curves": N_("Curves"),
+    "weights": N_("Weights (histograms)"),
+    "confusion": N_("Confusion matrix"),
+    "layers": N_("Layers (feature maps)"),
 }
 RECORD_VIEWS = ("output", "network", "curves")  # a recording's views, those the project can show
 
@@ -25,14 +26,14 @@ def unavailable(view: str, project: dict[str, Any], data: PreparedData) -> str |
     """Why `view` cannot be drawn for this project and its data, or None when it can."""
     ds = data.dataset
     if view == "output" and ds.image_shape is None and grid_extent(data) is None:
-        return (f"the output view draws the plane of two-input point data (or the image views); "
-                f"these data have {data.n_inputs} inputs: choose curves, network or weights")  # fmt: skip
+        return _("the output view draws the plane of two-input point data (or the image views); these data have "
+                 "{count} inputs: choose curves, network or weights").format(count=data.n_inputs)
     if view == "network" and not neuron_drawable(project["network"]["layers"]):
-        return "the neuron graph draws dense networks and this one has convolution layers: choose layers"
+        return _("the neuron graph draws dense networks and this one has convolution layers: choose layers")
     if view == "confusion" and ds.problem != "classification":
-        return "the confusion matrix counts classes, and these data are a regression"
+        return _("the confusion matrix counts classes, and these data are a regression")
     if view == "layers" and ds.image_shape is None:
-        return "the layer view shows the feature maps of an image, and these data are points: choose network"
+        return _("the layer view shows the feature maps of an image, and these data are points: choose network")
     return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine import PlaygroundError
+from engine.core.i18n import _
 from engine.core.layers import min_batch
 
 
@@ -45,9 +46,9 @@ def too_small(project: dict[str, Any], dataset: Any, n_inputs: int | None = None
     size = int(project["training"]["batch_size"])
     if size >= need:
         return ""
-    return (f"Batch normalization needs at least {need} examples in each training batch, and the batch size is "
-            f"{size}: {why}. Set Batch size (left panel) to {need} or more first; this change was not made."
-            )  # fmt: skip
+    return _("Batch normalization needs at least {need} examples in each training batch, and the batch size is "
+             "{size}: {why}. Set Batch size (left panel) to {need} or more first; this change was not made.").format(
+        need=need, size=size, why=why)
 
 
 def control_tip(need: int, why: str) -> str:

@@ -29,6 +29,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import PlaygroundError
+from engine.core.i18n import _
 from engine.core.layers import is_convolutional
 from engine.data.loaders import regular_file
 from engine.project import build_network, normalize_project
@@ -123,7 +124,8 @@ class RecoveryFile:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             aside = self.set_aside()
             where = f"; it was kept as {aside.name}" if aside else ""
-            raise PlaygroundError(f"The autosaved work could not be restored ({reason}){where}.") from None
+            raise PlaygroundError(_("The autosaved work could not be restored ({reason}){where}.").format(
+                                      reason=reason, where=where)) from None
 
     def set_aside(self) -> Path | None:
         """Rename the file out of the way (recovery.json → recovery.bad-<time>.json)."""
@@ -143,18 +145,20 @@ def _parse(data: bytes) -> Recovered:
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError):
-        raise PlaygroundError("not valid JSON") from None
+        raise PlaygroundError(_("not valid JSON")) from None
     if not isinstance(doc, dict) or doc.get("format") not in (FORMAT, *OLD_FORMATS):
-        raise PlaygroundError(f"not a recovery file of this version (format {FORMAT!r} expected)")
+        raise PlaygroundError(_("not a recovery file of this version (format {format!r} expected)").format(
+                                  format=FORMAT))
     source = doc.get("path")
     if source is not None and not isinstance(source, str):
-        raise PlaygroundError("'path' must be a file name")
+        raise PlaygroundError(_("'path' must be a file name"))
     saved_at = doc.get("saved_at", "")
     project = normalize_project(doc.get("project"), str(Path(source).parent) if source else None)
     weights = doc.get("weights")
     left_out = doc.get("weights_left_out", 0)
     if isinstance(left_out, bool) or not isinstance(left_out, int) or not 0 <= left_out <= MAX_PARAMS:
-        raise PlaygroundError(f"'weights_left_out' must be a parameter count up to {MAX_PARAMS:,}")
+        raise PlaygroundError(_("'weights_left_out' must be a parameter count up to {max_params:,}").format(
+                                  max_params=MAX_PARAMS))
     return Recovered(
         project,
         Path(source) if source else None,
@@ -171,36 +175,43 @@ def _decode(i: int, value: Any) -> np.ndarray:
         try:
             return np.asarray(value, dtype=np.float64)
         except (ValueError, TypeError, RecursionError):
-            raise PlaygroundError(f"weights[{i}] is not a rectangular array of numbers") from None
+            raise PlaygroundError(
+                _("weights[{number}] is not a rectangular array of numbers").format(number=i)) from None
     shape, data = value.get("shape"), value.get("float64")
     if (not isinstance(shape, list) or not 1 <= len(shape) <= 4
             or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_PARAMS for n in shape)
             or not isinstance(data, str)):  # fmt: skip
-        raise PlaygroundError(f"weights[{i}] must hold a shape (1 to 4 sizes) and its float64 values in base64")
+        raise PlaygroundError(
+            _("weights[{number}] must hold a shape (1 to 4 sizes) and its float64 values in base64").format(number=i)
+        )
     count = math.prod(shape)
     if count > MAX_PARAMS or len(data) != 4 * -(-8 * count // 3):
-        raise PlaygroundError(f"weights[{i}] does not hold the {count:,} values its shape {shape} needs")
+        raise PlaygroundError(
+            _("weights[{number}] does not hold the {count:,} values its shape {shape} needs").format(
+                number=i, count=count, shape=shape
+            )
+        )
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise PlaygroundError(f"weights[{i}] is not valid base64") from None
+        raise PlaygroundError(_("weights[{number}] is not valid base64").format(number=i)) from None
     return np.frombuffer(raw, dtype="<f8").astype(np.float64).reshape(shape)
 
 
 def _weights(raw: Any, project: dict[str, Any]) -> list[np.ndarray]:
     """Finite arrays that fit `project`'s network, or a PlaygroundError saying what is wrong."""
     if not isinstance(raw, list) or not raw or len(raw) > MAX_ARRAYS:
-        raise PlaygroundError("'weights' must be a list of arrays")
+        raise PlaygroundError(_("'weights' must be a list of arrays"))
     arrays = []
     for i, value in enumerate(raw):
         arr = _decode(i, value)
         if not np.all(np.isfinite(arr)):
-            raise PlaygroundError(f"weights[{i}] holds a value that is not a finite number")
+            raise PlaygroundError(_("weights[{number}] holds a value that is not a finite number").format(number=i))
         arrays.append(arr)
     if is_convolutional(project["network"]["layers"]):
         return arrays  # the image shape comes with the data: the worker checks every shape on applying them
     if arrays[0].ndim != 2:
-        raise PlaygroundError("weights[0] must be a kernel (inputs × units)")
+        raise PlaygroundError(_("weights[0] must be a kernel (inputs × units)"))
     d = project["data"]
     classes = d["classes"] if d["problem"] == "classification" else None
     net = build_network(project, arrays[0].shape[0], classes)

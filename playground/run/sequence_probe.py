@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.core.i18n import _
 from engine.core.model import LayerStack
 from engine.core.numbers import number
 from engine.run.training import Trainer
@@ -209,7 +210,7 @@ def sine_continuation(values: np.ndarray, target: float, k: int) -> np.ndarray:
     best = float(grid[int(np.argmin(fit(grid)[0]))])
     lo, hi = best - (grid[1] - grid[0]), best + (grid[1] - grid[0])
     g = (math.sqrt(5) - 1) / 2
-    for _ in range(40):  # golden-section search between the grid's best point's neighbours
+    for _step in range(40):  # golden-section search between the grid's best point's neighbours
         c, d = hi - g * (hi - lo), lo + g * (hi - lo)
         rc, rd = fit(np.array([c, d]))[0]
         if rc < rd:
@@ -286,36 +287,40 @@ def time_verdict(grad: TimeGradient) -> str:
     gradient crosses every step of), and advice by its kind and that share: a SimpleRNN that
     forgets should become an LSTM; an LSTM's or GRU's keeping gate is given with its mean."""
     if not grad.layers:
-        return "No recurrent layer: add a SimpleRNN, LSTM or GRU layer to see the gradient through time."
+        return _("No recurrent layer: add a SimpleRNN, LSTM or GRU layer to see the gradient through time.")
     g = grad.layers[0]
     n = g.norms
     steps = n.size
     if not np.all(np.isfinite(n)):
-        return "The gradient through time is not finite: training diverged (lower the learning rate, then Reset)."
+        return _("The gradient through time is not finite: training diverged (lower the learning rate, then Reset).")
     first, last = float(n[0]), float(n[-1])
     if steps < 2:
-        return "One step: there is no time for the gradient to cross."
+        return _("One step: there is no time for the gradient to cross.")
     if last <= 0:
-        return (f"No gradient reaches step {steps} of {g.name} ({g.kind}): its units are saturated or dead, "
-                "so it does not learn.")  # fmt: skip
+        return _("No gradient reaches step {steps} of {layer} ({kind}): its units are saturated or dead, so it does "
+                 "not learn.").format(steps=steps, layer=g.name, kind=g.kind)
     ratio = first / last
-    head = f"Step 1 gets {share(first, last)} of step {steps}'s gradient"
+    head = _("Step 1 gets {share} of step {steps}'s gradient").format(share=share(first, last), steps=steps)
     keep = ""
     if g.keep is not None:
         k = round(g.keep, 2)
         gate = f"{k:.2f}"  # two decimals: the gate a learner reads, its power worked out from what is shown
-        keep = (f" (its most open {'forget' if g.layer == 'lstm' else 'update'} gate averages {gate}, and "
-                f"{gate}^{steps - 1} = {number(k ** (steps - 1), 2)}: the share a unit keeping that much passes "
-                "back)")  # fmt: skip
+        keep = " " + (_("(its most open forget gate averages {gate}, and {gate}^{power} = {value}: the share a unit "
+                        "keeping that much passes back)") if g.layer == "lstm" else
+                      _("(its most open update gate averages {gate}, and {gate}^{power} = {value}: the share a unit "
+                        "keeping that much passes back)")).format(
+            gate=gate, power=steps - 1, value=number(k ** (steps - 1), 2))  # fmt: skip
     if ratio < VANISHED:
         if g.layer == "simple_rnn":
-            return f"{head}: a SimpleRNN forgets; try an LSTM (or a GRU)."
-        return (f"{head}: this {g.kind} forgets the first steps so far{keep}; training opens its gates where the "
-                "task needs memory, so watch the line rise.")  # fmt: skip
+            return _("{head}: a SimpleRNN forgets; try an LSTM (or a GRU).").format(head=head)
+        return _("{head}: this {kind} forgets the first steps so far{keep}; training opens its gates where the task "
+                 "needs memory, so watch the line rise.").format(head=head, kind=g.kind, keep=keep)
     if ratio < FADING:
-        longer = " a longer sequence would lose it; an LSTM keeps it." if g.layer == "simple_rnn" else ""
-        return f"{head}: it fades through time but still reaches the first steps{keep}.{longer}"
+        longer = " " + _("a longer sequence would lose it; an LSTM keeps it.") if g.layer == "simple_rnn" else ""
+        return _("{head}: it fades through time but still reaches the first steps{keep}.").format(
+            head=head, keep=keep) + longer
     if ratio <= GROWING:
         held = g.keep is not None and round(g.keep, 2) ** (steps - 1) >= 0.1  # the keeping gate explains it
-        return f"{head}: the gradient reaches the first steps, so they can be learned from{keep if held else ''}."
-    return f"{head}: it grows going back (exploding gradients); a smaller learning rate helps."
+        return _("{head}: the gradient reaches the first steps, so they can be learned from{keep}.").format(
+            head=head, keep=keep if held else "")
+    return _("{head}: it grows going back (exploding gradients); a smaller learning rate helps.").format(head=head)

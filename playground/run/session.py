@@ -307,7 +307,7 @@ class Session(QObject):
             return None
         self.go_live()
         seq = self.set_weights([w.copy() for w in past.weights], past.generation)
-        self.message.emit(f"Carrying on from the weights of epoch {past.epoch:,}")
+        self.message.emit(_("Carrying on from the weights of epoch {epoch}").format(epoch=f"{past.epoch:,}"))
         return seq
 
     # ----------------------------------------------------------------- drawn points
@@ -357,18 +357,29 @@ class Session(QObject):
         snap = self.snapshot
         if how == RAN_OUT and snap is not None and snap.project and snap.project != self.state.project:
             self.state.revert(snap.project)  # the edit it ran out on would only do it again: back to what ran
-            how += "; your last change is undone, back to the project that was training"
+            reason = _("{reason}; your last change is undone, back to the project that was training").format(
+                reason=_(RAN_OUT))
+        else:
+            reason = _(RAN_OUT) if how == RAN_OUT else how
         if snap is not None and snap.steps > 0 and snap.project == self.state.project:
             self.rebuild(weights=[w.copy() for w in snap.weights])
-            start = (f"from the weights of epoch {snap.epoch:,} (the last the window received); press Play to go "
-                     "on, or Reset to start from the initial weights")  # fmt: skip
+            said = (_("The trainer was restarted: a new run starts from the weights of epoch {epoch} (the last the "
+                      "window received); press Play to go on, or Reset to start from the initial weights.")
+                    if how == "restarted" else
+                    _("The training process ended unexpectedly ({reason}). A new one has started from the weights of "
+                      "epoch {epoch} (the last the window received); press Play to go on, or Reset to start from the "
+                      "initial weights."))  # fmt: skip
         else:
             self.rebuild(self._initial())
-            start = "with this project's initial weights; press Play to go on"
+            said = (_("The trainer was restarted: a new run starts with this project's initial weights; press Play "
+                      "to go on.") if how == "restarted" else
+                    _("The training process ended unexpectedly ({reason}). A new one has started with this "
+                      "project's initial weights; press Play to go on."))  # fmt: skip
+        said = said.format(epoch=f"{snap.epoch:,}" if snap is not None else "0", reason=reason)
         if how == "restarted":
-            self.message.emit(f"The trainer was restarted: a new run starts {start}.")
+            self.message.emit(said)
         else:
-            self._on_failed(f"The training process ended unexpectedly ({how}). A new one has started {start}.")
+            self._on_failed(said)
 
     @Slot(bool, float)
     def _on_responding(self, ok: bool, seconds: float) -> None:
@@ -392,11 +403,12 @@ class Session(QObject):
         times.append(now)
         self._errors[message] = times
         if len(times) == 1:
-            self.error.emit("Training problem", message)
+            self.error.emit(_("Training problem"), message)
             return
         if len(times) >= ERROR_STORM:
-            first = message.splitlines()[0] if message else "an error"
-            text = f"The same problem keeps happening ({len(times)} times): {first} Training is paused."
+            first = message.splitlines()[0] if message else _("an error")
+            text = _("The same problem keeps happening ({count} times): {first} Training is paused.").format(
+                count=len(times), first=first)
             self.say(text, "error")
 
     def probe_data(self, project: dict[str, Any]) -> int:
@@ -419,7 +431,7 @@ class Session(QObject):
         live = self.snapshot
         if live is not None and live.project and live.project != self.state.project:
             self.state.revert(live.project)
-        self.error.emit("This change cannot be trained", message)
+        self.error.emit(_("This change cannot be trained"), message)
 
     # ----------------------------------------------------------------- reading the run
     def network(self) -> Model | None:

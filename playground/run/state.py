@@ -20,6 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _
 from engine.core.losses import fitting
 from engine.data import DATASETS
 from engine.project import SECTIONS, default_project, normalize_project
@@ -105,7 +106,7 @@ class ProjectState(QObject):
                 changes = {**changes, "training.loss": trial["training"]["loss"]}
         hit = locked_edit(self.locked, self.project, trial, list(changes)) if self.locked else None
         if hit is not None:
-            raise PlaygroundError(f"{hit} is locked by this lesson")
+            raise PlaygroundError(_("{hit} is locked by this lesson").format(hit=hit))
         trusted = [s for s in SECTIONS if s not in touched]
         project = normalize_project(trial, self.base_dir, trusted=trusted)
         return self._commit(project, frozenset(changes), replaced=False, dirty=True)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _
 from engine.core.losses import Loss
 from engine.core.model import Model
 from engine.run.training import Trainer
@@ -48,7 +49,8 @@ def make_trace(trainer: Trainer, command: TraceExample, generation: int) -> Trac
     label = command.label
     if command.row is not None:
         if not 0 <= command.row < data.train.size:
-            raise PlaygroundError(f"training row {command.row} does not exist (0 to {data.train.size - 1})")
+            raise PlaygroundError(_("training row {row} does not exist (0 to {last})").format(
+                row=command.row, last=data.train.size - 1))
         raw = data.dataset.x[data.train[command.row]]
         label = float(data.y_train[command.row]) if label is None else label
     elif command.raw is not None and label is not None:

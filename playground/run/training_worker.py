@@ -22,6 +22,7 @@ import numpy as np
 import numpy.ma  # np.histogram imports it lazily: do that at start-up, not on the worker thread
 
 from engine import PlaygroundError
+from engine.core.i18n import N_, _
 from engine.data import loaders
 from engine.project import PreparedData, load_dataset, prepare_data
 from engine.run.training import Diverged, Trainer
@@ -68,7 +69,7 @@ GRID_FLOPS = 3e9  # what one core does per second on a grid's forward pass (for 
 GRAD_LOG_CAP = 2000  # gradient-norm records kept per run (thinned beyond that)
 IMAGE_EVAL_PERIOD = 1.0  # seconds between confusion matrices while playing (an MNIST test split is ~0.1 s)
 #: What the window adds to a divergence's cause (the engine's words say what, not where to click).
-AFTER_DIVERGING = "Then press Reset to start again from the initial weights."
+AFTER_DIVERGING = N_("Then press Reset to start again from the initial weights.")
 IMAGE_EVAL_SHARE = 0.05  # at most this share of the worker's time: a CNN's evaluation is spaced out further
 TIME_GRADIENT_PERIOD = 0.5  # seconds between measures of the gradient through time while playing (~25 ms each)
 
@@ -135,7 +136,7 @@ class TrainingWorker(LoopWorker):
                 tr.train_batch()
         except PlaygroundError as exc:  # Diverged included: the run pauses and says why
             self._playing = False
-            self._message = str(exc) + (f" {AFTER_DIVERGING}" if isinstance(exc, Diverged) else "")
+            self._message = str(exc) + (" " + _(AFTER_DIVERGING) if isinstance(exc, Diverged) else "")
             self._dirty = True
             return False
         self._rate.append((time.perf_counter(), tr.steps))
@@ -156,7 +157,7 @@ class TrainingWorker(LoopWorker):
                         self._playing = False
                         if isinstance(exc, MemoryError):  # only the running data stay: memory to go on
                             self._data = {k: v for k, v in self._data.items() if tr is not None and v is tr.data}
-                        why = out_of_memory(exc, "build this network on these data (the one running is kept)")
+                        why = out_of_memory(exc, _("build this network on these data (the one running is kept)"))
                         self.build_failed.emit(seq, why)
                         return
                     self._playing = command.play and not self._trainer.stopped
@@ -168,7 +169,7 @@ class TrainingWorker(LoopWorker):
                         info = DataInfo(ds.problem, ds.classes, ds.image_shape, tuple(ds.notes), tuple(ds.columns),
                                         ds.label_column)  # fmt: skip
                     except (PlaygroundError, MemoryError) as exc:
-                        self.data_probed.emit(seq, out_of_memory(exc, "read these data"))
+                        self.data_probed.emit(seq, out_of_memory(exc, _("read these data")))
                     else:
                         self.data_probed.emit(seq, info)
                 case Play():
@@ -230,7 +231,7 @@ class TrainingWorker(LoopWorker):
             if self.cancelled.is_set():
                 raise Cancelled
             if self._cancel_probe >= seq:
-                raise PlaygroundError("reading the file was cancelled; nothing changed")
+                raise PlaygroundError(_("reading the file was cancelled; nothing changed"))
             now = time.perf_counter()
             if now - last[0] >= 0.1:
                 last[0] = now
@@ -341,13 +342,13 @@ class TrainingWorker(LoopWorker):
     def _thinned(self) -> str:
         parts = []
         if self._grid is not None and self._grid_n < GRID_STEPS[0]:
-            parts.append(f"output plane at {self._grid_n}×{self._grid_n}")
+            parts.append(_("output plane at {size}×{size}").format(size=self._grid_n))
         if self._frame > FRAME * 1.05:
-            parts.append(f"views at {1 / self._frame:.0f} fps")
+            parts.append(_("views at {fps} fps").format(fps=f"{1 / self._frame:.0f}"))
         if self._image_eval_period() > IMAGE_EVAL_PERIOD * 1.05 and self._trainer is not None and (
                 self._trainer.data.dataset.image_shape is not None):  # fmt: skip
-            parts.append(f"predictions every {self._image_eval_period():.1f} s")
-        return (", ".join(parts) + " to keep training fast") if parts else ""
+            parts.append(_("predictions every {seconds} s").format(seconds=f"{self._image_eval_period():.1f}"))
+        return _("{parts} to keep training fast").format(parts=", ".join(parts)) if parts else ""
 
     def _steps_per_second(self) -> float:
         if len(self._rate) < 2:

@@ -24,6 +24,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.core.i18n import _
+
 from .commands import Command, SetSpeed, Stop
 from .pacing import Pacer
 
@@ -41,8 +43,10 @@ def out_of_memory(exc: BaseException, doing: str) -> str:
     what to change), anything else as it is."""
     if not isinstance(exc, MemoryError):
         return str(exc)
-    detail = f" ({exc})" if str(exc) else ""
-    return f"There is not enough memory to {doing}{detail}: a smaller network, batch or data set needs less."
+    said = (_("There is not enough memory to {doing} ({detail}): a smaller network, batch or data set needs less.")
+            if str(exc) else
+            _("There is not enough memory to {doing}: a smaller network, batch or data set needs less."))  # fmt: skip
+    return said.format(doing=doing, detail=exc)
 
 
 class WorkerSignals(QObject):

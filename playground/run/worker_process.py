@@ -41,6 +41,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from engine.core.i18n import N_, _
+
 from .commands import Command, Stop
 from .wire import Packer, RacePacker, RaceUnpacker, Unpacker, loads_data, share_data
 from .worker_loop import SIGNALS, WorkerSignals
@@ -54,7 +56,7 @@ PING_SECONDS = 1.0  # how often the window asks the trainer whether it is there
 #: A trainer silent this long (no snapshot, no answer to a ping) is reported as not responding.
 UNRESPONSIVE_SECONDS = 5.0
 OUT_OF_MEMORY = 3  # the exit code of a child that ran out of memory where it could not say so
-RAN_OUT = "it ran out of memory"  # ...and how the window says it
+RAN_OUT = N_("it ran out of memory")  # ...and how the window says it
 
 
 def use_process() -> bool:
@@ -295,8 +297,9 @@ def _ending(code: int | None) -> str:
     if code == OUT_OF_MEMORY:
         return RAN_OUT
     if code is not None and code < 0:
-        return f"signal {-code}" + (": the system may have run out of memory" if code == -9 else "")
-    return f"exit code {code}"
+        return (_("signal {number}: the system may have run out of memory") if code == -9 else
+                _("signal {number}")).format(number=-code)  # fmt: skip
+    return _("exit code {code}").format(code=code)
 
 
 def _context() -> Any:

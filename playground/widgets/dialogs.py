@@ -9,6 +9,7 @@ from typing import Protocol
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QGridLayout, QInputDialog, QMessageBox, QPushButton, QWidget
 
+from engine.core.i18n import _
 from engine.project.fields import humanize
 
 from . import plain
@@ -43,11 +44,11 @@ class QtDialogs:
         """A file chosen in the file dialog; with `folders`, a folder too (see open_file_or_folder)."""
         if folders:
             return open_file_or_folder(self.parent, title, self.last_dir(), filters)
-        chosen, _ = QFileDialog.getOpenFileName(self.parent, title, self.last_dir(), filters)
+        chosen, _filter = QFileDialog.getOpenFileName(self.parent, title, self.last_dir(), filters)
         return Path(chosen) if chosen else None
 
     def save_path(self, title: str, name: str, filters: str) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(self.parent, title, self.last_dir(name), filters)
+        chosen, _filter = QFileDialog.getSaveFileName(self.parent, title, self.last_dir(name), filters)
         return Path(chosen) if chosen else None
 
     def ask(self, title: str, text: str, buttons: Button, default: Button) -> Button:
@@ -98,10 +99,10 @@ def open_file_or_folder(parent: QWidget, title: str, start: str, filters: str) -
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
     dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
     folder: list[Path] = []
-    button = QPushButton("Open Folder")
+    button = QPushButton(_("Open Folder"))
     button.setObjectName("openFolderButton")
-    button.setToolTip("Open the selected folder (or the one shown) as an image folder: one subfolder of images "
-                      "per class")  # fmt: skip
+    button.setToolTip(_("Open the selected folder (or the one shown) as an image folder: one subfolder of images "
+                      "per class"))  # fmt: skip
 
     def choose_folder() -> None:
         chosen = [Path(p) for p in dialog.selectedFiles() if Path(p).is_dir()]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QToolButton, QWidget
 
-from engine.core.i18n import pick
+from engine.core.i18n import _, pick
 
 from .common import guarded, name_widget
 from .plain import Label, cut, plain_tip
@@ -26,7 +26,7 @@ class NoteBar(QWidget):
         self.setObjectName("noteBar")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(14, 6, 14, 6)
-        self.toggle = name_widget(QToolButton(), "noteToggle", "Fold the note", "Fold or unfold the note")
+        self.toggle = name_widget(QToolButton(), "noteToggle", _("Fold the note"), _("Fold or unfold the note"))
         self.toggle.setCheckable(True)
         self.toggle.setChecked(True)
         self.toggle.setArrowType(Qt.ArrowType.DownArrow)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from engine.core.activations import ACTIVATIONS, hidden_activations
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import N_, _
 from engine.core.initializers import INITIALIZERS
 from engine.core.initializers import formula as init_formula
 from engine.core.layers import is_convolutional
@@ -47,7 +48,7 @@ MAX_KEPT = 6  # results kept on the spread plot
 COLLAPSED = 1e-3  # the last layer's spread below this share of the first's: collapsed
 SATURATED = 0.5  # more than this share with f'(z) < 0.01: saturated
 CS231N = (("random_normal", 0.01), ("random_normal", 1.0), ("glorot_normal", None))
-SOURCES = (("project", "this project's hidden layers"), ("stack", "a stack of equal layers"))
+SOURCES = (("project", N_("this project's hidden layers")), ("stack", N_("a stack of equal layers")))
 
 
 def verdict(r: ActivationStats) -> str:
@@ -80,55 +81,56 @@ class ActivationWindow(QDialog):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("activationStats")
-        self.setWindowTitle("Activation statistics")
+        self.setWindowTitle(_("Activation statistics"))
         self.session = session
         self.jobs = Jobs(self)
         self.jobs.done.connect(self._show)
         self.jobs.failed.connect(self._failed)
-        self.jobs.moved.connect(lambda done, total: self.say(f"Computing: layer {done} of {total}…"))
+        self.jobs.moved.connect(lambda done, total: self.say(_("Computing: layer {done} of {total}…").format(
+                                                                 done=done, total=total)))
         self.result: ActivationStats | None = None
         self.kept: list[tuple[str, ActivationStats]] = []
         self.queue: list[tuple[str, float | None]] = []  # settings still to compute (CS231n's three)
 
         lay = QVBoxLayout(self)
         lay.addWidget(wrapped(
-            f"{ROWS:,} examples pushed through freshly drawn weights (biases 0), before any training. Weights too "
-            "small shrink the activations layer by layer towards 0 (about σ·√fan_in a layer); too large and tanh "
-            "or sigmoid units sit at their flat ends, where f′(z) ≈ 0. Either way little gradient flows back. "
-            "Every histogram shares one axis.", "legend"))  # fmt: skip
+            _("{rows:,} examples pushed through freshly drawn weights (biases 0), before any training. Weights too "
+              "small shrink the activations layer by layer towards 0 (about σ·√fan_in a layer); too large and tanh "
+              "or sigmoid units sit at their flat ends, where f′(z) ≈ 0. Either way little gradient flows back. "
+              "Every histogram shares one axis.").format(rows=ROWS), "legend"))  # fmt: skip
         row = QHBoxLayout()
-        self.source = name_widget(QComboBox(), "actNetwork", "Network")
+        self.source = name_widget(QComboBox(), "actNetwork", _("Network"))
         for key, text in SOURCES:
-            self.source.addItem(text, key)
-        self.layers = name_widget(QSpinBox(), "actLayers", "Layers")
+            self.source.addItem(_(text), key)
+        self.layers = name_widget(QSpinBox(), "actLayers", _("Layers"))
         self.layers.setRange(1, MAX_LAYERS)
         self.layers.setValue(10)
-        self.units = name_widget(QSpinBox(), "actUnits", "Units per layer")
+        self.units = name_widget(QSpinBox(), "actUnits", _("Units per layer"))
         self.units.setRange(1, MAX_UNITS)
         self.units.setValue(500)
-        self.activation = name_widget(QComboBox(), "actActivation", "Activation")
+        self.activation = name_widget(QComboBox(), "actActivation", _("Activation"))
         add_words(self.activation, ACTIVATIONS, hidden_activations())
         choose_data(self.activation, "tanh")
-        self.initializer = name_widget(QComboBox(), "actInitializer", "Initializer")
+        self.initializer = name_widget(QComboBox(), "actInitializer", _("Initializer"))
         add_words(self.initializer, INITIALIZERS, about=init_formula)
-        self.sigma = name_widget(NumberEdit(0.01, 1e-6, 100.0), "actSigma", "σ of random_normal",
-                                 "The standard deviation of random_normal's N(0, σ²)")  # fmt: skip
+        self.sigma = name_widget(NumberEdit(0.01, 1e-6, 100.0), "actSigma", _("σ of random_normal"),
+                                 _("The standard deviation of random_normal's N(0, σ²)"))  # fmt: skip
         self.sigma.setFixedWidth(70)
         self.sigma.refused.connect(self.say)
-        self.seed = name_widget(QSpinBox(), "actSeed", "Seed", "Another seed draws other weights")
+        self.seed = name_widget(QSpinBox(), "actSeed", _("Seed"), _("Another seed draws other weights"))
         self.seed.setRange(0, 9999)
-        for text, w in (("network", self.source), ("layers", self.layers), ("units", self.units),
-                        ("activation", self.activation), ("initializer", self.initializer), ("stddev", self.sigma),
-                        ("seed", self.seed)):  # fmt: skip
+        for text, w in ((_("network"), self.source), (_("layers"), self.layers), (_("units"), self.units),
+                        (_("activation"), self.activation), (_("initializer"), self.initializer),
+                        (_("stddev"), self.sigma), (_("seed"), self.seed)):  # fmt: skip
             row.addWidget(captioned(text, w))
-        self.compute_button = name_widget(QPushButton("Compute"), "actCompute", "Compute the statistics")
+        self.compute_button = name_widget(QPushButton(_("Compute")), "actCompute", _("Compute the statistics"))
         self.compute_button.clicked.connect(self.compute)
         self.compare_button = name_widget(
-            QPushButton("CS231n's three"), "actCompare", "CS231n's three",
-            "N(0, 0.01²), N(0, 1) and Xavier (glorot_normal) on this network, one after another",
+            QPushButton(_("CS231n's three")), "actCompare", _("CS231n's three"),
+            _("N(0, 0.01²), N(0, 1) and Xavier (glorot_normal) on this network, one after another"),
         )  # fmt: skip
         self.compare_button.clicked.connect(self.compare_three)
-        self.clear_button = name_widget(QPushButton("Clear"), "actClear", "Clear the spread plot")
+        self.clear_button = name_widget(QPushButton(_("Clear")), "actClear", _("Clear the spread plot"))
         self.clear_button.clicked.connect(self.clear_kept)
         for b in (self.compute_button, self.compare_button, self.clear_button):
             row.addWidget(b)
@@ -144,8 +146,8 @@ class ActivationWindow(QDialog):
         body.addWidget(self.histograms, 3)
         self.std_plot = make_plot("actStdPlot")
         self.std_plot.setLogMode(y=True)
-        self.std_plot.setLabel("bottom", "layer")
-        self.std_plot.setLabel("left", "std of the activations")
+        self.std_plot.setLabel("bottom", _("layer"))
+        self.std_plot.setLabel("left", _("std of the activations"))
         self.std_plot.addLegend(offset=(10, -10))  # bottom left: collapsing curves leave it, flat ones stay high
         self.std_plot.setMinimumWidth(280)
         body.addWidget(self.std_plot, 2)
@@ -189,15 +191,18 @@ class ActivationWindow(QDialog):
         stack = self.source.currentData() == "stack"
         found = self._project_layers()
         if not stack and found is None:
-            self.say("This project has no dense hidden layers to look at (or convolution layers): a stack is used.")
+            self.say(_("This project has no dense hidden layers to look at (or convolution layers): a stack is used."))
             self.source.setCurrentIndex(1)
             return
         if not stack:
             layers, _init = found
             shape = " → ".join(f"{u} {a if isinstance(a, str) else a.get('name')}" for u, a in layers)
-            self.network_note.setText(f"This project's hidden layers: {shape}, fed its training inputs.")
+            self.network_note.setText(_("This project's hidden layers: {shape}, fed its training inputs.").format(
+                                          shape=shape))
         else:
-            self.network_note.setText(f"{ROWS:,} inputs of as many features as units, each N(0, 1), as CS231n's.")
+            self.network_note.setText(
+                _("{rows:,} inputs of as many features as units, each N(0, 1), as CS231n's.").format(rows=ROWS)
+            )
         self._enable()
 
     def _enable(self) -> None:
@@ -228,7 +233,7 @@ class ActivationWindow(QDialog):
             self.say(str(exc))
             return None
         seed = self.seed.value()
-        self.say("Computing…")
+        self.say(_("Computing…"))
         return self.jobs.submit(lambda progress: activation_statistics(x, layers, initializer, stddev, seed, progress))
 
     def _inputs(self) -> tuple[np.ndarray, list[tuple[int, object]]]:
@@ -238,7 +243,7 @@ class ActivationWindow(QDialog):
             return standard_inputs(ROWS, units, self.seed.value()), layers
         found = self._project_layers()
         if found is None:
-            raise PlaygroundError("This project has no dense hidden layers to look at.")
+            raise PlaygroundError(_("This project has no dense hidden layers to look at."))
         x = self.session.snapshot.data.x_train
         return x.reshape(x.shape[0], -1)[:ROWS], found[0]
 
@@ -270,7 +275,7 @@ class ActivationWindow(QDialog):
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.getViewBox().setMouseEnabled(False, False)
-            plot.setTitle(f"layer {i + 1}: std {num(layer.std, 2)}", size="8pt")
+            plot.setTitle(_("layer {number}: std {std}").format(number=i + 1, std=num(layer.std, 2)), size="8pt")
             plot.plot(r.edges, layer.counts, stepMode="center", fillLevel=0,
                       brush=pg.mkBrush(*layer_color(0), 160), pen=pg.mkPen(layer_color(0)))  # fmt: skip
             plot.getAxis("left").setStyle(showValues=False)

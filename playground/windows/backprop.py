@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import N_, _
+
 from ..run.commands import TraceExample
 from ..run.session import Session
 from ..run.tracing import TraceResult
@@ -45,11 +47,11 @@ from .backprop_time import has_time, time_stages, time_text
 from .backprop_time_canvas import TimeCanvas
 from .backprop_walk import chain_rule, inspection, jacobian_lines, stage_text, stages
 
-SPEEDS = ((1500, "slow"), (700, "normal"), (250, "fast"))
+SPEEDS = ((1500, N_("slow")), (700, N_("normal")), (250, N_("fast")))
 PICK_RADIUS = 0.02  # a click this close to a training point (share of the plane's width) picks it
 PANEL_LINES = (4, 9)  # the chain-rule panel's least and first height, in lines of its text
 #: Why the walk's buttons are greyed before an example is picked.
-PICK_FIRST = "Pick an example first: a training row, typed inputs, or a click on the output plot"
+PICK_FIRST = N_("Pick an example first: a training row, typed inputs, or a click on the output plot")
 
 
 class BackpropWindow(QDialog):
@@ -58,7 +60,7 @@ class BackpropWindow(QDialog):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("backpropWindow")
-        self.setWindowTitle("Backpropagation, one example")
+        self.setWindowTitle(_("Backpropagation, one example"))
         self.session = session
         self.result: TraceResult | None = None
         self.pending: int | None = None
@@ -68,38 +70,38 @@ class BackpropWindow(QDialog):
 
         lay = QVBoxLayout(self)
         pick = QHBoxLayout()
-        pick.addWidget(Label("training row"))
-        self.row = name_widget(QSpinBox(), "backpropRow", "Training row")
+        pick.addWidget(Label(_("training row")))
+        self.row = name_widget(QSpinBox(), "backpropRow", _("Training row"))
         self.row.setRange(0, 0)
-        self.row_go = name_widget(QPushButton("Trace row"), "backpropTraceRow", "Trace this training row")
+        self.row_go = name_widget(QPushButton(_("Trace row")), "backpropTraceRow", _("Trace this training row"))
         self.row_go.clicked.connect(lambda: self.trace_row(self.row.value()))
         pick.addWidget(self.row)
         pick.addWidget(self.row_go)
         pick.addSpacing(16)
-        pick.addWidget(Label("or inputs"))
-        self.inputs = name_widget(NumberEditRow(), "backpropInputs", "Inputs")
+        pick.addWidget(Label(_("or inputs")))
+        self.inputs = name_widget(NumberEditRow(), "backpropInputs", _("Inputs"))
         pick.addWidget(self.inputs)
-        pick.addWidget(Label("label"))
-        self.label = name_widget(NumberEdit(1.0, -1e9, 1e9), "backpropLabel", "Label")
+        pick.addWidget(Label(_("label")))
+        self.label = name_widget(NumberEdit(1.0, -1e9, 1e9), "backpropLabel", _("Label"))
         self.label.setFixedWidth(70)
         pick.addWidget(self.label)
-        self.point_go = name_widget(QPushButton("Trace point"), "backpropTracePoint", "Trace these inputs")
+        self.point_go = name_widget(QPushButton(_("Trace point")), "backpropTracePoint", _("Trace these inputs"))
         self.point_go.clicked.connect(self.trace_typed)
         pick.addWidget(self.point_go)
         pick.addStretch(1)
         lay.addLayout(pick)
-        self.inspector = wrapped("Click anywhere on the output plot (outside draw mode) to inspect that point.",
+        self.inspector = wrapped(_("Click anywhere on the output plot (outside draw mode) to inspect that point."),
                                  "backpropInspector")
         lay.addWidget(self.inspector)
 
         walk = QHBoxLayout()
-        self.back = name_widget(QPushButton("◀ Back"), "backpropBack", "Previous stage")
-        self.next = name_widget(QPushButton("Next ▶"), "backpropNext", "Next stage")
-        self.animate = name_widget(QPushButton("Animate"), "backpropAnimate", "Walk every stage")
+        self.back = name_widget(QPushButton(_("◀ Back")), "backpropBack", _("Previous stage"))
+        self.next = name_widget(QPushButton(_("Next ▶")), "backpropNext", _("Next stage"))
+        self.animate = name_widget(QPushButton(_("Animate")), "backpropAnimate", _("Walk every stage"))
         self.animate.setCheckable(True)
-        self.speed = name_widget(QComboBox(), "backpropSpeed", "Animation speed")
+        self.speed = name_widget(QComboBox(), "backpropSpeed", _("Animation speed"))
         for ms, text in SPEEDS:
-            self.speed.addItem(text, ms)
+            self.speed.addItem(_(text), ms)
         self.speed.setCurrentIndex(1)
         self.back.clicked.connect(lambda: self.go(self.stage_index - 1))
         self.next.clicked.connect(lambda: self.go(self.stage_index + 1))
@@ -124,7 +126,8 @@ class BackpropWindow(QDialog):
         self.panel.setFont(mono)
         line = self.panel.fontMetrics().lineSpacing()
         self.panel.setMinimumHeight(PANEL_LINES[0] * line + 12)  # scrolls past that; the splitter gives it more
-        self.panel.setPlainText("Click a weight (an edge) or a unit for its chain rule, beside the numerical gradient.")
+        self.panel.setPlainText(_("Click a weight (an edge) or a unit for its chain rule, beside the numerical "
+                                  "gradient."))
         # The canvas and the chain rule share what the window has: on a 1280×720 projector the
         # canvas gives way, and the panel scrolls, instead of the panel running off the screen.
         self.split = QSplitter(Qt.Orientation.Vertical)
@@ -222,7 +225,7 @@ class BackpropWindow(QDialog):
         self._show()
 
     def _animate(self, on: bool) -> None:
-        self.animate.setText("Stop" if on else "Animate")
+        self.animate.setText(_("Stop") if on else _("Animate"))
         if on:
             if self.stage_index >= len(self.stage_list) - 1:
                 self.stage_index = -1
@@ -245,9 +248,9 @@ class BackpropWindow(QDialog):
         self.back.setEnabled(r is not None and self.stage_index > 0)
         self.next.setEnabled(r is not None and self.stage_index < len(self.stage_list) - 1)
         self.animate.setEnabled(r is not None)
-        for button, tip in ((self.back, "Previous stage"), (self.next, "Next stage"),
-                            (self.animate, "Walk every stage, one at the chosen speed")):  # fmt: skip
-            button.setToolTip(tip if r is not None else f"{tip}. {PICK_FIRST}")
+        for button, tip in ((self.back, _("Previous stage")), (self.next, _("Next stage")),
+                            (self.animate, _("Walk every stage, one at the chosen speed"))):  # fmt: skip
+            button.setToolTip(tip if r is not None else _("{action}. {why}").format(action=tip, why=_(PICK_FIRST)))
         through_time = r is not None and has_time(r)
         canvas = self.time_canvas if through_time else self.canvas
         canvas.show_stage(r, stage if through_time else (kind, layer))
@@ -288,7 +291,7 @@ class NumberEditRow(QWidget):
             e.deleteLater()
         self.edits = []
         for i in range(n):
-            e = name_widget(NumberEdit(0.0, -1e9, 1e9), f"backpropInput{i}", f"input {i + 1}")
+            e = name_widget(NumberEdit(0.0, -1e9, 1e9), f"backpropInput{i}", _("input {number}").format(number=i + 1))
             e.setFixedWidth(70)
             self._lay.addWidget(e)
             self.edits.append(e)

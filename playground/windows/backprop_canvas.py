@@ -14,6 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from engine.core.i18n import _
 from engine.core.layers.base import LayerTrace
 
 from ..colors import NEGATIVE, POSITIVE, diverging_rgb
@@ -93,8 +94,9 @@ class BackpropCanvas(QWidget):
         p.fillRect(self.rect(), QColor(255, 255, 255))
         if self.result is None:
             p.setPen(QColor(110, 110, 110))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Pick an example: click a training point on\n"
-                       "the output plot, choose a training row, or type inputs and a label.")  # fmt: skip
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, _("Pick an example: click a training point on\n"
+                                                                     "the output plot, choose a training row, or type "
+                                                                     "inputs and a label."))  # fmt: skip
             p.end()
             return
         self._layout()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.core.i18n import _, ngettext
 from engine.core.layers.base import LAYERS, LayerTrace
 from engine.core.numbers import number
 
@@ -110,17 +111,18 @@ def rows(r: TraceResult, stage: TimeStage) -> list[Row]:
         return _update_rows(r) if kind == "update" else []
     st = walk[layer]
     if kind == "loss":
-        out = _boxes("output a", st.a, "a{}")
-        return [out, _boxes("target y", r.trace.target, "y{}")]
+        out = _boxes(_("output a"), st.a, "a{}")
+        return [out, _boxes(_("target y"), r.trace.target, "y{}")]
     if not timed(st):
         before = _before(r, layer)
         if kind == "forward":
-            return [_boxes("input a_prev", before, "in{}", "input"), _boxes("z = a_prev·W + b", st.z, "z{}", "column"),
+            return [_boxes(_("input a_prev"), before, "in{}", "input"),
+                    _boxes("z = a_prev·W + b", st.z, "z{}", "column"),
                     _boxes(f"a = {st.activation}(z)", st.a, "a{}", "column")]  # fmt: skip
         return [_boxes("∂L/∂a", st.upstream, "∂a{}"),
                 _boxes("δ = ∂L/∂z", st.delta, "δ{}", "column",
                        bottom=[f"∂b {short(float(b))}" for b in np.ravel(st.grad_bias)[:MAX_UNITS]]),
-                _boxes("input a_prev", before, "in{}", "input")]  # fmt: skip
+                _boxes(_("input a_prev"), before, "in{}", "input")]  # fmt: skip
     states, u = st.states, units(st)
     names = blocks(st)
     x = st.inputs[t]
@@ -133,13 +135,13 @@ def rows(r: TraceResult, stage: TimeStage) -> list[Row]:
             z = st.z[t, b * u : (b + 1) * u]
             a = states["h"][t] if name == "h" else states[name][t]
             sym = "h" if name == "h" else "σ" if name not in ("cell", "candidate") else "g"
-            title = f"{name} gate" if name not in ("h", "cell", "candidate") else (
-                "h_t = f(z)" if name == "h" else f"{name} (tanh)")  # fmt: skip
+            title = _("{gate} gate").format(gate=name) if name not in ("h", "cell", "candidate") else (
+                "h_t = f(z)" if name == "h" else _("{block} (tanh)").format(block=name))  # fmt: skip
             out.append(_boxes(title, a, "", "column", b * u,
                               label=[f"z {short(float(v))}" for v in z[:MAX_UNITS]],
                               bottom=[f"{sym} {short(float(v))}" for v in a[:MAX_UNITS]]))  # fmt: skip
         if "c" in states:
-            out.append(_boxes("c_t (cell)", states["c"][t], "c{}"))
+            out.append(_boxes(_("c_t (cell)"), states["c"][t], "c{}"))
         if names != ["h"]:
             out.append(_boxes("h_t", states["h"][t], "h{}"))
         return out
@@ -191,37 +193,46 @@ def time_text(r: TraceResult, stage: TimeStage) -> str:
     kind, layer, t = stage
     walk = r.trace.walk
     if kind in ("input", "loss", "update") or not timed(walk[layer]):
-        text = stage_text(r, (kind, layer))
         if kind == "input":
             steps, f = walk[next(i for i, st in enumerate(walk) if timed(st))].inputs.shape
-            text = (f"The sequence enters: {steps} steps of {f} feature{'s' * (f != 1)}, read one step at a time by "
-                    "the recurrent layer (the same weights at every step).")  # fmt: skip
-        return text.replace(" Edges: the weights (thickness |w|).", "").replace(
-            " Edges: ∂L/∂w (thickness |∂L/∂w|, blue positive, orange negative).", "")  # fmt: skip
+            return ngettext("The sequence enters: {steps} steps of {count} feature, read one step at a time by the "
+                            "recurrent layer (the same weights at every step).",
+                            "The sequence enters: {steps} steps of {count} features, read one step at a time by the "
+                            "recurrent layer (the same weights at every step).", f).format(steps=steps, count=f)
+        return stage_text(r, (kind, layer), with_edges=False)
     st = walk[layer]
     steps = st.inputs.shape[0]
     kind_info = LAYERS.get(st.kind)
-    last = "its output" if layer == len(walk) - 1 else walk[layer + 1].name
+    last = _("its output") if layer == len(walk) - 1 else walk[layer + 1].name
     if kind == "forward":
         words = kind_info.forward_words.replace("{act}", st.activation)
-        carry = f"; h_{t + 1} goes on to step {t + 2}" if t + 1 < steps else f"; h_{steps} is what {last} reads"
-        return (f"Forward, {st.name}, step {t + 1} of {steps}: {words}{carry}. The same W, U and b serve every step. "
-                "Click a gate's unit, then an x_t or h_{t−1} unit, for a weight's chain rule.")  # fmt: skip
+        said = (_("Forward, {layer}, step {step} of {steps}: {words}; h_{step} goes on to step {next}. The same W, U "
+                  "and b serve every step. Click a gate's unit, then an x_t or h_{{t−1}} unit, for a weight's chain "
+                  "rule.") if t + 1 < steps else
+                _("Forward, {layer}, step {step} of {steps}: {words}; h_{steps} is what {reader} reads. The same W, U "
+                  "and b serve every step. Click a gate's unit, then an x_t or h_{{t−1}} unit, for a weight's chain "
+                  "rule."))  # fmt: skip
+        return said.format(layer=st.name, step=t + 1, steps=steps, words=words, next=t + 2, reader=last)
     grad = st.states["grad_h"]
     norms = np.linalg.norm(grad, axis=1)
     sequences = st.a.ndim == 2
     if t == steps - 1:
-        source = f"∂L/∂h_{steps} comes from {last}" + ("" if not sequences else " at this step")
+        source = (_("∂L/∂h_{steps} comes from {reader} at this step") if sequences else
+                  _("∂L/∂h_{steps} comes from {reader}")).format(steps=steps, reader=last)  # fmt: skip
     else:
-        source = (f"∂L/∂h_{t + 1} = δ_{t + 2}·Uᵀ, what step {t + 2} sends back"
-                  + (" (plus z ⊙ its ∂L/∂h)" if st.kind == "gru" else "")
-                  + (f", plus {last}'s share at this step" if sequences else ""))  # fmt: skip
+        source = _("∂L/∂h_{step} = δ_{next}·Uᵀ, what step {next} sends back").format(step=t + 1, next=t + 2)
+        if st.kind == "gru":
+            source = _("{source} (plus z ⊙ its ∂L/∂h)").format(source=source)
+        if sequences:
+            source = _("{source}, plus {reader}'s share at this step").format(source=source, reader=last)
     size = f"‖∂L/∂h_{t + 1}‖ = {number(float(norms[t]), 3)}"
     if t < steps - 1 and norms[-1] > 0 and np.isfinite(norms[t]):
-        size += f", {share(float(norms[t]), float(norms[-1]))} of step {steps}'s"
-    return (f"Backward through time, {st.name}, step {t + 1} of {steps}: {source}; {size}. δ_{t + 1} = ∂L/∂z_{t + 1} "
-            f"from it through the step's derivatives; each weight's gradient adds this step's term (x_t ⊗ δ_t, "
-            "h_{t−1} ⊗ δ_t, δ_t): Σ shows the bias's sum so far.")  # fmt: skip
+        size = _("{size}, {share} of step {steps}'s").format(
+            size=size, share=share(float(norms[t]), float(norms[-1])), steps=steps)
+    return _("Backward through time, {layer}, step {step} of {steps}: {source}; {size}. δ_{step} = ∂L/∂z_{step} "
+             "from it through the step's derivatives; each weight's gradient adds this step's term (x_t ⊗ δ_t, "
+             "h_{{t−1}} ⊗ δ_t, δ_t): Σ shows the bias's sum so far.").format(
+        layer=st.name, step=t + 1, steps=steps, source=source, size=size)  # fmt: skip
 
 
 def recurrent_where(r: TraceResult, layer: int, row: object, column: int) -> dict[str, str]:
@@ -231,13 +242,13 @@ def recurrent_where(r: TraceResult, layer: int, row: object, column: int) -> dic
     u = units(st)
     names = blocks(st)
     block = names[min(column // u, len(names) - 1)]
-    gate = "the state" if block == "h" else f"the {block} gate" if block not in ("cell", "candidate") else (
-        f"the {block}")  # fmt: skip
-    unit = f"unit {column % u + 1} of {gate} of {st.name}"
+    gate = _("the state") if block == "h" else _("the {gate} gate").format(gate=block) if block not in (
+        "cell", "candidate") else (_("the cell") if block == "cell" else _("the candidate"))  # fmt: skip
+    unit = _("unit {number} of {gate} of {layer}").format(number=column % u + 1, gate=gate, layer=st.name)
     if isinstance(row, tuple):
-        source = f"unit {int(row[1]) + 1} of h_{{t−1}}"
+        source = _("unit {number} of h_{{t−1}}").format(number=int(row[1]) + 1)
     elif isinstance(row, int):
-        source = f"input {feature_names(r, st.inputs.shape[1])[row]}"
+        source = _("input {name}").format(name=feature_names(r, st.inputs.shape[1])[row])
     else:
         source = ""
     return {"unit": unit, "source": source, "upstream": ""}

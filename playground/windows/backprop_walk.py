@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.core.i18n import _
 from engine.core.layers.base import LAYERS, LayerTrace
 from engine.core.numbers import number
 from engine.teaching.backprop import NUMERIC_STEP, backward_rule, numerical_gradient
@@ -74,7 +75,7 @@ class StageNumbers:
         if kind == "backward" and layer >= at:
             return (st.delta, "δ") if st.delta is not None else (st.upstream, "∂L/∂a")
         if kind == "backward" and layer == at - 1:
-            return st.upstream, "∂L/∂a sent down"  # where pooling routed each window's gradient
+            return st.upstream, _("∂L/∂a sent down")  # where pooling routed each window's gradient
         return st.a, "a"
 
     def lines(self, c: int, unit: int) -> list[str]:
@@ -140,34 +141,42 @@ def inspection(r: TraceResult) -> str:
     """The example in one line: where it comes from, its inputs and features, each layer's
     output, the logits and what they become, the loss and the gradient's norm."""
     t = r.trace
-    where = f"training row {r.row}" if r.row is not None else "a typed point"
+    where = _("training row {row}").format(row=r.row) if r.row is not None else _("a typed point")
     named = (", ".join(f"{c} {number(v)}" for c, v in zip(r.columns, t.raw)) if len(r.columns) <= 8
-             else f"{t.raw.size} values")  # fmt: skip
+             else _("{count} values").format(count=t.raw.size))  # fmt: skip
     features = ", ".join(short(v) for v in t.features[:64]) + (", …" if t.features.size > 64 else "")
-    parts = [f"{where}: {named}; label {number(t.label, 6)}", f"features [{features}]"]
+    parts = [_("{where}: {values}; label {label}").format(where=where, values=named, label=number(t.label, 6)),
+             _("features [{features}]").format(features=features)]  # fmt: skip
     for lt in t.walk[:-1]:
         if lt.a.ndim >= 2:  # an image layer's maps, or a recurrent layer's state at every step
             shape = "×".join(map(str, lt.a.shape))
-            what = "maps" if lt.a.ndim == 3 else "states, one per step"
-            parts.append(f"{lt.name} a {shape} {what} ({short(lt.a.min())} … {short(lt.a.max())})")
+            what = (_("{layer} a {shape} maps ({low} … {high})") if lt.a.ndim == 3 else
+                    _("{layer} a {shape} states, one per step ({low} … {high})"))  # fmt: skip
+            parts.append(what.format(layer=lt.name, shape=shape, low=short(lt.a.min()), high=short(lt.a.max())))
             continue
         more = ", …]" if lt.a.size > MAX_UNITS else "]"
         parts.append(f"{lt.name} a [" + ", ".join(short(v) for v in lt.a[:MAX_UNITS]) + more)
     out = t.walk[-1]
-    kind = "probabilities" if r.classification else "outputs"
-    logits = ", ".join(short(v) for v in out.z)
-    parts.append(f"logits z [{logits}] → {kind} [" + ", ".join(number(v) for v in out.a) + "]")
-    loss = f"loss {number(t.loss)}, ‖∂L/∂θ‖ {number(r.grad_norm)}"
-    parts.append(loss if r.row is not None else f"{loss} (for the label {number(t.label, 6)})")
-    return " · ".join(parts) + f" · weights of step {r.steps:,}"
+    kind = _("logits z [{logits}] → probabilities [{values}]") if r.classification else _(
+        "logits z [{logits}] → outputs [{values}]")
+    parts.append(kind.format(logits=", ".join(short(v) for v in out.z), values=", ".join(number(v) for v in out.a)))
+    loss = _("loss {loss}, ‖∂L/∂θ‖ {norm}") if r.row is not None else _("loss {loss}, ‖∂L/∂θ‖ {norm} (for the label "
+                                                                      "{label})")  # fmt: skip
+    parts.append(loss.format(loss=number(t.loss), norm=number(r.grad_norm), label=number(t.label, 6)))
+    return _("{parts} · weights of step {steps}").format(parts=" · ".join(parts), steps=f"{r.steps:,}")
 
 
 def above(walk: list[LayerTrace], layer: int) -> str:
     """What layer `layer` receives from the one above it in the walk, in the chain rule's words."""
     if layer == len(walk) - 1:
-        return "∂L/∂a (from the loss)"
-    up = "the output layer" if layer + 2 == len(walk) else walk[layer + 1].name
-    return f"Σₖ w·δ (from {up})" if dense_edges(walk[layer + 1]) else f"∂L/∂a (from {up})"
+        return _("∂L/∂a (from the loss)")
+    up = _("the output layer") if layer + 2 == len(walk) else walk[layer + 1].name
+    return (_("Σₖ w·δ (from {layer})") if dense_edges(walk[layer + 1]) else _("∂L/∂a (from {layer})")).format(layer=up)
+
+
+def upstream_symbol(walk: list[LayerTrace], layer: int) -> str:
+    """The formula of what layer `layer` receives from above (`above` without its words)."""
+    return "Σₖ w·δ" if layer < len(walk) - 1 and dense_edges(walk[layer + 1]) else "∂L/∂a"
 
 
 def map_layers(walk: list[LayerTrace]) -> set[int]:
@@ -175,63 +184,73 @@ def map_layers(walk: list[LayerTrace]) -> set[int]:
     return {k for k, st in enumerate(walk) if st.a.ndim == 3}
 
 
-def stage_text(r: TraceResult, stage: Stage) -> str:
-    """What a stage does, in a sentence or two, and how the canvas shows it."""
+def stage_text(r: TraceResult, stage: Stage, with_edges: bool = True) -> str:
+    """What a stage does, in a sentence or two, and how the canvas shows it (its edges only when
+    `with_edges`: the walk through time draws none)."""
     kind, layer = stage
     walk = r.trace.walk
     n = len(walk)
     st = walk[layer] if layer >= 0 else None
-    name = "the output layer" if layer == n - 1 else (st.name if st is not None else "")
+    name = _("the output layer") if layer == n - 1 else (st.name if st is not None else "")
     act = st.activation if st is not None else ""
     words = LAYERS.get(st.kind) if st is not None else None
     forward, backward = (words.forward_words.replace("{act}", act), words.backward_words) if words else ("", "")
     if st is not None and st.delta is not None:
-        up = above(walk, layer).split(" (")[0].replace("Σₖ w·δ", "Σ w·δ_next")
+        up = upstream_symbol(walk, layer).replace("Σₖ w·δ", "Σ w·δ_next")
         backward = f"{backward_rule(r.loss, act, layer == n - 1, up)}; {backward}"
     edges = st is not None and dense_edges(st)
     maps = map_layers(walk)
-    below = " Maps: the gradients; the maps below show what this layer sends down." if layer - 1 in maps else (
-        " Maps: the gradients." if layer in maps else "")  # fmt: skip
-    return {
-        "input": "The example's features enter the network (after feature maps and normalisation).",
-        "forward": f"Forward, {name}: {forward}." + (" Edges: the weights (thickness |w|)." if edges else
-                                                     " Maps: each output, blue positive, orange negative."),
-        "loss": f"The loss for this example: L = {number(r.trace.loss)} (the output a against the target y).",
-        "backward": f"Backward, {name}: {backward}." + (
-            " Edges: ∂L/∂w (thickness |∂L/∂w|, blue positive, orange negative)." if edges else below),
-        "update": update_words(r),
-    }[kind]  # fmt: skip
+    below = _("Maps: the gradients; the maps below show what this layer sends down.") if layer - 1 in maps else (
+        _("Maps: the gradients.") if layer in maps else "")  # fmt: skip
+    if kind == "input":
+        return _("The example's features enter the network (after feature maps and normalisation).")
+    if kind == "forward":
+        tail = (_("Edges: the weights (thickness |w|).") if with_edges else "") if edges else _(
+            "Maps: each output, blue positive, orange negative.")
+        return _("Forward, {layer}: {words}.").format(layer=name, words=forward) + (" " + tail if tail else "")
+    if kind == "loss":
+        return _("The loss for this example: L = {loss} (the output a against the target y).").format(
+            loss=number(r.trace.loss))
+    if kind == "backward":
+        tail = (_("Edges: ∂L/∂w (thickness |∂L/∂w|, blue positive, orange negative).") if with_edges else "") if (
+            edges) else below
+        return _("Backward, {layer}: {words}.").format(layer=name, words=backward) + (" " + tail if tail else "")
+    return update_words(r)
 
 
 def update_words(r: TraceResult) -> str:
     """What the update stage shows, and how it differs from a training step."""
     penalty = {
-        "l2": f"plus the L2 penalty's 2λw (λ {number(r.penalty_rate, 6)})",
-        "l1": f"with the L1 penalty (λ {number(r.penalty_rate, 6)}) as training applies it",
-    }.get(r.preview.penalty, "")
-    batch = (f"training averages the gradient over mini-batches of {r.batch_size:,}" if r.batch_size > 1
-             else "as training does: its mini-batches hold one example")  # fmt: skip
-    return (f"The step {r.optimizer} would take from its own state (step {r.preview.step:,}, "
-            f"α {number(r.preview.learning_rate, 6)}) if its mini-batch were this one example: this example's gradient"
-            f"{' ' + penalty if penalty else ''} ({batch}). Edges Δw, units Δb.")  # fmt: skip
+        "l2": _("plus the L2 penalty's 2λw (λ {rate})"),
+        "l1": _("with the L1 penalty (λ {rate}) as training applies it"),
+    }.get(r.preview.penalty, "").format(rate=number(r.penalty_rate, 6))
+    batch = (_("training averages the gradient over mini-batches of {size}").format(size=f"{r.batch_size:,}")
+             if r.batch_size > 1 else _("as training does: its mini-batches hold one example"))  # fmt: skip
+    said = (_("The step {optimizer} would take from its own state (step {step}, α {rate}) if its mini-batch were "
+              "this one example: this example's gradient {penalty} ({batch}). Edges Δw, units Δb.") if penalty else
+            _("The step {optimizer} would take from its own state (step {step}, α {rate}) if its mini-batch were "
+              "this one example: this example's gradient ({batch}). Edges Δw, units Δb."))  # fmt: skip
+    return said.format(optimizer=r.optimizer, step=f"{r.preview.step:,}", rate=number(r.preview.learning_rate, 6),
+                       penalty=penalty, batch=batch)
 
 
 def jacobian_lines(walk: list[LayerTrace], layer: int, column: int | None) -> str:
     """A softmax layer's Jacobian with its numbers, ∂L/∂a and δ = Jᵀ·∂L/∂a (column: the unit
     whose δ is being explained, marked)."""
     lt = walk[layer]
-    upstream = "∂L/∂a (from the loss)" if layer == len(walk) - 1 else "Σₖ w·δ (from the layer above)"
+    last = layer == len(walk) - 1
+    upstream = _("∂L/∂a (from the loss)") if last else _("Σₖ w·δ (from the layer above)")
     k = lt.a.size
     shown = range(min(k, MAX_UNITS))
-    lines = [f"The softmax's Jacobian J = diag(s) − s sᵀ, J[k, j] = ∂s_k/∂z_j = s_k(1[k = j] − s_j), "
-             f"and δ = Jᵀ·{upstream.split(' (')[0]}:"]  # fmt: skip
+    lines = [_("The softmax's Jacobian J = diag(s) − s sᵀ, J[k, j] = ∂s_k/∂z_j = s_k(1[k = j] − s_j), "
+               "and δ = Jᵀ·{upstream}:").format(upstream="∂L/∂a" if last else "Σₖ w·δ")]  # fmt: skip
     lines.append("        " + "".join(f"{'z' + str(j + 1):>10}" + ("*" if j == column else " ") for j in shown))
     for i in shown:
         lines.append(f"  s{i + 1:<4}" + "".join(f"{number(lt.jacobian[i, j]):>10} " for j in shown))
     if k > MAX_UNITS:
-        lines.append(f"  (the first {MAX_UNITS} of {k} units)")
+        lines.append(_("  (the first {shown} of {count} units)").format(shown=MAX_UNITS, count=k))
     lines.append(f"  {upstream}: [" + ", ".join(number(v) for v in lt.upstream[:MAX_UNITS]) + "]")
-    lines.append("  δ = Jᵀ·that: [" + ", ".join(number(v) for v in lt.delta[:MAX_UNITS]) + "]")
+    lines.append(_("  δ = Jᵀ·that: [{values}]").format(values=", ".join(number(v) for v in lt.delta[:MAX_UNITS])))
     return "\n".join(lines)
 
 
@@ -254,12 +273,15 @@ def chain_rule(r: TraceResult, layer: int, row: Any, column: int) -> str:
         row = tuple(int(v) for v in np.unravel_index(np.argmax(np.abs(lt.grad_kernel[..., column])),
                                                      lt.grad_kernel.shape[:-1]))  # fmt: skip
         oh, ow = lt.delta.shape[:2]
-        bias_words = (f"  its bias: ∂L/∂b = Σ δ over the {oh * ow} positions = {number(lt.grad_bias[column], 6)} "
-                      f"(its largest weight gradient of {lt.grad_kernel[..., column].size} shown)")  # fmt: skip
+        bias_words = _("  its bias: ∂L/∂b = Σ δ over the {positions} positions = {gradient} (its largest weight "
+                       "gradient of {count} shown)").format(positions=oh * ow, gradient=number(lt.grad_bias[column], 6),
+                                                            count=lt.grad_kernel[..., column].size)  # fmt: skip
     where = {
-        "unit": f"{'filter' if maps else 'unit'} {column + 1} of {'the output layer' if last else lt.name}",
+        "unit": (_("filter {number} of {layer}") if maps else _("unit {number} of {layer}")).format(
+            number=column + 1, layer=_("the output layer") if last else lt.name),
         "source": f"x{row + 1}" if layer == 0 and isinstance(row, int) else (
-            f"unit {row + 1} of {t.walk[layer - 1].name}" if isinstance(row, int) else ""),
+            _("unit {number} of {layer}").format(number=row + 1, layer=t.walk[layer - 1].name)
+            if isinstance(row, int) else ""),
         "upstream": above(t.walk, layer),
     }  # fmt: skip
     if lt.states is not None:  # a recurrent layer: its gate columns, its inputs' features, its previous state
@@ -270,8 +292,8 @@ def chain_rule(r: TraceResult, layer: int, row: Any, column: int) -> str:
     numeric = numerical_gradient(r.network, r.loss, t.features, t.label, lt.weights, row, column, NUMERIC_STEP)
     rel = abs(d.analytic - numeric) / max(abs(d.analytic), abs(numeric), 1e-12)
     lines = [f"{d.head}:", f"  = {d.formula}", f"  = {d.numbers}", *d.details]
-    lines.append(f"  numerical (L(w+h) − L(w−h)) / 2h, h = {number(NUMERIC_STEP, 6)}: {number(numeric, 6)}"
-                 f"   relative error {number(rel, 2)}")  # fmt: skip
+    lines.append(_("  numerical (L(w+h) − L(w−h)) / 2h, h = {h}: {value}   relative error {error}").format(
+        h=number(NUMERIC_STEP, 6), value=number(numeric, 6), error=number(rel, 2)))
     k = lt.weights
     named = isinstance(row, tuple) and bool(row) and isinstance(row[0], str)  # (array name, row): a recurrent kernel
     index = (column,) if row is None else ((*row, column) if isinstance(row, tuple) else (row, column))
@@ -282,10 +304,13 @@ def chain_rule(r: TraceResult, layer: int, row: Any, column: int) -> str:
         delta = r.preview.biases[k].reshape(-1)[column] if row is None else r.preview.kernels[k][index]
         state = ", ".join(f"{name} {number(b[k].reshape(-1)[column] if row is None else kk[k][index])}"
                           for name, (kk, b) in r.preview.state.items())  # fmt: skip
-    after = f"  ({state} after it)" if state else ""
-    lines.append(f"  update by {r.optimizer} (α {number(r.preview.learning_rate, 6)}, a mini-batch of this example"
-                 f"{'' if r.preview.penalty == 'none' or row is None else ' with the penalty'}): "
-                 f"Δ = {number(delta, 6)}{after}")  # fmt: skip
+    after = _("  ({state} after it)").format(state=state) if state else ""
+    update = (_("  update by {optimizer} (α {rate}, a mini-batch of this example): Δ = {delta}{after}")
+              if r.preview.penalty == "none" or row is None else
+              _("  update by {optimizer} (α {rate}, a mini-batch of this example with the penalty): Δ = "
+                "{delta}{after}"))  # fmt: skip
+    lines.append(update.format(optimizer=r.optimizer, rate=number(r.preview.learning_rate, 6),
+                               delta=number(delta, 6), after=after))
     if bias_words:
         lines.append(bias_words)
     if lt.jacobian is not None:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QComboBox, QDialog, QGridLayout, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _
 from engine.teaching.convexity import (
     CONVEXITY_DATA,
     FORMULAS,
@@ -82,7 +83,7 @@ def parse_numbers(text: str, what: str) -> list[float]:
         try:
             out.append(float(part))
         except ValueError:
-            raise PlaygroundError(f"{what}: {part!r} is not a number") from None
+            raise PlaygroundError(_("{what}: {part!r} is not a number").format(what=what, part=part)) from None
     return out
 
 
@@ -92,7 +93,7 @@ class ConvexWindow(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("convexWindow")
-        self.setWindowTitle("Convex or not")
+        self.setWindowTitle(_("Convex or not"))
         self.jobs = Jobs(self)
         self.jobs.done.connect(self._show)
         self.jobs.failed.connect(self._failed)
@@ -101,37 +102,38 @@ class ConvexWindow(QDialog):
 
         lay = QVBoxLayout(self)
         lay.addWidget(wrapped(
-            "Logistic regression ŷ = σ(w·x + b) on the points below, its loss over (w, b) with two loss functions. "
+            _("Logistic regression ŷ = σ(w·x + b) on the points below, its loss over (w, b) with two loss functions. "
             "Cross-entropy's Hessian is mean(σ(1 − σ)·[x, 1][x, 1]ᵀ), never negative: the surface is convex, any "
             "minimum is the only one and gradient descent finds it from anywhere. Squared error bends down "
             "(red: a negative eigenvalue), flattens where σ saturates and can hold more than one minimum. "
-            "Drag the cross on either plot to start gradient descent there.", "legend"))  # fmt: skip
+            "Drag the cross on either plot to start gradient descent there."), "legend"))  # fmt: skip
         row = QHBoxLayout()
-        self.data_box = name_widget(QComboBox(), "convexData", "Data set")
+        self.data_box = name_widget(QComboBox(), "convexData", _("Data set"))
         for key in CONVEXITY_DATA.names():
             self.data_box.addItem(CONVEXITY_DATA.get(key).title, key)
         self.data_box.currentIndexChanged.connect(self._data_chosen)
         row.addWidget(self.data_box)
         row.addWidget(Label("x"))
-        self.x_edit = name_widget(QLineEdit(), "convexX", "Inputs x", "The inputs, separated by commas")
+        self.x_edit = name_widget(QLineEdit(), "convexX", _("Inputs x"), _("The inputs, separated by commas"))
         row.addWidget(self.x_edit, 3)
         row.addWidget(Label("y"))
-        self.y_edit = name_widget(QLineEdit(), "convexY", "Labels y", "A label 0 or 1 per input")
+        self.y_edit = name_widget(QLineEdit(), "convexY", _("Labels y"), _("A label 0 or 1 per input"))
         row.addWidget(self.y_edit, 2)
         for edit in (self.x_edit, self.y_edit):
             edit.editingFinished.connect(self.recompute)
-        row.addWidget(Label("w, b within ±"))
-        self.span = name_widget(NumberEdit(4.0, 0.5, 50.0), "convexSpan", "Span", "w and b run from −span to span")
+        row.addWidget(Label(_("w, b within ±")))
+        self.span = name_widget(NumberEdit(4.0, 0.5, 50.0), "convexSpan", _("Span"),
+                                _("w and b run from −span to span"))
         self.span.setFixedWidth(60)
         self.span.committed.connect(lambda _v: self.recompute())
         row.addWidget(self.span)
-        row.addWidget(Label("descent α"))
-        self.rate = name_widget(NumberEdit(1.0, 1e-4, 100.0), "convexRate", "Learning rate α")
+        row.addWidget(Label(_("descent α")))
+        self.rate = name_widget(NumberEdit(1.0, 1e-4, 100.0), "convexRate", _("Learning rate α"))
         self.rate.setFixedWidth(60)
         self.rate.committed.connect(lambda _v: self.run_descent())
         row.addWidget(self.rate)
-        row.addWidget(Label("steps"))
-        self.steps = name_widget(QSpinBox(), "convexSteps", "Steps of gradient descent")
+        row.addWidget(Label(_("steps")))
+        self.steps = name_widget(QSpinBox(), "convexSteps", _("Steps of gradient descent"))
         self.steps.setRange(1, 20_000)
         self.steps.setValue(3000)
         self.steps.editingFinished.connect(self.run_descent)
@@ -167,7 +169,7 @@ class ConvexWindow(QDialog):
             end = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(20, 20, 20), pen=pg.mkPen("w"))
             star = pg.ScatterPlotItem(symbol="star", size=16, brush=pg.mkBrush(255, 255, 255), pen=pg.mkPen("k"))
             target = pg.TargetItem(pos=self.start, size=16, movable=True, pen=pg.mkPen("k", width=2))
-            target.setToolTip("Gradient descent starts here: drag it")
+            target.setToolTip(_("Gradient descent starts here: drag it"))
             for z, item in ((5, end), (6, star), (30, target)):
                 item.setZValue(z)
                 plot.addItem(item)
@@ -214,7 +216,7 @@ class ConvexWindow(QDialog):
 
     def _submit(self, x: np.ndarray, y: np.ndarray, surfaces: dict[str, Surface2D] | None) -> int:
         span, start, rate, steps = self.span.value(), self.start, self.rate.value(), self.steps.value()
-        self.say("Computing…")
+        self.say(_("Computing…"))
         return self.jobs.submit(lambda progress: compute(x, y, span, start, rate, steps, surfaces, progress))
 
     @guarded

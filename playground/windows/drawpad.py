@@ -86,7 +86,8 @@ def read_photo(path: str | Path) -> Photo:
     img = reader.read()
     if img.isNull():
         why = reader.errorString() if p.is_file() else "no such file"
-        raise PlaygroundError(f"{p.name} could not be opened as an image ({why}). Open a PNG or JPEG file")
+        raise PlaygroundError(_("{name} could not be opened as an image ({why}). Open a PNG or JPEG file").format(
+                                  name=p.name, why=why))
     size = (img.width(), img.height())
     small = img.convertToFormat(QImage.Format.Format_RGB888).scaled(
         RES, RES, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
@@ -119,7 +120,7 @@ class Canvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("drawCanvas")
-        self.setAccessibleName("Drawing canvas")
+        self.setAccessibleName(_("Drawing canvas"))
         self.setMinimumSize(260, 260)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -283,7 +284,7 @@ class DrawPad(QDialog):
                  back_to: Callable[[], int | None], parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setObjectName("drawPad")
-        self.setWindowTitle("Draw an Input")
+        self.setWindowTitle(_("Draw an Input"))
         self.setAcceptDrops(True)
         self.session, self._open_path, self._back_to = session, open_path, back_to
         self.framing: Framing | None = None
@@ -317,19 +318,19 @@ class DrawPad(QDialog):
         self.canvas = Canvas()
         left.addWidget(self.canvas, 1)
         tools = QHBoxLayout()
-        self.undo = name_widget(QPushButton("Undo"), "padUndo", "Undo", "Take back the last stroke (or photo)")
-        self.clear = name_widget(QPushButton("Clear"), "padClear", "Clear", "Start again on a blank canvas")
-        self.brush = name_widget(QSpinBox(), "padBrush", "Brush size",
-                                 "The brush's width, in pixels of the 280 × 280 canvas")  # fmt: skip
+        self.undo = name_widget(QPushButton(_("Undo")), "padUndo", _("Undo"), _("Take back the last stroke (or photo)"))
+        self.clear = name_widget(QPushButton(_("Clear")), "padClear", _("Clear"), _("Start again on a blank canvas"))
+        self.brush = name_widget(QSpinBox(), "padBrush", _("Brush size"),
+                                 _("The brush's width, in pixels of the 280 × 280 canvas"))  # fmt: skip
         self.brush.setRange(4, 80)
         self.brush.setSuffix(" px")
-        self.open = name_widget(QPushButton("Open Image…"), "padOpenImage", "Open image",
-                                "A PNG or JPEG as the input (or drop one on this window)")  # fmt: skip
+        self.open = name_widget(QPushButton(_("Open Image…")), "padOpenImage", _("Open image"),
+                                _("A PNG or JPEG as the input (or drop one on this window)"))  # fmt: skip
         self.undo.clicked.connect(self.canvas.undo)
         self.clear.clicked.connect(self.canvas.clear)
         self.brush.valueChanged.connect(lambda v: setattr(self.canvas, "brush", float(v)))
         self.open.clicked.connect(self.choose_image)
-        for w in (self.undo, self.clear, Label("brush"), self.brush):
+        for w in (self.undo, self.clear, Label(_("brush")), self.brush):
             tools.addWidget(w)
         tools.addStretch(1)
         tools.addWidget(self.open)
@@ -349,13 +350,13 @@ class DrawPad(QDialog):
         right.addLayout(pair)
         self.notes = wrapped("", "padNotes")
         right.addWidget(self.notes)
-        self.prediction = name_widget(Label(""), "padPrediction", "Prediction")
+        self.prediction = name_widget(Label(""), "padPrediction", _("Prediction"))
         font = QFont(self.prediction.font())
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.prediction.setFont(font)
         right.addWidget(self.prediction)
-        self.bars = name_widget(MapsStrip(), "padProbabilities", "Class probabilities")
+        self.bars = name_widget(MapsStrip(), "padProbabilities", _("Class probabilities"))
         right.addWidget(self.bars)
         self.message = wrapped("", "padMessage")
         self.message.setStyleSheet("color: #8a1c14;")
@@ -382,7 +383,7 @@ class DrawPad(QDialog):
         try:
             photo = read_photo(path)
         except PlaygroundError as exc:
-            self.message.setText(f"{exc}. Your drawing is unchanged.")
+            self.message.setText(_("{exc}. Your drawing is unchanged.").format(exc=exc))
             return False
         self.message.setText("")
         self.canvas.set_photo(photo)
@@ -398,7 +399,7 @@ class DrawPad(QDialog):
     def dropEvent(self, event: Any) -> None:
         urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
         if not urls:
-            self.message.setText("Only a file on this computer can be dropped here. Your drawing is unchanged.")
+            self.message.setText(_("Only a file on this computer can be dropped here. Your drawing is unchanged."))
             return
         event.acceptProposedAction()
         self.open_image(urls[0].toLocalFile())
@@ -419,8 +420,8 @@ class DrawPad(QDialog):
             if self.framing is not None and self.framing.style != style:
                 self.brush.setValue(BRUSH[self.framing.style])
             self._photo_ink = None
-            self.how.setText(f"{self.framing.how} The main window's Layers view follows your image."
-                             if self.framing else NOT_IMAGES)  # fmt: skip
+            self.how.setText(_("{how} The main window's Layers view follows your image.").format(
+                how=self.framing.how) if self.framing else _(NOT_IMAGES))  # fmt: skip
             self.canvas.setEnabled(self.framing is not None)
             self.open.setEnabled(self.framing is not None)
             self._stale = True
@@ -445,7 +446,7 @@ class DrawPad(QDialog):
     def _remake(self) -> None:
         """The canvas beside the image the network is given, which goes to the worker too."""
         f = self.framing
-        self.yours.setText("YOUR PHOTO" if self.canvas.photo is not None else "YOUR DRAWING")
+        self.yours.setText(_("YOUR PHOTO") if self.canvas.photo is not None else _("YOUR DRAWING"))
         mine = self.canvas.grab(self.canvas._square().toRect())
         self.original.setPixmap(mine.scaled(SEEN_SIZE - 2, SEEN_SIZE - 2, Qt.AspectRatioMode.KeepAspectRatio,
                                             Qt.TransformationMode.SmoothTransformation))  # fmt: skip
@@ -455,7 +456,7 @@ class DrawPad(QDialog):
             self.seen.clear()
             self._show_answer(None)
             what = {"mnist": "a digit", "uci": "a digit", "shapes": "a shape"}.get(f.style, "something") if f else ""
-            self.prediction.setText(f"Draw {what}." if f else "")
+            self.prediction.setText(_("Draw {what}.").format(what=what) if f else "")
         else:
             if self.row is None or not np.array_equal(row, self.row):
                 self.row = row  # an equal image keeps its identity: it is not sent again
@@ -478,15 +479,16 @@ class DrawPad(QDialog):
             ink = np.maximum(ink, read.ink)
             self._note_photo(photo, read, f)
         else:
-            self.notes.setText("You draw dark on light; the network sees light on dark, as its data are."
+            self.notes.setText(_("You draw dark on light; the network sees light on dark, as its data are.")
                                if f.light_on_dark else "")  # fmt: skip
         return frame_ink(ink, f)
 
     def _note_photo(self, photo: Photo, read: Any, f: Framing) -> None:
         w, h = photo.size
         if read is None:
-            self.notes.setText(f"{photo.name} ({w}×{h}) resized whole to {f.shape[1]}×{f.shape[0]}: the data are "
-                               "colour images, so nothing else is changed.")  # fmt: skip
+            self.notes.setText(_("{name} ({w}×{h}) resized whole to {shape}×{shape2}: the data are colour images, so "
+                                 "nothing else is changed.").format(
+                                   name=photo.name, w=w, h=h, shape=f.shape[1], shape2=f.shape[0]))  # fmt: skip
             return
         looks = "dark on light" if read.dark_on_light else "light on dark"
         data = "light on dark" if f.light_on_dark else "dark on light"
@@ -548,14 +550,14 @@ class DrawPad(QDialog):
         ds = snap.data.dataset
         if ds.problem != "classification":
             self.probabilities = self.predicted = None
-            self.prediction.setText(f"Output: {', '.join(number(v) for v in out[:4])}")
+            self.prediction.setText(_("Output: {value}").format(value=", ".join(number(v) for v in out[:4])))
             self.bars.set_picture(None, [], -1)
             return
         p = class_probabilities(out[None])[0]
         self.probabilities, self.predicted = p, int(np.argmax(p))
         names = ds.class_names or [str(k) for k in range(p.size)]
         name = names[self.predicted] if self.predicted < len(names) else str(self.predicted)
-        self.prediction.setText(f"It says: {name} ({p[self.predicted]:.0%})")
+        self.prediction.setText(_("It says: {name} ({p:.0%})").format(name=name, p=p[self.predicted]))
         self.bars.set_picture(LayerPicture(-1, "Dense", p.shape, values=p.astype(np.float32)), names, -1)
 
     def _closed(self, _result: int = 0) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from engine import Regularizer, check_gradients, get_loss
+from engine.core.i18n import _
 from engine.core.numbers import number
 from engine.teaching.gradcheck import GradCheckReport
 
@@ -45,7 +46,7 @@ class GradCheckDialog(QDialog):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("gradientcheckDialog")
-        self.setWindowTitle("Gradient check")
+        self.setWindowTitle(_("Gradient check"))
         self.session = session
         self.text: str | None = None  # the finished report, or why there is none
         self.jobs = Jobs(self)
@@ -61,10 +62,10 @@ class GradCheckDialog(QDialog):
         self.view.setFont(font)
         self.view.setMinimumSize(640, 300)
         lay.addWidget(self.view)
-        self.bar = name_widget(QProgressBar(), "gradCheckProgress", "Entries checked")
+        self.bar = name_widget(QProgressBar(), "gradCheckProgress", _("Entries checked"))
         lay.addWidget(self.bar)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.cancel = name_widget(QPushButton("Cancel"), "gradCheckCancel", "Stop the check")
+        self.cancel = name_widget(QPushButton(_("Cancel")), "gradCheckCancel", _("Stop the check"))
         self.cancel.clicked.connect(self.jobs.cancel)
         buttons.addButton(self.cancel, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
@@ -89,8 +90,9 @@ class GradCheckDialog(QDialog):
         self.text = None
         self.cancel.setEnabled(True)
         self.bar.setRange(0, 0)  # busy until the first report says the total
-        self.view.setPlainText(f"Checking {net.count_params():,} parameters' gradients (at most {PER_ARRAY} entries "
-                               f"per array) on {n} training samples…")  # fmt: skip
+        self.view.setPlainText(_("Checking {count_params:,} parameters' gradients (at most {per_array} entries per "
+                                 "array) on {count} training samples…").format(
+                                   count_params=net.count_params(), per_array=PER_ARRAY, count=n))  # fmt: skip
         return self.jobs.submit(lambda progress: (check_gradients(
             net, x, y, loss, reg, eps=EPS, max_per_array=PER_ARRAY, progress=progress), n))  # fmt: skip
 
@@ -98,7 +100,7 @@ class GradCheckDialog(QDialog):
         if total > 1:
             self.bar.setRange(0, total)
             self.bar.setValue(done)
-            self.bar.setFormat("%v of %m entries")
+            self.bar.setFormat(_("%v of %m entries"))
 
     def _done(self, result: object) -> None:
         report, rows = result  # type: ignore[misc]

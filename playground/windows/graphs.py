@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _
 from engine.core.numbers import number
 from engine.teaching.graphs import GATES, GRAPHS, Graph, make_graph
 
@@ -177,9 +178,9 @@ class GraphWindow(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphWindow")
-        self.setWindowTitle("Computation graphs")
+        self.setWindowTitle(_("Computation graphs"))
         lay = QVBoxLayout(self)
-        self.choice = name_widget(QComboBox(), "graphChoice", "Example")
+        self.choice = name_widget(QComboBox(), "graphChoice", _("Example"))
         for key in GRAPHS.names():
             self.choice.addItem(GRAPHS.get(key)().title, key)
         self.choice.currentIndexChanged.connect(lambda _i: self.show_graph(self.choice.currentData()))
@@ -204,9 +205,9 @@ class GraphWindow(QDialog):
         side.addStretch(1)
         middle.addLayout(side)
         lay.addLayout(middle, 1)
-        legend = wrapped("Green: each node's value (forward pass); on an edge, the value it carries. Red: "
+        legend = wrapped(_("Green: each node's value (forward pass); on an edge, the value it carries. Red: "
                          "∂output/∂node (backward pass, starting from 1 at the output); on an edge, the gradient it "
-                         "carries back (upstream × local). Click a gate for its rule.", "legend")  # fmt: skip
+                         "carries back (upstream × local). Click a gate for its rule."), "legend")  # fmt: skip
         lay.addWidget(legend)
         self.rule = wrapped("", "graphRule")
         lay.addWidget(self.rule)
@@ -242,7 +243,7 @@ class GraphWindow(QDialog):
             self.graph.set(name, old)
             self.graph.run()
             self.fields[name].set_value(old)
-            self.message.setText(f"{exc}; kept {name} = {number(old, 6)}")
+            self.message.setText(_("{exc}; kept {name} = {old}").format(exc=exc, name=name, old=number(old, 6)))
             return
         self.message.setText("")
         self.canvas.refresh()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import N_, _, ngettext
 from engine.core.numbers import number
 from engine.teaching.landscape import RangeTest
 
@@ -39,11 +40,12 @@ from ..widgets import NumberEdit, captioned, fit_to_screen, name_widget, wrapped
 RESOLUTIONS = (11, 21, 31, 41)
 BIG_SPLIT = 10_000  # training rows past which the plane is measured on 2,000 of them by default
 SMOOTH_PIXELS = 400  # the plane's picture is about this many pixels a side
-ROW_CHOICES = ((2_000, "2,000 rows"), (10_000, "10,000 rows"), (None, "every row"))
-TAB_WORDS = {"plane": "the landscape", "slice": "the slice from the start weights", "range": "the range test"}
+ROW_CHOICES = ((2_000, N_("2,000 rows")), (10_000, N_("10,000 rows")), (None, N_("every row")))
+TAB_WORDS = {"plane": N_("the landscape"), "slice": N_("the slice from the start weights"),
+             "range": N_("the range test")}
 DIRECTIONS = (
-    ("random", "random, filter-normalised"),
-    ("path", "the run's own (PCA of its path)"),
+    ("random", N_("random, filter-normalised")),
+    ("path", N_("the run's own (PCA of its path)")),
 )
 
 
@@ -53,7 +55,7 @@ class LandscapeWindow(QDialog):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("landscapeWindow")
-        self.setWindowTitle("Loss landscape")
+        self.setWindowTitle(_("Loss landscape"))
         self.session = session
         self.handle = WorkerHandle(self, JobWorker())
         worker = self.handle.worker
@@ -68,18 +70,18 @@ class LandscapeWindow(QDialog):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("landscapeTabs")
         lay.addWidget(self.tabs, 1)
-        self.tabs.addTab(self._plane_tab(), "Landscape")
-        self.tabs.addTab(self._slice_tab(), "Start → now")
-        self.tabs.addTab(self._range_tab(), "Learning-rate range test")
+        self.tabs.addTab(self._plane_tab(), _("Landscape"))
+        self.tabs.addTab(self._slice_tab(), _("Start → now"))
+        self.tabs.addTab(self._range_tab(), _("Learning-rate range test"))
         bottom = QHBoxLayout()
         self.bar = QProgressBar()
         self.bar.setObjectName("landscapeProgress")
         self.bar.setTextVisible(True)
         self.bar.setValue(0)
         self.bar.hide()  # shown only while a job runs: a full bar after it would say nothing
-        self.cancel = name_widget(QPushButton("Cancel"), "landscapeCancel", "Cancel the job")
+        self.cancel = name_widget(QPushButton(_("Cancel")), "landscapeCancel", _("Cancel the job"))
         self.cancel.setEnabled(False)
-        self.cancel.setToolTip("Cancel the job that is computing (nothing is computing now)")
+        self.cancel.setToolTip(_("Cancel the job that is computing (nothing is computing now)"))
         self.cancel.clicked.connect(self.cancel_job)
         self.status = wrapped("", "landscapeStatus")
         bottom.addWidget(self.status, 1)  # what is computing, what is done: beside the bar, or in its place
@@ -94,42 +96,43 @@ class LandscapeWindow(QDialog):
         tab = QWidget()
         v = QVBoxLayout(tab)
         v.addWidget(wrapped(
-            "The training loss on a plane through the current weights w: L(w + α·d1 + β·d2). Random "
+            _("The training loss on a plane through the current weights w: L(w + α·d1 + β·d2). Random "
             "directions are scaled neuron by neuron to the weights' own size (Li et al., 2018), so α = 1 "
             "is a step as big as the weights. A random plane holds little of the run's path; the run's own "
-            "directions are the two along which its weights moved most.", "legend",
+            "directions are the two along which its weights moved most."), "legend",
         ))  # fmt: skip
         row = QHBoxLayout()
-        self.directions = name_widget(QComboBox(), "landscapeDirections", "Directions")
+        self.directions = name_widget(QComboBox(), "landscapeDirections", _("Directions"))
         for key, text in DIRECTIONS:
-            self.directions.addItem(text, key)
-        self.resolution = name_widget(QComboBox(), "landscapeResolution", "Points per side")
+            self.directions.addItem(_(text), key)
+        self.resolution = name_widget(QComboBox(), "landscapeResolution", _("Points per side"))
         for r in RESOLUTIONS:
             self.resolution.addItem(f"{r} × {r}", r)
         self.resolution.setCurrentIndex(1)
-        self.span = name_widget(NumberEdit(1.0, 0.01, 100.0), "landscapeSpan", "Span", "α and β run from −span to span")
+        self.span = name_widget(NumberEdit(1.0, 0.01, 100.0), "landscapeSpan", _("Span"),
+                                _("α and β run from −span to span"))
         self.span.setMaximumWidth(60)
-        self.seed = name_widget(QSpinBox(), "landscapeSeed", "Direction seed")
+        self.seed = name_widget(QSpinBox(), "landscapeSeed", _("Direction seed"))
         self.seed.setRange(0, 9999)
-        self.rows = name_widget(QComboBox(), "landscapeRows", "Training rows", "Rows the loss is measured on")
+        self.rows = name_widget(QComboBox(), "landscapeRows", _("Training rows"), _("Rows the loss is measured on"))
         for n, text in ROW_CHOICES:
-            self.rows.addItem(text, n)
+            self.rows.addItem(_(text), n)
         snap = self.session.snapshot
         big = snap is not None and snap.data.x_train.shape[0] > BIG_SPLIT
         # Every row of a small split; on MNIST-size data 441 passes over 60,000 rows take minutes.
         self.rows.setCurrentIndex(0 if big else len(ROW_CHOICES) - 1)
-        self.plane_go = name_widget(QPushButton("Compute"), "landscapeCompute", "Compute the landscape")
+        self.plane_go = name_widget(QPushButton(_("Compute")), "landscapeCompute", _("Compute the landscape"))
         self.plane_go.clicked.connect(self.compute_plane)
-        for text, w in (("directions", self.directions), ("resolution", self.resolution), ("span", self.span),
-                        ("seed", self.seed), ("loss on", self.rows)):  # fmt: skip
+        for text, w in ((_("directions"), self.directions), (_("resolution"), self.resolution), (_("span"), self.span),
+                        (_("seed"), self.seed), (_("loss on"), self.rows)):  # fmt: skip
             row.addWidget(captioned(text, w))
         row.addWidget(self.plane_go, 0, Qt.AlignmentFlag.AlignBottom)
         row.addStretch(1)
         v.addLayout(row)
         self.directions.currentIndexChanged.connect(self._directions_chosen)
         self.plane_plot = make_plot("landscapePlot")
-        self.plane_plot.setLabel("bottom", "α (along d1)")
-        self.plane_plot.setLabel("left", "β (along d2)")
+        self.plane_plot.setLabel("bottom", _("α (along d1)"))
+        self.plane_plot.setLabel("left", _("β (along d2)"))
         self.plane_image = pg.ImageItem()
         self.plane_image.setZValue(-10)
         self.plane_plot.addItem(self.plane_image)
@@ -139,7 +142,7 @@ class LandscapeWindow(QDialog):
         self.marks.setZValue(5)
         self.plane_plot.addItem(self.marks)
         v.addWidget(self.plane_plot, 1)
-        self.plane_info = wrapped("Press Compute.", "landscapeInfo")
+        self.plane_info = wrapped(_("Press Compute."), "landscapeInfo")
         v.addWidget(self.plane_info)
         return tab
 
@@ -147,26 +150,26 @@ class LandscapeWindow(QDialog):
         tab = QWidget()
         v = QVBoxLayout(tab)
         v.addWidget(wrapped(
-            "The loss along the straight line from the run's start weights (t = 0) to the current ones "
+            _("The loss along the straight line from the run's start weights (t = 0) to the current ones "
             "(t = 1), and a quarter beyond each (Goodfellow et al., 2015). A smooth descent means the run "
-            "could have gone straight; a bump means it went around something.", "legend",
+            "could have gone straight; a bump means it went around something."), "legend",
         ))  # fmt: skip
         row = QHBoxLayout()
-        self.slice_go = name_widget(QPushButton("Compute"), "sliceCompute", "Compute the slice")
+        self.slice_go = name_widget(QPushButton(_("Compute")), "sliceCompute", _("Compute the slice"))
         self.slice_go.clicked.connect(self.compute_slice)
         row.addWidget(self.slice_go)
         row.addStretch(1)
         v.addLayout(row)
         self.slice_plot = make_plot("slicePlot")
-        self.slice_plot.setLabel("bottom", "t: (1 − t)·start + t·now")
-        self.slice_plot.setLabel("left", "loss")
+        self.slice_plot.setLabel("bottom", _("t: (1 − t)·start + t·now"))
+        self.slice_plot.setLabel("left", _("loss"))
         self.slice_plot.addLegend(offset=(-10, 10))
         dashed = pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine)
         for t in (0.0, 1.0):
             self.slice_plot.addItem(pg.InfiniteLine(t, angle=90, pen=dashed))
         self.slice_curves: dict[str, pg.PlotDataItem] = {}
         v.addWidget(self.slice_plot, 1)
-        self.slice_info = wrapped("Press Compute.", "sliceInfo")
+        self.slice_info = wrapped(_("Press Compute."), "sliceInfo")
         v.addWidget(self.slice_info)
         return tab
 
@@ -174,35 +177,35 @@ class LandscapeWindow(QDialog):
         tab = QWidget()
         v = QVBoxLayout(tab)
         v.addWidget(wrapped(
-            "A short run whose learning rate rises by the same factor every step, with a fresh optimizer of "
+            _("A short run whose learning rate rises by the same factor every step, with a fresh optimizer of "
             "the same kind; the run itself is not changed. The loss is measured after each step on the same "
             "training rows. A good rate is where it falls fastest; past the red line training makes things "
             "worse. The idea is Smith's (2017: he raises the rate linearly over a few epochs from the start of "
             "training and reads the accuracy); the ramp by a factor per step, the stop once the loss passes 4× "
             "its best and the suggestion (the steepest fall, or the lowest point's rate / 10) follow fastai's "
-            "lr_find.", "legend",
+            "lr_find."), "legend",
         ))  # fmt: skip
         row = QHBoxLayout()
-        self.lr_min = name_widget(NumberEdit(1e-5, 1e-8, 1.0), "rangeMin", "Lowest rate")
-        self.lr_max = name_widget(NumberEdit(10.0, 1e-6, 100.0), "rangeMax", "Highest rate")
-        self.range_steps = name_widget(QSpinBox(), "rangeSteps", "Steps")
+        self.lr_min = name_widget(NumberEdit(1e-5, 1e-8, 1.0), "rangeMin", _("Lowest rate"))
+        self.lr_max = name_widget(NumberEdit(10.0, 1e-6, 100.0), "rangeMax", _("Highest rate"))
+        self.range_steps = name_widget(QSpinBox(), "rangeSteps", _("Steps"))
         self.range_steps.setRange(10, 2000)
         self.range_steps.setValue(100)
         self.range_start = name_widget(
-            QComboBox(), "rangeStart", "Start from",
-            "Where the test starts. From trained weights it is biased: the loss has little left to fall and "
+            QComboBox(), "rangeStart", _("Start from"),
+            _("Where the test starts. From trained weights it is biased: the loss has little left to fall and "
             "rises sooner, at rates that train well from the start. For a rate to train with, start from the "
-            "initial weights.",
+            "initial weights."),
         )  # fmt: skip
-        self.range_start.addItem("initial weights", "initial")
-        self.range_start.addItem("current weights", "current")
-        self.range_go = name_widget(QPushButton("Run"), "rangeRun", "Run the range test")
+        self.range_start.addItem(_("initial weights"), "initial")
+        self.range_start.addItem(_("current weights"), "current")
+        self.range_go = name_widget(QPushButton(_("Run")), "rangeRun", _("Run the range test"))
         self.range_go.clicked.connect(self.compute_range)
-        self.use_rate = name_widget(QPushButton("Use the suggested rate"), "rangeUse", "Use the suggested rate")
+        self.use_rate = name_widget(QPushButton(_("Use the suggested rate")), "rangeUse", _("Use the suggested rate"))
         self.use_rate.setEnabled(False)
         self.use_rate.clicked.connect(self.use_suggestion)
-        for text, w in (("start from", self.range_start), ("from", self.lr_min), ("to", self.lr_max),
-                        ("steps", self.range_steps)):  # fmt: skip
+        for text, w in ((_("start from"), self.range_start), (_("from"), self.lr_min), (_("to"), self.lr_max),
+                        (_("steps"), self.range_steps)):  # fmt: skip
             row.addWidget(captioned(text, w))
         row.addWidget(self.range_go, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.use_rate, 0, Qt.AlignmentFlag.AlignBottom)
@@ -210,13 +213,13 @@ class LandscapeWindow(QDialog):
         v.addLayout(row)
         self.range_plot = make_plot("rangePlot")
         self.range_plot.setLogMode(x=True)
-        self.range_plot.setLabel("bottom", "learning rate α")
-        self.range_plot.setLabel("left", "loss")
+        self.range_plot.setLabel("bottom", _("learning rate α"))
+        self.range_plot.setLabel("left", _("loss"))
         self.range_raw = self.range_plot.plot([], [], pen=pg.mkPen((190, 190, 190), width=1))
         self.range_curve = line_plot(self.range_plot, pg.mkPen((8, 119, 189), width=2))
         self.range_lines: list[pg.InfiniteLine] = []
         v.addWidget(self.range_plot, 1)
-        self.range_info = wrapped("Press Run.", "rangeInfo")
+        self.range_info = wrapped(_("Press Run."), "rangeInfo")
         v.addWidget(self.range_info)
         return tab
 
@@ -236,7 +239,7 @@ class LandscapeWindow(QDialog):
     def _send(self, kind: str, options: dict[str, Any]) -> int | None:
         snap = self.session.snapshot
         if snap is None:
-            self._say("There is no run yet.")
+            self._say(_("There is no run yet."))
             return None
         if self.job is not None:
             self.cancel_job()
@@ -247,8 +250,9 @@ class LandscapeWindow(QDialog):
         self.bar.setValue(0)
         self.bar.show()
         self.cancel.setEnabled(True)
-        self.cancel.setToolTip("Cancel the job that is computing")
-        self._say(f"Computing on the weights of step {snap.steps:,} (epoch {snap.epoch})…")
+        self.cancel.setToolTip(_("Cancel the job that is computing"))
+        self._say(_("Computing on the weights of step {steps:,} (epoch {epoch})…").format(
+                      steps=snap.steps, epoch=snap.epoch))
         return self.job
 
     def compute_plane(self) -> int | None:
@@ -263,7 +267,7 @@ class LandscapeWindow(QDialog):
     def compute_range(self) -> int | None:
         lo, hi = self.lr_min.value(), self.lr_max.value()
         if lo >= hi:
-            self._say(f"The rates must rise: {number(lo, 6)} is not below {number(hi, 6)}.")
+            self._say(_("The rates must rise: {lo} is not below {hi}.").format(lo=number(lo, 6), hi=number(hi, 6)))
             return None
         return self._send("range", {"lr_min": lo, "lr_max": hi, "steps": self.range_steps.value(),
                                     "start": self.range_start.currentData(), "step": self.session.snapshot.steps
@@ -291,20 +295,20 @@ class LandscapeWindow(QDialog):
             self._show_slice(result)
         elif isinstance(result, RangeTest):
             self._show_range(result)
-        self._say(f"Done: {TAB_WORDS[self.job_kind]} computed.")
+        self._say(_("Done: {tab_words} computed.").format(tab_words=_(TAB_WORDS[self.job_kind])))
 
     @Slot(int, str)
     def _on_failed(self, seq: int, message: str) -> None:
         if seq != self.job:
             return
         self._done()
-        self._say("Cancelled." if message == "cancelled" else message)
+        self._say(_("Cancelled.") if message == "cancelled" else message)
 
     def _done(self) -> None:
         """A job ended (finished, failed or cancelled): nothing left to cancel or to wait for."""
         self.job = None
         self.cancel.setEnabled(False)
-        self.cancel.setToolTip("Cancel the job that is computing (nothing is computing now)")
+        self.cancel.setToolTip(_("Cancel the job that is computing (nothing is computing now)"))
         self.bar.hide()
 
     def _say(self, text: str) -> None:
@@ -332,17 +336,21 @@ class LandscapeWindow(QDialog):
         self.plane_plot.setXRange(a0 - da / 2, a1 + da / 2, padding=0)
         self.plane_plot.setYRange(b0 - db / 2, b1 + db / 2, padding=0)
         low = np.unravel_index(np.nanargmin(r.loss), r.loss.shape)
-        rows = f"{r.rows:,} training rows" if r.rows == r.of_rows else f"{r.rows:,} of {r.of_rows:,} training rows"
+        rows = (ngettext("{count} training row", "{count} training rows", r.rows).format(count=f"{r.rows:,}")
+                if r.rows == r.of_rows else _("{count} of {total} training rows").format(
+                    count=f"{r.rows:,}", total=f"{r.of_rows:,}"))  # fmt: skip
         held = (
-            f"The plane holds {r.held:.0%} of the path's variance"
+            _("The plane holds {share} of the path's variance")
             if r.directions == "path"
-            else f"A random plane holds {r.held:.0%} of the run's movement (its path is drawn projected)"
-        )
+            else _("A random plane holds {share} of the run's movement (its path is drawn projected)")
+        ).format(share=f"{r.held:.0%}")
         self.plane_info.setText(
-            f"Star: the current weights, loss {number(r.centre)} (on {rows}). Black square: the run's first kept "
-            f"weights; red: its path. Lowest on the plane: {number(r.loss[low])} at "
-            f"α {number(r.alpha[low[1]], decimals=2, sign=True)}, β {number(r.beta[low[0]], decimals=2, sign=True)}; "
-            f"highest {number(np.nanmax(r.loss))}. Contours are of log loss. {held}."
+            _("Star: the current weights, loss {centre} (on {rows}). Black square: the run's first kept weights; "
+              "red: its path. Lowest on the plane: {loss} at α {alpha}, β {beta}; highest {loss2}. Contours are of "
+              "log loss. {held}.").format(
+                centre=number(r.centre), rows=rows, loss=number(r.loss[low]),
+                alpha=number(r.alpha[low[1]], decimals=2, sign=True),
+                beta=number(r.beta[low[0]], decimals=2, sign=True), loss2=number(np.nanmax(r.loss)), held=held)
         )
 
     def _show_slice(self, r: SliceResult) -> None:
@@ -356,15 +364,17 @@ class LandscapeWindow(QDialog):
                 self.slice_curves[name] = line_plot(self.slice_plot, pen, name=name)
             ok = np.isfinite(values)
             self.slice_curves[name].setData(r.ts[ok], values[ok])
-        start = "the run's initial weights" if r.start_step == 0 else f"the first kept weights (step {r.start_step:,})"
+        start = _("the run's initial weights") if r.start_step == 0 else _(
+            "the first kept weights (step {step})").format(step=f"{r.start_step:,}")
         train = r.curves["train"]
         t = r.ts
         i0, i1 = int(np.argmin(np.abs(t))), int(np.argmin(np.abs(t - 1)))
         bump = float(np.max(train[i0 : i1 + 1]) - max(train[i0], train[i1]))
         bumped = bump > 1e-3 * max(1e-12, abs(train[i0]))
-        shape = f"a bump of {number(bump, 3)} on the way" if bumped else "no bump on the way"
+        shape = _("a bump of {bump} on the way").format(bump=number(bump, 3)) if bumped else _("no bump on the way")
         self.slice_info.setText(
-            f"t = 0: {start}, training loss {number(train[i0])}; t = 1: now, {number(train[i1])}; {shape}."
+            _("t = 0: {start}, training loss {train}; t = 1: now, {train2}; {shape}.").format(
+                start=start, train=number(train[i0]), train2=number(train[i1]), shape=shape)
         )
 
     def _show_range(self, r: RangeTest) -> None:
@@ -381,9 +391,9 @@ class LandscapeWindow(QDialog):
             self.range_plot.removeItem(line)
         self.range_lines = []
         # The suggestion's label left of its line, the divergence's right of its own: never on top.
-        marks = [(r.suggestion, (44, 160, 44), "suggested", (1, 0.5))]
+        marks = [(r.suggestion, (44, 160, 44), _("suggested"), (1, 0.5))]
         if r.diverged is not None:
-            marks.append((r.diverged, (214, 39, 40), "worse than the start", (0, 0.5)))
+            marks.append((r.diverged, (214, 39, 40), _("worse than the start"), (0, 0.5)))
         for rate, color, text, anchor in marks:
             opts = {"position": 0.92, "color": color, "anchors": [anchor, anchor]}
             line = pg.InfiniteLine(np.log10(rate), angle=90, pen=pg.mkPen(color, width=2),
@@ -391,28 +401,31 @@ class LandscapeWindow(QDialog):
             self.range_plot.addItem(line)
             self.range_lines.append(line)
         self.suggested = float(f"{r.suggestion:.2g}")
-        self.use_rate.setText(f"Use α = {number(self.suggested, 6)}")
+        self.use_rate.setText(_("Use α = {suggested}").format(suggested=number(self.suggested, 6)))
         self.use_rate.setEnabled(True)
-        diverged = f"past {number(r.diverged, 2)} the loss is worse than where it started" if r.diverged else (
-            "the loss never got worse than it started: try a higher top rate")  # fmt: skip
+        diverged = _("past {rate} the loss is worse than where it started").format(rate=number(r.diverged, 2)) if (
+            r.diverged) else _("the loss never got worse than it started: try a higher top rate")  # fmt: skip
         how = (
-            "where it falls fastest"
+            _("where it falls fastest")
             if r.steepest is not None
-            else "a tenth of the lowest point's rate: the loss barely fell, the weights may already sit in a minimum"
+            else _("a tenth of the lowest point's rate: the loss barely fell, the weights may already sit in a minimum")
         )
         if r.start_step == 0:
-            start = "From the run's initial weights"
+            start = _("From the run's initial weights")
         elif r.start_step is None:
-            start = "From the weights sent"
+            start = _("From the weights sent")
         else:
-            start = f"From the weights of step {r.start_step:,}"
-        biased = "" if not r.start_step else (
-            " Trained weights bias the test: the loss has little left to fall and rises sooner, so the red line "
+            start = _("From the weights of step {step}").format(step=f"{r.start_step:,}")
+        biased = "" if not r.start_step else " " + _(
+            "Trained weights bias the test: the loss has little left to fall and rises sooner, so the red line "
             "comes early, at rates that train well from the start, and the suggestion reads that curve. Start "
             "from the initial weights for a rate to train with.")  # fmt: skip
         self.range_info.setText(
-            f"{start}, {len(r.rates)} steps from {number(r.rates[0], 2)} to {number(r.rates[-1], 2)}. Suggested α = "
-            f"{number(self.suggested, 6)} ({how}); lowest loss at {number(r.lowest, 2)}; {diverged}.{biased}"
+            _("{start}, {count} steps from {rates} to {rates2}. Suggested α = {suggested} ({how}); lowest loss at "
+              "{lowest}; {diverged}.{biased}").format(
+                start=start, count=len(r.rates), rates=number(r.rates[0], 2), rates2=number(r.rates[-1], 2),
+                suggested=number(self.suggested, 6), how=how, lowest=number(r.lowest, 2), diverged=diverged,
+                biased=biased)
         )
 
     def use_suggestion(self) -> None:
@@ -422,7 +435,7 @@ class LandscapeWindow(QDialog):
         except PlaygroundError as exc:
             self._say(str(exc))
             return
-        self._say(f"Learning rate set to {number(self.suggested, 6)}.")
+        self._say(_("Learning rate set to {suggested}.").format(suggested=number(self.suggested, 6)))
 
     def shutdown(self) -> None:
         """End the job thread (a job in progress stops at its next chunk)."""

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _
 from engine.teaching.scores import (
     CS231N_CLASSES,
     CS231N_LABELS,
@@ -89,10 +90,9 @@ def totals(result: ScoreLosses) -> str:
     n = len(result.examples)
     svm = " + ".join(num(e.svm) for e in result.examples)
     soft = " + ".join(num(e.softmax) for e in result.examples)
-    return (
-        f"Multiclass SVM loss L = ({svm}) / {n} = {num(result.svm)}\n"
-        f"Softmax loss L = ({soft}) / {n} = {num(result.softmax)}"
-    )
+    return _("Multiclass SVM loss L = ({svm}) / {count} = {mean}\nSoftmax loss L = ({softmax}) / {count} = "
+             "{softmax_mean}").format(svm=svm, count=n, mean=num(result.svm), softmax=soft,
+                                      softmax_mean=num(result.softmax))
 
 
 class LossExplorer(QDialog):
@@ -101,33 +101,34 @@ class LossExplorer(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lossExplorer")
-        self.setWindowTitle("Loss explorer")
+        self.setWindowTitle(_("Loss explorer"))
         self.classes: list[str] = list(CS231N_CLASSES)
         self.result: ScoreLosses | None = None
         self._filling = False
 
         lay = QVBoxLayout(self)
         lay.addWidget(wrapped(
-            "Each row is one example's class scores, s = f(x; W), as a linear classifier gives them; pick its "
-            f"correct class y. The multiclass SVM loss adds max(0, s_j − s_y + {num(MARGIN)}) over the wrong "
-            "classes: zero once the correct score beats every other by the margin. The softmax loss turns the "
-            "scores into probabilities p = e^s / Σ e^s and takes −ln p_y. The data loss is the mean over the "
-            "examples. Logs are natural, as in every framework: CS231n's slide shows 0.89 for the cat because "
-            "it took log₁₀ (2.04 / ln 10 = 0.89).", "legend"))  # fmt: skip
+            _("Each row is one example's class scores, s = f(x; W), as a linear classifier gives them; pick its "
+              "correct class y. The multiclass SVM loss adds max(0, s_j − s_y + {margin}) over the wrong classes: "
+              "zero once the correct score beats every other by the margin. The softmax loss turns the scores into "
+              "probabilities p = e^s / Σ e^s and takes −ln p_y. The data loss is the mean over the examples. Logs "
+              "are natural, as in every framework: CS231n's slide shows 0.89 for the cat because it took log₁₀ (2.04 "
+              "/ ln 10 = 0.89).").format(margin=num(MARGIN)), "legend"))  # fmt: skip
         row = QHBoxLayout()
-        row.addWidget(Label("classes"))
+        row.addWidget(Label(_("classes")))
         self.class_edit = name_widget(
-            QLineEdit(", ".join(self.classes)), "lossClasses", "Class names",
-            f"Class names separated by commas (2 to {MAX_CLASSES}); a new class starts with score 0",
+            QLineEdit(", ".join(self.classes)), "lossClasses", _("Class names"),
+            _("Class names separated by commas (2 to {max_classes}); a new class starts with score 0").format(
+                max_classes=MAX_CLASSES),
         )  # fmt: skip
         self.class_edit.editingFinished.connect(self._classes_typed)
         row.addWidget(self.class_edit, 1)
         buttons = (
-            ("Add example", "lossAddExample", "A new row of scores", self.add_example),
-            ("Remove example", "lossRemoveExample", "Remove the last row", self.remove_example),
-            ("CS231n's example", "lossCs231n", "The lecture's cat, car and frog scores", self.load_cs231n),
-            ("All scores 0", "lossZero",
-             "What an untrained network gives: the SVM loss is then C − 1 and the softmax loss ln C", self.zero),
+            (_("Add example"), "lossAddExample", _("A new row of scores"), self.add_example),
+            (_("Remove example"), "lossRemoveExample", _("Remove the last row"), self.remove_example),
+            (_("CS231n's example"), "lossCs231n", _("The lecture's cat, car and frog scores"), self.load_cs231n),
+            (_("All scores 0"), "lossZero",
+             _("What an untrained network gives: the SVM loss is then C − 1 and the softmax loss ln C"), self.zero),
         )  # fmt: skip
         for text, name, tip, slot in buttons:
             b = name_widget(QPushButton(text), name, text, tip)
@@ -135,7 +136,7 @@ class LossExplorer(QDialog):
             row.addWidget(b)
         lay.addLayout(row)
 
-        self.table = name_widget(QTableWidget(), "lossScores", "Class scores")
+        self.table = name_widget(QTableWidget(), "lossScores", _("Class scores"))
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.itemChanged.connect(self._cell_changed)
         lay.addWidget(self.table)
@@ -144,7 +145,7 @@ class LossExplorer(QDialog):
         bold.setBold(True)
         self.totals.setFont(bold)
         lay.addWidget(self.totals)
-        self.working = name_widget(QPlainTextEdit(), "lossWorking", "The losses worked out")
+        self.working = name_widget(QPlainTextEdit(), "lossWorking", _("The losses worked out"))
         self.working.setReadOnly(True)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
@@ -164,14 +165,14 @@ class LossExplorer(QDialog):
         self.table.clear()
         self.table.setRowCount(n)
         self.table.setColumnCount(k + 1)
-        self.table.setHorizontalHeaderLabels([*self.classes, "correct class"])
+        self.table.setHorizontalHeaderLabels([*self.classes, _("correct class")])
         self.table.setVerticalHeaderLabels([f"example {i + 1}" for i in range(n)])
         for i in range(n):
             for j in range(k):
                 item = QTableWidgetItem(f"{scores[i, j]:g}")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
-            box = name_widget(QComboBox(), f"lossLabel{i}", f"Example {i + 1}'s correct class")
+            box = name_widget(QComboBox(), f"lossLabel{i}", _("Example {number}'s correct class").format(number=i + 1))
             box.addItems(self.classes)
             box.setCurrentIndex(labels[i])
             box.currentIndexChanged.connect(lambda _i: self.recompute())
@@ -204,7 +205,8 @@ class LossExplorer(QDialog):
             if not math.isfinite(value):
                 raise ValueError
         except ValueError:
-            self.say(f"{item.text()!r} is not a number: a score is a finite number such as 3.2 or -1.7")
+            self.say(_("{text!r} is not a number: a score is a finite number such as 3.2 or -1.7").format(
+                         text=item.text()))
             self._filling = True
             item.setText(f"{self.result.examples[item.row()].scores[item.column()]:g}" if self.result else "0")
             self._filling = False
@@ -214,7 +216,8 @@ class LossExplorer(QDialog):
     def _classes_typed(self) -> None:
         names = [c.strip() for c in self.class_edit.text().split(",") if c.strip()]
         if not 2 <= len(names) <= MAX_CLASSES or len(set(names)) != len(names):
-            self.say(f"Give 2 to {MAX_CLASSES} different class names, separated by commas.")
+            self.say(_("Give 2 to {max_classes} different class names, separated by commas.").format(
+                         max_classes=MAX_CLASSES))
             self.class_edit.setText(", ".join(self.classes))
             return
         if names == self.classes:
@@ -229,14 +232,14 @@ class LossExplorer(QDialog):
 
     def add_example(self) -> None:
         if self.table.rowCount() >= MAX_EXAMPLES:
-            self.say(f"At most {MAX_EXAMPLES} examples.")
+            self.say(_("At most {max_examples} examples.").format(max_examples=MAX_EXAMPLES))
             return
         scores = np.vstack([self.scores(), np.zeros((1, len(self.classes)))])
         self.set_scores(scores, [*self.labels(), 0])
 
     def remove_example(self) -> None:
         if self.table.rowCount() <= 1:
-            self.say("The loss needs at least one example.")
+            self.say(_("The loss needs at least one example."))
             return
         self.set_scores(self.scores()[:-1], self.labels()[:-1])
 
@@ -276,12 +279,11 @@ class LossExplorer(QDialog):
         """What equal scores mean: the losses of a network that has not learnt anything yet."""
         k = len(self.classes)
         if all(np.ptp(e.scores) == 0 for e in r.examples):
-            return (
-                f"Every example's scores are equal, as an untrained network's are close to: each SVM loss is "
-                f"(C − 1)·Δ = {k - 1} and each softmax loss ln C = ln {k} = {num(math.log(k))}. A new network "
-                "whose first loss is far from these has a bug or too large initial weights."
-            )
-        return "Correct-class cells are green. Type a score and press Enter; the losses follow."
+            return _("Every example's scores are equal, as an untrained network's are close to: each SVM loss is "
+                     "(C − 1)·Δ = {svm} and each softmax loss ln C = ln {count} = {softmax}. A new network whose first "
+                     "loss is far from these has a bug or too large initial weights.").format(
+                svm=k - 1, count=k, softmax=num(math.log(k)))
+        return _("Correct-class cells are green. Type a score and press Enter; the losses follow.")
 
     def say(self, text: str) -> None:
         self.message.setText(text)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _
 from engine.core.numbers import number
 from engine.core.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, make_optimizer
 from engine.teaching.surfaces import SURFACES, Surface, Walker, get_surface
@@ -72,18 +73,20 @@ class LaneControls:
         self.window = window
         self.row = row
         color = layer_color(row)
-        self.enabled = name_widget(QCheckBox(), f"pathOn{row}", f"Lane {row + 1} on", "Walk this lane")
+        self.enabled = name_widget(QCheckBox(), f"pathOn{row}", _("Lane {row} on").format(row=row + 1),
+                                   _("Walk this lane"))
         self.enabled.setChecked(True)
         self.enabled.setStyleSheet(f"QCheckBox {{ color: rgb{color}; font-weight: bold; }}")
         self.enabled.setText("━━")
-        self.optimizer = name_widget(QComboBox(), f"pathOptimizer{row}", f"Lane {row + 1} optimizer")
+        self.optimizer = name_widget(QComboBox(), f"pathOptimizer{row}", _("Lane {row} optimizer").format(row=row + 1))
         for key in OPTIMIZERS.names():
             self.optimizer.addItem(OPTIMIZERS.get(key).label, key)
         self.optimizer.addItem(RandomSearch.label, RANDOM_SEARCH)
         self.optimizer.setCurrentIndex(self.optimizer.findData(name))
-        self.lr = name_widget(NumberEdit(0.01, 1e-7, 100.0), f"pathLr{row}", f"Lane {row + 1} learning rate")
+        self.lr = name_widget(NumberEdit(0.01, 1e-7, 100.0), f"pathLr{row}", _("Lane {row} learning rate").format(
+                                                                                 row=row + 1))
         self.lr.setFixedWidth(84)
-        self.more = name_widget(QToolButton(), f"pathSettings{row}", f"Lane {row + 1} settings")
+        self.more = name_widget(QToolButton(), f"pathSettings{row}", _("Lane {row} settings").format(row=row + 1))
         self.more.setText("⋯")
         self.status = Label("")
         self.status.setObjectName(f"pathStatus{row}")
@@ -121,10 +124,11 @@ class LaneControls:
     def _tip(self) -> None:
         cls = lane_kind(self.optimizer.currentData())
         self.optimizer.setToolTip(cls.formula)
-        self.lr.setToolTip("The step size σ of each random try" if self.searching() else "The learning rate α")
+        self.lr.setToolTip(_("The step size σ of each random try") if self.searching() else _("The learning rate α"))
         changed = ", ".join(f"{k} = {v}" for k, v in self.extra.items())
         self.more.setToolTip(
-            f"Every other hyperparameter of {cls.label}" + (f" (changed: {changed})" if changed else " (defaults)")
+            (_("Every other hyperparameter of {optimizer} (changed: {changed})") if changed else
+             _("Every other hyperparameter of {optimizer} (defaults)")).format(optimizer=cls.label, changed=changed)
         )
 
     def edit_settings(self) -> QDialog:
@@ -134,7 +138,7 @@ class LaneControls:
         rate = "step_size" if self.searching() else "learning_rate"
         dlg = QDialog(self.window)
         dlg.setObjectName(f"pathSettingsDialog{self.row}")
-        dlg.setWindowTitle(f"Lane {self.row + 1}: {cls.label}")
+        dlg.setWindowTitle(_("Lane {row}: {label}").format(row=self.row + 1, label=cls.label))
         form = QFormLayout(dlg)
         form.addRow(Label(cls.formula))
         fields: dict[str, QWidget] = {}
@@ -218,7 +222,7 @@ class PathsWindow(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pathsWindow")
-        self.setWindowTitle("Optimizer paths")
+        self.setWindowTitle(_("Optimizer paths"))
         self.surface: Surface = get_surface("rosenbrock")
         self.params: dict[str, float] = dict(self.surface.params)
         self.start: tuple[float, float] = self.surface.start
@@ -238,7 +242,7 @@ class PathsWindow(QDialog):
         self.plot.addItem(self.minima)
         self.target = pg.TargetItem(pos=self.start, size=16, movable=True, pen=pg.mkPen("k", width=2))
         self.target.setZValue(30)
-        self.target.setToolTip("The start point: drag it")
+        self.target.setToolTip(_("The start point: drag it"))
         self.plot.addItem(self.target)
         self.target.sigPositionChangeFinished.connect(self._target_moved)
         left.addWidget(self.plot, 1)
@@ -248,7 +252,7 @@ class PathsWindow(QDialog):
 
         side = QVBoxLayout()
         pick = QHBoxLayout()
-        self.surface_box = name_widget(QComboBox(), "pathsSurface", "Surface")
+        self.surface_box = name_widget(QComboBox(), "pathsSurface", _("Surface"))
         for key in SURFACES.names():
             self.surface_box.addItem(SURFACES.get(key).title, key)
         self.surface_box.setCurrentIndex(self.surface_box.findData(self.surface.name))
@@ -263,9 +267,9 @@ class PathsWindow(QDialog):
         side.addWidget(self.formula)
 
         start_row = QHBoxLayout()
-        start_row.addWidget(Label("start"))
-        self.start_x = name_widget(NumberEdit(self.start[0], -1e3, 1e3), "pathsStartX", "Start x")
-        self.start_y = name_widget(NumberEdit(self.start[1], -1e3, 1e3), "pathsStartY", "Start y")
+        start_row.addWidget(Label(_("start")))
+        self.start_x = name_widget(NumberEdit(self.start[0], -1e3, 1e3), "pathsStartX", _("Start x"))
+        self.start_y = name_widget(NumberEdit(self.start[1], -1e3, 1e3), "pathsStartY", _("Start y"))
         for edit in (self.start_x, self.start_y):
             edit.setFixedWidth(84)
             edit.committed.connect(self._start_typed)
@@ -275,24 +279,25 @@ class PathsWindow(QDialog):
         side.addLayout(start_row)
 
         buttons = QHBoxLayout()
-        self.play = name_widget(QPushButton("Play"), "pathsPlay", "Play or pause the walk")
+        self.play = name_widget(QPushButton(_("Play")), "pathsPlay", _("Play or pause the walk"))
         self.play.setCheckable(True)
         self.play.toggled.connect(self._play_toggled)
-        self.step = name_widget(QPushButton("Step"), "pathsStep", "One update for every lane")
+        self.step = name_widget(QPushButton(_("Step")), "pathsStep", _("One update for every lane"))
         self.step.clicked.connect(self.step_once)
-        self.reset = name_widget(QPushButton("Reset"), "pathsReset", "Every lane back to the start point")
+        self.reset = name_widget(QPushButton(_("Reset")), "pathsReset", _("Every lane back to the start point"))
         self.reset.clicked.connect(self.restart)
         for b in (self.play, self.step, self.reset):
             buttons.addWidget(b)
         side.addLayout(buttons)
         speed_row = QHBoxLayout()
-        self.speed = name_widget(QComboBox(), "pathsSpeed", "Steps per second")
+        self.speed = name_widget(QComboBox(), "pathsSpeed", _("Steps per second"))
         for s in SPEEDS:
-            self.speed.addItem(f"{s} steps/s", s)
+            self.speed.addItem(_("{value} steps/s").format(value=s), s)
         self.speed.setCurrentIndex(SPEEDS.index(30))
         self.slow = name_widget(
-            QCheckBox("slow start"), "pathsSlow", "Slow start",
-            f"The first {SLOW_STEPS} steps at {number(SLOW_RATE, 6)} a second, to follow each update",
+            QCheckBox(_("slow start")), "pathsSlow", _("Slow start"),
+            _("The first {slow_steps} steps at {slow_rate} a second, to follow each update").format(
+                slow_steps=SLOW_STEPS, slow_rate=number(SLOW_RATE, 6)),
         )  # fmt: skip
         speed_row.addWidget(self.speed)
         speed_row.addWidget(self.slow)
@@ -302,7 +307,7 @@ class PathsWindow(QDialog):
         lanes_box = QWidget()
         grid = QGridLayout(lanes_box)
         grid.setContentsMargins(0, 0, 0, 0)
-        for col, text in enumerate(("", "optimizer", "rate α / σ", "", "step · f · step length · |∇f|")):
+        for col, text in enumerate(("", _("optimizer"), _("rate α / σ"), "", _("step · f · step length · |∇f|"))):
             grid.addWidget(Label(text), 0, col)
         self.lanes = [LaneControls(self, grid, i, name) for i, name in enumerate(LANES)]
         for lane in self.lanes:
@@ -311,8 +316,8 @@ class PathsWindow(QDialog):
         self.message = wrapped("", "pathsMessage")
         side.addWidget(self.message)
         legend = wrapped(
-            "Lines: each optimizer's path; dot: where it is now; short line: the way −∇f points there; "
-            "star: a minimum. Contours are log-scaled where the surface is much deeper than it is wide.", "legend")
+            _("Lines: each optimizer's path; dot: where it is now; short line: the way −∇f points there; "
+            "star: a minimum. Contours are log-scaled where the surface is much deeper than it is wide."), "legend")
         side.addWidget(legend)
         side.addLayout(self._numeric_row())
         self.numeric = wrapped("", "pathsNumeric")
@@ -321,9 +326,9 @@ class PathsWindow(QDialog):
         self.numeric.setFont(mono)
         side.addWidget(self.numeric)
         side.addWidget(wrapped(
-            "∂f/∂x ≈ (f(x + h, y) − f(x, y)) / h: two more values of f here, one more forward pass per weight "
+            _("∂f/∂x ≈ (f(x + h, y) − f(x, y)) / h: two more values of f here, one more forward pass per weight "
             "for a network, so training uses backprop's exact gradient and this only checks it. Its error is "
-            "about h·f″/2: try h = 0.1, then 1e-13, where rounding takes over.", "legend"))
+            "about h·f″/2: try h = 0.1, then 1e-13, where rounding takes over."), "legend"))
         side.addStretch(1)
         lay.addLayout(side, 2)
         self.items = [LaneItems(self.plot, i) for i in range(len(self.lanes))]
@@ -338,16 +343,16 @@ class PathsWindow(QDialog):
     def _numeric_row(self) -> QHBoxLayout:
         """Where the numerical gradient is taken (the start point or a lane's head) and its h."""
         row = QHBoxLayout()
-        row.addWidget(Label("Forward difference at"))
-        self.grad_at = name_widget(QComboBox(), "pathsGradAt", "Numerical gradient at")
-        self.grad_at.addItem("the start point", -1)
+        row.addWidget(Label(_("Forward difference at")))
+        self.grad_at = name_widget(QComboBox(), "pathsGradAt", _("Numerical gradient at"))
+        self.grad_at.addItem(_("the start point"), -1)
         for i in range(len(LANES)):
-            self.grad_at.addItem(f"lane {i + 1}'s point", i)
+            self.grad_at.addItem(_("lane {number}'s point").format(number=i + 1), i)
         self.grad_at.currentIndexChanged.connect(lambda _i: self._show_numeric())
         row.addWidget(self.grad_at)
         row.addWidget(Label("h"))
-        self.h = name_widget(NumberEdit(FD_STEP, 1e-15, 10.0), "pathsH", "Step h",
-                             "The forward difference's step h")  # fmt: skip
+        self.h = name_widget(NumberEdit(FD_STEP, 1e-15, 10.0), "pathsH", _("Step h"),
+                             _("The forward difference's step h"))  # fmt: skip
         self.h.setFixedWidth(84)
         self.h.committed.connect(lambda _v: self._show_numeric())
         self.h.refused.connect(self.say)
@@ -371,13 +376,14 @@ class PathsWindow(QDialog):
         (nx, ny), (ax, ay), (ex, ey) = fd.numeric, fd.analytic, fd.relative_error
         lane = self.grad_at.currentData()
         off = lane >= 0 and (lane >= len(self.walkers) or self.walkers[lane] is None)
-        off = " (that lane is off: the start point)" if off else ""
+        at = (_("at ({x}, {y}) (that lane is off: the start point): f(x, y) = {f}") if off else
+              _("at ({x}, {y}): f(x, y) = {f}")).format(x=num(x, 6), y=num(y, 6), f=num(fd.f, 12))  # fmt: skip
         self.numeric.setText("\n".join((
-            f"at ({num(x, 6)}, {num(y, 6)}){off}: f(x, y) = {num(fd.f, 12)}",
+            at,
             f"f(x + h, y) = {num(fd.f_x, 12):<16} → ∂f/∂x ≈ {num(nx, 8)}",
             f"f(x, y + h) = {num(fd.f_y, 12):<16} → ∂f/∂y ≈ {num(ny, 8)}",
-            f"analytic ∇f = ({num(ax, 8)}, {num(ay, 8)})",
-            f"relative error |a − n| / max(|a|, |n|): {num(ex, 2)}, {num(ey, 2)}",
+            _("analytic ∇f = ({x}, {y})").format(x=num(ax, 8), y=num(ay, 8)),
+            _("relative error |a − n| / max(|a|, |n|): {x}, {y}").format(x=num(ex, 2), y=num(ey, 2)),
         )))  # fmt: skip
         return fd
 
@@ -437,7 +443,7 @@ class PathsWindow(QDialog):
         self.plot.setYRange(y0, y1, padding=0)
 
     @guarded
-    def _target_moved(self, *_: Any) -> None:
+    def _target_moved(self, *_args: Any) -> None:
         pos = self.target.pos()
         self.set_start(pos.x(), pos.y())
 
@@ -449,7 +455,8 @@ class PathsWindow(QDialog):
         value = float(self.surface.f(x, y, self.params))
         if not math.isfinite(value):
             where = f"({number(x, 6)}, {number(y, 6)})"
-            self.say(f"{self.surface.title} is not finite at {where}; kept the old start point")
+            self.say(_("{title} is not finite at {where}; kept the old start point").format(
+                         title=self.surface.title, where=where))
             x, y = self.start
         self.start = (float(x), float(y))
         self.restart()
@@ -471,7 +478,7 @@ class PathsWindow(QDialog):
                 try:
                     walker = make_walker(self.surface, spec, self.start, self.params)
                 except PlaygroundError as exc:
-                    self.say(f"Lane {lane.row + 1}: {exc}")
+                    self.say(_("Lane {row}: {exc}").format(row=lane.row + 1, exc=exc))
             self.walkers.append(walker)
         self._credit = 0.0
         self._draw()
@@ -481,7 +488,7 @@ class PathsWindow(QDialog):
         self._advance(1)
 
     def _play_toggled(self, on: bool) -> None:
-        self.play.setText("Pause" if on else "Play")
+        self.play.setText(_("Pause") if on else _("Play"))
         if on:
             self.timer.start()
         else:
@@ -523,7 +530,7 @@ class PathsWindow(QDialog):
         for items, lane, walker in zip(self.items, self.lanes, self.walkers):
             if walker is None:
                 items.clear()
-                lane.status.setText("off")
+                lane.status.setText(_("off"))
                 continue
             pts = np.asarray(walker.points)
             items.path.setData(pts[:, 0], pts[:, 1])
@@ -543,19 +550,21 @@ class PathsWindow(QDialog):
             lane.status.setText(self._status(walker, norm))
             lane.status.setToolTip(plain_tip(f"({number(x, 6)}, {number(y, 6)}); f = {number(walker.values[-1], 6)}"))
         self.caption.setText(
-            f"{self.surface.title} from ({number(self.start[0], 3)}, {number(self.start[1], 3)}) "
-            f"· step {self.steps_taken()}"
+            _("{title} from ({start}, {start2}) · step {steps_taken}").format(
+                title=self.surface.title, start=number(self.start[0], 3), start2=number(self.start[1], 3),
+                steps_taken=self.steps_taken())
         )
         self._show_numeric()
 
     def _status(self, walker: Walker, grad_norm: float) -> str:
         if walker.diverged_at is not None:
-            return f"diverged at step {walker.diverged_at}: lower α"
+            return _("diverged at step {step}: lower α").format(step=walker.diverged_at)
         x0, x1, y0, y1 = self.surface.extent
         x, y = walker.position
         w, h = x1 - x0, y1 - y0
-        left = "" if (x0 - w <= x <= x1 + w and y0 - h <= y <= y1 + h) else " · left the plot"
-        kept = f" · kept {walker.accepted} of {walker.steps}" if isinstance(walker, RandomSearch) else ""
+        left = "" if (x0 - w <= x <= x1 + w and y0 - h <= y <= y1 + h) else " · " + _("left the plot")
+        kept = " · " + _("kept {accepted} of {steps}").format(accepted=walker.accepted, steps=walker.steps) if (
+            isinstance(walker, RandomSearch)) else ""
         numbers = f"{number(walker.values[-1])} · {number(walker.speed(), 2)} · {number(grad_norm, 2)}"
         return f"{walker.steps} · {numbers}{kept}{left}"
 

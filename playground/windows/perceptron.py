@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QDialog, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _, ngettext
 from engine.teaching.perceptron import (
     PERCEPTRON_DATA,
     Perceptron,
@@ -39,7 +40,7 @@ def rule_lines(u: Update) -> list[str]:
     """One visit of the rule with its numbers."""
     w, b, x = u.w_before, u.b_before, u.x
     lines = [
-        f"example {u.index + 1}: x = {vec(x)}, y = {u.y}",
+        _("example {number}: x = {x}, y = {y}").format(number=u.index + 1, x=vec(x), y=u.y),
         f"z = w·x + b = {paren(w[0])}·{paren(x[0])} + {paren(w[1])}·{paren(x[1])} + {paren(b)} = {num(u.z)}",
         f"ŷ = step(z) = {u.y_hat}" + ("   (z > 0)" if u.y_hat else "   (z ≤ 0)"),
     ]
@@ -75,7 +76,7 @@ class PerceptronWindow(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("perceptronWindow")
-        self.setWindowTitle("Perceptron")
+        self.setWindowTitle(_("Perceptron"))
         self.perceptron: Perceptron | None = None
         self.last: Update | None = None
 
@@ -103,10 +104,10 @@ class PerceptronWindow(QDialog):
 
         side = QVBoxLayout()
         side.addWidget(wrapped(
-            "ŷ = step(w·x + b): 1 when w·x + b > 0, else 0. The perceptron rule visits the examples in turn; on a "
+            _("ŷ = step(w·x + b): 1 when w·x + b > 0, else 0. The perceptron rule visits the examples in turn; on a "
             "mistake it moves w by η(y − ŷ)x and b by η(y − ŷ), on a right answer it does nothing. Shaded: where "
-            "ŷ = 1; the line is w·x + b = 0.", "legend"))  # fmt: skip
-        self.data_box = name_widget(QComboBox(), "perceptronData", "Data set")
+            "ŷ = 1; the line is w·x + b = 0."), "legend"))  # fmt: skip
+        self.data_box = name_widget(QComboBox(), "perceptronData", _("Data set"))
         for key in PERCEPTRON_DATA.names():
             self.data_box.addItem(PERCEPTRON_DATA.get(key).title, key)
         self.data_box.currentIndexChanged.connect(lambda _i: self.restart())
@@ -114,11 +115,11 @@ class PerceptronWindow(QDialog):
         self.data_note = wrapped("", "perceptronNote")
         side.addWidget(self.data_note)
         grid = QGridLayout()
-        self.rate = name_widget(NumberEdit(START_RATE, 1e-6, 100.0), "perceptronRate", "Rate η")
-        self.w1 = name_widget(NumberEdit(START_W[0], -100.0, 100.0), "perceptronW1", "Initial w₁")
-        self.w2 = name_widget(NumberEdit(START_W[1], -100.0, 100.0), "perceptronW2", "Initial w₂")
-        self.b = name_widget(NumberEdit(START_B, -100.0, 100.0), "perceptronB", "Initial b")
-        for col, (text, edit) in enumerate((("η", self.rate), ("start w₁", self.w1), ("w₂", self.w2),
+        self.rate = name_widget(NumberEdit(START_RATE, 1e-6, 100.0), "perceptronRate", _("Rate η"))
+        self.w1 = name_widget(NumberEdit(START_W[0], -100.0, 100.0), "perceptronW1", _("Initial w₁"))
+        self.w2 = name_widget(NumberEdit(START_W[1], -100.0, 100.0), "perceptronW2", _("Initial w₂"))
+        self.b = name_widget(NumberEdit(START_B, -100.0, 100.0), "perceptronB", _("Initial b"))
+        for col, (text, edit) in enumerate((("η", self.rate), (_("start w₁"), self.w1), ("w₂", self.w2),
                                             ("b", self.b))):  # fmt: skip
             grid.addWidget(Label(text), 0, col)
             grid.addWidget(edit, 1, col)
@@ -126,15 +127,15 @@ class PerceptronWindow(QDialog):
             edit.refused.connect(self.say)
         side.addLayout(grid)
         buttons = QHBoxLayout()
-        self.step_button = name_widget(QPushButton("Next example"), "perceptronStep", "Show the next example")
+        self.step_button = name_widget(QPushButton(_("Next example")), "perceptronStep", _("Show the next example"))
         self.step_button.clicked.connect(self.visit)
-        self.epoch_button = name_widget(QPushButton("Whole pass"), "perceptronEpoch", "Visit every example once")
+        self.epoch_button = name_widget(QPushButton(_("Whole pass")), "perceptronEpoch", _("Visit every example once"))
         self.epoch_button.clicked.connect(self.run_epoch)
-        self.play = name_widget(QPushButton("Play"), "perceptronPlay", "Play or pause the visits",
-                                f"{VISITS_PER_SECOND} examples a second")  # fmt: skip
+        self.play = name_widget(QPushButton(_("Play")), "perceptronPlay", _("Play or pause the visits"),
+                                _("{count} examples a second").format(count=VISITS_PER_SECOND))  # fmt: skip
         self.play.setCheckable(True)
         self.play.toggled.connect(self._play_toggled)
-        self.reset = name_widget(QPushButton("Reset"), "perceptronReset", "Back to the start weights")
+        self.reset = name_widget(QPushButton(_("Reset")), "perceptronReset", _("Back to the start weights"))
         self.reset.clicked.connect(self.restart)
         for b in (self.step_button, self.epoch_button, self.play, self.reset):
             buttons.addWidget(b)
@@ -160,8 +161,8 @@ class PerceptronWindow(QDialog):
         self.step_plot.setYRange(-0.1, 1.1, padding=0)
         side.addWidget(self.step_plot)
         side.addWidget(wrapped(
-            "Blue: step(z). Red: its derivative, 0 everywhere; at z = 0 (hollow dot) the step jumps and has "
-            "none. Dashed: the sigmoid σ(z), the smooth step logistic regression uses.", "legend"))  # fmt: skip
+            _("Blue: step(z). Red: its derivative, 0 everywhere; at z = 0 (hollow dot) the step jumps and has "
+            "none. Dashed: the sigmoid σ(z), the smooth step logistic regression uses."), "legend"))  # fmt: skip
         self.gradient = wrapped("", "perceptronGradient")
         side.addWidget(self.gradient)
         self.message = wrapped("", "perceptronMessage")
@@ -206,7 +207,7 @@ class PerceptronWindow(QDialog):
         return updates
 
     def _play_toggled(self, on: bool) -> None:
-        self.play.setText("Pause" if on else "Play")
+        self.play.setText(_("Pause") if on else _("Play"))
         if on:
             self.timer.start()
         else:
@@ -256,27 +257,32 @@ class PerceptronWindow(QDialog):
         self.plot.setYRange(y0, y1, padding=0)
         wrong = p.mistakes()
         self.caption.setText(
-            f"{p.data.title}: w = {vec(p.w)}, b = {num(p.b)} · wrong on {wrong} of {len(p.y)} · "
-            "red ring: the next example"
+            _("{title}: w = {w}, b = {b} · wrong on {wrong} of {count} · red ring: the next example").format(
+                title=p.data.title, w=vec(p.w), b=num(p.b), wrong=wrong, count=len(p.y)
+            )
         )
         self.status.setText(self._status())
-        self.working.setText("\n".join(rule_lines(self.last)) if self.last else "Press Next example.")
+        self.working.setText("\n".join(rule_lines(self.last)) if self.last else _("Press Next example."))
         self.gradient.setText("\n".join(gradient_lines(self.last)) if self.last else "")
 
     def _status(self) -> str:
         p = self.perceptron
         n = len(p.y)
         passes = [p.history[i : i + n] for i in range(0, len(p.history) - len(p.history) % n, n)]
-        done = f"pass {p.epoch + 1}, example {p.visits % n + 1} of {n} next"
+        done = _("pass {number}, example {example} of {count} next").format(
+            number=p.epoch + 1, example=p.visits % n + 1, count=n)
         if self.settled():
-            return f"{done}. The last whole pass made no mistake: the rule has stopped, the line separates the data."
+            return _("{done}. The last whole pass made no mistake: the rule has stopped, the line separates the "
+                     "data.").format(done=done)
         if passes:
             made = sum(u.mistake for u in passes[-1])
-            verdict = f"The last whole pass made {made} mistake{'s' if made != 1 else ''}."
+            verdict = ngettext("The last whole pass made {count} mistake.",
+                               "The last whole pass made {count} mistakes.", made).format(count=made)
             if not p.data.separable and len(passes) >= 3:
-                verdict += " No line separates these points, so the rule never stops."
-            return f"{done}. {verdict}"
-        return f"{done}."
+                verdict = _("{verdict} No line separates these points, so the rule never stops.").format(
+                    verdict=verdict)
+            return _("{done}. {verdict}").format(done=done, verdict=verdict)
+        return _("{done}.").format(done=done)
 
     def say(self, text: str) -> None:
         self.message.setText(text)

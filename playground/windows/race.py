@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import _
 from engine.core.numbers import number
 from engine.core.optimizers import OPTIMIZERS, make_optimizer
 from engine.project.fields import humanize
@@ -37,7 +38,7 @@ from ..panels.speed import SpeedControl, SpeedPreference
 from ..run.commands import BuildRace, Pause, Play, SetSpeed, Step
 from ..run.pacing import Speed
 from ..run.race_worker import RaceSnapshot
-from ..run.worker_process import ProcessHandle, make_handle
+from ..run.worker_process import RAN_OUT, ProcessHandle, make_handle
 from ..widgets import Label, NumberEdit, message_box, name_widget, plain_tip, to_qimage
 
 THUMB = 128
@@ -85,20 +86,22 @@ class LaneRow:
     """One lane's controls: on/off, optimizer, learning rate."""
 
     def __init__(self, grid: QGridLayout, row: int, optimizer: dict[str, Any]) -> None:
-        self.enabled = name_widget(QCheckBox(f"lane {row + 1}"), f"laneOn{row}", f"Lane {row + 1} on", "Race this lane")
+        self.enabled = name_widget(QCheckBox(_("lane {row}").format(row=row + 1)), f"laneOn{row}",
+                                   _("Lane {row} on").format(row=row + 1), _("Race this lane"))
         self.enabled.setChecked(True)
-        self.optimizer = name_widget(QComboBox(), f"laneOptimizer{row}", f"Lane {row + 1} optimizer")
+        self.optimizer = name_widget(QComboBox(), f"laneOptimizer{row}", _("Lane {row} optimizer").format(row=row + 1))
         for name in OPTIMIZERS.names():
             self.optimizer.addItem(make_optimizer({"name": name}).label, name)
         self.optimizer.setCurrentIndex(self.optimizer.findData(optimizer["name"]))
         self.spec = dict(optimizer)  # the lane's whole optimizer (the main window's carries its settings)
         lr = make_optimizer(optimizer).hp["learning_rate"]
-        self.lr = name_widget(NumberEdit(lr, 1e-7, 100.0), f"laneLr{row}", f"Lane {row + 1} learning rate")
+        self.lr = name_widget(NumberEdit(lr, 1e-7, 100.0), f"laneLr{row}", _("Lane {row} learning rate").format(
+                                                                               row=row + 1))
         # The curve's colour as a line, like the curve itself: a square looked like the checkbox.
         self.line = Label("━━━")
         self.line.setObjectName(f"laneColour{row}")
         self.line.setStyleSheet(f"color: rgb{LAYER_COLORS[row % len(LAYER_COLORS)]}; font-weight: bold;")
-        self.line.setToolTip("This lane's colour in the curves and under its boundary")
+        self.line.setToolTip(_("This lane's colour in the curves and under its boundary"))
         for col, w in enumerate((self.enabled, self.optimizer, self.lr, self.line)):
             grid.addWidget(w, row + 1, col)
         self.optimizer.currentIndexChanged.connect(self._default_lr)
@@ -125,7 +128,7 @@ class RaceWindow(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("raceWindow")
-        self.setWindowTitle("Optimizer race")
+        self.setWindowTitle(_("Optimizer race"))
         self.project = copy.deepcopy(project)
         self.base_dir = base_dir
         self.snapshot: RaceSnapshot | None = None
@@ -137,9 +140,9 @@ class RaceWindow(QDialog):
 
         lay = QVBoxLayout(self)
         note = Label(
-            "The same network from the same initial weights, fed the same mini-batches: only the "
+            _("The same network from the same initial weights, fed the same mini-batches: only the "
             "optimizer (or its learning rate) differs. Lane 1 is the main window's optimizer with its "
-            "settings; the others start at Keras's default rates ('Same rate' gives every lane lane 1's)."
+            "settings; the others start at Keras's default rates ('Same rate' gives every lane lane 1's).")
         )
         note.setWordWrap(True)
         note.setObjectName("legend")
@@ -148,21 +151,23 @@ class RaceWindow(QDialog):
         lanes_box = QWidget()
         grid = QGridLayout(lanes_box)
         grid.setContentsMargins(0, 0, 0, 0)
-        for col, text in enumerate(("", "optimizer", "learning rate", "curve")):
+        for col, text in enumerate(("", _("optimizer"), _("learning rate"), _("curve"))):
             grid.addWidget(Label(text), 0, col)
         main = dict(self.project["training"]["optimizer"])
         lanes = [main] + [o for o in DEFAULT_RACE if o["name"] != main["name"]]
         self.rows = [LaneRow(grid, i, opt) for i, opt in enumerate(lanes[:MAX_LANES])]
         top.addWidget(lanes_box)
         buttons = QVBoxLayout()
-        self.play = name_widget(QPushButton("Start"), "racePlay", "Start or pause the race")
+        self.play = name_widget(QPushButton(_("Start")), "racePlay", _("Start or pause the race"))
         self.play.setCheckable(True)
-        self.step = name_widget(QPushButton("Step epoch"), "raceStep", "One epoch for every lane")
+        self.step = name_widget(QPushButton(_("Step epoch")), "raceStep", _("One epoch for every lane"))
         self.restart = name_widget(
-            QPushButton("Restart"), "raceRestart", "Restart with these lanes", "Build the lanes again from the start"
+            QPushButton(_("Restart")), "raceRestart", _("Restart with these lanes"),
+            _("Build the lanes again from the start"),
         )
         self.same_rate = name_widget(
-            QPushButton("Same rate"), "raceSameRate", "Same learning rate", "Give every lane lane 1's learning rate"
+            QPushButton(_("Same rate")), "raceSameRate", _("Same learning rate"),
+            _("Give every lane lane 1's learning rate"),
         )
         self.same_rate.clicked.connect(self._same_rate)
         for b in (self.play, self.step, self.restart, self.same_rate):
@@ -172,10 +177,10 @@ class RaceWindow(QDialog):
         buttons.addWidget(self.speed)
         buttons.addStretch(1)
         top.addLayout(buttons)
-        self.metric_box = name_widget(QComboBox(), "raceMetric", "Race metric")
+        self.metric_box = name_widget(QComboBox(), "raceMetric", _("Race metric"))
         for metric in race_metrics(self.project):
-            self.metric_box.addItem(METRIC_WORDS[metric], metric)  # in words; the identifier as data
-        self.log_y = name_widget(QCheckBox("log y"), "raceLogY", "Logarithmic y axis")
+            self.metric_box.addItem(_(METRIC_WORDS[metric]), metric)  # in words; the identifier as data
+        self.log_y = name_widget(QCheckBox(_("log y")), "raceLogY", _("Logarithmic y axis"))
         side = QVBoxLayout()
         side.addWidget(self.metric_box)
         side.addWidget(self.log_y)
@@ -185,13 +190,13 @@ class RaceWindow(QDialog):
         lay.addLayout(top)
         lay.addSpacing(10)
         self.plot = make_plot("racePlot")
-        self.plot.setLabel("bottom", "epoch")
+        self.plot.setLabel("bottom", _("epoch"))
         self.plot.setMinimumHeight(220)
         # No legend over the curves (it hid them): each lane's row and caption carry its colour.
         lay.addWidget(self.plot, 1)
         self.boundaries = QHBoxLayout()
         lay.addLayout(self.boundaries)
-        self.no_plane = Label("Boundaries are drawn for two-dimensional point data; the curves compare the lanes.")
+        self.no_plane = Label(_("Boundaries are drawn for two-dimensional point data; the curves compare the lanes."))
         self.no_plane.setObjectName("legend")
         self.no_plane.hide()
         lay.addWidget(self.no_plane)
@@ -222,7 +227,8 @@ class RaceWindow(QDialog):
             self._set_speed(self.speed.speed())  # a new process starts at full speed
         self.rebuild()
         if how != "restarted":
-            self._on_failed(f"The race's process ended unexpectedly ({how}); the race starts again.")
+            self._on_failed(_("The race's process ended unexpectedly ({reason}); the race starts again.").format(
+                reason=_(RAN_OUT) if how == RAN_OUT else how))
 
     def _same_rate(self) -> None:
         for row in self.rows[1:]:
@@ -234,13 +240,13 @@ class RaceWindow(QDialog):
     def rebuild(self) -> None:
         configs = self.lane_configs()
         if len(configs) < 2:
-            self._on_failed("Turn on at least two lanes to race.")
+            self._on_failed(_("Turn on at least two lanes to race."))
             return
         self.play.setChecked(False)
         self.handle.send(BuildRace(copy.deepcopy(self.project), configs, self.base_dir))
 
     def _play_toggled(self, on: bool) -> None:
-        self.play.setText("Pause" if on else "Start")
+        self.play.setText(_("Pause") if on else _("Start"))
         self.handle.send(Play() if on else Pause())
 
     def _log_toggled(self, on: bool) -> None:
@@ -322,7 +328,7 @@ class RaceWindow(QDialog):
             set_range(self.plot, "x", 1, nice_ceiling(max(n, 10)), 0.02)
             if not self.log_y.isChecked():
                 set_range(self.plot, "y", 0, 1.0 if "accuracy" in metric else nice_ceiling(hi * 1.05))
-        label = METRIC_WORDS[metric]
+        label = _(METRIC_WORDS[metric])
         if self.plot.property("metric") != label:  # a new label lays the axis out again: only when it changes
             self.plot.setProperty("metric", label)
             self.plot.setLabel("left", label)
@@ -356,13 +362,14 @@ class RaceWindow(QDialog):
             loss = number(last[-1]) if last else "—"
             status = f" · {lane.message}" if lane.message else ""
             # One line each, so a longer loss never pushes the epoch onto a line of its own.
-            text.setText(f"{lane.label}\nloss {loss}\nepoch {lane.epoch:,}{status}")
+            text.setText(_("{label}\nloss {loss}\nepoch {epoch:,}{status}").format(
+                             label=lane.label, loss=loss, epoch=lane.epoch, status=status))
             text.setToolTip(plain_tip(lane.message))
 
     def _on_failed(self, message: str) -> None:
         """Say on the race window why the race stopped or cannot start (the box does not block it)."""
         self.play.setChecked(False)
-        box = message_box(self, QMessageBox.Icon.Warning, "Optimizer race", humanize(message))
+        box = message_box(self, QMessageBox.Icon.Warning, _("Optimizer race"), humanize(message))
         box.setObjectName("raceError")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError
-from engine.core.i18n import pick
+from engine.core.i18n import N_, _, pick
 
 from ..media import animation
 from ..media.figures import Figures, Slide
@@ -37,13 +37,14 @@ from ..run.worker_loop import Cancelled
 from ..widgets import captioned, guarded, name_widget, wrapped
 from ..widgets.dialogs import Dialogs
 
-SIZES = ((1920, 1080, "1920 × 1080 (Full HD)"), (1280, 720, "1280 × 720"), (960, 540, "960 × 540 (quick look)"),
-         (3840, 2160, "3840 × 2160 (4K)"), (1080, 1080, "1080 × 1080 (square)"))  # fmt: skip
+SIZES = ((1920, 1080, N_("1920 × 1080 (Full HD)")), (1280, 720, "1280 × 720"),
+         (960, 540, N_("960 × 540 (quick look)")), (3840, 2160, N_("3840 × 2160 (4K)")),
+         (1080, 1080, N_("1080 × 1080 (square)")))  # fmt: skip
 QUEUED_FRAMES = 3  # frames drawn ahead of the encoder at most (a 4K frame is 25 MB)
 WAIT_MS = 20  # when the encoder is behind, the next frame is drawn this much later
 FILTERS = "GIF (*.gif);;Animated PNG (*.apng);;MP4 video (*.mp4)"
-NO_CONFUSION = ("the window keeps predictions for image data only; 'nn-playground record --views confusion' "
-                "draws it for point data")  # fmt: skip
+NO_CONFUSION = N_("the window keeps predictions for image data only; 'nn-playground record --views confusion' "
+                  "draws it for point data")  # fmt: skip
 _CANCEL = object()
 
 
@@ -89,7 +90,7 @@ class RecordDialog(QDialog):
     def __init__(self, session: Session, dialogs: Dialogs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("recordDialog")
-        self.setWindowTitle("Record the run")
+        self.setWindowTitle(_("Record the run"))
         self.session, self.dialogs = session, dialogs
         self.encoder: _Encoder | None = None
         self.figures: Figures | None = None
@@ -104,15 +105,16 @@ class RecordDialog(QDialog):
 
         lay = QVBoxLayout(self)
         lay.addWidget(wrapped(
-            "An animation of the run so far for a slide: a frame for each epoch the time bar keeps, the chosen "
+            _("An animation of the run so far for a slide: a frame for each epoch the time bar keeps, the chosen "
             "views under a caption with the epoch and the losses. 'nn-playground record' makes the same from a "
-            "project without the window, a frame every K epochs.", "legend",
+            "project without the window, a frame every K epochs."), "legend",
         ))  # fmt: skip
         row = QHBoxLayout()
         self.boxes: dict[str, QCheckBox] = {}
         snap = session.snapshot
         chosen = default_views(snap.project, snap.data) if snap is not None else ["curves"]
-        for view, title in VIEWS.items():
+        for view, marked in VIEWS.items():
+            title = _(marked)
             box = name_widget(QCheckBox(title), f"recordView_{view}", title)
             reason = self._unavailable(view, snap)
             box.setEnabled(reason is None)
@@ -123,22 +125,23 @@ class RecordDialog(QDialog):
             self.boxes[view] = box
         lay.addLayout(row)
         options = QHBoxLayout()
-        self.size_box = name_widget(QComboBox(), "recordSize", "Frame size")
+        self.size_box = name_widget(QComboBox(), "recordSize", _("Frame size"))
         for _w, _h, text in SIZES:
-            self.size_box.addItem(text)
-        self.fps = name_widget(QSpinBox(), "recordFps", "Frames a second")
+            self.size_box.addItem(_(text) if text[-1] == ")" else text)
+        self.fps = name_widget(QSpinBox(), "recordFps", _("Frames a second"))
         self.fps.setRange(1, 60)
         self.fps.setValue(10)
-        options.addWidget(captioned("frame size", self.size_box))
-        options.addWidget(captioned("frames a second", self.fps))
+        options.addWidget(captioned(_("frame size"), self.size_box))
+        options.addWidget(captioned(_("frames a second"), self.fps))
         options.addStretch(1)
         lay.addLayout(options)
         bottom = QHBoxLayout()
-        self.bar = name_widget(QProgressBar(), "recordProgress", "Recording progress")
+        self.bar = name_widget(QProgressBar(), "recordProgress", _("Recording progress"))
         self.bar.setValue(0)
-        self.start = name_widget(QPushButton("Record…"), "recordStart", "Record", "Choose a file and record the run")
+        self.start = name_widget(QPushButton(_("Record…")), "recordStart", _("Record"),
+                                 _("Choose a file and record the run"))
         self.start.clicked.connect(lambda _c=False: self.record())
-        self.cancel = name_widget(QPushButton("Cancel"), "recordCancel", "Cancel the recording")
+        self.cancel = name_widget(QPushButton(_("Cancel")), "recordCancel", _("Cancel the recording"))
         self.cancel.setEnabled(False)
         self.cancel.clicked.connect(self.cancel_recording)
         bottom.addWidget(self.bar, 1)
@@ -154,7 +157,7 @@ class RecordDialog(QDialog):
         if snap is None:
             return "there is no run yet"
         if view == "confusion" and snap.image_eval is None and snap.data.dataset.problem == "classification":
-            return NO_CONFUSION
+            return _(NO_CONFUSION)
         return unavailable(view, snap.project, snap.data)
 
     def frame_size(self) -> tuple[int, int]:
@@ -176,11 +179,11 @@ class RecordDialog(QDialog):
         live = self.session.snapshot
         timeline = self.session.timeline
         if live is None or not len(timeline) or timeline.generation != live.generation:
-            self._say("Nothing to record yet: play or step the run, then record it.")
+            self._say(_("Nothing to record yet: play or step the run, then record it."))
             return False
         views = self.views()
         if not views:
-            self._say("Choose at least one view.")
+            self._say(_("Choose at least one view."))
             return False
         path = path or self.dialogs.save_path("Record the run", "run.gif", FILTERS)
         if not path:
@@ -191,7 +194,7 @@ class RecordDialog(QDialog):
         try:
             animation.check_output(path)
         except PlaygroundError as exc:
-            self.dialogs.error("Could not record the run", str(exc))
+            self.dialogs.error(_("Could not record the run"), str(exc))
             return False
         # The kept epochs as they are now (training may go on and thin them meanwhile).
         self.snaps = [timeline.at(i, live) for i in range(len(timeline))]
@@ -211,7 +214,7 @@ class RecordDialog(QDialog):
         self.bar.setValue(0)
         self.start.setEnabled(False)
         self.cancel.setEnabled(True)
-        self._say(f"Recording {len(self.snaps)} frames to {path.name}…")
+        self._say(_("Recording {count} frames to {name}…").format(count=len(self.snaps), name=path.name))
         self.timer.start(0)
         return True
 
@@ -232,7 +235,7 @@ class RecordDialog(QDialog):
         except Exception as exc:  # a frame that cannot be drawn ends the recording, said in words
             epoch = self.snaps[self.drawn].epoch
             self.cancel_recording()
-            self.dialogs.error("Could not record the run", f"epoch {epoch}: {exc}")
+            self.dialogs.error(_("Could not record the run"), _("epoch {epoch}: {exc}").format(epoch=epoch, exc=exc))
             return
         self.frames.put_nowait(frame)
         self.drawn += 1
@@ -242,7 +245,11 @@ class RecordDialog(QDialog):
     def _written(self, count: int) -> None:
         self.bar.setValue(count)
         if count < len(self.snaps):
-            self._say(f"Frame {count + 1} of {len(self.snaps)} (epoch {self.snaps[count].epoch:,})…")
+            self._say(
+                _("Frame {count} of {count2} (epoch {epoch:,})…").format(
+                    count=count + 1, count2=len(self.snaps), epoch=self.snaps[count].epoch
+                )
+            )
 
     def cancel_recording(self) -> None:
         """Stop drawing and tell the encoder to give up: the file is not written."""
@@ -267,14 +274,14 @@ class RecordDialog(QDialog):
         self.cancel.setEnabled(False)
         name = self.path.name if self.path is not None else ""
         if message == "cancelled":
-            self._say("Cancelled: nothing was written.")
+            self._say(_("Cancelled: nothing was written."))
         elif message:
-            self._say(f"Could not record: {message}")
-            self.dialogs.error("Could not record the run", message)
+            self._say(_("Could not record: {message}").format(message=message))
+            self.dialogs.error(_("Could not record the run"), message)
         else:
             self.bar.setValue(self.bar.maximum())
-            self._say(f"Saved {name}: {self.bar.maximum()} frames.")
-            self.dialogs.status(f"Saved {name} ({self.bar.maximum()} frames)")
+            self._say(_("Saved {name}: {maximum} frames.").format(name=name, maximum=self.bar.maximum()))
+            self.dialogs.status(_("Saved {name} ({maximum} frames)").format(name=name, maximum=self.bar.maximum()))
 
     def _free(self) -> None:
         for part in (self.slide, self.figures):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from engine.core.i18n import _
+
 from ..run.session import Session
 
 
@@ -26,19 +28,19 @@ class TrainerWatch(QObject):
     def _on_responding(self, ok: bool, seconds: float) -> None:
         if ok:
             self._close()
-            self.session.message.emit("The trainer answers again; press Play to go on.")
+            self.session.message.emit(_("The trainer answers again; press Play to go on."))
             return
         if self.box is not None:
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, "The trainer is not responding",
-                          f"The trainer has not answered for {seconds:.0f} s: it may be stopped, out of memory "
-                          "or stuck in a long step. Restart it? A new trainer continues from the last weights "
-                          "the window received; your project is kept either way.",
+        box = QMessageBox(QMessageBox.Icon.Warning, _("The trainer is not responding"),
+                          _("The trainer has not answered for {seconds} s: it may be stopped, out of memory "
+                            "or stuck in a long step. Restart it? A new trainer continues from the last weights "
+                            "the window received; your project is kept either way.").format(seconds=f"{seconds:.0f}"),
                           QMessageBox.StandardButton.NoButton, self.window)  # fmt: skip
         box.setObjectName("trainerNotResponding")
-        restart = box.addButton("Restart the Trainer", QMessageBox.ButtonRole.AcceptRole)
+        restart = box.addButton(_("Restart the Trainer"), QMessageBox.ButtonRole.AcceptRole)
         restart.setObjectName("restartTrainer")
-        box.addButton("Wait", QMessageBox.ButtonRole.RejectRole).setObjectName("waitForTrainer")
+        box.addButton(_("Wait"), QMessageBox.ButtonRole.RejectRole).setObjectName("waitForTrainer")
         box.setDefaultButton(restart)
         box.finished.connect(lambda _r: self._answered(box, box.clickedButton() is restart))
         self.box = box
