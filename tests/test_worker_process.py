@@ -106,6 +106,20 @@ def test_the_window_trains_in_a_child_process_and_closing_ends_it(qtbot, process
     assert not process.is_alive() and handle.thread.isFinished()
 
 
+@pytest.mark.parametrize("ui_language", ["ko"], indirect=True)
+def test_the_trainer_speaks_the_windows_language(qtbot, ui_language, process_window):
+    """The fork server starts before the window reads its settings (with the environment's
+    language): a trainer started for a window set to Korean still refuses a build in Korean."""
+    window = process_window
+    wait_for(qtbot, window, lambda s: s is not None)
+    before = window.session.state.project
+    window.session.state.set("network.layers", [{"units": 4096, "activation": "relu"}] * 16)
+    qtbot.waitUntil(lambda: window.session.state.project["network"] == before["network"])
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
+    text = window.findChild(QMessageBox, "errorDialog").text()
+    assert "10,000,000" in text and any("\uac00" <= ch <= "\ud7a3" for ch in text), text
+
+
 def test_a_trainer_that_dies_is_replaced_and_the_runs_stay_apart(qtbot, process_window):
     """Issue 28, item 9: the new child numbers its runs on from the dead one's, so the time bar,
     the Runs table and Use These Weights never mix them, and it goes on from the last weights."""

@@ -41,6 +41,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from engine.core import i18n
 from engine.core.i18n import N_, _
 
 from .commands import Command, Stop
@@ -98,11 +99,14 @@ def _die_with_parent() -> None:
         pass  # the closed pipe still ends it
 
 
-def child_main(conn: Any, generation: int = 0, kind: str = "training") -> None:
+def child_main(conn: Any, generation: int = 0, kind: str = "training", language: tuple[str, bool] = ("en", False)
+               ) -> None:  # fmt: skip
     """The trainer process: the app's TrainingWorker loop (or another KINDS worker), fed and read
     through `conn`. Its runs are numbered from `generation` on, so a replacement never reuses a
-    dead child's numbers."""
+    dead child's numbers. It speaks the window's `language` (and English terms setting): the fork
+    server started before the window read its settings, with the environment's."""
     _die_with_parent()
+    i18n.install(*language)
     module, name, packer_class, _unpacker = KINDS[kind]
     worker = getattr(importlib.import_module(module), name)()
     worker.steps_aside = False
@@ -397,7 +401,8 @@ class ProcessHandle(QObject):
         """A new child, launched by its reader's thread; commands queue in the pipe meanwhile."""
         ctx = _context()
         ours, theirs = ctx.Pipe()
-        self._process = ctx.Process(target=child_main, args=(theirs, self.worker.generation, self.kind),
+        self._process = ctx.Process(target=child_main, args=(theirs, self.worker.generation, self.kind,
+                                                             (i18n.language(), i18n.english_terms())),
                                     name=f"nn-playground {self.kind}", daemon=True)  # fmt: skip
         self.worker.heard = time.monotonic()
         self.worker.writer = _Writer(ours)
