@@ -388,6 +388,7 @@ class ProcessHandle(QObject):
         self.worker = ProcessWorker()
         self._process: Any = None
         self.thread: _Reader | None = None
+        self._retired: _Reader | None = None  # the reader of the child that ended, kept until it ends
         self.silent = False  # whether the child is reported as not responding
         self._restarting = False  # a restart the user asked for (not a death to report)
         self._watch = QTimer(self)
@@ -452,6 +453,11 @@ class ProcessHandle(QObject):
         if self.silent:
             self.silent = False
             self.responding.emit(True, 0.0)
+        # The old reader ends right after saying `lost`; a QThread let go while it still runs aborts
+        # the whole app (the launch off the UI thread made the new one start before the old ended).
+        self._retired = self.thread
+        if self._retired is not None:
+            self._retired.wait(1000)
         self._start()
         self.restarted.emit("restarted" if self._restarting else how)
         self._restarting = False
