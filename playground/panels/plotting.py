@@ -15,6 +15,7 @@ from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from engine.core.i18n import _
 from engine.core.numbers import BIG, SMALL, number
 
 from ..widgets import Caption, guarded
@@ -121,7 +122,7 @@ def set_range(plot: pg.PlotWidget, axis: str, lo: float, hi: float, padding: flo
 
 def layer_name(i: int, n_layers: int) -> str:
     """Display name of dense layer i of n: layer 1, layer 2, ..., output."""
-    return "output" if i == n_layers - 1 else f"layer {i + 1}"
+    return _("output") if i == n_layers - 1 else _("layer {number}").format(number=i + 1)
 
 
 LABEL_HEIGHT = 14  # px: a tick label's line at the app's 10-pt font
