@@ -423,7 +423,7 @@ class DataPanel(QWidget):
             return
         test, val = self.test_ratio.value() / 100, self.val_ratio.value() / 100
         if test + val >= 0.95:
-            self.message.emit(_("test + validation must leave at least 5% for training"))
+            self.message.emit(_("test + validation must leave at least {share} for training").format(share="5%"))
             self.refresh()
             return
         try:

@@ -217,8 +217,8 @@ def _flat(snap: Snapshot, most: float) -> tuple[str, str]:
     gains = np.array([_rms(k) * np.sqrt(k.size / k.shape[-1]) for k in kernels])
     shrink = float(np.prod(gains))
     how = _("‖∂J/∂W‖·‖W‖/J is at most {most} in every layer: a step as long as a layer's weights, downhill, would "
-            "take at most {percent}% off the loss, to first order.").format(most=number(most, 2),
-                                                                            percent=number(100 * most, 2))
+            "take at most {percent} off the loss, to first order.").format(most=number(most, 2),
+                                                                           percent=f"{number(100 * most, 2)}%")
     if shrink >= 1e-2:
         return (_("Every layer gets almost no gradient: the loss is flat here (a minimum, or saturated or dead "
                   "units)."), how + " " + sensitivity_tip())  # fmt: skip
