@@ -46,6 +46,8 @@ NOISE_TIP = N_("Noise 0–50%: how far points stray across the boundary")
 REGENERATE_TIP = N_("New random data: the next seed")
 FILE_DATA = N_("Off for data from a file: its rows are what the file holds, with nothing to generate again "
                "(the seed still sets the split and the initial weights)")  # fmt: skip
+#: The kinds of problem, as the problem list shows them (the identifier as the item's data).
+PROBLEM_WORDS = {"classification": N_("classification"), "regression": N_("regression")}
 BATCH_TIP = N_("Samples per gradient step: 1 is stochastic, all is full-batch gradient descent.")
 
 
@@ -170,7 +172,7 @@ class DataPanel(QWidget):
         remote.setSpacing(6)
         for name in REMOTE_SETS.names():
             rs = REMOTE_SETS.get(name)
-            b = name_widget(QPushButton(rs.title), f"remote_{name}", _("{name} data set").format(name=rs.title),
+            b = name_widget(QPushButton(_(rs.title)), f"remote_{name}", _("{name} data set").format(name=rs.title),
                             _("{name}: 70,000 28×28 images in 10 classes ({credit}). Downloaded once from "
                               "its public location, checked against its published SHA-256, kept on this computer; "
                               "the 60,000 training images are used with the splits set below.").format(
@@ -190,7 +192,7 @@ class DataPanel(QWidget):
             _("Classification predicts a class; regression predicts a number. Generated sets fix it."),
         )
         for choice in field("data.problem").choices():  # in the user's words; the identifier as data
-            self.problem.addItem(term(choice), choice)
+            self.problem.addItem(term(PROBLEM_WORDS.get(choice, choice)), choice)
         self.problem.activated.connect(lambda _i: self._set("data.problem", self.problem.currentData()))
         form.addRow(Label(_("Problem")), self.problem)
         # Its range is the data set's (refresh): the generators' class ranges, a file's own count.

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QTabWidget,
+    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -29,6 +30,10 @@ PICKED = QColor(8, 119, 189)
 MAX_SAMPLES = 40
 #: The splits' names in the captions ("test samples").
 SPLIT_NAMES = {"train": N_("train"), "validation": N_("validation"), "test": N_("test")}
+
+
+#: The tab bar's scroll buttons (Qt's own), by their object names.
+SCROLL_BUTTONS = {"ScrollLeftButton": N_("Scroll Left"), "ScrollRightButton": N_("Scroll Right")}
 
 
 def split_name(split: str) -> str:
@@ -423,6 +428,9 @@ class ImageDataView(QWidget):
         self.tabs.addTab(self.samples, _("Samples"))
         self.tabs.addTab(self.confusion, term("confusion matrix"))
         self.tabs.addTab(self.weights, _("Weights as images"))
+        for button in self.tabs.tabBar().findChildren(QToolButton):  # Qt's own, named through the catalog too
+            if button.objectName() in SCROLL_BUTTONS:
+                button.setAccessibleName(_(SCROLL_BUTTONS[button.objectName()]))
         lay.addWidget(self.tabs, 1)
         self._last: Snapshot | None = None
         self.confusion.cell_clicked.connect(self.show_cell)

@@ -185,7 +185,7 @@ class NetworkEditor(QObject):
         add_words(act, ACTIVATIONS, names, about=lambda n: get_activation(n).formula)
         current = spec_name(layer["activation"])
         choose_data(act, current)
-        act.setToolTip(get_activation(current).formula)
+        act.setToolTip(ACTIVATIONS.tooltip(current, get_activation(current).formula))
         act.activated.connect(lambda _k: edit("activation", act.currentData()))
         lay.addWidget(act)
         drop = name_widget(
@@ -207,7 +207,7 @@ class NetworkEditor(QObject):
         norm_tip = (_(BATCH_NORM.help) + ". " + _("Needs a batch size of 2 or more; see the Batch norm tab.")
                     if not typed else _("This layer's values are normalised by a BatchNormalization layer of its own "
                                         "in the project file."))  # fmt: skip
-        norm = name_widget(QCheckBox("BN"), f"batchNorm{i}",
+        norm = name_widget(QCheckBox(_("BN")), f"batchNorm{i}",
                            _("Batch normalization in layer {number}").format(number=i + 1), norm_tip)
         norm.setChecked(bool(layer.get("batch_norm")) or typed)
         norm.setEnabled(not typed or bool(layer.get("batch_norm")))
