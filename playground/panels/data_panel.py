@@ -191,9 +191,10 @@ class DataPanel(QWidget):
             _("Problem type"),
             _("Classification predicts a class; regression predicts a number. Generated sets fix it."),
         )
-        for choice in field("data.problem").choices():  # in the user's words; the identifier as data
-            self.problem.addItem(term(PROBLEM_WORDS.get(choice, choice)), choice)
-        self.problem.activated.connect(lambda _i: self._set("data.problem", self.problem.currentData()))
+        # In the user's words; the identifiers by position (an item's text equal to its data reads as raw).
+        self._problems = list(field("data.problem").choices())
+        self.problem.addItems([term(PROBLEM_WORDS.get(choice, choice)) for choice in self._problems])
+        self.problem.activated.connect(lambda i: self._set("data.problem", self._problems[i]))
         form.addRow(Label(_("Problem")), self.problem)
         # Its range is the data set's (refresh): the generators' class ranges, a file's own count.
         self.classes = name_widget(QSpinBox(), "classes", _("Number of classes"), _("Classes for the multiclass sets"))
@@ -293,7 +294,7 @@ class DataPanel(QWidget):
             for name, b in self.source_buttons.items():
                 b.setChecked(generated and name == src)
             self.source_label.setText(self._source_text(src))
-            self.problem.setCurrentIndex(self.problem.findData(d["problem"]))
+            self.problem.setCurrentIndex(self._problems.index(d["problem"]) if d["problem"] in self._problems else -1)
             self.problem.setEnabled(not generated)
             ds = self._dataset if not generated else None
             lo, hi = CLASS_RANGE.get(src, (2, 2)) if isinstance(src, str) else (2, max(2, d["classes"]))
