@@ -36,7 +36,10 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 #: strict, wrap its file's strings (and translate them), then add its name here: a part is "menus",
 #: "controlBar" or the module of the panel a widget belongs to ("playground.panels.data_panel").
 STRICT = ("menus", "controlBar", "window", "playground.main_window", "playground.actions.sharing",
-          "playground.actions.lessons", "playground.actions.presentation")
+          "playground.actions.lessons", "playground.actions.presentation", *(f"playground.panels.{name}" for name in (
+              "batchnorm_view", "curves_view", "histogram_view", "images", "insights", "layers_view", "maps_strip",
+              "network_area", "network_view", "output_view", "plotting", "runs_view", "table_view", "time_bar",
+              "time_view", "unrolled_view")))
 #: Texts that are the project's own (a preset's title, the note, recent files) or a language's name
 #: in itself: not the catalog's.
 NOT_CATALOG = re.compile(r"^(preset_|actionLanguage_|noteBar|noteText|recent)")

@@ -147,11 +147,8 @@ class Figures:
             return (net := NetworkView(self.state)), net
         if view == "curves":
             curves = CurvesView()
-            for control in (curves.metric_box, curves.log_y, curves.smooth, curves.readout):
-                control.hide()  # the figure shows the run, not the controls
-            for label in curves.findChildren(Label):
-                if label.text() == "smooth":
-                    label.hide()
+            for control in (curves.metric_box, curves.log_y, curves.smoothing, curves.readout):
+                control.hide()  # the figure shows the run, not the controls (in any language)
             return curves, curves
         if view == "weights":
             return (hist := HistogramView()), hist

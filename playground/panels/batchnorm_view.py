@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QStackedLayout, QToolTip, QWidget
 
+from engine.core.i18n import N_, _, ngettext
 from engine.core.numbers import number
 
 from ..colors import NEGATIVE, POSITIVE, blend_white
@@ -29,18 +30,37 @@ ROW_MAX = 28
 HEAD = 16  # px above the rows: the panels' titles
 AXIS = 14  # px below them: each panel's range
 PANEL_MIN = 96  # narrower panels than this, and the numbers move to the tooltips
-MEAN_HEAD, VAR_HEAD = "μ batch / moving", "σ² batch / moving"
+MEAN_HEAD, VAR_HEAD = N_("μ batch / moving"), N_("σ² batch / moving")
 WIDEST = "−0.0123 / −0.0123"  # a usual pair of numbers as `fmt` writes them (a longer one may run over)
 BEFORE = POSITIVE
 AFTER = (44, 160, 44)
 MOVING = NEGATIVE
 
-NO_BN = ("This network has no batch normalization. Turn on BN above a hidden layer in the neuron view (or the "
-         "batch norm box of a dense or convolution layer in the layer stack) to see each unit's values before "
-         "and after it, and the statistics it keeps.")  # fmt: skip
-TIP = ("One row per unit (or channel), on the current batch: its values before batch normalization (z) and after it "
-       "(y = γ·x̂ + β). Boxes span the middle half of the batch, whiskers the 2nd to 98th percentile. ● the batch's "
-       "mean, ◆ the moving mean (what inference and the test split use). Hover a row for its numbers.")  # fmt: skip
+NO_BN = N_("This network has no batch normalization. Turn on BN above a hidden layer in the neuron view (or the "
+           "batch norm box of a dense or convolution layer in the layer stack) to see each unit's values before "
+           "and after it, and the statistics it keeps.")  # fmt: skip
+TIP = N_("One row per unit (or channel), on the current batch: its values before batch normalization (z) and after it "
+         "(y = γ·x̂ + β). Boxes span the middle half of the batch, whiskers the 2nd to 98th percentile. ● the batch's "
+         "mean, ◆ the moving mean (what inference and the test split use). Hover a row for its numbers.")  # fmt: skip
+
+
+def row_name(per: str, number: int) -> str:
+    """A row's name: "unit 3", or "channel 3" for a convolution's channel."""
+    return (_("channel {number}") if per == "channel" else _("unit {number}")).format(number=number)
+
+
+def count_rows(per: str, count: int) -> str:
+    """How many rows a layer has: "6 units", "8 channels"."""
+    if per == "channel":
+        return ngettext("{count} channel", "{count} channels", count).format(count=count)
+    return ngettext("{count} unit", "{count} units", count).format(count=count)
+
+
+def more_rows(per: str, count: int) -> str:
+    """What the last line says of the rows left out: "+4 more units"."""
+    if per == "channel":
+        return ngettext("+{count} more channel", "+{count} more channels", count).format(count=count)
+    return ngettext("+{count} more unit", "+{count} more units", count).format(count=count)
 
 
 def rows_that_fit(height: float, units: int) -> tuple[int, int]:
@@ -120,12 +140,12 @@ class UnitRows(QWidget):
     def _column(self) -> float:
         """The width of the mean's (or the variance's) column of numbers in their font."""
         fm = QFontMetricsF(self._small())
-        return 8.0 + max(fm.horizontalAdvance(t) for t in (MEAN_HEAD, VAR_HEAD, WIDEST))
+        return 8.0 + max(fm.horizontalAdvance(t) for t in (_(MEAN_HEAD), _(VAR_HEAD), WIDEST))
 
     def _label_width(self) -> float:
         """Room for the widest row name ("unit 12", "channel 32")."""
         layer = self.layer
-        widest = f"{layer.per} {layer.before.shape[0]}" if layer is not None else "unit 1"
+        widest = row_name(layer.per, layer.before.shape[0]) if layer is not None else row_name("unit", 1)
         return 10.0 + self.fontMetrics().horizontalAdvance(widest)
 
     def _geometry(self) -> tuple[float, float, float, float, bool]:
@@ -160,15 +180,17 @@ class UnitRows(QWidget):
         painter.setPen(dark)
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         fm = self.fontMetrics()
-        after = next((t for t in ("after: y = γ·x̂ + β", "after: y", "after") if fm.horizontalAdvance(t) <= panel), "")
-        painter.drawText(QRectF(x0, 0, panel, HEAD), flags, "before: z" if fm.horizontalAdvance("before: z") <= panel
-                         else "before")  # fmt: skip
+        after = next((t for t in (_("after: y = γ·x̂ + β"), _("after: y"), _("after"))
+                      if fm.horizontalAdvance(t) <= panel), "")  # fmt: skip
+        before = _("before: z")
+        painter.drawText(QRectF(x0, 0, panel, HEAD), flags, before if fm.horizontalAdvance(before) <= panel
+                         else _("before"))  # fmt: skip
         painter.drawText(QRectF(x1, 0, panel, HEAD), flags, after)
         nx, column = x1 + panel + 12, self._column()
         if numbers:
             painter.setFont(self._small())
-            painter.drawText(QRectF(nx, 0, column, HEAD), flags, MEAN_HEAD)
-            painter.drawText(QRectF(nx + column, 0, column, HEAD), flags, VAR_HEAD)
+            painter.drawText(QRectF(nx, 0, column, HEAD), flags, _(MEAN_HEAD))
+            painter.drawText(QRectF(nx + column, 0, column, HEAD), flags, _(VAR_HEAD))
             painter.setFont(font)
         drawn, more = rows_that_fit(self.height(), layer.units)
         drawn = min(drawn, layer.before.shape[0])
@@ -187,7 +209,7 @@ class UnitRows(QWidget):
             mid = y + row / 2
             painter.setPen(dark)
             painter.drawText(QRectF(0, y, x0 - 6, row), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             f"{layer.per} {k + 1}")  # fmt: skip
+                             row_name(layer.per, k + 1))  # fmt: skip
             self._box(painter, layer.before[k], x0, panel, lo_b, hi_b, mid, row, BEFORE)
             self._box(painter, layer.after[k], x1, panel, lo_a, hi_a, mid, row, AFTER)
             self._mark(painter, layer.batch_mean[k], x0, panel, lo_b, hi_b, mid, row, moving=False)
@@ -204,7 +226,7 @@ class UnitRows(QWidget):
             y = top + drawn * row
             painter.setPen(grey)
             painter.drawText(QRectF(0, y, self.width(), row), Qt.AlignmentFlag.AlignCenter,
-                             f"+{more} more {layer.per}{'s' if more != 1 else ''}")  # fmt: skip
+                             more_rows(layer.per, more))  # fmt: skip
         axis_y = self.height() - AXIS
         painter.setPen(grey)
         for x, lo, hi in ((x0, lo_b, hi_b), (x1, lo_a, hi_a)):
@@ -259,13 +281,16 @@ class UnitRows(QWidget):
         if layer is None or not 0 <= k < layer.before.shape[0]:
             return ""
         q, a = layer.before[k], layer.after[k]
-        return (f"{layer.per} {k + 1} over {layer.values:,} values\n"
-                f"before (z): batch mean {fmt(layer.batch_mean[k])}, variance {fmt(layer.batch_var[k])}; "
-                f"median {fmt(q[2])}, middle half {fmt(q[1])} to {fmt(q[3])}\n"
-                f"moving mean {fmt(layer.moving_mean[k])}, variance {fmt(layer.moving_var[k])}: what inference "
-                "normalises by\n"
-                f"after (y = γ·x̂ + β, γ {fmt(layer.gamma[k])}, β {fmt(layer.beta[k])}): median {fmt(a[2])}, "
-                f"middle half {fmt(a[1])} to {fmt(a[3])}")  # fmt: skip
+        return "\n".join((
+            _("{row} over {count:,} values").format(row=row_name(layer.per, k + 1), count=layer.values),
+            _("before (z): batch mean {mean}, variance {variance}; median {median}, middle half {low} to "
+              "{high}").format(mean=fmt(layer.batch_mean[k]), variance=fmt(layer.batch_var[k]), median=fmt(q[2]),
+                               low=fmt(q[1]), high=fmt(q[3])),
+            _("moving mean {mean}, variance {variance}: what inference normalises by").format(
+                mean=fmt(layer.moving_mean[k]), variance=fmt(layer.moving_var[k])),
+            _("after (y = γ·x̂ + β, γ {gamma}, β {beta}): median {median}, middle half {low} to {high}").format(
+                gamma=fmt(layer.gamma[k]), beta=fmt(layer.beta[k]), median=fmt(a[2]), low=fmt(a[1]), high=fmt(a[3])),
+        ))  # fmt: skip
 
     @guarded
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -276,12 +301,12 @@ class UnitRows(QWidget):
         QToolTip.showText(event.globalPosition().toPoint(), self.row_words(k), self)
 
 
-PLANE_TIP = ("How batch normalization treats the output plane's points. inference (the default; predictions, the "
-             "test split and exports work so): each unit is normalised by its moving mean and variance, so a point's "
-             "output depends on that point alone. training: the plane's grid of points is taken as one training "
-             "batch, and each unit is normalised by the grid's own mean and variance, as a training step normalises "
-             "its mini-batch; the boundary then depends on which points share the batch (here every point of the "
-             "grid), which is why inference uses the moving statistics.")  # fmt: skip
+PLANE_TIP = N_("How batch normalization treats the output plane's points. inference (the default; predictions, the "
+               "test split and exports work so): each unit is normalised by its moving mean and variance, so a point's "
+               "output depends on that point alone. training: the plane's grid of points is taken as one training "
+               "batch, and each unit is normalised by the grid's own mean and variance, as a training step normalises "
+               "its mini-batch; the boundary then depends on which points share the batch (here every point of the "
+               "grid), which is why inference uses the moving statistics.")  # fmt: skip
 
 
 class PlaneMode(QWidget):
@@ -295,12 +320,12 @@ class PlaneMode(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 0, 0, 0)
         lay.setSpacing(4)
-        self.mode = name_widget(QComboBox(), "bnPlaneMode", "Batch normalization on the plane", PLANE_TIP)
-        self.mode.addItem("inference", False)
-        self.mode.addItem("training", True)
-        self.mode.setItemData(1, "The plane's grid as one training batch", Qt.ItemDataRole.ToolTipRole)
+        self.mode = name_widget(QComboBox(), "bnPlaneMode", _("Batch normalization on the plane"), _(PLANE_TIP))
+        self.mode.addItem(_("inference"), False)
+        self.mode.addItem(_("training"), True)
+        self.mode.setItemData(1, _("The plane's grid as one training batch"), Qt.ItemDataRole.ToolTipRole)
         caption = Label("BN:")
-        caption.setToolTip(PLANE_TIP)
+        caption.setToolTip(_(PLANE_TIP))
         lay.addWidget(caption)
         lay.addWidget(self.mode)
         self.mode.currentIndexChanged.connect(lambda _i: self.changed.emit(self.batch()))
@@ -322,17 +347,17 @@ class BatchNormView(OnScreen):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, head = titled(self, "batchNormView", "Batch normalization")
-        self.layer = name_widget(QComboBox(), "bnLayer", "Batch-normalization layer",
-                                 "The layer whose units are shown")  # fmt: skip
+        lay, head = titled(self, "batchNormView", _("Batch normalization"))
+        self.layer = name_widget(QComboBox(), "bnLayer", _("Batch-normalization layer"),
+                                 _("The layer whose units are shown"))  # fmt: skip
         self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.caption = Elided()  # what the batch was, beside the layer
         self.caption.setObjectName("legend")
         head.insertWidget(1, self.caption, 1)
         head.addWidget(self.layer)
         self.rows = UnitRows()
-        self.rows.setToolTip(TIP)
-        self.empty = Label(NO_BN)
+        self.rows.setToolTip(_(TIP))
+        self.empty = Label(_(NO_BN))
         self.empty.setObjectName("emptyNote")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -350,15 +375,16 @@ class BatchNormView(OnScreen):
         if not snap.normalized:
             self.stats = None
             self._fill(())
-            self._say(NO_BN)
+            self._say(_(NO_BN))
             return
         if snap.batch_norm is None:
             if self.stats is None:
-                self._say("The batch-normalization layers are shown once the trainer has computed them.")
+                self._say(_("The batch-normalization layers are shown once the trainer has computed them."))
             return
         self.stats = snap.batch_norm
         layers = self.stats.layers
-        short = tuple(f"{n.name.partition(' (')[0]} · {n.units} {n.per}s" for n in layers)  # "layer 1 · 6 units"
+        # "layer 1 · 6 units"
+        short = tuple(f"{n.name.partition(' (')[0]} · {count_rows(n.per, n.units)}" for n in layers)
         self._fill(short, tuple(n.name for n in layers))
         self.redraw()
 
@@ -396,9 +422,14 @@ class BatchNormView(OnScreen):
         self.layer.setVisible(True)
         self.stack.setCurrentWidget(self.rows)
         self.rows.set_layer(layer)
-        batch = "last step's batch" if stats.trained else "first batch (no step yet)"
-        over = f"{layer.values:,} values a {layer.per}" if layer.values != stats.rows else f"{stats.rows} examples"
-        self.caption.set_full(f"  {batch}: {over} · ● batch mean ◆ moving mean")
+        if layer.values != stats.rows:
+            over = (_("{count:,} values a channel") if layer.per == "channel" else _("{count:,} values a unit")).format(
+                count=layer.values)
+        else:
+            over = ngettext("{count} example", "{count} examples", stats.rows).format(count=stats.rows)
+        caption = (_("last step's batch: {over} · ● batch mean ◆ moving mean") if stats.trained else
+                   _("first batch (no step yet): {over} · ● batch mean ◆ moving mean")).format(over=over)
+        self.caption.set_full("  " + caption)
 
 
 __all__ = ["BatchNormView", "PlaneMode", "UnitRows", "rows_that_fit"]

@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
+from engine.core.i18n import N_, _, term
 from engine.core.numbers import number
 from engine.core.regularizers import Regularizer
 
@@ -23,12 +24,14 @@ from .plotting import ema, line_plot, make_plot, nice_ceiling, peak_decimate, se
 
 #: What the curves can show: (menu text, history key); fit_loss exists for the training split only.
 METRIC_CHOICES = (
-    ("data loss", "loss"), ("accuracy (share right)", "accuracy"), ("fit loss (Keras)", "fit_loss"),
-    ("learning rate α", "learning_rate"),
+    (N_("data loss"), "loss"), (N_("accuracy (share right)"), "accuracy"), (N_("fit loss (Keras)"), "fit_loss"),
+    (N_("learning rate α"), "learning_rate"),
 )  # fmt: skip
 AXIS_LABELS = {
-    "loss": "data loss", "accuracy": "accuracy", "fit_loss": "batch loss + penalty", "learning_rate": "α",
+    "loss": N_("data loss"), "accuracy": N_("accuracy"), "fit_loss": N_("batch loss + penalty"), "learning_rate": "α",
 }  # fmt: skip
+#: The splits' names as the curves, their key and their numbers show them.
+SPLIT_NAMES = {"train": N_("train"), "validation": N_("validation"), "val": N_("val"), "test": N_("test")}
 
 
 def latest_losses(history: dict[str, Any], val: str = "val") -> list[str]:
@@ -41,7 +44,7 @@ def latest_losses(history: dict[str, Any], val: str = "val") -> list[str]:
         if loss is None or not len(loss) or math.isnan(loss[-1]):
             continue
         acc = history.get(prefix + "accuracy")
-        text = f"{label} {number(loss[-1])}"
+        text = f"{_(SPLIT_NAMES.get(label, label))} {number(loss[-1])}"
         if acc is not None and len(acc) and math.isfinite(acc[-1]):
             text += f" ({acc[-1]:.0%})"
         parts.append(text)
@@ -53,21 +56,22 @@ class CurvesView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, head = titled(self, "curvesView", "Curves")
+        lay, head = titled(self, "curvesView", _("Curves"))
         self.metric_box = name_widget(
             FitCombo(),  # as wide as the metric shown: the header fits a narrow column
             "curveMetric",
-            "Curve metric",
-            "loss: the data loss (CS231n's name) = (1/N) Σ L(ŷ, y) over each whole split with the epoch's final "
-            "weights, without the L1/L2 penalty. Ng's cost J is this plus his penalty (λ/2m)·ΣW².\n"
-            "fit loss: what Keras's fit() prints as loss, the mean of the epoch's mini-batch losses as they were "
-            "trained, penalty included (training split only).",
+            _("Curve metric"),
+            _("loss: the data loss (CS231n's name) = (1/N) Σ L(ŷ, y) over each whole split with the epoch's final "
+              "weights, without the L1/L2 penalty. Ng's cost J is this plus his penalty (λ/2m)·ΣW².\n"
+              "fit loss: what Keras's fit() prints as loss, the mean of the epoch's mini-batch losses as they were "
+              "trained, penalty included (training split only)."),
         )
         for text, key in METRIC_CHOICES:
-            self.metric_box.addItem(text, key)
-        self.log_y = name_widget(QCheckBox("log y"), "logY", "Logarithmic y axis")
+            self.metric_box.addItem(_(text), key)
+        self.log_y = name_widget(QCheckBox(_("log y")), "logY", _("Logarithmic y axis"))
         self.smooth = name_widget(
-            QSlider(Qt.Orientation.Horizontal), "smoothing", "Smoothing", "Exponential moving average of the curves"
+            QSlider(Qt.Orientation.Horizontal), "smoothing", _("Smoothing"),
+            _("Exponential moving average of the curves"),
         )
         self.smooth.setRange(0, 95)
         self.smooth.setFixedWidth(80)
@@ -75,20 +79,20 @@ class CurvesView(QWidget):
         options = QWidget()
         flow = FlowLayout(options, spacing=8, row_spacing=2)
         flow.setContentsMargins(0, 0, 0, 0)
-        smoothing = QWidget()
+        self.smoothing = smoothing = QWidget()  # the slider with its word
         row = QHBoxLayout(smoothing)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(Label("smooth"))
+        row.addWidget(Label(_("smooth")))
         row.addWidget(self.smooth)
         for w in (self.metric_box, self.log_y, smoothing):
             flow.addWidget(w)
         head.addWidget(options, 3)
         self.plot = make_plot("curvesPlot")
         self.plot.setMinimumHeight(86)  # with its key below, the window still fits 720 px tall
-        self.plot.setLabel("bottom", "epoch")
+        self.plot.setLabel("bottom", term("epoch"))
         # Which colour is which split, under the plot: a legend inside it covered the curves and was
         # cut by the axis in a short plot ("test" hidden, a drawn validation curve not listed).
-        self.key = name_widget(Label(" "), "curvesKey", "Curve colours")
+        self.key = name_widget(Label(" "), "curvesKey", _("Curve colours"))
         self.key.setTextFormat(Qt.TextFormat.RichText)  # coloured line marks; every word is ours
         self.key.setWordWrap(True)  # whole entries on more lines, never cut
         # Long runs have tens of thousands of epochs: draw at most about one point per pixel.
@@ -100,11 +104,11 @@ class CurvesView(QWidget):
         self.readout = Label(" ")
         self.readout.setObjectName("curveReadout")
         self.numbers = name_widget(
-            Label(" "), "lossNumbers", "Losses now",
-            "The latest epoch's data loss on each split (and accuracy), computed with the epoch's final weights. "
-            "The data loss leaves out the L1/L2 penalty (Ng's cost J includes it); the penalty is shown apart. "
-            "Keras's fit() prints the mean batch loss with the penalty included: choose 'fit loss (Keras)' to see "
-            "that curve.",
+            Label(" "), "lossNumbers", _("Losses now"),
+            _("The latest epoch's data loss on each split (and accuracy), computed with the epoch's final weights. "
+              "The data loss leaves out the L1/L2 penalty (Ng's cost J includes it); the penalty is shown apart. "
+              "Keras's fit() prints the mean batch loss with the penalty included: choose 'fit loss (Keras)' to "
+              "see that curve."),
         )  # fmt: skip
         self.numbers.setWordWrap(True)
         lay.addWidget(Steady(self.numbers))  # new numbers 10 times a second: no re-layout of the window
@@ -114,7 +118,7 @@ class CurvesView(QWidget):
         below.addWidget(self.readout)
         lay.addLayout(below)
         self.stop_line = pg.InfiniteLine(
-            angle=90, pen=pg.mkPen(90, 90, 90, 220, width=1.2, style=Qt.PenStyle.DashLine), label="stopped",
+            angle=90, pen=pg.mkPen(90, 90, 90, 220, width=1.2, style=Qt.PenStyle.DashLine), label=_("stopped"),
             labelOpts={"position": 0.9, "color": (70, 70, 70), "anchors": [(1, 0), (1, 0)]},
         )  # fmt: skip
         self.plot.addItem(self.stop_line, ignoreBounds=True)
@@ -144,7 +148,7 @@ class CurvesView(QWidget):
             color = self.OVERLAY_COLORS[k % len(self.OVERLAY_COLORS)]
             for prefix, style in (("", Qt.PenStyle.DashLine), ("test_", Qt.PenStyle.DotLine)):
                 pen = pg.mkPen(color, width=1.6, style=style)
-                name = f"{run.label} {'train' if not prefix else 'test'}"
+                name = (_("{run} train") if not prefix else _("{run} test")).format(run=run.label)
                 item = self.plot.plot([], [], pen=pen, name=name)  # the name: for the key above the plot
                 item.setZValue(-1)  # under the current run
                 self.overlay_items.append((item, run, prefix))
@@ -212,36 +216,34 @@ class CurvesView(QWidget):
         self._numbers(snap)
         if snap.stopped and snap.epoch:
             self.stop_line.setPos(snap.epoch)
-            self.stop_line.label.setFormat("epoch limit" if "epoch limit" in snap.message else "stopped")
+            limit = "epoch limit" in snap.message or _("epoch limit") in snap.message  # either language
+            self.stop_line.label.setFormat(_("epoch limit") if limit else _("stopped"))
             self.stop_line.setToolTip(snap.message)
             self.stop_line.show()
         else:
             self.stop_line.hide()
-        label = AXIS_LABELS[metric]
+        label = _(AXIS_LABELS[metric])
         if getattr(self, "_label", None) != label:  # a new label re-lays out the axis
             self._label = label
             self.plot.setLabel("left", label)
 
     def key_entries(self) -> list[str]:
         """The names the key lists: each split whose curve is drawn, then the earlier runs' curves."""
-        names = [name for (prefix, curve), name in zip(self.curves.items(), ("train", "validation", "test"))
+        return [name for name, _color, _mark in self._key_items()]
+
+    def _key_items(self) -> list[tuple[str, tuple, str]]:
+        """Each curve drawn as the key shows it: its name, its colour and its line mark."""
+        items = [(_(SPLIT_NAMES[split]), SPLIT_COLORS[split], "━━")
+                 for curve, split in zip(self.curves.values(), ("train", "validation", "test"))
                  if curve.xData is not None and len(curve.xData)]  # fmt: skip
-        return names + [item.name() for item, _run, _prefix in self.overlay_items if item.xData is not None
-                        and len(item.xData)]  # fmt: skip
+        return items + [(item.name(), tuple(item.opts["pen"].color().getRgb()[:3]), "╍╍" if not prefix else "┈┈")
+                        for item, _run, prefix in self.overlay_items
+                        if item.xData is not None and len(item.xData)]  # fmt: skip
 
     def _show_key(self) -> None:
         """The key under the plot: a coloured line mark and the name of every curve drawn."""
-        marks = {"train": "━━", "validation": "━━", "test": "━━"}
-        parts = []
-        for name in self.key_entries():
-            split = name if name in SPLIT_COLORS else None
-            if split is not None:
-                color, mark = SPLIT_COLORS[split], marks[split]
-            else:
-                item = next(i for i, _r, _p in self.overlay_items if i.name() == name)
-                color = item.opts["pen"].color().getRgb()[:3]
-                mark = "╍╍" if name.endswith("train") else "┈┈"
-            parts.append(f"<span style='color:rgb{tuple(color)}'>{mark}</span>&nbsp;{html.escape(name)}")
+        parts = [f"<span style='color:rgb{tuple(color)}'>{mark}</span>&nbsp;{html.escape(name)}"
+                 for name, color, mark in self._key_items()]
         text = " &nbsp; ".join(parts) or " "
         if self.key.text() != text:  # a new text re-lays out the view
             self.key.setText(text)
@@ -253,8 +255,9 @@ class CurvesView(QWidget):
         if parts and reg.get("kind", "none") != "none" and reg.get("rate", 0) > 0:
             kernels = np.concatenate([k.ravel() for k in snap.kernels])
             penalty = Regularizer(reg["kind"], reg["rate"]).penalty(kernels)
-            parts.append(f"{reg['kind'].upper()} penalty {number(penalty)}")
-        text = ("data loss " + " · ".join(parts)) if parts else "data loss: after the first epoch"
+            parts.append(_("{kind} penalty {value}").format(kind=reg["kind"].upper(), value=number(penalty)))
+        text = _("data loss {values}").format(values=" · ".join(parts)) if parts else _("data loss: after the first "
+                                                                                          "epoch")
         if self.numbers.text() != text:
             self.numbers.setText(text)
 
@@ -271,10 +274,10 @@ class CurvesView(QWidget):
         self.cursor.setPos(epoch)
         self.cursor.show()
         metric = self.metric_box.currentData()
-        parts = [f"epoch {epoch}"]
+        parts = [_("epoch {epoch}").format(epoch=epoch)]
         for label, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):
             series = snap.history.get(prefix + metric)
             v = series[epoch - 1] if series is not None else math.nan
             if not math.isnan(v):
-                parts.append(f"{label} {number(v)}")
+                parts.append(f"{_(SPLIT_NAMES[label])} {number(v)}")
         self.readout.setText(" · ".join(parts))

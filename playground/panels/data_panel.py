@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import PlaygroundError
+from engine.core.i18n import N_, _, ngettext, term
 from engine.data import CLASS_RANGE, DATASETS, NORMALIZATIONS, generate
 from engine.data.dataset import SPLITS
 from engine.data.downloads import REMOTE_SETS
@@ -40,12 +41,14 @@ from ..widgets import Caption, Label, name_widget
 from .bounds import spin_range
 
 THUMB = 54
-SCALE_HINT = "⚠ Columns differ widely in size: choose Standardize."
-NOISE_TIP = "Noise 0–50%: how far points stray across the boundary"
-REGENERATE_TIP = "New random data: the next seed"
-FILE_DATA = ("Off for data from a file: its rows are what the file holds, with nothing to generate again "
-             "(the seed still sets the split and the initial weights)")  # fmt: skip
-BATCH_TIP = "Samples per gradient step: 1 is stochastic, all is full-batch gradient descent."
+SCALE_HINT = N_("⚠ Columns differ widely in size: choose Standardize.")
+NOISE_TIP = N_("Noise 0–50%: how far points stray across the boundary")
+REGENERATE_TIP = N_("New random data: the next seed")
+FILE_DATA = N_("Off for data from a file: its rows are what the file holds, with nothing to generate again "
+               "(the seed still sets the split and the initial weights)")  # fmt: skip
+#: The kinds of problem, as the problem list shows them (the identifier as the item's data).
+PROBLEM_WORDS = {"classification": N_("classification"), "regression": N_("regression")}
+BATCH_TIP = N_("Samples per gradient step: 1 is stochastic, all is full-batch gradient descent.")
 
 
 @cache
@@ -133,7 +136,7 @@ class DataPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(14, 12, 10, 12)
         lay.setSpacing(8)
-        lay.addWidget(Caption("Data"))
+        lay.addWidget(Caption(_("Data")))
         grid = QGridLayout()
         grid.setSpacing(6)
         # No exclusive button group: it would make the thumbnails one Tab stop (arrows move
@@ -141,14 +144,15 @@ class DataPanel(QWidget):
         # one in use.
         self.source_buttons: dict[str, QToolButton] = {}
         for i, name in enumerate(DATASETS.names()):
-            b = name_widget(QToolButton(), f"data_{name}", f"{DATASETS.words(name)} data set", DATASETS.get(name).note)
+            b = name_widget(QToolButton(), f"data_{name}", _("{name} data set").format(name=DATASETS.words(name)),
+                            _(DATASETS.get(name).note))  # fmt: skip
             b.setCheckable(True)
             b.setIcon(dataset_icon(name))
             b.setIconSize(QSize(THUMB, THUMB))
             b.setProperty("role", "thumb")
             b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches every data set; Space picks it
             self.source_buttons[name] = b
-            b.clicked.connect(lambda _=False, n=name: self._choose_source(n))
+            b.clicked.connect(lambda _checked=False, n=name: self._choose_source(n))
             grid.addWidget(b, i // 3, i % 3)
         lay.addLayout(grid)
         self.source_label = Label()
@@ -156,11 +160,11 @@ class DataPanel(QWidget):
         self.source_label.setWordWrap(True)
         lay.addWidget(self.source_label)
         self.open_button = name_widget(
-            QPushButton("Open data file…"),
+            QPushButton(_("Open data file…")),
             "openDataButton",
-            "Open data file",
-            "Load a CSV, NPZ (arrays x, y) or IDX (MNIST format) file, or a folder of images with one subfolder "
-            "per class (the dialog's Open Folder button, or drop the folder on the window)",
+            _("Open data file"),
+            _("Load a CSV, NPZ (arrays x, y) or IDX (MNIST format) file, or a folder of images with one subfolder "
+              "per class (the dialog's Open Folder button, or drop the folder on the window)"),
         )
         self.open_button.clicked.connect(self.open_file_requested)
         lay.addWidget(self.open_button)
@@ -168,11 +172,12 @@ class DataPanel(QWidget):
         remote.setSpacing(6)
         for name in REMOTE_SETS.names():
             rs = REMOTE_SETS.get(name)
-            b = name_widget(QPushButton(rs.title), f"remote_{name}", f"{rs.title} data set",
-                            f"{rs.title}: 70,000 28×28 images in 10 classes ({rs.credit}). Downloaded once from "
-                            "its public location, checked against its published SHA-256, kept on this computer; "
-                            "the 60,000 training images are used with the splits set below.")  # fmt: skip
-            b.clicked.connect(lambda _=False, n=name: self.download_requested.emit(n))
+            b = name_widget(QPushButton(_(rs.title)), f"remote_{name}", _("{name} data set").format(name=rs.title),
+                            _("{name}: 70,000 28×28 images in 10 classes ({credit}). Downloaded once from "
+                              "its public location, checked against its published SHA-256, kept on this computer; "
+                              "the 60,000 training images are used with the splits set below.").format(
+                                name=rs.title, credit=rs.credit))  # fmt: skip
+            b.clicked.connect(lambda _checked=False, n=name: self.download_requested.emit(n))
             remote.addWidget(b)
         lay.addLayout(remote)
 
@@ -183,65 +188,68 @@ class DataPanel(QWidget):
         self.problem = name_widget(
             QComboBox(),
             "problem",
-            "Problem type",
-            "Classification predicts a class; regression predicts a number. Generated sets fix it.",
+            _("Problem type"),
+            _("Classification predicts a class; regression predicts a number. Generated sets fix it."),
         )
-        self.problem.addItems(list(field("data.problem").choices()))
-        self.problem.activated.connect(lambda _i: self._set("data.problem", self.problem.currentText()))
-        form.addRow(Label("Problem"), self.problem)
+        # In the user's words; the identifiers by position (an item's text equal to its data reads as raw).
+        self._problems = list(field("data.problem").choices())
+        self.problem.addItems([term(PROBLEM_WORDS.get(choice, choice)) for choice in self._problems])
+        self.problem.activated.connect(lambda i: self._set("data.problem", self._problems[i]))
+        form.addRow(Label(_("Problem")), self.problem)
         # Its range is the data set's (refresh): the generators' class ranges, a file's own count.
-        self.classes = name_widget(QSpinBox(), "classes", "Number of classes", "Classes for the multiclass sets")
+        self.classes = name_widget(QSpinBox(), "classes", _("Number of classes"), _("Classes for the multiclass sets"))
         self.classes.valueChanged.connect(lambda v: self._set("data.classes", v))
-        form.addRow(Label("Classes"), self.classes)
-        self.noise, self.noise_value = _percent_slider("noise", "Noise", NOISE_TIP, 50)
+        form.addRow(Label(_("Classes")), self.classes)
+        self.noise, self.noise_value = _percent_slider("noise", _("Noise"), _(NOISE_TIP), 50)
         _apply_when_settled(self.noise, lambda: self._set("data.noise", self.noise.value() / 100))
-        form.addRow(Label("Noise"), _row(self.noise, self.noise_value))
-        self.samples = name_widget(QSpinBox(), "samples", "Samples", "How many points (or images) to generate")
+        form.addRow(Label(_("Noise")), _row(self.noise, self.noise_value))
+        self.samples = name_widget(QSpinBox(), "samples", _("Samples"), _("How many points (or images) to generate"))
         spin_range(self.samples, "data.samples")
         self.samples.setKeyboardTracking(False)
         self.samples.valueChanged.connect(lambda v: self._set("data.samples", v))
-        form.addRow(Label("Samples"), self.samples)
+        form.addRow(Label(_("Samples")), self.samples)
         length = field("data.sequence_length")
-        self.sequence_length = name_widget(QSpinBox(), "sequenceLength", "Sequence length", f"{length.help}.")
+        self.sequence_length = name_widget(QSpinBox(), "sequenceLength", _("Sequence length"), f"{_(length.help)}.")
         self.sequence_length.setRange(int(length.lo), int(length.hi))
         self.sequence_length.setKeyboardTracking(False)
         self.sequence_length.valueChanged.connect(lambda v: self._set("data.sequence_length", v))
-        self.sequence_length_label = Label("Steps (T)")
+        self.sequence_length_label = Label(_("Steps (T)"))
         form.addRow(self.sequence_length_label, self.sequence_length)
         self.test_ratio, self.test_value = _percent_slider(
-            "testRatio", "Test fraction", "Share of the data held out as the test split (never trained on)", 90
+            "testRatio", _("Test fraction"), _("Share of the data held out as the test split (never trained on)"), 90
         )
         _apply_when_settled(self.test_ratio, self._ratios_changed)
-        form.addRow(Label("Test"), _row(self.test_ratio, self.test_value))
+        form.addRow(Label(_("Test")), _row(self.test_ratio, self.test_value))
         self.val_ratio, self.val_value = _percent_slider(
-            "validationRatio", "Validation fraction", "Share held out for validation: early stopping watches it", 50
+            "validationRatio", _("Validation fraction"), _("Share held out for validation: early stopping watches it"),
+            50,
         )
         _apply_when_settled(self.val_ratio, self._ratios_changed)
-        form.addRow(Label("Validation"), _row(self.val_ratio, self.val_value))
-        self.split = _choice("data.split", "dataSplit", "How rows are split", SPLITS)
+        form.addRow(Label(_("Validation")), _row(self.val_ratio, self.val_value))
+        self.split = _choice("data.split", "dataSplit", _("How rows are split"), SPLITS)
         self.split.activated.connect(lambda _i: self._set("data.split", self.split.currentData()))
-        form.addRow(Label("Split"), self.split)
-        self.batch = name_widget(QSpinBox(), "batchSize", "Batch size", BATCH_TIP)
+        form.addRow(Label(_("Split")), self.split)
+        self.batch = name_widget(QSpinBox(), "batchSize", _("Batch size"), _(BATCH_TIP))
         spin_range(self.batch, "training.batch_size")
         self.batch.setKeyboardTracking(False)
         self.batch.valueChanged.connect(lambda v: self._set("training.batch_size", v))
-        form.addRow(Label("Batch size"), self.batch)
-        self.last_batch = _choice("training.last_batch", "lastBatch", "Last partial batch")
+        form.addRow(Label(term("batch size")), self.batch)
+        self.last_batch = _choice("training.last_batch", "lastBatch", _("Last partial batch"))
         self.last_batch.activated.connect(lambda _i: self._set("training.last_batch", self.last_batch.currentData()))
-        form.addRow(Label("Last batch"), self.last_batch)
+        form.addRow(Label(_("Last batch")), self.last_batch)
         self.normalize = name_widget(
             QComboBox(),
             "normalize",
-            "Normalisation",
-            "standardize: (x − mean)/std per feature; unit: ÷ the maximum (pixels to [0, 1]). "
-            "Statistics come from the training split only.",
+            _("Normalisation"),
+            _("standardize: (x − mean)/std per feature; unit: ÷ the maximum (pixels to [0, 1]). "
+              "Statistics come from the training split only."),
         )
         for kind in NORMALIZATIONS:  # in words; the identifier as data
-            self.normalize.addItem(NORMALIZATION_WORDS[kind], kind)
+            self.normalize.addItem(_(NORMALIZATION_WORDS[kind]), kind)
         self.normalize.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.normalize.setMinimumContentsLength(8)  # the column's width decides, as for the split
         self.normalize.activated.connect(lambda _i: self._set("data.normalize", self.normalize.currentData()))
-        form.addRow(Label("Normalise"), self.normalize)
+        form.addRow(Label(_("Normalise")), self.normalize)
         # Beside the control: columns of very different sizes (wine's proline in the thousands) and no
         # normalisation chosen get the suggestion in words.
         self.normalize_hint = Label("")
@@ -250,25 +258,27 @@ class DataPanel(QWidget):
         self.normalize_hint.hide()
         form.addRow(self.normalize_hint)
         self._advice: tuple[Any, str | None] = (None, None)  # (data set, its advice), worked out once
-        self.seed = name_widget(QSpinBox(), "seed", "Seed", "Seeds the data, the split, the weights and the shuffling")
+        self.seed = name_widget(QSpinBox(), "seed", _("Seed"),
+                                _("Seeds the data, the split, the weights and the shuffling"))
         spin_range(self.seed, "seed")
         self.seed.setKeyboardTracking(False)
         self.seed.valueChanged.connect(lambda v: self._set("seed", v))
-        form.addRow(Label("Seed"), self.seed)
+        form.addRow(Label(_("Seed")), self.seed)
         lay.addLayout(form)
-        self.regenerate = name_widget(QPushButton("Regenerate"), "regenerateButton", "Regenerate", REGENERATE_TIP)
+        self.regenerate = name_widget(QPushButton(_("Regenerate")), "regenerateButton", _("Regenerate"),
+                                      _(REGENERATE_TIP))
         self.regenerate.clicked.connect(lambda: self.seed.setValue(self.seed.value() + 1))
         lay.addWidget(self.regenerate)
 
-        lay.addWidget(Caption("Draw"))
+        lay.addWidget(Caption(_("Draw")))
         self.draw = name_widget(
-            QCheckBox("Draw points"),
+            QCheckBox(_("Draw points")),
             "drawMode",
-            "Draw mode",
-            "Click the output plot to add a point of the chosen class; right-click erases the nearest",
+            _("Draw mode"),
+            _("Click the output plot to add a point of the chosen class; right-click erases the nearest"),
         )
         self.draw.toggled.connect(self.draw_mode_changed)
-        self.draw_class = name_widget(QComboBox(), "drawClass", "Class to draw")
+        self.draw_class = name_widget(QComboBox(), "drawClass", _("Class to draw"))
         lay.addWidget(_row(self.draw, self.draw_class))
         lay.addStretch(1)
         state.changed.connect(lambda _change: self.refresh())
@@ -284,7 +294,7 @@ class DataPanel(QWidget):
             for name, b in self.source_buttons.items():
                 b.setChecked(generated and name == src)
             self.source_label.setText(self._source_text(src))
-            self.problem.setCurrentText(d["problem"])
+            self.problem.setCurrentIndex(self._problems.index(d["problem"]) if d["problem"] in self._problems else -1)
             self.problem.setEnabled(not generated)
             ds = self._dataset if not generated else None
             lo, hi = CLASS_RANGE.get(src, (2, 2)) if isinstance(src, str) else (2, max(2, d["classes"]))
@@ -296,9 +306,9 @@ class DataPanel(QWidget):
             self.noise.setValue(round(d["noise"] * 100))
             # File data are what the file holds: there is nothing to add noise to or to draw again.
             self.noise.setEnabled(generated)
-            self.noise.setToolTip(NOISE_TIP if generated else f"{NOISE_TIP}. {FILE_DATA}")
+            self.noise.setToolTip(_(NOISE_TIP) if generated else f"{_(NOISE_TIP)}. {_(FILE_DATA)}")
             self.regenerate.setEnabled(generated)
-            self.regenerate.setToolTip(REGENERATE_TIP if generated else f"{REGENERATE_TIP}. {FILE_DATA}")
+            self.regenerate.setToolTip(_(REGENERATE_TIP) if generated else f"{_(REGENERATE_TIP)}. {_(FILE_DATA)}")
             self.samples.setValue(len(ds.y) if ds is not None else d["samples"])
             self.samples.setEnabled(generated)
             sequences = DATASETS.get(src).kind == "sequence" if generated else (
@@ -321,7 +331,7 @@ class DataPanel(QWidget):
             advice = self._scale_advice() if d["normalize"] in UNEVEN else None
             # Two lines beside the control (a longer wrapped label is cut in the form); the tooltip and
             # the run's banner give the columns and the reason.
-            self.normalize_hint.setText(SCALE_HINT if advice else "")
+            self.normalize_hint.setText(_(SCALE_HINT) if advice else "")
             self.normalize_hint.setToolTip(advice[0].upper() + advice[1:] if advice else "")
             self.normalize_hint.setVisible(advice is not None)
             self.seed.setValue(p["seed"])
@@ -329,7 +339,7 @@ class DataPanel(QWidget):
             if self.draw_class.count() != classes:
                 self.draw_class.clear()
                 for c in range(classes):
-                    self.draw_class.addItem(f"class {c}", c)
+                    self.draw_class.addItem(_("class {number}").format(number=c), c)
             drawable = DATASETS.get(src).kind == "points" if generated else "points" in src
             self.draw.setEnabled(d["problem"] == "classification" and drawable)
         finally:
@@ -340,7 +350,7 @@ class DataPanel(QWidget):
         tooltip says why."""
         need, why = needed(self.state.project, self._dataset)
         self.batch.setMinimum(need)
-        self.batch.setToolTip(BATCH_TIP + control_tip(need, why))
+        self.batch.setToolTip(_(BATCH_TIP) + control_tip(need, why))
 
     def set_dataset(self, ds: Any) -> None:
         """The data the run uses: file and drawn data show their own samples, classes and shape
@@ -369,22 +379,30 @@ class DataPanel(QWidget):
     def _source_text(self, src: Any) -> str:
         ds = self._dataset
         if isinstance(src, str):
-            return DATASETS.get(src).note
+            return _(DATASETS.get(src).note)
         if "points" in src:
-            text = f"Hand-drawn points: {len(src['points']['x'])}"
+            text = _("Hand-drawn points: {count}").format(count=len(src["points"]["x"]))
         elif "folder" in src:
-            text = f"Image folder: {Path(src['folder']).name} ({'×'.join(map(str, src['size']))} {src['color']})"
+            text = _("Image folder: {name} ({size} {color})").format(
+                name=Path(src["folder"]).name, size="×".join(map(str, src["size"])), color=src["color"])
         else:
             kind = next(iter(src))
             path = src[kind] if isinstance(src[kind], str) else src[kind]["images"]
-            text = f"File ({kind}): {Path(path).name}"
+            text = _("File ({kind}): {name}").format(kind=kind, name=Path(path).name)
         if ds is not None and "points" not in src:
-            shape = "×".join(map(str, ds.image_shape)) + " images" if ds.image_shape else f"{ds.x.shape[1]} columns"
             if ds.sequence_shape is not None:
                 steps, features = ds.sequence_shape
-                shape = f"sequences of {steps} steps × {features} feature{'s' * (features != 1)}"
-            kinds = f"{ds.classes} classes" if ds.problem == "classification" else "regression"
-            text += f"\n{len(ds.y):,} samples · {shape} · {kinds}"
+                shape = ngettext("sequences of {steps} steps × {features} feature",
+                                 "sequences of {steps} steps × {features} features", features).format(
+                    steps=steps, features=features)
+            elif ds.image_shape:
+                shape = _("{size} images").format(size="×".join(map(str, ds.image_shape)))
+            else:
+                shape = ngettext("{count} column", "{count} columns", ds.x.shape[1]).format(count=ds.x.shape[1])
+            kinds = (ngettext("{count} class", "{count} classes", ds.classes).format(count=ds.classes)
+                     if ds.problem == "classification" else term("regression"))
+            text += "\n" + ngettext("{count:,} sample · {shape} · {kinds}", "{count:,} samples · {shape} · {kinds}",
+                                     len(ds.y)).format(count=len(ds.y), shape=shape, kinds=kinds)
         return text
 
     def _set(self, path: str, value: Any) -> None:
@@ -408,7 +426,7 @@ class DataPanel(QWidget):
             return
         test, val = self.test_ratio.value() / 100, self.val_ratio.value() / 100
         if test + val >= 0.95:
-            self.message.emit("test + validation must leave at least 5% for training")
+            self.message.emit(_("test + validation must leave at least {share} for training").format(share="5%"))
             self.refresh()
             return
         try:
@@ -422,21 +440,22 @@ def _choice(path: str, name: str, accessible: str, tips: dict[str, str] | None =
     """A combo for a choice of the field table: its choices in the app's words (the identifier as
     the item's data), the field's help as the tooltip, each choice's own line on its item."""
     f = field(path)
-    combo = name_widget(QComboBox(), name, accessible, f"{f.help}. {_EFFECTS.get(f.effect, '')}".strip())
+    effect = _(_EFFECTS[f.effect]) if f.effect in _EFFECTS else ""
+    combo = name_widget(QComboBox(), name, accessible, f"{_(f.help)}. {effect}".strip())
     # The column's width decides (its widest setting, not the longest choice): no sideways scroll at 1280.
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(8)
     for choice in f.choices():
-        combo.addItem(f.name_of(choice), choice)
+        combo.addItem(_(f.name_of(choice)), choice)
         if tips:
-            combo.setItemData(combo.count() - 1, tips[choice], Qt.ItemDataRole.ToolTipRole)
+            combo.setItemData(combo.count() - 1, _(tips[choice]), Qt.ItemDataRole.ToolTipRole)
     return combo
 
 
 #: What a change of a setting does to the run, by its effect in the field table.
 _EFFECTS = {
-    Effect.LIVE: "Takes effect live, at the next step.",
-    Effect.DATA: "Changing it prepares the data again and starts a new run.",
+    Effect.LIVE: N_("Takes effect live, at the next step."),
+    Effect.DATA: N_("Changing it prepares the data again and starts a new run."),
 }
 
 

@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QWidget
 
+from engine.core.i18n import N_, _, ngettext, term
 from engine.core.regularizers import L1_RULES
 from engine.project.fields import field
 
@@ -16,15 +17,21 @@ from ..run.snapshot import Snapshot
 from ..widgets import Label, name_widget
 from .plotting import layer_name, make_plot, nice_ceiling, set_range, titled
 
-ZEROS_TIP = ("Kernel weights that are exactly 0. Only L1 by the soft threshold or by TensorFlow Playground's rule "
-             "makes useless weights exactly 0; by the subgradient (Keras, PyTorch) they only get small")
+ZEROS_TIP = N_("Kernel weights that are exactly 0. Only L1 by the soft threshold or by TensorFlow Playground's rule "
+               "makes useless weights exactly 0; by the subgradient (Keras, PyTorch) they only get small")
 #: What each L1 rule does to weights at zero, for the Weights tab (the formulas are L1_RULES').
 L1_ZEROS = {
-    "subgradient": "shrinks weights towards 0 but seldom to exactly 0 (they jitter around it)",
-    "proximal": "sets a weight to exactly 0 whenever the optimizer's step leaves it within α·λ of 0; it may leave 0 "
-    "again at a later step",
-    "tfp": "sets a weight to 0 when its penalty step, w − α·λ·sign(w), would carry it across 0, and that link is "
-    "dead for the rest of the run (no gradient, no update)",
+    "subgradient": N_("It shrinks weights towards 0 but seldom to exactly 0 (they jitter around it)."),
+    "proximal": N_("It sets a weight to exactly 0 whenever the optimizer's step leaves it within α·λ of 0; it may "
+                   "leave 0 again at a later step."),
+    "tfp": N_("It sets a weight to 0 when its penalty step, w − α·λ·sign(w), would carry it across 0, and that "
+              "link is dead for the rest of the run (no gradient, no update)."),
+}
+#: The Weights tab's line under each L1 rule: how many weights are exactly 0 and what the rule does to them.
+L1_LINES = {
+    "subgradient": N_("L1 by {name}: {zeros:,} of {total:,} exactly 0 (weights shrink, seldom to 0)"),
+    "proximal": N_("L1 by {name}: {zeros:,} of {total:,} exactly 0 (small weights land on 0)"),
+    "tfp": N_("L1 by {name} rule: {zeros:,} of {total:,} exactly 0, {dead:,} dead for good"),
 }
 
 
@@ -36,19 +43,18 @@ def zeros_text(snap: Snapshot) -> tuple[str, str]:
     total = sum(k.size for k in kernels)
     reg = snap.project.get("training", {}).get("regularization", {})
     if reg.get("kind") != "l1":
-        return (f"{n_zero:,} of {total:,} weights exactly 0" if n_zero else ""), ZEROS_TIP
+        text = ngettext("{zeros:,} of {total:,} weight exactly 0", "{zeros:,} of {total:,} weights exactly 0",
+                        total).format(zeros=n_zero, total=total)
+        return (text if n_zero else ""), _(ZEROS_TIP)
     rule = reg.get("l1_rule", "subgradient")
-    name = field("training.regularization.l1_rule").name_of(rule)
-    text = f"L1 by {name}{' rule' if rule == 'tfp' else ''}: {n_zero:,} of {total:,} exactly 0"
-    if rule == "tfp":
-        n_dead = sum(int(np.count_nonzero(d)) for d in snap.dead) if snap.dead is not None else 0
-        text += f", {n_dead:,} dead for good"
-    else:
-        text += " (weights shrink, seldom to 0)" if rule == "subgradient" else " (small weights land on 0)"
-    tip = f"The L1 rule in use: {name}. It {L1_ZEROS[rule]}. Formula: {L1_RULES[rule]}."
+    name = _(field("training.regularization.l1_rule").name_of(rule))
+    n_dead = sum(int(np.count_nonzero(d)) for d in snap.dead) if snap.dead is not None and rule == "tfp" else 0
+    text = _(L1_LINES[rule]).format(name=name, zeros=n_zero, total=total, dead=n_dead)
+    tip = " ".join((_("The L1 rule in use: {name}.").format(name=name), _(L1_ZEROS[rule]),
+                    _("Formula: {formula}.").format(formula=L1_RULES[rule])))
     if not reg.get("rate"):
-        tip += " The rate is 0: " + ("no more links die; the dead ones stay dead." if rule == "tfp" else
-                                     "L1 does nothing now.")  # fmt: skip
+        tip += " " + (_("The rate is 0: no more links die; the dead ones stay dead.") if rule == "tfp" else
+                      _("The rate is 0: L1 does nothing now."))  # fmt: skip
     return text, tip
 
 
@@ -87,21 +93,21 @@ class HistogramView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, head = titled(self, "histogramView", "Weights")
+        lay, head = titled(self, "histogramView", _("Weights"))
         self.layer = name_widget(
             QComboBox(),
             "histogramLayer",
-            "Histogram layer",
-            "The layer whose weight histogram over time is shown on the right",
+            _("Histogram layer"),
+            _("The layer whose weight histogram over time is shown on the right"),
         )
         # A line of its own under the header, shown while it has something to say: beside the key it
         # pushed the layers' colours out of the row at 1280 and at 1600 pixels alike. (Taking its
         # height from the plots instead cut their axis titles at 1280×720.)
-        self.zeros = name_widget(Label(""), "zeroWeights", "Exactly zero weights", ZEROS_TIP)
+        self.zeros = name_widget(Label(""), "zeroWeights", _("Exactly zero weights"), _(ZEROS_TIP))
         self.zeros.setWordWrap(True)  # never wider than the panel
         self.zeros.hide()
         # Which colour is which layer, in the header: a legend inside the small plot hid the bars.
-        self.key = name_widget(Label(""), "histogramKey", "Layer colours")
+        self.key = name_widget(Label(""), "histogramKey", _("Layer colours"))
         self.key.setTextFormat(Qt.TextFormat.RichText)  # coloured swatches; every word is ours
         # Nine layers' names must not widen the window, nor be cut ("layer 1 layer 2" and no more): the key
         # takes most of the free room and wraps onto a second line when it must.
@@ -112,13 +118,14 @@ class HistogramView(QWidget):
         row = QHBoxLayout()
         self.now = make_plot("histogramPlot")
         self.now.setMinimumHeight(70)
-        self.now.setLabel("bottom", "kernel weight")
-        self.now.setLabel("left", "weights")
-        self.now.setToolTip("How many kernel weights have each value now, one colour per layer")
+        self.now.setLabel("bottom", _("kernel weight"))
+        self.now.setLabel("left", _("weights"))
+        self.now.setToolTip(_("How many kernel weights have each value now, one colour per layer"))
         self.over_time = make_plot("histogramTimePlot")
-        self.over_time.setLabel("bottom", "kernel weight")
-        self.over_time.setLabel("left", "epoch")
-        self.over_time.setToolTip("The chosen layer's histogram over the run: a row per epoch, darker = more weights")
+        self.over_time.setLabel("bottom", _("kernel weight"))
+        self.over_time.setLabel("left", term("epoch"))
+        self.over_time.setToolTip(_("The chosen layer's histogram over the run: a row per epoch, darker = more "
+                                    "weights"))
         self.time_image = pg.ImageItem(axisOrder="row-major")
         lut = np.array(
             [[255 - int(200 * t), 255 - int(140 * t), 255 - int(60 * t)] for t in np.linspace(0, 1, 256)],
@@ -158,13 +165,13 @@ class HistogramView(QWidget):
                         antialias=False,
                     )
                 )
-            self.rows = [[] for _ in range(n_layers)]
+            self.rows = [[] for __ in range(n_layers)]
             self.span = MIN_SPAN
             self._last_epoch = -1
             # A swatch and its name never part at a line's end; past four layers they are numbered
             # after one "layers", so nine fit a line or two of a short tab.
             short = n_layers > 4
-            self.key.setText(("layers " if short else "") + " ".join(
+            self.key.setText((_("layers") + " " if short else "") + " ".join(
                 f"<span style='color:rgb{layer_color(i)}'>■</span>&nbsp;"
                 + (str(i + 1) if short and i < n_layers - 1 else layer_name(i, n_layers).replace(" ", "&nbsp;"))
                 for i in range(n_layers)
@@ -204,7 +211,7 @@ class HistogramView(QWidget):
                 self.span = span
             edges = np.linspace(-self.span, self.span, self.BINS + 1)
             for i, w in enumerate(kernels):
-                counts, _ = np.histogram(w, bins=edges)
+                counts, __ = np.histogram(w, bins=edges)
                 self.rows[i].append(counts)
                 if len(self.rows[i]) > self.MAX_ROWS:
                     self.rows[i] = self.rows[i][::2]  # thin: keep every other row, bounded memory

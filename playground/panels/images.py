@@ -11,10 +11,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QTabWidget,
+    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
 )
+
+from engine.core.i18n import N_, _, ngettext, term
 
 from ..colors import diverging_rgb
 from ..run.snapshot import ImageEval, Snapshot
@@ -25,6 +28,17 @@ WRONG = QColor(214, 39, 40)
 RIGHT = QColor(44, 140, 44)
 PICKED = QColor(8, 119, 189)
 MAX_SAMPLES = 40
+#: The splits' names in the captions ("test samples").
+SPLIT_NAMES = {"train": N_("train"), "validation": N_("validation"), "test": N_("test")}
+
+
+#: The tab bar's scroll buttons (Qt's own), by their object names.
+SCROLL_BUTTONS = {"ScrollLeftButton": N_("Scroll Left"), "ScrollRightButton": N_("Scroll Right")}
+
+
+def split_name(split: str) -> str:
+    """A split's name in the user's language."""
+    return _(SPLIT_NAMES[split]) if split in SPLIT_NAMES else split
 
 
 def image_pixels(rows: np.ndarray, shape: tuple[int, ...], lo: float, hi: float) -> np.ndarray:
@@ -110,7 +124,7 @@ class _Tiles(QWidget):
         painter.fillRect(self.rect(), QColor(255, 255, 255))
         if not self.tiles:
             painter.setPen(QColor(136, 136, 136))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.note or "Nothing to show yet.")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.note or _("Nothing to show yet."))
             painter.end()
             return
         size = self.cell_size()
@@ -154,9 +168,9 @@ class SampleGrid(QWidget):
         self.filter_label.setObjectName("legend")
         self.filter_label.setWordWrap(True)  # a second line rather than "predicted (≠" cut off
         self.mistakes = name_widget(
-            QCheckBox("Only mistakes"), "onlyMistakes", "Only mistakes", "Show only misclassified samples"
+            QCheckBox(_("Only mistakes")), "onlyMistakes", _("Only mistakes"), _("Show only misclassified samples")
         )
-        self.show_all = name_widget(QPushButton("Show all"), "showAllSamples", "Show all samples")
+        self.show_all = name_widget(QPushButton(_("Show all")), "showAllSamples", _("Show all samples"))
         self.show_all.hide()
         row = QHBoxLayout()
         row.addWidget(self.filter_label, 1)
@@ -200,7 +214,7 @@ class SampleGrid(QWidget):
         key = (id(ev), id(snap.data) if snap else None)
         if ev is None or snap is None or (key == self._key and not force):
             if ev is None:
-                self.tiles.set_tiles([], "Predictions appear after the first step.")
+                self.tiles.set_tiles([], _("Predictions appear after the first step."))
             return
         if self._key is not None and self._key[1] != key[1]:
             self.picked_row = None  # another data set (the worker starts from its first test image)
@@ -211,19 +225,24 @@ class SampleGrid(QWidget):
         if self.cell is not None:
             t, p = self.cell
             pick = np.flatnonzero((true == t) & (ev.predicted == p))
-            what = f"true {names[t]}, predicted {names[p]}: {pick.size:,} of {ev.indices.size:,} {ev.split} samples"
+            what = _("true {true}, predicted {predicted}: {count:,} of {total:,} {split} samples").format(
+                true=names[t], predicted=names[p], count=pick.size, total=ev.indices.size, split=split_name(ev.split))
         elif self.mistakes.isChecked():
             pick = np.flatnonzero(true != ev.predicted)
-            what = f"{pick.size:,} mistakes among {ev.indices.size:,} {ev.split} samples"
+            what = ngettext("{count:,} mistake among {total:,} {split} samples",
+                            "{count:,} mistakes among {total:,} {split} samples", pick.size).format(
+                count=pick.size, total=ev.indices.size, split=split_name(ev.split))
         else:
             pick = np.arange(ev.indices.size)
             wrong = int(np.sum(true != ev.predicted))
-            what = f"{ev.split} samples · {wrong:,} of {ev.indices.size:,} misclassified (red)"
+            what = _("{split} samples · {count:,} of {total:,} misclassified (red)").format(
+                split=split_name(ev.split), count=wrong, total=ev.indices.size)
         pick = pick[:MAX_SAMPLES]
         self.shown = ev.indices[pick]
         marked = np.flatnonzero(self.shown == self.picked_row)
         self.tiles.marked = int(marked[0]) if marked.size else None
-        self.filter_label.setText(f"{what} · caption: predicted (≠ true) · hover: top 3 · click: follow in Layers")
+        self.filter_label.setText(_("{what} · caption: predicted (≠ true) · hover: top 3 · click: follow in Layers")
+                                  .format(what=what))
         self.filter_label.setToolTip(self.filter_label.text())
         if self._range[0] is not ds:  # once per data set: MNIST is 47 M values
             self._range = (ds, float(ds.x.min()), float(ds.x.max()))
@@ -235,15 +254,17 @@ class SampleGrid(QWidget):
             caption = names[p] if t == p else f"{names[p]} ≠ {names[t]}"
             tiles.append((to_qimage(pixels[k]), caption, RIGHT if t == p else WRONG))
             row = int(ev.indices[j])
-            where = f": {ds.sample_names[row]}" if row < len(ds.sample_names) else ""  # an image folder's file
-            tip = f"sample {row + 1}{where}\npredicted: {names[p]}\ntrue: {names[t]}"
+            head = (_("sample {number}: {file}").format(number=row + 1, file=ds.sample_names[row])
+                    if row < len(ds.sample_names) else _("sample {number}").format(number=row + 1))  # a folder's file
+            tip = "\n".join((head, _("predicted: {name}").format(name=names[p]),
+                             _("true: {name}").format(name=names[t])))
             if ev.top is not None and ev.top_p is not None:
                 tip += "\n" + "\n".join(
                     f"{names[int(c)] if int(c) < len(names) else int(c)}: {float(q):.1%}"
                     for c, q in zip(ev.top[j], ev.top_p[j])
                 )
             tips.append(tip)
-        self.tiles.set_tiles(tiles, "No samples in this cell." if self.cell else "No samples.", tips)
+        self.tiles.set_tiles(tiles, _("No samples in this cell.") if self.cell else _("No samples."), tips)
 
 
 class ConfusionMatrix(QWidget):
@@ -286,7 +307,7 @@ class ConfusionMatrix(QWidget):
         m = self.matrix
         if m is None:
             painter.setPen(QColor(136, 136, 136))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The confusion matrix appears after a step.")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, _("The confusion matrix appears after a step."))
             painter.end()
             return
         k = m.shape[0]
@@ -299,8 +320,8 @@ class ConfusionMatrix(QWidget):
         painter.setFont(font)
         painter.setPen(QColor(110, 110, 110))
         painter.drawText(QRectF(x0 - label_w / 2, 0, size * k + label_w, 16), Qt.AlignmentFlag.AlignHCenter,
-                         "predicted →")  # fmt: skip
-        painter.drawText(QRectF(left, 16, label_w - 6, 16), Qt.AlignmentFlag.AlignRight, "true ↓")
+                         _("predicted →"))  # fmt: skip
+        painter.drawText(QRectF(left, 16, label_w - 6, 16), Qt.AlignmentFlag.AlignRight, _("true ↓"))
         rows = m.sum(axis=1)
         acc = self.per_class_accuracy()
         self._cells.clear()
@@ -331,12 +352,13 @@ class ConfusionMatrix(QWidget):
             text = "—" if np.isnan(acc[i]) else f"{acc[i]:.0%}"
             painter.drawText(QRectF(x0 + k * size + 6, y0 + i * size, acc_w, size), Qt.AlignmentFlag.AlignVCenter, text)
         painter.setPen(QColor(110, 110, 110))
-        painter.drawText(QRectF(x0 + k * size + 6, 16, acc_w, 16), Qt.AlignmentFlag.AlignLeft, "recall")
+        painter.drawText(QRectF(x0 + k * size + 6, 16, acc_w, 16), Qt.AlignmentFlag.AlignLeft, _("recall"))
         painter.drawText(
             QRectF(left, y0 + k * size + 4, self.width() - left, 18),
             Qt.AlignmentFlag.AlignLeft,
-            f"  {self.split} accuracy {self.accuracy():.1%} on {int(m.sum()):,} samples"
-            + (" · click a cell to see them" if self.clickable else ""),
+            "  " + (_("{split} accuracy {accuracy:.1%} on {count:,} samples · click a cell to see them")
+                    if self.clickable else _("{split} accuracy {accuracy:.1%} on {count:,} samples")).format(
+                split=split_name(self.split), accuracy=self.accuracy(), count=int(m.sum())),
         )
         painter.end()
 
@@ -364,27 +386,28 @@ class WeightImages(_Tiles):
             w = kernel.mean(axis=2).transpose(2, 0, 1)
             top = np.max(np.abs(w), axis=(1, 2), keepdims=True)
             rgb = diverging_rgb(w / np.where(top > 0, top, 1.0))
-            self.set_tiles([(to_qimage(rgb[f]), f"filter {f + 1}", None) for f in range(min(len(rgb), 64))])
-            self.setToolTip("The first convolution's filters (k × k weights each): blue where a bright pixel "
-                            "raises the feature map, orange where it lowers it")  # fmt: skip
+            self.set_tiles([(to_qimage(rgb[f]), _("filter {number}").format(number=f + 1), None)
+                            for f in range(min(len(rgb), 64))])
+            self.setToolTip(_("The first convolution's filters (k × k weights each): blue where a bright pixel "
+                              "raises the feature map, orange where it lowers it"))  # fmt: skip
             return
         if ds.image_shape is None or kernel.shape[0] != int(np.prod(ds.image_shape)):
-            self.set_tiles([], "Weight images need image data with raw pixel inputs.")
+            self.set_tiles([], _("Weight images need image data with raw pixel inputs."))
             return
         rgb = weight_images(kernel, ds.image_shape)
         n_layers = len(snap.kernels)
         if n_layers == 1 and ds.class_names:  # logistic/softmax regression: one template per class
             captions = list(ds.class_names)
         else:
-            captions = [f"unit {u + 1}" for u in range(rgb.shape[0])]
+            captions = [_("unit {number}").format(number=u + 1) for u in range(rgb.shape[0])]
         shown = min(rgb.shape[0], 64)
         self.set_tiles(
             [(to_qimage(rgb[u]), captions[u], None) for u in range(shown)],
         )
-        self.setToolTip(
-            f"{layer_name(0, n_layers)} weights as images: blue where a bright pixel raises the unit, "
-            "orange where it lowers it" + (f" (first {shown} of {rgb.shape[0]} units)" if shown < rgb.shape[0] else "")
-        )
+        tip = _("{layer} weights as images: blue where a bright pixel raises the unit, orange where it lowers it")
+        if shown < rgb.shape[0]:
+            tip += " " + _("(first {shown} of {count} units)").format(shown=shown, count=rgb.shape[0])
+        self.setToolTip(tip.format(layer=layer_name(0, n_layers)))
 
 
 class ImageDataView(QWidget):
@@ -394,7 +417,7 @@ class ImageDataView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, _head = titled(self, "imageView", "Images")
+        lay, _head = titled(self, "imageView", _("Images"))
         self.tabs = QTabWidget()
         self.tabs.setObjectName("imageTabs")
         self.tabs.setDocumentMode(True)
@@ -402,9 +425,12 @@ class ImageDataView(QWidget):
         self.confusion = ConfusionMatrix()
         self.weights = WeightImages()
         self.weights.setObjectName("weightImages")
-        self.tabs.addTab(self.samples, "Samples")
-        self.tabs.addTab(self.confusion, "Confusion matrix")
-        self.tabs.addTab(self.weights, "Weights as images")
+        self.tabs.addTab(self.samples, _("Samples"))
+        self.tabs.addTab(self.confusion, term("confusion matrix"))
+        self.tabs.addTab(self.weights, _("Weights as images"))
+        for button in self.tabs.tabBar().findChildren(QToolButton):  # Qt's own, named through the catalog too
+            if button.objectName() in SCROLL_BUTTONS:
+                button.setAccessibleName(_(SCROLL_BUTTONS[button.objectName()]))
         lay.addWidget(self.tabs, 1)
         self._last: Snapshot | None = None
         self.confusion.cell_clicked.connect(self.show_cell)

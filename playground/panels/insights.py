@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedLayout, QWidget
 
+from engine.core.i18n import N_, _, ngettext, term
 from engine.core.initializers import INITIALIZERS, keras_fans, zero_start
 from engine.core.numbers import number
 
@@ -26,13 +27,20 @@ ZERO_GRADIENT = 1e-12  # a layer's gradient norm at or below this is treated as 
 FLAT = 5e-3
 #: The verdict after a divergence: the last finite weights are huge or saturated, so their gradients
 #: (often 0 in the first layers) would be read as "no gradient" otherwise.
-DIVERGED = ("Training diverged: these are the gradients of the last finite weights, which are huge or saturated, "
-            "so they say nothing about how gradients flow. Fix what the banner names, then press Reset.")
-SENSITIVITY_TIP = (
+DIVERGED = N_("Training diverged: these are the gradients of the last finite weights, which are huge or saturated, "
+               "so they say nothing about how gradients flow. Fix what the banner names, then press Reset.")
+SENSITIVITY_TIP = N_(
     "‖∂J/∂W‖·‖W‖ / J per layer: the share of the loss a step as long as the layer's weights themselves, "
-    f"downhill, would remove (to first order). Below {FLAT:.1%} in every layer, no layer gets a gradient that "
+    "downhill, would remove (to first order). Below {flat} in every layer, no layer gets a gradient that "
     "matters, whatever the learning rate"
 )
+NO_STEP = N_("Train a step with at least one hidden layer to see how gradients flow back.")
+NO_HIDDEN = N_("Add a hidden layer to see the space it maps the inputs into.")
+
+
+def sensitivity_tip() -> str:
+    """The gradient view's tooltip in the user's language, with FLAT as a percentage."""
+    return _(SENSITIVITY_TIP).format(flat=f"{FLAT:.1%}")
 
 
 class GradientFlowView(OnScreen):
@@ -45,24 +53,24 @@ class GradientFlowView(OnScreen):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, _head = titled(self, "gradientView", "Gradient flow")
+        lay, _head = titled(self, "gradientView", _("Gradient flow"))
         self.readout = Label(" ")
         self.readout.setTextFormat(Qt.TextFormat.RichText)  # coloured swatches; every word is ours
         self.readout.setObjectName("legend")
         self.readout.setWordWrap(True)
-        self.readout.setToolTip(SENSITIVITY_TIP)
+        self.readout.setToolTip(sensitivity_tip())
         row = QHBoxLayout()
         self.norms = make_plot("gradientNormPlot")
         self.norms.setLogMode(y=True)
-        self.norms.setLabel("left", "RMS ∂J/∂w per weight")
-        self.norms.setLabel("bottom", "epoch")
-        self.norms.setToolTip(
+        self.norms.setLabel("left", _("RMS ∂J/∂w per weight"))
+        self.norms.setLabel("bottom", term("epoch"))
+        self.norms.setToolTip(_(
             "Size of each layer's weight gradient per weight, √(mean (∂J/∂w)²), over the run (log scale, smoothed "
             "over recent batches). Per weight, so layers with more weights are not made to look bigger"
-        )
+        ))
         self.spread = make_plot("gradientHistogramPlot")
         self.spread.setLabel("bottom", "log₁₀ |∂J/∂w|")
-        self.spread.setToolTip("How many weights of each layer have a gradient of each size (now)")
+        self.spread.setToolTip(_("How many weights of each layer have a gradient of each size (now)"))
         row.addWidget(self.norms, 3)
         row.addWidget(self.spread, 2)
         plots = QWidget()
@@ -81,7 +89,7 @@ class GradientFlowView(OnScreen):
         self.stack.addWidget(self.empty)
         lay.addWidget(holder, 1)
         lay.addWidget(self.readout)
-        self.empty.setText("Train a step with at least one hidden layer to see how gradients flow back.")
+        self.empty.setText(_(NO_STEP))
         self.stack.setCurrentWidget(self.empty)
         self.readout.hide()
         self.norm_curves: list[pg.PlotDataItem] = []
@@ -103,8 +111,8 @@ class GradientFlowView(OnScreen):
         if flow is None or not flow.rms.shape[0] or flow.rms.shape[1] < 2:
             text = assess(snap)[0]
             if flow is not None and flow.rms.shape[0]:  # a step was taken: it is the network that lacks a layer
-                text = "With no hidden layer there is one layer of weights: add a hidden layer to see how the " \
-                       "gradient flows back through the layers."
+                text = _("With no hidden layer there is one layer of weights: add a hidden layer to see how the "
+                         "gradient flows back through the layers.")
             if flow is not None or self.stack.currentWidget() is self.empty:
                 self.empty.setText(text)
                 self.stack.setCurrentWidget(self.empty)
@@ -150,11 +158,11 @@ def assess(snap: Snapshot) -> tuple[str, str]:
     no layer gets a gradient, in full, when none does)."""
     flow = snap.gradients
     if flow is None or not flow.rms.shape[0] or flow.rms.shape[1] < 2:
-        return "Train a step with at least one hidden layer to see how gradients flow back.", SENSITIVITY_TIP
+        return _(NO_STEP), sensitivity_tip()
     recent = flow.rms[-20:]
     recent = recent[np.all(np.isfinite(recent), axis=1)]
     if getattr(snap, "diverged", False) or not recent.shape[0]:
-        return DIVERGED, SENSITIVITY_TIP
+        return _(DIVERGED), sensitivity_tip()
     last = 10 ** np.mean(np.log10(np.maximum(recent, 1e-300)), axis=0)  # geometric mean
     first, out = float(last[0]), float(last[-1])
     parts = " ".join(
@@ -164,22 +172,21 @@ def assess(snap: Snapshot) -> tuple[str, str]:
     )
     dead = [layer_name(i, last.size) for i, v in enumerate(last) if v <= ZERO_GRADIENT]
     flat = sensitivity(snap, last)
-    tip = SENSITIVITY_TIP
+    tip = sensitivity_tip()
     if dead:
-        one = len(dead) == 1
-        verdict = f"{', '.join(dead)} get{'s' if one else ''} no gradient: "
-        verdict += f"{'it does' if one else 'they do'} not learn."
+        verdict = ngettext("{layers} gets no gradient: it does not learn.",
+                           "{layers} get no gradient: they do not learn.", len(dead)).format(layers=", ".join(dead))
     elif flat is not None and float(flat.max()) < FLAT:
         verdict, tip = _flat(snap, float(flat.max()))
     elif out / first >= 10:
-        verdict = (f"A layer 1 weight gets 1/{number(out / first, 2, grouped=True)} of an output weight's gradient "
-                   "(RMS per weight): it learns slowly (vanishing).")  # fmt: skip
+        verdict = _("A layer 1 weight gets 1/{ratio} of an output weight's gradient (RMS per weight): it learns "
+                    "slowly (vanishing).").format(ratio=number(out / first, 2, grouped=True))
     elif first / out >= 10:
-        verdict = (f"A layer 1 weight gets {number(first / out, 2, grouped=True)}× an output weight's gradient "
-                   "(RMS per weight): gradients grow on the way back.")  # fmt: skip
+        verdict = _("A layer 1 weight gets {ratio}× an output weight's gradient (RMS per weight): gradients grow on "
+                    "the way back.").format(ratio=number(first / out, 2, grouped=True))
     else:
-        verdict = (f"A layer 1 weight gets {number(first / out, 2)}× an output weight's gradient (RMS per weight): "
-                   "no vanishing.")  # fmt: skip
+        verdict = _("A layer 1 weight gets {ratio}× an output weight's gradient (RMS per weight): no "
+                    "vanishing.").format(ratio=number(first / out, 2))
     network = snap.project.get("network", {})
     if network.get("initializer") == "zeros":  # tanh/ReLU: no gradient at all; sigmoid: symmetric units
         layers = [layer for layer in network.get("layers", []) if "activation" in layer]
@@ -209,24 +216,37 @@ def _flat(snap: Snapshot, most: float) -> tuple[str, str]:
     kernels = snap.kernels
     gains = np.array([_rms(k) * np.sqrt(k.size / k.shape[-1]) for k in kernels])
     shrink = float(np.prod(gains))
-    how = (f"‖∂J/∂W‖·‖W‖/J is at most {number(most, 2)} in every layer: a step as long as a layer's weights, "
-           f"downhill, would take at most {number(100 * most, 2)}% off the loss, to first order. ")  # fmt: skip
+    how = _("‖∂J/∂W‖·‖W‖/J is at most {most} in every layer: a step as long as a layer's weights, downhill, would "
+            "take at most {percent} off the loss, to first order.").format(most=number(most, 2),
+                                                                           percent=f"{number(100 * most, 2)}%")
     if shrink >= 1e-2:
-        return ("Every layer gets almost no gradient: the loss is flat here (a minimum, or saturated or dead units).",
-                how + SENSITIVITY_TIP)  # fmt: skip
+        return (_("Every layer gets almost no gradient: the loss is flat here (a minimum, or saturated or dead "
+                  "units)."), how + " " + sensitivity_tip())  # fmt: skip
     init = snap.project.get("network", {}).get("initializer", "")
     drawn = init in INITIALIZERS.names() and all(
         0.5 < _rms(k) / max(_initial_rms(init, k.shape), 1e-300) < 2 for k in kernels)  # fmt: skip
-    started = f", as {init} drew them" if drawn else ""
-    short = (f"Every layer gets almost no gradient: the weights are too small for their layers' widths{started} "
-             f"(×{number(shrink, 1)} through {gains.size} layers, forward and back)."
-             + ("" if init.startswith(("glorot", "he_")) else " Try glorot_normal, then Reset."))
-    full = (how + f"Each layer scales the spread of its inputs by about RMS(w)·√(inputs): {number(gains.min(), 2)} "
-            f"to {number(gains.max(), 2)} here, {number(shrink, 1)} through all {gains.size}, so the signal fades on "
-            "its way forward "
-            "and δ on its way back. " + ("The initial scale did it: every layer is still about as large as "
-            f"{init} drew it. " if drawn else "") + "glorot_normal (Xavier) starts a layer as wide as its inputs "
-            "near 1 (he_normal for ReLU); choose it, then press Reset.")  # fmt: skip
+    values = {"init": init, "shrink": number(shrink, 1), "count": gains.size}
+    if drawn:
+        short = ngettext("Every layer gets almost no gradient: the weights are too small for their layers' widths, as "
+                         "{init} drew them (×{shrink} through {count} layer, forward and back).",
+                         "Every layer gets almost no gradient: the weights are too small for their layers' widths, as "
+                         "{init} drew them (×{shrink} through {count} layers, forward and back).", gains.size)
+    else:
+        short = ngettext("Every layer gets almost no gradient: the weights are too small for their layers' widths "
+                         "(×{shrink} through {count} layer, forward and back).",
+                         "Every layer gets almost no gradient: the weights are too small for their layers' widths "
+                         "(×{shrink} through {count} layers, forward and back).", gains.size)
+    short = short.format(**values)
+    if not init.startswith(("glorot", "he_")):
+        short += " " + _("Try glorot_normal, then Reset.")
+    full = how + " " + _("Each layer scales the spread of its inputs by about RMS(w)·√(inputs): {low} to {high} here, "
+                         "{shrink} through all {count}, so the signal fades on its way forward and δ on its way "
+                         "back.").format(low=number(gains.min(), 2), high=number(gains.max(), 2), **values)
+    if drawn:
+        full += " " + _("The initial scale did it: every layer is still about as large as {init} drew it.").format(
+            init=init)
+    full += " " + _("glorot_normal (Xavier) starts a layer as wide as its inputs near 1 (he_normal for ReLU); choose "
+                    "it, then press Reset.")
     return short, full
 
 
@@ -248,25 +268,25 @@ class HiddenSpaceView(OnScreen):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, head = titled(self, "hiddenView", "Hidden space")
-        self.layer = name_widget(QComboBox(), "hiddenLayer", "Hidden layer", "The hidden layer to look into")
-        self.neuron_x = name_widget(QComboBox(), "hiddenNeuronX", "Horizontal neuron", "Neuron on the x axis")
-        self.neuron_y = name_widget(QComboBox(), "hiddenNeuronY", "Vertical neuron", "Neuron on the y axis")
-        for text, w in (("layer", self.layer), ("x", self.neuron_x), ("y", self.neuron_y)):
+        lay, head = titled(self, "hiddenView", _("Hidden space"))
+        self.layer = name_widget(QComboBox(), "hiddenLayer", _("Hidden layer"), _("The hidden layer to look into"))
+        self.neuron_x = name_widget(QComboBox(), "hiddenNeuronX", _("Horizontal neuron"), _("Neuron on the x axis"))
+        self.neuron_y = name_widget(QComboBox(), "hiddenNeuronY", _("Vertical neuron"), _("Neuron on the y axis"))
+        for text, w in ((_("layer"), self.layer), ("x", self.neuron_x), ("y", self.neuron_y)):
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             head.addWidget(Label(text))
             head.addWidget(w)
         self.plot = make_plot("hiddenPlot")
-        self.plot.setToolTip(
+        self.plot.setToolTip(_(
             "Each hidden layer bends the input plane: grey lines are the plane's grid lines, dots the "
             "training points, placed by the two chosen neurons' activations. Classes a layer pulls "
             "apart become separable by the next layer's straight lines."
-        )
+        ))
         self.grid = pg.PlotDataItem([], [], pen=pg.mkPen(185, 185, 185, width=1), connect="finite")
         self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen(255, 255, 255, width=0.8))
         self.plot.addItem(self.grid)
         self.plot.addItem(self.points)
-        self.empty = Label("Add a hidden layer to see the space it maps the inputs into.")
+        self.empty = Label(_(NO_HIDDEN))
         self.empty.setObjectName("emptyNote")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         holder = QWidget()
@@ -309,7 +329,7 @@ class HiddenSpaceView(OnScreen):
             keep = combo.currentIndex()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItems([f"neuron {k + 1}" for k in range(units)])
+            combo.addItems([_("neuron {number}").format(number=k + 1) for k in range(units)])
             combo.setCurrentIndex(keep if 0 <= keep < units else min(default, units - 1))
             combo.blockSignals(False)
         self.redraw()
@@ -319,8 +339,8 @@ class HiddenSpaceView(OnScreen):
         hidden = snap.hidden if snap is not None else None
         if hidden is None or not hidden.points:
             conv = snap is not None and snap.kernels[0].ndim == 4
-            self.empty.setText("Add a dense layer after the flatten to see the space it maps the images into."
-                               if conv else "Add a hidden layer to see the space it maps the inputs into.")  # fmt: skip
+            self.empty.setText(_("Add a dense layer after the flatten to see the space it maps the images into.")
+                               if conv else _(NO_HIDDEN))  # fmt: skip
             self.stack.setCurrentWidget(self.empty)
             return
         self.stack.setCurrentWidget(self.plot)
@@ -344,8 +364,8 @@ class HiddenSpaceView(OnScreen):
         self.points.setBrush(self._brushes)
         self._fit("x", np.concatenate(xs))
         self._fit("y", np.concatenate(ys))
-        self.plot.setLabel("bottom", f"neuron {i + 1}")
-        self.plot.setLabel("left", f"neuron {j + 1}")
+        self.plot.setLabel("bottom", _("neuron {number}").format(number=i + 1))
+        self.plot.setLabel("left", _("neuron {number}").format(number=j + 1))
 
     def _color_points(self, snap: Snapshot, labels: np.ndarray) -> None:
         key = (snap.generation, labels.size)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import ACTIVATIONS, INITIALIZERS, LAYERS, PlaygroundError, get_activation
+from engine.core.i18n import _, ngettext
 from engine.core.initializers import formula as init_formula
 from engine.core.layers import PlanRow, kind_of, needs_images, needs_sequences, new_entry, offered, plan
 from engine.core.layers.base import Key
@@ -93,7 +94,7 @@ class LayersPanel(OnScreen):
     def __init__(self, state: ProjectState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("layersPanel")
-        self.setAccessibleName("Layer stack")
+        self.setAccessibleName(_("Layer stack"))
         self.state = state
         self.image_shape: tuple[int, ...] | None = None
         self.sequence_shape: tuple[int, int] | None = None
@@ -107,15 +108,15 @@ class LayersPanel(OnScreen):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
-        self.caption = Label("LAYERS")
-        self.caption.setToolTip("Feature maps share one grey scale per layer: black is the layer's lowest value "
-                                "for this image, white its highest. Filters: blue positive, orange negative.")
+        self.caption = Label(_("LAYERS"))
+        self.caption.setToolTip(_("Feature maps share one grey scale per layer: black is the layer's lowest value "
+                                  "for this image, white its highest. Filters: blue positive, orange negative."))
         self.caption.setObjectName("layersLabel")
         head.addWidget(self.caption)
-        self.add = name_widget(QToolButton(), "addStackLayer", "Add layer",
-                               "Add a layer: convolutions and pooling go after the last image layer, "
-                               "dense layers at the end (before the output)")  # fmt: skip
-        self.add.setText("+ Add layer")
+        self.add = name_widget(QToolButton(), "addStackLayer", _("Add layer"),
+                               _("Add a layer: convolutions and pooling go after the last image layer, "
+                                 "dense layers at the end (before the output)"))  # fmt: skip
+        self.add.setText(_("+ Add layer"))
         self.add.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.add)
         menu.setObjectName("addLayerMenu")
@@ -123,15 +124,15 @@ class LayersPanel(OnScreen):
         for kind in offered():
             action = menu.addAction(kind.keras, lambda k=kind.name: self.add_layer(k))
             action.setObjectName(f"addLayer_{kind.name}")
-            action.setToolTip(kind.help)
+            action.setToolTip(_(kind.help))
             self.add_actions[kind.name] = action
         menu.setToolTipsVisible(True)
         self.add.setMenu(menu)
         head.addWidget(self.add)
         head.addStretch(1)
-        head.addWidget(Label("init"))
-        self.initializer = name_widget(QComboBox(), "stackInitializer", "Initializer",
-                                       "How the kernels start (biases start at 0)")  # fmt: skip
+        head.addWidget(Label(_("init")))
+        self.initializer = name_widget(QComboBox(), "stackInitializer", _("Initializer"),
+                                       _("How the kernels start (biases start at 0)"))  # fmt: skip
         compact_words(add_words(self.initializer, INITIALIZERS, about=init_formula))
         self.initializer.activated.connect(lambda _i: self._set("network.initializer", self.initializer.currentData()))
         head.addWidget(self.initializer)
@@ -202,20 +203,23 @@ class LayersPanel(OnScreen):
             self.plan, notes = self._plan(self.hidden)
         except PlaygroundError as exc:  # a file that does not fit its data: the worker says so too
             self.plan, notes = [], [str(exc)]
-        self.caption.setText(f"{len(self.hidden)} LAYER{'S' if len(self.hidden) != 1 else ''}")
+        n = len(self.hidden)
+        self.caption.setText(ngettext("{count} LAYER", "{count} LAYERS", n).format(count=n))
         fits = ("image",) if self.image_shape is not None else ("sequence",)
         for name, action in self.add_actions.items():  # what can take these data, or the flat vectors after
             action.setEnabled(LAYERS.get(name).takes in (*fits, "flat", "any"))
         if self.sequence_shape is not None:
-            notes = [*notes, "the Unrolled view shows one sequence through the recurrent layers, step by step" if
-                     needs_sequences(self.hidden) else "without a recurrent layer (SimpleRNN, LSTM, GRU), the "
-                     "dense layers read each sequence's T·F values as one row"]  # fmt: skip
+            notes = [*notes, _("the Unrolled view shows one sequence through the recurrent layers, step by step") if
+                     needs_sequences(self.hidden) else _("without a recurrent layer (SimpleRNN, LSTM, GRU), the "
+                     "dense layers read each sequence's T·F values as one row")]  # fmt: skip
         self.notes.setText(" · ".join(n[0].upper() + n[1:] for n in notes))
         self.notes.setVisible(bool(notes))
         if self.sequence_shape is not None:
             steps, features = self.sequence_shape
-            self.input_row = LayerRow("Input", f"sequences: {steps} steps × {features} feature"
-                                      f"{'s' * (features != 1)} each (T × F)", "layerInput")  # fmt: skip
+            shape = ngettext("sequences: {steps} steps × {features} feature each (T × F)",
+                             "sequences: {steps} steps × {features} features each (T × F)", features).format(
+                steps=steps, features=features)
+            self.input_row = LayerRow(_("Input"), shape, "layerInput")
             for row in [self.input_row, *(self._layer_row(k, r) for k, r in enumerate(self.plan))]:
                 row.strip.hide()  # the Unrolled view draws what a sequence does
                 row.layout().addStretch(1)  # the controls stay on the left
@@ -224,7 +228,8 @@ class LayersPanel(OnScreen):
             return
         h, w = self.image_shape[:2]  # type: ignore[index]
         c = self.image_shape[2] if len(self.image_shape) == 3 else 1  # type: ignore[arg-type]
-        self.input_row = LayerRow("Input", f"{h}×{w}×{c} image · the picked sample", "layerInput")
+        self.input_row = LayerRow(_("Input"), _("{size} image · the picked sample").format(size=f"{h}×{w}×{c}"),
+                                  "layerInput")
         self._add_row(self.input_row)
         for k, r in enumerate(self.plan):
             self._add_row(self._layer_row(k, r))
@@ -241,30 +246,32 @@ class LayersPanel(OnScreen):
 
     def _layer_row(self, k: int, r: PlanRow) -> LayerRow:
         shape = "×".join(map(str, r.output_shape))
-        detail = f"→ {shape} · {r.params:,} parameters"
+        detail = "→ " + ngettext("{shape} · {count:,} parameter", "{shape} · {count:,} parameters", r.params).format(
+            shape=shape, count=r.params)
         if r.source is None:
-            return LayerRow("Flatten (added)", detail, f"layerRow{k}")
+            return LayerRow(_("Flatten (added)"), detail, f"layerRow{k}")
         if r.source == -1:
             act = self._output_activation()
             act = act["name"] if isinstance(act, dict) else act
-            return LayerRow(f"Dense · output · {act}", detail, f"layerRow{k}")
+            return LayerRow(_("Dense · output · {activation}").format(activation=act), detail, f"layerRow{k}")
         spec = self.hidden[r.source]
         made = LAYERS.get(r.layer)
         if not made.written or not r.own:  # made by its project layer's key (a dense layer's dropout): no controls
-            return LayerRow(r.title, f"→ {shape} · {made.note}" if made.note else detail, f"layerRow{k}")
+            return LayerRow(_(r.title), f"→ {shape} · {_(made.note)}" if made.note else detail, f"layerRow{k}")
         row = LayerRow("", detail, f"layerRow{k}")
         i = r.source
         row.title.setText(f"{i + 1}")
-        kind = name_widget(QComboBox(), f"layerType{i}", f"Type of layer {i + 1}")
+        kind = name_widget(QComboBox(), f"layerType{i}", _("Type of layer {number}").format(number=i + 1))
         for info in offered():
             kind.addItem(info.keras, info.name)
         kind.setCurrentIndex(kind.findData(kind_of(spec).name))
-        kind.setToolTip(kind_of(spec).help)
+        kind.setToolTip(_(kind_of(spec).help))
         kind.activated.connect(self._live(lambda _j: self.change_type(i, kind.currentData())))
         row.head.addWidget(kind, 3)
-        for text, name, tip, delta in (("↑", "Up", "Move up", -1), ("↓", "Down", "Move down", 1),
-                                       ("✕", "Remove", "Remove this layer", 0)):  # fmt: skip
-            b = name_widget(QToolButton(), f"layer{name}{i}", f"{tip}: layer {i + 1}", tip)
+        for text, name, tip, delta in (("↑", "Up", _("Move up"), -1), ("↓", "Down", _("Move down"), 1),
+                                       ("✕", "Remove", _("Remove this layer"), 0)):  # fmt: skip
+            b = name_widget(QToolButton(), f"layer{name}{i}", _("{action}: layer {number}").format(action=tip,
+                                                                                                  number=i + 1), tip)
             b.setText(text)
             b.setAutoRaise(True)
             if delta:
@@ -302,10 +309,10 @@ class LayersPanel(OnScreen):
 
     def _spin(self, i: int, key: Key, spec: dict[str, Any]) -> QSpinBox:
         f = field(f"network.layers[].{key.name}")
-        spin = name_widget(QSpinBox(), f"stack_{key.name}{i}", f"{f.label} of layer {i + 1}", key.help)
+        spin = name_widget(QSpinBox(), f"stack_{key.name}{i}", of_layer(_(f.label), i), _(key.help))
         spin.setRange(int(f.lo), int(f.hi))
         spin.setValue(int(spec.get(key.name, kind_of(spec).new.get(key.name, key.default or 1))))
-        prefix, _, suffix = key.shown.partition("{}")
+        prefix, __, suffix = _(key.shown).partition("{}")
         spin.setPrefix(prefix)
         spin.setSuffix(suffix)
         spin.setKeyboardTracking(False)
@@ -317,8 +324,8 @@ class LayersPanel(OnScreen):
         """A number key's spin box: the key's range, steps and precision (widgets.key_spin), so
         epsilon reads 0.001 and no edit sends a value the validator refuses."""
         f = field(f"network.layers[].{key.name}")
-        box = name_widget(KeySpinBox(key), f"stack_{key.name}{i}", f"{f.label} of layer {i + 1}", key.help)
-        prefix, _, suffix = key.shown.partition("{}")
+        box = name_widget(KeySpinBox(key), f"stack_{key.name}{i}", of_layer(_(f.label), i), _(key.help))
+        prefix, __, suffix = _(key.shown).partition("{}")
         box.setPrefix(prefix)
         box.setSuffix(suffix)
         box.setValue(float(spec.get(key.name, key.default or 0.0)))
@@ -329,7 +336,7 @@ class LayersPanel(OnScreen):
 
     def _check(self, i: int, key: Key, spec: dict[str, Any]) -> QCheckBox:
         """A boolean key's box, its label the key's words ("batch norm", "center (β)")."""
-        box = name_widget(QCheckBox(key.label), f"stack_{key.name}{i}", f"{key.label} of layer {i + 1}", key.help)
+        box = name_widget(QCheckBox(_(key.label)), f"stack_{key.name}{i}", of_layer(_(key.label), i), _(key.help))
         box.setChecked(bool(spec.get(key.name, key.default)))
         box.toggled.connect(self._live(lambda on: self.edit(i, key.name, bool(on))))
         return box
@@ -338,7 +345,7 @@ class LayersPanel(OnScreen):
                 registry: Any = None) -> QComboBox:  # fmt: skip
         """A list of a layer's choice: a registry's entries in words (an activation), or a key's
         own words ("same", "valid"), as Keras writes them."""
-        box = name_widget(QComboBox(), f"stack_{key}{i}", f"{key.capitalize()} of layer {i + 1}", tip)
+        box = name_widget(QComboBox(), f"stack_{key}{i}", of_layer(key.capitalize(), i), _(tip))
         if registry is not None:
             add_words(box, registry, options)
         else:
@@ -377,12 +384,12 @@ class LayersPanel(OnScreen):
     def _apply(self, layers: list[dict[str, Any]]) -> bool:
         """Check the new stack's shapes first (nothing changes when a layer does not fit)."""
         if self.image_shape is None and needs_images(layers):
-            self.message.emit("convolution, pooling and flatten layers need image data")
+            self.message.emit(_("convolution, pooling and flatten layers need image data"))
             return False
         if self.sequence_shape is None and needs_sequences(layers):
             kinds = ", ".join(k.keras for k in offered() if k.takes == "sequence")
-            self.message.emit(f"recurrent layers ({kinds}) need sequence data: the sine, adding or parity set, "
-                              "or a file of sequences")  # fmt: skip
+            self.message.emit(_("recurrent layers ({kinds}) need sequence data: the sine, adding or parity set, "
+                                "or a file of sequences").format(kinds=kinds))  # fmt: skip
             return False
         if self.shaped is not None:
             try:
@@ -468,12 +475,21 @@ class LayersPanel(OnScreen):
         if not fits:
             return
         label = self.names[m.label] if 0 <= m.label < len(self.names) else ""
-        what = f"sample {m.row + 1}{f' · {label}' if label else ''}" if m.row >= 0 else "your image from the draw pad"
-        self.input_row.detail.setText(f"{what} · click a sample in Samples to follow another")
+        if m.row < 0:
+            what = _("your image from the draw pad")
+        else:
+            what = (_("sample {number} · {label}") if label else _("sample {number}")).format(number=m.row + 1,
+                                                                                              label=label)
+        self.input_row.detail.setText(_("{what} · click a sample in Samples to follow another").format(what=what))
         self.input_row.strip.set_picture(LayerPicture(None, "Input", m.pixels.shape, maps=_as_maps(m.pixels)),
                                          self.names, m.label)  # fmt: skip
         for row, pic, r in zip(self.rows, m.layers, self.plan):
             row.strip.set_picture(pic if LAYERS.get(r.layer).pictured else None, self.names, m.label)
+
+
+def of_layer(setting: str, i: int) -> str:
+    """A layer control's accessible name: the setting, then which layer ("Filters of layer 2")."""
+    return _("{setting} of layer {number}").format(setting=setting, number=i + 1)
 
 
 def _as_maps(pixels: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from engine.core.i18n import _, ngettext
 from engine.core.numbers import number
 
 from ..run.layer_maps import LayerPicture
@@ -74,7 +75,9 @@ class MapsStrip(QWidget):
             else:  # one column per filter, one row per input map: a deeper filter reads down its column
                 zoom = max(1, min(14 // k, (width + 1) // ((k + 1) * f)))
                 img = montage(np.swapaxes(pic.filters, 0, 1).reshape(inputs * f, k, k, 3), f)
-            what = f"{f} filters {k}×{k}" + (f" (columns) × {inputs} input maps" if inputs > 1 else "")
+            what = (_("{count} filters {size} (columns) × {inputs} input maps") if inputs > 1 else
+                    ngettext("{count} filter {size}", "{count} filters {size}", f)).format(count=f, size=f"{k}×{k}",
+                                                                                           inputs=inputs)
             self._parts.append((what, to_qimage(img), zoom))
             height += CAPTION + img.shape[0] * zoom + GAP
         if pic is not None and pic.maps is not None:
@@ -82,7 +85,8 @@ class MapsStrip(QWidget):
             zoom, cols = fit(c, max(h, w), width, *MAP_CELL)
             img = montage(pic.maps, cols)
             span = f"{number(pic.low, 3)} … {number(pic.high, 3)}"
-            what = "the picked image" if pic.kind == "Input" else f"{c} feature maps · {span}"
+            what = _("the picked image") if pic.kind == "Input" else ngettext(
+                "{count} feature map · {span}", "{count} feature maps · {span}", c).format(count=c, span=span)
             self._parts.append((what, to_qimage(img), zoom))
             height += CAPTION + img.shape[0] * zoom + GAP
         if pic is not None and pic.values is not None:
@@ -126,7 +130,9 @@ class MapsStrip(QWidget):
             if pic.source == -1:
                 self._paint_output(painter, pic.values, y)
             else:
-                what = f"{len(pic.values)} values · {number(pic.low, 3)} … {number(pic.high, 3)}"
+                what = ngettext("{count} value · {low} … {high}", "{count} values · {low} … {high}",
+                                len(pic.values)).format(count=len(pic.values), low=number(pic.low, 3),
+                                                        high=number(pic.high, 3))
                 painter.drawText(QRectF(0, y, self.width(), CAPTION), Qt.AlignmentFlag.AlignLeft, what)
                 self._paint_cells(painter, pic, y + CAPTION)
         painter.end()
@@ -146,7 +152,7 @@ class MapsStrip(QWidget):
         elif not (np.all(p >= 0) and abs(p.sum() - 1) < 1e-3):
             e = np.exp(p - p.max())
             p = e / e.sum()
-        painter.drawText(QRectF(0, y, self.width(), CAPTION), Qt.AlignmentFlag.AlignLeft, "class probabilities")
+        painter.drawText(QRectF(0, y, self.width(), CAPTION), Qt.AlignmentFlag.AlignLeft, _("class probabilities"))
         y += CAPTION
         best = int(np.argmax(p))
         bar_x, bar_w = 78.0, max(40.0, self.width() - 130.0)

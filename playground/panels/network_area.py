@@ -6,11 +6,21 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QStackedLayout, QToolButton, QVBoxLayout, QWidget
 
+from engine.core.i18n import N_, _
 from engine.core.layers import kind_of, needs_sequences, neuron_drawable
 
 from ..run.state import ProjectState
 from ..widgets import name_widget
 from .layers_view import LayersPanel
+
+#: The pages' buttons: (key, text, accessible name, tooltip).
+PAGES = (
+    ("neurons", N_("Neurons"), N_("Neurons view"), N_("The network as neurons and weighted edges")),
+    ("layers", N_("Layers"), N_("Layers view"),
+     N_("The network as layers, with filters and feature maps of one image")),
+    ("unrolled", N_("Unrolled"), N_("Unrolled view"),
+     N_("The network unrolled through time: one sequence's states, gates and prediction at every step")),
+)
 
 
 class NetworkArea(QWidget):
@@ -32,13 +42,9 @@ class NetworkArea(QWidget):
         lay.setSpacing(2)
         bar = QHBoxLayout()
         self.buttons: dict[str, QToolButton] = {}
-        for key, text, tip in (("neurons", "Neurons", "The network as neurons and weighted edges"),
-                               ("layers", "Layers", "The network as layers, with filters and feature maps "
-                                                    "of one image"),
-                               ("unrolled", "Unrolled", "The network unrolled through time: one sequence's "
-                                                        "states, gates and prediction at every step")):  # fmt: skip
-            b = name_widget(QToolButton(), f"{key}Page", f"{text} view", tip)
-            b.setText(text)
+        for key, text, name, tip in PAGES:
+            b = name_widget(QToolButton(), f"{key}Page", _(name), _(tip))
+            b.setText(_(text))
             b.setCheckable(True)
             b.clicked.connect(lambda _c=False, k=key: self.show_page(k))
             bar.addWidget(b)
@@ -101,8 +107,9 @@ class NetworkArea(QWidget):
         self.buttons["unrolled"].setVisible(self.sequences)
         self.buttons["neurons"].setEnabled(not conv)
         kinds = sorted({kind_of(layer).keras for layer in layers if not neuron_drawable([layer])})
-        names = " and ".join(kinds) if len(kinds) <= 2 else ", ".join(kinds[:-1]) + f" and {kinds[-1]}"
-        self.buttons["neurons"].setToolTip(f"The neuron graph draws dense networks; this one has {names} layers"
-                                           if conv else "The network as neurons and weighted edges")  # fmt: skip
+        names = _("{items} and {last}").format(items=", ".join(kinds[:-1]), last=kinds[-1]) if len(kinds) > 1 else (
+            kinds[0] if kinds else "")
+        self.buttons["neurons"].setToolTip(_("The neuron graph draws dense networks; this one has {names} layers")
+                                           .format(names=names) if conv else _(PAGES[0][3]))  # fmt: skip
         for k, b in self.buttons.items():
             b.setChecked(k == key)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from engine import PlaygroundError, get_activation
 from engine.core.activations import ACTIVATIONS, hidden_activations
+from engine.core.i18n import N_, _, ngettext, term
 from engine.core.layers import neuron_drawable
 from engine.core.layers.batchnorm import BATCH_NORM
 from engine.core.notation import keras_shapes, ng_shapes, weight_names
@@ -40,7 +41,7 @@ from .network_layout import Node, between_labels, drawn_layers, drawn_sources, p
 
 MAX_LAYERS = 8
 MAX_UNITS = 64
-DEAD_TIP = "dead: TensorFlow Playground's L1 dropped this link"
+DEAD_TIP = N_("dead: TensorFlow Playground's L1 dropped this link")
 
 
 class NetworkEditor(QObject):
@@ -111,7 +112,7 @@ class NetworkEditor(QObject):
         active = list(self.state.project["data"]["features"] or ["x1", "x2"])
         if name in active:
             if len(active) == 1:
-                self.message.emit("At least one input feature must stay on.")
+                self.message.emit(_("At least one input feature must stay on."))
                 return
             active.remove(name)
         else:
@@ -122,7 +123,8 @@ class NetworkEditor(QObject):
     def edit_weight(self, layer: int, i: int, j: int, w: float) -> None:
         """Type a new weight for the link from input i to neuron j of `layer`."""
         value, ok = QInputDialog.getDouble(
-            self.view, "Edit weight", f"Weight of layer {layer + 1}, input {i + 1} → neuron {j + 1}:", w, -1e6, 1e6, 4
+            self.view, _("Edit weight"), _("Weight of layer {layer}, input {input} → neuron {neuron}:").format(
+                layer=layer + 1, input=i + 1, neuron=j + 1), w, -1e6, 1e6, 4,
         )
         if ok:
             self.weight_edited.emit(layer, i, j, value)
@@ -132,9 +134,9 @@ class NetworkEditor(QObject):
         if snap is None or layer >= len(snap.biases) or unit >= snap.biases[layer].size:
             return
         b = float(snap.biases[layer][unit])
-        name = "output" if layer == len(self.hidden) else f"layer {layer + 1}"
-        value, ok = QInputDialog.getDouble(self.view, "Edit bias", f"Bias of {name}, neuron {unit + 1}:",
-                                           b, -1e6, 1e6, 4)  # fmt: skip
+        text = (_("Bias of output, neuron {neuron}:") if layer == len(self.hidden) else
+                _("Bias of layer {layer}, neuron {neuron}:")).format(layer=layer + 1, neuron=unit + 1)
+        value, ok = QInputDialog.getDouble(self.view, _("Edit bias"), text, b, -1e6, 1e6, 4)
         if ok:
             self.weight_edited.emit(layer, None, unit, value)
 
@@ -152,9 +154,11 @@ class NetworkEditor(QObject):
         lay.setSpacing(3)
         row = QHBoxLayout()
         row.setSpacing(4)
-        plus = name_widget(QToolButton(), f"addNeuron{i}", f"Add neuron to layer {i + 1}", "Add a neuron")
+        plus = name_widget(QToolButton(), f"addNeuron{i}", _("Add neuron to layer {number}").format(number=i + 1),
+                           _("Add a neuron"))
         plus.setText("+")
-        minus = name_widget(QToolButton(), f"removeNeuron{i}", f"Remove neuron from layer {i + 1}", "Remove a neuron")
+        minus = name_widget(QToolButton(), f"removeNeuron{i}", _("Remove neuron from layer {number}").format(
+            number=i + 1), _("Remove a neuron"))
         minus.setText("−")
         for b in (plus, minus):
             b.setProperty("role", "round")
@@ -166,43 +170,45 @@ class NetworkEditor(QObject):
         row.addWidget(minus)
         lay.addLayout(row)
         units = name_widget(
-            QSpinBox(), f"units{i}", f"Neurons in layer {i + 1}", f"Neurons in layer {i + 1}: type 1 to {MAX_UNITS}"
+            QSpinBox(), f"units{i}", _("Neurons in layer {number}").format(number=i + 1),
+            _("Neurons in layer {number}: type 1 to {most}").format(number=i + 1, most=MAX_UNITS),
         )
         units.setRange(1, MAX_UNITS)
         units.setValue(layer["units"])
-        units.setSuffix(" neurons" if layer["units"] != 1 else " neuron")
+        units.setSuffix(ngettext(" neuron", " neurons", layer["units"]))
         units.setAlignment(Qt.AlignmentFlag.AlignCenter)
         units.setKeyboardTracking(False)
         units.valueChanged.connect(lambda v: edit("units", int(v)))
         lay.addWidget(units)
-        act = name_widget(QComboBox(), f"activation{i}", f"Activation of layer {i + 1}")
+        act = name_widget(QComboBox(), f"activation{i}", _("Activation of layer {number}").format(number=i + 1))
         names = hidden_activations()
         add_words(act, ACTIVATIONS, names, about=lambda n: get_activation(n).formula)
         current = spec_name(layer["activation"])
         choose_data(act, current)
-        act.setToolTip(get_activation(current).formula)
+        act.setToolTip(ACTIVATIONS.tooltip(current, get_activation(current).formula))
         act.activated.connect(lambda _k: edit("activation", act.currentData()))
         lay.addWidget(act)
         drop = name_widget(
             QDoubleSpinBox(),
             f"dropout{i}",
-            f"Dropout of layer {i + 1}",
-            "Dropout rate p: in training each unit is dropped with probability p and the rest are "
-            "scaled by 1/(1−p) (inverted dropout); at inference nothing is dropped.",
+            _("Dropout of layer {number}").format(number=i + 1),
+            _("Dropout rate p: in training each unit is dropped with probability p and the rest are "
+              "scaled by 1/(1−p) (inverted dropout); at inference nothing is dropped."),
         )
         drop.setRange(0.0, 0.9)
         drop.setSingleStep(0.1)
         drop.setDecimals(2)
-        drop.setPrefix("drop ")
+        drop.setPrefix(_("drop "))
         drop.setValue(layer["dropout"])
         drop.setKeyboardTracking(False)
         drop.valueChanged.connect(lambda v: edit("dropout", round(v, 2)))
         lay.addWidget(drop)
         typed = "BN" in between_labels(self.state.project).get(i + 1, [])  # a BatchNormalization entry after it
-        norm = name_widget(QCheckBox("BN"), f"batchNorm{i}", f"Batch normalization in layer {i + 1}",
-                           BATCH_NORM.help + ". Needs a batch size of 2 or more; see the Batch norm tab."
-                           if not typed else "This layer's values are normalised by a BatchNormalization "
-                           "layer of its own in the project file.")  # fmt: skip
+        norm_tip = (_(BATCH_NORM.help) + ". " + _("Needs a batch size of 2 or more; see the Batch norm tab.")
+                    if not typed else _("This layer's values are normalised by a BatchNormalization layer of its own "
+                                        "in the project file."))  # fmt: skip
+        norm = name_widget(QCheckBox(_("BN")), f"batchNorm{i}",
+                           _("Batch normalization in layer {number}").format(number=i + 1), norm_tip)
         norm.setChecked(bool(layer.get("batch_norm")) or typed)
         norm.setEnabled(not typed or bool(layer.get("batch_norm")))
         norm.toggled.connect(lambda on: edit("batch_norm", bool(on)))
@@ -215,9 +221,8 @@ class NetworkEditor(QObject):
         drop_text = f"d {layer['dropout']:.2f}" if layer["dropout"] else ""
         button = name_widget(
             LayerButton(str(layer["units"]), current, (drop_text, "BN" if norm.isChecked() else ""), self.view),
-            f"layer{i}Button", f"Layer {i + 1} settings", f"Layer {i + 1}: {layer['units']} neurons, {current}"
-            + (f", dropout {layer['dropout']:.2f}" if layer["dropout"] else "")
-            + (", batch normalization" if norm.isChecked() else "") + ". Click for its settings",
+            f"layer{i}Button", _("Layer {number} settings").format(number=i + 1), self._button_tip(i, layer, current,
+                                                                                                norm.isChecked()),
         )  # fmt: skip
         button.setProperty("role", "layerButton")
         popup = QMenu(button)
@@ -231,6 +236,16 @@ class NetworkEditor(QObject):
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         button.show()
         return button
+
+    @staticmethod
+    def _button_tip(i: int, layer: dict, activation: str, batch_norm: bool) -> str:
+        """A folded layer's button's tooltip: its neurons, activation, dropout and BN, and what a click does."""
+        parts = [ngettext("{count} neuron", "{count} neurons", layer["units"]).format(count=layer["units"]), activation]
+        if layer["dropout"]:
+            parts.append(_("dropout {rate:.2f}").format(rate=layer["dropout"]))
+        if batch_norm:
+            parts.append(term("batch normalization"))
+        return _("Layer {number}: {details}. Click for its settings").format(number=i + 1, details=", ".join(parts))
 
 
 #: Shorter names for a folded layer's button, when the whole name does not fit its column.
@@ -289,17 +304,19 @@ def is_dead(snap: Snapshot | None, layer: int, i: int, j: int) -> bool:
 
 def edge_tip(snap: Snapshot | None, layer: int, i: int, j: int, w: float) -> str:
     """A weight's value, where it sits in Keras's kernel and in Ng's W[l], and how to edit it."""
-    text = (f"weight {number(w, sign=True)}\nlayer {layer + 1}: input {i + 1} → neuron {j + 1}\n"
-            f"{weight_names(layer + 1, i, j)}")  # fmt: skip
+    text = "\n".join((_("weight {value}").format(value=number(w, sign=True)),
+                      _("layer {layer}: input {input} → neuron {neuron}").format(layer=layer + 1, input=i + 1,
+                                                                                neuron=j + 1),
+                      weight_names(layer + 1, i, j)))  # fmt: skip
     if snap is not None and layer < len(snap.kernels):
         n_in, n_out = snap.kernels[layer].shape
         text += f"\n{keras_shapes(n_in, n_out)} · {ng_shapes(layer + 1, n_in, n_out)}: W[{layer + 1}] = kernelᵀ"
     if is_dead(snap, layer, i, j):
         # The engine keeps a dead link at 0 (trainer.dead): a typed weight lasts one step.
-        return (f"{DEAD_TIP}: its penalty step crossed 0, so it stays at 0 (another penalty or L1 rule frees it)"
-                f"\n{text}"
-                "\nclick to edit (the next step sets it back to 0)")  # fmt: skip
-    return text + "\nclick to edit"
+        dead = _("{dead}: its penalty step crossed 0, so it stays at 0 (another penalty or L1 rule frees it)").format(
+            dead=_(DEAD_TIP))
+        return f"{dead}\n{text}\n" + _("click to edit (the next step sets it back to 0)")
+    return text + "\n" + _("click to edit")
 
 
 def node_tip(snap: Snapshot | None, node: Node, activation: str) -> str:
@@ -307,34 +324,41 @@ def node_tip(snap: Snapshot | None, node: Node, activation: str) -> str:
     its weights sit in Keras's kernel and in Ng's notation, and what its box shows."""
     if node.layer == -1:
         if node.feature in FEATURES:
-            return f"{pretty(node.feature)}: click to turn this input {'off' if node.active else 'on'}"
+            return (_("{feature}: click to turn this input off") if node.active else
+                    _("{feature}: click to turn this input on")).format(feature=pretty(node.feature))
         return node.feature or ""
-    text = f"layer {node.layer + 1}, neuron {node.index + 1} ({activation})"
+    text = _("layer {layer}, neuron {neuron} ({activation})").format(layer=node.layer + 1, neuron=node.index + 1,
+                                                                     activation=activation)
     if snap is not None and node.layer < len(snap.biases):
         b = snap.biases[node.layer]
         if node.index < b.size:
-            text += f"\nbias {number(b[node.index], sign=True)} · click to edit"
+            text += "\n" + _("bias {value} · click to edit").format(value=number(b[node.index], sign=True))
         n_in, n_out = snap.kernels[node.layer].shape
         layer, k = node.layer + 1, node.index + 1
-        text += (f"\nits weights: column {k} of the kernel ({n_in}, {n_out}) in Keras; row {k} of W[{layer}] "
-                 f"({n_out}, {n_in}) in Ng's notation, W[{layer}] = kernelᵀ")  # fmt: skip
+        text += "\n" + _("its weights: column {k} of the kernel ({n_in}, {n_out}) in Keras; row {k} of W[{layer}] "
+                         "({n_out}, {n_in}) in Ng's notation, W[{layer}] = kernelᵀ").format(
+            k=k, n_in=n_in, n_out=n_out, layer=layer)
     if snap is not None and snap.extent is not None:
-        text += "\nits output is drawn on the output plot while hovered"
+        text += "\n" + _("its output is drawn on the output plot while hovered")
     elif snap is not None and node.layer == 0:
-        text += "\nits box: its weights over the raw inputs (blue raises it, orange lowers it)"
+        text += "\n" + _("its box: its weights over the raw inputs (blue raises it, orange lowers it)")
     elif snap is not None:
-        text += (
-            "\nits box: the product of the kernels down to it, what it would respond to if the layers "
-            "between were linear"
-        )
+        text += "\n" + _("its box: the product of the kernels down to it, what it would respond to if the layers "
+                         "between were linear")
     return text
 
 
 def mark_tip(column: int, text: str) -> str:
     """What hovering a column's mark says: what acts on its values before the next column."""
-    where = "the inputs" if column == 0 else f"layer {column}'s z"
     if "BN" not in text.split(" → "):
-        return f"{text}: applied to {where} before the next layer"
-    return (f"{text}: batch normalization of {where}, unit by unit: in training by the batch's mean and variance, "
-            "at inference (the plane, the test split) by the moving ones, then scaled by γ and shifted by β"
-            + (" before the activation" if column else "") + ". The Batch norm tab shows each unit before and after.")
+        message = (_("{ops}: applied to the inputs before the next layer") if column == 0 else
+                   _("{ops}: applied to layer {number}'s z before the next layer"))
+    elif column == 0:
+        message = _("{ops}: batch normalization of the inputs, unit by unit: in training by the batch's mean and "
+                    "variance, at inference (the plane, the test split) by the moving ones, then scaled by γ and "
+                    "shifted by β. The Batch norm tab shows each unit before and after.")
+    else:
+        message = _("{ops}: batch normalization of layer {number}'s z, unit by unit: in training by the batch's mean "
+                    "and variance, at inference (the plane, the test split) by the moving ones, then scaled by γ and "
+                    "shifted by β before the activation. The Batch norm tab shows each unit before and after.")
+    return message.format(ops=text, number=column)

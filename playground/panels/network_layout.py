@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF
 
+from engine.core.i18n import ngettext
 from engine.core.layers import kind_of, neuron_drawable, passes_between
 from engine.core.registry import spec_name
 from engine.data import FEATURES
@@ -179,7 +180,7 @@ def lay_out(cols: list[float], top: float, height: float, widths: list[int], fea
             nodes.append(Node(-1, features.index(name) if on else -1, rect, on, name))
     else:
         block = QRectF(cols[0] - size // 2, round(top), size, size * 2)
-        nodes.append(Node(-1, -1, block, True, f"{n_in} inputs"))
+        nodes.append(Node(-1, -1, block, True, ngettext("{count} input", "{count} inputs", n_in).format(count=n_in)))
     more = {}
     for layer, units in enumerate(widths):
         shown = units if units <= rows else rows - 1

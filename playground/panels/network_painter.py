@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from engine.core.activations import ACTIVATIONS
+from engine.core.i18n import _
 from engine.data import FEATURES, apply_features
 
 from ..colors import NEGATIVE, POSITIVE, blend_white, diverging_rgb
@@ -169,10 +170,10 @@ def paint_frame(painter: QPainter, font: QFont, layout: Layout, class_names: Seq
     painter.setPen(QColor(90, 90, 90))
     for layer, (y, hidden_units) in layout.more.items():
         rect = QRectF(cols[layer + 1] - 40, y, 80, layout.node_size)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"+{hidden_units}\nmore")
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, _("+{count}\nmore").format(count=hidden_units))
     painter.setPen(QColor(90, 90, 90))
-    painter.drawText(QRectF(cols[0] - 60, layout.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, "INPUTS")
-    painter.drawText(QRectF(cols[-1] - 60, layout.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, "OUTPUT")
+    painter.drawText(QRectF(cols[0] - 60, layout.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, _("INPUTS"))
+    painter.drawText(QRectF(cols[-1] - 60, layout.top - 30, 120, 20), Qt.AlignmentFlag.AlignCenter, _("OUTPUT"))
     for text, rect in layout.marks.values():  # batch normalization (or an activation) between columns
         painter.setPen(QPen(QColor(*MARK), 1))
         painter.setBrush(QColor(*blend_white(MARK, 0.14)))

@@ -23,6 +23,7 @@ from PySide6.QtGui import QMouseEvent, QPainter
 from PySide6.QtWidgets import QComboBox, QToolButton, QToolTip, QWidget
 
 from engine import INITIALIZERS
+from engine.core.i18n import _, ngettext
 from engine.core.initializers import formula as init_formula
 from engine.core.initializers import zero_start
 from engine.core.numbers import number
@@ -69,7 +70,7 @@ class NetworkView(QWidget):
     def __init__(self, state: ProjectState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("networkView")
-        self.setAccessibleName("Network builder")
+        self.setAccessibleName(_("Network builder"))
         self.setMouseTracking(True)
         self.setMinimumSize(380, MIN_HEIGHT)
         self.state = state
@@ -92,10 +93,10 @@ class NetworkView(QWidget):
         self._counted: object = None  # the edges' picture whose cost paint_ms has counted
         self._frame: tuple = (None, None)  # (what it shows, the boxes' and labels' picture)
 
-        self.add_layer = name_widget(QToolButton(), "addLayer", "Add hidden layer", "Add a hidden layer")
+        self.add_layer = name_widget(QToolButton(), "addLayer", _("Add hidden layer"), _("Add a hidden layer"))
         self.add_layer.setText("+")
         self.remove_layer = name_widget(
-            QToolButton(), "removeLayer", "Remove hidden layer", "Remove the last hidden layer"
+            QToolButton(), "removeLayer", _("Remove hidden layer"), _("Remove the last hidden layer")
         )
         self.remove_layer.setText("−")
         self.layers_label = Label(self)
@@ -103,12 +104,12 @@ class NetworkView(QWidget):
         for w in (self.add_layer, self.remove_layer):
             w.setParent(self)
             w.setProperty("role", "round")
-        self.initializer = name_widget(QComboBox(self), "initializer", "Initializer")  # its tooltip: rebuild()
+        self.initializer = name_widget(QComboBox(self), "initializer", _("Initializer"))  # its tooltip: rebuild()
         compact_words(add_words(self.initializer, INITIALIZERS, about=init_formula), 10)
         self.initializer.activated.connect(
             lambda _i: self.editor.set("network.initializer", self.initializer.currentData())
         )
-        self.init_label = Label("init", self)
+        self.init_label = Label(_("init"), self)
         self.init_label.setObjectName("initLabel")
         self.add_layer.clicked.connect(self.editor.add_layer)
         self.remove_layer.clicked.connect(self.editor.remove_layer)
@@ -153,14 +154,15 @@ class NetworkView(QWidget):
         for i, layer in enumerate(self.hidden):
             self._layer_boxes.append(self.editor.layer_controls(i, layer, self._compact))
         n = len(self.hidden)
-        self.layers_label.setText(f"{n} HIDDEN LAYER{'S' if n != 1 else ''}")
+        self.layers_label.setText(ngettext("{count} HIDDEN LAYER", "{count} HIDDEN LAYERS", n).format(count=n))
         network = self.state.project["network"]
         choose_data(self.initializer, network["initializer"])
         bias = network.get("bias_init", 0.0)
-        tip = f"How the kernels start (biases start at {number(bias, 6)})."
+        tip = _("How the kernels start (biases start at {bias}).").format(bias=number(bias, 6))
         if not self.convolutional:  # zero kernels here: dead or symmetric units, by the activations
             dropout = any(layer.get("dropout", 0) > 0 for layer in self.hidden)
-            tip += " With Zeros here: " + zero_start([h["activation"] for h in self.hidden], bias, dropout)
+            effect = zero_start([h["activation"] for h in self.hidden], bias, dropout)
+            tip += " " + _("With Zeros here: {effect}").format(effect=effect)
         self.initializer.setToolTip(tip)
         self.add_layer.setEnabled(n < MAX_LAYERS)
         self.remove_layer.setEnabled(n > 0)
@@ -315,10 +317,10 @@ class NetworkView(QWidget):
         if rgb is None:
             self.hovered.emit(None, "")
         elif node.layer == -1:
-            self.hovered.emit(rgb, f"input {pretty(node.feature or '')}")
+            self.hovered.emit(rgb, _("input {feature}").format(feature=pretty(node.feature or "")))
         else:
-            name = "output" if node.layer == len(self.hidden) else f"layer {node.layer + 1}"
-            self.hovered.emit(rgb, f"{name}, neuron {node.index + 1}")
+            name = _("output") if node.layer == len(self.hidden) else _("layer {number}").format(number=node.layer + 1)
+            self.hovered.emit(rgb, _("{layer}, neuron {number}").format(layer=name, number=node.index + 1))
 
     def node_tip(self, node: Node) -> str:
         """What hovering a neuron or input says (network_editing.node_tip)."""

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from engine.core.activations import ACTIVATIONS
+from engine.core.i18n import _, ngettext
 
 from ..colors import class_color, class_color_name, class_rgb, diverging_rgb, fade
 from ..run.snapshot import Snapshot
@@ -31,24 +32,27 @@ def plane_rgb(
 ) -> tuple[np.ndarray, str]:
     """Colours for the network's output over the plane (g, g, outputs) and the legend for them."""
     if problem == "regression":
-        return diverging_rgb(out[..., 0], -1, 1), "colour: predicted value, orange −1 · white 0 · blue +1"
+        return diverging_rgb(out[..., 0], -1, 1), _("colour: predicted value, orange −1 · white 0 · blue +1")
     k = max(2, out.shape[2])
-    names = [class_names[c] if c < len(class_names) and class_names[c] != str(c) else f"class {c}" for c in range(k)]
+    names = [class_names[c] if c < len(class_names) and class_names[c] != str(c)
+             else _("class {number}").format(number=c) for c in range(k)]
     swatches = " · ".join(f"{class_color_name(c, k)}: {names[c]}" for c in range(k))
     if out.shape[2] == 1:
         # Centre on the decision threshold: 0.5 for probabilities and 0/1 targets, 0 for hinge.
         v = np.clip((out[..., 0] - threshold) * (2.0 if threshold == 0.5 else 1.0), -1, 1)
         if discretize:
-            return diverging_rgb(np.where(v > 0, 1.0, -1.0)), f"{swatches} · colour: the predicted class"
-        return diverging_rgb(v), f"{swatches} · shade: confidence"
+            legend = _("{swatches} · colour: the predicted class").format(swatches=swatches)
+            return diverging_rgb(np.where(v > 0, 1.0, -1.0)), legend
+        return diverging_rgb(v), _("{swatches} · shade: confidence").format(swatches=swatches)
     if ACTIVATIONS.get(output_activation).probabilities and not ACTIVATIONS.get(output_activation).elementwise:
         probs = out  # softmax: a row of probabilities already
     else:  # scores (multiclass hinge): softmax them for display only
         e = np.exp(out - out.max(axis=-1, keepdims=True))
         probs = e / e.sum(axis=-1, keepdims=True)
     if discretize:
-        return class_rgb(np.eye(out.shape[2])[probs.argmax(axis=-1)], out.shape[2]), f"{swatches} (predicted class)"
-    return class_rgb(probs, out.shape[2]), f"{swatches} · faded where unsure"
+        legend = _("{swatches} (predicted class)").format(swatches=swatches)
+        return class_rgb(np.eye(out.shape[2])[probs.argmax(axis=-1)], out.shape[2]), legend
+    return class_rgb(probs, out.shape[2]), _("{swatches} · faded where unsure").format(swatches=swatches)
 
 
 class OutputView(QWidget):
@@ -61,24 +65,24 @@ class OutputView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, head = titled(self, "outputView", "Output")
+        lay, head = titled(self, "outputView", _("Output"))
         self.show_test = name_widget(
-            QCheckBox("Test data"),
+            QCheckBox(_("Test data")),
             "showTestData",
-            "Show test data",
-            "Draw the held-out test points (outlined) too",
+            _("Show test data"),
+            _("Draw the held-out test points (outlined) too"),
         )
         self.discretize = name_widget(
-            QCheckBox("Discretize"),
+            QCheckBox(_("Discretize")),
             "discretizeOutput",
-            "Discretize output",
-            "Colour each point of the plane by its predicted class only",
+            _("Discretize output"),
+            _("Colour each point of the plane by its predicted class only"),
         )
         self.size_by_loss = name_widget(
-            QCheckBox("Size by loss"),
+            QCheckBox(_("Size by loss")),
             "sizeByLoss",
-            "Size training points by their loss",
-            "Draw each training point as big as its current loss, so the hard points stand out",
+            _("Size training points by their loss"),
+            _("Draw each training point as big as its current loss, so the hard points stand out"),
         )
         head.addWidget(self.show_test)
         head.addWidget(self.discretize)
@@ -86,7 +90,7 @@ class OutputView(QWidget):
         self.plane_mode = PlaneMode()  # batch normalization: inference or the grid as a training batch
         head.addWidget(self.plane_mode)
         self.plot = make_plot("outputPlot")
-        self.plot.setAccessibleName("Output plot")
+        self.plot.setAccessibleName(_("Output plot"))
         self.plot.setAspectLocked(True)
         self.plot.setMinimumSize(200, 136)  # 1280×720 with a preset's note: the window still fits
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -96,7 +100,8 @@ class OutputView(QWidget):
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
         self.empty = Label(
-            "The output plane is drawn for two-dimensional point data.\nImage data: see the model summary and curves."
+            _("The output plane is drawn for two-dimensional point data.\nImage data: see the model summary and "
+              "curves.")
         )
         self.empty.setObjectName("legend")
         self.empty.setWordWrap(True)
@@ -170,7 +175,9 @@ class OutputView(QWidget):
         if not has_plane:
             self._legend("")
             d = snap.data.dataset.x.shape[1]
-            note = f"{d} input column{'s' if d != 1 else ''}: no plane to colour; predictions on held-out rows."
+            note = ngettext("{count} input column: no plane to colour; predictions on held-out rows.",
+                            "{count} input columns: no plane to colour; predictions on held-out rows.", d).format(
+                count=d)
             if self.empty.text() != note:
                 self.empty.setText(note)
             self.table.set_snapshot(snap)
@@ -178,7 +185,8 @@ class OutputView(QWidget):
         x0, x1, y0, y1 = snap.extent
         if self._preview is not None:  # a hovered neuron: the network's own plane is not drawn
             rgb, name = self._preview
-            legend = f"{name}: its output over the plane (move off the neuron to see the network's)"
+            legend = _("{neuron}: its output over the plane (move off the neuron to see the network's)").format(
+                neuron=name)
         else:
             rgb, legend = plane_rgb(
                 snap.output_grid,
@@ -189,7 +197,7 @@ class OutputView(QWidget):
                 snap.data.dataset.class_names,
             )
         if snap.plane_batch and self._preview is None:
-            legend = f"BN training mode · {legend}"  # the grid as one batch (the switch's tooltip)
+            legend = _("BN training mode · {legend}").format(legend=legend)  # the grid as one batch (its tooltip)
         self._legend(legend)
         # The plane is drawn paler than the points (as TensorFlow Playground does), so a point
         # stays visible on the region it belongs to, and a misclassified one stands out.

@@ -13,13 +13,54 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractButton, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from engine.core.i18n import N_, _
 from engine.core.numbers import BIG, SMALL, number
 
 from ..widgets import Caption, guarded
 
 pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
+
+#: pyqtgraph's own texts in a plot's options menu (its widgets exist even with the menu off: the plot's API sets
+#: them), given in the user's language like every other text.
+PLOT_OPTIONS = frozenset((
+    N_('Log X'),
+    N_('dy/dx'),
+    N_("Y vs. Y'"),
+    N_('Power Spectrum (FFT)'),
+    N_('Log Y'),
+    N_('Subtract Mean'),
+    N_('Plot only the portion of each curve that is visible. This assumes X values are uniformly spaced.'),
+    N_('Clip to View'),
+    N_('If multiple curves are displayed in this plot, check this box to limit the number of traces '
+       'that are displayed.'),
+    N_('Max Traces:'),
+    N_('Downsample'),
+    N_('Downsample by drawing a saw wave that follows the min and max of the original data. This method '
+       'produces the best visual representation of the data but is slower.'),
+    N_('Peak'),
+    N_('If multiple curves are displayed in this plot, check "Max Traces" and set this value to limit '
+       'the number of traces that are displayed.'),
+    N_('If MaxTraces is checked, remove curves from memory after they are hidden (saves memory, but '
+       'traces can not be un-hidden).'),
+    N_('Forget hidden traces'),
+    N_('Downsample by taking the mean of N samples.'),
+    N_('Mean'),
+    N_('Downsample by taking the first of N samples. This method is fastest and least accurate.'),
+    N_('Subsample'),
+    N_('Automatically downsample data based on the visible range. This assumes X values are uniformly spaced.'),
+    N_('Auto'),
+    N_('Downsample data before plotting. (plot every Nth sample)'),
+    N_('Display averages of the curves displayed in this plot. The parameter list allows you to choose '
+       'parameters to average over (if any are available).'),
+    N_('Average'),
+    N_('Alpha'),
+    N_('Show X Grid'),
+    N_('Show Y Grid'),
+    N_('Opacity'),
+    N_('Points'),
+))
 
 
 def line_plot(plot: Any, pen: QPen, **kwargs: Any) -> pg.PlotDataItem:
@@ -121,7 +162,7 @@ def set_range(plot: pg.PlotWidget, axis: str, lo: float, hi: float, padding: flo
 
 def layer_name(i: int, n_layers: int) -> str:
     """Display name of dense layer i of n: layer 1, layer 2, ..., output."""
-    return "output" if i == n_layers - 1 else f"layer {i + 1}"
+    return _("output") if i == n_layers - 1 else _("layer {number}").format(number=i + 1)
 
 
 LABEL_HEIGHT = 14  # px: a tick label's line at the app's 10-pt font
@@ -180,10 +221,22 @@ def make_plot(name: str) -> pg.PlotWidget:
             menu.setParent(w, menu.windowFlags())
             for label in menu.findChildren(QLabel):  # pyqtgraph's own captions; never a guess at HTML
                 label.setTextFormat(Qt.TextFormat.PlainText)
+            translate_options(menu)
     for axis in ("left", "bottom"):
         w.getAxis(axis).enableAutoSIPrefix(False)
     item.getViewBox().sigResized.connect(lambda *_: fit_axis_titles(w))
     return w
+
+
+def translate_options(menu: QWidget) -> None:
+    """pyqtgraph's texts in a plot's menu (PLOT_OPTIONS) in the user's language."""
+    for widget in menu.findChildren(QWidget):
+        if widget.toolTip() in PLOT_OPTIONS:
+            widget.setToolTip(_(widget.toolTip()))
+        if isinstance(widget, (QLabel, QAbstractButton)) and widget.text() in PLOT_OPTIONS:
+            widget.setText(_(widget.text()))
+        if isinstance(widget, QGroupBox) and widget.title() in PLOT_OPTIONS:
+            widget.setTitle(_(widget.title()))
 
 
 def fit_axis_titles(plot: pg.PlotWidget) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import N_, _, ngettext
 from engine.core.numbers import number
 from engine.project.fields import humanize
 
@@ -27,7 +28,8 @@ from ..run.runs import Run, RunHistory
 from ..widgets import Label, name_widget, plain_tip
 from .plotting import titled
 
-COLUMNS = ["overlay", "run", "settings", "epochs", "train loss", "test loss", "test acc."]
+COLUMNS = [N_("overlay"), N_("run"), N_("settings"), N_("epochs"), N_("train loss"), N_("test loss"),
+           N_("test acc.")]
 
 
 def _fmt(value: float, percent: bool = False) -> str:
@@ -46,17 +48,18 @@ class RunsView(QWidget):
     def __init__(self, history: RunHistory, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.history = history
-        lay, head = titled(self, "runsView", "Runs this session")
+        lay, head = titled(self, "runsView", _("Runs this session"))
         self.compare = name_widget(
-            QPushButton("Compare settings"), "compareRuns", "Compare settings", "Select two runs to compare"
+            QPushButton(_("Compare settings")), "compareRuns", _("Compare settings"), _("Select two runs to compare")
         )
-        self.export = name_widget(QPushButton("Export CSV…"), "exportRuns", "Export runs", "Every run's metrics as CSV")
-        self.clear = name_widget(QPushButton("Clear"), "clearRuns", "Clear runs", "Forget the finished runs")
+        self.export = name_widget(QPushButton(_("Export CSV…")), "exportRuns", _("Export runs"),
+                                  _("Every run's metrics as CSV"))
+        self.clear = name_widget(QPushButton(_("Clear")), "clearRuns", _("Clear runs"), _("Forget the finished runs"))
         for b in (self.compare, self.export, self.clear):
             head.addWidget(b)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("runsTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([_(c) for c in COLUMNS])
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -95,7 +98,7 @@ class RunsView(QWidget):
         current = run is self.history.current
         cells = [
             "",
-            run.label + (" (now)" if current else ""),
+            _("{run} (now)").format(run=run.label) if current else run.label,
             run.summary(),
             f"{run.epochs:,}",
             _fmt(run.last("loss")),
@@ -150,7 +153,8 @@ class RunsView(QWidget):
     def _selection_changed(self) -> None:
         n = len(self.selected_runs())
         self.compare.setEnabled(n == 2)
-        self.compare.setToolTip("Compare the two selected runs' settings" if n == 2 else "Select two runs to compare")
+        self.compare.setToolTip(_("Compare the two selected runs' settings") if n == 2 else
+                                _("Select two runs to compare"))
 
     def _compare(self) -> None:
         runs = self.selected_runs()
@@ -169,17 +173,18 @@ class CompareDialog(QDialog):
     def __init__(self, a: Run, b: Run, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("compareDialog")
-        self.setWindowTitle(f"{a.label} vs {b.label}")
+        self.setWindowTitle(_("{first} vs {second}").format(first=a.label, second=b.label))
         self.rows = RunHistory.compare(a, b)
         self.differences = [r for r in self.rows if r[1] != r[2]]
         lay = QVBoxLayout(self)
-        lay.addWidget(Label(f"{len(self.differences)} of {len(self.rows)} settings differ."))
-        self.only = name_widget(QCheckBox("Only differences"), "onlyDifferences", "Only differences")
+        lay.addWidget(Label(ngettext("{count} of {total} setting differs.", "{count} of {total} settings differ.",
+                                      len(self.differences)).format(count=len(self.differences), total=len(self.rows))))
+        self.only = name_widget(QCheckBox(_("Only differences")), "onlyDifferences", _("Only differences"))
         self.only.setChecked(True)
         lay.addWidget(self.only)
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("compareTable")
-        self.table.setHorizontalHeaderLabels(["setting", a.label, b.label])
+        self.table.setHorizontalHeaderLabels([_("setting"), a.label, b.label])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -187,7 +192,9 @@ class CompareDialog(QDialog):
         lay.addWidget(self.table, 1)
         row = QHBoxLayout()
         for run in (a, b):
-            row.addWidget(Label(f"{run.label}: {run.epochs:,} epochs, test loss {_fmt(run.last('test_loss'))}"))
+            text = ngettext("{run}: {epochs:,} epoch, test loss {loss}", "{run}: {epochs:,} epochs, test loss {loss}",
+                            run.epochs).format(run=run.label, epochs=run.epochs, loss=_fmt(run.last("test_loss")))
+            row.addWidget(Label(text))
         lay.addLayout(row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)

@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
+from engine.core.i18n import N_, _, ngettext
 from engine.core.numbers import number
 
 from ..colors import class_color
@@ -23,7 +24,9 @@ from ..widgets import Label
 from .images import ConfusionMatrix
 from .plotting import make_plot, set_range
 
-WAITING = "Predictions on the held-out rows appear after the first step."
+WAITING = N_("Predictions on the held-out rows appear after the first step.")
+#: The split a caption speaks of, as its first words.
+SPLIT_TITLES = {"test": N_("Test split"), "validation": N_("Validation split"), "train": N_("Train split")}
 
 
 def regression_numbers(true: np.ndarray, predicted: np.ndarray) -> tuple[float, float]:
@@ -49,13 +52,13 @@ class TablePredictions(QWidget):
         self.stack = QStackedWidget()
         self.confusion = ConfusionMatrix(clickable=False)
         self.confusion.setObjectName("tableConfusion")
-        self.confusion.setToolTip("Rows: the true class; columns: the class the network predicts. The diagonal is "
-                                  "right; a cell off it counts the rows of one class taken for another.")  # fmt: skip
+        self.confusion.setToolTip(_("Rows: the true class; columns: the class the network predicts. The diagonal "
+                                    "is right; a cell off it counts the rows of one class taken for another."))
         self.scatter_plot = make_plot("tablePredictedVsTrue")
-        self.scatter_plot.setLabel("bottom", "true value")
-        self.scatter_plot.setLabel("left", "predicted value")
-        self.scatter_plot.setToolTip("Each held-out row: its true value across, the network's prediction up. "
-                                     "On the line a prediction is right; above it too high, below too low.")
+        self.scatter_plot.setLabel("bottom", _("true value"))
+        self.scatter_plot.setLabel("left", _("predicted value"))
+        self.scatter_plot.setToolTip(_("Each held-out row: its true value across, the network's prediction up. "
+                                       "On the line a prediction is right; above it too high, below too low."))
         self.diagonal = pg.PlotDataItem(pen=pg.mkPen(150, 150, 150, width=1.2, style=Qt.PenStyle.DashLine))
         self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(255, 255, 255, 200, width=1),
                                          brush=pg.mkBrush(*class_color(1, 2)))  # fmt: skip
@@ -78,13 +81,13 @@ class TablePredictions(QWidget):
             self.stack.setCurrentWidget(self.confusion)
             names = ds.class_names or [str(k) for k in range(max(ds.classes, 2))]
             self.confusion.set_eval(ev, names)
-            self._say(WAITING if ev is None else "")  # the matrix says its split, accuracy and rows itself
+            self._say(_(WAITING) if ev is None else "")  # the matrix says its split, accuracy and rows itself
             return
         self.stack.setCurrentWidget(self.scatter_plot)
         if ev is None or ev.values is None:
             self.points.setData([], [])
             self.diagonal.setData([], [])
-            self._say(WAITING)
+            self._say(_(WAITING))
             return
         true = ds.y[ev.indices].astype(np.float64)
         predicted = ev.values.astype(np.float64)
@@ -97,8 +100,11 @@ class TablePredictions(QWidget):
         set_range(self.scatter_plot, "x", lo - pad, hi + pad)
         set_range(self.scatter_plot, "y", lo - pad, hi + pad)
         rmse, r2 = regression_numbers(true, predicted)
-        self._say(f"{ev.split.capitalize()} split, {ev.indices.size:,} rows · RMSE {number(rmse)} · R² {number(r2)} · "
-                  "on the dashed line, predicted = true")
+        split = _(SPLIT_TITLES[ev.split]) if ev.split in SPLIT_TITLES else f"{ev.split.capitalize()} split"
+        self._say(ngettext("{split}, {rows:,} row · RMSE {rmse} · R² {r2} · on the dashed line, predicted = true",
+                           "{split}, {rows:,} rows · RMSE {rmse} · R² {r2} · on the dashed line, predicted = true",
+                           ev.indices.size).format(split=split, rows=ev.indices.size, rmse=number(rmse),
+                                                   r2=number(r2)))
 
     def _say(self, text: str) -> None:
         if self.caption.text() != text:

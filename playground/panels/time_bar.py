@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from engine.core.i18n import _
+
 from ..run.timeline import MAX_KEPT
 from ..widgets import Caption, Counter, name_widget
 
@@ -25,25 +27,27 @@ class TimeBar(QWidget):
         self._top, self._bottom = QHBoxLayout(), QHBoxLayout()  # the bottom row only while compact
         lay.addLayout(self._top)
         lay.addLayout(self._bottom)
-        self._top.addWidget(Caption("Time travel"))
+        self._top.addWidget(Caption(_("Time travel")))
         self.slider = name_widget(
             QSlider(Qt.Orientation.Horizontal),
             "timeSlider",
-            "Time travel",
-            "Scrub back through the run. Kept: the weights and pictures of each frame drawn at a new "
-            "epoch (while playing fast that is every few epochs, paused every epoch), at most "
-            f"{MAX_KEPT}; when full every other one is dropped, so a long run keeps evenly spaced epochs.",
+            _("Time travel"),
+            _("Scrub back through the run. Kept: the weights and pictures of each frame drawn at a new "
+              "epoch (while playing fast that is every few epochs, paused every epoch), at most "
+              "{most}; when full every other one is dropped, so a long run keeps evenly spaced epochs.").format(
+                most=MAX_KEPT),
         )
         self.slider.setRange(0, 0)
         self.label = Counter("epoch 00,000 of 00,000", min_width=150)  # fixed size: no re-layout per frame
         self.label.setObjectName("timeLabel")
-        self.label.setText("live")
-        self.live = name_widget(QPushButton("Live"), "timeLive", "Back to live", "Back to the run as it is now")
+        self.label.setText(_("live"))
+        self.live = name_widget(QPushButton(_("Live")), "timeLive", _("Back to live"),
+                                _("Back to the run as it is now"))
         self.restore = name_widget(
-            QPushButton("Use these weights"),
+            QPushButton(_("Use these weights")),
             "timeRestore",
-            "Use these weights",
-            "Carry on training from the weights shown (the curves keep their history)",
+            _("Use these weights"),
+            _("Carry on training from the weights shown (the curves keep their history)"),
         )
         self._top.addWidget(self.slider, 1)
         for w in (self.label, self.live, self.restore):
@@ -74,7 +78,7 @@ class TimeBar(QWidget):
             return
         self.count = count
         if self.index is None:
-            self.label.setText(f"live · {count} kept" if count else "live")
+            self.label.setText(self._live_text(count))
         self.slider.blockSignals(True)
         self.slider.setRange(0, count)
         if self.index is None:
@@ -93,9 +97,14 @@ class TimeBar(QWidget):
 
     def show_epoch(self, epoch: int | None, live_epoch: int) -> None:
         if epoch is None:
-            self.label.setText(f"live · {self.count} kept" if self.count else "live")
+            self.label.setText(self._live_text(self.count))
         else:
-            self.label.setText(f"epoch {epoch:,} of {live_epoch:,}")
+            self.label.setText(_("epoch {epoch:,} of {live:,}").format(epoch=epoch, live=live_epoch))
+
+    @staticmethod
+    def _live_text(count: int) -> str:
+        """The label while live: how many snapshots are kept to travel back to."""
+        return _("live · {count} kept").format(count=count) if count else _("live")
 
     def _slid(self, value: int) -> None:
         self.index = None if value >= self.count else value

@@ -17,13 +17,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabWidget, QWidget
 
+from engine.core.i18n import N_, _, ngettext
+
 from ..colors import layer_color
 from ..run.sequence_probe import TimeGradient, share
 from ..run.snapshot import Snapshot
 from ..widgets import Label, OnScreen
 from .plotting import line_plot, make_plot, set_range, titled
 
-TIP = ("‖∂ℓ/∂h_t‖: how large the gradient of one sequence's loss is when it reaches the hidden state of step t, "
+TIP = N_("‖∂ℓ/∂h_t‖: how large the gradient of one sequence's loss is when it reaches the hidden state of step t, "
        "from the output and back through every later step (backpropagation through time), averaged over the "
        "first training sequences at the current weights (log scale). Where the line falls away to the left, "
        "the first steps barely learn: the gradient vanished on its way back")  # fmt: skip
@@ -35,21 +37,21 @@ class TimeGradientView(OnScreen):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, _head = titled(self, "timeGradientView", "Gradient through time")
+        lay, _head = titled(self, "timeGradientView", _("Gradient through time"))
         self.plot = make_plot("timeGradientPlot")
         self.plot.setLogMode(y=True)
         self.plot.setLabel("left", "‖∂ℓ/∂hₜ‖")
-        self.plot.setLabel("bottom", "step t")
-        self.plot.setToolTip(TIP)
+        self.plot.setLabel("bottom", _("step t"))
+        self.plot.setToolTip(_(TIP))
         self.plot.setMinimumHeight(80)  # readable when the tabs are short (1280×720)
         # Top left, where the lines are low (they rise to the right), over a light veil when they are not.
         self.legend = self.plot.addLegend(offset=(8, 4), labelTextSize="8pt", brush=(255, 255, 255, 200))
         lay.addWidget(self.plot, 1)
-        self.verdict = Label("Train a recurrent network on sequence data to see how far back its gradient reaches.")
+        self.verdict = Label(_("Train a recurrent network on sequence data to see how far back its gradient reaches."))
         self.verdict.setObjectName("timeVerdict")
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.PlainText)
-        self.verdict.setToolTip(TIP)
+        self.verdict.setToolTip(_(TIP))
         lay.addWidget(self.verdict)
         self.curves: list[pg.PlotDataItem] = []
         self.gradient: TimeGradient | None = None  # what the view draws now
@@ -59,8 +61,8 @@ class TimeGradientView(OnScreen):
         grad = snap.time_gradient
         if grad is None:
             if snap.data.dataset.sequence_shape is None:
-                self._clear("The gradient through time is for recurrent layers on sequence data (sine, adding, "
-                            "parity, or a file of sequences).")  # fmt: skip
+                self._clear(_("The gradient through time is for recurrent layers on sequence data (sine, adding, "
+                              "parity, or a file of sequences)."))  # fmt: skip
             return
         if grad is self.gradient:
             return
@@ -88,10 +90,13 @@ class TimeGradientView(OnScreen):
             return self.verdict.text()
         text = grad.verdict()
         if len(grad.layers) > 1:
-            parts = [f"{g.name} ({g.kind}): step 1 gets {share(float(g.norms[0]), float(g.norms[-1]))}"
+            parts = [_("{layer} ({kind}): step 1 gets {share}").format(
+                         layer=g.name, kind=g.kind, share=share(float(g.norms[0]), float(g.norms[-1])))
                      for g in grad.layers if g.norms.size > 1 and g.norms[-1] > 0 and np.all(np.isfinite(g.norms))]
             text += (" " + "; ".join(parts) + ".") if parts else ""
-        return f"{text} (over {grad.rows} training sequences, at step {grad.steps:,})"
+        return ngettext("{verdict} (over {rows} training sequence, at step {steps:,})",
+                        "{verdict} (over {rows} training sequences, at step {steps:,})", grad.rows).format(
+            verdict=text, rows=grad.rows, steps=grad.steps)
 
     def _rebuild(self, names: tuple[str, ...]) -> None:
         self._names = names

@@ -22,12 +22,14 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QScrollBar, QSizePolicy, QSpinBox, QWidget
 
+from engine.core.i18n import _
 from engine.core.numbers import number, numbers
 
 from ..colors import NEGATIVE, POSITIVE, diverging_rgb
 from ..run.sequence_probe import SequencePicture
 from ..run.snapshot import Snapshot
 from ..widgets import Label, OnScreen, guarded, name_widget, to_qimage
+from .images import split_name
 from .plotting import titled
 
 MIN_COLUMN = 15  # pixels a step takes at least; past that, the steps scroll
@@ -55,13 +57,17 @@ def window_words(first: int, count: int, total: int, steps: int) -> str:
     last = first + count
     ahead = total - steps
     if count >= total:
-        return f"all {steps} steps" + (f" and the {ahead} it continues" if ahead else "")
-    parts = []
-    if first < steps:
-        parts.append(f"steps {first + 1}–{min(last, steps)} of {steps}")
-    if last > steps:
-        parts.append(f"{min(last, total) - max(first, steps)} of the {ahead} it continues")
-    return " and ".join(parts) + " (scroll for the others)"
+        return (_("all {steps} steps and the {ahead} it continues") if ahead else _("all {steps} steps")).format(
+            steps=steps, ahead=ahead)
+    values = {"start": first + 1, "end": min(last, steps), "steps": steps, "ahead": ahead,
+              "count": min(last, total) - max(first, steps)}
+    if first < steps and last > steps:
+        text = _("steps {start}–{end} of {steps} and {count} of the {ahead} it continues (scroll for the others)")
+    elif first < steps:
+        text = _("steps {start}–{end} of {steps} (scroll for the others)")
+    else:
+        text = _("{count} of the {ahead} it continues (scroll for the others)")
+    return text.format(**values)
 
 
 class UnrolledCanvas(QWidget):
@@ -80,7 +86,7 @@ class UnrolledCanvas(QWidget):
         self.first = 0  # the first step on screen
         self.window = (0, 0, 1.0)  # (first, count, pixels a step) of the last layout
         self.rows: dict[str, QRectF] = {}  # name -> where that row is drawn (for tests and tooltips)
-        self.empty = "Pick sequence data and add a SimpleRNN, LSTM or GRU layer (Layers) to see it unrolled."
+        self.empty = _("Pick sequence data and add a SimpleRNN, LSTM or GRU layer (Layers) to see it unrolled.")
 
     # ----------------------------------------------------------------- what is drawn
     def total(self) -> int:
@@ -179,7 +185,7 @@ class UnrolledCanvas(QWidget):
             self._cells(p, i, layer.kind, shown, pic.steps)
             self._strip(p, self.rows[f"h{i}"], layer.h, shown, f"{layer.name} h", layer.units)
             if layer.c is not None:
-                self._strip(p, self.rows[f"c{i}"], layer.c, shown, "cell c", layer.units)
+                self._strip(p, self.rows[f"c{i}"], layer.c, shown, _("cell c"), layer.units)
         if pic.layers:
             for name, values in pic.layers[self.gated].gates.items():
                 self._gate(p, self.rows[f"gate:{name}"], name, values, shown)
@@ -234,7 +240,8 @@ class UnrolledCanvas(QWidget):
         """Units (rows) × steps (columns), blue positive, orange negative, scaled by the strip's
         largest |value| when it passes 1 (tanh's states stay within ±1: one scale for every step)."""
         drawn = values.shape[1]
-        self._label(p, rect, f"{label} ({units})" if drawn == units else f"{label} ({drawn} of {units})")
+        self._label(p, rect, f"{label} ({units})" if drawn == units else _("{label} ({drawn} of {units})").format(
+            label=label, drawn=drawn, units=units))
         steps = [t for t in shown if t < values.shape[0]]
         if not steps:
             return
@@ -251,7 +258,7 @@ class UnrolledCanvas(QWidget):
     def _gate(self, p: QPainter, rect: QRectF, name: str, values: np.ndarray, shown: range) -> None:
         """A gate's mean over its units per step as a bar (σ gates from 0 to 1; a tanh candidate
         from its middle), a line from its lowest unit to its highest."""
-        self._label(p, rect, f"{name} gate" if name not in ("cell", "candidate") else name)
+        self._label(p, rect, _("{name} gate").format(name=name) if name not in ("cell", "candidate") else name)
         lo_v, hi_v = (0.0, 1.0) if float(np.nanmin(values)) >= 0 else (-1.0, 1.0)
         base = rect.bottom() if lo_v == 0 else rect.center().y()
         scale = rect.height() / (hi_v - lo_v)
@@ -320,7 +327,7 @@ class UnrolledCanvas(QWidget):
             x = self.column_x(pic.steps - 0.5)
             p.setPen(QPen(QColor(120, 120, 120), 1, Qt.PenStyle.DotLine))
             p.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
-        legend = "   ".join(name for name, *_ in series)
+        legend = "   ".join(name for name, *_rest in series)
         p.setPen(QColor(70, 70, 70))
         p.drawText(QRectF(rect.left() + 4, rect.top() + 1, rect.width() - 8, 16), Qt.AlignmentFlag.AlignLeft, legend)
 
@@ -333,35 +340,39 @@ class UnrolledCanvas(QWidget):
         steps = list(range(pic.steps))
         if pic.continuation is not None and pic.truth is not None:  # the sine wave
             ahead = list(range(pic.steps, pic.steps + pic.continuation.size))
-            out.append(("— the sequence", steps, [float(v) for v in pic.inputs[:, 0]], INPUT, "line"))
-            out.append(("╌ the true wave", ahead, [float(v) for v in pic.truth], TRUTH, "dashed"))
+            out.append((_("— the sequence"), steps, [float(v) for v in pic.inputs[:, 0]], INPUT, "line"))
+            out.append((_("╌ the true wave"), ahead, [float(v) for v in pic.truth], TRUTH, "dashed"))
             if pic.readout is not None:  # the prediction at step t is of step t + 1
-                out.append(("• one step ahead", [t + 1 for t in steps], [float(v) for v in pic.readout[:, 0]], MODEL,
+                out.append((_("• one step ahead"), [t + 1 for t in steps], [float(v) for v in pic.readout[:, 0]], MODEL,
                             "dots"))  # fmt: skip
-            out.append(("— the model continuing", ahead, [float(v) for v in pic.continuation], MODEL, "line"))
+            out.append((_("— the model continuing"), ahead, [float(v) for v in pic.continuation], MODEL, "line"))
             return out
         k = int(pic.target) if pic.problem == "classification" else 0
         if pic.problem == "classification":
-            name = pic.class_names[k] if k < len(pic.class_names) else f"class {k}"
+            name = pic.class_names[k] if k < len(pic.class_names) else _("class {number}").format(number=k)
             if pic.output.size == 1:  # a sigmoid's p of class 1
                 prob = pic.readout[:, 0] if pic.readout is not None else None
-                what = pic.class_names[1] if len(pic.class_names) > 1 else "class 1"
-                out.append((f"╌ target: {name}", [steps[0], steps[-1]], [float(k), float(k)], TRUTH, "target"))
+                what = pic.class_names[1] if len(pic.class_names) > 1 else _("class {number}").format(number=1)
+                out.append((_("╌ target: {name}").format(name=name), [steps[0], steps[-1]], [float(k), float(k)],
+                            TRUTH, "target"))
                 if prob is not None:
-                    out.append((f"— p({what}) if it ended at t", steps, [float(v) for v in prob], MODEL, "line"))
+                    out.append((_("— p({name}) if it ended at t").format(name=what), steps, [float(v) for v in prob],
+                                MODEL, "line"))
             else:
-                out.append(("╌ target", [steps[0], steps[-1]], [1.0, 1.0], TRUTH, "target"))
+                out.append((_("╌ target"), [steps[0], steps[-1]], [1.0, 1.0], TRUTH, "target"))
                 if pic.readout is not None:
-                    out.append((f"— p({name}) if it ended at t", steps, [float(v) for v in pic.readout[:, k]], MODEL,
-                                "line"))  # fmt: skip
+                    out.append((_("— p({name}) if it ended at t").format(name=name), steps,
+                                [float(v) for v in pic.readout[:, k]], MODEL, "line"))  # fmt: skip
             return out
         level = [pic.target, pic.target]
-        out.append((f"╌ target {number(pic.target, 3)}", [steps[0], steps[-1]], level, TRUTH, "target"))
+        out.append((_("╌ target {value}").format(value=number(pic.target, 3)), [steps[0], steps[-1]], level, TRUTH,
+                    "target"))
         if pic.readout is not None:
-            out.append(("— the output if it ended at t", steps, [float(v) for v in pic.readout[:, 0]], MODEL, "line"))
+            out.append((_("— the output if it ended at t"), steps, [float(v) for v in pic.readout[:, 0]], MODEL,
+                        "line"))
         else:
             last = float(pic.output[0])
-            out.append((f"• output {number(last, 3)}", [steps[-1]], [last], MODEL, "dots"))
+            out.append((_("• output {value}").format(value=number(last, 3)), [steps[-1]], [last], MODEL, "dots"))
         return out
 
     def _steps(self, p: QPainter, shown: range) -> None:
@@ -370,7 +381,7 @@ class UnrolledCanvas(QWidget):
         every = max(1, math.ceil(28 / w))  # a number every 28 pixels at least
         every = next(n for n in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000) if n >= every)
         p.setPen(QColor(90, 90, 90))
-        self._label(p, rect, "step t")
+        self._label(p, rect, _("step t"))
         for t in shown:
             if (t + 1) % every == 0 or (t == shown.start and every > 2 and (t + 1) % every < every / 2):
                 p.drawText(QRectF(self.column_x(t) - 20, rect.top(), 40, rect.height()), Qt.AlignmentFlag.AlignCenter,
@@ -398,19 +409,22 @@ class UnrolledCanvas(QWidget):
                 continue
             if name.startswith("x"):
                 k = int(name[1:])
-                return f"step {t + 1}: {pic.features[k]} = {number(float(pic.inputs[t, k]))}"
+                return _("step {step}: {feature} = {value}").format(step=t + 1, feature=pic.features[k],
+                                                                    value=number(float(pic.inputs[t, k])))
             if name[0] in "hc" and name[1:].isdigit():
                 layer = pic.layers[int(name[1:])]
                 values = layer.h if name[0] == "h" else layer.c
                 unit = min(values.shape[1] - 1, int((pos.y() - rect.top()) / rect.height() * values.shape[1]))
                 what = "h" if name[0] == "h" else "c"
                 value = number(float(values[t, unit]))
-                return f"{layer.name} ({layer.kind}), unit {unit + 1}, step {t + 1}: {what} = {value}"
+                return _("{layer} ({kind}), unit {unit}, step {step}: {what} = {value}").format(
+                    layer=layer.name, kind=layer.kind, unit=unit + 1, step=t + 1, what=what, value=value)
             if name.startswith("gate:"):
                 gate = name[5:]
                 v = pic.layers[self.gated].gates[gate][t]
-                return (f"{gate} gate at step {t + 1}: mean {number(float(np.mean(v)), 3)} over {v.size} units "
-                        f"(from {number(float(np.min(v)), 3)} to {number(float(np.max(v)), 3)})")  # fmt: skip
+                return _("{gate} gate at step {step}: mean {mean} over {units} units (from {low} to {high})").format(
+                    gate=gate, step=t + 1, mean=number(float(np.mean(v)), 3), units=v.size,
+                    low=number(float(np.min(v)), 3), high=number(float(np.max(v)), 3))
         return ""
 
 
@@ -422,27 +436,27 @@ class UnrolledView(OnScreen):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay, head = titled(self, "unrolledView", "Unrolled through time")
-        head.addWidget(Label("sequence"))
-        self.sequence = name_widget(QSpinBox(), "unrolledSequence", "Sequence shown",
-                                    "Which sequence of the test split (else validation, else training)")  # fmt: skip
+        lay, head = titled(self, "unrolledView", _("Unrolled through time"))
+        head.addWidget(Label(_("sequence")))
+        self.sequence = name_widget(QSpinBox(), "unrolledSequence", _("Sequence shown"),
+                                    _("Which sequence of the test split (else validation, else training)"))  # fmt: skip
         self.sequence.setRange(1, 1)
         self.sequence.setKeyboardTracking(False)
         self.sequence.valueChanged.connect(self._pick)
         head.addWidget(self.sequence)
-        self.gates = name_widget(QComboBox(), "unrolledGates", "Gates of", "Whose gates are drawn (LSTM and GRU)")
+        self.gates = name_widget(QComboBox(), "unrolledGates", _("Gates of"), _("Whose gates are drawn (LSTM and GRU)"))
         self.gates.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.gates.activated.connect(self._gated)
         head.addWidget(self.gates)
         self.canvas = UnrolledCanvas()
         self.canvas.resized.connect(lambda: self._refresh() if self.picture is not None else None)
         lay.addWidget(self.canvas, 1)
-        self.scroll = name_widget(QScrollBar(Qt.Orientation.Horizontal), "unrolledSteps", "Steps shown",
-                                  "Scroll through the steps of a long sequence")  # fmt: skip
+        self.scroll = name_widget(QScrollBar(Qt.Orientation.Horizontal), "unrolledSteps", _("Steps shown"),
+                                  _("Scroll through the steps of a long sequence"))  # fmt: skip
         self.scroll.valueChanged.connect(self._scrolled)
         lay.addWidget(self.scroll)
         foot = QHBoxLayout()
-        self.range_label = name_widget(Label(""), "unrolledRange", "Steps shown")
+        self.range_label = name_widget(Label(""), "unrolledRange", _("Steps shown"))
         self.range_label.setObjectName("legend")
         self.range_label.setWordWrap(True)
         foot.addWidget(self.range_label, 1)
@@ -464,8 +478,8 @@ class UnrolledView(OnScreen):
         pic = snap.sequence
         if pic is None:
             self.canvas.picture = None
-            self.canvas.empty = ("Add a SimpleRNN, LSTM or GRU layer in the layer stack (Layers) to see the network "
-                                 "unrolled through time.")  # fmt: skip
+            self.canvas.empty = _("Add a SimpleRNN, LSTM or GRU layer in the layer stack (Layers) to see the network "
+                                  "unrolled through time.")  # fmt: skip
             self.range_label.setText("")
             self.scroll.hide()
             self.canvas.update()
@@ -502,17 +516,21 @@ class UnrolledView(OnScreen):
         self.scroll.setVisible(count < total)
         pic = self.picture
         if pic is not None:
-            what = f"{pic.split} sequence {pic.position + 1}"
+            what = _("{split} sequence {number}").format(split=split_name(pic.split), number=pic.position + 1)
             if pic.problem == "classification":
                 k = int(pic.target)
-                target = pic.class_names[k] if k < len(pic.class_names) else f"class {k}"
+                target = pic.class_names[k] if k < len(pic.class_names) else _("class {number}").format(number=k)
             else:
                 target = number(pic.target)
             out = numbers(pic.output[:4])
             marked = c.marked()
-            marks = f" · marked steps {', '.join(str(t + 1) for t in marked)}" if marked.size else ""
-            self.range_label.setText(f"{what}: target {target}, output {out}{marks} · "
-                                     f"{window_words(first, count, total, pic.steps)}")  # fmt: skip
+            steps_on_screen = window_words(first, count, total, pic.steps)
+            if marked.size:
+                text = _("{what}: target {target}, output {output} · marked steps {marked} · {steps}")
+            else:
+                text = _("{what}: target {target}, output {output} · {steps}")
+            self.range_label.setText(text.format(what=what, target=target, output=out, steps=steps_on_screen,
+                                                 marked=", ".join(str(t + 1) for t in marked)))
         c.update()
 
     def _pick(self, value: int) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.core.i18n import _, ngettext
 from engine.core.numbers import number
 
 from ..run.snapshot import Snapshot
@@ -84,12 +85,15 @@ class ViewRouter:
             self.hidden_space.set_snapshot(snap)
         if self.batch_norm is not None and (snap.batch_norm is not None or not snap.normalized or force):
             self.batch_norm.set_snapshot(snap)  # its numbers come only while it is on screen
-        self.params_label.setText(
-            f"{sum(w.size for w in snap.weights):,} parameters · <a href='summary'>model summary</a>"
-        )
+        count = sum(w.size for w in snap.weights)
+        self.params_label.setText(ngettext("{count:,} parameter · <a href='summary'>model summary</a>",
+                                           "{count:,} parameters · <a href='summary'>model summary</a>",
+                                           count).format(count=count))
         loss = "—" if np.isnan(snap.last_loss) else number(snap.last_loss)  # NaN: no step yet
-        rate = f"α {number(snap.learning_rate)}" if snap.learning_rate > 0 else "α 0 (schedule ended)"
-        self.loss_label.setText(f"epoch {snap.epoch:,} · batch loss {loss} · {rate}")
-        self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s" if snap.playing else "paused")
+        rate = f"α {number(snap.learning_rate)}" if snap.learning_rate > 0 else _("α 0 (schedule ended)")
+        self.loss_label.setText(_("epoch {epoch:,} · batch loss {loss} · {rate}").format(
+            epoch=snap.epoch, loss=loss, rate=rate))
+        self.rate_label.setText(_("{rate:,.0f} steps/s").format(rate=snap.steps_per_second) if snap.playing
+                                else _("paused"))
         if self.view_label.text() != snap.thinned:
             self.view_label.setText(snap.thinned)
