@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QSplitter, QWidget
 from test_links import DEFAULT
 
+from engine.core.i18n import _ as tr
 from playground.main_window import MainWindow
 from playground.resources import PRESETS
 
@@ -94,7 +95,7 @@ def test_presentation_at_1280_by_720_gives_the_output_and_curves_most_of_the_win
     for plot in (window.output.plot, window.curves.plot):
         assert_plot_text_whole(plot)
     assert_label_whole(window.curves.key)
-    assert {"train", "test"} <= set(window.curves.key_entries())
+    assert {tr("train"), tr("test")} <= set(window.curves.key_entries())  # in the window's language
     # One row of controls: every shown control of the bar starts at the same height.
     bar = window.controls
     tops = {w.geometry().top() for w in bar.findChildren(QWidget) if w.parentWidget() is bar and w.isVisible()}

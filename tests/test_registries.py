@@ -336,7 +336,11 @@ def every_registry():
     from engine.core.registry import Registry
 
     for mod in pkgutil.walk_packages(engine.__path__, "engine."):
-        importlib.import_module(mod.name)
+        try:
+            importlib.import_module(mod.name)
+        except ModuleNotFoundError as exc:  # a module of an optional extra (torch_parts: torch) holds no registry
+            if exc.name not in ("torch", "onnx", "h5py", "keras"):
+                raise
     # type(), not isinstance(): isinstance reads __class__, which some objects of other libraries
     # in the process (torch's deprecated aliases) answer with a warning.
     found = {id(r): r for r in gc.get_objects() if issubclass(type(r), Registry)}

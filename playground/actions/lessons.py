@@ -335,7 +335,7 @@ class MakeLessonDialog(QDialog):
         for m in METRICS:
             self.goal_metric.addItem(METRIC_WORDS[m], m)
         self.bound = name_widget(QComboBox(), "lessonBound", _("Below or above"))
-        for key, text in (("below", _("below")), ("above", _("above"))):
+        for key, text in (("below", _("is below")), ("above", _("is above"))):  # the words, not the keys
             self.bound.addItem(text, key)
         self.value = name_widget(NumberEdit(0.1, -1e9, 1e9), "lessonValue", _("Goal value"))
         self.max_neurons = name_widget(QSpinBox(), "lessonMaxNeurons", _("At most this many hidden neurons (0: any)"))

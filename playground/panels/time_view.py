@@ -43,7 +43,7 @@ class TimeGradientView(OnScreen):
         self.plot.setLabel("left", "‖∂ℓ/∂hₜ‖")
         self.plot.setLabel("bottom", _("step t"))
         self.plot.setToolTip(_(TIP))
-        self.plot.setMinimumHeight(80)  # readable when the tabs are short (1280×720)
+        self.plot.setMinimumHeight(64)  # readable when the tabs are short (1280×720), the verdict whole below
         # Top left, where the lines are low (they rise to the right), over a light veil when they are not.
         self.legend = self.plot.addLegend(offset=(8, 4), labelTextSize="8pt", brush=(255, 255, 255, 200))
         lay.addWidget(self.plot, 1)
