@@ -23,6 +23,7 @@ from ..colors import layer_color
 from ..run.sequence_probe import TimeGradient, share
 from ..run.snapshot import Snapshot
 from ..widgets import Label, OnScreen
+from ..widgets.common import Steady
 from .plotting import line_plot, make_plot, set_range, titled
 
 TIP = N_("‖∂ℓ/∂h_t‖: how large the gradient of one sequence's loss is when it reaches the hidden state of step t, "
@@ -52,7 +53,7 @@ class TimeGradientView(OnScreen):
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.PlainText)
         self.verdict.setToolTip(_(TIP))
-        lay.addWidget(self.verdict)
+        lay.addWidget(Steady(self.verdict))  # as tall as its lines (three in Korean at 1280×720)
         self.curves: list[pg.PlotDataItem] = []
         self.gradient: TimeGradient | None = None  # what the view draws now
         self._names: tuple[str, ...] = ()
