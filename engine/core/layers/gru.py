@@ -13,10 +13,8 @@ import numpy as np
 from ..i18n import N_
 from .base import LAYERS, Shape
 from .recurrent import (
-    ACTIVATION,
-    RECURRENT_ACTIVATION,
-    RETURN_SEQUENCES,
-    UNITS,
+    GATED_KEYS,
+    GATED_NEW,
     Recurrent,
     activate,
 )
@@ -42,9 +40,8 @@ class GRU(Recurrent):
             "no cell state."))  # fmt: skip
     formula = ("z, r = σ(x·W + b_x + h·U + b_h) blocks, ĥ = tanh(x·W_h + b_xh + r ⊙ (h·U_h + b_hh));  "
                "h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ: the update gate carries the gradient back")  # fmt: skip
-    keys = (UNITS, ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES)
-    new: ClassVar[dict[str, Any]] = {"units": 16, "activation": "tanh", "recurrent_activation": "sigmoid",
-                                     "return_sequences": False}  # fmt: skip
+    keys = GATED_KEYS
+    new: ClassVar[dict[str, Any]] = dict(GATED_NEW)
     forward_words = N_("at every step the gates z, r = σ(x_t·W + h_{t−1}·U + b), the candidate ĥ = {act}(x_t·W_h + "
                      "r ⊙ h_{t−1}·U_h + b), h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ")  # fmt: skip
     backward_words = N_("backpropagation through time: from the last step back, δ_t of each gate; "

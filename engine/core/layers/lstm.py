@@ -11,7 +11,7 @@ import numpy as np
 
 from ..i18n import N_
 from .base import LAYERS, Shape
-from .recurrent import ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES, UNITS, Recurrent, activate
+from .recurrent import GATED_KEYS, GATED_NEW, Recurrent, activate
 
 
 @LAYERS.register_kind()
@@ -34,9 +34,8 @@ class LSTM(Recurrent):
             "and show (output gate), so a gradient can cross many steps without vanishing."))  # fmt: skip
     formula = ("i, f, o = σ(x·W + h·U + b) blocks, g = tanh(…);  c_t = f ⊙ c_{t−1} + i ⊙ g,  h_t = o ⊙ tanh(c_t);  "
                "∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f: the forget gate carries the gradient back")  # fmt: skip
-    keys = (UNITS, ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES)
-    new: ClassVar[dict[str, Any]] = {"units": 16, "activation": "tanh", "recurrent_activation": "sigmoid",
-                                     "return_sequences": False}  # fmt: skip
+    keys = GATED_KEYS
+    new: ClassVar[dict[str, Any]] = dict(GATED_NEW)
     forward_words = N_("at every step the gates i, f, o = σ(x_t·W + h_{t−1}·U + b), the candidate g = {act}(…); "
                      "c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ {act}(c_t)")  # fmt: skip
     backward_words = N_("backpropagation through time: from the last step back, δ_t of each gate; "

@@ -57,6 +57,10 @@ RETURN_SEQUENCES = Key("return_sequences", "boolean", "return sequences", defaul
                             "off: the last step's state only (N, units), for the dense layers"),
                        shown="sequences {}")  # fmt: skip
 
+#: The gated kinds' keys, and a new LSTM's or GRU's settings (Keras's defaults, 16 units).
+GATED_KEYS = (UNITS, ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES)
+GATED_NEW: dict[str, Any] = {"units": 16, "activation": "tanh", "recurrent_activation": "sigmoid",
+                             "return_sequences": False}  # fmt: skip
 #: What each activation is inside ONNX's RNN, LSTM and GRU operators (attributes from params()).
 ONNX_RECURRENT = {"linear": "Affine", "sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu",
                   "leaky_relu": "LeakyRelu", "elu": "Elu", "softplus": "Softplus"}  # fmt: skip
