@@ -214,11 +214,13 @@ def make_plot(name: str) -> pg.PlotWidget:
     # are drawn centred on their tick and were clipped at the plot's edge.
     w.getPlotItem().setContentsMargins(2, 8, 10, 2)
     # pyqtgraph makes its context menus without a parent, so they outlived every closed window
-    # (four per optimizer-paths window); owned by the plot, they go with it.
+    # (four per optimizer-paths window): they go with the plot. Not its children: each move of a
+    # child under the app's style sheet restyles its whole subtree, and these ~60 widgets a plot
+    # (never shown: the menu is off) made a third of a window's construction.
     item = w.getPlotItem()
     for menu in (item.ctrlMenu, item.getViewBox().menu):
         if menu is not None:
-            menu.setParent(w, menu.windowFlags())
+            w.destroyed.connect(menu.deleteLater)
             for label in menu.findChildren(QLabel):  # pyqtgraph's own captions; never a guess at HTML
                 label.setTextFormat(Qt.TextFormat.PlainText)
             translate_options(menu)
