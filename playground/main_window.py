@@ -120,22 +120,35 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- layout
     def _compose(self) -> None:
-        left = QScrollArea()
+        # Top down: each container is in the window before what it holds is added, so each panel
+        # moves once (under the app's style sheet a move restyles the whole moved subtree).
+        central = _holder("", (0, 0, 0, 0))
+        central.layout().setSpacing(0)
+        self.setCentralWidget(central)
+        split, right = QSplitter(Qt.Orientation.Horizontal), QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("mainSplitter")
+        right.setObjectName("rightColumn")
+        left, middle = QScrollArea(), _holder("", (6, 8, 6, 8))
         left.setObjectName("dataScroll")
         left.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its controls take Tab, not the frame
-        left.setWidget(self.data_panel)
         left.setWidgetResizable(True)
         left.setMinimumWidth(236)
         left.setMaximumWidth(330)
         left.setFrameShape(QScrollArea.Shape.NoFrame)
-        middle = QWidget()
-        mid = QVBoxLayout(middle)
-        mid.setContentsMargins(6, 8, 6, 8)
+        for w in (SideStrip(left, _("Data"), "data"), middle, right):  # the data panel folds in presentation
+            split.addWidget(w)
+        for w in (self.controls, self.note_bar, self.lessons.bar, self.sharing.bar, self.banner, split):
+            central.layout().addWidget(w, w is split)
+        left.setWidget(self.data_panel)
         for w, stretch in ((self.area, 1), (self.params_label, 0), (self.time_bar, 0)):
-            mid.addWidget(w, stretch)
+            middle.layout().addWidget(w, stretch)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("insightTabs")
         self.tabs.setDocumentMode(True)
+        for widgets in ((self.output, self.images), (self.curves,), (self.tabs,)):
+            right.addWidget(holder := _holder("", (8, 5, 12, 5)))
+            for w in widgets:
+                holder.layout().addWidget(w)
         for widget, title, name in (
             (self.histograms, _("Weights"), "weights"),
             (self.gradients, _("Gradient flow"), "gradients"),
@@ -144,24 +157,12 @@ class MainWindow(QMainWindow):
             (self.hidden_space, _("Hidden space"), "hidden"),
             (self.runs, _("Runs"), "runs"),
         ):
-            self.tabs.addTab(_holder(f"tab_{name}", (untitled(widget),), (0, 6, 0, 0)), title)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.setObjectName("rightColumn")
-        for widgets in ((self.output, self.images), (self.curves,), (self.tabs,)):
-            right.addWidget(_holder("", widgets, (8, 5, 12, 5)))
+            self.tabs.addTab(tab := _holder(f"tab_{name}", (0, 6, 0, 0)), title)
+            tab.layout().addWidget(untitled(widget))
         right.setSizes([430, 220, 230])
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setObjectName("mainSplitter")
-        for w in (SideStrip(left, _("Data"), "data"), middle, right):  # the data panel folds in presentation
-            split.addWidget(w)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
         split.setSizes([280, 760, 520])
-        bars = (self.controls, self.note_bar, self.lessons.bar, self.sharing.bar, self.banner)
-        central = _holder("", bars, (0, 0, 0, 0))
-        central.layout().setSpacing(0)
-        central.layout().addWidget(split, 1)
-        self.setCentralWidget(central)
 
     def show_view(self, name: str) -> bool:
         """Bring the insight tab `name` (weights, gradients, batchnorm, hidden, runs) to the front."""
@@ -274,7 +275,9 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("geometry", self.saveGeometry())
         self.files.discard_recovery()  # saved or knowingly discarded: nothing to recover
-        if self.session.handle.thread.isRunning() and not self.session.handle.thread.wait(100):
+        handle = self.session.handle
+        handle.request_stop()  # asked first: a worker waiting for commands ends at once, a step in progress soon
+        if handle.thread is not None and handle.thread.isRunning() and not handle.thread.wait(100):
             self.show_message(_("Finishing the step in progress…"))  # said before waiting for it
             self.setEnabled(False)
         self.shutdown()
@@ -288,13 +291,8 @@ class MainWindow(QMainWindow):
         self.session.shutdown()
 
 
-def _holder(name: str, widgets: tuple[QWidget, ...], margins: tuple[int, int, int, int]) -> QWidget:
+def _holder(name: str, margins: tuple[int, int, int, int]) -> QWidget:
     box = QWidget()
-    if name:
-        box.setObjectName(name)
-    lay = QVBoxLayout(box)
-    lay.setContentsMargins(*margins)
-    for w in widgets:
-        lay.addWidget(w)
+    box.setObjectName(name)
+    QVBoxLayout(box).setContentsMargins(*margins)
     return box
-

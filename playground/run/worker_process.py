@@ -466,6 +466,15 @@ class ProcessHandle(QObject):
         """Queue a command; returns its sequence number (snapshots say the last one applied)."""
         return self.worker.send(command)
 
+    def request_stop(self) -> None:
+        """Ask the child to finish without waiting for it (closing the window asks first, then waits)."""
+        reader = self.thread
+        if reader is not None and self._launched() and reader.isRunning():
+            self._watch.stop()
+            reader.stopping = True
+            self.worker.cancelled.set()
+            self.worker._put(("stop",))
+
     def stop(self, timeout_ms: int | None = 5000, grace: float = STOP_GRACE) -> bool:
         """Ask the child to finish, and kill it if it has not within `grace` seconds (a race's, which
         holds nothing to finish, gets none: closing its window never waits); True when it has

@@ -44,6 +44,12 @@ class WorkerHandle(QObject):
         """Queue a command; returns its sequence number (snapshots say the last one applied)."""
         return self.worker.send(command)
 
+    def request_stop(self) -> None:
+        """Ask the worker to finish without waiting for it (closing the window asks first, then waits)."""
+        if self.thread.isRunning():
+            self.worker.cancelled.set()
+            self.worker.send(Stop())
+
     def stop(self, timeout_ms: int | None = 5000) -> bool:
         """Ask the worker to finish and wait for its thread; True when it has ended. With
         `timeout_ms` None it waits as long as the work in progress takes (a file being read
