@@ -218,6 +218,17 @@ def test_closing_during_training_leaves_no_thread_running(qtbot, window):
     assert not window.session.handle.thread.isRunning()
 
 
+def test_closing_an_idle_window_ends_the_trainer_without_a_wait_or_a_word(qtbot, window):
+    """The trainer waits for commands until told to stop: closing tells it first, so the window is
+    not greyed out behind "Finishing the step in progress…" for a step that does not exist."""
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.session.state.set_dirty(False)
+    assert window.close()
+    assert window.session.handle.thread.isFinished() and window.isEnabled()
+    assert not any("Finishing" in m for m in messages)
+
+
 def test_closing_with_unsaved_changes_asks_first(qtbot, window, monkeypatch):
     window.session.state.set("data.noise", 0.1)
     asked = []
