@@ -98,7 +98,8 @@ TIERS = [
     ["engine.backends"],  # other engines that train a project (PyTorch), built from the exports' code
     ["engine.teaching"],  # the teaching tools' computations: backprop trace, landscape, surfaces...
     ["engine.cli_args", "engine.cli", "engine"],  # the headless command line, and the package's short names
-    ["playground.colors", "playground.resources", "playground.i18n", "playground"],  # palette, resources, language
+    # palette, resources, language, pyqtgraph as the plots import it
+    ["playground.colors", "playground.resources", "playground.i18n", "playground.plotlib", "playground"],
     ["playground.run"],  # the trainer's process and the session: no widgets
     ["playground.widgets"],  # small widgets and dialogs
     ["playground.panels"],  # the main window's panels and views

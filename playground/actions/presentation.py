@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QFont
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from engine.core.i18n import _
 
+from ..plotlib import pg
 from ..widgets import guarded, name_widget
 
 SETTING = "presentation"

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QImage
@@ -31,6 +30,7 @@ from ..panels.images import ConfusionMatrix, ImageDataView
 from ..panels.layers_view import LayersPanel
 from ..panels.network_view import NetworkView
 from ..panels.output_view import OutputView
+from ..plotlib import pg
 from ..run.layer_maps import layer_maps
 from ..run.snapshot import GRID, Snapshot, grid_extent, grid_points, image_eval, take_snapshot
 from ..run.state import ProjectState

@@ -12,7 +12,6 @@ import base64
 import contextlib
 from collections.abc import Iterator
 
-import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
@@ -20,6 +19,8 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from engine import PlaygroundError
 from engine.core.i18n import _
+
+from ..plotlib import pg
 
 MAX_VECTOR_POINTS = 10_000  # scatter points drawn as SVG shapes; more are embedded as an image
 FORMATS = (".png", ".svg")

@@ -8,7 +8,6 @@ import math
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
@@ -17,6 +16,7 @@ from engine.core.numbers import number
 from engine.core.regularizers import Regularizer
 
 from ..colors import SPLIT_COLORS
+from ..plotlib import pg
 from ..run.snapshot import Snapshot
 from ..widgets import FitCombo, Label, Steady, name_widget
 from ..widgets.flow import FlowLayout

@@ -4,7 +4,6 @@ per epoch), and how many weights are exactly 0 under the L1 rule in use."""
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QWidget
 
@@ -13,6 +12,7 @@ from engine.core.regularizers import L1_RULES
 from engine.project.fields import field
 
 from ..colors import color_name, layer_color
+from ..plotlib import pg
 from ..run.snapshot import Snapshot
 from ..widgets import Label, name_widget
 from .plotting import layer_name, make_plot, nice_ceiling, set_range, titled

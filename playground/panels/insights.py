@@ -4,7 +4,6 @@ the input plane into (ConvNetJS's favourite demo)."""
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedLayout, QWidget
 
@@ -13,6 +12,7 @@ from engine.core.initializers import INITIALIZERS, keras_fans, zero_start
 from engine.core.numbers import number
 
 from ..colors import class_color, diverging_rgb, layer_color
+from ..plotlib import pg
 from ..run.snapshot import GRAD_BINS, Snapshot
 from ..widgets import Label, OnScreen, name_widget
 from .plotting import ema, layer_name, line_plot, make_plot, nice_ceiling, set_range, titled

@@ -5,7 +5,6 @@ place, and clicks on the plane to inspect, add or erase a point."""
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QWidget
 
@@ -13,6 +12,7 @@ from engine.core.activations import ACTIVATIONS
 from engine.core.i18n import _, ngettext
 
 from ..colors import class_color, class_color_name, class_rgb, diverging_rgb, fade
+from ..plotlib import pg
 from ..run.snapshot import Snapshot
 from ..widgets import Label, name_widget
 from .batchnorm_view import PlaneMode
@@ -221,10 +221,10 @@ class OutputView(QWidget):
         data = snap.data
         ds = data.dataset
         if ds.problem == "regression":
-            colors = diverging_rgb(ds.y, -1, 1)
-        else:
-            colors = np.array([class_color(int(c), ds.classes) for c in range(max(ds.classes, 2))])[ds.y]
-        brushes = [pg.mkBrush(*map(int, c)) for c in colors]
+            brushes = [pg.mkBrush(*map(int, c)) for c in diverging_rgb(ds.y, -1, 1)]
+        else:  # one brush a class, shared: pyqtgraph renders a point's symbol once per brush it is given
+            palette = [pg.mkBrush(*map(int, class_color(c, ds.classes))) for c in range(max(ds.classes, 2))]
+            brushes = [palette[c] for c in ds.y.tolist()]
         tr = np.concatenate([data.train, data.validation])
         self.train_points.setData(ds.x[tr, 0], ds.x[tr, 1], brush=[brushes[i] for i in tr],
                                   size=6 if sizes is None else sizes)  # fmt: skip

@@ -10,7 +10,6 @@ import math
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import QAbstractButton, QGroupBox, QHBoxLayout, QLabel, Q
 from engine.core.i18n import N_, _
 from engine.core.numbers import BIG, SMALL, number
 
+from ..plotlib import pg
 from ..widgets import Caption, guarded
 
 pg.setConfigOptions(antialias=True, background="w", foreground=(70, 70, 70))
@@ -205,9 +205,9 @@ class NumberAxis(pg.AxisItem):
 
 
 def make_plot(name: str) -> pg.PlotWidget:
-    w = pg.PlotWidget(axisItems={side: NumberAxis(side) for side in ("left", "bottom")})
+    # No menu from the start: pyqtgraph built the view box's (~30 widgets), then dropped it when turned off.
+    w = pg.PlotWidget(axisItems={side: NumberAxis(side) for side in ("left", "bottom")}, enableMenu=False)
     w.setObjectName(name)
-    w.setMenuEnabled(False)
     w.hideButtons()
     w.getPlotItem().getViewBox().setMouseEnabled(False, False)
     # Room above and right of the axes: the end ticks' labels (the top "1.0", the last epoch)

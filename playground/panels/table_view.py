@@ -11,7 +11,6 @@ no plane to colour: how the network does on the held-out rows.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
@@ -19,6 +18,7 @@ from engine.core.i18n import N_, _, ngettext
 from engine.core.numbers import number
 
 from ..colors import class_color
+from ..plotlib import pg
 from ..run.snapshot import Snapshot
 from ..widgets import Label
 from .images import ConfusionMatrix

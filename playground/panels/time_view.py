@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from engine.core.i18n import N_, _, ngettext
 
 from ..colors import layer_color
+from ..plotlib import pg
 from ..run.sequence_probe import TimeGradient, share
 from ..run.snapshot import Snapshot
 from ..widgets import Label, OnScreen

@@ -9,7 +9,6 @@ spread plot (up to MAX_KEPT), so N(0, 0.01²), N(0, 1) and Xavier can be compare
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,6 +36,7 @@ from engine.teaching.activation_stats import (
 
 from ..colors import layer_color
 from ..panels.plotting import line_plot, make_plot
+from ..plotlib import pg
 from ..run.jobs import Jobs
 from ..run.session import Session
 from ..widgets import NumberEdit, add_words, captioned, choose_data, name_widget, wrapped

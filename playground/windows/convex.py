@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QComboBox, QDialog, QGridLayout, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
@@ -35,6 +34,7 @@ from engine.teaching.convexity import (
 
 from ..colors import contour_rgb
 from ..panels.plotting import line_plot, make_plot
+from ..plotlib import pg
 from ..run.jobs import Jobs, Progress
 from ..widgets import Label, NumberEdit, guarded, name_widget, wrapped
 from .worked import num

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,6 +30,7 @@ from engine.teaching.landscape import RangeTest
 
 from ..colors import SPLIT_COLORS, contour_rgb, upsample
 from ..panels.plotting import line_plot, make_plot
+from ..plotlib import pg
 from ..run.analysis import Analyse, PlaneResult, SliceResult, landscape_job
 from ..run.jobs import JobWorker
 from ..run.session import Session

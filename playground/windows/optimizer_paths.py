@@ -13,7 +13,6 @@ import math
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -47,6 +46,7 @@ from engine.teaching.walkers import (
 
 from ..colors import contour_rgb, layer_color
 from ..panels.plotting import line_plot, make_plot
+from ..plotlib import pg
 from ..widgets import Label, NumberEdit, guarded, name_widget, plain_tip, wrapped
 from .worked import num
 

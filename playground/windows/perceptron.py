@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QDialog, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
@@ -28,6 +27,7 @@ from engine.teaching.perceptron import (
 
 from ..colors import blend_white, class_color
 from ..panels.plotting import SquarePlot, line_plot, make_plot
+from ..plotlib import pg
 from ..widgets import Label, NumberEdit, guarded, name_widget, wrapped
 from .worked import num, paren, vec
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
@@ -35,6 +34,7 @@ from ..colors import LAYER_COLORS, class_color, diverging_rgb, fade
 from ..panels.output_view import PLANE_STRENGTH, plane_rgb
 from ..panels.plotting import line_plot, make_plot, nice_ceiling, set_range
 from ..panels.speed import SpeedControl, SpeedPreference
+from ..plotlib import pg
 from ..run.commands import BuildRace, Pause, Play, SetSpeed, Step
 from ..run.pacing import Speed
 from ..run.race_worker import RaceSnapshot
