@@ -19,14 +19,17 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QListWidget,
     QMenu,
     QMessageBox,
     QTabBar,
+    QTableWidget,
     QTabWidget,
     QWidget,
 )
 
 from engine.core import i18n as catalog
+from engine.project.fields import FIELDS
 from playground import i18n
 from playground.actions import language
 
@@ -277,13 +280,21 @@ def test_a_bilingual_preset_shows_the_users_language(window_in, qtbot):
     assert win.lessons.bar.text.text().startswith("레슨 · 3단계 중 1단계: 학습률이 3입니다.")
 
 
-#: The Tools menu's windows whose every text must come through the catalog (by their object name).
-#: The texts other modules give them (an optimizer's or a surface's name from the engine's registries,
-#: a lesson's metric words) are wrapped with those modules.
-TOOL_STRICT = ("backpropWindow", "landscapeWindow", "gradientcheckDialog", "modelsummaryDialog", "activationStats",
-               "recordDialog")
+#: Texts of the tool windows that are no language, so never the catalog's: the logic gates' names
+#: (the perceptron's data sets), formulas (an input feature, a computation graph's title) and each
+#: language's name in itself (Make Lesson's text fields, as View → Language shows them).
+NOT_LANGUAGE = frozenset({"AND", "OR", "NAND", "XOR", "sin(X₁)", "sin(X₂)", "f = 2·(x·y + max(z, w))",
+                          *catalog.LANGUAGES.values()})
 #: Tools entries that open no window here (About waits for its answer; the draw pad is for image data).
 NO_WINDOW = ("actionAbout", "actionDrawInput")
+
+
+def pending_field_labels() -> set[str]:
+    """The field table's labels (engine/project/fields.py, Make Lesson's targets) the catalog has no
+    message for yet, asked in the pseudo-locale (a message it has comes back wrapped). The slice that
+    wraps the engine's texts (ko-engine) marks them; delete this once it is merged."""
+    assert catalog.language() == catalog.PSEUDO
+    return {f.label for f in FIELDS if catalog._(f.label) == f.label}
 
 
 def qt_own(widget: QWidget) -> bool:
@@ -301,17 +312,26 @@ def qt_own(widget: QWidget) -> bool:
 
 
 def window_texts(top: QWidget) -> list[str]:
-    """Every text a tool window shows or says, that bypassed the catalog."""
+    """Every text a tool window shows or says (its tables' and lists' items too) that bypassed the
+    catalog and is no formula or name of NOT_LANGUAGE."""
     texts = [top.windowTitle()]
     for widget in [top, *top.findChildren(QWidget)]:
-        if not qt_own(widget):
-            texts += texts_of(widget)
-    return [t for t in texts if t and bypassed(t)]
+        if qt_own(widget):
+            continue
+        texts += texts_of(widget)
+        if isinstance(widget, QTableWidget):
+            heads = [widget.horizontalHeaderItem(c) for c in range(widget.columnCount())]
+            items = [widget.item(r, c) for r in range(widget.rowCount()) for c in range(widget.columnCount())]
+            texts += [item.text() for item in heads + items if item is not None]
+        if isinstance(widget, QListWidget):
+            texts += [widget.item(r).text() for r in range(widget.count())]
+    pending = pending_field_labels()
+    return [t for t in texts if t and bypassed(t) and t not in NOT_LANGUAGE and t not in pending]
 
 
-def test_the_tool_windows_under_the_pseudo_locale(window_in, qtbot, capsys):
-    """Every window of the Tools menu opened in the pseudo-locale: the strict ones show no text that
-    bypassed the catalog; what the others still show is reported by window."""
+def test_the_tool_windows_under_the_pseudo_locale(window_in, qtbot):
+    """Every window of the Tools menu opened in the pseudo-locale shows no text that bypassed the
+    catalog (but the few of NOT_LANGUAGE); a text set around the catalog in any of them is found."""
     win = window_in("pseudo")
     tools = next(a.menu() for a in win.menuBar().actions() if a.menu() is not None and a.text() == "⟦&Tools⟧")
     opened: dict[str, list[str]] = {}
@@ -324,14 +344,17 @@ def test_the_tool_windows_under_the_pseudo_locale(window_in, qtbot, capsys):
                         timeout=TIMEOUT)  # fmt: skip
         for top in set(QApplication.topLevelWidgets()) - before:
             if top.isVisible() and not isinstance(top, QMenu):
-                opened[top.objectName() or type(top).__name__] = window_texts(top)
+                name = top.objectName() or type(top).__name__
+                opened[name] = window_texts(top)
                 assert "⟦" in top.windowTitle(), f"{act.objectName()}: {top.windowTitle()!r}"
+                # The check can fail: an English label, a list's item and a tooltip put in around the catalog.
+                probe = QLabel("Learning rate", top)
+                probe.setToolTip("The step size")
+                listed = QListWidget(top)
+                listed.addItem("Momentum")
+                assert {"Learning rate", "The step size", "Momentum"} <= set(window_texts(top)), name
                 top.close()
-    assert set(TOOL_STRICT) <= set(opened) and len(opened) >= 12, sorted(opened)
-    with capsys.disabled():
-        rest = {name: texts for name, texts in opened.items() if texts and name not in TOOL_STRICT}
-        print(f"\n{sum(map(len, rest.values()))} texts of the tool windows still bypass the catalog, by window:")
-        for name, texts in sorted(rest.items(), key=lambda kv: -len(kv[1])):
-            print(f"  {len(texts):4d}  {name}: {'; '.join(texts[:3])[:200]}")
-    strict = [f"{name}: {t!r}" for name in TOOL_STRICT for t in opened[name]]
-    assert not strict, "\n".join(strict)
+    assert {"pathsWindow", "raceWindow", "makeLessonDialog", "lossExplorer", "perceptronWindow", "convexWindow",
+            "graphWindow", "backpropWindow", "landscapeWindow"} <= set(opened) and len(opened) >= 12, sorted(opened)
+    found = [f"{name}: {t!r}" for name, texts in opened.items() for t in texts]
+    assert not found, "\n".join(found)

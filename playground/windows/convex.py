@@ -17,7 +17,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QComboBox, QDialog, QGridLayout, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from engine.core.errors import PlaygroundError
-from engine.core.i18n import _
+from engine.core.i18n import _, term
 from engine.teaching.convexity import (
     CONVEXITY_DATA,
     FORMULAS,
@@ -110,7 +110,7 @@ class ConvexWindow(QDialog):
         row = QHBoxLayout()
         self.data_box = name_widget(QComboBox(), "convexData", _("Data set"))
         for key in CONVEXITY_DATA.names():
-            self.data_box.addItem(CONVEXITY_DATA.get(key).title, key)
+            self.data_box.addItem(_(CONVEXITY_DATA.get(key).title), key)
         self.data_box.currentIndexChanged.connect(self._data_chosen)
         row.addWidget(self.data_box)
         row.addWidget(Label("x"))
@@ -153,7 +153,7 @@ class ConvexWindow(QDialog):
         self.targets: dict[str, pg.TargetItem] = {}
         self.infos: dict[str, QWidget] = {}
         for col, kind in enumerate(KINDS):
-            title = Label(f"{TITLES[kind]}: {FORMULAS[kind]}")
+            title = Label(_("{loss}: {formula}").format(loss=term(TITLES[kind]), formula=FORMULAS[kind]))
             font = title.font()
             font.setBold(True)
             title.setFont(font)
@@ -192,7 +192,7 @@ class ConvexWindow(QDialog):
         d = CONVEXITY_DATA.get(self.data_box.currentData())
         self.x_edit.setText(", ".join(f"{v:g}" for v in d.x))
         self.y_edit.setText(", ".join(str(v) for v in d.y))
-        self.note.setText(d.note)
+        self.note.setText(_(d.note))
         self.recompute()
 
     def points(self) -> tuple[np.ndarray, np.ndarray]:

@@ -109,7 +109,7 @@ class PerceptronWindow(QDialog):
             "ŷ = 1; the line is w·x + b = 0."), "legend"))  # fmt: skip
         self.data_box = name_widget(QComboBox(), "perceptronData", _("Data set"))
         for key in PERCEPTRON_DATA.names():
-            self.data_box.addItem(PERCEPTRON_DATA.get(key).title, key)
+            self.data_box.addItem(_(PERCEPTRON_DATA.get(key).title), key)  # AND, OR, NAND, XOR stay as they are
         self.data_box.currentIndexChanged.connect(lambda _i: self.restart())
         side.addWidget(self.data_box)
         self.data_note = wrapped("", "perceptronNote")
@@ -188,7 +188,7 @@ class PerceptronWindow(QDialog):
             self.say(str(exc))
             return
         self.last = None
-        self.data_note.setText(self.perceptron.data.note)
+        self.data_note.setText(_(self.perceptron.data.note))
         self._draw()
 
     def visit(self) -> Update | None:
@@ -258,7 +258,7 @@ class PerceptronWindow(QDialog):
         wrong = p.mistakes()
         self.caption.setText(
             _("{title}: w = {w}, b = {b} · wrong on {wrong} of {count} · red ring: the next example").format(
-                title=p.data.title, w=vec(p.w), b=num(p.b), wrong=wrong, count=len(p.y)
+                title=_(p.data.title), w=vec(p.w), b=num(p.b), wrong=wrong, count=len(p.y)
             )
         )
         self.status.setText(self._status())
