@@ -320,7 +320,8 @@ def window_texts(top: QWidget) -> list[str]:
             continue
         texts += texts_of(widget)
         if isinstance(widget, QTableWidget):
-            heads = [widget.horizontalHeaderItem(c) for c in range(widget.columnCount())]
+            heads = [widget.horizontalHeaderItem(c) for c in range(widget.columnCount())] + [
+                widget.verticalHeaderItem(r) for r in range(widget.rowCount())]
             items = [widget.item(r, c) for r in range(widget.rowCount()) for c in range(widget.columnCount())]
             texts += [item.text() for item in heads + items if item is not None]
         if isinstance(widget, QListWidget):

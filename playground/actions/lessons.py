@@ -38,7 +38,16 @@ from engine.core.errors import PlaygroundError
 from engine.core.i18n import LANGUAGES, N_, PSEUDO, _, language, pick, term
 from engine.data import FEATURES
 from engine.project.fields import field
-from engine.project.lessons import METRIC_WORDS, METRICS, PANELS, check_goal, describe, target, validate_lesson
+from engine.project.lessons import (
+    METRIC_WORDS,
+    METRICS,
+    PANEL_WORDS,
+    PANELS,
+    check_goal,
+    describe,
+    target,
+    validate_lesson,
+)
 
 from ..run.session import Session
 from ..widgets import Label, NumberEdit, name_widget, wrapped
@@ -286,7 +295,7 @@ class MakeLessonDialog(QDialog):
         hidden = {target(h) for h in current.get("hide", [])}
         locked = {target(h) for h in current.get("lock", [])}
         for row, name in enumerate(self.targets):
-            text = _("panel: {name}").format(name=name) if name in PANELS else _target_label(name)
+            text = _("panel: {name}").format(name=_(PANEL_WORDS[name])) if name in PANELS else _target_label(name)
             item = QTableWidgetItem(text)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.table.setItem(row, 0, item)

@@ -170,7 +170,7 @@ class LossExplorer(QDialog):
         self.table.setRowCount(n)
         self.table.setColumnCount(k + 1)
         self.table.setHorizontalHeaderLabels([*self.classes, _("correct class")])
-        self.table.setVerticalHeaderLabels([f"example {i + 1}" for i in range(n)])
+        self.table.setVerticalHeaderLabels([_("example {number}").format(number=i + 1) for i in range(n)])
         for i in range(n):
             for j in range(k):
                 item = QTableWidgetItem(f"{scores[i, j]:g}")
