@@ -359,3 +359,45 @@ def test_the_tool_windows_under_the_pseudo_locale(window_in, qtbot):
             "graphWindow", "backpropWindow", "landscapeWindow"} <= set(opened) and len(opened) >= 12, sorted(opened)
     found = [f"{name}: {t!r}" for name, texts in opened.items() for t in texts]
     assert not found, "\n".join(found)
+
+
+def test_the_tool_windows_speak_korean(window_in, qtbot):
+    """The names the tool windows take from the engine's registries (optimizers, surfaces, data
+    sets, CS231n's classes) and the verdicts they work out after a run or a click are Korean."""
+    from engine.teaching.race import lane_label
+
+    win = window_in("ko", english_terms=True)
+    paths = win.tools.open_paths()
+    lane = paths.lanes[1].optimizer
+    assert lane.currentText() == "모멘텀 (Momentum)"
+    assert lane.itemText(lane.count() - 1) == "무작위 탐색 (Random search)"
+    assert paths.surface_box.currentText() == "Rosenbrock 골짜기" and "최솟값까지" in paths.formula.text()
+    paths.surface_box.setCurrentIndex(paths.surface_box.findData("quadratic"))
+    assert "조건수 max(a, b) / min(a, b) = 10" in paths.formula.text()
+    paths.close()
+    race = win.tools.open_race()
+    assert race.rows[1].optimizer.currentText() == "모멘텀 (Momentum)"
+    assert lane_label({"name": "momentum"}) == "모멘텀 (Momentum) α=0.01"  # the curves' legend, made by the race
+    race.close()
+    losses = win.tools.open_loss_explorer()
+    assert losses.classes == ["고양이", "자동차", "개구리"] and losses.class_edit.text() == "고양이, 자동차, 개구리"
+    assert "예제 1 (정답: 고양이)" in losses.working.toPlainText() and "−ln p_고양이 = −ln 0.13 = 2.04" in (
+        losses.working.toPlainText())
+    losses.close()
+    gates = win.tools.open_perceptron()
+    assert [gates.data_box.itemText(i) for i in range(gates.data_box.count())][-1] == "두 무리"
+    gates.close()
+    graphs = win.tools.open_graphs()
+    assert graphs.explain(graphs.graph.index("q")).startswith("q: 덧셈은 나눠 줍니다")
+    graphs.close()
+    convex = win.tools.open_convexity()
+    qtbot.waitUntil(lambda: convex.result is not None, timeout=TIMEOUT)
+    assert convex.data_box.currentText() == "겹치는 클래스"
+    assert "볼록하지 않습니다" in convex.infos["squared_error"].text()
+    assert "최솟값 1개 (별)" in convex.infos["cross_entropy"].text()
+    convex.close()
+    lesson = win.tools.make_lesson()
+    targets = [lesson.table.item(r, 0).text() for r in range(lesson.table.rowCount())]
+    assert "패널: 컨트롤 바" in targets and "재생 버튼" in targets
+    assert lesson.goal_metric.itemText(lesson.goal_metric.findData("val_loss")) == "검증 손실 (validation loss)"
+    lesson.close()
