@@ -372,6 +372,11 @@ def test_the_tool_windows_speak_korean(window_in, qtbot):
     assert lane.currentText() == "모멘텀 (Momentum)"
     assert lane.itemText(lane.count() - 1) == "무작위 탐색 (Random search)"
     assert paths.surface_box.currentText() == "Rosenbrock 골짜기" and "최솟값까지" in paths.formula.text()
+    lane.setCurrentIndex(lane.count() - 1)
+    form = paths.lanes[1].edit_settings()
+    assert form.windowTitle() == "레인 2: 무작위 탐색 (Random search)" and form.findChild(QWidget, "pathSetting_tries")
+    assert {"시도 수 (tries)", "시드 (seed)"} <= {w.text() for w in form.findChildren(QLabel)}
+    form.reject()
     paths.surface_box.setCurrentIndex(paths.surface_box.findData("quadratic"))
     assert "조건수 max(a, b) / min(a, b) = 10" in paths.formula.text()
     paths.close()
