@@ -168,8 +168,7 @@ def clipped_texts(window: Any) -> list[str]:
     Korean label is as wide as it needs; nothing may be cut off at the window's size). A wrapping
     label needs its height for its width, a one-line one its width; a check box or radio button
     its indicator and text; a push or tool button its text (and icon) inside its frame."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QTextDocument
+    from PySide6.QtGui import Qt, QTextDocument  # QtGui's Qt: the enums and mightBeRichText
     from PySide6.QtWidgets import QAbstractButton, QCheckBox, QLabel, QRadioButton, QToolButton, QWidget
 
     out = []

@@ -19,14 +19,17 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QListWidget,
     QMenu,
     QMessageBox,
     QTabBar,
+    QTableWidget,
     QTabWidget,
     QWidget,
 )
 
 from engine.core import i18n as catalog
+from engine.project.fields import FIELDS
 from playground import i18n
 from playground.actions import language
 
@@ -277,13 +280,21 @@ def test_a_bilingual_preset_shows_the_users_language(window_in, qtbot):
     assert win.lessons.bar.text.text().startswith("레슨 · 3단계 중 1단계: 학습률이 3입니다.")
 
 
-#: The Tools menu's windows whose every text must come through the catalog (by their object name).
-#: The texts other modules give them (an optimizer's or a surface's name from the engine's registries,
-#: a lesson's metric words) are wrapped with those modules.
-TOOL_STRICT = ("backpropWindow", "landscapeWindow", "gradientcheckDialog", "modelsummaryDialog", "activationStats",
-               "recordDialog")
+#: Texts of the tool windows that are no language, so never the catalog's: the logic gates' names
+#: (the perceptron's data sets), formulas (an input feature, a computation graph's title) and each
+#: language's name in itself (Make Lesson's text fields, as View → Language shows them).
+NOT_LANGUAGE = frozenset({"AND", "OR", "NAND", "XOR", "sin(X₁)", "sin(X₂)", "f = 2·(x·y + max(z, w))",
+                          *catalog.LANGUAGES.values()})
 #: Tools entries that open no window here (About waits for its answer; the draw pad is for image data).
 NO_WINDOW = ("actionAbout", "actionDrawInput")
+
+
+def pending_field_labels() -> set[str]:
+    """The field table's labels (engine/project/fields.py, Make Lesson's targets) the catalog has no
+    message for yet, asked in the pseudo-locale (a message it has comes back wrapped). The slice that
+    wraps the engine's texts (ko-engine) marks them; delete this once it is merged."""
+    assert catalog.language() == catalog.PSEUDO
+    return {f.label for f in FIELDS if catalog._(f.label) == f.label}
 
 
 def qt_own(widget: QWidget) -> bool:
@@ -301,17 +312,27 @@ def qt_own(widget: QWidget) -> bool:
 
 
 def window_texts(top: QWidget) -> list[str]:
-    """Every text a tool window shows or says, that bypassed the catalog."""
+    """Every text a tool window shows or says (its tables' and lists' items too) that bypassed the
+    catalog and is no formula or name of NOT_LANGUAGE."""
     texts = [top.windowTitle()]
     for widget in [top, *top.findChildren(QWidget)]:
-        if not qt_own(widget):
-            texts += texts_of(widget)
-    return [t for t in texts if t and bypassed(t)]
+        if qt_own(widget):
+            continue
+        texts += texts_of(widget)
+        if isinstance(widget, QTableWidget):
+            heads = [widget.horizontalHeaderItem(c) for c in range(widget.columnCount())] + [
+                widget.verticalHeaderItem(r) for r in range(widget.rowCount())]
+            items = [widget.item(r, c) for r in range(widget.rowCount()) for c in range(widget.columnCount())]
+            texts += [item.text() for item in heads + items if item is not None]
+        if isinstance(widget, QListWidget):
+            texts += [widget.item(r).text() for r in range(widget.count())]
+    pending = pending_field_labels()
+    return [t for t in texts if t and bypassed(t) and t not in NOT_LANGUAGE and t not in pending]
 
 
-def test_the_tool_windows_under_the_pseudo_locale(window_in, qtbot, capsys):
-    """Every window of the Tools menu opened in the pseudo-locale: the strict ones show no text that
-    bypassed the catalog; what the others still show is reported by window."""
+def test_the_tool_windows_under_the_pseudo_locale(window_in, qtbot):
+    """Every window of the Tools menu opened in the pseudo-locale shows no text that bypassed the
+    catalog (but the few of NOT_LANGUAGE); a text set around the catalog in any of them is found."""
     win = window_in("pseudo")
     tools = next(a.menu() for a in win.menuBar().actions() if a.menu() is not None and a.text() == "⟦&Tools⟧")
     opened: dict[str, list[str]] = {}
@@ -324,14 +345,64 @@ def test_the_tool_windows_under_the_pseudo_locale(window_in, qtbot, capsys):
                         timeout=TIMEOUT)  # fmt: skip
         for top in set(QApplication.topLevelWidgets()) - before:
             if top.isVisible() and not isinstance(top, QMenu):
-                opened[top.objectName() or type(top).__name__] = window_texts(top)
+                name = top.objectName() or type(top).__name__
+                opened[name] = window_texts(top)
                 assert "⟦" in top.windowTitle(), f"{act.objectName()}: {top.windowTitle()!r}"
+                # The check can fail: an English label, a list's item and a tooltip put in around the catalog.
+                probe = QLabel("Learning rate", top)
+                probe.setToolTip("The step size")
+                listed = QListWidget(top)
+                listed.addItem("Momentum")
+                assert {"Learning rate", "The step size", "Momentum"} <= set(window_texts(top)), name
                 top.close()
-    assert set(TOOL_STRICT) <= set(opened) and len(opened) >= 12, sorted(opened)
-    with capsys.disabled():
-        rest = {name: texts for name, texts in opened.items() if texts and name not in TOOL_STRICT}
-        print(f"\n{sum(map(len, rest.values()))} texts of the tool windows still bypass the catalog, by window:")
-        for name, texts in sorted(rest.items(), key=lambda kv: -len(kv[1])):
-            print(f"  {len(texts):4d}  {name}: {'; '.join(texts[:3])[:200]}")
-    strict = [f"{name}: {t!r}" for name in TOOL_STRICT for t in opened[name]]
-    assert not strict, "\n".join(strict)
+    assert {"pathsWindow", "raceWindow", "makeLessonDialog", "lossExplorer", "perceptronWindow", "convexWindow",
+            "graphWindow", "backpropWindow", "landscapeWindow"} <= set(opened) and len(opened) >= 12, sorted(opened)
+    found = [f"{name}: {t!r}" for name, texts in opened.items() for t in texts]
+    assert not found, "\n".join(found)
+
+
+def test_the_tool_windows_speak_korean(window_in, qtbot):
+    """The names the tool windows take from the engine's registries (optimizers, surfaces, data
+    sets, CS231n's classes) and the verdicts they work out after a run or a click are Korean."""
+    from engine.teaching.race import lane_label
+
+    win = window_in("ko", english_terms=True)
+    paths = win.tools.open_paths()
+    lane = paths.lanes[1].optimizer
+    assert lane.currentText() == "모멘텀 (Momentum)"
+    assert lane.itemText(lane.count() - 1) == "무작위 탐색 (Random search)"
+    assert paths.surface_box.currentText() == "Rosenbrock 골짜기" and "최솟값까지" in paths.formula.text()
+    lane.setCurrentIndex(lane.count() - 1)
+    form = paths.lanes[1].edit_settings()
+    assert form.windowTitle() == "레인 2: 무작위 탐색 (Random search)" and form.findChild(QWidget, "pathSetting_tries")
+    assert {"시도 수 (tries)", "시드 (seed)"} <= {w.text() for w in form.findChildren(QLabel)}
+    form.reject()
+    paths.surface_box.setCurrentIndex(paths.surface_box.findData("quadratic"))
+    assert "조건수 max(a, b) / min(a, b) = 10" in paths.formula.text()
+    paths.close()
+    race = win.tools.open_race()
+    assert race.rows[1].optimizer.currentText() == "모멘텀 (Momentum)"
+    assert lane_label({"name": "momentum"}) == "모멘텀 (Momentum) α=0.01"  # the curves' legend, made by the race
+    race.close()
+    losses = win.tools.open_loss_explorer()
+    assert losses.classes == ["고양이", "자동차", "개구리"] and losses.class_edit.text() == "고양이, 자동차, 개구리"
+    assert "예제 1 (정답: 고양이)" in losses.working.toPlainText() and "−ln p_고양이 = −ln 0.13 = 2.04" in (
+        losses.working.toPlainText())
+    losses.close()
+    gates = win.tools.open_perceptron()
+    assert [gates.data_box.itemText(i) for i in range(gates.data_box.count())][-1] == "두 무리"
+    gates.close()
+    graphs = win.tools.open_graphs()
+    assert graphs.explain(graphs.graph.index("q")).startswith("q: 덧셈은 나눠 줍니다")
+    graphs.close()
+    convex = win.tools.open_convexity()
+    qtbot.waitUntil(lambda: convex.result is not None, timeout=TIMEOUT)
+    assert convex.data_box.currentText() == "겹치는 클래스"
+    assert "볼록하지 않습니다" in convex.infos["squared_error"].text()
+    assert "최솟값 1개 (별)" in convex.infos["cross_entropy"].text()
+    convex.close()
+    lesson = win.tools.make_lesson()
+    targets = [lesson.table.item(r, 0).text() for r in range(lesson.table.rowCount())]
+    assert "패널: 컨트롤 바" in targets and "재생 버튼" in targets
+    assert lesson.goal_metric.itemText(lesson.goal_metric.findData("val_loss")) == "검증 손실 (validation loss)"
+    lesson.close()

@@ -36,6 +36,9 @@ METRIC_WORDS = {
     "val_accuracy": N_("validation accuracy"), "test_loss": N_("test loss"), "test_accuracy": N_("test accuracy"),
 }  # fmt: skip (the catalog's messages, translated where shown)
 PANELS = ("controls", "data", "network", "output", "curves", "insights", "timeline")
+#: Each panel in words (the catalog's messages, translated where shown; the key is what files use).
+PANEL_WORDS = {"controls": N_("control bar"), "data": N_("data"), "network": N_("network"), "output": N_("output"),
+               "curves": N_("curves"), "insights": N_("insights"), "timeline": N_("timeline")}
 #: TensorFlow Playground's hidable controls (its *_hide keys) and the settings they stand for.
 TFP_CONTROLS = {
     "learningRate": "training.optimizer.learning_rate",

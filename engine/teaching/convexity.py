@@ -27,7 +27,7 @@ from ..core.registry import Registry
 
 Array = np.ndarray
 KINDS = ("cross_entropy", "squared_error")
-TITLES = {"cross_entropy": "Cross-entropy", "squared_error": "Squared error"}
+TITLES = {"cross_entropy": N_("Cross-entropy"), "squared_error": N_("Squared error")}
 FORMULAS = {
     "cross_entropy": "L = −mean(y·ln ŷ + (1 − y)·ln(1 − ŷ)),  ŷ = σ(w·x + b)",
     "squared_error": "L = mean((ŷ − y)²),  ŷ = σ(w·x + b)",

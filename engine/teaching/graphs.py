@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from ..core.registry import Registry
 
 
@@ -38,30 +38,31 @@ def _bce(a: float, y: float) -> float:
 
 GATES: Registry[Gate] = Registry("gate")
 #: Each gate in words, for the app: what the lectures call it.
-GATE_WORDS = {"input": "input", "const": "constant", "add": "add", "sub": "subtract", "mul": "multiply",
-              "max": "max", "exp": "exp", "log": "log", "square": "square", "sigmoid": "sigmoid",
-              "bce": "binary cross-entropy"}  # fmt: skip
+GATE_WORDS = {"input": N_("input"), "const": N_("constant"), "add": N_("add"), "sub": N_("subtract"),
+              "mul": N_("multiply"), "max": "max", "exp": "exp", "log": "log", "square": N_("square"),
+              "sigmoid": N_("sigmoid"), "bce": N_("binary cross-entropy")}  # fmt: skip
 for _name, _gate in {
     "input": Gate("", lambda v: math.nan, lambda v, o: [],
-                  "an input: its gradient is how much the output moves per unit of it"),
+                  N_("an input: its gradient is how much the output moves per unit of it")),
     "const": Gate("", lambda v: math.nan, lambda v, o: [],
-                  "a constant: it gets a gradient but nothing is learned from it"),
+                  N_("a constant: it gets a gradient but nothing is learned from it")),
     "add": Gate("+", lambda v: v[0] + v[1], lambda v, o: [1.0, 1.0],
-                "add distributes: each input gets the upstream gradient unchanged"),
+                N_("add distributes: each input gets the upstream gradient unchanged")),
     "sub": Gate("−", lambda v: v[0] - v[1], lambda v, o: [1.0, -1.0],
-                "subtract: the first input gets the upstream gradient, the second its negative"),
+                N_("subtract: the first input gets the upstream gradient, the second its negative")),
     "mul": Gate("×", lambda v: v[0] * v[1], lambda v, o: [v[1], v[0]],
-                "multiply swaps: each input gets the upstream gradient times the other input"),
+                N_("multiply swaps: each input gets the upstream gradient times the other input")),
     "max": Gate("max", lambda v: max(v[0], v[1]), lambda v, o: [1.0, 0.0] if v[0] >= v[1] else [0.0, 1.0],
-                "max routes: the larger input gets the whole upstream gradient, the other none"),
-    "exp": Gate("exp", lambda v: math.exp(v[0]), lambda v, o: [o], "exp: the local gradient is e^x, the output itself"),
-    "log": Gate("log", lambda v: math.log(v[0]), lambda v, o: [1 / v[0]], "log: the local gradient is 1/x"),
-    "square": Gate("x²", lambda v: v[0] * v[0], lambda v, o: [2 * v[0]], "square: the local gradient is 2x"),
+                N_("max routes: the larger input gets the whole upstream gradient, the other none")),
+    "exp": Gate("exp", lambda v: math.exp(v[0]), lambda v, o: [o],
+                N_("exp: the local gradient is e^x, the output itself")),
+    "log": Gate("log", lambda v: math.log(v[0]), lambda v, o: [1 / v[0]], N_("log: the local gradient is 1/x")),
+    "square": Gate("x²", lambda v: v[0] * v[0], lambda v, o: [2 * v[0]], N_("square: the local gradient is 2x")),
     "sigmoid": Gate("σ", lambda v: _sigmoid(v[0]), lambda v, o: [o * (1 - o)],
-                    "sigmoid: the local gradient is σ(x)(1 − σ(x)), from the output alone"),
+                    N_("sigmoid: the local gradient is σ(x)(1 − σ(x)), from the output alone")),
     "bce": Gate("L", lambda v: _bce(v[0], v[1]), lambda v, o: [(v[0] - v[1]) / (v[0] * (1 - v[0])),
                                                                math.log((1 - v[0]) / v[0])],
-                "cross-entropy L(a, y) = −(y·log a + (1 − y)·log(1 − a)): ∂L/∂a = (a − y) / (a(1 − a))"),
+                N_("cross-entropy L(a, y) = −(y·log a + (1 − y)·log(1 − a)): ∂L/∂a = (a − y) / (a(1 − a))")),
 }.items():  # fmt: skip
     GATES.register(_name, GATE_WORDS[_name])(_gate)
 
@@ -197,7 +198,7 @@ def sum_times() -> Graph:
 
 @_graph("max_gate")
 def max_gate() -> Graph:
-    g = Graph("f = 2·(x·y + max(z, w))", "the three gates at once: multiply, max, add")
+    g = Graph("f = 2·(x·y + max(z, w))", N_("the three gates at once: multiply, max, add"))
     x, y = g.add("x", "input", value=3), g.add("y", "input", value=-4)
     z, w = g.add("z", "input", value=2), g.add("w", "input", value=-1)
     xy, m = g.add("x·y", "mul", x, y), g.add("max(z, w)", "max", z, w)
@@ -209,7 +210,7 @@ def max_gate() -> Graph:
 
 @_graph("sigmoid_neuron")
 def sigmoid_neuron() -> Graph:
-    g = Graph("f(w, x) = σ(w₀x₀ + w₁x₁ + w₂)", "a sigmoid neuron with two inputs")
+    g = Graph("f(w, x) = σ(w₀x₀ + w₁x₁ + w₂)", N_("a sigmoid neuron with two inputs"))
     w0, x0 = g.add("w0", "input", value=2), g.add("x0", "input", value=-1)
     w1, x1 = g.add("w1", "input", value=-3), g.add("x1", "input", value=-2)
     w2 = g.add("w2", "input", value=-3)
@@ -222,7 +223,7 @@ def sigmoid_neuron() -> Graph:
 
 @_graph("logistic_regression")
 def logistic_regression() -> Graph:
-    g = Graph("z = wᵀx + b → a = σ(z) → L(a, y)", "logistic regression's loss for one example")
+    g = Graph("z = wᵀx + b → a = σ(z) → L(a, y)", N_("logistic regression's loss for one example"))
     x1, x2 = g.add("x1", "input", value=1.0), g.add("x2", "input", value=2.0)
     w1, w2 = g.add("w1", "input", value=0.5), g.add("w2", "input", value=-0.3)
     b = g.add("b", "input", value=0.1)
@@ -237,7 +238,7 @@ def logistic_regression() -> Graph:
 
 @_graph("chain_rule")
 def chain_rule() -> Graph:
-    g = Graph("f = 2z² − z + 2,  z = y²,  y = 2x + 3", "the chain rule: df/dx = df/dz · dz/dy · dy/dx")
+    g = Graph("f = 2z² − z + 2,  z = y²,  y = 2x + 3", N_("the chain rule: df/dx = df/dz · dz/dy · dy/dx"))
     x = g.add("x", "input", value=1.0)
     two = g.add("2", "const", value=2)
     tx = g.add("2x", "mul", two, x)

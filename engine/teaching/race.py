@@ -31,7 +31,7 @@ MAX_LANES = 6
 def lane_label(optimizer: dict[str, Any]) -> str:
     """The optimizer and its learning rate, e.g. Adam α=0.001."""
     opt = make_optimizer(optimizer)
-    return f"{opt.label} α={number(opt.hp['learning_rate'], 6)}"
+    return f"{OPTIMIZERS.words(opt.name)} α={number(opt.hp['learning_rate'], 6)}"  # in the user's language
 
 
 @dataclass

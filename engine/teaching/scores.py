@@ -15,11 +15,11 @@ import numpy as np
 
 from ..core.activations import get_activation
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from ..core.losses import get_loss
 
 #: CS231n lecture 3's example: three images scored for cat, car and frog (one row per image).
-CS231N_CLASSES = ("cat", "car", "frog")
+CS231N_CLASSES = (N_("cat"), N_("car"), N_("frog"))  # the app shows them in the user's language
 CS231N_SCORES = ((3.2, 5.1, -1.7), (1.3, 4.9, 2.0), (2.2, 2.5, -3.1))
 CS231N_LABELS = (0, 1, 2)
 MARGIN = 1.0  # Δ of the multiclass SVM loss, as the registered multiclass_hinge uses

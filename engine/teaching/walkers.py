@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from ..core.registry import spec_name
 from .surfaces import Surface, Walker, get_surface
 
@@ -27,8 +27,8 @@ class RandomSearch(Walker):
     """Random local search on a surface, seeded: the same spec walks the same path."""
 
     name = RANDOM_SEARCH
-    label = "Random search"
-    formula = (
+    label = N_("Random search")
+    formula = N_(
         "try p + σ·ε with ε ~ N(0, I), `tries` times a step; move to the best try only if f is lower "
         "there (CS231n's random local search: no gradient at all)"
     )
@@ -39,10 +39,17 @@ class RandomSearch(Walker):
     }  # fmt: skip
 
     help: ClassVar[dict[str, str]] = {
-        "step_size": "σ: how far a random try reaches (each coordinate moves by σ times a standard normal)",
-        "tries": "random points tried each step; the lowest is taken if it is below the current value",
-        "seed": "the random generator's seed: the same seed walks the same path",
+        "step_size": N_("σ: how far a random try reaches (each coordinate moves by σ times a standard normal)"),
+        "tries": N_("random points tried each step; the lowest is taken if it is below the current value"),
+        "seed": N_("the random generator's seed: the same seed walks the same path"),
     }
+    #: Each setting's caption in words (the catalog's message; the identifier is the key).
+    words: ClassVar[dict[str, str]] = {"step_size": N_("step size σ"), "tries": N_("tries"), "seed": N_("seed")}
+
+    @classmethod
+    def key_words(cls, key: str) -> str:
+        """A setting's caption in words, as an optimizer's (translate it where shown)."""
+        return cls.words.get(key, key.replace("_", " "))
 
     @classmethod
     def describe(cls, key: str, rules: str = "torch") -> str:

@@ -35,10 +35,19 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.errors import PlaygroundError
-from engine.core.i18n import LANGUAGES, PSEUDO, _, language, pick
+from engine.core.i18n import LANGUAGES, N_, PSEUDO, _, language, pick, term
 from engine.data import FEATURES
-from engine.project.fields import label
-from engine.project.lessons import METRIC_WORDS, METRICS, PANELS, check_goal, describe, target, validate_lesson
+from engine.project.fields import field
+from engine.project.lessons import (
+    METRIC_WORDS,
+    METRICS,
+    PANEL_WORDS,
+    PANELS,
+    check_goal,
+    describe,
+    target,
+    validate_lesson,
+)
 
 from ..run.session import Session
 from ..widgets import Label, NumberEdit, name_widget, wrapped
@@ -286,7 +295,7 @@ class MakeLessonDialog(QDialog):
         hidden = {target(h) for h in current.get("hide", [])}
         locked = {target(h) for h in current.get("lock", [])}
         for row, name in enumerate(self.targets):
-            text = f"panel: {name}" if name in PANELS else _target_label(name)
+            text = _("panel: {name}").format(name=_(PANEL_WORDS[name])) if name in PANELS else _target_label(name)
             item = QTableWidgetItem(text)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.table.setItem(row, 0, item)
@@ -333,7 +342,7 @@ class MakeLessonDialog(QDialog):
         self.goal_metric = name_widget(QComboBox(), "lessonMetric", _("Goal metric"))
         self.goal_metric.addItem(_("no goal"), None)
         for m in METRICS:
-            self.goal_metric.addItem(METRIC_WORDS[m], m)
+            self.goal_metric.addItem(term(METRIC_WORDS[m]), m)  # in words; the identifier (val_loss) as data
         self.bound = name_widget(QComboBox(), "lessonBound", _("Below or above"))
         for key, text in (("below", _("is below")), ("above", _("is above"))):  # the words, not the keys
             self.bound.addItem(text, key)
@@ -456,11 +465,17 @@ def _language_of(text: str) -> str:
     return "ko" if re.search(r"[\uac00-\ud7a3]", text) else "en"
 
 
+#: The view's targets a lesson can hide or lock, in words (the catalog's messages).
+VIEW_WORDS = {"view.show_test_data": N_("show test data"), "view.discretize": N_("discretize"),
+              "view.play": N_("play button"), "view.step": N_("step button"), "view.reset": N_("reset button")}
+
+
 def _target_label(path: str) -> str:
-    if path.startswith("view."):
-        return {"view.show_test_data": "show test data", "view.discretize": "discretize", "view.play": "play button",
-                "view.step": "step button", "view.reset": "reset button"}[path]  # fmt: skip
+    """A lesson target in the user's words: a view control, a setting, or a setting of every layer."""
+    if path in VIEW_WORDS:
+        return _(VIEW_WORDS[path])
     try:
-        return label(path.replace("[]", ".0")).replace("layer 1 ", "every layer's ")
+        words = term(field(path.replace("[]", ".0")).label)
     except PlaygroundError:
         return path
+    return _("every layer's {setting}").format(setting=words) if "[]" in path else words

@@ -57,21 +57,24 @@ def verdict(r: ActivationStats) -> str:
     n = len(stds)
     flat = float(np.mean([layer.flat for layer in r.layers]))
     zero = float(np.mean([layer.zero for layer in r.layers]))
-    spread = f"The spread (std) goes from {num(stds[0], 3)} in layer 1 to {num(stds[-1], 3)} in layer {n}"
+    first, last = num(stds[0], 3), num(stds[-1], 3)
+    spread = _("The spread (std) goes from {first} in layer 1 to {last} in layer {layers}").format(
+        first=first, last=last, layers=n)
     if n > 1 and stds[0] > 0:
         factor = (stds[-1] / stds[0]) ** (1 / (n - 1)) if stds[-1] > 0 else 0.0
-        spread += f", ×{num(factor, 2)} a layer on average"
+        spread = _("The spread (std) goes from {first} in layer 1 to {last} in layer {layers}, ×{factor} a layer on "
+                   "average").format(first=first, last=last, layers=n, factor=num(factor, 2))
     if n > 1 and stds[0] > 0 and stds[-1] < COLLAPSED * stds[0]:
-        out = (f"{spread}. The activations collapse towards 0, and the gradients flowing back through these "
-               "weights shrink the same way: the first layers cannot learn.")
+        out = _("{spread}. The activations collapse towards 0, and the gradients flowing back through these "
+                "weights shrink the same way: the first layers cannot learn.").format(spread=spread)
     elif flat > SATURATED:
-        out = (f"{spread}. {flat:.0%} of the activations sit where f′(z) < 0.01 (saturated): almost no "
-               "gradient passes back through them.")
+        out = _("{spread}. {share} of the activations sit where f′(z) < 0.01 (saturated): almost no gradient passes "
+                "back through them.").format(spread=spread, share=f"{flat:.0%}")
     else:
-        out = (f"{spread}: no collapse to 0 and no saturation ({flat:.0%} of the activations have "
-               "f′(z) < 0.01).")
+        out = _("{spread}: no collapse to 0 and no saturation ({share} of the activations have f′(z) < 0.01).").format(
+            spread=spread, share=f"{flat:.0%}")
     if zero > 0.05:
-        out += f" {zero:.0%} are exactly 0 (ReLU's off side)."
+        out += " " + _("{share} are exactly 0 (ReLU's off side).").format(share=f"{zero:.0%}")
     return out
 
 

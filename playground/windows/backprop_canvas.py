@@ -115,7 +115,7 @@ class BackpropCanvas(QWidget):
         for (c, unit), box in self.nodes.items():
             if unit < 0:
                 p.setPen(QColor(110, 110, 110))
-                p.drawText(box, Qt.AlignmentFlag.AlignCenter, f"+{-unit - 1} more")
+                p.drawText(box, Qt.AlignmentFlag.AlignCenter, _("+{count} more").format(count=-unit - 1))
                 continue
             sel = self.selected
             chosen = sel is not None and sel[1] is None and (sel[0] + 1, sel[2]) == (c, unit)

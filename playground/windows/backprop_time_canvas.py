@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from engine.core.i18n import _
 from engine.core.layers.base import LAYERS
 
 from ..colors import NEGATIVE, POSITIVE, diverging_rgb
@@ -195,7 +196,7 @@ class TimeCanvas(QWidget):
             last = boxes[-1]
             p.setPen(QColor(110, 110, 110))
             p.drawText(QRectF(last.right() + 4, last.top(), 70, last.height()), Qt.AlignmentFlag.AlignVCenter,
-                       f"+{row.size - len(row.top)} more")  # fmt: skip
+                       _("+{count} more").format(count=row.size - len(row.top)))  # fmt: skip
 
     # ----------------------------------------------------------------- clicks
     def _picks(self, row: Row, k: int) -> tuple[int, Any, int] | None:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QComboBox, QDialog, QGridLayout, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from engine.core.errors import PlaygroundError
-from engine.core.i18n import _
+from engine.core.i18n import _, ngettext, term
 from engine.teaching.convexity import (
     CONVEXITY_DATA,
     FORMULAS,
@@ -110,7 +110,7 @@ class ConvexWindow(QDialog):
         row = QHBoxLayout()
         self.data_box = name_widget(QComboBox(), "convexData", _("Data set"))
         for key in CONVEXITY_DATA.names():
-            self.data_box.addItem(CONVEXITY_DATA.get(key).title, key)
+            self.data_box.addItem(_(CONVEXITY_DATA.get(key).title), key)
         self.data_box.currentIndexChanged.connect(self._data_chosen)
         row.addWidget(self.data_box)
         row.addWidget(Label("x"))
@@ -153,7 +153,7 @@ class ConvexWindow(QDialog):
         self.targets: dict[str, pg.TargetItem] = {}
         self.infos: dict[str, QWidget] = {}
         for col, kind in enumerate(KINDS):
-            title = Label(f"{TITLES[kind]}: {FORMULAS[kind]}")
+            title = Label(_("{loss}: {formula}").format(loss=term(TITLES[kind]), formula=FORMULAS[kind]))
             font = title.font()
             font.setBold(True)
             title.setFont(font)
@@ -192,7 +192,7 @@ class ConvexWindow(QDialog):
         d = CONVEXITY_DATA.get(self.data_box.currentData())
         self.x_edit.setText(", ".join(f"{v:g}" for v in d.x))
         self.y_edit.setText(", ".join(str(v) for v in d.y))
-        self.note.setText(d.note)
+        self.note.setText(_(d.note))
         self.recompute()
 
     def points(self) -> tuple[np.ndarray, np.ndarray]:
@@ -257,29 +257,31 @@ class ConvexWindow(QDialog):
         s = r.surfaces[kind]
         low = float(s.lowest_eigenvalue.min())
         if s.negative_share == 0:
-            shape = f"Smallest Hessian eigenvalue on the grid {num(low, 2)}, never negative: convex."
+            shape = _("Smallest Hessian eigenvalue on the grid {value}, never negative: convex.").format(
+                value=num(low, 2))
         else:
-            shape = (f"A negative eigenvalue on {s.negative_share:.0%} of the grid (red), as low as {num(low, 2)}: "
-                     "not convex.")  # fmt: skip
+            shape = _("A negative eigenvalue on {share} of the grid (red), as low as {value}: not convex.").format(
+                share=f"{s.negative_share:.0%}", value=num(low, 2))
         if s.minima:
             where = "; ".join(f"({num(m.w, 3)}, {num(m.b, 3)}) L = {num(m.value, 4)}" for m in s.minima)
-            count = "One minimum" if len(s.minima) == 1 else f"{len(s.minima)} minima"
-            minima = f"{count} (stars): {where}."
+            minima = ngettext("One minimum (stars): {where}.", "{count} minima (stars): {where}.",
+                              len(s.minima)).format(count=len(s.minima), where=where)
         else:
-            minima = "No minimum on the grid: the loss falls on towards its edge."
+            minima = _("No minimum on the grid: the loss falls on towards its edge.")
         path = r.paths[kind]
         end = path[-1]
         gw, gb = gradient(kind, end[0], end[1], r.x, r.y)
         steps = len(path) - 1
-        walked = (
-            f"Descent from ({num(r.start[0], 3)}, {num(r.start[1], 3)}), {steps:,} steps: ends at "
-            f"({num(end[0], 3)}, {num(end[1], 3)}), L = {num(float(loss(kind, end[0], end[1], r.x, r.y)), 4)}, "
-            f"|∇L| = {num(float(np.hypot(gw, gb)), 2)}."
-        )
+        walked = ngettext(
+            "Descent from ({w}, {b}), {steps} step: ends at ({end_w}, {end_b}), L = {loss}, |∇L| = {grad}.",
+            "Descent from ({w}, {b}), {steps} steps: ends at ({end_w}, {end_b}), L = {loss}, |∇L| = {grad}.", steps,
+        ).format(w=num(r.start[0], 3), b=num(r.start[1], 3), steps=f"{steps:,}", end_w=num(end[0], 3),
+                 end_b=num(end[1], 3), loss=num(float(loss(kind, end[0], end[1], r.x, r.y)), 4),
+                 grad=num(float(np.hypot(gw, gb)), 2))  # fmt: skip
         hww, hwb, hbb = (float(v) for v in hessian(kind, r.start[0], r.start[1], r.x, r.y))
         lo, hi = (float(v) for v in eigenvalues(np.array(hww), np.array(hwb), np.array(hbb)))
-        at = f"Hessian at the start [[{num(hww, 3)}, {num(hwb, 3)}], [{num(hwb, 3)}, {num(hbb, 3)}]], " \
-             f"eigenvalues {num(lo, 3)} and {num(hi, 3)}."  # fmt: skip
+        at = _("Hessian at the start [[{hww}, {hwb}], [{hwb}, {hbb}]], eigenvalues {low} and {high}.").format(
+            hww=num(hww, 3), hwb=num(hwb, 3), hbb=num(hbb, 3), low=num(lo, 3), high=num(hi, 3))
         return f"{shape} {minima}\n{walked}\n{at}"
 
     def say(self, text: str) -> None:

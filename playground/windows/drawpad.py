@@ -490,13 +490,19 @@ class DrawPad(QDialog):
                                  "nothing else is changed.").format(
                                    name=photo.name, w=w, h=h, shape=f.shape[1], shape2=f.shape[0]))  # fmt: skip
             return
-        looks = "dark on light" if read.dark_on_light else "light on dark"
-        data = "light on dark" if f.light_on_dark else "dark on light"
-        flipped = read.dark_on_light == f.light_on_dark
-        verdict = "so the network sees it inverted." if flipped else "like these data: not inverted."
-        self.notes.setText(f"{photo.name} ({w}×{h}) is {looks} (its border's mean grey is {read.border:.2f} of "
-                           f"white); these data are {data}, {verdict}"
-                           + ("" if read.ink.any() else " No strokes stand out from its background."))  # fmt: skip
+        says = {  # (the photo is dark on light, these data are light on dark): whole sentences
+            (True, True): _("{name} ({w}×{h}) is dark on light (its border's mean grey is {grey} of white); these data "
+                            "are light on dark, so the network sees it inverted."),
+            (True, False): _("{name} ({w}×{h}) is dark on light (its border's mean grey is {grey} of white); these "
+                             "data are dark on light, like these data: not inverted."),
+            (False, True): _("{name} ({w}×{h}) is light on dark (its border's mean grey is {grey} of white); these "
+                             "data are light on dark, like these data: not inverted."),
+            (False, False): _("{name} ({w}×{h}) is light on dark (its border's mean grey is {grey} of white); these "
+                              "data are dark on light, so the network sees it inverted."),
+        }  # fmt: skip
+        text = says[bool(read.dark_on_light), bool(f.light_on_dark)].format(
+            name=photo.name, w=w, h=h, grey=f"{read.border:.2f}")
+        self.notes.setText(text if read.ink.any() else text + " " + _("No strokes stand out from its background."))
 
     def _seen_pixmap(self, row: np.ndarray, f: Framing) -> QPixmap:
         span = f.high - f.low if f.high > f.low else 1.0

@@ -9,7 +9,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from engine import Regularizer, check_gradients, get_loss
-from engine.core.i18n import _
+from engine.core.i18n import _, ngettext
 from engine.core.numbers import number
 from engine.teaching.gradcheck import GradCheckReport
 
@@ -24,20 +24,18 @@ EPS = 1e-5
 
 def report_text(report: GradCheckReport, rows: int) -> str:
     """The dialog's words for a finished check: the table and the verdict."""
-    verdict = (
-        "Backpropagation agrees with the numerical gradient (max relative error < 1e-6)."
-        if report.passed()
-        else "Some entries differ by more than 1e-6."
-    )
+    verdict = (_("Backpropagation agrees with the numerical gradient (max relative error < 1e-6).") if report.passed()
+               else _("Some entries differ by more than 1e-6."))  # fmt: skip
     if report.near_kinks:
-        verdict += (
-            f"\n{report.near_kinks} pre-activations sit within ε of a kink (e.g. ReLU at 0), "
-            "where the numerical gradient is unreliable."
-        )
-    return (
-        f"Numerical gradient (J(θ+ε) − J(θ−ε)) / 2ε, ε = {number(EPS, 6)}, on {rows} training samples, "
-        f"vs. backprop:\n\n{report.table()}\n\n{verdict}"
-    )
+        verdict += "\n" + ngettext(
+            "{count} pre-activation sits within ε of a kink (e.g. ReLU at 0), where the numerical gradient is "
+            "unreliable.",
+            "{count} pre-activations sit within ε of a kink (e.g. ReLU at 0), where the numerical gradient is "
+            "unreliable.", report.near_kinks).format(count=report.near_kinks)
+    head = ngettext("Numerical gradient (J(θ+ε) − J(θ−ε)) / 2ε, ε = {eps}, on {rows} training sample, vs. backprop:",
+                    "Numerical gradient (J(θ+ε) − J(θ−ε)) / 2ε, ε = {eps}, on {rows} training samples, vs. backprop:",
+                    rows).format(eps=number(EPS, 6), rows=rows)
+    return f"{head}\n\n{report.table()}\n\n{verdict}"
 
 
 class GradCheckDialog(QDialog):
@@ -112,8 +110,9 @@ class GradCheckDialog(QDialog):
 
     def _failed(self, message: str) -> None:
         done, total = self.bar.value(), self.bar.maximum()
-        self.text = (f"Cancelled after {max(done, 0):,} of {total:,} entries." if message == "cancelled" and total
-                     else "Cancelled." if message == "cancelled" else message)  # fmt: skip
+        cancelled = _("Cancelled after {done} of {total} entries.").format(done=f"{max(done, 0):,}", total=f"{total:,}")
+        self.text = (cancelled if message == "cancelled" and total else _("Cancelled.") if message == "cancelled"
+                     else message)  # fmt: skip
         self.view.setPlainText(self.text)
         self.cancel.setEnabled(False)
 

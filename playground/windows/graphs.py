@@ -219,7 +219,7 @@ class GraphWindow(QDialog):
 
     def show_graph(self, name: str) -> None:
         self.graph = make_graph(name)
-        self.formula.setText(f"{self.graph.title}    ({self.graph.formula})")
+        self.formula.setText(f"{self.graph.title}    ({_(self.graph.formula)})")
         while self.form.rowCount():
             self.form.removeRow(0)
         self.fields = {}
@@ -257,15 +257,19 @@ class GraphWindow(QDialog):
         gate = GATES.get(n.gate)
         value = number(g.shown()[i], 6)
         if g.shown()[i] != n.value:
-            value += (f" (computed as {number(n.value, 3)}: round-off, within the ±{number(g.error_bound()[i], 1)} "
-                      "its inputs can hold in binary floating point)")  # fmt: skip
-        lines = [f"{n.name}: {gate.rule}.", f"value {value}, gradient {g.wrt(i)} = {number(n.grad, 6)}"]
+            value += " " + _("(computed as {value}: round-off, within the ±{bound} its inputs can hold in binary "
+                             "floating point)").format(value=number(n.value, 3), bound=number(g.error_bound()[i], 1))
+        lines = [_("{node}: {rule}.").format(node=n.name, rule=_(gate.rule)),
+                 _("value {value}, gradient {wrt} = {gradient}").format(value=value, wrt=g.wrt(i),
+                                                                         gradient=number(n.grad, 6))]
         if not n.leaf:
             for j, local in zip(n.inputs, g.local(i)):
-                lines.append(f"{g.wrt(j)} gets {number(n.grad)} × {number(local)} = {number(n.grad * local)}")
+                lines.append(_("{wrt} gets {upstream} × {local} = {product}").format(
+                    wrt=g.wrt(j), upstream=number(n.grad), local=number(local), product=number(n.grad * local)))
             shared = [g.nodes[j].name for j in n.inputs if sum(j in m.inputs for m in g.nodes) > 1]
             if shared:
-                lines.append(f"({', '.join(shared)} feeds more than one gate: its gradients add up)")
+                lines.append(_("({names} feeds more than one gate: its gradients add up)").format(
+                    names=", ".join(shared)))
         text = "\n".join(lines)
         self.rule.setText(text)
         return text

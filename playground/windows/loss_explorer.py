@@ -55,7 +55,8 @@ def svm_lines(e: ExampleLosses, classes: list[str]) -> list[str]:
     inner = [f"max(0, {num(e.scores[j] - e.scores[y] + MARGIN)})" for j in others]
     terms = " + ".join(num(e.margins[j]) for j in others)
     return [
-        f"  SVM      Σ over j ≠ {classes[y]} of max(0, s_j − s_{classes[y]} + {num(MARGIN)})",
+        "  SVM      " + _("Σ over j ≠ {correct} of max(0, s_j − s_{correct} + {margin})").format(
+            correct=classes[y], margin=num(MARGIN)),
         "           = " + " + ".join(raw),
         "           = " + " + ".join(inner),
         f"           = {terms} = {num(e.svm)}",
@@ -69,8 +70,10 @@ def softmax_lines(e: ExampleLosses, classes: list[str]) -> list[str]:
     p = float(e.probs[y])
     log10 = num(e.softmax_log10, 3)
     return [
-        f"  softmax  {power} = {', '.join(num(v) for v in e.exps)};  sum = {num(float(e.exps.sum()))}",
-        f"           p = {power} / sum = {', '.join(num(v) for v in e.probs)}",
+        "  softmax  " + _("{power} = {values};  sum = {total}").format(
+            power=power, values=", ".join(num(v) for v in e.exps), total=num(float(e.exps.sum()))),
+        "           " + _("p = {power} / sum = {values}").format(
+            power=power, values=", ".join(num(v) for v in e.probs)),
         f"           −ln p_{classes[y]} = −ln {num(p)} = {num(e.softmax)}   (−log₁₀ {num(p)} = {log10})",
     ]
 
@@ -79,7 +82,8 @@ def working(result: ScoreLosses, classes: list[str]) -> str:
     """Every example's two losses worked out, one block each."""
     blocks = []
     for i, e in enumerate(result.examples):
-        lines = [f"example {i + 1} (correct: {classes[e.label]}), scores {', '.join(num(v) for v in e.scores)}"]
+        lines = [_("example {number} (correct: {name}), scores {scores}").format(
+            number=i + 1, name=classes[e.label], scores=", ".join(num(v) for v in e.scores))]
         lines += svm_lines(e, classes) + softmax_lines(e, classes)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -102,7 +106,7 @@ class LossExplorer(QDialog):
         super().__init__(parent)
         self.setObjectName("lossExplorer")
         self.setWindowTitle(_("Loss explorer"))
-        self.classes: list[str] = list(CS231N_CLASSES)
+        self.classes: list[str] = [_(name) for name in CS231N_CLASSES]  # the lecture's cat, car, frog
         self.result: ScoreLosses | None = None
         self._filling = False
 
@@ -166,7 +170,7 @@ class LossExplorer(QDialog):
         self.table.setRowCount(n)
         self.table.setColumnCount(k + 1)
         self.table.setHorizontalHeaderLabels([*self.classes, _("correct class")])
-        self.table.setVerticalHeaderLabels([f"example {i + 1}" for i in range(n)])
+        self.table.setVerticalHeaderLabels([_("example {number}").format(number=i + 1) for i in range(n)])
         for i in range(n):
             for j in range(k):
                 item = QTableWidgetItem(f"{scores[i, j]:g}")
@@ -244,7 +248,7 @@ class LossExplorer(QDialog):
         self.set_scores(self.scores()[:-1], self.labels()[:-1])
 
     def load_cs231n(self) -> None:
-        self.classes = list(CS231N_CLASSES)
+        self.classes = [_(name) for name in CS231N_CLASSES]
         self.class_edit.setText(", ".join(self.classes))
         self.set_scores(np.array(CS231N_SCORES), list(CS231N_LABELS))
 

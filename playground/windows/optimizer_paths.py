@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.errors import PlaygroundError
-from engine.core.i18n import _
+from engine.core.i18n import _, term
 from engine.core.numbers import number
 from engine.core.optimizers import HYPERPARAMETER_BOUNDS, OPTIMIZERS, make_optimizer
 from engine.teaching.surfaces import SURFACES, Surface, Walker, get_surface
@@ -80,8 +80,8 @@ class LaneControls:
         self.enabled.setText("━━")
         self.optimizer = name_widget(QComboBox(), f"pathOptimizer{row}", _("Lane {row} optimizer").format(row=row + 1))
         for key in OPTIMIZERS.names():
-            self.optimizer.addItem(OPTIMIZERS.get(key).label, key)
-        self.optimizer.addItem(RandomSearch.label, RANDOM_SEARCH)
+            self.optimizer.addItem(OPTIMIZERS.words(key), key)  # in words, as the control bar shows them
+        self.optimizer.addItem(term(RandomSearch.label), RANDOM_SEARCH)
         self.optimizer.setCurrentIndex(self.optimizer.findData(name))
         self.lr = name_widget(NumberEdit(0.01, 1e-7, 100.0), f"pathLr{row}", _("Lane {row} learning rate").format(
                                                                                  row=row + 1))
@@ -123,12 +123,13 @@ class LaneControls:
 
     def _tip(self) -> None:
         cls = lane_kind(self.optimizer.currentData())
-        self.optimizer.setToolTip(cls.formula)
+        self.optimizer.setToolTip(_(cls.formula))
         self.lr.setToolTip(_("The step size σ of each random try") if self.searching() else _("The learning rate α"))
         changed = ", ".join(f"{k} = {v}" for k, v in self.extra.items())
         self.more.setToolTip(
             (_("Every other hyperparameter of {optimizer} (changed: {changed})") if changed else
-             _("Every other hyperparameter of {optimizer} (defaults)")).format(optimizer=cls.label, changed=changed)
+             _("Every other hyperparameter of {optimizer} (defaults)")).format(optimizer=term(cls.label),
+                                                                                changed=changed)
         )
 
     def edit_settings(self) -> QDialog:
@@ -138,9 +139,9 @@ class LaneControls:
         rate = "step_size" if self.searching() else "learning_rate"
         dlg = QDialog(self.window)
         dlg.setObjectName(f"pathSettingsDialog{self.row}")
-        dlg.setWindowTitle(_("Lane {row}: {label}").format(row=self.row + 1, label=cls.label))
+        dlg.setWindowTitle(_("Lane {row}: {label}").format(row=self.row + 1, label=term(cls.label)))
         form = QFormLayout(dlg)
-        form.addRow(Label(cls.formula))
+        form.addRow(Label(_(cls.formula)))
         fields: dict[str, QWidget] = {}
         for key, default in cls.defaults.items():
             if key == rate:
@@ -152,7 +153,7 @@ class LaneControls:
             elif isinstance(default, str):  # a word: its choices in words, the identifiers as data
                 field = QComboBox()
                 for choice in cls.choices[key]:
-                    field.addItem(cls.choice_words(key, choice), choice)
+                    field.addItem(_(cls.choice_words(key, choice)), choice)
                 field.setCurrentIndex(max(0, field.findData(value)))
             elif isinstance(default, int):  # random search's tries and seed
                 field = QSpinBox()
@@ -161,8 +162,8 @@ class LaneControls:
             else:
                 lo, hi, _lo_open, _hi_open = HYPERPARAMETER_BOUNDS[key]
                 field = NumberEdit(value, lo, hi)
-            words = cls.key_words(key) if hasattr(cls, "key_words") else key.replace("_", " ")
-            name_widget(field, f"pathSetting_{key}", words, cls.describe(key, self.extra.get("rules", "torch")))
+            words = term(cls.key_words(key))
+            name_widget(field, f"pathSetting_{key}", words, _(cls.describe(key, self.extra.get("rules", "torch"))))
             form.addRow(words, field)
             fields[key] = field
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -254,7 +255,7 @@ class PathsWindow(QDialog):
         pick = QHBoxLayout()
         self.surface_box = name_widget(QComboBox(), "pathsSurface", _("Surface"))
         for key in SURFACES.names():
-            self.surface_box.addItem(SURFACES.get(key).title, key)
+            self.surface_box.addItem(_(SURFACES.get(key).title), key)
         self.surface_box.setCurrentIndex(self.surface_box.findData(self.surface.name))
         self.surface_box.currentIndexChanged.connect(self._surface_chosen)
         pick.addWidget(self.surface_box)
@@ -405,26 +406,28 @@ class PathsWindow(QDialog):
         self.param_fields = {}
         for key, value in self.params.items():
             lo, hi = s.bounds[key]
-            edit = name_widget(NumberEdit(value, lo, hi), f"pathsParam_{key}", f"{s.name} {key}")
+            edit = name_widget(NumberEdit(value, lo, hi), f"pathsParam_{key}", _("{surface}: parameter {key}").format(
+                                   surface=_(s.title), key=key))
             edit.setFixedWidth(70)
             edit.committed.connect(lambda v, k=key: self._param_set(k, v))
             edit.refused.connect(self.say)
             self.params_row.addWidget(Label(key))
             self.params_row.addWidget(edit)
             self.param_fields[key] = edit
-        self.formula.setText(f"{s.formula}\n{s.note}" + self._condition())
+        self.formula.setText(f"{s.formula}\n{_(s.note)}" + self._condition())
         self._draw_contours()
         self.restart()
 
     def _condition(self) -> str:
         if set(self.params) == {"a", "b"}:
             a, b = self.params["a"], self.params["b"]
-            return f"\nCondition number max(a, b) / min(a, b) = {number(max(a, b) / min(a, b), 6)}"
+            ratio = number(max(a, b) / min(a, b), 6)
+            return "\n" + _("Condition number max(a, b) / min(a, b) = {value}").format(value=ratio)
         return ""
 
     def _param_set(self, key: str, value: float) -> None:
         self.params[key] = value
-        self.formula.setText(f"{self.surface.formula}\n{self.surface.note}" + self._condition())
+        self.formula.setText(f"{self.surface.formula}\n{_(self.surface.note)}" + self._condition())
         self._draw_contours()
         self.restart()
 
@@ -456,7 +459,7 @@ class PathsWindow(QDialog):
         if not math.isfinite(value):
             where = f"({number(x, 6)}, {number(y, 6)})"
             self.say(_("{title} is not finite at {where}; kept the old start point").format(
-                         title=self.surface.title, where=where))
+                         title=_(self.surface.title), where=where))
             x, y = self.start
         self.start = (float(x), float(y))
         self.restart()
@@ -551,7 +554,7 @@ class PathsWindow(QDialog):
             lane.status.setToolTip(plain_tip(f"({number(x, 6)}, {number(y, 6)}); f = {number(walker.values[-1], 6)}"))
         self.caption.setText(
             _("{title} from ({start}, {start2}) · step {steps_taken}").format(
-                title=self.surface.title, start=number(self.start[0], 3), start2=number(self.start[1], 3),
+                title=_(self.surface.title), start=number(self.start[0], 3), start2=number(self.start[1], 3),
                 steps_taken=self.steps_taken())
         )
         self._show_numeric()

@@ -45,10 +45,10 @@ def rule_lines(u: Update) -> list[str]:
         f"ŷ = step(z) = {u.y_hat}" + ("   (z > 0)" if u.y_hat else "   (z ≤ 0)"),
     ]
     if not u.mistake:
-        return [*lines, "right: y − ŷ = 0, so w and b stay as they are"]
+        return [*lines, _("right: y − ŷ = 0, so w and b stay as they are")]
     return [
         *lines,
-        f"wrong: y − ŷ = {num(u.error)}",
+        _("wrong: y − ŷ = {error}").format(error=num(u.error)),
         f"w ← w + η(y − ŷ)x = {vec(w)} + {num(u.rate)}·{paren(u.error)}·{vec(x)} = {vec(u.w_after)}",
         f"b ← b + η(y − ŷ) = {paren(b)} + {num(u.rate)}·{paren(u.error)} = {num(u.b_after)}",
     ]
@@ -57,16 +57,16 @@ def rule_lines(u: Update) -> list[str]:
 def gradient_lines(u: Update) -> list[str]:
     """What gradient descent would do with the same example: the chain rule through the step."""
     gw, gb, slope = squared_error_gradient(u.w_before, u.b_before, u.x, u.y)
-    head = f"Gradient descent on L = ½(ŷ − y)² at this example (z = {num(u.z)}):"
+    head = _("Gradient descent on L = ½(ŷ − y)² at this example (z = {z}):").format(z=num(u.z))
     if math.isnan(slope):
-        return [head, "z = 0 exactly: the step jumps here and has no derivative at all."]
+        return [head, _("z = 0 exactly: the step jumps here and has no derivative at all.")]
     return [
         head,
         f"∂L/∂w = (ŷ − y)·step′(z)·x = {paren(u.y_hat - u.y)}·0·{vec(u.x)} = {vec(gw)},  ∂L/∂b = {num(gb)}",
-        "so w − α·∂L/∂w = w for any α: gradient descent never moves, right or wrong. The perceptron rule "
-        "uses the error y − ŷ itself instead.",
-        f"Logistic regression puts σ where the step is: σ′({num(u.z)}) = {num(sigmoid_slope(u.z))} > 0, "
-        "never 0, so its gradient always says which way to go.",
+        _("so w − α·∂L/∂w = w for any α: gradient descent never moves, right or wrong. The perceptron rule "
+          "uses the error y − ŷ itself instead."),
+        _("Logistic regression puts σ where the step is: σ′({z}) = {slope} > 0, never 0, so its gradient always "
+          "says which way to go.").format(z=num(u.z), slope=num(sigmoid_slope(u.z))),
     ]
 
 
@@ -109,7 +109,7 @@ class PerceptronWindow(QDialog):
             "ŷ = 1; the line is w·x + b = 0."), "legend"))  # fmt: skip
         self.data_box = name_widget(QComboBox(), "perceptronData", _("Data set"))
         for key in PERCEPTRON_DATA.names():
-            self.data_box.addItem(PERCEPTRON_DATA.get(key).title, key)
+            self.data_box.addItem(_(PERCEPTRON_DATA.get(key).title), key)  # AND, OR, NAND, XOR stay as they are
         self.data_box.currentIndexChanged.connect(lambda _i: self.restart())
         side.addWidget(self.data_box)
         self.data_note = wrapped("", "perceptronNote")
@@ -188,7 +188,7 @@ class PerceptronWindow(QDialog):
             self.say(str(exc))
             return
         self.last = None
-        self.data_note.setText(self.perceptron.data.note)
+        self.data_note.setText(_(self.perceptron.data.note))
         self._draw()
 
     def visit(self) -> Update | None:
@@ -258,7 +258,7 @@ class PerceptronWindow(QDialog):
         wrong = p.mistakes()
         self.caption.setText(
             _("{title}: w = {w}, b = {b} · wrong on {wrong} of {count} · red ring: the next example").format(
-                title=p.data.title, w=vec(p.w), b=num(p.b), wrong=wrong, count=len(p.y)
+                title=_(p.data.title), w=vec(p.w), b=num(p.b), wrong=wrong, count=len(p.y)
             )
         )
         self.status.setText(self._status())

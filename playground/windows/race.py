@@ -91,7 +91,7 @@ class LaneRow:
         self.enabled.setChecked(True)
         self.optimizer = name_widget(QComboBox(), f"laneOptimizer{row}", _("Lane {row} optimizer").format(row=row + 1))
         for name in OPTIMIZERS.names():
-            self.optimizer.addItem(make_optimizer({"name": name}).label, name)
+            self.optimizer.addItem(OPTIMIZERS.words(name), name)  # in words, as the control bar shows them
         self.optimizer.setCurrentIndex(self.optimizer.findData(optimizer["name"]))
         self.spec = dict(optimizer)  # the lane's whole optimizer (the main window's carries its settings)
         lr = make_optimizer(optimizer).hp["learning_rate"]

@@ -79,7 +79,7 @@ class _Encoder(QThread):
         except PlaygroundError as exc:
             self.done.emit(str(exc))
         except Exception as exc:  # the thread must say why it ended, whatever happened
-            self.done.emit(f"could not record {self.path.name}: {exc}")
+            self.done.emit(_("could not record {name}: {exc}").format(name=self.path.name, exc=exc))
         else:
             self.done.emit("")
 
@@ -185,7 +185,7 @@ class RecordDialog(QDialog):
         if not views:
             self._say(_("Choose at least one view."))
             return False
-        path = path or self.dialogs.save_path("Record the run", "run.gif", FILTERS)
+        path = path or self.dialogs.save_path(_("Record the run"), "run.gif", FILTERS)
         if not path:
             return False
         path = Path(path)
