@@ -172,11 +172,11 @@ class DataPanel(QWidget):
         remote.setSpacing(6)
         for name in REMOTE_SETS.names():
             rs = REMOTE_SETS.get(name)
-            b = name_widget(QPushButton(_(rs.title)), f"remote_{name}", _("{name} data set").format(name=rs.title),
+            b = name_widget(QPushButton(_(rs.title)), f"remote_{name}", _("{name} data set").format(name=_(rs.title)),
                             _("{name}: 70,000 28×28 images in 10 classes ({credit}). Downloaded once from "
                               "its public location, checked against its published SHA-256, kept on this computer; "
                               "the 60,000 training images are used with the splits set below.").format(
-                                name=rs.title, credit=rs.credit))  # fmt: skip
+                                name=_(rs.title), credit=rs.credit))  # fmt: skip
             b.clicked.connect(lambda _checked=False, n=name: self.download_requested.emit(n))
             remote.addWidget(b)
         lay.addLayout(remote)

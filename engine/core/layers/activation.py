@@ -24,7 +24,7 @@ class ActivationLayer(Layer):
     keras = "Activation"
     help = N_("Applies an activation to each value: a = f(x).")
     formula = "a = f(x);  ∂L/∂x = f′(x) ⊙ ∂L/∂a  (Jᵀ·∂L/∂a for softmax)"
-    keys = (Key("activation", "activation", "activation", required=True, help=N_("f, applied to each value")),)
+    keys = (Key("activation", "activation", N_("activation"), required=True, help=N_("f, applied to each value")),)
     new: ClassVar[dict[str, Any]] = {"activation": "relu"}
     takes = "any"
     gives = "same"

@@ -47,16 +47,16 @@ class BatchNormalization(Layer):
     formula = ("x̂ = (x − μ_B)/√(σ²_B + ε), y = γ·x̂ + β (training; moving averages at inference);  "
                "∂L/∂γ = Σ ∂L/∂y·x̂,  ∂L/∂β = Σ ∂L/∂y,  ∂L/∂x = γ/(m√(σ²+ε))·(m g − Σg − x̂ Σ g x̂)")  # fmt: skip
     keys = (
-        Key("momentum", "number", "momentum", default=0.99, lo=0, hi=1,
+        Key("momentum", "number", N_("momentum"), default=0.99, lo=0, hi=1,
             help=N_("How much of the moving mean and variance carries over at each training step "
-                 "(moving ← momentum·moving + (1 − momentum)·batch)"), shown="momentum {}"),
-        Key("epsilon", "number", "epsilon", default=1e-3, lo=1e-10, hi=1,
+                 "(moving ← momentum·moving + (1 − momentum)·batch)"), shown=N_("momentum {}")),
+        Key("epsilon", "number", N_("epsilon"), default=1e-3, lo=1e-10, hi=1,
             help=N_("ε added to the variance before its square root, so a constant feature does not divide by 0"),
             shown="ε {}"),
-        Key("center", "boolean", "center (β)", default=True, help=N_("Learn a shift β per feature (else β = 0)"),
-            shown="center {}"),
-        Key("scale", "boolean", "scale (γ)", default=True, help=N_("Learn a scale γ per feature (else γ = 1)"),
-            shown="scale {}"),
+        Key("center", "boolean", N_("center (β)"), default=True, help=N_("Learn a shift β per feature (else β = 0)"),
+            shown=N_("center {}")),
+        Key("scale", "boolean", N_("scale (γ)"), default=True, help=N_("Learn a scale γ per feature (else γ = 1)"),
+            shown=N_("scale {}")),
     )  # fmt: skip
     new: ClassVar[dict[str, Any]] = {"momentum": 0.99, "epsilon": 1e-3, "center": True, "scale": True}
     takes = "any"
@@ -278,7 +278,7 @@ class BatchNormalization(Layer):
 
 
 #: The key of a dense or conv2d entry that puts batch normalization between its z and its activation.
-BATCH_NORM = Key("batch_norm", "boolean", "batch norm", default=False, shown="BN {}", written_at_default=False,
+BATCH_NORM = Key("batch_norm", "boolean", N_("batch norm"), default=False, shown=N_("BN {}"), written_at_default=False,
                  help=N_("Normalise z over the batch (BatchNormalization) before the activation: "
                       "the layer turns linear, then BatchNormalization, then its activation"))  # fmt: skip
 

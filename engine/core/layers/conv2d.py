@@ -52,16 +52,16 @@ class Conv2D(Layer):
     formula = ("z[p,q,f] = Σ x[p·s+i, q·s+j, c]·W[i,j,c,f] + b[f];  "
                "∂L/∂W[i,j,c,f] = Σ_{p,q} x[p·s+i, q·s+j, c]·δ[p,q,f], the sum over every position the weight serves")
     keys = (
-        Key("filters", "integer", "filters", required=True, lo=1, hi=512, help=N_("Filters: one feature map each"),
-            shown="{} filters"),
-        Key("kernel_size", "integer", "kernel size", required=True, lo=1, hi=31,
+        Key("filters", "integer", N_("filters"), required=True, lo=1, hi=512, help=N_("Filters: one feature map each"),
+            shown=N_("{} filters")),
+        Key("kernel_size", "integer", N_("kernel size"), required=True, lo=1, hi=31,
             help=N_("Kernel size: each filter sees k × k pixels"), shown="k {}"),
-        Key("strides", "integer", "strides", default=1, lo=1, hi=16,
+        Key("strides", "integer", N_("strides"), default=1, lo=1, hi=16,
             help=N_("Strides: how far the filter moves each step"),
             shown="s {}"),
-        Key("padding", "choice", "padding", default="valid", choices=("valid", "same"),
+        Key("padding", "choice", N_("padding"), default="valid", choices=("valid", "same"),
             help=N_("same: zeros around the image keep its size (at strides 1); valid: no padding, the maps shrink")),
-        Key("activation", "activation", "activation", default="relu", help=N_("f, applied to each position's z")),
+        Key("activation", "activation", N_("activation"), default="relu", help=N_("f, applied to each position's z")),
         BATCH_NORM,
     )  # fmt: skip
     #: A new layer in the stack pads 'same' (a file that leaves padding out means 'valid', Keras's

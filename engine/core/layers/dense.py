@@ -46,11 +46,11 @@ class Dense(Layer):
     help = N_("Every input connected to every unit: y = f(x·W + b).")
     formula = "z = x·W + b, a = f(z);  δ = f′(z) ⊙ ∂L/∂a,  ∂L/∂W = xᵀ·δ,  ∂L/∂b = Σ δ,  ∂L/∂x = δ·Wᵀ"
     keys = (
-        Key("units", "integer", "neurons", required=True, lo=1, hi=MAX_UNITS, help=N_("Units (neurons) of this layer"),
-            shown="{} units"),
-        Key("activation", "activation", "activation", default="tanh", help=N_("f, applied to each unit's z")),
-        Key("dropout", "number", "dropout", default=0.0, lo=0, hi=1, hi_open=True,
-            help=N_("In training each unit is dropped with this probability (inverted dropout)"), shown="drop {}"),
+        Key("units", "integer", N_("neurons"), required=True, lo=1, hi=MAX_UNITS,
+            help=N_("Units (neurons) of this layer"), shown=N_("{} units")),
+        Key("activation", "activation", N_("activation"), default="tanh", help=N_("f, applied to each unit's z")),
+        Key("dropout", "number", N_("dropout"), default=0.0, lo=0, hi=1, hi_open=True,
+            help=N_("In training each unit is dropped with this probability (inverted dropout)"), shown=N_("drop {}")),
         BATCH_NORM,
     )  # fmt: skip
     new: ClassVar[dict[str, Any]] = {"units": 32, "activation": "relu", "dropout": 0.0, "batch_norm": False}

@@ -30,8 +30,8 @@ from .base import (
 
 @dataclass(eq=False)
 class _Pooling(Layer):
-    keys = (Key("pool_size", "integer", "pool size", default=2, lo=1, hi=16,
-                help=N_("Pool size: the window (and the stride)"), shown="pool {}"),)  # fmt: skip
+    keys = (Key("pool_size", "integer", N_("pool size"), default=2, lo=1, hi=16,
+                help=N_("Pool size: the window (and the stride)"), shown=N_("pool {}")),)  # fmt: skip
     new: ClassVar[dict[str, Any]] = {"pool_size": 2}
     takes = "image"
     gives = "image"

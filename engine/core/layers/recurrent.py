@@ -45,17 +45,18 @@ from ..i18n import N_, _
 from ..numbers import number
 from .base import MAX_UNITS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape, whole
 
-UNITS = Key("units", "integer", "neurons", required=True, lo=1, hi=MAX_UNITS,
-            help=N_("Units: the size of the hidden state h carried from step to step"), shown="{} units")  # fmt: skip
-ACTIVATION = Key("activation", "activation", "activation", default="tanh",
+UNITS = Key("units", "integer", N_("neurons"), required=True, lo=1, hi=MAX_UNITS,
+            help=N_("Units: the size of the hidden state h carried from step to step"),
+            shown=N_("{} units"))  # fmt: skip
+ACTIVATION = Key("activation", "activation", N_("activation"), default="tanh",
                  help=N_("f, for the new state (and an LSTM's cell output); Keras's default tanh"))  # fmt: skip
-RECURRENT_ACTIVATION = Key("recurrent_activation", "activation", "gate activation", default="sigmoid",
+RECURRENT_ACTIVATION = Key("recurrent_activation", "activation", N_("gate activation"), default="sigmoid",
                            help=N_("σ, for the gates (each a fraction in [0, 1] with sigmoid, Keras's "
                                 "default)"))  # fmt: skip
-RETURN_SEQUENCES = Key("return_sequences", "boolean", "return sequences", default=False,
+RETURN_SEQUENCES = Key("return_sequences", "boolean", N_("return sequences"), default=False,
                        help=N_("On: the state at every step (N, T, units), for another recurrent layer after it; "
                             "off: the last step's state only (N, units), for the dense layers"),
-                       shown="sequences {}")  # fmt: skip
+                       shown=N_("sequences {}"))  # fmt: skip
 
 #: The gated kinds' keys, and a new LSTM's or GRU's settings (Keras's defaults, 16 units).
 GATED_KEYS = (UNITS, ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES)
