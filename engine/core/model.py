@@ -31,6 +31,7 @@ and backward stops at the first layer with trainable weights (the data need no g
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
@@ -507,20 +508,24 @@ class LayerStack:
             counts[layer.name] = counts.get(layer.name, 0) + 1
             label = layer.summary_name("output" if i == last else f"{layer.name}_{counts[layer.name]}")
             rows.append((label, str((None, *out)), layer.count_params(inp)))
-        w0 = max(28, max(len(r[0]) for r in rows) + 2)
-        w1 = max(16, max(len(r[1]) for r in rows) + 2)
-        w2 = 12
+        head = (_("Layer (type)"), _("Output Shape"), _("Param #"))  # Keras's words, in the user's language
+        w0 = max(28, max(len(r[0]) for r in rows) + 2, cells(head[0]) + 2)
+        w1 = max(16, max(len(r[1]) for r in rows) + 2, cells(head[1]) + 2)
+        w2 = max(12, cells(head[2]) + 1)
         width = w0 + w1 + w2
-        lines = [f'Model: "{name}"', "─" * width, f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>{w2}}",
-                 "═" * width]  # fmt: skip
+        lines = [_('Model: "{name}"').format(name=name), "─" * width,
+                 pad(head[0], w0) + pad(head[1], w1) + pad(head[2], w2, right=True), "═" * width]  # fmt: skip
         lines += [f"{label:<{w0}}{shape:<{w1}}{n:>{w2},}" for label, shape, n in rows]
         item = self.dtype.itemsize
         total, trainable = self.count_params(), self.n_trainable
         fixed = total - trainable
-        lines += ["═" * width, f"Total params: {total:,} ({_human_bytes(total * item)})",
-                  f"Trainable params: {trainable:,} ({_human_bytes(trainable * item)})",
-                  f"Non-trainable params: {fixed:,} ({_human_bytes(fixed * item)})"]  # fmt: skip
-        lines += [f"Note: {note}" for note in self.notes]
+        lines += ["═" * width,
+                  _("Total params: {count} ({size})").format(count=f"{total:,}", size=_human_bytes(total * item)),
+                  _("Trainable params: {count} ({size})").format(count=f"{trainable:,}",
+                                                                 size=_human_bytes(trainable * item)),
+                  _("Non-trainable params: {count} ({size})").format(count=f"{fixed:,}",
+                                                                     size=_human_bytes(fixed * item))]  # fmt: skip
+        lines += [_("Note: {note}").format(note=note) for note in self.notes]
         # Ng's W[l] for the dense layers, l counting every layer with weights (a convolution's are his too).
         dense = [(k + 1, w.shape) for k, (i, w) in enumerate(zip(self.weighted, self.kernels))
                  if self.layers[i].takes == "flat"]  # fmt: skip
@@ -550,7 +555,19 @@ def notation_block(names: Sequence[str], shapes: Sequence[tuple[int, ...]],
     w1 = max(len(keras_shapes(i, o)) for i, o in shapes) + 3
     rows = [f"  {n:<{w0}}{keras_shapes(i, o):<{w1}}{ng_shapes(k, i, o)}" for k, n, (i, o) in
             zip(numbers, names, shapes)]  # fmt: skip
-    return ["", "Weights: Keras's (in, out) kernel beside Ng's W[l], its transpose.", *rows, NOTE]
+    return ["", _("Weights: Keras's (in, out) kernel beside Ng's W[l], its transpose."), *rows, _(NOTE)]
+
+
+def cells(text: str) -> int:
+    """How many columns `text` takes in a fixed-width font: East Asian wide letters (Hangul) take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded with spaces to `width` columns (`cells`), on the left when `right`: a table's
+    column lines up whatever the language of its heading."""
+    fill = " " * max(0, width - cells(text))
+    return fill + text if right else text + fill
 
 
 def _human_bytes(n: float) -> str:

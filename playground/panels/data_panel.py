@@ -32,6 +32,7 @@ from engine.data import CLASS_RANGE, DATASETS, NORMALIZATIONS, generate
 from engine.data.dataset import SPLITS
 from engine.data.downloads import REMOTE_SETS
 from engine.data.features import NORMALIZATION_WORDS, UNEVEN, scale_advice
+from engine.data.folders import COLOR_WORDS
 from engine.project.fields import Effect, field
 
 from ..colors import class_color, diverging_rgb
@@ -384,7 +385,8 @@ class DataPanel(QWidget):
             text = _("Hand-drawn points: {count}").format(count=len(src["points"]["x"]))
         elif "folder" in src:
             text = _("Image folder: {name} ({size} {color})").format(
-                name=Path(src["folder"]).name, size="×".join(map(str, src["size"])), color=src["color"])
+                name=Path(src["folder"]).name, size="×".join(map(str, src["size"])),
+                color=_(COLOR_WORDS.get(src["color"], src["color"])))
         else:
             kind = next(iter(src))
             path = src[kind] if isinstance(src[kind], str) else src[kind]["images"]
