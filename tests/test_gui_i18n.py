@@ -213,6 +213,22 @@ def test_the_korean_window_shows_korean_menus_and_controls(window_in):
     assert win.controls.step_unit.currentText() == "에폭" and win.controls.unit() == "epoch"
 
 
+def test_the_korean_data_panel_shows_the_engines_texts_in_korean(window_in):
+    """The data panel's texts that come from the engine's tables (a data set's note and name, the
+    normalisation, split and last-batch words, a field's help) are Korean in the Korean window."""
+    win = window_in("ko")
+    panel = win.data_panel
+    assert panel.source_label.text().startswith("원: 한 클래스가 다른 클래스 안에 있습니다.")  # the circle, the default
+    spiral = panel.source_buttons["spiral"]
+    assert spiral.toolTip() == "서로 맞물린 나선 팔 (클래스 2~6개)." and spiral.accessibleName() == "나선 데이터셋"
+    assert [panel.normalize.itemText(i) for i in range(panel.normalize.count())] == ["없음 (원본)", "표준화",
+                                                                                      "최대 |x|로 나누기"]
+    assert [panel.split.itemText(i) for i in range(panel.split.count())] == ["클래스별 층화", "한 번 섞기"]
+    assert panel.last_batch.itemText(panel.last_batch.findData("carry")) == "다음으로 넘김"
+    assert panel.sequence_length.toolTip().startswith("T, 생성되는 각 시퀀스의 시점 수")
+    assert win.findChild(QWidget, "remote_mnist").text() == "MNIST"  # a name stays a name
+
+
 def test_english_terms_follow_the_korean_ones(window_in):
     win = window_in("ko", english_terms=True)
     captions = {c.text() for c in win.controls.findChildren(QLabel) if c.objectName() == "caption"}
