@@ -291,3 +291,18 @@ def test_the_model_summary_in_korean_lines_up(tmp_path):
     assert cells(head) == cells(row) == len(lines[1])  # the params column ends where the rule does
     assert cells(head[: head.index("출력 형태")]) == row.index("(None, 10)")
     assert "Layer (type)" in _cli("summary", "19-cnn-digits", lang="C.UTF-8").stdout
+
+
+def test_the_backprop_walks_words_in_korean(korean):
+    """A layer's own account of its backward pass (the walk's panel) and a weight's two notations read
+    in Korean; the numbers and formulas in them stay as they are."""
+    from engine.core.layers import MaxPooling2D
+    from engine.core.notation import weight_names
+
+    pool = MaxPooling2D(pool_size=2)
+    pool.forward(np.arange(16.0).reshape(1, 4, 4, 1))
+    step = pool.trace(np.ones((2, 2, 1)), 0, None)
+    words = MaxPooling2D.routing_words(step, 0)
+    assert words[0].startswith("최대 풀링 2×2, 맵 1: 각 출력은 자기 2×2 윈도우에서 가장 큰 값입니다.")
+    assert words[1] == "  출력 (0, 0) = max[0, 1, 4, 5] = 입력 (1, 1)의 5: 그곳의 ∂L/∂x = δ 1, 나머지 3개는 0"
+    assert weight_names(1, 0, 1) == "Keras: kernel[0, 1] (0부터: 행 = 입력, 열 = 유닛) · Ng: W[1] 2행 1열"

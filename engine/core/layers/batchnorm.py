@@ -211,17 +211,19 @@ class BatchNormalization(Layer):
         terms = up * xhat if name == "gamma" else up
         many = terms.size > 1
         symbol = "γ" if name == "gamma" else "β"
-        head = f"∂L/∂{symbol} for {where['unit']}"
+        head = _("∂L/∂{symbol} for {unit}").format(symbol=symbol, unit=where["unit"])
         each = "∂L/∂y · x̂" if name == "gamma" else "∂L/∂y"
-        formula = f"Σ over its {terms.size} positions of {each}" if many else each
+        formula = _("Σ over its {positions} positions of {terms}").format(positions=terms.size, terms=each) if many \
+            else each
         if name == "gamma" and not many:
             numbers = f"{number(float(up[0]), 6)} × {number(float(xhat[0]), 6)} = {number(float(terms[0]), 6)}"
         else:
             numbers = " + ".join(number(float(t)) for t in terms[:6]) + (" + …" if terms.size > 6 else "")
             numbers += f" = {number(float(terms.sum()), 6)}"
-        first = " at the first position" if many else ""
-        details = [f"    x̂ = (x − moving mean)/√(moving variance + ε) = {number(float(xhat[0]), 6)}{first}",
-                   f"    {where['upstream']}: {number(float(up[0]), 6)}{first}"]  # fmt: skip
+        at = _("{values} at the first position") if many else "{values}"
+        details = ["    " + at.format(values=_("x̂ = (x − moving mean)/√(moving variance + ε) = {value}").format(
+                       value=number(float(xhat[0]), 6))),
+                   "    " + at.format(values=f"{where['upstream']}: {number(float(up[0]), 6)}")]  # fmt: skip
         return Derivation(head, formula, numbers, details, float(grads[name][column]))
 
     @classmethod
@@ -231,11 +233,11 @@ class BatchNormalization(Layer):
         grads = step.param_grads or {}
         parts = [f"∂L/∂{s} = {number(float(grads[n][channel]), 6)}"
                  for n, s in (("gamma", "γ"), ("beta", "β")) if n in grads]  # fmt: skip
-        return [f"Feature {channel + 1}: x̂ = (x − moving mean)/√(moving variance + ε), y = γ·x̂ + β; "
-                f"∂L/∂x = γ/√(moving variance + ε)·∂L/∂y = {number(float(local[0]), 6)}·∂L/∂y",
-                f"  x̂ {number(float(xhat[0]), 6)} → y {number(float(a[0]), 6)}"
-                f"{' (first position)' if xhat.size > 1 else ''}"
-                + (f"; {', '.join(parts)}" if parts else "")]  # fmt: skip
+        values = f"x̂ {number(float(xhat[0]), 6)} → y {number(float(a[0]), 6)}"
+        values = _("{values} (first position)").format(values=values) if xhat.size > 1 else values
+        return [_("Feature {number}: x̂ = (x − moving mean)/√(moving variance + ε), y = γ·x̂ + β; ∂L/∂x = γ/√(moving "
+                  "variance + ε)·∂L/∂y = {local}·∂L/∂y").format(number=channel + 1, local=number(float(local[0]), 6)),
+                "  " + values + (f"; {', '.join(parts)}" if parts else "")]  # fmt: skip
 
     # ----------------------------------------------------------------- exports
     def _arrays(self) -> dict[str, np.ndarray]:

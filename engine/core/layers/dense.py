@@ -155,21 +155,21 @@ class Dense(Layer):
         up_name = where["upstream"]
         if row is None:
             analytic = float(step.grad_bias[column])
-            head = f"∂L/∂b for {where['unit']}"
+            head = _("∂L/∂b for {unit}").format(unit=where["unit"])
             factors = [("1", 1.0)]
         else:
             analytic = float(step.grad_kernel[row, column])
-            head = f"∂L/∂w from {where['source']} to {where['unit']}"
+            head = _("∂L/∂w from {source} to {unit}").format(source=where["source"], unit=where["unit"])
             factors = [("a_prev", float(step.inputs[row]))]
         if step.fprime is not None:
             factors += [(f"f′(z) = {self.act.name}′({number(step.z[column])})", float(step.fprime[column])),
                         (up_name, float(step.upstream[column]))]  # fmt: skip
         else:
-            factors += [(f"δ{column + 1} = Σₖ J[k, {column + 1}]·{up_name.split(' (')[0]}ₖ (the softmax's Jacobian, "
-                         "below)", float(step.delta[column]))]  # fmt: skip
-        formula = " · ".join(name.split(" =")[0] for name, _ in factors)
-        product = float(np.prod([v for _, v in factors]))
-        numbers = " × ".join(number(v, 6) for _, v in factors) + f" = {number(product, 6)}"
+            factors += [(_("δ{k} = Σₖ J[k, {k}]·{upstream}ₖ (the softmax's Jacobian, below)").format(
+                k=column + 1, upstream=up_name.split(" (")[0]), float(step.delta[column]))]  # fmt: skip
+        formula = " · ".join(name.split(" =")[0] for name, __ in factors)
+        product = float(np.prod([v for __, v in factors]))
+        numbers = " × ".join(number(v, 6) for __, v in factors) + f" = {number(product, 6)}"
         details = [f"    {name}: {number(v, 6)}" for name, v in factors if name != "1"]
         return Derivation(head, formula, numbers, details, analytic)
 
