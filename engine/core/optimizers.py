@@ -36,7 +36,7 @@ from .i18n import N_, _
 from .limits import check_number
 from .registry import Registry
 
-OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
+OPTIMIZERS: Registry[type[Optimizer]] = Registry(N_("optimizer"))
 
 
 RULES = ("torch", "keras")
@@ -455,7 +455,7 @@ def make_optimizer(spec: str | dict[str, Any]) -> Optimizer:
 
 
 # ----------------------------------------------------------------- learning-rate schedules
-SCHEDULES: Registry[Any] = Registry("learning-rate schedule")
+SCHEDULES: Registry[Any] = Registry(N_("learning-rate schedule"))
 SCHEDULE_DEFAULTS: dict[str, dict[str, float]] = {
     "constant": {},
     "exponential": {"decay_rate": 0.96, "decay_steps": 1000},

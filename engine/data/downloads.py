@@ -57,7 +57,7 @@ class RemoteSet:
     credit: str
 
 
-REMOTE_SETS: Registry[RemoteSet] = Registry("downloadable data set")
+REMOTE_SETS: Registry[RemoteSet] = Registry(N_("downloadable data set"))
 
 
 def _files(hashes: dict[str, tuple[str, ...]]) -> dict[str, RemoteFile]:

@@ -12,7 +12,7 @@ from ..core.numbers import number
 from ..core.registry import Registry
 
 FeatureMap = Callable[[np.ndarray, np.ndarray], np.ndarray]
-FEATURES: Registry[FeatureMap] = Registry("input feature")
+FEATURES: Registry[FeatureMap] = Registry(N_("input feature"))
 # The words are TensorFlow Playground's: X₁, X₁², X₁X₂ (the network graph writes them so).
 FEATURES.register("x1", "X₁")(lambda a, b: a)
 FEATURES.register("x2", "X₂")(lambda a, b: b)

@@ -48,7 +48,7 @@ class DataSetInfo:
 
 
 #: The data sets by name: the one place a generator is added.
-DATASETS: Registry[DataSetInfo] = Registry("data set")
+DATASETS: Registry[DataSetInfo] = Registry(N_("data set"))
 GENERATORS = DATASETS  # the older name: names() lists the same sets
 #: Derived views of DATASETS, kept for their many readers.
 PROBLEMS: dict[str, str] = {}

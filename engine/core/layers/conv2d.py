@@ -117,7 +117,7 @@ class Conv2D(Layer):
         return {"kernel": (k, k, inp[2], self.filters), "bias": (self.filters,)}
 
     def output_shape(self, inp: Shape) -> Shape:
-        needs_image(inp, "a convolution")
+        needs_image(inp, N_("a convolution"))
         h, w, _ = inp
         oh = window_pads(h, self.kernel_size, self.strides, self.padding)[0]
         ow = window_pads(w, self.kernel_size, self.strides, self.padding)[0]

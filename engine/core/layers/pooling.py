@@ -49,7 +49,7 @@ class _Pooling(Layer):
         return f"{cls.short} pool {entry.get('pool_size', 2)}"
 
     def output_shape(self, inp: Shape) -> Shape:
-        needs_image(inp, "a pooling layer")
+        needs_image(inp, N_("a pooling layer"))
         p = self.pool_size
         return window_pads(inp[0], p, p, "valid")[0], window_pads(inp[1], p, p, "valid")[0], inp[2]
 
