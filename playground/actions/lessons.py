@@ -461,6 +461,6 @@ def _target_label(path: str) -> str:
         return {"view.show_test_data": "show test data", "view.discretize": "discretize", "view.play": "play button",
                 "view.step": "step button", "view.reset": "reset button"}[path]  # fmt: skip
     try:
-        return label(path.replace("[]", ".0")).replace("layer 1 ", "every layer's ")
+        return label(path)  # a key of every layer ("network.layers[].activation"): "every layer's activation"
     except PlaygroundError:
         return path

@@ -165,8 +165,10 @@ class Recurrent(Layer):
         return int(entry["units"])
 
     def summary_name(self, prefix: str) -> str:
-        seq = ", sequences" if self.return_sequences else ""
-        return f"{prefix} ({self.keras}, {self.act.name}{seq})"  # type: ignore[union-attr]
+        if self.return_sequences:
+            return _("{prefix} ({kind}, {activation}, sequences)").format(
+                prefix=prefix, kind=self.keras, activation=self.act.name)  # type: ignore[union-attr]
+        return f"{prefix} ({self.keras}, {self.act.name})"  # type: ignore[union-attr]
 
     # ----------------------------------------------------------------- shapes
     def _needs_sequence(self, inp: Shape) -> None:
