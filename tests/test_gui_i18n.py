@@ -229,6 +229,25 @@ def test_the_korean_data_panel_shows_the_engines_texts_in_korean(window_in):
     assert win.findChild(QWidget, "remote_mnist").text() == "MNIST"  # a name stays a name
 
 
+def test_the_korean_model_summary_lines_up_in_its_dialogs_font(window_in):
+    """Tools → Model summary in Korean: Keras's headings in Korean, each column's heading starting
+    where its values do in the dialog's font (a Hangul letter there is narrower than two columns)."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from playground.actions.tools import summary_font
+
+    win = window_in("ko")
+    lines = win.tools.show_summary().splitlines()
+    head = next(line for line in lines if line.startswith("층 (종류)"))
+    row = next(line for line in lines if line.startswith("output (Dense, sigmoid)"))
+    metrics = QFontMetricsF(summary_font())
+    x = metrics.horizontalAdvance
+    space = x(" ")
+    assert abs(x(head[: head.index("출력 형태")]) - x(row[: row.index("(None")])) <= space / 2
+    assert abs(x(head) - x(row)) <= space / 2  # the parameter counts end under the end of their heading
+    assert "전체 파라미터: 25 (200.00 B)" in lines  # the default project: 2 → 4 → 2 → 1
+
+
 def test_english_terms_follow_the_korean_ones(window_in):
     win = window_in("ko", english_terms=True)
     captions = {c.text() for c in win.controls.findChildren(QLabel) if c.objectName() == "caption"}

@@ -280,7 +280,7 @@ def test_the_engines_texts_in_english():
 def test_the_model_summary_in_korean_lines_up(tmp_path):
     """`nn-playground summary` under LANG=ko_KR.UTF-8: Keras's headings and totals in Korean, the
     columns still lined up in a terminal (a Hangul letter takes two columns)."""
-    from engine.core.model import cells
+    from engine.core.numbers import cells
 
     done = _cli("summary", "19-cnn-digits", lang="ko_KR.UTF-8")
     assert done.returncode == 0, done.stderr
