@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from engine.core import i18n
@@ -208,3 +209,100 @@ def test_project_texts_in_several_languages_are_validated(tmp_path):
     ]:
         with pytest.raises(PlaygroundError, match=re.escape(words)):
             normalize_project({**base, "app": app})
+
+
+def registry_texts() -> dict[str, str]:
+    """Every text the engine's tables give the user to read, by where it comes from: each data set's
+    name and note, the downloadable sets' names, the normalisation and split words, each field's
+    label, help and choice words, each layer key's label, help and control words."""
+    from engine.core.layers import LAYERS
+    from engine.data import DATASETS
+    from engine.data.dataset import SPLITS
+    from engine.data.downloads import REMOTE_SETS
+    from engine.data.features import NORMALIZATION_WORDS
+    from engine.data.folders import COLOR_WORDS
+    from engine.project.fields import FIELDS
+
+    texts = {}
+    for name in DATASETS.names():
+        info = DATASETS.get(name)
+        texts |= {f"data set {name} title": info.title, f"data set {name} note": info.note}
+    texts |= {f"remote set {name}": REMOTE_SETS.get(name).title for name in REMOTE_SETS.names()}
+    texts |= {f"normalisation {k}": v for k, v in NORMALIZATION_WORDS.items()}
+    texts |= {f"split {k}": v for k, v in SPLITS.items()} | {f"colour {k}": v for k, v in COLOR_WORDS.items()}
+    for f in FIELDS:
+        if not f.path.startswith(("training.optimizer.", "training.schedule.")) or f.name in ("name", "*"):
+            texts[f"{f.path} label"] = f.label  # an optimizer's or schedule's own keys are their registries'
+        texts |= {f"{f.path} help": f.help} if f.help else {}
+        texts |= {f"{f.path} choice {choice}": words for choice, words in f.names}
+    for kind in LAYERS.names():
+        for key in LAYERS.get(kind).keys:
+            texts |= {f"{kind}.{key.name} label": key.label, f"{kind}.{key.name} help": key.help}
+            texts |= {f"{kind}.{key.name} shown": key.shown} if re.search("[a-z]{2}", key.shown) else {}
+    return texts
+
+
+def test_the_engines_tables_give_only_texts_the_catalog_has():
+    """A data set, field or layer key added with its words not marked (N_) shows English in a Korean
+    window and CLI: every text of the engine's tables must be an extracted message."""
+    messages = extracted()
+    texts = registry_texts()
+    assert len(texts) > 120
+    missing = [f"{where}: {text!r}" for where, text in texts.items() if text not in messages]
+    assert not missing, "\n".join(missing)
+
+
+def test_the_engines_texts_in_korean(korean):
+    from engine.data import DATASETS
+    from engine.data.features import scale_advice
+    from engine.project.fields import humanize, label
+
+    assert DATASETS.words("spiral") == "나선"
+    assert _(DATASETS.get("spiral").note) == "서로 맞물린 나선 팔 (클래스 2~6개)."
+    assert label("network.layers.1.units") == "2번 층의 뉴런 수"
+    assert label("network.layers[].dropout") == "모든 층의 드롭아웃"
+    assert label("data.noise") == "잡음" and label("network.layers.0") == "은닉층"
+    assert humanize("network.layers[0].units must be >= 1") == "1번 층의 뉴런 수 must be >= 1"  # the path, in words
+    advice = scale_advice(np.column_stack([np.linspace(0, 1000, 50), np.linspace(0, 1, 50)]), ["proline", "hue"])
+    assert advice.startswith("입력 열들의 크기 차이가 큽니다: 'proline'은(는) 0부터 1,000까지인데 'hue'은(는) "
+                             "0에서 1 사이")
+
+
+def test_the_engines_texts_in_english():
+    """English, the default, reads as it always did (the words are the catalog's message ids)."""
+    from engine.project.fields import humanize, label
+
+    assert label("network.layers.1.units") == "layer 2 neurons" and label("network.layers[].dropout") == (
+        "every layer's dropout")
+    assert humanize("network.layers[0].units must be >= 1") == "layer 1 neurons must be >= 1"
+
+
+def test_the_model_summary_in_korean_lines_up(tmp_path):
+    """`nn-playground summary` under LANG=ko_KR.UTF-8: Keras's headings and totals in Korean, the
+    columns still lined up in a terminal (a Hangul letter takes two columns)."""
+    from engine.core.numbers import cells
+
+    done = _cli("summary", "19-cnn-digits", lang="ko_KR.UTF-8")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    head = next(line for line in lines if line.startswith("층 (종류)"))
+    row = next(line for line in lines if line.startswith("output (Dense, softmax)"))
+    assert "출력 형태" in head and head.endswith("파라미터 수") and "전체 파라미터: 1,370 (10.70 KB)" in lines
+    assert cells(head) == cells(row) == len(lines[1])  # the params column ends where the rule does
+    assert cells(head[: head.index("출력 형태")]) == row.index("(None, 10)")
+    assert "Layer (type)" in _cli("summary", "19-cnn-digits", lang="C.UTF-8").stdout
+
+
+def test_the_backprop_walks_words_in_korean(korean):
+    """A layer's own account of its backward pass (the walk's panel) and a weight's two notations read
+    in Korean; the numbers and formulas in them stay as they are."""
+    from engine.core.layers import MaxPooling2D
+    from engine.core.notation import weight_names
+
+    pool = MaxPooling2D(pool_size=2)
+    pool.forward(np.arange(16.0).reshape(1, 4, 4, 1))
+    step = pool.trace(np.ones((2, 2, 1)), 0, None)
+    words = MaxPooling2D.routing_words(step, 0)
+    assert words[0].startswith("최대 풀링 2×2, 맵 1: 각 출력은 자기 2×2 윈도우에서 가장 큰 값입니다.")
+    assert words[1] == "  출력 (0, 0) = max[0, 1, 4, 5] = 입력 (1, 1)의 5: 그곳의 ∂L/∂x = δ 1, 나머지 3개는 0"
+    assert weight_names(1, 0, 1) == "Keras: kernel[0, 1] (0부터: 행 = 입력, 열 = 유닛) · Ng: W[1] 2행 1열"

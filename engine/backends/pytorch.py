@@ -35,8 +35,8 @@ from ..run.build import PreparedData
 from ..run.training import EpochLog, Trainer
 
 TORCH_HINT = N_("--backend torch needs PyTorch: pip install torch")
-DROPOUT_NOTE = ("dropout draws its masks from torch's random numbers (seeded with the project's seed), not the "
-                "engine's: the run is reproducible but is not the NumPy engine's run")  # fmt: skip
+DROPOUT_NOTE = N_("dropout draws its masks from torch's random numbers (seeded with the project's seed), not the "
+                  "engine's: the run is reproducible but is not the NumPy engine's run")  # fmt: skip
 
 
 def load_torch() -> Any:
@@ -84,7 +84,7 @@ class TorchTrainer(Trainer):
         self._tensors: dict[int, tuple[np.ndarray, Any]] = {}
         self._set_tensors()
         if self.net.random:
-            self.warnings.append(DROPOUT_NOTE)
+            self.warnings.append(_(DROPOUT_NOTE))
 
     # ----------------------------------------------------------------- torch's copies
     def _set_tensors(self) -> None:
@@ -251,9 +251,10 @@ def compare(project: dict[str, Any], base_dir: str | Path | None, epochs: int, d
 def compare_report(project: dict[str, Any], path: Path, epochs: int, device: str, out: TextIO) -> TorchTrainer:
     """`train --compare`'s report on `out`: a header, a line per epoch with the largest differences,
     the largest over the run; torch's warnings on stderr. Returns torch's trainer (--export saves it)."""
-    out.write(f"comparing the NumPy engine and PyTorch ({device}, {project['network']['dtype']}) on {path.name}, "
-              f"{epochs} epochs: the largest |difference| after each epoch\n"
-              f"{'epoch':>7}  {'weights':>10}  {'loss':>10}  {'fit_loss':>10}\n")  # fmt: skip
+    out.write(_("comparing the NumPy engine and PyTorch ({device}, {dtype}) on {name}, {epochs} epochs: the largest "
+                "|difference| after each epoch").format(device=device, dtype=project["network"]["dtype"],
+                                                        name=path.name, epochs=epochs)
+              + f"\n{'epoch':>7}  {'weights':>10}  {'loss':>10}  {'fit_loss':>10}\n")  # fmt: skip
 
     def line(r: dict[str, Any]) -> None:
         out.write(f"{r['epoch']:>7}  {r['weights']:>10.3g}  {r['loss']:>10.3g}  {r['fit_loss']:>10.3g}\n")
@@ -261,9 +262,9 @@ def compare_report(project: dict[str, Any], path: Path, epochs: int, device: str
 
     _numpy_run, torch_run, rows = compare(project, path.parent, epochs, device, line)
     for warning in torch_run.warnings:
-        print(f"nn-playground: warning: {warning}", file=sys.stderr)
+        print(_("nn-playground: warning: {warning}").format(warning=warning), file=sys.stderr)
     if rows:
         worst = {k: max(r[k] for r in rows) for k in ("weights", "loss", "fit_loss")}
-        out.write(f"largest over {len(rows)} epochs: weights {worst['weights']:.3g}, loss {worst['loss']:.3g}, "
-                  f"fit_loss {worst['fit_loss']:.3g}\n")  # fmt: skip
+        out.write(_("largest over {epochs} epochs: weights {weights}, loss {loss}, fit_loss {fit_loss}").format(
+            epochs=len(rows), **{k: f"{v:.3g}" for k, v in worst.items()}) + "\n")  # fmt: skip
     return torch_run

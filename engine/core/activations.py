@@ -15,7 +15,7 @@ from .errors import PlaygroundError
 from .i18n import N_, _
 from .registry import Registry
 
-ACTIVATIONS: Registry[type[Activation]] = Registry("activation")
+ACTIVATIONS: Registry[type[Activation]] = Registry(N_("activation"))
 
 
 class Activation:

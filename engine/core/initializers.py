@@ -29,7 +29,7 @@ class Initializer(Protocol):
     def __call__(self, shape: Shape, rng: np.random.Generator, fans: Fans = None) -> np.ndarray: ...
 
 
-INITIALIZERS: Registry[Initializer] = Registry("initializer")
+INITIALIZERS: Registry[Initializer] = Registry(N_("initializer"))
 
 # Standard deviation of a unit normal truncated to [-2, 2].
 _TRUNCATED_STD = 0.87962566103423978

@@ -35,7 +35,7 @@ def show(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
         # Counted without str(), which refuses past 4,300 digits: b bits make k or k + 1 digits.
         k = int(value.bit_length() * math.log10(2))
-        return f"a {k + (abs(value) >= 10**k):,}-digit number"
+        return _("a {count}-digit number").format(count=f"{k + (abs(value) >= 10**k):,}")
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

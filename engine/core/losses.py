@@ -18,7 +18,7 @@ from .i18n import N_, _
 from .limits import either
 from .registry import Registry, spec_name
 
-LOSSES: Registry[type[Loss]] = Registry("loss")
+LOSSES: Registry[type[Loss]] = Registry(N_("loss"))
 
 
 def one_hot(labels: np.ndarray, k: int, dtype: type = np.float64) -> np.ndarray:

@@ -31,7 +31,7 @@ and backward stops at the first layer with trainable weights (the data need no g
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
@@ -54,6 +54,7 @@ from .layers import (
 )
 from .losses import Loss
 from .notation import NOTE, keras_shapes, ng_shapes
+from .numbers import cells, line_up
 from .regularizers import Regularizer
 
 PREDICT_BYTES = 16 * 2**20  # the largest temporary (a convolution's im2col matrix) inference makes
@@ -85,7 +86,7 @@ class Model(Protocol):
     def layer_weight_names(self) -> list[list[str]]: ...
     def get_weights(self) -> list[np.ndarray]: ...
     def set_weights(self, weights: Sequence[np.ndarray]) -> None: ...
-    def summary(self, name: str = "model") -> str: ...
+    def summary(self, name: str = "model", measure: Callable[[str], float] | None = None) -> str: ...
 
 
 class LayerStack:
@@ -496,10 +497,12 @@ class LayerStack:
         return total, words, by_origin[worst], fix
 
     # ----------------------------------------------------------------- summary
-    def summary(self, name: str = "model") -> str:
+    def summary(self, name: str = "model", measure: Callable[[str], float] | None = None) -> str:
         """Keras's table (a Sequential model lists no InputLayer): each layer, its output shape
         and parameter count, the totals and any layer added for the user; then each dense
-        layer's weight shapes in Keras's and Ng's notation."""
+        layer's weight shapes in Keras's and Ng's notation. `measure` counts a heading's columns in the
+        font that shows it (`cells`: a terminal's), so columns line up under headings in any language."""
+        measure = measure or cells
         counts: dict[str, int] = {}
         rows = []
         last = len(self.layers) - 1
@@ -507,20 +510,25 @@ class LayerStack:
             counts[layer.name] = counts.get(layer.name, 0) + 1
             label = layer.summary_name("output" if i == last else f"{layer.name}_{counts[layer.name]}")
             rows.append((label, str((None, *out)), layer.count_params(inp)))
-        w0 = max(28, max(len(r[0]) for r in rows) + 2)
-        w1 = max(16, max(len(r[1]) for r in rows) + 2)
-        w2 = 12
+        head = (_("Layer (type)"), _("Output Shape"), _("Param #"))  # Keras's words, in the user's language
+        w0 = max(28, max(len(r[0]) for r in rows) + 2, math.ceil(measure(head[0])) + 2)
+        w1 = max(16, max(len(r[1]) for r in rows) + 2, math.ceil(measure(head[1])) + 2)
+        w2 = max(12, math.ceil(measure(head[2])) + 1)
         width = w0 + w1 + w2
-        lines = [f'Model: "{name}"', "─" * width, f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>{w2}}",
+        lines = [_('Model: "{name}"').format(name=name), "─" * width,
+                 line_up([(head[0], w0, False), (head[1], w1, False), (head[2], w2, True)], measure),
                  "═" * width]  # fmt: skip
         lines += [f"{label:<{w0}}{shape:<{w1}}{n:>{w2},}" for label, shape, n in rows]
         item = self.dtype.itemsize
         total, trainable = self.count_params(), self.n_trainable
         fixed = total - trainable
-        lines += ["═" * width, f"Total params: {total:,} ({_human_bytes(total * item)})",
-                  f"Trainable params: {trainable:,} ({_human_bytes(trainable * item)})",
-                  f"Non-trainable params: {fixed:,} ({_human_bytes(fixed * item)})"]  # fmt: skip
-        lines += [f"Note: {note}" for note in self.notes]
+        lines += ["═" * width,
+                  _("Total params: {count} ({size})").format(count=f"{total:,}", size=_human_bytes(total * item)),
+                  _("Trainable params: {count} ({size})").format(count=f"{trainable:,}",
+                                                                 size=_human_bytes(trainable * item)),
+                  _("Non-trainable params: {count} ({size})").format(count=f"{fixed:,}",
+                                                                     size=_human_bytes(fixed * item))]  # fmt: skip
+        lines += [_("Note: {note}").format(note=note) for note in self.notes]
         # Ng's W[l] for the dense layers, l counting every layer with weights (a convolution's are his too).
         dense = [(k + 1, w.shape) for k, (i, w) in enumerate(zip(self.weighted, self.kernels))
                  if self.layers[i].takes == "flat"]  # fmt: skip
@@ -550,7 +558,7 @@ def notation_block(names: Sequence[str], shapes: Sequence[tuple[int, ...]],
     w1 = max(len(keras_shapes(i, o)) for i, o in shapes) + 3
     rows = [f"  {n:<{w0}}{keras_shapes(i, o):<{w1}}{ng_shapes(k, i, o)}" for k, n, (i, o) in
             zip(numbers, names, shapes)]  # fmt: skip
-    return ["", "Weights: Keras's (in, out) kernel beside Ng's W[l], its transpose.", *rows, NOTE]
+    return ["", _("Weights: Keras's (in, out) kernel beside Ng's W[l], its transpose."), *rows, _(NOTE)]
 
 
 def _human_bytes(n: float) -> str:

@@ -5,7 +5,10 @@ The model summary and the network view's tooltips say both."""
 
 from __future__ import annotations
 
-NOTE = "Keras: z = x·kernel + b with x a row; Ng: z[l] = W[l]·a[l−1] + b[l] with a[l−1] a column; W[l] = kernelᵀ."
+from .i18n import N_, _
+
+#: The summary's last line (translated where shown: `_(NOTE)`).
+NOTE = N_("Keras: z = x·kernel + b with x a row; Ng: z[l] = W[l]·a[l−1] + b[l] with a[l−1] a column; W[l] = kernelᵀ.")
 
 
 def keras_shapes(n_in: int, n_out: int) -> str:
@@ -21,4 +24,5 @@ def ng_shapes(layer: int, n_in: int, n_out: int) -> str:
 def weight_names(layer: int, i: int, j: int) -> str:
     """One weight, from input i to unit j of dense layer `layer` (i, j from 0; layer from 1), in
     both notations: the kernel's row i, column j is W[l]'s row j + 1, column i + 1."""
-    return f"Keras: kernel[{i}, {j}] (0-based: row = input, column = unit) · Ng: W[{layer}] row {j + 1}, column {i + 1}"
+    return _("Keras: kernel[{i}, {j}] (0-based: row = input, column = unit) · Ng: W[{layer}] row {row}, column "
+             "{column}").format(i=i, j=j, layer=layer, row=j + 1, column=i + 1)

@@ -10,6 +10,8 @@ line up in a column, from the same function.
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections.abc import Callable, Sequence
 
 MAX_DIGITS = 6  # significant digits, at most
 PRECISE_DIGITS = 15  # ...but a worked example of round-off may ask for up to this many
@@ -80,4 +82,29 @@ def numbers(values: object, digits: int = 4, **options: object) -> str:
     return ", ".join(number(float(v), digits, **options) for v in values)  # type: ignore[attr-defined]
 
 
-__all__ = ["BIG", "MAX_DIGITS", "PRECISE_DIGITS", "SMALL", "number", "numbers"]
+def cells(text: str) -> int:
+    """How many columns `text` takes in a fixed-width font: East Asian wide letters (Hangul) take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def line_up(parts: Sequence[tuple[str, int, bool]], measure: Callable[[str], float] = cells) -> str:
+    """One line of a table from (text, width in columns, right-aligned) parts: each padded with spaces
+    until the line so far spans the widths so far, as `measure` counts the whole line (a font may give
+    the spaces beside Hangul the Hangul font's width, so parts are not measured alone)."""
+    line, end = "", 0
+    for text, width, right in parts:
+        end += width
+
+        def filled(n: int, before: str = line, text: str = text, right: bool = right) -> str:
+            return before + (" " * n + text if right else text + " " * n)
+
+        n = max(0, end - cells(filled(0)))
+        while n > 0 and measure(filled(n)) > end + 0.5:
+            n -= 1
+        while measure(filled(n + 1)) <= end + 0.5:
+            n += 1
+        line = filled(n)
+    return line
+
+
+__all__ = ["BIG", "MAX_DIGITS", "PRECISE_DIGITS", "SMALL", "cells", "line_up", "number", "numbers"]

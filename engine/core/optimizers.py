@@ -36,7 +36,7 @@ from .i18n import N_, _
 from .limits import check_number
 from .registry import Registry
 
-OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
+OPTIMIZERS: Registry[type[Optimizer]] = Registry(N_("optimizer"))
 
 
 RULES = ("torch", "keras")
@@ -455,7 +455,7 @@ def make_optimizer(spec: str | dict[str, Any]) -> Optimizer:
 
 
 # ----------------------------------------------------------------- learning-rate schedules
-SCHEDULES: Registry[Any] = Registry("learning-rate schedule")
+SCHEDULES: Registry[Any] = Registry(N_("learning-rate schedule"))
 SCHEDULE_DEFAULTS: dict[str, dict[str, float]] = {
     "constant": {},
     "exponential": {"decay_rate": 0.96, "decay_steps": 1000},
@@ -539,8 +539,8 @@ def legacy_keys(spec: dict[str, Any], where: str = "training.optimizer") -> tupl
                                     "is older Keras's name for learning_rate; keep one").format(
                                       where=where, lr=lr, learning_rate=spec['learning_rate']))  # fmt: skip
         spec["learning_rate"] = lr
-        notes.append(f"{where}.lr is older Keras's name for learning_rate (Keras 3 knows only learning_rate): "
-                     "read as learning_rate")  # fmt: skip
+        notes.append(_("{where}.lr is older Keras's name for learning_rate (Keras 3 knows only learning_rate): "
+                       "read as learning_rate").format(where=where))  # fmt: skip
     if "decay" in spec:
         decay = spec.pop("decay")
         lo, hi = SCHEDULE_BOUNDS["decay_rate"]
@@ -548,11 +548,14 @@ def legacy_keys(spec: dict[str, Any], where: str = "training.optimizer") -> tupl
             raise PlaygroundError(_("{where}.decay (older Keras's lr / (1 + decay·iterations)) must be 0 or a "
                                     "number from {lo:g} to {hi:g}, got {decay!r}").format(
                                       where=where, lo=lo, hi=hi, decay=decay))  # fmt: skip
-        what = f"{where}.decay is older Keras's time-based decay, lr / (1 + decay·iterations) with iterations "
         if decay == 0:
-            notes.append(what + "counting updates; 0 is no decay, so it was left out")
+            notes.append(_("{where}.decay is older Keras's time-based decay, lr / (1 + decay·iterations) with "
+                           "iterations counting updates; 0 is no decay, so it was left out").format(where=where))
         else:
             schedule = {"name": "inverse_time", "decay_rate": float(decay), "decay_steps": 1}
-            notes.append(what + f'counting updates: read as training.schedule {{"name": "inverse_time", "decay_rate": '
-                         f'{decay:g}, "decay_steps": 1}}, the same rates (Keras 3\'s InverseTimeDecay)')  # fmt: skip
+            notes.append(_("{where}.decay is older Keras's time-based decay, lr / (1 + decay·iterations) with "
+                           "iterations counting updates: read as training.schedule {schedule}, the same rates "
+                           "(Keras 3's InverseTimeDecay)").format(
+                             where=where, schedule=f'{{"name": "inverse_time", "decay_rate": {decay:g}, '
+                                                   '"decay_steps": 1}'))  # fmt: skip
     return spec, schedule, notes

@@ -101,7 +101,7 @@ class Registry(Generic[T]):
             canonical = self.canonical(name)
             if canonical is None:
                 raise PlaygroundError(_("unknown {kind} {name!r}; choose one of: {items}").format(
-                                          kind=self.kind, name=name, items=', '.join(self._items)))
+                                          kind=_(self.kind), name=name, items=', '.join(self._items)))
             found = self._items[canonical]
         return found
 

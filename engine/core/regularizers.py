@@ -22,7 +22,7 @@ from .errors import PlaygroundError
 from .i18n import N_, _
 from .registry import Registry
 
-REGULARIZERS: Registry[str] = Registry("regularization")
+REGULARIZERS: Registry[str] = Registry(N_("regularization"))
 for _name, _words in (("none", N_("None")), ("l1", "L1"), ("l2", "L2")):
     REGULARIZERS.register(_name, _words)(_name)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from . import images as _images  # noqa: F401  (the synthetic shapes come before the real sets)
 from .dataset import Dataset
 from .generators import register_dataset
@@ -96,10 +96,10 @@ def iris(samples: int = IRIS, noise: float = 0.0, rng: np.random.Generator | Non
 
 
 register_dataset(
-    "digits", "classification", "Real handwritten digits: 1,797 UCI scans, 8×8 pixels, 10 classes.",
-    (10, 10), samples=DIGITS, kind="images", normalize="unit", max_samples=DIGITS, title="Handwritten digits",
+    "digits", "classification", N_("Real handwritten digits: 1,797 UCI scans, 8×8 pixels, 10 classes."),
+    (10, 10), samples=DIGITS, kind="images", normalize="unit", max_samples=DIGITS, title=N_("Handwritten digits"),
 )(digits)  # fmt: skip
 register_dataset(
-    "iris", "classification", "Real flowers: Fisher's iris, 150 plants, 4 measurements, 3 species.",
-    (3, 3), samples=IRIS, kind="table", normalize="standardize", max_samples=IRIS, title="Iris flowers",
+    "iris", "classification", N_("Real flowers: Fisher's iris, 150 plants, 4 measurements, 3 species."),
+    (3, 3), samples=IRIS, kind="table", normalize="standardize", max_samples=IRIS, title=N_("Iris flowers"),
 )(iris)  # fmt: skip

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import N_, _
 
 #: What a data set's targets are: class labels or numbers.
 PROBLEM_KINDS = ("classification", "regression")
@@ -78,9 +78,9 @@ class Dataset:
 
 #: How rows are split (data.split): what each kind does.
 SPLITS = {
-    "stratified": "each class split in the same proportions; every split keeps the data's order",
-    "shuffled": "TensorFlow Playground's: the rows shuffled once, the first ones train (then validation, then "
-    "test), in that shuffled order, so training without reshuffling walks one fixed random order",
+    "stratified": N_("each class split in the same proportions; every split keeps the data's order"),
+    "shuffled": N_("TensorFlow Playground's: the rows shuffled once, the first ones train (then validation, then "
+                   "test), in that shuffled order, so training without reshuffling walks one fixed random order"),
 }
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from ..core.registry import Registry
 
 CHUNK = 1 << 16
@@ -57,7 +57,7 @@ class RemoteSet:
     credit: str
 
 
-REMOTE_SETS: Registry[RemoteSet] = Registry("downloadable data set")
+REMOTE_SETS: Registry[RemoteSet] = Registry(N_("downloadable data set"))
 
 
 def _files(hashes: dict[str, tuple[str, ...]]) -> dict[str, RemoteFile]:
@@ -67,7 +67,7 @@ def _files(hashes: dict[str, tuple[str, ...]]) -> dict[str, RemoteFile]:
 
 
 REMOTE_SETS.register("mnist")(RemoteSet(
-    "mnist", "MNIST",
+    "mnist", N_("MNIST"),
     ("https://storage.googleapis.com/cvdf-datasets/mnist/", "http://yann.lecun.com/exdb/mnist/"),
     _files({
         "train_images": ("440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",),
@@ -79,7 +79,7 @@ REMOTE_SETS.register("mnist")(RemoteSet(
     "Y. LeCun, C. Cortes and C. J. C. Burges, the MNIST database of handwritten digits",
 ))  # fmt: skip
 REMOTE_SETS.register("fashion_mnist")(RemoteSet(
-    "fashion_mnist", "Fashion-MNIST",
+    "fashion_mnist", N_("Fashion-MNIST"),
     ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
      "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"),
     _files({
@@ -151,7 +151,7 @@ def download(
         else:
             raise PlaygroundError(_("could not download {name} for {title}: {errors}. Nothing was kept: check the "
                                     "connection and try again").format(
-                                      name=remote.name, title=rs.title, errors='; '.join(errors)))  # fmt: skip
+                                      name=remote.name, title=_(rs.title), errors='; '.join(errors)))  # fmt: skip
         out[part] = target
     return out
 

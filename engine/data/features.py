@@ -7,12 +7,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from ..core.numbers import number
 from ..core.registry import Registry
 
 FeatureMap = Callable[[np.ndarray, np.ndarray], np.ndarray]
-FEATURES: Registry[FeatureMap] = Registry("input feature")
+FEATURES: Registry[FeatureMap] = Registry(N_("input feature"))
 # The words are TensorFlow Playground's: X₁, X₁², X₁X₂ (the network graph writes them so).
 FEATURES.register("x1", "X₁")(lambda a, b: a)
 FEATURES.register("x2", "X₂")(lambda a, b: b)
@@ -24,7 +24,7 @@ FEATURES.register("sin(x2)", "sin(X₂)")(lambda a, b: np.sin(b))
 
 NORMALIZATIONS = ("none", "standardize", "unit")
 #: Each normalisation in the app's words (the identifiers stay in files).
-NORMALIZATION_WORDS = {"none": "None (raw)", "standardize": "Standardize", "unit": "Divide by max |x|"}
+NORMALIZATION_WORDS = {"none": N_("None (raw)"), "standardize": N_("Standardize"), "unit": N_("Divide by max |x|")}
 
 
 #: How many times wider one column's spread may be than another's before standardising is suggested.
@@ -52,15 +52,16 @@ def scale_advice(x: np.ndarray, columns: Sequence[str]) -> str | None:
     small = int(varying[np.argmin(std[varying])])
     if std[big] <= SCALE_RATIO * std[small]:
         return None
-    name = lambda j: columns[j] if j < len(columns) else f"column {j + 1}"  # noqa: E731
-    return (
-        f"the input columns differ widely in size: '{name(big)}' runs from {number(x[:, big].min(), grouped=True)} "
-        f"to {number(x[:, big].max(), grouped=True)} while '{name(small)}' stays within "
-        f"{number(x[:, small].min(), 3, grouped=True)} to {number(x[:, small].max(), 3, grouped=True)}. Unscaled, "
-        "the large column dominates the first layer's sums and their "
-        "gradients, and no one learning rate suits every column: choose Standardize (normalisation), which "
-        "makes each column (x − mean)/std, so each counts alike."
-    )
+    name = lambda j: columns[j] if j < len(columns) else _("column {number}").format(number=j + 1)  # noqa: E731
+    return _(
+        "the input columns differ widely in size: '{wide}' runs from {wide_min} to {wide_max} while '{narrow}' "
+        "stays within {narrow_min} to {narrow_max}. Unscaled, the large column dominates the first layer's sums "
+        "and their gradients, and no one learning rate suits every column: choose Standardize (normalisation), "
+        "which makes each column (x − mean)/std, so each counts alike."
+    ).format(wide=name(big), wide_min=number(x[:, big].min(), grouped=True),
+             wide_max=number(x[:, big].max(), grouped=True), narrow=name(small),
+             narrow_min=number(x[:, small].min(), 3, grouped=True),
+             narrow_max=number(x[:, small].max(), 3, grouped=True))  # fmt: skip
 
 
 def apply_features(x: np.ndarray, names: Sequence[str] | None) -> np.ndarray:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import _, ngettext
+from ..core.i18n import N_, _, ngettext
 from .dataset import Dataset
 from .loaders import MAX_BYTES, MAX_DATA_VALUES, _report
 
@@ -33,6 +33,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
 #: data.source.color: the Pillow mode each image is converted to (grayscale: ITU-R 601-2 luma).
 COLORS = {"grayscale": "L", "rgb": "RGB"}
+#: Each colour mode in the user's words (the identifiers stay in files).
+COLOR_WORDS = {"grayscale": N_("grayscale"), "rgb": N_("rgb")}
 MAX_SIDE = 512  # data.source.size: at most 512 × 512 pixels after resizing
 MAX_FILES = 100_000  # images in one folder
 MAX_ENTRIES = 4 * MAX_FILES  # files and folders looked at while listing (images or not)
@@ -301,8 +303,8 @@ def load_image_folder(path: str | Path, size: Sequence[int], color: str = "rgb",
                                           bad=len(bad), seen=n + len(listing.bad), names=_bad_names(bad)))
         done += nbytes
     _report(total, total)
-    labels = np.array([k for k, _, _ in listing.files], dtype=np.intp)[keep]
-    names = [r for (_, r, _), ok in zip(listing.files, keep) if ok]
+    labels = np.array([k for k, __, ___ in listing.files], dtype=np.intp)[keep]
+    names = [r for (__, r, ___), ok in zip(listing.files, keep) if ok]
     used = np.unique(labels)  # a class whose every image was bad is left out like an empty one
     classes = [listing.classes[k] for k in used]
     empty = listing.empty + [c for k, c in enumerate(listing.classes) if k not in used]
@@ -311,19 +313,26 @@ def load_image_folder(path: str | Path, size: Sequence[int], color: str = "rgb",
     y = np.searchsorted(used, labels).astype(np.intp)
     x = pixels[keep].reshape(int(keep.sum()), -1).astype(np.float64)
     del pixels
-    notes = [f"{name}: {len(y):,} images in {len(classes)} classes ({_names(classes, 10)}) read as {h}×{w} {color}"
-             + (f"; {resized:,} resized (bilinear, aspect ratio not kept)" if resized else "")]  # fmt: skip
+    read = _("{name}: {count:,} images in {classes} classes ({names}) read as {size} {color}").format(
+        name=name, count=len(y), classes=len(classes), names=_names(classes, 10), size=f"{h}×{w}",
+        color=_(COLOR_WORDS[color]))  # fmt: skip
+    if resized:
+        read = _("{read}; {count:,} resized (bilinear, aspect ratio not kept)").format(read=read, count=resized)
+    notes = [read]
     if bad:
-        many = len(bad) > 1
-        notes.append(f"{name}: {len(bad):,} image file{'s' if many else ''} could not be read and "
-                     f"{'were' if many else 'was'} left out: " + _bad_names(bad))  # fmt: skip
+        notes.append(ngettext("{name}: {count:,} image file could not be read and was left out: {files}",
+                              "{name}: {count:,} image files could not be read and were left out: {files}",
+                              len(bad)).format(name=name, count=len(bad), files=_bad_names(bad)))  # fmt: skip
     if empty:
-        notes.append(f"{name}: class folders with no images that can be read were left out: "
-                     f"{_names(sorted(empty))}")  # fmt: skip
+        notes.append(_("{name}: class folders with no images that can be read were left out: {folders}").format(
+            name=name, folders=_names(sorted(empty))))
     if listing.others:
-        notes.append(f"{name}: {len(listing.others):,} file{'s' if len(listing.others) > 1 else ''} left out (not "
-                     f"an image, or beside the class folders): {_names(sorted(listing.others))}; images end in "
-                     f"{', '.join(IMAGE_SUFFIXES)} and sit in a class folder")  # fmt: skip
+        notes.append(ngettext("{name}: {count:,} file left out (not an image, or beside the class folders): {files}; "
+                              "images end in {suffixes} and sit in a class folder",
+                              "{name}: {count:,} files left out (not an image, or beside the class folders): {files}; "
+                              "images end in {suffixes} and sit in a class folder", len(listing.others)).format(
+            name=name, count=len(listing.others), files=_names(sorted(listing.others)),
+            suffixes=", ".join(IMAGE_SUFFIXES)))  # fmt: skip
     columns = [f"px{i}" for i in range(x.shape[1])]
     return Dataset(x, y, "classification", columns, len(classes), classes, shape, name=name, notes=notes,
                    sample_names=names)  # fmt: skip

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.i18n import _
 from .dataset import Dataset
 from .images import BRIGHTNESS, HALF_SIZE
 from .images import SIZE as SHAPES_SIZE
@@ -73,26 +74,27 @@ def framing_for(ds: Dataset) -> Framing | None:
     if ds.name == "digits" and shape == (8, 8):
         return Framing("uci", shape, (UCI_FIELD, UCI_FIELD), UCI_BOX, fill_height=True, by_mass=False,
                        block=UCI_BLOCK, binary=True, background=0.0, ink=16.0, low=0.0, high=16.0,
-                       how="As the UCI digits were made: the drawing scaled to 32 pixels high (its width in "
-                       "proportion, at most 20), centred in a 32×32 bitmap, and its ink counted in 4×4 blocks "
-                       "(0 to 16).")  # fmt: skip
+                       how=_("As the UCI digits were made: the drawing scaled to 32 pixels high (its width in "
+                             "proportion, at most 20), centred in a 32×32 bitmap, and its ink counted in 4×4 blocks "
+                             "(0 to 16)."))  # fmt: skip
     if ds.name == "shapes" and shape == (SHAPES_SIZE, SHAPES_SIZE):
         side = int(sum(HALF_SIZE) + 0.5)  # twice the mean half-width: the shapes' middle size
         bright = sum(BRIGHTNESS) / 2
         return Framing("shapes", shape, (h, w), (side, side), by_mass=False, background=0.0, ink=bright, low=0.0,
                        high=255.0, **plain,
-                       how=f"As the shapes were made: one filled shape, its bounding box fitted to {side}×{side} "
-                       f"(the shapes are 6 to 11 pixels), centred, at brightness {bright:g} on black. "
-                       "Fill your shape in: theirs are solid.")  # fmt: skip
+                       how=_("As the shapes were made: one filled shape, its bounding box fitted to {side}×{side} "
+                             "(the shapes are 6 to 11 pixels), centred, at brightness {bright:g} on black. "
+                             "Fill your shape in: theirs are solid.").format(side=side, bright=bright))  # fmt: skip
     levels = {"background": background, "ink": ink, "low": low, "high": high}
     if (h, w) == (MNIST_FIELD, MNIST_FIELD):
         return Framing("mnist", shape, (h, w), (MNIST_BOX, MNIST_BOX), by_mass=True, **plain, **levels,
-                       how="As MNIST was made: the drawing's bounding box scaled to fit 20×20 keeping its shape, "
-                       "then centred in 28×28 by its centre of mass.")  # fmt: skip
+                       how=_("As MNIST was made: the drawing's bounding box scaled to fit 20×20 keeping its shape, "
+                             "then centred in 28×28 by its centre of mass."))  # fmt: skip
     box = (max(1, round(h * MNIST_BOX / MNIST_FIELD)), max(1, round(w * MNIST_BOX / MNIST_FIELD)))
     return Framing("centred", shape, (h, w), box, by_mass=True, **plain, **levels,
-                   how=f"As MNIST was made, at this size: the drawing's bounding box scaled to fit {box[0]}×{box[1]} "
-                   f"keeping its shape, then centred in {h}×{w} by its centre of mass.")  # fmt: skip
+                   how=_("As MNIST was made, at this size: the drawing's bounding box scaled to fit {box} keeping its "
+                         "shape, then centred in {field} by its centre of mass.").format(
+                       box=f"{box[0]}×{box[1]}", field=f"{h}×{w}"))  # fmt: skip
 
 
 def _levels(x: np.ndarray, shape: tuple[int, ...]) -> tuple[float, float, float, float]:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from ..core.registry import Registry
 from .dataset import Dataset
 
@@ -48,7 +48,7 @@ class DataSetInfo:
 
 
 #: The data sets by name: the one place a generator is added.
-DATASETS: Registry[DataSetInfo] = Registry("data set")
+DATASETS: Registry[DataSetInfo] = Registry(N_("data set"))
 GENERATORS = DATASETS  # the older name: names() lists the same sets
 #: Derived views of DATASETS, kept for their many readers.
 PROBLEMS: dict[str, str] = {}
@@ -95,7 +95,7 @@ def _points(name: str, x: np.ndarray, y: np.ndarray, problem: str, classes: int 
     return Dataset(x, labels, problem, ["x1", "x2"], classes if problem == "classification" else 0, name=name)
 
 
-@register_dataset("circle", "classification", "Circle: one class inside the other.", title="Circle")
+@register_dataset("circle", "classification", N_("Circle: one class inside the other."), title=N_("Circle"))
 def circle(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Class 1 inside radius 2.5, class 0 in the ring 3.5..5; the label is decided after noise."""
     rng = rng or np.random.default_rng(0)
@@ -113,7 +113,8 @@ def circle(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | No
     return _points("circle", np.concatenate(pts), np.concatenate(labels), "classification")
 
 
-@register_dataset("xor", "classification", "Exclusive or: opposite quadrants share a class.", title="Exclusive or")
+@register_dataset("xor", "classification", N_("Exclusive or: opposite quadrants share a class."),
+                  title=N_("Exclusive or"))  # fmt: skip
 def xor(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Quadrants: class 1 where x·y ≥ 0 (after noise), points kept 0.3 away from the axes."""
     rng = rng or np.random.default_rng(0)
@@ -127,7 +128,7 @@ def xor(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None 
     return _points("xor", np.column_stack([x, y]), (x + nx) * (y + ny) >= 0, "classification")
 
 
-@register_dataset("gauss", "classification", "Two Gaussian clusters.", title="Two Gaussians")
+@register_dataset("gauss", "classification", N_("Two Gaussian clusters."), title=N_("Two Gaussians"))
 def gauss(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Two Gaussian blobs at (2, 2) (class 1) and (−2, −2); variance grows from 0.5 to 4 with noise."""
     rng = rng or np.random.default_rng(0)
@@ -148,7 +149,8 @@ def _spiral_arm(n: int, delta: float, noise: float, rng: np.random.Generator) ->
     return np.column_stack([x, y])
 
 
-@register_dataset("spiral", "classification", "Interleaved spiral arms (2 to 6 classes).", (2, 6), title="Spiral")
+@register_dataset("spiral", "classification", N_("Interleaved spiral arms (2 to 6 classes)."), (2, 6),
+                  title=N_("Spiral"))  # fmt: skip
 def spiral(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Interleaved spiral arms: with 2 classes, TensorFlow Playground's spiral (class 1 starts at
     angle 0, class 0 at π); with k classes, k arms 2π/k apart."""
@@ -164,7 +166,7 @@ def spiral(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | No
     return _points("spiral", np.concatenate(arms), labels, "classification", classes)
 
 
-@register_dataset("moons", "classification", "Two interleaving half moons.", title="Moons")
+@register_dataset("moons", "classification", N_("Two interleaving half moons."), title=N_("Moons"))
 def moons(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2) -> Dataset:
     """Two interleaving half circles (class 0 on top), scaled to about [−4.5, 4.5] × [−2.3, 2.3];
     noise is Gaussian with standard deviation 5·noise/2."""
@@ -180,8 +182,8 @@ def moons(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | Non
     return _points("moons", pts, np.r_[np.zeros(n0), np.ones(n1)], "classification")
 
 
-@register_dataset("blobs", "classification", "k Gaussian blobs (2 to 6 classes).", (2, 6), default_classes=3,
-                  title="Blobs")  # fmt: skip
+@register_dataset("blobs", "classification", N_("k Gaussian blobs (2 to 6 classes)."), (2, 6), default_classes=3,
+                  title=N_("Blobs"))  # fmt: skip
 def blobs(samples: int = 500, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 3) -> Dataset:
     """k Gaussian blobs with centres on a circle of radius 3.5; spread 0.5 + 4·noise."""
     rng = rng or np.random.default_rng(0)
@@ -203,7 +205,7 @@ def _square(rng: np.random.Generator, samples: int, noise: float) -> tuple[np.nd
     return x, y, nx, ny
 
 
-@register_dataset("plane", "regression", "Regression: a tilted plane.", title="Tilted plane")
+@register_dataset("plane", "regression", N_("Regression: a tilted plane."), title=N_("Tilted plane"))
 def plane(samples: int = 1200, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0) -> Dataset:
     """Target (x + y) / 10 over [−6, 6]², with noise added to the inputs before labelling."""
     rng = rng or np.random.default_rng(0)
@@ -223,7 +225,7 @@ def multi_gaussian_target(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return best
 
 
-@register_dataset("multi_gaussian", "regression", "Regression: six signed bumps.", title="Six bumps")
+@register_dataset("multi_gaussian", "regression", N_("Regression: six signed bumps."), title=N_("Six bumps"))
 def multi_gaussian(
     samples: int = 1200, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0
 ) -> Dataset:

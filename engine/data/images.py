@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.i18n import N_
 from .dataset import Dataset
 from .generators import _check_classes, register_dataset
 
@@ -65,11 +66,11 @@ def shapes(samples: int = 600, noise: float = 0.1, rng: np.random.Generator | No
 register_dataset(
     "shapes",
     "classification",
-    "Images: 16×16 shapes (square, disc, triangle, ...).",
+    N_("Images: 16×16 shapes (square, disc, triangle, ...)."),
     (2, 6),
     default_classes=4,
     samples=600,
     kind="images",
     normalize="unit",
-    title="Shapes",
+    title=N_("Shapes"),
 )(shapes)

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import _, ngettext
 from .dataset import Dataset
 
 MAX_BYTES = 2 * 1024**3  # refuse to read data files over 2 GiB
@@ -220,7 +220,7 @@ def load_csv(
         raise _fail(p, _("not valid CSV: {exc}").format(exc=exc)) from None
     if not lines:
         raise _fail(p, _("the file has no rows"))
-    rows = [r for _, r in lines]
+    rows = [r for __, r in lines]
     width = len(rows[0])
     if width < 2:
         found = next((d for d in CSV_DELIMITERS if d != delimiter and d in text[:4096]), None)
@@ -229,13 +229,14 @@ def load_csv(
                              "{found!r} the separator? it was not detected)").format(found=found))
         raise _fail(p, _("a CSV needs at least one input column and a label column; the first row has one"))
     if delimiter != ",":
-        notes.append(f"{p.name}: columns separated by {delimiter!r}")
+        notes.append(_("{file}: columns separated by {delimiter!r}").format(file=p.name, delimiter=delimiter))
     header = [c.strip() for c in rows[0]] if _has_header(rows) else None
     if header is not None:
-        notes.append(f"{p.name}: the first row is a header ({', '.join(header[:6])}{'…' if width > 6 else ''})")
+        notes.append(_("{file}: the first row is a header ({columns})").format(
+            file=p.name, columns=", ".join(header[:6]) + ("…" if width > 6 else "")))
         lines = lines[1:]
     else:
-        notes.append(f"{p.name}: no header row (the first row holds data)")
+        notes.append(_("{file}: no header row (the first row holds data)").format(file=p.name))
     if not lines:
         raise _fail(p, _("the file has a header but no data rows"))
     for n, r in lines:
@@ -243,7 +244,7 @@ def load_csv(
             raise _fail(p, _("line {n} has {count} columns, expected {width}").format(
                                n=n, count=len(r), width=width))
     columns = header or [f"x{i + 1}" for i in range(width - 1)] + ["label"]
-    cells = np.array([r for _, r in lines], dtype=object)
+    cells = np.array([r for __, r in lines], dtype=object)
     first_line = lines[0][0]
     used = list(range(width))
     if header is not None and header[0] in ("", "Unnamed: 0"):
@@ -253,7 +254,8 @@ def load_csv(
             index = None
         if index is None or not np.array_equal(index, np.arange(len(lines))):
             raise _fail(p, _("the first column has no name; name it in the header or remove it"))
-        notes.append(f"{p.name}: dropped the unnamed first column (0..{len(lines) - 1}, a pandas index)")
+        notes.append(_("{file}: dropped the unnamed first column (0..{last}, a pandas index)").format(
+            file=p.name, last=len(lines) - 1))
         used.remove(0)
     split_col = None
     if header is not None and "split" in header:
@@ -261,7 +263,7 @@ def load_csv(
         if {str(v).strip() for v in cells[:, j]} <= SPLIT_NAMES:
             split_col = j
             used.remove(j)
-            notes.append(f"{p.name}: the 'split' column is not used as an input")
+            notes.append(_("{file}: the 'split' column is not used as an input").format(file=p.name))
     li = _label_index(p, label, header, width, used)
     if li in used:
         used.remove(li)
@@ -291,8 +293,11 @@ def load_csv(
     if sequence is not None:
         order, steps, features = sequence
         x, inputs = x[:, order], [inputs[j] for j in order]
-        notes.append(f"{p.name}: the columns t0_… to t{steps - 1}_… are read as sequences of {steps} steps of "
-                     f"{features} feature{'s' * (features != 1)}")  # fmt: skip
+        notes.append(ngettext("{file}: the columns t0_… to t{last}_… are read as sequences of {steps} steps of "
+                              "{features} feature",
+                              "{file}: the columns t0_… to t{last}_… are read as sequences of {steps} steps of "
+                              "{features} features", features).format(
+                                  file=p.name, last=steps - 1, steps=steps, features=features))  # fmt: skip
     return Dataset(x, y, problem, inputs, len(names), names, name=p.stem, notes=notes, label_column=label_column,
                    sequence_shape=sequence[1:] if sequence is not None else None)  # fmt: skip
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.i18n import N_
 from .dataset import Dataset
 from .generators import register_dataset
 
@@ -39,8 +40,8 @@ def _sequences(name: str, x: np.ndarray, y: np.ndarray, problem: str, features: 
                    list(class_names or []), name=name, sequence_shape=(steps, width))  # fmt: skip
 
 
-@register_dataset("sine", "regression", "Sequences: continue a noisy sine wave (its next value).", samples=1000,
-                  kind="sequence", default_length=20, title="Sine wave")  # fmt: skip
+@register_dataset("sine", "regression", N_("Sequences: continue a noisy sine wave (its next value)."), samples=1000,
+                  kind="sequence", default_length=20, title=N_("Sine wave"))  # fmt: skip
 def sine(samples: int = 1000, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0,
          length: int = 20) -> Dataset:  # fmt: skip
     """x[n, t] = sin(2π·f·t + φ) + ε for t = 0 … T−1, f uniform in SINE_FREQUENCY, φ uniform in
@@ -54,8 +55,8 @@ def sine(samples: int = 1000, noise: float = 0.0, rng: np.random.Generator | Non
     return _sequences("sine", x[:, :, None], wave[:, length].copy(), "regression", ["value"])
 
 
-@register_dataset("adding", "regression", "Sequences: the adding problem (sum the two marked values).", samples=2000,
-                  kind="sequence", default_length=20, title="Adding problem")  # fmt: skip
+@register_dataset("adding", "regression", N_("Sequences: the adding problem (sum the two marked values)."),
+                  samples=2000, kind="sequence", default_length=20, title=N_("Adding problem"))  # fmt: skip
 def adding(samples: int = 2000, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 0,
            length: int = 20) -> Dataset:  # fmt: skip
     """Step t is (u_t, m_t): u_t uniform in [0, 1], m_t 1 at one step of the first half
@@ -75,8 +76,8 @@ def adding(samples: int = 2000, noise: float = 0.0, rng: np.random.Generator | N
     return _sequences("adding", np.stack([seen, markers], axis=2), target, "regression", ["value", "marker"])
 
 
-@register_dataset("parity", "classification", "Sequences: is the count of ones in a bit string odd?", samples=1000,
-                  kind="sequence", default_length=8, title="Parity")  # fmt: skip
+@register_dataset("parity", "classification", N_("Sequences: is the count of ones in a bit string odd?"), samples=1000,
+                  kind="sequence", default_length=8, title=N_("Parity"))  # fmt: skip
 def parity(samples: int = 1000, noise: float = 0.0, rng: np.random.Generator | None = None, classes: int = 2,
            length: int = 8) -> Dataset:  # fmt: skip
     """T bits b_t, each 0 or 1 with probability ½; the label is (Σ b_t) mod 2 (1: odd), from the

@@ -38,7 +38,8 @@ def import_model(path: str | Path, dtype: str = "float64", activation: Any = "re
     else:
         result = None
     if result is not None:
-        result.project["app"] = {"title": f"{p.name} (imported from {result.source})",
+        title = _("{name} (imported from {source})").format(name=p.name, source=result.source)
+        result.project["app"] = {"title": title,
                                  "note": " ".join(n[0].upper() + n[1:] + "." for n in result.notes)}  # fmt: skip
         return result
     if not ext:

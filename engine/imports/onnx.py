@@ -292,9 +292,9 @@ class _Walk:
         self.affine = None
         eps = 1e-3
         self.b().batch_norm(scale, shift, np.zeros_like(scale), np.full_like(scale, 1 - eps), eps, 0.99, first)
-        self.b().notes.append(f"{first}: a per-feature affine map (batch normalization at inference, as Keras's "
-                              "export writes it) read as batch normalization: γ and β hold it, with moving mean 0 "
-                              "and variance 1 − ε")  # fmt: skip
+        self.b().notes.append(_("{first}: a per-feature affine map (batch normalization at inference, as Keras's "
+                                "export writes it) read as batch normalization: γ and β hold it, with moving mean 0 "
+                                "and variance 1 − ε").format(first=first))  # fmt: skip
 
     def matmul(self, index: int, node: Any, where: str) -> None:
         kernel = self.const(node.input[1], where)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..core.activations import ACTIVATIONS
 from ..core.errors import PlaygroundError
-from ..core.i18n import _
+from ..core.i18n import _, ngettext
 from ..core.layers import LAYERS
 from ..core.layers.base import Shape
 from ..core.model import LayerStack, build_model
@@ -398,19 +398,23 @@ def data_for(shape: Shape, sequence: bool, problem: str, classes: int) -> tuple[
                 "normalize": info.normalize or "none", "test_fraction": 0.2}  # fmt: skip
         if problem == "classification":
             data["classes"] = classes
-        return data, (f"data: the {info.title or info.name} set (its inputs fit the model's {_shape_words(shape)}); "
-                      "choose your own in the Data panel")  # fmt: skip
-    form = "(N, T, F) sequences" if sequence else "(N, H, W, C) images" if len(shape) == 3 else "(N, features) rows"
+        return data, _("data: the {name} set (its inputs fit the model's {shape}); choose your own in the Data "
+                       "panel").format(name=DATASETS.words(info.name), shape=_shape_words(shape))  # fmt: skip
+    form = (_("(N, T, F) sequences") if sequence else _("(N, H, W, C) images") if len(shape) == 3
+            else _("(N, features) rows"))  # fmt: skip
     data = {"source": {"npz": "data.npz"}, "problem": problem, "features": None, "test_fraction": 0.2}
     if problem == "classification":
         data["classes"] = classes
-    return data, (f"data: no data set of the playground fits the model's {_shape_words(shape)}; the project reads "
-                  f"data.npz beside it (x: {form} of shape {tuple(shape)}, y: "
-                  f"{'class labels 0..' + str(classes - 1) if problem == 'classification' else 'targets'}): "
-                  "put your data there, or open a data file in the window")  # fmt: skip
+        return data, _("data: no data set of the playground fits the model's {shape}; the project reads data.npz "
+                       "beside it (x: {form} of shape {dims}, y: class labels 0..{last}): put your data there, or "
+                       "open a data file in the window").format(
+                           shape=_shape_words(shape), form=form, dims=tuple(shape), last=classes - 1)  # fmt: skip
+    return data, _("data: no data set of the playground fits the model's {shape}; the project reads data.npz "
+                   "beside it (x: {form} of shape {dims}, y: targets): put your data there, or open a data file in "
+                   "the window").format(shape=_shape_words(shape), form=form, dims=tuple(shape))  # fmt: skip
 
 
 def _shape_words(shape: Shape) -> str:
     if len(shape) == 1:
-        return f"{shape[0]} inputs"
-    return "input " + "×".join(str(v) for v in shape)
+        return ngettext("{count} input", "{count} inputs", shape[0]).format(count=shape[0])
+    return _("input {shape}").format(shape="×".join(str(v) for v in shape))

@@ -239,8 +239,8 @@ def _square_images(module: Any, dtype: str, conv: Any) -> Imported:
             result = _scripted(module, dtype, (side, side, channels))
         except PlaygroundError:
             continue
-        result.notes.append(f"images of {side}×{side}×{channels}: the square size the model's dense layers fit "
-                            "(--input-shape H,W,C gives another)")  # fmt: skip
+        result.notes.append(_("images of {shape}: the square size the model's dense layers fit (--input-shape H,W,C "
+                              "gives another)").format(shape=f"{side}×{side}×{channels}"))  # fmt: skip
         return result
     raise PlaygroundError(_("no square image up to {max_side}×{max_side} fits this model: give --input-shape H,W,C")
                             .format(max_side=MAX_SIDE))

@@ -142,14 +142,15 @@ class Field:
     def _list(self, value: Any, key: str) -> list[Any]:
         if not isinstance(value, list):
             if self.lo:
-                raise PlaygroundError(_("{key} must be a list of {label}").format(key=key, label=self.label))
-            raise PlaygroundError(_("{key} must be a list of {label} (may be empty)").format(key=key, label=self.label))
+                raise PlaygroundError(_("{key} must be a list of {label}").format(key=key, label=_(self.label)))
+            raise PlaygroundError(_("{key} must be a list of {label} (may be empty)").format(
+                                      key=key, label=_(self.label)))
         if self.lo is not None and len(value) < self.lo:
             raise PlaygroundError(_("{key} must hold at least {lo} {label}, got {count}").format(
-                                      key=key, lo=fmt(self.lo), label=self.label, count=len(value)))
+                                      key=key, lo=fmt(self.lo), label=_(self.label), count=len(value)))
         if self.hi is not None and len(value) > self.hi:
             raise PlaygroundError(_("{key} may hold at most {hi} {label}, got {count}").format(
-                                      key=key, hi=fmt(self.hi), label=self.label, count=len(value)))
+                                      key=key, hi=fmt(self.hi), label=_(self.label), count=len(value)))
         return value
 
 
@@ -239,77 +240,79 @@ E = Effect
 #: The hidden layers of a new project: TensorFlow Playground's 4 and 2 tanh units.
 DEFAULT_LAYERS = [{"units": u, "activation": "tanh", "dropout": 0.0} for u in (4, 2)]
 FIELDS: tuple[Field, ...] = (
-    Field("format", E.DATA, "format", default=FORMAT),
-    Field("seed", E.DATA, "seed", "integer", 0, MAX_SEED, default=0),
-    Field("data", E.DATA, "data"),
-    Field("data.source", E.DATA, "data source", default="circle"),
-    Field("data.problem", E.DATA, "problem", "choice", choices=lambda: PROBLEM_KINDS, default="classification"),
-    Field("data.samples", E.DATA, "samples", "integer", 2, MAX_SAMPLES, default=None, step=50,
-          help="null: the data set's own count"),
-    Field("data.noise", E.DATA, "noise", "number", 0, 1, default=0.0),
-    Field("data.classes", E.DATA, "classes", "integer", 0, 256, default=2),
-    Field("data.features", E.DATA, "input features", default=["x1", "x2"]),
-    Field("data.normalize", E.DATA, "normalisation", "choice", choices=lambda: NORMALIZATIONS, default="none"),
-    Field("data.test_fraction", E.DATA, "test fraction", "number", 0, 1, hi_open=True, default=0.5),
-    Field("data.validation_fraction", E.DATA, "validation fraction", "number", 0, 1, hi_open=True, default=0.0),
-    Field("data.split", E.DATA, "split", "choice", choices=lambda: tuple(SPLITS), default="stratified",
-          help="stratified: each class split in proportion, rows in the data's order; shuffled: TensorFlow "
-               "Playground's split, one shuffle then the first rows train, in that order",
-          names=(("stratified", "stratified by class"), ("shuffled", "shuffled once"))),
-    Field("data.sequence_length", E.DATA, "sequence length", "integer", MIN_SEQUENCE_LENGTH, MAX_SEQUENCE_LENGTH,
+    Field("format", E.DATA, N_("format"), default=FORMAT),
+    Field("seed", E.DATA, N_("seed"), "integer", 0, MAX_SEED, default=0),
+    Field("data", E.DATA, N_("data")),
+    Field("data.source", E.DATA, N_("data source"), default="circle"),
+    Field("data.problem", E.DATA, N_("problem"), "choice", choices=lambda: PROBLEM_KINDS, default="classification"),
+    Field("data.samples", E.DATA, N_("samples"), "integer", 2, MAX_SAMPLES, default=None, step=50,
+          help=N_("null: the data set's own count")),
+    Field("data.noise", E.DATA, N_("noise"), "number", 0, 1, default=0.0),
+    Field("data.classes", E.DATA, N_("classes"), "integer", 0, 256, default=2),
+    Field("data.features", E.DATA, N_("input features"), default=["x1", "x2"]),
+    Field("data.normalize", E.DATA, N_("normalisation"), "choice", choices=lambda: NORMALIZATIONS, default="none"),
+    Field("data.test_fraction", E.DATA, N_("test fraction"), "number", 0, 1, hi_open=True, default=0.5),
+    Field("data.validation_fraction", E.DATA, N_("validation fraction"), "number", 0, 1, hi_open=True, default=0.0),
+    Field("data.split", E.DATA, N_("split"), "choice", choices=lambda: tuple(SPLITS), default="stratified",
+          help=N_("stratified: each class split in proportion, rows in the data's order; shuffled: TensorFlow "
+                  "Playground's split, one shuffle then the first rows train, in that order"),
+          names=(("stratified", N_("stratified by class")), ("shuffled", N_("shuffled once")))),
+    Field("data.sequence_length", E.DATA, N_("sequence length"), "integer", MIN_SEQUENCE_LENGTH, MAX_SEQUENCE_LENGTH,
           default=None, optional=True,
-          help="T, the steps of each generated sequence (sine, adding, parity); left out, the data set's own "
-               "default. Longer sequences carry information further back: harder for a recurrent layer to learn"),
-    Field("network", E.NETWORK, "network"),
-    Field("network.layers", E.NETWORK, "hidden layers", "list", hi=MAX_LAYERS, default=DEFAULT_LAYERS),
-    Field("network.layers[]", E.NETWORK, "hidden layer"),
-    Field("network.layers[].type", E.NETWORK, "layer type", "choice", choices=lambda: [k.name for k in offered()]),
+          help=N_("T, the steps of each generated sequence (sine, adding, parity); left out, the data set's own "
+                  "default. Longer sequences carry information further back: harder for a recurrent layer to learn")),
+    Field("network", E.NETWORK, N_("network")),
+    Field("network.layers", E.NETWORK, N_("hidden layers"), "list", hi=MAX_LAYERS, default=DEFAULT_LAYERS),
+    Field("network.layers[]", E.NETWORK, N_("hidden layer")),
+    Field("network.layers[].type", E.NETWORK, N_("layer type"), "choice", choices=lambda: [k.name for k in offered()]),
     *layer_fields(),
-    Field("network.output_activation", E.NETWORK, "output activation", "activation", default="sigmoid"),
-    Field("network.initializer", E.NETWORK, "initializer", "choice", registry=INITIALIZERS, default="glorot_uniform"),
-    Field("network.dtype", E.NETWORK, "precision", "choice", choices=lambda: ("float64", "float32"), default="float64"),
-    Field("network.bias_init", E.NETWORK, "initial bias", "number", -100, 100, default=0.0, optional=True),
-    Field("training", E.NETWORK, "training"),
-    Field("training.loss", E.NETWORK, "loss", "choice", registry=LOSSES, default="binary_crossentropy"),
-    Field("training.optimizer", E.OPTIMIZER, "optimizer", default={"name": "sgd", "learning_rate": 0.03}),
-    Field("training.optimizer.name", E.OPTIMIZER, "optimizer", "choice", registry=OPTIMIZERS),
+    Field("network.output_activation", E.NETWORK, N_("output activation"), "activation", default="sigmoid"),
+    Field("network.initializer", E.NETWORK, N_("initializer"), "choice", registry=INITIALIZERS,
+          default="glorot_uniform"),
+    Field("network.dtype", E.NETWORK, N_("precision"), "choice", choices=lambda: ("float64", "float32"),
+          default="float64"),
+    Field("network.bias_init", E.NETWORK, N_("initial bias"), "number", -100, 100, default=0.0, optional=True),
+    Field("training", E.NETWORK, N_("training")),
+    Field("training.loss", E.NETWORK, N_("loss"), "choice", registry=LOSSES, default="binary_crossentropy"),
+    Field("training.optimizer", E.OPTIMIZER, N_("optimizer"), default={"name": "sgd", "learning_rate": 0.03}),
+    Field("training.optimizer.name", E.OPTIMIZER, N_("optimizer"), "choice", registry=OPTIMIZERS),
     *optimizer_fields(),
-    Field("training.optimizer.*", E.LIVE, "optimizer setting"),
-    Field("training.regularization", E.LIVE, "regularization"),
-    Field("training.regularization.kind", E.LIVE, "regularization", "choice", choices=REGULARIZERS.names,
+    Field("training.optimizer.*", E.LIVE, N_("optimizer setting")),
+    Field("training.regularization", E.LIVE, N_("regularization")),
+    Field("training.regularization.kind", E.LIVE, N_("regularization"), "choice", choices=REGULARIZERS.names,
           default="none"),
-    Field("training.regularization.rate", E.LIVE, "regularization rate", "number", 0, 100, default=0.0),
-    Field("training.regularization.l1_rule", E.LIVE, "L1 rule", "choice", choices=lambda: tuple(L1_RULES),
+    Field("training.regularization.rate", E.LIVE, N_("regularization rate"), "number", 0, 100, default=0.0),
+    Field("training.regularization.l1_rule", E.LIVE, N_("L1 rule"), "choice", choices=lambda: tuple(L1_RULES),
           default="subgradient",
           help=N_("How an L1 step is taken: subgradient (Keras, PyTorch: weights near 0, rarely exactly 0), "
                   "proximal (soft threshold: exact zeros) or tfp (TensorFlow Playground: a weight the penalty carries "
                   "across 0 stops there and its link is dead for good)"),
           names=(("subgradient", N_("subgradient (Keras)")), ("proximal", N_("soft threshold")),
                  ("tfp", N_("TF Playground's")))),
-    Field("training.schedule", E.LIVE, "learning-rate schedule"),
-    Field("training.schedule.name", E.LIVE, "learning-rate schedule", "choice", registry=SCHEDULES,
+    Field("training.schedule", E.LIVE, N_("learning-rate schedule")),
+    Field("training.schedule.name", E.LIVE, N_("learning-rate schedule"), "choice", registry=SCHEDULES,
           default="constant"),
     *schedule_fields(),
-    Field("training.schedule.*", E.LIVE, "schedule setting"),
-    Field("training.batch_size", E.LIVE, "batch size", "integer", 1, MAX_BATCH, default=10),
-    Field("training.last_batch", E.LIVE, "last partial batch", "choice", choices=lambda: LAST_BATCH,
+    Field("training.schedule.*", E.LIVE, N_("schedule setting")),
+    Field("training.batch_size", E.LIVE, N_("batch size"), "integer", 1, MAX_BATCH, default=10),
+    Field("training.last_batch", E.LIVE, N_("last partial batch"), "choice", choices=lambda: LAST_BATCH,
           default="partial",
-          help="partial: the points left after the last full batch are a smaller step of their own (Keras, "
-               "PyTorch); carry: they wait and join the next epoch's first step (TensorFlow Playground)",
-          names=(("partial", "a smaller step"), ("carry", "carried over"))),
-    Field("training.shuffle", E.NETWORK, "shuffle", "boolean", default=True),
-    Field("training.epochs", E.LIVE, "epochs", "integer", 1, MAX_EPOCHS, default=100),
-    Field("training.early_stopping", E.LIVE, "early stopping", default=None, help="null: off"),
-    Field("training.early_stopping.monitor", E.LIVE, "early stopping: watch", "choice",
+          help=N_("partial: the points left after the last full batch are a smaller step of their own (Keras, "
+                  "PyTorch); carry: they wait and join the next epoch's first step (TensorFlow Playground)"),
+          names=(("partial", N_("a smaller step")), ("carry", N_("carried over")))),
+    Field("training.shuffle", E.NETWORK, N_("shuffle"), "boolean", default=True),
+    Field("training.epochs", E.LIVE, N_("epochs"), "integer", 1, MAX_EPOCHS, default=100),
+    Field("training.early_stopping", E.LIVE, N_("early stopping"), default=None, help=N_("null: off")),
+    Field("training.early_stopping.monitor", E.LIVE, N_("early stopping: watch"), "choice",
           choices=lambda: ("val_loss", "loss", "val_accuracy", "accuracy"), default="val_loss"),
-    Field("training.early_stopping.patience", E.LIVE, "early stopping: patience", "integer", 0, MAX_EPOCHS,
+    Field("training.early_stopping.patience", E.LIVE, N_("early stopping: patience"), "integer", 0, MAX_EPOCHS,
           default=10),
-    Field("training.early_stopping.min_delta", E.LIVE, "early stopping: least change", "number", 0, 1e6,
+    Field("training.early_stopping.min_delta", E.LIVE, N_("early stopping: least change"), "number", 0, 1e6,
           default=0.0),
-    Field("training.early_stopping.restore_best_weights", E.LIVE, "early stopping: restore best", "boolean",
+    Field("training.early_stopping.restore_best_weights", E.LIVE, N_("early stopping: restore best"), "boolean",
           default=True),
-    Field("app", E.NONE, "app notes", optional=True),
-    Field("app.epoch_limit", E.LIVE, "stop at the epoch count", "boolean", default=False, optional=True),
+    Field("app", E.NONE, N_("app notes"), optional=True),
+    Field("app.epoch_limit", E.LIVE, N_("stop at the epoch count"), "boolean", default=False, optional=True),
 )  # fmt: skip
 _BY_PATH = {f.path: f for f in FIELDS}
 #: The fields each object path holds, a file's keys ("*" and list items are not keys).
@@ -377,10 +380,15 @@ def effect(paths: Iterable[str]) -> Effect:
 
 
 def label(path: str) -> str:
-    """A path in the user's words, layers counted from 1: "network.layers.0.units" → "layer 1 neurons"."""
+    """A path in the user's words and language, layers counted from 1: "network.layers.0.units" →
+    "layer 1 neurons"; a key of every layer ("network.layers[].units") → "every layer's neurons"."""
     f = field(path)
+    if f.label == "hidden layer":
+        return _(f.label)
+    if "layers[]." in path:
+        return _("every layer's {label}").format(label=_(f.label))
     m = re.search(r"layers(?:\.|\[)(\d+)", path)
-    return f"layer {int(m.group(1)) + 1} {f.label}" if m and f.label != "hidden layer" else f.label
+    return _("layer {number} {label}").format(number=int(m.group(1)) + 1, label=_(f.label)) if m else _(f.label)
 
 
 _PATH_TOKEN = re.compile(r"\b(?:seed|data|network|training|app)(?:\.[A-Za-z_]\w*|\.\d+|\[\d+\])+")
@@ -398,7 +406,7 @@ def humanize(text: str) -> str:
         if p in _BY_PATH:
             return label(token)
         if head and head + ".*" in _BY_PATH:
-            return p.rpartition(".")[2].replace("_", " ")  # an optimizer's or schedule's own key
+            return _(p.rpartition(".")[2].replace("_", " "))  # an optimizer's or schedule's own key
         return token
 
     return _PATH_TOKEN.sub(swap, text)

@@ -243,10 +243,11 @@ def from_tfp(url: str) -> tuple[dict[str, Any], list[str]]:
         "format": FORMAT,
         "seed": _seed(m.get("seed"), notes),
         "app": {
-            "title": f"From TensorFlow Playground: {name}, {_short(shape_raw) or 'no hidden layer'}, {act}",
-            "note": "Imported from a TensorFlow Playground link; trains with its maths (tanh output against "
-                    "−1/+1, ½ squared error, weights in [−0.5, 0.5], biases 0.1, plain SGD) and its rules (one "
-                    "fixed order, the last partial batch carried into the next epoch, its L1 rule).",
+            "title": _("From TensorFlow Playground: {name}, {layers}, {activation}").format(
+                name=name, layers=_short(shape_raw) or _("no hidden layer"), activation=act),
+            "note": _("Imported from a TensorFlow Playground link; trains with its maths (tanh output against "
+                      "−1/+1, ½ squared error, weights in [−0.5, 0.5], biases 0.1, plain SGD) and its rules (one "
+                      "fixed order, the last partial batch carried into the next epoch, its L1 rule)."),
             "tfp": {"link": url.strip()[:4000], "maths": True},
             "output": {"show_test_data": _bool(get("showTestData")), "discretize": _bool(get("discretize"))},
         },

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from engine.core.errors import PlaygroundError
-from engine.core.i18n import _
+from engine.core.i18n import _, ngettext
 from engine.data.downloads import REMOTE_SETS, DownloadCancelled, download, folder_for
 
 from ..run.commands import Command
@@ -80,7 +80,7 @@ def data_root() -> Path:
 def amount(n: int) -> str:
     """A byte count a person reads at a glance, small enough to show a slow server moving."""
     if n < 2**10:
-        return f"{n:,} bytes"
+        return ngettext("{count:,} byte", "{count:,} bytes", n).format(count=n)
     if n < 2**20:
         return f"{n / 2**10:.1f} KB"
     return f"{n / 2**20:.1f} MB"
@@ -148,10 +148,10 @@ class Downloads(QObject):
         rs = REMOTE_SETS.get(name)
         worker = self._worker()
         self.job = worker.send(Fetch(rs.name, str(self.root)))
-        self.dialog = QProgressDialog(f"{rs.title}: checking {folder_for(rs.name, self.root)}…", "Cancel", 0, 100,
-                                      self.window)  # fmt: skip
+        self.dialog = QProgressDialog(_("{title}: checking {folder}…").format(
+            title=_(rs.title), folder=folder_for(rs.name, self.root)), _("Cancel"), 0, 100, self.window)  # fmt: skip
         self.dialog.setObjectName("downloadDialog")
-        self.dialog.setWindowTitle(_("Downloading {title}").format(title=rs.title))
+        self.dialog.setWindowTitle(_("Downloading {title}").format(title=_(rs.title)))
         self.dialog.setMinimumDuration(300)  # a set already downloaded opens without a flash
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
@@ -168,7 +168,8 @@ class Downloads(QObject):
     def _progress(self, seq: int, name: str, got: int, total: int) -> None:
         if seq != self.job or self.dialog is None:
             return
-        self.dialog.setLabelText(f"{name}: {amount(got)}" + (f" of {amount(total)}" if total else ""))
+        self.dialog.setLabelText(_("{name}: {got} of {total}").format(name=name, got=amount(got), total=amount(total))
+                                 if total else f"{name}: {amount(got)}")  # fmt: skip
         self.dialog.setValue(int(100 * got / total) if total else 0)
 
     @Slot(int, object)

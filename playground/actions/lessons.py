@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from engine.core.errors import PlaygroundError
 from engine.core.i18n import LANGUAGES, N_, PSEUDO, _, language, pick, term
 from engine.data import FEATURES
-from engine.project.fields import field
+from engine.project.fields import label
 from engine.project.lessons import (
     METRIC_WORDS,
     METRICS,
@@ -475,7 +475,6 @@ def _target_label(path: str) -> str:
     if path in VIEW_WORDS:
         return _(VIEW_WORDS[path])
     try:
-        words = term(field(path.replace("[]", ".0")).label)
+        return label(path)  # a key of every layer ("network.layers[].activation"): "every layer's activation"
     except PlaygroundError:
         return path
-    return _("every layer's {setting}").format(setting=words) if "[]" in path else words

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QFont
+from PySide6.QtGui import QAction, QFont, QFontMetricsF
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
 
 from engine.core.i18n import _
@@ -31,6 +31,13 @@ if TYPE_CHECKING:
     from ..windows.race import RaceWindow
     from ..windows.record import RecordDialog
     from .lessons import MakeLessonDialog
+
+
+def summary_font() -> QFont:
+    """The fixed-width font a text dialog (the model summary) shows its text in."""
+    font = QFont("monospace")
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font
 
 
 class Tools:
@@ -76,7 +83,9 @@ class Tools:
         if net is None:
             return None
         path = self.session.state.path
-        text = net.summary(path.stem if path else "model")
+        metrics = QFontMetricsF(summary_font())  # a Hangul heading is narrower than two of its columns
+        text = net.summary(path.stem if path else "model",
+                           lambda words: metrics.horizontalAdvance(words) / metrics.horizontalAdvance("x"))
         self.text_dialog(_("Model summary"), text, "modelsummary")
         return text
 
@@ -186,9 +195,7 @@ class Tools:
         lay = QVBoxLayout(dlg)
         view = QPlainTextEdit(text)
         view.setReadOnly(True)
-        font = QFont("monospace")
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        view.setFont(font)
+        view.setFont(summary_font())
         view.setMinimumSize(640, 300)
         lay.addWidget(view)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

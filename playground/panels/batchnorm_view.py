@@ -324,7 +324,7 @@ class PlaneMode(QWidget):
         self.mode.addItem(_("inference"), False)
         self.mode.addItem(_("training"), True)
         self.mode.setItemData(1, _("The plane's grid as one training batch"), Qt.ItemDataRole.ToolTipRole)
-        caption = Label("BN:")
+        caption = Label(_("BN:"))
         caption.setToolTip(_(PLANE_TIP))
         lay.addWidget(caption)
         lay.addWidget(self.mode)

@@ -32,6 +32,7 @@ from engine.data import CLASS_RANGE, DATASETS, NORMALIZATIONS, generate
 from engine.data.dataset import SPLITS
 from engine.data.downloads import REMOTE_SETS
 from engine.data.features import NORMALIZATION_WORDS, UNEVEN, scale_advice
+from engine.data.folders import COLOR_WORDS
 from engine.project.fields import Effect, field
 
 from ..colors import class_color, diverging_rgb
@@ -172,11 +173,11 @@ class DataPanel(QWidget):
         remote.setSpacing(6)
         for name in REMOTE_SETS.names():
             rs = REMOTE_SETS.get(name)
-            b = name_widget(QPushButton(_(rs.title)), f"remote_{name}", _("{name} data set").format(name=rs.title),
+            b = name_widget(QPushButton(_(rs.title)), f"remote_{name}", _("{name} data set").format(name=_(rs.title)),
                             _("{name}: 70,000 28×28 images in 10 classes ({credit}). Downloaded once from "
                               "its public location, checked against its published SHA-256, kept on this computer; "
                               "the 60,000 training images are used with the splits set below.").format(
-                                name=rs.title, credit=rs.credit))  # fmt: skip
+                                name=_(rs.title), credit=rs.credit))  # fmt: skip
             b.clicked.connect(lambda _checked=False, n=name: self.download_requested.emit(n))
             remote.addWidget(b)
         lay.addLayout(remote)
@@ -384,7 +385,8 @@ class DataPanel(QWidget):
             text = _("Hand-drawn points: {count}").format(count=len(src["points"]["x"]))
         elif "folder" in src:
             text = _("Image folder: {name} ({size} {color})").format(
-                name=Path(src["folder"]).name, size="×".join(map(str, src["size"])), color=src["color"])
+                name=Path(src["folder"]).name, size="×".join(map(str, src["size"])),
+                color=_(COLOR_WORDS.get(src["color"], src["color"])))
         else:
             kind = next(iter(src))
             path = src[kind] if isinstance(src[kind], str) else src[kind]["images"]

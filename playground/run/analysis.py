@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _
 from engine.project import PreparedData
 from engine.run.training import Trainer
 from engine.teaching.landscape import (
@@ -70,7 +71,7 @@ def landscape_job(job: Analyse) -> Job:
     """`job` for the window's job thread (`jobs.JobWorker`): progress after each chunk, and
     Cancel felt between the chunks of a big split's evaluation too."""
     return Job(lambda progress: run_job(job, progress, progress.check),
-               "not enough memory for this job: use a lower resolution or fewer rows")
+               _("not enough memory for this job: use a lower resolution or fewer rows"))
 
 
 def _trainer(job: Analyse) -> Trainer:
@@ -105,12 +106,12 @@ def run_job(job: Analyse, progress: Any = None, check: Any = None) -> PlaneResul
         return dataclasses.replace(result, start_step=start_step)
     if job.kind == "slice":
         if not job.path:
-            raise PlaygroundError("the run has no kept start weights yet: press Reset, then train a few epochs")
+            raise PlaygroundError(_("the run has no kept start weights yet: press Reset, then train a few epochs"))
         start = _flat(tr, job.path[0])
         ts = np.linspace(-0.25, 1.25, int(o.get("points", 31)))
         return SliceResult(ts, interpolation(tr, start, centre, ts, progress), job.path_steps[0])
     if job.kind != "plane":
-        raise PlaygroundError(f"unknown landscape job {job.kind!r}")
+        raise PlaygroundError(_("unknown landscape job {kind!r}").format(kind=job.kind))
     x, y = tr.data.x_train, tr.data.y_train
     n = x.shape[0]
     rows = o.get("rows")

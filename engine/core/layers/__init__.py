@@ -165,7 +165,8 @@ def stack(hidden: Sequence[dict[str, Any]], n_outputs: int, output_activation: A
         if kind.takes == "flat" and form == "image":
             layers.append(flattener()())
             origin.append(None)
-            notes.append(f"a flatten layer was added before layer {i + 1} (a {kind.name} layer needs flat input)")
+            notes.append(_("a flatten layer was added before layer {number} (a {name} layer needs flat input)").format(
+                number=i + 1, name=kind.name))
             form = "flat"
         elif kind.takes == "flat" and form == "sequence":
             raise _after_sequence(i, kind.name, giver)

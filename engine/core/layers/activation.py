@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..activations import get_activation
-from ..i18n import N_
+from ..i18n import N_, _
 from ..numbers import number
 from .base import LAYERS, CodeContext, Key, Layer, LayerTrace, OnnxGraph, Shape
 
@@ -24,7 +24,7 @@ class ActivationLayer(Layer):
     keras = "Activation"
     help = N_("Applies an activation to each value: a = f(x).")
     formula = "a = f(x);  ∂L/∂x = f′(x) ⊙ ∂L/∂a  (Jᵀ·∂L/∂a for softmax)"
-    keys = (Key("activation", "activation", "activation", required=True, help=N_("f, applied to each value")),)
+    keys = (Key("activation", "activation", N_("activation"), required=True, help=N_("f, applied to each value")),)
     new: ClassVar[dict[str, Any]] = {"activation": "relu"}
     takes = "any"
     gives = "same"
@@ -80,9 +80,9 @@ class ActivationLayer(Layer):
     @classmethod
     def routing_words(cls, step: LayerTrace, channel: int) -> list[str]:
         z, a = step.z[..., channel].ravel(), step.a[..., channel].ravel()
-        return [f"{step.activation}: a = {step.activation}(x) value by value; ∂L/∂x = {step.activation}′(x)·∂L/∂a",
-                f"  x {number(float(z[0]), 6)} → a {number(float(a[0]), 6)}"
-                f"{' (first position)' if z.size > 1 else ''}"]  # fmt: skip
+        first = f"x {number(float(z[0]), 6)} → a {number(float(a[0]), 6)}"
+        return [_("{f}: a = {f}(x) value by value; ∂L/∂x = {f}′(x)·∂L/∂a").format(f=step.activation),
+                "  " + (_("{values} (first position)").format(values=first) if z.size > 1 else first)]  # fmt: skip
 
     def onnx(self, graph: OnnxGraph, src: str, out: str, inp: Shape, shape: Shape) -> str:
         """Its ONNX operator; softmax needs the features on the last axis (channels last)."""

@@ -336,7 +336,7 @@ class LayerRegistry(Registry[type[Layer]]):
         return [n for n in self.names() if self.get(n).written]
 
 
-LAYERS = LayerRegistry("layer type")
+LAYERS = LayerRegistry(N_("layer type"))
 
 
 def kind_of(entry: dict[str, Any]) -> type[Layer]:
@@ -366,7 +366,7 @@ def whole(value: Any, name: str, lo: int = 1) -> int:
 
 def needs_image(inp: Shape, what: str) -> None:
     if len(inp) != 3:
-        raise PlaygroundError(_("{what} needs image input (H, W, C), got {inp}").format(what=what, inp=inp))
+        raise PlaygroundError(_("{what} needs image input (H, W, C), got {inp}").format(what=_(what), inp=inp))
 
 
 def planes(x: np.ndarray) -> np.ndarray:

@@ -52,16 +52,16 @@ class Conv2D(Layer):
     formula = ("z[p,q,f] = Σ x[p·s+i, q·s+j, c]·W[i,j,c,f] + b[f];  "
                "∂L/∂W[i,j,c,f] = Σ_{p,q} x[p·s+i, q·s+j, c]·δ[p,q,f], the sum over every position the weight serves")
     keys = (
-        Key("filters", "integer", "filters", required=True, lo=1, hi=512, help=N_("Filters: one feature map each"),
-            shown="{} filters"),
-        Key("kernel_size", "integer", "kernel size", required=True, lo=1, hi=31,
+        Key("filters", "integer", N_("filters"), required=True, lo=1, hi=512, help=N_("Filters: one feature map each"),
+            shown=N_("{} filters")),
+        Key("kernel_size", "integer", N_("kernel size"), required=True, lo=1, hi=31,
             help=N_("Kernel size: each filter sees k × k pixels"), shown="k {}"),
-        Key("strides", "integer", "strides", default=1, lo=1, hi=16,
+        Key("strides", "integer", N_("strides"), default=1, lo=1, hi=16,
             help=N_("Strides: how far the filter moves each step"),
             shown="s {}"),
-        Key("padding", "choice", "padding", default="valid", choices=("valid", "same"),
+        Key("padding", "choice", N_("padding"), default="valid", choices=("valid", "same"),
             help=N_("same: zeros around the image keep its size (at strides 1); valid: no padding, the maps shrink")),
-        Key("activation", "activation", "activation", default="relu", help=N_("f, applied to each position's z")),
+        Key("activation", "activation", N_("activation"), default="relu", help=N_("f, applied to each position's z")),
         BATCH_NORM,
     )  # fmt: skip
     #: A new layer in the stack pads 'same' (a file that leaves padding out means 'valid', Keras's
@@ -117,7 +117,7 @@ class Conv2D(Layer):
         return {"kernel": (k, k, inp[2], self.filters), "bias": (self.filters,)}
 
     def output_shape(self, inp: Shape) -> Shape:
-        needs_image(inp, "a convolution")
+        needs_image(inp, N_("a convolution"))
         h, w, _ = inp
         oh = window_pads(h, self.kernel_size, self.strides, self.padding)[0]
         ow = window_pads(w, self.kernel_size, self.strides, self.padding)[0]
@@ -251,37 +251,46 @@ class Conv2D(Layer):
     def explain(self, step: LayerTrace, row: Any, column: int, where: dict[str, str]) -> Derivation:
         """A shared weight's gradient as the sum over the positions it served (row: its (i, j, c);
         None: filter `column`'s bias, Σ δ over the positions)."""
-        oh, ow, _ = step.delta.shape
+        oh, ow, __ = step.delta.shape
         d = step.delta[:, :, column]
         if row is None:
             terms, xs = d, None
-            head = f"∂L/∂b for {where['unit']}"
-            formula = f"Σ over its {oh * ow} positions (p, q) of δ[p, q]"
+            head = _("∂L/∂b for {unit}").format(unit=where["unit"])
+            formula = _("Σ over its {positions} positions (p, q) of δ[p, q]").format(positions=oh * ow)
             analytic = float(step.grad_bias[column])
         else:
             i, j, c = row
             xs = self._windows(step.inputs)[:, :, i, j, c]
             terms = xs * d
-            head = f"∂L/∂w[{i}, {j}, {c}] of {where['unit']} (kernel row {i}, column {j}, input channel {c})"
+            head = _("∂L/∂w[{i}, {j}, {c}] of {unit} (kernel row {i}, column {j}, input channel {c})").format(
+                i=i, j=j, c=c, unit=where["unit"])
             s = self.strides
-            top, _, left, _ = self._pads(step.inputs.shape)
-            padded = f" (x zero-padded by {top} row{'s' * (top != 1)} above, {left} column{'s' * (left != 1)} left)"
-            formula = (f"Σ over its {oh * ow} positions (p, q) of x[p·{s} + {i}, q·{s} + {j}, {c}] · δ[p, q]"
-                       f"{padded if top or left else ''}: the weight serves every position, so its gradient is the "
-                       "sum")  # fmt: skip
+            top, __, left, ___ = self._pads(step.inputs.shape)
+            terms_of = f"x[p·{s} + {i}, q·{s} + {j}, {c}] · δ[p, q]"
+            if top or left:
+                formula = _("Σ over its {positions} positions (p, q) of {terms} (x zero-padded by {top} above, {left} "
+                            "left): the weight serves every position, so its gradient is the sum").format(
+                    positions=oh * ow, terms=terms_of,
+                    top=ngettext("{count} row", "{count} rows", top).format(count=top),
+                    left=ngettext("{count} column", "{count} columns", left).format(count=left))
+            else:
+                formula = _("Σ over its {positions} positions (p, q) of {terms}: the weight serves every position, "
+                            "so its gradient is the sum").format(positions=oh * ow, terms=terms_of)  # fmt: skip
             analytic = float(step.grad_kernel[i, j, c, column])
         order = np.argsort(-np.abs(terms), axis=None)[:6]
         shown = " + ".join(number(float(terms.flat[k])) for k in order)
-        more = f" + … ({oh * ow - len(order)} more)" if oh * ow > len(order) else ""
+        more = " + … " + _("({count} more)").format(count=oh * ow - len(order)) if oh * ow > len(order) else ""
         numbers = f"{shown}{more} = {number(float(terms.sum()), 6)}"
-        details = ["    the largest terms:"]
+        details = ["    " + _("the largest terms:")]
         for k in order:
             p, q = divmod(int(k), ow)
             if xs is None:
-                details.append(f"      position ({p}, {q}): δ {number(float(d[p, q]), 6)}")
+                details.append("      " + _("position ({p}, {q}): δ {delta}").format(
+                    p=p, q=q, delta=number(float(d[p, q]), 6)))
             else:
-                details.append(f"      position ({p}, {q}): x {number(float(xs[p, q]), 6)} × "
-                               f"δ {number(float(d[p, q]), 6)} = {number(float(terms[p, q]), 6)}")  # fmt: skip
+                details.append("      " + _("position ({p}, {q}): x {x} × δ {delta} = {term}").format(
+                    p=p, q=q, x=number(float(xs[p, q]), 6), delta=number(float(d[p, q]), 6),
+                    term=number(float(terms[p, q]), 6)))  # fmt: skip
         return Derivation(head, formula, numbers, details, analytic)
 
     # ----------------------------------------------------------------- exports

@@ -46,11 +46,11 @@ class Dense(Layer):
     help = N_("Every input connected to every unit: y = f(x·W + b).")
     formula = "z = x·W + b, a = f(z);  δ = f′(z) ⊙ ∂L/∂a,  ∂L/∂W = xᵀ·δ,  ∂L/∂b = Σ δ,  ∂L/∂x = δ·Wᵀ"
     keys = (
-        Key("units", "integer", "neurons", required=True, lo=1, hi=MAX_UNITS, help=N_("Units (neurons) of this layer"),
-            shown="{} units"),
-        Key("activation", "activation", "activation", default="tanh", help=N_("f, applied to each unit's z")),
-        Key("dropout", "number", "dropout", default=0.0, lo=0, hi=1, hi_open=True,
-            help=N_("In training each unit is dropped with this probability (inverted dropout)"), shown="drop {}"),
+        Key("units", "integer", N_("neurons"), required=True, lo=1, hi=MAX_UNITS,
+            help=N_("Units (neurons) of this layer"), shown=N_("{} units")),
+        Key("activation", "activation", N_("activation"), default="tanh", help=N_("f, applied to each unit's z")),
+        Key("dropout", "number", N_("dropout"), default=0.0, lo=0, hi=1, hi_open=True,
+            help=N_("In training each unit is dropped with this probability (inverted dropout)"), shown=N_("drop {}")),
         BATCH_NORM,
     )  # fmt: skip
     new: ClassVar[dict[str, Any]] = {"units": 32, "activation": "relu", "dropout": 0.0, "batch_norm": False}
@@ -155,21 +155,21 @@ class Dense(Layer):
         up_name = where["upstream"]
         if row is None:
             analytic = float(step.grad_bias[column])
-            head = f"∂L/∂b for {where['unit']}"
+            head = _("∂L/∂b for {unit}").format(unit=where["unit"])
             factors = [("1", 1.0)]
         else:
             analytic = float(step.grad_kernel[row, column])
-            head = f"∂L/∂w from {where['source']} to {where['unit']}"
+            head = _("∂L/∂w from {source} to {unit}").format(source=where["source"], unit=where["unit"])
             factors = [("a_prev", float(step.inputs[row]))]
         if step.fprime is not None:
             factors += [(f"f′(z) = {self.act.name}′({number(step.z[column])})", float(step.fprime[column])),
                         (up_name, float(step.upstream[column]))]  # fmt: skip
         else:
-            factors += [(f"δ{column + 1} = Σₖ J[k, {column + 1}]·{up_name.split(' (')[0]}ₖ (the softmax's Jacobian, "
-                         "below)", float(step.delta[column]))]  # fmt: skip
-        formula = " · ".join(name.split(" =")[0] for name, _ in factors)
-        product = float(np.prod([v for _, v in factors]))
-        numbers = " × ".join(number(v, 6) for _, v in factors) + f" = {number(product, 6)}"
+            factors += [(_("δ{k} = Σₖ J[k, {k}]·{upstream}ₖ (the softmax's Jacobian, below)").format(
+                k=column + 1, upstream=up_name.split(" (")[0]), float(step.delta[column]))]  # fmt: skip
+        formula = " · ".join(name.split(" =")[0] for name, __ in factors)
+        product = float(np.prod([v for __, v in factors]))
+        numbers = " × ".join(number(v, 6) for __, v in factors) + f" = {number(product, 6)}"
         details = [f"    {name}: {number(v, 6)}" for name, v in factors if name != "1"]
         return Derivation(head, formula, numbers, details, analytic)
 

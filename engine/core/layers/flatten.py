@@ -56,8 +56,9 @@ class Flatten(Layer):
     @classmethod
     def routing_words(cls, step: LayerTrace, channel: int) -> list[str]:
         _h, w, c = step.inputs.shape
-        return [f"Flatten: value k of the vector is map (k mod {c}) + 1 at row k // {w * c}, column (k // {c}) mod {w} "
-                "(channels last, as Keras); backward, each gradient goes back to its place in the maps."]  # fmt: skip
+        return [_("Flatten: value k of the vector is map (k mod {c}) + 1 at row k // {row}, column (k // {c}) mod {w} "
+                  "(channels last, as Keras); backward, each gradient goes back to its place in the maps.").format(
+                    c=c, row=w * c, w=w)]  # fmt: skip
 
     def onnx(self, graph: OnnxGraph, src: str, out: str, inp: Shape, shape: Shape) -> str:
         """Back to channels-last, then Flatten; nothing when the rows come in flat (no layer before

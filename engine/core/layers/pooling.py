@@ -30,8 +30,8 @@ from .base import (
 
 @dataclass(eq=False)
 class _Pooling(Layer):
-    keys = (Key("pool_size", "integer", "pool size", default=2, lo=1, hi=16,
-                help=N_("Pool size: the window (and the stride)"), shown="pool {}"),)  # fmt: skip
+    keys = (Key("pool_size", "integer", N_("pool size"), default=2, lo=1, hi=16,
+                help=N_("Pool size: the window (and the stride)"), shown=N_("pool {}")),)  # fmt: skip
     new: ClassVar[dict[str, Any]] = {"pool_size": 2}
     takes = "image"
     gives = "image"
@@ -49,7 +49,7 @@ class _Pooling(Layer):
         return f"{cls.short} pool {entry.get('pool_size', 2)}"
 
     def output_shape(self, inp: Shape) -> Shape:
-        needs_image(inp, "a pooling layer")
+        needs_image(inp, N_("a pooling layer"))
         p = self.pool_size
         return window_pads(inp[0], p, p, "valid")[0], window_pads(inp[1], p, p, "valid")[0], inp[2]
 
@@ -176,18 +176,20 @@ class MaxPooling2D(_Pooling):
     def routing_words(cls, step: LayerTrace, channel: int) -> list[str]:
         oh, ow = step.a.shape[:2]
         p = step.inputs.shape[0] // oh  # windows of pool_size, moved by pool_size
-        lines = [f"Max pooling {p}×{p}, map {channel + 1}: each output is the largest value of its {p}×{p} window; "
-                 "backward, the window's gradient goes to that position and the others get 0 (routing):"]  # fmt: skip
+        lines = [_("Max pooling {size}, map {map}: each output is the largest value of its {size} window; backward, "
+                   "the window's gradient goes to that position and the others get 0 (routing):").format(
+                     size=f"{p}×{p}", map=channel + 1)]  # fmt: skip
         for k in range(min(4, oh * ow)):
             r, q = divmod(k, ow)
             window = step.inputs[r * p : r * p + p, q * p : q * p + p, channel]
             di, dj = divmod(int(step.routing[r, q, channel]), p)
             cells = ", ".join(number(v, 3) for v in window.ravel())
-            lines.append(f"  output ({r}, {q}) = max[{cells}] = {number(step.a[r, q, channel])} at input "
-                         f"({r * p + di}, {q * p + dj}): ∂L/∂x there = δ {number(step.upstream[r, q, channel])}, "
-                         f"0 at the other {p * p - 1}")  # fmt: skip
+            lines.append("  " + _("output ({r}, {q}) = max[{cells}] = {value} at input ({i}, {j}): ∂L/∂x there = δ "
+                                  "{delta}, 0 at the other {others}").format(
+                r=r, q=q, cells=cells, value=number(step.a[r, q, channel]), i=r * p + di, j=q * p + dj,
+                delta=number(step.upstream[r, q, channel]), others=p * p - 1))  # fmt: skip
         if oh * ow > 4:
-            lines.append(f"  (the first 4 of {oh * ow} windows)")
+            lines.append("  " + _("(the first 4 of {count} windows)").format(count=oh * ow))
         return lines
 
 
@@ -242,8 +244,9 @@ class AveragePooling2D(_Pooling):
     @classmethod
     def routing_words(cls, step: LayerTrace, channel: int) -> list[str]:
         p = step.inputs.shape[0] // step.a.shape[0]
-        return [f"Average pooling {p}×{p}, map {channel + 1}: each output is the mean of its window; backward, each "
-                f"of the window's {p * p} inputs gets ∂L/∂y / {p * p}.",
-                f"  output (0, 0) = {number(step.a[0, 0, channel])}, δ {number(step.upstream[0, 0, channel])}: "
-                "each input of "
-                f"its window gets {number(step.upstream[0, 0, channel] / (p * p))}"]  # fmt: skip
+        return [_("Average pooling {size}, map {map}: each output is the mean of its window; backward, each of the "
+                  "window's {count} inputs gets ∂L/∂y / {count}.").format(size=f"{p}×{p}", map=channel + 1,
+                                                                         count=p * p),
+                "  " + _("output (0, 0) = {value}, δ {delta}: each input of its window gets {share}").format(
+                    value=number(step.a[0, 0, channel]), delta=number(step.upstream[0, 0, channel]),
+                    share=number(step.upstream[0, 0, channel] / (p * p)))]  # fmt: skip

@@ -45,17 +45,18 @@ from ..i18n import N_, _
 from ..numbers import number
 from .base import MAX_UNITS, CodeContext, Derivation, Key, Layer, LayerTrace, OnnxGraph, Shape, whole
 
-UNITS = Key("units", "integer", "neurons", required=True, lo=1, hi=MAX_UNITS,
-            help=N_("Units: the size of the hidden state h carried from step to step"), shown="{} units")  # fmt: skip
-ACTIVATION = Key("activation", "activation", "activation", default="tanh",
+UNITS = Key("units", "integer", N_("neurons"), required=True, lo=1, hi=MAX_UNITS,
+            help=N_("Units: the size of the hidden state h carried from step to step"),
+            shown=N_("{} units"))  # fmt: skip
+ACTIVATION = Key("activation", "activation", N_("activation"), default="tanh",
                  help=N_("f, for the new state (and an LSTM's cell output); Keras's default tanh"))  # fmt: skip
-RECURRENT_ACTIVATION = Key("recurrent_activation", "activation", "gate activation", default="sigmoid",
+RECURRENT_ACTIVATION = Key("recurrent_activation", "activation", N_("gate activation"), default="sigmoid",
                            help=N_("σ, for the gates (each a fraction in [0, 1] with sigmoid, Keras's "
                                 "default)"))  # fmt: skip
-RETURN_SEQUENCES = Key("return_sequences", "boolean", "return sequences", default=False,
+RETURN_SEQUENCES = Key("return_sequences", "boolean", N_("return sequences"), default=False,
                        help=N_("On: the state at every step (N, T, units), for another recurrent layer after it; "
                             "off: the last step's state only (N, units), for the dense layers"),
-                       shown="sequences {}")  # fmt: skip
+                       shown=N_("sequences {}"))  # fmt: skip
 
 #: The gated kinds' keys, and a new LSTM's or GRU's settings (Keras's defaults, 16 units).
 GATED_KEYS = (UNITS, ACTIVATION, RECURRENT_ACTIVATION, RETURN_SEQUENCES)
@@ -164,8 +165,10 @@ class Recurrent(Layer):
         return int(entry["units"])
 
     def summary_name(self, prefix: str) -> str:
-        seq = ", sequences" if self.return_sequences else ""
-        return f"{prefix} ({self.keras}, {self.act.name}{seq})"  # type: ignore[union-attr]
+        if self.return_sequences:
+            return _("{prefix} ({kind}, {activation}, sequences)").format(
+                prefix=prefix, kind=self.keras, activation=self.act.name)  # type: ignore[union-attr]
+        return f"{prefix} ({self.keras}, {self.act.name})"  # type: ignore[union-attr]
 
     # ----------------------------------------------------------------- shapes
     def _needs_sequence(self, inp: Shape) -> None:
@@ -357,23 +360,24 @@ class Recurrent(Layer):
             return self._explain_recurrent(step, int(row[1]), column, where)
         if row is None:
             terms, xs = d, None
-            head = f"∂L/∂b for {where['unit']}"
-            formula = f"Σ over its {steps} steps t of δ_t"
+            head = _("∂L/∂b for {unit}").format(unit=where["unit"])
+            formula = _("Σ over its {steps} steps t of δ_t").format(steps=steps)
             analytic = float(step.grad_bias.reshape(-1, step.delta.shape[1])[0, column])
         else:
             xs = step.inputs[:, row]
             terms = xs * d
-            head = f"∂L/∂w from {where['source']} to {where['unit']}"
-            formula = (f"Σ over its {steps} steps t of x_t · δ_t: the weight serves every step, so its gradient is "
-                       "the sum")
+            head = _("∂L/∂w from {source} to {unit}").format(source=where["source"], unit=where["unit"])
+            formula = _("Σ over its {steps} steps t of x_t · δ_t: the weight serves every step, so its gradient is "
+                        "the sum").format(steps=steps)
             analytic = float(step.grad_kernel[row, column])
         order = np.argsort(-np.abs(terms))[:6]
         shown = " + ".join(number(float(terms[k])) for k in order)
-        more = f" + … ({steps - len(order)} more)" if steps > len(order) else ""
-        details = ["    the largest terms:"] + [
-            f"      step {int(k)}: δ {number(float(d[k]), 6)}" if xs is None else
-            f"      step {int(k)}: x {number(float(xs[k]), 6)} × δ {number(float(d[k]), 6)} = "
-            f"{number(float(terms[k]), 6)}" for k in order]
+        more = " + … " + _("({count} more)").format(count=steps - len(order)) if steps > len(order) else ""
+        details = ["    " + _("the largest terms:")] + [
+            "      " + _("step {t}: δ {delta}").format(t=int(k), delta=number(float(d[k]), 6)) if xs is None else
+            "      " + _("step {t}: x {x} × δ {delta} = {term}").format(
+                t=int(k), x=number(float(xs[k]), 6), delta=number(float(d[k]), 6), term=number(float(terms[k]), 6))
+            for k in order]  # fmt: skip
         return Derivation(head, formula, f"{shown}{more} = {number(float(terms.sum()), 6)}", details, analytic)
 
     def _explain_recurrent(self, step: LayerTrace, row: int, column: int, where: dict[str, str]) -> Derivation:
@@ -386,17 +390,21 @@ class Recurrent(Layer):
         terms = prev * d
         steps = d.shape[0]
         scaled = not np.array_equal(d, step.delta[:, column])
-        what = "r_t ⊙ δ_t (the reset gate scales what the recurrent kernel feeds the candidate)" if scaled else "δ_t"
-        formula = (f"Σ over its {steps} steps t of h_{{t−1}} · {what}: the weight carries the state from every "
-                   "step to the next, so its gradient is the sum (h₀ = 0: the first step adds nothing)")  # fmt: skip
+        what = _("r_t ⊙ δ_t (the reset gate scales what the recurrent kernel feeds the candidate)") if scaled \
+            else "δ_t"
+        formula = _("Σ over its {steps} steps t of h_{{t−1}} · {what}: the weight carries the state from every step "
+                    "to the next, so its gradient is the sum (h₀ = 0: the first step adds nothing)").format(
+                      steps=steps, what=what)  # fmt: skip
         order = np.argsort(-np.abs(terms))[:6]
-        more = f" + … ({steps - len(order)} more)" if steps > len(order) else ""
+        more = " + … " + _("({count} more)").format(count=steps - len(order)) if steps > len(order) else ""
         shown = " + ".join(number(float(terms[k])) for k in order)
-        details = ["    the largest terms:"] + [
-            f"      step {int(k)}: h_{{t−1}} {number(float(prev[k]), 6)} × {'r⊙δ' if scaled else 'δ'} "
-            f"{number(float(d[k]), 6)} = {number(float(terms[k]), 6)}" for k in order]  # fmt: skip
+        details = ["    " + _("the largest terms:")] + [
+            "      " + _("step {t}: {product}").format(
+                t=int(k), product=f"h_{{t−1}} {number(float(prev[k]), 6)} × {'r⊙δ' if scaled else 'δ'} "
+                                  f"{number(float(d[k]), 6)} = {number(float(terms[k]), 6)}")
+            for k in order]  # fmt: skip
         analytic = float((step.param_grads or {})["recurrent_kernel"][row, column])
-        head = f"∂L/∂u from {where['source']} to {where['unit']}"
+        head = _("∂L/∂u from {source} to {unit}").format(source=where["source"], unit=where["unit"])
         return Derivation(head, formula, f"{shown}{more} = {number(float(terms.sum()), 6)}", details, analytic)
 
     @classmethod
@@ -404,17 +412,23 @@ class Recurrent(Layer):
         """Every step's z_t and δ_t = ∂L/∂z_t (gate blocks in Keras's order), then the weights'
         gradients, each the sum over the steps."""
         steps = step.inputs.shape[0]
-        gates = f", gate blocks {', '.join(cls.gate_names)}" if cls.gate_names else ""
-        lines = [f"{step.name} ({cls.keras}, {step.activation}, {steps} steps{gates}): "
-                 f"{'×'.join(map(str, step.inputs.shape))} → {'×'.join(map(str, step.a.shape))}",
-                 "  z_t, each block's pre-activation at each step (x_t·W + h_{t−1}·U + b, a GRU's candidate "
-                 "r ⊙ (h_{t−1}·U + b_h) + x_t·W + b_x)"]  # fmt: skip
+        shapes = f"{'×'.join(map(str, step.inputs.shape))} → {'×'.join(map(str, step.a.shape))}"
+        if cls.gate_names:
+            head = _("{name} ({kind}, {activation}, {steps} steps, gate blocks {gates}): {shapes}").format(
+                name=step.name, kind=cls.keras, activation=step.activation, steps=steps,
+                gates=", ".join(cls.gate_names), shapes=shapes)
+        else:
+            head = _("{name} ({kind}, {activation}, {steps} steps): {shapes}").format(
+                name=step.name, kind=cls.keras, activation=step.activation, steps=steps, shapes=shapes)
+        lines = [head, "  " + _("z_t, each block's pre-activation at each step (x_t·W + h_{t−1}·U + b, a GRU's "
+                                "candidate r ⊙ (h_{t−1}·U + b_h) + x_t·W + b_x)")]  # fmt: skip
         lines += [f"    t{t} {vec(step.z[t])}" for t in range(steps)]
-        lines += ["  delta_t = dL/dz_t, from the last step back (the output's dL/dh_t plus the next step's)"]
+        lines += ["  " + _("delta_t = dL/dz_t, from the last step back (the output's dL/dh_t plus the next step's)")]
         lines += [f"    t{t} {vec(step.delta[t])}" for t in range(steps)]
-        lines += [f"  dL/db = Σ_t delta_t     {vec(step.grad_bias)}", "  dL/dW = Σ_t x_tᵀ·delta_t (rows: inputs)"]
+        lines += [f"  dL/db = Σ_t delta_t     {vec(step.grad_bias)}",
+                  "  " + _("dL/dW = Σ_t x_tᵀ·delta_t (rows: inputs)")]
         lines += [f"    {vec(row)}" for row in step.grad_kernel]
-        lines += ["  dL/dU = Σ_t h_{t−1}ᵀ·delta_t (rows: units of the previous state)"]
+        lines += ["  " + _("dL/dU = Σ_t h_{t−1}ᵀ·delta_t (rows: units of the previous state)")]
         lines += [f"    {vec(row)}" for row in (step.param_grads or {})["recurrent_kernel"]]
         return lines
 
