@@ -288,7 +288,7 @@ class Playground:
             tr.fit(int(n), on_epoch=on_epoch)
         except Diverged as exc:
             hint = f' To try that: p["{exc.setting}"] = ..., then reset() and fit() again.' if exc.setting else ""
-            raise Diverged(f"{exc}{hint}", exc.setting) from None
+            raise Diverged(f"{exc}{hint}", exc.setting, exc.headline) from None
         return self.history
 
     def _keep_row(self) -> None:

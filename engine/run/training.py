@@ -22,7 +22,7 @@ from ..core.limits import MAX_ACTIVATIONS
 from ..core.losses import as_targets, check_fit, get_loss
 from ..core.model import Model
 from ..core.numbers import number
-from ..core.optimizers import make_optimizer, scheduled_lr
+from ..core.optimizers import OPTIMIZERS, make_optimizer, scheduled_lr
 from ..core.regularizers import Regularizer
 from ..core.streams import stream
 from ..data.features import UNEVEN, scale_advice
@@ -41,11 +41,13 @@ class Diverged(PlaygroundError):
     """The loss or a weight became NaN or infinite; the last finite weights were kept.
 
     `setting`: the project setting to change first ("training.optimizer.learning_rate"), or ""
-    when the cause is elsewhere; each front end says how to change it and start again."""
+    when the cause is elsewhere; each front end says how to change it and start again.
+    `headline`: what happened and when, without the rest (a race lane's status), in the user's words."""
 
-    def __init__(self, message: str, setting: str = "") -> None:
+    def __init__(self, message: str, setting: str = "", headline: str = "") -> None:
         super().__init__(message)
         self.setting = setting
+        self.headline = headline or message
 
 
 @dataclass
@@ -436,21 +438,19 @@ class Trainer:
         self._fit_sum, self._fit_n = 0.0, 0
         cause, setting = self._divergence_cause()
         self.loss_warning = ""  # the divergence says it all
-        at = {"epoch": self.epoch + 1, "step": self.steps + 1, "cause": cause}
+        at = {"epoch": self.epoch + 1, "step": self.steps + 1}
         if what != "the loss":
-            message = _("Training diverged at epoch {epoch}, step {step}: a weight became NaN or infinite. The last "
-                        "finite weights were kept. {cause}")
+            headline = _("Training diverged at epoch {epoch}, step {step}: a weight became NaN or infinite")
         elif math.isnan(objective):
-            message = _("Training diverged at epoch {epoch}, step {step}: the loss became NaN. The last finite "
-                        "weights were kept. {cause}")
+            headline = _("Training diverged at epoch {epoch}, step {step}: the loss became NaN")
         elif math.isinf(objective):
-            message = _("Training diverged at epoch {epoch}, step {step}: the loss became infinite. The last finite "
-                        "weights were kept. {cause}")
+            headline = _("Training diverged at epoch {epoch}, step {step}: the loss became infinite")
         else:
-            message = _("Training diverged at epoch {epoch}, step {step}: the loss became not finite. The last "
-                        "finite weights were kept. {cause}")
-        self.diverged = message.format(**at)
-        raise Diverged(self.diverged, setting)
+            headline = _("Training diverged at epoch {epoch}, step {step}: the loss became not finite")
+        headline = headline.format(**at)
+        self.diverged = _("{headline}. The last finite weights were kept. {cause}").format(headline=headline,
+                                                                                           cause=cause)
+        raise Diverged(self.diverged, setting, headline)
 
     def _divergence_cause(self) -> tuple[str, str]:
         """The most likely reason a run diverged, and the setting to change ("" if none): checked
@@ -485,7 +485,7 @@ class Trainer:
                     "training.schedule")
         return (
             _("Learning rate {lr} is too high for {optimizer} on this problem. Try {lower} or lower.").format(
-                lr=number(lr), optimizer=self.optimizer.label, lower=number(lr / 10)),
+                lr=number(lr), optimizer=OPTIMIZERS.words(self.optimizer.name), lower=number(lr / 10)),
             "training.optimizer.learning_rate",
         )
 
@@ -551,7 +551,9 @@ class Trainer:
         self._fit_sum, self._fit_n = 0.0, 0
         self.history.append(metrics)
         swing = self.loss_watch.add(metrics["loss"])
-        self.loss_warning = swing_words(swing, metrics["learning_rate"], self.optimizer.label) if swing else ""
+        # The optimizer in the user's words, as the control bar names it.
+        words = OPTIMIZERS.words(self.optimizer.name)
+        self.loss_warning = swing_words(swing, metrics["learning_rate"], words) if swing else ""
         log = EpochLog(self.epoch, metrics)
         es = self.early
         if es is not None:

@@ -10,15 +10,20 @@ means backprop is right; near a ReLU kink (z within ε of 0) a larger error is e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.i18n import _
 from ..core.losses import Loss
 from ..core.model import Model
-from ..core.numbers import number
+from ..core.numbers import cells, line_up, number
 from ..core.regularizers import Regularizer
+
+#: The table's column widths (in a terminal's columns): array, max rel. error, norm form, checked.
+WIDTHS = (18, 16, 20, 12)
 
 
 @dataclass
@@ -45,25 +50,34 @@ class GradCheckReport:
     def passed(self, tol: float = 1e-6) -> bool:
         return self.max_rel_error < tol
 
-    def table(self) -> str:
-        """One row per array, layers counted from 1 (the output layer by name)."""
+    def table(self, measure: Callable[[str], float] = cells) -> str:
+        """One row per array, layers counted from 1 (the output layer by name), in the user's language.
+        `measure` counts a text's columns in the font that shows it (`cells`: a terminal's, where Hangul
+        takes two), so the columns line up under their headings in any language."""
         layers = [int(p[1]) for p in (a.name.split(".") for a in self.arrays) if len(p) == 3 and p[1].isdigit()]
         n = max(layers, default=-1) + 1
-        lines = [f"{'array':<18}{'max rel. error':>16}{'‖a−n‖/(‖a‖+‖n‖)':>20}{'checked':>12}"]
+        w_name, w_max, w_norm = WIDTHS[:3]
+        heads = (_("array"), _("max rel. error"), "‖a−n‖/(‖a‖+‖n‖)", _("checked"))  # the formula stays a formula
+        lines = [line_up(list(zip(heads, WIDTHS, (False, True, True, True))), measure)]
         for a in self.arrays:
             name = display_name(a.name, n)
-            errors = f"{number(a.max_rel_error, 3):>16}{number(a.norm_rel_error, 3):>20}"
-            lines.append(f"{name:<18}{errors}{a.checked:>7}/{a.size}")
+            # A name wider than its column pushes the row on, as it always did (the English table is unchanged).
+            row = line_up([(name, max(w_name, math.ceil(measure(name))), False),
+                           (number(a.max_rel_error, 3), w_max, True), (number(a.norm_rel_error, 3), w_norm, True),
+                           (str(a.checked), 7, True)], measure)  # fmt: skip
+            lines.append(f"{row}/{a.size}")
         return "\n".join(lines)
 
 
 def display_name(name: str, n_layers: int) -> str:
-    """A weight file's array name for people: "layers.0.kernel" → "layer 1 kernel", the last
-    layer's arrays → "output kernel"."""
+    """A weight file's array name for people, in the user's language: "layers.0.kernel" → "layer 1
+    kernel", the last layer's arrays → "output kernel"."""
     parts = name.split(".")
     if len(parts) == 3 and parts[0] == "layers" and parts[1].isdigit():
-        i = int(parts[1])
-        return f"{'output' if i == n_layers - 1 else f'layer {i + 1}'} {parts[2]}"
+        i = int(parts[1])  # the array's own name (kernel, bias) is the weight file's identifier: it stays
+        if i == n_layers - 1:
+            return _("output {array}").format(array=parts[2])
+        return _("layer {number} {array}").format(number=i + 1, array=parts[2])
     return name
 
 

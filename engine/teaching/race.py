@@ -82,7 +82,7 @@ class Race:
             try:
                 lane.trainer.train_batch()
             except Diverged as exc:
-                lane.message = str(exc).split(". The last", 1)[0]
+                lane.message = exc.headline  # what happened and when; the app says the rest
                 continue
             if lane.trainer.stopped:
                 lane.message = lane.trainer.stop_reason

@@ -4,13 +4,15 @@ on a 26,698-parameter CNN that took 12 s and froze the window when it ran on the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from engine import Regularizer, check_gradients, get_loss
 from engine.core.i18n import _, ngettext
-from engine.core.numbers import number
+from engine.core.numbers import cells, number
 from engine.teaching.gradcheck import GradCheckReport
 
 from ..run.jobs import Jobs
@@ -22,8 +24,9 @@ PER_ARRAY = 40  # entries checked per weight array at most (sampled, seeded)
 EPS = 1e-5
 
 
-def report_text(report: GradCheckReport, rows: int) -> str:
-    """The dialog's words for a finished check: the table and the verdict."""
+def report_text(report: GradCheckReport, rows: int, measure: Callable[[str], float] = cells) -> str:
+    """The dialog's words for a finished check: the table (its columns counted by `measure`, as the
+    model summary's are) and the verdict."""
     verdict = (_("Backpropagation agrees with the numerical gradient (max relative error < 1e-6).") if report.passed()
                else _("Some entries differ by more than 1e-6."))  # fmt: skip
     if report.near_kinks:
@@ -35,7 +38,7 @@ def report_text(report: GradCheckReport, rows: int) -> str:
     head = ngettext("Numerical gradient (J(θ+ε) − J(θ−ε)) / 2ε, ε = {eps}, on {rows} training sample, vs. backprop:",
                     "Numerical gradient (J(θ+ε) − J(θ−ε)) / 2ε, ε = {eps}, on {rows} training samples, vs. backprop:",
                     rows).format(eps=number(EPS, 6), rows=rows)
-    return f"{head}\n\n{report.table()}\n\n{verdict}"
+    return f"{head}\n\n{report.table(measure)}\n\n{verdict}"
 
 
 class GradCheckDialog(QDialog):
@@ -102,7 +105,9 @@ class GradCheckDialog(QDialog):
 
     def _done(self, result: object) -> None:
         report, rows = result  # type: ignore[misc]
-        self.text = report_text(report, rows)
+        metrics = QFontMetricsF(self.view.font())  # a Hangul heading is narrower than two of its columns
+        x = metrics.horizontalAdvance("x")
+        self.text = report_text(report, rows, lambda words: metrics.horizontalAdvance(words) / x)
         self.view.setPlainText(self.text)
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
