@@ -106,6 +106,24 @@ def term(english: str) -> str:
     return shown
 
 
+_other_catalogs: dict[str, gettext.NullTranslations] = {}
+
+
+def in_language(message: str, lang: str) -> str:
+    """`message` in the language `lang`, whatever the user's is: for a text a project carries in each of
+    its languages ({"en": "Step 2", "ko": "2단계"}). English when `lang` has no catalog."""
+    if lang == _language:
+        return _translations.gettext(message)
+    if lang not in _other_catalogs:
+        path = catalog_file(lang) if lang not in ("en", PSEUDO) else None
+        if path is None:
+            _other_catalogs[lang] = gettext.NullTranslations()
+        else:
+            with path.open("rb") as f:
+                _other_catalogs[lang] = gettext.GNUTranslations(f)
+    return _other_catalogs[lang].gettext(message)
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalog without translating it now: a constant translated where shown."""
     return message

@@ -89,14 +89,15 @@ def resolve_path(path: str, base_dir: str | Path | None, folder: bool = False) -
     p = Path(path).expanduser()
     if not p.is_absolute() and base_dir is not None:
         p = Path(base_dir) / p
-    what = "data folder" if folder else "data file"
     if not p.exists():
-        raise PlaygroundError(_("{what} {path!r} not found (looked at {p})").format(what=what, path=path, p=p))
+        message = (_("data folder {path!r} not found (looked at {p})") if folder
+                   else _("data file {path!r} not found (looked at {p})"))  # fmt: skip
+        raise PlaygroundError(message.format(path=path, p=p))
     if folder and not p.is_dir():
-        raise PlaygroundError(_("{what} {path!r} is not a folder (an image folder holds one folder per class)").format(
-                                  what=what, path=path))
+        raise PlaygroundError(_("data folder {path!r} is not a folder (an image folder holds one folder per class)")
+                              .format(path=path))
     if not folder and not p.is_file():
-        raise PlaygroundError(_("{what} {path!r} is not a regular file").format(what=what, path=path))
+        raise PlaygroundError(_("data file {path!r} is not a regular file").format(path=path))
     return p
 
 

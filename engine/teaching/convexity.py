@@ -47,7 +47,7 @@ class PointSet:
     note: str
 
 
-CONVEXITY_DATA: Registry[PointSet] = Registry("convexity data set")
+CONVEXITY_DATA: Registry[PointSet] = Registry(N_("convexity data set"))
 
 
 def _add(p: PointSet) -> None:

@@ -36,7 +36,7 @@ def _bce(a: float, y: float) -> float:
     return -(y * math.log(a) + (1 - y) * math.log(1 - a))
 
 
-GATES: Registry[Gate] = Registry("gate")
+GATES: Registry[Gate] = Registry(N_("gate"))
 #: Each gate in words, for the app: what the lectures call it.
 GATE_WORDS = {"input": N_("input"), "const": N_("constant"), "add": N_("add"), "sub": N_("subtract"),
               "mul": N_("multiply"), "max": "max", "exp": "exp", "log": "log", "square": N_("square"),
@@ -175,7 +175,7 @@ class Graph:
         return self.nodes[-1].value
 
 
-GRAPHS: Registry[Callable[[], Graph]] = Registry("computation graph")
+GRAPHS: Registry[Callable[[], Graph]] = Registry(N_("computation graph"))
 
 
 def _graph(name: str) -> Callable[[Callable[[], Graph]], Callable[[], Graph]]:

@@ -47,7 +47,7 @@ class GateData:
     note: str
 
 
-PERCEPTRON_DATA: Registry[GateData] = Registry("perceptron data set")
+PERCEPTRON_DATA: Registry[GateData] = Registry(N_("perceptron data set"))
 
 
 def _add(d: GateData) -> None:

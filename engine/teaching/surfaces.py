@@ -79,7 +79,7 @@ class Surface:
         return float(min(self.f(mx, my, params) for mx, my in self.minima))
 
 
-SURFACES: Registry[Surface] = Registry("surface")
+SURFACES: Registry[Surface] = Registry(N_("surface"))
 
 
 def _add(surface: Surface) -> Surface:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.errors import PlaygroundError
-from engine.core.i18n import LANGUAGES, N_, PSEUDO, _, language, pick, term
+from engine.core.i18n import LANGUAGES, N_, PSEUDO, _, in_language, language, pick, term
 from engine.data import FEATURES
 from engine.project.fields import label
 from engine.project.lessons import (
@@ -89,7 +89,11 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "view.step": ("actionStep",),
     "view.reset": ("actionReset", "actionNewWeights"),
 }
-ACTION_WORDS = {"view.play": "Play", "view.step": "Step", "view.reset": "Reset"}
+#: What the window says when a lesson stops one of them (whole sentences: the catalog's messages).
+LOCKED_WORDS = {"view.play": N_("Play is locked by this lesson"), "view.step": N_("Step is locked by this lesson"),
+                "view.reset": N_("Reset is locked by this lesson")}
+#: What a step left empty is called (in each language the lesson is written in).
+STEP_NAME = N_("Step {number}")
 PANEL_WIDGETS = {"controls": "controlBar", "data": "dataScroll", "network": "networkView", "output": "outputView",
                  "curves": "curvesView", "insights": "insightTabs", "timeline": "timeBar"}  # fmt: skip
 
@@ -182,7 +186,8 @@ class Lessons(QObject):
         does not, says so. Every way to these actions asks here, not only their buttons."""
         if not any(target(name) == target_path for name in self.session.state.locked):
             return True
-        self.session.message.emit(f"{ACTION_WORDS.get(target_path, target_path)} is locked by this lesson")
+        words = LOCKED_WORDS.get(target_path)
+        self.session.message.emit(_(words) if words else _("{name} is locked by this lesson").format(name=target_path))
         return False
 
     def widgets_for(self, name: str) -> list[QWidget]:
@@ -384,7 +389,7 @@ class MakeLessonDialog(QDialog):
         texts = {k: v for k, v in before.items() if k not in self.texts} if isinstance(before, dict) else {}
         texts.update({lang: t for lang, edit in self.texts.items() if (t := edit.toPlainText().strip())})
         if not texts:
-            texts = {"en": f"Step {i + 1}"}
+            texts = self._step_name(i)
         # English alone stays a plain text (the format before languages); any other language is named.
         step: dict[str, Any] = {"text": texts["en"] if set(texts) == {"en"} else texts}
         metric = self.goal_metric.currentData()
@@ -418,11 +423,24 @@ class MakeLessonDialog(QDialog):
 
     def add_step(self) -> None:
         self._store()
-        self.data.append({"text": f"Step {len(self.data) + 1}"})
-        self.steps.addItem(self.data[-1]["text"])
+        texts = self._step_name(len(self.data))
+        self.data.append({"text": texts["en"] if set(texts) == {"en"} else texts})
+        self.steps.addItem(pick(self.data[-1]["text"]))
         self.steps.setCurrentRow(len(self.data) - 1)
         for edit in self.texts.values():  # written in any of the languages; "Step n" if left empty
             edit.clear()
+
+    def _step_name(self, i: int) -> dict[str, str]:
+        """The text of step `i` left empty ("Step 3"): in every language of the dialog when the lesson's
+        other steps are written in more than one (a bilingual lesson stays bilingual: {"en": "Step 3",
+        "ko": "3단계"}), else in the user's language."""
+        langs: set[str] = set()
+        for k, s in enumerate(self.data):
+            if k != i:
+                text = s.get("text")
+                langs |= set(text) & set(self.texts) if isinstance(text, dict) else {_language_of(str(text))}
+        chosen = list(self.texts) if len(langs) > 1 else [_shown_language()]
+        return {lang: in_language(STEP_NAME, lang).format(number=i + 1) for lang in chosen}
 
     def remove_step(self) -> None:
         row = self.steps.currentRow()
