@@ -476,7 +476,7 @@ def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps(result) + "\n")
         return 0
     hp = ", ".join(f"{k}={v}" for k, v in result["optimizer"].items() if k != "name")
-    out.write(f"{surface.title}: {surface.formula}\n{result['optimizer']['name']} ({hp})\n")
+    out.write(f"{_(surface.title)}: {surface.formula}\n{result['optimizer']['name']} ({hp})\n")
     out.write(f"{_pad(_('step'), 6, right=True)}  {'x':>12}  {'y':>12}  {'f':>14}\n")
     points, values = result["points"], result["values"]
     every = max(1, len(points) // 20)

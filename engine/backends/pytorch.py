@@ -30,6 +30,7 @@ import numpy as np
 from ..core.errors import PlaygroundError
 from ..core.i18n import N_, _
 from ..core.losses import as_targets
+from ..core.numbers import line_up
 from ..project.files import load_start_weights
 from ..run.build import PreparedData
 from ..run.training import EpochLog, Trainer
@@ -251,10 +252,12 @@ def compare(project: dict[str, Any], base_dir: str | Path | None, epochs: int, d
 def compare_report(project: dict[str, Any], path: Path, epochs: int, device: str, out: TextIO) -> TorchTrainer:
     """`train --compare`'s report on `out`: a header, a line per epoch with the largest differences,
     the largest over the run; torch's warnings on stderr. Returns torch's trainer (--export saves it)."""
+    # Headings in the user's words, lined up (Hangul takes two columns); loss and fit_loss: the history's keys.
     out.write(_("comparing the NumPy engine and PyTorch ({device}, {dtype}) on {name}, {epochs} epochs: the largest "
                 "|difference| after each epoch").format(device=device, dtype=project["network"]["dtype"],
                                                         name=path.name, epochs=epochs)
-              + f"\n{'epoch':>7}  {'weights':>10}  {'loss':>10}  {'fit_loss':>10}\n")  # fmt: skip
+              + "\n" + line_up([(_("epoch"), 7, True), (_("weights"), 12, True), ("loss", 12, True),
+                                 ("fit_loss", 12, True)]) + "\n")  # fmt: skip
 
     def line(r: dict[str, Any]) -> None:
         out.write(f"{r['epoch']:>7}  {r['weights']:>10.3g}  {r['loss']:>10.3g}  {r['fit_loss']:>10.3g}\n")
