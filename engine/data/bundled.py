@@ -31,9 +31,11 @@ def data_file(name: str) -> Path:
     for folder in DATA_DIRS:
         if (folder / name).is_file():
             return folder / name
-    where = ", ".join(map(str, DATA_DIRS)) or "no folder"
+    if not DATA_DIRS:
+        raise PlaygroundError(_("the bundled data file {name} is missing (no data folder to look in): reinstall "
+                                "nn-playground").format(name=name))
     raise PlaygroundError(_("the bundled data file {name} is missing (looked in {where}): reinstall nn-playground")
-                            .format(name=name, where=where))
+                            .format(name=name, where=", ".join(map(str, DATA_DIRS))))
 
 
 @functools.lru_cache(maxsize=1)

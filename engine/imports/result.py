@@ -60,7 +60,7 @@ def _model(project: dict[str, Any], shape: Shape, sequence: bool, weights: dict[
     n = project["network"]
     model = build_model(shape, n["layers"], _out_units(weights), n["output_activation"], n["initializer"], 0.0,
                         np.dtype(n["dtype"]), 0, sequence=sequence)  # fmt: skip
-    apply_weights(model, weights, "imported weights")
+    apply_weights(model, weights, _("imported weights"))
     return model
 
 

@@ -289,10 +289,11 @@ def save_project(path: str | Path, project: dict[str, Any]) -> Path:
     return atomic_write_text(path, project_to_json(project))
 
 
-def parse_project(text: str | bytes, name: str = "project", base_dir: str | Path | None = None,
+def parse_project(text: str | bytes, name: str | None = None, base_dir: str | Path | None = None,
                   notes: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
-    """Validate project JSON text; errors are prefixed with `name`; older Keras keys read as
-    today's are said in `notes` (when given)."""
+    """Validate project JSON text; errors are prefixed with `name` ("project" in the user's words when
+    None); older Keras keys read as today's are said in `notes` (when given)."""
+    name = name if name is not None else _("project")
     raw = read_json(text, name)
     try:
         return normalize_project(raw, base_dir, notes=notes)
@@ -358,7 +359,7 @@ def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any
         cfg = arrays.pop("config")
         if cfg.dtype.kind != "U" or cfg.shape != ():
             raise PlaygroundError(_("{name}: 'config' must be a JSON string").format(name=p.name))
-        config = parse_project(str(cfg), f"{p.name} (config)")
+        config = parse_project(str(cfg), _("{name} (config)").format(name=p.name))
     return arrays, config
 
 
@@ -436,12 +437,14 @@ def load_start_weights(network: Model, project: dict[str, Any], base_dir: str | 
     return path.name
 
 
-def apply_weights(network: Model, arrays: dict[str, np.ndarray], source: str = "weights") -> None:
-    """Load named arrays into `network`, checking that every array is there with the right shape."""
+def apply_weights(network: Model, arrays: dict[str, np.ndarray], source: str | None = None) -> None:
+    """Load named arrays into `network`, checking that every array is there with the right shape;
+    errors are prefixed with `source` ("weights" in the user's words when None)."""
+    source = source if source is not None else _("weights")
     names = network.param_names()
     missing = [n for n in names if n not in arrays]
     if missing:
-        found = ", ".join(sorted(arrays)) or "nothing"
+        found = ", ".join(sorted(arrays)) or _("nothing")
         raise PlaygroundError(_("{source}: missing {missing} (this network needs {count} arrays; found {found})")
                                 .format(source=source, missing=missing[0], count=len(names), found=found))
     extra = sorted(set(arrays) - set(names))

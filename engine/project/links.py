@@ -402,21 +402,31 @@ def project_link(project: dict[str, Any]) -> str:
     text = json.dumps(project, separators=(",", ":")).encode()
     quick = len(zlib.compress(text, 1))  # the best compression saves ~8% of this on drawn points
     if _link_chars(quick) > 1.5 * MAX_LINK_CHARS:
-        raise LinkTooLong(_too_long(project, f"more than {int(1.5 * MAX_LINK_CHARS):,}"))
+        raise LinkTooLong(_too_long(project, int(1.5 * MAX_LINK_CHARS), more=True))
     data = zlib.compress(text, 9)
     if _link_chars(len(data)) > MAX_LINK_CHARS:
-        raise LinkTooLong(_too_long(project, f"{_link_chars(len(data)):,}"))
+        raise LinkTooLong(_too_long(project, _link_chars(len(data))))
     return NNP_PREFIX + base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def _too_long(project: dict[str, Any], chars: str) -> str:
+def _too_long(project: dict[str, Any], chars: int, more: bool = False) -> str:
+    """Why a project makes no link: its link's length (`more`: at least that, from the quick compression)."""
     src = project["data"]["source"]
     if isinstance(src, dict) and "points" in src:
-        return _("this project is too big for a link: it would be {chars} characters (its {points:,} drawn points "
-                 "take most of it), and a link is read up to {most:,}").format(
-            chars=chars, points=len(src["points"]["y"]), most=MAX_LINK_CHARS)
-    return _("this project is too big for a link: it would be {chars} characters, and a link is read up to "
-             "{most:,}").format(chars=chars, most=MAX_LINK_CHARS)
+        if more:
+            message = _("this project is too big for a link: it would be more than {chars} characters (its {points:,} "
+                        "drawn points take most of it), and a link is read up to {most:,}")
+        else:
+            message = _("this project is too big for a link: it would be {chars} characters (its {points:,} drawn "
+                        "points take most of it), and a link is read up to {most:,}")
+        return message.format(chars=f"{chars:,}", points=len(src["points"]["y"]), most=MAX_LINK_CHARS)
+    if more:
+        message = _("this project is too big for a link: it would be more than {chars} characters, and a link is "
+                    "read up to {most:,}")
+    else:
+        message = _("this project is too big for a link: it would be {chars} characters, and a link is read up to "
+                    "{most:,}")
+    return message.format(chars=f"{chars:,}", most=MAX_LINK_CHARS)
 
 
 def data_files(project: dict[str, Any]) -> tuple[str, ...]:
@@ -470,4 +480,4 @@ def from_project_link(text: str) -> dict[str, Any]:
         raise PlaygroundError(_("this nnp: link is damaged (cut short or mistyped): copy it again"))
     from .files import parse_project  # io imports this module's neighbours; keep the import local
 
-    return parse_project(raw, "the link")
+    return parse_project(raw, _("the link"))
