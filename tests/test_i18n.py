@@ -3,6 +3,7 @@ current for every message marked so far, placeholders and menu accelerators kept
 terms used, the CLI in Korean, and project texts in several languages."""
 
 import gettext
+import json
 import os
 import re
 import subprocess
@@ -306,3 +307,96 @@ def test_the_backprop_walks_words_in_korean(korean):
     assert words[0].startswith("최대 풀링 2×2, 맵 1: 각 출력은 자기 2×2 윈도우에서 가장 큰 값입니다.")
     assert words[1] == "  출력 (0, 0) = max[0, 1, 4, 5] = 입력 (1, 1)의 5: 그곳의 ∂L/∂x = δ 1, 나머지 3개는 0"
     assert weight_names(1, 0, 1) == "Keras: kernel[0, 1] (0부터: 행 = 입력, 열 = 유닛) · Ng: W[1] 2행 1열"
+
+
+def test_the_gradient_check_table_in_korean_lines_up(korean):
+    """The gradient check's table (the dialog's, a terminal's): Korean headings and array names, the
+    numbers still ending under their headings although a Hangul letter takes two columns."""
+    from engine import check_gradients, get_loss
+    from engine.core.model import build_model
+    from engine.core.numbers import cells
+
+    net = build_model((2,), [{"units": 3, "activation": "tanh"}], 1, "sigmoid", seed=0)
+    rng = np.random.default_rng(0)
+    report = check_gradients(net, rng.normal(size=(4, 2)), np.array([0, 1, 1, 0]), get_loss("binary_crossentropy"))
+    head, *rows = report.table().splitlines()
+    assert head.startswith("배열") and "최대 상대 오차" in head and head.endswith("검사한 수")
+    assert "‖a−n‖/(‖a‖+‖n‖)" in head  # the formula stays a formula
+    assert [r.split("  ")[0].strip() for r in rows] == ["층 1 kernel", "층 1 bias", "출력층 kernel", "출력층 bias"]
+    ends = [cells(head[: head.index(h) + len(h)]) for h in ("최대 상대 오차", "‖a−n‖/(‖a‖+‖n‖)")]
+    assert ends == [34, 54]
+    for row, a in zip(rows, report.arrays):
+        max_text, norm_text = row.split()[-3:-1]
+        assert cells(row[: row.index(max_text) + len(max_text)]) == ends[0], row
+        assert cells(row[: row.rindex(norm_text) + len(norm_text)]) == ends[1], row
+        assert row.endswith(f"{a.checked}/{a.size}")
+    i18n.install("en")  # English: the table as it always was, to the character
+    head, *rows = report.table().splitlines()
+    assert head == f"{'array':<18}{'max rel. error':>16}{'‖a−n‖/(‖a‖+‖n‖)':>20}{'checked':>12}"
+    assert rows[2].startswith(f"{'output kernel':<18}")
+
+
+def test_a_divergence_and_the_race_lane_say_it_in_korean(korean):
+    """Training's divergence in Korean with the optimizer named as the control bar names it (모멘텀, not
+    "Momentum"), and a race lane's status is the same headline (once cut at the English ". The last")."""
+    from helpers import project
+
+    from engine.run.training import Diverged, Trainer
+    from engine.teaching.race import Race
+
+    p = project(data={"source": "plane", "problem": "regression"},
+                network={"layers": [{"units": 8, "activation": "relu"}], "output_activation": "linear"},
+                training={"loss": "mse", "optimizer": {"name": "momentum", "learning_rate": 100}})  # fmt: skip
+    trainer = Trainer(p)
+    with pytest.raises(Diverged) as caught:
+        for __ in range(50):
+            trainer.train_batch()
+    headline = "에폭 1, 스텝 5에서 학습이 발산했습니다: 손실이 무한대가 되었습니다"
+    assert caught.value.headline == headline and str(caught.value) == trainer.diverged
+    assert str(caught.value) == (f"{headline}. 마지막 유한한 가중치를 남겼습니다. 이 문제에서 학습률 100은(는) "
+                                 "모멘텀에 너무 큽니다. 10 이하로 해 보세요.")
+    race = Race(p, [{"name": "momentum", "learning_rate": 100}, {"name": "adam"}])
+    for __ in range(10):
+        race.step()
+    assert race.lanes[0].message == headline and race.lanes[1].running
+
+
+def test_the_engines_other_messages_in_korean(korean, tmp_path):
+    """Messages once glued from English words: a data file or folder not found, a registry's kind,
+    a link too long, a text in another language than the user's (a bilingual lesson's step)."""
+    from engine import PlaygroundError
+    from engine.project.links import _too_long
+    from engine.run.build import resolve_path
+    from engine.teaching.surfaces import SURFACES
+
+    with pytest.raises(PlaygroundError, match="^데이터 파일 'nope.csv'를 찾지 못했습니다"):
+        resolve_path("nope.csv", tmp_path)
+    with pytest.raises(PlaygroundError, match="^데이터 폴더 'nope'를 찾지 못했습니다"):
+        resolve_path("nope", tmp_path, folder=True)
+    with pytest.raises(PlaygroundError, match=r"^알 수 없는 곡면 'nowhere'\. "):
+        SURFACES.get("nowhere")
+    project = {"data": {"source": "spiral"}}
+    assert _too_long(project, 9000, more=True).startswith("이 프로젝트는 링크로 만들기에 너무 큽니다: 9,000자가 넘는데")
+    assert i18n.in_language("Step {number}", "en") == "Step {number}"
+    assert i18n.in_language("Step {number}", "ko") == "{number}단계" == _("Step {number}")
+    i18n.install("en")
+    assert i18n.in_language("Step {number}", "ko") == "{number}단계" and _("Step {number}") == "Step {number}"
+    assert _too_long(project, 9000, more=True).startswith("this project is too big for a link: it would be more than "
+                                                          "9,000 characters")
+
+
+def test_the_cli_says_a_missing_data_file_and_a_divergence_in_korean(tmp_path):
+    """`LANG=ko_KR.UTF-8 nn-playground train` on a project whose data file is missing, and on one that
+    diverges: the user's language from the first word to the last."""
+    (tmp_path / "nodata.json").write_text('{"format": "nn-playground/1", "data": {"source": {"csv": "nope.csv"}}}')
+    done = _cli("train", str(tmp_path / "nodata.json"), lang="ko_KR.UTF-8")
+    assert done.returncode == 2 and "데이터 파일 'nope.csv'를 찾지 못했습니다" in done.stderr, done.stderr
+    assert "data file" not in done.stderr
+    diverging = {"format": "nn-playground/1", "data": {"source": "plane", "problem": "regression"},
+                 "network": {"layers": [{"units": 8, "activation": "relu"}], "output_activation": "linear"},
+                 "training": {"loss": "mse", "epochs": 3, "optimizer": {"name": "momentum", "learning_rate": 100}}}
+    (tmp_path / "fast.json").write_text(json.dumps(diverging))
+    done = _cli("train", str(tmp_path / "fast.json"), lang="ko_KR.UTF-8")
+    assert done.returncode == 1, done.stderr
+    assert "학습이 발산했습니다: 손실이 무한대가 되었습니다. 마지막 유한한 가중치를 남겼습니다." in done.stderr
+    assert "학습률 100은(는) 모멘텀에 너무 큽니다" in done.stderr and "Training" not in done.stderr
