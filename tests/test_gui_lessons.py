@@ -131,3 +131,52 @@ def test_make_lesson_writes_a_step_in_both_languages_and_each_learner_reads_thei
     assert [s["text"] for s in again.lesson()["steps"]] == [{"en": "New.", "ko": "예전.", "fr": "Ancien."},
                                                              {"ko": "한국어만 있는 예전 단계."}]  # fmt: skip
     again.reject()
+
+
+def test_a_step_left_empty_is_named_in_the_lessons_languages(window, qtbot):
+    """A step given no text is "Step n" in every language of a bilingual lesson ({"en": "Step 2",
+    "ko": "2단계"}), else in the user's: "Step 2" (plain, as before) for an English user, {"ko": "2단계"}
+    for a Korean one; a lesson written before reads unchanged; a locked Play is said in Korean."""
+    from engine.core import i18n
+
+    def make() -> MakeLessonDialog:
+        window.findChild(QAction, "actionMakeLesson").trigger()
+        return next(d for d in window.findChildren(MakeLessonDialog) if d.isVisible())
+
+    dlg = make()
+    dlg.add_step()
+    dlg.texts["en"].setPlainText("Lower the learning rate.")
+    dlg.add_step()  # left empty: the lesson is English only so far
+    assert [s["text"] for s in dlg.lesson()["steps"]] == ["Lower the learning rate.", "Step 2"]
+    dlg.steps.setCurrentRow(0)
+    dlg.texts["ko"].setPlainText("학습률을 낮춰 보세요.")  # now bilingual
+    dlg.add_step()
+    assert dlg.steps.item(2).text() == "Step 3"  # the list shows the user's language
+    steps = dlg.lesson()["steps"]
+    assert steps[2]["text"] == {"en": "Step 3", "ko": "3단계"}
+    dlg.steps.setCurrentRow(1)  # a step already named keeps its name until edited
+    dlg.texts["en"].clear()
+    dlg.steps.setCurrentRow(0)
+    assert dlg.lesson()["steps"][1]["text"] == {"en": "Step 2", "ko": "2단계"}
+    dlg.reject()
+    written = {"hide": [], "lock": [], "steps": [{"text": "Step 1"}, {"text": "Step 2"}]}  # as files hold them
+    try:
+        i18n.install("ko")
+        korean = make()
+        korean.add_step()
+        korean.add_step()
+        assert korean.steps.item(1).text() == "2단계"
+        assert [s["text"] for s in korean.lesson()["steps"]] == [{"ko": "1단계"}, {"ko": "2단계"}]
+        korean.reject()
+        project = window.session.state.project
+        assert window.files.open_loaded({**project, "app": {**project.get("app", {}), "lesson": written}}, "Opened")
+        reopened = make()
+        assert reopened.lesson()["steps"] == written["steps"]  # written before: loads and saves unchanged
+        reopened.reject()
+        messages = []
+        window.session.message.connect(messages.append)
+        window.session.state.locked = ["view.play"]
+        assert not window.lessons.allows("view.play") and messages[-1] == "이 레슨에서는 재생이 잠겨 있습니다"
+    finally:
+        i18n.install("en")
+        window.session.state.locked = []
