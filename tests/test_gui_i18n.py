@@ -422,3 +422,26 @@ def test_the_tool_windows_speak_korean(window_in, qtbot):
     assert "패널: 컨트롤 바" in targets and "재생 버튼" in targets
     assert lesson.goal_metric.itemText(lesson.goal_metric.findData("val_loss")) == "검증 손실 (validation loss)"
     lesson.close()
+
+
+def test_the_korean_gradient_check_lines_up_in_its_dialogs_font(window_in, qtbot):
+    """Tools → Check Gradients in Korean: the table's headings and array names in Korean, each number
+    ending under the end of its heading in the dialog's font (as the model summary's columns do)."""
+    from PySide6.QtGui import QFontMetricsF
+
+    win = window_in("ko")
+    dlg = win.tools.check_gradients()
+    qtbot.waitUntil(lambda: dlg.text is not None, timeout=TIMEOUT)
+    lines = dlg.text.splitlines()
+    head = next(line for line in lines if line.startswith("배열"))
+    row = next(line for line in lines if line.startswith("출력층 kernel"))
+    assert "최대 상대 오차" in head and head.endswith("검사한 수") and lines[0].startswith("훈련 샘플")
+    x = QFontMetricsF(dlg.view.font()).horizontalAdvance
+    space = x(" ")
+    heading_end = x(head[: head.index("최대 상대 오차") + len("최대 상대 오차")])
+    largest, norm_error = row.split()[2:4]  # after "출력층 kernel": the two relative errors
+    assert abs(heading_end - x(row[: row.index(largest) + len(largest)])) <= space / 2
+    norm = "‖a−n‖/(‖a‖+‖n‖)"
+    norm_end = x(head[: head.index(norm) + len(norm)])
+    assert abs(norm_end - x(row[: row.rindex(norm_error) + len(norm_error)])) <= space / 2
+    dlg.close()
