@@ -89,7 +89,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "view.step": ("actionStep",),
     "view.reset": ("actionReset", "actionNewWeights"),
 }
-ACTION_WORDS = {"view.play": "Play", "view.step": "Step", "view.reset": "Reset"}
+#: What the status bar says when a lesson's lock stops an action (one whole sentence each).
+LOCKED_SAID = {"view.play": N_("Play is locked by this lesson"), "view.step": N_("Step is locked by this lesson"),
+               "view.reset": N_("Reset is locked by this lesson")}  # fmt: skip
 PANEL_WIDGETS = {"controls": "controlBar", "data": "dataScroll", "network": "networkView", "output": "outputView",
                  "curves": "curvesView", "insights": "insightTabs", "timeline": "timeBar"}  # fmt: skip
 
@@ -182,7 +184,7 @@ class Lessons(QObject):
         does not, says so. Every way to these actions asks here, not only their buttons."""
         if not any(target(name) == target_path for name in self.session.state.locked):
             return True
-        self.session.message.emit(f"{ACTION_WORDS.get(target_path, target_path)} is locked by this lesson")
+        self.session.message.emit(_(LOCKED_SAID[target_path]))
         return False
 
     def widgets_for(self, name: str) -> list[QWidget]:
