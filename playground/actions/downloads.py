@@ -64,7 +64,7 @@ class DownloadWorker(LoopWorker):
         except PlaygroundError as exc:
             self.done.emit(seq, str(exc))
         except Exception as exc:  # a bug or a failure the engine did not foresee must not kill the thread
-            self.done.emit(seq, _("Could not download {name}: {reason}").format(
+            self.done.emit(seq, _("could not download {name}: {reason}").format(
                 name=command.name, reason=f"{exc.__class__.__name__}: {exc}"))
         else:
             self.done.emit(seq, {k: str(v) for k, v in paths.items()})
