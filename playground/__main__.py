@@ -9,7 +9,11 @@ import os
 import sys
 from pathlib import Path
 
-WINDOW_USAGE = """usage: nn-playground [PROJECT.json | PRESET] [--play]
+from engine.core import i18n
+from engine.core.i18n import N_, _
+
+#: `nn-playground --help`: the command lines stay as typed, the words are the catalog's.
+WINDOW_USAGE = N_("""usage: nn-playground [PROJECT.json | PRESET] [--play]
        nn-playground COMMAND ...
        nn-playground --version
 
@@ -18,11 +22,12 @@ command without a screen:
 
 {commands}
 
-'nn-playground COMMAND --help' tells more about each."""
+'nn-playground COMMAND --help' tells more about each.""")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    i18n.install(i18n.language_from_env())  # the command line follows LANG; the window its own choice
     import engine.cli
     from engine.cli import COMMANDS, commands_help
 
@@ -40,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in figure_cli.COMMANDS:
         return figure_cli.main(argv)
     if argv and argv[0] in ("-h", "--help"):
-        print(WINDOW_USAGE.format(commands=commands_help(figure_cli.commands_help())))
+        print(_(WINDOW_USAGE).format(commands=commands_help(figure_cli.commands_help())))
         return 0
     first = next((a for a in argv if not a.startswith("-")), None)
     preset = first is not None and (PRESETS / f"{first}.json").is_file()
@@ -49,19 +54,20 @@ def main(argv: list[str] | None = None) -> int:
         names = [p.stem for p in sorted(PRESETS.glob("*.json"))]
         near = difflib.get_close_matches(first, names, n=1, cutoff=0.6)
         if guess:
-            hint = f"did you mean '{guess[0]}'?"
+            said = _("nn-playground: unknown command '{name}'; did you mean '{guess}'?")
         elif near:
-            hint = f"did you mean the preset '{near[0]}'?"
+            said = _("nn-playground: unknown command '{name}'; did you mean the preset '{guess}'?")
         else:
-            hint = (f"commands: {', '.join((*COMMANDS, *figure_cli.COMMANDS))}; or give a project file or a preset "
-                    "('nn-playground presets')")  # fmt: skip
-        print(f"nn-playground: unknown command '{first}'; {hint}", file=sys.stderr)
+            said = _("nn-playground: unknown command '{name}'; commands: {commands}; or give a project file or a "
+                     "preset ('nn-playground presets')")  # fmt: skip
+        print(said.format(name=first, guess=(guess or near or [""])[0],
+                          commands=", ".join((*COMMANDS, *figure_cli.COMMANDS))), file=sys.stderr)  # fmt: skip
         return 2
     if no_display():
         print(
-            "nn-playground: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
-            "Run it on a desktop session (or over ssh -X), or train without a window: "
-            "nn-playground train PROJECT.json",
+            _("nn-playground: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+              "Run it on a desktop session (or over ssh -X), or train without a window: "
+              "nn-playground train PROJECT.json"),
             file=sys.stderr,
         )
         return 2

@@ -40,9 +40,9 @@ def make_app() -> QApplication:
 
 
 def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="nn-playground", description="A desktop neural-network playground.")
-    parser.add_argument("project", nargs="?", help="a project file, or a preset's name, to open")
-    parser.add_argument("--play", action="store_true", help="start training at once")
+    parser = argparse.ArgumentParser(prog="nn-playground", description=_("A desktop neural-network playground."))
+    parser.add_argument("project", nargs="?", help=_("a project file, or a preset's name, to open"))
+    parser.add_argument("--play", action="store_true", help=_("start training at once"))
     args = parser.parse_args(argv)
     app = make_app()
     # The language chosen in View → Language, else the system's (LANG=ko_KR.UTF-8: Korean), before any widget.

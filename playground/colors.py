@@ -6,6 +6,8 @@ import functools
 
 import numpy as np
 
+from engine.core.i18n import N_, _
+
 NEGATIVE = (245, 147, 34)  # class 0, negative weights
 POSITIVE = (8, 119, 189)  # class 1, positive weights
 NEUTRAL = (232, 234, 235)
@@ -24,21 +26,24 @@ LAYER_COLORS = [
 SPLIT_COLORS = {"train": (8, 119, 189), "validation": (44, 160, 44), "test": (214, 39, 40)}
 
 
-CLASS_COLOR_NAMES = {POSITIVE: "blue", NEGATIVE: "orange", (44, 160, 44): "green", (214, 39, 40): "red",
-                     (148, 103, 189): "purple", (140, 86, 75): "brown"}  # fmt: skip
+#: The colours' names in English (the catalog's keys): class_color_name and color_name give them in
+#: the user's language.
+CLASS_COLOR_NAMES = {POSITIVE: N_("blue"), NEGATIVE: N_("orange"), (44, 160, 44): N_("green"),
+                     (214, 39, 40): N_("red"), (148, 103, 189): N_("purple"), (140, 86, 75): N_("brown")}  # fmt: skip
 
 
-LAYER_COLOR_NAMES = {(23, 190, 207): "cyan", (127, 127, 127): "grey", (188, 189, 34): "olive"}
+LAYER_COLOR_NAMES = {(23, 190, 207): N_("cyan"), (127, 127, 127): N_("grey"), (188, 189, 34): N_("olive")}
 
 
 def class_color_name(label: int, classes: int) -> str:
-    """The name of a class's colour, for legends."""
-    return CLASS_COLOR_NAMES[class_color(label, classes)]
+    """The name of a class's colour in the user's language, for legends."""
+    return _(CLASS_COLOR_NAMES[class_color(label, classes)])
 
 
 def color_name(color: tuple[int, int, int]) -> str:
-    """The name of one of the palette's colours."""
-    return CLASS_COLOR_NAMES.get(color) or LAYER_COLOR_NAMES.get(color, f"rgb{color}")
+    """The name of one of the palette's colours in the user's language (another colour as rgb(…))."""
+    name = CLASS_COLOR_NAMES.get(color) or LAYER_COLOR_NAMES.get(color)
+    return _(name) if name else f"rgb{color}"
 
 
 def fade(rgb: np.ndarray, strength: float) -> np.ndarray:

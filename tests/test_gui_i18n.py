@@ -202,7 +202,7 @@ def test_the_pseudo_locale_finds_texts_that_bypassed_the_catalog(window_in):
     assert bypassing_texts(win) == {"playground.panels.data_panel": ["data_spiral: 'Interleaved spiral arms'"]}
 
 
-def test_the_korean_window_shows_korean_menus_and_controls(window_in):
+def test_the_korean_window_shows_korean_menus_and_controls(window_in, qtbot):
     win = window_in("ko")
     titles = [a.text() for a in win.menuBar().actions()]
     assert titles == ["파일(&F)", "실행(&R)", "보기(&V)", "프리셋(&P)", "도구(&T)", "도움말(&H)"]
@@ -213,6 +213,10 @@ def test_the_korean_window_shows_korean_menus_and_controls(window_in):
     assert win.controls.loss.currentText() in ("이진 교차 엔트로피", "범주형 교차 엔트로피", "평균 제곱 오차")
     win.controls.step_unit.setCurrentIndex(1)
     assert win.controls.step_unit.currentText() == "에폭" and win.controls.unit() == "epoch"
+    # What shows only once the plane is drawn: the legend's colour names too.
+    win.session.step("epoch")
+    qtbot.waitUntil(lambda: win.session.snapshot.epoch == 1 and win.output.legend.text() != "", timeout=TIMEOUT)
+    assert win.output.legend.text().startswith("주황: 클래스 0 · 파랑: 클래스 1"), win.output.legend.text()
 
 
 def test_the_korean_data_panel_shows_the_engines_texts_in_korean(window_in):

@@ -2,7 +2,9 @@
 is given), a wrapped control bar that leaves no control alone on a row, and tabs that follow the
 opened project."""
 
+import pytest
 from helpers import wait_for
+from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionComboBox, QToolButton, QWidget
 from test_gui_presentation import TFP, assert_label_whole, assert_plot_text_whole
 
@@ -103,6 +105,50 @@ def test_the_weights_key_and_the_curves_key_are_whole(qtbot, window):
         assert_plot_text_whole(window.curves.plot)
         assert_label_whole(window.curves.key)
         assert_label_whole(key)
+
+
+def assert_nothing_covers(widget: QWidget, within: QWidget) -> None:
+    """No other shown widget of `within` lies over any part of `widget` (a layout given less than its
+    minimum overlaps its rows: the later one is drawn over the earlier)."""
+    own = QRect(widget.mapTo(within, widget.rect().topLeft()), widget.size())
+    for other in within.findChildren(QWidget):
+        if other is widget or not other.isVisible() or other.isAncestorOf(widget) or widget.isAncestorOf(other):
+            continue
+        theirs = QRect(other.mapTo(within, other.rect().topLeft()), other.size())
+        assert not own.intersects(theirs), f"{other.objectName() or type(other).__name__} {theirs} covers {own}"
+
+
+@pytest.mark.parametrize("ui_language", ["en", "ko"], indirect=True)  # issue 34: in both languages
+def test_the_curves_epoch_title_is_whole_or_left_out_and_nothing_covers_the_plot(qtbot, window, ui_language):
+    """In Korean at 1280×720 the curves' header wrapped onto a second row, which the view's minimum
+    left out: the splitter gave it too little and the key row lay over the plot's "에폭" title. Now
+    the title shows whole where the plot has room for it and 30 px of curves, and is left out below."""
+    window.session.step("epoch")
+    snap = wait_for(qtbot, window, lambda s: s.epoch >= 1)
+    window.router.show(snap, True)
+    view, plot = window.curves, window.curves.plot
+    title = plot.getAxis("bottom").label
+    assert plot.getAxis("bottom").labelText == ("에폭" if ui_language == "ko" else "epoch")
+    shown = {}
+    for size in ((1280, 720), (1600, 1000), (1280, 720)):
+        window.resize(*size)
+        _settle()
+        shown[size] = title.isVisible()
+        assert_plot_text_whole(plot)
+        assert_nothing_covers(plot, view)
+        assert view.height() >= view.minimumSizeHint().height() >= view.layout().totalMinimumHeightForWidth(
+            view.width()), size  # fmt: skip
+        assert plot.getPlotItem().getViewBox().height() >= 30, size
+        assert_label_whole(view.key)
+    assert shown[(1600, 1000)], "the epoch title where there is room for it"
+    plot.setFixedHeight(80)  # with its title, a plot 80 px tall would keep 29 px of curves
+    _settle()
+    assert not title.isVisible() and plot.getPlotItem().getViewBox().height() >= 30
+    plot.setMinimumHeight(68)
+    plot.setMaximumHeight(16777215)
+    window.resize(1600, 1000)
+    _settle()
+    assert title.isVisible()  # it comes back
 
 
 def test_the_samples_caption_wraps_instead_of_being_cut(qtbot, window):

@@ -400,3 +400,48 @@ def test_the_cli_says_a_missing_data_file_and_a_divergence_in_korean(tmp_path):
     assert done.returncode == 1, done.stderr
     assert "학습이 발산했습니다: 손실이 무한대가 되었습니다. 마지막 유한한 가중치를 남겼습니다." in done.stderr
     assert "학습률 100은(는) 모멘텀에 너무 큽니다" in done.stderr and "Training" not in done.stderr
+
+
+def test_what_shows_only_while_training_is_korean(korean):
+    """Texts the pseudo-locale check cannot see on a still window: the output legend's colour names,
+    the gradient-through-time verdict, a run's label and summary, the batch-size tip."""
+    import numpy as np
+
+    from playground.colors import class_color_name, color_name, layer_color
+    from playground.panels.output_view import plane_rgb
+    from playground.run.batch_rules import control_tip
+    from playground.run.runs import Run
+    from playground.run.sequence_probe import LayerGradient, TimeGradient
+
+    assert [class_color_name(c, 2) for c in (0, 1)] == ["주황", "파랑"] and color_name(layer_color(6)) == "청록"
+    legend = plane_rgb(np.zeros((3, 3, 1)), "classification", 0.5, "sigmoid")[1]
+    assert legend == "주황: 클래스 0 · 파랑: 클래스 1 · 진하기: 확신도"
+    forgets = LayerGradient(0, "층 1", "SimpleRNN", "simple_rnn", np.array([1e-4, 1e-2, 1.0]))
+    assert TimeGradient((forgets,), 8, 10).verdict() == ("스텝 1은 스텝 3 기울기의 1/10,000를 받습니다: SimpleRNN은 "
+                                                         "잊어버립니다. LSTM(또는 GRU)을 써 보세요.")  # fmt: skip
+    project = {"training": {"optimizer": {"name": "sgd", "learning_rate": 0.1}, "loss": "mse",
+                            "regularization": {"kind": "none", "rate": 0}},
+               "network": {"layers": []}, "data": {"source": {"csv": "my.csv"}}}  # fmt: skip
+    run = Run(3, project, "12:00", 1)
+    assert run.label == "실행 3" and "은닉층 없음" in run.summary() and "csv 파일" in run.summary()
+    assert control_tip(4, "BN") == " 여기서는 4 이상이어야 합니다: BN." and control_tip(1, "") == ""
+    i18n.install("en")
+    assert class_color_name(0, 2) == "orange" and Run(3, project, "12:00", 1).label == "Run 3"
+    assert TimeGradient((forgets,), 8, 10).verdict().startswith("Step 1 gets 1/10,000 of step 3's gradient")
+
+
+def test_the_window_commands_help_and_hints_follow_lang():
+    """render's and record's help, the window command's usage and an unknown command's hint in Korean."""
+    render = _cli("render", "--help", lang="ko_KR.UTF-8")
+    assert render.returncode == 0 and render.stdout.startswith("사용법: nn-playground render"), render.stdout
+    assert "창의 뷰 하나를 화면 밖에서" in render.stdout and "OUT.png 또는 OUT.svg" in render.stdout
+    usage = _cli("--help", lang="ko_KR.UTF-8")
+    assert usage.returncode == 0 and usage.stdout.startswith("사용법: nn-playground [PROJECT.json | PRESET] [--play]")
+    assert "창 없이 뷰 하나를 PNG 또는 SVG 그림으로" in usage.stdout  # render's line in the commands' list
+    typo = _cli("rendr", lang="ko_KR.UTF-8")
+    assert typo.returncode == 2 and typo.stderr.strip() == ("nn-playground: 알 수 없는 명령 'rendr'입니다. "
+                                                            "'render'을(를) 말씀하셨나요?")  # fmt: skip
+    bad = _cli("render", "01-logistic-regression", "--view", "outptu", "--out", "x.png", lang="ko_KR.UTF-8")
+    assert bad.returncode == 2 and "'outptu'(이)라는 뷰는 없습니다. 'output'을(를) 말씀하셨나요?" in bad.stderr
+    english = _cli("rendr", lang="C.UTF-8")
+    assert english.stderr.strip() == "nn-playground: unknown command 'rendr'; did you mean 'render'?"

@@ -64,7 +64,8 @@ class DownloadWorker(LoopWorker):
         except PlaygroundError as exc:
             self.done.emit(seq, str(exc))
         except Exception as exc:  # a bug or a failure the engine did not foresee must not kill the thread
-            self.done.emit(seq, f"could not download {command.name}: {exc.__class__.__name__}: {exc}")
+            self.done.emit(seq, _("could not download {name}: {reason}").format(
+                name=command.name, reason=f"{exc.__class__.__name__}: {exc}"))
         else:
             self.done.emit(seq, {k: str(v) for k, v in paths.items()})
 
@@ -82,7 +83,7 @@ def amount(n: int) -> str:
     if n < 2**10:
         return ngettext("{count:,} byte", "{count:,} bytes", n).format(count=n)
     if n < 2**20:
-        return f"{n / 2**10:.1f} KB"
+        return f"{n / 2**10:.1f} KB"  # units, not words
     return f"{n / 2**20:.1f} MB"
 
 
@@ -103,7 +104,7 @@ class ReadProgress(QObject):
     def _progress(self, seq: int, done: int, total: int) -> None:
         if self.dialog is None or self.seq != seq:
             self.seq = seq
-            self.dialog = QProgressDialog("Reading the data file…", "Cancel", 0, 1000, self.window)
+            self.dialog = QProgressDialog(_("Reading the data file…"), _("Cancel"), 0, 1000, self.window)
             self.dialog.setObjectName("readDialog")
             self.dialog.setWindowTitle(_("Reading data"))
             self.dialog.setMinimumDuration(500)
@@ -111,7 +112,8 @@ class ReadProgress(QObject):
             self.dialog.setAutoReset(False)
             self.dialog.canceled.connect(lambda s=seq: self.session.cancel_probe(s))
         if total:
-            self.dialog.setLabelText(f"Reading the data file: {done / 2**20:,.1f} of {total / 2**20:,.1f} MB")
+            self.dialog.setLabelText(_("Reading the data file: {done} of {total} MB").format(
+                done=f"{done / 2**20:,.1f}", total=f"{total / 2**20:,.1f}"))
             self.dialog.setValue(min(999, int(1000 * done / total)))
 
     @Slot(int, object)

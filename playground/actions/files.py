@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from engine import PlaygroundError
-from engine.core.i18n import _, ngettext, pick
+from engine.core.i18n import N_, _, ngettext, pick
 from engine.exports.codegen import export_script, script_paths
 from engine.imports import Imported, import_model
 from engine.project import default_project
@@ -42,11 +42,11 @@ MAX_RECENT = 8
 #: How an image folder opened in the app is read: the sizes of the data sets people know (a
 #: project file may give any size up to 512 × 512).
 FOLDER_READS: dict[str, tuple[list[int], str]] = {
-    "28×28 grayscale (as MNIST)": ([28, 28], "grayscale"),
-    "32×32 RGB (as CIFAR-10)": ([32, 32], "rgb"),
-    "16×16 grayscale": ([16, 16], "grayscale"),
-    "8×8 grayscale (as the bundled digits)": ([8, 8], "grayscale"),
-    "64×64 RGB": ([64, 64], "rgb"),
+    N_("28×28 grayscale (as MNIST)"): ([28, 28], "grayscale"),
+    N_("32×32 RGB (as CIFAR-10)"): ([32, 32], "rgb"),
+    N_("16×16 grayscale"): ([16, 16], "grayscale"),
+    N_("8×8 grayscale (as the bundled digits)"): ([8, 8], "grayscale"),
+    N_("64×64 RGB"): ([64, 64], "rgb"),
 }
 
 
@@ -135,7 +135,7 @@ class FileActions:
     def open_project(self, path: str | Path | None = None, preset: bool = False) -> bool:
         if not self.confirm_discard():
             return False
-        path = path or self.dialogs.open_path("Open project", "Projects (*.json)")
+        path = path or self.dialogs.open_path(_("Open project"), _("Projects (*.json)"))
         if not path:
             return False
         path = Path(path)
@@ -150,9 +150,9 @@ class FileActions:
                              start_file=project.get("app", {}).get("weights"))  # fmt: skip
         if not preset:
             self.add_recent(path)
-        if start is not None:
-            notes.append(_("its initial weights from {path}").format(path=project["app"]["weights"]))
-        opened = _("Opened {title}").format(title=pick(project.get("app", {}).get("title") or path.name))
+        title = pick(project.get("app", {}).get("title") or path.name)
+        opened = (_("Opened {title} with its initial weights from {path}") if start is not None else
+                  _("Opened {title}")).format(title=title, path=project.get("app", {}).get("weights", ""))  # fmt: skip
         self.dialogs.status("; ".join([opened, *notes]))
         self.on_opened(project)
         return True
@@ -178,7 +178,7 @@ class FileActions:
     def save_as(self, path: str | Path | None = None) -> bool:
         """Save under the name given; `.json` is added only to a name without an extension, and
         replacing a file under that added name is confirmed first."""
-        path = path or self.dialogs.save_path("Save project", "project.json", "Projects (*.json)")
+        path = path or self.dialogs.save_path(_("Save project"), "project.json", _("Projects (*.json)"))
         if not path:
             return False
         path = Path(path)
@@ -220,7 +220,7 @@ class FileActions:
 
     # ----------------------------------------------------------------- weights and code
     def import_weights(self, path: str | Path | None = None) -> bool:
-        path = path or self.dialogs.open_path("Import weights", "Weights (*.npz *.json)")
+        path = path or self.dialogs.open_path(_("Import weights"), _("Weights (*.npz *.json)"))
         net = self.session.network()
         if not path or net is None:
             return False
@@ -242,7 +242,7 @@ class FileActions:
             return False
         if not self.confirm_discard():
             return False
-        path = path or self.dialogs.open_path("Import model", "Models (*.onnx *.keras *.pt *.pth)")
+        path = path or self.dialogs.open_path(_("Import model"), _("Models (*.onnx *.keras *.pt *.pth)"))
         if not path:
             return False
         path = Path(path)
@@ -312,14 +312,14 @@ class FileActions:
         snap = self.session.snapshot
         if snap is None:
             return False
-        path = path or self.dialogs.save_path(_("Export data"), "data.csv", "CSV (*.csv);;NumPy (*.npz)")
+        path = path or self.dialogs.save_path(_("Export data"), "data.csv", _("CSV (*.csv);;NumPy (*.npz)"))
         if not path:
             return False
         return self._write(_("Could not export the data"), lambda: export_data(path, snap.data), Path(path).name)
 
     def export_runs(self, path: str | Path | None = None) -> bool:
         """Every run's per-epoch metrics (and a settings summary) as one CSV table."""
-        path = path or self.dialogs.save_path(_("Export runs"), "runs.csv", "CSV (*.csv)")
+        path = path or self.dialogs.save_path(_("Export runs"), "runs.csv", _("CSV (*.csv)"))
         if not path:
             return False
         runs = self.session.run_history
@@ -343,7 +343,7 @@ class FileActions:
     # ----------------------------------------------------------------- data files
     def open_data_file(self) -> bool:
         """A data file, or an image folder through the dialog's Open Folder button."""
-        p = self.dialogs.open_path("Open data", "Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)", True)
+        p = self.dialogs.open_path(_("Open data"), _("Data (*.csv *.npz *.idx *.gz *.idx3-ubyte *.idx1-ubyte)"), True)
         if p is None:
             return False
         return self.open_data_path(p)
@@ -355,18 +355,18 @@ class FileActions:
             read = self.dialogs.choose(
                 _("Image folder"), _("Read the images in {name} (one subfolder per class) at which size? Each "
                                      "image is resized to it (bilinear, aspect ratio not kept).").format(name=p.name),
-                list(FOLDER_READS), next(iter(FOLDER_READS)),
+                [_(k) for k in FOLDER_READS], _(next(iter(FOLDER_READS))),
             )  # fmt: skip
             if read is None:
                 return False
-            size, color = FOLDER_READS[read]
+            size, color = next(v for k, v in FOLDER_READS.items() if _(k) == read)
             return self.load_data_source({"folder": str(p), "size": size, "color": color})
         if p.suffix.lower() == ".csv":  # the label column is asked once the file is read
             return self.load_data_source({"csv": str(p)}, ask_label=True)
         if p.suffix.lower() == ".npz":
             source: dict[str, Any] = {"npz": str(p)}
         else:
-            labels = self.dialogs.open_path("Open the matching label file", "IDX labels (*)")
+            labels = self.dialogs.open_path(_("Open the matching label file"), _("IDX labels (*)"))
             if labels is None:
                 return False
             source = {"idx": {"images": str(p), "labels": str(labels)}}

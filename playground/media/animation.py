@@ -24,7 +24,7 @@ from typing import IO
 import numpy as np
 
 from engine import PlaygroundError
-from engine.core.i18n import _
+from engine.core.i18n import N_, _
 from engine.project.files import atomic_write, atomic_write_bytes, check_writable
 
 #: What `write_animation` makes, by the output's extension; a name ending in / (or a folder) is
@@ -33,7 +33,7 @@ FORMATS = (".gif", ".apng", ".mp4")
 FRAME_PREFIX = "frame-"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ZLIB_LEVEL = 6
-VIDEO_HINT = (
+VIDEO_HINT = N_(
     "MP4 needs ffmpeg: pip install 'nn-playground[video]' (imageio-ffmpeg brings its own), "
     "or put ffmpeg on PATH; GIF, APNG and a folder of PNGs need nothing more"
 )
@@ -305,7 +305,7 @@ class Mp4Writer:
     def __init__(self, f: IO[bytes], fps: float) -> None:
         exe = ffmpeg()
         if exe is None:
-            raise PlaygroundError(VIDEO_HINT)
+            raise PlaygroundError(_(VIDEO_HINT))
         self.f, self.fps, self.exe = f, fps, exe
         self.folder = tempfile.TemporaryDirectory(prefix="nnp-mp4-")
         self.path = Path(self.folder.name) / "out.mp4"
@@ -334,7 +334,8 @@ class Mp4Writer:
         err = self.process.communicate()[1]
         if self.process.returncode != 0:
             lines = err.decode(errors="replace").strip().splitlines()
-            raise PlaygroundError(f"ffmpeg could not encode the video: {lines[-1] if lines else 'no reason given'}")
+            raise PlaygroundError(_("ffmpeg could not encode the video: {reason}").format(reason=lines[-1]) if lines
+                                  else _("ffmpeg could not encode the video (it gave no reason)"))  # fmt: skip
 
     def close(self) -> None:
         if self.process is None:
@@ -376,12 +377,13 @@ def check_output(out: str | Path) -> None:
         return
     suffix = Path(out).suffix.lower()
     if suffix not in FORMATS:
-        raise PlaygroundError(
-            f"{out}: an animation is saved as .gif, .apng or .mp4, or as numbered PNGs in a folder "
-            f"(a name ending in /), not {suffix or 'no extension'!r}"
-        )
+        said = (_("{out}: an animation is saved as .gif, .apng or .mp4, or as numbered PNGs in a folder (a name "
+                  "ending in /), not {suffix!r}") if suffix else
+                _("{out}: an animation is saved as .gif, .apng or .mp4, or as numbered PNGs in a folder (a name "
+                  "ending in /); the name has no extension"))  # fmt: skip
+        raise PlaygroundError(said.format(out=out, suffix=suffix))
     if suffix == ".mp4" and ffmpeg() is None:
-        raise PlaygroundError(f"{out}: {VIDEO_HINT}")
+        raise PlaygroundError(_("{out}: {reason}").format(out=out, reason=_(VIDEO_HINT)))
     check_writable(out)
 
 

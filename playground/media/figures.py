@@ -254,8 +254,8 @@ def slide_boxes(views: Sequence[str], size: tuple[int, int], caption_height: int
 def caption(snap: Snapshot, title: str = "") -> str:
     """The slide's caption: the project, the epoch and the latest losses (and accuracies)."""
     parts = latest_losses(snap.history, val="validation")
-    head = f"{title} — epoch {snap.epoch:,}" if title else f"epoch {snap.epoch:,}"
-    losses = f"data loss: {' · '.join(parts)}" if parts else "initial weights"
+    head = (_("{title} — epoch {epoch:,}") if title else _("epoch {epoch:,}")).format(title=title, epoch=snap.epoch)
+    losses = _("data loss: {values}").format(values=" · ".join(parts)) if parts else _("initial weights")
     return f"{head}   {losses}"
 
 

@@ -106,4 +106,6 @@ def plot_bytes(widget: QWidget, suffix: str) -> bytes:
         return png_bytes(widget)
     if suffix == ".svg":
         return svg_bytes(widget)
-    raise PlaygroundError(f"plots are saved as {' or '.join(FORMATS)}, not {suffix or 'no extension'!r}")
+    said = (_("plots are saved as {formats}, not {suffix!r}") if suffix else
+            _("plots are saved as {formats}; the name has no extension"))  # fmt: skip
+    raise PlaygroundError(said.format(formats=_(" or ").join(FORMATS), suffix=suffix))

@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QWidget
 
 from engine.core.i18n import N_, _, term
@@ -20,7 +20,7 @@ from ..plotlib import pg
 from ..run.snapshot import Snapshot
 from ..widgets import FitCombo, Label, Steady, name_widget
 from ..widgets.flow import FlowLayout
-from .plotting import ema, line_plot, make_plot, nice_ceiling, peak_decimate, set_range, titled
+from .plotting import MIN_DATA_HEIGHT, ema, line_plot, make_plot, nice_ceiling, peak_decimate, set_range, titled
 
 #: What the curves can show: (menu text, history key); fit_loss exists for the training split only.
 METRIC_CHOICES = (
@@ -88,7 +88,10 @@ class CurvesView(QWidget):
             flow.addWidget(w)
         head.addWidget(options, 3)
         self.plot = make_plot("curvesPlot")
-        self.plot.setMinimumHeight(86)  # with its key below, the window still fits 720 px tall
+        # With its key below and the header's choices on two rows, the window still fits 720 px tall;
+        # the epoch title goes where it would leave the curves less than 30 px.
+        self.plot.setMinimumHeight(68)
+        self.plot.setProperty(MIN_DATA_HEIGHT, 30)
         self.plot.setLabel("bottom", term("epoch"))
         # Which colour is which split, under the plot: a legend inside it covered the curves and was
         # cut by the axis in a short plot ("test" hidden, a drawn validation curve not listed).
@@ -132,6 +135,21 @@ class CurvesView(QWidget):
         self.metric_box.currentIndexChanged.connect(lambda _i: self.redraw())
         self.log_y.toggled.connect(self._log_toggled)
         self.smooth.valueChanged.connect(lambda _v: self.redraw())
+        self._min_height = 0  # the least height the layout needs at the view's width (minimumSizeHint)
+
+    def minimumSizeHint(self) -> QSize:
+        """At least the height the layout needs at the view's width: in a narrow column the header's
+        choices wrap onto a second row, which the layout's own minimum (one row) leaves out, so the
+        splitter gave the view too little and the key row covered the plot's epoch title (Korean at
+        1280×720)."""
+        hint = super().minimumSizeHint()
+        self._min_height = self.layout().totalMinimumHeightForWidth(max(1, self.width()))
+        return QSize(hint.width(), max(hint.height(), self._min_height))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.layout().totalMinimumHeightForWidth(max(1, self.width())) != self._min_height:
+            self.updateGeometry()  # the header wraps differently at this width: the splitter asks again
 
     def _log_toggled(self, on: bool) -> None:
         self.plot.setLogMode(y=on)

@@ -241,15 +241,25 @@ def translate_options(menu: QWidget) -> None:
             widget.setTitle(_(widget.title()))
 
 
+#: A plot's dynamic property: the least height of data area (px) its bottom axis title may take room
+#: from; below it the title is left out (a short plot keeps its curves readable). Unset: no such rule.
+MIN_DATA_HEIGHT = "minDataHeight"
+
+
 def fit_axis_titles(plot: pg.PlotWidget) -> None:
     """Leave out an axis title longer than its side of the data area (the rotated "weights" of a
-    70-pixel plot), rather than draw it cut; it comes back when the plot is large enough."""
+    70-pixel plot), or a bottom title that would leave less than the plot's MIN_DATA_HEIGHT of data
+    area, rather than draw it cut or squeeze the data; it comes back when the plot is large enough."""
     vb = plot.getPlotItem().getViewBox()
+    least = plot.property(MIN_DATA_HEIGHT)
     for name, room in (("left", vb.height()), ("bottom", vb.width())):
         axis = plot.getAxis(name)
         if not axis.labelText:
             continue
         fits = axis.label.boundingRect().width() - 2 * axis.label.document().documentMargin() <= room + 8
+        if name == "bottom" and least:
+            title = axis.label.boundingRect().height() * 0.8  # the room pyqtgraph's axis adds for its title
+            fits = fits and vb.height() - (0 if axis.label.isVisible() else title) >= least
         if fits != axis.label.isVisible():
             axis.showLabel(fits)
 

@@ -53,4 +53,4 @@ def too_small(project: dict[str, Any], dataset: Any, n_inputs: int | None = None
 
 def control_tip(need: int, why: str) -> str:
     """What the batch-size control adds to its tooltip when the layers need more than one example."""
-    return f" At least {need} here: {why}." if need > 1 else ""
+    return " " + _("At least {need} here: {why}.").format(need=need, why=why) if need > 1 else ""

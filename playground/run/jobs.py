@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import N_, _
 
 from .commands import Command
 from .worker_loop import Cancelled, LoopWorker
@@ -33,7 +34,7 @@ class Job(Command):
     what to tell the user when it runs out of memory (what to make smaller)."""
 
     run: Callable[[JobProgress], Any]
-    no_memory: str = "There is not enough memory for this: use fewer layers, units or rows."
+    no_memory: str = N_("There is not enough memory for this: use fewer layers, units or rows.")
 
 
 class _Aborted(Exception):
@@ -96,7 +97,7 @@ class JobWorker(LoopWorker):
         except PlaygroundError as exc:
             self.job_failed.emit(seq, str(exc))
         except MemoryError:
-            self.job_failed.emit(seq, command.no_memory)
+            self.job_failed.emit(seq, _(command.no_memory))
         except Exception as exc:  # a bug must not end the thread: say it and serve the next job
             self.job_failed.emit(seq, f"{exc.__class__.__name__}: {exc}")
         else:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.core.errors import PlaygroundError
+from engine.core.i18n import _
 from engine.project.fields import Effect, field
 from engine.run.training import Trainer
 
@@ -76,7 +77,7 @@ def live_setting(path: str) -> str:
     ("training.optimizer.beta_1" → "training.optimizer.*")."""
     entry = field(path)
     if entry.effect != Effect.LIVE:
-        raise PlaygroundError(f"{path} is not a setting the running trainer takes")
+        raise PlaygroundError(_("{path} is not a setting the running trainer takes").format(path=path))
     setting = entry.path
     head = setting.rpartition(".")[0]
     if head and field(f"{head}.*").path == f"{head}.*":  # an optimizer's hyperparameter

@@ -57,7 +57,7 @@ class Recovered:
 
     @property
     def name(self) -> str:
-        return self.path.name if self.path else "an untitled project"
+        return self.path.name if self.path else _("an untitled project")
 
 
 def parameter_words(n: int) -> str:
@@ -123,9 +123,9 @@ class RecoveryFile:
         except (PlaygroundError, OSError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             aside = self.set_aside()
-            where = f"; it was kept as {aside.name}" if aside else ""
-            raise PlaygroundError(_("The autosaved work could not be restored ({reason}){where}.").format(
-                                      reason=reason, where=where)) from None
+            said = (_("The autosaved work could not be restored ({reason}); it was kept as {name}.") if aside else
+                    _("The autosaved work could not be restored ({reason})."))  # fmt: skip
+            raise PlaygroundError(said.format(reason=reason, name=aside.name if aside else "")) from None
 
     def set_aside(self) -> Path | None:
         """Rename the file out of the way (recovery.json → recovery.bad-<time>.json)."""
@@ -308,7 +308,7 @@ class Autosaver(QObject):
             try:
                 ok = self.recovery.write(*job)
             except Exception as exc:  # the thread lives on and says what went wrong
-                self.recovery.error = f"unexpected error: {exc}"
+                self.recovery.error = _("unexpected error: {reason}").format(reason=exc)
             with self._cv:
                 self._writing = False
                 if self._remove_after:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import ACTIVATIONS, LOSSES, REGULARIZERS
+from engine.core.i18n import _
 from engine.core.layers import layer_label
 from engine.core.numbers import number
 from engine.core.optimizers import OPTIMIZERS
@@ -37,14 +38,15 @@ class Run:
 
     @property
     def label(self) -> str:
-        return f"Run {self.number}"
+        return _("Run {number}").format(number=self.number)
 
     def summary(self) -> str:
         """What distinguishes a run at a glance: optimizer, α, layers, data."""
         t, n, d = self.project["training"], self.project["network"], self.project["data"]
-        layers = "-".join(layer_label(h) for h in n["layers"]) or "no hidden"
+        layers = "-".join(layer_label(h) for h in n["layers"]) or _("no hidden layer")
         acts = sorted({spec_name(a) for a in (h.get("activation") for h in n["layers"]) if a})
-        src = DATASETS.words(d["source"]) if isinstance(d["source"], str) else f"{next(iter(d['source']))} file"
+        src = DATASETS.words(d["source"]) if isinstance(d["source"], str) else _("{kind} file").format(
+            kind=next(iter(d["source"])))
         reg = t["regularization"]
         on = reg["kind"] != "none" and reg["rate"]
         reg_text = f" · {REGULARIZERS.words(reg['kind'])} {number(reg['rate'], 6)}" if on else ""

@@ -162,7 +162,7 @@ def _units(values: np.ndarray) -> np.ndarray:
 def _feature_names(columns: list[str], width: int) -> list[str]:
     """The step features' names from the first step's columns ("t0_value" → "value")."""
     names = [c.split("_", 1)[1] if c.startswith("t0_") else c for c in columns[:width]]
-    return names if len(names) == width else [f"feature {k + 1}" for k in range(width)]
+    return names if len(names) == width else [_("feature {number}").format(number=k + 1) for k in range(width)]
 
 
 def _readout(net: LayerStack, last: int) -> np.ndarray | None:

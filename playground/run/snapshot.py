@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.core.i18n import _
 from engine.project import PreparedData
 from engine.run.training import Trainer
 
@@ -288,7 +289,7 @@ def gradient_flow(trainer: Trainer, log: Thinned) -> GradientFlow:
             hists.append(np.histogram(mag, bins=GRAD_BINS)[0] if trainer.steps else np.zeros(GRAD_BINS.size - 1))
     if log.items:
         epochs = np.array([e for e, _ in log.items])
-        rms = np.array([n for _, n in log.items])
+        rms = np.array([n for __, n in log.items])
     else:
         epochs, rms = np.zeros(0), np.zeros((0, len(hists)))
     return GradientFlow(epochs, rms, hists)
@@ -304,7 +305,7 @@ def hidden_space(trainer: Trainer, extent: tuple[float, float, float, float] | N
     # convolutions first.
     keep = [k for k, w in enumerate(net.kernels[:-1]) if w.ndim == 2]
     rows = data.train[: HIDDEN_CONV_POINTS if net.spatial else HIDDEN_MAX_POINTS]
-    names = tuple(f"layer {net.origin[net.weighted[k]] + 1}" for k in keep)
+    names = tuple(_("layer {number}").format(number=net.origin[net.weighted[k]] + 1) for k in keep)
     lines: list[np.ndarray] = []
     if extent is not None and keep:
         x0, x1, y0, y1 = extent
@@ -318,7 +319,7 @@ def hidden_space(trainer: Trainer, extent: tuple[float, float, float, float] | N
         lines = [outs[k].reshape(*shape, -1).copy() for k in keep]
     outs = net.neuron_outputs(data.x_train[: rows.size]) if keep else []
     points = [outs[k].copy() for k in keep]
-    default = names == tuple(f"layer {k + 1}" for k in range(len(keep)))
+    default = names == tuple(_("layer {number}").format(number=k + 1) for k in range(len(keep)))
     return HiddenSpace(lines, points, data.dataset.y[rows].copy(), () if default else names)
 
 

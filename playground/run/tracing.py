@@ -56,7 +56,7 @@ def make_trace(trainer: Trainer, command: TraceExample, generation: int) -> Trac
     elif command.raw is not None and label is not None:
         raw = np.asarray(command.raw, dtype=np.float64)
     else:
-        raise PlaygroundError("pick a training point, or type inputs and a label")
+        raise PlaygroundError(_("Pick a training point, or type inputs and a label."))
     net = trainer.network.copy()
     raw, features, label = example(data, raw, label, net.n_outputs)
     t = trace(net, trainer.loss, raw, features, label)

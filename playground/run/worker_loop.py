@@ -242,7 +242,7 @@ class LoopWorker(WorkerSignals):
         self._playing = False
         self._dirty = True
         if isinstance(exc, MemoryError):
-            self.failed.emit(out_of_memory(exc, "go on") + " Training is paused.")
+            self.failed.emit(_("{reason} Training is paused.").format(reason=out_of_memory(exc, _("go on training"))))
             return
         self.failed.emit(f"{exc.__class__.__name__}: {exc}\n\n{traceback.format_exc(limit=6)}")
 

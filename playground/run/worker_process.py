@@ -133,7 +133,8 @@ def child_main(conn: Any, generation: int = 0, kind: str = "training", language:
         except MemoryError:  # the window would wait for it for ever: a new trainer is better
             os._exit(OUT_OF_MEMORY)
         except Exception as exc:  # a snapshot that cannot cross: say so, and let the loop go on
-            put(("signal", "failed", (f"A snapshot could not reach the window: {exc.__class__.__name__}: {exc}",)))
+            put(("signal", "failed", (_("A snapshot could not reach the window: {reason}").format(
+                reason=f"{exc.__class__.__name__}: {exc}"),)))
             worker.snapshot_consumed()
             return
         put(("snapshot", light, same, history, blob, len(fds)), tuple(fds))
@@ -266,7 +267,7 @@ class _Reader(QThread):
     def run(self) -> None:
         if not self._launch():
             self.conn.close()
-            self.worker.failed.emit(f"The trainer could not start: {self.launch_error}")
+            self.worker.failed.emit(_("The trainer could not start: {reason}").format(reason=self.launch_error))
             self.worker.finished.emit()
             return
         unpacker = self.unpacker()
@@ -279,7 +280,7 @@ class _Reader(QThread):
             if kind == "snapshot":
                 light, same, history, blob, n_fds = rest
                 try:
-                    fds = [reduction.recv_handle(self.conn) for _ in range(n_fds)]
+                    fds = [reduction.recv_handle(self.conn) for __ in range(n_fds)]
                 except (EOFError, OSError):
                     break
                 data = loads_data(blob, fds) if blob else None

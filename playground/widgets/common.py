@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.core.i18n import english_terms, language
+from engine.core.i18n import _, english_terms, language
 
 from .plain import Label
 
@@ -258,9 +258,8 @@ class NumberEdit(QLineEdit):
         self.setMaximumWidth(90)
         self.setText(_fmt(value))
         self.editingFinished.connect(self._commit)
-        self.inputRejected.connect(
-            lambda: self.refused.emit(f"{self.accessibleName() or 'this field'}: type a number")
-        )
+        self.inputRejected.connect(lambda: self.refused.emit(
+            _("{field}: type a number").format(field=self.accessibleName() or _("this field"))))
 
     @guarded
     def focusOutEvent(self, event) -> None:
@@ -284,18 +283,18 @@ class NumberEdit(QLineEdit):
         self.setText(_fmt(value))
 
     def _commit(self) -> None:
-        name = self.accessibleName() or "this field"
+        name = self.accessibleName() or _("this field")
         try:
             value = float(self.text())
         except ValueError:
             if self.text().strip() and self.text() != _fmt(self._value):
-                self.refused.emit(f"{name}: {self.text().strip()!r} is not a number; kept {_fmt(self._value)}")
+                self.refused.emit(_("{field}: {text} is not a number; kept {value}").format(
+                    field=name, text=repr(self.text().strip()), value=_fmt(self._value)))
             self.setText(_fmt(self._value))
             return
         if not self.hasAcceptableInput():
-            self.refused.emit(
-                f"{name}: {_fmt(value)} is outside {_fmt(self._low)} to {_fmt(self._high)}; kept {_fmt(self._value)}"
-            )
+            self.refused.emit(_("{field}: {value} is outside {low} to {high}; kept {kept}").format(
+                field=name, value=_fmt(value), low=_fmt(self._low), high=_fmt(self._high), kept=_fmt(self._value)))
         elif value != self._value:
             self._value = value
             self.committed.emit(value)
