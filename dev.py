@@ -177,13 +177,18 @@ def main(argv: list[str]) -> int:
     py = ensure_venv("test,parity" if parity else "test")
     ensure_qt_libraries()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    # The whole suite runs on every core (pytest-xdist): GUI tests wait on their worker threads,
-    # so two processes on two cores take half the time of one. The parity tests and the slow
-    # process-mode ones (marked by the fixtures they ask for, tests/conftest.py) are the second and
-    # third stages' alone; the third runs the window's tests again as users run them.
-    spread = [] if rest else ["-n", "auto"]
+    # Compiled modules kept between runs (git ignores __pycache__): with PYTHONDONTWRITEBYTECODE set,
+    # every worker and every command a test starts compiled the app again and pytest re-rewrote each
+    # test file's asserts (collection took 12 s a process instead of 4).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # The whole suite runs on every core (pytest-xdist): two processes on two cores take half the
+    # time of one. Work stealing: a worker that runs out takes tests queued for the other, so no
+    # core idles at the end behind a slow file (split up front, a run took 248 s; stealing, 191 s).
+    # The parity tests and the process-mode ones (marked by the fixtures they ask for and by file,
+    # tests/conftest.py) are the second and third stages' alone.
+    spread = [] if rest else ["-n", "auto", "--dist", "worksteal"]
     stage = ["-m", {"test": "not parity and not process", "parity": "parity",
-                    "process": "(process or also_process) and not parity"}[command]]  # fmt: skip
+                    "process": "process and not parity"}[command]]  # fmt: skip
     if command == "process":
         # The trainer's child imports the app by module name: this clone's, whatever .venv points at.
         env.update(NNP_TRAINER="process", PYTHONPATH=str(ROOT))

@@ -22,38 +22,31 @@ TIMEOUT = 15_000  # ms a GUI test waits for the worker
 #: Fixtures that bring in another framework: a test using one compares the engine with it and runs
 #: in the parity stage (`python3 dev.py parity`), not in the default suite.
 FRAMEWORKS = ("torch", "keras")
-#: Test files that drive the main window (play, step, edit, the backprop walk...): the default stage
-#: runs them with the trainer on a thread, the process stage again with it in its own process. A
-#: test there that reaches into the worker's objects is marked `thread_only` with the reason.
+#: Test files that drive the main window (play, step, edit, the backprop walk...): the process stage
+#: runs them as users run the app, with the trainer in its own process (`python3 dev.py process`). A
+#: test there that reaches into the worker's objects is marked `thread_only` with the reason and runs
+#: in the default stage instead, with the trainer on a thread (`pytest` on such a file runs them all
+#: on a thread).
 PROCESS_STAGE = (
     "test_gui.py", "test_gui_backprop.py", "test_gui_guards.py", "test_gui_layers.py", "test_gui_timeline.py",
     "test_gui_recurrent.py", "test_gui_batchnorm.py", "test_gui_session.py",
 )  # fmt: skip
-#: Files with the slowest tests: collected first. xdist's `load` hands each worker a first share
-#: (a quarter of its part) in one piece, so these start at once (none is left for the end), and the tests of one
-#: file that share a cached run (test_presets.py's recurrent runs) share a worker.
+#: Files with the slowest tests: collected first, so xdist hands them out first and none is left for
+#: the end (where a worker would wait for the other), and the tests of one file that share a cached run
+#: (test_presets.py's recurrent runs) mostly share a worker.
 SLOW_FIRST = ("test_presets.py", "test_gui_teaching.py", "test_links.py", "test_gui_sharing.py")
 
 
-def in_process_mode() -> bool:
-    """Whether windows train in a child process in this run (the process stage)."""
-    return os.environ.get("NNP_TRAINER", "").strip().lower() == "process"
-
-
 def pytest_collection_modifyitems(config, items):
-    """Mark the second stages' tests: PyTorch or Keras (parity), the trainer's process (process),
-    the window's tests the process stage runs again (also_process); then slow files first."""
+    """Mark the later stages' tests: PyTorch or Keras (parity); the trainer's own process (process:
+    the slow process-mode tests and the window's tests of PROCESS_STAGE); then slow files first."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         if any(name in names for name in FRAMEWORKS):
             item.add_marker(pytest.mark.parity)
-        if "process_window" in names:
+        window_test = item.path.name in PROCESS_STAGE and not item.get_closest_marker("thread_only")
+        if "process_window" in names or window_test:
             item.add_marker(pytest.mark.process)
-        if item.path.name in PROCESS_STAGE:
-            item.add_marker(pytest.mark.also_process)
-            thread_only = item.get_closest_marker("thread_only")
-            if thread_only is not None and in_process_mode():
-                item.add_marker(pytest.mark.skip(reason=f"thread only: {thread_only.args[0]}"))
     # xdist hands tests out in this order (every worker collects the same): the slowest first.
     items.sort(key=lambda item: item.path.name not in SLOW_FIRST)
 

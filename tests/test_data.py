@@ -285,6 +285,14 @@ def test_bad_idx_files(tmp_path, data, message):
         read_idx(p)
 
 
+def test_idx_header_with_a_zero_beside_huge_dimensions_is_refused_in_words(tmp_path):
+    """0 × 2.8e9 × 3.3e9 declares no values, yet NumPy cannot make that shape (found by test_fuzz)."""
+    p = tmp_path / "empty.idx"
+    p.write_bytes(bytes([0, 0, 8, 3]) + np.array([0, 0xA8000000, 0xC30C3100], ">u4").tobytes())
+    with pytest.raises(PlaygroundError, match="empty.idx: header declares a dimension of 3,272,356,096"):
+        read_idx(p)
+
+
 def test_idx_label_count_must_match(tmp_path):
     (tmp_path / "i.idx").write_bytes(write_idx(np.zeros((3, 2, 2), np.uint8)))
     (tmp_path / "l.idx").write_bytes(write_idx(np.array([0, 1], np.uint8)))

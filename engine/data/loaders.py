@@ -482,6 +482,9 @@ def read_idx(path: str | Path) -> np.ndarray:
             if count > MAX_DATA_VALUES:
                 raise _fail(p, _("header declares {count:,} values; the limit is {max_data_values:,}").format(
                                    count=count, max_data_values=MAX_DATA_VALUES))
+            if max(dims) > MAX_DATA_VALUES:  # beside a 0 there are no values, yet NumPy refuses the shape
+                raise _fail(p, _("header declares a dimension of {size:,}; the limit is {max_data_values:,}").format(
+                                   size=max(dims), max_data_values=MAX_DATA_VALUES))
             if need > MAX_BYTES:
                 raise _fail(p, _("header declares {need:,} bytes of data, more than this app reads").format(
                                    need=need))
