@@ -187,7 +187,9 @@ def main(argv: list[str]) -> int:
     # file. On 2 cores: split up front, 248 s; stealing, 179 s; with a third worker, 169 s.
     # The parity tests and the process-mode ones (marked by the fixtures they ask for and by file,
     # tests/conftest.py) are the second and third stages' alone.
-    spread = [] if rest else ["-n", str((os.cpu_count() or 1) + 1), "--dist", "worksteal"]
+    # The process stage keeps one worker a core: its tests start trainers of their own and time them.
+    workers = (os.cpu_count() or 1) + (command == "test")
+    spread = [] if rest else ["-n", str(workers), "--dist", "worksteal"]
     stage = ["-m", {"test": "not parity and not process", "parity": "parity",
                     "process": "process and not parity"}[command]]  # fmt: skip
     if command == "process":
