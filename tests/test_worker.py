@@ -156,3 +156,29 @@ def test_the_thread_worker_and_the_process_proxy_have_the_one_declared_signal_li
         worker.finished.emit()
         worker.failed.emit("why")
         assert got == ["finished", "failed"]
+
+
+def test_a_new_runs_first_snapshot_goes_out_before_its_predictions_which_come_next(qapp):
+    """A structural edit on image data answers at once: evaluating the held-out images (60 ms at
+    MNIST size) waits for the next snapshot, which the paused worker sends once the first is drawn."""
+    worker = TrainingWorker()
+    sent = []
+
+    def ui(snap) -> None:  # a UI that draws at once
+        sent.append(snap)
+        worker.snapshot_consumed()
+
+    worker.snapshot_ready.connect(ui)
+    spec = project(
+        data={"source": "shapes", "normalize": "unit"},
+        network={"layers": [{"units": 4}], "output_activation": "softmax"},
+        training={"loss": "categorical_crossentropy", "batch_size": 32},
+    )
+    worker._apply(Build(spec), 1)
+    worker._emit()
+    assert sent[-1].image_eval is None and worker._dirty  # the new network is shown; its predictions are owed
+    worker._train_and_report()  # paused: sends what is owed
+    assert sent[-1].image_eval is not None and sent[-1].image_eval.steps == 0 and not worker._dirty
+    worker._apply(Build(spec), 2)
+    worker._emit()
+    assert sent[-1].image_eval is None  # each new run alike

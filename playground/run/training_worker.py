@@ -101,6 +101,7 @@ class TrainingWorker(LoopWorker):
         self._grad_log = Thinned(GRAD_LOG_CAP)
         self._grad_steps = -1
         self._image_eval = None
+        self._eval_after_first = self._eval_owed = False
         self._image_eval_at = 0.0
         self._evaluating = False  # inside image_eval (frames sent between its chunks skip it)
         self._image_eval_took = 0.0  # what the last one cost
@@ -304,6 +305,7 @@ class TrainingWorker(LoopWorker):
         self._grad_log = Thinned(GRAD_LOG_CAP)
         self._grad_steps = -1
         self._image_eval = None
+        self._eval_after_first = True  # the new run's first frame goes out at once, its predictions next
         self._time_gradient = None  # it holds the trainer it measured
         self._extent = grid_extent(trainer.data)
         self._view_cost, self._frame = 0.0, FRAME  # a new network: its views are measured afresh
@@ -429,8 +431,12 @@ class TrainingWorker(LoopWorker):
             if "time" in self._views:
                 extras["time_gradient"] = self._measure_time(trainer)
         if evaluated(trainer.data):  # no output plane: the views show held-out predictions instead
-            self._refresh_image_eval(trainer)
+            if self._eval_after_first and self._image_eval is None:
+                self._eval_owed = True  # 60 ms at MNIST size: an added neuron shows first, then its predictions
+            else:
+                self._refresh_image_eval(trainer)
             extras["image_eval"] = self._image_eval
+        self._eval_after_first = False
         if trainer.data.dataset.image_shape is not None:
             if self._views & {"maps", "pad"}:  # the layer view, or the draw pad reading a big network's output
                 extras["layer_maps"] = layer_maps(trainer, self._picked)
@@ -459,6 +465,9 @@ class TrainingWorker(LoopWorker):
         if self._playing:
             self._budget(time.perf_counter() - t0 - self._image_eval_cost)
         self._send_snapshot(snap)
+        if self._eval_owed:  # the next snapshot, once this one is drawn, carries the predictions
+            self._eval_owed = False
+            self._dirty = True
 
 
 @dataclass(frozen=True)
