@@ -2,6 +2,7 @@
 
 import ast
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -194,3 +195,11 @@ def test_no_module_passes_600_lines_and_the_main_window_300():
             if (n := len(p.read_text().splitlines())) > 600}  # fmt: skip
     assert not long, long
     assert len((ROOT / "playground" / "main_window.py").read_text().splitlines()) <= 300
+
+
+def test_tests_reach_pytorch_and_keras_only_through_their_fixtures():
+    """A test that imported torch itself skipped in the default stage (no torch there) and, not asking
+    for the `torch` fixture, was not in the parity stage either: it ran nowhere (five BN tests did)."""
+    pattern = re.compile(r"^\s*(import (torch|keras)\b|from (torch|keras)\b)|importorskip\(\s*[\"'](torch|keras)", re.M)
+    found = [p.name for p in (ROOT / "tests").glob("*.py") if p.name != "conftest.py" and pattern.search(p.read_text())]
+    assert not found, f"ask for the torch or keras fixture instead (tests/conftest.py): {found}"

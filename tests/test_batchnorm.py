@@ -151,8 +151,7 @@ def test_the_whole_models_gradient_matches_central_differences_in_training_mode(
 
 
 # ----------------------------------------------------------------- against PyTorch
-def _torch_pair(shape, center=True, scale=True):
-    torch = pytest.importorskip("torch")
+def _torch_pair(torch, shape, center=True, scale=True):
     layer, params, grads = bound(shape, center, scale, momentum=0.9, epsilon=1e-3)
     module = (torch.nn.BatchNorm2d if len(shape) == 3 else torch.nn.BatchNorm1d)(
         shape[-1], eps=1e-3, momentum=0.1, affine=True).double()  # fmt: skip
@@ -170,9 +169,9 @@ def _nchw(a):
 
 @pytest.mark.parametrize("where", list(SHAPES))
 @pytest.mark.parametrize("training", [True, False], ids=["training", "inference"])
-def test_forward_gradients_and_running_statistics_match_pytorch(where, training):
+def test_forward_gradients_and_running_statistics_match_pytorch(torch, where, training):
     shape = SHAPES[where]
-    torch, layer, params, grads, module = _torch_pair(shape)
+    torch, layer, params, grads, module = _torch_pair(torch, shape)
     module.train(training)
     rng = np.random.default_rng(4)
     x = rng.normal(0.3, 1.7, (6, *shape))
@@ -196,11 +195,10 @@ def test_forward_gradients_and_running_statistics_match_pytorch(where, training)
         np.testing.assert_allclose(params["moving_variance"], module.running_var.numpy(), rtol=1e-12)
 
 
-def test_twenty_adam_steps_match_pytorch_with_the_running_variance_converted():
+def test_twenty_adam_steps_match_pytorch_with_the_running_variance_converted(torch):
     """Dense → BN → tanh → dense trained 20 steps with Adam on the same batches as torch.nn: every
     weight within 1e-9 (relative); the moving mean equal, the moving variance equal once torch's
     unbiased one is converted: r_k = mᵏ + n/(n − 1)·(s_k − mᵏ) from r₀ = s₀ = 1."""
-    torch = pytest.importorskip("torch")
     net = LayerStack((4,), [Dense(6, "linear"), BatchNormalization(momentum=0.8, epsilon=1e-3),
                             ActivationLayer("tanh"), Dense(3, "softmax")], seed=5)  # fmt: skip
     model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6, eps=1e-3, momentum=0.2),
