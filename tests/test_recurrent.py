@@ -199,7 +199,10 @@ def test_kerass_own_layer_with_our_weights_gives_our_outputs(cls, sequences, ker
     params, _grads = bound(layer, (6, 3), rng)
     keras.config.set_floatx("float64")
     try:
-        ref = getattr(keras.layers, cls.keras)(4, return_sequences=sequences, activation=layer.act.name)
+        # The dtype said outright: a layer made earlier in this process fixes Keras's default policy at
+        # float32 whatever floatx says now (the parity stage's order then decided the outcome).
+        ref = getattr(keras.layers, cls.keras)(4, return_sequences=sequences, activation=layer.act.name,
+                                               dtype="float64")  # fmt: skip
         ref.build((None, 6, 3))
         assert [tuple(w.shape) for w in ref.get_weights()] == [v.shape for v in params.values()]
         ref.set_weights(list(params.values()))
