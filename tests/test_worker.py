@@ -5,17 +5,23 @@ from playground.run.training_worker import TrainingWorker
 from tests.helpers import project
 
 
-def test_the_worker_keeps_drawing_through_a_long_epoch_end_evaluation(qapp):
-    # An epoch end evaluates every row (half a second on 60,000 images). Between its chunks the
-    # worker sends a snapshot when a frame is due, so the views do not freeze meanwhile.
+def drawn_at_once() -> tuple[TrainingWorker, list]:
+    """A worker and the snapshots it sent to a UI that draws each at once."""
     worker = TrainingWorker()
-    sent = []
+    sent: list = []
 
-    def ui(snap) -> None:  # a UI that draws at once
+    def ui(snap) -> None:
         sent.append(snap)
         worker.snapshot_consumed()
 
     worker.snapshot_ready.connect(ui)
+    return worker, sent
+
+
+def test_the_worker_keeps_drawing_through_a_long_epoch_end_evaluation(qapp):
+    # An epoch end evaluates every row (half a second on 60,000 images). Between its chunks the
+    # worker sends a snapshot when a frame is due, so the views do not freeze meanwhile.
+    worker, sent = drawn_at_once()
     spec = project(data={"source": "gauss", "samples": 12_500, "test_fraction": 0.2}, training={"batch_size": 500})
     worker._apply(Build(spec), 1)
     worker._apply(Play(), 2)
@@ -161,14 +167,7 @@ def test_the_thread_worker_and_the_process_proxy_have_the_one_declared_signal_li
 def test_a_new_runs_first_snapshot_goes_out_before_its_predictions_which_come_next(qapp):
     """A structural edit on image data answers at once: evaluating the held-out images (60 ms at
     MNIST size) waits for the next snapshot, which the paused worker sends once the first is drawn."""
-    worker = TrainingWorker()
-    sent = []
-
-    def ui(snap) -> None:  # a UI that draws at once
-        sent.append(snap)
-        worker.snapshot_consumed()
-
-    worker.snapshot_ready.connect(ui)
+    worker, sent = drawn_at_once()
     spec = project(
         data={"source": "shapes", "normalize": "unit"},
         network={"layers": [{"units": 4}], "output_activation": "softmax"},
