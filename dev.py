@@ -5,8 +5,8 @@
     python3 dev.py test [ARGS...]   install the app and its test tools, then run the whole suite
     python3 dev.py parity [ARGS...] the second stage: PyTorch and Keras, then the tests that compare
                                     the engine with them
-    python3 dev.py process [ARGS...] the third stage: the window's tests again with the trainer in its
-                                    own process, as users run it, and the slow process-mode tests
+    python3 dev.py process [ARGS...] the third stage: the window's tests with the trainer in its own
+                                    process, as users run it, and the slow process-mode tests
                                     (CI runs all three stages: .ci/run)
     python3 dev.py i18n             extract the marked messages (Babel), update resources/i18n/ko.po
                                     and compile it to ko.mo (after wrapping strings or translating)
