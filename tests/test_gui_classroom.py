@@ -571,3 +571,29 @@ def test_every_lesson_step_fits_whole(qtbot, window, size, ui_language):
         except AssertionError:
             raise AssertionError((step, window.minimumSizeHint().height(), window.height(),
                                   clipped_texts(window))) from None  # fmt: skip
+
+
+@IN_EVERY_LANGUAGE
+def test_the_gradient_readout_of_a_deep_net_is_whole_at_1280_by_720(qtbot, window):
+    """Preset 21 trained a while, its Gradient flow tab open: at 1280×720 the readout (the verdict
+    and seven layers) had 50 of the 56 px it needed and its last line was cut. A short tab now names
+    the layers without their values, which open the tooltip; a tall one shows them again."""
+    import re
+
+    from playground.resources import PRESETS
+
+    assert window.files.open_project(PRESETS / "21-deep-sigmoid-batch-norm.json", preset=True)
+    window.resize(1280, 720)
+    assert window.show_view("gradients")
+    window.session.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.epoch >= 20)
+    window.session.set_playing(False)
+    view = window.gradients
+    legend = lambda: view.readout.text().split("<br>")[-1]  # noqa: E731
+
+    qtbot.waitUntil(lambda: view.readout.isVisible() and not clipped_texts(window), timeout=5000)
+    assert view.height() < 150 and not re.search(r"\d\.\d", legend())  # names only
+    assert view.readout.text().startswith(view.describe(view._assessed).split("<br>")[0])  # the verdict
+    assert len(re.findall(r"\d\.\d+", view.readout.toolTip())) >= 7  # every layer's value, on hover
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: re.search(r"\d\.\d", legend()) is not None and not clipped_texts(window), timeout=5000)

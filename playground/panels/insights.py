@@ -14,7 +14,7 @@ from engine.core.numbers import number
 from ..colors import class_color, diverging_rgb, layer_color
 from ..plotlib import pg
 from ..run.snapshot import GRAD_BINS, Snapshot
-from ..widgets import Label, OnScreen, name_widget
+from ..widgets import Label, OnScreen, guarded, name_widget
 from .plotting import ema, layer_name, line_plot, make_plot, nice_ceiling, set_range, titled
 
 ZERO_GRADIENT = 1e-12  # a layer's gradient norm at or below this is treated as none at all
@@ -41,6 +41,9 @@ NO_HIDDEN = N_("Add a hidden layer to see the space it maps the inputs into.")
 def sensitivity_tip() -> str:
     """The gradient view's tooltip in the user's language, with FLAT as a percentage."""
     return _(SENSITIVITY_TIP).format(flat=f"{FLAT:.1%}")
+
+
+COMPACT_BELOW = 150  # px of the gradient view under which its legend leaves the values to the tooltip
 
 
 class GradientFlowView(OnScreen):
@@ -95,6 +98,24 @@ class GradientFlowView(OnScreen):
         self.norm_curves: list[pg.PlotDataItem] = []
         self.hist_curves: list[pg.PlotDataItem] = []
         self._layers = -1
+        self._assessed: Snapshot | None = None  # the snapshot the readout says, for a change of height
+        self._compact = False
+
+    @guarded
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._assessed is not None and self._short() != self._compact:
+            self._say(self._assessed)
+
+    def _short(self) -> bool:
+        """Too short for the values beside the layers' names (1280×720: a 4-line readout was cut)."""
+        return self.height() < COMPACT_BELOW
+
+    def _say(self, snap: Snapshot) -> None:
+        self._assessed, self._compact = snap, self._short()
+        text, tip = assess(snap, values=not self._compact)
+        self.readout.setText(text)
+        self.readout.setToolTip(tip)
 
     def _rebuild(self, n_layers: int) -> None:
         self._layers = n_layers
@@ -142,9 +163,7 @@ class GradientFlowView(OnScreen):
             if positive.size:
                 lo, hi = np.log10(positive.min()), np.log10(positive.max())
                 set_range(self.norms, "y", np.floor(lo) - 0.2, np.ceil(hi) + 0.2)
-        text, tip = assess(snap)
-        self.readout.setText(text)
-        self.readout.setToolTip(tip)
+        self._say(snap)
 
     @staticmethod
     def describe(snap: Snapshot) -> str:
@@ -153,9 +172,10 @@ class GradientFlowView(OnScreen):
         return assess(snap)[0]
 
 
-def assess(snap: Snapshot) -> tuple[str, str]:
+def assess(snap: Snapshot, values: bool = True) -> tuple[str, str]:
     """The gradient view's verdict with each layer's RMS gradient per weight, and its tooltip (why
-    no layer gets a gradient, in full, when none does)."""
+    no layer gets a gradient, in full, when none does). Without `values` the legend names the layers
+    only and the values open the tooltip (a short tab)."""
     flow = snap.gradients
     if flow is None or not flow.rms.shape[0] or flow.rms.shape[1] < 2:
         return _(NO_STEP), sensitivity_tip()
@@ -165,10 +185,10 @@ def assess(snap: Snapshot) -> tuple[str, str]:
         return _(DIVERGED), sensitivity_tip()
     last = 10 ** np.mean(np.log10(np.maximum(recent, 1e-300)), axis=0)  # geometric mean
     first, out = float(last[0]), float(last[-1])
+    said = [number(v, 2) if v > ZERO_GRADIENT else "0" for v in last]
     parts = " ".join(
-        f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, last.size)} "
-        + (number(v, 2) if v > ZERO_GRADIENT else "0")
-        for i, v in enumerate(last)
+        f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, last.size)}" + (f" {v}" if values else "")
+        for i, v in enumerate(said)
     )
     dead = [layer_name(i, last.size) for i, v in enumerate(last) if v <= ZERO_GRADIENT]
     flat = sensitivity(snap, last)
@@ -193,6 +213,9 @@ def assess(snap: Snapshot) -> tuple[str, str]:
         verdict += " " + zero_start([layer["activation"] for layer in layers], network.get("bias_init", 0.0),
                                     any(layer.get("dropout", 0) > 0 for layer in layers))  # fmt: skip
     # The verdict first: with many layers the values take lines, and a short tab cuts the last ones.
+    if not values:
+        listed = ", ".join(f"{layer_name(i, last.size)} {v}" for i, v in enumerate(said))
+        tip = _("RMS ∂J/∂w per weight: {values}").format(values=listed) + "\n\n" + tip
     return f"{verdict}<br>{parts}", tip
 
 
