@@ -472,9 +472,12 @@ class ProcessHandle(QObject):
         reader = self.thread
         if reader is not None and self._launched() and reader.isRunning():
             self._watch.stop()
-            reader.stopping = True
-            self.worker.cancelled.set()
-            self.worker._put(("stop",))
+            self._ask_to_stop(reader)
+
+    def _ask_to_stop(self, reader: Any) -> None:
+        reader.stopping = True  # the child's end that follows is expected, not a loss
+        self.worker.cancelled.set()
+        self.worker._put(("stop",))
 
     def stop(self, timeout_ms: int | None = 5000, grace: float = STOP_GRACE) -> bool:
         """Ask the child to finish, and kill it if it has not within `grace` seconds (a race's, which
@@ -484,9 +487,7 @@ class ProcessHandle(QObject):
         reader = self.thread
         if reader is None or not self._launched() or (not reader.isRunning() and not self.process.is_alive()):
             return True if reader is None else reader.wait(5000)
-        reader.stopping = True
-        self.worker.cancelled.set()
-        self.worker._put(("stop",))
+        self._ask_to_stop(reader)
         self.process.join(grace if timeout_ms is None else min(grace, timeout_ms / 1000))
         if self.process.is_alive():  # stopped, or a step that cannot be cut short: nothing of the user's is in it
             self.process.kill()

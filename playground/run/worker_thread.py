@@ -57,8 +57,7 @@ class WorkerHandle(QObject):
         runs aborts the process."""
         if not self.thread.isRunning():
             return True
-        self.worker.cancelled.set()
-        self.worker.send(Stop())
+        self.request_stop()
         if timeout_ms is not None:
             return self.thread.wait(timeout_ms)
         while not self.thread.wait(50):
