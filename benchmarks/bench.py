@@ -206,7 +206,7 @@ def paired_rates(ours, theirs, steps: int, repeats: int) -> tuple[float, float, 
 
 def bench_engine(quick: bool) -> None:
     print("1. engine training steps/s vs PyTorch CPU (1 thread)", flush=True)
-    repeats = 3 if quick else 7
+    repeats = 5 if quick else 7  # five even when quick: a ratio from three turns swings with a neighbour's load
     for cfg in CONFIGS:
         big = cfg.inputs > 100
         steps = (300 if big else 2000) if quick else (1000 if big else 6000)

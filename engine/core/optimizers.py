@@ -386,7 +386,7 @@ class Adam(Optimizer):
         b1, b2, eps, t = self.hp["beta_1"], self.hp["beta_2"], self.hp["epsilon"], self.t
         m = self._buf("m", params)
         v = self._buf("v", params)
-        w, d = self._scratch(params)
+        w = self._scratch(params)[0]  # one work array: a smaller footprint in the cache
         m *= b1
         m += np.multiply(grads, 1 - b1, out=w)
         v *= b2
@@ -396,16 +396,14 @@ class Adam(Optimizer):
             v_max = self._buf("v_max", params)
             np.maximum(v_max, v, out=v_max)
             v = v_max
-        if self.keras:
-            np.sqrt(v, out=d)
-            d += eps
-            np.multiply(m, lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t), out=w)
-        else:
-            m_hat_scale = 1.0 / (1.0 - b1**t)
-            np.sqrt(np.divide(v, 1.0 - b2**t, out=d), out=d)  # √v̂
-            d += eps
-            np.multiply(m, lr * m_hat_scale, out=w)
-        params -= np.divide(w, d, out=w)
+        # Both rules step by αₜ·m/(√v + ε′) with αₜ = α·c/(1 − β₁ᵗ), c = √(1 − β₂ᵗ): torch's
+        # α·m̂/(√v̂ + ε) is that with ε′ = c·ε (no pass dividing v by its correction), Keras's has ε′ = ε.
+        c = math.sqrt(1.0 - b2**t)
+        np.sqrt(v, out=w)
+        w += eps if self.keras else c * eps
+        np.divide(m, w, out=w)
+        w *= lr * c / (1.0 - b1**t)
+        params -= w
 
 
 @OPTIMIZERS.register("adamw")
