@@ -39,7 +39,7 @@ from .panels.unrolled_view import UnrolledView
 from .panels.views import ViewRouter
 from .resources import ICON
 from .run.session import Session
-from .widgets import Counter, Label, guarded, menu_text, name_widget
+from .widgets import Counter, Deferred, Label, guarded, menu_text, name_widget
 from .widgets.dialogs import QtDialogs
 from .widgets.keys import FocusKeys
 from .widgets.note import NoteBar
@@ -64,9 +64,10 @@ class MainWindow(QMainWindow):
         self.area = NetworkArea(state, self.network, self.layers, self.unrolled)  # neurons, layers, unrolled
         self.output, self.images, self.curves = OutputView(), ImageDataView(), CurvesView()
         self.images.hide()
-        self.histograms, self.gradients, self.hidden_space = HistogramView(), GradientFlowView(), HiddenSpaceView()
-        self.batch_norm = BatchNormView()  # each unit before and after batch normalization
-        self.time_gradient = TimeGradientView()  # recurrent layers on sequence data
+        self.histograms, self.batch_norm = HistogramView(), BatchNormView()  # BN: each unit before and after
+        # The tabs not shown at the start are built when first shown (or asked for anything).
+        self.gradients, self.hidden_space = Deferred(GradientFlowView, untitled), Deferred(HiddenSpaceView, untitled)
+        self.time_gradient = Deferred(TimeGradientView, untitled)  # recurrent layers on sequence data
         self.runs, self.time_bar = RunsView(s.run_history), TimeBar()
         self.banner = name_widget(Label(), "banner", _("Message banner"))
         self.banner.setWordWrap(True)

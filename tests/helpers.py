@@ -208,3 +208,13 @@ def clipped_texts(window: Any) -> list[str]:
             if need > has:
                 out.append(f"{name}: {text!r} needs {need} px, has {has}")
     return out
+
+
+def build_every_tab(window: Any) -> list[Any]:
+    """Build the window's tabs that wait to be shown (widgets.Deferred), so a check over every widget
+    of the window sees theirs too; returns the views built."""
+    from playground.widgets import Deferred
+
+    deferred = window.findChildren(Deferred)
+    assert deferred, "the window has tabs built when first shown"
+    return [d.build() for d in deferred]

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import TIMEOUT
+from helpers import build_every_tab
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QFontDatabase, QRawFont, QTextLayout
 from PySide6.QtWidgets import (
@@ -195,6 +196,7 @@ def test_the_pseudo_locale_finds_texts_that_bypassed_the_catalog(window_in):
     assert win.findChild(QAction, "actionQuit").text() == "⟦&Quit⟧"  # the catalog's messages are wrapped
     data = win.findChild(QWidget, "data_spiral")  # and so are the engine's (a data set's note, from its registry)
     assert data.toolTip() == "⟦Interleaved spiral arms (2 to 6 classes).⟧"
+    build_every_tab(win)  # the tabs built when first shown: their texts too
     found = bypassing_texts(win)
     assert not found, "\n".join(f"{part}: {t}" for part, texts in sorted(found.items()) for t in texts)
     # The check sees a text that bypassed the catalog (in any part of the window).

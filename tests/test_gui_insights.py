@@ -189,6 +189,35 @@ def test_hidden_space_maps_grid_and_points_through_the_chosen_layer(qtbot, windo
     wait_for(qtbot, window, lambda s: s.hidden is None)
 
 
+def test_the_tabs_not_shown_at_the_start_are_built_when_first_shown(qtbot, window):
+    """Gradient flow, hidden space and through time wait to be built until shown (a window's hidden
+    tabs made a fifth of its construction); built late, each draws the snapshot it missed."""
+    from playground.panels.insights import GradientFlowView, HiddenSpaceView
+
+    tabs = {"gradients": window.gradients, "hidden": window.hidden_space, "time": window.time_gradient}
+    window.session.step("epoch")
+    snap = wait_for(qtbot, window, lambda s: s.epoch >= 1)
+    # The window's closing looks for threads to stop: that builds nothing.
+    assert not any(callable(getattr(d, "shutdown", None)) for d in tabs.values())
+    assert not any(d.built for d in tabs.values())
+    assert window.session.snapshot.gradients is None  # not computed for a tab never shown
+    window.show_view("gradients")
+    gradients = tabs["gradients"]
+    assert gradients.built and isinstance(gradients.build(), GradientFlowView)
+    assert gradients.build().isVisible() and not tabs["hidden"].built
+    assert gradients.build().stack.currentWidget() is gradients.build().empty  # no gradients in that snapshot
+    flow = wait_for(qtbot, window, lambda s: s.gradients is not None and s.gradients.rms.shape[0] > 0).gradients
+    window.router.show(window.session.snapshot, True)
+    assert gradients.build().stack.currentIndex() == 0 and len(gradients.norm_curves) == flow.rms.shape[1]
+    # Asked for anything, a tab is built with the last snapshot it was given.
+    window.router.show(snap, True)
+    hidden = tabs["hidden"]
+    hidden.set_snapshot(snap)
+    assert not hidden.built
+    assert isinstance(hidden.build(), HiddenSpaceView) and hidden.snapshot is snap
+    assert not tabs["time"].built  # a tab for sequence data
+
+
 def test_hidden_space_explains_itself_without_a_hidden_layer(qtbot, window):
     window.show_view("hidden")
     gen = window.session.snapshot.generation

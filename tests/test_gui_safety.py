@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 import pytest
-from helpers import wait_for
+from helpers import build_every_tab, wait_for
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QMessageBox
@@ -40,6 +40,7 @@ def test_a_long_note_is_cut_with_a_mark(qtbot, window, tmp_path):
 
 
 def test_every_label_in_the_window_shows_plain_text_unless_it_is_ours(window):
+    build_every_tab(window)  # the tabs built when first shown: their labels too
     labels = window.findChildren(QLabel)
     assert len(labels) > 20
     rich = sorted(

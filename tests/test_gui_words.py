@@ -7,7 +7,7 @@ import re
 
 import pytest
 from conftest import TIMEOUT
-from helpers import wait_for
+from helpers import build_every_tab, wait_for
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QComboBox
 
@@ -37,6 +37,7 @@ def every_combo() -> list[QComboBox]:
 
 
 def test_every_list_in_the_window_and_its_tools_is_in_words(qtbot, window, tmp_path):
+    build_every_tab(window)  # the tabs built when first shown: their lists too
     bad = []
     opt = window.controls.optimizer
     for i in range(opt.count()):  # each optimizer brings its own fields (SGD's and Adam's update rule)

@@ -173,6 +173,12 @@ class NumberAxis(pg.AxisItem):
     million with the decimals the tick spacing needs (pyqtgraph's own switched to "2e+04" at
     10,000, so a long run's epochs read as 1e+04, 2e+04), scientific past it and below 1e-4."""
 
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        # No SI prefix (the captions carry no units): with it on, every change of range (each rescale
+        # while training) rendered the caption's HTML again.
+        self.autoSIPrefix = False
+
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
         """pyqtgraph's spacing, widened on a short vertical axis so that labelled ticks stay two
         text lines apart (a 40-px plot at 1280×720 stacked "0.4" over "-1.0")."""
@@ -224,8 +230,8 @@ def make_plot(name: str) -> pg.PlotWidget:
             for label in menu.findChildren(QLabel):  # pyqtgraph's own captions; never a guess at HTML
                 label.setTextFormat(Qt.TextFormat.PlainText)
             translate_options(menu)
-    for axis in ("left", "bottom"):
-        w.getAxis(axis).enableAutoSIPrefix(False)
+    for side in ("top", "right"):  # hidden (pyqtgraph shows any axis it is given), and without SI prefix either
+        w.getAxis(side).autoSIPrefix = False
     item.getViewBox().sigResized.connect(lambda *_: fit_axis_titles(w))
     return w
 

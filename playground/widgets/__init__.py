@@ -2,6 +2,7 @@
 
 from .common import (
     Caption,
+    Deferred,
     FitCombo,
     NumberEdit,
     OnScreen,
@@ -21,6 +22,7 @@ from .plain import Counter, Label, ask, menu_text, message_box, plain_tip
 __all__ = [
     "Caption",
     "Counter",
+    "Deferred",
     "FitCombo",
     "Label",
     "NumberEdit",

@@ -319,3 +319,53 @@ class OnScreen(QWidget):
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
         self.wanted.emit(False)
+
+
+class Deferred(OnScreen):
+    """A tab's view built the first time it is shown or asked for anything (a window's hidden tabs
+    made a fifth of its construction). Until then it keeps the last snapshot given to it and hands
+    it over when built; afterwards it passes every attribute through to the view."""
+
+    shutdown = None  # no thread of its own: the window's closing looks for `shutdown` and must not build it
+
+    def __init__(self, make: Callable[[], QWidget], then: Callable[[QWidget], Any] | None = None) -> None:
+        super().__init__()
+        self._make, self._then = make, then
+        self._view: QWidget | None = None
+        self._snapshot: Any = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+
+    @property
+    def built(self) -> bool:
+        return self._view is not None
+
+    def build(self) -> QWidget:
+        """The view, made now if it was not yet (with the snapshot it missed)."""
+        if self._view is None:
+            view = self._view = self._make()
+            if self._then is not None:
+                self._then(view)
+            self.layout().addWidget(view)
+            if self.isVisible():  # a child added to a shown widget waits for its own show()
+                view.show()
+            if self._snapshot is not None:
+                snap, self._snapshot = self._snapshot, None
+                view.set_snapshot(snap)  # type: ignore[attr-defined]
+        return self._view
+
+    def set_snapshot(self, snap: Any) -> None:
+        if self._view is None:
+            self._snapshot = snap
+        else:
+            self._view.set_snapshot(snap)  # type: ignore[attr-defined]
+
+    @guarded
+    def showEvent(self, event) -> None:
+        self.build()
+        super().showEvent(event)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_make", "_then", "_view", "_snapshot"):  # Python's probing, or
+            raise AttributeError(name)  # our own before __init__ set them: never build for those
+        return getattr(self.build(), name)
