@@ -144,6 +144,20 @@ def test_a_long_sequence_scrolls_and_says_which_steps_are_shown(qtbot, window):
 
 
 
+def test_a_preset_asking_for_the_through_time_tab_gets_it_even_if_a_frame_before_its_data_hid_it(qtbot, window):
+    """From the command line, preset 22 asked for its tab while it was still shown; the first frame, of
+    the project before it (no sequences), hid the tab, and the window stayed on the next one."""
+    tabs, follow = window.tabs, window.sequence_tabs.follow
+    follow(True)  # as the window starts: every tab shown
+    gen = window.session.snapshot.generation
+    assert window.files.open_project(PRESET_DIR / "22-adding-problem-simplernn-vs-lstm.json", preset=True)
+    assert tabs.tabText(tabs.currentIndex()) == "Through time"
+    follow(False)  # a frame of the project before
+    assert tabs.tabText(tabs.currentIndex()) != "Through time"
+    wait_for(qtbot, window, lambda s: s.generation > gen and s.sequence is not None)
+    qtbot.waitUntil(lambda: tabs.tabText(tabs.currentIndex()) == "Through time", timeout=TIMEOUT)
+
+
 def test_the_gradient_through_time_tab_draws_the_engines_norms_and_says_why(qtbot, window):
     gen = window.session.snapshot.generation
     assert window.files.open_project(PRESET_DIR / "22-adding-problem-simplernn-vs-lstm.json", preset=True)

@@ -141,6 +141,10 @@ class SequenceTabs:
         """Show or hide the sequence tabs for the run's data (from each frame)."""
         for i in range(self.tabs.count()):
             if self.tabs.widget(i).objectName() in self.names and self.tabs.isTabVisible(i) != sequences:
+                if not sequences and self.tabs.currentIndex() == i:
+                    # At the front as it goes (a preset opened from the command line asked for it before
+                    # the first frame, of the project before it, hid it): it comes back with its data.
+                    self.wanted = i
                 self.tabs.setTabVisible(i, sequences)
                 if sequences and self.wanted == i:
                     self.bring(i)
