@@ -139,7 +139,8 @@ def test_the_update_preview_uses_the_runs_optimizer_state():
     assert all(np.array_equal(before[k], tr.optimizer.state[k]) for k in before) and tr.optimizer.t == 5
     assert prev.step == 6 and set(prev.state) == {"m", "v"}
     # Adam's step for one weight from the stored moments, by hand.
-    m0, v0 = tr.network.views(before["m"])[0][0][0, 0], tr.network.views(before["v"])[0][0][0, 0]
+    moments = tr.optimizer.moments()  # m and v as the formulas have them (kept scaled: Adam.SCALED)
+    m0, v0 = tr.network.views(moments["m"])[0][0][0, 0], tr.network.views(moments["v"])[0][0][0, 0]
     g = t.layers[0].grad_kernel[0, 0]
     b1, b2, eps = 0.9, 0.999, 1e-7
     m, v = b1 * m0 + (1 - b1) * g, b2 * v0 + (1 - b2) * g * g

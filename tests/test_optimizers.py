@@ -296,7 +296,7 @@ def test_amsgrad_caps_only_the_denominator_as_the_tooltip_says():
         before = w.copy()
         opt.step(w, np.array([g]), 1)
         steps.append(abs(float(w[0] - before[0])))
-        denominators.append(float(np.sqrt(opt.state["v_max"][0])))
+        denominators.append(float(np.sqrt(opt.moments()["v_max"][0])))
     assert all(b >= a for a, b in itertools.pairwise(denominators))
     assert steps[-1] > 2 * steps[4]  # the same gradient, a step more than twice as long
 
@@ -321,3 +321,36 @@ def test_older_keras_lr_and_decay_are_read_as_todays_keys():
     assert legacy_keys({"name": "sgd", "decay": 0})[1] is None  # Keras 2's default: no decay
     with pytest.raises(PlaygroundError, match="decay .* must be 0 or a number from 1e-06 to 1"):
         legacy_keys({"name": "sgd", "decay": 5})
+
+
+@pytest.mark.parametrize("rules", ["torch", "keras"])
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adams_moments_are_the_formulas_and_follow_a_change_of_beta(rules, amsgrad):
+    """Adam keeps m/(1 − β₁) and v/(1 − β₂) (a pass fewer each): `moments()` must give m and v as the
+    formulas have them, and a β changed mid-run (a live edit) must carry m and v on unchanged."""
+    rng = np.random.default_rng(3)
+    opt = make_optimizer({"name": "adam", "learning_rate": 0.01, "rules": rules, "amsgrad": amsgrad})
+    w = rng.normal(size=7)
+    ref_w, m, v, v_max = w.copy(), np.zeros(7), np.zeros(7), np.zeros(7)
+    b1, b2, eps, lr = 0.9, 0.999, 1e-7, 0.01
+    for t in range(1, 8):
+        if t == 4:  # β₁ and β₂ edited while training
+            opt.set("beta_1", 0.5)
+            opt.set("beta_2", 0.9)
+            b1, b2 = 0.5, 0.9
+        g = rng.normal(size=7) * 10.0 ** rng.integers(-3, 3, size=7)
+        opt.step(w, g, 7)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        v_max = np.maximum(v_max, v)
+        vv = v_max if amsgrad else v
+        if rules == "torch":
+            ref_w -= lr * (m / (1 - b1**t)) / (np.sqrt(vv / (1 - b2**t)) + eps)
+        else:
+            ref_w -= lr * math.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(vv) + eps)
+        np.testing.assert_allclose(w, ref_w, rtol=1e-12, atol=0)
+        moments = opt.moments()
+        np.testing.assert_allclose(moments["m"], m, rtol=1e-12)
+        np.testing.assert_allclose(moments["v"], v, rtol=1e-12)
+        if amsgrad:
+            np.testing.assert_allclose(moments["v_max"], v_max, rtol=1e-12)

@@ -270,7 +270,7 @@ def update_preview(network: Model, optimizer: Optimizer, tr: Trace, learning_rat
             regularizer.after_step(network.params[:nk], params[:nk], learning_rate, dead)  # a new mask if any die
     change = params - network.params
     dk, db = network.views(change)
-    state = {name: network.views(buf.copy()) for name, buf in opt.state.items() if buf.shape == (nt,)}
+    state = {name: network.views(buf.copy()) for name, buf in opt.moments().items() if buf.shape == (nt,)}
     penalty = regularizer.kind if regularizer is not None and regularizer.active else "none"
     return UpdatePreview(learning_rate, [k.copy() for k in dk], [b.copy() for b in db], state, opt.t, penalty,
                          network.layer_views(change))  # fmt: skip
