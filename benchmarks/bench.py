@@ -209,7 +209,7 @@ def bench_engine(quick: bool) -> None:
     repeats = 5 if quick else 7  # five even when quick: a ratio from three turns swings with a neighbour's load
     for cfg in CONFIGS:
         big = cfg.inputs > 100
-        steps = (300 if big else 2000) if quick else (1000 if big else 6000)
+        steps = (1000 if big else 2000) if quick else (1000 if big else 6000)  # 300 big steps: ~0.2 s a turn, too short
         for dtype in (np.float64, np.float32):
             label = f"{cfg.name}, {np.dtype(dtype).name}"
             torch_run = torch_runner(cfg, dtype)

@@ -67,6 +67,21 @@ def test_categorical_crossentropy_takes_labels_or_one_hot():
     assert np.isfinite(value("categorical_crossentropy", "softmax", [[1000.0, -1000.0]], [1]))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_softmax_losss_training_value_is_logsumexp_even_at_extreme_logits(dtype):
+    """Training takes logsumexp(z) as max z − ln max softmax(z) (the forward's own numbers, no second
+    exponential): the same value as the per-example formula, finite where softmax saturates."""
+    act, loss = get_activation("softmax"), get_loss("categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    for scale in (1.0, 30.0, 1e3, 1e30):
+        z = (rng.normal(size=(16, 10)) * scale).astype(dtype)
+        y = rng.integers(0, 10, 16)
+        training, _grad = loss.value_and_grad(z, act.forward(z), y, act)
+        exact = np.mean([np.logaddexp.reduce(row.astype(np.float64)) - row[k] for row, k in zip(z, y)])
+        assert np.isfinite(training) and training == pytest.approx(exact, rel=1e-12 if dtype == np.float64 else 2e-6)
+        assert training == pytest.approx(float(np.mean(loss.per_sample(z, act.forward(z), y, act))), rel=1e-5)
+
+
 def test_hinge_maps_zero_one_labels_to_plus_minus_one():
     z = [[0.3], [-2.0], [0.5]]
     # t = +1, -1, -1: max(0, 1-0.3) + max(0, 1-2) + max(0, 1+0.5)

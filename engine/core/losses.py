@@ -214,11 +214,12 @@ class CategoricalCrossentropy(Loss):
             return np.where(t != 0, -t / a, 0.0) / a.shape[0]
 
     def value_and_grad(self, z, a, y, act):
-        # logsumexp(z) − z_y from the logits; the gradient (softmax(z) − t)/N reuses the forward's a.
+        # logsumexp(z) − z_y from the logits, with the forward's a = e^(z − m)/s: its largest entry is
+        # e⁰/s exactly, so logsumexp(z) = m + ln s = max z − ln max a (no exponentials again; max a ≥ 1/k,
+        # so its log never overflows). The gradient (softmax(z) − t)/N reuses a too.
         t = as_targets(y, z.shape[1], z.dtype)
-        m = z.max(axis=1, keepdims=True)
-        lse = np.log(np.add.reduce(np.exp(z - m), axis=1)) + m[:, 0]
-        value = float(np.add.reduce(lse - np.add.reduce(t * z, axis=1), axis=None)) / z.shape[0]
+        lse = np.subtract(np.maximum.reduce(z, axis=1), np.log(np.maximum.reduce(a, axis=1)))
+        value = (float(np.add.reduce(lse)) - float(np.add.reduce((t * z).ravel()))) / z.shape[0]
         grad = a - t
         grad *= 1.0 / z.shape[0]
         return value, grad
