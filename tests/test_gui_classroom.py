@@ -593,7 +593,45 @@ def test_the_gradient_readout_of_a_deep_net_is_whole_at_1280_by_720(qtbot, windo
 
     qtbot.waitUntil(lambda: view.readout.isVisible() and not clipped_texts(window), timeout=5000)
     assert view.height() < 150 and not re.search(r"\d\.\d", legend())  # names only
-    assert view.readout.text().startswith(view.describe(view._assessed).split("<br>")[0])  # the verdict
+    verdict, line = view.describe(view._assessed).split("<br>")[0], view.readout.text().split("<br>")[0]
+    assert line == verdict or (line.endswith("…") and verdict.startswith(line[:-1])), (line, verdict)  # one line
     assert len(re.findall(r"\d\.\d+", view.readout.toolTip())) >= 7  # every layer's value, on hover
     window.resize(1600, 1000)
     qtbot.waitUntil(lambda: re.search(r"\d\.\d", legend()) is not None and not clipped_texts(window), timeout=5000)
+
+
+@IN_EVERY_LANGUAGE
+def test_the_gradient_tab_of_the_deep_tanh_preset_keeps_its_curves_and_a_whole_readout_at_1280_by_720(
+        qtbot, window):  # fmt: skip
+    """Preset 20 (ten hidden layers) at 1280×720: its verdict took three lines in Korean and the legend
+    two, so the plots were squeezed to their axes and the legend's last line was cut. A short tab now
+    shows the layers by number, in one line, and as much of the verdict as leaves the plots their room
+    (cut with "…", whole in the tooltip)."""
+    import re
+
+    from playground.panels.insights import assess
+    from playground.resources import PRESETS
+
+    assert window.files.open_project(PRESETS / "20-initial-weights-deep-tanh.json", preset=True)
+    window.resize(1280, 720)
+    assert window.show_view("gradients")
+    window.session.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.epoch >= 3)
+    window.session.set_playing(False)
+    view = window.gradients
+    readout, plot = view.readout, view.norms
+
+    def fits() -> bool:
+        bottom = readout.mapTo(view.build(), readout.rect().bottomLeft()).y()
+        return (readout.isVisible() and bottom <= view.height() and not clipped_texts(window)
+                and plot.getPlotItem().getViewBox().height() >= 20)  # fmt: skip
+
+    qtbot.waitUntil(fits, timeout=5000)
+    assert view.height() < 150
+    verdict = assess(view._assessed)[0].split("<br>")[0]
+    line, legend = readout.text().split("<br>")
+    cut = line.endswith("…") and verdict.startswith(line[:-1]) and readout.toolTip().startswith(verdict)
+    assert line == verdict or cut, (line, verdict)
+    assert re.findall(r"</span>&nbsp;(\d+)", legend) == [str(i) for i in range(1, 11)]  # ten numbered, then the output
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: readout.text().startswith(verdict + "<br>") and not clipped_texts(window), timeout=5000)

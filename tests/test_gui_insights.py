@@ -92,7 +92,8 @@ def test_the_vanishing_gradient_preset_opens_the_gradient_view_and_draws_each_la
     assert len(xs) == snap.gradients.rms.shape[0] and np.all(np.isfinite(ys))
     assert ys[-1] < ys_out[-1] - 2  # layer 1's gradient is decades below the output's
     assert sum(h.sum() for h in snap.gradients.histograms) == sum(w.size for w in snap.weights[0::2])
-    assert "learns slowly" in view.readout.text()
+    # In a short tab the verdict may be cut to leave the plots their room: whole in the tooltip then.
+    assert "learns slowly" in view.readout.text() + view.readout.toolTip()
 
 
 def _preset_flow(name: str, steps: int, **network):
@@ -150,7 +151,7 @@ def test_the_deep_tanh_preset_says_no_layer_gets_a_gradient_in_the_window(qtbot,
     wait_for(qtbot, window, lambda s: s.steps >= 20 and s.gradients.rms.shape[0] >= 5)
     readout = window.gradients.readout
     qtbot.waitUntil(lambda: readout.text().startswith("Every layer gets almost no gradient"))
-    assert "random_normal" in readout.text() and "‖∂J/∂W‖·‖W‖/J" in readout.toolTip()
+    assert "random_normal" in readout.text() + readout.toolTip() and "‖∂J/∂W‖·‖W‖/J" in readout.toolTip()
 
 
 def test_hidden_space_maps_grid_and_points_through_the_chosen_layer(qtbot, window):

@@ -92,7 +92,7 @@ def test_the_weights_key_and_the_curves_key_are_whole(qtbot, window):
     _settle()
     key = window.histograms.key
     assert_label_whole(key)
-    assert key.text().startswith("layers ")  # seven layers: numbered after one word
+    assert key.text().startswith("layers: ")  # seven layers: numbered after one word
     for name in [f"</span>&nbsp;{i}" for i in range(1, 7)] + ["&nbsp;output"]:
         assert name in key.text()
     assert window.curves.key_entries() == ["train", "validation", "test"]

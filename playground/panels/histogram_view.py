@@ -15,7 +15,7 @@ from ..colors import color_name, layer_color
 from ..plotlib import pg
 from ..run.snapshot import Snapshot
 from ..widgets import Label, name_widget
-from .plotting import layer_name, make_plot, nice_ceiling, set_range, titled
+from .plotting import layer_key, layer_name, make_plot, nice_ceiling, set_range, titled
 
 ZEROS_TIP = N_("Kernel weights that are exactly 0. Only L1 by the soft threshold or by TensorFlow Playground's rule "
                "makes useless weights exactly 0; by the subgradient (Keras, PyTorch) they only get small")
@@ -170,12 +170,7 @@ class HistogramView(QWidget):
             self._last_epoch = -1
             # A swatch and its name never part at a line's end; past four layers they are numbered
             # after one "layers", so nine fit a line or two of a short tab.
-            short = n_layers > 4
-            self.key.setText((_("layers") + " " if short else "") + " ".join(
-                f"<span style='color:rgb{layer_color(i)}'>■</span>&nbsp;"
-                + (str(i + 1) if short and i < n_layers - 1 else layer_name(i, n_layers).replace(" ", "&nbsp;"))
-                for i in range(n_layers)
-            ))  # fmt: skip
+            self.key.setText(layer_key(n_layers, numbered=n_layers > 4))
             self.key.setToolTip(", ".join(
                 f"{layer_name(i, n_layers)}: {color_name(layer_color(i))}" for i in range(n_layers)
             ))  # fmt: skip

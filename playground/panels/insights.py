@@ -3,8 +3,10 @@ the input plane into (ConvNetJS's favourite demo)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedLayout, QWidget
 
 from engine.core.i18n import N_, _, ngettext, term
@@ -15,7 +17,7 @@ from ..colors import class_color, diverging_rgb, layer_color
 from ..plotlib import pg
 from ..run.snapshot import GRAD_BINS, Snapshot
 from ..widgets import Label, OnScreen, guarded, name_widget
-from .plotting import ema, layer_name, line_plot, make_plot, nice_ceiling, set_range, titled
+from .plotting import MIN_DATA_HEIGHT, ema, layer_key, layer_name, line_plot, make_plot, nice_ceiling, set_range, titled
 
 ZERO_GRADIENT = 1e-12  # a layer's gradient norm at or below this is treated as none at all
 #: Every layer's ‖∂J/∂W‖·‖W‖ / J below this: no layer gets a gradient that matters. That product is
@@ -44,6 +46,7 @@ def sensitivity_tip() -> str:
 
 
 COMPACT_BELOW = 150  # px of the gradient view under which its legend leaves the values to the tooltip
+PLOTS_LEAST = 55  # px the plots keep in a short gradient view (ticks, ~25 px of curves); the verdict is cut first
 
 
 class GradientFlowView(OnScreen):
@@ -74,6 +77,8 @@ class GradientFlowView(OnScreen):
         self.spread = make_plot("gradientHistogramPlot")
         self.spread.setLabel("bottom", "log₁₀ |∂J/∂w|")
         self.spread.setToolTip(_("How many weights of each layer have a gradient of each size (now)"))
+        for plot in (self.norms, self.spread):  # a short tab drops the x titles before the curves
+            plot.setProperty(MIN_DATA_HEIGHT, 24)
         row.addWidget(self.norms, 3)
         row.addWidget(self.spread, 2)
         plots = QWidget()
@@ -104,8 +109,8 @@ class GradientFlowView(OnScreen):
     @guarded
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._assessed is not None and self._short() != self._compact:
-            self._say(self._assessed)
+        if self._assessed is not None and (self._compact or self._short() != self._compact):
+            self._say(self._assessed)  # a short readout's verdict is cut to its width: again at each
 
     def _short(self) -> bool:
         """Too short for the values beside the layers' names (1280×720: a 4-line readout was cut)."""
@@ -114,8 +119,33 @@ class GradientFlowView(OnScreen):
     def _say(self, snap: Snapshot) -> None:
         self._assessed, self._compact = snap, self._short()
         text, tip = assess(snap, values=not self._compact)
+        if self._compact:  # the verdict cut with "…" where it would squeeze the plots (whole in the tooltip)
+            verdict, legend = text.split("<br>", 1)
+            shown = self._fit(verdict, re.sub(r"<[^>]*>", "", legend).replace("&nbsp;", " "))
+            if shown != verdict:
+                tip = f"{verdict}\n\n{tip}"
+            text = f"{shown}<br>{legend}"
         self.readout.setText(text)
         self.readout.setToolTip(tip)
+
+    def _fit(self, verdict: str, legend: str) -> str:
+        """The verdict's first words (and "…") that fit above the legend with PLOTS_LEAST px left to
+        the plots, at least one line of them; all of it where it fits."""
+        # The view's width, not the label's: a label not laid out yet is 100 px wide.
+        metrics, width = self.readout.fontMetrics(), max(self.layout().contentsRect().width(), 1)
+
+        def height(text: str) -> int:
+            return metrics.boundingRect(QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, text).height()
+
+        room = max(self.height() - PLOTS_LEAST - height(legend), metrics.lineSpacing())
+        if height(verdict) <= room:
+            return verdict
+        words = verdict.split(" ")
+        lo, hi = 1, len(words) - 1  # the most words that fit (the first always shows)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if height(" ".join(words[:mid]) + "…") <= room else (lo, mid - 1)
+        return " ".join(words[:lo]) + "…"
 
     def _rebuild(self, n_layers: int) -> None:
         self._layers = n_layers
@@ -186,10 +216,11 @@ def assess(snap: Snapshot, values: bool = True) -> tuple[str, str]:
     last = 10 ** np.mean(np.log10(np.maximum(recent, 1e-300)), axis=0)  # geometric mean
     first, out = float(last[0]), float(last[-1])
     said = [number(v, 2) if v > ZERO_GRADIENT else "0" for v in last]
-    parts = " ".join(
-        f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, last.size)}" + (f" {v}" if values else "")
-        for i, v in enumerate(said)
-    )
+    if values:
+        parts = " ".join(f"<span style='color:rgb{layer_color(i)}'>■</span> {layer_name(i, last.size)} {v}"
+                         for i, v in enumerate(said))  # fmt: skip
+    else:  # a short tab: the layers by number, so that a deep net's legend is one line
+        parts = layer_key(last.size, numbered=True)
     dead = [layer_name(i, last.size) for i, v in enumerate(last) if v <= ZERO_GRADIENT]
     flat = sensitivity(snap, last)
     tip = sensitivity_tip()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractButton, QGroupBox, QHBoxLayout, QLabel, Q
 from engine.core.i18n import N_, _
 from engine.core.numbers import BIG, SMALL, number
 
+from ..colors import layer_color
 from ..plotlib import pg
 from ..widgets import Caption, guarded
 
@@ -163,6 +164,18 @@ def set_range(plot: pg.PlotWidget, axis: str, lo: float, hi: float, padding: flo
 def layer_name(i: int, n_layers: int) -> str:
     """Display name of dense layer i of n: layer 1, layer 2, ..., output."""
     return _("output") if i == n_layers - 1 else _("layer {number}").format(number=i + 1)
+
+
+def layer_key(n_layers: int, numbered: bool) -> str:
+    """A legend of the layers' colour swatches (rich text): each with its name, or, `numbered`, the
+    hidden ones by number after one word ("layers: ■1 ■2 ■output"), so a deep net's is a short line.
+    A swatch and its name never part at a line's end."""
+    words = " ".join(
+        f"<span style='color:rgb{layer_color(i)}'>■</span>&nbsp;"
+        + (str(i + 1) if numbered and i < n_layers - 1 else layer_name(i, n_layers).replace(" ", "&nbsp;"))
+        for i in range(n_layers)
+    )
+    return _("layers:") + " " + words if numbered else words
 
 
 LABEL_HEIGHT = 14  # px: a tick label's line at the app's 10-pt font
