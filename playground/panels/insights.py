@@ -120,11 +120,11 @@ class GradientFlowView(OnScreen):
         self._assessed, self._compact = snap, self._short()
         text, tip = assess(snap, values=not self._compact)
         if self._compact:  # the verdict cut with "…" where it would squeeze the plots (whole in the tooltip)
-            verdict, legend = text.split("<br>", 1)
+            verdict, br, legend = text.partition("<br>")  # no legend: a message alone (diverged, no step)
             shown = self._fit(verdict, re.sub(r"<[^>]*>", "", legend).replace("&nbsp;", " "))
             if shown != verdict:
                 tip = f"{verdict}\n\n{tip}"
-            text = f"{shown}<br>{legend}"
+            text = shown + br + legend
         self.readout.setText(text)
         self.readout.setToolTip(tip)
 
@@ -137,7 +137,7 @@ class GradientFlowView(OnScreen):
         def height(text: str) -> int:
             return metrics.boundingRect(QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, text).height()
 
-        room = max(self.height() - PLOTS_LEAST - height(legend), metrics.lineSpacing())
+        room = max(self.height() - PLOTS_LEAST - (height(legend) if legend else 0), metrics.lineSpacing())
         if height(verdict) <= room:
             return verdict
         words = verdict.split(" ")
