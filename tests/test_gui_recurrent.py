@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import TIMEOUT
 from helpers import wait_for
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QSpinBox, QToolButton
 
@@ -118,6 +118,23 @@ def test_an_lstm_is_built_by_clicking_in_the_layer_stack_and_watched_unrolled(qt
     t, unit = 4, 2
     pos = QPoint(int(canvas.column_x(t)), int(rect.top() + (unit + 0.5) * rect.height() / 6))
     assert canvas.describe(pos.toPointF()) == f"layer 1 (LSTM), unit 3, step 5: h = {number(float(lstm.h[t, unit]))}"
+    # A gate's row names it in words (the canvas paints its labels: they are read here as it draws them).
+    rect = canvas.rows["gate:forget"]
+    tip = canvas.describe(QPointF(canvas.column_x(t), rect.center().y()))
+    assert tip.startswith("forget gate at step 5: mean "), tip
+    painted = []
+    canvas._label = lambda _p, _rect, text: painted.append(text)
+    canvas.repaint()
+    assert {"input gate", "forget gate", "cell candidate", "output gate", "prediction"} <= set(painted), painted
+    from engine.core import i18n
+
+    try:  # painted through the catalog: in Korean when the window speaks it
+        i18n.install("ko")
+        painted.clear()
+        canvas.repaint()
+        assert {"망각 게이트", "셀 후보", "예측"} <= set(painted), painted
+    finally:
+        i18n.install("en")
     # Another sequence, picked in the view.
     view.findChild(QSpinBox, "unrolledSequence").setValue(4)
     later = wait_for(qtbot, window, lambda s: s.sequence is not None and s.sequence.position == 3)

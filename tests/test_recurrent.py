@@ -431,3 +431,21 @@ def test_a_tensorflow_playground_link_leaves_recurrent_layers_out_and_says_so():
     url, unfit = to_tfp(seq_project(layers=[{"type": "lstm", "units": 4}, {"units": 3}]))
     assert "networkShape=3&" in url
     assert "lstm layers: TFP has dense layers only (they are left out)" in unfit
+
+
+def test_every_gate_has_words_in_each_language():
+    """The unrolled view names each gate in words ("forget gate", "망각 게이트"), from the kind that has it."""
+    from engine.core import i18n
+    from engine.core.layers.recurrent import Recurrent, gate_word
+
+    kinds = Recurrent.__subclasses__()
+    assert {k.__name__ for k in kinds} >= {"LSTM", "GRU", "SimpleRNN"}
+    for kind in kinds:
+        assert len(kind.gate_words) == len(kind.gate_names), kind.__name__
+    assert [gate_word(n) for n in ("input", "forget", "cell", "output", "update", "reset", "candidate")] == [
+        "input gate", "forget gate", "cell candidate", "output gate", "update gate", "reset gate", "candidate state"]
+    try:
+        i18n.install("ko")
+        assert gate_word("forget") == "망각 게이트" and gate_word("update") == "업데이트 게이트"
+    finally:
+        i18n.install("en")

@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QScrollBar, QSizePolicy, QSpinBox, QWidget
 
 from engine.core.i18n import _
+from engine.core.layers.recurrent import gate_word
 from engine.core.numbers import number, numbers
 
 from ..colors import NEGATIVE, POSITIVE, diverging_rgb
@@ -258,7 +259,7 @@ class UnrolledCanvas(QWidget):
     def _gate(self, p: QPainter, rect: QRectF, name: str, values: np.ndarray, shown: range) -> None:
         """A gate's mean over its units per step as a bar (σ gates from 0 to 1; a tanh candidate
         from its middle), a line from its lowest unit to its highest."""
-        self._label(p, rect, _("{name} gate").format(name=name) if name not in ("cell", "candidate") else name)
+        self._label(p, rect, gate_word(name))
         lo_v, hi_v = (0.0, 1.0) if float(np.nanmin(values)) >= 0 else (-1.0, 1.0)
         base = rect.bottom() if lo_v == 0 else rect.center().y()
         scale = rect.height() / (hi_v - lo_v)
@@ -293,7 +294,7 @@ class UnrolledCanvas(QWidget):
         p.setPen(QPen(QColor(220, 220, 220), 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(rect)
-        self._label(p, QRectF(rect.left(), rect.center().y() - 8, 0, 16), "prediction")
+        self._label(p, QRectF(rect.left(), rect.center().y() - 8, 0, 16), _("prediction"))
         p.setPen(QColor(90, 90, 90))
         for v in (lo + pad, hi - pad):
             p.drawText(QRectF(2, y_of(v) - 8, LABEL_W - 6, 16), Qt.AlignmentFlag.AlignRight, number(v, 3))
@@ -422,8 +423,8 @@ class UnrolledCanvas(QWidget):
             if name.startswith("gate:"):
                 gate = name[5:]
                 v = pic.layers[self.gated].gates[gate][t]
-                return _("{gate} gate at step {step}: mean {mean} over {units} units (from {low} to {high})").format(
-                    gate=gate, step=t + 1, mean=number(float(np.mean(v)), 3), units=v.size,
+                return _("{gate} at step {step}: mean {mean} over {units} units (from {low} to {high})").format(
+                    gate=gate_word(gate), step=t + 1, mean=number(float(np.mean(v)), 3), units=v.size,
                     low=number(float(np.min(v)), 3), high=number(float(np.max(v)), 3))
         return ""
 

@@ -49,6 +49,7 @@ class GRU(Recurrent):
                         "recurrent's bias)")  # fmt: skip
     blocks = 3
     gate_names = ("update", "reset", "candidate")
+    gate_words = (N_("update gate"), N_("reset gate"), N_("candidate state"))
     onnx_op = "GRU"
     onnx_order: ClassVar[list[int]] = [0, 1, 2]  # ONNX's z, r, h: Keras's order
     torch_module = "GRU"

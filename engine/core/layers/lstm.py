@@ -42,6 +42,7 @@ class LSTM(Recurrent):
                         "∂L/∂W = Σ_t x_tᵀ·δ_t, ∂L/∂U = Σ_t h_{t−1}ᵀ·δ_t, ∂L/∂b = Σ_t δ_t")  # fmt: skip
     blocks = 4
     gate_names = ("input", "forget", "cell", "output")
+    gate_words = (N_("input gate"), N_("forget gate"), N_("cell candidate"), N_("output gate"))
     onnx_op = "LSTM"
     onnx_order: ClassVar[list[int]] = [0, 3, 1, 2]  # ONNX's i, o, f, c from Keras's i, f, c, o
     torch_module = "LSTM"

@@ -106,6 +106,14 @@ def activate(act: Activation, z: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+def gate_word(name: str) -> str:
+    """A gate's name ("forget") in the user's words ("forget gate"), from the kind that names it."""
+    for kind in Recurrent.__subclasses__():
+        if name in kind.gate_names:
+            return _(kind.gate_words[kind.gate_names.index(name)])
+    return name
+
+
 def block_order(values: np.ndarray, order: list[int], axis: int = 0) -> np.ndarray:
     """`values`'s gate blocks along `axis` in another order (block j of the result is block order[j])."""
     parts = np.split(values, len(order), axis=axis)
@@ -124,6 +132,7 @@ class Recurrent(Layer):
     #: Gate blocks side by side in the kernels (1, 4 or 3) and their names in Keras's order.
     blocks: ClassVar[int] = 1
     gate_names: ClassVar[tuple[str, ...]] = ()
+    gate_words: ClassVar[tuple[str, ...]] = ()  # each gate in a learner's words, as gate_names orders them
     #: Its ONNX operator, the kernels' gate blocks in ONNX's order (block j is Keras's order[j]).
     onnx_op: ClassVar[str] = ""
     onnx_order: ClassVar[list[int]] = [0]
