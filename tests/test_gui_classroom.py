@@ -573,6 +573,19 @@ def test_every_lesson_step_fits_whole(qtbot, window, size, ui_language):
                                   clipped_texts(window))) from None  # fmt: skip
 
 
+def _gradient_tab_at_1280_by_720(qtbot, window, preset: str, epochs: int):
+    """The window at 1280×720 on `preset`'s Gradient flow tab, trained `epochs` epochs and paused."""
+    from playground.resources import PRESETS
+
+    assert window.files.open_project(PRESETS / f"{preset}.json", preset=True)
+    window.resize(1280, 720)
+    assert window.show_view("gradients")
+    window.session.set_playing(True)
+    wait_for(qtbot, window, lambda s: s.epoch >= epochs)
+    window.session.set_playing(False)
+    return window.gradients
+
+
 @IN_EVERY_LANGUAGE
 def test_the_gradient_readout_of_a_deep_net_is_whole_at_1280_by_720(qtbot, window):
     """Preset 21 trained a while, its Gradient flow tab open: at 1280×720 the readout (the verdict
@@ -580,21 +593,13 @@ def test_the_gradient_readout_of_a_deep_net_is_whole_at_1280_by_720(qtbot, windo
     the layers without their values, which open the tooltip; a tall one shows them again."""
     import re
 
-    from playground.resources import PRESETS
-
-    assert window.files.open_project(PRESETS / "21-deep-sigmoid-batch-norm.json", preset=True)
-    window.resize(1280, 720)
-    assert window.show_view("gradients")
-    window.session.set_playing(True)
-    wait_for(qtbot, window, lambda s: s.epoch >= 20)
-    window.session.set_playing(False)
-    view = window.gradients
+    view = _gradient_tab_at_1280_by_720(qtbot, window, "21-deep-sigmoid-batch-norm", epochs=20)
     legend = lambda: view.readout.text().split("<br>")[-1]  # noqa: E731
 
     qtbot.waitUntil(lambda: view.readout.isVisible() and not clipped_texts(window), timeout=5000)
     assert view.height() < 150 and not re.search(r"\d\.\d", legend())  # names only
     verdict, line = view.describe(view._assessed).split("<br>")[0], view.readout.text().split("<br>")[0]
-    assert line == verdict or (line.endswith("…") and verdict.startswith(line[:-1])), (line, verdict)  # one line
+    assert line == verdict or (line.endswith("…") and verdict.startswith(line[:-1])), (line, verdict)  # or its start
     assert len(re.findall(r"\d\.\d+", view.readout.toolTip())) >= 7  # every layer's value, on hover
     window.resize(1600, 1000)
     qtbot.waitUntil(lambda: re.search(r"\d\.\d", legend()) is not None and not clipped_texts(window), timeout=5000)
@@ -610,15 +615,8 @@ def test_the_gradient_tab_of_the_deep_tanh_preset_keeps_its_curves_and_a_whole_r
     import re
 
     from playground.panels.insights import assess
-    from playground.resources import PRESETS
 
-    assert window.files.open_project(PRESETS / "20-initial-weights-deep-tanh.json", preset=True)
-    window.resize(1280, 720)
-    assert window.show_view("gradients")
-    window.session.set_playing(True)
-    wait_for(qtbot, window, lambda s: s.epoch >= 3)
-    window.session.set_playing(False)
-    view = window.gradients
+    view = _gradient_tab_at_1280_by_720(qtbot, window, "20-initial-weights-deep-tanh", epochs=3)
     readout, plot = view.readout, view.norms
 
     def fits() -> bool:
