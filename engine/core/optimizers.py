@@ -387,8 +387,8 @@ class Adam(Optimizer):
     }
 
     #: State kept divided by (1 − β): m̃ = m/(1 − β₁), ṽ = v/(1 − β₂) (and ṽ_max), so that each moment's
-    #: update is m̃ ← β₁m̃ + g, ṽ ← β₂ṽ + g²: a pass fewer each over the weights (~4% of a step at
-    #: MNIST size). `moments()` gives m and v back; a change of β rescales them.
+    #: update is m̃ ← β₁m̃ + g, ṽ ← β₂ṽ + g²: a pass fewer each over the weights. `moments()` gives m
+    #: and v back; a change of β rescales them.
     SCALED: ClassVar[dict[str, str]] = {"m": "beta_1", "v": "beta_2", "v_max": "beta_2"}
 
     def set(self, key: str, value: Any) -> None:

@@ -168,8 +168,7 @@ class HistogramView(QWidget):
             self.rows = [[] for __ in range(n_layers)]
             self.span = MIN_SPAN
             self._last_epoch = -1
-            # A swatch and its name never part at a line's end; past four layers they are numbered
-            # after one "layers", so nine fit a line or two of a short tab.
+            # Past four layers they are numbered ("layers: ■1 ■2 …"), so nine fit a line or two of a short tab.
             self.key.setText(layer_key(n_layers, numbered=n_layers > 4))
             self.key.setToolTip(", ".join(
                 f"{layer_name(i, n_layers)}: {color_name(layer_color(i))}" for i in range(n_layers)

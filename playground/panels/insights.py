@@ -110,7 +110,7 @@ class GradientFlowView(OnScreen):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._assessed is not None and (self._compact or self._short() != self._compact):
-            self._say(self._assessed)  # a short readout's verdict is cut to its width: again at each
+            self._say(self._assessed)  # a short readout's verdict is fitted to the view's size: at each resize
 
     def _short(self) -> bool:
         """Too short for the values beside the layers' names (1280×720: a 4-line readout was cut)."""
