@@ -14,7 +14,7 @@ from engine.core.i18n import _, ngettext
 from ..colors import class_color, class_color_name, class_rgb, diverging_rgb, fade
 from ..plotlib import pg
 from ..run.snapshot import Snapshot
-from ..widgets import Label, name_widget
+from ..widgets import Deferred, Label, name_widget
 from .batchnorm_view import PlaneMode
 from .plotting import SquarePlot, make_plot, set_range, titled
 from .table_view import TablePredictions
@@ -107,8 +107,9 @@ class OutputView(QWidget):
         self.empty.setWordWrap(True)
         self.empty.hide()
         self.square = SquarePlot(self.plot)
-        # Table data (more than two columns, not images): the held-out rows' predictions instead.
-        self.table = TablePredictions()
+        # Table data (more than two columns, not images): the held-out rows' predictions instead
+        # (built when first shown: most data sets never need it).
+        self.table = Deferred(TablePredictions)
         self.table.hide()
         lay.addWidget(self.empty)
         lay.addWidget(self.square, 1)
